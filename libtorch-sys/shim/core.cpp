@@ -1,0 +1,123 @@
+// The handwritten foundation shim: handle lifetimes, errors, and library-wide facts
+// (version, threads, CUDA, seeding). The generated shims hold the operators.
+#include "support.h"
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <c10/core/GeneratorImpl.h>
+#include <c10/core/StorageImpl.h>
+#include <torch/headeronly/version.h>
+
+#include <cstdlib>
+
+#ifdef LTRS_CUDA
+// Declared here rather than through the CUDA headers, which would need the CUDA toolkit's
+// include dir. Both are exported by the libraries named below.
+namespace c10::cuda {
+c10::DeviceIndex device_count() noexcept;  // libc10_cuda.so
+}
+namespace at::cuda {
+int warp_size();  // libtorch_cuda.so
+}
+// The linker keeps a shared library in the final binary only if a symbol of it is referenced
+// (`--as-needed`); this object is always linked (it holds ltrs_tensor_free), so these references
+// keep libtorch_cuda.so and libc10_cuda.so, whose static initialisers register the CUDA kernels.
+extern "C" __attribute__((used)) void* const ltrs_cuda_link_anchor[] = {
+    reinterpret_cast<void*>(&c10::cuda::device_count),
+    reinterpret_cast<void*>(&at::cuda::warp_size),
+};
+#endif
+
+namespace {
+ltrs_error oom_error{"out of memory while reporting a libtorch error",
+                     "out of memory while reporting a libtorch error"};
+}
+
+ltrs_error* ltrs::out_of_memory_error() noexcept { return &oom_error; }
+
+extern "C" {
+
+const char* ltrs_error_message(const ltrs_error* e) { return e->message.c_str(); }
+const char* ltrs_error_full_message(const ltrs_error* e) { return e->full_message.c_str(); }
+void ltrs_error_free(ltrs_error* e) {
+  if (e != &oom_error) delete e;
+}
+
+void ltrs_tensor_free(ltrs_tensor t) {
+  if (t == nullptr) return;
+  // Reclaiming the owned reference and letting it go drops the count by one.
+  (void)c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>::reclaim(
+      reinterpret_cast<at::TensorImpl*>(t));
+}
+
+ltrs_tensor ltrs_tensor_retain(ltrs_tensor t) { return ltrs::give(ltrs::retain(t)); }
+
+void ltrs_tensor_vec_free(ltrs_tensor_vec v) { std::free(v.data); }
+
+void ltrs_generator_free(ltrs_generator g) {
+  if (g == nullptr) return;
+  (void)c10::intrusive_ptr<c10::GeneratorImpl>::reclaim(reinterpret_cast<c10::GeneratorImpl*>(g));
+}
+
+void ltrs_storage_free(ltrs_storage s) {
+  if (s == nullptr) return;
+  (void)c10::intrusive_ptr<c10::StorageImpl>::reclaim(reinterpret_cast<c10::StorageImpl*>(s));
+}
+
+const char* ltrs_version(void) { return TORCH_VERSION; }
+
+ltrs_error* ltrs_get_num_threads(int64_t* out) {
+  LTRS_TRY { *out = at::get_num_threads(); }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_set_num_threads(int64_t n) {
+  LTRS_TRY {
+    TORCH_CHECK(n > 0, "set_num_threads: the number of threads must be positive, got ", n);
+    at::set_num_threads(static_cast<int>(n));
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_get_num_interop_threads(int64_t* out) {
+  LTRS_TRY { *out = at::get_num_interop_threads(); }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_set_num_interop_threads(int64_t n) {
+  LTRS_TRY {
+    TORCH_CHECK(n > 0, "set_num_interop_threads: the number of threads must be positive, got ", n);
+    at::set_num_interop_threads(static_cast<int>(n));
+  }
+  LTRS_CATCH
+}
+
+bool ltrs_built_with_cuda(void) {
+#ifdef LTRS_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+ltrs_error* ltrs_cuda_is_available(bool* out) {
+  LTRS_TRY { *out = at::hasCUDA() && at::getNumGPUs() > 0; }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_cuda_device_count(int64_t* out) {
+  LTRS_TRY { *out = at::hasCUDA() ? static_cast<int64_t>(at::getNumGPUs()) : 0; }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_manual_seed(uint64_t seed) {
+  LTRS_TRY { at::manual_seed(seed); }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_test_throw(const char* message) {
+  LTRS_TRY { TORCH_CHECK(false, "ltrs_test_throw: ", message); }
+  LTRS_CATCH
+}
+
+}  // extern "C"

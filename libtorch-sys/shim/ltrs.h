@@ -1,0 +1,111 @@
+/* The C ABI between Rust and libtorch (handwritten; the generated shims follow it too).
+ *
+ * Conventions, relied on by libtorch-sys/src/abi.rs (which mirrors every type here):
+ * - Every function that can fail returns `ltrs_error*`: NULL on success, else an error object the
+ *   caller frees with ltrs_error_free. No C++ exception ever leaves a function declared here.
+ * - Results come back through out-pointers, in the same call.
+ * - A tensor crosses as `ltrs_tensor`, the bare `c10::TensorImpl*` of an `at::Tensor` (one
+ *   intrusive pointer, no heap box). An argument is borrowed (reference count untouched); a result
+ *   owns one reference, released with ltrs_tensor_free. NULL stands for an undefined tensor
+ *   (and for None where the schema says `Tensor?`).
+ * - Optional values carry their own "absent" encoding, documented per type below.
+ */
+#ifndef LTRS_H
+#define LTRS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ltrs_tensor_impl* ltrs_tensor;
+typedef struct ltrs_error ltrs_error;
+/* A `c10::GeneratorImpl*` (owning one reference when returned); NULL = default generator. */
+typedef struct ltrs_generator_impl* ltrs_generator;
+/* A `c10::StorageImpl*` (owning one reference when returned). */
+typedef struct ltrs_storage_impl* ltrs_storage;
+
+enum ltrs_scalar_tag {
+  LTRS_SCALAR_NONE = 0, /* only meaningful for `Scalar?` */
+  LTRS_SCALAR_INT = 1,
+  LTRS_SCALAR_FLOAT = 2,
+  LTRS_SCALAR_BOOL = 3,
+  LTRS_SCALAR_COMPLEX = 4,
+};
+
+/* A `c10::Scalar` by value: built on the stack on the C++ side, no allocation. */
+typedef struct {
+  int32_t tag;
+  int32_t reserved;
+  union {
+    int64_t i;
+    double f;
+    bool b;
+    double c[2]; /* re, im */
+  } v;
+} ltrs_scalar;
+
+/* Lists are (pointer, length) views of caller memory. `data == NULL && len < 0` is None. */
+typedef struct { const int64_t* data; int64_t len; } ltrs_int_list;
+typedef struct { const double* data; int64_t len; } ltrs_float_list;
+typedef struct { const ltrs_scalar* data; int64_t len; } ltrs_scalar_list;
+/* For `Tensor?[]` an element may be NULL (None). */
+typedef struct { const ltrs_tensor* data; int64_t len; } ltrs_tensor_list;
+/* UTF-8, not NUL-terminated. `data == NULL` is None. */
+typedef struct { const char* data; int64_t len; } ltrs_str;
+typedef struct { const ltrs_str* data; int64_t len; } ltrs_str_list;
+
+/* Optionals of plain values. */
+typedef struct { int64_t value; bool some; } ltrs_opt_int;
+typedef struct { double value; bool some; } ltrs_opt_float;
+/* bool?: -1 None, 0 false, 1 true. */
+typedef int8_t ltrs_opt_bool;
+
+/* c10::DeviceType code and index (-1 = default index). `type < 0` is None for `Device?`. */
+typedef struct { int16_t type; int16_t index; } ltrs_device;
+/* c10::Stream, as its stream id, device index and device type. */
+typedef struct { int64_t id; int16_t device_index; int16_t device_type; } ltrs_stream;
+
+/* ScalarType, Layout, MemoryFormat and QScheme cross as their c10 enum codes in an int32_t;
+ * -1 is None for the optional forms. */
+
+/* A tensor list returned by libtorch: the array is malloc'ed, every element owns a reference.
+ * Free the array (not the tensors) with ltrs_tensor_vec_free after taking the elements. */
+typedef struct { ltrs_tensor* data; int64_t len; } ltrs_tensor_vec;
+
+/* ---- errors ---- */
+/* The message without the C++ backtrace. Valid until ltrs_error_free. */
+const char* ltrs_error_message(const ltrs_error* e);
+/* The full message libtorch produced (with backtrace, where it had one). */
+const char* ltrs_error_full_message(const ltrs_error* e);
+void ltrs_error_free(ltrs_error* e);
+
+/* ---- handles ---- */
+void ltrs_tensor_free(ltrs_tensor t);
+/* A second owning handle to the same tensor (reference count + 1). NULL stays NULL. */
+ltrs_tensor ltrs_tensor_retain(ltrs_tensor t);
+void ltrs_tensor_vec_free(ltrs_tensor_vec v);
+void ltrs_generator_free(ltrs_generator g);
+void ltrs_storage_free(ltrs_storage s);
+
+/* ---- library facts (the handwritten foundation shim) ---- */
+/* The libtorch version the shims were compiled against, e.g. "2.11.0" (static storage). */
+const char* ltrs_version(void);
+ltrs_error* ltrs_get_num_threads(int64_t* out);
+ltrs_error* ltrs_set_num_threads(int64_t n);
+ltrs_error* ltrs_get_num_interop_threads(int64_t* out);
+ltrs_error* ltrs_set_num_interop_threads(int64_t n);
+/* Whether this build linked libtorch_cuda (the `cuda` feature). */
+bool ltrs_built_with_cuda(void);
+ltrs_error* ltrs_cuda_is_available(bool* out);
+ltrs_error* ltrs_cuda_device_count(int64_t* out);
+ltrs_error* ltrs_manual_seed(uint64_t seed);
+/* Always fails with a libtorch error (TORCH_CHECK); proves the exception-to-error path. */
+ltrs_error* ltrs_test_throw(const char* message);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

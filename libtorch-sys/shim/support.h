@@ -1,0 +1,95 @@
+// C++ helpers shared by the handwritten and generated shims: handles <-> at::Tensor, and the
+// exception barrier. Everything is inline so each shim object stays self-contained.
+#pragma once
+#include "ltrs.h"
+
+#include <ATen/core/Tensor.h>
+#include <c10/util/Exception.h>
+
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+#include <utility>
+
+struct ltrs_error {
+  std::string message;       // without the C++ backtrace
+  std::string full_message;  // what() as libtorch produced it
+};
+
+namespace ltrs {
+
+// A static error returned when allocating the real one fails; ltrs_error_free ignores it.
+ltrs_error* out_of_memory_error() noexcept;
+
+inline ltrs_error* error_from(const c10::Error& e) noexcept {
+  try {
+    return new ltrs_error{e.what_without_backtrace(), e.what()};
+  } catch (...) {
+    return out_of_memory_error();
+  }
+}
+inline ltrs_error* error_from(const std::exception& e) noexcept {
+  try {
+    return new ltrs_error{e.what(), e.what()};
+  } catch (...) {
+    return out_of_memory_error();
+  }
+}
+inline ltrs_error* error_unknown() noexcept {
+  try {
+    return new ltrs_error{"unknown C++ exception", "unknown C++ exception"};
+  } catch (...) {
+    return out_of_memory_error();
+  }
+}
+
+// An ltrs_tensor viewed as a `const at::Tensor&` without touching its reference count.
+class Borrowed {
+ public:
+  explicit Borrowed(ltrs_tensor t) noexcept
+      : tensor_(t == nullptr ? at::Tensor()
+                             : at::Tensor(c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>::reclaim(
+                                   reinterpret_cast<at::TensorImpl*>(t)))) {}
+  ~Borrowed() {
+    // Give the reference back to its owner instead of dropping it.
+    (void)tensor_.unsafeReleaseTensorImpl();
+  }
+  Borrowed(const Borrowed&) = delete;
+  Borrowed& operator=(const Borrowed&) = delete;
+  at::Tensor& get() noexcept { return tensor_; }
+  operator const at::Tensor&() const noexcept { return tensor_; }
+
+ private:
+  at::Tensor tensor_;
+};
+
+// Hands one reference of `t` to the caller. An undefined tensor becomes NULL.
+inline ltrs_tensor give(at::Tensor t) noexcept {
+  if (!t.defined()) return nullptr;
+  return reinterpret_cast<ltrs_tensor>(t.unsafeReleaseTensorImpl());
+}
+
+// A new owning at::Tensor for a handle (reference count + 1).
+inline at::Tensor retain(ltrs_tensor t) {
+  if (t == nullptr) return at::Tensor();
+  return at::Tensor(c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>::unsafe_reclaim_from_nonowning(
+      reinterpret_cast<at::TensorImpl*>(t)));
+}
+
+}  // namespace ltrs
+
+// The exception barrier around every shim body: a function declared `ltrs_error* f(...)` runs
+// LTRS_TRY { ... } LTRS_CATCH and returns NULL on success.
+#define LTRS_TRY try
+#define LTRS_CATCH                                     \
+  catch (const c10::Error& e) {                        \
+    return ::ltrs::error_from(e);                      \
+  }                                                    \
+  catch (const std::exception& e) {                    \
+    return ::ltrs::error_from(e);                      \
+  }                                                    \
+  catch (...) {                                        \
+    return ::ltrs::error_unknown();                    \
+  }                                                    \
+  return nullptr;
