@@ -67,7 +67,10 @@ fn main() {
     }
 
     let archive = build_shims(&manifest, &out, &include, &found, cuda);
-    println!("cargo:rustc-link-search=native={}", archive.parent().unwrap().display());
+    println!(
+        "cargo:rustc-link-search=native={}",
+        archive.parent().unwrap().display()
+    );
     println!("cargo:rustc-link-lib=static={SHIM_LIB}");
 
     // cargo puts link-search paths inside the target directory on the dynamic library path of
@@ -203,7 +206,9 @@ fn shim_sources(manifest: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut headers = Vec::new();
     for dir in [manifest.join("shim"), manifest.join("shim/generated")] {
         rerun_if_changed(&dir);
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             match path.extension().and_then(|e| e.to_str()) {
@@ -262,7 +267,10 @@ fn build_shims(manifest: &Path, out: &Path, include: &Path, version: &str, cuda:
     let local = out.join(&archive_name);
 
     let use_cache = env::var("LIBTORCH_SHIM_CACHE").map_or(true, |v| v != "0");
-    let cached = cache_dir().join("shims").join(&key[..32]).join(&archive_name);
+    let cached = cache_dir()
+        .join("shims")
+        .join(&key[..32])
+        .join(&archive_name);
     if use_cache && cached.is_file() && fs::copy(&cached, &local).is_ok() {
         return local;
     }

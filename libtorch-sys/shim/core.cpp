@@ -4,6 +4,8 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <ATen/core/Generator.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/GeneratorImpl.h>
 #include <c10/core/StorageImpl.h>
 #include <torch/headeronly/version.h>
@@ -112,6 +114,43 @@ ltrs_error* ltrs_cuda_device_count(int64_t* out) {
 
 ltrs_error* ltrs_manual_seed(uint64_t seed) {
   LTRS_TRY { at::manual_seed(seed); }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_generator_new_cpu(ltrs_generator* out, uint64_t seed) {
+  LTRS_TRY {
+    at::Generator g = at::detail::createCPUGenerator(seed);
+    *out = reinterpret_cast<ltrs_generator>(g.unsafeReleaseGeneratorImpl());
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_generator_set_seed(ltrs_generator g, uint64_t seed) {
+  LTRS_TRY {
+    auto* impl = reinterpret_cast<c10::GeneratorImpl*>(g);
+    std::lock_guard<std::mutex> lock(impl->mutex_);
+    impl->set_current_seed(seed);
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_generator_seed(ltrs_generator g, uint64_t* out) {
+  LTRS_TRY { *out = reinterpret_cast<c10::GeneratorImpl*>(g)->current_seed(); }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_storage(ltrs_tensor t, ltrs_storage* out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    TORCH_CHECK(b.get().defined(), "storage: the tensor is undefined");
+    c10::Storage s = b.get().storage();
+    *out = reinterpret_cast<ltrs_storage>(s.unsafeReleaseStorageImpl());
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_storage_nbytes(ltrs_storage s, int64_t* out) {
+  LTRS_TRY { *out = static_cast<int64_t>(reinterpret_cast<c10::StorageImpl*>(s)->nbytes()); }
   LTRS_CATCH
 }
 

@@ -102,6 +102,31 @@ bool ltrs_built_with_cuda(void);
 ltrs_error* ltrs_cuda_is_available(bool* out);
 ltrs_error* ltrs_cuda_device_count(int64_t* out);
 ltrs_error* ltrs_manual_seed(uint64_t seed);
+/* ---- tensor basics (shim/tensor.cpp) ---- */
+ltrs_error* ltrs_tensor_from_data(ltrs_tensor* out, const void* data, int64_t nbytes,
+                                  const int64_t* shape, int64_t ndim, int32_t kind);
+/* A tensor viewing caller memory without copying; strides NULL = contiguous. */
+ltrs_error* ltrs_tensor_from_blob(ltrs_tensor* out, void* data, const int64_t* shape, int64_t ndim,
+                                  const int64_t* strides, int32_t kind);
+ltrs_error* ltrs_tensor_copy_to(ltrs_tensor t, void* dst, int64_t nbytes, int32_t kind);
+ltrs_error* ltrs_tensor_dim(ltrs_tensor t, int64_t* out);
+ltrs_error* ltrs_tensor_sizes(ltrs_tensor t, int64_t* buf, int64_t cap);
+ltrs_error* ltrs_tensor_strides(ltrs_tensor t, int64_t* buf, int64_t cap);
+ltrs_error* ltrs_tensor_numel(ltrs_tensor t, int64_t* out);
+ltrs_error* ltrs_tensor_scalar_type(ltrs_tensor t, int32_t* out);
+ltrs_error* ltrs_tensor_device(ltrs_tensor t, ltrs_device* out);
+ltrs_error* ltrs_tensor_layout(ltrs_tensor t, int32_t* out);
+ltrs_error* ltrs_tensor_requires_grad(ltrs_tensor t, bool* out);
+ltrs_error* ltrs_tensor_data_ptr(ltrs_tensor t, void** out);
+bool ltrs_tensor_is_same(ltrs_tensor a, ltrs_tensor b);
+
+/* ---- generators and storages ---- */
+ltrs_error* ltrs_generator_new_cpu(ltrs_generator* out, uint64_t seed);
+ltrs_error* ltrs_generator_set_seed(ltrs_generator g, uint64_t seed);
+ltrs_error* ltrs_generator_seed(ltrs_generator g, uint64_t* out);
+ltrs_error* ltrs_tensor_storage(ltrs_tensor t, ltrs_storage* out);
+ltrs_error* ltrs_storage_nbytes(ltrs_storage s, int64_t* out);
+
 /* Always fails with a libtorch error (TORCH_CHECK); proves the exception-to-error path. */
 ltrs_error* ltrs_test_throw(const char* message);
 

@@ -107,7 +107,10 @@ list!(
 impl ltrs_str {
     /// A view of a Rust string, valid while it is.
     pub fn from_str(s: &str) -> Self {
-        ltrs_str { data: s.as_ptr().cast(), len: s.len() as i64 }
+        ltrs_str {
+            data: s.as_ptr().cast(),
+            len: s.len() as i64,
+        }
     }
 }
 
@@ -175,5 +178,45 @@ extern "C" {
     pub fn ltrs_cuda_is_available(out: *mut bool) -> *mut ltrs_error;
     pub fn ltrs_cuda_device_count(out: *mut i64) -> *mut ltrs_error;
     pub fn ltrs_manual_seed(seed: u64) -> *mut ltrs_error;
+    pub fn ltrs_tensor_from_data(
+        out: *mut ltrs_tensor,
+        data: *const std::ffi::c_void,
+        nbytes: i64,
+        shape: *const i64,
+        ndim: i64,
+        kind: i32,
+    ) -> *mut ltrs_error;
+    pub fn ltrs_tensor_from_blob(
+        out: *mut ltrs_tensor,
+        data: *mut std::ffi::c_void,
+        shape: *const i64,
+        ndim: i64,
+        strides: *const i64,
+        kind: i32,
+    ) -> *mut ltrs_error;
+    pub fn ltrs_tensor_copy_to(
+        t: ltrs_tensor,
+        dst: *mut std::ffi::c_void,
+        nbytes: i64,
+        kind: i32,
+    ) -> *mut ltrs_error;
+    pub fn ltrs_tensor_dim(t: ltrs_tensor, out: *mut i64) -> *mut ltrs_error;
+    pub fn ltrs_tensor_sizes(t: ltrs_tensor, buf: *mut i64, cap: i64) -> *mut ltrs_error;
+    pub fn ltrs_tensor_strides(t: ltrs_tensor, buf: *mut i64, cap: i64) -> *mut ltrs_error;
+    pub fn ltrs_tensor_numel(t: ltrs_tensor, out: *mut i64) -> *mut ltrs_error;
+    pub fn ltrs_tensor_scalar_type(t: ltrs_tensor, out: *mut i32) -> *mut ltrs_error;
+    pub fn ltrs_tensor_device(t: ltrs_tensor, out: *mut ltrs_device) -> *mut ltrs_error;
+    pub fn ltrs_tensor_layout(t: ltrs_tensor, out: *mut i32) -> *mut ltrs_error;
+    pub fn ltrs_tensor_requires_grad(t: ltrs_tensor, out: *mut bool) -> *mut ltrs_error;
+    pub fn ltrs_tensor_data_ptr(t: ltrs_tensor, out: *mut *mut std::ffi::c_void)
+        -> *mut ltrs_error;
+    pub fn ltrs_tensor_is_same(a: ltrs_tensor, b: ltrs_tensor) -> bool;
+
+    pub fn ltrs_generator_new_cpu(out: *mut ltrs_generator, seed: u64) -> *mut ltrs_error;
+    pub fn ltrs_generator_set_seed(g: ltrs_generator, seed: u64) -> *mut ltrs_error;
+    pub fn ltrs_generator_seed(g: ltrs_generator, out: *mut u64) -> *mut ltrs_error;
+    pub fn ltrs_tensor_storage(t: ltrs_tensor, out: *mut ltrs_storage) -> *mut ltrs_error;
+    pub fn ltrs_storage_nbytes(s: ltrs_storage, out: *mut i64) -> *mut ltrs_error;
+
     pub fn ltrs_test_throw(message: *const c_char) -> *mut ltrs_error;
 }

@@ -6,7 +6,9 @@ fn message(e: *mut ltrs_error) -> String {
     assert!(!e.is_null(), "expected an error");
     // SAFETY: `e` is a live error returned by a shim; the message is copied before it is freed.
     unsafe {
-        let m = CStr::from_ptr(ltrs_error_message(e)).to_string_lossy().into_owned();
+        let m = CStr::from_ptr(ltrs_error_message(e))
+            .to_string_lossy()
+            .into_owned();
         ltrs_error_free(e);
         m
     }
@@ -17,7 +19,10 @@ fn version_matches_the_pin() {
     // SAFETY: returns a pointer to a static NUL-terminated string.
     let v = unsafe { CStr::from_ptr(ltrs_version()) }.to_str().unwrap();
     let lock = include_str!("../../spec/pytorch.lock");
-    assert!(lock.contains(&format!("torch=={v} ")), "shim reports {v}, pin file disagrees");
+    assert!(
+        lock.contains(&format!("torch=={v} ")),
+        "shim reports {v}, pin file disagrees"
+    );
     assert_eq!(v, LIBTORCH_VERSION);
 }
 

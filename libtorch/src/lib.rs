@@ -1,1 +1,36 @@
-//! placeholder
+//! PyTorch's C++ core, libtorch, for Rust: tensors with autograd, on CPU and CUDA.
+//!
+//! ```
+//! use libtorch::{Kind, Tensor};
+//! let a = Tensor::from_data(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+//! assert_eq!(a.size(), [2, 2]);
+//! assert_eq!(a.kind(), Kind::Float);
+//! assert_eq!(a.to_vec::<f32>().unwrap(), [1.0, 2.0, 3.0, 4.0]);
+//! ```
+#![warn(missing_docs)]
+
+mod device;
+mod element;
+pub mod error;
+mod generator;
+mod kind;
+mod scalar;
+mod tensor;
+pub mod threads;
+
+pub use device::{cuda, Device, Layout, MemoryFormat, QScheme, Stream};
+pub use element::Element;
+pub use error::{Error, Result};
+pub use generator::{Generator, Storage};
+pub use kind::Kind;
+pub use scalar::Scalar;
+pub use tensor::Tensor;
+pub use threads::manual_seed;
+
+/// The raw layer, for what the safe API does not cover.
+pub use libtorch_sys as sys;
+
+/// The libtorch version this crate runs on, e.g. "2.11.0".
+pub fn version() -> &'static str {
+    sys::LIBTORCH_VERSION
+}

@@ -1,0 +1,142 @@
+// Handwritten tensor basics that are not ATen operators: metadata accessors, and moving data
+// between Rust memory and tensors.
+#include "support.h"
+
+#include <ATen/ops/empty.h>
+#include <ATen/ops/from_blob.h>
+
+#include <cstring>
+
+namespace {
+c10::ScalarType scalar_type(int32_t kind) {
+  TORCH_CHECK(kind >= 0 && kind < static_cast<int32_t>(c10::ScalarType::NumOptions),
+              "invalid dtype code ", kind);
+  return static_cast<c10::ScalarType>(kind);
+}
+const at::Tensor& defined(const at::Tensor& t, const char* what) {
+  TORCH_CHECK(t.defined(), what, ": the tensor is undefined");
+  return t;
+}
+}  // namespace
+
+extern "C" {
+
+
+ltrs_error* ltrs_tensor_from_data(ltrs_tensor* out, const void* data, int64_t nbytes,
+                                  const int64_t* shape, int64_t ndim, int32_t kind) {
+  LTRS_TRY {
+    at::Tensor t = at::empty(at::IntArrayRef(shape, ndim), at::TensorOptions().dtype(scalar_type(kind)));
+    TORCH_CHECK(static_cast<int64_t>(t.nbytes()) == nbytes, "from_data: ", nbytes,
+                " bytes of data for a tensor of shape ", t.sizes(), " that needs ", t.nbytes());
+    if (nbytes > 0) std::memcpy(t.data_ptr(), data, nbytes);
+    *out = ltrs::give(std::move(t));
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_from_blob(ltrs_tensor* out, void* data, const int64_t* shape, int64_t ndim,
+                                  const int64_t* strides, int32_t kind) {
+  LTRS_TRY {
+    auto options = at::TensorOptions().dtype(scalar_type(kind));
+    at::Tensor t = strides == nullptr
+                       ? at::from_blob(data, at::IntArrayRef(shape, ndim), options)
+                       : at::from_blob(data, at::IntArrayRef(shape, ndim), at::IntArrayRef(strides, ndim), options);
+    *out = ltrs::give(std::move(t));
+  }
+  LTRS_CATCH
+}
+
+// Copies the elements of `t` (any device, layout or stride) into `dst` as dtype `kind`.
+ltrs_error* ltrs_tensor_copy_to(ltrs_tensor t, void* dst, int64_t nbytes, int32_t kind) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    const at::Tensor& src = defined(b, "copy_to");
+    at::Tensor c = src.to(at::kCPU, scalar_type(kind)).contiguous();
+    TORCH_CHECK(static_cast<int64_t>(c.nbytes()) == nbytes, "copy_to: a buffer of ", nbytes,
+                " bytes for a tensor of ", c.nbytes(), " bytes");
+    if (nbytes > 0) std::memcpy(dst, c.const_data_ptr(), nbytes);
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_dim(ltrs_tensor t, int64_t* out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    *out = defined(b, "dim").dim();
+  }
+  LTRS_CATCH
+}
+
+// Writes min(dim, cap) sizes (or strides) into `buf`; the caller learns dim from ltrs_tensor_dim.
+ltrs_error* ltrs_tensor_sizes(ltrs_tensor t, int64_t* buf, int64_t cap) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    auto s = defined(b, "size").sizes();
+    for (int64_t i = 0; i < static_cast<int64_t>(s.size()) && i < cap; ++i) buf[i] = s[i];
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_strides(ltrs_tensor t, int64_t* buf, int64_t cap) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    auto s = defined(b, "stride").strides();
+    for (int64_t i = 0; i < static_cast<int64_t>(s.size()) && i < cap; ++i) buf[i] = s[i];
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_numel(ltrs_tensor t, int64_t* out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    *out = defined(b, "numel").numel();
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_scalar_type(ltrs_tensor t, int32_t* out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    *out = static_cast<int32_t>(defined(b, "dtype").scalar_type());
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_device(ltrs_tensor t, ltrs_device* out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    auto d = defined(b, "device").device();
+    out->type = static_cast<int16_t>(d.type());
+    out->index = static_cast<int16_t>(d.index());
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_layout(ltrs_tensor t, int32_t* out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    *out = static_cast<int32_t>(defined(b, "layout").layout());
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_requires_grad(ltrs_tensor t, bool* out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    *out = defined(b, "requires_grad").requires_grad();
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_tensor_data_ptr(ltrs_tensor t, void** out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    *out = defined(b, "data_ptr").data_ptr();
+  }
+  LTRS_CATCH
+}
+
+// Whether two handles are the same TensorImpl (Python's `a is b` on tensors).
+bool ltrs_tensor_is_same(ltrs_tensor a, ltrs_tensor b) { return a == b; }
+
+}  // extern "C"

@@ -1,0 +1,121 @@
+//! The one error type of the crate.
+use libtorch_sys as sys;
+use std::ffi::CStr;
+
+/// What went wrong in a libtorch call: libtorch's own message (without the C++ backtrace), the
+/// operator that raised it, and where the Rust caller was, when that was cheap to know.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// libtorch rejected the call (a C++ exception, caught at the FFI boundary).
+    #[error("{op}: {message}")]
+    Torch {
+        /// The operator, e.g. `add` or `matmul`.
+        op: &'static str,
+        /// libtorch's message, without the C++ backtrace.
+        message: String,
+        /// libtorch's full message, with the backtrace where libtorch had one.
+        full_message: String,
+    },
+    /// The arguments were rejected on the Rust side before calling libtorch.
+    #[error("{op}: {message}")]
+    InvalidArgument {
+        /// The function that rejected them.
+        op: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+    /// A panic inside Rust code that libtorch called back (a custom autograd function, a hook).
+    #[error("{op}: a Rust callback panicked: {message}")]
+    CallbackPanic {
+        /// The callback's owner.
+        op: &'static str,
+        /// The panic payload, when it was a string.
+        message: String,
+    },
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// libtorch's message (or ours, for errors raised on the Rust side).
+    pub fn message(&self) -> &str {
+        match self {
+            Error::Torch { message, .. }
+            | Error::InvalidArgument { message, .. }
+            | Error::CallbackPanic { message, .. } => message,
+        }
+    }
+
+    /// The operator or function that failed.
+    pub fn op(&self) -> &'static str {
+        match self {
+            Error::Torch { op, .. }
+            | Error::InvalidArgument { op, .. }
+            | Error::CallbackPanic { op, .. } => op,
+        }
+    }
+
+    /// The message with libtorch's C++ backtrace, where there is one.
+    pub fn full_message(&self) -> &str {
+        match self {
+            Error::Torch { full_message, .. } => full_message,
+            other => other.message(),
+        }
+    }
+
+    pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            op,
+            message: message.into(),
+        }
+    }
+}
+
+/// Turns a shim's returned error pointer into a `Result`, freeing the error.
+///
+/// # Safety
+/// `err` must be null or an error returned by a libtorch-sys function and not yet freed.
+#[inline]
+pub unsafe fn check(err: *mut sys::ltrs_error, op: &'static str) -> Result<()> {
+    if err.is_null() {
+        return Ok(());
+    }
+    Err(take(err, op))
+}
+
+#[cold]
+unsafe fn take(err: *mut sys::ltrs_error, op: &'static str) -> Error {
+    // SAFETY: the caller guarantees `err` is a live error; both strings are copied before it is
+    // freed, exactly once, here.
+    unsafe {
+        let message = CStr::from_ptr(sys::ltrs_error_message(err))
+            .to_string_lossy()
+            .into_owned();
+        let full_message = CStr::from_ptr(sys::ltrs_error_full_message(err))
+            .to_string_lossy()
+            .into_owned();
+        sys::ltrs_error_free(err);
+        Error::Torch {
+            op,
+            message: message.trim_end().to_owned(),
+            full_message,
+        }
+    }
+}
+
+/// The panicking form of every fallible call: panics with the error's message, at the caller.
+#[inline]
+#[track_caller]
+pub fn unwrap<T>(r: Result<T>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => fail(e),
+    }
+}
+
+#[cold]
+#[track_caller]
+fn fail(e: Error) -> ! {
+    panic!("{e}")
+}

@@ -1,0 +1,302 @@
+//! `Tensor`: an owning handle to one libtorch tensor.
+use crate::error::{check, unwrap, Error, Result};
+use crate::{Device, Element, Kind, Layout};
+use libtorch_sys as sys;
+
+/// A tensor: a handle that owns one reference to a libtorch `at::Tensor`.
+///
+/// Handles behave like Python's tensor variables: [`Clone`] (and [`Tensor::shallow_clone`]) makes
+/// another handle to the *same* tensor, sharing data and autograd history, at the cost of one
+/// atomic increment; [`Tensor::deep_clone`] copies the data (`t.clone()` in PyTorch).
+/// A handle may be *undefined* (no tensor), like a default-constructed `at::Tensor`: some
+/// operators return one (e.g. an unused gradient).
+///
+/// In-place operators (names ending in `_`, and `out=` arguments) take `&mut Tensor`: to write
+/// through a handle you must hold it mutably. Other handles to the same tensor (clones, views)
+/// see the change, exactly as in PyTorch.
+pub struct Tensor {
+    raw: sys::ltrs_tensor,
+}
+
+// SAFETY: a TensorImpl's reference count is atomic, and libtorch allows using a tensor from any
+// thread; the handle has no thread affinity.
+unsafe impl Send for Tensor {}
+// SAFETY: every `&self` method either reads immutable metadata or runs an ATen operator, which
+// libtorch allows concurrently on one tensor from several threads (as PyTorch does across Python
+// threads); writes need `&mut self`. Concurrent reads racing a write through another handle to
+// the same storage are data races on the *elements* only, the same contract as PyTorch's.
+unsafe impl Sync for Tensor {}
+
+impl Drop for Tensor {
+    fn drop(&mut self) {
+        // SAFETY: `raw` is null or an owned reference that no other handle will free; the shim
+        // cannot throw.
+        unsafe { sys::ltrs_tensor_free(self.raw) }
+    }
+}
+
+impl Clone for Tensor {
+    /// Another handle to the same tensor (shares data and grad); see [`Tensor::deep_clone`].
+    fn clone(&self) -> Tensor {
+        self.shallow_clone()
+    }
+}
+
+impl Default for Tensor {
+    /// An undefined tensor.
+    fn default() -> Tensor {
+        Tensor {
+            raw: std::ptr::null_mut(),
+        }
+    }
+}
+
+impl Tensor {
+    /// Takes ownership of a handle returned by a libtorch-sys function (null = undefined).
+    ///
+    /// # Safety
+    /// `raw` must be null or own one reference that nothing else will release.
+    #[inline]
+    pub unsafe fn from_raw(raw: sys::ltrs_tensor) -> Tensor {
+        Tensor { raw }
+    }
+
+    /// The handle, borrowed (valid while `self` lives).
+    #[inline]
+    pub fn as_raw(&self) -> sys::ltrs_tensor {
+        self.raw
+    }
+
+    /// Gives up ownership of the handle (the caller must release it).
+    pub fn into_raw(self) -> sys::ltrs_tensor {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw
+    }
+
+    /// Whether this handle holds a tensor.
+    pub fn defined(&self) -> bool {
+        !self.raw.is_null()
+    }
+
+    /// Another handle to the same tensor.
+    pub fn shallow_clone(&self) -> Tensor {
+        // SAFETY: `raw` is null or a live handle; retain returns a new owned reference.
+        unsafe { Tensor::from_raw(sys::ltrs_tensor_retain(self.raw)) }
+    }
+
+    /// Whether two handles refer to the same tensor (Python's `a is b`).
+    pub fn is_same(&self, other: &Tensor) -> bool {
+        self.raw == other.raw
+    }
+
+    fn need_defined(&self, op: &'static str) -> Result<()> {
+        if self.raw.is_null() {
+            return Err(Error::invalid(op, "the tensor is undefined"));
+        }
+        Ok(())
+    }
+
+    /// The number of dimensions.
+    pub fn dim(&self) -> usize {
+        unwrap(self.f_dim())
+    }
+
+    /// The number of dimensions, or an error for an undefined tensor.
+    pub fn f_dim(&self) -> Result<usize> {
+        let mut n = 0i64;
+        // SAFETY: `raw` is borrowed for the call, `n` a valid out-pointer.
+        unsafe { check(sys::ltrs_tensor_dim(self.raw, &mut n), "dim")? };
+        Ok(n as usize)
+    }
+
+    /// The shape (`t.shape` / `t.size()`).
+    pub fn size(&self) -> Vec<i64> {
+        unwrap(self.f_size())
+    }
+
+    /// The shape, or an error for an undefined tensor.
+    pub fn f_size(&self) -> Result<Vec<i64>> {
+        let n = self.f_dim()?;
+        let mut v = vec![0i64; n];
+        // SAFETY: `v` has room for `n` values, the tensor's dimension count.
+        unsafe {
+            check(
+                sys::ltrs_tensor_sizes(self.raw, v.as_mut_ptr(), n as i64),
+                "size",
+            )?
+        };
+        Ok(v)
+    }
+
+    /// The strides, in elements.
+    pub fn stride(&self) -> Vec<i64> {
+        let n = self.dim();
+        let mut v = vec![0i64; n];
+        // SAFETY: `v` has room for `n` values, the tensor's dimension count.
+        unwrap(unsafe {
+            check(
+                sys::ltrs_tensor_strides(self.raw, v.as_mut_ptr(), n as i64),
+                "stride",
+            )
+        });
+        v
+    }
+
+    /// The number of elements.
+    pub fn numel(&self) -> usize {
+        let mut n = 0i64;
+        // SAFETY: `raw` borrowed, valid out-pointer.
+        unwrap(unsafe { check(sys::ltrs_tensor_numel(self.raw, &mut n), "numel") });
+        n as usize
+    }
+
+    /// The element type (`t.dtype`).
+    pub fn kind(&self) -> Kind {
+        unwrap(self.f_kind())
+    }
+
+    /// The element type, or an error for an undefined tensor.
+    pub fn f_kind(&self) -> Result<Kind> {
+        let mut k = 0i32;
+        // SAFETY: `raw` borrowed, valid out-pointer.
+        unsafe { check(sys::ltrs_tensor_scalar_type(self.raw, &mut k), "dtype")? };
+        Ok(Kind::from_ffi(k))
+    }
+
+    /// Where the data lives (`t.device`).
+    pub fn device(&self) -> Device {
+        let mut d = sys::ltrs_device {
+            type_: 0,
+            index: -1,
+        };
+        // SAFETY: `raw` borrowed, valid out-pointer.
+        unwrap(unsafe { check(sys::ltrs_tensor_device(self.raw, &mut d), "device") });
+        Device::from_ffi(d)
+    }
+
+    /// The layout (`t.layout`).
+    pub fn layout(&self) -> Layout {
+        let mut l = 0i32;
+        // SAFETY: `raw` borrowed, valid out-pointer.
+        unwrap(unsafe { check(sys::ltrs_tensor_layout(self.raw, &mut l), "layout") });
+        Layout::from_ffi(l)
+    }
+
+    /// Whether autograd records operations on this tensor.
+    pub fn requires_grad(&self) -> bool {
+        let mut b = false;
+        // SAFETY: `raw` borrowed, valid out-pointer.
+        unwrap(unsafe {
+            check(
+                sys::ltrs_tensor_requires_grad(self.raw, &mut b),
+                "requires_grad",
+            )
+        });
+        b
+    }
+
+    /// A 1-D tensor holding a copy of `data` (`torch.tensor(list)`).
+    ///
+    /// ```
+    /// let t = libtorch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
+    /// assert_eq!(t.size(), [3]);
+    /// ```
+    pub fn from_slice<T: Element>(data: &[T]) -> Tensor {
+        unwrap(Tensor::from_data(data, &[data.len() as i64]))
+    }
+
+    /// A tensor of the given shape holding a copy of `data` (row-major); an error if the number
+    /// of elements does not match the shape.
+    pub fn from_data<T: Element>(data: &[T], shape: &[i64]) -> Result<Tensor> {
+        let numel = shape.iter().try_fold(
+            1i64,
+            |acc, &d| {
+                if d < 0 {
+                    None
+                } else {
+                    acc.checked_mul(d)
+                }
+            },
+        );
+        match numel {
+            Some(n) if n as usize == data.len() => {}
+            _ => {
+                return Err(Error::invalid(
+                    "from_data",
+                    format!(
+                        "{} elements do not fill a tensor of shape {shape:?}",
+                        data.len()
+                    ),
+                ))
+            }
+        }
+        let mut out = std::ptr::null_mut();
+        // SAFETY: `data` is valid for `size_of_val(data)` bytes, `shape` for `shape.len()`
+        // values; the shim copies both before returning.
+        unsafe {
+            check(
+                sys::ltrs_tensor_from_data(
+                    &mut out,
+                    data.as_ptr().cast(),
+                    std::mem::size_of_val(data) as i64,
+                    shape.as_ptr(),
+                    shape.len() as i64,
+                    T::KIND.to_ffi(),
+                ),
+                "from_data",
+            )?;
+            Ok(Tensor::from_raw(out))
+        }
+    }
+
+    /// A 0-dim tensor holding `v` (`torch.tensor(v)`).
+    pub fn scalar<T: Element>(v: T) -> Tensor {
+        unwrap(Tensor::from_data(&[v], &[]))
+    }
+
+    /// The elements, converted to `T` and flattened in row-major order (from any device).
+    pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
+        self.need_defined("to_vec")?;
+        let n = self.numel();
+        let mut v: Vec<T> = Vec::with_capacity(n);
+        // SAFETY: `v` has capacity for `n` elements of `T`, and the shim writes exactly
+        // n * size_of::<T>() bytes (it checks the count) before we set the length.
+        unsafe {
+            check(
+                sys::ltrs_tensor_copy_to(
+                    self.raw,
+                    v.as_mut_ptr().cast(),
+                    (n * std::mem::size_of::<T>()) as i64,
+                    T::KIND.to_ffi(),
+                ),
+                "to_vec",
+            )?;
+            v.set_len(n);
+        }
+        Ok(v)
+    }
+
+    /// The single value of a one-element tensor, converted to `T` (`t.item()`).
+    pub fn item_as<T: Element>(&self) -> Result<T> {
+        self.need_defined("item")?;
+        let n = self.numel();
+        if n != 1 {
+            return Err(Error::invalid(
+                "item",
+                format!("a tensor with {n} elements cannot be converted to a scalar"),
+            ));
+        }
+        Ok(self.to_vec::<T>()?[0])
+    }
+
+    /// The single value of a one-element tensor as f64; panics otherwise.
+    pub fn double_value(&self) -> f64 {
+        unwrap(self.item_as::<f64>())
+    }
+
+    /// The single value of a one-element tensor as i64; panics otherwise.
+    pub fn int64_value(&self) -> i64 {
+        unwrap(self.item_as::<i64>())
+    }
+}

@@ -1,0 +1,47 @@
+//! Library-wide settings: threads and the global seed.
+use crate::error::{check, Result};
+use libtorch_sys as sys;
+
+/// The number of threads libtorch uses inside one operator (`torch.get_num_threads()`).
+pub fn get_num_threads() -> usize {
+    let mut n = 0i64;
+    // SAFETY: valid out-pointer; the shim catches every exception.
+    let r = unsafe { check(sys::ltrs_get_num_threads(&mut n), "get_num_threads") };
+    r.map(|_| n as usize).unwrap_or(1)
+}
+
+/// Sets the intra-op thread count (`torch.set_num_threads(n)`); `n` must be positive.
+pub fn set_num_threads(n: usize) -> Result<()> {
+    // SAFETY: plain value argument.
+    unsafe { check(sys::ltrs_set_num_threads(n as i64), "set_num_threads") }
+}
+
+/// The inter-op thread count (`torch.get_num_interop_threads()`).
+pub fn get_num_interop_threads() -> usize {
+    let mut n = 0i64;
+    // SAFETY: valid out-pointer.
+    let r = unsafe {
+        check(
+            sys::ltrs_get_num_interop_threads(&mut n),
+            "get_num_interop_threads",
+        )
+    };
+    r.map(|_| n as usize).unwrap_or(1)
+}
+
+/// Sets the inter-op thread count; libtorch allows this only once, before any parallel work.
+pub fn set_num_interop_threads(n: usize) -> Result<()> {
+    // SAFETY: plain value argument.
+    unsafe {
+        check(
+            sys::ltrs_set_num_interop_threads(n as i64),
+            "set_num_interop_threads",
+        )
+    }
+}
+
+/// Seeds every default generator (`torch.manual_seed(seed)`).
+pub fn manual_seed(seed: u64) {
+    // SAFETY: plain value argument; seeding the default generators cannot fail on CPU.
+    let _ = unsafe { check(sys::ltrs_manual_seed(seed), "manual_seed") };
+}
