@@ -115,6 +115,11 @@ with zipfile.ZipFile(sys.argv[2]) as z:
             print(m.group(1).replace(" ", ""))
 PY
 )
+  # Versions the registry lacks are swapped for the substitutes recorded in spec/.
+  for i in "${!reqs[@]}"; do
+    sub=$(awk -v r="${reqs[$i]}" '$1 == r { print $2 }' "$repo/spec/cuda-substitutes.txt")
+    if [ -n "$sub" ]; then say "using $sub for ${reqs[$i]} (spec/cuda-substitutes.txt)"; reqs[$i]=$sub; fi
+  done
   say "fetching the CUDA libraries torch $version needs: ${reqs[*]}"
   cudadir="$wheels/cuda-$version"
   mkdir -p "$cudadir"

@@ -15,8 +15,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const SHIM_LIB: &str = "ltrs_shims";
-
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
@@ -58,20 +56,23 @@ fn main() {
     // The real directories: libtorch_cpu.so's RPATH is relative to where the file really lies.
     let include = canonical(&root.join("include"));
     let lib = canonical(&root.join("lib"));
-    if cuda && !lib.join("libtorch_cuda.so").exists() {
-        fail(&format!(
-            "the `cuda` feature is on but {} has no libtorch_cuda.so.\n\
-             Run deps/get-deps.sh --cuda, or point LIBTORCH at a CUDA build of libtorch {wanted}.",
-            lib.display()
-        ));
+    if cuda {
+        ensure_cuda_libraries(&manifest, &root, &lib, &wanted);
     }
 
-    let archive = build_shims(&manifest, &out, &include, &found, cuda);
-    println!(
-        "cargo:rustc-link-search=native={}",
-        archive.parent().unwrap().display()
-    );
-    println!("cargo:rustc-link-lib=static={SHIM_LIB}");
+    // Two archives: the generated operators (large, slow to compile, independent of features)
+    // and the handwritten shims (small; the only ones that differ with `cuda`).
+    let shims = Shims { manifest: &manifest, out: &out, include: &include, version: &found };
+    let ops = shim_sources(&manifest.join("shim/generated"));
+    let core = shim_sources(&manifest.join("shim"));
+    for (name, sources, cuda) in [("ltrs_ops", &ops, false), ("ltrs_core", &core, cuda)] {
+        if sources.is_empty() {
+            continue;
+        }
+        shims.build(name, sources, cuda);
+        println!("cargo:rustc-link-lib=static={name}");
+    }
+    println!("cargo:rustc-link-search=native={}", out.display());
 
     // cargo puts link-search paths inside the target directory on the dynamic library path of
     // `cargo run/test/bench`; a link to the real lib dir there makes those work with no
@@ -169,6 +170,39 @@ fn find_libtorch(manifest: &Path, wanted: &str, cuda: bool) -> PathBuf {
     provision(manifest, wanted, cuda)
 }
 
+/// With `cuda`, libtorch_cuda.so must be there, and, for a libtorch laid out by
+/// deps/get-deps.sh, the NVIDIA libraries it needs too (fetched now if the `download` feature
+/// allows); otherwise the final link would fail with a list of missing CUDA libraries.
+fn ensure_cuda_libraries(manifest: &Path, root: &Path, lib: &Path, wanted: &str) {
+    if !lib.join("libtorch_cuda.so").exists() {
+        fail(&format!(
+            "the `cuda` feature is on but {} has no libtorch_cuda.so.\n\
+             Point LIBTORCH at a CUDA build of libtorch {wanted}, or unset it to use the pinned one.",
+            lib.display()
+        ));
+    }
+    let site = lib.join("../..");
+    let ours = root.join("build-version").exists();
+    if !ours || site.join(".cuda-complete").exists() {
+        return;
+    }
+    if env::var_os("CARGO_FEATURE_DOWNLOAD").is_none() {
+        fail(&format!(
+            "the `cuda` feature needs the NVIDIA libraries beside {}: run deps/get-deps.sh --cuda",
+            lib.display()
+        ));
+    }
+    let script = manifest.join("../deps/get-deps.sh");
+    let status = Command::new("bash")
+        .arg(&script)
+        .args(["--quiet", "--cuda", "--dest"])
+        .arg(root)
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        fail(&format!("{} --cuda failed: run it by hand to see why", script.display()));
+    }
+}
+
 fn cache_dir() -> PathBuf {
     if let Some(dir) = env::var_os("LIBTORCH_CACHE") {
         return PathBuf::from(dir);
@@ -200,91 +234,92 @@ fn provision(manifest: &Path, wanted: &str, cuda: bool) -> PathBuf {
     }
 }
 
-/// Every shim source: the handwritten ones in shim/ and the generated ones in shim/generated/.
-fn shim_sources(manifest: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let mut sources = Vec::new();
-    let mut headers = Vec::new();
-    for dir in [manifest.join("shim"), manifest.join("shim/generated")] {
-        rerun_if_changed(&dir);
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            match path.extension().and_then(|e| e.to_str()) {
-                Some("cpp") => sources.push(path),
-                Some("h") => headers.push(path),
-                _ => {}
-            }
-        }
-    }
-    sources.sort();
-    headers.sort();
-    (sources, headers)
+/// The shim sources of one archive: `*.cpp` in `dir`, plus the headers they may include.
+fn shim_sources(dir: &Path) -> Vec<PathBuf> {
+    rerun_if_changed(dir);
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "cpp"));
+    files.sort();
+    files
 }
 
-fn build_shims(manifest: &Path, out: &Path, include: &Path, version: &str, cuda: bool) -> PathBuf {
-    let (sources, headers) = shim_sources(manifest);
-    let mut build = cc::Build::new();
-    build
-        .cpp(true)
-        .std("c++17")
-        .opt_level(2)
-        .debug(false)
-        .cargo_metadata(false)
-        .warnings(true)
-        .extra_warnings(true)
-        .flag("-D_GLIBCXX_USE_CXX11_ABI=1")
-        .flag("-fno-semantic-interposition")
-        // libtorch's headers are not ours to warn about: -isystem silences them.
-        .flag("-isystem")
-        .flag(include.to_str().unwrap())
-        .flag("-isystem")
-        .flag(include.join("torch/csrc/api/include").to_str().unwrap())
-        .include(manifest.join("shim"));
-    if cuda {
-        build.define("LTRS_CUDA", None);
-    }
-    let compiler = build.get_compiler();
+struct Shims<'a> {
+    manifest: &'a Path,
+    out: &'a Path,
+    include: &'a Path,
+    version: &'a str,
+}
 
-    // Everything the archive depends on goes into its cache key.
-    let mut key = Sha256::new();
-    key.update(version.as_bytes());
-    key.update(include.to_string_lossy().as_bytes());
-    for arg in compiler.args() {
-        key.update(arg.to_string_lossy().as_bytes());
-    }
-    key.update(compiler.path().to_string_lossy().as_bytes());
-    if let Ok(v) = Command::new(compiler.path()).arg("--version").output() {
-        key.update(&v.stdout);
-    }
-    for file in headers.iter().chain(&sources) {
-        key.update(file.file_name().unwrap().to_string_lossy().as_bytes());
-        key.update(fs::read(file).expect("read shim source"));
-    }
-    let key = format!("{:x}", key.finalize());
-    let archive_name = format!("lib{SHIM_LIB}.a");
-    let local = out.join(&archive_name);
+impl Shims<'_> {
+    /// Compiles `sources` into `lib<name>.a` in OUT_DIR, or copies it from the cache when the
+    /// same sources were compiled with the same compiler, flags and libtorch before.
+    fn build(&self, name: &str, sources: &[PathBuf], cuda: bool) -> PathBuf {
+        let shim_dir = self.manifest.join("shim");
+        let mut build = cc::Build::new();
+        build
+            .cpp(true)
+            .std("c++17")
+            .opt_level(2)
+            .debug(false)
+            .cargo_metadata(false)
+            .warnings(true)
+            .extra_warnings(true)
+            .flag("-D_GLIBCXX_USE_CXX11_ABI=1")
+            // libtorch's headers are not ours to warn about: -isystem silences them.
+            .flag("-isystem")
+            .flag(self.include.to_str().unwrap())
+            .flag("-isystem")
+            .flag(self.include.join("torch/csrc/api/include").to_str().unwrap())
+            .include(&shim_dir);
+        if cuda {
+            build.define("LTRS_CUDA", None);
+        }
+        let compiler = build.get_compiler();
 
-    let use_cache = env::var("LIBTORCH_SHIM_CACHE").map_or(true, |v| v != "0");
-    let cached = cache_dir()
-        .join("shims")
-        .join(&key[..32])
-        .join(&archive_name);
-    if use_cache && cached.is_file() && fs::copy(&cached, &local).is_ok() {
-        return local;
-    }
+        // Everything the archive depends on goes into its cache key.
+        let mut key = Sha256::new();
+        key.update(self.version.as_bytes());
+        key.update(self.include.to_string_lossy().as_bytes());
+        key.update(compiler.path().to_string_lossy().as_bytes());
+        for arg in compiler.args() {
+            key.update(arg.to_string_lossy().as_bytes());
+        }
+        if let Ok(v) = Command::new(compiler.path()).arg("--version").output() {
+            key.update(&v.stdout);
+        }
+        let mut inputs: Vec<PathBuf> = fs::read_dir(&shim_dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        inputs.retain(|p| p.extension().is_some_and(|e| e == "h"));
+        inputs.sort();
+        inputs.extend(sources.iter().cloned());
+        for file in &inputs {
+            key.update(file.file_name().unwrap().to_string_lossy().as_bytes());
+            key.update(fs::read(file).expect("read shim source"));
+        }
+        let key = format!("{:x}", key.finalize());
+        let archive_name = format!("lib{name}.a");
+        let local = self.out.join(&archive_name);
 
-    build.files(&sources).compile(SHIM_LIB);
-    if use_cache {
-        // Written under a temporary name and renamed, so a concurrent build never sees half a file.
-        let dir = cached.parent().unwrap();
-        if fs::create_dir_all(dir).is_ok() {
-            let tmp = dir.join(format!("{archive_name}.{}.tmp", std::process::id()));
-            if fs::copy(&local, &tmp).is_ok() {
-                let _ = fs::rename(&tmp, &cached);
+        let use_cache = env::var("LIBTORCH_SHIM_CACHE").map_or(true, |v| v != "0");
+        let cached = cache_dir().join("shims").join(&key[..32]).join(&archive_name);
+        if use_cache && cached.is_file() && fs::copy(&cached, &local).is_ok() {
+            return local;
+        }
+
+        build.files(sources).compile(name);
+        if use_cache {
+            // Written under a temporary name and renamed: a concurrent build never sees half a file.
+            let dir = cached.parent().unwrap();
+            if fs::create_dir_all(dir).is_ok() {
+                let tmp = dir.join(format!("{archive_name}.{}.tmp", std::process::id()));
+                if fs::copy(&local, &tmp).is_ok() {
+                    let _ = fs::rename(&tmp, &cached);
+                }
             }
         }
+        local
     }
-    local
 }
