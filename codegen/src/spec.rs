@@ -10,15 +10,12 @@ use std::path::Path;
 /// One entry of Declarations.yaml: one ATen operator overload.
 #[derive(Debug, Deserialize)]
 pub struct Declaration {
-    pub name: String,
     pub operator_name: String,
     pub overload_name: String,
     pub schema_string: String,
     /// The arguments in schema order: the order of `at::_ops::<op>::call`.
     pub schema_order_arguments: Vec<Argument>,
     pub returns: Vec<Return>,
-    #[serde(default)]
-    pub deprecated: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -27,18 +24,13 @@ pub struct Argument {
     /// The C++ type of the (non-SymInt) C++ signature, e.g. `const at::Tensor &`.
     #[serde(rename = "type")]
     pub cpp_type: String,
-    #[serde(default)]
-    pub annotation: Option<String>,
     /// The C++ default expression, when the schema has one (`false`, `::std::nullopt`, `{}`, `1`...).
     #[serde(default)]
     pub default: Option<serde_yaml_ng::Value>,
-    #[serde(default)]
-    pub is_nullable: bool,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct Return {
-    pub name: String,
     #[serde(rename = "type")]
     pub cpp_type: String,
 }
@@ -75,7 +67,6 @@ mod tests {
                     schema_order_arguments:\n  - name: n\n    type: int64_t\n    default: 'n'\n  \
                     - name: off\n    type: bool\n    default: false\n  returns: []\n";
         let d: Vec<Declaration> = serde_yaml_ng::from_str(text).unwrap();
-        assert_eq!(d[0].name, "n");
         assert_eq!(d[0].operator_name, "y");
         assert_eq!(d[0].overload_name, "N");
         assert_eq!(d[0].schema_order_arguments[1].name, "off");

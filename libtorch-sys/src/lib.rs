@@ -6,6 +6,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod abi;
+pub mod ops;
 pub use abi::*;
 
 /// The libtorch version this crate was built against (from libtorch's own headers).

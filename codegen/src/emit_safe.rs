@@ -1,0 +1,429 @@
+//! Step 3c: the safe API, `libtorch/src/generated/ops_NN.rs`: `impl Tensor` blocks.
+//!
+//! Per op: `f_NAME_with` (every argument; the one function that calls the shim), `f_NAME`
+//! (required arguments, defaults applied), and the panicking `NAME_with` / `NAME`. Without
+//! defaulted arguments only `f_NAME` and `NAME` exist. See codegen/README.md.
+
+use crate::emit_ffi::ident;
+use crate::model::{Arg, ArgKind, DefaultValue, Op, Ret};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// Replaced by a `// SAFETY:` comment after formatting (token streams carry no comments).
+const SAFETY_MARKER: &str = "safety_comment!();";
+const SAFETY: &str = "// SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.";
+
+/// The Rust parameter type of an argument; `generic` names the type parameter of a `Tensor[]`.
+fn rust_type(kind: ArgKind, generic: &proc_macro2::Ident) -> TokenStream {
+    use ArgKind::*;
+    match kind {
+        Tensor { mutable: false, .. } => quote!(&Tensor),
+        Tensor { mutable: true, .. } => quote!(&mut Tensor),
+        OptTensor => quote!(Option<&Tensor>),
+        TensorList { mutable: false } | ITensorList => quote!(&[#generic]),
+        TensorList { mutable: true } => quote!(&mut [Tensor]),
+        OptTensorList => quote!(&[Option<&Tensor>]),
+        Scalar => quote!(impl Into<Scalar>),
+        OptScalar => quote!(Option<Scalar>),
+        ScalarList => quote!(&[Scalar]),
+        Int { .. } => quote!(i64),
+        OptInt { .. } => quote!(Option<i64>),
+        IntList { .. } => quote!(&[i64]),
+        OptIntList { .. } => quote!(Option<&[i64]>),
+        Float => quote!(f64),
+        OptFloat => quote!(Option<f64>),
+        OptFloatList => quote!(Option<&[f64]>),
+        Bool => quote!(bool),
+        OptBool => quote!(Option<bool>),
+        BoolArray(n) => {
+            let n = Literal::usize_unsuffixed(n);
+            quote!([bool; #n])
+        }
+        Str | Dimname => quote!(&str),
+        OptStr => quote!(Option<&str>),
+        ScalarType => quote!(Kind),
+        OptScalarType => quote!(Option<Kind>),
+        Layout => quote!(Layout),
+        OptLayout => quote!(Option<Layout>),
+        MemoryFormat => quote!(MemoryFormat),
+        OptMemoryFormat => quote!(Option<MemoryFormat>),
+        Device => quote!(Device),
+        OptDevice => quote!(Option<Device>),
+        DeviceIndex => quote!(i8),
+        OptGenerator => quote!(Option<&Generator>),
+        DimnameList => quote!(&[&str]),
+        OptDimnameList => quote!(Option<&[&str]>),
+        Storage => quote!(&Storage),
+        Stream => quote!(Stream),
+    }
+}
+
+/// Statements preparing argument `n` (the safe value) for the FFI, and the FFI expression.
+fn to_ffi(kind: ArgKind, n: &TokenStream, c: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+    use ArgKind::*;
+    let plain = |e: TokenStream| (quote!(let #c = #e;), quote!(#c));
+    match kind {
+        Tensor { .. } | Storage => plain(quote!(#n.as_raw())),
+        OptTensor | OptGenerator => plain(quote!(#n.map_or(std::ptr::null_mut(), |v| v.as_raw()))),
+        TensorList { mutable: false } | ITensorList => (
+            quote!(let #c: Vec<ltrs_tensor> = #n.iter().map(|t| t.borrow().as_raw()).collect();),
+            quote!(ltrs_tensor_list::new(&#c)),
+        ),
+        TensorList { mutable: true } => (
+            quote!(let #c: Vec<ltrs_tensor> = #n.iter().map(|t| t.as_raw()).collect();),
+            quote!(ltrs_tensor_list::new(&#c)),
+        ),
+        OptTensorList => (
+            quote!(let #c: Vec<ltrs_tensor> = #n.iter().map(|t| t.map_or(std::ptr::null_mut(), |t| t.as_raw())).collect();),
+            quote!(ltrs_tensor_list::new(&#c)),
+        ),
+        Scalar => plain(quote!(#n.into().to_ffi())),
+        OptScalar => plain(quote!(#n.map_or(ltrs_scalar::NONE, |s| s.to_ffi()))),
+        ScalarList => (
+            quote!(let #c: Vec<ltrs_scalar> = #n.iter().map(|s| s.to_ffi()).collect();),
+            quote!(ltrs_scalar_list::new(&#c)),
+        ),
+        Int { .. } | Float | Bool | DeviceIndex => plain(quote!(#n)),
+        OptInt { .. } => plain(quote!(support::opt_int(#n))),
+        IntList { .. } => plain(quote!(ltrs_int_list::new(#n))),
+        OptIntList { .. } => plain(quote!(#n.map_or(ltrs_int_list::NONE, ltrs_int_list::new))),
+        OptFloat => plain(quote!(support::opt_float(#n))),
+        OptFloatList => plain(quote!(#n.map_or(ltrs_float_list::NONE, ltrs_float_list::new))),
+        OptBool => plain(quote!(support::opt_bool(#n))),
+        BoolArray(_) => plain(quote!(#n.as_ptr())),
+        Str | Dimname => plain(quote!(ltrs_str::from_str(#n))),
+        OptStr => plain(quote!(#n.map_or(ltrs_str::NONE, ltrs_str::from_str))),
+        ScalarType | Layout | MemoryFormat | Device | Stream => plain(quote!(#n.to_ffi())),
+        OptScalarType | OptLayout | OptMemoryFormat => plain(quote!(#n.map_or(-1, |v| v.to_ffi()))),
+        OptDevice => plain(quote!(#n.map_or(support::NO_DEVICE, |v| v.to_ffi()))),
+        DimnameList => (
+            quote!(let #c: Vec<ltrs_str> = #n.iter().map(|s| ltrs_str::from_str(s)).collect();),
+            quote!(ltrs_str_list::new(&#c)),
+        ),
+        OptDimnameList => (
+            quote!(let #c: Option<Vec<ltrs_str>> = #n.map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());),
+            quote!(#c.as_deref().map_or(ltrs_str_list::NONE, ltrs_str_list::new)),
+        ),
+    }
+}
+
+/// The Rust expression of a default, for an argument of `kind`.
+pub fn default_expr(kind: ArgKind, d: &DefaultValue) -> TokenStream {
+    match d {
+        DefaultValue::None => quote!(None),
+        DefaultValue::Some(inner) => {
+            let e = default_expr(kind, inner);
+            quote!(Some(#e))
+        }
+        DefaultValue::Bool(b) => quote!(#b),
+        DefaultValue::Int(i) => {
+            let l = Literal::i64_unsuffixed(*i);
+            quote!(#l)
+        }
+        DefaultValue::Float(f) => {
+            let l = Literal::f64_unsuffixed(*f);
+            quote!(#l)
+        }
+        DefaultValue::ScalarInt(i) => {
+            let l = Literal::i64_suffixed(*i);
+            quote!(#l)
+        }
+        DefaultValue::ScalarFloat(f) => {
+            let l = Literal::f64_suffixed(*f);
+            quote!(#l)
+        }
+        DefaultValue::IntList(v) => {
+            let l = v.iter().map(|i| Literal::i64_unsuffixed(*i));
+            quote!(&[#(#l),*])
+        }
+        DefaultValue::Str(s) => quote!(#s),
+        DefaultValue::ScalarType(c) => quote!(Kind::from_ffi(#c)),
+        DefaultValue::MemoryFormat(c) => quote!(MemoryFormat::from_ffi(#c)),
+    }
+}
+
+/// A default as the docs show it.
+pub fn default_doc(d: &DefaultValue) -> String {
+    match d {
+        DefaultValue::None => "None".into(),
+        DefaultValue::Some(inner) => format!("Some({})", default_doc(inner)),
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::Int(i) | DefaultValue::ScalarInt(i) => i.to_string(),
+        DefaultValue::Float(f) | DefaultValue::ScalarFloat(f) => format!("{f:?}"),
+        DefaultValue::IntList(v) => format!("&{v:?}"),
+        DefaultValue::Str(s) => format!("{s:?}"),
+        DefaultValue::ScalarType(c) => format!("Kind::from_ffi({c})"),
+        DefaultValue::MemoryFormat(c) => format!("MemoryFormat::from_ffi({c})"),
+    }
+}
+
+fn ret_type(r: Ret) -> TokenStream {
+    match r {
+        Ret::Tensor => quote!(Tensor),
+        Ret::SelfRef => quote!(&mut Tensor),
+        Ret::TensorVec => quote!(Vec<Tensor>),
+        Ret::Bool | Ret::SymBool => quote!(bool),
+        Ret::Int | Ret::SymInt => quote!(i64),
+        Ret::Float => quote!(f64),
+        Ret::ScalarType => quote!(Kind),
+        Ret::Scalar => quote!(Scalar),
+        Ret::QScheme => quote!(QScheme),
+    }
+}
+
+/// Which arguments a form takes.
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    /// Every argument.
+    All,
+    /// Only those without a default.
+    Required,
+}
+
+struct Sig {
+    generics: Vec<TokenStream>,
+    receiver: Option<TokenStream>,
+    params: Vec<TokenStream>,
+    /// The argument names, for forwarding.
+    names: Vec<TokenStream>,
+}
+
+fn params(op: &Op, form: Form) -> Sig {
+    let mut sig = Sig { generics: vec![], receiver: None, params: vec![], names: vec![] };
+    for (i, a) in op.args.iter().enumerate() {
+        if i == 0 && op.is_method {
+            sig.receiver = Some(if op.self_mut() { quote!(&mut self) } else { quote!(&self) });
+            continue;
+        }
+        if form == Form::Required && a.default.is_some() {
+            continue;
+        }
+        let generic = format_ident!("T{}", i);
+        if matches!(a.kind, ArgKind::TensorList { mutable: false } | ArgKind::ITensorList) {
+            sig.generics.push(quote!(#generic: std::borrow::Borrow<Tensor>));
+        }
+        let n = ident(&a.name);
+        let t = rust_type(a.kind, &generic);
+        sig.params.push(quote!(#n: #t));
+        sig.names.push(quote!(#n));
+    }
+    sig
+}
+
+fn result_type(op: &Op) -> TokenStream {
+    match op.returns.as_slice() {
+        [] => quote!(()),
+        [r] => ret_type(*r),
+        rs => {
+            let ts = rs.iter().map(|r| ret_type(*r));
+            quote!((#(#ts),*))
+        }
+    }
+}
+
+fn arg_name(op: &Op, i: usize, a: &Arg) -> TokenStream {
+    if i == 0 && op.is_method {
+        quote!(self)
+    } else {
+        let n = ident(&a.name);
+        quote!(#n)
+    }
+}
+
+/// The `f_` form taking every argument: the only one calling the shim.
+fn full_body(op: &Op) -> TokenStream {
+    let mut prep = Vec::new();
+    let mut ffi_args = Vec::new();
+    for (i, a) in op.args.iter().enumerate() {
+        let n = arg_name(op, i, a);
+        let c = format_ident!("c_{}", a.name);
+        let (stmt, expr) = to_ffi(a.kind, &n, &c);
+        prep.push(stmt);
+        ffi_args.push(expr);
+    }
+    let mut outs_decl = Vec::new();
+    let mut outs = Vec::new();
+    let mut results = Vec::new();
+    for (i, r) in op.returns.iter().enumerate() {
+        let o = format_ident!("out{}", i);
+        let init = match r {
+            Ret::SelfRef => {
+                results.push(quote!(self));
+                continue;
+            }
+            Ret::Tensor => quote!(std::ptr::null_mut()),
+            Ret::TensorVec => quote!(ltrs_tensor_vec { data: std::ptr::null_mut(), len: 0 }),
+            Ret::Bool | Ret::SymBool => quote!(false),
+            Ret::Int | Ret::SymInt => quote!(0i64),
+            Ret::Float => quote!(0f64),
+            Ret::ScalarType | Ret::QScheme => quote!(0i32),
+            Ret::Scalar => quote!(ltrs_scalar::NONE),
+        };
+        outs_decl.push(quote!(let mut #o = #init;));
+        outs.push(quote!(&mut #o));
+        results.push(match r {
+            Ret::Tensor => quote!(Tensor::from_raw(#o)),
+            Ret::TensorVec => quote!(support::tensor_vec(#o)),
+            Ret::ScalarType => quote!(Kind::from_ffi(#o)),
+            Ret::QScheme => quote!(QScheme::from_ffi(#o)),
+            Ret::Scalar => quote!(Scalar::from_ffi(#o)),
+            _ => quote!(#o),
+        });
+    }
+    let result = match results.as_slice() {
+        [] => quote!(()),
+        [r] => r.clone(),
+        rs => quote!((#(#rs),*)),
+    };
+    let c_fn = format_ident!("{}", op.c_name());
+    let key = format!("aten::{}", op.key);
+    quote! {
+        #(#prep)*
+        #(#outs_decl)*
+        safety_comment!();
+        unsafe {
+            crate::error::check(ops::#c_fn(#(#outs,)* #(#ffi_args),*), #key)?;
+            Ok(#result)
+        }
+    }
+}
+
+fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
+    let mut lines = vec![format!(" `{}`", op.schema)];
+    let receiver = usize::from(op.is_method);
+    let defaulted: Vec<&Arg> = op.args.iter().skip(receiver).filter(|a| a.default.is_some()).collect();
+    let nullable: Vec<String> = op
+        .args
+        .iter()
+        .skip(receiver)
+        .filter(|a| a.kind.is_optional() && (form == Form::All || a.default.is_none()))
+        .map(|a| format!("`{}`", a.name))
+        .collect();
+    if !defaulted.is_empty() {
+        lines.push(String::new());
+        let list: Vec<String> = defaulted
+            .iter()
+            .map(|a| format!("`{} = {}`", a.name, default_doc(a.default.as_ref().unwrap())))
+            .collect();
+        lines.push(match form {
+            Form::Required => format!(" Defaults applied: {}.", list.join(", ")),
+            Form::All => format!(" Takes every argument; the schema's defaults are {}.", list.join(", ")),
+        });
+    }
+    if !nullable.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(" May be None: {}.", nullable.join(", ")));
+    }
+    lines.iter().map(|l| quote!(#[doc = #l])).collect()
+}
+
+fn op_fns(op: &Op) -> TokenStream {
+    let name = &op.rust_name;
+    let ret = result_type(op);
+    let with = op.has_defaults();
+    let full_name = if with { format_ident!("f_{}_with", name) } else { format_ident!("f_{}", name) };
+    let panic_full = if with { format_ident!("{}_with", name) } else { ident(name) };
+    let mut out = Vec::new();
+
+    let all = params(op, Form::All);
+    let (g, r, p, names) = (&all.generics, &all.receiver, &all.params, &all.names);
+    let recv_comma = r.as_ref().map(|r| quote!(#r,));
+    let call_prefix = if op.is_method { quote!(self.) } else { quote!(Self::) };
+    let body = full_body(op);
+    let d = docs(op, Form::All);
+    out.push(quote! {
+        #(#d)*
+        pub fn #full_name<#(#g),*>(#recv_comma #(#p),*) -> Result<#ret> { #body }
+    });
+    out.push(quote! {
+        #(#d)*
+        #[track_caller]
+        pub fn #panic_full<#(#g),*>(#recv_comma #(#p),*) -> #ret {
+            crate::error::unwrap(#call_prefix #full_name(#(#names),*))
+        }
+    });
+    if with {
+        let req = params(op, Form::Required);
+        let (g, p, names) = (&req.generics, &req.params, &req.names);
+        let forwarded = op.args.iter().enumerate().skip(usize::from(op.is_method)).map(|(_, a)| {
+            match &a.default {
+                Some(d) => default_expr(a.kind, d),
+                None => {
+                    let n = ident(&a.name);
+                    quote!(#n)
+                }
+            }
+        });
+        let f_name = format_ident!("f_{}", name);
+        let plain = ident(name);
+        let d = docs(op, Form::Required);
+        out.push(quote! {
+            #(#d)*
+            pub fn #f_name<#(#g),*>(#recv_comma #(#p),*) -> Result<#ret> {
+                #call_prefix #full_name(#(#forwarded),*)
+            }
+        });
+        out.push(quote! {
+            #(#d)*
+            #[track_caller]
+            pub fn #plain<#(#g),*>(#recv_comma #(#p),*) -> #ret {
+                crate::error::unwrap(#call_prefix #f_name(#(#names),*))
+            }
+        });
+    }
+    quote!(#(#out)*)
+}
+
+/// One file of `impl Tensor` for a chunk of ops.
+pub fn file(ops: &[Op]) -> String {
+    let fns = ops.iter().map(op_fns);
+    let tokens = quote! {
+        #![allow(
+            non_snake_case,
+            clippy::too_many_arguments,
+            clippy::should_implement_trait,
+            clippy::type_complexity,
+            clippy::wrong_self_convention,
+            clippy::new_ret_no_self,
+            clippy::len_without_is_empty,
+            unused_imports
+        )]
+        use super::support;
+        use crate::{Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage, Stream, Tensor};
+        use libtorch_sys::abi::*;
+        use libtorch_sys::ops;
+
+        impl Tensor {
+            #(#fns)*
+        }
+    };
+    let file: syn::File = match syn::parse2(tokens) {
+        Ok(f) => f,
+        Err(e) => panic!("generated safe code does not parse: {e}"),
+    };
+    let text = prettyplease::unparse(&file);
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    out.push_str(crate::emit_cpp::HEADER);
+    for line in text.lines() {
+        match line.strip_suffix(SAFETY_MARKER) {
+            Some(indent) if indent.trim().is_empty() => {
+                out.push_str(indent);
+                out.push_str(SAFETY);
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `mod.rs`, naming the generated files.
+pub fn mod_file(names: &[String]) -> String {
+    let mut s = String::from(crate::emit_cpp::HEADER);
+    s.push_str("//! The generated part of the safe API: one `impl Tensor` block per file, for every\n//! bound ATen operator overload. Conventions: codegen/README.md.\n\n");
+    s.push_str("mod support;\n");
+    for n in names {
+        s.push_str(&format!("mod {n};\n"));
+    }
+    s
+}
