@@ -320,6 +320,8 @@ fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
 fn op_fns(op: &Op) -> TokenStream {
     let name = &op.rust_name;
     let ret = result_type(op);
+    // The panicking forms return nothing at all for `()` (clippy::unused_unit).
+    let panic_ret = if op.returns.is_empty() { quote!() } else { quote!(-> #ret) };
     let with = op.has_defaults();
     let full_name = if with { format_ident!("f_{}_with", name) } else { format_ident!("f_{}", name) };
     let panic_full = if with { format_ident!("{}_with", name) } else { ident(name) };
@@ -338,7 +340,7 @@ fn op_fns(op: &Op) -> TokenStream {
     out.push(quote! {
         #(#d)*
         #[track_caller]
-        pub fn #panic_full<#(#g),*>(#recv_comma #(#p),*) -> #ret {
+        pub fn #panic_full<#(#g),*>(#recv_comma #(#p),*) #panic_ret {
             crate::error::unwrap(#call_prefix #full_name(#(#names),*))
         }
     });
@@ -366,7 +368,7 @@ fn op_fns(op: &Op) -> TokenStream {
         out.push(quote! {
             #(#d)*
             #[track_caller]
-            pub fn #plain<#(#g),*>(#recv_comma #(#p),*) -> #ret {
+            pub fn #plain<#(#g),*>(#recv_comma #(#p),*) #panic_ret {
                 crate::error::unwrap(#call_prefix #f_name(#(#names),*))
             }
         });

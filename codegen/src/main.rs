@@ -43,9 +43,12 @@ fn main() -> ExitCode {
 
 fn run(check: bool) -> Result<ExitCode, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let start = std::time::Instant::now();
     let decls = spec::load_declarations(&root.join("spec/Declarations.yaml"))?;
     let rules = spec::load_rules(&root.join("spec/rules.yaml"))?;
+    let parsed = start.elapsed();
     let model = model::build(&decls, &rules)?;
+    let modeled = start.elapsed();
 
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     for (name, text) in emit_cpp::files(&model.ops, CPP_FILES) {
@@ -66,6 +69,7 @@ fn run(check: bool) -> Result<ExitCode, String> {
     }
     files.push((root.join("libtorch/src/generated/mod.rs"), emit_safe::mod_file(&mod_names)));
 
+    let emitted = start.elapsed();
     // Generated files that are no longer produced are stale too.
     let mut stale_extra = Vec::new();
     for (dir, ext) in [("libtorch-sys/shim/generated", "cpp"), ("libtorch/src/generated", "rs")] {
@@ -104,6 +108,13 @@ fn run(check: bool) -> Result<ExitCode, String> {
     for (key, reason) in &model.skipped {
         println!("skipped {key}: {reason}");
     }
+    println!(
+        "timing: parse {} ms, model {} ms, emit {} ms, total {} ms",
+        parsed.as_millis(),
+        (modeled - parsed).as_millis(),
+        (emitted - modeled).as_millis(),
+        start.elapsed().as_millis()
+    );
     println!("coverage: {} of {} declarations bound", model.ops.len(), model.total);
     if check && !(stale.is_empty() && stale_extra.is_empty()) {
         eprintln!("codegen --check: generated files are stale; run `cargo run -p codegen`");
