@@ -6,6 +6,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod abi;
+pub mod autograd;
 pub mod ops;
 pub use abi::*;
 

@@ -7,6 +7,7 @@
 //! assert_eq!(a.kind(), Kind::Float);
 //! assert_eq!(a.to_vec::<f32>().unwrap(), [1.0, 2.0, 3.0, 4.0]);
 //! ```
+#![doc = include_str!("cheatsheet.md")]
 #![warn(missing_docs)]
 
 mod device;
@@ -17,6 +18,12 @@ mod kind;
 mod scalar;
 mod tensor;
 pub mod threads;
+// The safe Tensor with autograd: operators, indexing, printing, creation helpers.
+pub mod autograd;
+mod creation;
+mod display;
+pub mod indexing;
+mod ops_traits;
 
 pub use device::{cuda, Device, Layout, MemoryFormat, QScheme, Stream};
 pub use element::Element;
@@ -26,6 +33,9 @@ pub use kind::Kind;
 pub use scalar::Scalar;
 pub use tensor::Tensor;
 pub use threads::manual_seed;
+pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
+pub use creation::{Options, TensorView};
+pub use indexing::{Ellipsis, NewAxis, TensorIndexer};
 
 /// The raw layer, for what the safe API does not cover.
 pub use libtorch_sys as sys;

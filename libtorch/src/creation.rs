@@ -1,0 +1,415 @@
+//! Making tensors with a `(Kind, Device)` pair of options, nested `Vec` conversions, and
+//! zero-copy views of Rust memory.
+//!
+//! ```
+//! use libtorch::{Device, Kind, Tensor};
+//! let z = Tensor::zeros_opts(&[2, 3], (Kind::Float, Device::Cpu));
+//! assert_eq!(z.size(), [2, 3]);
+//! let r = Tensor::arange_opts(0, 6, 1, (Kind::Int64, Device::Cpu));
+//! assert_eq!(r.to_vec::<i64>().unwrap(), [0, 1, 2, 3, 4, 5]);
+//! let m: Vec<Vec<f32>> = Tensor::eye_opts(2, (Kind::Float, Device::Cpu)).to_vec2().unwrap();
+//! assert_eq!(m, [[1.0, 0.0], [0.0, 1.0]]);
+//! ```
+use crate::error::{check, unwrap, Error, Result};
+use crate::{Device, Element, Kind, Scalar, Tensor};
+use libtorch_sys as sys;
+use libtorch_sys::autograd as ffi;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+
+/// A dtype and a device: what PyTorch's factories take as `dtype=` and `device=`.
+pub type Options = (Kind, Device);
+
+/// # Safety
+/// `f` must be a shim call that writes an owned tensor to its out-pointer on success.
+unsafe fn make(
+    op: &'static str,
+    f: impl FnOnce(*mut sys::ltrs_tensor) -> *mut sys::ltrs_error,
+) -> Result<Tensor> {
+    let mut out = std::ptr::null_mut();
+    // SAFETY: the caller guarantees `f` fills `out` with an owned handle when it succeeds.
+    unsafe {
+        check(f(&mut out), op)?;
+        Ok(Tensor::from_raw(out))
+    }
+}
+
+impl Tensor {
+    /// A tensor of `shape` filled with `value` (`torch.full(shape, value, dtype=, device=)`).
+    pub fn f_full_opts(shape: &[i64], value: impl Into<Scalar>, opts: Options) -> Result<Tensor> {
+        let v = value.into().to_ffi();
+        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
+        unsafe {
+            make("full", |out| {
+                ffi::ltrs_full_opts(
+                    sys::ltrs_int_list::new(shape),
+                    v,
+                    opts.0.to_ffi(),
+                    opts.1.to_ffi(),
+                    out,
+                )
+            })
+        }
+    }
+
+    /// [`Tensor::f_full_opts`], panicking on error.
+    pub fn full_opts(shape: &[i64], value: impl Into<Scalar>, opts: Options) -> Tensor {
+        unwrap(Tensor::f_full_opts(shape, value, opts))
+    }
+
+    /// Zeros (`torch.zeros(shape, dtype=, device=)`); an error for a device this build cannot
+    /// use, e.g. CUDA in a CPU-only build.
+    pub fn f_zeros_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
+        Tensor::f_full_opts(shape, 0, opts)
+    }
+
+    /// [`Tensor::f_zeros_opts`], panicking on error.
+    pub fn zeros_opts(shape: &[i64], opts: Options) -> Tensor {
+        unwrap(Tensor::f_zeros_opts(shape, opts))
+    }
+
+    /// Ones (`torch.ones(shape, dtype=, device=)`).
+    pub fn f_ones_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
+        Tensor::f_full_opts(shape, 1, opts)
+    }
+
+    /// [`Tensor::f_ones_opts`], panicking on error.
+    pub fn ones_opts(shape: &[i64], opts: Options) -> Tensor {
+        unwrap(Tensor::f_ones_opts(shape, opts))
+    }
+
+    /// `torch.arange(start, end, step, dtype=, device=)`: `start, start+step, ...` below `end`.
+    pub fn f_arange_opts(
+        start: impl Into<Scalar>,
+        end: impl Into<Scalar>,
+        step: impl Into<Scalar>,
+        opts: Options,
+    ) -> Result<Tensor> {
+        let (a, b, c) = (
+            start.into().to_ffi(),
+            end.into().to_ffi(),
+            step.into().to_ffi(),
+        );
+        // SAFETY: scalars by value; the shim returns an owned tensor.
+        unsafe {
+            make("arange", |out| {
+                ffi::ltrs_arange_opts(a, b, c, opts.0.to_ffi(), opts.1.to_ffi(), out)
+            })
+        }
+    }
+
+    /// [`Tensor::f_arange_opts`], panicking on error.
+    pub fn arange_opts(
+        start: impl Into<Scalar>,
+        end: impl Into<Scalar>,
+        step: impl Into<Scalar>,
+        opts: Options,
+    ) -> Tensor {
+        unwrap(Tensor::f_arange_opts(start, end, step, opts))
+    }
+
+    /// `torch.linspace(start, end, steps, dtype=, device=)`: `steps` evenly spaced values from
+    /// `start` to `end` inclusive.
+    ///
+    /// ```
+    /// use libtorch::{Device, Kind, Tensor};
+    /// let t = Tensor::linspace_opts(0.0, 1.0, 5, (Kind::Double, Device::Cpu));
+    /// assert_eq!(t.to_vec::<f64>().unwrap(), [0.0, 0.25, 0.5, 0.75, 1.0]);
+    /// ```
+    pub fn f_linspace_opts(
+        start: impl Into<Scalar>,
+        end: impl Into<Scalar>,
+        steps: i64,
+        opts: Options,
+    ) -> Result<Tensor> {
+        let (a, b) = (start.into().to_ffi(), end.into().to_ffi());
+        // SAFETY: scalars by value; the shim returns an owned tensor.
+        unsafe {
+            make("linspace", |out| {
+                ffi::ltrs_linspace_opts(a, b, steps, opts.0.to_ffi(), opts.1.to_ffi(), out)
+            })
+        }
+    }
+
+    /// [`Tensor::f_linspace_opts`], panicking on error.
+    pub fn linspace_opts(
+        start: impl Into<Scalar>,
+        end: impl Into<Scalar>,
+        steps: i64,
+        opts: Options,
+    ) -> Tensor {
+        unwrap(Tensor::f_linspace_opts(start, end, steps, opts))
+    }
+
+    /// The `n`×`n` identity matrix (`torch.eye(n, dtype=, device=)`).
+    pub fn f_eye_opts(n: i64, opts: Options) -> Result<Tensor> {
+        // SAFETY: the shim returns an owned tensor.
+        unsafe {
+            make("eye", |out| {
+                ffi::ltrs_eye_opts(n, n, opts.0.to_ffi(), opts.1.to_ffi(), out)
+            })
+        }
+    }
+
+    /// [`Tensor::f_eye_opts`], panicking on error.
+    pub fn eye_opts(n: i64, opts: Options) -> Tensor {
+        unwrap(Tensor::f_eye_opts(n, opts))
+    }
+
+    fn random_opts_impl(
+        dist: i32,
+        op: &'static str,
+        shape: &[i64],
+        opts: Options,
+    ) -> Result<Tensor> {
+        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
+        unsafe {
+            make(op, |out| {
+                ffi::ltrs_random_opts(
+                    dist,
+                    sys::ltrs_int_list::new(shape),
+                    opts.0.to_ffi(),
+                    opts.1.to_ffi(),
+                    out,
+                )
+            })
+        }
+    }
+
+    /// Uniform on `[0, 1)` (`torch.rand(shape, dtype=, device=)`), from the default generator
+    /// (see [`crate::manual_seed`]).
+    pub fn f_rand_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
+        Tensor::random_opts_impl(0, "rand", shape, opts)
+    }
+
+    /// [`Tensor::f_rand_opts`], panicking on error.
+    pub fn rand_opts(shape: &[i64], opts: Options) -> Tensor {
+        unwrap(Tensor::f_rand_opts(shape, opts))
+    }
+
+    /// Standard normal (`torch.randn(shape, dtype=, device=)`).
+    pub fn f_randn_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
+        Tensor::random_opts_impl(1, "randn", shape, opts)
+    }
+
+    /// [`Tensor::f_randn_opts`], panicking on error.
+    pub fn randn_opts(shape: &[i64], opts: Options) -> Tensor {
+        unwrap(Tensor::f_randn_opts(shape, opts))
+    }
+
+    /// Integers uniform on `[low, high)` (`torch.randint(low, high, shape, dtype=, device=)`).
+    pub fn f_randint_opts(low: i64, high: i64, shape: &[i64], opts: Options) -> Result<Tensor> {
+        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
+        unsafe {
+            make("randint", |out| {
+                ffi::ltrs_randint_opts(
+                    low,
+                    high,
+                    sys::ltrs_int_list::new(shape),
+                    opts.0.to_ffi(),
+                    opts.1.to_ffi(),
+                    out,
+                )
+            })
+        }
+    }
+
+    /// [`Tensor::f_randint_opts`], panicking on error.
+    pub fn randint_opts(low: i64, high: i64, shape: &[i64], opts: Options) -> Tensor {
+        unwrap(Tensor::f_randint_opts(low, high, shape, opts))
+    }
+
+    /// The tensor converted to `opts` (`t.to(dtype=, device=)`; the same tensor when nothing
+    /// changes).
+    pub fn f_to_opts(&self, opts: Options) -> Result<Tensor> {
+        // SAFETY: `self` is borrowed for the call; the shim returns an owned tensor.
+        unsafe {
+            make("to", |out| {
+                ffi::ltrs_tensor_to_opts(self.as_raw(), opts.0.to_ffi(), opts.1.to_ffi(), out)
+            })
+        }
+    }
+
+    /// [`Tensor::f_to_opts`], panicking on error.
+    pub fn to_opts(&self, opts: Options) -> Tensor {
+        unwrap(self.f_to_opts(opts))
+    }
+
+    fn need_dims(&self, op: &'static str, n: usize) -> Result<Vec<usize>> {
+        let size = self.f_size()?;
+        if size.len() != n {
+            return Err(Error::invalid(
+                op,
+                format!("expected a {n}-D tensor, got shape {size:?}"),
+            ));
+        }
+        Ok(size.into_iter().map(|d| d as usize).collect())
+    }
+
+    /// The elements of a 2-D tensor as rows, converted to `T` (`t.tolist()`).
+    pub fn to_vec2<T: Element>(&self) -> Result<Vec<Vec<T>>> {
+        let d = self.need_dims("to_vec2", 2)?;
+        let flat = self.to_vec::<T>()?;
+        if d[1] == 0 {
+            return Ok(vec![Vec::new(); d[0]]);
+        }
+        Ok(flat.chunks(d[1]).map(<[T]>::to_vec).collect())
+    }
+
+    /// The elements of a 3-D tensor as nested `Vec`s, converted to `T` (`t.tolist()`).
+    pub fn to_vec3<T: Element>(&self) -> Result<Vec<Vec<Vec<T>>>> {
+        let d = self.need_dims("to_vec3", 3)?;
+        let flat = self.to_vec::<T>()?;
+        Ok((0..d[0])
+            .map(|i| {
+                (0..d[1])
+                    .map(|j| {
+                        let at = (i * d[1] + j) * d[2];
+                        flat[at..at + d[2]].to_vec()
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// A tensor viewing `data` in place, without copying (`torch.from_numpy`-style): writes
+    /// through either side are seen by the other. The view borrows `data` mutably, so it cannot
+    /// outlive it; should a handle or view made from it (or an autograd graph) outlive the
+    /// [`TensorView`], it gets its own copy of the data when the view is dropped.
+    ///
+    /// ```
+    /// use libtorch::Tensor;
+    /// let mut buf = [1.0f32, 2.0, 3.0, 4.0];
+    /// {
+    ///     let mut t = Tensor::from_blob_mut(&mut buf, &[2, 2]).unwrap();
+    ///     *t *= 10.0;
+    /// }
+    /// assert_eq!(buf, [10.0, 20.0, 30.0, 40.0]);
+    /// ```
+    pub fn from_blob_mut<'a, T: Element>(
+        data: &'a mut [T],
+        shape: &[i64],
+    ) -> Result<TensorView<'a>> {
+        let numel = shape.iter().try_fold(
+            1i64,
+            |acc, &d| if d < 0 { None } else { acc.checked_mul(d) },
+        );
+        if numel != Some(data.len() as i64) {
+            return Err(Error::invalid(
+                "from_blob_mut",
+                format!(
+                    "{} elements do not fill a tensor of shape {shape:?}",
+                    data.len()
+                ),
+            ));
+        }
+        // SAFETY: `data` is valid, aligned for `T` and exclusively borrowed for 'a, which the
+        // returned view carries; it holds exactly the elements the contiguous shape needs.
+        let tensor = unsafe {
+            make("from_blob", |out| {
+                sys::ltrs_tensor_from_blob(
+                    out,
+                    data.as_mut_ptr().cast(),
+                    shape.as_ptr(),
+                    shape.len() as i64,
+                    std::ptr::null(),
+                    T::KIND.to_ffi(),
+                )
+            })?
+        };
+        Ok(TensorView {
+            keep: tensor.shallow_clone(),
+            tensor,
+            _borrow: PhantomData,
+        })
+    }
+}
+
+/// A tensor over borrowed Rust memory, made by [`Tensor::from_blob_mut`]; use it as a
+/// [`Tensor`] (it dereferences to one) while the borrow lasts.
+pub struct TensorView<'a> {
+    /// The handle users see (and may even swap out through `DerefMut`).
+    tensor: Tensor,
+    /// A second handle to the same tensor, never exposed: what `drop` inspects.
+    keep: Tensor,
+    _borrow: PhantomData<&'a mut [u8]>,
+}
+
+impl Deref for TensorView<'_> {
+    type Target = Tensor;
+    fn deref(&self) -> &Tensor {
+        &self.tensor
+    }
+}
+
+impl DerefMut for TensorView<'_> {
+    fn deref_mut(&mut self) -> &mut Tensor {
+        &mut self.tensor
+    }
+}
+
+impl Drop for TensorView<'_> {
+    fn drop(&mut self) {
+        drop(std::mem::take(&mut self.tensor));
+        // SAFETY: `keep` is live. If anything else still uses the storage over the borrowed
+        // memory, the shim moves that storage onto a libtorch-owned copy before the borrow ends.
+        let r = unsafe {
+            check(
+                ffi::ltrs_tensor_release_blob(self.keep.as_raw()),
+                "from_blob_mut",
+            )
+        };
+        if r.is_err() {
+            // A handle may still point at memory we are about to lose: nothing safe remains.
+            std::process::abort();
+        }
+    }
+}
+
+impl<T: Element> TryFrom<&Tensor> for Vec<T> {
+    type Error = Error;
+    /// The elements of a 1-D tensor, converted to `T`.
+    fn try_from(t: &Tensor) -> Result<Vec<T>> {
+        t.need_dims("Vec::try_from", 1)?;
+        t.to_vec()
+    }
+}
+
+impl<T: Element> TryFrom<&Tensor> for Vec<Vec<T>> {
+    type Error = Error;
+    /// The rows of a 2-D tensor, converted to `T`.
+    fn try_from(t: &Tensor) -> Result<Vec<Vec<T>>> {
+        t.to_vec2()
+    }
+}
+
+#[cfg(feature = "ndarray")]
+mod nd {
+    use crate::error::{Error, Result};
+    use crate::{Element, Tensor};
+
+    impl<T: Element, D: ndarray::Dimension> TryFrom<&Tensor> for ndarray::Array<T, D> {
+        type Error = Error;
+        /// The elements, converted to `T`, as an array of dimensionality `D` (use `IxDyn` for any).
+        fn try_from(t: &Tensor) -> Result<Self> {
+            let shape: Vec<usize> = t.f_size()?.into_iter().map(|d| d as usize).collect();
+            let data = t.to_vec::<T>()?;
+            ndarray::ArrayD::from_shape_vec(shape, data)
+                .map_err(|e| Error::invalid("ndarray", e.to_string()))?
+                .into_dimensionality::<D>()
+                .map_err(|e| Error::invalid("ndarray", e.to_string()))
+        }
+    }
+
+    impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension>
+        TryFrom<&ndarray::ArrayBase<S, D>> for Tensor
+    {
+        type Error = Error;
+        /// A tensor holding a copy of the array's elements (any memory order), same shape.
+        fn try_from(a: &ndarray::ArrayBase<S, D>) -> Result<Tensor> {
+            let shape: Vec<i64> = a.shape().iter().map(|&d| d as i64).collect();
+            let data: Vec<T> = a.iter().copied().collect();
+            Tensor::from_data(&data, &shape)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Factories with options, nested conversions, zero-copy views of Rust memory.
+use libtorch::{Device, Kind, Tensor};
+
+const CPU_F: (Kind, Device) = (Kind::Float, Device::Cpu);
+
+#[test]
+fn full_zeros_ones() {
+    let z = Tensor::zeros_opts(&[2, 3], CPU_F);
+    assert_eq!(z.size(), [2, 3]);
+    assert_eq!(z.kind(), Kind::Float);
+    assert_eq!(z.to_vec::<f32>().unwrap(), [0.0; 6]);
+    let o = Tensor::ones_opts(&[4], (Kind::Int, Device::Cpu));
+    assert_eq!(o.kind(), Kind::Int);
+    assert_eq!(o.to_vec::<i32>().unwrap(), [1; 4]);
+    let f = Tensor::full_opts(&[2], 2.5, (Kind::Double, Device::Cpu));
+    assert_eq!(f.to_vec::<f64>().unwrap(), [2.5, 2.5]);
+}
+
+#[test]
+fn ranges() {
+    let a = Tensor::arange_opts(1, 10, 3, (Kind::Int64, Device::Cpu));
+    assert_eq!(a.to_vec::<i64>().unwrap(), [1, 4, 7]);
+    let b = Tensor::arange_opts(0.0, 1.0, 0.25, (Kind::Double, Device::Cpu));
+    assert_eq!(b.to_vec::<f64>().unwrap(), [0.0, 0.25, 0.5, 0.75]);
+    let l = Tensor::linspace_opts(-1.0, 1.0, 5, CPU_F);
+    assert_eq!(l.to_vec::<f32>().unwrap(), [-1.0, -0.5, 0.0, 0.5, 1.0]);
+    let e = Tensor::eye_opts(3, (Kind::Int64, Device::Cpu));
+    let rows: Vec<Vec<i64>> = e.to_vec2().unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            assert_eq!(v, (i == j) as i64);
+        }
+    }
+}
+
+#[test]
+fn random_factories() {
+    libtorch::manual_seed(7);
+    let r = Tensor::rand_opts(&[1000], CPU_F);
+    let v = r.to_vec::<f32>().unwrap();
+    assert!(v.iter().all(|&x| (0.0..1.0).contains(&x)));
+    let mean = v.iter().sum::<f32>() / 1000.0;
+    assert!((mean - 0.5).abs() < 0.05, "mean of U[0,1) samples: {mean}");
+    let n = Tensor::randn_opts(&[2000], (Kind::Double, Device::Cpu));
+    let v = n.to_vec::<f64>().unwrap();
+    let mean = v.iter().sum::<f64>() / 2000.0;
+    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / 2000.0;
+    assert!(mean.abs() < 0.1 && (var - 1.0).abs() < 0.15, "{mean} {var}");
+    let i = Tensor::randint_opts(3, 6, &[500], (Kind::Int64, Device::Cpu));
+    let v = i.to_vec::<i64>().unwrap();
+    assert!(v.iter().all(|x| (3..6).contains(x)));
+    for k in 3..6 {
+        assert!(v.contains(&k), "{k} never drawn in 500 samples");
+    }
+    // Same seed, same numbers.
+    libtorch::manual_seed(7);
+    let again = Tensor::rand_opts(&[1000], CPU_F);
+    assert_eq!(again.to_vec::<f32>().unwrap(), r.to_vec::<f32>().unwrap());
+}
+
+#[test]
+fn nested_conversions() {
+    let v: Vec<i64> = (0..12).collect();
+    let t = Tensor::from_data(&v, &[2, 3, 2]).unwrap();
+    let n: Vec<Vec<Vec<i64>>> = t.to_vec3().unwrap();
+    assert_eq!(n[1][2], [10, 11]);
+    assert_eq!(n[0][1], [2, 3]);
+    let m = Tensor::from_data(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+    let rows = Vec::<Vec<f64>>::try_from(&m).unwrap();
+    assert_eq!(rows, [[1.0, 2.0], [3.0, 4.0]]);
+    let flat = Vec::<f32>::try_from(&Tensor::from_slice(&[5.0f32, 6.0])).unwrap();
+    assert_eq!(flat, [5.0, 6.0]);
+    let err = Vec::<f32>::try_from(&m).unwrap_err();
+    assert!(err.to_string().contains("expected a 1-D tensor"), "{err}");
+    let err = t.to_vec2::<i64>().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("expected a 2-D tensor, got shape [2, 3, 2]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn to_opts_converts() {
+    let t = Tensor::from_slice(&[1.7f32, -2.2]);
+    let i = t.to_opts((Kind::Int64, Device::Cpu));
+    assert_eq!(i.to_vec::<i64>().unwrap(), [1, -2]);
+}
+
+#[test]
+fn from_blob_mut_shares_memory_both_ways() {
+    let mut buf = vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+    {
+        let mut t = Tensor::from_blob_mut(&mut buf, &[2, 3]).unwrap();
+        assert_eq!(t.size(), [2, 3]);
+        assert_eq!(t.i((1, 2)).double_value(), 6.0);
+        *t += 1.0;
+        let mut row = t.i(0);
+        row *= 10.0;
+    }
+    assert_eq!(buf, [20.0, 30.0, 40.0, 5.0, 6.0, 7.0]);
+    let err = Tensor::from_blob_mut(&mut buf, &[4, 2])
+        .map(|_| ())
+        .unwrap_err();
+    assert!(err
+        .to_string()
+        .contains("6 elements do not fill a tensor of shape [4, 2]"));
+}
+
+#[test]
+fn from_blob_mut_escaping_handles_get_a_copy() {
+    let mut buf = vec![1i64, 2, 3];
+    let escaped;
+    let escaped_view;
+    {
+        let t = Tensor::from_blob_mut(&mut buf, &[3]).unwrap();
+        escaped = t.shallow_clone();
+        escaped_view = t.i(1..);
+    }
+    // The borrow is over: the Rust memory may change, the escaped tensors keep their values.
+    buf[0] = 100;
+    buf[2] = 300;
+    assert_eq!(escaped.to_vec::<i64>().unwrap(), [1, 2, 3]);
+    assert_eq!(escaped_view.to_vec::<i64>().unwrap(), [2, 3]);
+    drop(buf);
+    assert_eq!(escaped.to_vec::<i64>().unwrap(), [1, 2, 3]);
+}
+
+#[cfg(feature = "ndarray")]
+#[test]
+fn ndarray_round_trip() {
+    let a = ndarray::arr2(&[[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    let t = Tensor::try_from(&a).unwrap();
+    assert_eq!(t.size(), [2, 3]);
+    let back = ndarray::Array2::<f32>::try_from(&t).unwrap();
+    assert_eq!(back, a);
+    let t2 = Tensor::try_from(&a.t()).unwrap();
+    assert_eq!(t2.size(), [3, 2]);
+    assert_eq!(t2.to_vec::<f32>().unwrap(), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    assert!(ndarray::Array1::<f32>::try_from(&t).is_err());
+}

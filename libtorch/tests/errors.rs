@@ -1,0 +1,102 @@
+//! Rejected calls return errors that name the problem, and the process carries on.
+use libtorch::{Device, Kind, Tensor};
+
+#[test]
+fn cuda_request_in_a_cpu_build() {
+    if libtorch::cuda::is_available() {
+        return; // nothing to check on a machine with a GPU
+    }
+    let err = Tensor::f_zeros_opts(&[2], (Kind::Float, Device::Cuda(0))).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("CUDA"), "{msg}");
+    let t = Tensor::from_slice(&[1.0f32]);
+    let err = t.f_to_opts((Kind::Float, Device::Cuda(0))).unwrap_err();
+    assert!(err.to_string().contains("CUDA"), "{err}");
+    // Still working afterwards.
+    assert_eq!((&t + 1.0).double_value(), 2.0);
+}
+
+#[test]
+fn wrong_shapes() {
+    let a = Tensor::zeros_opts(&[2, 3], (Kind::Float, Device::Cpu));
+    let b = Tensor::zeros_opts(&[2, 4], (Kind::Float, Device::Cpu));
+    let p = std::panic::catch_unwind(|| &a * &b).unwrap_err();
+    let msg = p.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("must match the size of tensor b"), "{msg}");
+    let err = Tensor::from_data(&[1.0f32, 2.0, 3.0], &[2, 2]).unwrap_err();
+    assert!(err
+        .to_string()
+        .contains("3 elements do not fill a tensor of shape [2, 2]"));
+}
+
+#[test]
+fn wrong_dtypes() {
+    let f = Tensor::from_slice(&[1.0f32, 2.0]);
+    let err = f.f_i(&f).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("tensors used as indices must be long"),
+        "{err}"
+    );
+    let err = Tensor::from_slice(&[1i64])
+        .f_set_requires_grad(true)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("Only Tensors of floating point"),
+        "{err}"
+    );
+    let err = Tensor::f_arange_opts(0, 10, 1, (Kind::Bool, Device::Cpu)).unwrap_err();
+    assert!(!err.to_string().is_empty());
+}
+
+#[test]
+fn out_of_range_indices() {
+    let t = Tensor::from_slice(&[1i64, 2, 3]);
+    let err = t.f_i(3).unwrap_err();
+    assert_eq!(err.op(), "index");
+    assert!(
+        err.message()
+            .contains("index 3 is out of bounds for dimension 0 with size 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn undefined_tensors() {
+    let u = Tensor::default();
+    assert!(u.f_i(0).is_err());
+    assert!(u.f_grad().is_err());
+    let p = std::panic::catch_unwind(|| &u + 1.0).unwrap_err();
+    assert!(p.downcast_ref::<String>().unwrap().contains("undefined"));
+}
+
+/// Resident set size in KiB, from /proc/self/statm.
+fn rss_kib() -> i64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: i64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4
+}
+
+#[test]
+fn no_leak_in_small_ops_and_errors() {
+    // The full-size run is `cargo run --release -p examples --bin leak-check`.
+    let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
+    let round = || {
+        let y = &(&x * 2.0) + &x;
+        let _ = y.f_i(5).unwrap_err();
+        let g = Tensor::from_slice(&[2.0f64]).set_requires_grad(true);
+        let h = &g * &g;
+        h.backward();
+        assert_eq!(g.grad().double_value(), 4.0);
+    };
+    for _ in 0..500 {
+        round();
+    }
+    let start = rss_kib();
+    for _ in 0..20000 {
+        round();
+    }
+    let growth = rss_kib() - start;
+    // A leak of one tensor (or one error message) per round would be well over 4 MiB here.
+    assert!(growth < 4096, "RSS grew by {growth} KiB over 20000 rounds");
+}
