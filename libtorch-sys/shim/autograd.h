@@ -103,7 +103,7 @@ ltrs_error* ltrs_binary_scalar(int32_t op, ltrs_tensor a, ltrs_scalar s, bool sc
                                ltrs_tensor* out);
 ltrs_error* ltrs_binary_(int32_t op, ltrs_tensor a, ltrs_tensor b);
 ltrs_error* ltrs_binary_scalar_(int32_t op, ltrs_tensor a, ltrs_scalar s);
-ltrs_error* ltrs_neg(ltrs_tensor a, ltrs_tensor* out);
+ltrs_error* ltrs_tensor_negate(ltrs_tensor a, ltrs_tensor* out);
 
 /* ---- factories with (dtype, device) options (shim/extras.cpp); kind -1 = default dtype ---- */
 ltrs_error* ltrs_full_opts(ltrs_int_list shape, ltrs_scalar value, int32_t kind, ltrs_device dev,

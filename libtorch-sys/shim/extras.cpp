@@ -198,7 +198,7 @@ ltrs_error* ltrs_binary_scalar_(int32_t op, ltrs_tensor a, ltrs_scalar s) {
   LTRS_CATCH
 }
 
-ltrs_error* ltrs_neg(ltrs_tensor a, ltrs_tensor* out) {
+ltrs_error* ltrs_tensor_negate(ltrs_tensor a, ltrs_tensor* out) {
   LTRS_TRY {
     ltrs::Borrowed x(a);
     *out = ltrs::give(at::neg(defined(x, "neg")));

@@ -145,7 +145,7 @@ extern "C" {
     ) -> *mut ltrs_error;
     pub fn ltrs_binary_(op: i32, a: ltrs_tensor, b: ltrs_tensor) -> *mut ltrs_error;
     pub fn ltrs_binary_scalar_(op: i32, a: ltrs_tensor, s: ltrs_scalar) -> *mut ltrs_error;
-    pub fn ltrs_neg(a: ltrs_tensor, out: *mut ltrs_tensor) -> *mut ltrs_error;
+    pub fn ltrs_tensor_negate(a: ltrs_tensor, out: *mut ltrs_tensor) -> *mut ltrs_error;
 
     pub fn ltrs_full_opts(
         shape: ltrs_int_list,

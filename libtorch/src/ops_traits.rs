@@ -77,7 +77,7 @@ pub(crate) fn neg(a: &Tensor) -> Result<Tensor> {
     let mut out = std::ptr::null_mut();
     // SAFETY: borrowed handle; the result owns one reference.
     unsafe {
-        check(ffi::ltrs_neg(a.as_raw(), &mut out), "neg")?;
+        check(ffi::ltrs_tensor_negate(a.as_raw(), &mut out), "neg")?;
         Ok(Tensor::from_raw(out))
     }
 }
