@@ -380,6 +380,7 @@ fn op_fns(op: &Op) -> TokenStream {
 pub fn file(ops: &[Op]) -> String {
     let fns = ops.iter().map(op_fns);
     let tokens = quote! {
+        #![rustfmt::skip]
         #![allow(
             non_snake_case,
             clippy::too_many_arguments,
@@ -423,9 +424,11 @@ pub fn file(ops: &[Op]) -> String {
 pub fn mod_file(names: &[String]) -> String {
     let mut s = String::from(crate::emit_cpp::HEADER);
     s.push_str("//! The generated part of the safe API: one `impl Tensor` block per file, for every\n//! bound ATen operator overload. Conventions: codegen/README.md.\n\n");
-    s.push_str("mod support;\n");
+    // In rustfmt's order, so `cargo fmt --check` passes; the generated files opt out of
+    // formatting themselves with `#![rustfmt::skip]`.
     for n in names {
         s.push_str(&format!("mod {n};\n"));
     }
+    s.push_str("mod support;\n");
     s
 }
