@@ -6,6 +6,8 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod abi;
+pub mod dispatch;
+pub mod serialize;
 pub mod autograd;
 pub mod ops;
 pub use abi::*;

@@ -18,6 +18,9 @@ mod kind;
 mod scalar;
 mod tensor;
 pub mod threads;
+pub mod nn;
+pub mod optim;
+pub mod serialize;
 // The safe Tensor with autograd: operators, indexing, printing, creation helpers.
 pub mod autograd;
 mod creation;

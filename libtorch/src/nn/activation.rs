@@ -1,0 +1,139 @@
+//! Activation modules (no parameters) and `Func`, a module from a closure.
+use super::functional as F;
+use super::module::{Module, Slot};
+use crate::{Result, Tensor};
+
+macro_rules! activation {
+    ($($(#[$doc:meta])* $name:ident => |$x:ident| $body:expr;)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name;
+        impl Module for $name {
+            fn f_forward(&self, $x: &Tensor) -> Result<Tensor> {
+                $body
+            }
+            fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
+        }
+    )*};
+}
+
+activation! {
+    /// `max(x, 0)`.
+    ReLU => |x| F::relu(x);
+    /// `tanh(x)`.
+    Tanh => |x| F::tanh(x);
+    /// `1 / (1 + exp(-x))`.
+    Sigmoid => |x| F::sigmoid(x);
+    /// `x * sigmoid(x)`.
+    SiLU => |x| F::silu(x);
+    /// `x * tanh(softplus(x))`.
+    Mish => |x| F::mish(x);
+    /// `min(max(x, 0), 6)`.
+    ReLU6 => |x| F::relu6(x);
+}
+
+/// GELU (`approximate='none'`, or `'tanh'` with `tanh: true`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GELU {
+    /// Use the tanh approximation.
+    pub tanh: bool,
+}
+
+impl Module for GELU {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        F::gelu(x, self.tanh)
+    }
+    fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
+}
+
+/// Leaky ReLU with the given negative slope (PyTorch's default 0.01).
+#[derive(Clone, Copy, Debug)]
+pub struct LeakyReLU {
+    /// The slope for negative inputs.
+    pub negative_slope: f64,
+}
+
+impl Default for LeakyReLU {
+    fn default() -> Self {
+        LeakyReLU {
+            negative_slope: 0.01,
+        }
+    }
+}
+
+impl Module for LeakyReLU {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        F::leaky_relu(x, self.negative_slope)
+    }
+    fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
+}
+
+/// Softmax along `dim`.
+#[derive(Clone, Copy, Debug)]
+pub struct Softmax {
+    /// The dimension that sums to 1.
+    pub dim: i64,
+}
+
+impl Module for Softmax {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        F::softmax(x, self.dim)
+    }
+    fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
+}
+
+/// Log-softmax along `dim`.
+#[derive(Clone, Copy, Debug)]
+pub struct LogSoftmax {
+    /// The normalised dimension.
+    pub dim: i64,
+}
+
+impl Module for LogSoftmax {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        F::log_softmax(x, self.dim)
+    }
+    fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
+}
+
+/// Flattens dimensions `start_dim..=end_dim` (`nn.Flatten()`: 1..=-1).
+#[derive(Clone, Copy, Debug)]
+pub struct Flatten {
+    /// First flattened dimension.
+    pub start_dim: i64,
+    /// Last flattened dimension.
+    pub end_dim: i64,
+}
+
+impl Default for Flatten {
+    fn default() -> Self {
+        Flatten {
+            start_dim: 1,
+            end_dim: -1,
+        }
+    }
+}
+
+impl Module for Flatten {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        super::dispatch::call1(
+            "aten::flatten.using_ints",
+            &[
+                super::dispatch::Arg::T(x),
+                super::dispatch::Arg::I(self.start_dim),
+                super::dispatch::Arg::I(self.end_dim),
+            ],
+        )
+    }
+    fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
+}
+
+/// A parameterless module running a closure (`Sequential::add_fn`).
+pub struct Func<G: Fn(&Tensor) -> Result<Tensor>>(pub G);
+
+impl<G: Fn(&Tensor) -> Result<Tensor>> Module for Func<G> {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        (self.0)(x)
+    }
+    fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
+}

@@ -1,0 +1,162 @@
+//! `MultiheadAttention` (`torch.nn.MultiheadAttention`, same parameters and names).
+use super::init::{constant_, xavier_uniform_};
+use super::linear::Linear;
+use super::module::{param, visit_child, Module, Slot};
+use super::{functional as F, ops};
+use crate::error::unwrap;
+use crate::{Error, Result, Tensor};
+
+/// Multi-head scaled dot-product attention with input projections (`in_proj_weight`
+/// `[3E, E]`, xavier-uniform; `in_proj_bias` `[3E]`, zeros) and an output projection
+/// (`out_proj.weight` Linear's default init, `out_proj.bias` zeros), as PyTorch.
+///
+/// ```
+/// use libtorch::nn::MultiheadAttention;
+/// use libtorch::Tensor;
+/// let mha = MultiheadAttention::new(4, 2, true);
+/// let x = Tensor::from_data(&[0.1f32; 2 * 3 * 4], &[2, 3, 4]).unwrap(); // N=2, L=3, E=4
+/// let (y, w) = mha.forward_qkv(&x, &x, &x, None).unwrap();
+/// assert_eq!(y.size(), [2, 3, 4]);
+/// assert_eq!(w.size(), [2, 3, 3]);
+/// ```
+pub struct MultiheadAttention {
+    /// `[3E, E]`: the query, key and value projections stacked.
+    pub in_proj_weight: Tensor,
+    /// `[3E]`.
+    pub in_proj_bias: Tensor,
+    /// The output projection.
+    pub out_proj: Linear,
+    /// E.
+    pub embed_dim: i64,
+    /// Heads (E must be divisible by it).
+    pub num_heads: i64,
+    /// `[N, L, E]` layout instead of `[L, N, E]`.
+    pub batch_first: bool,
+    /// Dropout on the attention weights (training only).
+    pub dropout: f64,
+    training: bool,
+}
+
+impl MultiheadAttention {
+    /// `embed_dim` split over `num_heads`, with biases, no dropout.
+    pub fn new(embed_dim: i64, num_heads: i64, batch_first: bool) -> MultiheadAttention {
+        assert!(
+            num_heads > 0 && embed_dim % num_heads == 0,
+            "embed_dim must be divisible by num_heads"
+        );
+        let w = unwrap(ops::empty(&[3 * embed_dim, embed_dim]));
+        unwrap(xavier_uniform_(&w, 1.0));
+        let b = unwrap(ops::zeros(&[3 * embed_dim]));
+        let out_proj = Linear::new(embed_dim, embed_dim);
+        unwrap(constant_(out_proj.bias.as_ref().expect("bias"), 0.0));
+        MultiheadAttention {
+            in_proj_weight: param(w),
+            in_proj_bias: param(b),
+            out_proj,
+            embed_dim,
+            num_heads,
+            batch_first,
+            dropout: 0.0,
+            training: true,
+        }
+    }
+
+    fn slice(t: &Tensor, k: i64, e: i64) -> Result<Tensor> {
+        super::dispatch::call1(
+            "aten::slice.Tensor",
+            &[
+                super::dispatch::Arg::T(t),
+                super::dispatch::Arg::I(0),
+                super::dispatch::Arg::I(k * e),
+                super::dispatch::Arg::I((k + 1) * e),
+            ],
+        )
+    }
+
+    /// Attention of `query` over `key`/`value`; returns the output and the attention weights
+    /// averaged over heads (`[N, L, S]`). `attn_mask` `[L, S]` (float, added to the scores; or
+    /// bool, `true` = masked out).
+    pub fn forward_qkv(
+        &self,
+        query: &Tensor,
+        key: &Tensor,
+        value: &Tensor,
+        attn_mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Tensor)> {
+        let e = self.embed_dim;
+        let h = self.num_heads;
+        let hd = e / h;
+        let bf = |t: &Tensor| -> Result<Tensor> {
+            if self.batch_first {
+                Ok(t.clone())
+            } else {
+                ops::transpose(t, 0, 1)
+            }
+        };
+        let (q, k, v) = (bf(query)?, bf(key)?, bf(value)?);
+        let (n, l, s) = (q.size()[0], q.size()[1], k.size()[1]);
+        if q.size()[2] != e {
+            return Err(Error::invalid(
+                "MultiheadAttention",
+                format!("expected embedding size {e}, got {}", q.size()[2]),
+            ));
+        }
+        let proj = |x: &Tensor, idx: i64, len: i64| -> Result<Tensor> {
+            let w = Self::slice(&self.in_proj_weight, idx, e)?;
+            let b = Self::slice(&self.in_proj_bias, idx, e)?;
+            let y = F::linear(x, &w, Some(&b))?;
+            // [N, len, E] -> [N, H, len, hd]
+            ops::transpose(&ops::reshape(&y, &[n, len, h, hd])?, 1, 2)
+        };
+        let q = proj(&q, 0, l)?;
+        let k = proj(&k, 1, s)?;
+        let v = proj(&v, 2, s)?;
+        let mut scores = ops::mul_scalar(
+            &ops::matmul(&q, &ops::transpose(&k, 2, 3)?)?,
+            1.0 / (hd as f64).sqrt(),
+        )?;
+        if let Some(m) = attn_mask {
+            scores = if m.kind() == crate::Kind::Bool {
+                super::dispatch::call1(
+                    "aten::masked_fill.Scalar",
+                    &[
+                        super::dispatch::Arg::T(&scores),
+                        super::dispatch::Arg::T(m),
+                        super::dispatch::Arg::F(f64::NEG_INFINITY),
+                    ],
+                )?
+            } else {
+                ops::add(&scores, m)?
+            };
+        }
+        let attn = F::softmax(&scores, -1)?;
+        let attn_d = F::dropout(&attn, self.dropout, self.training && self.dropout > 0.0)?;
+        let out = ops::matmul(&attn_d, &v)?; // [N, H, L, hd]
+        let out = ops::reshape(&ops::transpose(&out, 1, 2)?, &[n, l, e])?;
+        let out = self.out_proj.f_forward(&out)?;
+        let out = if self.batch_first {
+            out
+        } else {
+            ops::transpose(&out, 0, 1)?
+        };
+        Ok((out, ops::mean_dim(&attn, 1, false)?))
+    }
+}
+
+impl Module for MultiheadAttention {
+    /// Self-attention: `forward_qkv(x, x, x, None).0`.
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.forward_qkv(x, x, x, None)?.0)
+    }
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
+        f("in_proj_weight", Slot::Parameter, &self.in_proj_weight);
+        f("in_proj_bias", Slot::Parameter, &self.in_proj_bias);
+        visit_child("out_proj", &self.out_proj, f);
+    }
+    fn set_training(&mut self, training: bool) {
+        self.training = training;
+    }
+    fn is_training(&self) -> bool {
+        self.training
+    }
+}

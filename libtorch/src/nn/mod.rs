@@ -1,0 +1,54 @@
+//! Neural-network building blocks, as `torch.nn`: the [`Module`] trait, layers with PyTorch's
+//! default initialisation, activations, losses ([`functional`]) and [`init`].
+//!
+//! Modules own their parameters as [`Tensor`](crate::Tensor) handles marked `requires_grad`;
+//! [`Module::parameters`] hands out handles to the same tensors, so an optimizer updating them
+//! updates the module. Names follow PyTorch (`0.weight`, `fc1.bias`, `weight_ih_l0`), so a
+//! [`Module::state_dict`] saved with [`crate::serialize`] loads into the same PyTorch model.
+//!
+//! ```
+//! use libtorch::nn::{functional as F, Linear, Module, Sequential, Tanh};
+//! use libtorch::optim::{Optimizer, Sgd};
+//! use libtorch::Tensor;
+//! libtorch::manual_seed(0);
+//! let net = Sequential::new().add(Linear::new(1, 8)).add(Tanh).add(Linear::new(8, 1));
+//! let mut opt = Sgd::new(net.parameters(), 0.1);
+//! let x = Tensor::from_data(&[0.0f32, 0.5, 1.0], &[3, 1]).unwrap();
+//! let y = Tensor::from_data(&[0.0f32, 0.25, 1.0], &[3, 1]).unwrap();
+//! let first = F::mse_loss(&net.forward(&x), &y, F::Reduction::Mean).unwrap().double_value();
+//! for _ in 0..200 {
+//!     opt.zero_grad();
+//!     F::mse_loss(&net.forward(&x), &y, F::Reduction::Mean).unwrap().backward();
+//!     opt.step().unwrap();
+//! }
+//! let last = F::mse_loss(&net.forward(&x), &y, F::Reduction::Mean).unwrap().double_value();
+//! assert!(last < first / 10.0);
+//! ```
+mod activation;
+mod attention;
+mod conv;
+pub mod dispatch;
+pub mod functional;
+pub mod init;
+mod linear;
+mod module;
+mod norm;
+pub(crate) mod ops;
+mod pool;
+mod rnn;
+mod sequential;
+
+pub use activation::{
+    Flatten, Func, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax, Tanh, GELU,
+};
+pub use attention::MultiheadAttention;
+pub use conv::{
+    Conv1d, Conv2d, Conv3d, ConvConfig, ConvNd, ConvTranspose1d, ConvTranspose2d, ConvTransposeNd,
+};
+pub use functional::Reduction;
+pub use linear::{Bilinear, Linear};
+pub use module::{visit_child, Module, Slot};
+pub use norm::{BatchNorm, BatchNorm1d, BatchNorm2d, Dropout, Embedding, GroupNorm, LayerNorm};
+pub use pool::{AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
+pub use rnn::{Rnn, RnnConfig, RnnMode};
+pub use sequential::Sequential;

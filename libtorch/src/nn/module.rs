@@ -1,0 +1,189 @@
+//! The `Module` trait: forward, train/eval, named parameters and buffers.
+use super::ops;
+use crate::error::unwrap;
+use crate::{Device, Error, Kind, Result, Tensor};
+use std::collections::BTreeMap;
+
+/// What a tensor registered in a module is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// A trainable parameter (`nn.Parameter`).
+    Parameter,
+    /// Persistent state that is not trained (`register_buffer`), e.g. BatchNorm's running mean.
+    Buffer,
+}
+
+/// A layer or a network: a forward function plus named tensors.
+///
+/// Implementors write [`Module::f_forward`] and [`Module::visit`] (and [`Module::set_training`]
+/// when they behave differently in training); everything else is provided.
+///
+/// ```
+/// use libtorch::nn::{Linear, Module};
+/// use libtorch::Tensor;
+/// let fc = Linear::new(3, 2);
+/// let names: Vec<String> = fc.named_parameters().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["weight", "bias"]);
+/// let y = fc.forward(&Tensor::from_data(&[1.0f32; 6], &[2, 3]).unwrap());
+/// assert_eq!(y.size(), [2, 2]);
+/// ```
+pub trait Module {
+    /// The forward pass, or the error libtorch raised.
+    fn f_forward(&self, xs: &Tensor) -> Result<Tensor>;
+
+    /// Calls `f(name, slot, tensor)` for every tensor of this module and its children, with
+    /// PyTorch's dotted names (`fc1.weight`), parameters and buffers in registration order.
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor));
+
+    /// Switches training mode (Dropout, BatchNorm) here and in every child.
+    fn set_training(&mut self, _training: bool) {}
+
+    /// Whether the module is in training mode (modules without modes: always true).
+    fn is_training(&self) -> bool {
+        true
+    }
+
+    /// The forward pass; panics with libtorch's message on error.
+    #[track_caller]
+    fn forward(&self, xs: &Tensor) -> Tensor {
+        unwrap(self.f_forward(xs))
+    }
+
+    /// Training mode (`module.train()`).
+    fn train(&mut self) {
+        self.set_training(true)
+    }
+
+    /// Evaluation mode (`module.eval()`).
+    fn eval(&mut self) {
+        self.set_training(false)
+    }
+
+    /// `(name, parameter)` pairs, in registration order (`named_parameters()`).
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let mut v = Vec::new();
+        self.visit(&mut |n, s, t| {
+            if s == Slot::Parameter {
+                v.push((n.to_owned(), t.clone()))
+            }
+        });
+        v
+    }
+
+    /// Handles to every parameter (shared with the module: an optimizer updates them in place).
+    fn parameters(&self) -> Vec<Tensor> {
+        self.named_parameters()
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
+    }
+
+    /// `(name, buffer)` pairs (`named_buffers()`).
+    fn named_buffers(&self) -> Vec<(String, Tensor)> {
+        let mut v = Vec::new();
+        self.visit(&mut |n, s, t| {
+            if s == Slot::Buffer {
+                v.push((n.to_owned(), t.clone()))
+            }
+        });
+        v
+    }
+
+    /// The number of parameter elements.
+    fn num_parameters(&self) -> usize {
+        self.parameters().iter().map(|t| t.numel()).sum()
+    }
+
+    /// Parameters and buffers by name, detached from autograd (`state_dict()`); the tensors
+    /// share storage with the module.
+    fn state_dict(&self) -> BTreeMap<String, Tensor> {
+        let mut m = BTreeMap::new();
+        self.visit(&mut |n, _, t| {
+            m.insert(n.to_owned(), unwrap(ops::detach(t)));
+        });
+        m
+    }
+
+    /// Copies values from `state` into the module's tensors (`load_state_dict(strict=True)`):
+    /// an error if a name is missing or unexpected, or a shape differs.
+    fn load_state_dict(&self, state: &BTreeMap<String, Tensor>) -> Result<()> {
+        let mut mine = Vec::new();
+        self.visit(&mut |n, _, t| mine.push((n.to_owned(), t.clone())));
+        let missing: Vec<&str> = mine
+            .iter()
+            .filter(|(n, _)| !state.contains_key(n))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let unexpected: Vec<&str> = state
+            .keys()
+            .filter(|k| !mine.iter().any(|(n, _)| n == *k))
+            .map(|k| k.as_str())
+            .collect();
+        if !missing.is_empty() || !unexpected.is_empty() {
+            return Err(Error::invalid(
+                "load_state_dict",
+                format!("missing keys {missing:?}, unexpected keys {unexpected:?}"),
+            ));
+        }
+        let _g = crate::NoGradGuard::new();
+        for (n, t) in &mine {
+            let src = &state[n];
+            if src.size() != t.size() {
+                return Err(Error::invalid(
+                    "load_state_dict",
+                    format!(
+                        "`{n}`: shape {:?} in the state, {:?} in the module",
+                        src.size(),
+                        t.size()
+                    ),
+                ));
+            }
+            ops::copy_(t, src)?;
+        }
+        Ok(())
+    }
+
+    /// Moves every parameter and buffer to `device`, in place: handles held elsewhere (an
+    /// optimizer's) see the move, as with PyTorch's `module.to(device)`.
+    fn to_device(&self, device: Device) -> Result<()> {
+        let mut r = Ok(());
+        self.visit(&mut |_, _, t| {
+            if r.is_ok() && t.device() != device {
+                r = ops::to_device(t, device).and_then(|moved| ops::set_data(t, &moved));
+            }
+        });
+        r
+    }
+
+    /// Converts every floating-point parameter and buffer to `kind`, in place (`module.to(dtype)`).
+    fn to_kind(&self, kind: Kind) -> Result<()> {
+        let mut r = Ok(());
+        self.visit(&mut |_, _, t| {
+            if r.is_ok() && t.kind().is_floating_point() && t.kind() != kind {
+                r = ops::to_kind(t, kind).and_then(|c| ops::set_data(t, &c));
+            }
+        });
+        r
+    }
+
+    /// Stops (or restarts, with `false`) gradient tracking for every parameter
+    /// (`requires_grad_(False)` on each).
+    fn freeze(&self, frozen: bool) {
+        self.visit(&mut |_, s, t| {
+            if s == Slot::Parameter {
+                unwrap(ops::requires_grad_(t, !frozen));
+            }
+        });
+    }
+}
+
+/// Visits a child's tensors under `prefix.` (helper for container modules).
+pub fn visit_child(prefix: &str, child: &dyn Module, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
+    child.visit(&mut |n, s, t| f(&format!("{prefix}.{n}"), s, t));
+}
+
+/// A new parameter: `t` marked as requiring grad.
+pub(crate) fn param(t: Tensor) -> Tensor {
+    unwrap(ops::requires_grad_(&t, true));
+    t
+}

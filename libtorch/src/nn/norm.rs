@@ -1,0 +1,249 @@
+//! Normalisation layers: `BatchNorm1d/2d`, `LayerNorm`, `GroupNorm`; and `Dropout`.
+use super::module::{param, Module, Slot};
+use super::{functional as F, ops};
+use crate::error::unwrap;
+use crate::{Kind, Result, Tensor};
+
+/// Batch normalisation over the channel dimension 1 (`BatchNorm1d` for `[N, C]`/`[N, C, L]`,
+/// `BatchNorm2d` for `[N, C, H, W]`, the same code): weight 1, bias 0, running mean 0, running
+/// var 1, momentum 0.1, eps 1e-5. In training mode it normalises with the batch statistics and
+/// updates the running ones (unbiased variance); in eval mode it uses the running ones.
+pub struct BatchNorm {
+    /// γ, `[C]`.
+    pub weight: Tensor,
+    /// β, `[C]`.
+    pub bias: Tensor,
+    /// Buffer `[C]`.
+    pub running_mean: Tensor,
+    /// Buffer `[C]`.
+    pub running_var: Tensor,
+    /// Buffer: the number of training batches seen (int64 scalar).
+    pub num_batches_tracked: Tensor,
+    /// Running-statistics momentum.
+    pub momentum: f64,
+    /// Added to the variance.
+    pub eps: f64,
+    training: bool,
+}
+
+/// Batch norm over `[N, C]` or `[N, C, L]`.
+pub type BatchNorm1d = BatchNorm;
+/// Batch norm over `[N, C, H, W]`.
+pub type BatchNorm2d = BatchNorm;
+
+impl BatchNorm {
+    /// `num_features` channels, PyTorch's defaults.
+    pub fn new(num_features: i64) -> BatchNorm {
+        BatchNorm {
+            weight: param(unwrap(ops::ones(&[num_features]))),
+            bias: param(unwrap(ops::zeros(&[num_features]))),
+            running_mean: unwrap(ops::zeros(&[num_features])),
+            running_var: unwrap(ops::ones(&[num_features])),
+            num_batches_tracked: unwrap(ops::full(&[], 0.0, Kind::Int64)),
+            momentum: 0.1,
+            eps: 1e-5,
+            training: true,
+        }
+    }
+}
+
+impl Module for BatchNorm {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        if self.training {
+            let _g = crate::NoGradGuard::new();
+            ops::add_scalar_(&self.num_batches_tracked, 1.0)?;
+        }
+        F::batch_norm(
+            x,
+            Some(&self.running_mean),
+            Some(&self.running_var),
+            Some(&self.weight),
+            Some(&self.bias),
+            self.training,
+            self.momentum,
+            self.eps,
+        )
+    }
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
+        f("weight", Slot::Parameter, &self.weight);
+        f("bias", Slot::Parameter, &self.bias);
+        f("running_mean", Slot::Buffer, &self.running_mean);
+        f("running_var", Slot::Buffer, &self.running_var);
+        f(
+            "num_batches_tracked",
+            Slot::Buffer,
+            &self.num_batches_tracked,
+        );
+    }
+    fn set_training(&mut self, training: bool) {
+        self.training = training;
+    }
+    fn is_training(&self) -> bool {
+        self.training
+    }
+}
+
+/// Layer normalisation over the trailing `normalized_shape` dimensions: weight 1, bias 0,
+/// eps 1e-5.
+///
+/// ```
+/// use libtorch::nn::{LayerNorm, Module};
+/// use libtorch::Tensor;
+/// let ln = LayerNorm::new(&[2]);
+/// let y = ln.forward(&Tensor::from_data(&[1.0f32, 3.0], &[1, 2]).unwrap());
+/// let v = y.to_vec::<f32>().unwrap(); // mean 2, var 1: (±1)/sqrt(1 + 1e-5)
+/// assert!((v[0] + 1.0).abs() < 1e-4 && (v[1] - 1.0).abs() < 1e-4);
+/// ```
+pub struct LayerNorm {
+    /// γ.
+    pub weight: Tensor,
+    /// β.
+    pub bias: Tensor,
+    /// The normalised trailing shape.
+    pub normalized_shape: Vec<i64>,
+    /// Added to the variance.
+    pub eps: f64,
+}
+
+impl LayerNorm {
+    /// Normalises the trailing `normalized_shape` dimensions.
+    pub fn new(normalized_shape: &[i64]) -> LayerNorm {
+        LayerNorm {
+            weight: param(unwrap(ops::ones(normalized_shape))),
+            bias: param(unwrap(ops::zeros(normalized_shape))),
+            normalized_shape: normalized_shape.to_vec(),
+            eps: 1e-5,
+        }
+    }
+}
+
+impl Module for LayerNorm {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        F::layer_norm(
+            x,
+            &self.normalized_shape,
+            Some(&self.weight),
+            Some(&self.bias),
+            self.eps,
+        )
+    }
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
+        f("weight", Slot::Parameter, &self.weight);
+        f("bias", Slot::Parameter, &self.bias);
+    }
+}
+
+/// Group normalisation: channels split into `num_groups` groups; weight 1, bias 0, eps 1e-5.
+pub struct GroupNorm {
+    /// γ, `[C]`.
+    pub weight: Tensor,
+    /// β, `[C]`.
+    pub bias: Tensor,
+    /// The number of groups.
+    pub num_groups: i64,
+    /// Added to the variance.
+    pub eps: f64,
+}
+
+impl GroupNorm {
+    /// `num_channels` channels in `num_groups` groups.
+    pub fn new(num_groups: i64, num_channels: i64) -> GroupNorm {
+        GroupNorm {
+            weight: param(unwrap(ops::ones(&[num_channels]))),
+            bias: param(unwrap(ops::zeros(&[num_channels]))),
+            num_groups,
+            eps: 1e-5,
+        }
+    }
+}
+
+impl Module for GroupNorm {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        F::group_norm(
+            x,
+            self.num_groups,
+            Some(&self.weight),
+            Some(&self.bias),
+            self.eps,
+        )
+    }
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
+        f("weight", Slot::Parameter, &self.weight);
+        f("bias", Slot::Parameter, &self.bias);
+    }
+}
+
+/// Zeroes each element with probability `p` and scales the others by `1/(1-p)` in training
+/// mode; the identity in eval mode.
+#[derive(Clone, Copy, Debug)]
+pub struct Dropout {
+    /// Drop probability.
+    pub p: f64,
+    training: bool,
+}
+
+impl Dropout {
+    /// Dropout with probability `p` (PyTorch's default 0.5), in training mode.
+    pub fn new(p: f64) -> Dropout {
+        Dropout { p, training: true }
+    }
+}
+
+impl Module for Dropout {
+    fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
+        F::dropout(x, self.p, self.training)
+    }
+    fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
+    fn set_training(&mut self, training: bool) {
+        self.training = training;
+    }
+    fn is_training(&self) -> bool {
+        self.training
+    }
+}
+
+/// A lookup table `[num_embeddings, dim]` initialised N(0, 1) (the `padding_idx` row zeroed).
+pub struct Embedding {
+    /// The table.
+    pub weight: Tensor,
+    /// The row that maps to zeros and gets no gradient.
+    pub padding_idx: Option<i64>,
+}
+
+impl Embedding {
+    /// A table of `num_embeddings` vectors of size `dim`.
+    pub fn new(num_embeddings: i64, dim: i64) -> Embedding {
+        let w = unwrap(ops::empty(&[num_embeddings, dim]));
+        unwrap(super::init::normal_(&w, 0.0, 1.0));
+        Embedding {
+            weight: param(w),
+            padding_idx: None,
+        }
+    }
+
+    /// A table whose row `padding_idx` is zero.
+    pub fn with_padding_idx(num_embeddings: i64, dim: i64, padding_idx: i64) -> Embedding {
+        let mut e = Embedding::new(num_embeddings, dim);
+        let _g = crate::NoGradGuard::new();
+        let row = unwrap(super::dispatch::call1(
+            "aten::select.int",
+            &[
+                super::dispatch::Arg::T(&e.weight),
+                super::dispatch::Arg::I(0),
+                super::dispatch::Arg::I(padding_idx),
+            ],
+        ));
+        unwrap(ops::zero_(&row));
+        e.padding_idx = Some(padding_idx);
+        e
+    }
+}
+
+impl Module for Embedding {
+    fn f_forward(&self, indices: &Tensor) -> Result<Tensor> {
+        F::embedding(&self.weight, indices, self.padding_idx)
+    }
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
+        f("weight", Slot::Parameter, &self.weight);
+    }
+}

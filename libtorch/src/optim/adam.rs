@@ -1,0 +1,149 @@
+//! Adam and AdamW (`torch.optim.Adam`, `torch.optim.AdamW`).
+use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use crate::nn::ops;
+use crate::{Result, Tensor};
+
+/// Adam's hyper-parameters (PyTorch's defaults from [`AdamOptions::new`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamOptions {
+    /// Learning rate γ (default 1e-3).
+    pub lr: f64,
+    /// β1, β2 (default 0.9, 0.999).
+    pub betas: (f64, f64),
+    /// ε (default 1e-8).
+    pub eps: f64,
+    /// λ: L2 penalty added to the gradient (Adam, default 0) or decoupled decay (AdamW,
+    /// default 1e-2).
+    pub weight_decay: f64,
+    /// Use the maximum of past second moments (AMSGrad).
+    pub amsgrad: bool,
+}
+
+impl AdamOptions {
+    /// PyTorch's defaults for Adam, with learning rate `lr`.
+    pub fn new(lr: f64) -> AdamOptions {
+        AdamOptions {
+            lr,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+        }
+    }
+    /// Sets β1, β2.
+    pub fn betas(mut self, b1: f64, b2: f64) -> Self {
+        self.betas = (b1, b2);
+        self
+    }
+    /// Sets ε.
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+    /// Sets the weight decay.
+    pub fn weight_decay(mut self, wd: f64) -> Self {
+        self.weight_decay = wd;
+        self
+    }
+    /// Turns AMSGrad on or off.
+    pub fn amsgrad(mut self, on: bool) -> Self {
+        self.amsgrad = on;
+        self
+    }
+
+    fn adam_step(
+        &self,
+        p: &Tensor,
+        grad: &Tensor,
+        st: &mut ParamState,
+        decoupled: bool,
+    ) -> Result<()> {
+        let (b1, b2) = self.betas;
+        st.step += 1;
+        let t = st.step as i32;
+        let grad = if self.weight_decay != 0.0 && !decoupled {
+            ops::add_alpha(grad, p, self.weight_decay)?
+        } else {
+            grad.clone()
+        };
+        if self.weight_decay != 0.0 && decoupled {
+            ops::mul_(p, 1.0 - self.lr * self.weight_decay)?;
+        }
+        let m = buffer(st, "exp_avg", || ops::zeros_like(p))?.clone();
+        let v = buffer(st, "exp_avg_sq", || ops::zeros_like(p))?.clone();
+        // m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²
+        ops::mul_(&m, b1)?;
+        ops::add_(&m, &grad, 1.0 - b1)?;
+        ops::mul_(&v, b2)?;
+        ops::addcmul_(&v, &grad, &grad, 1.0 - b2)?;
+        let bc1 = 1.0 - b1.powi(t);
+        let bc2_sqrt = (1.0 - b2.powi(t)).sqrt();
+        let second = if self.amsgrad {
+            let vmax = buffer(st, "max_exp_avg_sq", || ops::zeros_like(p))?.clone();
+            let mx = ops::maximum(&vmax, &v)?;
+            ops::copy_(&vmax, &mx)?;
+            vmax
+        } else {
+            v
+        };
+        // θ ← θ - (γ / bc1) m / (sqrt(v) / sqrt(bc2) + ε)
+        let denom = ops::div_scalar(&ops::sqrt(&second)?, bc2_sqrt)?;
+        ops::add_scalar_(&denom, self.eps)?;
+        ops::addcdiv_(p, &m, &denom, -self.lr / bc1)
+    }
+}
+
+impl Algorithm for AdamOptions {
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
+        self.adam_step(p, grad, st, false)
+    }
+}
+
+/// AdamW's hyper-parameters: Adam's, with the weight decay applied to the parameter
+/// (`θ ← θ(1 - γλ)`) instead of the gradient; default λ = 1e-2.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamWOptions(pub AdamOptions);
+
+impl AdamWOptions {
+    /// PyTorch's defaults for AdamW, with learning rate `lr`.
+    pub fn new(lr: f64) -> AdamWOptions {
+        AdamWOptions(AdamOptions::new(lr).weight_decay(1e-2))
+    }
+}
+
+impl Algorithm for AdamWOptions {
+    fn lr(&self) -> f64 {
+        self.0.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.0.lr = lr;
+    }
+    fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
+        self.0.adam_step(p, grad, st, true)
+    }
+}
+
+/// Adam (`torch.optim.Adam`), with bias correction, optional L2 weight decay and AMSGrad.
+pub type Adam = GenericOptimizer<AdamOptions>;
+/// AdamW (`torch.optim.AdamW`): Adam with decoupled weight decay.
+pub type AdamW = GenericOptimizer<AdamWOptions>;
+
+impl GenericOptimizer<AdamOptions> {
+    /// Adam over `params` with PyTorch's defaults and learning rate `lr`.
+    pub fn new(params: Vec<Tensor>, lr: f64) -> Adam {
+        Adam::with_options(params, AdamOptions::new(lr))
+    }
+}
+
+impl GenericOptimizer<AdamWOptions> {
+    /// AdamW over `params` with PyTorch's defaults (weight decay 1e-2) and learning rate `lr`.
+    pub fn new(params: Vec<Tensor>, lr: f64) -> AdamW {
+        AdamW::with_options(params, AdamWOptions::new(lr))
+    }
+}

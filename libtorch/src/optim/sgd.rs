@@ -1,0 +1,118 @@
+//! Stochastic gradient descent (`torch.optim.SGD`).
+use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use crate::nn::ops;
+use crate::{Error, Result, Tensor};
+
+/// SGD's hyper-parameters (PyTorch's defaults except `lr`, which has none).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdOptions {
+    /// Learning rate γ.
+    pub lr: f64,
+    /// Momentum μ (0: none).
+    pub momentum: f64,
+    /// Dampening τ of the momentum.
+    pub dampening: f64,
+    /// L2 penalty λ added to the gradient.
+    pub weight_decay: f64,
+    /// Nesterov momentum (needs `momentum > 0` and `dampening == 0`).
+    pub nesterov: bool,
+}
+
+impl SgdOptions {
+    /// Plain gradient descent with learning rate `lr`.
+    pub fn new(lr: f64) -> SgdOptions {
+        SgdOptions {
+            lr,
+            momentum: 0.0,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+        }
+    }
+    /// Sets the momentum.
+    pub fn momentum(mut self, m: f64) -> Self {
+        self.momentum = m;
+        self
+    }
+    /// Sets the dampening.
+    pub fn dampening(mut self, d: f64) -> Self {
+        self.dampening = d;
+        self
+    }
+    /// Sets the weight decay.
+    pub fn weight_decay(mut self, wd: f64) -> Self {
+        self.weight_decay = wd;
+        self
+    }
+    /// Turns Nesterov momentum on or off.
+    pub fn nesterov(mut self, on: bool) -> Self {
+        self.nesterov = on;
+        self
+    }
+}
+
+impl Algorithm for SgdOptions {
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    /// ```text
+    /// g ← ∇ + λθ                       (if λ ≠ 0)
+    /// b ← g (first step) | μb + (1-τ)g (if μ ≠ 0)
+    /// g ← g + μb (nesterov) | b
+    /// θ ← θ - γg
+    /// ```
+    fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
+        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err(Error::invalid(
+                "SGD",
+                "Nesterov momentum requires a momentum and zero dampening",
+            ));
+        }
+        let mut d_p = if self.weight_decay != 0.0 {
+            ops::add_alpha(grad, p, self.weight_decay)?
+        } else {
+            grad.clone()
+        };
+        if self.momentum != 0.0 {
+            let first = !st.buffers.contains_key("momentum_buffer");
+            let buf = buffer(st, "momentum_buffer", || ops::deep_clone(&d_p))?;
+            if !first {
+                ops::mul_(buf, self.momentum)?;
+                ops::add_(buf, &d_p, 1.0 - self.dampening)?;
+            }
+            d_p = if self.nesterov {
+                ops::add_alpha(&d_p, buf, self.momentum)?
+            } else {
+                buf.clone()
+            };
+        }
+        st.step += 1;
+        ops::add_(p, &d_p, -self.lr)
+    }
+}
+
+/// Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay,
+/// exactly as `torch.optim.SGD`.
+///
+/// ```
+/// use libtorch::nn::{functional as F, Reduction};
+/// use libtorch::optim::{Optimizer, Sgd};
+/// use libtorch::Tensor;
+/// let w = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
+/// let mut opt = Sgd::new(vec![w.clone()], 0.1);
+/// let zero = Tensor::from_slice(&[0.0f32]);
+/// F::mse_loss(&w, &zero, Reduction::Sum).unwrap().backward(); // d(w²)/dw = 2
+/// opt.step().unwrap();
+/// assert!((w.double_value() - 0.8).abs() < 1e-6);
+/// ```
+pub type Sgd = GenericOptimizer<SgdOptions>;
+
+impl GenericOptimizer<SgdOptions> {
+    /// Plain SGD over `params` with learning rate `lr`.
+    pub fn new(params: Vec<Tensor>, lr: f64) -> Sgd {
+        Sgd::with_options(params, SgdOptions::new(lr))
+    }
+}

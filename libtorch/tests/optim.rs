@@ -1,0 +1,329 @@
+//! Optimizers against PyTorch's documented update rules, computed here in f64, on the loss
+//! Σ θ² (gradient 2θ); schedulers against their closed forms; clipping; optimizer state.
+use libtorch::nn::functional as F;
+use libtorch::nn::Reduction;
+use libtorch::optim::*;
+use libtorch::Tensor;
+
+const START: [f32; 2] = [1.0, -2.0];
+
+fn param() -> Tensor {
+    Tensor::from_slice(&START).set_requires_grad(true)
+}
+
+fn loss_backward(p: &Tensor) {
+    let zero = Tensor::from_slice(&[0.0f32, 0.0]);
+    F::mse_loss(p, &zero, Reduction::Sum).unwrap().backward();
+}
+
+/// Runs `steps` optimizer steps and the reference update `r(θ, g, t)` side by side.
+fn check(
+    opt: &mut dyn Optimizer,
+    p: &Tensor,
+    steps: usize,
+    mut r: impl FnMut(&mut [f64; 2], [f64; 2], usize),
+) {
+    let mut theta = START.map(f64::from);
+    for step in 1..=steps {
+        opt.zero_grad();
+        loss_backward(p);
+        opt.step().unwrap();
+        let g = theta.map(|x| 2.0 * x);
+        r(&mut theta, g, step);
+        let got = p.to_vec::<f32>().unwrap();
+        for k in 0..2 {
+            assert!(
+                (got[k] as f64 - theta[k]).abs() < 1e-5,
+                "step {step}: {got:?} vs {theta:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sgd_plain() {
+    let p = param();
+    let mut opt = Sgd::new(vec![p.clone()], 0.1);
+    check(&mut opt, &p, 3, |th, g, _| {
+        for k in 0..2 {
+            th[k] -= 0.1 * g[k];
+        }
+    });
+}
+
+#[test]
+fn sgd_momentum_dampening_weight_decay() {
+    let p = param();
+    let o = SgdOptions::new(0.05)
+        .momentum(0.9)
+        .dampening(0.1)
+        .weight_decay(0.01);
+    let mut opt = Sgd::with_options(vec![p.clone()], o);
+    let mut buf = [0.0; 2];
+    check(&mut opt, &p, 4, |th, g, t| {
+        for k in 0..2 {
+            let d = g[k] + 0.01 * th[k];
+            buf[k] = if t == 1 {
+                d
+            } else {
+                0.9 * buf[k] + (1.0 - 0.1) * d
+            };
+            th[k] -= 0.05 * buf[k];
+        }
+    });
+}
+
+#[test]
+fn sgd_nesterov() {
+    let p = param();
+    let mut opt = Sgd::with_options(
+        vec![p.clone()],
+        SgdOptions::new(0.05).momentum(0.9).nesterov(true),
+    );
+    let mut buf = [0.0; 2];
+    check(&mut opt, &p, 4, |th, g, t| {
+        for k in 0..2 {
+            buf[k] = if t == 1 { g[k] } else { 0.9 * buf[k] + g[k] };
+            th[k] -= 0.05 * (g[k] + 0.9 * buf[k]);
+        }
+    });
+    // Nesterov without momentum is rejected, as in PyTorch.
+    let q = param();
+    let mut bad = Sgd::with_options(vec![q.clone()], SgdOptions::new(0.1).nesterov(true));
+    loss_backward(&q);
+    assert!(bad.step().is_err());
+}
+
+fn adam_ref(
+    lr: f64,
+    wd: f64,
+    decoupled: bool,
+    amsgrad: bool,
+) -> impl FnMut(&mut [f64; 2], [f64; 2], usize) {
+    let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
+    let mut m = [0.0; 2];
+    let mut v = [0.0; 2];
+    let mut vmax = [0.0f64; 2];
+    move |th, g, t| {
+        for k in 0..2 {
+            let mut g = g[k];
+            if decoupled {
+                th[k] *= 1.0 - lr * wd;
+            } else {
+                g += wd * th[k];
+            }
+            m[k] = b1 * m[k] + (1.0 - b1) * g;
+            v[k] = b2 * v[k] + (1.0 - b2) * g * g;
+            let mhat = m[k] / (1.0 - b1.powi(t as i32));
+            vmax[k] = vmax[k].max(v[k]);
+            let vv = if amsgrad { vmax[k] } else { v[k] };
+            let vhat = vv / (1.0 - b2.powi(t as i32));
+            th[k] -= lr * mhat / (vhat.sqrt() + eps);
+        }
+    }
+}
+
+#[test]
+fn adam_and_amsgrad() {
+    let p = param();
+    let mut opt = Adam::with_options(vec![p.clone()], AdamOptions::new(0.1).weight_decay(0.1));
+    check(&mut opt, &p, 5, adam_ref(0.1, 0.1, false, false));
+    let st = opt.param_state(0, 0).unwrap();
+    assert_eq!(st.step, 5);
+    assert!(st.buffers.contains_key("exp_avg") && st.buffers.contains_key("exp_avg_sq"));
+    let p = param();
+    let mut opt = Adam::with_options(vec![p.clone()], AdamOptions::new(0.1).amsgrad(true));
+    check(&mut opt, &p, 5, adam_ref(0.1, 0.0, false, true));
+}
+
+#[test]
+fn adamw_decoupled_decay() {
+    let p = param();
+    let mut opt = AdamW::new(vec![p.clone()], 0.1);
+    check(&mut opt, &p, 5, adam_ref(0.1, 0.01, true, false));
+}
+
+#[test]
+fn rmsprop_plain_and_centered_momentum() {
+    let p = param();
+    let mut opt = RmsProp::new(vec![p.clone()], 0.01);
+    let mut sq = [0.0; 2];
+    check(&mut opt, &p, 4, |th, g, _| {
+        for k in 0..2 {
+            sq[k] = 0.99 * sq[k] + 0.01 * g[k] * g[k];
+            th[k] -= 0.01 * g[k] / (sq[k].sqrt() + 1e-8);
+        }
+    });
+    let p = param();
+    let o = RmsPropOptions::new(0.01)
+        .alpha(0.9)
+        .centered(true)
+        .momentum(0.5)
+        .weight_decay(0.1);
+    let mut opt = RmsProp::with_options(vec![p.clone()], o);
+    let (mut sq, mut ga, mut buf) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+    check(&mut opt, &p, 4, |th, g, _| {
+        for k in 0..2 {
+            let g = g[k] + 0.1 * th[k];
+            sq[k] = 0.9 * sq[k] + 0.1 * g * g;
+            ga[k] = 0.9 * ga[k] + 0.1 * g;
+            let avg = (sq[k] - ga[k] * ga[k]).sqrt() + 1e-8;
+            buf[k] = 0.5 * buf[k] + g / avg;
+            th[k] -= 0.01 * buf[k];
+        }
+    });
+}
+
+#[test]
+fn adagrad_with_lr_decay() {
+    let p = param();
+    let o = AdagradOptions::new(0.5)
+        .lr_decay(0.1)
+        .initial_accumulator_value(0.2);
+    let mut opt = Adagrad::with_options(vec![p.clone()], o);
+    let mut sum = [0.2; 2];
+    check(&mut opt, &p, 4, |th, g, t| {
+        let clr = 0.5 / (1.0 + (t - 1) as f64 * 0.1);
+        for k in 0..2 {
+            sum[k] += g[k] * g[k];
+            th[k] -= clr * g[k] / (sum[k].sqrt() + 1e-10);
+        }
+    });
+}
+
+#[test]
+fn param_groups_have_their_own_rates_and_skip_params_without_grad() {
+    let a = param();
+    let b = param();
+    let untouched = param();
+    let mut opt = Sgd::new(vec![a.clone()], 0.1);
+    opt.add_param_group(vec![b.clone(), untouched.clone()], SgdOptions::new(0.2));
+    assert_eq!(opt.learning_rates(), [0.1, 0.2]);
+    loss_backward(&a);
+    loss_backward(&b);
+    opt.step().unwrap();
+    assert_eq!(a.to_vec::<f32>().unwrap(), [0.8, -1.6]);
+    assert_eq!(b.to_vec::<f32>().unwrap(), [0.6, -1.2]);
+    assert_eq!(untouched.to_vec::<f32>().unwrap(), START);
+    opt.zero_grad();
+    assert!(!a.grad().defined());
+}
+
+#[test]
+fn optimizer_state_dict_round_trip() {
+    let p = param();
+    let mut opt = Adam::new(vec![p.clone()], 0.1);
+    for _ in 0..3 {
+        opt.zero_grad();
+        loss_backward(&p);
+        opt.step().unwrap();
+    }
+    let sd = opt.state_dict();
+    let keys: Vec<&str> = sd.keys().map(|k| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "param_groups.0.lr",
+            "state.0.0.exp_avg",
+            "state.0.0.exp_avg_sq",
+            "state.0.0.step"
+        ]
+    );
+    // A fresh optimizer with the loaded state continues exactly like the original.
+    let q = Tensor::from_slice(&p.to_vec::<f32>().unwrap()).set_requires_grad(true);
+    let mut opt2 = Adam::new(vec![q.clone()], 0.5);
+    opt2.load_state_dict(&sd).unwrap();
+    assert_eq!(opt2.learning_rates(), [0.1]);
+    opt.zero_grad();
+    loss_backward(&p);
+    opt.step().unwrap();
+    opt2.zero_grad();
+    loss_backward(&q);
+    opt2.step().unwrap();
+    assert_eq!(p.to_vec::<f32>().unwrap(), q.to_vec::<f32>().unwrap());
+    let mut bad = sd.clone();
+    bad.insert("state.3.0.exp_avg".into(), Tensor::from_slice(&[0.0f32]));
+    assert!(opt2.load_state_dict(&bad).is_err());
+}
+
+#[test]
+fn clipping() {
+    let p = param(); // grad 2θ = [2, -4], norm √20
+    loss_backward(&p);
+    let total = clip_grad_norm_(std::slice::from_ref(&p), 1.0, 2.0).unwrap();
+    assert!((total - 20f64.sqrt()).abs() < 1e-5);
+    let g = p.grad().to_vec::<f32>().unwrap();
+    let c = 1.0 / (20f64.sqrt() + 1e-6);
+    assert!((g[0] as f64 - 2.0 * c).abs() < 1e-6 && (g[1] as f64 + 4.0 * c).abs() < 1e-6);
+    // Under the limit: unchanged.
+    let q = param();
+    loss_backward(&q);
+    clip_grad_norm_(std::slice::from_ref(&q), 100.0, 2.0).unwrap();
+    assert_eq!(q.grad().to_vec::<f32>().unwrap(), [2.0, -4.0]);
+    let total = clip_grad_norm_(std::slice::from_ref(&q), 100.0, f64::INFINITY).unwrap();
+    assert!((total - 4.0).abs() < 1e-6);
+    clip_grad_value_(std::slice::from_ref(&q), 3.0).unwrap();
+    assert_eq!(q.grad().to_vec::<f32>().unwrap(), [2.0, -3.0]);
+}
+
+fn lrs(opt: &mut dyn Optimizer, sched: &mut dyn LrScheduler, n: usize) -> Vec<f64> {
+    let mut v = vec![];
+    for _ in 0..n {
+        v.push(opt.learning_rates()[0]);
+        sched.step(opt);
+    }
+    v
+}
+
+fn close(a: &[f64], b: &[f64]) {
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() < 1e-9, "{a:?} vs {b:?}");
+    }
+}
+
+#[test]
+fn schedulers() {
+    use std::f64::consts::PI;
+    let mut opt = Sgd::new(vec![param()], 0.1);
+    let mut s = StepLr::new(&opt, 3, 0.1);
+    close(
+        &lrs(&mut opt, &mut s, 7),
+        &[0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001],
+    );
+
+    let mut opt = Sgd::new(vec![param()], 1.0);
+    let mut s = CosineAnnealingLr::new(&opt, 4, 0.1);
+    let expect: Vec<f64> = (0..5)
+        .map(|t| 0.1 + 0.9 * (1.0 + (PI * t as f64 / 4.0).cos()) / 2.0)
+        .collect();
+    close(&lrs(&mut opt, &mut s, 5), &expect);
+
+    let mut opt = Sgd::new(vec![param()], 0.5);
+    let mut s = LinearWarmup::new(&mut opt, 0.25, 3);
+    close(&lrs(&mut opt, &mut s, 5), &[0.125, 0.25, 0.375, 0.5, 0.5]);
+
+    // OneCycle, 10 steps, max 1: up over steps 0..=2 (pct_start·10 - 1 = 2) from 1/25, then
+    // down to 1/25/1e4 at step 9.
+    let mut opt = Sgd::new(vec![param()], 0.3);
+    let mut s = OneCycleLr::new(&mut opt, 1.0, 10);
+    let anneal = |a: f64, b: f64, pct: f64| b + (a - b) / 2.0 * ((PI * pct).cos() + 1.0);
+    let (lo, min) = (1.0 / 25.0, 1.0 / 25.0 / 1e4);
+    let expect: Vec<f64> = (0..10)
+        .map(|t| {
+            let t = t as f64;
+            if t <= 2.0 {
+                anneal(lo, 1.0, t / 2.0)
+            } else {
+                anneal(1.0, min, (t - 2.0) / 7.0)
+            }
+        })
+        .collect();
+    let got = lrs(&mut opt, &mut s, 10);
+    close(&got, &expect);
+    assert!(
+        (got[0] - 0.04).abs() < 1e-12
+            && (got[2] - 1.0).abs() < 1e-12
+            && (got[9] - 4e-6).abs() < 1e-12
+    );
+}
