@@ -67,9 +67,9 @@ impl Drop for GradModeGuard {
 /// let x = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
 /// {
 ///     let _guard = NoGradGuard::new();
-///     assert!(!(&x * 2.0).requires_grad());
+///     assert!(!(&x * 2.0f64).requires_grad());
 /// }
-/// assert!((&x * 2.0).requires_grad());
+/// assert!((&x * 2.0f64).requires_grad());
 /// ```
 pub struct NoGradGuard(#[allow(dead_code)] GradModeGuard);
 
@@ -86,7 +86,7 @@ impl NoGradGuard {
 ///
 /// ```
 /// let x = libtorch::Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
-/// let y = libtorch::no_grad(|| &x + 1.0);
+/// let y = libtorch::no_grad(|| &x + 1.0f64);
 /// assert!(!y.requires_grad());
 /// ```
 pub fn no_grad<T>(f: impl FnOnce() -> T) -> T {
@@ -444,7 +444,7 @@ impl Ctx<'_> {
 ///     }
 ///     fn backward(&self, ctx: &mut Ctx, grads: &[Tensor]) -> Result<Vec<Tensor>> {
 ///         let x = &ctx.saved_tensors()?[0];
-///         Ok(vec![&(x * 2.0) * &grads[0]])
+///         Ok(vec![&(x * 2.0f64) * &grads[0]])
 ///     }
 /// }
 ///

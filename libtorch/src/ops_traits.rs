@@ -15,7 +15,7 @@
 //! let c = &a + &b; // int64 + float32 -> float32
 //! assert_eq!(c.kind(), Kind::Float);
 //! assert_eq!(c.to_vec::<f32>().unwrap(), [1.5, 2.5, 3.5]);
-//! assert_eq!((2.0 * &a - 1).to_vec::<f32>().unwrap(), [1.0, 3.0, 5.0]);
+//! assert_eq!((2.0f64 * &a - 1i64).to_vec::<f32>().unwrap(), [1.0, 3.0, 5.0]);
 //! let mut d = Tensor::from_slice(&[0.5f32, 0.5, 0.5]);
 //! d += 1.0;
 //! assert_eq!(d.to_vec::<f32>().unwrap(), [1.5, 1.5, 1.5]);

@@ -10,12 +10,12 @@ fn leaf(v: &[f64]) -> Tensor {
 fn backward_accumulates_into_leaves() {
     // y = sum(x² + 3x): dy/dx = 2x + 3.
     let x = leaf(&[1.0, -2.0, 0.5]);
-    let y = &(&x * &x) + &(&x * 3.0);
+    let y = &(&x * &x) + &(&x * 3.0f64);
     let y = &y.i(0) + &(&y.i(1) + &y.i(2)); // a scalar without a generated `sum`
     y.backward();
     assert_eq!(x.grad().to_vec::<f64>().unwrap(), [5.0, -1.0, 4.0]);
     // A second pass on a fresh graph accumulates: 2 * (2x + 3).
-    let y = &(&x * &x) + &(&x * 3.0);
+    let y = &(&x * &x) + &(&x * 3.0f64);
     y.backward_with(Some(&Tensor::from_slice(&[1.0f64, 1.0, 1.0])), false, false)
         .unwrap();
     assert_eq!(x.grad().to_vec::<f64>().unwrap(), [10.0, -2.0, 8.0]);
@@ -47,7 +47,7 @@ fn grad_of_grad() {
 fn grad_allow_unused() {
     let x = leaf(&[1.0]);
     let z = leaf(&[1.0]);
-    let y = &x * 2.0;
+    let y = &x * 2.0f64;
     let err = autograd::grad(&[&y], &[&x, &z], &[], true, false, false).unwrap_err();
     assert!(
         err.to_string().contains("not have been used in the graph"),
@@ -76,7 +76,7 @@ fn backward_twice_without_retain_graph_is_an_error() {
 #[test]
 fn backward_of_non_scalar_needs_a_gradient() {
     let x = leaf(&[1.0, 2.0]);
-    let y = &x * 2.0;
+    let y = &x * 2.0f64;
     let err = y.backward_with(None, false, false).unwrap_err();
     assert!(
         err.to_string()
@@ -89,20 +89,23 @@ fn backward_of_non_scalar_needs_a_gradient() {
 fn no_grad_and_guards() {
     let x = leaf(&[1.0]);
     assert!(libtorch::is_grad_enabled());
-    let y = no_grad(|| &x * 2.0);
+    let y = no_grad(|| &x * 2.0f64);
     assert!(!y.requires_grad());
     assert!(libtorch::is_grad_enabled());
     {
         let _g = NoGradGuard::new();
         assert!(!libtorch::is_grad_enabled());
-        assert!(!(&x + 1.0).requires_grad());
-        let z = libtorch::enable_grad(|| &x + 1.0);
+        assert!(!(&x + 1.0f64).requires_grad());
+        let z = libtorch::enable_grad(|| &x + 1.0f64);
         assert!(z.requires_grad());
         assert!(!libtorch::is_grad_enabled());
     }
     assert!(libtorch::is_grad_enabled());
-    assert!((&x * 2.0).requires_grad());
-    assert_eq!((&x * 2.0).grad_fn_name().as_deref(), Some("MulBackward0"));
+    assert!((&x * 2.0f64).requires_grad());
+    assert_eq!(
+        (&x * 2.0f64).grad_fn_name().as_deref(),
+        Some("MulBackward0")
+    );
     assert_eq!(x.grad_fn_name(), None);
     // Grad mode is per thread: another thread starts with it on.
     let _g = NoGradGuard::new();
@@ -135,7 +138,7 @@ fn set_requires_grad_errors() {
     let err = i.f_set_requires_grad(true).unwrap_err();
     assert!(err.to_string().contains("floating point"), "{err}");
     let x = leaf(&[1.0]);
-    let y = &x * 2.0;
+    let y = &x * 2.0f64;
     let err = y.f_set_requires_grad(false).unwrap_err();
     assert!(err.to_string().contains("non-leaf"), "{err}");
 }
@@ -153,7 +156,7 @@ impl Function for MarkedSquare {
     fn backward(&self, ctx: &mut Ctx, grads: &[Tensor]) -> Result<Vec<Tensor>> {
         assert!(ctx.needs_input_grad(0)?);
         let x = &ctx.saved_tensors()?[0];
-        Ok(vec![&(x * 10.0) * &grads[0]])
+        Ok(vec![&(x * 10.0f64) * &grads[0]])
     }
 }
 
@@ -195,7 +198,7 @@ fn custom_function_with_two_inputs_and_outputs() {
     assert_eq!(out[0].double_value(), 12.0);
     assert_eq!(out[1].double_value(), 7.0);
     // L = 2·(a·b) + 5·(a+b): dL/da = 2b + 5 = 13, dL/db = 2a + 5 = 11.
-    let l = &(&out[0] * 2.0) + &(&out[1] * 5.0);
+    let l = &(&out[0] * 2.0f64) + &(&out[1] * 5.0f64);
     l.backward();
     assert_eq!(a.grad().double_value(), 13.0);
     assert_eq!(b.grad().double_value(), 11.0);
@@ -205,7 +208,7 @@ struct PanicsInBackward;
 
 impl Function for PanicsInBackward {
     fn forward(&mut self, _ctx: &mut Ctx, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
-        Ok(vec![&inputs[0] * 1.0])
+        Ok(vec![&inputs[0] * 1.0f64])
     }
     fn backward(&self, _ctx: &mut Ctx, _grads: &[Tensor]) -> Result<Vec<Tensor>> {
         panic!("deliberate panic in backward")
@@ -221,7 +224,7 @@ fn panic_in_custom_backward_becomes_an_error() {
     assert!(msg.contains("panicked"), "{msg}");
     assert!(msg.contains("deliberate panic in backward"), "{msg}");
     // The process (and libtorch) carry on.
-    let z = &x * 3.0;
+    let z = &x * 3.0f64;
     z.backward();
     assert_eq!(x.grad().double_value(), 3.0);
 }
@@ -230,7 +233,7 @@ struct WrongGradCount;
 
 impl Function for WrongGradCount {
     fn forward(&mut self, _ctx: &mut Ctx, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
-        Ok(vec![&inputs[0] * 2.0])
+        Ok(vec![&inputs[0] * 2.0f64])
     }
     fn backward(&self, _ctx: &mut Ctx, grads: &[Tensor]) -> Result<Vec<Tensor>> {
         Ok(vec![grads[0].shallow_clone(), grads[0].shallow_clone()])
@@ -283,10 +286,10 @@ fn custom_function_object_is_dropped_with_the_graph() {
     }
     impl Function for Counted {
         fn forward(&mut self, _ctx: &mut Ctx, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
-            Ok(vec![&inputs[0] * 2.0])
+            Ok(vec![&inputs[0] * 2.0f64])
         }
         fn backward(&self, _ctx: &mut Ctx, grads: &[Tensor]) -> Result<Vec<Tensor>> {
-            Ok(vec![&grads[0] * 2.0])
+            Ok(vec![&grads[0] * 2.0f64])
         }
     }
     let drops = Arc::new(AtomicUsize::new(0));

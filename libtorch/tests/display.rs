@@ -93,7 +93,7 @@ fn autograd_suffixes() {
     let x = Tensor::from_slice(&[1.0f32, 2.0]).set_requires_grad(true);
     assert_eq!(x.to_string(), "tensor([1., 2.], requires_grad=True)");
     assert_eq!(
-        (&x * 2.0).to_string(),
+        (&x * 2.0f64).to_string(),
         "tensor([2., 4.], grad_fn=<MulBackward0>)"
     );
 }

@@ -13,7 +13,7 @@ fn cuda_request_in_a_cpu_build() {
     let err = t.f_to_opts((Kind::Float, Device::Cuda(0))).unwrap_err();
     assert!(err.to_string().contains("CUDA"), "{err}");
     // Still working afterwards.
-    assert_eq!((&t + 1.0).double_value(), 2.0);
+    assert_eq!((&t + 1.0f64).double_value(), 2.0);
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn tensor_tensor_all_ownership_forms() {
 #[test]
 fn scalars_on_both_sides() {
     let a = Tensor::from_slice(&[1.0f32, 2.0, 4.0]);
-    assert_eq!(f32s(&(&a + 1.0)), [2.0, 3.0, 5.0]);
+    assert_eq!(f32s(&(&a + 1.0f64)), [2.0, 3.0, 5.0]);
     assert_eq!(f32s(&(&a - 1.0f32)), [0.0, 1.0, 3.0]);
     assert_eq!(f32s(&(&a * 2i64)), [2.0, 4.0, 8.0]);
     assert_eq!(f32s(&(&a / 2i32)), [0.5, 1.0, 2.0]);
@@ -47,7 +47,7 @@ fn mixed_dtypes_promote_like_pytorch() {
     assert_eq!(p.kind(), Kind::Double);
     assert_eq!(p.to_vec::<f64>().unwrap(), [0.25, 0.125, 0.0625]);
     // int tensor with a float scalar -> the default float dtype.
-    let h = &i * 0.5;
+    let h = &i * 0.5f64;
     assert_eq!(h.kind(), Kind::Float);
     assert_eq!(f32s(&h), [0.5, 1.0, 1.5]);
     // int / int is true division.
