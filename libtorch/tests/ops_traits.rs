@@ -51,11 +51,11 @@ fn mixed_dtypes_promote_like_pytorch() {
     assert_eq!(h.kind(), Kind::Float);
     assert_eq!(f32s(&h), [0.5, 1.0, 1.5]);
     // int / int is true division.
-    let q = &i / 2;
+    let q = &i / 2i64;
     assert_eq!(q.kind(), Kind::Float);
     assert_eq!(f32s(&q), [0.5, 1.0, 1.5]);
     // int + int stays int.
-    let n = &i + 1;
+    let n = &i + 1i64;
     assert_eq!(n.kind(), Kind::Int);
     assert_eq!(n.to_vec::<i32>().unwrap(), [2, 3, 4]);
 }
