@@ -65,11 +65,15 @@ fn main() {
     let shims = Shims { manifest: &manifest, out: &out, include: &include, version: &found };
     let ops = shim_sources(&manifest.join("shim/generated"));
     let core = shim_sources(&manifest.join("shim"));
-    for (name, sources, cuda) in [("ltrs_ops", &ops, false), ("ltrs_core", &core, cuda)] {
+    let convert = manifest.join("shim/convert.h");
+    for (name, sources, cuda, pch) in [
+        ("ltrs_ops", &ops, false, Some(convert.as_path())),
+        ("ltrs_core", &core, cuda, None),
+    ] {
         if sources.is_empty() {
             continue;
         }
-        shims.build(name, sources, cuda);
+        shims.build(name, sources, cuda, pch);
         println!("cargo:rustc-link-lib=static={name}");
     }
     println!("cargo:rustc-link-search=native={}", out.display());
@@ -255,7 +259,7 @@ struct Shims<'a> {
 impl Shims<'_> {
     /// Compiles `sources` into `lib<name>.a` in OUT_DIR, or copies it from the cache when the
     /// same sources were compiled with the same compiler, flags and libtorch before.
-    fn build(&self, name: &str, sources: &[PathBuf], cuda: bool) -> PathBuf {
+    fn build(&self, name: &str, sources: &[PathBuf], cuda: bool, pch: Option<&Path>) -> PathBuf {
         let shim_dir = self.manifest.join("shim");
         let mut build = cc::Build::new();
         build
@@ -309,6 +313,24 @@ impl Shims<'_> {
             return local;
         }
 
+        if let Some(header) = pch {
+            // Every generated shim starts with the same heavy headers (ATen's Tensor and our
+            // conversions): parse them once into a precompiled header, made with exactly the
+            // flags of the compile that uses it.
+            let dir = self.out.join(format!("{name}-pch"));
+            fs::create_dir_all(&dir).expect("create the pch dir");
+            let stub = dir.join("ltrs_pch.h");
+            fs::write(&stub, format!("#include \"{}\"\n", header.display())).unwrap();
+            let mut cmd = compiler.to_command();
+            cmd.arg("-x").arg("c++-header").arg(&stub).arg("-o").arg(dir.join("ltrs_pch.h.gch"));
+            match cmd.status() {
+                Ok(s) if s.success() => {
+                    build.flag("-Winvalid-pch").flag("-include").flag(stub.to_str().unwrap());
+                }
+                // Without it the compile is only slower.
+                _ => println!("cargo:warning=precompiling {} failed; compiling without it", header.display()),
+            }
+        }
         build.files(sources).compile(name);
         if use_cache {
             // Written under a temporary name and renamed: a concurrent build never sees half a file.

@@ -82,7 +82,6 @@ pub fn file(ops: &[Op]) -> String {
         //! Each takes its out-pointers first, then the arguments in schema order, and returns a
         //! null error on success. See `shim/ltrs.h` for ownership and None encodings.
         #![allow(non_snake_case, clippy::too_many_arguments)]
-        #![rustfmt::skip]
 
         use crate::abi::*;
 

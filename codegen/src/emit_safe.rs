@@ -380,7 +380,6 @@ fn op_fns(op: &Op) -> TokenStream {
 pub fn file(ops: &[Op]) -> String {
     let fns = ops.iter().map(op_fns);
     let tokens = quote! {
-        #![rustfmt::skip]
         #![allow(
             non_snake_case,
             clippy::too_many_arguments,
@@ -424,10 +423,10 @@ pub fn file(ops: &[Op]) -> String {
 pub fn mod_file(names: &[String]) -> String {
     let mut s = String::from(crate::emit_cpp::HEADER);
     s.push_str("//! The generated part of the safe API: one `impl Tensor` block per file, for every\n//! bound ATen operator overload. Conventions: codegen/README.md.\n\n");
-    // In rustfmt's order, so `cargo fmt --check` passes; the generated files opt out of
-    // formatting themselves with `#![rustfmt::skip]`.
+    // The generated files are formatted by prettyplease, not rustfmt: `#[rustfmt::skip]` on
+    // each declaration keeps `cargo fmt` from rewriting them (an inner attribute is unstable).
     for n in names {
-        s.push_str(&format!("mod {n};\n"));
+        s.push_str(&format!("#[rustfmt::skip]\nmod {n};\n"));
     }
     s.push_str("mod support;\n");
     s

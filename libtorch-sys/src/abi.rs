@@ -106,6 +106,8 @@ list!(
 
 impl ltrs_str {
     /// A view of a Rust string, valid while it is.
+    // Not `FromStr`: this borrows the string instead of parsing it.
+    #[allow(clippy::should_implement_trait)]
     pub fn from_str(s: &str) -> Self {
         ltrs_str {
             data: s.as_ptr().cast(),

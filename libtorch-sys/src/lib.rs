@@ -6,10 +6,12 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod abi;
+// Generated and formatted by codegen (prettyplease), not by rustfmt.
+#[rustfmt::skip]
+pub mod ops;
+pub mod autograd;
 pub mod dispatch;
 pub mod serialize;
-pub mod autograd;
-pub mod ops;
 pub use abi::*;
 
 /// The libtorch version this crate was built against (from libtorch's own headers).

@@ -13,14 +13,15 @@
 mod device;
 mod element;
 pub mod error;
+mod generated;
 mod generator;
 mod kind;
-mod scalar;
-mod tensor;
-pub mod threads;
 pub mod nn;
 pub mod optim;
+mod scalar;
 pub mod serialize;
+mod tensor;
+pub mod threads;
 // The safe Tensor with autograd: operators, indexing, printing, creation helpers.
 pub mod autograd;
 mod creation;
@@ -28,17 +29,17 @@ mod display;
 pub mod indexing;
 mod ops_traits;
 
+pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
+pub use creation::{Options, TensorView};
 pub use device::{cuda, Device, Layout, MemoryFormat, QScheme, Stream};
 pub use element::Element;
 pub use error::{Error, Result};
 pub use generator::{Generator, Storage};
+pub use indexing::{Ellipsis, NewAxis, TensorIndexer};
 pub use kind::Kind;
 pub use scalar::Scalar;
 pub use tensor::Tensor;
 pub use threads::manual_seed;
-pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
-pub use creation::{Options, TensorView};
-pub use indexing::{Ellipsis, NewAxis, TensorIndexer};
 
 /// The raw layer, for what the safe API does not cover.
 pub use libtorch_sys as sys;

@@ -2,12 +2,20 @@
 //! The generated part of the safe API: one `impl Tensor` block per file, for every
 //! bound ATen operator overload. Conventions: codegen/README.md.
 
-mod support;
+#[rustfmt::skip]
 mod ops_00;
+#[rustfmt::skip]
 mod ops_01;
+#[rustfmt::skip]
 mod ops_02;
+#[rustfmt::skip]
 mod ops_03;
+#[rustfmt::skip]
 mod ops_04;
+#[rustfmt::skip]
 mod ops_05;
+#[rustfmt::skip]
 mod ops_06;
+#[rustfmt::skip]
 mod ops_07;
+mod support;

@@ -352,7 +352,7 @@ impl Tensor {
         gradient: Option<&Tensor>,
         retain_graph: Option<bool>,
         create_graph: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             self.f__backward_with(inputs, gradient, retain_graph, create_graph),
         )
@@ -370,7 +370,7 @@ impl Tensor {
     ///
     /// Defaults applied: `gradient = None`, `retain_graph = None`, `create_graph = false`.
     #[track_caller]
-    pub fn _backward<T1: std::borrow::Borrow<Tensor>>(&self, inputs: &[T1]) -> () {
+    pub fn _backward<T1: std::borrow::Borrow<Tensor>>(&self, inputs: &[T1]) {
         crate::error::unwrap(self.f__backward(inputs))
     }
     /// `aten::set_data(Tensor(a!) self, Tensor new_data) -> ()`
@@ -388,7 +388,7 @@ impl Tensor {
     }
     /// `aten::set_data(Tensor(a!) self, Tensor new_data) -> ()`
     #[track_caller]
-    pub fn set_data(&mut self, new_data: &Tensor) -> () {
+    pub fn set_data(&mut self, new_data: &Tensor) {
         crate::error::unwrap(self.f_set_data(new_data))
     }
     /// `aten::data(Tensor self) -> Tensor`
@@ -503,7 +503,7 @@ impl Tensor {
     }
     /// `aten::retain_grad(Tensor(a!) self) -> ()`
     #[track_caller]
-    pub fn retain_grad(&mut self) -> () {
+    pub fn retain_grad(&mut self) {
         crate::error::unwrap(self.f_retain_grad())
     }
     /// `aten::retains_grad(Tensor self) -> bool`
@@ -824,7 +824,7 @@ impl Tensor {
     }
     /// `aten::_assert_async(Tensor self) -> ()`
     #[track_caller]
-    pub fn _assert_async(&self) -> () {
+    pub fn _assert_async(&self) {
         crate::error::unwrap(self.f__assert_async())
     }
     /// `aten::_assert_async.msg(Tensor self, str assert_msg) -> ()`
@@ -842,7 +842,7 @@ impl Tensor {
     }
     /// `aten::_assert_async.msg(Tensor self, str assert_msg) -> ()`
     #[track_caller]
-    pub fn _assert_async_msg(&self, assert_msg: &str) -> () {
+    pub fn _assert_async_msg(&self, assert_msg: &str) {
         crate::error::unwrap(self.f__assert_async_msg(assert_msg))
     }
     /// `aten::_assert_scalar(Scalar self, str assert_msg) -> ()`
@@ -860,7 +860,7 @@ impl Tensor {
     }
     /// `aten::_assert_scalar(Scalar self, str assert_msg) -> ()`
     #[track_caller]
-    pub fn _assert_scalar(self_: impl Into<Scalar>, assert_msg: &str) -> () {
+    pub fn _assert_scalar(self_: impl Into<Scalar>, assert_msg: &str) {
         crate::error::unwrap(Self::f__assert_scalar(self_, assert_msg))
     }
     /// `aten::_functional_assert_scalar(Scalar self, str assert_msg, Tensor dep_token) -> Tensor`
@@ -979,7 +979,7 @@ impl Tensor {
         dtype: Option<Kind>,
         device: Option<Device>,
         layout: Option<Layout>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__assert_tensor_metadata_with(a, size, stride, dtype, device, layout),
         )
@@ -994,7 +994,7 @@ impl Tensor {
     ///
     /// Defaults applied: `size = None`, `stride = None`, `dtype = None`, `device = None`, `layout = None`.
     #[track_caller]
-    pub fn _assert_tensor_metadata(a: &Tensor) -> () {
+    pub fn _assert_tensor_metadata(a: &Tensor) {
         crate::error::unwrap(Self::f__assert_tensor_metadata(a))
     }
     /// `aten::_print(str s) -> ()`
@@ -1008,7 +1008,7 @@ impl Tensor {
     }
     /// `aten::_print(str s) -> ()`
     #[track_caller]
-    pub fn _print(s: &str) -> () {
+    pub fn _print(s: &str) {
         crate::error::unwrap(Self::f__print(s))
     }
     /// `aten::sym_constrain_range(Scalar size, *, int? min=None, int? max=None) -> ()`
@@ -1043,7 +1043,7 @@ impl Tensor {
         size: impl Into<Scalar>,
         min: Option<i64>,
         max: Option<i64>,
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f_sym_constrain_range_with(size, min, max))
     }
     /// `aten::sym_constrain_range(Scalar size, *, int? min=None, int? max=None) -> ()`
@@ -1056,7 +1056,7 @@ impl Tensor {
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn sym_constrain_range(size: impl Into<Scalar>) -> () {
+    pub fn sym_constrain_range(size: impl Into<Scalar>) {
         crate::error::unwrap(Self::f_sym_constrain_range(size))
     }
     /// `aten::sym_constrain_range_for_size(Scalar size, *, int? min=None, int? max=None) -> ()`
@@ -1091,7 +1091,7 @@ impl Tensor {
         size: impl Into<Scalar>,
         min: Option<i64>,
         max: Option<i64>,
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f_sym_constrain_range_for_size_with(size, min, max))
     }
     /// `aten::sym_constrain_range_for_size(Scalar size, *, int? min=None, int? max=None) -> ()`
@@ -1104,7 +1104,7 @@ impl Tensor {
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn sym_constrain_range_for_size(size: impl Into<Scalar>) -> () {
+    pub fn sym_constrain_range_for_size(size: impl Into<Scalar>) {
         crate::error::unwrap(Self::f_sym_constrain_range_for_size(size))
     }
     /// `aten::_functional_sym_constrain_range(Scalar size, int? min, int? max, Tensor dep_token) -> Tensor`
@@ -12917,12 +12917,7 @@ impl Tensor {
     }
     /// `aten::_cummax_helper(Tensor self, Tensor(a!) values, Tensor(b!) indices, int dim) -> ()`
     #[track_caller]
-    pub fn _cummax_helper(
-        &self,
-        values: &mut Tensor,
-        indices: &mut Tensor,
-        dim: i64,
-    ) -> () {
+    pub fn _cummax_helper(&self, values: &mut Tensor, indices: &mut Tensor, dim: i64) {
         crate::error::unwrap(self.f__cummax_helper(values, indices, dim))
     }
     /// `aten::cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
@@ -13065,12 +13060,7 @@ impl Tensor {
     }
     /// `aten::_cummin_helper(Tensor self, Tensor(a!) values, Tensor(b!) indices, int dim) -> ()`
     #[track_caller]
-    pub fn _cummin_helper(
-        &self,
-        values: &mut Tensor,
-        indices: &mut Tensor,
-        dim: i64,
-    ) -> () {
+    pub fn _cummin_helper(&self, values: &mut Tensor, indices: &mut Tensor, dim: i64) {
         crate::error::unwrap(self.f__cummin_helper(values, indices, dim))
     }
     /// `aten::cummaxmin_backward(Tensor grad, Tensor input, Tensor indices, int dim) -> Tensor`

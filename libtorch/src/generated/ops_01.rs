@@ -6015,7 +6015,7 @@ impl Tensor {
         cdim: i64,
         dim: i64,
         nnz: i64,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_compressed_sparse_indices(
                 is_crow,
@@ -6081,7 +6081,7 @@ impl Tensor {
     }
     /// `aten::_cufft_set_plan_cache_max_size(DeviceIndex device_index, int max_size) -> ()`
     #[track_caller]
-    pub fn _cufft_set_plan_cache_max_size(device_index: i8, max_size: i64) -> () {
+    pub fn _cufft_set_plan_cache_max_size(device_index: i8, max_size: i64) {
         crate::error::unwrap(
             Self::f__cufft_set_plan_cache_max_size(device_index, max_size),
         )
@@ -6100,7 +6100,7 @@ impl Tensor {
     }
     /// `aten::_cufft_clear_plan_cache(DeviceIndex device_index) -> ()`
     #[track_caller]
-    pub fn _cufft_clear_plan_cache(device_index: i8) -> () {
+    pub fn _cufft_clear_plan_cache(device_index: i8) {
         crate::error::unwrap(Self::f__cufft_clear_plan_cache(device_index))
     }
     /// `aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`

@@ -4997,7 +4997,7 @@ impl Tensor {
         size: &[i64],
         is_coalesced: Option<bool>,
         check_pinning: Option<bool>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_coo_tensor_args_with(
                 indices,
@@ -5026,7 +5026,7 @@ impl Tensor {
         indices: &Tensor,
         values: &Tensor,
         size: &[i64],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_coo_tensor_args(indices, values, size),
         )
@@ -5079,7 +5079,7 @@ impl Tensor {
         size: &[i64],
         layout: Layout,
         check_pinning: Option<bool>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_compressed_tensor_args_with(
                 compressed_indices,
@@ -5120,7 +5120,7 @@ impl Tensor {
         values: &Tensor,
         size: &[i64],
         layout: Layout,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_compressed_tensor_args(
                 compressed_indices,
@@ -5175,7 +5175,7 @@ impl Tensor {
         values: &Tensor,
         size: &[i64],
         check_pinning: Option<bool>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csr_tensor_args_with(
                 crow_indices,
@@ -5212,7 +5212,7 @@ impl Tensor {
         col_indices: &Tensor,
         values: &Tensor,
         size: &[i64],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csr_tensor_args(
                 crow_indices,
@@ -5266,7 +5266,7 @@ impl Tensor {
         values: &Tensor,
         size: &[i64],
         check_pinning: Option<bool>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csc_tensor_args_with(
                 ccol_indices,
@@ -5303,7 +5303,7 @@ impl Tensor {
         row_indices: &Tensor,
         values: &Tensor,
         size: &[i64],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csc_tensor_args(
                 ccol_indices,
@@ -5357,7 +5357,7 @@ impl Tensor {
         values: &Tensor,
         size: &[i64],
         check_pinning: Option<bool>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsr_tensor_args_with(
                 crow_indices,
@@ -5394,7 +5394,7 @@ impl Tensor {
         col_indices: &Tensor,
         values: &Tensor,
         size: &[i64],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsr_tensor_args(
                 crow_indices,
@@ -5448,7 +5448,7 @@ impl Tensor {
         values: &Tensor,
         size: &[i64],
         check_pinning: Option<bool>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsc_tensor_args_with(
                 ccol_indices,
@@ -5485,7 +5485,7 @@ impl Tensor {
         row_indices: &Tensor,
         values: &Tensor,
         size: &[i64],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsc_tensor_args(
                 ccol_indices,

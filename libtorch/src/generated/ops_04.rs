@@ -1654,7 +1654,7 @@ impl Tensor {
     }
     /// `aten::_linalg_check_errors(Tensor info, str api_name, *, bool is_matrix) -> ()`
     #[track_caller]
-    pub fn _linalg_check_errors(info: &Tensor, api_name: &str, is_matrix: bool) -> () {
+    pub fn _linalg_check_errors(info: &Tensor, api_name: &str, is_matrix: bool) {
         crate::error::unwrap(Self::f__linalg_check_errors(info, api_name, is_matrix))
     }
     /// `aten::linalg_solve_triangular.out(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False, Tensor(a!) out) -> Tensor(a!)`
@@ -7843,7 +7843,7 @@ impl Tensor {
         self_: &mut [Tensor],
         found_inf: &mut Tensor,
         inv_scale: &Tensor,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__amp_foreach_non_finite_check_and_unscale_(
                 self_,
@@ -7957,7 +7957,7 @@ impl Tensor {
     }
     /// `aten::_foreach_add_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
     #[track_caller]
-    pub fn _foreach_add_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) -> () {
+    pub fn _foreach_add_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_add_scalar_(self_, scalar))
     }
     /// `aten::_foreach_add.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]`
@@ -8058,7 +8058,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
         alpha: impl Into<Scalar>,
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_add_list__with(self_, other, alpha))
     }
     /// `aten::_foreach_add_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()`
@@ -8077,7 +8077,7 @@ impl Tensor {
     pub fn _foreach_add_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_add_list_(self_, other))
     }
     /// `aten::_foreach_add.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
@@ -8136,7 +8136,7 @@ impl Tensor {
     }
     /// `aten::_foreach_add_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
     #[track_caller]
-    pub fn _foreach_add_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) -> () {
+    pub fn _foreach_add_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_add_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_add.Tensor(Tensor[] self, Tensor other, *, Scalar alpha=1) -> Tensor[]`
@@ -8233,7 +8233,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &Tensor,
         alpha: impl Into<Scalar>,
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_add__with(self_, other, alpha))
     }
     /// `aten::_foreach_add_.Tensor(Tensor(a!)[] self, Tensor other, *, Scalar alpha=1) -> ()`
@@ -8246,7 +8246,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     #[track_caller]
-    pub fn _foreach_add_(self_: &mut [Tensor], other: &Tensor) -> () {
+    pub fn _foreach_add_(self_: &mut [Tensor], other: &Tensor) {
         crate::error::unwrap(Self::f__foreach_add_(self_, other))
     }
     /// `aten::_foreach_sub.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -8302,7 +8302,7 @@ impl Tensor {
     }
     /// `aten::_foreach_sub_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
     #[track_caller]
-    pub fn _foreach_sub_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) -> () {
+    pub fn _foreach_sub_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_sub_scalar_(self_, scalar))
     }
     /// `aten::_foreach_sub.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]`
@@ -8403,7 +8403,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
         alpha: impl Into<Scalar>,
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sub_list__with(self_, other, alpha))
     }
     /// `aten::_foreach_sub_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()`
@@ -8422,7 +8422,7 @@ impl Tensor {
     pub fn _foreach_sub_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sub_list_(self_, other))
     }
     /// `aten::_foreach_sub.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
@@ -8481,7 +8481,7 @@ impl Tensor {
     }
     /// `aten::_foreach_sub_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
     #[track_caller]
-    pub fn _foreach_sub_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) -> () {
+    pub fn _foreach_sub_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_sub_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_mul.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -8537,7 +8537,7 @@ impl Tensor {
     }
     /// `aten::_foreach_mul_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
     #[track_caller]
-    pub fn _foreach_mul_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) -> () {
+    pub fn _foreach_mul_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_mul_scalar_(self_, scalar))
     }
     /// `aten::_foreach_mul.List(Tensor[] self, Tensor[] other) -> Tensor[]`
@@ -8605,7 +8605,7 @@ impl Tensor {
     pub fn _foreach_mul_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_mul_list_(self_, other))
     }
     /// `aten::_foreach_mul.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
@@ -8664,7 +8664,7 @@ impl Tensor {
     }
     /// `aten::_foreach_mul_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
     #[track_caller]
-    pub fn _foreach_mul_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) -> () {
+    pub fn _foreach_mul_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_mul_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_mul.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
@@ -8717,7 +8717,7 @@ impl Tensor {
     }
     /// `aten::_foreach_mul_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
     #[track_caller]
-    pub fn _foreach_mul_(self_: &mut [Tensor], other: &Tensor) -> () {
+    pub fn _foreach_mul_(self_: &mut [Tensor], other: &Tensor) {
         crate::error::unwrap(Self::f__foreach_mul_(self_, other))
     }
     /// `aten::_foreach_div.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -8773,7 +8773,7 @@ impl Tensor {
     }
     /// `aten::_foreach_div_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
     #[track_caller]
-    pub fn _foreach_div_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) -> () {
+    pub fn _foreach_div_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_div_scalar_(self_, scalar))
     }
     /// `aten::_foreach_div.List(Tensor[] self, Tensor[] other) -> Tensor[]`
@@ -8841,7 +8841,7 @@ impl Tensor {
     pub fn _foreach_div_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_div_list_(self_, other))
     }
     /// `aten::_foreach_div.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
@@ -8900,7 +8900,7 @@ impl Tensor {
     }
     /// `aten::_foreach_div_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
     #[track_caller]
-    pub fn _foreach_div_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) -> () {
+    pub fn _foreach_div_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_div_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_div.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
@@ -8953,7 +8953,7 @@ impl Tensor {
     }
     /// `aten::_foreach_div_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
     #[track_caller]
-    pub fn _foreach_div_(self_: &mut [Tensor], other: &Tensor) -> () {
+    pub fn _foreach_div_(self_: &mut [Tensor], other: &Tensor) {
         crate::error::unwrap(Self::f__foreach_div_(self_, other))
     }
     /// `aten::_foreach_clamp_max.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -9012,10 +9012,7 @@ impl Tensor {
     }
     /// `aten::_foreach_clamp_max_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
     #[track_caller]
-    pub fn _foreach_clamp_max_scalar_(
-        self_: &mut [Tensor],
-        scalar: impl Into<Scalar>,
-    ) -> () {
+    pub fn _foreach_clamp_max_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_clamp_max_scalar_(self_, scalar))
     }
     /// `aten::_foreach_clamp_max.List(Tensor[] self, Tensor[] other) -> Tensor[]`
@@ -9083,7 +9080,7 @@ impl Tensor {
     pub fn _foreach_clamp_max_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_clamp_max_list_(self_, other))
     }
     /// `aten::_foreach_clamp_max.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
@@ -9142,10 +9139,7 @@ impl Tensor {
     }
     /// `aten::_foreach_clamp_max_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
     #[track_caller]
-    pub fn _foreach_clamp_max_scalarlist_(
-        self_: &mut [Tensor],
-        scalars: &[Scalar],
-    ) -> () {
+    pub fn _foreach_clamp_max_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_clamp_max_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_clamp_min.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -9204,10 +9198,7 @@ impl Tensor {
     }
     /// `aten::_foreach_clamp_min_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
     #[track_caller]
-    pub fn _foreach_clamp_min_scalar_(
-        self_: &mut [Tensor],
-        scalar: impl Into<Scalar>,
-    ) -> () {
+    pub fn _foreach_clamp_min_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_clamp_min_scalar_(self_, scalar))
     }
     /// `aten::_foreach_clamp_min.List(Tensor[] self, Tensor[] other) -> Tensor[]`
@@ -9275,7 +9266,7 @@ impl Tensor {
     pub fn _foreach_clamp_min_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_clamp_min_list_(self_, other))
     }
     /// `aten::_foreach_clamp_min.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
@@ -9334,10 +9325,7 @@ impl Tensor {
     }
     /// `aten::_foreach_clamp_min_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
     #[track_caller]
-    pub fn _foreach_clamp_min_scalarlist_(
-        self_: &mut [Tensor],
-        scalars: &[Scalar],
-    ) -> () {
+    pub fn _foreach_clamp_min_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_clamp_min_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_maximum.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -9396,10 +9384,7 @@ impl Tensor {
     }
     /// `aten::_foreach_maximum_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
     #[track_caller]
-    pub fn _foreach_maximum_scalar_(
-        self_: &mut [Tensor],
-        scalar: impl Into<Scalar>,
-    ) -> () {
+    pub fn _foreach_maximum_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_maximum_scalar_(self_, scalar))
     }
     /// `aten::_foreach_maximum.List(Tensor[] self, Tensor[] other) -> Tensor[]`
@@ -9467,7 +9452,7 @@ impl Tensor {
     pub fn _foreach_maximum_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_maximum_list_(self_, other))
     }
     /// `aten::_foreach_maximum.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
@@ -9526,7 +9511,7 @@ impl Tensor {
     }
     /// `aten::_foreach_maximum_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
     #[track_caller]
-    pub fn _foreach_maximum_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) -> () {
+    pub fn _foreach_maximum_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_maximum_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_minimum.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -9585,10 +9570,7 @@ impl Tensor {
     }
     /// `aten::_foreach_minimum_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
     #[track_caller]
-    pub fn _foreach_minimum_scalar_(
-        self_: &mut [Tensor],
-        scalar: impl Into<Scalar>,
-    ) -> () {
+    pub fn _foreach_minimum_scalar_(self_: &mut [Tensor], scalar: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_minimum_scalar_(self_, scalar))
     }
     /// `aten::_foreach_minimum.List(Tensor[] self, Tensor[] other) -> Tensor[]`
@@ -9656,7 +9638,7 @@ impl Tensor {
     pub fn _foreach_minimum_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_minimum_list_(self_, other))
     }
     /// `aten::_foreach_minimum.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
@@ -9715,7 +9697,7 @@ impl Tensor {
     }
     /// `aten::_foreach_minimum_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
     #[track_caller]
-    pub fn _foreach_minimum_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) -> () {
+    pub fn _foreach_minimum_scalarlist_(self_: &mut [Tensor], scalars: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_minimum_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_addcdiv.Scalar(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> Tensor[]`
@@ -9951,12 +9933,7 @@ impl Tensor {
     pub fn _foreach_addcdiv_scalar__with<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(
-        self_: &mut [Tensor],
-        tensor1: &[T1],
-        tensor2: &[T2],
-        value: impl Into<Scalar>,
-    ) -> () {
+    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], value: impl Into<Scalar>) {
         crate::error::unwrap(
             Self::f__foreach_addcdiv_scalar__with(self_, tensor1, tensor2, value),
         )
@@ -9977,7 +9954,7 @@ impl Tensor {
     pub fn _foreach_addcdiv_scalar_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2]) -> () {
+    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2]) {
         crate::error::unwrap(Self::f__foreach_addcdiv_scalar_(self_, tensor1, tensor2))
     }
     /// `aten::_foreach_addcdiv_.ScalarList(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> ()`
@@ -10019,7 +9996,7 @@ impl Tensor {
     pub fn _foreach_addcdiv_scalarlist_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], scalars: &[Scalar]) -> () {
+    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], scalars: &[Scalar]) {
         crate::error::unwrap(
             Self::f__foreach_addcdiv_scalarlist_(self_, tensor1, tensor2, scalars),
         )
@@ -10063,7 +10040,7 @@ impl Tensor {
     pub fn _foreach_addcdiv_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], scalars: &Tensor) -> () {
+    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], scalars: &Tensor) {
         crate::error::unwrap(Self::f__foreach_addcdiv_(self_, tensor1, tensor2, scalars))
     }
     /// `aten::_foreach_addcmul.Scalar(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> Tensor[]`
@@ -10299,12 +10276,7 @@ impl Tensor {
     pub fn _foreach_addcmul_scalar__with<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(
-        self_: &mut [Tensor],
-        tensor1: &[T1],
-        tensor2: &[T2],
-        value: impl Into<Scalar>,
-    ) -> () {
+    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], value: impl Into<Scalar>) {
         crate::error::unwrap(
             Self::f__foreach_addcmul_scalar__with(self_, tensor1, tensor2, value),
         )
@@ -10325,7 +10297,7 @@ impl Tensor {
     pub fn _foreach_addcmul_scalar_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2]) -> () {
+    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2]) {
         crate::error::unwrap(Self::f__foreach_addcmul_scalar_(self_, tensor1, tensor2))
     }
     /// `aten::_foreach_addcmul_.ScalarList(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> ()`
@@ -10367,7 +10339,7 @@ impl Tensor {
     pub fn _foreach_addcmul_scalarlist_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], scalars: &[Scalar]) -> () {
+    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], scalars: &[Scalar]) {
         crate::error::unwrap(
             Self::f__foreach_addcmul_scalarlist_(self_, tensor1, tensor2, scalars),
         )
@@ -10411,7 +10383,7 @@ impl Tensor {
     pub fn _foreach_addcmul_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], scalars: &Tensor) -> () {
+    >(self_: &mut [Tensor], tensor1: &[T1], tensor2: &[T2], scalars: &Tensor) {
         crate::error::unwrap(Self::f__foreach_addcmul_(self_, tensor1, tensor2, scalars))
     }
     /// `aten::_foreach_abs(Tensor[] self) -> Tensor[]`
@@ -10454,7 +10426,7 @@ impl Tensor {
     }
     /// `aten::_foreach_abs_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_abs_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_abs_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_abs_(self_))
     }
     /// `aten::_foreach_acos(Tensor[] self) -> Tensor[]`
@@ -10497,7 +10469,7 @@ impl Tensor {
     }
     /// `aten::_foreach_acos_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_acos_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_acos_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_acos_(self_))
     }
     /// `aten::_foreach_asin(Tensor[] self) -> Tensor[]`
@@ -10540,7 +10512,7 @@ impl Tensor {
     }
     /// `aten::_foreach_asin_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_asin_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_asin_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_asin_(self_))
     }
     /// `aten::_foreach_atan(Tensor[] self) -> Tensor[]`
@@ -10583,7 +10555,7 @@ impl Tensor {
     }
     /// `aten::_foreach_atan_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_atan_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_atan_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_atan_(self_))
     }
     /// `aten::_foreach_ceil(Tensor[] self) -> Tensor[]`
@@ -10626,7 +10598,7 @@ impl Tensor {
     }
     /// `aten::_foreach_ceil_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_ceil_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_ceil_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_ceil_(self_))
     }
     /// `aten::_foreach_cos(Tensor[] self) -> Tensor[]`
@@ -10669,7 +10641,7 @@ impl Tensor {
     }
     /// `aten::_foreach_cos_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_cos_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_cos_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_cos_(self_))
     }
     /// `aten::_foreach_cosh(Tensor[] self) -> Tensor[]`
@@ -10712,7 +10684,7 @@ impl Tensor {
     }
     /// `aten::_foreach_cosh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_cosh_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_cosh_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_cosh_(self_))
     }
     /// `aten::_foreach_erf(Tensor[] self) -> Tensor[]`
@@ -10755,7 +10727,7 @@ impl Tensor {
     }
     /// `aten::_foreach_erf_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_erf_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_erf_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_erf_(self_))
     }
     /// `aten::_foreach_erfc(Tensor[] self) -> Tensor[]`
@@ -10798,7 +10770,7 @@ impl Tensor {
     }
     /// `aten::_foreach_erfc_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_erfc_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_erfc_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_erfc_(self_))
     }
     /// `aten::_foreach_exp(Tensor[] self) -> Tensor[]`
@@ -10841,7 +10813,7 @@ impl Tensor {
     }
     /// `aten::_foreach_exp_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_exp_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_exp_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_exp_(self_))
     }
     /// `aten::_foreach_expm1(Tensor[] self) -> Tensor[]`
@@ -10884,7 +10856,7 @@ impl Tensor {
     }
     /// `aten::_foreach_expm1_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_expm1_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_expm1_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_expm1_(self_))
     }
     /// `aten::_foreach_floor(Tensor[] self) -> Tensor[]`
@@ -10927,7 +10899,7 @@ impl Tensor {
     }
     /// `aten::_foreach_floor_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_floor_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_floor_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_floor_(self_))
     }
     /// `aten::_foreach_frac(Tensor[] self) -> Tensor[]`
@@ -10970,7 +10942,7 @@ impl Tensor {
     }
     /// `aten::_foreach_frac_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_frac_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_frac_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_frac_(self_))
     }
     /// `aten::_foreach_lerp.List(Tensor[] self, Tensor[] tensors1, Tensor[] weights) -> Tensor[]`
@@ -11050,7 +11022,7 @@ impl Tensor {
     pub fn _foreach_lerp_list_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &mut [Tensor], tensors1: &[T1], weights: &[T2]) -> () {
+    >(self_: &mut [Tensor], tensors1: &[T1], weights: &[T2]) {
         crate::error::unwrap(Self::f__foreach_lerp_list_(self_, tensors1, weights))
     }
     /// `aten::_foreach_lerp.Scalar(Tensor[] self, Tensor[] tensors1, Scalar weight) -> Tensor[]`
@@ -11124,7 +11096,7 @@ impl Tensor {
         self_: &mut [Tensor],
         tensors1: &[T1],
         weight: impl Into<Scalar>,
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_lerp_scalar_(self_, tensors1, weight))
     }
     /// `aten::_foreach_lerp.ScalarList(Tensor[] self, Tensor[] tensors1, Scalar[] weight) -> Tensor[]`
@@ -11198,7 +11170,7 @@ impl Tensor {
         self_: &mut [Tensor],
         tensors1: &[T1],
         weight: &[Scalar],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_lerp_scalarlist_(self_, tensors1, weight))
     }
     /// `aten::_foreach_lgamma(Tensor[] self) -> Tensor[]`
@@ -11243,7 +11215,7 @@ impl Tensor {
     }
     /// `aten::_foreach_lgamma_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_lgamma_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_lgamma_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_lgamma_(self_))
     }
     /// `aten::_foreach_log(Tensor[] self) -> Tensor[]`
@@ -11286,7 +11258,7 @@ impl Tensor {
     }
     /// `aten::_foreach_log_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_log_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_log_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_log_(self_))
     }
     /// `aten::_foreach_log10(Tensor[] self) -> Tensor[]`
@@ -11329,7 +11301,7 @@ impl Tensor {
     }
     /// `aten::_foreach_log10_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_log10_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_log10_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_log10_(self_))
     }
     /// `aten::_foreach_log1p(Tensor[] self) -> Tensor[]`
@@ -11372,7 +11344,7 @@ impl Tensor {
     }
     /// `aten::_foreach_log1p_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_log1p_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_log1p_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_log1p_(self_))
     }
     /// `aten::_foreach_log2(Tensor[] self) -> Tensor[]`
@@ -11415,7 +11387,7 @@ impl Tensor {
     }
     /// `aten::_foreach_log2_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_log2_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_log2_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_log2_(self_))
     }
     /// `aten::_foreach_max(Tensor[] self) -> Tensor[]`
@@ -11484,7 +11456,7 @@ impl Tensor {
     }
     /// `aten::_foreach_neg_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_neg_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_neg_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_neg_(self_))
     }
     /// `aten::_foreach_norm.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
@@ -11785,7 +11757,7 @@ impl Tensor {
     pub fn _foreach_pow_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         exponent: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_pow_list_(self_, exponent))
     }
     /// `aten::_foreach_pow_.Scalar(Tensor(a!)[] self, Scalar exponent) -> ()`
@@ -11809,10 +11781,7 @@ impl Tensor {
     }
     /// `aten::_foreach_pow_.Scalar(Tensor(a!)[] self, Scalar exponent) -> ()`
     #[track_caller]
-    pub fn _foreach_pow_scalar_(
-        self_: &mut [Tensor],
-        exponent: impl Into<Scalar>,
-    ) -> () {
+    pub fn _foreach_pow_scalar_(self_: &mut [Tensor], exponent: impl Into<Scalar>) {
         crate::error::unwrap(Self::f__foreach_pow_scalar_(self_, exponent))
     }
     /// `aten::_foreach_pow_.ScalarList(Tensor(a!)[] self, Scalar[] exponent) -> ()`
@@ -11836,7 +11805,7 @@ impl Tensor {
     }
     /// `aten::_foreach_pow_.ScalarList(Tensor(a!)[] self, Scalar[] exponent) -> ()`
     #[track_caller]
-    pub fn _foreach_pow_scalarlist_(self_: &mut [Tensor], exponent: &[Scalar]) -> () {
+    pub fn _foreach_pow_scalarlist_(self_: &mut [Tensor], exponent: &[Scalar]) {
         crate::error::unwrap(Self::f__foreach_pow_scalarlist_(self_, exponent))
     }
     /// `aten::_foreach_reciprocal(Tensor[] self) -> Tensor[]`
@@ -11881,7 +11850,7 @@ impl Tensor {
     }
     /// `aten::_foreach_reciprocal_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_reciprocal_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_reciprocal_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_reciprocal_(self_))
     }
     /// `aten::_foreach_round(Tensor[] self) -> Tensor[]`
@@ -11924,7 +11893,7 @@ impl Tensor {
     }
     /// `aten::_foreach_round_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_round_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_round_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_round_(self_))
     }
     /// `aten::_foreach_rsqrt(Tensor[] self) -> Tensor[]`
@@ -11967,7 +11936,7 @@ impl Tensor {
     }
     /// `aten::_foreach_rsqrt_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_rsqrt_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_rsqrt_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_rsqrt_(self_))
     }
     /// `aten::_foreach_sigmoid(Tensor[] self) -> Tensor[]`
@@ -12012,7 +11981,7 @@ impl Tensor {
     }
     /// `aten::_foreach_sigmoid_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_sigmoid_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_sigmoid_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_sigmoid_(self_))
     }
     /// `aten::_foreach_sign(Tensor[] self) -> Tensor[]`
@@ -12055,7 +12024,7 @@ impl Tensor {
     }
     /// `aten::_foreach_sign_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_sign_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_sign_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_sign_(self_))
     }
     /// `aten::_foreach_sin(Tensor[] self) -> Tensor[]`
@@ -12098,7 +12067,7 @@ impl Tensor {
     }
     /// `aten::_foreach_sin_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_sin_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_sin_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_sin_(self_))
     }
     /// `aten::_foreach_sinh(Tensor[] self) -> Tensor[]`
@@ -12141,7 +12110,7 @@ impl Tensor {
     }
     /// `aten::_foreach_sinh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_sinh_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_sinh_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_sinh_(self_))
     }
     /// `aten::_foreach_sqrt(Tensor[] self) -> Tensor[]`
@@ -12184,7 +12153,7 @@ impl Tensor {
     }
     /// `aten::_foreach_sqrt_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_sqrt_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_sqrt_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_sqrt_(self_))
     }
     /// `aten::_foreach_tan(Tensor[] self) -> Tensor[]`
@@ -12227,7 +12196,7 @@ impl Tensor {
     }
     /// `aten::_foreach_tan_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_tan_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_tan_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_tan_(self_))
     }
     /// `aten::_foreach_tanh(Tensor[] self) -> Tensor[]`
@@ -12270,7 +12239,7 @@ impl Tensor {
     }
     /// `aten::_foreach_tanh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_tanh_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_tanh_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_tanh_(self_))
     }
     /// `aten::_foreach_trunc(Tensor[] self) -> Tensor[]`
@@ -12313,7 +12282,7 @@ impl Tensor {
     }
     /// `aten::_foreach_trunc_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_trunc_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_trunc_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_trunc_(self_))
     }
     /// `aten::_foreach_zero_(Tensor(a!)[] self) -> ()`
@@ -12330,7 +12299,7 @@ impl Tensor {
     }
     /// `aten::_foreach_zero_(Tensor(a!)[] self) -> ()`
     #[track_caller]
-    pub fn _foreach_zero_(self_: &mut [Tensor]) -> () {
+    pub fn _foreach_zero_(self_: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_zero_(self_))
     }
     /// `aten::_foreach_copy_(Tensor(a!)[] self, Tensor[] src, bool non_blocking=False) -> ()`
@@ -12365,7 +12334,7 @@ impl Tensor {
         self_: &mut [Tensor],
         src: &[T1],
         non_blocking: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_copy__with(self_, src, non_blocking))
     }
     /// `aten::_foreach_copy_(Tensor(a!)[] self, Tensor[] src, bool non_blocking=False) -> ()`
@@ -12384,7 +12353,7 @@ impl Tensor {
     pub fn _foreach_copy_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         src: &[T1],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_copy_(self_, src))
     }
     /// `aten::_foreach_copy(Tensor[] self, Tensor[] src, bool non_blocking=False) -> Tensor[] self_out`

@@ -12836,7 +12836,7 @@ impl Tensor {
     }
     /// `aten::record_stream(Tensor(a!) self, Stream s) -> ()`
     #[track_caller]
-    pub fn record_stream(&mut self, s: Stream) -> () {
+    pub fn record_stream(&mut self, s: Stream) {
         crate::error::unwrap(self.f_record_stream(s))
     }
     /// `aten::isposinf(Tensor self) -> Tensor`

@@ -5365,7 +5365,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
-    pub fn unbind_copy_int_out_with(&self, dim: i64, out: &mut [Tensor]) -> () {
+    pub fn unbind_copy_int_out_with(&self, dim: i64, out: &mut [Tensor]) {
         crate::error::unwrap(self.f_unbind_copy_int_out_with(dim, out))
     }
     /// `aten::unbind_copy.int_out(Tensor self, int dim=0, *, Tensor(a!)[] out) -> ()`
@@ -5378,7 +5378,7 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn unbind_copy_int_out(&self, out: &mut [Tensor]) -> () {
+    pub fn unbind_copy_int_out(&self, out: &mut [Tensor]) {
         crate::error::unwrap(self.f_unbind_copy_int_out(out))
     }
     /// `aten::split_copy.Tensor_out(Tensor self, SymInt split_size, int dim=0, *, Tensor(a!)[] out) -> ()`
@@ -5417,7 +5417,7 @@ impl Tensor {
         split_size: i64,
         dim: i64,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(self.f_split_copy_tensor_out_with(split_size, dim, out))
     }
     /// `aten::split_copy.Tensor_out(Tensor self, SymInt split_size, int dim=0, *, Tensor(a!)[] out) -> ()`
@@ -5434,7 +5434,7 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn split_copy_tensor_out(&self, split_size: i64, out: &mut [Tensor]) -> () {
+    pub fn split_copy_tensor_out(&self, split_size: i64, out: &mut [Tensor]) {
         crate::error::unwrap(self.f_split_copy_tensor_out(split_size, out))
     }
     /// `aten::split_with_sizes_copy.out(Tensor self, SymInt[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> ()`
@@ -5473,7 +5473,7 @@ impl Tensor {
         split_sizes: &[i64],
         dim: i64,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             self.f_split_with_sizes_copy_out_with(split_sizes, dim, out),
         )
@@ -5492,11 +5492,7 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn split_with_sizes_copy_out(
-        &self,
-        split_sizes: &[i64],
-        out: &mut [Tensor],
-    ) -> () {
+    pub fn split_with_sizes_copy_out(&self, split_sizes: &[i64], out: &mut [Tensor]) {
         crate::error::unwrap(self.f_split_with_sizes_copy_out(split_sizes, out))
     }
     /// `aten::view_copy(Tensor self, SymInt[] size) -> Tensor`
@@ -12732,7 +12728,7 @@ impl Tensor {
         maximize: bool,
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adam__with(
                 self_,
@@ -12807,7 +12803,7 @@ impl Tensor {
         eps: f64,
         amsgrad: bool,
         maximize: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adam_(
                 self_,
@@ -12919,7 +12915,7 @@ impl Tensor {
         maximize: bool,
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adam_tensor_lr__with(
                 self_,
@@ -12994,7 +12990,7 @@ impl Tensor {
         eps: f64,
         amsgrad: bool,
         maximize: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adam_tensor_lr_(
                 self_,
@@ -13106,7 +13102,7 @@ impl Tensor {
         maximize: bool,
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adamw__with(
                 self_,
@@ -13181,7 +13177,7 @@ impl Tensor {
         eps: f64,
         amsgrad: bool,
         maximize: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adamw_(
                 self_,
@@ -13293,7 +13289,7 @@ impl Tensor {
         maximize: bool,
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adamw_tensor_lr__with(
                 self_,
@@ -13368,7 +13364,7 @@ impl Tensor {
         eps: f64,
         amsgrad: bool,
         maximize: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adamw_tensor_lr_(
                 self_,
@@ -13462,7 +13458,7 @@ impl Tensor {
         is_first_step: bool,
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_sgd__with(
                 self_,
@@ -13525,7 +13521,7 @@ impl Tensor {
         nesterov: bool,
         maximize: bool,
         is_first_step: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_sgd_(
                 self_,
@@ -13616,7 +13612,7 @@ impl Tensor {
         is_first_step: bool,
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_sgd_tensor_lr__with(
                 self_,
@@ -13679,7 +13675,7 @@ impl Tensor {
         nesterov: bool,
         maximize: bool,
         is_first_step: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_sgd_tensor_lr_(
                 self_,
@@ -13769,7 +13765,7 @@ impl Tensor {
         maximize: bool,
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adagrad__with(
                 self_,
@@ -13828,7 +13824,7 @@ impl Tensor {
         weight_decay: f64,
         eps: f64,
         maximize: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adagrad_(
                 self_,
@@ -13917,7 +13913,7 @@ impl Tensor {
         maximize: bool,
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adagrad_tensor_lr__with(
                 self_,
@@ -13976,7 +13972,7 @@ impl Tensor {
         weight_decay: f64,
         eps: f64,
         maximize: bool,
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adagrad_tensor_lr_(
                 self_,
@@ -14006,7 +14002,7 @@ impl Tensor {
     }
     /// `aten::_propagate_xla_data(Tensor input, Tensor output) -> ()`
     #[track_caller]
-    pub fn _propagate_xla_data(input: &Tensor, output: &Tensor) -> () {
+    pub fn _propagate_xla_data(input: &Tensor, output: &Tensor) {
         crate::error::unwrap(Self::f__propagate_xla_data(input, output))
     }
     /// `aten::_new_zeros_with_same_feature_meta.out(Tensor self, Tensor other, *, int self_num_batch_dims=0, Tensor(a!) out) -> Tensor(a!)`
@@ -14503,7 +14499,7 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
         out3: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__cudnn_rnn_backward_out(
                 input,

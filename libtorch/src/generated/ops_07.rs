@@ -1264,7 +1264,7 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
         out3: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f_miopen_rnn_backward_out(
                 input,
@@ -4058,7 +4058,7 @@ impl Tensor {
         split_size: i64,
         dim: i64,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(self.f_unsafe_split_tensor_out_with(split_size, dim, out))
     }
     /// `aten::unsafe_split.Tensor_out(Tensor self, SymInt split_size, int dim=0, *, Tensor(a!)[] out) -> ()`
@@ -4075,7 +4075,7 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn unsafe_split_tensor_out(&self, split_size: i64, out: &mut [Tensor]) -> () {
+    pub fn unsafe_split_tensor_out(&self, split_size: i64, out: &mut [Tensor]) {
         crate::error::unwrap(self.f_unsafe_split_tensor_out(split_size, out))
     }
     /// `aten::unsafe_split_with_sizes.out(Tensor self, SymInt[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> ()`
@@ -4114,7 +4114,7 @@ impl Tensor {
         split_sizes: &[i64],
         dim: i64,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             self.f_unsafe_split_with_sizes_out_with(split_sizes, dim, out),
         )
@@ -4133,11 +4133,7 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn unsafe_split_with_sizes_out(
-        &self,
-        split_sizes: &[i64],
-        out: &mut [Tensor],
-    ) -> () {
+    pub fn unsafe_split_with_sizes_out(&self, split_sizes: &[i64], out: &mut [Tensor]) {
         crate::error::unwrap(self.f_unsafe_split_with_sizes_out(split_sizes, out))
     }
     /// `aten::sum.out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
@@ -8676,7 +8672,7 @@ impl Tensor {
         zero_points: &Tensor,
         dtype: Kind,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f_quantize_per_tensor_tensors_out(
                 tensors,
@@ -8780,7 +8776,7 @@ impl Tensor {
     pub fn dequantize_tensors_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f_dequantize_tensors_out(tensors, out))
     }
     /// `aten::q_per_channel_scales.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
@@ -9971,7 +9967,7 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut [Tensor],
         out2: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f_lstm_mps_backward_out(
                 grad_y,
@@ -12532,7 +12528,7 @@ impl Tensor {
         weight: Option<&Tensor>,
         density: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             self.f__histogramdd_bin_edges_out_with(bins, range, weight, density, out),
         )
@@ -12551,7 +12547,7 @@ impl Tensor {
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn _histogramdd_bin_edges_out(&self, bins: &[i64], out: &mut [Tensor]) -> () {
+    pub fn _histogramdd_bin_edges_out(&self, bins: &[i64], out: &mut [Tensor]) {
         crate::error::unwrap(self.f__histogramdd_bin_edges_out(bins, out))
     }
     /// `aten::_histogramdd_from_bin_cts.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!) out) -> Tensor(a!)`
@@ -12876,12 +12872,7 @@ impl Tensor {
     #[track_caller]
     pub fn _amp_foreach_non_finite_check_and_unscale_out<
         T0: std::borrow::Borrow<Tensor>,
-    >(
-        self_: &[T0],
-        found_inf: &mut Tensor,
-        inv_scale: &Tensor,
-        out: &mut [Tensor],
-    ) -> () {
+    >(self_: &[T0], found_inf: &mut Tensor, inv_scale: &Tensor, out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__amp_foreach_non_finite_check_and_unscale_out(
                 self_,
@@ -13084,7 +13075,7 @@ impl Tensor {
         self_: &[T0],
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_add_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_add.List_out(Tensor[] self, Tensor[] other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
@@ -13130,7 +13121,7 @@ impl Tensor {
     pub fn _foreach_add_list_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], alpha: impl Into<Scalar>, out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], alpha: impl Into<Scalar>, out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__foreach_add_list_out_with(self_, other, alpha, out),
         )
@@ -13151,7 +13142,7 @@ impl Tensor {
     pub fn _foreach_add_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_add_list_out(self_, other, out))
     }
     /// `aten::_foreach_add.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
@@ -13185,7 +13176,7 @@ impl Tensor {
         self_: &[T0],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_add_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_add.Tensor_out(Tensor[] self, Tensor other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
@@ -13227,7 +13218,7 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_add_tensor_out_with(self_, other, alpha, out),
         )
@@ -13250,7 +13241,7 @@ impl Tensor {
         self_: &[T0],
         other: &Tensor,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_add_tensor_out(self_, other, out))
     }
     /// `aten::_foreach_sub.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
@@ -13284,7 +13275,7 @@ impl Tensor {
         self_: &[T0],
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sub_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_sub.List_out(Tensor[] self, Tensor[] other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
@@ -13330,7 +13321,7 @@ impl Tensor {
     pub fn _foreach_sub_list_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], alpha: impl Into<Scalar>, out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], alpha: impl Into<Scalar>, out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__foreach_sub_list_out_with(self_, other, alpha, out),
         )
@@ -13351,7 +13342,7 @@ impl Tensor {
     pub fn _foreach_sub_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_sub_list_out(self_, other, out))
     }
     /// `aten::_foreach_sub.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
@@ -13385,7 +13376,7 @@ impl Tensor {
         self_: &[T0],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sub_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_mul.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
@@ -13419,7 +13410,7 @@ impl Tensor {
         self_: &[T0],
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_mul_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_mul.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
@@ -13454,7 +13445,7 @@ impl Tensor {
     pub fn _foreach_mul_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_mul_list_out(self_, other, out))
     }
     /// `aten::_foreach_mul.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
@@ -13488,7 +13479,7 @@ impl Tensor {
         self_: &[T0],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_mul_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_mul.Tensor_out(Tensor[] self, Tensor other, *, Tensor(a!)[] out) -> ()`
@@ -13522,7 +13513,7 @@ impl Tensor {
         self_: &[T0],
         other: &Tensor,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_mul_tensor_out(self_, other, out))
     }
     /// `aten::_foreach_div.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
@@ -13556,7 +13547,7 @@ impl Tensor {
         self_: &[T0],
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_div_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_div.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
@@ -13591,7 +13582,7 @@ impl Tensor {
     pub fn _foreach_div_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_div_list_out(self_, other, out))
     }
     /// `aten::_foreach_div.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
@@ -13625,7 +13616,7 @@ impl Tensor {
         self_: &[T0],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_div_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_div.Tensor_out(Tensor[] self, Tensor other, *, Tensor(a!)[] out) -> ()`
@@ -13659,7 +13650,7 @@ impl Tensor {
         self_: &[T0],
         other: &Tensor,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_div_tensor_out(self_, other, out))
     }
     /// `aten::_foreach_clamp_max.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
@@ -13693,7 +13684,7 @@ impl Tensor {
         self_: &[T0],
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_clamp_max_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_clamp_max.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
@@ -13728,7 +13719,7 @@ impl Tensor {
     pub fn _foreach_clamp_max_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_clamp_max_list_out(self_, other, out))
     }
     /// `aten::_foreach_clamp_max.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
@@ -13762,7 +13753,7 @@ impl Tensor {
         self_: &[T0],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_clamp_max_scalarlist_out(self_, scalars, out),
         )
@@ -13798,7 +13789,7 @@ impl Tensor {
         self_: &[T0],
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_clamp_min_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_clamp_min.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
@@ -13833,7 +13824,7 @@ impl Tensor {
     pub fn _foreach_clamp_min_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_clamp_min_list_out(self_, other, out))
     }
     /// `aten::_foreach_clamp_min.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
@@ -13867,7 +13858,7 @@ impl Tensor {
         self_: &[T0],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_clamp_min_scalarlist_out(self_, scalars, out),
         )
@@ -13903,7 +13894,7 @@ impl Tensor {
         self_: &[T0],
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_maximum_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_maximum.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
@@ -13938,7 +13929,7 @@ impl Tensor {
     pub fn _foreach_maximum_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_maximum_list_out(self_, other, out))
     }
     /// `aten::_foreach_maximum.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
@@ -13972,7 +13963,7 @@ impl Tensor {
         self_: &[T0],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_maximum_scalarlist_out(self_, scalars, out),
         )
@@ -14008,7 +13999,7 @@ impl Tensor {
         self_: &[T0],
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_minimum_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_minimum.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
@@ -14043,7 +14034,7 @@ impl Tensor {
     pub fn _foreach_minimum_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], other: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_minimum_list_out(self_, other, out))
     }
     /// `aten::_foreach_minimum.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
@@ -14077,7 +14068,7 @@ impl Tensor {
         self_: &[T0],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_minimum_scalarlist_out(self_, scalars, out),
         )
@@ -14139,7 +14130,7 @@ impl Tensor {
         tensor2: &[T2],
         value: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_addcdiv_scalar_out_with(self_, tensor1, tensor2, value, out),
         )
@@ -14162,7 +14153,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], tensor1: &[T1], tensor2: &[T2], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], tensor1: &[T1], tensor2: &[T2], out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__foreach_addcdiv_scalar_out(self_, tensor1, tensor2, out),
         )
@@ -14220,7 +14211,7 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_addcdiv_scalarlist_out(
                 self_,
@@ -14284,7 +14275,7 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &Tensor,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_addcdiv_tensor_out(self_, tensor1, tensor2, scalars, out),
         )
@@ -14346,7 +14337,7 @@ impl Tensor {
         tensor2: &[T2],
         value: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_addcmul_scalar_out_with(self_, tensor1, tensor2, value, out),
         )
@@ -14369,7 +14360,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], tensor1: &[T1], tensor2: &[T2], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], tensor1: &[T1], tensor2: &[T2], out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__foreach_addcmul_scalar_out(self_, tensor1, tensor2, out),
         )
@@ -14427,7 +14418,7 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_addcmul_scalarlist_out(
                 self_,
@@ -14491,7 +14482,7 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &Tensor,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_addcmul_tensor_out(self_, tensor1, tensor2, scalars, out),
         )
@@ -14523,7 +14514,7 @@ impl Tensor {
     pub fn _foreach_abs_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_abs_out(self_, out))
     }
     /// `aten::_foreach_acos.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14553,7 +14544,7 @@ impl Tensor {
     pub fn _foreach_acos_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_acos_out(self_, out))
     }
     /// `aten::_foreach_asin.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14583,7 +14574,7 @@ impl Tensor {
     pub fn _foreach_asin_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_asin_out(self_, out))
     }
     /// `aten::_foreach_atan.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14613,7 +14604,7 @@ impl Tensor {
     pub fn _foreach_atan_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_atan_out(self_, out))
     }
     /// `aten::_foreach_ceil.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14643,7 +14634,7 @@ impl Tensor {
     pub fn _foreach_ceil_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_ceil_out(self_, out))
     }
     /// `aten::_foreach_cos.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14673,7 +14664,7 @@ impl Tensor {
     pub fn _foreach_cos_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_cos_out(self_, out))
     }
     /// `aten::_foreach_cosh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14703,7 +14694,7 @@ impl Tensor {
     pub fn _foreach_cosh_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_cosh_out(self_, out))
     }
     /// `aten::_foreach_erf.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14733,7 +14724,7 @@ impl Tensor {
     pub fn _foreach_erf_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_erf_out(self_, out))
     }
     /// `aten::_foreach_erfc.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14763,7 +14754,7 @@ impl Tensor {
     pub fn _foreach_erfc_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_erfc_out(self_, out))
     }
     /// `aten::_foreach_exp.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14793,7 +14784,7 @@ impl Tensor {
     pub fn _foreach_exp_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_exp_out(self_, out))
     }
     /// `aten::_foreach_expm1.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14823,7 +14814,7 @@ impl Tensor {
     pub fn _foreach_expm1_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_expm1_out(self_, out))
     }
     /// `aten::_foreach_floor.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14853,7 +14844,7 @@ impl Tensor {
     pub fn _foreach_floor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_floor_out(self_, out))
     }
     /// `aten::_foreach_frac.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -14883,7 +14874,7 @@ impl Tensor {
     pub fn _foreach_frac_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_frac_out(self_, out))
     }
     /// `aten::_foreach_lerp.List_out(Tensor[] self, Tensor[] tensors1, Tensor[] weights, *, Tensor(a!)[] out) -> ()`
@@ -14925,7 +14916,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], tensors1: &[T1], weights: &[T2], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], tensors1: &[T1], weights: &[T2], out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__foreach_lerp_list_out(self_, tensors1, weights, out),
         )
@@ -14969,12 +14960,7 @@ impl Tensor {
     pub fn _foreach_lerp_scalar_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(
-        self_: &[T0],
-        tensors1: &[T1],
-        weight: impl Into<Scalar>,
-        out: &mut [Tensor],
-    ) -> () {
+    >(self_: &[T0], tensors1: &[T1], weight: impl Into<Scalar>, out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__foreach_lerp_scalar_out(self_, tensors1, weight, out),
         )
@@ -15018,7 +15004,7 @@ impl Tensor {
     pub fn _foreach_lerp_scalarlist_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], tensors1: &[T1], weight: &[Scalar], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], tensors1: &[T1], weight: &[Scalar], out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__foreach_lerp_scalarlist_out(self_, tensors1, weight, out),
         )
@@ -15050,7 +15036,7 @@ impl Tensor {
     pub fn _foreach_lgamma_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_lgamma_out(self_, out))
     }
     /// `aten::_foreach_log.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15080,7 +15066,7 @@ impl Tensor {
     pub fn _foreach_log_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_log_out(self_, out))
     }
     /// `aten::_foreach_log10.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15110,7 +15096,7 @@ impl Tensor {
     pub fn _foreach_log10_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_log10_out(self_, out))
     }
     /// `aten::_foreach_log1p.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15140,7 +15126,7 @@ impl Tensor {
     pub fn _foreach_log1p_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_log1p_out(self_, out))
     }
     /// `aten::_foreach_log2.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15170,7 +15156,7 @@ impl Tensor {
     pub fn _foreach_log2_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_log2_out(self_, out))
     }
     /// `aten::_foreach_max.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15200,7 +15186,7 @@ impl Tensor {
     pub fn _foreach_max_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_max_out(self_, out))
     }
     /// `aten::_foreach_neg.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15230,7 +15216,7 @@ impl Tensor {
     pub fn _foreach_neg_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_neg_out(self_, out))
     }
     /// `aten::_foreach_norm.Scalar_out(Tensor[] self, Scalar ord=2, ScalarType? dtype=None, *, Tensor(a!)[] out) -> ()`
@@ -15276,7 +15262,7 @@ impl Tensor {
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_norm_scalar_out_with(self_, ord, dtype, out),
         )
@@ -15297,7 +15283,7 @@ impl Tensor {
     pub fn _foreach_norm_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_norm_scalar_out(self_, out))
     }
     /// `aten::_foreach_powsum.Scalar_out(Tensor[] self, Scalar ord=2, ScalarType? dtype=None, *, Tensor(a!)[] out) -> ()`
@@ -15343,7 +15329,7 @@ impl Tensor {
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__foreach_powsum_scalar_out_with(self_, ord, dtype, out),
         )
@@ -15364,7 +15350,7 @@ impl Tensor {
     pub fn _foreach_powsum_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_powsum_scalar_out(self_, out))
     }
     /// `aten::_foreach_pow.List_out(Tensor[] self, Tensor[] exponent, *, Tensor(a!)[] out) -> ()`
@@ -15399,7 +15385,7 @@ impl Tensor {
     pub fn _foreach_pow_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], exponent: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], exponent: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_pow_list_out(self_, exponent, out))
     }
     /// `aten::_foreach_pow.Scalar_out(Tensor[] self, Scalar exponent, *, Tensor(a!)[] out) -> ()`
@@ -15433,7 +15419,7 @@ impl Tensor {
         self_: &[T0],
         exponent: impl Into<Scalar>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_pow_scalar_out(self_, exponent, out))
     }
     /// `aten::_foreach_pow.ScalarList_out(Tensor[] self, Scalar[] exponent, *, Tensor(a!)[] out) -> ()`
@@ -15467,7 +15453,7 @@ impl Tensor {
         self_: &[T0],
         exponent: &[Scalar],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_pow_scalarlist_out(self_, exponent, out))
     }
     /// `aten::_foreach_reciprocal.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15497,7 +15483,7 @@ impl Tensor {
     pub fn _foreach_reciprocal_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_reciprocal_out(self_, out))
     }
     /// `aten::_foreach_round.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15527,7 +15513,7 @@ impl Tensor {
     pub fn _foreach_round_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_round_out(self_, out))
     }
     /// `aten::_foreach_rsqrt.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15557,7 +15543,7 @@ impl Tensor {
     pub fn _foreach_rsqrt_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_rsqrt_out(self_, out))
     }
     /// `aten::_foreach_sigmoid.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15587,7 +15573,7 @@ impl Tensor {
     pub fn _foreach_sigmoid_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sigmoid_out(self_, out))
     }
     /// `aten::_foreach_sign.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15617,7 +15603,7 @@ impl Tensor {
     pub fn _foreach_sign_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sign_out(self_, out))
     }
     /// `aten::_foreach_sin.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15647,7 +15633,7 @@ impl Tensor {
     pub fn _foreach_sin_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sin_out(self_, out))
     }
     /// `aten::_foreach_sinh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15677,7 +15663,7 @@ impl Tensor {
     pub fn _foreach_sinh_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sinh_out(self_, out))
     }
     /// `aten::_foreach_sqrt.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15707,7 +15693,7 @@ impl Tensor {
     pub fn _foreach_sqrt_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_sqrt_out(self_, out))
     }
     /// `aten::_foreach_tan.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15737,7 +15723,7 @@ impl Tensor {
     pub fn _foreach_tan_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_tan_out(self_, out))
     }
     /// `aten::_foreach_tanh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15767,7 +15753,7 @@ impl Tensor {
     pub fn _foreach_tanh_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_tanh_out(self_, out))
     }
     /// `aten::_foreach_trunc.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15797,7 +15783,7 @@ impl Tensor {
     pub fn _foreach_trunc_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_trunc_out(self_, out))
     }
     /// `aten::_foreach_zero.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
@@ -15827,7 +15813,7 @@ impl Tensor {
     pub fn _foreach_zero_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(Self::f__foreach_zero_out(self_, out))
     }
     /// `aten::_foreach_zero(Tensor[] self) -> Tensor[] self_out`
@@ -15891,7 +15877,7 @@ impl Tensor {
     pub fn _foreach_copy_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], src: &[T1], non_blocking: bool, out: &mut [Tensor]) -> () {
+    >(self_: &[T0], src: &[T1], non_blocking: bool, out: &mut [Tensor]) {
         crate::error::unwrap(
             Self::f__foreach_copy_out_with(self_, src, non_blocking, out),
         )
@@ -15912,7 +15898,7 @@ impl Tensor {
     pub fn _foreach_copy_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
-    >(self_: &[T0], src: &[T1], out: &mut [Tensor]) -> () {
+    >(self_: &[T0], src: &[T1], out: &mut [Tensor]) {
         crate::error::unwrap(Self::f__foreach_copy_out(self_, src, out))
     }
     /// `aten::bucketize.Scalar_out(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False, Tensor(a!) out) -> Tensor(a!)`
@@ -19168,7 +19154,7 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adam_out_with(
                 self_,
@@ -19253,7 +19239,7 @@ impl Tensor {
         amsgrad: bool,
         maximize: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adam_out(
                 self_,
@@ -19634,7 +19620,7 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adam_tensor_lr_out_with(
                 self_,
@@ -19719,7 +19705,7 @@ impl Tensor {
         amsgrad: bool,
         maximize: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adam_tensor_lr_out(
                 self_,
@@ -20100,7 +20086,7 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adamw_out_with(
                 self_,
@@ -20185,7 +20171,7 @@ impl Tensor {
         amsgrad: bool,
         maximize: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adamw_out(
                 self_,
@@ -20566,7 +20552,7 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adamw_tensor_lr_out_with(
                 self_,
@@ -20651,7 +20637,7 @@ impl Tensor {
         amsgrad: bool,
         maximize: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adamw_tensor_lr_out(
                 self_,
@@ -21008,7 +20994,7 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_sgd_out_with(
                 self_,
@@ -21075,7 +21061,7 @@ impl Tensor {
         maximize: bool,
         is_first_step: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_sgd_out(
                 self_,
@@ -21369,7 +21355,7 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_sgd_tensor_lr_out_with(
                 self_,
@@ -21436,7 +21422,7 @@ impl Tensor {
         maximize: bool,
         is_first_step: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_sgd_tensor_lr_out(
                 self_,
@@ -21729,7 +21715,7 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adagrad_out_with(
                 self_,
@@ -21792,7 +21778,7 @@ impl Tensor {
         eps: f64,
         maximize: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adagrad_out(
                 self_,
@@ -22094,7 +22080,7 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adagrad_tensor_lr_out_with(
                 self_,
@@ -22163,7 +22149,7 @@ impl Tensor {
         eps: f64,
         maximize: bool,
         out: &mut [Tensor],
-    ) -> () {
+    ) {
         crate::error::unwrap(
             Self::f__fused_adagrad_tensor_lr_out(
                 self_,

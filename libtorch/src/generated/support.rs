@@ -4,14 +4,23 @@ use crate::Tensor;
 use libtorch_sys::abi::*;
 
 /// `Device?` None.
-pub(crate) const NO_DEVICE: ltrs_device = ltrs_device { type_: -1, index: -1 };
+pub(crate) const NO_DEVICE: ltrs_device = ltrs_device {
+    type_: -1,
+    index: -1,
+};
 
 pub(crate) fn opt_int(v: Option<i64>) -> ltrs_opt_int {
-    ltrs_opt_int { value: v.unwrap_or(0), some: v.is_some() }
+    ltrs_opt_int {
+        value: v.unwrap_or(0),
+        some: v.is_some(),
+    }
 }
 
 pub(crate) fn opt_float(v: Option<f64>) -> ltrs_opt_float {
-    ltrs_opt_float { value: v.unwrap_or(0.0), some: v.is_some() }
+    ltrs_opt_float {
+        value: v.unwrap_or(0.0),
+        some: v.is_some(),
+    }
 }
 
 pub(crate) fn opt_bool(v: Option<bool>) -> ltrs_opt_bool {
