@@ -62,7 +62,12 @@ fn main() {
 
     // Two archives: the generated operators (large, slow to compile, independent of features)
     // and the handwritten shims (small; the only ones that differ with `cuda`).
-    let shims = Shims { manifest: &manifest, out: &out, include: &include, version: &found };
+    let shims = Shims {
+        manifest: &manifest,
+        out: &out,
+        include: &include,
+        version: &found,
+    };
     let ops = shim_sources(&manifest.join("shim/generated"));
     let core = shim_sources(&manifest.join("shim"));
     let convert = manifest.join("shim/convert.h");
@@ -203,7 +208,10 @@ fn ensure_cuda_libraries(manifest: &Path, root: &Path, lib: &Path, wanted: &str)
         .arg(root)
         .status();
     if !matches!(status, Ok(s) if s.success()) {
-        fail(&format!("{} --cuda failed: run it by hand to see why", script.display()));
+        fail(&format!(
+            "{} --cuda failed: run it by hand to see why",
+            script.display()
+        ));
     }
 }
 
@@ -275,7 +283,12 @@ impl Shims<'_> {
             .flag("-isystem")
             .flag(self.include.to_str().unwrap())
             .flag("-isystem")
-            .flag(self.include.join("torch/csrc/api/include").to_str().unwrap())
+            .flag(
+                self.include
+                    .join("torch/csrc/api/include")
+                    .to_str()
+                    .unwrap(),
+            )
             .include(&shim_dir);
         if cuda {
             build.define("LTRS_CUDA", None);
@@ -308,7 +321,10 @@ impl Shims<'_> {
         let local = self.out.join(&archive_name);
 
         let use_cache = env::var("LIBTORCH_SHIM_CACHE").map_or(true, |v| v != "0");
-        let cached = cache_dir().join("shims").join(&key[..32]).join(&archive_name);
+        let cached = cache_dir()
+            .join("shims")
+            .join(&key[..32])
+            .join(&archive_name);
         if use_cache && cached.is_file() && fs::copy(&cached, &local).is_ok() {
             return local;
         }
@@ -322,13 +338,23 @@ impl Shims<'_> {
             let stub = dir.join("ltrs_pch.h");
             fs::write(&stub, format!("#include \"{}\"\n", header.display())).unwrap();
             let mut cmd = compiler.to_command();
-            cmd.arg("-x").arg("c++-header").arg(&stub).arg("-o").arg(dir.join("ltrs_pch.h.gch"));
+            cmd.arg("-x")
+                .arg("c++-header")
+                .arg(&stub)
+                .arg("-o")
+                .arg(dir.join("ltrs_pch.h.gch"));
             match cmd.status() {
                 Ok(s) if s.success() => {
-                    build.flag("-Winvalid-pch").flag("-include").flag(stub.to_str().unwrap());
+                    build
+                        .flag("-Winvalid-pch")
+                        .flag("-include")
+                        .flag(stub.to_str().unwrap());
                 }
                 // Without it the compile is only slower.
-                _ => println!("cargo:warning=precompiling {} failed; compiling without it", header.display()),
+                _ => println!(
+                    "cargo:warning=precompiling {} failed; compiling without it",
+                    header.display()
+                ),
             }
         }
         build.files(sources).compile(name);

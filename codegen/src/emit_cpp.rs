@@ -29,7 +29,9 @@ pub fn c_type(kind: ArgKind) -> &'static str {
         BoolArray(_) => "const bool*",
         Str | OptStr | Dimname => "ltrs_str",
         DimnameList | OptDimnameList => "ltrs_str_list",
-        ScalarType | OptScalarType | Layout | OptLayout | MemoryFormat | OptMemoryFormat => "int32_t",
+        ScalarType | OptScalarType | Layout | OptLayout | MemoryFormat | OptMemoryFormat => {
+            "int32_t"
+        }
         Device | OptDevice => "ltrs_device",
         DeviceIndex => "int8_t",
         OptGenerator => "ltrs_generator",
@@ -56,8 +58,12 @@ pub fn c_ret_type(ret: Ret) -> Option<&'static str> {
 fn convert(kind: ArgKind, p: &str, local: &str) -> String {
     use ArgKind::*;
     match kind {
-        Tensor { cpp_lvalue: true, .. } => format!("{local}.get()"),
-        Tensor { cpp_lvalue: false, .. } => local.to_owned(),
+        Tensor {
+            cpp_lvalue: true, ..
+        } => format!("{local}.get()"),
+        Tensor {
+            cpp_lvalue: false, ..
+        } => local.to_owned(),
         OptTensor => format!("ltrs::opt_tensor({p})"),
         TensorList { .. } | ITensorList => format!("ltrs::tensor_list({p})"),
         OptTensorList => format!("ltrs::opt_tensor_list({p})"),
@@ -132,7 +138,9 @@ pub fn shim(op: &Op) -> String {
         call_args.push(convert(a.kind, &p, &local));
     }
     let call = format!("at::_ops::{}::call({})", op.op_struct, call_args.join(", "));
-    let stored: Vec<usize> = (0..op.returns.len()).filter(|&i| op.returns[i] != Ret::SelfRef).collect();
+    let stored: Vec<usize> = (0..op.returns.len())
+        .filter(|&i| op.returns[i] != Ret::SelfRef)
+        .collect();
     match (op.returns.len(), stored.len()) {
         (_, 0) => {
             let _ = writeln!(body, "    {call};");
@@ -146,7 +154,11 @@ pub fn shim(op: &Op) -> String {
                 let _ = writeln!(
                     body,
                     "    {}",
-                    store(op.returns[i], &format!("out{i}"), &format!("std::get<{i}>(r)"))
+                    store(
+                        op.returns[i],
+                        &format!("out{i}"),
+                        &format!("std::get<{i}>(r)")
+                    )
                 );
             }
         }
@@ -212,16 +224,36 @@ mod tests {
 
     fn add_() -> Op {
         Op {
-            schema: "aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)".into(),
+            schema:
+                "aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)"
+                    .into(),
             key: "add_.Tensor".into(),
             op_struct: "add__Tensor".into(),
             header: "add".into(),
             rust_name: "add_".into(),
             is_method: true,
             args: vec![
-                Arg { name: "self".into(), kind: ArgKind::Tensor { mutable: true, cpp_lvalue: true }, default: None },
-                Arg { name: "other".into(), kind: ArgKind::Tensor { mutable: false, cpp_lvalue: false }, default: None },
-                Arg { name: "alpha".into(), kind: ArgKind::Scalar, default: Some(DefaultValue::ScalarInt(1)) },
+                Arg {
+                    name: "self".into(),
+                    kind: ArgKind::Tensor {
+                        mutable: true,
+                        cpp_lvalue: true,
+                    },
+                    default: None,
+                },
+                Arg {
+                    name: "other".into(),
+                    kind: ArgKind::Tensor {
+                        mutable: false,
+                        cpp_lvalue: false,
+                    },
+                    default: None,
+                },
+                Arg {
+                    name: "alpha".into(),
+                    kind: ArgKind::Scalar,
+                    default: Some(DefaultValue::ScalarInt(1)),
+                },
             ],
             returns: vec![Ret::SelfRef],
         }
@@ -233,7 +265,9 @@ mod tests {
         assert!(s.starts_with(
             "extern \"C\" ltrs_error* ltrs_add__Tensor(ltrs_tensor a_self, ltrs_tensor a_other, ltrs_scalar a_alpha)"
         ));
-        assert!(s.contains("at::_ops::add__Tensor::call(b_self.get(), b_other, ltrs::scalar(a_alpha));"));
+        assert!(s.contains(
+            "at::_ops::add__Tensor::call(b_self.get(), b_other, ltrs::scalar(a_alpha));"
+        ));
     }
 
     #[test]
@@ -248,8 +282,17 @@ mod tests {
 
     #[test]
     fn sym_conversions() {
-        assert_eq!(convert(ArgKind::IntList { sym: true }, "p", "b"), "ltrs::symint_list(p)");
-        assert_eq!(convert(ArgKind::OptInt { sym: true }, "p", "b"), "ltrs::opt_symint(p)");
-        assert_eq!(convert(ArgKind::BoolArray(3), "p", "b"), "ltrs::bool_array<3>(p)");
+        assert_eq!(
+            convert(ArgKind::IntList { sym: true }, "p", "b"),
+            "ltrs::symint_list(p)"
+        );
+        assert_eq!(
+            convert(ArgKind::OptInt { sym: true }, "p", "b"),
+            "ltrs::opt_symint(p)"
+        );
+        assert_eq!(
+            convert(ArgKind::BoolArray(3), "p", "b"),
+            "ltrs::bool_array<3>(p)"
+        );
     }
 }

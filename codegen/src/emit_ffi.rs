@@ -32,7 +32,9 @@ pub fn ffi_type(kind: ArgKind) -> TokenStream {
         BoolArray(_) => quote!(*const bool),
         Str | OptStr | Dimname => quote!(ltrs_str),
         DimnameList | OptDimnameList => quote!(ltrs_str_list),
-        ScalarType | OptScalarType | Layout | OptLayout | MemoryFormat | OptMemoryFormat => quote!(i32),
+        ScalarType | OptScalarType | Layout | OptLayout | MemoryFormat | OptMemoryFormat => {
+            quote!(i32)
+        }
         Device | OptDevice => quote!(ltrs_device),
         DeviceIndex => quote!(i8),
         OptGenerator => quote!(ltrs_generator),
@@ -90,5 +92,9 @@ pub fn file(ops: &[Op]) -> String {
         }
     };
     let file: syn::File = syn::parse2(tokens).expect("generated FFI parses");
-    format!("{}{}", crate::emit_cpp::HEADER, prettyplease::unparse(&file))
+    format!(
+        "{}{}",
+        crate::emit_cpp::HEADER,
+        prettyplease::unparse(&file)
+    )
 }

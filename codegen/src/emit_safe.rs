@@ -189,18 +189,31 @@ struct Sig {
 }
 
 fn params(op: &Op, form: Form) -> Sig {
-    let mut sig = Sig { generics: vec![], receiver: None, params: vec![], names: vec![] };
+    let mut sig = Sig {
+        generics: vec![],
+        receiver: None,
+        params: vec![],
+        names: vec![],
+    };
     for (i, a) in op.args.iter().enumerate() {
         if i == 0 && op.is_method {
-            sig.receiver = Some(if op.self_mut() { quote!(&mut self) } else { quote!(&self) });
+            sig.receiver = Some(if op.self_mut() {
+                quote!(&mut self)
+            } else {
+                quote!(&self)
+            });
             continue;
         }
         if form == Form::Required && a.default.is_some() {
             continue;
         }
         let generic = format_ident!("T{}", i);
-        if matches!(a.kind, ArgKind::TensorList { mutable: false } | ArgKind::ITensorList) {
-            sig.generics.push(quote!(#generic: std::borrow::Borrow<Tensor>));
+        if matches!(
+            a.kind,
+            ArgKind::TensorList { mutable: false } | ArgKind::ITensorList
+        ) {
+            sig.generics
+                .push(quote!(#generic: std::borrow::Borrow<Tensor>));
         }
         let n = ident(&a.name);
         let t = rust_type(a.kind, &generic);
@@ -252,7 +265,10 @@ fn full_body(op: &Op) -> TokenStream {
                 continue;
             }
             Ret::Tensor => quote!(std::ptr::null_mut()),
-            Ret::TensorVec => quote!(ltrs_tensor_vec { data: std::ptr::null_mut(), len: 0 }),
+            Ret::TensorVec => quote!(ltrs_tensor_vec {
+                data: std::ptr::null_mut(),
+                len: 0
+            }),
             Ret::Bool | Ret::SymBool => quote!(false),
             Ret::Int | Ret::SymInt => quote!(0i64),
             Ret::Float => quote!(0f64),
@@ -291,7 +307,12 @@ fn full_body(op: &Op) -> TokenStream {
 fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
     let mut lines = vec![format!(" `{}`", op.schema)];
     let receiver = usize::from(op.is_method);
-    let defaulted: Vec<&Arg> = op.args.iter().skip(receiver).filter(|a| a.default.is_some()).collect();
+    let defaulted: Vec<&Arg> = op
+        .args
+        .iter()
+        .skip(receiver)
+        .filter(|a| a.default.is_some())
+        .collect();
     let nullable: Vec<String> = op
         .args
         .iter()
@@ -303,11 +324,20 @@ fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
         lines.push(String::new());
         let list: Vec<String> = defaulted
             .iter()
-            .map(|a| format!("`{} = {}`", a.name, default_doc(a.default.as_ref().unwrap())))
+            .map(|a| {
+                format!(
+                    "`{} = {}`",
+                    a.name,
+                    default_doc(a.default.as_ref().unwrap())
+                )
+            })
             .collect();
         lines.push(match form {
             Form::Required => format!(" Defaults applied: {}.", list.join(", ")),
-            Form::All => format!(" Takes every argument; the schema's defaults are {}.", list.join(", ")),
+            Form::All => format!(
+                " Takes every argument; the schema's defaults are {}.",
+                list.join(", ")
+            ),
         });
     }
     if !nullable.is_empty() {
@@ -321,16 +351,32 @@ fn op_fns(op: &Op) -> TokenStream {
     let name = &op.rust_name;
     let ret = result_type(op);
     // The panicking forms return nothing at all for `()` (clippy::unused_unit).
-    let panic_ret = if op.returns.is_empty() { quote!() } else { quote!(-> #ret) };
+    let panic_ret = if op.returns.is_empty() {
+        quote!()
+    } else {
+        quote!(-> #ret)
+    };
     let with = op.has_defaults();
-    let full_name = if with { format_ident!("f_{}_with", name) } else { format_ident!("f_{}", name) };
-    let panic_full = if with { format_ident!("{}_with", name) } else { ident(name) };
+    let full_name = if with {
+        format_ident!("f_{}_with", name)
+    } else {
+        format_ident!("f_{}", name)
+    };
+    let panic_full = if with {
+        format_ident!("{}_with", name)
+    } else {
+        ident(name)
+    };
     let mut out = Vec::new();
 
     let all = params(op, Form::All);
     let (g, r, p, names) = (&all.generics, &all.receiver, &all.params, &all.names);
     let recv_comma = r.as_ref().map(|r| quote!(#r,));
-    let call_prefix = if op.is_method { quote!(self.) } else { quote!(Self::) };
+    let call_prefix = if op.is_method {
+        quote!(self.)
+    } else {
+        quote!(Self::)
+    };
     let body = full_body(op);
     let d = docs(op, Form::All);
     out.push(quote! {
@@ -347,15 +393,18 @@ fn op_fns(op: &Op) -> TokenStream {
     if with {
         let req = params(op, Form::Required);
         let (g, p, names) = (&req.generics, &req.params, &req.names);
-        let forwarded = op.args.iter().enumerate().skip(usize::from(op.is_method)).map(|(_, a)| {
-            match &a.default {
+        let forwarded = op
+            .args
+            .iter()
+            .enumerate()
+            .skip(usize::from(op.is_method))
+            .map(|(_, a)| match &a.default {
                 Some(d) => default_expr(a.kind, d),
                 None => {
                     let n = ident(&a.name);
                     quote!(#n)
                 }
-            }
-        });
+            });
         let f_name = format_ident!("f_{}", name);
         let plain = ident(name);
         let d = docs(op, Form::Required);

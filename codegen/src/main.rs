@@ -54,12 +54,21 @@ fn run(check: bool) -> Result<ExitCode, String> {
     for (name, text) in emit_cpp::files(&model.ops, CPP_FILES) {
         files.push((root.join("libtorch-sys/shim/generated").join(name), text));
     }
-    files.push((root.join("libtorch-sys/src/ops.rs"), emit_ffi::file(&model.ops)));
+    files.push((
+        root.join("libtorch-sys/src/ops.rs"),
+        emit_ffi::file(&model.ops),
+    ));
     let per_file = model.ops.len().div_ceil(RUST_FILES);
     let chunks: Vec<&[model::Op]> = model.ops.chunks(per_file.max(1)).collect();
     let texts: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks.iter().map(|c| s.spawn(|| emit_safe::file(c))).collect();
-        handles.into_iter().map(|h| h.join().expect("emitter thread")).collect()
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|c| s.spawn(|| emit_safe::file(c)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("emitter thread"))
+            .collect()
     });
     let mut mod_names = Vec::new();
     for (i, text) in texts.into_iter().enumerate() {
@@ -67,17 +76,29 @@ fn run(check: bool) -> Result<ExitCode, String> {
         files.push((root.join(format!("libtorch/src/generated/{name}.rs")), text));
         mod_names.push(name);
     }
-    files.push((root.join("libtorch/src/generated/mod.rs"), emit_safe::mod_file(&mod_names)));
+    files.push((
+        root.join("libtorch/src/generated/mod.rs"),
+        emit_safe::mod_file(&mod_names),
+    ));
 
     let emitted = start.elapsed();
     // Generated files that are no longer produced are stale too.
     let mut stale_extra = Vec::new();
-    for (dir, ext) in [("libtorch-sys/shim/generated", "cpp"), ("libtorch/src/generated", "rs")] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+    for (dir, ext) in [
+        ("libtorch-sys/shim/generated", "cpp"),
+        ("libtorch/src/generated", "rs"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
-            let generated = std::fs::read_to_string(&p).is_ok_and(|t| t.starts_with(emit_cpp::HEADER));
-            if p.extension().is_some_and(|x| x == ext) && generated && !files.iter().any(|(f, _)| same(f, &p)) {
+            let generated =
+                std::fs::read_to_string(&p).is_ok_and(|t| t.starts_with(emit_cpp::HEADER));
+            if p.extension().is_some_and(|x| x == ext)
+                && generated
+                && !files.iter().any(|(f, _)| same(f, &p))
+            {
                 stale_extra.push(p);
             }
         }
@@ -115,7 +136,11 @@ fn run(check: bool) -> Result<ExitCode, String> {
         (emitted - modeled).as_millis(),
         start.elapsed().as_millis()
     );
-    println!("coverage: {} of {} declarations bound", model.ops.len(), model.total);
+    println!(
+        "coverage: {} of {} declarations bound",
+        model.ops.len(),
+        model.total
+    );
     if check && !(stale.is_empty() && stale_extra.is_empty()) {
         eprintln!("codegen --check: generated files are stale; run `cargo run -p codegen`");
         return Ok(ExitCode::FAILURE);
@@ -124,7 +149,10 @@ fn run(check: bool) -> Result<ExitCode, String> {
 }
 
 fn same(a: &Path, b: &Path) -> bool {
-    a.file_name() == b.file_name() && a.parent().map(|p| p.ends_with(b.parent().unwrap().file_name().unwrap())) == Some(true)
+    a.file_name() == b.file_name()
+        && a.parent()
+            .map(|p| p.ends_with(b.parent().unwrap().file_name().unwrap()))
+            == Some(true)
 }
 
 fn display(root: &Path, p: &Path) -> String {

@@ -53,9 +53,14 @@ pub struct Arg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgKind {
     /// `Tensor`; `mutable` when annotated `(a!)`; `cpp_lvalue` when C++ takes `at::Tensor &`.
-    Tensor { mutable: bool, cpp_lvalue: bool },
+    Tensor {
+        mutable: bool,
+        cpp_lvalue: bool,
+    },
     OptTensor,
-    TensorList { mutable: bool },
+    TensorList {
+        mutable: bool,
+    },
     /// `Tensor[]` taken as `const at::ITensorListRef &`.
     ITensorList,
     /// `Tensor?[]` (`c10::List<std::optional<Tensor>>`).
@@ -63,10 +68,18 @@ pub enum ArgKind {
     Scalar,
     OptScalar,
     ScalarList,
-    Int { sym: bool },
-    OptInt { sym: bool },
-    IntList { sym: bool },
-    OptIntList { sym: bool },
+    Int {
+        sym: bool,
+    },
+    OptInt {
+        sym: bool,
+    },
+    IntList {
+        sym: bool,
+    },
+    OptIntList {
+        sym: bool,
+    },
     Float,
     OptFloat,
     OptFloatList,
@@ -186,18 +199,28 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
         if rename.is_some() {
             used_rules.insert(key.clone());
         }
-        match op_of(d, rename, has_plain_overload.contains(d.operator_name.as_str())) {
+        match op_of(
+            d,
+            rename,
+            has_plain_overload.contains(d.operator_name.as_str()),
+        ) {
             Ok(op) => ops.push(op),
             Err(reason) => skipped.push((key, reason)),
         }
     }
     for key in rules.skips.keys().chain(rules.renames.keys()) {
         if !used_rules.contains(key) {
-            return Err(format!("spec/rules.yaml names `{key}`, which is no declaration"));
+            return Err(format!(
+                "spec/rules.yaml names `{key}`, which is no declaration"
+            ));
         }
     }
     check_collisions(&ops)?;
-    Ok(Model { ops, skipped, total: decls.len() })
+    Ok(Model {
+        ops,
+        skipped,
+        total: decls.len(),
+    })
 }
 
 pub fn key_of(d: &Declaration) -> String {
@@ -223,7 +246,10 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
     let mut args = Vec::new();
     for (a, s) in d.schema_order_arguments.iter().zip(&schema.args) {
         if a.name != s.name {
-            return Err(format!("argument `{}` is `{}` in the schema", a.name, s.name));
+            return Err(format!(
+                "argument `{}` is `{}` in the schema",
+                a.name, s.name
+            ));
         }
         let kind = arg_kind(a, s)?;
         let default = match &a.default {
@@ -233,22 +259,33 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
                     .ok_or_else(|| format!("argument `{}`: unsupported default {v:?}", a.name))?,
             ),
         };
-        args.push(Arg { name: a.name.clone(), kind, default });
+        args.push(Arg {
+            name: a.name.clone(),
+            kind,
+            default,
+        });
     }
-    let is_method = args.first().is_some_and(|a| {
-        a.name == "self" && matches!(a.kind, ArgKind::Tensor { .. })
-    });
-    let self_alias = if is_method { schema.args[0].alias.clone() } else { None };
+    let is_method = args
+        .first()
+        .is_some_and(|a| a.name == "self" && matches!(a.kind, ArgKind::Tensor { .. }));
+    let self_alias = if is_method {
+        schema.args[0].alias.clone()
+    } else {
+        None
+    };
     let self_mut = is_method && matches!(args[0].kind, ArgKind::Tensor { mutable: true, .. });
     let mut returns = Vec::new();
     for (r, s) in d.returns.iter().zip(&schema.returns) {
-        let ret = ret_kind(&r.cpp_type).ok_or_else(|| format!("unsupported return type `{}`", r.cpp_type))?;
+        let ret = ret_kind(&r.cpp_type)
+            .ok_or_else(|| format!("unsupported return type `{}`", r.cpp_type))?;
         let aliases_self = self_mut && s.mutable && s.alias.is_some() && s.alias == self_alias;
-        returns.push(if ret == Ret::Tensor && aliases_self && d.returns.len() == 1 {
-            Ret::SelfRef
-        } else {
-            ret
-        });
+        returns.push(
+            if ret == Ret::Tensor && aliases_self && d.returns.len() == 1 {
+                Ret::SelfRef
+            } else {
+                ret
+            },
+        );
     }
     let key = key_of(d);
     let rust_name = match rename {
@@ -281,7 +318,10 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
 /// `add_`+`Scalar` -> `add_scalar_`, `__iand__`+`Tensor` -> `iand`, `sum`+`dim_IntList` ->
 /// `sum_dim_intlist`. Lowercase throughout.
 pub fn rust_name(operator: &str, overload: &str, has_plain: bool) -> String {
-    let (stem, inplace) = if let Some(inner) = operator.strip_prefix("__").and_then(|s| s.strip_suffix("__")) {
+    let (stem, inplace) = if let Some(inner) = operator
+        .strip_prefix("__")
+        .and_then(|s| s.strip_suffix("__"))
+    {
         (inner, false)
     } else if let Some(stem) = operator.strip_suffix('_') {
         (stem, true)
@@ -303,7 +343,10 @@ pub fn rust_name(operator: &str, overload: &str, has_plain: bool) -> String {
 /// name (no in-place underscore, no dunder, no `_functional` suffix).
 pub fn header_of(operator: &str) -> String {
     const AUGMENTED: [&str; 5] = ["and", "or", "xor", "lshift", "rshift"];
-    if let Some(inner) = operator.strip_prefix("__").and_then(|s| s.strip_suffix("__")) {
+    if let Some(inner) = operator
+        .strip_prefix("__")
+        .and_then(|s| s.strip_suffix("__"))
+    {
         return match inner.strip_prefix('i') {
             Some(base) if AUGMENTED.contains(&base) => base.to_owned(),
             _ => inner.to_owned(),
@@ -315,11 +358,12 @@ pub fn header_of(operator: &str) -> String {
 
 pub fn is_rust_keyword(s: &str) -> bool {
     const KW: &[&str] = &[
-        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-        "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-        "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
-        "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
-        "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
+        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+        "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe",
+        "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do",
+        "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+        "gen",
     ];
     KW.contains(&s)
 }
@@ -363,7 +407,10 @@ fn arg_kind(a: &Argument, s: &SchemaArg) -> Result<ArgKind, String> {
     let sym = s.base.starts_with("SymInt");
     let t = a.cpp_type.as_str();
     let kind = match t {
-        "const at::Tensor &" | "at::Tensor &" => Tensor { mutable: s.mutable, cpp_lvalue: t == "at::Tensor &" },
+        "const at::Tensor &" | "at::Tensor &" => Tensor {
+            mutable: s.mutable,
+            cpp_lvalue: t == "at::Tensor &",
+        },
         "const ::std::optional<at::Tensor> &" => OptTensor,
         "at::TensorList" => TensorList { mutable: s.mutable },
         "const at::ITensorListRef &" => ITensorList,
@@ -408,7 +455,10 @@ fn arg_kind(a: &Argument, s: &SchemaArg) -> Result<ArgKind, String> {
     };
     // A mutable annotation anywhere else would be silently dropped: refuse it.
     if s.mutable && !matches!(kind, Tensor { .. } | TensorList { .. }) {
-        return Err(format!("argument `{}`: mutable `{t}` is not supported", a.name));
+        return Err(format!(
+            "argument `{}`: mutable `{t}` is not supported",
+            a.name
+        ));
     }
     Ok(kind)
 }
@@ -484,7 +534,9 @@ pub fn default_value(kind: ArgKind, v: &Value) -> Option<DefaultValue> {
             match inner {
                 Some(list) if list.trim().is_empty() => DefaultValue::IntList(vec![]),
                 Some(list) => DefaultValue::IntList(
-                    list.split(',').map(|x| x.trim().parse().ok()).collect::<Option<_>>()?,
+                    list.split(',')
+                        .map(|x| x.trim().parse().ok())
+                        .collect::<Option<_>>()?,
                 ),
                 // A single number `n` is the list `[n]` (torchgen's `int[1] dim=0`).
                 None => DefaultValue::IntList(vec![text.parse().ok()?]),
@@ -504,7 +556,9 @@ pub fn default_value(kind: ArgKind, v: &Value) -> Option<DefaultValue> {
 }
 
 fn scalar_type_code(text: &str) -> Option<i32> {
-    let name = text.strip_prefix("at::").or_else(|| text.strip_prefix("c10::"))?;
+    let name = text
+        .strip_prefix("at::")
+        .or_else(|| text.strip_prefix("c10::"))?;
     const CODES: &[(&str, i32)] = &[
         ("kByte", 0),
         ("kChar", 1),
@@ -614,7 +668,10 @@ fn parse_schema_arg(s: &str) -> SchemaArg {
     let (base, alias, mutable) = match (ty.find('('), ty.find(')')) {
         (Some(open), Some(close)) => {
             let ann = &ty[open + 1..close];
-            let letter = ann.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+            let letter = ann
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .next()
+                .unwrap_or("");
             (
                 format!("{}{}", &ty[..open], &ty[close + 1..]),
                 Some(letter.to_owned()).filter(|l| !l.is_empty()),
@@ -623,7 +680,12 @@ fn parse_schema_arg(s: &str) -> SchemaArg {
         }
         _ => (ty.to_owned(), None, false),
     };
-    SchemaArg { base, name: name.to_owned(), alias, mutable }
+    SchemaArg {
+        base,
+        name: name.to_owned(),
+        alias,
+        mutable,
+    }
 }
 
 pub fn parse_schema(schema: &str) -> Result<Schema, String> {
@@ -650,7 +712,11 @@ pub fn parse_schema(schema: &str) -> Result<Schema, String> {
         .filter(|a| *a != "*")
         .map(parse_schema_arg)
         .collect();
-    let rets = schema[close + 1..].trim().strip_prefix("->").ok_or_else(bad)?.trim();
+    let rets = schema[close + 1..]
+        .trim()
+        .strip_prefix("->")
+        .ok_or_else(bad)?
+        .trim();
     let returns = match rets.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
         Some(inner) => split_top(inner).into_iter().map(parse_schema_arg).collect(),
         None => vec![parse_schema_arg(rets)],
@@ -721,19 +787,55 @@ mod tests {
     #[test]
     fn defaults() {
         use ArgKind::*;
-        assert_eq!(default_value(Bool, &Value::Bool(true)), Some(DefaultValue::Bool(true)));
-        assert_eq!(default_value(Int { sym: false }, &v("at::Reduction::Mean")), Some(DefaultValue::Int(1)));
-        assert_eq!(default_value(Int { sym: false }, &v("-100")), Some(DefaultValue::Int(-100)));
-        assert_eq!(default_value(Float, &v("1e-05")), Some(DefaultValue::Float(1e-5)));
-        assert_eq!(default_value(Scalar, &v("1")), Some(DefaultValue::ScalarInt(1)));
-        assert_eq!(default_value(Scalar, &v("0.125")), Some(DefaultValue::ScalarFloat(0.125)));
-        assert_eq!(default_value(IntList { sym: true }, &v("{-2,-1}")), Some(DefaultValue::IntList(vec![-2, -1])));
-        assert_eq!(default_value(IntList { sym: false }, &v("1")), Some(DefaultValue::IntList(vec![1])));
-        assert_eq!(default_value(IntList { sym: false }, &v("{}")), Some(DefaultValue::IntList(vec![])));
-        assert_eq!(default_value(Str, &v("\"linear\"")), Some(DefaultValue::Str("linear".into())));
-        assert_eq!(default_value(Str, &v(r#""\"'\\""#)), Some(DefaultValue::Str("\"'\\".into())));
+        assert_eq!(
+            default_value(Bool, &Value::Bool(true)),
+            Some(DefaultValue::Bool(true))
+        );
+        assert_eq!(
+            default_value(Int { sym: false }, &v("at::Reduction::Mean")),
+            Some(DefaultValue::Int(1))
+        );
+        assert_eq!(
+            default_value(Int { sym: false }, &v("-100")),
+            Some(DefaultValue::Int(-100))
+        );
+        assert_eq!(
+            default_value(Float, &v("1e-05")),
+            Some(DefaultValue::Float(1e-5))
+        );
+        assert_eq!(
+            default_value(Scalar, &v("1")),
+            Some(DefaultValue::ScalarInt(1))
+        );
+        assert_eq!(
+            default_value(Scalar, &v("0.125")),
+            Some(DefaultValue::ScalarFloat(0.125))
+        );
+        assert_eq!(
+            default_value(IntList { sym: true }, &v("{-2,-1}")),
+            Some(DefaultValue::IntList(vec![-2, -1]))
+        );
+        assert_eq!(
+            default_value(IntList { sym: false }, &v("1")),
+            Some(DefaultValue::IntList(vec![1]))
+        );
+        assert_eq!(
+            default_value(IntList { sym: false }, &v("{}")),
+            Some(DefaultValue::IntList(vec![]))
+        );
+        assert_eq!(
+            default_value(Str, &v("\"linear\"")),
+            Some(DefaultValue::Str("linear".into()))
+        );
+        assert_eq!(
+            default_value(Str, &v(r#""\"'\\""#)),
+            Some(DefaultValue::Str("\"'\\".into()))
+        );
         assert_eq!(default_value(OptTensor, &v("{}")), Some(DefaultValue::None));
-        assert_eq!(default_value(OptInt { sym: false }, &v("::std::nullopt")), Some(DefaultValue::None));
+        assert_eq!(
+            default_value(OptInt { sym: false }, &v("::std::nullopt")),
+            Some(DefaultValue::None)
+        );
         assert_eq!(
             default_value(OptBool, &v("False")),
             Some(DefaultValue::Some(Box::new(DefaultValue::Bool(false))))
@@ -750,21 +852,54 @@ mod tests {
     }
 
     fn arg(name: &str, ty: &str) -> Argument {
-        Argument { name: name.into(), cpp_type: ty.into(), default: None }
+        Argument {
+            name: name.into(),
+            cpp_type: ty.into(),
+            default: None,
+        }
     }
 
     #[test]
     fn argument_kinds() {
         use ArgKind::*;
         let cases: &[(&str, &str, ArgKind)] = &[
-            ("Tensor", "const at::Tensor &", Tensor { mutable: false, cpp_lvalue: false }),
-            ("Tensor(a!)", "at::Tensor &", Tensor { mutable: true, cpp_lvalue: true }),
-            ("Tensor(a!)", "const at::Tensor &", Tensor { mutable: true, cpp_lvalue: false }),
+            (
+                "Tensor",
+                "const at::Tensor &",
+                Tensor {
+                    mutable: false,
+                    cpp_lvalue: false,
+                },
+            ),
+            (
+                "Tensor(a!)",
+                "at::Tensor &",
+                Tensor {
+                    mutable: true,
+                    cpp_lvalue: true,
+                },
+            ),
+            (
+                "Tensor(a!)",
+                "const at::Tensor &",
+                Tensor {
+                    mutable: true,
+                    cpp_lvalue: false,
+                },
+            ),
             ("Tensor?", "const ::std::optional<at::Tensor> &", OptTensor),
             ("Tensor[]", "at::TensorList", TensorList { mutable: false }),
-            ("Tensor(a!)[]", "at::TensorList", TensorList { mutable: true }),
+            (
+                "Tensor(a!)[]",
+                "at::TensorList",
+                TensorList { mutable: true },
+            ),
             ("Tensor[]", "const at::ITensorListRef &", ITensorList),
-            ("Tensor?[]", "const c10::List<::std::optional<at::Tensor>> &", OptTensorList),
+            (
+                "Tensor?[]",
+                "const c10::List<::std::optional<at::Tensor>> &",
+                OptTensorList,
+            ),
             ("Scalar", "const at::Scalar &", Scalar),
             ("Scalar?", "const ::std::optional<at::Scalar> &", OptScalar),
             ("Scalar[]", "at::ArrayRef<at::Scalar>", ScalarList),
@@ -773,17 +908,29 @@ mod tests {
             ("SymInt?", "::std::optional<int64_t>", OptInt { sym: true }),
             ("int[]", "at::IntArrayRef", IntList { sym: false }),
             ("SymInt[]", "at::IntArrayRef", IntList { sym: true }),
-            ("SymInt[1]?", "at::OptionalIntArrayRef", OptIntList { sym: true }),
+            (
+                "SymInt[1]?",
+                "at::OptionalIntArrayRef",
+                OptIntList { sym: true },
+            ),
             ("float", "double", Float),
             ("float?", "::std::optional<double>", OptFloat),
-            ("float[]?", "::std::optional<at::ArrayRef<double>>", OptFloatList),
+            (
+                "float[]?",
+                "::std::optional<at::ArrayRef<double>>",
+                OptFloatList,
+            ),
             ("bool", "bool", Bool),
             ("bool?", "::std::optional<bool>", OptBool),
             ("bool[3]", "::std::array<bool,3>", BoolArray(3)),
             ("str", "c10::string_view", Str),
             ("str?", "::std::optional<c10::string_view>", OptStr),
             ("ScalarType", "at::ScalarType", ScalarType),
-            ("ScalarType?", "::std::optional<at::ScalarType>", OptScalarType),
+            (
+                "ScalarType?",
+                "::std::optional<at::ScalarType>",
+                OptScalarType,
+            ),
             ("Layout?", "::std::optional<at::Layout>", OptLayout),
             ("MemoryFormat", "at::MemoryFormat", MemoryFormat),
             ("Device", "at::Device", Device),
@@ -792,13 +939,21 @@ mod tests {
             ("Generator?", "::std::optional<at::Generator>", OptGenerator),
             ("Dimname", "at::Dimname", Dimname),
             ("Dimname[]", "at::DimnameList", DimnameList),
-            ("Dimname[]?", "::std::optional<at::DimnameList>", OptDimnameList),
+            (
+                "Dimname[]?",
+                "::std::optional<at::DimnameList>",
+                OptDimnameList,
+            ),
             ("Storage", "at::Storage", Storage),
             ("Stream", "at::Stream", Stream),
         ];
         for (schema_ty, cpp, want) in cases {
             let s = parse_schema_arg(&format!("{schema_ty} x"));
-            assert_eq!(arg_kind(&arg("x", cpp), &s).unwrap(), *want, "{schema_ty} / {cpp}");
+            assert_eq!(
+                arg_kind(&arg("x", cpp), &s).unwrap(),
+                *want,
+                "{schema_ty} / {cpp}"
+            );
         }
         let s = parse_schema_arg("Foo x");
         assert!(arg_kind(&arg("x", "at::Foo"), &s).is_err());

@@ -131,7 +131,9 @@ ltrs_error* ltrs_tensor_set_requires_grad(ltrs_tensor t, bool requires_grad) {
   LTRS_TRY {
     ltrs::Borrowed b(t);
     TORCH_CHECK(b.get().defined(), "set_requires_grad: the tensor is undefined");
-    b.get().set_requires_grad(requires_grad);
+    // requires_grad_ (not TensorImpl::set_requires_grad) applies PyTorch's checks, e.g. that
+    // only leaves may change the flag.
+    b.get().requires_grad_(requires_grad);
   }
   LTRS_CATCH
 }

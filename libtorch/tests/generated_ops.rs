@@ -26,8 +26,14 @@ fn add_with_scalar_alpha_and_default() {
 fn clamp_with_one_bound_none() {
     let a = f(&[-2.0, 0.5, 3.0]);
     // torch.clamp(a, min=0) leaves the top open.
-    assert_eq!(vals(&a.clamp_with(Some(Scalar::from(0.0)), None)), [0.0, 0.5, 3.0]);
-    assert_eq!(vals(&a.clamp_with(None, Some(Scalar::from(1.0)))), [-2.0, 0.5, 1.0]);
+    assert_eq!(
+        vals(&a.clamp_with(Some(Scalar::from(0.0)), None)),
+        [0.0, 0.5, 3.0]
+    );
+    assert_eq!(
+        vals(&a.clamp_with(None, Some(Scalar::from(1.0)))),
+        [-2.0, 0.5, 1.0]
+    );
 }
 
 #[test]
@@ -106,7 +112,10 @@ fn div_with_optional_str() {
 fn linalg_vector_norm_with_defaults() {
     let a = f(&[3.0, 4.0]);
     assert_eq!(vals(&a.linalg_vector_norm()), [5.0]);
-    assert_eq!(vals(&a.linalg_vector_norm_with(1i64, None, false, None)), [7.0]);
+    assert_eq!(
+        vals(&a.linalg_vector_norm_with(1i64, None, false, None)),
+        [7.0]
+    );
 }
 
 #[test]
@@ -154,6 +163,7 @@ fn kind_and_scalar_returns() {
 
 #[test]
 fn qscheme_return() {
-    let q = f(&[0.5, 1.0]).quantize_per_tensor(0.5, 0, Kind::QInt8);
+    // Quantization takes float32 input only.
+    let q = Tensor::from_slice(&[0.5f32, 1.0]).quantize_per_tensor(0.5, 0, Kind::QInt8);
     assert_eq!(q.qscheme(), QScheme::PerTensorAffine);
 }

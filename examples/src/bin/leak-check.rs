@@ -19,9 +19,9 @@ fn rss_bytes() -> u64 {
 }
 
 fn round(x: &Tensor, y: &Tensor) {
-    let z = &(x * y) + 1.0;
+    let z = &(x * y) + 1.0f64;
     let w = z.i((.., 1..)).i(0);
-    let s = &w * 2;
+    let s = &w * 2i64;
     let x2 = x.shallow_clone().set_requires_grad(false);
     let _ = (-&x2).f_i(10).unwrap_err(); // an error path, freed
     let _ = format!("{s}");

@@ -528,7 +528,10 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
-    pub fn f_clone_with(&self, memory_format: Option<MemoryFormat>) -> Result<Tensor> {
+    pub fn f_deep_clone_with(
+        &self,
+        memory_format: Option<MemoryFormat>,
+    ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -547,21 +550,21 @@ impl Tensor {
     ///
     /// May be None: `memory_format`.
     #[track_caller]
-    pub fn clone_with(&self, memory_format: Option<MemoryFormat>) -> Tensor {
-        crate::error::unwrap(self.f_clone_with(memory_format))
+    pub fn deep_clone_with(&self, memory_format: Option<MemoryFormat>) -> Tensor {
+        crate::error::unwrap(self.f_deep_clone_with(memory_format))
     }
     /// `aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `memory_format = None`.
-    pub fn f_clone(&self) -> Result<Tensor> {
-        self.f_clone_with(None)
+    pub fn f_deep_clone(&self) -> Result<Tensor> {
+        self.f_deep_clone_with(None)
     }
     /// `aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn clone(&self) -> Tensor {
-        crate::error::unwrap(self.f_clone())
+    pub fn deep_clone(&self) -> Tensor {
+        crate::error::unwrap(self.f_deep_clone())
     }
     /// `aten::positive(Tensor(a) self) -> Tensor(a)`
     pub fn f_positive(&self) -> Result<Tensor> {

@@ -1,8 +1,24 @@
-//! Small tensor helpers used by `nn` and `optim`, each one ATen operator through
-//! [`dispatch`](super::dispatch). Crate-internal: users have the generated methods.
+//! Small tensor helpers used by `nn` and `optim`, each one ATen operator through the
+//! generated methods. Crate-internal: users call the generated methods directly.
 #![allow(dead_code)]
-use super::dispatch::{call, call1, Arg};
-use crate::{Kind, Result, Tensor};
+use super::dispatch::{call1, Arg};
+use crate::{Kind, Result, Scalar, Tensor};
+
+/// A scalar that keeps integral values integral, so in-place updates of integer tensors
+/// (e.g. BatchNorm's `num_batches_tracked`) stay legal.
+fn num(v: f64) -> Scalar {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        Scalar::Int(v as i64)
+    } else {
+        Scalar::Float(v)
+    }
+}
+
+/// A second handle to `t`, for the generated in-place methods (they take `&mut`); the
+/// update lands in the tensor every handle shares.
+fn handle(t: &Tensor) -> Tensor {
+    t.shallow_clone()
+}
 
 pub(crate) fn empty(size: &[i64]) -> Result<Tensor> {
     call1("aten::empty.memory_format", &[Arg::Ints(size)])
@@ -23,22 +39,22 @@ pub(crate) fn full(size: &[i64], v: f64, kind: Kind) -> Result<Tensor> {
     )
 }
 pub(crate) fn uniform_(t: &Tensor, lo: f64, hi: f64) -> Result<()> {
-    call("aten::uniform_", &[Arg::T(t), Arg::F(lo), Arg::F(hi)]).map(drop)
+    handle(t).f_uniform__with(lo, hi, None).map(drop)
 }
 pub(crate) fn normal_(t: &Tensor, mean: f64, std: f64) -> Result<()> {
-    call("aten::normal_", &[Arg::T(t), Arg::F(mean), Arg::F(std)]).map(drop)
+    handle(t).f_normal__with(mean, std, None).map(drop)
 }
 pub(crate) fn fill_(t: &Tensor, v: f64) -> Result<()> {
-    call("aten::fill_.Scalar", &[Arg::T(t), Arg::F(v)]).map(drop)
+    handle(t).f_fill_scalar_(num(v)).map(drop)
 }
 pub(crate) fn zero_(t: &Tensor) -> Result<()> {
-    call("aten::zero_", &[Arg::T(t)]).map(drop)
+    handle(t).f_zero_().map(drop)
 }
 pub(crate) fn copy_(dst: &Tensor, src: &Tensor) -> Result<()> {
-    call("aten::copy_", &[Arg::T(dst), Arg::T(src)]).map(drop)
+    handle(dst).f_copy_(src).map(drop)
 }
 pub(crate) fn requires_grad_(t: &Tensor, on: bool) -> Result<()> {
-    call("aten::requires_grad_", &[Arg::T(t), Arg::B(on)]).map(drop)
+    handle(t).f_requires_grad__with(on).map(drop)
 }
 pub(crate) fn detach(t: &Tensor) -> Result<Tensor> {
     call1("aten::detach", &[Arg::T(t)])
@@ -47,7 +63,7 @@ pub(crate) fn deep_clone(t: &Tensor) -> Result<Tensor> {
     call1("aten::clone", &[Arg::T(t)])
 }
 pub(crate) fn set_data(t: &Tensor, data: &Tensor) -> Result<()> {
-    call("aten::set_data", &[Arg::T(t), Arg::T(data)]).map(drop)
+    handle(t).f_set_data(data)
 }
 pub(crate) fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     call1("aten::add.Tensor", &[Arg::T(a), Arg::T(b)])
@@ -72,29 +88,21 @@ pub(crate) fn div_scalar(a: &Tensor, s: f64) -> Result<Tensor> {
 }
 /// `a += alpha * b`
 pub(crate) fn add_(a: &Tensor, b: &Tensor, alpha: f64) -> Result<()> {
-    call("aten::add_.Tensor", &[Arg::T(a), Arg::T(b), Arg::F(alpha)]).map(drop)
+    handle(a).f_add__with(b, num(alpha)).map(drop)
 }
 pub(crate) fn add_scalar_(a: &Tensor, s: f64) -> Result<()> {
-    call("aten::add_.Scalar", &[Arg::T(a), Arg::F(s)]).map(drop)
+    handle(a).f_add_scalar_(num(s)).map(drop)
 }
 pub(crate) fn mul_(a: &Tensor, s: f64) -> Result<()> {
-    call("aten::mul_.Scalar", &[Arg::T(a), Arg::F(s)]).map(drop)
+    handle(a).f_mul_scalar_(num(s)).map(drop)
 }
 /// `a += value * t1 * t2`
 pub(crate) fn addcmul_(a: &Tensor, t1: &Tensor, t2: &Tensor, value: f64) -> Result<()> {
-    call(
-        "aten::addcmul_",
-        &[Arg::T(a), Arg::T(t1), Arg::T(t2), Arg::F(value)],
-    )
-    .map(drop)
+    handle(a).f_addcmul__with(t1, t2, num(value)).map(drop)
 }
 /// `a += value * t1 / t2`
 pub(crate) fn addcdiv_(a: &Tensor, t1: &Tensor, t2: &Tensor, value: f64) -> Result<()> {
-    call(
-        "aten::addcdiv_",
-        &[Arg::T(a), Arg::T(t1), Arg::T(t2), Arg::F(value)],
-    )
-    .map(drop)
+    handle(a).f_addcdiv__with(t1, t2, num(value)).map(drop)
 }
 pub(crate) fn sqrt(a: &Tensor) -> Result<Tensor> {
     call1("aten::sqrt", &[Arg::T(a)])
@@ -103,7 +111,9 @@ pub(crate) fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     call1("aten::maximum", &[Arg::T(a), Arg::T(b)])
 }
 pub(crate) fn clamp_(a: &Tensor, lo: f64, hi: f64) -> Result<()> {
-    call("aten::clamp_", &[Arg::T(a), Arg::F(lo), Arg::F(hi)]).map(drop)
+    handle(a)
+        .f_clamp__with(Some(Scalar::Float(lo)), Some(Scalar::Float(hi)))
+        .map(drop)
 }
 pub(crate) fn clamp_max(a: &Tensor, hi: f64) -> Result<Tensor> {
     call1("aten::clamp_max", &[Arg::T(a), Arg::F(hi)])
@@ -130,7 +140,7 @@ pub(crate) fn mean_dim(a: &Tensor, dim: i64, keepdim: bool) -> Result<Tensor> {
     )
 }
 pub(crate) fn to_kind(a: &Tensor, kind: Kind) -> Result<Tensor> {
-    call1("aten::to.dtype", &[Arg::T(a), Arg::I(kind.to_ffi() as i64)])
+    a.f_to_dtype(kind)
 }
 pub(crate) fn to_device(a: &Tensor, device: crate::Device) -> Result<Tensor> {
     call1(
