@@ -107,12 +107,12 @@ fn to_ffi(kind: ArgKind, n: &TokenStream, c: &proc_macro2::Ident) -> (TokenStrea
     }
 }
 
-/// The Rust expression of a default, for an argument of `kind`.
-pub fn default_expr(kind: ArgKind, d: &DefaultValue) -> TokenStream {
+/// The Rust expression of a default value.
+pub fn default_expr(d: &DefaultValue) -> TokenStream {
     match d {
         DefaultValue::None => quote!(None),
         DefaultValue::Some(inner) => {
-            let e = default_expr(kind, inner);
+            let e = default_expr(inner);
             quote!(Some(#e))
         }
         DefaultValue::Bool(b) => quote!(#b),
@@ -399,7 +399,7 @@ fn op_fns(op: &Op) -> TokenStream {
             .enumerate()
             .skip(usize::from(op.is_method))
             .map(|(_, a)| match &a.default {
-                Some(d) => default_expr(a.kind, d),
+                Some(d) => default_expr(d),
                 None => {
                     let n = ident(&a.name);
                     quote!(#n)

@@ -329,7 +329,7 @@ pub fn rust_name(operator: &str, overload: &str, has_plain: bool) -> String {
         (operator, false)
     };
     let mut name = stem.to_lowercase();
-    if !overload.is_empty() && !(overload == "Tensor" && !has_plain) {
+    if !(overload.is_empty() || overload == "Tensor" && !has_plain) {
         name.push('_');
         name.push_str(&overload.to_lowercase());
     }

@@ -24,6 +24,8 @@ fn integers_and_negative_integers() {
 }
 
 #[test]
+// `1..=-1` counts from the end, as `1:` / `1:-1` do in PyTorch; not an empty range.
+#[allow(clippy::reversed_empty_ranges)]
 fn ranges() {
     let t = t234();
     assert_eq!(ints(&t.i((0, 0, 1..3))), [1, 2]);
@@ -116,13 +118,13 @@ fn errors_name_the_problem() {
     );
     let err = t.f_i((0, 0, 0, 0)).unwrap_err();
     assert!(err.to_string().contains("too many indices"), "{err}");
-    let err = t.f_i(&Tensor::from_slice(&[0.5f32])).unwrap_err();
+    let err = t.f_i(Tensor::from_slice(&[0.5f32])).unwrap_err();
     assert!(
         err.to_string()
             .contains("tensors used as indices must be long, int, byte or bool tensors"),
         "{err}"
     );
-    let err = t.f_i(&Tensor::from_slice(&[7i64])).unwrap_err();
+    let err = t.f_i(Tensor::from_slice(&[7i64])).unwrap_err();
     assert!(err.to_string().contains("out of bounds"), "{err}");
     // i() panics with the same message.
     let p = std::panic::catch_unwind(|| t.i(9)).unwrap_err();
