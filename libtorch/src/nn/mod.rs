@@ -16,7 +16,7 @@
 //! let x = Tensor::from_data(&[0.0f32, 0.5, 1.0], &[3, 1]).unwrap();
 //! let y = Tensor::from_data(&[0.0f32, 0.25, 1.0], &[3, 1]).unwrap();
 //! let first = F::mse_loss(&net.forward(&x), &y, F::Reduction::Mean).unwrap().double_value();
-//! for _ in 0..500 {
+//! for _ in 0..1000 {
 //!     opt.zero_grad();
 //!     F::mse_loss(&net.forward(&x), &y, F::Reduction::Mean).unwrap().backward();
 //!     opt.step().unwrap();
