@@ -297,11 +297,20 @@ impl Shims<'_> {
 
         // Everything the archive depends on goes into its cache key.
         let mut key = Sha256::new();
+        // Paths are hashed as what they point at, not where this checkout lives: a second clone
+        // (CI's fresh one, a git worktree) must hit the archive the first one compiled.
         key.update(self.version.as_bytes());
-        key.update(self.include.to_string_lossy().as_bytes());
+        let include = fs::canonicalize(&self.include).unwrap_or_else(|_| self.include.clone());
+        let manifest = self.manifest.to_string_lossy().into_owned();
+        key.update(include.to_string_lossy().as_bytes());
         key.update(compiler.path().to_string_lossy().as_bytes());
         for arg in compiler.args() {
-            key.update(arg.to_string_lossy().as_bytes());
+            let arg = arg.to_string_lossy().replace(&manifest, "<libtorch-sys>");
+            let arg = arg.replace(
+                self.include.to_string_lossy().as_ref(),
+                include.to_string_lossy().as_ref(),
+            );
+            key.update(arg.as_bytes());
         }
         if let Ok(v) = Command::new(compiler.path()).arg("--version").output() {
             key.update(&v.stdout);
