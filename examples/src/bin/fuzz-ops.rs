@@ -1,0 +1,193 @@
+//! The long fuzz run: every generated op called with random arguments, each op isolated so a
+//! crash or hang inside libtorch is recorded against that op and the run goes on.
+//!
+//! ```sh
+//! cargo run --release --bin fuzz-ops -- --calls-per-op 40 --seed 1 --report fuzz.tsv
+//! ```
+//!
+//! The parent re-runs this binary as a child that walks the ops in order, printing `B i`
+//! before op i and `E i ok err panic` after it. When the child dies or stops printing for
+//! `--hang-secs`, the op it last began is the culprit; the parent starts a new child after it.
+use clap::Parser;
+use examples::fuzz::{fuzz_op, OPS};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(about = "Fuzz every generated op with random arguments")]
+struct Args {
+    /// Calls per op.
+    #[arg(long, default_value_t = 40)]
+    calls_per_op: u64,
+    /// Seed of the argument generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Only ops whose key contains this text.
+    #[arg(long)]
+    only: Option<String>,
+    /// Seconds without progress after which an op counts as hung.
+    #[arg(long, default_value_t = 60)]
+    hang_secs: u64,
+    /// Write per-op counts here (tab-separated: key, ok, err, panic, fate).
+    #[arg(long)]
+    report: Option<std::path::PathBuf>,
+    /// Internal: run as the child, from this op index.
+    #[arg(long, hide = true)]
+    child_from: Option<usize>,
+}
+
+fn selected(args: &Args) -> Vec<usize> {
+    (0..OPS.len())
+        .filter(|&i| args.only.as_deref().is_none_or(|s| OPS[i].0.contains(s)))
+        .collect()
+}
+
+fn child(args: &Args, from: usize) {
+    // The per-op generator is seeded by (seed, op index): results do not depend on `from`.
+    libtorch::threads::set_num_threads(1).expect("one intra-op thread");
+    let out = std::io::stdout();
+    for i in selected(args).into_iter().filter(|&i| i >= from) {
+        writeln!(out.lock(), "B {i}").unwrap();
+        let (c, panics) = fuzz_op(i, args.calls_per_op, args.seed);
+        for p in panics.iter().take(1) {
+            eprintln!("panic in {}: {p}", OPS[i].0);
+        }
+        writeln!(out.lock(), "E {i} {} {} {}", c.ok, c.err, c.panic).unwrap();
+    }
+}
+
+#[derive(Clone)]
+struct Row {
+    ok: u64,
+    err: u64,
+    panic: u64,
+    fate: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(from) = args.child_from {
+        child(&args, from);
+        return ExitCode::SUCCESS;
+    }
+    let me = std::env::current_exe().expect("the path of this binary");
+    let ops = selected(&args);
+    let mut rows: Vec<Option<Row>> = vec![None; OPS.len()];
+    let start = Instant::now();
+    let mut from = 0usize;
+    loop {
+        let mut cmd = Command::new(&me);
+        cmd.arg("--calls-per-op")
+            .arg(args.calls_per_op.to_string())
+            .arg("--seed")
+            .arg(args.seed.to_string())
+            .arg("--child-from")
+            .arg(from.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(o) = &args.only {
+            cmd.arg("--only").arg(o);
+        }
+        let mut proc = cmd.spawn().expect("start the fuzz child");
+        let stdout = proc.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut current: Option<usize> = None;
+        let mut fate = None;
+        loop {
+            match rx.recv_timeout(Duration::from_secs(args.hang_secs)) {
+                Ok(Ok(line)) => {
+                    let f: Vec<&str> = line.split_whitespace().collect();
+                    match f.as_slice() {
+                        ["B", i] => current = i.parse().ok(),
+                        ["E", i, ok, err, panic] => {
+                            let i: usize = i.parse().unwrap();
+                            rows[i] = Some(Row {
+                                ok: ok.parse().unwrap(),
+                                err: err.parse().unwrap(),
+                                panic: panic.parse().unwrap(),
+                                fate: "ran".into(),
+                            });
+                            current = None;
+                        }
+                        _ => eprintln!("fuzz child said: {line}"),
+                    }
+                }
+                Ok(Err(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = proc.wait().expect("wait for the fuzz child");
+                    if current.is_some() {
+                        fate = Some(format!("crashed ({status})"));
+                    }
+                    break;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = proc.kill();
+                    let _ = proc.wait();
+                    fate = Some(format!("hung (no progress for {} s)", args.hang_secs));
+                    break;
+                }
+            }
+        }
+        match (current, fate) {
+            (Some(i), Some(fate)) => {
+                eprintln!("{}: {fate}", OPS[i].0);
+                rows[i] = Some(Row {
+                    ok: 0,
+                    err: 0,
+                    panic: 0,
+                    fate,
+                });
+                from = i + 1;
+            }
+            _ => break,
+        }
+    }
+
+    let (mut ok, mut err, mut panic) = (0u64, 0u64, 0u64);
+    let mut bad = Vec::new();
+    let mut report = String::from("key\tok\terr\tpanic\tfate\n");
+    for &i in &ops {
+        let r = rows[i].clone().unwrap_or(Row {
+            ok: 0,
+            err: 0,
+            panic: 0,
+            fate: "not run".into(),
+        });
+        ok += r.ok;
+        err += r.err;
+        panic += r.panic;
+        if r.fate != "ran" || r.panic > 0 {
+            bad.push(format!("{}: {} (panics {})", OPS[i].0, r.fate, r.panic));
+        }
+        report.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            OPS[i].0, r.ok, r.err, r.panic, r.fate
+        ));
+    }
+    if let Some(path) = &args.report {
+        std::fs::write(path, report).expect("write the report");
+    }
+    println!(
+        "fuzzed {} ops, {} calls: {ok} Ok, {err} Err, {panic} panics; {} ops crashed, hung or panicked; {:.0} s",
+        ops.len(),
+        ok + err + panic,
+        bad.len(),
+        start.elapsed().as_secs_f64()
+    );
+    for b in &bad {
+        println!("  {b}");
+    }
+    if bad.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

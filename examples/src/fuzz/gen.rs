@@ -1,0 +1,284 @@
+//! Random arguments for the fuzz driver, drawn from small pools of values that are known to
+//! break code: empty and 0-dim shapes, mismatched shapes, every dtype, negative and huge
+//! integers, NaN and infinities, None, undefined tensors, lists of odd lengths.
+//!
+//! Values are chosen so that a call can fail but not take the machine down: sizes are either
+//! small or so large that the allocation is refused at once (2^40 elements and more), never in
+//! the range that would succeed slowly and exhaust memory.
+
+use libtorch::{Device, Generator, Kind, Layout, MemoryFormat, Scalar, Storage, Stream, Tensor};
+
+/// A seeded source of random arguments (xorshift64*; the same seed draws the same arguments).
+pub struct Gen {
+    state: u64,
+}
+
+const INTS: &[i64] = &[0, 1, 2, 3, -1, -2, 4, 1, 0, 2];
+const RARE_INTS: &[i64] = &[i64::MAX, i64::MIN, 1 << 40, -(1 << 40), 7, 64];
+const FLOATS: &[f64] = &[0.0, 1.0, -1.0, 0.5, 2.0, -3.5, 1e-8];
+const RARE_FLOATS: &[f64] = &[
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    1e30,
+    -1e30,
+    f64::MIN_POSITIVE,
+];
+const STRINGS: &[&str] = &[
+    "", "mean", "sum", "none", "reflect", "constant", "linear", "floor", "trunc", "tanh", "L", "U",
+    "reduced", "zeros", "bilinear", "nearest", "ij,jk->ik", "i->", "abc", "backward",
+];
+const DIMNAMES: &[&str] = &["N", "C", "H", "*", "", "not a name"];
+/// The dtypes a fuzzed tensor can have (quantized ones are only reachable through ops).
+const KINDS: &[Kind] = &[
+    Kind::Float,
+    Kind::Float,
+    Kind::Double,
+    Kind::Int64,
+    Kind::Int64,
+    Kind::Int,
+    Kind::Int16,
+    Kind::Int8,
+    Kind::Uint8,
+    Kind::Bool,
+    Kind::Half,
+    Kind::BFloat16,
+    Kind::ComplexFloat,
+    Kind::ComplexDouble,
+];
+
+impl Gen {
+    /// A generator with `seed` (0 is mapped to a fixed non-zero state).
+    pub fn new(seed: u64) -> Gen {
+        Gen {
+            state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+
+    fn pick<T: Copy>(&mut self, pool: &[T]) -> T {
+        pool[self.below(pool.len())]
+    }
+
+    /// `None` one time in five, else `Some(f(self))`.
+    fn maybe<T>(&mut self, f: impl FnOnce(&mut Gen) -> T) -> Option<T> {
+        if self.chance(0.2) {
+            None
+        } else {
+            Some(f(self))
+        }
+    }
+
+    pub fn int(&mut self) -> i64 {
+        if self.chance(0.08) {
+            self.pick(RARE_INTS)
+        } else {
+            self.pick(INTS)
+        }
+    }
+    pub fn opt_int(&mut self) -> Option<i64> {
+        self.maybe(Gen::int)
+    }
+    pub fn int_list(&mut self) -> Vec<i64> {
+        let n = self.below(5);
+        (0..n).map(|_| self.int()).collect()
+    }
+    pub fn opt_int_list(&mut self) -> Option<Vec<i64>> {
+        self.maybe(Gen::int_list)
+    }
+    pub fn float(&mut self) -> f64 {
+        if self.chance(0.15) {
+            self.pick(RARE_FLOATS)
+        } else {
+            self.pick(FLOATS)
+        }
+    }
+    pub fn opt_float(&mut self) -> Option<f64> {
+        self.maybe(Gen::float)
+    }
+    pub fn opt_float_list(&mut self) -> Option<Vec<f64>> {
+        self.maybe(|g| {
+            let n = g.below(4);
+            (0..n).map(|_| g.float()).collect()
+        })
+    }
+    pub fn bool(&mut self) -> bool {
+        self.chance(0.5)
+    }
+    pub fn opt_bool(&mut self) -> Option<bool> {
+        self.maybe(Gen::bool)
+    }
+    pub fn bool_array<const N: usize>(&mut self) -> [bool; N] {
+        std::array::from_fn(|_| self.bool())
+    }
+    pub fn scalar(&mut self) -> Scalar {
+        match self.below(6) {
+            0 | 1 => Scalar::Int(self.int()),
+            2 | 3 => Scalar::Float(self.float()),
+            4 => Scalar::Bool(self.bool()),
+            _ => Scalar::Complex(self.float(), self.float()),
+        }
+    }
+    pub fn opt_scalar(&mut self) -> Option<Scalar> {
+        self.maybe(Gen::scalar)
+    }
+    pub fn scalar_list(&mut self) -> Vec<Scalar> {
+        let n = self.below(4);
+        (0..n).map(|_| self.scalar()).collect()
+    }
+    pub fn string(&mut self) -> String {
+        self.pick(STRINGS).to_string()
+    }
+    pub fn opt_string(&mut self) -> Option<String> {
+        self.maybe(Gen::string)
+    }
+    pub fn dimname(&mut self) -> String {
+        self.pick(DIMNAMES).to_string()
+    }
+    pub fn dimname_list(&mut self) -> Vec<String> {
+        let n = self.below(4);
+        (0..n).map(|_| self.dimname()).collect()
+    }
+    pub fn opt_dimname_list(&mut self) -> Option<Vec<String>> {
+        self.maybe(Gen::dimname_list)
+    }
+    pub fn kind(&mut self) -> Kind {
+        if self.chance(0.05) {
+            // Any dtype libtorch has, quantized and bit types included.
+            self.pick(Kind::all())
+        } else {
+            self.pick(KINDS)
+        }
+    }
+    pub fn opt_kind(&mut self) -> Option<Kind> {
+        self.maybe(Gen::kind)
+    }
+    pub fn layout(&mut self) -> Layout {
+        if self.chance(0.7) {
+            Layout::Strided
+        } else {
+            Layout::from_ffi(self.below(8) as i32)
+        }
+    }
+    pub fn opt_layout(&mut self) -> Option<Layout> {
+        self.maybe(Gen::layout)
+    }
+    pub fn memory_format(&mut self) -> MemoryFormat {
+        MemoryFormat::from_ffi(self.below(4) as i32)
+    }
+    pub fn opt_memory_format(&mut self) -> Option<MemoryFormat> {
+        self.maybe(Gen::memory_format)
+    }
+    pub fn device(&mut self) -> Device {
+        match self.below(10) {
+            0 => Device::Meta,
+            1 => Device::Cuda(0),
+            _ => Device::Cpu,
+        }
+    }
+    pub fn opt_device(&mut self) -> Option<Device> {
+        self.maybe(Gen::device)
+    }
+    pub fn device_index(&mut self) -> i8 {
+        self.pick(&[0, -1, 3])
+    }
+    pub fn opt_generator(&mut self) -> Option<Generator> {
+        let seed = self.next();
+        self.maybe(|_| Generator::cpu(seed).expect("a CPU generator"))
+    }
+    pub fn stream(&mut self) -> Stream {
+        Stream {
+            id: self.pick(&[0, 1, -1]),
+            device: self.device(),
+        }
+    }
+    pub fn storage(&mut self) -> Storage {
+        // A storage of some defined tensor (an undefined one has none).
+        loop {
+            let t = self.tensor();
+            if let Ok(s) = Storage::of(&t) {
+                return s;
+            }
+        }
+    }
+
+    /// A shape: rank 0 to 4, dimensions 0 to 5, occasionally a huge one.
+    pub fn shape(&mut self) -> Vec<i64> {
+        let rank = self.pick(&[0, 1, 1, 2, 2, 2, 3, 4]);
+        (0..rank).map(|_| self.pick(&[0, 1, 2, 3, 3, 4, 5])).collect()
+    }
+
+    /// A tensor: any dtype, small random shape, values that include NaN and infinities for
+    /// floating types; sometimes undefined, non-contiguous, or requiring grad.
+    pub fn tensor(&mut self) -> Tensor {
+        if self.chance(0.04) {
+            return Tensor::default();
+        }
+        let shape = self.shape();
+        let kind = self.kind();
+        self.tensor_of(&shape, kind)
+    }
+
+    fn tensor_of(&mut self, shape: &[i64], kind: Kind) -> Tensor {
+        let n: i64 = shape.iter().product();
+        let floating = kind.is_floating_point() || kind.is_complex();
+        let values: Vec<f64> = (0..n)
+            .map(|_| {
+                if floating {
+                    self.float()
+                } else {
+                    self.pick(&[0.0, 1.0, 2.0, 3.0, -1.0, 4.0])
+                }
+            })
+            .collect();
+        let Ok(base) = Tensor::from_data(&values, shape) else {
+            return Tensor::default();
+        };
+        // Kinds `to` cannot make (quantized, bits) stay double: the op sees a plain tensor.
+        let mut t = base.f_to_dtype(kind).unwrap_or(base);
+        if shape.len() >= 2 && self.chance(0.1) {
+            t = t.f_transpose_int(0, 1).unwrap_or(t);
+        }
+        if floating && self.chance(0.08) {
+            t = t.f_set_requires_grad(true).unwrap_or_default();
+        }
+        t
+    }
+
+    pub fn opt_tensor(&mut self) -> Option<Tensor> {
+        self.maybe(Gen::tensor)
+    }
+
+    /// 0 to 3 tensors, usually of one shape and dtype (as ops expect), sometimes mixed.
+    pub fn tensor_list(&mut self) -> Vec<Tensor> {
+        let n = self.below(4);
+        if self.chance(0.3) {
+            (0..n).map(|_| self.tensor()).collect()
+        } else {
+            let shape = self.shape();
+            let kind = self.kind();
+            (0..n).map(|_| self.tensor_of(&shape, kind)).collect()
+        }
+    }
+
+    pub fn opt_tensor_list(&mut self) -> Vec<Option<Tensor>> {
+        let n = self.below(4);
+        (0..n).map(|_| self.opt_tensor()).collect()
+    }
+}

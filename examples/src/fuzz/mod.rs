@@ -1,0 +1,79 @@
+//! A fuzz driver over the whole generated API: every bound op, called with random arguments
+//! (see [`gen`]). The contract it checks: each call returns `Ok` or `Err`; it never panics,
+//! aborts, crashes or hangs the process.
+//!
+//! The quick variant runs in `cargo test -p examples --test fuzz_quick`; the long one is the
+//! `fuzz-ops` binary, which runs the ops in child processes so that a crash or a hang is
+//! recorded against the op that caused it and the run goes on.
+
+pub mod gen;
+#[rustfmt::skip]
+mod table;
+
+pub use gen::Gen;
+pub use table::{Call, OPS};
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// What one fuzz call did.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The op ran.
+    Ok,
+    /// The op reported an error (the contract allows it).
+    Err(libtorch::Error),
+    /// The safe layer panicked (a bug: the `f_` forms must return errors instead).
+    Panic(String),
+}
+
+/// Calls op `index` of [`OPS`] once with arguments drawn from `gen`.
+pub fn call(index: usize, gen: &mut Gen) -> Outcome {
+    match catch_unwind(AssertUnwindSafe(|| (OPS[index].1)(gen))) {
+        Ok(Ok(())) => Outcome::Ok,
+        Ok(Err(e)) => Outcome::Err(e),
+        Err(payload) => Outcome::Panic(
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "non-string panic".into()),
+        ),
+    }
+}
+
+/// Per-op counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub ok: u64,
+    pub err: u64,
+    pub panic: u64,
+}
+
+/// Runs `calls` fuzz calls of op `index` with a generator seeded from `seed` and the op index,
+/// so any op's run can be replayed alone.
+pub fn fuzz_op(index: usize, calls: u64, seed: u64) -> (Counts, Vec<String>) {
+    let mut gen = Gen::new(seed ^ (index as u64).wrapping_mul(0x1000_0000_01B3));
+    let mut counts = Counts::default();
+    let mut panics = Vec::new();
+    for _ in 0..calls {
+        match call(index, &mut gen) {
+            Outcome::Ok => counts.ok += 1,
+            Outcome::Err(_) => counts.err += 1,
+            Outcome::Panic(m) => {
+                counts.panic += 1;
+                panics.push(m);
+            }
+        }
+    }
+    (counts, panics)
+}
+
+/// Ops that crash libtorch itself (not our code) for some arguments and have no guard yet:
+/// `spec/fuzz-crashers.txt`, one declaration key per line with the reason after `#`.
+pub fn known_crashers() -> Vec<&'static str> {
+    include_str!("../../../spec/fuzz-crashers.txt")
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|k| !k.is_empty())
+        .collect()
+}
