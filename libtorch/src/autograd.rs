@@ -9,12 +9,12 @@
 //! y.backward();
 //! assert_eq!(x.grad().to_vec::<f64>().unwrap(), [12.0]);
 //! ```
+use crate::callback;
 use crate::error::{check, unwrap, Error, Result};
 use crate::Tensor;
 use libtorch_sys as sys;
 use std::ffi::{c_char, c_void};
 use std::marker::PhantomData;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Whether operations on this thread are recorded for autograd (`torch.is_grad_enabled()`).
 ///
@@ -428,8 +428,8 @@ impl Ctx<'_> {
 /// [`apply`] runs `forward` once, with grad mode off, and records one graph node; autograd calls
 /// `backward` with one gradient per output and expects one gradient per input (an undefined
 /// [`Tensor::default`] where an input gets none). A panic in either method is caught and becomes
-/// an error of the call that ran it (`apply`, or the `backward` that reached the node); it never
-/// unwinds through libtorch.
+/// an [`Error::CallbackPanic`] of the call that ran it (`apply`, or the `backward` that reached
+/// the node); it never unwinds through libtorch.
 ///
 /// ```
 /// use libtorch::autograd::{self, Ctx, Function};
@@ -491,22 +491,6 @@ pub fn apply<F: Function>(function: F, inputs: &[&Tensor]) -> Result<Vec<Tensor>
     }
 }
 
-/// An error object for the shim, made from a Rust message.
-fn error_for_shim(message: &str) -> *mut sys::ltrs_error {
-    // SAFETY: the pointer and length describe `message`, which the shim copies.
-    unsafe { sys::autograd::ltrs_error_new(message.as_ptr().cast(), message.len() as i64) }
-}
-
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
-    }
-}
-
 /// Runs one callback body: catches panics, and hands the tensors it produced to `sink`.
 ///
 /// # Safety
@@ -517,31 +501,25 @@ unsafe fn run_callback(
     sink: *mut sys::autograd::ltrs_tensor_sink,
     body: impl FnOnce(&[Tensor]) -> Result<Vec<Tensor>>,
 ) -> *mut sys::ltrs_error {
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        let n = usize::try_from(n).unwrap_or(0);
-        let args: Vec<Tensor> = (0..n)
-            .map(|i| {
-                // SAFETY: the shim passes `n` borrowed handles (null for an undefined gradient);
-                // retain makes an owned handle of each.
-                unsafe { Tensor::from_raw(sys::ltrs_tensor_retain(*tensors.add(i))) }
-            })
-            .collect();
-        body(&args)
-    }));
-    match r {
-        Ok(Ok(outs)) => {
+    callback::run(
+        || {
+            let n = usize::try_from(n).unwrap_or(0);
+            let args: Vec<Tensor> = (0..n)
+                .map(|i| {
+                    // SAFETY: the shim passes `n` borrowed handles (null for an undefined
+                    // gradient); retain makes an owned handle of each.
+                    unsafe { Tensor::from_raw(sys::ltrs_tensor_retain(*tensors.add(i))) }
+                })
+                .collect();
+            body(&args)
+        },
+        |outs| {
             for t in outs {
                 // SAFETY: `sink` is live; push takes over the owned reference.
                 unsafe { sys::autograd::ltrs_tensor_sink_push(sink, t.into_raw()) };
             }
-            std::ptr::null_mut()
-        }
-        Ok(Err(e)) => error_for_shim(&e.to_string()),
-        Err(p) => error_for_shim(&format!(
-            "a Rust callback panicked: {}",
-            panic_message(p.as_ref())
-        )),
-    }
+        },
+    )
 }
 
 unsafe extern "C" fn forward_callback<F: Function>(
@@ -594,9 +572,7 @@ unsafe extern "C" fn backward_callback<F: Function>(
 }
 
 unsafe extern "C" fn drop_callback<F: Function>(data: *mut c_void) {
-    // A panicking Drop must not unwind into C++: catch it and go on (the memory is freed).
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `data` is the Box<F> made by `apply`; the shim calls this exactly once.
-        drop(unsafe { Box::from_raw(data.cast::<F>()) });
-    }));
+    // SAFETY: `data` is the Box<F> made by `apply`; the shim calls this exactly once. A panicking
+    // Drop must not unwind into C++: it is swallowed (the memory is freed all the same).
+    callback::drop_quietly(unsafe { Box::from_raw(data.cast::<F>()) });
 }

@@ -286,6 +286,42 @@ impl Tensor {
     /// }
     /// assert_eq!(buf, [10.0, 20.0, 30.0, 40.0]);
     /// ```
+    ///
+    /// The borrow checker enforces the rule: the view cannot outlive the memory,
+    ///
+    /// ```compile_fail,E0597
+    /// use libtorch::Tensor;
+    /// let view;
+    /// {
+    ///     let mut buf = vec![1.0f32, 2.0];
+    ///     view = Tensor::from_blob_mut(&mut buf, &[2]).unwrap();
+    /// } // `buf` is freed here while the view still borrows it
+    /// println!("{}", *view);
+    /// ```
+    ///
+    /// cannot be returned past it,
+    ///
+    /// ```compile_fail,E0515
+    /// use libtorch::{Tensor, TensorView};
+    /// fn make() -> TensorView<'static> {
+    ///     let mut buf = vec![1.0f32, 2.0];
+    ///     Tensor::from_blob_mut(&mut buf, &[2]).unwrap()
+    /// }
+    /// ```
+    ///
+    /// and while it lives the Rust side cannot touch the memory behind libtorch's back:
+    ///
+    /// ```compile_fail,E0506
+    /// use libtorch::Tensor;
+    /// let mut buf = [1.0f32, 2.0];
+    /// let view = Tensor::from_blob_mut(&mut buf, &[2]).unwrap();
+    /// buf[0] = 5.0; // assigning to memory the view borrows mutably
+    /// println!("{}", *view);
+    /// ```
+    ///
+    /// Handles made from the view are plain [`Tensor`]s (`'static`); they stay valid because the
+    /// view's `Drop` gives them a copy. The view must therefore be dropped, not leaked: do not
+    /// `std::mem::forget` it (or leak it in an `Rc` cycle) while such a handle lives.
     pub fn from_blob_mut<'a, T: Element>(
         data: &'a mut [T],
         shape: &[i64],

@@ -96,6 +96,9 @@ unsafe fn take(err: *mut sys::ltrs_error, op: &'static str) -> Error {
             .to_string_lossy()
             .into_owned();
         sys::ltrs_error_free(err);
+        if let Some(panic) = crate::callback::recognise_panic(op, &message) {
+            return panic;
+        }
         Error::Torch {
             op,
             message: message.trim_end().to_owned(),

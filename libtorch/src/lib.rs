@@ -24,6 +24,7 @@ mod tensor;
 pub mod threads;
 // The safe Tensor with autograd: operators, indexing, printing, creation helpers.
 pub mod autograd;
+mod callback;
 mod creation;
 mod display;
 pub mod indexing;

@@ -14,6 +14,33 @@ use libtorch_sys as sys;
 /// In-place operators (names ending in `_`, and `out=` arguments) take `&mut Tensor`: to write
 /// through a handle you must hold it mutably. Other handles to the same tensor (clones, views)
 /// see the change, exactly as in PyTorch.
+///
+/// # In-place operations on a tensor borrowed elsewhere: the one rule
+///
+/// `&mut` guards the *handle*, not the data: the data is shared by every handle, view and
+/// autograd graph that refers to it, as in PyTorch. So, to modify a tensor you only hold by `&`
+/// (a model's parameter, a tensor inside a struct you borrow), take your own handle with
+/// [`Tensor::shallow_clone`] and write through it: `t.shallow_clone().add_(&u)`. That is the only
+/// way, and it is explicit: every write that other handles can see goes through a handle the
+/// writer owns or borrows mutably. What makes it safe is the same as in PyTorch: elements are
+/// plain numbers (never pointers), and autograd's version counter rejects, at `backward` time, a
+/// graph whose saved tensor was modified in place afterwards.
+///
+/// ```
+/// use libtorch::Tensor;
+/// let t = Tensor::from_slice(&[1.0f64, 2.0]);
+/// let shared: &Tensor = &t; // only borrowed
+/// shared.shallow_clone().add_(&Tensor::from_slice(&[10.0f64, 10.0]));
+/// assert_eq!(t.to_vec::<f64>().unwrap(), [11.0, 12.0]); // every handle sees the write
+///
+/// // Autograd notices a saved tensor modified in place, and backward fails cleanly.
+/// let x = Tensor::from_slice(&[3.0f64]).set_requires_grad(true);
+/// let y = &x * 2.0f64;
+/// let z = &y * &y; // saves y
+/// y.shallow_clone().add_(&Tensor::from_slice(&[1.0f64]));
+/// let err = z.backward_with(None, false, false).unwrap_err();
+/// assert!(err.to_string().contains("modified by an inplace operation"));
+/// ```
 pub struct Tensor {
     raw: sys::ltrs_tensor,
 }

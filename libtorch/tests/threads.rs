@@ -1,0 +1,113 @@
+//! Threads: eight threads build and differentiate independent graphs at once (all sharing one
+//! leaf), each checking its results against the closed form; grad mode is per thread.
+//!
+//! The quick variant runs in `cargo test` (8 × 5,000 operations); `LTRS_LONG=1` runs ≥ 1M:
+//! `LTRS_LONG=1 cargo test --release -p libtorch --test threads -- --nocapture`.
+use libtorch::{autograd, is_grad_enabled, no_grad, NoGradGuard, Tensor};
+use std::sync::{Arc, Barrier};
+use std::time::Instant;
+
+const THREADS: usize = 8;
+/// libtorch calls in one iteration of `work` (counted by hand below).
+const OPS_PER_ITER: usize = 12;
+
+/// One iteration: s = Σ (w·x² + x), with x fresh and w shared, so ∂s/∂x = 2wx + 1, ∂s/∂w = x².
+fn work(thread: usize, iter: usize, w: &Tensor, w_host: &[f64; 3]) {
+    let a = (thread * 7 + iter % 13) as f64;
+    let xs = [a, -a, 0.5 * a];
+    let x = Tensor::from_slice(&xs).set_requires_grad(true); // 2 calls
+    let y = &(&(w * &x) * &x) + &x; // 3
+    let s = y.sum(); // 1
+    let g = autograd::grad(&[&s], &[&x, w], &[], false, false, false).unwrap(); // 1
+    let dx = g[0].to_vec::<f64>().unwrap(); // 1
+    let dw = g[1].to_vec::<f64>().unwrap(); // 1
+    for i in 0..3 {
+        assert_eq!(
+            dx[i],
+            2.0 * w_host[i] * xs[i] + 1.0,
+            "thread {thread} iter {iter}"
+        );
+        assert_eq!(dw[i], xs[i] * xs[i], "thread {thread} iter {iter}");
+    }
+    // Under no_grad nothing is recorded, on this thread only.
+    let (r, recorded) = no_grad(|| {
+        let r = &x * 2.0f64; // 1
+        (r.i(1).double_value(), r.requires_grad()) // 2
+    });
+    assert_eq!(r, -2.0 * a);
+    assert!(!recorded);
+}
+
+fn run(iters_per_thread: usize) -> usize {
+    let w_host = [1.5f64, -2.0, 0.25];
+    let w = Arc::new(Tensor::from_slice(&w_host).set_requires_grad(true));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let w = w.clone();
+            std::thread::spawn(move || {
+                for i in 0..iters_per_thread {
+                    work(t, i, &w, &w_host);
+                }
+                iters_per_thread * OPS_PER_ITER
+            })
+        })
+        .collect();
+    let ops: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    println!(
+        "{THREADS} threads, {ops} libtorch operations in {:.2?}",
+        start.elapsed()
+    );
+    // grad() returns gradients rather than accumulating: the shared leaf has none.
+    assert!(!w.grad().defined());
+    ops
+}
+
+#[test]
+fn eight_threads_independent_graphs() {
+    let long = std::env::var("LTRS_LONG").is_ok_and(|v| v == "1");
+    // Quick: 8 × 417 × 12 = 40,032 ops; long: 8 × 10,417 × 12 = 1,000,032.
+    let iters = if long { 10_417 } else { 417 };
+    let ops = run(iters);
+    assert_eq!(ops, THREADS * iters * OPS_PER_ITER);
+    assert!(ops >= if long { 1_000_000 } else { 40_000 });
+}
+
+#[test]
+fn grad_mode_is_per_thread() {
+    let barrier = Arc::new(Barrier::new(2));
+    let b = barrier.clone();
+    let a = std::thread::spawn(move || {
+        let _guard = NoGradGuard::new();
+        b.wait(); // A has turned grad mode off
+        b.wait(); // B has checked its own
+        let x = Tensor::from_slice(&[1.0f64]).set_requires_grad(true);
+        (is_grad_enabled(), (&x * 2.0f64).requires_grad())
+    });
+    let b = barrier.clone();
+    let bt = std::thread::spawn(move || {
+        b.wait();
+        let x = Tensor::from_slice(&[1.0f64]).set_requires_grad(true);
+        let r = (is_grad_enabled(), (&x * 2.0f64).requires_grad());
+        b.wait();
+        r
+    });
+    assert_eq!(a.join().unwrap(), (false, false), "A: off under its guard");
+    assert_eq!(
+        bt.join().unwrap(),
+        (true, true),
+        "B: unaffected by A's guard"
+    );
+}
+
+#[test]
+fn new_threads_start_with_grad_mode_on() {
+    no_grad(|| {
+        assert!(!is_grad_enabled());
+        let child = std::thread::spawn(is_grad_enabled).join().unwrap();
+        assert!(
+            child,
+            "grad mode is thread-local, not inherited by std threads"
+        );
+    });
+}
