@@ -2,9 +2,12 @@
 //!
 //! - `xor-mlp`: a 2-2-1 tanh MLP learning XOR with plain gradient descent.
 //! - `regression`: linear regression recovering known weights from noisy data.
+//! - `fashion-mnist`: an MLP or a CNN classifying Fashion-MNIST, with a data loader, progress
+//!   bars, a confusion matrix, a PNG of the curves and saved weights ([`fashion`]).
 //! - `fuzz-ops`: every generated op called with random arguments, crashes isolated per op.
 //! - `leak-check`: a million ops in a loop, resident memory printed at start and end.
 
+pub mod fashion;
 pub mod fuzz;
 
 use std::process::ExitCode;

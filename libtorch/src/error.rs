@@ -32,6 +32,15 @@ pub enum Error {
         /// The panic payload, when it was a string.
         message: String,
     },
+    /// Reading or preparing data failed: an unreadable, truncated or corrupted file, or a
+    /// data-loader worker that panicked.
+    #[error("{op}: {message}")]
+    Data {
+        /// The reader or loader that failed, e.g. `idx::read`.
+        op: &'static str,
+        /// What was wrong, naming the file where there is one.
+        message: String,
+    },
 }
 
 /// `Result` with this crate's [`Error`].
@@ -43,7 +52,8 @@ impl Error {
         match self {
             Error::Torch { message, .. }
             | Error::InvalidArgument { message, .. }
-            | Error::CallbackPanic { message, .. } => message,
+            | Error::CallbackPanic { message, .. }
+            | Error::Data { message, .. } => message,
         }
     }
 
@@ -52,7 +62,8 @@ impl Error {
         match self {
             Error::Torch { op, .. }
             | Error::InvalidArgument { op, .. }
-            | Error::CallbackPanic { op, .. } => op,
+            | Error::CallbackPanic { op, .. }
+            | Error::Data { op, .. } => op,
         }
     }
 
@@ -61,6 +72,13 @@ impl Error {
         match self {
             Error::Torch { full_message, .. } => full_message,
             other => other.message(),
+        }
+    }
+
+    pub(crate) fn data(op: &'static str, message: impl Into<String>) -> Error {
+        Error::Data {
+            op,
+            message: message.into(),
         }
     }
 
