@@ -6,6 +6,8 @@
 // Tensors come in as borrowed `TensorImpl*` handles (what an `ltrs_tensor` is) made on the Rust
 // side, so both implementations work on identical data; each side trains its own parameters.
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +25,8 @@
 #define BENCH_HAVE_CALLGRIND 0
 #define CALLGRIND_START_INSTRUMENTATION
 #define CALLGRIND_STOP_INSTRUMENTATION
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(name) (void)(name)
 #endif
 
 namespace {
@@ -60,7 +64,7 @@ const char* guarded(F&& f) noexcept {
 // One SGD step on `params` (p -= lr * p.grad, without recording), then zeroing the gradients.
 void sgd_step_and_zero(std::vector<at::Tensor>& params, double lr) {
   {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     for (auto& p : params) p.sub_(p.grad(), lr);
   }
   for (auto& p : params) p.grad().zero_();
@@ -73,6 +77,8 @@ extern "C" {
 bool bench_callgrind_requests(void) { return BENCH_HAVE_CALLGRIND; }
 void bench_callgrind_start(void) { CALLGRIND_START_INSTRUMENTATION; }
 void bench_callgrind_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; }
+void bench_callgrind_zero(void) { CALLGRIND_ZERO_STATS; }
+void bench_callgrind_dump(const char* name) { CALLGRIND_DUMP_STATS_AT(name); }
 
 void bench_cpp_set_num_threads(int64_t n) { at::set_num_threads(static_cast<int>(n)); }
 

@@ -10,6 +10,8 @@ extern "C" {
     fn bench_callgrind_requests() -> bool;
     fn bench_callgrind_start();
     fn bench_callgrind_stop();
+    fn bench_callgrind_zero();
+    fn bench_callgrind_dump(name: *const c_char);
     fn bench_cpp_set_num_threads(n: i64);
     fn bench_cpp_add(t: *const *mut c_void, n: usize, iters: i64) -> *const c_char;
     fn bench_cpp_relu(t: *const *mut c_void, n: usize, iters: i64) -> *const c_char;
@@ -74,6 +76,19 @@ pub fn callgrind_start() {
 pub fn callgrind_stop() {
     // SAFETY: as in `callgrind_start`.
     unsafe { bench_callgrind_stop() }
+}
+
+/// Zeroes callgrind's counters (a no-op outside valgrind).
+pub fn callgrind_zero() {
+    // SAFETY: as in `callgrind_start`.
+    unsafe { bench_callgrind_zero() }
+}
+
+/// Writes callgrind's counters since the last zeroing to a new output file whose trigger line
+/// names `name`, and zeroes them (a no-op outside valgrind).
+pub fn callgrind_dump(name: &CStr) {
+    // SAFETY: `name` is a live NUL-terminated string for the call; callgrind copies it.
+    unsafe { bench_callgrind_dump(name.as_ptr()) }
 }
 
 fn handles(tensors: &[&Tensor]) -> Vec<*mut c_void> {

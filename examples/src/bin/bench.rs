@@ -7,12 +7,16 @@
 //! cargo run --release --bin bench -- --filter step       # the training steps only
 //! cargo run --release --bin bench -- --instructions --filter add   # callgrind counts
 //! ```
-use clap::{Parser, ValueEnum};
+//!
+//! Wall time differs by up to 2x between processes on a shared machine, which is why both sides
+//! run in the same process; `--instructions` counts instructions per iteration under valgrind's
+//! callgrind instead, which is deterministic.
+use clap::Parser;
 use examples::bench::callgrind::{self, CallgrindOptions};
 use examples::bench::report::{in_unit, print_table, Row};
 use examples::bench::timing::{measure, TimingOptions};
 use examples::bench::workloads::{self, Workload};
-use examples::bench::{ffi, BenchResult, Side};
+use examples::bench::{ffi, BenchResult};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -44,21 +48,9 @@ struct Args {
     /// Seed of libtorch's generator (the workloads' data).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Internal (used by --instructions): run this one workload once and exit.
-    #[arg(long, hide = true, requires_all = ["side", "iters"])]
-    only: Option<String>,
-    /// Internal: the side --only runs.
+    /// Internal: the valgrind child of --instructions.
     #[arg(long, hide = true)]
-    side: Option<SideArg>,
-    /// Internal: the iterations --only runs.
-    #[arg(long, hide = true)]
-    iters: Option<u64>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum SideArg {
-    Cpp,
-    Ours,
+    callgrind_child: bool,
 }
 
 fn main() -> ExitCode {
@@ -79,23 +71,6 @@ fn run(args: &Args) -> BenchResult<()> {
     libtorch::threads::set_num_threads(args.threads)?;
     ffi::set_num_threads(args.threads);
     let all = workloads::all();
-    if let (Some(name), Some(side), Some(iters)) = (&args.only, args.side, args.iters) {
-        let w = all
-            .iter()
-            .find(|w| w.name == name)
-            .ok_or_else(|| format!("no workload named {name:?}"))?;
-        let side = match side {
-            SideArg::Cpp => Side::Cpp,
-            SideArg::Ours => Side::Ours,
-        };
-        libtorch::manual_seed(args.seed);
-        let mut case = (w.setup)()?;
-        case.reset()?;
-        ffi::callgrind_start();
-        let result = case.run(side, iters);
-        ffi::callgrind_stop();
-        return result;
-    }
     let chosen: Vec<&Workload> = all
         .iter()
         .filter(|w| args.filter.as_ref().is_none_or(|f| w.name.contains(f.as_str())))
@@ -103,6 +78,9 @@ fn run(args: &Args) -> BenchResult<()> {
     if chosen.is_empty() {
         let names: Vec<_> = all.iter().map(|w| w.name).collect();
         return Err(format!("--filter matches none of {}", names.join(", ")).into());
+    }
+    if args.callgrind_child {
+        return callgrind::child(&chosen, args.seed);
     }
     if args.instructions {
         instructions_table(args, &chosen)
@@ -157,35 +135,41 @@ fn wall_table(args: &Args, chosen: &[&Workload]) -> BenchResult<()> {
 }
 
 fn instructions_table(args: &Args, chosen: &[&Workload]) -> BenchResult<()> {
-    callgrind::check_valgrind(&args.valgrind)?;
+    let mut child_args = vec![
+        format!("--threads={}", args.threads),
+        format!("--seed={}", args.seed),
+    ];
+    if let Some(f) = &args.filter {
+        child_args.push(format!("--filter={f}"));
+    }
     let opts = CallgrindOptions {
         valgrind: args.valgrind.clone(),
-        threads: args.threads,
+        child_args,
         keep: args.keep_callgrind.clone(),
     };
+    eprintln!("one valgrind run for {} workload(s); start-up alone takes minutes...", chosen.len());
+    let counts = callgrind::count(chosen, &opts)?;
     println!(
         "instructions per iteration under callgrind, {} thread(s)",
         args.threads
     );
-    let mut rows = Vec::new();
-    for w in chosen {
-        eprintln!(
-            "{}: 4 valgrind runs ({} and {} iterations per side)...",
-            w.name, w.callgrind_iters.0, w.callgrind_iters.1
-        );
-        let base = callgrind::instructions_per_iter(w, Side::Cpp, &opts)?;
-        let ours = callgrind::instructions_per_iter(w, Side::Ours, &opts)?;
-        let row = Row {
-            label: label(w),
-            unit: "instr/op".to_string(),
-            base,
-            ours,
-            note: String::new(),
-            budget: w.instr_budget,
-        };
-        eprintln!("{}: {base:.0} vs {ours:.0} instructions", w.name);
-        rows.push(row);
-    }
+    let rows: Vec<Row> = chosen
+        .iter()
+        .map(|w| {
+            let (base, ours) = counts[w.name];
+            Row {
+                label: label(w),
+                unit: "instr/op".to_string(),
+                base,
+                ours,
+                note: format!("{} vs {} iters", w.callgrind_iters.0, w.callgrind_iters.1),
+                budget: w.instr_budget,
+            }
+        })
+        .collect();
     print_table(&rows, "C++ / memcpy");
+    if let Some(dir) = &args.keep_callgrind {
+        eprintln!("{}", callgrind::annotate_hint(dir));
+    }
     Ok(())
 }
