@@ -11,6 +11,7 @@
 
 mod emit_cpp;
 mod emit_ffi;
+mod emit_fuzz;
 mod emit_safe;
 mod model;
 mod spec;
@@ -76,6 +77,10 @@ fn run(check: bool) -> Result<ExitCode, String> {
         files.push((root.join(format!("libtorch/src/generated/{name}.rs")), text));
         mod_names.push(name);
     }
+    files.push((
+        root.join("examples/src/fuzz/table.rs"),
+        emit_fuzz::file(&model.ops),
+    ));
     files.push((
         root.join("libtorch/src/generated/mod.rs"),
         emit_safe::mod_file(&mod_names),

@@ -2,6 +2,28 @@
 //!
 //! - `xor-mlp`: a 2-2-1 tanh MLP learning XOR with plain gradient descent.
 //! - `regression`: linear regression recovering known weights from noisy data.
+<<<<<<< HEAD
 //! - `bench`: the binding's cost against the same libtorch calls made from C++ (see [`bench`]).
 
 pub mod bench;
+=======
+//! - `fuzz-ops`: every generated op called with random arguments, crashes isolated per op.
+//! - `leak-check`: a million ops in a loop, resident memory printed at start and end.
+
+pub mod fuzz;
+
+use std::process::ExitCode;
+
+/// The exit code of an example that checks its own result: success only for `Ok(true)`; an
+/// error is printed first.
+pub fn exit_code<E: std::fmt::Display>(result: Result<bool, E>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+>>>>>>> main

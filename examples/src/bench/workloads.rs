@@ -32,25 +32,37 @@ pub struct Workload {
     /// Two iteration counts for `--instructions` (their difference cancels the startup).
     pub callgrind_iters: (u64, u64),
     /// Makes the data (with the global seed already set).
-    pub setup: fn() -> BenchResult<Box<dyn Case>>,
+    pub setup: Setup,
 }
 
 const CPU_F32: (Kind, Device) = (Kind::Float, Device::Cpu);
 const LR: f64 = 0.1;
 
-/// Every workload, in the table's order.
-pub fn all() -> Vec<Workload> {
-    let op = |name, group, budget_wall, budget_instr, setup| Workload {
+/// Makes a workload's data (with the global seed already set).
+pub type Setup = fn() -> BenchResult<Box<dyn Case>>;
+
+/// An operator-call workload of (a) or (b).
+fn op(name: &'static str, group: &'static str, setup: Setup) -> Workload {
+    Workload {
         name,
         group,
         unit: Unit::Ns,
         baseline: "C++",
-        wall_budget: Some(budget_wall),
-        instr_budget: Some(budget_instr),
+        wall_budget: Some(1.05),
+        instr_budget: Some(1.03),
         callgrind_iters: (1000, 3000),
         setup,
-    };
-    let step = |name, group, callgrind_iters, setup| Workload {
+    }
+}
+
+/// A training-step workload of (c), (d) or (e).
+fn step(
+    name: &'static str,
+    group: &'static str,
+    callgrind_iters: (u64, u64),
+    setup: Setup,
+) -> Workload {
+    Workload {
         name,
         group,
         unit: Unit::Us,
@@ -59,16 +71,20 @@ pub fn all() -> Vec<Workload> {
         instr_budget: Some(1.03),
         callgrind_iters,
         setup,
-    };
+    }
+}
+
+/// Every workload, in the table's order.
+pub fn all() -> Vec<Workload> {
     vec![
-        op("add", "(a)", 1.05, 1.03, || op_case(CppOp::Add, &[&[1], &[1]], false)),
-        op("relu", "(a)", 1.05, 1.03, || op_case(CppOp::Relu, &[&[1]], false)),
-        op("matmul-4x4", "(a)", 1.05, 1.03, || {
+        op("add", "(a)", || op_case(CppOp::Add, &[&[1], &[1]], false)),
+        op("relu", "(a)", || op_case(CppOp::Relu, &[&[1]], false)),
+        op("matmul-4x4", "(a)", || {
             op_case(CppOp::Matmul, &[&[4, 4], &[4, 4]], false)
         }),
-        op("add-grad", "(b)", 1.05, 1.03, || op_case(CppOp::Add, &[&[1], &[1]], true)),
-        op("relu-grad", "(b)", 1.05, 1.03, || op_case(CppOp::Relu, &[&[1]], true)),
-        op("matmul-4x4-grad", "(b)", 1.05, 1.03, || {
+        op("add-grad", "(b)", || op_case(CppOp::Add, &[&[1], &[1]], true)),
+        op("relu-grad", "(b)", || op_case(CppOp::Relu, &[&[1]], true)),
+        op("matmul-4x4-grad", "(b)", || {
             op_case(CppOp::Matmul, &[&[4, 4], &[4, 4]], true)
         }),
         step("xor-step", "(c)", (100, 300), xor_case),

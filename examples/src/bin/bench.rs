@@ -156,7 +156,7 @@ fn instructions_table(args: &Args, chosen: &[&Workload]) -> BenchResult<()> {
     let rows: Vec<Row> = chosen
         .iter()
         .map(|w| {
-            let (base, ours) = counts[w.name];
+            let (base, ours) = counts[&w.name];
             Row {
                 label: label(w),
                 unit: "instr/op".to_string(),

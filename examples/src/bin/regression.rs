@@ -28,15 +28,7 @@ const W: [f32; 2] = [2.0, -3.4];
 const B: f32 = 4.2;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    examples::exit_code(run(&Args::parse()))
 }
 
 fn run(args: &Args) -> libtorch::Result<bool> {
