@@ -2,14 +2,11 @@
 //!
 //! - `xor-mlp`: a 2-2-1 tanh MLP learning XOR with plain gradient descent.
 //! - `regression`: linear regression recovering known weights from noisy data.
-<<<<<<< HEAD
+//! - `fuzz-ops`: every generated op called with random arguments, crashes isolated per op.
+//! - `leak-check`: a million ops in a loop, resident memory printed at start and end.
 //! - `bench`: the binding's cost against the same libtorch calls made from C++ (see [`bench`]).
 
 pub mod bench;
-=======
-//! - `fuzz-ops`: every generated op called with random arguments, crashes isolated per op.
-//! - `leak-check`: a million ops in a loop, resident memory printed at start and end.
-
 pub mod fuzz;
 
 use std::process::ExitCode;
@@ -26,4 +23,3 @@ pub fn exit_code<E: std::fmt::Display>(result: Result<bool, E>) -> ExitCode {
         }
     }
 }
->>>>>>> main

@@ -60,10 +60,12 @@ pub fn count(
     opts: &CallgrindOptions,
 ) -> BenchResult<HashMap<&'static str, (f64, f64)>> {
     if !ffi::callgrind_requests() {
-        return Err("--instructions needs valgrind's client requests, but the C++ baseline was \
+        return Err(
+            "--instructions needs valgrind's client requests, but the C++ baseline was \
                     built without <valgrind/callgrind.h>: install valgrind (its package ships the \
                     header) and rebuild"
-            .into());
+                .into(),
+        );
     }
     let dir = match &opts.keep {
         Some(d) => d.clone(),

@@ -18,8 +18,7 @@ extern "C" {
     fn bench_cpp_matmul(t: *const *mut c_void, n: usize, iters: i64) -> *const c_char;
     fn bench_cpp_xor_step(t: *const *mut c_void, n: usize, iters: i64, lr: f64) -> *const c_char;
     fn bench_cpp_mlp_step(t: *const *mut c_void, n: usize, iters: i64, lr: f64) -> *const c_char;
-    fn bench_cpp_conv_step(t: *const *mut c_void, n: usize, iters: i64, lr: f64)
-        -> *const c_char;
+    fn bench_cpp_conv_step(t: *const *mut c_void, n: usize, iters: i64, lr: f64) -> *const c_char;
     fn bench_cpp_memcpy(
         src: *const f32,
         n: usize,
@@ -92,7 +91,10 @@ pub fn callgrind_dump(name: &CStr) {
 }
 
 fn handles(tensors: &[&Tensor]) -> Vec<*mut c_void> {
-    tensors.iter().map(|t| t.as_raw().cast::<c_void>()).collect()
+    tensors
+        .iter()
+        .map(|t| t.as_raw().cast::<c_void>())
+        .collect()
 }
 
 /// Turns a returned error message (NULL = success) into a `Result`.
@@ -104,7 +106,9 @@ unsafe fn check(err: *const c_char) -> Result<(), String> {
         Ok(())
     } else {
         // SAFETY: the caller guarantees a live NUL-terminated string.
-        Err(unsafe { CStr::from_ptr(err) }.to_string_lossy().into_owned())
+        Err(unsafe { CStr::from_ptr(err) }
+            .to_string_lossy()
+            .into_owned())
     }
 }
 

@@ -46,7 +46,9 @@ fn number(x: f64) -> String {
 
 /// Prints the rows as a Markdown table with a header naming the baseline column.
 pub fn print_table(rows: &[Row], base_header: &str) {
-    println!("| workload | unit | {base_header} | ours | ours/base | budget | spread (base, ours) |");
+    println!(
+        "| workload | unit | {base_header} | ours | ours/base | budget | spread (base, ours) |"
+    );
     println!("|---|---|--:|--:|--:|---|---|");
     for r in rows {
         let budget = match r.budget {

@@ -82,7 +82,9 @@ pub fn all() -> Vec<Workload> {
         op("matmul-4x4", "(a)", || {
             op_case(CppOp::Matmul, &[&[4, 4], &[4, 4]], false)
         }),
-        op("add-grad", "(b)", || op_case(CppOp::Add, &[&[1], &[1]], true)),
+        op("add-grad", "(b)", || {
+            op_case(CppOp::Add, &[&[1], &[1]], true)
+        }),
         op("relu-grad", "(b)", || op_case(CppOp::Relu, &[&[1]], true)),
         op("matmul-4x4-grad", "(b)", || {
             op_case(CppOp::Matmul, &[&[4, 4], &[4, 4]], true)

@@ -73,7 +73,11 @@ fn run(args: &Args) -> BenchResult<()> {
     let all = workloads::all();
     let chosen: Vec<&Workload> = all
         .iter()
-        .filter(|w| args.filter.as_ref().is_none_or(|f| w.name.contains(f.as_str())))
+        .filter(|w| {
+            args.filter
+                .as_ref()
+                .is_none_or(|f| w.name.contains(f.as_str()))
+        })
         .collect();
     if chosen.is_empty() {
         let names: Vec<_> = all.iter().map(|w| w.name).collect();
@@ -147,7 +151,10 @@ fn instructions_table(args: &Args, chosen: &[&Workload]) -> BenchResult<()> {
         child_args,
         keep: args.keep_callgrind.clone(),
     };
-    eprintln!("one valgrind run for {} workload(s); start-up alone takes minutes...", chosen.len());
+    eprintln!(
+        "one valgrind run for {} workload(s); start-up alone takes minutes...",
+        chosen.len()
+    );
     let counts = callgrind::count(chosen, &opts)?;
     println!(
         "instructions per iteration under callgrind, {} thread(s)",
