@@ -6,7 +6,9 @@
 //!   bars, a confusion matrix, a PNG of the curves and saved weights ([`fashion`]).
 //! - `fuzz-ops`: every generated op called with random arguments, crashes isolated per op.
 //! - `leak-check`: a million ops in a loop, resident memory printed at start and end.
+//! - `bench`: the binding's cost against the same libtorch calls made from C++ (see [`bench`]).
 
+pub mod bench;
 pub mod fashion;
 pub mod fuzz;
 
