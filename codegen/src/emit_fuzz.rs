@@ -92,8 +92,14 @@ fn call_fn(i: usize, op: &Op) -> TokenStream {
     } else {
         quote!(Tensor::#name(#(#passed),*))
     };
+    // An op without arguments draws nothing.
+    let g = if op.args.is_empty() {
+        format_ident!("_g")
+    } else {
+        format_ident!("g")
+    };
     quote! {
-        fn #f(g: &mut Gen) -> Result<()> {
+        fn #f(#g: &mut Gen) -> Result<()> {
             #(#stmts)*
             #call.map(drop)
         }

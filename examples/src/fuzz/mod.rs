@@ -2,9 +2,10 @@
 //! (see [`gen`]). The contract it checks: each call returns `Ok` or `Err`; it never panics,
 //! aborts, crashes or hangs the process.
 //!
-//! The quick variant runs in `cargo test -p examples --test fuzz_quick`; the long one is the
-//! `fuzz-ops` binary, which runs the ops in child processes so that a crash or a hang is
-//! recorded against the op that caused it and the run goes on.
+//! The `fuzz-ops` binary runs the ops in child processes, so that a crash or a hang inside
+//! libtorch is recorded against the op that caused it and the run goes on. The quick variant,
+//! `cargo test -p examples --test fuzz_quick`, runs it with 4 calls per op; the long one is the
+//! binary itself with more calls and other seeds.
 
 pub mod gen;
 #[rustfmt::skip]

@@ -3464,7 +3464,7 @@ fn op_44(g: &mut Gen) -> Result<()> {
     let a6 = g.bool();
     Tensor::f__cudnn_ctc_loss_tensor(&a0, &a1, &a2, &a3, a4, a5, a6).map(drop)
 }
-fn op_45(g: &mut Gen) -> Result<()> {
+fn op_45(_g: &mut Gen) -> Result<()> {
     Tensor::f__use_cudnn_rnn_flatten_weight().map(drop)
 }
 fn op_46(g: &mut Gen) -> Result<()> {
@@ -9250,10 +9250,10 @@ fn op_805(g: &mut Gen) -> Result<()> {
     let a3 = g.float();
     Tensor::f_batch_norm_update_stats(&a0, a1.as_ref(), a2.as_ref(), a3).map(drop)
 }
-fn op_806(g: &mut Gen) -> Result<()> {
+fn op_806(_g: &mut Gen) -> Result<()> {
     Tensor::f_is_vulkan_available().map(drop)
 }
-fn op_807(g: &mut Gen) -> Result<()> {
+fn op_807(_g: &mut Gen) -> Result<()> {
     Tensor::f__nnpack_available().map(drop)
 }
 fn op_808(g: &mut Gen) -> Result<()> {

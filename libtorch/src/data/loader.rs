@@ -269,7 +269,8 @@ enum Inner {
         batches: Arc<Vec<Vec<usize>>>,
     },
     Workers(Workers),
-    Failed(Option<Error>, Workers),
+    // The workers are only held so that dropping the epoch stops and joins them.
+    Failed(Option<Error>, #[allow(dead_code)] Workers),
 }
 
 /// One epoch's batches, `(inputs, targets)`, from [`DataLoader::epoch`]. Dropping it early
