@@ -38,7 +38,8 @@ fn every_generated_op_returns_ok_or_err_for_random_arguments() {
         let [key, o, e, p, fate] = f[..] else {
             panic!("bad report line {line:?}");
         };
-        let (o, e, p): (u64, u64, u64) = (o.parse().unwrap(), e.parse().unwrap(), p.parse().unwrap());
+        let (o, e, p): (u64, u64, u64) =
+            (o.parse().unwrap(), e.parse().unwrap(), p.parse().unwrap());
         ok += o;
         err += e;
         panics += p;
@@ -60,7 +61,11 @@ fn every_generated_op_returns_ok_or_err_for_random_arguments() {
         crashed.len(),
         crashed.join(", ")
     );
-    assert!(unexpected.is_empty(), "fuzz-ops ({status}) found:\n{}", unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "fuzz-ops ({status}) found:\n{}",
+        unexpected.join("\n")
+    );
     assert!(calls >= 10_000, "only {calls} calls");
     // The arguments must reach the kernels, not only their checks.
     assert!(ops_ok > OPS.len() / 4, "only {ops_ok} ops ever succeeded");

@@ -25,8 +25,26 @@ const RARE_FLOATS: &[f64] = &[
     f64::MIN_POSITIVE,
 ];
 const STRINGS: &[&str] = &[
-    "", "mean", "sum", "none", "reflect", "constant", "linear", "floor", "trunc", "tanh", "L", "U",
-    "reduced", "zeros", "bilinear", "nearest", "ij,jk->ik", "i->", "abc", "backward",
+    "",
+    "mean",
+    "sum",
+    "none",
+    "reflect",
+    "constant",
+    "linear",
+    "floor",
+    "trunc",
+    "tanh",
+    "L",
+    "U",
+    "reduced",
+    "zeros",
+    "bilinear",
+    "nearest",
+    "ij,jk->ik",
+    "i->",
+    "abc",
+    "backward",
 ];
 const DIMNAMES: &[&str] = &["N", "C", "H", "*", "", "not a name"];
 /// The dtypes a fuzzed tensor can have (quantized ones are only reachable through ops).
@@ -221,7 +239,9 @@ impl Gen {
     /// A shape: rank 0 to 4, dimensions 0 to 5, occasionally a huge one.
     pub fn shape(&mut self) -> Vec<i64> {
         let rank = self.pick(&[0, 1, 1, 2, 2, 2, 3, 4]);
-        (0..rank).map(|_| self.pick(&[0, 1, 2, 3, 3, 4, 5])).collect()
+        (0..rank)
+            .map(|_| self.pick(&[0, 1, 2, 3, 3, 4, 5]))
+            .collect()
     }
 
     /// A tensor: any dtype, small random shape, values that include NaN and infinities for
