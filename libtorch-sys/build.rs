@@ -300,8 +300,7 @@ impl Shims<'_> {
         // Paths are hashed as what they point at, not where this checkout lives: a second clone
         // (CI's fresh one, a git worktree) must hit the archive the first one compiled.
         key.update(self.version.as_bytes());
-        let include =
-            fs::canonicalize(&self.include).unwrap_or_else(|_| self.include.to_path_buf());
+        let include = fs::canonicalize(self.include).unwrap_or_else(|_| self.include.to_path_buf());
         let manifest = self.manifest.to_string_lossy().into_owned();
         key.update(include.to_string_lossy().as_bytes());
         key.update(compiler.path().to_string_lossy().as_bytes());

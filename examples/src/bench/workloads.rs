@@ -176,7 +176,7 @@ struct TrainCase {
 }
 
 impl TrainCase {
-    fn new(step: CppStep, data: [Tensor; 2], init: Vec<Tensor>) -> BenchResult<Box<dyn Case>> {
+    fn boxed(step: CppStep, data: [Tensor; 2], init: Vec<Tensor>) -> BenchResult<Box<dyn Case>> {
         let fresh = || -> libtorch::Result<Vec<Tensor>> {
             init.iter()
                 .map(|p| p.f_deep_clone()?.f_set_requires_grad(true))
@@ -274,7 +274,7 @@ fn xor_case() -> BenchResult<Box<dyn Case>> {
         weights(&[1, 2], 2)?,
         weights(&[1], 2)?,
     ];
-    TrainCase::new(CppStep::Xor, [x, y], init)
+    TrainCase::boxed(CppStep::Xor, [x, y], init)
 }
 
 /// (d): batch 64 of 784 features, 10 classes; 784 → 256 ReLU → 10, cross-entropy.
@@ -287,7 +287,7 @@ fn mlp_case() -> BenchResult<Box<dyn Case>> {
         weights(&[10, 256], 256)?,
         weights(&[10], 256)?,
     ];
-    TrainCase::new(CppStep::Mlp, [x, labels], init)
+    TrainCase::boxed(CppStep::Mlp, [x, labels], init)
 }
 
 /// (e): batch 64 of 1×28×28 images; conv 1 → 8 3×3 (padding 1), ReLU, max-pool 2,
@@ -301,7 +301,7 @@ fn conv_case() -> BenchResult<Box<dyn Case>> {
         weights(&[10, 8 * 14 * 14], 8 * 14 * 14)?,
         weights(&[10], 8 * 14 * 14)?,
     ];
-    TrainCase::new(CppStep::Conv, [x, labels], init)
+    TrainCase::boxed(CppStep::Conv, [x, labels], init)
 }
 
 /// What the copy workload is compared against.

@@ -47,6 +47,11 @@ fn selected(args: &Args) -> Vec<usize> {
 fn child(args: &Args, from: usize) {
     // The per-op generator is seeded by (seed, op index): results do not depend on `from`.
     libtorch::threads::set_num_threads(1).expect("one intra-op thread");
+    // Some ops write files named by their string arguments (`from_file(shared=true)` creates
+    // one): keep them out of the caller's directory.
+    let scratch = std::env::temp_dir().join(format!("ltrs-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("a scratch directory");
+    std::env::set_current_dir(&scratch).expect("enter the scratch directory");
     let out = std::io::stdout();
     for i in selected(args).into_iter().filter(|&i| i >= from) {
         writeln!(out.lock(), "B {i}").unwrap();
@@ -56,6 +61,7 @@ fn child(args: &Args, from: usize) {
         }
         writeln!(out.lock(), "E {i} {} {} {}", c.ok, c.err, c.panic).unwrap();
     }
+    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 #[derive(Clone)]

@@ -209,7 +209,7 @@ fn run(args: &Args) -> Result<bool> {
     let y = Tensor::rand_opts(&[2, 3], (Kind::Float, Device::Cpu));
     let step = |i: usize| -> Result<()> {
         round(&x, &y)?;
-        if i % FULL_EVERY == 0 {
+        if i.is_multiple_of(FULL_EVERY) {
             full_round()?;
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! Training and evaluation loops.
 use super::model::{build, ModelKind};
 use indicatif::{ProgressBar, ProgressStyle};
-use libtorch::data::{DataLoader, Dataset, TensorDataset};
+use libtorch::data::{DataLoader, TensorDataset};
 use libtorch::nn::{functional as F, Module, Reduction, Sequential};
 use libtorch::optim::{Adam, Optimizer};
 use libtorch::{Device, Kind, Result, Tensor};
