@@ -46,9 +46,9 @@ pub trait Dataset: Send + Sync {
 /// let x = Tensor::from_data(&[0u8, 255, 51, 102], &[4, 1]).unwrap();
 /// let y = Tensor::from_slice(&[0i64, 1, 2, 3]);
 /// let ds = TensorDataset::new(x, y).unwrap().with_input_scale(1.0 / 255.0);
-/// let (xb, yb) = ds.get_batch(&[1, 2]).unwrap();
-/// assert_eq!(xb.to_vec::<f32>().unwrap(), [1.0, 0.2]);
-/// assert_eq!(yb.to_vec::<i64>().unwrap(), [1, 2]);
+/// let (xb, yb) = ds.get_batch(&[1, 0]).unwrap();
+/// assert_eq!(xb.to_vec::<f32>().unwrap(), [1.0, 0.0]);
+/// assert_eq!(yb.to_vec::<i64>().unwrap(), [1, 0]);
 /// ```
 ///
 /// `clone` gives another handle to the same tensors (no copy).
