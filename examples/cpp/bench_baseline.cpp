@@ -105,7 +105,7 @@ const char* bench_cpp_matmul(void* const* t, size_t n, int64_t iters) {
   });
 }
 
-// (c): [x, y, w1, b1, w2, b2]; 2 -> 2 -> 1 tanh MLP, MSE, SGD(lr).
+// (c): [x, y, w1, b1, w2, b2]; 2 -> 2 tanh -> 1 MLP (xor-mlp's), MSE, SGD(lr).
 const char* bench_cpp_xor_step(void* const* t, size_t n, int64_t iters, double lr) {
   return guarded([&] {
     auto in = borrow_all(t, n);
@@ -113,7 +113,7 @@ const char* bench_cpp_xor_step(void* const* t, size_t n, int64_t iters, double l
     std::vector<at::Tensor> params(in.begin() + 2, in.end());
     for (int64_t i = 0; i < iters; ++i) {
       at::Tensor h = at::tanh(at::linear(x, params[0], params[1]));
-      at::Tensor out = at::tanh(at::linear(h, params[2], params[3]));
+      at::Tensor out = at::linear(h, params[2], params[3]);
       at::Tensor loss = at::mse_loss(out, y, at::Reduction::Mean);
       loss.backward();
       sgd_step_and_zero(params, lr);

@@ -8,9 +8,12 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/GeneratorImpl.h>
 #include <c10/core/StorageImpl.h>
+#include <c10/util/Logging.h>
 #include <torch/headeronly/version.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 
 #ifdef LTRS_CUDA
 // Declared here rather than through the CUDA headers, which would need the CUDA toolkit's
@@ -37,6 +40,26 @@ ltrs_error oom_error{"out of memory while reporting a libtorch error",
 
 ltrs_error* ltrs::out_of_memory_error() noexcept { return &oom_error; }
 
+namespace {
+// Every TORCH_CHECK failure asks c10's stack-trace fetcher for a backtrace, and what() symbolizes
+// it: together over half the time of a failing call (perf, fuzz run of session 2). Most callers
+// only want the message, so the default fetcher is replaced by one that captures nothing.
+void install_backtraces(bool on) {
+  if (on) {
+    c10::SetStackTraceFetcher(
+        std::function<c10::Backtrace()>([] { return c10::get_lazy_backtrace(/*frames_to_skip=*/1); }));
+  } else {
+    c10::SetStackTraceFetcher(std::function<c10::Backtrace()>([] { return c10::Backtrace(); }));
+  }
+}
+bool env_wants_backtraces() {
+  const char* v = std::getenv("LTRS_CPP_BACKTRACE");
+  return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+}
+// Runs when the program starts: this object is always linked (it holds ltrs_tensor_free).
+[[maybe_unused]] const bool backtraces_installed = (install_backtraces(env_wants_backtraces()), true);
+}  // namespace
+
 extern "C" {
 
 const char* ltrs_error_message(const ltrs_error* e) { return e->message.c_str(); }
@@ -44,6 +67,7 @@ const char* ltrs_error_full_message(const ltrs_error* e) { return e->full_messag
 void ltrs_error_free(ltrs_error* e) {
   if (e != &oom_error) delete e;
 }
+void ltrs_set_cpp_backtraces(bool on) { install_backtraces(on); }
 
 void ltrs_tensor_free(ltrs_tensor t) {
   if (t == nullptr) return;

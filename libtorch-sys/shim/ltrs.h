@@ -81,6 +81,10 @@ const char* ltrs_error_message(const ltrs_error* e);
 /* The full message libtorch produced (with backtrace, where it had one). */
 const char* ltrs_error_full_message(const ltrs_error* e);
 void ltrs_error_free(ltrs_error* e);
+/* Whether libtorch's errors capture a C++ backtrace. Off unless LTRS_CPP_BACKTRACE is set (to
+ * anything but 0) when the program starts: capturing and symbolizing one costs ~1 ms per error.
+ * Not thread-safe against errors being raised concurrently; call it before starting threads. */
+void ltrs_set_cpp_backtraces(bool on);
 
 /* ---- handles ---- */
 void ltrs_tensor_free(ltrs_tensor t);

@@ -164,6 +164,7 @@ extern "C" {
     pub fn ltrs_error_message(e: *const ltrs_error) -> *const c_char;
     pub fn ltrs_error_full_message(e: *const ltrs_error) -> *const c_char;
     pub fn ltrs_error_free(e: *mut ltrs_error);
+    pub fn ltrs_set_cpp_backtraces(on: bool);
 
     pub fn ltrs_tensor_free(t: ltrs_tensor);
     pub fn ltrs_tensor_retain(t: ltrs_tensor) -> ltrs_tensor;

@@ -13,7 +13,8 @@ pub enum Error {
         op: &'static str,
         /// libtorch's message, without the C++ backtrace.
         message: String,
-        /// libtorch's full message, with the backtrace where libtorch had one.
+        /// libtorch's full message, with the C++ backtrace when backtraces are on
+        /// ([`set_cpp_backtraces`]).
         full_message: String,
     },
     /// The arguments were rejected on the Rust side before calling libtorch.
@@ -43,6 +44,27 @@ pub enum Error {
     },
 }
 
+/// Turns the capture of a C++ backtrace in libtorch's errors on or off, for the whole process.
+///
+/// Off by default, or on when the environment variable `LTRS_CPP_BACKTRACE` is set (to anything
+/// but `0`) as the program starts: capturing and symbolizing a backtrace costs about a
+/// millisecond per error, which dominates code that probes with failing calls. With it on,
+/// [`Error::full_message`] carries the backtrace. Call it before starting threads that use
+/// libtorch: libtorch swaps the setting without a lock.
+///
+/// ```
+/// use libtorch::Tensor;
+/// let a = Tensor::from_slice(&[1.0f32, 2.0]).reshape(&[1, 2]);
+/// let b = Tensor::from_slice(&[1.0f32, 2.0, 3.0]).reshape(&[3, 1]);
+/// let err = a.f_matmul(&b).unwrap_err();
+/// assert!(err.message().contains("(1x2 and 3x1)"));
+/// assert_eq!(err.full_message(), err.message()); // no backtrace by default
+/// ```
+pub fn set_cpp_backtraces(on: bool) {
+    // SAFETY: plain value argument; the shim only swaps c10's stack-trace fetcher.
+    unsafe { sys::ltrs_set_cpp_backtraces(on) }
+}
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -67,7 +89,8 @@ impl Error {
         }
     }
 
-    /// The message with libtorch's C++ backtrace, where there is one.
+    /// The message with libtorch's C++ backtrace, when backtraces were on ([`set_cpp_backtraces`])
+    /// as the error was raised; otherwise the same as [`Error::message`].
     pub fn full_message(&self) -> &str {
         match self {
             Error::Torch { full_message, .. } => full_message,

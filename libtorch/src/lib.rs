@@ -35,7 +35,7 @@ pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
 pub use creation::{Options, TensorView};
 pub use device::{cuda, Device, Layout, MemoryFormat, QScheme, Stream};
 pub use element::Element;
-pub use error::{Error, Result};
+pub use error::{set_cpp_backtraces, Error, Result};
 pub use generator::{Generator, Storage};
 pub use indexing::{Ellipsis, NewAxis, TensorIndexer};
 pub use kind::Kind;

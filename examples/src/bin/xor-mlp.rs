@@ -1,7 +1,12 @@
 //! XOR with a two-layer perceptron (hasktorch's `xor-mlp` example): 2 inputs → `hidden` tanh
-//! units → 1 tanh output, trained with plain gradient descent on the mean squared error over
-//! random batches of 0/1 pairs. Exits 0 when every one of the four outputs is within 0.1 of
-//! its target.
+//! units → 1 linear output (tanh between the layers only, as in hasktorch), trained with plain
+//! gradient descent on the mean squared error over random batches of 0/1 pairs. Exits 0 when
+//! every one of the four outputs is within 0.1 of its target.
+//!
+//! Seeds 0..9 with the defaults: all but seed 1 converge. Seed 1's initial weights lead into
+//! XOR's local minimum for two hidden units (loss stays at 0.125: one hidden unit saturates and
+//! the net can only fit three of the four points); `--hidden 4` or another seed avoids it. Seed 5
+//! needs ~10,000 steps to leave a plateau, hence the default.
 use clap::Parser;
 use libtorch::nn::{functional as F, Linear, Module, Reduction, Sequential, Tanh};
 use libtorch::optim::{Optimizer, Sgd};
@@ -15,7 +20,7 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Gradient-descent iterations.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 10000)]
     iters: usize,
     /// Learning rate.
     #[arg(long, default_value_t = 0.1)]
@@ -37,8 +42,7 @@ fn run(args: &Args) -> libtorch::Result<bool> {
     let model = Sequential::new()
         .add(Linear::new(2, args.hidden))
         .add(Tanh)
-        .add(Linear::new(args.hidden, 1))
-        .add(Tanh);
+        .add(Linear::new(args.hidden, 1));
     let mut opt = Sgd::new(model.parameters(), args.lr);
     // target = (a - b)², which is a XOR b for bits.
     let diff = Tensor::from_data(&[1.0f32, -1.0], &[1, 2])?;
