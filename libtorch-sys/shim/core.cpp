@@ -8,12 +8,14 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/GeneratorImpl.h>
 #include <c10/core/StorageImpl.h>
+#include <c10/util/Lazy.h>
 #include <c10/util/Logging.h>
 #include <torch/headeronly/version.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 
 #ifdef LTRS_CUDA
 // Declared here rather than through the CUDA headers, which would need the CUDA toolkit's
@@ -49,7 +51,11 @@ void install_backtraces(bool on) {
     c10::SetStackTraceFetcher(
         std::function<c10::Backtrace()>([] { return c10::get_lazy_backtrace(/*frames_to_skip=*/1); }));
   } else {
-    c10::SetStackTraceFetcher(std::function<c10::Backtrace()>([] { return c10::Backtrace(); }));
+    // An empty backtrace, not a null one: c10 wraps what the fetcher returns and reads it
+    // unconditionally when the message is formatted. One shared value, so no allocation.
+    static const c10::Backtrace empty =
+        std::make_shared<c10::PrecomputedLazyValue<std::string>>(std::string());
+    c10::SetStackTraceFetcher(std::function<c10::Backtrace()>([] { return empty; }));
   }
 }
 bool env_wants_backtraces() {

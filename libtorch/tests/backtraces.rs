@@ -21,19 +21,21 @@ fn backtraces_off_by_default_and_switchable() {
             .contains("shapes cannot be multiplied (1x2 and 3x1)"),
         "{plain}"
     );
-    assert_eq!(plain.full_message(), plain.message());
+    // Without a backtrace the full message adds only where in libtorch the error was raised.
+    assert!(plain.full_message().starts_with(plain.message()));
+    assert!(!plain.full_message().contains("frame #"), "{}", plain.full_message());
 
     set_cpp_backtraces(true);
     let traced = failing_matmul();
     assert_eq!(traced.message(), plain.message());
     assert!(
-        traced.full_message().len() > traced.message().len()
-            && traced.full_message().starts_with(traced.message()),
+        traced.full_message().starts_with(traced.message())
+            && traced.full_message().contains("frame #"),
         "no backtrace added: {}",
         traced.full_message()
     );
 
     set_cpp_backtraces(false);
     let again = failing_matmul();
-    assert_eq!(again.full_message(), again.message());
+    assert!(!again.full_message().contains("frame #"));
 }
