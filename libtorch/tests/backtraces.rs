@@ -23,7 +23,11 @@ fn backtraces_off_by_default_and_switchable() {
     );
     // Without a backtrace the full message adds only where in libtorch the error was raised.
     assert!(plain.full_message().starts_with(plain.message()));
-    assert!(!plain.full_message().contains("frame #"), "{}", plain.full_message());
+    assert!(
+        !plain.full_message().contains("frame #"),
+        "{}",
+        plain.full_message()
+    );
 
     set_cpp_backtraces(true);
     let traced = failing_matmul();
