@@ -256,6 +256,7 @@ mod tests {
                 },
             ],
             returns: vec![Ret::SelfRef],
+            guards: vec![],
         }
     }
 

@@ -1,11 +1,12 @@
 //! Step 3c: the safe API, `libtorch/src/generated/ops_NN.rs`: `impl Tensor` blocks.
 //!
-//! Per op: `f_NAME_with` (every argument; the one function that calls the shim), `f_NAME`
-//! (required arguments, defaults applied), and the panicking `NAME_with` / `NAME`. Without
-//! defaulted arguments only `f_NAME` and `NAME` exist. See codegen/README.md.
+//! Per op: `f_NAME_with` (every argument; the one function that calls the shim, after the op's
+//! argument guards), `f_NAME` (required arguments, defaults applied), and the panicking
+//! `NAME_with` / `NAME`. Without defaulted arguments only `f_NAME` and `NAME` exist. See
+//! codegen/README.md.
 
 use crate::emit_ffi::ident;
-use crate::model::{Arg, ArgKind, DefaultValue, Op, Ret};
+use crate::model::{Arg, ArgKind, Bound, DefaultValue, Guard, Op, Ret};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -243,8 +244,157 @@ fn arg_name(op: &Op, i: usize, a: &Arg) -> TokenStream {
     }
 }
 
+/// The statements checking an op's guards (spec/rules.yaml), each a call of a helper in
+/// `libtorch/src/guards.rs` returning early with its error. An `expand_singleton` list is
+/// rebound to its expanded form, which the later checks and the call then see.
+fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
+    let a = |i: usize| arg_name(op, i, &op.args[i]);
+    let name = |i: usize| op.args[i].name.as_str();
+    let named = |i: usize| {
+        let (n, e) = (name(i), a(i));
+        quote!((#n, #e))
+    };
+    let usizes = |v: &[usize]| {
+        let l = v.iter().map(|d| Literal::usize_unsuffixed(*d));
+        quote!(&[#(#l),*])
+    };
+    let g = quote!(crate::guards);
+    op.guards
+        .iter()
+        .map(|guard| match guard {
+            Guard::ListLen {
+                arg,
+                len,
+                expand_singleton: true,
+            } => {
+                let (n, e) = (name(*arg), a(*arg));
+                let held = format_ident!("{}_expanded", op.args[*arg].name);
+                let len = Literal::usize_unsuffixed(*len);
+                quote! {
+                    let #held = #g::expand_singleton(#key, #n, #e, #len)?;
+                    let #e: &[i64] = &#held;
+                }
+            }
+            Guard::ListLen { arg, len, .. } => {
+                let (n, e, len) = (name(*arg), a(*arg), Literal::usize_unsuffixed(*len));
+                quote!(#g::list_len(#key, #n, #e, #len)?;)
+            }
+            Guard::Nonempty(i) => {
+                let (n, e) = (name(*i), a(*i));
+                quote!(#g::nonempty(#key, #n, #e)?;)
+            }
+            Guard::SameLen(v) => {
+                let lists = v.iter().map(|i| {
+                    let (n, e) = (name(*i), a(*i));
+                    quote!((#n, #e.len()))
+                });
+                quote!(#g::same_len(#key, &[#(#lists),*])?;)
+            }
+            Guard::Defined(i) => {
+                let (n, e) = (name(*i), a(*i));
+                quote!(#g::defined(#key, #n, #e)?;)
+            }
+            Guard::AllDefined(i) => {
+                let (n, e) = (name(*i), a(*i));
+                quote!(#g::all_defined(#key, #n, #e)?;)
+            }
+            Guard::DimIn { arg, dims } => {
+                let (n, e, d) = (name(*arg), a(*arg), usizes(dims));
+                quote!(#g::dim_in(#key, #n, #e, #d)?;)
+            }
+            Guard::MinDim { arg, min } => {
+                let (n, e, m) = (name(*arg), a(*arg), Literal::usize_unsuffixed(*min));
+                quote!(#g::min_dim(#key, #n, #e, #m)?;)
+            }
+            Guard::SameDtype(v) => {
+                let ts = v.iter().map(|i| named(*i));
+                quote!(#g::same_dtype(#key, &[#(#ts),*])?;)
+            }
+            Guard::SameShape(v) => {
+                let ts = v.iter().map(|i| named(*i));
+                quote!(#g::same_shape(#key, &[#(#ts),*])?;)
+            }
+            Guard::SameSizesExceptLast { a: x, b: y, n } => {
+                let (x, y, n) = (named(*x), named(*y), Literal::usize_unsuffixed(*n));
+                quote!(#g::same_sizes_except_last(#key, #x, #y, #n)?;)
+            }
+            Guard::SameSizeAt { a: x, b: y, dims } => {
+                let (x, y, d) = (named(*x), named(*y), usizes(dims));
+                quote!(#g::same_size_at(#key, #x, #y, #d)?;)
+            }
+            Guard::Positive(i) => {
+                let (n, e) = (name(*i), a(*i));
+                if matches!(op.args[*i].kind, ArgKind::IntList { .. }) {
+                    quote!(#g::positive_list(#key, #n, #e)?;)
+                } else {
+                    quote!(#g::positive(#key, #n, #e)?;)
+                }
+            }
+            Guard::InRangeInclusive { arg, bound } => {
+                let (n, e) = (name(*arg), a(*arg));
+                let (bound, what) = match *bound {
+                    Bound::DimOf(t) => {
+                        let (tn, te) = (name(t), a(t));
+                        (
+                            quote!(#g::dim_of(#key, #tn, #te)?),
+                            format!("the dimension count of {tn}"),
+                        )
+                    }
+                    Bound::LenOf(l) => {
+                        let le = a(l);
+                        (quote!(#le.len()), format!("the length of {}", name(l)))
+                    }
+                };
+                quote!(#g::in_range_inclusive(#key, #n, #e, #bound, #what)?;)
+            }
+            Guard::NumelMatchesSize {
+                arg,
+                of,
+                dim,
+                required,
+            } => {
+                let (n, e, of) = (name(*arg), a(*arg), named(*of));
+                let dim = Literal::usize_unsuffixed(*dim);
+                match required {
+                    None => quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, false)?;),
+                    Some((flag, when)) => {
+                        let f = a(*flag);
+                        let cond = if *when { quote!(#f) } else { quote!(!#f) };
+                        quote! {
+                            if #cond {
+                                #g::numel_matches_size(#key, #n, #e, #of, #dim, true)?;
+                            }
+                        }
+                    }
+                }
+            }
+            Guard::DistinctDims { arg, of } => {
+                let (n, e, of) = (name(*arg), a(*arg), named(*of));
+                quote!(#g::distinct_dims(#key, #n, #e, #of)?;)
+            }
+            Guard::Conv2dWeightColumns {
+                weight,
+                input,
+                kernel_size,
+            } => {
+                let (w, i, k) = (named(*weight), named(*input), a(*kernel_size));
+                quote!(#g::conv2d_weight_columns(#key, #w, #i, #k)?;)
+            }
+            Guard::DynQuantBlockSize {
+                block_size,
+                in_features,
+            } => {
+                let (b, k) = (a(*block_size), a(*in_features));
+                quote!(#g::dyn_quant_block_size(#key, #b, #k)?;)
+            }
+        })
+        .collect()
+}
+
 /// The `f_` form taking every argument: the only one calling the shim.
 fn full_body(op: &Op) -> TokenStream {
+    let key = format!("aten::{}", op.key);
+    let guards = guard_stmts(op, &key);
     let mut prep = Vec::new();
     let mut ffi_args = Vec::new();
     for (i, a) in op.args.iter().enumerate() {
@@ -292,8 +442,8 @@ fn full_body(op: &Op) -> TokenStream {
         rs => quote!((#(#rs),*)),
     };
     let c_fn = format_ident!("{}", op.c_name());
-    let key = format!("aten::{}", op.key);
     quote! {
+        #(#guards)*
         #(#prep)*
         #(#outs_decl)*
         safety_comment!();

@@ -1,10 +1,11 @@
 //! Step 2: every decision, in one place.
 //!
 //! For each declaration: bind it or skip it (with a reason), name it, classify every argument
-//! and return into a kind, and turn each C++ default into a typed value. The emitters only
-//! translate this model; they never look at the YAML again.
+//! and return into a kind, and turn each C++ default into a typed value, and resolve the
+//! argument guards of spec/rules.yaml against the arguments. The emitters only translate this
+//! model; they never look at the YAML again.
 
-use crate::spec::{Argument, Declaration, Rules};
+use crate::spec::{Argument, Declaration, GuardSpec, Rules};
 use serde_yaml_ng::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +26,8 @@ pub struct Op {
     pub is_method: bool,
     pub args: Vec<Arg>,
     pub returns: Vec<Ret>,
+    /// Argument checks run before the call (spec/rules.yaml `guards`), list lengths first.
+    pub guards: Vec<Guard>,
 }
 
 impl Op {
@@ -171,6 +174,82 @@ pub enum DefaultValue {
     MemoryFormat(i32),
 }
 
+/// One argument check, its arguments resolved to indices into `Op::args` (kinds checked).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Guard {
+    /// An `IntList` (expandable from one element when `expand_singleton`), `TensorList`,
+    /// `ITensorList` or `DimnameList` has exactly `len` elements.
+    ListLen {
+        arg: usize,
+        len: usize,
+        expand_singleton: bool,
+    },
+    /// An `IntList`, `TensorList` or `ITensorList` is not empty.
+    Nonempty(usize),
+    /// Tensor lists of one length.
+    SameLen(Vec<usize>),
+    /// A `Tensor` is defined.
+    Defined(usize),
+    /// Every element of a tensor list is defined.
+    AllDefined(usize),
+    DimIn {
+        arg: usize,
+        dims: Vec<usize>,
+    },
+    MinDim {
+        arg: usize,
+        min: usize,
+    },
+    SameDtype(Vec<usize>),
+    SameShape(Vec<usize>),
+    SameSizesExceptLast {
+        a: usize,
+        b: usize,
+        n: usize,
+    },
+    SameSizeAt {
+        a: usize,
+        b: usize,
+        dims: Vec<usize>,
+    },
+    /// An `Int` or every element of an `IntList` is > 0.
+    Positive(usize),
+    InRangeInclusive {
+        arg: usize,
+        bound: Bound,
+    },
+    /// An optional tensor, when given, has `of.size(dim)` elements; with `required`, it must be
+    /// given when the bool argument `.0` equals `.1`, and is not checked otherwise.
+    NumelMatchesSize {
+        arg: usize,
+        of: usize,
+        dim: usize,
+        required: Option<(usize, bool)>,
+    },
+    DistinctDims {
+        arg: usize,
+        of: usize,
+    },
+    Conv2dWeightColumns {
+        weight: usize,
+        input: usize,
+        kernel_size: usize,
+    },
+    DynQuantBlockSize {
+        block_size: usize,
+        in_features: usize,
+    },
+}
+
+/// The upper bound of `in_range_inclusive`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// A tensor's dimension count.
+    DimOf(usize),
+    /// A list's length.
+    LenOf(usize),
+}
+
 /// The whole model: what is bound, and what is skipped and why.
 pub struct Model {
     pub ops: Vec<Op>,
@@ -199,16 +278,36 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
         if rename.is_some() {
             used_rules.insert(key.clone());
         }
+        let guards = rules.guards.get(&key);
         match op_of(
             d,
             rename,
             has_plain_overload.contains(d.operator_name.as_str()),
         ) {
-            Ok(op) => ops.push(op),
-            Err(reason) => skipped.push((key, reason)),
+            Ok(mut op) => {
+                if let Some(specs) = guards {
+                    used_rules.insert(key.clone());
+                    op.guards = guards_of(&op, specs)
+                        .map_err(|e| format!("spec/rules.yaml: guards of `{key}`: {e}"))?;
+                }
+                ops.push(op)
+            }
+            Err(reason) => {
+                if guards.is_some() {
+                    return Err(format!(
+                        "spec/rules.yaml guards `{key}`, which is not bound: {reason}"
+                    ));
+                }
+                skipped.push((key, reason))
+            }
         }
     }
-    for key in rules.skips.keys().chain(rules.renames.keys()) {
+    for key in rules
+        .skips
+        .keys()
+        .chain(rules.renames.keys())
+        .chain(rules.guards.keys())
+    {
         if !used_rules.contains(key) {
             return Err(format!(
                 "spec/rules.yaml names `{key}`, which is no declaration"
@@ -311,7 +410,257 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
         is_method,
         args,
         returns,
+        guards: Vec::new(),
     })
+}
+
+// ---- argument guards: spec/rules.yaml `guards`, resolved and checked against the op ----
+
+/// What a guard predicate accepts as an argument.
+#[derive(Clone, Copy)]
+enum Accepts {
+    Tensor,
+    OptTensor,
+    TensorList,
+    IntList,
+    Int,
+    IntOrIntList,
+    Bool,
+    /// Anything with a length: int, tensor or dimname lists.
+    List,
+}
+
+impl Accepts {
+    fn allows(self, k: ArgKind) -> bool {
+        use ArgKind as K;
+        let tensor_list = matches!(k, K::TensorList { .. } | K::ITensorList);
+        let int_list = matches!(k, K::IntList { .. });
+        let int = matches!(k, K::Int { .. });
+        match self {
+            Accepts::Tensor => matches!(k, K::Tensor { .. }),
+            Accepts::OptTensor => k == K::OptTensor,
+            Accepts::TensorList => tensor_list,
+            Accepts::IntList => int_list,
+            Accepts::Int => int,
+            Accepts::IntOrIntList => int || int_list,
+            Accepts::Bool => k == K::Bool,
+            Accepts::List => tensor_list || int_list || k == K::DimnameList,
+        }
+    }
+    fn describe(self) -> &'static str {
+        match self {
+            Accepts::Tensor => "a Tensor",
+            Accepts::OptTensor => "a Tensor?",
+            Accepts::TensorList => "a Tensor[]",
+            Accepts::IntList => "an int[]",
+            Accepts::Int => "an int",
+            Accepts::IntOrIntList => "an int or int[]",
+            Accepts::Bool => "a bool",
+            Accepts::List => "an int[], Tensor[] or Dimname[]",
+        }
+    }
+}
+
+/// Resolves one op's guards: every argument named must exist and be of a kind the predicate
+/// takes; a list length must agree with the schema's `[N]` and must accept the schema's own
+/// default. List-length checks come first (an expanded list is what later checks see).
+fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
+    let schema = parse_schema(&op.schema)?;
+    let arg = |name: &str, accepts: Accepts| -> Result<usize, String> {
+        let i = op
+            .args
+            .iter()
+            .position(|a| a.name == name)
+            .ok_or_else(|| format!("no argument `{name}`"))?;
+        if !accepts.allows(op.args[i].kind) {
+            return Err(format!(
+                "argument `{name}` is {:?}, not {}",
+                op.args[i].kind,
+                accepts.describe()
+            ));
+        }
+        Ok(i)
+    };
+    let args = |names: &[String], accepts: Accepts| -> Result<Vec<usize>, String> {
+        names.iter().map(|n| arg(n, accepts)).collect()
+    };
+    let pair = |names: &[String]| -> Result<(usize, usize), String> {
+        match args(names, Accepts::Tensor)?[..] {
+            [a, b] => Ok((a, b)),
+            _ => Err(format!("needs exactly two tensors, got {names:?}")),
+        }
+    };
+    let at_least_two = |names: &[String], accepts: Accepts| -> Result<Vec<usize>, String> {
+        if names.len() < 2 {
+            return Err(format!("needs at least two arguments, got {names:?}"));
+        }
+        args(names, accepts)
+    };
+    let mut first = Vec::new();
+    let mut rest = Vec::new();
+    for spec in specs {
+        match spec {
+            GuardSpec::ListLen {
+                arg: name,
+                len,
+                expand_singleton,
+            } => {
+                let accepts = if *expand_singleton {
+                    Accepts::IntList
+                } else {
+                    Accepts::List
+                };
+                let i = arg(name, accepts)?;
+                let declared = schema.args[i]
+                    .base
+                    .split_once('[')
+                    .and_then(|(_, r)| r.strip_suffix(']'))
+                    .and_then(|n| n.parse::<usize>().ok());
+                if declared.is_some_and(|n| n != *len) {
+                    return Err(format!(
+                        "`{name}` is declared `{}`, not of length {len}",
+                        schema.args[i].base
+                    ));
+                }
+                if let Some(DefaultValue::IntList(d)) = &op.args[i].default {
+                    let accepted = d.len() == *len || (*expand_singleton && d.len() == 1);
+                    if !accepted {
+                        return Err(format!(
+                            "`{name}`'s schema default {d:?} would be rejected (expand_singleton?)"
+                        ));
+                    }
+                }
+                first.push(Guard::ListLen {
+                    arg: i,
+                    len: *len,
+                    expand_singleton: *expand_singleton,
+                });
+            }
+            GuardSpec::Nonempty(names) => {
+                for n in names {
+                    let i = arg(n, Accepts::List)?;
+                    if op.args[i].kind == ArgKind::DimnameList {
+                        return Err(format!("nonempty takes int or tensor lists, `{n}` is not"));
+                    }
+                    rest.push(Guard::Nonempty(i));
+                }
+            }
+            GuardSpec::SameLen(names) => {
+                rest.push(Guard::SameLen(at_least_two(names, Accepts::TensorList)?))
+            }
+            GuardSpec::Defined(names) => rest.extend(
+                args(names, Accepts::Tensor)?
+                    .into_iter()
+                    .map(Guard::Defined),
+            ),
+            GuardSpec::AllDefined(names) => rest.extend(
+                args(names, Accepts::TensorList)?
+                    .into_iter()
+                    .map(Guard::AllDefined),
+            ),
+            GuardSpec::DimIn { arg: n, dims } => rest.push(Guard::DimIn {
+                arg: arg(n, Accepts::Tensor)?,
+                dims: nonempty_dims(dims)?,
+            }),
+            GuardSpec::MinDim { arg: n, min } => rest.push(Guard::MinDim {
+                arg: arg(n, Accepts::Tensor)?,
+                min: *min,
+            }),
+            GuardSpec::SameDtype(names) => {
+                rest.push(Guard::SameDtype(at_least_two(names, Accepts::Tensor)?))
+            }
+            GuardSpec::SameShape(names) => {
+                rest.push(Guard::SameShape(at_least_two(names, Accepts::Tensor)?))
+            }
+            GuardSpec::SameSizesExceptLast { args: names, n } => {
+                let (a, b) = pair(names)?;
+                rest.push(Guard::SameSizesExceptLast { a, b, n: *n });
+            }
+            GuardSpec::SameSizeAt { args: names, dims } => {
+                let (a, b) = pair(names)?;
+                rest.push(Guard::SameSizeAt {
+                    a,
+                    b,
+                    dims: nonempty_dims(dims)?,
+                });
+            }
+            GuardSpec::Positive(names) => rest.extend(
+                args(names, Accepts::IntOrIntList)?
+                    .into_iter()
+                    .map(Guard::Positive),
+            ),
+            GuardSpec::InRangeInclusive {
+                arg: n,
+                dim_of,
+                len_of,
+            } => {
+                let bound = match (dim_of, len_of) {
+                    (Some(t), None) => Bound::DimOf(arg(t, Accepts::Tensor)?),
+                    (None, Some(l)) => Bound::LenOf(arg(l, Accepts::List)?),
+                    _ => return Err("in_range_inclusive needs one of dim_of, len_of".into()),
+                };
+                rest.push(Guard::InRangeInclusive {
+                    arg: arg(n, Accepts::Int)?,
+                    bound,
+                });
+            }
+            GuardSpec::NumelMatchesSize {
+                args: names,
+                of,
+                dim,
+                required_if,
+                required_unless,
+            } => {
+                let of = arg(of, Accepts::Tensor)?;
+                let required = match (required_if, required_unless) {
+                    (None, None) => None,
+                    (Some(f), None) => Some((arg(f, Accepts::Bool)?, true)),
+                    (None, Some(f)) => Some((arg(f, Accepts::Bool)?, false)),
+                    _ => return Err("give at most one of required_if, required_unless".into()),
+                };
+                for i in args(names, Accepts::OptTensor)? {
+                    rest.push(Guard::NumelMatchesSize {
+                        arg: i,
+                        of,
+                        dim: *dim,
+                        required,
+                    });
+                }
+            }
+            GuardSpec::DistinctDims { arg: n, of } => rest.push(Guard::DistinctDims {
+                arg: arg(n, Accepts::IntList)?,
+                of: arg(of, Accepts::Tensor)?,
+            }),
+            GuardSpec::Conv2dWeightColumns {
+                weight,
+                input,
+                kernel_size,
+            } => rest.push(Guard::Conv2dWeightColumns {
+                weight: arg(weight, Accepts::Tensor)?,
+                input: arg(input, Accepts::Tensor)?,
+                kernel_size: arg(kernel_size, Accepts::IntList)?,
+            }),
+            GuardSpec::DynQuantBlockSize {
+                block_size,
+                in_features,
+            } => rest.push(Guard::DynQuantBlockSize {
+                block_size: arg(block_size, Accepts::Int)?,
+                in_features: arg(in_features, Accepts::Int)?,
+            }),
+        }
+    }
+    if specs.is_empty() {
+        return Err("no guards listed".into());
+    }
+    first.extend(rest);
+    Ok(first)
+}
+
+fn nonempty_dims(dims: &[usize]) -> Result<Vec<usize>, String> {
+    if dims.is_empty() {
+        return Err("`dims` is empty".into());
+    }
+    Ok(dims.to_vec())
 }
 
 /// `add`+`Tensor` -> `add` (when no plain `add` exists), `add`+`Scalar` -> `add_scalar`,
@@ -957,6 +1306,113 @@ mod tests {
         }
         let s = parse_schema_arg("Foo x");
         assert!(arg_kind(&arg("x", "at::Foo"), &s).is_err());
+    }
+
+    fn decl(schema: &str, args: &[(&str, &str, Option<&str>)]) -> Declaration {
+        Declaration {
+            operator_name: "f".into(),
+            overload_name: String::new(),
+            schema_string: schema.into(),
+            schema_order_arguments: args
+                .iter()
+                .map(|(n, t, d)| Argument {
+                    name: (*n).into(),
+                    cpp_type: (*t).into(),
+                    default: d.map(v),
+                })
+                .collect(),
+            returns: vec![crate::spec::Return {
+                cpp_type: "at::Tensor".into(),
+            }],
+        }
+    }
+
+    fn conv() -> Op {
+        let d = decl(
+            "aten::f(Tensor self, SymInt[3] kernel_size, SymInt[3] stride=1, int i) -> Tensor",
+            &[
+                ("self", "const at::Tensor &", None),
+                ("kernel_size", "at::IntArrayRef", None),
+                ("stride", "at::IntArrayRef", Some("1")),
+                ("i", "int64_t", None),
+            ],
+        );
+        op_of(&d, None, true).unwrap()
+    }
+
+    fn list_len(arg: &str, len: usize, expand_singleton: bool) -> GuardSpec {
+        GuardSpec::ListLen {
+            arg: arg.into(),
+            len,
+            expand_singleton,
+        }
+    }
+
+    #[test]
+    fn guards_resolve_and_order_list_lengths_first() {
+        let op = conv();
+        let g = guards_of(
+            &op,
+            &[
+                GuardSpec::Positive(vec!["stride".into(), "i".into()]),
+                list_len("stride", 3, true),
+                GuardSpec::DimIn {
+                    arg: "self".into(),
+                    dims: vec![5],
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            g,
+            [
+                Guard::ListLen {
+                    arg: 2,
+                    len: 3,
+                    expand_singleton: true
+                },
+                Guard::Positive(2),
+                Guard::Positive(3),
+                Guard::DimIn {
+                    arg: 0,
+                    dims: vec![5]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn guards_reject_bad_names_kinds_and_lengths() {
+        let op = conv();
+        let err = |spec: GuardSpec| guards_of(&op, &[spec]).unwrap_err();
+        assert!(err(GuardSpec::Defined(vec!["nope".into()])).contains("no argument `nope`"));
+        assert!(err(GuardSpec::Defined(vec!["i".into()])).contains("not a Tensor"));
+        assert!(err(GuardSpec::Positive(vec!["self".into()])).contains("not an int"));
+        // The schema says SymInt[3].
+        assert!(err(list_len("kernel_size", 2, false)).contains("declared `SymInt[3]`"));
+        // The default `stride=1` is `&[1]`: a strict length check would reject the default call.
+        assert!(err(list_len("stride", 3, false)).contains("default"));
+        assert!(err(GuardSpec::SameShape(vec!["self".into()])).contains("at least two"));
+        assert!(err(GuardSpec::InRangeInclusive {
+            arg: "i".into(),
+            dim_of: None,
+            len_of: None
+        })
+        .contains("one of"));
+    }
+
+    #[test]
+    fn a_guard_naming_no_declaration_is_an_error() {
+        let d = decl(
+            "aten::f(Tensor self) -> Tensor",
+            &[("self", "const at::Tensor &", None)],
+        );
+        let mut rules = Rules::default();
+        rules
+            .guards
+            .insert("g".into(), vec![GuardSpec::Defined(vec!["self".into()])]);
+        let e = build(&[d], &rules).err().unwrap();
+        assert!(e.contains("names `g`, which is no declaration"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Step 1: the inputs, parsed into typed structs and nothing more.
 //!
 //! `spec/Declarations.yaml` (written by torchgen, never edited) and `spec/rules.yaml` (our
-//! renames and skips, each with a reason). No decisions are taken here; see `model.rs`.
+//! renames, skips and argument guards, each with a reason). No decisions are taken here; see
+//! `model.rs`.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -45,6 +46,88 @@ pub struct Rules {
     /// Declarations not bound, keyed like `renames`, each with its reason.
     #[serde(default)]
     pub skips: BTreeMap<String, String>,
+    /// Argument checks run in the safe API before calling an operator that libtorch 2.11 would
+    /// crash on (instead of raising an error) for some arguments. Keyed like `renames`.
+    #[serde(default, with = "serde_yaml_ng::with::singleton_map_recursive")]
+    pub guards: BTreeMap<String, Vec<GuardSpec>>,
+}
+
+/// One argument check of `guards:` in spec/rules.yaml, written as a one-key map, e.g.
+/// `- list_len: {arg: padding, len: 2}`. Arguments are named as in the schema. Each predicate
+/// only rejects calls that crash libtorch 2.11 or that it rejects itself.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum GuardSpec {
+    /// An int list or tensor list has exactly `len` elements. With `expand_singleton`, a
+    /// one-element int list is first repeated to `len` elements, as PyTorch's Python argument
+    /// parser does for `int[N]` (and as the schema's own single-number defaults need).
+    ListLen {
+        arg: String,
+        len: usize,
+        #[serde(default)]
+        expand_singleton: bool,
+    },
+    /// Each listed int list or tensor list has at least one element.
+    Nonempty(Vec<String>),
+    /// The listed tensor lists have the same length.
+    SameLen(Vec<String>),
+    /// Each listed tensor is defined.
+    Defined(Vec<String>),
+    /// Every tensor of each listed tensor list is defined.
+    AllDefined(Vec<String>),
+    /// The tensor is defined and its dimension count is one of `dims`.
+    DimIn { arg: String, dims: Vec<usize> },
+    /// The tensor is defined and has at least `min` dimensions.
+    MinDim { arg: String, min: usize },
+    /// The listed tensors have one dtype.
+    SameDtype(Vec<String>),
+    /// The listed tensors have one shape.
+    SameShape(Vec<String>),
+    /// The two tensors have as many dimensions, of equal sizes except the last `n`.
+    SameSizesExceptLast { args: Vec<String>, n: usize },
+    /// The two tensors both have the dimensions `dims`, of equal sizes.
+    SameSizeAt { args: Vec<String>, dims: Vec<usize> },
+    /// Each listed int (or every element of each listed int list) is > 0.
+    Positive(Vec<String>),
+    /// `0 <= arg <= bound`, where the bound is `dim_of`'s dimension count or `len_of`'s length
+    /// (exactly one of the two).
+    InRangeInclusive {
+        arg: String,
+        #[serde(default)]
+        dim_of: Option<String>,
+        #[serde(default)]
+        len_of: Option<String>,
+    },
+    /// Each listed optional tensor, when given, has as many elements as `of` has at `dim`.
+    /// With `required_if: flag` (a bool argument) it must also be given when the flag is true,
+    /// and is not checked when it is false; `required_unless: flag` is the converse.
+    NumelMatchesSize {
+        args: Vec<String>,
+        of: String,
+        dim: usize,
+        #[serde(default)]
+        required_if: Option<String>,
+        #[serde(default)]
+        required_unless: Option<String>,
+    },
+    /// An int list of dimensions of tensor `of`: each in `0..of.dim()` (not wrapped), none
+    /// repeated.
+    DistinctDims { arg: String, of: String },
+    /// Op-specific (`_slow_conv2d_backward`): the weight, a 2-D `[out, in * kh * kw]` matrix or
+    /// a 4-D `[out, in, kh, kw]` tensor (other ranks are left to ATen), has
+    /// `input.size(1) * kernel_size[0] * kernel_size[1]` columns, as every valid weight has.
+    Conv2dWeightColumns {
+        weight: String,
+        input: String,
+        kernel_size: String,
+    },
+    /// Op-specific (`_dyn_quant_matmul_4bit`): ATen's own block-size condition
+    /// `block_size == in_features || (block_size % 32 == 0 && in_features % block_size == 0)`,
+    /// evaluated without its division by zero.
+    DynQuantBlockSize {
+        block_size: String,
+        in_features: String,
+    },
 }
 
 pub fn load_declarations(path: &Path) -> Result<Vec<Declaration>, String> {
@@ -74,5 +157,42 @@ mod tests {
             d[0].schema_order_arguments[1].default,
             Some(serde_yaml_ng::Value::Bool(false))
         );
+    }
+
+    #[test]
+    fn guards_parse_as_one_key_maps() {
+        let text = "guards:\n  f.out:\n  - list_len: {arg: padding, len: 2}\n  \
+                    - list_len: {arg: stride, len: 3, expand_singleton: true}\n  \
+                    - same_dtype: [a, b]\n  - in_range_inclusive: {arg: i, len_of: order}\n";
+        let r: Rules = serde_yaml_ng::from_str(text).unwrap();
+        let g = &r.guards["f.out"];
+        assert_eq!(
+            g[0],
+            GuardSpec::ListLen {
+                arg: "padding".into(),
+                len: 2,
+                expand_singleton: false
+            }
+        );
+        assert!(matches!(
+            g[1],
+            GuardSpec::ListLen {
+                expand_singleton: true,
+                ..
+            }
+        ));
+        assert_eq!(g[2], GuardSpec::SameDtype(vec!["a".into(), "b".into()]));
+        assert!(
+            matches!(&g[3], GuardSpec::InRangeInclusive { len_of: Some(l), dim_of: None, .. } if l == "order")
+        );
+        // A misspelt predicate or field is an error, not ignored.
+        assert!(serde_yaml_ng::from_str::<Rules>(
+            "guards:\n  f:\n  - list_lenn: {arg: p, len: 2}\n"
+        )
+        .is_err());
+        assert!(serde_yaml_ng::from_str::<Rules>(
+            "guards:\n  f:\n  - list_len: {arg: p, len: 2, x: 1}\n"
+        )
+        .is_err());
     }
 }

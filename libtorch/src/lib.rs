@@ -16,6 +16,7 @@ mod element;
 pub mod error;
 mod generated;
 mod generator;
+mod guards;
 mod kind;
 pub mod nn;
 pub mod optim;

@@ -595,6 +595,22 @@ impl Tensor {
         other: &Tensor,
         self_num_batch_dims: i64,
     ) -> Result<Tensor> {
+        crate::guards::defined(
+            "aten::_new_zeros_with_same_feature_meta",
+            "other",
+            other,
+        )?;
+        crate::guards::in_range_inclusive(
+            "aten::_new_zeros_with_same_feature_meta",
+            "self_num_batch_dims",
+            self_num_batch_dims,
+            crate::guards::dim_of(
+                "aten::_new_zeros_with_same_feature_meta",
+                "self",
+                self,
+            )?,
+            "the dimension count of self",
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_self_num_batch_dims = self_num_batch_dims;
@@ -740,6 +756,13 @@ impl Tensor {
         order: &[&str],
         ellipsis_idx: i64,
     ) -> Result<Tensor> {
+        crate::guards::in_range_inclusive(
+            "aten::align_to.ellipsis_idx",
+            "ellipsis_idx",
+            ellipsis_idx,
+            order.len(),
+            "the length of order",
+        )?;
         let c_self = self.as_raw();
         let c_order: Vec<ltrs_str> = order
             .iter()
@@ -789,6 +812,8 @@ impl Tensor {
     pub fn f_align_tensors<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
+        crate::guards::nonempty("aten::align_tensors", "tensors", tensors)?;
+        crate::guards::all_defined("aten::align_tensors", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -6608,6 +6633,68 @@ impl Tensor {
         output_mask: [bool; 3],
         reservedSpace: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim(
+            "aten::_batch_norm_impl_index_backward",
+            "input",
+            input,
+            2,
+        )?;
+        crate::guards::same_shape(
+            "aten::_batch_norm_impl_index_backward",
+            &[("input", input), ("grad_output", grad_output)],
+        )?;
+        crate::guards::same_dtype(
+            "aten::_batch_norm_impl_index_backward",
+            &[("input", input), ("grad_output", grad_output)],
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_impl_index_backward",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        if train {
+            crate::guards::numel_matches_size(
+                "aten::_batch_norm_impl_index_backward",
+                "save_mean",
+                save_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if train {
+            crate::guards::numel_matches_size(
+                "aten::_batch_norm_impl_index_backward",
+                "save_var_transform",
+                save_var_transform,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !train {
+            crate::guards::numel_matches_size(
+                "aten::_batch_norm_impl_index_backward",
+                "running_mean",
+                running_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !train {
+            crate::guards::numel_matches_size(
+                "aten::_batch_norm_impl_index_backward",
+                "running_var",
+                running_var,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
         let c_impl_index = impl_index;
         let c_input = input.as_raw();
         let c_grad_output = grad_output.as_raw();

@@ -5764,6 +5764,8 @@ impl Tensor {
         normalization: i64,
         onesided: bool,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::_fft_r2c", "dim", dim)?;
+        crate::guards::distinct_dims("aten::_fft_r2c", "dim", dim, ("self", self))?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -5797,6 +5799,8 @@ impl Tensor {
         onesided: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::_fft_r2c.out", "dim", dim)?;
+        crate::guards::distinct_dims("aten::_fft_r2c.out", "dim", dim, ("self", self))?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -16798,6 +16802,16 @@ impl Tensor {
         in_features: i64,
         out_features: i64,
     ) -> Result<Tensor> {
+        crate::guards::positive(
+            "aten::_dyn_quant_matmul_4bit",
+            "block_size",
+            block_size,
+        )?;
+        crate::guards::dyn_quant_block_size(
+            "aten::_dyn_quant_matmul_4bit",
+            block_size,
+            in_features,
+        )?;
         let c_inp = inp.as_raw();
         let c_packed_weights = packed_weights.as_raw();
         let c_block_size = block_size;

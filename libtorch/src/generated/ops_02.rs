@@ -477,6 +477,37 @@ impl Tensor {
         padding: &[i64],
         stride: &[i64],
     ) -> Result<Tensor> {
+        let padding_expanded = crate::guards::expand_singleton(
+            "aten::_nnpack_spatial_convolution",
+            "padding",
+            padding,
+            2,
+        )?;
+        let padding: &[i64] = &padding_expanded;
+        let stride_expanded = crate::guards::expand_singleton(
+            "aten::_nnpack_spatial_convolution",
+            "stride",
+            stride,
+            2,
+        )?;
+        let stride: &[i64] = &stride_expanded;
+        crate::guards::dim_in(
+            "aten::_nnpack_spatial_convolution",
+            "input",
+            input,
+            &[4],
+        )?;
+        crate::guards::dim_in(
+            "aten::_nnpack_spatial_convolution",
+            "weight",
+            weight,
+            &[4],
+        )?;
+        crate::guards::positive_list(
+            "aten::_nnpack_spatial_convolution",
+            "stride",
+            stride,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -11250,6 +11250,8 @@ impl Tensor {
         zero_point_ih: impl Into<Scalar>,
         zero_point_hh: impl Into<Scalar>,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::list_len("aten::quantized_lstm_cell", "hx", hx, 2)?;
+        crate::guards::all_defined("aten::quantized_lstm_cell", "hx", hx)?;
         let c_input = input.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
         let c_w_ih = w_ih.as_raw();

@@ -12363,6 +12363,12 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], src: &[T1], non_blocking: bool) -> Result<Vec<Tensor>> {
+        crate::guards::same_len(
+            "aten::_foreach_copy",
+            &[("self", self_.len()), ("src", src.len())],
+        )?;
+        crate::guards::all_defined("aten::_foreach_copy", "self", self_)?;
+        crate::guards::all_defined("aten::_foreach_copy", "src", src)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())

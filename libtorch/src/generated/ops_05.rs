@@ -4277,6 +4277,28 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::fractional_max_pool2d_backward.grad_input",
+            "output_size",
+            output_size,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::fractional_max_pool2d_backward.grad_input",
+            "self",
+            self_,
+            &[3, 4],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::fractional_max_pool2d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            2,
+        )?;
+        crate::guards::same_shape(
+            "aten::fractional_max_pool2d_backward.grad_input",
+            &[("grad_output", grad_output), ("indices", indices)],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -4330,6 +4352,28 @@ impl Tensor {
         output_size: &[i64],
         indices: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::fractional_max_pool2d_backward",
+            "output_size",
+            output_size,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::fractional_max_pool2d_backward",
+            "self",
+            self_,
+            &[3, 4],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::fractional_max_pool2d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            2,
+        )?;
+        crate::guards::same_shape(
+            "aten::fractional_max_pool2d_backward",
+            &[("grad_output", grad_output), ("indices", indices)],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -5394,6 +5438,24 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::reflection_pad1d_backward.grad_input",
+            "padding",
+            padding,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::reflection_pad1d_backward.grad_input",
+            "self",
+            self_,
+            &[2, 3],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::reflection_pad1d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            1,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5437,6 +5499,24 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::reflection_pad1d_backward",
+            "padding",
+            padding,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::reflection_pad1d_backward",
+            "self",
+            self_,
+            &[2, 3],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::reflection_pad1d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            1,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5516,6 +5596,24 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::reflection_pad2d_backward.grad_input",
+            "padding",
+            padding,
+            4,
+        )?;
+        crate::guards::dim_in(
+            "aten::reflection_pad2d_backward.grad_input",
+            "self",
+            self_,
+            &[3, 4],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::reflection_pad2d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            2,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5559,6 +5657,24 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::reflection_pad2d_backward",
+            "padding",
+            padding,
+            4,
+        )?;
+        crate::guards::dim_in(
+            "aten::reflection_pad2d_backward",
+            "self",
+            self_,
+            &[3, 4],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::reflection_pad2d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            2,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5594,6 +5710,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len("aten::reflection_pad3d.out", "padding", padding, 6)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();
@@ -5614,6 +5731,7 @@ impl Tensor {
     }
     /// `aten::reflection_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
     pub fn f_reflection_pad3d(&self, padding: &[i64]) -> Result<Tensor> {
+        crate::guards::list_len("aten::reflection_pad3d", "padding", padding, 6)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -11805,6 +11923,48 @@ impl Tensor {
         grad_weight: &mut Tensor,
         grad_bias: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.grad_input",
+            "kernel_size",
+            kernel_size,
+            2,
+        )?;
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.grad_input",
+            "stride",
+            stride,
+            2,
+        )?;
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.grad_input",
+            "padding",
+            padding,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::_slow_conv2d_backward.grad_input",
+            "self",
+            self_,
+            &[4],
+        )?;
+        crate::guards::dim_in(
+            "aten::_slow_conv2d_backward.grad_input",
+            "grad_output",
+            grad_output,
+            &[4],
+        )?;
+        crate::guards::same_size_at(
+            "aten::_slow_conv2d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            &[0],
+        )?;
+        crate::guards::conv2d_weight_columns(
+            "aten::_slow_conv2d_backward.grad_input",
+            ("weight", weight),
+            ("self", self_),
+            kernel_size,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_weight = weight.as_raw();
@@ -11876,6 +12036,48 @@ impl Tensor {
         padding: &[i64],
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.output_mask",
+            "kernel_size",
+            kernel_size,
+            2,
+        )?;
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.output_mask",
+            "stride",
+            stride,
+            2,
+        )?;
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.output_mask",
+            "padding",
+            padding,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::_slow_conv2d_backward.output_mask",
+            "self",
+            self_,
+            &[4],
+        )?;
+        crate::guards::dim_in(
+            "aten::_slow_conv2d_backward.output_mask",
+            "grad_output",
+            grad_output,
+            &[4],
+        )?;
+        crate::guards::same_size_at(
+            "aten::_slow_conv2d_backward.output_mask",
+            ("grad_output", grad_output),
+            ("self", self_),
+            &[0],
+        )?;
+        crate::guards::conv2d_weight_columns(
+            "aten::_slow_conv2d_backward.output_mask",
+            ("weight", weight),
+            ("self", self_),
+            kernel_size,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_weight = weight.as_raw();
@@ -12129,6 +12331,27 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d.out",
+            "kernel_size",
+            kernel_size,
+            3,
+        )?;
+        let kernel_size: &[i64] = &kernel_size_expanded;
+        let stride_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d.out",
+            "stride",
+            stride,
+            3,
+        )?;
+        let stride: &[i64] = &stride_expanded;
+        let padding_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d.out",
+            "padding",
+            padding,
+            3,
+        )?;
+        let padding: &[i64] = &padding_expanded;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12210,6 +12433,27 @@ impl Tensor {
         stride: &[i64],
         padding: &[i64],
     ) -> Result<Tensor> {
+        let kernel_size_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d",
+            "kernel_size",
+            kernel_size,
+            3,
+        )?;
+        let kernel_size: &[i64] = &kernel_size_expanded;
+        let stride_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d",
+            "stride",
+            stride,
+            3,
+        )?;
+        let stride: &[i64] = &stride_expanded;
+        let padding_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d",
+            "padding",
+            padding,
+            3,
+        )?;
+        let padding: &[i64] = &padding_expanded;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12277,6 +12521,27 @@ impl Tensor {
         padding: &[i64],
         output: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d_forward.output",
+            "kernel_size",
+            kernel_size,
+            3,
+        )?;
+        let kernel_size: &[i64] = &kernel_size_expanded;
+        let stride_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d_forward.output",
+            "stride",
+            stride,
+            3,
+        )?;
+        let stride: &[i64] = &stride_expanded;
+        let padding_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d_forward.output",
+            "padding",
+            padding,
+            3,
+        )?;
+        let padding: &[i64] = &padding_expanded;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12339,6 +12604,27 @@ impl Tensor {
         stride: &[i64],
         padding: &[i64],
     ) -> Result<Tensor> {
+        let kernel_size_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d_forward",
+            "kernel_size",
+            kernel_size,
+            3,
+        )?;
+        let kernel_size: &[i64] = &kernel_size_expanded;
+        let stride_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d_forward",
+            "stride",
+            stride,
+            3,
+        )?;
+        let stride: &[i64] = &stride_expanded;
+        let padding_expanded = crate::guards::expand_singleton(
+            "aten::slow_conv3d_forward",
+            "padding",
+            padding,
+            3,
+        )?;
+        let padding: &[i64] = &padding_expanded;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);

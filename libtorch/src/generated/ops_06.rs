@@ -14014,6 +14014,22 @@ impl Tensor {
         self_num_batch_dims: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::defined(
+            "aten::_new_zeros_with_same_feature_meta.out",
+            "other",
+            other,
+        )?;
+        crate::guards::in_range_inclusive(
+            "aten::_new_zeros_with_same_feature_meta.out",
+            "self_num_batch_dims",
+            self_num_batch_dims,
+            crate::guards::dim_of(
+                "aten::_new_zeros_with_same_feature_meta.out",
+                "self",
+                self,
+            )?,
+            "the dimension count of self",
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_self_num_batch_dims = self_num_batch_dims;

@@ -2119,6 +2119,37 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding_expanded = crate::guards::expand_singleton(
+            "aten::_nnpack_spatial_convolution.out",
+            "padding",
+            padding,
+            2,
+        )?;
+        let padding: &[i64] = &padding_expanded;
+        let stride_expanded = crate::guards::expand_singleton(
+            "aten::_nnpack_spatial_convolution.out",
+            "stride",
+            stride,
+            2,
+        )?;
+        let stride: &[i64] = &stride_expanded;
+        crate::guards::dim_in(
+            "aten::_nnpack_spatial_convolution.out",
+            "input",
+            input,
+            &[4],
+        )?;
+        crate::guards::dim_in(
+            "aten::_nnpack_spatial_convolution.out",
+            "weight",
+            weight,
+            &[4],
+        )?;
+        crate::guards::positive_list(
+            "aten::_nnpack_spatial_convolution.out",
+            "stride",
+            stride,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15849,6 +15880,13 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], src: &[T1], non_blocking: bool, out: &mut [Tensor]) -> Result<()> {
+        crate::guards::same_len(
+            "aten::_foreach_copy.out",
+            &[("self", self_.len()), ("src", src.len()), ("out", out.len())],
+        )?;
+        crate::guards::all_defined("aten::_foreach_copy.out", "self", self_)?;
+        crate::guards::all_defined("aten::_foreach_copy.out", "src", src)?;
+        crate::guards::all_defined("aten::_foreach_copy.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16519,6 +16557,48 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            "kernel_size",
+            kernel_size,
+            2,
+        )?;
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            "stride",
+            stride,
+            2,
+        )?;
+        crate::guards::list_len(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            "padding",
+            padding,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            "self",
+            self_,
+            &[4],
+        )?;
+        crate::guards::dim_in(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            "grad_output",
+            grad_output,
+            &[4],
+        )?;
+        crate::guards::same_size_at(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            ("grad_output", grad_output),
+            ("self", self_),
+            &[0],
+        )?;
+        crate::guards::conv2d_weight_columns(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            ("weight", weight),
+            ("self", self_),
+            kernel_size,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_weight = weight.as_raw();

@@ -1,0 +1,408 @@
+//! Argument checks for the operators that libtorch 2.11 crashes on (a segfault, SIGFPE or hang
+//! inside ATen) instead of raising an error, for some arguments.
+//!
+//! The generated `f_..._with` functions call these before the FFI call, as listed in the
+//! `guards:` section of `spec/rules.yaml` (each entry with the crash it prevents). A failed check
+//! is an [`Error::InvalidArgument`] naming the operator, the argument and what was wrong. Each
+//! check only rejects arguments libtorch would crash on or reject anyway.
+use crate::{Error, Result, Tensor};
+use std::borrow::{Borrow, Cow};
+
+fn fail(op: &'static str, what: String) -> Error {
+    Error::invalid(op, format!("{what} (libtorch 2.11 would crash)"))
+}
+
+fn must_be_defined(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    if t.defined() {
+        Ok(())
+    } else {
+        Err(fail(op, format!("{name} must be a defined tensor")))
+    }
+}
+
+fn sizes(op: &'static str, name: &str, t: &Tensor) -> Result<Vec<i64>> {
+    must_be_defined(op, name, t)?;
+    t.f_size()
+}
+
+/// `list` has exactly `len` elements.
+pub(crate) fn list_len<T>(op: &'static str, name: &str, list: &[T], len: usize) -> Result<()> {
+    if list.len() == len {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("{name} must have {len} elements, got {}", list.len()),
+        ))
+    }
+}
+
+/// `list` has `len` elements, or one, which is repeated `len` times (what PyTorch's Python
+/// argument parser does for an `int[N]` parameter given one number).
+pub(crate) fn expand_singleton<'a>(
+    op: &'static str,
+    name: &str,
+    list: &'a [i64],
+    len: usize,
+) -> Result<Cow<'a, [i64]>> {
+    match list {
+        [one] if len != 1 => Ok(Cow::Owned(vec![*one; len])),
+        _ => {
+            if list.len() != len {
+                return Err(fail(
+                    op,
+                    format!("{name} must have {len} elements (or 1), got {}", list.len()),
+                ));
+            }
+            Ok(Cow::Borrowed(list))
+        }
+    }
+}
+
+/// `list` has at least one element.
+pub(crate) fn nonempty<T>(op: &'static str, name: &str, list: &[T]) -> Result<()> {
+    if list.is_empty() {
+        Err(fail(op, format!("{name} must not be empty")))
+    } else {
+        Ok(())
+    }
+}
+
+/// The tensor lists, given as (name, length), have one length.
+pub(crate) fn same_len(op: &'static str, lists: &[(&str, usize)]) -> Result<()> {
+    let (first, n) = lists[0];
+    match lists.iter().find(|(_, len)| *len != n) {
+        None => Ok(()),
+        Some((name, len)) => Err(fail(
+            op,
+            format!("{name} must have as many tensors as {first} ({n}), got {len}"),
+        )),
+    }
+}
+
+/// `t` is defined.
+pub(crate) fn defined(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    must_be_defined(op, name, t)
+}
+
+/// Every tensor of `list` is defined.
+pub(crate) fn all_defined<T: Borrow<Tensor>>(
+    op: &'static str,
+    name: &str,
+    list: &[T],
+) -> Result<()> {
+    match list.iter().position(|t| !t.borrow().defined()) {
+        None => Ok(()),
+        Some(i) => Err(fail(
+            op,
+            format!("{name}[{i}] must be a defined tensor, got an undefined one"),
+        )),
+    }
+}
+
+/// `t` is defined and has one of `dims` dimensions.
+pub(crate) fn dim_in(op: &'static str, name: &str, t: &Tensor, dims: &[usize]) -> Result<()> {
+    must_be_defined(op, name, t)?;
+    let d = t.f_dim()?;
+    if dims.contains(&d) {
+        return Ok(());
+    }
+    let want: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+    Err(fail(
+        op,
+        format!("{name} must have {} dimensions, got {d}", want.join(" or ")),
+    ))
+}
+
+/// `t` is defined and has at least `min` dimensions.
+pub(crate) fn min_dim(op: &'static str, name: &str, t: &Tensor, min: usize) -> Result<()> {
+    must_be_defined(op, name, t)?;
+    let d = t.f_dim()?;
+    if d >= min {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("{name} must have at least {min} dimensions, got {d}"),
+        ))
+    }
+}
+
+/// The tensors, given as (name, tensor), have one dtype.
+pub(crate) fn same_dtype(op: &'static str, ts: &[(&str, &Tensor)]) -> Result<()> {
+    let (first, t0) = ts[0];
+    must_be_defined(op, first, t0)?;
+    let k0 = t0.f_kind()?;
+    for &(name, t) in &ts[1..] {
+        must_be_defined(op, name, t)?;
+        let k = t.f_kind()?;
+        if k != k0 {
+            return Err(fail(
+                op,
+                format!("{name} must have {first}'s dtype {k0:?}, got {k:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The tensors, given as (name, tensor), have one shape.
+pub(crate) fn same_shape(op: &'static str, ts: &[(&str, &Tensor)]) -> Result<()> {
+    let (first, t0) = ts[0];
+    let s0 = sizes(op, first, t0)?;
+    for &(name, t) in &ts[1..] {
+        let s = sizes(op, name, t)?;
+        if s != s0 {
+            return Err(fail(
+                op,
+                format!("{name} must have {first}'s shape {s0:?}, got {s:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `a` and `b` have as many dimensions, of equal sizes except the last `n`.
+pub(crate) fn same_sizes_except_last(
+    op: &'static str,
+    (an, a): (&str, &Tensor),
+    (bn, b): (&str, &Tensor),
+    n: usize,
+) -> Result<()> {
+    let (sa, sb) = (sizes(op, an, a)?, sizes(op, bn, b)?);
+    let lead = sb.len().saturating_sub(n);
+    if sa.len() != sb.len() || sa[..lead] != sb[..lead] {
+        return Err(fail(
+            op,
+            format!(
+                "{an} must have {bn}'s dimension count and sizes except the last {n}: \
+                 {bn} has sizes {sb:?}, {an} {sa:?}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `a` and `b` have the dimensions `dims`, of equal sizes.
+pub(crate) fn same_size_at(
+    op: &'static str,
+    (an, a): (&str, &Tensor),
+    (bn, b): (&str, &Tensor),
+    dims: &[usize],
+) -> Result<()> {
+    let (sa, sb) = (sizes(op, an, a)?, sizes(op, bn, b)?);
+    for &d in dims {
+        if sa.get(d).is_none() || sa.get(d) != sb.get(d) {
+            return Err(fail(
+                op,
+                format!(
+                    "{an} must have {bn}'s size in dimension {d}: {bn} has sizes {sb:?}, {an} {sa:?}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `v > 0`.
+pub(crate) fn positive(op: &'static str, name: &str, v: i64) -> Result<()> {
+    if v > 0 {
+        Ok(())
+    } else {
+        Err(fail(op, format!("{name} must be > 0, got {v}")))
+    }
+}
+
+/// Every element of `list` is > 0.
+pub(crate) fn positive_list(op: &'static str, name: &str, list: &[i64]) -> Result<()> {
+    if list.iter().all(|&v| v > 0) {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("{name} must be > 0 everywhere, got {list:?}"),
+        ))
+    }
+}
+
+/// The dimension count of `t`, as the bound of [`in_range_inclusive`].
+pub(crate) fn dim_of(op: &'static str, name: &str, t: &Tensor) -> Result<usize> {
+    must_be_defined(op, name, t)?;
+    t.f_dim()
+}
+
+/// `0 <= v <= bound`; `bound_what` says what the bound is (e.g. "the length of order").
+pub(crate) fn in_range_inclusive(
+    op: &'static str,
+    name: &str,
+    v: i64,
+    bound: usize,
+    bound_what: &str,
+) -> Result<()> {
+    if v >= 0 && v as u64 <= bound as u64 {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("{name} must be in 0..={bound} ({bound_what}), got {v}"),
+        ))
+    }
+}
+
+/// `t`, when given, has as many elements as `of` has in dimension `dim`; with `required`, it
+/// must be given. Nothing is checked when `of` has no elements (a per-channel vector is then
+/// never read).
+pub(crate) fn numel_matches_size(
+    op: &'static str,
+    name: &str,
+    t: Option<&Tensor>,
+    (of_name, of): (&str, &Tensor),
+    dim: usize,
+    required: bool,
+) -> Result<()> {
+    let s = sizes(op, of_name, of)?;
+    if s.contains(&0) {
+        return Ok(());
+    }
+    let Some(t) = t.filter(|t| t.defined()) else {
+        if required {
+            return Err(fail(op, format!("{name} must be given here")));
+        }
+        return Ok(());
+    };
+    let Some(&want) = s.get(dim) else {
+        return Err(fail(
+            op,
+            format!(
+                "{of_name} must have at least {} dimensions, got {}",
+                dim + 1,
+                s.len()
+            ),
+        ));
+    };
+    let n = t.f_size()?.iter().product::<i64>();
+    if n != want {
+        return Err(fail(
+            op,
+            format!("{name} must have {want} elements ({of_name}.size({dim})), got {n}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `dims` are dimensions of `of`: each in `0..of.dim()` (not wrapped), none repeated.
+pub(crate) fn distinct_dims(
+    op: &'static str,
+    name: &str,
+    dims: &[i64],
+    (of_name, of): (&str, &Tensor),
+) -> Result<()> {
+    let n = dim_of(op, of_name, of)?;
+    for (i, &d) in dims.iter().enumerate() {
+        if d < 0 || d as u64 >= n as u64 {
+            return Err(fail(
+                op,
+                format!("{name} must hold dimensions of {of_name} in 0..{n}, got {dims:?}"),
+            ));
+        }
+        if dims[..i].contains(&d) {
+            return Err(fail(op, format!("{name} repeats dimension {d}: {dims:?}")));
+        }
+    }
+    Ok(())
+}
+
+/// `weight` (2-D `[out, in * kh * kw]` or 4-D `[out, in, kh, kw]`; other ranks are left to
+/// ATen, which rejects them) has `input.size(1) * kh * kw` columns, as every valid conv2d weight
+/// has. `_slow_conv2d_backward` derives the input planes from the weight with an integer division
+/// and overflows its per-frame buffer when the weight has more columns.
+pub(crate) fn conv2d_weight_columns(
+    op: &'static str,
+    (wn, w): (&str, &Tensor),
+    (xn, x): (&str, &Tensor),
+    kernel_size: &[i64],
+) -> Result<()> {
+    let ws = sizes(op, wn, w)?;
+    let columns = match ws[..] {
+        [_, c] => Some(c),
+        [_, c, h, w] => c.checked_mul(h).and_then(|v| v.checked_mul(w)),
+        _ => return Ok(()),
+    };
+    let xs = sizes(op, xn, x)?;
+    let Some(&planes) = xs.get(1) else {
+        return Err(fail(
+            op,
+            format!("{xn} must have at least 2 dimensions, got {}", xs.len()),
+        ));
+    };
+    let want = kernel_size
+        .iter()
+        .try_fold(planes, |acc, &k| acc.checked_mul(k));
+    if columns.is_none() || columns != want {
+        return Err(fail(
+            op,
+            format!(
+                "{wn} must have {xn}.size(1) * kernel_size = {planes} * {kernel_size:?} columns \
+                 (as [out, in, kh, kw] or [out, in * kh * kw]), got sizes {ws:?}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `_dyn_quant_matmul_4bit`'s own condition `block_size == in_features || (block_size % 32 == 0
+/// && in_features % block_size == 0)`, which ATen evaluates dividing by a zero `block_size`.
+pub(crate) fn dyn_quant_block_size(
+    op: &'static str,
+    block_size: i64,
+    in_features: i64,
+) -> Result<()> {
+    let ok = block_size == in_features
+        || (block_size % 32 == 0 && in_features.checked_rem(block_size) == Some(0));
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "block_size must equal in_features or be a multiple of 32 dividing it, \
+                 got block_size {block_size}, in_features {in_features}"
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expand_singleton_repeats_one_and_keeps_n() {
+        assert_eq!(&*expand_singleton("op", "s", &[2], 3).unwrap(), &[2, 2, 2]);
+        assert_eq!(
+            &*expand_singleton("op", "s", &[1, 2, 3], 3).unwrap(),
+            &[1, 2, 3]
+        );
+        let e = expand_singleton("op", "stride", &[], 3).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "op: stride must have 3 elements (or 1), got 0 (libtorch 2.11 would crash)"
+        );
+        assert!(expand_singleton("op", "s", &[1, 2], 3).is_err());
+    }
+
+    #[test]
+    fn ranges_and_block_sizes() {
+        assert!(in_range_inclusive("op", "i", 2, 2, "b").is_ok());
+        assert!(in_range_inclusive("op", "i", 3, 2, "b").is_err());
+        assert!(in_range_inclusive("op", "i", -1, 2, "b").is_err());
+        assert!(in_range_inclusive("op", "i", i64::MIN, 2, "b").is_err());
+        assert!(dyn_quant_block_size("op", 0, 0).is_ok());
+        assert!(dyn_quant_block_size("op", 0, 64).is_err());
+        assert!(dyn_quant_block_size("op", 32, 64).is_ok());
+        assert!(dyn_quant_block_size("op", 64, 64).is_ok());
+        assert!(dyn_quant_block_size("op", 16, 64).is_err());
+        assert!(dyn_quant_block_size("op", -32, 64).is_ok()); // ATen's own condition holds
+        assert!(dyn_quant_block_size("op", i64::MIN, 64).is_err());
+    }
+}
