@@ -49,8 +49,8 @@ pub enum Error {
 /// Off by default, or on when the environment variable `LTRS_CPP_BACKTRACE` is set (to anything
 /// but `0`) as the program starts: capturing and symbolizing a backtrace costs about a
 /// millisecond per error, which dominates code that probes with failing calls. With it on,
-/// [`Error::full_message`] carries the backtrace (`frame #0: ...` lines). Call it before starting threads that use
-/// libtorch: libtorch swaps the setting without a lock.
+/// [`Error::full_message`] carries the backtrace (`frame #0: ...` lines). Call it before
+/// starting threads that use libtorch: libtorch swaps the setting without a lock.
 ///
 /// ```
 /// use libtorch::Tensor;
