@@ -12,7 +12,34 @@ pub mod bench;
 pub mod fashion;
 pub mod fuzz;
 
+use libtorch::Device;
 use std::process::ExitCode;
+
+/// A `--device` value: a `torch.device` string (`cpu`, `cuda`, `cuda:N`) or `auto` (`cuda:0`
+/// when a CUDA device is usable, else the CPU). A CUDA device this machine lacks is an error
+/// here rather than at the first tensor.
+pub fn parse_device(s: &str) -> Result<Device, String> {
+    let device = if s == "auto" {
+        Device::cuda_if_available()
+    } else {
+        s.parse::<Device>()
+            .map_err(|e| format!("--device: {e}, or auto"))?
+    };
+    if let Device::Cuda(i) = device {
+        let n = libtorch::cuda::device_count();
+        if i >= n {
+            return Err(format!(
+                "--device {s}: this machine has {n} usable CUDA device(s){}",
+                if libtorch::cuda::built_with_cuda() {
+                    ""
+                } else {
+                    " (this program was built without the `cuda` feature)"
+                }
+            ));
+        }
+    }
+    Ok(device)
+}
 
 /// The exit code of an example that checks its own result: success only for `Ok(true)`; an
 /// error is printed first.

@@ -27,9 +27,12 @@ namespace at::cuda {
 int warp_size();  // libtorch_cuda.so
 }
 // The linker keeps a shared library in the final binary only if a symbol of it is referenced
-// (`--as-needed`); this object is always linked (it holds ltrs_tensor_free), so these references
-// keep libtorch_cuda.so and libc10_cuda.so, whose static initialisers register the CUDA kernels.
-extern "C" __attribute__((used)) void* const ltrs_cuda_link_anchor[] = {
+// (`--as-needed`), and lld (Rust's default linker) counts only references from sections that
+// survive `--gc-sections`. So these references are read by the start-up code below, which the
+// linker always keeps: libtorch_cuda.so and libc10_cuda.so stay, and their static initialisers
+// register the CUDA kernels. (An array that is merely `used` was garbage-collected: the
+// binaries of session 3 had no DT_NEEDED entry for either library.)
+extern "C" void* const ltrs_cuda_link_anchor[] = {
     reinterpret_cast<void*>(&c10::cuda::device_count),
     reinterpret_cast<void*>(&at::cuda::warp_size),
 };
@@ -62,8 +65,16 @@ bool env_wants_backtraces() {
   const char* v = std::getenv("LTRS_CPP_BACKTRACE");
   return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
 }
-// Runs when the program starts: this object is always linked (it holds ltrs_tensor_free).
-[[maybe_unused]] const bool backtraces_installed = (install_backtraces(env_wants_backtraces()), true);
+void keep_cuda_linked() {
+#ifdef LTRS_CUDA
+  // A volatile read cannot be optimized away, so this code refers to the anchor.
+  (void)*static_cast<void* const volatile*>(&ltrs_cuda_link_anchor[0]);
+#endif
+}
+// Runs when the program starts: this object is always linked (it holds ltrs_tensor_free), and
+// start-up code is a root of the linker's garbage collection.
+[[maybe_unused]] const bool started =
+    (keep_cuda_linked(), install_backtraces(env_wants_backtraces()), true);
 }  // namespace
 
 extern "C" {

@@ -5,6 +5,9 @@
 #include "support.h"
 
 #include <ATen/core/Dict.h>
+#include <caffe2/serialize/in_memory_adapter.h>
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/import_read.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include <cstdlib>
@@ -32,8 +35,24 @@ std::vector<char> save_to_bytes(const ltrs_str* names, const ltrs_tensor* tensor
   return torch::jit::pickle_save(c10::IValue(dict));
 }
 
-ltrs_named_tensors* load_from_bytes(const std::vector<char>& bytes) {
-  c10::IValue v = torch::jit::pickle_load(bytes);
+// torch::jit::pickle_load, with `map_location`: the same reader and archive layout ("data.pkl"
+// plus "data/N" records, under the zip's top folder), and a device for every storage.
+c10::IValue unpickle(const std::vector<char>& bytes, const ltrs_device* map_location) {
+  std::optional<at::Device> device;
+  if (map_location != nullptr) {
+    device = at::Device(static_cast<c10::DeviceType>(map_location->type), map_location->index);
+  }
+  caffe2::serialize::PyTorchStreamReader reader(
+      std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes.data(),
+                                                             static_cast<off_t>(bytes.size())));
+  return torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
+                                           /*type_resolver=*/std::nullopt,
+                                           /*obj_loader=*/std::nullopt, device, reader);
+}
+
+ltrs_named_tensors* load_from_bytes(const std::vector<char>& bytes,
+                                    const ltrs_device* map_location) {
+  c10::IValue v = unpickle(bytes, map_location);
   TORCH_CHECK(v.isGenericDict(), "load: the file holds a ", v.tagKind(),
               ", not a dict of tensors");
   auto out = std::make_unique<ltrs_named_tensors>();
@@ -80,23 +99,25 @@ ltrs_error* ltrs_serialize_save_bytes(const ltrs_str* names, const ltrs_tensor* 
   LTRS_CATCH
 }
 
-ltrs_error* ltrs_serialize_load(const char* path, int64_t path_len, ltrs_named_tensors** out) {
+ltrs_error* ltrs_serialize_load(const char* path, int64_t path_len, const ltrs_device* map_location,
+                                ltrs_named_tensors** out) {
   LTRS_TRY {
     *out = nullptr;
     std::string p(path, path_len);
     std::ifstream f(p, std::ios::binary);
     TORCH_CHECK(f.good(), "load: cannot open `", p, "`");
     std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    *out = load_from_bytes(bytes);
+    *out = load_from_bytes(bytes, map_location);
   }
   LTRS_CATCH
 }
 
-ltrs_error* ltrs_serialize_load_bytes(const char* data, int64_t len, ltrs_named_tensors** out) {
+ltrs_error* ltrs_serialize_load_bytes(const char* data, int64_t len,
+                                      const ltrs_device* map_location, ltrs_named_tensors** out) {
   LTRS_TRY {
     *out = nullptr;
     std::vector<char> bytes(data, data + len);
-    *out = load_from_bytes(bytes);
+    *out = load_from_bytes(bytes, map_location);
   }
   LTRS_CATCH
 }

@@ -18,9 +18,13 @@ ltrs_error* ltrs_serialize_save(const char* path, int64_t path_len, const ltrs_s
 /* The same bytes in memory: `*out_data` is malloc'ed (free with free()), `*out_len` bytes. */
 ltrs_error* ltrs_serialize_save_bytes(const ltrs_str* names, const ltrs_tensor* tensors, int64_t n,
                                       char** out_data, int64_t* out_len);
-/* Reads a file written by ltrs_serialize_save or by Python's `torch.save(dict_of_tensors)`. */
-ltrs_error* ltrs_serialize_load(const char* path, int64_t path_len, ltrs_named_tensors** out);
-ltrs_error* ltrs_serialize_load_bytes(const char* data, int64_t len, ltrs_named_tensors** out);
+/* Reads a file written by ltrs_serialize_save or by Python's `torch.save(dict_of_tensors)`.
+ * `map_location` NULL: each tensor on the device it was saved from; else every tensor on that
+ * device (`torch.load(map_location=...)`). */
+ltrs_error* ltrs_serialize_load(const char* path, int64_t path_len, const ltrs_device* map_location,
+                                ltrs_named_tensors** out);
+ltrs_error* ltrs_serialize_load_bytes(const char* data, int64_t len,
+                                      const ltrs_device* map_location, ltrs_named_tensors** out);
 int64_t ltrs_named_tensors_len(const ltrs_named_tensors* m);
 /* The k-th name, NUL-terminated, valid until ltrs_named_tensors_free. */
 const char* ltrs_named_tensors_name(const ltrs_named_tensors* m, int64_t k);

@@ -1,5 +1,5 @@
 //! FFI of `shim/serialize.h`: name -> tensor maps in `torch.save`'s format.
-use crate::abi::{ltrs_error, ltrs_str, ltrs_tensor};
+use crate::abi::{ltrs_device, ltrs_error, ltrs_str, ltrs_tensor};
 use std::ffi::c_char;
 
 /// An opaque loaded name -> tensor list; free with [`ltrs_named_tensors_free`].
@@ -26,11 +26,13 @@ extern "C" {
     pub fn ltrs_serialize_load(
         path: *const c_char,
         path_len: i64,
+        map_location: *const ltrs_device,
         out: *mut *mut ltrs_named_tensors,
     ) -> *mut ltrs_error;
     pub fn ltrs_serialize_load_bytes(
         data: *const c_char,
         len: i64,
+        map_location: *const ltrs_device,
         out: *mut *mut ltrs_named_tensors,
     ) -> *mut ltrs_error;
     pub fn ltrs_named_tensors_len(m: *const ltrs_named_tensors) -> i64;

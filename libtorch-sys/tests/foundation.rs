@@ -76,3 +76,23 @@ fn cuda_availability_is_answered() {
         assert_eq!(available, count > 0);
     }
 }
+
+/// With the `cuda` feature, this test binary (a downstream binary like any user's) must load
+/// libtorch_cuda and libc10_cuda at start-up even though it calls nothing CUDA-specific:
+/// otherwise libtorch never registers its CUDA kernels and reports no GPU on a GPU machine.
+/// Without the feature it must load neither. CI runs it both ways.
+#[test]
+fn cuda_libraries_are_loaded_exactly_with_the_feature() {
+    // SAFETY: no arguments.
+    let built = unsafe { ltrs_built_with_cuda() };
+    assert_eq!(built, cfg!(feature = "cuda"));
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    for lib in ["libtorch_cuda.so", "libc10_cuda.so"] {
+        assert_eq!(
+            maps.contains(lib),
+            built,
+            "{lib} mapped: {}, built with cuda: {built}",
+            maps.contains(lib)
+        );
+    }
+}

@@ -235,6 +235,37 @@ impl Tensor {
         unwrap(self.f_to_opts(opts))
     }
 
+    /// The tensor on `device`, dtype unchanged (`t.to(device)`; the same tensor when it is
+    /// already there). Copies between devices; a CUDA device that is missing or out of range is
+    /// an error.
+    ///
+    /// ```
+    /// use libtorch::{Device, Tensor};
+    /// let t = Tensor::from_slice(&[1.0f32, 2.0]);
+    /// let same = t.f_to(Device::Cpu)?;
+    /// assert_eq!(same.device(), Device::Cpu);
+    /// # Ok::<(), libtorch::Error>(())
+    /// ```
+    pub fn f_to(&self, device: Device) -> Result<Tensor> {
+        self.f_to_opts((self.f_kind()?, device))
+    }
+
+    /// [`Tensor::f_to`], panicking on error.
+    pub fn to(&self, device: Device) -> Tensor {
+        unwrap(self.f_to(device))
+    }
+
+    /// `t.cpu()`: the tensor on the CPU.
+    pub fn cpu(&self) -> Tensor {
+        self.to(Device::Cpu)
+    }
+
+    /// `t.cuda()`: the tensor on `cuda:0`; panics without a CUDA device (use
+    /// [`Tensor::f_to`] for a `Result`).
+    pub fn cuda(&self) -> Tensor {
+        self.to(Device::Cuda(0))
+    }
+
     fn need_dims(&self, op: &'static str, n: usize) -> Result<Vec<usize>> {
         let size = self.f_size()?;
         if size.len() != n {

@@ -67,6 +67,35 @@ impl std::fmt::Display for Device {
     }
 }
 
+/// Parses `torch.device` strings: `cpu`, `cuda` (= `cuda:0`), `cuda:N`, `mps`, `meta`.
+///
+/// ```
+/// use libtorch::Device;
+/// assert_eq!("cuda:1".parse::<Device>(), Ok(Device::Cuda(1)));
+/// assert_eq!("cpu".parse::<Device>(), Ok(Device::Cpu));
+/// assert!("gpu".parse::<Device>().is_err());
+/// ```
+impl std::str::FromStr for Device {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Device, String> {
+        match s {
+            "cpu" => Ok(Device::Cpu),
+            "cuda" => Ok(Device::Cuda(0)),
+            "mps" => Ok(Device::Mps),
+            "meta" => Ok(Device::Meta),
+            _ => s
+                .strip_prefix("cuda:")
+                .and_then(|n| n.parse::<i16>().ok())
+                .filter(|&n| n >= 0)
+                .map(|n| Device::Cuda(n as usize))
+                .ok_or_else(|| {
+                    format!("unknown device {s:?}: expected cpu, cuda, cuda:N, mps or meta")
+                }),
+        }
+    }
+}
+
 macro_rules! code_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:expr),* $(,)? }) => {
         $(#[$doc])*

@@ -15,7 +15,7 @@
 //! ```
 use crate::error::{check, Error, Result};
 use crate::nn::Module;
-use crate::Tensor;
+use crate::{Device, Tensor};
 use libtorch_sys as sys;
 use libtorch_sys::serialize as s;
 use std::collections::BTreeMap;
@@ -103,14 +103,28 @@ unsafe fn take(m: *mut s::ltrs_named_tensors) -> Vec<(String, Tensor)> {
 }
 
 /// Reads a file written by [`save`] or by Python's `torch.save(dict_of_tensors, path)`, in
-/// the file's order.
+/// the file's order, each tensor on the device it was saved from (as `torch.load(path)`: a
+/// file saved from a GPU needs one; see [`load_on`]).
 pub fn load(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor)>> {
-    let p = path_str(path.as_ref())?;
+    load_impl(path.as_ref(), None)
+}
+
+/// [`load`] with every tensor placed on `device` (`torch.load(path, map_location=device)`):
+/// `load_on(path, Device::Cpu)` reads a checkpoint saved on a GPU on a machine without one.
+#[doc(alias = "map_location")]
+pub fn load_on(path: impl AsRef<Path>, device: Device) -> Result<Vec<(String, Tensor)>> {
+    load_impl(path.as_ref(), Some(device))
+}
+
+fn load_impl(path: &Path, device: Option<Device>) -> Result<Vec<(String, Tensor)>> {
+    let p = path_str(path)?;
+    let d = device.map(Device::to_ffi);
     let mut m = std::ptr::null_mut();
-    // SAFETY: `p` is valid for its length; on success `m` is an owned list passed to `take`.
+    // SAFETY: `p` is valid for its length and `d` (or null) for the call; on success `m` is an
+    // owned list passed to `take`.
     unsafe {
         check(
-            s::ltrs_serialize_load(p.as_ptr().cast(), p.len() as i64, &mut m),
+            s::ltrs_serialize_load(p.as_ptr().cast(), p.len() as i64, opt_ptr(&d), &mut m),
             "load",
         )?;
         Ok(take(m))
@@ -119,15 +133,35 @@ pub fn load(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor)>> {
 
 /// [`load`] from bytes in memory.
 pub fn load_from_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
+    load_bytes_impl(bytes, None)
+}
+
+/// [`load_on`] from bytes in memory.
+pub fn load_from_bytes_on(bytes: &[u8], device: Device) -> Result<Vec<(String, Tensor)>> {
+    load_bytes_impl(bytes, Some(device))
+}
+
+fn load_bytes_impl(bytes: &[u8], device: Option<Device>) -> Result<Vec<(String, Tensor)>> {
+    let d = device.map(Device::to_ffi);
     let mut m = std::ptr::null_mut();
-    // SAFETY: `bytes` is valid for its length; on success `m` is an owned list.
+    // SAFETY: `bytes` is valid for its length and `d` (or null) for the call; on success `m` is
+    // an owned list.
     unsafe {
         check(
-            s::ltrs_serialize_load_bytes(bytes.as_ptr().cast(), bytes.len() as i64, &mut m),
+            s::ltrs_serialize_load_bytes(
+                bytes.as_ptr().cast(),
+                bytes.len() as i64,
+                opt_ptr(&d),
+                &mut m,
+            ),
             "load",
         )?;
         Ok(take(m))
     }
+}
+
+fn opt_ptr<T>(v: &Option<T>) -> *const T {
+    v.as_ref().map_or(std::ptr::null(), |v| v as *const T)
 }
 
 /// Saves `module.state_dict()` to `path`.
@@ -136,8 +170,16 @@ pub fn save_module(module: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
     save(sd.iter().map(|(k, v)| (k.as_str(), v)), path)
 }
 
-/// Loads a state dict from `path` into `module` (strict: every name must match).
+/// Loads a state dict from `path` into `module` (strict: every name must match). The values
+/// are read straight onto the device of the module's first parameter or buffer, wherever they
+/// were saved from, so weights trained on a GPU load on a CPU-only machine and vice versa.
 pub fn load_module(module: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
-    let sd: BTreeMap<String, Tensor> = load(path)?.into_iter().collect();
+    let mut device = None;
+    module.visit(&mut |_, _, t| {
+        device.get_or_insert_with(|| t.device());
+    });
+    let sd: BTreeMap<String, Tensor> = load_on(path, device.unwrap_or(Device::Cpu))?
+        .into_iter()
+        .collect();
     module.load_state_dict(&sd)
 }

@@ -14,7 +14,6 @@ use examples::fashion::train::{evaluate, train, TrainConfig};
 use examples::fashion::{locate, overhead, plot, report};
 use libtorch::data::{mnist, Dataset, TensorDataset};
 use libtorch::nn::Module;
-use libtorch::Device;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -83,24 +82,8 @@ fn main() -> ExitCode {
     examples::exit_code(run(&Args::parse()))
 }
 
-fn parse_device(s: &str) -> Result<Device, String> {
-    match s {
-        "cpu" => Ok(Device::Cpu),
-        "cuda" => Ok(Device::Cuda(0)),
-        "auto" => Ok(Device::cuda_if_available()),
-        _ => s
-            .strip_prefix("cuda:")
-            .and_then(|n| n.parse().ok())
-            .map(Device::Cuda)
-            .ok_or_else(|| format!("--device {s:?}: expected cpu, cuda, cuda:N or auto")),
-    }
-}
-
 fn run(args: &Args) -> Result<bool, String> {
-    let device = parse_device(&args.device)?;
-    if device.is_cuda() && !libtorch::cuda::is_available() {
-        return Err(format!("--device {}: no usable CUDA device", args.device));
-    }
+    let device = examples::parse_device(&args.device)?;
     if args.threads > 0 {
         libtorch::threads::set_num_threads(args.threads).map_err(|e| e.to_string())?;
     }
@@ -139,9 +122,10 @@ fn run(args: &Args) -> Result<bool, String> {
     let (accuracy, confusion) = if args.eval_only {
         let weights = args.weights.as_ref().expect("clap requires --weights");
         let mut net = build(args.model);
+        net.to_device(device).map_err(err)?;
+        // Onto the model's device, wherever the weights were trained (GPU weights load on a CPU).
         libtorch::serialize::load_module(&net, weights)
             .map_err(|e| format!("{}: {e}", weights.display()))?;
-        net.to_device(device).map_err(err)?;
         println!("loaded {}", weights.display());
         evaluate(&mut net, &test_ds, device).map_err(err)?
     } else {

@@ -31,27 +31,35 @@ struct Args {
     /// Hidden units.
     #[arg(long, default_value_t = 2)]
     hidden: i64,
+    /// cpu, cuda, cuda:N, or auto (cuda:0 when available).
+    #[arg(long, default_value = "cpu")]
+    device: String,
 }
 
 fn main() -> ExitCode {
-    examples::exit_code(run(&Args::parse()))
+    let args = Args::parse();
+    match examples::parse_device(&args.device) {
+        Ok(device) => examples::exit_code(run(&args, device)),
+        Err(e) => examples::exit_code(Err::<bool, _>(e)),
+    }
 }
 
-fn run(args: &Args) -> libtorch::Result<bool> {
+fn run(args: &Args, device: Device) -> libtorch::Result<bool> {
     libtorch::manual_seed(args.seed);
     let model = Sequential::new()
         .add(Linear::new(2, args.hidden))
         .add(Tanh)
         .add(Linear::new(args.hidden, 1));
+    model.to_device(device)?;
     let mut opt = Sgd::new(model.parameters(), args.lr);
     // target = (a - b)², which is a XOR b for bits.
-    let diff = Tensor::from_data(&[1.0f32, -1.0], &[1, 2])?;
+    let diff = Tensor::from_data(&[1.0f32, -1.0], &[1, 2])?.f_to(device)?;
     let xor = |x: &Tensor| -> libtorch::Result<Tensor> {
         let d = F::linear(x, &diff, None)?;
         Ok(&d * &d)
     };
     for i in 1..=args.iters {
-        let x = Tensor::f_randint_opts(0, 2, &[args.batch_size, 2], (Kind::Float, Device::Cpu))?;
+        let x = Tensor::f_randint_opts(0, 2, &[args.batch_size, 2], (Kind::Float, device))?;
         let y = xor(&x)?;
         let loss = F::mse_loss(&model.f_forward(&x)?, &y, Reduction::Mean)?;
         opt.zero_grad();
@@ -62,7 +70,8 @@ fn run(args: &Args) -> libtorch::Result<bool> {
         }
     }
     println!("Final Model:");
-    let inputs = Tensor::from_data(&[0.0f32, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], &[4, 2])?;
+    let inputs =
+        Tensor::from_data(&[0.0f32, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], &[4, 2])?.f_to(device)?;
     let outputs = libtorch::no_grad(|| model.f_forward(&inputs))?.to_vec::<f32>()?;
     let mut ok = true;
     for (k, out) in outputs.iter().enumerate() {
