@@ -157,10 +157,9 @@ pub(crate) fn batch_to(
     device: Option<Device>,
 ) -> Result<(Tensor, Tensor)> {
     match device {
-        Some(d) if batch.0.device() != d || batch.1.device() != d => Ok((
-            batch.0.f_to_device(d, batch.0.kind())?,
-            batch.1.f_to_device(d, batch.1.kind())?,
-        )),
+        Some(d) if batch.0.device() != d || batch.1.device() != d => {
+            Ok((batch.0.f_to(d)?, batch.1.f_to(d)?))
+        }
         _ => Ok(batch),
     }
 }

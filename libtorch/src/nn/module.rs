@@ -149,7 +149,7 @@ pub trait Module {
         let mut r = Ok(());
         self.visit(&mut |_, _, t| {
             if r.is_ok() && t.device() != device {
-                r = ops::to_device(t, device).and_then(|moved| ops::set_data(t, &moved));
+                r = t.f_to(device).and_then(|moved| ops::set_data(t, &moved));
             }
         });
         r

@@ -142,16 +142,6 @@ pub(crate) fn mean_dim(a: &Tensor, dim: i64, keepdim: bool) -> Result<Tensor> {
 pub(crate) fn to_kind(a: &Tensor, kind: Kind) -> Result<Tensor> {
     a.f_to_dtype(kind)
 }
-pub(crate) fn to_device(a: &Tensor, device: crate::Device) -> Result<Tensor> {
-    call1(
-        "aten::to.device",
-        &[
-            Arg::T(a),
-            Arg::Dev(device),
-            Arg::I(a.kind().to_ffi() as i64),
-        ],
-    )
-}
 /// `a + alpha * b`
 pub(crate) fn add_alpha(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
     call1("aten::add.Tensor", &[Arg::T(a), Arg::T(b), Arg::F(alpha)])

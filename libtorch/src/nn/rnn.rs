@@ -203,11 +203,7 @@ impl Rnn {
         };
         let z = ops::zeros(&[self.config.num_layers * dirs, batch, self.hidden_size])?;
         let z = ops::to_kind(&z, x.kind())?;
-        if x.device() != crate::Device::Cpu {
-            ops::to_device(&z, x.device())
-        } else {
-            Ok(z)
-        }
+        z.f_to(x.device())
     }
 
     fn run(&self, x: &Tensor, hx: &[Tensor]) -> Result<Vec<Tensor>> {
