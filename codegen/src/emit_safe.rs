@@ -259,6 +259,11 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
         quote!(&[#(#l),*])
     };
     let g = quote!(crate::guards);
+    // The checks that look at one argument alone: `guards::CHECK(op, "name", value)?`.
+    let on_one_arg = |check: &str, i: usize| {
+        let (check, n, e) = (format_ident!("{check}"), name(i), a(i));
+        quote!(#g::#check(#key, #n, #e)?;)
+    };
     op.guards
         .iter()
         .map(|guard| match guard {
@@ -279,10 +284,7 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                 let (n, e, len) = (name(*arg), a(*arg), Literal::usize_unsuffixed(*len));
                 quote!(#g::list_len(#key, #n, #e, #len)?;)
             }
-            Guard::Nonempty(i) => {
-                let (n, e) = (name(*i), a(*i));
-                quote!(#g::nonempty(#key, #n, #e)?;)
-            }
+            Guard::Nonempty(i) => on_one_arg("nonempty", *i),
             Guard::SameLen(v) => {
                 let lists = v.iter().map(|i| {
                     let (n, e) = (name(*i), a(*i));
@@ -290,14 +292,8 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                 });
                 quote!(#g::same_len(#key, &[#(#lists),*])?;)
             }
-            Guard::Defined(i) => {
-                let (n, e) = (name(*i), a(*i));
-                quote!(#g::defined(#key, #n, #e)?;)
-            }
-            Guard::AllDefined(i) => {
-                let (n, e) = (name(*i), a(*i));
-                quote!(#g::all_defined(#key, #n, #e)?;)
-            }
+            Guard::Defined(i) => on_one_arg("defined", *i),
+            Guard::AllDefined(i) => on_one_arg("all_defined", *i),
             Guard::DimIn { arg, dims } => {
                 let (n, e, d) = (name(*arg), a(*arg), usizes(dims));
                 quote!(#g::dim_in(#key, #n, #e, #d)?;)
@@ -323,11 +319,10 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                 quote!(#g::same_size_at(#key, #x, #y, #d)?;)
             }
             Guard::Positive(i) => {
-                let (n, e) = (name(*i), a(*i));
                 if matches!(op.args[*i].kind, ArgKind::IntList { .. }) {
-                    quote!(#g::positive_list(#key, #n, #e)?;)
+                    on_one_arg("positive_list", *i)
                 } else {
-                    quote!(#g::positive(#key, #n, #e)?;)
+                    on_one_arg("positive", *i)
                 }
             }
             Guard::InRangeInclusive { arg, bound } => {
