@@ -78,7 +78,8 @@ typedef struct { ltrs_tensor* data; int64_t len; } ltrs_tensor_vec;
 /* ---- errors ---- */
 /* The message without the C++ backtrace. Valid until ltrs_error_free. */
 const char* ltrs_error_message(const ltrs_error* e);
-/* The full message libtorch produced (with backtrace, where it had one). */
+/* The full message libtorch produced (what()): where in libtorch it was raised and, only if
+ * backtraces were on (ltrs_set_cpp_backtraces) when it was raised, the C++ backtrace. */
 const char* ltrs_error_full_message(const ltrs_error* e);
 void ltrs_error_free(ltrs_error* e);
 /* Whether libtorch's errors capture a C++ backtrace. Off unless LTRS_CPP_BACKTRACE is set (to
