@@ -12,6 +12,7 @@
 #include <c10/util/Logging.h>
 #include <torch/headeronly/version.h>
 
+#include <dlfcn.h>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -118,6 +119,27 @@ ltrs_error* ltrs_set_num_threads(int64_t n) {
   LTRS_TRY {
     TORCH_CHECK(n > 0, "set_num_threads: the number of threads must be positive, got ", n);
     at::set_num_threads(static_cast<int>(n));
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_set_num_threads_this_thread(int64_t n) {
+  LTRS_TRY {
+    TORCH_CHECK(n > 0, "set_num_threads_this_thread: the number of threads must be positive, got ",
+                n);
+    // at::get_num_threads is omp_get_max_threads(), whose value OpenMP keeps per thread, after
+    // libtorch's once-per-thread lazy init (which would overwrite an earlier setting, so run it
+    // first). omp_set_num_threads comes from the libgomp libtorch_cpu loaded; looking it up at
+    // run time keeps our link line free of libgomp's versioned file name.
+    (void)at::get_num_threads();
+    using set_fn = void (*)(int);
+    static const auto omp_set = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    TORCH_CHECK(omp_set != nullptr,
+                "set_num_threads_this_thread: this libtorch does not use OpenMP, so its intra-op "
+                "thread count is process-wide (use set_num_threads)");
+    omp_set(static_cast<int>(n));
+    TORCH_CHECK(at::get_num_threads() == n, "set_num_threads_this_thread: asked for ", n,
+                " threads, libtorch reports ", at::get_num_threads());
   }
   LTRS_CATCH
 }

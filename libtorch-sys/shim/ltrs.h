@@ -102,6 +102,10 @@ ltrs_error* ltrs_get_num_threads(int64_t* out);
 ltrs_error* ltrs_set_num_threads(int64_t n);
 ltrs_error* ltrs_get_num_interop_threads(int64_t* out);
 ltrs_error* ltrs_set_num_interop_threads(int64_t n);
+/* Sets the intra-op thread count of the calling thread only (libtorch's threads setting is an
+ * OpenMP per-thread value; at::set_num_threads also changes the process-wide default). Fails
+ * when libtorch uses no OpenMP, where the count is process-wide. */
+ltrs_error* ltrs_set_num_threads_this_thread(int64_t n);
 /* Whether this build linked libtorch_cuda (the `cuda` feature). */
 bool ltrs_built_with_cuda(void);
 ltrs_error* ltrs_cuda_is_available(bool* out);

@@ -177,6 +177,7 @@ extern "C" {
     pub fn ltrs_set_num_threads(n: i64) -> *mut ltrs_error;
     pub fn ltrs_get_num_interop_threads(out: *mut i64) -> *mut ltrs_error;
     pub fn ltrs_set_num_interop_threads(n: i64) -> *mut ltrs_error;
+    pub fn ltrs_set_num_threads_this_thread(n: i64) -> *mut ltrs_error;
     pub fn ltrs_built_with_cuda() -> bool;
     pub fn ltrs_cuda_is_available(out: *mut bool) -> *mut ltrs_error;
     pub fn ltrs_cuda_device_count(out: *mut i64) -> *mut ltrs_error;

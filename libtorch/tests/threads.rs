@@ -111,3 +111,25 @@ fn new_threads_start_with_grad_mode_on() {
         );
     });
 }
+
+#[test]
+fn a_thread_can_limit_its_own_intra_op_threads() {
+    use libtorch::threads::{get_num_threads, set_num_threads_this_thread};
+    let before = get_num_threads();
+    let limited = std::thread::spawn(|| {
+        set_num_threads_this_thread(1).unwrap();
+        // Large enough for libtorch to split across threads if it could: still right on one.
+        let x = Tensor::ones_opts(&[1 << 18], (libtorch::Kind::Float, libtorch::Device::Cpu));
+        ((&x * 2.0f64).sum().double_value(), get_num_threads())
+    });
+    assert_eq!(limited.join().unwrap(), ((1 << 19) as f64, 1));
+    assert_eq!(
+        get_num_threads(),
+        before,
+        "the caller's own count is untouched"
+    );
+    let fresh = std::thread::spawn(get_num_threads).join().unwrap();
+    assert_eq!(fresh, before, "so are the threads started later");
+    let err = set_num_threads_this_thread(0).unwrap_err();
+    assert!(err.to_string().contains("must be positive, got 0"), "{err}");
+}

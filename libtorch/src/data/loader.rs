@@ -21,7 +21,9 @@ const OP: &str = "DataLoader";
 ///   the consumer (each keeps up to [`DataLoader::prefetch`] finished batches queued); the
 ///   batches and their order are exactly those of `num_workers(0)`, which assembles each
 ///   batch on the caller's thread when it is asked for. A worker's error or panic comes out
-///   of the iterator as an `Err`, after which the epoch ends.
+///   of the iterator as an `Err`, after which the epoch ends. Each worker runs libtorch's
+///   operators on one intra-op thread, as PyTorch's workers do, so that it does not compete
+///   with the training thread for the cores.
 /// - **Device**: [`DataLoader::device`] moves each batch there (on the worker, when there are
 ///   workers).
 ///
@@ -180,6 +182,10 @@ impl<D: Dataset + 'static> DataLoader<D> {
             let spawned = std::thread::Builder::new()
                 .name(format!("data-loader-{w}"))
                 .spawn(move || {
+                    // Batches are assembled on one intra-op thread, beside the training thread's
+                    // team (see `threads::set_num_threads_this_thread`). Without OpenMP this
+                    // fails and the process-wide count applies, which is only slower.
+                    let _ = crate::threads::set_num_threads_this_thread(1);
                     for b in (w..batches.len()).step_by(k) {
                         let r = assemble(&*dataset, &batches[b], device, &format!("worker {w}"), b);
                         let failed = r.is_err();
