@@ -201,9 +201,10 @@ impl Rnn {
         } else {
             s[1]
         };
-        let z = ops::zeros(&[self.config.num_layers * dirs, batch, self.hidden_size])?;
-        let z = ops::to_kind(&z, x.kind())?;
-        z.f_to(x.device())
+        Tensor::f_zeros_opts(
+            &[self.config.num_layers * dirs, batch, self.hidden_size],
+            (x.kind(), x.device()),
+        )
     }
 
     fn run(&self, x: &Tensor, hx: &[Tensor]) -> Result<Vec<Tensor>> {
