@@ -157,9 +157,7 @@ pub(crate) fn batch_to(
     device: Option<Device>,
 ) -> Result<(Tensor, Tensor)> {
     match device {
-        Some(d) if batch.0.device() != d || batch.1.device() != d => {
-            Ok((batch.0.f_to(d)?, batch.1.f_to(d)?))
-        }
-        _ => Ok(batch),
+        Some(d) => Ok((batch.0.f_to(d)?, batch.1.f_to(d)?)),
+        None => Ok(batch),
     }
 }
