@@ -426,7 +426,7 @@ enum Accepts {
     Int,
     IntOrIntList,
     Bool,
-    /// Anything with a length: int, tensor or dimname lists.
+    /// Anything with a length: int, tensor, dimname or scalar lists.
     List,
 }
 
@@ -444,7 +444,7 @@ impl Accepts {
             Accepts::Int => int,
             Accepts::IntOrIntList => int || int_list,
             Accepts::Bool => k == K::Bool,
-            Accepts::List => tensor_list || int_list || k == K::DimnameList,
+            Accepts::List => tensor_list || int_list || k == K::DimnameList || k == K::ScalarList,
         }
     }
     fn describe(self) -> &'static str {
@@ -456,7 +456,7 @@ impl Accepts {
             Accepts::Int => "an int",
             Accepts::IntOrIntList => "an int or int[]",
             Accepts::Bool => "a bool",
-            Accepts::List => "an int[], Tensor[] or Dimname[]",
+            Accepts::List => "an int[], Tensor[], Dimname[] or Scalar[]",
         }
     }
 }
@@ -546,7 +546,7 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
                 }
             }
             GuardSpec::SameLen(names) => {
-                rest.push(Guard::SameLen(at_least_two(names, Accepts::TensorList)?))
+                rest.push(Guard::SameLen(at_least_two(names, Accepts::List)?))
             }
             GuardSpec::Defined(names) => rest.extend(
                 args(names, Accepts::Tensor)?

@@ -68,14 +68,14 @@ pub(crate) fn nonempty<T>(op: &'static str, name: &str, list: &[T]) -> Result<()
     }
 }
 
-/// The tensor lists, given as (name, length), have one length.
+/// The lists, given as (name, length), have one length.
 pub(crate) fn same_len(op: &'static str, lists: &[(&str, usize)]) -> Result<()> {
     let (first, n) = lists[0];
     match lists.iter().find(|(_, len)| *len != n) {
         None => Ok(()),
         Some((name, len)) => Err(fail(
             op,
-            format!("{name} must have as many tensors as {first} ({n}), got {len}"),
+            format!("{name} must have as many elements as {first} ({n}), got {len}"),
         )),
     }
 }

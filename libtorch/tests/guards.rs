@@ -2,7 +2,7 @@
 //! through the safe API with arguments that crash libtorch 2.11 itself, returns an
 //! `Error::InvalidArgument` naming the argument; valid calls still run and give the right values.
 
-use libtorch::{Error, Kind, Result, Tensor};
+use libtorch::{Error, Kind, Result, Scalar, Tensor};
 
 /// `r` is the guard's error: InvalidArgument, for `op`, naming `arg`.
 #[track_caller]
@@ -372,7 +372,7 @@ fn foreach_copy_rejects_unequal_lists_and_undefined_tensors_and_copies_valid_one
     );
     assert_eq!(
         m,
-        "src must have as many tensors as self (2), got 1 (libtorch 2.11 would crash)"
+        "src must have as many elements as self (2), got 1 (libtorch 2.11 would crash)"
     );
     let mut holey = [Tensor::zeros(&[2]), Tensor::default()];
     rejected(
@@ -542,4 +542,50 @@ fn batch_norm_impl_index_backward_valid_eval_and_empty_calls() {
     .unwrap();
     assert_eq!(vals(&gw), [0.0; 3]);
     assert_eq!(vals(&gb), [0.0; 3]);
+}
+
+#[test]
+fn private_stack_rejects_an_empty_list_and_still_stacks() {
+    let none: [Tensor; 0] = [];
+    let m = rejected(Tensor::f__stack(&none), "aten::_stack", "tensors");
+    assert_eq!(m, "tensors must not be empty (libtorch 2.11 would crash)");
+    let mut out = Tensor::zeros(&[0]);
+    rejected(
+        Tensor::f__stack_out_with(&none, 0, &mut out),
+        "aten::_stack.out",
+        "tensors",
+    );
+    // torch.stack([[1, 2], [3, 4]], dim=1) = [[1, 3], [2, 4]]
+    let (a, b) = (t(&[1.0, 2.0], &[2]), t(&[3.0, 4.0], &[2]));
+    let s = Tensor::f__stack_with(&[&a, &b], 1).unwrap();
+    assert_eq!(s.size(), [2, 2]);
+    assert_eq!(vals(&s), [1.0, 3.0, 2.0, 4.0]);
+    Tensor::f__stack_out(&[&a, &b], &mut out).unwrap();
+    assert_eq!(out.size(), [2, 2]);
+    assert_eq!(vals(&out), [1.0, 2.0, 3.0, 4.0]);
+}
+
+#[test]
+fn foreach_lerp_inplace_scalar_list_rejects_lists_of_other_lengths() {
+    let mut xs = [t(&[0.0, 2.0], &[2]), t(&[4.0], &[1])];
+    let ends = [t(&[2.0, 4.0], &[2]), t(&[8.0], &[1])];
+    let half = [Scalar::from(0.5), Scalar::from(0.25)];
+    let m = rejected(
+        Tensor::f__foreach_lerp_scalarlist_(&mut xs, &ends[..1], &half),
+        "aten::_foreach_lerp_.ScalarList",
+        "tensors1",
+    );
+    assert_eq!(
+        m,
+        "tensors1 must have as many elements as self (2), got 1 (libtorch 2.11 would crash)"
+    );
+    rejected(
+        Tensor::f__foreach_lerp_scalarlist_(&mut xs, &ends, &half[..1]),
+        "aten::_foreach_lerp_.ScalarList",
+        "weight",
+    );
+    // lerp(start, end, w) = start + w * (end - start), per list element
+    Tensor::f__foreach_lerp_scalarlist_(&mut xs, &ends, &half).unwrap();
+    assert_eq!(vals(&xs[0]), [1.0, 3.0]);
+    assert_eq!(vals(&xs[1]), [5.0]);
 }

@@ -7902,6 +7902,7 @@ impl Tensor {
         tensors: &[T0],
         dim: i64,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::_stack", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -7948,6 +7949,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::_stack.out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())

@@ -11145,6 +11145,14 @@ impl Tensor {
         tensors1: &[T1],
         weight: &[Scalar],
     ) -> Result<()> {
+        crate::guards::same_len(
+            "aten::_foreach_lerp_.ScalarList",
+            &[
+                ("self", self_.len()),
+                ("tensors1", tensors1.len()),
+                ("weight", weight.len()),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensors1: Vec<ltrs_tensor> = tensors1
             .iter()
