@@ -300,7 +300,11 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
             }
             Guard::MinDim { arg, min } => {
                 let (n, e, m) = (name(*arg), a(*arg), Literal::usize_unsuffixed(*min));
-                quote!(#g::min_dim(#key, #n, #e, #m)?;)
+                if matches!(op.args[*arg].kind, ArgKind::Tensor { .. }) {
+                    quote!(#g::min_dim(#key, #n, #e, #m)?;)
+                } else {
+                    quote!(#g::all_min_dim(#key, #n, #e, #m)?;)
+                }
             }
             Guard::SameDtype(v) => {
                 let ts = v.iter().map(|i| named(*i));
@@ -349,6 +353,11 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                 required,
             } => {
                 let (n, e, of) = (name(*arg), a(*arg), named(*of));
+                let e = if op.args[*arg].kind == ArgKind::OptTensor {
+                    e
+                } else {
+                    quote!(Some(#e))
+                };
                 let dim = Literal::usize_unsuffixed(*dim);
                 match required {
                     None => quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, false)?;),
@@ -366,6 +375,39 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
             Guard::DistinctDims { arg, of } => {
                 let (n, e, of) = (name(*arg), a(*arg), named(*of));
                 quote!(#g::distinct_dims(#key, #n, #e, #of)?;)
+            }
+            Guard::RawDimRange { start, end, of } => {
+                let (s, e, of) = (named(*start), named(*end), named(*of));
+                quote!(#g::raw_dim_range(#key, #s, #e, #of)?;)
+            }
+            Guard::DimSizePositive { arg, dim } => {
+                let (n, e, d) = (name(*arg), a(*arg), Literal::usize_unsuffixed(*dim));
+                quote!(#g::dim_size_positive(#key, #n, #e, #d)?;)
+            }
+            Guard::TrueUnlessEmpty { flag, tensor } => {
+                let (f, t) = (named(*flag), named(*tensor));
+                quote!(#g::true_unless_empty(#key, #f, #t)?;)
+            }
+            Guard::ChunkCount { arg, dim, chunks } => {
+                let (n, e) = (name(*arg), a(*arg));
+                let (d, c) = (
+                    Literal::usize_unsuffixed(*dim),
+                    Literal::usize_unsuffixed(*chunks),
+                );
+                quote!(#g::chunk_count(#key, #n, #e, #d, #c)?;)
+            }
+            Guard::WeightNormDim { v, dim, per_slice } => {
+                let (v, d) = (named(*v), a(*dim));
+                let ps = per_slice.iter().map(|i| named(*i));
+                quote!(#g::weight_norm_dim(#key, #v, #d, &[#(#ps),*])?;)
+            }
+            Guard::C2rLastDimSize {
+                input,
+                dim,
+                last_dim_size,
+            } => {
+                let (x, d, l) = (named(*input), a(*dim), named(*last_dim_size));
+                quote!(#g::c2r_last_dim_size(#key, #x, #d, #l)?;)
             }
             Guard::Conv2dWeightColumns {
                 weight,

@@ -230,6 +230,34 @@ pub enum Guard {
         arg: usize,
         of: usize,
     },
+    RawDimRange {
+        start: usize,
+        end: usize,
+        of: usize,
+    },
+    DimSizePositive {
+        arg: usize,
+        dim: usize,
+    },
+    TrueUnlessEmpty {
+        flag: usize,
+        tensor: usize,
+    },
+    ChunkCount {
+        arg: usize,
+        dim: usize,
+        chunks: usize,
+    },
+    WeightNormDim {
+        v: usize,
+        dim: usize,
+        per_slice: Vec<usize>,
+    },
+    C2rLastDimSize {
+        input: usize,
+        dim: usize,
+        last_dim_size: usize,
+    },
     Conv2dWeightColumns {
         weight: usize,
         input: usize,
@@ -420,7 +448,6 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
 #[derive(Clone, Copy)]
 enum Accepts {
     Tensor,
-    OptTensor,
     TensorList,
     IntList,
     Int,
@@ -428,6 +455,10 @@ enum Accepts {
     Bool,
     /// Anything with a length: int, tensor, dimname or scalar lists.
     List,
+    /// A Tensor or a tensor list (checked element by element).
+    TensorOrList,
+    /// A Tensor or a Tensor?.
+    AnyTensor,
 }
 
 impl Accepts {
@@ -438,25 +469,27 @@ impl Accepts {
         let int = matches!(k, K::Int { .. });
         match self {
             Accepts::Tensor => matches!(k, K::Tensor { .. }),
-            Accepts::OptTensor => k == K::OptTensor,
             Accepts::TensorList => tensor_list,
             Accepts::IntList => int_list,
             Accepts::Int => int,
             Accepts::IntOrIntList => int || int_list,
             Accepts::Bool => k == K::Bool,
             Accepts::List => tensor_list || int_list || k == K::DimnameList || k == K::ScalarList,
+            Accepts::TensorOrList => tensor_list || matches!(k, K::Tensor { .. }),
+            Accepts::AnyTensor => k == K::OptTensor || matches!(k, K::Tensor { .. }),
         }
     }
     fn describe(self) -> &'static str {
         match self {
             Accepts::Tensor => "a Tensor",
-            Accepts::OptTensor => "a Tensor?",
             Accepts::TensorList => "a Tensor[]",
             Accepts::IntList => "an int[]",
             Accepts::Int => "an int",
             Accepts::IntOrIntList => "an int or int[]",
             Accepts::Bool => "a bool",
             Accepts::List => "an int[], Tensor[], Dimname[] or Scalar[]",
+            Accepts::TensorOrList => "a Tensor or Tensor[]",
+            Accepts::AnyTensor => "a Tensor or Tensor?",
         }
     }
 }
@@ -563,7 +596,7 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
                 dims: nonempty_dims(dims)?,
             }),
             GuardSpec::MinDim { arg: n, min } => rest.push(Guard::MinDim {
-                arg: arg(n, Accepts::Tensor)?,
+                arg: arg(n, Accepts::TensorOrList)?,
                 min: *min,
             }),
             GuardSpec::SameDtype(names) => {
@@ -618,7 +651,7 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
                     (None, Some(f)) => Some((arg(f, Accepts::Bool)?, false)),
                     _ => return Err("give at most one of required_if, required_unless".into()),
                 };
-                for i in args(names, Accepts::OptTensor)? {
+                for i in args(names, Accepts::AnyTensor)? {
                     rest.push(Guard::NumelMatchesSize {
                         arg: i,
                         of,
@@ -630,6 +663,42 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
             GuardSpec::DistinctDims { arg: n, of } => rest.push(Guard::DistinctDims {
                 arg: arg(n, Accepts::IntList)?,
                 of: arg(of, Accepts::Tensor)?,
+            }),
+            GuardSpec::RawDimRange { start, end, of } => rest.push(Guard::RawDimRange {
+                start: arg(start, Accepts::Int)?,
+                end: arg(end, Accepts::Int)?,
+                of: arg(of, Accepts::Tensor)?,
+            }),
+            GuardSpec::DimSizePositive { arg: n, dim } => rest.push(Guard::DimSizePositive {
+                arg: arg(n, Accepts::Tensor)?,
+                dim: *dim,
+            }),
+            GuardSpec::TrueUnlessEmpty { flag, tensor } => rest.push(Guard::TrueUnlessEmpty {
+                flag: arg(flag, Accepts::Bool)?,
+                tensor: arg(tensor, Accepts::Tensor)?,
+            }),
+            GuardSpec::ChunkCount {
+                arg: n,
+                dim,
+                chunks,
+            } => rest.push(Guard::ChunkCount {
+                arg: arg(n, Accepts::Tensor)?,
+                dim: *dim,
+                chunks: *chunks,
+            }),
+            GuardSpec::WeightNormDim { v, dim, per_slice } => rest.push(Guard::WeightNormDim {
+                v: arg(v, Accepts::Tensor)?,
+                dim: arg(dim, Accepts::Int)?,
+                per_slice: args(per_slice, Accepts::Tensor)?,
+            }),
+            GuardSpec::C2rLastDimSize {
+                input,
+                dim,
+                last_dim_size,
+            } => rest.push(Guard::C2rLastDimSize {
+                input: arg(input, Accepts::Tensor)?,
+                dim: arg(dim, Accepts::IntList)?,
+                last_dim_size: arg(last_dim_size, Accepts::Int)?,
             }),
             GuardSpec::Conv2dWeightColumns {
                 weight,

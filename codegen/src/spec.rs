@@ -113,6 +113,37 @@ pub enum GuardSpec {
     /// An int list of dimensions of tensor `of`: each in `0..of.dim()` (not wrapped), none
     /// repeated.
     DistinctDims { arg: String, of: String },
+    /// Two int arguments bounding an inclusive range of tensor `of`'s dimensions satisfy
+    /// `0 <= start <= end + 1 <= of.dim()`, unwrapped (for kernels that index with them raw).
+    RawDimRange {
+        start: String,
+        end: String,
+        of: String,
+    },
+    /// The tensor has a dimension `dim`, of nonzero size.
+    DimSizePositive { arg: String, dim: usize },
+    /// The bool argument `flag` is true unless the tensor `tensor` has no elements.
+    TrueUnlessEmpty { flag: String, tensor: String },
+    /// `arg.chunk(chunks, dim)` makes exactly `chunks` pieces (kernels index them unchecked).
+    ChunkCount {
+        arg: String,
+        dim: usize,
+        chunks: usize,
+    },
+    /// Op-specific (weight norm): when the int `dim` is 0 or `v.dim() - 1`, `v.size(dim)` is
+    /// nonzero and each `per_slice` tensor has that many elements.
+    WeightNormDim {
+        v: String,
+        dim: String,
+        per_slice: Vec<String>,
+    },
+    /// Op-specific (`_fft_c2r`): the input's size along the last of `dim` is `last_dim_size / 2
+    /// + 1` or `last_dim_size`.
+    C2rLastDimSize {
+        input: String,
+        dim: String,
+        last_dim_size: String,
+    },
     /// Op-specific (`_slow_conv2d_backward`): the weight, a 2-D `[out, in * kh * kw]` matrix or
     /// a 4-D `[out, in, kh, kw]` tensor (other ranks are left to ATen), has
     /// `input.size(1) * kernel_size[0] * kernel_size[1]` columns, as every valid weight has.

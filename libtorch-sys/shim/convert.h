@@ -142,8 +142,10 @@ inline std::array<bool, N> bool_array(const bool* p) {
 
 // ---- strings and names ----
 
+// An empty string views a static "" (as a Python caller's std::string would), never a null
+// pointer: kernels read s[0] unchecked before validating (linalg_eigh's UPLO).
 inline c10::string_view str(ltrs_str s) {
-  if (s.data == nullptr || s.len <= 0) return c10::string_view();
+  if (s.data == nullptr || s.len <= 0) return c10::string_view("", 0);
   return c10::string_view(s.data, static_cast<size_t>(s.len));
 }
 inline std::optional<c10::string_view> opt_str(ltrs_str s) {

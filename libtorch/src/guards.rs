@@ -312,6 +312,191 @@ pub(crate) fn distinct_dims(
     Ok(())
 }
 
+/// `0 <= start <= end + 1 <= of.dim()`, the raw (not wrapped) bounds of an inclusive range of
+/// `of`'s dimensions: what `flatten.named_out_dim` needs before it erases names
+/// `[start, end]` from a vector of `of.dim()` names, which it does before any wrapping or check.
+pub(crate) fn raw_dim_range(
+    op: &'static str,
+    (sn, start): (&str, i64),
+    (en, end): (&str, i64),
+    (of_name, of): (&str, &Tensor),
+) -> Result<()> {
+    let rank = dim_of(op, of_name, of)? as i64;
+    if 0 <= start && start <= end.saturating_add(1) && end.saturating_add(1) <= rank {
+        return Ok(());
+    }
+    Err(fail(
+        op,
+        format!(
+            "{sn} ({start}) and {en} ({end}) must satisfy 0 <= {sn} <= {en} + 1 <= {rank} \
+             ({of_name}'s dimension count; negative dimensions are not wrapped here)"
+        ),
+    ))
+}
+
+/// Every tensor of `list` is defined and has at least `min` dimensions.
+pub(crate) fn all_min_dim<T: Borrow<Tensor>>(
+    op: &'static str,
+    name: &str,
+    list: &[T],
+    min: usize,
+) -> Result<()> {
+    for (i, t) in list.iter().enumerate() {
+        min_dim(op, &format!("{name}[{i}]"), t.borrow(), min)?;
+    }
+    Ok(())
+}
+
+/// `t` has a dimension `dim`, of nonzero size.
+pub(crate) fn dim_size_positive(
+    op: &'static str,
+    name: &str,
+    t: &Tensor,
+    dim: usize,
+) -> Result<()> {
+    let s = sizes(op, name, t)?;
+    match s.get(dim) {
+        Some(&n) if n > 0 => Ok(()),
+        Some(&n) => Err(fail(
+            op,
+            format!("{name} must have a nonzero size at dimension {dim}, got {n}"),
+        )),
+        None => Err(fail(
+            op,
+            format!(
+                "{name} must have at least {} dimensions, got {}",
+                dim + 1,
+                s.len()
+            ),
+        )),
+    }
+}
+
+/// `flag` is true unless `t` has no elements.
+pub(crate) fn true_unless_empty(
+    op: &'static str,
+    (fname, flag): (&str, bool),
+    (tn, t): (&str, &Tensor),
+) -> Result<()> {
+    must_be_defined(op, tn, t)?;
+    if flag || t.numel() == 0 {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("{fname} must be true when {tn} has elements"),
+        ))
+    }
+}
+
+/// `t` has a dimension `dim`, and `t.chunk(chunks, dim)` makes exactly `chunks` pieces, which
+/// the kernel indexes unchecked. Chunks hold `ceil(n / chunks)` each, so some sizes make fewer
+/// (size 4 in 3 chunks makes 2 of 2); a size of 0 makes `chunks` empty pieces.
+pub(crate) fn chunk_count(
+    op: &'static str,
+    name: &str,
+    t: &Tensor,
+    dim: usize,
+    chunks: usize,
+) -> Result<()> {
+    let s = sizes(op, name, t)?;
+    let Some(&n) = s.get(dim) else {
+        return Err(fail(
+            op,
+            format!(
+                "{name} must have at least {} dimensions, got {}",
+                dim + 1,
+                s.len()
+            ),
+        ));
+    };
+    let n = n as usize;
+    let pieces = if n == 0 {
+        chunks
+    } else {
+        n.div_ceil(n.div_ceil(chunks))
+    };
+    if pieces == chunks {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "{name}'s size at dimension {dim} ({n}) must split into {chunks} chunks, \
+                 it makes {pieces}"
+            ),
+        ))
+    }
+}
+
+/// The fused weight-norm kernels, which run when `dim` is 0 or `v.dim() - 1` (not wrapped;
+/// other dims take a composite path or are rejected), divide `v.numel()` by `v.size(dim)` and
+/// read or write that many elements of each `per_slice` tensor through raw pointers: the size
+/// must be nonzero and each per-slice tensor must have exactly that many elements.
+pub(crate) fn weight_norm_dim(
+    op: &'static str,
+    (vn, v): (&str, &Tensor),
+    dim: i64,
+    per_slice: &[(&str, &Tensor)],
+) -> Result<()> {
+    let s = sizes(op, vn, v)?;
+    let last = s.len() as i64 - 1;
+    if s.is_empty() || (dim != 0 && dim != last) {
+        return Ok(());
+    }
+    let n = s[dim as usize];
+    if n == 0 {
+        return Err(fail(
+            op,
+            format!("{vn} must have a nonzero size at dimension {dim}, got {s:?}"),
+        ));
+    }
+    for &(pn, p) in per_slice {
+        must_be_defined(op, pn, p)?;
+        if p.numel() as i64 != n {
+            return Err(fail(
+                op,
+                format!(
+                    "{pn} must have {n} elements ({vn}'s size at dimension {dim}), got {}",
+                    p.numel()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_fft_c2r`: the input's size along the last transformed dimension is `last_dim_size / 2 + 1`
+/// (a one-sided spectrum) or `last_dim_size`. Any other size (e.g. 3 for `last_dim_size` 2)
+/// makes MKL write a longer signal than the output holds. Dims out of range are checked
+/// separately (`distinct_dims`); this passes them.
+pub(crate) fn c2r_last_dim_size(
+    op: &'static str,
+    (xn, x): (&str, &Tensor),
+    dims: &[i64],
+    (ln, last_dim_size): (&str, i64),
+) -> Result<()> {
+    let s = sizes(op, xn, x)?;
+    let Some(have) = dims
+        .last()
+        .and_then(|&d| usize::try_from(d).ok())
+        .and_then(|d| s.get(d).copied())
+    else {
+        return Ok(());
+    };
+    if have == last_dim_size / 2 + 1 || have == last_dim_size {
+        return Ok(());
+    }
+    Err(fail(
+        op,
+        format!(
+            "{xn}'s size along the last dimension in dim ({have}) must be {ln} / 2 + 1 ({}) \
+             or {ln} ({last_dim_size})",
+            last_dim_size / 2 + 1
+        ),
+    ))
+}
+
 /// `weight` (2-D `[out, in * kh * kw]` or 4-D `[out, in, kh, kw]`; other ranks are left to
 /// ATen, which rejects them) has `input.size(1) * kh * kw` columns, as every valid conv2d weight
 /// has. `_slow_conv2d_backward` derives the input planes from the weight with an integer division

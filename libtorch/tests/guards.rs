@@ -589,3 +589,340 @@ fn foreach_lerp_inplace_scalar_list_rejects_lists_of_other_lengths() {
     assert_eq!(vals(&xs[0]), [1.0, 3.0]);
     assert_eq!(vals(&xs[1]), [5.0]);
 }
+
+fn close(got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-4, "{got:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn flatten_named_out_dim_rejects_ranges_it_would_erase_wrongly_and_still_flattens() {
+    let x = ones(&[2, 3, 4]);
+    let m = rejected(
+        x.f_flatten_named_out_dim(2, 0, "c"),
+        "aten::flatten.named_out_dim",
+        "start_dim",
+    );
+    assert_eq!(
+        m,
+        "start_dim (2) and end_dim (0) must satisfy 0 <= start_dim <= end_dim + 1 <= 3 (self's \
+         dimension count; negative dimensions are not wrapped here) (libtorch 2.11 would crash)"
+    );
+    // Negative (unwrapped), past the end, and any range of a 0-dim tensor's empty name list.
+    for (s, e) in [(-1, 2), (0, 3), (-3, -1)] {
+        rejected(
+            x.f_flatten_named_out_dim(s, e, "c"),
+            "aten::flatten.named_out_dim",
+            "end_dim",
+        );
+    }
+    rejected(
+        Tensor::from_data(&[1.0f32], &[])
+            .unwrap()
+            .f_flatten_named_out_dim(0, 0, "c"),
+        "aten::flatten.named_out_dim",
+        "start_dim",
+    );
+    let y = x.f_flatten_named_out_dim(1, 2, "c").unwrap();
+    assert_eq!(y.size(), [2, 12]);
+    assert_eq!(vals(&y), [1.0; 24]);
+}
+
+#[test]
+fn copy_rejects_an_undefined_self_and_still_copies() {
+    let src = t(&[1.0, 2.0], &[2]);
+    let m = rejected(Tensor::default().f_copy(&src), "aten::copy", "self");
+    assert_eq!(
+        m,
+        "self must be a defined tensor (libtorch 2.11 would crash)"
+    );
+    let mut out = Tensor::zeros(&[0]);
+    rejected(
+        Tensor::default().f_copy_out(&src, &mut out),
+        "aten::copy.out",
+        "self",
+    );
+    // copy(self, src): self's shape and dtype, src's values; self is not written.
+    let dst = Tensor::zeros(&[2]);
+    assert_eq!(vals(&dst.f_copy(&src).unwrap()), [1.0, 2.0]);
+    assert_eq!(vals(&dst), [0.0, 0.0]);
+}
+
+#[test]
+fn weight_norm_rejects_empty_slices_and_per_slice_tensors_of_other_sizes() {
+    // v * g / ||v|| row by row (dim 0): rows [3, 4] and [0, 5] have norms 5 and 5.
+    let v = t(&[3.0, 4.0, 0.0, 5.0], &[2, 2]);
+    let g = t(&[10.0, 2.0], &[2, 1]);
+    assert_eq!(
+        vals(&Tensor::f__weight_norm(&v, &g).unwrap()),
+        [6.0, 8.0, 0.0, 2.0]
+    );
+    let m = rejected(
+        Tensor::f__weight_norm(&v, &t(&[1.0], &[1, 1])),
+        "aten::_weight_norm",
+        "g",
+    );
+    assert_eq!(
+        m,
+        "g must have 2 elements (v's size at dimension 0), got 1 (libtorch 2.11 would crash)"
+    );
+    // The last dim: columns [3, 0] and [4, 5] have norms 3 and sqrt(41).
+    rejected(
+        Tensor::f__weight_norm_with(&v, &t(&[1.0, 1.0, 1.0], &[1, 3]), 1),
+        "aten::_weight_norm",
+        "g",
+    );
+    let (zv, zg) = (Tensor::zeros(&[0, 3]), Tensor::zeros(&[0, 1]));
+    rejected(
+        Tensor::f__weight_norm_interface(&zv, &zg),
+        "aten::_weight_norm_interface",
+        "v",
+    );
+    let (w, norms) = Tensor::f__weight_norm_interface(&v, &g).unwrap();
+    assert_eq!(vals(&norms), [5.0, 5.0]);
+    let gw = ones(&[2, 2]);
+    rejected(
+        Tensor::f__weight_norm_interface_backward(&gw, &zv, &zg, &zg, 0),
+        "aten::_weight_norm_interface_backward",
+        "saved_v",
+    );
+    rejected(
+        Tensor::f__weight_norm_interface_backward(&ones(&[1, 2]), &v, &g, &norms, 0),
+        "aten::_weight_norm_interface_backward",
+        "saved_v",
+    );
+    rejected(
+        Tensor::f__weight_norm_interface_backward(
+            &gw,
+            &v,
+            &g,
+            &norms.f_narrow(0, 0, 1).unwrap(),
+            0,
+        ),
+        "aten::_weight_norm_interface_backward",
+        "saved_norms",
+    );
+    let (_, grad_g) = Tensor::f__weight_norm_interface_backward(&gw, &v, &g, &norms, 0).unwrap();
+    // d(sum w)/dg_i = sum_j v_ij / ||v_i||: (3 + 4) / 5 and (0 + 5) / 5.
+    close(&vals(&grad_g), &[1.4, 1.0]);
+    assert_eq!(w.size(), [2, 2]);
+}
+
+#[test]
+fn private_logcumsumexp_out_rejects_an_out_of_another_dtype() {
+    let x = Tensor::zeros(&[3]);
+    let mut int_out = Tensor::zeros(&[3]).f_to_dtype(Kind::Int).unwrap();
+    let m = rejected(
+        x.f__logcumsumexp_out(0, &mut int_out),
+        "aten::_logcumsumexp.out",
+        "out",
+    );
+    assert!(m.starts_with("out must have self's dtype"), "{m}");
+    // log(cumsum(exp([0, 0, 0]))) = [0, ln 2, ln 3]
+    let mut out = Tensor::zeros(&[0]);
+    x.f__logcumsumexp_out(0, &mut out).unwrap();
+    close(&vals(&out), &[0.0, 2f32.ln(), 3f32.ln()]);
+}
+
+#[test]
+fn private_chunk_cat_rejects_0_dim_tensors_and_still_concatenates_chunks() {
+    let scalar = Tensor::from_data(&[1.0f32], &[]).unwrap();
+    let m = rejected(
+        Tensor::f__chunk_cat(&[&scalar], 0, 1),
+        "aten::_chunk_cat",
+        "tensors[0]",
+    );
+    assert_eq!(
+        m,
+        "tensors[0] must have at least 1 dimensions, got 0 (libtorch 2.11 would crash)"
+    );
+    // Each tensor is cut into 2 chunks along dim 0; the chunks are concatenated chunk by chunk.
+    let (a, b) = (t(&[1.0, 2.0, 3.0, 4.0], &[4]), t(&[5.0, 6.0], &[2]));
+    let c = Tensor::f__chunk_cat(&[&a, &b], 0, 2).unwrap();
+    assert_eq!(c.size(), [2, 3]);
+    assert_eq!(vals(&c), [1.0, 2.0, 5.0, 3.0, 4.0, 6.0]);
+}
+
+#[test]
+fn transform_bias_rescale_qkv_rejects_zero_heads_empty_features_and_a_bad_bias() {
+    let qkv = t(&[1.0, 2.0, 3.0], &[1, 1, 3]);
+    let bias = Tensor::zeros(&[3]);
+    let op = "aten::_transform_bias_rescale_qkv";
+    rejected(
+        Tensor::f__transform_bias_rescale_qkv(&qkv, &bias, 0),
+        op,
+        "num_heads",
+    );
+    rejected(
+        Tensor::f__transform_bias_rescale_qkv(&Tensor::zeros(&[1, 1, 0]), &Tensor::zeros(&[0]), 1),
+        op,
+        "qkv",
+    );
+    rejected(
+        Tensor::f__transform_bias_rescale_qkv(&qkv, &Tensor::zeros(&[2]), 1),
+        op,
+        "qkv_bias",
+    );
+    rejected(
+        Tensor::f__transform_bias_rescale_qkv(&qkv, &bias.f_to_dtype(Kind::Double).unwrap(), 1),
+        op,
+        "qkv_bias",
+    );
+    // One head of width 1: q is scaled by 1 / sqrt(1), k and v pass through; shapes [B, H, T, D/H].
+    let (q, k, v) =
+        Tensor::f__transform_bias_rescale_qkv(&qkv, &t(&[1.0, 1.0, 1.0], &[3]), 1).unwrap();
+    assert_eq!(q.size(), [1, 1, 1, 1]);
+    assert_eq!(
+        (vals(&q), vals(&k), vals(&v)),
+        (vec![2.0], vec![3.0], vec![4.0])
+    );
+}
+
+#[test]
+fn batch_norm_without_stats_rejects_inference_and_short_weights_and_still_normalizes() {
+    let x = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    let op = "aten::_native_batch_norm_legit.no_stats";
+    let m = rejected(
+        Tensor::f__native_batch_norm_legit_no_stats(&x, None, None, false, 0.1, 1e-5),
+        op,
+        "training",
+    );
+    assert_eq!(
+        m,
+        "training must be true when input has elements (libtorch 2.11 would crash)"
+    );
+    rejected(
+        Tensor::f__native_batch_norm_legit_no_stats(&x, Some(&ones(&[1])), None, true, 0.1, 1e-5),
+        op,
+        "weight",
+    );
+    // Per channel: means [2, 3], biased variances [1, 1], so the output is [[-1, -1], [1, 1]].
+    let (y, mean, _) =
+        Tensor::f__native_batch_norm_legit_no_stats(&x, None, None, true, 0.1, 0.0).unwrap();
+    close(&vals(&y), &[-1.0, -1.0, 1.0, 1.0]);
+    close(&vals(&mean), &[2.0, 3.0]);
+}
+
+#[test]
+fn rnn_cell_backwards_reject_gates_that_do_not_split_into_their_chunks() {
+    let g = ones(&[1, 1]);
+    let lstm = "aten::_thnn_differentiable_lstm_cell_backward";
+    let m = rejected(
+        Tensor::f__thnn_differentiable_lstm_cell_backward(
+            Some(&g),
+            None,
+            &ones(&[1, 5]),
+            &ones(&[1, 5]),
+            None,
+            None,
+            &g,
+            &g,
+        ),
+        lstm,
+        "input_gates",
+    );
+    assert_eq!(
+        m,
+        "input_gates's size at dimension 1 (5) must split into 4 chunks, it makes 3 \
+         (libtorch 2.11 would crash)"
+    );
+    rejected(
+        Tensor::f__thnn_differentiable_lstm_cell_backward(
+            Some(&g),
+            None,
+            &ones(&[1, 4]),
+            &ones(&[1, 8]),
+            None,
+            None,
+            &g,
+            &g,
+        ),
+        lstm,
+        "hidden_gates",
+    );
+    // Zero gates: i = f = o = sigmoid(0) = 1/2, candidate c = tanh(0) = 0, and cx = cy = 0.
+    // With grad_hy = 1: the output gate's gradient is tanh(cy) * o(1 - o) = 0; the cell's is
+    // o * (1 - tanh(cy)^2) = 1/2, which reaches the candidate as 1/2 * i * (1 - c^2) = 1/4, the
+    // input and forget gates as 0 (times c and cx), and cx as 1/2 * f = 1/4.
+    let z = Tensor::zeros(&[1, 1]);
+    let (gates, _, gcx, _, _) = Tensor::f__thnn_differentiable_lstm_cell_backward(
+        Some(&ones(&[1, 1])),
+        None,
+        &Tensor::zeros(&[1, 4]),
+        &Tensor::zeros(&[1, 4]),
+        None,
+        None,
+        &z,
+        &z,
+    )
+    .unwrap();
+    close(&vals(&gates), &[0.0, 0.0, 0.25, 0.0]);
+    close(&vals(&gcx), &[0.25]);
+    let gru = "aten::_thnn_differentiable_gru_cell_backward";
+    rejected(
+        Tensor::f__thnn_differentiable_gru_cell_backward(
+            &g,
+            &ones(&[1, 4]),
+            &ones(&[1, 3]),
+            &g,
+            None,
+            None,
+        ),
+        gru,
+        "input_gates",
+    );
+    rejected(
+        Tensor::f__thnn_differentiable_gru_cell_backward(
+            &g,
+            &ones(&[1, 3]),
+            &ones(&[1, 2]),
+            &g,
+            None,
+            None,
+        ),
+        gru,
+        "hidden_gates",
+    );
+    Tensor::f__thnn_differentiable_gru_cell_backward(
+        &g,
+        &ones(&[1, 3]),
+        &ones(&[1, 3]),
+        &g,
+        None,
+        None,
+    )
+    .unwrap();
+}
+
+#[test]
+fn private_fft_c2r_rejects_raw_dims_out_of_range_and_inconsistent_sizes() {
+    let spectrum = t(&[1.0, 0.0, 0.0], &[3])
+        .f_to_dtype(Kind::ComplexFloat)
+        .unwrap();
+    let op = "aten::_fft_c2r";
+    rejected(spectrum.f__fft_c2r(&[-1], 2, 4), op, "dim");
+    rejected(spectrum.f__fft_c2r(&[], 2, 4), op, "dim");
+    let m = rejected(spectrum.f__fft_c2r(&[0], 2, 2), op, "last_dim_size");
+    assert_eq!(
+        m,
+        "self's size along the last dimension in dim (3) must be last_dim_size / 2 + 1 (2) or \
+         last_dim_size (2) (libtorch 2.11 would crash)"
+    );
+    // irfft([1, 0, 0], n=4) normalized by 1/n (normalization 2): a constant 1/4.
+    let x = spectrum.f__fft_c2r(&[0], 2, 4).unwrap();
+    close(&vals(&x), &[0.25; 4]);
+}
+
+#[test]
+fn an_empty_string_argument_is_an_error_not_a_crash() {
+    // linalg_eigh reads UPLO[0] before checking the length; an empty string must be readable.
+    let a = t(&[2.0, 1.0, 1.0, 2.0], &[2, 2]);
+    match a.f_linalg_eigh_with("") {
+        Err(Error::Torch { message, .. }) => assert!(message.contains("UPLO"), "{message}"),
+        other => panic!("expected libtorch's UPLO error, got {other:?}"),
+    }
+    let (w, _) = a.f_linalg_eigh_with("U").unwrap();
+    close(&vals(&w), &[1.0, 3.0]);
+}

@@ -11566,6 +11566,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
     pub fn f_copy_with(&self, src: &Tensor, non_blocking: bool) -> Result<Tensor> {
+        crate::guards::defined("aten::copy", "self", self)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;

@@ -3502,6 +3502,12 @@ impl Tensor {
         end_dim: i64,
         out_dim: &str,
     ) -> Result<Tensor> {
+        crate::guards::raw_dim_range(
+            "aten::flatten.named_out_dim",
+            ("start_dim", start_dim),
+            ("end_dim", end_dim),
+            ("self", self),
+        )?;
         let c_self = self.as_raw();
         let c_start_dim = start_dim;
         let c_end_dim = end_dim;
@@ -5841,6 +5847,14 @@ impl Tensor {
         normalization: i64,
         last_dim_size: i64,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::_fft_c2r", "dim", dim)?;
+        crate::guards::distinct_dims("aten::_fft_c2r", "dim", dim, ("self", self))?;
+        crate::guards::c2r_last_dim_size(
+            "aten::_fft_c2r",
+            ("self", self),
+            dim,
+            ("last_dim_size", last_dim_size),
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -5879,6 +5893,14 @@ impl Tensor {
         last_dim_size: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::_fft_c2r.out", "dim", dim)?;
+        crate::guards::distinct_dims("aten::_fft_c2r.out", "dim", dim, ("self", self))?;
+        crate::guards::c2r_last_dim_size(
+            "aten::_fft_c2r.out",
+            ("self", self),
+            dim,
+            ("last_dim_size", last_dim_size),
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -11737,6 +11759,10 @@ impl Tensor {
     }
     /// `aten::_logcumsumexp.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     pub fn f__logcumsumexp_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::same_dtype(
+            "aten::_logcumsumexp.out",
+            &[("self", self), ("out", out)],
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -15190,6 +15216,8 @@ impl Tensor {
         batch_first: bool,
         train: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::defined("aten::mkldnn_rnn_layer", "weight0", weight0)?;
+        crate::guards::defined("aten::mkldnn_rnn_layer", "weight1", weight1)?;
         let c_input = input.as_raw();
         let c_weight0 = weight0.as_raw();
         let c_weight1 = weight1.as_raw();
@@ -17943,6 +17971,33 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim(
+            "aten::_native_batch_norm_legit.no_stats",
+            "input",
+            input,
+            2,
+        )?;
+        crate::guards::true_unless_empty(
+            "aten::_native_batch_norm_legit.no_stats",
+            ("training", training),
+            ("input", input),
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit.no_stats",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit.no_stats",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18008,6 +18063,33 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim(
+            "aten::_native_batch_norm_legit.no_stats_out",
+            "input",
+            input,
+            2,
+        )?;
+        crate::guards::true_unless_empty(
+            "aten::_native_batch_norm_legit.no_stats_out",
+            ("training", training),
+            ("input", input),
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit.no_stats_out",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit.no_stats_out",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -7721,6 +7721,7 @@ impl Tensor {
         dim: i64,
         num_chunks: i64,
     ) -> Result<Tensor> {
+        crate::guards::all_min_dim("aten::_chunk_cat", "tensors", tensors, 1)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -7758,6 +7759,7 @@ impl Tensor {
         num_chunks: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::all_min_dim("aten::_chunk_cat.out", "tensors", tensors, 1)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -11067,6 +11069,29 @@ impl Tensor {
         qkv_bias: &Tensor,
         num_heads: i64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::positive(
+            "aten::_transform_bias_rescale_qkv",
+            "num_heads",
+            num_heads,
+        )?;
+        crate::guards::dim_size_positive(
+            "aten::_transform_bias_rescale_qkv",
+            "qkv",
+            qkv,
+            2,
+        )?;
+        crate::guards::same_dtype(
+            "aten::_transform_bias_rescale_qkv",
+            &[("qkv", qkv), ("qkv_bias", qkv_bias)],
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_transform_bias_rescale_qkv",
+            "qkv_bias",
+            Some(qkv_bias),
+            ("qkv", qkv),
+            2,
+            false,
+        )?;
         let c_qkv = qkv.as_raw();
         let c_qkv_bias = qkv_bias.as_raw();
         let c_num_heads = num_heads;
@@ -13482,6 +13507,12 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     pub fn f__weight_norm_with(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
+        crate::guards::weight_norm_dim(
+            "aten::_weight_norm",
+            ("v", v),
+            dim,
+            &[("g", g)],
+        )?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -13523,6 +13554,12 @@ impl Tensor {
         g: &Tensor,
         dim: i64,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::weight_norm_dim(
+            "aten::_weight_norm_interface",
+            ("v", v),
+            dim,
+            &[("g", g)],
+        )?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -13569,6 +13606,16 @@ impl Tensor {
         saved_norms: &Tensor,
         dim: i64,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::weight_norm_dim(
+            "aten::_weight_norm_interface_backward",
+            ("saved_v", saved_v),
+            dim,
+            &[("saved_g", saved_g), ("saved_norms", saved_norms)],
+        )?;
+        crate::guards::same_shape(
+            "aten::_weight_norm_interface_backward",
+            &[("grad_w", grad_w), ("saved_v", saved_v)],
+        )?;
         let c_grad_w = grad_w.as_raw();
         let c_saved_v = saved_v.as_raw();
         let c_saved_g = saved_g.as_raw();

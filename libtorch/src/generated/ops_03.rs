@@ -10054,6 +10054,33 @@ impl Tensor {
         cx: &Tensor,
         cy: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::same_shape(
+            "aten::_thnn_differentiable_lstm_cell_backward",
+            &[("input_gates", input_gates), ("hidden_gates", hidden_gates)],
+        )?;
+        crate::guards::chunk_count(
+            "aten::_thnn_differentiable_lstm_cell_backward",
+            "input_gates",
+            input_gates,
+            1,
+            4,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_thnn_differentiable_lstm_cell_backward",
+            "input_bias",
+            input_bias,
+            ("input_gates", input_gates),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_thnn_differentiable_lstm_cell_backward",
+            "hidden_bias",
+            hidden_bias,
+            ("input_gates", input_gates),
+            1,
+            false,
+        )?;
         let c_grad_hy = grad_hy.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_grad_cy = grad_cy.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_input_gates = input_gates.as_raw();
@@ -10263,6 +10290,36 @@ impl Tensor {
         input_bias: Option<&Tensor>,
         hidden_bias: Option<&Tensor>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::chunk_count(
+            "aten::_thnn_differentiable_gru_cell_backward",
+            "input_gates",
+            input_gates,
+            1,
+            3,
+        )?;
+        crate::guards::chunk_count(
+            "aten::_thnn_differentiable_gru_cell_backward",
+            "hidden_gates",
+            hidden_gates,
+            1,
+            3,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_thnn_differentiable_gru_cell_backward",
+            "input_bias",
+            input_bias,
+            ("input_gates", input_gates),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_thnn_differentiable_gru_cell_backward",
+            "hidden_bias",
+            hidden_bias,
+            ("hidden_gates", hidden_gates),
+            1,
+            false,
+        )?;
         let c_grad_hy = grad_hy.as_raw();
         let c_input_gates = input_gates.as_raw();
         let c_hidden_gates = hidden_gates.as_raw();

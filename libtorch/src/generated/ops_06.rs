@@ -16196,6 +16196,7 @@ impl Tensor {
         non_blocking: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::defined("aten::copy.out", "self", self)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;

@@ -278,6 +278,8 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::defined("aten::mkldnn_rnn_layer.out", "weight0", weight0)?;
+        crate::guards::defined("aten::mkldnn_rnn_layer.out", "weight1", weight1)?;
         let c_input = input.as_raw();
         let c_weight0 = weight0.as_raw();
         let c_weight1 = weight1.as_raw();
@@ -4492,6 +4494,29 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::positive(
+            "aten::_transform_bias_rescale_qkv.out",
+            "num_heads",
+            num_heads,
+        )?;
+        crate::guards::dim_size_positive(
+            "aten::_transform_bias_rescale_qkv.out",
+            "qkv",
+            qkv,
+            2,
+        )?;
+        crate::guards::same_dtype(
+            "aten::_transform_bias_rescale_qkv.out",
+            &[("qkv", qkv), ("qkv_bias", qkv_bias)],
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_transform_bias_rescale_qkv.out",
+            "qkv_bias",
+            Some(qkv_bias),
+            ("qkv", qkv),
+            2,
+            false,
+        )?;
         let c_qkv = qkv.as_raw();
         let c_qkv_bias = qkv_bias.as_raw();
         let c_num_heads = num_heads;
@@ -5610,6 +5635,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::weight_norm_dim(
+            "aten::_weight_norm_interface.out",
+            ("v", v),
+            dim,
+            &[("g", g)],
+        )?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -5682,6 +5713,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::weight_norm_dim(
+            "aten::_weight_norm_interface_backward.out",
+            ("saved_v", saved_v),
+            dim,
+            &[("saved_g", saved_g), ("saved_norms", saved_norms)],
+        )?;
+        crate::guards::same_shape(
+            "aten::_weight_norm_interface_backward.out",
+            &[("grad_w", grad_w), ("saved_v", saved_v)],
+        )?;
         let c_grad_w = grad_w.as_raw();
         let c_saved_v = saved_v.as_raw();
         let c_saved_g = saved_g.as_raw();
