@@ -6,7 +6,7 @@
 //! codegen/README.md.
 
 use crate::emit_ffi::ident;
-use crate::model::{Arg, ArgKind, Bound, DefaultValue, Guard, Op, Ret};
+use crate::model::{Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, Op, Ret};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -361,7 +361,8 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                 let dim = Literal::usize_unsuffixed(*dim);
                 match required {
                     None => quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, false)?;),
-                    Some((flag, when)) => {
+                    Some(None) => quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, true)?;),
+                    Some(Some((flag, when))) => {
                         let f = a(*flag);
                         let cond = if *when { quote!(#f) } else { quote!(!#f) };
                         quote! {
@@ -395,6 +396,42 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                     Literal::usize_unsuffixed(*chunks),
                 );
                 quote!(#g::chunk_count(#key, #n, #e, #d, #c)?;)
+            }
+            Guard::SquareMatrix(i) => on_one_arg("square_matrix", *i),
+            Guard::ValuesInRange {
+                arg,
+                below,
+                inclusive,
+                when,
+            } => {
+                let (n, e, b) = (name(*arg), a(*arg), named(*below));
+                let check = quote!(#g::values_in_range(#key, #n, #e, #b, #inclusive)?;);
+                match when {
+                    None => check,
+                    Some(f) => {
+                        let f = a(*f);
+                        quote!(if #f { #check })
+                    }
+                }
+            }
+            Guard::AsStridedValid { arg, size, stride } => {
+                let (x, sz, st) = (named(*arg), a(*size), a(*stride));
+                quote!(#g::as_strided_valid(#key, #x, #sz, #st)?;)
+            }
+            Guard::Custom { check, args } => {
+                let check = format_ident!("{check}");
+                let args = args.iter().map(|c| match c {
+                    CustomArg::One(i) => a(*i),
+                    CustomArg::Tuple(v) => {
+                        let e = v.iter().map(|i| a(*i));
+                        quote!((#(#e),*))
+                    }
+                    CustomArg::Array(v) => {
+                        let e = v.iter().map(|i| a(*i));
+                        quote!([#(#e),*])
+                    }
+                });
+                quote!(#g::#check(#key, #(#args),*)?;)
             }
             Guard::WeightNormDim { v, dim, per_slice } => {
                 let (v, d) = (named(*v), a(*dim));
@@ -467,7 +504,7 @@ fn full_body(op: &Op) -> TokenStream {
         results.push(match r {
             Ret::Tensor => quote!(Tensor::from_raw(#o)),
             Ret::TensorVec => quote!(support::tensor_vec(#o)),
-            Ret::ScalarType => quote!(Kind::from_ffi(#o)),
+            Ret::ScalarType => quote!(Kind::from_ffi_result(#o, #key)?),
             Ret::QScheme => quote!(QScheme::from_ffi(#o)),
             Ret::Scalar => quote!(Scalar::from_ffi(#o)),
             _ => quote!(#o),
@@ -624,6 +661,7 @@ pub fn file(ops: &[Op]) -> String {
             clippy::wrong_self_convention,
             clippy::new_ret_no_self,
             clippy::len_without_is_empty,
+            clippy::needless_question_mark,
             unused_imports
         )]
         use super::support;

@@ -218,13 +218,14 @@ pub enum Guard {
         arg: usize,
         bound: Bound,
     },
-    /// An optional tensor, when given, has `of.size(dim)` elements; with `required`, it must be
+    /// An optional tensor, when given, has `of.size(dim)` elements; with `required` (a flag index
+    /// and the value it must have, or `None` for always), it must be
     /// given when the bool argument `.0` equals `.1`, and is not checked otherwise.
     NumelMatchesSize {
         arg: usize,
         of: usize,
         dim: usize,
-        required: Option<(usize, bool)>,
+        required: Option<Option<(usize, bool)>>,
     },
     DistinctDims {
         arg: usize,
@@ -248,6 +249,23 @@ pub enum Guard {
         dim: usize,
         chunks: usize,
     },
+    SquareMatrix(usize),
+    ValuesInRange {
+        arg: usize,
+        below: usize,
+        inclusive: bool,
+        when: Option<usize>,
+    },
+    AsStridedValid {
+        arg: usize,
+        size: usize,
+        stride: usize,
+    },
+    /// `guards::check(op, args...)`.
+    Custom {
+        check: String,
+        args: Vec<CustomArg>,
+    },
     WeightNormDim {
         v: usize,
         dim: usize,
@@ -267,6 +285,15 @@ pub enum Guard {
         block_size: usize,
         in_features: usize,
     },
+}
+
+/// One argument of a custom check: an op argument, or a tuple `(a, b)` or array `[a, b]` of them
+/// (which keeps a check of many arguments readable).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CustomArg {
+    One(usize),
+    Tuple(Vec<usize>),
+    Array(Vec<usize>),
 }
 
 /// The upper bound of `in_range_inclusive`.
@@ -457,6 +484,8 @@ enum Accepts {
     List,
     /// A Tensor or a tensor list (checked element by element).
     TensorOrList,
+    /// Any argument (a custom check's signature is checked by rustc).
+    Any,
     /// A Tensor or a Tensor?.
     AnyTensor,
 }
@@ -476,6 +505,7 @@ impl Accepts {
             Accepts::Bool => k == K::Bool,
             Accepts::List => tensor_list || int_list || k == K::DimnameList || k == K::ScalarList,
             Accepts::TensorOrList => tensor_list || matches!(k, K::Tensor { .. }),
+            Accepts::Any => true,
             Accepts::AnyTensor => k == K::OptTensor || matches!(k, K::Tensor { .. }),
         }
     }
@@ -489,6 +519,7 @@ impl Accepts {
             Accepts::Bool => "a bool",
             Accepts::List => "an int[], Tensor[], Dimname[] or Scalar[]",
             Accepts::TensorOrList => "a Tensor or Tensor[]",
+            Accepts::Any => "anything",
             Accepts::AnyTensor => "a Tensor or Tensor?",
         }
     }
@@ -643,13 +674,19 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
                 dim,
                 required_if,
                 required_unless,
+                required: always,
             } => {
                 let of = arg(of, Accepts::Tensor)?;
-                let required = match (required_if, required_unless) {
-                    (None, None) => None,
-                    (Some(f), None) => Some((arg(f, Accepts::Bool)?, true)),
-                    (None, Some(f)) => Some((arg(f, Accepts::Bool)?, false)),
-                    _ => return Err("give at most one of required_if, required_unless".into()),
+                let required = match (required_if, required_unless, always) {
+                    (None, None, false) => None,
+                    (None, None, true) => Some(None),
+                    (Some(f), None, false) => Some(Some((arg(f, Accepts::Bool)?, true))),
+                    (None, Some(f), false) => Some(Some((arg(f, Accepts::Bool)?, false))),
+                    _ => {
+                        return Err(
+                            "give at most one of required, required_if, required_unless".into()
+                        )
+                    }
                 };
                 for i in args(names, Accepts::AnyTensor)? {
                     rest.push(Guard::NumelMatchesSize {
@@ -686,6 +723,61 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
                 dim: *dim,
                 chunks: *chunks,
             }),
+            GuardSpec::SquareMatrix(names) => rest.extend(
+                args(names, Accepts::Tensor)?
+                    .into_iter()
+                    .map(Guard::SquareMatrix),
+            ),
+            GuardSpec::ValuesInRange {
+                arg: n,
+                below,
+                inclusive,
+                when,
+            } => rest.push(Guard::ValuesInRange {
+                arg: arg(n, Accepts::Tensor)?,
+                below: arg(below, Accepts::Int)?,
+                inclusive: *inclusive,
+                when: when.as_deref().map(|f| arg(f, Accepts::Bool)).transpose()?,
+            }),
+            GuardSpec::AsStridedValid {
+                arg: n,
+                size,
+                stride,
+            } => rest.push(Guard::AsStridedValid {
+                arg: arg(n, Accepts::Tensor)?,
+                size: arg(size, Accepts::IntList)?,
+                stride: arg(stride, Accepts::IntList)?,
+            }),
+            GuardSpec::Custom { check, args: names } => {
+                let is_ident = !check.is_empty()
+                    && check
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                if !is_ident {
+                    return Err(format!("custom check `{check}` is not a snake_case name"));
+                }
+                let custom_arg = |spec: &String| -> Result<CustomArg, String> {
+                    let group = |inner: &str| -> Result<Vec<usize>, String> {
+                        inner
+                            .split(',')
+                            .map(|n| arg(n.trim(), Accepts::Any))
+                            .collect()
+                    };
+                    if let Some(inner) = spec.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+                        Ok(CustomArg::Tuple(group(inner)?))
+                    } else if let Some(inner) =
+                        spec.strip_prefix('[').and_then(|r| r.strip_suffix(']'))
+                    {
+                        Ok(CustomArg::Array(group(inner)?))
+                    } else {
+                        Ok(CustomArg::One(arg(spec, Accepts::Any)?))
+                    }
+                };
+                rest.push(Guard::Custom {
+                    check: check.clone(),
+                    args: names.iter().map(custom_arg).collect::<Result<_, _>>()?,
+                });
+            }
             GuardSpec::WeightNormDim { v, dim, per_slice } => rest.push(Guard::WeightNormDim {
                 v: arg(v, Accepts::Tensor)?,
                 dim: arg(dim, Accepts::Int)?,

@@ -109,6 +109,9 @@ pub enum GuardSpec {
         required_if: Option<String>,
         #[serde(default)]
         required_unless: Option<String>,
+        /// Must always be given (when `of` has elements).
+        #[serde(default)]
+        required: bool,
     },
     /// An int list of dimensions of tensor `of`: each in `0..of.dim()` (not wrapped), none
     /// repeated.
@@ -130,6 +133,27 @@ pub enum GuardSpec {
         dim: usize,
         chunks: usize,
     },
+    /// Each tensor holds square matrices (at least 2-D, the last two sizes equal).
+    SquareMatrix(Vec<String>),
+    /// Every value of an integer tensor is in `0..below` (`0..=below` with `inclusive`), where
+    /// `below` is an int argument; with `when: flag`, only checked when that bool is true.
+    ValuesInRange {
+        arg: String,
+        below: String,
+        #[serde(default)]
+        inclusive: bool,
+        #[serde(default)]
+        when: Option<String>,
+    },
+    /// `arg.as_strided(size, stride)` is a valid view of `arg`'s storage.
+    AsStridedValid {
+        arg: String,
+        size: String,
+        stride: String,
+    },
+    /// An op-specific check too particular for a predicate of its own:
+    /// `guards::CHECK(op, args...)`, given the listed arguments in order.
+    Custom { check: String, args: Vec<String> },
     /// Op-specific (weight norm): when the int `dim` is 0 or `v.dim() - 1`, `v.size(dim)` is
     /// nonzero and each `per_slice` tensor has that many elements.
     WeightNormDim {

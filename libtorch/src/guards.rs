@@ -5,7 +5,7 @@
 //! `guards:` section of `spec/rules.yaml` (each entry with the crash it prevents). A failed check
 //! is an [`Error::InvalidArgument`] naming the operator, the argument and what was wrong. Each
 //! check only rejects arguments libtorch would crash on or reject anyway.
-use crate::{Error, Result, Tensor};
+use crate::{Error, Kind, Result, Tensor};
 use std::borrow::{Borrow, Cow};
 
 fn fail(op: &'static str, what: String) -> Error {
@@ -495,6 +495,380 @@ pub(crate) fn c2r_last_dim_size(
             last_dim_size / 2 + 1
         ),
     ))
+}
+
+/// `t` holds square matrices: at least 2 dimensions, the last two of one size.
+pub(crate) fn square_matrix(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    let s = sizes(op, name, t)?;
+    match s[..] {
+        [.., r, c] if r == c => Ok(()),
+        [.., r, c] => Err(fail(
+            op,
+            format!("{name} must hold square matrices, got {r} by {c} ({s:?})"),
+        )),
+        _ => Err(fail(
+            op,
+            format!("{name} must have at least 2 dimensions, got {}", s.len()),
+        )),
+    }
+}
+
+/// The elements of an integer tensor, as `i64`, row-major; `None` for other dtypes (the kernels
+/// that index with tensor values reject those themselves).
+fn int_values(op: &'static str, name: &str, t: &Tensor) -> Result<Option<Vec<i64>>> {
+    use Kind::*;
+    must_be_defined(op, name, t)?;
+    let integral = matches!(
+        t.f_kind()?,
+        Uint8 | Int8 | Int16 | Int | Int64 | Uint16 | Uint32 | Uint64
+    );
+    if !integral {
+        return Ok(None);
+    }
+    t.to_vec::<i64>().map(Some)
+}
+
+/// Every element of the integer tensor `t` is in `0..bound` (`0..=bound` when `inclusive`):
+/// kernels that index an array with the values themselves (not a tensor read, which ATen checks)
+/// write out of bounds otherwise.
+pub(crate) fn values_in_range(
+    op: &'static str,
+    name: &str,
+    t: &Tensor,
+    (bn, bound): (&str, i64),
+    inclusive: bool,
+) -> Result<()> {
+    let Some(values) = int_values(op, name, t)? else {
+        return Ok(());
+    };
+    let ok = |v: i64| v >= 0 && (v < bound || (inclusive && v == bound));
+    match values.into_iter().find(|&v| !ok(v)) {
+        None => Ok(()),
+        Some(v) => {
+            let range = if inclusive { "0..=" } else { "0.." };
+            Err(fail(
+                op,
+                format!("every value of {name} must be in {range}{bn} ({range}{bound}), got {v}"),
+            ))
+        }
+    }
+}
+
+/// `self.as_strided(size, stride)` is a valid view (what `as_strided` checks: one length, sizes
+/// and strides not negative, every element inside the storage), for ops that build such a view
+/// without those checks and then read it. libtorch's own message says what is wrong.
+pub(crate) fn as_strided_valid(
+    op: &'static str,
+    (xn, x): (&str, &Tensor),
+    size: &[i64],
+    stride: &[i64],
+) -> Result<()> {
+    must_be_defined(op, xn, x)?;
+    match x.f_as_strided(size, stride) {
+        Ok(_) => Ok(()),
+        Err(Error::Torch { message, .. }) => Err(fail(
+            op,
+            format!(
+                "size {size:?} and stride {stride:?} must make a valid view of {xn}: {message}"
+            ),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// `_ctc_loss_backward` trusts its arguments to be what `_ctc_loss` returned ("we don't do much
+/// checking"): it indexes with the lengths, `blank` and the target values unchecked. With
+/// `log_probs` of shape `[T, N, C]`: one input and target length per batch entry, input lengths
+/// in `0..=T`, `blank` and every target read in `0..C`, targets (1-D concatenated or 2-D padded)
+/// that hold the target lengths, `log_alpha` covering `[N, max input length, 2 * max target
+/// length + 1]`, and `grad` and `neg_log_likelihood` with an element per batch entry.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn ctc_loss_backward(
+    op: &'static str,
+    grad: &Tensor,
+    log_probs: &Tensor,
+    targets: &Tensor,
+    input_lengths: &[i64],
+    target_lengths: &[i64],
+    neg_log_likelihood: &Tensor,
+    log_alpha: &Tensor,
+    blank: i64,
+) -> Result<()> {
+    let lp = sizes(op, "log_probs", log_probs)?;
+    let [t, n, c] = lp[..] else {
+        return Err(fail(
+            op,
+            format!("log_probs must have 3 dimensions [T, N, C], got {lp:?}"),
+        ));
+    };
+    let n_us = n.max(0) as usize;
+    list_len(op, "input_lengths", input_lengths, n_us)?;
+    list_len(op, "target_lengths", target_lengths, n_us)?;
+    if !(0..c).contains(&blank) {
+        return Err(fail(
+            op,
+            format!("blank must be in 0..{c} (log_probs' classes), got {blank}"),
+        ));
+    }
+    if let Some(&l) = input_lengths.iter().find(|&&l| !(0..=t).contains(&l)) {
+        return Err(fail(
+            op,
+            format!("input_lengths must be in 0..={t}, got {l}"),
+        ));
+    }
+    if let Some(&l) = target_lengths.iter().find(|&&l| l < 0) {
+        return Err(fail(
+            op,
+            format!("target_lengths must not be negative, got {l}"),
+        ));
+    }
+    let max_in = input_lengths.iter().copied().max().unwrap_or(0);
+    let max_tg = target_lengths.iter().copied().max().unwrap_or(0);
+    let total: i64 = target_lengths.iter().sum();
+    let ts = sizes(op, "targets", targets)?;
+    match ts[..] {
+        [len] if len >= total => {}
+        [rows, cols] if rows >= n && cols >= max_tg => {}
+        _ => {
+            return Err(fail(
+                op,
+                format!(
+                    "targets must be 1-D with at least {total} elements (the sum of \
+                     target_lengths) or 2-D with at least [{n}, {max_tg}], got {ts:?}"
+                ),
+            ))
+        }
+    }
+    if let Some(values) = int_values(op, "targets", targets)? {
+        let mut read = Vec::new();
+        let mut start = 0usize;
+        for (b, &l) in target_lengths.iter().enumerate() {
+            let l = l as usize;
+            if ts.len() == 1 {
+                read.extend_from_slice(&values[start..start + l]);
+                start += l;
+            } else {
+                let row = b * ts[1] as usize;
+                read.extend_from_slice(&values[row..row + l]);
+            }
+        }
+        if let Some(v) = read.into_iter().find(|v| !(0..c).contains(v)) {
+            return Err(fail(
+                op,
+                format!("every target must be in 0..{c} (log_probs' classes), got {v}"),
+            ));
+        }
+    }
+    let la = sizes(op, "log_alpha", log_alpha)?;
+    let need = [n, max_in, 2 * max_tg + 1];
+    if la.len() != 3 || la.iter().zip(need).any(|(&have, want)| have < want) {
+        return Err(fail(
+            op,
+            format!("log_alpha must be 3-D and at least {need:?}, got {la:?}"),
+        ));
+    }
+    for (name, x) in [("grad", grad), ("neg_log_likelihood", neg_log_likelihood)] {
+        must_be_defined(op, name, x)?;
+        if (x.numel() as i64) < n {
+            return Err(fail(
+                op,
+                format!(
+                    "{name} must have an element per batch entry ({n}), got {}",
+                    x.numel()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// [`ctc_loss_backward`] with the lengths given as integer tensors (`_ctc_loss_backward.Tensor`
+/// flattens them into the lists the kernel reads). Lengths of another dtype are left to
+/// libtorch, which rejects them.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn ctc_loss_backward_tensor_lengths(
+    op: &'static str,
+    grad: &Tensor,
+    log_probs: &Tensor,
+    targets: &Tensor,
+    input_lengths: &Tensor,
+    target_lengths: &Tensor,
+    neg_log_likelihood: &Tensor,
+    log_alpha: &Tensor,
+    blank: i64,
+) -> Result<()> {
+    let (Some(il), Some(tl)) = (
+        int_values(op, "input_lengths", input_lengths)?,
+        int_values(op, "target_lengths", target_lengths)?,
+    ) else {
+        return Ok(());
+    };
+    ctc_loss_backward(
+        op,
+        grad,
+        log_probs,
+        targets,
+        &il,
+        &tl,
+        neg_log_likelihood,
+        log_alpha,
+        blank,
+    )
+}
+
+/// `mkldnn_rnn_layer` always builds a oneDNN LSTM primitive (other modes fail to create one,
+/// after the GRU mode has indexed three chunks of each weight unchecked), and hands oneDNN raw
+/// pointers with descriptors derived from `input` and `hidden_size` alone. With `input`
+/// `[T, N, I]` and H = `hidden_size`: mode 2 (LSTM), no packed `batch_sizes`, `weight0` with
+/// 4H * I elements, `weight1` 4H * H, `weight2` and `weight3` 4H each (when `has_biases`), and
+/// `hx_` and `cx_` N * H.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mkldnn_lstm_layer(
+    op: &'static str,
+    input: &Tensor,
+    weight0: &Tensor,
+    weight1: &Tensor,
+    weight2: &Tensor,
+    weight3: &Tensor,
+    hx_: &Tensor,
+    cx_: &Tensor,
+    batch_sizes: &[i64],
+    mode: i64,
+    hidden_size: i64,
+    has_biases: bool,
+) -> Result<()> {
+    if mode != 2 {
+        return Err(fail(
+            op,
+            format!("mode must be 2 (LSTM, the only primitive this layer builds), got {mode}"),
+        ));
+    }
+    if !batch_sizes.is_empty() {
+        return Err(fail(
+            op,
+            "batch_sizes must be empty (no packed input)".into(),
+        ));
+    }
+    positive(op, "hidden_size", hidden_size)?;
+    let s = sizes(op, "input", input)?;
+    let [_, n, i] = s[..] else {
+        return Err(fail(
+            op,
+            format!("input must have 3 dimensions [T, N, I], got {s:?}"),
+        ));
+    };
+    let h = hidden_size;
+    let mut want = vec![
+        ("weight0", weight0, 4 * h * i),
+        ("weight1", weight1, 4 * h * h),
+        ("hx_", hx_, n * h),
+        ("cx_", cx_, n * h),
+    ];
+    if has_biases {
+        want.extend([("weight2", weight2, 4 * h), ("weight3", weight3, 4 * h)]);
+    }
+    for (name, x, count) in want {
+        must_be_defined(op, name, x)?;
+        if x.numel() as i64 != count {
+            return Err(fail(
+                op,
+                format!("{name} must have {count} elements, got {}", x.numel()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `mkldnn_rnn_layer_backward`: the forward's contract ([`mkldnn_lstm_layer`]) for the same
+/// arguments, training mode (only a training forward makes the workspace), `output` with
+/// T * N * H elements and `hy_`, `cy_` N * H (and the gradients the same as what they belong
+/// to, when given), and a `workspace` at least as large as the one the forward makes for these
+/// shapes: oneDNN reads it through a raw pointer with its own size. That size is found by
+/// running the forward, which makes this check cost about one forward step.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mkldnn_lstm_layer_backward(
+    op: &'static str,
+    input: &Tensor,
+    (w0, w1, w2, w3): (&Tensor, &Tensor, &Tensor, &Tensor),
+    (hx_, cx_tmp, output, hy_, cy_): (&Tensor, &Tensor, &Tensor, &Tensor, &Tensor),
+    grads: [Option<&Tensor>; 3],
+    (mode, hidden_size, has_biases, train): (i64, i64, bool, bool),
+    batch_sizes: &[i64],
+    workspace: &Tensor,
+) -> Result<()> {
+    mkldnn_lstm_layer(
+        op,
+        input,
+        w0,
+        w1,
+        w2,
+        w3,
+        hx_,
+        cx_tmp,
+        batch_sizes,
+        mode,
+        hidden_size,
+        has_biases,
+    )?;
+    if !train {
+        return Err(fail(
+            op,
+            "train must be true (the workspace comes from a training forward)".into(),
+        ));
+    }
+    let s = sizes(op, "input", input)?;
+    let (t, n, h) = (s[0], s[1], hidden_size);
+    let [grad_output, grad_hy, grad_cy] = grads;
+    let want = [
+        ("output", Some(output), t * n * h),
+        ("hy_", Some(hy_), n * h),
+        ("cy_", Some(cy_), n * h),
+        ("grad_output", grad_output, t * n * h),
+        ("grad_hy", grad_hy, n * h),
+        ("grad_cy", grad_cy, n * h),
+    ];
+    for (name, x, count) in want {
+        let Some(x) = x.filter(|x| x.defined()) else {
+            if !name.starts_with("grad") {
+                return Err(fail(op, format!("{name} must be a defined tensor")));
+            }
+            continue;
+        };
+        if x.numel() as i64 != count {
+            return Err(fail(
+                op,
+                format!("{name} must have {count} elements, got {}", x.numel()),
+            ));
+        }
+    }
+    must_be_defined(op, "workspace", workspace)?;
+    let (.., made) = Tensor::f_mkldnn_rnn_layer(
+        input,
+        w0,
+        w1,
+        w2,
+        w3,
+        hx_,
+        cx_tmp,
+        false,
+        batch_sizes,
+        mode,
+        hidden_size,
+        1,
+        has_biases,
+        false,
+        false,
+        true,
+    )?;
+    let need = made.numel() * made.f_kind()?.elt_size_in_bytes();
+    let have = workspace.numel() * workspace.f_kind()?.elt_size_in_bytes();
+    if have < need {
+        return Err(fail(
+            op,
+            format!("workspace must hold the forward's {need} bytes, got {have}"),
+        ));
+    }
+    Ok(())
 }
 
 /// `weight` (2-D `[out, in * kh * kw]` or 4-D `[out, in, kh, kw]`; other ranks are left to

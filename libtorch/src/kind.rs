@@ -174,6 +174,20 @@ impl Kind {
             .unwrap_or_else(|| panic!("unknown c10::ScalarType code {code}"))
     }
 
+    /// The kind an operator returned, or an error naming the operator for a code with no kind:
+    /// `ScalarType::Undefined`, which e.g. `result_type` returns for undefined tensors.
+    pub(crate) fn from_ffi_result(code: i32, op: &'static str) -> crate::Result<Kind> {
+        ALL.get(code as usize).copied().ok_or_else(|| {
+            crate::Error::invalid(
+                op,
+                format!(
+                    "libtorch returned ScalarType code {code}, which is no dtype \
+                     (ScalarType::Undefined: are the inputs defined?)"
+                ),
+            )
+        })
+    }
+
     /// Bytes per element (0 for the sub-byte and bit types whose size is not a whole byte).
     pub fn elt_size_in_bytes(self) -> usize {
         use Kind::*;

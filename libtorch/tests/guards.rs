@@ -618,13 +618,14 @@ fn flatten_named_out_dim_rejects_ranges_it_would_erase_wrongly_and_still_flatten
             "end_dim",
         );
     }
-    rejected(
-        Tensor::from_data(&[1.0f32], &[])
-            .unwrap()
-            .f_flatten_named_out_dim(0, 0, "c"),
-        "aten::flatten.named_out_dim",
-        "start_dim",
-    );
+    let scalar = Tensor::from_data(&[1.0f32], &[]).unwrap();
+    for (s, e) in [(0, 0), (0, -1)] {
+        rejected(
+            scalar.f_flatten_named_out_dim(s, e, "c"),
+            "aten::flatten.named_out_dim",
+            "self",
+        );
+    }
     let y = x.f_flatten_named_out_dim(1, 2, "c").unwrap();
     assert_eq!(y.size(), [2, 12]);
     assert_eq!(vals(&y), [1.0; 24]);
@@ -925,4 +926,402 @@ fn an_empty_string_argument_is_an_error_not_a_crash() {
     }
     let (w, _) = a.f_linalg_eigh_with("U").unwrap();
     close(&vals(&w), &[1.0, 3.0]);
+}
+
+fn longs(v: &[i64], shape: &[i64]) -> Tensor {
+    Tensor::from_data(v, shape).unwrap()
+}
+
+#[test]
+fn ctc_loss_backward_rejects_inconsistent_lengths_blank_and_targets() {
+    // T = 2 steps, N = 1, C = 2 classes (blank 0), uniform probabilities, target "1": the
+    // alignments 11, 01 and 10 have probability 1/4 each, so p = 3/4; class 1 occupies each step
+    // in 2 of 3 of them, so the gradient is 1/2 - 2/3 = -1/6 for it and 1/2 - 1/3 = 1/6 for blank.
+    let lp = Tensor::f_full(&[2, 1, 2], 0.5f64.ln()).unwrap();
+    let targets = longs(&[1], &[1]);
+    let (nll, alpha) = Tensor::f__ctc_loss(&lp, &targets, &[2], &[1]).unwrap();
+    close(&vals(&nll), &[-(0.75f32.ln())]);
+    let g = ones(&[1]);
+    let op = "aten::_ctc_loss_backward";
+    let grad =
+        Tensor::f__ctc_loss_backward(&g, &lp, &targets, &[2], &[1], &nll, &alpha, 0).unwrap();
+    let s = 1.0 / 6.0;
+    close(&vals(&grad), &[s, -s, s, -s]);
+    let m = rejected(
+        Tensor::f__ctc_loss_backward(&g, &lp, &targets, &[3], &[1], &nll, &alpha, 0),
+        op,
+        "input_lengths",
+    );
+    assert_eq!(
+        m,
+        "input_lengths must be in 0..=2, got 3 (libtorch 2.11 would crash)"
+    );
+    rejected(
+        Tensor::f__ctc_loss_backward(&g, &lp, &targets, &[2], &[], &nll, &alpha, 0),
+        op,
+        "target_lengths",
+    );
+    rejected(
+        Tensor::f__ctc_loss_backward(&g, &lp, &targets, &[2], &[1], &nll, &alpha, 2),
+        op,
+        "blank",
+    );
+    rejected(
+        Tensor::f__ctc_loss_backward(&g, &lp, &longs(&[5], &[1]), &[2], &[1], &nll, &alpha, 0),
+        op,
+        "target",
+    );
+    rejected(
+        Tensor::f__ctc_loss_backward(
+            &g,
+            &lp,
+            &targets,
+            &[2],
+            &[1],
+            &nll,
+            &alpha.f_narrow(2, 0, 2).unwrap(),
+            0,
+        ),
+        op,
+        "log_alpha",
+    );
+    rejected(
+        Tensor::f__ctc_loss_backward_tensor(
+            &g,
+            &lp,
+            &targets,
+            &longs(&[7], &[1]),
+            &longs(&[1], &[1]),
+            &nll,
+            &alpha,
+            0,
+        ),
+        "aten::_ctc_loss_backward.Tensor",
+        "input_lengths",
+    );
+}
+
+#[test]
+fn mkldnn_rnn_layer_accepts_only_an_lstm_with_matching_shapes() {
+    // One LSTM step of hidden size 1 with zero weights: every gate is sigmoid(0) = 1/2 and the
+    // candidate tanh(0) = 0, so c' = c / 2 and h' = tanh(c') / 2; from c = 1 over two steps.
+    let (t, n, i, h) = (2, 1, 2, 1);
+    let x = Tensor::zeros(&[t, n, i]);
+    let (w0, w1, b) = (
+        Tensor::zeros(&[4 * h, i]),
+        Tensor::zeros(&[4 * h, h]),
+        Tensor::zeros(&[4 * h]),
+    );
+    let (hx, cx) = (Tensor::zeros(&[1, n, h]), ones(&[1, n, h]));
+    let run = |w0: &Tensor, mode: i64, train: bool| {
+        Tensor::f_mkldnn_rnn_layer(
+            &x,
+            w0,
+            &w1,
+            &b,
+            &b,
+            &hx,
+            &cx,
+            false,
+            &[],
+            mode,
+            h,
+            1,
+            true,
+            false,
+            false,
+            train,
+        )
+    };
+    let (out, hy, cy, _) = run(&w0, 2, false).unwrap();
+    let h1 = 0.5 * 0.5f32.tanh();
+    close(&vals(&out), &[h1, 0.5 * 0.25f32.tanh()]);
+    close(&vals(&hy), &[0.5 * 0.25f32.tanh()]);
+    close(&vals(&cy), &[0.25]);
+    let op = "aten::mkldnn_rnn_layer";
+    let m = rejected(run(&w0, 3, false), op, "mode");
+    assert_eq!(
+        m,
+        "mode must be 2 (LSTM, the only primitive this layer builds), got 3 (libtorch 2.11 would crash)"
+    );
+    // Three gates' rows where the LSTM reads four: oneDNN would read past the weight.
+    rejected(run(&Tensor::zeros(&[3 * h, i]), 2, false), op, "weight0");
+
+    let (out, hy, cy, ws) = run(&w0, 2, true).unwrap();
+    let back = |ws: &Tensor| {
+        Tensor::f_mkldnn_rnn_layer_backward(
+            &x,
+            &w0,
+            &w1,
+            &b,
+            &b,
+            &hx,
+            &cx,
+            &out,
+            &hy,
+            &cy,
+            Some(&ones(&[t, n, h])),
+            None,
+            None,
+            false,
+            2,
+            h,
+            1,
+            true,
+            true,
+            false,
+            &[],
+            false,
+            ws,
+        )
+    };
+    let (gx, gw0, gw1, ..) = back(&ws).unwrap();
+    assert_eq!(
+        (gx.size(), gw0.size(), gw1.size()),
+        (x.size(), w0.size(), w1.size())
+    );
+    let short = ws.f_narrow(0, 0, ws.size()[0] / 2).unwrap();
+    rejected(back(&short), "aten::mkldnn_rnn_layer_backward", "workspace");
+}
+
+#[test]
+fn private_helpers_with_unchecked_indices_reject_out_of_range_values() {
+    // COO rows [0, 0, 1, 2] of a 3-row matrix: row pointers [0, 2, 3, 4].
+    let rows = longs(&[0, 0, 1, 2], &[4]);
+    let crow = rows.f__convert_indices_from_coo_to_csr(3).unwrap();
+    assert_eq!(crow.to_vec::<i64>().unwrap(), [0, 2, 3, 4]);
+    let m = rejected(
+        longs(&[0, 5], &[2]).f__convert_indices_from_coo_to_csr(3),
+        "aten::_convert_indices_from_coo_to_csr",
+        "self",
+    );
+    assert_eq!(
+        m,
+        "every value of self must be in 0..=size (0..=3), got 5 (libtorch 2.11 would crash)"
+    );
+    // Two lookups of rows 0 and 1: each row's gradient is its grad_output row (counts of 1).
+    let go = ones(&[2, 3]);
+    let gw = Tensor::f_embedding_dense_backward(&go, &longs(&[0, 1], &[2]), 2, -1, true).unwrap();
+    assert_eq!(vals(&gw), [1.0; 6]);
+    let bad = longs(&[0, 5], &[2]);
+    rejected(
+        Tensor::f_embedding_dense_backward(&go, &bad, 2, -1, true),
+        "aten::embedding_dense_backward",
+        "indices",
+    );
+    rejected(
+        Tensor::f_embedding_backward(&go, &bad, 2, -1, true, false),
+        "aten::embedding_backward",
+        "indices",
+    );
+    // Without scale_grad_by_freq, ATen skips out-of-range indices itself.
+    let gw = Tensor::f_embedding_dense_backward(&go, &bad, 2, -1, false).unwrap();
+    assert_eq!(vals(&gw), [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn private_shape_trusting_helpers_reject_shapes_they_would_overrun() {
+    let x = Tensor::from_data(&[0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0], &[6]).unwrap();
+    let v = x.f__reshape_alias_copy(&[2, 3], &[3, 1]).unwrap();
+    assert_eq!(
+        (v.size(), vals(&v)),
+        (vec![2, 3], vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    );
+    let m = rejected(
+        x.f__reshape_alias_copy(&[4, 4], &[4, 1]),
+        "aten::_reshape_alias_copy",
+        "stride",
+    );
+    assert!(
+        m.starts_with("size [4, 4] and stride [4, 1] must make a valid view of self: "),
+        "{m}"
+    );
+    // A = L L^T with L = diag(2, 3): solving A x = [4, 9] gives x = [1, 1].
+    let l = t(&[2.0, 0.0, 0.0, 3.0], &[2, 2]);
+    let b = t(&[4.0, 9.0], &[2, 1]);
+    close(
+        &vals(&b.f__cholesky_solve_helper(&l, false).unwrap()),
+        &[1.0, 1.0],
+    );
+    let op = "aten::_cholesky_solve_helper";
+    rejected(b.f__cholesky_solve_helper(&ones(&[2, 3]), false), op, "A");
+    rejected(ones(&[3, 1]).f__cholesky_solve_helper(&l, false), op, "A");
+    // out_dim is the raw insert position of the new batch dimension (expanded, so at the front).
+    let y = ones(&[2, 3]);
+    assert_eq!(y.f__remove_batch_dim(1, 4, 0).unwrap().size(), [4, 2, 3]);
+    for d in [-1, 3] {
+        rejected(
+            y.f__remove_batch_dim(1, 4, d),
+            "aten::_remove_batch_dim",
+            "out_dim",
+        );
+    }
+    // cummax of [1, 3, 2]: values [1, 3, 3] at [0, 1, 1].
+    let s = t(&[1.0, 3.0, 2.0], &[3]);
+    let (mut values, mut indices) = (Tensor::zeros(&[3]), longs(&[0, 0, 0], &[3]));
+    s.f__cummax_helper(&mut values, &mut indices, 0).unwrap();
+    assert_eq!(
+        (vals(&values), indices.to_vec::<i64>().unwrap()),
+        (vec![1.0, 3.0, 3.0], vec![0, 1, 1])
+    );
+    let mut short = Tensor::zeros(&[1]);
+    rejected(
+        s.f__cummax_helper(&mut short, &mut indices, 0),
+        "aten::_cummax_helper",
+        "values",
+    );
+}
+
+#[test]
+fn fractional_max_pool3d_backward_rejects_short_output_size_and_other_shapes() {
+    // One 2x2x2 plane pooled to 1x1x1 with the maximum at flat index 7: its gradient lands there.
+    let x = ones(&[1, 2, 2, 2]);
+    let (go, idx) = (ones(&[1, 1, 1, 1]), longs(&[7], &[1, 1, 1, 1]));
+    let op = "aten::fractional_max_pool3d_backward";
+    let gi =
+        Tensor::f_fractional_max_pool3d_backward(&go, &x, &[2, 2, 2], &[1, 1, 1], &idx).unwrap();
+    assert_eq!(vals(&gi), [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+    rejected(
+        Tensor::f_fractional_max_pool3d_backward(&go, &x, &[2, 2, 2], &[], &idx),
+        op,
+        "output_size",
+    );
+    rejected(
+        Tensor::f_fractional_max_pool3d_backward(
+            &go,
+            &x,
+            &[2, 2, 2],
+            &[1, 1, 1],
+            &longs(&[7], &[1]),
+        ),
+        op,
+        "indices",
+    );
+    rejected(
+        Tensor::f_fractional_max_pool3d_backward(
+            &ones(&[3, 1, 1, 1]),
+            &x,
+            &[2, 2, 2],
+            &[1, 1, 1],
+            &idx,
+        ),
+        op,
+        "grad_output",
+    );
+}
+
+#[test]
+fn batch_norm_backward_and_no_update_reject_missing_statistics_and_zero_channels() {
+    let x = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    // Inference with running mean [1, 2] and variance [4, 1]: (x - mean) / sqrt(var).
+    let (rm, rv) = (t(&[1.0, 2.0], &[2]), t(&[4.0, 1.0], &[2]));
+    let (y, ..) =
+        Tensor::f__batch_norm_no_update(&x, None, None, Some(&rm), Some(&rv), 0.1, 0.0).unwrap();
+    close(&vals(&y), &[0.0, 0.0, 1.0, 2.0]);
+    let m = rejected(
+        Tensor::f__batch_norm_no_update(&x, None, None, None, Some(&rv), 0.1, 0.0),
+        "aten::_batch_norm_no_update",
+        "running_mean",
+    );
+    assert_eq!(
+        m,
+        "running_mean must be given here (libtorch 2.11 would crash)"
+    );
+    // Training statistics mean [2, 3] and inverse std [1, 1]; a constant upstream gradient has no
+    // component along the normalized input, so grad_input = 0, grad_weight = 0, grad_bias = N.
+    let (sm, si) = (t(&[2.0, 3.0], &[2]), ones(&[2]));
+    let (gi, gw, gb) = Tensor::f_native_batch_norm_backward(
+        &ones(&[2, 2]),
+        &x,
+        None,
+        None,
+        None,
+        Some(&sm),
+        Some(&si),
+        true,
+        0.0,
+        [true, true, true],
+    )
+    .unwrap();
+    close(&vals(&gi), &[0.0; 4]);
+    close(&vals(&gw), &[0.0, 0.0]);
+    close(&vals(&gb), &[2.0, 2.0]);
+    let op = "aten::native_batch_norm_backward";
+    let empty = Tensor::zeros(&[2, 0]);
+    rejected(
+        Tensor::f_native_batch_norm_backward(
+            &empty,
+            &empty,
+            None,
+            None,
+            None,
+            None,
+            None,
+            true,
+            0.0,
+            [true, true, true],
+        ),
+        op,
+        "input",
+    );
+    rejected(
+        Tensor::f_native_batch_norm_backward(
+            &ones(&[2, 2]),
+            &x,
+            None,
+            None,
+            None,
+            None,
+            Some(&si),
+            true,
+            0.0,
+            [true, true, true],
+        ),
+        op,
+        "save_mean",
+    );
+}
+
+#[test]
+fn foreach_addcmul_inplace_scalar_list_rejects_lists_of_other_lengths() {
+    let mut xs = [t(&[1.0], &[1]), t(&[1.0], &[1])];
+    let (a, b) = (
+        [t(&[2.0], &[1]), t(&[4.0], &[1])],
+        [t(&[3.0], &[1]), t(&[5.0], &[1])],
+    );
+    rejected(
+        Tensor::f__foreach_addcmul_scalarlist_(
+            &mut xs,
+            &a[..1],
+            &b,
+            &[Scalar::from(0.5), Scalar::from(1.0)],
+        ),
+        "aten::_foreach_addcmul_.ScalarList",
+        "tensor1",
+    );
+    // x + s * a * b: 1 + 0.5 * 2 * 3 = 4 and 1 + 1 * 4 * 5 = 21.
+    Tensor::f__foreach_addcmul_scalarlist_(
+        &mut xs,
+        &a,
+        &b,
+        &[Scalar::from(0.5), Scalar::from(1.0)],
+    )
+    .unwrap();
+    assert_eq!((vals(&xs[0]), vals(&xs[1])), (vec![4.0], vec![21.0]));
+}
+
+#[test]
+fn an_undefined_result_type_is_an_error_not_a_panic() {
+    let u = Tensor::default();
+    match Tensor::f_result_type(&u, &u) {
+        Err(e) => assert!(
+            e.to_string().contains("ScalarType") || e.to_string().contains("undefined"),
+            "{e}"
+        ),
+        Ok(k) => panic!("result_type of two undefined tensors gave {k:?}"),
+    }
+    assert_eq!(
+        Tensor::f_result_type(&ones(&[1]), &longs(&[1], &[1])).unwrap(),
+        Kind::Float
+    );
 }

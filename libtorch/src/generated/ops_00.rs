@@ -7,6 +7,7 @@
     clippy::wrong_self_convention,
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
+    clippy::needless_question_mark,
     unused_imports
 )]
 use super::support;
@@ -12990,6 +12991,10 @@ impl Tensor {
         indices: &mut Tensor,
         dim: i64,
     ) -> Result<()> {
+        crate::guards::same_shape(
+            "aten::_cummax_helper",
+            &[("self", self), ("values", values), ("indices", indices)],
+        )?;
         let c_self = self.as_raw();
         let c_values = values.as_raw();
         let c_indices = indices.as_raw();
@@ -13133,6 +13138,10 @@ impl Tensor {
         indices: &mut Tensor,
         dim: i64,
     ) -> Result<()> {
+        crate::guards::same_shape(
+            "aten::_cummin_helper",
+            &[("self", self), ("values", values), ("indices", indices)],
+        )?;
         let c_self = self.as_raw();
         let c_values = values.as_raw();
         let c_indices = indices.as_raw();
@@ -14259,6 +14268,17 @@ impl Tensor {
         blank: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
+        crate::guards::ctc_loss_backward(
+            "aten::_ctc_loss_backward",
+            grad,
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            neg_log_likelihood,
+            log_alpha,
+            blank,
+        )?;
         let c_grad = grad.as_raw();
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
@@ -14384,6 +14404,17 @@ impl Tensor {
         blank: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
+        crate::guards::ctc_loss_backward_tensor_lengths(
+            "aten::_ctc_loss_backward.Tensor",
+            grad,
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            neg_log_likelihood,
+            log_alpha,
+            blank,
+        )?;
         let c_grad = grad.as_raw();
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();

@@ -7,6 +7,7 @@
     clippy::wrong_self_convention,
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
+    clippy::needless_question_mark,
     unused_imports
 )]
 use super::support;
@@ -601,6 +602,15 @@ impl Tensor {
         scale_grad_by_freq: bool,
         sparse: bool,
     ) -> Result<Tensor> {
+        if scale_grad_by_freq {
+            crate::guards::values_in_range(
+                "aten::embedding_backward",
+                "indices",
+                indices,
+                ("num_weights", num_weights),
+                false,
+            )?;
+        }
         let c_grad = grad.as_raw();
         let c_indices = indices.as_raw();
         let c_num_weights = num_weights;
@@ -654,6 +664,15 @@ impl Tensor {
         padding_idx: i64,
         scale_grad_by_freq: bool,
     ) -> Result<Tensor> {
+        if scale_grad_by_freq {
+            crate::guards::values_in_range(
+                "aten::embedding_dense_backward",
+                "indices",
+                indices,
+                ("num_weights", num_weights),
+                false,
+            )?;
+        }
         let c_grad_output = grad_output.as_raw();
         let c_indices = indices.as_raw();
         let c_num_weights = num_weights;
@@ -3502,6 +3521,7 @@ impl Tensor {
         end_dim: i64,
         out_dim: &str,
     ) -> Result<Tensor> {
+        crate::guards::min_dim("aten::flatten.named_out_dim", "self", self, 1)?;
         crate::guards::raw_dim_range(
             "aten::flatten.named_out_dim",
             ("start_dim", start_dim),
@@ -15216,8 +15236,20 @@ impl Tensor {
         batch_first: bool,
         train: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::defined("aten::mkldnn_rnn_layer", "weight0", weight0)?;
-        crate::guards::defined("aten::mkldnn_rnn_layer", "weight1", weight1)?;
+        crate::guards::mkldnn_lstm_layer(
+            "aten::mkldnn_rnn_layer",
+            input,
+            weight0,
+            weight1,
+            weight2,
+            weight3,
+            hx_,
+            cx_,
+            batch_sizes,
+            mode,
+            hidden_size,
+            has_biases,
+        )?;
         let c_input = input.as_raw();
         let c_weight0 = weight0.as_raw();
         let c_weight1 = weight1.as_raw();
@@ -15342,6 +15374,16 @@ impl Tensor {
         batch_first: bool,
         workspace: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::mkldnn_lstm_layer_backward(
+            "aten::mkldnn_rnn_layer_backward",
+            input,
+            (weight1, weight2, weight3, weight4),
+            (hx_, cx_tmp, output, hy_, cy_),
+            [grad_output, grad_hy, grad_cy],
+            (mode, hidden_size, has_biases, train),
+            batch_sizes,
+            workspace,
+        )?;
         let c_input = input.as_raw();
         let c_weight1 = weight1.as_raw();
         let c_weight2 = weight2.as_raw();

@@ -7,6 +7,7 @@
     clippy::wrong_self_convention,
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
+    clippy::needless_question_mark,
     unused_imports
 )]
 use super::support;
@@ -172,6 +173,68 @@ impl Tensor {
         eps: f64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::dim_size_positive(
+            "aten::native_batch_norm_backward",
+            "input",
+            input,
+            1,
+        )?;
+        crate::guards::same_shape(
+            "aten::native_batch_norm_backward",
+            &[("input", input), ("grad_out", grad_out)],
+        )?;
+        crate::guards::same_dtype(
+            "aten::native_batch_norm_backward",
+            &[("input", input), ("grad_out", grad_out)],
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm_backward",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        if train {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm_backward",
+                "save_mean",
+                save_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if train {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm_backward",
+                "save_invstd",
+                save_invstd,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !train {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm_backward",
+                "running_mean",
+                running_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !train {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm_backward",
+                "running_var",
+                running_var,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -14477,6 +14540,39 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim("aten::_batch_norm_no_update", "input", input, 2)?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_no_update",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_no_update",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_no_update",
+            "running_mean",
+            running_mean,
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_no_update",
+            "running_var",
+            running_var,
+            ("input", input),
+            1,
+            true,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -14555,6 +14651,68 @@ impl Tensor {
         output_mask: [bool; 3],
         reserve: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::dim_size_positive(
+            "aten::batch_norm_backward",
+            "input",
+            input,
+            1,
+        )?;
+        crate::guards::same_shape(
+            "aten::batch_norm_backward",
+            &[("input", input), ("grad_out", grad_out)],
+        )?;
+        crate::guards::same_dtype(
+            "aten::batch_norm_backward",
+            &[("input", input), ("grad_out", grad_out)],
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::batch_norm_backward",
+            "weight",
+            Some(weight),
+            ("input", input),
+            1,
+            false,
+        )?;
+        if update {
+            crate::guards::numel_matches_size(
+                "aten::batch_norm_backward",
+                "save_mean",
+                save_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if update {
+            crate::guards::numel_matches_size(
+                "aten::batch_norm_backward",
+                "save_var",
+                save_var,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !update {
+            crate::guards::numel_matches_size(
+                "aten::batch_norm_backward",
+                "running_mean",
+                running_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !update {
+            crate::guards::numel_matches_size(
+                "aten::batch_norm_backward",
+                "running_var",
+                running_var,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();

@@ -7,6 +7,7 @@
     clippy::wrong_self_convention,
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
+    clippy::needless_question_mark,
     unused_imports
 )]
 use super::support;
@@ -9472,7 +9473,7 @@ impl Tensor {
                 ops::ltrs_result_type_Tensor(&mut out0, c_tensor, c_other),
                 "aten::result_type.Tensor",
             )?;
-            Ok(Kind::from_ffi(out0))
+            Ok(Kind::from_ffi_result(out0, "aten::result_type.Tensor")?)
         }
     }
     /// `aten::result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType`
@@ -9494,7 +9495,7 @@ impl Tensor {
                 ops::ltrs_result_type_Scalar(&mut out0, c_tensor, c_other),
                 "aten::result_type.Scalar",
             )?;
-            Ok(Kind::from_ffi(out0))
+            Ok(Kind::from_ffi_result(out0, "aten::result_type.Scalar")?)
         }
     }
     /// `aten::result_type.Scalar(Tensor tensor, Scalar other) -> ScalarType`
@@ -9516,7 +9517,7 @@ impl Tensor {
                 ops::ltrs_result_type_Scalar_Tensor(&mut out0, c_scalar, c_tensor),
                 "aten::result_type.Scalar_Tensor",
             )?;
-            Ok(Kind::from_ffi(out0))
+            Ok(Kind::from_ffi_result(out0, "aten::result_type.Scalar_Tensor")?)
         }
     }
     /// `aten::result_type.Scalar_Tensor(Scalar scalar, Tensor tensor) -> ScalarType`
@@ -9541,7 +9542,7 @@ impl Tensor {
                 ops::ltrs_result_type_Scalar_Scalar(&mut out0, c_scalar1, c_scalar2),
                 "aten::result_type.Scalar_Scalar",
             )?;
-            Ok(Kind::from_ffi(out0))
+            Ok(Kind::from_ffi_result(out0, "aten::result_type.Scalar_Scalar")?)
         }
     }
     /// `aten::result_type.Scalar_Scalar(Scalar scalar1, Scalar scalar2) -> ScalarType`
@@ -9582,7 +9583,7 @@ impl Tensor {
                 ops::ltrs_promote_types(&mut out0, c_type1, c_type2),
                 "aten::promote_types",
             )?;
-            Ok(Kind::from_ffi(out0))
+            Ok(Kind::from_ffi_result(out0, "aten::promote_types")?)
         }
     }
     /// `aten::promote_types(ScalarType type1, ScalarType type2) -> ScalarType`

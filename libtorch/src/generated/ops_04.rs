@@ -7,6 +7,7 @@
     clippy::wrong_self_convention,
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
+    clippy::needless_question_mark,
     unused_imports
 )]
 use super::support;
@@ -2205,6 +2206,13 @@ impl Tensor {
     }
     /// `aten::_cholesky_solve_helper(Tensor self, Tensor A, bool upper) -> Tensor`
     pub fn f__cholesky_solve_helper(&self, A: &Tensor, upper: bool) -> Result<Tensor> {
+        crate::guards::square_matrix("aten::_cholesky_solve_helper", "A", A)?;
+        crate::guards::same_sizes_except_last(
+            "aten::_cholesky_solve_helper",
+            ("self", self),
+            ("A", A),
+            1,
+        )?;
         let c_self = self.as_raw();
         let c_A = A.as_raw();
         let c_upper = upper;
@@ -9967,6 +9975,15 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::same_len(
+            "aten::_foreach_addcdiv_.ScalarList",
+            &[
+                ("self", self_.len()),
+                ("tensor1", tensor1.len()),
+                ("tensor2", tensor2.len()),
+                ("scalars", scalars.len()),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensor1: Vec<ltrs_tensor> = tensor1
             .iter()
@@ -10310,6 +10327,15 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::same_len(
+            "aten::_foreach_addcmul_.ScalarList",
+            &[
+                ("self", self_.len()),
+                ("tensor1", tensor1.len()),
+                ("tensor2", tensor2.len()),
+                ("scalars", scalars.len()),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensor1: Vec<ltrs_tensor> = tensor1
             .iter()
@@ -12974,6 +13000,13 @@ impl Tensor {
         size: i64,
         out_int32: bool,
     ) -> Result<Tensor> {
+        crate::guards::values_in_range(
+            "aten::_convert_indices_from_coo_to_csr",
+            "self",
+            self,
+            ("size", size),
+            true,
+        )?;
         let c_self = self.as_raw();
         let c_size = size;
         let c_out_int32 = out_int32;
@@ -13027,6 +13060,13 @@ impl Tensor {
         out_int32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::values_in_range(
+            "aten::_convert_indices_from_coo_to_csr.out",
+            "self",
+            self,
+            ("size", size),
+            true,
+        )?;
         let c_self = self.as_raw();
         let c_size = size;
         let c_out_int32 = out_int32;

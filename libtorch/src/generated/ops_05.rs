@@ -7,6 +7,7 @@
     clippy::wrong_self_convention,
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
+    clippy::needless_question_mark,
     unused_imports
 )]
 use super::support;
@@ -4521,6 +4522,28 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::fractional_max_pool3d_backward.grad_input",
+            "output_size",
+            output_size,
+            3,
+        )?;
+        crate::guards::dim_in(
+            "aten::fractional_max_pool3d_backward.grad_input",
+            "self",
+            self_,
+            &[4, 5],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::fractional_max_pool3d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            3,
+        )?;
+        crate::guards::same_shape(
+            "aten::fractional_max_pool3d_backward.grad_input",
+            &[("grad_output", grad_output), ("indices", indices)],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -4574,6 +4597,28 @@ impl Tensor {
         output_size: &[i64],
         indices: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::fractional_max_pool3d_backward",
+            "output_size",
+            output_size,
+            3,
+        )?;
+        crate::guards::dim_in(
+            "aten::fractional_max_pool3d_backward",
+            "self",
+            self_,
+            &[4, 5],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::fractional_max_pool3d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            3,
+        )?;
+        crate::guards::same_shape(
+            "aten::fractional_max_pool3d_backward",
+            &[("grad_output", grad_output), ("indices", indices)],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -13226,6 +13271,13 @@ impl Tensor {
         batch_size: i64,
         out_dim: i64,
     ) -> Result<Tensor> {
+        crate::guards::in_range_inclusive(
+            "aten::_remove_batch_dim",
+            "out_dim",
+            out_dim,
+            crate::guards::dim_of("aten::_remove_batch_dim", "self", self)?,
+            "the dimension count of self",
+        )?;
         let c_self = self.as_raw();
         let c_level = level;
         let c_batch_size = batch_size;

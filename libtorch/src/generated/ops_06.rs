@@ -7,6 +7,7 @@
     clippy::wrong_self_convention,
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
+    clippy::needless_question_mark,
     unused_imports
 )]
 use super::support;
@@ -4838,6 +4839,12 @@ impl Tensor {
     }
     /// `aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor`
     pub fn f__reshape_alias_copy(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
+        crate::guards::as_strided_valid(
+            "aten::_reshape_alias_copy",
+            ("self", self),
+            size,
+            stride,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -17257,6 +17264,17 @@ impl Tensor {
         zero_infinity: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::ctc_loss_backward(
+            "aten::_ctc_loss_backward.out",
+            grad,
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            neg_log_likelihood,
+            log_alpha,
+            blank,
+        )?;
         let c_grad = grad.as_raw();
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
@@ -17637,6 +17655,15 @@ impl Tensor {
         scale_grad_by_freq: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        if scale_grad_by_freq {
+            crate::guards::values_in_range(
+                "aten::embedding_dense_backward.out",
+                "indices",
+                indices,
+                ("num_weights", num_weights),
+                false,
+            )?;
+        }
         let c_grad_output = grad_output.as_raw();
         let c_indices = indices.as_raw();
         let c_num_weights = num_weights;

@@ -7,6 +7,7 @@
     clippy::wrong_self_convention,
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
+    clippy::needless_question_mark,
     unused_imports
 )]
 use super::support;
@@ -278,8 +279,20 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::defined("aten::mkldnn_rnn_layer.out", "weight0", weight0)?;
-        crate::guards::defined("aten::mkldnn_rnn_layer.out", "weight1", weight1)?;
+        crate::guards::mkldnn_lstm_layer(
+            "aten::mkldnn_rnn_layer.out",
+            input,
+            weight0,
+            weight1,
+            weight2,
+            weight3,
+            hx_,
+            cx_,
+            batch_sizes,
+            mode,
+            hidden_size,
+            has_biases,
+        )?;
         let c_input = input.as_raw();
         let c_weight0 = weight0.as_raw();
         let c_weight1 = weight1.as_raw();
@@ -427,6 +440,16 @@ impl Tensor {
         out5: &mut Tensor,
         out6: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::mkldnn_lstm_layer_backward(
+            "aten::mkldnn_rnn_layer_backward.out",
+            input,
+            (weight1, weight2, weight3, weight4),
+            (hx_, cx_tmp, output, hy_, cy_),
+            [grad_output, grad_hy, grad_cy],
+            (mode, hidden_size, has_biases, train),
+            batch_sizes,
+            workspace,
+        )?;
         let c_input = input.as_raw();
         let c_weight1 = weight1.as_raw();
         let c_weight2 = weight2.as_raw();
@@ -1797,6 +1820,68 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::dim_size_positive(
+            "aten::native_batch_norm_backward.out",
+            "input",
+            input,
+            1,
+        )?;
+        crate::guards::same_shape(
+            "aten::native_batch_norm_backward.out",
+            &[("input", input), ("grad_out", grad_out)],
+        )?;
+        crate::guards::same_dtype(
+            "aten::native_batch_norm_backward.out",
+            &[("input", input), ("grad_out", grad_out)],
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm_backward.out",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        if train {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm_backward.out",
+                "save_mean",
+                save_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if train {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm_backward.out",
+                "save_invstd",
+                save_invstd,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !train {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm_backward.out",
+                "running_mean",
+                running_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !train {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm_backward.out",
+                "running_var",
+                running_var,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -6330,6 +6415,39 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim("aten::_batch_norm_no_update.out", "input", input, 2)?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_no_update.out",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_no_update.out",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_no_update.out",
+            "running_mean",
+            running_mean,
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_no_update.out",
+            "running_var",
+            running_var,
+            ("input", input),
+            1,
+            true,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12474,6 +12592,13 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::square_matrix("aten::_cholesky_solve_helper.out", "A", A)?;
+        crate::guards::same_sizes_except_last(
+            "aten::_cholesky_solve_helper.out",
+            ("self", self),
+            ("A", A),
+            1,
+        )?;
         let c_self = self.as_raw();
         let c_A = A.as_raw();
         let c_upper = upper;
@@ -17891,6 +18016,12 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::as_strided_valid(
+            "aten::_reshape_alias_copy.out",
+            ("self", self),
+            size,
+            stride,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
