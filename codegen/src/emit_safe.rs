@@ -78,7 +78,7 @@ fn to_ffi(kind: ArgKind, n: &TokenStream, c: &proc_macro2::Ident) -> (TokenStrea
             quote!(let #c: Vec<ltrs_tensor> = #n.iter().map(|t| t.map_or(std::ptr::null_mut(), |t| t.as_raw())).collect();),
             quote!(ltrs_tensor_list::new(&#c)),
         ),
-        Scalar => plain(quote!(#n.into().to_ffi())),
+        Scalar => plain(quote!(Into::<Scalar>::into(#n).to_ffi())),
         OptScalar => plain(quote!(#n.map_or(ltrs_scalar::NONE, |s| s.to_ffi()))),
         ScalarList => (
             quote!(let #c: Vec<ltrs_scalar> = #n.iter().map(|s| s.to_ffi()).collect();),
@@ -398,6 +398,7 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                 quote!(#g::chunk_count(#key, #n, #e, #d, #c)?;)
             }
             Guard::SquareMatrix(i) => on_one_arg("square_matrix", *i),
+            Guard::AllFinite(i) => on_one_arg("all_finite", *i),
             Guard::ValuesInRange {
                 arg,
                 below,
@@ -420,6 +421,15 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
             }
             Guard::Custom { check, args } => {
                 let check = format_ident!("{check}");
+                // Scalars are converted up front (see `scalars_for_guards`) and lent.
+                let a = |i: usize| {
+                    let e = a(i);
+                    if op.args[i].kind == ArgKind::Scalar {
+                        quote!(&#e)
+                    } else {
+                        e
+                    }
+                };
                 let args = args.iter().map(|c| match c {
                     CustomArg::One(i) => a(*i),
                     CustomArg::Tuple(v) => {
@@ -465,10 +475,39 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
         .collect()
 }
 
+/// `let x: Scalar = x.into();` for each `impl Into<Scalar>` argument a custom guard reads, so the
+/// guard can borrow the value before the call converts it.
+fn scalars_for_guards(op: &Op) -> Vec<TokenStream> {
+    let mut used: Vec<usize> = Vec::new();
+    for g in &op.guards {
+        if let Guard::Custom { args, .. } = g {
+            for c in args {
+                let ids = match c {
+                    CustomArg::One(i) => vec![*i],
+                    CustomArg::Tuple(v) | CustomArg::Array(v) => v.clone(),
+                };
+                used.extend(
+                    ids.into_iter()
+                        .filter(|&i| op.args[i].kind == ArgKind::Scalar),
+                );
+            }
+        }
+    }
+    used.sort_unstable();
+    used.dedup();
+    used.into_iter()
+        .map(|i| {
+            let n = arg_name(op, i, &op.args[i]);
+            quote!(let #n: Scalar = #n.into();)
+        })
+        .collect()
+}
+
 /// The `f_` form taking every argument: the only one calling the shim.
 fn full_body(op: &Op) -> TokenStream {
     let key = format!("aten::{}", op.key);
-    let guards = guard_stmts(op, &key);
+    let mut guards = scalars_for_guards(op);
+    guards.extend(guard_stmts(op, &key));
     let mut prep = Vec::new();
     let mut ffi_args = Vec::new();
     for (i, a) in op.args.iter().enumerate() {

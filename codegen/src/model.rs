@@ -250,6 +250,7 @@ pub enum Guard {
         chunks: usize,
     },
     SquareMatrix(usize),
+    AllFinite(usize),
     ValuesInRange {
         arg: usize,
         below: usize,
@@ -723,6 +724,11 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
                 dim: *dim,
                 chunks: *chunks,
             }),
+            GuardSpec::AllFinite(names) => rest.extend(
+                args(names, Accepts::Tensor)?
+                    .into_iter()
+                    .map(Guard::AllFinite),
+            ),
             GuardSpec::SquareMatrix(names) => rest.extend(
                 args(names, Accepts::Tensor)?
                     .into_iter()

@@ -133,6 +133,8 @@ pub enum GuardSpec {
         dim: usize,
         chunks: usize,
     },
+    /// No NaN or infinity in each (floating or complex) tensor.
+    AllFinite(Vec<String>),
     /// Each tensor holds square matrices (at least 2-D, the last two sizes equal).
     SquareMatrix(Vec<String>),
     /// Every value of an integer tensor is in `0..below` (`0..=below` with `inclusive`), where

@@ -5,7 +5,7 @@
 //! `guards:` section of `spec/rules.yaml` (each entry with the crash it prevents). A failed check
 //! is an [`Error::InvalidArgument`] naming the operator, the argument and what was wrong. Each
 //! check only rejects arguments libtorch would crash on or reject anyway.
-use crate::{Error, Kind, Result, Tensor};
+use crate::{Error, Kind, Result, Scalar, Tensor};
 use std::borrow::{Borrow, Cow};
 
 fn fail(op: &'static str, what: String) -> Error {
@@ -866,6 +866,516 @@ pub(crate) fn mkldnn_lstm_layer_backward(
         return Err(fail(
             op,
             format!("workspace must hold the forward's {need} bytes, got {have}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Every element of a floating or complex `t` is finite: MKL's eigenvalue routines
+/// (`?gebal`, `?gehrd`, `?hseqr`) crash on some matrices holding NaN or infinity, depending on
+/// the values (PyTorch's `linalg_eig` rejects such input for this reason; `eigvals` does not).
+pub(crate) fn all_finite(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    must_be_defined(op, name, t)?;
+    let k = t.f_kind()?;
+    if !(k.is_floating_point() || k.is_complex()) || t.numel() == 0 {
+        return Ok(());
+    }
+    if t.f_isfinite()?.f_all()?.item_as::<bool>()? {
+        Ok(())
+    } else {
+        Err(fail(op, format!("{name} must not contain NaN or infinity")))
+    }
+}
+
+/// `lu_unpack`: with `unpack_pivots`, the pivots have the shape `LU.shape[:-2] + [min(m, n)]`;
+/// the kernel iterates with the pivots' shape over a permutation laid out for LU's.
+pub(crate) fn lu_unpack_pivots(
+    op: &'static str,
+    lu: &Tensor,
+    pivots: &Tensor,
+    unpack_pivots: bool,
+) -> Result<()> {
+    if !unpack_pivots || !lu.defined() {
+        return Ok(());
+    }
+    let s = lu.f_size()?;
+    let [batch @ .., m, n] = &s[..] else {
+        return Ok(());
+    };
+    let mut want = batch.to_vec();
+    want.push(*m.min(n));
+    let have = sizes(op, "LU_pivots", pivots)?;
+    if have == want {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "LU_pivots must have shape {want:?} (LU_data's batch and min(m, n)), got {have:?}"
+            ),
+        ))
+    }
+}
+
+/// A Scalar as the integer ATen computes with for an integer result (truncated toward zero).
+fn truncated(s: &Scalar) -> Option<i64> {
+    match *s {
+        Scalar::Int(i) => Some(i),
+        Scalar::Bool(b) => Some(b as i64),
+        Scalar::Float(f) if f.is_finite() => Some(f as i64),
+        // ATen converts a complex number with no imaginary part by its real part.
+        Scalar::Complex(re, im) if im == 0.0 && re.is_finite() => Some(re as i64),
+        _ => None,
+    }
+}
+
+/// The size of an integer `range`/`arange` is computed as `(end - start) / step` in int64: a
+/// step that truncates to 0 divides by zero, and -1 with `end - start == i64::MIN` overflows
+/// (both SIGFPE).
+fn integer_step(op: &'static str, start: &Scalar, end: &Scalar, step: &Scalar) -> Result<()> {
+    let (Some(a), Some(b), Some(d)) = (truncated(start), truncated(end), truncated(step)) else {
+        return Ok(());
+    };
+    if d == 0 {
+        return Err(fail(
+            op,
+            format!("step ({step:?}) must not truncate to 0 for an integer result"),
+        ));
+    }
+    if d == -1 && b.wrapping_sub(a) == i64::MIN {
+        return Err(fail(
+            op,
+            format!("end - start overflows int64 ({end:?} - {start:?}) for an integer result"),
+        ));
+    }
+    Ok(())
+}
+
+/// `range(start, end, step, dtype)`: checked when the result dtype is an integer type.
+pub(crate) fn range_step(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    step: &Scalar,
+    dtype: Option<Kind>,
+) -> Result<()> {
+    match dtype {
+        Some(k) if !k.is_floating_point() && !k.is_complex() => integer_step(op, start, end, step),
+        _ => Ok(()),
+    }
+}
+
+/// `range(..., out)`: checked when `out` is of an integer type.
+pub(crate) fn range_out_step(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    step: &Scalar,
+    out: &Tensor,
+) -> Result<()> {
+    if !out.defined() {
+        return Ok(());
+    }
+    range_step(op, start, end, step, Some(out.f_kind()?))
+}
+
+/// `arange(start, end, step, dtype)`: only an int64 result computes its size in integers; with
+/// no dtype the result is int64 when all three are integers (or bools).
+pub(crate) fn arange_step(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    step: &Scalar,
+    dtype: Option<Kind>,
+) -> Result<()> {
+    let int = |s: &Scalar| matches!(s, Scalar::Int(_) | Scalar::Bool(_));
+    let int64 = match dtype {
+        Some(k) => k == Kind::Int64,
+        None => int(start) && int(end) && int(step),
+    };
+    if int64 {
+        integer_step(op, start, end, step)
+    } else {
+        Ok(())
+    }
+}
+
+/// `arange(..., out)`: checked when `out` is int64.
+pub(crate) fn arange_out_step(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    step: &Scalar,
+    out: &Tensor,
+) -> Result<()> {
+    if out.defined() && out.f_kind()? == Kind::Int64 {
+        integer_step(op, start, end, step)
+    } else {
+        Ok(())
+    }
+}
+
+/// CSR row pointers `crow_indices` (one row of `nrows + 1` per batch) are used as fill offsets
+/// into the output unchecked: within each row `0 <= crow[i] <= crow[i + 1] <= nnz`, where nnz is
+/// `col_indices.size(-1)`, and both have the same batch sizes.
+pub(crate) fn csr_crow_indices(op: &'static str, crow: &Tensor, col: &Tensor) -> Result<()> {
+    let (cs, ks) = (
+        sizes(op, "crow_indices", crow)?,
+        sizes(op, "col_indices", col)?,
+    );
+    let (Some((&rows, cb)), Some((&nnz, kb))) = (cs.split_last(), ks.split_last()) else {
+        return Ok(());
+    };
+    if cb != kb {
+        return Err(fail(
+            op,
+            format!("crow_indices and col_indices must have the same batch sizes, got {cs:?} and {ks:?}"),
+        ));
+    }
+    let Some(values) = int_values(op, "crow_indices", crow)? else {
+        return Ok(());
+    };
+    if rows <= 1 || nnz == 0 {
+        return Ok(());
+    }
+    for row in values.chunks(rows as usize) {
+        let ordered = row.windows(2).all(|w| w[0] <= w[1]);
+        if !ordered || row[0] < 0 || row[row.len() - 1] > nnz {
+            return Err(fail(
+                op,
+                format!(
+                    "each row of crow_indices must be non-decreasing within 0..={nnz}, got {row:?}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A packed sequence's `batch_sizes`: 1-D, nonempty, not negative, non-increasing (the lengths are
+/// filled downwards at each decrease; anything else writes before the buffer).
+pub(crate) fn packed_batch_sizes(op: &'static str, batch_sizes: &Tensor) -> Result<()> {
+    dim_in(op, "batch_sizes", batch_sizes, &[1])?;
+    let Some(b) = int_values(op, "batch_sizes", batch_sizes)? else {
+        return Ok(());
+    };
+    let ok = !b.is_empty() && b.iter().all(|&v| v >= 0) && b.windows(2).all(|w| w[0] >= w[1]);
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("batch_sizes must be nonempty, not negative and non-increasing, got {b:?}"),
+        ))
+    }
+}
+
+/// `_nested_compute_contiguous_strides_offsets` reads `nested_size` as `size(0)` rows of
+/// `size(1)` sizes and writes the first offset unconditionally: with columns but no elements
+/// (`[0, 3]`, `[2, 3, 0]`) it reads and writes through null buffers.
+pub(crate) fn nested_size_rows(op: &'static str, nested_size: &Tensor) -> Result<()> {
+    let s = sizes(op, "nested_size", nested_size)?;
+    match s[..] {
+        [_, c, ..] if c > 0 && s.contains(&0) => Err(fail(
+            op,
+            format!("nested_size must have elements when it has columns, got {s:?}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// With `enable_gqa`, the math attention computes `query.size(-3) % key.size(-3)` (and value's):
+/// both need a nonzero head count there.
+pub(crate) fn gqa_heads(
+    op: &'static str,
+    key: &Tensor,
+    value: &Tensor,
+    enable_gqa: bool,
+) -> Result<()> {
+    if !enable_gqa {
+        return Ok(());
+    }
+    for (name, t) in [("key", key), ("value", value)] {
+        let s = sizes(op, name, t)?;
+        match s.len().checked_sub(3).map(|i| s[i]) {
+            Some(h) if h > 0 => {}
+            _ => {
+                return Err(fail(
+                    op,
+                    format!("{name} must have a nonzero head count at dimension -3 with enable_gqa, got {s:?}"),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sobol engine state: `[>= max(dimension, 1), 30]` (30 bits), `dimension <= 21201`, and for
+/// scrambling an `ltm` of at least `[dimension, 30, ...]`; all are written or read unchecked.
+pub(crate) fn sobol_state(
+    op: &'static str,
+    state: &Tensor,
+    dimension: i64,
+    ltm: Option<&Tensor>,
+) -> Result<()> {
+    const MAXBIT: i64 = 30;
+    const MAXDIM: i64 = 21201;
+    let s = sizes(op, "self", state)?;
+    let rows_needed = if ltm.is_some() {
+        dimension
+    } else {
+        dimension.max(1)
+    };
+    if ltm.is_some() && dimension <= 0 {
+        return Ok(());
+    }
+    let ok = match s[..] {
+        [rows, bits] => {
+            rows >= rows_needed
+                && (bits == MAXBIT || (ltm.is_some() && bits >= MAXBIT))
+                && dimension <= MAXDIM
+        }
+        _ => true,
+    };
+    if !ok {
+        return Err(fail(
+            op,
+            format!("self must be [>= {rows_needed}, {MAXBIT}] with dimension <= {MAXDIM}, got {s:?} and {dimension}"),
+        ));
+    }
+    if let Some(ltm) = ltm {
+        let l = sizes(op, "ltm", ltm)?;
+        if !matches!(l[..], [d, bits, _] if d >= dimension && bits >= MAXBIT) {
+            return Err(fail(
+                op,
+                format!("ltm must be [>= {dimension}, >= {MAXBIT}, _], got {l:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_sobol_engine_initialize_state_`.
+pub(crate) fn sobol_initialize(op: &'static str, state: &Tensor, dimension: i64) -> Result<()> {
+    sobol_state(op, state, dimension, None)
+}
+
+/// `_sobol_engine_scramble_`.
+pub(crate) fn sobol_scramble(
+    op: &'static str,
+    state: &Tensor,
+    ltm: &Tensor,
+    dimension: i64,
+) -> Result<()> {
+    sobol_state(op, state, dimension, Some(ltm))
+}
+
+/// `unfold_backward`: `grad_in` has the shape `unfold(dim, size, step)` gives for an input of
+/// `input_sizes` (the kernel indexes it with that shape), with `step > 0` and `0 <= size <=`
+/// the unfolded dimension.
+pub(crate) fn unfold_backward_shape(
+    op: &'static str,
+    grad_in: &Tensor,
+    input_sizes: &[i64],
+    dim: i64,
+    size: i64,
+    step: i64,
+) -> Result<()> {
+    let rank = input_sizes.len().max(1) as i64;
+    let d = if dim < 0 { dim + rank } else { dim };
+    if !(0..rank).contains(&d) {
+        return Err(fail(
+            op,
+            format!("dim must be in -{rank}..{rank}, got {dim}"),
+        ));
+    }
+    let len = input_sizes.get(d as usize).copied().unwrap_or(1);
+    if step <= 0 || size < 0 || size > len {
+        return Err(fail(
+            op,
+            format!("step ({step}) must be > 0 and size ({size}) in 0..={len}"),
+        ));
+    }
+    let mut want = input_sizes.to_vec();
+    if let Some(n) = want.get_mut(d as usize) {
+        *n = (len - size) / step + 1;
+    }
+    want.push(size);
+    let have = sizes(op, "grad_in", grad_in)?;
+    if have == want {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("grad_in must have the unfolded shape {want:?}, got {have:?}"),
+        ))
+    }
+}
+
+/// The shapes `nn.LSTM` gives the fused `lstm`: `hx` = [h0 `[L*D, N, Hout]`, c0 `[L*D, N, H]`],
+/// and per layer and direction `w_ih [4H, in]`, `w_hh [4H, Hout]`, with biases `b_ih`, `b_hh`
+/// `[4H]`, and with a projection (Hout != H) `w_hr [Hout, H]`; `in` is the input size for the
+/// first layer and `D * Hout` after. The CPU kernels (and oneDNN's) index all of them unchecked.
+#[allow(clippy::too_many_arguments)]
+fn lstm_params<H: Borrow<Tensor>, P: Borrow<Tensor>>(
+    op: &'static str,
+    (input_size, batch): (i64, i64),
+    hx: &[H],
+    params: &[P],
+    has_biases: bool,
+    num_layers: i64,
+    bidirectional: bool,
+) -> Result<()> {
+    if num_layers < 1 {
+        return Err(fail(
+            op,
+            format!("num_layers must be >= 1, got {num_layers}"),
+        ));
+    }
+    let dirs: i64 = if bidirectional { 2 } else { 1 };
+    let [h0, c0] = hx else {
+        return Err(fail(
+            op,
+            format!("hx must hold [h0, c0], got {} tensors", hx.len()),
+        ));
+    };
+    let (hs, cs) = (
+        sizes(op, "hx[0]", h0.borrow())?,
+        sizes(op, "hx[1]", c0.borrow())?,
+    );
+    let states = num_layers * dirs;
+    let (h, hout) = match (&hs[..], &cs[..]) {
+        ([l1, n1, p], [l2, n2, h]) if *l1 == states && *l2 == states && *n1 == batch && *n2 == batch => (*h, *p),
+        _ => {
+            return Err(fail(
+                op,
+                format!("hx must be [h0 [{states}, {batch}, Hout], c0 [{states}, {batch}, H]], got {hs:?} and {cs:?}"),
+            ))
+        }
+    };
+    let proj = hout != h;
+    let per = 2 + 2 * has_biases as usize + proj as usize;
+    if params.len() != states as usize * per {
+        return Err(fail(
+            op,
+            format!(
+                "params must hold {per} tensors per layer and direction ({}), got {}",
+                states as usize * per,
+                params.len()
+            ),
+        ));
+    }
+    for (i, layer) in params.chunks(per).enumerate() {
+        let in_size = if (i as i64) < dirs {
+            input_size
+        } else {
+            dirs * hout
+        };
+        let mut want = vec![vec![4 * h, in_size], vec![4 * h, hout]];
+        if has_biases {
+            want.extend([vec![4 * h], vec![4 * h]]);
+        }
+        if proj {
+            want.push(vec![hout, h]);
+        }
+        for (j, (p, w)) in layer.iter().zip(want).enumerate() {
+            let have = sizes(op, "params", p.borrow())?;
+            if have != w {
+                return Err(fail(
+                    op,
+                    format!(
+                        "params[{}] must have shape {w:?}, got {have:?}",
+                        i * per + j
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `lstm(input, hx, params, ...)`: input `[T, N, I]` (`[N, T, I]` batch-first) and the shapes of
+/// [`lstm_params`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lstm_input<H: Borrow<Tensor>, P: Borrow<Tensor>>(
+    op: &'static str,
+    input: &Tensor,
+    hx: &[H],
+    params: &[P],
+    (has_biases, num_layers, bidirectional, batch_first): (bool, i64, bool, bool),
+) -> Result<()> {
+    let s = sizes(op, "input", input)?;
+    let [a, b, i] = s[..] else {
+        return Err(fail(op, format!("input must have 3 dimensions, got {s:?}")));
+    };
+    let batch = if batch_first { a } else { b };
+    lstm_params(
+        op,
+        (i, batch),
+        hx,
+        params,
+        has_biases,
+        num_layers,
+        bidirectional,
+    )
+}
+
+/// `lstm(data, batch_sizes, hx, params, ...)` of a packed sequence: data `[sum(batch_sizes), I]`,
+/// batch_sizes nonempty, positive and non-increasing, and the shapes of [`lstm_params`] for
+/// a batch of `batch_sizes[0]`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lstm_data<H: Borrow<Tensor>, P: Borrow<Tensor>>(
+    op: &'static str,
+    data: &Tensor,
+    batch_sizes: &Tensor,
+    hx: &[H],
+    params: &[P],
+    (has_biases, num_layers, bidirectional): (bool, i64, bool),
+) -> Result<()> {
+    packed_batch_sizes(op, batch_sizes)?;
+    let Some(b) = int_values(op, "batch_sizes", batch_sizes)? else {
+        return Ok(());
+    };
+    if b.contains(&0) {
+        return Err(fail(
+            op,
+            format!(
+                "batch_sizes must be positive (a packed sequence has no empty step), got {b:?}"
+            ),
+        ));
+    }
+    let s = sizes(op, "data", data)?;
+    let total: i64 = b.iter().sum();
+    let [rows, i] = s[..] else {
+        return Err(fail(op, format!("data must have 2 dimensions, got {s:?}")));
+    };
+    if rows != total {
+        return Err(fail(
+            op,
+            format!("data must have sum(batch_sizes) = {total} rows, got {rows}"),
+        ));
+    }
+    lstm_params(
+        op,
+        (i, b[0]),
+        hx,
+        params,
+        has_biases,
+        num_layers,
+        bidirectional,
+    )
+}
+
+/// `random_(from, to=None)` on a floating tensor with `from == i64::MAX`: ATen's bound
+/// adjustment computes `abs(from + 1)`, which wraps to `i64::MIN`, and then shifts it right
+/// until it is 0, which never happens (an endless loop). Integer tensors take another path.
+pub(crate) fn random_from(op: &'static str, t: &Tensor, from: i64, to: Option<i64>) -> Result<()> {
+    if to.is_none() && from == i64::MAX && t.defined() && t.f_kind()?.is_floating_point() {
+        return Err(fail(
+            op,
+            "from must be below i64::MAX when to is None and self is floating point (ATen's \
+             bound adjustment never ends)"
+                .into(),
         ));
     }
     Ok(())

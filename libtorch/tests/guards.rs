@@ -1325,3 +1325,257 @@ fn an_undefined_result_type_is_an_error_not_a_panic() {
         Kind::Float
     );
 }
+
+#[test]
+fn linalg_eigvals_rejects_non_finite_input_and_still_solves() {
+    let op = "aten::linalg_eigvals";
+    let m = rejected(
+        t(&[1.0, f32::NAN, 0.0, 2.0], &[2, 2]).f_linalg_eigvals(),
+        op,
+        "self",
+    );
+    assert_eq!(
+        m,
+        "self must not contain NaN or infinity (libtorch 2.11 would crash)"
+    );
+    rejected(
+        t(&[f32::INFINITY, 0.0, 0.0, 2.0], &[2, 2]).f_linalg_eigvals(),
+        op,
+        "self",
+    );
+    // A triangular matrix's eigenvalues are its diagonal.
+    let w = t(&[1.0, 5.0, 0.0, 2.0], &[2, 2])
+        .f_linalg_eigvals()
+        .unwrap();
+    let mut re = vals(&w.f_real().unwrap());
+    re.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    close(&re, &[1.0, 2.0]);
+}
+
+#[test]
+fn lu_unpack_rejects_pivots_of_another_shape_and_still_unpacks() {
+    let a = t(&[4.0, 3.0, 6.0, 3.0], &[2, 2]);
+    let (lu, piv) = Tensor::f_linalg_lu_factor(&a).unwrap();
+    let (p, l, u) = Tensor::f_lu_unpack(&lu, &piv).unwrap();
+    // P L U reassembles A.
+    let plu = p.f_matmul(&l).unwrap().f_matmul(&u).unwrap();
+    close(&vals(&plu), &[4.0, 3.0, 6.0, 3.0]);
+    let m = rejected(
+        Tensor::f_lu_unpack(&lu, &piv.f_narrow(0, 0, 1).unwrap()),
+        "aten::lu_unpack",
+        "LU_pivots",
+    );
+    assert_eq!(
+        m,
+        "LU_pivots must have shape [2] (LU_data's batch and min(m, n)), got [1] (libtorch 2.11 would crash)"
+    );
+}
+
+#[test]
+fn integer_range_and_arange_reject_steps_that_divide_by_zero_or_overflow() {
+    let r = Tensor::f_range_step_with(0, 4, 2, Some(Kind::Int64), None, None, None).unwrap();
+    assert_eq!(r.to_vec::<i64>().unwrap(), [0, 2, 4]);
+    let m = rejected(
+        Tensor::f_range_step_with(0, 5, 0.5, Some(Kind::Int), None, None, None),
+        "aten::range.step",
+        "step",
+    );
+    assert_eq!(
+        m,
+        "step (Float(0.5)) must not truncate to 0 for an integer result (libtorch 2.11 would crash)"
+    );
+    // A float result divides in floating point: 0, 0.5, ..., 2.
+    let f = Tensor::f_range_step_with(0, 2, 0.5, None, None, None, None).unwrap();
+    assert_eq!(vals(&f), [0.0, 0.5, 1.0, 1.5, 2.0]);
+    rejected(
+        Tensor::f_arange_start_step_with(0, i64::MIN, -1, None, None, None, None),
+        "aten::arange.start_step",
+        "end - start",
+    );
+    let a = Tensor::f_arange_start_step_with(0, 5, 2, None, None, None, None).unwrap();
+    assert_eq!(a.to_vec::<i64>().unwrap(), [0, 2, 4]);
+    let mut out = longs(&[], &[0]);
+    rejected(
+        Tensor::f_range_out_with(0, 5, 0.25, &mut out),
+        "aten::range.out",
+        "step",
+    );
+}
+
+#[test]
+fn sequence_and_sparse_helpers_reject_malformed_index_data() {
+    // CSR rows [0, 2, 3]: row 0 holds two entries, row 1 one.
+    let coo = Tensor::f__convert_indices_from_csr_to_coo(
+        &longs(&[0, 2, 3], &[3]),
+        &longs(&[0, 1, 1], &[3]),
+    )
+    .unwrap();
+    assert_eq!(coo.to_vec::<i64>().unwrap(), [0, 0, 1, 0, 1, 1]);
+    rejected(
+        Tensor::f__convert_indices_from_csr_to_coo(
+            &longs(&[0, 3, 1], &[3]),
+            &longs(&[0, 1, 1], &[3]),
+        ),
+        "aten::_convert_indices_from_csr_to_coo",
+        "crow_indices",
+    );
+    // Packed [a1, b1, a2] with batch sizes [2, 1]: padded time-major [[a1, b1], [a2, 0]].
+    let data = t(&[1.0, 2.0, 3.0], &[3, 1]);
+    let (padded, lengths) =
+        Tensor::f__pad_packed_sequence(&data, &longs(&[2, 1], &[2]), false, 0.0, -1).unwrap();
+    assert_eq!(
+        (vals(&padded), lengths.to_vec::<i64>().unwrap()),
+        (vec![1.0, 2.0, 3.0, 0.0], vec![2, 1])
+    );
+    let m = rejected(
+        Tensor::f__pad_packed_sequence(&data, &longs(&[1, 2], &[2]), false, 0.0, -1),
+        "aten::_pad_packed_sequence",
+        "batch_sizes",
+    );
+    assert_eq!(
+        m,
+        "batch_sizes must be nonempty, not negative and non-increasing, got [1, 2] (libtorch 2.11 would crash)"
+    );
+    // Nested sizes [[2, 3], [1, 4]]: the second tensor starts after 6 elements.
+    let (_, offsets) =
+        Tensor::f__nested_compute_contiguous_strides_offsets(&longs(&[2, 3, 1, 4], &[2, 2]))
+            .unwrap();
+    assert_eq!(offsets.to_vec::<i64>().unwrap(), [0, 6]);
+    rejected(
+        Tensor::f__nested_compute_contiguous_strides_offsets(&longs(&[], &[2, 3, 0])),
+        "aten::_nested_compute_contiguous_strides_offsets",
+        "nested_size",
+    );
+}
+
+#[test]
+fn unfold_backward_rejects_gradients_of_another_shape_and_sums_windows() {
+    // unfold([4], 0, size 2, step 1) has 3 windows; each element is in up to two of them.
+    let g = Tensor::f_unfold_backward(&ones(&[3, 2]), &[4], 0, 2, 1).unwrap();
+    assert_eq!(vals(&g), [1.0, 2.0, 2.0, 1.0]);
+    let op = "aten::unfold_backward";
+    let m = rejected(
+        Tensor::f_unfold_backward(&ones(&[2, 2]), &[4], 0, 2, 1),
+        op,
+        "grad_in",
+    );
+    assert_eq!(
+        m,
+        "grad_in must have the unfolded shape [3, 2], got [2, 2] (libtorch 2.11 would crash)"
+    );
+    rejected(
+        Tensor::f_unfold_backward(&ones(&[3, 2]), &[4], 0, 2, 0),
+        op,
+        "step",
+    );
+}
+
+#[test]
+fn fused_lstm_rejects_parameters_and_states_of_the_wrong_shapes() {
+    // Input [T=1, N=1, I=2], hidden 1, one layer with biases: all-zero weights give
+    // c = f * c0 + i * tanh(0) = c0 / 2 and h = tanh(c) / 2.
+    let x = Tensor::zeros(&[1, 1, 2]);
+    let (h0, c0) = (Tensor::zeros(&[1, 1, 1]), ones(&[1, 1, 1]));
+    let params = [
+        Tensor::zeros(&[4, 2]),
+        Tensor::zeros(&[4, 1]),
+        Tensor::zeros(&[4]),
+        Tensor::zeros(&[4]),
+    ];
+    let (out, hy, cy) =
+        Tensor::f_lstm_input(&x, &[&h0, &c0], &params, true, 1, 0.0, false, false, false).unwrap();
+    close(&vals(&cy), &[0.5]);
+    close(&vals(&hy), &[0.5 * 0.5f32.tanh()]);
+    assert_eq!(out.size(), [1, 1, 1]);
+    let op = "aten::lstm.input";
+    rejected(
+        Tensor::f_lstm_input(&x, &[&h0], &params, true, 1, 0.0, false, false, false),
+        op,
+        "hx",
+    );
+    let short = [
+        Tensor::zeros(&[3, 2]),
+        Tensor::zeros(&[4, 1]),
+        Tensor::zeros(&[4]),
+        Tensor::zeros(&[4]),
+    ];
+    let m = rejected(
+        Tensor::f_lstm_input(&x, &[&h0, &c0], &short, true, 1, 0.0, false, false, false),
+        op,
+        "params",
+    );
+    assert_eq!(
+        m,
+        "params[0] must have shape [4, 2], got [3, 2] (libtorch 2.11 would crash)"
+    );
+    rejected(
+        Tensor::f_lstm_input(&x, &[&h0, &c0], &params, true, 2, 0.0, false, false, false),
+        op,
+        "hx",
+    );
+}
+
+#[test]
+fn other_private_helpers_reject_what_they_would_overrun() {
+    let z = Tensor::zeros(&[2, 2])
+        .f_to_dtype(Kind::ComplexFloat)
+        .unwrap();
+    rejected(z.f__fft_c2c(&[0, 0], 0, true), "aten::_fft_c2c", "dim");
+    rejected(
+        Tensor::zeros(&[3, 2, 0]).f__pdist_forward(),
+        "aten::_pdist_forward",
+        "self",
+    );
+    // Distances between rows [0, 0], [3, 4], [0, 4]: 5, 4, 3.
+    let d = t(&[0.0, 0.0, 3.0, 4.0, 0.0, 4.0], &[3, 2])
+        .f__pdist_forward()
+        .unwrap();
+    close(&vals(&d), &[5.0, 4.0, 3.0]);
+    rejected(
+        Tensor::f_embedding_bag(
+            &ones(&[3, 2]),
+            &longs(&[0, 1], &[1, 2]),
+            &longs(&[], &[1, 0]),
+        ),
+        "aten::embedding_bag",
+        "offsets",
+    );
+    rejected(
+        Tensor::f_fbgemm_pack_gemm_matrix_fp16(&Tensor::zeros(&[2, 2, 0])),
+        "aten::fbgemm_pack_gemm_matrix_fp16",
+        "input",
+    );
+    let mut state = longs(&[0; 10], &[1, 10]);
+    rejected(
+        state.f__sobol_engine_initialize_state_(1),
+        "aten::_sobol_engine_initialize_state_",
+        "self",
+    );
+    let mut state = longs(&[0; 30], &[1, 30]);
+    state.f__sobol_engine_initialize_state_(1).unwrap();
+    // The first dimension's direction numbers are 1 shifted to each of the 30 bits.
+    assert_eq!(
+        state.to_vec::<i64>().unwrap()[..3],
+        [1 << 29, 1 << 28, 1 << 27]
+    );
+    let q = ones(&[1, 2, 1, 1]);
+    rejected(
+        Tensor::f__scaled_dot_product_attention_math_with(
+            &q,
+            &Tensor::zeros(&[1, 0, 1, 1]),
+            &q,
+            None,
+            0.0,
+            false,
+            None,
+            None,
+            true,
+        ),
+        "aten::_scaled_dot_product_attention_math",
+        "key",
+    );
+    let r = Tensor::zeros(&[2]);
+    rejected(r.f_random_from(i64::MAX, None), "aten::random.from", "from");
+    let ints = longs(&[0, 0], &[2]).f_random_from(i64::MAX, None).unwrap();
+    assert_eq!(ints.to_vec::<i64>().unwrap(), [i64::MAX, i64::MAX]);
+}

@@ -873,7 +873,7 @@ impl Tensor {
     }
     /// `aten::_assert_scalar(Scalar self, str assert_msg) -> ()`
     pub fn f__assert_scalar(self_: impl Into<Scalar>, assert_msg: &str) -> Result<()> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_assert_msg = ltrs_str::from_str(assert_msg);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -895,7 +895,7 @@ impl Tensor {
         assert_msg: &str,
         dep_token: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_assert_msg = ltrs_str::from_str(assert_msg);
         let c_dep_token = dep_token.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1047,7 +1047,7 @@ impl Tensor {
         min: Option<i64>,
         max: Option<i64>,
     ) -> Result<()> {
-        let c_size = size.into().to_ffi();
+        let c_size = Into::<Scalar>::into(size).to_ffi();
         let c_min = support::opt_int(min);
         let c_max = support::opt_int(max);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1095,7 +1095,7 @@ impl Tensor {
         min: Option<i64>,
         max: Option<i64>,
     ) -> Result<()> {
-        let c_size = size.into().to_ffi();
+        let c_size = Into::<Scalar>::into(size).to_ffi();
         let c_min = support::opt_int(min);
         let c_max = support::opt_int(max);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1142,7 +1142,7 @@ impl Tensor {
         max: Option<i64>,
         dep_token: &Tensor,
     ) -> Result<Tensor> {
-        let c_size = size.into().to_ffi();
+        let c_size = Into::<Scalar>::into(size).to_ffi();
         let c_min = support::opt_int(min);
         let c_max = support::opt_int(max);
         let c_dep_token = dep_token.as_raw();
@@ -1185,7 +1185,7 @@ impl Tensor {
         max: Option<i64>,
         dep_token: &Tensor,
     ) -> Result<Tensor> {
-        let c_size = size.into().to_ffi();
+        let c_size = Into::<Scalar>::into(size).to_ffi();
         let c_min = support::opt_int(min);
         let c_max = support::opt_int(max);
         let c_dep_token = dep_token.as_raw();
@@ -2259,6 +2259,12 @@ impl Tensor {
         ltm: &Tensor,
         dimension: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::sobol_scramble(
+            "aten::_sobol_engine_scramble_",
+            self,
+            ltm,
+            dimension,
+        )?;
         let c_self = self.as_raw();
         let c_ltm = ltm.as_raw();
         let c_dimension = dimension;
@@ -2285,6 +2291,11 @@ impl Tensor {
         &mut self,
         dimension: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::sobol_initialize(
+            "aten::_sobol_engine_initialize_state_",
+            self,
+            dimension,
+        )?;
         let c_self = self.as_raw();
         let c_dimension = dimension;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3169,7 +3180,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3210,7 +3221,7 @@ impl Tensor {
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -3255,7 +3266,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3302,7 +3313,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3343,7 +3354,7 @@ impl Tensor {
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -3388,7 +3399,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3434,8 +3445,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3479,8 +3490,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -3526,8 +3537,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3571,8 +3582,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -3619,8 +3630,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat = mat.as_raw();
         let c_vec = vec.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3670,8 +3681,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat = mat.as_raw();
         let c_vec = vec.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -3721,8 +3732,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat = mat.as_raw();
         let c_vec = vec.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3787,8 +3798,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_vec1 = vec1.as_raw();
         let c_vec2 = vec2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3838,8 +3849,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_vec1 = vec1.as_raw();
         let c_vec2 = vec2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -3889,8 +3900,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_vec1 = vec1.as_raw();
         let c_vec2 = vec2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4669,7 +4680,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_end = end.into().to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -4732,8 +4743,8 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -4804,9 +4815,19 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
-        let c_step = step.into().to_ffi();
+        let start: Scalar = start.into();
+        let end: Scalar = end.into();
+        let step: Scalar = step.into();
+        crate::guards::arange_step(
+            "aten::arange.start_step",
+            &start,
+            &end,
+            &step,
+            dtype,
+        )?;
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
+        let c_step = Into::<Scalar>::into(step).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -4878,7 +4899,7 @@ impl Tensor {
     }
     /// `aten::arange.out(Scalar end, *, Tensor(a!) out) -> Tensor(a!)`
     pub fn f_arange_out(end: impl Into<Scalar>, out: &mut Tensor) -> Result<Tensor> {
-        let c_end = end.into().to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4904,9 +4925,19 @@ impl Tensor {
         step: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
-        let c_step = step.into().to_ffi();
+        let start: Scalar = start.into();
+        let end: Scalar = end.into();
+        let step: Scalar = step.into();
+        crate::guards::arange_out_step(
+            "aten::arange.start_out",
+            &start,
+            &end,
+            &step,
+            out,
+        )?;
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
+        let c_step = Into::<Scalar>::into(step).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5909,8 +5940,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5967,8 +5998,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -6022,8 +6053,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6095,8 +6126,8 @@ impl Tensor {
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
         let c_out_dtype = out_dtype.to_ffi();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6170,8 +6201,8 @@ impl Tensor {
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
         let c_out_dtype = out_dtype.to_ffi();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7589,7 +7620,7 @@ impl Tensor {
     /// `aten::copysign.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_copysign_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7611,7 +7642,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -7633,7 +7664,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9381,7 +9412,7 @@ impl Tensor {
     /// `aten::clamp_max(Tensor self, Scalar max) -> Tensor`
     pub fn f_clamp_max(&self, max: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_max = max.into().to_ffi();
+        let c_max = Into::<Scalar>::into(max).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -9419,7 +9450,7 @@ impl Tensor {
     /// `aten::clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)`
     pub fn f_clamp_max_(&mut self, max: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_max = max.into().to_ffi();
+        let c_max = Into::<Scalar>::into(max).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -9459,7 +9490,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_max = max.into().to_ffi();
+        let c_max = Into::<Scalar>::into(max).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9503,7 +9534,7 @@ impl Tensor {
     /// `aten::clamp_min(Tensor self, Scalar min) -> Tensor`
     pub fn f_clamp_min(&self, min: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_min = min.into().to_ffi();
+        let c_min = Into::<Scalar>::into(min).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -9541,7 +9572,7 @@ impl Tensor {
     /// `aten::clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)`
     pub fn f_clamp_min_(&mut self, min: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_min = min.into().to_ffi();
+        let c_min = Into::<Scalar>::into(min).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -9581,7 +9612,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_min = min.into().to_ffi();
+        let c_min = Into::<Scalar>::into(min).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10027,7 +10058,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13842,7 +13873,7 @@ impl Tensor {
         dim: i64,
     ) -> Result<Tensor> {
         let c_y = y.as_raw();
-        let c_dx = dx.into().to_ffi();
+        let c_dx = Into::<Scalar>::into(dx).to_ffi();
         let c_dim = dim;
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14806,7 +14837,7 @@ impl Tensor {
         wrap: bool,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_wrap = wrap;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15036,7 +15067,7 @@ impl Tensor {
         edge_order: i64,
     ) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
-        let c_spacing = spacing.into().to_ffi();
+        let c_spacing = Into::<Scalar>::into(spacing).to_ffi();
         let c_dim = ltrs_int_list::new(dim);
         let c_edge_order = edge_order;
         let mut out0 = ltrs_tensor_vec {
@@ -15567,7 +15598,7 @@ impl Tensor {
     /// `aten::div.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_div_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15586,7 +15617,7 @@ impl Tensor {
     /// `aten::div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_div_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -15610,7 +15641,7 @@ impl Tensor {
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15642,7 +15673,7 @@ impl Tensor {
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {

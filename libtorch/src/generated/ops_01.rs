@@ -78,7 +78,7 @@ impl Tensor {
     /// `aten::divide.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_divide_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -97,7 +97,7 @@ impl Tensor {
     /// `aten::divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_divide_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -230,7 +230,7 @@ impl Tensor {
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -267,7 +267,7 @@ impl Tensor {
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -349,7 +349,7 @@ impl Tensor {
     /// `aten::true_divide.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_true_divide_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -371,7 +371,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -809,6 +809,12 @@ impl Tensor {
         include_last_offset: bool,
         padding_idx: i64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::dim_in(
+            "aten::_embedding_bag_forward_only",
+            "offsets",
+            offsets,
+            &[1],
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1022,6 +1028,7 @@ impl Tensor {
         per_sample_weights: Option<&Tensor>,
         include_last_offset: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::dim_in("aten::embedding_bag", "offsets", offsets, &[1])?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1135,6 +1142,12 @@ impl Tensor {
         include_last_offset: bool,
         padding_idx: Option<i64>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::dim_in(
+            "aten::embedding_bag.padding_idx",
+            "offsets",
+            offsets,
+            &[1],
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1222,6 +1235,7 @@ impl Tensor {
         include_last_offset: bool,
         padding_idx: i64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::dim_in("aten::_embedding_bag", "offsets", offsets, &[1])?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -2279,7 +2293,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -3678,7 +3692,7 @@ impl Tensor {
     /// `aten::fill.Scalar(Tensor self, Scalar value) -> Tensor`
     pub fn f_fill_scalar(&self, value: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3716,7 +3730,7 @@ impl Tensor {
     /// `aten::fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)`
     pub fn f_fill_scalar_(&mut self, value: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -3861,7 +3875,7 @@ impl Tensor {
     /// `aten::floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_floor_divide_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3883,7 +3897,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -3961,7 +3975,7 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -4053,7 +4067,7 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -4114,7 +4128,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4150,7 +4164,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -5961,6 +5975,7 @@ impl Tensor {
         normalization: i64,
         forward: bool,
     ) -> Result<Tensor> {
+        crate::guards::distinct_dims("aten::_fft_c2c", "dim", dim, ("self", self))?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -5988,6 +6003,7 @@ impl Tensor {
         forward: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::distinct_dims("aten::_fft_c2c.out", "dim", dim, ("self", self))?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -6250,7 +6266,7 @@ impl Tensor {
             .iter()
             .map(|t| t.map_or(std::ptr::null_mut(), |t| t.as_raw()))
             .collect();
-        let c_fill = fill.into().to_ffi();
+        let c_fill = Into::<Scalar>::into(fill).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7023,7 +7039,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_elements = elements.as_raw();
-        let c_test_element = test_element.into().to_ffi();
+        let c_test_element = Into::<Scalar>::into(test_element).to_ffi();
         let c_assume_unique = assume_unique;
         let c_invert = invert;
         let c_out = out.as_raw();
@@ -7096,7 +7112,7 @@ impl Tensor {
         invert: bool,
     ) -> Result<Tensor> {
         let c_elements = elements.as_raw();
-        let c_test_element = test_element.into().to_ffi();
+        let c_test_element = Into::<Scalar>::into(test_element).to_ffi();
         let c_assume_unique = assume_unique;
         let c_invert = invert;
         let mut out0 = std::ptr::null_mut();
@@ -7163,7 +7179,7 @@ impl Tensor {
         invert: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_element = element.into().to_ffi();
+        let c_element = Into::<Scalar>::into(element).to_ffi();
         let c_test_elements = test_elements.as_raw();
         let c_assume_unique = assume_unique;
         let c_invert = invert;
@@ -7236,7 +7252,7 @@ impl Tensor {
         assume_unique: bool,
         invert: bool,
     ) -> Result<Tensor> {
-        let c_element = element.into().to_ffi();
+        let c_element = Into::<Scalar>::into(element).to_ffi();
         let c_test_elements = test_elements.as_raw();
         let c_assume_unique = assume_unique;
         let c_invert = invert;
@@ -9192,8 +9208,8 @@ impl Tensor {
         let c_mat1 = mat1.as_raw();
         let c_mat1_meta = mat1_meta.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_alpha = alpha.into().to_ffi();
-        let c_beta = beta.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
         let c_out_dtype = out_dtype.map_or(-1, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9360,8 +9376,8 @@ impl Tensor {
         let c_weight = weight.as_raw();
         let c_packed = packed.as_raw();
         let c_col_offsets = col_offsets.as_raw();
-        let c_weight_scale = weight_scale.into().to_ffi();
-        let c_weight_zero_point = weight_zero_point.into().to_ffi();
+        let c_weight_scale = Into::<Scalar>::into(weight_scale).to_ffi();
+        let c_weight_zero_point = Into::<Scalar>::into(weight_zero_point).to_ffi();
         let c_bias = bias.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9419,8 +9435,8 @@ impl Tensor {
         let c_weight = weight.as_raw();
         let c_packed = packed.as_raw();
         let c_col_offsets = col_offsets.as_raw();
-        let c_weight_scale = weight_scale.into().to_ffi();
-        let c_weight_zero_point = weight_zero_point.into().to_ffi();
+        let c_weight_scale = Into::<Scalar>::into(weight_scale).to_ffi();
+        let c_weight_zero_point = Into::<Scalar>::into(weight_zero_point).to_ffi();
         let c_bias = bias.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9468,6 +9484,12 @@ impl Tensor {
     pub fn f_fbgemm_linear_quantize_weight(
         input: &Tensor,
     ) -> Result<(Tensor, Tensor, f64, i64)> {
+        crate::guards::dim_in(
+            "aten::fbgemm_linear_quantize_weight",
+            "input",
+            input,
+            &[2],
+        )?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         let mut out1 = std::ptr::null_mut();
@@ -9495,6 +9517,12 @@ impl Tensor {
     }
     /// `aten::fbgemm_pack_gemm_matrix_fp16(Tensor input) -> Tensor`
     pub fn f_fbgemm_pack_gemm_matrix_fp16(input: &Tensor) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::fbgemm_pack_gemm_matrix_fp16",
+            "input",
+            input,
+            &[2],
+        )?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9777,6 +9805,12 @@ impl Tensor {
     }
     /// `aten::fbgemm_pack_quantized_matrix(Tensor input) -> Tensor`
     pub fn f_fbgemm_pack_quantized_matrix(input: &Tensor) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::fbgemm_pack_quantized_matrix",
+            "input",
+            input,
+            &[2],
+        )?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9799,6 +9833,12 @@ impl Tensor {
         K: i64,
         N: i64,
     ) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::fbgemm_pack_quantized_matrix.KN",
+            "input",
+            input,
+            &[2],
+        )?;
         let c_input = input.as_raw();
         let c_K = K;
         let c_N = N;
@@ -9885,8 +9925,8 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -10050,7 +10090,7 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
         let c_start = start.as_raw();
-        let c_end = end.into().to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -10137,7 +10177,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = end.as_raw();
         let c_steps = steps;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -10218,8 +10258,8 @@ impl Tensor {
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10287,7 +10327,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_start = start.as_raw();
-        let c_end = end.into().to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10323,7 +10363,7 @@ impl Tensor {
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = end.as_raw();
         let c_steps = steps;
         let c_out = out.as_raw();
@@ -10647,7 +10687,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10667,7 +10707,7 @@ impl Tensor {
     /// `aten::xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
     pub fn f_xlogy_scalar_other(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10707,7 +10747,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -10748,7 +10788,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10777,7 +10817,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10813,8 +10853,8 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
         let c_base = base;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -11005,7 +11045,7 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
         let c_start = start.as_raw();
-        let c_end = end.into().to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
         let c_base = base;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -11106,7 +11146,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = end.as_raw();
         let c_steps = steps;
         let c_base = base;
@@ -11203,8 +11243,8 @@ impl Tensor {
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
         let c_base = base;
         let c_out = out.as_raw();
@@ -11342,7 +11382,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_start = start.as_raw();
-        let c_end = end.into().to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
         let c_base = base;
         let c_out = out.as_raw();
@@ -11411,7 +11451,7 @@ impl Tensor {
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = end.as_raw();
         let c_steps = steps;
         let c_base = base;
@@ -16817,6 +16857,11 @@ impl Tensor {
         in_features: i64,
         out_features: i64,
     ) -> Result<Tensor> {
+        crate::guards::dyn_quant_block_size(
+            "aten::_dyn_quant_pack_4bit_weight",
+            block_size,
+            in_features,
+        )?;
         let c_weights = weights.as_raw();
         let c_scales_zeros = scales_zeros.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -17287,7 +17332,7 @@ impl Tensor {
     /// `aten::mul.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_mul_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17306,7 +17351,7 @@ impl Tensor {
     /// `aten::mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_mul_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -17381,7 +17426,7 @@ impl Tensor {
     /// `aten::multiply.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_multiply_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17403,7 +17448,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(

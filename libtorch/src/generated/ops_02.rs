@@ -1102,6 +1102,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `p = 2.0`.
     pub fn f__pdist_forward_with(&self, p: f64) -> Result<Tensor> {
+        crate::guards::dim_in("aten::_pdist_forward", "self", self, &[1, 2])?;
         let c_self = self.as_raw();
         let c_p = p;
         let mut out0 = std::ptr::null_mut();
@@ -1785,7 +1786,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_s = s.into().to_ffi();
+        let c_s = Into::<Scalar>::into(s).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -4158,9 +4159,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
-        let c_step = step.into().to_ffi();
+        let start: Scalar = start.into();
+        let end: Scalar = end.into();
+        let step: Scalar = step.into();
+        crate::guards::range_step("aten::range.step", &start, &end, &step, dtype)?;
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
+        let c_step = Into::<Scalar>::into(step).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -4232,8 +4237,8 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -4293,8 +4298,8 @@ impl Tensor {
         end: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4324,9 +4329,13 @@ impl Tensor {
         step: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_start = start.into().to_ffi();
-        let c_end = end.into().to_ffi();
-        let c_step = step.into().to_ffi();
+        let start: Scalar = start.into();
+        let end: Scalar = end.into();
+        let step: Scalar = step.into();
+        crate::guards::range_out_step("aten::range.out", &start, &end, &step, out)?;
+        let c_start = Into::<Scalar>::into(start).to_ffi();
+        let c_end = Into::<Scalar>::into(end).to_ffi();
+        let c_step = Into::<Scalar>::into(step).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4936,8 +4945,8 @@ impl Tensor {
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_lower = lower.into().to_ffi();
-        let c_upper = upper.into().to_ffi();
+        let c_lower = Into::<Scalar>::into(lower).to_ffi();
+        let c_upper = Into::<Scalar>::into(upper).to_ffi();
         let c_training = training;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let mut out0 = std::ptr::null_mut();
@@ -4998,8 +5007,8 @@ impl Tensor {
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_lower = lower.into().to_ffi();
-        let c_upper = upper.into().to_ffi();
+        let c_lower = Into::<Scalar>::into(lower).to_ffi();
+        let c_upper = Into::<Scalar>::into(upper).to_ffi();
         let c_training = training;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5435,7 +5444,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_lambd = lambd.into().to_ffi();
+        let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5476,7 +5485,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lambd = 0.5`.
     pub fn f_hardshrink_with(&self, lambd: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_lambd = lambd.into().to_ffi();
+        let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5516,7 +5525,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_out = grad_out.as_raw();
         let c_self = self_.as_raw();
-        let c_lambd = lambd.into().to_ffi();
+        let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let c_grad_input = grad_input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5554,7 +5563,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_out = grad_out.as_raw();
         let c_self = self_.as_raw();
-        let c_lambd = lambd.into().to_ffi();
+        let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5774,7 +5783,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `alpha = 1.0`.
     pub fn f_celu_with(&self, alpha: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5810,7 +5819,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `alpha = 1.0`.
     pub fn f_celu__with(&mut self, alpha: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(ops::ltrs_celu_(c_self, c_alpha), "aten::celu_")?;
@@ -7668,8 +7677,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7720,8 +7729,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10542,8 +10551,8 @@ impl Tensor {
         value: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_threshold = threshold.into().to_ffi();
-        let c_value = value.into().to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10570,8 +10579,8 @@ impl Tensor {
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_threshold = threshold.into().to_ffi();
-        let c_value = value.into().to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -10598,8 +10607,8 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_threshold = threshold.into().to_ffi();
-        let c_value = value.into().to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10630,7 +10639,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_threshold = threshold.into().to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let c_grad_input = grad_input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10673,7 +10682,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_threshold = threshold.into().to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11020,7 +11029,7 @@ impl Tensor {
         dim: i64,
     ) -> Result<Tensor> {
         let c_y = y.as_raw();
-        let c_dx = dx.into().to_ffi();
+        let c_dx = Into::<Scalar>::into(dx).to_ffi();
         let c_dim = dim;
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11263,6 +11272,12 @@ impl Tensor {
         cpu_nested_shape_example: &Tensor,
         fuse_transform_0213: bool,
     ) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::_nested_from_padded",
+            "cpu_nested_shape_example",
+            cpu_nested_shape_example,
+            &[2],
+        )?;
         let c_padded = padded.as_raw();
         let c_cpu_nested_shape_example = cpu_nested_shape_example.as_raw();
         let c_fuse_transform_0213 = fuse_transform_0213;
@@ -11802,6 +11817,10 @@ impl Tensor {
     pub fn f__nested_compute_contiguous_strides_offsets(
         nested_size: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::nested_size_rows(
+            "aten::_nested_compute_contiguous_strides_offsets",
+            nested_size,
+        )?;
         let c_nested_size = nested_size.as_raw();
         let mut out0 = std::ptr::null_mut();
         let mut out1 = std::ptr::null_mut();
@@ -13434,7 +13453,7 @@ impl Tensor {
         other: &Tensor,
     ) -> Result<Tensor> {
         let c_condition = condition.as_raw();
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13463,7 +13482,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_condition = condition.as_raw();
         let c_self = self_.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13490,8 +13509,8 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_condition = condition.as_raw();
-        let c_self = self_.into().to_ffi();
-        let c_other = other.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14282,7 +14301,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 2`.
     pub fn f_native_norm_with(&self, p: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15399,7 +15418,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 2`.
     pub fn f_norm_scalar_with(&self, p: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {

@@ -676,7 +676,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -723,7 +723,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -764,7 +764,7 @@ impl Tensor {
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -807,8 +807,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -852,8 +852,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -898,7 +898,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -945,7 +945,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -986,7 +986,7 @@ impl Tensor {
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -1029,8 +1029,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1074,8 +1074,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -1122,7 +1122,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1219,8 +1219,8 @@ impl Tensor {
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1268,8 +1268,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1327,8 +1327,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1400,8 +1400,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1554,8 +1554,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1620,8 +1620,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1673,8 +1673,8 @@ impl Tensor {
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out_dtype = out_dtype.to_ffi();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1741,8 +1741,8 @@ impl Tensor {
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out_dtype = out_dtype.to_ffi();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1818,8 +1818,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -1870,8 +1870,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_use_gelu = use_gelu;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1947,8 +1947,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_use_gelu = use_gelu;
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8820,6 +8820,7 @@ impl Tensor {
     }
     /// `aten::_saturate_weight_to_fp16(Tensor weight) -> Tensor`
     pub fn f__saturate_weight_to_fp16(weight: &Tensor) -> Result<Tensor> {
+        crate::guards::dim_in("aten::_saturate_weight_to_fp16", "weight", weight, &[2])?;
         let c_weight = weight.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9487,7 +9488,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<Kind> {
         let c_tensor = tensor.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = 0i32;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -9508,7 +9509,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         tensor: &Tensor,
     ) -> Result<Kind> {
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_tensor = tensor.as_raw();
         let mut out0 = 0i32;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9533,8 +9534,8 @@ impl Tensor {
         scalar1: impl Into<Scalar>,
         scalar2: impl Into<Scalar>,
     ) -> Result<Kind> {
-        let c_scalar1 = scalar1.into().to_ffi();
-        let c_scalar2 = scalar2.into().to_ffi();
+        let c_scalar1 = Into::<Scalar>::into(scalar1).to_ffi();
+        let c_scalar2 = Into::<Scalar>::into(scalar2).to_ffi();
         let mut out0 = 0i32;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10397,6 +10398,13 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::lstm_input(
+            "aten::lstm.input",
+            input,
+            hx,
+            params,
+            (has_biases, num_layers, bidirectional, batch_first),
+        )?;
         let c_input = input.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
         let c_params: Vec<ltrs_tensor> = params
@@ -10473,6 +10481,14 @@ impl Tensor {
         train: bool,
         bidirectional: bool,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::lstm_data(
+            "aten::lstm.data",
+            data,
+            batch_sizes,
+            hx,
+            params,
+            (has_biases, num_layers, bidirectional),
+        )?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
@@ -11320,10 +11336,10 @@ impl Tensor {
         let c_packed_hh = packed_hh.as_raw();
         let c_col_offsets_ih = col_offsets_ih.as_raw();
         let c_col_offsets_hh = col_offsets_hh.as_raw();
-        let c_scale_ih = scale_ih.into().to_ffi();
-        let c_scale_hh = scale_hh.into().to_ffi();
-        let c_zero_point_ih = zero_point_ih.into().to_ffi();
-        let c_zero_point_hh = zero_point_hh.into().to_ffi();
+        let c_scale_ih = Into::<Scalar>::into(scale_ih).to_ffi();
+        let c_scale_hh = Into::<Scalar>::into(scale_hh).to_ffi();
+        let c_zero_point_ih = Into::<Scalar>::into(zero_point_ih).to_ffi();
+        let c_zero_point_hh = Into::<Scalar>::into(zero_point_hh).to_ffi();
         let mut out0 = std::ptr::null_mut();
         let mut out1 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11416,10 +11432,10 @@ impl Tensor {
         let c_packed_hh = packed_hh.as_raw();
         let c_col_offsets_ih = col_offsets_ih.as_raw();
         let c_col_offsets_hh = col_offsets_hh.as_raw();
-        let c_scale_ih = scale_ih.into().to_ffi();
-        let c_scale_hh = scale_hh.into().to_ffi();
-        let c_zero_point_ih = zero_point_ih.into().to_ffi();
-        let c_zero_point_hh = zero_point_hh.into().to_ffi();
+        let c_scale_ih = Into::<Scalar>::into(scale_ih).to_ffi();
+        let c_scale_hh = Into::<Scalar>::into(scale_hh).to_ffi();
+        let c_zero_point_ih = Into::<Scalar>::into(zero_point_ih).to_ffi();
+        let c_zero_point_hh = Into::<Scalar>::into(zero_point_hh).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11510,10 +11526,10 @@ impl Tensor {
         let c_packed_hh = packed_hh.as_raw();
         let c_col_offsets_ih = col_offsets_ih.as_raw();
         let c_col_offsets_hh = col_offsets_hh.as_raw();
-        let c_scale_ih = scale_ih.into().to_ffi();
-        let c_scale_hh = scale_hh.into().to_ffi();
-        let c_zero_point_ih = zero_point_ih.into().to_ffi();
-        let c_zero_point_hh = zero_point_hh.into().to_ffi();
+        let c_scale_ih = Into::<Scalar>::into(scale_ih).to_ffi();
+        let c_scale_hh = Into::<Scalar>::into(scale_hh).to_ffi();
+        let c_zero_point_ih = Into::<Scalar>::into(zero_point_ih).to_ffi();
+        let c_zero_point_hh = Into::<Scalar>::into(zero_point_hh).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11604,10 +11620,10 @@ impl Tensor {
         let c_packed_hh = packed_hh.as_raw();
         let c_col_offsets_ih = col_offsets_ih.as_raw();
         let c_col_offsets_hh = col_offsets_hh.as_raw();
-        let c_scale_ih = scale_ih.into().to_ffi();
-        let c_scale_hh = scale_hh.into().to_ffi();
-        let c_zero_point_ih = zero_point_ih.into().to_ffi();
-        let c_zero_point_hh = zero_point_hh.into().to_ffi();
+        let c_scale_ih = Into::<Scalar>::into(scale_ih).to_ffi();
+        let c_scale_hh = Into::<Scalar>::into(scale_hh).to_ffi();
+        let c_zero_point_ih = Into::<Scalar>::into(zero_point_ih).to_ffi();
+        let c_zero_point_hh = Into::<Scalar>::into(zero_point_hh).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11758,10 +11774,11 @@ impl Tensor {
         padding_value: impl Into<Scalar>,
         total_length: i64,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::packed_batch_sizes("aten::_pad_packed_sequence", batch_sizes)?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_batch_first = batch_first;
-        let c_padding_value = padding_value.into().to_ffi();
+        let c_padding_value = Into::<Scalar>::into(padding_value).to_ffi();
         let c_total_length = total_length;
         let mut out0 = std::ptr::null_mut();
         let mut out1 = std::ptr::null_mut();
@@ -12081,7 +12098,7 @@ impl Tensor {
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -12108,7 +12125,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12506,7 +12523,7 @@ impl Tensor {
         let c_dim = dim;
         let c_index = index.as_raw();
         let c_source = source.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12579,7 +12596,7 @@ impl Tensor {
         let c_dim = dim;
         let c_index = index.as_raw();
         let c_source = source.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -12639,7 +12656,7 @@ impl Tensor {
         let c_dim = dim;
         let c_index = index.as_raw();
         let c_source = source.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12702,7 +12719,7 @@ impl Tensor {
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
         let c_source = source.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12998,7 +13015,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -13028,7 +13045,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13132,7 +13149,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -13192,7 +13209,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13363,7 +13380,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13394,7 +13411,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -13425,7 +13442,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13585,7 +13602,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_reduce = ltrs_str::from_str(reduce);
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13626,7 +13643,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_reduce = ltrs_str::from_str(reduce);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13666,7 +13683,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_reduce = ltrs_str::from_str(reduce);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13742,7 +13759,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14140,7 +14157,7 @@ impl Tensor {
     /// `aten::eq_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_eq_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -14204,7 +14221,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14228,7 +14245,7 @@ impl Tensor {
     /// `aten::bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_bitwise_and_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14249,7 +14266,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14294,7 +14311,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -14330,7 +14347,7 @@ impl Tensor {
     /// `aten::__and__.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_and_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14368,7 +14385,7 @@ impl Tensor {
     /// `aten::__iand__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_iand_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -14432,7 +14449,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14456,7 +14473,7 @@ impl Tensor {
     /// `aten::bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_bitwise_or_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14477,7 +14494,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14519,7 +14536,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -14555,7 +14572,7 @@ impl Tensor {
     /// `aten::__or__.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_or_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14593,7 +14610,7 @@ impl Tensor {
     /// `aten::__ior__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_ior_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -14657,7 +14674,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14681,7 +14698,7 @@ impl Tensor {
     /// `aten::bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_bitwise_xor_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14702,7 +14719,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14747,7 +14764,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -14783,7 +14800,7 @@ impl Tensor {
     /// `aten::__xor__.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_xor_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14821,7 +14838,7 @@ impl Tensor {
     /// `aten::__ixor__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_ixor_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -14857,7 +14874,7 @@ impl Tensor {
     /// `aten::__lshift__.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_lshift_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14895,7 +14912,7 @@ impl Tensor {
     /// `aten::__ilshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_ilshift_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -15004,7 +15021,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15026,7 +15043,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -15051,7 +15068,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15082,7 +15099,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15105,7 +15122,7 @@ impl Tensor {
     /// `aten::__rshift__.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_rshift_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15143,7 +15160,7 @@ impl Tensor {
     /// `aten::__irshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_irshift_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -15252,7 +15269,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15274,7 +15291,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -15299,7 +15316,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15330,7 +15347,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15436,7 +15453,7 @@ impl Tensor {
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_end = end.as_raw();
-        let c_weight = weight.into().to_ffi();
+        let c_weight = Into::<Scalar>::into(weight).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -15487,8 +15504,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -15542,8 +15559,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15613,8 +15630,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15662,6 +15679,7 @@ impl Tensor {
         to: Option<i64>,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::random_from("aten::random_.from", self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = support::opt_int(to);
@@ -16574,7 +16592,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16594,7 +16612,7 @@ impl Tensor {
     /// `aten::ne.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_ne_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -16652,7 +16670,7 @@ impl Tensor {
     /// `aten::ne_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_ne_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -16692,7 +16710,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16716,7 +16734,7 @@ impl Tensor {
     /// `aten::not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_not_equal_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -16781,7 +16799,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -16821,7 +16839,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16841,7 +16859,7 @@ impl Tensor {
     /// `aten::eq.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_eq_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -16903,7 +16921,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16923,7 +16941,7 @@ impl Tensor {
     /// `aten::ge.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_ge_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -16981,7 +16999,7 @@ impl Tensor {
     /// `aten::ge_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_ge_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -17021,7 +17039,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17045,7 +17063,7 @@ impl Tensor {
     /// `aten::greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_greater_equal_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17110,7 +17128,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -17150,7 +17168,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17170,7 +17188,7 @@ impl Tensor {
     /// `aten::le.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_le_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17228,7 +17246,7 @@ impl Tensor {
     /// `aten::le_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_le_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -17268,7 +17286,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17292,7 +17310,7 @@ impl Tensor {
     /// `aten::less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_less_equal_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17357,7 +17375,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -17397,7 +17415,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17417,7 +17435,7 @@ impl Tensor {
     /// `aten::gt.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_gt_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17475,7 +17493,7 @@ impl Tensor {
     /// `aten::gt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_gt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -17515,7 +17533,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17539,7 +17557,7 @@ impl Tensor {
     /// `aten::greater.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_greater_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17604,7 +17622,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(

@@ -25,7 +25,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -45,7 +45,7 @@ impl Tensor {
     /// `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_lt_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -103,7 +103,7 @@ impl Tensor {
     /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_lt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -143,7 +143,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -163,7 +163,7 @@ impl Tensor {
     /// `aten::less.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_less_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -221,7 +221,7 @@ impl Tensor {
     /// `aten::less_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_less_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -1097,7 +1097,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1164,7 +1164,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1212,7 +1212,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -1264,7 +1264,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1331,7 +1331,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1379,7 +1379,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -2721,6 +2721,12 @@ impl Tensor {
         unpack_data: bool,
         unpack_pivots: bool,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::lu_unpack_pivots(
+            "aten::lu_unpack",
+            LU_data,
+            LU_pivots,
+            unpack_pivots,
+        )?;
         let c_LU_data = LU_data.as_raw();
         let c_LU_pivots = LU_pivots.as_raw();
         let c_unpack_data = unpack_data;
@@ -2787,6 +2793,12 @@ impl Tensor {
         L: &mut Tensor,
         U: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::lu_unpack_pivots(
+            "aten::lu_unpack.out",
+            LU_data,
+            LU_pivots,
+            unpack_pivots,
+        )?;
         let c_LU_data = LU_data.as_raw();
         let c_LU_pivots = LU_pivots.as_raw();
         let c_unpack_data = unpack_data;
@@ -3315,7 +3327,7 @@ impl Tensor {
     pub fn f_dist_with(&self, other: &Tensor, p: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3463,7 +3475,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_end = end.as_raw();
-        let c_weight = weight.into().to_ffi();
+        let c_weight = Into::<Scalar>::into(weight).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3524,7 +3536,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_end = end.as_raw();
-        let c_weight = weight.into().to_ffi();
+        let c_weight = Into::<Scalar>::into(weight).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3572,8 +3584,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_bins = bins;
-        let c_min = min.into().to_ffi();
-        let c_max = max.into().to_ffi();
+        let c_min = Into::<Scalar>::into(min).to_ffi();
+        let c_max = Into::<Scalar>::into(max).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3622,8 +3634,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_bins = bins;
-        let c_min = min.into().to_ffi();
-        let c_max = max.into().to_ffi();
+        let c_min = Into::<Scalar>::into(min).to_ffi();
+        let c_max = Into::<Scalar>::into(max).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4374,7 +4386,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4394,7 +4406,7 @@ impl Tensor {
     /// `aten::fmod.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_fmod_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4413,7 +4425,7 @@ impl Tensor {
     /// `aten::fmod_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     pub fn f_fmod_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -4711,7 +4723,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4735,7 +4747,7 @@ impl Tensor {
     /// `aten::remainder.Scalar(Tensor self, Scalar other) -> Tensor`
     pub fn f_remainder_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4757,7 +4769,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -4838,7 +4850,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6663,9 +6675,9 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_dim = dim;
-        let c_maxnorm = maxnorm.into().to_ffi();
+        let c_maxnorm = Into::<Scalar>::into(maxnorm).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6696,9 +6708,9 @@ impl Tensor {
         maxnorm: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_dim = dim;
-        let c_maxnorm = maxnorm.into().to_ffi();
+        let c_maxnorm = Into::<Scalar>::into(maxnorm).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6727,9 +6739,9 @@ impl Tensor {
         maxnorm: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_dim = dim;
-        let c_maxnorm = maxnorm.into().to_ffi();
+        let c_maxnorm = Into::<Scalar>::into(maxnorm).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -6778,6 +6790,14 @@ impl Tensor {
         size: i64,
         step: i64,
     ) -> Result<Tensor> {
+        crate::guards::unfold_backward_shape(
+            "aten::unfold_backward",
+            grad_in,
+            input_sizes,
+            dim,
+            size,
+            step,
+        )?;
         let c_grad_in = grad_in.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -6881,7 +6901,7 @@ impl Tensor {
         exponent: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent = exponent.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6905,7 +6925,7 @@ impl Tensor {
     }
     /// `aten::pow.Scalar(Scalar self, Tensor exponent) -> Tensor`
     pub fn f_pow_scalar(self_: impl Into<Scalar>, exponent: &Tensor) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent = exponent.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6929,7 +6949,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6953,7 +6973,7 @@ impl Tensor {
     /// `aten::pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
     pub fn f_pow_tensor_scalar(&self, exponent: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6972,7 +6992,7 @@ impl Tensor {
     /// `aten::pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)`
     pub fn f_pow_scalar_(&mut self, exponent: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -7063,7 +7083,7 @@ impl Tensor {
         exponent: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent = exponent.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7090,7 +7110,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         exponent: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent = exponent.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7114,7 +7134,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7146,7 +7166,7 @@ impl Tensor {
         exponent: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7168,7 +7188,7 @@ impl Tensor {
         exponent: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -7921,7 +7941,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -7953,7 +7973,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -7983,7 +8003,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -8044,7 +8064,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -8160,7 +8180,7 @@ impl Tensor {
             .map(|t| t.borrow().as_raw())
             .collect();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -8219,7 +8239,7 @@ impl Tensor {
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -8266,7 +8286,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -8298,7 +8318,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -8328,7 +8348,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -8389,7 +8409,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -8501,7 +8521,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -8533,7 +8553,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -8737,7 +8757,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -8769,7 +8789,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -8973,7 +8993,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -9005,7 +9025,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -9159,7 +9179,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -9191,7 +9211,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -9345,7 +9365,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -9377,7 +9397,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -9531,7 +9551,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -9563,7 +9583,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -9733,7 +9753,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -9919,7 +9939,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -10085,7 +10105,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -10271,7 +10291,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -11064,7 +11084,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_weight = weight.into().to_ffi();
+        let c_weight = Into::<Scalar>::into(weight).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -11102,7 +11122,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_weight = weight.into().to_ffi();
+        let c_weight = Into::<Scalar>::into(weight).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -11507,7 +11527,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
@@ -11571,7 +11591,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
@@ -11668,7 +11688,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         let mut out0 = ltrs_tensor_vec {
             data: std::ptr::null_mut(),
             len: 0,
@@ -11734,7 +11754,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         exponent: &[T1],
     ) -> Result<Vec<Tensor>> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent: Vec<ltrs_tensor> = exponent
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -11800,7 +11820,7 @@ impl Tensor {
         exponent: impl Into<Scalar>,
     ) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -12583,7 +12603,7 @@ impl Tensor {
         out_int32: bool,
         right: bool,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_boundaries = boundaries.as_raw();
         let c_out_int32 = out_int32;
         let c_right = right;
@@ -12820,7 +12840,7 @@ impl Tensor {
         sorter: Option<&Tensor>,
     ) -> Result<Tensor> {
         let c_sorted_sequence = sorted_sequence.as_raw();
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_out_int32 = out_int32;
         let c_right = right;
         let c_side = side.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -12909,7 +12929,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_sorted_sequence = sorted_sequence.as_raw();
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_out_int32 = out_int32;
         let c_right = right;
         let c_side = side.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -13131,6 +13151,11 @@ impl Tensor {
         out_int32: bool,
         transpose: bool,
     ) -> Result<Tensor> {
+        crate::guards::csr_crow_indices(
+            "aten::_convert_indices_from_csr_to_coo",
+            crow_indices,
+            col_indices,
+        )?;
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_out_int32 = out_int32;
@@ -13206,6 +13231,11 @@ impl Tensor {
         transpose: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::csr_crow_indices(
+            "aten::_convert_indices_from_csr_to_coo.out",
+            crow_indices,
+            col_indices,
+        )?;
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_out_int32 = out_int32;
@@ -13504,8 +13534,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_target = target.as_raw();
-        let c_p = p.into().to_ffi();
-        let c_margin = margin.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
+        let c_margin = Into::<Scalar>::into(margin).to_ffi();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_reduction = reduction;
         let c_out = out.as_raw();
@@ -13579,8 +13609,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_target = target.as_raw();
-        let c_p = p.into().to_ffi();
-        let c_margin = margin.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
+        let c_margin = Into::<Scalar>::into(margin).to_ffi();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_reduction = reduction;
         let mut out0 = std::ptr::null_mut();
@@ -13650,8 +13680,8 @@ impl Tensor {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
-        let c_p = p.into().to_ffi();
-        let c_margin = margin.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
+        let c_margin = Into::<Scalar>::into(margin).to_ffi();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_reduction = reduction;
         let c_grad_input = grad_input.as_raw();
@@ -13766,8 +13796,8 @@ impl Tensor {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
-        let c_p = p.into().to_ffi();
-        let c_margin = margin.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
+        let c_margin = Into::<Scalar>::into(margin).to_ffi();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_reduction = reduction;
         let mut out0 = std::ptr::null_mut();

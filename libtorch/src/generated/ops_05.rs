@@ -1074,9 +1074,9 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_alpha = alpha.into().to_ffi();
-        let c_scale = scale.into().to_ffi();
-        let c_input_scale = input_scale.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
+        let c_scale = Into::<Scalar>::into(scale).to_ffi();
+        let c_input_scale = Into::<Scalar>::into(input_scale).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1131,9 +1131,9 @@ impl Tensor {
         input_scale: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_alpha = alpha.into().to_ffi();
-        let c_scale = scale.into().to_ffi();
-        let c_input_scale = input_scale.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
+        let c_scale = Into::<Scalar>::into(scale).to_ffi();
+        let c_input_scale = Into::<Scalar>::into(input_scale).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1180,9 +1180,9 @@ impl Tensor {
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
-        let c_alpha = alpha.into().to_ffi();
-        let c_scale = scale.into().to_ffi();
-        let c_input_scale = input_scale.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
+        let c_scale = Into::<Scalar>::into(scale).to_ffi();
+        let c_input_scale = Into::<Scalar>::into(input_scale).to_ffi();
         let c_is_result = is_result;
         let c_self_or_result = self_or_result.as_raw();
         let c_grad_input = grad_input.as_raw();
@@ -1238,9 +1238,9 @@ impl Tensor {
         self_or_result: &Tensor,
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
-        let c_alpha = alpha.into().to_ffi();
-        let c_scale = scale.into().to_ffi();
-        let c_input_scale = input_scale.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
+        let c_scale = Into::<Scalar>::into(scale).to_ffi();
+        let c_input_scale = Into::<Scalar>::into(input_scale).to_ffi();
         let c_is_result = is_result;
         let c_self_or_result = self_or_result.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1292,9 +1292,9 @@ impl Tensor {
         input_scale: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_alpha = alpha.into().to_ffi();
-        let c_scale = scale.into().to_ffi();
-        let c_input_scale = input_scale.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
+        let c_scale = Into::<Scalar>::into(scale).to_ffi();
+        let c_input_scale = Into::<Scalar>::into(input_scale).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -1648,8 +1648,8 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_min_val = min_val.into().to_ffi();
-        let c_max_val = max_val.into().to_ffi();
+        let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
+        let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1695,8 +1695,8 @@ impl Tensor {
         max_val: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_min_val = min_val.into().to_ffi();
-        let c_max_val = max_val.into().to_ffi();
+        let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
+        let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1741,8 +1741,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_min_val = min_val.into().to_ffi();
-        let c_max_val = max_val.into().to_ffi();
+        let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
+        let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
         let c_grad_input = grad_input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1789,8 +1789,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_min_val = min_val.into().to_ffi();
-        let c_max_val = max_val.into().to_ffi();
+        let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
+        let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1828,8 +1828,8 @@ impl Tensor {
         max_val: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_min_val = min_val.into().to_ffi();
-        let c_max_val = max_val.into().to_ffi();
+        let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
+        let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -1942,7 +1942,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_negative_slope = negative_slope.into().to_ffi();
+        let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1986,7 +1986,7 @@ impl Tensor {
         negative_slope: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_negative_slope = negative_slope.into().to_ffi();
+        let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2027,7 +2027,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_negative_slope = negative_slope.into().to_ffi();
+        let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         let c_self_is_result = self_is_result;
         let c_grad_input = grad_input.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2075,7 +2075,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_negative_slope = negative_slope.into().to_ffi();
+        let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         let c_self_is_result = self_is_result;
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2118,7 +2118,7 @@ impl Tensor {
         negative_slope: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
-        let c_negative_slope = negative_slope.into().to_ffi();
+        let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
             crate::error::check(
@@ -2335,8 +2335,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_noise = noise.as_raw();
-        let c_lower = lower.into().to_ffi();
-        let c_upper = upper.into().to_ffi();
+        let c_lower = Into::<Scalar>::into(lower).to_ffi();
+        let c_upper = Into::<Scalar>::into(upper).to_ffi();
         let c_training = training;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -2425,8 +2425,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_noise = noise.as_raw();
-        let c_lower = lower.into().to_ffi();
-        let c_upper = upper.into().to_ffi();
+        let c_lower = Into::<Scalar>::into(lower).to_ffi();
+        let c_upper = Into::<Scalar>::into(upper).to_ffi();
         let c_training = training;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let mut out0 = std::ptr::null_mut();
@@ -2491,8 +2491,8 @@ impl Tensor {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_noise = noise.as_raw();
-        let c_lower = lower.into().to_ffi();
-        let c_upper = upper.into().to_ffi();
+        let c_lower = Into::<Scalar>::into(lower).to_ffi();
+        let c_upper = Into::<Scalar>::into(upper).to_ffi();
         let c_training = training;
         let c_self_is_result = self_is_result;
         let mut out0 = std::ptr::null_mut();
@@ -2552,8 +2552,8 @@ impl Tensor {
     ) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_noise = noise.as_raw();
-        let c_lower = lower.into().to_ffi();
-        let c_upper = upper.into().to_ffi();
+        let c_lower = Into::<Scalar>::into(lower).to_ffi();
+        let c_upper = Into::<Scalar>::into(upper).to_ffi();
         let c_training = training;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2619,8 +2619,8 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_threshold = threshold.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2666,8 +2666,8 @@ impl Tensor {
         threshold: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_threshold = threshold.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2712,8 +2712,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_threshold = threshold.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let c_grad_input = grad_input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2760,8 +2760,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_threshold = threshold.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2799,7 +2799,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_lambd = lambd.into().to_ffi();
+        let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2840,7 +2840,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lambd = 0.5`.
     pub fn f_softshrink_with(&self, lambd: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_lambd = lambd.into().to_ffi();
+        let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2880,7 +2880,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_lambd = lambd.into().to_ffi();
+        let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let c_grad_input = grad_input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2918,7 +2918,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
-        let c_lambd = lambd.into().to_ffi();
+        let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13813,7 +13813,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13839,7 +13839,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13885,7 +13885,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13919,7 +13919,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13969,7 +13969,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13995,7 +13995,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14041,7 +14041,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14075,7 +14075,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14125,7 +14125,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         other: &Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14148,7 +14148,7 @@ impl Tensor {
         other: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14194,7 +14194,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14228,7 +14228,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -19085,6 +19085,7 @@ impl Tensor {
     }
     /// `aten::_linalg_eigvals(Tensor self) -> Tensor`
     pub fn f__linalg_eigvals(&self) -> Result<Tensor> {
+        crate::guards::all_finite("aten::_linalg_eigvals", "self", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.

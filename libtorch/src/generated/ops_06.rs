@@ -20,6 +20,7 @@ use libtorch_sys::ops;
 impl Tensor {
     /// `aten::linalg_eigvals(Tensor self) -> Tensor`
     pub fn f_linalg_eigvals(&self) -> Result<Tensor> {
+        crate::guards::all_finite("aten::linalg_eigvals", "self", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -38,6 +39,7 @@ impl Tensor {
     }
     /// `aten::linalg_eigvals.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     pub fn f_linalg_eigvals_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::all_finite("aten::linalg_eigvals.out", "self", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -975,7 +977,7 @@ impl Tensor {
         dtype: Option<Kind>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -1038,7 +1040,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -1105,7 +1107,7 @@ impl Tensor {
         dtype: Option<Kind>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -1167,7 +1169,7 @@ impl Tensor {
         dtype: Option<Kind>,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -1230,7 +1232,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -3755,7 +3757,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6513,6 +6515,12 @@ impl Tensor {
         scale: Option<f64>,
         enable_gqa: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::gqa_heads(
+            "aten::_scaled_dot_product_attention_math",
+            key,
+            value,
+            enable_gqa,
+        )?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -10262,7 +10270,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10288,7 +10296,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10341,7 +10349,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10377,7 +10385,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10429,7 +10437,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10455,7 +10463,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10508,7 +10516,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10544,7 +10552,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10596,7 +10604,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10622,7 +10630,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10675,7 +10683,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10711,7 +10719,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10763,7 +10771,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10789,7 +10797,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10842,7 +10850,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10878,7 +10886,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10930,7 +10938,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10956,7 +10964,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11009,7 +11017,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11045,7 +11053,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11097,7 +11105,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11123,7 +11131,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11176,7 +11184,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11212,7 +11220,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11264,7 +11272,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11290,7 +11298,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11343,7 +11351,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11379,7 +11387,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11431,7 +11439,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11457,7 +11465,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11510,7 +11518,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11546,7 +11554,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11835,7 +11843,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11867,7 +11875,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11933,7 +11941,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11969,7 +11977,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12024,7 +12032,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12056,7 +12064,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12122,7 +12130,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12158,7 +12166,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12213,7 +12221,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12245,7 +12253,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12311,7 +12319,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12347,7 +12355,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12402,7 +12410,7 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12434,7 +12442,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12500,7 +12508,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_x = x.into().to_ffi();
+        let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12536,7 +12544,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_x = x.as_raw();
-        let c_n = n.into().to_ffi();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14926,8 +14934,8 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14988,8 +14996,8 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15636,7 +15644,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17513,7 +17521,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17540,7 +17548,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17809,6 +17817,12 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::dim_in(
+            "aten::_embedding_bag_forward_only.out",
+            "offsets",
+            offsets,
+            &[1],
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -17971,6 +17985,7 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::dim_in("aten::_embedding_bag.out", "offsets", offsets, &[1])?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -18545,7 +18560,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -19088,7 +19103,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -19132,7 +19147,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -19163,7 +19178,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
         let c_out = out.as_raw();
@@ -19207,7 +19222,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_fill_value = fill_value.into().to_ffi();
+        let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();

@@ -1422,7 +1422,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2529,6 +2529,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `p = 2.0`.
     pub fn f__pdist_forward_out_with(&self, p: f64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::dim_in("aten::_pdist_forward.out", "self", self, &[1, 2])?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_out = out.as_raw();
@@ -2738,7 +2739,7 @@ impl Tensor {
         s: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_s = s.into().to_ffi();
+        let c_s = Into::<Scalar>::into(s).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3788,7 +3789,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4724,6 +4725,12 @@ impl Tensor {
         fuse_transform_0213: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::_nested_from_padded.out",
+            "cpu_nested_shape_example",
+            cpu_nested_shape_example,
+            &[2],
+        )?;
         let c_padded = padded.as_raw();
         let c_cpu_nested_shape_example = cpu_nested_shape_example.as_raw();
         let c_fuse_transform_0213 = fuse_transform_0213;
@@ -6232,7 +6239,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7027,7 +7034,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7314,8 +7321,8 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7367,7 +7374,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7414,8 +7421,8 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7470,8 +7477,8 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
-        let c_beta = beta.into().to_ffi();
-        let c_alpha = alpha.into().to_ffi();
+        let c_beta = Into::<Scalar>::into(beta).to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10948,7 +10955,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11266,7 +11273,7 @@ impl Tensor {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11343,7 +11350,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11376,7 +11383,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11409,7 +11416,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11443,7 +11450,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11494,7 +11501,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11530,7 +11537,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
-        let c_other = other.into().to_ffi();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11581,7 +11588,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11622,6 +11629,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::random_from("aten::random.from_out", self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = support::opt_int(to);
@@ -11697,6 +11705,7 @@ impl Tensor {
         to: Option<i64>,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
+        crate::guards::random_from("aten::random.from", self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = support::opt_int(to);
@@ -12640,7 +12649,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
-        let c_p = p.into().to_ffi();
+        let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12904,7 +12913,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12935,6 +12944,14 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::unfold_backward_shape(
+            "aten::unfold_backward.out",
+            grad_in,
+            input_sizes,
+            dim,
+            size,
+            step,
+        )?;
         let c_grad_in = grad_in.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -13251,7 +13268,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13295,7 +13312,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13390,7 +13407,7 @@ impl Tensor {
             .map(|t| t.borrow().as_raw())
             .collect();
         let c_other = other.as_raw();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13451,7 +13468,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13495,7 +13512,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_alpha = alpha.into().to_ffi();
+        let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13586,7 +13603,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13723,7 +13740,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13860,7 +13877,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13965,7 +13982,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14070,7 +14087,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14175,7 +14192,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_scalar = scalar.into().to_ffi();
+        let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14296,7 +14313,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14503,7 +14520,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_value = value.into().to_ffi();
+        let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15136,7 +15153,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_weight = weight.into().to_ffi();
+        let c_weight = Into::<Scalar>::into(weight).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -15431,7 +15448,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15498,7 +15515,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_ord = ord.into().to_ffi();
+        let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15595,7 +15612,7 @@ impl Tensor {
             .iter()
             .map(|t| t.borrow().as_raw())
             .collect();
-        let c_exponent = exponent.into().to_ffi();
+        let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -16115,7 +16132,7 @@ impl Tensor {
         right: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        let c_self = self_.into().to_ffi();
+        let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_boundaries = boundaries.as_raw();
         let c_out_int32 = out_int32;
         let c_right = right;
@@ -16306,8 +16323,8 @@ impl Tensor {
     ) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_noise = noise.as_raw();
-        let c_lower = lower.into().to_ffi();
-        let c_upper = upper.into().to_ffi();
+        let c_lower = Into::<Scalar>::into(lower).to_ffi();
+        let c_upper = Into::<Scalar>::into(upper).to_ffi();
         let c_training = training;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let mut out0 = std::ptr::null_mut();
@@ -16391,8 +16408,8 @@ impl Tensor {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_noise = noise.as_raw();
-        let c_lower = lower.into().to_ffi();
-        let c_upper = upper.into().to_ffi();
+        let c_lower = Into::<Scalar>::into(lower).to_ffi();
+        let c_upper = Into::<Scalar>::into(upper).to_ffi();
         let c_training = training;
         let c_self_is_result = self_is_result;
         let c_out = out.as_raw();
