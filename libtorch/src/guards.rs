@@ -1381,6 +1381,94 @@ pub(crate) fn random_from(op: &'static str, t: &Tensor, from: i64, to: Option<i6
     Ok(())
 }
 
+/// Every tensor of the list `tensors` is defined and has the first one's shape, and `dim` is a
+/// dimension of the result, not wrapped (`0..=d` for d-dimensional tensors): the private stack
+/// kernels copy each tensor with the first one's sizes along `dim` as given (the public `stack`
+/// checks the shapes and wraps `dim` first).
+pub(crate) fn stack_args<T: Borrow<Tensor>>(op: &'static str, list: &[T], dim: i64) -> Result<()> {
+    let name = "tensors";
+    let Some(first) = list.first() else {
+        return Ok(());
+    };
+    let s0 = sizes(op, &format!("{name}[0]"), first.borrow())?;
+    let d = s0.len() as i64;
+    if !(0..=d).contains(&dim) {
+        return Err(fail(
+            op,
+            format!("dim must be in 0..={d} (not wrapped) for {d}-dimensional tensors, got {dim}"),
+        ));
+    }
+    for (i, t) in list.iter().enumerate().skip(1) {
+        let s = sizes(op, &format!("{name}[{i}]"), t.borrow())?;
+        if s != s0 {
+            return Err(fail(
+                op,
+                format!("{name}[{i}] must have {name}[0]'s shape {s0:?}, got {s:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_pdist_backward`: `self` holds n rows (1-D or 2-D, as the forward takes), and `grad` and
+/// `pdist` one element per pair of rows, n(n-1)/2; the kernel reads them pair by pair.
+pub(crate) fn pdist_backward_shapes(
+    op: &'static str,
+    grad: &Tensor,
+    x: &Tensor,
+    pdist: &Tensor,
+) -> Result<()> {
+    dim_in(op, "self", x, &[1, 2])?;
+    let n = x.f_size()?[0];
+    let pairs = (n * (n - 1) / 2).max(0) as usize;
+    for (name, t) in [("grad", grad), ("pdist", pdist)] {
+        must_be_defined(op, name, t)?;
+        if t.numel() != pairs {
+            return Err(fail(
+                op,
+                format!(
+                    "{name} must have one element per pair of self's {n} rows ({pairs}), got {}",
+                    t.numel()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_sobol_engine_draw`: `quasi` holds the `dimension` current points and `sobolstate` is
+/// `[>= dimension, 30]`; draw i reads the state's column at the lowest zero bit of
+/// `num_generated + i`, which stays below 30 only while `num_generated + n < 2^30`.
+pub(crate) fn sobol_draw(
+    op: &'static str,
+    quasi: &Tensor,
+    n: i64,
+    sobolstate: &Tensor,
+    dimension: i64,
+    num_generated: i64,
+) -> Result<()> {
+    sobol_state(op, sobolstate, dimension, None)?;
+    must_be_defined(op, "quasi", quasi)?;
+    if (quasi.numel() as i64) < dimension {
+        return Err(fail(
+            op,
+            format!(
+                "quasi must hold {dimension} values (dimension), got {}",
+                quasi.numel()
+            ),
+        ));
+    }
+    if n < 0 || num_generated < 0 || num_generated.saturating_add(n) >= 1 << 30 {
+        return Err(fail(
+            op,
+            format!(
+                "n ({n}) and num_generated ({num_generated}) must be >= 0 with a sum below 2^30"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// `weight` (2-D `[out, in * kh * kw]` or 4-D `[out, in, kh, kw]`; other ranks are left to
 /// ATen, which rejects them) has `input.size(1) * kh * kw` columns, as every valid conv2d weight
 /// has. `_slow_conv2d_backward` derives the input planes from the weight with an integer division

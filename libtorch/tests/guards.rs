@@ -1579,3 +1579,38 @@ fn other_private_helpers_reject_what_they_would_overrun() {
     let ints = longs(&[0, 0], &[2]).f_random_from(i64::MAX, None).unwrap();
     assert_eq!(ints.to_vec::<i64>().unwrap(), [i64::MAX, i64::MAX]);
 }
+
+#[test]
+fn private_stack_pdist_backward_and_sobol_draw_reject_what_they_would_overrun() {
+    let (a, b) = (t(&[1.0, 2.0], &[2]), t(&[3.0], &[1]));
+    let op = "aten::_stack";
+    let m = rejected(Tensor::f__stack(&[&a, &b]), op, "tensors[1]");
+    assert_eq!(
+        m,
+        "tensors[1] must have tensors[0]'s shape [2], got [1] (libtorch 2.11 would crash)"
+    );
+    // The private op takes dim as given: -1 is not wrapped.
+    rejected(Tensor::f__stack_with(&[&a, &a], -1), op, "dim");
+    // pdist of rows [0, 0], [3, 4] is 5; d/dx of |x - y| with a unit gradient is (x - y) / 5.
+    let x = t(&[0.0, 0.0, 3.0, 4.0], &[2, 2]);
+    let d = x.f__pdist_forward().unwrap();
+    let g = Tensor::f__pdist_backward(&ones(&[1]), &x, 2.0, &d).unwrap();
+    close(&vals(&g), &[-0.6, -0.8, 0.6, 0.8]);
+    rejected(
+        Tensor::f__pdist_backward(&ones(&[2]), &x, 2.0, &d),
+        "aten::_pdist_backward",
+        "grad",
+    );
+    // Draws past 2^30 would read the state's column 30 of 30.
+    let mut state = longs(&[0; 30], &[1, 30]);
+    state.f__sobol_engine_initialize_state_(1).unwrap();
+    let quasi = longs(&[0], &[1]);
+    let (draw, _) =
+        Tensor::f__sobol_engine_draw(&quasi, 1, &state, 1, 0, Some(Kind::Float)).unwrap();
+    assert_eq!(vals(&draw), [0.5]);
+    rejected(
+        Tensor::f__sobol_engine_draw(&quasi, 2, &state, 1, (1 << 30) - 1, Some(Kind::Float)),
+        "aten::_sobol_engine_draw",
+        "num_generated",
+    );
+}

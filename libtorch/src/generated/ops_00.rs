@@ -2163,6 +2163,14 @@ impl Tensor {
         num_generated: i64,
         dtype: Option<Kind>,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::sobol_draw(
+            "aten::_sobol_engine_draw",
+            quasi,
+            n,
+            sobolstate,
+            dimension,
+            num_generated,
+        )?;
         let c_quasi = quasi.as_raw();
         let c_n = n;
         let c_sobolstate = sobolstate.as_raw();

@@ -1142,6 +1142,12 @@ impl Tensor {
         p: f64,
         pdist: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pdist_backward_shapes(
+            "aten::_pdist_backward",
+            grad,
+            self_,
+            pdist,
+        )?;
         let c_grad = grad.as_raw();
         let c_self = self_.as_raw();
         let c_p = p;
@@ -7977,6 +7983,7 @@ impl Tensor {
         dim: i64,
     ) -> Result<Tensor> {
         crate::guards::nonempty("aten::_stack", "tensors", tensors)?;
+        crate::guards::stack_args("aten::_stack", tensors, dim)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8024,6 +8031,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         crate::guards::nonempty("aten::_stack.out", "tensors", tensors)?;
+        crate::guards::stack_args("aten::_stack.out", tensors, dim)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())

@@ -2571,6 +2571,12 @@ impl Tensor {
         pdist: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pdist_backward_shapes(
+            "aten::_pdist_backward.out",
+            grad,
+            self_,
+            pdist,
+        )?;
         let c_grad = grad.as_raw();
         let c_self = self_.as_raw();
         let c_p = p;
