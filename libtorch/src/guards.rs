@@ -1469,6 +1469,19 @@ pub(crate) fn sobol_draw(
     Ok(())
 }
 
+/// `matrix_power(n)` with `n == i64::MIN`: a negative power inverts and negates `n`, which
+/// stays negative, and the squaring loop never ends.
+pub(crate) fn matrix_power_exponent(op: &'static str, n: i64) -> Result<()> {
+    if n == i64::MIN {
+        return Err(fail(
+            op,
+            "n must be above i64::MIN (its negation overflows and the squaring loop never ends)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `weight` (2-D `[out, in * kh * kw]` or 4-D `[out, in, kh, kw]`; other ranks are left to
 /// ATen, which rejects them) has `input.size(1) * kh * kw` columns, as every valid conv2d weight
 /// has. `_slow_conv2d_backward` derives the input planes from the weight with an integer division

@@ -1614,3 +1614,23 @@ fn private_stack_pdist_backward_and_sobol_draw_reject_what_they_would_overrun() 
         "num_generated",
     );
 }
+
+#[test]
+fn matrix_power_rejects_the_one_exponent_whose_negation_overflows() {
+    // [[1, 1], [0, 1]]^n = [[1, n], [0, 1]]; its inverse power has -n.
+    let a = t(&[1.0, 1.0, 0.0, 1.0], &[2, 2]);
+    assert_eq!(
+        vals(&a.f_linalg_matrix_power(5).unwrap()),
+        [1.0, 5.0, 0.0, 1.0]
+    );
+    assert_eq!(
+        vals(&a.f_linalg_matrix_power(-3).unwrap()),
+        [1.0, -3.0, 0.0, 1.0]
+    );
+    rejected(
+        a.f_linalg_matrix_power(i64::MIN),
+        "aten::linalg_matrix_power",
+        "n",
+    );
+    rejected(a.f_matrix_power(i64::MIN), "aten::matrix_power", "n");
+}

@@ -12256,6 +12256,7 @@ impl Tensor {
     }
     /// `aten::matrix_power(Tensor self, int n) -> Tensor`
     pub fn f_matrix_power(&self, n: i64) -> Result<Tensor> {
+        crate::guards::matrix_power_exponent("aten::matrix_power", n)?;
         let c_self = self.as_raw();
         let c_n = n;
         let mut out0 = std::ptr::null_mut();
@@ -12275,6 +12276,7 @@ impl Tensor {
     }
     /// `aten::matrix_power.out(Tensor self, int n, *, Tensor(a!) out) -> Tensor(a!)`
     pub fn f_matrix_power_out(&self, n: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::matrix_power_exponent("aten::matrix_power.out", n)?;
         let c_self = self.as_raw();
         let c_n = n;
         let c_out = out.as_raw();
