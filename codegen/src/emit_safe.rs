@@ -6,7 +6,7 @@
 //! codegen/README.md.
 
 use crate::emit_ffi::ident;
-use crate::model::{Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, Op, Ret};
+use crate::model::{Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, Op, Required, Ret};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -360,11 +360,15 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                 };
                 let dim = Literal::usize_unsuffixed(*dim);
                 match required {
-                    None => quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, false)?;),
-                    Some(None) => quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, true)?;),
-                    Some(Some((flag, when))) => {
+                    Required::No => {
+                        quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, false)?;)
+                    }
+                    Required::Always => {
+                        quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, true)?;)
+                    }
+                    Required::When { flag, value } => {
                         let f = a(*flag);
-                        let cond = if *when { quote!(#f) } else { quote!(!#f) };
+                        let cond = if *value { quote!(#f) } else { quote!(!#f) };
                         quote! {
                             if #cond {
                                 #g::numel_matches_size(#key, #n, #e, #of, #dim, true)?;

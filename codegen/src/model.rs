@@ -218,14 +218,13 @@ pub enum Guard {
         arg: usize,
         bound: Bound,
     },
-    /// An optional tensor, when given, has `of.size(dim)` elements; with `required` (a flag index
-    /// and the value it must have, or `None` for always), it must be
-    /// given when the bool argument `.0` equals `.1`, and is not checked otherwise.
+    /// An optional tensor, when given, has `of.size(dim)` elements; `required` says when it must
+    /// be given.
     NumelMatchesSize {
         arg: usize,
         of: usize,
         dim: usize,
-        required: Option<Option<(usize, bool)>>,
+        required: Required,
     },
     DistinctDims {
         arg: usize,
@@ -286,6 +285,17 @@ pub enum Guard {
         block_size: usize,
         in_features: usize,
     },
+}
+
+/// When `numel_matches_size` requires its tensor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Required {
+    /// Never: checked only when given.
+    No,
+    /// Always.
+    Always,
+    /// When the bool argument `flag` equals `value`; not checked at all otherwise.
+    When { flag: usize, value: bool },
 }
 
 /// One argument of a custom check: an op argument, or a tuple `(a, b)` or array `[a, b]` of them
@@ -679,10 +689,16 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
             } => {
                 let of = arg(of, Accepts::Tensor)?;
                 let required = match (required_if, required_unless, always) {
-                    (None, None, false) => None,
-                    (None, None, true) => Some(None),
-                    (Some(f), None, false) => Some(Some((arg(f, Accepts::Bool)?, true))),
-                    (None, Some(f), false) => Some(Some((arg(f, Accepts::Bool)?, false))),
+                    (None, None, false) => Required::No,
+                    (None, None, true) => Required::Always,
+                    (Some(f), None, false) => Required::When {
+                        flag: arg(f, Accepts::Bool)?,
+                        value: true,
+                    },
+                    (None, Some(f), false) => Required::When {
+                        flag: arg(f, Accepts::Bool)?,
+                        value: false,
+                    },
                     _ => {
                         return Err(
                             "give at most one of required, required_if, required_unless".into()

@@ -25,6 +25,34 @@ fn sizes(op: &'static str, name: &str, t: &Tensor) -> Result<Vec<i64>> {
     t.f_size()
 }
 
+/// `s[dim]`, the size at `dim` of the tensor `name` whose sizes are `s`, or the error that it has
+/// too few dimensions.
+fn size_at(op: &'static str, name: &str, s: &[i64], dim: usize) -> Result<i64> {
+    s.get(dim).copied().ok_or_else(|| {
+        fail(
+            op,
+            format!(
+                "{name} must have at least {} dimensions, got {}",
+                dim + 1,
+                s.len()
+            ),
+        )
+    })
+}
+
+/// `t` is defined and has exactly `count` elements.
+fn numel_is(op: &'static str, name: &str, t: &Tensor, count: i64) -> Result<()> {
+    must_be_defined(op, name, t)?;
+    if t.numel() as i64 == count {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("{name} must have {count} elements, got {}", t.numel()),
+        ))
+    }
+}
+
 /// `list` has exactly `len` elements.
 pub(crate) fn list_len<T>(op: &'static str, name: &str, list: &[T], len: usize) -> Result<()> {
     if list.len() == len {
@@ -270,16 +298,7 @@ pub(crate) fn numel_matches_size(
         }
         return Ok(());
     };
-    let Some(&want) = s.get(dim) else {
-        return Err(fail(
-            op,
-            format!(
-                "{of_name} must have at least {} dimensions, got {}",
-                dim + 1,
-                s.len()
-            ),
-        ));
-    };
+    let want = size_at(op, of_name, &s, dim)?;
     let n = t.f_size()?.iter().product::<i64>();
     if n != want {
         return Err(fail(
@@ -354,21 +373,14 @@ pub(crate) fn dim_size_positive(
     t: &Tensor,
     dim: usize,
 ) -> Result<()> {
-    let s = sizes(op, name, t)?;
-    match s.get(dim) {
-        Some(&n) if n > 0 => Ok(()),
-        Some(&n) => Err(fail(
+    let n = size_at(op, name, &sizes(op, name, t)?, dim)?;
+    if n > 0 {
+        Ok(())
+    } else {
+        Err(fail(
             op,
             format!("{name} must have a nonzero size at dimension {dim}, got {n}"),
-        )),
-        None => Err(fail(
-            op,
-            format!(
-                "{name} must have at least {} dimensions, got {}",
-                dim + 1,
-                s.len()
-            ),
-        )),
+        ))
     }
 }
 
@@ -399,18 +411,7 @@ pub(crate) fn chunk_count(
     dim: usize,
     chunks: usize,
 ) -> Result<()> {
-    let s = sizes(op, name, t)?;
-    let Some(&n) = s.get(dim) else {
-        return Err(fail(
-            op,
-            format!(
-                "{name} must have at least {} dimensions, got {}",
-                dim + 1,
-                s.len()
-            ),
-        ));
-    };
-    let n = n as usize;
+    let n = size_at(op, name, &sizes(op, name, t)?, dim)? as usize;
     let pieces = if n == 0 {
         chunks
     } else {
@@ -768,13 +769,7 @@ pub(crate) fn mkldnn_lstm_layer(
         want.extend([("weight2", weight2, 4 * h), ("weight3", weight3, 4 * h)]);
     }
     for (name, x, count) in want {
-        must_be_defined(op, name, x)?;
-        if x.numel() as i64 != count {
-            return Err(fail(
-                op,
-                format!("{name} must have {count} elements, got {}", x.numel()),
-            ));
-        }
+        numel_is(op, name, x, count)?;
     }
     Ok(())
 }
@@ -828,17 +823,10 @@ pub(crate) fn mkldnn_lstm_layer_backward(
         ("grad_cy", grad_cy, n * h),
     ];
     for (name, x, count) in want {
-        let Some(x) = x.filter(|x| x.defined()) else {
-            if !name.starts_with("grad") {
-                return Err(fail(op, format!("{name} must be a defined tensor")));
-            }
-            continue;
-        };
-        if x.numel() as i64 != count {
-            return Err(fail(
-                op,
-                format!("{name} must have {count} elements, got {}", x.numel()),
-            ));
+        match x.filter(|x| x.defined()) {
+            Some(x) => numel_is(op, name, x, count)?,
+            None if name.starts_with("grad") => {}
+            None => return Err(fail(op, format!("{name} must be a defined tensor"))),
         }
     }
     must_be_defined(op, "workspace", workspace)?;
@@ -1055,13 +1043,19 @@ pub(crate) fn csr_crow_indices(op: &'static str, crow: &Tensor, col: &Tensor) ->
 /// A packed sequence's `batch_sizes`: 1-D, nonempty, not negative, non-increasing (the lengths are
 /// filled downwards at each decrease; anything else writes before the buffer).
 pub(crate) fn packed_batch_sizes(op: &'static str, batch_sizes: &Tensor) -> Result<()> {
+    packed_batch_size_values(op, batch_sizes).map(drop)
+}
+
+/// [`packed_batch_sizes`], returning the values it read (`None` for a non-integer tensor, which
+/// libtorch rejects).
+fn packed_batch_size_values(op: &'static str, batch_sizes: &Tensor) -> Result<Option<Vec<i64>>> {
     dim_in(op, "batch_sizes", batch_sizes, &[1])?;
     let Some(b) = int_values(op, "batch_sizes", batch_sizes)? else {
-        return Ok(());
+        return Ok(None);
     };
     let ok = !b.is_empty() && b.iter().all(|&v| v >= 0) && b.windows(2).all(|w| w[0] >= w[1]);
     if ok {
-        Ok(())
+        Ok(Some(b))
     } else {
         Err(fail(
             op,
@@ -1110,64 +1104,57 @@ pub(crate) fn gqa_heads(
     Ok(())
 }
 
-/// Sobol engine state: `[>= max(dimension, 1), 30]` (30 bits), `dimension <= 21201`, and for
-/// scrambling an `ltm` of at least `[dimension, 30, ...]`; all are written or read unchecked.
-pub(crate) fn sobol_state(
+const SOBOL_BITS: i64 = 30;
+const SOBOL_MAXDIM: i64 = 21201;
+
+/// A 2-D Sobol engine state (other ranks are left to ATen, which rejects them) has at least
+/// `rows` rows and a bit count that `bits_ok` accepts, and `dimension <= 21201`.
+fn sobol_state(
     op: &'static str,
     state: &Tensor,
+    rows: i64,
     dimension: i64,
-    ltm: Option<&Tensor>,
+    bits_ok: impl Fn(i64) -> bool,
 ) -> Result<()> {
-    const MAXBIT: i64 = 30;
-    const MAXDIM: i64 = 21201;
     let s = sizes(op, "self", state)?;
-    let rows_needed = if ltm.is_some() {
-        dimension
-    } else {
-        dimension.max(1)
-    };
-    if ltm.is_some() && dimension <= 0 {
-        return Ok(());
-    }
-    let ok = match s[..] {
-        [rows, bits] => {
-            rows >= rows_needed
-                && (bits == MAXBIT || (ltm.is_some() && bits >= MAXBIT))
-                && dimension <= MAXDIM
-        }
-        _ => true,
-    };
-    if !ok {
-        return Err(fail(
+    match s[..] {
+        [r, b] if r < rows || !bits_ok(b) || dimension > SOBOL_MAXDIM => Err(fail(
             op,
-            format!("self must be [>= {rows_needed}, {MAXBIT}] with dimension <= {MAXDIM}, got {s:?} and {dimension}"),
-        ));
+            format!(
+                "self must be [>= {rows}, {SOBOL_BITS}] with dimension <= {SOBOL_MAXDIM}, got \
+                 {s:?} and {dimension}"
+            ),
+        )),
+        _ => Ok(()),
     }
-    if let Some(ltm) = ltm {
-        let l = sizes(op, "ltm", ltm)?;
-        if !matches!(l[..], [d, bits, _] if d >= dimension && bits >= MAXBIT) {
-            return Err(fail(
-                op,
-                format!("ltm must be [>= {dimension}, >= {MAXBIT}, _], got {l:?}"),
-            ));
-        }
-    }
-    Ok(())
 }
 
-/// `_sobol_engine_initialize_state_`.
+/// `_sobol_engine_initialize_state_`: the state `[>= max(dimension, 1), 30]` (30 bits) is
+/// written for row 0 and every row below `dimension` unchecked.
 pub(crate) fn sobol_initialize(op: &'static str, state: &Tensor, dimension: i64) -> Result<()> {
-    sobol_state(op, state, dimension, None)
+    sobol_state(op, state, dimension.max(1), dimension, |b| b == SOBOL_BITS)
 }
 
-/// `_sobol_engine_scramble_`.
+/// `_sobol_engine_scramble_`: for `dimension > 0` rows, the state (`[>= dimension, >= 30]`) and
+/// `ltm` (`[>= dimension, >= 30, _]`) are read unchecked.
 pub(crate) fn sobol_scramble(
     op: &'static str,
     state: &Tensor,
     ltm: &Tensor,
     dimension: i64,
 ) -> Result<()> {
-    sobol_state(op, state, dimension, Some(ltm))
+    if dimension <= 0 {
+        return Ok(());
+    }
+    sobol_state(op, state, dimension, dimension, |b| b >= SOBOL_BITS)?;
+    let l = sizes(op, "ltm", ltm)?;
+    if !matches!(l[..], [d, bits, _] if d >= dimension && bits >= SOBOL_BITS) {
+        return Err(fail(
+            op,
+            format!("ltm must be [>= {dimension}, >= {SOBOL_BITS}, _], got {l:?}"),
+        ));
+    }
+    Ok(())
 }
 
 /// `unfold_backward`: `grad_in` has the shape `unfold(dim, size, step)` gives for an input of
@@ -1332,8 +1319,7 @@ pub(crate) fn lstm_data<H: Borrow<Tensor>, P: Borrow<Tensor>>(
     params: &[P],
     (has_biases, num_layers, bidirectional): (bool, i64, bool),
 ) -> Result<()> {
-    packed_batch_sizes(op, batch_sizes)?;
-    let Some(b) = int_values(op, "batch_sizes", batch_sizes)? else {
+    let Some(b) = packed_batch_size_values(op, batch_sizes)? else {
         return Ok(());
     };
     if b.contains(&0) {
@@ -1447,7 +1433,7 @@ pub(crate) fn sobol_draw(
     dimension: i64,
     num_generated: i64,
 ) -> Result<()> {
-    sobol_state(op, sobolstate, dimension, None)?;
+    sobol_initialize(op, sobolstate, dimension)?;
     must_be_defined(op, "quasi", quasi)?;
     if (quasi.numel() as i64) < dimension {
         return Err(fail(
