@@ -1634,3 +1634,220 @@ fn matrix_power_rejects_the_one_exponent_whose_negation_overflows() {
     );
     rejected(a.f_matrix_power(i64::MIN), "aten::matrix_power", "n");
 }
+
+#[test]
+fn convolution_double_backward_checks_ranks_before_indexing_them() {
+    // A 1-D convolution: input [1, 2, 3], kernel [1, 1]. With ggI = [1, 0, 0] and gO = [1, 1]:
+    // ggO = conv(ggI, w) = [1, 0], and gW[k] = sum_t ggI[t + k] gO[t] = [1, 0].
+    let x = t(&[1.0, 2.0, 3.0], &[1, 1, 3]);
+    let w = t(&[1.0, 1.0], &[1, 1, 2]);
+    let go = ones(&[1, 1, 2]);
+    let ggi = t(&[1.0, 0.0, 0.0], &[1, 1, 3]);
+    let call = |ggb: Option<&Tensor>, go: &Tensor, groups| {
+        Tensor::f__convolution_double_backward(
+            Some(&ggi),
+            None,
+            ggb,
+            go,
+            &w,
+            &x,
+            &[1],
+            &[0],
+            &[1],
+            false,
+            &[0],
+            groups,
+            [true, true, true],
+        )
+    };
+    let (ggo, gi, gw) = call(None, &go, 1).unwrap();
+    assert_eq!(vals(&ggo), [1.0, 0.0]);
+    assert_eq!(vals(&gw), [1.0, 0.0]);
+    assert!(!gi.defined()); // no ggW: no input gradient
+    let op = "aten::_convolution_double_backward";
+    // Seed 12: a 0-dim gO with a bias gradient wrote new_size[1] of an empty vector.
+    rejected(
+        call(Some(&ones(&[3, 1])), &Tensor::scalar(1.0f32), 1),
+        op,
+        "gO",
+    );
+    rejected(call(Some(&ones(&[1, 1])), &go, 1), op, "ggb");
+    rejected(call(None, &go, 0), op, "groups");
+}
+
+#[test]
+fn differentiable_cell_backwards_chunk_the_broadcast_sum_of_gates_and_biases() {
+    // One GRU step with zero gates and hx = 1: r = z = 1/2, n = tanh(0) = 0, and with a unit
+    // gradient d(z pre) = (hx - n) z (1 - z) = 1/4, d(n pre) = (1 - z)(1 - n^2) = 1/2,
+    // d(r pre) = d(n pre) * (hidden n gate = 0) = 0; the hidden n gate's gradient is
+    // d(n pre) * r = 1/4, and hx's direct gradient is z = 1/2.
+    let zeros = Tensor::zeros(&[1, 3]);
+    let (gi, gh, ghx, _, _) = Tensor::f__thnn_differentiable_gru_cell_backward(
+        &ones(&[1, 1]),
+        &zeros,
+        &zeros,
+        &ones(&[1, 1]),
+        None,
+        None,
+    )
+    .unwrap();
+    close(&vals(&gi), &[0.0, 0.25, 0.5]);
+    close(&vals(&gh), &[0.0, 0.25, 0.25]);
+    close(&vals(&ghx), &[0.5]);
+    // Seed 18: empty gates [3, 0] plus a [5, 4, 3, 0] bias sum to [5, 4, 3, 0], whose size 4
+    // splits into 2 chunks of 3.
+    let (e, bias) = (Tensor::zeros(&[3, 0]), Tensor::zeros(&[5, 4, 3, 0]));
+    let op = "aten::_thnn_differentiable_gru_cell_backward";
+    let m = rejected(
+        Tensor::f__thnn_differentiable_gru_cell_backward(
+            &ones(&[1]),
+            &e,
+            &ones(&[1, 3, 5]),
+            &ones(&[3]),
+            Some(&bias),
+            None,
+        ),
+        op,
+        "input_gates + input_bias",
+    );
+    assert!(m.contains("[5, 4, 3, 0]") && m.contains("makes 2"), "{m}");
+    // LSTM sums both gates and biases and splits the sum into 4: a size of 6 makes 3 of 2.
+    rejected(
+        Tensor::f__thnn_differentiable_lstm_cell_backward(
+            Some(&ones(&[3, 0])),
+            None,
+            &e,
+            &e,
+            Some(&Tensor::zeros(&[5, 6, 3, 0])),
+            None,
+            &e,
+            &e,
+        ),
+        "aten::_thnn_differentiable_lstm_cell_backward",
+        "gates",
+    );
+}
+
+#[test]
+fn private_stack_rejects_a_first_tensor_its_serial_kernel_would_misread() {
+    // [[0, 1, 2], [3, 4, 5]] transposed is [[0, 3], [1, 4], [2, 5]]; stacking it alone at dim 1
+    // gives [3, 1, 2] with the same values in row-major order.
+    let a = t(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &[2, 3]);
+    let at = a.f_transpose_int(0, 1).unwrap();
+    let op = "aten::_stack";
+    let m = rejected(Tensor::f__stack_with(&[&at], 1), op, "tensors[0]");
+    assert!(m.contains("strides [1, 3]"), "{m}");
+    let s = Tensor::f__stack_with(&[&at.f_contiguous().unwrap()], 1).unwrap();
+    assert_eq!(s.size(), [3, 1, 2]);
+    assert_eq!(vals(&s), [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    // Integer tensors take the general path, which handles any strides.
+    let li = at.f_to_dtype(Kind::Int64).unwrap();
+    let s = Tensor::f__stack_with(&[&li], 1).unwrap();
+    assert_eq!(s.to_vec::<i64>().unwrap(), [0, 3, 1, 4, 2, 5]);
+    // Several tensors: the kernel itself falls back unless all share contiguous strides.
+    let s = Tensor::f__stack_with(&[&at, &at], 0).unwrap();
+    assert_eq!(
+        vals(&s),
+        [0.0, 3.0, 1.0, 4.0, 2.0, 5.0, 0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    );
+    let mut out = Tensor::zeros(&[0]);
+    rejected(
+        Tensor::f__stack_out_with(&[&at], 1, &mut out),
+        "aten::_stack.out",
+        "tensors[0]",
+    );
+}
+
+#[test]
+fn choose_qparams_optimized_rejects_searches_that_never_end() {
+    // 0, 1, 2, 3 are exact at 8 bits over [0, 3] (steps of 3/255): any narrower range clips
+    // and loses, so the search keeps the full range.
+    let x = t(&[0.0, 1.0, 2.0, 3.0], &[4]);
+    let (a, b) = Tensor::f_choose_qparams_optimized(&x, 4, 200, 0.16, 8).unwrap();
+    let mut r = [vals(&a)[0], vals(&b)[0]];
+    r.sort_by(f32::total_cmp);
+    assert_eq!(r, [0.0, 3.0]);
+    let op = "aten::choose_qparams_optimized";
+    // Seed 13: a negative bin count moves the bounds outward forever.
+    rejected(
+        Tensor::f_choose_qparams_optimized(&x, 4, -2, 1.0, 8),
+        op,
+        "n_bins",
+    );
+    // 2^40 bins: a step of 3 / 2^40 cannot move a bound near 3 in float.
+    rejected(
+        Tensor::f_choose_qparams_optimized(&x, 4, 1 << 40, 0.5, 8),
+        op,
+        "n_bins",
+    );
+    // A NaN ratio makes n_bins * (1 - ratio) a C int out of range.
+    rejected(
+        Tensor::f_choose_qparams_optimized(&x, 4, 200, f64::NAN, 8),
+        op,
+        "ratio",
+    );
+    // Nothing to search for a constant input, whatever the bins.
+    assert!(Tensor::f_choose_qparams_optimized(&ones(&[4]), 4, -2, 1.0, 8).is_ok());
+}
+
+#[test]
+fn antialiased_upsampling_rejects_scales_that_start_windows_past_the_input() {
+    // Width 4 -> 2 with the triangle filter stretched by 2: output 0 weighs inputs 1, 2, 3 by
+    // 0.75, 0.75, 0.25 (normalized by 1.75): 3 / 1.75; output 1 mirrors it: 5 - 3 / 1.75.
+    let x = t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 1, 4]);
+    let y = x.f__upsample_bilinear2d_aa(&[1, 2], false).unwrap();
+    close(&vals(&y), &[3.0 / 1.75, 5.0 - 3.0 / 1.75]);
+    let op = "aten::_upsample_bilinear2d_aa";
+    // Seed 17: scales_w = 1e-8 means a scale of 1e8, and output 1's window starts at 5e7.
+    let x = ones(&[3, 3, 4, 5]);
+    let m = rejected(
+        x.f__upsample_bilinear2d_aa_with(&[1, 2], false, None, Some(1e-8)),
+        op,
+        "scales_w",
+    );
+    assert!(m.contains("input index 50000000"), "{m}");
+    // A scale that agrees with the sizes (5 * 0.4 = 2) is fine.
+    assert!(x
+        .f__upsample_bilinear2d_aa_with(&[1, 2], false, None, Some(0.4))
+        .is_ok());
+    rejected(
+        x.f__upsample_bicubic2d_aa_with(&[3, 2], false, Some(1e-8), None),
+        "aten::_upsample_bicubic2d_aa",
+        "scales_h",
+    );
+}
+
+#[test]
+fn polynomials_reject_degrees_whose_recurrence_never_ends() {
+    let x = t(&[0.5], &[1]);
+    // P_2(0.5) = (3 x^2 - 1) / 2 = -0.125; T_n(0.5) = cos(n pi / 3) has a closed form at any n.
+    let p2 = Tensor::f_special_legendre_polynomial_p_n_scalar(&x, 2).unwrap();
+    close(&vals(&p2), &[-0.125]);
+    let tn = Tensor::f_special_chebyshev_polynomial_t_n_scalar(&x, 3i64 << 40).unwrap();
+    assert!(vals(&tn)[0].abs() <= 1.0);
+    // i64::MAX rounds to 2^63 in floating point, which the kernel's cast makes negative: 0.
+    let p = Tensor::f_special_legendre_polynomial_p_n_scalar(&x, i64::MAX).unwrap();
+    assert_eq!(vals(&p), [0.0]);
+    rejected(
+        Tensor::f_special_legendre_polynomial_p_n_scalar(&x, 1i64 << 40),
+        "aten::special_legendre_polynomial_p.n_scalar",
+        "n",
+    );
+    // Seed 5: in float, 2 * 1e-8 - 1 rounds to -1, where the shifted U has no closed form.
+    let tiny = t(&[1e-8], &[1]);
+    rejected(
+        Tensor::f_special_shifted_chebyshev_polynomial_u_n_scalar(&tiny, 1i64 << 40),
+        "aten::special_shifted_chebyshev_polynomial_u.n_scalar",
+        "n",
+    );
+    let n = Tensor::from_data(&[(1i64 << 40) as f32], &[1]).unwrap();
+    rejected(
+        Tensor::f_special_laguerre_polynomial_l(&t(&[2.0], &[1]), &n),
+        "aten::special_laguerre_polynomial_l",
+        "n",
+    );
+    // U_n(2) overflows to infinity within about 540 steps and stops there.
+    let two = t(&[2.0], &[1]);
+    let u = Tensor::f_special_chebyshev_polynomial_u_n_scalar(&two, 1i64 << 40).unwrap();
+    assert!(!vals(&u)[0].is_finite());
+}

@@ -9,8 +9,12 @@
 use libtorch::{Device, Generator, Kind, Layout, MemoryFormat, Scalar, Storage, Stream, Tensor};
 
 /// A seeded source of random arguments (xorshift64*; the same seed draws the same arguments).
+///
+/// With `LTRS_FUZZ_TRACE=1` in the environment, every drawn value is printed to stderr as it is
+/// drawn, so the arguments of a call that crashes libtorch can be read from the last lines.
 pub struct Gen {
     state: u64,
+    trace: bool,
 }
 
 const INTS: &[i64] = &[0, 1, 2, 3, -1, -2, 4, 1, 0, 2];
@@ -70,6 +74,28 @@ impl Gen {
     pub fn new(seed: u64) -> Gen {
         Gen {
             state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+            trace: std::env::var_os("LTRS_FUZZ_TRACE").is_some_and(|v| v == "1"),
+        }
+    }
+
+    /// Prints a drawn value when tracing; returns it.
+    fn traced<T: std::fmt::Debug>(&self, what: &str, v: T) -> T {
+        if self.trace {
+            eprintln!("  {what} {v:?}");
+        }
+        v
+    }
+
+    /// A list length in `0..n`, traced.
+    fn traced_below(&mut self, what: &str, n: usize) -> usize {
+        let v = self.below(n);
+        self.traced(what, v)
+    }
+
+    /// Marks the start of a call when tracing.
+    pub fn trace_call(&self, op: &str, n: u64) {
+        if self.trace {
+            eprintln!("call {n} of {op}");
         }
     }
 
@@ -97,6 +123,7 @@ impl Gen {
     /// `None` one time in five, else `Some(f(self))`.
     fn maybe<T>(&mut self, f: impl FnOnce(&mut Gen) -> T) -> Option<T> {
         if self.chance(0.2) {
+            self.traced("None", ());
             None
         } else {
             Some(f(self))
@@ -104,40 +131,43 @@ impl Gen {
     }
 
     pub fn int(&mut self) -> i64 {
-        if self.chance(0.08) {
+        let v = if self.chance(0.08) {
             self.pick(RARE_INTS)
         } else {
             self.pick(INTS)
-        }
+        };
+        self.traced("int", v)
     }
     pub fn opt_int(&mut self) -> Option<i64> {
         self.maybe(Gen::int)
     }
     pub fn int_list(&mut self) -> Vec<i64> {
-        let n = self.below(5);
+        let n = self.traced_below("int list of", 5);
         (0..n).map(|_| self.int()).collect()
     }
     pub fn opt_int_list(&mut self) -> Option<Vec<i64>> {
         self.maybe(Gen::int_list)
     }
     pub fn float(&mut self) -> f64 {
-        if self.chance(0.15) {
+        let v = if self.chance(0.15) {
             self.pick(RARE_FLOATS)
         } else {
             self.pick(FLOATS)
-        }
+        };
+        self.traced("float", v)
     }
     pub fn opt_float(&mut self) -> Option<f64> {
         self.maybe(Gen::float)
     }
     pub fn opt_float_list(&mut self) -> Option<Vec<f64>> {
         self.maybe(|g| {
-            let n = g.below(4);
+            let n = g.traced_below("float list of", 4);
             (0..n).map(|_| g.float()).collect()
         })
     }
     pub fn bool(&mut self) -> bool {
-        self.chance(0.5)
+        let v = self.chance(0.5);
+        self.traced("bool", v)
     }
     pub fn opt_bool(&mut self) -> Option<bool> {
         self.maybe(Gen::bool)
@@ -157,64 +187,71 @@ impl Gen {
         self.maybe(Gen::scalar)
     }
     pub fn scalar_list(&mut self) -> Vec<Scalar> {
-        let n = self.below(4);
+        let n = self.traced_below("scalar list of", 4);
         (0..n).map(|_| self.scalar()).collect()
     }
     pub fn string(&mut self) -> String {
-        self.pick(STRINGS).to_string()
+        let v = self.pick(STRINGS);
+        self.traced("string", v).to_string()
     }
     pub fn opt_string(&mut self) -> Option<String> {
         self.maybe(Gen::string)
     }
     pub fn dimname(&mut self) -> String {
-        self.pick(DIMNAMES).to_string()
+        let v = self.pick(DIMNAMES);
+        self.traced("dimname", v).to_string()
     }
     pub fn dimname_list(&mut self) -> Vec<String> {
-        let n = self.below(4);
+        let n = self.traced_below("dimname list of", 4);
         (0..n).map(|_| self.dimname()).collect()
     }
     pub fn opt_dimname_list(&mut self) -> Option<Vec<String>> {
         self.maybe(Gen::dimname_list)
     }
     pub fn kind(&mut self) -> Kind {
-        if self.chance(0.05) {
+        let v = if self.chance(0.05) {
             // Any dtype libtorch has, quantized and bit types included.
             self.pick(Kind::all())
         } else {
             self.pick(KINDS)
-        }
+        };
+        self.traced("kind", v)
     }
     pub fn opt_kind(&mut self) -> Option<Kind> {
         self.maybe(Gen::kind)
     }
     pub fn layout(&mut self) -> Layout {
-        if self.chance(0.7) {
+        let v = if self.chance(0.7) {
             Layout::Strided
         } else {
             Layout::from_ffi(self.below(8) as i32)
-        }
+        };
+        self.traced("layout", v)
     }
     pub fn opt_layout(&mut self) -> Option<Layout> {
         self.maybe(Gen::layout)
     }
     pub fn memory_format(&mut self) -> MemoryFormat {
-        MemoryFormat::from_ffi(self.below(4) as i32)
+        let v = MemoryFormat::from_ffi(self.below(4) as i32);
+        self.traced("memory format", v)
     }
     pub fn opt_memory_format(&mut self) -> Option<MemoryFormat> {
         self.maybe(Gen::memory_format)
     }
     pub fn device(&mut self) -> Device {
-        match self.below(10) {
+        let v = match self.below(10) {
             0 => Device::Meta,
             1 => Device::Cuda(0),
             _ => Device::Cpu,
-        }
+        };
+        self.traced("device", v)
     }
     pub fn opt_device(&mut self) -> Option<Device> {
         self.maybe(Gen::device)
     }
     pub fn device_index(&mut self) -> i8 {
-        self.pick(&[0, -1, 3])
+        let v = self.pick(&[0, -1, 3]);
+        self.traced("device index", v)
     }
     pub fn opt_generator(&mut self) -> Option<Generator> {
         let seed = self.next();
@@ -248,6 +285,7 @@ impl Gen {
     /// floating types; sometimes undefined, non-contiguous, or requiring grad.
     pub fn tensor(&mut self) -> Tensor {
         if self.chance(0.04) {
+            self.traced("tensor", "undefined");
             return Tensor::default();
         }
         let shape = self.shape();
@@ -257,6 +295,8 @@ impl Gen {
 
     fn tensor_of(&mut self, shape: &[i64], kind: Kind) -> Tensor {
         let n: i64 = shape.iter().product();
+        // The values are summarized below, not traced one by one.
+        let trace = std::mem::replace(&mut self.trace, false);
         let floating = kind.is_floating_point() || kind.is_complex();
         let values: Vec<f64> = (0..n)
             .map(|_| {
@@ -267,9 +307,11 @@ impl Gen {
                 }
             })
             .collect();
+        self.trace = trace;
         let Ok(base) = Tensor::from_data(&values, shape) else {
             return Tensor::default();
         };
+        let traced_values = self.trace.then(|| values.clone());
         // Kinds `to` cannot make (quantized, bits) stay double: the op sees a plain tensor.
         let mut t = base.f_to_dtype(kind).unwrap_or(base);
         if shape.len() >= 2 && self.chance(0.1) {
@@ -277,6 +319,15 @@ impl Gen {
         }
         if floating && self.chance(0.08) {
             t = t.f_set_requires_grad(true).unwrap_or_default();
+        }
+        if let Some(values) = traced_values {
+            let shown = &values[..values.len().min(12)];
+            eprintln!(
+                "  tensor {kind:?} size {:?} stride {:?} grad {} values {shown:?}",
+                t.size(),
+                t.stride(),
+                t.requires_grad()
+            );
         }
         t
     }
@@ -287,7 +338,7 @@ impl Gen {
 
     /// 0 to 3 tensors, usually of one shape and dtype (as ops expect), sometimes mixed.
     pub fn tensor_list(&mut self) -> Vec<Tensor> {
-        let n = self.below(4);
+        let n = self.traced_below("tensor list of", 4);
         if self.chance(0.3) {
             (0..n).map(|_| self.tensor()).collect()
         } else {
@@ -298,7 +349,7 @@ impl Gen {
     }
 
     pub fn opt_tensor_list(&mut self) -> Vec<Option<Tensor>> {
-        let n = self.below(4);
+        let n = self.traced_below("optional tensor list of", 4);
         (0..n).map(|_| self.opt_tensor()).collect()
     }
 }

@@ -56,7 +56,8 @@ pub fn fuzz_op(index: usize, calls: u64, seed: u64) -> (Counts, Vec<String>) {
     let mut gen = Gen::new(seed ^ (index as u64).wrapping_mul(0x1000_0000_01B3));
     let mut counts = Counts::default();
     let mut panics = Vec::new();
-    for _ in 0..calls {
+    for n in 0..calls {
+        gen.trace_call(OPS[index].0, n);
         match call(index, &mut gen) {
             Outcome::Ok => counts.ok += 1,
             Outcome::Err(_) => counts.err += 1,

@@ -10706,6 +10706,16 @@ impl Tensor {
         groups: i64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::conv_double_backward(
+            "aten::_convolution_double_backward",
+            ggI,
+            ggW,
+            ggb,
+            gO,
+            weight,
+            self_,
+            groups,
+        )?;
         let c_ggI = ggI.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_ggW = ggW.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_ggb = ggb.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -7984,6 +7984,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         crate::guards::nonempty("aten::_stack", "tensors", tensors)?;
         crate::guards::stack_args("aten::_stack", tensors, dim)?;
+        crate::guards::stack_serial_layout("aten::_stack", tensors, dim)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8032,6 +8033,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         crate::guards::nonempty("aten::_stack.out", "tensors", tensors)?;
         crate::guards::stack_args("aten::_stack.out", tensors, dim)?;
+        crate::guards::stack_out_serial_layout("aten::_stack.out", tensors, dim, out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())

@@ -8845,6 +8845,13 @@ impl Tensor {
         ratio: f64,
         bit_width: i64,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::qparams_search(
+            "aten::choose_qparams_optimized",
+            input,
+            numel,
+            n_bins,
+            ratio,
+        )?;
         let c_input = input.as_raw();
         let c_numel = numel;
         let c_n_bins = n_bins;
@@ -10083,6 +10090,13 @@ impl Tensor {
             1,
             false,
         )?;
+        crate::guards::lstm_cell_gates(
+            "aten::_thnn_differentiable_lstm_cell_backward",
+            input_gates,
+            hidden_gates,
+            input_bias,
+            hidden_bias,
+        )?;
         let c_grad_hy = grad_hy.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_grad_cy = grad_cy.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_input_gates = input_gates.as_raw();
@@ -10321,6 +10335,13 @@ impl Tensor {
             ("hidden_gates", hidden_gates),
             1,
             false,
+        )?;
+        crate::guards::gru_cell_gates(
+            "aten::_thnn_differentiable_gru_cell_backward",
+            input_gates,
+            hidden_gates,
+            input_bias,
+            hidden_bias,
         )?;
         let c_grad_hy = grad_hy.as_raw();
         let c_input_gates = input_gates.as_raw();

@@ -7606,6 +7606,14 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::upsample_bilinear_aa(
+            "aten::_upsample_bilinear2d_aa.out",
+            self,
+            output_size,
+            align_corners,
+            scales_h,
+            scales_w,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -7698,6 +7706,14 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::upsample_bilinear_aa(
+            "aten::_upsample_bilinear2d_aa",
+            self,
+            output_size,
+            align_corners,
+            scales_h,
+            scales_w,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -8356,6 +8372,14 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::upsample_bicubic_aa(
+            "aten::_upsample_bicubic2d_aa.out",
+            self,
+            output_size,
+            align_corners,
+            scales_h,
+            scales_w,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -8448,6 +8472,14 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::upsample_bicubic_aa(
+            "aten::_upsample_bicubic2d_aa",
+            self,
+            output_size,
+            align_corners,
+            scales_h,
+            scales_w,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;

@@ -10250,6 +10250,7 @@ impl Tensor {
     }
     /// `aten::special_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
     pub fn f_special_chebyshev_polynomial_t(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+        crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_t", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10272,6 +10273,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_chebyshev_polynomial_t.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10297,6 +10304,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_chebyshev_polynomial_t.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -10323,6 +10336,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_chebyshev_polynomial_t.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -10351,6 +10369,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_chebyshev_polynomial_t.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -10386,6 +10410,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_chebyshev_polynomial_t.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -10417,6 +10447,7 @@ impl Tensor {
     }
     /// `aten::special_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
     pub fn f_special_chebyshev_polynomial_u(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+        crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_u", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10439,6 +10470,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_chebyshev_polynomial_u.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10464,6 +10501,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_chebyshev_polynomial_u.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -10490,6 +10533,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_chebyshev_polynomial_u.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -10518,6 +10566,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_chebyshev_polynomial_u.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -10553,6 +10607,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_chebyshev_polynomial_u.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -10584,6 +10644,7 @@ impl Tensor {
     }
     /// `aten::special_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
     pub fn f_special_chebyshev_polynomial_v(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+        crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_v", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10606,6 +10667,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_chebyshev_polynomial_v.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10631,6 +10698,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_chebyshev_polynomial_v.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -10657,6 +10730,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_chebyshev_polynomial_v.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -10685,6 +10763,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_chebyshev_polynomial_v.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -10720,6 +10804,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_chebyshev_polynomial_v.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -10751,6 +10841,7 @@ impl Tensor {
     }
     /// `aten::special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
     pub fn f_special_chebyshev_polynomial_w(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+        crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_w", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10773,6 +10864,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_chebyshev_polynomial_w.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10798,6 +10895,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_chebyshev_polynomial_w.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -10824,6 +10927,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_chebyshev_polynomial_w.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -10852,6 +10960,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_chebyshev_polynomial_w.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -10887,6 +11001,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_chebyshev_polynomial_w.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -11252,6 +11372,7 @@ impl Tensor {
     }
     /// `aten::special_laguerre_polynomial_l(Tensor x, Tensor n) -> Tensor`
     pub fn f_special_laguerre_polynomial_l(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+        crate::guards::polynomial_degree("aten::special_laguerre_polynomial_l", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11274,6 +11395,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_laguerre_polynomial_l.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11299,6 +11426,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_laguerre_polynomial_l.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -11325,6 +11458,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_laguerre_polynomial_l.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11353,6 +11491,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_laguerre_polynomial_l.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11388,6 +11532,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_laguerre_polynomial_l.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -11419,6 +11569,7 @@ impl Tensor {
     }
     /// `aten::special_legendre_polynomial_p(Tensor x, Tensor n) -> Tensor`
     pub fn f_special_legendre_polynomial_p(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+        crate::guards::polynomial_degree("aten::special_legendre_polynomial_p", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11441,6 +11592,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_legendre_polynomial_p.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11466,6 +11623,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_legendre_polynomial_p.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -11492,6 +11655,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_legendre_polynomial_p.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11520,6 +11688,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_legendre_polynomial_p.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11555,6 +11729,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_legendre_polynomial_p.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -11823,6 +12003,11 @@ impl Tensor {
         x: &Tensor,
         n: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_shifted_chebyshev_polynomial_t",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11845,6 +12030,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_shifted_chebyshev_polynomial_t.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11876,6 +12067,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_shifted_chebyshev_polynomial_t.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -11908,6 +12105,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_shifted_chebyshev_polynomial_t.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11943,6 +12145,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_shifted_chebyshev_polynomial_t.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11978,6 +12186,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_shifted_chebyshev_polynomial_t.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -12012,6 +12226,11 @@ impl Tensor {
         x: &Tensor,
         n: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_shifted_chebyshev_polynomial_u",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12034,6 +12253,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_shifted_chebyshev_polynomial_u.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12065,6 +12290,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_shifted_chebyshev_polynomial_u.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -12097,6 +12328,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_shifted_chebyshev_polynomial_u.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -12132,6 +12368,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_shifted_chebyshev_polynomial_u.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -12167,6 +12409,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_shifted_chebyshev_polynomial_u.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -12201,6 +12449,11 @@ impl Tensor {
         x: &Tensor,
         n: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_shifted_chebyshev_polynomial_v",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12223,6 +12476,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_shifted_chebyshev_polynomial_v.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12254,6 +12513,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_shifted_chebyshev_polynomial_v.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -12286,6 +12551,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_shifted_chebyshev_polynomial_v.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -12321,6 +12591,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_shifted_chebyshev_polynomial_v.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -12356,6 +12632,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_shifted_chebyshev_polynomial_v.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -12390,6 +12672,11 @@ impl Tensor {
         x: &Tensor,
         n: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_shifted_chebyshev_polynomial_w",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12412,6 +12699,12 @@ impl Tensor {
         x: impl Into<Scalar>,
         n: &Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_shifted_chebyshev_polynomial_w.x_scalar",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12443,6 +12736,12 @@ impl Tensor {
         x: &Tensor,
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_shifted_chebyshev_polynomial_w.n_scalar",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -12475,6 +12774,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::polynomial_degree(
+            "aten::special_shifted_chebyshev_polynomial_w.out",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -12510,6 +12814,12 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let x: Scalar = x.into();
+        crate::guards::polynomial_degree_x_scalar(
+            "aten::special_shifted_chebyshev_polynomial_w.x_scalar_out",
+            &x,
+            n,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -12545,6 +12855,12 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Scalar = n.into();
+        crate::guards::polynomial_degree_n_scalar(
+            "aten::special_shifted_chebyshev_polynomial_w.n_scalar_out",
+            x,
+            &n,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();

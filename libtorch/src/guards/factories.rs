@@ -1,0 +1,202 @@
+//! Checks for the ops that make or fill tensors from scalar bounds (`range`, `arange`,
+//! `random_`) and for the Sobol engine's state, which their loops trust.
+use super::*;
+
+/// A Scalar as the integer ATen computes with for an integer result (truncated toward zero).
+fn truncated(s: &Scalar) -> Option<i64> {
+    match *s {
+        Scalar::Int(i) => Some(i),
+        Scalar::Bool(b) => Some(b as i64),
+        Scalar::Float(f) if f.is_finite() => Some(f as i64),
+        // ATen converts a complex number with no imaginary part by its real part.
+        Scalar::Complex(re, im) if im == 0.0 && re.is_finite() => Some(re as i64),
+        _ => None,
+    }
+}
+
+/// The size of an integer `range`/`arange` is computed as `(end - start) / step` in int64: a
+/// step that truncates to 0 divides by zero, and -1 with `end - start == i64::MIN` overflows
+/// (both SIGFPE).
+fn integer_step(op: &'static str, start: &Scalar, end: &Scalar, step: &Scalar) -> Result<()> {
+    let (Some(a), Some(b), Some(d)) = (truncated(start), truncated(end), truncated(step)) else {
+        return Ok(());
+    };
+    if d == 0 {
+        return Err(fail(
+            op,
+            format!("step ({step:?}) must not truncate to 0 for an integer result"),
+        ));
+    }
+    if d == -1 && b.wrapping_sub(a) == i64::MIN {
+        return Err(fail(
+            op,
+            format!("end - start overflows int64 ({end:?} - {start:?}) for an integer result"),
+        ));
+    }
+    Ok(())
+}
+
+/// `range(start, end, step, dtype)`: checked when the result dtype is an integer type.
+pub(crate) fn range_step(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    step: &Scalar,
+    dtype: Option<Kind>,
+) -> Result<()> {
+    match dtype {
+        Some(k) if !k.is_floating_point() && !k.is_complex() => integer_step(op, start, end, step),
+        _ => Ok(()),
+    }
+}
+
+/// `range(..., out)`: checked when `out` is of an integer type.
+pub(crate) fn range_out_step(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    step: &Scalar,
+    out: &Tensor,
+) -> Result<()> {
+    if !out.defined() {
+        return Ok(());
+    }
+    range_step(op, start, end, step, Some(out.f_kind()?))
+}
+
+/// `arange(start, end, step, dtype)`: only an int64 result computes its size in integers; with
+/// no dtype the result is int64 when all three are integers (or bools).
+pub(crate) fn arange_step(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    step: &Scalar,
+    dtype: Option<Kind>,
+) -> Result<()> {
+    let int = |s: &Scalar| matches!(s, Scalar::Int(_) | Scalar::Bool(_));
+    let int64 = match dtype {
+        Some(k) => k == Kind::Int64,
+        None => int(start) && int(end) && int(step),
+    };
+    if int64 {
+        integer_step(op, start, end, step)
+    } else {
+        Ok(())
+    }
+}
+
+/// `arange(..., out)`: checked when `out` is int64.
+pub(crate) fn arange_out_step(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    step: &Scalar,
+    out: &Tensor,
+) -> Result<()> {
+    if out.defined() && out.f_kind()? == Kind::Int64 {
+        integer_step(op, start, end, step)
+    } else {
+        Ok(())
+    }
+}
+
+const SOBOL_BITS: i64 = 30;
+const SOBOL_MAXDIM: i64 = 21201;
+
+/// A 2-D Sobol engine state (other ranks are left to ATen, which rejects them) has at least
+/// `rows` rows and a bit count that `bits_ok` accepts, and `dimension <= 21201`.
+fn sobol_state(
+    op: &'static str,
+    state: &Tensor,
+    rows: i64,
+    dimension: i64,
+    bits_ok: impl Fn(i64) -> bool,
+) -> Result<()> {
+    let s = sizes(op, "self", state)?;
+    match s[..] {
+        [r, b] if r < rows || !bits_ok(b) || dimension > SOBOL_MAXDIM => Err(fail(
+            op,
+            format!(
+                "self must be [>= {rows}, {SOBOL_BITS}] with dimension <= {SOBOL_MAXDIM}, got \
+                 {s:?} and {dimension}"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `_sobol_engine_initialize_state_`: the state `[>= max(dimension, 1), 30]` (30 bits) is
+/// written for row 0 and every row below `dimension` unchecked.
+pub(crate) fn sobol_initialize(op: &'static str, state: &Tensor, dimension: i64) -> Result<()> {
+    sobol_state(op, state, dimension.max(1), dimension, |b| b == SOBOL_BITS)
+}
+
+/// `_sobol_engine_scramble_`: for `dimension > 0` rows, the state (`[>= dimension, >= 30]`) and
+/// `ltm` (`[>= dimension, >= 30, _]`) are read unchecked.
+pub(crate) fn sobol_scramble(
+    op: &'static str,
+    state: &Tensor,
+    ltm: &Tensor,
+    dimension: i64,
+) -> Result<()> {
+    if dimension <= 0 {
+        return Ok(());
+    }
+    sobol_state(op, state, dimension, dimension, |b| b >= SOBOL_BITS)?;
+    let l = sizes(op, "ltm", ltm)?;
+    if !matches!(l[..], [d, bits, _] if d >= dimension && bits >= SOBOL_BITS) {
+        return Err(fail(
+            op,
+            format!("ltm must be [>= {dimension}, >= {SOBOL_BITS}, _], got {l:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `random_(from, to=None)` on a floating tensor with `from == i64::MAX`: ATen's bound
+/// adjustment computes `abs(from + 1)`, which wraps to `i64::MIN`, and then shifts it right
+/// until it is 0, which never happens (an endless loop). Integer tensors take another path.
+pub(crate) fn random_from(op: &'static str, t: &Tensor, from: i64, to: Option<i64>) -> Result<()> {
+    if to.is_none() && from == i64::MAX && t.defined() && t.f_kind()?.is_floating_point() {
+        return Err(fail(
+            op,
+            "from must be below i64::MAX when to is None and self is floating point (ATen's \
+             bound adjustment never ends)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `_sobol_engine_draw`: `quasi` holds the `dimension` current points and `sobolstate` is
+/// `[>= dimension, 30]`; draw i reads the state's column at the lowest zero bit of
+/// `num_generated + i`, which stays below 30 only while `num_generated + n < 2^30`.
+pub(crate) fn sobol_draw(
+    op: &'static str,
+    quasi: &Tensor,
+    n: i64,
+    sobolstate: &Tensor,
+    dimension: i64,
+    num_generated: i64,
+) -> Result<()> {
+    sobol_initialize(op, sobolstate, dimension)?;
+    must_be_defined(op, "quasi", quasi)?;
+    if (quasi.numel() as i64) < dimension {
+        return Err(fail(
+            op,
+            format!(
+                "quasi must hold {dimension} values (dimension), got {}",
+                quasi.numel()
+            ),
+        ));
+    }
+    if n < 0 || num_generated < 0 || num_generated.saturating_add(n) >= 1 << 30 {
+        return Err(fail(
+            op,
+            format!(
+                "n ({n}) and num_generated ({num_generated}) must be >= 0 with a sum below 2^30"
+            ),
+        ));
+    }
+    Ok(())
+}

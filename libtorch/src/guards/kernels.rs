@@ -1,0 +1,720 @@
+//! Op-specific checks for single kernels (FFT, linear algebra, sparse and nested helpers,
+//! convolution and quantization helpers) that read their arguments with shapes or values they
+//! never check.
+use super::*;
+
+/// The fused weight-norm kernels, which run when `dim` is 0 or `v.dim() - 1` (not wrapped;
+/// other dims take a composite path or are rejected), divide `v.numel()` by `v.size(dim)` and
+/// read or write that many elements of each `per_slice` tensor through raw pointers: the size
+/// must be nonzero and each per-slice tensor must have exactly that many elements.
+pub(crate) fn weight_norm_dim(
+    op: &'static str,
+    (vn, v): (&str, &Tensor),
+    dim: i64,
+    per_slice: &[(&str, &Tensor)],
+) -> Result<()> {
+    let s = sizes(op, vn, v)?;
+    let last = s.len() as i64 - 1;
+    if s.is_empty() || (dim != 0 && dim != last) {
+        return Ok(());
+    }
+    let n = s[dim as usize];
+    if n == 0 {
+        return Err(fail(
+            op,
+            format!("{vn} must have a nonzero size at dimension {dim}, got {s:?}"),
+        ));
+    }
+    for &(pn, p) in per_slice {
+        must_be_defined(op, pn, p)?;
+        if p.numel() as i64 != n {
+            return Err(fail(
+                op,
+                format!(
+                    "{pn} must have {n} elements ({vn}'s size at dimension {dim}), got {}",
+                    p.numel()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_fft_c2r`: the input's size along the last transformed dimension is `last_dim_size / 2 + 1`
+/// (a one-sided spectrum) or `last_dim_size`. Any other size (e.g. 3 for `last_dim_size` 2)
+/// makes MKL write a longer signal than the output holds. Dims out of range are checked
+/// separately (`distinct_dims`); this passes them.
+pub(crate) fn c2r_last_dim_size(
+    op: &'static str,
+    (xn, x): (&str, &Tensor),
+    dims: &[i64],
+    (ln, last_dim_size): (&str, i64),
+) -> Result<()> {
+    let s = sizes(op, xn, x)?;
+    let Some(have) = dims
+        .last()
+        .and_then(|&d| usize::try_from(d).ok())
+        .and_then(|d| s.get(d).copied())
+    else {
+        return Ok(());
+    };
+    if have == last_dim_size / 2 + 1 || have == last_dim_size {
+        return Ok(());
+    }
+    Err(fail(
+        op,
+        format!(
+            "{xn}'s size along the last dimension in dim ({have}) must be {ln} / 2 + 1 ({}) \
+             or {ln} ({last_dim_size})",
+            last_dim_size / 2 + 1
+        ),
+    ))
+}
+
+/// `lu_unpack`: with `unpack_pivots`, the pivots have the shape `LU.shape[:-2] + [min(m, n)]`;
+/// the kernel iterates with the pivots' shape over a permutation laid out for LU's.
+pub(crate) fn lu_unpack_pivots(
+    op: &'static str,
+    lu: &Tensor,
+    pivots: &Tensor,
+    unpack_pivots: bool,
+) -> Result<()> {
+    if !unpack_pivots || !lu.defined() {
+        return Ok(());
+    }
+    let s = lu.f_size()?;
+    let [batch @ .., m, n] = &s[..] else {
+        return Ok(());
+    };
+    let mut want = batch.to_vec();
+    want.push(*m.min(n));
+    let have = sizes(op, "LU_pivots", pivots)?;
+    if have == want {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "LU_pivots must have shape {want:?} (LU_data's batch and min(m, n)), got {have:?}"
+            ),
+        ))
+    }
+}
+
+/// CSR row pointers `crow_indices` (one row of `nrows + 1` per batch) are used as fill offsets
+/// into the output unchecked: within each row `0 <= crow[i] <= crow[i + 1] <= nnz`, where nnz is
+/// `col_indices.size(-1)`, and both have the same batch sizes.
+pub(crate) fn csr_crow_indices(op: &'static str, crow: &Tensor, col: &Tensor) -> Result<()> {
+    let (cs, ks) = (
+        sizes(op, "crow_indices", crow)?,
+        sizes(op, "col_indices", col)?,
+    );
+    let (Some((&rows, cb)), Some((&nnz, kb))) = (cs.split_last(), ks.split_last()) else {
+        return Ok(());
+    };
+    if cb != kb {
+        return Err(fail(
+            op,
+            format!("crow_indices and col_indices must have the same batch sizes, got {cs:?} and {ks:?}"),
+        ));
+    }
+    let Some(values) = int_values(op, "crow_indices", crow)? else {
+        return Ok(());
+    };
+    if rows <= 1 || nnz == 0 {
+        return Ok(());
+    }
+    for row in values.chunks(rows as usize) {
+        let ordered = row.windows(2).all(|w| w[0] <= w[1]);
+        if !ordered || row[0] < 0 || row[row.len() - 1] > nnz {
+            return Err(fail(
+                op,
+                format!(
+                    "each row of crow_indices must be non-decreasing within 0..={nnz}, got {row:?}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_nested_compute_contiguous_strides_offsets` reads `nested_size` as `size(0)` rows of
+/// `size(1)` sizes and writes the first offset unconditionally: with columns but no elements
+/// (`[0, 3]`, `[2, 3, 0]`) it reads and writes through null buffers.
+pub(crate) fn nested_size_rows(op: &'static str, nested_size: &Tensor) -> Result<()> {
+    let s = sizes(op, "nested_size", nested_size)?;
+    match s[..] {
+        [_, c, ..] if c > 0 && s.contains(&0) => Err(fail(
+            op,
+            format!("nested_size must have elements when it has columns, got {s:?}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// With `enable_gqa`, the math attention computes `query.size(-3) % key.size(-3)` (and value's):
+/// both need a nonzero head count there.
+pub(crate) fn gqa_heads(
+    op: &'static str,
+    key: &Tensor,
+    value: &Tensor,
+    enable_gqa: bool,
+) -> Result<()> {
+    if !enable_gqa {
+        return Ok(());
+    }
+    for (name, t) in [("key", key), ("value", value)] {
+        let s = sizes(op, name, t)?;
+        match s.len().checked_sub(3).map(|i| s[i]) {
+            Some(h) if h > 0 => {}
+            _ => {
+                return Err(fail(
+                    op,
+                    format!("{name} must have a nonzero head count at dimension -3 with enable_gqa, got {s:?}"),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `unfold_backward`: `grad_in` has the shape `unfold(dim, size, step)` gives for an input of
+/// `input_sizes` (the kernel indexes it with that shape), with `step > 0` and `0 <= size <=`
+/// the unfolded dimension.
+pub(crate) fn unfold_backward_shape(
+    op: &'static str,
+    grad_in: &Tensor,
+    input_sizes: &[i64],
+    dim: i64,
+    size: i64,
+    step: i64,
+) -> Result<()> {
+    let rank = input_sizes.len().max(1) as i64;
+    let d = if dim < 0 { dim + rank } else { dim };
+    if !(0..rank).contains(&d) {
+        return Err(fail(
+            op,
+            format!("dim must be in -{rank}..{rank}, got {dim}"),
+        ));
+    }
+    let len = input_sizes.get(d as usize).copied().unwrap_or(1);
+    if step <= 0 || size < 0 || size > len {
+        return Err(fail(
+            op,
+            format!("step ({step}) must be > 0 and size ({size}) in 0..={len}"),
+        ));
+    }
+    let mut want = input_sizes.to_vec();
+    if let Some(n) = want.get_mut(d as usize) {
+        *n = (len - size) / step + 1;
+    }
+    want.push(size);
+    let have = sizes(op, "grad_in", grad_in)?;
+    if have == want {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!("grad_in must have the unfolded shape {want:?}, got {have:?}"),
+        ))
+    }
+}
+
+/// Every tensor of the list `tensors` is defined and has the first one's shape, and `dim` is a
+/// dimension of the result, not wrapped (`0..=d` for d-dimensional tensors): the private stack
+/// kernels copy each tensor with the first one's sizes along `dim` as given (the public `stack`
+/// checks the shapes and wraps `dim` first).
+pub(crate) fn stack_args<T: Borrow<Tensor>>(op: &'static str, list: &[T], dim: i64) -> Result<()> {
+    let name = "tensors";
+    let Some(first) = list.first() else {
+        return Ok(());
+    };
+    let s0 = sizes(op, &format!("{name}[0]"), first.borrow())?;
+    let d = s0.len() as i64;
+    if !(0..=d).contains(&dim) {
+        return Err(fail(
+            op,
+            format!("dim must be in 0..={d} (not wrapped) for {d}-dimensional tensors, got {dim}"),
+        ));
+    }
+    for (i, t) in list.iter().enumerate().skip(1) {
+        let s = sizes(op, &format!("{name}[{i}]"), t.borrow())?;
+        if s != s0 {
+            return Err(fail(
+                op,
+                format!("{name}[{i}] must have {name}[0]'s shape {s0:?}, got {s:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_pdist_backward`: `self` holds n rows (1-D or 2-D, as the forward takes), and `grad` and
+/// `pdist` one element per pair of rows, n(n-1)/2; the kernel reads them pair by pair.
+pub(crate) fn pdist_backward_shapes(
+    op: &'static str,
+    grad: &Tensor,
+    x: &Tensor,
+    pdist: &Tensor,
+) -> Result<()> {
+    dim_in(op, "self", x, &[1, 2])?;
+    let n = x.f_size()?[0];
+    let pairs = (n * (n - 1) / 2).max(0) as usize;
+    for (name, t) in [("grad", grad), ("pdist", pdist)] {
+        must_be_defined(op, name, t)?;
+        if t.numel() != pairs {
+            return Err(fail(
+                op,
+                format!(
+                    "{name} must have one element per pair of self's {n} rows ({pairs}), got {}",
+                    t.numel()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `matrix_power(n)` with `n == i64::MIN`: a negative power inverts and negates `n`, which
+/// stays negative, and the squaring loop never ends.
+pub(crate) fn matrix_power_exponent(op: &'static str, n: i64) -> Result<()> {
+    if n == i64::MIN {
+        return Err(fail(
+            op,
+            "n must be above i64::MIN (its negation overflows and the squaring loop never ends)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `weight` (2-D `[out, in * kh * kw]` or 4-D `[out, in, kh, kw]`; other ranks are left to
+/// ATen, which rejects them) has `input.size(1) * kh * kw` columns, as every valid conv2d weight
+/// has. `_slow_conv2d_backward` derives the input planes from the weight with an integer division
+/// and overflows its per-frame buffer when the weight has more columns.
+pub(crate) fn conv2d_weight_columns(
+    op: &'static str,
+    (wn, w): (&str, &Tensor),
+    (xn, x): (&str, &Tensor),
+    kernel_size: &[i64],
+) -> Result<()> {
+    let ws = sizes(op, wn, w)?;
+    let columns = match ws[..] {
+        [_, c] => Some(c),
+        [_, c, h, w] => c.checked_mul(h).and_then(|v| v.checked_mul(w)),
+        _ => return Ok(()),
+    };
+    let xs = sizes(op, xn, x)?;
+    let Some(&planes) = xs.get(1) else {
+        return Err(fail(
+            op,
+            format!("{xn} must have at least 2 dimensions, got {}", xs.len()),
+        ));
+    };
+    let want = kernel_size
+        .iter()
+        .try_fold(planes, |acc, &k| acc.checked_mul(k));
+    if columns.is_none() || columns != want {
+        return Err(fail(
+            op,
+            format!(
+                "{wn} must have {xn}.size(1) * kernel_size = {planes} * {kernel_size:?} columns \
+                 (as [out, in, kh, kw] or [out, in * kh * kw]), got sizes {ws:?}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `_dyn_quant_matmul_4bit`'s own condition `block_size == in_features || (block_size % 32 == 0
+/// && in_features % block_size == 0)`, which ATen evaluates dividing by a zero `block_size`.
+pub(crate) fn dyn_quant_block_size(
+    op: &'static str,
+    block_size: i64,
+    in_features: i64,
+) -> Result<()> {
+    let ok = block_size == in_features
+        || (block_size % 32 == 0 && in_features.checked_rem(block_size) == Some(0));
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "block_size must equal in_features or be a multiple of 32 dividing it, \
+                 got block_size {block_size}, in_features {in_features}"
+            ),
+        ))
+    }
+}
+
+/// `_convolution_double_backward` indexes the sizes of `gO`, `self` and the second-order
+/// gradients with the weight's spatial dimensions and views `ggb` as `[1, C, 1, ...]` with
+/// `gO`'s rank, all unchecked: the weight has at least 3 dimensions, `gO`, `self`, `ggI` and
+/// `ggW` (when given) as many, `ggb` (when given) is 1-D, and `groups` is positive (what
+/// `convolution` itself requires of all of them).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv_double_backward(
+    op: &'static str,
+    ggi: Option<&Tensor>,
+    ggw: Option<&Tensor>,
+    ggb: Option<&Tensor>,
+    go: &Tensor,
+    weight: &Tensor,
+    input: &Tensor,
+    groups: i64,
+) -> Result<()> {
+    min_dim(op, "weight", weight, 3)?;
+    let rank = weight.f_dim()?;
+    fn given(t: Option<&Tensor>) -> Option<&Tensor> {
+        t.filter(|t| t.defined())
+    }
+    let same_rank = [
+        ("gO", Some(go)),
+        ("self", Some(input)),
+        ("ggI", given(ggi)),
+        ("ggW", given(ggw)),
+    ];
+    for (name, t) in same_rank {
+        if let Some(t) = t {
+            dim_in(op, name, t, &[rank])?;
+        }
+    }
+    if let Some(b) = given(ggb) {
+        dim_in(op, "ggb", b, &[1])?;
+    }
+    positive(op, "groups", groups)
+}
+
+/// Strides of a row-major contiguous tensor of `sizes` (c10's convention: a size-0 dimension
+/// counts as 1).
+fn contiguous_strides(sizes: &[i64]) -> Vec<i64> {
+    let mut strides = vec![1; sizes.len()];
+    for d in (0..sizes.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * sizes[d + 1].max(1);
+    }
+    strides
+}
+
+/// c10's contiguity test in the dimension order `order` (innermost first): size-1 dimensions
+/// may have any stride, and a tensor without elements is contiguous.
+fn contiguous_in_order(sizes: &[i64], strides: &[i64], order: &[usize]) -> bool {
+    if sizes.contains(&0) {
+        return true;
+    }
+    let mut expected = 1;
+    for &d in order {
+        if sizes[d] != 1 {
+            if strides[d] != expected {
+                return false;
+            }
+            expected *= sizes[d];
+        }
+    }
+    true
+}
+
+/// The memory formats a tensor can suggest (`Tensor::suggest_memory_format`), with the dimension
+/// order, innermost first, in which each is contiguous.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Format {
+    Contiguous,
+    ChannelsLast,
+    ChannelsLast3d,
+}
+
+impl Format {
+    /// What `suggest_memory_format()` returns for a strided tensor: channels-last when its
+    /// strides order the channels innermost (c10's `is_channels_last_strides_2d_s4` / `_3d_s5`).
+    fn suggested(sizes: &[i64], strides: &[i64]) -> Format {
+        let like = |order: &[usize]| {
+            if strides[1] == 0 {
+                return false;
+            }
+            let mut min = 0;
+            for &d in order {
+                if sizes[d] == 0 || strides[d] < min || (d == 0 && min == strides[1]) {
+                    return false;
+                }
+                min = strides[d] * if sizes[d] > 1 { sizes[d] } else { 1 };
+            }
+            true
+        };
+        match sizes.len() {
+            4 if like(&[1, 3, 2, 0]) => Format::ChannelsLast,
+            5 if like(&[1, 4, 3, 2, 0]) => Format::ChannelsLast3d,
+            _ => Format::Contiguous,
+        }
+    }
+
+    /// `is_contiguous(memory_format=self)` of a tensor with these sizes and strides.
+    fn holds(self, sizes: &[i64], strides: &[i64]) -> bool {
+        let order: Vec<usize> = match (self, sizes.len()) {
+            (Format::Contiguous, n) => (0..n).rev().collect(),
+            (Format::ChannelsLast, 4) => vec![1, 3, 2, 0],
+            (Format::ChannelsLast3d, 5) => vec![1, 4, 3, 2, 0],
+            _ => return false,
+        };
+        contiguous_in_order(sizes, strides, &order)
+    }
+}
+
+/// The private CPU stack's serial fast path (`can_use_native_serial_stack`) checks that the
+/// tensors after the first are contiguous with the first one's strides, but never the first one
+/// itself: it then copies `size(dim) * stride(dim)` elements per outer index from each tensor,
+/// which over-reads and overflows the result for a first tensor that is not row-major
+/// contiguous (a transposed one, or a size-1 `dim` with a larger stride). When the fast path
+/// applies, the first tensor must be laid out as the kernel assumes.
+///
+/// `result` is the output's dtype and whether it is contiguous in a memory format: `_stack`
+/// makes an empty 1-D result of the promoted dtype, `_stack.out` takes the caller's.
+fn serial_stack_layout<T: Borrow<Tensor>>(
+    op: &'static str,
+    list: &[T],
+    dim: i64,
+    result: (Kind, &dyn Fn(Format) -> bool),
+) -> Result<()> {
+    let Some(first) = list.first().map(Borrow::borrow) else {
+        return Ok(());
+    };
+    let (s0, st0, k0) = (first.f_size()?, first.stride(), first.f_kind()?);
+    let n = first.numel();
+    let fast = dim >= 0
+        && (dim as usize) < s0.len()
+        && !(n == 0 && s0.len() == 1)
+        && result.0 == k0
+        && matches!(k0, Kind::Float | Kind::Double)
+        && (result.1)(Format::suggested(&s0, &st0))
+        && list.iter().skip(1).all(|t| {
+            let t = t.borrow();
+            let fmt = Format::suggested(&s0, &st0);
+            t.defined()
+                && t.size() == s0
+                && t.stride() == st0
+                && t.kind() == k0
+                && fmt.holds(&s0, &st0)
+        })
+        && (n * list.len() < 32768 || crate::threads::get_num_threads() == 1);
+    if !fast || n == 0 {
+        return Ok(());
+    }
+    let d = dim as usize;
+    let row_major = Format::Contiguous.holds(&s0, &st0) && st0[d] == contiguous_strides(&s0)[d];
+    if row_major {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "tensors[0] must be row-major contiguous for the serial stack kernel (a \
+                 {k0:?} tensor of sizes {s0:?} has strides {st0:?}); pass t.contiguous()"
+            ),
+        ))
+    }
+}
+
+/// `_stack(tensors, dim)`: see [`serial_stack_layout`]; the result is a fresh 1-D tensor of the
+/// tensors' promoted dtype.
+pub(crate) fn stack_serial_layout<T: Borrow<Tensor>>(
+    op: &'static str,
+    list: &[T],
+    dim: i64,
+) -> Result<()> {
+    if list.iter().any(|t| !t.borrow().defined()) {
+        return Ok(());
+    }
+    let promoted =
+        list.iter()
+            .skip(1)
+            .try_fold(list.first().map(|t| t.borrow().kind()), |k, t| {
+                k.map(|k| Tensor::f_promote_types(k, t.borrow().f_kind()?))
+                    .transpose()
+            })?;
+    let Some(kind) = promoted else {
+        return Ok(());
+    };
+    serial_stack_layout(op, list, dim, (kind, &|f| f == Format::Contiguous))
+}
+
+/// `_stack.out(tensors, dim, out)`: see [`serial_stack_layout`]; the result is `out`.
+pub(crate) fn stack_out_serial_layout<T: Borrow<Tensor>>(
+    op: &'static str,
+    list: &[T],
+    dim: i64,
+    out: &Tensor,
+) -> Result<()> {
+    if !out.defined() || list.iter().any(|t| !t.borrow().defined()) {
+        return Ok(());
+    }
+    let (size, stride) = (out.f_size()?, out.stride());
+    serial_stack_layout(op, list, dim, (out.f_kind()?, &|f| f.holds(&size, &stride)))
+}
+
+/// `choose_qparams_optimized` searches for a range by moving one of its bounds inward by
+/// `step = (max - min) / n_bins` per iteration while they are more than `n_bins * (1 - ratio)`
+/// steps apart (with `ratio > 1` they cross and keep moving outward). The loop never ends when a
+/// step moves a bound the wrong way (`n_bins < 0`) or not at all (a step below the float spacing
+/// of where the bounds go, e.g. for a huge `n_bins`), and `n_bins * (1 - ratio)` is converted to
+/// a C `int` (undefined outside its range, e.g. for a NaN ratio). The minimum and maximum are
+/// those of the first `numel` floats of `input`'s memory, as ATen reads them.
+pub(crate) fn qparams_search(
+    op: &'static str,
+    input: &Tensor,
+    numel: i64,
+    n_bins: i64,
+    ratio: f64,
+) -> Result<()> {
+    let readable = input.defined()
+        && input.f_kind()? == Kind::Float
+        && numel > 0
+        && numel <= input.numel() as i64;
+    if !readable {
+        return Ok(());
+    }
+    let memory = input.f_as_strided(&[numel], &[1])?.to_vec::<f32>()?;
+    // std::min_element / max_element: the first element that no later one compares below
+    // (above); NaN never compares.
+    let (mut lo, mut hi) = (memory[0], memory[0]);
+    for &x in &memory[1..] {
+        if x < lo {
+            lo = x;
+        }
+        if x > hi {
+            hi = x;
+        }
+    }
+    if !(lo < hi && lo.is_finite() && hi.is_finite()) {
+        // The loop test fails at once (NaN or infinite bounds, or nothing to search).
+        return Ok(());
+    }
+    if n_bins < 0 {
+        return Err(fail(
+            op,
+            format!("n_bins must not be negative, got {n_bins}"),
+        ));
+    }
+    let min_bins = n_bins as f64 * (1.0 - ratio as f32 as f64);
+    if !(min_bins > i32::MIN as f64 - 1.0 && min_bins < i32::MAX as f64 + 1.0) {
+        return Err(fail(
+            op,
+            format!("n_bins * (1 - ratio) must fit a C int, got {n_bins} * (1 - {ratio})"),
+        ));
+    }
+    let step = (hi - lo) / n_bins as f32;
+    // How far the bounds travel: within [min, max] unless `ratio > 1` makes them cross.
+    let outward = (n_bins as f64 - min_bins.trunc()).max(0.0) * step as f64;
+    let reach = lo.abs().max(hi.abs()) as f64 + if min_bins < 0.0 { outward } else { 0.0 };
+    let spacing = (reach as f32).abs();
+    let spacing = f32::from_bits(spacing.to_bits() + 1) - spacing;
+    // NaN (a bound out of float's range) fails too.
+    if step.partial_cmp(&spacing).is_none_or(|o| o.is_lt()) {
+        return Err(fail(
+            op,
+            format!(
+                "the search step (max - min) / n_bins = ({hi} - {lo}) / {n_bins} must be at                  least the float spacing of the values it moves ({spacing:e}), else the search                  never ends"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The antialiased upsampling kernels compute, for each output index `i` along a dimension of
+/// input size `n` and output size `m`, a source window starting at `xmin = trunc(scale * (i +
+/// 0.5) - support + 0.5)` and read its first element even when the window is empty. `scale` is
+/// `1 / s` for a given positive scale `s` (else `n / m`, or `(n - 1) / (m - 1)` with
+/// `align_corners`), and `support = interp * scale / 2` when `scale >= 1`, else `interp / 2`. A
+/// given scale that disagrees with the sizes (`s = 1e-8` for 5 → 2) puts `xmin` past the input:
+/// each last window must start inside it, and the window length `2 * ceil(support) + 1` must be
+/// a C `int`.
+fn upsample_aa_windows(
+    op: &'static str,
+    input: &Tensor,
+    output_size: &[i64],
+    align_corners: bool,
+    scales: [Option<f64>; 2],
+    interp: f64,
+) -> Result<()> {
+    if !input.defined() || output_size.len() != 2 {
+        return Ok(());
+    }
+    let s = input.f_size()?;
+    if s.len() != 4 || s.contains(&0) || output_size.iter().any(|&m| m <= 0) {
+        return Ok(()); // libtorch rejects these itself
+    }
+    for ((&n, &m), (scale_arg, name)) in s[2..]
+        .iter()
+        .zip(output_size)
+        .zip(scales.into_iter().zip(["scales_h", "scales_w"]))
+    {
+        let scale = if align_corners {
+            if m > 1 {
+                (n - 1) as f64 / (m - 1) as f64
+            } else {
+                0.0
+            }
+        } else {
+            match scale_arg {
+                Some(v) if v > 0.0 => 1.0 / v,
+                _ => n as f64 / m as f64,
+            }
+        };
+        let support = if scale >= 1.0 {
+            interp * 0.5 * scale
+        } else {
+            interp * 0.5
+        };
+        let window = support.ceil() * 2.0 + 1.0;
+        let last_start = (scale * ((m - 1) as f64 + 0.5) - support + 0.5)
+            .trunc()
+            .max(0.0);
+        if !(window <= i32::MAX as f64 && last_start < n as f64) {
+            return Err(fail(
+                op,
+                format!(
+                    "{name} ({scale_arg:?}) must agree with the input size {n} and output size \
+                     {m}: with scale {scale}, output {} reads from input index {last_start}",
+                    m - 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_upsample_bilinear2d_aa`: see [`upsample_aa_windows`] (a 2-tap filter).
+pub(crate) fn upsample_bilinear_aa(
+    op: &'static str,
+    input: &Tensor,
+    output_size: &[i64],
+    align_corners: bool,
+    scales_h: Option<f64>,
+    scales_w: Option<f64>,
+) -> Result<()> {
+    upsample_aa_windows(
+        op,
+        input,
+        output_size,
+        align_corners,
+        [scales_h, scales_w],
+        2.0,
+    )
+}
+
+/// `_upsample_bicubic2d_aa`: see [`upsample_aa_windows`] (a 4-tap filter).
+pub(crate) fn upsample_bicubic_aa(
+    op: &'static str,
+    input: &Tensor,
+    output_size: &[i64],
+    align_corners: bool,
+    scales_h: Option<f64>,
+    scales_w: Option<f64>,
+) -> Result<()> {
+    upsample_aa_windows(
+        op,
+        input,
+        output_size,
+        align_corners,
+        [scales_h, scales_w],
+        4.0,
+    )
+}
