@@ -1513,6 +1513,27 @@ fn fused_lstm_rejects_parameters_and_states_of_the_wrong_shapes() {
         op,
         "hx",
     );
+    // The packed form: one sequence of one step (batch_sizes [1]) gives the same step.
+    let data = Tensor::zeros(&[1, 2]);
+    let packed = |bs: &Tensor, c0: &Tensor| {
+        Tensor::f_lstm_data(&data, bs, &[&h0, c0], &params, true, 1, 0.0, false, false)
+    };
+    let (_, hy, cy) = packed(&longs(&[1], &[1]), &c0).unwrap();
+    close(&vals(&cy), &[0.5]);
+    close(&vals(&hy), &[0.5 * 0.5f32.tanh()]);
+    // Seed 8: float batch sizes skipped the state checks, and a c0 with fewer layers than h0
+    // was indexed per layer.
+    let m = rejected(
+        packed(&t(&[1.0], &[1]), &ones(&[0, 1, 1])),
+        "aten::lstm.data",
+        "batch_sizes",
+    );
+    assert!(m.contains("int64"), "{m}");
+    rejected(
+        packed(&longs(&[1], &[1]), &ones(&[0, 1, 1])),
+        "aten::lstm.data",
+        "hx",
+    );
 }
 
 #[test]
@@ -1806,6 +1827,19 @@ fn antialiased_upsampling_rejects_scales_that_start_windows_past_the_input() {
         "scales_w",
     );
     assert!(m.contains("input index 50000000"), "{m}");
+    // A small disagreement reads neighbouring memory: width 2 -> 4 at scale 0.5 (2 -> 1 is
+    // meant) starts output 2's window at input index 3.
+    rejected(
+        ones(&[1, 1, 1, 2]).f__upsample_bilinear2d_aa_with(&[1, 4], false, None, Some(0.5)),
+        op,
+        "scales_w",
+    );
+    // A dimension whose size does not change is not resampled, whatever its scale.
+    let same = t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 1, 4]);
+    let y = same
+        .f__upsample_bilinear2d_aa_with(&[1, 4], false, None, Some(1e-8))
+        .unwrap();
+    assert_eq!(vals(&y), [1.0, 2.0, 3.0, 4.0]);
     // A scale that agrees with the sizes (5 * 0.4 = 2) is fine.
     assert!(x
         .f__upsample_bilinear2d_aa_with(&[1, 2], false, None, Some(0.4))
@@ -1850,4 +1884,90 @@ fn polynomials_reject_degrees_whose_recurrence_never_ends() {
     let two = t(&[2.0], &[1]);
     let u = Tensor::f_special_chebyshev_polynomial_u_n_scalar(&two, 1i64 << 40).unwrap();
     assert!(!vals(&u)[0].is_finite());
+}
+
+#[test]
+fn mkldnn_zeros_reject_dtypes_the_float_fill_would_overflow() {
+    use libtorch::Layout;
+    // A float oneDNN tensor of zeros reads back as zeros.
+    let z =
+        Tensor::f_zeros_with(&[2, 3], Some(Kind::Float), Some(Layout::Mkldnn), None, None).unwrap();
+    assert_eq!(z.layout(), Layout::Mkldnn);
+    assert_eq!(vals(&z.f_to_dense().unwrap()), [0.0; 6]);
+    // Seed 38: int8 with the Mkldnn layout; the fill writes 4 bytes per element.
+    let m = rejected(
+        Tensor::f_zeros_with(
+            &[4, 2, 4, 1],
+            Some(Kind::Int8),
+            Some(Layout::Mkldnn),
+            None,
+            None,
+        ),
+        "aten::zeros",
+        "dtype",
+    );
+    assert!(m.contains("Int8"), "{m}");
+    rejected(
+        ones(&[2]).f_new_zeros_with(&[2], Some(Kind::BFloat16), Some(Layout::Mkldnn), None, None),
+        "aten::new_zeros",
+        "dtype",
+    );
+    // Strided int8 zeros are fine.
+    let z = Tensor::f_zeros_with(&[2], Some(Kind::Int8), None, None, None).unwrap();
+    assert_eq!(z.to_vec::<i64>().unwrap(), [0, 0]);
+}
+
+#[test]
+fn binomial_rejects_counts_whose_sampling_never_ends() {
+    // prob 0 draws nothing and prob 1 draws every trial, whatever the generator.
+    let count = t(&[10.0, 10.0], &[2]);
+    let b = Tensor::f_binomial(&count, &t(&[0.0, 1.0], &[2])).unwrap();
+    assert_eq!(vals(&b), [0.0, 10.0]);
+    // Seed 42: a NaN count with prob 1/2 never exceeds the inversion's running sum.
+    rejected(
+        Tensor::f_binomial(&t(&[f32::NAN, 3.0], &[2]), &t(&[0.5], &[1])),
+        "aten::binomial",
+        "count",
+    );
+    rejected(
+        Tensor::f_binomial(&t(&[f32::INFINITY], &[1]), &t(&[0.25], &[1])),
+        "aten::binomial",
+        "count",
+    );
+    // A NaN count where prob is 0 or 1 returns at once.
+    let b = Tensor::f_binomial(&t(&[f32::NAN], &[1]), &t(&[0.0], &[1])).unwrap();
+    assert_eq!(vals(&b), [0.0]);
+}
+
+#[test]
+fn sobol_fast_forward_and_packed_rnns_reject_what_they_would_overrun() {
+    // One dimension: the first direction number is 2^29, so skipping one point from 0 leaves
+    // quasi = 0 ^ 2^29.
+    let mut state = longs(&[0; 30], &[1, 30]);
+    state.f__sobol_engine_initialize_state_(1).unwrap();
+    let mut quasi = longs(&[0], &[1]);
+    quasi.f__sobol_engine_ff_(1, &state, 1, 0).unwrap();
+    assert_eq!(quasi.to_vec::<i64>().unwrap(), [1 << 29]);
+    // Seed 24: an empty state.
+    rejected(
+        longs(&[0; 16], &[4, 4]).f__sobol_engine_ff_(1, &longs(&[], &[0, 3]), 1, 64),
+        "aten::_sobol_engine_ff_",
+        "self",
+    );
+    // A packed GRU step with zero weights: z = 1/2 and n = tanh(0) = 0, so h = h0 / 2.
+    let params = [Tensor::zeros(&[3, 2]), Tensor::zeros(&[3, 1])];
+    let h0 = ones(&[1, 1, 1]);
+    let gru = |data: &Tensor, bs: &Tensor| {
+        Tensor::f_gru_data(data, bs, &h0, &params, false, 1, 0.0, false, false)
+    };
+    let (_, h) = gru(&Tensor::zeros(&[1, 2]), &longs(&[1], &[1])).unwrap();
+    close(&vals(&h), &[0.5]);
+    // Seed 22: an undefined data with empty batch sizes.
+    let op = "aten::gru.data";
+    rejected(
+        gru(&Tensor::default(), &longs(&[], &[0])),
+        op,
+        "batch_sizes",
+    );
+    rejected(gru(&Tensor::zeros(&[2, 2]), &longs(&[1], &[1])), op, "data");
 }

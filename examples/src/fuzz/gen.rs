@@ -3,8 +3,8 @@
 //! integers, NaN and infinities, None, undefined tensors, lists of odd lengths.
 //!
 //! Values are chosen so that a call can fail but not take the machine down: sizes are either
-//! small or so large that the allocation is refused at once (2^40 elements and more), never in
-//! the range that would succeed slowly and exhaust memory.
+//! small or so large that the allocation is refused at once (2^50 elements and more, beyond the
+//! address space), never in the range that would succeed slowly and exhaust memory.
 
 use libtorch::{Device, Generator, Kind, Layout, MemoryFormat, Scalar, Storage, Stream, Tensor};
 
@@ -18,7 +18,11 @@ pub struct Gen {
 }
 
 const INTS: &[i64] = &[0, 1, 2, 3, -1, -2, 4, 1, 0, 2];
-const RARE_INTS: &[i64] = &[i64::MAX, i64::MIN, 1 << 40, -(1 << 40), 7, 64];
+/// `1 << 50` elements of any size exceed a 64-bit process's address space (2^47 bytes), so
+/// their allocation is refused at once even where the kernel overcommits memory without limit
+/// (`vm.overcommit_memory = 1`); `1 << 40` one-byte elements are not, and there filling them
+/// looked like a hang.
+const RARE_INTS: &[i64] = &[i64::MAX, i64::MIN, 1 << 50, -(1 << 50), 7, 64];
 const FLOATS: &[f64] = &[0.0, 1.0, -1.0, 0.5, 2.0, -3.5, 1e-8];
 const RARE_FLOATS: &[f64] = &[
     f64::NAN,

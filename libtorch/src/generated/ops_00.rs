@@ -2228,6 +2228,14 @@ impl Tensor {
         dimension: i64,
         num_generated: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::sobol_fast_forward(
+            "aten::_sobol_engine_ff_",
+            self,
+            n,
+            sobolstate,
+            dimension,
+            num_generated,
+        )?;
         let c_self = self.as_raw();
         let c_n = n;
         let c_sobolstate = sobolstate.as_raw();

@@ -2366,6 +2366,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::zeros_like_layout("aten::new_zeros", self, dtype, layout)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());

@@ -13815,6 +13815,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::zeros_layout("aten::zeros.names", dtype, layout)?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -13951,6 +13952,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::zeros_layout("aten::zeros", dtype, layout)?;
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -14033,6 +14035,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::zeros_like_layout("aten::zeros_like", self, dtype, layout)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -14267,6 +14270,7 @@ impl Tensor {
         prob: &Tensor,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
+        crate::guards::binomial_counts("aten::binomial", count, prob)?;
         let c_count = count.as_raw();
         let c_prob = prob.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -10660,6 +10660,7 @@ impl Tensor {
         train: bool,
         bidirectional: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::packed_sequence("aten::gru.data", data, batch_sizes)?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_hx = hx.as_raw();
@@ -10808,6 +10809,7 @@ impl Tensor {
         train: bool,
         bidirectional: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::packed_sequence("aten::rnn_tanh.data", data, batch_sizes)?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_hx = hx.as_raw();
@@ -10956,6 +10958,7 @@ impl Tensor {
         train: bool,
         bidirectional: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::packed_sequence("aten::rnn_relu.data", data, batch_sizes)?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_hx = hx.as_raw();

@@ -6191,6 +6191,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::binomial_counts("aten::binomial.out", count, prob)?;
         let c_count = count.as_raw();
         let c_prob = prob.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -179,13 +179,44 @@ pub(crate) fn sobol_draw(
     dimension: i64,
     num_generated: i64,
 ) -> Result<()> {
+    sobol_steps(
+        op,
+        ("quasi", quasi),
+        n,
+        sobolstate,
+        dimension,
+        num_generated,
+    )
+}
+
+/// `_sobol_engine_ff_`: fast-forwarding `self` (the current points) reads the state as a draw
+/// does; see [`sobol_draw`].
+pub(crate) fn sobol_fast_forward(
+    op: &'static str,
+    quasi: &Tensor,
+    n: i64,
+    sobolstate: &Tensor,
+    dimension: i64,
+    num_generated: i64,
+) -> Result<()> {
+    sobol_steps(op, ("self", quasi), n, sobolstate, dimension, num_generated)
+}
+
+fn sobol_steps(
+    op: &'static str,
+    (qn, quasi): (&str, &Tensor),
+    n: i64,
+    sobolstate: &Tensor,
+    dimension: i64,
+    num_generated: i64,
+) -> Result<()> {
     sobol_initialize(op, sobolstate, dimension)?;
-    must_be_defined(op, "quasi", quasi)?;
+    must_be_defined(op, qn, quasi)?;
     if (quasi.numel() as i64) < dimension {
         return Err(fail(
             op,
             format!(
-                "quasi must hold {dimension} values (dimension), got {}",
+                "{qn} must hold {dimension} values (dimension), got {}",
                 quasi.numel()
             ),
         ));
@@ -199,4 +230,80 @@ pub(crate) fn sobol_draw(
         ));
     }
     Ok(())
+}
+
+/// `zeros(..., layout=torch._mkldnn)` fills the new oneDNN tensor by writing `numel` floats
+/// whatever its dtype (`mkldnn_zero_`), overflowing the buffer of a 1- or 2-byte dtype (int8,
+/// uint8, half, bfloat16). `dtype`/`layout` default to `like`'s when given (`zeros_like`,
+/// `new_zeros`), else to float and strided.
+fn mkldnn_zero_fill(
+    op: &'static str,
+    like: Option<&Tensor>,
+    dtype: Option<Kind>,
+    layout: Option<Layout>,
+) -> Result<()> {
+    let like = like.filter(|t| t.defined());
+    let layout = layout
+        .or(like.map(Tensor::layout))
+        .unwrap_or(Layout::Strided);
+    let kind = dtype.or(like.map(Tensor::kind)).unwrap_or(Kind::Float);
+    if layout == Layout::Mkldnn && kind.elt_size_in_bytes() < 4 {
+        return Err(fail(
+            op,
+            format!(
+                "dtype {kind:?} cannot be zero-filled with layout Mkldnn (oneDNN's fill writes \
+                 4-byte floats)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `zeros(size, dtype, layout, ...)`: see [`mkldnn_zero_fill`].
+pub(crate) fn zeros_layout(
+    op: &'static str,
+    dtype: Option<Kind>,
+    layout: Option<Layout>,
+) -> Result<()> {
+    mkldnn_zero_fill(op, None, dtype, layout)
+}
+
+/// `zeros_like(self, dtype, layout, ...)` / `new_zeros`: see [`mkldnn_zero_fill`].
+pub(crate) fn zeros_like_layout(
+    op: &'static str,
+    like: &Tensor,
+    dtype: Option<Kind>,
+    layout: Option<Layout>,
+) -> Result<()> {
+    mkldnn_zero_fill(op, Some(like), dtype, layout)
+}
+
+/// `binomial(count, prob)` samples by inversion or rejection until a test passes that never
+/// does for a NaN or infinite count with `0 < prob < 1` (a NaN count never exceeds the running
+/// sum; an infinite one never accepts). Count and prob pair up by broadcasting.
+pub(crate) fn binomial_counts(op: &'static str, count: &Tensor, prob: &Tensor) -> Result<()> {
+    if !count.defined() || !prob.defined() {
+        return Ok(());
+    }
+    let floating = |t: &Tensor| t.f_kind().map(|k| k.is_floating_point());
+    if !floating(count)? || !floating(prob)? || count.numel() == 0 {
+        return Ok(()); // libtorch rejects other dtypes; nothing to sample when empty
+    }
+    let endless = (|| {
+        let bad_count = count.f_isnan()?.f_logical_or(&count.f_isposinf()?)?;
+        let open = prob
+            .f_gt_scalar(0.0)?
+            .f_logical_and(&prob.f_lt_scalar(1.0)?)?;
+        bad_count.f_logical_and(&open)?.f_any()?.item_as::<bool>()
+    })();
+    match endless {
+        Ok(true) => Err(fail(
+            op,
+            "count must be finite where 0 < prob < 1 (sampling a NaN or infinite count never \
+             ends)"
+                .to_string(),
+        )),
+        // Shapes that do not broadcast: libtorch reports them itself.
+        _ => Ok(()),
+    }
 }

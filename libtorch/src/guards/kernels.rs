@@ -571,7 +571,14 @@ pub(crate) fn qparams_search(
     if !readable {
         return Ok(());
     }
-    let memory = input.f_as_strided(&[numel], &[1])?.to_vec::<f32>()?;
+    // ATen reads the first `numel` floats from the data pointer, whatever the strides.
+    let Ok(raw) = input.f_as_strided(&[numel], &[1]) else {
+        return Err(fail(
+            op,
+            format!("input's storage must hold numel = {numel} floats from its offset"),
+        ));
+    };
+    let memory = raw.to_vec::<f32>()?;
     // std::min_element / max_element: the first element that no later one compares below
     // (above); NaN never compares.
     let (mut lo, mut hi) = (memory[0], memory[0]);
@@ -618,62 +625,64 @@ pub(crate) fn qparams_search(
     Ok(())
 }
 
-/// The antialiased upsampling kernels compute, for each output index `i` along a dimension of
-/// input size `n` and output size `m`, a source window starting at `xmin = trunc(scale * (i +
-/// 0.5) - support + 0.5)` and read its first element even when the window is empty. `scale` is
-/// `1 / s` for a given positive scale `s` (else `n / m`, or `(n - 1) / (m - 1)` with
-/// `align_corners`), and `support = interp * scale / 2` when `scale >= 1`, else `interp / 2`. A
-/// given scale that disagrees with the sizes (`s = 1e-8` for 5 → 2) puts `xmin` past the input:
-/// each last window must start inside it, and the window length `2 * ceil(support) + 1` must be
-/// a C `int`.
+/// The antialiased upsampling kernels compute, for each output index `i` along a resampled
+/// dimension (input size `n`, output size `m != n`), a source window starting at `xmin =
+/// max(trunc(scale * (i + 0.5) - support + 0.5), 0)` and read its first element even when the
+/// window is empty. Without `align_corners`, a given positive scale `s` makes `scale = 1 / s`
+/// (else `n / m`), and `support = taps * scale / 2` when `scale >= 1`, else `taps / 2`, in the
+/// input's float type. A scale that disagrees with the sizes (`s = 1e-8` for 5 -> 2) starts a
+/// window past the input. (A start beyond 2^63 converts to `i64::MIN` and clamps to 0.)
 fn upsample_aa_windows(
     op: &'static str,
     input: &Tensor,
     output_size: &[i64],
     align_corners: bool,
     scales: [Option<f64>; 2],
-    interp: f64,
+    taps: f64,
 ) -> Result<()> {
-    if !input.defined() || output_size.len() != 2 {
-        return Ok(());
+    if align_corners || !input.defined() || output_size.len() != 2 {
+        return Ok(()); // align_corners derives the scale from the sizes
     }
     let s = input.f_size()?;
     if s.len() != 4 || s.contains(&0) || output_size.iter().any(|&m| m <= 0) {
-        return Ok(()); // libtorch rejects these itself
+        return Ok(()); // nothing is read, or libtorch rejects the shapes itself
     }
+    let single = input.f_kind()? == Kind::Float;
+    let r = |v: f64| if single { v as f32 as f64 } else { v };
     for ((&n, &m), (scale_arg, name)) in s[2..]
         .iter()
         .zip(output_size)
         .zip(scales.into_iter().zip(["scales_h", "scales_w"]))
     {
-        let scale = if align_corners {
-            if m > 1 {
-                (n - 1) as f64 / (m - 1) as f64
+        let Some(given) = scale_arg.filter(|&v| v > 0.0 && m != n) else {
+            continue;
+        };
+        let scale = r(1.0 / given);
+        let support = r(if scale >= 1.0 {
+            taps * 0.5 * scale
+        } else {
+            taps * 0.5
+        });
+        let start = |i: i64| r(r(scale * (i as f64 + 0.5)) - support) + 0.5;
+        const WRAPS: f64 = 9_223_372_036_854_775_808.0; // 2^63
+                                                        // The starts grow with i: find the first at or past the input.
+        let (mut lo, mut hi) = (0, m);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if start(mid) >= n as f64 {
+                hi = mid;
             } else {
-                0.0
+                lo = mid + 1;
             }
-        } else {
-            match scale_arg {
-                Some(v) if v > 0.0 => 1.0 / v,
-                _ => n as f64 / m as f64,
-            }
-        };
-        let support = if scale >= 1.0 {
-            interp * 0.5 * scale
-        } else {
-            interp * 0.5
-        };
+        }
         let window = support.ceil() * 2.0 + 1.0;
-        let last_start = (scale * ((m - 1) as f64 + 0.5) - support + 0.5)
-            .trunc()
-            .max(0.0);
-        if !(window <= i32::MAX as f64 && last_start < n as f64) {
+        if (lo < m && start(lo) < WRAPS) || window > i32::MAX as f64 {
             return Err(fail(
                 op,
                 format!(
-                    "{name} ({scale_arg:?}) must agree with the input size {n} and output size \
-                     {m}: with scale {scale}, output {} reads from input index {last_start}",
-                    m - 1
+                    "{name} ({given}) must agree with the input size {n} and output size {m}: \
+                     with scale {scale}, output {lo} reads from input index {}",
+                    start(lo.min(m - 1)).trunc()
                 ),
             ));
         }

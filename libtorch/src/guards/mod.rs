@@ -5,7 +5,7 @@
 //! `guards:` section of `spec/rules.yaml` (each entry with the crash it prevents). A failed check
 //! is an [`Error::InvalidArgument`] naming the operator, the argument and what was wrong. Each
 //! check only rejects arguments libtorch would crash on or reject anyway.
-use crate::{Error, Kind, Result, Scalar, Tensor};
+use crate::{Error, Kind, Layout, Result, Scalar, Tensor};
 use std::borrow::{Borrow, Cow};
 
 mod ctc;

@@ -276,21 +276,23 @@ pub(crate) fn lstm_input<H: Borrow<Tensor>, P: Borrow<Tensor>>(
     )
 }
 
-/// `lstm(data, batch_sizes, hx, params, ...)` of a packed sequence: data `[sum(batch_sizes), I]`,
-/// batch_sizes nonempty, positive and non-increasing, and the shapes of [`lstm_params`] for
-/// a batch of `batch_sizes[0]`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn lstm_data<H: Borrow<Tensor>, P: Borrow<Tensor>>(
+/// A packed sequence: `batch_sizes` an int64 1-D tensor of positive, non-increasing sizes (the
+/// packed layers read it as int64 only after other work), and `data` `[sum(batch_sizes), I]`.
+/// Returns the batch sizes.
+fn packed_sequence_sizes(
     op: &'static str,
     data: &Tensor,
     batch_sizes: &Tensor,
-    hx: &[H],
-    params: &[P],
-    (has_biases, num_layers, bidirectional): (bool, i64, bool),
-) -> Result<()> {
-    let Some(b) = packed_batch_size_values(op, batch_sizes)? else {
-        return Ok(());
-    };
+) -> Result<Vec<i64>> {
+    must_be_defined(op, "batch_sizes", batch_sizes)?;
+    let kind = batch_sizes.f_kind()?;
+    if kind != Kind::Int64 {
+        return Err(fail(
+            op,
+            format!("batch_sizes must be an int64 tensor (a packed sequence's), got {kind:?}"),
+        ));
+    }
+    let b = packed_batch_size_values(op, batch_sizes)?.unwrap_or_default();
     if b.contains(&0) {
         return Err(fail(
             op,
@@ -301,7 +303,7 @@ pub(crate) fn lstm_data<H: Borrow<Tensor>, P: Borrow<Tensor>>(
     }
     let s = sizes(op, "data", data)?;
     let total: i64 = b.iter().sum();
-    let [rows, i] = s[..] else {
+    let [rows, _] = s[..] else {
         return Err(fail(op, format!("data must have 2 dimensions, got {s:?}")));
     };
     if rows != total {
@@ -310,9 +312,32 @@ pub(crate) fn lstm_data<H: Borrow<Tensor>, P: Borrow<Tensor>>(
             format!("data must have sum(batch_sizes) = {total} rows, got {rows}"),
         ));
     }
+    Ok(b)
+}
+
+/// `gru(data, batch_sizes, ...)` / `rnn_tanh` / `rnn_relu` of a packed sequence: see
+/// [`packed_sequence_sizes`] (seed 22: an undefined data with empty batch sizes).
+pub(crate) fn packed_sequence(op: &'static str, data: &Tensor, batch_sizes: &Tensor) -> Result<()> {
+    packed_sequence_sizes(op, data, batch_sizes).map(drop)
+}
+
+/// `lstm(data, batch_sizes, hx, params, ...)` of a packed sequence: see
+/// [`packed_sequence_sizes`], and the shapes of [`lstm_params`] for a batch of
+/// `batch_sizes[0]` (seed 8: a float batch_sizes skipped the state checks, and a c0 with fewer
+/// layers than h0 was indexed per layer).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lstm_data<H: Borrow<Tensor>, P: Borrow<Tensor>>(
+    op: &'static str,
+    data: &Tensor,
+    batch_sizes: &Tensor,
+    hx: &[H],
+    params: &[P],
+    (has_biases, num_layers, bidirectional): (bool, i64, bool),
+) -> Result<()> {
+    let b = packed_sequence_sizes(op, data, batch_sizes)?;
     lstm_params(
         op,
-        (i, b[0]),
+        (data.f_size()?[1], b[0]),
         hx,
         params,
         has_biases,
