@@ -1971,3 +1971,100 @@ fn sobol_fast_forward_and_packed_rnns_reject_what_they_would_overrun() {
     );
     rejected(gru(&Tensor::zeros(&[2, 2]), &longs(&[1], &[1])), op, "data");
 }
+
+#[test]
+fn batch_norms_reject_running_statistics_they_would_read_past() {
+    // Evaluation with running mean 1 and variance 4 (eps 0): (x - 1) / 2.
+    let x = t(&[1.0, 3.0], &[2, 1]);
+    let (mean, var) = (t(&[1.0], &[1]), t(&[4.0], &[1]));
+    let (y, _, _) =
+        Tensor::f_native_batch_norm(&x, None, None, Some(&mean), Some(&var), false, 0.1, 0.0)
+            .unwrap();
+    assert_eq!(vals(&y), [0.0, 1.0]);
+    // Seed 115: evaluation without running statistics read them through a null pointer.
+    let op = "aten::native_batch_norm";
+    rejected(
+        Tensor::f_native_batch_norm(&x, None, None, None, None, false, 0.1, 0.0),
+        op,
+        "running_mean",
+    );
+    rejected(
+        Tensor::f_native_batch_norm(&x, None, Some(&ones(&[2])), None, None, true, 0.1, 0.0),
+        op,
+        "bias",
+    );
+    // The batch's per-channel mean of [1, 3] is 2.
+    let (m, _) = Tensor::f_batch_norm_update_stats(&x, Some(&mean), Some(&var), 0.1).unwrap();
+    assert_eq!(vals(&m), [2.0]);
+    // Seed 62: statistics with no element for the one channel.
+    rejected(
+        Tensor::f_batch_norm_update_stats(&x, Some(&Tensor::zeros(&[0])), None, 0.1),
+        "aten::batch_norm_update_stats",
+        "running_mean",
+    );
+}
+
+#[test]
+fn pooling_and_padding_backwards_reject_gradients_of_another_batch() {
+    // Averaging 2x2 to 1x1 spreads a gradient of 4 as 1 to each input.
+    let g =
+        Tensor::f__adaptive_avg_pool2d_backward(&t(&[4.0], &[1, 1, 1, 1]), &ones(&[1, 1, 2, 2]))
+            .unwrap();
+    assert_eq!(vals(&g), [1.0; 4]);
+    rejected(
+        Tensor::f__adaptive_avg_pool2d_backward(&ones(&[2, 1, 1, 1]), &ones(&[1, 1, 2, 2])),
+        "aten::_adaptive_avg_pool2d_backward",
+        "grad_output",
+    );
+    // Seed 66: a batch of 0 against self's 1.
+    rejected(
+        Tensor::f__adaptive_avg_pool3d_backward(&ones(&[0, 4, 3, 2]), &ones(&[1, 3, 3, 2])),
+        "aten::_adaptive_avg_pool3d_backward",
+        "grad_output",
+    );
+    // [a, b] padded by 1 each side is [a, a, b, b]: unit gradients sum to 2 per input.
+    let self_ = ones(&[1, 1, 2]);
+    let g = Tensor::f_replication_pad1d_backward(&ones(&[1, 1, 4]), &self_, &[1, 1]).unwrap();
+    assert_eq!(vals(&g), [2.0, 2.0]);
+    rejected(
+        Tensor::f_replication_pad1d_backward(&ones(&[3, 1, 4]), &self_, &[1, 1]),
+        "aten::replication_pad1d_backward",
+        "grad_output",
+    );
+}
+
+#[test]
+fn repeat_interleave_rejects_an_output_size_other_than_the_repeats_total() {
+    let r = longs(&[1, 2], &[2]);
+    let y = Tensor::f_repeat_interleave_with(&r, Some(3)).unwrap();
+    assert_eq!(y.to_vec::<i64>().unwrap(), [0, 1, 1]);
+    let op = "aten::repeat_interleave.Tensor";
+    // Seed 42: repeats [1, -1] into 0 elements.
+    rejected(
+        Tensor::f_repeat_interleave_with(&longs(&[1, -1], &[2]), Some(0)),
+        op,
+        "repeats",
+    );
+    let m = rejected(
+        Tensor::f_repeat_interleave_with(&r, Some(2)),
+        op,
+        "output_size",
+    );
+    assert!(m.contains("(3)"), "{m}");
+    // One repeat applies to every element: [5, 6] twice each is 4 elements.
+    let x = t(&[5.0, 6.0], &[2]);
+    let y = x
+        .f_repeat_interleave_self_int_with(2, None, Some(4))
+        .unwrap();
+    assert_eq!(vals(&y), [5.0, 5.0, 6.0, 6.0]);
+    rejected(
+        x.f_repeat_interleave_self_int_with(2, Some(0), Some(3)),
+        "aten::repeat_interleave.self_int",
+        "output_size",
+    );
+    rejected(
+        x.f_repeat_interleave_self_tensor_with(&longs(&[3], &[1]), Some(0), Some(5)),
+        "aten::repeat_interleave.self_Tensor",
+        "output_size",
+    );
+}

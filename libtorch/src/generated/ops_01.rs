@@ -17678,6 +17678,43 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim("aten::native_batch_norm", "input", input, 2)?;
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        if !training {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm",
+                "running_mean",
+                running_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !training {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm",
+                "running_var",
+                running_var,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -17753,6 +17790,43 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim("aten::native_batch_norm.out", "input", input, 2)?;
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm.out",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm.out",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        if !training {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm.out",
+                "running_mean",
+                running_mean,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
+        if !training {
+            crate::guards::numel_matches_size(
+                "aten::native_batch_norm.out",
+                "running_var",
+                running_var,
+                ("input", input),
+                1,
+                true,
+            )?;
+        }
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

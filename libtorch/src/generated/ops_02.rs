@@ -458,6 +458,23 @@ impl Tensor {
         running_var: Option<&Tensor>,
         momentum: f64,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::min_dim("aten::batch_norm_update_stats", "input", input, 2)?;
+        crate::guards::numel_matches_size(
+            "aten::batch_norm_update_stats",
+            "running_mean",
+            running_mean,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::batch_norm_update_stats",
+            "running_var",
+            running_var,
+            ("input", input),
+            1,
+            false,
+        )?;
         let c_input = input.as_raw();
         let c_running_mean = running_mean.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_running_var = running_var.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4579,6 +4596,11 @@ impl Tensor {
         repeats: &Tensor,
         output_size: Option<i64>,
     ) -> Result<Tensor> {
+        crate::guards::repeat_interleave_total(
+            "aten::repeat_interleave.Tensor",
+            repeats,
+            output_size,
+        )?;
         let c_repeats = repeats.as_raw();
         let c_output_size = support::opt_int(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -4624,6 +4646,13 @@ impl Tensor {
         dim: Option<i64>,
         output_size: Option<i64>,
     ) -> Result<Tensor> {
+        crate::guards::repeat_interleave_self_total(
+            "aten::repeat_interleave.self_Tensor",
+            self,
+            repeats,
+            dim,
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_repeats = repeats.as_raw();
         let c_dim = support::opt_int(dim);
@@ -4684,6 +4713,13 @@ impl Tensor {
         dim: Option<i64>,
         output_size: Option<i64>,
     ) -> Result<Tensor> {
+        crate::guards::repeat_interleave_int_total(
+            "aten::repeat_interleave.self_int",
+            self,
+            repeats,
+            dim,
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_repeats = repeats;
         let c_dim = support::opt_int(dim);

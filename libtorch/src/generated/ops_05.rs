@@ -3097,6 +3097,18 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::_adaptive_avg_pool2d_backward",
+            "self",
+            self_,
+            &[3, 4],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::_adaptive_avg_pool2d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            2,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3236,6 +3248,18 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::_adaptive_avg_pool3d_backward",
+            "self",
+            self_,
+            &[4, 5],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::_adaptive_avg_pool3d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            3,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5923,6 +5947,24 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::replication_pad1d_backward.grad_input",
+            "padding",
+            padding,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::replication_pad1d_backward.grad_input",
+            "self",
+            self_,
+            &[2, 3],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::replication_pad1d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            1,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5966,6 +6008,24 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::replication_pad1d_backward",
+            "padding",
+            padding,
+            2,
+        )?;
+        crate::guards::dim_in(
+            "aten::replication_pad1d_backward",
+            "self",
+            self_,
+            &[2, 3],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::replication_pad1d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            1,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6045,6 +6105,24 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::replication_pad2d_backward.grad_input",
+            "padding",
+            padding,
+            4,
+        )?;
+        crate::guards::dim_in(
+            "aten::replication_pad2d_backward.grad_input",
+            "self",
+            self_,
+            &[3, 4],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::replication_pad2d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            2,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6088,6 +6166,24 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::replication_pad2d_backward",
+            "padding",
+            padding,
+            4,
+        )?;
+        crate::guards::dim_in(
+            "aten::replication_pad2d_backward",
+            "self",
+            self_,
+            &[3, 4],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::replication_pad2d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            2,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6167,6 +6263,24 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::replication_pad3d_backward.grad_input",
+            "padding",
+            padding,
+            6,
+        )?;
+        crate::guards::dim_in(
+            "aten::replication_pad3d_backward.grad_input",
+            "self",
+            self_,
+            &[4, 5],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::replication_pad3d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            3,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6210,6 +6324,24 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::replication_pad3d_backward",
+            "padding",
+            padding,
+            6,
+        )?;
+        crate::guards::dim_in(
+            "aten::replication_pad3d_backward",
+            "self",
+            self_,
+            &[4, 5],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::replication_pad3d_backward",
+            ("grad_output", grad_output),
+            ("self", self_),
+            3,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);

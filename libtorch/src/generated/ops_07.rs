@@ -2144,6 +2144,23 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::min_dim("aten::batch_norm_update_stats.out", "input", input, 2)?;
+        crate::guards::numel_matches_size(
+            "aten::batch_norm_update_stats.out",
+            "running_mean",
+            running_mean,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::batch_norm_update_stats.out",
+            "running_var",
+            running_var,
+            ("input", input),
+            1,
+            false,
+        )?;
         let c_input = input.as_raw();
         let c_running_mean = running_mean.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_running_var = running_var.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3651,6 +3668,11 @@ impl Tensor {
         output_size: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::repeat_interleave_total(
+            "aten::repeat_interleave.Tensor_out",
+            repeats,
+            output_size,
+        )?;
         let c_repeats = repeats.as_raw();
         let c_output_size = support::opt_int(output_size);
         let c_out = out.as_raw();
@@ -16539,6 +16561,18 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::_adaptive_avg_pool2d_backward.out",
+            "self",
+            self_,
+            &[3, 4],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::_adaptive_avg_pool2d_backward.out",
+            ("grad_output", grad_output),
+            ("self", self_),
+            2,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_out = out.as_raw();
@@ -16607,6 +16641,18 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::_adaptive_avg_pool3d_backward.out",
+            "self",
+            self_,
+            &[4, 5],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::_adaptive_avg_pool3d_backward.out",
+            ("grad_output", grad_output),
+            ("self", self_),
+            3,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_out = out.as_raw();

@@ -12,12 +12,14 @@ mod ctc;
 mod factories;
 mod kernels;
 mod polynomials;
+mod repeat;
 mod rnn;
 
 pub(crate) use ctc::*;
 pub(crate) use factories::*;
 pub(crate) use kernels::*;
 pub(crate) use polynomials::*;
+pub(crate) use repeat::*;
 pub(crate) use rnn::*;
 
 fn fail(op: &'static str, what: String) -> Error {
