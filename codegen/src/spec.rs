@@ -194,12 +194,54 @@ pub fn load_declarations(path: &Path) -> Result<Vec<Declaration>, String> {
 
 pub fn load_rules(path: &Path) -> Result<Rules, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    repeated_key(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A key given twice in one section of the rules file. The YAML parser keeps the last one, so a
+/// second entry for an op would silently replace the first (a guard would vanish).
+fn repeated_key(text: &str) -> Result<(), String> {
+    let mut seen = std::collections::BTreeMap::new();
+    let mut section = "";
+    for (i, line) in text.lines().enumerate() {
+        if let Some(name) = line
+            .strip_suffix(':')
+            .filter(|l| !l.starts_with([' ', '#']))
+        {
+            section = name;
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("  ") else {
+            continue;
+        };
+        if rest.starts_with([' ', '#', '-']) {
+            continue;
+        }
+        let Some((key, _)) = rest.split_once(':') else {
+            continue;
+        };
+        if let Some(first) = seen.insert((section.to_string(), key.to_string()), i + 1) {
+            return Err(format!(
+                "{section}: `{key}` is given twice (lines {first} and {}); merge the entries",
+                i + 1
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_key_given_twice_is_an_error() {
+        let text = "guards:\n  copy:\n    - defined: [self]\n  abs:\n  copy:\n    - defined: [x]\n";
+        let e = repeated_key(text).unwrap_err();
+        assert!(e.contains("`copy` is given twice (lines 2 and 5)"), "{e}");
+        // The same key in two sections is fine.
+        assert!(repeated_key("renames:\n  copy: a\nskips:\n  copy: b\n").is_ok());
+    }
 
     #[test]
     fn yaml_1_1_trap_names_stay_strings() {

@@ -170,6 +170,22 @@ impl Tensor {
         v
     }
 
+    /// Whether the elements are laid out row-major without gaps (`t.is_contiguous()`), by c10's
+    /// rule: dimensions of size 1 may have any stride, and a tensor without elements is
+    /// contiguous.
+    ///
+    /// ```
+    /// use libtorch::Tensor;
+    /// let t = Tensor::zeros(&[2, 3]);
+    /// assert!(t.is_contiguous());
+    /// assert!(!t.transpose_int(0, 1).is_contiguous());
+    /// ```
+    pub fn is_contiguous(&self) -> bool {
+        let s = self.size();
+        let order: Vec<usize> = (0..s.len()).rev().collect();
+        contiguous_in_order(&s, &self.stride(), &order)
+    }
+
     /// The number of elements.
     pub fn numel(&self) -> usize {
         let mut n = 0i64;
@@ -326,4 +342,22 @@ impl Tensor {
     pub fn int64_value(&self) -> i64 {
         unwrap(self.item_as::<i64>())
     }
+}
+
+/// c10's contiguity test in the dimension order `order` (innermost first): size-1 dimensions
+/// may have any stride, and a tensor without elements is contiguous.
+pub(crate) fn contiguous_in_order(sizes: &[i64], strides: &[i64], order: &[usize]) -> bool {
+    if sizes.contains(&0) {
+        return true;
+    }
+    let mut expected = 1;
+    for &d in order {
+        if sizes[d] != 1 {
+            if strides[d] != expected {
+                return false;
+            }
+            expected *= sizes[d];
+        }
+    }
+    true
 }

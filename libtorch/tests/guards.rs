@@ -1801,12 +1801,21 @@ fn choose_qparams_optimized_rejects_searches_that_never_end() {
         op,
         "n_bins",
     );
-    // A NaN ratio makes n_bins * (1 - ratio) a C int out of range.
+    // Seed 148: an infinite value with ratio 2 sends the bounds past each other for good.
+    let inf = t(&[1.0, f32::INFINITY, -1.0], &[3]);
     rejected(
-        Tensor::f_choose_qparams_optimized(&x, 4, 200, f64::NAN, 8),
+        Tensor::f_choose_qparams_optimized(&inf, 2, i64::MIN, 2.0, 4),
         op,
         "ratio",
     );
+    // Values one float apart: no step of 1 / 4 of that range moves a bound.
+    let close_by = t(&[1.0, 1.0 + f32::EPSILON], &[2]);
+    rejected(
+        Tensor::f_choose_qparams_optimized(&close_by, 2, 4, 0.5, 8),
+        op,
+        "n_bins",
+    );
+
     // Nothing to search for a constant input, whatever the bins.
     assert!(Tensor::f_choose_qparams_optimized(&ones(&[4]), 4, -2, 1.0, 8).is_ok());
 }
@@ -1952,7 +1961,7 @@ fn sobol_fast_forward_and_packed_rnns_reject_what_they_would_overrun() {
     rejected(
         longs(&[0; 16], &[4, 4]).f__sobol_engine_ff_(1, &longs(&[], &[0, 3]), 1, 64),
         "aten::_sobol_engine_ff_",
-        "self",
+        "sobolstate",
     );
     // A packed GRU step with zero weights: z = 1/2 and n = tanh(0) = 0, so h = h0 / 2.
     let params = [Tensor::zeros(&[3, 2]), Tensor::zeros(&[3, 1])];
@@ -2066,5 +2075,199 @@ fn repeat_interleave_rejects_an_output_size_other_than_the_repeats_total() {
         x.f_repeat_interleave_self_tensor_with(&longs(&[3], &[1]), Some(0), Some(5)),
         "aten::repeat_interleave.self_Tensor",
         "output_size",
+    );
+}
+
+#[test]
+fn smooth_l1_backward_and_pdist_backward_reject_divisions_and_walks_they_cannot_finish() {
+    // |x - y| = 0.25 < beta = 0.5: the gradient is (x - y) / beta = 0.5 (sum reduction).
+    let g = Tensor::f_smooth_l1_loss_backward(
+        &Tensor::scalar(1.0f32),
+        &t(&[0.25], &[1]),
+        &t(&[0.0], &[1]),
+        2,
+        0.5,
+    )
+    .unwrap();
+    assert_eq!(vals(&g), [0.5]);
+    // Seed 133: integer tensors, where beta 0.5 becomes 0.
+    let i = longs(&[0, 1, 2], &[3]);
+    rejected(
+        Tensor::f_smooth_l1_loss_backward(&longs(&[1], &[]), &i, &i, 2, 0.5),
+        "aten::smooth_l1_loss_backward",
+        "beta",
+    );
+    // Seed 171: no rows but a column.
+    rejected(
+        Tensor::f__pdist_backward(
+            &Tensor::zeros(&[0]),
+            &Tensor::zeros(&[0, 1]),
+            2.0,
+            &Tensor::zeros(&[0]),
+        ),
+        "aten::_pdist_backward",
+        "self",
+    );
+}
+
+#[test]
+fn log_softmax_backward_rejects_outputs_it_would_read_or_divide_past() {
+    // Log-probabilities 0 (probability 1 each): grad - exp(output) * sum(grad) = [1, 2] - 3.
+    let g = Tensor::f__log_softmax_backward_data(
+        &t(&[1.0, 2.0], &[2]),
+        &Tensor::zeros(&[2]),
+        0,
+        Kind::Float,
+    )
+    .unwrap();
+    assert_eq!(vals(&g), [-2.0, -1.0]);
+    // Seed 45: an empty grad_output against a 4-element output, along a middle dimension.
+    rejected(
+        Tensor::f__log_softmax_backward_data(
+            &Tensor::zeros(&[3, 4, 3, 0]),
+            &ones(&[4]),
+            2,
+            Kind::Int16,
+        ),
+        "aten::_log_softmax_backward_data",
+        "output",
+    );
+}
+
+#[test]
+fn fused_observer_rejects_axes_and_statistics_it_would_write_past() {
+    // Per tensor, averaging 1/2: running min -2 -> -1 and max 2 -> 3, so scale (3 + 1) / 4 = 1
+    // and zero point 1; x = 0 maps to 1 (kept), x = 4 to 5, clamped to 4: (4 - 1) * 1 = 3.
+    let x = t(&[0.0, 4.0], &[2]);
+    let on = longs(&[1], &[1]);
+    let (mut lo, mut hi) = (t(&[-2.0], &[1]), t(&[2.0], &[1]));
+    let (mut scale, mut zp) = (t(&[0.1], &[1]), Tensor::from_data(&[0i32], &[1]).unwrap());
+    let (y, mask) = Tensor::f__fused_moving_avg_obs_fq_helper(
+        &x, &on, &on, &mut lo, &mut hi, &mut scale, &mut zp, 0.5, 0, 4, 0,
+    )
+    .unwrap();
+    assert_eq!(vals(&y), [0.0, 3.0]);
+    assert_eq!(mask.to_vec::<bool>().unwrap(), [true, false]);
+    assert_eq!(
+        (vals(&lo), vals(&hi), vals(&scale)),
+        (vec![-1.0], vec![3.0], vec![1.0])
+    );
+    let op = "aten::_fused_moving_avg_obs_fq_helper";
+    // Seed 35: per row with a negative axis into a stack array.
+    let m = rejected(
+        Tensor::f__fused_moving_avg_obs_fq_helper_with(
+            &x,
+            &on,
+            &on,
+            &mut lo,
+            &mut hi,
+            &mut scale,
+            &mut zp,
+            0.5,
+            0,
+            4,
+            -(1 << 50),
+            true,
+            false,
+        ),
+        op,
+        "ch_axis",
+    );
+    assert!(m.contains("1-D"), "{m}");
+    // Per tensor with empty statistics, which the observer writes at index 0.
+    let (mut e1, mut e2) = (Tensor::zeros(&[0]), Tensor::zeros(&[0]));
+    rejected(
+        Tensor::f__fused_moving_avg_obs_fq_helper(
+            &x, &on, &on, &mut e1, &mut e2, &mut scale, &mut zp, 0.5, 0, 4, 0,
+        ),
+        op,
+        "running_min",
+    );
+}
+
+#[test]
+fn segment_reduce_rejects_offsets_outside_the_data() {
+    // Rows [1, 2, 3] and [4, 5, 6] cut at [0, 1, 3] and [0, 2, 3]: sums [1, 5] and [9, 6].
+    let data = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    let offsets = longs(&[0, 1, 3, 0, 2, 3], &[2, 3]);
+    let call = |o: &Tensor| {
+        Tensor::f_segment_reduce_with(&data, "sum", None, None, Some(o), 1, false, None)
+    };
+    assert_eq!(vals(&call(&offsets).unwrap()), [1.0, 5.0, 9.0, 6.0]);
+    let op = "aten::segment_reduce";
+    rejected(call(&longs(&[0, 1, 4, 0, 2, 3], &[2, 3])), op, "offsets");
+    // Seed 27: an empty offsets tensor for two rows of data.
+    rejected(call(&longs(&[], &[0, 5])), op, "offsets");
+}
+
+#[test]
+fn dyn_quant_matmul_rejects_inputs_and_weights_of_other_layouts() {
+    // K = 2, N = 2, one block per row: weight bytes 0x3A, 0x9F (low nibbles 10 and 15, minus 8:
+    // 2 and 7), scales 0.5 and 0.25, bias 0.25 and -1. The input row [255, 0] quantizes
+    // exactly, so the outputs are 255 * 2 * 0.5 + 0.25 and 255 * 7 * 0.25 - 1.
+    let inp = t(&[255.0, 0.0], &[1, 2]);
+    let pw = t(&[58.0, 159.0, 0.5, 0.25, 0.25, -1.0], &[6]);
+    let y = Tensor::f__dyn_quant_matmul_4bit(&inp, &pw, 2, 2, 2).unwrap();
+    assert_eq!(vals(&y), [255.25, 445.25]);
+    // Seed 39: an empty input for in_features 1 (read through a null pointer).
+    rejected(
+        Tensor::f__dyn_quant_matmul_4bit(
+            &Tensor::zeros(&[2, 0]),
+            &Tensor::zeros(&[5]).f_to_dtype(Kind::Double).unwrap(),
+            1,
+            1,
+            2,
+        ),
+        "aten::_dyn_quant_matmul_4bit",
+        "inp",
+    );
+}
+
+#[test]
+fn adaptive_pools_attention_and_sobol_draws_reject_what_they_would_loop_or_divide_on() {
+    let x = t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 2, 2]);
+    let (y, _) = x.f_adaptive_max_pool2d(&[1, 1]).unwrap();
+    assert_eq!(vals(&y), [4.0]);
+    // Seed 243: no columns but 2^50 rows to loop over.
+    rejected(
+        x.f_adaptive_max_pool2d(&[1 << 50, 0]),
+        "aten::adaptive_max_pool2d",
+        "output_size",
+    );
+    // One query, key and value of 1: attention returns the value.
+    let one = ones(&[1, 1, 1, 1]);
+    let a =
+        Tensor::f_scaled_dot_product_attention_with(&one, &one, &one, None, 0.0, false, None, true)
+            .unwrap();
+    assert_eq!(vals(&a), [1.0]);
+    // Seed 243: grouped-query attention with keys of no heads (query heads modulo 0).
+    let no_heads = Tensor::zeros(&[0, 0, 0, 1]);
+    rejected(
+        Tensor::f_scaled_dot_product_attention_with(
+            &Tensor::zeros(&[0, 3, 1]),
+            &no_heads,
+            &Tensor::zeros(&[4, 0, 3]),
+            None,
+            0.0,
+            false,
+            None,
+            true,
+        ),
+        "aten::scaled_dot_product_attention",
+        "key",
+    );
+    // Seed 218: a 4-D Sobol state.
+    let quasi = longs(&[0, 0], &[2, 1]);
+    rejected(
+        Tensor::f__sobol_engine_draw(
+            &quasi,
+            4,
+            &longs(&[], &[1, 0, 4, 3]),
+            1,
+            0,
+            Some(Kind::Float),
+        ),
+        "aten::_sobol_engine_draw",
+        "sobolstate",
     );
 }

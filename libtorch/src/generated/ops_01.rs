@@ -11718,6 +11718,12 @@ impl Tensor {
         dim: i64,
         input_dtype: Kind,
     ) -> Result<Tensor> {
+        crate::guards::log_softmax_backward_shapes(
+            "aten::_log_softmax_backward_data",
+            grad_output,
+            output,
+            dim,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_dim = dim;
@@ -11758,6 +11764,12 @@ impl Tensor {
         input_dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::log_softmax_backward_shapes(
+            "aten::_log_softmax_backward_data.out",
+            grad_output,
+            output,
+            dim,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_dim = dim;
@@ -16929,6 +16941,12 @@ impl Tensor {
             "aten::_dyn_quant_matmul_4bit",
             block_size,
             in_features,
+        )?;
+        crate::guards::dyn_quant_matmul_inputs(
+            "aten::_dyn_quant_matmul_4bit",
+            inp,
+            packed_weights,
+            (block_size, in_features, out_features),
         )?;
         let c_inp = inp.as_raw();
         let c_packed_weights = packed_weights.as_raw();

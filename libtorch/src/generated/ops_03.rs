@@ -8475,6 +8475,14 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<Tensor> {
+        crate::guards::fused_observer(
+            "aten::fused_moving_avg_obs_fake_quant",
+            self,
+            (observer_on, fake_quant_on),
+            (running_min, running_max),
+            ch_axis,
+            per_row_fake_quant,
+        )?;
         let c_self = self.as_raw();
         let c_observer_on = observer_on.as_raw();
         let c_fake_quant_on = fake_quant_on.as_raw();
@@ -8632,6 +8640,14 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::fused_observer(
+            "aten::_fused_moving_avg_obs_fq_helper",
+            self,
+            (observer_on, fake_quant_on),
+            (running_min, running_max),
+            ch_axis,
+            per_row_fake_quant,
+        )?;
         let c_self = self.as_raw();
         let c_observer_on = observer_on.as_raw();
         let c_fake_quant_on = fake_quant_on.as_raw();

@@ -585,6 +585,11 @@ impl Tensor {
         beta: f64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::smooth_l1_integer_beta(
+            "aten::smooth_l1_loss_backward.grad_input",
+            grad_input,
+            beta,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -638,6 +643,11 @@ impl Tensor {
         reduction: i64,
         beta: f64,
     ) -> Result<Tensor> {
+        crate::guards::smooth_l1_integer_beta(
+            "aten::smooth_l1_loss_backward",
+            self_,
+            beta,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -2944,6 +2954,10 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::adaptive_pool_output(
+            "aten::adaptive_avg_pool2d.out",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_out = out.as_raw();
@@ -2973,6 +2987,7 @@ impl Tensor {
     }
     /// `aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     pub fn f_adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
+        crate::guards::adaptive_pool_output("aten::adaptive_avg_pool2d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -3075,6 +3090,7 @@ impl Tensor {
     }
     /// `aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     pub fn f__adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
+        crate::guards::adaptive_pool_output("aten::_adaptive_avg_pool2d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -3139,6 +3155,10 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::adaptive_pool_output(
+            "aten::adaptive_avg_pool3d.out",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_out = out.as_raw();
@@ -3168,6 +3188,7 @@ impl Tensor {
     }
     /// `aten::adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     pub fn f_adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
+        crate::guards::adaptive_pool_output("aten::adaptive_avg_pool3d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -3187,6 +3208,7 @@ impl Tensor {
     }
     /// `aten::_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     pub fn f__adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
+        crate::guards::adaptive_pool_output("aten::_adaptive_avg_pool3d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -3291,6 +3313,10 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::adaptive_pool_output(
+            "aten::adaptive_max_pool2d.out",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_out = out.as_raw();
@@ -3328,6 +3354,7 @@ impl Tensor {
         &self,
         output_size: &[i64],
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::adaptive_pool_output("aten::adaptive_max_pool2d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -3437,6 +3464,10 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::adaptive_pool_output(
+            "aten::adaptive_max_pool3d.out",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_out = out.as_raw();
@@ -3474,6 +3505,7 @@ impl Tensor {
         &self,
         output_size: &[i64],
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::adaptive_pool_output("aten::adaptive_max_pool3d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();

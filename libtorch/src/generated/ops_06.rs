@@ -4168,6 +4168,13 @@ impl Tensor {
         unsafe_: bool,
         initial: Option<Scalar>,
     ) -> Result<Tensor> {
+        crate::guards::segment_bounds(
+            "aten::segment_reduce",
+            data,
+            (lengths, offsets),
+            axis,
+            unsafe_,
+        )?;
         let c_data = data.as_raw();
         let c_reduce = ltrs_str::from_str(reduce);
         let c_lengths = lengths.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -6325,6 +6332,12 @@ impl Tensor {
         scale: Option<f64>,
         enable_gqa: bool,
     ) -> Result<Tensor> {
+        crate::guards::gqa_heads(
+            "aten::scaled_dot_product_attention",
+            key,
+            value,
+            enable_gqa,
+        )?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();

@@ -9578,6 +9578,14 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::fused_observer(
+            "aten::_fused_moving_avg_obs_fq_helper.out",
+            self,
+            (observer_on, fake_quant_on),
+            (running_min, running_max),
+            ch_axis,
+            per_row_fake_quant,
+        )?;
         let c_self = self.as_raw();
         let c_observer_on = observer_on.as_raw();
         let c_fake_quant_on = fake_quant_on.as_raw();
@@ -9753,6 +9761,14 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::fused_observer(
+            "aten::_fused_moving_avg_obs_fq_helper_functional",
+            self,
+            (observer_on, fake_quant_on),
+            (running_min, running_max),
+            ch_axis,
+            per_row_fake_quant,
+        )?;
         let c_self = self.as_raw();
         let c_observer_on = observer_on.as_raw();
         let c_fake_quant_on = fake_quant_on.as_raw();
@@ -16528,6 +16544,10 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::adaptive_pool_output(
+            "aten::_adaptive_avg_pool2d.out",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_out = out.as_raw();
@@ -16608,6 +16628,10 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::adaptive_pool_output(
+            "aten::_adaptive_avg_pool3d.out",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_out = out.as_raw();
@@ -17420,6 +17444,13 @@ impl Tensor {
         initial: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::segment_bounds(
+            "aten::segment_reduce.out",
+            data,
+            (lengths, offsets),
+            axis,
+            unsafe_,
+        )?;
         let c_data = data.as_raw();
         let c_reduce = ltrs_str::from_str(reduce);
         let c_lengths = lengths.map_or(std::ptr::null_mut(), |v| v.as_raw());

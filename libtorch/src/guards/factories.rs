@@ -103,32 +103,35 @@ pub(crate) fn arange_out_step(
 const SOBOL_BITS: i64 = 30;
 const SOBOL_MAXDIM: i64 = 21201;
 
-/// A 2-D Sobol engine state (other ranks are left to ATen, which rejects them) has at least
-/// `rows` rows and a bit count that `bits_ok` accepts, and `dimension <= 21201`.
+/// A Sobol engine state is 2-D (the draw reads other ranks through raw strides; seed 218 passed a
+/// [1, 0, 4, 3] one), with at least `rows` rows and a bit count that `bits_ok` accepts, and
+/// `dimension <= 21201`.
 fn sobol_state(
     op: &'static str,
-    state: &Tensor,
+    (name, state): (&str, &Tensor),
     rows: i64,
     dimension: i64,
     bits_ok: impl Fn(i64) -> bool,
 ) -> Result<()> {
-    let s = sizes(op, "self", state)?;
+    let s = sizes(op, name, state)?;
     match s[..] {
-        [r, b] if r < rows || !bits_ok(b) || dimension > SOBOL_MAXDIM => Err(fail(
+        [r, b] if r >= rows && bits_ok(b) && dimension <= SOBOL_MAXDIM => Ok(()),
+        _ => Err(fail(
             op,
             format!(
-                "self must be [>= {rows}, {SOBOL_BITS}] with dimension <= {SOBOL_MAXDIM}, got \
+                "{name} must be [>= {rows}, {SOBOL_BITS}] with dimension <= {SOBOL_MAXDIM}, got \
                  {s:?} and {dimension}"
             ),
         )),
-        _ => Ok(()),
     }
 }
 
 /// `_sobol_engine_initialize_state_`: the state `[>= max(dimension, 1), 30]` (30 bits) is
 /// written for row 0 and every row below `dimension` unchecked.
 pub(crate) fn sobol_initialize(op: &'static str, state: &Tensor, dimension: i64) -> Result<()> {
-    sobol_state(op, state, dimension.max(1), dimension, |b| b == SOBOL_BITS)
+    sobol_state(op, ("self", state), dimension.max(1), dimension, |b| {
+        b == SOBOL_BITS
+    })
 }
 
 /// `_sobol_engine_scramble_`: for `dimension > 0` rows, the state (`[>= dimension, >= 30]`) and
@@ -142,7 +145,9 @@ pub(crate) fn sobol_scramble(
     if dimension <= 0 {
         return Ok(());
     }
-    sobol_state(op, state, dimension, dimension, |b| b >= SOBOL_BITS)?;
+    sobol_state(op, ("self", state), dimension, dimension, |b| {
+        b >= SOBOL_BITS
+    })?;
     let l = sizes(op, "ltm", ltm)?;
     if !matches!(l[..], [d, bits, _] if d >= dimension && bits >= SOBOL_BITS) {
         return Err(fail(
@@ -210,7 +215,10 @@ fn sobol_steps(
     dimension: i64,
     num_generated: i64,
 ) -> Result<()> {
-    sobol_initialize(op, sobolstate, dimension)?;
+    let rows = dimension.max(1);
+    sobol_state(op, ("sobolstate", sobolstate), rows, dimension, |b| {
+        b == SOBOL_BITS
+    })?;
     must_be_defined(op, qn, quasi)?;
     if (quasi.numel() as i64) < dimension {
         return Err(fail(

@@ -2,6 +2,7 @@
 //! convolution and quantization helpers) that read their arguments with shapes or values they
 //! never check.
 use super::*;
+use crate::tensor::contiguous_in_order;
 
 /// The fused weight-norm kernels, which run when `dim` is 0 or `v.dim() - 1` (not wrapped;
 /// other dims take a composite path or are rejected), divide `v.numel()` by `v.size(dim)` and
@@ -258,7 +259,16 @@ pub(crate) fn pdist_backward_shapes(
     pdist: &Tensor,
 ) -> Result<()> {
     dim_in(op, "self", x, &[1, 2])?;
-    let n = x.f_size()?[0];
+    let s = x.f_size()?;
+    let n = s[0];
+    // With no rows the kernel's per-column walk starts one row before the end and never meets
+    // it (seed 171).
+    if n == 0 && s.get(1).is_some_and(|&m| m > 0) {
+        return Err(fail(
+            op,
+            format!("self must have at least one row, got sizes {s:?}"),
+        ));
+    }
     let pairs = (n * (n - 1) / 2).max(0) as usize;
     for (name, t) in [("grad", grad), ("pdist", pdist)] {
         must_be_defined(op, name, t)?;
@@ -394,24 +404,6 @@ fn contiguous_strides(sizes: &[i64]) -> Vec<i64> {
         strides[d] = strides[d + 1] * sizes[d + 1].max(1);
     }
     strides
-}
-
-/// c10's contiguity test in the dimension order `order` (innermost first): size-1 dimensions
-/// may have any stride, and a tensor without elements is contiguous.
-fn contiguous_in_order(sizes: &[i64], strides: &[i64], order: &[usize]) -> bool {
-    if sizes.contains(&0) {
-        return true;
-    }
-    let mut expected = 1;
-    for &d in order {
-        if sizes[d] != 1 {
-            if strides[d] != expected {
-                return false;
-            }
-            expected *= sizes[d];
-        }
-    }
-    true
 }
 
 /// The memory formats a tensor can suggest (`Tensor::suggest_memory_format`), with the dimension
@@ -550,13 +542,14 @@ pub(crate) fn stack_out_serial_layout<T: Borrow<Tensor>>(
     serial_stack_layout(op, list, dim, (out.f_kind()?, &|f| f.holds(&size, &stride)))
 }
 
-/// `choose_qparams_optimized` searches for a range by moving one of its bounds inward by
-/// `step = (max - min) / n_bins` per iteration while they are more than `n_bins * (1 - ratio)`
-/// steps apart (with `ratio > 1` they cross and keep moving outward). The loop never ends when a
-/// step moves a bound the wrong way (`n_bins < 0`) or not at all (a step below the float spacing
-/// of where the bounds go, e.g. for a huge `n_bins`), and `n_bins * (1 - ratio)` is converted to
-/// a C `int` (undefined outside its range, e.g. for a NaN ratio). The minimum and maximum are
-/// those of the first `numel` floats of `input`'s memory, as ATen reads them.
+/// `choose_qparams_optimized` searches for a range by moving one bound inward by `s = (max -
+/// min) / n_bins` per iteration while `min + thr < max`, `thr = n_bins * (1 - ratio) * s` (all in
+/// f32). The loop never ends when a step moves a bound outward (`n_bins < 0`), not at all (`s`
+/// below the float spacing of the bounds: a huge `n_bins`, or values a few ulps apart), or past
+/// the other bound for good (`ratio > 1`, infinite values); otherwise it takes about `2 n_bins
+/// ratio` iterations of `O(numel)` each. The minimum and maximum are those of the first `numel`
+/// floats of `input`'s memory, as ATen reads them. Calls that enter the loop must make progress
+/// every step and stay within about 2^32 element operations.
 pub(crate) fn qparams_search(
     op: &'static str,
     input: &Tensor,
@@ -590,39 +583,32 @@ pub(crate) fn qparams_search(
             hi = x;
         }
     }
-    if !(lo < hi && lo.is_finite() && hi.is_finite()) {
-        // The loop test fails at once (NaN or infinite bounds, or nothing to search).
+    let nb = n_bins as f32;
+    let range = hi - lo;
+    let step = range / nb;
+    let min_bins = (nb as f64 * (1.0 - ratio)) as f32;
+    let thr = min_bins * step;
+    // NaN compares false too: the loop is never entered.
+    if (lo + thr).partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
         return Ok(());
     }
-    if n_bins < 0 {
-        return Err(fail(
-            op,
-            format!("n_bins must not be negative, got {n_bins}"),
-        ));
-    }
-    let min_bins = n_bins as f64 * (1.0 - ratio as f32 as f64);
-    if !(min_bins > i32::MIN as f64 - 1.0 && min_bins < i32::MAX as f64 + 1.0) {
-        return Err(fail(
-            op,
-            format!("n_bins * (1 - ratio) must fit a C int, got {n_bins} * (1 - {ratio})"),
-        ));
-    }
-    let step = (hi - lo) / n_bins as f32;
-    // How far the bounds travel: within [min, max] unless `ratio > 1` makes them cross.
-    let outward = (n_bins as f64 - min_bins.trunc()).max(0.0) * step as f64;
-    let reach = lo.abs().max(hi.abs()) as f64 + if min_bins < 0.0 { outward } else { 0.0 };
-    let spacing = (reach as f32).abs();
-    let spacing = f32::from_bits(spacing.to_bits() + 1) - spacing;
-    // NaN (a bound out of float's range) fails too.
-    if step.partial_cmp(&spacing).is_none_or(|o| o.is_lt()) {
-        return Err(fail(
+    let m = lo.abs().max(hi.abs());
+    let spacing = f32::from_bits(m.to_bits() + 1) - m;
+    let iterations = 2.0 * f64::from((range - thr) / step) + 2.0;
+    let work = iterations * (2 * numel + 1) as f64;
+    let ends = n_bins > 0 && ratio <= 1.0 && step.is_finite() && step >= spacing;
+    if ends && work <= (1u64 << 32) as f64 {
+        Ok(())
+    } else {
+        Err(fail(
             op,
             format!(
-                "the search step (max - min) / n_bins = ({hi} - {lo}) / {n_bins} must be at                  least the float spacing of the values it moves ({spacing:e}), else the search                  never ends"
+                "n_bins ({n_bins}) and ratio ({ratio}) must give a search that ends: from [{lo}, \
+                 {hi}] it steps by {step:e} (float spacing there {spacing:e}) for about \
+                 {iterations:e} iterations"
             ),
-        ));
+        ))
     }
-    Ok(())
 }
 
 /// The antialiased upsampling kernels compute, for each output index `i` along a resampled
@@ -726,4 +712,147 @@ pub(crate) fn upsample_bicubic_aa(
         [scales_h, scales_w],
         4.0,
     )
+}
+
+/// `smooth_l1_loss_backward` computes in the result's dtype, and its vectorized kernel divides
+/// by `beta` converted to that dtype on every element: an integer result with `0 < beta < 1`
+/// divides by zero (SIGFPE, seed 133). (`beta <= 0` takes the L1 path.) `result` is the tensor
+/// whose dtype the result has: `self` (the functional form) or `grad_input`.
+pub(crate) fn smooth_l1_integer_beta(op: &'static str, result: &Tensor, beta: f64) -> Result<()> {
+    if !result.defined() || beta <= 0.0 || beta >= 1.0 || beta.is_nan() {
+        return Ok(());
+    }
+    let k = result.f_kind()?;
+    if k.is_floating_point() || k.is_complex() || k == Kind::Bool {
+        return Ok(());
+    }
+    Err(fail(
+        op,
+        format!("beta ({beta}) truncates to 0 in the {k:?} result, and the kernel divides by it"),
+    ))
+}
+
+/// `_log_softmax_backward_data` never compares `output` with `grad_output` (its softmax sibling
+/// does) and runs whenever `output` has elements: it reads `grad_output.numel()` elements of
+/// `output`, and along a dimension other than the last it divides by that dimension's size and
+/// by the product of the sizes after it (SIGFPE when either is 0, seed 45).
+pub(crate) fn log_softmax_backward_shapes(
+    op: &'static str,
+    grad: &Tensor,
+    output: &Tensor,
+    dim: i64,
+) -> Result<()> {
+    if !grad.defined() || !output.defined() || output.numel() == 0 {
+        return Ok(());
+    }
+    let s = grad.f_size()?;
+    let rank = s.len() as i64;
+    let d = if dim < 0 { dim + rank } else { dim };
+    if rank == 0 || !(0..rank).contains(&d) {
+        return Ok(()); // libtorch wraps and checks dim itself
+    }
+    let d = d as usize;
+    let after: i64 = s[d + 1..].iter().product();
+    let divides_by_zero = d + 1 != s.len() && (s[d] == 0 || after == 0);
+    if divides_by_zero || output.numel() < grad.numel() {
+        return Err(fail(
+            op,
+            format!(
+                "output must have grad_output's shape {s:?} (the kernel reads it with that \
+                 layout), got {:?}",
+                output.size()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The adaptive pools loop over every output row and column even when the output has no
+/// elements: an `output_size` like `[2^50, 0]` loops 2^50 times over nothing (seed 243).
+pub(crate) fn adaptive_pool_output(op: &'static str, output_size: &[i64]) -> Result<()> {
+    let empty = output_size.contains(&0);
+    match output_size.iter().find(|&&o| o > i32::MAX as i64) {
+        Some(o) if empty => Err(fail(
+            op,
+            format!(
+                "output_size {output_size:?} has no elements but a size of {o}, which the \
+                 kernel would loop over"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `segment_reduce` with `offsets` (which win over `lengths`) validates none of them, and with
+/// `lengths` it checks their values only unless `unsafe`; neither path compares the index
+/// tensor's leading sizes with `data`'s. The kernel then reads `data` at the offsets, per
+/// leading index of `data` (seed 27: an empty offsets tensor read at 0). The index tensor must
+/// have `data`'s sizes before `axis`, and its values must stay inside `data.size(axis)`:
+/// offsets from 0 to it without decreasing, lengths not negative and summing to at most it.
+pub(crate) fn segment_bounds(
+    op: &'static str,
+    data: &Tensor,
+    (lengths, offsets): (Option<&Tensor>, Option<&Tensor>),
+    axis: i64,
+    unsafe_: bool,
+) -> Result<()> {
+    let given = |t: Option<&Tensor>| t.filter(|t| t.defined()).cloned();
+    let (idx, name, is_offsets) = match (given(offsets), given(lengths)) {
+        (Some(o), _) => (o, "offsets", true),
+        (None, Some(l)) => (l, "lengths", false),
+        _ => return Ok(()),
+    };
+    if !data.defined() {
+        return Ok(());
+    }
+    let ds = data.f_size()?;
+    let rank = ds.len() as i64;
+    let ax = if axis < 0 { axis + rank } else { axis };
+    let is = idx.f_size()?;
+    let index_kind = matches!(idx.f_kind()?, Kind::Int | Kind::Int64);
+    if !(0..rank).contains(&ax) || is.len() as i64 != ax + 1 || !index_kind {
+        return Ok(()); // libtorch rejects these itself
+    }
+    let ax = ax as usize;
+    if is[..ax] != ds[..ax] {
+        return Err(fail(
+            op,
+            format!(
+                "{name} must have data's sizes before axis {ax} ({:?}), got {is:?}",
+                &ds[..ax]
+            ),
+        ));
+    }
+    if !is_offsets && !unsafe_ {
+        return Ok(()); // libtorch checks the lengths' values
+    }
+    let width = is[ax] as usize;
+    if width == 0 {
+        return Ok(()); // no segments (or, for offsets, libtorch rejects -1 of them)
+    }
+    let n = ds[ax];
+    let values = idx.to_vec::<i64>()?;
+    for row in values.chunks(width) {
+        let ok = if is_offsets {
+            row[0] >= 0 && row.windows(2).all(|w| w[0] <= w[1]) && row[width - 1] <= n
+        } else {
+            row.iter().all(|&l| l >= 0)
+                && row
+                    .iter()
+                    .try_fold(0i64, |a, &l| a.checked_add(l))
+                    .is_some_and(|t| t <= n)
+        };
+        if !ok {
+            let what = if is_offsets {
+                "non-decreasing offsets from 0 to"
+            } else {
+                "non-negative lengths summing to at most"
+            };
+            return Err(fail(
+                op,
+                format!("{name} must hold {what} data.size({ax}) = {n}, got a row {row:?}"),
+            ));
+        }
+    }
+    Ok(())
 }

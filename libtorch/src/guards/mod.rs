@@ -12,6 +12,7 @@ mod ctc;
 mod factories;
 mod kernels;
 mod polynomials;
+mod quant;
 mod repeat;
 mod rnn;
 
@@ -19,6 +20,7 @@ pub(crate) use ctc::*;
 pub(crate) use factories::*;
 pub(crate) use kernels::*;
 pub(crate) use polynomials::*;
+pub(crate) use quant::*;
 pub(crate) use repeat::*;
 pub(crate) use rnn::*;
 
