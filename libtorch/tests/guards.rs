@@ -2174,6 +2174,18 @@ fn fused_observer_rejects_axes_and_statistics_it_would_write_past() {
         "ch_axis",
     );
     assert!(m.contains("1-D"), "{m}");
+    // Seed 192: the same with a complex observer flag, which libtorch reads by its real part.
+    let flag = Tensor::from_data(&[1.0f64], &[])
+        .unwrap()
+        .f_to_dtype(Kind::ComplexDouble)
+        .unwrap();
+    rejected(
+        Tensor::f__fused_moving_avg_obs_fq_helper_with(
+            &x, &flag, &on, &mut lo, &mut hi, &mut scale, &mut zp, 0.5, 0, 4, -1, true, false,
+        ),
+        op,
+        "ch_axis",
+    );
     // Per tensor with empty statistics, which the observer writes at index 0.
     let (mut e1, mut e2) = (Tensor::zeros(&[0]), Tensor::zeros(&[0]));
     rejected(
@@ -2269,5 +2281,57 @@ fn adaptive_pools_attention_and_sobol_draws_reject_what_they_would_loop_or_divid
         ),
         "aten::_sobol_engine_draw",
         "sobolstate",
+    );
+}
+
+#[test]
+fn cdist_backward_and_compressed_constructors_check_the_sizes_they_index() {
+    // |[0, 0] - [3, 4]| = 5; its gradient for x1 is (x1 - x2) / 5.
+    let (x1, x2) = (t(&[0.0, 0.0], &[1, 2]), t(&[3.0, 4.0], &[1, 2]));
+    let d = Tensor::f__cdist_forward(&x1, &x2, 2.0, None).unwrap();
+    assert_eq!(vals(&d), [5.0]);
+    let g = Tensor::f__cdist_backward(&ones(&[1, 1]), &x1, &x2, 2.0, &d).unwrap();
+    close(&vals(&g), &[-0.6, -0.8]);
+    let op = "aten::_cdist_backward";
+    // Seed 296: an empty grad, and x2 with another column count.
+    rejected(
+        Tensor::f__cdist_backward(&ones(&[1, 1]), &x1, &ones(&[1, 3]), 2.0, &d),
+        op,
+        "x2",
+    );
+    rejected(
+        Tensor::f__cdist_backward(&Tensor::zeros(&[0, 0, 3]), &x1, &x2, 2.0, &d),
+        op,
+        "grad",
+    );
+    // A CSR shell of size [2, 3] with room for 2 values.
+    let csr = Tensor::f__sparse_compressed_tensor_with_dims_with(
+        2,
+        0,
+        &[2, 3],
+        &[],
+        Kind::Int64,
+        Some(Kind::Float),
+        Some(libtorch::Layout::SparseCsr),
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(csr.size(), [2, 3]);
+    // Seed 273: no sizes at all.
+    rejected(
+        Tensor::f__sparse_compressed_tensor_with_dims_with(
+            4,
+            -2,
+            &[],
+            &[],
+            Kind::Uint8,
+            Some(Kind::Int8),
+            Some(libtorch::Layout::SparseCsr),
+            None,
+            None,
+        ),
+        "aten::_sparse_compressed_tensor_with_dims",
+        "size",
     );
 }

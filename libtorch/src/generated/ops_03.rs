@@ -2908,6 +2908,12 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::compressed_dims(
+            "aten::_sparse_compressed_tensor_with_dims",
+            dense_dim,
+            size,
+            blocksize,
+        )?;
         let c_nnz = nnz;
         let c_dense_dim = dense_dim;
         let c_size = ltrs_int_list::new(size);

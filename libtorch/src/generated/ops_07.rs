@@ -2506,6 +2506,13 @@ impl Tensor {
         cdist: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::cdist_backward_shapes(
+            "aten::_cdist_backward.out",
+            grad,
+            x1,
+            x2,
+            cdist,
+        )?;
         let c_grad = grad.as_raw();
         let c_x1 = x1.as_raw();
         let c_x2 = x2.as_raw();

@@ -856,3 +856,61 @@ pub(crate) fn segment_bounds(
     }
     Ok(())
 }
+
+/// `_cdist_backward` reads `x1` and `x2` as `[..., r1, c]` and `[..., r2, c]` and `grad` and
+/// `cdist` as `[..., r1, r2]`, with the sizes of `x1` and `x2`, unchecked (seed 296: an empty
+/// grad, and x2 with another column count).
+pub(crate) fn cdist_backward_shapes(
+    op: &'static str,
+    grad: &Tensor,
+    x1: &Tensor,
+    x2: &Tensor,
+    cdist: &Tensor,
+) -> Result<()> {
+    let (a, b) = (sizes(op, "x1", x1)?, sizes(op, "x2", x2)?);
+    let ([batch @ .., r1, c1], [batch2 @ .., r2, c2]) = (&a[..], &b[..]) else {
+        return Err(fail(
+            op,
+            format!("x1 and x2 must be at least 2-D, got {a:?} and {b:?}"),
+        ));
+    };
+    if c1 != c2 || batch != batch2 {
+        return Err(fail(
+            op,
+            format!("x2 must have x1's batch sizes and columns, got {a:?} and {b:?}"),
+        ));
+    }
+    let mut want = batch.to_vec();
+    want.extend([*r1, *r2]);
+    for (name, t) in [("grad", grad), ("cdist", cdist)] {
+        let s = sizes(op, name, t)?;
+        if s != want {
+            return Err(fail(
+                op,
+                format!("{name} must have shape {want:?}, got {s:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `_sparse_compressed_tensor_with_dims` reads the two sparse sizes and the dense ones from
+/// `size` by position, unchecked (seed 273: an empty size): it needs `dense_dim >= 0`, at least
+/// `2 + dense_dim` sizes, and a block size of 0 or 2 elements.
+pub(crate) fn compressed_dims(
+    op: &'static str,
+    dense_dim: i64,
+    size: &[i64],
+    blocksize: &[i64],
+) -> Result<()> {
+    if dense_dim < 0 || (size.len() as i64) < 2 + dense_dim || !matches!(blocksize.len(), 0 | 2) {
+        return Err(fail(
+            op,
+            format!(
+                "size must hold 2 sparse and dense_dim = {dense_dim} dense sizes (dense_dim >= \
+                 0) and blocksize 0 or 2 elements, got size {size:?} and blocksize {blocksize:?}"
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -4,12 +4,17 @@
 use super::*;
 
 /// The first value of a one-element tensor as libtorch's `item().toInt()` would test it for
-/// zero, or `None` when libtorch rejects it (not one element, complex).
+/// zero (a complex one by its real part), or `None` when it has not one element.
 fn flag_value(t: &Tensor) -> Option<bool> {
-    if !t.defined() || t.numel() != 1 || t.kind().is_complex() {
+    if !t.defined() || t.numel() != 1 {
         return None;
     }
-    t.to_vec::<f64>().ok().map(|v| v[0] != 0.0)
+    let real = if t.kind().is_complex() {
+        t.f_real().and_then(|r| r.to_vec::<f64>())
+    } else {
+        t.to_vec::<f64>()
+    };
+    real.ok().map(|v| v[0] != 0.0)
 }
 
 /// `_fused_moving_avg_obs_fq_helper` (and `fused_moving_avg_obs_fake_quant`): `ch_axis` is
@@ -30,21 +35,21 @@ pub(crate) fn fused_observer(
         return Ok(());
     }
     let dim = this.f_dim()? as i64;
+    if ch_axis >= dim || !observer_on.defined() || observer_on.numel() != 1 {
+        return Ok(()); // libtorch checks these
+    }
+    if per_row && dim != 2 && ch_axis < 0 {
+        return Err(fail(
+            op,
+            format!("ch_axis must not be negative for a {dim}-D self, got {ch_axis}"),
+        ));
+    }
     let Some(observe) = flag_value(observer_on) else {
         return Ok(());
     };
-    if ch_axis >= dim {
-        return Ok(()); // libtorch checks this bound
-    }
     let float = |t: &Tensor| t.kind() == Kind::Float;
     let (kmin, kmax) = (running_min.numel(), running_max.numel());
     if per_row {
-        if dim != 2 && ch_axis < 0 {
-            return Err(fail(
-                op,
-                format!("ch_axis must not be negative for a {dim}-D self, got {ch_axis}"),
-            ));
-        }
         if dim < 2 || kmin == 0 {
             return Ok(()); // libtorch rejects 1-D; empty statistics are resized to fit
         }
