@@ -245,7 +245,7 @@ fn arg_name(op: &Op, i: usize, a: &Arg) -> TokenStream {
 }
 
 /// The statements checking an op's guards (spec/rules.yaml), each a call of a helper in
-/// `libtorch/src/guards.rs` returning early with its error. An `expand_singleton` list is
+/// `libtorch/src/guards/` returning early with its error. An `expand_singleton` list is
 /// rebound to its expanded form, which the later checks and the call then see.
 fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
     let a = |i: usize| arg_name(op, i, &op.args[i]);

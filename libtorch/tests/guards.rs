@@ -1,4 +1,4 @@
-//! The argument guards of spec/rules.yaml (libtorch/src/guards.rs): each guarded op, called
+//! The argument guards of spec/rules.yaml (libtorch/src/guards/): each guarded op, called
 //! through the safe API with arguments that crash libtorch 2.11 itself, returns an
 //! `Error::InvalidArgument` naming the argument; valid calls still run and give the right values.
 
