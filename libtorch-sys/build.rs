@@ -71,15 +71,26 @@ fn main() {
     let ops = shim_sources(&manifest.join("shim/generated"));
     let core = shim_sources(&manifest.join("shim"));
     let convert = manifest.join("shim/convert.h");
-    for (name, sources, cuda, pch) in [
+    let archives = [
         ("ltrs_ops", &ops, false, Some(convert.as_path())),
         ("ltrs_core", &core, cuda, None),
-    ] {
-        if sources.is_empty() {
-            continue;
+    ];
+    // Both archives compile at once: while one core makes the operators' precompiled header
+    // (a serial step), the other compiles the handwritten shims. A panic in either fails the
+    // build when the scope ends.
+    std::thread::scope(|scope| {
+        for &(name, sources, cuda, pch) in &archives {
+            if !sources.is_empty() {
+                let shims = &shims;
+                scope.spawn(move || shims.build(name, sources, cuda, pch));
+            }
         }
-        shims.build(name, sources, cuda, pch);
-        println!("cargo:rustc-link-lib=static={name}");
+    });
+    // The link order stays fixed, whichever archive finished first.
+    for (name, sources, ..) in &archives {
+        if !sources.is_empty() {
+            println!("cargo:rustc-link-lib=static={name}");
+        }
     }
     println!("cargo:rustc-link-search=native={}", out.display());
 
