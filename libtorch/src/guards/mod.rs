@@ -417,6 +417,17 @@ pub(crate) fn true_unless_empty(
     }
 }
 
+/// How many pieces `chunk(chunks)` makes of a dimension of size `n`: pieces hold `ceil(n /
+/// chunks)` each, so some sizes make fewer (4 in 3 chunks makes 2 of 2); a size of 0 makes
+/// `chunks` empty pieces.
+fn chunk_pieces(n: usize, chunks: usize) -> usize {
+    if n == 0 {
+        chunks
+    } else {
+        n.div_ceil(n.div_ceil(chunks))
+    }
+}
+
 /// `t` has a dimension `dim`, and `t.chunk(chunks, dim)` makes exactly `chunks` pieces, which
 /// the kernel indexes unchecked. Chunks hold `ceil(n / chunks)` each, so some sizes make fewer
 /// (size 4 in 3 chunks makes 2 of 2); a size of 0 makes `chunks` empty pieces.
@@ -428,11 +439,7 @@ pub(crate) fn chunk_count(
     chunks: usize,
 ) -> Result<()> {
     let n = size_at(op, name, &sizes(op, name, t)?, dim)? as usize;
-    let pieces = if n == 0 {
-        chunks
-    } else {
-        n.div_ceil(n.div_ceil(chunks))
-    };
+    let pieces = chunk_pieces(n, chunks);
     if pieces == chunks {
         Ok(())
     } else {

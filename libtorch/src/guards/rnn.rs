@@ -382,11 +382,7 @@ fn summed_gates_chunk(
         return Ok(());
     };
     let n = size_at(op, what, &shape, 1)? as usize;
-    let pieces = if n == 0 {
-        chunks
-    } else {
-        n.div_ceil(n.div_ceil(chunks))
-    };
+    let pieces = chunk_pieces(n, chunks);
     if pieces == chunks {
         Ok(())
     } else {
