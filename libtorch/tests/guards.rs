@@ -771,6 +771,12 @@ fn transform_bias_rescale_qkv_rejects_zero_heads_empty_features_and_a_bad_bias()
         op,
         "qkv_bias",
     );
+    // Seed 131: an empty batch, whose result splits into one piece where three are read.
+    rejected(
+        Tensor::f__transform_bias_rescale_qkv(&Tensor::zeros(&[0, 0, 3]), &bias, 1),
+        op,
+        "qkv",
+    );
     // One head of width 1: q is scaled by 1 / sqrt(1), k and v pass through; shapes [B, H, T, D/H].
     let (q, k, v) =
         Tensor::f__transform_bias_rescale_qkv(&qkv, &t(&[1.0, 1.0, 1.0], &[3]), 1).unwrap();
@@ -2333,5 +2339,27 @@ fn cdist_backward_and_compressed_constructors_check_the_sizes_they_index() {
         ),
         "aten::_sparse_compressed_tensor_with_dims",
         "size",
+    );
+}
+
+#[test]
+fn masked_softmax_rejects_an_empty_softmax_dimension() {
+    // Unmasked [0, ln 3]: softmax [1/4, 3/4]. (mask_type 2 takes a mask of the input's shape;
+    // true masks an element out.)
+    let x = t(&[0.0, 3f32.ln()], &[1, 2]);
+    let keep = Tensor::from_data(&[false, false], &[1, 2]).unwrap();
+    let y = Tensor::f__masked_softmax_with(&x, &keep, Some(1), Some(2)).unwrap();
+    close(&vals(&y), &[0.25, 0.75]);
+    // Seed 143: a [3, 0] input, empty along its last (default) dimension.
+    let e = Tensor::zeros(&[3, 0]);
+    rejected(
+        Tensor::f__masked_softmax_with(
+            &e,
+            &Tensor::from_data::<bool>(&[], &[3, 0]).unwrap(),
+            None,
+            Some(0),
+        ),
+        "aten::_masked_softmax",
+        "self",
     );
 }

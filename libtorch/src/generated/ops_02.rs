@@ -11205,6 +11205,12 @@ impl Tensor {
             qkv,
             2,
         )?;
+        crate::guards::dim_size_positive(
+            "aten::_transform_bias_rescale_qkv",
+            "qkv",
+            qkv,
+            0,
+        )?;
         crate::guards::same_dtype(
             "aten::_transform_bias_rescale_qkv",
             &[("qkv", qkv), ("qkv_bias", qkv_bias)],

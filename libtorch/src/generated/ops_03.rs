@@ -12317,6 +12317,7 @@ impl Tensor {
         dim: Option<i64>,
         mask_type: Option<i64>,
     ) -> Result<Tensor> {
+        crate::guards::masked_softmax_dim("aten::_masked_softmax", self, dim)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_dim = support::opt_int(dim);

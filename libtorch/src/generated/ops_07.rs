@@ -4626,6 +4626,12 @@ impl Tensor {
             qkv,
             2,
         )?;
+        crate::guards::dim_size_positive(
+            "aten::_transform_bias_rescale_qkv.out",
+            "qkv",
+            qkv,
+            0,
+        )?;
         crate::guards::same_dtype(
             "aten::_transform_bias_rescale_qkv.out",
             &[("qkv", qkv), ("qkv_bias", qkv_bias)],
@@ -11115,6 +11121,7 @@ impl Tensor {
         mask_type: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::masked_softmax_dim("aten::_masked_softmax.out", self, dim)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_dim = support::opt_int(dim);

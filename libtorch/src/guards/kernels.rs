@@ -914,3 +914,24 @@ pub(crate) fn compressed_dims(
     }
     Ok(())
 }
+
+/// `_masked_softmax` runs the softmax kernel on every row without an early return for an empty
+/// softmax dimension: it divides its grain size by that dimension's size and reads each row's
+/// first element (seed 143: a [3, 0] input, read through a null pointer). `dim` defaults to the
+/// last dimension.
+pub(crate) fn masked_softmax_dim(op: &'static str, input: &Tensor, dim: Option<i64>) -> Result<()> {
+    if !input.defined() {
+        return Ok(());
+    }
+    let s = input.f_size()?;
+    let rank = s.len() as i64;
+    let d = dim.unwrap_or(rank - 1);
+    let d = if d < 0 { d + rank } else { d };
+    match s.get(d as usize) {
+        Some(0) if (0..rank).contains(&d) => Err(fail(
+            op,
+            format!("self must not be empty along the softmax dim {d} (sizes {s:?})"),
+        )),
+        _ => Ok(()),
+    }
+}
