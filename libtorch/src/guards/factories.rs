@@ -250,7 +250,7 @@ fn mkldnn_zero_fill(
     dtype: Option<Kind>,
     layout: Option<Layout>,
 ) -> Result<()> {
-    let like = like.filter(|t| t.defined());
+    let like = given(like);
     let layout = layout
         .or(like.map(Tensor::layout))
         .unwrap_or(Layout::Strided);

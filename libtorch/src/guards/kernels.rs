@@ -376,9 +376,6 @@ pub(crate) fn conv_double_backward(
 ) -> Result<()> {
     min_dim(op, "weight", weight, 3)?;
     let rank = weight.f_dim()?;
-    fn given(t: Option<&Tensor>) -> Option<&Tensor> {
-        t.filter(|t| t.defined())
-    }
     let same_rank = [
         ("gO", Some(go)),
         ("self", Some(input)),
@@ -471,20 +468,19 @@ fn serial_stack_layout<T: Borrow<Tensor>>(
     };
     let (s0, st0, k0) = (first.f_size()?, first.stride(), first.f_kind()?);
     let n = first.numel();
+    let fmt = Format::suggested(&s0, &st0);
     let fast = dim >= 0
         && (dim as usize) < s0.len()
         && !(n == 0 && s0.len() == 1)
         && result.0 == k0
         && matches!(k0, Kind::Float | Kind::Double)
-        && (result.1)(Format::suggested(&s0, &st0))
+        && (result.1)(fmt)
+        // The others must be contiguous in `fmt` with the first one's strides, so when there
+        // are others the first one's strides must be contiguous in `fmt` too.
+        && (list.len() == 1 || fmt.holds(&s0, &st0))
         && list.iter().skip(1).all(|t| {
             let t = t.borrow();
-            let fmt = Format::suggested(&s0, &st0);
-            t.defined()
-                && t.size() == s0
-                && t.stride() == st0
-                && t.kind() == k0
-                && fmt.holds(&s0, &st0)
+            t.defined() && t.size() == s0 && t.stride() == st0 && t.kind() == k0
         })
         && (n * list.len() < 32768 || crate::threads::get_num_threads() == 1);
     if !fast || n == 0 {
@@ -796,7 +792,6 @@ pub(crate) fn segment_bounds(
     axis: i64,
     unsafe_: bool,
 ) -> Result<()> {
-    let given = |t: Option<&Tensor>| t.filter(|t| t.defined()).cloned();
     let (idx, name, is_offsets) = match (given(offsets), given(lengths)) {
         (Some(o), _) => (o, "offsets", true),
         (None, Some(l)) => (l, "lengths", false),

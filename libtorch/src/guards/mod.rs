@@ -36,6 +36,12 @@ fn must_be_defined(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
     }
 }
 
+/// An optional tensor argument that was given and is defined (ATen treats an undefined one as
+/// absent).
+fn given(t: Option<&Tensor>) -> Option<&Tensor> {
+    t.filter(|t| t.defined())
+}
+
 fn sizes(op: &'static str, name: &str, t: &Tensor) -> Result<Vec<i64>> {
     must_be_defined(op, name, t)?;
     t.f_size()
@@ -308,7 +314,7 @@ pub(crate) fn numel_matches_size(
     if s.contains(&0) {
         return Ok(());
     }
-    let Some(t) = t.filter(|t| t.defined()) else {
+    let Some(t) = given(t) else {
         if required {
             return Err(fail(op, format!("{name} must be given here")));
         }

@@ -278,12 +278,12 @@ pub(crate) fn lstm_input<H: Borrow<Tensor>, P: Borrow<Tensor>>(
 
 /// A packed sequence: `batch_sizes` an int64 1-D tensor of positive, non-increasing sizes (the
 /// packed layers read it as int64 only after other work), and `data` `[sum(batch_sizes), I]`.
-/// Returns the batch sizes.
+/// Returns the batch sizes and data's column count (the input size).
 fn packed_sequence_sizes(
     op: &'static str,
     data: &Tensor,
     batch_sizes: &Tensor,
-) -> Result<Vec<i64>> {
+) -> Result<(Vec<i64>, i64)> {
     must_be_defined(op, "batch_sizes", batch_sizes)?;
     let kind = batch_sizes.f_kind()?;
     if kind != Kind::Int64 {
@@ -303,7 +303,7 @@ fn packed_sequence_sizes(
     }
     let s = sizes(op, "data", data)?;
     let total: i64 = b.iter().sum();
-    let [rows, _] = s[..] else {
+    let [rows, columns] = s[..] else {
         return Err(fail(op, format!("data must have 2 dimensions, got {s:?}")));
     };
     if rows != total {
@@ -312,7 +312,7 @@ fn packed_sequence_sizes(
             format!("data must have sum(batch_sizes) = {total} rows, got {rows}"),
         ));
     }
-    Ok(b)
+    Ok((b, columns))
 }
 
 /// `gru(data, batch_sizes, ...)` / `rnn_tanh` / `rnn_relu` of a packed sequence: see
@@ -334,10 +334,10 @@ pub(crate) fn lstm_data<H: Borrow<Tensor>, P: Borrow<Tensor>>(
     params: &[P],
     (has_biases, num_layers, bidirectional): (bool, i64, bool),
 ) -> Result<()> {
-    let b = packed_sequence_sizes(op, data, batch_sizes)?;
+    let (b, input_size) = packed_sequence_sizes(op, data, batch_sizes)?;
     lstm_params(
         op,
-        (data.f_size()?[1], b[0]),
+        (input_size, b[0]),
         hx,
         params,
         has_biases,
@@ -375,7 +375,7 @@ fn summed_gates_chunk(
     chunks: usize,
 ) -> Result<()> {
     let mut shapes = Vec::new();
-    for t in parts.iter().flatten().filter(|t| t.defined()) {
+    for t in parts.iter().filter_map(|t| given(*t)) {
         shapes.push(t.f_size()?);
     }
     let Some(shape) = broadcast_shape(&shapes) else {
