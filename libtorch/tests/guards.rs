@@ -2363,3 +2363,108 @@ fn masked_softmax_rejects_an_empty_softmax_dimension() {
         "self",
     );
 }
+
+#[test]
+fn embedding_bag_rejects_an_unknown_mode() {
+    // Rows [1, 0, 4, 3] and [2, 5, 0, 1]; bags {0} and {1, 1}.
+    let w = t(&[1.0, 0.0, 4.0, 3.0, 2.0, 5.0, 0.0, 1.0], &[2, 4]);
+    let idx = longs(&[0, 1, 1], &[3]);
+    let off = longs(&[0, 1], &[2]);
+    let bag = |mode| {
+        Tensor::f__embedding_bag_forward_only_with(
+            &w, &idx, &off, false, mode, false, None, false, -1,
+        )
+    };
+    close(
+        &vals(&bag(0).unwrap().0),
+        &[1.0, 0.0, 4.0, 3.0, 4.0, 10.0, 0.0, 2.0],
+    );
+    close(
+        &vals(&bag(1).unwrap().0),
+        &[1.0, 0.0, 4.0, 3.0, 2.0, 5.0, 0.0, 1.0],
+    );
+    let (out, _, _, argmax) = bag(2).unwrap();
+    close(&vals(&out), &[1.0, 0.0, 4.0, 3.0, 2.0, 5.0, 0.0, 1.0]);
+    assert_eq!(argmax.to_vec::<i64>().unwrap(), [0, 0, 0, 0, 1, 1, 1, 1]);
+    // Seed 142: mode -1 overflowed max_indices (a [bags] buffer written as [bags, 4]).
+    for mode in [-1, 3] {
+        let m = rejected(bag(mode), "aten::_embedding_bag_forward_only", "mode");
+        assert!(m.contains(&format!("got {mode}")), "{m}");
+    }
+    rejected(
+        Tensor::f_embedding_bag_with(&w, &idx, &off, false, 7, false, None, false),
+        "aten::embedding_bag",
+        "mode",
+    );
+}
+
+#[test]
+fn unsafe_masked_index_rejects_more_indices_than_dimensions() {
+    // self = [[0, 1, 2], [3, 4, 5]]; row index [1, 5] where the mask is [true, false]: row 1,
+    // then the fill (the out-of-range 5 is never read).
+    let x = t(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &[2, 3]);
+    let mask = Tensor::from_data(&[true, false], &[2, 1]).unwrap();
+    let rows = longs(&[1, 5], &[2]);
+    let y = x
+        .f__unsafe_masked_index(&mask, &[Some(&rows)], -1.0)
+        .unwrap();
+    close(&vals(&y), &[3.0, 4.0, 5.0, -1.0, -1.0, -1.0]);
+    // Seed 142: three indices for a 2-D self.
+    let m = rejected(
+        x.f__unsafe_masked_index(&mask, &[Some(&rows), None, None], -1.0),
+        "aten::_unsafe_masked_index",
+        "indices",
+    );
+    assert!(m.contains("self (2), got 3"), "{m}");
+    rejected(
+        x.f__unsafe_masked_index_put_accumulate(&mask, &[None, None, Some(&rows)], &x),
+        "aten::_unsafe_masked_index_put_accumulate",
+        "indices",
+    );
+}
+
+#[test]
+fn compute_linear_combination_rejects_mismatched_shapes_and_dtypes() {
+    // out[i] = sum_j c[i, j] * input[j]: [1, 2] + [3, 4] = [4, 6] and 2 [1, 2] - [3, 4] = [-1, 0].
+    let input = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    let c = t(&[1.0, 1.0, 2.0, -1.0], &[2, 2]);
+    let y = Tensor::f__compute_linear_combination(&input, &c).unwrap();
+    close(&vals(&y), &[4.0, 6.0, -1.0, 0.0]);
+    // A complex input takes real coefficients: (1 + i) * 2 = 2 + 2i.
+    let z = Tensor::from_data(&[1f32, 1.0], &[1, 2])
+        .unwrap()
+        .f_view_as_complex()
+        .unwrap();
+    let y = Tensor::f__compute_linear_combination(&z, &t(&[2.0], &[1, 1])).unwrap();
+    close(&vals(&y.f_view_as_real().unwrap()), &[2.0, 2.0]);
+    let op = "aten::_compute_linear_combination";
+    // Seed 142: three coefficients per row for two input rows, and int32 coefficients.
+    rejected(
+        Tensor::f__compute_linear_combination(&input, &ones(&[2, 3])),
+        op,
+        "coefficients.size(1)",
+    );
+    let ints = Tensor::from_data(&[1i32, 1, 2, -1], &[2, 2]).unwrap();
+    let m = rejected(
+        Tensor::f__compute_linear_combination(&input, &ints),
+        op,
+        "coefficients",
+    );
+    assert!(m.contains("dtype float32"), "{m}");
+    rejected(
+        Tensor::f__compute_linear_combination(&z, &z),
+        op,
+        "coefficients",
+    );
+    rejected(
+        Tensor::f__compute_linear_combination(&t(&[1.0], &[]), &c),
+        op,
+        "input",
+    );
+    let mut out = Tensor::zeros(&[2, 2]).f_to_dtype(Kind::Double).unwrap();
+    rejected(
+        Tensor::f__compute_linear_combination_out(&input, &c, &mut out),
+        "aten::_compute_linear_combination.out",
+        "out",
+    );
+}

@@ -33,6 +33,9 @@ struct Args {
     /// Write per-op counts here (tab-separated: key, ok, err, panic, fate).
     #[arg(long)]
     report: Option<std::path::PathBuf>,
+    /// Share of the drawn tensors put on CUDA device 0 (0 to 1; needs a CUDA build and a GPU).
+    #[arg(long, default_value_t = 0.0)]
+    cuda_share: f64,
     /// Internal: run as the child, from this op index.
     #[arg(long, hide = true)]
     child_from: Option<usize>,
@@ -55,7 +58,7 @@ fn child(args: &Args, from: usize) {
     let out = std::io::stdout();
     for i in selected(args).into_iter().filter(|&i| i >= from) {
         writeln!(out.lock(), "B {i}").unwrap();
-        let (c, panics) = fuzz_op(i, args.calls_per_op, args.seed);
+        let (c, panics) = fuzz_op(i, args.calls_per_op, args.seed, args.cuda_share);
         for p in panics.iter().take(1) {
             eprintln!("panic in {}: {p}", OPS[i].0);
         }
@@ -89,6 +92,8 @@ fn main() -> ExitCode {
             .arg(args.calls_per_op.to_string())
             .arg("--seed")
             .arg(args.seed.to_string())
+            .arg("--cuda-share")
+            .arg(args.cuda_share.to_string())
             .arg("--child-from")
             .arg(from.to_string())
             .stdout(Stdio::piped())

@@ -15,6 +15,8 @@ use libtorch::{Device, Generator, Kind, Layout, MemoryFormat, Scalar, Storage, S
 pub struct Gen {
     state: u64,
     trace: bool,
+    /// The share of drawn tensors moved to CUDA device 0 (see [`Gen::on_cuda`]).
+    cuda_share: f64,
 }
 
 const INTS: &[i64] = &[0, 1, 2, 3, -1, -2, 4, 1, 0, 2];
@@ -79,7 +81,16 @@ impl Gen {
         Gen {
             state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
             trace: std::env::var_os("LTRS_FUZZ_TRACE").is_some_and(|v| v == "1"),
+            cuda_share: 0.0,
         }
+    }
+
+    /// Moves about `share` of the drawn tensors to CUDA device 0, so the ops run their CUDA
+    /// kernels (a CUDA build on a machine with a GPU; elsewhere the move fails and the tensor
+    /// stays on the CPU). With 0, the default, the draws are exactly those of a CPU-only run.
+    pub fn on_cuda(mut self, share: f64) -> Gen {
+        self.cuda_share = share;
+        self
     }
 
     /// Prints a drawn value when tracing; returns it.
@@ -320,6 +331,10 @@ impl Gen {
         let mut t = base.f_to_dtype(kind).unwrap_or(base);
         if shape.len() >= 2 && self.chance(0.1) {
             t = t.f_transpose_int(0, 1).unwrap_or(t);
+        }
+        if self.cuda_share > 0.0 && self.chance(self.cuda_share) {
+            t = t.f_to(Device::Cuda(0)).unwrap_or(t);
+            self.traced("on", "cuda:0");
         }
         if floating && self.chance(0.08) {
             t = t.f_set_requires_grad(true).unwrap_or_default();

@@ -815,6 +815,7 @@ impl Tensor {
             offsets,
             &[1],
         )?;
+        crate::guards::embedding_bag_mode("aten::_embedding_bag_forward_only", mode)?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1029,6 +1030,7 @@ impl Tensor {
         include_last_offset: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
         crate::guards::dim_in("aten::embedding_bag", "offsets", offsets, &[1])?;
+        crate::guards::embedding_bag_mode("aten::embedding_bag", mode)?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1148,6 +1150,7 @@ impl Tensor {
             offsets,
             &[1],
         )?;
+        crate::guards::embedding_bag_mode("aten::embedding_bag.padding_idx", mode)?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1236,6 +1239,7 @@ impl Tensor {
         padding_idx: i64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
         crate::guards::dim_in("aten::_embedding_bag", "offsets", offsets, &[1])?;
+        crate::guards::embedding_bag_mode("aten::_embedding_bag", mode)?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -6261,6 +6265,11 @@ impl Tensor {
         indices: &[Option<&Tensor>],
         fill: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        crate::guards::index_list_within_dims(
+            "aten::_unsafe_masked_index",
+            self,
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
@@ -6301,6 +6310,11 @@ impl Tensor {
         indices: &[Option<&Tensor>],
         values: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::index_list_within_dims(
+            "aten::_unsafe_masked_index_put_accumulate",
+            self,
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
@@ -12525,6 +12539,11 @@ impl Tensor {
         input: &Tensor,
         coefficients: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::linear_combination(
+            "aten::_compute_linear_combination",
+            input,
+            coefficients,
+        )?;
         let c_input = input.as_raw();
         let c_coefficients = coefficients.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12552,6 +12571,15 @@ impl Tensor {
         coefficients: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::linear_combination(
+            "aten::_compute_linear_combination.out",
+            input,
+            coefficients,
+        )?;
+        crate::guards::same_dtype(
+            "aten::_compute_linear_combination.out",
+            &[("input", input), ("out", out)],
+        )?;
         let c_input = input.as_raw();
         let c_coefficients = coefficients.as_raw();
         let c_out = out.as_raw();

@@ -18154,6 +18154,10 @@ impl Tensor {
             offsets,
             &[1],
         )?;
+        crate::guards::embedding_bag_mode(
+            "aten::_embedding_bag_forward_only.out",
+            mode,
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -18317,6 +18321,7 @@ impl Tensor {
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
         crate::guards::dim_in("aten::_embedding_bag.out", "offsets", offsets, &[1])?;
+        crate::guards::embedding_bag_mode("aten::_embedding_bag.out", mode)?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();

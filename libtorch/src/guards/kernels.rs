@@ -930,3 +930,48 @@ pub(crate) fn masked_softmax_dim(op: &'static str, input: &Tensor, dim: Option<i
         _ => Ok(()),
     }
 }
+
+/// `_compute_linear_combination` (the matrix exponential's helper: `out[i] = sum_j
+/// coefficients[i, j] * input[j]`) restrides its operands and sums `coefficients.size(1)` rows
+/// of `input` by raw stride, reading the coefficients as the real type of `input`'s dtype and
+/// writing `out` as `input`'s dtype. It checks none of that: a 0-D input writes past an empty
+/// size list, and a short `input` or a wider coefficient dtype is read past its end (seed 142).
+/// (`out`'s dtype is checked with `same_dtype`.)
+pub(crate) fn linear_combination(
+    op: &'static str,
+    input: &Tensor,
+    coefficients: &Tensor,
+) -> Result<()> {
+    let s = sizes(op, "input", input)?;
+    let rows = size_at(op, "input", &s, 0)?;
+    let c = sizes(op, "coefficients", coefficients)?;
+    let terms = size_at(op, "coefficients", &c, 1)?;
+    if terms > rows {
+        return Err(fail(
+            op,
+            format!(
+                "coefficients.size(1) ({terms}) must be at most input.size(0) ({rows}): that \
+                 many rows of input are summed"
+            ),
+        ));
+    }
+    let kind = input.kind();
+    let real = match kind {
+        Kind::ComplexHalf => Kind::Half,
+        Kind::ComplexFloat => Kind::Float,
+        Kind::ComplexDouble => Kind::Double,
+        k => k,
+    };
+    if coefficients.kind() != real {
+        return Err(fail(
+            op,
+            format!(
+                "coefficients must have dtype {} (the real type of input's {}), got {}",
+                real.name(),
+                kind.name(),
+                coefficients.kind().name()
+            ),
+        ));
+    }
+    Ok(())
+}
