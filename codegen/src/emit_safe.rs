@@ -294,6 +294,14 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
             }
             Guard::Defined(i) => on_one_arg("defined", *i),
             Guard::AllDefined(i) => on_one_arg("all_defined", *i),
+            Guard::OnCpu(i) => on_one_arg("on_cpu", *i),
+            Guard::SameDevice(v) => {
+                let lists = v.iter().map(|i| {
+                    let (n, e) = (name(*i), a(*i));
+                    quote!((#n, #g::devices(#e)))
+                });
+                quote!(#g::same_device(#key, &[#(#lists),*])?;)
+            }
             Guard::DimIn { arg, dims } => {
                 let (n, e, d) = (name(*arg), a(*arg), usizes(dims));
                 quote!(#g::dim_in(#key, #n, #e, #d)?;)

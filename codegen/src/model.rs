@@ -192,6 +192,10 @@ pub enum Guard {
     Defined(usize),
     /// Every element of a tensor list is defined.
     AllDefined(usize),
+    /// A `Tensor`, when defined, is on the CPU.
+    OnCpu(usize),
+    /// The defined tensors of these tensor lists are on one device.
+    SameDevice(Vec<usize>),
     DimIn {
         arg: usize,
         dims: Vec<usize>,
@@ -633,6 +637,12 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
                     .into_iter()
                     .map(Guard::AllDefined),
             ),
+            GuardSpec::OnCpu(names) => {
+                rest.extend(args(names, Accepts::Tensor)?.into_iter().map(Guard::OnCpu))
+            }
+            GuardSpec::SameDevice(names) => {
+                rest.push(Guard::SameDevice(args(names, Accepts::TensorList)?))
+            }
             GuardSpec::DimIn { arg: n, dims } => rest.push(Guard::DimIn {
                 arg: arg(n, Accepts::Tensor)?,
                 dims: nonempty_dims(dims)?,

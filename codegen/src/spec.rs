@@ -75,6 +75,11 @@ pub enum GuardSpec {
     Defined(Vec<String>),
     /// Every tensor of each listed tensor list is defined.
     AllDefined(Vec<String>),
+    /// Each listed tensor, when defined, is on the CPU (for kernels only the CPU has, which read
+    /// the data through host pointers whatever the device).
+    OnCpu(Vec<String>),
+    /// Every defined tensor of the listed tensor lists is on one device.
+    SameDevice(Vec<String>),
     /// The tensor is defined and its dimension count is one of `dims`.
     DimIn { arg: String, dims: Vec<usize> },
     /// The tensor is defined and has at least `min` dimensions.

@@ -2468,3 +2468,219 @@ fn compute_linear_combination_rejects_mismatched_shapes_and_dtypes() {
         "out",
     );
 }
+
+#[test]
+fn powsum_rejects_a_bfloat16_result_of_a_complex_input() {
+    // sum |x|^1 over [3 + 4i, 0]: 5; into bfloat16 from a real input: |-2| + 3 = 5.
+    let z = t(&[3.0, 4.0, 0.0, 0.0], &[2, 2])
+        .f_view_as_complex()
+        .unwrap();
+    let s = z
+        .f_linalg__powsum_with(1, None, false, Some(Kind::Half))
+        .unwrap();
+    assert_eq!(s.kind(), Kind::Half);
+    close(&vals(&s.f_to_dtype(Kind::Float).unwrap()), &[5.0]);
+    let r = t(&[-2.0, 3.0], &[2]);
+    let s = r
+        .f_linalg__powsum_with(1, None, false, Some(Kind::BFloat16))
+        .unwrap();
+    close(&vals(&s.f_to_dtype(Kind::Float).unwrap()), &[5.0]);
+    // Seed 1: a complex input into bfloat16 wrote 4-byte floats past each 2-byte element.
+    let m = rejected(
+        z.f_linalg__powsum_with(1, None, false, Some(Kind::BFloat16)),
+        "aten::linalg__powsum",
+        "dtype",
+    );
+    assert!(m.contains("complex128") || m.contains("complex64"), "{m}");
+    rejected(
+        Tensor::f__foreach_powsum_scalar_with(&[&r, &z], 1, Some(Kind::BFloat16)),
+        "aten::_foreach_powsum.Scalar",
+        "dtype",
+    );
+}
+
+fn meta(shape: &[i64]) -> Tensor {
+    ones(shape).f_to(libtorch::Device::Meta).unwrap()
+}
+
+#[test]
+fn cpu_only_kernels_reject_tensors_on_other_devices() {
+    // The CUDA fuzz crashed these with CUDA inputs; a meta tensor is refused the same way.
+    let m = rejected(
+        Tensor::f_fbgemm_pack_gemm_matrix_fp16(&meta(&[2, 2])),
+        "aten::fbgemm_pack_gemm_matrix_fp16",
+        "input",
+    );
+    assert!(m.contains("must be on the CPU"), "{m}");
+    rejected(
+        Tensor::f__rowwise_prune(&ones(&[2, 2]), &meta(&[2]), Kind::Int),
+        "aten::_rowwise_prune",
+        "mask",
+    );
+    // On the CPU: rows [1, 2] kept, [3, 4] pruned; compressed indices [0, -1].
+    let mask = Tensor::from_data(&[true, false], &[2]).unwrap();
+    let (kept, idx) =
+        Tensor::f__rowwise_prune(&t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]), &mask, Kind::Int).unwrap();
+    close(&vals(&kept), &[1.0, 2.0]);
+    assert_eq!(idx.to_vec::<i32>().unwrap(), [0, -1]);
+}
+
+#[test]
+fn fused_optimizers_reject_lists_spread_over_devices() {
+    // SGD without momentum: p - lr * g = [1, 2] - 0.1 * [0.5, 0.5] = [0.95, 1.95].
+    let mut params = vec![t(&[1.0, 2.0], &[2])];
+    let mut grads = vec![t(&[0.5, 0.5], &[2])];
+    Tensor::f__fused_sgd__with(
+        &mut params,
+        &mut grads,
+        &mut [],
+        0.0,
+        0.0,
+        0.1,
+        0.0,
+        false,
+        false,
+        false,
+        None,
+        None,
+    )
+    .unwrap();
+    close(&vals(&params[0]), &[0.95, 1.95]);
+    // Seeds 1-5 of the CUDA fuzz: a gradient on another device than the parameters.
+    let mut grads = vec![meta(&[2])];
+    let m = rejected(
+        Tensor::f__fused_sgd__with(
+            &mut params,
+            &mut grads,
+            &mut [],
+            0.0,
+            0.0,
+            0.1,
+            0.0,
+            false,
+            false,
+            false,
+            None,
+            None,
+        ),
+        "aten::_fused_sgd_",
+        "grads[0]",
+    );
+    assert!(m.contains("but self[0] is on Cpu"), "{m}");
+    close(&vals(&params[0]), &[0.95, 1.95]);
+}
+
+#[test]
+fn cuda_launch_helpers_reject_what_they_divide_by() {
+    rejected(
+        Tensor::f_batch_norm_stats(&Tensor::zeros(&[5, 0]), 1e-5),
+        "aten::batch_norm_stats",
+        "input",
+    );
+    rejected(
+        ones(&[2, 3]).f_native_channel_shuffle(0),
+        "aten::native_channel_shuffle",
+        "groups",
+    );
+    // Channels [0, 1, 2, 3] in 2 groups of 2, interleaved: [0, 2, 1, 3].
+    let x = t(&[0.0, 1.0, 2.0, 3.0], &[1, 4, 1]);
+    close(
+        &vals(&x.f_native_channel_shuffle(2).unwrap()),
+        &[0.0, 2.0, 1.0, 3.0],
+    );
+    rejected(
+        Tensor::f__sparse_semi_structured_linear(&t(&[1.0], &[]), &ones(&[2, 2]), &ones(&[2, 2])),
+        "aten::_sparse_semi_structured_linear",
+        "input",
+    );
+}
+
+#[test]
+fn cudnn_entry_points_reject_what_convolution_would() {
+    let op = "aten::cudnn_convolution";
+    let x = ones(&[1, 2, 3, 3]);
+    let w = ones(&[4, 2, 2, 2]);
+    let conv = |x: &Tensor, w: &Tensor, pad: &[i64], dil: &[i64], groups| {
+        Tensor::f_cudnn_convolution(x, w, pad, &[1, 1], dil, groups, false, false, false)
+    };
+    // Valid arguments reach libtorch, which has no cuDNN kernel for CPU tensors.
+    match conv(&x, &w, &[0, 0], &[1, 1], 1) {
+        Err(Error::InvalidArgument { .. }) | Ok(_) => panic!("a CPU call should reach libtorch"),
+        Err(_) => {}
+    }
+    // The CUDA fuzz's crashes: a 0-D self, an empty dilation, no channels, groups 0.
+    rejected(conv(&t(&[1.0], &[]), &w, &[0, 0], &[1, 1], 1), op, "self");
+    rejected(conv(&x, &w, &[0, 0], &[], 1), op, "dilation");
+    rejected(
+        conv(
+            &ones(&[3, 0, 4, 3]),
+            &Tensor::zeros(&[5, 0, 5, 1]),
+            &[0, 0],
+            &[1, 1],
+            1,
+        ),
+        op,
+        "weight",
+    );
+    rejected(conv(&x, &w, &[0, 0], &[1, 1], 0), op, "groups");
+    rejected(conv(&x, &w, &[0, 0], &[1, 0], 1), op, "dilation");
+    rejected(
+        Tensor::f_cudnn_convolution_transpose(
+            &x,
+            &w,
+            &[0],
+            &[0, 0],
+            &[1, 1],
+            &[1, 1],
+            1,
+            false,
+            false,
+            false,
+        ),
+        "aten::cudnn_convolution_transpose",
+        "padding",
+    );
+}
+
+#[test]
+fn cuda_fuzz_crashers_with_host_reads_and_empty_lists_are_rejected() {
+    // _reshape_from_tensor reads the target shape on the host.
+    let x = t(&[1.0, 2.0, 3.0], &[1, 3]);
+    let y = x.f__reshape_from_tensor(&longs(&[3, 1], &[2])).unwrap();
+    assert_eq!(y.size(), [3, 1]);
+    rejected(
+        x.f__reshape_from_tensor(&longs(&[3, 1], &[2]).f_to(libtorch::Device::Meta).unwrap()),
+        "aten::_reshape_from_tensor",
+        "shape",
+    );
+    rejected(
+        Tensor::f__jagged_to_padded_dense_forward::<Tensor>(&ones(&[1, 0]), &[], &[]),
+        "aten::_jagged_to_padded_dense_forward",
+        "offsets",
+    );
+    rejected(
+        Tensor::f__cudnn_rnn_flatten_weight(&[ones(&[])], 0, 3, 3, 2, 0, 1, true, true),
+        "aten::_cudnn_rnn_flatten_weight",
+        "weight_stride0",
+    );
+    // A fused step with an empty parameter list but a gradient (the CUDA kernel read params[0]).
+    let mut grads = vec![ones(&[2])];
+    rejected(
+        Tensor::f__fused_sgd__with(
+            &mut [],
+            &mut grads,
+            &mut [],
+            0.0,
+            0.0,
+            0.1,
+            0.0,
+            false,
+            false,
+            false,
+            None,
+            None,
+        ),
+        "aten::_fused_sgd_",
+        "self",
+    );
+}

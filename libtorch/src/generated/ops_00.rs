@@ -1560,6 +1560,11 @@ impl Tensor {
         batch_first: bool,
         bidirectional: bool,
     ) -> Result<Tensor> {
+        crate::guards::positive(
+            "aten::_cudnn_rnn_flatten_weight",
+            "weight_stride0",
+            weight_stride0,
+        )?;
         let c_weight_arr: Vec<ltrs_tensor> = weight_arr
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -2330,6 +2335,7 @@ impl Tensor {
     }
     /// `aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor`
     pub fn f__reshape_from_tensor(&self, shape: &Tensor) -> Result<Tensor> {
+        crate::guards::on_cpu("aten::_reshape_from_tensor", "shape", shape)?;
         let c_self = self.as_raw();
         let c_shape = shape.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12398,6 +12404,13 @@ impl Tensor {
         deterministic: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
+        crate::guards::cudnn_conv_args(
+            "aten::cudnn_convolution",
+            self,
+            weight,
+            [stride, dilation, padding],
+            groups,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -12468,6 +12481,13 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::cudnn_conv_args(
+            "aten::cudnn_convolution.out",
+            self,
+            weight,
+            [stride, dilation, padding],
+            groups,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -12542,6 +12562,13 @@ impl Tensor {
         deterministic: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
+        crate::guards::cudnn_conv_transpose_args(
+            "aten::cudnn_convolution_transpose",
+            self,
+            weight,
+            [stride, dilation, padding, output_padding],
+            groups,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -12745,6 +12772,13 @@ impl Tensor {
         dilation: &[i64],
         groups: i64,
     ) -> Result<Tensor> {
+        crate::guards::cudnn_conv_args(
+            "aten::cudnn_convolution_relu",
+            self,
+            weight,
+            [stride, dilation, padding],
+            groups,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12810,6 +12844,13 @@ impl Tensor {
         dilation: &[i64],
         groups: i64,
     ) -> Result<Tensor> {
+        crate::guards::cudnn_conv_args(
+            "aten::cudnn_convolution_add_relu",
+            self,
+            weight,
+            [stride, dilation, padding],
+            groups,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_z = z.as_raw();

@@ -928,6 +928,8 @@ impl Tensor {
         mask: &Tensor,
         compressed_indices_dtype: Kind,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::on_cpu("aten::_rowwise_prune", "weight", weight)?;
+        crate::guards::on_cpu("aten::_rowwise_prune", "mask", mask)?;
         let c_weight = weight.as_raw();
         let c_mask = mask.as_raw();
         let c_compressed_indices_dtype = compressed_indices_dtype.to_ffi();
@@ -9060,6 +9062,12 @@ impl Tensor {
         activation: Option<&str>,
         out_dtype: Option<Kind>,
     ) -> Result<Tensor> {
+        crate::guards::min_dim(
+            "aten::_sparse_semi_structured_linear",
+            "input",
+            input,
+            1,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_meta = meta.as_raw();
@@ -9505,6 +9513,7 @@ impl Tensor {
             input,
             &[2],
         )?;
+        crate::guards::on_cpu("aten::fbgemm_linear_quantize_weight", "input", input)?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         let mut out1 = std::ptr::null_mut();
@@ -9538,6 +9547,7 @@ impl Tensor {
             input,
             &[2],
         )?;
+        crate::guards::on_cpu("aten::fbgemm_pack_gemm_matrix_fp16", "input", input)?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9826,6 +9836,7 @@ impl Tensor {
             input,
             &[2],
         )?;
+        crate::guards::on_cpu("aten::fbgemm_pack_quantized_matrix", "input", input)?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9854,6 +9865,7 @@ impl Tensor {
             input,
             &[2],
         )?;
+        crate::guards::on_cpu("aten::fbgemm_pack_quantized_matrix.KN", "input", input)?;
         let c_input = input.as_raw();
         let c_K = K;
         let c_N = N;
@@ -18365,6 +18377,7 @@ impl Tensor {
     }
     /// `aten::batch_norm_stats(Tensor input, float eps) -> (Tensor, Tensor)`
     pub fn f_batch_norm_stats(input: &Tensor, eps: f64) -> Result<(Tensor, Tensor)> {
+        crate::guards::dim_size_positive("aten::batch_norm_stats", "input", input, 1)?;
         let c_input = input.as_raw();
         let c_eps = eps;
         let mut out0 = std::ptr::null_mut();

@@ -1488,6 +1488,7 @@ impl Tensor {
     }
     /// `aten::native_channel_shuffle(Tensor self, SymInt groups) -> Tensor`
     pub fn f_native_channel_shuffle(&self, groups: i64) -> Result<Tensor> {
+        crate::guards::positive("aten::native_channel_shuffle", "groups", groups)?;
         let c_self = self.as_raw();
         let c_groups = groups;
         let mut out0 = std::ptr::null_mut();
@@ -11878,6 +11879,11 @@ impl Tensor {
     ) -> Result<(Tensor, Tensor)> {
         crate::guards::nested_size_rows(
             "aten::_nested_compute_contiguous_strides_offsets",
+            nested_size,
+        )?;
+        crate::guards::on_cpu(
+            "aten::_nested_compute_contiguous_strides_offsets",
+            "nested_size",
             nested_size,
         )?;
         let c_nested_size = nested_size.as_raw();

@@ -8867,6 +8867,7 @@ impl Tensor {
         ratio: f64,
         bit_width: i64,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::on_cpu("aten::choose_qparams_optimized", "input", input)?;
         crate::guards::qparams_search(
             "aten::choose_qparams_optimized",
             input,

@@ -11587,6 +11587,7 @@ impl Tensor {
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
     ) -> Result<Vec<Tensor>> {
+        crate::guards::powsum_dtype("aten::_foreach_powsum.Scalar", self_, dtype)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())

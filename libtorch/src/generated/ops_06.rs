@@ -1106,6 +1106,7 @@ impl Tensor {
         keepdim: bool,
         dtype: Option<Kind>,
     ) -> Result<Tensor> {
+        crate::guards::powsum_dtype("aten::linalg__powsum", [self], dtype)?;
         let c_self = self.as_raw();
         let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -5648,6 +5649,11 @@ impl Tensor {
         max_lengths: &[i64],
         padding_value: f64,
     ) -> Result<Tensor> {
+        crate::guards::nonempty(
+            "aten::_jagged_to_padded_dense_forward",
+            "offsets",
+            offsets,
+        )?;
         let c_values = values.as_raw();
         let c_offsets: Vec<ltrs_tensor> = offsets
             .iter()
@@ -5723,6 +5729,11 @@ impl Tensor {
         offsets: &[T1],
         total_L: Option<i64>,
     ) -> Result<Tensor> {
+        crate::guards::nonempty(
+            "aten::_padded_dense_to_jagged_forward",
+            "offsets",
+            offsets,
+        )?;
         let c_dense = dense.as_raw();
         let c_offsets: Vec<ltrs_tensor> = offsets
             .iter()
@@ -13003,6 +13014,18 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adam_", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adam_",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_exp_avgs: Vec<ltrs_tensor> = exp_avgs.iter().map(|t| t.as_raw()).collect();
@@ -13190,6 +13213,18 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adam_.tensor_lr", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adam_.tensor_lr",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_exp_avgs: Vec<ltrs_tensor> = exp_avgs.iter().map(|t| t.as_raw()).collect();
@@ -13377,6 +13412,18 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adamw_", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adamw_",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_exp_avgs: Vec<ltrs_tensor> = exp_avgs.iter().map(|t| t.as_raw()).collect();
@@ -13564,6 +13611,18 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adamw_.tensor_lr", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adamw_.tensor_lr",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_exp_avgs: Vec<ltrs_tensor> = exp_avgs.iter().map(|t| t.as_raw()).collect();
@@ -13748,6 +13807,15 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_sgd_", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_sgd_",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_momentum_buffer_list: Vec<ltrs_tensor> = momentum_buffer_list
@@ -13902,6 +13970,15 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_sgd_.tensor_lr", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_sgd_.tensor_lr",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_momentum_buffer_list: Vec<ltrs_tensor> = momentum_buffer_list
@@ -14055,6 +14132,16 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adagrad_", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adagrad_",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("state_sums", crate::guards::devices(state_sums)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_state_sums: Vec<ltrs_tensor> = state_sums
@@ -14203,6 +14290,16 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adagrad_.tensor_lr", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adagrad_.tensor_lr",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("state_sums", crate::guards::devices(state_sums)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_state_sums: Vec<ltrs_tensor> = state_sums
@@ -14520,6 +14617,11 @@ impl Tensor {
         bidirectional: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::positive(
+            "aten::_cudnn_rnn_flatten_weight.out",
+            "weight_stride0",
+            weight_stride0,
+        )?;
         let c_weight_arr: Vec<ltrs_tensor> = weight_arr
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16933,6 +17035,13 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::cudnn_conv_transpose_args(
+            "aten::cudnn_convolution_transpose.out",
+            self,
+            weight,
+            [stride, dilation, padding, output_padding],
+            groups,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -17156,6 +17265,13 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::cudnn_conv_args(
+            "aten::cudnn_convolution_relu.out",
+            self,
+            weight,
+            [stride, dilation, padding],
+            groups,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -17226,6 +17342,13 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::cudnn_conv_args(
+            "aten::cudnn_convolution_add_relu.out",
+            self,
+            weight,
+            [stride, dilation, padding],
+            groups,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_z = z.as_raw();

@@ -1610,6 +1610,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::dim_size_positive(
+            "aten::batch_norm_stats.out",
+            "input",
+            input,
+            1,
+        )?;
         let c_input = input.as_raw();
         let c_eps = eps;
         let c_out0 = out0.as_raw();
@@ -15570,6 +15576,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::powsum_dtype("aten::_foreach_powsum.Scalar_out", self_, dtype)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19441,6 +19448,18 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adam.out", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adam.out",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19655,6 +19674,18 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
+        crate::guards::nonempty("aten::_fused_adam", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adam",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19907,6 +19938,18 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adam.tensor_lr_out", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adam.tensor_lr_out",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20121,6 +20164,18 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
+        crate::guards::nonempty("aten::_fused_adam.tensor_lr", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adam.tensor_lr",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20373,6 +20428,18 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adamw.out", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adamw.out",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20587,6 +20654,18 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
+        crate::guards::nonempty("aten::_fused_adamw", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adamw",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20839,6 +20918,18 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adamw.tensor_lr_out", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adamw.tensor_lr_out",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -21053,6 +21144,18 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
+        crate::guards::nonempty("aten::_fused_adamw.tensor_lr", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adamw.tensor_lr",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("exp_avgs", crate::guards::devices(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -21299,6 +21402,15 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_sgd.out", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_sgd.out",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -21468,6 +21580,15 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
+        crate::guards::nonempty("aten::_fused_sgd", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_sgd",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -21660,6 +21781,15 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_sgd.tensor_lr_out", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_sgd.tensor_lr_out",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -21829,6 +21959,15 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
+        crate::guards::nonempty("aten::_fused_sgd.tensor_lr", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_sgd.tensor_lr",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -22020,6 +22159,16 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adagrad.out", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adagrad.out",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("state_sums", crate::guards::devices(state_sums)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -22184,6 +22333,16 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
+        crate::guards::nonempty("aten::_fused_adagrad", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adagrad",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("state_sums", crate::guards::devices(state_sums)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -22382,6 +22541,16 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::nonempty("aten::_fused_adagrad.tensor_lr_out", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adagrad.tensor_lr_out",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("state_sums", crate::guards::devices(state_sums)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -22555,6 +22724,16 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
+        crate::guards::nonempty("aten::_fused_adagrad.tensor_lr", "self", self_)?;
+        crate::guards::same_device(
+            "aten::_fused_adagrad.tensor_lr",
+            &[
+                ("self", crate::guards::devices(self_)),
+                ("grads", crate::guards::devices(grads)),
+                ("state_sums", crate::guards::devices(state_sums)),
+                ("state_steps", crate::guards::devices(state_steps)),
+            ],
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())

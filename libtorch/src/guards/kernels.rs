@@ -975,3 +975,125 @@ pub(crate) fn linear_combination(
     }
     Ok(())
 }
+
+/// `linalg__powsum` (and the `_foreach_powsum` lists built on it) reduces a complex input with
+/// the real-valued norm kernel of `complex<float>`, which writes 4-byte floats: into a
+/// `bfloat16` result that is a write past each 2-byte element (seed 1 under valgrind; the
+/// result is garbage too). Half and the wider dtypes are converted correctly.
+pub(crate) fn powsum_dtype<T: Borrow<Tensor>>(
+    op: &'static str,
+    tensors: impl AsRef<[T]>,
+    dtype: Option<Kind>,
+) -> Result<()> {
+    if dtype != Some(Kind::BFloat16) {
+        return Ok(());
+    }
+    match tensors
+        .as_ref()
+        .iter()
+        .map(Borrow::borrow)
+        .find(|t| t.defined() && t.kind().is_complex())
+    {
+        Some(t) => Err(fail(
+            op,
+            format!(
+                "dtype bfloat16 is not supported for a complex self ({})",
+                t.kind().name()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The cuDNN convolution entry points (`cudnn_convolution*`), which PyTorch's own `convolution`
+/// only calls after its shape checks, run none of them: they read `padding[0]` etc. of shorter
+/// lists, take 0-D tensors' sizes, and divide by channel counts and groups (the CUDA fuzz's
+/// SIGSEGVs and SIGFPEs). This replays those checks: `weight` has at least one spatial
+/// dimension and elements, `self` has its rank and elements (an empty batch is handled by the
+/// `convolution` wrapper, never here), every list has one entry per spatial dimension (stride
+/// and dilation positive, the paddings non-negative), and the channels match `groups`.
+pub(crate) fn cudnn_conv_args(
+    op: &'static str,
+    input: &Tensor,
+    weight: &Tensor,
+    lists: [&[i64]; 3],
+    groups: i64,
+) -> Result<()> {
+    conv_args(op, input, weight, &lists, groups, false)
+}
+
+/// [`cudnn_conv_args`] for `cudnn_convolution_transpose`, whose weight is laid out
+/// [in_channels, out_channels / groups, ...] and which takes an `output_padding` too.
+pub(crate) fn cudnn_conv_transpose_args(
+    op: &'static str,
+    input: &Tensor,
+    weight: &Tensor,
+    lists: [&[i64]; 4],
+    groups: i64,
+) -> Result<()> {
+    conv_args(op, input, weight, &lists, groups, true)
+}
+
+fn conv_args(
+    op: &'static str,
+    input: &Tensor,
+    weight: &Tensor,
+    lists: &[&[i64]],
+    groups: i64,
+    transposed: bool,
+) -> Result<()> {
+    let w = sizes(op, "weight", weight)?;
+    let x = sizes(op, "self", input)?;
+    if w.len() < 3 || w.iter().any(|&s| s == 0) {
+        return Err(fail(
+            op,
+            format!("weight must have at least 3 dimensions and elements, got sizes {w:?}"),
+        ));
+    }
+    if x.len() != w.len() || x.iter().any(|&s| s == 0) {
+        return Err(fail(
+            op,
+            format!(
+                "self must have weight's {} dimensions and elements, got sizes {x:?}",
+                w.len()
+            ),
+        ));
+    }
+    let spatial = w.len() - 2;
+    // `lists` is [stride, dilation, padding(, output_padding)]: the first two positive.
+    for (k, list) in lists.iter().enumerate() {
+        if list.len() != spatial {
+            return Err(fail(
+                op,
+                format!(
+                    "padding, stride and dilation must have {spatial} elements (one per spatial \
+                     dimension), got a list of {}",
+                    list.len()
+                ),
+            ));
+        }
+        if list.iter().any(|&v| v < 0 || (k < 2 && v == 0)) {
+            return Err(fail(
+                op,
+                format!(
+                    "stride and dilation must be positive and paddings non-negative, got {list:?}"
+                ),
+            ));
+        }
+    }
+    let channels_ok = if transposed {
+        groups > 0 && w[0] % groups == 0 && x[1] == w[0]
+    } else {
+        groups > 0 && x[1] == w[1] * groups && w[0] % groups == 0
+    };
+    if !channels_ok {
+        return Err(fail(
+            op,
+            format!(
+                "groups ({groups}) must be positive and match the channels of self {x:?} and \
+                 weight {w:?}"
+            ),
+        ));
+    }
+    Ok(())
+}

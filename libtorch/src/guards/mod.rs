@@ -5,7 +5,7 @@
 //! `guards:` section of `spec/rules.yaml` (each entry with the crash it prevents). A failed check
 //! is an [`Error::InvalidArgument`] naming the operator, the argument and what was wrong. Each
 //! check only rejects arguments libtorch would crash on or reject anyway.
-use crate::{Error, Kind, Layout, Result, Scalar, Tensor};
+use crate::{Device, Error, Kind, Layout, Result, Scalar, Tensor};
 use std::borrow::{Borrow, Cow};
 
 mod ctc;
@@ -150,6 +150,52 @@ pub(crate) fn all_defined<T: Borrow<Tensor>>(
             format!("{name}[{i}] must be a defined tensor, got an undefined one"),
         )),
     }
+}
+
+/// `t`, when defined, is on the CPU: for kernels only the CPU has (fbgemm, the nested-size
+/// helpers) that read their input through host pointers whatever its device.
+pub(crate) fn on_cpu(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    if !t.defined() || t.device() == Device::Cpu {
+        return Ok(());
+    }
+    Err(fail(
+        op,
+        format!(
+            "{name} must be on the CPU (this kernel has no other), got {:?}",
+            t.device()
+        ),
+    ))
+}
+
+/// The (device, position) of each defined tensor of `list`, for [`same_device`].
+pub(crate) fn devices<T: Borrow<Tensor>>(list: &[T]) -> Vec<(Device, usize)> {
+    list.iter()
+        .enumerate()
+        .map(|(i, t)| (t.borrow(), i))
+        .filter(|(t, _)| t.defined())
+        .map(|(t, i)| (t.device(), i))
+        .collect()
+}
+
+/// Every defined tensor of the named lists is on the device of the first one found: fused
+/// kernels pick the device of the first list and read every list through pointers of it.
+pub(crate) fn same_device(op: &'static str, lists: &[(&str, Vec<(Device, usize)>)]) -> Result<()> {
+    let mut first: Option<(&str, usize, Device)> = None;
+    for (name, devices) in lists {
+        for &(d, i) in devices {
+            match first {
+                None => first = Some((name, i, d)),
+                Some((fname, fi, fd)) if fd != d => {
+                    return Err(fail(
+                        op,
+                        format!("{name}[{i}] is on {d:?} but {fname}[{fi}] is on {fd:?}: every tensor of the lists must be on one device"),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `t` is defined and has one of `dims` dimensions.
