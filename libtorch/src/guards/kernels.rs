@@ -1044,13 +1044,13 @@ fn conv_args(
 ) -> Result<()> {
     let w = sizes(op, "weight", weight)?;
     let x = sizes(op, "self", input)?;
-    if w.len() < 3 || w.iter().any(|&s| s == 0) {
+    if w.len() < 3 || w.contains(&0) {
         return Err(fail(
             op,
             format!("weight must have at least 3 dimensions and elements, got sizes {w:?}"),
         ));
     }
-    if x.len() != w.len() || x.iter().any(|&s| s == 0) {
+    if x.len() != w.len() || x.contains(&0) {
         return Err(fail(
             op,
             format!(
