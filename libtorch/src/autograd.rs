@@ -248,6 +248,7 @@ impl Tensor {
     /// The flag belongs to the tensor, so every handle to it sees the change. Panics where
     /// PyTorch raises (e.g. on a non-leaf tensor, or an integer tensor); see
     /// [`Tensor::f_set_requires_grad`].
+    #[track_caller]
     pub fn set_requires_grad(self, requires_grad: bool) -> Tensor {
         unwrap(self.f_set_requires_grad(requires_grad))
     }
@@ -265,6 +266,7 @@ impl Tensor {
     }
 
     /// The accumulated gradient (`t.grad`); an undefined tensor when there is none yet.
+    #[track_caller]
     pub fn grad(&self) -> Tensor {
         unwrap(self.f_grad())
     }
@@ -294,19 +296,27 @@ impl Tensor {
         }
     }
 
-    /// Zeroes the accumulated gradient in place (detaching it from any graph), if there is one.
+    /// Zeroes the accumulated gradient in place (detaching it from any graph), if there is one;
+    /// panics on an undefined tensor (see [`Tensor::f_zero_grad`]).
+    #[track_caller]
     pub fn zero_grad(&mut self) {
+        unwrap(self.f_zero_grad())
+    }
+
+    /// [`Tensor::zero_grad`], or an error for an undefined tensor.
+    pub fn f_zero_grad(&mut self) -> Result<()> {
         // SAFETY: live handle (or null, which the shim rejects with an error).
-        unwrap(unsafe {
+        unsafe {
             check(
                 sys::autograd::ltrs_tensor_zero_grad(self.as_raw()),
                 "zero_grad",
             )
-        })
+        }
     }
 
     /// The name of the autograd node that made this tensor (`t.grad_fn.name()`, e.g.
     /// `"MulBackward0"`), or `None` for a leaf or a tensor made without grad.
+    #[track_caller]
     pub fn grad_fn_name(&self) -> Option<String> {
         let mut buf = [0u8; 256];
         // SAFETY: `buf` has room for `cap` bytes; the shim writes a NUL-terminated string.
@@ -326,6 +336,7 @@ impl Tensor {
 
     /// Computes the gradient of this one-element tensor with respect to the graph leaves and
     /// accumulates it into their `.grad` (`t.backward()`); panics where PyTorch raises.
+    #[track_caller]
     pub fn backward(&self) {
         unwrap(self.backward_with(None, false, false))
     }

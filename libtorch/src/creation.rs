@@ -53,6 +53,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_full_opts`], panicking on error.
+    #[track_caller]
     pub fn full_opts(shape: &[i64], value: impl Into<Scalar>, opts: Options) -> Tensor {
         unwrap(Tensor::f_full_opts(shape, value, opts))
     }
@@ -64,6 +65,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_zeros_opts`], panicking on error.
+    #[track_caller]
     pub fn zeros_opts(shape: &[i64], opts: Options) -> Tensor {
         unwrap(Tensor::f_zeros_opts(shape, opts))
     }
@@ -74,6 +76,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_ones_opts`], panicking on error.
+    #[track_caller]
     pub fn ones_opts(shape: &[i64], opts: Options) -> Tensor {
         unwrap(Tensor::f_ones_opts(shape, opts))
     }
@@ -99,6 +102,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_arange_opts`], panicking on error.
+    #[track_caller]
     pub fn arange_opts(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -132,6 +136,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_linspace_opts`], panicking on error.
+    #[track_caller]
     pub fn linspace_opts(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -152,6 +157,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_eye_opts`], panicking on error.
+    #[track_caller]
     pub fn eye_opts(n: i64, opts: Options) -> Tensor {
         unwrap(Tensor::f_eye_opts(n, opts))
     }
@@ -183,6 +189,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_rand_opts`], panicking on error.
+    #[track_caller]
     pub fn rand_opts(shape: &[i64], opts: Options) -> Tensor {
         unwrap(Tensor::f_rand_opts(shape, opts))
     }
@@ -193,6 +200,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_randn_opts`], panicking on error.
+    #[track_caller]
     pub fn randn_opts(shape: &[i64], opts: Options) -> Tensor {
         unwrap(Tensor::f_randn_opts(shape, opts))
     }
@@ -215,6 +223,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_randint_opts`], panicking on error.
+    #[track_caller]
     pub fn randint_opts(low: i64, high: i64, shape: &[i64], opts: Options) -> Tensor {
         unwrap(Tensor::f_randint_opts(low, high, shape, opts))
     }
@@ -231,6 +240,7 @@ impl Tensor {
     }
 
     /// [`Tensor::f_to_opts`], panicking on error.
+    #[track_caller]
     pub fn to_opts(&self, opts: Options) -> Tensor {
         unwrap(self.f_to_opts(opts))
     }
@@ -251,17 +261,20 @@ impl Tensor {
     }
 
     /// [`Tensor::f_to`], panicking on error.
+    #[track_caller]
     pub fn to(&self, device: Device) -> Tensor {
         unwrap(self.f_to(device))
     }
 
     /// `t.cpu()`: the tensor on the CPU.
+    #[track_caller]
     pub fn cpu(&self) -> Tensor {
         self.to(Device::Cpu)
     }
 
     /// `t.cuda()`: the tensor on `cuda:0`; panics without a CUDA device (use
     /// [`Tensor::f_to`] for a `Result`).
+    #[track_caller]
     pub fn cuda(&self) -> Tensor {
         self.to(Device::Cuda(0))
     }

@@ -110,6 +110,7 @@ macro_rules! code_enum {
                 self as i32
             }
             /// From the c10 enum code; panics on a code libtorch 2.11 does not have.
+            #[track_caller]
             pub fn from_ffi(code: i32) -> $name {
                 match code {
                     $($code => $name::$variant,)*

@@ -125,6 +125,7 @@ impl Tensor {
     }
 
     /// The number of dimensions.
+    #[track_caller]
     pub fn dim(&self) -> usize {
         unwrap(self.f_dim())
     }
@@ -138,6 +139,7 @@ impl Tensor {
     }
 
     /// The shape (`t.shape` / `t.size()`).
+    #[track_caller]
     pub fn size(&self) -> Vec<i64> {
         unwrap(self.f_size())
     }
@@ -157,6 +159,7 @@ impl Tensor {
     }
 
     /// The strides, in elements.
+    #[track_caller]
     pub fn stride(&self) -> Vec<i64> {
         let n = self.dim();
         let mut v = vec![0i64; n];
@@ -187,6 +190,7 @@ impl Tensor {
     }
 
     /// The number of elements.
+    #[track_caller]
     pub fn numel(&self) -> usize {
         let mut n = 0i64;
         // SAFETY: `raw` borrowed, valid out-pointer.
@@ -195,6 +199,7 @@ impl Tensor {
     }
 
     /// The element type (`t.dtype`).
+    #[track_caller]
     pub fn kind(&self) -> Kind {
         unwrap(self.f_kind())
     }
@@ -208,6 +213,7 @@ impl Tensor {
     }
 
     /// Where the data lives (`t.device`).
+    #[track_caller]
     pub fn device(&self) -> Device {
         let mut d = sys::ltrs_device {
             type_: 0,
@@ -219,6 +225,7 @@ impl Tensor {
     }
 
     /// The layout (`t.layout`).
+    #[track_caller]
     pub fn layout(&self) -> Layout {
         let mut l = 0i32;
         // SAFETY: `raw` borrowed, valid out-pointer.
@@ -227,6 +234,7 @@ impl Tensor {
     }
 
     /// Whether autograd records operations on this tensor.
+    #[track_caller]
     pub fn requires_grad(&self) -> bool {
         let mut b = false;
         // SAFETY: `raw` borrowed, valid out-pointer.
@@ -245,6 +253,7 @@ impl Tensor {
     /// let t = libtorch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
     /// assert_eq!(t.size(), [3]);
     /// ```
+    #[track_caller]
     pub fn from_slice<T: Element>(data: &[T]) -> Tensor {
         unwrap(Tensor::from_data(data, &[data.len() as i64]))
     }
@@ -294,6 +303,7 @@ impl Tensor {
     }
 
     /// A 0-dim tensor holding `v` (`torch.tensor(v)`).
+    #[track_caller]
     pub fn scalar<T: Element>(v: T) -> Tensor {
         unwrap(Tensor::from_data(&[v], &[]))
     }
@@ -334,11 +344,13 @@ impl Tensor {
     }
 
     /// The single value of a one-element tensor as f64; panics otherwise.
+    #[track_caller]
     pub fn double_value(&self) -> f64 {
         unwrap(self.item_as::<f64>())
     }
 
     /// The single value of a one-element tensor as i64; panics otherwise.
+    #[track_caller]
     pub fn int64_value(&self) -> i64 {
         unwrap(self.item_as::<i64>())
     }

@@ -303,3 +303,49 @@ fn custom_function_object_is_dropped_with_the_graph() {
     drop(y);
     assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped with the graph");
 }
+
+#[test]
+fn anomaly_mode_names_the_backward_that_made_nan() {
+    // d/dx sqrt(x) = 1 / (2 sqrt(x)) is NaN at x = -1. Without anomaly mode the NaN is simply
+    // accumulated; with it, backward fails naming the node, as PyTorch's detect_anomaly does.
+    let x = leaf(&[-1.0]);
+    x.sqrt().sum().backward();
+    assert!(x.grad().double_value().is_nan());
+    let before = autograd::is_anomaly_enabled();
+    autograd::set_detect_anomaly(true);
+    let x = leaf(&[-1.0]);
+    let err = x
+        .sqrt()
+        .sum()
+        .backward_with(None, false, false)
+        .unwrap_err();
+    autograd::set_detect_anomaly(before);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("SqrtBackward0") && msg.contains("nan"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn detach_cuts_the_graph_and_shares_the_data() {
+    // z = detach(x * x) * x: dz/dx = x * x = 4 at x = 2, not 3 x^2 = 12.
+    let x = leaf(&[2.0]);
+    let y = &x * &x;
+    let d = y.detach();
+    assert!(y.requires_grad() && !d.requires_grad());
+    assert_eq!(d.grad_fn_name(), None);
+    (&d * &x).sum().backward();
+    assert_eq!(x.grad().double_value(), 4.0);
+    // The detached tensor is a view of the same data: writing it shows through y.
+    let mut d = d;
+    no_grad(|| {
+        d.fill_scalar_(7.0);
+    });
+    assert_eq!(y.double_value(), 7.0);
+    // zero_grad's fallible form.
+    let mut x = x;
+    x.f_zero_grad().unwrap();
+    assert_eq!(x.grad().double_value(), 0.0);
+    assert!(Tensor::default().f_zero_grad().is_err());
+}

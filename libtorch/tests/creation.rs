@@ -139,3 +139,40 @@ fn ndarray_round_trip() {
     assert_eq!(t2.to_vec::<f32>().unwrap(), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
     assert!(ndarray::Array1::<f32>::try_from(&t).is_err());
 }
+
+#[test]
+fn half_and_bfloat16_round_trip() {
+    use half::{bf16, f16};
+    let h = [
+        f16::from_f32(1.5),
+        f16::from_f32(-0.25),
+        f16::from_f32(65504.0),
+    ];
+    let t = Tensor::from_data(&h, &[3]).unwrap();
+    assert_eq!(t.kind(), Kind::Half);
+    assert_eq!(t.to_vec::<f16>().unwrap(), h);
+    assert_eq!(t.to_vec::<f32>().unwrap(), [1.5, -0.25, 65504.0]);
+    let b = [bf16::from_f32(3.0), bf16::from_f32(-1e30)];
+    let t = Tensor::from_data(&b, &[2]).unwrap();
+    assert_eq!(t.kind(), Kind::BFloat16);
+    assert_eq!(t.to_vec::<bf16>().unwrap(), b);
+    assert_eq!(t.i(0).item_as::<bf16>().unwrap(), bf16::from_f32(3.0));
+    // A float tensor converted down rounds as PyTorch does: 1/3 in bfloat16 is 0.333984375.
+    let third = Tensor::from_slice(&[1.0f32 / 3.0])
+        .to_dtype(Kind::BFloat16)
+        .to_vec::<bf16>()
+        .unwrap();
+    assert_eq!(third[0].to_f32(), 0.333_984_38);
+}
+
+#[test]
+fn clone_shares_and_deep_clone_copies() {
+    let a = Tensor::from_slice(&[1.0f32, 2.0]);
+    let mut shared = a.clone();
+    let mut copy = a.deep_clone();
+    shared.fill_scalar_(5.0);
+    assert_eq!(a.to_vec::<f32>().unwrap(), [5.0, 5.0]);
+    assert_eq!(copy.to_vec::<f32>().unwrap(), [1.0, 2.0]);
+    copy.fill_scalar_(0.0);
+    assert_eq!(a.to_vec::<f32>().unwrap(), [5.0, 5.0]);
+}

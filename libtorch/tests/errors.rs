@@ -69,3 +69,15 @@ fn undefined_tensors() {
     let p = std::panic::catch_unwind(|| &u + 1.0).unwrap_err();
     assert!(p.downcast_ref::<String>().unwrap().contains("undefined"));
 }
+
+#[test]
+fn mismatched_devices() {
+    // A meta tensor stands in for a second device on a CPU-only machine.
+    let cpu = Tensor::from_slice(&[1.0f32, 2.0]);
+    let meta = cpu.to(Device::Meta);
+    let err = cpu.f_add(&meta).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("meta") && msg.contains("cpu"), "{msg}");
+    // The CPU tensor is untouched and usable.
+    assert_eq!(cpu.to_vec::<f32>().unwrap(), [1.0, 2.0]);
+}

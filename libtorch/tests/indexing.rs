@@ -133,3 +133,40 @@ fn errors_name_the_problem() {
         .unwrap()
         .contains("index 9 is out of bounds"));
 }
+
+#[test]
+fn narrow_view_reshape_permute_transpose_are_views() {
+    // base = [[0, 1, 2], [3, 4, 5]]; writing through each view shows in base.
+    let base = || Tensor::from_data(&[0f32, 1.0, 2.0, 3.0, 4.0, 5.0], &[2, 3]).unwrap();
+    let check = |b: &Tensor, want: &[f32]| assert_eq!(b.to_vec::<f32>().unwrap(), want);
+
+    let b = base();
+    b.narrow(1, 1, 1).fill_scalar_(9.0);
+    check(&b, &[0.0, 9.0, 2.0, 3.0, 9.0, 5.0]);
+
+    let b = base();
+    let v = b.view(&[3, 2]);
+    assert_eq!(v.size(), [3, 2]);
+    v.i(2).fill_scalar_(-1.0);
+    check(&b, &[0.0, 1.0, 2.0, 3.0, -1.0, -1.0]);
+
+    let b = base();
+    b.reshape(&[6]).i(0).fill_scalar_(7.0);
+    check(&b, &[7.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+
+    let b = base();
+    let p = b.permute(&[1, 0]);
+    assert_eq!((p.size(), p.stride()), (vec![3, 2], vec![1, 3]));
+    p.i(2).fill_scalar_(8.0);
+    check(&b, &[0.0, 1.0, 8.0, 3.0, 4.0, 8.0]);
+
+    let b = base();
+    let t = b.transpose_int(0, 1);
+    assert!(!t.is_contiguous());
+    t.i((0, 1)).fill_scalar_(6.0);
+    check(&b, &[0.0, 1.0, 2.0, 6.0, 4.0, 5.0]);
+    // reshape of a non-contiguous tensor copies, as in PyTorch.
+    let r = t.reshape(&[6]);
+    r.i(0).fill_scalar_(-5.0);
+    check(&b, &[0.0, 1.0, 2.0, 6.0, 4.0, 5.0]);
+}
