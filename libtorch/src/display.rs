@@ -186,10 +186,30 @@ fn rows(n: usize, summarize: bool) -> Vec<Option<usize>> {
 struct Printer<'a> {
     values: &'a Values,
     formatter: Formatter,
+    /// A complex tensor's imaginary parts and their own formatter (`values` holds the real parts).
+    imag: Option<(&'a Values, Formatter)>,
     summarize: bool,
 }
 
 impl Printer<'_> {
+    /// Element `i`: PyTorch's `_val_formatter`, `a+bj` for complex tensors (the imaginary part
+    /// padded to its own width, then left-trimmed, so the sign sits next to it).
+    fn element(&self, i: usize) -> String {
+        let re = self.formatter.format(self.values, i);
+        match &self.imag {
+            None => re,
+            Some((values, f)) => {
+                let im = format!("{}j", f.format(values, i));
+                let im = im.trim_start();
+                if im.starts_with('+') || im.starts_with('-') {
+                    format!("{re}{im}")
+                } else {
+                    format!("{re}+{im}")
+                }
+            }
+        }
+    }
+
     fn tensor_str(
         &self,
         shape: &[usize],
@@ -198,7 +218,7 @@ impl Printer<'_> {
         indent: usize,
     ) -> String {
         match shape.len() {
-            0 => self.formatter.format(self.values, offset),
+            0 => self.element(offset),
             1 => self.vector_str(shape[0], strides[0], offset, indent),
             dim => {
                 let slices: Vec<String> = rows(shape[0], self.summarize)
@@ -220,12 +240,13 @@ impl Printer<'_> {
     }
 
     fn vector_str(&self, n: usize, stride: usize, offset: usize, indent: usize) -> String {
-        let element_length = self.formatter.max_width + 2;
+        let element_length =
+            self.formatter.max_width + 2 + self.imag.as_ref().map_or(0, |(_, f)| f.max_width + 1);
         let per_line = (LINE_WIDTH.saturating_sub(indent) / element_length).max(1);
         let data: Vec<String> = rows(n, self.summarize)
             .into_iter()
             .map(|r| match r {
-                Some(i) => self.formatter.format(self.values, offset + i * stride),
+                Some(i) => self.element(offset + i * stride),
                 None => " ...".to_owned(),
             })
             .collect();
@@ -289,9 +310,10 @@ fn repr(t: &Tensor) -> crate::Result<String> {
     if device != Device::Cpu {
         suffixes.push(format!("device='{device}'"));
     }
+    // The default dtype (float32), its complex counterpart, int64 and bool print no dtype.
     let default_dtype = matches!(
         kind,
-        Kind::Float | Kind::ComplexDouble | Kind::Int64 | Kind::Bool
+        Kind::Float | Kind::ComplexFloat | Kind::Int64 | Kind::Bool
     );
     let numel: i64 = shape.iter().product();
     let body = if device == Device::Meta {
@@ -312,25 +334,29 @@ fn repr(t: &Tensor) -> crate::Result<String> {
         if !default_dtype {
             suffixes.push(format!("dtype={kind}"));
         }
-        if kind.is_complex() {
-            "[complex values are not printed]".to_owned()
+        let (values, imag) = if kind.is_complex() {
+            (
+                Values::Float(t.f_real()?.to_vec::<f64>()?),
+                Some(Values::Float(t.f_imag()?.to_vec::<f64>()?)),
+            )
         } else {
-            let values = values_of(t)?;
-            let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
-            let mut strides = vec![1usize; dims.len()];
-            for i in (0..dims.len().saturating_sub(1)).rev() {
-                strides[i] = strides[i + 1] * dims[i + 1];
-            }
-            let summarize = numel as usize > THRESHOLD;
-            let mut shown = Vec::new();
-            shown_indices(&dims, &strides, 0, summarize, &mut shown);
-            let printer = Printer {
-                formatter: Formatter::new(&values, &shown),
-                values: &values,
-                summarize,
-            };
-            printer.tensor_str(&dims, &strides, 0, indent)
+            (values_of(t)?, None)
+        };
+        let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+        let mut strides = vec![1usize; dims.len()];
+        for i in (0..dims.len().saturating_sub(1)).rev() {
+            strides[i] = strides[i + 1] * dims[i + 1];
         }
+        let summarize = numel as usize > THRESHOLD;
+        let mut shown = Vec::new();
+        shown_indices(&dims, &strides, 0, summarize, &mut shown);
+        let printer = Printer {
+            formatter: Formatter::new(&values, &shown),
+            values: &values,
+            imag: imag.as_ref().map(|v| (v, Formatter::new(v, &shown))),
+            summarize,
+        };
+        printer.tensor_str(&dims, &strides, 0, indent)
     };
     if t.layout() != Layout::Strided {
         suffixes.push(format!("layout={:?}", t.layout()));

@@ -153,3 +153,22 @@ fn debug_shows_metadata() {
     assert_eq!(format!("{:?}", Tensor::default()), "Tensor(undefined)");
     assert_eq!(Tensor::default().to_string(), "tensor(undefined)");
 }
+
+fn complex(re_im: &[f32], n: i64) -> Tensor {
+    f32s(re_im, &[n, 2]).f_view_as_complex().unwrap()
+}
+
+#[test]
+fn complex_values() {
+    // PyTorch: torch.tensor([1+2j, -3.5-1j]) -> tensor([ 1.0000+2.j, -3.5000-1.j])
+    assert_eq!(
+        complex(&[1.0, 2.0, -3.5, -1.0], 2).to_string(),
+        "tensor([ 1.0000+2.j, -3.5000-1.j])"
+    );
+    // torch.tensor([1+1j], dtype=torch.complex128) -> tensor([1.+1.j], dtype=torch.complex128)
+    let c = complex(&[1.0, 1.0], 1).to_dtype(Kind::ComplexDouble);
+    assert_eq!(c.to_string(), "tensor([1.+1.j], dtype=torch.complex128)");
+    // torch.tensor(0.5-0.5j) -> tensor(0.5000-0.5000j)
+    let z = complex(&[0.5, -0.5], 1).reshape(&[]);
+    assert_eq!(z.to_string(), "tensor(0.5000-0.5000j)");
+}
