@@ -654,8 +654,10 @@ fn op_fns(op: &Op) -> TokenStream {
     };
     let body = full_body(op);
     let d = docs(op, Form::All);
+    // `track_caller` on the fallible forms too: an error records its caller's location.
     out.push(quote! {
         #(#d)*
+        #[track_caller]
         pub fn #full_name<#(#g),*>(#recv_comma #(#p),*) -> Result<#ret> { #body }
     });
     out.push(quote! {
@@ -685,6 +687,7 @@ fn op_fns(op: &Op) -> TokenStream {
         let d = docs(op, Form::Required);
         out.push(quote! {
             #(#d)*
+            #[track_caller]
             pub fn #f_name<#(#g),*>(#recv_comma #(#p),*) -> Result<#ret> {
                 #call_prefix #full_name(#(#forwarded),*)
             }

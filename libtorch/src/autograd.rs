@@ -144,6 +144,7 @@ unsafe fn take_vec(v: sys::ltrs_tensor_vec) -> Vec<Tensor> {
 ///
 /// `grad_tensors` is empty (every tensor must then hold one element) or has one entry per tensor
 /// (`None` for one-element tensors). `retain_graph: None` means "same as `create_graph`".
+#[track_caller]
 pub fn backward(
     tensors: &[&Tensor],
     grad_tensors: &[Option<&Tensor>],
@@ -197,6 +198,7 @@ pub fn backward(
 /// assert_eq!(dy.double_value(), 12.0);
 /// assert_eq!(d2y.double_value(), 12.0);
 /// ```
+#[track_caller]
 pub fn grad(
     outputs: &[&Tensor],
     inputs: &[&Tensor],
@@ -254,6 +256,7 @@ impl Tensor {
     }
 
     /// [`Tensor::set_requires_grad`], returning an error where PyTorch raises.
+    #[track_caller]
     pub fn f_set_requires_grad(self, requires_grad: bool) -> Result<Tensor> {
         // SAFETY: `self` is a live handle (or null, which the shim rejects).
         unsafe {
@@ -272,6 +275,7 @@ impl Tensor {
     }
 
     /// [`Tensor::grad`], or an error for an undefined tensor.
+    #[track_caller]
     pub fn f_grad(&self) -> Result<Tensor> {
         let mut out = std::ptr::null_mut();
         // SAFETY: live handle, valid out-pointer; the result owns one reference.
@@ -285,6 +289,7 @@ impl Tensor {
     }
 
     /// Replaces the gradient (`t.grad = g`; `None` clears it, like `t.grad = None`).
+    #[track_caller]
     pub fn f_set_grad(&mut self, grad: Option<&Tensor>) -> Result<()> {
         let g = grad.map_or(std::ptr::null_mut(), |g| g.as_raw());
         // SAFETY: both handles are live (or null) for the call; the shim takes its own reference.
@@ -304,6 +309,7 @@ impl Tensor {
     }
 
     /// [`Tensor::zero_grad`], or an error for an undefined tensor.
+    #[track_caller]
     pub fn f_zero_grad(&mut self) -> Result<()> {
         // SAFETY: live handle (or null, which the shim rejects with an error).
         unsafe {
@@ -374,6 +380,7 @@ impl Ctx<'_> {
     /// Saves tensors (inputs or outputs) for `backward` (`ctx.save_for_backward(...)`); call it
     /// once in `forward`. Saving through the context, rather than in the function's own fields,
     /// avoids a reference cycle when an output is saved, and detects in-place modification.
+    #[track_caller]
     pub fn save_for_backward(&mut self, tensors: &[&Tensor]) -> Result<()> {
         let raw = raw_list(tensors);
         // SAFETY: `self.raw` is the live context of the running callback; the list borrows live
@@ -390,6 +397,7 @@ impl Ctx<'_> {
     }
 
     /// The tensors saved in `forward` (`ctx.saved_tensors`), for use in `backward`.
+    #[track_caller]
     pub fn saved_tensors(&self) -> Result<Vec<Tensor>> {
         let mut out = sys::ltrs_tensor_vec {
             data: std::ptr::null_mut(),
@@ -406,6 +414,7 @@ impl Ctx<'_> {
     }
 
     /// Marks outputs as not differentiable (`ctx.mark_non_differentiable`); call in `forward`.
+    #[track_caller]
     pub fn mark_non_differentiable(&mut self, outputs: &[&Tensor]) -> Result<()> {
         let raw = raw_list(outputs);
         // SAFETY: live context; the list borrows live handles for the call.
@@ -421,6 +430,7 @@ impl Ctx<'_> {
     }
 
     /// Whether input `i` needs a gradient (`ctx.needs_input_grad[i]`); valid in `backward`.
+    #[track_caller]
     pub fn needs_input_grad(&self, i: usize) -> Result<bool> {
         let mut b = false;
         // SAFETY: live context, valid out-pointer.
@@ -473,6 +483,7 @@ pub trait Function: Send + Sync + 'static {
 
 /// Applies a custom [`Function`] to `inputs` (`MyFunction.apply(...)`), recording it in the
 /// graph when an input requires grad. The function object lives as long as the graph node.
+#[track_caller]
 pub fn apply<F: Function>(function: F, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
     let data = Box::into_raw(Box::new(function)).cast::<c_void>();
     let vtable = sys::autograd::ltrs_function_vtable {

@@ -22,6 +22,7 @@ pub type Options = (Kind, Device);
 
 /// # Safety
 /// `f` must be a shim call that writes an owned tensor to its out-pointer on success.
+#[track_caller]
 unsafe fn make(
     op: &'static str,
     f: impl FnOnce(*mut sys::ltrs_tensor) -> *mut sys::ltrs_error,
@@ -36,6 +37,7 @@ unsafe fn make(
 
 impl Tensor {
     /// A tensor of `shape` filled with `value` (`torch.full(shape, value, dtype=, device=)`).
+    #[track_caller]
     pub fn f_full_opts(shape: &[i64], value: impl Into<Scalar>, opts: Options) -> Result<Tensor> {
         let v = value.into().to_ffi();
         // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
@@ -60,6 +62,7 @@ impl Tensor {
 
     /// Zeros (`torch.zeros(shape, dtype=, device=)`); an error for a device this build cannot
     /// use, e.g. CUDA in a CPU-only build.
+    #[track_caller]
     pub fn f_zeros_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
         Tensor::f_full_opts(shape, 0, opts)
     }
@@ -71,6 +74,7 @@ impl Tensor {
     }
 
     /// Ones (`torch.ones(shape, dtype=, device=)`).
+    #[track_caller]
     pub fn f_ones_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
         Tensor::f_full_opts(shape, 1, opts)
     }
@@ -82,6 +86,7 @@ impl Tensor {
     }
 
     /// `torch.arange(start, end, step, dtype=, device=)`: `start, start+step, ...` below `end`.
+    #[track_caller]
     pub fn f_arange_opts(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -120,6 +125,7 @@ impl Tensor {
     /// let t = Tensor::linspace_opts(0.0, 1.0, 5, (Kind::Double, Device::Cpu));
     /// assert_eq!(t.to_vec::<f64>().unwrap(), [0.0, 0.25, 0.5, 0.75, 1.0]);
     /// ```
+    #[track_caller]
     pub fn f_linspace_opts(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -147,6 +153,7 @@ impl Tensor {
     }
 
     /// The `n`×`n` identity matrix (`torch.eye(n, dtype=, device=)`).
+    #[track_caller]
     pub fn f_eye_opts(n: i64, opts: Options) -> Result<Tensor> {
         // SAFETY: the shim returns an owned tensor.
         unsafe {
@@ -184,6 +191,7 @@ impl Tensor {
 
     /// Uniform on `[0, 1)` (`torch.rand(shape, dtype=, device=)`), from the default generator
     /// (see [`crate::manual_seed`]).
+    #[track_caller]
     pub fn f_rand_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
         Tensor::random_opts_impl(0, "rand", shape, opts)
     }
@@ -195,6 +203,7 @@ impl Tensor {
     }
 
     /// Standard normal (`torch.randn(shape, dtype=, device=)`).
+    #[track_caller]
     pub fn f_randn_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
         Tensor::random_opts_impl(1, "randn", shape, opts)
     }
@@ -206,6 +215,7 @@ impl Tensor {
     }
 
     /// Integers uniform on `[low, high)` (`torch.randint(low, high, shape, dtype=, device=)`).
+    #[track_caller]
     pub fn f_randint_opts(low: i64, high: i64, shape: &[i64], opts: Options) -> Result<Tensor> {
         // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
         unsafe {
@@ -230,6 +240,7 @@ impl Tensor {
 
     /// The tensor converted to `opts` (`t.to(dtype=, device=)`; the same tensor when nothing
     /// changes).
+    #[track_caller]
     pub fn f_to_opts(&self, opts: Options) -> Result<Tensor> {
         // SAFETY: `self` is borrowed for the call; the shim returns an owned tensor.
         unsafe {
@@ -256,6 +267,7 @@ impl Tensor {
     /// assert_eq!(same.device(), Device::Cpu);
     /// # Ok::<(), libtorch::Error>(())
     /// ```
+    #[track_caller]
     pub fn f_to(&self, device: Device) -> Result<Tensor> {
         self.f_to_opts((self.f_kind()?, device))
     }

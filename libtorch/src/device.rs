@@ -199,6 +199,7 @@ pub mod cuda {
     use libtorch_sys as sys;
 
     /// Whether libtorch can use a CUDA device (false in a CPU-only build).
+    #[track_caller]
     pub fn is_available() -> bool {
         let mut out = false;
         // SAFETY: `out` is a valid out-pointer; the shim catches every C++ exception.
@@ -209,6 +210,7 @@ pub mod cuda {
     }
 
     /// The number of CUDA devices (0 in a CPU-only build).
+    #[track_caller]
     pub fn device_count() -> usize {
         let mut out = 0i64;
         // SAFETY: `out` is a valid out-pointer; the shim catches every C++ exception.

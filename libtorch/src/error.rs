@@ -1,6 +1,7 @@
 //! The one error type of the crate.
 use libtorch_sys as sys;
 use std::ffi::CStr;
+use std::panic::Location;
 
 /// What went wrong in a libtorch call: libtorch's own message (without the C++ backtrace), the
 /// operator that raised it, and where the Rust caller was, when that was cheap to know.
@@ -16,6 +17,8 @@ pub enum Error {
         /// libtorch's full message, with the C++ backtrace when backtraces are on
         /// ([`set_cpp_backtraces`]).
         full_message: String,
+        /// Where the Rust caller of the failing call was (see [`Error::location`]).
+        location: &'static Location<'static>,
     },
     /// The arguments were rejected on the Rust side before calling libtorch.
     #[error("{op}: {message}")]
@@ -89,6 +92,24 @@ impl Error {
         }
     }
 
+    /// For an error libtorch raised, the caller's source location: the line of user code that
+    /// made the failing call (every generated operator and fallible method passes its caller's
+    /// location down, at the cost of one pointer argument).
+    ///
+    /// ```
+    /// use libtorch::Tensor;
+    /// let a = Tensor::from_slice(&[1.0f32, 2.0]);
+    /// let err = a.f_matmul(&Tensor::from_slice(&[1.0f32])).unwrap_err();
+    /// let here = err.location().unwrap();
+    /// assert_eq!((here.file(), here.line()), (file!(), line!() - 2));
+    /// ```
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        match self {
+            Error::Torch { location, .. } => Some(location),
+            _ => None,
+        }
+    }
+
     /// The message as libtorch formats it: with where in libtorch the error was raised and, when
     /// backtraces were on ([`set_cpp_backtraces`]) as it was raised, the C++ backtrace.
     pub fn full_message(&self) -> &str {
@@ -118,15 +139,20 @@ impl Error {
 /// # Safety
 /// `err` must be null or an error returned by a libtorch-sys function and not yet freed.
 #[inline]
+#[track_caller]
 pub unsafe fn check(err: *mut sys::ltrs_error, op: &'static str) -> Result<()> {
     if err.is_null() {
         return Ok(());
     }
-    Err(take(err, op))
+    Err(take(err, op, Location::caller()))
 }
 
 #[cold]
-unsafe fn take(err: *mut sys::ltrs_error, op: &'static str) -> Error {
+unsafe fn take(
+    err: *mut sys::ltrs_error,
+    op: &'static str,
+    location: &'static Location<'static>,
+) -> Error {
     // SAFETY: the caller guarantees `err` is a live error; both strings are copied before it is
     // freed, exactly once, here.
     unsafe {
@@ -144,6 +170,7 @@ unsafe fn take(err: *mut sys::ltrs_error, op: &'static str) -> Error {
             op,
             message: message.trim_end().to_owned(),
             full_message,
+            location,
         }
     }
 }

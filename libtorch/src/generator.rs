@@ -17,6 +17,7 @@ unsafe impl Sync for Generator {}
 
 impl Generator {
     /// A CPU generator seeded with `seed`.
+    #[track_caller]
     pub fn cpu(seed: u64) -> Result<Generator> {
         let mut raw = std::ptr::null_mut();
         // SAFETY: valid out-pointer; the result owns one reference.
@@ -30,6 +31,7 @@ impl Generator {
     }
 
     /// Reseeds (`g.manual_seed(seed)`).
+    #[track_caller]
     pub fn manual_seed(&mut self, seed: u64) -> Result<()> {
         // SAFETY: `raw` is a live generator.
         unsafe {
@@ -41,6 +43,7 @@ impl Generator {
     }
 
     /// The seed it was last seeded with.
+    #[track_caller]
     pub fn initial_seed(&self) -> Result<u64> {
         let mut s = 0u64;
         // SAFETY: `raw` is a live generator, valid out-pointer.
@@ -78,6 +81,7 @@ unsafe impl Sync for Storage {}
 
 impl Storage {
     /// The storage of `t`.
+    #[track_caller]
     pub fn of(t: &Tensor) -> Result<Storage> {
         let mut raw = std::ptr::null_mut();
         // SAFETY: `t` borrowed for the call, valid out-pointer; the result owns one reference.
@@ -86,6 +90,7 @@ impl Storage {
     }
 
     /// Its size in bytes.
+    #[track_caller]
     pub fn nbytes(&self) -> Result<usize> {
         let mut n = 0i64;
         // SAFETY: `raw` is live, valid out-pointer.

@@ -252,6 +252,7 @@ impl Tensor {
 
     /// `t[index]`, or libtorch's error (e.g. `index 5 is out of bounds for dimension 0 with
     /// size 3`).
+    #[track_caller]
     pub fn f_i(&self, index: impl IntoIndex) -> Result<Tensor> {
         let items = index.into_indexers();
         let raw = to_ffi(&items);
@@ -287,6 +288,7 @@ impl Tensor {
     }
 
     /// `t[index] = value`, or libtorch's error.
+    #[track_caller]
     pub fn f_i_set(&mut self, index: impl IntoIndex, value: &Tensor) -> Result<()> {
         let items = index.into_indexers();
         let raw = to_ffi(&items);

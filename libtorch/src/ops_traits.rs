@@ -28,6 +28,7 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssi
 
 const NAMES: [&str; 4] = ["add", "sub", "mul", "div"];
 
+#[track_caller]
 pub(crate) fn binary(op: i32, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let mut out = std::ptr::null_mut();
     // SAFETY: both handles are borrowed for the call; the result owns one reference.
@@ -40,6 +41,7 @@ pub(crate) fn binary(op: i32, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     }
 }
 
+#[track_caller]
 pub(crate) fn binary_scalar(op: i32, a: &Tensor, s: Scalar, scalar_first: bool) -> Result<Tensor> {
     let mut out = std::ptr::null_mut();
     // SAFETY: the handle is borrowed for the call, the scalar passed by value; the result owns one
@@ -53,6 +55,7 @@ pub(crate) fn binary_scalar(op: i32, a: &Tensor, s: Scalar, scalar_first: bool) 
     }
 }
 
+#[track_caller]
 fn binary_inplace(op: i32, a: &mut Tensor, b: &Tensor) -> Result<()> {
     // SAFETY: both handles are live for the call; `a` is held mutably, as writes require.
     unsafe {
@@ -63,6 +66,7 @@ fn binary_inplace(op: i32, a: &mut Tensor, b: &Tensor) -> Result<()> {
     }
 }
 
+#[track_caller]
 fn binary_scalar_inplace(op: i32, a: &mut Tensor, s: Scalar) -> Result<()> {
     // SAFETY: the handle is live for the call and held mutably.
     unsafe {
@@ -73,6 +77,7 @@ fn binary_scalar_inplace(op: i32, a: &mut Tensor, s: Scalar) -> Result<()> {
     }
 }
 
+#[track_caller]
 pub(crate) fn neg(a: &Tensor) -> Result<Tensor> {
     let mut out = std::ptr::null_mut();
     // SAFETY: borrowed handle; the result owns one reference.

@@ -28,6 +28,7 @@ fn path_str(path: &Path) -> Result<&str> {
 }
 
 /// Writes `tensors` (name, tensor) as a `dict` in `torch.save`'s format.
+#[track_caller]
 pub fn save<'a, I>(tensors: I, path: impl AsRef<Path>) -> Result<()>
 where
     I: IntoIterator<Item = (&'a str, &'a Tensor)>,
@@ -53,6 +54,7 @@ where
 }
 
 /// The bytes [`save`] would write.
+#[track_caller]
 pub fn save_to_bytes<'a, I>(tensors: I) -> Result<Vec<u8>>
 where
     I: IntoIterator<Item = (&'a str, &'a Tensor)>,
@@ -116,6 +118,7 @@ pub fn load_on(path: impl AsRef<Path>, device: Device) -> Result<Vec<(String, Te
     load_impl(path.as_ref(), Some(device))
 }
 
+#[track_caller]
 fn load_impl(path: &Path, device: Option<Device>) -> Result<Vec<(String, Tensor)>> {
     let p = path_str(path)?;
     let d = device.map(Device::to_ffi);
@@ -141,6 +144,7 @@ pub fn load_from_bytes_on(bytes: &[u8], device: Device) -> Result<Vec<(String, T
     load_bytes_impl(bytes, Some(device))
 }
 
+#[track_caller]
 fn load_bytes_impl(bytes: &[u8], device: Option<Device>) -> Result<Vec<(String, Tensor)>> {
     let d = device.map(Device::to_ffi);
     let mut m = std::ptr::null_mut();

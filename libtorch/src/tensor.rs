@@ -131,6 +131,7 @@ impl Tensor {
     }
 
     /// The number of dimensions, or an error for an undefined tensor.
+    #[track_caller]
     pub fn f_dim(&self) -> Result<usize> {
         let mut n = 0i64;
         // SAFETY: `raw` is borrowed for the call, `n` a valid out-pointer.
@@ -145,6 +146,7 @@ impl Tensor {
     }
 
     /// The shape, or an error for an undefined tensor.
+    #[track_caller]
     pub fn f_size(&self) -> Result<Vec<i64>> {
         let n = self.f_dim()?;
         let mut v = vec![0i64; n];
@@ -205,6 +207,7 @@ impl Tensor {
     }
 
     /// The element type, or an error for an undefined tensor.
+    #[track_caller]
     pub fn f_kind(&self) -> Result<Kind> {
         let mut k = 0i32;
         // SAFETY: `raw` borrowed, valid out-pointer.
@@ -260,6 +263,7 @@ impl Tensor {
 
     /// A tensor of the given shape holding a copy of `data` (row-major); an error if the number
     /// of elements does not match the shape.
+    #[track_caller]
     pub fn from_data<T: Element>(data: &[T], shape: &[i64]) -> Result<Tensor> {
         let numel = shape.iter().try_fold(
             1i64,
@@ -309,6 +313,7 @@ impl Tensor {
     }
 
     /// The elements, converted to `T` and flattened in row-major order (from any device).
+    #[track_caller]
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
         self.need_defined("to_vec")?;
         let n = self.numel();

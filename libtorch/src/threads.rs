@@ -3,6 +3,7 @@ use crate::error::{check, Result};
 use libtorch_sys as sys;
 
 /// The number of threads libtorch uses inside one operator (`torch.get_num_threads()`).
+#[track_caller]
 pub fn get_num_threads() -> usize {
     let mut n = 0i64;
     // SAFETY: valid out-pointer; the shim catches every exception.
@@ -11,6 +12,7 @@ pub fn get_num_threads() -> usize {
 }
 
 /// Sets the intra-op thread count (`torch.set_num_threads(n)`); `n` must be positive.
+#[track_caller]
 pub fn set_num_threads(n: usize) -> Result<()> {
     // SAFETY: plain value argument.
     unsafe { check(sys::ltrs_set_num_threads(n as i64), "set_num_threads") }
@@ -36,6 +38,7 @@ pub fn set_num_threads(n: usize) -> Result<()> {
 /// .join()
 /// .unwrap();
 /// ```
+#[track_caller]
 pub fn set_num_threads_this_thread(n: usize) -> Result<()> {
     // SAFETY: plain value argument; the shim catches every exception.
     unsafe {
@@ -47,6 +50,7 @@ pub fn set_num_threads_this_thread(n: usize) -> Result<()> {
 }
 
 /// The inter-op thread count (`torch.get_num_interop_threads()`).
+#[track_caller]
 pub fn get_num_interop_threads() -> usize {
     let mut n = 0i64;
     // SAFETY: valid out-pointer.
@@ -60,6 +64,7 @@ pub fn get_num_interop_threads() -> usize {
 }
 
 /// Sets the inter-op thread count; libtorch allows this only once, before any parallel work.
+#[track_caller]
 pub fn set_num_interop_threads(n: usize) -> Result<()> {
     // SAFETY: plain value argument.
     unsafe {
@@ -71,6 +76,7 @@ pub fn set_num_interop_threads(n: usize) -> Result<()> {
 }
 
 /// Seeds every default generator (`torch.manual_seed(seed)`).
+#[track_caller]
 pub fn manual_seed(seed: u64) {
     // SAFETY: plain value argument; seeding the default generators cannot fail on CPU.
     let _ = unsafe { check(sys::ltrs_manual_seed(seed), "manual_seed") };

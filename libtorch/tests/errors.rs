@@ -81,3 +81,20 @@ fn mismatched_devices() {
     // The CPU tensor is untouched and usable.
     assert_eq!(cpu.to_vec::<f32>().unwrap(), [1.0, 2.0]);
 }
+
+#[test]
+fn errors_carry_the_callers_location() {
+    let a = Tensor::from_slice(&[1.0f32, 2.0]);
+    let line = line!() + 1;
+    let err = a.f_reshape(&[3]).unwrap_err();
+    let at = err.location().expect("a libtorch error has a location");
+    assert_eq!((at.file(), at.line()), (file!(), line));
+    assert!(format!("{err:?}").contains("errors.rs"), "{err:?}");
+    // The hand-written fallible forms pass it on too.
+    let line = line!() + 1;
+    let err = Tensor::f_zeros_opts(&[-1], (Kind::Float, Device::Cpu)).unwrap_err();
+    assert_eq!(err.location().unwrap().line(), line);
+    // Errors raised on the Rust side before any libtorch call have none.
+    let err = Tensor::from_data(&[1.0f32], &[2]).unwrap_err();
+    assert!(err.location().is_none());
+}

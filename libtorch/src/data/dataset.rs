@@ -133,6 +133,7 @@ impl Dataset for TensorDataset {
         self.inputs.size()[0] as usize
     }
 
+    #[track_caller]
     fn get(&self, index: usize) -> Result<(Tensor, Tensor)> {
         self.check(index)?;
         let i = index as i64;
@@ -140,6 +141,7 @@ impl Dataset for TensorDataset {
         Ok((self.scale(x)?, self.targets.f_select_int(0, i)?))
     }
 
+    #[track_caller]
     fn get_batch(&self, indices: &[usize]) -> Result<(Tensor, Tensor)> {
         for &i in indices {
             self.check(i)?;

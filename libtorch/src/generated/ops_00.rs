@@ -21,6 +21,7 @@ impl Tensor {
     /// `aten::_cast_Byte(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_byte_with(&self, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
@@ -44,6 +45,7 @@ impl Tensor {
     /// `aten::_cast_Byte(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_byte(&self) -> Result<Tensor> {
         self.f__cast_byte_with(false)
     }
@@ -57,6 +59,7 @@ impl Tensor {
     /// `aten::_cast_Char(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_char_with(&self, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
@@ -80,6 +83,7 @@ impl Tensor {
     /// `aten::_cast_Char(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_char(&self) -> Result<Tensor> {
         self.f__cast_char_with(false)
     }
@@ -93,6 +97,7 @@ impl Tensor {
     /// `aten::_cast_Double(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_double_with(&self, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
@@ -116,6 +121,7 @@ impl Tensor {
     /// `aten::_cast_Double(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_double(&self) -> Result<Tensor> {
         self.f__cast_double_with(false)
     }
@@ -129,6 +135,7 @@ impl Tensor {
     /// `aten::_cast_Float(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_float_with(&self, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
@@ -152,6 +159,7 @@ impl Tensor {
     /// `aten::_cast_Float(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_float(&self) -> Result<Tensor> {
         self.f__cast_float_with(false)
     }
@@ -165,6 +173,7 @@ impl Tensor {
     /// `aten::_cast_Int(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_int_with(&self, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
@@ -188,6 +197,7 @@ impl Tensor {
     /// `aten::_cast_Int(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_int(&self) -> Result<Tensor> {
         self.f__cast_int_with(false)
     }
@@ -201,6 +211,7 @@ impl Tensor {
     /// `aten::_cast_Long(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_long_with(&self, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
@@ -224,6 +235,7 @@ impl Tensor {
     /// `aten::_cast_Long(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_long(&self) -> Result<Tensor> {
         self.f__cast_long_with(false)
     }
@@ -237,6 +249,7 @@ impl Tensor {
     /// `aten::_cast_Short(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_short_with(&self, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
@@ -260,6 +273,7 @@ impl Tensor {
     /// `aten::_cast_Short(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_short(&self) -> Result<Tensor> {
         self.f__cast_short_with(false)
     }
@@ -273,6 +287,7 @@ impl Tensor {
     /// `aten::_cast_Half(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_half_with(&self, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
@@ -296,6 +311,7 @@ impl Tensor {
     /// `aten::_cast_Half(Tensor self, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__cast_half(&self) -> Result<Tensor> {
         self.f__cast_half_with(false)
     }
@@ -311,6 +327,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `gradient = None`, `retain_graph = None`, `create_graph = false`.
     ///
     /// May be None: `gradient`, `retain_graph`.
+    #[track_caller]
     pub fn f__backward_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         inputs: &[T1],
@@ -361,6 +378,7 @@ impl Tensor {
     /// `aten::_backward(Tensor self, Tensor[] inputs, Tensor? gradient=None, bool? retain_graph=None, bool create_graph=False) -> ()`
     ///
     /// Defaults applied: `gradient = None`, `retain_graph = None`, `create_graph = false`.
+    #[track_caller]
     pub fn f__backward<T1: std::borrow::Borrow<Tensor>>(
         &self,
         inputs: &[T1],
@@ -375,6 +393,7 @@ impl Tensor {
         crate::error::unwrap(self.f__backward(inputs))
     }
     /// `aten::set_data(Tensor(a!) self, Tensor new_data) -> ()`
+    #[track_caller]
     pub fn f_set_data(&mut self, new_data: &Tensor) -> Result<()> {
         let c_self = self.as_raw();
         let c_new_data = new_data.as_raw();
@@ -393,6 +412,7 @@ impl Tensor {
         crate::error::unwrap(self.f_set_data(new_data))
     }
     /// `aten::data(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_data(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -408,6 +428,7 @@ impl Tensor {
         crate::error::unwrap(self.f_data())
     }
     /// `aten::is_leaf(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_leaf(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -423,6 +444,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_leaf())
     }
     /// `aten::output_nr(Tensor self) -> int`
+    #[track_caller]
     pub fn f_output_nr(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -441,6 +463,7 @@ impl Tensor {
         crate::error::unwrap(self.f_output_nr())
     }
     /// `aten::_version(Tensor self) -> int`
+    #[track_caller]
     pub fn f__version(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -461,6 +484,7 @@ impl Tensor {
     /// `aten::requires_grad_(Tensor(a!) self, bool requires_grad=True) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `requires_grad = true`.
+    #[track_caller]
     pub fn f_requires_grad__with(&mut self, requires_grad: bool) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_requires_grad = requires_grad;
@@ -483,6 +507,7 @@ impl Tensor {
     /// `aten::requires_grad_(Tensor(a!) self, bool requires_grad=True) -> Tensor(a!)`
     ///
     /// Defaults applied: `requires_grad = true`.
+    #[track_caller]
     pub fn f_requires_grad_(&mut self) -> Result<&mut Tensor> {
         self.f_requires_grad__with(true)
     }
@@ -494,6 +519,7 @@ impl Tensor {
         crate::error::unwrap(self.f_requires_grad_())
     }
     /// `aten::retain_grad(Tensor(a!) self) -> ()`
+    #[track_caller]
     pub fn f_retain_grad(&mut self) -> Result<()> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -508,6 +534,7 @@ impl Tensor {
         crate::error::unwrap(self.f_retain_grad())
     }
     /// `aten::retains_grad(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_retains_grad(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -526,6 +553,7 @@ impl Tensor {
         crate::error::unwrap(self.f_retains_grad())
     }
     /// `aten::_fw_primal(Tensor(a) self, int level) -> Tensor(a)`
+    #[track_caller]
     pub fn f__fw_primal(&self, level: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_level = level;
@@ -545,6 +573,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fw_primal(level))
     }
     /// `aten::_make_dual(Tensor(a) primal, Tensor tangent, int level) -> Tensor(a)`
+    #[track_caller]
     pub fn f__make_dual(
         primal: &Tensor,
         tangent: &Tensor,
@@ -569,6 +598,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__make_dual(primal, tangent, level))
     }
     /// `aten::_unpack_dual(Tensor(a) dual, int level) -> (Tensor(a) primal, Tensor tangent)`
+    #[track_caller]
     pub fn f__unpack_dual(dual: &Tensor, level: i64) -> Result<(Tensor, Tensor)> {
         let c_dual = dual.as_raw();
         let c_level = level;
@@ -591,6 +621,7 @@ impl Tensor {
     /// `aten::_new_zeros_with_same_feature_meta(Tensor self, Tensor other, *, int self_num_batch_dims=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `self_num_batch_dims = 0`.
+    #[track_caller]
     pub fn f__new_zeros_with_same_feature_meta_with(
         &self,
         other: &Tensor,
@@ -646,6 +677,7 @@ impl Tensor {
     /// `aten::_new_zeros_with_same_feature_meta(Tensor self, Tensor other, *, int self_num_batch_dims=0) -> Tensor`
     ///
     /// Defaults applied: `self_num_batch_dims = 0`.
+    #[track_caller]
     pub fn f__new_zeros_with_same_feature_meta(&self, other: &Tensor) -> Result<Tensor> {
         self.f__new_zeros_with_same_feature_meta_with(other, 0)
     }
@@ -657,6 +689,7 @@ impl Tensor {
         crate::error::unwrap(self.f__new_zeros_with_same_feature_meta(other))
     }
     /// `aten::_has_same_storage_numel(Tensor self, Tensor other) -> bool`
+    #[track_caller]
     pub fn f__has_same_storage_numel(&self, other: &Tensor) -> Result<bool> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -678,6 +711,7 @@ impl Tensor {
     /// `aten::rename_(Tensor(a!) self, Dimname[]? names) -> Tensor(a!)`
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_rename_(&mut self, names: Option<&[&str]>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_names: Option<Vec<ltrs_str>> = names
@@ -704,6 +738,7 @@ impl Tensor {
     /// `aten::rename(Tensor(a) self, Dimname[]? names) -> Tensor(a)`
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_rename(&self, names: Option<&[&str]>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_names: Option<Vec<ltrs_str>> = names
@@ -730,6 +765,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rename(names))
     }
     /// `aten::align_to(Tensor(a) self, Dimname[] names) -> Tensor(a)`
+    #[track_caller]
     pub fn f_align_to(&self, names: &[&str]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_names: Vec<ltrs_str> = names
@@ -752,6 +788,7 @@ impl Tensor {
         crate::error::unwrap(self.f_align_to(names))
     }
     /// `aten::align_to.ellipsis_idx(Tensor(a) self, Dimname[] order, int ellipsis_idx) -> Tensor(a)`
+    #[track_caller]
     pub fn f_align_to_ellipsis_idx(
         &self,
         order: &[&str],
@@ -791,6 +828,7 @@ impl Tensor {
         crate::error::unwrap(self.f_align_to_ellipsis_idx(order, ellipsis_idx))
     }
     /// `aten::align_as(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_align_as(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -810,6 +848,7 @@ impl Tensor {
         crate::error::unwrap(self.f_align_as(other))
     }
     /// `aten::align_tensors(Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f_align_tensors<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -840,6 +879,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_align_tensors(tensors))
     }
     /// `aten::_assert_async(Tensor self) -> ()`
+    #[track_caller]
     pub fn f__assert_async(&self) -> Result<()> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -854,6 +894,7 @@ impl Tensor {
         crate::error::unwrap(self.f__assert_async())
     }
     /// `aten::_assert_async.msg(Tensor self, str assert_msg) -> ()`
+    #[track_caller]
     pub fn f__assert_async_msg(&self, assert_msg: &str) -> Result<()> {
         let c_self = self.as_raw();
         let c_assert_msg = ltrs_str::from_str(assert_msg);
@@ -872,6 +913,7 @@ impl Tensor {
         crate::error::unwrap(self.f__assert_async_msg(assert_msg))
     }
     /// `aten::_assert_scalar(Scalar self, str assert_msg) -> ()`
+    #[track_caller]
     pub fn f__assert_scalar(self_: impl Into<Scalar>, assert_msg: &str) -> Result<()> {
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_assert_msg = ltrs_str::from_str(assert_msg);
@@ -890,6 +932,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__assert_scalar(self_, assert_msg))
     }
     /// `aten::_functional_assert_scalar(Scalar self, str assert_msg, Tensor dep_token) -> Tensor`
+    #[track_caller]
     pub fn f__functional_assert_scalar(
         self_: impl Into<Scalar>,
         assert_msg: &str,
@@ -925,6 +968,7 @@ impl Tensor {
         )
     }
     /// `aten::_functional_assert_async.msg(Tensor self, str assert_msg, Tensor dep_token) -> Tensor`
+    #[track_caller]
     pub fn f__functional_assert_async_msg(
         &self,
         assert_msg: &str,
@@ -962,6 +1006,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `size = None`, `stride = None`, `dtype = None`, `device = None`, `layout = None`.
     ///
     /// May be None: `size`, `stride`, `dtype`, `device`, `layout`.
+    #[track_caller]
     pub fn f__assert_tensor_metadata_with(
         a: &Tensor,
         size: Option<&[i64]>,
@@ -1013,6 +1058,7 @@ impl Tensor {
     /// `aten::_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, *, Device? device=None, Layout? layout=None) -> ()`
     ///
     /// Defaults applied: `size = None`, `stride = None`, `dtype = None`, `device = None`, `layout = None`.
+    #[track_caller]
     pub fn f__assert_tensor_metadata(a: &Tensor) -> Result<()> {
         Self::f__assert_tensor_metadata_with(a, None, None, None, None, None)
     }
@@ -1024,6 +1070,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__assert_tensor_metadata(a))
     }
     /// `aten::_print(str s) -> ()`
+    #[track_caller]
     pub fn f__print(s: &str) -> Result<()> {
         let c_s = ltrs_str::from_str(s);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1042,6 +1089,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_sym_constrain_range_with(
         size: impl Into<Scalar>,
         min: Option<i64>,
@@ -1075,6 +1123,7 @@ impl Tensor {
     /// `aten::sym_constrain_range(Scalar size, *, int? min=None, int? max=None) -> ()`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_sym_constrain_range(size: impl Into<Scalar>) -> Result<()> {
         Self::f_sym_constrain_range_with(size, None, None)
     }
@@ -1090,6 +1139,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_sym_constrain_range_for_size_with(
         size: impl Into<Scalar>,
         min: Option<i64>,
@@ -1123,6 +1173,7 @@ impl Tensor {
     /// `aten::sym_constrain_range_for_size(Scalar size, *, int? min=None, int? max=None) -> ()`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_sym_constrain_range_for_size(size: impl Into<Scalar>) -> Result<()> {
         Self::f_sym_constrain_range_for_size_with(size, None, None)
     }
@@ -1136,6 +1187,7 @@ impl Tensor {
     /// `aten::_functional_sym_constrain_range(Scalar size, int? min, int? max, Tensor dep_token) -> Tensor`
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f__functional_sym_constrain_range(
         size: impl Into<Scalar>,
         min: Option<i64>,
@@ -1179,6 +1231,7 @@ impl Tensor {
     /// `aten::_functional_sym_constrain_range_for_size(Scalar size, int? min, int? max, Tensor dep_token) -> Tensor`
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f__functional_sym_constrain_range_for_size(
         size: impl Into<Scalar>,
         min: Option<i64>,
@@ -1224,6 +1277,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f__make_dep_token_with(
         dtype: Option<Kind>,
         layout: Option<Layout>,
@@ -1279,6 +1333,7 @@ impl Tensor {
     /// `aten::_make_dep_token(*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f__make_dep_token() -> Result<Tensor> {
         Self::f__make_dep_token_with(None, None, None, None, None)
     }
@@ -1290,6 +1345,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__make_dep_token())
     }
     /// `aten::refine_names(Tensor(a) self, Dimname[] names) -> Tensor(a)`
+    #[track_caller]
     pub fn f_refine_names(&self, names: &[&str]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_names: Vec<ltrs_str> = names
@@ -1312,6 +1368,7 @@ impl Tensor {
         crate::error::unwrap(self.f_refine_names(names))
     }
     /// `aten::_use_cudnn_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank) -> bool`
+    #[track_caller]
     pub fn f__use_cudnn_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -1361,6 +1418,7 @@ impl Tensor {
         )
     }
     /// `aten::_use_cudnn_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank) -> bool`
+    #[track_caller]
     pub fn f__use_cudnn_ctc_loss_tensor(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -1410,6 +1468,7 @@ impl Tensor {
         )
     }
     /// `aten::_cudnn_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank, bool deterministic, bool zero_infinity) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__cudnn_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -1471,6 +1530,7 @@ impl Tensor {
         )
     }
     /// `aten::_cudnn_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank, bool deterministic, bool zero_infinity) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__cudnn_ctc_loss_tensor(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -1532,6 +1592,7 @@ impl Tensor {
         )
     }
     /// `aten::_use_cudnn_rnn_flatten_weight() -> bool`
+    #[track_caller]
     pub fn f__use_cudnn_rnn_flatten_weight() -> Result<bool> {
         let mut out0 = false;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1549,6 +1610,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__use_cudnn_rnn_flatten_weight())
     }
     /// `aten::_cudnn_rnn_flatten_weight(Tensor[] weight_arr, int weight_stride0, SymInt input_size, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, bool bidirectional) -> Tensor`
+    #[track_caller]
     pub fn f__cudnn_rnn_flatten_weight<T0: std::borrow::Borrow<Tensor>>(
         weight_arr: &[T0],
         weight_stride0: i64,
@@ -1628,6 +1690,7 @@ impl Tensor {
     /// `aten::_cudnn_rnn(Tensor input, Tensor[] weight, int weight_stride0, Tensor? weight_buf, Tensor hx, Tensor? cx, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight_buf`, `cx`, `dropout_state`.
+    #[track_caller]
     pub fn f__cudnn_rnn<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         weight: &[T1],
@@ -1753,6 +1816,7 @@ impl Tensor {
     /// `aten::_cudnn_rnn_backward(Tensor input, Tensor[] weight, int weight_stride0, Tensor weight_buf, Tensor hx, Tensor? cx, Tensor output, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state, Tensor reserve, bool[4] output_mask) -> (Tensor, Tensor, Tensor, Tensor[])`
     ///
     /// May be None: `cx`, `grad_output`, `grad_hy`, `grad_cy`, `dropout_state`.
+    #[track_caller]
     pub fn f__cudnn_rnn_backward<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         weight: &[T1],
@@ -1910,6 +1974,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__cudnn_init_dropout_state_with(
         dropout: f64,
         train: bool,
@@ -1975,6 +2040,7 @@ impl Tensor {
     /// `aten::_cudnn_init_dropout_state(float dropout, bool train, int dropout_seed, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f__cudnn_init_dropout_state(
         dropout: f64,
         train: bool,
@@ -2004,6 +2070,7 @@ impl Tensor {
         )
     }
     /// `aten::_debug_has_internal_overlap(Tensor self) -> int`
+    #[track_caller]
     pub fn f__debug_has_internal_overlap(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -2026,6 +2093,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f__fused_dropout_with(
         &self,
         p: f64,
@@ -2061,6 +2129,7 @@ impl Tensor {
     /// `aten::_fused_dropout(Tensor self, float p, Generator? generator=None) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f__fused_dropout(&self, p: f64) -> Result<(Tensor, Tensor)> {
         self.f__fused_dropout_with(p, None)
     }
@@ -2072,6 +2141,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fused_dropout(p))
     }
     /// `aten::_masked_scale(Tensor self, Tensor mask, float scale) -> Tensor`
+    #[track_caller]
     pub fn f__masked_scale(&self, mask: &Tensor, scale: f64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -2094,6 +2164,7 @@ impl Tensor {
     /// `aten::native_dropout(Tensor input, float p, bool? train) -> (Tensor, Tensor)`
     ///
     /// May be None: `train`.
+    #[track_caller]
     pub fn f_native_dropout(
         input: &Tensor,
         p: f64,
@@ -2125,6 +2196,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_native_dropout(input, p, train))
     }
     /// `aten::native_dropout_backward(Tensor grad_output, Tensor mask, float scale) -> Tensor`
+    #[track_caller]
     pub fn f_native_dropout_backward(
         grad_output: &Tensor,
         mask: &Tensor,
@@ -2160,6 +2232,7 @@ impl Tensor {
     /// `aten::_sobol_engine_draw(Tensor quasi, int n, Tensor sobolstate, int dimension, int num_generated, ScalarType? dtype) -> (Tensor, Tensor)`
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sobol_engine_draw(
         quasi: &Tensor,
         n: i64,
@@ -2226,6 +2299,7 @@ impl Tensor {
         )
     }
     /// `aten::_sobol_engine_ff_(Tensor(a!) self, int n, Tensor sobolstate, int dimension, int num_generated) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sobol_engine_ff_(
         &mut self,
         n: i64,
@@ -2275,6 +2349,7 @@ impl Tensor {
         )
     }
     /// `aten::_sobol_engine_scramble_(Tensor(a!) self, Tensor ltm, int dimension) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sobol_engine_scramble_(
         &mut self,
         ltm: &Tensor,
@@ -2308,6 +2383,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sobol_engine_scramble_(ltm, dimension))
     }
     /// `aten::_sobol_engine_initialize_state_(Tensor(a!) self, int dimension) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sobol_engine_initialize_state_(
         &mut self,
         dimension: i64,
@@ -2334,6 +2410,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sobol_engine_initialize_state_(dimension))
     }
     /// `aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor`
+    #[track_caller]
     pub fn f__reshape_from_tensor(&self, shape: &Tensor) -> Result<Tensor> {
         crate::guards::on_cpu("aten::_reshape_from_tensor", "shape", shape)?;
         let c_self = self.as_raw();
@@ -2354,6 +2431,7 @@ impl Tensor {
         crate::error::unwrap(self.f__reshape_from_tensor(shape))
     }
     /// `aten::_shape_as_tensor(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__shape_as_tensor(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2372,6 +2450,7 @@ impl Tensor {
         crate::error::unwrap(self.f__shape_as_tensor())
     }
     /// `aten::dropout(Tensor input, float p, bool train) -> Tensor`
+    #[track_caller]
     pub fn f_dropout(input: &Tensor, p: f64, train: bool) -> Result<Tensor> {
         let c_input = input.as_raw();
         let c_p = p;
@@ -2392,6 +2471,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_dropout(input, p, train))
     }
     /// `aten::dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_p = p;
@@ -2411,6 +2491,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dropout_(p, train))
     }
     /// `aten::feature_dropout(Tensor input, float p, bool train) -> Tensor`
+    #[track_caller]
     pub fn f_feature_dropout(input: &Tensor, p: f64, train: bool) -> Result<Tensor> {
         let c_input = input.as_raw();
         let c_p = p;
@@ -2431,6 +2512,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_feature_dropout(input, p, train))
     }
     /// `aten::feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_feature_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_p = p;
@@ -2450,6 +2532,7 @@ impl Tensor {
         crate::error::unwrap(self.f_feature_dropout_(p, train))
     }
     /// `aten::alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+    #[track_caller]
     pub fn f_alpha_dropout(input: &Tensor, p: f64, train: bool) -> Result<Tensor> {
         let c_input = input.as_raw();
         let c_p = p;
@@ -2470,6 +2553,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_alpha_dropout(input, p, train))
     }
     /// `aten::alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_alpha_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_p = p;
@@ -2489,6 +2573,7 @@ impl Tensor {
         crate::error::unwrap(self.f_alpha_dropout_(p, train))
     }
     /// `aten::feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+    #[track_caller]
     pub fn f_feature_alpha_dropout(
         input: &Tensor,
         p: f64,
@@ -2513,6 +2598,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_feature_alpha_dropout(input, p, train))
     }
     /// `aten::feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_feature_alpha_dropout_(
         &mut self,
         p: f64,
@@ -2536,6 +2622,7 @@ impl Tensor {
         crate::error::unwrap(self.f_feature_alpha_dropout_(p, train))
     }
     /// `aten::abs(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_abs(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2551,6 +2638,7 @@ impl Tensor {
         crate::error::unwrap(self.f_abs())
     }
     /// `aten::abs_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_abs_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2565,6 +2653,7 @@ impl Tensor {
         crate::error::unwrap(self.f_abs_())
     }
     /// `aten::abs.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_abs_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -2584,6 +2673,7 @@ impl Tensor {
         crate::error::unwrap(self.f_abs_out(out))
     }
     /// `aten::absolute(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_absolute(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2602,6 +2692,7 @@ impl Tensor {
         crate::error::unwrap(self.f_absolute())
     }
     /// `aten::absolute_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_absolute_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2616,6 +2707,7 @@ impl Tensor {
         crate::error::unwrap(self.f_absolute_())
     }
     /// `aten::absolute.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_absolute_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -2635,6 +2727,7 @@ impl Tensor {
         crate::error::unwrap(self.f_absolute_out(out))
     }
     /// `aten::angle(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_angle(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2650,6 +2743,7 @@ impl Tensor {
         crate::error::unwrap(self.f_angle())
     }
     /// `aten::angle.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_angle_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -2669,6 +2763,7 @@ impl Tensor {
         crate::error::unwrap(self.f_angle_out(out))
     }
     /// `aten::view_as_real(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_view_as_real(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2687,6 +2782,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_as_real())
     }
     /// `aten::view_as_complex(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_view_as_complex(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2705,6 +2801,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_as_complex())
     }
     /// `aten::sgn(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_sgn(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2720,6 +2817,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sgn())
     }
     /// `aten::sgn_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sgn_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2734,6 +2832,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sgn_())
     }
     /// `aten::sgn.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sgn_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -2757,6 +2856,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_chalf_with(&self, memory_format: Option<MemoryFormat>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -2782,6 +2882,7 @@ impl Tensor {
     /// `aten::chalf(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_chalf(&self) -> Result<Tensor> {
         self.f_chalf_with(None)
     }
@@ -2793,6 +2894,7 @@ impl Tensor {
         crate::error::unwrap(self.f_chalf())
     }
     /// `aten::real(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_real(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2808,6 +2910,7 @@ impl Tensor {
         crate::error::unwrap(self.f_real())
     }
     /// `aten::imag(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_imag(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2823,6 +2926,7 @@ impl Tensor {
         crate::error::unwrap(self.f_imag())
     }
     /// `aten::_conj(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f__conj(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2838,6 +2942,7 @@ impl Tensor {
         crate::error::unwrap(self.f__conj())
     }
     /// `aten::conj(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_conj(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2853,6 +2958,7 @@ impl Tensor {
         crate::error::unwrap(self.f_conj())
     }
     /// `aten::_conj_physical(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__conj_physical(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2871,6 +2977,7 @@ impl Tensor {
         crate::error::unwrap(self.f__conj_physical())
     }
     /// `aten::conj_physical(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_conj_physical(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2889,6 +2996,7 @@ impl Tensor {
         crate::error::unwrap(self.f_conj_physical())
     }
     /// `aten::conj_physical.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_conj_physical_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -2908,6 +3016,7 @@ impl Tensor {
         crate::error::unwrap(self.f_conj_physical_out(out))
     }
     /// `aten::conj_physical_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_conj_physical_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2925,6 +3034,7 @@ impl Tensor {
         crate::error::unwrap(self.f_conj_physical_())
     }
     /// `aten::resolve_conj(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_resolve_conj(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2943,6 +3053,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resolve_conj())
     }
     /// `aten::resolve_neg(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_resolve_neg(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2961,6 +3072,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resolve_neg())
     }
     /// `aten::_neg_view(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f__neg_view(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2979,6 +3091,7 @@ impl Tensor {
         crate::error::unwrap(self.f__neg_view())
     }
     /// `aten::acos(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_acos(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2994,6 +3107,7 @@ impl Tensor {
         crate::error::unwrap(self.f_acos())
     }
     /// `aten::acos_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_acos_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3008,6 +3122,7 @@ impl Tensor {
         crate::error::unwrap(self.f_acos_())
     }
     /// `aten::acos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_acos_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3027,6 +3142,7 @@ impl Tensor {
         crate::error::unwrap(self.f_acos_out(out))
     }
     /// `aten::arccos(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_arccos(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3042,6 +3158,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arccos())
     }
     /// `aten::arccos_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arccos_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3056,6 +3173,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arccos_())
     }
     /// `aten::arccos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arccos_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3077,6 +3195,7 @@ impl Tensor {
     /// `aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`.
+    #[track_caller]
     pub fn f_avg_pool1d_with(
         &self,
         kernel_size: &[i64],
@@ -3135,6 +3254,7 @@ impl Tensor {
     /// `aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`.
+    #[track_caller]
     pub fn f_avg_pool1d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_avg_pool1d_with(kernel_size, &[], &[0], false, true)
     }
@@ -3146,6 +3266,7 @@ impl Tensor {
         crate::error::unwrap(self.f_avg_pool1d(kernel_size))
     }
     /// `aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor`
+    #[track_caller]
     pub fn f_adaptive_avg_pool1d(&self, output_size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -3165,6 +3286,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool1d(output_size))
     }
     /// `aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_adaptive_max_pool1d(
         &self,
         output_size: &[i64],
@@ -3195,6 +3317,7 @@ impl Tensor {
     /// `aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_add_with(
         &self,
         other: &Tensor,
@@ -3223,6 +3346,7 @@ impl Tensor {
     /// `aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_add(&self, other: &Tensor) -> Result<Tensor> {
         self.f_add_with(other, 1i64)
     }
@@ -3236,6 +3360,7 @@ impl Tensor {
     /// `aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_add__with(
         &mut self,
         other: &Tensor,
@@ -3267,6 +3392,7 @@ impl Tensor {
     /// `aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_add_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         self.f_add__with(other, 1i64)
     }
@@ -3280,6 +3406,7 @@ impl Tensor {
     /// `aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_add_out_with(
         &self,
         other: &Tensor,
@@ -3315,6 +3442,7 @@ impl Tensor {
     /// `aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_add_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_add_out_with(other, 1i64, out)
     }
@@ -3328,6 +3456,7 @@ impl Tensor {
     /// `aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_with(
         &self,
         other: &Tensor,
@@ -3356,6 +3485,7 @@ impl Tensor {
     /// `aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu(&self, other: &Tensor) -> Result<Tensor> {
         self.f__add_relu_with(other, 1i64)
     }
@@ -3369,6 +3499,7 @@ impl Tensor {
     /// `aten::_add_relu_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu__with(
         &mut self,
         other: &Tensor,
@@ -3400,6 +3531,7 @@ impl Tensor {
     /// `aten::_add_relu_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         self.f__add_relu__with(other, 1i64)
     }
@@ -3413,6 +3545,7 @@ impl Tensor {
     /// `aten::_add_relu.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_out_with(
         &self,
         other: &Tensor,
@@ -3448,6 +3581,7 @@ impl Tensor {
     /// `aten::_add_relu.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f__add_relu_out_with(other, 1i64, out)
     }
@@ -3461,6 +3595,7 @@ impl Tensor {
     /// `aten::_add_relu.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_scalar_with(
         &self,
         other: impl Into<Scalar>,
@@ -3493,6 +3628,7 @@ impl Tensor {
     /// `aten::_add_relu.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         self.f__add_relu_scalar_with(other, 1i64)
     }
@@ -3506,6 +3642,7 @@ impl Tensor {
     /// `aten::_add_relu_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_scalar__with(
         &mut self,
         other: impl Into<Scalar>,
@@ -3537,6 +3674,7 @@ impl Tensor {
     /// `aten::_add_relu_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -3553,6 +3691,7 @@ impl Tensor {
     /// `aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_add_scalar_with(
         &self,
         other: impl Into<Scalar>,
@@ -3585,6 +3724,7 @@ impl Tensor {
     /// `aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_add_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         self.f_add_scalar_with(other, 1i64)
     }
@@ -3598,6 +3738,7 @@ impl Tensor {
     /// `aten::add_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_add_scalar__with(
         &mut self,
         other: impl Into<Scalar>,
@@ -3629,6 +3770,7 @@ impl Tensor {
     /// `aten::add_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_add_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         self.f_add_scalar__with(other, 1i64)
     }
@@ -3642,6 +3784,7 @@ impl Tensor {
     /// `aten::addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmv_with(
         &self,
         mat: &Tensor,
@@ -3680,6 +3823,7 @@ impl Tensor {
     /// `aten::addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmv(&self, mat: &Tensor, vec: &Tensor) -> Result<Tensor> {
         self.f_addmv_with(mat, vec, 1i64, 1i64)
     }
@@ -3693,6 +3837,7 @@ impl Tensor {
     /// `aten::addmv_(Tensor(a!) self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmv__with(
         &mut self,
         mat: &Tensor,
@@ -3730,6 +3875,7 @@ impl Tensor {
     /// `aten::addmv_(Tensor(a!) self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmv_(&mut self, mat: &Tensor, vec: &Tensor) -> Result<&mut Tensor> {
         self.f_addmv__with(mat, vec, 1i64, 1i64)
     }
@@ -3743,6 +3889,7 @@ impl Tensor {
     /// `aten::addmv.out(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmv_out_with(
         &self,
         mat: &Tensor,
@@ -3792,6 +3939,7 @@ impl Tensor {
     /// `aten::addmv.out(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmv_out(
         &self,
         mat: &Tensor,
@@ -3810,6 +3958,7 @@ impl Tensor {
     /// `aten::addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addr_with(
         &self,
         vec1: &Tensor,
@@ -3848,6 +3997,7 @@ impl Tensor {
     /// `aten::addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addr(&self, vec1: &Tensor, vec2: &Tensor) -> Result<Tensor> {
         self.f_addr_with(vec1, vec2, 1i64, 1i64)
     }
@@ -3861,6 +4011,7 @@ impl Tensor {
     /// `aten::addr_(Tensor(a!) self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addr__with(
         &mut self,
         vec1: &Tensor,
@@ -3898,6 +4049,7 @@ impl Tensor {
     /// `aten::addr_(Tensor(a!) self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addr_(&mut self, vec1: &Tensor, vec2: &Tensor) -> Result<&mut Tensor> {
         self.f_addr__with(vec1, vec2, 1i64, 1i64)
     }
@@ -3911,6 +4063,7 @@ impl Tensor {
     /// `aten::addr.out(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addr_out_with(
         &self,
         vec1: &Tensor,
@@ -3960,6 +4113,7 @@ impl Tensor {
     /// `aten::addr.out(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addr_out(
         &self,
         vec1: &Tensor,
@@ -3976,6 +4130,7 @@ impl Tensor {
         crate::error::unwrap(self.f_addr_out(vec1, vec2, out))
     }
     /// `aten::affine_grid_generator(Tensor theta, SymInt[] size, bool align_corners) -> Tensor`
+    #[track_caller]
     pub fn f_affine_grid_generator(
         theta: &Tensor,
         size: &[i64],
@@ -4009,6 +4164,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_affine_grid_generator(theta, size, align_corners))
     }
     /// `aten::affine_grid_generator_backward(Tensor grad, SymInt[] size, bool align_corners) -> Tensor`
+    #[track_caller]
     pub fn f_affine_grid_generator_backward(
         grad: &Tensor,
         size: &[i64],
@@ -4044,6 +4200,7 @@ impl Tensor {
         )
     }
     /// `aten::_is_all_true(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__is_all_true(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4062,6 +4219,7 @@ impl Tensor {
         crate::error::unwrap(self.f__is_all_true())
     }
     /// `aten::_is_any_true(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__is_any_true(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4080,6 +4238,7 @@ impl Tensor {
         crate::error::unwrap(self.f__is_any_true())
     }
     /// `aten::_test_check_tensor(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__test_check_tensor(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4098,6 +4257,7 @@ impl Tensor {
         crate::error::unwrap(self.f__test_check_tensor())
     }
     /// `aten::_test_functorch_fallback(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f__test_functorch_fallback(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4119,6 +4279,7 @@ impl Tensor {
     /// `aten::all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_all_dim_with(&self, dim: i64, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -4143,6 +4304,7 @@ impl Tensor {
     /// `aten::all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_all_dim(&self, dim: i64) -> Result<Tensor> {
         self.f_all_dim_with(dim, false)
     }
@@ -4158,6 +4320,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_all_dims_with(&self, dim: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -4184,6 +4347,7 @@ impl Tensor {
     /// `aten::all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_all_dims(&self) -> Result<Tensor> {
         self.f_all_dims_with(None, false)
     }
@@ -4197,6 +4361,7 @@ impl Tensor {
     /// `aten::all.out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_all_out_with(
         &self,
         dim: i64,
@@ -4227,6 +4392,7 @@ impl Tensor {
     /// `aten::all.out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_all_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_all_out_with(dim, false, out)
     }
@@ -4242,6 +4408,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_all_dims_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -4279,6 +4446,7 @@ impl Tensor {
     /// `aten::all.dims_out(Tensor self, int[]? dim=None, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_all_dims_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_all_dims_out_with(None, false, out)
     }
@@ -4292,6 +4460,7 @@ impl Tensor {
     /// `aten::all.dimname(Tensor self, Dimname dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_all_dimname_with(&self, dim: &str, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -4316,6 +4485,7 @@ impl Tensor {
     /// `aten::all.dimname(Tensor self, Dimname dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_all_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f_all_dimname_with(dim, false)
     }
@@ -4329,6 +4499,7 @@ impl Tensor {
     /// `aten::all.dimname_out(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_all_dimname_out_with(
         &self,
         dim: &str,
@@ -4364,6 +4535,7 @@ impl Tensor {
     /// `aten::all.dimname_out(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_all_dimname_out(&self, dim: &str, out: &mut Tensor) -> Result<Tensor> {
         self.f_all_dimname_out_with(dim, false, out)
     }
@@ -4377,6 +4549,7 @@ impl Tensor {
     /// `aten::allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
     ///
     /// Takes every argument; the schema's defaults are `rtol = 1e-5`, `atol = 1e-8`, `equal_nan = false`.
+    #[track_caller]
     pub fn f_allclose_with(
         &self,
         other: &Tensor,
@@ -4422,6 +4595,7 @@ impl Tensor {
     /// `aten::allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
     ///
     /// Defaults applied: `rtol = 1e-5`, `atol = 1e-8`, `equal_nan = false`.
+    #[track_caller]
     pub fn f_allclose(&self, other: &Tensor) -> Result<bool> {
         self.f_allclose_with(other, 0.00001, 0.00000001, false)
     }
@@ -4435,6 +4609,7 @@ impl Tensor {
     /// `aten::any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_any_dim_with(&self, dim: i64, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -4459,6 +4634,7 @@ impl Tensor {
     /// `aten::any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_any_dim(&self, dim: i64) -> Result<Tensor> {
         self.f_any_dim_with(dim, false)
     }
@@ -4474,6 +4650,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_any_dims_with(&self, dim: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -4500,6 +4677,7 @@ impl Tensor {
     /// `aten::any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_any_dims(&self) -> Result<Tensor> {
         self.f_any_dims_with(None, false)
     }
@@ -4513,6 +4691,7 @@ impl Tensor {
     /// `aten::any.out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_any_out_with(
         &self,
         dim: i64,
@@ -4543,6 +4722,7 @@ impl Tensor {
     /// `aten::any.out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_any_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_any_out_with(dim, false, out)
     }
@@ -4558,6 +4738,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_any_dims_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -4595,6 +4776,7 @@ impl Tensor {
     /// `aten::any.dims_out(Tensor self, int[]? dim=None, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_any_dims_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_any_dims_out_with(None, false, out)
     }
@@ -4608,6 +4790,7 @@ impl Tensor {
     /// `aten::any.dimname(Tensor self, Dimname dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_any_dimname_with(&self, dim: &str, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -4632,6 +4815,7 @@ impl Tensor {
     /// `aten::any.dimname(Tensor self, Dimname dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_any_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f_any_dimname_with(dim, false)
     }
@@ -4645,6 +4829,7 @@ impl Tensor {
     /// `aten::any.dimname_out(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_any_dimname_out_with(
         &self,
         dim: &str,
@@ -4680,6 +4865,7 @@ impl Tensor {
     /// `aten::any.dimname_out(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_any_dimname_out(&self, dim: &str, out: &mut Tensor) -> Result<Tensor> {
         self.f_any_dimname_out_with(dim, false, out)
     }
@@ -4695,6 +4881,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_arange_with(
         end: impl Into<Scalar>,
         dtype: Option<Kind>,
@@ -4742,6 +4929,7 @@ impl Tensor {
     /// `aten::arange(Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_arange(end: impl Into<Scalar>) -> Result<Tensor> {
         Self::f_arange_with(end, None, None, None, None)
     }
@@ -4757,6 +4945,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_arange_start_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4810,6 +4999,7 @@ impl Tensor {
     /// `aten::arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_arange_start(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4828,6 +5018,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `step = 1`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_arange_start_step_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4903,6 +5094,7 @@ impl Tensor {
     /// `aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `step = 1`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_arange_start_step(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4920,6 +5112,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_arange_start_step(start, end))
     }
     /// `aten::arange.out(Scalar end, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arange_out(end: impl Into<Scalar>, out: &mut Tensor) -> Result<Tensor> {
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_out = out.as_raw();
@@ -4941,6 +5134,7 @@ impl Tensor {
     /// `aten::arange.start_out(Scalar start, Scalar end, Scalar step=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `step = 1`.
+    #[track_caller]
     pub fn f_arange_start_out_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4986,6 +5180,7 @@ impl Tensor {
     /// `aten::arange.start_out(Scalar start, Scalar end, Scalar step=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `step = 1`.
+    #[track_caller]
     pub fn f_arange_start_out(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -5005,6 +5200,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_arange_start_out(start, end, out))
     }
     /// `aten::_dim_arange(Tensor like, int dim) -> Tensor`
+    #[track_caller]
     pub fn f__dim_arange(like: &Tensor, dim: i64) -> Result<Tensor> {
         let c_like = like.as_raw();
         let c_dim = dim;
@@ -5028,6 +5224,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_argmax_with(&self, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
@@ -5054,6 +5251,7 @@ impl Tensor {
     /// `aten::argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_argmax(&self) -> Result<Tensor> {
         self.f_argmax_with(None, false)
     }
@@ -5069,6 +5267,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_argmax_out_with(
         &self,
         dim: Option<i64>,
@@ -5106,6 +5305,7 @@ impl Tensor {
     /// `aten::argmax.out(Tensor self, int? dim=None, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_argmax_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_argmax_out_with(None, false, out)
     }
@@ -5121,6 +5321,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_argmin_with(&self, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
@@ -5147,6 +5348,7 @@ impl Tensor {
     /// `aten::argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_argmin(&self) -> Result<Tensor> {
         self.f_argmin_with(None, false)
     }
@@ -5162,6 +5364,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_argmin_out_with(
         &self,
         dim: Option<i64>,
@@ -5199,6 +5402,7 @@ impl Tensor {
     /// `aten::argmin.out(Tensor self, int? dim=None, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_argmin_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_argmin_out_with(None, false, out)
     }
@@ -5210,6 +5414,7 @@ impl Tensor {
         crate::error::unwrap(self.f_argmin_out(out))
     }
     /// `aten::acosh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_acosh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5225,6 +5430,7 @@ impl Tensor {
         crate::error::unwrap(self.f_acosh())
     }
     /// `aten::acosh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_acosh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5239,6 +5445,7 @@ impl Tensor {
         crate::error::unwrap(self.f_acosh_())
     }
     /// `aten::acosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_acosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5258,6 +5465,7 @@ impl Tensor {
         crate::error::unwrap(self.f_acosh_out(out))
     }
     /// `aten::arccosh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_arccosh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5273,6 +5481,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arccosh())
     }
     /// `aten::arccosh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arccosh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5287,6 +5496,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arccosh_())
     }
     /// `aten::arccosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arccosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5306,6 +5516,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arccosh_out(out))
     }
     /// `aten::asinh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_asinh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5321,6 +5532,7 @@ impl Tensor {
         crate::error::unwrap(self.f_asinh())
     }
     /// `aten::asinh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_asinh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5335,6 +5547,7 @@ impl Tensor {
         crate::error::unwrap(self.f_asinh_())
     }
     /// `aten::asinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_asinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5354,6 +5567,7 @@ impl Tensor {
         crate::error::unwrap(self.f_asinh_out(out))
     }
     /// `aten::arcsinh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_arcsinh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5369,6 +5583,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arcsinh())
     }
     /// `aten::arcsinh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arcsinh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5383,6 +5598,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arcsinh_())
     }
     /// `aten::arcsinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arcsinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5402,6 +5618,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arcsinh_out(out))
     }
     /// `aten::atanh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_atanh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5417,6 +5634,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atanh())
     }
     /// `aten::atanh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_atanh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5431,6 +5649,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atanh_())
     }
     /// `aten::atanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_atanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5450,6 +5669,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atanh_out(out))
     }
     /// `aten::arctanh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_arctanh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5465,6 +5685,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arctanh())
     }
     /// `aten::arctanh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arctanh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5479,6 +5700,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arctanh_())
     }
     /// `aten::arctanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arctanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5502,6 +5724,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `storage_offset = None`.
     ///
     /// May be None: `storage_offset`.
+    #[track_caller]
     pub fn f_as_strided_with(
         &self,
         size: &[i64],
@@ -5545,6 +5768,7 @@ impl Tensor {
     /// `aten::as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
     ///
     /// Defaults applied: `storage_offset = None`.
+    #[track_caller]
     pub fn f_as_strided(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
         self.f_as_strided_with(size, stride, None)
     }
@@ -5560,6 +5784,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `storage_offset = None`.
     ///
     /// May be None: `storage_offset`.
+    #[track_caller]
     pub fn f_as_strided__with(
         &mut self,
         size: &[i64],
@@ -5596,6 +5821,7 @@ impl Tensor {
     /// `aten::as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `storage_offset = None`.
+    #[track_caller]
     pub fn f_as_strided_(
         &mut self,
         size: &[i64],
@@ -5611,6 +5837,7 @@ impl Tensor {
         crate::error::unwrap(self.f_as_strided_(size, stride))
     }
     /// `aten::asin(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_asin(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5626,6 +5853,7 @@ impl Tensor {
         crate::error::unwrap(self.f_asin())
     }
     /// `aten::asin_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_asin_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5640,6 +5868,7 @@ impl Tensor {
         crate::error::unwrap(self.f_asin_())
     }
     /// `aten::asin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_asin_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5659,6 +5888,7 @@ impl Tensor {
         crate::error::unwrap(self.f_asin_out(out))
     }
     /// `aten::arcsin(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_arcsin(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5674,6 +5904,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arcsin())
     }
     /// `aten::arcsin_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arcsin_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5688,6 +5919,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arcsin_())
     }
     /// `aten::arcsin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arcsin_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5707,6 +5939,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arcsin_out(out))
     }
     /// `aten::atan(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_atan(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5722,6 +5955,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atan())
     }
     /// `aten::atan_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_atan_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5736,6 +5970,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atan_())
     }
     /// `aten::atan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_atan_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5755,6 +5990,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atan_out(out))
     }
     /// `aten::arctan(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_arctan(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5770,6 +6006,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arctan())
     }
     /// `aten::arctan_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arctan_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5784,6 +6021,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arctan_())
     }
     /// `aten::arctan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arctan_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5803,6 +6041,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arctan_out(out))
     }
     /// `aten::atleast_1d(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_atleast_1d(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5821,6 +6060,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atleast_1d())
     }
     /// `aten::atleast_1d.Sequence(Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f_atleast_1d_sequence<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -5852,6 +6092,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_atleast_1d_sequence(tensors))
     }
     /// `aten::atleast_2d(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_atleast_2d(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5870,6 +6111,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atleast_2d())
     }
     /// `aten::atleast_2d.Sequence(Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f_atleast_2d_sequence<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -5901,6 +6143,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_atleast_2d_sequence(tensors))
     }
     /// `aten::atleast_3d(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_atleast_3d(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5919,6 +6162,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atleast_3d())
     }
     /// `aten::atleast_3d.Sequence(Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f_atleast_3d_sequence<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -5952,6 +6196,7 @@ impl Tensor {
     /// `aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm_with(
         &self,
         batch1: &Tensor,
@@ -5997,6 +6242,7 @@ impl Tensor {
     /// `aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm(&self, batch1: &Tensor, batch2: &Tensor) -> Result<Tensor> {
         self.f_baddbmm_with(batch1, batch2, 1i64, 1i64)
     }
@@ -6010,6 +6256,7 @@ impl Tensor {
     /// `aten::baddbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm__with(
         &mut self,
         batch1: &Tensor,
@@ -6047,6 +6294,7 @@ impl Tensor {
     /// `aten::baddbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm_(
         &mut self,
         batch1: &Tensor,
@@ -6064,6 +6312,7 @@ impl Tensor {
     /// `aten::baddbmm.out(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm_out_with(
         &self,
         batch1: &Tensor,
@@ -6113,6 +6362,7 @@ impl Tensor {
     /// `aten::baddbmm.out(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm_out(
         &self,
         batch1: &Tensor,
@@ -6136,6 +6386,7 @@ impl Tensor {
     /// `aten::baddbmm.dtype(Tensor self, Tensor batch1, Tensor batch2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm_dtype_with(
         &self,
         batch1: &Tensor,
@@ -6187,6 +6438,7 @@ impl Tensor {
     /// `aten::baddbmm.dtype(Tensor self, Tensor batch1, Tensor batch2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm_dtype(
         &self,
         batch1: &Tensor,
@@ -6210,6 +6462,7 @@ impl Tensor {
     /// `aten::baddbmm.dtype_out(Tensor self, Tensor batch1, Tensor batch2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm_dtype_out_with(
         &self,
         batch1: &Tensor,
@@ -6265,6 +6518,7 @@ impl Tensor {
     /// `aten::baddbmm.dtype_out(Tensor self, Tensor batch1, Tensor batch2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_baddbmm_dtype_out(
         &self,
         batch1: &Tensor,
@@ -6292,6 +6546,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_bartlett_window_with(
         window_length: i64,
         dtype: Option<Kind>,
@@ -6347,6 +6602,7 @@ impl Tensor {
     /// `aten::bartlett_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_bartlett_window(window_length: i64) -> Result<Tensor> {
         Self::f_bartlett_window_with(window_length, None, None, None, None)
     }
@@ -6362,6 +6618,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_bartlett_window_periodic_with(
         window_length: i64,
         periodic: bool,
@@ -6422,6 +6679,7 @@ impl Tensor {
     /// `aten::bartlett_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_bartlett_window_periodic(
         window_length: i64,
         periodic: bool,
@@ -6445,6 +6703,7 @@ impl Tensor {
     /// `aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
     ///
     /// May be None: `weight`, `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_batch_norm(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -6518,6 +6777,7 @@ impl Tensor {
     /// `aten::quantized_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point) -> Tensor`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_quantized_batch_norm(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -6586,6 +6846,7 @@ impl Tensor {
     /// `aten::_batch_norm_impl_index(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> (Tensor, Tensor, Tensor, Tensor, int)`
     ///
     /// May be None: `weight`, `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f__batch_norm_impl_index(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -6673,6 +6934,7 @@ impl Tensor {
     /// `aten::_batch_norm_impl_index_backward(int impl_index, Tensor input, Tensor grad_output, Tensor? weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_var_transform, bool train, float eps, bool[3] output_mask, Tensor reservedSpace) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `running_mean`, `running_var`, `save_mean`, `save_var_transform`.
+    #[track_caller]
     pub fn f__batch_norm_impl_index_backward(
         impl_index: i64,
         input: &Tensor,
@@ -6830,6 +7092,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_bernoulli_with(&self, generator: Option<&Generator>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -6855,6 +7118,7 @@ impl Tensor {
     /// `aten::bernoulli(Tensor self, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_bernoulli(&self) -> Result<Tensor> {
         self.f_bernoulli_with(None)
     }
@@ -6870,6 +7134,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_bernoulli_out_with(
         &self,
         generator: Option<&Generator>,
@@ -6904,6 +7169,7 @@ impl Tensor {
     /// `aten::bernoulli.out(Tensor self, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_bernoulli_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_bernoulli_out_with(None, out)
     }
@@ -6919,6 +7185,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_bernoulli__with(
         &mut self,
         p: &Tensor,
@@ -6952,6 +7219,7 @@ impl Tensor {
     /// `aten::bernoulli_.Tensor(Tensor(a!) self, Tensor p, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_bernoulli_(&mut self, p: &Tensor) -> Result<&mut Tensor> {
         self.f_bernoulli__with(p, None)
     }
@@ -6967,6 +7235,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 0.5`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_bernoulli_float__with(
         &mut self,
         p: f64,
@@ -7000,6 +7269,7 @@ impl Tensor {
     /// `aten::bernoulli_.float(Tensor(a!) self, float p=0.5, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `p = 0.5`, `generator = None`.
+    #[track_caller]
     pub fn f_bernoulli_float_(&mut self) -> Result<&mut Tensor> {
         self.f_bernoulli_float__with(0.5, None)
     }
@@ -7015,6 +7285,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_bernoulli_p_with(
         &self,
         p: f64,
@@ -7045,6 +7316,7 @@ impl Tensor {
     /// `aten::bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_bernoulli_p(&self, p: f64) -> Result<Tensor> {
         self.f_bernoulli_p_with(p, None)
     }
@@ -7060,6 +7332,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_bilinear_with(
         input1: &Tensor,
         input2: &Tensor,
@@ -7097,6 +7370,7 @@ impl Tensor {
     /// `aten::bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor`
     ///
     /// Defaults applied: `bias = None`.
+    #[track_caller]
     pub fn f_bilinear(
         input1: &Tensor,
         input2: &Tensor,
@@ -7116,6 +7390,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_with(
         &self,
         target: &Tensor,
@@ -7159,6 +7434,7 @@ impl Tensor {
     /// `aten::binary_cross_entropy(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_binary_cross_entropy(&self, target: &Tensor) -> Result<Tensor> {
         self.f_binary_cross_entropy_with(target, None, 1)
     }
@@ -7174,6 +7450,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_out_with(
         &self,
         target: &Tensor,
@@ -7223,6 +7500,7 @@ impl Tensor {
     /// `aten::binary_cross_entropy.out(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_out(
         &self,
         target: &Tensor,
@@ -7242,6 +7520,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -7297,6 +7576,7 @@ impl Tensor {
     /// `aten::binary_cross_entropy_backward(Tensor grad_output, Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -7322,6 +7602,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_backward_grad_input_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -7382,6 +7663,7 @@ impl Tensor {
     /// `aten::binary_cross_entropy_backward.grad_input(Tensor grad_output, Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -7421,6 +7703,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `pos_weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`, `pos_weight`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_with_logits_with(
         &self,
         target: &Tensor,
@@ -7476,6 +7759,7 @@ impl Tensor {
     /// `aten::binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `pos_weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_with_logits(&self, target: &Tensor) -> Result<Tensor> {
         self.f_binary_cross_entropy_with_logits_with(target, None, None, 1)
     }
@@ -7491,6 +7775,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weights = None`, `minlength = 0`.
     ///
     /// May be None: `weights`.
+    #[track_caller]
     pub fn f_bincount_with(
         &self,
         weights: Option<&Tensor>,
@@ -7521,6 +7806,7 @@ impl Tensor {
     /// `aten::bincount(Tensor self, Tensor? weights=None, SymInt minlength=0) -> Tensor`
     ///
     /// Defaults applied: `weights = None`, `minlength = 0`.
+    #[track_caller]
     pub fn f_bincount(&self) -> Result<Tensor> {
         self.f_bincount_with(None, 0)
     }
@@ -7532,6 +7818,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bincount())
     }
     /// `aten::bitwise_not(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_not(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7550,6 +7837,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_not())
     }
     /// `aten::bitwise_not_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_not_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7564,6 +7852,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_not_())
     }
     /// `aten::bitwise_not.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_not_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -7583,6 +7872,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_not_out(out))
     }
     /// `aten::copysign.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_copysign_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7603,6 +7893,7 @@ impl Tensor {
         crate::error::unwrap(self.f_copysign_out(other, out))
     }
     /// `aten::copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_copysign(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7622,6 +7913,7 @@ impl Tensor {
         crate::error::unwrap(self.f_copysign(other))
     }
     /// `aten::copysign_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_copysign_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7640,6 +7932,7 @@ impl Tensor {
         crate::error::unwrap(self.f_copysign_(other))
     }
     /// `aten::copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_copysign_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -7659,6 +7952,7 @@ impl Tensor {
         crate::error::unwrap(self.f_copysign_scalar(other))
     }
     /// `aten::copysign_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_copysign_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -7680,6 +7974,7 @@ impl Tensor {
         crate::error::unwrap(self.f_copysign_scalar_(other))
     }
     /// `aten::copysign.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_copysign_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -7708,6 +8003,7 @@ impl Tensor {
         crate::error::unwrap(self.f_copysign_scalar_out(other, out))
     }
     /// `aten::_lazy_clone(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__lazy_clone(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7726,6 +8022,7 @@ impl Tensor {
         crate::error::unwrap(self.f__lazy_clone())
     }
     /// `aten::logical_not(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_logical_not(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7744,6 +8041,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_not())
     }
     /// `aten::logical_not_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logical_not_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7758,6 +8056,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_not_())
     }
     /// `aten::logical_not.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logical_not_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -7777,6 +8076,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_not_out(out))
     }
     /// `aten::logical_xor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_logical_xor(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7796,6 +8096,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_xor(other))
     }
     /// `aten::logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logical_xor_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7814,6 +8115,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_xor_(other))
     }
     /// `aten::logical_xor.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logical_xor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7834,6 +8136,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_xor_out(other, out))
     }
     /// `aten::logical_and(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_logical_and(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7853,6 +8156,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_and(other))
     }
     /// `aten::logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logical_and_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7871,6 +8175,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_and_(other))
     }
     /// `aten::logical_and.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logical_and_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7891,6 +8196,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_and_out(other, out))
     }
     /// `aten::logical_or(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_logical_or(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7910,6 +8216,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_or(other))
     }
     /// `aten::logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logical_or_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7928,6 +8235,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logical_or_(other))
     }
     /// `aten::logical_or.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logical_or_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7952,6 +8260,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_blackman_window_with(
         window_length: i64,
         dtype: Option<Kind>,
@@ -8007,6 +8316,7 @@ impl Tensor {
     /// `aten::blackman_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_blackman_window(window_length: i64) -> Result<Tensor> {
         Self::f_blackman_window_with(window_length, None, None, None, None)
     }
@@ -8022,6 +8332,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_blackman_window_periodic_with(
         window_length: i64,
         periodic: bool,
@@ -8082,6 +8393,7 @@ impl Tensor {
     /// `aten::blackman_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_blackman_window_periodic(
         window_length: i64,
         periodic: bool,
@@ -8103,6 +8415,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_blackman_window_periodic(window_length, periodic))
     }
     /// `aten::bmm(Tensor self, Tensor mat2) -> Tensor`
+    #[track_caller]
     pub fn f_bmm(&self, mat2: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -8119,6 +8432,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bmm(mat2))
     }
     /// `aten::bmm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bmm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -8139,6 +8453,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bmm_out(mat2, out))
     }
     /// `aten::bmm.dtype(Tensor self, Tensor mat2, ScalarType out_dtype) -> Tensor`
+    #[track_caller]
     pub fn f_bmm_dtype(&self, mat2: &Tensor, out_dtype: Kind) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -8159,6 +8474,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bmm_dtype(mat2, out_dtype))
     }
     /// `aten::bmm.dtype_out(Tensor self, Tensor mat2, ScalarType out_dtype, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bmm_dtype_out(
         &self,
         mat2: &Tensor,
@@ -8190,6 +8506,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bmm_dtype_out(mat2, out_dtype, out))
     }
     /// `aten::broadcast_tensors(Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f_broadcast_tensors<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -8221,6 +8538,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_broadcast_tensors(tensors))
     }
     /// `aten::broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)`
+    #[track_caller]
     pub fn f_broadcast_to(&self, size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -8240,6 +8558,7 @@ impl Tensor {
         crate::error::unwrap(self.f_broadcast_to(size))
     }
     /// `aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+    #[track_caller]
     pub fn f__sparse_broadcast_to(&self, size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -8261,6 +8580,7 @@ impl Tensor {
     /// `aten::cat(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_cat_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8293,6 +8613,7 @@ impl Tensor {
     /// `aten::cat(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_cat<T0: std::borrow::Borrow<Tensor>>(tensors: &[T0]) -> Result<Tensor> {
         Self::f_cat_with(tensors, 0)
     }
@@ -8306,6 +8627,7 @@ impl Tensor {
     /// `aten::cat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_cat_out_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8346,6 +8668,7 @@ impl Tensor {
     /// `aten::cat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_cat_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -8363,6 +8686,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_cat_out(tensors, out))
     }
     /// `aten::cat.names(Tensor[] tensors, Dimname dim) -> Tensor`
+    #[track_caller]
     pub fn f_cat_names<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: &str,
@@ -8391,6 +8715,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_cat_names(tensors, dim))
     }
     /// `aten::cat.names_out(Tensor[] tensors, Dimname dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cat_names_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: &str,
@@ -8429,6 +8754,7 @@ impl Tensor {
     /// `aten::concat(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_concat_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8461,6 +8787,7 @@ impl Tensor {
     /// `aten::concat(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_concat<T0: std::borrow::Borrow<Tensor>>(tensors: &[T0]) -> Result<Tensor> {
         Self::f_concat_with(tensors, 0)
     }
@@ -8474,6 +8801,7 @@ impl Tensor {
     /// `aten::concat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_concat_out_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8514,6 +8842,7 @@ impl Tensor {
     /// `aten::concat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_concat_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -8531,6 +8860,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_concat_out(tensors, out))
     }
     /// `aten::concat.names(Tensor[] tensors, Dimname dim) -> Tensor`
+    #[track_caller]
     pub fn f_concat_names<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: &str,
@@ -8563,6 +8893,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_concat_names(tensors, dim))
     }
     /// `aten::concat.names_out(Tensor[] tensors, Dimname dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_concat_names_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: &str,
@@ -8601,6 +8932,7 @@ impl Tensor {
     /// `aten::concatenate(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_concatenate_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8637,6 +8969,7 @@ impl Tensor {
     /// `aten::concatenate(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_concatenate<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Tensor> {
@@ -8652,6 +8985,7 @@ impl Tensor {
     /// `aten::concatenate.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_concatenate_out_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8692,6 +9026,7 @@ impl Tensor {
     /// `aten::concatenate.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_concatenate_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -8709,6 +9044,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_concatenate_out(tensors, out))
     }
     /// `aten::concatenate.names(Tensor[] tensors, Dimname dim) -> Tensor`
+    #[track_caller]
     pub fn f_concatenate_names<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: &str,
@@ -8741,6 +9077,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_concatenate_names(tensors, dim))
     }
     /// `aten::concatenate.names_out(Tensor[] tensors, Dimname dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_concatenate_names_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: &str,
@@ -8777,6 +9114,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_concatenate_names_out(tensors, dim, out))
     }
     /// `aten::block_diag(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_block_diag<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Tensor> {
@@ -8800,6 +9138,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_block_diag(tensors))
     }
     /// `aten::ceil(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_ceil(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8815,6 +9154,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ceil())
     }
     /// `aten::ceil_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ceil_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8829,6 +9169,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ceil_())
     }
     /// `aten::ceil.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ceil_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -8848,6 +9189,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ceil_out(out))
     }
     /// `aten::chain_matmul(Tensor[] matrices) -> Tensor`
+    #[track_caller]
     pub fn f_chain_matmul<T0: std::borrow::Borrow<Tensor>>(
         matrices: &[T0],
     ) -> Result<Tensor> {
@@ -8871,6 +9213,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_chain_matmul(matrices))
     }
     /// `aten::chain_matmul.out(Tensor[] matrices, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_chain_matmul_out<T0: std::borrow::Borrow<Tensor>>(
         matrices: &[T0],
         out: &mut Tensor,
@@ -8905,6 +9248,7 @@ impl Tensor {
     /// `aten::unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_chunk_with(&self, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_chunks = chunks;
@@ -8932,6 +9276,7 @@ impl Tensor {
     /// `aten::unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_chunk(&self, chunks: i64) -> Result<Vec<Tensor>> {
         self.f_unsafe_chunk_with(chunks, 0)
     }
@@ -8945,6 +9290,7 @@ impl Tensor {
     /// `aten::chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_chunk_with(&self, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_chunks = chunks;
@@ -8972,6 +9318,7 @@ impl Tensor {
     /// `aten::chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_chunk(&self, chunks: i64) -> Result<Vec<Tensor>> {
         self.f_chunk_with(chunks, 0)
     }
@@ -8985,6 +9332,7 @@ impl Tensor {
     /// `aten::tensor_split.sections(Tensor(a -> *) self, SymInt sections, int dim=0) -> Tensor(a)[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_tensor_split_sections_with(
         &self,
         sections: i64,
@@ -9016,6 +9364,7 @@ impl Tensor {
     /// `aten::tensor_split.sections(Tensor(a -> *) self, SymInt sections, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_tensor_split_sections(&self, sections: i64) -> Result<Vec<Tensor>> {
         self.f_tensor_split_sections_with(sections, 0)
     }
@@ -9029,6 +9378,7 @@ impl Tensor {
     /// `aten::tensor_split.indices(Tensor(a -> *) self, SymInt[] indices, int dim=0) -> Tensor(a)[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_tensor_split_indices_with(
         &self,
         indices: &[i64],
@@ -9060,6 +9410,7 @@ impl Tensor {
     /// `aten::tensor_split.indices(Tensor(a -> *) self, SymInt[] indices, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_tensor_split_indices(&self, indices: &[i64]) -> Result<Vec<Tensor>> {
         self.f_tensor_split_indices_with(indices, 0)
     }
@@ -9073,6 +9424,7 @@ impl Tensor {
     /// `aten::tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_tensor_split_tensor_indices_or_sections_with(
         &self,
         tensor_indices_or_sections: &Tensor,
@@ -9119,6 +9471,7 @@ impl Tensor {
     /// `aten::tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_tensor_split_tensor_indices_or_sections(
         &self,
         tensor_indices_or_sections: &Tensor,
@@ -9145,6 +9498,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clamp_with(
         &self,
         min: Option<Scalar>,
@@ -9175,6 +9529,7 @@ impl Tensor {
     /// `aten::clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clamp(&self) -> Result<Tensor> {
         self.f_clamp_with(None, None)
     }
@@ -9190,6 +9545,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clamp_tensor_with(
         &self,
         min: Option<&Tensor>,
@@ -9224,6 +9580,7 @@ impl Tensor {
     /// `aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clamp_tensor(&self) -> Result<Tensor> {
         self.f_clamp_tensor_with(None, None)
     }
@@ -9239,6 +9596,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clamp__with(
         &mut self,
         min: Option<Scalar>,
@@ -9269,6 +9627,7 @@ impl Tensor {
     /// `aten::clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clamp_(&mut self) -> Result<&mut Tensor> {
         self.f_clamp__with(None, None)
     }
@@ -9284,6 +9643,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clamp_tensor__with(
         &mut self,
         min: Option<&Tensor>,
@@ -9317,6 +9677,7 @@ impl Tensor {
     /// `aten::clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clamp_tensor_(&mut self) -> Result<&mut Tensor> {
         self.f_clamp_tensor__with(None, None)
     }
@@ -9332,6 +9693,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clamp_out_with(
         &self,
         min: Option<Scalar>,
@@ -9369,6 +9731,7 @@ impl Tensor {
     /// `aten::clamp.out(Tensor self, Scalar? min=None, Scalar? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clamp_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_clamp_out_with(None, None, out)
     }
@@ -9384,6 +9747,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clamp_tensor_out_with(
         &self,
         min: Option<&Tensor>,
@@ -9421,6 +9785,7 @@ impl Tensor {
     /// `aten::clamp.Tensor_out(Tensor self, Tensor? min=None, Tensor? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clamp_tensor_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_clamp_tensor_out_with(None, None, out)
     }
@@ -9432,6 +9797,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_tensor_out(out))
     }
     /// `aten::clamp_max(Tensor self, Scalar max) -> Tensor`
+    #[track_caller]
     pub fn f_clamp_max(&self, max: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_max = Into::<Scalar>::into(max).to_ffi();
@@ -9451,6 +9817,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_max(max))
     }
     /// `aten::clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+    #[track_caller]
     pub fn f_clamp_max_tensor(&self, max: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_max = max.as_raw();
@@ -9470,6 +9837,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_max_tensor(max))
     }
     /// `aten::clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_clamp_max_(&mut self, max: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_max = Into::<Scalar>::into(max).to_ffi();
@@ -9488,6 +9856,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_max_(max))
     }
     /// `aten::clamp_max_.Tensor(Tensor(a!) self, Tensor max) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_clamp_max_tensor_(&mut self, max: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_max = max.as_raw();
@@ -9506,6 +9875,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_max_tensor_(max))
     }
     /// `aten::clamp_max.out(Tensor self, Scalar max, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_clamp_max_out(
         &self,
         max: impl Into<Scalar>,
@@ -9530,6 +9900,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_max_out(max, out))
     }
     /// `aten::clamp_max.Tensor_out(Tensor self, Tensor max, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_clamp_max_tensor_out(
         &self,
         max: &Tensor,
@@ -9554,6 +9925,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_max_tensor_out(max, out))
     }
     /// `aten::clamp_min(Tensor self, Scalar min) -> Tensor`
+    #[track_caller]
     pub fn f_clamp_min(&self, min: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_min = Into::<Scalar>::into(min).to_ffi();
@@ -9573,6 +9945,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_min(min))
     }
     /// `aten::clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+    #[track_caller]
     pub fn f_clamp_min_tensor(&self, min: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_min = min.as_raw();
@@ -9592,6 +9965,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_min_tensor(min))
     }
     /// `aten::clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_clamp_min_(&mut self, min: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_min = Into::<Scalar>::into(min).to_ffi();
@@ -9610,6 +9984,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_min_(min))
     }
     /// `aten::clamp_min_.Tensor(Tensor(a!) self, Tensor min) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_clamp_min_tensor_(&mut self, min: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_min = min.as_raw();
@@ -9628,6 +10003,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_min_tensor_(min))
     }
     /// `aten::clamp_min.out(Tensor self, Scalar min, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_clamp_min_out(
         &self,
         min: impl Into<Scalar>,
@@ -9652,6 +10028,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_min_out(min, out))
     }
     /// `aten::clamp_min.Tensor_out(Tensor self, Tensor min, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_clamp_min_tensor_out(
         &self,
         min: &Tensor,
@@ -9680,6 +10057,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clip_with(
         &self,
         min: Option<Scalar>,
@@ -9710,6 +10088,7 @@ impl Tensor {
     /// `aten::clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clip(&self) -> Result<Tensor> {
         self.f_clip_with(None, None)
     }
@@ -9725,6 +10104,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clip_tensor_with(
         &self,
         min: Option<&Tensor>,
@@ -9759,6 +10139,7 @@ impl Tensor {
     /// `aten::clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clip_tensor(&self) -> Result<Tensor> {
         self.f_clip_tensor_with(None, None)
     }
@@ -9774,6 +10155,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clip__with(
         &mut self,
         min: Option<Scalar>,
@@ -9804,6 +10186,7 @@ impl Tensor {
     /// `aten::clip_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clip_(&mut self) -> Result<&mut Tensor> {
         self.f_clip__with(None, None)
     }
@@ -9819,6 +10202,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clip_tensor__with(
         &mut self,
         min: Option<&Tensor>,
@@ -9852,6 +10236,7 @@ impl Tensor {
     /// `aten::clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clip_tensor_(&mut self) -> Result<&mut Tensor> {
         self.f_clip_tensor__with(None, None)
     }
@@ -9867,6 +10252,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clip_out_with(
         &self,
         min: Option<Scalar>,
@@ -9904,6 +10290,7 @@ impl Tensor {
     /// `aten::clip.out(Tensor self, Scalar? min=None, Scalar? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clip_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_clip_out_with(None, None, out)
     }
@@ -9919,6 +10306,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    #[track_caller]
     pub fn f_clip_tensor_out_with(
         &self,
         min: Option<&Tensor>,
@@ -9956,6 +10344,7 @@ impl Tensor {
     /// `aten::clip.Tensor_out(Tensor self, Tensor? min=None, Tensor? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
+    #[track_caller]
     pub fn f_clip_tensor_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_clip_tensor_out_with(None, None, out)
     }
@@ -9967,6 +10356,7 @@ impl Tensor {
         crate::error::unwrap(self.f_clip_tensor_out(out))
     }
     /// `aten::cudnn_is_acceptable(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_cudnn_is_acceptable(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -9985,6 +10375,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cudnn_is_acceptable())
     }
     /// `aten::complex(Tensor real, Tensor imag) -> Tensor`
+    #[track_caller]
     pub fn f_complex(real: &Tensor, imag: &Tensor) -> Result<Tensor> {
         let c_real = real.as_raw();
         let c_imag = imag.as_raw();
@@ -10004,6 +10395,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_complex(real, imag))
     }
     /// `aten::complex.out(Tensor real, Tensor imag, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_complex_out(
         real: &Tensor,
         imag: &Tensor,
@@ -10028,6 +10420,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_complex_out(real, imag, out))
     }
     /// `aten::polar(Tensor abs, Tensor angle) -> Tensor`
+    #[track_caller]
     pub fn f_polar(abs: &Tensor, angle: &Tensor) -> Result<Tensor> {
         let c_abs = abs.as_raw();
         let c_angle = angle.as_raw();
@@ -10047,6 +10440,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_polar(abs, angle))
     }
     /// `aten::polar.out(Tensor abs, Tensor angle, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_polar_out(
         abs: &Tensor,
         angle: &Tensor,
@@ -10073,6 +10467,7 @@ impl Tensor {
     /// `aten::constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `value = 0`.
+    #[track_caller]
     pub fn f_constant_pad_nd_with(
         &self,
         pad: &[i64],
@@ -10101,6 +10496,7 @@ impl Tensor {
     /// `aten::constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor`
     ///
     /// Defaults applied: `value = 0`.
+    #[track_caller]
     pub fn f_constant_pad_nd(&self, pad: &[i64]) -> Result<Tensor> {
         self.f_constant_pad_nd_with(pad, 0i64)
     }
@@ -10114,6 +10510,7 @@ impl Tensor {
     /// `aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)`
     ///
     /// Takes every argument; the schema's defaults are `memory_format = MemoryFormat::from_ffi(0)`.
+    #[track_caller]
     pub fn f_contiguous_with(&self, memory_format: MemoryFormat) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_memory_format = memory_format.to_ffi();
@@ -10137,6 +10534,7 @@ impl Tensor {
     /// `aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)`
     ///
     /// Defaults applied: `memory_format = MemoryFormat::from_ffi(0)`.
+    #[track_caller]
     pub fn f_contiguous(&self) -> Result<Tensor> {
         self.f_contiguous_with(MemoryFormat::from_ffi(0i32))
     }
@@ -10150,6 +10548,7 @@ impl Tensor {
     /// `aten::convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_convolution(
         input: &Tensor,
         weight: &Tensor,
@@ -10223,6 +10622,7 @@ impl Tensor {
     /// `aten::convolution_backward(Tensor grad_output, Tensor input, Tensor weight, SymInt[]? bias_sizes, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `bias_sizes`.
+    #[track_caller]
     pub fn f_convolution_backward(
         grad_output: &Tensor,
         input: &Tensor,
@@ -10310,6 +10710,7 @@ impl Tensor {
     /// `aten::convolution_overrideable(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_convolution_overrideable(
         input: &Tensor,
         weight: &Tensor,
@@ -10381,6 +10782,7 @@ impl Tensor {
         )
     }
     /// `aten::convolution_backward_overrideable(Tensor grad_output, Tensor input, Tensor weight, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool[3] output_mask) -> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias)`
+    #[track_caller]
     pub fn f_convolution_backward_overrideable(
         grad_output: &Tensor,
         input: &Tensor,
@@ -10461,6 +10863,7 @@ impl Tensor {
     /// `aten::_convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__convolution(
         input: &Tensor,
         weight: &Tensor,
@@ -10554,6 +10957,7 @@ impl Tensor {
     /// `aten::_convolution.deprecated(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, int[] output_padding, SymInt groups, bool benchmark, bool deterministic, bool cudnn_enabled) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__convolution_deprecated(
         input: &Tensor,
         weight: &Tensor,
@@ -10642,6 +11046,7 @@ impl Tensor {
     /// `aten::_convolution_mode(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, str padding, SymInt[] dilation, SymInt groups) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__convolution_mode(
         input: &Tensor,
         weight: &Tensor,
@@ -10705,6 +11110,7 @@ impl Tensor {
     /// `aten::_convolution_double_backward(Tensor? ggI, Tensor? ggW, Tensor? ggb, Tensor gO, Tensor weight, Tensor self, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `ggI`, `ggW`, `ggb`.
+    #[track_caller]
     pub fn f__convolution_double_backward(
         ggI: Option<&Tensor>,
         ggW: Option<&Tensor>,
@@ -10814,6 +11220,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`, `groups = 1`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv1d_with(
         input: &Tensor,
         weight: &Tensor,
@@ -10871,6 +11278,7 @@ impl Tensor {
     /// `aten::conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, SymInt[1] padding=0, SymInt[1] dilation=1, SymInt groups=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`, `groups = 1`.
+    #[track_caller]
     pub fn f_conv1d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv1d_with(input, weight, None, &[1], &[0], &[1], 1)
     }
@@ -10886,6 +11294,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`, `groups = 1`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv2d_with(
         input: &Tensor,
         weight: &Tensor,
@@ -10943,6 +11352,7 @@ impl Tensor {
     /// `aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] dilation=1, SymInt groups=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`, `groups = 1`.
+    #[track_caller]
     pub fn f_conv2d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv2d_with(input, weight, None, &[1], &[0], &[1], 1)
     }
@@ -10958,6 +11368,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`, `groups = 1`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv3d_with(
         input: &Tensor,
         weight: &Tensor,
@@ -11015,6 +11426,7 @@ impl Tensor {
     /// `aten::conv3d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] dilation=1, SymInt groups=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`, `groups = 1`.
+    #[track_caller]
     pub fn f_conv3d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv3d_with(input, weight, None, &[1], &[0], &[1], 1)
     }
@@ -11030,6 +11442,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = "valid"`, `dilation = &[1]`, `groups = 1`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv1d_padding_with(
         input: &Tensor,
         weight: &Tensor,
@@ -11095,6 +11508,7 @@ impl Tensor {
     /// `aten::conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, str padding="valid", SymInt[1] dilation=1, SymInt groups=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = "valid"`, `dilation = &[1]`, `groups = 1`.
+    #[track_caller]
     pub fn f_conv1d_padding(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv1d_padding_with(input, weight, None, &[1], "valid", &[1], 1)
     }
@@ -11110,6 +11524,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = "valid"`, `dilation = &[1]`, `groups = 1`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv2d_padding_with(
         input: &Tensor,
         weight: &Tensor,
@@ -11175,6 +11590,7 @@ impl Tensor {
     /// `aten::conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, str padding="valid", SymInt[2] dilation=1, SymInt groups=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = "valid"`, `dilation = &[1]`, `groups = 1`.
+    #[track_caller]
     pub fn f_conv2d_padding(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv2d_padding_with(input, weight, None, &[1], "valid", &[1], 1)
     }
@@ -11190,6 +11606,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = "valid"`, `dilation = &[1]`, `groups = 1`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv3d_padding_with(
         input: &Tensor,
         weight: &Tensor,
@@ -11255,6 +11672,7 @@ impl Tensor {
     /// `aten::conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, str padding="valid", SymInt[3] dilation=1, SymInt groups=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = "valid"`, `dilation = &[1]`, `groups = 1`.
+    #[track_caller]
     pub fn f_conv3d_padding(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv3d_padding_with(input, weight, None, &[1], "valid", &[1], 1)
     }
@@ -11268,6 +11686,7 @@ impl Tensor {
     /// `aten::conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `pad = 0`.
+    #[track_caller]
     pub fn f_conv_tbc_with(
         &self,
         weight: &Tensor,
@@ -11298,6 +11717,7 @@ impl Tensor {
     /// `aten::conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
     ///
     /// Defaults applied: `pad = 0`.
+    #[track_caller]
     pub fn f_conv_tbc(&self, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
         self.f_conv_tbc_with(weight, bias, 0)
     }
@@ -11309,6 +11729,7 @@ impl Tensor {
         crate::error::unwrap(self.f_conv_tbc(weight, bias))
     }
     /// `aten::conv_tbc_backward(Tensor self, Tensor input, Tensor weight, Tensor bias, int pad) -> (Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f_conv_tbc_backward(
         &self,
         input: &Tensor,
@@ -11358,6 +11779,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv_transpose1d_with(
         input: &Tensor,
         weight: &Tensor,
@@ -11428,6 +11850,7 @@ impl Tensor {
     /// `aten::conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=1, SymInt[1] padding=0, SymInt[1] output_padding=0, SymInt groups=1, SymInt[1] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_conv_transpose1d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv_transpose1d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
     }
@@ -11443,6 +11866,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv_transpose2d_input_with(
         input: &Tensor,
         weight: &Tensor,
@@ -11513,6 +11937,7 @@ impl Tensor {
     /// `aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_conv_transpose2d_input(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv_transpose2d_input_with(
             input,
@@ -11537,6 +11962,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv_transpose3d_input_with(
         input: &Tensor,
         weight: &Tensor,
@@ -11607,6 +12033,7 @@ impl Tensor {
     /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_conv_transpose3d_input(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_conv_transpose3d_input_with(
             input,
@@ -11629,6 +12056,7 @@ impl Tensor {
     /// `aten::copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_with(&self, src: &Tensor, non_blocking: bool) -> Result<Tensor> {
         crate::guards::defined("aten::copy", "self", self)?;
         let c_self = self.as_raw();
@@ -11654,6 +12082,7 @@ impl Tensor {
     /// `aten::copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy(&self, src: &Tensor) -> Result<Tensor> {
         self.f_copy_with(src, false)
     }
@@ -11667,6 +12096,7 @@ impl Tensor {
     /// `aten::copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy__with(
         &mut self,
         src: &Tensor,
@@ -11694,6 +12124,7 @@ impl Tensor {
     /// `aten::copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_(&mut self, src: &Tensor) -> Result<&mut Tensor> {
         self.f_copy__with(src, false)
     }
@@ -11707,6 +12138,7 @@ impl Tensor {
     /// `aten::_copy_from(Tensor self, Tensor dst, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__copy_from_with(&self, dst: &Tensor, non_blocking: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
@@ -11731,6 +12163,7 @@ impl Tensor {
     /// `aten::_copy_from(Tensor self, Tensor dst, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__copy_from(&self, dst: &Tensor) -> Result<Tensor> {
         self.f__copy_from_with(dst, false)
     }
@@ -11742,6 +12175,7 @@ impl Tensor {
         crate::error::unwrap(self.f__copy_from(dst))
     }
     /// `aten::_copy_from_and_resize(Tensor self, Tensor dst) -> Tensor`
+    #[track_caller]
     pub fn f__copy_from_and_resize(&self, dst: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
@@ -11761,6 +12195,7 @@ impl Tensor {
         crate::error::unwrap(self.f__copy_from_and_resize(dst))
     }
     /// `aten::cos(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_cos(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11776,6 +12211,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cos())
     }
     /// `aten::cos_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cos_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11790,6 +12226,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cos_())
     }
     /// `aten::cos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cos_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -11809,6 +12246,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cos_out(out))
     }
     /// `aten::cosh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_cosh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11824,6 +12262,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cosh())
     }
     /// `aten::cosh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cosh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11838,6 +12277,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cosh_())
     }
     /// `aten::cosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -11859,6 +12299,7 @@ impl Tensor {
     /// `aten::cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `margin = 0.0`, `reduction = 1`.
+    #[track_caller]
     pub fn f_cosine_embedding_loss_with(
         input1: &Tensor,
         input2: &Tensor,
@@ -11906,6 +12347,7 @@ impl Tensor {
     /// `aten::cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `margin = 0.0`, `reduction = 1`.
+    #[track_caller]
     pub fn f_cosine_embedding_loss(
         input1: &Tensor,
         input2: &Tensor,
@@ -11925,6 +12367,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_cosine_embedding_loss(input1, input2, target))
     }
     /// `aten::count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor`
+    #[track_caller]
     pub fn f_count_nonzero_dim_intlist(&self, dim: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -11948,6 +12391,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_count_nonzero_with(&self, dim: Option<i64>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
@@ -11973,6 +12417,7 @@ impl Tensor {
     /// `aten::count_nonzero(Tensor self, int? dim=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f_count_nonzero(&self) -> Result<Tensor> {
         self.f_count_nonzero_with(None)
     }
@@ -11988,6 +12433,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `correction = 1`, `fweights = None`, `aweights = None`.
     ///
     /// May be None: `fweights`, `aweights`.
+    #[track_caller]
     pub fn f_cov_with(
         &self,
         correction: i64,
@@ -12025,6 +12471,7 @@ impl Tensor {
     /// `aten::cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor`
     ///
     /// Defaults applied: `correction = 1`, `fweights = None`, `aweights = None`.
+    #[track_caller]
     pub fn f_cov(&self) -> Result<Tensor> {
         self.f_cov_with(1, None, None)
     }
@@ -12036,6 +12483,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cov())
     }
     /// `aten::corrcoef(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_corrcoef(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12054,6 +12502,7 @@ impl Tensor {
         crate::error::unwrap(self.f_corrcoef())
     }
     /// `aten::cudnn_affine_grid_generator(Tensor theta, int N, int C, int H, int W) -> Tensor grid`
+    #[track_caller]
     pub fn f_cudnn_affine_grid_generator(
         theta: &Tensor,
         N: i64,
@@ -12095,6 +12544,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_cudnn_affine_grid_generator(theta, N, C, H, W))
     }
     /// `aten::cudnn_affine_grid_generator_backward(Tensor grad, int N, int C, int H, int W) -> Tensor grad_theta`
+    #[track_caller]
     pub fn f_cudnn_affine_grid_generator_backward(
         grad: &Tensor,
         N: i64,
@@ -12140,6 +12590,7 @@ impl Tensor {
     /// `aten::cudnn_batch_norm(Tensor input, Tensor weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float exponential_average_factor, float epsilon) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_cudnn_batch_norm(
         input: &Tensor,
         weight: &Tensor,
@@ -12219,6 +12670,7 @@ impl Tensor {
     /// `aten::cudnn_batch_norm.out(Tensor input, Tensor weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float exponential_average_factor, float epsilon, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!))`
     ///
     /// May be None: `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_cudnn_batch_norm_out(
         input: &Tensor,
         weight: &Tensor,
@@ -12318,6 +12770,7 @@ impl Tensor {
     /// `aten::cudnn_batch_norm_backward(Tensor input, Tensor grad_output, Tensor weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_var, float epsilon, Tensor reserveSpace) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `running_mean`, `running_var`, `save_mean`, `save_var`.
+    #[track_caller]
     pub fn f_cudnn_batch_norm_backward(
         input: &Tensor,
         grad_output: &Tensor,
@@ -12393,6 +12846,7 @@ impl Tensor {
         )
     }
     /// `aten::cudnn_convolution(Tensor self, Tensor weight, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic, bool allow_tf32) -> Tensor`
+    #[track_caller]
     pub fn f_cudnn_convolution(
         &self,
         weight: &Tensor,
@@ -12469,6 +12923,7 @@ impl Tensor {
         )
     }
     /// `aten::cudnn_convolution.out(Tensor self, Tensor weight, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic, bool allow_tf32, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cudnn_convolution_out(
         &self,
         weight: &Tensor,
@@ -12550,6 +13005,7 @@ impl Tensor {
         )
     }
     /// `aten::cudnn_convolution_transpose(Tensor self, Tensor weight, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic, bool allow_tf32) -> Tensor`
+    #[track_caller]
     pub fn f_cudnn_convolution_transpose(
         &self,
         weight: &Tensor,
@@ -12631,6 +13087,7 @@ impl Tensor {
         )
     }
     /// `aten::_mps_convolution_transpose(Tensor self, Tensor weight, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups) -> Tensor`
+    #[track_caller]
     pub fn f__mps_convolution_transpose(
         &self,
         weight: &Tensor,
@@ -12690,6 +13147,7 @@ impl Tensor {
         )
     }
     /// `aten::mps_convolution_transpose_backward(Tensor self, Tensor grad_output, Tensor weight, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool[2] output_mask) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_mps_convolution_transpose_backward(
         &self,
         grad_output: &Tensor,
@@ -12763,6 +13221,7 @@ impl Tensor {
     /// `aten::cudnn_convolution_relu(Tensor self, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, SymInt groups) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_cudnn_convolution_relu(
         &self,
         weight: &Tensor,
@@ -12833,6 +13292,7 @@ impl Tensor {
     /// `aten::cudnn_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, SymInt groups) -> Tensor`
     ///
     /// May be None: `alpha`, `bias`.
+    #[track_caller]
     pub fn f_cudnn_convolution_add_relu(
         &self,
         weight: &Tensor,
@@ -12911,6 +13371,7 @@ impl Tensor {
         )
     }
     /// `aten::cudnn_grid_sampler(Tensor self, Tensor grid) -> Tensor output`
+    #[track_caller]
     pub fn f_cudnn_grid_sampler(&self, grid: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_grid = grid.as_raw();
@@ -12930,6 +13391,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cudnn_grid_sampler(grid))
     }
     /// `aten::cudnn_grid_sampler_backward(Tensor self, Tensor grid, Tensor grad_output) -> (Tensor grad_self, Tensor grad_grid)`
+    #[track_caller]
     pub fn f_cudnn_grid_sampler_backward(
         &self,
         grid: &Tensor,
@@ -12965,6 +13427,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cudnn_grid_sampler_backward(grid, grad_output))
     }
     /// `aten::cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+    #[track_caller]
     pub fn f_cummax(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -12985,6 +13448,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cummax(dim))
     }
     /// `aten::cummax.out(Tensor self, int dim, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
+    #[track_caller]
     pub fn f_cummax_out(
         &self,
         dim: i64,
@@ -13024,6 +13488,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cummax_out(dim, values, indices))
     }
     /// `aten::cummax.dimname(Tensor self, Dimname dim) -> (Tensor values, Tensor indices)`
+    #[track_caller]
     pub fn f_cummax_dimname(&self, dim: &str) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -13044,6 +13509,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cummax_dimname(dim))
     }
     /// `aten::cummax.dimname_out(Tensor self, Dimname dim, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
+    #[track_caller]
     pub fn f_cummax_dimname_out(
         &self,
         dim: &str,
@@ -13083,6 +13549,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cummax_dimname_out(dim, values, indices))
     }
     /// `aten::_cummax_helper(Tensor self, Tensor(a!) values, Tensor(b!) indices, int dim) -> ()`
+    #[track_caller]
     pub fn f__cummax_helper(
         &self,
         values: &mut Tensor,
@@ -13112,6 +13579,7 @@ impl Tensor {
         crate::error::unwrap(self.f__cummax_helper(values, indices, dim))
     }
     /// `aten::cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+    #[track_caller]
     pub fn f_cummin(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -13132,6 +13600,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cummin(dim))
     }
     /// `aten::cummin.out(Tensor self, int dim, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
+    #[track_caller]
     pub fn f_cummin_out(
         &self,
         dim: i64,
@@ -13171,6 +13640,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cummin_out(dim, values, indices))
     }
     /// `aten::cummin.dimname(Tensor self, Dimname dim) -> (Tensor values, Tensor indices)`
+    #[track_caller]
     pub fn f_cummin_dimname(&self, dim: &str) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -13191,6 +13661,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cummin_dimname(dim))
     }
     /// `aten::cummin.dimname_out(Tensor self, Dimname dim, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
+    #[track_caller]
     pub fn f_cummin_dimname_out(
         &self,
         dim: &str,
@@ -13230,6 +13701,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cummin_dimname_out(dim, values, indices))
     }
     /// `aten::_cummin_helper(Tensor self, Tensor(a!) values, Tensor(b!) indices, int dim) -> ()`
+    #[track_caller]
     pub fn f__cummin_helper(
         &self,
         values: &mut Tensor,
@@ -13259,6 +13731,7 @@ impl Tensor {
         crate::error::unwrap(self.f__cummin_helper(values, indices, dim))
     }
     /// `aten::cummaxmin_backward(Tensor grad, Tensor input, Tensor indices, int dim) -> Tensor`
+    #[track_caller]
     pub fn f_cummaxmin_backward(
         grad: &Tensor,
         input: &Tensor,
@@ -13300,6 +13773,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumprod_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -13326,6 +13800,7 @@ impl Tensor {
     /// `aten::cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumprod(&self, dim: i64) -> Result<Tensor> {
         self.f_cumprod_with(dim, None)
     }
@@ -13341,6 +13816,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumprod__with(
         &mut self,
         dim: i64,
@@ -13370,6 +13846,7 @@ impl Tensor {
     /// `aten::cumprod_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumprod_(&mut self, dim: i64) -> Result<&mut Tensor> {
         self.f_cumprod__with(dim, None)
     }
@@ -13385,6 +13862,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumprod_out_with(
         &self,
         dim: i64,
@@ -13422,6 +13900,7 @@ impl Tensor {
     /// `aten::cumprod.out(Tensor self, int dim, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumprod_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_cumprod_out_with(dim, None, out)
     }
@@ -13437,6 +13916,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumprod_dimname_with(
         &self,
         dim: &str,
@@ -13467,6 +13947,7 @@ impl Tensor {
     /// `aten::cumprod.dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumprod_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f_cumprod_dimname_with(dim, None)
     }
@@ -13482,6 +13963,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumprod_dimname__with(
         &mut self,
         dim: &str,
@@ -13515,6 +13997,7 @@ impl Tensor {
     /// `aten::cumprod_.dimname(Tensor(a!) self, Dimname dim, *, ScalarType? dtype=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumprod_dimname_(&mut self, dim: &str) -> Result<&mut Tensor> {
         self.f_cumprod_dimname__with(dim, None)
     }
@@ -13530,6 +14013,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumprod_dimname_out_with(
         &self,
         dim: &str,
@@ -13567,6 +14051,7 @@ impl Tensor {
     /// `aten::cumprod.dimname_out(Tensor self, Dimname dim, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumprod_dimname_out(&self, dim: &str, out: &mut Tensor) -> Result<Tensor> {
         self.f_cumprod_dimname_out_with(dim, None, out)
     }
@@ -13578,6 +14063,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cumprod_dimname_out(dim, out))
     }
     /// `aten::cumprod_backward(Tensor grad, Tensor input, int dim, Tensor output) -> Tensor`
+    #[track_caller]
     pub fn f_cumprod_backward(
         grad: &Tensor,
         input: &Tensor,
@@ -13613,6 +14099,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumsum_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -13639,6 +14126,7 @@ impl Tensor {
     /// `aten::cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumsum(&self, dim: i64) -> Result<Tensor> {
         self.f_cumsum_with(dim, None)
     }
@@ -13654,6 +14142,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumsum__with(
         &mut self,
         dim: i64,
@@ -13683,6 +14172,7 @@ impl Tensor {
     /// `aten::cumsum_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumsum_(&mut self, dim: i64) -> Result<&mut Tensor> {
         self.f_cumsum__with(dim, None)
     }
@@ -13698,6 +14188,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumsum_out_with(
         &self,
         dim: i64,
@@ -13735,6 +14226,7 @@ impl Tensor {
     /// `aten::cumsum.out(Tensor self, int dim, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumsum_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_cumsum_out_with(dim, None, out)
     }
@@ -13750,6 +14242,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumsum_dimname_with(
         &self,
         dim: &str,
@@ -13780,6 +14273,7 @@ impl Tensor {
     /// `aten::cumsum.dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumsum_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f_cumsum_dimname_with(dim, None)
     }
@@ -13795,6 +14289,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumsum_dimname__with(
         &mut self,
         dim: &str,
@@ -13828,6 +14323,7 @@ impl Tensor {
     /// `aten::cumsum_.dimname(Tensor(a!) self, Dimname dim, *, ScalarType? dtype=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumsum_dimname_(&mut self, dim: &str) -> Result<&mut Tensor> {
         self.f_cumsum_dimname__with(dim, None)
     }
@@ -13843,6 +14339,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_cumsum_dimname_out_with(
         &self,
         dim: &str,
@@ -13880,6 +14377,7 @@ impl Tensor {
     /// `aten::cumsum.dimname_out(Tensor self, Dimname dim, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_cumsum_dimname_out(&self, dim: &str, out: &mut Tensor) -> Result<Tensor> {
         self.f_cumsum_dimname_out_with(dim, None, out)
     }
@@ -13893,6 +14391,7 @@ impl Tensor {
     /// `aten::cumulative_trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_cumulative_trapezoid_x_with(
         y: &Tensor,
         x: &Tensor,
@@ -13921,6 +14420,7 @@ impl Tensor {
     /// `aten::cumulative_trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_cumulative_trapezoid_x(y: &Tensor, x: &Tensor) -> Result<Tensor> {
         Self::f_cumulative_trapezoid_x_with(y, x, -1)
     }
@@ -13934,6 +14434,7 @@ impl Tensor {
     /// `aten::cumulative_trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dx = 1`, `dim = -1`.
+    #[track_caller]
     pub fn f_cumulative_trapezoid_dx_with(
         y: &Tensor,
         dx: impl Into<Scalar>,
@@ -13966,6 +14467,7 @@ impl Tensor {
     /// `aten::cumulative_trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dx = 1`, `dim = -1`.
+    #[track_caller]
     pub fn f_cumulative_trapezoid_dx(y: &Tensor) -> Result<Tensor> {
         Self::f_cumulative_trapezoid_dx_with(y, 1i64, -1)
     }
@@ -13979,6 +14481,7 @@ impl Tensor {
     /// `aten::ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `blank = 0`, `reduction = 1`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f_ctc_loss_intlist_with(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14042,6 +14545,7 @@ impl Tensor {
     /// `aten::ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
     ///
     /// Defaults applied: `blank = 0`, `reduction = 1`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f_ctc_loss_intlist(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14075,6 +14579,7 @@ impl Tensor {
     /// `aten::ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `blank = 0`, `reduction = 1`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f_ctc_loss_with(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14138,6 +14643,7 @@ impl Tensor {
     /// `aten::ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
     ///
     /// Defaults applied: `blank = 0`, `reduction = 1`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14171,6 +14677,7 @@ impl Tensor {
     /// `aten::_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `blank = 0`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_with(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14231,6 +14738,7 @@ impl Tensor {
     /// `aten::_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `blank = 0`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14263,6 +14771,7 @@ impl Tensor {
     /// `aten::_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `blank = 0`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_tensor_with(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14323,6 +14832,7 @@ impl Tensor {
     /// `aten::_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `blank = 0`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_tensor(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14355,6 +14865,7 @@ impl Tensor {
     /// `aten::_ctc_loss_backward(Tensor grad, Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_backward_with(
         grad: &Tensor,
         log_probs: &Tensor,
@@ -14439,6 +14950,7 @@ impl Tensor {
     /// `aten::_ctc_loss_backward(Tensor grad, Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False) -> Tensor`
     ///
     /// Defaults applied: `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_backward(
         grad: &Tensor,
         log_probs: &Tensor,
@@ -14491,6 +15003,7 @@ impl Tensor {
     /// `aten::_ctc_loss_backward.Tensor(Tensor grad, Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_backward_tensor_with(
         grad: &Tensor,
         log_probs: &Tensor,
@@ -14575,6 +15088,7 @@ impl Tensor {
     /// `aten::_ctc_loss_backward.Tensor(Tensor grad, Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False) -> Tensor`
     ///
     /// Defaults applied: `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_backward_tensor(
         grad: &Tensor,
         log_probs: &Tensor,
@@ -14627,6 +15141,7 @@ impl Tensor {
     /// `aten::diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`, `dim1 = -2`, `dim2 = -1`.
+    #[track_caller]
     pub fn f_diag_embed_with(
         &self,
         offset: i64,
@@ -14657,6 +15172,7 @@ impl Tensor {
     /// `aten::diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
     ///
     /// Defaults applied: `offset = 0`, `dim1 = -2`, `dim2 = -1`.
+    #[track_caller]
     pub fn f_diag_embed(&self) -> Result<Tensor> {
         self.f_diag_embed_with(0, -2, -1)
     }
@@ -14670,6 +15186,7 @@ impl Tensor {
     /// `aten::diagflat(Tensor self, int offset=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`.
+    #[track_caller]
     pub fn f_diagflat_with(&self, offset: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_offset = offset;
@@ -14693,6 +15210,7 @@ impl Tensor {
     /// `aten::diagflat(Tensor self, int offset=0) -> Tensor`
     ///
     /// Defaults applied: `offset = 0`.
+    #[track_caller]
     pub fn f_diagflat(&self) -> Result<Tensor> {
         self.f_diagflat_with(0)
     }
@@ -14706,6 +15224,7 @@ impl Tensor {
     /// `aten::diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_with(&self, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_offset = offset;
@@ -14731,6 +15250,7 @@ impl Tensor {
     /// `aten::diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
     ///
     /// Defaults applied: `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal(&self) -> Result<Tensor> {
         self.f_diagonal_with(0, 0, 1)
     }
@@ -14744,6 +15264,7 @@ impl Tensor {
     /// `aten::linalg_diagonal(Tensor(a) A, *, int offset=0, int dim1=-2, int dim2=-1) -> Tensor(a)`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`, `dim1 = -2`, `dim2 = -1`.
+    #[track_caller]
     pub fn f_linalg_diagonal_with(
         A: &Tensor,
         offset: i64,
@@ -14779,6 +15300,7 @@ impl Tensor {
     /// `aten::linalg_diagonal(Tensor(a) A, *, int offset=0, int dim1=-2, int dim2=-1) -> Tensor(a)`
     ///
     /// Defaults applied: `offset = 0`, `dim1 = -2`, `dim2 = -1`.
+    #[track_caller]
     pub fn f_linalg_diagonal(A: &Tensor) -> Result<Tensor> {
         Self::f_linalg_diagonal_with(A, 0, -2, -1)
     }
@@ -14792,6 +15314,7 @@ impl Tensor {
     /// `aten::diagonal.Dimname(Tensor(a) self, *, Dimname outdim, Dimname dim1, Dimname dim2, int offset=0) -> Tensor(a)`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`.
+    #[track_caller]
     pub fn f_diagonal_dimname_with(
         &self,
         outdim: &str,
@@ -14837,6 +15360,7 @@ impl Tensor {
     /// `aten::diagonal.Dimname(Tensor(a) self, *, Dimname outdim, Dimname dim1, Dimname dim2, int offset=0) -> Tensor(a)`
     ///
     /// Defaults applied: `offset = 0`.
+    #[track_caller]
     pub fn f_diagonal_dimname(
         &self,
         outdim: &str,
@@ -14853,6 +15377,7 @@ impl Tensor {
         crate::error::unwrap(self.f_diagonal_dimname(outdim, dim1, dim2))
     }
     /// `aten::diagonal_backward(Tensor grad_output, SymInt[] input_sizes, int offset, int dim1, int dim2) -> Tensor`
+    #[track_caller]
     pub fn f_diagonal_backward(
         grad_output: &Tensor,
         input_sizes: &[i64],
@@ -14898,6 +15423,7 @@ impl Tensor {
     /// `aten::fill_diagonal_(Tensor(a!) self, Scalar fill_value, bool wrap=False) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `wrap = false`.
+    #[track_caller]
     pub fn f_fill_diagonal__with(
         &mut self,
         fill_value: impl Into<Scalar>,
@@ -14929,6 +15455,7 @@ impl Tensor {
     /// `aten::fill_diagonal_(Tensor(a!) self, Scalar fill_value, bool wrap=False) -> Tensor(a!)`
     ///
     /// Defaults applied: `wrap = false`.
+    #[track_caller]
     pub fn f_fill_diagonal_(
         &mut self,
         fill_value: impl Into<Scalar>,
@@ -14947,6 +15474,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = 1`, `dim = -1`, `prepend = None`, `append = None`.
     ///
     /// May be None: `prepend`, `append`.
+    #[track_caller]
     pub fn f_diff_with(
         &self,
         n: i64,
@@ -14987,6 +15515,7 @@ impl Tensor {
     /// `aten::diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
     ///
     /// Defaults applied: `n = 1`, `dim = -1`, `prepend = None`, `append = None`.
+    #[track_caller]
     pub fn f_diff(&self) -> Result<Tensor> {
         self.f_diff_with(1, -1, None, None)
     }
@@ -15002,6 +15531,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = 1`, `dim = -1`, `prepend = None`, `append = None`.
     ///
     /// May be None: `prepend`, `append`.
+    #[track_caller]
     pub fn f_diff_out_with(
         &self,
         n: i64,
@@ -15053,6 +15583,7 @@ impl Tensor {
     /// `aten::diff.out(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `n = 1`, `dim = -1`, `prepend = None`, `append = None`.
+    #[track_caller]
     pub fn f_diff_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_diff_out_with(1, -1, None, None, out)
     }
@@ -15068,6 +15599,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `spacing = None`, `dim = None`, `edge_order = 1`.
     ///
     /// May be None: `spacing`, `dim`.
+    #[track_caller]
     pub fn f_gradient_scalarint_with(
         &self,
         spacing: Option<Scalar>,
@@ -15114,6 +15646,7 @@ impl Tensor {
     /// `aten::gradient.scalarint(Tensor self, *, Scalar? spacing=None, int? dim=None, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `spacing = None`, `dim = None`, `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_scalarint(&self) -> Result<Vec<Tensor>> {
         self.f_gradient_scalarint_with(None, None, 1)
     }
@@ -15127,6 +15660,7 @@ impl Tensor {
     /// `aten::gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_scalararray_with(
         &self,
         spacing: impl Into<Scalar>,
@@ -15171,6 +15705,7 @@ impl Tensor {
     /// `aten::gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_scalararray(
         &self,
         spacing: impl Into<Scalar>,
@@ -15192,6 +15727,7 @@ impl Tensor {
     /// `aten::gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_array_with(
         &self,
         dim: &[i64],
@@ -15223,6 +15759,7 @@ impl Tensor {
     /// `aten::gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_array(&self, dim: &[i64]) -> Result<Vec<Tensor>> {
         self.f_gradient_array_with(dim, 1)
     }
@@ -15238,6 +15775,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `edge_order = 1`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_gradient_scalarrayint_with(
         &self,
         spacing: &[Scalar],
@@ -15284,6 +15822,7 @@ impl Tensor {
     /// `aten::gradient.scalarrayint(Tensor self, *, Scalar[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `dim = None`, `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_scalarrayint(&self, spacing: &[Scalar]) -> Result<Vec<Tensor>> {
         self.f_gradient_scalarrayint_with(spacing, None, 1)
     }
@@ -15297,6 +15836,7 @@ impl Tensor {
     /// `aten::gradient.scalarrayarray(Tensor self, *, Scalar[] spacing, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_scalarrayarray_with(
         &self,
         spacing: &[Scalar],
@@ -15343,6 +15883,7 @@ impl Tensor {
     /// `aten::gradient.scalarrayarray(Tensor self, *, Scalar[] spacing, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_scalarrayarray(
         &self,
         spacing: &[Scalar],
@@ -15366,6 +15907,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `edge_order = 1`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_gradient_tensorarrayint_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
@@ -15417,6 +15959,7 @@ impl Tensor {
     /// `aten::gradient.tensorarrayint(Tensor self, *, Tensor[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `dim = None`, `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_tensorarrayint<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
@@ -15436,6 +15979,7 @@ impl Tensor {
     /// `aten::gradient.tensorarray(Tensor self, *, Tensor[] spacing, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_tensorarray_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
@@ -15483,6 +16027,7 @@ impl Tensor {
     /// `aten::gradient.tensorarray(Tensor self, *, Tensor[] spacing, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `edge_order = 1`.
+    #[track_caller]
     pub fn f_gradient_tensorarray<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
@@ -15502,6 +16047,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gradient_tensorarray(spacing, dim))
     }
     /// `aten::div.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_div(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15521,6 +16067,7 @@ impl Tensor {
         crate::error::unwrap(self.f_div(other))
     }
     /// `aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_div_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15539,6 +16086,7 @@ impl Tensor {
         crate::error::unwrap(self.f_div_(other))
     }
     /// `aten::div.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_div_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15561,6 +16109,7 @@ impl Tensor {
     /// `aten::div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_div_tensor_mode(
         &self,
         other: &Tensor,
@@ -15593,6 +16142,7 @@ impl Tensor {
     /// `aten::div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_div_tensor_mode_(
         &mut self,
         other: &Tensor,
@@ -15624,6 +16174,7 @@ impl Tensor {
     /// `aten::div.out_mode(Tensor self, Tensor other, *, str? rounding_mode, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_div_out_mode(
         &self,
         other: &Tensor,
@@ -15663,6 +16214,7 @@ impl Tensor {
         crate::error::unwrap(self.f_div_out_mode(other, rounding_mode, out))
     }
     /// `aten::div.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_div_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -15682,6 +16234,7 @@ impl Tensor {
         crate::error::unwrap(self.f_div_scalar(other))
     }
     /// `aten::div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_div_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -15702,6 +16255,7 @@ impl Tensor {
     /// `aten::div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_div_scalar_mode(
         &self,
         other: impl Into<Scalar>,
@@ -15734,6 +16288,7 @@ impl Tensor {
     /// `aten::div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_div_scalar_mode_(
         &mut self,
         other: impl Into<Scalar>,

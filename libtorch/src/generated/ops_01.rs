@@ -19,6 +19,7 @@ use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
     /// `aten::divide.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_divide(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -38,6 +39,7 @@ impl Tensor {
         crate::error::unwrap(self.f_divide(other))
     }
     /// `aten::divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -56,6 +58,7 @@ impl Tensor {
         crate::error::unwrap(self.f_divide_(other))
     }
     /// `aten::divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_divide_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -76,6 +79,7 @@ impl Tensor {
         crate::error::unwrap(self.f_divide_out(other, out))
     }
     /// `aten::divide.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_divide_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -95,6 +99,7 @@ impl Tensor {
         crate::error::unwrap(self.f_divide_scalar(other))
     }
     /// `aten::divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_divide_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -115,6 +120,7 @@ impl Tensor {
     /// `aten::divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_divide_tensor_mode(
         &self,
         other: &Tensor,
@@ -152,6 +158,7 @@ impl Tensor {
     /// `aten::divide_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_divide_tensor_mode_(
         &mut self,
         other: &Tensor,
@@ -183,6 +190,7 @@ impl Tensor {
     /// `aten::divide.out_mode(Tensor self, Tensor other, *, str? rounding_mode, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_divide_out_mode(
         &self,
         other: &Tensor,
@@ -224,6 +232,7 @@ impl Tensor {
     /// `aten::divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_divide_scalar_mode(
         &self,
         other: impl Into<Scalar>,
@@ -261,6 +270,7 @@ impl Tensor {
     /// `aten::divide_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_divide_scalar_mode_(
         &mut self,
         other: impl Into<Scalar>,
@@ -290,6 +300,7 @@ impl Tensor {
         crate::error::unwrap(self.f_divide_scalar_mode_(other, rounding_mode))
     }
     /// `aten::true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_true_divide(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -309,6 +320,7 @@ impl Tensor {
         crate::error::unwrap(self.f_true_divide(other))
     }
     /// `aten::true_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_true_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -327,6 +339,7 @@ impl Tensor {
         crate::error::unwrap(self.f_true_divide_(other))
     }
     /// `aten::true_divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_true_divide_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -347,6 +360,7 @@ impl Tensor {
         crate::error::unwrap(self.f_true_divide_out(other, out))
     }
     /// `aten::true_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_true_divide_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -366,6 +380,7 @@ impl Tensor {
         crate::error::unwrap(self.f_true_divide_scalar(other))
     }
     /// `aten::true_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_true_divide_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -387,6 +402,7 @@ impl Tensor {
         crate::error::unwrap(self.f_true_divide_scalar_(other))
     }
     /// `aten::dot(Tensor self, Tensor tensor) -> Tensor`
+    #[track_caller]
     pub fn f_dot(&self, tensor: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_tensor = tensor.as_raw();
@@ -406,6 +422,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dot(tensor))
     }
     /// `aten::dot.out(Tensor self, Tensor tensor, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_dot_out(&self, tensor: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_tensor = tensor.as_raw();
@@ -426,6 +443,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dot_out(tensor, out))
     }
     /// `aten::vdot(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_vdot(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -445,6 +463,7 @@ impl Tensor {
         crate::error::unwrap(self.f_vdot(other))
     }
     /// `aten::vdot.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_vdot_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -469,6 +488,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `path = None`.
     ///
     /// May be None: `path`.
+    #[track_caller]
     pub fn f_einsum_with<T1: std::borrow::Borrow<Tensor>>(
         equation: &str,
         tensors: &[T1],
@@ -511,6 +531,7 @@ impl Tensor {
     /// `aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor`
     ///
     /// Defaults applied: `path = None`.
+    #[track_caller]
     pub fn f_einsum<T1: std::borrow::Borrow<Tensor>>(
         equation: &str,
         tensors: &[T1],
@@ -530,6 +551,7 @@ impl Tensor {
     /// `aten::embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `padding_idx = -1`, `scale_grad_by_freq = false`, `sparse = false`.
+    #[track_caller]
     pub fn f_embedding_with(
         weight: &Tensor,
         indices: &Tensor,
@@ -583,6 +605,7 @@ impl Tensor {
     /// `aten::embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
     ///
     /// Defaults applied: `padding_idx = -1`, `scale_grad_by_freq = false`, `sparse = false`.
+    #[track_caller]
     pub fn f_embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
         Self::f_embedding_with(weight, indices, -1, false, false)
     }
@@ -594,6 +617,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_embedding(weight, indices))
     }
     /// `aten::embedding_backward(Tensor grad, Tensor indices, SymInt num_weights, SymInt padding_idx, bool scale_grad_by_freq, bool sparse) -> Tensor`
+    #[track_caller]
     pub fn f_embedding_backward(
         grad: &Tensor,
         indices: &Tensor,
@@ -657,6 +681,7 @@ impl Tensor {
         )
     }
     /// `aten::embedding_dense_backward(Tensor grad_output, Tensor indices, SymInt num_weights, SymInt padding_idx, bool scale_grad_by_freq) -> Tensor`
+    #[track_caller]
     pub fn f_embedding_dense_backward(
         grad_output: &Tensor,
         indices: &Tensor,
@@ -715,6 +740,7 @@ impl Tensor {
         )
     }
     /// `aten::embedding_renorm_(Tensor(a!) self, Tensor indices, float max_norm, float norm_type) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_embedding_renorm_(
         &mut self,
         indices: &Tensor,
@@ -745,6 +771,7 @@ impl Tensor {
         crate::error::unwrap(self.f_embedding_renorm_(indices, max_norm, norm_type))
     }
     /// `aten::embedding_sparse_backward(Tensor grad, Tensor indices, int num_weights, int padding_idx, bool scale_grad_by_freq) -> Tensor`
+    #[track_caller]
     pub fn f_embedding_sparse_backward(
         grad: &Tensor,
         indices: &Tensor,
@@ -798,6 +825,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`, `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_forward_only_with(
         weight: &Tensor,
         indices: &Tensor,
@@ -892,6 +920,7 @@ impl Tensor {
     /// `aten::_embedding_bag_forward_only(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`, `padding_idx = -1`.
+    #[track_caller]
     pub fn f__embedding_bag_forward_only(
         weight: &Tensor,
         indices: &Tensor,
@@ -923,6 +952,7 @@ impl Tensor {
         )
     }
     /// `aten::_rowwise_prune(Tensor weight, Tensor mask, ScalarType compressed_indices_dtype) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__rowwise_prune(
         weight: &Tensor,
         mask: &Tensor,
@@ -962,6 +992,7 @@ impl Tensor {
         )
     }
     /// `aten::row_stack(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_row_stack<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Tensor> {
@@ -985,6 +1016,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_row_stack(tensors))
     }
     /// `aten::row_stack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_row_stack_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -1021,6 +1053,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f_embedding_bag_with(
         weight: &Tensor,
         indices: &Tensor,
@@ -1105,6 +1138,7 @@ impl Tensor {
     /// `aten::embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`.
+    #[track_caller]
     pub fn f_embedding_bag(
         weight: &Tensor,
         indices: &Tensor,
@@ -1135,6 +1169,7 @@ impl Tensor {
     /// `aten::embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `per_sample_weights`, `padding_idx`.
+    #[track_caller]
     pub fn f_embedding_bag_padding_idx(
         weight: &Tensor,
         indices: &Tensor,
@@ -1229,6 +1264,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`, `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_with(
         weight: &Tensor,
         indices: &Tensor,
@@ -1318,6 +1354,7 @@ impl Tensor {
     /// `aten::_embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`, `padding_idx = -1`.
+    #[track_caller]
     pub fn f__embedding_bag(
         weight: &Tensor,
         indices: &Tensor,
@@ -1351,6 +1388,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_backward_with(
         grad: &Tensor,
         indices: &Tensor,
@@ -1444,6 +1482,7 @@ impl Tensor {
     /// Defaults applied: `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_backward(
         grad: &Tensor,
         indices: &Tensor,
@@ -1512,6 +1551,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_sparse_backward_with(
         grad: &Tensor,
         indices: &Tensor,
@@ -1595,6 +1635,7 @@ impl Tensor {
     /// Defaults applied: `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_sparse_backward(
         grad: &Tensor,
         indices: &Tensor,
@@ -1655,6 +1696,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_dense_backward_with(
         grad: &Tensor,
         indices: &Tensor,
@@ -1738,6 +1780,7 @@ impl Tensor {
     /// Defaults applied: `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_dense_backward(
         grad: &Tensor,
         indices: &Tensor,
@@ -1796,6 +1839,7 @@ impl Tensor {
     /// `aten::_embedding_bag_per_sample_weights_backward(Tensor grad, Tensor weight, Tensor indices, Tensor offsets, Tensor offset2bag, int mode, int padding_idx=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `padding_idx = -1`.
+    #[track_caller]
     pub fn f__embedding_bag_per_sample_weights_backward_with(
         grad: &Tensor,
         weight: &Tensor,
@@ -1859,6 +1903,7 @@ impl Tensor {
     /// `aten::_embedding_bag_per_sample_weights_backward(Tensor grad, Tensor weight, Tensor indices, Tensor offsets, Tensor offset2bag, int mode, int padding_idx=-1) -> Tensor`
     ///
     /// Defaults applied: `padding_idx = -1`.
+    #[track_caller]
     pub fn f__embedding_bag_per_sample_weights_backward(
         grad: &Tensor,
         weight: &Tensor,
@@ -1905,6 +1950,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_empty_names_with(
         size: &[i64],
         names: Option<&[&str]>,
@@ -1973,6 +2019,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_empty_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_empty_names_with(size, names, None, None, None, None, None)
     }
@@ -1990,6 +2037,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_empty_memory_format_with(
         size: &[i64],
         dtype: Option<Kind>,
@@ -2050,6 +2098,7 @@ impl Tensor {
     /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_empty_memory_format(size: &[i64]) -> Result<Tensor> {
         Self::f_empty_memory_format_with(size, None, None, None, None, None)
     }
@@ -2065,6 +2114,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_empty_permuted_with(
         size: &[i64],
         physical_layout: &[i64],
@@ -2125,6 +2175,7 @@ impl Tensor {
     /// `aten::empty_permuted(SymInt[] size, int[] physical_layout, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_empty_permuted(size: &[i64], physical_layout: &[i64]) -> Result<Tensor> {
         Self::f_empty_permuted_with(size, physical_layout, None, None, None, None)
     }
@@ -2140,6 +2191,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_new_empty_with(
         &self,
         size: &[i64],
@@ -2193,6 +2245,7 @@ impl Tensor {
     /// `aten::new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_new_empty(&self, size: &[i64]) -> Result<Tensor> {
         self.f_new_empty_with(size, None, None, None, None)
     }
@@ -2208,6 +2261,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_new_empty_strided_with(
         &self,
         size: &[i64],
@@ -2273,6 +2327,7 @@ impl Tensor {
     /// `aten::new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_new_empty_strided(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
         self.f_new_empty_strided_with(size, stride, None, None, None, None)
     }
@@ -2288,6 +2343,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_new_full_with(
         &self,
         size: &[i64],
@@ -2345,6 +2401,7 @@ impl Tensor {
     /// `aten::new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_new_full(
         &self,
         size: &[i64],
@@ -2364,6 +2421,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_new_zeros_with(
         &self,
         size: &[i64],
@@ -2418,6 +2476,7 @@ impl Tensor {
     /// `aten::new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_new_zeros(&self, size: &[i64]) -> Result<Tensor> {
         self.f_new_zeros_with(size, None, None, None, None)
     }
@@ -2433,6 +2492,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_new_ones_with(
         &self,
         size: &[i64],
@@ -2486,6 +2546,7 @@ impl Tensor {
     /// `aten::new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_new_ones(&self, size: &[i64]) -> Result<Tensor> {
         self.f_new_ones_with(size, None, None, None, None)
     }
@@ -2501,6 +2562,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `scale = 1.0`, `zero_point = 0`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f__empty_affine_quantized_with(
         size: &[i64],
         dtype: Option<Kind>,
@@ -2571,6 +2633,7 @@ impl Tensor {
     /// `aten::_empty_affine_quantized(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, float scale=1, int zero_point=0, MemoryFormat? memory_format=contiguous_format) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `scale = 1.0`, `zero_point = 0`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
+    #[track_caller]
     pub fn f__empty_affine_quantized(size: &[i64]) -> Result<Tensor> {
         Self::f__empty_affine_quantized_with(
             size,
@@ -2595,6 +2658,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f__empty_per_channel_affine_quantized_with(
         size: &[i64],
         scales: &Tensor,
@@ -2670,6 +2734,7 @@ impl Tensor {
     /// `aten::_empty_per_channel_affine_quantized(SymInt[] size, *, Tensor scales, Tensor zero_points, int axis, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=contiguous_format) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
+    #[track_caller]
     pub fn f__empty_per_channel_affine_quantized(
         size: &[i64],
         scales: &Tensor,
@@ -2707,6 +2772,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_resize__with(
         &mut self,
         size: &[i64],
@@ -2740,6 +2806,7 @@ impl Tensor {
     /// `aten::resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_resize_(&mut self, size: &[i64]) -> Result<&mut Tensor> {
         self.f_resize__with(size, None)
     }
@@ -2751,6 +2818,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resize_(size))
     }
     /// `aten::_resize_output_(Tensor(a!) self, SymInt[] size, Device device) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__resize_output_(
         &mut self,
         size: &[i64],
@@ -2778,6 +2846,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_empty_quantized_with(
         size: &[i64],
         qtensor: &Tensor,
@@ -2843,6 +2912,7 @@ impl Tensor {
     /// `aten::empty_quantized(int[] size, Tensor qtensor, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_empty_quantized(size: &[i64], qtensor: &Tensor) -> Result<Tensor> {
         Self::f_empty_quantized_with(size, qtensor, None, None, None, None, None)
     }
@@ -2858,6 +2928,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_empty_out_with(
         size: &[i64],
         memory_format: Option<MemoryFormat>,
@@ -2892,6 +2963,7 @@ impl Tensor {
     /// `aten::empty.out(SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_empty_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         Self::f_empty_out_with(size, None, out)
     }
@@ -2907,6 +2979,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_empty_like_with(
         &self,
         dtype: Option<Kind>,
@@ -2960,6 +3033,7 @@ impl Tensor {
     /// `aten::empty_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_empty_like(&self) -> Result<Tensor> {
         self.f_empty_like_with(None, None, None, None, None)
     }
@@ -2975,6 +3049,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_empty_strided_with(
         size: &[i64],
         stride: &[i64],
@@ -3028,6 +3103,7 @@ impl Tensor {
     /// `aten::empty_strided(SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_empty_strided(size: &[i64], stride: &[i64]) -> Result<Tensor> {
         Self::f_empty_strided_with(size, stride, None, None, None, None)
     }
@@ -3039,6 +3115,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_empty_strided(size, stride))
     }
     /// `aten::erf(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_erf(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3054,6 +3131,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erf())
     }
     /// `aten::erf_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_erf_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3068,6 +3146,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erf_())
     }
     /// `aten::erf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_erf_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3087,6 +3166,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erf_out(out))
     }
     /// `aten::erfc(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_erfc(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3102,6 +3182,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erfc())
     }
     /// `aten::erfc_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_erfc_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3116,6 +3197,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erfc_())
     }
     /// `aten::erfc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_erfc_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3135,6 +3217,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erfc_out(out))
     }
     /// `aten::exp(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_exp(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3150,6 +3233,7 @@ impl Tensor {
         crate::error::unwrap(self.f_exp())
     }
     /// `aten::exp_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_exp_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3164,6 +3248,7 @@ impl Tensor {
         crate::error::unwrap(self.f_exp_())
     }
     /// `aten::exp.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_exp_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3183,6 +3268,7 @@ impl Tensor {
         crate::error::unwrap(self.f_exp_out(out))
     }
     /// `aten::exp2(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_exp2(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3198,6 +3284,7 @@ impl Tensor {
         crate::error::unwrap(self.f_exp2())
     }
     /// `aten::exp2_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_exp2_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3212,6 +3299,7 @@ impl Tensor {
         crate::error::unwrap(self.f_exp2_())
     }
     /// `aten::exp2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_exp2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3231,6 +3319,7 @@ impl Tensor {
         crate::error::unwrap(self.f_exp2_out(out))
     }
     /// `aten::expm1(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_expm1(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3246,6 +3335,7 @@ impl Tensor {
         crate::error::unwrap(self.f_expm1())
     }
     /// `aten::expm1_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_expm1_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3260,6 +3350,7 @@ impl Tensor {
         crate::error::unwrap(self.f_expm1_())
     }
     /// `aten::expm1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_expm1_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3281,6 +3372,7 @@ impl Tensor {
     /// `aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
     ///
     /// Takes every argument; the schema's defaults are `implicit = false`.
+    #[track_caller]
     pub fn f_expand_with(&self, size: &[i64], implicit: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -3305,6 +3397,7 @@ impl Tensor {
     /// `aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
     ///
     /// Defaults applied: `implicit = false`.
+    #[track_caller]
     pub fn f_expand(&self, size: &[i64]) -> Result<Tensor> {
         self.f_expand_with(size, false)
     }
@@ -3316,6 +3409,7 @@ impl Tensor {
         crate::error::unwrap(self.f_expand(size))
     }
     /// `aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+    #[track_caller]
     pub fn f_expand_as(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3339,6 +3433,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_eye_with(
         n: i64,
         dtype: Option<Kind>,
@@ -3379,6 +3474,7 @@ impl Tensor {
     /// `aten::eye(SymInt n, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_eye(n: i64) -> Result<Tensor> {
         Self::f_eye_with(n, None, None, None, None)
     }
@@ -3394,6 +3490,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_eye_m_with(
         n: i64,
         m: i64,
@@ -3445,6 +3542,7 @@ impl Tensor {
     /// `aten::eye.m(SymInt n, SymInt m, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_eye_m(n: i64, m: i64) -> Result<Tensor> {
         Self::f_eye_m_with(n, m, None, None, None, None)
     }
@@ -3456,6 +3554,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_eye_m(n, m))
     }
     /// `aten::eye.out(SymInt n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_eye_out(n: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_n = n;
         let c_out = out.as_raw();
@@ -3475,6 +3574,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_eye_out(n, out))
     }
     /// `aten::eye.m_out(SymInt n, SymInt m, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_eye_m_out(n: i64, m: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_n = n;
         let c_m = m;
@@ -3497,6 +3597,7 @@ impl Tensor {
     /// `aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
     ///
     /// Takes every argument; the schema's defaults are `start_dim = 0`, `end_dim = -1`.
+    #[track_caller]
     pub fn f_flatten_using_ints_with(
         &self,
         start_dim: i64,
@@ -3525,6 +3626,7 @@ impl Tensor {
     /// `aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
     ///
     /// Defaults applied: `start_dim = 0`, `end_dim = -1`.
+    #[track_caller]
     pub fn f_flatten_using_ints(&self) -> Result<Tensor> {
         self.f_flatten_using_ints_with(0, -1)
     }
@@ -3536,6 +3638,7 @@ impl Tensor {
         crate::error::unwrap(self.f_flatten_using_ints())
     }
     /// `aten::flatten.named_out_dim(Tensor(a) self, int start_dim, int end_dim, Dimname out_dim) -> Tensor(a)`
+    #[track_caller]
     pub fn f_flatten_named_out_dim(
         &self,
         start_dim: i64,
@@ -3580,6 +3683,7 @@ impl Tensor {
         crate::error::unwrap(self.f_flatten_named_out_dim(start_dim, end_dim, out_dim))
     }
     /// `aten::flatten.using_names(Tensor(a) self, Dimname start_dim, Dimname end_dim, Dimname out_dim) -> Tensor(a)`
+    #[track_caller]
     pub fn f_flatten_using_names(
         &self,
         start_dim: &str,
@@ -3617,6 +3721,7 @@ impl Tensor {
         crate::error::unwrap(self.f_flatten_using_names(start_dim, end_dim, out_dim))
     }
     /// `aten::flatten.DimnameList(Tensor(a) self, Dimname[] dims, Dimname out_dim) -> Tensor(a)`
+    #[track_caller]
     pub fn f_flatten_dimnamelist(&self, dims: &[&str], out_dim: &str) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dims: Vec<ltrs_str> = dims.iter().map(|s| ltrs_str::from_str(s)).collect();
@@ -3642,6 +3747,7 @@ impl Tensor {
         crate::error::unwrap(self.f_flatten_dimnamelist(dims, out_dim))
     }
     /// `aten::unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)`
+    #[track_caller]
     pub fn f_unflatten_int(&self, dim: i64, sizes: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -3662,6 +3768,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unflatten_int(dim, sizes))
     }
     /// `aten::unflatten.Dimname(Tensor(a) self, Dimname dim, SymInt[] sizes, Dimname[] names) -> Tensor(a)`
+    #[track_caller]
     pub fn f_unflatten_dimname(
         &self,
         dim: &str,
@@ -3697,6 +3804,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unflatten_dimname(dim, sizes, names))
     }
     /// `aten::fill.Scalar(Tensor self, Scalar value) -> Tensor`
+    #[track_caller]
     pub fn f_fill_scalar(&self, value: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -3716,6 +3824,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fill_scalar(value))
     }
     /// `aten::fill.Tensor(Tensor self, Tensor value) -> Tensor`
+    #[track_caller]
     pub fn f_fill(&self, value: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_value = value.as_raw();
@@ -3735,6 +3844,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fill(value))
     }
     /// `aten::fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fill_scalar_(&mut self, value: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -3753,6 +3863,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fill_scalar_(value))
     }
     /// `aten::fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fill_(&mut self, value: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_value = value.as_raw();
@@ -3771,6 +3882,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fill_(value))
     }
     /// `aten::floor(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_floor(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3786,6 +3898,7 @@ impl Tensor {
         crate::error::unwrap(self.f_floor())
     }
     /// `aten::floor_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_floor_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3800,6 +3913,7 @@ impl Tensor {
         crate::error::unwrap(self.f_floor_())
     }
     /// `aten::floor.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_floor_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3819,6 +3933,7 @@ impl Tensor {
         crate::error::unwrap(self.f_floor_out(out))
     }
     /// `aten::floor_divide(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_floor_divide(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3838,6 +3953,7 @@ impl Tensor {
         crate::error::unwrap(self.f_floor_divide(other))
     }
     /// `aten::floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_floor_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3856,6 +3972,7 @@ impl Tensor {
         crate::error::unwrap(self.f_floor_divide_(other))
     }
     /// `aten::floor_divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_floor_divide_out(
         &self,
         other: &Tensor,
@@ -3880,6 +3997,7 @@ impl Tensor {
         crate::error::unwrap(self.f_floor_divide_out(other, out))
     }
     /// `aten::floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_floor_divide_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -3899,6 +4017,7 @@ impl Tensor {
         crate::error::unwrap(self.f_floor_divide_scalar(other))
     }
     /// `aten::floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_floor_divide_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -3920,6 +4039,7 @@ impl Tensor {
         crate::error::unwrap(self.f_floor_divide_scalar_(other))
     }
     /// `aten::frac(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_frac(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3935,6 +4055,7 @@ impl Tensor {
         crate::error::unwrap(self.f_frac())
     }
     /// `aten::frac_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_frac_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3949,6 +4070,7 @@ impl Tensor {
         crate::error::unwrap(self.f_frac_())
     }
     /// `aten::frac.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_frac_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3972,6 +4094,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_full_names_with(
         size: &[i64],
         fill_value: impl Into<Scalar>,
@@ -4040,6 +4163,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_full_names(
         size: &[i64],
         fill_value: impl Into<Scalar>,
@@ -4065,6 +4189,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_full_with(
         size: &[i64],
         fill_value: impl Into<Scalar>,
@@ -4118,6 +4243,7 @@ impl Tensor {
     /// `aten::full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_full(size: &[i64], fill_value: impl Into<Scalar>) -> Result<Tensor> {
         Self::f_full_with(size, fill_value, None, None, None, None)
     }
@@ -4129,6 +4255,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_full(size, fill_value))
     }
     /// `aten::full.out(SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_full_out(
         size: &[i64],
         fill_value: impl Into<Scalar>,
@@ -4161,6 +4288,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_full_like_with(
         &self,
         fill_value: impl Into<Scalar>,
@@ -4226,6 +4354,7 @@ impl Tensor {
     /// `aten::full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_full_like(&self, fill_value: impl Into<Scalar>) -> Result<Tensor> {
         self.f_full_like_with(fill_value, None, None, None, None, None)
     }
@@ -4241,6 +4370,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `shared = None`, `size = Some(0)`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `shared`, `size`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_from_file_with(
         filename: &str,
         shared: Option<bool>,
@@ -4306,6 +4436,7 @@ impl Tensor {
     /// `aten::from_file(str filename, bool? shared=None, int? size=0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `shared = None`, `size = Some(0)`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_from_file(filename: &str) -> Result<Tensor> {
         Self::f_from_file_with(filename, None, Some(0), None, None, None, None)
     }
@@ -4317,6 +4448,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_from_file(filename))
     }
     /// `aten::gcd.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_gcd_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4337,6 +4469,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gcd_out(other, out))
     }
     /// `aten::gcd(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_gcd(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4353,6 +4486,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gcd(other))
     }
     /// `aten::gcd_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_gcd_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4368,6 +4502,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gcd_(other))
     }
     /// `aten::lcm.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lcm_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4388,6 +4523,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lcm_out(other, out))
     }
     /// `aten::lcm(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_lcm(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4404,6 +4540,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lcm(other))
     }
     /// `aten::lcm_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lcm_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4419,6 +4556,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lcm_(other))
     }
     /// `aten::grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+    #[track_caller]
     pub fn f_grid_sampler(
         input: &Tensor,
         grid: &Tensor,
@@ -4468,6 +4606,7 @@ impl Tensor {
         )
     }
     /// `aten::grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+    #[track_caller]
     pub fn f_grid_sampler_2d(
         input: &Tensor,
         grid: &Tensor,
@@ -4517,6 +4656,7 @@ impl Tensor {
         )
     }
     /// `aten::grid_sampler_2d_backward(Tensor grad_output, Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners, bool[2] output_mask) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_grid_sampler_2d_backward(
         grad_output: &Tensor,
         input: &Tensor,
@@ -4578,6 +4718,7 @@ impl Tensor {
         )
     }
     /// `aten::_grid_sampler_2d_cpu_fallback(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+    #[track_caller]
     pub fn f__grid_sampler_2d_cpu_fallback(
         input: &Tensor,
         grid: &Tensor,
@@ -4627,6 +4768,7 @@ impl Tensor {
         )
     }
     /// `aten::_grid_sampler_2d_cpu_fallback_backward(Tensor grad_output, Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__grid_sampler_2d_cpu_fallback_backward(
         grad_output: &Tensor,
         input: &Tensor,
@@ -4683,6 +4825,7 @@ impl Tensor {
         )
     }
     /// `aten::grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+    #[track_caller]
     pub fn f_grid_sampler_3d(
         input: &Tensor,
         grid: &Tensor,
@@ -4732,6 +4875,7 @@ impl Tensor {
         )
     }
     /// `aten::grid_sampler_3d_backward(Tensor grad_output, Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners, bool[2] output_mask) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_grid_sampler_3d_backward(
         grad_output: &Tensor,
         input: &Tensor,
@@ -4797,6 +4941,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_hann_window_with(
         window_length: i64,
         dtype: Option<Kind>,
@@ -4846,6 +4991,7 @@ impl Tensor {
     /// `aten::hann_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_hann_window(window_length: i64) -> Result<Tensor> {
         Self::f_hann_window_with(window_length, None, None, None, None)
     }
@@ -4861,6 +5007,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_hann_window_periodic_with(
         window_length: i64,
         periodic: bool,
@@ -4921,6 +5068,7 @@ impl Tensor {
     /// `aten::hann_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_hann_window_periodic(window_length: i64, periodic: bool) -> Result<Tensor> {
         Self::f_hann_window_periodic_with(
             window_length,
@@ -4943,6 +5091,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_hamming_window_with(
         window_length: i64,
         dtype: Option<Kind>,
@@ -4992,6 +5141,7 @@ impl Tensor {
     /// `aten::hamming_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_hamming_window(window_length: i64) -> Result<Tensor> {
         Self::f_hamming_window_with(window_length, None, None, None, None)
     }
@@ -5007,6 +5157,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_hamming_window_periodic_with(
         window_length: i64,
         periodic: bool,
@@ -5067,6 +5218,7 @@ impl Tensor {
     /// `aten::hamming_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_hamming_window_periodic(
         window_length: i64,
         periodic: bool,
@@ -5092,6 +5244,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_hamming_window_periodic_alpha_with(
         window_length: i64,
         periodic: bool,
@@ -5157,6 +5310,7 @@ impl Tensor {
     /// `aten::hamming_window.periodic_alpha(int window_length, bool periodic, float alpha, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_hamming_window_periodic_alpha(
         window_length: i64,
         periodic: bool,
@@ -5190,6 +5344,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_hamming_window_periodic_alpha_beta_with(
         window_length: i64,
         periodic: bool,
@@ -5260,6 +5415,7 @@ impl Tensor {
     /// `aten::hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_hamming_window_periodic_alpha_beta(
         window_length: i64,
         periodic: bool,
@@ -5301,6 +5457,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_kaiser_window_with(
         window_length: i64,
         dtype: Option<Kind>,
@@ -5350,6 +5507,7 @@ impl Tensor {
     /// `aten::kaiser_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_kaiser_window(window_length: i64) -> Result<Tensor> {
         Self::f_kaiser_window_with(window_length, None, None, None, None)
     }
@@ -5365,6 +5523,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_kaiser_window_periodic_with(
         window_length: i64,
         periodic: bool,
@@ -5425,6 +5584,7 @@ impl Tensor {
     /// `aten::kaiser_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_kaiser_window_periodic(
         window_length: i64,
         periodic: bool,
@@ -5450,6 +5610,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_kaiser_window_beta_with(
         window_length: i64,
         periodic: bool,
@@ -5515,6 +5676,7 @@ impl Tensor {
     /// `aten::kaiser_window.beta(int window_length, bool periodic, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_kaiser_window_beta(
         window_length: i64,
         periodic: bool,
@@ -5540,6 +5702,7 @@ impl Tensor {
     /// `aten::hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `margin = 1.0`, `reduction = 1`.
+    #[track_caller]
     pub fn f_hinge_embedding_loss_with(
         &self,
         target: &Tensor,
@@ -5581,6 +5744,7 @@ impl Tensor {
     /// `aten::hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `margin = 1.0`, `reduction = 1`.
+    #[track_caller]
     pub fn f_hinge_embedding_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_hinge_embedding_loss_with(target, 1.0, 1)
     }
@@ -5596,6 +5760,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `bias = None`, `eps = 1e-5`, `cudnn_enabled = true`.
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_group_norm_with(
         input: &Tensor,
         num_groups: i64,
@@ -5649,6 +5814,7 @@ impl Tensor {
     /// `aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `bias = None`, `eps = 1e-5`, `cudnn_enabled = true`.
+    #[track_caller]
     pub fn f_group_norm(input: &Tensor, num_groups: i64) -> Result<Tensor> {
         Self::f_group_norm_with(input, num_groups, None, None, 0.00001, true)
     }
@@ -5662,6 +5828,7 @@ impl Tensor {
     /// `aten::native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, int group, float eps) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_native_group_norm(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -5725,6 +5892,7 @@ impl Tensor {
     /// `aten::native_group_norm_backward(Tensor grad_out, Tensor input, Tensor mean, Tensor rstd, Tensor? weight, SymInt N, SymInt C, SymInt HxW, int group, bool[3] output_mask) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_native_group_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
@@ -5805,6 +5973,7 @@ impl Tensor {
         )
     }
     /// `aten::_fft_r2c(Tensor self, int[] dim, int normalization, bool onesided) -> Tensor`
+    #[track_caller]
     pub fn f__fft_r2c(
         &self,
         dim: &[i64],
@@ -5839,6 +6008,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fft_r2c(dim, normalization, onesided))
     }
     /// `aten::_fft_r2c.out(Tensor self, int[] dim, int normalization, bool onesided, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__fft_r2c_out(
         &self,
         dim: &[i64],
@@ -5882,6 +6052,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fft_r2c_out(dim, normalization, onesided, out))
     }
     /// `aten::_fft_c2r(Tensor self, int[] dim, int normalization, SymInt last_dim_size) -> Tensor`
+    #[track_caller]
     pub fn f__fft_c2r(
         &self,
         dim: &[i64],
@@ -5927,6 +6098,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fft_c2r(dim, normalization, last_dim_size))
     }
     /// `aten::_fft_c2r.out(Tensor self, int[] dim, int normalization, SymInt last_dim_size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__fft_c2r_out(
         &self,
         dim: &[i64],
@@ -5976,6 +6148,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fft_c2r_out(dim, normalization, last_dim_size, out))
     }
     /// `aten::_fft_c2c(Tensor self, SymInt[] dim, int normalization, bool forward) -> Tensor`
+    #[track_caller]
     pub fn f__fft_c2c(
         &self,
         dim: &[i64],
@@ -6003,6 +6176,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fft_c2c(dim, normalization, forward))
     }
     /// `aten::_fft_c2c.out(Tensor self, SymInt[] dim, int normalization, bool forward, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__fft_c2c_out(
         &self,
         dim: &[i64],
@@ -6045,6 +6219,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fft_c2c_out(dim, normalization, forward, out))
     }
     /// `aten::_validate_compressed_sparse_indices(bool is_crow, Tensor compressed_idx, Tensor plain_idx, int cdim, int dim, int nnz) -> ()`
+    #[track_caller]
     pub fn f__validate_compressed_sparse_indices(
         is_crow: bool,
         compressed_idx: &Tensor,
@@ -6097,6 +6272,7 @@ impl Tensor {
         )
     }
     /// `aten::_cufft_get_plan_cache_size(DeviceIndex device_index) -> int`
+    #[track_caller]
     pub fn f__cufft_get_plan_cache_size(device_index: i8) -> Result<i64> {
         let c_device_index = device_index;
         let mut out0 = 0i64;
@@ -6115,6 +6291,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__cufft_get_plan_cache_size(device_index))
     }
     /// `aten::_cufft_get_plan_cache_max_size(DeviceIndex device_index) -> int`
+    #[track_caller]
     pub fn f__cufft_get_plan_cache_max_size(device_index: i8) -> Result<i64> {
         let c_device_index = device_index;
         let mut out0 = 0i64;
@@ -6133,6 +6310,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__cufft_get_plan_cache_max_size(device_index))
     }
     /// `aten::_cufft_set_plan_cache_max_size(DeviceIndex device_index, int max_size) -> ()`
+    #[track_caller]
     pub fn f__cufft_set_plan_cache_max_size(
         device_index: i8,
         max_size: i64,
@@ -6156,6 +6334,7 @@ impl Tensor {
         )
     }
     /// `aten::_cufft_clear_plan_cache(DeviceIndex device_index) -> ()`
+    #[track_caller]
     pub fn f__cufft_clear_plan_cache(device_index: i8) -> Result<()> {
         let c_device_index = device_index;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6173,6 +6352,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__cufft_clear_plan_cache(device_index))
     }
     /// `aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
+    #[track_caller]
     pub fn f_index(&self, indices: &[Option<&Tensor>]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
@@ -6199,6 +6379,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index(indices))
     }
     /// `aten::index.Tensor_out(Tensor self, Tensor?[] indices, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_tensor_out(
         &self,
         indices: &[Option<&Tensor>],
@@ -6235,6 +6416,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_tensor_out(indices, out))
     }
     /// `aten::_unsafe_index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
+    #[track_caller]
     pub fn f__unsafe_index(&self, indices: &[Option<&Tensor>]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
@@ -6261,6 +6443,7 @@ impl Tensor {
         crate::error::unwrap(self.f__unsafe_index(indices))
     }
     /// `aten::_unsafe_masked_index(Tensor self, Tensor mask, Tensor?[] indices, Scalar fill) -> Tensor`
+    #[track_caller]
     pub fn f__unsafe_masked_index(
         &self,
         mask: &Tensor,
@@ -6306,6 +6489,7 @@ impl Tensor {
         crate::error::unwrap(self.f__unsafe_masked_index(mask, indices, fill))
     }
     /// `aten::_unsafe_masked_index_put_accumulate(Tensor self, Tensor mask, Tensor?[] indices, Tensor values) -> Tensor`
+    #[track_caller]
     pub fn f__unsafe_masked_index_put_accumulate(
         &self,
         mask: &Tensor,
@@ -6353,6 +6537,7 @@ impl Tensor {
         )
     }
     /// `aten::index_copy.out(Tensor self, int dim, Tensor index, Tensor source, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_copy_out(
         &self,
         dim: i64,
@@ -6394,6 +6579,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_copy_out(dim, index, source, out))
     }
     /// `aten::index_copy_(Tensor(a!) self, int dim, Tensor index, Tensor source) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_copy_(
         &mut self,
         dim: i64,
@@ -6424,6 +6610,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_copy_(dim, index, source))
     }
     /// `aten::index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+    #[track_caller]
     pub fn f_index_copy(
         &self,
         dim: i64,
@@ -6450,6 +6637,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_copy(dim, index, source))
     }
     /// `aten::index_copy_.dimname(Tensor(a!) self, Dimname dim, Tensor index, Tensor source) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_copy_dimname_(
         &mut self,
         dim: &str,
@@ -6480,6 +6668,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_copy_dimname_(dim, index, source))
     }
     /// `aten::index_copy.dimname(Tensor self, Dimname dim, Tensor index, Tensor source) -> Tensor`
+    #[track_caller]
     pub fn f_index_copy_dimname(
         &self,
         dim: &str,
@@ -6519,6 +6708,7 @@ impl Tensor {
     /// `aten::index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`.
+    #[track_caller]
     pub fn f_index_put__with(
         &mut self,
         indices: &[Option<&Tensor>],
@@ -6561,6 +6751,7 @@ impl Tensor {
     /// `aten::index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
     ///
     /// Defaults applied: `accumulate = false`.
+    #[track_caller]
     pub fn f_index_put_(
         &mut self,
         indices: &[Option<&Tensor>],
@@ -6582,6 +6773,7 @@ impl Tensor {
     /// `aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`.
+    #[track_caller]
     pub fn f_index_put_with(
         &self,
         indices: &[Option<&Tensor>],
@@ -6626,6 +6818,7 @@ impl Tensor {
     /// `aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
     ///
     /// Defaults applied: `accumulate = false`.
+    #[track_caller]
     pub fn f_index_put(
         &self,
         indices: &[Option<&Tensor>],
@@ -6643,6 +6836,7 @@ impl Tensor {
     /// `aten::_unsafe_index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`.
+    #[track_caller]
     pub fn f__unsafe_index_put_with(
         &self,
         indices: &[Option<&Tensor>],
@@ -6687,6 +6881,7 @@ impl Tensor {
     /// `aten::_unsafe_index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
     ///
     /// Defaults applied: `accumulate = false`.
+    #[track_caller]
     pub fn f__unsafe_index_put(
         &self,
         indices: &[Option<&Tensor>],
@@ -6708,6 +6903,7 @@ impl Tensor {
     /// `aten::_index_put_impl_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`, `unsafe = false`.
+    #[track_caller]
     pub fn f__index_put_impl__with(
         &mut self,
         indices: &[Option<&Tensor>],
@@ -6756,6 +6952,7 @@ impl Tensor {
     /// `aten::_index_put_impl_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False) -> Tensor(a!)`
     ///
     /// Defaults applied: `accumulate = false`, `unsafe = false`.
+    #[track_caller]
     pub fn f__index_put_impl_(
         &mut self,
         indices: &[Option<&Tensor>],
@@ -6777,6 +6974,7 @@ impl Tensor {
     /// `aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
     ///
     /// May be None: `weight`, `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_instance_norm(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -6850,6 +7048,7 @@ impl Tensor {
     /// `aten::isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `rtol = 1e-5`, `atol = 1e-8`, `equal_nan = false`.
+    #[track_caller]
     pub fn f_isclose_with(
         &self,
         other: &Tensor,
@@ -6895,6 +7094,7 @@ impl Tensor {
     /// `aten::isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
     ///
     /// Defaults applied: `rtol = 1e-5`, `atol = 1e-8`, `equal_nan = false`.
+    #[track_caller]
     pub fn f_isclose(&self, other: &Tensor) -> Result<Tensor> {
         self.f_isclose_with(other, 0.00001, 0.00000001, false)
     }
@@ -6908,6 +7108,7 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor_out(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_tensor_tensor_out_with(
         elements: &Tensor,
         test_elements: &Tensor,
@@ -6961,6 +7162,7 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor_out(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_tensor_tensor_out(
         elements: &Tensor,
         test_elements: &Tensor,
@@ -6984,6 +7186,7 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_tensor_tensor_with(
         elements: &Tensor,
         test_elements: &Tensor,
@@ -7032,6 +7235,7 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_tensor_tensor(
         elements: &Tensor,
         test_elements: &Tensor,
@@ -7048,6 +7252,7 @@ impl Tensor {
     /// `aten::isin.Tensor_Scalar_out(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_tensor_scalar_out_with(
         elements: &Tensor,
         test_element: impl Into<Scalar>,
@@ -7101,6 +7306,7 @@ impl Tensor {
     /// `aten::isin.Tensor_Scalar_out(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_tensor_scalar_out(
         elements: &Tensor,
         test_element: impl Into<Scalar>,
@@ -7122,6 +7328,7 @@ impl Tensor {
     /// `aten::isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_tensor_scalar_with(
         elements: &Tensor,
         test_element: impl Into<Scalar>,
@@ -7170,6 +7377,7 @@ impl Tensor {
     /// `aten::isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_tensor_scalar(
         elements: &Tensor,
         test_element: impl Into<Scalar>,
@@ -7189,6 +7397,7 @@ impl Tensor {
     /// `aten::isin.Scalar_Tensor_out(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_scalar_tensor_out_with(
         element: impl Into<Scalar>,
         test_elements: &Tensor,
@@ -7242,6 +7451,7 @@ impl Tensor {
     /// `aten::isin.Scalar_Tensor_out(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_scalar_tensor_out(
         element: impl Into<Scalar>,
         test_elements: &Tensor,
@@ -7263,6 +7473,7 @@ impl Tensor {
     /// `aten::isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_scalar_tensor_with(
         element: impl Into<Scalar>,
         test_elements: &Tensor,
@@ -7311,6 +7522,7 @@ impl Tensor {
     /// `aten::isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    #[track_caller]
     pub fn f_isin_scalar_tensor(
         element: impl Into<Scalar>,
         test_elements: &Tensor,
@@ -7328,6 +7540,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_isin_scalar_tensor(element, test_elements))
     }
     /// `aten::isnan(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_isnan(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7343,6 +7556,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isnan())
     }
     /// `aten::is_distributed(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_distributed(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7361,6 +7575,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_distributed())
     }
     /// `aten::is_floating_point(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_floating_point(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7379,6 +7594,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_floating_point())
     }
     /// `aten::is_complex(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_complex(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7397,6 +7613,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_complex())
     }
     /// `aten::is_conj(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_conj(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7412,6 +7629,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_conj())
     }
     /// `aten::_is_zerotensor(Tensor self) -> bool`
+    #[track_caller]
     pub fn f__is_zerotensor(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7430,6 +7648,7 @@ impl Tensor {
         crate::error::unwrap(self.f__is_zerotensor())
     }
     /// `aten::is_neg(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_neg(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7445,6 +7664,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_neg())
     }
     /// `aten::isreal(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_isreal(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7460,6 +7680,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isreal())
     }
     /// `aten::is_nonzero(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_nonzero(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7478,6 +7699,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_nonzero())
     }
     /// `aten::is_same_size(Tensor self, Tensor other) -> bool`
+    #[track_caller]
     pub fn f_is_same_size(&self, other: &Tensor) -> Result<bool> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7497,6 +7719,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_same_size(other))
     }
     /// `aten::is_signed(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_signed(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7515,6 +7738,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_signed())
     }
     /// `aten::is_inference(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_inference(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -7535,6 +7759,7 @@ impl Tensor {
     /// `aten::kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`, `log_target = false`.
+    #[track_caller]
     pub fn f_kl_div_with(
         &self,
         target: &Tensor,
@@ -7570,6 +7795,7 @@ impl Tensor {
     /// `aten::kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor`
     ///
     /// Defaults applied: `reduction = 1`, `log_target = false`.
+    #[track_caller]
     pub fn f_kl_div(&self, target: &Tensor) -> Result<Tensor> {
         self.f_kl_div_with(target, 1, false)
     }
@@ -7581,6 +7807,7 @@ impl Tensor {
         crate::error::unwrap(self.f_kl_div(target))
     }
     /// `aten::kron(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_kron(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7600,6 +7827,7 @@ impl Tensor {
         crate::error::unwrap(self.f_kron(other))
     }
     /// `aten::kron.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_kron_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -7622,6 +7850,7 @@ impl Tensor {
     /// `aten::kthvalue(Tensor self, SymInt k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `keepdim = false`.
+    #[track_caller]
     pub fn f_kthvalue_with(
         &self,
         k: i64,
@@ -7653,6 +7882,7 @@ impl Tensor {
     /// `aten::kthvalue(Tensor self, SymInt k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `dim = -1`, `keepdim = false`.
+    #[track_caller]
     pub fn f_kthvalue(&self, k: i64) -> Result<(Tensor, Tensor)> {
         self.f_kthvalue_with(k, -1, false)
     }
@@ -7666,6 +7896,7 @@ impl Tensor {
     /// `aten::kthvalue.values(Tensor self, SymInt k, int dim=-1, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `keepdim = false`.
+    #[track_caller]
     pub fn f_kthvalue_values_with(
         &self,
         k: i64,
@@ -7719,6 +7950,7 @@ impl Tensor {
     /// `aten::kthvalue.values(Tensor self, SymInt k, int dim=-1, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `dim = -1`, `keepdim = false`.
+    #[track_caller]
     pub fn f_kthvalue_values(
         &self,
         k: i64,
@@ -7742,6 +7974,7 @@ impl Tensor {
     /// `aten::kthvalue.dimname(Tensor self, SymInt k, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_kthvalue_dimname_with(
         &self,
         k: i64,
@@ -7785,6 +8018,7 @@ impl Tensor {
     /// `aten::kthvalue.dimname(Tensor self, SymInt k, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_kthvalue_dimname(&self, k: i64, dim: &str) -> Result<(Tensor, Tensor)> {
         self.f_kthvalue_dimname_with(k, dim, false)
     }
@@ -7798,6 +8032,7 @@ impl Tensor {
     /// `aten::kthvalue.dimname_out(Tensor self, SymInt k, Dimname dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_kthvalue_dimname_out_with(
         &self,
         k: i64,
@@ -7851,6 +8086,7 @@ impl Tensor {
     /// `aten::kthvalue.dimname_out(Tensor self, SymInt k, Dimname dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_kthvalue_dimname_out(
         &self,
         k: i64,
@@ -7878,6 +8114,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `bias = None`, `eps = 1e-5`, `cudnn_enable = true`.
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_layer_norm_with(
         input: &Tensor,
         normalized_shape: &[i64],
@@ -7938,6 +8175,7 @@ impl Tensor {
     /// `aten::layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `bias = None`, `eps = 1e-5`, `cudnn_enable = true`.
+    #[track_caller]
     pub fn f_layer_norm(input: &Tensor, normalized_shape: &[i64]) -> Result<Tensor> {
         Self::f_layer_norm_with(input, normalized_shape, None, None, 0.00001, true)
     }
@@ -7951,6 +8189,7 @@ impl Tensor {
     /// `aten::native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_native_layer_norm(
         input: &Tensor,
         normalized_shape: &[i64],
@@ -8002,6 +8241,7 @@ impl Tensor {
     /// `aten::native_layer_norm_backward(Tensor grad_out, Tensor input, SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, Tensor? bias, bool[3] output_mask) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_native_layer_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
@@ -8076,6 +8316,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `eps = None`.
     ///
     /// May be None: `weight`, `eps`.
+    #[track_caller]
     pub fn f_rms_norm_with(
         input: &Tensor,
         normalized_shape: &[i64],
@@ -8119,6 +8360,7 @@ impl Tensor {
     /// `aten::rms_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, float? eps=None) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `eps = None`.
+    #[track_caller]
     pub fn f_rms_norm(input: &Tensor, normalized_shape: &[i64]) -> Result<Tensor> {
         Self::f_rms_norm_with(input, normalized_shape, None, None)
     }
@@ -8132,6 +8374,7 @@ impl Tensor {
     /// `aten::_fused_rms_norm(Tensor input, int[] normalized_shape, Tensor? weight, float? eps) -> (Tensor, Tensor)`
     ///
     /// May be None: `weight`, `eps`.
+    #[track_caller]
     pub fn f__fused_rms_norm(
         input: &Tensor,
         normalized_shape: &[i64],
@@ -8177,6 +8420,7 @@ impl Tensor {
     /// `aten::_fused_rms_norm_backward(Tensor grad_out, Tensor input, int[] normalized_shape, Tensor rstd, Tensor? weight, bool[2] output_mask) -> (Tensor, Tensor)`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f__fused_rms_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
@@ -8239,6 +8483,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `nan = None`, `posinf = None`, `neginf = None`.
     ///
     /// May be None: `nan`, `posinf`, `neginf`.
+    #[track_caller]
     pub fn f_nan_to_num_with(
         &self,
         nan: Option<f64>,
@@ -8276,6 +8521,7 @@ impl Tensor {
     /// `aten::nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
     ///
     /// Defaults applied: `nan = None`, `posinf = None`, `neginf = None`.
+    #[track_caller]
     pub fn f_nan_to_num(&self) -> Result<Tensor> {
         self.f_nan_to_num_with(None, None, None)
     }
@@ -8291,6 +8537,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `nan = None`, `posinf = None`, `neginf = None`.
     ///
     /// May be None: `nan`, `posinf`, `neginf`.
+    #[track_caller]
     pub fn f_nan_to_num__with(
         &mut self,
         nan: Option<f64>,
@@ -8327,6 +8574,7 @@ impl Tensor {
     /// `aten::nan_to_num_(Tensor(a!) self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `nan = None`, `posinf = None`, `neginf = None`.
+    #[track_caller]
     pub fn f_nan_to_num_(&mut self) -> Result<&mut Tensor> {
         self.f_nan_to_num__with(None, None, None)
     }
@@ -8342,6 +8590,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `nan = None`, `posinf = None`, `neginf = None`.
     ///
     /// May be None: `nan`, `posinf`, `neginf`.
+    #[track_caller]
     pub fn f_nan_to_num_out_with(
         &self,
         nan: Option<f64>,
@@ -8389,6 +8638,7 @@ impl Tensor {
     /// `aten::nan_to_num.out(Tensor self, float? nan=None, float? posinf=None, float? neginf=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `nan = None`, `posinf = None`, `neginf = None`.
+    #[track_caller]
     pub fn f_nan_to_num_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_nan_to_num_out_with(None, None, None, out)
     }
@@ -8404,6 +8654,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_linear_with(
         input: &Tensor,
         weight: &Tensor,
@@ -8438,6 +8689,7 @@ impl Tensor {
     /// `aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor`
     ///
     /// Defaults applied: `bias = None`.
+    #[track_caller]
     pub fn f_linear(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Self::f_linear_with(input, weight, None)
     }
@@ -8449,6 +8701,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linear(input, weight))
     }
     /// `aten::linear_backward(Tensor self, Tensor grad_output, Tensor weight, bool[3] output_mask) -> (Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f_linear_backward(
         &self,
         grad_output: &Tensor,
@@ -8494,6 +8747,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_linear_out_with(
         input: &Tensor,
         weight: &Tensor,
@@ -8531,6 +8785,7 @@ impl Tensor {
     /// `aten::linear.out(Tensor input, Tensor weight, Tensor? bias=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`.
+    #[track_caller]
     pub fn f_linear_out(
         input: &Tensor,
         weight: &Tensor,
@@ -8550,6 +8805,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_mkldnn_linear_with(
         &self,
         weight: &Tensor,
@@ -8580,6 +8836,7 @@ impl Tensor {
     /// `aten::mkldnn_linear(Tensor self, Tensor weight, Tensor? bias=None) -> Tensor`
     ///
     /// Defaults applied: `bias = None`.
+    #[track_caller]
     pub fn f_mkldnn_linear(&self, weight: &Tensor) -> Result<Tensor> {
         self.f_mkldnn_linear_with(weight, None)
     }
@@ -8591,6 +8848,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mkldnn_linear(weight))
     }
     /// `aten::mkldnn_linear_backward_input(int[] input_size, Tensor grad_output, Tensor weight) -> Tensor`
+    #[track_caller]
     pub fn f_mkldnn_linear_backward_input(
         input_size: &[i64],
         grad_output: &Tensor,
@@ -8626,6 +8884,7 @@ impl Tensor {
         )
     }
     /// `aten::mkldnn_linear_backward_weights(Tensor grad_output, Tensor input, Tensor weight, bool bias_defined) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_mkldnn_linear_backward_weights(
         grad_output: &Tensor,
         input: &Tensor,
@@ -8672,6 +8931,7 @@ impl Tensor {
         )
     }
     /// `aten::mkldnn_linear_backward(Tensor self, Tensor grad_output, Tensor weight, bool[3] output_mask) -> (Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f_mkldnn_linear_backward(
         &self,
         grad_output: &Tensor,
@@ -8715,6 +8975,7 @@ impl Tensor {
         )
     }
     /// `aten::_cslt_compress(Tensor input) -> Tensor`
+    #[track_caller]
     pub fn f__cslt_compress(input: &Tensor) -> Result<Tensor> {
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8737,6 +8998,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `alpha = None`, `out_dtype = None`, `transpose_result = false`, `alg_id = 0`, `split_k = 1`, `split_k_mode = -1`.
     ///
     /// May be None: `bias`, `alpha`, `out_dtype`.
+    #[track_caller]
     pub fn f__cslt_sparse_mm_with(
         compressed_A: &Tensor,
         dense_B: &Tensor,
@@ -8812,6 +9074,7 @@ impl Tensor {
     /// `aten::_cslt_sparse_mm(Tensor compressed_A, Tensor dense_B, Tensor? bias=None, Tensor? alpha=None, ScalarType? out_dtype=None, bool transpose_result=False, int alg_id=0, int split_k=1, int split_k_mode=-1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `alpha = None`, `out_dtype = None`, `transpose_result = false`, `alg_id = 0`, `split_k = 1`, `split_k_mode = -1`.
+    #[track_caller]
     pub fn f__cslt_sparse_mm(compressed_A: &Tensor, dense_B: &Tensor) -> Result<Tensor> {
         Self::f__cslt_sparse_mm_with(
             compressed_A,
@@ -8837,6 +9100,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `alpha = None`, `out_dtype = None`, `transpose_result = false`.
     ///
     /// May be None: `bias`, `alpha`, `out_dtype`.
+    #[track_caller]
     pub fn f__cslt_sparse_mm_search_with(
         compressed_A: &Tensor,
         dense_B: &Tensor,
@@ -8897,6 +9161,7 @@ impl Tensor {
     /// `aten::_cslt_sparse_mm_search(Tensor compressed_A, Tensor dense_B, Tensor? bias=None, Tensor? alpha=None, ScalarType? out_dtype=None, bool transpose_result=False) -> int`
     ///
     /// Defaults applied: `bias = None`, `alpha = None`, `out_dtype = None`, `transpose_result = false`.
+    #[track_caller]
     pub fn f__cslt_sparse_mm_search(
         compressed_A: &Tensor,
         dense_B: &Tensor,
@@ -8920,6 +9185,7 @@ impl Tensor {
     /// `aten::_sparse_semi_structured_tile(Tensor input, str algorithm="", bool use_cutlass=True) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `algorithm = ""`, `use_cutlass = true`.
+    #[track_caller]
     pub fn f__sparse_semi_structured_tile_with(
         input: &Tensor,
         algorithm: &str,
@@ -8973,6 +9239,7 @@ impl Tensor {
     /// `aten::_sparse_semi_structured_tile(Tensor input, str algorithm="", bool use_cutlass=True) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `algorithm = ""`, `use_cutlass = true`.
+    #[track_caller]
     pub fn f__sparse_semi_structured_tile(
         input: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
@@ -8988,6 +9255,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__sparse_semi_structured_tile(input))
     }
     /// `aten::_sparse_semi_structured_apply(Tensor input, Tensor thread_masks) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__sparse_semi_structured_apply(
         input: &Tensor,
         thread_masks: &Tensor,
@@ -9019,6 +9287,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__sparse_semi_structured_apply(input, thread_masks))
     }
     /// `aten::_sparse_semi_structured_apply_dense(Tensor input, Tensor thread_masks) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_semi_structured_apply_dense(
         input: &Tensor,
         thread_masks: &Tensor,
@@ -9054,6 +9323,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `activation = None`, `out_dtype = None`.
     ///
     /// May be None: `bias`, `activation`, `out_dtype`.
+    #[track_caller]
     pub fn f__sparse_semi_structured_linear_with(
         input: &Tensor,
         weight: &Tensor,
@@ -9120,6 +9390,7 @@ impl Tensor {
     /// `aten::_sparse_semi_structured_linear(Tensor input, Tensor weight, Tensor meta, *, Tensor? bias=None, str? activation=None, ScalarType? out_dtype=None) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `activation = None`, `out_dtype = None`.
+    #[track_caller]
     pub fn f__sparse_semi_structured_linear(
         input: &Tensor,
         weight: &Tensor,
@@ -9150,6 +9421,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `out_dtype = None`.
     ///
     /// May be None: `out_dtype`.
+    #[track_caller]
     pub fn f__sparse_semi_structured_mm_with(
         mat1: &Tensor,
         mat1_meta: &Tensor,
@@ -9195,6 +9467,7 @@ impl Tensor {
     /// `aten::_sparse_semi_structured_mm(Tensor mat1, Tensor mat1_meta, Tensor mat2, *, ScalarType? out_dtype=None) -> Tensor`
     ///
     /// Defaults applied: `out_dtype = None`.
+    #[track_caller]
     pub fn f__sparse_semi_structured_mm(
         mat1: &Tensor,
         mat1_meta: &Tensor,
@@ -9218,6 +9491,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `alpha = 1`, `beta = 1`, `out_dtype = None`.
     ///
     /// May be None: `out_dtype`.
+    #[track_caller]
     pub fn f__sparse_semi_structured_addmm_with(
         input: &Tensor,
         mat1: &Tensor,
@@ -9283,6 +9557,7 @@ impl Tensor {
     /// `aten::_sparse_semi_structured_addmm(Tensor input, Tensor mat1, Tensor mat1_meta, Tensor mat2, *, Scalar alpha=1, Scalar beta=1, ScalarType? out_dtype=None) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`, `beta = 1`, `out_dtype = None`.
+    #[track_caller]
     pub fn f__sparse_semi_structured_addmm(
         input: &Tensor,
         mat1: &Tensor,
@@ -9318,6 +9593,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `activation = None`.
     ///
     /// May be None: `bias`, `activation`.
+    #[track_caller]
     pub fn f__mixed_dtypes_linear_with(
         input: &Tensor,
         weight: &Tensor,
@@ -9367,6 +9643,7 @@ impl Tensor {
     /// `aten::_mixed_dtypes_linear(Tensor input, Tensor weight, Tensor scale, *, Tensor? bias=None, str? activation=None) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `activation = None`.
+    #[track_caller]
     pub fn f__mixed_dtypes_linear(
         input: &Tensor,
         weight: &Tensor,
@@ -9386,6 +9663,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__mixed_dtypes_linear(input, weight, scale))
     }
     /// `aten::fbgemm_linear_int8_weight_fp32_activation(Tensor input, Tensor weight, Tensor packed, Tensor col_offsets, Scalar weight_scale, Scalar weight_zero_point, Tensor bias) -> Tensor`
+    #[track_caller]
     pub fn f_fbgemm_linear_int8_weight_fp32_activation(
         input: &Tensor,
         weight: &Tensor,
@@ -9445,6 +9723,7 @@ impl Tensor {
         )
     }
     /// `aten::fbgemm_linear_int8_weight(Tensor input, Tensor weight, Tensor packed, Tensor col_offsets, Scalar weight_scale, Scalar weight_zero_point, Tensor bias) -> Tensor`
+    #[track_caller]
     pub fn f_fbgemm_linear_int8_weight(
         input: &Tensor,
         weight: &Tensor,
@@ -9504,6 +9783,7 @@ impl Tensor {
         )
     }
     /// `aten::fbgemm_linear_quantize_weight(Tensor input) -> (Tensor, Tensor, float, int)`
+    #[track_caller]
     pub fn f_fbgemm_linear_quantize_weight(
         input: &Tensor,
     ) -> Result<(Tensor, Tensor, f64, i64)> {
@@ -9540,6 +9820,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_fbgemm_linear_quantize_weight(input))
     }
     /// `aten::fbgemm_pack_gemm_matrix_fp16(Tensor input) -> Tensor`
+    #[track_caller]
     pub fn f_fbgemm_pack_gemm_matrix_fp16(input: &Tensor) -> Result<Tensor> {
         crate::guards::dim_in(
             "aten::fbgemm_pack_gemm_matrix_fp16",
@@ -9565,6 +9846,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_fbgemm_pack_gemm_matrix_fp16(input))
     }
     /// `aten::_wrapped_linear_prepack(Tensor weight, Tensor weight_scale, Tensor weight_zero_point, Tensor bias) -> Tensor`
+    #[track_caller]
     pub fn f__wrapped_linear_prepack(
         weight: &Tensor,
         weight_scale: &Tensor,
@@ -9609,6 +9891,7 @@ impl Tensor {
         )
     }
     /// `aten::_wrapped_quantized_linear_prepacked(Tensor input, Tensor input_scale, Tensor input_zero_point, Tensor packed_weight, Tensor output_scale, Tensor output_zero_point, int out_channel) -> Tensor`
+    #[track_caller]
     pub fn f__wrapped_quantized_linear_prepacked(
         input: &Tensor,
         input_scale: &Tensor,
@@ -9670,6 +9953,7 @@ impl Tensor {
     /// `aten::fbgemm_linear_fp16_weight_fp32_activation(Tensor input, Tensor packed_weight, Tensor? bias) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_fbgemm_linear_fp16_weight_fp32_activation(
         input: &Tensor,
         packed_weight: &Tensor,
@@ -9709,6 +9993,7 @@ impl Tensor {
     /// `aten::fbgemm_linear_fp16_weight_fp32_activation.out(Tensor input, Tensor packed_weight, Tensor? bias, Tensor(a!) output) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_fbgemm_linear_fp16_weight_fp32_activation_out(
         input: &Tensor,
         packed_weight: &Tensor,
@@ -9755,6 +10040,7 @@ impl Tensor {
         )
     }
     /// `aten::fbgemm_linear_fp16_weight(Tensor input, Tensor packed_weight, Tensor bias) -> Tensor`
+    #[track_caller]
     pub fn f_fbgemm_linear_fp16_weight(
         input: &Tensor,
         packed_weight: &Tensor,
@@ -9790,6 +10076,7 @@ impl Tensor {
         )
     }
     /// `aten::fbgemm_linear_fp16_weight.out(Tensor input, Tensor packed_weight, Tensor bias, Tensor(a!) output) -> Tensor`
+    #[track_caller]
     pub fn f_fbgemm_linear_fp16_weight_out(
         input: &Tensor,
         packed_weight: &Tensor,
@@ -9829,6 +10116,7 @@ impl Tensor {
         )
     }
     /// `aten::fbgemm_pack_quantized_matrix(Tensor input) -> Tensor`
+    #[track_caller]
     pub fn f_fbgemm_pack_quantized_matrix(input: &Tensor) -> Result<Tensor> {
         crate::guards::dim_in(
             "aten::fbgemm_pack_quantized_matrix",
@@ -9854,6 +10142,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_fbgemm_pack_quantized_matrix(input))
     }
     /// `aten::fbgemm_pack_quantized_matrix.KN(Tensor input, int K, int N) -> Tensor`
+    #[track_caller]
     pub fn f_fbgemm_pack_quantized_matrix_kn(
         input: &Tensor,
         K: i64,
@@ -9885,6 +10174,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_fbgemm_pack_quantized_matrix_kn(input, K, N))
     }
     /// `aten::ldexp.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_ldexp(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -9904,6 +10194,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ldexp(other))
     }
     /// `aten::ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ldexp_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -9919,6 +10210,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ldexp_(other))
     }
     /// `aten::ldexp.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ldexp_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -9943,6 +10235,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_linspace_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -10000,6 +10293,7 @@ impl Tensor {
     /// `aten::linspace(Scalar start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_linspace(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -10023,6 +10317,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_linspace_tensor_tensor_with(
         start: &Tensor,
         end: &Tensor,
@@ -10088,6 +10383,7 @@ impl Tensor {
     /// `aten::linspace.Tensor_Tensor(Tensor start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_linspace_tensor_tensor(
         start: &Tensor,
         end: &Tensor,
@@ -10107,6 +10403,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_linspace_tensor_scalar_with(
         start: &Tensor,
         end: impl Into<Scalar>,
@@ -10172,6 +10469,7 @@ impl Tensor {
     /// `aten::linspace.Tensor_Scalar(Tensor start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_linspace_tensor_scalar(
         start: &Tensor,
         end: impl Into<Scalar>,
@@ -10195,6 +10493,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_linspace_scalar_tensor_with(
         start: impl Into<Scalar>,
         end: &Tensor,
@@ -10260,6 +10559,7 @@ impl Tensor {
     /// `aten::linspace.Scalar_Tensor(Scalar start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_linspace_scalar_tensor(
         start: impl Into<Scalar>,
         end: &Tensor,
@@ -10279,6 +10579,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linspace_scalar_tensor(start, end, steps))
     }
     /// `aten::linspace.out(Scalar start, Scalar end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linspace_out(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -10310,6 +10611,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linspace_out(start, end, steps, out))
     }
     /// `aten::linspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linspace_tensor_tensor_out(
         start: &Tensor,
         end: &Tensor,
@@ -10347,6 +10649,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linspace_tensor_tensor_out(start, end, steps, out))
     }
     /// `aten::linspace.Tensor_Scalar_out(Tensor start, Scalar end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linspace_tensor_scalar_out(
         start: &Tensor,
         end: impl Into<Scalar>,
@@ -10384,6 +10687,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linspace_tensor_scalar_out(start, end, steps, out))
     }
     /// `aten::linspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linspace_scalar_tensor_out(
         start: impl Into<Scalar>,
         end: &Tensor,
@@ -10421,6 +10725,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linspace_scalar_tensor_out(start, end, steps, out))
     }
     /// `aten::log(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_log(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10436,6 +10741,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log())
     }
     /// `aten::log_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10450,6 +10756,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log_())
     }
     /// `aten::log.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10469,6 +10776,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log_out(out))
     }
     /// `aten::log10(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_log10(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10484,6 +10792,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log10())
     }
     /// `aten::log10_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log10_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10498,6 +10807,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log10_())
     }
     /// `aten::log10.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log10_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10517,6 +10827,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log10_out(out))
     }
     /// `aten::log1p(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_log1p(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10532,6 +10843,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log1p())
     }
     /// `aten::log1p_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log1p_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10546,6 +10858,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log1p_())
     }
     /// `aten::log1p.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log1p_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10565,6 +10878,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log1p_out(out))
     }
     /// `aten::log2(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_log2(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10580,6 +10894,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log2())
     }
     /// `aten::log2_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log2_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10594,6 +10909,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log2_())
     }
     /// `aten::log2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10613,6 +10929,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log2_out(out))
     }
     /// `aten::logaddexp.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logaddexp_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10633,6 +10950,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logaddexp_out(other, out))
     }
     /// `aten::logaddexp(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_logaddexp(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10652,6 +10970,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logaddexp(other))
     }
     /// `aten::logaddexp2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logaddexp2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10672,6 +10991,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logaddexp2_out(other, out))
     }
     /// `aten::logaddexp2(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_logaddexp2(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10691,6 +11011,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logaddexp2(other))
     }
     /// `aten::xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_xlogy(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10710,6 +11031,7 @@ impl Tensor {
         crate::error::unwrap(self.f_xlogy(other))
     }
     /// `aten::xlogy.Scalar_Self(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_xlogy_scalar_self(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -10732,6 +11054,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_xlogy_scalar_self(self_, other))
     }
     /// `aten::xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_xlogy_scalar_other(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -10751,6 +11074,7 @@ impl Tensor {
         crate::error::unwrap(self.f_xlogy_scalar_other(other))
     }
     /// `aten::xlogy_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_xlogy_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10769,6 +11093,7 @@ impl Tensor {
         crate::error::unwrap(self.f_xlogy_(other))
     }
     /// `aten::xlogy_.Scalar_Other(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_xlogy_scalar_other_(
         &mut self,
         other: impl Into<Scalar>,
@@ -10790,6 +11115,7 @@ impl Tensor {
         crate::error::unwrap(self.f_xlogy_scalar_other_(other))
     }
     /// `aten::xlogy.OutTensor(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_xlogy_outtensor(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10810,6 +11136,7 @@ impl Tensor {
         crate::error::unwrap(self.f_xlogy_outtensor(other, out))
     }
     /// `aten::xlogy.OutScalar_Self(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_xlogy_outscalar_self(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -10838,6 +11165,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_xlogy_outscalar_self(self_, other, out))
     }
     /// `aten::xlogy.OutScalar_Other(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_xlogy_outscalar_other(
         &self,
         other: impl Into<Scalar>,
@@ -10870,6 +11198,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_logspace_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -10940,6 +11269,7 @@ impl Tensor {
     /// `aten::logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_logspace(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -10963,6 +11293,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_logspace_tensor_tensor_with(
         start: &Tensor,
         end: &Tensor,
@@ -11033,6 +11364,7 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor(Tensor start, Tensor end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_logspace_tensor_tensor(
         start: &Tensor,
         end: &Tensor,
@@ -11061,6 +11393,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_logspace_tensor_scalar_with(
         start: &Tensor,
         end: impl Into<Scalar>,
@@ -11131,6 +11464,7 @@ impl Tensor {
     /// `aten::logspace.Tensor_Scalar(Tensor start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_logspace_tensor_scalar(
         start: &Tensor,
         end: impl Into<Scalar>,
@@ -11163,6 +11497,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_logspace_scalar_tensor_with(
         start: impl Into<Scalar>,
         end: &Tensor,
@@ -11233,6 +11568,7 @@ impl Tensor {
     /// `aten::logspace.Scalar_Tensor(Scalar start, Tensor end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_logspace_scalar_tensor(
         start: impl Into<Scalar>,
         end: &Tensor,
@@ -11263,6 +11599,7 @@ impl Tensor {
     /// `aten::logspace.out(Scalar start, Scalar end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`.
+    #[track_caller]
     pub fn f_logspace_out_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -11308,6 +11645,7 @@ impl Tensor {
     /// `aten::logspace.out(Scalar start, Scalar end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `base = 10.0`.
+    #[track_caller]
     pub fn f_logspace_out(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -11331,6 +11669,7 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`.
+    #[track_caller]
     pub fn f_logspace_tensor_tensor_out_with(
         start: &Tensor,
         end: &Tensor,
@@ -11378,6 +11717,7 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `base = 10.0`.
+    #[track_caller]
     pub fn f_logspace_tensor_tensor_out(
         start: &Tensor,
         end: &Tensor,
@@ -11401,6 +11741,7 @@ impl Tensor {
     /// `aten::logspace.Tensor_Scalar_out(Tensor start, Scalar end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`.
+    #[track_caller]
     pub fn f_logspace_tensor_scalar_out_with(
         start: &Tensor,
         end: impl Into<Scalar>,
@@ -11448,6 +11789,7 @@ impl Tensor {
     /// `aten::logspace.Tensor_Scalar_out(Tensor start, Scalar end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `base = 10.0`.
+    #[track_caller]
     pub fn f_logspace_tensor_scalar_out(
         start: &Tensor,
         end: impl Into<Scalar>,
@@ -11471,6 +11813,7 @@ impl Tensor {
     /// `aten::logspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`.
+    #[track_caller]
     pub fn f_logspace_scalar_tensor_out_with(
         start: impl Into<Scalar>,
         end: &Tensor,
@@ -11518,6 +11861,7 @@ impl Tensor {
     /// `aten::logspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `base = 10.0`.
+    #[track_caller]
     pub fn f_logspace_scalar_tensor_out(
         start: impl Into<Scalar>,
         end: &Tensor,
@@ -11543,6 +11887,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_log_softmax_int_with(
         &self,
         dim: i64,
@@ -11573,6 +11918,7 @@ impl Tensor {
     /// `aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_log_softmax_int(&self, dim: i64) -> Result<Tensor> {
         self.f_log_softmax_int_with(dim, None)
     }
@@ -11588,6 +11934,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_log_softmax_int_out_with(
         &self,
         dim: i64,
@@ -11625,6 +11972,7 @@ impl Tensor {
     /// `aten::log_softmax.int_out(Tensor self, int dim, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_log_softmax_int_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_log_softmax_int_out_with(dim, None, out)
     }
@@ -11640,6 +11988,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_log_softmax_dimname_with(
         &self,
         dim: &str,
@@ -11670,6 +12019,7 @@ impl Tensor {
     /// `aten::log_softmax.Dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_log_softmax_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f_log_softmax_dimname_with(dim, None)
     }
@@ -11681,6 +12031,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log_softmax_dimname(dim))
     }
     /// `aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor`
+    #[track_caller]
     pub fn f__log_softmax(&self, dim: i64, half_to_float: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -11701,6 +12052,7 @@ impl Tensor {
         crate::error::unwrap(self.f__log_softmax(dim, half_to_float))
     }
     /// `aten::_log_softmax.out(Tensor self, int dim, bool half_to_float, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__log_softmax_out(
         &self,
         dim: i64,
@@ -11738,6 +12090,7 @@ impl Tensor {
         crate::error::unwrap(self.f__log_softmax_out(dim, half_to_float, out))
     }
     /// `aten::_log_softmax_backward_data(Tensor grad_output, Tensor output, int dim, ScalarType input_dtype) -> Tensor`
+    #[track_caller]
     pub fn f__log_softmax_backward_data(
         grad_output: &Tensor,
         output: &Tensor,
@@ -11783,6 +12136,7 @@ impl Tensor {
         )
     }
     /// `aten::_log_softmax_backward_data.out(Tensor grad_output, Tensor output, int dim, ScalarType input_dtype, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__log_softmax_backward_data_out(
         grad_output: &Tensor,
         output: &Tensor,
@@ -11838,6 +12192,7 @@ impl Tensor {
         )
     }
     /// `aten::_logcumsumexp(Tensor self, int dim) -> Tensor`
+    #[track_caller]
     pub fn f__logcumsumexp(&self, dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -11857,6 +12212,7 @@ impl Tensor {
         crate::error::unwrap(self.f__logcumsumexp(dim))
     }
     /// `aten::_logcumsumexp.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__logcumsumexp_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         crate::guards::same_dtype(
             "aten::_logcumsumexp.out",
@@ -11881,6 +12237,7 @@ impl Tensor {
         crate::error::unwrap(self.f__logcumsumexp_out(dim, out))
     }
     /// `aten::logcumsumexp(Tensor self, int dim) -> Tensor`
+    #[track_caller]
     pub fn f_logcumsumexp(&self, dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -11900,6 +12257,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logcumsumexp(dim))
     }
     /// `aten::logcumsumexp.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logcumsumexp_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -11920,6 +12278,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logcumsumexp_out(dim, out))
     }
     /// `aten::logcumsumexp.dimname(Tensor self, Dimname dim) -> Tensor`
+    #[track_caller]
     pub fn f_logcumsumexp_dimname(&self, dim: &str) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -11939,6 +12298,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logcumsumexp_dimname(dim))
     }
     /// `aten::logcumsumexp.dimname_out(Tensor self, Dimname dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_logcumsumexp_dimname_out(
         &self,
         dim: &str,
@@ -11965,6 +12325,7 @@ impl Tensor {
     /// `aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_logsumexp_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -11989,6 +12350,7 @@ impl Tensor {
     /// `aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_logsumexp(&self, dim: &[i64]) -> Result<Tensor> {
         self.f_logsumexp_with(dim, false)
     }
@@ -12002,6 +12364,7 @@ impl Tensor {
     /// `aten::logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_logsumexp_out_with(
         &self,
         dim: &[i64],
@@ -12037,6 +12400,7 @@ impl Tensor {
     /// `aten::logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_logsumexp_out(&self, dim: &[i64], out: &mut Tensor) -> Result<Tensor> {
         self.f_logsumexp_out_with(dim, false, out)
     }
@@ -12050,6 +12414,7 @@ impl Tensor {
     /// `aten::logsumexp.names(Tensor self, Dimname[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_logsumexp_names_with(&self, dim: &[&str], keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
@@ -12079,6 +12444,7 @@ impl Tensor {
     /// `aten::logsumexp.names(Tensor self, Dimname[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_logsumexp_names(&self, dim: &[&str]) -> Result<Tensor> {
         self.f_logsumexp_names_with(dim, false)
     }
@@ -12092,6 +12458,7 @@ impl Tensor {
     /// `aten::logsumexp.names_out(Tensor self, Dimname[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_logsumexp_names_out_with(
         &self,
         dim: &[&str],
@@ -12133,6 +12500,7 @@ impl Tensor {
     /// `aten::logsumexp.names_out(Tensor self, Dimname[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_logsumexp_names_out(
         &self,
         dim: &[&str],
@@ -12150,6 +12518,7 @@ impl Tensor {
     /// `aten::margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `margin = 0.0`, `reduction = 1`.
+    #[track_caller]
     pub fn f_margin_ranking_loss_with(
         input1: &Tensor,
         input2: &Tensor,
@@ -12197,6 +12566,7 @@ impl Tensor {
     /// `aten::margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `margin = 0.0`, `reduction = 1`.
+    #[track_caller]
     pub fn f_margin_ranking_loss(
         input1: &Tensor,
         input2: &Tensor,
@@ -12216,6 +12586,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_margin_ranking_loss(input1, input2, target))
     }
     /// `aten::matmul(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_matmul(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -12235,6 +12606,7 @@ impl Tensor {
         crate::error::unwrap(self.f_matmul(other))
     }
     /// `aten::matmul_backward(Tensor grad, Tensor self, Tensor other, bool[2] mask) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_matmul_backward(
         grad: &Tensor,
         self_: &Tensor,
@@ -12274,6 +12646,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_matmul_backward(grad, self_, other, mask))
     }
     /// `aten::matmul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_matmul_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -12294,6 +12667,7 @@ impl Tensor {
         crate::error::unwrap(self.f_matmul_out(other, out))
     }
     /// `aten::matrix_power(Tensor self, int n) -> Tensor`
+    #[track_caller]
     pub fn f_matrix_power(&self, n: i64) -> Result<Tensor> {
         crate::guards::matrix_power_exponent("aten::matrix_power", n)?;
         let c_self = self.as_raw();
@@ -12314,6 +12688,7 @@ impl Tensor {
         crate::error::unwrap(self.f_matrix_power(n))
     }
     /// `aten::matrix_power.out(Tensor self, int n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_matrix_power_out(&self, n: i64, out: &mut Tensor) -> Result<Tensor> {
         crate::guards::matrix_power_exponent("aten::matrix_power.out", n)?;
         let c_self = self.as_raw();
@@ -12335,6 +12710,7 @@ impl Tensor {
         crate::error::unwrap(self.f_matrix_power_out(n, out))
     }
     /// `aten::matrix_exp(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_matrix_exp(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12353,6 +12729,7 @@ impl Tensor {
         crate::error::unwrap(self.f_matrix_exp())
     }
     /// `aten::matrix_exp_backward(Tensor self, Tensor grad) -> Tensor`
+    #[track_caller]
     pub fn f_matrix_exp_backward(&self, grad: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_grad = grad.as_raw();
@@ -12372,6 +12749,7 @@ impl Tensor {
         crate::error::unwrap(self.f_matrix_exp_backward(grad))
     }
     /// `aten::_aminmax(Tensor self) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__aminmax(&self) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12393,6 +12771,7 @@ impl Tensor {
     /// `aten::_aminmax.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f__aminmax_dim_with(
         &self,
         dim: i64,
@@ -12422,6 +12801,7 @@ impl Tensor {
     /// `aten::_aminmax.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f__aminmax_dim(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         self.f__aminmax_dim_with(dim, false)
     }
@@ -12437,6 +12817,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_aminmax_with(
         &self,
         dim: Option<i64>,
@@ -12468,6 +12849,7 @@ impl Tensor {
     /// `aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_aminmax(&self) -> Result<(Tensor, Tensor)> {
         self.f_aminmax_with(None, false)
     }
@@ -12483,6 +12865,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_aminmax_out_with(
         &self,
         dim: Option<i64>,
@@ -12532,6 +12915,7 @@ impl Tensor {
     /// `aten::aminmax.out(Tensor self, *, int? dim=None, bool keepdim=False, Tensor(a!) min, Tensor(b!) max) -> (Tensor(a!) min, Tensor(b!) max)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_aminmax_out(
         &self,
         min: &mut Tensor,
@@ -12547,6 +12931,7 @@ impl Tensor {
         crate::error::unwrap(self.f_aminmax_out(min, max))
     }
     /// `aten::_compute_linear_combination(Tensor input, Tensor coefficients) -> Tensor`
+    #[track_caller]
     pub fn f__compute_linear_combination(
         input: &Tensor,
         coefficients: &Tensor,
@@ -12578,6 +12963,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__compute_linear_combination(input, coefficients))
     }
     /// `aten::_compute_linear_combination.out(Tensor input, Tensor coefficients, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__compute_linear_combination_out(
         input: &Tensor,
         coefficients: &Tensor,
@@ -12624,6 +13010,7 @@ impl Tensor {
     /// `aten::max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_max_dim_with(&self, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -12649,6 +13036,7 @@ impl Tensor {
     /// `aten::max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_max_dim(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         self.f_max_dim_with(dim, false)
     }
@@ -12662,6 +13050,7 @@ impl Tensor {
     /// `aten::max.dim_max(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) max, Tensor(b!) max_values) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_max_dim_max_with(
         &self,
         dim: i64,
@@ -12709,6 +13098,7 @@ impl Tensor {
     /// `aten::max.dim_max(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) max, Tensor(b!) max_values) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_max_dim_max(
         &self,
         dim: i64,
@@ -12732,6 +13122,7 @@ impl Tensor {
     /// `aten::max.names_dim(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_max_names_dim_with(
         &self,
         dim: &str,
@@ -12761,6 +13152,7 @@ impl Tensor {
     /// `aten::max.names_dim(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_max_names_dim(&self, dim: &str) -> Result<(Tensor, Tensor)> {
         self.f_max_names_dim_with(dim, false)
     }
@@ -12774,6 +13166,7 @@ impl Tensor {
     /// `aten::max.names_dim_max(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) max, Tensor(b!) max_values) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_max_names_dim_max_with(
         &self,
         dim: &str,
@@ -12823,6 +13216,7 @@ impl Tensor {
     /// `aten::max.names_dim_max(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) max, Tensor(b!) max_values) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_max_names_dim_max(
         &self,
         dim: &str,
@@ -12844,6 +13238,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_names_dim_max(dim, max, max_values))
     }
     /// `aten::value_selecting_reduction_backward(Tensor grad, int dim, Tensor indices, SymInt[] sizes, bool keepdim) -> Tensor`
+    #[track_caller]
     pub fn f_value_selecting_reduction_backward(
         grad: &Tensor,
         dim: i64,
@@ -12895,6 +13290,7 @@ impl Tensor {
     /// `aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
+    #[track_caller]
     pub fn f_amax_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -12919,6 +13315,7 @@ impl Tensor {
     /// `aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `dim = &[]`, `keepdim = false`.
+    #[track_caller]
     pub fn f_amax(&self) -> Result<Tensor> {
         self.f_amax_with(&[], false)
     }
@@ -12932,6 +13329,7 @@ impl Tensor {
     /// `aten::amax.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
+    #[track_caller]
     pub fn f_amax_out_with(
         &self,
         dim: &[i64],
@@ -12962,6 +13360,7 @@ impl Tensor {
     /// `aten::amax.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = &[]`, `keepdim = false`.
+    #[track_caller]
     pub fn f_amax_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_amax_out_with(&[], false, out)
     }
@@ -12975,6 +13374,7 @@ impl Tensor {
     /// `aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool1d_with_indices_with(
         &self,
         kernel_size: &[i64],
@@ -13035,6 +13435,7 @@ impl Tensor {
     /// `aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool1d_with_indices(
         &self,
         kernel_size: &[i64],
@@ -13051,6 +13452,7 @@ impl Tensor {
     /// `aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool1d_with(
         &self,
         kernel_size: &[i64],
@@ -13102,6 +13504,7 @@ impl Tensor {
     /// `aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool1d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_max_pool1d_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -13115,6 +13518,7 @@ impl Tensor {
     /// `aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_with(
         &self,
         kernel_size: &[i64],
@@ -13166,6 +13570,7 @@ impl Tensor {
     /// `aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_max_pool2d_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -13179,6 +13584,7 @@ impl Tensor {
     /// `aten::max_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -13242,6 +13648,7 @@ impl Tensor {
     /// `aten::max_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -13273,6 +13680,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool2d_with(
         &self,
         kernel_size: &[i64],
@@ -13331,6 +13739,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool2d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_mkldnn_max_pool2d_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -13344,6 +13753,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool2d_backward(Tensor grad_output, Tensor output, Tensor input, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool2d_backward_with(
         grad_output: &Tensor,
         output: &Tensor,
@@ -13412,6 +13822,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool2d_backward(Tensor grad_output, Tensor output, Tensor input, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool2d_backward(
         grad_output: &Tensor,
         output: &Tensor,
@@ -13446,6 +13857,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool3d_with(
         &self,
         kernel_size: &[i64],
@@ -13504,6 +13916,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool3d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_mkldnn_max_pool3d_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -13517,6 +13930,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool3d_backward(Tensor grad_output, Tensor output, Tensor input, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool3d_backward_with(
         grad_output: &Tensor,
         output: &Tensor,
@@ -13585,6 +13999,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool3d_backward(Tensor grad_output, Tensor output, Tensor input, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool3d_backward(
         grad_output: &Tensor,
         output: &Tensor,
@@ -13619,6 +14034,7 @@ impl Tensor {
     /// `aten::quantized_max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool1d_with(
         &self,
         kernel_size: &[i64],
@@ -13677,6 +14093,7 @@ impl Tensor {
     /// `aten::quantized_max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool1d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_quantized_max_pool1d_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -13690,6 +14107,7 @@ impl Tensor {
     /// `aten::quantized_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool2d_with(
         &self,
         kernel_size: &[i64],
@@ -13748,6 +14166,7 @@ impl Tensor {
     /// `aten::quantized_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool2d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_quantized_max_pool2d_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -13761,6 +14180,7 @@ impl Tensor {
     /// `aten::quantized_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool3d_with(
         &self,
         kernel_size: &[i64],
@@ -13819,6 +14239,7 @@ impl Tensor {
     /// `aten::quantized_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool3d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_quantized_max_pool3d_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -13832,6 +14253,7 @@ impl Tensor {
     /// `aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool3d_with(
         &self,
         kernel_size: &[i64],
@@ -13883,6 +14305,7 @@ impl Tensor {
     /// `aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool3d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_max_pool3d_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -13898,6 +14321,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_mean_with(&self, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13923,6 +14347,7 @@ impl Tensor {
     /// `aten::mean(Tensor self, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_mean(&self) -> Result<Tensor> {
         self.f_mean_with(None)
     }
@@ -13938,6 +14363,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_mean_dtype_out_with(
         &self,
         dtype: Option<Kind>,
@@ -13968,6 +14394,7 @@ impl Tensor {
     /// `aten::mean.dtype_out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_mean_dtype_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_mean_dtype_out_with(None, out)
     }
@@ -13983,6 +14410,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_mean_dim_with(
         &self,
         dim: Option<&[i64]>,
@@ -14022,6 +14450,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_mean_dim(&self, dim: Option<&[i64]>) -> Result<Tensor> {
         self.f_mean_dim_with(dim, false, None)
     }
@@ -14039,6 +14468,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_mean_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -14081,6 +14511,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_mean_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Result<Tensor> {
         self.f_mean_out_with(dim, false, None, out)
     }
@@ -14098,6 +14529,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_mean_names_dim_with(
         &self,
         dim: &[&str],
@@ -14141,6 +14573,7 @@ impl Tensor {
     /// `aten::mean.names_dim(Tensor self, Dimname[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_mean_names_dim(&self, dim: &[&str]) -> Result<Tensor> {
         self.f_mean_names_dim_with(dim, false, None)
     }
@@ -14156,6 +14589,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_mean_names_out_with(
         &self,
         dim: &[&str],
@@ -14203,6 +14637,7 @@ impl Tensor {
     /// `aten::mean.names_out(Tensor self, Dimname[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_mean_names_out(&self, dim: &[&str], out: &mut Tensor) -> Result<Tensor> {
         self.f_mean_names_out_with(dim, false, None, out)
     }
@@ -14218,6 +14653,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_nanmean_with(
         &self,
         dim: Option<&[i64]>,
@@ -14255,6 +14691,7 @@ impl Tensor {
     /// `aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_nanmean(&self) -> Result<Tensor> {
         self.f_nanmean_with(None, false, None)
     }
@@ -14270,6 +14707,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_nanmean_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -14317,6 +14755,7 @@ impl Tensor {
     /// `aten::nanmean.out(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_nanmean_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_nanmean_out_with(None, false, None, out)
     }
@@ -14328,6 +14767,7 @@ impl Tensor {
         crate::error::unwrap(self.f_nanmean_out(out))
     }
     /// `aten::median(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_median(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14345,6 +14785,7 @@ impl Tensor {
     /// `aten::median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_median_dim_with(
         &self,
         dim: i64,
@@ -14374,6 +14815,7 @@ impl Tensor {
     /// `aten::median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_median_dim(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         self.f_median_dim_with(dim, false)
     }
@@ -14387,6 +14829,7 @@ impl Tensor {
     /// `aten::median.dim_values(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_median_dim_values_with(
         &self,
         dim: i64,
@@ -14436,6 +14879,7 @@ impl Tensor {
     /// `aten::median.dim_values(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_median_dim_values(
         &self,
         dim: i64,
@@ -14459,6 +14903,7 @@ impl Tensor {
     /// `aten::median.names_dim(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_median_names_dim_with(
         &self,
         dim: &str,
@@ -14494,6 +14939,7 @@ impl Tensor {
     /// `aten::median.names_dim(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_median_names_dim(&self, dim: &str) -> Result<(Tensor, Tensor)> {
         self.f_median_names_dim_with(dim, false)
     }
@@ -14507,6 +14953,7 @@ impl Tensor {
     /// `aten::median.names_dim_values(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_median_names_dim_values_with(
         &self,
         dim: &str,
@@ -14556,6 +15003,7 @@ impl Tensor {
     /// `aten::median.names_dim_values(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_median_names_dim_values(
         &self,
         dim: &str,
@@ -14577,6 +15025,7 @@ impl Tensor {
         crate::error::unwrap(self.f_median_names_dim_values(dim, values, indices))
     }
     /// `aten::nanmedian(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_nanmedian(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14597,6 +15046,7 @@ impl Tensor {
     /// `aten::nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_nanmedian_dim_with(
         &self,
         dim: i64,
@@ -14626,6 +15076,7 @@ impl Tensor {
     /// `aten::nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_nanmedian_dim(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         self.f_nanmedian_dim_with(dim, false)
     }
@@ -14639,6 +15090,7 @@ impl Tensor {
     /// `aten::nanmedian.dim_values(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_nanmedian_dim_values_with(
         &self,
         dim: i64,
@@ -14688,6 +15140,7 @@ impl Tensor {
     /// `aten::nanmedian.dim_values(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_nanmedian_dim_values(
         &self,
         dim: i64,
@@ -14711,6 +15164,7 @@ impl Tensor {
     /// `aten::nanmedian.names_dim(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_nanmedian_names_dim_with(
         &self,
         dim: &str,
@@ -14750,6 +15204,7 @@ impl Tensor {
     /// `aten::nanmedian.names_dim(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_nanmedian_names_dim(&self, dim: &str) -> Result<(Tensor, Tensor)> {
         self.f_nanmedian_names_dim_with(dim, false)
     }
@@ -14763,6 +15218,7 @@ impl Tensor {
     /// `aten::nanmedian.names_dim_values(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_nanmedian_names_dim_values_with(
         &self,
         dim: &str,
@@ -14812,6 +15268,7 @@ impl Tensor {
     /// `aten::nanmedian.names_dim_values(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_nanmedian_names_dim_values(
         &self,
         dim: &str,
@@ -14835,6 +15292,7 @@ impl Tensor {
     /// `aten::min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_min_dim_with(&self, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14860,6 +15318,7 @@ impl Tensor {
     /// `aten::min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_min_dim(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         self.f_min_dim_with(dim, false)
     }
@@ -14873,6 +15332,7 @@ impl Tensor {
     /// `aten::min.dim_min(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) min, Tensor(b!) min_indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_min_dim_min_with(
         &self,
         dim: i64,
@@ -14920,6 +15380,7 @@ impl Tensor {
     /// `aten::min.dim_min(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) min, Tensor(b!) min_indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_min_dim_min(
         &self,
         dim: i64,
@@ -14943,6 +15404,7 @@ impl Tensor {
     /// `aten::min.names_dim(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_min_names_dim_with(
         &self,
         dim: &str,
@@ -14972,6 +15434,7 @@ impl Tensor {
     /// `aten::min.names_dim(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_min_names_dim(&self, dim: &str) -> Result<(Tensor, Tensor)> {
         self.f_min_names_dim_with(dim, false)
     }
@@ -14985,6 +15448,7 @@ impl Tensor {
     /// `aten::min.names_dim_min(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) min, Tensor(b!) min_indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_min_names_dim_min_with(
         &self,
         dim: &str,
@@ -15034,6 +15498,7 @@ impl Tensor {
     /// `aten::min.names_dim_min(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) min, Tensor(b!) min_indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_min_names_dim_min(
         &self,
         dim: &str,
@@ -15057,6 +15522,7 @@ impl Tensor {
     /// `aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
+    #[track_caller]
     pub fn f_amin_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -15081,6 +15547,7 @@ impl Tensor {
     /// `aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `dim = &[]`, `keepdim = false`.
+    #[track_caller]
     pub fn f_amin(&self) -> Result<Tensor> {
         self.f_amin_with(&[], false)
     }
@@ -15094,6 +15561,7 @@ impl Tensor {
     /// `aten::amin.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
+    #[track_caller]
     pub fn f_amin_out_with(
         &self,
         dim: &[i64],
@@ -15124,6 +15592,7 @@ impl Tensor {
     /// `aten::amin.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = &[]`, `keepdim = false`.
+    #[track_caller]
     pub fn f_amin_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_amin_out_with(&[], false, out)
     }
@@ -15137,6 +15606,7 @@ impl Tensor {
     /// `aten::_mps_convolution(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__mps_convolution(
         &self,
         weight: &Tensor,
@@ -15190,6 +15660,7 @@ impl Tensor {
         )
     }
     /// `aten::mps_convolution_backward(Tensor self, Tensor grad_output, Tensor weight, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f_mps_convolution_backward(
         &self,
         grad_output: &Tensor,
@@ -15260,6 +15731,7 @@ impl Tensor {
     /// `aten::mkldnn_convolution(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_mkldnn_convolution(
         &self,
         weight: &Tensor,
@@ -15313,6 +15785,7 @@ impl Tensor {
         )
     }
     /// `aten::mkldnn_rnn_layer(Tensor input, Tensor weight0, Tensor weight1, Tensor weight2, Tensor weight3, Tensor hx_, Tensor cx_, bool reverse, int[] batch_sizes, int mode, int hidden_size, int num_layers, bool has_biases, bool bidirectional, bool batch_first, bool train) -> (Tensor, Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f_mkldnn_rnn_layer(
         input: &Tensor,
         weight0: &Tensor,
@@ -15444,6 +15917,7 @@ impl Tensor {
     /// `aten::mkldnn_rnn_layer_backward(Tensor input, Tensor weight1, Tensor weight2, Tensor weight3, Tensor weight4, Tensor hx_, Tensor cx_tmp, Tensor output, Tensor hy_, Tensor cy_, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, bool reverse, int mode, int hidden_size, int num_layers, bool has_biases, bool train, bool bidirectional, int[] batch_sizes, bool batch_first, Tensor workspace) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `grad_output`, `grad_hy`, `grad_cy`.
+    #[track_caller]
     pub fn f_mkldnn_rnn_layer_backward(
         input: &Tensor,
         weight1: &Tensor,
@@ -15617,6 +16091,7 @@ impl Tensor {
     /// `aten::miopen_batch_norm(Tensor input, Tensor weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float exponential_average_factor, float epsilon) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_miopen_batch_norm(
         input: &Tensor,
         weight: &Tensor,
@@ -15689,6 +16164,7 @@ impl Tensor {
     /// `aten::miopen_batch_norm_backward(Tensor input, Tensor grad_output, Tensor weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_var, float epsilon) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `running_mean`, `running_var`, `save_mean`, `save_var`.
+    #[track_caller]
     pub fn f_miopen_batch_norm_backward(
         input: &Tensor,
         grad_output: &Tensor,
@@ -15761,6 +16237,7 @@ impl Tensor {
     /// `aten::miopen_convolution(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_miopen_convolution(
         &self,
         weight: &Tensor,
@@ -15834,6 +16311,7 @@ impl Tensor {
     /// `aten::miopen_convolution_transpose(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_miopen_convolution_transpose(
         &self,
         weight: &Tensor,
@@ -15912,6 +16390,7 @@ impl Tensor {
     /// `aten::miopen_depthwise_convolution(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_miopen_depthwise_convolution(
         &self,
         weight: &Tensor,
@@ -15985,6 +16464,7 @@ impl Tensor {
     /// `aten::miopen_convolution_relu(Tensor self, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, SymInt groups) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_miopen_convolution_relu(
         &self,
         weight: &Tensor,
@@ -16048,6 +16528,7 @@ impl Tensor {
     /// `aten::miopen_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, SymInt groups) -> Tensor`
     ///
     /// May be None: `alpha`, `bias`.
+    #[track_caller]
     pub fn f_miopen_convolution_add_relu(
         &self,
         weight: &Tensor,
@@ -16121,6 +16602,7 @@ impl Tensor {
     /// `aten::miopen_rnn(Tensor input, Tensor[] weight, int weight_stride0, Tensor hx, Tensor? cx, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `cx`, `dropout_state`.
+    #[track_caller]
     pub fn f_miopen_rnn<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         weight: &[T1],
@@ -16236,6 +16718,7 @@ impl Tensor {
     /// `aten::miopen_rnn_backward(Tensor input, Tensor[] weight, int weight_stride0, Tensor weight_buf, Tensor hx, Tensor? cx, Tensor output, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state, Tensor reserve, bool[4] output_mask) -> (Tensor, Tensor, Tensor, Tensor[])`
     ///
     /// May be None: `cx`, `grad_output`, `grad_hy`, `grad_cy`, `dropout_state`.
+    #[track_caller]
     pub fn f_miopen_rnn_backward<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         weight: &[T1],
@@ -16384,6 +16867,7 @@ impl Tensor {
         )
     }
     /// `aten::_use_miopen_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank) -> bool`
+    #[track_caller]
     pub fn f__use_miopen_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -16433,6 +16917,7 @@ impl Tensor {
         )
     }
     /// `aten::_use_miopen_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank) -> bool`
+    #[track_caller]
     pub fn f__use_miopen_ctc_loss_tensor(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -16482,6 +16967,7 @@ impl Tensor {
         )
     }
     /// `aten::miopen_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank, bool deterministic, bool zero_infinity) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_miopen_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -16543,6 +17029,7 @@ impl Tensor {
         )
     }
     /// `aten::miopen_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank, bool deterministic, bool zero_infinity) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_miopen_ctc_loss_tensor(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -16604,6 +17091,7 @@ impl Tensor {
         )
     }
     /// `aten::mm(Tensor self, Tensor mat2) -> Tensor`
+    #[track_caller]
     pub fn f_mm(&self, mat2: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -16620,6 +17108,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mm(mat2))
     }
     /// `aten::mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -16640,6 +17129,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mm_out(mat2, out))
     }
     /// `aten::mm.dtype(Tensor self, Tensor mat2, ScalarType out_dtype) -> Tensor`
+    #[track_caller]
     pub fn f_mm_dtype(&self, mat2: &Tensor, out_dtype: Kind) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -16660,6 +17150,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mm_dtype(mat2, out_dtype))
     }
     /// `aten::mm.dtype_out(Tensor self, Tensor mat2, ScalarType out_dtype, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mm_dtype_out(
         &self,
         mat2: &Tensor,
@@ -16691,6 +17182,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mm_dtype_out(mat2, out_dtype, out))
     }
     /// `aten::_int_mm(Tensor self, Tensor mat2) -> Tensor`
+    #[track_caller]
     pub fn f__int_mm(&self, mat2: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -16710,6 +17202,7 @@ impl Tensor {
         crate::error::unwrap(self.f__int_mm(mat2))
     }
     /// `aten::_int_mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__int_mm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -16730,6 +17223,7 @@ impl Tensor {
         crate::error::unwrap(self.f__int_mm_out(mat2, out))
     }
     /// `aten::_convert_weight_to_int4pack(Tensor self, int innerKTiles) -> Tensor`
+    #[track_caller]
     pub fn f__convert_weight_to_int4pack(&self, innerKTiles: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_innerKTiles = innerKTiles;
@@ -16749,6 +17243,7 @@ impl Tensor {
         crate::error::unwrap(self.f__convert_weight_to_int4pack(innerKTiles))
     }
     /// `aten::_weight_int4pack_mm(Tensor self, Tensor mat2, int qGroupSize, Tensor qScaleAndZeros) -> Tensor`
+    #[track_caller]
     pub fn f__weight_int4pack_mm(
         &self,
         mat2: &Tensor,
@@ -16788,6 +17283,7 @@ impl Tensor {
         )
     }
     /// `aten::_weight_int4pack_mm_with_scales_and_zeros(Tensor self, Tensor mat2, int qGroupSize, Tensor qScale, Tensor qZeros) -> Tensor`
+    #[track_caller]
     pub fn f__weight_int4pack_mm_with_scales_and_zeros(
         &self,
         mat2: &Tensor,
@@ -16837,6 +17333,7 @@ impl Tensor {
         )
     }
     /// `aten::_convert_weight_to_int4pack_for_cpu(Tensor self, int innerKTiles) -> Tensor`
+    #[track_caller]
     pub fn f__convert_weight_to_int4pack_for_cpu(
         &self,
         innerKTiles: i64,
@@ -16863,6 +17360,7 @@ impl Tensor {
         crate::error::unwrap(self.f__convert_weight_to_int4pack_for_cpu(innerKTiles))
     }
     /// `aten::_weight_int4pack_mm_for_cpu(Tensor self, Tensor mat2, int qGroupSize, Tensor qScaleAndZeros) -> Tensor`
+    #[track_caller]
     pub fn f__weight_int4pack_mm_for_cpu(
         &self,
         mat2: &Tensor,
@@ -16904,6 +17402,7 @@ impl Tensor {
     /// `aten::_dyn_quant_pack_4bit_weight(Tensor weights, Tensor scales_zeros, Tensor? bias, int block_size, int in_features, int out_features) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__dyn_quant_pack_4bit_weight(
         weights: &Tensor,
         scales_zeros: &Tensor,
@@ -16965,6 +17464,7 @@ impl Tensor {
         )
     }
     /// `aten::_dyn_quant_matmul_4bit(Tensor inp, Tensor packed_weights, int block_size, int in_features, int out_features) -> Tensor`
+    #[track_caller]
     pub fn f__dyn_quant_matmul_4bit(
         inp: &Tensor,
         packed_weights: &Tensor,
@@ -17030,6 +17530,7 @@ impl Tensor {
         )
     }
     /// `aten::_weight_int8pack_mm(Tensor self, Tensor mat2, Tensor scales) -> Tensor`
+    #[track_caller]
     pub fn f__weight_int8pack_mm(
         &self,
         mat2: &Tensor,
@@ -17054,6 +17555,7 @@ impl Tensor {
         crate::error::unwrap(self.f__weight_int8pack_mm(mat2, scales))
     }
     /// `aten::_sparse_mm(Tensor sparse, Tensor dense) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_mm(sparse: &Tensor, dense: &Tensor) -> Result<Tensor> {
         let c_sparse = sparse.as_raw();
         let c_dense = dense.as_raw();
@@ -17073,6 +17575,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__sparse_mm(sparse, dense))
     }
     /// `aten::_sparse_mm.reduce(Tensor sparse, Tensor dense, str reduce) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_mm_reduce(
         sparse: &Tensor,
         dense: &Tensor,
@@ -17097,6 +17600,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__sparse_mm_reduce(sparse, dense, reduce))
     }
     /// `aten::_sparse_sparse_matmul(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_sparse_matmul(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17118,6 +17622,7 @@ impl Tensor {
     /// `aten::mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `keepdim = false`.
+    #[track_caller]
     pub fn f_mode_with(&self, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -17143,6 +17648,7 @@ impl Tensor {
     /// `aten::mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `dim = -1`, `keepdim = false`.
+    #[track_caller]
     pub fn f_mode(&self) -> Result<(Tensor, Tensor)> {
         self.f_mode_with(-1, false)
     }
@@ -17156,6 +17662,7 @@ impl Tensor {
     /// `aten::mode.values(Tensor self, int dim=-1, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `keepdim = false`.
+    #[track_caller]
     pub fn f_mode_values_with(
         &self,
         dim: i64,
@@ -17203,6 +17710,7 @@ impl Tensor {
     /// `aten::mode.values(Tensor self, int dim=-1, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `dim = -1`, `keepdim = false`.
+    #[track_caller]
     pub fn f_mode_values(
         &self,
         values: &mut Tensor,
@@ -17224,6 +17732,7 @@ impl Tensor {
     /// `aten::mode.dimname(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_mode_dimname_with(
         &self,
         dim: &str,
@@ -17253,6 +17762,7 @@ impl Tensor {
     /// `aten::mode.dimname(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_mode_dimname(&self, dim: &str) -> Result<(Tensor, Tensor)> {
         self.f_mode_dimname_with(dim, false)
     }
@@ -17266,6 +17776,7 @@ impl Tensor {
     /// `aten::mode.dimname_out(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_mode_dimname_out_with(
         &self,
         dim: &str,
@@ -17313,6 +17824,7 @@ impl Tensor {
     /// `aten::mode.dimname_out(Tensor self, Dimname dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_mode_dimname_out(
         &self,
         dim: &str,
@@ -17334,6 +17846,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mode_dimname_out(dim, values, indices))
     }
     /// `aten::mul.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_mul(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17353,6 +17866,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mul(other))
     }
     /// `aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mul_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17371,6 +17885,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mul_(other))
     }
     /// `aten::mul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mul_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17391,6 +17906,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mul_out(other, out))
     }
     /// `aten::mul.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_mul_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17410,6 +17926,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mul_scalar(other))
     }
     /// `aten::mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mul_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17428,6 +17945,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mul_scalar_(other))
     }
     /// `aten::multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_multiply(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17447,6 +17965,7 @@ impl Tensor {
         crate::error::unwrap(self.f_multiply(other))
     }
     /// `aten::multiply_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_multiply_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17465,6 +17984,7 @@ impl Tensor {
         crate::error::unwrap(self.f_multiply_(other))
     }
     /// `aten::multiply.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_multiply_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17485,6 +18005,7 @@ impl Tensor {
         crate::error::unwrap(self.f_multiply_out(other, out))
     }
     /// `aten::multiply.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_multiply_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17504,6 +18025,7 @@ impl Tensor {
         crate::error::unwrap(self.f_multiply_scalar(other))
     }
     /// `aten::multiply_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_multiply_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -17525,6 +18047,7 @@ impl Tensor {
         crate::error::unwrap(self.f_multiply_scalar_(other))
     }
     /// `aten::mv(Tensor self, Tensor vec) -> Tensor`
+    #[track_caller]
     pub fn f_mv(&self, vec: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_vec = vec.as_raw();
@@ -17541,6 +18064,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mv(vec))
     }
     /// `aten::mv.out(Tensor self, Tensor vec, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mv_out(&self, vec: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_vec = vec.as_raw();
@@ -17561,6 +18085,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mv_out(vec, out))
     }
     /// `aten::mvlgamma.out(Tensor self, int p, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mvlgamma_out(&self, p: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = p;
@@ -17581,6 +18106,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mvlgamma_out(p, out))
     }
     /// `aten::mvlgamma(Tensor self, int p) -> Tensor`
+    #[track_caller]
     pub fn f_mvlgamma(&self, p: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = p;
@@ -17600,6 +18126,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mvlgamma(p))
     }
     /// `aten::mvlgamma_(Tensor(a!) self, int p) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mvlgamma_(&mut self, p: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_p = p;
@@ -17615,6 +18142,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mvlgamma_(p))
     }
     /// `aten::narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+    #[track_caller]
     pub fn f_narrow_copy(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -17636,6 +18164,7 @@ impl Tensor {
         crate::error::unwrap(self.f_narrow_copy(dim, start, length))
     }
     /// `aten::narrow_copy.out(Tensor self, int dim, SymInt start, SymInt length, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_narrow_copy_out(
         &self,
         dim: i64,
@@ -17677,6 +18206,7 @@ impl Tensor {
         crate::error::unwrap(self.f_narrow_copy_out(dim, start, length, out))
     }
     /// `aten::narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)`
+    #[track_caller]
     pub fn f_narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -17698,6 +18228,7 @@ impl Tensor {
         crate::error::unwrap(self.f_narrow(dim, start, length))
     }
     /// `aten::narrow.Tensor(Tensor(a) self, int dim, Tensor start, SymInt length) -> Tensor(a)`
+    #[track_caller]
     pub fn f_narrow_tensor(
         &self,
         dim: i64,
@@ -17726,6 +18257,7 @@ impl Tensor {
     /// `aten::native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_native_batch_norm(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -17835,6 +18367,7 @@ impl Tensor {
     /// `aten::native_batch_norm.out(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, *, Tensor(a!) out, Tensor(b!) save_mean, Tensor(c!) save_invstd) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `weight`, `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_native_batch_norm_out(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -17959,6 +18492,7 @@ impl Tensor {
     /// `aten::_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__native_batch_norm_legit(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -18031,6 +18565,7 @@ impl Tensor {
     /// `aten::_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__native_batch_norm_legit_no_training(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -18098,6 +18633,7 @@ impl Tensor {
     /// `aten::_native_batch_norm_legit.out(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, bool training, float momentum, float eps, *, Tensor(d!) out, Tensor(e!) save_mean, Tensor(f!) save_invstd) -> (Tensor(d!), Tensor(e!), Tensor(f!))`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__native_batch_norm_legit_out(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -18185,6 +18721,7 @@ impl Tensor {
     /// `aten::_native_batch_norm_legit.no_stats(Tensor input, Tensor? weight, Tensor? bias, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__native_batch_norm_legit_no_stats(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -18274,6 +18811,7 @@ impl Tensor {
     /// `aten::_native_batch_norm_legit.no_stats_out(Tensor input, Tensor? weight, Tensor? bias, bool training, float momentum, float eps, *, Tensor(a!) out, Tensor(b!) save_mean, Tensor(c!) save_invstd) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__native_batch_norm_legit_no_stats_out(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -18376,6 +18914,7 @@ impl Tensor {
         )
     }
     /// `aten::batch_norm_stats(Tensor input, float eps) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_batch_norm_stats(input: &Tensor, eps: f64) -> Result<(Tensor, Tensor)> {
         crate::guards::dim_size_positive("aten::batch_norm_stats", "input", input, 1)?;
         let c_input = input.as_raw();
@@ -18399,6 +18938,7 @@ impl Tensor {
     /// `aten::batch_norm_elemt(Tensor input, Tensor? weight, Tensor? bias, Tensor mean, Tensor invstd, float eps) -> Tensor`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_batch_norm_elemt(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -18450,6 +18990,7 @@ impl Tensor {
     /// `aten::batch_norm_elemt.out(Tensor input, Tensor? weight, Tensor? bias, Tensor mean, Tensor invstd, float eps, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_batch_norm_elemt_out(
         input: &Tensor,
         weight: Option<&Tensor>,

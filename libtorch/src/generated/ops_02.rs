@@ -21,6 +21,7 @@ impl Tensor {
     /// `aten::batch_norm_gather_stats(Tensor input, Tensor mean, Tensor invstd, Tensor? running_mean, Tensor? running_var, float momentum, float eps, int count) -> (Tensor, Tensor)`
     ///
     /// May be None: `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_batch_norm_gather_stats(
         input: &Tensor,
         mean: &Tensor,
@@ -91,6 +92,7 @@ impl Tensor {
     /// `aten::batch_norm_gather_stats_with_counts(Tensor input, Tensor mean, Tensor invstd, Tensor? running_mean, Tensor? running_var, float momentum, float eps, Tensor counts) -> (Tensor, Tensor)`
     ///
     /// May be None: `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_batch_norm_gather_stats_with_counts(
         input: &Tensor,
         mean: &Tensor,
@@ -161,6 +163,7 @@ impl Tensor {
     /// `aten::native_batch_norm_backward(Tensor grad_out, Tensor input, Tensor? weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_invstd, bool train, float eps, bool[3] output_mask) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `running_mean`, `running_var`, `save_mean`, `save_invstd`.
+    #[track_caller]
     pub fn f_native_batch_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
@@ -305,6 +308,7 @@ impl Tensor {
     /// `aten::batch_norm_backward_reduce(Tensor grad_out, Tensor input, Tensor mean, Tensor invstd, Tensor? weight, bool input_g, bool weight_g, bool bias_g) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_batch_norm_backward_reduce(
         grad_out: &Tensor,
         input: &Tensor,
@@ -384,6 +388,7 @@ impl Tensor {
     /// `aten::batch_norm_backward_elemt(Tensor grad_out, Tensor input, Tensor mean, Tensor invstd, Tensor? weight, Tensor sum_dy, Tensor sum_dy_xmu, Tensor count) -> Tensor`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_batch_norm_backward_elemt(
         grad_out: &Tensor,
         input: &Tensor,
@@ -452,6 +457,7 @@ impl Tensor {
     /// `aten::batch_norm_update_stats(Tensor input, Tensor? running_mean, Tensor? running_var, float momentum) -> (Tensor, Tensor)`
     ///
     /// May be None: `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_batch_norm_update_stats(
         input: &Tensor,
         running_mean: Option<&Tensor>,
@@ -512,6 +518,7 @@ impl Tensor {
         )
     }
     /// `aten::is_vulkan_available() -> bool`
+    #[track_caller]
     pub fn f_is_vulkan_available() -> Result<bool> {
         let mut out0 = false;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -529,6 +536,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_is_vulkan_available())
     }
     /// `aten::_nnpack_available() -> bool`
+    #[track_caller]
     pub fn f__nnpack_available() -> Result<bool> {
         let mut out0 = false;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -550,6 +558,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `stride = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__nnpack_spatial_convolution_with(
         input: &Tensor,
         weight: &Tensor,
@@ -638,6 +647,7 @@ impl Tensor {
     /// Defaults applied: `stride = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__nnpack_spatial_convolution(
         input: &Tensor,
         weight: &Tensor,
@@ -667,6 +677,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_ones_names_with(
         size: &[i64],
         names: Option<&[&str]>,
@@ -723,6 +734,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_ones_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_ones_names_with(size, names, None, None, None, None)
     }
@@ -740,6 +752,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_ones_with(
         size: &[i64],
         dtype: Option<Kind>,
@@ -787,6 +800,7 @@ impl Tensor {
     /// `aten::ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_ones(size: &[i64]) -> Result<Tensor> {
         Self::f_ones_with(size, None, None, None, None)
     }
@@ -798,6 +812,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_ones(size))
     }
     /// `aten::ones.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ones_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -821,6 +836,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_ones_like_with(
         &self,
         dtype: Option<Kind>,
@@ -874,6 +890,7 @@ impl Tensor {
     /// `aten::ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_ones_like(&self) -> Result<Tensor> {
         self.f_ones_like_with(None, None, None, None, None)
     }
@@ -887,6 +904,7 @@ impl Tensor {
     /// `aten::pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `p = 2.0`, `eps = 1e-6`, `keepdim = false`.
+    #[track_caller]
     pub fn f_pairwise_distance_with(
         x1: &Tensor,
         x2: &Tensor,
@@ -932,6 +950,7 @@ impl Tensor {
     /// `aten::pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `p = 2.0`, `eps = 1e-6`, `keepdim = false`.
+    #[track_caller]
     pub fn f_pairwise_distance(x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
         Self::f_pairwise_distance_with(x1, x2, 2.0, 0.000001, false)
     }
@@ -947,6 +966,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 2.0`, `compute_mode = None`.
     ///
     /// May be None: `compute_mode`.
+    #[track_caller]
     pub fn f_cdist_with(
         x1: &Tensor,
         x2: &Tensor,
@@ -984,6 +1004,7 @@ impl Tensor {
     /// `aten::cdist(Tensor x1, Tensor x2, float p=2, int? compute_mode=None) -> Tensor`
     ///
     /// Defaults applied: `p = 2.0`, `compute_mode = None`.
+    #[track_caller]
     pub fn f_cdist(x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
         Self::f_cdist_with(x1, x2, 2.0, None)
     }
@@ -995,6 +1016,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_cdist(x1, x2))
     }
     /// `aten::_euclidean_dist(Tensor x1, Tensor x2) -> Tensor`
+    #[track_caller]
     pub fn f__euclidean_dist(x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
         let c_x1 = x1.as_raw();
         let c_x2 = x2.as_raw();
@@ -1016,6 +1038,7 @@ impl Tensor {
     /// `aten::_cdist_forward(Tensor x1, Tensor x2, float p, int? compute_mode) -> Tensor`
     ///
     /// May be None: `compute_mode`.
+    #[track_caller]
     pub fn f__cdist_forward(
         x1: &Tensor,
         x2: &Tensor,
@@ -1049,6 +1072,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__cdist_forward(x1, x2, p, compute_mode))
     }
     /// `aten::_cdist_backward(Tensor grad, Tensor x1, Tensor x2, float p, Tensor cdist) -> Tensor`
+    #[track_caller]
     pub fn f__cdist_backward(
         grad: &Tensor,
         x1: &Tensor,
@@ -1092,6 +1116,7 @@ impl Tensor {
     /// `aten::pdist(Tensor self, float p=2) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `p = 2.0`.
+    #[track_caller]
     pub fn f_pdist_with(&self, p: f64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = p;
@@ -1112,6 +1137,7 @@ impl Tensor {
     /// `aten::pdist(Tensor self, float p=2) -> Tensor`
     ///
     /// Defaults applied: `p = 2.0`.
+    #[track_caller]
     pub fn f_pdist(&self) -> Result<Tensor> {
         self.f_pdist_with(2.0)
     }
@@ -1125,6 +1151,7 @@ impl Tensor {
     /// `aten::_pdist_forward(Tensor self, float p=2) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `p = 2.0`.
+    #[track_caller]
     pub fn f__pdist_forward_with(&self, p: f64) -> Result<Tensor> {
         crate::guards::dim_in("aten::_pdist_forward", "self", self, &[1, 2])?;
         let c_self = self.as_raw();
@@ -1149,6 +1176,7 @@ impl Tensor {
     /// `aten::_pdist_forward(Tensor self, float p=2) -> Tensor`
     ///
     /// Defaults applied: `p = 2.0`.
+    #[track_caller]
     pub fn f__pdist_forward(&self) -> Result<Tensor> {
         self.f__pdist_forward_with(2.0)
     }
@@ -1160,6 +1188,7 @@ impl Tensor {
         crate::error::unwrap(self.f__pdist_forward())
     }
     /// `aten::_pdist_backward(Tensor grad, Tensor self, float p, Tensor pdist) -> Tensor`
+    #[track_caller]
     pub fn f__pdist_backward(
         grad: &Tensor,
         self_: &Tensor,
@@ -1199,6 +1228,7 @@ impl Tensor {
     /// `aten::cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = 1`, `eps = 1e-8`.
+    #[track_caller]
     pub fn f_cosine_similarity_with(
         x1: &Tensor,
         x2: &Tensor,
@@ -1234,6 +1264,7 @@ impl Tensor {
     /// `aten::cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor`
     ///
     /// Defaults applied: `dim = 1`, `eps = 1e-8`.
+    #[track_caller]
     pub fn f_cosine_similarity(x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
         Self::f_cosine_similarity_with(x1, x2, 1, 0.00000001)
     }
@@ -1245,6 +1276,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_cosine_similarity(x1, x2))
     }
     /// `aten::permute(Tensor(a) self, int[] dims) -> Tensor(a)`
+    #[track_caller]
     pub fn f_permute(&self, dims: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
@@ -1264,6 +1296,7 @@ impl Tensor {
         crate::error::unwrap(self.f_permute(dims))
     }
     /// `aten::movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+    #[track_caller]
     pub fn f_movedim_intlist(
         &self,
         source: &[i64],
@@ -1288,6 +1321,7 @@ impl Tensor {
         crate::error::unwrap(self.f_movedim_intlist(source, destination))
     }
     /// `aten::movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+    #[track_caller]
     pub fn f_movedim_int(&self, source: i64, destination: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_source = source;
@@ -1308,6 +1342,7 @@ impl Tensor {
         crate::error::unwrap(self.f_movedim_int(source, destination))
     }
     /// `aten::moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+    #[track_caller]
     pub fn f_moveaxis_intlist(
         &self,
         source: &[i64],
@@ -1332,6 +1367,7 @@ impl Tensor {
         crate::error::unwrap(self.f_moveaxis_intlist(source, destination))
     }
     /// `aten::moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+    #[track_caller]
     pub fn f_moveaxis_int(&self, source: i64, destination: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_source = source;
@@ -1352,6 +1388,7 @@ impl Tensor {
         crate::error::unwrap(self.f_moveaxis_int(source, destination))
     }
     /// `aten::numpy_T(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_numpy_t(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1367,6 +1404,7 @@ impl Tensor {
         crate::error::unwrap(self.f_numpy_t())
     }
     /// `aten::matrix_H(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_matrix_h(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1385,6 +1423,7 @@ impl Tensor {
         crate::error::unwrap(self.f_matrix_h())
     }
     /// `aten::mT(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_mt(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1400,6 +1439,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mt())
     }
     /// `aten::mH(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_mh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1415,6 +1455,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mh())
     }
     /// `aten::adjoint(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_adjoint(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1430,6 +1471,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adjoint())
     }
     /// `aten::pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
+    #[track_caller]
     pub fn f_pixel_shuffle(&self, upscale_factor: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_upscale_factor = upscale_factor;
@@ -1449,6 +1491,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pixel_shuffle(upscale_factor))
     }
     /// `aten::pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor`
+    #[track_caller]
     pub fn f_pixel_unshuffle(&self, downscale_factor: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_downscale_factor = downscale_factor;
@@ -1468,6 +1511,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pixel_unshuffle(downscale_factor))
     }
     /// `aten::channel_shuffle(Tensor self, SymInt groups) -> Tensor`
+    #[track_caller]
     pub fn f_channel_shuffle(&self, groups: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_groups = groups;
@@ -1487,6 +1531,7 @@ impl Tensor {
         crate::error::unwrap(self.f_channel_shuffle(groups))
     }
     /// `aten::native_channel_shuffle(Tensor self, SymInt groups) -> Tensor`
+    #[track_caller]
     pub fn f_native_channel_shuffle(&self, groups: i64) -> Result<Tensor> {
         crate::guards::positive("aten::native_channel_shuffle", "groups", groups)?;
         let c_self = self.as_raw();
@@ -1511,6 +1556,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `device = None`.
     ///
     /// May be None: `device`.
+    #[track_caller]
     pub fn f_is_pinned_with(&self, device: Option<Device>) -> Result<bool> {
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -1536,6 +1582,7 @@ impl Tensor {
     /// `aten::is_pinned(Tensor self, Device? device=None) -> bool`
     ///
     /// Defaults applied: `device = None`.
+    #[track_caller]
     pub fn f_is_pinned(&self) -> Result<bool> {
         self.f_is_pinned_with(None)
     }
@@ -1551,6 +1598,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `device = None`.
     ///
     /// May be None: `device`.
+    #[track_caller]
     pub fn f_pin_memory_with(&self, device: Option<Device>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -1576,6 +1624,7 @@ impl Tensor {
     /// `aten::pin_memory(Tensor(a) self, Device? device=None) -> Tensor(a)`
     ///
     /// Defaults applied: `device = None`.
+    #[track_caller]
     pub fn f_pin_memory(&self) -> Result<Tensor> {
         self.f_pin_memory_with(None)
     }
@@ -1591,6 +1640,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `device = None`.
     ///
     /// May be None: `device`.
+    #[track_caller]
     pub fn f__pin_memory_with(&self, device: Option<Device>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -1616,6 +1666,7 @@ impl Tensor {
     /// `aten::_pin_memory(Tensor self, Device? device=None) -> Tensor`
     ///
     /// Defaults applied: `device = None`.
+    #[track_caller]
     pub fn f__pin_memory(&self) -> Result<Tensor> {
         self.f__pin_memory_with(None)
     }
@@ -1629,6 +1680,7 @@ impl Tensor {
     /// `aten::pinverse(Tensor self, float rcond=1e-15) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `rcond = 1e-15`.
+    #[track_caller]
     pub fn f_pinverse_with(&self, rcond: f64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_rcond = rcond;
@@ -1652,6 +1704,7 @@ impl Tensor {
     /// `aten::pinverse(Tensor self, float rcond=1e-15) -> Tensor`
     ///
     /// Defaults applied: `rcond = 1e-15`.
+    #[track_caller]
     pub fn f_pinverse(&self) -> Result<Tensor> {
         self.f_pinverse_with(0.000000000000001)
     }
@@ -1663,6 +1716,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pinverse())
     }
     /// `aten::poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
+    #[track_caller]
     pub fn f_poisson_nll_loss(
         input: &Tensor,
         target: &Tensor,
@@ -1710,6 +1764,7 @@ impl Tensor {
         )
     }
     /// `aten::rad2deg(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_rad2deg(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1725,6 +1780,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rad2deg())
     }
     /// `aten::rad2deg_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_rad2deg_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1739,6 +1795,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rad2deg_())
     }
     /// `aten::rad2deg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_rad2deg_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -1758,6 +1815,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rad2deg_out(out))
     }
     /// `aten::deg2rad(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_deg2rad(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1773,6 +1831,7 @@ impl Tensor {
         crate::error::unwrap(self.f_deg2rad())
     }
     /// `aten::deg2rad_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_deg2rad_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1787,6 +1846,7 @@ impl Tensor {
         crate::error::unwrap(self.f_deg2rad_())
     }
     /// `aten::deg2rad.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_deg2rad_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -1810,6 +1870,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_scalar_tensor_with(
         s: impl Into<Scalar>,
         dtype: Option<Kind>,
@@ -1859,6 +1920,7 @@ impl Tensor {
     /// `aten::scalar_tensor(Scalar s, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_scalar_tensor(s: impl Into<Scalar>) -> Result<Tensor> {
         Self::f_scalar_tensor_with(s, None, None, None, None)
     }
@@ -1874,6 +1936,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_rand_names_with(
         size: &[i64],
         names: Option<&[&str]>,
@@ -1930,6 +1993,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_rand_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_rand_names_with(size, names, None, None, None, None)
     }
@@ -1947,6 +2011,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `names`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_rand_generator_with_names_with(
         size: &[i64],
         generator: Option<&Generator>,
@@ -2015,6 +2080,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `names`.
+    #[track_caller]
     pub fn f_rand_generator_with_names(
         size: &[i64],
         generator: Option<&Generator>,
@@ -2048,6 +2114,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_rand_with(
         size: &[i64],
         dtype: Option<Kind>,
@@ -2095,6 +2162,7 @@ impl Tensor {
     /// `aten::rand(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_rand(size: &[i64]) -> Result<Tensor> {
         Self::f_rand_with(size, None, None, None, None)
     }
@@ -2110,6 +2178,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_rand_generator_with(
         size: &[i64],
         generator: Option<&Generator>,
@@ -2172,6 +2241,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rand_generator(
         size: &[i64],
         generator: Option<&Generator>,
@@ -2188,6 +2258,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_rand_generator(size, generator))
     }
     /// `aten::rand.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_rand_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -2209,6 +2280,7 @@ impl Tensor {
     /// `aten::rand.generator_out(SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rand_generator_out(
         size: &[i64],
         generator: Option<&Generator>,
@@ -2243,6 +2315,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_rand_like_with(
         &self,
         dtype: Option<Kind>,
@@ -2296,6 +2369,7 @@ impl Tensor {
     /// `aten::rand_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_rand_like(&self) -> Result<Tensor> {
         self.f_rand_like_with(None, None, None, None, None)
     }
@@ -2311,6 +2385,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_rand_like_generator_with(
         &self,
         generator: Option<&Generator>,
@@ -2378,6 +2453,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rand_like_generator(
         &self,
         generator: Option<&Generator>,
@@ -2398,6 +2474,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randint_with(
         high: i64,
         size: &[i64],
@@ -2451,6 +2528,7 @@ impl Tensor {
     /// `aten::randint(SymInt high, SymInt[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_randint(high: i64, size: &[i64]) -> Result<Tensor> {
         Self::f_randint_with(high, size, Some(Kind::from_ffi(4i32)), None, None, None)
     }
@@ -2466,6 +2544,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randint_generator_with(
         high: i64,
         size: &[i64],
@@ -2533,6 +2612,7 @@ impl Tensor {
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_generator(
         high: i64,
         size: &[i64],
@@ -2566,6 +2646,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randint_low_with(
         low: i64,
         high: i64,
@@ -2623,6 +2704,7 @@ impl Tensor {
     /// `aten::randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_randint_low(low: i64, high: i64, size: &[i64]) -> Result<Tensor> {
         Self::f_randint_low_with(
             low,
@@ -2646,6 +2728,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randint_low_generator_with(
         low: i64,
         high: i64,
@@ -2718,6 +2801,7 @@ impl Tensor {
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_low_generator(
         low: i64,
         high: i64,
@@ -2750,6 +2834,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_randint_low_generator(low, high, size, generator))
     }
     /// `aten::randint.out(SymInt high, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_randint_out(high: i64, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
@@ -2772,6 +2857,7 @@ impl Tensor {
     /// `aten::randint.generator_out(SymInt high, SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_generator_out(
         high: i64,
         size: &[i64],
@@ -2811,6 +2897,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_randint_generator_out(high, size, generator, out))
     }
     /// `aten::randint.low_out(SymInt low, SymInt high, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_randint_low_out(
         low: i64,
         high: i64,
@@ -2844,6 +2931,7 @@ impl Tensor {
     /// `aten::randint.low_generator_out(SymInt low, SymInt high, SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_low_generator_out(
         low: i64,
         high: i64,
@@ -2893,6 +2981,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_with(
         &self,
         high: i64,
@@ -2958,6 +3047,7 @@ impl Tensor {
     /// `aten::randint_like(Tensor self, SymInt high, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_randint_like(&self, high: i64) -> Result<Tensor> {
         self.f_randint_like_with(high, None, None, None, None, None)
     }
@@ -2973,6 +3063,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_generator_with(
         &self,
         high: i64,
@@ -3045,6 +3136,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_like_generator(
         &self,
         high: i64,
@@ -3070,6 +3162,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_tensor_with(
         &self,
         high: &Tensor,
@@ -3135,6 +3228,7 @@ impl Tensor {
     /// `aten::randint_like.Tensor(Tensor self, Tensor high, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_randint_like_tensor(&self, high: &Tensor) -> Result<Tensor> {
         self.f_randint_like_tensor_with(high, None, None, None, None, None)
     }
@@ -3150,6 +3244,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_tensor_generator_with(
         &self,
         high: &Tensor,
@@ -3222,6 +3317,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_like_tensor_generator(
         &self,
         high: &Tensor,
@@ -3255,6 +3351,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_low_dtype_with(
         &self,
         low: i64,
@@ -3325,6 +3422,7 @@ impl Tensor {
     /// `aten::randint_like.low_dtype(Tensor self, SymInt low, SymInt high, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_randint_like_low_dtype(&self, low: i64, high: i64) -> Result<Tensor> {
         self.f_randint_like_low_dtype_with(low, high, None, None, None, None, None)
     }
@@ -3340,6 +3438,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_low_generator_dtype_with(
         &self,
         low: i64,
@@ -3417,6 +3516,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_like_low_generator_dtype(
         &self,
         low: i64,
@@ -3455,6 +3555,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randn_with(
         size: &[i64],
         dtype: Option<Kind>,
@@ -3502,6 +3603,7 @@ impl Tensor {
     /// `aten::randn(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_randn(size: &[i64]) -> Result<Tensor> {
         Self::f_randn_with(size, None, None, None, None)
     }
@@ -3517,6 +3619,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randn_generator_with(
         size: &[i64],
         generator: Option<&Generator>,
@@ -3579,6 +3682,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randn_generator(
         size: &[i64],
         generator: Option<&Generator>,
@@ -3599,6 +3703,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randn_names_with(
         size: &[i64],
         names: Option<&[&str]>,
@@ -3655,6 +3760,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_randn_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_randn_names_with(size, names, None, None, None, None)
     }
@@ -3672,6 +3778,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `names`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randn_generator_with_names_with(
         size: &[i64],
         generator: Option<&Generator>,
@@ -3740,6 +3847,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `names`.
+    #[track_caller]
     pub fn f_randn_generator_with_names(
         size: &[i64],
         generator: Option<&Generator>,
@@ -3769,6 +3877,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_randn_generator_with_names(size, generator, names))
     }
     /// `aten::randn.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_randn_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -3790,6 +3899,7 @@ impl Tensor {
     /// `aten::randn.generator_out(SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randn_generator_out(
         size: &[i64],
         generator: Option<&Generator>,
@@ -3824,6 +3934,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_randn_like_with(
         &self,
         dtype: Option<Kind>,
@@ -3877,6 +3988,7 @@ impl Tensor {
     /// `aten::randn_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_randn_like(&self) -> Result<Tensor> {
         self.f_randn_like_with(None, None, None, None, None)
     }
@@ -3892,6 +4004,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_randn_like_generator_with(
         &self,
         generator: Option<&Generator>,
@@ -3959,6 +4072,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randn_like_generator(
         &self,
         generator: Option<&Generator>,
@@ -3979,6 +4093,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randperm_with(
         n: i64,
         dtype: Option<Kind>,
@@ -4026,6 +4141,7 @@ impl Tensor {
     /// `aten::randperm(SymInt n, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_randperm(n: i64) -> Result<Tensor> {
         Self::f_randperm_with(n, Some(Kind::from_ffi(4i32)), None, None, None)
     }
@@ -4041,6 +4157,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_randperm_generator_with(
         n: i64,
         generator: Option<&Generator>,
@@ -4103,6 +4220,7 @@ impl Tensor {
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randperm_generator(
         n: i64,
         generator: Option<&Generator>,
@@ -4126,6 +4244,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_randperm_generator(n, generator))
     }
     /// `aten::randperm.out(SymInt n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_randperm_out(n: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_n = n;
         let c_out = out.as_raw();
@@ -4147,6 +4266,7 @@ impl Tensor {
     /// `aten::randperm.generator_out(SymInt n, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randperm_generator_out(
         n: i64,
         generator: Option<&Generator>,
@@ -4181,6 +4301,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `step = 1`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_range_step_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4242,6 +4363,7 @@ impl Tensor {
     /// `aten::range.step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `step = 1`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_range_step(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4260,6 +4382,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_range_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4313,6 +4436,7 @@ impl Tensor {
     /// `aten::range(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_range(start: impl Into<Scalar>, end: impl Into<Scalar>) -> Result<Tensor> {
         Self::f_range_with(start, end, None, None, None, None)
     }
@@ -4324,6 +4448,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_range(start, end))
     }
     /// `aten::range.out_(Scalar start, Scalar end, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_range_out_(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4354,6 +4479,7 @@ impl Tensor {
     /// `aten::range.out(Scalar start, Scalar end, Scalar step=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `step = 1`.
+    #[track_caller]
     pub fn f_range_out_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4393,6 +4519,7 @@ impl Tensor {
     /// `aten::range.out(Scalar start, Scalar end, Scalar step=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `step = 1`.
+    #[track_caller]
     pub fn f_range_out(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
@@ -4412,6 +4539,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_range_out(start, end, out))
     }
     /// `aten::ravel(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_ravel(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4427,6 +4555,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ravel())
     }
     /// `aten::reciprocal(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_reciprocal(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4445,6 +4574,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reciprocal())
     }
     /// `aten::reciprocal_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_reciprocal_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4459,6 +4589,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reciprocal_())
     }
     /// `aten::reciprocal.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_reciprocal_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -4478,6 +4609,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reciprocal_out(out))
     }
     /// `aten::neg(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_neg(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4493,6 +4625,7 @@ impl Tensor {
         crate::error::unwrap(self.f_neg())
     }
     /// `aten::neg_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_neg_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4507,6 +4640,7 @@ impl Tensor {
         crate::error::unwrap(self.f_neg_())
     }
     /// `aten::neg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_neg_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -4526,6 +4660,7 @@ impl Tensor {
         crate::error::unwrap(self.f_neg_out(out))
     }
     /// `aten::negative(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_negative(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4544,6 +4679,7 @@ impl Tensor {
         crate::error::unwrap(self.f_negative())
     }
     /// `aten::negative_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_negative_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4558,6 +4694,7 @@ impl Tensor {
         crate::error::unwrap(self.f_negative_())
     }
     /// `aten::negative.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_negative_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -4577,6 +4714,7 @@ impl Tensor {
         crate::error::unwrap(self.f_negative_out(out))
     }
     /// `aten::repeat(Tensor self, SymInt[] repeats) -> Tensor`
+    #[track_caller]
     pub fn f_repeat(&self, repeats: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_repeats = ltrs_int_list::new(repeats);
@@ -4600,6 +4738,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `output_size = None`.
     ///
     /// May be None: `output_size`.
+    #[track_caller]
     pub fn f_repeat_interleave_with(
         repeats: &Tensor,
         output_size: Option<i64>,
@@ -4633,6 +4772,7 @@ impl Tensor {
     /// `aten::repeat_interleave.Tensor(Tensor repeats, *, SymInt? output_size=None) -> Tensor`
     ///
     /// Defaults applied: `output_size = None`.
+    #[track_caller]
     pub fn f_repeat_interleave(repeats: &Tensor) -> Result<Tensor> {
         Self::f_repeat_interleave_with(repeats, None)
     }
@@ -4648,6 +4788,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `output_size = None`.
     ///
     /// May be None: `dim`, `output_size`.
+    #[track_caller]
     pub fn f_repeat_interleave_self_tensor_with(
         &self,
         repeats: &Tensor,
@@ -4700,6 +4841,7 @@ impl Tensor {
     /// `aten::repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `output_size = None`.
+    #[track_caller]
     pub fn f_repeat_interleave_self_tensor(&self, repeats: &Tensor) -> Result<Tensor> {
         self.f_repeat_interleave_self_tensor_with(repeats, None, None)
     }
@@ -4715,6 +4857,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `output_size = None`.
     ///
     /// May be None: `dim`, `output_size`.
+    #[track_caller]
     pub fn f_repeat_interleave_self_int_with(
         &self,
         repeats: i64,
@@ -4767,6 +4910,7 @@ impl Tensor {
     /// `aten::repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `output_size = None`.
+    #[track_caller]
     pub fn f_repeat_interleave_self_int(&self, repeats: i64) -> Result<Tensor> {
         self.f_repeat_interleave_self_int_with(repeats, None, None)
     }
@@ -4778,6 +4922,7 @@ impl Tensor {
         crate::error::unwrap(self.f_repeat_interleave_self_int(repeats))
     }
     /// `aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
+    #[track_caller]
     pub fn f_reshape(&self, shape: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_shape = ltrs_int_list::new(shape);
@@ -4797,6 +4942,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reshape(shape))
     }
     /// `aten::_reshape_copy(Tensor self, SymInt[] size) -> Tensor`
+    #[track_caller]
     pub fn f__reshape_copy(&self, size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -4816,6 +4962,7 @@ impl Tensor {
         crate::error::unwrap(self.f__reshape_copy(size))
     }
     /// `aten::_reshape_alias(Tensor(a) self, SymInt[] size, SymInt[] stride) -> Tensor(a)`
+    #[track_caller]
     pub fn f__reshape_alias(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -4836,6 +4983,7 @@ impl Tensor {
         crate::error::unwrap(self.f__reshape_alias(size, stride))
     }
     /// `aten::_mkldnn_reshape(Tensor self, int[] shape) -> Tensor`
+    #[track_caller]
     pub fn f__mkldnn_reshape(&self, shape: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_shape = ltrs_int_list::new(shape);
@@ -4855,6 +5003,7 @@ impl Tensor {
         crate::error::unwrap(self.f__mkldnn_reshape(shape))
     }
     /// `aten::reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+    #[track_caller]
     pub fn f_reshape_as(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4874,6 +5023,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reshape_as(other))
     }
     /// `aten::round(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_round(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4889,6 +5039,7 @@ impl Tensor {
         crate::error::unwrap(self.f_round())
     }
     /// `aten::round_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_round_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4903,6 +5054,7 @@ impl Tensor {
         crate::error::unwrap(self.f_round_())
     }
     /// `aten::round.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_round_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -4922,6 +5074,7 @@ impl Tensor {
         crate::error::unwrap(self.f_round_out(out))
     }
     /// `aten::round.decimals(Tensor self, *, int decimals) -> Tensor`
+    #[track_caller]
     pub fn f_round_decimals(&self, decimals: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_decimals = decimals;
@@ -4941,6 +5094,7 @@ impl Tensor {
         crate::error::unwrap(self.f_round_decimals(decimals))
     }
     /// `aten::round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_round_decimals_(&mut self, decimals: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_decimals = decimals;
@@ -4959,6 +5113,7 @@ impl Tensor {
         crate::error::unwrap(self.f_round_decimals_(decimals))
     }
     /// `aten::round.decimals_out(Tensor self, *, int decimals, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_round_decimals_out(
         &self,
         decimals: i64,
@@ -4987,6 +5142,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rrelu_with(
         &self,
         lower: impl Into<Scalar>,
@@ -5034,6 +5190,7 @@ impl Tensor {
     /// `aten::rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
+    #[track_caller]
     pub fn f_rrelu(&self) -> Result<Tensor> {
         self.f_rrelu_with(0.125f64, 0.3333333333333333f64, false, None)
     }
@@ -5049,6 +5206,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rrelu__with(
         &mut self,
         lower: impl Into<Scalar>,
@@ -5088,6 +5246,7 @@ impl Tensor {
     /// `aten::rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
+    #[track_caller]
     pub fn f_rrelu_(&mut self) -> Result<&mut Tensor> {
         self.f_rrelu__with(0.125f64, 0.3333333333333333f64, false, None)
     }
@@ -5099,6 +5258,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rrelu_())
     }
     /// `aten::relu(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_relu(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5114,6 +5274,7 @@ impl Tensor {
         crate::error::unwrap(self.f_relu())
     }
     /// `aten::relu_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_relu_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5128,6 +5289,7 @@ impl Tensor {
         crate::error::unwrap(self.f_relu_())
     }
     /// `aten::relu6(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_relu6(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5143,6 +5305,7 @@ impl Tensor {
         crate::error::unwrap(self.f_relu6())
     }
     /// `aten::relu6_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_relu6_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5157,6 +5320,7 @@ impl Tensor {
         crate::error::unwrap(self.f_relu6_())
     }
     /// `aten::prelu(Tensor self, Tensor weight) -> Tensor`
+    #[track_caller]
     pub fn f_prelu(&self, weight: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
@@ -5176,6 +5340,7 @@ impl Tensor {
         crate::error::unwrap(self.f_prelu(weight))
     }
     /// `aten::_prelu_kernel(Tensor self, Tensor weight) -> Tensor`
+    #[track_caller]
     pub fn f__prelu_kernel(&self, weight: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
@@ -5195,6 +5360,7 @@ impl Tensor {
         crate::error::unwrap(self.f__prelu_kernel(weight))
     }
     /// `aten::_prelu_kernel_backward(Tensor grad_output, Tensor self, Tensor weight) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__prelu_kernel_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5232,6 +5398,7 @@ impl Tensor {
     /// `aten::gelu.out(Tensor self, *, str approximate='none', Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu_out_with(
         &self,
         approximate: &str,
@@ -5260,6 +5427,7 @@ impl Tensor {
     /// `aten::gelu.out(Tensor self, *, str approximate='none', Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_gelu_out_with("none", out)
     }
@@ -5273,6 +5441,7 @@ impl Tensor {
     /// `aten::gelu_(Tensor(a!) self, *, str approximate='none') -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu__with(&mut self, approximate: &str) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_approximate = ltrs_str::from_str(approximate);
@@ -5292,6 +5461,7 @@ impl Tensor {
     /// `aten::gelu_(Tensor(a!) self, *, str approximate='none') -> Tensor(a!)`
     ///
     /// Defaults applied: `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu_(&mut self) -> Result<&mut Tensor> {
         self.f_gelu__with("none")
     }
@@ -5305,6 +5475,7 @@ impl Tensor {
     /// `aten::gelu(Tensor self, *, str approximate='none') -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu_with(&self, approximate: &str) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_approximate = ltrs_str::from_str(approximate);
@@ -5328,6 +5499,7 @@ impl Tensor {
     /// `aten::gelu(Tensor self, *, str approximate='none') -> Tensor`
     ///
     /// Defaults applied: `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu(&self) -> Result<Tensor> {
         self.f_gelu_with("none")
     }
@@ -5341,6 +5513,7 @@ impl Tensor {
     /// `aten::gelu_backward.grad_input(Tensor grad_output, Tensor self, *, str approximate='none', Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu_backward_grad_input_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5389,6 +5562,7 @@ impl Tensor {
     /// `aten::gelu_backward.grad_input(Tensor grad_output, Tensor self, *, str approximate='none', Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5412,6 +5586,7 @@ impl Tensor {
     /// `aten::gelu_backward(Tensor grad_output, Tensor self, *, str approximate='none') -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5444,6 +5619,7 @@ impl Tensor {
     /// `aten::gelu_backward(Tensor grad_output, Tensor self, *, str approximate='none') -> Tensor`
     ///
     /// Defaults applied: `approximate = "none"`.
+    #[track_caller]
     pub fn f_gelu_backward(grad_output: &Tensor, self_: &Tensor) -> Result<Tensor> {
         Self::f_gelu_backward_with(grad_output, self_, "none")
     }
@@ -5455,6 +5631,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_gelu_backward(grad_output, self_))
     }
     /// `aten::infinitely_differentiable_gelu_backward(Tensor grad, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_infinitely_differentiable_gelu_backward(
         grad: &Tensor,
         self_: &Tensor,
@@ -5488,6 +5665,7 @@ impl Tensor {
     /// `aten::hardshrink.out(Tensor self, Scalar lambd=0.5, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `lambd = 0.5`.
+    #[track_caller]
     pub fn f_hardshrink_out_with(
         &self,
         lambd: impl Into<Scalar>,
@@ -5520,6 +5698,7 @@ impl Tensor {
     /// `aten::hardshrink.out(Tensor self, Scalar lambd=0.5, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `lambd = 0.5`.
+    #[track_caller]
     pub fn f_hardshrink_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_hardshrink_out_with(0.5f64, out)
     }
@@ -5533,6 +5712,7 @@ impl Tensor {
     /// `aten::hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `lambd = 0.5`.
+    #[track_caller]
     pub fn f_hardshrink_with(&self, lambd: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
@@ -5556,6 +5736,7 @@ impl Tensor {
     /// `aten::hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor`
     ///
     /// Defaults applied: `lambd = 0.5`.
+    #[track_caller]
     pub fn f_hardshrink(&self) -> Result<Tensor> {
         self.f_hardshrink_with(0.5f64)
     }
@@ -5567,6 +5748,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardshrink())
     }
     /// `aten::hardshrink_backward.grad_input(Tensor grad_out, Tensor self, Scalar lambd, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hardshrink_backward_grad_input(
         grad_out: &Tensor,
         self_: &Tensor,
@@ -5606,6 +5788,7 @@ impl Tensor {
         )
     }
     /// `aten::hardshrink_backward(Tensor grad_out, Tensor self, Scalar lambd) -> Tensor`
+    #[track_caller]
     pub fn f_hardshrink_backward(
         grad_out: &Tensor,
         self_: &Tensor,
@@ -5634,6 +5817,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_hardshrink_backward(grad_out, self_, lambd))
     }
     /// `aten::rsqrt(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_rsqrt(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5649,6 +5833,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rsqrt())
     }
     /// `aten::rsqrt_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_rsqrt_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5663,6 +5848,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rsqrt_())
     }
     /// `aten::rsqrt.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_rsqrt_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5682,6 +5868,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rsqrt_out(out))
     }
     /// `aten::select.Dimname(Tensor(a) self, Dimname dim, int index) -> Tensor(a)`
+    #[track_caller]
     pub fn f_select_dimname(&self, dim: &str, index: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -5702,6 +5889,7 @@ impl Tensor {
         crate::error::unwrap(self.f_select_dimname(dim, index))
     }
     /// `aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)`
+    #[track_caller]
     pub fn f_select_int(&self, dim: i64, index: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -5722,6 +5910,7 @@ impl Tensor {
         crate::error::unwrap(self.f_select_int(dim, index))
     }
     /// `aten::select_backward(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt index) -> Tensor`
+    #[track_caller]
     pub fn f_select_backward(
         grad_output: &Tensor,
         input_sizes: &[i64],
@@ -5761,6 +5950,7 @@ impl Tensor {
         )
     }
     /// `aten::_nested_select_backward(Tensor grad_output, Tensor self, int dim, SymInt index) -> Tensor`
+    #[track_caller]
     pub fn f__nested_select_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5800,6 +5990,7 @@ impl Tensor {
         )
     }
     /// `aten::selu(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_selu(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5815,6 +6006,7 @@ impl Tensor {
         crate::error::unwrap(self.f_selu())
     }
     /// `aten::selu_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_selu_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5831,6 +6023,7 @@ impl Tensor {
     /// `aten::celu(Tensor self, Scalar alpha=1.0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1.0`.
+    #[track_caller]
     pub fn f_celu_with(&self, alpha: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -5854,6 +6047,7 @@ impl Tensor {
     /// `aten::celu(Tensor self, Scalar alpha=1.0) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1.0`.
+    #[track_caller]
     pub fn f_celu(&self) -> Result<Tensor> {
         self.f_celu_with(1f64)
     }
@@ -5867,6 +6061,7 @@ impl Tensor {
     /// `aten::celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1.0`.
+    #[track_caller]
     pub fn f_celu__with(&mut self, alpha: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -5886,6 +6081,7 @@ impl Tensor {
     /// `aten::celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1.0`.
+    #[track_caller]
     pub fn f_celu_(&mut self) -> Result<&mut Tensor> {
         self.f_celu__with(1f64)
     }
@@ -5897,6 +6093,7 @@ impl Tensor {
         crate::error::unwrap(self.f_celu_())
     }
     /// `aten::silu(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_silu(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5912,6 +6109,7 @@ impl Tensor {
         crate::error::unwrap(self.f_silu())
     }
     /// `aten::silu_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_silu_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5926,6 +6124,7 @@ impl Tensor {
         crate::error::unwrap(self.f_silu_())
     }
     /// `aten::silu.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_silu_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5945,6 +6144,7 @@ impl Tensor {
         crate::error::unwrap(self.f_silu_out(out))
     }
     /// `aten::silu_backward.grad_input(Tensor grad_output, Tensor self, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_silu_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5980,6 +6180,7 @@ impl Tensor {
         )
     }
     /// `aten::silu_backward(Tensor grad_output, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_silu_backward(grad_output: &Tensor, self_: &Tensor) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
@@ -5999,6 +6200,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_silu_backward(grad_output, self_))
     }
     /// `aten::mish(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_mish(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6014,6 +6216,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mish())
     }
     /// `aten::mish_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mish_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6028,6 +6231,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mish_())
     }
     /// `aten::mish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mish_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -6047,6 +6251,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mish_out(out))
     }
     /// `aten::mish_backward(Tensor grad_output, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_mish_backward(grad_output: &Tensor, self_: &Tensor) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
@@ -6066,6 +6271,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_mish_backward(grad_output, self_))
     }
     /// `aten::sigmoid(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_sigmoid(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6081,6 +6287,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sigmoid())
     }
     /// `aten::sigmoid_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sigmoid_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6095,6 +6302,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sigmoid_())
     }
     /// `aten::sigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -6118,6 +6326,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `eps = None`.
     ///
     /// May be None: `eps`.
+    #[track_caller]
     pub fn f_logit_with(&self, eps: Option<f64>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
@@ -6143,6 +6352,7 @@ impl Tensor {
     /// `aten::logit(Tensor self, float? eps=None) -> Tensor`
     ///
     /// Defaults applied: `eps = None`.
+    #[track_caller]
     pub fn f_logit(&self) -> Result<Tensor> {
         self.f_logit_with(None)
     }
@@ -6158,6 +6368,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `eps = None`.
     ///
     /// May be None: `eps`.
+    #[track_caller]
     pub fn f_logit__with(&mut self, eps: Option<f64>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
@@ -6179,6 +6390,7 @@ impl Tensor {
     /// `aten::logit_(Tensor(a!) self, float? eps=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `eps = None`.
+    #[track_caller]
     pub fn f_logit_(&mut self) -> Result<&mut Tensor> {
         self.f_logit__with(None)
     }
@@ -6194,6 +6406,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `eps = None`.
     ///
     /// May be None: `eps`.
+    #[track_caller]
     pub fn f_logit_out_with(
         &self,
         eps: Option<f64>,
@@ -6224,6 +6437,7 @@ impl Tensor {
     /// `aten::logit.out(Tensor self, float? eps=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `eps = None`.
+    #[track_caller]
     pub fn f_logit_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_logit_out_with(None, out)
     }
@@ -6235,6 +6449,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logit_out(out))
     }
     /// `aten::sin(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_sin(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6250,6 +6465,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sin())
     }
     /// `aten::sin_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sin_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6264,6 +6480,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sin_())
     }
     /// `aten::sin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sin_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -6283,6 +6500,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sin_out(out))
     }
     /// `aten::sinc(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_sinc(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6298,6 +6516,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sinc())
     }
     /// `aten::sinc_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sinc_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6312,6 +6531,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sinc_())
     }
     /// `aten::sinc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sinc_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -6331,6 +6551,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sinc_out(out))
     }
     /// `aten::sinh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_sinh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6346,6 +6567,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sinh())
     }
     /// `aten::sinh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sinh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6360,6 +6582,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sinh_())
     }
     /// `aten::sinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -6379,6 +6602,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sinh_out(out))
     }
     /// `aten::detach(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_detach(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6394,6 +6618,7 @@ impl Tensor {
         crate::error::unwrap(self.f_detach())
     }
     /// `aten::detach_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_detach_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6408,6 +6633,7 @@ impl Tensor {
         crate::error::unwrap(self.f_detach_())
     }
     /// `aten::size.int(Tensor self, int dim) -> int`
+    #[track_caller]
     pub fn f_size_int(&self, dim: i64) -> Result<i64> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -6427,6 +6653,7 @@ impl Tensor {
         crate::error::unwrap(self.f_size_int(dim))
     }
     /// `aten::size.Dimname(Tensor self, Dimname dim) -> int`
+    #[track_caller]
     pub fn f_size_dimname(&self, dim: &str) -> Result<i64> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -6446,6 +6673,7 @@ impl Tensor {
         crate::error::unwrap(self.f_size_dimname(dim))
     }
     /// `aten::sym_size.int(Tensor self, int dim) -> SymInt`
+    #[track_caller]
     pub fn f_sym_size_int(&self, dim: i64) -> Result<i64> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -6467,6 +6695,7 @@ impl Tensor {
     /// `aten::sym_is_contiguous(Tensor self, MemoryFormat memory_format=contiguous_format) -> SymBool`
     ///
     /// Takes every argument; the schema's defaults are `memory_format = MemoryFormat::from_ffi(0)`.
+    #[track_caller]
     pub fn f_sym_is_contiguous_with(&self, memory_format: MemoryFormat) -> Result<bool> {
         let c_self = self.as_raw();
         let c_memory_format = memory_format.to_ffi();
@@ -6490,6 +6719,7 @@ impl Tensor {
     /// `aten::sym_is_contiguous(Tensor self, MemoryFormat memory_format=contiguous_format) -> SymBool`
     ///
     /// Defaults applied: `memory_format = MemoryFormat::from_ffi(0)`.
+    #[track_caller]
     pub fn f_sym_is_contiguous(&self) -> Result<bool> {
         self.f_sym_is_contiguous_with(MemoryFormat::from_ffi(0i32))
     }
@@ -6501,6 +6731,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sym_is_contiguous())
     }
     /// `aten::sym_numel(Tensor self) -> SymInt`
+    #[track_caller]
     pub fn f_sym_numel(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -6519,6 +6750,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sym_numel())
     }
     /// `aten::sym_storage_offset(Tensor self) -> SymInt`
+    #[track_caller]
     pub fn f_sym_storage_offset(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -6541,6 +6773,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = 0`, `start = None`, `end = None`, `step = 1`.
     ///
     /// May be None: `start`, `end`.
+    #[track_caller]
     pub fn f_slice_with(
         &self,
         dim: i64,
@@ -6581,6 +6814,7 @@ impl Tensor {
     /// `aten::slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)`
     ///
     /// Defaults applied: `dim = 0`, `start = None`, `end = None`, `step = 1`.
+    #[track_caller]
     pub fn f_slice(&self) -> Result<Tensor> {
         self.f_slice_with(0, None, None, 1)
     }
@@ -6592,6 +6826,7 @@ impl Tensor {
         crate::error::unwrap(self.f_slice())
     }
     /// `aten::slice_backward(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt start, SymInt end, SymInt step) -> Tensor`
+    #[track_caller]
     pub fn f_slice_backward(
         grad_output: &Tensor,
         input_sizes: &[i64],
@@ -6643,6 +6878,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = 0`, `start = None`, `end = None`, `step = 1`.
     ///
     /// May be None: `start`, `end`.
+    #[track_caller]
     pub fn f_slice_inverse_with(
         &self,
         src: &Tensor,
@@ -6694,6 +6930,7 @@ impl Tensor {
     /// `aten::slice_inverse(Tensor(a) self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)`
     ///
     /// Defaults applied: `dim = 0`, `start = None`, `end = None`, `step = 1`.
+    #[track_caller]
     pub fn f_slice_inverse(&self, src: &Tensor) -> Result<Tensor> {
         self.f_slice_inverse_with(src, 0, None, None, 1)
     }
@@ -6709,6 +6946,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = 0`, `start = None`, `end = None`, `step = 1`.
     ///
     /// May be None: `start`, `end`.
+    #[track_caller]
     pub fn f_slice_scatter_with(
         &self,
         src: &Tensor,
@@ -6760,6 +6998,7 @@ impl Tensor {
     /// `aten::slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
     ///
     /// Defaults applied: `dim = 0`, `start = None`, `end = None`, `step = 1`.
+    #[track_caller]
     pub fn f_slice_scatter(&self, src: &Tensor) -> Result<Tensor> {
         self.f_slice_scatter_with(src, 0, None, None, 1)
     }
@@ -6771,6 +7010,7 @@ impl Tensor {
         crate::error::unwrap(self.f_slice_scatter(src))
     }
     /// `aten::select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor`
+    #[track_caller]
     pub fn f_select_scatter(
         &self,
         src: &Tensor,
@@ -6799,6 +7039,7 @@ impl Tensor {
     /// `aten::diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_scatter_with(
         &self,
         src: &Tensor,
@@ -6844,6 +7085,7 @@ impl Tensor {
     /// `aten::diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
     ///
     /// Defaults applied: `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_scatter(&self, src: &Tensor) -> Result<Tensor> {
         self.f_diagonal_scatter_with(src, 0, 0, 1)
     }
@@ -6859,6 +7101,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `storage_offset = None`.
     ///
     /// May be None: `storage_offset`.
+    #[track_caller]
     pub fn f_as_strided_scatter_with(
         &self,
         src: &Tensor,
@@ -6908,6 +7151,7 @@ impl Tensor {
     /// `aten::as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
     ///
     /// Defaults applied: `storage_offset = None`.
+    #[track_caller]
     pub fn f_as_strided_scatter(
         &self,
         src: &Tensor,
@@ -6929,6 +7173,7 @@ impl Tensor {
         crate::error::unwrap(self.f_as_strided_scatter(src, size, stride))
     }
     /// `aten::smm(Tensor self, Tensor mat2) -> Tensor`
+    #[track_caller]
     pub fn f_smm(&self, mat2: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -6949,6 +7194,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -6975,6 +7221,7 @@ impl Tensor {
     /// `aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_softmax_int(&self, dim: i64) -> Result<Tensor> {
         self.f_softmax_int_with(dim, None)
     }
@@ -6990,6 +7237,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_softmax_int_out_with(
         &self,
         dim: i64,
@@ -7027,6 +7275,7 @@ impl Tensor {
     /// `aten::softmax.int_out(Tensor self, int dim, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_softmax_int_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_softmax_int_out_with(dim, None, out)
     }
@@ -7042,6 +7291,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_softmax_dimname_with(
         &self,
         dim: &str,
@@ -7072,6 +7322,7 @@ impl Tensor {
     /// `aten::softmax.Dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_softmax_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f_softmax_dimname_with(dim, None)
     }
@@ -7083,6 +7334,7 @@ impl Tensor {
         crate::error::unwrap(self.f_softmax_dimname(dim))
     }
     /// `aten::_softmax(Tensor self, int dim, bool half_to_float) -> Tensor`
+    #[track_caller]
     pub fn f__softmax(&self, dim: i64, half_to_float: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -7103,6 +7355,7 @@ impl Tensor {
         crate::error::unwrap(self.f__softmax(dim, half_to_float))
     }
     /// `aten::_softmax.out(Tensor self, int dim, bool half_to_float, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__softmax_out(
         &self,
         dim: i64,
@@ -7134,6 +7387,7 @@ impl Tensor {
         crate::error::unwrap(self.f__softmax_out(dim, half_to_float, out))
     }
     /// `aten::_softmax_backward_data(Tensor grad_output, Tensor output, int dim, ScalarType input_dtype) -> Tensor`
+    #[track_caller]
     pub fn f__softmax_backward_data(
         grad_output: &Tensor,
         output: &Tensor,
@@ -7173,6 +7427,7 @@ impl Tensor {
         )
     }
     /// `aten::_softmax_backward_data.out(Tensor grad_output, Tensor output, int dim, ScalarType input_dtype, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__softmax_backward_data_out(
         grad_output: &Tensor,
         output: &Tensor,
@@ -7224,6 +7479,7 @@ impl Tensor {
     /// `aten::unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_split_with(&self, split_size: i64, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_split_size = split_size;
@@ -7251,6 +7507,7 @@ impl Tensor {
     /// `aten::unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_split(&self, split_size: i64) -> Result<Vec<Tensor>> {
         self.f_unsafe_split_with(split_size, 0)
     }
@@ -7264,6 +7521,7 @@ impl Tensor {
     /// `aten::split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_split_with(&self, split_size: i64, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_split_size = split_size;
@@ -7291,6 +7549,7 @@ impl Tensor {
     /// `aten::split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_split(&self, split_size: i64) -> Result<Vec<Tensor>> {
         self.f_split_with(split_size, 0)
     }
@@ -7304,6 +7563,7 @@ impl Tensor {
     /// `aten::split.sizes(Tensor(a -> *) self, SymInt[] split_size, int dim=0) -> Tensor(a)[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_split_sizes_with(
         &self,
         split_size: &[i64],
@@ -7335,6 +7595,7 @@ impl Tensor {
     /// `aten::split.sizes(Tensor(a -> *) self, SymInt[] split_size, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_split_sizes(&self, split_size: &[i64]) -> Result<Vec<Tensor>> {
         self.f_split_sizes_with(split_size, 0)
     }
@@ -7348,6 +7609,7 @@ impl Tensor {
     /// `aten::unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_split_with_sizes_with(
         &self,
         split_sizes: &[i64],
@@ -7388,6 +7650,7 @@ impl Tensor {
     /// `aten::unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_split_with_sizes(&self, split_sizes: &[i64]) -> Result<Vec<Tensor>> {
         self.f_unsafe_split_with_sizes_with(split_sizes, 0)
     }
@@ -7401,6 +7664,7 @@ impl Tensor {
     /// `aten::split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_split_with_sizes_with(
         &self,
         split_sizes: &[i64],
@@ -7432,6 +7696,7 @@ impl Tensor {
     /// `aten::split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_split_with_sizes(&self, split_sizes: &[i64]) -> Result<Vec<Tensor>> {
         self.f_split_with_sizes_with(split_sizes, 0)
     }
@@ -7443,6 +7708,7 @@ impl Tensor {
         crate::error::unwrap(self.f_split_with_sizes(split_sizes))
     }
     /// `aten::hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+    #[track_caller]
     pub fn f_hsplit_int(&self, sections: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_sections = sections;
@@ -7465,6 +7731,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hsplit_int(sections))
     }
     /// `aten::hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+    #[track_caller]
     pub fn f_hsplit_array(&self, indices: &[i64]) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_indices = ltrs_int_list::new(indices);
@@ -7487,6 +7754,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hsplit_array(indices))
     }
     /// `aten::vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+    #[track_caller]
     pub fn f_vsplit_int(&self, sections: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_sections = sections;
@@ -7509,6 +7777,7 @@ impl Tensor {
         crate::error::unwrap(self.f_vsplit_int(sections))
     }
     /// `aten::vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+    #[track_caller]
     pub fn f_vsplit_array(&self, indices: &[i64]) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_indices = ltrs_int_list::new(indices);
@@ -7531,6 +7800,7 @@ impl Tensor {
         crate::error::unwrap(self.f_vsplit_array(indices))
     }
     /// `aten::dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+    #[track_caller]
     pub fn f_dsplit_int(&self, sections: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_sections = sections;
@@ -7553,6 +7823,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dsplit_int(sections))
     }
     /// `aten::dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+    #[track_caller]
     pub fn f_dsplit_array(&self, indices: &[i64]) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_indices = ltrs_int_list::new(indices);
@@ -7575,6 +7846,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dsplit_array(indices))
     }
     /// `aten::squeeze(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_squeeze(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7590,6 +7862,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze())
     }
     /// `aten::squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)`
+    #[track_caller]
     pub fn f_squeeze_dim(&self, dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -7609,6 +7882,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_dim(dim))
     }
     /// `aten::squeeze.dimname(Tensor(a) self, Dimname dim) -> Tensor(a)`
+    #[track_caller]
     pub fn f_squeeze_dimname(&self, dim: &str) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -7628,6 +7902,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_dimname(dim))
     }
     /// `aten::squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)`
+    #[track_caller]
     pub fn f_squeeze_dims(&self, dim: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -7647,6 +7922,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_dims(dim))
     }
     /// `aten::squeeze_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_squeeze_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7661,6 +7937,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_())
     }
     /// `aten::squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_squeeze_dim_(&mut self, dim: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -7679,6 +7956,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_dim_(dim))
     }
     /// `aten::squeeze_.dims(Tensor(a!) self, int[] dim) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_squeeze_dims_(&mut self, dim: &[i64]) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -7697,6 +7975,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_dims_(dim))
     }
     /// `aten::squeeze_.dimname(Tensor(a!) self, Dimname dim) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_squeeze_dimname_(&mut self, dim: &str) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -7717,6 +7996,7 @@ impl Tensor {
     /// `aten::sspaddmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_sspaddmm_with(
         &self,
         mat1: &Tensor,
@@ -7755,6 +8035,7 @@ impl Tensor {
     /// `aten::sspaddmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_sspaddmm(&self, mat1: &Tensor, mat2: &Tensor) -> Result<Tensor> {
         self.f_sspaddmm_with(mat1, mat2, 1i64, 1i64)
     }
@@ -7768,6 +8049,7 @@ impl Tensor {
     /// `aten::sspaddmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_sspaddmm_out_with(
         &self,
         mat1: &Tensor,
@@ -7817,6 +8099,7 @@ impl Tensor {
     /// `aten::sspaddmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_sspaddmm_out(
         &self,
         mat1: &Tensor,
@@ -7838,6 +8121,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sspaddmm_out(mat1, mat2, out))
     }
     /// `aten::_chunk_cat(Tensor[] tensors, int dim, int num_chunks) -> Tensor`
+    #[track_caller]
     pub fn f__chunk_cat<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -7875,6 +8159,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__chunk_cat(tensors, dim, num_chunks))
     }
     /// `aten::_chunk_cat.out(Tensor[] tensors, int dim, int num_chunks, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__chunk_cat_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -7918,6 +8203,7 @@ impl Tensor {
     /// `aten::stack(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_stack_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -7950,6 +8236,7 @@ impl Tensor {
     /// `aten::stack(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_stack<T0: std::borrow::Borrow<Tensor>>(tensors: &[T0]) -> Result<Tensor> {
         Self::f_stack_with(tensors, 0)
     }
@@ -7963,6 +8250,7 @@ impl Tensor {
     /// `aten::stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_stack_out_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8003,6 +8291,7 @@ impl Tensor {
     /// `aten::stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_stack_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -8022,6 +8311,7 @@ impl Tensor {
     /// `aten::_stack(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f__stack_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8057,6 +8347,7 @@ impl Tensor {
     /// `aten::_stack(Tensor[] tensors, int dim=0) -> Tensor`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f__stack<T0: std::borrow::Borrow<Tensor>>(tensors: &[T0]) -> Result<Tensor> {
         Self::f__stack_with(tensors, 0)
     }
@@ -8070,6 +8361,7 @@ impl Tensor {
     /// `aten::_stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f__stack_out_with<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         dim: i64,
@@ -8113,6 +8405,7 @@ impl Tensor {
     /// `aten::_stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f__stack_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -8130,6 +8423,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__stack_out(tensors, out))
     }
     /// `aten::hstack(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_hstack<T0: std::borrow::Borrow<Tensor>>(tensors: &[T0]) -> Result<Tensor> {
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -8151,6 +8445,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_hstack(tensors))
     }
     /// `aten::hstack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hstack_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -8183,6 +8478,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_hstack_out(tensors, out))
     }
     /// `aten::vstack(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_vstack<T0: std::borrow::Borrow<Tensor>>(tensors: &[T0]) -> Result<Tensor> {
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -8204,6 +8500,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_vstack(tensors))
     }
     /// `aten::vstack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_vstack_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -8236,6 +8533,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_vstack_out(tensors, out))
     }
     /// `aten::dstack(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_dstack<T0: std::borrow::Borrow<Tensor>>(tensors: &[T0]) -> Result<Tensor> {
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -8257,6 +8555,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_dstack(tensors))
     }
     /// `aten::dstack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_dstack_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -8293,6 +8592,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `hop_length = None`, `win_length = None`, `window = None`, `normalized = false`, `onesided = None`, `return_complex = None`, `align_to_window = None`.
     ///
     /// May be None: `hop_length`, `win_length`, `window`, `onesided`, `return_complex`, `align_to_window`.
+    #[track_caller]
     pub fn f_stft_with(
         &self,
         n_fft: i64,
@@ -8368,6 +8668,7 @@ impl Tensor {
     /// `aten::stft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool normalized=False, bool? onesided=None, bool? return_complex=None, bool? align_to_window=None) -> Tensor`
     ///
     /// Defaults applied: `hop_length = None`, `win_length = None`, `window = None`, `normalized = false`, `onesided = None`, `return_complex = None`, `align_to_window = None`.
+    #[track_caller]
     pub fn f_stft(&self, n_fft: i64) -> Result<Tensor> {
         self.f_stft_with(n_fft, None, None, None, false, None, None, None)
     }
@@ -8383,6 +8684,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `hop_length = None`, `win_length = None`, `window = None`, `center = true`, `pad_mode = "reflect"`, `normalized = false`, `onesided = None`, `return_complex = None`, `align_to_window = None`.
     ///
     /// May be None: `hop_length`, `win_length`, `window`, `onesided`, `return_complex`, `align_to_window`.
+    #[track_caller]
     pub fn f_stft_center_with(
         &self,
         n_fft: i64,
@@ -8468,6 +8770,7 @@ impl Tensor {
     /// `aten::stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None, bool? align_to_window=None) -> Tensor`
     ///
     /// Defaults applied: `hop_length = None`, `win_length = None`, `window = None`, `center = true`, `pad_mode = "reflect"`, `normalized = false`, `onesided = None`, `return_complex = None`, `align_to_window = None`.
+    #[track_caller]
     pub fn f_stft_center(&self, n_fft: i64) -> Result<Tensor> {
         self.f_stft_center_with(
             n_fft,
@@ -8494,6 +8797,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `hop_length = None`, `win_length = None`, `window = None`, `center = true`, `normalized = false`, `onesided = None`, `length = None`, `return_complex = false`.
     ///
     /// May be None: `hop_length`, `win_length`, `window`, `onesided`, `length`.
+    #[track_caller]
     pub fn f_istft_with(
         &self,
         n_fft: i64,
@@ -8574,6 +8878,7 @@ impl Tensor {
     /// `aten::istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
     ///
     /// Defaults applied: `hop_length = None`, `win_length = None`, `window = None`, `center = true`, `normalized = false`, `onesided = None`, `length = None`, `return_complex = false`.
+    #[track_caller]
     pub fn f_istft(&self, n_fft: i64) -> Result<Tensor> {
         self.f_istft_with(n_fft, None, None, None, true, false, None, None, false)
     }
@@ -8585,6 +8890,7 @@ impl Tensor {
         crate::error::unwrap(self.f_istft(n_fft))
     }
     /// `aten::stride.int(Tensor self, int dim) -> int`
+    #[track_caller]
     pub fn f_stride_int(&self, dim: i64) -> Result<i64> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -8604,6 +8910,7 @@ impl Tensor {
         crate::error::unwrap(self.f_stride_int(dim))
     }
     /// `aten::stride.Dimname(Tensor self, Dimname dim) -> int`
+    #[track_caller]
     pub fn f_stride_dimname(&self, dim: &str) -> Result<i64> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -8623,6 +8930,7 @@ impl Tensor {
         crate::error::unwrap(self.f_stride_dimname(dim))
     }
     /// `aten::sym_stride.int(Tensor self, int dim) -> SymInt`
+    #[track_caller]
     pub fn f_sym_stride_int(&self, dim: i64) -> Result<i64> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -8646,6 +8954,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_sum_with(&self, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -8668,6 +8977,7 @@ impl Tensor {
     /// `aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_sum(&self) -> Result<Tensor> {
         self.f_sum_with(None)
     }
@@ -8683,6 +8993,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_sum_dim_intlist_with(
         &self,
         dim: Option<&[i64]>,
@@ -8722,6 +9033,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_sum_dim_intlist(&self, dim: Option<&[i64]>) -> Result<Tensor> {
         self.f_sum_dim_intlist_with(dim, false, None)
     }
@@ -8739,6 +9051,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_sum_dim_dimnamelist_with(
         &self,
         dim: &[&str],
@@ -8782,6 +9095,7 @@ impl Tensor {
     /// `aten::sum.dim_DimnameList(Tensor self, Dimname[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_sum_dim_dimnamelist(&self, dim: &[&str]) -> Result<Tensor> {
         self.f_sum_dim_dimnamelist_with(dim, false, None)
     }
@@ -8797,6 +9111,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_sum_intlist_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -8846,6 +9161,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_sum_intlist_out(
         &self,
         dim: Option<&[i64]>,
@@ -8867,6 +9183,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_sum_dimnamelist_out_with(
         &self,
         dim: &[&str],
@@ -8914,6 +9231,7 @@ impl Tensor {
     /// `aten::sum.DimnameList_out(Tensor self, Dimname[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_sum_dimnamelist_out(
         &self,
         dim: &[&str],
@@ -8933,6 +9251,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f__nested_sum_backward_with(
         grad: &Tensor,
         self_: &Tensor,
@@ -8980,6 +9299,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f__nested_sum_backward(
         grad: &Tensor,
         self_: &Tensor,
@@ -9005,6 +9325,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_nansum_with(
         &self,
         dim: Option<&[i64]>,
@@ -9042,6 +9363,7 @@ impl Tensor {
     /// `aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_nansum(&self) -> Result<Tensor> {
         self.f_nansum_with(None, false, None)
     }
@@ -9057,6 +9379,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_nansum_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -9104,6 +9427,7 @@ impl Tensor {
     /// `aten::nansum.out(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_nansum_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_nansum_out_with(None, false, None, out)
     }
@@ -9117,6 +9441,7 @@ impl Tensor {
     /// `aten::hash_tensor(Tensor self, int[1] dim=[], *, bool keepdim=False, int mode=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`, `mode = 0`.
+    #[track_caller]
     pub fn f_hash_tensor_with(
         &self,
         dim: &[i64],
@@ -9147,6 +9472,7 @@ impl Tensor {
     /// `aten::hash_tensor(Tensor self, int[1] dim=[], *, bool keepdim=False, int mode=0) -> Tensor`
     ///
     /// Defaults applied: `dim = &[]`, `keepdim = false`, `mode = 0`.
+    #[track_caller]
     pub fn f_hash_tensor(&self) -> Result<Tensor> {
         self.f_hash_tensor_with(&[], false, 0)
     }
@@ -9160,6 +9486,7 @@ impl Tensor {
     /// `aten::hash_tensor.out(Tensor self, int[1] dim=[], *, bool keepdim=False, int mode=0, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`, `mode = 0`.
+    #[track_caller]
     pub fn f_hash_tensor_out_with(
         &self,
         dim: &[i64],
@@ -9205,6 +9532,7 @@ impl Tensor {
     /// `aten::hash_tensor.out(Tensor self, int[1] dim=[], *, bool keepdim=False, int mode=0, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = &[]`, `keepdim = false`, `mode = 0`.
+    #[track_caller]
     pub fn f_hash_tensor_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_hash_tensor_out_with(&[], false, 0, out)
     }
@@ -9216,6 +9544,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hash_tensor_out(out))
     }
     /// `aten::sum_to_size(Tensor self, SymInt[] size) -> Tensor`
+    #[track_caller]
     pub fn f_sum_to_size(&self, size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -9235,6 +9564,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sum_to_size(size))
     }
     /// `aten::sqrt(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_sqrt(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9250,6 +9580,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sqrt())
     }
     /// `aten::sqrt_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sqrt_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9264,6 +9595,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sqrt_())
     }
     /// `aten::sqrt.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sqrt_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -9283,6 +9615,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sqrt_out(out))
     }
     /// `aten::square(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_square(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9298,6 +9631,7 @@ impl Tensor {
         crate::error::unwrap(self.f_square())
     }
     /// `aten::square_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_square_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9312,6 +9646,7 @@ impl Tensor {
         crate::error::unwrap(self.f_square_())
     }
     /// `aten::square.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_square_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -9333,6 +9668,7 @@ impl Tensor {
     /// `aten::std(Tensor self, bool unbiased=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`.
+    #[track_caller]
     pub fn f_std_with(&self, unbiased: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_unbiased = unbiased;
@@ -9356,6 +9692,7 @@ impl Tensor {
     /// `aten::std(Tensor self, bool unbiased=True) -> Tensor`
     ///
     /// Defaults applied: `unbiased = true`.
+    #[track_caller]
     pub fn f_std(&self) -> Result<Tensor> {
         self.f_std_with(true)
     }
@@ -9371,6 +9708,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_std_dim_with(
         &self,
         dim: Option<&[i64]>,
@@ -9410,6 +9748,7 @@ impl Tensor {
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_std_dim(&self, dim: Option<&[i64]>) -> Result<Tensor> {
         self.f_std_dim_with(dim, true, false)
     }
@@ -9427,6 +9766,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `correction = None`, `keepdim = false`.
     ///
     /// May be None: `dim`, `correction`.
+    #[track_caller]
     pub fn f_std_correction_with(
         &self,
         dim: Option<&[i64]>,
@@ -9470,6 +9810,7 @@ impl Tensor {
     /// `aten::std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_correction(&self) -> Result<Tensor> {
         self.f_std_correction_with(None, None, false)
     }
@@ -9483,6 +9824,7 @@ impl Tensor {
     /// `aten::std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`.
+    #[track_caller]
     pub fn f_std_mean_with(&self, unbiased: bool) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_unbiased = unbiased;
@@ -9507,6 +9849,7 @@ impl Tensor {
     /// `aten::std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `unbiased = true`.
+    #[track_caller]
     pub fn f_std_mean(&self) -> Result<(Tensor, Tensor)> {
         self.f_std_mean_with(true)
     }
@@ -9522,6 +9865,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_std_mean_dim_with(
         &self,
         dim: Option<&[i64]>,
@@ -9569,6 +9913,7 @@ impl Tensor {
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_std_mean_dim(&self, dim: Option<&[i64]>) -> Result<(Tensor, Tensor)> {
         self.f_std_mean_dim_with(dim, true, false)
     }
@@ -9586,6 +9931,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `correction = None`, `keepdim = false`.
     ///
     /// May be None: `dim`, `correction`.
+    #[track_caller]
     pub fn f_std_mean_correction_with(
         &self,
         dim: Option<&[i64]>,
@@ -9631,6 +9977,7 @@ impl Tensor {
     /// `aten::std_mean.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `dim = None`, `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_mean_correction(&self) -> Result<(Tensor, Tensor)> {
         self.f_std_mean_correction_with(None, None, false)
     }
@@ -9644,6 +9991,7 @@ impl Tensor {
     /// `aten::std_mean.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_mean_names_dim_with(
         &self,
         dim: &[&str],
@@ -9687,6 +10035,7 @@ impl Tensor {
     /// `aten::std_mean.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_mean_names_dim(&self, dim: &[&str]) -> Result<(Tensor, Tensor)> {
         self.f_std_mean_names_dim_with(dim, true, false)
     }
@@ -9702,6 +10051,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `correction = None`, `keepdim = false`.
     ///
     /// May be None: `correction`.
+    #[track_caller]
     pub fn f_std_mean_correction_names_with(
         &self,
         dim: &[&str],
@@ -9749,6 +10099,7 @@ impl Tensor {
     /// `aten::std_mean.correction_names(Tensor self, Dimname[1] dim, *, Scalar? correction=None, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_mean_correction_names(&self, dim: &[&str]) -> Result<(Tensor, Tensor)> {
         self.f_std_mean_correction_names_with(dim, None, false)
     }
@@ -9764,6 +10115,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_std_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -9813,6 +10165,7 @@ impl Tensor {
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_std_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Result<Tensor> {
         self.f_std_out_with(dim, true, false, out)
     }
@@ -9830,6 +10183,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `correction = None`, `keepdim = false`.
     ///
     /// May be None: `dim`, `correction`.
+    #[track_caller]
     pub fn f_std_correction_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -9879,6 +10233,7 @@ impl Tensor {
     /// `aten::std.correction_out(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_correction_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_std_correction_out_with(None, None, false, out)
     }
@@ -9892,6 +10247,7 @@ impl Tensor {
     /// `aten::std.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_names_dim_with(
         &self,
         dim: &[&str],
@@ -9933,6 +10289,7 @@ impl Tensor {
     /// `aten::std.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_names_dim(&self, dim: &[&str]) -> Result<Tensor> {
         self.f_std_names_dim_with(dim, true, false)
     }
@@ -9946,6 +10303,7 @@ impl Tensor {
     /// `aten::std.names_out(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_names_out_with(
         &self,
         dim: &[&str],
@@ -9991,6 +10349,7 @@ impl Tensor {
     /// `aten::std.names_out(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_names_out(&self, dim: &[&str], out: &mut Tensor) -> Result<Tensor> {
         self.f_std_names_out_with(dim, true, false, out)
     }
@@ -10006,6 +10365,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `correction = None`, `keepdim = false`.
     ///
     /// May be None: `correction`.
+    #[track_caller]
     pub fn f_std_correction_names_with(
         &self,
         dim: &[&str],
@@ -10049,6 +10409,7 @@ impl Tensor {
     /// `aten::std.correction_names(Tensor self, Dimname[1] dim, *, Scalar? correction=None, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_correction_names(&self, dim: &[&str]) -> Result<Tensor> {
         self.f_std_correction_names_with(dim, None, false)
     }
@@ -10064,6 +10425,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `correction = None`, `keepdim = false`.
     ///
     /// May be None: `correction`.
+    #[track_caller]
     pub fn f_std_correction_names_out_with(
         &self,
         dim: &[&str],
@@ -10113,6 +10475,7 @@ impl Tensor {
     /// `aten::std.correction_names_out(Tensor self, Dimname[1] dim, *, Scalar? correction=None, bool keepdim=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_correction_names_out(
         &self,
         dim: &[&str],
@@ -10132,6 +10495,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_prod_with(&self, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -10157,6 +10521,7 @@ impl Tensor {
     /// `aten::prod(Tensor self, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_prod(&self) -> Result<Tensor> {
         self.f_prod_with(None)
     }
@@ -10172,6 +10537,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_prod_dim_int_with(
         &self,
         dim: i64,
@@ -10209,6 +10575,7 @@ impl Tensor {
     /// `aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_prod_dim_int(&self, dim: i64) -> Result<Tensor> {
         self.f_prod_dim_int_with(dim, false, None)
     }
@@ -10224,6 +10591,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_prod_int_out_with(
         &self,
         dim: i64,
@@ -10271,6 +10639,7 @@ impl Tensor {
     /// `aten::prod.int_out(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_prod_int_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_prod_int_out_with(dim, false, None, out)
     }
@@ -10286,6 +10655,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_prod_dim_dimname_with(
         &self,
         dim: &str,
@@ -10323,6 +10693,7 @@ impl Tensor {
     /// `aten::prod.dim_Dimname(Tensor self, Dimname dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_prod_dim_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f_prod_dim_dimname_with(dim, false, None)
     }
@@ -10338,6 +10709,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_prod_dimname_out_with(
         &self,
         dim: &str,
@@ -10385,6 +10757,7 @@ impl Tensor {
     /// `aten::prod.Dimname_out(Tensor self, Dimname dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_prod_dimname_out(&self, dim: &str, out: &mut Tensor) -> Result<Tensor> {
         self.f_prod_dimname_out_with(dim, false, None, out)
     }
@@ -10396,6 +10769,7 @@ impl Tensor {
         crate::error::unwrap(self.f_prod_dimname_out(dim, out))
     }
     /// `aten::t(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_t(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10411,6 +10785,7 @@ impl Tensor {
         crate::error::unwrap(self.f_t())
     }
     /// `aten::t_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_t_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10425,6 +10800,7 @@ impl Tensor {
         crate::error::unwrap(self.f_t_())
     }
     /// `aten::tan(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_tan(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10440,6 +10816,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tan())
     }
     /// `aten::tan_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_tan_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10454,6 +10831,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tan_())
     }
     /// `aten::tan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_tan_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10473,6 +10851,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tan_out(out))
     }
     /// `aten::tanh(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_tanh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10488,6 +10867,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tanh())
     }
     /// `aten::tanh_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_tanh_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10502,6 +10882,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tanh_())
     }
     /// `aten::tanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_tanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10521,6 +10902,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tanh_out(out))
     }
     /// `aten::tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor`
+    #[track_caller]
     pub fn f_tensordot(
         &self,
         other: &Tensor,
@@ -10558,6 +10940,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tensordot(other, dims_self, dims_other))
     }
     /// `aten::tensordot.out(Tensor self, Tensor other, int[] dims_self, int[] dims_other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_tensordot_out(
         &self,
         other: &Tensor,
@@ -10599,6 +10982,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tensordot_out(other, dims_self, dims_other, out))
     }
     /// `aten::threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor`
+    #[track_caller]
     pub fn f_threshold(
         &self,
         threshold: impl Into<Scalar>,
@@ -10627,6 +11011,7 @@ impl Tensor {
         crate::error::unwrap(self.f_threshold(threshold, value))
     }
     /// `aten::threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_threshold_(
         &mut self,
         threshold: impl Into<Scalar>,
@@ -10654,6 +11039,7 @@ impl Tensor {
         crate::error::unwrap(self.f_threshold_(threshold, value))
     }
     /// `aten::threshold.out(Tensor self, Scalar threshold, Scalar value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_threshold_out(
         &self,
         threshold: impl Into<Scalar>,
@@ -10685,6 +11071,7 @@ impl Tensor {
         crate::error::unwrap(self.f_threshold_out(threshold, value, out))
     }
     /// `aten::threshold_backward.grad_input(Tensor grad_output, Tensor self, Scalar threshold, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_threshold_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -10729,6 +11116,7 @@ impl Tensor {
         )
     }
     /// `aten::threshold_backward(Tensor grad_output, Tensor self, Scalar threshold) -> Tensor`
+    #[track_caller]
     pub fn f_threshold_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -10762,6 +11150,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_threshold_backward(grad_output, self_, threshold))
     }
     /// `aten::tile(Tensor self, SymInt[] dims) -> Tensor`
+    #[track_caller]
     pub fn f_tile(&self, dims: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
@@ -10781,6 +11170,7 @@ impl Tensor {
         crate::error::unwrap(self.f_tile(dims))
     }
     /// `aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+    #[track_caller]
     pub fn f_transpose_int(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim0 = dim0;
@@ -10801,6 +11191,7 @@ impl Tensor {
         crate::error::unwrap(self.f_transpose_int(dim0, dim1))
     }
     /// `aten::transpose.Dimname(Tensor(a) self, Dimname dim0, Dimname dim1) -> Tensor(a)`
+    #[track_caller]
     pub fn f_transpose_dimname(&self, dim0: &str, dim1: &str) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim0 = ltrs_str::from_str(dim0);
@@ -10821,6 +11212,7 @@ impl Tensor {
         crate::error::unwrap(self.f_transpose_dimname(dim0, dim1))
     }
     /// `aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor`
+    #[track_caller]
     pub fn f__mkldnn_transpose(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim0 = dim0;
@@ -10841,6 +11233,7 @@ impl Tensor {
         crate::error::unwrap(self.f__mkldnn_transpose(dim0, dim1))
     }
     /// `aten::transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_transpose_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_dim0 = dim0;
@@ -10860,6 +11253,7 @@ impl Tensor {
         crate::error::unwrap(self.f_transpose_(dim0, dim1))
     }
     /// `aten::_mkldnn_transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__mkldnn_transpose_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_dim0 = dim0;
@@ -10881,6 +11275,7 @@ impl Tensor {
     /// `aten::one_hot(Tensor self, int num_classes=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `num_classes = -1`.
+    #[track_caller]
     pub fn f_one_hot_with(&self, num_classes: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_num_classes = num_classes;
@@ -10904,6 +11299,7 @@ impl Tensor {
     /// `aten::one_hot(Tensor self, int num_classes=-1) -> Tensor`
     ///
     /// Defaults applied: `num_classes = -1`.
+    #[track_caller]
     pub fn f_one_hot(&self) -> Result<Tensor> {
         self.f_one_hot_with(-1)
     }
@@ -10915,6 +11311,7 @@ impl Tensor {
         crate::error::unwrap(self.f_one_hot())
     }
     /// `aten::flip(Tensor self, int[] dims) -> Tensor`
+    #[track_caller]
     pub fn f_flip(&self, dims: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
@@ -10934,6 +11331,7 @@ impl Tensor {
         crate::error::unwrap(self.f_flip(dims))
     }
     /// `aten::fliplr(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_fliplr(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10949,6 +11347,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fliplr())
     }
     /// `aten::flipud(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_flipud(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10966,6 +11365,7 @@ impl Tensor {
     /// `aten::roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dims = &[]`.
+    #[track_caller]
     pub fn f_roll_with(&self, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_shifts = ltrs_int_list::new(shifts);
@@ -10990,6 +11390,7 @@ impl Tensor {
     /// `aten::roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor`
     ///
     /// Defaults applied: `dims = &[]`.
+    #[track_caller]
     pub fn f_roll(&self, shifts: &[i64]) -> Result<Tensor> {
         self.f_roll_with(shifts, &[])
     }
@@ -11003,6 +11404,7 @@ impl Tensor {
     /// `aten::rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `k = 1`, `dims = &[0, 1]`.
+    #[track_caller]
     pub fn f_rot90_with(&self, k: i64, dims: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_k = k;
@@ -11027,6 +11429,7 @@ impl Tensor {
     /// `aten::rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
     ///
     /// Defaults applied: `k = 1`, `dims = &[0, 1]`.
+    #[track_caller]
     pub fn f_rot90(&self) -> Result<Tensor> {
         self.f_rot90_with(1, &[0, 1])
     }
@@ -11040,6 +11443,7 @@ impl Tensor {
     /// `aten::trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_trapezoid_x_with(y: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
         let c_y = y.as_raw();
         let c_x = x.as_raw();
@@ -11064,6 +11468,7 @@ impl Tensor {
     /// `aten::trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_trapezoid_x(y: &Tensor, x: &Tensor) -> Result<Tensor> {
         Self::f_trapezoid_x_with(y, x, -1)
     }
@@ -11077,6 +11482,7 @@ impl Tensor {
     /// `aten::trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dx = 1`, `dim = -1`.
+    #[track_caller]
     pub fn f_trapezoid_dx_with(
         y: &Tensor,
         dx: impl Into<Scalar>,
@@ -11105,6 +11511,7 @@ impl Tensor {
     /// `aten::trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dx = 1`, `dim = -1`.
+    #[track_caller]
     pub fn f_trapezoid_dx(y: &Tensor) -> Result<Tensor> {
         Self::f_trapezoid_dx_with(y, 1i64, -1)
     }
@@ -11118,6 +11525,7 @@ impl Tensor {
     /// `aten::trapz.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_trapz_x_with(y: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
         let c_y = y.as_raw();
         let c_x = x.as_raw();
@@ -11142,6 +11550,7 @@ impl Tensor {
     /// `aten::trapz.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_trapz_x(y: &Tensor, x: &Tensor) -> Result<Tensor> {
         Self::f_trapz_x_with(y, x, -1)
     }
@@ -11155,6 +11564,7 @@ impl Tensor {
     /// `aten::trapz.dx(Tensor y, *, float dx=1, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dx = 1.0`, `dim = -1`.
+    #[track_caller]
     pub fn f_trapz_dx_with(y: &Tensor, dx: f64, dim: i64) -> Result<Tensor> {
         let c_y = y.as_raw();
         let c_dx = dx;
@@ -11179,6 +11589,7 @@ impl Tensor {
     /// `aten::trapz.dx(Tensor y, *, float dx=1, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dx = 1.0`, `dim = -1`.
+    #[track_caller]
     pub fn f_trapz_dx(y: &Tensor) -> Result<Tensor> {
         Self::f_trapz_dx_with(y, 1.0, -1)
     }
@@ -11190,6 +11601,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_trapz_dx(y))
     }
     /// `aten::_transform_bias_rescale_qkv(Tensor qkv, Tensor qkv_bias, int num_heads) -> (Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f__transform_bias_rescale_qkv(
         qkv: &Tensor,
         qkv_bias: &Tensor,
@@ -11260,6 +11672,7 @@ impl Tensor {
     /// `aten::_nested_tensor_from_mask(Tensor t, Tensor mask, bool mask_check=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `mask_check = true`.
+    #[track_caller]
     pub fn f__nested_tensor_from_mask_with(
         t: &Tensor,
         mask: &Tensor,
@@ -11292,6 +11705,7 @@ impl Tensor {
     /// `aten::_nested_tensor_from_mask(Tensor t, Tensor mask, bool mask_check=True) -> Tensor`
     ///
     /// Defaults applied: `mask_check = true`.
+    #[track_caller]
     pub fn f__nested_tensor_from_mask(t: &Tensor, mask: &Tensor) -> Result<Tensor> {
         Self::f__nested_tensor_from_mask_with(t, mask, true)
     }
@@ -11303,6 +11717,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__nested_tensor_from_mask(t, mask))
     }
     /// `aten::_nested_tensor_from_mask_left_aligned(Tensor t, Tensor mask) -> bool`
+    #[track_caller]
     pub fn f__nested_tensor_from_mask_left_aligned(
         t: &Tensor,
         mask: &Tensor,
@@ -11327,6 +11742,7 @@ impl Tensor {
     /// `aten::_nested_from_padded(Tensor padded, Tensor cpu_nested_shape_example, bool fuse_transform_0213=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `fuse_transform_0213 = false`.
+    #[track_caller]
     pub fn f__nested_from_padded_with(
         padded: &Tensor,
         cpu_nested_shape_example: &Tensor,
@@ -11376,6 +11792,7 @@ impl Tensor {
     /// `aten::_nested_from_padded(Tensor padded, Tensor cpu_nested_shape_example, bool fuse_transform_0213=False) -> Tensor`
     ///
     /// Defaults applied: `fuse_transform_0213 = false`.
+    #[track_caller]
     pub fn f__nested_from_padded(
         padded: &Tensor,
         cpu_nested_shape_example: &Tensor,
@@ -11395,6 +11812,7 @@ impl Tensor {
         )
     }
     /// `aten::_nested_tensor_size(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__nested_tensor_size(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11413,6 +11831,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_tensor_size())
     }
     /// `aten::_nested_tensor_strides(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__nested_tensor_strides(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11431,6 +11850,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_tensor_strides())
     }
     /// `aten::_nested_tensor_storage_offsets(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__nested_tensor_storage_offsets(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11449,6 +11869,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_tensor_storage_offsets())
     }
     /// `aten::_nested_from_padded_and_nested_example(Tensor padded, Tensor nt_example) -> Tensor`
+    #[track_caller]
     pub fn f__nested_from_padded_and_nested_example(
         padded: &Tensor,
         nt_example: &Tensor,
@@ -11480,6 +11901,7 @@ impl Tensor {
         )
     }
     /// `aten::_nested_view_from_buffer(Tensor(a) self, Tensor nested_size, Tensor nested_strides, Tensor offsets) -> Tensor(a)`
+    #[track_caller]
     pub fn f__nested_view_from_buffer(
         &self,
         nested_size: &Tensor,
@@ -11519,6 +11941,7 @@ impl Tensor {
         )
     }
     /// `aten::_nested_view_from_buffer_copy(Tensor self, Tensor nested_size, Tensor nested_strides, Tensor offsets) -> Tensor`
+    #[track_caller]
     pub fn f__nested_view_from_buffer_copy(
         &self,
         nested_size: &Tensor,
@@ -11562,6 +11985,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lengths = None`, `ragged_idx = 1`, `min_seqlen = None`, `max_seqlen = None`.
     ///
     /// May be None: `lengths`, `min_seqlen`, `max_seqlen`.
+    #[track_caller]
     pub fn f__nested_view_from_jagged_with(
         &self,
         offsets: &Tensor,
@@ -11627,6 +12051,7 @@ impl Tensor {
     /// `aten::_nested_view_from_jagged(Tensor(a) self, Tensor offsets, Tensor dummy, Tensor? lengths=None, int ragged_idx=1, Tensor? min_seqlen=None, Tensor? max_seqlen=None) -> Tensor(a)`
     ///
     /// Defaults applied: `lengths = None`, `ragged_idx = 1`, `min_seqlen = None`, `max_seqlen = None`.
+    #[track_caller]
     pub fn f__nested_view_from_jagged(
         &self,
         offsets: &Tensor,
@@ -11646,6 +12071,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lengths = None`, `ragged_idx = 1`, `min_seqlen = None`, `max_seqlen = None`.
     ///
     /// May be None: `lengths`, `min_seqlen`, `max_seqlen`.
+    #[track_caller]
     pub fn f__nested_view_from_jagged_copy_with(
         &self,
         offsets: &Tensor,
@@ -11711,6 +12137,7 @@ impl Tensor {
     /// `aten::_nested_view_from_jagged_copy(Tensor self, Tensor offsets, Tensor dummy, Tensor? lengths=None, int ragged_idx=1, Tensor? min_seqlen=None, Tensor? max_seqlen=None) -> Tensor`
     ///
     /// Defaults applied: `lengths = None`, `ragged_idx = 1`, `min_seqlen = None`, `max_seqlen = None`.
+    #[track_caller]
     pub fn f__nested_view_from_jagged_copy(
         &self,
         offsets: &Tensor,
@@ -11730,6 +12157,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_view_from_jagged_copy(offsets, dummy))
     }
     /// `aten::_nested_get_values(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f__nested_get_values(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11748,6 +12176,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_get_values())
     }
     /// `aten::_nested_get_values_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__nested_get_values_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11766,6 +12195,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_get_values_copy())
     }
     /// `aten::_nested_get_offsets(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__nested_get_offsets(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11784,6 +12214,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_get_offsets())
     }
     /// `aten::_nested_get_lengths(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__nested_get_lengths(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11802,6 +12233,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_get_lengths())
     }
     /// `aten::_nested_get_ragged_idx(Tensor self) -> int`
+    #[track_caller]
     pub fn f__nested_get_ragged_idx(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -11820,6 +12252,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_get_ragged_idx())
     }
     /// `aten::_nested_get_min_seqlen(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__nested_get_min_seqlen(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11838,6 +12271,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_get_min_seqlen())
     }
     /// `aten::_nested_get_max_seqlen(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__nested_get_max_seqlen(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11856,6 +12290,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_get_max_seqlen())
     }
     /// `aten::_nested_get_jagged_dummy(Tensor any) -> Tensor`
+    #[track_caller]
     pub fn f__nested_get_jagged_dummy(any: &Tensor) -> Result<Tensor> {
         let c_any = any.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11874,6 +12309,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__nested_get_jagged_dummy(any))
     }
     /// `aten::_nested_compute_contiguous_strides_offsets(Tensor nested_size) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__nested_compute_contiguous_strides_offsets(
         nested_size: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
@@ -11914,6 +12350,7 @@ impl Tensor {
     /// `aten::_trilinear(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `unroll_dim = 1`.
+    #[track_caller]
     pub fn f__trilinear_with(
         i1: &Tensor,
         i2: &Tensor,
@@ -11982,6 +12419,7 @@ impl Tensor {
     /// `aten::_trilinear(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1) -> Tensor`
     ///
     /// Defaults applied: `unroll_dim = 1`.
+    #[track_caller]
     pub fn f__trilinear(
         i1: &Tensor,
         i2: &Tensor,
@@ -12013,6 +12451,7 @@ impl Tensor {
     /// `aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `margin = 1.0`, `p = 2.0`, `eps = 1e-6`, `swap = false`, `reduction = 1`.
+    #[track_caller]
     pub fn f_triplet_margin_loss_with(
         anchor: &Tensor,
         positive: &Tensor,
@@ -12081,6 +12520,7 @@ impl Tensor {
     /// `aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `margin = 1.0`, `p = 2.0`, `eps = 1e-6`, `swap = false`, `reduction = 1`.
+    #[track_caller]
     pub fn f_triplet_margin_loss(
         anchor: &Tensor,
         positive: &Tensor,
@@ -12109,6 +12549,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_triplet_margin_loss(anchor, positive, negative))
     }
     /// `aten::trunc(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_trunc(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12124,6 +12565,7 @@ impl Tensor {
         crate::error::unwrap(self.f_trunc())
     }
     /// `aten::trunc_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_trunc_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12138,6 +12580,7 @@ impl Tensor {
         crate::error::unwrap(self.f_trunc_())
     }
     /// `aten::trunc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_trunc_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -12157,6 +12600,7 @@ impl Tensor {
         crate::error::unwrap(self.f_trunc_out(out))
     }
     /// `aten::fix(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_fix(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12172,6 +12616,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fix())
     }
     /// `aten::fix_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fix_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12186,6 +12631,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fix_())
     }
     /// `aten::fix.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fix_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -12205,6 +12651,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fix_out(out))
     }
     /// `aten::type_as(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_type_as(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -12224,6 +12671,7 @@ impl Tensor {
         crate::error::unwrap(self.f_type_as(other))
     }
     /// `aten::_has_compatible_shallow_copy_type(Tensor self, Tensor from) -> bool`
+    #[track_caller]
     pub fn f__has_compatible_shallow_copy_type(&self, from: &Tensor) -> Result<bool> {
         let c_self = self.as_raw();
         let c_from = from.as_raw();
@@ -12245,6 +12693,7 @@ impl Tensor {
     /// `aten::_unique(Tensor self, bool sorted=True, bool return_inverse=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `sorted = true`, `return_inverse = false`.
+    #[track_caller]
     pub fn f__unique_with(
         &self,
         sorted: bool,
@@ -12280,6 +12729,7 @@ impl Tensor {
     /// `aten::_unique(Tensor self, bool sorted=True, bool return_inverse=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `sorted = true`, `return_inverse = false`.
+    #[track_caller]
     pub fn f__unique(&self) -> Result<(Tensor, Tensor)> {
         self.f__unique_with(true, false)
     }
@@ -12293,6 +12743,7 @@ impl Tensor {
     /// `aten::unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `sorted = true`, `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f_unique_dim_with(
         &self,
         dim: i64,
@@ -12344,6 +12795,7 @@ impl Tensor {
     /// `aten::unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `sorted = true`, `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f_unique_dim(&self, dim: i64) -> Result<(Tensor, Tensor, Tensor)> {
         self.f_unique_dim_with(dim, true, false, false)
     }
@@ -12359,6 +12811,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `return_inverse = false`, `return_counts = false`, `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_unique_consecutive_with(
         &self,
         return_inverse: bool,
@@ -12408,6 +12861,7 @@ impl Tensor {
     /// `aten::unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `return_inverse = false`, `return_counts = false`, `dim = None`.
+    #[track_caller]
     pub fn f_unique_consecutive(&self) -> Result<(Tensor, Tensor, Tensor)> {
         self.f_unique_consecutive_with(false, false, None)
     }
@@ -12421,6 +12875,7 @@ impl Tensor {
     /// `aten::unique_dim_consecutive(Tensor self, int dim, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f_unique_dim_consecutive_with(
         &self,
         dim: i64,
@@ -12468,6 +12923,7 @@ impl Tensor {
     /// `aten::unique_dim_consecutive(Tensor self, int dim, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f_unique_dim_consecutive(
         &self,
         dim: i64,
@@ -12484,6 +12940,7 @@ impl Tensor {
     /// `aten::_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `sorted = true`, `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f__unique2_with(
         &self,
         sorted: bool,
@@ -12529,6 +12986,7 @@ impl Tensor {
     /// `aten::_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `sorted = true`, `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f__unique2(&self) -> Result<(Tensor, Tensor, Tensor)> {
         self.f__unique2_with(true, false, false)
     }
@@ -12540,6 +12998,7 @@ impl Tensor {
         crate::error::unwrap(self.f__unique2())
     }
     /// `aten::_unsafe_view(Tensor self, SymInt[] size) -> Tensor`
+    #[track_caller]
     pub fn f__unsafe_view(&self, size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -12559,6 +13018,7 @@ impl Tensor {
         crate::error::unwrap(self.f__unsafe_view(size))
     }
     /// `aten::unsqueeze(Tensor(a) self, int dim) -> Tensor(a)`
+    #[track_caller]
     pub fn f_unsqueeze(&self, dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -12578,6 +13038,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unsqueeze(dim))
     }
     /// `aten::unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_unsqueeze_(&mut self, dim: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -12600,6 +13061,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `N = None`, `increasing = false`.
     ///
     /// May be None: `N`.
+    #[track_caller]
     pub fn f_vander_with(
         x: &Tensor,
         N: Option<i64>,
@@ -12630,6 +13092,7 @@ impl Tensor {
     /// `aten::vander(Tensor x, int? N=None, bool increasing=False) -> Tensor`
     ///
     /// Defaults applied: `N = None`, `increasing = false`.
+    #[track_caller]
     pub fn f_vander(x: &Tensor) -> Result<Tensor> {
         Self::f_vander_with(x, None, false)
     }
@@ -12643,6 +13106,7 @@ impl Tensor {
     /// `aten::var(Tensor self, bool unbiased=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`.
+    #[track_caller]
     pub fn f_var_with(&self, unbiased: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_unbiased = unbiased;
@@ -12666,6 +13130,7 @@ impl Tensor {
     /// `aten::var(Tensor self, bool unbiased=True) -> Tensor`
     ///
     /// Defaults applied: `unbiased = true`.
+    #[track_caller]
     pub fn f_var(&self) -> Result<Tensor> {
         self.f_var_with(true)
     }
@@ -12681,6 +13146,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_var_dim_with(
         &self,
         dim: Option<&[i64]>,
@@ -12720,6 +13186,7 @@ impl Tensor {
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_var_dim(&self, dim: Option<&[i64]>) -> Result<Tensor> {
         self.f_var_dim_with(dim, true, false)
     }
@@ -12737,6 +13204,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `correction = None`, `keepdim = false`.
     ///
     /// May be None: `dim`, `correction`.
+    #[track_caller]
     pub fn f_var_correction_with(
         &self,
         dim: Option<&[i64]>,
@@ -12780,6 +13248,7 @@ impl Tensor {
     /// `aten::var.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_correction(&self) -> Result<Tensor> {
         self.f_var_correction_with(None, None, false)
     }
@@ -12795,6 +13264,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_var_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -12844,6 +13314,7 @@ impl Tensor {
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_var_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Result<Tensor> {
         self.f_var_out_with(dim, true, false, out)
     }
@@ -12861,6 +13332,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `correction = None`, `keepdim = false`.
     ///
     /// May be None: `dim`, `correction`.
+    #[track_caller]
     pub fn f_var_correction_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -12910,6 +13382,7 @@ impl Tensor {
     /// `aten::var.correction_out(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_correction_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_var_correction_out_with(None, None, false, out)
     }
@@ -12923,6 +13396,7 @@ impl Tensor {
     /// `aten::var.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_names_dim_with(
         &self,
         dim: &[&str],
@@ -12964,6 +13438,7 @@ impl Tensor {
     /// `aten::var.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_names_dim(&self, dim: &[&str]) -> Result<Tensor> {
         self.f_var_names_dim_with(dim, true, false)
     }
@@ -12977,6 +13452,7 @@ impl Tensor {
     /// `aten::var.names_out(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_names_out_with(
         &self,
         dim: &[&str],
@@ -13022,6 +13498,7 @@ impl Tensor {
     /// `aten::var.names_out(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_names_out(&self, dim: &[&str], out: &mut Tensor) -> Result<Tensor> {
         self.f_var_names_out_with(dim, true, false, out)
     }
@@ -13037,6 +13514,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `correction = None`, `keepdim = false`.
     ///
     /// May be None: `correction`.
+    #[track_caller]
     pub fn f_var_correction_names_with(
         &self,
         dim: &[&str],
@@ -13080,6 +13558,7 @@ impl Tensor {
     /// `aten::var.correction_names(Tensor self, Dimname[1] dim, *, Scalar? correction=None, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_correction_names(&self, dim: &[&str]) -> Result<Tensor> {
         self.f_var_correction_names_with(dim, None, false)
     }
@@ -13095,6 +13574,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `correction = None`, `keepdim = false`.
     ///
     /// May be None: `correction`.
+    #[track_caller]
     pub fn f_var_correction_names_out_with(
         &self,
         dim: &[&str],
@@ -13144,6 +13624,7 @@ impl Tensor {
     /// `aten::var.correction_names_out(Tensor self, Dimname[1] dim, *, Scalar? correction=None, bool keepdim=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_correction_names_out(
         &self,
         dim: &[&str],
@@ -13161,6 +13642,7 @@ impl Tensor {
     /// `aten::var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`.
+    #[track_caller]
     pub fn f_var_mean_with(&self, unbiased: bool) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_unbiased = unbiased;
@@ -13185,6 +13667,7 @@ impl Tensor {
     /// `aten::var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `unbiased = true`.
+    #[track_caller]
     pub fn f_var_mean(&self) -> Result<(Tensor, Tensor)> {
         self.f_var_mean_with(true)
     }
@@ -13200,6 +13683,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_var_mean_dim_with(
         &self,
         dim: Option<&[i64]>,
@@ -13247,6 +13731,7 @@ impl Tensor {
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_var_mean_dim(&self, dim: Option<&[i64]>) -> Result<(Tensor, Tensor)> {
         self.f_var_mean_dim_with(dim, true, false)
     }
@@ -13264,6 +13749,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `correction = None`, `keepdim = false`.
     ///
     /// May be None: `dim`, `correction`.
+    #[track_caller]
     pub fn f_var_mean_correction_with(
         &self,
         dim: Option<&[i64]>,
@@ -13309,6 +13795,7 @@ impl Tensor {
     /// `aten::var_mean.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `dim = None`, `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_mean_correction(&self) -> Result<(Tensor, Tensor)> {
         self.f_var_mean_correction_with(None, None, false)
     }
@@ -13322,6 +13809,7 @@ impl Tensor {
     /// `aten::var_mean.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_mean_names_dim_with(
         &self,
         dim: &[&str],
@@ -13365,6 +13853,7 @@ impl Tensor {
     /// `aten::var_mean.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `unbiased = true`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_mean_names_dim(&self, dim: &[&str]) -> Result<(Tensor, Tensor)> {
         self.f_var_mean_names_dim_with(dim, true, false)
     }
@@ -13380,6 +13869,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `correction = None`, `keepdim = false`.
     ///
     /// May be None: `correction`.
+    #[track_caller]
     pub fn f_var_mean_correction_names_with(
         &self,
         dim: &[&str],
@@ -13427,6 +13917,7 @@ impl Tensor {
     /// `aten::var_mean.correction_names(Tensor self, Dimname[1] dim, *, Scalar? correction=None, bool keepdim=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_mean_correction_names(&self, dim: &[&str]) -> Result<(Tensor, Tensor)> {
         self.f_var_mean_correction_names_with(dim, None, false)
     }
@@ -13438,6 +13929,7 @@ impl Tensor {
         crate::error::unwrap(self.f_var_mean_correction_names(dim))
     }
     /// `aten::view_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+    #[track_caller]
     pub fn f_view_as(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -13457,6 +13949,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_as(other))
     }
     /// `aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_where_self(
         condition: &Tensor,
         self_: &Tensor,
@@ -13481,6 +13974,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_where_self(condition, self_, other))
     }
     /// `aten::where.self_out(Tensor condition, Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_where_self_out(
         condition: &Tensor,
         self_: &Tensor,
@@ -13512,6 +14006,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_where_self_out(condition, self_, other, out))
     }
     /// `aten::where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_where_scalarself(
         condition: &Tensor,
         self_: impl Into<Scalar>,
@@ -13540,6 +14035,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_where_scalarself(condition, self_, other))
     }
     /// `aten::where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_where_scalarother(
         condition: &Tensor,
         self_: &Tensor,
@@ -13568,6 +14064,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_where_scalarother(condition, self_, other))
     }
     /// `aten::where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_where_scalar(
         condition: &Tensor,
         self_: impl Into<Scalar>,
@@ -13596,6 +14093,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_where_scalar(condition, self_, other))
     }
     /// `aten::where(Tensor condition) -> Tensor[]`
+    #[track_caller]
     pub fn f_where_nonzero(condition: &Tensor) -> Result<Vec<Tensor>> {
         let c_condition = condition.as_raw();
         let mut out0 = ltrs_tensor_vec {
@@ -13616,6 +14114,7 @@ impl Tensor {
     /// `aten::norm_except_dim(Tensor v, int pow=2, int dim=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `pow = 2`, `dim = 0`.
+    #[track_caller]
     pub fn f_norm_except_dim_with(v: &Tensor, pow: i64, dim: i64) -> Result<Tensor> {
         let c_v = v.as_raw();
         let c_pow = pow;
@@ -13640,6 +14139,7 @@ impl Tensor {
     /// `aten::norm_except_dim(Tensor v, int pow=2, int dim=0) -> Tensor`
     ///
     /// Defaults applied: `pow = 2`, `dim = 0`.
+    #[track_caller]
     pub fn f_norm_except_dim(v: &Tensor) -> Result<Tensor> {
         Self::f_norm_except_dim_with(v, 2, 0)
     }
@@ -13653,6 +14153,7 @@ impl Tensor {
     /// `aten::_weight_norm(Tensor v, Tensor g, int dim=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f__weight_norm_with(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
         crate::guards::weight_norm_dim(
             "aten::_weight_norm",
@@ -13683,6 +14184,7 @@ impl Tensor {
     /// `aten::_weight_norm(Tensor v, Tensor g, int dim=0) -> Tensor`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f__weight_norm(v: &Tensor, g: &Tensor) -> Result<Tensor> {
         Self::f__weight_norm_with(v, g, 0)
     }
@@ -13696,6 +14198,7 @@ impl Tensor {
     /// `aten::_weight_norm_interface(Tensor v, Tensor g, int dim=0) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f__weight_norm_interface_with(
         v: &Tensor,
         g: &Tensor,
@@ -13735,6 +14238,7 @@ impl Tensor {
     /// `aten::_weight_norm_interface(Tensor v, Tensor g, int dim=0) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f__weight_norm_interface(v: &Tensor, g: &Tensor) -> Result<(Tensor, Tensor)> {
         Self::f__weight_norm_interface_with(v, g, 0)
     }
@@ -13746,6 +14250,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__weight_norm_interface(v, g))
     }
     /// `aten::_weight_norm_interface_backward(Tensor grad_w, Tensor saved_v, Tensor saved_g, Tensor saved_norms, int dim) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__weight_norm_interface_backward(
         grad_w: &Tensor,
         saved_v: &Tensor,
@@ -13807,6 +14312,7 @@ impl Tensor {
         )
     }
     /// `aten::_weight_norm_differentiable_backward(Tensor grad_w, Tensor saved_v, Tensor saved_g, Tensor saved_norms, int dim) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__weight_norm_differentiable_backward(
         grad_w: &Tensor,
         saved_v: &Tensor,
@@ -13862,6 +14368,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_zeros_names_with(
         size: &[i64],
         names: Option<&[&str]>,
@@ -13919,6 +14426,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_zeros_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_zeros_names_with(size, names, None, None, None, None)
     }
@@ -13936,6 +14444,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__efficientzerotensor_with(
         size: &[i64],
         dtype: Option<Kind>,
@@ -13985,6 +14494,7 @@ impl Tensor {
     /// `aten::_efficientzerotensor(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f__efficientzerotensor(size: &[i64]) -> Result<Tensor> {
         Self::f__efficientzerotensor_with(size, None, None, None, None)
     }
@@ -14000,6 +14510,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_zeros_with(
         size: &[i64],
         dtype: Option<Kind>,
@@ -14048,6 +14559,7 @@ impl Tensor {
     /// `aten::zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_zeros(size: &[i64]) -> Result<Tensor> {
         Self::f_zeros_with(size, None, None, None, None)
     }
@@ -14059,6 +14571,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_zeros(size))
     }
     /// `aten::zeros.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_zeros_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -14082,6 +14595,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_zeros_like_with(
         &self,
         dtype: Option<Kind>,
@@ -14136,6 +14650,7 @@ impl Tensor {
     /// `aten::zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
     pub fn f_zeros_like(&self) -> Result<Tensor> {
         self.f_zeros_like_with(None, None, None, None, None)
     }
@@ -14147,6 +14662,7 @@ impl Tensor {
         crate::error::unwrap(self.f_zeros_like())
     }
     /// `aten::_standard_gamma_grad(Tensor self, Tensor output) -> Tensor`
+    #[track_caller]
     pub fn f__standard_gamma_grad(&self, output: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_output = output.as_raw();
@@ -14170,6 +14686,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f__standard_gamma_with(
         &self,
         generator: Option<&Generator>,
@@ -14198,6 +14715,7 @@ impl Tensor {
     /// `aten::_standard_gamma(Tensor self, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f__standard_gamma(&self) -> Result<Tensor> {
         self.f__standard_gamma_with(None)
     }
@@ -14209,6 +14727,7 @@ impl Tensor {
         crate::error::unwrap(self.f__standard_gamma())
     }
     /// `aten::_dirichlet_grad(Tensor x, Tensor alpha, Tensor total) -> Tensor`
+    #[track_caller]
     pub fn f__dirichlet_grad(
         x: &Tensor,
         alpha: &Tensor,
@@ -14237,6 +14756,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f__sample_dirichlet_with(
         &self,
         generator: Option<&Generator>,
@@ -14265,6 +14785,7 @@ impl Tensor {
     /// `aten::_sample_dirichlet(Tensor self, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f__sample_dirichlet(&self) -> Result<Tensor> {
         self.f__sample_dirichlet_with(None)
     }
@@ -14280,6 +14801,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_poisson_with(&self, generator: Option<&Generator>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -14305,6 +14827,7 @@ impl Tensor {
     /// `aten::poisson(Tensor self, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_poisson(&self) -> Result<Tensor> {
         self.f_poisson_with(None)
     }
@@ -14320,6 +14843,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_binomial_with(
         count: &Tensor,
         prob: &Tensor,
@@ -14355,6 +14879,7 @@ impl Tensor {
     /// `aten::binomial(Tensor count, Tensor prob, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_binomial(count: &Tensor, prob: &Tensor) -> Result<Tensor> {
         Self::f_binomial_with(count, prob, None)
     }
@@ -14368,6 +14893,7 @@ impl Tensor {
     /// `aten::native_norm(Tensor self, Scalar p=2) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.
+    #[track_caller]
     pub fn f_native_norm_with(&self, p: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
@@ -14391,6 +14917,7 @@ impl Tensor {
     /// `aten::native_norm(Tensor self, Scalar p=2) -> Tensor`
     ///
     /// Defaults applied: `p = 2`.
+    #[track_caller]
     pub fn f_native_norm(&self) -> Result<Tensor> {
         self.f_native_norm_with(2i64)
     }
@@ -14404,6 +14931,7 @@ impl Tensor {
     /// `aten::native_norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype) -> Tensor`
     ///
     /// May be None: `p`, `dtype`.
+    #[track_caller]
     pub fn f_native_norm_scalaropt_dim_dtype(
         &self,
         p: Option<Scalar>,
@@ -14451,6 +14979,7 @@ impl Tensor {
     /// `aten::_batch_norm_with_update(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__batch_norm_with_update(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -14525,6 +15054,7 @@ impl Tensor {
     /// `aten::_batch_norm_with_update.out(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, float momentum, float eps, *, Tensor(d!) out, Tensor(e!) save_mean, Tensor(f!) save_invstd, Tensor(g!) reserve) -> (Tensor(d!), Tensor(e!), Tensor(f!), Tensor(g!))`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__batch_norm_with_update_out(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -14619,6 +15149,7 @@ impl Tensor {
     /// `aten::_batch_norm_no_update(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `weight`, `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f__batch_norm_no_update(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -14726,6 +15257,7 @@ impl Tensor {
     /// `aten::batch_norm_backward(Tensor grad_out, Tensor input, Tensor weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_var, bool update, float eps, bool[3] output_mask, Tensor reserve) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `running_mean`, `running_var`, `save_mean`, `save_var`.
+    #[track_caller]
     pub fn f_batch_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
@@ -14873,6 +15405,7 @@ impl Tensor {
         )
     }
     /// `aten::_sparse_sum(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_sum(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14891,6 +15424,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_sum())
     }
     /// `aten::_sparse_sum.dtype(Tensor self, *, ScalarType dtype) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_sum_dtype(&self, dtype: Kind) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
@@ -14910,6 +15444,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_sum_dtype(dtype))
     }
     /// `aten::_sparse_sum.dim(Tensor self, int[1] dim) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_sum_dim(&self, dim: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -14929,6 +15464,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim(dim))
     }
     /// `aten::_sparse_sum.dim_dtype(Tensor self, int[1] dim, *, ScalarType dtype) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_sum_dim_dtype(&self, dim: &[i64], dtype: Kind) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -14949,6 +15485,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim_dtype(dim, dtype))
     }
     /// `aten::_sparse_sum_backward(Tensor grad, Tensor self, int[] dim) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_sum_backward(
         grad: &Tensor,
         self_: &Tensor,
@@ -14977,6 +15514,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_with(
         &self,
         dim: &[i64],
@@ -15020,6 +15558,7 @@ impl Tensor {
     /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype(&self, dim: &[i64]) -> Result<Tensor> {
         self.f__sparse_csr_sum_dim_dtype_with(dim, false, None)
     }
@@ -15035,6 +15574,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_with(
         &self,
         dim: &[i64],
@@ -15078,6 +15618,7 @@ impl Tensor {
     /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype(&self, dim: &[i64]) -> Result<Tensor> {
         self.f__sparse_csr_prod_dim_dtype_with(dim, false, None)
     }
@@ -15093,6 +15634,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sparse_softmax_int_with(
         &self,
         dim: i64,
@@ -15123,6 +15665,7 @@ impl Tensor {
     /// `aten::_sparse_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f__sparse_softmax_int(&self, dim: i64) -> Result<Tensor> {
         self.f__sparse_softmax_int_with(dim, None)
     }
@@ -15138,6 +15681,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sparse_softmax_dimname_with(
         &self,
         dim: &str,
@@ -15172,6 +15716,7 @@ impl Tensor {
     /// `aten::_sparse_softmax.Dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f__sparse_softmax_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f__sparse_softmax_dimname_with(dim, None)
     }
@@ -15183,6 +15728,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_softmax_dimname(dim))
     }
     /// `aten::_sparse_softmax(Tensor self, int dim, bool half_to_float) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_softmax(&self, dim: i64, half_to_float: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -15203,6 +15749,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_softmax(dim, half_to_float))
     }
     /// `aten::_sparse_softmax_backward_data(Tensor grad_output, Tensor output, int dim, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_softmax_backward_data(
         grad_output: &Tensor,
         output: &Tensor,
@@ -15246,6 +15793,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sparse_log_softmax_int_with(
         &self,
         dim: i64,
@@ -15276,6 +15824,7 @@ impl Tensor {
     /// `aten::_sparse_log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f__sparse_log_softmax_int(&self, dim: i64) -> Result<Tensor> {
         self.f__sparse_log_softmax_int_with(dim, None)
     }
@@ -15291,6 +15840,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sparse_log_softmax_dimname_with(
         &self,
         dim: &str,
@@ -15325,6 +15875,7 @@ impl Tensor {
     /// `aten::_sparse_log_softmax.Dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f__sparse_log_softmax_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f__sparse_log_softmax_dimname_with(dim, None)
     }
@@ -15336,6 +15887,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_log_softmax_dimname(dim))
     }
     /// `aten::_sparse_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_log_softmax(
         &self,
         dim: i64,
@@ -15360,6 +15912,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_log_softmax(dim, half_to_float))
     }
     /// `aten::_sparse_log_softmax_backward_data(Tensor grad_output, Tensor output, int dim, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_log_softmax_backward_data(
         grad_output: &Tensor,
         output: &Tensor,
@@ -15403,6 +15956,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `layout = None`.
     ///
     /// May be None: `layout`.
+    #[track_caller]
     pub fn f__spdiags_with(
         diagonals: &Tensor,
         offsets: &Tensor,
@@ -15440,6 +15994,7 @@ impl Tensor {
     /// `aten::_spdiags(Tensor diagonals, Tensor offsets, int[] shape, Layout? layout=None) -> Tensor`
     ///
     /// Defaults applied: `layout = None`.
+    #[track_caller]
     pub fn f__spdiags(
         diagonals: &Tensor,
         offsets: &Tensor,
@@ -15457,6 +16012,7 @@ impl Tensor {
     /// `aten::norm.ScalarOpt_dtype(Tensor self, Scalar? p, *, ScalarType dtype) -> Tensor`
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_scalaropt_dtype(
         &self,
         p: Option<Scalar>,
@@ -15485,6 +16041,7 @@ impl Tensor {
     /// `aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.
+    #[track_caller]
     pub fn f_norm_scalar_with(&self, p: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
@@ -15508,6 +16065,7 @@ impl Tensor {
     /// `aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor`
     ///
     /// Defaults applied: `p = 2`.
+    #[track_caller]
     pub fn f_norm_scalar(&self) -> Result<Tensor> {
         self.f_norm_scalar_with(2i64)
     }
@@ -15521,6 +16079,7 @@ impl Tensor {
     /// `aten::norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype) -> Tensor`
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_scalaropt_dim_dtype(
         &self,
         p: Option<Scalar>,
@@ -15568,6 +16127,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_scalaropt_dim_with(
         &self,
         p: Option<Scalar>,
@@ -15607,6 +16167,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_scalaropt_dim(
         &self,
         p: Option<Scalar>,
@@ -15626,6 +16187,7 @@ impl Tensor {
     /// `aten::norm.dtype_out(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_dtype_out(
         &self,
         p: Option<Scalar>,
@@ -15677,6 +16239,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_out_with(
         &self,
         p: Option<Scalar>,
@@ -15719,6 +16282,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_out(
         &self,
         p: Option<Scalar>,
@@ -15739,6 +16303,7 @@ impl Tensor {
     /// `aten::norm.names_ScalarOpt_dim_dtype(Tensor self, Scalar? p, Dimname[1] dim, bool keepdim, *, ScalarType dtype) -> Tensor`
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_names_scalaropt_dim_dtype(
         &self,
         p: Option<Scalar>,

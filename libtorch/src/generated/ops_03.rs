@@ -23,6 +23,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_names_scalaropt_dim_with(
         &self,
         p: Option<Scalar>,
@@ -68,6 +69,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_names_scalaropt_dim(
         &self,
         p: Option<Scalar>,
@@ -87,6 +89,7 @@ impl Tensor {
     /// `aten::norm.names_dtype_out(Tensor self, Scalar? p, Dimname[1] dim, bool keepdim, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_names_dtype_out(
         &self,
         p: Option<Scalar>,
@@ -138,6 +141,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_names_out_with(
         &self,
         p: Option<Scalar>,
@@ -187,6 +191,7 @@ impl Tensor {
     /// Defaults applied: `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_names_out(
         &self,
         p: Option<Scalar>,
@@ -210,6 +215,7 @@ impl Tensor {
         crate::error::unwrap(self.f_norm_names_out(p, dim, out))
     }
     /// `aten::frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)`
+    #[track_caller]
     pub fn f_frexp(&self) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -229,6 +235,7 @@ impl Tensor {
         crate::error::unwrap(self.f_frexp())
     }
     /// `aten::frexp.Tensor_out(Tensor self, *, Tensor(a!) mantissa, Tensor(b!) exponent) -> (Tensor(a!) mantissa, Tensor(b!) exponent)`
+    #[track_caller]
     pub fn f_frexp_tensor_out(
         &self,
         mantissa: &mut Tensor,
@@ -266,6 +273,7 @@ impl Tensor {
     /// `aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_frobenius_norm_dim_with(
         &self,
         dim: &[i64],
@@ -294,6 +302,7 @@ impl Tensor {
     /// `aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_frobenius_norm_dim(&self, dim: &[i64]) -> Result<Tensor> {
         self.f_frobenius_norm_dim_with(dim, false)
     }
@@ -307,6 +316,7 @@ impl Tensor {
     /// `aten::frobenius_norm.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_frobenius_norm_out_with(
         &self,
         dim: &[i64],
@@ -342,6 +352,7 @@ impl Tensor {
     /// `aten::frobenius_norm.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_frobenius_norm_out(&self, dim: &[i64], out: &mut Tensor) -> Result<Tensor> {
         self.f_frobenius_norm_out_with(dim, false, out)
     }
@@ -355,6 +366,7 @@ impl Tensor {
     /// `aten::nuclear_norm(Tensor self, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_nuclear_norm_with(&self, keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_keepdim = keepdim;
@@ -378,6 +390,7 @@ impl Tensor {
     /// `aten::nuclear_norm(Tensor self, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_nuclear_norm(&self) -> Result<Tensor> {
         self.f_nuclear_norm_with(false)
     }
@@ -391,6 +404,7 @@ impl Tensor {
     /// `aten::nuclear_norm.out(Tensor self, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_nuclear_norm_out_with(
         &self,
         keepdim: bool,
@@ -419,6 +433,7 @@ impl Tensor {
     /// `aten::nuclear_norm.out(Tensor self, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_nuclear_norm_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_nuclear_norm_out_with(false, out)
     }
@@ -432,6 +447,7 @@ impl Tensor {
     /// `aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_nuclear_norm_dim_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -456,6 +472,7 @@ impl Tensor {
     /// `aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_nuclear_norm_dim(&self, dim: &[i64]) -> Result<Tensor> {
         self.f_nuclear_norm_dim_with(dim, false)
     }
@@ -469,6 +486,7 @@ impl Tensor {
     /// `aten::nuclear_norm.dim_out(Tensor self, int[2] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_nuclear_norm_dim_out_with(
         &self,
         dim: &[i64],
@@ -510,6 +528,7 @@ impl Tensor {
     /// `aten::nuclear_norm.dim_out(Tensor self, int[2] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_nuclear_norm_dim_out(
         &self,
         dim: &[i64],
@@ -529,6 +548,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_deep_clone_with(
         &self,
         memory_format: Option<MemoryFormat>,
@@ -557,6 +577,7 @@ impl Tensor {
     /// `aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_deep_clone(&self) -> Result<Tensor> {
         self.f_deep_clone_with(None)
     }
@@ -568,6 +589,7 @@ impl Tensor {
         crate::error::unwrap(self.f_deep_clone())
     }
     /// `aten::positive(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_positive(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -590,6 +612,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_resize_as__with(
         &mut self,
         the_template: &Tensor,
@@ -623,6 +646,7 @@ impl Tensor {
     /// `aten::resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_resize_as_(&mut self, the_template: &Tensor) -> Result<&mut Tensor> {
         self.f_resize_as__with(the_template, None)
     }
@@ -634,6 +658,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resize_as_(the_template))
     }
     /// `aten::resize_as_sparse_(Tensor(a!) self, Tensor the_template) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_resize_as_sparse_(&mut self, the_template: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
@@ -652,6 +677,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resize_as_sparse_(the_template))
     }
     /// `aten::zero_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_zero_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -668,6 +694,7 @@ impl Tensor {
     /// `aten::sub.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_out_with(
         &self,
         other: &Tensor,
@@ -703,6 +730,7 @@ impl Tensor {
     /// `aten::sub.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_sub_out_with(other, 1i64, out)
     }
@@ -716,6 +744,7 @@ impl Tensor {
     /// `aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_with(
         &self,
         other: &Tensor,
@@ -744,6 +773,7 @@ impl Tensor {
     /// `aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_sub(&self, other: &Tensor) -> Result<Tensor> {
         self.f_sub_with(other, 1i64)
     }
@@ -757,6 +787,7 @@ impl Tensor {
     /// `aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_sub__with(
         &mut self,
         other: &Tensor,
@@ -788,6 +819,7 @@ impl Tensor {
     /// `aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         self.f_sub__with(other, 1i64)
     }
@@ -801,6 +833,7 @@ impl Tensor {
     /// `aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_scalar_with(
         &self,
         other: impl Into<Scalar>,
@@ -833,6 +866,7 @@ impl Tensor {
     /// `aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         self.f_sub_scalar_with(other, 1i64)
     }
@@ -846,6 +880,7 @@ impl Tensor {
     /// `aten::sub_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_scalar__with(
         &mut self,
         other: impl Into<Scalar>,
@@ -877,6 +912,7 @@ impl Tensor {
     /// `aten::sub_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         self.f_sub_scalar__with(other, 1i64)
     }
@@ -890,6 +926,7 @@ impl Tensor {
     /// `aten::subtract.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract_out_with(
         &self,
         other: &Tensor,
@@ -925,6 +962,7 @@ impl Tensor {
     /// `aten::subtract.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_subtract_out_with(other, 1i64, out)
     }
@@ -938,6 +976,7 @@ impl Tensor {
     /// `aten::subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract_with(
         &self,
         other: &Tensor,
@@ -966,6 +1005,7 @@ impl Tensor {
     /// `aten::subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract(&self, other: &Tensor) -> Result<Tensor> {
         self.f_subtract_with(other, 1i64)
     }
@@ -979,6 +1019,7 @@ impl Tensor {
     /// `aten::subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract__with(
         &mut self,
         other: &Tensor,
@@ -1010,6 +1051,7 @@ impl Tensor {
     /// `aten::subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         self.f_subtract__with(other, 1i64)
     }
@@ -1023,6 +1065,7 @@ impl Tensor {
     /// `aten::subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract_scalar_with(
         &self,
         other: impl Into<Scalar>,
@@ -1055,6 +1098,7 @@ impl Tensor {
     /// `aten::subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         self.f_subtract_scalar_with(other, 1i64)
     }
@@ -1068,6 +1112,7 @@ impl Tensor {
     /// `aten::subtract_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract_scalar__with(
         &mut self,
         other: impl Into<Scalar>,
@@ -1099,6 +1144,7 @@ impl Tensor {
     /// `aten::subtract_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_subtract_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -1115,6 +1161,7 @@ impl Tensor {
     /// `aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_rsub_with(
         &self,
         other: &Tensor,
@@ -1143,6 +1190,7 @@ impl Tensor {
     /// `aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_rsub(&self, other: &Tensor) -> Result<Tensor> {
         self.f_rsub_with(other, 1i64)
     }
@@ -1154,6 +1202,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rsub(other))
     }
     /// `aten::heaviside.out(Tensor self, Tensor values, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_heaviside_out(&self, values: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_values = values.as_raw();
@@ -1174,6 +1223,7 @@ impl Tensor {
         crate::error::unwrap(self.f_heaviside_out(values, out))
     }
     /// `aten::heaviside(Tensor self, Tensor values) -> Tensor`
+    #[track_caller]
     pub fn f_heaviside(&self, values: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_values = values.as_raw();
@@ -1193,6 +1243,7 @@ impl Tensor {
         crate::error::unwrap(self.f_heaviside(values))
     }
     /// `aten::heaviside_(Tensor(a!) self, Tensor values) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_heaviside_(&mut self, values: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_values = values.as_raw();
@@ -1213,6 +1264,7 @@ impl Tensor {
     /// `aten::rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_rsub_scalar_with(
         &self,
         other: impl Into<Scalar>,
@@ -1245,6 +1297,7 @@ impl Tensor {
     /// `aten::rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_rsub_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         self.f_rsub_scalar_with(other, 1i64)
     }
@@ -1258,6 +1311,7 @@ impl Tensor {
     /// `aten::_sparse_addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f__sparse_addmm_with(
         &self,
         mat1: &Tensor,
@@ -1303,6 +1357,7 @@ impl Tensor {
     /// `aten::_sparse_addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f__sparse_addmm(&self, mat1: &Tensor, mat2: &Tensor) -> Result<Tensor> {
         self.f__sparse_addmm_with(mat1, mat2, 1i64, 1i64)
     }
@@ -1316,6 +1371,7 @@ impl Tensor {
     /// `aten::sparse_sampled_addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_sparse_sampled_addmm_out_with(
         &self,
         mat1: &Tensor,
@@ -1367,6 +1423,7 @@ impl Tensor {
     /// `aten::sparse_sampled_addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_sparse_sampled_addmm_out(
         &self,
         mat1: &Tensor,
@@ -1390,6 +1447,7 @@ impl Tensor {
     /// `aten::sparse_sampled_addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_sparse_sampled_addmm_with(
         &self,
         mat1: &Tensor,
@@ -1435,6 +1493,7 @@ impl Tensor {
     /// `aten::sparse_sampled_addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_sparse_sampled_addmm(
         &self,
         mat1: &Tensor,
@@ -1450,6 +1509,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sparse_sampled_addmm(mat1, mat2))
     }
     /// `aten::_sparse_mm_reduce_impl(Tensor self, Tensor other, str reduce) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__sparse_mm_reduce_impl(
         &self,
         other: &Tensor,
@@ -1485,6 +1545,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_mm_reduce_impl(other, reduce))
     }
     /// `aten::_sparse_mm_reduce_impl_backward(Tensor self, Tensor grad_out, Tensor weight, str reduce, Tensor arg_out, bool[2] output_mask) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__sparse_mm_reduce_impl_backward(
         &self,
         grad_out: &Tensor,
@@ -1543,6 +1604,7 @@ impl Tensor {
     /// `aten::addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm_out_with(
         &self,
         mat1: &Tensor,
@@ -1592,6 +1654,7 @@ impl Tensor {
     /// `aten::addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm_out(
         &self,
         mat1: &Tensor,
@@ -1610,6 +1673,7 @@ impl Tensor {
     /// `aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm_with(
         &self,
         mat1: &Tensor,
@@ -1648,6 +1712,7 @@ impl Tensor {
     /// `aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm(&self, mat1: &Tensor, mat2: &Tensor) -> Result<Tensor> {
         self.f_addmm_with(mat1, mat2, 1i64, 1i64)
     }
@@ -1661,6 +1726,7 @@ impl Tensor {
     /// `aten::addmm.dtype(Tensor self, Tensor mat1, Tensor mat2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm_dtype_with(
         &self,
         mat1: &Tensor,
@@ -1710,6 +1776,7 @@ impl Tensor {
     /// `aten::addmm.dtype(Tensor self, Tensor mat1, Tensor mat2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm_dtype(
         &self,
         mat1: &Tensor,
@@ -1728,6 +1795,7 @@ impl Tensor {
     /// `aten::addmm.dtype_out(Tensor self, Tensor mat1, Tensor mat2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm_dtype_out_with(
         &self,
         mat1: &Tensor,
@@ -1783,6 +1851,7 @@ impl Tensor {
     /// `aten::addmm.dtype_out(Tensor self, Tensor mat1, Tensor mat2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm_dtype_out(
         &self,
         mat1: &Tensor,
@@ -1808,6 +1877,7 @@ impl Tensor {
     /// `aten::addmm_(Tensor(a!) self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm__with(
         &mut self,
         mat1: &Tensor,
@@ -1845,6 +1915,7 @@ impl Tensor {
     /// `aten::addmm_(Tensor(a!) self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addmm_(&mut self, mat1: &Tensor, mat2: &Tensor) -> Result<&mut Tensor> {
         self.f_addmm__with(mat1, mat2, 1i64, 1i64)
     }
@@ -1858,6 +1929,7 @@ impl Tensor {
     /// `aten::_addmm_activation.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, bool use_gelu=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`, `use_gelu = false`.
+    #[track_caller]
     pub fn f__addmm_activation_out_with(
         &self,
         mat1: &Tensor,
@@ -1913,6 +1985,7 @@ impl Tensor {
     /// `aten::_addmm_activation.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, bool use_gelu=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`, `use_gelu = false`.
+    #[track_caller]
     pub fn f__addmm_activation_out(
         &self,
         mat1: &Tensor,
@@ -1936,6 +2009,7 @@ impl Tensor {
     /// `aten::_addmm_activation(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, bool use_gelu=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`, `use_gelu = false`.
+    #[track_caller]
     pub fn f__addmm_activation_with(
         &self,
         mat1: &Tensor,
@@ -1987,6 +2061,7 @@ impl Tensor {
     /// `aten::_addmm_activation(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, bool use_gelu=False) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`, `use_gelu = false`.
+    #[track_caller]
     pub fn f__addmm_activation(&self, mat1: &Tensor, mat2: &Tensor) -> Result<Tensor> {
         self.f__addmm_activation_with(mat1, mat2, 1i64, 1i64, false)
     }
@@ -2002,6 +2077,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `scale_result = None`, `out_dtype = None`, `use_fast_accum = false`.
     ///
     /// May be None: `bias`, `scale_result`, `out_dtype`.
+    #[track_caller]
     pub fn f__scaled_mm_with(
         &self,
         mat2: &Tensor,
@@ -2072,6 +2148,7 @@ impl Tensor {
     /// `aten::_scaled_mm(Tensor self, Tensor mat2, Tensor scale_a, Tensor scale_b, Tensor? bias=None, Tensor? scale_result=None, ScalarType? out_dtype=None, bool use_fast_accum=False) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `scale_result = None`, `out_dtype = None`, `use_fast_accum = false`.
+    #[track_caller]
     pub fn f__scaled_mm(
         &self,
         mat2: &Tensor,
@@ -2097,6 +2174,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `scale_result = None`, `out_dtype = None`, `use_fast_accum = false`.
     ///
     /// May be None: `bias`, `scale_result`, `out_dtype`.
+    #[track_caller]
     pub fn f__scaled_mm_out_with(
         &self,
         mat2: &Tensor,
@@ -2172,6 +2250,7 @@ impl Tensor {
     /// `aten::_scaled_mm.out(Tensor self, Tensor mat2, Tensor scale_a, Tensor scale_b, Tensor? bias=None, Tensor? scale_result=None, ScalarType? out_dtype=None, bool use_fast_accum=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`, `scale_result = None`, `out_dtype = None`, `use_fast_accum = false`.
+    #[track_caller]
     pub fn f__scaled_mm_out(
         &self,
         mat2: &Tensor,
@@ -2199,6 +2278,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `contraction_dim = &[]`, `use_fast_accum = false`.
     ///
     /// May be None: `bias`, `out_dtype`.
+    #[track_caller]
     pub fn f__scaled_mm_v2_with<
         T2: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -2303,6 +2383,7 @@ impl Tensor {
     /// Defaults applied: `contraction_dim = &[]`, `use_fast_accum = false`.
     ///
     /// May be None: `bias`, `out_dtype`.
+    #[track_caller]
     pub fn f__scaled_mm_v2<
         T2: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -2373,6 +2454,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `contraction_dim = &[]`, `use_fast_accum = false`.
     ///
     /// May be None: `bias`, `out_dtype`.
+    #[track_caller]
     pub fn f__scaled_mm_v2_out_with<
         T2: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -2482,6 +2564,7 @@ impl Tensor {
     /// Defaults applied: `contraction_dim = &[]`, `use_fast_accum = false`.
     ///
     /// May be None: `bias`, `out_dtype`.
+    #[track_caller]
     pub fn f__scaled_mm_v2_out<
         T2: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -2556,6 +2639,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `offs = None`, `bias = None`, `scale_result = None`, `out_dtype = None`, `use_fast_accum = false`.
     ///
     /// May be None: `offs`, `bias`, `scale_result`, `out_dtype`.
+    #[track_caller]
     pub fn f__scaled_grouped_mm_with(
         &self,
         mat2: &Tensor,
@@ -2631,6 +2715,7 @@ impl Tensor {
     /// `aten::_scaled_grouped_mm(Tensor self, Tensor mat2, Tensor scale_a, Tensor scale_b, Tensor? offs=None, Tensor? bias=None, Tensor? scale_result=None, ScalarType? out_dtype=None, bool use_fast_accum=False) -> Tensor`
     ///
     /// Defaults applied: `offs = None`, `bias = None`, `scale_result = None`, `out_dtype = None`, `use_fast_accum = false`.
+    #[track_caller]
     pub fn f__scaled_grouped_mm(
         &self,
         mat2: &Tensor,
@@ -2665,6 +2750,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `offs = None`, `bias = None`, `out_dtype = None`, `contraction_dim = &[]`, `use_fast_accum = false`.
     ///
     /// May be None: `offs`, `bias`, `out_dtype`.
+    #[track_caller]
     pub fn f__scaled_grouped_mm_v2_with<
         T2: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -2772,6 +2858,7 @@ impl Tensor {
     /// `aten::_scaled_grouped_mm_v2(Tensor self, Tensor mat2, Tensor[] scale_a, int[] recipe_a, int[] swizzle_a, Tensor[] scale_b, int[] recipe_b, int[] swizzle_b, Tensor? offs=None, Tensor? bias=None, ScalarType? out_dtype=None, int[] contraction_dim=[], bool use_fast_accum=False) -> Tensor`
     ///
     /// Defaults applied: `offs = None`, `bias = None`, `out_dtype = None`, `contraction_dim = &[]`, `use_fast_accum = false`.
+    #[track_caller]
     pub fn f__scaled_grouped_mm_v2<
         T2: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -2835,6 +2922,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `offs = None`, `bias = None`, `out_dtype = None`.
     ///
     /// May be None: `offs`, `bias`, `out_dtype`.
+    #[track_caller]
     pub fn f__grouped_mm_with(
         &self,
         mat2: &Tensor,
@@ -2882,6 +2970,7 @@ impl Tensor {
     /// `aten::_grouped_mm(Tensor self, Tensor mat2, Tensor? offs=None, Tensor? bias=None, ScalarType? out_dtype=None) -> Tensor`
     ///
     /// Defaults applied: `offs = None`, `bias = None`, `out_dtype = None`.
+    #[track_caller]
     pub fn f__grouped_mm(&self, mat2: &Tensor) -> Result<Tensor> {
         self.f__grouped_mm_with(mat2, None, None, None)
     }
@@ -2897,6 +2986,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__sparse_compressed_tensor_with_dims_with(
         nnz: i64,
         dense_dim: i64,
@@ -2978,6 +3068,7 @@ impl Tensor {
     /// `aten::_sparse_compressed_tensor_with_dims(int nnz, int dense_dim, int[] size, int[] blocksize, ScalarType index_dtype, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f__sparse_compressed_tensor_with_dims(
         nnz: i64,
         dense_dim: i64,
@@ -3023,6 +3114,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_compressed_tensor_comp_plain_value_size_with(
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
@@ -3093,6 +3185,7 @@ impl Tensor {
     /// `aten::sparse_compressed_tensor.comp_plain_value_size(Tensor compressed_indices, Tensor plain_indices, Tensor values, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_compressed_tensor_comp_plain_value_size(
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
@@ -3134,6 +3227,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_csr_tensor_crow_col_value_size_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -3204,6 +3298,7 @@ impl Tensor {
     /// `aten::sparse_csr_tensor.crow_col_value_size(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_csr_tensor_crow_col_value_size(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -3245,6 +3340,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_csc_tensor_ccol_row_value_size_with(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -3315,6 +3411,7 @@ impl Tensor {
     /// `aten::sparse_csc_tensor.ccol_row_value_size(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_csc_tensor_ccol_row_value_size(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -3356,6 +3453,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_bsr_tensor_crow_col_value_size_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -3426,6 +3524,7 @@ impl Tensor {
     /// `aten::sparse_bsr_tensor.crow_col_value_size(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_bsr_tensor_crow_col_value_size(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -3467,6 +3566,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_bsc_tensor_ccol_row_value_size_with(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -3537,6 +3637,7 @@ impl Tensor {
     /// `aten::sparse_bsc_tensor.ccol_row_value_size(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_bsc_tensor_ccol_row_value_size(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -3578,6 +3679,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_compressed_tensor_comp_plain_value_with(
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
@@ -3643,6 +3745,7 @@ impl Tensor {
     /// `aten::sparse_compressed_tensor.comp_plain_value(Tensor compressed_indices, Tensor plain_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_compressed_tensor_comp_plain_value(
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
@@ -3680,6 +3783,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_csr_tensor_crow_col_value_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -3745,6 +3849,7 @@ impl Tensor {
     /// `aten::sparse_csr_tensor.crow_col_value(Tensor crow_indices, Tensor col_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_csr_tensor_crow_col_value(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -3778,6 +3883,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_csc_tensor_ccol_row_value_with(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -3843,6 +3949,7 @@ impl Tensor {
     /// `aten::sparse_csc_tensor.ccol_row_value(Tensor ccol_indices, Tensor row_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_csc_tensor_ccol_row_value(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -3876,6 +3983,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_bsr_tensor_crow_col_value_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -3941,6 +4049,7 @@ impl Tensor {
     /// `aten::sparse_bsr_tensor.crow_col_value(Tensor crow_indices, Tensor col_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_bsr_tensor_crow_col_value(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -3974,6 +4083,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_bsc_tensor_ccol_row_value_with(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -4039,6 +4149,7 @@ impl Tensor {
     /// `aten::sparse_bsc_tensor.ccol_row_value(Tensor ccol_indices, Tensor row_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_bsc_tensor_ccol_row_value(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -4072,6 +4183,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__sparse_compressed_tensor_unsafe_with(
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
@@ -4142,6 +4254,7 @@ impl Tensor {
     /// `aten::_sparse_compressed_tensor_unsafe(Tensor compressed_indices, Tensor plain_indices, Tensor values, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f__sparse_compressed_tensor_unsafe(
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
@@ -4183,6 +4296,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__sparse_csr_tensor_unsafe_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -4253,6 +4367,7 @@ impl Tensor {
     /// `aten::_sparse_csr_tensor_unsafe(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f__sparse_csr_tensor_unsafe(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -4289,6 +4404,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__sparse_csc_tensor_unsafe_with(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -4359,6 +4475,7 @@ impl Tensor {
     /// `aten::_sparse_csc_tensor_unsafe(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f__sparse_csc_tensor_unsafe(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -4395,6 +4512,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__sparse_bsr_tensor_unsafe_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -4465,6 +4583,7 @@ impl Tensor {
     /// `aten::_sparse_bsr_tensor_unsafe(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f__sparse_bsr_tensor_unsafe(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -4501,6 +4620,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__sparse_bsc_tensor_unsafe_with(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -4571,6 +4691,7 @@ impl Tensor {
     /// `aten::_sparse_bsc_tensor_unsafe(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f__sparse_bsc_tensor_unsafe(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -4607,6 +4728,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_sparse_coo_tensor_size_with(
         size: &[i64],
         dtype: Option<Kind>,
@@ -4656,6 +4778,7 @@ impl Tensor {
     /// `aten::sparse_coo_tensor.size(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f_sparse_coo_tensor_size(size: &[i64]) -> Result<Tensor> {
         Self::f_sparse_coo_tensor_size_with(size, None, None, None, Some(false))
     }
@@ -4671,6 +4794,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `is_coalesced = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `is_coalesced`.
+    #[track_caller]
     pub fn f_sparse_coo_tensor_indices_with(
         indices: &Tensor,
         values: &Tensor,
@@ -4736,6 +4860,7 @@ impl Tensor {
     /// `aten::sparse_coo_tensor.indices(Tensor indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool? is_coalesced=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `is_coalesced = None`.
+    #[track_caller]
     pub fn f_sparse_coo_tensor_indices(
         indices: &Tensor,
         values: &Tensor,
@@ -4762,6 +4887,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `is_coalesced = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `is_coalesced`.
+    #[track_caller]
     pub fn f_sparse_coo_tensor_indices_size_with(
         indices: &Tensor,
         values: &Tensor,
@@ -4832,6 +4958,7 @@ impl Tensor {
     /// `aten::sparse_coo_tensor.indices_size(Tensor indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool? is_coalesced=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `is_coalesced = None`.
+    #[track_caller]
     pub fn f_sparse_coo_tensor_indices_size(
         indices: &Tensor,
         values: &Tensor,
@@ -4866,6 +4993,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `is_coalesced = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `is_coalesced`.
+    #[track_caller]
     pub fn f__sparse_coo_tensor_unsafe_with(
         indices: &Tensor,
         values: &Tensor,
@@ -4936,6 +5064,7 @@ impl Tensor {
     /// `aten::_sparse_coo_tensor_unsafe(Tensor indices, Tensor values, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool? is_coalesced=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `is_coalesced = None`.
+    #[track_caller]
     pub fn f__sparse_coo_tensor_unsafe(
         indices: &Tensor,
         values: &Tensor,
@@ -4968,6 +5097,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `is_coalesced = None`, `check_pinning = None`.
     ///
     /// May be None: `is_coalesced`, `check_pinning`.
+    #[track_caller]
     pub fn f__validate_sparse_coo_tensor_args_with(
         indices: &Tensor,
         values: &Tensor,
@@ -5021,6 +5151,7 @@ impl Tensor {
     /// `aten::_validate_sparse_coo_tensor_args(Tensor indices, Tensor values, int[] size, bool? is_coalesced=None, bool? check_pinning=None) -> ()`
     ///
     /// Defaults applied: `is_coalesced = None`, `check_pinning = None`.
+    #[track_caller]
     pub fn f__validate_sparse_coo_tensor_args(
         indices: &Tensor,
         values: &Tensor,
@@ -5046,6 +5177,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `check_pinning = None`.
     ///
     /// May be None: `check_pinning`.
+    #[track_caller]
     pub fn f__validate_sparse_compressed_tensor_args_with(
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
@@ -5104,6 +5236,7 @@ impl Tensor {
     /// `aten::_validate_sparse_compressed_tensor_args(Tensor compressed_indices, Tensor plain_indices, Tensor values, int[] size, Layout layout, bool? check_pinning=None) -> ()`
     ///
     /// Defaults applied: `check_pinning = None`.
+    #[track_caller]
     pub fn f__validate_sparse_compressed_tensor_args(
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
@@ -5146,6 +5279,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `check_pinning = None`.
     ///
     /// May be None: `check_pinning`.
+    #[track_caller]
     pub fn f__validate_sparse_csr_tensor_args_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -5199,6 +5333,7 @@ impl Tensor {
     /// `aten::_validate_sparse_csr_tensor_args(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, bool? check_pinning=None) -> ()`
     ///
     /// Defaults applied: `check_pinning = None`.
+    #[track_caller]
     pub fn f__validate_sparse_csr_tensor_args(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -5237,6 +5372,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `check_pinning = None`.
     ///
     /// May be None: `check_pinning`.
+    #[track_caller]
     pub fn f__validate_sparse_csc_tensor_args_with(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -5290,6 +5426,7 @@ impl Tensor {
     /// `aten::_validate_sparse_csc_tensor_args(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, bool? check_pinning=None) -> ()`
     ///
     /// Defaults applied: `check_pinning = None`.
+    #[track_caller]
     pub fn f__validate_sparse_csc_tensor_args(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -5328,6 +5465,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `check_pinning = None`.
     ///
     /// May be None: `check_pinning`.
+    #[track_caller]
     pub fn f__validate_sparse_bsr_tensor_args_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -5381,6 +5519,7 @@ impl Tensor {
     /// `aten::_validate_sparse_bsr_tensor_args(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, bool? check_pinning=None) -> ()`
     ///
     /// Defaults applied: `check_pinning = None`.
+    #[track_caller]
     pub fn f__validate_sparse_bsr_tensor_args(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -5419,6 +5558,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `check_pinning = None`.
     ///
     /// May be None: `check_pinning`.
+    #[track_caller]
     pub fn f__validate_sparse_bsc_tensor_args_with(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -5472,6 +5612,7 @@ impl Tensor {
     /// `aten::_validate_sparse_bsc_tensor_args(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, bool? check_pinning=None) -> ()`
     ///
     /// Defaults applied: `check_pinning = None`.
+    #[track_caller]
     pub fn f__validate_sparse_bsc_tensor_args(
         ccol_indices: &Tensor,
         row_indices: &Tensor,
@@ -5510,6 +5651,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__sparse_coo_tensor_with_dims_with(
         sparse_dim: i64,
         dense_dim: i64,
@@ -5575,6 +5717,7 @@ impl Tensor {
     /// `aten::_sparse_coo_tensor_with_dims(int sparse_dim, int dense_dim, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
+    #[track_caller]
     pub fn f__sparse_coo_tensor_with_dims(
         sparse_dim: i64,
         dense_dim: i64,
@@ -5608,6 +5751,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`, `is_coalesced = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `is_coalesced`.
+    #[track_caller]
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_with(
         sparse_dim: i64,
         dense_dim: i64,
@@ -5688,6 +5832,7 @@ impl Tensor {
     /// `aten::_sparse_coo_tensor_with_dims_and_tensors(int sparse_dim, int dense_dim, SymInt[] size, Tensor indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? is_coalesced=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`, `is_coalesced = None`.
+    #[track_caller]
     pub fn f__sparse_coo_tensor_with_dims_and_tensors(
         sparse_dim: i64,
         dense_dim: i64,
@@ -5730,6 +5875,7 @@ impl Tensor {
         )
     }
     /// `aten::sparse_resize_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sparse_resize_(
         &mut self,
         size: &[i64],
@@ -5760,6 +5906,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sparse_resize_(size, sparse_dim, dense_dim))
     }
     /// `aten::sparse_resize_and_clear_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sparse_resize_and_clear_(
         &mut self,
         size: &[i64],
@@ -5797,6 +5944,7 @@ impl Tensor {
         )
     }
     /// `aten::sparse_mask(Tensor self, Tensor mask) -> Tensor`
+    #[track_caller]
     pub fn f_sparse_mask(&self, mask: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -5818,6 +5966,7 @@ impl Tensor {
     /// `aten::_sparse_mask_projection(Tensor self, Tensor mask, bool accumulate_matches=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `accumulate_matches = false`.
+    #[track_caller]
     pub fn f__sparse_mask_projection_with(
         &self,
         mask: &Tensor,
@@ -5857,6 +6006,7 @@ impl Tensor {
     /// `aten::_sparse_mask_projection(Tensor self, Tensor mask, bool accumulate_matches=False) -> Tensor`
     ///
     /// Defaults applied: `accumulate_matches = false`.
+    #[track_caller]
     pub fn f__sparse_mask_projection(&self, mask: &Tensor) -> Result<Tensor> {
         self.f__sparse_mask_projection_with(mask, false)
     }
@@ -5868,6 +6018,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_mask_projection(mask))
     }
     /// `aten::_to_cpu(Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f__to_cpu<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -5898,6 +6049,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `masked_grad = None`.
     ///
     /// May be None: `dtype`, `masked_grad`.
+    #[track_caller]
     pub fn f_to_dense_with(
         &self,
         dtype: Option<Kind>,
@@ -5932,6 +6084,7 @@ impl Tensor {
     /// `aten::to_dense(Tensor self, ScalarType? dtype=None, *, bool? masked_grad=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `masked_grad = None`.
+    #[track_caller]
     pub fn f_to_dense(&self) -> Result<Tensor> {
         self.f_to_dense_with(None, None)
     }
@@ -5947,6 +6100,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `masked_grad = None`.
     ///
     /// May be None: `dtype`, `masked_grad`.
+    #[track_caller]
     pub fn f__to_dense_with(
         &self,
         dtype: Option<Kind>,
@@ -5981,6 +6135,7 @@ impl Tensor {
     /// `aten::_to_dense(Tensor self, ScalarType? dtype=None, bool? masked_grad=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `masked_grad = None`.
+    #[track_caller]
     pub fn f__to_dense(&self) -> Result<Tensor> {
         self.f__to_dense_with(None, None)
     }
@@ -5996,6 +6151,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `masked_grad = None`.
     ///
     /// May be None: `masked_grad`.
+    #[track_caller]
     pub fn f_to_dense_backward_with(
         grad: &Tensor,
         input: &Tensor,
@@ -6030,6 +6186,7 @@ impl Tensor {
     /// `aten::to_dense_backward(Tensor grad, Tensor input, bool? masked_grad=None) -> Tensor`
     ///
     /// Defaults applied: `masked_grad = None`.
+    #[track_caller]
     pub fn f_to_dense_backward(grad: &Tensor, input: &Tensor) -> Result<Tensor> {
         Self::f_to_dense_backward_with(grad, input, None)
     }
@@ -6041,6 +6198,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_to_dense_backward(grad, input))
     }
     /// `aten::sparse_dim(Tensor self) -> int`
+    #[track_caller]
     pub fn f_sparse_dim(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -6059,6 +6217,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sparse_dim())
     }
     /// `aten::_dimI(Tensor self) -> int`
+    #[track_caller]
     pub fn f__dimi(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -6074,6 +6233,7 @@ impl Tensor {
         crate::error::unwrap(self.f__dimi())
     }
     /// `aten::dense_dim(Tensor self) -> int`
+    #[track_caller]
     pub fn f_dense_dim(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -6092,6 +6252,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dense_dim())
     }
     /// `aten::_dimV(Tensor self) -> int`
+    #[track_caller]
     pub fn f__dimv(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -6107,6 +6268,7 @@ impl Tensor {
         crate::error::unwrap(self.f__dimv())
     }
     /// `aten::_nnz(Tensor self) -> int`
+    #[track_caller]
     pub fn f__nnz(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -6122,6 +6284,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nnz())
     }
     /// `aten::coalesce(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_coalesce(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6140,6 +6303,7 @@ impl Tensor {
         crate::error::unwrap(self.f_coalesce())
     }
     /// `aten::_coalesce(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__coalesce(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6158,6 +6322,7 @@ impl Tensor {
         crate::error::unwrap(self.f__coalesce())
     }
     /// `aten::is_coalesced(Tensor self) -> bool`
+    #[track_caller]
     pub fn f_is_coalesced(&self) -> Result<bool> {
         let c_self = self.as_raw();
         let mut out0 = false;
@@ -6176,6 +6341,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_coalesced())
     }
     /// `aten::_indices(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f__indices(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6194,6 +6360,7 @@ impl Tensor {
         crate::error::unwrap(self.f__indices())
     }
     /// `aten::_values(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f__values(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6209,6 +6376,7 @@ impl Tensor {
         crate::error::unwrap(self.f__values())
     }
     /// `aten::_coalesced_(Tensor(a!) self, bool coalesced) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__coalesced_(&mut self, coalesced: bool) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_coalesced = coalesced;
@@ -6227,6 +6395,7 @@ impl Tensor {
         crate::error::unwrap(self.f__coalesced_(coalesced))
     }
     /// `aten::indices(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_indices(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6242,6 +6411,7 @@ impl Tensor {
         crate::error::unwrap(self.f_indices())
     }
     /// `aten::values(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_values(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6257,6 +6427,7 @@ impl Tensor {
         crate::error::unwrap(self.f_values())
     }
     /// `aten::crow_indices(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_crow_indices(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6275,6 +6446,7 @@ impl Tensor {
         crate::error::unwrap(self.f_crow_indices())
     }
     /// `aten::col_indices(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_col_indices(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6293,6 +6465,7 @@ impl Tensor {
         crate::error::unwrap(self.f_col_indices())
     }
     /// `aten::ccol_indices(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_ccol_indices(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6311,6 +6484,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ccol_indices())
     }
     /// `aten::row_indices(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_row_indices(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6329,6 +6503,7 @@ impl Tensor {
         crate::error::unwrap(self.f_row_indices())
     }
     /// `aten::hspmm.out(Tensor mat1, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hspmm_out(
         mat1: &Tensor,
         mat2: &Tensor,
@@ -6353,6 +6528,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_hspmm_out(mat1, mat2, out))
     }
     /// `aten::hspmm(Tensor mat1, Tensor mat2) -> Tensor`
+    #[track_caller]
     pub fn f_hspmm(mat1: &Tensor, mat2: &Tensor) -> Result<Tensor> {
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -6374,6 +6550,7 @@ impl Tensor {
     /// `aten::copy_sparse_to_sparse_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_sparse_to_sparse__with(
         &mut self,
         src: &Tensor,
@@ -6405,6 +6582,7 @@ impl Tensor {
     /// `aten::copy_sparse_to_sparse_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_sparse_to_sparse_(&mut self, src: &Tensor) -> Result<&mut Tensor> {
         self.f_copy_sparse_to_sparse__with(src, false)
     }
@@ -6418,6 +6596,7 @@ impl Tensor {
     /// `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_unbind_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -6444,6 +6623,7 @@ impl Tensor {
     /// `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_unbind_int(&self) -> Result<Vec<Tensor>> {
         self.f_unbind_int_with(0)
     }
@@ -6455,6 +6635,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unbind_int())
     }
     /// `aten::unbind.Dimname(Tensor(a -> *) self, Dimname dim) -> Tensor(a)[]`
+    #[track_caller]
     pub fn f_unbind_dimname(&self, dim: &str) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -6477,6 +6658,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unbind_dimname(dim))
     }
     /// `aten::to_sparse.sparse_dim(Tensor self, int sparse_dim) -> Tensor`
+    #[track_caller]
     pub fn f_to_sparse_sparse_dim(&self, sparse_dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_sparse_dim = sparse_dim;
@@ -6496,6 +6678,7 @@ impl Tensor {
         crate::error::unwrap(self.f_to_sparse_sparse_dim(sparse_dim))
     }
     /// `aten::_to_sparse.sparse_dim(Tensor self, int sparse_dim) -> Tensor`
+    #[track_caller]
     pub fn f__to_sparse_sparse_dim(&self, sparse_dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_sparse_dim = sparse_dim;
@@ -6519,6 +6702,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `layout = None`, `blocksize = None`, `dense_dim = None`.
     ///
     /// May be None: `layout`, `blocksize`, `dense_dim`.
+    #[track_caller]
     pub fn f_to_sparse_with(
         &self,
         layout: Option<Layout>,
@@ -6562,6 +6746,7 @@ impl Tensor {
     /// `aten::to_sparse(Tensor self, *, Layout? layout=None, int[2]? blocksize=None, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `layout = None`, `blocksize = None`, `dense_dim = None`.
+    #[track_caller]
     pub fn f_to_sparse(&self) -> Result<Tensor> {
         self.f_to_sparse_with(None, None, None)
     }
@@ -6577,6 +6762,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `layout = None`, `blocksize = None`, `dense_dim = None`.
     ///
     /// May be None: `layout`, `blocksize`, `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_with(
         &self,
         layout: Option<Layout>,
@@ -6620,6 +6806,7 @@ impl Tensor {
     /// `aten::_to_sparse(Tensor self, *, Layout? layout=None, int[2]? blocksize=None, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `layout = None`, `blocksize = None`, `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse(&self) -> Result<Tensor> {
         self.f__to_sparse_with(None, None, None)
     }
@@ -6635,6 +6822,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f_to_sparse_csr_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
@@ -6660,6 +6848,7 @@ impl Tensor {
     /// `aten::to_sparse_csr(Tensor self, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f_to_sparse_csr(&self) -> Result<Tensor> {
         self.f_to_sparse_csr_with(None)
     }
@@ -6675,6 +6864,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_csr_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
@@ -6700,6 +6890,7 @@ impl Tensor {
     /// `aten::_to_sparse_csr(Tensor self, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_csr(&self) -> Result<Tensor> {
         self.f__to_sparse_csr_with(None)
     }
@@ -6715,6 +6906,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f_to_sparse_csc_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
@@ -6740,6 +6932,7 @@ impl Tensor {
     /// `aten::to_sparse_csc(Tensor self, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f_to_sparse_csc(&self) -> Result<Tensor> {
         self.f_to_sparse_csc_with(None)
     }
@@ -6755,6 +6948,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_csc_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
@@ -6780,6 +6974,7 @@ impl Tensor {
     /// `aten::_to_sparse_csc(Tensor self, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_csc(&self) -> Result<Tensor> {
         self.f__to_sparse_csc_with(None)
     }
@@ -6795,6 +6990,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f_to_sparse_bsr_with(
         &self,
         blocksize: &[i64],
@@ -6829,6 +7025,7 @@ impl Tensor {
     /// `aten::to_sparse_bsr(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f_to_sparse_bsr(&self, blocksize: &[i64]) -> Result<Tensor> {
         self.f_to_sparse_bsr_with(blocksize, None)
     }
@@ -6844,6 +7041,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_bsr_with(
         &self,
         blocksize: &[i64],
@@ -6878,6 +7076,7 @@ impl Tensor {
     /// `aten::_to_sparse_bsr(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_bsr(&self, blocksize: &[i64]) -> Result<Tensor> {
         self.f__to_sparse_bsr_with(blocksize, None)
     }
@@ -6893,6 +7092,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f_to_sparse_bsc_with(
         &self,
         blocksize: &[i64],
@@ -6927,6 +7127,7 @@ impl Tensor {
     /// `aten::to_sparse_bsc(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f_to_sparse_bsc(&self, blocksize: &[i64]) -> Result<Tensor> {
         self.f_to_sparse_bsc_with(blocksize, None)
     }
@@ -6942,6 +7143,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_bsc_with(
         &self,
         blocksize: &[i64],
@@ -6976,6 +7178,7 @@ impl Tensor {
     /// `aten::_to_sparse_bsc(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_bsc(&self, blocksize: &[i64]) -> Result<Tensor> {
         self.f__to_sparse_bsc_with(blocksize, None)
     }
@@ -6987,6 +7190,7 @@ impl Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc(blocksize))
     }
     /// `aten::_to_sparse_semi_structured(Tensor dense) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__to_sparse_semi_structured(dense: &Tensor) -> Result<(Tensor, Tensor)> {
         let c_dense = dense.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7010,6 +7214,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_to_mkldnn_with(&self, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -7035,6 +7240,7 @@ impl Tensor {
     /// `aten::to_mkldnn(Tensor self, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_to_mkldnn(&self) -> Result<Tensor> {
         self.f_to_mkldnn_with(None)
     }
@@ -7050,6 +7256,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `padding = &[0]`, `stride = &[1]`, `dilation = &[1]`, `groups = 1`, `input_size = None`.
     ///
     /// May be None: `input_size`.
+    #[track_caller]
     pub fn f_mkldnn_reorder_conv2d_weight_with(
         &self,
         padding: &[i64],
@@ -7110,6 +7317,7 @@ impl Tensor {
     /// `aten::mkldnn_reorder_conv2d_weight(Tensor self, SymInt[2] padding=0, SymInt[2] stride=1, SymInt[2] dilation=1, SymInt groups=1, SymInt[]? input_size=None) -> Tensor`
     ///
     /// Defaults applied: `padding = &[0]`, `stride = &[1]`, `dilation = &[1]`, `groups = 1`, `input_size = None`.
+    #[track_caller]
     pub fn f_mkldnn_reorder_conv2d_weight(&self) -> Result<Tensor> {
         self.f_mkldnn_reorder_conv2d_weight_with(&[0], &[1], &[1], 1, None)
     }
@@ -7125,6 +7333,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `padding = &[0]`, `stride = &[1]`, `dilation = &[1]`, `groups = 1`, `input_size = None`.
     ///
     /// May be None: `input_size`.
+    #[track_caller]
     pub fn f_mkldnn_reorder_conv3d_weight_with(
         &self,
         padding: &[i64],
@@ -7185,6 +7394,7 @@ impl Tensor {
     /// `aten::mkldnn_reorder_conv3d_weight(Tensor self, SymInt[3] padding=0, SymInt[3] stride=1, SymInt[3] dilation=1, SymInt groups=1, SymInt[]? input_size=None) -> Tensor`
     ///
     /// Defaults applied: `padding = &[0]`, `stride = &[1]`, `dilation = &[1]`, `groups = 1`, `input_size = None`.
+    #[track_caller]
     pub fn f_mkldnn_reorder_conv3d_weight(&self) -> Result<Tensor> {
         self.f_mkldnn_reorder_conv3d_weight_with(&[0], &[1], &[1], 1, None)
     }
@@ -7196,6 +7406,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mkldnn_reorder_conv3d_weight())
     }
     /// `aten::to_mkldnn_backward(Tensor grad, Tensor input) -> Tensor`
+    #[track_caller]
     pub fn f_to_mkldnn_backward(grad: &Tensor, input: &Tensor) -> Result<Tensor> {
         let c_grad = grad.as_raw();
         let c_input = input.as_raw();
@@ -7215,6 +7426,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_to_mkldnn_backward(grad, input))
     }
     /// `aten::quantize_per_tensor_dynamic(Tensor self, ScalarType dtype, bool reduce_range) -> Tensor`
+    #[track_caller]
     pub fn f_quantize_per_tensor_dynamic(
         &self,
         dtype: Kind,
@@ -7248,6 +7460,7 @@ impl Tensor {
         crate::error::unwrap(self.f_quantize_per_tensor_dynamic(dtype, reduce_range))
     }
     /// `aten::quantize_per_tensor(Tensor self, float scale, int zero_point, ScalarType dtype) -> Tensor`
+    #[track_caller]
     pub fn f_quantize_per_tensor(
         &self,
         scale: f64,
@@ -7285,6 +7498,7 @@ impl Tensor {
         crate::error::unwrap(self.f_quantize_per_tensor(scale, zero_point, dtype))
     }
     /// `aten::quantize_per_tensor.tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, ScalarType dtype) -> Tensor`
+    #[track_caller]
     pub fn f_quantize_per_tensor_tensor_qparams(
         &self,
         scale: &Tensor,
@@ -7324,6 +7538,7 @@ impl Tensor {
         )
     }
     /// `aten::quantize_per_tensor.tensors(Tensor[] tensors, Tensor scales, Tensor zero_points, ScalarType dtype) -> Tensor[]`
+    #[track_caller]
     pub fn f_quantize_per_tensor_tensors<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         scales: &Tensor,
@@ -7369,6 +7584,7 @@ impl Tensor {
         )
     }
     /// `aten::quantize_per_channel(Tensor self, Tensor scales, Tensor zero_points, int axis, ScalarType dtype) -> Tensor`
+    #[track_caller]
     pub fn f_quantize_per_channel(
         &self,
         scales: &Tensor,
@@ -7412,6 +7628,7 @@ impl Tensor {
         )
     }
     /// `aten::dequantize.self(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_dequantize_self(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7430,6 +7647,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dequantize_self())
     }
     /// `aten::dequantize.tensors(Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f_dequantize_tensors<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -7461,6 +7679,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_dequantize_tensors(tensors))
     }
     /// `aten::q_scale(Tensor self) -> float`
+    #[track_caller]
     pub fn f_q_scale(&self) -> Result<f64> {
         let c_self = self.as_raw();
         let mut out0 = 0f64;
@@ -7476,6 +7695,7 @@ impl Tensor {
         crate::error::unwrap(self.f_q_scale())
     }
     /// `aten::q_zero_point(Tensor self) -> int`
+    #[track_caller]
     pub fn f_q_zero_point(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -7494,6 +7714,7 @@ impl Tensor {
         crate::error::unwrap(self.f_q_zero_point())
     }
     /// `aten::q_per_channel_scales(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_q_per_channel_scales(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7512,6 +7733,7 @@ impl Tensor {
         crate::error::unwrap(self.f_q_per_channel_scales())
     }
     /// `aten::q_per_channel_zero_points(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_q_per_channel_zero_points(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7530,6 +7752,7 @@ impl Tensor {
         crate::error::unwrap(self.f_q_per_channel_zero_points())
     }
     /// `aten::q_per_channel_axis(Tensor self) -> int`
+    #[track_caller]
     pub fn f_q_per_channel_axis(&self) -> Result<i64> {
         let c_self = self.as_raw();
         let mut out0 = 0i64;
@@ -7548,6 +7771,7 @@ impl Tensor {
         crate::error::unwrap(self.f_q_per_channel_axis())
     }
     /// `aten::int_repr(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_int_repr(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7566,6 +7790,7 @@ impl Tensor {
         crate::error::unwrap(self.f_int_repr())
     }
     /// `aten::_make_per_tensor_quantized_tensor(Tensor self, float scale, int zero_point) -> Tensor`
+    #[track_caller]
     pub fn f__make_per_tensor_quantized_tensor(
         &self,
         scale: f64,
@@ -7599,6 +7824,7 @@ impl Tensor {
         crate::error::unwrap(self.f__make_per_tensor_quantized_tensor(scale, zero_point))
     }
     /// `aten::_make_per_channel_quantized_tensor(Tensor self, Tensor scale, Tensor zero_point, int axis) -> Tensor`
+    #[track_caller]
     pub fn f__make_per_channel_quantized_tensor(
         &self,
         scale: &Tensor,
@@ -7638,6 +7864,7 @@ impl Tensor {
         )
     }
     /// `aten::qscheme(Tensor self) -> QScheme`
+    #[track_caller]
     pub fn f_qscheme(&self) -> Result<QScheme> {
         let c_self = self.as_raw();
         let mut out0 = 0i32;
@@ -7653,6 +7880,7 @@ impl Tensor {
         crate::error::unwrap(self.f_qscheme())
     }
     /// `aten::fake_quantize_per_tensor_affine(Tensor self, float scale, int zero_point, int quant_min, int quant_max) -> Tensor`
+    #[track_caller]
     pub fn f_fake_quantize_per_tensor_affine(
         &self,
         scale: f64,
@@ -7702,6 +7930,7 @@ impl Tensor {
         )
     }
     /// `aten::fake_quantize_per_tensor_affine.tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max) -> Tensor`
+    #[track_caller]
     pub fn f_fake_quantize_per_tensor_affine_tensor_qparams(
         &self,
         scale: &Tensor,
@@ -7751,6 +7980,7 @@ impl Tensor {
         )
     }
     /// `aten::fake_quantize_per_tensor_affine_cachemask(Tensor self, float scale, int zero_point, int quant_min, int quant_max) -> (Tensor output, Tensor mask)`
+    #[track_caller]
     pub fn f_fake_quantize_per_tensor_affine_cachemask(
         &self,
         scale: f64,
@@ -7802,6 +8032,7 @@ impl Tensor {
         )
     }
     /// `aten::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, Tensor fake_quant_enabled, int quant_min, int quant_max) -> (Tensor output, Tensor mask)`
+    #[track_caller]
     pub fn f__fake_quantize_per_tensor_affine_cachemask_tensor_qparams(
         &self,
         scale: &Tensor,
@@ -7858,6 +8089,7 @@ impl Tensor {
         )
     }
     /// `aten::fake_quantize_per_tensor_affine_cachemask_backward(Tensor grad, Tensor mask) -> Tensor`
+    #[track_caller]
     pub fn f_fake_quantize_per_tensor_affine_cachemask_backward(
         grad: &Tensor,
         mask: &Tensor,
@@ -7891,6 +8123,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_tensor_affine(Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max, float grad_factor=1.0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_tensor_affine_with(
         &self,
         scale: &Tensor,
@@ -7949,6 +8182,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_tensor_affine(Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max, float grad_factor=1.0) -> Tensor`
     ///
     /// Defaults applied: `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_tensor_affine(
         &self,
         scale: &Tensor,
@@ -7988,6 +8222,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_tensor_affine_backward(Tensor grad, Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max, float grad_factor=1.0) -> (Tensor, Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_tensor_affine_backward_with(
         grad: &Tensor,
         self_: &Tensor,
@@ -8055,6 +8290,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_tensor_affine_backward(Tensor grad, Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max, float grad_factor=1.0) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_tensor_affine_backward(
         grad: &Tensor,
         self_: &Tensor,
@@ -8097,6 +8333,7 @@ impl Tensor {
         )
     }
     /// `aten::fake_quantize_per_channel_affine(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max) -> Tensor`
+    #[track_caller]
     pub fn f_fake_quantize_per_channel_affine(
         &self,
         scale: &Tensor,
@@ -8151,6 +8388,7 @@ impl Tensor {
         )
     }
     /// `aten::fake_quantize_per_channel_affine_cachemask(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max) -> (Tensor output, Tensor mask)`
+    #[track_caller]
     pub fn f_fake_quantize_per_channel_affine_cachemask(
         &self,
         scale: &Tensor,
@@ -8207,6 +8445,7 @@ impl Tensor {
         )
     }
     /// `aten::fake_quantize_per_channel_affine_cachemask_backward(Tensor grad, Tensor mask) -> Tensor`
+    #[track_caller]
     pub fn f_fake_quantize_per_channel_affine_cachemask_backward(
         grad: &Tensor,
         mask: &Tensor,
@@ -8240,6 +8479,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_channel_affine(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max, float grad_factor=1.0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_channel_affine_with(
         &self,
         scale: &Tensor,
@@ -8303,6 +8543,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_channel_affine(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max, float grad_factor=1.0) -> Tensor`
     ///
     /// Defaults applied: `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_channel_affine(
         &self,
         scale: &Tensor,
@@ -8346,6 +8587,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_channel_affine_backward(Tensor grad, Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max, float grad_factor=1.0) -> (Tensor, Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_channel_affine_backward_with(
         grad: &Tensor,
         self_: &Tensor,
@@ -8418,6 +8660,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_channel_affine_backward(Tensor grad, Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max, float grad_factor=1.0) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_channel_affine_backward(
         grad: &Tensor,
         self_: &Tensor,
@@ -8466,6 +8709,7 @@ impl Tensor {
     /// `aten::fused_moving_avg_obs_fake_quant(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor(a!) running_min, Tensor(b!) running_max, Tensor(c!) scale, Tensor(d!) zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `per_row_fake_quant = false`, `symmetric_quant = false`.
+    #[track_caller]
     pub fn f_fused_moving_avg_obs_fake_quant_with(
         &self,
         observer_on: &Tensor,
@@ -8567,6 +8811,7 @@ impl Tensor {
     /// `aten::fused_moving_avg_obs_fake_quant(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor(a!) running_min, Tensor(b!) running_max, Tensor(c!) scale, Tensor(d!) zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False) -> Tensor`
     ///
     /// Defaults applied: `per_row_fake_quant = false`, `symmetric_quant = false`.
+    #[track_caller]
     pub fn f_fused_moving_avg_obs_fake_quant(
         &self,
         observer_on: &Tensor,
@@ -8631,6 +8876,7 @@ impl Tensor {
     /// `aten::_fused_moving_avg_obs_fq_helper(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor(a!) running_min, Tensor(b!) running_max, Tensor(c!) scale, Tensor(d!) zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False) -> (Tensor output, Tensor mask)`
     ///
     /// Takes every argument; the schema's defaults are `per_row_fake_quant = false`, `symmetric_quant = false`.
+    #[track_caller]
     pub fn f__fused_moving_avg_obs_fq_helper_with(
         &self,
         observer_on: &Tensor,
@@ -8734,6 +8980,7 @@ impl Tensor {
     /// `aten::_fused_moving_avg_obs_fq_helper(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor(a!) running_min, Tensor(b!) running_max, Tensor(c!) scale, Tensor(d!) zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False) -> (Tensor output, Tensor mask)`
     ///
     /// Defaults applied: `per_row_fake_quant = false`, `symmetric_quant = false`.
+    #[track_caller]
     pub fn f__fused_moving_avg_obs_fq_helper(
         &self,
         observer_on: &Tensor,
@@ -8798,6 +9045,7 @@ impl Tensor {
     /// `aten::_choose_qparams_per_tensor(Tensor self, bool reduce_range=False) -> (float, int)`
     ///
     /// Takes every argument; the schema's defaults are `reduce_range = false`.
+    #[track_caller]
     pub fn f__choose_qparams_per_tensor_with(
         &self,
         reduce_range: bool,
@@ -8830,6 +9078,7 @@ impl Tensor {
     /// `aten::_choose_qparams_per_tensor(Tensor self, bool reduce_range=False) -> (float, int)`
     ///
     /// Defaults applied: `reduce_range = false`.
+    #[track_caller]
     pub fn f__choose_qparams_per_tensor(&self) -> Result<(f64, i64)> {
         self.f__choose_qparams_per_tensor_with(false)
     }
@@ -8841,6 +9090,7 @@ impl Tensor {
         crate::error::unwrap(self.f__choose_qparams_per_tensor())
     }
     /// `aten::_saturate_weight_to_fp16(Tensor weight) -> Tensor`
+    #[track_caller]
     pub fn f__saturate_weight_to_fp16(weight: &Tensor) -> Result<Tensor> {
         crate::guards::dim_in("aten::_saturate_weight_to_fp16", "weight", weight, &[2])?;
         let c_weight = weight.as_raw();
@@ -8860,6 +9110,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__saturate_weight_to_fp16(weight))
     }
     /// `aten::choose_qparams_optimized(Tensor input, int numel, int n_bins, float ratio, int bit_width) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_choose_qparams_optimized(
         input: &Tensor,
         numel: i64,
@@ -8913,6 +9164,7 @@ impl Tensor {
         )
     }
     /// `aten::_autocast_to_reduced_precision(Tensor(a) self, bool cuda_enabled, bool cpu_enabled, ScalarType cuda_dtype, ScalarType cpu_dtype) -> Tensor(a)`
+    #[track_caller]
     pub fn f__autocast_to_reduced_precision(
         &self,
         cuda_enabled: bool,
@@ -8962,6 +9214,7 @@ impl Tensor {
         )
     }
     /// `aten::_autocast_to_full_precision(Tensor(a) self, bool cuda_enabled, bool cpu_enabled) -> Tensor(a)`
+    #[track_caller]
     pub fn f__autocast_to_full_precision(
         &self,
         cuda_enabled: bool,
@@ -9001,6 +9254,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `non_blocking = false`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f__to_copy_with(
         &self,
         dtype: Option<Kind>,
@@ -9066,6 +9320,7 @@ impl Tensor {
     /// `aten::_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `non_blocking = false`, `memory_format = None`.
+    #[track_caller]
     pub fn f__to_copy(&self) -> Result<Tensor> {
         self.f__to_copy_with(None, None, None, None, false, None)
     }
@@ -9081,6 +9336,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `non_blocking = false`, `copy = false`, `memory_format = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
+    #[track_caller]
     pub fn f_to_dtype_layout_with(
         &self,
         dtype: Option<Kind>,
@@ -9151,6 +9407,7 @@ impl Tensor {
     /// `aten::to.dtype_layout(Tensor(a) self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `non_blocking = false`, `copy = false`, `memory_format = None`.
+    #[track_caller]
     pub fn f_to_dtype_layout(&self) -> Result<Tensor> {
         self.f_to_dtype_layout_with(None, None, None, None, false, false, None)
     }
@@ -9166,6 +9423,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `non_blocking = false`, `copy = false`, `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_to_device_with(
         &self,
         device: Device,
@@ -9219,6 +9477,7 @@ impl Tensor {
     /// `aten::to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)`
     ///
     /// Defaults applied: `non_blocking = false`, `copy = false`, `memory_format = None`.
+    #[track_caller]
     pub fn f_to_device(&self, device: Device, dtype: Kind) -> Result<Tensor> {
         self.f_to_device_with(device, dtype, false, false, None)
     }
@@ -9234,6 +9493,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `non_blocking = false`, `copy = false`, `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_to_dtype_with(
         &self,
         dtype: Kind,
@@ -9283,6 +9543,7 @@ impl Tensor {
     /// `aten::to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)`
     ///
     /// Defaults applied: `non_blocking = false`, `copy = false`, `memory_format = None`.
+    #[track_caller]
     pub fn f_to_dtype(&self, dtype: Kind) -> Result<Tensor> {
         self.f_to_dtype_with(dtype, false, false, None)
     }
@@ -9298,6 +9559,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `non_blocking = false`, `copy = false`, `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_to_other_with(
         &self,
         other: &Tensor,
@@ -9347,6 +9609,7 @@ impl Tensor {
     /// `aten::to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)`
     ///
     /// Defaults applied: `non_blocking = false`, `copy = false`, `memory_format = None`.
+    #[track_caller]
     pub fn f_to_other(&self, other: &Tensor) -> Result<Tensor> {
         self.f_to_other_with(other, false, false, None)
     }
@@ -9358,6 +9621,7 @@ impl Tensor {
         crate::error::unwrap(self.f_to_other(other))
     }
     /// `aten::meshgrid(Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f_meshgrid<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -9384,6 +9648,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_meshgrid(tensors))
     }
     /// `aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]`
+    #[track_caller]
     pub fn f_meshgrid_indexing<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         indexing: &str,
@@ -9419,6 +9684,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_meshgrid_indexing(tensors, indexing))
     }
     /// `aten::cartesian_prod(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_cartesian_prod<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Tensor> {
@@ -9444,6 +9710,7 @@ impl Tensor {
     /// `aten::combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `r = 2`, `with_replacement = false`.
+    #[track_caller]
     pub fn f_combinations_with(&self, r: i64, with_replacement: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_r = r;
@@ -9468,6 +9735,7 @@ impl Tensor {
     /// `aten::combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
     ///
     /// Defaults applied: `r = 2`, `with_replacement = false`.
+    #[track_caller]
     pub fn f_combinations(&self) -> Result<Tensor> {
         self.f_combinations_with(2, false)
     }
@@ -9479,6 +9747,7 @@ impl Tensor {
         crate::error::unwrap(self.f_combinations())
     }
     /// `aten::item(Tensor self) -> Scalar`
+    #[track_caller]
     pub fn f_item(&self) -> Result<Scalar> {
         let c_self = self.as_raw();
         let mut out0 = ltrs_scalar::NONE;
@@ -9494,6 +9763,7 @@ impl Tensor {
         crate::error::unwrap(self.f_item())
     }
     /// `aten::result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType`
+    #[track_caller]
     pub fn f_result_type(tensor: &Tensor, other: &Tensor) -> Result<Kind> {
         let c_tensor = tensor.as_raw();
         let c_other = other.as_raw();
@@ -9513,6 +9783,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_result_type(tensor, other))
     }
     /// `aten::result_type.Scalar(Tensor tensor, Scalar other) -> ScalarType`
+    #[track_caller]
     pub fn f_result_type_scalar(
         tensor: &Tensor,
         other: impl Into<Scalar>,
@@ -9535,6 +9806,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_result_type_scalar(tensor, other))
     }
     /// `aten::result_type.Scalar_Tensor(Scalar scalar, Tensor tensor) -> ScalarType`
+    #[track_caller]
     pub fn f_result_type_scalar_tensor(
         scalar: impl Into<Scalar>,
         tensor: &Tensor,
@@ -9560,6 +9832,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_result_type_scalar_tensor(scalar, tensor))
     }
     /// `aten::result_type.Scalar_Scalar(Scalar scalar1, Scalar scalar2) -> ScalarType`
+    #[track_caller]
     pub fn f_result_type_scalar_scalar(
         scalar1: impl Into<Scalar>,
         scalar2: impl Into<Scalar>,
@@ -9585,6 +9858,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_result_type_scalar_scalar(scalar1, scalar2))
     }
     /// `aten::can_cast(ScalarType from_, ScalarType to) -> bool`
+    #[track_caller]
     pub fn f_can_cast(from_: Kind, to: Kind) -> Result<bool> {
         let c_from_ = from_.to_ffi();
         let c_to = to.to_ffi();
@@ -9604,6 +9878,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_can_cast(from_, to))
     }
     /// `aten::promote_types(ScalarType type1, ScalarType type2) -> ScalarType`
+    #[track_caller]
     pub fn f_promote_types(type1: Kind, type2: Kind) -> Result<Kind> {
         let c_type1 = type1.to_ffi();
         let c_type2 = type2.to_ffi();
@@ -9623,6 +9898,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_promote_types(type1, type2))
     }
     /// `aten::_local_scalar_dense(Tensor self) -> Scalar`
+    #[track_caller]
     pub fn f__local_scalar_dense(&self) -> Result<Scalar> {
         let c_self = self.as_raw();
         let mut out0 = ltrs_scalar::NONE;
@@ -9641,6 +9917,7 @@ impl Tensor {
         crate::error::unwrap(self.f__local_scalar_dense())
     }
     /// `aten::_lstm_mps(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f__lstm_mps<T1: std::borrow::Borrow<Tensor>, T2: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         hx: &[T1],
@@ -9732,6 +10009,7 @@ impl Tensor {
     /// `aten::lstm_mps_backward(Tensor? grad_y, Tensor? grad_hy, Tensor? grad_cy, Tensor z_state, Tensor cell_state_fwd, Tensor input, Tensor layersOutputs, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor[], Tensor[])`
     ///
     /// May be None: `grad_y`, `grad_hy`, `grad_cy`.
+    #[track_caller]
     pub fn f_lstm_mps_backward<
         T7: std::borrow::Borrow<Tensor>,
         T8: std::borrow::Borrow<Tensor>,
@@ -9860,6 +10138,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `input_bias = None`, `hidden_bias = None`.
     ///
     /// May be None: `input_bias`, `hidden_bias`.
+    #[track_caller]
     pub fn f__thnn_fused_lstm_cell_with(
         input_gates: &Tensor,
         hidden_gates: &Tensor,
@@ -9919,6 +10198,7 @@ impl Tensor {
     /// `aten::_thnn_fused_lstm_cell(Tensor input_gates, Tensor hidden_gates, Tensor cx, Tensor? input_bias=None, Tensor? hidden_bias=None) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `input_bias = None`, `hidden_bias = None`.
+    #[track_caller]
     pub fn f__thnn_fused_lstm_cell(
         input_gates: &Tensor,
         hidden_gates: &Tensor,
@@ -9942,6 +10222,7 @@ impl Tensor {
     /// `aten::_thnn_fused_lstm_cell_backward_impl(Tensor? grad_hy, Tensor? grad_cy, Tensor cx, Tensor cy, Tensor workspace, bool has_bias) -> (Tensor, Tensor, Tensor)`
     ///
     /// May be None: `grad_hy`, `grad_cy`.
+    #[track_caller]
     pub fn f__thnn_fused_lstm_cell_backward_impl(
         grad_hy: Option<&Tensor>,
         grad_cy: Option<&Tensor>,
@@ -10004,6 +10285,7 @@ impl Tensor {
     /// `aten::_thnn_fused_lstm_cell_backward(Tensor? grad_hy, Tensor? grad_cy, Tensor cx, Tensor cy, Tensor workspace, bool has_bias) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `grad_hy`, `grad_cy`.
+    #[track_caller]
     pub fn f__thnn_fused_lstm_cell_backward(
         grad_hy: Option<&Tensor>,
         grad_cy: Option<&Tensor>,
@@ -10076,6 +10358,7 @@ impl Tensor {
     /// `aten::_thnn_differentiable_lstm_cell_backward(Tensor? grad_hy, Tensor? grad_cy, Tensor input_gates, Tensor hidden_gates, Tensor? input_bias, Tensor? hidden_bias, Tensor cx, Tensor cy) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `grad_hy`, `grad_cy`, `input_bias`, `hidden_bias`.
+    #[track_caller]
     pub fn f__thnn_differentiable_lstm_cell_backward(
         grad_hy: Option<&Tensor>,
         grad_cy: Option<&Tensor>,
@@ -10194,6 +10477,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `input_bias = None`, `hidden_bias = None`.
     ///
     /// May be None: `input_bias`, `hidden_bias`.
+    #[track_caller]
     pub fn f__thnn_fused_gru_cell_with(
         input_gates: &Tensor,
         hidden_gates: &Tensor,
@@ -10251,6 +10535,7 @@ impl Tensor {
     /// `aten::_thnn_fused_gru_cell(Tensor input_gates, Tensor hidden_gates, Tensor hx, Tensor? input_bias=None, Tensor? hidden_bias=None) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `input_bias = None`, `hidden_bias = None`.
+    #[track_caller]
     pub fn f__thnn_fused_gru_cell(
         input_gates: &Tensor,
         hidden_gates: &Tensor,
@@ -10270,6 +10555,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__thnn_fused_gru_cell(input_gates, hidden_gates, hx))
     }
     /// `aten::_thnn_fused_gru_cell_backward(Tensor grad_hy, Tensor workspace, bool has_bias) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f__thnn_fused_gru_cell_backward(
         grad_hy: &Tensor,
         workspace: &Tensor,
@@ -10321,6 +10607,7 @@ impl Tensor {
     /// `aten::_thnn_differentiable_gru_cell_backward(Tensor grad_hy, Tensor input_gates, Tensor hidden_gates, Tensor hx, Tensor? input_bias, Tensor? hidden_bias) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
     ///
     /// May be None: `input_bias`, `hidden_bias`.
+    #[track_caller]
     pub fn f__thnn_differentiable_gru_cell_backward(
         grad_hy: &Tensor,
         input_gates: &Tensor,
@@ -10428,6 +10715,7 @@ impl Tensor {
         )
     }
     /// `aten::lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f_lstm_input<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -10514,6 +10802,7 @@ impl Tensor {
         )
     }
     /// `aten::lstm.data(Tensor data, Tensor batch_sizes, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional) -> (Tensor, Tensor, Tensor)`
+    #[track_caller]
     pub fn f_lstm_data<T2: std::borrow::Borrow<Tensor>, T3: std::borrow::Borrow<Tensor>>(
         data: &Tensor,
         batch_sizes: &Tensor,
@@ -10598,6 +10887,7 @@ impl Tensor {
         )
     }
     /// `aten::gru.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_gru_input<T2: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         hx: &Tensor,
@@ -10672,6 +10962,7 @@ impl Tensor {
         )
     }
     /// `aten::gru.data(Tensor data, Tensor batch_sizes, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_gru_data<T3: std::borrow::Borrow<Tensor>>(
         data: &Tensor,
         batch_sizes: &Tensor,
@@ -10747,6 +11038,7 @@ impl Tensor {
         )
     }
     /// `aten::rnn_tanh.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_rnn_tanh_input<T2: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         hx: &Tensor,
@@ -10821,6 +11113,7 @@ impl Tensor {
         )
     }
     /// `aten::rnn_tanh.data(Tensor data, Tensor batch_sizes, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_rnn_tanh_data<T3: std::borrow::Borrow<Tensor>>(
         data: &Tensor,
         batch_sizes: &Tensor,
@@ -10896,6 +11189,7 @@ impl Tensor {
         )
     }
     /// `aten::rnn_relu.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_rnn_relu_input<T2: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         hx: &Tensor,
@@ -10970,6 +11264,7 @@ impl Tensor {
         )
     }
     /// `aten::rnn_relu.data(Tensor data, Tensor batch_sizes, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_rnn_relu_data<T3: std::borrow::Borrow<Tensor>>(
         data: &Tensor,
         batch_sizes: &Tensor,
@@ -11049,6 +11344,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `b_ih = None`, `b_hh = None`.
     ///
     /// May be None: `b_ih`, `b_hh`.
+    #[track_caller]
     pub fn f_lstm_cell_with<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         hx: &[T1],
@@ -11102,6 +11398,7 @@ impl Tensor {
     /// `aten::lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `b_ih = None`, `b_hh = None`.
+    #[track_caller]
     pub fn f_lstm_cell<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         hx: &[T1],
@@ -11127,6 +11424,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `b_ih = None`, `b_hh = None`.
     ///
     /// May be None: `b_ih`, `b_hh`.
+    #[track_caller]
     pub fn f_gru_cell_with(
         input: &Tensor,
         hx: &Tensor,
@@ -11178,6 +11476,7 @@ impl Tensor {
     /// `aten::gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
     ///
     /// Defaults applied: `b_ih = None`, `b_hh = None`.
+    #[track_caller]
     pub fn f_gru_cell(
         input: &Tensor,
         hx: &Tensor,
@@ -11203,6 +11502,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `b_ih = None`, `b_hh = None`.
     ///
     /// May be None: `b_ih`, `b_hh`.
+    #[track_caller]
     pub fn f_rnn_tanh_cell_with(
         input: &Tensor,
         hx: &Tensor,
@@ -11256,6 +11556,7 @@ impl Tensor {
     /// `aten::rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
     ///
     /// Defaults applied: `b_ih = None`, `b_hh = None`.
+    #[track_caller]
     pub fn f_rnn_tanh_cell(
         input: &Tensor,
         hx: &Tensor,
@@ -11281,6 +11582,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `b_ih = None`, `b_hh = None`.
     ///
     /// May be None: `b_ih`, `b_hh`.
+    #[track_caller]
     pub fn f_rnn_relu_cell_with(
         input: &Tensor,
         hx: &Tensor,
@@ -11334,6 +11636,7 @@ impl Tensor {
     /// `aten::rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
     ///
     /// Defaults applied: `b_ih = None`, `b_hh = None`.
+    #[track_caller]
     pub fn f_rnn_relu_cell(
         input: &Tensor,
         hx: &Tensor,
@@ -11355,6 +11658,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_rnn_relu_cell(input, hx, w_ih, w_hh))
     }
     /// `aten::quantized_lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_quantized_lstm_cell<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         hx: &[T1],
@@ -11453,6 +11757,7 @@ impl Tensor {
         )
     }
     /// `aten::quantized_gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    #[track_caller]
     pub fn f_quantized_gru_cell(
         input: &Tensor,
         hx: &Tensor,
@@ -11547,6 +11852,7 @@ impl Tensor {
         )
     }
     /// `aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    #[track_caller]
     pub fn f_quantized_rnn_relu_cell(
         input: &Tensor,
         hx: &Tensor,
@@ -11641,6 +11947,7 @@ impl Tensor {
         )
     }
     /// `aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    #[track_caller]
     pub fn f_quantized_rnn_tanh_cell(
         input: &Tensor,
         hx: &Tensor,
@@ -11735,6 +12042,7 @@ impl Tensor {
         )
     }
     /// `aten::_pack_padded_sequence(Tensor input, Tensor lengths, bool batch_first) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__pack_padded_sequence(
         input: &Tensor,
         lengths: &Tensor,
@@ -11770,6 +12078,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__pack_padded_sequence(input, lengths, batch_first))
     }
     /// `aten::_pack_padded_sequence_backward(Tensor grad, SymInt[] input_size, Tensor batch_sizes, bool batch_first) -> Tensor`
+    #[track_caller]
     pub fn f__pack_padded_sequence_backward(
         grad: &Tensor,
         input_size: &[i64],
@@ -11814,6 +12123,7 @@ impl Tensor {
         )
     }
     /// `aten::_pad_packed_sequence(Tensor data, Tensor batch_sizes, bool batch_first, Scalar padding_value, int total_length) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f__pad_packed_sequence(
         data: &Tensor,
         batch_sizes: &Tensor,
@@ -11866,6 +12176,7 @@ impl Tensor {
         )
     }
     /// `aten::set_.source_Storage(Tensor(a!) self, Storage source) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_set_source_storage_(&mut self, source: &Storage) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_source = source.as_raw();
@@ -11886,6 +12197,7 @@ impl Tensor {
     /// `aten::set_.source_Storage_storage_offset(Tensor(a!) self, Storage source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`.
+    #[track_caller]
     pub fn f_set_source_storage_storage_offset__with(
         &mut self,
         source: &Storage,
@@ -11937,6 +12249,7 @@ impl Tensor {
     /// `aten::set_.source_Storage_storage_offset(Tensor(a!) self, Storage source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`.
+    #[track_caller]
     pub fn f_set_source_storage_storage_offset_(
         &mut self,
         source: &Storage,
@@ -11962,6 +12275,7 @@ impl Tensor {
     /// `aten::set_.source_Tensor_storage_offset(Tensor(a!) self, Tensor source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`.
+    #[track_caller]
     pub fn f_set_source_tensor_storage_offset__with(
         &mut self,
         source: &Tensor,
@@ -12013,6 +12327,7 @@ impl Tensor {
     /// `aten::set_.source_Tensor_storage_offset(Tensor(a!) self, Tensor source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`.
+    #[track_caller]
     pub fn f_set_source_tensor_storage_offset_(
         &mut self,
         source: &Tensor,
@@ -12036,6 +12351,7 @@ impl Tensor {
         )
     }
     /// `aten::set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_set_source_tensor_(&mut self, source: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_source = source.as_raw();
@@ -12054,6 +12370,7 @@ impl Tensor {
         crate::error::unwrap(self.f_set_source_tensor_(source))
     }
     /// `aten::set_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_set_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12068,6 +12385,7 @@ impl Tensor {
         crate::error::unwrap(self.f_set_())
     }
     /// `aten::lift(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_lift(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12083,6 +12401,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lift())
     }
     /// `aten::lift_fresh(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_lift_fresh(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12101,6 +12420,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lift_fresh())
     }
     /// `aten::lift_fresh_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_lift_fresh_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12119,6 +12439,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lift_fresh_copy())
     }
     /// `aten::is_set_to(Tensor self, Tensor tensor) -> bool`
+    #[track_caller]
     pub fn f_is_set_to(&self, tensor: &Tensor) -> Result<bool> {
         let c_self = self.as_raw();
         let c_tensor = tensor.as_raw();
@@ -12138,6 +12459,7 @@ impl Tensor {
         crate::error::unwrap(self.f_is_set_to(tensor))
     }
     /// `aten::masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_masked_fill_scalar_(
         &mut self,
         mask: &Tensor,
@@ -12165,6 +12487,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_fill_scalar_(mask, value))
     }
     /// `aten::masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+    #[track_caller]
     pub fn f_masked_fill_scalar(
         &self,
         mask: &Tensor,
@@ -12189,6 +12512,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_fill_scalar(mask, value))
     }
     /// `aten::masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_masked_fill_(
         &mut self,
         mask: &Tensor,
@@ -12212,6 +12536,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_fill_(mask, value))
     }
     /// `aten::masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+    #[track_caller]
     pub fn f_masked_fill(&self, mask: &Tensor, value: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -12232,6 +12557,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_fill(mask, value))
     }
     /// `aten::masked_scatter_(Tensor(a!) self, Tensor mask, Tensor source) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_masked_scatter_(
         &mut self,
         mask: &Tensor,
@@ -12255,6 +12581,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_scatter_(mask, source))
     }
     /// `aten::masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+    #[track_caller]
     pub fn f_masked_scatter(&self, mask: &Tensor, source: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -12275,6 +12602,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_scatter(mask, source))
     }
     /// `aten::masked_scatter_backward(Tensor grad_output, Tensor mask, SymInt[] sizes) -> Tensor`
+    #[track_caller]
     pub fn f_masked_scatter_backward(
         grad_output: &Tensor,
         mask: &Tensor,
@@ -12312,6 +12640,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `mask_type = None`.
     ///
     /// May be None: `dim`, `mask_type`.
+    #[track_caller]
     pub fn f__masked_softmax_with(
         &self,
         mask: &Tensor,
@@ -12350,6 +12679,7 @@ impl Tensor {
     /// `aten::_masked_softmax(Tensor self, Tensor mask, int? dim=None, int? mask_type=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `mask_type = None`.
+    #[track_caller]
     pub fn f__masked_softmax(&self, mask: &Tensor) -> Result<Tensor> {
         self.f__masked_softmax_with(mask, None, None)
     }
@@ -12365,6 +12695,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f__masked_softmax_backward_with(
         grad_output: &Tensor,
         output: &Tensor,
@@ -12410,6 +12741,7 @@ impl Tensor {
     /// `aten::_masked_softmax_backward(Tensor grad_output, Tensor output, Tensor mask, int? dim=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f__masked_softmax_backward(
         grad_output: &Tensor,
         output: &Tensor,
@@ -12429,6 +12761,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__masked_softmax_backward(grad_output, output, mask))
     }
     /// `aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)`
+    #[track_caller]
     pub fn f_view(&self, size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -12448,6 +12781,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view(size))
     }
     /// `aten::view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)`
+    #[track_caller]
     pub fn f_view_dtype(&self, dtype: Kind) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
@@ -12469,6 +12803,7 @@ impl Tensor {
     /// `aten::put_(Tensor(a!) self, Tensor index, Tensor source, bool accumulate=False) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`.
+    #[track_caller]
     pub fn f_put__with(
         &mut self,
         index: &Tensor,
@@ -12503,6 +12838,7 @@ impl Tensor {
     /// `aten::put_(Tensor(a!) self, Tensor index, Tensor source, bool accumulate=False) -> Tensor(a!)`
     ///
     /// Defaults applied: `accumulate = false`.
+    #[track_caller]
     pub fn f_put_(&mut self, index: &Tensor, source: &Tensor) -> Result<&mut Tensor> {
         self.f_put__with(index, source, false)
     }
@@ -12516,6 +12852,7 @@ impl Tensor {
     /// `aten::put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`.
+    #[track_caller]
     pub fn f_put_with(
         &self,
         index: &Tensor,
@@ -12546,6 +12883,7 @@ impl Tensor {
     /// `aten::put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
     ///
     /// Defaults applied: `accumulate = false`.
+    #[track_caller]
     pub fn f_put(&self, index: &Tensor, source: &Tensor) -> Result<Tensor> {
         self.f_put_with(index, source, false)
     }
@@ -12559,6 +12897,7 @@ impl Tensor {
     /// `aten::index_add.out(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_index_add_out_with(
         &self,
         dim: i64,
@@ -12608,6 +12947,7 @@ impl Tensor {
     /// `aten::index_add.out(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_index_add_out(
         &self,
         dim: i64,
@@ -12633,6 +12973,7 @@ impl Tensor {
     /// `aten::index_add_(Tensor(a!) self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_index_add__with(
         &mut self,
         dim: i64,
@@ -12670,6 +13011,7 @@ impl Tensor {
     /// `aten::index_add_(Tensor(a!) self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_index_add_(
         &mut self,
         dim: i64,
@@ -12693,6 +13035,7 @@ impl Tensor {
     /// `aten::index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_index_add_with(
         &self,
         dim: i64,
@@ -12738,6 +13081,7 @@ impl Tensor {
     /// `aten::index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_index_add(
         &self,
         dim: i64,
@@ -12756,6 +13100,7 @@ impl Tensor {
     /// `aten::index_add.dimname(Tensor self, Dimname dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_index_add_dimname_with(
         &self,
         dim: &str,
@@ -12801,6 +13146,7 @@ impl Tensor {
     /// `aten::index_add.dimname(Tensor self, Dimname dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_index_add_dimname(
         &self,
         dim: &str,
@@ -12824,6 +13170,7 @@ impl Tensor {
     /// `aten::index_reduce.out(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `include_self = true`.
+    #[track_caller]
     pub fn f_index_reduce_out_with(
         &self,
         dim: i64,
@@ -12879,6 +13226,7 @@ impl Tensor {
     /// `aten::index_reduce.out(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `include_self = true`.
+    #[track_caller]
     pub fn f_index_reduce_out(
         &self,
         dim: i64,
@@ -12906,6 +13254,7 @@ impl Tensor {
     /// `aten::index_reduce_(Tensor(a!) self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `include_self = true`.
+    #[track_caller]
     pub fn f_index_reduce__with(
         &mut self,
         dim: i64,
@@ -12955,6 +13304,7 @@ impl Tensor {
     /// `aten::index_reduce_(Tensor(a!) self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor(a!)`
     ///
     /// Defaults applied: `include_self = true`.
+    #[track_caller]
     pub fn f_index_reduce_(
         &mut self,
         dim: i64,
@@ -12980,6 +13330,7 @@ impl Tensor {
     /// `aten::index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `include_self = true`.
+    #[track_caller]
     pub fn f_index_reduce_with(
         &self,
         dim: i64,
@@ -13031,6 +13382,7 @@ impl Tensor {
     /// `aten::index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
     ///
     /// Defaults applied: `include_self = true`.
+    #[track_caller]
     pub fn f_index_reduce(
         &self,
         dim: i64,
@@ -13054,6 +13406,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_reduce(dim, index, source, reduce))
     }
     /// `aten::index_fill_.int_Scalar(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_fill_int_scalar_(
         &mut self,
         dim: i64,
@@ -13084,6 +13437,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_int_scalar_(dim, index, value))
     }
     /// `aten::index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+    #[track_caller]
     pub fn f_index_fill_int_scalar(
         &self,
         dim: i64,
@@ -13121,6 +13475,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_int_scalar(dim, index, value))
     }
     /// `aten::index_fill_.int_Tensor(Tensor(a!) self, int dim, Tensor index, Tensor value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_fill_int_tensor_(
         &mut self,
         dim: i64,
@@ -13151,6 +13506,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_int_tensor_(dim, index, value))
     }
     /// `aten::index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+    #[track_caller]
     pub fn f_index_fill_int_tensor(
         &self,
         dim: i64,
@@ -13188,6 +13544,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_int_tensor(dim, index, value))
     }
     /// `aten::index_fill_.Dimname_Scalar(Tensor(a!) self, Dimname dim, Tensor index, Scalar value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_fill_dimname_scalar_(
         &mut self,
         dim: &str,
@@ -13218,6 +13575,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_dimname_scalar_(dim, index, value))
     }
     /// `aten::index_fill_.Dimname_Tensor(Tensor(a!) self, Dimname dim, Tensor index, Tensor value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_fill_dimname_tensor_(
         &mut self,
         dim: &str,
@@ -13248,6 +13606,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_dimname_tensor_(dim, index, value))
     }
     /// `aten::index_fill.Dimname_Scalar(Tensor self, Dimname dim, Tensor index, Scalar value) -> Tensor`
+    #[track_caller]
     pub fn f_index_fill_dimname_scalar(
         &self,
         dim: &str,
@@ -13285,6 +13644,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_dimname_scalar(dim, index, value))
     }
     /// `aten::index_fill.Dimname_Tensor(Tensor self, Dimname dim, Tensor index, Tensor value) -> Tensor`
+    #[track_caller]
     pub fn f_index_fill_dimname_tensor(
         &self,
         dim: &str,
@@ -13322,6 +13682,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_dimname_tensor(dim, index, value))
     }
     /// `aten::scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+    #[track_caller]
     pub fn f_scatter_src(
         &self,
         dim: i64,
@@ -13348,6 +13709,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_src(dim, index, src))
     }
     /// `aten::scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_src_(
         &mut self,
         dim: i64,
@@ -13378,6 +13740,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_src_(dim, index, src))
     }
     /// `aten::scatter.src_out(Tensor self, int dim, Tensor index, Tensor src, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_src_out(
         &self,
         dim: i64,
@@ -13419,6 +13782,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_src_out(dim, index, src, out))
     }
     /// `aten::scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+    #[track_caller]
     pub fn f_scatter_value(
         &self,
         dim: i64,
@@ -13450,6 +13814,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_value(dim, index, value))
     }
     /// `aten::scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_value_(
         &mut self,
         dim: i64,
@@ -13480,6 +13845,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_value_(dim, index, value))
     }
     /// `aten::scatter.value_out(Tensor self, int dim, Tensor index, Scalar value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_value_out(
         &self,
         dim: i64,
@@ -13521,6 +13887,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_value_out(dim, index, value, out))
     }
     /// `aten::scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+    #[track_caller]
     pub fn f_scatter_reduce(
         &self,
         dim: i64,
@@ -13562,6 +13929,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_reduce(dim, index, src, reduce))
     }
     /// `aten::scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_reduce_(
         &mut self,
         dim: i64,
@@ -13595,6 +13963,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_reduce_(dim, index, src, reduce))
     }
     /// `aten::scatter.reduce_out(Tensor self, int dim, Tensor index, Tensor src, *, str reduce, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_reduce_out(
         &self,
         dim: i64,
@@ -13640,6 +14009,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_reduce_out(dim, index, src, reduce, out))
     }
     /// `aten::scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+    #[track_caller]
     pub fn f_scatter_value_reduce(
         &self,
         dim: i64,
@@ -13681,6 +14051,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_value_reduce(dim, index, value, reduce))
     }
     /// `aten::scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_value_reduce_(
         &mut self,
         dim: i64,
@@ -13720,6 +14091,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_value_reduce_(dim, index, value, reduce))
     }
     /// `aten::scatter.value_reduce_out(Tensor self, int dim, Tensor index, Scalar value, *, str reduce, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_value_reduce_out(
         &self,
         dim: i64,
@@ -13767,6 +14139,7 @@ impl Tensor {
         )
     }
     /// `aten::scatter.dimname_src(Tensor self, Dimname dim, Tensor index, Tensor src) -> Tensor`
+    #[track_caller]
     pub fn f_scatter_dimname_src(
         &self,
         dim: &str,
@@ -13798,6 +14171,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_dimname_src(dim, index, src))
     }
     /// `aten::scatter.dimname_value(Tensor self, Dimname dim, Tensor index, Scalar value) -> Tensor`
+    #[track_caller]
     pub fn f_scatter_dimname_value(
         &self,
         dim: &str,
@@ -13835,6 +14209,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_dimname_value(dim, index, value))
     }
     /// `aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+    #[track_caller]
     pub fn f_scatter_add(
         &self,
         dim: i64,
@@ -13861,6 +14236,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_add(dim, index, src))
     }
     /// `aten::scatter_add_(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_add_(
         &mut self,
         dim: i64,
@@ -13891,6 +14267,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_add_(dim, index, src))
     }
     /// `aten::scatter_add.out(Tensor self, int dim, Tensor index, Tensor src, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scatter_add_out(
         &self,
         dim: i64,
@@ -13932,6 +14309,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_add_out(dim, index, src, out))
     }
     /// `aten::scatter_add.dimname(Tensor self, Dimname dim, Tensor index, Tensor src) -> Tensor`
+    #[track_caller]
     pub fn f_scatter_add_dimname(
         &self,
         dim: &str,
@@ -13965,6 +14343,7 @@ impl Tensor {
     /// `aten::scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `include_self = true`.
+    #[track_caller]
     pub fn f_scatter_reduce_two_with(
         &self,
         dim: i64,
@@ -14016,6 +14395,7 @@ impl Tensor {
     /// `aten::scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
     ///
     /// Defaults applied: `include_self = true`.
+    #[track_caller]
     pub fn f_scatter_reduce_two(
         &self,
         dim: i64,
@@ -14041,6 +14421,7 @@ impl Tensor {
     /// `aten::scatter_reduce_.two(Tensor(a!) self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `include_self = true`.
+    #[track_caller]
     pub fn f_scatter_reduce_two__with(
         &mut self,
         dim: i64,
@@ -14090,6 +14471,7 @@ impl Tensor {
     /// `aten::scatter_reduce_.two(Tensor(a!) self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor(a!)`
     ///
     /// Defaults applied: `include_self = true`.
+    #[track_caller]
     pub fn f_scatter_reduce_two_(
         &mut self,
         dim: i64,
@@ -14115,6 +14497,7 @@ impl Tensor {
     /// `aten::scatter_reduce.two_out(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `include_self = true`.
+    #[track_caller]
     pub fn f_scatter_reduce_two_out_with(
         &self,
         dim: i64,
@@ -14178,6 +14561,7 @@ impl Tensor {
     /// `aten::scatter_reduce.two_out(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `include_self = true`.
+    #[track_caller]
     pub fn f_scatter_reduce_two_out(
         &self,
         dim: i64,
@@ -14203,6 +14587,7 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_reduce_two_out(dim, index, src, reduce, out))
     }
     /// `aten::eq_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_eq_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14221,6 +14606,7 @@ impl Tensor {
         crate::error::unwrap(self.f_eq_scalar_(other))
     }
     /// `aten::eq_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_eq_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14239,6 +14625,7 @@ impl Tensor {
         crate::error::unwrap(self.f_eq_(other))
     }
     /// `aten::bitwise_and.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_and_tensor_out(
         &self,
         other: &Tensor,
@@ -14263,6 +14650,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_and_tensor_out(other, out))
     }
     /// `aten::bitwise_and.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_and_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -14291,6 +14679,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_and_scalar_out(other, out))
     }
     /// `aten::bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_and_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14310,6 +14699,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_and_scalar(other))
     }
     /// `aten::bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_and_scalar_tensor(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14335,6 +14725,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_and_scalar_tensor(self_, other))
     }
     /// `aten::bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_and(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14354,6 +14745,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_and(other))
     }
     /// `aten::bitwise_and_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_and_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -14375,6 +14767,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_and_scalar_(other))
     }
     /// `aten::bitwise_and_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_and_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14393,6 +14786,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_and_(other))
     }
     /// `aten::__and__.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_and_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14412,6 +14806,7 @@ impl Tensor {
         crate::error::unwrap(self.f_and_scalar(other))
     }
     /// `aten::__and__.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_and(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14431,6 +14826,7 @@ impl Tensor {
         crate::error::unwrap(self.f_and(other))
     }
     /// `aten::__iand__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_iand_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14449,6 +14845,7 @@ impl Tensor {
         crate::error::unwrap(self.f_iand_scalar(other))
     }
     /// `aten::__iand__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_iand(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14467,6 +14864,7 @@ impl Tensor {
         crate::error::unwrap(self.f_iand(other))
     }
     /// `aten::bitwise_or.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_or_tensor_out(
         &self,
         other: &Tensor,
@@ -14491,6 +14889,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_or_tensor_out(other, out))
     }
     /// `aten::bitwise_or.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_or_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -14519,6 +14918,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_or_scalar_out(other, out))
     }
     /// `aten::bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_or_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14538,6 +14938,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_or_scalar(other))
     }
     /// `aten::bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_or_scalar_tensor(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14560,6 +14961,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_or_scalar_tensor(self_, other))
     }
     /// `aten::bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_or(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14579,6 +14981,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_or(other))
     }
     /// `aten::bitwise_or_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_or_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -14600,6 +15003,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_or_scalar_(other))
     }
     /// `aten::bitwise_or_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_or_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14618,6 +15022,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_or_(other))
     }
     /// `aten::__or__.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_or_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14637,6 +15042,7 @@ impl Tensor {
         crate::error::unwrap(self.f_or_scalar(other))
     }
     /// `aten::__or__.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_or(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14656,6 +15062,7 @@ impl Tensor {
         crate::error::unwrap(self.f_or(other))
     }
     /// `aten::__ior__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ior_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14674,6 +15081,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ior_scalar(other))
     }
     /// `aten::__ior__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ior(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14692,6 +15100,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ior(other))
     }
     /// `aten::bitwise_xor.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_xor_tensor_out(
         &self,
         other: &Tensor,
@@ -14716,6 +15125,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_xor_tensor_out(other, out))
     }
     /// `aten::bitwise_xor.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_xor_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -14744,6 +15154,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_xor_scalar_out(other, out))
     }
     /// `aten::bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_xor_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14763,6 +15174,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_xor_scalar(other))
     }
     /// `aten::bitwise_xor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_xor_scalar_tensor(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14788,6 +15200,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_xor_scalar_tensor(self_, other))
     }
     /// `aten::bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_xor(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14807,6 +15220,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_xor(other))
     }
     /// `aten::bitwise_xor_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_xor_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -14828,6 +15242,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_xor_scalar_(other))
     }
     /// `aten::bitwise_xor_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_xor_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14846,6 +15261,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_xor_(other))
     }
     /// `aten::__xor__.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_xor_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14865,6 +15281,7 @@ impl Tensor {
         crate::error::unwrap(self.f_xor_scalar(other))
     }
     /// `aten::__xor__.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_xor(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14884,6 +15301,7 @@ impl Tensor {
         crate::error::unwrap(self.f_xor(other))
     }
     /// `aten::__ixor__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ixor_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14902,6 +15320,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ixor_scalar(other))
     }
     /// `aten::__ixor__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ixor(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14920,6 +15339,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ixor(other))
     }
     /// `aten::__lshift__.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_lshift_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14939,6 +15359,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lshift_scalar(other))
     }
     /// `aten::__lshift__.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_lshift(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14958,6 +15379,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lshift(other))
     }
     /// `aten::__ilshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ilshift_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -14976,6 +15398,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ilshift_scalar(other))
     }
     /// `aten::__ilshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ilshift(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14994,6 +15417,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ilshift(other))
     }
     /// `aten::bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_left_shift(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15013,6 +15437,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift(other))
     }
     /// `aten::bitwise_left_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_left_shift_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15031,6 +15456,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift_(other))
     }
     /// `aten::bitwise_left_shift.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_left_shift_tensor_out(
         &self,
         other: &Tensor,
@@ -15064,6 +15490,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift_tensor_out(other, out))
     }
     /// `aten::bitwise_left_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_left_shift_tensor_scalar(
         &self,
         other: impl Into<Scalar>,
@@ -15086,6 +15513,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift_tensor_scalar(other))
     }
     /// `aten::bitwise_left_shift_.Tensor_Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_left_shift_tensor_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -15110,6 +15538,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift_tensor_scalar_(other))
     }
     /// `aten::bitwise_left_shift.Tensor_Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_left_shift_tensor_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -15143,6 +15572,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift_tensor_scalar_out(other, out))
     }
     /// `aten::bitwise_left_shift.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_left_shift_scalar_tensor(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -15168,6 +15598,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_left_shift_scalar_tensor(self_, other))
     }
     /// `aten::__rshift__.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_rshift_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -15187,6 +15618,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rshift_scalar(other))
     }
     /// `aten::__rshift__.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_rshift(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15206,6 +15638,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rshift(other))
     }
     /// `aten::__irshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_irshift_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -15224,6 +15657,7 @@ impl Tensor {
         crate::error::unwrap(self.f_irshift_scalar(other))
     }
     /// `aten::__irshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_irshift(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15242,6 +15676,7 @@ impl Tensor {
         crate::error::unwrap(self.f_irshift(other))
     }
     /// `aten::bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_right_shift(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15261,6 +15696,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift(other))
     }
     /// `aten::bitwise_right_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_right_shift_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15279,6 +15715,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift_(other))
     }
     /// `aten::bitwise_right_shift.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_right_shift_tensor_out(
         &self,
         other: &Tensor,
@@ -15312,6 +15749,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift_tensor_out(other, out))
     }
     /// `aten::bitwise_right_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_right_shift_tensor_scalar(
         &self,
         other: impl Into<Scalar>,
@@ -15334,6 +15772,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift_tensor_scalar(other))
     }
     /// `aten::bitwise_right_shift_.Tensor_Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_right_shift_tensor_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -15358,6 +15797,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift_tensor_scalar_(other))
     }
     /// `aten::bitwise_right_shift.Tensor_Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_right_shift_tensor_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -15391,6 +15831,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift_tensor_scalar_out(other, out))
     }
     /// `aten::bitwise_right_shift.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_bitwise_right_shift_scalar_tensor(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -15418,6 +15859,7 @@ impl Tensor {
     /// `aten::tril_(Tensor(a!) self, SymInt diagonal=0) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
+    #[track_caller]
     pub fn f_tril__with(&mut self, diagonal: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -15437,6 +15879,7 @@ impl Tensor {
     /// `aten::tril_(Tensor(a!) self, SymInt diagonal=0) -> Tensor(a!)`
     ///
     /// Defaults applied: `diagonal = 0`.
+    #[track_caller]
     pub fn f_tril_(&mut self) -> Result<&mut Tensor> {
         self.f_tril__with(0)
     }
@@ -15450,6 +15893,7 @@ impl Tensor {
     /// `aten::triu_(Tensor(a!) self, SymInt diagonal=0) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
+    #[track_caller]
     pub fn f_triu__with(&mut self, diagonal: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -15469,6 +15913,7 @@ impl Tensor {
     /// `aten::triu_(Tensor(a!) self, SymInt diagonal=0) -> Tensor(a!)`
     ///
     /// Defaults applied: `diagonal = 0`.
+    #[track_caller]
     pub fn f_triu_(&mut self) -> Result<&mut Tensor> {
         self.f_triu__with(0)
     }
@@ -15480,6 +15925,7 @@ impl Tensor {
         crate::error::unwrap(self.f_triu_())
     }
     /// `aten::digamma_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_digamma_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15494,6 +15940,7 @@ impl Tensor {
         crate::error::unwrap(self.f_digamma_())
     }
     /// `aten::lerp_.Scalar(Tensor(a!) self, Tensor end, Scalar weight) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lerp_scalar_(
         &mut self,
         end: &Tensor,
@@ -15521,6 +15968,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lerp_scalar_(end, weight))
     }
     /// `aten::lerp_.Tensor(Tensor(a!) self, Tensor end, Tensor weight) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lerp_(&mut self, end: &Tensor, weight: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_end = end.as_raw();
@@ -15542,6 +15990,7 @@ impl Tensor {
     /// `aten::addbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addbmm__with(
         &mut self,
         batch1: &Tensor,
@@ -15579,6 +16028,7 @@ impl Tensor {
     /// `aten::addbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addbmm_(
         &mut self,
         batch1: &Tensor,
@@ -15596,6 +16046,7 @@ impl Tensor {
     /// `aten::addbmm.out(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addbmm_out_with(
         &self,
         batch1: &Tensor,
@@ -15645,6 +16096,7 @@ impl Tensor {
     /// `aten::addbmm.out(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addbmm_out(
         &self,
         batch1: &Tensor,
@@ -15668,6 +16120,7 @@ impl Tensor {
     /// `aten::addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addbmm_with(
         &self,
         batch1: &Tensor,
@@ -15706,6 +16159,7 @@ impl Tensor {
     /// `aten::addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f_addbmm(&self, batch1: &Tensor, batch2: &Tensor) -> Result<Tensor> {
         self.f_addbmm_with(batch1, batch2, 1i64, 1i64)
     }
@@ -15721,6 +16175,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `to`, `generator`.
+    #[track_caller]
     pub fn f_random_from__with(
         &mut self,
         from: i64,
@@ -15760,6 +16215,7 @@ impl Tensor {
     /// Defaults applied: `generator = None`.
     ///
     /// May be None: `to`.
+    #[track_caller]
     pub fn f_random_from_(&mut self, from: i64, to: Option<i64>) -> Result<&mut Tensor> {
         self.f_random_from__with(from, to, None)
     }
@@ -15777,6 +16233,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_random_to__with(
         &mut self,
         to: i64,
@@ -15810,6 +16267,7 @@ impl Tensor {
     /// `aten::random_.to(Tensor(a!) self, int to, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_random_to_(&mut self, to: i64) -> Result<&mut Tensor> {
         self.f_random_to__with(to, None)
     }
@@ -15825,6 +16283,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_random__with(
         &mut self,
         generator: Option<&Generator>,
@@ -15852,6 +16311,7 @@ impl Tensor {
     /// `aten::random_(Tensor(a!) self, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_random_(&mut self) -> Result<&mut Tensor> {
         self.f_random__with(None)
     }
@@ -15867,6 +16327,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `from = 0.0`, `to = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_uniform__with(
         &mut self,
         from: f64,
@@ -15903,6 +16364,7 @@ impl Tensor {
     /// `aten::uniform_(Tensor(a!) self, float from=0, float to=1, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `from = 0.0`, `to = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_uniform_(&mut self) -> Result<&mut Tensor> {
         self.f_uniform__with(0.0, 1.0, None)
     }
@@ -15918,6 +16380,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `median = 0.0`, `sigma = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_cauchy__with(
         &mut self,
         median: f64,
@@ -15954,6 +16417,7 @@ impl Tensor {
     /// `aten::cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `median = 0.0`, `sigma = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_cauchy_(&mut self) -> Result<&mut Tensor> {
         self.f_cauchy__with(0.0, 1.0, None)
     }
@@ -15969,6 +16433,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mean = 1.0`, `std = 2.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_log_normal__with(
         &mut self,
         mean: f64,
@@ -16005,6 +16470,7 @@ impl Tensor {
     /// `aten::log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `mean = 1.0`, `std = 2.0`, `generator = None`.
+    #[track_caller]
     pub fn f_log_normal_(&mut self) -> Result<&mut Tensor> {
         self.f_log_normal__with(1.0, 2.0, None)
     }
@@ -16020,6 +16486,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lambd = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_exponential__with(
         &mut self,
         lambd: f64,
@@ -16053,6 +16520,7 @@ impl Tensor {
     /// `aten::exponential_(Tensor(a!) self, float lambd=1, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `lambd = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_exponential_(&mut self) -> Result<&mut Tensor> {
         self.f_exponential__with(1.0, None)
     }
@@ -16068,6 +16536,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_geometric__with(
         &mut self,
         p: f64,
@@ -16101,6 +16570,7 @@ impl Tensor {
     /// `aten::geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_geometric_(&mut self, p: f64) -> Result<&mut Tensor> {
         self.f_geometric__with(p, None)
     }
@@ -16114,6 +16584,7 @@ impl Tensor {
     /// `aten::diag.out(Tensor self, int diagonal=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
+    #[track_caller]
     pub fn f_diag_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -16138,6 +16609,7 @@ impl Tensor {
     /// `aten::diag.out(Tensor self, int diagonal=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `diagonal = 0`.
+    #[track_caller]
     pub fn f_diag_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_diag_out_with(0, out)
     }
@@ -16151,6 +16623,7 @@ impl Tensor {
     /// `aten::diag(Tensor self, int diagonal=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
+    #[track_caller]
     pub fn f_diag_with(&self, diagonal: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -16174,6 +16647,7 @@ impl Tensor {
     /// `aten::diag(Tensor self, int diagonal=0) -> Tensor`
     ///
     /// Defaults applied: `diagonal = 0`.
+    #[track_caller]
     pub fn f_diag(&self) -> Result<Tensor> {
         self.f_diag_with(0)
     }
@@ -16189,6 +16663,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_cross_out_with(
         &self,
         other: &Tensor,
@@ -16226,6 +16701,7 @@ impl Tensor {
     /// `aten::cross.out(Tensor self, Tensor other, int? dim=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f_cross_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_cross_out_with(other, None, out)
     }
@@ -16241,6 +16717,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_cross_with(&self, other: &Tensor, dim: Option<i64>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16267,6 +16744,7 @@ impl Tensor {
     /// `aten::cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f_cross(&self, other: &Tensor) -> Result<Tensor> {
         self.f_cross_with(other, None)
     }
@@ -16280,6 +16758,7 @@ impl Tensor {
     /// `aten::triu.out(Tensor self, SymInt diagonal=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
+    #[track_caller]
     pub fn f_triu_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -16304,6 +16783,7 @@ impl Tensor {
     /// `aten::triu.out(Tensor self, SymInt diagonal=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `diagonal = 0`.
+    #[track_caller]
     pub fn f_triu_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_triu_out_with(0, out)
     }
@@ -16317,6 +16797,7 @@ impl Tensor {
     /// `aten::triu(Tensor self, SymInt diagonal=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
+    #[track_caller]
     pub fn f_triu_with(&self, diagonal: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -16340,6 +16821,7 @@ impl Tensor {
     /// `aten::triu(Tensor self, SymInt diagonal=0) -> Tensor`
     ///
     /// Defaults applied: `diagonal = 0`.
+    #[track_caller]
     pub fn f_triu(&self) -> Result<Tensor> {
         self.f_triu_with(0)
     }
@@ -16353,6 +16835,7 @@ impl Tensor {
     /// `aten::tril.out(Tensor self, SymInt diagonal=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
+    #[track_caller]
     pub fn f_tril_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -16377,6 +16860,7 @@ impl Tensor {
     /// `aten::tril.out(Tensor self, SymInt diagonal=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `diagonal = 0`.
+    #[track_caller]
     pub fn f_tril_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_tril_out_with(0, out)
     }
@@ -16390,6 +16874,7 @@ impl Tensor {
     /// `aten::tril(Tensor self, SymInt diagonal=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
+    #[track_caller]
     pub fn f_tril_with(&self, diagonal: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -16413,6 +16898,7 @@ impl Tensor {
     /// `aten::tril(Tensor self, SymInt diagonal=0) -> Tensor`
     ///
     /// Defaults applied: `diagonal = 0`.
+    #[track_caller]
     pub fn f_tril(&self) -> Result<Tensor> {
         self.f_tril_with(0)
     }
@@ -16428,6 +16914,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `offset = 0`, `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_tril_indices_with(
         row: i64,
         col: i64,
@@ -16493,6 +16980,7 @@ impl Tensor {
     /// `aten::tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `offset = 0`, `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_tril_indices(row: i64, col: i64) -> Result<Tensor> {
         Self::f_tril_indices_with(
             row,
@@ -16516,6 +17004,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `offset = 0`, `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_triu_indices_with(
         row: i64,
         col: i64,
@@ -16581,6 +17070,7 @@ impl Tensor {
     /// `aten::triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `offset = 0`, `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_triu_indices(row: i64, col: i64) -> Result<Tensor> {
         Self::f_triu_indices_with(
             row,
@@ -16600,6 +17090,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_triu_indices(row, col))
     }
     /// `aten::trace(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_trace(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16615,6 +17106,7 @@ impl Tensor {
         crate::error::unwrap(self.f_trace())
     }
     /// `aten::trace_backward(Tensor grad, SymInt[] sizes) -> Tensor`
+    #[track_caller]
     pub fn f_trace_backward(grad: &Tensor, sizes: &[i64]) -> Result<Tensor> {
         let c_grad = grad.as_raw();
         let c_sizes = ltrs_int_list::new(sizes);
@@ -16634,6 +17126,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_trace_backward(grad, sizes))
     }
     /// `aten::ne.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ne_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -16658,6 +17151,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ne_scalar_out(other, out))
     }
     /// `aten::ne.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_ne_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -16677,6 +17171,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ne_scalar(other))
     }
     /// `aten::ne.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ne_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16697,6 +17192,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ne_tensor_out(other, out))
     }
     /// `aten::ne.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_ne(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16716,6 +17212,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ne(other))
     }
     /// `aten::ne_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ne_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -16734,6 +17231,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ne_scalar_(other))
     }
     /// `aten::ne_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ne_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16752,6 +17250,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ne_(other))
     }
     /// `aten::not_equal.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_not_equal_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -16780,6 +17279,7 @@ impl Tensor {
         crate::error::unwrap(self.f_not_equal_scalar_out(other, out))
     }
     /// `aten::not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_not_equal_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -16799,6 +17299,7 @@ impl Tensor {
         crate::error::unwrap(self.f_not_equal_scalar(other))
     }
     /// `aten::not_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_not_equal_tensor_out(
         &self,
         other: &Tensor,
@@ -16823,6 +17324,7 @@ impl Tensor {
         crate::error::unwrap(self.f_not_equal_tensor_out(other, out))
     }
     /// `aten::not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_not_equal(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16842,6 +17344,7 @@ impl Tensor {
         crate::error::unwrap(self.f_not_equal(other))
     }
     /// `aten::not_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_not_equal_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -16863,6 +17366,7 @@ impl Tensor {
         crate::error::unwrap(self.f_not_equal_scalar_(other))
     }
     /// `aten::not_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_not_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16881,6 +17385,7 @@ impl Tensor {
         crate::error::unwrap(self.f_not_equal_(other))
     }
     /// `aten::eq.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_eq_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -16905,6 +17410,7 @@ impl Tensor {
         crate::error::unwrap(self.f_eq_scalar_out(other, out))
     }
     /// `aten::eq.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_eq_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -16924,6 +17430,7 @@ impl Tensor {
         crate::error::unwrap(self.f_eq_scalar(other))
     }
     /// `aten::eq.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_eq_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16944,6 +17451,7 @@ impl Tensor {
         crate::error::unwrap(self.f_eq_tensor_out(other, out))
     }
     /// `aten::eq.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_eq(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16963,6 +17471,7 @@ impl Tensor {
         crate::error::unwrap(self.f_eq(other))
     }
     /// `aten::ge.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ge_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -16987,6 +17496,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ge_scalar_out(other, out))
     }
     /// `aten::ge.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_ge_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17006,6 +17516,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ge_scalar(other))
     }
     /// `aten::ge.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ge_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17026,6 +17537,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ge_tensor_out(other, out))
     }
     /// `aten::ge.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_ge(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17045,6 +17557,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ge(other))
     }
     /// `aten::ge_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ge_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17063,6 +17576,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ge_scalar_(other))
     }
     /// `aten::ge_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ge_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17081,6 +17595,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ge_(other))
     }
     /// `aten::greater_equal.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_greater_equal_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -17109,6 +17624,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_equal_scalar_out(other, out))
     }
     /// `aten::greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_greater_equal_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17128,6 +17644,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_equal_scalar(other))
     }
     /// `aten::greater_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_greater_equal_tensor_out(
         &self,
         other: &Tensor,
@@ -17152,6 +17669,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_equal_tensor_out(other, out))
     }
     /// `aten::greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_greater_equal(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17171,6 +17689,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_equal(other))
     }
     /// `aten::greater_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_greater_equal_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -17192,6 +17711,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_equal_scalar_(other))
     }
     /// `aten::greater_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_greater_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17210,6 +17730,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_equal_(other))
     }
     /// `aten::le.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_le_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -17234,6 +17755,7 @@ impl Tensor {
         crate::error::unwrap(self.f_le_scalar_out(other, out))
     }
     /// `aten::le.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_le_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17253,6 +17775,7 @@ impl Tensor {
         crate::error::unwrap(self.f_le_scalar(other))
     }
     /// `aten::le.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_le_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17273,6 +17796,7 @@ impl Tensor {
         crate::error::unwrap(self.f_le_tensor_out(other, out))
     }
     /// `aten::le.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_le(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17292,6 +17816,7 @@ impl Tensor {
         crate::error::unwrap(self.f_le(other))
     }
     /// `aten::le_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_le_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17310,6 +17835,7 @@ impl Tensor {
         crate::error::unwrap(self.f_le_scalar_(other))
     }
     /// `aten::le_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_le_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17328,6 +17854,7 @@ impl Tensor {
         crate::error::unwrap(self.f_le_(other))
     }
     /// `aten::less_equal.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_less_equal_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -17356,6 +17883,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_equal_scalar_out(other, out))
     }
     /// `aten::less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_less_equal_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17375,6 +17903,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_equal_scalar(other))
     }
     /// `aten::less_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_less_equal_tensor_out(
         &self,
         other: &Tensor,
@@ -17399,6 +17928,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_equal_tensor_out(other, out))
     }
     /// `aten::less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_less_equal(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17418,6 +17948,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_equal(other))
     }
     /// `aten::less_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_less_equal_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -17439,6 +17970,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_equal_scalar_(other))
     }
     /// `aten::less_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_less_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17457,6 +17989,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_equal_(other))
     }
     /// `aten::gt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_gt_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -17481,6 +18014,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gt_scalar_out(other, out))
     }
     /// `aten::gt.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_gt_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17500,6 +18034,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gt_scalar(other))
     }
     /// `aten::gt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_gt_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17520,6 +18055,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gt_tensor_out(other, out))
     }
     /// `aten::gt.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_gt(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17539,6 +18075,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gt(other))
     }
     /// `aten::gt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_gt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17557,6 +18094,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gt_scalar_(other))
     }
     /// `aten::gt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_gt_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17575,6 +18113,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gt_(other))
     }
     /// `aten::greater.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_greater_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -17603,6 +18142,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_scalar_out(other, out))
     }
     /// `aten::greater.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_greater_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -17622,6 +18162,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_scalar(other))
     }
     /// `aten::greater.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_greater_tensor_out(
         &self,
         other: &Tensor,
@@ -17646,6 +18187,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_tensor_out(other, out))
     }
     /// `aten::greater.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_greater(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17665,6 +18207,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater(other))
     }
     /// `aten::greater_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_greater_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -17686,6 +18229,7 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_scalar_(other))
     }
     /// `aten::greater_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_greater_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();

@@ -19,6 +19,7 @@ use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
     /// `aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lt_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -43,6 +44,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lt_scalar_out(other, out))
     }
     /// `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_lt_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -62,6 +64,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lt_scalar(other))
     }
     /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lt_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -82,6 +85,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lt_tensor_out(other, out))
     }
     /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_lt(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -101,6 +105,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lt(other))
     }
     /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -119,6 +124,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lt_scalar_(other))
     }
     /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lt_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -137,6 +143,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lt_(other))
     }
     /// `aten::less.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_less_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -161,6 +168,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_scalar_out(other, out))
     }
     /// `aten::less.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_less_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -180,6 +188,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_scalar(other))
     }
     /// `aten::less.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_less_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -200,6 +209,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_tensor_out(other, out))
     }
     /// `aten::less.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_less(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -219,6 +229,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less(other))
     }
     /// `aten::less_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_less_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -237,6 +248,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_scalar_(other))
     }
     /// `aten::less_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_less_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -255,6 +267,7 @@ impl Tensor {
         crate::error::unwrap(self.f_less_(other))
     }
     /// `aten::take.out(Tensor self, Tensor index, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_take_out(&self, index: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_index = index.as_raw();
@@ -275,6 +288,7 @@ impl Tensor {
         crate::error::unwrap(self.f_take_out(index, out))
     }
     /// `aten::take(Tensor self, Tensor index) -> Tensor`
+    #[track_caller]
     pub fn f_take(&self, index: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_index = index.as_raw();
@@ -298,6 +312,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_take_along_dim_out_with(
         &self,
         indices: &Tensor,
@@ -335,6 +350,7 @@ impl Tensor {
     /// `aten::take_along_dim.out(Tensor self, Tensor indices, int? dim=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f_take_along_dim_out(
         &self,
         indices: &Tensor,
@@ -354,6 +370,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_take_along_dim_with(
         &self,
         indices: &Tensor,
@@ -384,6 +401,7 @@ impl Tensor {
     /// `aten::take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f_take_along_dim(&self, indices: &Tensor) -> Result<Tensor> {
         self.f_take_along_dim_with(indices, None)
     }
@@ -395,6 +413,7 @@ impl Tensor {
         crate::error::unwrap(self.f_take_along_dim(indices))
     }
     /// `aten::index_select.out(Tensor self, int dim, Tensor index, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_select_out(
         &self,
         dim: i64,
@@ -426,6 +445,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_select_out(dim, index, out))
     }
     /// `aten::index_select(Tensor self, int dim, Tensor index) -> Tensor`
+    #[track_caller]
     pub fn f_index_select(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -446,6 +466,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_select(dim, index))
     }
     /// `aten::index_select.dimname_out(Tensor self, Dimname dim, Tensor index, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_select_dimname_out(
         &self,
         dim: &str,
@@ -483,6 +504,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_select_dimname_out(dim, index, out))
     }
     /// `aten::index_select.dimname(Tensor self, Dimname dim, Tensor index) -> Tensor`
+    #[track_caller]
     pub fn f_index_select_dimname(&self, dim: &str, index: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -503,6 +525,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_select_dimname(dim, index))
     }
     /// `aten::index_select_backward(Tensor grad, SymInt[] self_sizes, int dim, Tensor index) -> Tensor`
+    #[track_caller]
     pub fn f_index_select_backward(
         grad: &Tensor,
         self_sizes: &[i64],
@@ -540,6 +563,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_index_select_backward(grad, self_sizes, dim, index))
     }
     /// `aten::masked_select.out(Tensor self, Tensor mask, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_masked_select_out(
         &self,
         mask: &Tensor,
@@ -564,6 +588,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_select_out(mask, out))
     }
     /// `aten::masked_select(Tensor self, Tensor mask) -> Tensor`
+    #[track_caller]
     pub fn f_masked_select(&self, mask: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -583,6 +608,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_select(mask))
     }
     /// `aten::masked_select_backward(Tensor grad, Tensor input, Tensor mask) -> Tensor`
+    #[track_caller]
     pub fn f_masked_select_backward(
         grad: &Tensor,
         input: &Tensor,
@@ -611,6 +637,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_masked_select_backward(grad, input, mask))
     }
     /// `aten::nonzero.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_nonzero_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -630,6 +657,7 @@ impl Tensor {
         crate::error::unwrap(self.f_nonzero_out(out))
     }
     /// `aten::nonzero(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_nonzero(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -647,6 +675,7 @@ impl Tensor {
     /// `aten::nonzero_static.out(Tensor self, *, SymInt size, int fill_value=-1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `fill_value = -1`.
+    #[track_caller]
     pub fn f_nonzero_static_out_with(
         &self,
         size: i64,
@@ -688,6 +717,7 @@ impl Tensor {
     /// `aten::nonzero_static.out(Tensor self, *, SymInt size, int fill_value=-1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `fill_value = -1`.
+    #[track_caller]
     pub fn f_nonzero_static_out(&self, size: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_nonzero_static_out_with(size, -1, out)
     }
@@ -701,6 +731,7 @@ impl Tensor {
     /// `aten::nonzero_static(Tensor self, *, SymInt size, int fill_value=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `fill_value = -1`.
+    #[track_caller]
     pub fn f_nonzero_static_with(&self, size: i64, fill_value: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = size;
@@ -725,6 +756,7 @@ impl Tensor {
     /// `aten::nonzero_static(Tensor self, *, SymInt size, int fill_value=-1) -> Tensor`
     ///
     /// Defaults applied: `fill_value = -1`.
+    #[track_caller]
     pub fn f_nonzero_static(&self, size: i64) -> Result<Tensor> {
         self.f_nonzero_static_with(size, -1)
     }
@@ -736,6 +768,7 @@ impl Tensor {
         crate::error::unwrap(self.f_nonzero_static(size))
     }
     /// `aten::nonzero_numpy(Tensor self) -> Tensor[]`
+    #[track_caller]
     pub fn f_nonzero_numpy(&self) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let mut out0 = ltrs_tensor_vec {
@@ -757,6 +790,7 @@ impl Tensor {
         crate::error::unwrap(self.f_nonzero_numpy())
     }
     /// `aten::argwhere(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_argwhere(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -777,6 +811,7 @@ impl Tensor {
     /// `aten::gather.out(Tensor self, int dim, Tensor index, *, bool sparse_grad=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `sparse_grad = false`.
+    #[track_caller]
     pub fn f_gather_out_with(
         &self,
         dim: i64,
@@ -822,6 +857,7 @@ impl Tensor {
     /// `aten::gather.out(Tensor self, int dim, Tensor index, *, bool sparse_grad=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `sparse_grad = false`.
+    #[track_caller]
     pub fn f_gather_out(
         &self,
         dim: i64,
@@ -840,6 +876,7 @@ impl Tensor {
     /// `aten::gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `sparse_grad = false`.
+    #[track_caller]
     pub fn f_gather_with(
         &self,
         dim: i64,
@@ -870,6 +907,7 @@ impl Tensor {
     /// `aten::gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
     ///
     /// Defaults applied: `sparse_grad = false`.
+    #[track_caller]
     pub fn f_gather(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
         self.f_gather_with(dim, index, false)
     }
@@ -881,6 +919,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gather(dim, index))
     }
     /// `aten::gather_backward(Tensor grad, Tensor self, int dim, Tensor index, bool sparse_grad) -> Tensor`
+    #[track_caller]
     pub fn f_gather_backward(
         grad: &Tensor,
         self_: &Tensor,
@@ -926,6 +965,7 @@ impl Tensor {
     /// `aten::gather.dimname_out(Tensor self, Dimname dim, Tensor index, *, bool sparse_grad=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `sparse_grad = false`.
+    #[track_caller]
     pub fn f_gather_dimname_out_with(
         &self,
         dim: &str,
@@ -973,6 +1013,7 @@ impl Tensor {
     /// `aten::gather.dimname_out(Tensor self, Dimname dim, Tensor index, *, bool sparse_grad=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `sparse_grad = false`.
+    #[track_caller]
     pub fn f_gather_dimname_out(
         &self,
         dim: &str,
@@ -996,6 +1037,7 @@ impl Tensor {
     /// `aten::gather.dimname(Tensor self, Dimname dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `sparse_grad = false`.
+    #[track_caller]
     pub fn f_gather_dimname_with(
         &self,
         dim: &str,
@@ -1037,6 +1079,7 @@ impl Tensor {
     /// `aten::gather.dimname(Tensor self, Dimname dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
     ///
     /// Defaults applied: `sparse_grad = false`.
+    #[track_caller]
     pub fn f_gather_dimname(&self, dim: &str, index: &Tensor) -> Result<Tensor> {
         self.f_gather_dimname_with(dim, index, false)
     }
@@ -1048,6 +1091,7 @@ impl Tensor {
         crate::error::unwrap(self.f_gather_dimname(dim, index))
     }
     /// `aten::_gather_sparse_backward(Tensor self, int dim, Tensor index, Tensor grad) -> Tensor`
+    #[track_caller]
     pub fn f__gather_sparse_backward(
         &self,
         dim: i64,
@@ -1087,6 +1131,7 @@ impl Tensor {
     /// `aten::addcmul.out(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f_addcmul_out_with(
         &self,
         tensor1: &Tensor,
@@ -1132,6 +1177,7 @@ impl Tensor {
     /// `aten::addcmul.out(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f_addcmul_out(
         &self,
         tensor1: &Tensor,
@@ -1155,6 +1201,7 @@ impl Tensor {
     /// `aten::addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f_addcmul_with(
         &self,
         tensor1: &Tensor,
@@ -1190,6 +1237,7 @@ impl Tensor {
     /// `aten::addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f_addcmul(&self, tensor1: &Tensor, tensor2: &Tensor) -> Result<Tensor> {
         self.f_addcmul_with(tensor1, tensor2, 1i64)
     }
@@ -1203,6 +1251,7 @@ impl Tensor {
     /// `aten::addcmul_(Tensor(a!) self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f_addcmul__with(
         &mut self,
         tensor1: &Tensor,
@@ -1237,6 +1286,7 @@ impl Tensor {
     /// `aten::addcmul_(Tensor(a!) self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f_addcmul_(
         &mut self,
         tensor1: &Tensor,
@@ -1254,6 +1304,7 @@ impl Tensor {
     /// `aten::addcdiv.out(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f_addcdiv_out_with(
         &self,
         tensor1: &Tensor,
@@ -1299,6 +1350,7 @@ impl Tensor {
     /// `aten::addcdiv.out(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f_addcdiv_out(
         &self,
         tensor1: &Tensor,
@@ -1322,6 +1374,7 @@ impl Tensor {
     /// `aten::addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f_addcdiv_with(
         &self,
         tensor1: &Tensor,
@@ -1357,6 +1410,7 @@ impl Tensor {
     /// `aten::addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f_addcdiv(&self, tensor1: &Tensor, tensor2: &Tensor) -> Result<Tensor> {
         self.f_addcdiv_with(tensor1, tensor2, 1i64)
     }
@@ -1370,6 +1424,7 @@ impl Tensor {
     /// `aten::addcdiv_(Tensor(a!) self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f_addcdiv__with(
         &mut self,
         tensor1: &Tensor,
@@ -1404,6 +1459,7 @@ impl Tensor {
     /// `aten::addcdiv_(Tensor(a!) self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f_addcdiv_(
         &mut self,
         tensor1: &Tensor,
@@ -1423,6 +1479,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`, `ignore_index = -100`, `label_smoothing = 0.0`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_cross_entropy_loss_with(
         &self,
         target: &Tensor,
@@ -1483,6 +1540,7 @@ impl Tensor {
     /// `aten::cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, SymInt ignore_index=-100, float label_smoothing=0.0) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`, `ignore_index = -100`, `label_smoothing = 0.0`.
+    #[track_caller]
     pub fn f_cross_entropy_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_cross_entropy_loss_with(target, None, 1, -100, 0.0)
     }
@@ -1496,6 +1554,7 @@ impl Tensor {
     /// `aten::triangular_solve.X(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False, *, Tensor(a!) X, Tensor(b!) M) -> (Tensor(a!) solution, Tensor(b!) cloned_coefficient)`
     ///
     /// Takes every argument; the schema's defaults are `upper = true`, `transpose = false`, `unitriangular = false`.
+    #[track_caller]
     pub fn f_triangular_solve_x_with(
         &self,
         A: &Tensor,
@@ -1553,6 +1612,7 @@ impl Tensor {
     /// `aten::triangular_solve.X(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False, *, Tensor(a!) X, Tensor(b!) M) -> (Tensor(a!) solution, Tensor(b!) cloned_coefficient)`
     ///
     /// Defaults applied: `upper = true`, `transpose = false`, `unitriangular = false`.
+    #[track_caller]
     pub fn f_triangular_solve_x(
         &self,
         A: &Tensor,
@@ -1576,6 +1636,7 @@ impl Tensor {
     /// `aten::triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
     ///
     /// Takes every argument; the schema's defaults are `upper = true`, `transpose = false`, `unitriangular = false`.
+    #[track_caller]
     pub fn f_triangular_solve_with(
         &self,
         A: &Tensor,
@@ -1625,6 +1686,7 @@ impl Tensor {
     /// `aten::triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
     ///
     /// Defaults applied: `upper = true`, `transpose = false`, `unitriangular = false`.
+    #[track_caller]
     pub fn f_triangular_solve(&self, A: &Tensor) -> Result<(Tensor, Tensor)> {
         self.f_triangular_solve_with(A, true, false, false)
     }
@@ -1636,6 +1698,7 @@ impl Tensor {
         crate::error::unwrap(self.f_triangular_solve(A))
     }
     /// `aten::_linalg_check_errors(Tensor info, str api_name, *, bool is_matrix) -> ()`
+    #[track_caller]
     pub fn f__linalg_check_errors(
         info: &Tensor,
         api_name: &str,
@@ -1661,6 +1724,7 @@ impl Tensor {
     /// `aten::linalg_solve_triangular.out(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `unitriangular = false`.
+    #[track_caller]
     pub fn f_linalg_solve_triangular_out_with(
         &self,
         B: &Tensor,
@@ -1712,6 +1776,7 @@ impl Tensor {
     /// `aten::linalg_solve_triangular.out(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `left = true`, `unitriangular = false`.
+    #[track_caller]
     pub fn f_linalg_solve_triangular_out(
         &self,
         B: &Tensor,
@@ -1735,6 +1800,7 @@ impl Tensor {
     /// `aten::linalg_solve_triangular(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `unitriangular = false`.
+    #[track_caller]
     pub fn f_linalg_solve_triangular_with(
         &self,
         B: &Tensor,
@@ -1782,6 +1848,7 @@ impl Tensor {
     /// `aten::linalg_solve_triangular(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False) -> Tensor`
     ///
     /// Defaults applied: `left = true`, `unitriangular = false`.
+    #[track_caller]
     pub fn f_linalg_solve_triangular(&self, B: &Tensor, upper: bool) -> Result<Tensor> {
         self.f_linalg_solve_triangular_with(B, upper, true, false)
     }
@@ -1797,6 +1864,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `N = None`.
     ///
     /// May be None: `N`.
+    #[track_caller]
     pub fn f_linalg_vander_with(x: &Tensor, N: Option<i64>) -> Result<Tensor> {
         let c_x = x.as_raw();
         let c_N = support::opt_int(N);
@@ -1822,6 +1890,7 @@ impl Tensor {
     /// `aten::linalg_vander(Tensor x, *, SymInt? N=None) -> Tensor`
     ///
     /// Defaults applied: `N = None`.
+    #[track_caller]
     pub fn f_linalg_vander(x: &Tensor) -> Result<Tensor> {
         Self::f_linalg_vander_with(x, None)
     }
@@ -1835,6 +1904,7 @@ impl Tensor {
     /// `aten::svd.U(Tensor self, bool some=True, bool compute_uv=True, *, Tensor(a!) U, Tensor(b!) S, Tensor(c!) V) -> (Tensor(a!) U, Tensor(b!) S, Tensor(c!) V)`
     ///
     /// Takes every argument; the schema's defaults are `some = true`, `compute_uv = true`.
+    #[track_caller]
     pub fn f_svd_u_with(
         &self,
         some: bool,
@@ -1888,6 +1958,7 @@ impl Tensor {
     /// `aten::svd.U(Tensor self, bool some=True, bool compute_uv=True, *, Tensor(a!) U, Tensor(b!) S, Tensor(c!) V) -> (Tensor(a!) U, Tensor(b!) S, Tensor(c!) V)`
     ///
     /// Defaults applied: `some = true`, `compute_uv = true`.
+    #[track_caller]
     pub fn f_svd_u(
         &self,
         U: &mut Tensor,
@@ -1911,6 +1982,7 @@ impl Tensor {
     /// `aten::svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
     ///
     /// Takes every argument; the schema's defaults are `some = true`, `compute_uv = true`.
+    #[track_caller]
     pub fn f_svd_with(
         &self,
         some: bool,
@@ -1948,6 +2020,7 @@ impl Tensor {
     /// `aten::svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
     ///
     /// Defaults applied: `some = true`, `compute_uv = true`.
+    #[track_caller]
     pub fn f_svd(&self) -> Result<(Tensor, Tensor, Tensor)> {
         self.f_svd_with(true, true)
     }
@@ -1959,6 +2032,7 @@ impl Tensor {
         crate::error::unwrap(self.f_svd())
     }
     /// `aten::swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+    #[track_caller]
     pub fn f_swapaxes(&self, axis0: i64, axis1: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_axis0 = axis0;
@@ -1979,6 +2053,7 @@ impl Tensor {
         crate::error::unwrap(self.f_swapaxes(axis0, axis1))
     }
     /// `aten::swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_swapaxes_(&mut self, axis0: i64, axis1: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_axis0 = axis0;
@@ -1998,6 +2073,7 @@ impl Tensor {
         crate::error::unwrap(self.f_swapaxes_(axis0, axis1))
     }
     /// `aten::swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+    #[track_caller]
     pub fn f_swapdims(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim0 = dim0;
@@ -2018,6 +2094,7 @@ impl Tensor {
         crate::error::unwrap(self.f_swapdims(dim0, dim1))
     }
     /// `aten::swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_swapdims_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_dim0 = dim0;
@@ -2039,6 +2116,7 @@ impl Tensor {
     /// `aten::cholesky.out(Tensor self, bool upper=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_out_with(&self, upper: bool, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_upper = upper;
@@ -2063,6 +2141,7 @@ impl Tensor {
     /// `aten::cholesky.out(Tensor self, bool upper=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_cholesky_out_with(false, out)
     }
@@ -2076,6 +2155,7 @@ impl Tensor {
     /// `aten::cholesky(Tensor self, bool upper=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_with(&self, upper: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_upper = upper;
@@ -2099,6 +2179,7 @@ impl Tensor {
     /// `aten::cholesky(Tensor self, bool upper=False) -> Tensor`
     ///
     /// Defaults applied: `upper = false`.
+    #[track_caller]
     pub fn f_cholesky(&self) -> Result<Tensor> {
         self.f_cholesky_with(false)
     }
@@ -2112,6 +2193,7 @@ impl Tensor {
     /// `aten::cholesky_solve.out(Tensor self, Tensor input2, bool upper=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_solve_out_with(
         &self,
         input2: &Tensor,
@@ -2153,6 +2235,7 @@ impl Tensor {
     /// `aten::cholesky_solve.out(Tensor self, Tensor input2, bool upper=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_solve_out(
         &self,
         input2: &Tensor,
@@ -2170,6 +2253,7 @@ impl Tensor {
     /// `aten::cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_solve_with(&self, input2: &Tensor, upper: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
@@ -2194,6 +2278,7 @@ impl Tensor {
     /// `aten::cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
     ///
     /// Defaults applied: `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_solve(&self, input2: &Tensor) -> Result<Tensor> {
         self.f_cholesky_solve_with(input2, false)
     }
@@ -2205,6 +2290,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cholesky_solve(input2))
     }
     /// `aten::_cholesky_solve_helper(Tensor self, Tensor A, bool upper) -> Tensor`
+    #[track_caller]
     pub fn f__cholesky_solve_helper(&self, A: &Tensor, upper: bool) -> Result<Tensor> {
         crate::guards::square_matrix("aten::_cholesky_solve_helper", "A", A)?;
         crate::guards::same_sizes_except_last(
@@ -2234,6 +2320,7 @@ impl Tensor {
     /// `aten::cholesky_inverse(Tensor self, bool upper=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_inverse_with(&self, upper: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_upper = upper;
@@ -2257,6 +2344,7 @@ impl Tensor {
     /// `aten::cholesky_inverse(Tensor self, bool upper=False) -> Tensor`
     ///
     /// Defaults applied: `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_inverse(&self) -> Result<Tensor> {
         self.f_cholesky_inverse_with(false)
     }
@@ -2270,6 +2358,7 @@ impl Tensor {
     /// `aten::cholesky_inverse.out(Tensor self, bool upper=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_inverse_out_with(
         &self,
         upper: bool,
@@ -2298,6 +2387,7 @@ impl Tensor {
     /// `aten::cholesky_inverse.out(Tensor self, bool upper=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `upper = false`.
+    #[track_caller]
     pub fn f_cholesky_inverse_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_cholesky_inverse_out_with(false, out)
     }
@@ -2311,6 +2401,7 @@ impl Tensor {
     /// `aten::qr.Q(Tensor self, bool some=True, *, Tensor(a!) Q, Tensor(b!) R) -> (Tensor(a!) Q, Tensor(b!) R)`
     ///
     /// Takes every argument; the schema's defaults are `some = true`.
+    #[track_caller]
     pub fn f_qr_q_with(
         &self,
         some: bool,
@@ -2347,6 +2438,7 @@ impl Tensor {
     /// `aten::qr.Q(Tensor self, bool some=True, *, Tensor(a!) Q, Tensor(b!) R) -> (Tensor(a!) Q, Tensor(b!) R)`
     ///
     /// Defaults applied: `some = true`.
+    #[track_caller]
     pub fn f_qr_q(&self, Q: &mut Tensor, R: &mut Tensor) -> Result<(Tensor, Tensor)> {
         self.f_qr_q_with(true, Q, R)
     }
@@ -2360,6 +2452,7 @@ impl Tensor {
     /// `aten::qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
     ///
     /// Takes every argument; the schema's defaults are `some = true`.
+    #[track_caller]
     pub fn f_qr_with(&self, some: bool) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_some = some;
@@ -2384,6 +2477,7 @@ impl Tensor {
     /// `aten::qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
     ///
     /// Defaults applied: `some = true`.
+    #[track_caller]
     pub fn f_qr(&self) -> Result<(Tensor, Tensor)> {
         self.f_qr_with(true)
     }
@@ -2395,6 +2489,7 @@ impl Tensor {
         crate::error::unwrap(self.f_qr())
     }
     /// `aten::geqrf.a(Tensor self, *, Tensor(a!) a, Tensor(b!) tau) -> (Tensor(a!) a, Tensor(b!) tau)`
+    #[track_caller]
     pub fn f_geqrf_a(
         &self,
         a: &mut Tensor,
@@ -2420,6 +2515,7 @@ impl Tensor {
         crate::error::unwrap(self.f_geqrf_a(a, tau))
     }
     /// `aten::geqrf(Tensor self) -> (Tensor a, Tensor tau)`
+    #[track_caller]
     pub fn f_geqrf(&self) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2439,6 +2535,7 @@ impl Tensor {
         crate::error::unwrap(self.f_geqrf())
     }
     /// `aten::orgqr(Tensor self, Tensor input2) -> Tensor`
+    #[track_caller]
     pub fn f_orgqr(&self, input2: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
@@ -2458,6 +2555,7 @@ impl Tensor {
         crate::error::unwrap(self.f_orgqr(input2))
     }
     /// `aten::orgqr.out(Tensor self, Tensor input2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_orgqr_out(&self, input2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
@@ -2480,6 +2578,7 @@ impl Tensor {
     /// `aten::ormqr.out(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `transpose = false`.
+    #[track_caller]
     pub fn f_ormqr_out_with(
         &self,
         input2: &Tensor,
@@ -2529,6 +2628,7 @@ impl Tensor {
     /// `aten::ormqr.out(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `left = true`, `transpose = false`.
+    #[track_caller]
     pub fn f_ormqr_out(
         &self,
         input2: &Tensor,
@@ -2552,6 +2652,7 @@ impl Tensor {
     /// `aten::ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `transpose = false`.
+    #[track_caller]
     pub fn f_ormqr_with(
         &self,
         input2: &Tensor,
@@ -2597,6 +2698,7 @@ impl Tensor {
     /// `aten::ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
     ///
     /// Defaults applied: `left = true`, `transpose = false`.
+    #[track_caller]
     pub fn f_ormqr(&self, input2: &Tensor, input3: &Tensor) -> Result<Tensor> {
         self.f_ormqr_with(input2, input3, true, false)
     }
@@ -2610,6 +2712,7 @@ impl Tensor {
     /// `aten::_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)`
     ///
     /// Takes every argument; the schema's defaults are `pivot = true`, `check_errors = true`.
+    #[track_caller]
     pub fn f__lu_with_info_with(
         &self,
         pivot: bool,
@@ -2651,6 +2754,7 @@ impl Tensor {
     /// `aten::_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)`
     ///
     /// Defaults applied: `pivot = true`, `check_errors = true`.
+    #[track_caller]
     pub fn f__lu_with_info(&self) -> Result<(Tensor, Tensor, Tensor)> {
         self.f__lu_with_info_with(true, true)
     }
@@ -2662,6 +2766,7 @@ impl Tensor {
         crate::error::unwrap(self.f__lu_with_info())
     }
     /// `aten::lu_solve.out(Tensor self, Tensor LU_data, Tensor LU_pivots, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lu_solve_out(
         &self,
         LU_data: &Tensor,
@@ -2693,6 +2798,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lu_solve_out(LU_data, LU_pivots, out))
     }
     /// `aten::lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+    #[track_caller]
     pub fn f_lu_solve(&self, LU_data: &Tensor, LU_pivots: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_LU_data = LU_data.as_raw();
@@ -2715,6 +2821,7 @@ impl Tensor {
     /// `aten::lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
     ///
     /// Takes every argument; the schema's defaults are `unpack_data = true`, `unpack_pivots = true`.
+    #[track_caller]
     pub fn f_lu_unpack_with(
         LU_data: &Tensor,
         LU_pivots: &Tensor,
@@ -2768,6 +2875,7 @@ impl Tensor {
     /// `aten::lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
     ///
     /// Defaults applied: `unpack_data = true`, `unpack_pivots = true`.
+    #[track_caller]
     pub fn f_lu_unpack(
         LU_data: &Tensor,
         LU_pivots: &Tensor,
@@ -2784,6 +2892,7 @@ impl Tensor {
     /// `aten::lu_unpack.out(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True, *, Tensor(a!) P, Tensor(b!) L, Tensor(c!) U) -> (Tensor(a!) P, Tensor(b!) L, Tensor(c!) U)`
     ///
     /// Takes every argument; the schema's defaults are `unpack_data = true`, `unpack_pivots = true`.
+    #[track_caller]
     pub fn f_lu_unpack_out_with(
         LU_data: &Tensor,
         LU_pivots: &Tensor,
@@ -2857,6 +2966,7 @@ impl Tensor {
     /// `aten::lu_unpack.out(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True, *, Tensor(a!) P, Tensor(b!) L, Tensor(c!) U) -> (Tensor(a!) P, Tensor(b!) L, Tensor(c!) U)`
     ///
     /// Defaults applied: `unpack_data = true`, `unpack_pivots = true`.
+    #[track_caller]
     pub fn f_lu_unpack_out(
         LU_data: &Tensor,
         LU_pivots: &Tensor,
@@ -2884,6 +2994,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `replacement = false`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_multinomial_out_with(
         &self,
         num_samples: i64,
@@ -2933,6 +3044,7 @@ impl Tensor {
     /// `aten::multinomial.out(Tensor self, SymInt num_samples, bool replacement=False, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `replacement = false`, `generator = None`.
+    #[track_caller]
     pub fn f_multinomial_out(
         &self,
         num_samples: i64,
@@ -2952,6 +3064,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `replacement = false`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_multinomial_with(
         &self,
         num_samples: i64,
@@ -2997,6 +3110,7 @@ impl Tensor {
     /// `aten::multinomial(Tensor self, SymInt num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `replacement = false`, `generator = None`.
+    #[track_caller]
     pub fn f_multinomial(&self, num_samples: i64) -> Result<Tensor> {
         self.f_multinomial_with(num_samples, false, None)
     }
@@ -3008,6 +3122,7 @@ impl Tensor {
         crate::error::unwrap(self.f_multinomial(num_samples))
     }
     /// `aten::lgamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lgamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3027,6 +3142,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lgamma_out(out))
     }
     /// `aten::lgamma_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lgamma_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3041,6 +3157,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lgamma_())
     }
     /// `aten::lgamma(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_lgamma(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3056,6 +3173,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lgamma())
     }
     /// `aten::digamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_digamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3075,6 +3193,7 @@ impl Tensor {
         crate::error::unwrap(self.f_digamma_out(out))
     }
     /// `aten::digamma(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_digamma(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3090,6 +3209,7 @@ impl Tensor {
         crate::error::unwrap(self.f_digamma())
     }
     /// `aten::polygamma.out(int n, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_polygamma_out(n: i64, self_: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_n = n;
         let c_self = self_.as_raw();
@@ -3110,6 +3230,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_polygamma_out(n, self_, out))
     }
     /// `aten::polygamma(int n, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_polygamma(n: i64, self_: &Tensor) -> Result<Tensor> {
         let c_n = n;
         let c_self = self_.as_raw();
@@ -3129,6 +3250,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_polygamma(n, self_))
     }
     /// `aten::polygamma_(Tensor(a!) self, int n) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_polygamma_(&mut self, n: i64) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_n = n;
@@ -3144,6 +3266,7 @@ impl Tensor {
         crate::error::unwrap(self.f_polygamma_(n))
     }
     /// `aten::erfinv(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_erfinv(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3159,6 +3282,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erfinv())
     }
     /// `aten::erfinv_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_erfinv_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3173,6 +3297,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erfinv_())
     }
     /// `aten::erfinv.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_erfinv_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3192,6 +3317,7 @@ impl Tensor {
         crate::error::unwrap(self.f_erfinv_out(out))
     }
     /// `aten::i0(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_i0(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3207,6 +3333,7 @@ impl Tensor {
         crate::error::unwrap(self.f_i0())
     }
     /// `aten::i0_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_i0_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3221,6 +3348,7 @@ impl Tensor {
         crate::error::unwrap(self.f_i0_())
     }
     /// `aten::i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3240,6 +3368,7 @@ impl Tensor {
         crate::error::unwrap(self.f_i0_out(out))
     }
     /// `aten::sign(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_sign(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3255,6 +3384,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sign())
     }
     /// `aten::sign_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sign_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3269,6 +3399,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sign_())
     }
     /// `aten::sign.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sign_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3288,6 +3419,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sign_out(out))
     }
     /// `aten::signbit(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_signbit(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3303,6 +3435,7 @@ impl Tensor {
         crate::error::unwrap(self.f_signbit())
     }
     /// `aten::signbit.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_signbit_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3324,6 +3457,7 @@ impl Tensor {
     /// `aten::dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.
+    #[track_caller]
     pub fn f_dist_with(&self, other: &Tensor, p: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3348,6 +3482,7 @@ impl Tensor {
     /// `aten::dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
     ///
     /// Defaults applied: `p = 2`.
+    #[track_caller]
     pub fn f_dist(&self, other: &Tensor) -> Result<Tensor> {
         self.f_dist_with(other, 2i64)
     }
@@ -3359,6 +3494,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dist(other))
     }
     /// `aten::atan2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_atan2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3379,6 +3515,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atan2_out(other, out))
     }
     /// `aten::atan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_atan2_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3394,6 +3531,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atan2_(other))
     }
     /// `aten::atan2(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_atan2(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3413,6 +3551,7 @@ impl Tensor {
         crate::error::unwrap(self.f_atan2(other))
     }
     /// `aten::arctan2(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_arctan2(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3432,6 +3571,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arctan2(other))
     }
     /// `aten::arctan2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arctan2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3452,6 +3592,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arctan2_out(other, out))
     }
     /// `aten::arctan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_arctan2_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3467,6 +3608,7 @@ impl Tensor {
         crate::error::unwrap(self.f_arctan2_(other))
     }
     /// `aten::lerp.Scalar_out(Tensor self, Tensor end, Scalar weight, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lerp_scalar_out(
         &self,
         end: &Tensor,
@@ -3498,6 +3640,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lerp_scalar_out(end, weight, out))
     }
     /// `aten::lerp.Tensor_out(Tensor self, Tensor end, Tensor weight, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lerp_tensor_out(
         &self,
         end: &Tensor,
@@ -3529,6 +3672,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lerp_tensor_out(end, weight, out))
     }
     /// `aten::lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+    #[track_caller]
     pub fn f_lerp_scalar(
         &self,
         end: &Tensor,
@@ -3553,6 +3697,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lerp_scalar(end, weight))
     }
     /// `aten::lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+    #[track_caller]
     pub fn f_lerp(&self, end: &Tensor, weight: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_end = end.as_raw();
@@ -3575,6 +3720,7 @@ impl Tensor {
     /// `aten::histc.out(Tensor self, int bins=100, Scalar min=0, Scalar max=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `bins = 100`, `min = 0`, `max = 0`.
+    #[track_caller]
     pub fn f_histc_out_with(
         &self,
         bins: i64,
@@ -3613,6 +3759,7 @@ impl Tensor {
     /// `aten::histc.out(Tensor self, int bins=100, Scalar min=0, Scalar max=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bins = 100`, `min = 0`, `max = 0`.
+    #[track_caller]
     pub fn f_histc_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_histc_out_with(100, 0i64, 0i64, out)
     }
@@ -3626,6 +3773,7 @@ impl Tensor {
     /// `aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `bins = 100`, `min = 0`, `max = 0`.
+    #[track_caller]
     pub fn f_histc_with(
         &self,
         bins: i64,
@@ -3661,6 +3809,7 @@ impl Tensor {
     /// `aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
     ///
     /// Defaults applied: `bins = 100`, `min = 0`, `max = 0`.
+    #[track_caller]
     pub fn f_histc(&self) -> Result<Tensor> {
         self.f_histc_with(100, 0i64, 0i64)
     }
@@ -3676,6 +3825,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `density = false`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_histogram_bins_tensor_out_with(
         &self,
         bins: &Tensor,
@@ -3731,6 +3881,7 @@ impl Tensor {
     /// `aten::histogram.bins_tensor_out(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False, Tensor(a!) hist, Tensor(b!) bin_edges) -> (Tensor(a!) hist, Tensor(b!) bin_edges)`
     ///
     /// Defaults applied: `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f_histogram_bins_tensor_out(
         &self,
         bins: &Tensor,
@@ -3756,6 +3907,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `density = false`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_histogram_bins_tensor_with(
         &self,
         bins: &Tensor,
@@ -3801,6 +3953,7 @@ impl Tensor {
     /// `aten::histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
     ///
     /// Defaults applied: `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f_histogram_bins_tensor(&self, bins: &Tensor) -> Result<(Tensor, Tensor)> {
         self.f_histogram_bins_tensor_with(bins, None, false)
     }
@@ -3816,6 +3969,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bins = 100`, `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f_histogram_bin_ct_out_with(
         &self,
         bins: i64,
@@ -3883,6 +4037,7 @@ impl Tensor {
     /// `aten::histogram.bin_ct_out(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!) hist, Tensor(b!) bin_edges) -> (Tensor(a!) hist, Tensor(b!) bin_edges)`
     ///
     /// Defaults applied: `bins = 100`, `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f_histogram_bin_ct_out(
         &self,
         hist: &mut Tensor,
@@ -3906,6 +4061,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bins = 100`, `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f_histogram_bin_ct_with(
         &self,
         bins: i64,
@@ -3955,6 +4111,7 @@ impl Tensor {
     /// `aten::histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
     ///
     /// Defaults applied: `bins = 100`, `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f_histogram_bin_ct(&self) -> Result<(Tensor, Tensor)> {
         self.f_histogram_bin_ct_with(100, None, None, false)
     }
@@ -3970,6 +4127,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f__histogramdd_bin_edges_with(
         &self,
         bins: &[i64],
@@ -4022,6 +4180,7 @@ impl Tensor {
     /// `aten::_histogramdd_bin_edges(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor[]`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f__histogramdd_bin_edges(&self, bins: &[i64]) -> Result<Vec<Tensor>> {
         self.f__histogramdd_bin_edges_with(bins, None, None, false)
     }
@@ -4037,6 +4196,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f__histogramdd_from_bin_cts_with(
         &self,
         bins: &[i64],
@@ -4086,6 +4246,7 @@ impl Tensor {
     /// `aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f__histogramdd_from_bin_cts(&self, bins: &[i64]) -> Result<Tensor> {
         self.f__histogramdd_from_bin_cts_with(bins, None, None, false)
     }
@@ -4101,6 +4262,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `density = false`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f__histogramdd_from_bin_tensors_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         bins: &[T1],
@@ -4149,6 +4311,7 @@ impl Tensor {
     /// `aten::_histogramdd_from_bin_tensors(Tensor self, Tensor[] bins, *, Tensor? weight=None, bool density=False) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f__histogramdd_from_bin_tensors<T1: std::borrow::Borrow<Tensor>>(
         &self,
         bins: &[T1],
@@ -4170,6 +4333,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f_histogramdd_with(
         &self,
         bins: &[i64],
@@ -4222,6 +4386,7 @@ impl Tensor {
     /// `aten::histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f_histogramdd(&self, bins: &[i64]) -> Result<(Tensor, Vec<Tensor>)> {
         self.f_histogramdd_with(bins, None, None, false)
     }
@@ -4237,6 +4402,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f_histogramdd_int_bins_with(
         &self,
         bins: i64,
@@ -4291,6 +4457,7 @@ impl Tensor {
     /// `aten::histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f_histogramdd_int_bins(&self, bins: i64) -> Result<(Tensor, Vec<Tensor>)> {
         self.f_histogramdd_int_bins_with(bins, None, None, false)
     }
@@ -4306,6 +4473,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f_histogramdd_tensorlist_bins_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         bins: &[T1],
@@ -4363,6 +4531,7 @@ impl Tensor {
     /// `aten::histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f_histogramdd_tensorlist_bins<T1: std::borrow::Borrow<Tensor>>(
         &self,
         bins: &[T1],
@@ -4380,6 +4549,7 @@ impl Tensor {
         crate::error::unwrap(self.f_histogramdd_tensorlist_bins(bins))
     }
     /// `aten::fmod.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fmod_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -4404,6 +4574,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmod_scalar_out(other, out))
     }
     /// `aten::fmod.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_fmod_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -4423,6 +4594,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmod_scalar(other))
     }
     /// `aten::fmod_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fmod_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -4441,6 +4613,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmod_scalar_(other))
     }
     /// `aten::fmod.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fmod_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4461,6 +4634,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmod_tensor_out(other, out))
     }
     /// `aten::fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_fmod(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4480,6 +4654,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmod(other))
     }
     /// `aten::fmod_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fmod_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4498,6 +4673,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmod_(other))
     }
     /// `aten::hypot.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hypot_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4518,6 +4694,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hypot_out(other, out))
     }
     /// `aten::hypot(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_hypot(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4537,6 +4714,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hypot(other))
     }
     /// `aten::hypot_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hypot_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4552,6 +4730,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hypot_(other))
     }
     /// `aten::igamma.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_igamma_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4572,6 +4751,7 @@ impl Tensor {
         crate::error::unwrap(self.f_igamma_out(other, out))
     }
     /// `aten::igamma(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_igamma(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4591,6 +4771,7 @@ impl Tensor {
         crate::error::unwrap(self.f_igamma(other))
     }
     /// `aten::igamma_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_igamma_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4606,6 +4787,7 @@ impl Tensor {
         crate::error::unwrap(self.f_igamma_(other))
     }
     /// `aten::igammac.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_igammac_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4626,6 +4808,7 @@ impl Tensor {
         crate::error::unwrap(self.f_igammac_out(other, out))
     }
     /// `aten::igammac(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_igammac(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4645,6 +4828,7 @@ impl Tensor {
         crate::error::unwrap(self.f_igammac(other))
     }
     /// `aten::igammac_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_igammac_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4660,6 +4844,7 @@ impl Tensor {
         crate::error::unwrap(self.f_igammac_(other))
     }
     /// `aten::nextafter.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_nextafter_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4680,6 +4865,7 @@ impl Tensor {
         crate::error::unwrap(self.f_nextafter_out(other, out))
     }
     /// `aten::nextafter(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_nextafter(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4699,6 +4885,7 @@ impl Tensor {
         crate::error::unwrap(self.f_nextafter(other))
     }
     /// `aten::nextafter_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_nextafter_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4717,6 +4904,7 @@ impl Tensor {
         crate::error::unwrap(self.f_nextafter_(other))
     }
     /// `aten::remainder.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_remainder_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -4745,6 +4933,7 @@ impl Tensor {
         crate::error::unwrap(self.f_remainder_scalar_out(other, out))
     }
     /// `aten::remainder.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_remainder_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
@@ -4764,6 +4953,7 @@ impl Tensor {
         crate::error::unwrap(self.f_remainder_scalar(other))
     }
     /// `aten::remainder_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_remainder_scalar_(
         &mut self,
         other: impl Into<Scalar>,
@@ -4785,6 +4975,7 @@ impl Tensor {
         crate::error::unwrap(self.f_remainder_scalar_(other))
     }
     /// `aten::remainder.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_remainder_tensor_out(
         &self,
         other: &Tensor,
@@ -4809,6 +5000,7 @@ impl Tensor {
         crate::error::unwrap(self.f_remainder_tensor_out(other, out))
     }
     /// `aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_remainder(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4828,6 +5020,7 @@ impl Tensor {
         crate::error::unwrap(self.f_remainder(other))
     }
     /// `aten::remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_remainder_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4846,6 +5039,7 @@ impl Tensor {
         crate::error::unwrap(self.f_remainder_(other))
     }
     /// `aten::remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_remainder_scalar_tensor(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -4868,6 +5062,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_remainder_scalar_tensor(self_, other))
     }
     /// `aten::min(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_min(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4883,6 +5078,7 @@ impl Tensor {
         crate::error::unwrap(self.f_min())
     }
     /// `aten::min.unary_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_min_unary_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -4902,6 +5098,7 @@ impl Tensor {
         crate::error::unwrap(self.f_min_unary_out(out))
     }
     /// `aten::fmin(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_fmin(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4921,6 +5118,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmin(other))
     }
     /// `aten::fmin.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fmin_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4941,6 +5139,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmin_out(other, out))
     }
     /// `aten::max(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_max(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4956,6 +5155,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max())
     }
     /// `aten::fmax(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_fmax(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4975,6 +5175,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmax(other))
     }
     /// `aten::fmax.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fmax_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4995,6 +5196,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fmax_out(other, out))
     }
     /// `aten::maximum(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_maximum(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5014,6 +5216,7 @@ impl Tensor {
         crate::error::unwrap(self.f_maximum(other))
     }
     /// `aten::maximum.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_maximum_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5034,6 +5237,7 @@ impl Tensor {
         crate::error::unwrap(self.f_maximum_out(other, out))
     }
     /// `aten::max.other(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_max_other(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5053,6 +5257,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_other(other))
     }
     /// `aten::max.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_max_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5073,6 +5278,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_out(other, out))
     }
     /// `aten::max.unary_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_max_unary_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5092,6 +5298,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_unary_out(out))
     }
     /// `aten::minimum(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_minimum(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5111,6 +5318,7 @@ impl Tensor {
         crate::error::unwrap(self.f_minimum(other))
     }
     /// `aten::minimum.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_minimum_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5131,6 +5339,7 @@ impl Tensor {
         crate::error::unwrap(self.f_minimum_out(other, out))
     }
     /// `aten::min.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_min_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5151,6 +5360,7 @@ impl Tensor {
         crate::error::unwrap(self.f_min_out(other, out))
     }
     /// `aten::min.other(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_min_other(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5174,6 +5384,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `interpolation = "linear"`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_quantile_with(
         &self,
         q: &Tensor,
@@ -5221,6 +5432,7 @@ impl Tensor {
     /// `aten::quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `interpolation = "linear"`.
+    #[track_caller]
     pub fn f_quantile(&self, q: &Tensor) -> Result<Tensor> {
         self.f_quantile_with(q, None, false, "linear")
     }
@@ -5236,6 +5448,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `interpolation = "linear"`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_quantile_out_with(
         &self,
         q: &Tensor,
@@ -5289,6 +5502,7 @@ impl Tensor {
     /// `aten::quantile.out(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear', Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `interpolation = "linear"`.
+    #[track_caller]
     pub fn f_quantile_out(&self, q: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_quantile_out_with(q, None, false, "linear", out)
     }
@@ -5304,6 +5518,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `interpolation = "linear"`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_quantile_scalar_with(
         &self,
         q: f64,
@@ -5351,6 +5566,7 @@ impl Tensor {
     /// `aten::quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `interpolation = "linear"`.
+    #[track_caller]
     pub fn f_quantile_scalar(&self, q: f64) -> Result<Tensor> {
         self.f_quantile_scalar_with(q, None, false, "linear")
     }
@@ -5366,6 +5582,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `interpolation = "linear"`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_quantile_scalar_out_with(
         &self,
         q: f64,
@@ -5419,6 +5636,7 @@ impl Tensor {
     /// `aten::quantile.scalar_out(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear', Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `interpolation = "linear"`.
+    #[track_caller]
     pub fn f_quantile_scalar_out(&self, q: f64, out: &mut Tensor) -> Result<Tensor> {
         self.f_quantile_scalar_out_with(q, None, false, "linear", out)
     }
@@ -5434,6 +5652,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `interpolation = "linear"`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_nanquantile_with(
         &self,
         q: &Tensor,
@@ -5481,6 +5700,7 @@ impl Tensor {
     /// `aten::nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `interpolation = "linear"`.
+    #[track_caller]
     pub fn f_nanquantile(&self, q: &Tensor) -> Result<Tensor> {
         self.f_nanquantile_with(q, None, false, "linear")
     }
@@ -5496,6 +5716,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `interpolation = "linear"`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_nanquantile_out_with(
         &self,
         q: &Tensor,
@@ -5549,6 +5770,7 @@ impl Tensor {
     /// `aten::nanquantile.out(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear', Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `interpolation = "linear"`.
+    #[track_caller]
     pub fn f_nanquantile_out(&self, q: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_nanquantile_out_with(q, None, false, "linear", out)
     }
@@ -5564,6 +5786,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `interpolation = "linear"`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_nanquantile_scalar_with(
         &self,
         q: f64,
@@ -5613,6 +5836,7 @@ impl Tensor {
     /// `aten::nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `interpolation = "linear"`.
+    #[track_caller]
     pub fn f_nanquantile_scalar(&self, q: f64) -> Result<Tensor> {
         self.f_nanquantile_scalar_with(q, None, false, "linear")
     }
@@ -5628,6 +5852,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `interpolation = "linear"`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_nanquantile_scalar_out_with(
         &self,
         q: f64,
@@ -5681,6 +5906,7 @@ impl Tensor {
     /// `aten::nanquantile.scalar_out(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear', Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `interpolation = "linear"`.
+    #[track_caller]
     pub fn f_nanquantile_scalar_out(&self, q: f64, out: &mut Tensor) -> Result<Tensor> {
         self.f_nanquantile_scalar_out_with(q, None, false, "linear", out)
     }
@@ -5694,6 +5920,7 @@ impl Tensor {
     /// `aten::sort.values(Tensor self, int dim=-1, bool descending=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_sort_values_with(
         &self,
         dim: i64,
@@ -5741,6 +5968,7 @@ impl Tensor {
     /// `aten::sort.values(Tensor self, int dim=-1, bool descending=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_sort_values(
         &self,
         values: &mut Tensor,
@@ -5764,6 +5992,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`, `descending = false`.
     ///
     /// May be None: `stable`.
+    #[track_caller]
     pub fn f_sort_values_stable_with(
         &self,
         stable: Option<bool>,
@@ -5821,6 +6050,7 @@ impl Tensor {
     /// Defaults applied: `dim = -1`, `descending = false`.
     ///
     /// May be None: `stable`.
+    #[track_caller]
     pub fn f_sort_values_stable(
         &self,
         stable: Option<bool>,
@@ -5846,6 +6076,7 @@ impl Tensor {
     /// `aten::sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_sort_with(&self, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -5871,6 +6102,7 @@ impl Tensor {
     /// `aten::sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_sort(&self) -> Result<(Tensor, Tensor)> {
         self.f_sort_with(-1, false)
     }
@@ -5886,6 +6118,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`, `descending = false`.
     ///
     /// May be None: `stable`.
+    #[track_caller]
     pub fn f_sort_stable_with(
         &self,
         stable: Option<bool>,
@@ -5933,6 +6166,7 @@ impl Tensor {
     /// Defaults applied: `dim = -1`, `descending = false`.
     ///
     /// May be None: `stable`.
+    #[track_caller]
     pub fn f_sort_stable(&self, stable: Option<bool>) -> Result<(Tensor, Tensor)> {
         self.f_sort_stable_with(stable, -1, false)
     }
@@ -5948,6 +6182,7 @@ impl Tensor {
     /// `aten::sort.dimname_values(Tensor self, Dimname dim, bool descending=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `descending = false`.
+    #[track_caller]
     pub fn f_sort_dimname_values_with(
         &self,
         dim: &str,
@@ -5997,6 +6232,7 @@ impl Tensor {
     /// `aten::sort.dimname_values(Tensor self, Dimname dim, bool descending=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `descending = false`.
+    #[track_caller]
     pub fn f_sort_dimname_values(
         &self,
         dim: &str,
@@ -6022,6 +6258,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `descending = false`.
     ///
     /// May be None: `stable`.
+    #[track_caller]
     pub fn f_sort_dimname_values_stable_with(
         &self,
         stable: Option<bool>,
@@ -6086,6 +6323,7 @@ impl Tensor {
     /// Defaults applied: `descending = false`.
     ///
     /// May be None: `stable`.
+    #[track_caller]
     pub fn f_sort_dimname_values_stable(
         &self,
         stable: Option<bool>,
@@ -6115,6 +6353,7 @@ impl Tensor {
     /// `aten::sort.dimname(Tensor self, Dimname dim, bool descending=False) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `descending = false`.
+    #[track_caller]
     pub fn f_sort_dimname_with(
         &self,
         dim: &str,
@@ -6150,6 +6389,7 @@ impl Tensor {
     /// `aten::sort.dimname(Tensor self, Dimname dim, bool descending=False) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `descending = false`.
+    #[track_caller]
     pub fn f_sort_dimname(&self, dim: &str) -> Result<(Tensor, Tensor)> {
         self.f_sort_dimname_with(dim, false)
     }
@@ -6165,6 +6405,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `descending = false`.
     ///
     /// May be None: `stable`.
+    #[track_caller]
     pub fn f_sort_dimname_stable_with(
         &self,
         stable: Option<bool>,
@@ -6212,6 +6453,7 @@ impl Tensor {
     /// Defaults applied: `descending = false`.
     ///
     /// May be None: `stable`.
+    #[track_caller]
     pub fn f_sort_dimname_stable(
         &self,
         stable: Option<bool>,
@@ -6233,6 +6475,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sort_dimname_stable(stable, dim))
     }
     /// `aten::msort.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_msort_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -6252,6 +6495,7 @@ impl Tensor {
         crate::error::unwrap(self.f_msort_out(out))
     }
     /// `aten::msort(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_msort(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6269,6 +6513,7 @@ impl Tensor {
     /// `aten::argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_argsort_with(&self, dim: i64, descending: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -6293,6 +6538,7 @@ impl Tensor {
     /// `aten::argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
     ///
     /// Defaults applied: `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_argsort(&self) -> Result<Tensor> {
         self.f_argsort_with(-1, false)
     }
@@ -6306,6 +6552,7 @@ impl Tensor {
     /// `aten::argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_argsort_stable_with(
         &self,
         stable: bool,
@@ -6347,6 +6594,7 @@ impl Tensor {
     /// `aten::argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor`
     ///
     /// Defaults applied: `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_argsort_stable(&self, stable: bool) -> Result<Tensor> {
         self.f_argsort_stable_with(stable, -1, false)
     }
@@ -6360,6 +6608,7 @@ impl Tensor {
     /// `aten::argsort.stable_out(Tensor self, *, bool stable, int dim=-1, bool descending=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_argsort_stable_out_with(
         &self,
         stable: bool,
@@ -6407,6 +6656,7 @@ impl Tensor {
     /// `aten::argsort.stable_out(Tensor self, *, bool stable, int dim=-1, bool descending=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = -1`, `descending = false`.
+    #[track_caller]
     pub fn f_argsort_stable_out(
         &self,
         stable: bool,
@@ -6424,6 +6674,7 @@ impl Tensor {
     /// `aten::argsort.dimname(Tensor self, Dimname dim, bool descending=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `descending = false`.
+    #[track_caller]
     pub fn f_argsort_dimname_with(&self, dim: &str, descending: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -6448,6 +6699,7 @@ impl Tensor {
     /// `aten::argsort.dimname(Tensor self, Dimname dim, bool descending=False) -> Tensor`
     ///
     /// Defaults applied: `descending = false`.
+    #[track_caller]
     pub fn f_argsort_dimname(&self, dim: &str) -> Result<Tensor> {
         self.f_argsort_dimname_with(dim, false)
     }
@@ -6461,6 +6713,7 @@ impl Tensor {
     /// `aten::topk.values(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `largest = true`, `sorted = true`.
+    #[track_caller]
     pub fn f_topk_values_with(
         &self,
         k: i64,
@@ -6518,6 +6771,7 @@ impl Tensor {
     /// `aten::topk.values(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
     ///
     /// Defaults applied: `dim = -1`, `largest = true`, `sorted = true`.
+    #[track_caller]
     pub fn f_topk_values(
         &self,
         k: i64,
@@ -6541,6 +6795,7 @@ impl Tensor {
     /// `aten::topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`, `largest = true`, `sorted = true`.
+    #[track_caller]
     pub fn f_topk_with(
         &self,
         k: i64,
@@ -6588,6 +6843,7 @@ impl Tensor {
     /// `aten::topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
     ///
     /// Defaults applied: `dim = -1`, `largest = true`, `sorted = true`.
+    #[track_caller]
     pub fn f_topk(&self, k: i64) -> Result<(Tensor, Tensor)> {
         self.f_topk_with(k, -1, true, true)
     }
@@ -6599,6 +6855,7 @@ impl Tensor {
         crate::error::unwrap(self.f_topk(k))
     }
     /// `aten::all(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_all(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6614,6 +6871,7 @@ impl Tensor {
         crate::error::unwrap(self.f_all())
     }
     /// `aten::all.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_all_all_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -6633,6 +6891,7 @@ impl Tensor {
         crate::error::unwrap(self.f_all_all_out(out))
     }
     /// `aten::any(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_any(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6648,6 +6907,7 @@ impl Tensor {
         crate::error::unwrap(self.f_any())
     }
     /// `aten::any.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_any_all_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -6667,6 +6927,7 @@ impl Tensor {
         crate::error::unwrap(self.f_any_all_out(out))
     }
     /// `aten::renorm.out(Tensor self, Scalar p, int dim, Scalar maxnorm, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_renorm_out(
         &self,
         p: impl Into<Scalar>,
@@ -6701,6 +6962,7 @@ impl Tensor {
         crate::error::unwrap(self.f_renorm_out(p, dim, maxnorm, out))
     }
     /// `aten::renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+    #[track_caller]
     pub fn f_renorm(
         &self,
         p: impl Into<Scalar>,
@@ -6732,6 +6994,7 @@ impl Tensor {
         crate::error::unwrap(self.f_renorm(p, dim, maxnorm))
     }
     /// `aten::renorm_(Tensor(a!) self, Scalar p, int dim, Scalar maxnorm) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_renorm_(
         &mut self,
         p: impl Into<Scalar>,
@@ -6762,6 +7025,7 @@ impl Tensor {
         crate::error::unwrap(self.f_renorm_(p, dim, maxnorm))
     }
     /// `aten::unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+    #[track_caller]
     pub fn f_unfold(&self, dimension: i64, size: i64, step: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dimension = dimension;
@@ -6783,6 +7047,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unfold(dimension, size, step))
     }
     /// `aten::unfold_backward(Tensor grad_in, SymInt[] input_sizes, int dim, int size, int step) -> Tensor`
+    #[track_caller]
     pub fn f_unfold_backward(
         grad_in: &Tensor,
         input_sizes: &[i64],
@@ -6834,6 +7099,7 @@ impl Tensor {
         )
     }
     /// `aten::equal(Tensor self, Tensor other) -> bool`
+    #[track_caller]
     pub fn f_equal(&self, other: &Tensor) -> Result<bool> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -6853,6 +7119,7 @@ impl Tensor {
         crate::error::unwrap(self.f_equal(other))
     }
     /// `aten::pow.Tensor_Tensor_out(Tensor self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_pow_tensor_tensor_out(
         &self,
         exponent: &Tensor,
@@ -6877,6 +7144,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pow_tensor_tensor_out(exponent, out))
     }
     /// `aten::pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+    #[track_caller]
     pub fn f_pow_tensor_tensor(&self, exponent: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
@@ -6896,6 +7164,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pow_tensor_tensor(exponent))
     }
     /// `aten::pow.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_pow_scalar_out(
         self_: impl Into<Scalar>,
         exponent: &Tensor,
@@ -6924,6 +7193,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_pow_scalar_out(self_, exponent, out))
     }
     /// `aten::pow.Scalar(Scalar self, Tensor exponent) -> Tensor`
+    #[track_caller]
     pub fn f_pow_scalar(self_: impl Into<Scalar>, exponent: &Tensor) -> Result<Tensor> {
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent = exponent.as_raw();
@@ -6943,6 +7213,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_pow_scalar(self_, exponent))
     }
     /// `aten::pow.Tensor_Scalar_out(Tensor self, Scalar exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_pow_tensor_scalar_out(
         &self,
         exponent: impl Into<Scalar>,
@@ -6971,6 +7242,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pow_tensor_scalar_out(exponent, out))
     }
     /// `aten::pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+    #[track_caller]
     pub fn f_pow_tensor_scalar(&self, exponent: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
@@ -6990,6 +7262,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pow_tensor_scalar(exponent))
     }
     /// `aten::pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_pow_scalar_(&mut self, exponent: impl Into<Scalar>) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
@@ -7008,6 +7281,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pow_scalar_(exponent))
     }
     /// `aten::pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_pow_(&mut self, exponent: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
@@ -7026,6 +7300,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pow_(exponent))
     }
     /// `aten::float_power.Tensor_Tensor_out(Tensor self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_float_power_tensor_tensor_out(
         &self,
         exponent: &Tensor,
@@ -7059,6 +7334,7 @@ impl Tensor {
         crate::error::unwrap(self.f_float_power_tensor_tensor_out(exponent, out))
     }
     /// `aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+    #[track_caller]
     pub fn f_float_power_tensor_tensor(&self, exponent: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
@@ -7078,6 +7354,7 @@ impl Tensor {
         crate::error::unwrap(self.f_float_power_tensor_tensor(exponent))
     }
     /// `aten::float_power.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_float_power_scalar_out(
         self_: impl Into<Scalar>,
         exponent: &Tensor,
@@ -7106,6 +7383,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_float_power_scalar_out(self_, exponent, out))
     }
     /// `aten::float_power.Scalar(Scalar self, Tensor exponent) -> Tensor`
+    #[track_caller]
     pub fn f_float_power_scalar(
         self_: impl Into<Scalar>,
         exponent: &Tensor,
@@ -7128,6 +7406,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_float_power_scalar(self_, exponent))
     }
     /// `aten::float_power.Tensor_Scalar_out(Tensor self, Scalar exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_float_power_tensor_scalar_out(
         &self,
         exponent: impl Into<Scalar>,
@@ -7161,6 +7440,7 @@ impl Tensor {
         crate::error::unwrap(self.f_float_power_tensor_scalar_out(exponent, out))
     }
     /// `aten::float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+    #[track_caller]
     pub fn f_float_power_tensor_scalar(
         &self,
         exponent: impl Into<Scalar>,
@@ -7183,6 +7463,7 @@ impl Tensor {
         crate::error::unwrap(self.f_float_power_tensor_scalar(exponent))
     }
     /// `aten::float_power_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_float_power_scalar_(
         &mut self,
         exponent: impl Into<Scalar>,
@@ -7204,6 +7485,7 @@ impl Tensor {
         crate::error::unwrap(self.f_float_power_scalar_(exponent))
     }
     /// `aten::float_power_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_float_power_(&mut self, exponent: &Tensor) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
@@ -7226,6 +7508,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mean = 0.0`, `std = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal__with(
         &mut self,
         mean: f64,
@@ -7262,6 +7545,7 @@ impl Tensor {
     /// `aten::normal_(Tensor(a!) self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `mean = 0.0`, `std = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_normal_(&mut self) -> Result<&mut Tensor> {
         self.f_normal__with(0.0, 1.0, None)
     }
@@ -7277,6 +7561,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mean = 0.0`, `std = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_functional_with(
         &self,
         mean: f64,
@@ -7320,6 +7605,7 @@ impl Tensor {
     /// `aten::normal_functional(Tensor self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `mean = 0.0`, `std = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_normal_functional(&self) -> Result<Tensor> {
         self.f_normal_functional_with(0.0, 1.0, None)
     }
@@ -7335,6 +7621,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `std = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_tensor_float_out_with(
         mean: &Tensor,
         std: f64,
@@ -7380,6 +7667,7 @@ impl Tensor {
     /// `aten::normal.Tensor_float_out(Tensor mean, float std=1, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `std = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_normal_tensor_float_out(mean: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         Self::f_normal_tensor_float_out_with(mean, 1.0, None, out)
     }
@@ -7395,6 +7683,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `std = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_tensor_float_with(
         mean: &Tensor,
         std: f64,
@@ -7429,6 +7718,7 @@ impl Tensor {
     /// `aten::normal.Tensor_float(Tensor mean, float std=1, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `std = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_normal_tensor_float(mean: &Tensor) -> Result<Tensor> {
         Self::f_normal_tensor_float_with(mean, 1.0, None)
     }
@@ -7444,6 +7734,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_float_tensor_out_with(
         mean: f64,
         std: &Tensor,
@@ -7489,6 +7780,7 @@ impl Tensor {
     /// `aten::normal.float_Tensor_out(float mean, Tensor std, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_normal_float_tensor_out(
         mean: f64,
         std: &Tensor,
@@ -7508,6 +7800,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_float_tensor_with(
         mean: f64,
         std: &Tensor,
@@ -7542,6 +7835,7 @@ impl Tensor {
     /// `aten::normal.float_Tensor(float mean, Tensor std, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_normal_float_tensor(mean: f64, std: &Tensor) -> Result<Tensor> {
         Self::f_normal_float_tensor_with(mean, std, None)
     }
@@ -7557,6 +7851,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_tensor_tensor_out_with(
         mean: &Tensor,
         std: &Tensor,
@@ -7602,6 +7897,7 @@ impl Tensor {
     /// `aten::normal.Tensor_Tensor_out(Tensor mean, Tensor std, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_normal_tensor_tensor_out(
         mean: &Tensor,
         std: &Tensor,
@@ -7625,6 +7921,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_tensor_tensor_with(
         mean: &Tensor,
         std: &Tensor,
@@ -7659,6 +7956,7 @@ impl Tensor {
     /// `aten::normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_normal_tensor_tensor(mean: &Tensor, std: &Tensor) -> Result<Tensor> {
         Self::f_normal_tensor_tensor_with(mean, std, None)
     }
@@ -7674,6 +7972,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_normal_float_float_with(
         mean: f64,
         std: f64,
@@ -7744,6 +8043,7 @@ impl Tensor {
     /// `aten::normal.float_float(float mean, float std, SymInt[] size, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_normal_float_float(mean: f64, std: f64, size: &[i64]) -> Result<Tensor> {
         Self::f_normal_float_float_with(mean, std, size, None, None, None, None, None)
     }
@@ -7759,6 +8059,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_float_float_out_with(
         mean: f64,
         std: f64,
@@ -7808,6 +8109,7 @@ impl Tensor {
     /// `aten::normal.float_float_out(float mean, float std, SymInt[] size, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_normal_float_float_out(
         mean: f64,
         std: f64,
@@ -7829,6 +8131,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_normal_float_float_out(mean, std, size, out))
     }
     /// `aten::alias(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f_alias(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7844,6 +8147,7 @@ impl Tensor {
         crate::error::unwrap(self.f_alias())
     }
     /// `aten::_amp_foreach_non_finite_check_and_unscale_(Tensor(a!)[] self, Tensor(b!) found_inf, Tensor inv_scale) -> ()`
+    #[track_caller]
     pub fn f__amp_foreach_non_finite_check_and_unscale_(
         self_: &mut [Tensor],
         found_inf: &mut Tensor,
@@ -7881,6 +8185,7 @@ impl Tensor {
         )
     }
     /// `aten::_amp_update_scale_(Tensor(a!) self, Tensor(b!) growth_tracker, Tensor found_inf, float scale_growth_factor, float scale_backoff_factor, int growth_interval) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__amp_update_scale_(
         &mut self,
         growth_tracker: &mut Tensor,
@@ -7933,6 +8238,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_add.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_add_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -7968,6 +8274,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_add_scalar(self_, scalar))
     }
     /// `aten::_foreach_add_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+    #[track_caller]
     pub fn f__foreach_add_scalar_(
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
@@ -7991,6 +8298,7 @@ impl Tensor {
     /// `aten::_foreach_add.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_list_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -8035,6 +8343,7 @@ impl Tensor {
     /// `aten::_foreach_add.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -8054,6 +8363,7 @@ impl Tensor {
     /// `aten::_foreach_add_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_list__with<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -8092,6 +8402,7 @@ impl Tensor {
     /// `aten::_foreach_add_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -8109,6 +8420,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_add_list_(self_, other))
     }
     /// `aten::_foreach_add.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_add_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -8144,6 +8456,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_add_scalarlist(self_, scalars))
     }
     /// `aten::_foreach_add_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_add_scalarlist_(
         self_: &mut [Tensor],
         scalars: &[Scalar],
@@ -8170,6 +8483,7 @@ impl Tensor {
     /// `aten::_foreach_add.Tensor(Tensor[] self, Tensor other, *, Scalar alpha=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         other: &Tensor,
@@ -8213,6 +8527,7 @@ impl Tensor {
     /// `aten::_foreach_add.Tensor(Tensor[] self, Tensor other, *, Scalar alpha=1) -> Tensor[]`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         other: &Tensor,
@@ -8232,6 +8547,7 @@ impl Tensor {
     /// `aten::_foreach_add_.Tensor(Tensor(a!)[] self, Tensor other, *, Scalar alpha=1) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add__with(
         self_: &mut [Tensor],
         other: &Tensor,
@@ -8267,6 +8583,7 @@ impl Tensor {
     /// `aten::_foreach_add_.Tensor(Tensor(a!)[] self, Tensor other, *, Scalar alpha=1) -> ()`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_(self_: &mut [Tensor], other: &Tensor) -> Result<()> {
         Self::f__foreach_add__with(self_, other, 1i64)
     }
@@ -8278,6 +8595,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_add_(self_, other))
     }
     /// `aten::_foreach_sub.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_sub_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -8313,6 +8631,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sub_scalar(self_, scalar))
     }
     /// `aten::_foreach_sub_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+    #[track_caller]
     pub fn f__foreach_sub_scalar_(
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
@@ -8336,6 +8655,7 @@ impl Tensor {
     /// `aten::_foreach_sub.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_sub_list_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -8380,6 +8700,7 @@ impl Tensor {
     /// `aten::_foreach_sub.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_sub_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -8399,6 +8720,7 @@ impl Tensor {
     /// `aten::_foreach_sub_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_sub_list__with<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -8437,6 +8759,7 @@ impl Tensor {
     /// `aten::_foreach_sub_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_sub_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -8454,6 +8777,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sub_list_(self_, other))
     }
     /// `aten::_foreach_sub.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_sub_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -8489,6 +8813,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sub_scalarlist(self_, scalars))
     }
     /// `aten::_foreach_sub_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_sub_scalarlist_(
         self_: &mut [Tensor],
         scalars: &[Scalar],
@@ -8513,6 +8838,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sub_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_mul.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_mul_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -8548,6 +8874,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_scalar(self_, scalar))
     }
     /// `aten::_foreach_mul_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+    #[track_caller]
     pub fn f__foreach_mul_scalar_(
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
@@ -8569,6 +8896,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_scalar_(self_, scalar))
     }
     /// `aten::_foreach_mul.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_mul_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -8607,6 +8935,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_list(self_, other))
     }
     /// `aten::_foreach_mul_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+    #[track_caller]
     pub fn f__foreach_mul_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -8637,6 +8966,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_list_(self_, other))
     }
     /// `aten::_foreach_mul.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_mul_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -8672,6 +9002,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_scalarlist(self_, scalars))
     }
     /// `aten::_foreach_mul_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_mul_scalarlist_(
         self_: &mut [Tensor],
         scalars: &[Scalar],
@@ -8696,6 +9027,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_mul.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_mul<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         other: &Tensor,
@@ -8731,6 +9063,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul(self_, other))
     }
     /// `aten::_foreach_mul_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
+    #[track_caller]
     pub fn f__foreach_mul_(self_: &mut [Tensor], other: &Tensor) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other = other.as_raw();
@@ -8749,6 +9082,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_(self_, other))
     }
     /// `aten::_foreach_div.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_div_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -8784,6 +9118,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_scalar(self_, scalar))
     }
     /// `aten::_foreach_div_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+    #[track_caller]
     pub fn f__foreach_div_scalar_(
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
@@ -8805,6 +9140,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_scalar_(self_, scalar))
     }
     /// `aten::_foreach_div.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_div_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -8843,6 +9179,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_list(self_, other))
     }
     /// `aten::_foreach_div_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+    #[track_caller]
     pub fn f__foreach_div_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -8873,6 +9210,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_list_(self_, other))
     }
     /// `aten::_foreach_div.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_div_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -8908,6 +9246,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_scalarlist(self_, scalars))
     }
     /// `aten::_foreach_div_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_div_scalarlist_(
         self_: &mut [Tensor],
         scalars: &[Scalar],
@@ -8932,6 +9271,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_div.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_div<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         other: &Tensor,
@@ -8967,6 +9307,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div(self_, other))
     }
     /// `aten::_foreach_div_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
+    #[track_caller]
     pub fn f__foreach_div_(self_: &mut [Tensor], other: &Tensor) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other = other.as_raw();
@@ -8985,6 +9326,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_(self_, other))
     }
     /// `aten::_foreach_clamp_max.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_clamp_max_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -9020,6 +9362,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_max_scalar(self_, scalar))
     }
     /// `aten::_foreach_clamp_max_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_max_scalar_(
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
@@ -9044,6 +9387,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_max_scalar_(self_, scalar))
     }
     /// `aten::_foreach_clamp_max.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_clamp_max_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -9082,6 +9426,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_max_list(self_, other))
     }
     /// `aten::_foreach_clamp_max_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_max_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -9112,6 +9457,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_max_list_(self_, other))
     }
     /// `aten::_foreach_clamp_max.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_clamp_max_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -9147,6 +9493,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_max_scalarlist(self_, scalars))
     }
     /// `aten::_foreach_clamp_max_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_max_scalarlist_(
         self_: &mut [Tensor],
         scalars: &[Scalar],
@@ -9171,6 +9518,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_max_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_clamp_min.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_clamp_min_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -9206,6 +9554,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_min_scalar(self_, scalar))
     }
     /// `aten::_foreach_clamp_min_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_min_scalar_(
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
@@ -9230,6 +9579,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_min_scalar_(self_, scalar))
     }
     /// `aten::_foreach_clamp_min.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_clamp_min_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -9268,6 +9618,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_min_list(self_, other))
     }
     /// `aten::_foreach_clamp_min_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_min_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -9298,6 +9649,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_min_list_(self_, other))
     }
     /// `aten::_foreach_clamp_min.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_clamp_min_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -9333,6 +9685,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_min_scalarlist(self_, scalars))
     }
     /// `aten::_foreach_clamp_min_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_min_scalarlist_(
         self_: &mut [Tensor],
         scalars: &[Scalar],
@@ -9357,6 +9710,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_min_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_maximum.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_maximum_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -9392,6 +9746,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_maximum_scalar(self_, scalar))
     }
     /// `aten::_foreach_maximum_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+    #[track_caller]
     pub fn f__foreach_maximum_scalar_(
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
@@ -9416,6 +9771,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_maximum_scalar_(self_, scalar))
     }
     /// `aten::_foreach_maximum.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_maximum_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -9454,6 +9810,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_maximum_list(self_, other))
     }
     /// `aten::_foreach_maximum_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+    #[track_caller]
     pub fn f__foreach_maximum_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -9484,6 +9841,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_maximum_list_(self_, other))
     }
     /// `aten::_foreach_maximum.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_maximum_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -9519,6 +9877,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_maximum_scalarlist(self_, scalars))
     }
     /// `aten::_foreach_maximum_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_maximum_scalarlist_(
         self_: &mut [Tensor],
         scalars: &[Scalar],
@@ -9543,6 +9902,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_maximum_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_minimum.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_minimum_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -9578,6 +9938,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_minimum_scalar(self_, scalar))
     }
     /// `aten::_foreach_minimum_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+    #[track_caller]
     pub fn f__foreach_minimum_scalar_(
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
@@ -9602,6 +9963,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_minimum_scalar_(self_, scalar))
     }
     /// `aten::_foreach_minimum.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_minimum_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -9640,6 +10002,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_minimum_list(self_, other))
     }
     /// `aten::_foreach_minimum_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+    #[track_caller]
     pub fn f__foreach_minimum_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         other: &[T1],
@@ -9670,6 +10033,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_minimum_list_(self_, other))
     }
     /// `aten::_foreach_minimum.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_minimum_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -9705,6 +10069,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_minimum_scalarlist(self_, scalars))
     }
     /// `aten::_foreach_minimum_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_minimum_scalarlist_(
         self_: &mut [Tensor],
         scalars: &[Scalar],
@@ -9731,6 +10096,7 @@ impl Tensor {
     /// `aten::_foreach_addcdiv.Scalar(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalar_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -9794,6 +10160,7 @@ impl Tensor {
     /// `aten::_foreach_addcdiv.Scalar(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> Tensor[]`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalar<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -9813,6 +10180,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_addcdiv_scalar(self_, tensor1, tensor2))
     }
     /// `aten::_foreach_addcdiv.ScalarList(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalarlist<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -9867,6 +10235,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_addcdiv.Tensor(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_addcdiv<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -9921,6 +10290,7 @@ impl Tensor {
     /// `aten::_foreach_addcdiv_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalar__with<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -9969,6 +10339,7 @@ impl Tensor {
     /// `aten::_foreach_addcdiv_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalar_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -9986,6 +10357,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_addcdiv_scalar_(self_, tensor1, tensor2))
     }
     /// `aten::_foreach_addcdiv_.ScalarList(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalarlist_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -10039,6 +10411,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_addcdiv_.Tensor(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_addcdiv_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -10083,6 +10456,7 @@ impl Tensor {
     /// `aten::_foreach_addcmul.Scalar(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcmul_scalar_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -10146,6 +10520,7 @@ impl Tensor {
     /// `aten::_foreach_addcmul.Scalar(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> Tensor[]`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcmul_scalar<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -10165,6 +10540,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_addcmul_scalar(self_, tensor1, tensor2))
     }
     /// `aten::_foreach_addcmul.ScalarList(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_addcmul_scalarlist<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -10219,6 +10595,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_addcmul.Tensor(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_addcmul<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -10273,6 +10650,7 @@ impl Tensor {
     /// `aten::_foreach_addcmul_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcmul_scalar__with<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -10321,6 +10699,7 @@ impl Tensor {
     /// `aten::_foreach_addcmul_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcmul_scalar_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -10338,6 +10717,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_addcmul_scalar_(self_, tensor1, tensor2))
     }
     /// `aten::_foreach_addcmul_.ScalarList(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_addcmul_scalarlist_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -10391,6 +10771,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_addcmul_.Tensor(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> ()`
+    #[track_caller]
     pub fn f__foreach_addcmul_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -10433,6 +10814,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_addcmul_(self_, tensor1, tensor2, scalars))
     }
     /// `aten::_foreach_abs(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_abs<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10459,6 +10841,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_abs(self_))
     }
     /// `aten::_foreach_abs_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_abs_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10476,6 +10859,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_abs_(self_))
     }
     /// `aten::_foreach_acos(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_acos<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10502,6 +10886,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_acos(self_))
     }
     /// `aten::_foreach_acos_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_acos_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10519,6 +10904,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_acos_(self_))
     }
     /// `aten::_foreach_asin(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_asin<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10545,6 +10931,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_asin(self_))
     }
     /// `aten::_foreach_asin_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_asin_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10562,6 +10949,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_asin_(self_))
     }
     /// `aten::_foreach_atan(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_atan<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10588,6 +10976,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_atan(self_))
     }
     /// `aten::_foreach_atan_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_atan_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10605,6 +10994,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_atan_(self_))
     }
     /// `aten::_foreach_ceil(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_ceil<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10631,6 +11021,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_ceil(self_))
     }
     /// `aten::_foreach_ceil_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_ceil_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10648,6 +11039,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_ceil_(self_))
     }
     /// `aten::_foreach_cos(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_cos<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10674,6 +11066,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_cos(self_))
     }
     /// `aten::_foreach_cos_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_cos_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10691,6 +11084,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_cos_(self_))
     }
     /// `aten::_foreach_cosh(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_cosh<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10717,6 +11111,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_cosh(self_))
     }
     /// `aten::_foreach_cosh_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_cosh_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10734,6 +11129,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_cosh_(self_))
     }
     /// `aten::_foreach_erf(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_erf<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10760,6 +11156,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_erf(self_))
     }
     /// `aten::_foreach_erf_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_erf_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10777,6 +11174,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_erf_(self_))
     }
     /// `aten::_foreach_erfc(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_erfc<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10803,6 +11201,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_erfc(self_))
     }
     /// `aten::_foreach_erfc_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_erfc_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10820,6 +11219,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_erfc_(self_))
     }
     /// `aten::_foreach_exp(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_exp<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10846,6 +11246,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_exp(self_))
     }
     /// `aten::_foreach_exp_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_exp_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10863,6 +11264,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_exp_(self_))
     }
     /// `aten::_foreach_expm1(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_expm1<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10889,6 +11291,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_expm1(self_))
     }
     /// `aten::_foreach_expm1_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_expm1_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10906,6 +11309,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_expm1_(self_))
     }
     /// `aten::_foreach_floor(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_floor<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10932,6 +11336,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_floor(self_))
     }
     /// `aten::_foreach_floor_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_floor_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10949,6 +11354,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_floor_(self_))
     }
     /// `aten::_foreach_frac(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_frac<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -10975,6 +11381,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_frac(self_))
     }
     /// `aten::_foreach_frac_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_frac_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10992,6 +11399,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_frac_(self_))
     }
     /// `aten::_foreach_lerp.List(Tensor[] self, Tensor[] tensors1, Tensor[] weights) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_lerp_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -11037,6 +11445,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lerp_list(self_, tensors1, weights))
     }
     /// `aten::_foreach_lerp_.List(Tensor(a!)[] self, Tensor[] tensors1, Tensor[] weights) -> ()`
+    #[track_caller]
     pub fn f__foreach_lerp_list_<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -11072,6 +11481,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lerp_list_(self_, tensors1, weights))
     }
     /// `aten::_foreach_lerp.Scalar(Tensor[] self, Tensor[] tensors1, Scalar weight) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_lerp_scalar<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -11112,6 +11522,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lerp_scalar(self_, tensors1, weight))
     }
     /// `aten::_foreach_lerp_.Scalar(Tensor(a!)[] self, Tensor[] tensors1, Scalar weight) -> ()`
+    #[track_caller]
     pub fn f__foreach_lerp_scalar_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         tensors1: &[T1],
@@ -11146,6 +11557,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lerp_scalar_(self_, tensors1, weight))
     }
     /// `aten::_foreach_lerp.ScalarList(Tensor[] self, Tensor[] tensors1, Scalar[] weight) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_lerp_scalarlist<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -11186,6 +11598,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lerp_scalarlist(self_, tensors1, weight))
     }
     /// `aten::_foreach_lerp_.ScalarList(Tensor(a!)[] self, Tensor[] tensors1, Scalar[] weight) -> ()`
+    #[track_caller]
     pub fn f__foreach_lerp_scalarlist_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         tensors1: &[T1],
@@ -11228,6 +11641,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lerp_scalarlist_(self_, tensors1, weight))
     }
     /// `aten::_foreach_lgamma(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_lgamma<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11256,6 +11670,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lgamma(self_))
     }
     /// `aten::_foreach_lgamma_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_lgamma_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11273,6 +11688,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lgamma_(self_))
     }
     /// `aten::_foreach_log(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_log<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11299,6 +11715,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log(self_))
     }
     /// `aten::_foreach_log_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_log_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11316,6 +11733,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log_(self_))
     }
     /// `aten::_foreach_log10(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_log10<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11342,6 +11760,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log10(self_))
     }
     /// `aten::_foreach_log10_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_log10_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11359,6 +11778,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log10_(self_))
     }
     /// `aten::_foreach_log1p(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_log1p<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11385,6 +11805,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log1p(self_))
     }
     /// `aten::_foreach_log1p_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_log1p_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11402,6 +11823,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log1p_(self_))
     }
     /// `aten::_foreach_log2(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_log2<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11428,6 +11850,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log2(self_))
     }
     /// `aten::_foreach_log2_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_log2_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11445,6 +11868,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log2_(self_))
     }
     /// `aten::_foreach_max(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_max<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11471,6 +11895,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_max(self_))
     }
     /// `aten::_foreach_neg(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_neg<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11497,6 +11922,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_neg(self_))
     }
     /// `aten::_foreach_neg_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_neg_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11518,6 +11944,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = 2`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__foreach_norm_scalar_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
@@ -11563,6 +11990,7 @@ impl Tensor {
     /// `aten::_foreach_norm.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
     ///
     /// Defaults applied: `ord = 2`, `dtype = None`.
+    #[track_caller]
     pub fn f__foreach_norm_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11582,6 +12010,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = 2`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__foreach_powsum_scalar_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
@@ -11628,6 +12057,7 @@ impl Tensor {
     /// `aten::_foreach_powsum.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
     ///
     /// Defaults applied: `ord = 2`, `dtype = None`.
+    #[track_caller]
     pub fn f__foreach_powsum_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11643,6 +12073,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_powsum_scalar(self_))
     }
     /// `aten::_foreach_pow.List(Tensor[] self, Tensor[] exponent) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_pow_list<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -11681,6 +12112,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_list(self_, exponent))
     }
     /// `aten::_foreach_pow.Scalar(Tensor[] self, Scalar exponent) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_pow_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         exponent: impl Into<Scalar>,
@@ -11716,6 +12148,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_scalar(self_, exponent))
     }
     /// `aten::_foreach_pow.ScalarList(Tensor[] self, Scalar[] exponent) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_pow_scalarlist<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         exponent: &[Scalar],
@@ -11751,6 +12184,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_scalarlist(self_, exponent))
     }
     /// `aten::_foreach_pow.ScalarAndTensor(Scalar self, Tensor[] exponent) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_pow_scalarandtensor<T1: std::borrow::Borrow<Tensor>>(
         self_: impl Into<Scalar>,
         exponent: &[T1],
@@ -11786,6 +12220,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_scalarandtensor(self_, exponent))
     }
     /// `aten::_foreach_pow_.List(Tensor(a!)[] self, Tensor[] exponent) -> ()`
+    #[track_caller]
     pub fn f__foreach_pow_list_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         exponent: &[T1],
@@ -11816,6 +12251,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_list_(self_, exponent))
     }
     /// `aten::_foreach_pow_.Scalar(Tensor(a!)[] self, Scalar exponent) -> ()`
+    #[track_caller]
     pub fn f__foreach_pow_scalar_(
         self_: &mut [Tensor],
         exponent: impl Into<Scalar>,
@@ -11840,6 +12276,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_scalar_(self_, exponent))
     }
     /// `aten::_foreach_pow_.ScalarList(Tensor(a!)[] self, Scalar[] exponent) -> ()`
+    #[track_caller]
     pub fn f__foreach_pow_scalarlist_(
         self_: &mut [Tensor],
         exponent: &[Scalar],
@@ -11864,6 +12301,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_scalarlist_(self_, exponent))
     }
     /// `aten::_foreach_reciprocal(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_reciprocal<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11892,6 +12330,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_reciprocal(self_))
     }
     /// `aten::_foreach_reciprocal_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_reciprocal_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11909,6 +12348,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_reciprocal_(self_))
     }
     /// `aten::_foreach_round(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_round<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11935,6 +12375,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_round(self_))
     }
     /// `aten::_foreach_round_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_round_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11952,6 +12393,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_round_(self_))
     }
     /// `aten::_foreach_rsqrt(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_rsqrt<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -11978,6 +12420,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_rsqrt(self_))
     }
     /// `aten::_foreach_rsqrt_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_rsqrt_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11995,6 +12438,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_rsqrt_(self_))
     }
     /// `aten::_foreach_sigmoid(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_sigmoid<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -12023,6 +12467,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sigmoid(self_))
     }
     /// `aten::_foreach_sigmoid_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_sigmoid_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12040,6 +12485,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sigmoid_(self_))
     }
     /// `aten::_foreach_sign(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_sign<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -12066,6 +12512,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sign(self_))
     }
     /// `aten::_foreach_sign_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_sign_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12083,6 +12530,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sign_(self_))
     }
     /// `aten::_foreach_sin(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_sin<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -12109,6 +12557,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sin(self_))
     }
     /// `aten::_foreach_sin_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_sin_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12126,6 +12575,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sin_(self_))
     }
     /// `aten::_foreach_sinh(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_sinh<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -12152,6 +12602,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sinh(self_))
     }
     /// `aten::_foreach_sinh_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_sinh_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12169,6 +12620,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sinh_(self_))
     }
     /// `aten::_foreach_sqrt(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_sqrt<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -12195,6 +12647,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sqrt(self_))
     }
     /// `aten::_foreach_sqrt_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_sqrt_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12212,6 +12665,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sqrt_(self_))
     }
     /// `aten::_foreach_tan(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_tan<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -12238,6 +12692,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_tan(self_))
     }
     /// `aten::_foreach_tan_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_tan_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12255,6 +12710,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_tan_(self_))
     }
     /// `aten::_foreach_tanh(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_tanh<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -12281,6 +12737,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_tanh(self_))
     }
     /// `aten::_foreach_tanh_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_tanh_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12298,6 +12755,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_tanh_(self_))
     }
     /// `aten::_foreach_trunc(Tensor[] self) -> Tensor[]`
+    #[track_caller]
     pub fn f__foreach_trunc<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -12324,6 +12782,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_trunc(self_))
     }
     /// `aten::_foreach_trunc_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_trunc_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12341,6 +12800,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_trunc_(self_))
     }
     /// `aten::_foreach_zero_(Tensor(a!)[] self) -> ()`
+    #[track_caller]
     pub fn f__foreach_zero_(self_: &mut [Tensor]) -> Result<()> {
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12360,6 +12820,7 @@ impl Tensor {
     /// `aten::_foreach_copy_(Tensor(a!)[] self, Tensor[] src, bool non_blocking=False) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__foreach_copy__with<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         src: &[T1],
@@ -12395,6 +12856,7 @@ impl Tensor {
     /// `aten::_foreach_copy_(Tensor(a!)[] self, Tensor[] src, bool non_blocking=False) -> ()`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__foreach_copy_<T1: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         src: &[T1],
@@ -12414,6 +12876,7 @@ impl Tensor {
     /// `aten::_foreach_copy(Tensor[] self, Tensor[] src, bool non_blocking=False) -> Tensor[] self_out`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__foreach_copy_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -12461,6 +12924,7 @@ impl Tensor {
     /// `aten::_foreach_copy(Tensor[] self, Tensor[] src, bool non_blocking=False) -> Tensor[] self_out`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__foreach_copy<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -12480,6 +12944,7 @@ impl Tensor {
     /// `aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `right = false`.
+    #[track_caller]
     pub fn f_bucketize_with(
         &self,
         boundaries: &Tensor,
@@ -12521,6 +12986,7 @@ impl Tensor {
     /// `aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
     ///
     /// Defaults applied: `out_int32 = false`, `right = false`.
+    #[track_caller]
     pub fn f_bucketize(&self, boundaries: &Tensor) -> Result<Tensor> {
         self.f_bucketize_with(boundaries, false, false)
     }
@@ -12534,6 +13000,7 @@ impl Tensor {
     /// `aten::bucketize.Tensor_out(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `right = false`.
+    #[track_caller]
     pub fn f_bucketize_tensor_out_with(
         &self,
         boundaries: &Tensor,
@@ -12581,6 +13048,7 @@ impl Tensor {
     /// `aten::bucketize.Tensor_out(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `out_int32 = false`, `right = false`.
+    #[track_caller]
     pub fn f_bucketize_tensor_out(
         &self,
         boundaries: &Tensor,
@@ -12598,6 +13066,7 @@ impl Tensor {
     /// `aten::bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `right = false`.
+    #[track_caller]
     pub fn f_bucketize_scalar_with(
         self_: impl Into<Scalar>,
         boundaries: &Tensor,
@@ -12641,6 +13110,7 @@ impl Tensor {
     /// `aten::bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
     ///
     /// Defaults applied: `out_int32 = false`, `right = false`.
+    #[track_caller]
     pub fn f_bucketize_scalar(
         self_: impl Into<Scalar>,
         boundaries: &Tensor,
@@ -12659,6 +13129,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `right = false`, `side = None`, `sorter = None`.
     ///
     /// May be None: `side`, `sorter`.
+    #[track_caller]
     pub fn f_searchsorted_with(
         sorted_sequence: &Tensor,
         self_: &Tensor,
@@ -12719,6 +13190,7 @@ impl Tensor {
     /// `aten::searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
     ///
     /// Defaults applied: `out_int32 = false`, `right = false`, `side = None`, `sorter = None`.
+    #[track_caller]
     pub fn f_searchsorted(sorted_sequence: &Tensor, self_: &Tensor) -> Result<Tensor> {
         Self::f_searchsorted_with(sorted_sequence, self_, false, false, None, None)
     }
@@ -12734,6 +13206,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `right = false`, `side = None`, `sorter = None`.
     ///
     /// May be None: `side`, `sorter`.
+    #[track_caller]
     pub fn f_searchsorted_tensor_out_with(
         sorted_sequence: &Tensor,
         self_: &Tensor,
@@ -12799,6 +13272,7 @@ impl Tensor {
     /// `aten::searchsorted.Tensor_out(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `out_int32 = false`, `right = false`, `side = None`, `sorter = None`.
+    #[track_caller]
     pub fn f_searchsorted_tensor_out(
         sorted_sequence: &Tensor,
         self_: &Tensor,
@@ -12832,6 +13306,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `right = false`, `side = None`, `sorter = None`.
     ///
     /// May be None: `side`, `sorter`.
+    #[track_caller]
     pub fn f_searchsorted_scalar_with(
         sorted_sequence: &Tensor,
         self_: impl Into<Scalar>,
@@ -12892,6 +13367,7 @@ impl Tensor {
     /// `aten::searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
     ///
     /// Defaults applied: `out_int32 = false`, `right = false`, `side = None`, `sorter = None`.
+    #[track_caller]
     pub fn f_searchsorted_scalar(
         sorted_sequence: &Tensor,
         self_: impl Into<Scalar>,
@@ -12920,6 +13396,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `right = false`, `side = None`, `sorter = None`.
     ///
     /// May be None: `side`, `sorter`.
+    #[track_caller]
     pub fn f_searchsorted_scalar_out_with(
         sorted_sequence: &Tensor,
         self_: impl Into<Scalar>,
@@ -12985,6 +13462,7 @@ impl Tensor {
     /// `aten::searchsorted.Scalar_out(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `out_int32 = false`, `right = false`, `side = None`, `sorter = None`.
+    #[track_caller]
     pub fn f_searchsorted_scalar_out(
         sorted_sequence: &Tensor,
         self_: impl Into<Scalar>,
@@ -13016,6 +13494,7 @@ impl Tensor {
     /// `aten::_convert_indices_from_coo_to_csr(Tensor self, int size, *, bool out_int32=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `out_int32 = false`.
+    #[track_caller]
     pub fn f__convert_indices_from_coo_to_csr_with(
         &self,
         size: i64,
@@ -13062,6 +13541,7 @@ impl Tensor {
     /// `aten::_convert_indices_from_coo_to_csr(Tensor self, int size, *, bool out_int32=False) -> Tensor`
     ///
     /// Defaults applied: `out_int32 = false`.
+    #[track_caller]
     pub fn f__convert_indices_from_coo_to_csr(&self, size: i64) -> Result<Tensor> {
         self.f__convert_indices_from_coo_to_csr_with(size, false)
     }
@@ -13075,6 +13555,7 @@ impl Tensor {
     /// `aten::_convert_indices_from_coo_to_csr.out(Tensor self, int size, *, bool out_int32=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `out_int32 = false`.
+    #[track_caller]
     pub fn f__convert_indices_from_coo_to_csr_out_with(
         &self,
         size: i64,
@@ -13125,6 +13606,7 @@ impl Tensor {
     /// `aten::_convert_indices_from_coo_to_csr.out(Tensor self, int size, *, bool out_int32=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `out_int32 = false`.
+    #[track_caller]
     pub fn f__convert_indices_from_coo_to_csr_out(
         &self,
         size: i64,
@@ -13146,6 +13628,7 @@ impl Tensor {
     /// `aten::_convert_indices_from_csr_to_coo(Tensor crow_indices, Tensor col_indices, *, bool out_int32=False, bool transpose=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `transpose = false`.
+    #[track_caller]
     pub fn f__convert_indices_from_csr_to_coo_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -13199,6 +13682,7 @@ impl Tensor {
     /// `aten::_convert_indices_from_csr_to_coo(Tensor crow_indices, Tensor col_indices, *, bool out_int32=False, bool transpose=False) -> Tensor`
     ///
     /// Defaults applied: `out_int32 = false`, `transpose = false`.
+    #[track_caller]
     pub fn f__convert_indices_from_csr_to_coo(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -13225,6 +13709,7 @@ impl Tensor {
     /// `aten::_convert_indices_from_csr_to_coo.out(Tensor crow_indices, Tensor col_indices, *, bool out_int32=False, bool transpose=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `transpose = false`.
+    #[track_caller]
     pub fn f__convert_indices_from_csr_to_coo_out_with(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -13283,6 +13768,7 @@ impl Tensor {
     /// `aten::_convert_indices_from_csr_to_coo.out(Tensor crow_indices, Tensor col_indices, *, bool out_int32=False, bool transpose=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `out_int32 = false`, `transpose = false`.
+    #[track_caller]
     pub fn f__convert_indices_from_csr_to_coo_out(
         crow_indices: &Tensor,
         col_indices: &Tensor,
@@ -13312,6 +13798,7 @@ impl Tensor {
     /// `aten::mse_loss.out(Tensor self, Tensor target, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`.
+    #[track_caller]
     pub fn f_mse_loss_out_with(
         &self,
         target: &Tensor,
@@ -13347,6 +13834,7 @@ impl Tensor {
     /// `aten::mse_loss.out(Tensor self, Tensor target, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `reduction = 1`.
+    #[track_caller]
     pub fn f_mse_loss_out(&self, target: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_mse_loss_out_with(target, 1, out)
     }
@@ -13360,6 +13848,7 @@ impl Tensor {
     /// `aten::mse_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`.
+    #[track_caller]
     pub fn f_mse_loss_with(&self, target: &Tensor, reduction: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_target = target.as_raw();
@@ -13384,6 +13873,7 @@ impl Tensor {
     /// `aten::mse_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `reduction = 1`.
+    #[track_caller]
     pub fn f_mse_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_mse_loss_with(target, 1)
     }
@@ -13395,6 +13885,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mse_loss(target))
     }
     /// `aten::mse_loss_backward.grad_input(Tensor grad_output, Tensor self, Tensor target, int reduction, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mse_loss_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -13444,6 +13935,7 @@ impl Tensor {
         )
     }
     /// `aten::mse_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction) -> Tensor`
+    #[track_caller]
     pub fn f_mse_loss_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -13485,6 +13977,7 @@ impl Tensor {
     /// `aten::l1_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`.
+    #[track_caller]
     pub fn f_l1_loss_with(&self, target: &Tensor, reduction: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_target = target.as_raw();
@@ -13509,6 +14002,7 @@ impl Tensor {
     /// `aten::l1_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `reduction = 1`.
+    #[track_caller]
     pub fn f_l1_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_l1_loss_with(target, 1)
     }
@@ -13524,6 +14018,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 1`, `margin = 1`, `weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_multi_margin_loss_out_with(
         &self,
         target: &Tensor,
@@ -13581,6 +14076,7 @@ impl Tensor {
     /// `aten::multi_margin_loss.out(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `p = 1`, `margin = 1`, `weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_multi_margin_loss_out(
         &self,
         target: &Tensor,
@@ -13600,6 +14096,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 1`, `margin = 1`, `weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_multi_margin_loss_with(
         &self,
         target: &Tensor,
@@ -13653,6 +14150,7 @@ impl Tensor {
     /// `aten::multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `p = 1`, `margin = 1`, `weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_multi_margin_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_multi_margin_loss_with(target, 1i64, 1i64, None, 1)
     }
@@ -13668,6 +14166,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_multi_margin_loss_backward_grad_input_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -13738,6 +14237,7 @@ impl Tensor {
     /// `aten::multi_margin_loss_backward.grad_input(Tensor grad_output, Tensor self, Tensor target, Scalar p, Scalar margin, Tensor? weight=None, int reduction=Mean, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_multi_margin_loss_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -13785,6 +14285,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_multi_margin_loss_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -13850,6 +14351,7 @@ impl Tensor {
     /// `aten::multi_margin_loss_backward(Tensor grad_output, Tensor self, Tensor target, Scalar p, Scalar margin, Tensor? weight=None, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_multi_margin_loss_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -13885,6 +14387,7 @@ impl Tensor {
     /// `aten::multilabel_margin_loss.out(Tensor self, Tensor target, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`.
+    #[track_caller]
     pub fn f_multilabel_margin_loss_out_with(
         &self,
         target: &Tensor,
@@ -13928,6 +14431,7 @@ impl Tensor {
     /// `aten::multilabel_margin_loss.out(Tensor self, Tensor target, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `reduction = 1`.
+    #[track_caller]
     pub fn f_multilabel_margin_loss_out(
         &self,
         target: &Tensor,
@@ -13949,6 +14453,7 @@ impl Tensor {
     /// `aten::multilabel_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`.
+    #[track_caller]
     pub fn f_multilabel_margin_loss_with(
         &self,
         target: &Tensor,
@@ -13986,6 +14491,7 @@ impl Tensor {
     /// `aten::multilabel_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `reduction = 1`.
+    #[track_caller]
     pub fn f_multilabel_margin_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_multilabel_margin_loss_with(target, 1)
     }
@@ -13997,6 +14503,7 @@ impl Tensor {
         crate::error::unwrap(self.f_multilabel_margin_loss(target))
     }
     /// `aten::multilabel_margin_loss_forward.output(Tensor self, Tensor target, int reduction, *, Tensor(a!) output, Tensor(b!) is_target) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_multilabel_margin_loss_forward_output(
         &self,
         target: &Tensor,
@@ -14048,6 +14555,7 @@ impl Tensor {
         )
     }
     /// `aten::multilabel_margin_loss_forward(Tensor self, Tensor target, int reduction) -> (Tensor output, Tensor is_target)`
+    #[track_caller]
     pub fn f_multilabel_margin_loss_forward(
         &self,
         target: &Tensor,
@@ -14083,6 +14591,7 @@ impl Tensor {
         crate::error::unwrap(self.f_multilabel_margin_loss_forward(target, reduction))
     }
     /// `aten::multilabel_margin_loss_backward.grad_input(Tensor grad_output, Tensor self, Tensor target, int reduction, Tensor is_target, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_multilabel_margin_loss_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -14137,6 +14646,7 @@ impl Tensor {
         )
     }
     /// `aten::multilabel_margin_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction, Tensor is_target) -> Tensor`
+    #[track_caller]
     pub fn f_multilabel_margin_loss_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -14190,6 +14700,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`, `ignore_index = -100`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss_out_with(
         &self,
         target: &Tensor,
@@ -14243,6 +14754,7 @@ impl Tensor {
     /// `aten::nll_loss.out(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, SymInt ignore_index=-100, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`, `ignore_index = -100`.
+    #[track_caller]
     pub fn f_nll_loss_out(&self, target: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_nll_loss_out_with(target, None, 1, -100, out)
     }
@@ -14258,6 +14770,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`, `ignore_index = -100`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss_nd_with(
         &self,
         target: &Tensor,
@@ -14307,6 +14820,7 @@ impl Tensor {
     /// `aten::nll_loss_nd(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, SymInt ignore_index=-100) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`, `ignore_index = -100`.
+    #[track_caller]
     pub fn f_nll_loss_nd(&self, target: &Tensor) -> Result<Tensor> {
         self.f_nll_loss_nd_with(target, None, 1, -100)
     }
@@ -14322,6 +14836,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`, `ignore_index = -100`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss_with(
         &self,
         target: &Tensor,
@@ -14371,6 +14886,7 @@ impl Tensor {
     /// `aten::nll_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, SymInt ignore_index=-100) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`, `ignore_index = -100`.
+    #[track_caller]
     pub fn f_nll_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_nll_loss_with(target, None, 1, -100)
     }
@@ -14384,6 +14900,7 @@ impl Tensor {
     /// `aten::nll_loss_forward.output(Tensor self, Tensor target, Tensor? weight, int reduction, SymInt ignore_index, *, Tensor(a!) output, Tensor(b!) total_weight) -> (Tensor(a!), Tensor(b!))`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss_forward_output(
         &self,
         target: &Tensor,
@@ -14449,6 +14966,7 @@ impl Tensor {
     /// `aten::nll_loss_forward(Tensor self, Tensor target, Tensor? weight, int reduction, SymInt ignore_index) -> (Tensor output, Tensor total_weight)`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss_forward(
         &self,
         target: &Tensor,
@@ -14498,6 +15016,7 @@ impl Tensor {
     /// `aten::nll_loss_backward.grad_input(Tensor grad_output, Tensor self, Tensor target, Tensor? weight, int reduction, SymInt ignore_index, Tensor total_weight, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,

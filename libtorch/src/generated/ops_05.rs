@@ -21,6 +21,7 @@ impl Tensor {
     /// `aten::nll_loss_backward(Tensor grad_output, Tensor self, Tensor target, Tensor? weight, int reduction, SymInt ignore_index, Tensor total_weight) -> Tensor`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -86,6 +87,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`, `ignore_index = -100`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss2d_out_with(
         &self,
         target: &Tensor,
@@ -139,6 +141,7 @@ impl Tensor {
     /// `aten::nll_loss2d.out(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, SymInt ignore_index=-100, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`, `ignore_index = -100`.
+    #[track_caller]
     pub fn f_nll_loss2d_out(&self, target: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_nll_loss2d_out_with(target, None, 1, -100, out)
     }
@@ -154,6 +157,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `reduction = 1`, `ignore_index = -100`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss2d_with(
         &self,
         target: &Tensor,
@@ -203,6 +207,7 @@ impl Tensor {
     /// `aten::nll_loss2d(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, SymInt ignore_index=-100) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `reduction = 1`, `ignore_index = -100`.
+    #[track_caller]
     pub fn f_nll_loss2d(&self, target: &Tensor) -> Result<Tensor> {
         self.f_nll_loss2d_with(target, None, 1, -100)
     }
@@ -216,6 +221,7 @@ impl Tensor {
     /// `aten::nll_loss2d_forward.output(Tensor self, Tensor target, Tensor? weight, int reduction, SymInt ignore_index, *, Tensor(a!) output, Tensor(b!) total_weight) -> (Tensor(a!), Tensor(b!))`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss2d_forward_output(
         &self,
         target: &Tensor,
@@ -281,6 +287,7 @@ impl Tensor {
     /// `aten::nll_loss2d_forward(Tensor self, Tensor target, Tensor? weight, int reduction, SymInt ignore_index) -> (Tensor output, Tensor total_weight)`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss2d_forward(
         &self,
         target: &Tensor,
@@ -330,6 +337,7 @@ impl Tensor {
     /// `aten::nll_loss2d_backward.grad_input(Tensor grad_output, Tensor self, Tensor target, Tensor? weight, int reduction, SymInt ignore_index, Tensor total_weight, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -398,6 +406,7 @@ impl Tensor {
     /// `aten::nll_loss2d_backward(Tensor grad_output, Tensor self, Tensor target, Tensor? weight, int reduction, SymInt ignore_index, Tensor total_weight) -> Tensor`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_nll_loss2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -461,6 +470,7 @@ impl Tensor {
     /// `aten::smooth_l1_loss.out(Tensor self, Tensor target, int reduction=Mean, float beta=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`, `beta = 1.0`.
+    #[track_caller]
     pub fn f_smooth_l1_loss_out_with(
         &self,
         target: &Tensor,
@@ -508,6 +518,7 @@ impl Tensor {
     /// `aten::smooth_l1_loss.out(Tensor self, Tensor target, int reduction=Mean, float beta=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `reduction = 1`, `beta = 1.0`.
+    #[track_caller]
     pub fn f_smooth_l1_loss_out(
         &self,
         target: &Tensor,
@@ -525,6 +536,7 @@ impl Tensor {
     /// `aten::smooth_l1_loss(Tensor self, Tensor target, int reduction=Mean, float beta=1.0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`, `beta = 1.0`.
+    #[track_caller]
     pub fn f_smooth_l1_loss_with(
         &self,
         target: &Tensor,
@@ -566,6 +578,7 @@ impl Tensor {
     /// `aten::smooth_l1_loss(Tensor self, Tensor target, int reduction=Mean, float beta=1.0) -> Tensor`
     ///
     /// Defaults applied: `reduction = 1`, `beta = 1.0`.
+    #[track_caller]
     pub fn f_smooth_l1_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_smooth_l1_loss_with(target, 1, 1.0)
     }
@@ -577,6 +590,7 @@ impl Tensor {
         crate::error::unwrap(self.f_smooth_l1_loss(target))
     }
     /// `aten::smooth_l1_loss_backward.grad_input(Tensor grad_output, Tensor self, Tensor target, int reduction, float beta, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_smooth_l1_loss_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -636,6 +650,7 @@ impl Tensor {
         )
     }
     /// `aten::smooth_l1_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction, float beta) -> Tensor`
+    #[track_caller]
     pub fn f_smooth_l1_loss_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -686,6 +701,7 @@ impl Tensor {
     /// `aten::huber_loss.out(Tensor self, Tensor target, int reduction=Mean, float delta=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`, `delta = 1.0`.
+    #[track_caller]
     pub fn f_huber_loss_out_with(
         &self,
         target: &Tensor,
@@ -731,6 +747,7 @@ impl Tensor {
     /// `aten::huber_loss.out(Tensor self, Tensor target, int reduction=Mean, float delta=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `reduction = 1`, `delta = 1.0`.
+    #[track_caller]
     pub fn f_huber_loss_out(&self, target: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_huber_loss_out_with(target, 1, 1.0, out)
     }
@@ -744,6 +761,7 @@ impl Tensor {
     /// `aten::huber_loss(Tensor self, Tensor target, int reduction=Mean, float delta=1.0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`, `delta = 1.0`.
+    #[track_caller]
     pub fn f_huber_loss_with(
         &self,
         target: &Tensor,
@@ -779,6 +797,7 @@ impl Tensor {
     /// `aten::huber_loss(Tensor self, Tensor target, int reduction=Mean, float delta=1.0) -> Tensor`
     ///
     /// Defaults applied: `reduction = 1`, `delta = 1.0`.
+    #[track_caller]
     pub fn f_huber_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_huber_loss_with(target, 1, 1.0)
     }
@@ -790,6 +809,7 @@ impl Tensor {
         crate::error::unwrap(self.f_huber_loss(target))
     }
     /// `aten::huber_loss_backward.out(Tensor grad_output, Tensor self, Tensor target, int reduction, float delta, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_huber_loss_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -844,6 +864,7 @@ impl Tensor {
         )
     }
     /// `aten::huber_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction, float delta) -> Tensor`
+    #[track_caller]
     pub fn f_huber_loss_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -889,6 +910,7 @@ impl Tensor {
     /// `aten::soft_margin_loss.out(Tensor self, Tensor target, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`.
+    #[track_caller]
     pub fn f_soft_margin_loss_out_with(
         &self,
         target: &Tensor,
@@ -930,6 +952,7 @@ impl Tensor {
     /// `aten::soft_margin_loss.out(Tensor self, Tensor target, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `reduction = 1`.
+    #[track_caller]
     pub fn f_soft_margin_loss_out(
         &self,
         target: &Tensor,
@@ -947,6 +970,7 @@ impl Tensor {
     /// `aten::soft_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `reduction = 1`.
+    #[track_caller]
     pub fn f_soft_margin_loss_with(
         &self,
         target: &Tensor,
@@ -975,6 +999,7 @@ impl Tensor {
     /// `aten::soft_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor`
     ///
     /// Defaults applied: `reduction = 1`.
+    #[track_caller]
     pub fn f_soft_margin_loss(&self, target: &Tensor) -> Result<Tensor> {
         self.f_soft_margin_loss_with(target, 1)
     }
@@ -986,6 +1011,7 @@ impl Tensor {
         crate::error::unwrap(self.f_soft_margin_loss(target))
     }
     /// `aten::soft_margin_loss_backward.grad_input(Tensor grad_output, Tensor self, Tensor target, int reduction, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_soft_margin_loss_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -1035,6 +1061,7 @@ impl Tensor {
         )
     }
     /// `aten::soft_margin_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction) -> Tensor`
+    #[track_caller]
     pub fn f_soft_margin_loss_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -1076,6 +1103,7 @@ impl Tensor {
     /// `aten::elu.out(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`, `scale = 1`, `input_scale = 1`.
+    #[track_caller]
     pub fn f_elu_out_with(
         &self,
         alpha: impl Into<Scalar>,
@@ -1121,6 +1149,7 @@ impl Tensor {
     /// `aten::elu.out(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`, `scale = 1`, `input_scale = 1`.
+    #[track_caller]
     pub fn f_elu_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_elu_out_with(1i64, 1i64, 1i64, out)
     }
@@ -1134,6 +1163,7 @@ impl Tensor {
     /// `aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`, `scale = 1`, `input_scale = 1`.
+    #[track_caller]
     pub fn f_elu_with(
         &self,
         alpha: impl Into<Scalar>,
@@ -1169,6 +1199,7 @@ impl Tensor {
     /// `aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`, `scale = 1`, `input_scale = 1`.
+    #[track_caller]
     pub fn f_elu(&self) -> Result<Tensor> {
         self.f_elu_with(1i64, 1i64, 1i64)
     }
@@ -1180,6 +1211,7 @@ impl Tensor {
         crate::error::unwrap(self.f_elu())
     }
     /// `aten::elu_backward.grad_input(Tensor grad_output, Scalar alpha, Scalar scale, Scalar input_scale, bool is_result, Tensor self_or_result, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_elu_backward_grad_input(
         grad_output: &Tensor,
         alpha: impl Into<Scalar>,
@@ -1239,6 +1271,7 @@ impl Tensor {
         )
     }
     /// `aten::elu_backward(Tensor grad_output, Scalar alpha, Scalar scale, Scalar input_scale, bool is_result, Tensor self_or_result) -> Tensor`
+    #[track_caller]
     pub fn f_elu_backward(
         grad_output: &Tensor,
         alpha: impl Into<Scalar>,
@@ -1295,6 +1328,7 @@ impl Tensor {
     /// `aten::elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`, `scale = 1`, `input_scale = 1`.
+    #[track_caller]
     pub fn f_elu__with(
         &mut self,
         alpha: impl Into<Scalar>,
@@ -1329,6 +1363,7 @@ impl Tensor {
     /// `aten::elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`, `scale = 1`, `input_scale = 1`.
+    #[track_caller]
     pub fn f_elu_(&mut self) -> Result<&mut Tensor> {
         self.f_elu__with(1i64, 1i64, 1i64)
     }
@@ -1342,6 +1377,7 @@ impl Tensor {
     /// `aten::glu.out(Tensor self, int dim=-1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_glu_out_with(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -1366,6 +1402,7 @@ impl Tensor {
     /// `aten::glu.out(Tensor self, int dim=-1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_glu_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_glu_out_with(-1, out)
     }
@@ -1379,6 +1416,7 @@ impl Tensor {
     /// `aten::glu(Tensor self, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_glu_with(&self, dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -1399,6 +1437,7 @@ impl Tensor {
     /// `aten::glu(Tensor self, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_glu(&self) -> Result<Tensor> {
         self.f_glu_with(-1)
     }
@@ -1410,6 +1449,7 @@ impl Tensor {
         crate::error::unwrap(self.f_glu())
     }
     /// `aten::glu_backward.grad_input(Tensor grad_output, Tensor self, int dim, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_glu_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -1449,6 +1489,7 @@ impl Tensor {
         )
     }
     /// `aten::glu_backward(Tensor grad_output, Tensor self, int dim) -> Tensor`
+    #[track_caller]
     pub fn f_glu_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -1473,6 +1514,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_glu_backward(grad_output, self_, dim))
     }
     /// `aten::glu_jvp(Tensor glu, Tensor x, Tensor dx, int dim) -> Tensor`
+    #[track_caller]
     pub fn f_glu_jvp(glu: &Tensor, x: &Tensor, dx: &Tensor, dim: i64) -> Result<Tensor> {
         let c_glu = glu.as_raw();
         let c_x = x.as_raw();
@@ -1494,6 +1536,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_glu_jvp(glu, x, dx, dim))
     }
     /// `aten::glu_backward_jvp(Tensor grad_x, Tensor grad_glu, Tensor x, Tensor dgrad_glu, Tensor dx, int dim) -> Tensor`
+    #[track_caller]
     pub fn f_glu_backward_jvp(
         grad_x: &Tensor,
         grad_glu: &Tensor,
@@ -1541,6 +1584,7 @@ impl Tensor {
         )
     }
     /// `aten::hardsigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hardsigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -1560,6 +1604,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardsigmoid_out(out))
     }
     /// `aten::hardsigmoid(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_hardsigmoid(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1578,6 +1623,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardsigmoid())
     }
     /// `aten::hardsigmoid_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hardsigmoid_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1592,6 +1638,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardsigmoid_())
     }
     /// `aten::hardsigmoid_backward.grad_input(Tensor grad_output, Tensor self, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hardsigmoid_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -1627,6 +1674,7 @@ impl Tensor {
         )
     }
     /// `aten::hardsigmoid_backward(Tensor grad_output, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_hardsigmoid_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -1651,6 +1699,7 @@ impl Tensor {
     /// `aten::hardtanh.out(Tensor self, Scalar min_val=-1, Scalar max_val=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `min_val = -1`, `max_val = 1`.
+    #[track_caller]
     pub fn f_hardtanh_out_with(
         &self,
         min_val: impl Into<Scalar>,
@@ -1686,6 +1735,7 @@ impl Tensor {
     /// `aten::hardtanh.out(Tensor self, Scalar min_val=-1, Scalar max_val=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `min_val = -1`, `max_val = 1`.
+    #[track_caller]
     pub fn f_hardtanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_hardtanh_out_with(-1i64, 1i64, out)
     }
@@ -1699,6 +1749,7 @@ impl Tensor {
     /// `aten::hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `min_val = -1`, `max_val = 1`.
+    #[track_caller]
     pub fn f_hardtanh_with(
         &self,
         min_val: impl Into<Scalar>,
@@ -1731,6 +1782,7 @@ impl Tensor {
     /// `aten::hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor`
     ///
     /// Defaults applied: `min_val = -1`, `max_val = 1`.
+    #[track_caller]
     pub fn f_hardtanh(&self) -> Result<Tensor> {
         self.f_hardtanh_with(-1i64, 1i64)
     }
@@ -1742,6 +1794,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardtanh())
     }
     /// `aten::hardtanh_backward.grad_input(Tensor grad_output, Tensor self, Scalar min_val, Scalar max_val, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hardtanh_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -1791,6 +1844,7 @@ impl Tensor {
         )
     }
     /// `aten::hardtanh_backward(Tensor grad_output, Tensor self, Scalar min_val, Scalar max_val) -> Tensor`
+    #[track_caller]
     pub fn f_hardtanh_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -1832,6 +1886,7 @@ impl Tensor {
     /// `aten::hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `min_val = -1`, `max_val = 1`.
+    #[track_caller]
     pub fn f_hardtanh__with(
         &mut self,
         min_val: impl Into<Scalar>,
@@ -1863,6 +1918,7 @@ impl Tensor {
     /// `aten::hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `min_val = -1`, `max_val = 1`.
+    #[track_caller]
     pub fn f_hardtanh_(&mut self) -> Result<&mut Tensor> {
         self.f_hardtanh__with(-1i64, 1i64)
     }
@@ -1874,6 +1930,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardtanh_())
     }
     /// `aten::hardswish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hardswish_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -1893,6 +1950,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardswish_out(out))
     }
     /// `aten::hardswish(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_hardswish(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1911,6 +1969,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardswish())
     }
     /// `aten::hardswish_(Tensor(a!) self) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hardswish_(&mut self) -> Result<&mut Tensor> {
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1925,6 +1984,7 @@ impl Tensor {
         crate::error::unwrap(self.f_hardswish_())
     }
     /// `aten::hardswish_backward(Tensor grad_output, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_hardswish_backward(grad_output: &Tensor, self_: &Tensor) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
@@ -1946,6 +2006,7 @@ impl Tensor {
     /// `aten::leaky_relu.out(Tensor self, Scalar negative_slope=0.01, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `negative_slope = 0.01`.
+    #[track_caller]
     pub fn f_leaky_relu_out_with(
         &self,
         negative_slope: impl Into<Scalar>,
@@ -1978,6 +2039,7 @@ impl Tensor {
     /// `aten::leaky_relu.out(Tensor self, Scalar negative_slope=0.01, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `negative_slope = 0.01`.
+    #[track_caller]
     pub fn f_leaky_relu_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_leaky_relu_out_with(0.01f64, out)
     }
@@ -1991,6 +2053,7 @@ impl Tensor {
     /// `aten::leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `negative_slope = 0.01`.
+    #[track_caller]
     pub fn f_leaky_relu_with(
         &self,
         negative_slope: impl Into<Scalar>,
@@ -2017,6 +2080,7 @@ impl Tensor {
     /// `aten::leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor`
     ///
     /// Defaults applied: `negative_slope = 0.01`.
+    #[track_caller]
     pub fn f_leaky_relu(&self) -> Result<Tensor> {
         self.f_leaky_relu_with(0.01f64)
     }
@@ -2028,6 +2092,7 @@ impl Tensor {
         crate::error::unwrap(self.f_leaky_relu())
     }
     /// `aten::leaky_relu_backward.grad_input(Tensor grad_output, Tensor self, Scalar negative_slope, bool self_is_result, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_leaky_relu_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2077,6 +2142,7 @@ impl Tensor {
         )
     }
     /// `aten::leaky_relu_backward(Tensor grad_output, Tensor self, Scalar negative_slope, bool self_is_result) -> Tensor`
+    #[track_caller]
     pub fn f_leaky_relu_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2123,6 +2189,7 @@ impl Tensor {
     /// `aten::leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `negative_slope = 0.01`.
+    #[track_caller]
     pub fn f_leaky_relu__with(
         &mut self,
         negative_slope: impl Into<Scalar>,
@@ -2151,6 +2218,7 @@ impl Tensor {
     /// `aten::leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)`
     ///
     /// Defaults applied: `negative_slope = 0.01`.
+    #[track_caller]
     pub fn f_leaky_relu_(&mut self) -> Result<&mut Tensor> {
         self.f_leaky_relu__with(0.01f64)
     }
@@ -2162,6 +2230,7 @@ impl Tensor {
         crate::error::unwrap(self.f_leaky_relu_())
     }
     /// `aten::log_sigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log_sigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -2181,6 +2250,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log_sigmoid_out(out))
     }
     /// `aten::log_sigmoid(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_log_sigmoid(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2199,6 +2269,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log_sigmoid())
     }
     /// `aten::log_sigmoid_forward.output(Tensor self, *, Tensor(a!) output, Tensor(b!) buffer) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_log_sigmoid_forward_output(
         &self,
         output: &mut Tensor,
@@ -2234,6 +2305,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log_sigmoid_forward_output(output, buffer))
     }
     /// `aten::log_sigmoid_forward(Tensor self) -> (Tensor output, Tensor buffer)`
+    #[track_caller]
     pub fn f_log_sigmoid_forward(&self) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2253,6 +2325,7 @@ impl Tensor {
         crate::error::unwrap(self.f_log_sigmoid_forward())
     }
     /// `aten::log_sigmoid_backward.grad_input(Tensor grad_output, Tensor self, Tensor buffer, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_log_sigmoid_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2297,6 +2370,7 @@ impl Tensor {
         )
     }
     /// `aten::log_sigmoid_backward(Tensor grad_output, Tensor self, Tensor buffer) -> Tensor`
+    #[track_caller]
     pub fn f_log_sigmoid_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2334,6 +2408,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rrelu_with_noise_out_with(
         &self,
         noise: &mut Tensor,
@@ -2399,6 +2474,7 @@ impl Tensor {
     /// `aten::rrelu_with_noise.out(Tensor self, Tensor(b!) noise, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
+    #[track_caller]
     pub fn f_rrelu_with_noise_out(
         &self,
         noise: &mut Tensor,
@@ -2425,6 +2501,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rrelu_with_noise_with(
         &self,
         noise: &mut Tensor,
@@ -2478,6 +2555,7 @@ impl Tensor {
     /// `aten::rrelu_with_noise(Tensor self, Tensor(b!) noise, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
+    #[track_caller]
     pub fn f_rrelu_with_noise(&self, noise: &mut Tensor) -> Result<Tensor> {
         self.f_rrelu_with_noise_with(noise, 0.125f64, 0.3333333333333333f64, false, None)
     }
@@ -2489,6 +2567,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rrelu_with_noise(noise))
     }
     /// `aten::rrelu_with_noise_backward(Tensor grad_output, Tensor self, Tensor noise, Scalar lower, Scalar upper, bool training, bool self_is_result) -> Tensor`
+    #[track_caller]
     pub fn f_rrelu_with_noise_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2552,6 +2631,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rrelu_with_noise__with(
         &mut self,
         noise: &mut Tensor,
@@ -2603,6 +2683,7 @@ impl Tensor {
     /// `aten::rrelu_with_noise_(Tensor(a!) self, Tensor(b!) noise, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
+    #[track_caller]
     pub fn f_rrelu_with_noise_(&mut self, noise: &mut Tensor) -> Result<&mut Tensor> {
         self.f_rrelu_with_noise__with(
             noise,
@@ -2622,6 +2703,7 @@ impl Tensor {
     /// `aten::softplus.out(Tensor self, Scalar beta=1, Scalar threshold=20, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `threshold = 20`.
+    #[track_caller]
     pub fn f_softplus_out_with(
         &self,
         beta: impl Into<Scalar>,
@@ -2657,6 +2739,7 @@ impl Tensor {
     /// `aten::softplus.out(Tensor self, Scalar beta=1, Scalar threshold=20, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `threshold = 20`.
+    #[track_caller]
     pub fn f_softplus_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_softplus_out_with(1i64, 20i64, out)
     }
@@ -2670,6 +2753,7 @@ impl Tensor {
     /// `aten::softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `threshold = 20`.
+    #[track_caller]
     pub fn f_softplus_with(
         &self,
         beta: impl Into<Scalar>,
@@ -2702,6 +2786,7 @@ impl Tensor {
     /// `aten::softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor`
     ///
     /// Defaults applied: `beta = 1`, `threshold = 20`.
+    #[track_caller]
     pub fn f_softplus(&self) -> Result<Tensor> {
         self.f_softplus_with(1i64, 20i64)
     }
@@ -2713,6 +2798,7 @@ impl Tensor {
         crate::error::unwrap(self.f_softplus())
     }
     /// `aten::softplus_backward.grad_input(Tensor grad_output, Tensor self, Scalar beta, Scalar threshold, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_softplus_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2762,6 +2848,7 @@ impl Tensor {
         )
     }
     /// `aten::softplus_backward(Tensor grad_output, Tensor self, Scalar beta, Scalar threshold) -> Tensor`
+    #[track_caller]
     pub fn f_softplus_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2803,6 +2890,7 @@ impl Tensor {
     /// `aten::softshrink.out(Tensor self, Scalar lambd=0.5, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `lambd = 0.5`.
+    #[track_caller]
     pub fn f_softshrink_out_with(
         &self,
         lambd: impl Into<Scalar>,
@@ -2835,6 +2923,7 @@ impl Tensor {
     /// `aten::softshrink.out(Tensor self, Scalar lambd=0.5, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `lambd = 0.5`.
+    #[track_caller]
     pub fn f_softshrink_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_softshrink_out_with(0.5f64, out)
     }
@@ -2848,6 +2937,7 @@ impl Tensor {
     /// `aten::softshrink(Tensor self, Scalar lambd=0.5) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `lambd = 0.5`.
+    #[track_caller]
     pub fn f_softshrink_with(&self, lambd: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
@@ -2871,6 +2961,7 @@ impl Tensor {
     /// `aten::softshrink(Tensor self, Scalar lambd=0.5) -> Tensor`
     ///
     /// Defaults applied: `lambd = 0.5`.
+    #[track_caller]
     pub fn f_softshrink(&self) -> Result<Tensor> {
         self.f_softshrink_with(0.5f64)
     }
@@ -2882,6 +2973,7 @@ impl Tensor {
         crate::error::unwrap(self.f_softshrink())
     }
     /// `aten::softshrink_backward.grad_input(Tensor grad_output, Tensor self, Scalar lambd, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_softshrink_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2921,6 +3013,7 @@ impl Tensor {
         )
     }
     /// `aten::softshrink_backward(Tensor grad_output, Tensor self, Scalar lambd) -> Tensor`
+    #[track_caller]
     pub fn f_softshrink_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -2949,6 +3042,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_softshrink_backward(grad_output, self_, lambd))
     }
     /// `aten::adaptive_avg_pool2d.out(Tensor self, SymInt[2] output_size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_adaptive_avg_pool2d_out(
         &self,
         output_size: &[i64],
@@ -2986,6 +3080,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool2d_out(output_size, out))
     }
     /// `aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
+    #[track_caller]
     pub fn f_adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
         crate::guards::adaptive_pool_output("aten::adaptive_avg_pool2d", output_size)?;
         let c_self = self.as_raw();
@@ -3006,6 +3101,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool2d(output_size))
     }
     /// `aten::mkldnn_adaptive_avg_pool2d(Tensor self, int[2] output_size) -> Tensor`
+    #[track_caller]
     pub fn f_mkldnn_adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -3025,6 +3121,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mkldnn_adaptive_avg_pool2d(output_size))
     }
     /// `aten::mkldnn_adaptive_avg_pool2d.out(Tensor self, int[2] output_size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mkldnn_adaptive_avg_pool2d_out(
         &self,
         output_size: &[i64],
@@ -3058,6 +3155,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mkldnn_adaptive_avg_pool2d_out(output_size, out))
     }
     /// `aten::mkldnn_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_mkldnn_adaptive_avg_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3089,6 +3187,7 @@ impl Tensor {
         )
     }
     /// `aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
+    #[track_caller]
     pub fn f__adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
         crate::guards::adaptive_pool_output("aten::_adaptive_avg_pool2d", output_size)?;
         let c_self = self.as_raw();
@@ -3109,6 +3208,7 @@ impl Tensor {
         crate::error::unwrap(self.f__adaptive_avg_pool2d(output_size))
     }
     /// `aten::_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__adaptive_avg_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3150,6 +3250,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__adaptive_avg_pool2d_backward(grad_output, self_))
     }
     /// `aten::adaptive_avg_pool3d.out(Tensor self, SymInt[3] output_size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_adaptive_avg_pool3d_out(
         &self,
         output_size: &[i64],
@@ -3187,6 +3288,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool3d_out(output_size, out))
     }
     /// `aten::adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
+    #[track_caller]
     pub fn f_adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
         crate::guards::adaptive_pool_output("aten::adaptive_avg_pool3d", output_size)?;
         let c_self = self.as_raw();
@@ -3207,6 +3309,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool3d(output_size))
     }
     /// `aten::_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
+    #[track_caller]
     pub fn f__adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
         crate::guards::adaptive_pool_output("aten::_adaptive_avg_pool3d", output_size)?;
         let c_self = self.as_raw();
@@ -3227,6 +3330,7 @@ impl Tensor {
         crate::error::unwrap(self.f__adaptive_avg_pool3d(output_size))
     }
     /// `aten::adaptive_avg_pool3d_backward.grad_input(Tensor grad_output, Tensor self, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_adaptive_avg_pool3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3266,6 +3370,7 @@ impl Tensor {
         )
     }
     /// `aten::_adaptive_avg_pool3d_backward(Tensor grad_output, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__adaptive_avg_pool3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3307,6 +3412,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__adaptive_avg_pool3d_backward(grad_output, self_))
     }
     /// `aten::adaptive_max_pool2d.out(Tensor self, int[2] output_size, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_adaptive_max_pool2d_out(
         &self,
         output_size: &[i64],
@@ -3350,6 +3456,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_max_pool2d_out(output_size, out, indices))
     }
     /// `aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_adaptive_max_pool2d(
         &self,
         output_size: &[i64],
@@ -3379,6 +3486,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_max_pool2d(output_size))
     }
     /// `aten::adaptive_max_pool2d_backward.grad_input(Tensor grad_output, Tensor self, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_adaptive_max_pool2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3423,6 +3531,7 @@ impl Tensor {
         )
     }
     /// `aten::adaptive_max_pool2d_backward(Tensor grad_output, Tensor self, Tensor indices) -> Tensor`
+    #[track_caller]
     pub fn f_adaptive_max_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3458,6 +3567,7 @@ impl Tensor {
         )
     }
     /// `aten::adaptive_max_pool3d.out(Tensor self, int[3] output_size, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_adaptive_max_pool3d_out(
         &self,
         output_size: &[i64],
@@ -3501,6 +3611,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_max_pool3d_out(output_size, out, indices))
     }
     /// `aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_adaptive_max_pool3d(
         &self,
         output_size: &[i64],
@@ -3530,6 +3641,7 @@ impl Tensor {
         crate::error::unwrap(self.f_adaptive_max_pool3d(output_size))
     }
     /// `aten::adaptive_max_pool3d_backward.grad_input(Tensor grad_output, Tensor self, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_adaptive_max_pool3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3574,6 +3686,7 @@ impl Tensor {
         )
     }
     /// `aten::adaptive_max_pool3d_backward(Tensor grad_output, Tensor self, Tensor indices) -> Tensor`
+    #[track_caller]
     pub fn f_adaptive_max_pool3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3613,6 +3726,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     ///
     /// May be None: `divisor_override`.
+    #[track_caller]
     pub fn f_avg_pool2d_out_with(
         &self,
         kernel_size: &[i64],
@@ -3683,6 +3797,7 @@ impl Tensor {
     /// `aten::avg_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
+    #[track_caller]
     pub fn f_avg_pool2d_out(
         &self,
         kernel_size: &[i64],
@@ -3702,6 +3817,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     ///
     /// May be None: `divisor_override`.
+    #[track_caller]
     pub fn f_avg_pool2d_with(
         &self,
         kernel_size: &[i64],
@@ -3767,6 +3883,7 @@ impl Tensor {
     /// `aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
+    #[track_caller]
     pub fn f_avg_pool2d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_avg_pool2d_with(kernel_size, &[], &[0], false, true, None)
     }
@@ -3780,6 +3897,7 @@ impl Tensor {
     /// `aten::avg_pool2d_backward.grad_input(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, bool count_include_pad, int? divisor_override, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// May be None: `divisor_override`.
+    #[track_caller]
     pub fn f_avg_pool2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3853,6 +3971,7 @@ impl Tensor {
     /// `aten::avg_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor`
     ///
     /// May be None: `divisor_override`.
+    #[track_caller]
     pub fn f_avg_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -3923,6 +4042,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     ///
     /// May be None: `divisor_override`.
+    #[track_caller]
     pub fn f_avg_pool3d_out_with(
         &self,
         kernel_size: &[i64],
@@ -3993,6 +4113,7 @@ impl Tensor {
     /// `aten::avg_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
+    #[track_caller]
     pub fn f_avg_pool3d_out(
         &self,
         kernel_size: &[i64],
@@ -4012,6 +4133,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     ///
     /// May be None: `divisor_override`.
+    #[track_caller]
     pub fn f_avg_pool3d_with(
         &self,
         kernel_size: &[i64],
@@ -4077,6 +4199,7 @@ impl Tensor {
     /// `aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
+    #[track_caller]
     pub fn f_avg_pool3d(&self, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_avg_pool3d_with(kernel_size, &[], &[0], false, true, None)
     }
@@ -4090,6 +4213,7 @@ impl Tensor {
     /// `aten::avg_pool3d_backward.grad_input(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, bool ceil_mode, bool count_include_pad, int? divisor_override, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// May be None: `divisor_override`.
+    #[track_caller]
     pub fn f_avg_pool3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -4163,6 +4287,7 @@ impl Tensor {
     /// `aten::avg_pool3d_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor`
     ///
     /// May be None: `divisor_override`.
+    #[track_caller]
     pub fn f_avg_pool3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -4229,6 +4354,7 @@ impl Tensor {
         )
     }
     /// `aten::fractional_max_pool2d.output(Tensor self, int[2] kernel_size, int[2] output_size, Tensor random_samples, *, Tensor(a!) output, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_fractional_max_pool2d_output(
         &self,
         kernel_size: &[i64],
@@ -4285,6 +4411,7 @@ impl Tensor {
         )
     }
     /// `aten::fractional_max_pool2d(Tensor self, int[2] kernel_size, int[2] output_size, Tensor random_samples) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_fractional_max_pool2d(
         &self,
         kernel_size: &[i64],
@@ -4326,6 +4453,7 @@ impl Tensor {
         )
     }
     /// `aten::fractional_max_pool2d_backward.grad_input(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] output_size, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fractional_max_pool2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -4402,6 +4530,7 @@ impl Tensor {
         )
     }
     /// `aten::fractional_max_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] output_size, Tensor indices) -> Tensor`
+    #[track_caller]
     pub fn f_fractional_max_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -4473,6 +4602,7 @@ impl Tensor {
         )
     }
     /// `aten::fractional_max_pool3d.output(Tensor self, int[3] kernel_size, int[3] output_size, Tensor random_samples, *, Tensor(a!) output, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_fractional_max_pool3d_output(
         &self,
         kernel_size: &[i64],
@@ -4529,6 +4659,7 @@ impl Tensor {
         )
     }
     /// `aten::fractional_max_pool3d(Tensor self, int[3] kernel_size, int[3] output_size, Tensor random_samples) -> (Tensor, Tensor)`
+    #[track_caller]
     pub fn f_fractional_max_pool3d(
         &self,
         kernel_size: &[i64],
@@ -4570,6 +4701,7 @@ impl Tensor {
         )
     }
     /// `aten::fractional_max_pool3d_backward.grad_input(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] output_size, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fractional_max_pool3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -4646,6 +4778,7 @@ impl Tensor {
         )
     }
     /// `aten::fractional_max_pool3d_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] output_size, Tensor indices) -> Tensor`
+    #[track_caller]
     pub fn f_fractional_max_pool3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -4719,6 +4852,7 @@ impl Tensor {
     /// `aten::max_pool2d_with_indices.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_with_indices_out_with(
         &self,
         kernel_size: &[i64],
@@ -4789,6 +4923,7 @@ impl Tensor {
     /// `aten::max_pool2d_with_indices.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_with_indices_out(
         &self,
         kernel_size: &[i64],
@@ -4822,6 +4957,7 @@ impl Tensor {
     /// `aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_with_indices_with(
         &self,
         kernel_size: &[i64],
@@ -4882,6 +5018,7 @@ impl Tensor {
     /// `aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_with_indices(
         &self,
         kernel_size: &[i64],
@@ -4896,6 +5033,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_pool2d_with_indices(kernel_size))
     }
     /// `aten::max_pool2d_with_indices_backward.grad_input(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, bool ceil_mode, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_max_pool2d_with_indices_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -4965,6 +5103,7 @@ impl Tensor {
         )
     }
     /// `aten::max_pool2d_with_indices_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, bool ceil_mode, Tensor indices) -> Tensor`
+    #[track_caller]
     pub fn f_max_pool2d_with_indices_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5031,6 +5170,7 @@ impl Tensor {
     /// `aten::max_pool3d_with_indices.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool3d_with_indices_out_with(
         &self,
         kernel_size: &[i64],
@@ -5101,6 +5241,7 @@ impl Tensor {
     /// `aten::max_pool3d_with_indices.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool3d_with_indices_out(
         &self,
         kernel_size: &[i64],
@@ -5134,6 +5275,7 @@ impl Tensor {
     /// `aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool3d_with_indices_with(
         &self,
         kernel_size: &[i64],
@@ -5194,6 +5336,7 @@ impl Tensor {
     /// `aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool3d_with_indices(
         &self,
         kernel_size: &[i64],
@@ -5208,6 +5351,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_pool3d_with_indices(kernel_size))
     }
     /// `aten::max_pool3d_with_indices_backward.grad_input(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, int[3] dilation, bool ceil_mode, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_max_pool3d_with_indices_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5277,6 +5421,7 @@ impl Tensor {
         )
     }
     /// `aten::max_pool3d_with_indices_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, int[3] dilation, bool ceil_mode, Tensor indices) -> Tensor`
+    #[track_caller]
     pub fn f_max_pool3d_with_indices_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5341,6 +5486,7 @@ impl Tensor {
         )
     }
     /// `aten::max_unpool2d.out(Tensor self, Tensor indices, SymInt[2] output_size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_max_unpool2d_out(
         &self,
         indices: &Tensor,
@@ -5378,6 +5524,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_unpool2d_out(indices, output_size, out))
     }
     /// `aten::max_unpool2d(Tensor self, Tensor indices, SymInt[2] output_size) -> Tensor`
+    #[track_caller]
     pub fn f_max_unpool2d(
         &self,
         indices: &Tensor,
@@ -5402,6 +5549,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_unpool2d(indices, output_size))
     }
     /// `aten::max_unpool3d.out(Tensor self, Tensor indices, SymInt[3] output_size, int[3] stride, int[3] padding, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_max_unpool3d_out(
         &self,
         indices: &Tensor,
@@ -5449,6 +5597,7 @@ impl Tensor {
         )
     }
     /// `aten::max_unpool3d(Tensor self, Tensor indices, SymInt[3] output_size, int[3] stride, int[3] padding) -> Tensor`
+    #[track_caller]
     pub fn f_max_unpool3d(
         &self,
         indices: &Tensor,
@@ -5490,6 +5639,7 @@ impl Tensor {
         crate::error::unwrap(self.f_max_unpool3d(indices, output_size, stride, padding))
     }
     /// `aten::reflection_pad1d.out(Tensor self, SymInt[2] padding, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_reflection_pad1d_out(
         &self,
         padding: &[i64],
@@ -5514,6 +5664,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reflection_pad1d_out(padding, out))
     }
     /// `aten::reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
+    #[track_caller]
     pub fn f_reflection_pad1d(&self, padding: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5533,6 +5684,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reflection_pad1d(padding))
     }
     /// `aten::reflection_pad1d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[2] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_reflection_pad1d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5595,6 +5747,7 @@ impl Tensor {
         )
     }
     /// `aten::reflection_pad1d_backward(Tensor grad_output, Tensor self, SymInt[2] padding) -> Tensor`
+    #[track_caller]
     pub fn f_reflection_pad1d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5648,6 +5801,7 @@ impl Tensor {
         )
     }
     /// `aten::reflection_pad2d.out(Tensor self, SymInt[4] padding, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_reflection_pad2d_out(
         &self,
         padding: &[i64],
@@ -5672,6 +5826,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reflection_pad2d_out(padding, out))
     }
     /// `aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
+    #[track_caller]
     pub fn f_reflection_pad2d(&self, padding: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5691,6 +5846,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reflection_pad2d(padding))
     }
     /// `aten::reflection_pad2d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[4] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_reflection_pad2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5753,6 +5909,7 @@ impl Tensor {
         )
     }
     /// `aten::reflection_pad2d_backward(Tensor grad_output, Tensor self, SymInt[4] padding) -> Tensor`
+    #[track_caller]
     pub fn f_reflection_pad2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5806,6 +5963,7 @@ impl Tensor {
         )
     }
     /// `aten::reflection_pad3d.out(Tensor self, SymInt[6] padding, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_reflection_pad3d_out(
         &self,
         padding: &[i64],
@@ -5831,6 +5989,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reflection_pad3d_out(padding, out))
     }
     /// `aten::reflection_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
+    #[track_caller]
     pub fn f_reflection_pad3d(&self, padding: &[i64]) -> Result<Tensor> {
         crate::guards::list_len("aten::reflection_pad3d", "padding", padding, 6)?;
         let c_self = self.as_raw();
@@ -5851,6 +6010,7 @@ impl Tensor {
         crate::error::unwrap(self.f_reflection_pad3d(padding))
     }
     /// `aten::reflection_pad3d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[6] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_reflection_pad3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5895,6 +6055,7 @@ impl Tensor {
         )
     }
     /// `aten::reflection_pad3d_backward(Tensor grad_output, Tensor self, SymInt[6] padding) -> Tensor`
+    #[track_caller]
     pub fn f_reflection_pad3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -5930,6 +6091,7 @@ impl Tensor {
         )
     }
     /// `aten::replication_pad1d.out(Tensor self, SymInt[2] padding, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_replication_pad1d_out(
         &self,
         padding: &[i64],
@@ -5954,6 +6116,7 @@ impl Tensor {
         crate::error::unwrap(self.f_replication_pad1d_out(padding, out))
     }
     /// `aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
+    #[track_caller]
     pub fn f_replication_pad1d(&self, padding: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5973,6 +6136,7 @@ impl Tensor {
         crate::error::unwrap(self.f_replication_pad1d(padding))
     }
     /// `aten::replication_pad1d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[2] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_replication_pad1d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -6035,6 +6199,7 @@ impl Tensor {
         )
     }
     /// `aten::replication_pad1d_backward(Tensor grad_output, Tensor self, SymInt[2] padding) -> Tensor`
+    #[track_caller]
     pub fn f_replication_pad1d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -6088,6 +6253,7 @@ impl Tensor {
         )
     }
     /// `aten::replication_pad2d.out(Tensor self, SymInt[4] padding, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_replication_pad2d_out(
         &self,
         padding: &[i64],
@@ -6112,6 +6278,7 @@ impl Tensor {
         crate::error::unwrap(self.f_replication_pad2d_out(padding, out))
     }
     /// `aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
+    #[track_caller]
     pub fn f_replication_pad2d(&self, padding: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6131,6 +6298,7 @@ impl Tensor {
         crate::error::unwrap(self.f_replication_pad2d(padding))
     }
     /// `aten::replication_pad2d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[4] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_replication_pad2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -6193,6 +6361,7 @@ impl Tensor {
         )
     }
     /// `aten::replication_pad2d_backward(Tensor grad_output, Tensor self, SymInt[4] padding) -> Tensor`
+    #[track_caller]
     pub fn f_replication_pad2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -6246,6 +6415,7 @@ impl Tensor {
         )
     }
     /// `aten::replication_pad3d.out(Tensor self, SymInt[6] padding, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_replication_pad3d_out(
         &self,
         padding: &[i64],
@@ -6270,6 +6440,7 @@ impl Tensor {
         crate::error::unwrap(self.f_replication_pad3d_out(padding, out))
     }
     /// `aten::replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
+    #[track_caller]
     pub fn f_replication_pad3d(&self, padding: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6289,6 +6460,7 @@ impl Tensor {
         crate::error::unwrap(self.f_replication_pad3d(padding))
     }
     /// `aten::replication_pad3d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[6] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_replication_pad3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -6351,6 +6523,7 @@ impl Tensor {
         )
     }
     /// `aten::replication_pad3d_backward(Tensor grad_output, Tensor self, SymInt[6] padding) -> Tensor`
+    #[track_caller]
     pub fn f_replication_pad3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -6404,6 +6577,7 @@ impl Tensor {
         )
     }
     /// `aten::_pad_circular(Tensor self, SymInt[] pad) -> Tensor`
+    #[track_caller]
     pub fn f__pad_circular(&self, pad: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
@@ -6427,6 +6601,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `value = None`.
     ///
     /// May be None: `value`.
+    #[track_caller]
     pub fn f__pad_enum_with(
         &self,
         pad: &[i64],
@@ -6459,6 +6634,7 @@ impl Tensor {
     /// `aten::_pad_enum(Tensor self, SymInt[] pad, int mode, float? value=None) -> Tensor`
     ///
     /// Defaults applied: `value = None`.
+    #[track_caller]
     pub fn f__pad_enum(&self, pad: &[i64], mode: i64) -> Result<Tensor> {
         self.f__pad_enum_with(pad, mode, None)
     }
@@ -6474,6 +6650,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mode = "constant"`, `value = None`.
     ///
     /// May be None: `value`.
+    #[track_caller]
     pub fn f_pad_with(
         &self,
         pad: &[i64],
@@ -6506,6 +6683,7 @@ impl Tensor {
     /// `aten::pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor`
     ///
     /// Defaults applied: `mode = "constant"`, `value = None`.
+    #[track_caller]
     pub fn f_pad(&self, pad: &[i64]) -> Result<Tensor> {
         self.f_pad_with(pad, "constant", None)
     }
@@ -6519,6 +6697,7 @@ impl Tensor {
     /// `aten::upsample_linear1d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_linear1d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6568,6 +6747,7 @@ impl Tensor {
     /// `aten::upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6617,6 +6797,7 @@ impl Tensor {
     /// `aten::_upsample_bilinear2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6666,6 +6847,7 @@ impl Tensor {
     /// `aten::upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6715,6 +6897,7 @@ impl Tensor {
     /// `aten::upsample_bicubic2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6764,6 +6947,7 @@ impl Tensor {
     /// `aten::_upsample_bicubic2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6813,6 +6997,7 @@ impl Tensor {
     /// `aten::upsample_nearest1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_nearest1d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6853,6 +7038,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6893,6 +7079,7 @@ impl Tensor {
     /// `aten::upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6933,6 +7120,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -6973,6 +7161,7 @@ impl Tensor {
     /// `aten::upsample_nearest3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_nearest3d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -7013,6 +7202,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d_vec(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -7055,6 +7245,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f_upsample_linear1d_out_with(
         &self,
         output_size: &[i64],
@@ -7104,6 +7295,7 @@ impl Tensor {
     /// `aten::upsample_linear1d.out(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f_upsample_linear1d_out(
         &self,
         output_size: &[i64],
@@ -7131,6 +7323,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f_upsample_linear1d_with(
         &self,
         output_size: &[i64],
@@ -7176,6 +7369,7 @@ impl Tensor {
     /// `aten::upsample_linear1d(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f_upsample_linear1d(
         &self,
         output_size: &[i64],
@@ -7195,6 +7389,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f_upsample_linear1d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -7255,6 +7450,7 @@ impl Tensor {
     /// `aten::upsample_linear1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, bool align_corners, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f_upsample_linear1d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -7297,6 +7493,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f_upsample_linear1d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -7352,6 +7549,7 @@ impl Tensor {
     /// `aten::upsample_linear1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, bool align_corners, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f_upsample_linear1d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -7390,6 +7588,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_out_with(
         &self,
         output_size: &[i64],
@@ -7450,6 +7649,7 @@ impl Tensor {
     /// `aten::upsample_bilinear2d.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_out(
         &self,
         output_size: &[i64],
@@ -7477,6 +7677,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_with(
         &self,
         output_size: &[i64],
@@ -7532,6 +7733,7 @@ impl Tensor {
     /// `aten::upsample_bilinear2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d(
         &self,
         output_size: &[i64],
@@ -7555,6 +7757,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -7620,6 +7823,7 @@ impl Tensor {
     /// `aten::upsample_bilinear2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -7663,6 +7867,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -7723,6 +7928,7 @@ impl Tensor {
     /// `aten::upsample_bilinear2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -7762,6 +7968,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa_out_with(
         &self,
         output_size: &[i64],
@@ -7830,6 +8037,7 @@ impl Tensor {
     /// `aten::_upsample_bilinear2d_aa.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa_out(
         &self,
         output_size: &[i64],
@@ -7863,6 +8071,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa_with(
         &self,
         output_size: &[i64],
@@ -7926,6 +8135,7 @@ impl Tensor {
     /// `aten::_upsample_bilinear2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa(
         &self,
         output_size: &[i64],
@@ -7949,6 +8159,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8014,6 +8225,7 @@ impl Tensor {
     /// `aten::_upsample_bilinear2d_aa_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8057,6 +8269,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8117,6 +8330,7 @@ impl Tensor {
     /// `aten::_upsample_bilinear2d_aa_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8156,6 +8370,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d_out_with(
         &self,
         output_size: &[i64],
@@ -8216,6 +8431,7 @@ impl Tensor {
     /// `aten::upsample_bicubic2d.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d_out(
         &self,
         output_size: &[i64],
@@ -8243,6 +8459,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d_with(
         &self,
         output_size: &[i64],
@@ -8298,6 +8515,7 @@ impl Tensor {
     /// `aten::upsample_bicubic2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d(
         &self,
         output_size: &[i64],
@@ -8321,6 +8539,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8386,6 +8605,7 @@ impl Tensor {
     /// `aten::upsample_bicubic2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8429,6 +8649,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8489,6 +8710,7 @@ impl Tensor {
     /// `aten::upsample_bicubic2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_bicubic2d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8528,6 +8750,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa_out_with(
         &self,
         output_size: &[i64],
@@ -8596,6 +8819,7 @@ impl Tensor {
     /// `aten::_upsample_bicubic2d_aa.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa_out(
         &self,
         output_size: &[i64],
@@ -8629,6 +8853,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa_with(
         &self,
         output_size: &[i64],
@@ -8692,6 +8917,7 @@ impl Tensor {
     /// `aten::_upsample_bicubic2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa(
         &self,
         output_size: &[i64],
@@ -8715,6 +8941,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8780,6 +9007,7 @@ impl Tensor {
     /// `aten::_upsample_bicubic2d_aa_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8823,6 +9051,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8883,6 +9112,7 @@ impl Tensor {
     /// `aten::_upsample_bicubic2d_aa_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -8922,6 +9152,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d_out_with(
         &self,
         output_size: &[i64],
@@ -8987,6 +9218,7 @@ impl Tensor {
     /// `aten::upsample_trilinear3d.out(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d_out(
         &self,
         output_size: &[i64],
@@ -9021,6 +9253,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d_with(
         &self,
         output_size: &[i64],
@@ -9081,6 +9314,7 @@ impl Tensor {
     /// `aten::upsample_trilinear3d(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d(
         &self,
         output_size: &[i64],
@@ -9104,6 +9338,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9174,6 +9409,7 @@ impl Tensor {
     /// `aten::upsample_trilinear3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9218,6 +9454,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9283,6 +9520,7 @@ impl Tensor {
     /// `aten::upsample_trilinear3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_trilinear3d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9323,6 +9561,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f_upsample_nearest1d_out_with(
         &self,
         output_size: &[i64],
@@ -9368,6 +9607,7 @@ impl Tensor {
     /// `aten::upsample_nearest1d.out(Tensor self, SymInt[1] output_size, float? scales=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f_upsample_nearest1d_out(
         &self,
         output_size: &[i64],
@@ -9391,6 +9631,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d_out_with(
         &self,
         output_size: &[i64],
@@ -9436,6 +9677,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact1d.out(Tensor self, SymInt[1] output_size, float? scales=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d_out(
         &self,
         output_size: &[i64],
@@ -9459,6 +9701,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f_upsample_nearest1d_with(
         &self,
         output_size: &[i64],
@@ -9493,6 +9736,7 @@ impl Tensor {
     /// `aten::upsample_nearest1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f_upsample_nearest1d(&self, output_size: &[i64]) -> Result<Tensor> {
         self.f_upsample_nearest1d_with(output_size, None)
     }
@@ -9508,6 +9752,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d_with(
         &self,
         output_size: &[i64],
@@ -9547,6 +9792,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d(&self, output_size: &[i64]) -> Result<Tensor> {
         self.f__upsample_nearest_exact1d_with(output_size, None)
     }
@@ -9562,6 +9808,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f_upsample_nearest1d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9617,6 +9864,7 @@ impl Tensor {
     /// `aten::upsample_nearest1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f_upsample_nearest1d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9655,6 +9903,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9710,6 +9959,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9748,6 +9998,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f_upsample_nearest1d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9798,6 +10049,7 @@ impl Tensor {
     /// `aten::upsample_nearest1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f_upsample_nearest1d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9828,6 +10080,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales = None`.
     ///
     /// May be None: `scales`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9878,6 +10131,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -9912,6 +10166,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_out_with(
         &self,
         output_size: &[i64],
@@ -9961,6 +10216,7 @@ impl Tensor {
     /// `aten::upsample_nearest2d.out(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_out(
         &self,
         output_size: &[i64],
@@ -9984,6 +10240,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d_out_with(
         &self,
         output_size: &[i64],
@@ -10039,6 +10296,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact2d.out(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d_out(
         &self,
         output_size: &[i64],
@@ -10062,6 +10320,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_with(
         &self,
         output_size: &[i64],
@@ -10107,6 +10366,7 @@ impl Tensor {
     /// `aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_nearest2d(&self, output_size: &[i64]) -> Result<Tensor> {
         self.f_upsample_nearest2d_with(output_size, None, None)
     }
@@ -10122,6 +10382,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d_with(
         &self,
         output_size: &[i64],
@@ -10167,6 +10428,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d(&self, output_size: &[i64]) -> Result<Tensor> {
         self.f__upsample_nearest_exact2d_with(output_size, None, None)
     }
@@ -10182,6 +10444,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10242,6 +10505,7 @@ impl Tensor {
     /// `aten::upsample_nearest2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10281,6 +10545,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10341,6 +10606,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10380,6 +10646,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10435,6 +10702,7 @@ impl Tensor {
     /// `aten::upsample_nearest2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10466,6 +10734,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10521,6 +10790,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10556,6 +10826,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_nearest3d_out_with(
         &self,
         output_size: &[i64],
@@ -10616,6 +10887,7 @@ impl Tensor {
     /// `aten::upsample_nearest3d.out(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_nearest3d_out(
         &self,
         output_size: &[i64],
@@ -10639,6 +10911,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d_out_with(
         &self,
         output_size: &[i64],
@@ -10699,6 +10972,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact3d.out(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d_out(
         &self,
         output_size: &[i64],
@@ -10722,6 +10996,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_nearest3d_with(
         &self,
         output_size: &[i64],
@@ -10771,6 +11046,7 @@ impl Tensor {
     /// `aten::upsample_nearest3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_nearest3d(&self, output_size: &[i64]) -> Result<Tensor> {
         self.f_upsample_nearest3d_with(output_size, None, None, None)
     }
@@ -10786,6 +11062,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d_with(
         &self,
         output_size: &[i64],
@@ -10841,6 +11118,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d(&self, output_size: &[i64]) -> Result<Tensor> {
         self.f__upsample_nearest_exact3d_with(output_size, None, None, None)
     }
@@ -10856,6 +11134,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_nearest3d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10921,6 +11200,7 @@ impl Tensor {
     /// `aten::upsample_nearest3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_nearest3d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -10961,6 +11241,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_grad_input_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -11026,6 +11307,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_grad_input(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -11066,6 +11348,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f_upsample_nearest3d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -11126,6 +11409,7 @@ impl Tensor {
     /// `aten::upsample_nearest3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f_upsample_nearest3d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -11158,6 +11442,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scales_d = None`, `scales_h = None`, `scales_w = None`.
     ///
     /// May be None: `scales_d`, `scales_h`, `scales_w`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_with(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -11218,6 +11503,7 @@ impl Tensor {
     /// `aten::_upsample_nearest_exact3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
+    #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward(
         grad_output: &Tensor,
         output_size: &[i64],
@@ -11250,6 +11536,7 @@ impl Tensor {
         )
     }
     /// `aten::sigmoid_backward.grad_input(Tensor grad_output, Tensor output, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sigmoid_backward_grad_input(
         grad_output: &Tensor,
         output: &Tensor,
@@ -11285,6 +11572,7 @@ impl Tensor {
         )
     }
     /// `aten::sigmoid_backward(Tensor grad_output, Tensor output) -> Tensor`
+    #[track_caller]
     pub fn f_sigmoid_backward(grad_output: &Tensor, output: &Tensor) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
@@ -11308,6 +11596,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `eps = None`.
     ///
     /// May be None: `eps`.
+    #[track_caller]
     pub fn f_logit_backward_grad_input_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -11353,6 +11642,7 @@ impl Tensor {
     /// `aten::logit_backward.grad_input(Tensor grad_output, Tensor self, float? eps=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
     ///
     /// Defaults applied: `eps = None`.
+    #[track_caller]
     pub fn f_logit_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -11378,6 +11668,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `eps = None`.
     ///
     /// May be None: `eps`.
+    #[track_caller]
     pub fn f_logit_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -11412,6 +11703,7 @@ impl Tensor {
     /// `aten::logit_backward(Tensor grad_output, Tensor self, float? eps=None) -> Tensor`
     ///
     /// Defaults applied: `eps = None`.
+    #[track_caller]
     pub fn f_logit_backward(grad_output: &Tensor, self_: &Tensor) -> Result<Tensor> {
         Self::f_logit_backward_with(grad_output, self_, None)
     }
@@ -11423,6 +11715,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_logit_backward(grad_output, self_))
     }
     /// `aten::tanh_backward.grad_input(Tensor grad_output, Tensor output, *, Tensor(a!) grad_input) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_tanh_backward_grad_input(
         grad_output: &Tensor,
         output: &Tensor,
@@ -11458,6 +11751,7 @@ impl Tensor {
         )
     }
     /// `aten::tanh_backward(Tensor grad_output, Tensor output) -> Tensor`
+    #[track_caller]
     pub fn f_tanh_backward(grad_output: &Tensor, output: &Tensor) -> Result<Tensor> {
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
@@ -11481,6 +11775,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv_transpose2d_out_with(
         &self,
         weight: &Tensor,
@@ -11556,6 +11851,7 @@ impl Tensor {
     /// `aten::slow_conv_transpose2d.out(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt[2] dilation=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_slow_conv_transpose2d_out(
         &self,
         weight: &Tensor,
@@ -11590,6 +11886,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv_transpose2d_with(
         &self,
         weight: &Tensor,
@@ -11660,6 +11957,7 @@ impl Tensor {
     /// `aten::slow_conv_transpose2d(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt[2] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_slow_conv_transpose2d(
         &self,
         weight: &Tensor,
@@ -11687,6 +11985,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv_transpose3d_out_with(
         &self,
         weight: &Tensor,
@@ -11762,6 +12061,7 @@ impl Tensor {
     /// `aten::slow_conv_transpose3d.out(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt[3] dilation=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_slow_conv_transpose3d_out(
         &self,
         weight: &Tensor,
@@ -11796,6 +12096,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv_transpose3d_with(
         &self,
         weight: &Tensor,
@@ -11866,6 +12167,7 @@ impl Tensor {
     /// `aten::slow_conv_transpose3d(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt[3] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_slow_conv_transpose3d(
         &self,
         weight: &Tensor,
@@ -11893,6 +12195,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_thnn_conv2d_out_with(
         &self,
         weight: &Tensor,
@@ -11950,6 +12253,7 @@ impl Tensor {
     /// `aten::thnn_conv2d.out(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`.
+    #[track_caller]
     pub fn f_thnn_conv2d_out(
         &self,
         weight: &Tensor,
@@ -11975,6 +12279,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_thnn_conv2d_with(
         &self,
         weight: &Tensor,
@@ -12028,6 +12333,7 @@ impl Tensor {
     /// `aten::thnn_conv2d(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`.
+    #[track_caller]
     pub fn f_thnn_conv2d(&self, weight: &Tensor, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_thnn_conv2d_with(weight, kernel_size, None, &[1], &[0])
     }
@@ -12041,6 +12347,7 @@ impl Tensor {
     /// `aten::_slow_conv2d_forward.output(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias, SymInt[2] stride, SymInt[2] padding, *, Tensor(a!) output) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__slow_conv2d_forward_output(
         &self,
         weight: &Tensor,
@@ -12104,6 +12411,7 @@ impl Tensor {
     /// `aten::_slow_conv2d_forward(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias, SymInt[2] stride, SymInt[2] padding) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__slow_conv2d_forward(
         &self,
         weight: &Tensor,
@@ -12153,6 +12461,7 @@ impl Tensor {
         )
     }
     /// `aten::_slow_conv2d_backward.grad_input(Tensor grad_output, Tensor self, Tensor weight, SymInt[2] kernel_size, SymInt[2] stride, SymInt[2] padding, *, Tensor(a!) grad_input, Tensor(b!) grad_weight, Tensor(c!) grad_bias) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
+    #[track_caller]
     pub fn f__slow_conv2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -12268,6 +12577,7 @@ impl Tensor {
         )
     }
     /// `aten::_slow_conv2d_backward.output_mask(Tensor grad_output, Tensor self, Tensor weight, SymInt[2] kernel_size, SymInt[2] stride, SymInt[2] padding, bool[3] output_mask) -> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias)`
+    #[track_caller]
     pub fn f__slow_conv2d_backward_output_mask(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -12375,6 +12685,7 @@ impl Tensor {
     /// `aten::_conv_depthwise2d.out(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias, SymInt[2] stride, SymInt[2] padding, SymInt[2] dilation, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__conv_depthwise2d_out(
         &self,
         weight: &Tensor,
@@ -12443,6 +12754,7 @@ impl Tensor {
     /// `aten::_conv_depthwise2d(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias, SymInt[2] stride, SymInt[2] padding, SymInt[2] dilation) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__conv_depthwise2d(
         &self,
         weight: &Tensor,
@@ -12506,6 +12818,7 @@ impl Tensor {
     /// `aten::conv_depthwise3d(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias, SymInt[3] stride, SymInt[3] padding, SymInt[3] dilation) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv_depthwise3d(
         &self,
         weight: &Tensor,
@@ -12563,6 +12876,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv3d_out_with(
         &self,
         weight: &Tensor,
@@ -12641,6 +12955,7 @@ impl Tensor {
     /// `aten::slow_conv3d.out(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`.
+    #[track_caller]
     pub fn f_slow_conv3d_out(
         &self,
         weight: &Tensor,
@@ -12666,6 +12981,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv3d_with(
         &self,
         weight: &Tensor,
@@ -12740,6 +13056,7 @@ impl Tensor {
     /// `aten::slow_conv3d(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`.
+    #[track_caller]
     pub fn f_slow_conv3d(&self, weight: &Tensor, kernel_size: &[i64]) -> Result<Tensor> {
         self.f_slow_conv3d_with(weight, kernel_size, None, &[1], &[0])
     }
@@ -12753,6 +13070,7 @@ impl Tensor {
     /// `aten::slow_conv3d_forward.output(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias, SymInt[3] stride, SymInt[3] padding, *, Tensor(a!) output) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv3d_forward_output(
         &self,
         weight: &Tensor,
@@ -12837,6 +13155,7 @@ impl Tensor {
     /// `aten::slow_conv3d_forward(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias, SymInt[3] stride, SymInt[3] padding) -> Tensor`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv3d_forward(
         &self,
         weight: &Tensor,
@@ -12911,6 +13230,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv_dilated2d_with(
         &self,
         weight: &Tensor,
@@ -12976,6 +13296,7 @@ impl Tensor {
     /// `aten::slow_conv_dilated2d(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_slow_conv_dilated2d(
         &self,
         weight: &Tensor,
@@ -12995,6 +13316,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv_dilated3d_with(
         &self,
         weight: &Tensor,
@@ -13060,6 +13382,7 @@ impl Tensor {
     /// `aten::slow_conv_dilated3d(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_slow_conv_dilated3d(
         &self,
         weight: &Tensor,
@@ -13075,6 +13398,7 @@ impl Tensor {
         crate::error::unwrap(self.f_slow_conv_dilated3d(weight, kernel_size))
     }
     /// `aten::col2im.out(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_col2im_out(
         &self,
         output_size: &[i64],
@@ -13126,6 +13450,7 @@ impl Tensor {
         )
     }
     /// `aten::col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor`
+    #[track_caller]
     pub fn f_col2im(
         &self,
         output_size: &[i64],
@@ -13173,6 +13498,7 @@ impl Tensor {
         )
     }
     /// `aten::column_stack(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_column_stack<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Tensor> {
@@ -13196,6 +13522,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_column_stack(tensors))
     }
     /// `aten::column_stack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_column_stack_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -13228,6 +13555,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_column_stack_out(tensors, out))
     }
     /// `aten::im2col.out(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_im2col_out(
         &self,
         kernel_size: &[i64],
@@ -13275,6 +13603,7 @@ impl Tensor {
         )
     }
     /// `aten::im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor`
+    #[track_caller]
     pub fn f_im2col(
         &self,
         kernel_size: &[i64],
@@ -13316,6 +13645,7 @@ impl Tensor {
         crate::error::unwrap(self.f_im2col(kernel_size, dilation, padding, stride))
     }
     /// `aten::isfinite(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_isfinite(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13334,6 +13664,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isfinite())
     }
     /// `aten::isinf(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_isinf(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13349,6 +13680,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isinf())
     }
     /// `aten::record_stream(Tensor(a!) self, Stream s) -> ()`
+    #[track_caller]
     pub fn f_record_stream(&mut self, s: Stream) -> Result<()> {
         let c_self = self.as_raw();
         let c_s = s.to_ffi();
@@ -13367,6 +13699,7 @@ impl Tensor {
         crate::error::unwrap(self.f_record_stream(s))
     }
     /// `aten::isposinf(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_isposinf(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13385,6 +13718,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isposinf())
     }
     /// `aten::isposinf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_isposinf_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13404,6 +13738,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isposinf_out(out))
     }
     /// `aten::isneginf(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_isneginf(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13422,6 +13757,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isneginf())
     }
     /// `aten::isneginf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_isneginf_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13441,6 +13777,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isneginf_out(out))
     }
     /// `aten::_add_batch_dim(Tensor self, int batch_dim, int level) -> Tensor`
+    #[track_caller]
     pub fn f__add_batch_dim(&self, batch_dim: i64, level: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_batch_dim = batch_dim;
@@ -13461,6 +13798,7 @@ impl Tensor {
         crate::error::unwrap(self.f__add_batch_dim(batch_dim, level))
     }
     /// `aten::_remove_batch_dim(Tensor self, int level, SymInt batch_size, int out_dim) -> Tensor`
+    #[track_caller]
     pub fn f__remove_batch_dim(
         &self,
         level: i64,
@@ -13505,6 +13843,7 @@ impl Tensor {
         crate::error::unwrap(self.f__remove_batch_dim(level, batch_size, out_dim))
     }
     /// `aten::special_entr(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_entr(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13523,6 +13862,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_entr())
     }
     /// `aten::special_entr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_entr_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13542,6 +13882,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_entr_out(out))
     }
     /// `aten::special_ndtri(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_ndtri(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13560,6 +13901,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_ndtri())
     }
     /// `aten::special_ndtri.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_ndtri_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13579,6 +13921,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_ndtri_out(out))
     }
     /// `aten::special_log_ndtr(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_log_ndtr(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13597,6 +13940,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_log_ndtr())
     }
     /// `aten::special_log_ndtr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_log_ndtr_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13616,6 +13960,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_log_ndtr_out(out))
     }
     /// `aten::special_expm1(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_expm1(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13634,6 +13979,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_expm1())
     }
     /// `aten::special_expm1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_expm1_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13653,6 +13999,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_expm1_out(out))
     }
     /// `aten::special_exp2(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_exp2(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13671,6 +14018,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_exp2())
     }
     /// `aten::special_exp2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_exp2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13690,6 +14038,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_exp2_out(out))
     }
     /// `aten::special_psi(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_psi(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13708,6 +14057,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_psi())
     }
     /// `aten::special_psi.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_psi_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13727,6 +14077,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_psi_out(out))
     }
     /// `aten::special_digamma(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_digamma(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13745,6 +14096,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_digamma())
     }
     /// `aten::special_digamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_digamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13764,6 +14116,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_digamma_out(out))
     }
     /// `aten::special_gammaln(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_gammaln(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13782,6 +14135,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_gammaln())
     }
     /// `aten::special_gammaln.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_gammaln_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13801,6 +14155,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_gammaln_out(out))
     }
     /// `aten::special_erf(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_erf(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13819,6 +14174,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_erf())
     }
     /// `aten::special_erf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_erf_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13838,6 +14194,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_erf_out(out))
     }
     /// `aten::special_erfc(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_erfc(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13856,6 +14213,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_erfc())
     }
     /// `aten::special_erfc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_erfc_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13875,6 +14233,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_erfc_out(out))
     }
     /// `aten::special_erfcx(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_erfcx(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13893,6 +14252,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_erfcx())
     }
     /// `aten::special_erfcx.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_erfcx_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13912,6 +14272,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_erfcx_out(out))
     }
     /// `aten::special_erfinv(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_erfinv(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13930,6 +14291,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_erfinv())
     }
     /// `aten::special_erfinv.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_erfinv_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13949,6 +14311,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_erfinv_out(out))
     }
     /// `aten::special_ndtr(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_ndtr(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13967,6 +14330,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_ndtr())
     }
     /// `aten::special_ndtr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_ndtr_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -13986,6 +14350,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_ndtr_out(out))
     }
     /// `aten::special_xlog1py(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_special_xlog1py(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14005,6 +14370,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlog1py(other))
     }
     /// `aten::special_xlog1py.self_scalar(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_special_xlog1py_self_scalar(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14030,6 +14396,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_xlog1py_self_scalar(self_, other))
     }
     /// `aten::special_xlog1py.other_scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_special_xlog1py_other_scalar(
         &self,
         other: impl Into<Scalar>,
@@ -14052,6 +14419,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlog1py_other_scalar(other))
     }
     /// `aten::special_xlog1py.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_xlog1py_out(
         &self,
         other: &Tensor,
@@ -14076,6 +14444,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlog1py_out(other, out))
     }
     /// `aten::special_xlog1py.self_scalar_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_xlog1py_self_scalar_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14109,6 +14478,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_xlog1py_self_scalar_out(self_, other, out))
     }
     /// `aten::special_xlog1py.other_scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_xlog1py_other_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -14142,6 +14512,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlog1py_other_scalar_out(other, out))
     }
     /// `aten::special_xlogy(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_special_xlogy(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14161,6 +14532,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlogy(other))
     }
     /// `aten::special_xlogy.self_scalar(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_special_xlogy_self_scalar(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14186,6 +14558,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_xlogy_self_scalar(self_, other))
     }
     /// `aten::special_xlogy.other_scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_special_xlogy_other_scalar(
         &self,
         other: impl Into<Scalar>,
@@ -14208,6 +14581,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlogy_other_scalar(other))
     }
     /// `aten::special_xlogy.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_xlogy_out(
         &self,
         other: &Tensor,
@@ -14232,6 +14606,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlogy_out(other, out))
     }
     /// `aten::special_xlogy.self_scalar_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_xlogy_self_scalar_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14265,6 +14640,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_xlogy_self_scalar_out(self_, other, out))
     }
     /// `aten::special_xlogy.other_scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_xlogy_other_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -14298,6 +14674,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlogy_other_scalar_out(other, out))
     }
     /// `aten::special_zeta(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_special_zeta(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14317,6 +14694,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_zeta(other))
     }
     /// `aten::special_zeta.self_scalar(Scalar self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_special_zeta_self_scalar(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14339,6 +14717,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_zeta_self_scalar(self_, other))
     }
     /// `aten::special_zeta.other_scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
     pub fn f_special_zeta_other_scalar(
         &self,
         other: impl Into<Scalar>,
@@ -14361,6 +14740,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_zeta_other_scalar(other))
     }
     /// `aten::special_zeta.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_zeta_out(
         &self,
         other: &Tensor,
@@ -14385,6 +14765,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_zeta_out(other, out))
     }
     /// `aten::special_zeta.self_scalar_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_zeta_self_scalar_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -14418,6 +14799,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_zeta_self_scalar_out(self_, other, out))
     }
     /// `aten::special_zeta.other_scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_zeta_other_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -14451,6 +14833,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_zeta_other_scalar_out(other, out))
     }
     /// `aten::special_i0(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_i0(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14469,6 +14852,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_i0())
     }
     /// `aten::special_i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -14488,6 +14872,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_i0_out(out))
     }
     /// `aten::special_i0e(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_i0e(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14506,6 +14891,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_i0e())
     }
     /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_i0e_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -14525,6 +14911,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_i0e_out(out))
     }
     /// `aten::special_i1(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_i1(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14543,6 +14930,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_i1())
     }
     /// `aten::special_i1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_i1_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -14562,6 +14950,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_i1_out(out))
     }
     /// `aten::special_i1e(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_i1e(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14580,6 +14969,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_i1e())
     }
     /// `aten::special_i1e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_i1e_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -14603,6 +14993,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `eps = None`.
     ///
     /// May be None: `eps`.
+    #[track_caller]
     pub fn f_special_logit_with(&self, eps: Option<f64>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
@@ -14628,6 +15019,7 @@ impl Tensor {
     /// `aten::special_logit(Tensor self, float? eps=None) -> Tensor`
     ///
     /// Defaults applied: `eps = None`.
+    #[track_caller]
     pub fn f_special_logit(&self) -> Result<Tensor> {
         self.f_special_logit_with(None)
     }
@@ -14643,6 +15035,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `eps = None`.
     ///
     /// May be None: `eps`.
+    #[track_caller]
     pub fn f_special_logit_out_with(
         &self,
         eps: Option<f64>,
@@ -14673,6 +15066,7 @@ impl Tensor {
     /// `aten::special_logit.out(Tensor self, float? eps=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `eps = None`.
+    #[track_caller]
     pub fn f_special_logit_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_special_logit_out_with(None, out)
     }
@@ -14684,6 +15078,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_logit_out(out))
     }
     /// `aten::special_polygamma(int n, Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_polygamma(n: i64, self_: &Tensor) -> Result<Tensor> {
         let c_n = n;
         let c_self = self_.as_raw();
@@ -14703,6 +15098,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_polygamma(n, self_))
     }
     /// `aten::special_polygamma.out(int n, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_polygamma_out(
         n: i64,
         self_: &Tensor,
@@ -14729,6 +15125,7 @@ impl Tensor {
     /// `aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_special_logsumexp_with(
         &self,
         dim: &[i64],
@@ -14757,6 +15154,7 @@ impl Tensor {
     /// `aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_special_logsumexp(&self, dim: &[i64]) -> Result<Tensor> {
         self.f_special_logsumexp_with(dim, false)
     }
@@ -14770,6 +15168,7 @@ impl Tensor {
     /// `aten::special_logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f_special_logsumexp_out_with(
         &self,
         dim: &[i64],
@@ -14811,6 +15210,7 @@ impl Tensor {
     /// `aten::special_logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f_special_logsumexp_out(
         &self,
         dim: &[i64],
@@ -14826,6 +15226,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_logsumexp_out(dim, out))
     }
     /// `aten::special_expit(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_expit(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14844,6 +15245,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_expit())
     }
     /// `aten::special_expit.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_expit_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -14863,6 +15265,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_expit_out(out))
     }
     /// `aten::special_sinc(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_sinc(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14881,6 +15284,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_sinc())
     }
     /// `aten::special_sinc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_sinc_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -14902,6 +15306,7 @@ impl Tensor {
     /// `aten::special_round(Tensor self, *, int decimals=0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `decimals = 0`.
+    #[track_caller]
     pub fn f_special_round_with(&self, decimals: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_decimals = decimals;
@@ -14925,6 +15330,7 @@ impl Tensor {
     /// `aten::special_round(Tensor self, *, int decimals=0) -> Tensor`
     ///
     /// Defaults applied: `decimals = 0`.
+    #[track_caller]
     pub fn f_special_round(&self) -> Result<Tensor> {
         self.f_special_round_with(0)
     }
@@ -14938,6 +15344,7 @@ impl Tensor {
     /// `aten::special_round.out(Tensor self, *, int decimals=0, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `decimals = 0`.
+    #[track_caller]
     pub fn f_special_round_out_with(
         &self,
         decimals: i64,
@@ -14966,6 +15373,7 @@ impl Tensor {
     /// `aten::special_round.out(Tensor self, *, int decimals=0, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `decimals = 0`.
+    #[track_caller]
     pub fn f_special_round_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_special_round_out_with(0, out)
     }
@@ -14977,6 +15385,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_round_out(out))
     }
     /// `aten::special_log1p(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_log1p(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14995,6 +15404,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_log1p())
     }
     /// `aten::special_log1p.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_log1p_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -15018,6 +15428,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_special_log_softmax_with(
         &self,
         dim: i64,
@@ -15048,6 +15459,7 @@ impl Tensor {
     /// `aten::special_log_softmax(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_special_log_softmax(&self, dim: i64) -> Result<Tensor> {
         self.f_special_log_softmax_with(dim, None)
     }
@@ -15059,6 +15471,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_log_softmax(dim))
     }
     /// `aten::special_gammainc.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_gammainc_out(
         &self,
         other: &Tensor,
@@ -15083,6 +15496,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_gammainc_out(other, out))
     }
     /// `aten::special_gammainc(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_special_gammainc(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15102,6 +15516,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_gammainc(other))
     }
     /// `aten::special_gammaincc.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_gammaincc_out(
         &self,
         other: &Tensor,
@@ -15126,6 +15541,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_gammaincc_out(other, out))
     }
     /// `aten::special_gammaincc(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_special_gammaincc(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15145,6 +15561,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_gammaincc(other))
     }
     /// `aten::special_multigammaln(Tensor self, int p) -> Tensor`
+    #[track_caller]
     pub fn f_special_multigammaln(&self, p: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = p;
@@ -15164,6 +15581,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_multigammaln(p))
     }
     /// `aten::special_multigammaln.out(Tensor self, int p, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_multigammaln_out(
         &self,
         p: i64,
@@ -15192,6 +15610,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_special_softmax_with(
         &self,
         dim: i64,
@@ -15222,6 +15641,7 @@ impl Tensor {
     /// `aten::special_softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_special_softmax(&self, dim: i64) -> Result<Tensor> {
         self.f_special_softmax_with(dim, None)
     }
@@ -15237,6 +15657,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_fft_with(
         &self,
         n: Option<i64>,
@@ -15269,6 +15690,7 @@ impl Tensor {
     /// `aten::fft_fft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_fft(&self) -> Result<Tensor> {
         self.f_fft_fft_with(None, -1, None)
     }
@@ -15284,6 +15706,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_fft_out_with(
         &self,
         n: Option<i64>,
@@ -15324,6 +15747,7 @@ impl Tensor {
     /// `aten::fft_fft.out(Tensor self, SymInt? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_fft_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_fft_out_with(None, -1, None, out)
     }
@@ -15339,6 +15763,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_ifft_with(
         &self,
         n: Option<i64>,
@@ -15371,6 +15796,7 @@ impl Tensor {
     /// `aten::fft_ifft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ifft(&self) -> Result<Tensor> {
         self.f_fft_ifft_with(None, -1, None)
     }
@@ -15386,6 +15812,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_ifft_out_with(
         &self,
         n: Option<i64>,
@@ -15426,6 +15853,7 @@ impl Tensor {
     /// `aten::fft_ifft.out(Tensor self, SymInt? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ifft_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_ifft_out_with(None, -1, None, out)
     }
@@ -15441,6 +15869,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_rfft_with(
         &self,
         n: Option<i64>,
@@ -15473,6 +15902,7 @@ impl Tensor {
     /// `aten::fft_rfft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_rfft(&self) -> Result<Tensor> {
         self.f_fft_rfft_with(None, -1, None)
     }
@@ -15488,6 +15918,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_rfft_out_with(
         &self,
         n: Option<i64>,
@@ -15528,6 +15959,7 @@ impl Tensor {
     /// `aten::fft_rfft.out(Tensor self, SymInt? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_rfft_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_rfft_out_with(None, -1, None, out)
     }
@@ -15543,6 +15975,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_irfft_with(
         &self,
         n: Option<i64>,
@@ -15580,6 +16013,7 @@ impl Tensor {
     /// `aten::fft_irfft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_irfft(&self) -> Result<Tensor> {
         self.f_fft_irfft_with(None, -1, None)
     }
@@ -15595,6 +16029,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_irfft_out_with(
         &self,
         n: Option<i64>,
@@ -15635,6 +16070,7 @@ impl Tensor {
     /// `aten::fft_irfft.out(Tensor self, SymInt? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_irfft_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_irfft_out_with(None, -1, None, out)
     }
@@ -15650,6 +16086,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_hfft_with(
         &self,
         n: Option<i64>,
@@ -15682,6 +16119,7 @@ impl Tensor {
     /// `aten::fft_hfft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_hfft(&self) -> Result<Tensor> {
         self.f_fft_hfft_with(None, -1, None)
     }
@@ -15697,6 +16135,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_hfft_out_with(
         &self,
         n: Option<i64>,
@@ -15737,6 +16176,7 @@ impl Tensor {
     /// `aten::fft_hfft.out(Tensor self, SymInt? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_hfft_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_hfft_out_with(None, -1, None, out)
     }
@@ -15752,6 +16192,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_ihfft_with(
         &self,
         n: Option<i64>,
@@ -15789,6 +16230,7 @@ impl Tensor {
     /// `aten::fft_ihfft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ihfft(&self) -> Result<Tensor> {
         self.f_fft_ihfft_with(None, -1, None)
     }
@@ -15804,6 +16246,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `n = None`, `dim = -1`, `norm = None`.
     ///
     /// May be None: `n`, `norm`.
+    #[track_caller]
     pub fn f_fft_ihfft_out_with(
         &self,
         n: Option<i64>,
@@ -15844,6 +16287,7 @@ impl Tensor {
     /// `aten::fft_ihfft.out(Tensor self, SymInt? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `n = None`, `dim = -1`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ihfft_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_ihfft_out_with(None, -1, None, out)
     }
@@ -15859,6 +16303,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_fft2_with(
         &self,
         s: Option<&[i64]>,
@@ -15896,6 +16341,7 @@ impl Tensor {
     /// `aten::fft_fft2(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_fft2(&self) -> Result<Tensor> {
         self.f_fft_fft2_with(None, &[-2, -1], None)
     }
@@ -15911,6 +16357,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_fft2_out_with(
         &self,
         s: Option<&[i64]>,
@@ -15951,6 +16398,7 @@ impl Tensor {
     /// `aten::fft_fft2.out(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_fft2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_fft2_out_with(None, &[-2, -1], None, out)
     }
@@ -15966,6 +16414,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_ifft2_with(
         &self,
         s: Option<&[i64]>,
@@ -16003,6 +16452,7 @@ impl Tensor {
     /// `aten::fft_ifft2(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ifft2(&self) -> Result<Tensor> {
         self.f_fft_ifft2_with(None, &[-2, -1], None)
     }
@@ -16018,6 +16468,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_ifft2_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16058,6 +16509,7 @@ impl Tensor {
     /// `aten::fft_ifft2.out(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ifft2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_ifft2_out_with(None, &[-2, -1], None, out)
     }
@@ -16073,6 +16525,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_rfft2_with(
         &self,
         s: Option<&[i64]>,
@@ -16110,6 +16563,7 @@ impl Tensor {
     /// `aten::fft_rfft2(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_rfft2(&self) -> Result<Tensor> {
         self.f_fft_rfft2_with(None, &[-2, -1], None)
     }
@@ -16125,6 +16579,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_rfft2_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16165,6 +16620,7 @@ impl Tensor {
     /// `aten::fft_rfft2.out(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_rfft2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_rfft2_out_with(None, &[-2, -1], None, out)
     }
@@ -16180,6 +16636,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_irfft2_with(
         &self,
         s: Option<&[i64]>,
@@ -16217,6 +16674,7 @@ impl Tensor {
     /// `aten::fft_irfft2(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_irfft2(&self) -> Result<Tensor> {
         self.f_fft_irfft2_with(None, &[-2, -1], None)
     }
@@ -16232,6 +16690,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_irfft2_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16272,6 +16731,7 @@ impl Tensor {
     /// `aten::fft_irfft2.out(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_irfft2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_irfft2_out_with(None, &[-2, -1], None, out)
     }
@@ -16287,6 +16747,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_hfft2_with(
         &self,
         s: Option<&[i64]>,
@@ -16324,6 +16785,7 @@ impl Tensor {
     /// `aten::fft_hfft2(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_hfft2(&self) -> Result<Tensor> {
         self.f_fft_hfft2_with(None, &[-2, -1], None)
     }
@@ -16339,6 +16801,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_hfft2_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16379,6 +16842,7 @@ impl Tensor {
     /// `aten::fft_hfft2.out(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_hfft2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_hfft2_out_with(None, &[-2, -1], None, out)
     }
@@ -16394,6 +16858,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_ihfft2_with(
         &self,
         s: Option<&[i64]>,
@@ -16431,6 +16896,7 @@ impl Tensor {
     /// `aten::fft_ihfft2(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ihfft2(&self) -> Result<Tensor> {
         self.f_fft_ihfft2_with(None, &[-2, -1], None)
     }
@@ -16446,6 +16912,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = &[-2, -1]`, `norm = None`.
     ///
     /// May be None: `s`, `norm`.
+    #[track_caller]
     pub fn f_fft_ihfft2_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16486,6 +16953,7 @@ impl Tensor {
     /// `aten::fft_ihfft2.out(Tensor self, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = &[-2, -1]`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ihfft2_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_ihfft2_out_with(None, &[-2, -1], None, out)
     }
@@ -16501,6 +16969,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_fftn_with(
         &self,
         s: Option<&[i64]>,
@@ -16538,6 +17007,7 @@ impl Tensor {
     /// `aten::fft_fftn(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_fftn(&self) -> Result<Tensor> {
         self.f_fft_fftn_with(None, None, None)
     }
@@ -16553,6 +17023,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_fftn_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16593,6 +17064,7 @@ impl Tensor {
     /// `aten::fft_fftn.out(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_fftn_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_fftn_out_with(None, None, None, out)
     }
@@ -16608,6 +17080,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_ifftn_with(
         &self,
         s: Option<&[i64]>,
@@ -16645,6 +17118,7 @@ impl Tensor {
     /// `aten::fft_ifftn(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ifftn(&self) -> Result<Tensor> {
         self.f_fft_ifftn_with(None, None, None)
     }
@@ -16660,6 +17134,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_ifftn_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16700,6 +17175,7 @@ impl Tensor {
     /// `aten::fft_ifftn.out(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ifftn_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_ifftn_out_with(None, None, None, out)
     }
@@ -16715,6 +17191,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_rfftn_with(
         &self,
         s: Option<&[i64]>,
@@ -16752,6 +17229,7 @@ impl Tensor {
     /// `aten::fft_rfftn(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_rfftn(&self) -> Result<Tensor> {
         self.f_fft_rfftn_with(None, None, None)
     }
@@ -16767,6 +17245,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_rfftn_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16807,6 +17286,7 @@ impl Tensor {
     /// `aten::fft_rfftn.out(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_rfftn_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_rfftn_out_with(None, None, None, out)
     }
@@ -16822,6 +17302,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_irfftn_with(
         &self,
         s: Option<&[i64]>,
@@ -16859,6 +17340,7 @@ impl Tensor {
     /// `aten::fft_irfftn(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_irfftn(&self) -> Result<Tensor> {
         self.f_fft_irfftn_with(None, None, None)
     }
@@ -16874,6 +17356,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_irfftn_out_with(
         &self,
         s: Option<&[i64]>,
@@ -16914,6 +17397,7 @@ impl Tensor {
     /// `aten::fft_irfftn.out(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_irfftn_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_irfftn_out_with(None, None, None, out)
     }
@@ -16929,6 +17413,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_hfftn_with(
         &self,
         s: Option<&[i64]>,
@@ -16966,6 +17451,7 @@ impl Tensor {
     /// `aten::fft_hfftn(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_hfftn(&self) -> Result<Tensor> {
         self.f_fft_hfftn_with(None, None, None)
     }
@@ -16981,6 +17467,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_hfftn_out_with(
         &self,
         s: Option<&[i64]>,
@@ -17021,6 +17508,7 @@ impl Tensor {
     /// `aten::fft_hfftn.out(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_hfftn_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_hfftn_out_with(None, None, None, out)
     }
@@ -17036,6 +17524,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_ihfftn_with(
         &self,
         s: Option<&[i64]>,
@@ -17073,6 +17562,7 @@ impl Tensor {
     /// `aten::fft_ihfftn(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ihfftn(&self) -> Result<Tensor> {
         self.f_fft_ihfftn_with(None, None, None)
     }
@@ -17088,6 +17578,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `s = None`, `dim = None`, `norm = None`.
     ///
     /// May be None: `s`, `dim`, `norm`.
+    #[track_caller]
     pub fn f_fft_ihfftn_out_with(
         &self,
         s: Option<&[i64]>,
@@ -17128,6 +17619,7 @@ impl Tensor {
     /// `aten::fft_ihfftn.out(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `s = None`, `dim = None`, `norm = None`.
+    #[track_caller]
     pub fn f_fft_ihfftn_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_fft_ihfftn_out_with(None, None, None, out)
     }
@@ -17143,6 +17635,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `d = 1.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_fft_fftfreq_with(
         n: i64,
         d: f64,
@@ -17196,6 +17689,7 @@ impl Tensor {
     /// `aten::fft_fftfreq(int n, float d=1.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `d = 1.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_fft_fftfreq(n: i64) -> Result<Tensor> {
         Self::f_fft_fftfreq_with(n, 1.0, None, None, None, None)
     }
@@ -17209,6 +17703,7 @@ impl Tensor {
     /// `aten::fft_fftfreq.out(int n, float d=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `d = 1.0`.
+    #[track_caller]
     pub fn f_fft_fftfreq_out_with(n: i64, d: f64, out: &mut Tensor) -> Result<Tensor> {
         let c_n = n;
         let c_d = d;
@@ -17233,6 +17728,7 @@ impl Tensor {
     /// `aten::fft_fftfreq.out(int n, float d=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `d = 1.0`.
+    #[track_caller]
     pub fn f_fft_fftfreq_out(n: i64, out: &mut Tensor) -> Result<Tensor> {
         Self::f_fft_fftfreq_out_with(n, 1.0, out)
     }
@@ -17248,6 +17744,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `d = 1.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f_fft_rfftfreq_with(
         n: i64,
         d: f64,
@@ -17301,6 +17798,7 @@ impl Tensor {
     /// `aten::fft_rfftfreq(int n, float d=1.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `d = 1.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f_fft_rfftfreq(n: i64) -> Result<Tensor> {
         Self::f_fft_rfftfreq_with(n, 1.0, None, None, None, None)
     }
@@ -17314,6 +17812,7 @@ impl Tensor {
     /// `aten::fft_rfftfreq.out(int n, float d=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `d = 1.0`.
+    #[track_caller]
     pub fn f_fft_rfftfreq_out_with(n: i64, d: f64, out: &mut Tensor) -> Result<Tensor> {
         let c_n = n;
         let c_d = d;
@@ -17338,6 +17837,7 @@ impl Tensor {
     /// `aten::fft_rfftfreq.out(int n, float d=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `d = 1.0`.
+    #[track_caller]
     pub fn f_fft_rfftfreq_out(n: i64, out: &mut Tensor) -> Result<Tensor> {
         Self::f_fft_rfftfreq_out_with(n, 1.0, out)
     }
@@ -17353,6 +17853,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_fft_fftshift_with(&self, dim: Option<&[i64]>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -17378,6 +17879,7 @@ impl Tensor {
     /// `aten::fft_fftshift(Tensor self, int[1]? dim=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f_fft_fftshift(&self) -> Result<Tensor> {
         self.f_fft_fftshift_with(None)
     }
@@ -17393,6 +17895,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_fft_ifftshift_with(&self, dim: Option<&[i64]>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -17418,6 +17921,7 @@ impl Tensor {
     /// `aten::fft_ifftshift(Tensor self, int[1]? dim=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f_fft_ifftshift(&self) -> Result<Tensor> {
         self.f_fft_ifftshift_with(None)
     }
@@ -17431,6 +17935,7 @@ impl Tensor {
     /// `aten::linalg_cholesky_ex(Tensor self, *, bool upper=False, bool check_errors=False) -> (Tensor L, Tensor info)`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_cholesky_ex_with(
         &self,
         upper: bool,
@@ -17470,6 +17975,7 @@ impl Tensor {
     /// `aten::linalg_cholesky_ex(Tensor self, *, bool upper=False, bool check_errors=False) -> (Tensor L, Tensor info)`
     ///
     /// Defaults applied: `upper = false`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_cholesky_ex(&self) -> Result<(Tensor, Tensor)> {
         self.f_linalg_cholesky_ex_with(false, false)
     }
@@ -17483,6 +17989,7 @@ impl Tensor {
     /// `aten::linalg_cholesky_ex.L(Tensor self, *, bool upper=False, bool check_errors=False, Tensor(a!) L, Tensor(b!) info) -> (Tensor(a!) L, Tensor(b!) info)`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_cholesky_ex_l_with(
         &self,
         upper: bool,
@@ -17532,6 +18039,7 @@ impl Tensor {
     /// `aten::linalg_cholesky_ex.L(Tensor self, *, bool upper=False, bool check_errors=False, Tensor(a!) L, Tensor(b!) info) -> (Tensor(a!) L, Tensor(b!) info)`
     ///
     /// Defaults applied: `upper = false`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_cholesky_ex_l(
         &self,
         L: &mut Tensor,
@@ -17553,6 +18061,7 @@ impl Tensor {
     /// `aten::linalg_cholesky(Tensor self, *, bool upper=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`.
+    #[track_caller]
     pub fn f_linalg_cholesky_with(&self, upper: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_upper = upper;
@@ -17576,6 +18085,7 @@ impl Tensor {
     /// `aten::linalg_cholesky(Tensor self, *, bool upper=False) -> Tensor`
     ///
     /// Defaults applied: `upper = false`.
+    #[track_caller]
     pub fn f_linalg_cholesky(&self) -> Result<Tensor> {
         self.f_linalg_cholesky_with(false)
     }
@@ -17589,6 +18099,7 @@ impl Tensor {
     /// `aten::linalg_cholesky.out(Tensor self, *, bool upper=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `upper = false`.
+    #[track_caller]
     pub fn f_linalg_cholesky_out_with(
         &self,
         upper: bool,
@@ -17617,6 +18128,7 @@ impl Tensor {
     /// `aten::linalg_cholesky.out(Tensor self, *, bool upper=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `upper = false`.
+    #[track_caller]
     pub fn f_linalg_cholesky_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_cholesky_out_with(false, out)
     }
@@ -17630,6 +18142,7 @@ impl Tensor {
     /// `aten::linalg_cross(Tensor self, Tensor other, *, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_linalg_cross_with(&self, other: &Tensor, dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17654,6 +18167,7 @@ impl Tensor {
     /// `aten::linalg_cross(Tensor self, Tensor other, *, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_linalg_cross(&self, other: &Tensor) -> Result<Tensor> {
         self.f_linalg_cross_with(other, -1)
     }
@@ -17667,6 +18181,7 @@ impl Tensor {
     /// `aten::linalg_cross.out(Tensor self, Tensor other, *, int dim=-1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_linalg_cross_out_with(
         &self,
         other: &Tensor,
@@ -17702,6 +18217,7 @@ impl Tensor {
     /// `aten::linalg_cross.out(Tensor self, Tensor other, *, int dim=-1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_linalg_cross_out(
         &self,
         other: &Tensor,
@@ -17719,6 +18235,7 @@ impl Tensor {
     /// `aten::linalg_lu_factor(Tensor A, *, bool pivot=True) -> (Tensor LU, Tensor pivots)`
     ///
     /// Takes every argument; the schema's defaults are `pivot = true`.
+    #[track_caller]
     pub fn f_linalg_lu_factor_with(A: &Tensor, pivot: bool) -> Result<(Tensor, Tensor)> {
         let c_A = A.as_raw();
         let c_pivot = pivot;
@@ -17743,6 +18260,7 @@ impl Tensor {
     /// `aten::linalg_lu_factor(Tensor A, *, bool pivot=True) -> (Tensor LU, Tensor pivots)`
     ///
     /// Defaults applied: `pivot = true`.
+    #[track_caller]
     pub fn f_linalg_lu_factor(A: &Tensor) -> Result<(Tensor, Tensor)> {
         Self::f_linalg_lu_factor_with(A, true)
     }
@@ -17756,6 +18274,7 @@ impl Tensor {
     /// `aten::linalg_lu_factor.out(Tensor A, *, bool pivot=True, Tensor(a!) LU, Tensor(b!) pivots) -> (Tensor(a!) LU, Tensor(b!) pivots)`
     ///
     /// Takes every argument; the schema's defaults are `pivot = true`.
+    #[track_caller]
     pub fn f_linalg_lu_factor_out_with(
         A: &Tensor,
         pivot: bool,
@@ -17799,6 +18318,7 @@ impl Tensor {
     /// `aten::linalg_lu_factor.out(Tensor A, *, bool pivot=True, Tensor(a!) LU, Tensor(b!) pivots) -> (Tensor(a!) LU, Tensor(b!) pivots)`
     ///
     /// Defaults applied: `pivot = true`.
+    #[track_caller]
     pub fn f_linalg_lu_factor_out(
         A: &Tensor,
         LU: &mut Tensor,
@@ -17820,6 +18340,7 @@ impl Tensor {
     /// `aten::linalg_lu_factor_ex(Tensor A, *, bool pivot=True, bool check_errors=False) -> (Tensor LU, Tensor pivots, Tensor info)`
     ///
     /// Takes every argument; the schema's defaults are `pivot = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_lu_factor_ex_with(
         A: &Tensor,
         pivot: bool,
@@ -17861,6 +18382,7 @@ impl Tensor {
     /// `aten::linalg_lu_factor_ex(Tensor A, *, bool pivot=True, bool check_errors=False) -> (Tensor LU, Tensor pivots, Tensor info)`
     ///
     /// Defaults applied: `pivot = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_lu_factor_ex(A: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
         Self::f_linalg_lu_factor_ex_with(A, true, false)
     }
@@ -17874,6 +18396,7 @@ impl Tensor {
     /// `aten::linalg_lu_factor_ex.out(Tensor A, *, bool pivot=True, bool check_errors=False, Tensor(a!) LU, Tensor(b!) pivots, Tensor(c!) info) -> (Tensor(a!) LU, Tensor(b!) pivots, Tensor(c!) info)`
     ///
     /// Takes every argument; the schema's defaults are `pivot = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_lu_factor_ex_out_with(
         A: &Tensor,
         pivot: bool,
@@ -17936,6 +18459,7 @@ impl Tensor {
     /// `aten::linalg_lu_factor_ex.out(Tensor A, *, bool pivot=True, bool check_errors=False, Tensor(a!) LU, Tensor(b!) pivots, Tensor(c!) info) -> (Tensor(a!) LU, Tensor(b!) pivots, Tensor(c!) info)`
     ///
     /// Defaults applied: `pivot = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_lu_factor_ex_out(
         A: &Tensor,
         LU: &mut Tensor,
@@ -17959,6 +18483,7 @@ impl Tensor {
     /// `aten::linalg_lu(Tensor A, *, bool pivot=True) -> (Tensor P, Tensor L, Tensor U)`
     ///
     /// Takes every argument; the schema's defaults are `pivot = true`.
+    #[track_caller]
     pub fn f_linalg_lu_with(
         A: &Tensor,
         pivot: bool,
@@ -17987,6 +18512,7 @@ impl Tensor {
     /// `aten::linalg_lu(Tensor A, *, bool pivot=True) -> (Tensor P, Tensor L, Tensor U)`
     ///
     /// Defaults applied: `pivot = true`.
+    #[track_caller]
     pub fn f_linalg_lu(A: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
         Self::f_linalg_lu_with(A, true)
     }
@@ -18000,6 +18526,7 @@ impl Tensor {
     /// `aten::linalg_lu.out(Tensor A, *, bool pivot=True, Tensor(a!) P, Tensor(b!) L, Tensor(c!) U) -> (Tensor(a!) P, Tensor(b!) L, Tensor(c!) U)`
     ///
     /// Takes every argument; the schema's defaults are `pivot = true`.
+    #[track_caller]
     pub fn f_linalg_lu_out_with(
         A: &Tensor,
         pivot: bool,
@@ -18049,6 +18576,7 @@ impl Tensor {
     /// `aten::linalg_lu.out(Tensor A, *, bool pivot=True, Tensor(a!) P, Tensor(b!) L, Tensor(c!) U) -> (Tensor(a!) P, Tensor(b!) L, Tensor(c!) U)`
     ///
     /// Defaults applied: `pivot = true`.
+    #[track_caller]
     pub fn f_linalg_lu_out(
         A: &Tensor,
         P: &mut Tensor,
@@ -18072,6 +18600,7 @@ impl Tensor {
     /// `aten::linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `adjoint = false`.
+    #[track_caller]
     pub fn f_linalg_lu_solve_with(
         LU: &Tensor,
         pivots: &Tensor,
@@ -18117,6 +18646,7 @@ impl Tensor {
     /// `aten::linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False) -> Tensor`
     ///
     /// Defaults applied: `left = true`, `adjoint = false`.
+    #[track_caller]
     pub fn f_linalg_lu_solve(
         LU: &Tensor,
         pivots: &Tensor,
@@ -18134,6 +18664,7 @@ impl Tensor {
     /// `aten::linalg_lu_solve.out(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `adjoint = false`.
+    #[track_caller]
     pub fn f_linalg_lu_solve_out_with(
         LU: &Tensor,
         pivots: &Tensor,
@@ -18185,6 +18716,7 @@ impl Tensor {
     /// `aten::linalg_lu_solve.out(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `left = true`, `adjoint = false`.
+    #[track_caller]
     pub fn f_linalg_lu_solve_out(
         LU: &Tensor,
         pivots: &Tensor,
@@ -18206,6 +18738,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_lu_solve_out(LU, pivots, B, out))
     }
     /// `aten::_linalg_det(Tensor A) -> (Tensor result, Tensor LU, Tensor pivots)`
+    #[track_caller]
     pub fn f__linalg_det(A: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
         let c_A = A.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18226,6 +18759,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__linalg_det(A))
     }
     /// `aten::_linalg_det.result(Tensor A, *, Tensor(a!) result, Tensor(b!) LU, Tensor(c!) pivots) -> (Tensor(a!) result, Tensor(b!) LU, Tensor(c!) pivots)`
+    #[track_caller]
     pub fn f__linalg_det_result(
         A: &Tensor,
         result: &mut Tensor,
@@ -18267,6 +18801,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__linalg_det_result(A, result, LU, pivots))
     }
     /// `aten::linalg_det(Tensor A) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_det(A: &Tensor) -> Result<Tensor> {
         let c_A = A.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18285,6 +18820,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_det(A))
     }
     /// `aten::linalg_det.out(Tensor A, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_det_out(A: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_A = A.as_raw();
         let c_out = out.as_raw();
@@ -18304,6 +18840,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_det_out(A, out))
     }
     /// `aten::det(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_det(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18321,6 +18858,7 @@ impl Tensor {
     /// `aten::linalg_ldl_factor_ex(Tensor self, *, bool hermitian=False, bool check_errors=False) -> (Tensor LD, Tensor pivots, Tensor info)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_factor_ex_with(
         &self,
         hermitian: bool,
@@ -18362,6 +18900,7 @@ impl Tensor {
     /// `aten::linalg_ldl_factor_ex(Tensor self, *, bool hermitian=False, bool check_errors=False) -> (Tensor LD, Tensor pivots, Tensor info)`
     ///
     /// Defaults applied: `hermitian = false`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_factor_ex(&self) -> Result<(Tensor, Tensor, Tensor)> {
         self.f_linalg_ldl_factor_ex_with(false, false)
     }
@@ -18375,6 +18914,7 @@ impl Tensor {
     /// `aten::linalg_ldl_factor_ex.out(Tensor self, *, bool hermitian=False, bool check_errors=False, Tensor(a!) LD, Tensor(b!) pivots, Tensor(c!) info) -> (Tensor(a!) LD, Tensor(b!) pivots, Tensor(c!) info)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_factor_ex_out_with(
         &self,
         hermitian: bool,
@@ -18437,6 +18977,7 @@ impl Tensor {
     /// `aten::linalg_ldl_factor_ex.out(Tensor self, *, bool hermitian=False, bool check_errors=False, Tensor(a!) LD, Tensor(b!) pivots, Tensor(c!) info) -> (Tensor(a!) LD, Tensor(b!) pivots, Tensor(c!) info)`
     ///
     /// Defaults applied: `hermitian = false`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_factor_ex_out(
         &self,
         LD: &mut Tensor,
@@ -18460,6 +19001,7 @@ impl Tensor {
     /// `aten::linalg_ldl_factor(Tensor self, *, bool hermitian=False) -> (Tensor LD, Tensor pivots)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_factor_with(&self, hermitian: bool) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_hermitian = hermitian;
@@ -18484,6 +19026,7 @@ impl Tensor {
     /// `aten::linalg_ldl_factor(Tensor self, *, bool hermitian=False) -> (Tensor LD, Tensor pivots)`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_factor(&self) -> Result<(Tensor, Tensor)> {
         self.f_linalg_ldl_factor_with(false)
     }
@@ -18497,6 +19040,7 @@ impl Tensor {
     /// `aten::linalg_ldl_factor.out(Tensor self, *, bool hermitian=False, Tensor(a!) LD, Tensor(b!) pivots) -> (Tensor(a!) LD, Tensor(b!) pivots)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_factor_out_with(
         &self,
         hermitian: bool,
@@ -18540,6 +19084,7 @@ impl Tensor {
     /// `aten::linalg_ldl_factor.out(Tensor self, *, bool hermitian=False, Tensor(a!) LD, Tensor(b!) pivots) -> (Tensor(a!) LD, Tensor(b!) pivots)`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_factor_out(
         &self,
         LD: &mut Tensor,
@@ -18561,6 +19106,7 @@ impl Tensor {
     /// `aten::linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_solve_with(
         LD: &Tensor,
         pivots: &Tensor,
@@ -18596,6 +19142,7 @@ impl Tensor {
     /// `aten::linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_solve(
         LD: &Tensor,
         pivots: &Tensor,
@@ -18613,6 +19160,7 @@ impl Tensor {
     /// `aten::linalg_ldl_solve.out(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_solve_out_with(
         LD: &Tensor,
         pivots: &Tensor,
@@ -18660,6 +19208,7 @@ impl Tensor {
     /// `aten::linalg_ldl_solve.out(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_ldl_solve_out(
         LD: &Tensor,
         pivots: &Tensor,
@@ -18685,6 +19234,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `rcond = None`, `driver = None`.
     ///
     /// May be None: `rcond`, `driver`.
+    #[track_caller]
     pub fn f_linalg_lstsq_with(
         &self,
         b: &Tensor,
@@ -18739,6 +19289,7 @@ impl Tensor {
     /// `aten::linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) -> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)`
     ///
     /// Defaults applied: `rcond = None`, `driver = None`.
+    #[track_caller]
     pub fn f_linalg_lstsq(
         &self,
         b: &Tensor,
@@ -18757,6 +19308,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `rcond = None`, `driver = None`.
     ///
     /// May be None: `rcond`, `driver`.
+    #[track_caller]
     pub fn f_linalg_lstsq_out_with(
         &self,
         b: &Tensor,
@@ -18838,6 +19390,7 @@ impl Tensor {
     /// `aten::linalg_lstsq.out(Tensor self, Tensor b, float? rcond=None, *, str? driver=None, Tensor(a!) solution, Tensor(b!) residuals, Tensor(c!) rank, Tensor(d!) singular_values) -> (Tensor(a!) solution, Tensor(b!) residuals, Tensor(c!) rank, Tensor(d!) singular_values)`
     ///
     /// Defaults applied: `rcond = None`, `driver = None`.
+    #[track_caller]
     pub fn f_linalg_lstsq_out(
         &self,
         b: &Tensor,
@@ -18873,6 +19426,7 @@ impl Tensor {
         )
     }
     /// `aten::linalg_matmul(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_matmul(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18892,6 +19446,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_matmul(other))
     }
     /// `aten::linalg_matmul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_matmul_out(
         &self,
         other: &Tensor,
@@ -18918,6 +19473,7 @@ impl Tensor {
     /// `aten::linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_linalg_vecdot_with(x: &Tensor, y: &Tensor, dim: i64) -> Result<Tensor> {
         let c_x = x.as_raw();
         let c_y = y.as_raw();
@@ -18942,6 +19498,7 @@ impl Tensor {
     /// `aten::linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_linalg_vecdot(x: &Tensor, y: &Tensor) -> Result<Tensor> {
         Self::f_linalg_vecdot_with(x, y, -1)
     }
@@ -18955,6 +19512,7 @@ impl Tensor {
     /// `aten::linalg_vecdot.out(Tensor x, Tensor y, *, int dim=-1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dim = -1`.
+    #[track_caller]
     pub fn f_linalg_vecdot_out_with(
         x: &Tensor,
         y: &Tensor,
@@ -18990,6 +19548,7 @@ impl Tensor {
     /// `aten::linalg_vecdot.out(Tensor x, Tensor y, *, int dim=-1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = -1`.
+    #[track_caller]
     pub fn f_linalg_vecdot_out(
         x: &Tensor,
         y: &Tensor,
@@ -19005,6 +19564,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_vecdot_out(x, y, out))
     }
     /// `aten::linalg_matrix_exp(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_matrix_exp(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19023,6 +19583,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_matrix_exp())
     }
     /// `aten::_linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet, Tensor LU, Tensor pivots)`
+    #[track_caller]
     pub fn f__linalg_slogdet(A: &Tensor) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
         let c_A = A.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19055,6 +19616,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__linalg_slogdet(A))
     }
     /// `aten::_linalg_slogdet.sign(Tensor A, *, Tensor(a!) sign, Tensor(b!) logabsdet, Tensor(c!) LU, Tensor(d!) pivots) -> (Tensor(a!) sign, Tensor(b!) logabsdet, Tensor(c!) LU, Tensor(d!) pivots)`
+    #[track_caller]
     pub fn f__linalg_slogdet_sign(
         A: &Tensor,
         sign: &mut Tensor,
@@ -19109,6 +19671,7 @@ impl Tensor {
         )
     }
     /// `aten::linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet)`
+    #[track_caller]
     pub fn f_linalg_slogdet(A: &Tensor) -> Result<(Tensor, Tensor)> {
         let c_A = A.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19128,6 +19691,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_slogdet(A))
     }
     /// `aten::linalg_slogdet.out(Tensor A, *, Tensor(a!) sign, Tensor(b!) logabsdet) -> (Tensor(a!) sign, Tensor(b!) logabsdet)`
+    #[track_caller]
     pub fn f_linalg_slogdet_out(
         A: &Tensor,
         sign: &mut Tensor,
@@ -19163,6 +19727,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_slogdet_out(A, sign, logabsdet))
     }
     /// `aten::slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)`
+    #[track_caller]
     pub fn f_slogdet(&self) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19182,6 +19747,7 @@ impl Tensor {
         crate::error::unwrap(self.f_slogdet())
     }
     /// `aten::slogdet.out(Tensor self, *, Tensor(a!) sign, Tensor(b!) logabsdet) -> (Tensor(a!) sign, Tensor(b!) logabsdet)`
+    #[track_caller]
     pub fn f_slogdet_out(
         &self,
         sign: &mut Tensor,
@@ -19211,6 +19777,7 @@ impl Tensor {
         crate::error::unwrap(self.f_slogdet_out(sign, logabsdet))
     }
     /// `aten::logdet(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_logdet(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19226,6 +19793,7 @@ impl Tensor {
         crate::error::unwrap(self.f_logdet())
     }
     /// `aten::linalg_eig(Tensor self) -> (Tensor eigenvalues, Tensor eigenvectors)`
+    #[track_caller]
     pub fn f_linalg_eig(&self) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19245,6 +19813,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_eig())
     }
     /// `aten::linalg_eig.out(Tensor self, *, Tensor(a!) eigenvalues, Tensor(b!) eigenvectors) -> (Tensor(a!) eigenvalues, Tensor(b!) eigenvectors)`
+    #[track_caller]
     pub fn f_linalg_eig_out(
         &self,
         eigenvalues: &mut Tensor,
@@ -19280,6 +19849,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_eig_out(eigenvalues, eigenvectors))
     }
     /// `aten::_linalg_eigvals(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__linalg_eigvals(&self) -> Result<Tensor> {
         crate::guards::all_finite("aten::_linalg_eigvals", "self", self)?;
         let c_self = self.as_raw();

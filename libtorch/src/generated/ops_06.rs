@@ -19,6 +19,7 @@ use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
     /// `aten::linalg_eigvals(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_eigvals(&self) -> Result<Tensor> {
         crate::guards::all_finite("aten::linalg_eigvals", "self", self)?;
         let c_self = self.as_raw();
@@ -38,6 +39,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_eigvals())
     }
     /// `aten::linalg_eigvals.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_eigvals_out(&self, out: &mut Tensor) -> Result<Tensor> {
         crate::guards::all_finite("aten::linalg_eigvals.out", "self", self)?;
         let c_self = self.as_raw();
@@ -60,6 +62,7 @@ impl Tensor {
     /// `aten::_linalg_eigh(Tensor A, str UPLO="L", bool compute_v=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
     ///
     /// Takes every argument; the schema's defaults are `UPLO = "L"`, `compute_v = true`.
+    #[track_caller]
     pub fn f__linalg_eigh_with(
         A: &Tensor,
         UPLO: &str,
@@ -93,6 +96,7 @@ impl Tensor {
     /// `aten::_linalg_eigh(Tensor A, str UPLO="L", bool compute_v=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
     ///
     /// Defaults applied: `UPLO = "L"`, `compute_v = true`.
+    #[track_caller]
     pub fn f__linalg_eigh(A: &Tensor) -> Result<(Tensor, Tensor)> {
         Self::f__linalg_eigh_with(A, "L", true)
     }
@@ -106,6 +110,7 @@ impl Tensor {
     /// `aten::_linalg_eigh.eigenvalues(Tensor A, str UPLO="L", bool compute_v=True, *, Tensor(a!) eigenvalues, Tensor(b!) eigenvectors) -> (Tensor(a!) eigenvalues, Tensor(b!) eigenvectors)`
     ///
     /// Takes every argument; the schema's defaults are `UPLO = "L"`, `compute_v = true`.
+    #[track_caller]
     pub fn f__linalg_eigh_eigenvalues_with(
         A: &Tensor,
         UPLO: &str,
@@ -161,6 +166,7 @@ impl Tensor {
     /// `aten::_linalg_eigh.eigenvalues(Tensor A, str UPLO="L", bool compute_v=True, *, Tensor(a!) eigenvalues, Tensor(b!) eigenvectors) -> (Tensor(a!) eigenvalues, Tensor(b!) eigenvectors)`
     ///
     /// Defaults applied: `UPLO = "L"`, `compute_v = true`.
+    #[track_caller]
     pub fn f__linalg_eigh_eigenvalues(
         A: &Tensor,
         eigenvalues: &mut Tensor,
@@ -184,6 +190,7 @@ impl Tensor {
     /// `aten::linalg_eigh(Tensor self, str UPLO="L") -> (Tensor eigenvalues, Tensor eigenvectors)`
     ///
     /// Takes every argument; the schema's defaults are `UPLO = "L"`.
+    #[track_caller]
     pub fn f_linalg_eigh_with(&self, UPLO: &str) -> Result<(Tensor, Tensor)> {
         let c_self = self.as_raw();
         let c_UPLO = ltrs_str::from_str(UPLO);
@@ -208,6 +215,7 @@ impl Tensor {
     /// `aten::linalg_eigh(Tensor self, str UPLO="L") -> (Tensor eigenvalues, Tensor eigenvectors)`
     ///
     /// Defaults applied: `UPLO = "L"`.
+    #[track_caller]
     pub fn f_linalg_eigh(&self) -> Result<(Tensor, Tensor)> {
         self.f_linalg_eigh_with("L")
     }
@@ -221,6 +229,7 @@ impl Tensor {
     /// `aten::linalg_eigh.eigvals(Tensor self, str UPLO="L", *, Tensor(a!) eigvals, Tensor(b!) eigvecs) -> (Tensor(a!) eigenvalues, Tensor(b!) eigenvectors)`
     ///
     /// Takes every argument; the schema's defaults are `UPLO = "L"`.
+    #[track_caller]
     pub fn f_linalg_eigh_eigvals_with(
         &self,
         UPLO: &str,
@@ -264,6 +273,7 @@ impl Tensor {
     /// `aten::linalg_eigh.eigvals(Tensor self, str UPLO="L", *, Tensor(a!) eigvals, Tensor(b!) eigvecs) -> (Tensor(a!) eigenvalues, Tensor(b!) eigenvectors)`
     ///
     /// Defaults applied: `UPLO = "L"`.
+    #[track_caller]
     pub fn f_linalg_eigh_eigvals(
         &self,
         eigvals: &mut Tensor,
@@ -285,6 +295,7 @@ impl Tensor {
     /// `aten::linalg_eigvalsh(Tensor self, str UPLO="L") -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `UPLO = "L"`.
+    #[track_caller]
     pub fn f_linalg_eigvalsh_with(&self, UPLO: &str) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_UPLO = ltrs_str::from_str(UPLO);
@@ -308,6 +319,7 @@ impl Tensor {
     /// `aten::linalg_eigvalsh(Tensor self, str UPLO="L") -> Tensor`
     ///
     /// Defaults applied: `UPLO = "L"`.
+    #[track_caller]
     pub fn f_linalg_eigvalsh(&self) -> Result<Tensor> {
         self.f_linalg_eigvalsh_with("L")
     }
@@ -321,6 +333,7 @@ impl Tensor {
     /// `aten::linalg_eigvalsh.out(Tensor self, str UPLO="L", *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `UPLO = "L"`.
+    #[track_caller]
     pub fn f_linalg_eigvalsh_out_with(
         &self,
         UPLO: &str,
@@ -349,6 +362,7 @@ impl Tensor {
     /// `aten::linalg_eigvalsh.out(Tensor self, str UPLO="L", *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `UPLO = "L"`.
+    #[track_caller]
     pub fn f_linalg_eigvalsh_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_eigvalsh_out_with("L", out)
     }
@@ -360,6 +374,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_eigvalsh_out(out))
     }
     /// `aten::linalg_householder_product(Tensor input, Tensor tau) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_householder_product(input: &Tensor, tau: &Tensor) -> Result<Tensor> {
         let c_input = input.as_raw();
         let c_tau = tau.as_raw();
@@ -379,6 +394,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_householder_product(input, tau))
     }
     /// `aten::linalg_householder_product.out(Tensor input, Tensor tau, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_householder_product_out(
         input: &Tensor,
         tau: &Tensor,
@@ -414,6 +430,7 @@ impl Tensor {
     /// `aten::linalg_inv_ex(Tensor A, *, bool check_errors=False) -> (Tensor inverse, Tensor info)`
     ///
     /// Takes every argument; the schema's defaults are `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_inv_ex_with(
         A: &Tensor,
         check_errors: bool,
@@ -441,6 +458,7 @@ impl Tensor {
     /// `aten::linalg_inv_ex(Tensor A, *, bool check_errors=False) -> (Tensor inverse, Tensor info)`
     ///
     /// Defaults applied: `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_inv_ex(A: &Tensor) -> Result<(Tensor, Tensor)> {
         Self::f_linalg_inv_ex_with(A, false)
     }
@@ -454,6 +472,7 @@ impl Tensor {
     /// `aten::linalg_inv_ex.inverse(Tensor A, *, bool check_errors=False, Tensor(a!) inverse, Tensor(b!) info) -> (Tensor(a!) inverse, Tensor(b!) info)`
     ///
     /// Takes every argument; the schema's defaults are `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_inv_ex_inverse_with(
         A: &Tensor,
         check_errors: bool,
@@ -499,6 +518,7 @@ impl Tensor {
     /// `aten::linalg_inv_ex.inverse(Tensor A, *, bool check_errors=False, Tensor(a!) inverse, Tensor(b!) info) -> (Tensor(a!) inverse, Tensor(b!) info)`
     ///
     /// Defaults applied: `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_inv_ex_inverse(
         A: &Tensor,
         inverse: &mut Tensor,
@@ -518,6 +538,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_inv_ex_inverse(A, inverse, info))
     }
     /// `aten::linalg_inv(Tensor A) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_inv(A: &Tensor) -> Result<Tensor> {
         let c_A = A.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -536,6 +557,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_inv(A))
     }
     /// `aten::linalg_inv.out(Tensor A, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_inv_out(A: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_A = A.as_raw();
         let c_out = out.as_raw();
@@ -555,6 +577,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_inv_out(A, out))
     }
     /// `aten::inverse(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_inverse(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -570,6 +593,7 @@ impl Tensor {
         crate::error::unwrap(self.f_inverse())
     }
     /// `aten::inverse.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_inverse_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -589,6 +613,7 @@ impl Tensor {
         crate::error::unwrap(self.f_inverse_out(out))
     }
     /// `aten::inner(Tensor self, Tensor other) -> Tensor`
+    #[track_caller]
     pub fn f_inner(&self, other: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -608,6 +633,7 @@ impl Tensor {
         crate::error::unwrap(self.f_inner(other))
     }
     /// `aten::inner.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_inner_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -628,6 +654,7 @@ impl Tensor {
         crate::error::unwrap(self.f_inner_out(other, out))
     }
     /// `aten::outer(Tensor self, Tensor vec2) -> Tensor`
+    #[track_caller]
     pub fn f_outer(&self, vec2: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_vec2 = vec2.as_raw();
@@ -647,6 +674,7 @@ impl Tensor {
         crate::error::unwrap(self.f_outer(vec2))
     }
     /// `aten::outer.out(Tensor self, Tensor vec2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_outer_out(&self, vec2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_vec2 = vec2.as_raw();
@@ -667,6 +695,7 @@ impl Tensor {
         crate::error::unwrap(self.f_outer_out(vec2, out))
     }
     /// `aten::ger(Tensor self, Tensor vec2) -> Tensor`
+    #[track_caller]
     pub fn f_ger(&self, vec2: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_vec2 = vec2.as_raw();
@@ -683,6 +712,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ger(vec2))
     }
     /// `aten::ger.out(Tensor self, Tensor vec2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ger_out(&self, vec2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_vec2 = vec2.as_raw();
@@ -707,6 +737,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = None`, `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `ord`, `dim`, `dtype`.
+    #[track_caller]
     pub fn f_linalg_norm_with(
         &self,
         ord: Option<Scalar>,
@@ -754,6 +785,7 @@ impl Tensor {
     /// `aten::linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `ord = None`, `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_norm(&self) -> Result<Tensor> {
         self.f_linalg_norm_with(None, None, false, None)
     }
@@ -769,6 +801,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_linalg_norm_ord_str_with(
         &self,
         ord: &str,
@@ -816,6 +849,7 @@ impl Tensor {
     /// `aten::linalg_norm.ord_str(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_norm_ord_str(&self, ord: &str) -> Result<Tensor> {
         self.f_linalg_norm_ord_str_with(ord, None, false, None)
     }
@@ -831,6 +865,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = None`, `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `ord`, `dim`, `dtype`.
+    #[track_caller]
     pub fn f_linalg_norm_out_with(
         &self,
         ord: Option<Scalar>,
@@ -882,6 +917,7 @@ impl Tensor {
     /// `aten::linalg_norm.out(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `ord = None`, `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_norm_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_norm_out_with(None, None, false, None, out)
     }
@@ -897,6 +933,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_linalg_norm_ord_str_out_with(
         &self,
         ord: &str,
@@ -950,6 +987,7 @@ impl Tensor {
     /// `aten::linalg_norm.ord_str_out(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_norm_ord_str_out(
         &self,
         ord: &str,
@@ -969,6 +1007,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = 2`, `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_linalg_vector_norm_with(
         &self,
         ord: impl Into<Scalar>,
@@ -1016,6 +1055,7 @@ impl Tensor {
     /// `aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `ord = 2`, `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_vector_norm(&self) -> Result<Tensor> {
         self.f_linalg_vector_norm_with(2i64, None, false, None)
     }
@@ -1031,6 +1071,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = 2`, `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_linalg_vector_norm_out_with(
         &self,
         ord: impl Into<Scalar>,
@@ -1084,6 +1125,7 @@ impl Tensor {
     /// `aten::linalg_vector_norm.out(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `ord = 2`, `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_vector_norm_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_vector_norm_out_with(2i64, None, false, None, out)
     }
@@ -1099,6 +1141,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = 2`, `dim = None`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dim`, `dtype`.
+    #[track_caller]
     pub fn f_linalg__powsum_with(
         &self,
         ord: impl Into<Scalar>,
@@ -1147,6 +1190,7 @@ impl Tensor {
     /// `aten::linalg__powsum(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `ord = 2`, `dim = None`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg__powsum(&self) -> Result<Tensor> {
         self.f_linalg__powsum_with(2i64, None, false, None)
     }
@@ -1162,6 +1206,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = &[-2, -1]`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_linalg_matrix_norm_with(
         &self,
         ord: impl Into<Scalar>,
@@ -1209,6 +1254,7 @@ impl Tensor {
     /// `aten::linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dim = &[-2, -1]`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_matrix_norm(&self, ord: impl Into<Scalar>) -> Result<Tensor> {
         self.f_linalg_matrix_norm_with(ord, &[-2, -1], false, None)
     }
@@ -1224,6 +1270,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = &[-2, -1]`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_linalg_matrix_norm_out_with(
         &self,
         ord: impl Into<Scalar>,
@@ -1277,6 +1324,7 @@ impl Tensor {
     /// `aten::linalg_matrix_norm.out(Tensor self, Scalar ord, int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = &[-2, -1]`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_matrix_norm_out(
         &self,
         ord: impl Into<Scalar>,
@@ -1300,6 +1348,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = "fro"`, `dim = &[-2, -1]`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_linalg_matrix_norm_str_ord_with(
         &self,
         ord: &str,
@@ -1349,6 +1398,7 @@ impl Tensor {
     /// `aten::linalg_matrix_norm.str_ord(Tensor self, str ord='fro', int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `ord = "fro"`, `dim = &[-2, -1]`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_matrix_norm_str_ord(&self) -> Result<Tensor> {
         self.f_linalg_matrix_norm_str_ord_with("fro", &[-2, -1], false, None)
     }
@@ -1364,6 +1414,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = "fro"`, `dim = &[-2, -1]`, `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_linalg_matrix_norm_str_ord_out_with(
         &self,
         ord: &str,
@@ -1417,6 +1468,7 @@ impl Tensor {
     /// `aten::linalg_matrix_norm.str_ord_out(Tensor self, str ord='fro', int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `ord = "fro"`, `dim = &[-2, -1]`, `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f_linalg_matrix_norm_str_ord_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_matrix_norm_str_ord_out_with("fro", &[-2, -1], false, None, out)
     }
@@ -1432,6 +1484,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `full_matrices = false`, `compute_uv = true`, `driver = None`.
     ///
     /// May be None: `driver`.
+    #[track_caller]
     pub fn f__linalg_svd_with(
         A: &Tensor,
         full_matrices: bool,
@@ -1481,6 +1534,7 @@ impl Tensor {
     /// `aten::_linalg_svd(Tensor A, bool full_matrices=False, bool compute_uv=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)`
     ///
     /// Defaults applied: `full_matrices = false`, `compute_uv = true`, `driver = None`.
+    #[track_caller]
     pub fn f__linalg_svd(A: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
         Self::f__linalg_svd_with(A, false, true, None)
     }
@@ -1496,6 +1550,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `full_matrices = false`, `compute_uv = true`, `driver = None`.
     ///
     /// May be None: `driver`.
+    #[track_caller]
     pub fn f__linalg_svd_u_with(
         A: &Tensor,
         full_matrices: bool,
@@ -1557,6 +1612,7 @@ impl Tensor {
     /// `aten::_linalg_svd.U(Tensor A, bool full_matrices=False, bool compute_uv=True, *, str? driver=None, Tensor(a!) U, Tensor(b!) S, Tensor(c!) Vh) -> (Tensor(a!) U, Tensor(b!) S, Tensor(c!) Vh)`
     ///
     /// Defaults applied: `full_matrices = false`, `compute_uv = true`, `driver = None`.
+    #[track_caller]
     pub fn f__linalg_svd_u(
         A: &Tensor,
         U: &mut Tensor,
@@ -1582,6 +1638,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `full_matrices = true`, `driver = None`.
     ///
     /// May be None: `driver`.
+    #[track_caller]
     pub fn f_linalg_svd_with(
         A: &Tensor,
         full_matrices: bool,
@@ -1625,6 +1682,7 @@ impl Tensor {
     /// `aten::linalg_svd(Tensor A, bool full_matrices=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)`
     ///
     /// Defaults applied: `full_matrices = true`, `driver = None`.
+    #[track_caller]
     pub fn f_linalg_svd(A: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
         Self::f_linalg_svd_with(A, true, None)
     }
@@ -1640,6 +1698,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `full_matrices = true`, `driver = None`.
     ///
     /// May be None: `driver`.
+    #[track_caller]
     pub fn f_linalg_svd_u_with(
         A: &Tensor,
         full_matrices: bool,
@@ -1697,6 +1756,7 @@ impl Tensor {
     /// `aten::linalg_svd.U(Tensor A, bool full_matrices=True, *, str? driver=None, Tensor(a!) U, Tensor(b!) S, Tensor(c!) Vh) -> (Tensor(a!) U, Tensor(b!) S, Tensor(c!) Vh)`
     ///
     /// Defaults applied: `full_matrices = true`, `driver = None`.
+    #[track_caller]
     pub fn f_linalg_svd_u(
         A: &Tensor,
         U: &mut Tensor,
@@ -1722,6 +1782,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `driver = None`.
     ///
     /// May be None: `driver`.
+    #[track_caller]
     pub fn f_linalg_svdvals_with(A: &Tensor, driver: Option<&str>) -> Result<Tensor> {
         let c_A = A.as_raw();
         let c_driver = driver.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -1747,6 +1808,7 @@ impl Tensor {
     /// `aten::linalg_svdvals(Tensor A, *, str? driver=None) -> Tensor`
     ///
     /// Defaults applied: `driver = None`.
+    #[track_caller]
     pub fn f_linalg_svdvals(A: &Tensor) -> Result<Tensor> {
         Self::f_linalg_svdvals_with(A, None)
     }
@@ -1762,6 +1824,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `driver = None`.
     ///
     /// May be None: `driver`.
+    #[track_caller]
     pub fn f_linalg_svdvals_out_with(
         A: &Tensor,
         driver: Option<&str>,
@@ -1796,6 +1859,7 @@ impl Tensor {
     /// `aten::linalg_svdvals.out(Tensor A, *, str? driver=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `driver = None`.
+    #[track_caller]
     pub fn f_linalg_svdvals_out(A: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         Self::f_linalg_svdvals_out_with(A, None, out)
     }
@@ -1811,6 +1875,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = None`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_linalg_cond_with(&self, p: Option<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -1836,6 +1901,7 @@ impl Tensor {
     /// `aten::linalg_cond(Tensor self, Scalar? p=None) -> Tensor`
     ///
     /// Defaults applied: `p = None`.
+    #[track_caller]
     pub fn f_linalg_cond(&self) -> Result<Tensor> {
         self.f_linalg_cond_with(None)
     }
@@ -1851,6 +1917,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = None`.
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_linalg_cond_out_with(
         &self,
         p: Option<Scalar>,
@@ -1881,6 +1948,7 @@ impl Tensor {
     /// `aten::linalg_cond.out(Tensor self, Scalar? p=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `p = None`.
+    #[track_caller]
     pub fn f_linalg_cond_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_cond_out_with(None, out)
     }
@@ -1892,6 +1960,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_cond_out(out))
     }
     /// `aten::linalg_cond.p_str(Tensor self, str p) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_cond_p_str(&self, p: &str) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = ltrs_str::from_str(p);
@@ -1911,6 +1980,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_cond_p_str(p))
     }
     /// `aten::linalg_cond.p_str_out(Tensor self, str p, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_cond_p_str_out(&self, p: &str, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = ltrs_str::from_str(p);
@@ -1935,6 +2005,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `atol = None`, `rtol = None`, `hermitian = false`.
     ///
     /// May be None: `atol`, `rtol`.
+    #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_tensor_with(
         &self,
         atol: Option<&Tensor>,
@@ -1980,6 +2051,7 @@ impl Tensor {
     /// `aten::linalg_pinv.atol_rtol_tensor(Tensor self, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `atol = None`, `rtol = None`, `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_tensor(&self) -> Result<Tensor> {
         self.f_linalg_pinv_atol_rtol_tensor_with(None, None, false)
     }
@@ -1995,6 +2067,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `atol = None`, `rtol = None`, `hermitian = false`.
     ///
     /// May be None: `atol`, `rtol`.
+    #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_tensor_out_with(
         &self,
         atol: Option<&Tensor>,
@@ -2044,6 +2117,7 @@ impl Tensor {
     /// `aten::linalg_pinv.atol_rtol_tensor_out(Tensor self, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `atol = None`, `rtol = None`, `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_tensor_out(
         &self,
         out: &mut Tensor,
@@ -2062,6 +2136,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `atol = None`, `rtol = None`, `hermitian = false`.
     ///
     /// May be None: `atol`, `rtol`.
+    #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_float_with(
         &self,
         atol: Option<f64>,
@@ -2107,6 +2182,7 @@ impl Tensor {
     /// `aten::linalg_pinv.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `atol = None`, `rtol = None`, `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_float(&self) -> Result<Tensor> {
         self.f_linalg_pinv_atol_rtol_float_with(None, None, false)
     }
@@ -2122,6 +2198,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `atol = None`, `rtol = None`, `hermitian = false`.
     ///
     /// May be None: `atol`, `rtol`.
+    #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_float_out_with(
         &self,
         atol: Option<f64>,
@@ -2171,6 +2248,7 @@ impl Tensor {
     /// `aten::linalg_pinv.atol_rtol_float_out(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `atol = None`, `rtol = None`, `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_float_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_pinv_atol_rtol_float_out_with(None, None, false, out)
     }
@@ -2184,6 +2262,7 @@ impl Tensor {
     /// `aten::linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_with(&self, rcond: f64, hermitian: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_rcond = rcond;
@@ -2208,6 +2287,7 @@ impl Tensor {
     /// `aten::linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv(&self, rcond: f64) -> Result<Tensor> {
         self.f_linalg_pinv_with(rcond, false)
     }
@@ -2221,6 +2301,7 @@ impl Tensor {
     /// `aten::linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_rcond_tensor_with(
         &self,
         rcond: &Tensor,
@@ -2258,6 +2339,7 @@ impl Tensor {
     /// `aten::linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_rcond_tensor(&self, rcond: &Tensor) -> Result<Tensor> {
         self.f_linalg_pinv_rcond_tensor_with(rcond, false)
     }
@@ -2271,6 +2353,7 @@ impl Tensor {
     /// `aten::linalg_pinv.out(Tensor self, float rcond, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_out_with(
         &self,
         rcond: f64,
@@ -2312,6 +2395,7 @@ impl Tensor {
     /// `aten::linalg_pinv.out(Tensor self, float rcond, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_out(&self, rcond: f64, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_pinv_out_with(rcond, false, out)
     }
@@ -2325,6 +2409,7 @@ impl Tensor {
     /// `aten::linalg_pinv.out_rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_out_rcond_tensor_with(
         &self,
         rcond: &Tensor,
@@ -2368,6 +2453,7 @@ impl Tensor {
     /// `aten::linalg_pinv.out_rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_pinv_out_rcond_tensor(
         &self,
         rcond: &Tensor,
@@ -2389,6 +2475,7 @@ impl Tensor {
     /// `aten::_linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor LU, Tensor pivots, Tensor info)`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f__linalg_solve_ex_with(
         A: &Tensor,
         B: &Tensor,
@@ -2441,6 +2528,7 @@ impl Tensor {
     /// `aten::_linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor LU, Tensor pivots, Tensor info)`
     ///
     /// Defaults applied: `left = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f__linalg_solve_ex(
         A: &Tensor,
         B: &Tensor,
@@ -2457,6 +2545,7 @@ impl Tensor {
     /// `aten::_linalg_solve_ex.result(Tensor A, Tensor B, *, bool left=True, bool check_errors=False, Tensor(a!) result, Tensor(b!) LU, Tensor(c!) pivots, Tensor(d!) info) -> (Tensor(a!) result, Tensor(b!) LU, Tensor(c!) pivots, Tensor(d!) info)`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f__linalg_solve_ex_result_with(
         A: &Tensor,
         B: &Tensor,
@@ -2536,6 +2625,7 @@ impl Tensor {
     /// `aten::_linalg_solve_ex.result(Tensor A, Tensor B, *, bool left=True, bool check_errors=False, Tensor(a!) result, Tensor(b!) LU, Tensor(c!) pivots, Tensor(d!) info) -> (Tensor(a!) result, Tensor(b!) LU, Tensor(c!) pivots, Tensor(d!) info)`
     ///
     /// Defaults applied: `left = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f__linalg_solve_ex_result(
         A: &Tensor,
         B: &Tensor,
@@ -2565,6 +2655,7 @@ impl Tensor {
     /// `aten::linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor info)`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_solve_ex_with(
         A: &Tensor,
         B: &Tensor,
@@ -2608,6 +2699,7 @@ impl Tensor {
     /// `aten::linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor info)`
     ///
     /// Defaults applied: `left = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_solve_ex(A: &Tensor, B: &Tensor) -> Result<(Tensor, Tensor)> {
         Self::f_linalg_solve_ex_with(A, B, true, false)
     }
@@ -2621,6 +2713,7 @@ impl Tensor {
     /// `aten::linalg_solve_ex.out(Tensor A, Tensor B, *, bool left=True, bool check_errors=False, Tensor(a!) result, Tensor(b!) info) -> (Tensor(a!) result, Tensor(b!) info)`
     ///
     /// Takes every argument; the schema's defaults are `left = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_solve_ex_out_with(
         A: &Tensor,
         B: &Tensor,
@@ -2674,6 +2767,7 @@ impl Tensor {
     /// `aten::linalg_solve_ex.out(Tensor A, Tensor B, *, bool left=True, bool check_errors=False, Tensor(a!) result, Tensor(b!) info) -> (Tensor(a!) result, Tensor(b!) info)`
     ///
     /// Defaults applied: `left = true`, `check_errors = false`.
+    #[track_caller]
     pub fn f_linalg_solve_ex_out(
         A: &Tensor,
         B: &Tensor,
@@ -2697,6 +2791,7 @@ impl Tensor {
     /// `aten::linalg_solve(Tensor A, Tensor B, *, bool left=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `left = true`.
+    #[track_caller]
     pub fn f_linalg_solve_with(A: &Tensor, B: &Tensor, left: bool) -> Result<Tensor> {
         let c_A = A.as_raw();
         let c_B = B.as_raw();
@@ -2721,6 +2816,7 @@ impl Tensor {
     /// `aten::linalg_solve(Tensor A, Tensor B, *, bool left=True) -> Tensor`
     ///
     /// Defaults applied: `left = true`.
+    #[track_caller]
     pub fn f_linalg_solve(A: &Tensor, B: &Tensor) -> Result<Tensor> {
         Self::f_linalg_solve_with(A, B, true)
     }
@@ -2734,6 +2830,7 @@ impl Tensor {
     /// `aten::_spsolve(Tensor A, Tensor B, *, bool left=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `left = true`.
+    #[track_caller]
     pub fn f__spsolve_with(A: &Tensor, B: &Tensor, left: bool) -> Result<Tensor> {
         let c_A = A.as_raw();
         let c_B = B.as_raw();
@@ -2758,6 +2855,7 @@ impl Tensor {
     /// `aten::_spsolve(Tensor A, Tensor B, *, bool left=True) -> Tensor`
     ///
     /// Defaults applied: `left = true`.
+    #[track_caller]
     pub fn f__spsolve(A: &Tensor, B: &Tensor) -> Result<Tensor> {
         Self::f__spsolve_with(A, B, true)
     }
@@ -2771,6 +2869,7 @@ impl Tensor {
     /// `aten::linalg_solve.out(Tensor A, Tensor B, *, bool left=True, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `left = true`.
+    #[track_caller]
     pub fn f_linalg_solve_out_with(
         A: &Tensor,
         B: &Tensor,
@@ -2806,6 +2905,7 @@ impl Tensor {
     /// `aten::linalg_solve.out(Tensor A, Tensor B, *, bool left=True, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `left = true`.
+    #[track_caller]
     pub fn f_linalg_solve_out(
         A: &Tensor,
         B: &Tensor,
@@ -2823,6 +2923,7 @@ impl Tensor {
     /// `aten::linalg_tensorinv(Tensor self, int ind=2) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `ind = 2`.
+    #[track_caller]
     pub fn f_linalg_tensorinv_with(&self, ind: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_ind = ind;
@@ -2846,6 +2947,7 @@ impl Tensor {
     /// `aten::linalg_tensorinv(Tensor self, int ind=2) -> Tensor`
     ///
     /// Defaults applied: `ind = 2`.
+    #[track_caller]
     pub fn f_linalg_tensorinv(&self) -> Result<Tensor> {
         self.f_linalg_tensorinv_with(2)
     }
@@ -2859,6 +2961,7 @@ impl Tensor {
     /// `aten::linalg_tensorinv.out(Tensor self, int ind=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `ind = 2`.
+    #[track_caller]
     pub fn f_linalg_tensorinv_out_with(
         &self,
         ind: i64,
@@ -2887,6 +2990,7 @@ impl Tensor {
     /// `aten::linalg_tensorinv.out(Tensor self, int ind=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `ind = 2`.
+    #[track_caller]
     pub fn f_linalg_tensorinv_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_linalg_tensorinv_out_with(2, out)
     }
@@ -2902,6 +3006,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dims = None`.
     ///
     /// May be None: `dims`.
+    #[track_caller]
     pub fn f_linalg_tensorsolve_with(
         &self,
         other: &Tensor,
@@ -2936,6 +3041,7 @@ impl Tensor {
     /// `aten::linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor`
     ///
     /// Defaults applied: `dims = None`.
+    #[track_caller]
     pub fn f_linalg_tensorsolve(&self, other: &Tensor) -> Result<Tensor> {
         self.f_linalg_tensorsolve_with(other, None)
     }
@@ -2951,6 +3057,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dims = None`.
     ///
     /// May be None: `dims`.
+    #[track_caller]
     pub fn f_linalg_tensorsolve_out_with(
         &self,
         other: &Tensor,
@@ -2994,6 +3101,7 @@ impl Tensor {
     /// `aten::linalg_tensorsolve.out(Tensor self, Tensor other, int[]? dims=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dims = None`.
+    #[track_caller]
     pub fn f_linalg_tensorsolve_out(
         &self,
         other: &Tensor,
@@ -3011,6 +3119,7 @@ impl Tensor {
     /// `aten::linalg_qr(Tensor A, str mode='reduced') -> (Tensor Q, Tensor R)`
     ///
     /// Takes every argument; the schema's defaults are `mode = "reduced"`.
+    #[track_caller]
     pub fn f_linalg_qr_with(A: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> {
         let c_A = A.as_raw();
         let c_mode = ltrs_str::from_str(mode);
@@ -3035,6 +3144,7 @@ impl Tensor {
     /// `aten::linalg_qr(Tensor A, str mode='reduced') -> (Tensor Q, Tensor R)`
     ///
     /// Defaults applied: `mode = "reduced"`.
+    #[track_caller]
     pub fn f_linalg_qr(A: &Tensor) -> Result<(Tensor, Tensor)> {
         Self::f_linalg_qr_with(A, "reduced")
     }
@@ -3048,6 +3158,7 @@ impl Tensor {
     /// `aten::linalg_qr.out(Tensor A, str mode='reduced', *, Tensor(a!) Q, Tensor(b!) R) -> (Tensor(a!) Q, Tensor(b!) R)`
     ///
     /// Takes every argument; the schema's defaults are `mode = "reduced"`.
+    #[track_caller]
     pub fn f_linalg_qr_out_with(
         A: &Tensor,
         mode: &str,
@@ -3084,6 +3195,7 @@ impl Tensor {
     /// `aten::linalg_qr.out(Tensor A, str mode='reduced', *, Tensor(a!) Q, Tensor(b!) R) -> (Tensor(a!) Q, Tensor(b!) R)`
     ///
     /// Defaults applied: `mode = "reduced"`.
+    #[track_caller]
     pub fn f_linalg_qr_out(
         A: &Tensor,
         Q: &mut Tensor,
@@ -3103,6 +3215,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_qr_out(A, Q, R))
     }
     /// `aten::linalg_matrix_power(Tensor self, int n) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_matrix_power(&self, n: i64) -> Result<Tensor> {
         crate::guards::matrix_power_exponent("aten::linalg_matrix_power", n)?;
         let c_self = self.as_raw();
@@ -3123,6 +3236,7 @@ impl Tensor {
         crate::error::unwrap(self.f_linalg_matrix_power(n))
     }
     /// `aten::linalg_matrix_power.out(Tensor self, int n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_matrix_power_out(&self, n: i64, out: &mut Tensor) -> Result<Tensor> {
         crate::guards::matrix_power_exponent("aten::linalg_matrix_power.out", n)?;
         let c_self = self.as_raw();
@@ -3148,6 +3262,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `atol = None`, `rtol = None`, `hermitian = false`.
     ///
     /// May be None: `atol`, `rtol`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_tensor_with(
         input: &Tensor,
         atol: Option<&Tensor>,
@@ -3198,6 +3313,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.atol_rtol_tensor(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `atol = None`, `rtol = None`, `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_tensor(input: &Tensor) -> Result<Tensor> {
         Self::f_linalg_matrix_rank_atol_rtol_tensor_with(input, None, None, false)
     }
@@ -3213,6 +3329,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `atol = None`, `rtol = None`, `hermitian = false`.
     ///
     /// May be None: `atol`, `rtol`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_tensor_out_with(
         input: &Tensor,
         atol: Option<&Tensor>,
@@ -3268,6 +3385,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.atol_rtol_tensor_out(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `atol = None`, `rtol = None`, `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_tensor_out(
         input: &Tensor,
         out: &mut Tensor,
@@ -3295,6 +3413,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `atol = None`, `rtol = None`, `hermitian = false`.
     ///
     /// May be None: `atol`, `rtol`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_float_with(
         &self,
         atol: Option<f64>,
@@ -3340,6 +3459,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `atol = None`, `rtol = None`, `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_float(&self) -> Result<Tensor> {
         self.f_linalg_matrix_rank_atol_rtol_float_with(None, None, false)
     }
@@ -3355,6 +3475,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `atol = None`, `rtol = None`, `hermitian = false`.
     ///
     /// May be None: `atol`, `rtol`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_float_out_with(
         &self,
         atol: Option<f64>,
@@ -3410,6 +3531,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.atol_rtol_float_out(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `atol = None`, `rtol = None`, `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_float_out(
         &self,
         out: &mut Tensor,
@@ -3426,6 +3548,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank(Tensor self, float tol, bool hermitian=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_with(
         &self,
         tol: f64,
@@ -3454,6 +3577,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank(Tensor self, float tol, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank(&self, tol: f64) -> Result<Tensor> {
         self.f_linalg_matrix_rank_with(tol, false)
     }
@@ -3467,6 +3591,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.out(Tensor self, float tol, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_out_with(
         &self,
         tol: f64,
@@ -3508,6 +3633,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.out(Tensor self, float tol, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_out(
         &self,
         tol: f64,
@@ -3525,6 +3651,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_tol_tensor_with(
         input: &Tensor,
         tol: &Tensor,
@@ -3564,6 +3691,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_tol_tensor(
         input: &Tensor,
         tol: &Tensor,
@@ -3580,6 +3708,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.out_tol_tensor(Tensor input, Tensor tol, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_out_tol_tensor_with(
         input: &Tensor,
         tol: &Tensor,
@@ -3623,6 +3752,7 @@ impl Tensor {
     /// `aten::linalg_matrix_rank.out_tol_tensor(Tensor input, Tensor tol, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `hermitian = false`.
+    #[track_caller]
     pub fn f_linalg_matrix_rank_out_tol_tensor(
         input: &Tensor,
         tol: &Tensor,
@@ -3642,6 +3772,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_matrix_rank_out_tol_tensor(input, tol, out))
     }
     /// `aten::linalg_multi_dot(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_linalg_multi_dot<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Tensor> {
@@ -3665,6 +3796,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_linalg_multi_dot(tensors))
     }
     /// `aten::linalg_multi_dot.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_multi_dot_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -3701,6 +3833,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `output_size = None`.
     ///
     /// May be None: `output_size`.
+    #[track_caller]
     pub fn f_nested_to_padded_tensor_with(
         &self,
         padding: f64,
@@ -3740,6 +3873,7 @@ impl Tensor {
     /// `aten::nested_to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor`
     ///
     /// Defaults applied: `output_size = None`.
+    #[track_caller]
     pub fn f_nested_to_padded_tensor(&self, padding: f64) -> Result<Tensor> {
         self.f_nested_to_padded_tensor_with(padding, None)
     }
@@ -3753,6 +3887,7 @@ impl Tensor {
     /// `aten::_test_serialization_subcmul(Tensor self, Tensor other, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__test_serialization_subcmul_with(
         &self,
         other: &Tensor,
@@ -3790,6 +3925,7 @@ impl Tensor {
     /// `aten::_test_serialization_subcmul(Tensor self, Tensor other, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__test_serialization_subcmul(&self, other: &Tensor) -> Result<Tensor> {
         self.f__test_serialization_subcmul_with(other, 1i64)
     }
@@ -3803,6 +3939,7 @@ impl Tensor {
     /// `aten::_test_parallel_materialize(Tensor self, int num_parallel, bool skip_first=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `skip_first = false`.
+    #[track_caller]
     pub fn f__test_parallel_materialize_with(
         &self,
         num_parallel: i64,
@@ -3842,6 +3979,7 @@ impl Tensor {
     /// `aten::_test_parallel_materialize(Tensor self, int num_parallel, bool skip_first=False) -> Tensor`
     ///
     /// Defaults applied: `skip_first = false`.
+    #[track_caller]
     pub fn f__test_parallel_materialize(&self, num_parallel: i64) -> Result<Tensor> {
         self.f__test_parallel_materialize_with(num_parallel, false)
     }
@@ -3855,6 +3993,7 @@ impl Tensor {
     /// `aten::_test_optional_intlist(Tensor values, int[]? addends) -> Tensor`
     ///
     /// May be None: `addends`.
+    #[track_caller]
     pub fn f__test_optional_intlist(
         values: &Tensor,
         addends: Option<&[i64]>,
@@ -3881,6 +4020,7 @@ impl Tensor {
     /// `aten::_test_optional_filled_intlist(Tensor values, int[2]? addends) -> Tensor`
     ///
     /// May be None: `addends`.
+    #[track_caller]
     pub fn f__test_optional_filled_intlist(
         values: &Tensor,
         addends: Option<&[i64]>,
@@ -3910,6 +4050,7 @@ impl Tensor {
     /// `aten::_test_optional_floatlist(Tensor values, float[]? addends) -> Tensor`
     ///
     /// May be None: `addends`.
+    #[track_caller]
     pub fn f__test_optional_floatlist(
         values: &Tensor,
         addends: Option<&[f64]>,
@@ -3936,6 +4077,7 @@ impl Tensor {
     /// `aten::_test_string_default(Tensor dummy, str a="\"'\\", str b='"\'\\') -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `a = "\"'\\"`, `b = "\"'\\"`.
+    #[track_caller]
     pub fn f__test_string_default_with(
         dummy: &Tensor,
         a: &str,
@@ -3964,6 +4106,7 @@ impl Tensor {
     /// `aten::_test_string_default(Tensor dummy, str a="\"'\\", str b='"\'\\') -> Tensor`
     ///
     /// Defaults applied: `a = "\"'\\"`, `b = "\"'\\"`.
+    #[track_caller]
     pub fn f__test_string_default(dummy: &Tensor) -> Result<Tensor> {
         Self::f__test_string_default_with(dummy, "\"'\\", "\"'\\")
     }
@@ -3977,6 +4120,7 @@ impl Tensor {
     /// `aten::_test_ambiguous_defaults.a(Tensor dummy, int a=1, int b=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `a = 1`, `b = 1`.
+    #[track_caller]
     pub fn f__test_ambiguous_defaults_a_with(
         dummy: &Tensor,
         a: i64,
@@ -4005,6 +4149,7 @@ impl Tensor {
     /// `aten::_test_ambiguous_defaults.a(Tensor dummy, int a=1, int b=1) -> Tensor`
     ///
     /// Defaults applied: `a = 1`, `b = 1`.
+    #[track_caller]
     pub fn f__test_ambiguous_defaults_a(dummy: &Tensor) -> Result<Tensor> {
         Self::f__test_ambiguous_defaults_a_with(dummy, 1, 1)
     }
@@ -4018,6 +4163,7 @@ impl Tensor {
     /// `aten::_test_ambiguous_defaults.b(Tensor dummy, int a=2, str b="2") -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `a = 2`, `b = "2"`.
+    #[track_caller]
     pub fn f__test_ambiguous_defaults_b_with(
         dummy: &Tensor,
         a: i64,
@@ -4046,6 +4192,7 @@ impl Tensor {
     /// `aten::_test_ambiguous_defaults.b(Tensor dummy, int a=2, str b="2") -> Tensor`
     ///
     /// Defaults applied: `a = 2`, `b = "2"`.
+    #[track_caller]
     pub fn f__test_ambiguous_defaults_b(dummy: &Tensor) -> Result<Tensor> {
         Self::f__test_ambiguous_defaults_b_with(dummy, 2, "2")
     }
@@ -4057,6 +4204,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__test_ambiguous_defaults_b(dummy))
     }
     /// `aten::_test_warn_in_autograd(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__test_warn_in_autograd(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4075,6 +4223,7 @@ impl Tensor {
         crate::error::unwrap(self.f__test_warn_in_autograd())
     }
     /// `aten::_test_autograd_multiple_dispatch.fullcoverage(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__test_autograd_multiple_dispatch_fullcoverage(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4096,6 +4245,7 @@ impl Tensor {
         crate::error::unwrap(self.f__test_autograd_multiple_dispatch_fullcoverage())
     }
     /// `aten::_test_autograd_multiple_dispatch.ntonly(Tensor self, bool b) -> Tensor`
+    #[track_caller]
     pub fn f__test_autograd_multiple_dispatch_ntonly(&self, b: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_b = b;
@@ -4119,6 +4269,7 @@ impl Tensor {
         crate::error::unwrap(self.f__test_autograd_multiple_dispatch_ntonly(b))
     }
     /// `aten::_test_autograd_multiple_dispatch_view(Tensor(a) self) -> Tensor(a)`
+    #[track_caller]
     pub fn f__test_autograd_multiple_dispatch_view(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4137,6 +4288,7 @@ impl Tensor {
         crate::error::unwrap(self.f__test_autograd_multiple_dispatch_view())
     }
     /// `aten::_test_autograd_multiple_dispatch_view_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__test_autograd_multiple_dispatch_view_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4159,6 +4311,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lengths = None`, `indices = None`, `offsets = None`, `axis = 0`, `unsafe = false`, `initial = None`.
     ///
     /// May be None: `lengths`, `indices`, `offsets`, `initial`.
+    #[track_caller]
     pub fn f_segment_reduce_with(
         data: &Tensor,
         reduce: &str,
@@ -4236,6 +4389,7 @@ impl Tensor {
     /// `aten::segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor`
     ///
     /// Defaults applied: `lengths = None`, `indices = None`, `offsets = None`, `axis = 0`, `unsafe = false`, `initial = None`.
+    #[track_caller]
     pub fn f_segment_reduce(data: &Tensor, reduce: &str) -> Result<Tensor> {
         Self::f_segment_reduce_with(data, reduce, None, None, None, 0, false, None)
     }
@@ -4251,6 +4405,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lengths = None`, `offsets = None`, `axis = 0`, `initial = None`.
     ///
     /// May be None: `lengths`, `offsets`, `initial`.
+    #[track_caller]
     pub fn f__segment_reduce_backward_with(
         grad: &Tensor,
         output: &Tensor,
@@ -4321,6 +4476,7 @@ impl Tensor {
     /// `aten::_segment_reduce_backward(Tensor grad, Tensor output, Tensor data, str reduce, *, Tensor? lengths=None, Tensor? offsets=None, int axis=0, Scalar? initial=None) -> Tensor`
     ///
     /// Defaults applied: `lengths = None`, `offsets = None`, `axis = 0`, `initial = None`.
+    #[track_caller]
     pub fn f__segment_reduce_backward(
         grad: &Tensor,
         output: &Tensor,
@@ -4355,6 +4511,7 @@ impl Tensor {
     /// `aten::pad_sequence(Tensor[] sequences, bool batch_first=False, float padding_value=0.0, str padding_side="right") -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `batch_first = false`, `padding_value = 0.0`, `padding_side = "right"`.
+    #[track_caller]
     pub fn f_pad_sequence_with<T0: std::borrow::Borrow<Tensor>>(
         sequences: &[T0],
         batch_first: bool,
@@ -4406,6 +4563,7 @@ impl Tensor {
     /// `aten::pad_sequence(Tensor[] sequences, bool batch_first=False, float padding_value=0.0, str padding_side="right") -> Tensor`
     ///
     /// Defaults applied: `batch_first = false`, `padding_value = 0.0`, `padding_side = "right"`.
+    #[track_caller]
     pub fn f_pad_sequence<T0: std::borrow::Borrow<Tensor>>(
         sequences: &[T0],
     ) -> Result<Tensor> {
@@ -4419,6 +4577,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_pad_sequence(sequences))
     }
     /// `aten::flatten_dense_tensors(Tensor[] tensors) -> Tensor`
+    #[track_caller]
     pub fn f_flatten_dense_tensors<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Tensor> {
@@ -4447,6 +4606,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_flatten_dense_tensors(tensors))
     }
     /// `aten::unflatten_dense_tensors(Tensor flat, Tensor[] tensors) -> Tensor[]`
+    #[track_caller]
     pub fn f_unflatten_dense_tensors<T1: std::borrow::Borrow<Tensor>>(
         flat: &Tensor,
         tensors: &[T1],
@@ -4486,6 +4646,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__nested_tensor_from_tensor_list_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
         dtype: Option<Kind>,
@@ -4544,6 +4705,7 @@ impl Tensor {
     /// `aten::_nested_tensor_from_tensor_list(Tensor[] list, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f__nested_tensor_from_tensor_list<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
     ) -> Result<Tensor> {
@@ -4559,6 +4721,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__nested_tensor_from_tensor_list(list))
     }
     /// `aten::_fw_primal_copy(Tensor self, int level) -> Tensor`
+    #[track_caller]
     pub fn f__fw_primal_copy(&self, level: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_level = level;
@@ -4578,6 +4741,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fw_primal_copy(level))
     }
     /// `aten::_make_dual_copy(Tensor primal, Tensor tangent, int level) -> Tensor`
+    #[track_caller]
     pub fn f__make_dual_copy(
         primal: &Tensor,
         tangent: &Tensor,
@@ -4602,6 +4766,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__make_dual_copy(primal, tangent, level))
     }
     /// `aten::view_as_real_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_view_as_real_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4620,6 +4785,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_as_real_copy())
     }
     /// `aten::view_as_complex_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_view_as_complex_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4638,6 +4804,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_as_complex_copy())
     }
     /// `aten::_conj_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__conj_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4656,6 +4823,7 @@ impl Tensor {
         crate::error::unwrap(self.f__conj_copy())
     }
     /// `aten::_neg_view_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__neg_view_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4678,6 +4846,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `storage_offset = None`.
     ///
     /// May be None: `storage_offset`.
+    #[track_caller]
     pub fn f_as_strided_copy_with(
         &self,
         size: &[i64],
@@ -4721,6 +4890,7 @@ impl Tensor {
     /// `aten::as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
     ///
     /// Defaults applied: `storage_offset = None`.
+    #[track_caller]
     pub fn f_as_strided_copy(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
         self.f_as_strided_copy_with(size, stride, None)
     }
@@ -4732,6 +4902,7 @@ impl Tensor {
         crate::error::unwrap(self.f_as_strided_copy(size, stride))
     }
     /// `aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor`
+    #[track_caller]
     pub fn f__sparse_broadcast_to_copy(&self, size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -4753,6 +4924,7 @@ impl Tensor {
     /// `aten::diagonal_copy(Tensor self, int offset=0, int dim1=0, int dim2=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_copy_with(
         &self,
         offset: i64,
@@ -4783,6 +4955,7 @@ impl Tensor {
     /// `aten::diagonal_copy(Tensor self, int offset=0, int dim1=0, int dim2=1) -> Tensor`
     ///
     /// Defaults applied: `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_copy(&self) -> Result<Tensor> {
         self.f_diagonal_copy_with(0, 0, 1)
     }
@@ -4796,6 +4969,7 @@ impl Tensor {
     /// `aten::expand_copy(Tensor self, SymInt[] size, *, bool implicit=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `implicit = false`.
+    #[track_caller]
     pub fn f_expand_copy_with(&self, size: &[i64], implicit: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -4820,6 +4994,7 @@ impl Tensor {
     /// `aten::expand_copy(Tensor self, SymInt[] size, *, bool implicit=False) -> Tensor`
     ///
     /// Defaults applied: `implicit = false`.
+    #[track_caller]
     pub fn f_expand_copy(&self, size: &[i64]) -> Result<Tensor> {
         self.f_expand_copy_with(size, false)
     }
@@ -4831,6 +5006,7 @@ impl Tensor {
         crate::error::unwrap(self.f_expand_copy(size))
     }
     /// `aten::permute_copy(Tensor self, int[] dims) -> Tensor`
+    #[track_caller]
     pub fn f_permute_copy(&self, dims: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
@@ -4850,6 +5026,7 @@ impl Tensor {
         crate::error::unwrap(self.f_permute_copy(dims))
     }
     /// `aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor`
+    #[track_caller]
     pub fn f__reshape_alias_copy(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
         crate::guards::as_strided_valid(
             "aten::_reshape_alias_copy",
@@ -4876,6 +5053,7 @@ impl Tensor {
         crate::error::unwrap(self.f__reshape_alias_copy(size, stride))
     }
     /// `aten::select_copy.int(Tensor self, int dim, SymInt index) -> Tensor`
+    #[track_caller]
     pub fn f_select_copy_int(&self, dim: i64, index: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -4896,6 +5074,7 @@ impl Tensor {
         crate::error::unwrap(self.f_select_copy_int(dim, index))
     }
     /// `aten::detach_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_detach_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4918,6 +5097,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = 0`, `start = None`, `end = None`, `step = 1`.
     ///
     /// May be None: `start`, `end`.
+    #[track_caller]
     pub fn f_slice_copy_with(
         &self,
         dim: i64,
@@ -4965,6 +5145,7 @@ impl Tensor {
     /// `aten::slice_copy.Tensor(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
     ///
     /// Defaults applied: `dim = 0`, `start = None`, `end = None`, `step = 1`.
+    #[track_caller]
     pub fn f_slice_copy(&self) -> Result<Tensor> {
         self.f_slice_copy_with(0, None, None, 1)
     }
@@ -4978,6 +5159,7 @@ impl Tensor {
     /// `aten::split_copy.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_split_copy_with(&self, split_size: i64, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_split_size = split_size;
@@ -5005,6 +5187,7 @@ impl Tensor {
     /// `aten::split_copy.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_split_copy(&self, split_size: i64) -> Result<Vec<Tensor>> {
         self.f_split_copy_with(split_size, 0)
     }
@@ -5018,6 +5201,7 @@ impl Tensor {
     /// `aten::split_with_sizes_copy(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_split_with_sizes_copy_with(
         &self,
         split_sizes: &[i64],
@@ -5053,6 +5237,7 @@ impl Tensor {
     /// `aten::split_with_sizes_copy(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_split_with_sizes_copy(&self, split_sizes: &[i64]) -> Result<Vec<Tensor>> {
         self.f_split_with_sizes_copy_with(split_sizes, 0)
     }
@@ -5064,6 +5249,7 @@ impl Tensor {
         crate::error::unwrap(self.f_split_with_sizes_copy(split_sizes))
     }
     /// `aten::squeeze_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_squeeze_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5082,6 +5268,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_copy())
     }
     /// `aten::squeeze_copy.dim(Tensor self, int dim) -> Tensor`
+    #[track_caller]
     pub fn f_squeeze_copy_dim(&self, dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -5101,6 +5288,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_copy_dim(dim))
     }
     /// `aten::squeeze_copy.dims(Tensor self, int[] dim) -> Tensor`
+    #[track_caller]
     pub fn f_squeeze_copy_dims(&self, dim: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -5120,6 +5308,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_copy_dims(dim))
     }
     /// `aten::t_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_t_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5135,6 +5324,7 @@ impl Tensor {
         crate::error::unwrap(self.f_t_copy())
     }
     /// `aten::transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor`
+    #[track_caller]
     pub fn f_transpose_copy_int(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim0 = dim0;
@@ -5155,6 +5345,7 @@ impl Tensor {
         crate::error::unwrap(self.f_transpose_copy_int(dim0, dim1))
     }
     /// `aten::unsqueeze_copy(Tensor self, int dim) -> Tensor`
+    #[track_caller]
     pub fn f_unsqueeze_copy(&self, dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -5174,6 +5365,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unsqueeze_copy(dim))
     }
     /// `aten::_indices_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__indices_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5192,6 +5384,7 @@ impl Tensor {
         crate::error::unwrap(self.f__indices_copy())
     }
     /// `aten::_values_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f__values_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5210,6 +5403,7 @@ impl Tensor {
         crate::error::unwrap(self.f__values_copy())
     }
     /// `aten::indices_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_indices_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5228,6 +5422,7 @@ impl Tensor {
         crate::error::unwrap(self.f_indices_copy())
     }
     /// `aten::values_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_values_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5246,6 +5441,7 @@ impl Tensor {
         crate::error::unwrap(self.f_values_copy())
     }
     /// `aten::crow_indices_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_crow_indices_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5264,6 +5460,7 @@ impl Tensor {
         crate::error::unwrap(self.f_crow_indices_copy())
     }
     /// `aten::col_indices_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_col_indices_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5282,6 +5479,7 @@ impl Tensor {
         crate::error::unwrap(self.f_col_indices_copy())
     }
     /// `aten::ccol_indices_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_ccol_indices_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5300,6 +5498,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ccol_indices_copy())
     }
     /// `aten::row_indices_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_row_indices_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5320,6 +5519,7 @@ impl Tensor {
     /// `aten::unbind_copy.int(Tensor self, int dim=0) -> Tensor[]`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_unbind_copy_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -5346,6 +5546,7 @@ impl Tensor {
     /// `aten::unbind_copy.int(Tensor self, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_unbind_copy_int(&self) -> Result<Vec<Tensor>> {
         self.f_unbind_copy_int_with(0)
     }
@@ -5359,6 +5560,7 @@ impl Tensor {
     /// `aten::unbind_copy.int_out(Tensor self, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_unbind_copy_int_out_with(
         &self,
         dim: i64,
@@ -5390,6 +5592,7 @@ impl Tensor {
     /// `aten::unbind_copy.int_out(Tensor self, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_unbind_copy_int_out(&self, out: &mut [Tensor]) -> Result<()> {
         self.f_unbind_copy_int_out_with(0, out)
     }
@@ -5403,6 +5606,7 @@ impl Tensor {
     /// `aten::split_copy.Tensor_out(Tensor self, SymInt split_size, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_split_copy_tensor_out_with(
         &self,
         split_size: i64,
@@ -5442,6 +5646,7 @@ impl Tensor {
     /// `aten::split_copy.Tensor_out(Tensor self, SymInt split_size, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_split_copy_tensor_out(
         &self,
         split_size: i64,
@@ -5459,6 +5664,7 @@ impl Tensor {
     /// `aten::split_with_sizes_copy.out(Tensor self, SymInt[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_split_with_sizes_copy_out_with(
         &self,
         split_sizes: &[i64],
@@ -5500,6 +5706,7 @@ impl Tensor {
     /// `aten::split_with_sizes_copy.out(Tensor self, SymInt[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_split_with_sizes_copy_out(
         &self,
         split_sizes: &[i64],
@@ -5515,6 +5722,7 @@ impl Tensor {
         crate::error::unwrap(self.f_split_with_sizes_copy_out(split_sizes, out))
     }
     /// `aten::view_copy(Tensor self, SymInt[] size) -> Tensor`
+    #[track_caller]
     pub fn f_view_copy(&self, size: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -5534,6 +5742,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_copy(size))
     }
     /// `aten::view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor`
+    #[track_caller]
     pub fn f_view_copy_dtype(&self, dtype: Kind) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
@@ -5553,6 +5762,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_copy_dtype(dtype))
     }
     /// `aten::unfold_copy(Tensor self, int dimension, int size, int step) -> Tensor`
+    #[track_caller]
     pub fn f_unfold_copy(&self, dimension: i64, size: i64, step: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dimension = dimension;
@@ -5574,6 +5784,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unfold_copy(dimension, size, step))
     }
     /// `aten::alias_copy(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_alias_copy(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5596,6 +5807,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `output_size = None`.
     ///
     /// May be None: `output_size`.
+    #[track_caller]
     pub fn f_to_padded_tensor_with(
         &self,
         padding: f64,
@@ -5630,6 +5842,7 @@ impl Tensor {
     /// `aten::to_padded_tensor(Tensor self, float padding, SymInt[]? output_size=None) -> Tensor`
     ///
     /// Defaults applied: `output_size = None`.
+    #[track_caller]
     pub fn f_to_padded_tensor(&self, padding: f64) -> Result<Tensor> {
         self.f_to_padded_tensor_with(padding, None)
     }
@@ -5643,6 +5856,7 @@ impl Tensor {
     /// `aten::_jagged_to_padded_dense_forward(Tensor values, Tensor[] offsets, SymInt[] max_lengths, float padding_value=0.0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `padding_value = 0.0`.
+    #[track_caller]
     pub fn f__jagged_to_padded_dense_forward_with<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
@@ -5699,6 +5913,7 @@ impl Tensor {
     /// `aten::_jagged_to_padded_dense_forward(Tensor values, Tensor[] offsets, SymInt[] max_lengths, float padding_value=0.0) -> Tensor`
     ///
     /// Defaults applied: `padding_value = 0.0`.
+    #[track_caller]
     pub fn f__jagged_to_padded_dense_forward<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
@@ -5724,6 +5939,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `total_L = None`.
     ///
     /// May be None: `total_L`.
+    #[track_caller]
     pub fn f__padded_dense_to_jagged_forward_with<T1: std::borrow::Borrow<Tensor>>(
         dense: &Tensor,
         offsets: &[T1],
@@ -5773,6 +5989,7 @@ impl Tensor {
     /// `aten::_padded_dense_to_jagged_forward(Tensor dense, Tensor[] offsets, SymInt? total_L=None) -> Tensor`
     ///
     /// Defaults applied: `total_L = None`.
+    #[track_caller]
     pub fn f__padded_dense_to_jagged_forward<T1: std::borrow::Borrow<Tensor>>(
         dense: &Tensor,
         offsets: &[T1],
@@ -5794,6 +6011,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ragged_idx = 1`, `min_seqlen = None`, `max_seqlen = None`, `sum_S = None`.
     ///
     /// May be None: `min_seqlen`, `max_seqlen`, `sum_S`.
+    #[track_caller]
     pub fn f__nested_from_padded_tensor_with(
         padded: &Tensor,
         offsets: &Tensor,
@@ -5859,6 +6077,7 @@ impl Tensor {
     /// `aten::_nested_from_padded_tensor(Tensor padded, Tensor offsets, Tensor dummy, int ragged_idx=1, Tensor? min_seqlen=None, Tensor? max_seqlen=None, SymInt? sum_S=None) -> Tensor`
     ///
     /// Defaults applied: `ragged_idx = 1`, `min_seqlen = None`, `max_seqlen = None`, `sum_S = None`.
+    #[track_caller]
     pub fn f__nested_from_padded_tensor(
         padded: &Tensor,
         offsets: &Tensor,
@@ -5886,6 +6105,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__nested_from_padded_tensor(padded, offsets, dummy))
     }
     /// `aten::_nested_tensor_softmax_with_shape(Tensor self, Tensor query) -> Tensor`
+    #[track_caller]
     pub fn f__nested_tensor_softmax_with_shape(&self, query: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_query = query.as_raw();
@@ -5909,6 +6129,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__safe_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -5935,6 +6156,7 @@ impl Tensor {
     /// `aten::_safe_softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f__safe_softmax(&self, dim: i64) -> Result<Tensor> {
         self.f__safe_softmax_with(dim, None)
     }
@@ -5950,6 +6172,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mask = None`, `mask_type = None`.
     ///
     /// May be None: `mask`, `mask_type`.
+    #[track_caller]
     pub fn f__transformer_encoder_layer_fwd_with(
         src: &Tensor,
         embed_dim: i64,
@@ -6080,6 +6303,7 @@ impl Tensor {
     /// `aten::_transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None) -> Tensor`
     ///
     /// Defaults applied: `mask = None`, `mask_type = None`.
+    #[track_caller]
     pub fn f__transformer_encoder_layer_fwd(
         src: &Tensor,
         embed_dim: i64,
@@ -6175,6 +6399,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mask = None`, `need_weights = true`, `average_attn_weights = true`, `mask_type = None`.
     ///
     /// May be None: `mask`, `mask_type`.
+    #[track_caller]
     pub fn f__native_multi_head_attention_with(
         query: &Tensor,
         key: &Tensor,
@@ -6272,6 +6497,7 @@ impl Tensor {
     /// `aten::_native_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None, bool need_weights=True, bool average_attn_weights=True, int? mask_type=None) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `mask = None`, `need_weights = true`, `average_attn_weights = true`, `mask_type = None`.
+    #[track_caller]
     pub fn f__native_multi_head_attention(
         query: &Tensor,
         key: &Tensor,
@@ -6333,6 +6559,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `attn_mask = None`, `dropout_p = 0.0`, `is_causal = false`, `scale = None`, `enable_gqa = false`.
     ///
     /// May be None: `attn_mask`, `scale`.
+    #[track_caller]
     pub fn f_scaled_dot_product_attention_with(
         query: &Tensor,
         key: &Tensor,
@@ -6409,6 +6636,7 @@ impl Tensor {
     /// `aten::scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor`
     ///
     /// Defaults applied: `attn_mask = None`, `dropout_p = 0.0`, `is_causal = false`, `scale = None`, `enable_gqa = false`.
+    #[track_caller]
     pub fn f_scaled_dot_product_attention(
         query: &Tensor,
         key: &Tensor,
@@ -6441,6 +6669,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `attn_mask = None`, `dropout_p = 0.0`, `is_causal = false`, `scale = None`, `enable_gqa = false`.
     ///
     /// May be None: `attn_mask`, `scale`.
+    #[track_caller]
     pub fn f__fused_sdp_choice_with(
         query: &Tensor,
         key: &Tensor,
@@ -6511,6 +6740,7 @@ impl Tensor {
     /// `aten::_fused_sdp_choice(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> int`
     ///
     /// Defaults applied: `attn_mask = None`, `dropout_p = 0.0`, `is_causal = false`, `scale = None`, `enable_gqa = false`.
+    #[track_caller]
     pub fn f__fused_sdp_choice(
         query: &Tensor,
         key: &Tensor,
@@ -6530,6 +6760,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `attn_mask = None`, `dropout_p = 0.0`, `is_causal = false`, `dropout_mask = None`, `scale = None`, `enable_gqa = false`.
     ///
     /// May be None: `attn_mask`, `dropout_mask`, `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_attention_math_with(
         query: &Tensor,
         key: &Tensor,
@@ -6613,6 +6844,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_attention_math(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, Tensor? dropout_mask=None, *, float? scale=None, bool enable_gqa=False) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `attn_mask = None`, `dropout_p = 0.0`, `is_causal = false`, `dropout_mask = None`, `scale = None`, `enable_gqa = false`.
+    #[track_caller]
     pub fn f__scaled_dot_product_attention_math(
         query: &Tensor,
         key: &Tensor,
@@ -6648,6 +6880,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `attn_mask = None`, `dropout_p = 0.0`, `is_causal = false`, `dropout_mask = None`, `scale = None`.
     ///
     /// May be None: `attn_mask`, `dropout_mask`, `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_attention_math_for_mps_with(
         query: &Tensor,
         key: &Tensor,
@@ -6720,6 +6953,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_attention_math_for_mps(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, Tensor? dropout_mask=None, *, float? scale=None) -> (Tensor, Tensor)`
     ///
     /// Defaults applied: `attn_mask = None`, `dropout_p = 0.0`, `is_causal = false`, `dropout_mask = None`, `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_attention_math_for_mps(
         query: &Tensor,
         key: &Tensor,
@@ -6754,6 +6988,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
     ///
     /// May be None: `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_with(
         query: &Tensor,
         key: &Tensor,
@@ -6845,6 +7080,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_flash_attention(Tensor query, Tensor key, Tensor value, float dropout_p=0.0, bool is_causal=False, bool return_debug_mask=False, *, float? scale=None) -> (Tensor output, Tensor logsumexp, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, Tensor rng_state, Tensor unused, Tensor debug_attn_mask)`
     ///
     /// Defaults applied: `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention(
         query: &Tensor,
         key: &Tensor,
@@ -6878,6 +7114,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
     ///
     /// May be None: `q_descale`, `k_descale`, `v_descale`, `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_quantized_with(
         query: &Tensor,
         key: &Tensor,
@@ -6986,6 +7223,7 @@ impl Tensor {
     /// Defaults applied: `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
     ///
     /// May be None: `q_descale`, `k_descale`, `v_descale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_quantized(
         query: &Tensor,
         key: &Tensor,
@@ -7037,6 +7275,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dropout_p = 0.0`, `is_causal = false`, `attn_mask = None`, `scale = None`.
     ///
     /// May be None: `attn_mask`, `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_for_cpu_with(
         query: &Tensor,
         key: &Tensor,
@@ -7104,6 +7343,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_flash_attention_for_cpu(Tensor query, Tensor key, Tensor value, float dropout_p=0.0, bool is_causal=False, *, Tensor? attn_mask=None, float? scale=None) -> (Tensor output, Tensor logsumexp)`
     ///
     /// Defaults applied: `dropout_p = 0.0`, `is_causal = false`, `attn_mask = None`, `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_for_cpu(
         query: &Tensor,
         key: &Tensor,
@@ -7137,6 +7377,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `attn_bias = None`, `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
     ///
     /// May be None: `attn_bias`, `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_fused_attention_overrideable_with(
         query: &Tensor,
         key: &Tensor,
@@ -7233,6 +7474,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_fused_attention_overrideable(Tensor query, Tensor key, Tensor value, Tensor? attn_bias=None, float dropout_p=0.0, bool is_causal=False, bool return_debug_mask=False, *, float? scale=None) -> (Tensor output, Tensor logsumexp, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, Tensor philox_seed, Tensor philox_offset, Tensor debug_attn_mask)`
     ///
     /// Defaults applied: `attn_bias = None`, `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_fused_attention_overrideable(
         query: &Tensor,
         key: &Tensor,
@@ -7267,6 +7509,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = None`.
     ///
     /// May be None: `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_backward_with(
         grad_out: &Tensor,
         query: &Tensor,
@@ -7376,6 +7619,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_flash_attention_backward(Tensor grad_out, Tensor query, Tensor key, Tensor value, Tensor out, Tensor logsumexp, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, float dropout_p, bool is_causal, Tensor philox_seed, Tensor philox_offset, *, float? scale=None) -> (Tensor grad_query, Tensor grad_key, Tensor grad_value)`
     ///
     /// Defaults applied: `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_backward(
         grad_out: &Tensor,
         query: &Tensor,
@@ -7454,6 +7698,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `attn_mask = None`, `scale = None`.
     ///
     /// May be None: `attn_mask`, `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_for_cpu_backward_with(
         grad_out: &Tensor,
         query: &Tensor,
@@ -7538,6 +7783,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_flash_attention_for_cpu_backward(Tensor grad_out, Tensor query, Tensor key, Tensor value, Tensor out, Tensor logsumexp, float dropout_p, bool is_causal, *, Tensor? attn_mask=None, float? scale=None) -> (Tensor grad_query, Tensor grad_key, Tensor grad_value)`
     ///
     /// Defaults applied: `attn_mask = None`, `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_flash_attention_for_cpu_backward(
         grad_out: &Tensor,
         query: &Tensor,
@@ -7593,6 +7839,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = None`.
     ///
     /// May be None: `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_fused_attention_overrideable_backward_with(
         grad_out: &Tensor,
         query: &Tensor,
@@ -7719,6 +7966,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_fused_attention_overrideable_backward(Tensor grad_out, Tensor query, Tensor key, Tensor value, Tensor attn_bias, bool[4] grad_input_mask, Tensor out, Tensor logsumexp, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, float dropout_p, bool is_causal, Tensor philox_seed, Tensor philox_offset, *, float? scale=None) -> (Tensor grad_query, Tensor grad_key, Tensor grad_value, Tensor grad_attn_bias)`
     ///
     /// Defaults applied: `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_fused_attention_overrideable_backward(
         grad_out: &Tensor,
         query: &Tensor,
@@ -7805,6 +8053,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dropout_p = 0.0`, `is_causal = false`, `scale = None`.
     ///
     /// May be None: `attn_bias`, `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_efficient_attention_with(
         query: &Tensor,
         key: &Tensor,
@@ -7888,6 +8137,7 @@ impl Tensor {
     /// Defaults applied: `dropout_p = 0.0`, `is_causal = false`, `scale = None`.
     ///
     /// May be None: `attn_bias`.
+    #[track_caller]
     pub fn f__scaled_dot_product_efficient_attention(
         query: &Tensor,
         key: &Tensor,
@@ -7934,6 +8184,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `is_causal = false`, `scale = None`.
     ///
     /// May be None: `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_efficient_attention_backward_with(
         grad_out_: &Tensor,
         query: &Tensor,
@@ -8040,6 +8291,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_efficient_attention_backward(Tensor grad_out_, Tensor query, Tensor key, Tensor value, Tensor attn_bias, Tensor out, Tensor logsumexp, Tensor philox_seed, Tensor philox_offset, float dropout_p, bool[4] grad_input_mask, bool is_causal=False, *, float? scale=None) -> (Tensor, Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `is_causal = false`, `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_efficient_attention_backward(
         grad_out_: &Tensor,
         query: &Tensor,
@@ -8107,6 +8359,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
     ///
     /// May be None: `attn_bias`, `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_cudnn_attention_with(
         query: &Tensor,
         key: &Tensor,
@@ -8210,6 +8463,7 @@ impl Tensor {
     /// Defaults applied: `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
     ///
     /// May be None: `attn_bias`.
+    #[track_caller]
     pub fn f__scaled_dot_product_cudnn_attention(
         query: &Tensor,
         key: &Tensor,
@@ -8257,6 +8511,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = None`.
     ///
     /// May be None: `scale`.
+    #[track_caller]
     pub fn f__scaled_dot_product_cudnn_attention_backward_with(
         grad_out: &Tensor,
         query: &Tensor,
@@ -8371,6 +8626,7 @@ impl Tensor {
     /// `aten::_scaled_dot_product_cudnn_attention_backward(Tensor grad_out, Tensor query, Tensor key, Tensor value, Tensor out, Tensor logsumexp, Tensor philox_seed, Tensor philox_offset, Tensor attn_bias, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, float dropout_p, bool is_causal, *, float? scale=None) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `scale = None`.
+    #[track_caller]
     pub fn f__scaled_dot_product_cudnn_attention_backward(
         grad_out: &Tensor,
         query: &Tensor,
@@ -8453,6 +8709,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = None`, `window_size_left = None`, `window_size_right = None`, `seqused_k = None`, `alibi_slopes = None`.
     ///
     /// May be None: `cum_seq_q`, `cum_seq_k`, `scale`, `window_size_left`, `window_size_right`, `seqused_k`, `alibi_slopes`.
+    #[track_caller]
     pub fn f__flash_attention_forward_with(
         query: &Tensor,
         key: &Tensor,
@@ -8574,6 +8831,7 @@ impl Tensor {
     /// Defaults applied: `scale = None`, `window_size_left = None`, `window_size_right = None`, `seqused_k = None`, `alibi_slopes = None`.
     ///
     /// May be None: `cum_seq_q`, `cum_seq_k`.
+    #[track_caller]
     pub fn f__flash_attention_forward(
         query: &Tensor,
         key: &Tensor,
@@ -8642,6 +8900,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = None`, `window_size_left = None`, `window_size_right = None`, `seqused_k = None`, `alibi_slopes = None`.
     ///
     /// May be None: `cum_seq_q`, `cum_seq_k`, `q_descale`, `k_descale`, `v_descale`, `scale`, `window_size_left`, `window_size_right`, `seqused_k`, `alibi_slopes`.
+    #[track_caller]
     pub fn f__flash_attention_forward_quantized_with(
         query: &Tensor,
         key: &Tensor,
@@ -8778,6 +9037,7 @@ impl Tensor {
     /// Defaults applied: `scale = None`, `window_size_left = None`, `window_size_right = None`, `seqused_k = None`, `alibi_slopes = None`.
     ///
     /// May be None: `cum_seq_q`, `cum_seq_k`, `q_descale`, `k_descale`, `v_descale`.
+    #[track_caller]
     pub fn f__flash_attention_forward_quantized(
         query: &Tensor,
         key: &Tensor,
@@ -8858,6 +9118,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = None`, `window_size_left = None`, `window_size_right = None`.
     ///
     /// May be None: `scale`, `window_size_left`, `window_size_right`.
+    #[track_caller]
     pub fn f__flash_attention_backward_with(
         grad_out: &Tensor,
         query: &Tensor,
@@ -8977,6 +9238,7 @@ impl Tensor {
     /// `aten::_flash_attention_backward(Tensor grad_out, Tensor query, Tensor key, Tensor value, Tensor out, Tensor logsumexp, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, float dropout_p, bool is_causal, Tensor rng_state, Tensor unused, *, float? scale=None, SymInt? window_size_left=None, SymInt? window_size_right=None) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `scale = None`, `window_size_left = None`, `window_size_right = None`.
+    #[track_caller]
     pub fn f__flash_attention_backward(
         grad_out: &Tensor,
         query: &Tensor,
@@ -9057,6 +9319,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `compute_log_sumexp = false`, `scale = None`, `seqlen_k = None`, `window_size = None`.
     ///
     /// May be None: `bias`, `cu_seqlens_q`, `cu_seqlens_k`, `max_seqlen_q`, `max_seqlen_k`, `scale`, `seqlen_k`, `window_size`.
+    #[track_caller]
     pub fn f__efficient_attention_forward_with(
         query: &Tensor,
         key: &Tensor,
@@ -9176,6 +9439,7 @@ impl Tensor {
     /// Defaults applied: `compute_log_sumexp = false`, `scale = None`, `seqlen_k = None`, `window_size = None`.
     ///
     /// May be None: `bias`, `cu_seqlens_q`, `cu_seqlens_k`, `max_seqlen_q`, `max_seqlen_k`.
+    #[track_caller]
     pub fn f__efficient_attention_forward(
         query: &Tensor,
         key: &Tensor,
@@ -9243,6 +9507,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = None`, `num_splits_key = None`, `window_size = None`, `shared_storage_dqdkdv = false`.
     ///
     /// May be None: `bias`, `cu_seqlens_q`, `cu_seqlens_k`, `scale`, `num_splits_key`, `window_size`.
+    #[track_caller]
     pub fn f__efficient_attention_backward_with(
         grad_out_: &Tensor,
         query: &Tensor,
@@ -9386,6 +9651,7 @@ impl Tensor {
     /// Defaults applied: `scale = None`, `num_splits_key = None`, `window_size = None`, `shared_storage_dqdkdv = false`.
     ///
     /// May be None: `bias`, `cu_seqlens_q`, `cu_seqlens_k`.
+    #[track_caller]
     pub fn f__efficient_attention_backward(
         grad_out_: &Tensor,
         query: &Tensor,
@@ -9477,6 +9743,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
     ///
     /// May be None: `attn_bias`, `cum_seq_q`, `cum_seq_k`, `scale`.
+    #[track_caller]
     pub fn f__cudnn_attention_forward_with(
         query: &Tensor,
         key: &Tensor,
@@ -9600,6 +9867,7 @@ impl Tensor {
     /// Defaults applied: `dropout_p = 0.0`, `is_causal = false`, `return_debug_mask = false`, `scale = None`.
     ///
     /// May be None: `attn_bias`, `cum_seq_q`, `cum_seq_k`.
+    #[track_caller]
     pub fn f__cudnn_attention_forward(
         query: &Tensor,
         key: &Tensor,
@@ -9663,6 +9931,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = None`.
     ///
     /// May be None: `scale`.
+    #[track_caller]
     pub fn f__cudnn_attention_backward_with(
         grad_out: &Tensor,
         query: &Tensor,
@@ -9777,6 +10046,7 @@ impl Tensor {
     /// `aten::_cudnn_attention_backward(Tensor grad_out, Tensor query, Tensor key, Tensor value, Tensor out, Tensor logsumexp, Tensor philox_seed, Tensor philox_offset, Tensor attn_bias, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, float dropout_p, bool is_causal, *, float? scale=None) -> (Tensor, Tensor, Tensor)`
     ///
     /// Defaults applied: `scale = None`.
+    #[track_caller]
     pub fn f__cudnn_attention_backward(
         grad_out: &Tensor,
         query: &Tensor,
@@ -9857,6 +10127,7 @@ impl Tensor {
     /// `aten::_triton_scaled_dot_attention(Tensor q, Tensor k, Tensor v, float dropout_p=0.0) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dropout_p = 0.0`.
+    #[track_caller]
     pub fn f__triton_scaled_dot_attention_with(
         q: &Tensor,
         k: &Tensor,
@@ -9900,6 +10171,7 @@ impl Tensor {
     /// `aten::_triton_scaled_dot_attention(Tensor q, Tensor k, Tensor v, float dropout_p=0.0) -> Tensor`
     ///
     /// Defaults applied: `dropout_p = 0.0`.
+    #[track_caller]
     pub fn f__triton_scaled_dot_attention(
         q: &Tensor,
         k: &Tensor,
@@ -9915,6 +10187,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__triton_scaled_dot_attention(q, k, v))
     }
     /// `aten::_fill_mem_eff_dropout_mask_(Tensor(a!) self, float dropout_p, int seed, int offset) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__fill_mem_eff_dropout_mask_(
         &mut self,
         dropout_p: f64,
@@ -9954,6 +10227,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mask = None`.
     ///
     /// May be None: `mask`.
+    #[track_caller]
     pub fn f__triton_multi_head_attention_with(
         query: &Tensor,
         key: &Tensor,
@@ -10034,6 +10308,7 @@ impl Tensor {
     /// `aten::_triton_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None) -> Tensor`
     ///
     /// Defaults applied: `mask = None`.
+    #[track_caller]
     pub fn f__triton_multi_head_attention(
         query: &Tensor,
         key: &Tensor,
@@ -10088,6 +10363,7 @@ impl Tensor {
         )
     }
     /// `aten::special_airy_ai(Tensor x) -> Tensor`
+    #[track_caller]
     pub fn f_special_airy_ai(x: &Tensor) -> Result<Tensor> {
         let c_x = x.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10106,6 +10382,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_airy_ai(x))
     }
     /// `aten::special_airy_ai.out(Tensor x, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_airy_ai_out(x: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_x = x.as_raw();
         let c_out = out.as_raw();
@@ -10125,6 +10402,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_airy_ai_out(x, out))
     }
     /// `aten::special_bessel_j0(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_bessel_j0(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10143,6 +10421,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_j0())
     }
     /// `aten::special_bessel_j0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_bessel_j0_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10162,6 +10441,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_j0_out(out))
     }
     /// `aten::special_bessel_j1(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_bessel_j1(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10180,6 +10460,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_j1())
     }
     /// `aten::special_bessel_j1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_bessel_j1_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10199,6 +10480,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_j1_out(out))
     }
     /// `aten::special_bessel_y0(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_bessel_y0(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10217,6 +10499,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_y0())
     }
     /// `aten::special_bessel_y0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_bessel_y0_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10236,6 +10519,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_y0_out(out))
     }
     /// `aten::special_bessel_y1(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_bessel_y1(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10254,6 +10538,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_y1())
     }
     /// `aten::special_bessel_y1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_bessel_y1_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10273,6 +10558,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_y1_out(out))
     }
     /// `aten::special_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_t(x: &Tensor, n: &Tensor) -> Result<Tensor> {
         crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_t", x, n)?;
         let c_x = x.as_raw();
@@ -10293,6 +10579,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_t(x, n))
     }
     /// `aten::special_chebyshev_polynomial_t.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_t_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -10324,6 +10611,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_t_x_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_t.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_t_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -10355,6 +10643,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_t_n_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_t.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_t_out(
         x: &Tensor,
         n: &Tensor,
@@ -10388,6 +10677,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_t_out(x, n, out))
     }
     /// `aten::special_chebyshev_polynomial_t.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_t_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -10429,6 +10719,7 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_t.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_t_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -10470,6 +10761,7 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_u(x: &Tensor, n: &Tensor) -> Result<Tensor> {
         crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_u", x, n)?;
         let c_x = x.as_raw();
@@ -10490,6 +10782,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_u(x, n))
     }
     /// `aten::special_chebyshev_polynomial_u.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_u_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -10521,6 +10814,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_u_x_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_u.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_u_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -10552,6 +10846,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_u_n_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_u.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_u_out(
         x: &Tensor,
         n: &Tensor,
@@ -10585,6 +10880,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_u_out(x, n, out))
     }
     /// `aten::special_chebyshev_polynomial_u.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_u_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -10626,6 +10922,7 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_u.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_u_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -10667,6 +10964,7 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_v(x: &Tensor, n: &Tensor) -> Result<Tensor> {
         crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_v", x, n)?;
         let c_x = x.as_raw();
@@ -10687,6 +10985,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_v(x, n))
     }
     /// `aten::special_chebyshev_polynomial_v.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_v_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -10718,6 +11017,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_v_x_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_v.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_v_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -10749,6 +11049,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_v_n_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_v.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_v_out(
         x: &Tensor,
         n: &Tensor,
@@ -10782,6 +11083,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_v_out(x, n, out))
     }
     /// `aten::special_chebyshev_polynomial_v.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_v_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -10823,6 +11125,7 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_v.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_v_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -10864,6 +11167,7 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_w(x: &Tensor, n: &Tensor) -> Result<Tensor> {
         crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_w", x, n)?;
         let c_x = x.as_raw();
@@ -10884,6 +11188,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_w(x, n))
     }
     /// `aten::special_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_w_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -10915,6 +11220,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_w_x_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_w.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_w_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -10946,6 +11252,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_w_n_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_w.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_w_out(
         x: &Tensor,
         n: &Tensor,
@@ -10979,6 +11286,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_w_out(x, n, out))
     }
     /// `aten::special_chebyshev_polynomial_w.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_w_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11020,6 +11328,7 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_w.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_chebyshev_polynomial_w_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11061,6 +11370,7 @@ impl Tensor {
         )
     }
     /// `aten::special_hermite_polynomial_h(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_h(x: &Tensor, n: &Tensor) -> Result<Tensor> {
         let c_x = x.as_raw();
         let c_n = n.as_raw();
@@ -11080,6 +11390,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_h(x, n))
     }
     /// `aten::special_hermite_polynomial_h.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_h_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11105,6 +11416,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_h_x_scalar(x, n))
     }
     /// `aten::special_hermite_polynomial_h.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_h_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11130,6 +11442,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_h_n_scalar(x, n))
     }
     /// `aten::special_hermite_polynomial_h.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_h_out(
         x: &Tensor,
         n: &Tensor,
@@ -11158,6 +11471,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_h_out(x, n, out))
     }
     /// `aten::special_hermite_polynomial_h.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_h_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11193,6 +11507,7 @@ impl Tensor {
         )
     }
     /// `aten::special_hermite_polynomial_h.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_h_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11228,6 +11543,7 @@ impl Tensor {
         )
     }
     /// `aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_he(x: &Tensor, n: &Tensor) -> Result<Tensor> {
         let c_x = x.as_raw();
         let c_n = n.as_raw();
@@ -11247,6 +11563,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_he(x, n))
     }
     /// `aten::special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_he_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11272,6 +11589,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_he_x_scalar(x, n))
     }
     /// `aten::special_hermite_polynomial_he.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_he_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11297,6 +11615,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_he_n_scalar(x, n))
     }
     /// `aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_he_out(
         x: &Tensor,
         n: &Tensor,
@@ -11325,6 +11644,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_he_out(x, n, out))
     }
     /// `aten::special_hermite_polynomial_he.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_he_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11360,6 +11680,7 @@ impl Tensor {
         )
     }
     /// `aten::special_hermite_polynomial_he.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_hermite_polynomial_he_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11395,6 +11716,7 @@ impl Tensor {
         )
     }
     /// `aten::special_laguerre_polynomial_l(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_laguerre_polynomial_l(x: &Tensor, n: &Tensor) -> Result<Tensor> {
         crate::guards::polynomial_degree("aten::special_laguerre_polynomial_l", x, n)?;
         let c_x = x.as_raw();
@@ -11415,6 +11737,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_laguerre_polynomial_l(x, n))
     }
     /// `aten::special_laguerre_polynomial_l.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_laguerre_polynomial_l_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11446,6 +11769,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_laguerre_polynomial_l_x_scalar(x, n))
     }
     /// `aten::special_laguerre_polynomial_l.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_laguerre_polynomial_l_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11477,6 +11801,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_laguerre_polynomial_l_n_scalar(x, n))
     }
     /// `aten::special_laguerre_polynomial_l.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_laguerre_polynomial_l_out(
         x: &Tensor,
         n: &Tensor,
@@ -11510,6 +11835,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_laguerre_polynomial_l_out(x, n, out))
     }
     /// `aten::special_laguerre_polynomial_l.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_laguerre_polynomial_l_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11551,6 +11877,7 @@ impl Tensor {
         )
     }
     /// `aten::special_laguerre_polynomial_l.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_laguerre_polynomial_l_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11592,6 +11919,7 @@ impl Tensor {
         )
     }
     /// `aten::special_legendre_polynomial_p(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_legendre_polynomial_p(x: &Tensor, n: &Tensor) -> Result<Tensor> {
         crate::guards::polynomial_degree("aten::special_legendre_polynomial_p", x, n)?;
         let c_x = x.as_raw();
@@ -11612,6 +11940,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_legendre_polynomial_p(x, n))
     }
     /// `aten::special_legendre_polynomial_p.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_legendre_polynomial_p_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11643,6 +11972,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_legendre_polynomial_p_x_scalar(x, n))
     }
     /// `aten::special_legendre_polynomial_p.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_legendre_polynomial_p_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11674,6 +12004,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_legendre_polynomial_p_n_scalar(x, n))
     }
     /// `aten::special_legendre_polynomial_p.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_legendre_polynomial_p_out(
         x: &Tensor,
         n: &Tensor,
@@ -11707,6 +12038,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_legendre_polynomial_p_out(x, n, out))
     }
     /// `aten::special_legendre_polynomial_p.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_legendre_polynomial_p_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -11748,6 +12080,7 @@ impl Tensor {
         )
     }
     /// `aten::special_legendre_polynomial_p.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_legendre_polynomial_p_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -11789,6 +12122,7 @@ impl Tensor {
         )
     }
     /// `aten::special_modified_bessel_i0(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_modified_bessel_i0(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11807,6 +12141,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_modified_bessel_i0())
     }
     /// `aten::special_modified_bessel_i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_modified_bessel_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -11826,6 +12161,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_modified_bessel_i0_out(out))
     }
     /// `aten::special_modified_bessel_i1(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_modified_bessel_i1(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11844,6 +12180,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_modified_bessel_i1())
     }
     /// `aten::special_modified_bessel_i1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_modified_bessel_i1_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -11863,6 +12200,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_modified_bessel_i1_out(out))
     }
     /// `aten::special_modified_bessel_k0(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_modified_bessel_k0(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11881,6 +12219,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_modified_bessel_k0())
     }
     /// `aten::special_modified_bessel_k0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_modified_bessel_k0_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -11900,6 +12239,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_modified_bessel_k0_out(out))
     }
     /// `aten::special_modified_bessel_k1(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_special_modified_bessel_k1(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11918,6 +12258,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_modified_bessel_k1())
     }
     /// `aten::special_modified_bessel_k1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_modified_bessel_k1_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -11937,6 +12278,7 @@ impl Tensor {
         crate::error::unwrap(self.f_special_modified_bessel_k1_out(out))
     }
     /// `aten::special_scaled_modified_bessel_k0(Tensor x) -> Tensor`
+    #[track_caller]
     pub fn f_special_scaled_modified_bessel_k0(x: &Tensor) -> Result<Tensor> {
         let c_x = x.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11955,6 +12297,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_scaled_modified_bessel_k0(x))
     }
     /// `aten::special_scaled_modified_bessel_k0.out(Tensor x, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_scaled_modified_bessel_k0_out(
         x: &Tensor,
         out: &mut Tensor,
@@ -11980,6 +12323,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_scaled_modified_bessel_k0_out(x, out))
     }
     /// `aten::special_scaled_modified_bessel_k1(Tensor x) -> Tensor`
+    #[track_caller]
     pub fn f_special_scaled_modified_bessel_k1(x: &Tensor) -> Result<Tensor> {
         let c_x = x.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11998,6 +12342,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_scaled_modified_bessel_k1(x))
     }
     /// `aten::special_scaled_modified_bessel_k1.out(Tensor x, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_scaled_modified_bessel_k1_out(
         x: &Tensor,
         out: &mut Tensor,
@@ -12023,6 +12368,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_scaled_modified_bessel_k1_out(x, out))
     }
     /// `aten::special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_t(
         x: &Tensor,
         n: &Tensor,
@@ -12050,6 +12396,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_shifted_chebyshev_polynomial_t(x, n))
     }
     /// `aten::special_shifted_chebyshev_polynomial_t.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_t_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -12087,6 +12434,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_t.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_t_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -12124,6 +12472,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_t.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_t_out(
         x: &Tensor,
         n: &Tensor,
@@ -12164,6 +12513,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_t.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_t_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -12205,6 +12555,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_t.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_t_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -12246,6 +12597,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_u(
         x: &Tensor,
         n: &Tensor,
@@ -12273,6 +12625,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_shifted_chebyshev_polynomial_u(x, n))
     }
     /// `aten::special_shifted_chebyshev_polynomial_u.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_u_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -12310,6 +12663,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_u.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_u_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -12347,6 +12701,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_u.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_u_out(
         x: &Tensor,
         n: &Tensor,
@@ -12387,6 +12742,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_u.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_u_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -12428,6 +12784,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_u.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_u_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -12469,6 +12826,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_v(
         x: &Tensor,
         n: &Tensor,
@@ -12496,6 +12854,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_shifted_chebyshev_polynomial_v(x, n))
     }
     /// `aten::special_shifted_chebyshev_polynomial_v.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_v_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -12533,6 +12892,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_v.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_v_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -12570,6 +12930,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_v.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_v_out(
         x: &Tensor,
         n: &Tensor,
@@ -12610,6 +12971,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_v.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_v_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -12651,6 +13013,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_v.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_v_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -12692,6 +13055,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_w(
         x: &Tensor,
         n: &Tensor,
@@ -12719,6 +13083,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_shifted_chebyshev_polynomial_w(x, n))
     }
     /// `aten::special_shifted_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_w_x_scalar(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -12756,6 +13121,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_w.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_w_n_scalar(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -12793,6 +13159,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_w.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_w_out(
         x: &Tensor,
         n: &Tensor,
@@ -12833,6 +13200,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_w.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_w_x_scalar_out(
         x: impl Into<Scalar>,
         n: &Tensor,
@@ -12874,6 +13242,7 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_w.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_w_n_scalar_out(
         x: &Tensor,
         n: impl Into<Scalar>,
@@ -12915,6 +13284,7 @@ impl Tensor {
         )
     }
     /// `aten::special_spherical_bessel_j0(Tensor x) -> Tensor`
+    #[track_caller]
     pub fn f_special_spherical_bessel_j0(x: &Tensor) -> Result<Tensor> {
         let c_x = x.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12933,6 +13303,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_spherical_bessel_j0(x))
     }
     /// `aten::special_spherical_bessel_j0.out(Tensor x, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_special_spherical_bessel_j0_out(
         x: &Tensor,
         out: &mut Tensor,
@@ -12957,6 +13328,7 @@ impl Tensor {
     /// `aten::_foobar(Tensor self, bool arg1=True, bool arg2=True, *, bool arg3=True) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `arg1 = true`, `arg2 = true`, `arg3 = true`.
+    #[track_caller]
     pub fn f__foobar_with(&self, arg1: bool, arg2: bool, arg3: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_arg1 = arg1;
@@ -12982,6 +13354,7 @@ impl Tensor {
     /// `aten::_foobar(Tensor self, bool arg1=True, bool arg2=True, *, bool arg3=True) -> Tensor`
     ///
     /// Defaults applied: `arg1 = true`, `arg2 = true`, `arg3 = true`.
+    #[track_caller]
     pub fn f__foobar(&self) -> Result<Tensor> {
         self.f__foobar_with(true, true, true)
     }
@@ -12997,6 +13370,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adam__with<T5: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13121,6 +13495,7 @@ impl Tensor {
     /// `aten::_fused_adam_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adam_<T5: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13196,6 +13571,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adam_tensor_lr__with<T5: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13320,6 +13696,7 @@ impl Tensor {
     /// `aten::_fused_adam_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adam_tensor_lr_<T5: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13395,6 +13772,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adamw__with<T5: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13519,6 +13897,7 @@ impl Tensor {
     /// `aten::_fused_adamw_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adamw_<T5: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13594,6 +13973,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adamw_tensor_lr__with<T5: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13718,6 +14098,7 @@ impl Tensor {
     /// `aten::_fused_adamw_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adamw_tensor_lr_<T5: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13793,6 +14174,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_sgd__with(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13893,6 +14275,7 @@ impl Tensor {
     /// `aten::_fused_sgd_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, float lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_sgd_(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -13956,6 +14339,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_sgd_tensor_lr__with(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -14056,6 +14440,7 @@ impl Tensor {
     /// `aten::_fused_sgd_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, Tensor lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_sgd_tensor_lr_(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -14119,6 +14504,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adagrad__with(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -14218,6 +14604,7 @@ impl Tensor {
     /// `aten::_fused_adagrad_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor(d!)[] state_steps, *, float lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adagrad_(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -14277,6 +14664,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adagrad_tensor_lr__with<T3: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -14376,6 +14764,7 @@ impl Tensor {
     /// `aten::_fused_adagrad_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor[] state_steps, *, Tensor lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adagrad_tensor_lr_<T3: std::borrow::Borrow<Tensor>>(
         self_: &mut [Tensor],
         grads: &mut [Tensor],
@@ -14431,6 +14820,7 @@ impl Tensor {
         )
     }
     /// `aten::_propagate_xla_data(Tensor input, Tensor output) -> ()`
+    #[track_caller]
     pub fn f__propagate_xla_data(input: &Tensor, output: &Tensor) -> Result<()> {
         let c_input = input.as_raw();
         let c_output = output.as_raw();
@@ -14451,6 +14841,7 @@ impl Tensor {
     /// `aten::_new_zeros_with_same_feature_meta.out(Tensor self, Tensor other, *, int self_num_batch_dims=0, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `self_num_batch_dims = 0`.
+    #[track_caller]
     pub fn f__new_zeros_with_same_feature_meta_out_with(
         &self,
         other: &Tensor,
@@ -14515,6 +14906,7 @@ impl Tensor {
     /// `aten::_new_zeros_with_same_feature_meta.out(Tensor self, Tensor other, *, int self_num_batch_dims=0, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `self_num_batch_dims = 0`.
+    #[track_caller]
     pub fn f__new_zeros_with_same_feature_meta_out(
         &self,
         other: &Tensor,
@@ -14534,6 +14926,7 @@ impl Tensor {
         crate::error::unwrap(self.f__new_zeros_with_same_feature_meta_out(other, out))
     }
     /// `aten::_cudnn_ctc_loss.out(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank, bool deterministic, bool zero_infinity, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f__cudnn_ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -14605,6 +14998,7 @@ impl Tensor {
         )
     }
     /// `aten::_cudnn_rnn_flatten_weight.out(Tensor[] weight_arr, int weight_stride0, SymInt input_size, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, bool bidirectional, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__cudnn_rnn_flatten_weight_out<T0: std::borrow::Borrow<Tensor>>(
         weight_arr: &[T0],
         weight_stride0: i64,
@@ -14689,6 +15083,7 @@ impl Tensor {
     /// `aten::_cudnn_rnn.out(Tensor input, Tensor[] weight, int weight_stride0, Tensor? weight_buf, Tensor hx, Tensor? cx, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3, Tensor(e!) out4) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!), Tensor(e!))`
     ///
     /// May be None: `weight_buf`, `cx`, `dropout_state`.
+    #[track_caller]
     pub fn f__cudnn_rnn_out<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         weight: &[T1],
@@ -14839,6 +15234,7 @@ impl Tensor {
     /// `aten::_cudnn_rnn_backward.out(Tensor input, Tensor[] weight, int weight_stride0, Tensor weight_buf, Tensor hx, Tensor? cx, Tensor output, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state, Tensor reserve, bool[4] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!)[] out3) -> ()`
     ///
     /// May be None: `cx`, `grad_output`, `grad_hy`, `grad_cy`, `dropout_state`.
+    #[track_caller]
     pub fn f__cudnn_rnn_backward_out<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         weight: &[T1],
@@ -14996,6 +15392,7 @@ impl Tensor {
         )
     }
     /// `aten::_cudnn_init_dropout_state.out(float dropout, bool train, int dropout_seed, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__cudnn_init_dropout_state_out(
         dropout: f64,
         train: bool,
@@ -15039,6 +15436,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f__fused_dropout_out_with(
         &self,
         p: f64,
@@ -15088,6 +15486,7 @@ impl Tensor {
     /// `aten::_fused_dropout.out(Tensor self, float p, Generator? generator=None, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f__fused_dropout_out(
         &self,
         p: f64,
@@ -15109,6 +15508,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fused_dropout_out(p, out0, out1))
     }
     /// `aten::_masked_scale.out(Tensor self, Tensor mask, float scale, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__masked_scale_out(
         &self,
         mask: &Tensor,
@@ -15142,6 +15542,7 @@ impl Tensor {
     /// `aten::native_dropout.out(Tensor input, float p, bool? train, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// May be None: `train`.
+    #[track_caller]
     pub fn f_native_dropout_out(
         input: &Tensor,
         p: f64,
@@ -15187,6 +15588,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_native_dropout_out(input, p, train, out0, out1))
     }
     /// `aten::native_dropout_backward.out(Tensor grad_output, Tensor mask, float scale, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_native_dropout_backward_out(
         grad_output: &Tensor,
         mask: &Tensor,
@@ -15226,6 +15628,7 @@ impl Tensor {
         )
     }
     /// `aten::_conj_physical.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__conj_physical_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -15247,6 +15650,7 @@ impl Tensor {
     /// `aten::avg_pool1d.out(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`.
+    #[track_caller]
     pub fn f_avg_pool1d_out_with(
         &self,
         kernel_size: &[i64],
@@ -15310,6 +15714,7 @@ impl Tensor {
     /// `aten::avg_pool1d.out(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`.
+    #[track_caller]
     pub fn f_avg_pool1d_out(
         &self,
         kernel_size: &[i64],
@@ -15325,6 +15730,7 @@ impl Tensor {
         crate::error::unwrap(self.f_avg_pool1d_out(kernel_size, out))
     }
     /// `aten::adaptive_avg_pool1d.out(Tensor self, int[1] output_size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_adaptive_avg_pool1d_out(
         &self,
         output_size: &[i64],
@@ -15360,6 +15766,7 @@ impl Tensor {
     /// `aten::_add_relu.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_scalar_out_with(
         &self,
         other: impl Into<Scalar>,
@@ -15401,6 +15808,7 @@ impl Tensor {
     /// `aten::_add_relu.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__add_relu_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -15422,6 +15830,7 @@ impl Tensor {
     /// `aten::add.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_add_scalar_out_with(
         &self,
         other: impl Into<Scalar>,
@@ -15457,6 +15866,7 @@ impl Tensor {
     /// `aten::add.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_add_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -15472,6 +15882,7 @@ impl Tensor {
         crate::error::unwrap(self.f_add_scalar_out(other, out))
     }
     /// `aten::affine_grid_generator.out(Tensor theta, SymInt[] size, bool align_corners, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_affine_grid_generator_out(
         theta: &Tensor,
         size: &[i64],
@@ -15511,6 +15922,7 @@ impl Tensor {
         )
     }
     /// `aten::_test_functorch_fallback.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__test_functorch_fallback_out(
         &self,
         other: &Tensor,
@@ -15544,6 +15956,7 @@ impl Tensor {
         crate::error::unwrap(self.f__test_functorch_fallback_out(other, out))
     }
     /// `aten::bartlett_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bartlett_window_out(
         window_length: i64,
         out: &mut Tensor,
@@ -15566,6 +15979,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bartlett_window_out(window_length, out))
     }
     /// `aten::bartlett_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bartlett_window_periodic_out(
         window_length: i64,
         periodic: bool,
@@ -15603,6 +16017,7 @@ impl Tensor {
     /// `aten::quantized_batch_norm.out(Tensor input, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_quantized_batch_norm_out(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -15678,6 +16093,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_bernoulli_tensor_out_with(
         &self,
         p: &Tensor,
@@ -15721,6 +16137,7 @@ impl Tensor {
     /// `aten::bernoulli.Tensor_out(Tensor self, Tensor p, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_bernoulli_tensor_out(
         &self,
         p: &Tensor,
@@ -15740,6 +16157,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_bernoulli_tensor_with(
         &self,
         p: &Tensor,
@@ -15774,6 +16192,7 @@ impl Tensor {
     /// `aten::bernoulli.Tensor(Tensor self, Tensor p, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_bernoulli_tensor(&self, p: &Tensor) -> Result<Tensor> {
         self.f_bernoulli_tensor_with(p, None)
     }
@@ -15789,6 +16208,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 0.5`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_bernoulli_float_out_with(
         &self,
         p: f64,
@@ -15832,6 +16252,7 @@ impl Tensor {
     /// `aten::bernoulli.float_out(Tensor self, float p=0.5, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `p = 0.5`, `generator = None`.
+    #[track_caller]
     pub fn f_bernoulli_float_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_bernoulli_float_out_with(0.5, None, out)
     }
@@ -15847,6 +16268,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `pos_weight = None`, `reduction = 1`.
     ///
     /// May be None: `weight`, `pos_weight`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_with_logits_out_with(
         &self,
         target: &Tensor,
@@ -15907,6 +16329,7 @@ impl Tensor {
     /// `aten::binary_cross_entropy_with_logits.out(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `weight = None`, `pos_weight = None`, `reduction = 1`.
+    #[track_caller]
     pub fn f_binary_cross_entropy_with_logits_out(
         &self,
         target: &Tensor,
@@ -15930,6 +16353,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weights = None`, `minlength = 0`.
     ///
     /// May be None: `weights`.
+    #[track_caller]
     pub fn f_bincount_out_with(
         &self,
         weights: Option<&Tensor>,
@@ -15967,6 +16391,7 @@ impl Tensor {
     /// `aten::bincount.out(Tensor self, Tensor? weights=None, SymInt minlength=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `weights = None`, `minlength = 0`.
+    #[track_caller]
     pub fn f_bincount_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_bincount_out_with(None, 0, out)
     }
@@ -15978,6 +16403,7 @@ impl Tensor {
         crate::error::unwrap(self.f_bincount_out(out))
     }
     /// `aten::blackman_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_blackman_window_out(
         window_length: i64,
         out: &mut Tensor,
@@ -16000,6 +16426,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_blackman_window_out(window_length, out))
     }
     /// `aten::blackman_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_blackman_window_periodic_out(
         window_length: i64,
         periodic: bool,
@@ -16035,6 +16462,7 @@ impl Tensor {
         )
     }
     /// `aten::block_diag.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_block_diag_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut Tensor,
@@ -16069,6 +16497,7 @@ impl Tensor {
     /// `aten::constant_pad_nd.out(Tensor self, SymInt[] pad, Scalar value=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `value = 0`.
+    #[track_caller]
     pub fn f_constant_pad_nd_out_with(
         &self,
         pad: &[i64],
@@ -16104,6 +16533,7 @@ impl Tensor {
     /// `aten::constant_pad_nd.out(Tensor self, SymInt[] pad, Scalar value=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `value = 0`.
+    #[track_caller]
     pub fn f_constant_pad_nd_out(
         &self,
         pad: &[i64],
@@ -16121,6 +16551,7 @@ impl Tensor {
     /// `aten::convolution.out(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_convolution_out(
         input: &Tensor,
         weight: &Tensor,
@@ -16199,6 +16630,7 @@ impl Tensor {
     /// `aten::convolution_backward.out(Tensor grad_output, Tensor input, Tensor weight, SymInt[]? bias_sizes, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `bias_sizes`.
+    #[track_caller]
     pub fn f_convolution_backward_out(
         grad_output: &Tensor,
         input: &Tensor,
@@ -16301,6 +16733,7 @@ impl Tensor {
     /// `aten::convolution_overrideable.out(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_convolution_overrideable_out(
         input: &Tensor,
         weight: &Tensor,
@@ -16377,6 +16810,7 @@ impl Tensor {
         )
     }
     /// `aten::convolution_backward_overrideable.out(Tensor grad_output, Tensor input, Tensor weight, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
+    #[track_caller]
     pub fn f_convolution_backward_overrideable_out(
         grad_output: &Tensor,
         input: &Tensor,
@@ -16472,6 +16906,7 @@ impl Tensor {
     /// `aten::_convolution.out(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__convolution_out(
         input: &Tensor,
         weight: &Tensor,
@@ -16570,6 +17005,7 @@ impl Tensor {
     /// `aten::conv_tbc.out(Tensor self, Tensor weight, Tensor bias, int pad=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `pad = 0`.
+    #[track_caller]
     pub fn f_conv_tbc_out_with(
         &self,
         weight: &Tensor,
@@ -16615,6 +17051,7 @@ impl Tensor {
     /// `aten::conv_tbc.out(Tensor self, Tensor weight, Tensor bias, int pad=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `pad = 0`.
+    #[track_caller]
     pub fn f_conv_tbc_out(
         &self,
         weight: &Tensor,
@@ -16638,6 +17075,7 @@ impl Tensor {
     /// `aten::copy.out(Tensor self, Tensor src, bool non_blocking=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_out_with(
         &self,
         src: &Tensor,
@@ -16674,6 +17112,7 @@ impl Tensor {
     /// `aten::copy.out(Tensor self, Tensor src, bool non_blocking=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_out(&self, src: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_copy_out_with(src, false, out)
     }
@@ -16687,6 +17126,7 @@ impl Tensor {
     /// `aten::_copy_from.out(Tensor self, Tensor dst, bool non_blocking=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__copy_from_out_with(
         &self,
         dst: &Tensor,
@@ -16728,6 +17168,7 @@ impl Tensor {
     /// `aten::_copy_from.out(Tensor self, Tensor dst, bool non_blocking=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__copy_from_out(&self, dst: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f__copy_from_out_with(dst, false, out)
     }
@@ -16739,6 +17180,7 @@ impl Tensor {
         crate::error::unwrap(self.f__copy_from_out(dst, out))
     }
     /// `aten::_copy_from_and_resize.out(Tensor self, Tensor dst, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__copy_from_and_resize_out(
         &self,
         dst: &Tensor,
@@ -16763,6 +17205,7 @@ impl Tensor {
         crate::error::unwrap(self.f__copy_from_and_resize_out(dst, out))
     }
     /// `aten::count_nonzero.dim_IntList_out(Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_count_nonzero_dim_intlist_out(
         &self,
         dim: &[i64],
@@ -16795,6 +17238,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_count_nonzero_out_with(
         &self,
         dim: Option<i64>,
@@ -16825,6 +17269,7 @@ impl Tensor {
     /// `aten::count_nonzero.out(Tensor self, int? dim=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f_count_nonzero_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_count_nonzero_out_with(None, out)
     }
@@ -16836,6 +17281,7 @@ impl Tensor {
         crate::error::unwrap(self.f_count_nonzero_out(out))
     }
     /// `aten::cudnn_affine_grid_generator.out(Tensor theta, int N, int C, int H, int W, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cudnn_affine_grid_generator_out(
         theta: &Tensor,
         N: i64,
@@ -16883,6 +17329,7 @@ impl Tensor {
         )
     }
     /// `aten::cudnn_affine_grid_generator_backward.out(Tensor grad, int N, int C, int H, int W, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cudnn_affine_grid_generator_backward_out(
         grad: &Tensor,
         N: i64,
@@ -16932,6 +17379,7 @@ impl Tensor {
     /// `aten::cudnn_batch_norm_backward.out(Tensor input, Tensor grad_output, Tensor weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_var, float epsilon, Tensor reserveSpace, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `running_mean`, `running_var`, `save_mean`, `save_var`.
+    #[track_caller]
     pub fn f_cudnn_batch_norm_backward_out(
         input: &Tensor,
         grad_output: &Tensor,
@@ -17022,6 +17470,7 @@ impl Tensor {
         )
     }
     /// `aten::cudnn_convolution_transpose.out(Tensor self, Tensor weight, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic, bool allow_tf32, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cudnn_convolution_transpose_out(
         &self,
         weight: &Tensor,
@@ -17108,6 +17557,7 @@ impl Tensor {
         )
     }
     /// `aten::_mps_convolution_transpose.out(Tensor self, Tensor weight, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__mps_convolution_transpose_out(
         &self,
         weight: &Tensor,
@@ -17172,6 +17622,7 @@ impl Tensor {
         )
     }
     /// `aten::mps_convolution_transpose_backward.out(Tensor self, Tensor grad_output, Tensor weight, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool[2] output_mask, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_mps_convolution_transpose_backward_out(
         &self,
         grad_output: &Tensor,
@@ -17255,6 +17706,7 @@ impl Tensor {
     /// `aten::cudnn_convolution_relu.out(Tensor self, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, SymInt groups, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_cudnn_convolution_relu_out(
         &self,
         weight: &Tensor,
@@ -17330,6 +17782,7 @@ impl Tensor {
     /// `aten::cudnn_convolution_add_relu.out(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, SymInt groups, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `alpha`, `bias`.
+    #[track_caller]
     pub fn f_cudnn_convolution_add_relu_out(
         &self,
         weight: &Tensor,
@@ -17413,6 +17866,7 @@ impl Tensor {
         )
     }
     /// `aten::cudnn_grid_sampler.out(Tensor self, Tensor grid, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_cudnn_grid_sampler_out(
         &self,
         grid: &Tensor,
@@ -17437,6 +17891,7 @@ impl Tensor {
         crate::error::unwrap(self.f_cudnn_grid_sampler_out(grid, out))
     }
     /// `aten::cudnn_grid_sampler_backward.out(Tensor self, Tensor grid, Tensor grad_output, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_cudnn_grid_sampler_backward_out(
         &self,
         grid: &Tensor,
@@ -17484,6 +17939,7 @@ impl Tensor {
     /// `aten::_ctc_loss.out(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, bool zero_infinity=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Takes every argument; the schema's defaults are `blank = 0`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_out_with(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -17554,6 +18010,7 @@ impl Tensor {
     /// `aten::_ctc_loss.out(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, bool zero_infinity=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `blank = 0`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -17599,6 +18056,7 @@ impl Tensor {
     /// `aten::_ctc_loss.Tensor_out(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, bool zero_infinity=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Takes every argument; the schema's defaults are `blank = 0`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_tensor_out_with(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -17669,6 +18127,7 @@ impl Tensor {
     /// `aten::_ctc_loss.Tensor_out(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, bool zero_infinity=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `blank = 0`, `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_tensor_out(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -17714,6 +18173,7 @@ impl Tensor {
     /// `aten::_ctc_loss_backward.out(Tensor grad, Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_backward_out_with(
         grad: &Tensor,
         log_probs: &Tensor,
@@ -17803,6 +18263,7 @@ impl Tensor {
     /// `aten::_ctc_loss_backward.out(Tensor grad, Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `zero_infinity = false`.
+    #[track_caller]
     pub fn f__ctc_loss_backward_out(
         grad: &Tensor,
         log_probs: &Tensor,
@@ -17859,6 +18320,7 @@ impl Tensor {
     /// `aten::diag_embed.out(Tensor self, int offset=0, int dim1=-2, int dim2=-1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`, `dim1 = -2`, `dim2 = -1`.
+    #[track_caller]
     pub fn f_diag_embed_out_with(
         &self,
         offset: i64,
@@ -17904,6 +18366,7 @@ impl Tensor {
     /// `aten::diag_embed.out(Tensor self, int offset=0, int dim1=-2, int dim2=-1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `offset = 0`, `dim1 = -2`, `dim2 = -1`.
+    #[track_caller]
     pub fn f_diag_embed_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_diag_embed_out_with(0, -2, -1, out)
     }
@@ -17915,6 +18378,7 @@ impl Tensor {
         crate::error::unwrap(self.f_diag_embed_out(out))
     }
     /// `aten::diagonal_backward.out(Tensor grad_output, SymInt[] input_sizes, int offset, int dim1, int dim2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_diagonal_backward_out(
         grad_output: &Tensor,
         input_sizes: &[i64],
@@ -17969,6 +18433,7 @@ impl Tensor {
         )
     }
     /// `aten::div.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_div_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -17995,6 +18460,7 @@ impl Tensor {
     /// `aten::div.Scalar_mode_out(Tensor self, Scalar other, *, str? rounding_mode, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    #[track_caller]
     pub fn f_div_scalar_mode_out(
         &self,
         other: impl Into<Scalar>,
@@ -18036,6 +18502,7 @@ impl Tensor {
     /// `aten::embedding.out(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `padding_idx = -1`, `scale_grad_by_freq = false`, `sparse = false`.
+    #[track_caller]
     pub fn f_embedding_out_with(
         weight: &Tensor,
         indices: &Tensor,
@@ -18094,6 +18561,7 @@ impl Tensor {
     /// `aten::embedding.out(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `padding_idx = -1`, `scale_grad_by_freq = false`, `sparse = false`.
+    #[track_caller]
     pub fn f_embedding_out(
         weight: &Tensor,
         indices: &Tensor,
@@ -18109,6 +18577,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_embedding_out(weight, indices, out))
     }
     /// `aten::embedding_dense_backward.out(Tensor grad_output, Tensor indices, SymInt num_weights, SymInt padding_idx, bool scale_grad_by_freq, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_embedding_dense_backward_out(
         grad_output: &Tensor,
         indices: &Tensor,
@@ -18172,6 +18641,7 @@ impl Tensor {
         )
     }
     /// `aten::embedding_renorm.out(Tensor self, Tensor indices, float max_norm, float norm_type, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_embedding_renorm_out(
         &self,
         indices: &Tensor,
@@ -18215,6 +18685,7 @@ impl Tensor {
         )
     }
     /// `aten::embedding_renorm(Tensor self, Tensor indices, float max_norm, float norm_type) -> Tensor`
+    #[track_caller]
     pub fn f_embedding_renorm(
         &self,
         indices: &Tensor,
@@ -18256,6 +18727,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`, `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_forward_only_out_with(
         weight: &Tensor,
         indices: &Tensor,
@@ -18373,6 +18845,7 @@ impl Tensor {
     /// `aten::_embedding_bag_forward_only.out(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!))`
     ///
     /// Defaults applied: `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`, `padding_idx = -1`.
+    #[track_caller]
     pub fn f__embedding_bag_forward_only_out(
         weight: &Tensor,
         indices: &Tensor,
@@ -18428,6 +18901,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`, `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_out_with(
         weight: &Tensor,
         indices: &Tensor,
@@ -18537,6 +19011,7 @@ impl Tensor {
     /// `aten::_embedding_bag.out(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!))`
     ///
     /// Defaults applied: `scale_grad_by_freq = false`, `mode = 0`, `sparse = false`, `per_sample_weights = None`, `include_last_offset = false`, `padding_idx = -1`.
+    #[track_caller]
     pub fn f__embedding_bag_out(
         weight: &Tensor,
         indices: &Tensor,
@@ -18584,6 +19059,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_dense_backward_out_with(
         grad: &Tensor,
         indices: &Tensor,
@@ -18672,6 +19148,7 @@ impl Tensor {
     /// Defaults applied: `padding_idx = -1`.
     ///
     /// May be None: `per_sample_weights`.
+    #[track_caller]
     pub fn f__embedding_bag_dense_backward_out(
         grad: &Tensor,
         indices: &Tensor,
@@ -18734,6 +19211,7 @@ impl Tensor {
     /// `aten::_embedding_bag_per_sample_weights_backward.out(Tensor grad, Tensor weight, Tensor indices, Tensor offsets, Tensor offset2bag, int mode, int padding_idx=-1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `padding_idx = -1`.
+    #[track_caller]
     pub fn f__embedding_bag_per_sample_weights_backward_out_with(
         grad: &Tensor,
         weight: &Tensor,
@@ -18802,6 +19280,7 @@ impl Tensor {
     /// `aten::_embedding_bag_per_sample_weights_backward.out(Tensor grad, Tensor weight, Tensor indices, Tensor offsets, Tensor offset2bag, int mode, int padding_idx=-1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `padding_idx = -1`.
+    #[track_caller]
     pub fn f__embedding_bag_per_sample_weights_backward_out(
         grad: &Tensor,
         weight: &Tensor,
@@ -18852,6 +19331,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `names`, `memory_format`.
+    #[track_caller]
     pub fn f_empty_names_out_with(
         size: &[i64],
         names: Option<&[&str]>,
@@ -18900,6 +19380,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = None`.
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_empty_names_out(
         size: &[i64],
         names: Option<&[&str]>,
@@ -18921,6 +19402,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_empty_names_out(size, names, out))
     }
     /// `aten::empty_permuted.out(SymInt[] size, int[] physical_layout, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_empty_permuted_out(
         size: &[i64],
         physical_layout: &[i64],
@@ -18954,6 +19436,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_empty_permuted_out(size, physical_layout, out))
     }
     /// `aten::new_empty.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_new_empty_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -18974,6 +19457,7 @@ impl Tensor {
         crate::error::unwrap(self.f_new_empty_out(size, out))
     }
     /// `aten::new_empty_strided.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_new_empty_strided_out(
         &self,
         size: &[i64],
@@ -19011,6 +19495,7 @@ impl Tensor {
         crate::error::unwrap(self.f_new_empty_strided_out(size, stride, out))
     }
     /// `aten::new_full.out(Tensor self, SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_new_full_out(
         &self,
         size: &[i64],
@@ -19042,6 +19527,7 @@ impl Tensor {
         crate::error::unwrap(self.f_new_full_out(size, fill_value, out))
     }
     /// `aten::new_zeros.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_new_zeros_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -19062,6 +19548,7 @@ impl Tensor {
         crate::error::unwrap(self.f_new_zeros_out(size, out))
     }
     /// `aten::new_ones.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_new_ones_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -19086,6 +19573,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `scale = 1.0`, `zero_point = 0`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f__empty_affine_quantized_out_with(
         size: &[i64],
         scale: f64,
@@ -19141,6 +19629,7 @@ impl Tensor {
     /// `aten::_empty_affine_quantized.out(SymInt[] size, *, float scale=1, int zero_point=0, MemoryFormat? memory_format=contiguous_format, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `scale = 1.0`, `zero_point = 0`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
+    #[track_caller]
     pub fn f__empty_affine_quantized_out(
         size: &[i64],
         out: &mut Tensor,
@@ -19165,6 +19654,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = Some(MemoryFormat::from_ffi(0))`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f__empty_per_channel_affine_quantized_out_with(
         size: &[i64],
         scales: &Tensor,
@@ -19225,6 +19715,7 @@ impl Tensor {
     /// `aten::_empty_per_channel_affine_quantized.out(SymInt[] size, *, Tensor scales, Tensor zero_points, int axis, MemoryFormat? memory_format=contiguous_format, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = Some(MemoryFormat::from_ffi(0))`.
+    #[track_caller]
     pub fn f__empty_per_channel_affine_quantized_out(
         size: &[i64],
         scales: &Tensor,
@@ -19267,6 +19758,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_resize_out_with(
         &self,
         size: &[i64],
@@ -19304,6 +19796,7 @@ impl Tensor {
     /// `aten::resize.out(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_resize_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         self.f_resize_out_with(size, None, out)
     }
@@ -19319,6 +19812,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_resize_with(
         &self,
         size: &[i64],
@@ -19353,6 +19847,7 @@ impl Tensor {
     /// `aten::resize(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_resize(&self, size: &[i64]) -> Result<Tensor> {
         self.f_resize_with(size, None)
     }
@@ -19364,6 +19859,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resize(size))
     }
     /// `aten::_resize_output.out(Tensor self, SymInt[] size, Device device, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__resize_output_out(
         &self,
         size: &[i64],
@@ -19395,6 +19891,7 @@ impl Tensor {
         crate::error::unwrap(self.f__resize_output_out(size, device, out))
     }
     /// `aten::_resize_output(Tensor self, SymInt[] size, Device device) -> Tensor`
+    #[track_caller]
     pub fn f__resize_output(&self, size: &[i64], device: Device) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -19419,6 +19916,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_empty_quantized_out_with(
         size: &[i64],
         qtensor: &Tensor,
@@ -19464,6 +19962,7 @@ impl Tensor {
     /// `aten::empty_quantized.out(int[] size, Tensor qtensor, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_empty_quantized_out(
         size: &[i64],
         qtensor: &Tensor,
@@ -19487,6 +19986,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_empty_like_out_with(
         &self,
         memory_format: Option<MemoryFormat>,
@@ -19521,6 +20021,7 @@ impl Tensor {
     /// `aten::empty_like.out(Tensor self, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_empty_like_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_empty_like_out_with(None, out)
     }
@@ -19532,6 +20033,7 @@ impl Tensor {
         crate::error::unwrap(self.f_empty_like_out(out))
     }
     /// `aten::empty_strided.out(SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_empty_strided_out(
         size: &[i64],
         stride: &[i64],
@@ -19556,6 +20058,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_empty_strided_out(size, stride, out))
     }
     /// `aten::fill.Scalar_out(Tensor self, Scalar value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fill_scalar_out(
         &self,
         value: impl Into<Scalar>,
@@ -19580,6 +20083,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fill_scalar_out(value, out))
     }
     /// `aten::fill.Tensor_out(Tensor self, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_fill_tensor_out(&self, value: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_value = value.as_raw();
@@ -19600,6 +20104,7 @@ impl Tensor {
         crate::error::unwrap(self.f_fill_tensor_out(value, out))
     }
     /// `aten::floor_divide.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_floor_divide_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -19630,6 +20135,7 @@ impl Tensor {
     /// `aten::full.names_out(int[] size, Scalar fill_value, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_full_names_out(
         size: &[i64],
         fill_value: impl Into<Scalar>,
@@ -19674,6 +20180,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_full_like_out_with(
         &self,
         fill_value: impl Into<Scalar>,
@@ -19717,6 +20224,7 @@ impl Tensor {
     /// `aten::full_like.out(Tensor self, Scalar fill_value, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_full_like_out(
         &self,
         fill_value: impl Into<Scalar>,
@@ -19740,6 +20248,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `shared = None`, `size = Some(0)`.
     ///
     /// May be None: `shared`, `size`.
+    #[track_caller]
     pub fn f_from_file_out_with(
         filename: &str,
         shared: Option<bool>,
@@ -19777,6 +20286,7 @@ impl Tensor {
     /// `aten::from_file.out(str filename, bool? shared=None, int? size=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `shared = None`, `size = Some(0)`.
+    #[track_caller]
     pub fn f_from_file_out(filename: &str, out: &mut Tensor) -> Result<Tensor> {
         Self::f_from_file_out_with(filename, None, Some(0), out)
     }
@@ -19788,6 +20298,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_from_file_out(filename, out))
     }
     /// `aten::grid_sampler_2d.out(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_grid_sampler_2d_out(
         input: &Tensor,
         grid: &Tensor,
@@ -19842,6 +20353,7 @@ impl Tensor {
         )
     }
     /// `aten::grid_sampler_2d_backward.out(Tensor grad_output, Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners, bool[2] output_mask, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_grid_sampler_2d_backward_out(
         grad_output: &Tensor,
         input: &Tensor,
@@ -19913,6 +20425,7 @@ impl Tensor {
         )
     }
     /// `aten::_grid_sampler_2d_cpu_fallback.out(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__grid_sampler_2d_cpu_fallback_out(
         input: &Tensor,
         grid: &Tensor,
@@ -19967,6 +20480,7 @@ impl Tensor {
         )
     }
     /// `aten::grid_sampler_3d.out(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_grid_sampler_3d_out(
         input: &Tensor,
         grid: &Tensor,
@@ -20021,6 +20535,7 @@ impl Tensor {
         )
     }
     /// `aten::grid_sampler_3d_backward.out(Tensor grad_output, Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners, bool[2] output_mask, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_grid_sampler_3d_backward_out(
         grad_output: &Tensor,
         input: &Tensor,
@@ -20092,6 +20607,7 @@ impl Tensor {
         )
     }
     /// `aten::hann_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hann_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_window_length = window_length;
         let c_out = out.as_raw();
@@ -20111,6 +20627,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_hann_window_out(window_length, out))
     }
     /// `aten::hann_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hann_window_periodic_out(
         window_length: i64,
         periodic: bool,
@@ -20146,6 +20663,7 @@ impl Tensor {
         )
     }
     /// `aten::hamming_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hamming_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_window_length = window_length;
         let c_out = out.as_raw();
@@ -20165,6 +20683,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_hamming_window_out(window_length, out))
     }
     /// `aten::hamming_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hamming_window_periodic_out(
         window_length: i64,
         periodic: bool,
@@ -20200,6 +20719,7 @@ impl Tensor {
         )
     }
     /// `aten::hamming_window.periodic_alpha_out(int window_length, bool periodic, float alpha, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hamming_window_periodic_alpha_out(
         window_length: i64,
         periodic: bool,
@@ -20244,6 +20764,7 @@ impl Tensor {
         )
     }
     /// `aten::hamming_window.periodic_alpha_beta_out(int window_length, bool periodic, float alpha, float beta, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hamming_window_periodic_alpha_beta_out(
         window_length: i64,
         periodic: bool,
@@ -20293,6 +20814,7 @@ impl Tensor {
         )
     }
     /// `aten::kaiser_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_kaiser_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_window_length = window_length;
         let c_out = out.as_raw();
@@ -20312,6 +20834,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_kaiser_window_out(window_length, out))
     }
     /// `aten::kaiser_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_kaiser_window_periodic_out(
         window_length: i64,
         periodic: bool,
@@ -20347,6 +20870,7 @@ impl Tensor {
         )
     }
     /// `aten::kaiser_window.beta_out(int window_length, bool periodic, float beta, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_kaiser_window_beta_out(
         window_length: i64,
         periodic: bool,
@@ -20388,6 +20912,7 @@ impl Tensor {
     /// `aten::native_group_norm.out(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, int group, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_native_group_norm_out(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -20475,6 +21000,7 @@ impl Tensor {
     /// `aten::native_group_norm_backward.out(Tensor grad_out, Tensor input, Tensor mean, Tensor rstd, Tensor? weight, SymInt N, SymInt C, SymInt HxW, int group, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_native_group_norm_backward_out(
         grad_out: &Tensor,
         input: &Tensor,
@@ -20572,6 +21098,7 @@ impl Tensor {
     /// `aten::index_put.out(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`.
+    #[track_caller]
     pub fn f_index_put_out_with(
         &self,
         indices: &[Option<&Tensor>],
@@ -20620,6 +21147,7 @@ impl Tensor {
     /// `aten::index_put.out(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `accumulate = false`.
+    #[track_caller]
     pub fn f_index_put_out(
         &self,
         indices: &[Option<&Tensor>],
@@ -20643,6 +21171,7 @@ impl Tensor {
     /// `aten::_index_put_impl.out(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`, `unsafe = false`.
+    #[track_caller]
     pub fn f__index_put_impl_out_with(
         &self,
         indices: &[Option<&Tensor>],
@@ -20697,6 +21226,7 @@ impl Tensor {
     /// `aten::_index_put_impl.out(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `accumulate = false`, `unsafe = false`.
+    #[track_caller]
     pub fn f__index_put_impl_out(
         &self,
         indices: &[Option<&Tensor>],
@@ -20720,6 +21250,7 @@ impl Tensor {
     /// `aten::_index_put_impl(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`, `unsafe = false`.
+    #[track_caller]
     pub fn f__index_put_impl_with(
         &self,
         indices: &[Option<&Tensor>],
@@ -20770,6 +21301,7 @@ impl Tensor {
     /// `aten::_index_put_impl(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False) -> Tensor`
     ///
     /// Defaults applied: `accumulate = false`, `unsafe = false`.
+    #[track_caller]
     pub fn f__index_put_impl(
         &self,
         indices: &[Option<&Tensor>],
@@ -20789,6 +21321,7 @@ impl Tensor {
         crate::error::unwrap(self.f__index_put_impl(indices, values))
     }
     /// `aten::isnan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_isnan_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -20810,6 +21343,7 @@ impl Tensor {
     /// `aten::native_layer_norm.out(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_native_layer_norm_out(
         input: &Tensor,
         normalized_shape: &[i64],
@@ -20882,6 +21416,7 @@ impl Tensor {
     /// `aten::native_layer_norm_backward.out(Tensor grad_out, Tensor input, SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, Tensor? bias, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f_native_layer_norm_backward_out(
         grad_out: &Tensor,
         input: &Tensor,
@@ -20967,6 +21502,7 @@ impl Tensor {
         )
     }
     /// `aten::linear_backward.out(Tensor self, Tensor grad_output, Tensor weight, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
+    #[track_caller]
     pub fn f_linear_backward_out(
         &self,
         grad_output: &Tensor,
@@ -21034,6 +21570,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_mkldnn_linear_out_with(
         &self,
         weight: &Tensor,
@@ -21071,6 +21608,7 @@ impl Tensor {
     /// `aten::mkldnn_linear.out(Tensor self, Tensor weight, Tensor? bias=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`.
+    #[track_caller]
     pub fn f_mkldnn_linear_out(
         &self,
         weight: &Tensor,
@@ -21086,6 +21624,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mkldnn_linear_out(weight, out))
     }
     /// `aten::mkldnn_linear_backward_input.out(int[] input_size, Tensor grad_output, Tensor weight, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mkldnn_linear_backward_input_out(
         input_size: &[i64],
         grad_output: &Tensor,
@@ -21130,6 +21669,7 @@ impl Tensor {
         )
     }
     /// `aten::mkldnn_linear_backward_weights.out(Tensor grad_output, Tensor input, Tensor weight, bool bias_defined, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_mkldnn_linear_backward_weights_out(
         grad_output: &Tensor,
         input: &Tensor,
@@ -21186,6 +21726,7 @@ impl Tensor {
         )
     }
     /// `aten::mkldnn_linear_backward.out(Tensor self, Tensor grad_output, Tensor weight, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
+    #[track_caller]
     pub fn f_mkldnn_linear_backward_out(
         &self,
         grad_output: &Tensor,
@@ -21249,6 +21790,7 @@ impl Tensor {
         )
     }
     /// `aten::matmul_backward.out(Tensor grad, Tensor self, Tensor other, bool[2] mask, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_matmul_backward_out(
         grad: &Tensor,
         self_: &Tensor,
@@ -21298,6 +21840,7 @@ impl Tensor {
         )
     }
     /// `aten::_aminmax.out(Tensor self, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f__aminmax_out(
         &self,
         out0: &mut Tensor,
@@ -21329,6 +21872,7 @@ impl Tensor {
     /// `aten::_aminmax.dim_out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
+    #[track_caller]
     pub fn f__aminmax_dim_out_with(
         &self,
         dim: i64,
@@ -21376,6 +21920,7 @@ impl Tensor {
     /// `aten::_aminmax.dim_out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `keepdim = false`.
+    #[track_caller]
     pub fn f__aminmax_dim_out(
         &self,
         dim: i64,
@@ -21399,6 +21944,7 @@ impl Tensor {
     /// `aten::max_pool2d_backward.out(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_backward_out_with(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -21467,6 +22013,7 @@ impl Tensor {
     /// `aten::max_pool2d_backward.out(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_max_pool2d_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -21501,6 +22048,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool2d_out_with(
         &self,
         kernel_size: &[i64],
@@ -21564,6 +22112,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool2d_out(
         &self,
         kernel_size: &[i64],
@@ -21585,6 +22134,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool2d_backward.out(Tensor grad_output, Tensor output, Tensor input, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool2d_backward_out_with(
         grad_output: &Tensor,
         output: &Tensor,
@@ -21658,6 +22208,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool2d_backward.out(Tensor grad_output, Tensor output, Tensor input, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool2d_backward_out(
         grad_output: &Tensor,
         output: &Tensor,
@@ -21701,6 +22252,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool3d_out_with(
         &self,
         kernel_size: &[i64],
@@ -21764,6 +22316,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool3d_out(
         &self,
         kernel_size: &[i64],
@@ -21785,6 +22338,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool3d_backward.out(Tensor grad_output, Tensor output, Tensor input, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool3d_backward_out_with(
         grad_output: &Tensor,
         output: &Tensor,
@@ -21858,6 +22412,7 @@ impl Tensor {
     /// `aten::mkldnn_max_pool3d_backward.out(Tensor grad_output, Tensor output, Tensor input, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_mkldnn_max_pool3d_backward_out(
         grad_output: &Tensor,
         output: &Tensor,
@@ -21901,6 +22456,7 @@ impl Tensor {
     /// `aten::quantized_max_pool1d.out(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool1d_out_with(
         &self,
         kernel_size: &[i64],
@@ -21964,6 +22520,7 @@ impl Tensor {
     /// `aten::quantized_max_pool1d.out(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool1d_out(
         &self,
         kernel_size: &[i64],
@@ -21985,6 +22542,7 @@ impl Tensor {
     /// `aten::quantized_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool2d_out_with(
         &self,
         kernel_size: &[i64],
@@ -22048,6 +22606,7 @@ impl Tensor {
     /// `aten::quantized_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool2d_out(
         &self,
         kernel_size: &[i64],
@@ -22069,6 +22628,7 @@ impl Tensor {
     /// `aten::quantized_max_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool3d_out_with(
         &self,
         kernel_size: &[i64],
@@ -22132,6 +22692,7 @@ impl Tensor {
     /// `aten::quantized_max_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
+    #[track_caller]
     pub fn f_quantized_max_pool3d_out(
         &self,
         kernel_size: &[i64],
@@ -22151,6 +22712,7 @@ impl Tensor {
         crate::error::unwrap(self.f_quantized_max_pool3d_out(kernel_size, out))
     }
     /// `aten::median.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_median_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();

@@ -19,6 +19,7 @@ use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
     /// `aten::nanmedian.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_nanmedian_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -40,6 +41,7 @@ impl Tensor {
     /// `aten::_mps_convolution.out(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__mps_convolution_out(
         &self,
         weight: &Tensor,
@@ -106,6 +108,7 @@ impl Tensor {
         )
     }
     /// `aten::mps_convolution_backward.out(Tensor self, Tensor grad_output, Tensor weight, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
+    #[track_caller]
     pub fn f_mps_convolution_backward_out(
         &self,
         grad_output: &Tensor,
@@ -191,6 +194,7 @@ impl Tensor {
     /// `aten::mkldnn_convolution.out(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_mkldnn_convolution_out(
         &self,
         weight: &Tensor,
@@ -257,6 +261,7 @@ impl Tensor {
         )
     }
     /// `aten::mkldnn_rnn_layer.out(Tensor input, Tensor weight0, Tensor weight1, Tensor weight2, Tensor weight3, Tensor hx_, Tensor cx_, bool reverse, int[] batch_sizes, int mode, int hidden_size, int num_layers, bool has_biases, bool bidirectional, bool batch_first, bool train, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!))`
+    #[track_caller]
     pub fn f_mkldnn_rnn_layer_out(
         input: &Tensor,
         weight0: &Tensor,
@@ -408,6 +413,7 @@ impl Tensor {
     /// `aten::mkldnn_rnn_layer_backward.out(Tensor input, Tensor weight1, Tensor weight2, Tensor weight3, Tensor weight4, Tensor hx_, Tensor cx_tmp, Tensor output, Tensor hy_, Tensor cy_, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, bool reverse, int mode, int hidden_size, int num_layers, bool has_biases, bool train, bool bidirectional, int[] batch_sizes, bool batch_first, Tensor workspace, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3, Tensor(e!) out4, Tensor(f!) out5, Tensor(g!) out6) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!), Tensor(e!), Tensor(f!), Tensor(g!))`
     ///
     /// May be None: `grad_output`, `grad_hy`, `grad_cy`.
+    #[track_caller]
     pub fn f_mkldnn_rnn_layer_backward_out(
         input: &Tensor,
         weight1: &Tensor,
@@ -616,6 +622,7 @@ impl Tensor {
     /// `aten::miopen_batch_norm.out(Tensor input, Tensor weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float exponential_average_factor, float epsilon, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_miopen_batch_norm_out(
         input: &Tensor,
         weight: &Tensor,
@@ -703,6 +710,7 @@ impl Tensor {
     /// `aten::miopen_batch_norm_backward.out(Tensor input, Tensor grad_output, Tensor weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_var, float epsilon, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `running_mean`, `running_var`, `save_mean`, `save_var`.
+    #[track_caller]
     pub fn f_miopen_batch_norm_backward_out(
         input: &Tensor,
         grad_output: &Tensor,
@@ -790,6 +798,7 @@ impl Tensor {
     /// `aten::miopen_convolution.out(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_miopen_convolution_out(
         &self,
         weight: &Tensor,
@@ -868,6 +877,7 @@ impl Tensor {
     /// `aten::miopen_convolution_transpose.out(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_miopen_convolution_transpose_out(
         &self,
         weight: &Tensor,
@@ -951,6 +961,7 @@ impl Tensor {
     /// `aten::miopen_depthwise_convolution.out(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_miopen_depthwise_convolution_out(
         &self,
         weight: &Tensor,
@@ -1029,6 +1040,7 @@ impl Tensor {
     /// `aten::miopen_rnn.out(Tensor input, Tensor[] weight, int weight_stride0, Tensor hx, Tensor? cx, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3, Tensor(e!) out4) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!), Tensor(e!))`
     ///
     /// May be None: `cx`, `dropout_state`.
+    #[track_caller]
     pub fn f_miopen_rnn_out<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         weight: &[T1],
@@ -1169,6 +1181,7 @@ impl Tensor {
     /// `aten::miopen_rnn_backward.out(Tensor input, Tensor[] weight, int weight_stride0, Tensor weight_buf, Tensor hx, Tensor? cx, Tensor output, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state, Tensor reserve, bool[4] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!)[] out3) -> ()`
     ///
     /// May be None: `cx`, `grad_output`, `grad_hy`, `grad_cy`, `dropout_state`.
+    #[track_caller]
     pub fn f_miopen_rnn_backward_out<T1: std::borrow::Borrow<Tensor>>(
         input: &Tensor,
         weight: &[T1],
@@ -1321,6 +1334,7 @@ impl Tensor {
         )
     }
     /// `aten::miopen_ctc_loss.out(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank, bool deterministic, bool zero_infinity, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_miopen_ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
@@ -1392,6 +1406,7 @@ impl Tensor {
         )
     }
     /// `aten::_sparse_sparse_matmul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_sparse_matmul_out(
         &self,
         other: &Tensor,
@@ -1416,6 +1431,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_sparse_matmul_out(other, out))
     }
     /// `aten::mul.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mul_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -1442,6 +1458,7 @@ impl Tensor {
     /// `aten::_native_batch_norm_legit_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor running_mean_out, Tensor running_var_out)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__native_batch_norm_legit_functional(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -1524,6 +1541,7 @@ impl Tensor {
     /// `aten::_native_batch_norm_legit_no_training.out(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__native_batch_norm_legit_no_training_out(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -1604,6 +1622,7 @@ impl Tensor {
         )
     }
     /// `aten::batch_norm_stats.out(Tensor input, float eps, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_batch_norm_stats_out(
         input: &Tensor,
         eps: f64,
@@ -1651,6 +1670,7 @@ impl Tensor {
     /// `aten::batch_norm_gather_stats.out(Tensor input, Tensor mean, Tensor invstd, Tensor? running_mean, Tensor? running_var, float momentum, float eps, int count, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// May be None: `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_batch_norm_gather_stats_out(
         input: &Tensor,
         mean: &Tensor,
@@ -1731,6 +1751,7 @@ impl Tensor {
     /// `aten::batch_norm_gather_stats_with_counts.out(Tensor input, Tensor mean, Tensor invstd, Tensor? running_mean, Tensor? running_var, float momentum, float eps, Tensor counts, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// May be None: `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_batch_norm_gather_stats_with_counts_out(
         input: &Tensor,
         mean: &Tensor,
@@ -1811,6 +1832,7 @@ impl Tensor {
     /// `aten::native_batch_norm_backward.out(Tensor grad_out, Tensor input, Tensor? weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_invstd, bool train, float eps, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `weight`, `running_mean`, `running_var`, `save_mean`, `save_invstd`.
+    #[track_caller]
     pub fn f_native_batch_norm_backward_out(
         grad_out: &Tensor,
         input: &Tensor,
@@ -1970,6 +1992,7 @@ impl Tensor {
     /// `aten::batch_norm_backward_reduce.out(Tensor grad_out, Tensor input, Tensor mean, Tensor invstd, Tensor? weight, bool input_g, bool weight_g, bool bias_g, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!))`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_batch_norm_backward_reduce_out(
         grad_out: &Tensor,
         input: &Tensor,
@@ -2069,6 +2092,7 @@ impl Tensor {
     /// `aten::batch_norm_backward_elemt.out(Tensor grad_out, Tensor input, Tensor mean, Tensor invstd, Tensor? weight, Tensor sum_dy, Tensor sum_dy_xmu, Tensor count, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f_batch_norm_backward_elemt_out(
         grad_out: &Tensor,
         input: &Tensor,
@@ -2142,6 +2166,7 @@ impl Tensor {
     /// `aten::batch_norm_update_stats.out(Tensor input, Tensor? running_mean, Tensor? running_var, float momentum, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// May be None: `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f_batch_norm_update_stats_out(
         input: &Tensor,
         running_mean: Option<&Tensor>,
@@ -2221,6 +2246,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `stride = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__nnpack_spatial_convolution_out_with(
         input: &Tensor,
         weight: &Tensor,
@@ -2314,6 +2340,7 @@ impl Tensor {
     /// Defaults applied: `stride = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f__nnpack_spatial_convolution_out(
         input: &Tensor,
         weight: &Tensor,
@@ -2350,6 +2377,7 @@ impl Tensor {
     /// `aten::ones.names_out(int[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_ones_names_out(
         size: &[i64],
         names: Option<&[&str]>,
@@ -2390,6 +2418,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_ones_like_out_with(
         &self,
         memory_format: Option<MemoryFormat>,
@@ -2424,6 +2453,7 @@ impl Tensor {
     /// `aten::ones_like.out(Tensor self, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_ones_like_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_ones_like_out_with(None, out)
     }
@@ -2435,6 +2465,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ones_like_out(out))
     }
     /// `aten::_euclidean_dist.out(Tensor x1, Tensor x2, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__euclidean_dist_out(
         x1: &Tensor,
         x2: &Tensor,
@@ -2461,6 +2492,7 @@ impl Tensor {
     /// `aten::_cdist_forward.out(Tensor x1, Tensor x2, float p, int? compute_mode, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `compute_mode`.
+    #[track_caller]
     pub fn f__cdist_forward_out(
         x1: &Tensor,
         x2: &Tensor,
@@ -2504,6 +2536,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__cdist_forward_out(x1, x2, p, compute_mode, out))
     }
     /// `aten::_cdist_backward.out(Tensor grad, Tensor x1, Tensor x2, float p, Tensor cdist, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__cdist_backward_out(
         grad: &Tensor,
         x1: &Tensor,
@@ -2558,6 +2591,7 @@ impl Tensor {
     /// `aten::_pdist_forward.out(Tensor self, float p=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `p = 2.0`.
+    #[track_caller]
     pub fn f__pdist_forward_out_with(&self, p: f64, out: &mut Tensor) -> Result<Tensor> {
         crate::guards::dim_in("aten::_pdist_forward.out", "self", self, &[1, 2])?;
         let c_self = self.as_raw();
@@ -2583,6 +2617,7 @@ impl Tensor {
     /// `aten::_pdist_forward.out(Tensor self, float p=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `p = 2.0`.
+    #[track_caller]
     pub fn f__pdist_forward_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__pdist_forward_out_with(2.0, out)
     }
@@ -2594,6 +2629,7 @@ impl Tensor {
         crate::error::unwrap(self.f__pdist_forward_out(out))
     }
     /// `aten::_pdist_backward.out(Tensor grad, Tensor self, float p, Tensor pdist, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__pdist_backward_out(
         grad: &Tensor,
         self_: &Tensor,
@@ -2641,6 +2677,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__pdist_backward_out(grad, self_, p, pdist, out))
     }
     /// `aten::pixel_shuffle.out(Tensor self, int upscale_factor, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_pixel_shuffle_out(
         &self,
         upscale_factor: i64,
@@ -2665,6 +2702,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pixel_shuffle_out(upscale_factor, out))
     }
     /// `aten::pixel_unshuffle.out(Tensor self, int downscale_factor, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_pixel_unshuffle_out(
         &self,
         downscale_factor: i64,
@@ -2698,6 +2736,7 @@ impl Tensor {
         crate::error::unwrap(self.f_pixel_unshuffle_out(downscale_factor, out))
     }
     /// `aten::channel_shuffle.out(Tensor self, SymInt groups, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_channel_shuffle_out(
         &self,
         groups: i64,
@@ -2726,6 +2765,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `device = None`.
     ///
     /// May be None: `device`.
+    #[track_caller]
     pub fn f__pin_memory_out_with(
         &self,
         device: Option<Device>,
@@ -2760,6 +2800,7 @@ impl Tensor {
     /// `aten::_pin_memory.out(Tensor self, Device? device=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `device = None`.
+    #[track_caller]
     pub fn f__pin_memory_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__pin_memory_out_with(None, out)
     }
@@ -2771,6 +2812,7 @@ impl Tensor {
         crate::error::unwrap(self.f__pin_memory_out(out))
     }
     /// `aten::scalar_tensor.out(Scalar s, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_scalar_tensor_out(
         s: impl Into<Scalar>,
         out: &mut Tensor,
@@ -2795,6 +2837,7 @@ impl Tensor {
     /// `aten::rand.names_out(SymInt[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_rand_names_out(
         size: &[i64],
         names: Option<&[&str]>,
@@ -2833,6 +2876,7 @@ impl Tensor {
     /// `aten::rand.generator_with_names_out(SymInt[] size, *, Generator? generator, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `generator`, `names`.
+    #[track_caller]
     pub fn f_rand_generator_with_names_out(
         size: &[i64],
         generator: Option<&Generator>,
@@ -2879,6 +2923,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_rand_like_out_with(
         &self,
         memory_format: Option<MemoryFormat>,
@@ -2913,6 +2958,7 @@ impl Tensor {
     /// `aten::rand_like.out(Tensor self, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_rand_like_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_rand_like_out_with(None, out)
     }
@@ -2928,6 +2974,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `generator`, `memory_format`.
+    #[track_caller]
     pub fn f_rand_like_generator_out_with(
         &self,
         generator: Option<&Generator>,
@@ -2975,6 +3022,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rand_like_generator_out(
         &self,
         generator: Option<&Generator>,
@@ -3000,6 +3048,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_out_with(
         &self,
         high: i64,
@@ -3043,6 +3092,7 @@ impl Tensor {
     /// `aten::randint_like.out(Tensor self, SymInt high, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_randint_like_out(&self, high: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_randint_like_out_with(high, None, out)
     }
@@ -3058,6 +3108,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `generator`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_generator_out_with(
         &self,
         high: i64,
@@ -3109,6 +3160,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_like_generator_out(
         &self,
         high: i64,
@@ -3136,6 +3188,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_tensor_out_with(
         &self,
         high: &Tensor,
@@ -3181,6 +3234,7 @@ impl Tensor {
     /// `aten::randint_like.Tensor_out(Tensor self, Tensor high, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_randint_like_tensor_out(
         &self,
         high: &Tensor,
@@ -3200,6 +3254,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `generator`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_tensor_generator_out_with(
         &self,
         high: &Tensor,
@@ -3257,6 +3312,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_like_tensor_generator_out(
         &self,
         high: &Tensor,
@@ -3286,6 +3342,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_low_dtype_out_with(
         &self,
         low: i64,
@@ -3335,6 +3392,7 @@ impl Tensor {
     /// `aten::randint_like.low_dtype_out(Tensor self, SymInt low, SymInt high, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_randint_like_low_dtype_out(
         &self,
         low: i64,
@@ -3360,6 +3418,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `generator`, `memory_format`.
+    #[track_caller]
     pub fn f_randint_like_low_generator_dtype_out_with(
         &self,
         low: i64,
@@ -3422,6 +3481,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randint_like_low_generator_dtype_out(
         &self,
         low: i64,
@@ -3451,6 +3511,7 @@ impl Tensor {
     /// `aten::randn.names_out(SymInt[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_randn_names_out(
         size: &[i64],
         names: Option<&[&str]>,
@@ -3489,6 +3550,7 @@ impl Tensor {
     /// `aten::randn.generator_with_names_out(SymInt[] size, *, Generator? generator, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `generator`, `names`.
+    #[track_caller]
     pub fn f_randn_generator_with_names_out(
         size: &[i64],
         generator: Option<&Generator>,
@@ -3535,6 +3597,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_randn_like_out_with(
         &self,
         memory_format: Option<MemoryFormat>,
@@ -3569,6 +3632,7 @@ impl Tensor {
     /// `aten::randn_like.out(Tensor self, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_randn_like_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_randn_like_out_with(None, out)
     }
@@ -3584,6 +3648,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `generator`, `memory_format`.
+    #[track_caller]
     pub fn f_randn_like_generator_out_with(
         &self,
         generator: Option<&Generator>,
@@ -3631,6 +3696,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_randn_like_generator_out(
         &self,
         generator: Option<&Generator>,
@@ -3652,6 +3718,7 @@ impl Tensor {
         crate::error::unwrap(self.f_randn_like_generator_out(generator, out))
     }
     /// `aten::repeat.out(Tensor self, SymInt[] repeats, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_repeat_out(&self, repeats: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_repeats = ltrs_int_list::new(repeats);
@@ -3676,6 +3743,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `output_size = None`.
     ///
     /// May be None: `output_size`.
+    #[track_caller]
     pub fn f_repeat_interleave_tensor_out_with(
         repeats: &Tensor,
         output_size: Option<i64>,
@@ -3722,6 +3790,7 @@ impl Tensor {
     /// `aten::repeat_interleave.Tensor_out(Tensor repeats, *, SymInt? output_size=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `output_size = None`.
+    #[track_caller]
     pub fn f_repeat_interleave_tensor_out(
         repeats: &Tensor,
         out: &mut Tensor,
@@ -3736,6 +3805,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_repeat_interleave_tensor_out(repeats, out))
     }
     /// `aten::_mkldnn_reshape.out(Tensor self, int[] shape, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__mkldnn_reshape_out(
         &self,
         shape: &[i64],
@@ -3760,6 +3830,7 @@ impl Tensor {
         crate::error::unwrap(self.f__mkldnn_reshape_out(shape, out))
     }
     /// `aten::relu.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_relu_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -3779,6 +3850,7 @@ impl Tensor {
         crate::error::unwrap(self.f_relu_out(out))
     }
     /// `aten::select_backward.out(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt index, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_select_backward_out(
         grad_output: &Tensor,
         input_sizes: &[i64],
@@ -3824,6 +3896,7 @@ impl Tensor {
     /// `aten::celu.out(Tensor self, Scalar alpha=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1.0`.
+    #[track_caller]
     pub fn f_celu_out_with(
         &self,
         alpha: impl Into<Scalar>,
@@ -3852,6 +3925,7 @@ impl Tensor {
     /// `aten::celu.out(Tensor self, Scalar alpha=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1.0`.
+    #[track_caller]
     pub fn f_celu_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_celu_out_with(1f64, out)
     }
@@ -3863,6 +3937,7 @@ impl Tensor {
         crate::error::unwrap(self.f_celu_out(out))
     }
     /// `aten::slice_backward.out(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt start, SymInt end, SymInt step, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_slice_backward_out(
         grad_output: &Tensor,
         input_sizes: &[i64],
@@ -3926,6 +4001,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = 0`, `start = None`, `end = None`, `step = 1`.
     ///
     /// May be None: `start`, `end`.
+    #[track_caller]
     pub fn f_slice_scatter_out_with(
         &self,
         src: &Tensor,
@@ -3983,6 +4059,7 @@ impl Tensor {
     /// `aten::slice_scatter.out(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = 0`, `start = None`, `end = None`, `step = 1`.
+    #[track_caller]
     pub fn f_slice_scatter_out(&self, src: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_slice_scatter_out_with(src, 0, None, None, 1, out)
     }
@@ -3994,6 +4071,7 @@ impl Tensor {
         crate::error::unwrap(self.f_slice_scatter_out(src, out))
     }
     /// `aten::select_scatter.out(Tensor self, Tensor src, int dim, SymInt index, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_select_scatter_out(
         &self,
         src: &Tensor,
@@ -4037,6 +4115,7 @@ impl Tensor {
     /// `aten::diagonal_scatter.out(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_scatter_out_with(
         &self,
         src: &Tensor,
@@ -4088,6 +4167,7 @@ impl Tensor {
     /// `aten::diagonal_scatter.out(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_scatter_out(
         &self,
         src: &Tensor,
@@ -4107,6 +4187,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `storage_offset = None`.
     ///
     /// May be None: `storage_offset`.
+    #[track_caller]
     pub fn f_as_strided_scatter_out_with(
         &self,
         src: &Tensor,
@@ -4160,6 +4241,7 @@ impl Tensor {
     /// `aten::as_strided_scatter.out(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `storage_offset = None`.
+    #[track_caller]
     pub fn f_as_strided_scatter_out(
         &self,
         src: &Tensor,
@@ -4185,6 +4267,7 @@ impl Tensor {
     /// `aten::unsafe_split.Tensor_out(Tensor self, SymInt split_size, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_split_tensor_out_with(
         &self,
         split_size: i64,
@@ -4224,6 +4307,7 @@ impl Tensor {
     /// `aten::unsafe_split.Tensor_out(Tensor self, SymInt split_size, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_split_tensor_out(
         &self,
         split_size: i64,
@@ -4241,6 +4325,7 @@ impl Tensor {
     /// `aten::unsafe_split_with_sizes.out(Tensor self, SymInt[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_split_with_sizes_out_with(
         &self,
         split_sizes: &[i64],
@@ -4282,6 +4367,7 @@ impl Tensor {
     /// `aten::unsafe_split_with_sizes.out(Tensor self, SymInt[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f_unsafe_split_with_sizes_out(
         &self,
         split_sizes: &[i64],
@@ -4301,6 +4387,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_sum_out_with(
         &self,
         dtype: Option<Kind>,
@@ -4331,6 +4418,7 @@ impl Tensor {
     /// `aten::sum.out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_sum_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_sum_out_with(None, out)
     }
@@ -4346,6 +4434,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `correction = None`, `keepdim = false`.
     ///
     /// May be None: `dim`, `correction`.
+    #[track_caller]
     pub fn f_std_mean_correction_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -4401,6 +4490,7 @@ impl Tensor {
     /// `aten::std_mean.correction_out(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `dim = None`, `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_std_mean_correction_out(
         &self,
         out0: &mut Tensor,
@@ -4424,6 +4514,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_prod_out_with(
         &self,
         dtype: Option<Kind>,
@@ -4454,6 +4545,7 @@ impl Tensor {
     /// `aten::prod.out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_prod_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_prod_out_with(None, out)
     }
@@ -4465,6 +4557,7 @@ impl Tensor {
         crate::error::unwrap(self.f_prod_out(out))
     }
     /// `aten::_mkldnn_transpose.out(Tensor self, int dim0, int dim1, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__mkldnn_transpose_out(
         &self,
         dim0: i64,
@@ -4502,6 +4595,7 @@ impl Tensor {
         crate::error::unwrap(self.f__mkldnn_transpose_out(dim0, dim1, out))
     }
     /// `aten::flip.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_flip_out(&self, dims: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
@@ -4524,6 +4618,7 @@ impl Tensor {
     /// `aten::roll.out(Tensor self, SymInt[1] shifts, int[1] dims=[], *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dims = &[]`.
+    #[track_caller]
     pub fn f_roll_out_with(
         &self,
         shifts: &[i64],
@@ -4559,6 +4654,7 @@ impl Tensor {
     /// `aten::roll.out(Tensor self, SymInt[1] shifts, int[1] dims=[], *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dims = &[]`.
+    #[track_caller]
     pub fn f_roll_out(&self, shifts: &[i64], out: &mut Tensor) -> Result<Tensor> {
         self.f_roll_out_with(shifts, &[], out)
     }
@@ -4572,6 +4668,7 @@ impl Tensor {
     /// `aten::rot90.out(Tensor self, int k=1, int[] dims=[0,1], *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `k = 1`, `dims = &[0, 1]`.
+    #[track_caller]
     pub fn f_rot90_out_with(
         &self,
         k: i64,
@@ -4602,6 +4699,7 @@ impl Tensor {
     /// `aten::rot90.out(Tensor self, int k=1, int[] dims=[0,1], *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `k = 1`, `dims = &[0, 1]`.
+    #[track_caller]
     pub fn f_rot90_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_rot90_out_with(1, &[0, 1], out)
     }
@@ -4613,6 +4711,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rot90_out(out))
     }
     /// `aten::_transform_bias_rescale_qkv.out(Tensor qkv, Tensor qkv_bias, int num_heads, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
+    #[track_caller]
     pub fn f__transform_bias_rescale_qkv_out(
         qkv: &Tensor,
         qkv_bias: &Tensor,
@@ -4702,6 +4801,7 @@ impl Tensor {
     /// `aten::_nested_tensor_from_mask.out(Tensor t, Tensor mask, bool mask_check=True, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `mask_check = true`.
+    #[track_caller]
     pub fn f__nested_tensor_from_mask_out_with(
         t: &Tensor,
         mask: &Tensor,
@@ -4745,6 +4845,7 @@ impl Tensor {
     /// `aten::_nested_tensor_from_mask.out(Tensor t, Tensor mask, bool mask_check=True, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `mask_check = true`.
+    #[track_caller]
     pub fn f__nested_tensor_from_mask_out(
         t: &Tensor,
         mask: &Tensor,
@@ -4766,6 +4867,7 @@ impl Tensor {
     /// `aten::_nested_from_padded.out(Tensor padded, Tensor cpu_nested_shape_example, bool fuse_transform_0213=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `fuse_transform_0213 = false`.
+    #[track_caller]
     pub fn f__nested_from_padded_out_with(
         padded: &Tensor,
         cpu_nested_shape_example: &Tensor,
@@ -4820,6 +4922,7 @@ impl Tensor {
     /// `aten::_nested_from_padded.out(Tensor padded, Tensor cpu_nested_shape_example, bool fuse_transform_0213=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `fuse_transform_0213 = false`.
+    #[track_caller]
     pub fn f__nested_from_padded_out(
         padded: &Tensor,
         cpu_nested_shape_example: &Tensor,
@@ -4846,6 +4949,7 @@ impl Tensor {
         )
     }
     /// `aten::_nested_tensor_size.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__nested_tensor_size_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -4865,6 +4969,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_tensor_size_out(out))
     }
     /// `aten::_nested_tensor_strides.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__nested_tensor_strides_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -4884,6 +4989,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_tensor_strides_out(out))
     }
     /// `aten::_nested_tensor_storage_offsets.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__nested_tensor_storage_offsets_out(
         &self,
         out: &mut Tensor,
@@ -4906,6 +5012,7 @@ impl Tensor {
         crate::error::unwrap(self.f__nested_tensor_storage_offsets_out(out))
     }
     /// `aten::_nested_from_padded_and_nested_example.out(Tensor padded, Tensor nt_example, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__nested_from_padded_and_nested_example_out(
         padded: &Tensor,
         nt_example: &Tensor,
@@ -4941,6 +5048,7 @@ impl Tensor {
         )
     }
     /// `aten::_nested_view_from_buffer_copy.out(Tensor self, Tensor nested_size, Tensor nested_strides, Tensor offsets, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__nested_view_from_buffer_copy_out(
         &self,
         nested_size: &Tensor,
@@ -4994,6 +5102,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lengths = None`, `ragged_idx = 1`, `min_seqlen = None`, `max_seqlen = None`.
     ///
     /// May be None: `lengths`, `min_seqlen`, `max_seqlen`.
+    #[track_caller]
     pub fn f__nested_view_from_jagged_copy_out_with(
         &self,
         offsets: &Tensor,
@@ -5064,6 +5173,7 @@ impl Tensor {
     /// `aten::_nested_view_from_jagged_copy.out(Tensor self, Tensor offsets, Tensor dummy, Tensor? lengths=None, int ragged_idx=1, Tensor? min_seqlen=None, Tensor? max_seqlen=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `lengths = None`, `ragged_idx = 1`, `min_seqlen = None`, `max_seqlen = None`.
+    #[track_caller]
     pub fn f__nested_view_from_jagged_copy_out(
         &self,
         offsets: &Tensor,
@@ -5095,6 +5205,7 @@ impl Tensor {
         )
     }
     /// `aten::_nested_get_values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__nested_get_values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -5116,6 +5227,7 @@ impl Tensor {
     /// `aten::_trilinear.out(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `unroll_dim = 1`.
+    #[track_caller]
     pub fn f__trilinear_out_with(
         i1: &Tensor,
         i2: &Tensor,
@@ -5189,6 +5301,7 @@ impl Tensor {
     /// `aten::_trilinear.out(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `unroll_dim = 1`.
+    #[track_caller]
     pub fn f__trilinear_out(
         i1: &Tensor,
         i2: &Tensor,
@@ -5232,6 +5345,7 @@ impl Tensor {
     /// `aten::_unique.out(Tensor self, bool sorted=True, bool return_inverse=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Takes every argument; the schema's defaults are `sorted = true`, `return_inverse = false`.
+    #[track_caller]
     pub fn f__unique_out_with(
         &self,
         sorted: bool,
@@ -5279,6 +5393,7 @@ impl Tensor {
     /// `aten::_unique.out(Tensor self, bool sorted=True, bool return_inverse=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `sorted = true`, `return_inverse = false`.
+    #[track_caller]
     pub fn f__unique_out(
         &self,
         out0: &mut Tensor,
@@ -5296,6 +5411,7 @@ impl Tensor {
     /// `aten::unique_dim.out(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool return_counts=False, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// Takes every argument; the schema's defaults are `sorted = true`, `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f_unique_dim_out_with(
         &self,
         dim: i64,
@@ -5368,6 +5484,7 @@ impl Tensor {
     /// `aten::unique_dim.out(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool return_counts=False, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// Defaults applied: `sorted = true`, `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f_unique_dim_out(
         &self,
         dim: i64,
@@ -5395,6 +5512,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `return_inverse = false`, `return_counts = false`, `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f_unique_consecutive_out_with(
         &self,
         return_inverse: bool,
@@ -5464,6 +5582,7 @@ impl Tensor {
     /// `aten::unique_consecutive.out(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// Defaults applied: `return_inverse = false`, `return_counts = false`, `dim = None`.
+    #[track_caller]
     pub fn f_unique_consecutive_out(
         &self,
         out0: &mut Tensor,
@@ -5487,6 +5606,7 @@ impl Tensor {
     /// `aten::unique_dim_consecutive.out(Tensor self, int dim, bool return_inverse=False, bool return_counts=False, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// Takes every argument; the schema's defaults are `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f_unique_dim_consecutive_out_with(
         &self,
         dim: i64,
@@ -5554,6 +5674,7 @@ impl Tensor {
     /// `aten::unique_dim_consecutive.out(Tensor self, int dim, bool return_inverse=False, bool return_counts=False, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// Defaults applied: `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f_unique_dim_consecutive_out(
         &self,
         dim: i64,
@@ -5579,6 +5700,7 @@ impl Tensor {
     /// `aten::_unique2.out(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// Takes every argument; the schema's defaults are `sorted = true`, `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f__unique2_out_with(
         &self,
         sorted: bool,
@@ -5646,6 +5768,7 @@ impl Tensor {
     /// `aten::_unique2.out(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// Defaults applied: `sorted = true`, `return_inverse = false`, `return_counts = false`.
+    #[track_caller]
     pub fn f__unique2_out(
         &self,
         out0: &mut Tensor,
@@ -5667,6 +5790,7 @@ impl Tensor {
         crate::error::unwrap(self.f__unique2_out(out0, out1, out2))
     }
     /// `aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__unsafe_view_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -5691,6 +5815,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `correction = None`, `keepdim = false`.
     ///
     /// May be None: `dim`, `correction`.
+    #[track_caller]
     pub fn f_var_mean_correction_out_with(
         &self,
         dim: Option<&[i64]>,
@@ -5746,6 +5871,7 @@ impl Tensor {
     /// `aten::var_mean.correction_out(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `dim = None`, `correction = None`, `keepdim = false`.
+    #[track_caller]
     pub fn f_var_mean_correction_out(
         &self,
         out0: &mut Tensor,
@@ -5767,6 +5893,7 @@ impl Tensor {
     /// `aten::_weight_norm_interface.out(Tensor v, Tensor g, int dim=0, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
+    #[track_caller]
     pub fn f__weight_norm_interface_out_with(
         v: &Tensor,
         g: &Tensor,
@@ -5822,6 +5949,7 @@ impl Tensor {
     /// `aten::_weight_norm_interface.out(Tensor v, Tensor g, int dim=0, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `dim = 0`.
+    #[track_caller]
     pub fn f__weight_norm_interface_out(
         v: &Tensor,
         g: &Tensor,
@@ -5843,6 +5971,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__weight_norm_interface_out(v, g, out0, out1))
     }
     /// `aten::_weight_norm_interface_backward.out(Tensor grad_w, Tensor saved_v, Tensor saved_g, Tensor saved_norms, int dim, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f__weight_norm_interface_backward_out(
         grad_w: &Tensor,
         saved_v: &Tensor,
@@ -5916,6 +6045,7 @@ impl Tensor {
     /// `aten::zeros.names_out(int[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `names`.
+    #[track_caller]
     pub fn f_zeros_names_out(
         size: &[i64],
         names: Option<&[&str]>,
@@ -5952,6 +6082,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_zeros_names_out(size, names, out))
     }
     /// `aten::_efficientzerotensor.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__efficientzerotensor_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -5975,6 +6106,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_zeros_like_out_with(
         &self,
         memory_format: Option<MemoryFormat>,
@@ -6009,6 +6141,7 @@ impl Tensor {
     /// `aten::zeros_like.out(Tensor self, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_zeros_like_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_zeros_like_out_with(None, out)
     }
@@ -6020,6 +6153,7 @@ impl Tensor {
         crate::error::unwrap(self.f_zeros_like_out(out))
     }
     /// `aten::_standard_gamma_grad.out(Tensor self, Tensor output, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__standard_gamma_grad_out(
         &self,
         output: &Tensor,
@@ -6048,6 +6182,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f__standard_gamma_out_with(
         &self,
         generator: Option<&Generator>,
@@ -6082,6 +6217,7 @@ impl Tensor {
     /// `aten::_standard_gamma.out(Tensor self, Generator? generator=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f__standard_gamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__standard_gamma_out_with(None, out)
     }
@@ -6093,6 +6229,7 @@ impl Tensor {
         crate::error::unwrap(self.f__standard_gamma_out(out))
     }
     /// `aten::_dirichlet_grad.out(Tensor x, Tensor alpha, Tensor total, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__dirichlet_grad_out(
         x: &Tensor,
         alpha: &Tensor,
@@ -6128,6 +6265,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f__sample_dirichlet_out_with(
         &self,
         generator: Option<&Generator>,
@@ -6162,6 +6300,7 @@ impl Tensor {
     /// `aten::_sample_dirichlet.out(Tensor self, Generator? generator=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f__sample_dirichlet_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__sample_dirichlet_out_with(None, out)
     }
@@ -6177,6 +6316,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_poisson_out_with(
         &self,
         generator: Option<&Generator>,
@@ -6211,6 +6351,7 @@ impl Tensor {
     /// `aten::poisson.out(Tensor self, Generator? generator=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_poisson_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_poisson_out_with(None, out)
     }
@@ -6226,6 +6367,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_binomial_out_with(
         count: &Tensor,
         prob: &Tensor,
@@ -6264,6 +6406,7 @@ impl Tensor {
     /// `aten::binomial.out(Tensor count, Tensor prob, Generator? generator=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_binomial_out(
         count: &Tensor,
         prob: &Tensor,
@@ -6281,6 +6424,7 @@ impl Tensor {
     /// `aten::native_norm.out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.
+    #[track_caller]
     pub fn f_native_norm_out_with(
         &self,
         p: impl Into<Scalar>,
@@ -6313,6 +6457,7 @@ impl Tensor {
     /// `aten::native_norm.out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `p = 2`.
+    #[track_caller]
     pub fn f_native_norm_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_native_norm_out_with(2i64, out)
     }
@@ -6326,6 +6471,7 @@ impl Tensor {
     /// `aten::native_norm.ScalarOpt_dim_dtype_out(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `p`, `dtype`.
+    #[track_caller]
     pub fn f_native_norm_scalaropt_dim_dtype_out(
         &self,
         p: Option<Scalar>,
@@ -6377,6 +6523,7 @@ impl Tensor {
     /// `aten::_batch_norm_with_update_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor, Tensor running_mean_out, Tensor running_var_out)`
     ///
     /// May be None: `weight`, `bias`.
+    #[track_caller]
     pub fn f__batch_norm_with_update_functional(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -6457,6 +6604,7 @@ impl Tensor {
     /// `aten::_batch_norm_no_update.out(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, float momentum, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!))`
     ///
     /// May be None: `weight`, `bias`, `running_mean`, `running_var`.
+    #[track_caller]
     pub fn f__batch_norm_no_update_out(
         input: &Tensor,
         weight: Option<&Tensor>,
@@ -6582,6 +6730,7 @@ impl Tensor {
         )
     }
     /// `aten::_sparse_sum.dim_out(Tensor self, int[1] dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_sum_dim_out(
         &self,
         dim: &[i64],
@@ -6606,6 +6755,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim_out(dim, out))
     }
     /// `aten::_sparse_sum_backward.out(Tensor grad, Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_sum_backward_out(
         grad: &Tensor,
         self_: &Tensor,
@@ -6647,6 +6797,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_out_with(
         &self,
         dim: &[i64],
@@ -6696,6 +6847,7 @@ impl Tensor {
     /// `aten::_sparse_csr_sum.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_out(
         &self,
         dim: &[i64],
@@ -6719,6 +6871,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `keepdim = false`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_out_with(
         &self,
         dim: &[i64],
@@ -6768,6 +6921,7 @@ impl Tensor {
     /// `aten::_sparse_csr_prod.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_out(
         &self,
         dim: &[i64],
@@ -6787,6 +6941,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_csr_prod_dim_dtype_out(dim, out))
     }
     /// `aten::_sparse_softmax.out(Tensor self, int dim, bool half_to_float, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_softmax_out(
         &self,
         dim: i64,
@@ -6824,6 +6979,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_softmax_out(dim, half_to_float, out))
     }
     /// `aten::_sparse_softmax_backward_data.out(Tensor grad_output, Tensor output, int dim, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_softmax_backward_data_out(
         grad_output: &Tensor,
         output: &Tensor,
@@ -6873,6 +7029,7 @@ impl Tensor {
         )
     }
     /// `aten::_sparse_log_softmax.out(Tensor self, int dim, bool half_to_float, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_log_softmax_out(
         &self,
         dim: i64,
@@ -6910,6 +7067,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_log_softmax_out(dim, half_to_float, out))
     }
     /// `aten::_sparse_log_softmax_backward_data.out(Tensor grad_output, Tensor output, int dim, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_log_softmax_backward_data_out(
         grad_output: &Tensor,
         output: &Tensor,
@@ -6963,6 +7121,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `layout = None`.
     ///
     /// May be None: `layout`.
+    #[track_caller]
     pub fn f__spdiags_out_with(
         diagonals: &Tensor,
         offsets: &Tensor,
@@ -7012,6 +7171,7 @@ impl Tensor {
     /// `aten::_spdiags.out(Tensor diagonals, Tensor offsets, int[] shape, Layout? layout=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `layout = None`.
+    #[track_caller]
     pub fn f__spdiags_out(
         diagonals: &Tensor,
         offsets: &Tensor,
@@ -7035,6 +7195,7 @@ impl Tensor {
     /// `aten::norm.ScalarOpt_dtype_out(Tensor self, Scalar? p, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `p`.
+    #[track_caller]
     pub fn f_norm_scalaropt_dtype_out(
         &self,
         p: Option<Scalar>,
@@ -7076,6 +7237,7 @@ impl Tensor {
     /// `aten::norm.Scalar_out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.
+    #[track_caller]
     pub fn f_norm_scalar_out_with(
         &self,
         p: impl Into<Scalar>,
@@ -7108,6 +7270,7 @@ impl Tensor {
     /// `aten::norm.Scalar_out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `p = 2`.
+    #[track_caller]
     pub fn f_norm_scalar_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_norm_scalar_out_with(2i64, out)
     }
@@ -7123,6 +7286,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_clone_out_with(
         &self,
         memory_format: Option<MemoryFormat>,
@@ -7157,6 +7321,7 @@ impl Tensor {
     /// `aten::clone.out(Tensor self, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_clone_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_clone_out_with(None, out)
     }
@@ -7172,6 +7337,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_resize_as_out_with(
         &self,
         the_template: &Tensor,
@@ -7215,6 +7381,7 @@ impl Tensor {
     /// `aten::resize_as.out(Tensor self, Tensor the_template, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_resize_as_out(
         &self,
         the_template: &Tensor,
@@ -7234,6 +7401,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f_resize_as_with(
         &self,
         the_template: &Tensor,
@@ -7268,6 +7436,7 @@ impl Tensor {
     /// `aten::resize_as(Tensor self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `memory_format = None`.
+    #[track_caller]
     pub fn f_resize_as(&self, the_template: &Tensor) -> Result<Tensor> {
         self.f_resize_as_with(the_template, None)
     }
@@ -7279,6 +7448,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resize_as(the_template))
     }
     /// `aten::resize_as_sparse.out(Tensor self, Tensor the_template, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_resize_as_sparse_out(
         &self,
         the_template: &Tensor,
@@ -7307,6 +7477,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resize_as_sparse_out(the_template, out))
     }
     /// `aten::resize_as_sparse(Tensor self, Tensor the_template) -> Tensor`
+    #[track_caller]
     pub fn f_resize_as_sparse(&self, the_template: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
@@ -7326,6 +7497,7 @@ impl Tensor {
         crate::error::unwrap(self.f_resize_as_sparse(the_template))
     }
     /// `aten::zero.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_zero_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -7345,6 +7517,7 @@ impl Tensor {
         crate::error::unwrap(self.f_zero_out(out))
     }
     /// `aten::zero(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_zero(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7362,6 +7535,7 @@ impl Tensor {
     /// `aten::sub.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_scalar_out_with(
         &self,
         other: impl Into<Scalar>,
@@ -7397,6 +7571,7 @@ impl Tensor {
     /// `aten::sub.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_sub_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -7414,6 +7589,7 @@ impl Tensor {
     /// `aten::rsub.Tensor_out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_rsub_tensor_out_with(
         &self,
         other: &Tensor,
@@ -7449,6 +7625,7 @@ impl Tensor {
     /// `aten::rsub.Tensor_out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_rsub_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_rsub_tensor_out_with(other, 1i64, out)
     }
@@ -7462,6 +7639,7 @@ impl Tensor {
     /// `aten::rsub.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f_rsub_scalar_out_with(
         &self,
         other: impl Into<Scalar>,
@@ -7497,6 +7675,7 @@ impl Tensor {
     /// `aten::rsub.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f_rsub_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -7514,6 +7693,7 @@ impl Tensor {
     /// `aten::_sparse_addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f__sparse_addmm_out_with(
         &self,
         mat1: &Tensor,
@@ -7563,6 +7743,7 @@ impl Tensor {
     /// `aten::_sparse_addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `beta = 1`, `alpha = 1`.
+    #[track_caller]
     pub fn f__sparse_addmm_out(
         &self,
         mat1: &Tensor,
@@ -7584,6 +7765,7 @@ impl Tensor {
         crate::error::unwrap(self.f__sparse_addmm_out(mat1, mat2, out))
     }
     /// `aten::sparse_coo_tensor.size_out(int[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sparse_coo_tensor_size_out(
         size: &[i64],
         out: &mut Tensor,
@@ -7606,6 +7788,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_sparse_coo_tensor_size_out(size, out))
     }
     /// `aten::_sparse_coo_tensor_with_dims.out(int sparse_dim, int dense_dim, int[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_coo_tensor_with_dims_out(
         sparse_dim: i64,
         dense_dim: i64,
@@ -7649,6 +7832,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `is_coalesced = None`.
     ///
     /// May be None: `is_coalesced`.
+    #[track_caller]
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_out_with(
         sparse_dim: i64,
         dense_dim: i64,
@@ -7714,6 +7898,7 @@ impl Tensor {
     /// `aten::_sparse_coo_tensor_with_dims_and_tensors.out(int sparse_dim, int dense_dim, SymInt[] size, Tensor indices, Tensor values, *, bool? is_coalesced=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `is_coalesced = None`.
+    #[track_caller]
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_out(
         sparse_dim: i64,
         dense_dim: i64,
@@ -7756,6 +7941,7 @@ impl Tensor {
         )
     }
     /// `aten::sparse_resize.out(Tensor self, int[] size, int sparse_dim, int dense_dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sparse_resize_out(
         &self,
         size: &[i64],
@@ -7797,6 +7983,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sparse_resize_out(size, sparse_dim, dense_dim, out))
     }
     /// `aten::sparse_resize(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor`
+    #[track_caller]
     pub fn f_sparse_resize(
         &self,
         size: &[i64],
@@ -7834,6 +8021,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sparse_resize(size, sparse_dim, dense_dim))
     }
     /// `aten::sparse_resize_and_clear.out(Tensor self, int[] size, int sparse_dim, int dense_dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sparse_resize_and_clear_out(
         &self,
         size: &[i64],
@@ -7877,6 +8065,7 @@ impl Tensor {
         )
     }
     /// `aten::sparse_resize_and_clear(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor`
+    #[track_caller]
     pub fn f_sparse_resize_and_clear(
         &self,
         size: &[i64],
@@ -7914,6 +8103,7 @@ impl Tensor {
         crate::error::unwrap(self.f_sparse_resize_and_clear(size, sparse_dim, dense_dim))
     }
     /// `aten::sparse_mask.out(Tensor self, Tensor mask, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_sparse_mask_out(&self, mask: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -7936,6 +8126,7 @@ impl Tensor {
     /// `aten::_sparse_mask_projection.out(Tensor self, Tensor mask, bool accumulate_matches=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `accumulate_matches = false`.
+    #[track_caller]
     pub fn f__sparse_mask_projection_out_with(
         &self,
         mask: &Tensor,
@@ -7979,6 +8170,7 @@ impl Tensor {
     /// `aten::_sparse_mask_projection.out(Tensor self, Tensor mask, bool accumulate_matches=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `accumulate_matches = false`.
+    #[track_caller]
     pub fn f__sparse_mask_projection_out(
         &self,
         mask: &Tensor,
@@ -8002,6 +8194,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `masked_grad = None`.
     ///
     /// May be None: `dtype`, `masked_grad`.
+    #[track_caller]
     pub fn f__to_dense_out_with(
         &self,
         dtype: Option<Kind>,
@@ -8045,6 +8238,7 @@ impl Tensor {
     /// `aten::_to_dense.out(Tensor self, ScalarType? dtype=None, bool? masked_grad=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`, `masked_grad = None`.
+    #[track_caller]
     pub fn f__to_dense_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__to_dense_out_with(None, None, out)
     }
@@ -8056,6 +8250,7 @@ impl Tensor {
         crate::error::unwrap(self.f__to_dense_out(out))
     }
     /// `aten::_coalesce.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__coalesce_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -8075,6 +8270,7 @@ impl Tensor {
         crate::error::unwrap(self.f__coalesce_out(out))
     }
     /// `aten::_coalesced.out(Tensor self, bool coalesced, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__coalesced_out(&self, coalesced: bool, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_coalesced = coalesced;
@@ -8095,6 +8291,7 @@ impl Tensor {
         crate::error::unwrap(self.f__coalesced_out(coalesced, out))
     }
     /// `aten::_coalesced(Tensor self, bool coalesced) -> Tensor`
+    #[track_caller]
     pub fn f__coalesced(&self, coalesced: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_coalesced = coalesced;
@@ -8116,6 +8313,7 @@ impl Tensor {
     /// `aten::copy_sparse_to_sparse.out(Tensor self, Tensor src, bool non_blocking=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_sparse_to_sparse_out_with(
         &self,
         src: &Tensor,
@@ -8159,6 +8357,7 @@ impl Tensor {
     /// `aten::copy_sparse_to_sparse.out(Tensor self, Tensor src, bool non_blocking=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_sparse_to_sparse_out(
         &self,
         src: &Tensor,
@@ -8176,6 +8375,7 @@ impl Tensor {
     /// `aten::copy_sparse_to_sparse(Tensor self, Tensor src, bool non_blocking=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_sparse_to_sparse_with(
         &self,
         src: &Tensor,
@@ -8213,6 +8413,7 @@ impl Tensor {
     /// `aten::copy_sparse_to_sparse(Tensor self, Tensor src, bool non_blocking=False) -> Tensor`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f_copy_sparse_to_sparse(&self, src: &Tensor) -> Result<Tensor> {
         self.f_copy_sparse_to_sparse_with(src, false)
     }
@@ -8224,6 +8425,7 @@ impl Tensor {
         crate::error::unwrap(self.f_copy_sparse_to_sparse(src))
     }
     /// `aten::_to_sparse.sparse_dim_out(Tensor self, int sparse_dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__to_sparse_sparse_dim_out(
         &self,
         sparse_dim: i64,
@@ -8261,6 +8463,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `layout = None`, `blocksize = None`, `dense_dim = None`.
     ///
     /// May be None: `layout`, `blocksize`, `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_out_with(
         &self,
         layout: Option<Layout>,
@@ -8310,6 +8513,7 @@ impl Tensor {
     /// `aten::_to_sparse.out(Tensor self, *, Layout? layout=None, int[2]? blocksize=None, int? dense_dim=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `layout = None`, `blocksize = None`, `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__to_sparse_out_with(None, None, None, out)
     }
@@ -8325,6 +8529,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_csr_out_with(
         &self,
         dense_dim: Option<i64>,
@@ -8359,6 +8564,7 @@ impl Tensor {
     /// `aten::_to_sparse_csr.out(Tensor self, int? dense_dim=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_csr_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__to_sparse_csr_out_with(None, out)
     }
@@ -8374,6 +8580,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_csc_out_with(
         &self,
         dense_dim: Option<i64>,
@@ -8408,6 +8615,7 @@ impl Tensor {
     /// `aten::_to_sparse_csc.out(Tensor self, int? dense_dim=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_csc_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__to_sparse_csc_out_with(None, out)
     }
@@ -8423,6 +8631,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_bsr_out_with(
         &self,
         blocksize: &[i64],
@@ -8466,6 +8675,7 @@ impl Tensor {
     /// `aten::_to_sparse_bsr.out(Tensor self, int[2] blocksize, int? dense_dim=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_bsr_out(
         &self,
         blocksize: &[i64],
@@ -8485,6 +8695,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dense_dim = None`.
     ///
     /// May be None: `dense_dim`.
+    #[track_caller]
     pub fn f__to_sparse_bsc_out_with(
         &self,
         blocksize: &[i64],
@@ -8528,6 +8739,7 @@ impl Tensor {
     /// `aten::_to_sparse_bsc.out(Tensor self, int[2] blocksize, int? dense_dim=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dense_dim = None`.
+    #[track_caller]
     pub fn f__to_sparse_bsc_out(
         &self,
         blocksize: &[i64],
@@ -8547,6 +8759,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f_to_mkldnn_out_with(
         &self,
         dtype: Option<Kind>,
@@ -8577,6 +8790,7 @@ impl Tensor {
     /// `aten::to_mkldnn.out(Tensor self, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`.
+    #[track_caller]
     pub fn f_to_mkldnn_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_to_mkldnn_out_with(None, out)
     }
@@ -8592,6 +8806,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `padding = &[0]`, `stride = &[1]`, `dilation = &[1]`, `groups = 1`, `input_size = None`.
     ///
     /// May be None: `input_size`.
+    #[track_caller]
     pub fn f_mkldnn_reorder_conv2d_weight_out_with(
         &self,
         padding: &[i64],
@@ -8657,6 +8872,7 @@ impl Tensor {
     /// `aten::mkldnn_reorder_conv2d_weight.out(Tensor self, SymInt[2] padding=0, SymInt[2] stride=1, SymInt[2] dilation=1, SymInt groups=1, SymInt[]? input_size=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `padding = &[0]`, `stride = &[1]`, `dilation = &[1]`, `groups = 1`, `input_size = None`.
+    #[track_caller]
     pub fn f_mkldnn_reorder_conv2d_weight_out(
         &self,
         out: &mut Tensor,
@@ -8675,6 +8891,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `padding = &[0]`, `stride = &[1]`, `dilation = &[1]`, `groups = 1`, `input_size = None`.
     ///
     /// May be None: `input_size`.
+    #[track_caller]
     pub fn f_mkldnn_reorder_conv3d_weight_out_with(
         &self,
         padding: &[i64],
@@ -8740,6 +8957,7 @@ impl Tensor {
     /// `aten::mkldnn_reorder_conv3d_weight.out(Tensor self, SymInt[3] padding=0, SymInt[3] stride=1, SymInt[3] dilation=1, SymInt groups=1, SymInt[]? input_size=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `padding = &[0]`, `stride = &[1]`, `dilation = &[1]`, `groups = 1`, `input_size = None`.
+    #[track_caller]
     pub fn f_mkldnn_reorder_conv3d_weight_out(
         &self,
         out: &mut Tensor,
@@ -8754,6 +8972,7 @@ impl Tensor {
         crate::error::unwrap(self.f_mkldnn_reorder_conv3d_weight_out(out))
     }
     /// `aten::quantize_per_tensor_dynamic.out(Tensor self, ScalarType dtype, bool reduce_range, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_quantize_per_tensor_dynamic_out(
         &self,
         dtype: Kind,
@@ -8793,6 +9012,7 @@ impl Tensor {
         )
     }
     /// `aten::quantize_per_tensor.out(Tensor self, float scale, int zero_point, ScalarType dtype, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_quantize_per_tensor_out(
         &self,
         scale: f64,
@@ -8836,6 +9056,7 @@ impl Tensor {
         )
     }
     /// `aten::quantize_per_tensor.tensor_qparams_out(Tensor self, Tensor scale, Tensor zero_point, ScalarType dtype, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_quantize_per_tensor_tensor_qparams_out(
         &self,
         scale: &Tensor,
@@ -8879,6 +9100,7 @@ impl Tensor {
         )
     }
     /// `aten::quantize_per_tensor.tensors_out(Tensor[] tensors, Tensor scales, Tensor zero_points, ScalarType dtype, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f_quantize_per_tensor_tensors_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         scales: &Tensor,
@@ -8929,6 +9151,7 @@ impl Tensor {
         )
     }
     /// `aten::quantize_per_channel.out(Tensor self, Tensor scales, Tensor zero_points, int axis, ScalarType dtype, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_quantize_per_channel_out(
         &self,
         scales: &Tensor,
@@ -8976,6 +9199,7 @@ impl Tensor {
         )
     }
     /// `aten::dequantize.self_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_dequantize_self_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -8995,6 +9219,7 @@ impl Tensor {
         crate::error::unwrap(self.f_dequantize_self_out(out))
     }
     /// `aten::dequantize.tensors_out(Tensor[] tensors, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f_dequantize_tensors_out<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
         out: &mut [Tensor],
@@ -9025,6 +9250,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_dequantize_tensors_out(tensors, out))
     }
     /// `aten::q_per_channel_scales.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_q_per_channel_scales_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -9044,6 +9270,7 @@ impl Tensor {
         crate::error::unwrap(self.f_q_per_channel_scales_out(out))
     }
     /// `aten::q_per_channel_zero_points.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_q_per_channel_zero_points_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -9063,6 +9290,7 @@ impl Tensor {
         crate::error::unwrap(self.f_q_per_channel_zero_points_out(out))
     }
     /// `aten::int_repr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_int_repr_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -9082,6 +9310,7 @@ impl Tensor {
         crate::error::unwrap(self.f_int_repr_out(out))
     }
     /// `aten::_make_per_tensor_quantized_tensor.out(Tensor self, float scale, int zero_point, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__make_per_tensor_quantized_tensor_out(
         &self,
         scale: f64,
@@ -9121,6 +9350,7 @@ impl Tensor {
         )
     }
     /// `aten::_make_per_channel_quantized_tensor.out(Tensor self, Tensor scale, Tensor zero_point, int axis, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__make_per_channel_quantized_tensor_out(
         &self,
         scale: &Tensor,
@@ -9164,6 +9394,7 @@ impl Tensor {
         )
     }
     /// `aten::fake_quantize_per_tensor_affine_cachemask.out(Tensor self, float scale, int zero_point, int quant_min, int quant_max, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_fake_quantize_per_tensor_affine_cachemask_out(
         &self,
         scale: f64,
@@ -9225,6 +9456,7 @@ impl Tensor {
         )
     }
     /// `aten::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams.out(Tensor self, Tensor scale, Tensor zero_point, Tensor fake_quant_enabled, int quant_min, int quant_max, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f__fake_quantize_per_tensor_affine_cachemask_tensor_qparams_out(
         &self,
         scale: &Tensor,
@@ -9293,6 +9525,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_tensor_affine.out(Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max, float grad_factor=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_tensor_affine_out_with(
         &self,
         scale: &Tensor,
@@ -9356,6 +9589,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_tensor_affine.out(Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max, float grad_factor=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_tensor_affine_out(
         &self,
         scale: &Tensor,
@@ -9397,6 +9631,7 @@ impl Tensor {
         )
     }
     /// `aten::fake_quantize_per_channel_affine_cachemask.out(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f_fake_quantize_per_channel_affine_cachemask_out(
         &self,
         scale: &Tensor,
@@ -9465,6 +9700,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_channel_affine.out(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max, float grad_factor=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_channel_affine_out_with(
         &self,
         scale: &Tensor,
@@ -9533,6 +9769,7 @@ impl Tensor {
     /// `aten::_fake_quantize_learnable_per_channel_affine.out(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max, float grad_factor=1.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `grad_factor = 1.0`.
+    #[track_caller]
     pub fn f__fake_quantize_learnable_per_channel_affine_out(
         &self,
         scale: &Tensor,
@@ -9580,6 +9817,7 @@ impl Tensor {
     /// `aten::_fused_moving_avg_obs_fq_helper.out(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor(a!) running_min, Tensor(b!) running_max, Tensor(c!) scale, Tensor(d!) zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False, *, Tensor(e!) out0, Tensor(f!) out1) -> (Tensor(e!), Tensor(f!))`
     ///
     /// Takes every argument; the schema's defaults are `per_row_fake_quant = false`, `symmetric_quant = false`.
+    #[track_caller]
     pub fn f__fused_moving_avg_obs_fq_helper_out_with(
         &self,
         observer_on: &Tensor,
@@ -9693,6 +9931,7 @@ impl Tensor {
     /// `aten::_fused_moving_avg_obs_fq_helper.out(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor(a!) running_min, Tensor(b!) running_max, Tensor(c!) scale, Tensor(d!) zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False, *, Tensor(e!) out0, Tensor(f!) out1) -> (Tensor(e!), Tensor(f!))`
     ///
     /// Defaults applied: `per_row_fake_quant = false`, `symmetric_quant = false`.
+    #[track_caller]
     pub fn f__fused_moving_avg_obs_fq_helper_out(
         &self,
         observer_on: &Tensor,
@@ -9765,6 +10004,7 @@ impl Tensor {
     /// `aten::_fused_moving_avg_obs_fq_helper_functional(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor running_min, Tensor running_max, Tensor scale, Tensor zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False) -> (Tensor output, Tensor mask, Tensor running_min_out, Tensor running_max_out, Tensor scale_out, Tensor zero_point_out)`
     ///
     /// Takes every argument; the schema's defaults are `per_row_fake_quant = false`, `symmetric_quant = false`.
+    #[track_caller]
     pub fn f__fused_moving_avg_obs_fq_helper_functional_with(
         &self,
         observer_on: &Tensor,
@@ -9883,6 +10123,7 @@ impl Tensor {
     /// `aten::_fused_moving_avg_obs_fq_helper_functional(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor running_min, Tensor running_max, Tensor scale, Tensor zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False) -> (Tensor output, Tensor mask, Tensor running_min_out, Tensor running_max_out, Tensor scale_out, Tensor zero_point_out)`
     ///
     /// Defaults applied: `per_row_fake_quant = false`, `symmetric_quant = false`.
+    #[track_caller]
     pub fn f__fused_moving_avg_obs_fq_helper_functional(
         &self,
         observer_on: &Tensor,
@@ -9949,6 +10190,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `non_blocking = false`, `memory_format = None`.
     ///
     /// May be None: `memory_format`.
+    #[track_caller]
     pub fn f__to_copy_out_with(
         &self,
         non_blocking: bool,
@@ -9992,6 +10234,7 @@ impl Tensor {
     /// `aten::_to_copy.out(Tensor self, *, bool non_blocking=False, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `non_blocking = false`, `memory_format = None`.
+    #[track_caller]
     pub fn f__to_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__to_copy_out_with(false, None, out)
     }
@@ -10003,6 +10246,7 @@ impl Tensor {
         crate::error::unwrap(self.f__to_copy_out(out))
     }
     /// `aten::_lstm_mps.out(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3, Tensor(e!) out4, Tensor(f!) out5) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!), Tensor(e!), Tensor(f!))`
+    #[track_caller]
     pub fn f__lstm_mps_out<
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
@@ -10130,6 +10374,7 @@ impl Tensor {
     /// `aten::lstm_mps_backward.out(Tensor? grad_y, Tensor? grad_hy, Tensor? grad_cy, Tensor z_state, Tensor cell_state_fwd, Tensor input, Tensor layersOutputs, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first, *, Tensor(a!) out0, Tensor(b!)[] out1, Tensor(c!)[] out2) -> ()`
     ///
     /// May be None: `grad_y`, `grad_hy`, `grad_cy`.
+    #[track_caller]
     pub fn f_lstm_mps_backward_out<
         T7: std::borrow::Borrow<Tensor>,
         T8: std::borrow::Borrow<Tensor>,
@@ -10257,6 +10502,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `input_bias = None`, `hidden_bias = None`.
     ///
     /// May be None: `input_bias`, `hidden_bias`.
+    #[track_caller]
     pub fn f__thnn_fused_lstm_cell_out_with(
         input_gates: &Tensor,
         hidden_gates: &Tensor,
@@ -10331,6 +10577,7 @@ impl Tensor {
     /// `aten::_thnn_fused_lstm_cell.out(Tensor input_gates, Tensor hidden_gates, Tensor cx, Tensor? input_bias=None, Tensor? hidden_bias=None, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// Defaults applied: `input_bias = None`, `hidden_bias = None`.
+    #[track_caller]
     pub fn f__thnn_fused_lstm_cell_out(
         input_gates: &Tensor,
         hidden_gates: &Tensor,
@@ -10376,6 +10623,7 @@ impl Tensor {
     /// `aten::_thnn_fused_lstm_cell_backward_impl.out(Tensor? grad_hy, Tensor? grad_cy, Tensor cx, Tensor cy, Tensor workspace, bool has_bias, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
     ///
     /// May be None: `grad_hy`, `grad_cy`.
+    #[track_caller]
     pub fn f__thnn_fused_lstm_cell_backward_impl_out(
         grad_hy: Option<&Tensor>,
         grad_cy: Option<&Tensor>,
@@ -10455,6 +10703,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `input_bias = None`, `hidden_bias = None`.
     ///
     /// May be None: `input_bias`, `hidden_bias`.
+    #[track_caller]
     pub fn f__thnn_fused_gru_cell_out_with(
         input_gates: &Tensor,
         hidden_gates: &Tensor,
@@ -10522,6 +10771,7 @@ impl Tensor {
     /// `aten::_thnn_fused_gru_cell.out(Tensor input_gates, Tensor hidden_gates, Tensor hx, Tensor? input_bias=None, Tensor? hidden_bias=None, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `input_bias = None`, `hidden_bias = None`.
+    #[track_caller]
     pub fn f__thnn_fused_gru_cell_out(
         input_gates: &Tensor,
         hidden_gates: &Tensor,
@@ -10555,6 +10805,7 @@ impl Tensor {
         )
     }
     /// `aten::_thnn_fused_gru_cell_backward.out(Tensor grad_hy, Tensor workspace, bool has_bias, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3, Tensor(e!) out4) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!), Tensor(e!))`
+    #[track_caller]
     pub fn f__thnn_fused_gru_cell_backward_out(
         grad_hy: &Tensor,
         workspace: &Tensor,
@@ -10633,6 +10884,7 @@ impl Tensor {
         )
     }
     /// `aten::_pack_padded_sequence.out(Tensor input, Tensor lengths, bool batch_first, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
+    #[track_caller]
     pub fn f__pack_padded_sequence_out(
         input: &Tensor,
         lengths: &Tensor,
@@ -10678,6 +10930,7 @@ impl Tensor {
         )
     }
     /// `aten::set.source_Storage_out(Tensor self, Storage source, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_set_source_storage_out(
         &self,
         source: &Storage,
@@ -10702,6 +10955,7 @@ impl Tensor {
         crate::error::unwrap(self.f_set_source_storage_out(source, out))
     }
     /// `aten::set.source_Storage(Tensor self, Storage source) -> Tensor`
+    #[track_caller]
     pub fn f_set_source_storage(&self, source: &Storage) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_source = source.as_raw();
@@ -10723,6 +10977,7 @@ impl Tensor {
     /// `aten::set.source_Storage_storage_offset_out(Tensor self, Storage source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[], *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`.
+    #[track_caller]
     pub fn f_set_source_storage_storage_offset_out_with(
         &self,
         source: &Storage,
@@ -10781,6 +11036,7 @@ impl Tensor {
     /// `aten::set.source_Storage_storage_offset_out(Tensor self, Storage source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[], *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `stride = &[]`.
+    #[track_caller]
     pub fn f_set_source_storage_storage_offset_out(
         &self,
         source: &Storage,
@@ -10820,6 +11076,7 @@ impl Tensor {
     /// `aten::set.source_Storage_storage_offset(Tensor self, Storage source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `stride = &[]`.
+    #[track_caller]
     pub fn f_set_source_storage_storage_offset_with(
         &self,
         source: &Storage,
@@ -10873,6 +11130,7 @@ impl Tensor {
     /// `aten::set.source_Storage_storage_offset(Tensor self, Storage source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`.
+    #[track_caller]
     pub fn f_set_source_storage_storage_offset(
         &self,
         source: &Storage,
@@ -10896,6 +11154,7 @@ impl Tensor {
         )
     }
     /// `aten::set.source_Tensor_out(Tensor self, Tensor source, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_set_source_tensor_out(
         &self,
         source: &Tensor,
@@ -10920,6 +11179,7 @@ impl Tensor {
         crate::error::unwrap(self.f_set_source_tensor_out(source, out))
     }
     /// `aten::set.source_Tensor(Tensor self, Tensor source) -> Tensor`
+    #[track_caller]
     pub fn f_set_source_tensor(&self, source: &Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_source = source.as_raw();
@@ -10939,6 +11199,7 @@ impl Tensor {
         crate::error::unwrap(self.f_set_source_tensor(source))
     }
     /// `aten::set.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_set_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10958,6 +11219,7 @@ impl Tensor {
         crate::error::unwrap(self.f_set_out(out))
     }
     /// `aten::set(Tensor self) -> Tensor`
+    #[track_caller]
     pub fn f_set(&self) -> Result<Tensor> {
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10973,6 +11235,7 @@ impl Tensor {
         crate::error::unwrap(self.f_set())
     }
     /// `aten::lift.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lift_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -10992,6 +11255,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lift_out(out))
     }
     /// `aten::lift_fresh_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lift_fresh_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -11011,6 +11275,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lift_fresh_copy_out(out))
     }
     /// `aten::masked_fill.Scalar_out(Tensor self, Tensor mask, Scalar value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_masked_fill_scalar_out(
         &self,
         mask: &Tensor,
@@ -11048,6 +11313,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_fill_scalar_out(mask, value, out))
     }
     /// `aten::masked_fill.Tensor_out(Tensor self, Tensor mask, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_masked_fill_tensor_out(
         &self,
         mask: &Tensor,
@@ -11085,6 +11351,7 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_fill_tensor_out(mask, value, out))
     }
     /// `aten::masked_scatter.out(Tensor self, Tensor mask, Tensor source, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_masked_scatter_out(
         &self,
         mask: &Tensor,
@@ -11120,6 +11387,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`, `mask_type = None`.
     ///
     /// May be None: `dim`, `mask_type`.
+    #[track_caller]
     pub fn f__masked_softmax_out_with(
         &self,
         mask: &Tensor,
@@ -11168,6 +11436,7 @@ impl Tensor {
     /// `aten::_masked_softmax.out(Tensor self, Tensor mask, int? dim=None, int? mask_type=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`, `mask_type = None`.
+    #[track_caller]
     pub fn f__masked_softmax_out(
         &self,
         mask: &Tensor,
@@ -11187,6 +11456,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = None`.
     ///
     /// May be None: `dim`.
+    #[track_caller]
     pub fn f__masked_softmax_backward_out_with(
         grad_output: &Tensor,
         output: &Tensor,
@@ -11242,6 +11512,7 @@ impl Tensor {
     /// `aten::_masked_softmax_backward.out(Tensor grad_output, Tensor output, Tensor mask, int? dim=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = None`.
+    #[track_caller]
     pub fn f__masked_softmax_backward_out(
         grad_output: &Tensor,
         output: &Tensor,
@@ -11267,6 +11538,7 @@ impl Tensor {
     /// `aten::put.out(Tensor self, Tensor index, Tensor source, bool accumulate=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `accumulate = false`.
+    #[track_caller]
     pub fn f_put_out_with(
         &self,
         index: &Tensor,
@@ -11312,6 +11584,7 @@ impl Tensor {
     /// `aten::put.out(Tensor self, Tensor index, Tensor source, bool accumulate=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `accumulate = false`.
+    #[track_caller]
     pub fn f_put_out(
         &self,
         index: &Tensor,
@@ -11328,6 +11601,7 @@ impl Tensor {
         crate::error::unwrap(self.f_put_out(index, source, out))
     }
     /// `aten::index_fill.int_Scalar_out(Tensor self, int dim, Tensor index, Scalar value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_fill_int_scalar_out(
         &self,
         dim: i64,
@@ -11369,6 +11643,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_int_scalar_out(dim, index, value, out))
     }
     /// `aten::index_fill.int_Tensor_out(Tensor self, int dim, Tensor index, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_index_fill_int_tensor_out(
         &self,
         dim: i64,
@@ -11410,6 +11685,7 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_int_tensor_out(dim, index, value, out))
     }
     /// `aten::bitwise_and.Scalar_Tensor_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_and_scalar_tensor_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -11443,6 +11719,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_and_scalar_tensor_out(self_, other, out))
     }
     /// `aten::bitwise_or.Scalar_Tensor_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_or_scalar_tensor_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -11476,6 +11753,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_or_scalar_tensor_out(self_, other, out))
     }
     /// `aten::bitwise_xor.Scalar_Tensor_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_xor_scalar_tensor_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -11509,6 +11787,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_xor_scalar_tensor_out(self_, other, out))
     }
     /// `aten::__lshift__.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lshift_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -11537,6 +11816,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lshift_scalar_out(other, out))
     }
     /// `aten::__lshift__.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_lshift_tensor_out(
         &self,
         other: &Tensor,
@@ -11561,6 +11841,7 @@ impl Tensor {
         crate::error::unwrap(self.f_lshift_tensor_out(other, out))
     }
     /// `aten::bitwise_left_shift.Scalar_Tensor_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_left_shift_scalar_tensor_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -11596,6 +11877,7 @@ impl Tensor {
         )
     }
     /// `aten::__rshift__.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_rshift_scalar_out(
         &self,
         other: impl Into<Scalar>,
@@ -11624,6 +11906,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rshift_scalar_out(other, out))
     }
     /// `aten::__rshift__.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_rshift_tensor_out(
         &self,
         other: &Tensor,
@@ -11648,6 +11931,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rshift_tensor_out(other, out))
     }
     /// `aten::bitwise_right_shift.Scalar_Tensor_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_bitwise_right_shift_scalar_tensor_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -11687,6 +11971,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `to`, `generator`.
+    #[track_caller]
     pub fn f_random_from_out_with(
         &self,
         from: i64,
@@ -11737,6 +12022,7 @@ impl Tensor {
     /// Defaults applied: `generator = None`.
     ///
     /// May be None: `to`.
+    #[track_caller]
     pub fn f_random_from_out(
         &self,
         from: i64,
@@ -11764,6 +12050,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `to`, `generator`.
+    #[track_caller]
     pub fn f_random_from_with(
         &self,
         from: i64,
@@ -11804,6 +12091,7 @@ impl Tensor {
     /// Defaults applied: `generator = None`.
     ///
     /// May be None: `to`.
+    #[track_caller]
     pub fn f_random_from(&self, from: i64, to: Option<i64>) -> Result<Tensor> {
         self.f_random_from_with(from, to, None)
     }
@@ -11821,6 +12109,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_random_to_out_with(
         &self,
         to: i64,
@@ -11858,6 +12147,7 @@ impl Tensor {
     /// `aten::random.to_out(Tensor self, int to, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_random_to_out(&self, to: i64, out: &mut Tensor) -> Result<Tensor> {
         self.f_random_to_out_with(to, None, out)
     }
@@ -11873,6 +12163,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_random_to_with(
         &self,
         to: i64,
@@ -11903,6 +12194,7 @@ impl Tensor {
     /// `aten::random.to(Tensor self, int to, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_random_to(&self, to: i64) -> Result<Tensor> {
         self.f_random_to_with(to, None)
     }
@@ -11918,6 +12210,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_random_out_with(
         &self,
         generator: Option<&Generator>,
@@ -11952,6 +12245,7 @@ impl Tensor {
     /// `aten::random.out(Tensor self, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_random_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_random_out_with(None, out)
     }
@@ -11967,6 +12261,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_random_with(&self, generator: Option<&Generator>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -11992,6 +12287,7 @@ impl Tensor {
     /// `aten::random(Tensor self, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_random(&self) -> Result<Tensor> {
         self.f_random_with(None)
     }
@@ -12007,6 +12303,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `from = 0.0`, `to = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_uniform_out_with(
         &self,
         from: f64,
@@ -12054,6 +12351,7 @@ impl Tensor {
     /// `aten::uniform.out(Tensor self, float from=0, float to=1, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `from = 0.0`, `to = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_uniform_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_uniform_out_with(0.0, 1.0, None, out)
     }
@@ -12069,6 +12367,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `from = 0.0`, `to = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_uniform_with(
         &self,
         from: f64,
@@ -12106,6 +12405,7 @@ impl Tensor {
     /// `aten::uniform(Tensor self, float from=0, float to=1, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `from = 0.0`, `to = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_uniform(&self) -> Result<Tensor> {
         self.f_uniform_with(0.0, 1.0, None)
     }
@@ -12121,6 +12421,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `median = 0.0`, `sigma = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_cauchy_out_with(
         &self,
         median: f64,
@@ -12168,6 +12469,7 @@ impl Tensor {
     /// `aten::cauchy.out(Tensor self, float median=0, float sigma=1, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `median = 0.0`, `sigma = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_cauchy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_cauchy_out_with(0.0, 1.0, None, out)
     }
@@ -12183,6 +12485,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `median = 0.0`, `sigma = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_cauchy_with(
         &self,
         median: f64,
@@ -12220,6 +12523,7 @@ impl Tensor {
     /// `aten::cauchy(Tensor self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `median = 0.0`, `sigma = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_cauchy(&self) -> Result<Tensor> {
         self.f_cauchy_with(0.0, 1.0, None)
     }
@@ -12235,6 +12539,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mean = 1.0`, `std = 2.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_log_normal_out_with(
         &self,
         mean: f64,
@@ -12282,6 +12587,7 @@ impl Tensor {
     /// `aten::log_normal.out(Tensor self, float mean=1, float std=2, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `mean = 1.0`, `std = 2.0`, `generator = None`.
+    #[track_caller]
     pub fn f_log_normal_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_log_normal_out_with(1.0, 2.0, None, out)
     }
@@ -12297,6 +12603,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mean = 1.0`, `std = 2.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_log_normal_with(
         &self,
         mean: f64,
@@ -12334,6 +12641,7 @@ impl Tensor {
     /// `aten::log_normal(Tensor self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `mean = 1.0`, `std = 2.0`, `generator = None`.
+    #[track_caller]
     pub fn f_log_normal(&self) -> Result<Tensor> {
         self.f_log_normal_with(1.0, 2.0, None)
     }
@@ -12349,6 +12657,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lambd = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_exponential_out_with(
         &self,
         lambd: f64,
@@ -12392,6 +12701,7 @@ impl Tensor {
     /// `aten::exponential.out(Tensor self, float lambd=1, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `lambd = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_exponential_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_exponential_out_with(1.0, None, out)
     }
@@ -12407,6 +12717,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lambd = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_exponential_with(
         &self,
         lambd: f64,
@@ -12437,6 +12748,7 @@ impl Tensor {
     /// `aten::exponential(Tensor self, float lambd=1, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `lambd = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_exponential(&self) -> Result<Tensor> {
         self.f_exponential_with(1.0, None)
     }
@@ -12452,6 +12764,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_geometric_out_with(
         &self,
         p: f64,
@@ -12489,6 +12802,7 @@ impl Tensor {
     /// `aten::geometric.out(Tensor self, float p, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_geometric_out(&self, p: f64, out: &mut Tensor) -> Result<Tensor> {
         self.f_geometric_out_with(p, None, out)
     }
@@ -12504,6 +12818,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_geometric_with(
         &self,
         p: f64,
@@ -12534,6 +12849,7 @@ impl Tensor {
     /// `aten::geometric(Tensor self, float p, *, Generator? generator=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`.
+    #[track_caller]
     pub fn f_geometric(&self, p: f64) -> Result<Tensor> {
         self.f_geometric_with(p, None)
     }
@@ -12547,6 +12863,7 @@ impl Tensor {
     /// `aten::tril_indices.out(int row, int col, int offset=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`.
+    #[track_caller]
     pub fn f_tril_indices_out_with(
         row: i64,
         col: i64,
@@ -12582,6 +12899,7 @@ impl Tensor {
     /// `aten::tril_indices.out(int row, int col, int offset=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `offset = 0`.
+    #[track_caller]
     pub fn f_tril_indices_out(row: i64, col: i64, out: &mut Tensor) -> Result<Tensor> {
         Self::f_tril_indices_out_with(row, col, 0, out)
     }
@@ -12595,6 +12913,7 @@ impl Tensor {
     /// `aten::triu_indices.out(int row, int col, int offset=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`.
+    #[track_caller]
     pub fn f_triu_indices_out_with(
         row: i64,
         col: i64,
@@ -12630,6 +12949,7 @@ impl Tensor {
     /// `aten::triu_indices.out(int row, int col, int offset=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `offset = 0`.
+    #[track_caller]
     pub fn f_triu_indices_out(row: i64, col: i64, out: &mut Tensor) -> Result<Tensor> {
         Self::f_triu_indices_out_with(row, col, 0, out)
     }
@@ -12641,6 +12961,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_triu_indices_out(row, col, out))
     }
     /// `aten::trace.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_trace_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -12660,6 +12981,7 @@ impl Tensor {
         crate::error::unwrap(self.f_trace_out(out))
     }
     /// `aten::_cholesky_solve_helper.out(Tensor self, Tensor A, bool upper, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__cholesky_solve_helper_out(
         &self,
         A: &Tensor,
@@ -12706,6 +13028,7 @@ impl Tensor {
     /// `aten::dist.out(Tensor self, Tensor other, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.
+    #[track_caller]
     pub fn f_dist_out_with(
         &self,
         other: &Tensor,
@@ -12741,6 +13064,7 @@ impl Tensor {
     /// `aten::dist.out(Tensor self, Tensor other, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `p = 2`.
+    #[track_caller]
     pub fn f_dist_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         self.f_dist_out_with(other, 2i64, out)
     }
@@ -12756,6 +13080,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f__histogramdd_bin_edges_out_with(
         &self,
         bins: &[i64],
@@ -12807,6 +13132,7 @@ impl Tensor {
     /// `aten::_histogramdd_bin_edges.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f__histogramdd_bin_edges_out(
         &self,
         bins: &[i64],
@@ -12826,6 +13152,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `range = None`, `weight = None`, `density = false`.
     ///
     /// May be None: `range`, `weight`.
+    #[track_caller]
     pub fn f__histogramdd_from_bin_cts_out_with(
         &self,
         bins: &[i64],
@@ -12879,6 +13206,7 @@ impl Tensor {
     /// `aten::_histogramdd_from_bin_cts.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f__histogramdd_from_bin_cts_out(
         &self,
         bins: &[i64],
@@ -12902,6 +13230,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `weight = None`, `density = false`.
     ///
     /// May be None: `weight`.
+    #[track_caller]
     pub fn f__histogramdd_from_bin_tensors_out_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         bins: &[T1],
@@ -12954,6 +13283,7 @@ impl Tensor {
     /// `aten::_histogramdd_from_bin_tensors.out(Tensor self, Tensor[] bins, *, Tensor? weight=None, bool density=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `weight = None`, `density = false`.
+    #[track_caller]
     pub fn f__histogramdd_from_bin_tensors_out<T1: std::borrow::Borrow<Tensor>>(
         &self,
         bins: &[T1],
@@ -12973,6 +13303,7 @@ impl Tensor {
         crate::error::unwrap(self.f__histogramdd_from_bin_tensors_out(bins, out))
     }
     /// `aten::remainder.Scalar_Tensor_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_remainder_scalar_tensor_out(
         self_: impl Into<Scalar>,
         other: &Tensor,
@@ -13001,6 +13332,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_remainder_scalar_tensor_out(self_, other, out))
     }
     /// `aten::unfold_backward.out(Tensor grad_in, SymInt[] input_sizes, int dim, int size, int step, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_unfold_backward_out(
         grad_in: &Tensor,
         input_sizes: &[i64],
@@ -13060,6 +13392,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mean = 0.0`, `std = 1.0`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_normal_out_with(
         &self,
         mean: f64,
@@ -13107,6 +13440,7 @@ impl Tensor {
     /// `aten::normal.out(Tensor self, float mean=0, float std=1, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `mean = 0.0`, `std = 1.0`, `generator = None`.
+    #[track_caller]
     pub fn f_normal_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_normal_out_with(0.0, 1.0, None, out)
     }
@@ -13118,6 +13452,7 @@ impl Tensor {
         crate::error::unwrap(self.f_normal_out(out))
     }
     /// `aten::_amp_foreach_non_finite_check_and_unscale.out(Tensor[] self, Tensor(b!) found_inf, Tensor inv_scale, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__amp_foreach_non_finite_check_and_unscale_out<
         T0: std::borrow::Borrow<Tensor>,
     >(
@@ -13162,6 +13497,7 @@ impl Tensor {
         )
     }
     /// `aten::_amp_foreach_non_finite_check_and_unscale(Tensor[] self, Tensor found_inf, Tensor inv_scale) -> (Tensor[] self_out, Tensor found_inf_out)`
+    #[track_caller]
     pub fn f__amp_foreach_non_finite_check_and_unscale<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         found_inf: &Tensor,
@@ -13209,6 +13545,7 @@ impl Tensor {
         )
     }
     /// `aten::_amp_update_scale.out(Tensor self, Tensor(b!) growth_tracker, Tensor found_inf, float scale_growth_factor, float scale_backoff_factor, int growth_interval, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__amp_update_scale_out(
         &self,
         growth_tracker: &mut Tensor,
@@ -13268,6 +13605,7 @@ impl Tensor {
         )
     }
     /// `aten::_amp_update_scale(Tensor self, Tensor growth_tracker, Tensor found_inf, float scale_growth_factor, float scale_backoff_factor, int growth_interval) -> (Tensor, Tensor growth_tracker_out)`
+    #[track_caller]
     pub fn f__amp_update_scale(
         &self,
         growth_tracker: &Tensor,
@@ -13324,6 +13662,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_add.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_add_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -13360,6 +13699,7 @@ impl Tensor {
     /// `aten::_foreach_add.List_out(Tensor[] self, Tensor[] other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_list_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -13408,6 +13748,7 @@ impl Tensor {
     /// `aten::_foreach_add.List_out(Tensor[] self, Tensor[] other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -13425,6 +13766,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_add_list_out(self_, other, out))
     }
     /// `aten::_foreach_add.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_add_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -13461,6 +13803,7 @@ impl Tensor {
     /// `aten::_foreach_add.Tensor_out(Tensor[] self, Tensor other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_tensor_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         other: &Tensor,
@@ -13505,6 +13848,7 @@ impl Tensor {
     /// `aten::_foreach_add.Tensor_out(Tensor[] self, Tensor other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_add_tensor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         other: &Tensor,
@@ -13524,6 +13868,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_add_tensor_out(self_, other, out))
     }
     /// `aten::_foreach_sub.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_sub_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -13560,6 +13905,7 @@ impl Tensor {
     /// `aten::_foreach_sub.List_out(Tensor[] self, Tensor[] other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_sub_list_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -13608,6 +13954,7 @@ impl Tensor {
     /// `aten::_foreach_sub.List_out(Tensor[] self, Tensor[] other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `alpha = 1`.
+    #[track_caller]
     pub fn f__foreach_sub_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -13625,6 +13972,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sub_list_out(self_, other, out))
     }
     /// `aten::_foreach_sub.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_sub_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -13659,6 +14007,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sub_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_mul.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_mul_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -13693,6 +14042,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_mul.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_mul_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -13728,6 +14078,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_list_out(self_, other, out))
     }
     /// `aten::_foreach_mul.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_mul_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -13762,6 +14113,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_mul.Tensor_out(Tensor[] self, Tensor other, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_mul_tensor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         other: &Tensor,
@@ -13796,6 +14148,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_tensor_out(self_, other, out))
     }
     /// `aten::_foreach_div.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_div_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -13830,6 +14183,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_div.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_div_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -13865,6 +14219,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_list_out(self_, other, out))
     }
     /// `aten::_foreach_div.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_div_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -13899,6 +14254,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_div.Tensor_out(Tensor[] self, Tensor other, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_div_tensor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         other: &Tensor,
@@ -13933,6 +14289,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_tensor_out(self_, other, out))
     }
     /// `aten::_foreach_clamp_max.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_max_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -13967,6 +14324,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_max_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_clamp_max.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_max_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14002,6 +14360,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_max_list_out(self_, other, out))
     }
     /// `aten::_foreach_clamp_max.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_max_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -14038,6 +14397,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_clamp_min.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_min_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -14072,6 +14432,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_min_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_clamp_min.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_min_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14107,6 +14468,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_clamp_min_list_out(self_, other, out))
     }
     /// `aten::_foreach_clamp_min.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_clamp_min_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -14143,6 +14505,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_maximum.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_maximum_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -14177,6 +14540,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_maximum_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_maximum.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_maximum_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14212,6 +14576,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_maximum_list_out(self_, other, out))
     }
     /// `aten::_foreach_maximum.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_maximum_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -14248,6 +14613,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_minimum.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_minimum_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalar: impl Into<Scalar>,
@@ -14282,6 +14648,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_minimum_scalar_out(self_, scalar, out))
     }
     /// `aten::_foreach_minimum.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_minimum_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14317,6 +14684,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_minimum_list_out(self_, other, out))
     }
     /// `aten::_foreach_minimum.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_minimum_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         scalars: &[Scalar],
@@ -14355,6 +14723,7 @@ impl Tensor {
     /// `aten::_foreach_addcdiv.Scalar_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalar_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14417,6 +14786,7 @@ impl Tensor {
     /// `aten::_foreach_addcdiv.Scalar_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalar_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14438,6 +14808,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_addcdiv.ScalarList_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_addcdiv_scalarlist_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14502,6 +14873,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_addcdiv.Tensor_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_addcdiv_tensor_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14562,6 +14934,7 @@ impl Tensor {
     /// `aten::_foreach_addcmul.Scalar_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcmul_scalar_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14624,6 +14997,7 @@ impl Tensor {
     /// `aten::_foreach_addcmul.Scalar_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `value = 1`.
+    #[track_caller]
     pub fn f__foreach_addcmul_scalar_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14645,6 +15019,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_addcmul.ScalarList_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_addcmul_scalarlist_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14709,6 +15084,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_addcmul.Tensor_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_addcmul_tensor_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -14767,6 +15143,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_abs.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_abs_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -14797,6 +15174,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_abs_out(self_, out))
     }
     /// `aten::_foreach_acos.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_acos_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -14827,6 +15205,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_acos_out(self_, out))
     }
     /// `aten::_foreach_asin.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_asin_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -14857,6 +15236,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_asin_out(self_, out))
     }
     /// `aten::_foreach_atan.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_atan_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -14887,6 +15267,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_atan_out(self_, out))
     }
     /// `aten::_foreach_ceil.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_ceil_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -14917,6 +15298,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_ceil_out(self_, out))
     }
     /// `aten::_foreach_cos.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_cos_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -14947,6 +15329,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_cos_out(self_, out))
     }
     /// `aten::_foreach_cosh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_cosh_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -14977,6 +15360,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_cosh_out(self_, out))
     }
     /// `aten::_foreach_erf.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_erf_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15007,6 +15391,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_erf_out(self_, out))
     }
     /// `aten::_foreach_erfc.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_erfc_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15037,6 +15422,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_erfc_out(self_, out))
     }
     /// `aten::_foreach_exp.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_exp_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15067,6 +15453,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_exp_out(self_, out))
     }
     /// `aten::_foreach_expm1.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_expm1_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15097,6 +15484,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_expm1_out(self_, out))
     }
     /// `aten::_foreach_floor.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_floor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15127,6 +15515,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_floor_out(self_, out))
     }
     /// `aten::_foreach_frac.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_frac_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15157,6 +15546,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_frac_out(self_, out))
     }
     /// `aten::_foreach_lerp.List_out(Tensor[] self, Tensor[] tensors1, Tensor[] weights, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_lerp_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -15201,6 +15591,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_lerp.Scalar_out(Tensor[] self, Tensor[] tensors1, Scalar weight, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_lerp_scalar_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -15245,6 +15636,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_lerp.ScalarList_out(Tensor[] self, Tensor[] tensors1, Scalar[] weight, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_lerp_scalarlist_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -15289,6 +15681,7 @@ impl Tensor {
         )
     }
     /// `aten::_foreach_lgamma.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_lgamma_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15319,6 +15712,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_lgamma_out(self_, out))
     }
     /// `aten::_foreach_log.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_log_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15349,6 +15743,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log_out(self_, out))
     }
     /// `aten::_foreach_log10.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_log10_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15379,6 +15774,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log10_out(self_, out))
     }
     /// `aten::_foreach_log1p.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_log1p_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15409,6 +15805,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log1p_out(self_, out))
     }
     /// `aten::_foreach_log2.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_log2_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15439,6 +15836,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_log2_out(self_, out))
     }
     /// `aten::_foreach_max.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_max_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15469,6 +15867,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_max_out(self_, out))
     }
     /// `aten::_foreach_neg.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_neg_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15503,6 +15902,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = 2`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__foreach_norm_scalar_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
@@ -15549,6 +15949,7 @@ impl Tensor {
     /// `aten::_foreach_norm.Scalar_out(Tensor[] self, Scalar ord=2, ScalarType? dtype=None, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `ord = 2`, `dtype = None`.
+    #[track_caller]
     pub fn f__foreach_norm_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15570,6 +15971,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `ord = 2`, `dtype = None`.
     ///
     /// May be None: `dtype`.
+    #[track_caller]
     pub fn f__foreach_powsum_scalar_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
@@ -15617,6 +16019,7 @@ impl Tensor {
     /// `aten::_foreach_powsum.Scalar_out(Tensor[] self, Scalar ord=2, ScalarType? dtype=None, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `ord = 2`, `dtype = None`.
+    #[track_caller]
     pub fn f__foreach_powsum_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15634,6 +16037,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_powsum_scalar_out(self_, out))
     }
     /// `aten::_foreach_pow.List_out(Tensor[] self, Tensor[] exponent, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_pow_list_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -15669,6 +16073,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_list_out(self_, exponent, out))
     }
     /// `aten::_foreach_pow.Scalar_out(Tensor[] self, Scalar exponent, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_pow_scalar_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         exponent: impl Into<Scalar>,
@@ -15703,6 +16108,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_scalar_out(self_, exponent, out))
     }
     /// `aten::_foreach_pow.ScalarList_out(Tensor[] self, Scalar[] exponent, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_pow_scalarlist_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         exponent: &[Scalar],
@@ -15737,6 +16143,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_pow_scalarlist_out(self_, exponent, out))
     }
     /// `aten::_foreach_reciprocal.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_reciprocal_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15767,6 +16174,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_reciprocal_out(self_, out))
     }
     /// `aten::_foreach_round.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_round_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15797,6 +16205,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_round_out(self_, out))
     }
     /// `aten::_foreach_rsqrt.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_rsqrt_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15827,6 +16236,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_rsqrt_out(self_, out))
     }
     /// `aten::_foreach_sigmoid.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_sigmoid_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15857,6 +16267,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sigmoid_out(self_, out))
     }
     /// `aten::_foreach_sign.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_sign_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15887,6 +16298,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sign_out(self_, out))
     }
     /// `aten::_foreach_sin.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_sin_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15917,6 +16329,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sin_out(self_, out))
     }
     /// `aten::_foreach_sinh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_sinh_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15947,6 +16360,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sinh_out(self_, out))
     }
     /// `aten::_foreach_sqrt.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_sqrt_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -15977,6 +16391,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_sqrt_out(self_, out))
     }
     /// `aten::_foreach_tan.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_tan_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -16007,6 +16422,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_tan_out(self_, out))
     }
     /// `aten::_foreach_tanh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_tanh_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -16037,6 +16453,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_tanh_out(self_, out))
     }
     /// `aten::_foreach_trunc.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_trunc_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -16067,6 +16484,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_trunc_out(self_, out))
     }
     /// `aten::_foreach_zero.out(Tensor[] self, *, Tensor(a!)[] out) -> ()`
+    #[track_caller]
     pub fn f__foreach_zero_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         out: &mut [Tensor],
@@ -16097,6 +16515,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_zero_out(self_, out))
     }
     /// `aten::_foreach_zero(Tensor[] self) -> Tensor[] self_out`
+    #[track_caller]
     pub fn f__foreach_zero<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
@@ -16125,6 +16544,7 @@ impl Tensor {
     /// `aten::_foreach_copy.out(Tensor[] self, Tensor[] src, bool non_blocking=False, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
+    #[track_caller]
     pub fn f__foreach_copy_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -16172,6 +16592,7 @@ impl Tensor {
     /// `aten::_foreach_copy.out(Tensor[] self, Tensor[] src, bool non_blocking=False, *, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `non_blocking = false`.
+    #[track_caller]
     pub fn f__foreach_copy_out<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -16191,6 +16612,7 @@ impl Tensor {
     /// `aten::bucketize.Scalar_out(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `out_int32 = false`, `right = false`.
+    #[track_caller]
     pub fn f_bucketize_scalar_out_with(
         self_: impl Into<Scalar>,
         boundaries: &Tensor,
@@ -16238,6 +16660,7 @@ impl Tensor {
     /// `aten::bucketize.Scalar_out(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `out_int32 = false`, `right = false`.
+    #[track_caller]
     pub fn f_bucketize_scalar_out(
         self_: impl Into<Scalar>,
         boundaries: &Tensor,
@@ -16257,6 +16680,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_bucketize_scalar_out(self_, boundaries, out))
     }
     /// `aten::glu_jvp.out(Tensor glu, Tensor x, Tensor dx, int dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_glu_jvp_out(
         glu: &Tensor,
         x: &Tensor,
@@ -16291,6 +16715,7 @@ impl Tensor {
         crate::error::unwrap(Self::f_glu_jvp_out(glu, x, dx, dim, out))
     }
     /// `aten::glu_backward_jvp.out(Tensor grad_x, Tensor grad_glu, Tensor x, Tensor dgrad_glu, Tensor dx, int dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_glu_backward_jvp_out(
         grad_x: &Tensor,
         grad_glu: &Tensor,
@@ -16342,6 +16767,7 @@ impl Tensor {
         )
     }
     /// `aten::hardswish_backward.out(Tensor grad_output, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_hardswish_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -16379,6 +16805,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
     ///
     /// May be None: `generator`.
+    #[track_caller]
     pub fn f_rrelu_with_noise_functional_with(
         &self,
         noise: &Tensor,
@@ -16441,6 +16868,7 @@ impl Tensor {
     /// `aten::rrelu_with_noise_functional(Tensor self, Tensor noise, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> (Tensor, Tensor noise_out)`
     ///
     /// Defaults applied: `lower = 0.125`, `upper = 0.3333333333333333`, `training = false`, `generator = None`.
+    #[track_caller]
     pub fn f_rrelu_with_noise_functional(
         &self,
         noise: &Tensor,
@@ -16461,6 +16889,7 @@ impl Tensor {
         crate::error::unwrap(self.f_rrelu_with_noise_functional(noise))
     }
     /// `aten::rrelu_with_noise_backward.out(Tensor grad_output, Tensor self, Tensor noise, Scalar lower, Scalar upper, bool training, bool self_is_result, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_rrelu_with_noise_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -16525,6 +16954,7 @@ impl Tensor {
         )
     }
     /// `aten::mkldnn_adaptive_avg_pool2d_backward.out(Tensor grad_output, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_mkldnn_adaptive_avg_pool2d_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -16560,6 +16990,7 @@ impl Tensor {
         )
     }
     /// `aten::_adaptive_avg_pool2d.out(Tensor self, SymInt[2] output_size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__adaptive_avg_pool2d_out(
         &self,
         output_size: &[i64],
@@ -16597,6 +17028,7 @@ impl Tensor {
         crate::error::unwrap(self.f__adaptive_avg_pool2d_out(output_size, out))
     }
     /// `aten::_adaptive_avg_pool2d_backward.out(Tensor grad_output, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__adaptive_avg_pool2d_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -16644,6 +17076,7 @@ impl Tensor {
         )
     }
     /// `aten::_adaptive_avg_pool3d.out(Tensor self, SymInt[3] output_size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__adaptive_avg_pool3d_out(
         &self,
         output_size: &[i64],
@@ -16681,6 +17114,7 @@ impl Tensor {
         crate::error::unwrap(self.f__adaptive_avg_pool3d_out(output_size, out))
     }
     /// `aten::_adaptive_avg_pool3d_backward.out(Tensor grad_output, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__adaptive_avg_pool3d_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -16730,6 +17164,7 @@ impl Tensor {
     /// `aten::upsample_bilinear2d.vec_out(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_bilinear2d_vec_out(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -16784,6 +17219,7 @@ impl Tensor {
     /// `aten::upsample_nearest2d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `output_size`, `scale_factors`.
+    #[track_caller]
     pub fn f_upsample_nearest2d_vec_out(
         input: &Tensor,
         output_size: Option<&[i64]>,
@@ -16826,6 +17262,7 @@ impl Tensor {
         )
     }
     /// `aten::_slow_conv2d_backward.output_mask_out(Tensor grad_output, Tensor self, Tensor weight, SymInt[2] kernel_size, SymInt[2] stride, SymInt[2] padding, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
+    #[track_caller]
     pub fn f__slow_conv2d_backward_output_mask_out(
         grad_output: &Tensor,
         self_: &Tensor,
@@ -16948,6 +17385,7 @@ impl Tensor {
     /// `aten::conv_depthwise3d.out(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias, SymInt[3] stride, SymInt[3] padding, SymInt[3] dilation, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_conv_depthwise3d_out(
         &self,
         weight: &Tensor,
@@ -17018,6 +17456,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv_dilated2d_out_with(
         &self,
         weight: &Tensor,
@@ -17088,6 +17527,7 @@ impl Tensor {
     /// `aten::slow_conv_dilated2d.out(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] dilation=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_slow_conv_dilated2d_out(
         &self,
         weight: &Tensor,
@@ -17121,6 +17561,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
     ///
     /// May be None: `bias`.
+    #[track_caller]
     pub fn f_slow_conv_dilated3d_out_with(
         &self,
         weight: &Tensor,
@@ -17191,6 +17632,7 @@ impl Tensor {
     /// `aten::slow_conv_dilated3d.out(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] dilation=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
+    #[track_caller]
     pub fn f_slow_conv_dilated3d_out(
         &self,
         weight: &Tensor,
@@ -17220,6 +17662,7 @@ impl Tensor {
         crate::error::unwrap(self.f_slow_conv_dilated3d_out(weight, kernel_size, out))
     }
     /// `aten::isinf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_isinf_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -17239,6 +17682,7 @@ impl Tensor {
         crate::error::unwrap(self.f_isinf_out(out))
     }
     /// `aten::linalg_matrix_exp.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_linalg_matrix_exp_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -17260,6 +17704,7 @@ impl Tensor {
     /// `aten::_test_optional_intlist.out(Tensor values, int[]? addends, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `addends`.
+    #[track_caller]
     pub fn f__test_optional_intlist_out(
         values: &Tensor,
         addends: Option<&[i64]>,
@@ -17297,6 +17742,7 @@ impl Tensor {
     /// `aten::_test_optional_filled_intlist.out(Tensor values, int[2]? addends, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `addends`.
+    #[track_caller]
     pub fn f__test_optional_filled_intlist_out(
         values: &Tensor,
         addends: Option<&[i64]>,
@@ -17336,6 +17782,7 @@ impl Tensor {
     /// `aten::_test_optional_floatlist.out(Tensor values, float[]? addends, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `addends`.
+    #[track_caller]
     pub fn f__test_optional_floatlist_out(
         values: &Tensor,
         addends: Option<&[f64]>,
@@ -17371,6 +17818,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__test_optional_floatlist_out(values, addends, out))
     }
     /// `aten::_test_warn_in_autograd.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__test_warn_in_autograd_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -17390,6 +17838,7 @@ impl Tensor {
         crate::error::unwrap(self.f__test_warn_in_autograd_out(out))
     }
     /// `aten::_test_autograd_multiple_dispatch.fullcoverage_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__test_autograd_multiple_dispatch_fullcoverage_out(
         &self,
         out: &mut Tensor,
@@ -17421,6 +17870,7 @@ impl Tensor {
         )
     }
     /// `aten::_test_autograd_multiple_dispatch_view_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__test_autograd_multiple_dispatch_view_copy_out(
         &self,
         out: &mut Tensor,
@@ -17454,6 +17904,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lengths = None`, `indices = None`, `offsets = None`, `axis = 0`, `unsafe = false`, `initial = None`.
     ///
     /// May be None: `lengths`, `indices`, `offsets`, `initial`.
+    #[track_caller]
     pub fn f_segment_reduce_out_with(
         data: &Tensor,
         reduce: &str,
@@ -17536,6 +17987,7 @@ impl Tensor {
     /// `aten::segment_reduce.out(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `lengths = None`, `indices = None`, `offsets = None`, `axis = 0`, `unsafe = false`, `initial = None`.
+    #[track_caller]
     pub fn f_segment_reduce_out(
         data: &Tensor,
         reduce: &str,
@@ -17565,6 +18017,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `lengths = None`, `offsets = None`, `axis = 0`, `initial = None`.
     ///
     /// May be None: `lengths`, `offsets`, `initial`.
+    #[track_caller]
     pub fn f__segment_reduce_backward_out_with(
         grad: &Tensor,
         output: &Tensor,
@@ -17640,6 +18093,7 @@ impl Tensor {
     /// `aten::_segment_reduce_backward.out(Tensor grad, Tensor output, Tensor data, str reduce, *, Tensor? lengths=None, Tensor? offsets=None, int axis=0, Scalar? initial=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `lengths = None`, `offsets = None`, `axis = 0`, `initial = None`.
+    #[track_caller]
     pub fn f__segment_reduce_backward_out(
         grad: &Tensor,
         output: &Tensor,
@@ -17679,6 +18133,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    #[track_caller]
     pub fn f__nested_tensor_from_tensor_list_out_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
         dtype: Option<Kind>,
@@ -17742,6 +18197,7 @@ impl Tensor {
     /// `aten::_nested_tensor_from_tensor_list.out(Tensor[] list, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    #[track_caller]
     pub fn f__nested_tensor_from_tensor_list_out<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
         out: &mut Tensor,
@@ -17766,6 +18222,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__nested_tensor_from_tensor_list_out(list, out))
     }
     /// `aten::_fw_primal_copy.out(Tensor self, int level, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__fw_primal_copy_out(&self, level: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_level = level;
@@ -17786,6 +18243,7 @@ impl Tensor {
         crate::error::unwrap(self.f__fw_primal_copy_out(level, out))
     }
     /// `aten::_make_dual_copy.out(Tensor primal, Tensor tangent, int level, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__make_dual_copy_out(
         primal: &Tensor,
         tangent: &Tensor,
@@ -17823,6 +18281,7 @@ impl Tensor {
         crate::error::unwrap(Self::f__make_dual_copy_out(primal, tangent, level, out))
     }
     /// `aten::view_as_real_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_view_as_real_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -17842,6 +18301,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_as_real_copy_out(out))
     }
     /// `aten::view_as_complex_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_view_as_complex_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -17861,6 +18321,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_as_complex_copy_out(out))
     }
     /// `aten::_conj_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__conj_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -17880,6 +18341,7 @@ impl Tensor {
         crate::error::unwrap(self.f__conj_copy_out(out))
     }
     /// `aten::_neg_view_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__neg_view_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -17903,6 +18365,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `storage_offset = None`.
     ///
     /// May be None: `storage_offset`.
+    #[track_caller]
     pub fn f_as_strided_copy_out_with(
         &self,
         size: &[i64],
@@ -17952,6 +18415,7 @@ impl Tensor {
     /// `aten::as_strided_copy.out(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `storage_offset = None`.
+    #[track_caller]
     pub fn f_as_strided_copy_out(
         &self,
         size: &[i64],
@@ -17973,6 +18437,7 @@ impl Tensor {
         crate::error::unwrap(self.f_as_strided_copy_out(size, stride, out))
     }
     /// `aten::_sparse_broadcast_to_copy.out(Tensor self, int[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__sparse_broadcast_to_copy_out(
         &self,
         size: &[i64],
@@ -18008,6 +18473,7 @@ impl Tensor {
     /// `aten::diagonal_copy.out(Tensor self, int offset=0, int dim1=0, int dim2=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_copy_out_with(
         &self,
         offset: i64,
@@ -18053,6 +18519,7 @@ impl Tensor {
     /// `aten::diagonal_copy.out(Tensor self, int offset=0, int dim1=0, int dim2=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `offset = 0`, `dim1 = 0`, `dim2 = 1`.
+    #[track_caller]
     pub fn f_diagonal_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_diagonal_copy_out_with(0, 0, 1, out)
     }
@@ -18066,6 +18533,7 @@ impl Tensor {
     /// `aten::expand_copy.out(Tensor self, SymInt[] size, *, bool implicit=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `implicit = false`.
+    #[track_caller]
     pub fn f_expand_copy_out_with(
         &self,
         size: &[i64],
@@ -18101,6 +18569,7 @@ impl Tensor {
     /// `aten::expand_copy.out(Tensor self, SymInt[] size, *, bool implicit=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `implicit = false`.
+    #[track_caller]
     pub fn f_expand_copy_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         self.f_expand_copy_out_with(size, false, out)
     }
@@ -18112,6 +18581,7 @@ impl Tensor {
         crate::error::unwrap(self.f_expand_copy_out(size, out))
     }
     /// `aten::permute_copy.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_permute_copy_out(&self, dims: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
@@ -18132,6 +18602,7 @@ impl Tensor {
         crate::error::unwrap(self.f_permute_copy_out(dims, out))
     }
     /// `aten::_reshape_alias_copy.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__reshape_alias_copy_out(
         &self,
         size: &[i64],
@@ -18175,6 +18646,7 @@ impl Tensor {
         crate::error::unwrap(self.f__reshape_alias_copy_out(size, stride, out))
     }
     /// `aten::select_copy.int_out(Tensor self, int dim, SymInt index, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_select_copy_int_out(
         &self,
         dim: i64,
@@ -18201,6 +18673,7 @@ impl Tensor {
         crate::error::unwrap(self.f_select_copy_int_out(dim, index, out))
     }
     /// `aten::detach_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_detach_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18224,6 +18697,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = 0`, `start = None`, `end = None`, `step = 1`.
     ///
     /// May be None: `start`, `end`.
+    #[track_caller]
     pub fn f_slice_copy_tensor_out_with(
         &self,
         dim: i64,
@@ -18277,6 +18751,7 @@ impl Tensor {
     /// `aten::slice_copy.Tensor_out(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dim = 0`, `start = None`, `end = None`, `step = 1`.
+    #[track_caller]
     pub fn f_slice_copy_tensor_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f_slice_copy_tensor_out_with(0, None, None, 1, out)
     }
@@ -18288,6 +18763,7 @@ impl Tensor {
         crate::error::unwrap(self.f_slice_copy_tensor_out(out))
     }
     /// `aten::squeeze_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_squeeze_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18307,6 +18783,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_copy_out(out))
     }
     /// `aten::squeeze_copy.dim_out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_squeeze_copy_dim_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -18327,6 +18804,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_copy_dim_out(dim, out))
     }
     /// `aten::squeeze_copy.dims_out(Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_squeeze_copy_dims_out(
         &self,
         dim: &[i64],
@@ -18351,6 +18829,7 @@ impl Tensor {
         crate::error::unwrap(self.f_squeeze_copy_dims_out(dim, out))
     }
     /// `aten::t_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_t_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18370,6 +18849,7 @@ impl Tensor {
         crate::error::unwrap(self.f_t_copy_out(out))
     }
     /// `aten::transpose_copy.int_out(Tensor self, int dim0, int dim1, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_transpose_copy_int_out(
         &self,
         dim0: i64,
@@ -18407,6 +18887,7 @@ impl Tensor {
         crate::error::unwrap(self.f_transpose_copy_int_out(dim0, dim1, out))
     }
     /// `aten::unsqueeze_copy.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_unsqueeze_copy_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -18427,6 +18908,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unsqueeze_copy_out(dim, out))
     }
     /// `aten::_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18446,6 +18928,7 @@ impl Tensor {
         crate::error::unwrap(self.f__indices_copy_out(out))
     }
     /// `aten::_values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f__values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18465,6 +18948,7 @@ impl Tensor {
         crate::error::unwrap(self.f__values_copy_out(out))
     }
     /// `aten::indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18484,6 +18968,7 @@ impl Tensor {
         crate::error::unwrap(self.f_indices_copy_out(out))
     }
     /// `aten::values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18503,6 +18988,7 @@ impl Tensor {
         crate::error::unwrap(self.f_values_copy_out(out))
     }
     /// `aten::crow_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_crow_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18522,6 +19008,7 @@ impl Tensor {
         crate::error::unwrap(self.f_crow_indices_copy_out(out))
     }
     /// `aten::col_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_col_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18541,6 +19028,7 @@ impl Tensor {
         crate::error::unwrap(self.f_col_indices_copy_out(out))
     }
     /// `aten::ccol_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_ccol_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18560,6 +19048,7 @@ impl Tensor {
         crate::error::unwrap(self.f_ccol_indices_copy_out(out))
     }
     /// `aten::row_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_row_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18579,6 +19068,7 @@ impl Tensor {
         crate::error::unwrap(self.f_row_indices_copy_out(out))
     }
     /// `aten::view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_view_copy_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -18599,6 +19089,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_copy_out(size, out))
     }
     /// `aten::view_copy.dtype_out(Tensor self, ScalarType dtype, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_view_copy_dtype_out(
         &self,
         dtype: Kind,
@@ -18623,6 +19114,7 @@ impl Tensor {
         crate::error::unwrap(self.f_view_copy_dtype_out(dtype, out))
     }
     /// `aten::unfold_copy.out(Tensor self, int dimension, int size, int step, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_unfold_copy_out(
         &self,
         dimension: i64,
@@ -18664,6 +19156,7 @@ impl Tensor {
         crate::error::unwrap(self.f_unfold_copy_out(dimension, size, step, out))
     }
     /// `aten::alias_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
     pub fn f_alias_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18687,6 +19180,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `output_size = None`.
     ///
     /// May be None: `output_size`.
+    #[track_caller]
     pub fn f_to_padded_tensor_out_with(
         &self,
         padding: f64,
@@ -18730,6 +19224,7 @@ impl Tensor {
     /// `aten::to_padded_tensor.out(Tensor self, float padding, SymInt[]? output_size=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `output_size = None`.
+    #[track_caller]
     pub fn f_to_padded_tensor_out(
         &self,
         padding: f64,
@@ -18749,6 +19244,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mask = None`, `mask_type = None`.
     ///
     /// May be None: `mask`, `mask_type`.
+    #[track_caller]
     pub fn f__transformer_encoder_layer_fwd_out_with(
         src: &Tensor,
         embed_dim: i64,
@@ -18884,6 +19380,7 @@ impl Tensor {
     /// `aten::_transformer_encoder_layer_fwd.out(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `mask = None`, `mask_type = None`.
+    #[track_caller]
     pub fn f__transformer_encoder_layer_fwd_out(
         src: &Tensor,
         embed_dim: i64,
@@ -18983,6 +19480,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mask = None`, `need_weights = true`, `average_attn_weights = true`, `mask_type = None`.
     ///
     /// May be None: `mask`, `mask_type`.
+    #[track_caller]
     pub fn f__native_multi_head_attention_out_with(
         query: &Tensor,
         key: &Tensor,
@@ -19090,6 +19588,7 @@ impl Tensor {
     /// `aten::_native_multi_head_attention.out(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None, bool need_weights=True, bool average_attn_weights=True, int? mask_type=None, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!))`
     ///
     /// Defaults applied: `mask = None`, `need_weights = true`, `average_attn_weights = true`, `mask_type = None`.
+    #[track_caller]
     pub fn f__native_multi_head_attention_out(
         query: &Tensor,
         key: &Tensor,
@@ -19157,6 +19656,7 @@ impl Tensor {
     /// `aten::_triton_scaled_dot_attention.out(Tensor q, Tensor k, Tensor v, float dropout_p=0.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dropout_p = 0.0`.
+    #[track_caller]
     pub fn f__triton_scaled_dot_attention_out_with(
         q: &Tensor,
         k: &Tensor,
@@ -19204,6 +19704,7 @@ impl Tensor {
     /// `aten::_triton_scaled_dot_attention.out(Tensor q, Tensor k, Tensor v, float dropout_p=0.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dropout_p = 0.0`.
+    #[track_caller]
     pub fn f__triton_scaled_dot_attention_out(
         q: &Tensor,
         k: &Tensor,
@@ -19229,6 +19730,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `mask = None`.
     ///
     /// May be None: `mask`.
+    #[track_caller]
     pub fn f__triton_multi_head_attention_out_with(
         query: &Tensor,
         key: &Tensor,
@@ -19314,6 +19816,7 @@ impl Tensor {
     /// `aten::_triton_multi_head_attention.out(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `mask = None`.
+    #[track_caller]
     pub fn f__triton_multi_head_attention_out(
         query: &Tensor,
         key: &Tensor,
@@ -19374,6 +19877,7 @@ impl Tensor {
     /// `aten::_foobar.out(Tensor self, bool arg1=True, bool arg2=True, *, bool arg3=True, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `arg1 = true`, `arg2 = true`, `arg3 = true`.
+    #[track_caller]
     pub fn f__foobar_out_with(
         &self,
         arg1: bool,
@@ -19412,6 +19916,7 @@ impl Tensor {
     /// `aten::_foobar.out(Tensor self, bool arg1=True, bool arg2=True, *, bool arg3=True, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `arg1 = true`, `arg2 = true`, `arg3 = true`.
+    #[track_caller]
     pub fn f__foobar_out(&self, out: &mut Tensor) -> Result<Tensor> {
         self.f__foobar_out_with(true, true, true, out)
     }
@@ -19427,6 +19932,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adam_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -19565,6 +20071,7 @@ impl Tensor {
     /// `aten::_fused_adam.out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adam_out<
         T0: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -19650,6 +20157,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adam_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -19828,6 +20336,7 @@ impl Tensor {
     /// `aten::_fused_adam(Tensor[] self, Tensor[] grads, Tensor[] exp_avgs, Tensor[] exp_avg_sqs, Tensor[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] exp_avgs_out, Tensor[] exp_avg_sqs_out, Tensor[] max_exp_avg_sqs_out)`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adam<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -19917,6 +20426,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adam_tensor_lr_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -20055,6 +20565,7 @@ impl Tensor {
     /// `aten::_fused_adam.tensor_lr_out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adam_tensor_lr_out<
         T0: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -20140,6 +20651,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adam_tensor_lr_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -20318,6 +20830,7 @@ impl Tensor {
     /// `aten::_fused_adam.tensor_lr(Tensor[] self, Tensor[] grads, Tensor[] exp_avgs, Tensor[] exp_avg_sqs, Tensor[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] exp_avgs_out, Tensor[] exp_avg_sqs_out, Tensor[] max_exp_avg_sqs_out)`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adam_tensor_lr<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -20407,6 +20920,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adamw_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -20545,6 +21059,7 @@ impl Tensor {
     /// `aten::_fused_adamw.out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adamw_out<
         T0: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -20630,6 +21145,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adamw_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -20808,6 +21324,7 @@ impl Tensor {
     /// `aten::_fused_adamw(Tensor[] self, Tensor[] grads, Tensor[] exp_avgs, Tensor[] exp_avg_sqs, Tensor[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] exp_avgs_out, Tensor[] exp_avg_sqs_out, Tensor[] max_exp_avg_sqs_out)`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adamw<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -20897,6 +21414,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adamw_tensor_lr_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -21035,6 +21553,7 @@ impl Tensor {
     /// `aten::_fused_adamw.tensor_lr_out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adamw_tensor_lr_out<
         T0: std::borrow::Borrow<Tensor>,
         T5: std::borrow::Borrow<Tensor>,
@@ -21120,6 +21639,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adamw_tensor_lr_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -21298,6 +21818,7 @@ impl Tensor {
     /// `aten::_fused_adamw.tensor_lr(Tensor[] self, Tensor[] grads, Tensor[] exp_avgs, Tensor[] exp_avg_sqs, Tensor[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] exp_avgs_out, Tensor[] exp_avg_sqs_out, Tensor[] max_exp_avg_sqs_out)`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adamw_tensor_lr<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -21387,6 +21908,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_sgd_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         grads: &mut [Tensor],
@@ -21495,6 +22017,7 @@ impl Tensor {
     /// `aten::_fused_sgd.out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, float lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_sgd_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         grads: &mut [Tensor],
@@ -21562,6 +22085,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_sgd_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -21695,6 +22219,7 @@ impl Tensor {
     /// `aten::_fused_sgd(Tensor[] self, Tensor[] grads, Tensor[] momentum_buffer_list, *, float weight_decay, float momentum, float lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] momentum_buffer_list_out)`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_sgd<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -21766,6 +22291,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_sgd_tensor_lr_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         grads: &mut [Tensor],
@@ -21874,6 +22400,7 @@ impl Tensor {
     /// `aten::_fused_sgd.tensor_lr_out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, Tensor lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_sgd_tensor_lr_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         grads: &mut [Tensor],
@@ -21941,6 +22468,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_sgd_tensor_lr_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -22074,6 +22602,7 @@ impl Tensor {
     /// `aten::_fused_sgd.tensor_lr(Tensor[] self, Tensor[] grads, Tensor[] momentum_buffer_list, *, float weight_decay, float momentum, Tensor lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] momentum_buffer_list_out)`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_sgd_tensor_lr<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -22145,6 +22674,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adagrad_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         grads: &mut [Tensor],
@@ -22252,6 +22782,7 @@ impl Tensor {
     /// `aten::_fused_adagrad.out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor(d!)[] state_steps, *, float lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adagrad_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         grads: &mut [Tensor],
@@ -22315,6 +22846,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adagrad_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -22455,6 +22987,7 @@ impl Tensor {
     /// `aten::_fused_adagrad(Tensor[] self, Tensor[] grads, Tensor[] state_sums, Tensor[] state_steps, *, float lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] state_sums_out, Tensor[] state_steps_out)`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adagrad<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -22524,6 +23057,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adagrad_tensor_lr_out_with<
         T0: std::borrow::Borrow<Tensor>,
         T3: std::borrow::Borrow<Tensor>,
@@ -22637,6 +23171,7 @@ impl Tensor {
     /// `aten::_fused_adagrad.tensor_lr_out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor[] state_steps, *, Tensor lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adagrad_tensor_lr_out<
         T0: std::borrow::Borrow<Tensor>,
         T3: std::borrow::Borrow<Tensor>,
@@ -22706,6 +23241,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `grad_scale = None`, `found_inf = None`.
     ///
     /// May be None: `grad_scale`, `found_inf`.
+    #[track_caller]
     pub fn f__fused_adagrad_tensor_lr_with<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
@@ -22840,6 +23376,7 @@ impl Tensor {
     /// `aten::_fused_adagrad.tensor_lr(Tensor[] self, Tensor[] grads, Tensor[] state_sums, Tensor[] state_steps, *, Tensor lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] state_sums_out)`
     ///
     /// Defaults applied: `grad_scale = None`, `found_inf = None`.
+    #[track_caller]
     pub fn f__fused_adagrad_tensor_lr<
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,

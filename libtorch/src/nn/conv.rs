@@ -133,6 +133,7 @@ impl<const D: usize> ConvNd<D> {
     }
 
     /// Fallible constructor; `transposed` selects the transposed convolution.
+    #[track_caller]
     pub fn f_make(
         in_channels: i64,
         out_channels: i64,

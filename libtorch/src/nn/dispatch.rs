@@ -58,6 +58,7 @@ fn split(name: &str) -> Result<(CString, CString)> {
 
 /// Calls `name` (`"aten::op"` or `"aten::op.overload"`) with `args`; returns every tensor it
 /// returned (tensor lists and tuples flattened, in order; non-tensor results dropped).
+#[track_caller]
 pub fn call(name: &str, args: &[Arg]) -> Result<Vec<Tensor>> {
     let (n, o) = split(name)?;
     // Tensor lists need arrays of raw handles that outlive the call.
@@ -156,11 +157,13 @@ fn rename(e: Error, name: &str) -> Error {
         Error::Torch {
             message,
             full_message,
+            location,
             ..
         } => Error::Torch {
             op: "dispatch",
             message: format!("{name}: {message}"),
             full_message,
+            location,
         },
         other => other,
     }
@@ -179,6 +182,7 @@ pub fn call1(name: &str, args: &[Arg]) -> Result<Tensor> {
 }
 
 /// Whether `name` (`"aten::op.overload"`) is a registered operator.
+#[track_caller]
 pub fn has_op(name: &str) -> bool {
     let Ok((n, o)) = split(name) else {
         return false;

@@ -36,6 +36,7 @@ impl Linear {
     }
 
     /// Fallible form of [`Linear::with_bias`].
+    #[track_caller]
     pub fn f_new(in_features: i64, out_features: i64, bias: bool) -> Result<Linear> {
         let weight = ops::empty(&[out_features, in_features])?;
         kaiming_uniform_(
@@ -91,6 +92,7 @@ impl Bilinear {
     }
 
     /// Fallible constructor, with or without bias.
+    #[track_caller]
     pub fn f_new(in1: i64, in2: i64, out: i64, bias: bool) -> Result<Bilinear> {
         let bound = 1.0 / (in1 as f64).sqrt();
         let weight = ops::empty(&[out, in1, in2])?;
