@@ -22,6 +22,15 @@ element!(
     f64 => Double, u16 => Uint16, u32 => Uint32, u64 => Uint64,
     half::f16 => Half, half::bf16 => BFloat16,
 );
+// SAFETY: `Complex<T>` is `repr(C)` { re, im }, the layout of c10::complex<T>: sizes match (tested
+// below) and every bit pattern of two floats is valid.
+unsafe impl Element for num_complex::Complex<f32> {
+    const KIND: Kind = Kind::ComplexFloat;
+}
+// SAFETY: as for `Complex<f32>`, with two f64.
+unsafe impl Element for num_complex::Complex<f64> {
+    const KIND: Kind = Kind::ComplexDouble;
+}
 // SAFETY: size 1; libtorch only ever stores 0 or 1 in a bool tensor.
 unsafe impl Element for bool {
     const KIND: Kind = Kind::Bool;
@@ -53,5 +62,7 @@ mod tests {
         same::<half::f16>();
         same::<half::bf16>();
         same::<bool>();
+        same::<num_complex::Complex<f32>>();
+        same::<num_complex::Complex<f64>>();
     }
 }

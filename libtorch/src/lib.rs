@@ -40,6 +40,8 @@ pub use error::{set_cpp_backtraces, Error, Result};
 pub use generator::{Generator, Storage};
 pub use indexing::{Ellipsis, NewAxis, TensorIndexer};
 pub use kind::Kind;
+/// Complex elements (`Complex<f32>` for complex64 tensors, `Complex<f64>` for complex128).
+pub use num_complex::Complex;
 pub use scalar::Scalar;
 pub use tensor::Tensor;
 pub use threads::manual_seed;

@@ -176,3 +176,26 @@ fn clone_shares_and_deep_clone_copies() {
     copy.fill_scalar_(0.0);
     assert_eq!(a.to_vec::<f32>().unwrap(), [5.0, 5.0]);
 }
+
+#[test]
+fn complex_round_trip() {
+    use libtorch::Complex;
+    let z = [Complex::new(3.0f32, 4.0), Complex::new(-1.0, 0.5)];
+    let t = Tensor::from_data(&z, &[2]).unwrap();
+    assert_eq!(t.kind(), Kind::ComplexFloat);
+    assert_eq!(t.to_vec::<Complex<f32>>().unwrap(), z);
+    // |3 + 4i| = 5; (3 + 4i)(-1 + 0.5i) = -5 - 2.5i.
+    assert_eq!(t.abs().to_vec::<f32>().unwrap()[0], 5.0);
+    assert_eq!(
+        t.i(0).mul(&t.i(1)).item_as::<Complex<f32>>().unwrap(),
+        Complex::new(-5.0, -2.5)
+    );
+    let d = Tensor::from_slice(&[Complex::new(1.0f64, -1.0)]);
+    assert_eq!(d.kind(), Kind::ComplexDouble);
+    assert_eq!(d.to_string(), "tensor([1.-1.j], dtype=torch.complex128)");
+    // Real data read as complex gets a zero imaginary part.
+    let r = Tensor::from_slice(&[2.0f32])
+        .to_vec::<Complex<f64>>()
+        .unwrap();
+    assert_eq!(r, [Complex::new(2.0, 0.0)]);
+}
