@@ -2684,3 +2684,17 @@ fn cuda_fuzz_crashers_with_host_reads_and_empty_lists_are_rejected() {
         "self",
     );
 }
+
+#[test]
+fn matrix_exp_checks_norms_only_off_the_cpu() {
+    // exp([[0, 1], [0, 0]]) = I + A for this nilpotent A: [[1, 1], [0, 1]].
+    let a = t(&[0.0, 1.0, 0.0, 0.0], &[2, 2]);
+    close(&vals(&a.f_matrix_exp().unwrap()), &[1.0, 1.0, 0.0, 1.0]);
+    // On the CPU an infinite entry is not refused (the CPU kernel returns); the CUDA kernel
+    // would square 2^63 times, which this check prevents there (no GPU here to show it).
+    let inf = t(&[f32::INFINITY, 0.0, 0.0, 1.0], &[2, 2]);
+    assert!(inf.f_matrix_exp().is_ok());
+    // Meta tensors are not checked either: libtorch's own error (no meta kernel) comes back.
+    let err = meta(&[2, 2]).f_matrix_exp().unwrap_err();
+    assert!(matches!(err, Error::Torch { .. }), "{err:?}");
+}

@@ -12712,6 +12712,7 @@ impl Tensor {
     /// `aten::matrix_exp(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_matrix_exp(&self) -> Result<Tensor> {
+        crate::guards::matrix_exp_norm("aten::matrix_exp", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12731,6 +12732,7 @@ impl Tensor {
     /// `aten::matrix_exp_backward(Tensor self, Tensor grad) -> Tensor`
     #[track_caller]
     pub fn f_matrix_exp_backward(&self, grad: &Tensor) -> Result<Tensor> {
+        crate::guards::matrix_exp_norm("aten::matrix_exp_backward", self)?;
         let c_self = self.as_raw();
         let c_grad = grad.as_raw();
         let mut out0 = std::ptr::null_mut();

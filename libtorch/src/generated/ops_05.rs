@@ -19566,6 +19566,7 @@ impl Tensor {
     /// `aten::linalg_matrix_exp(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_linalg_matrix_exp(&self) -> Result<Tensor> {
+        crate::guards::matrix_exp_norm("aten::linalg_matrix_exp", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.

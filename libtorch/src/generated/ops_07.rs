@@ -17684,6 +17684,7 @@ impl Tensor {
     /// `aten::linalg_matrix_exp.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_matrix_exp_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::matrix_exp_norm("aten::linalg_matrix_exp.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();

@@ -1097,3 +1097,34 @@ fn conv_args(
     }
     Ok(())
 }
+
+/// `matrix_exp` scales a matrix by 2^-s, s = ceil(log2(‖A‖₁ / θ)), and squares the result s
+/// times. The CUDA path converts s to an integer on the device, where the count of an infinite
+/// 1-norm (an infinite entry, or column sums beyond the dtype's range) saturates to 2^63 squarings
+/// (the CUDA fuzz's hangs, seeds 3 and 5); on the CPU the same conversion gives a negative count
+/// and the call returns. So only tensors off the CPU are checked: their 1-norms, summed in their
+/// own dtype as the kernel sums them, must be finite (NaN is refused with infinity).
+pub(crate) fn matrix_exp_norm(op: &'static str, t: &Tensor) -> Result<()> {
+    // Meta tensors have no values to check (and their kernel never squares).
+    if !t.defined() || matches!(t.device(), Device::Cpu | Device::Meta) || t.numel() == 0 {
+        return Ok(());
+    }
+    let k = t.f_kind()?;
+    if !(k.is_floating_point() || k.is_complex()) || t.dim() < 2 {
+        return Ok(()); // ATen rejects these itself
+    }
+    let norms = t.f_abs()?.f_sum_dim_intlist(Some(&[-2]))?;
+    if norms.f_isfinite()?.f_all()?.item_as::<bool>()? {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "self's 1-norm must be finite in {} (an infinite one makes the {:?} kernel square \
+                 the matrix 2^63 times)",
+                k.name(),
+                t.device()
+            ),
+        ))
+    }
+}
