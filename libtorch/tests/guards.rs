@@ -2698,3 +2698,28 @@ fn matrix_exp_checks_norms_only_off_the_cpu() {
     let err = meta(&[2, 2]).f_matrix_exp().unwrap_err();
     assert!(matches!(err, Error::Torch { .. }), "{err:?}");
 }
+
+#[test]
+fn range_without_step_and_nested_from_padded_refuse_device_tensors_read_on_the_host() {
+    // range(0, 3) is inclusive: [0, 1, 2, 3].
+    let mut out = Tensor::zeros(&[0]);
+    Tensor::f_range_out_(0, 3, &mut out).unwrap();
+    close(&vals(&out), &[0.0, 1.0, 2.0, 3.0]);
+    // The CUDA fuzz's crash: the CPU kernel wrote through another device's pointer.
+    let mut m = meta(&[3]);
+    rejected(
+        Tensor::f_range_out_(0, 3, &mut m),
+        "aten::range.out_",
+        "out",
+    );
+    rejected(
+        Tensor::f__nested_from_padded_with(&ones(&[1, 2, 2]), &meta(&[1, 2]), false),
+        "aten::_nested_from_padded",
+        "cpu_nested_shape_example",
+    );
+    // On the CPU, batch norm over no channels is left to libtorch (which refuses it in training
+    // mode itself); the device check only applies off the CPU.
+    let x = Tensor::zeros(&[2, 0, 3]);
+    let r = Tensor::f_native_batch_norm(&x, None, None, None, None, true, 0.1, 1e-5);
+    assert!(matches!(r, Err(Error::Torch { .. })), "{:?}", r.err());
+}

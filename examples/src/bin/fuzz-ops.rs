@@ -36,6 +36,9 @@ struct Args {
     /// Share of the drawn tensors put on CUDA device 0 (0 to 1; needs a CUDA build and a GPU).
     #[arg(long, default_value_t = 0.0)]
     cuda_share: f64,
+    /// Print each op's index and declaration key (tab-separated) and exit.
+    #[arg(long)]
+    list: bool,
     /// Internal: run as the child, from this op index.
     #[arg(long, hide = true)]
     child_from: Option<usize>,
@@ -77,6 +80,12 @@ struct Row {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.list {
+        for (i, op) in OPS.iter().enumerate() {
+            println!("{i}\t{}", op.0);
+        }
+        return ExitCode::SUCCESS;
+    }
     if let Some(from) = args.child_from {
         child(&args, from);
         return ExitCode::SUCCESS;

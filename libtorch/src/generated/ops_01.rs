@@ -18271,6 +18271,7 @@ impl Tensor {
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
         crate::guards::min_dim("aten::native_batch_norm", "input", input, 2)?;
+        crate::guards::device_channels("aten::native_batch_norm", input)?;
         crate::guards::numel_matches_size(
             "aten::native_batch_norm",
             "weight",
@@ -18384,6 +18385,7 @@ impl Tensor {
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
         crate::guards::min_dim("aten::native_batch_norm.out", "input", input, 2)?;
+        crate::guards::device_channels("aten::native_batch_norm.out", input)?;
         crate::guards::numel_matches_size(
             "aten::native_batch_norm.out",
             "weight",
@@ -18505,6 +18507,7 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::device_channels("aten::_native_batch_norm_legit", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18577,6 +18580,10 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::device_channels(
+            "aten::_native_batch_norm_legit_no_training",
+            input,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18649,6 +18656,7 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::device_channels("aten::_native_batch_norm_legit.out", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18759,6 +18767,10 @@ impl Tensor {
             1,
             false,
         )?;
+        crate::guards::device_channels(
+            "aten::_native_batch_norm_legit.no_stats",
+            input,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18851,6 +18863,10 @@ impl Tensor {
             ("input", input),
             1,
             false,
+        )?;
+        crate::guards::device_channels(
+            "aten::_native_batch_norm_legit.no_stats_out",
+            input,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());

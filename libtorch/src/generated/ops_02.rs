@@ -4454,6 +4454,7 @@ impl Tensor {
         end: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::on_cpu("aten::range.out_", "out", out)?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_out = out.as_raw();
@@ -11753,6 +11754,11 @@ impl Tensor {
             "cpu_nested_shape_example",
             cpu_nested_shape_example,
             &[2],
+        )?;
+        crate::guards::on_cpu(
+            "aten::_nested_from_padded",
+            "cpu_nested_shape_example",
+            cpu_nested_shape_example,
         )?;
         let c_padded = padded.as_raw();
         let c_cpu_nested_shape_example = cpu_nested_shape_example.as_raw();

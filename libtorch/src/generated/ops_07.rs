@@ -1469,6 +1469,10 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::device_channels(
+            "aten::_native_batch_norm_legit_functional",
+            input,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -1554,6 +1558,10 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::device_channels(
+            "aten::_native_batch_norm_legit_no_training.out",
+            input,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4879,6 +4887,11 @@ impl Tensor {
             "cpu_nested_shape_example",
             cpu_nested_shape_example,
             &[2],
+        )?;
+        crate::guards::on_cpu(
+            "aten::_nested_from_padded.out",
+            "cpu_nested_shape_example",
+            cpu_nested_shape_example,
         )?;
         let c_padded = padded.as_raw();
         let c_cpu_nested_shape_example = cpu_nested_shape_example.as_raw();

@@ -1128,3 +1128,25 @@ pub(crate) fn matrix_exp_norm(op: &'static str, t: &Tensor) -> Result<()> {
         ))
     }
 }
+
+/// The CUDA batch-norm kernels (`batch_norm_cuda_out` and the channels-last statistics) divide
+/// `input.numel()` by the channel count `input.size(1)` on the host: a CUDA input with no
+/// channels is a SIGFPE (the CUDA fuzz, `_native_batch_norm_legit(_functional)`). The CPU
+/// kernels return early for it, so only inputs off the CPU (and meta, which has no kernel that
+/// divides) are checked.
+pub(crate) fn device_channels(op: &'static str, input: &Tensor) -> Result<()> {
+    if !input.defined() || matches!(input.device(), Device::Cpu | Device::Meta) {
+        return Ok(());
+    }
+    let s = input.f_size()?;
+    if s.len() >= 2 && s[1] == 0 {
+        return Err(fail(
+            op,
+            format!(
+                "input must have channels (size(1) > 0) on {:?}, got sizes {s:?}",
+                input.device()
+            ),
+        ));
+    }
+    Ok(())
+}
