@@ -2525,14 +2525,11 @@ fn cpu_only_kernels_reject_tensors_on_other_devices() {
     assert_eq!(idx.to_vec::<i32>().unwrap(), [0, -1]);
 }
 
-#[test]
-fn fused_optimizers_reject_lists_spread_over_devices() {
-    // SGD without momentum: p - lr * g = [1, 2] - 0.1 * [0.5, 0.5] = [0.95, 1.95].
-    let mut params = vec![t(&[1.0, 2.0], &[2])];
-    let mut grads = vec![t(&[0.5, 0.5], &[2])];
+/// One fused SGD step without momentum or weight decay, at lr 0.1.
+fn fused_sgd(params: &mut [Tensor], grads: &mut [Tensor]) -> Result<()> {
     Tensor::f__fused_sgd__with(
-        &mut params,
-        &mut grads,
+        params,
+        grads,
         &mut [],
         0.0,
         0.0,
@@ -2544,25 +2541,19 @@ fn fused_optimizers_reject_lists_spread_over_devices() {
         None,
         None,
     )
-    .unwrap();
+}
+
+#[test]
+fn fused_optimizers_reject_lists_spread_over_devices() {
+    // SGD without momentum: p - lr * g = [1, 2] - 0.1 * [0.5, 0.5] = [0.95, 1.95].
+    let mut params = vec![t(&[1.0, 2.0], &[2])];
+    let mut grads = vec![t(&[0.5, 0.5], &[2])];
+    fused_sgd(&mut params, &mut grads).unwrap();
     close(&vals(&params[0]), &[0.95, 1.95]);
     // Seeds 1-5 of the CUDA fuzz: a gradient on another device than the parameters.
     let mut grads = vec![meta(&[2])];
     let m = rejected(
-        Tensor::f__fused_sgd__with(
-            &mut params,
-            &mut grads,
-            &mut [],
-            0.0,
-            0.0,
-            0.1,
-            0.0,
-            false,
-            false,
-            false,
-            None,
-            None,
-        ),
+        fused_sgd(&mut params, &mut grads),
         "aten::_fused_sgd_",
         "grads[0]",
     );
@@ -2665,24 +2656,7 @@ fn cuda_fuzz_crashers_with_host_reads_and_empty_lists_are_rejected() {
     );
     // A fused step with an empty parameter list but a gradient (the CUDA kernel read params[0]).
     let mut grads = vec![ones(&[2])];
-    rejected(
-        Tensor::f__fused_sgd__with(
-            &mut [],
-            &mut grads,
-            &mut [],
-            0.0,
-            0.0,
-            0.1,
-            0.0,
-            false,
-            false,
-            false,
-            None,
-            None,
-        ),
-        "aten::_fused_sgd_",
-        "self",
-    );
+    rejected(fused_sgd(&mut [], &mut grads), "aten::_fused_sgd_", "self");
 }
 
 #[test]
