@@ -2096,11 +2096,28 @@ fn smooth_l1_backward_and_pdist_backward_reject_divisions_and_walks_they_cannot_
     )
     .unwrap();
     assert_eq!(vals(&g), [0.5]);
+    // beta 0 is the L1 gradient: sign(x - y) = [-1, 1] (no reduction).
+    let g = Tensor::f_smooth_l1_loss_backward(
+        &ones(&[2]),
+        &t(&[1.0, 3.0], &[2]),
+        &t(&[2.0, 2.0], &[2]),
+        0,
+        0.0,
+    )
+    .unwrap();
+    assert_eq!(vals(&g), [-1.0, 1.0]);
     // Seed 133: integer tensors, where beta 0.5 becomes 0.
     let i = longs(&[0, 1, 2], &[3]);
     rejected(
         Tensor::f_smooth_l1_loss_backward(&longs(&[1], &[]), &i, &i, 2, 0.5),
         "aten::smooth_l1_loss_backward",
+        "beta",
+    );
+    // Seed 1003: integer inputs with beta 0 into a float grad_input (the result is cast into it).
+    let mut out = Tensor::zeros(&[3]).f_to_dtype(Kind::Double).unwrap();
+    rejected(
+        Tensor::f_smooth_l1_loss_backward_grad_input(&i, &i, &longs(&[1], &[]), 0, 0.0, &mut out),
+        "aten::smooth_l1_loss_backward.grad_input",
         "beta",
     );
     // Seed 171: no rows but a column.

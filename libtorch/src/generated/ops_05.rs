@@ -601,7 +601,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         crate::guards::smooth_l1_integer_beta(
             "aten::smooth_l1_loss_backward.grad_input",
-            grad_input,
+            [grad_output, self_, target],
             beta,
         )?;
         let c_grad_output = grad_output.as_raw();
@@ -660,7 +660,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         crate::guards::smooth_l1_integer_beta(
             "aten::smooth_l1_loss_backward",
-            self_,
+            [grad_output, self_, target],
             beta,
         )?;
         let c_grad_output = grad_output.as_raw();
