@@ -2714,3 +2714,42 @@ fn range_without_step_and_nested_from_padded_refuse_device_tensors_read_on_the_h
     let r = Tensor::f_native_batch_norm(&x, None, None, None, None, true, 0.1, 1e-5);
     assert!(matches!(r, Err(Error::Torch { .. })), "{:?}", r.err());
 }
+
+#[test]
+fn batch_norm_with_update_rejects_statistics_and_affine_of_other_sizes() {
+    // Channels [1, 3] and [2, 4]: means 2 and 3, biased variance 1, so with eps 0 the output is
+    // [[-1, -1], [1, 1]]; the running mean moves 0.1 of the way to [2, 3] and the running
+    // variance 0.1 of the way to the unbiased variance 2.
+    let x = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    let (w, b) = (ones(&[2]), Tensor::zeros(&[2]));
+    let (mut mean, mut var) = (Tensor::zeros(&[2]), ones(&[2]));
+    let (y, _, _, _) =
+        Tensor::f__batch_norm_with_update(&x, Some(&w), Some(&b), &mut mean, &mut var, 0.1, 0.0)
+            .unwrap();
+    close(&vals(&y), &[-1.0, -1.0, 1.0, 1.0]);
+    close(&vals(&mean), &[0.2, 0.3]);
+    close(&vals(&var), &[1.1, 1.1]);
+    // Seed 361: 0-element running statistics and weight for 3 channels.
+    let op = "aten::_batch_norm_with_update";
+    let x3 = ones(&[3, 3]);
+    let (mut m0, mut v0) = (Tensor::zeros(&[0]), Tensor::zeros(&[0]));
+    rejected(
+        Tensor::f__batch_norm_with_update(&x3, None, None, &mut m0, &mut v0, 0.5, 2.0),
+        op,
+        "running_mean",
+    );
+    let (mut m3, mut v3) = (Tensor::zeros(&[3]), ones(&[3]));
+    rejected(
+        Tensor::f__batch_norm_with_update(
+            &x3,
+            Some(&Tensor::zeros(&[0, 1, 3, 3])),
+            None,
+            &mut m3,
+            &mut v3,
+            0.5,
+            2.0,
+        ),
+        op,
+        "weight",
+    );
+}

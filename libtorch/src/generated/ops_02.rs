@@ -14995,6 +14995,40 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim("aten::_batch_norm_with_update", "input", input, 2)?;
+        crate::guards::device_channels("aten::_batch_norm_with_update", input)?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update",
+            "running_mean",
+            Some(running_mean),
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update",
+            "running_var",
+            Some(running_var),
+            ("input", input),
+            1,
+            true,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15074,6 +15108,40 @@ impl Tensor {
         save_invstd: &mut Tensor,
         reserve: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim("aten::_batch_norm_with_update.out", "input", input, 2)?;
+        crate::guards::device_channels("aten::_batch_norm_with_update.out", input)?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update.out",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update.out",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update.out",
+            "running_mean",
+            Some(running_mean),
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update.out",
+            "running_var",
+            Some(running_var),
+            ("input", input),
+            1,
+            true,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -6546,6 +6546,48 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim(
+            "aten::_batch_norm_with_update_functional",
+            "input",
+            input,
+            2,
+        )?;
+        crate::guards::device_channels(
+            "aten::_batch_norm_with_update_functional",
+            input,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update_functional",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update_functional",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update_functional",
+            "running_mean",
+            Some(running_mean),
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_batch_norm_with_update_functional",
+            "running_var",
+            Some(running_var),
+            ("input", input),
+            1,
+            true,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
