@@ -777,6 +777,17 @@ fn transform_bias_rescale_qkv_rejects_zero_heads_empty_features_and_a_bad_bias()
         op,
         "qkv",
     );
+    // Seed 431: a 4-D qkv without elements, walked as [2, 3, 3] through a null buffer.
+    let m = rejected(
+        Tensor::f__transform_bias_rescale_qkv(
+            &Tensor::zeros(&[2, 3, 3, 0]),
+            &Tensor::zeros(&[]),
+            1,
+        ),
+        op,
+        "qkv",
+    );
+    assert!(m.contains("dimensions"), "{m}");
     // One head of width 1: q is scaled by 1 / sqrt(1), k and v pass through; shapes [B, H, T, D/H].
     let (q, k, v) =
         Tensor::f__transform_bias_rescale_qkv(&qkv, &t(&[1.0, 1.0, 1.0], &[3]), 1).unwrap();
@@ -2217,6 +2228,15 @@ fn fused_observer_rejects_axes_and_statistics_it_would_write_past() {
         ),
         op,
         "running_min",
+    );
+    // Seed 1009 (400 calls per op): an undefined self, through the out= form.
+    let (mut o0, mut o1) = (Tensor::zeros(&[0]), Tensor::zeros(&[0]));
+    rejected(
+        Tensor::default().f__fused_moving_avg_obs_fq_helper_out(
+            &on, &on, &mut lo, &mut hi, &mut scale, &mut zp, 0.5, 0, 4, 0, &mut o0, &mut o1,
+        ),
+        "aten::_fused_moving_avg_obs_fq_helper.out",
+        "self",
     );
 }
 

@@ -11608,6 +11608,7 @@ impl Tensor {
         qkv_bias: &Tensor,
         num_heads: i64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::dim_in("aten::_transform_bias_rescale_qkv", "qkv", qkv, &[3])?;
         crate::guards::positive(
             "aten::_transform_bias_rescale_qkv",
             "num_heads",

@@ -8725,6 +8725,7 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<Tensor> {
+        crate::guards::defined("aten::fused_moving_avg_obs_fake_quant", "self", self)?;
         crate::guards::fused_observer(
             "aten::fused_moving_avg_obs_fake_quant",
             self,
@@ -8892,6 +8893,7 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::defined("aten::_fused_moving_avg_obs_fq_helper", "self", self)?;
         crate::guards::fused_observer(
             "aten::_fused_moving_avg_obs_fq_helper",
             self,

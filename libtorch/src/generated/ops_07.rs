@@ -4728,6 +4728,12 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::dim_in(
+            "aten::_transform_bias_rescale_qkv.out",
+            "qkv",
+            qkv,
+            &[3],
+        )?;
         crate::guards::positive(
             "aten::_transform_bias_rescale_qkv.out",
             "num_heads",
@@ -9890,6 +9896,11 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::defined(
+            "aten::_fused_moving_avg_obs_fq_helper.out",
+            "self",
+            self,
+        )?;
         crate::guards::fused_observer(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             self,
@@ -10075,6 +10086,11 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::defined(
+            "aten::_fused_moving_avg_obs_fq_helper_functional",
+            "self",
+            self,
+        )?;
         crate::guards::fused_observer(
             "aten::_fused_moving_avg_obs_fq_helper_functional",
             self,
