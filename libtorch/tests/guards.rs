@@ -2773,3 +2773,52 @@ fn batch_norm_with_update_rejects_statistics_and_affine_of_other_sizes() {
         "weight",
     );
 }
+
+#[test]
+fn seeds_at_400_calls_per_op_batch_norm_legit_and_pool_backward() {
+    // _native_batch_norm_legit_functional in evaluation mode with running mean [1, 3] and
+    // variance [1, 4], eps 0: channel values [2, 5] -> [(2-1)/1, (5-3)/2] = [1, 1].
+    let x = t(&[2.0, 5.0], &[1, 2]);
+    let (mean, var) = (t(&[1.0, 3.0], &[2]), t(&[1.0, 4.0], &[2]));
+    let (y, ..) =
+        Tensor::f__native_batch_norm_legit_functional(&x, None, None, &mean, &var, false, 0.1, 0.0)
+            .unwrap();
+    close(&vals(&y), &[1.0, 1.0]);
+    // Seed 1020: a 4-channel input with a 6-element weight and 3- and 0-element statistics.
+    let op = "aten::_native_batch_norm_legit_functional";
+    let x4 = ones(&[1, 4]);
+    rejected(
+        Tensor::f__native_batch_norm_legit_functional(
+            &x4,
+            Some(&ones(&[3, 2])),
+            None,
+            &ones(&[4]),
+            &ones(&[4]),
+            true,
+            2.0,
+            -1.0,
+        ),
+        op,
+        "weight",
+    );
+    rejected(
+        Tensor::f__native_batch_norm_legit_functional(
+            &x4,
+            None,
+            None,
+            &ones(&[3]),
+            &ones(&[0]),
+            true,
+            2.0,
+            -1.0,
+        ),
+        op,
+        "running_mean",
+    );
+    // Seed 1023: a self with a zero-size spatial dimension under a nonempty gradient.
+    rejected(
+        Tensor::f__adaptive_avg_pool2d_backward(&ones(&[3, 3, 3]), &Tensor::zeros(&[3, 5, 0])),
+        "aten::_adaptive_avg_pool2d_backward",
+        "self",
+    );
+}

@@ -18507,7 +18507,40 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim("aten::_native_batch_norm_legit", "input", input, 2)?;
         crate::guards::device_channels("aten::_native_batch_norm_legit", input)?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit",
+            "running_mean",
+            Some(running_mean),
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit",
+            "running_var",
+            Some(running_var),
+            ("input", input),
+            1,
+            true,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18580,9 +18613,47 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim(
+            "aten::_native_batch_norm_legit_no_training",
+            "input",
+            input,
+            2,
+        )?;
         crate::guards::device_channels(
             "aten::_native_batch_norm_legit_no_training",
             input,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_no_training",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_no_training",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_no_training",
+            "running_mean",
+            Some(running_mean),
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_no_training",
+            "running_var",
+            Some(running_var),
+            ("input", input),
+            1,
+            true,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18656,7 +18727,40 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim("aten::_native_batch_norm_legit.out", "input", input, 2)?;
         crate::guards::device_channels("aten::_native_batch_norm_legit.out", input)?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit.out",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit.out",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit.out",
+            "running_mean",
+            Some(running_mean),
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit.out",
+            "running_var",
+            Some(running_var),
+            ("input", input),
+            1,
+            true,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

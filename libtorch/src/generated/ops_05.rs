@@ -3225,6 +3225,10 @@ impl Tensor {
             ("self", self_),
             2,
         )?;
+        crate::guards::pool_input_sizes_positive(
+            "aten::_adaptive_avg_pool2d_backward",
+            self_,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3386,6 +3390,10 @@ impl Tensor {
             ("grad_output", grad_output),
             ("self", self_),
             3,
+        )?;
+        crate::guards::pool_input_sizes_positive(
+            "aten::_adaptive_avg_pool3d_backward",
+            self_,
         )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();

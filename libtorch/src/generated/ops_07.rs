@@ -1469,9 +1469,47 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim(
+            "aten::_native_batch_norm_legit_functional",
+            "input",
+            input,
+            2,
+        )?;
         crate::guards::device_channels(
             "aten::_native_batch_norm_legit_functional",
             input,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_functional",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_functional",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_functional",
+            "running_mean",
+            Some(running_mean),
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_functional",
+            "running_var",
+            Some(running_var),
+            ("input", input),
+            1,
+            true,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -1558,9 +1596,47 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::min_dim(
+            "aten::_native_batch_norm_legit_no_training.out",
+            "input",
+            input,
+            2,
+        )?;
         crate::guards::device_channels(
             "aten::_native_batch_norm_legit_no_training.out",
             input,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_no_training.out",
+            "weight",
+            weight,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_no_training.out",
+            "bias",
+            bias,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_no_training.out",
+            "running_mean",
+            Some(running_mean),
+            ("input", input),
+            1,
+            true,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::_native_batch_norm_legit_no_training.out",
+            "running_var",
+            Some(running_var),
+            ("input", input),
+            1,
+            true,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -17117,6 +17193,10 @@ impl Tensor {
             ("self", self_),
             2,
         )?;
+        crate::guards::pool_input_sizes_positive(
+            "aten::_adaptive_avg_pool2d_backward.out",
+            self_,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_out = out.as_raw();
@@ -17202,6 +17282,10 @@ impl Tensor {
             ("grad_output", grad_output),
             ("self", self_),
             3,
+        )?;
+        crate::guards::pool_input_sizes_positive(
+            "aten::_adaptive_avg_pool3d_backward.out",
+            self_,
         )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();

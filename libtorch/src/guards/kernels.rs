@@ -1165,3 +1165,18 @@ pub(crate) fn device_channels(op: &'static str, input: &Tensor) -> Result<()> {
     }
     Ok(())
 }
+
+/// The adaptive average-pool backwards read `grad_output` with bounds derived from `self`'s
+/// spatial sizes, which the forward requires to be nonzero (every size after the first); a
+/// `self` with a zero-size one makes the kernel read past `grad_output` (seed 1023 at 400 calls
+/// per op: a [3, 5, 0] self under a [3, 3, 3] gradient).
+pub(crate) fn pool_input_sizes_positive(op: &'static str, input: &Tensor) -> Result<()> {
+    let s = sizes(op, "self", input)?;
+    if s.iter().skip(1).any(|&d| d <= 0) {
+        return Err(fail(
+            op,
+            format!("self must have a nonzero size in every dimension after the first, got {s:?}"),
+        ));
+    }
+    Ok(())
+}
