@@ -27,6 +27,7 @@ work="$(mktemp -d -t fuzz-memcheck.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 export ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1 TORCH_CPP_LOG_LEVEL=ERROR
 
+"$bin" --list >"$work/ops" # op index -> declaration key
 part=0
 while :; do
   set +e
@@ -35,7 +36,7 @@ while :; do
   set -e
   last="$(awk '$1 == "B" { b = $2 } END { print b }' "$work/$part.out")"
   if [ -z "$last" ] || grep -q "^E $last " "$work/$part.out"; then break; fi
-  echo "op $last ($("$bin" --list | awk -F'\t' -v i="$last" '$1 == i { print $2 }')): child died ($(grep -m1 -o -E 'new/new\[\] failed|Process terminating[^(]*' "$work/$part.err" || echo 'no reason given'))"
+  echo "op $last ($(awk -F'\t' -v i="$last" '$1 == i { print $2 }' "$work/ops")): child died ($(grep -m1 -o -E 'new/new\[\] failed|Process terminating[^(]*' "$work/$part.err" || echo 'no reason given'))"
   from=$((last + 1)) part=$((part + 1))
 done
 
@@ -52,7 +53,6 @@ cat "$work"/*.err | awk '
     op = substr($0, RSTART + 10, RLENGTH - 10)
     print op "\t" kind "\t" site; kind = ""
   }' | sort | uniq -c | sort -k2,2n >"$work/errors"
-"$bin" --list >"$work/ops"
 calls="$(cat "$work"/*.out | awk '$1 == "E" { n += $3 + $4 + $5 } END { print n + 0 }')"
 echo "seed $seed: $calls calls under memcheck; memory errors (count, op, kind, innermost libtorch frame):"
 if [ -s "$work/errors" ]; then

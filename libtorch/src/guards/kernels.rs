@@ -1120,8 +1120,7 @@ fn conv_args(
 /// and the call returns. So only tensors off the CPU are checked: their 1-norms, summed in their
 /// own dtype as the kernel sums them, must be finite (NaN is refused with infinity).
 pub(crate) fn matrix_exp_norm(op: &'static str, t: &Tensor) -> Result<()> {
-    // Meta tensors have no values to check (and their kernel never squares).
-    if !t.defined() || matches!(t.device(), Device::Cpu | Device::Meta) || t.numel() == 0 {
+    if !on_device_kernels(t) || t.numel() == 0 {
         return Ok(());
     }
     let k = t.f_kind()?;
@@ -1150,7 +1149,7 @@ pub(crate) fn matrix_exp_norm(op: &'static str, t: &Tensor) -> Result<()> {
 /// kernels return early for it, so only inputs off the CPU (and meta, which has no kernel that
 /// divides) are checked.
 pub(crate) fn device_channels(op: &'static str, input: &Tensor) -> Result<()> {
-    if !input.defined() || matches!(input.device(), Device::Cpu | Device::Meta) {
+    if !on_device_kernels(input) {
         return Ok(());
     }
     let s = input.f_size()?;

@@ -171,10 +171,17 @@ pub(crate) fn on_cpu(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
 pub(crate) fn devices<T: Borrow<Tensor>>(list: &[T]) -> Vec<(Device, usize)> {
     list.iter()
         .enumerate()
-        .map(|(i, t)| (t.borrow(), i))
-        .filter(|(t, _)| t.defined())
-        .map(|(t, i)| (t.device(), i))
+        .filter_map(|(i, t)| {
+            let t = t.borrow();
+            t.defined().then(|| (t.device(), i))
+        })
         .collect()
+}
+
+/// `t` is defined and on a device with kernels of its own (CUDA, MPS, ...): not the CPU, and not
+/// meta, which has no data. For checks of crashes that only those kernels have.
+fn on_device_kernels(t: &Tensor) -> bool {
+    t.defined() && !matches!(t.device(), Device::Cpu | Device::Meta)
 }
 
 /// Every defined tensor of the named lists is on the device of the first one found: fused
