@@ -302,6 +302,18 @@ fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
                 });
                 quote!(#g::same_device(#key, &[#(#lists),*])?;)
             }
+            Guard::PerIndexLayout {
+                lead,
+                lists,
+                strides,
+            } => {
+                let (ln, le) = (name(*lead), a(*lead));
+                let lists = lists.iter().map(|i| {
+                    let (n, e) = (name(*i), a(*i));
+                    quote!((#n, #g::tensors(#e)))
+                });
+                quote!(#g::per_index_layout(#key, (#ln, #g::tensors(#le)), &[#(#lists),*], #strides)?;)
+            }
             Guard::DimIn { arg, dims } => {
                 let (n, e, d) = (name(*arg), a(*arg), usizes(dims));
                 quote!(#g::dim_in(#key, #n, #e, #d)?;)

@@ -196,6 +196,13 @@ pub enum Guard {
     OnCpu(usize),
     /// The defined tensors of these tensor lists are on one device.
     SameDevice(Vec<usize>),
+    /// Each list's `i`-th tensor has the sizes (and with `strides`, the dense layout) of
+    /// `lead[i]`, for the lists as long as `lead`.
+    PerIndexLayout {
+        lead: usize,
+        lists: Vec<usize>,
+        strides: bool,
+    },
     DimIn {
         arg: usize,
         dims: Vec<usize>,
@@ -642,6 +649,20 @@ fn guards_of(op: &Op, specs: &[GuardSpec]) -> Result<Vec<Guard>, String> {
             }
             GuardSpec::SameDevice(names) => {
                 rest.push(Guard::SameDevice(args(names, Accepts::TensorList)?))
+            }
+            GuardSpec::PerIndexLayout {
+                lead,
+                lists,
+                strides,
+            } => {
+                if lists.is_empty() {
+                    return Err("per_index_layout needs at least one list".into());
+                }
+                rest.push(Guard::PerIndexLayout {
+                    lead: arg(lead, Accepts::TensorList)?,
+                    lists: args(lists, Accepts::TensorList)?,
+                    strides: *strides,
+                })
             }
             GuardSpec::DimIn { arg: n, dims } => rest.push(Guard::DimIn {
                 arg: arg(n, Accepts::Tensor)?,

@@ -80,6 +80,16 @@ pub enum GuardSpec {
     OnCpu(Vec<String>),
     /// Every defined tensor of the listed tensor lists is on one device.
     SameDevice(Vec<String>),
+    /// Per index `i`, the `i`-th tensor of each of `lists` that is as long as the tensor list
+    /// `lead` is defined with `lead[i]`'s sizes (for kernels that walk them all by
+    /// `lead[i].numel()`); with `strides`, also with `lead[i]`'s strides, non-overlapping and
+    /// dense (for kernels that walk them through raw data pointers).
+    PerIndexLayout {
+        lead: String,
+        lists: Vec<String>,
+        #[serde(default)]
+        strides: bool,
+    },
     /// The tensor is defined and its dimension count is one of `dims`.
     DimIn { arg: String, dims: Vec<usize> },
     /// The tensor is defined and has at least `min` dimensions.

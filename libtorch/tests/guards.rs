@@ -2822,3 +2822,302 @@ fn seeds_at_400_calls_per_op_batch_norm_legit_and_pool_backward() {
         "self",
     );
 }
+
+/// One fused SGD step with momentum 0.9 (first step: the buffer takes the gradient), at lr 0.1.
+fn fused_sgd_momentum(
+    params: &mut [Tensor],
+    grads: &mut [Tensor],
+    bufs: &mut [Tensor],
+    grad_scale: Option<&Tensor>,
+    found_inf: Option<&Tensor>,
+) -> Result<()> {
+    Tensor::f__fused_sgd__with(
+        params, grads, bufs, 0.0, 0.9, 0.1, 0.0, false, false, true, grad_scale, found_inf,
+    )
+}
+
+#[test]
+fn fused_optimizers_walk_only_lists_laid_out_like_the_parameters() {
+    let op = "aten::_fused_sgd_";
+    // Seed 1042 at 400 calls per op: a 0-D gradient and a 1-element momentum buffer for a
+    // [3, 5] parameter were walked for 15 elements each (heap corruption).
+    let mut params = vec![ones(&[3, 5])];
+    let mut grads = vec![t(&[0.5], &[])];
+    let mut bufs = vec![Tensor::zeros(&[1])];
+    let m = rejected(
+        fused_sgd_momentum(&mut params, &mut grads, &mut bufs, None, None),
+        op,
+        "grads[0]",
+    );
+    assert!(m.contains("sizes of self[0] ([3, 5]), got []"), "{m}");
+    let mut grads = vec![ones(&[3, 5])];
+    rejected(
+        fused_sgd_momentum(&mut params, &mut grads, &mut bufs, None, None),
+        op,
+        "momentum_buffer_list[0]",
+    );
+    // An expanded gradient has the sizes but one element in memory; a transposed one would be
+    // walked in another order than the parameter.
+    let mut grads = vec![t(&[0.5], &[1]).expand(&[3, 5])];
+    let mut bufs = vec![Tensor::zeros(&[3, 5])];
+    let m = rejected(
+        fused_sgd_momentum(&mut params, &mut grads, &mut bufs, None, None),
+        op,
+        "grads[0]",
+    );
+    assert!(m.contains("strides of self[0] ([5, 1]), got [0, 0]"), "{m}");
+    let mut params_t = vec![ones(&[5, 3]).transpose_int(0, 1)];
+    rejected(
+        fused_sgd_momentum(&mut params_t, &mut [ones(&[3, 5])], &mut bufs, None, None),
+        op,
+        "grads[0]",
+    );
+    close(&vals(&params[0]), &[1.0; 15]);
+
+    // Valid steps. found_inf = 1 skips the step; grad_scale 2 halves the gradient, which is
+    // written back unscaled: buf = g / 2 = 0.25, p = 1 - 0.1 * 0.25 = 0.975.
+    let (mut p, mut g, mut b) = (
+        vec![ones(&[2])],
+        vec![t(&[0.5, 0.5], &[2])],
+        vec![Tensor::zeros(&[2])],
+    );
+    let skip = t(&[1.0], &[1]);
+    fused_sgd_momentum(&mut p, &mut g, &mut b, None, Some(&skip)).unwrap();
+    close(&vals(&p[0]), &[1.0, 1.0]);
+    let scale = t(&[2.0], &[]);
+    fused_sgd_momentum(&mut p, &mut g, &mut b, Some(&scale), Some(&t(&[0.0], &[1]))).unwrap();
+    close(&vals(&p[0]), &[0.975, 0.975]);
+    close(&vals(&g[0]), &[0.25, 0.25]);
+    close(&vals(&b[0]), &[0.25, 0.25]);
+    // The functional form clones every list (dense) first, so an expanded gradient is fine:
+    // p = [1, 2] - 0.1 * 0.5 = [0.95, 1.95], with the inputs untouched.
+    let g = [t(&[0.5], &[1]).expand(&[2])];
+    let p = [t(&[1.0, 2.0], &[2])];
+    let (p2, _, _) = Tensor::f__fused_sgd(
+        &p,
+        &g,
+        &[] as &[Tensor],
+        0.0,
+        0.0,
+        0.1,
+        0.0,
+        false,
+        false,
+        false,
+    )
+    .unwrap();
+    close(&vals(&p2[0]), &[0.95, 1.95]);
+    close(&vals(&p[0]), &[1.0, 2.0]);
+    let bad = [t(&[0.5], &[1])];
+    rejected(
+        Tensor::f__fused_sgd(
+            &p,
+            &bad,
+            &[] as &[Tensor],
+            0.0,
+            0.0,
+            0.1,
+            0.0,
+            false,
+            false,
+            false,
+        ),
+        "aten::_fused_sgd",
+        "grads[0]",
+    );
+
+    // Adam's first step moves each parameter by lr against the gradient's sign:
+    // m = 0.1 g, v = 0.001 g^2, m / (1 - 0.9) / (sqrt(v / (1 - 0.999)) + eps) = sign(g).
+    let mut p = vec![t(&[1.0, 1.0], &[2])];
+    let mut g = vec![t(&[0.5, -2.0], &[2])];
+    let (mut m1, mut v1) = (vec![Tensor::zeros(&[2])], vec![Tensor::zeros(&[2])]);
+    let steps = vec![t(&[1.0], &[])];
+    Tensor::f__fused_adam_(
+        &mut p,
+        &mut g,
+        &mut m1,
+        &mut v1,
+        &mut [],
+        &steps,
+        0.1,
+        0.9,
+        0.999,
+        0.0,
+        1e-8,
+        false,
+        false,
+    )
+    .unwrap();
+    close(&vals(&p[0]), &[0.9, 1.1]);
+    close(&vals(&m1[0]), &[0.05, -0.2]);
+    let mut v_short = vec![Tensor::zeros(&[1])];
+    rejected(
+        Tensor::f__fused_adam_(
+            &mut p,
+            &mut g,
+            &mut m1,
+            &mut v_short,
+            &mut [],
+            &steps,
+            0.1,
+            0.9,
+            0.999,
+            0.0,
+            1e-8,
+            false,
+            false,
+        ),
+        "aten::_fused_adam_",
+        "exp_avg_sqs[0]",
+    );
+    let mut sums = vec![Tensor::zeros(&[3])];
+    rejected(
+        Tensor::f__fused_adagrad_(
+            &mut p,
+            &mut g,
+            &mut sums,
+            &mut [t(&[1.0], &[])],
+            0.1,
+            0.0,
+            0.0,
+            1e-10,
+            false,
+        ),
+        "aten::_fused_adagrad_",
+        "state_sums[0]",
+    );
+}
+
+#[test]
+fn upsampling_refuses_scales_that_overflow_the_source_index() {
+    // Seed 794: uint8 [3, 1, 3, 3] -> [1, 1] with scales_h = 2.2e-308: 1 / scale is infinite in
+    // float, 0 * inf is NaN, and its int64 conversion reads before the input.
+    let x = ones(&[3, 1, 3, 3]).to_dtype(Kind::Uint8);
+    let tiny = Some(2.2250738585072014e-308);
+    let m = rejected(
+        x.f_upsample_nearest2d_with(&[1, 1], tiny, Some(-1.0)),
+        "aten::upsample_nearest2d",
+        "scales_h",
+    );
+    assert!(m.contains("output index 0 of 1"), "{m}");
+    // 1e-19 is finite in float, but output 1 maps to 1e19 >= 2^63.
+    rejected(
+        x.f_upsample_nearest2d_with(&[2, 2], None, Some(1e-19)),
+        "aten::upsample_nearest2d",
+        "scales_w",
+    );
+    rejected(
+        Tensor::f__upsample_nearest_exact1d_backward_with(
+            &ones(&[1, 1, 2]),
+            &[2],
+            &[1, 1, 4],
+            tiny,
+        ),
+        "aten::_upsample_nearest_exact1d_backward",
+        "scales",
+    );
+    rejected(
+        ones(&[1, 1, 4, 4, 4]).f_upsample_trilinear3d_with(
+            &[2, 2, 2],
+            false,
+            None,
+            None,
+            Some(1e-300),
+        ),
+        "aten::upsample_trilinear3d",
+        "scales_w",
+    );
+    // Scales the kernel does not use pass: an output as large as the input (nearest), and
+    // align_corners (the linear modes).
+    let same = x.f_upsample_nearest2d_with(&[3, 3], tiny, tiny).unwrap();
+    assert_eq!(same.to_vec::<u8>().unwrap(), vec![1u8; 27]);
+    let v = t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 4]);
+    close(
+        &vals(&v.f_upsample_linear1d_with(&[2], true, tiny).unwrap()),
+        &[1.0, 4.0],
+    );
+    // A scale of 0.5 (r = 2) picks floor(2 i) = [1, 3] for nearest, floor(2 (i + 0.5)) = [2, 4]
+    // for nearest-exact, and interpolates at 2 (i + 0.5) - 0.5 = [0.5, 2.5] -> [1.5, 3.5].
+    close(
+        &vals(&v.f_upsample_nearest1d_with(&[2], Some(0.5)).unwrap()),
+        &[1.0, 3.0],
+    );
+    close(
+        &vals(&v.f__upsample_nearest_exact1d_with(&[2], Some(0.5)).unwrap()),
+        &[2.0, 4.0],
+    );
+    close(
+        &vals(&v.f_upsample_linear1d_with(&[2], false, Some(0.5)).unwrap()),
+        &[1.5, 3.5],
+    );
+}
+
+#[test]
+fn segment_reduce_backward_checks_its_segments_and_gradient_shapes() {
+    let op = "aten::_segment_reduce_backward";
+    let i64s = |v: &[i64], s: &[i64]| Tensor::from_data(v, s).unwrap();
+    let back = |grad: &Tensor, out: &Tensor, data: &Tensor, reduce, lengths: &Tensor, axis| {
+        Tensor::f__segment_reduce_backward_with(
+            grad,
+            out,
+            data,
+            reduce,
+            Some(lengths),
+            None,
+            axis,
+            None,
+        )
+    };
+    // Seed 1045 at 400 calls per op: lengths of shape [2, 3] for a [3, 1] data along axis -1.
+    let m = rejected(
+        back(
+            &ones(&[3]),
+            &ones(&[3, 1]),
+            &ones(&[3, 1]),
+            "sum",
+            &i64s(&[3, 1, 4, 4, 0, 4], &[2, 3]),
+            -1,
+        ),
+        op,
+        "lengths",
+    );
+    assert!(m.contains("data's sizes before axis 1 ([3])"), "{m}");
+    // Lengths are summed into offsets unchecked: a negative one walks backwards.
+    let data = t(&[1.0, 2.0, 3.0, 4.0], &[4]);
+    rejected(
+        back(
+            &ones(&[2]),
+            &ones(&[2]),
+            &data,
+            "sum",
+            &i64s(&[5, -1], &[2]),
+            0,
+        ),
+        op,
+        "lengths",
+    );
+    // grad and output are read per segment.
+    let lengths = i64s(&[2, 2], &[2]);
+    rejected(
+        back(&ones(&[3]), &ones(&[2]), &data, "sum", &lengths, 0),
+        op,
+        "grad",
+    );
+    rejected(
+        back(&ones(&[2]), &ones(&[]), &data, "sum", &lengths, 0),
+        op,
+        "output",
+    );
+    // Segments [1, 2] and [3, 4]: sum spreads each segment's gradient over it, mean divides it by
+    // the segment's length.
+    let (sums, grad) = (t(&[3.0, 7.0], &[2]), t(&[1.0, 10.0], &[2]));
+    close(
+        &vals(&back(&grad, &sums, &data, "sum", &lengths, 0).unwrap()),
+        &[1.0, 1.0, 10.0, 10.0],
+    );
+    let means = t(&[1.5, 3.5], &[2]);
+    close(
+        &vals(&back(&grad, &means, &data, "mean", &lengths, 0).unwrap()),
+        &[0.5, 0.5, 5.0, 5.0],
+    );
+}

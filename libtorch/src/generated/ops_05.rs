@@ -7261,6 +7261,13 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::interp_scales(
+            "aten::upsample_linear1d.out",
+            self,
+            output_size,
+            align_corners,
+            [scales],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -7338,6 +7345,13 @@ impl Tensor {
         align_corners: bool,
         scales: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::interp_scales(
+            "aten::upsample_linear1d",
+            self,
+            output_size,
+            align_corners,
+            [scales],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -7406,6 +7420,13 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::interp_backward_scales(
+            "aten::upsample_linear1d_backward.grad_input",
+            output_size,
+            input_size,
+            align_corners,
+            [scales],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -7509,6 +7530,13 @@ impl Tensor {
         align_corners: bool,
         scales: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::interp_backward_scales(
+            "aten::upsample_linear1d_backward",
+            output_size,
+            input_size,
+            align_corners,
+            [scales],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -7605,6 +7633,13 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::interp_scales(
+            "aten::upsample_bilinear2d.out",
+            self,
+            output_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -7693,6 +7728,13 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::interp_scales(
+            "aten::upsample_bilinear2d",
+            self,
+            output_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -7775,6 +7817,13 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::interp_backward_scales(
+            "aten::upsample_bilinear2d_backward.grad_input",
+            output_size,
+            input_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -7884,6 +7933,13 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::interp_backward_scales(
+            "aten::upsample_bilinear2d_backward",
+            output_size,
+            input_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -8387,6 +8443,13 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::interp_scales(
+            "aten::upsample_bicubic2d.out",
+            self,
+            output_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -8475,6 +8538,13 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::interp_scales(
+            "aten::upsample_bicubic2d",
+            self,
+            output_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -8557,6 +8627,13 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::interp_backward_scales(
+            "aten::upsample_bicubic2d_backward.grad_input",
+            output_size,
+            input_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -8666,6 +8743,13 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::interp_backward_scales(
+            "aten::upsample_bicubic2d_backward",
+            output_size,
+            input_size,
+            align_corners,
+            [scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -9170,6 +9254,13 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::interp_scales(
+            "aten::upsample_trilinear3d.out",
+            self,
+            output_size,
+            align_corners,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -9270,6 +9361,13 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::interp_scales(
+            "aten::upsample_trilinear3d",
+            self,
+            output_size,
+            align_corners,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_align_corners = align_corners;
@@ -9357,6 +9455,13 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::interp_backward_scales(
+            "aten::upsample_trilinear3d_backward.grad_input",
+            output_size,
+            input_size,
+            align_corners,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -9472,6 +9577,13 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::interp_backward_scales(
+            "aten::upsample_trilinear3d_backward",
+            output_size,
+            input_size,
+            align_corners,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -9576,6 +9688,12 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_scales(
+            "aten::upsample_nearest1d.out",
+            self,
+            output_size,
+            [scales],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales = support::opt_float(scales);
@@ -9646,6 +9764,12 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_scales(
+            "aten::_upsample_nearest_exact1d.out",
+            self,
+            output_size,
+            [scales],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales = support::opt_float(scales);
@@ -9715,6 +9839,12 @@ impl Tensor {
         output_size: &[i64],
         scales: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_scales(
+            "aten::upsample_nearest1d",
+            self,
+            output_size,
+            [scales],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales = support::opt_float(scales);
@@ -9766,6 +9896,12 @@ impl Tensor {
         output_size: &[i64],
         scales: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_scales(
+            "aten::_upsample_nearest_exact1d",
+            self,
+            output_size,
+            [scales],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales = support::opt_float(scales);
@@ -9824,6 +9960,12 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_backward_scales(
+            "aten::upsample_nearest1d_backward.grad_input",
+            output_size,
+            input_size,
+            [scales],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -9919,6 +10061,12 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_backward_scales(
+            "aten::_upsample_nearest_exact1d_backward.grad_input",
+            output_size,
+            input_size,
+            [scales],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -10013,6 +10161,12 @@ impl Tensor {
         input_size: &[i64],
         scales: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_backward_scales(
+            "aten::upsample_nearest1d_backward",
+            output_size,
+            input_size,
+            [scales],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -10095,6 +10249,12 @@ impl Tensor {
         input_size: &[i64],
         scales: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_backward_scales(
+            "aten::_upsample_nearest_exact1d_backward",
+            output_size,
+            input_size,
+            [scales],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -10182,6 +10342,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_scales(
+            "aten::upsample_nearest2d.out",
+            self,
+            output_size,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales_h = support::opt_float(scales_h);
@@ -10256,6 +10422,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_scales(
+            "aten::_upsample_nearest_exact2d.out",
+            self,
+            output_size,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales_h = support::opt_float(scales_h);
@@ -10335,6 +10507,12 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_scales(
+            "aten::upsample_nearest2d",
+            self,
+            output_size,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales_h = support::opt_float(scales_h);
@@ -10397,6 +10575,12 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_scales(
+            "aten::_upsample_nearest_exact2d",
+            self,
+            output_size,
+            [scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales_h = support::opt_float(scales_h);
@@ -10461,6 +10645,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_backward_scales(
+            "aten::upsample_nearest2d_backward.grad_input",
+            output_size,
+            input_size,
+            [scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -10562,6 +10752,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_backward_scales(
+            "aten::_upsample_nearest_exact2d_backward.grad_input",
+            output_size,
+            input_size,
+            [scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -10662,6 +10858,12 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_backward_scales(
+            "aten::upsample_nearest2d_backward",
+            output_size,
+            input_size,
+            [scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -10750,6 +10952,12 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_backward_scales(
+            "aten::_upsample_nearest_exact2d_backward",
+            output_size,
+            input_size,
+            [scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -10843,6 +11051,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_scales(
+            "aten::upsample_nearest3d.out",
+            self,
+            output_size,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales_d = support::opt_float(scales_d);
@@ -10928,6 +11142,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_scales(
+            "aten::_upsample_nearest_exact3d.out",
+            self,
+            output_size,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales_d = support::opt_float(scales_d);
@@ -11012,6 +11232,12 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_scales(
+            "aten::upsample_nearest3d",
+            self,
+            output_size,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales_d = support::opt_float(scales_d);
@@ -11078,6 +11304,12 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_scales(
+            "aten::_upsample_nearest_exact3d",
+            self,
+            output_size,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_scales_d = support::opt_float(scales_d);
@@ -11152,6 +11384,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_backward_scales(
+            "aten::upsample_nearest3d_backward.grad_input",
+            output_size,
+            input_size,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -11259,6 +11497,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_backward_scales(
+            "aten::_upsample_nearest_exact3d_backward.grad_input",
+            output_size,
+            input_size,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -11365,6 +11609,12 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_backward_scales(
+            "aten::upsample_nearest3d_backward",
+            output_size,
+            input_size,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -11459,6 +11709,12 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::nearest_exact_backward_scales(
+            "aten::_upsample_nearest_exact3d_backward",
+            output_size,
+            input_size,
+            [scales_d, scales_h, scales_w],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);

@@ -4416,6 +4416,14 @@ impl Tensor {
         axis: i64,
         initial: Option<Scalar>,
     ) -> Result<Tensor> {
+        crate::guards::segment_backward_bounds(
+            "aten::_segment_reduce_backward",
+            grad,
+            output,
+            data,
+            (lengths, offsets),
+            axis,
+        )?;
         let c_grad = grad.as_raw();
         let c_output = output.as_raw();
         let c_data = data.as_raw();
@@ -13400,6 +13408,17 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adam_",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            true,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_exp_avgs: Vec<ltrs_tensor> = exp_avgs.iter().map(|t| t.as_raw()).collect();
@@ -13600,6 +13619,17 @@ impl Tensor {
                 ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adam_.tensor_lr",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            true,
         )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
@@ -13802,6 +13832,17 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adamw_",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            true,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_exp_avgs: Vec<ltrs_tensor> = exp_avgs.iter().map(|t| t.as_raw()).collect();
@@ -14003,6 +14044,17 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adamw_.tensor_lr",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            true,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_exp_avgs: Vec<ltrs_tensor> = exp_avgs.iter().map(|t| t.as_raw()).collect();
@@ -14198,6 +14250,15 @@ impl Tensor {
                 ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_sgd_",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            ],
+            true,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_momentum_buffer_list: Vec<ltrs_tensor> = momentum_buffer_list
@@ -14362,6 +14423,15 @@ impl Tensor {
                 ("grads", crate::guards::devices(grads)),
                 ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_sgd_.tensor_lr",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            ],
+            true,
         )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
@@ -14528,6 +14598,15 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adagrad_",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("state_sums", crate::guards::tensors(state_sums)),
+            ],
+            true,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();
         let c_state_sums: Vec<ltrs_tensor> = state_sums
@@ -14687,6 +14766,15 @@ impl Tensor {
                 ("state_sums", crate::guards::devices(state_sums)),
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adagrad_.tensor_lr",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("state_sums", crate::guards::tensors(state_sums)),
+            ],
+            true,
         )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_grads: Vec<ltrs_tensor> = grads.iter().map(|t| t.as_raw()).collect();

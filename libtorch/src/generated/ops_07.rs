@@ -18185,6 +18185,14 @@ impl Tensor {
         initial: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::segment_backward_bounds(
+            "aten::_segment_reduce_backward.out",
+            grad,
+            output,
+            data,
+            (lengths, offsets),
+            axis,
+        )?;
         let c_grad = grad.as_raw();
         let c_output = output.as_raw();
         let c_data = data.as_raw();
@@ -20122,6 +20130,17 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adam.out",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            false,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20349,6 +20368,17 @@ impl Tensor {
                 ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adam",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            false,
         )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -20616,6 +20646,17 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adam.tensor_lr_out",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            false,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20843,6 +20884,17 @@ impl Tensor {
                 ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adam.tensor_lr",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            false,
         )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -21110,6 +21162,17 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adamw.out",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            false,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -21337,6 +21400,17 @@ impl Tensor {
                 ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adamw",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            false,
         )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -21604,6 +21678,17 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adamw.tensor_lr_out",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            false,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -21831,6 +21916,17 @@ impl Tensor {
                 ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adamw.tensor_lr",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("exp_avgs", crate::guards::tensors(exp_avgs)),
+                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
+                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            ],
+            false,
         )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -22089,6 +22185,15 @@ impl Tensor {
                 ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_sgd.out",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            ],
+            false,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -22268,6 +22373,15 @@ impl Tensor {
                 ("grads", crate::guards::devices(grads)),
                 ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_sgd",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            ],
+            false,
         )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -22472,6 +22586,15 @@ impl Tensor {
                 ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_sgd.tensor_lr_out",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            ],
+            false,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -22651,6 +22774,15 @@ impl Tensor {
                 ("grads", crate::guards::devices(grads)),
                 ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_sgd.tensor_lr",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            ],
+            false,
         )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -22855,6 +22987,15 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adagrad.out",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("state_sums", crate::guards::tensors(state_sums)),
+            ],
+            false,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -23030,6 +23171,15 @@ impl Tensor {
                 ("state_sums", crate::guards::devices(state_sums)),
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adagrad",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("state_sums", crate::guards::tensors(state_sums)),
+            ],
+            false,
         )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -23241,6 +23391,15 @@ impl Tensor {
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
         )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adagrad.tensor_lr_out",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("state_sums", crate::guards::tensors(state_sums)),
+            ],
+            false,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -23425,6 +23584,15 @@ impl Tensor {
                 ("state_sums", crate::guards::devices(state_sums)),
                 ("state_steps", crate::guards::devices(state_steps)),
             ],
+        )?;
+        crate::guards::per_index_layout(
+            "aten::_fused_adagrad.tensor_lr",
+            ("self", crate::guards::tensors(self_)),
+            &[
+                ("grads", crate::guards::tensors(grads)),
+                ("state_sums", crate::guards::tensors(state_sums)),
+            ],
+            false,
         )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()

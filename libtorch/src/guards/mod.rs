@@ -12,19 +12,25 @@ mod ctc;
 mod factories;
 mod kernels;
 mod lookups;
+mod optim;
 mod polynomials;
 mod quant;
 mod repeat;
 mod rnn;
+mod segment;
+mod upsample;
 
 pub(crate) use ctc::*;
 pub(crate) use factories::*;
 pub(crate) use kernels::*;
 pub(crate) use lookups::*;
+pub(crate) use optim::*;
 pub(crate) use polynomials::*;
 pub(crate) use quant::*;
 pub(crate) use repeat::*;
 pub(crate) use rnn::*;
+pub(crate) use segment::*;
+pub(crate) use upsample::*;
 
 fn fail(op: &'static str, what: String) -> Error {
     Error::invalid(op, format!("{what} (libtorch 2.11 would crash)"))
