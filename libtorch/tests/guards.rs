@@ -3121,3 +3121,288 @@ fn segment_reduce_backward_checks_its_segments_and_gradient_shapes() {
         &[0.5, 0.5, 5.0, 5.0],
     );
 }
+
+/// Integer tensor of the given values and shape.
+fn ints(v: &[i64], shape: &[i64]) -> Tensor {
+    Tensor::from_data(v, shape).unwrap()
+}
+
+#[test]
+fn losses_refuse_targets_outside_the_classes() {
+    // CTC: one frame, classes {blank, 1} with probabilities [0.25, 0.75]. A target of 1e9 was
+    // read 4 GB past log_probs (a SIGSEGV); one equal to C is past the end too.
+    let lp = t(&[0.25f32.ln(), 0.75f32.ln()], &[1, 1, 2]);
+    for bad in [1_000_000_000, 2] {
+        let m = rejected(
+            Tensor::f__ctc_loss(&lp, &ints(&[bad], &[1, 1]), &[1], &[1]),
+            "aten::_ctc_loss",
+            "target",
+        );
+        assert!(
+            m.contains(&format!("in 0..2 (log_probs' classes), got {bad}")),
+            "{m}"
+        );
+    }
+    rejected(
+        Tensor::f_ctc_loss(&lp, &ints(&[7], &[1]), &ints(&[1], &[1]), &ints(&[1], &[1])),
+        "aten::ctc_loss.Tensor",
+        "target",
+    );
+    // The only alignment of target [1] over one frame emits class 1: -ln 0.75.
+    let (nll, _) = Tensor::f__ctc_loss(&lp, &ints(&[1], &[1, 1]), &[1], &[1]).unwrap();
+    close(&vals(&nll), &[-(0.75f32.ln())]);
+
+    // NLL backward without reduction writes grad_input[i][target[i]] unchecked.
+    let x = Tensor::zeros(&[2, 3]);
+    let back = |target: &Tensor, reduction, ignore| {
+        Tensor::f_nll_loss_backward(
+            &t(&[1.0, 2.0], &[2]),
+            &x,
+            target,
+            None,
+            reduction,
+            ignore,
+            &t(&[1.0], &[]),
+        )
+    };
+    let m = rejected(
+        back(&ints(&[2, 3], &[2]), 0, -100),
+        "aten::nll_loss_backward",
+        "target",
+    );
+    assert!(
+        m.contains("in 0..3 (self's classes) or ignore_index (-100), got 3"),
+        "{m}"
+    );
+    rejected(
+        Tensor::f_nll_loss2d_backward(
+            &ones(&[1, 1, 1]),
+            &Tensor::zeros(&[1, 1, 1, 1]),
+            &ints(&[1], &[1, 1, 1]),
+            None,
+            0,
+            -100,
+            &t(&[1.0], &[]),
+        ),
+        "aten::nll_loss2d_backward",
+        "target",
+    );
+    // d/dx of -x[i][t_i] * g_i: -g_i at the target, nothing for an ignored one (even when it is
+    // out of range).
+    close(
+        &vals(&back(&ints(&[2, 0], &[2]), 0, -100).unwrap()),
+        &[0.0, 0.0, -1.0, -2.0, 0.0, 0.0],
+    );
+    close(
+        &vals(&back(&ints(&[9, 1], &[2]), 0, 9).unwrap()),
+        &[0.0, 0.0, 0.0, 0.0, -2.0, 0.0],
+    );
+
+    // The masked softmax backward walks output with grad_output's shape.
+    let mask = Tensor::zeros(&[1, 2]).to_dtype(Kind::Bool);
+    rejected(
+        Tensor::f__masked_softmax_backward_with(
+            &ones(&[1, 2]),
+            &t(&[0.5], &[1, 1]),
+            &mask,
+            Some(1),
+        ),
+        "aten::_masked_softmax_backward",
+        "output",
+    );
+    // y * (g - sum(g y)) with y = [0.5, 0.5], g = [1, 0]: [0.25, -0.25].
+    let g = Tensor::f__masked_softmax_backward_with(
+        &t(&[1.0, 0.0], &[1, 2]),
+        &t(&[0.5, 0.5], &[1, 2]),
+        &mask,
+        Some(1),
+    );
+    close(&vals(&g.unwrap()), &[0.25, -0.25]);
+}
+
+#[test]
+fn pooling_and_padding_refuse_sizes_that_wrap() {
+    let x = t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 4]);
+    // Kernel and stride 2^63 - 1 on a width of 4: div_rtn's 32-bit remainder made the output
+    // size 1 and the window read far past the input.
+    let pool = |k: i64, s: i64, d: i64, ceil| x.f_max_pool1d_with(&[k], &[s], &[0], &[d], ceil);
+    let m = rejected(
+        pool(i64::MAX, i64::MAX, 1, false),
+        "aten::max_pool1d",
+        "kernel_size",
+    );
+    assert!(m.contains("fit in a 32-bit int"), "{m}");
+    // Each parameter fits, but (1 - 2^30 (2^30 - 1)) / 1 does not.
+    let m = rejected(
+        pool(1 << 30, 1, 1 << 30, false),
+        "aten::max_pool1d",
+        "output size",
+    );
+    assert!(m.contains("outside a 32-bit int"), "{m}");
+    close(&vals(&pool(2, 2, 1, false).unwrap()), &[2.0, 4.0]);
+    // A kernel of 4 over a width of 2 in ceil mode: one window, libtorch's own result.
+    close(
+        &vals(
+            &t(&[5.0, 6.0], &[1, 1, 2])
+                .f_max_pool1d_with(&[4], &[4], &[0], &[1], true)
+                .unwrap(),
+        ),
+        &[6.0],
+    );
+
+    // Replication padding: sizes that wrap in int64 (PyTorch issue 169741), and an empty output
+    // whose other padded size is 2^50 (seed 1081: a hang).
+    let cube = ones(&[1, 1, 2, 2, 2]);
+    let m = rejected(
+        cube.f_replication_pad3d(&[i64::MAX, i64::MAX, 0, 0, 0, 0]),
+        "aten::replication_pad3d",
+        "padding",
+    );
+    assert!(m.contains("overflows int64"), "{m}");
+    let x4 = ones(&[3, 3, 3, 2]);
+    let huge = [0, -2, 1 << 50, -2];
+    rejected(
+        x4.f_replication_pad2d(&huge),
+        "aten::replication_pad2d",
+        "no elements",
+    );
+    rejected(x4.f__pad_enum(&huge, 1), "aten::_pad_enum", "no elements");
+    rejected(
+        x4.f_pad_with(&huge, "replicate", None),
+        "aten::pad",
+        "no elements",
+    );
+    // Other modes reject the pad themselves; replicate (2, 1) repeats the edges.
+    assert!(matches!(x4.f__pad_enum(&huge, 0), Err(Error::Torch { .. })));
+    let p = t(&[1.0, 2.0, 3.0], &[1, 3])
+        .f_replication_pad1d(&[2, 1])
+        .unwrap();
+    close(&vals(&p), &[1.0, 1.0, 1.0, 2.0, 3.0, 3.0]);
+}
+
+#[test]
+fn embedding_bag_needs_a_bag_for_its_indices() {
+    let w = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]);
+    let idx = ints(&[0, 2], &[2]);
+    let bag = |w: &Tensor, offsets: &Tensor, mode, last| {
+        Tensor::f_embedding_bag_with(w, &idx, offsets, false, mode, false, None, last)
+    };
+    // PyTorch issue 175370: float64 sum without offsets (a SIGSEGV); max with only the end offset.
+    let m = rejected(
+        bag(&w.to_dtype(Kind::Double), &ints(&[], &[0]), 0, false),
+        "aten::embedding_bag",
+        "offsets",
+    );
+    assert!(m.contains("an offset for 2 indices, got 0"), "{m}");
+    rejected(
+        bag(&w, &ints(&[0], &[1]), 2, true),
+        "aten::embedding_bag",
+        "offsets",
+    );
+    // One bag of rows 0 and 2: sum [6, 8], max [5, 6]; with include_last_offset [0, 2] too.
+    close(
+        &vals(&bag(&w, &ints(&[0], &[1]), 0, false).unwrap().0),
+        &[6.0, 8.0],
+    );
+    close(
+        &vals(&bag(&w, &ints(&[0, 2], &[2]), 2, true).unwrap().0),
+        &[5.0, 6.0],
+    );
+}
+
+#[test]
+fn ldl_solve_takes_only_lapack_pivots() {
+    let a = t(&[4.0, 1.0, 1.0, 3.0], &[2, 2]);
+    let b = t(&[1.0, 2.0], &[2, 1]);
+    let piv = |v: &[i32]| Tensor::from_data(v, &[2]).unwrap();
+    // PyTorch issue 91590: zeros (a SIGSEGV), 100 (an abort), and an unpaired 2x2 pivot.
+    for bad in [[0, 0], [100, 1], [-2, 1]] {
+        rejected(
+            Tensor::f_linalg_ldl_solve(&a, &piv(&bad), &b),
+            "aten::linalg_ldl_solve",
+            "pivots",
+        );
+    }
+    // A x = b for A = [[4, 1], [1, 3]], b = [1, 2]: x = [1/11, 7/11].
+    let (ld, pivots) = a.f_linalg_ldl_factor().unwrap();
+    let x = Tensor::f_linalg_ldl_solve(&ld, &pivots, &b).unwrap();
+    close(&vals(&x), &[1.0 / 11.0, 7.0 / 11.0]);
+}
+
+#[test]
+fn cpu_flash_attention_refuses_what_it_divides_by() {
+    let z = |s: &[i64]| Tensor::zeros(s);
+    let q = t(&[1.0, 0.0], &[1, 1, 1, 2]);
+    // Key heads 0 (sdpa picks the flash kernel), query length 0, key length 0: SIGFPEs.
+    rejected(
+        Tensor::f_scaled_dot_product_attention(
+            &z(&[1, 0, 2, 4]),
+            &z(&[1, 0, 2, 4]),
+            &z(&[1, 0, 2, 4]),
+        ),
+        "aten::scaled_dot_product_attention",
+        "key",
+    );
+    let flash = "aten::_scaled_dot_product_flash_attention_for_cpu";
+    rejected(
+        Tensor::f__scaled_dot_product_flash_attention_for_cpu(&z(&[1, 1, 0, 2]), &q, &q),
+        flash,
+        "query",
+    );
+    rejected(
+        Tensor::f__scaled_dot_product_flash_attention_for_cpu(
+            &q,
+            &z(&[1, 1, 0, 2]),
+            &z(&[1, 1, 0, 2]),
+        ),
+        flash,
+        "key",
+    );
+    // One key: the softmax weight is 1 and the output is its value.
+    let v = t(&[3.0, 4.0], &[1, 1, 1, 2]);
+    close(
+        &vals(&Tensor::f_scaled_dot_product_attention(&q, &q, &v).unwrap()),
+        &[3.0, 4.0],
+    );
+    let (out, _) = Tensor::f__scaled_dot_product_flash_attention_for_cpu(&q, &q, &v).unwrap();
+    close(&vals(&out), &[3.0, 4.0]);
+}
+
+#[test]
+fn sparse_constructors_with_a_size_validate_their_indices() {
+    // PyTorch issue 182662: an index outside the size, written through by to_dense.
+    let vals2 = t(&[3.0, 4.0], &[2]);
+    let m = rejected(
+        Tensor::f__sparse_coo_tensor_unsafe(&ints(&[5, -3], &[1, 2]), &vals2, &[2]),
+        "aten::_sparse_coo_tensor_unsafe",
+        "invalid sparse COO arguments",
+    );
+    assert!(m.contains("negative"), "{m}");
+    rejected(
+        Tensor::f_sparse_coo_tensor_indices_size(&ints(&[0, 2], &[1, 2]), &vals2, &[2]),
+        "aten::sparse_coo_tensor.indices_size",
+        "invalid sparse COO arguments",
+    );
+    // crow_indices [0, 9, 2] for 2 values: to_dense walked row 0 through 9 of them.
+    rejected(
+        Tensor::f__sparse_csr_tensor_unsafe(
+            &ints(&[0, 9, 2], &[3]),
+            &ints(&[0, 1], &[2]),
+            &vals2,
+            &[2, 2],
+        ),
+        "aten::_sparse_csr_tensor_unsafe",
+        "invalid sparse compressed arguments",
+    );
+    let coo =
+        Tensor::f_sparse_coo_tensor_indices_size(&ints(&[0, 1], &[1, 2]), &vals2, &[3]).unwrap();
+    close(&vals(&coo.to_dense()), &[3.0, 4.0, 0.0]);
+    let csr = Tensor::f__sparse_csr_tensor_unsafe(
+        &ints(&[0, 1, 2], &[3]),
+        &ints(&[1, 0], &[2]),
+        &vals2,
+        &[2, 2],
+    )
+    .unwrap();
+    close(&vals(&csr.to_dense()), &[0.0, 3.0, 4.0, 0.0]);
+}

@@ -14491,6 +14491,12 @@ impl Tensor {
         reduction: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
+        crate::guards::ctc_targets(
+            "aten::ctc_loss.IntList",
+            log_probs,
+            targets,
+            target_lengths,
+        )?;
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -14589,6 +14595,12 @@ impl Tensor {
         reduction: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
+        crate::guards::ctc_targets_tensor_lengths(
+            "aten::ctc_loss.Tensor",
+            log_probs,
+            targets,
+            target_lengths,
+        )?;
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = input_lengths.as_raw();
@@ -14686,6 +14698,12 @@ impl Tensor {
         blank: i64,
         zero_infinity: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::ctc_targets(
+            "aten::_ctc_loss",
+            log_probs,
+            targets,
+            target_lengths,
+        )?;
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -14780,6 +14798,12 @@ impl Tensor {
         blank: i64,
         zero_infinity: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::ctc_targets_tensor_lengths(
+            "aten::_ctc_loss.Tensor",
+            log_probs,
+            targets,
+            target_lengths,
+        )?;
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = input_lengths.as_raw();

@@ -844,6 +844,13 @@ impl Tensor {
             &[1],
         )?;
         crate::guards::embedding_bag_mode("aten::_embedding_bag_forward_only", mode)?;
+        crate::guards::embedding_bag_bags(
+            "aten::_embedding_bag_forward_only",
+            indices,
+            offsets,
+            mode,
+            include_last_offset,
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1066,6 +1073,13 @@ impl Tensor {
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
         crate::guards::dim_in("aten::embedding_bag", "offsets", offsets, &[1])?;
         crate::guards::embedding_bag_mode("aten::embedding_bag", mode)?;
+        crate::guards::embedding_bag_bags(
+            "aten::embedding_bag",
+            indices,
+            offsets,
+            mode,
+            include_last_offset,
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1188,6 +1202,13 @@ impl Tensor {
             &[1],
         )?;
         crate::guards::embedding_bag_mode("aten::embedding_bag.padding_idx", mode)?;
+        crate::guards::embedding_bag_bags(
+            "aten::embedding_bag.padding_idx",
+            indices,
+            offsets,
+            mode,
+            include_last_offset,
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1278,6 +1299,13 @@ impl Tensor {
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
         crate::guards::dim_in("aten::_embedding_bag", "offsets", offsets, &[1])?;
         crate::guards::embedding_bag_mode("aten::_embedding_bag", mode)?;
+        crate::guards::embedding_bag_bags(
+            "aten::_embedding_bag",
+            indices,
+            offsets,
+            mode,
+            include_last_offset,
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -13463,6 +13491,15 @@ impl Tensor {
         dilation: &[i64],
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        crate::guards::max_pool1d_window(
+            "aten::max_pool1d",
+            self,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            ceil_mode,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);

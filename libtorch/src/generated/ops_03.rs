@@ -3125,6 +3125,14 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_compressed_args(
+            "aten::sparse_compressed_tensor.comp_plain_value_size",
+            compressed_indices,
+            plain_indices,
+            values,
+            size,
+            layout,
+        )?;
         let c_compressed_indices = compressed_indices.as_raw();
         let c_plain_indices = plain_indices.as_raw();
         let c_values = values.as_raw();
@@ -3238,6 +3246,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_csr_args(
+            "aten::sparse_csr_tensor.crow_col_value_size",
+            crow_indices,
+            col_indices,
+            values,
+            size,
+        )?;
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -3351,6 +3366,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_csc_args(
+            "aten::sparse_csc_tensor.ccol_row_value_size",
+            ccol_indices,
+            row_indices,
+            values,
+            size,
+        )?;
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -3464,6 +3486,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_bsr_args(
+            "aten::sparse_bsr_tensor.crow_col_value_size",
+            crow_indices,
+            col_indices,
+            values,
+            size,
+        )?;
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -3577,6 +3606,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_bsc_args(
+            "aten::sparse_bsc_tensor.ccol_row_value_size",
+            ccol_indices,
+            row_indices,
+            values,
+            size,
+        )?;
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -4194,6 +4230,14 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_compressed_args(
+            "aten::_sparse_compressed_tensor_unsafe",
+            compressed_indices,
+            plain_indices,
+            values,
+            size,
+            layout,
+        )?;
         let c_compressed_indices = compressed_indices.as_raw();
         let c_plain_indices = plain_indices.as_raw();
         let c_values = values.as_raw();
@@ -4307,6 +4351,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_csr_args(
+            "aten::_sparse_csr_tensor_unsafe",
+            crow_indices,
+            col_indices,
+            values,
+            size,
+        )?;
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -4415,6 +4466,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_csc_args(
+            "aten::_sparse_csc_tensor_unsafe",
+            ccol_indices,
+            row_indices,
+            values,
+            size,
+        )?;
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -4523,6 +4581,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_bsr_args(
+            "aten::_sparse_bsr_tensor_unsafe",
+            crow_indices,
+            col_indices,
+            values,
+            size,
+        )?;
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -4631,6 +4696,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_bsc_args(
+            "aten::_sparse_bsc_tensor_unsafe",
+            ccol_indices,
+            row_indices,
+            values,
+            size,
+        )?;
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -4898,6 +4970,13 @@ impl Tensor {
         pin_memory: Option<bool>,
         is_coalesced: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_coo_args(
+            "aten::sparse_coo_tensor.indices_size",
+            indices,
+            values,
+            size,
+            is_coalesced,
+        )?;
         let c_indices = indices.as_raw();
         let c_values = values.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -5004,6 +5083,13 @@ impl Tensor {
         pin_memory: Option<bool>,
         is_coalesced: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_coo_args(
+            "aten::_sparse_coo_tensor_unsafe",
+            indices,
+            values,
+            size,
+            is_coalesced,
+        )?;
         let c_indices = indices.as_raw();
         let c_values = values.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -12704,6 +12790,10 @@ impl Tensor {
         mask: &Tensor,
         dim: Option<i64>,
     ) -> Result<Tensor> {
+        crate::guards::same_shape(
+            "aten::_masked_softmax_backward",
+            &[("grad_output", grad_output), ("output", output)],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_mask = mask.as_raw();

@@ -15027,6 +15027,13 @@ impl Tensor {
         total_weight: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nll_backward_targets(
+            "aten::nll_loss_backward.grad_input",
+            self_,
+            target,
+            reduction,
+            ignore_index,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();

@@ -31,6 +31,13 @@ impl Tensor {
         ignore_index: i64,
         total_weight: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nll_backward_targets(
+            "aten::nll_loss_backward",
+            self_,
+            target,
+            reduction,
+            ignore_index,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -348,6 +355,13 @@ impl Tensor {
         total_weight: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nll_backward_targets(
+            "aten::nll_loss2d_backward.grad_input",
+            self_,
+            target,
+            reduction,
+            ignore_index,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -416,6 +430,13 @@ impl Tensor {
         ignore_index: i64,
         total_weight: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nll_backward_targets(
+            "aten::nll_loss2d_backward",
+            self_,
+            target,
+            reduction,
+            ignore_index,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -6105,6 +6126,11 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::replication_pad_sizes(
+            "aten::replication_pad1d.out",
+            self,
+            padding,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();
@@ -6126,6 +6152,7 @@ impl Tensor {
     /// `aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
     #[track_caller]
     pub fn f_replication_pad1d(&self, padding: &[i64]) -> Result<Tensor> {
+        crate::guards::replication_pad_sizes("aten::replication_pad1d", self, padding)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -6267,6 +6294,11 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::replication_pad_sizes(
+            "aten::replication_pad2d.out",
+            self,
+            padding,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();
@@ -6288,6 +6320,7 @@ impl Tensor {
     /// `aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
     #[track_caller]
     pub fn f_replication_pad2d(&self, padding: &[i64]) -> Result<Tensor> {
+        crate::guards::replication_pad_sizes("aten::replication_pad2d", self, padding)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -6429,6 +6462,11 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::replication_pad_sizes(
+            "aten::replication_pad3d.out",
+            self,
+            padding,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();
@@ -6450,6 +6488,7 @@ impl Tensor {
     /// `aten::replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
     #[track_caller]
     pub fn f_replication_pad3d(&self, padding: &[i64]) -> Result<Tensor> {
+        crate::guards::replication_pad_sizes("aten::replication_pad3d", self, padding)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -6616,6 +6655,7 @@ impl Tensor {
         mode: i64,
         value: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::pad_enum_sizes("aten::_pad_enum", self, pad, mode)?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let c_mode = mode;
@@ -6665,6 +6705,7 @@ impl Tensor {
         mode: &str,
         value: Option<f64>,
     ) -> Result<Tensor> {
+        crate::guards::pad_mode_sizes("aten::pad", self, pad, mode)?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let c_mode = ltrs_str::from_str(mode);
@@ -19377,6 +19418,7 @@ impl Tensor {
         B: &Tensor,
         hermitian: bool,
     ) -> Result<Tensor> {
+        crate::guards::ldl_pivots("aten::linalg_ldl_solve", LD, pivots)?;
         let c_LD = LD.as_raw();
         let c_pivots = pivots.as_raw();
         let c_B = B.as_raw();
@@ -19432,6 +19474,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::ldl_pivots("aten::linalg_ldl_solve.out", LD, pivots)?;
         let c_LD = LD.as_raw();
         let c_pivots = pivots.as_raw();
         let c_B = B.as_raw();

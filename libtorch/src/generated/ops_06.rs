@@ -6584,6 +6584,12 @@ impl Tensor {
             value,
             enable_gqa,
         )?;
+        crate::guards::sdpa_key_heads(
+            "aten::scaled_dot_product_attention",
+            query,
+            key,
+            value,
+        )?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -7293,6 +7299,12 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         scale: Option<f64>,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::flash_cpu_sizes(
+            "aten::_scaled_dot_product_flash_attention_for_cpu",
+            query,
+            key,
+            value,
+        )?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -7719,6 +7731,12 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         scale: Option<f64>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::flash_cpu_sizes(
+            "aten::_scaled_dot_product_flash_attention_for_cpu_backward",
+            query,
+            key,
+            value,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -18038,6 +18056,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::ctc_targets(
+            "aten::_ctc_loss.out",
+            log_probs,
+            targets,
+            target_lengths,
+        )?;
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -18155,6 +18179,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::ctc_targets_tensor_lengths(
+            "aten::_ctc_loss.Tensor_out",
+            log_probs,
+            targets,
+            target_lengths,
+        )?;
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = input_lengths.as_raw();
@@ -18841,6 +18871,13 @@ impl Tensor {
             "aten::_embedding_bag_forward_only.out",
             mode,
         )?;
+        crate::guards::embedding_bag_bags(
+            "aten::_embedding_bag_forward_only.out",
+            indices,
+            offsets,
+            mode,
+            include_last_offset,
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -19007,6 +19044,13 @@ impl Tensor {
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
         crate::guards::dim_in("aten::_embedding_bag.out", "offsets", offsets, &[1])?;
         crate::guards::embedding_bag_mode("aten::_embedding_bag.out", mode)?;
+        crate::guards::embedding_bag_bags(
+            "aten::_embedding_bag.out",
+            indices,
+            offsets,
+            mode,
+            include_last_offset,
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();

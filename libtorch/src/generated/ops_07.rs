@@ -11611,6 +11611,10 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::same_shape(
+            "aten::_masked_softmax_backward.out",
+            &[("grad_output", grad_output), ("output", output)],
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_mask = mask.as_raw();

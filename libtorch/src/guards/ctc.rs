@@ -1,4 +1,5 @@
-//! Checks for `_ctc_loss_backward`, which trusts its arguments to be the forward's outputs.
+//! Checks for the CTC loss, whose forward reads `log_probs` at each target value unchecked and
+//! whose backward trusts its arguments to be the forward's outputs.
 use super::*;
 
 /// `_ctc_loss_backward` trusts its arguments to be what `_ctc_loss` returned ("we don't do much
@@ -64,26 +65,7 @@ pub(crate) fn ctc_loss_backward(
             ))
         }
     }
-    if let Some(values) = int_values(op, "targets", targets)? {
-        let mut read = Vec::new();
-        let mut start = 0usize;
-        for (b, &l) in target_lengths.iter().enumerate() {
-            let l = l as usize;
-            if ts.len() == 1 {
-                read.extend_from_slice(&values[start..start + l]);
-                start += l;
-            } else {
-                let row = b * ts[1] as usize;
-                read.extend_from_slice(&values[row..row + l]);
-            }
-        }
-        if let Some(v) = read.into_iter().find(|v| !(0..c).contains(v)) {
-            return Err(fail(
-                op,
-                format!("every target must be in 0..{c} (log_probs' classes), got {v}"),
-            ));
-        }
-    }
+    targets_in_classes(op, targets, &ts, target_lengths, c)?;
     let la = sizes(op, "log_alpha", log_alpha)?;
     let need = [n, max_in, 2 * max_tg + 1];
     if la.len() != 3 || la.iter().zip(need).any(|(&have, want)| have < want) {
@@ -139,4 +121,78 @@ pub(crate) fn ctc_loss_backward_tensor_lengths(
         log_alpha,
         blank,
     )
+}
+
+/// Every target the kernels read (the first `target_lengths[b]` of row `b` of 2-D padded
+/// targets, or the concatenated runs of 1-D ones) is in `0..classes`. Targets too short to hold
+/// the lengths are left to the caller (libtorch's forward rejects them).
+fn targets_in_classes(
+    op: &'static str,
+    targets: &Tensor,
+    ts: &[i64],
+    target_lengths: &[i64],
+    classes: i64,
+) -> Result<()> {
+    let Some(values) = int_values(op, "targets", targets)? else {
+        return Ok(());
+    };
+    let mut start = 0usize;
+    for (b, &l) in target_lengths.iter().enumerate() {
+        let l = l.max(0) as usize;
+        let (from, to) = match ts {
+            [_] => (start, start + l),
+            [_, cols] => (b * *cols as usize, b * *cols as usize + l),
+            _ => return Ok(()),
+        };
+        start += l;
+        let Some(read) = values.get(from..to) else {
+            return Ok(());
+        };
+        if let Some(v) = read.iter().find(|v| !(0..classes).contains(*v)) {
+            return Err(fail(
+                op,
+                format!("every target must be in 0..{classes} (log_probs' classes), got {v}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The CTC forward (`ctc_loss`, `_ctc_loss`) checks the lengths and the targets' shape but reads
+/// `log_probs[t][b][target]` for each target value unchecked: every target read must be one of
+/// the `C` classes of `log_probs` ([T, N, C], or [T, C] unbatched with 1-D targets; a target of
+/// 1e9 reads 4 GB past it, a SIGSEGV; PyTorch issue 193794 writes past it in the backward).
+pub(crate) fn ctc_targets(
+    op: &'static str,
+    log_probs: &Tensor,
+    targets: &Tensor,
+    target_lengths: &[i64],
+) -> Result<()> {
+    if !log_probs.defined() || !targets.defined() {
+        return Ok(());
+    }
+    let lp = log_probs.f_size()?;
+    let mut ts = targets.f_size()?;
+    let classes = match lp[..] {
+        [_, _, c] => c,
+        [_, c] if ts.len() == 1 => {
+            ts.insert(0, 1); // the unbatched form unsqueezes the targets to one row
+            c
+        }
+        _ => return Ok(()), // libtorch rejects other ranks
+    };
+    targets_in_classes(op, targets, &ts, target_lengths, classes)
+}
+
+/// [`ctc_targets`] with the lengths as an integer tensor.
+pub(crate) fn ctc_targets_tensor_lengths(
+    op: &'static str,
+    log_probs: &Tensor,
+    targets: &Tensor,
+    target_lengths: &Tensor,
+) -> Result<()> {
+    match int_values(op, "target_lengths", target_lengths)? {
+        Some(tl) => ctc_targets(op, log_probs, targets, &tl),
+        None => Ok(()),
+    }
 }

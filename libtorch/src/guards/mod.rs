@@ -8,28 +8,38 @@
 use crate::{Device, Error, Kind, Layout, Result, Scalar, Tensor};
 use std::borrow::{Borrow, Cow};
 
+mod attention;
 mod ctc;
 mod factories;
 mod kernels;
+mod linalg;
 mod lookups;
 mod optim;
+mod pad;
 mod polynomials;
+mod pool;
 mod quant;
 mod repeat;
 mod rnn;
 mod segment;
+mod sparse;
 mod upsample;
 
+pub(crate) use attention::*;
 pub(crate) use ctc::*;
 pub(crate) use factories::*;
 pub(crate) use kernels::*;
+pub(crate) use linalg::*;
 pub(crate) use lookups::*;
 pub(crate) use optim::*;
+pub(crate) use pad::*;
 pub(crate) use polynomials::*;
+pub(crate) use pool::*;
 pub(crate) use quant::*;
 pub(crate) use repeat::*;
 pub(crate) use rnn::*;
 pub(crate) use segment::*;
+pub(crate) use sparse::*;
 pub(crate) use upsample::*;
 
 fn fail(op: &'static str, what: String) -> Error {

@@ -1,0 +1,64 @@
+//! Checks for the CPU flash-attention kernel's divisions.
+use super::*;
+
+/// The 4-D sizes of query, key and value, when all three are 4-D ([batch, heads, length, dim]).
+fn sizes_4d(q: &Tensor, k: &Tensor, v: &Tensor) -> Result<Option<[Vec<i64>; 3]>> {
+    if !q.defined() || !k.defined() || !v.defined() {
+        return Ok(None);
+    }
+    let s = [q.f_size()?, k.f_size()?, v.f_size()?];
+    Ok(s.iter().all(|s| s.len() == 4).then_some(s))
+}
+
+fn no_key_heads(op: &'static str, k: &[i64], v: &[i64]) -> Result<()> {
+    for (name, s) in [("key", k), ("value", v)] {
+        if s[1] == 0 {
+            return Err(fail(
+                op,
+                format!("{name} must have heads (dimension 1) for the flash kernel, which divides by their count, got {s:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The CPU flash-attention kernel divides the query's head count by the key's, and the query
+/// and key lengths into blocks of at most their own size: a key without heads or a query or key
+/// of length 0 is a SIGFPE (PyTorch issues 141219, 174939). For 4-D query, key and value
+/// ([batch, heads, length, dim]).
+pub(crate) fn flash_cpu_sizes(
+    op: &'static str,
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+) -> Result<()> {
+    let Some([q, k, v]) = sizes_4d(query, key, value)? else {
+        return Ok(());
+    };
+    no_key_heads(op, &k, &v)?;
+    for (name, s) in [("query", &q), ("key", &k)] {
+        if s[2] == 0 {
+            return Err(fail(
+                op,
+                format!("{name} must have a nonzero length (dimension 2) for the flash kernel, which divides by it, got {s:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `scaled_dot_product_attention` picks the flash kernel on the CPU for 4-D inputs of nonzero
+/// lengths whose batch and head counts agree, without checking that there are heads: keys
+/// without heads are a SIGFPE there (PyTorch issue 174939). They are refused for 4-D inputs,
+/// also where another kernel would have been chosen (an empty result).
+pub(crate) fn sdpa_key_heads(
+    op: &'static str,
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+) -> Result<()> {
+    match sizes_4d(query, key, value)? {
+        Some([_, k, v]) => no_key_heads(op, &k, &v),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,68 @@
+//! Checks for the pooling kernels' window arithmetic.
+use super::*;
+
+/// `max_pool1d` on a CPU tensor without grad runs its own kernel, whose output size comes from
+/// `pooling_output_shape`: `div_rtn` there keeps the quotient and remainder in 32-bit `int`, and
+/// the products are 64-bit without overflow checks. A kernel, stride or dilation beyond
+/// `i32::MAX` (which the `max_pool1d_with_indices` path refuses as "integer out of range"), or a
+/// window so much larger than the input that the quotient leaves `int`, gives a wrong output
+/// size of 1 and a window read far past the input (PyTorch issues 136719 and 142454: kernel and
+/// stride 2^63 - 1 on a width of 3, a SIGSEGV). Each parameter must fit in `i32`, as on the
+/// other path, and so must the quotient.
+pub(crate) fn max_pool1d_window(
+    op: &'static str,
+    input: &Tensor,
+    kernel_size: &[i64],
+    stride: &[i64],
+    padding: &[i64],
+    dilation: &[i64],
+    ceil_mode: bool,
+) -> Result<()> {
+    let stride = if stride.is_empty() {
+        kernel_size
+    } else {
+        stride
+    };
+    let ([k], [s], [p], [d]) = (kernel_size, stride, padding, dilation) else {
+        return Ok(()); // libtorch checks the lengths
+    };
+    for (name, v) in [
+        ("kernel_size", k),
+        ("stride", s),
+        ("padding", p),
+        ("dilation", d),
+    ] {
+        if *v > i64::from(i32::MAX) {
+            return Err(fail(
+                op,
+                format!("{name} must fit in a 32-bit int (as max_pool1d_with_indices requires), got {v}"),
+            ));
+        }
+    }
+    if !input.defined() || *k <= 0 || *s <= 0 || *d <= 0 || *p < 0 {
+        return Ok(()); // libtorch rejects these
+    }
+    let Some(&width) = input.f_size()?.last() else {
+        return Ok(());
+    };
+    let (w, k, s, p, d) = (
+        i128::from(width),
+        i128::from(*k),
+        i128::from(*s),
+        i128::from(*p),
+        i128::from(*d),
+    );
+    let num = w + 2 * p - d * (k - 1) - 1 + if ceil_mode { s - 1 } else { 0 };
+    let (q, r) = (num / s, num % s);
+    if i32::try_from(q).is_err() || i32::try_from(r).is_err() {
+        return Err(fail(
+            op,
+            format!(
+                "the window (kernel_size {k}, dilation {d}) over width {w} with padding {p} \
+                 and stride {s} gives an output size outside a 32-bit int ({})",
+                q + 1
+            ),
+        ));
+    }
+    Ok(())
+}
