@@ -2821,6 +2821,27 @@ fn seeds_at_400_calls_per_op_batch_norm_legit_and_pool_backward() {
         "aten::_adaptive_avg_pool2d_backward",
         "self",
     );
+    // Seed 997 (40 calls per op): the public out form, with a gradient without channels under a
+    // 3-channel self.
+    let op = "aten::adaptive_avg_pool3d_backward.grad_input";
+    let mut gi = Tensor::zeros(&[4, 0]);
+    rejected(
+        Tensor::f_adaptive_avg_pool3d_backward_grad_input(
+            &Tensor::zeros(&[0, 4, 1, 3]),
+            &ones(&[3, 1, 3, 5]),
+            &mut gi,
+        ),
+        op,
+        "grad_output",
+    );
+    // Pooling a 2x2x2 volume to one value spreads its gradient 8 evenly: 1 per element.
+    Tensor::f_adaptive_avg_pool3d_backward_grad_input(
+        &t(&[8.0], &[1, 1, 1, 1]),
+        &ones(&[1, 2, 2, 2]),
+        &mut gi,
+    )
+    .unwrap();
+    close(&vals(&gi), &[1.0; 8]);
 }
 
 /// One fused SGD step with momentum 0.9 (first step: the buffer takes the gradient), at lr 0.1.

@@ -3361,6 +3361,22 @@ impl Tensor {
         self_: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::dim_in(
+            "aten::adaptive_avg_pool3d_backward.grad_input",
+            "self",
+            self_,
+            &[4, 5],
+        )?;
+        crate::guards::same_sizes_except_last(
+            "aten::adaptive_avg_pool3d_backward.grad_input",
+            ("grad_output", grad_output),
+            ("self", self_),
+            3,
+        )?;
+        crate::guards::pool_input_sizes_positive(
+            "aten::adaptive_avg_pool3d_backward.grad_input",
+            self_,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_grad_input = grad_input.as_raw();
