@@ -2821,6 +2821,36 @@ fn seeds_at_400_calls_per_op_batch_norm_legit_and_pool_backward() {
         "aten::_adaptive_avg_pool2d_backward",
         "self",
     );
+    // Seed 1111: training updates running statistics of another size than the channels.
+    let stats = |n| Some(Tensor::zeros(&[n]));
+    rejected(
+        Tensor::f_native_batch_norm(
+            &ones(&[5, 4]),
+            None,
+            None,
+            stats(3).as_ref(),
+            stats(4).as_ref(),
+            true,
+            0.1,
+            1e-5,
+        ),
+        "aten::native_batch_norm",
+        "running_mean",
+    );
+    // With matching ones, momentum 0.5 moves the mean of a constant-1 batch halfway from 0.
+    let (rm, rv) = (Tensor::zeros(&[4]), Tensor::zeros(&[4]));
+    Tensor::f_native_batch_norm(
+        &ones(&[5, 4]),
+        None,
+        None,
+        Some(&rm),
+        Some(&rv),
+        true,
+        0.5,
+        1e-5,
+    )
+    .unwrap();
+    close(&vals(&rm), &[0.5; 4]);
     // Seed 997 (40 calls per op): the public out form, with a gradient without channels under a
     // 3-channel self.
     let op = "aten::adaptive_avg_pool3d_backward.grad_input";

@@ -18345,6 +18345,22 @@ impl Tensor {
                 true,
             )?;
         }
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm",
+            "running_mean",
+            running_mean,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm",
+            "running_var",
+            running_var,
+            ("input", input),
+            1,
+            false,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18459,6 +18475,22 @@ impl Tensor {
                 true,
             )?;
         }
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm.out",
+            "running_mean",
+            running_mean,
+            ("input", input),
+            1,
+            false,
+        )?;
+        crate::guards::numel_matches_size(
+            "aten::native_batch_norm.out",
+            "running_var",
+            running_var,
+            ("input", input),
+            1,
+            false,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
