@@ -131,9 +131,21 @@ pub fn shim(op: &Op) -> String {
     for a in &op.args {
         let p = format!("a_{}", a.name);
         let local = format!("b_{}", a.name);
-        if let ArgKind::Tensor { .. } = a.kind {
-            // A named borrow: it must outlive any reference the call returns into it.
-            let _ = writeln!(body, "    ltrs::Borrowed {local}({p});");
+        match a.kind {
+            // A named borrow: it must outlive any reference the call returns into it. A
+            // mutable one also keeps the shape of a tensor over borrowed memory, which a
+            // throwing resize would leave claiming more than it has.
+            ArgKind::Tensor { mutable, .. } => {
+                let class = if mutable { "BorrowedMut" } else { "Borrowed" };
+                let _ = writeln!(body, "    ltrs::{class} {local}({p});");
+            }
+            ArgKind::TensorList { mutable: true } => {
+                let _ = writeln!(body, "    ltrs::TensorListMutArg {local};");
+                let _ = writeln!(body, "    ltrs::fill_tensor_list_mut({local}, {p});");
+                call_args.push(local);
+                continue;
+            }
+            _ => {}
         }
         call_args.push(convert(a.kind, &p, &local));
     }

@@ -52,6 +52,25 @@ inline TensorListArg tensor_list(ltrs_tensor_list l) {
   return a;
 }
 
+// `Tensor(a!)[]`: a TensorListArg whose tensors' shapes survive a throwing op (see FixedShape).
+struct TensorListMutArg : TensorListArg {
+  std::vector<FixedShape> shapes;
+  TensorListMutArg() = default;
+  TensorListMutArg(const TensorListMutArg&) = delete;
+  TensorListMutArg& operator=(const TensorListMutArg&) = delete;
+  ~TensorListMutArg() {
+    for (size_t i = 0; i < shapes.size(); ++i) shapes[i].restore_if_unwinding(v[i]);
+  }
+};
+inline void fill_tensor_list_mut(TensorListMutArg& a, ltrs_tensor_list l) {
+  a.v.reserve(static_cast<size_t>(l.len > 0 ? l.len : 0));
+  a.shapes.reserve(a.v.capacity());
+  for (int64_t i = 0; i < l.len; ++i) {
+    a.v.push_back(retain(l.data[i]));
+    a.shapes.emplace_back(a.v.back());
+  }
+}
+
 // `Tensor?[]`: a NULL element is None.
 inline c10::List<std::optional<at::Tensor>> opt_tensor_list(ltrs_tensor_list l) {
   c10::List<std::optional<at::Tensor>> list;

@@ -11,6 +11,7 @@
 #include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 struct ltrs_error {
   std::string message;       // without the C++ backtrace
@@ -62,6 +63,47 @@ class Borrowed {
 
  private:
   at::Tensor tensor_;
+};
+
+// The shape of a tensor whose storage cannot be reallocated (made by from_blob over memory the
+// caller owns), kept while an op may resize it. ATen's resize sets the new sizes and strides
+// before it finds the storage too small and throws (PyTorch issue 170298), which would leave
+// a tensor that claims more memory than it has, read and written past the borrowed buffer by
+// every later op. `restore_if_unwinding` puts the shape back when the op threw.
+class FixedShape {
+ public:
+  explicit FixedShape(const at::Tensor& t) {
+    if (t.defined() && t.has_storage() && !t.storage().resizable()) {
+      sizes_ = t.sizes().vec();
+      strides_ = t.strides().vec();
+      offset_ = t.storage_offset();
+      kept_ = true;
+    }
+  }
+  void restore_if_unwinding(const at::Tensor& t) const noexcept {
+    if (!kept_ || std::uncaught_exceptions() == 0) return;
+    try {
+      t.unsafeGetTensorImpl()->set_sizes_and_strides(sizes_, strides_, offset_);
+    } catch (...) {
+      // Restoring the shape the tensor had a moment ago cannot fail; if it ever did, the
+      // op's own error is still the one reported.
+    }
+  }
+
+ private:
+  std::vector<int64_t> sizes_, strides_;
+  int64_t offset_ = 0;
+  bool kept_ = false;
+};
+
+// A `Tensor(a!)` argument: a Borrowed whose shape survives a throwing op (see FixedShape).
+class BorrowedMut : public Borrowed {
+ public:
+  explicit BorrowedMut(ltrs_tensor t) : Borrowed(t), shape_(get()) {}
+  ~BorrowedMut() { shape_.restore_if_unwinding(get()); }
+
+ private:
+  FixedShape shape_;
 };
 
 // Hands one reference of `t` to the caller. An undefined tensor becomes NULL.

@@ -107,6 +107,35 @@ fn from_blob_mut_shares_memory_both_ways() {
         .contains("6 elements do not fill a tensor of shape [4, 2]"));
 }
 
+/// PyTorch issue 170298: ATen's resize sets the new shape before it finds that the storage (here
+/// Rust's buffer) cannot grow and throws, which left the view claiming 100000 elements over 4:
+/// every later read went past the buffer. The shim puts the shape back when the op fails.
+#[test]
+fn a_failed_resize_keeps_the_view_over_rust_memory_intact() {
+    let mut buf = [1.0f32, 2.0, 3.0, 4.0];
+    let mut view = Tensor::from_blob_mut(&mut buf, &[2, 2]).unwrap();
+    let err = view.f_resize_(&[100000]).unwrap_err().to_string();
+    assert!(err.contains("not resizable"), "{err}");
+    assert_eq!(view.size(), [2, 2]);
+    assert_eq!(view.stride(), [2, 1]);
+    // An out= op resizes its output the same way.
+    let big = Tensor::ones(&[100000]);
+    assert!(big.f_add_out(&big, &mut view).is_err());
+    assert_eq!(view.size(), [2, 2]);
+    // And so does an op writing a list of outputs (the failing one is the second).
+    let mut outs = [Tensor::zeros(&[300]), (*view).clone()];
+    assert!(Tensor::ones(&[2, 300])
+        .f_unbind_copy_int_out(&mut outs)
+        .is_err());
+    assert_eq!(view.size(), [2, 2]);
+    assert_eq!(view.sum().double_value(), 10.0);
+    // A resize that fits the buffer still works.
+    view.f_resize_(&[4]).unwrap();
+    assert_eq!(view.to_vec::<f32>().unwrap(), [1.0, 2.0, 3.0, 4.0]);
+    drop(view);
+    assert_eq!(buf, [1.0, 2.0, 3.0, 4.0]);
+}
+
 #[test]
 fn from_blob_mut_escaping_handles_get_a_copy() {
     let mut buf = vec![1i64, 2, 3];

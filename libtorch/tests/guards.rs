@@ -3457,3 +3457,40 @@ fn sparse_constructors_with_a_size_validate_their_indices() {
     .unwrap();
     close(&vals(&csr.to_dense()), &[0.0, 3.0, 4.0, 0.0]);
 }
+
+#[test]
+fn half_precision_aranges_need_a_count_exact_in_float() {
+    // Seed 1042 at 400 calls per op: arange(1, 64, 1e-8) into bfloat16 is 6.3e9 elements, a
+    // count the fill loop rounds up in float and writes past.
+    let mut out = Tensor::zeros(&[3]).to_dtype(Kind::BFloat16);
+    let m = rejected(
+        Tensor::f_arange_start_out_with(true, 64, 1e-8, &mut out),
+        "aten::arange.start_out",
+        "6300000000 elements",
+    );
+    assert!(m.contains("counted as 6300000256"), "{m}");
+    // 2^24 + 1 rounds down (the last element would be left unset).
+    let n = (1i64 << 24) + 1;
+    rejected(
+        Tensor::f_arange_with(n, Some(Kind::Half), None, None, None),
+        "aten::arange",
+        "16777217 elements",
+    );
+    rejected(
+        Tensor::f_arange_start_with(0, n, Some(Kind::BFloat16), None, None, None),
+        "aten::arange.start",
+        "elements",
+    );
+    rejected(
+        Tensor::f_arange_out(n, &mut out),
+        "aten::arange.out",
+        "elements",
+    );
+    // Counts up to 2^24 are exact.
+    let r = Tensor::f_arange_start_step_with(0, 2, 0.5, Some(Kind::BFloat16), None, None, None)
+        .unwrap();
+    assert_eq!(
+        r.to_dtype(Kind::Float).to_vec::<f32>().unwrap(),
+        [0.0, 0.5, 1.0, 1.5]
+    );
+}

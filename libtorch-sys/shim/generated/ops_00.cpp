@@ -168,7 +168,7 @@ extern "C" ltrs_error* ltrs__adaptive_avg_pool2d(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs__adaptive_avg_pool2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_adaptive_avg_pool2d_out::call(b_self, ltrs::symint_list(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -189,7 +189,7 @@ extern "C" ltrs_error* ltrs__adaptive_avg_pool2d_backward_out(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_adaptive_avg_pool2d_backward_out::call(b_grad_output, b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -208,7 +208,7 @@ extern "C" ltrs_error* ltrs__adaptive_avg_pool3d(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs__adaptive_avg_pool3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_adaptive_avg_pool3d_out::call(b_self, ltrs::symint_list(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -229,7 +229,7 @@ extern "C" ltrs_error* ltrs__adaptive_avg_pool3d_backward_out(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_adaptive_avg_pool3d_backward_out::call(b_grad_output, b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -257,7 +257,7 @@ extern "C" ltrs_error* ltrs__add_relu_Tensor(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::_add_relu_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__add_relu__Tensor(ltrs_tensor a_self, ltrs_tensor a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::_add_relu__Tensor::call(b_self.get(), b_other, ltrs::scalar(a_alpha));
   }
@@ -269,7 +269,7 @@ extern "C" ltrs_error* ltrs__add_relu_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_add_relu_out::call(b_self, b_other, ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -287,7 +287,7 @@ extern "C" ltrs_error* ltrs__add_relu_Scalar(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::_add_relu_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__add_relu__Scalar(ltrs_tensor a_self, ltrs_scalar a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::_add_relu__Scalar::call(b_self.get(), ltrs::scalar(a_other), ltrs::scalar(a_alpha));
   }
   LTRS_CATCH
@@ -297,7 +297,7 @@ extern "C" ltrs_error* ltrs__add_relu__Scalar(ltrs_tensor a_self, ltrs_scalar a_
 extern "C" ltrs_error* ltrs__add_relu_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_scalar a_alpha, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_add_relu_Scalar_out::call(b_self, ltrs::scalar(a_other), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -309,7 +309,7 @@ extern "C" ltrs_error* ltrs__addmm_activation_out(ltrs_tensor* out0, ltrs_tensor
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat1(a_mat1);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_addmm_activation_out::call(b_self, b_mat1, b_mat2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), a_use_gelu, b_out.get()));
   }
   LTRS_CATCH
@@ -352,8 +352,8 @@ extern "C" ltrs_error* ltrs__aminmax_dim(ltrs_tensor* out0, ltrs_tensor* out1, l
 extern "C" ltrs_error* ltrs__aminmax_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_aminmax_out::call(b_self, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -365,8 +365,8 @@ extern "C" ltrs_error* ltrs__aminmax_out(ltrs_tensor* out0, ltrs_tensor* out1, l
 extern "C" ltrs_error* ltrs__aminmax_dim_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_aminmax_dim_out::call(b_self, a_dim, a_keepdim, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -377,9 +377,11 @@ extern "C" ltrs_error* ltrs__aminmax_dim_out(ltrs_tensor* out0, ltrs_tensor* out
 // aten::_amp_foreach_non_finite_check_and_unscale_(Tensor(a!)[] self, Tensor(b!) found_inf, Tensor inv_scale) -> ()
 extern "C" ltrs_error* ltrs__amp_foreach_non_finite_check_and_unscale_(ltrs_tensor_list a_self, ltrs_tensor a_found_inf, ltrs_tensor a_inv_scale) {
   LTRS_TRY {
-    ltrs::Borrowed b_found_inf(a_found_inf);
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::BorrowedMut b_found_inf(a_found_inf);
     ltrs::Borrowed b_inv_scale(a_inv_scale);
-    at::_ops::_amp_foreach_non_finite_check_and_unscale_::call(ltrs::tensor_list(a_self), b_found_inf.get(), b_inv_scale);
+    at::_ops::_amp_foreach_non_finite_check_and_unscale_::call(b_self, b_found_inf.get(), b_inv_scale);
   }
   LTRS_CATCH
 }
@@ -387,9 +389,11 @@ extern "C" ltrs_error* ltrs__amp_foreach_non_finite_check_and_unscale_(ltrs_tens
 // aten::_amp_foreach_non_finite_check_and_unscale.out(Tensor[] self, Tensor(b!) found_inf, Tensor inv_scale, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__amp_foreach_non_finite_check_and_unscale_out(ltrs_tensor_list a_self, ltrs_tensor a_found_inf, ltrs_tensor a_inv_scale, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_found_inf(a_found_inf);
+    ltrs::BorrowedMut b_found_inf(a_found_inf);
     ltrs::Borrowed b_inv_scale(a_inv_scale);
-    at::_ops::_amp_foreach_non_finite_check_and_unscale_out::call(ltrs::tensor_list(a_self), b_found_inf.get(), b_inv_scale, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_amp_foreach_non_finite_check_and_unscale_out::call(ltrs::tensor_list(a_self), b_found_inf.get(), b_inv_scale, b_out);
   }
   LTRS_CATCH
 }
@@ -409,8 +413,8 @@ extern "C" ltrs_error* ltrs__amp_foreach_non_finite_check_and_unscale(ltrs_tenso
 // aten::_amp_update_scale_(Tensor(a!) self, Tensor(b!) growth_tracker, Tensor found_inf, float scale_growth_factor, float scale_backoff_factor, int growth_interval) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__amp_update_scale_(ltrs_tensor a_self, ltrs_tensor a_growth_tracker, ltrs_tensor a_found_inf, double a_scale_growth_factor, double a_scale_backoff_factor, int64_t a_growth_interval) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_growth_tracker(a_growth_tracker);
+    ltrs::BorrowedMut b_self(a_self);
+    ltrs::BorrowedMut b_growth_tracker(a_growth_tracker);
     ltrs::Borrowed b_found_inf(a_found_inf);
     at::_ops::_amp_update_scale_::call(b_self.get(), b_growth_tracker.get(), b_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
   }
@@ -421,9 +425,9 @@ extern "C" ltrs_error* ltrs__amp_update_scale_(ltrs_tensor a_self, ltrs_tensor a
 extern "C" ltrs_error* ltrs__amp_update_scale_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_growth_tracker, ltrs_tensor a_found_inf, double a_scale_growth_factor, double a_scale_backoff_factor, int64_t a_growth_interval, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_growth_tracker(a_growth_tracker);
+    ltrs::BorrowedMut b_growth_tracker(a_growth_tracker);
     ltrs::Borrowed b_found_inf(a_found_inf);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_amp_update_scale_out::call(b_self, b_growth_tracker.get(), b_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval, b_out.get()));
   }
   LTRS_CATCH
@@ -549,10 +553,10 @@ extern "C" ltrs_error* ltrs__batch_norm_no_update(ltrs_tensor* out0, ltrs_tensor
 extern "C" ltrs_error* ltrs__batch_norm_no_update_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor* out3, ltrs_tensor a_input, ltrs_tensor a_weight, ltrs_tensor a_bias, ltrs_tensor a_running_mean, ltrs_tensor a_running_var, double a_momentum, double a_eps, ltrs_tensor a_out0, ltrs_tensor a_out1, ltrs_tensor a_out2, ltrs_tensor a_out3) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
     auto r = at::_ops::_batch_norm_no_update_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), a_momentum, a_eps, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -566,8 +570,8 @@ extern "C" ltrs_error* ltrs__batch_norm_no_update_out(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs__batch_norm_with_update(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor* out3, ltrs_tensor a_input, ltrs_tensor a_weight, ltrs_tensor a_bias, ltrs_tensor a_running_mean, ltrs_tensor a_running_var, double a_momentum, double a_eps) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_running_mean(a_running_mean);
-    ltrs::Borrowed b_running_var(a_running_var);
+    ltrs::BorrowedMut b_running_mean(a_running_mean);
+    ltrs::BorrowedMut b_running_var(a_running_var);
     auto r = at::_ops::_batch_norm_with_update::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), b_running_mean.get(), b_running_var.get(), a_momentum, a_eps);
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -581,12 +585,12 @@ extern "C" ltrs_error* ltrs__batch_norm_with_update(ltrs_tensor* out0, ltrs_tens
 extern "C" ltrs_error* ltrs__batch_norm_with_update_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor* out3, ltrs_tensor a_input, ltrs_tensor a_weight, ltrs_tensor a_bias, ltrs_tensor a_running_mean, ltrs_tensor a_running_var, double a_momentum, double a_eps, ltrs_tensor a_out, ltrs_tensor a_save_mean, ltrs_tensor a_save_invstd, ltrs_tensor a_reserve) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_running_mean(a_running_mean);
-    ltrs::Borrowed b_running_var(a_running_var);
-    ltrs::Borrowed b_out(a_out);
-    ltrs::Borrowed b_save_mean(a_save_mean);
-    ltrs::Borrowed b_save_invstd(a_save_invstd);
-    ltrs::Borrowed b_reserve(a_reserve);
+    ltrs::BorrowedMut b_running_mean(a_running_mean);
+    ltrs::BorrowedMut b_running_var(a_running_var);
+    ltrs::BorrowedMut b_out(a_out);
+    ltrs::BorrowedMut b_save_mean(a_save_mean);
+    ltrs::BorrowedMut b_save_invstd(a_save_invstd);
+    ltrs::BorrowedMut b_reserve(a_reserve);
     auto r = at::_ops::_batch_norm_with_update_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), b_running_mean.get(), b_running_var.get(), a_momentum, a_eps, b_out.get(), b_save_mean.get(), b_save_invstd.get(), b_reserve.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -704,7 +708,7 @@ extern "C" ltrs_error* ltrs__cdist_backward_out(ltrs_tensor* out0, ltrs_tensor a
     ltrs::Borrowed b_x1(a_x1);
     ltrs::Borrowed b_x2(a_x2);
     ltrs::Borrowed b_cdist(a_cdist);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_cdist_backward_out::call(b_grad, b_x1, b_x2, a_p, b_cdist, b_out.get()));
   }
   LTRS_CATCH
@@ -725,7 +729,7 @@ extern "C" ltrs_error* ltrs__cdist_forward_out(ltrs_tensor* out0, ltrs_tensor a_
   LTRS_TRY {
     ltrs::Borrowed b_x1(a_x1);
     ltrs::Borrowed b_x2(a_x2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_cdist_forward_out::call(b_x1, b_x2, a_p, ltrs::opt_int(a_compute_mode), b_out.get()));
   }
   LTRS_CATCH
@@ -746,7 +750,7 @@ extern "C" ltrs_error* ltrs__cholesky_solve_helper_out(ltrs_tensor* out0, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_cholesky_solve_helper_out::call(b_self, b_A, a_upper, b_out.get()));
   }
   LTRS_CATCH
@@ -774,7 +778,7 @@ extern "C" ltrs_error* ltrs__chunk_cat(ltrs_tensor* out0, ltrs_tensor_list a_ten
 // aten::_chunk_cat.out(Tensor[] tensors, int dim, int num_chunks, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__chunk_cat_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, int64_t a_dim, int64_t a_num_chunks, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_chunk_cat_out::call(ltrs::tensor_list(a_tensors), a_dim, a_num_chunks, b_out.get()));
   }
   LTRS_CATCH
@@ -793,7 +797,7 @@ extern "C" ltrs_error* ltrs__coalesce(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs__coalesce_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_coalesce_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -802,7 +806,7 @@ extern "C" ltrs_error* ltrs__coalesce_out(ltrs_tensor* out0, ltrs_tensor a_self,
 // aten::_coalesced_(Tensor(a!) self, bool coalesced) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__coalesced_(ltrs_tensor a_self, bool a_coalesced) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::_coalesced_::call(b_self.get(), a_coalesced);
   }
   LTRS_CATCH
@@ -812,7 +816,7 @@ extern "C" ltrs_error* ltrs__coalesced_(ltrs_tensor a_self, bool a_coalesced) {
 extern "C" ltrs_error* ltrs__coalesced_out(ltrs_tensor* out0, ltrs_tensor a_self, bool a_coalesced, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_coalesced_out::call(b_self, a_coalesced, b_out.get()));
   }
   LTRS_CATCH
@@ -842,7 +846,7 @@ extern "C" ltrs_error* ltrs__compute_linear_combination_out(ltrs_tensor* out0, l
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_coefficients(a_coefficients);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_compute_linear_combination_out::call(b_input, b_coefficients, b_out.get()));
   }
   LTRS_CATCH
@@ -870,7 +874,7 @@ extern "C" ltrs_error* ltrs__conj_copy(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs__conj_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_conj_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -889,7 +893,7 @@ extern "C" ltrs_error* ltrs__conj_physical(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs__conj_physical_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_conj_physical_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -900,7 +904,7 @@ extern "C" ltrs_error* ltrs__conv_depthwise2d_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_conv_depthwise2d_out::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), b_out.get()));
   }
   LTRS_CATCH
@@ -929,7 +933,7 @@ extern "C" ltrs_error* ltrs__convert_indices_from_coo_to_csr(ltrs_tensor* out0, 
 extern "C" ltrs_error* ltrs__convert_indices_from_coo_to_csr_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_size, bool a_out_int32, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_convert_indices_from_coo_to_csr_out::call(b_self, a_size, a_out_int32, b_out.get()));
   }
   LTRS_CATCH
@@ -950,7 +954,7 @@ extern "C" ltrs_error* ltrs__convert_indices_from_csr_to_coo_out(ltrs_tensor* ou
   LTRS_TRY {
     ltrs::Borrowed b_crow_indices(a_crow_indices);
     ltrs::Borrowed b_col_indices(a_col_indices);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_convert_indices_from_csr_to_coo_out::call(b_crow_indices, b_col_indices, a_out_int32, a_transpose, b_out.get()));
   }
   LTRS_CATCH
@@ -999,7 +1003,7 @@ extern "C" ltrs_error* ltrs__convolution_out(ltrs_tensor* out0, ltrs_tensor a_in
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_convolution_out::call(b_input, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), a_transposed, ltrs::symint_list(a_output_padding), a_groups, a_benchmark, a_deterministic, a_cudnn_enabled, a_allow_tf32, b_out.get()));
   }
   LTRS_CATCH
@@ -1044,7 +1048,7 @@ extern "C" ltrs_error* ltrs__copy_from_out(ltrs_tensor* out0, ltrs_tensor a_self
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_dst(a_dst);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_copy_from_out::call(b_self, b_dst, a_non_blocking, b_out.get()));
   }
   LTRS_CATCH
@@ -1065,7 +1069,7 @@ extern "C" ltrs_error* ltrs__copy_from_and_resize_out(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_dst(a_dst);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_copy_from_and_resize_out::call(b_self, b_dst, b_out.get()));
   }
   LTRS_CATCH
@@ -1131,8 +1135,8 @@ extern "C" ltrs_error* ltrs__ctc_loss_out(ltrs_tensor* out0, ltrs_tensor* out1, 
   LTRS_TRY {
     ltrs::Borrowed b_log_probs(a_log_probs);
     ltrs::Borrowed b_targets(a_targets);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_ctc_loss_out::call(b_log_probs, b_targets, ltrs::int_list(a_input_lengths), ltrs::int_list(a_target_lengths), a_blank, a_zero_infinity, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1147,8 +1151,8 @@ extern "C" ltrs_error* ltrs__ctc_loss_Tensor_out(ltrs_tensor* out0, ltrs_tensor*
     ltrs::Borrowed b_targets(a_targets);
     ltrs::Borrowed b_input_lengths(a_input_lengths);
     ltrs::Borrowed b_target_lengths(a_target_lengths);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_ctc_loss_Tensor_out::call(b_log_probs, b_targets, b_input_lengths, b_target_lengths, a_blank, a_zero_infinity, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1192,7 +1196,7 @@ extern "C" ltrs_error* ltrs__ctc_loss_backward_out(ltrs_tensor* out0, ltrs_tenso
     ltrs::Borrowed b_targets(a_targets);
     ltrs::Borrowed b_neg_log_likelihood(a_neg_log_likelihood);
     ltrs::Borrowed b_log_alpha(a_log_alpha);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_ctc_loss_backward_out::call(b_grad, b_log_probs, b_targets, ltrs::int_list(a_input_lengths), ltrs::int_list(a_target_lengths), b_neg_log_likelihood, b_log_alpha, a_blank, a_zero_infinity, b_out.get()));
   }
   LTRS_CATCH
@@ -1271,8 +1275,8 @@ extern "C" ltrs_error* ltrs__cudnn_ctc_loss_out(ltrs_tensor* out0, ltrs_tensor* 
   LTRS_TRY {
     ltrs::Borrowed b_log_probs(a_log_probs);
     ltrs::Borrowed b_targets(a_targets);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_cudnn_ctc_loss_out::call(b_log_probs, b_targets, ltrs::int_list(a_input_lengths), ltrs::int_list(a_target_lengths), a_blank, a_deterministic, a_zero_infinity, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1291,7 +1295,7 @@ extern "C" ltrs_error* ltrs__cudnn_init_dropout_state(ltrs_tensor* out0, double 
 // aten::_cudnn_init_dropout_state.out(float dropout, bool train, int dropout_seed, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__cudnn_init_dropout_state_out(ltrs_tensor* out0, double a_dropout, bool a_train, int64_t a_dropout_seed, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_cudnn_init_dropout_state_out::call(a_dropout, a_train, a_dropout_seed, b_out.get()));
   }
   LTRS_CATCH
@@ -1317,11 +1321,11 @@ extern "C" ltrs_error* ltrs__cudnn_rnn_out(ltrs_tensor* out0, ltrs_tensor* out1,
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_hx(a_hx);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
-    ltrs::Borrowed b_out4(a_out4);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
+    ltrs::BorrowedMut b_out4(a_out4);
     auto r = at::_ops::_cudnn_rnn_out::call(b_input, ltrs::tensor_list(a_weight), a_weight_stride0, ltrs::opt_tensor(a_weight_buf), b_hx, ltrs::opt_tensor(a_cx), a_mode, a_hidden_size, a_proj_size, a_num_layers, a_batch_first, a_dropout, a_train, a_bidirectional, ltrs::symint_list(a_batch_sizes), ltrs::opt_tensor(a_dropout_state), b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get(), b_out4.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1357,10 +1361,12 @@ extern "C" ltrs_error* ltrs__cudnn_rnn_backward_out(ltrs_tensor a_input, ltrs_te
     ltrs::Borrowed b_hx(a_hx);
     ltrs::Borrowed b_output(a_output);
     ltrs::Borrowed b_reserve(a_reserve);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    at::_ops::_cudnn_rnn_backward_out::call(b_input, ltrs::tensor_list(a_weight), a_weight_stride0, b_weight_buf, b_hx, ltrs::opt_tensor(a_cx), b_output, ltrs::opt_tensor(a_grad_output), ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), a_mode, a_hidden_size, a_proj_size, a_num_layers, a_batch_first, a_dropout, a_train, a_bidirectional, ltrs::symint_list(a_batch_sizes), ltrs::opt_tensor(a_dropout_state), b_reserve, ltrs::bool_array<4>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get(), ltrs::tensor_list(a_out3));
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::TensorListMutArg b_out3;
+    ltrs::fill_tensor_list_mut(b_out3, a_out3);
+    at::_ops::_cudnn_rnn_backward_out::call(b_input, ltrs::tensor_list(a_weight), a_weight_stride0, b_weight_buf, b_hx, ltrs::opt_tensor(a_cx), b_output, ltrs::opt_tensor(a_grad_output), ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), a_mode, a_hidden_size, a_proj_size, a_num_layers, a_batch_first, a_dropout, a_train, a_bidirectional, ltrs::symint_list(a_batch_sizes), ltrs::opt_tensor(a_dropout_state), b_reserve, ltrs::bool_array<4>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get(), b_out3);
   }
   LTRS_CATCH
 }
@@ -1376,7 +1382,7 @@ extern "C" ltrs_error* ltrs__cudnn_rnn_flatten_weight(ltrs_tensor* out0, ltrs_te
 // aten::_cudnn_rnn_flatten_weight.out(Tensor[] weight_arr, int weight_stride0, SymInt input_size, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, bool bidirectional, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__cudnn_rnn_flatten_weight_out(ltrs_tensor* out0, ltrs_tensor_list a_weight_arr, int64_t a_weight_stride0, int64_t a_input_size, int64_t a_mode, int64_t a_hidden_size, int64_t a_proj_size, int64_t a_num_layers, bool a_batch_first, bool a_bidirectional, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_cudnn_rnn_flatten_weight_out::call(ltrs::tensor_list(a_weight_arr), a_weight_stride0, a_input_size, a_mode, a_hidden_size, a_proj_size, a_num_layers, a_batch_first, a_bidirectional, b_out.get()));
   }
   LTRS_CATCH
@@ -1418,8 +1424,8 @@ extern "C" ltrs_error* ltrs__cufft_set_plan_cache_max_size(int8_t a_device_index
 extern "C" ltrs_error* ltrs__cummax_helper(ltrs_tensor a_self, ltrs_tensor a_values, ltrs_tensor a_indices, int64_t a_dim) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     at::_ops::_cummax_helper::call(b_self, b_values.get(), b_indices.get(), a_dim);
   }
   LTRS_CATCH
@@ -1429,8 +1435,8 @@ extern "C" ltrs_error* ltrs__cummax_helper(ltrs_tensor a_self, ltrs_tensor a_val
 extern "C" ltrs_error* ltrs__cummin_helper(ltrs_tensor a_self, ltrs_tensor a_values, ltrs_tensor a_indices, int64_t a_dim) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     at::_ops::_cummin_helper::call(b_self, b_values.get(), b_indices.get(), a_dim);
   }
   LTRS_CATCH
@@ -1489,7 +1495,7 @@ extern "C" ltrs_error* ltrs__dirichlet_grad_out(ltrs_tensor* out0, ltrs_tensor a
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_alpha(a_alpha);
     ltrs::Borrowed b_total(a_total);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_dirichlet_grad_out::call(b_x, b_alpha, b_total, b_out.get()));
   }
   LTRS_CATCH
@@ -1563,7 +1569,7 @@ extern "C" ltrs_error* ltrs__efficientzerotensor(ltrs_tensor* out0, ltrs_int_lis
 // aten::_efficientzerotensor.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__efficientzerotensor_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_efficientzerotensor_out::call(ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -1590,10 +1596,10 @@ extern "C" ltrs_error* ltrs__embedding_bag_out(ltrs_tensor* out0, ltrs_tensor* o
     ltrs::Borrowed b_weight(a_weight);
     ltrs::Borrowed b_indices(a_indices);
     ltrs::Borrowed b_offsets(a_offsets);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
     auto r = at::_ops::_embedding_bag_out::call(b_weight, b_indices, b_offsets, a_scale_grad_by_freq, a_mode, a_sparse, ltrs::opt_tensor(a_per_sample_weights), a_include_last_offset, a_padding_idx, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1638,7 +1644,7 @@ extern "C" ltrs_error* ltrs__embedding_bag_dense_backward_out(ltrs_tensor* out0,
     ltrs::Borrowed b_offset2bag(a_offset2bag);
     ltrs::Borrowed b_bag_size(a_bag_size);
     ltrs::Borrowed b_maximum_indices(a_maximum_indices);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_embedding_bag_dense_backward_out::call(b_grad, b_indices, b_offset2bag, b_bag_size, b_maximum_indices, a_num_weights, a_scale_grad_by_freq, a_mode, ltrs::opt_tensor(a_per_sample_weights), a_padding_idx, b_out.get()));
   }
   LTRS_CATCH
@@ -1665,10 +1671,10 @@ extern "C" ltrs_error* ltrs__embedding_bag_forward_only_out(ltrs_tensor* out0, l
     ltrs::Borrowed b_weight(a_weight);
     ltrs::Borrowed b_indices(a_indices);
     ltrs::Borrowed b_offsets(a_offsets);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
     auto r = at::_ops::_embedding_bag_forward_only_out::call(b_weight, b_indices, b_offsets, a_scale_grad_by_freq, a_mode, a_sparse, ltrs::opt_tensor(a_per_sample_weights), a_include_last_offset, a_padding_idx, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1699,7 +1705,7 @@ extern "C" ltrs_error* ltrs__embedding_bag_per_sample_weights_backward_out(ltrs_
     ltrs::Borrowed b_indices(a_indices);
     ltrs::Borrowed b_offsets(a_offsets);
     ltrs::Borrowed b_offset2bag(a_offset2bag);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_embedding_bag_per_sample_weights_backward_out::call(b_grad, b_weight, b_indices, b_offsets, b_offset2bag, a_mode, a_padding_idx, b_out.get()));
   }
   LTRS_CATCH
@@ -1729,7 +1735,7 @@ extern "C" ltrs_error* ltrs__empty_affine_quantized(ltrs_tensor* out0, ltrs_int_
 // aten::_empty_affine_quantized.out(SymInt[] size, *, float scale=1, int zero_point=0, MemoryFormat? memory_format=contiguous_format, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__empty_affine_quantized_out(ltrs_tensor* out0, ltrs_int_list a_size, double a_scale, int64_t a_zero_point, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_empty_affine_quantized_out::call(ltrs::symint_list(a_size), a_scale, a_zero_point, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -1750,7 +1756,7 @@ extern "C" ltrs_error* ltrs__empty_per_channel_affine_quantized_out(ltrs_tensor*
   LTRS_TRY {
     ltrs::Borrowed b_scales(a_scales);
     ltrs::Borrowed b_zero_points(a_zero_points);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_empty_per_channel_affine_quantized_out::call(ltrs::symint_list(a_size), b_scales, b_zero_points, a_axis, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -1771,7 +1777,7 @@ extern "C" ltrs_error* ltrs__euclidean_dist_out(ltrs_tensor* out0, ltrs_tensor a
   LTRS_TRY {
     ltrs::Borrowed b_x1(a_x1);
     ltrs::Borrowed b_x2(a_x2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_euclidean_dist_out::call(b_x1, b_x2, b_out.get()));
   }
   LTRS_CATCH
@@ -1794,7 +1800,7 @@ extern "C" ltrs_error* ltrs__fake_quantize_learnable_per_channel_affine_out(ltrs
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_scale(a_scale);
     ltrs::Borrowed b_zero_point(a_zero_point);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_fake_quantize_learnable_per_channel_affine_out::call(b_self, b_scale, b_zero_point, a_axis, a_quant_min, a_quant_max, a_grad_factor, b_out.get()));
   }
   LTRS_CATCH
@@ -1832,7 +1838,7 @@ extern "C" ltrs_error* ltrs__fake_quantize_learnable_per_tensor_affine_out(ltrs_
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_scale(a_scale);
     ltrs::Borrowed b_zero_point(a_zero_point);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_fake_quantize_learnable_per_tensor_affine_out::call(b_self, b_scale, b_zero_point, a_quant_min, a_quant_max, a_grad_factor, b_out.get()));
   }
   LTRS_CATCH
@@ -1874,8 +1880,8 @@ extern "C" ltrs_error* ltrs__fake_quantize_per_tensor_affine_cachemask_tensor_qp
     ltrs::Borrowed b_scale(a_scale);
     ltrs::Borrowed b_zero_point(a_zero_point);
     ltrs::Borrowed b_fake_quant_enabled(a_fake_quant_enabled);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams_out::call(b_self, b_scale, b_zero_point, b_fake_quant_enabled, a_quant_min, a_quant_max, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1896,7 +1902,7 @@ extern "C" ltrs_error* ltrs__fft_c2c(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs__fft_c2c_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, int64_t a_normalization, bool a_forward, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_fft_c2c_out::call(b_self, ltrs::symint_list(a_dim), a_normalization, a_forward, b_out.get()));
   }
   LTRS_CATCH
@@ -1915,7 +1921,7 @@ extern "C" ltrs_error* ltrs__fft_c2r(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs__fft_c2r_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, int64_t a_normalization, int64_t a_last_dim_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_fft_c2r_out::call(b_self, ltrs::int_list(a_dim), a_normalization, a_last_dim_size, b_out.get()));
   }
   LTRS_CATCH
@@ -1934,7 +1940,7 @@ extern "C" ltrs_error* ltrs__fft_r2c(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs__fft_r2c_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, int64_t a_normalization, bool a_onesided, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_fft_r2c_out::call(b_self, ltrs::int_list(a_dim), a_normalization, a_onesided, b_out.get()));
   }
   LTRS_CATCH
@@ -1943,7 +1949,7 @@ extern "C" ltrs_error* ltrs__fft_r2c_out(ltrs_tensor* out0, ltrs_tensor a_self, 
 // aten::_fill_mem_eff_dropout_mask_(Tensor(a!) self, float dropout_p, int seed, int offset) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__fill_mem_eff_dropout_mask_(ltrs_tensor a_self, double a_dropout_p, int64_t a_seed, int64_t a_offset) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::_fill_mem_eff_dropout_mask_::call(b_self.get(), a_dropout_p, a_seed, a_offset);
   }
   LTRS_CATCH
@@ -2015,7 +2021,7 @@ extern "C" ltrs_error* ltrs__foobar(ltrs_tensor* out0, ltrs_tensor a_self, bool 
 extern "C" ltrs_error* ltrs__foobar_out(ltrs_tensor* out0, ltrs_tensor a_self, bool a_arg1, bool a_arg2, bool a_arg3, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_foobar_out::call(b_self, a_arg1, a_arg2, a_arg3, b_out.get()));
   }
   LTRS_CATCH
@@ -2032,7 +2038,9 @@ extern "C" ltrs_error* ltrs__foreach_abs(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_abs_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_abs_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_abs_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_abs_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2040,7 +2048,9 @@ extern "C" ltrs_error* ltrs__foreach_abs_(ltrs_tensor_list a_self) {
 // aten::_foreach_abs.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_abs_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_abs_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_abs_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2056,7 +2066,9 @@ extern "C" ltrs_error* ltrs__foreach_acos(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_acos_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_acos_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_acos_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_acos_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2064,7 +2076,9 @@ extern "C" ltrs_error* ltrs__foreach_acos_(ltrs_tensor_list a_self) {
 // aten::_foreach_acos.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_acos_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_acos_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_acos_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2080,7 +2094,9 @@ extern "C" ltrs_error* ltrs__foreach_add_Scalar(ltrs_tensor_vec* out0, ltrs_tens
 // aten::_foreach_add_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()
 extern "C" ltrs_error* ltrs__foreach_add__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_scalar) {
   LTRS_TRY {
-    at::_ops::_foreach_add__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_add__Scalar::call(b_self, ltrs::scalar(a_scalar));
   }
   LTRS_CATCH
 }
@@ -2096,7 +2112,9 @@ extern "C" ltrs_error* ltrs__foreach_add_List(ltrs_tensor_vec* out0, ltrs_tensor
 // aten::_foreach_add_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()
 extern "C" ltrs_error* ltrs__foreach_add__List(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    at::_ops::_foreach_add__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::scalar(a_alpha));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_add__List::call(b_self, ltrs::tensor_list(a_other), ltrs::scalar(a_alpha));
   }
   LTRS_CATCH
 }
@@ -2112,7 +2130,9 @@ extern "C" ltrs_error* ltrs__foreach_add_ScalarList(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_add_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_add__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_add__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_add__ScalarList::call(b_self, ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -2129,8 +2149,10 @@ extern "C" ltrs_error* ltrs__foreach_add_Tensor(ltrs_tensor_vec* out0, ltrs_tens
 // aten::_foreach_add_.Tensor(Tensor(a!)[] self, Tensor other, *, Scalar alpha=1) -> ()
 extern "C" ltrs_error* ltrs__foreach_add__Tensor(ltrs_tensor_list a_self, ltrs_tensor a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
     ltrs::Borrowed b_other(a_other);
-    at::_ops::_foreach_add__Tensor::call(ltrs::tensor_list(a_self), b_other, ltrs::scalar(a_alpha));
+    at::_ops::_foreach_add__Tensor::call(b_self, b_other, ltrs::scalar(a_alpha));
   }
   LTRS_CATCH
 }
@@ -2138,7 +2160,9 @@ extern "C" ltrs_error* ltrs__foreach_add__Tensor(ltrs_tensor_list a_self, ltrs_t
 // aten::_foreach_add.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_add_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_scalar, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_add_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_add_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), b_out);
   }
   LTRS_CATCH
 }
@@ -2146,7 +2170,9 @@ extern "C" ltrs_error* ltrs__foreach_add_Scalar_out(ltrs_tensor_list a_self, ltr
 // aten::_foreach_add.List_out(Tensor[] self, Tensor[] other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_add_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_scalar a_alpha, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_add_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::scalar(a_alpha), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_add_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::scalar(a_alpha), b_out);
   }
   LTRS_CATCH
 }
@@ -2154,7 +2180,9 @@ extern "C" ltrs_error* ltrs__foreach_add_List_out(ltrs_tensor_list a_self, ltrs_
 // aten::_foreach_add.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_add_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_add_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_add_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -2163,7 +2191,9 @@ extern "C" ltrs_error* ltrs__foreach_add_ScalarList_out(ltrs_tensor_list a_self,
 extern "C" ltrs_error* ltrs__foreach_add_Tensor_out(ltrs_tensor_list a_self, ltrs_tensor a_other, ltrs_scalar a_alpha, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    at::_ops::_foreach_add_Tensor_out::call(ltrs::tensor_list(a_self), b_other, ltrs::scalar(a_alpha), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_add_Tensor_out::call(ltrs::tensor_list(a_self), b_other, ltrs::scalar(a_alpha), b_out);
   }
   LTRS_CATCH
 }
@@ -2196,7 +2226,9 @@ extern "C" ltrs_error* ltrs__foreach_addcdiv_Tensor(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_addcdiv_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcdiv__Scalar(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_scalar a_value) {
   LTRS_TRY {
-    at::_ops::_foreach_addcdiv__Scalar::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar(a_value));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_addcdiv__Scalar::call(b_self, ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar(a_value));
   }
   LTRS_CATCH
 }
@@ -2204,7 +2236,9 @@ extern "C" ltrs_error* ltrs__foreach_addcdiv__Scalar(ltrs_tensor_list a_self, lt
 // aten::_foreach_addcdiv_.ScalarList(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcdiv__ScalarList(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_addcdiv__ScalarList::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_addcdiv__ScalarList::call(b_self, ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -2212,8 +2246,10 @@ extern "C" ltrs_error* ltrs__foreach_addcdiv__ScalarList(ltrs_tensor_list a_self
 // aten::_foreach_addcdiv_.Tensor(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcdiv__Tensor(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_tensor a_scalars) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
     ltrs::Borrowed b_scalars(a_scalars);
-    at::_ops::_foreach_addcdiv__Tensor::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), b_scalars);
+    at::_ops::_foreach_addcdiv__Tensor::call(b_self, ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), b_scalars);
   }
   LTRS_CATCH
 }
@@ -2221,7 +2257,9 @@ extern "C" ltrs_error* ltrs__foreach_addcdiv__Tensor(ltrs_tensor_list a_self, lt
 // aten::_foreach_addcdiv.Scalar_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcdiv_Scalar_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_scalar a_value, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_addcdiv_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar(a_value), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_addcdiv_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar(a_value), b_out);
   }
   LTRS_CATCH
 }
@@ -2229,7 +2267,9 @@ extern "C" ltrs_error* ltrs__foreach_addcdiv_Scalar_out(ltrs_tensor_list a_self,
 // aten::_foreach_addcdiv.ScalarList_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcdiv_ScalarList_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_addcdiv_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_addcdiv_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -2238,7 +2278,9 @@ extern "C" ltrs_error* ltrs__foreach_addcdiv_ScalarList_out(ltrs_tensor_list a_s
 extern "C" ltrs_error* ltrs__foreach_addcdiv_Tensor_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_tensor a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_scalars(a_scalars);
-    at::_ops::_foreach_addcdiv_Tensor_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), b_scalars, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_addcdiv_Tensor_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), b_scalars, b_out);
   }
   LTRS_CATCH
 }
@@ -2271,7 +2313,9 @@ extern "C" ltrs_error* ltrs__foreach_addcmul_Tensor(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_addcmul_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcmul__Scalar(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_scalar a_value) {
   LTRS_TRY {
-    at::_ops::_foreach_addcmul__Scalar::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar(a_value));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_addcmul__Scalar::call(b_self, ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar(a_value));
   }
   LTRS_CATCH
 }
@@ -2279,7 +2323,9 @@ extern "C" ltrs_error* ltrs__foreach_addcmul__Scalar(ltrs_tensor_list a_self, lt
 // aten::_foreach_addcmul_.ScalarList(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcmul__ScalarList(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_addcmul__ScalarList::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_addcmul__ScalarList::call(b_self, ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -2287,8 +2333,10 @@ extern "C" ltrs_error* ltrs__foreach_addcmul__ScalarList(ltrs_tensor_list a_self
 // aten::_foreach_addcmul_.Tensor(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcmul__Tensor(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_tensor a_scalars) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
     ltrs::Borrowed b_scalars(a_scalars);
-    at::_ops::_foreach_addcmul__Tensor::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), b_scalars);
+    at::_ops::_foreach_addcmul__Tensor::call(b_self, ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), b_scalars);
   }
   LTRS_CATCH
 }
@@ -2296,7 +2344,9 @@ extern "C" ltrs_error* ltrs__foreach_addcmul__Tensor(ltrs_tensor_list a_self, lt
 // aten::_foreach_addcmul.Scalar_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcmul_Scalar_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_scalar a_value, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_addcmul_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar(a_value), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_addcmul_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar(a_value), b_out);
   }
   LTRS_CATCH
 }
@@ -2304,7 +2354,9 @@ extern "C" ltrs_error* ltrs__foreach_addcmul_Scalar_out(ltrs_tensor_list a_self,
 // aten::_foreach_addcmul.ScalarList_out(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_addcmul_ScalarList_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_addcmul_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_addcmul_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -2313,7 +2365,9 @@ extern "C" ltrs_error* ltrs__foreach_addcmul_ScalarList_out(ltrs_tensor_list a_s
 extern "C" ltrs_error* ltrs__foreach_addcmul_Tensor_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensor1, ltrs_tensor_list a_tensor2, ltrs_tensor a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_scalars(a_scalars);
-    at::_ops::_foreach_addcmul_Tensor_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), b_scalars, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_addcmul_Tensor_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensor1), ltrs::tensor_list(a_tensor2), b_scalars, b_out);
   }
   LTRS_CATCH
 }
@@ -2329,7 +2383,9 @@ extern "C" ltrs_error* ltrs__foreach_asin(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_asin_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_asin_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_asin_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_asin_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2337,7 +2393,9 @@ extern "C" ltrs_error* ltrs__foreach_asin_(ltrs_tensor_list a_self) {
 // aten::_foreach_asin.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_asin_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_asin_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_asin_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2353,7 +2411,9 @@ extern "C" ltrs_error* ltrs__foreach_atan(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_atan_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_atan_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_atan_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_atan_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2361,7 +2421,9 @@ extern "C" ltrs_error* ltrs__foreach_atan_(ltrs_tensor_list a_self) {
 // aten::_foreach_atan.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_atan_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_atan_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_atan_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2377,7 +2439,9 @@ extern "C" ltrs_error* ltrs__foreach_ceil(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_ceil_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_ceil_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_ceil_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_ceil_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2385,7 +2449,9 @@ extern "C" ltrs_error* ltrs__foreach_ceil_(ltrs_tensor_list a_self) {
 // aten::_foreach_ceil.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_ceil_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_ceil_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_ceil_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2401,7 +2467,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_max_Scalar(ltrs_tensor_vec* out0, ltr
 // aten::_foreach_clamp_max_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_max__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_scalar) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_max__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_clamp_max__Scalar::call(b_self, ltrs::scalar(a_scalar));
   }
   LTRS_CATCH
 }
@@ -2417,7 +2485,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_max_List(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_clamp_max_.List(Tensor(a!)[] self, Tensor[] other) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_max__List(ltrs_tensor_list a_self, ltrs_tensor_list a_other) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_max__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_clamp_max__List::call(b_self, ltrs::tensor_list(a_other));
   }
   LTRS_CATCH
 }
@@ -2433,7 +2503,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_max_ScalarList(ltrs_tensor_vec* out0,
 // aten::_foreach_clamp_max_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_max__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_max__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_clamp_max__ScalarList::call(b_self, ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -2441,7 +2513,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_max__ScalarList(ltrs_tensor_list a_se
 // aten::_foreach_clamp_max.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_max_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_scalar, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_max_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_clamp_max_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), b_out);
   }
   LTRS_CATCH
 }
@@ -2449,7 +2523,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_max_Scalar_out(ltrs_tensor_list a_sel
 // aten::_foreach_clamp_max.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_max_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_max_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_clamp_max_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), b_out);
   }
   LTRS_CATCH
 }
@@ -2457,7 +2533,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_max_List_out(ltrs_tensor_list a_self,
 // aten::_foreach_clamp_max.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_max_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_max_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_clamp_max_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -2473,7 +2551,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_min_Scalar(ltrs_tensor_vec* out0, ltr
 // aten::_foreach_clamp_min_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_min__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_scalar) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_min__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_clamp_min__Scalar::call(b_self, ltrs::scalar(a_scalar));
   }
   LTRS_CATCH
 }
@@ -2489,7 +2569,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_min_List(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_clamp_min_.List(Tensor(a!)[] self, Tensor[] other) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_min__List(ltrs_tensor_list a_self, ltrs_tensor_list a_other) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_min__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_clamp_min__List::call(b_self, ltrs::tensor_list(a_other));
   }
   LTRS_CATCH
 }
@@ -2505,7 +2587,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_min_ScalarList(ltrs_tensor_vec* out0,
 // aten::_foreach_clamp_min_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_min__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_min__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_clamp_min__ScalarList::call(b_self, ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -2513,7 +2597,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_min__ScalarList(ltrs_tensor_list a_se
 // aten::_foreach_clamp_min.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_min_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_scalar, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_min_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_clamp_min_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), b_out);
   }
   LTRS_CATCH
 }
@@ -2521,7 +2607,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_min_Scalar_out(ltrs_tensor_list a_sel
 // aten::_foreach_clamp_min.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_min_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_min_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_clamp_min_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), b_out);
   }
   LTRS_CATCH
 }
@@ -2529,7 +2617,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_min_List_out(ltrs_tensor_list a_self,
 // aten::_foreach_clamp_min.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_clamp_min_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_clamp_min_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_clamp_min_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -2537,7 +2627,9 @@ extern "C" ltrs_error* ltrs__foreach_clamp_min_ScalarList_out(ltrs_tensor_list a
 // aten::_foreach_copy_(Tensor(a!)[] self, Tensor[] src, bool non_blocking=False) -> ()
 extern "C" ltrs_error* ltrs__foreach_copy_(ltrs_tensor_list a_self, ltrs_tensor_list a_src, bool a_non_blocking) {
   LTRS_TRY {
-    at::_ops::_foreach_copy_::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_src), a_non_blocking);
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_copy_::call(b_self, ltrs::tensor_list(a_src), a_non_blocking);
   }
   LTRS_CATCH
 }
@@ -2553,7 +2645,9 @@ extern "C" ltrs_error* ltrs__foreach_copy(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_copy.out(Tensor[] self, Tensor[] src, bool non_blocking=False, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_copy_out(ltrs_tensor_list a_self, ltrs_tensor_list a_src, bool a_non_blocking, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_copy_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_src), a_non_blocking, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_copy_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_src), a_non_blocking, b_out);
   }
   LTRS_CATCH
 }
@@ -2569,7 +2663,9 @@ extern "C" ltrs_error* ltrs__foreach_cos(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_cos_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_cos_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_cos_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_cos_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2577,7 +2673,9 @@ extern "C" ltrs_error* ltrs__foreach_cos_(ltrs_tensor_list a_self) {
 // aten::_foreach_cos.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_cos_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_cos_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_cos_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2593,7 +2691,9 @@ extern "C" ltrs_error* ltrs__foreach_cosh(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_cosh_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_cosh_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_cosh_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_cosh_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2601,7 +2701,9 @@ extern "C" ltrs_error* ltrs__foreach_cosh_(ltrs_tensor_list a_self) {
 // aten::_foreach_cosh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_cosh_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_cosh_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_cosh_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2617,7 +2719,9 @@ extern "C" ltrs_error* ltrs__foreach_div_Scalar(ltrs_tensor_vec* out0, ltrs_tens
 // aten::_foreach_div_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()
 extern "C" ltrs_error* ltrs__foreach_div__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_scalar) {
   LTRS_TRY {
-    at::_ops::_foreach_div__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_div__Scalar::call(b_self, ltrs::scalar(a_scalar));
   }
   LTRS_CATCH
 }
@@ -2633,7 +2737,9 @@ extern "C" ltrs_error* ltrs__foreach_div_List(ltrs_tensor_vec* out0, ltrs_tensor
 // aten::_foreach_div_.List(Tensor(a!)[] self, Tensor[] other) -> ()
 extern "C" ltrs_error* ltrs__foreach_div__List(ltrs_tensor_list a_self, ltrs_tensor_list a_other) {
   LTRS_TRY {
-    at::_ops::_foreach_div__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_div__List::call(b_self, ltrs::tensor_list(a_other));
   }
   LTRS_CATCH
 }
@@ -2649,7 +2755,9 @@ extern "C" ltrs_error* ltrs__foreach_div_ScalarList(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_div_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_div__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_div__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_div__ScalarList::call(b_self, ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -2666,8 +2774,10 @@ extern "C" ltrs_error* ltrs__foreach_div_Tensor(ltrs_tensor_vec* out0, ltrs_tens
 // aten::_foreach_div_.Tensor(Tensor(a!)[] self, Tensor other) -> ()
 extern "C" ltrs_error* ltrs__foreach_div__Tensor(ltrs_tensor_list a_self, ltrs_tensor a_other) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
     ltrs::Borrowed b_other(a_other);
-    at::_ops::_foreach_div__Tensor::call(ltrs::tensor_list(a_self), b_other);
+    at::_ops::_foreach_div__Tensor::call(b_self, b_other);
   }
   LTRS_CATCH
 }
@@ -2675,7 +2785,9 @@ extern "C" ltrs_error* ltrs__foreach_div__Tensor(ltrs_tensor_list a_self, ltrs_t
 // aten::_foreach_div.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_div_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_scalar, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_div_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_div_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), b_out);
   }
   LTRS_CATCH
 }
@@ -2683,7 +2795,9 @@ extern "C" ltrs_error* ltrs__foreach_div_Scalar_out(ltrs_tensor_list a_self, ltr
 // aten::_foreach_div.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_div_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_div_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_div_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), b_out);
   }
   LTRS_CATCH
 }
@@ -2691,7 +2805,9 @@ extern "C" ltrs_error* ltrs__foreach_div_List_out(ltrs_tensor_list a_self, ltrs_
 // aten::_foreach_div.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_div_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_div_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_div_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -2700,7 +2816,9 @@ extern "C" ltrs_error* ltrs__foreach_div_ScalarList_out(ltrs_tensor_list a_self,
 extern "C" ltrs_error* ltrs__foreach_div_Tensor_out(ltrs_tensor_list a_self, ltrs_tensor a_other, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    at::_ops::_foreach_div_Tensor_out::call(ltrs::tensor_list(a_self), b_other, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_div_Tensor_out::call(ltrs::tensor_list(a_self), b_other, b_out);
   }
   LTRS_CATCH
 }
@@ -2716,7 +2834,9 @@ extern "C" ltrs_error* ltrs__foreach_erf(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_erf_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_erf_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_erf_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_erf_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2724,7 +2844,9 @@ extern "C" ltrs_error* ltrs__foreach_erf_(ltrs_tensor_list a_self) {
 // aten::_foreach_erf.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_erf_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_erf_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_erf_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2740,7 +2862,9 @@ extern "C" ltrs_error* ltrs__foreach_erfc(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_erfc_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_erfc_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_erfc_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_erfc_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2748,7 +2872,9 @@ extern "C" ltrs_error* ltrs__foreach_erfc_(ltrs_tensor_list a_self) {
 // aten::_foreach_erfc.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_erfc_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_erfc_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_erfc_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2764,7 +2890,9 @@ extern "C" ltrs_error* ltrs__foreach_exp(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_exp_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_exp_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_exp_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_exp_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2772,7 +2900,9 @@ extern "C" ltrs_error* ltrs__foreach_exp_(ltrs_tensor_list a_self) {
 // aten::_foreach_exp.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_exp_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_exp_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_exp_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2788,7 +2918,9 @@ extern "C" ltrs_error* ltrs__foreach_expm1(ltrs_tensor_vec* out0, ltrs_tensor_li
 // aten::_foreach_expm1_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_expm1_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_expm1_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_expm1_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2796,7 +2928,9 @@ extern "C" ltrs_error* ltrs__foreach_expm1_(ltrs_tensor_list a_self) {
 // aten::_foreach_expm1.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_expm1_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_expm1_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_expm1_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2812,7 +2946,9 @@ extern "C" ltrs_error* ltrs__foreach_floor(ltrs_tensor_vec* out0, ltrs_tensor_li
 // aten::_foreach_floor_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_floor_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_floor_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_floor_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2820,7 +2956,9 @@ extern "C" ltrs_error* ltrs__foreach_floor_(ltrs_tensor_list a_self) {
 // aten::_foreach_floor.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_floor_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_floor_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_floor_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2836,7 +2974,9 @@ extern "C" ltrs_error* ltrs__foreach_frac(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_frac_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_frac_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_frac_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_frac_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2844,7 +2984,9 @@ extern "C" ltrs_error* ltrs__foreach_frac_(ltrs_tensor_list a_self) {
 // aten::_foreach_frac.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_frac_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_frac_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_frac_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2860,7 +3002,9 @@ extern "C" ltrs_error* ltrs__foreach_lerp_List(ltrs_tensor_vec* out0, ltrs_tenso
 // aten::_foreach_lerp_.List(Tensor(a!)[] self, Tensor[] tensors1, Tensor[] weights) -> ()
 extern "C" ltrs_error* ltrs__foreach_lerp__List(ltrs_tensor_list a_self, ltrs_tensor_list a_tensors1, ltrs_tensor_list a_weights) {
   LTRS_TRY {
-    at::_ops::_foreach_lerp__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::tensor_list(a_weights));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_lerp__List::call(b_self, ltrs::tensor_list(a_tensors1), ltrs::tensor_list(a_weights));
   }
   LTRS_CATCH
 }
@@ -2876,7 +3020,9 @@ extern "C" ltrs_error* ltrs__foreach_lerp_Scalar(ltrs_tensor_vec* out0, ltrs_ten
 // aten::_foreach_lerp_.Scalar(Tensor(a!)[] self, Tensor[] tensors1, Scalar weight) -> ()
 extern "C" ltrs_error* ltrs__foreach_lerp__Scalar(ltrs_tensor_list a_self, ltrs_tensor_list a_tensors1, ltrs_scalar a_weight) {
   LTRS_TRY {
-    at::_ops::_foreach_lerp__Scalar::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::scalar(a_weight));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_lerp__Scalar::call(b_self, ltrs::tensor_list(a_tensors1), ltrs::scalar(a_weight));
   }
   LTRS_CATCH
 }
@@ -2892,7 +3038,9 @@ extern "C" ltrs_error* ltrs__foreach_lerp_ScalarList(ltrs_tensor_vec* out0, ltrs
 // aten::_foreach_lerp_.ScalarList(Tensor(a!)[] self, Tensor[] tensors1, Scalar[] weight) -> ()
 extern "C" ltrs_error* ltrs__foreach_lerp__ScalarList(ltrs_tensor_list a_self, ltrs_tensor_list a_tensors1, ltrs_scalar_list a_weight) {
   LTRS_TRY {
-    at::_ops::_foreach_lerp__ScalarList::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::scalar_list(a_weight));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_lerp__ScalarList::call(b_self, ltrs::tensor_list(a_tensors1), ltrs::scalar_list(a_weight));
   }
   LTRS_CATCH
 }
@@ -2900,7 +3048,9 @@ extern "C" ltrs_error* ltrs__foreach_lerp__ScalarList(ltrs_tensor_list a_self, l
 // aten::_foreach_lerp.List_out(Tensor[] self, Tensor[] tensors1, Tensor[] weights, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_lerp_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensors1, ltrs_tensor_list a_weights, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_lerp_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::tensor_list(a_weights), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_lerp_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::tensor_list(a_weights), b_out);
   }
   LTRS_CATCH
 }
@@ -2908,7 +3058,9 @@ extern "C" ltrs_error* ltrs__foreach_lerp_List_out(ltrs_tensor_list a_self, ltrs
 // aten::_foreach_lerp.Scalar_out(Tensor[] self, Tensor[] tensors1, Scalar weight, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_lerp_Scalar_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensors1, ltrs_scalar a_weight, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_lerp_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::scalar(a_weight), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_lerp_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::scalar(a_weight), b_out);
   }
   LTRS_CATCH
 }
@@ -2916,7 +3068,9 @@ extern "C" ltrs_error* ltrs__foreach_lerp_Scalar_out(ltrs_tensor_list a_self, lt
 // aten::_foreach_lerp.ScalarList_out(Tensor[] self, Tensor[] tensors1, Scalar[] weight, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_lerp_ScalarList_out(ltrs_tensor_list a_self, ltrs_tensor_list a_tensors1, ltrs_scalar_list a_weight, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_lerp_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::scalar_list(a_weight), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_lerp_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_tensors1), ltrs::scalar_list(a_weight), b_out);
   }
   LTRS_CATCH
 }
@@ -2932,7 +3086,9 @@ extern "C" ltrs_error* ltrs__foreach_lgamma(ltrs_tensor_vec* out0, ltrs_tensor_l
 // aten::_foreach_lgamma_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_lgamma_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_lgamma_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_lgamma_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2940,7 +3096,9 @@ extern "C" ltrs_error* ltrs__foreach_lgamma_(ltrs_tensor_list a_self) {
 // aten::_foreach_lgamma.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_lgamma_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_lgamma_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_lgamma_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2956,7 +3114,9 @@ extern "C" ltrs_error* ltrs__foreach_log(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_log_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_log_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_log_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_log_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2964,7 +3124,9 @@ extern "C" ltrs_error* ltrs__foreach_log_(ltrs_tensor_list a_self) {
 // aten::_foreach_log.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_log_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_log_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_log_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -2980,7 +3142,9 @@ extern "C" ltrs_error* ltrs__foreach_log10(ltrs_tensor_vec* out0, ltrs_tensor_li
 // aten::_foreach_log10_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_log10_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_log10_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_log10_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -2988,7 +3152,9 @@ extern "C" ltrs_error* ltrs__foreach_log10_(ltrs_tensor_list a_self) {
 // aten::_foreach_log10.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_log10_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_log10_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_log10_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3004,7 +3170,9 @@ extern "C" ltrs_error* ltrs__foreach_log1p(ltrs_tensor_vec* out0, ltrs_tensor_li
 // aten::_foreach_log1p_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_log1p_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_log1p_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_log1p_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3012,7 +3180,9 @@ extern "C" ltrs_error* ltrs__foreach_log1p_(ltrs_tensor_list a_self) {
 // aten::_foreach_log1p.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_log1p_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_log1p_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_log1p_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3028,7 +3198,9 @@ extern "C" ltrs_error* ltrs__foreach_log2(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_log2_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_log2_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_log2_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_log2_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3036,7 +3208,9 @@ extern "C" ltrs_error* ltrs__foreach_log2_(ltrs_tensor_list a_self) {
 // aten::_foreach_log2.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_log2_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_log2_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_log2_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3052,7 +3226,9 @@ extern "C" ltrs_error* ltrs__foreach_max(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_max.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_max_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_max_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_max_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3068,7 +3244,9 @@ extern "C" ltrs_error* ltrs__foreach_maximum_Scalar(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_maximum_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()
 extern "C" ltrs_error* ltrs__foreach_maximum__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_scalar) {
   LTRS_TRY {
-    at::_ops::_foreach_maximum__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_maximum__Scalar::call(b_self, ltrs::scalar(a_scalar));
   }
   LTRS_CATCH
 }
@@ -3084,7 +3262,9 @@ extern "C" ltrs_error* ltrs__foreach_maximum_List(ltrs_tensor_vec* out0, ltrs_te
 // aten::_foreach_maximum_.List(Tensor(a!)[] self, Tensor[] other) -> ()
 extern "C" ltrs_error* ltrs__foreach_maximum__List(ltrs_tensor_list a_self, ltrs_tensor_list a_other) {
   LTRS_TRY {
-    at::_ops::_foreach_maximum__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_maximum__List::call(b_self, ltrs::tensor_list(a_other));
   }
   LTRS_CATCH
 }
@@ -3100,7 +3280,9 @@ extern "C" ltrs_error* ltrs__foreach_maximum_ScalarList(ltrs_tensor_vec* out0, l
 // aten::_foreach_maximum_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_maximum__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_maximum__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_maximum__ScalarList::call(b_self, ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -3108,7 +3290,9 @@ extern "C" ltrs_error* ltrs__foreach_maximum__ScalarList(ltrs_tensor_list a_self
 // aten::_foreach_maximum.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_maximum_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_scalar, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_maximum_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_maximum_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), b_out);
   }
   LTRS_CATCH
 }
@@ -3116,7 +3300,9 @@ extern "C" ltrs_error* ltrs__foreach_maximum_Scalar_out(ltrs_tensor_list a_self,
 // aten::_foreach_maximum.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_maximum_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_maximum_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_maximum_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), b_out);
   }
   LTRS_CATCH
 }
@@ -3124,7 +3310,9 @@ extern "C" ltrs_error* ltrs__foreach_maximum_List_out(ltrs_tensor_list a_self, l
 // aten::_foreach_maximum.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_maximum_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_maximum_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_maximum_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -3140,7 +3328,9 @@ extern "C" ltrs_error* ltrs__foreach_minimum_Scalar(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_minimum_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()
 extern "C" ltrs_error* ltrs__foreach_minimum__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_scalar) {
   LTRS_TRY {
-    at::_ops::_foreach_minimum__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_minimum__Scalar::call(b_self, ltrs::scalar(a_scalar));
   }
   LTRS_CATCH
 }
@@ -3156,7 +3346,9 @@ extern "C" ltrs_error* ltrs__foreach_minimum_List(ltrs_tensor_vec* out0, ltrs_te
 // aten::_foreach_minimum_.List(Tensor(a!)[] self, Tensor[] other) -> ()
 extern "C" ltrs_error* ltrs__foreach_minimum__List(ltrs_tensor_list a_self, ltrs_tensor_list a_other) {
   LTRS_TRY {
-    at::_ops::_foreach_minimum__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_minimum__List::call(b_self, ltrs::tensor_list(a_other));
   }
   LTRS_CATCH
 }
@@ -3172,7 +3364,9 @@ extern "C" ltrs_error* ltrs__foreach_minimum_ScalarList(ltrs_tensor_vec* out0, l
 // aten::_foreach_minimum_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_minimum__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_minimum__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_minimum__ScalarList::call(b_self, ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -3180,7 +3374,9 @@ extern "C" ltrs_error* ltrs__foreach_minimum__ScalarList(ltrs_tensor_list a_self
 // aten::_foreach_minimum.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_minimum_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_scalar, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_minimum_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_minimum_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), b_out);
   }
   LTRS_CATCH
 }
@@ -3188,7 +3384,9 @@ extern "C" ltrs_error* ltrs__foreach_minimum_Scalar_out(ltrs_tensor_list a_self,
 // aten::_foreach_minimum.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_minimum_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_minimum_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_minimum_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), b_out);
   }
   LTRS_CATCH
 }
@@ -3196,7 +3394,9 @@ extern "C" ltrs_error* ltrs__foreach_minimum_List_out(ltrs_tensor_list a_self, l
 // aten::_foreach_minimum.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_minimum_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_minimum_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_minimum_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -3212,7 +3412,9 @@ extern "C" ltrs_error* ltrs__foreach_mul_Scalar(ltrs_tensor_vec* out0, ltrs_tens
 // aten::_foreach_mul_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()
 extern "C" ltrs_error* ltrs__foreach_mul__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_scalar) {
   LTRS_TRY {
-    at::_ops::_foreach_mul__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_mul__Scalar::call(b_self, ltrs::scalar(a_scalar));
   }
   LTRS_CATCH
 }
@@ -3228,7 +3430,9 @@ extern "C" ltrs_error* ltrs__foreach_mul_List(ltrs_tensor_vec* out0, ltrs_tensor
 // aten::_foreach_mul_.List(Tensor(a!)[] self, Tensor[] other) -> ()
 extern "C" ltrs_error* ltrs__foreach_mul__List(ltrs_tensor_list a_self, ltrs_tensor_list a_other) {
   LTRS_TRY {
-    at::_ops::_foreach_mul__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_mul__List::call(b_self, ltrs::tensor_list(a_other));
   }
   LTRS_CATCH
 }
@@ -3244,7 +3448,9 @@ extern "C" ltrs_error* ltrs__foreach_mul_ScalarList(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_mul_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_mul__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_mul__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_mul__ScalarList::call(b_self, ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -3261,8 +3467,10 @@ extern "C" ltrs_error* ltrs__foreach_mul_Tensor(ltrs_tensor_vec* out0, ltrs_tens
 // aten::_foreach_mul_.Tensor(Tensor(a!)[] self, Tensor other) -> ()
 extern "C" ltrs_error* ltrs__foreach_mul__Tensor(ltrs_tensor_list a_self, ltrs_tensor a_other) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
     ltrs::Borrowed b_other(a_other);
-    at::_ops::_foreach_mul__Tensor::call(ltrs::tensor_list(a_self), b_other);
+    at::_ops::_foreach_mul__Tensor::call(b_self, b_other);
   }
   LTRS_CATCH
 }
@@ -3270,7 +3478,9 @@ extern "C" ltrs_error* ltrs__foreach_mul__Tensor(ltrs_tensor_list a_self, ltrs_t
 // aten::_foreach_mul.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_mul_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_scalar, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_mul_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_mul_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), b_out);
   }
   LTRS_CATCH
 }
@@ -3278,7 +3488,9 @@ extern "C" ltrs_error* ltrs__foreach_mul_Scalar_out(ltrs_tensor_list a_self, ltr
 // aten::_foreach_mul.List_out(Tensor[] self, Tensor[] other, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_mul_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_mul_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_mul_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), b_out);
   }
   LTRS_CATCH
 }
@@ -3286,7 +3498,9 @@ extern "C" ltrs_error* ltrs__foreach_mul_List_out(ltrs_tensor_list a_self, ltrs_
 // aten::_foreach_mul.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_mul_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_mul_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_mul_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -3295,7 +3509,9 @@ extern "C" ltrs_error* ltrs__foreach_mul_ScalarList_out(ltrs_tensor_list a_self,
 extern "C" ltrs_error* ltrs__foreach_mul_Tensor_out(ltrs_tensor_list a_self, ltrs_tensor a_other, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    at::_ops::_foreach_mul_Tensor_out::call(ltrs::tensor_list(a_self), b_other, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_mul_Tensor_out::call(ltrs::tensor_list(a_self), b_other, b_out);
   }
   LTRS_CATCH
 }
@@ -3311,7 +3527,9 @@ extern "C" ltrs_error* ltrs__foreach_neg(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_neg_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_neg_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_neg_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_neg_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3319,7 +3537,9 @@ extern "C" ltrs_error* ltrs__foreach_neg_(ltrs_tensor_list a_self) {
 // aten::_foreach_neg.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_neg_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_neg_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_neg_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3335,7 +3555,9 @@ extern "C" ltrs_error* ltrs__foreach_norm_Scalar(ltrs_tensor_vec* out0, ltrs_ten
 // aten::_foreach_norm.Scalar_out(Tensor[] self, Scalar ord=2, ScalarType? dtype=None, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_norm_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_ord, int32_t a_dtype, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_norm_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_ord), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_norm_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_ord), ltrs::opt_enum<at::ScalarType>(a_dtype), b_out);
   }
   LTRS_CATCH
 }
@@ -3375,7 +3597,9 @@ extern "C" ltrs_error* ltrs__foreach_pow_ScalarAndTensor(ltrs_tensor_vec* out0, 
 // aten::_foreach_pow_.List(Tensor(a!)[] self, Tensor[] exponent) -> ()
 extern "C" ltrs_error* ltrs__foreach_pow__List(ltrs_tensor_list a_self, ltrs_tensor_list a_exponent) {
   LTRS_TRY {
-    at::_ops::_foreach_pow__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_exponent));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_pow__List::call(b_self, ltrs::tensor_list(a_exponent));
   }
   LTRS_CATCH
 }
@@ -3383,7 +3607,9 @@ extern "C" ltrs_error* ltrs__foreach_pow__List(ltrs_tensor_list a_self, ltrs_ten
 // aten::_foreach_pow_.Scalar(Tensor(a!)[] self, Scalar exponent) -> ()
 extern "C" ltrs_error* ltrs__foreach_pow__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_exponent) {
   LTRS_TRY {
-    at::_ops::_foreach_pow__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_exponent));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_pow__Scalar::call(b_self, ltrs::scalar(a_exponent));
   }
   LTRS_CATCH
 }
@@ -3391,7 +3617,9 @@ extern "C" ltrs_error* ltrs__foreach_pow__Scalar(ltrs_tensor_list a_self, ltrs_s
 // aten::_foreach_pow_.ScalarList(Tensor(a!)[] self, Scalar[] exponent) -> ()
 extern "C" ltrs_error* ltrs__foreach_pow__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_exponent) {
   LTRS_TRY {
-    at::_ops::_foreach_pow__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_exponent));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_pow__ScalarList::call(b_self, ltrs::scalar_list(a_exponent));
   }
   LTRS_CATCH
 }
@@ -3399,7 +3627,9 @@ extern "C" ltrs_error* ltrs__foreach_pow__ScalarList(ltrs_tensor_list a_self, lt
 // aten::_foreach_pow.List_out(Tensor[] self, Tensor[] exponent, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_pow_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_exponent, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_pow_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_exponent), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_pow_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_exponent), b_out);
   }
   LTRS_CATCH
 }
@@ -3407,7 +3637,9 @@ extern "C" ltrs_error* ltrs__foreach_pow_List_out(ltrs_tensor_list a_self, ltrs_
 // aten::_foreach_pow.Scalar_out(Tensor[] self, Scalar exponent, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_pow_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_exponent, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_pow_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_exponent), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_pow_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_exponent), b_out);
   }
   LTRS_CATCH
 }
@@ -3415,7 +3647,9 @@ extern "C" ltrs_error* ltrs__foreach_pow_Scalar_out(ltrs_tensor_list a_self, ltr
 // aten::_foreach_pow.ScalarList_out(Tensor[] self, Scalar[] exponent, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_pow_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_exponent, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_pow_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_exponent), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_pow_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_exponent), b_out);
   }
   LTRS_CATCH
 }
@@ -3431,7 +3665,9 @@ extern "C" ltrs_error* ltrs__foreach_powsum_Scalar(ltrs_tensor_vec* out0, ltrs_t
 // aten::_foreach_powsum.Scalar_out(Tensor[] self, Scalar ord=2, ScalarType? dtype=None, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_powsum_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_ord, int32_t a_dtype, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_powsum_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_ord), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_powsum_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_ord), ltrs::opt_enum<at::ScalarType>(a_dtype), b_out);
   }
   LTRS_CATCH
 }
@@ -3447,7 +3683,9 @@ extern "C" ltrs_error* ltrs__foreach_reciprocal(ltrs_tensor_vec* out0, ltrs_tens
 // aten::_foreach_reciprocal_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_reciprocal_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_reciprocal_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_reciprocal_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3455,7 +3693,9 @@ extern "C" ltrs_error* ltrs__foreach_reciprocal_(ltrs_tensor_list a_self) {
 // aten::_foreach_reciprocal.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_reciprocal_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_reciprocal_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_reciprocal_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3471,7 +3711,9 @@ extern "C" ltrs_error* ltrs__foreach_round(ltrs_tensor_vec* out0, ltrs_tensor_li
 // aten::_foreach_round_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_round_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_round_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_round_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3479,7 +3721,9 @@ extern "C" ltrs_error* ltrs__foreach_round_(ltrs_tensor_list a_self) {
 // aten::_foreach_round.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_round_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_round_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_round_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3495,7 +3739,9 @@ extern "C" ltrs_error* ltrs__foreach_rsqrt(ltrs_tensor_vec* out0, ltrs_tensor_li
 // aten::_foreach_rsqrt_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_rsqrt_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_rsqrt_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_rsqrt_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3503,7 +3749,9 @@ extern "C" ltrs_error* ltrs__foreach_rsqrt_(ltrs_tensor_list a_self) {
 // aten::_foreach_rsqrt.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_rsqrt_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_rsqrt_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_rsqrt_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3519,7 +3767,9 @@ extern "C" ltrs_error* ltrs__foreach_sigmoid(ltrs_tensor_vec* out0, ltrs_tensor_
 // aten::_foreach_sigmoid_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_sigmoid_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_sigmoid_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_sigmoid_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3527,7 +3777,9 @@ extern "C" ltrs_error* ltrs__foreach_sigmoid_(ltrs_tensor_list a_self) {
 // aten::_foreach_sigmoid.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_sigmoid_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_sigmoid_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_sigmoid_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3543,7 +3795,9 @@ extern "C" ltrs_error* ltrs__foreach_sign(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_sign_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_sign_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_sign_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_sign_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3551,7 +3805,9 @@ extern "C" ltrs_error* ltrs__foreach_sign_(ltrs_tensor_list a_self) {
 // aten::_foreach_sign.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_sign_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_sign_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_sign_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3567,7 +3823,9 @@ extern "C" ltrs_error* ltrs__foreach_sin(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_sin_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_sin_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_sin_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_sin_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3575,7 +3833,9 @@ extern "C" ltrs_error* ltrs__foreach_sin_(ltrs_tensor_list a_self) {
 // aten::_foreach_sin.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_sin_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_sin_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_sin_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3591,7 +3851,9 @@ extern "C" ltrs_error* ltrs__foreach_sinh(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_sinh_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_sinh_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_sinh_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_sinh_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3599,7 +3861,9 @@ extern "C" ltrs_error* ltrs__foreach_sinh_(ltrs_tensor_list a_self) {
 // aten::_foreach_sinh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_sinh_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_sinh_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_sinh_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3615,7 +3879,9 @@ extern "C" ltrs_error* ltrs__foreach_sqrt(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_sqrt_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_sqrt_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_sqrt_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_sqrt_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3623,7 +3889,9 @@ extern "C" ltrs_error* ltrs__foreach_sqrt_(ltrs_tensor_list a_self) {
 // aten::_foreach_sqrt.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_sqrt_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_sqrt_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_sqrt_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3639,7 +3907,9 @@ extern "C" ltrs_error* ltrs__foreach_sub_Scalar(ltrs_tensor_vec* out0, ltrs_tens
 // aten::_foreach_sub_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()
 extern "C" ltrs_error* ltrs__foreach_sub__Scalar(ltrs_tensor_list a_self, ltrs_scalar a_scalar) {
   LTRS_TRY {
-    at::_ops::_foreach_sub__Scalar::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_sub__Scalar::call(b_self, ltrs::scalar(a_scalar));
   }
   LTRS_CATCH
 }
@@ -3655,7 +3925,9 @@ extern "C" ltrs_error* ltrs__foreach_sub_List(ltrs_tensor_vec* out0, ltrs_tensor
 // aten::_foreach_sub_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()
 extern "C" ltrs_error* ltrs__foreach_sub__List(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    at::_ops::_foreach_sub__List::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::scalar(a_alpha));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_sub__List::call(b_self, ltrs::tensor_list(a_other), ltrs::scalar(a_alpha));
   }
   LTRS_CATCH
 }
@@ -3671,7 +3943,9 @@ extern "C" ltrs_error* ltrs__foreach_sub_ScalarList(ltrs_tensor_vec* out0, ltrs_
 // aten::_foreach_sub_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()
 extern "C" ltrs_error* ltrs__foreach_sub__ScalarList(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars) {
   LTRS_TRY {
-    at::_ops::_foreach_sub__ScalarList::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_sub__ScalarList::call(b_self, ltrs::scalar_list(a_scalars));
   }
   LTRS_CATCH
 }
@@ -3679,7 +3953,9 @@ extern "C" ltrs_error* ltrs__foreach_sub__ScalarList(ltrs_tensor_list a_self, lt
 // aten::_foreach_sub.Scalar_out(Tensor[] self, Scalar scalar, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_sub_Scalar_out(ltrs_tensor_list a_self, ltrs_scalar a_scalar, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_sub_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_sub_Scalar_out::call(ltrs::tensor_list(a_self), ltrs::scalar(a_scalar), b_out);
   }
   LTRS_CATCH
 }
@@ -3687,7 +3963,9 @@ extern "C" ltrs_error* ltrs__foreach_sub_Scalar_out(ltrs_tensor_list a_self, ltr
 // aten::_foreach_sub.List_out(Tensor[] self, Tensor[] other, *, Scalar alpha=1, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_sub_List_out(ltrs_tensor_list a_self, ltrs_tensor_list a_other, ltrs_scalar a_alpha, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_sub_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::scalar(a_alpha), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_sub_List_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_other), ltrs::scalar(a_alpha), b_out);
   }
   LTRS_CATCH
 }
@@ -3695,7 +3973,9 @@ extern "C" ltrs_error* ltrs__foreach_sub_List_out(ltrs_tensor_list a_self, ltrs_
 // aten::_foreach_sub.ScalarList_out(Tensor[] self, Scalar[] scalars, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_sub_ScalarList_out(ltrs_tensor_list a_self, ltrs_scalar_list a_scalars, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_sub_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_sub_ScalarList_out::call(ltrs::tensor_list(a_self), ltrs::scalar_list(a_scalars), b_out);
   }
   LTRS_CATCH
 }
@@ -3711,7 +3991,9 @@ extern "C" ltrs_error* ltrs__foreach_tan(ltrs_tensor_vec* out0, ltrs_tensor_list
 // aten::_foreach_tan_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_tan_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_tan_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_tan_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3719,7 +4001,9 @@ extern "C" ltrs_error* ltrs__foreach_tan_(ltrs_tensor_list a_self) {
 // aten::_foreach_tan.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_tan_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_tan_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_tan_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3735,7 +4019,9 @@ extern "C" ltrs_error* ltrs__foreach_tanh(ltrs_tensor_vec* out0, ltrs_tensor_lis
 // aten::_foreach_tanh_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_tanh_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_tanh_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_tanh_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3743,7 +4029,9 @@ extern "C" ltrs_error* ltrs__foreach_tanh_(ltrs_tensor_list a_self) {
 // aten::_foreach_tanh.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_tanh_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_tanh_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_tanh_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3759,7 +4047,9 @@ extern "C" ltrs_error* ltrs__foreach_trunc(ltrs_tensor_vec* out0, ltrs_tensor_li
 // aten::_foreach_trunc_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_trunc_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_trunc_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_trunc_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3767,7 +4057,9 @@ extern "C" ltrs_error* ltrs__foreach_trunc_(ltrs_tensor_list a_self) {
 // aten::_foreach_trunc.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_trunc_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_trunc_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_trunc_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3775,7 +4067,9 @@ extern "C" ltrs_error* ltrs__foreach_trunc_out(ltrs_tensor_list a_self, ltrs_ten
 // aten::_foreach_zero_(Tensor(a!)[] self) -> ()
 extern "C" ltrs_error* ltrs__foreach_zero_(ltrs_tensor_list a_self) {
   LTRS_TRY {
-    at::_ops::_foreach_zero_::call(ltrs::tensor_list(a_self));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    at::_ops::_foreach_zero_::call(b_self);
   }
   LTRS_CATCH
 }
@@ -3783,7 +4077,9 @@ extern "C" ltrs_error* ltrs__foreach_zero_(ltrs_tensor_list a_self) {
 // aten::_foreach_zero.out(Tensor[] self, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__foreach_zero_out(ltrs_tensor_list a_self, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_foreach_zero_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_foreach_zero_out::call(ltrs::tensor_list(a_self), b_out);
   }
   LTRS_CATCH
 }
@@ -3836,7 +4132,15 @@ extern "C" ltrs_error* ltrs__functional_sym_constrain_range_for_size(ltrs_tensor
 // aten::_fused_adagrad_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor(d!)[] state_steps, *, float lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()
 extern "C" ltrs_error* ltrs__fused_adagrad_(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_state_sums, ltrs_tensor_list a_state_steps, double a_lr, double a_lr_decay, double a_weight_decay, double a_eps, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf) {
   LTRS_TRY {
-    at::_ops::_fused_adagrad_::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_state_sums), ltrs::tensor_list(a_state_steps), a_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_state_sums;
+    ltrs::fill_tensor_list_mut(b_state_sums, a_state_sums);
+    ltrs::TensorListMutArg b_state_steps;
+    ltrs::fill_tensor_list_mut(b_state_steps, a_state_steps);
+    at::_ops::_fused_adagrad_::call(b_self, b_grads, b_state_sums, b_state_steps, a_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
   }
   LTRS_CATCH
 }
@@ -3844,8 +4148,14 @@ extern "C" ltrs_error* ltrs__fused_adagrad_(ltrs_tensor_list a_self, ltrs_tensor
 // aten::_fused_adagrad_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor[] state_steps, *, Tensor lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()
 extern "C" ltrs_error* ltrs__fused_adagrad__tensor_lr(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_state_sums, ltrs_tensor_list a_state_steps, ltrs_tensor a_lr, double a_lr_decay, double a_weight_decay, double a_eps, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_state_sums;
+    ltrs::fill_tensor_list_mut(b_state_sums, a_state_sums);
     ltrs::Borrowed b_lr(a_lr);
-    at::_ops::_fused_adagrad__tensor_lr::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_state_sums), ltrs::tensor_list(a_state_steps), b_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
+    at::_ops::_fused_adagrad__tensor_lr::call(b_self, b_grads, b_state_sums, ltrs::tensor_list(a_state_steps), b_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
   }
   LTRS_CATCH
 }
@@ -3853,7 +4163,15 @@ extern "C" ltrs_error* ltrs__fused_adagrad__tensor_lr(ltrs_tensor_list a_self, l
 // aten::_fused_adagrad.out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor(d!)[] state_steps, *, float lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__fused_adagrad_out(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_state_sums, ltrs_tensor_list a_state_steps, double a_lr, double a_lr_decay, double a_weight_decay, double a_eps, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_fused_adagrad_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_state_sums), ltrs::tensor_list(a_state_steps), a_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_state_sums;
+    ltrs::fill_tensor_list_mut(b_state_sums, a_state_sums);
+    ltrs::TensorListMutArg b_state_steps;
+    ltrs::fill_tensor_list_mut(b_state_steps, a_state_steps);
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_fused_adagrad_out::call(ltrs::tensor_list(a_self), b_grads, b_state_sums, b_state_steps, a_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), b_out);
   }
   LTRS_CATCH
 }
@@ -3873,8 +4191,14 @@ extern "C" ltrs_error* ltrs__fused_adagrad(ltrs_tensor_vec* out0, ltrs_tensor_ve
 // aten::_fused_adagrad.tensor_lr_out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor[] state_steps, *, Tensor lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__fused_adagrad_tensor_lr_out(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_state_sums, ltrs_tensor_list a_state_steps, ltrs_tensor a_lr, double a_lr_decay, double a_weight_decay, double a_eps, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf, ltrs_tensor_list a_out) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_state_sums;
+    ltrs::fill_tensor_list_mut(b_state_sums, a_state_sums);
     ltrs::Borrowed b_lr(a_lr);
-    at::_ops::_fused_adagrad_tensor_lr_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_state_sums), ltrs::tensor_list(a_state_steps), b_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_fused_adagrad_tensor_lr_out::call(ltrs::tensor_list(a_self), b_grads, b_state_sums, ltrs::tensor_list(a_state_steps), b_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), b_out);
   }
   LTRS_CATCH
 }
@@ -3894,7 +4218,17 @@ extern "C" ltrs_error* ltrs__fused_adagrad_tensor_lr(ltrs_tensor_vec* out0, ltrs
 // aten::_fused_adam_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()
 extern "C" ltrs_error* ltrs__fused_adam_(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_exp_avgs, ltrs_tensor_list a_exp_avg_sqs, ltrs_tensor_list a_max_exp_avg_sqs, ltrs_tensor_list a_state_steps, double a_lr, double a_beta1, double a_beta2, double a_weight_decay, double a_eps, bool a_amsgrad, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf) {
   LTRS_TRY {
-    at::_ops::_fused_adam_::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_exp_avgs), ltrs::tensor_list(a_exp_avg_sqs), ltrs::tensor_list(a_max_exp_avg_sqs), ltrs::tensor_list(a_state_steps), a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_exp_avgs;
+    ltrs::fill_tensor_list_mut(b_exp_avgs, a_exp_avgs);
+    ltrs::TensorListMutArg b_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_exp_avg_sqs, a_exp_avg_sqs);
+    ltrs::TensorListMutArg b_max_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_max_exp_avg_sqs, a_max_exp_avg_sqs);
+    at::_ops::_fused_adam_::call(b_self, b_grads, b_exp_avgs, b_exp_avg_sqs, b_max_exp_avg_sqs, ltrs::tensor_list(a_state_steps), a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
   }
   LTRS_CATCH
 }
@@ -3902,8 +4236,18 @@ extern "C" ltrs_error* ltrs__fused_adam_(ltrs_tensor_list a_self, ltrs_tensor_li
 // aten::_fused_adam_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()
 extern "C" ltrs_error* ltrs__fused_adam__tensor_lr(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_exp_avgs, ltrs_tensor_list a_exp_avg_sqs, ltrs_tensor_list a_max_exp_avg_sqs, ltrs_tensor_list a_state_steps, ltrs_tensor a_lr, double a_beta1, double a_beta2, double a_weight_decay, double a_eps, bool a_amsgrad, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_exp_avgs;
+    ltrs::fill_tensor_list_mut(b_exp_avgs, a_exp_avgs);
+    ltrs::TensorListMutArg b_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_exp_avg_sqs, a_exp_avg_sqs);
+    ltrs::TensorListMutArg b_max_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_max_exp_avg_sqs, a_max_exp_avg_sqs);
     ltrs::Borrowed b_lr(a_lr);
-    at::_ops::_fused_adam__tensor_lr::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_exp_avgs), ltrs::tensor_list(a_exp_avg_sqs), ltrs::tensor_list(a_max_exp_avg_sqs), ltrs::tensor_list(a_state_steps), b_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
+    at::_ops::_fused_adam__tensor_lr::call(b_self, b_grads, b_exp_avgs, b_exp_avg_sqs, b_max_exp_avg_sqs, ltrs::tensor_list(a_state_steps), b_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
   }
   LTRS_CATCH
 }
@@ -3911,7 +4255,17 @@ extern "C" ltrs_error* ltrs__fused_adam__tensor_lr(ltrs_tensor_list a_self, ltrs
 // aten::_fused_adam.out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__fused_adam_out(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_exp_avgs, ltrs_tensor_list a_exp_avg_sqs, ltrs_tensor_list a_max_exp_avg_sqs, ltrs_tensor_list a_state_steps, double a_lr, double a_beta1, double a_beta2, double a_weight_decay, double a_eps, bool a_amsgrad, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_fused_adam_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_exp_avgs), ltrs::tensor_list(a_exp_avg_sqs), ltrs::tensor_list(a_max_exp_avg_sqs), ltrs::tensor_list(a_state_steps), a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_exp_avgs;
+    ltrs::fill_tensor_list_mut(b_exp_avgs, a_exp_avgs);
+    ltrs::TensorListMutArg b_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_exp_avg_sqs, a_exp_avg_sqs);
+    ltrs::TensorListMutArg b_max_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_max_exp_avg_sqs, a_max_exp_avg_sqs);
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_fused_adam_out::call(ltrs::tensor_list(a_self), b_grads, b_exp_avgs, b_exp_avg_sqs, b_max_exp_avg_sqs, ltrs::tensor_list(a_state_steps), a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), b_out);
   }
   LTRS_CATCH
 }
@@ -3932,8 +4286,18 @@ extern "C" ltrs_error* ltrs__fused_adam(ltrs_tensor_vec* out0, ltrs_tensor_vec* 
 // aten::_fused_adam.tensor_lr_out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__fused_adam_tensor_lr_out(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_exp_avgs, ltrs_tensor_list a_exp_avg_sqs, ltrs_tensor_list a_max_exp_avg_sqs, ltrs_tensor_list a_state_steps, ltrs_tensor a_lr, double a_beta1, double a_beta2, double a_weight_decay, double a_eps, bool a_amsgrad, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf, ltrs_tensor_list a_out) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_exp_avgs;
+    ltrs::fill_tensor_list_mut(b_exp_avgs, a_exp_avgs);
+    ltrs::TensorListMutArg b_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_exp_avg_sqs, a_exp_avg_sqs);
+    ltrs::TensorListMutArg b_max_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_max_exp_avg_sqs, a_max_exp_avg_sqs);
     ltrs::Borrowed b_lr(a_lr);
-    at::_ops::_fused_adam_tensor_lr_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_exp_avgs), ltrs::tensor_list(a_exp_avg_sqs), ltrs::tensor_list(a_max_exp_avg_sqs), ltrs::tensor_list(a_state_steps), b_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_fused_adam_tensor_lr_out::call(ltrs::tensor_list(a_self), b_grads, b_exp_avgs, b_exp_avg_sqs, b_max_exp_avg_sqs, ltrs::tensor_list(a_state_steps), b_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), b_out);
   }
   LTRS_CATCH
 }

@@ -253,7 +253,17 @@
 // aten::_fused_adamw_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()
 extern "C" ltrs_error* ltrs__fused_adamw_(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_exp_avgs, ltrs_tensor_list a_exp_avg_sqs, ltrs_tensor_list a_max_exp_avg_sqs, ltrs_tensor_list a_state_steps, double a_lr, double a_beta1, double a_beta2, double a_weight_decay, double a_eps, bool a_amsgrad, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf) {
   LTRS_TRY {
-    at::_ops::_fused_adamw_::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_exp_avgs), ltrs::tensor_list(a_exp_avg_sqs), ltrs::tensor_list(a_max_exp_avg_sqs), ltrs::tensor_list(a_state_steps), a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_exp_avgs;
+    ltrs::fill_tensor_list_mut(b_exp_avgs, a_exp_avgs);
+    ltrs::TensorListMutArg b_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_exp_avg_sqs, a_exp_avg_sqs);
+    ltrs::TensorListMutArg b_max_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_max_exp_avg_sqs, a_max_exp_avg_sqs);
+    at::_ops::_fused_adamw_::call(b_self, b_grads, b_exp_avgs, b_exp_avg_sqs, b_max_exp_avg_sqs, ltrs::tensor_list(a_state_steps), a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
   }
   LTRS_CATCH
 }
@@ -261,8 +271,18 @@ extern "C" ltrs_error* ltrs__fused_adamw_(ltrs_tensor_list a_self, ltrs_tensor_l
 // aten::_fused_adamw_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()
 extern "C" ltrs_error* ltrs__fused_adamw__tensor_lr(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_exp_avgs, ltrs_tensor_list a_exp_avg_sqs, ltrs_tensor_list a_max_exp_avg_sqs, ltrs_tensor_list a_state_steps, ltrs_tensor a_lr, double a_beta1, double a_beta2, double a_weight_decay, double a_eps, bool a_amsgrad, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_exp_avgs;
+    ltrs::fill_tensor_list_mut(b_exp_avgs, a_exp_avgs);
+    ltrs::TensorListMutArg b_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_exp_avg_sqs, a_exp_avg_sqs);
+    ltrs::TensorListMutArg b_max_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_max_exp_avg_sqs, a_max_exp_avg_sqs);
     ltrs::Borrowed b_lr(a_lr);
-    at::_ops::_fused_adamw__tensor_lr::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_exp_avgs), ltrs::tensor_list(a_exp_avg_sqs), ltrs::tensor_list(a_max_exp_avg_sqs), ltrs::tensor_list(a_state_steps), b_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
+    at::_ops::_fused_adamw__tensor_lr::call(b_self, b_grads, b_exp_avgs, b_exp_avg_sqs, b_max_exp_avg_sqs, ltrs::tensor_list(a_state_steps), b_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
   }
   LTRS_CATCH
 }
@@ -270,7 +290,17 @@ extern "C" ltrs_error* ltrs__fused_adamw__tensor_lr(ltrs_tensor_list a_self, ltr
 // aten::_fused_adamw.out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__fused_adamw_out(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_exp_avgs, ltrs_tensor_list a_exp_avg_sqs, ltrs_tensor_list a_max_exp_avg_sqs, ltrs_tensor_list a_state_steps, double a_lr, double a_beta1, double a_beta2, double a_weight_decay, double a_eps, bool a_amsgrad, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_fused_adamw_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_exp_avgs), ltrs::tensor_list(a_exp_avg_sqs), ltrs::tensor_list(a_max_exp_avg_sqs), ltrs::tensor_list(a_state_steps), a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_exp_avgs;
+    ltrs::fill_tensor_list_mut(b_exp_avgs, a_exp_avgs);
+    ltrs::TensorListMutArg b_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_exp_avg_sqs, a_exp_avg_sqs);
+    ltrs::TensorListMutArg b_max_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_max_exp_avg_sqs, a_max_exp_avg_sqs);
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_fused_adamw_out::call(ltrs::tensor_list(a_self), b_grads, b_exp_avgs, b_exp_avg_sqs, b_max_exp_avg_sqs, ltrs::tensor_list(a_state_steps), a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), b_out);
   }
   LTRS_CATCH
 }
@@ -291,8 +321,18 @@ extern "C" ltrs_error* ltrs__fused_adamw(ltrs_tensor_vec* out0, ltrs_tensor_vec*
 // aten::_fused_adamw.tensor_lr_out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__fused_adamw_tensor_lr_out(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_exp_avgs, ltrs_tensor_list a_exp_avg_sqs, ltrs_tensor_list a_max_exp_avg_sqs, ltrs_tensor_list a_state_steps, ltrs_tensor a_lr, double a_beta1, double a_beta2, double a_weight_decay, double a_eps, bool a_amsgrad, bool a_maximize, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf, ltrs_tensor_list a_out) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_exp_avgs;
+    ltrs::fill_tensor_list_mut(b_exp_avgs, a_exp_avgs);
+    ltrs::TensorListMutArg b_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_exp_avg_sqs, a_exp_avg_sqs);
+    ltrs::TensorListMutArg b_max_exp_avg_sqs;
+    ltrs::fill_tensor_list_mut(b_max_exp_avg_sqs, a_max_exp_avg_sqs);
     ltrs::Borrowed b_lr(a_lr);
-    at::_ops::_fused_adamw_tensor_lr_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_exp_avgs), ltrs::tensor_list(a_exp_avg_sqs), ltrs::tensor_list(a_max_exp_avg_sqs), ltrs::tensor_list(a_state_steps), b_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_fused_adamw_tensor_lr_out::call(ltrs::tensor_list(a_self), b_grads, b_exp_avgs, b_exp_avg_sqs, b_max_exp_avg_sqs, ltrs::tensor_list(a_state_steps), b_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), b_out);
   }
   LTRS_CATCH
 }
@@ -326,8 +366,8 @@ extern "C" ltrs_error* ltrs__fused_dropout(ltrs_tensor* out0, ltrs_tensor* out1,
 extern "C" ltrs_error* ltrs__fused_dropout_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, double a_p, ltrs_generator a_generator, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_fused_dropout_out::call(b_self, a_p, ltrs::opt_generator(a_generator), b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -341,10 +381,10 @@ extern "C" ltrs_error* ltrs__fused_moving_avg_obs_fq_helper(ltrs_tensor* out0, l
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_observer_on(a_observer_on);
     ltrs::Borrowed b_fake_quant_on(a_fake_quant_on);
-    ltrs::Borrowed b_running_min(a_running_min);
-    ltrs::Borrowed b_running_max(a_running_max);
-    ltrs::Borrowed b_scale(a_scale);
-    ltrs::Borrowed b_zero_point(a_zero_point);
+    ltrs::BorrowedMut b_running_min(a_running_min);
+    ltrs::BorrowedMut b_running_max(a_running_max);
+    ltrs::BorrowedMut b_scale(a_scale);
+    ltrs::BorrowedMut b_zero_point(a_zero_point);
     auto r = at::_ops::_fused_moving_avg_obs_fq_helper::call(b_self, b_observer_on, b_fake_quant_on, b_running_min.get(), b_running_max.get(), b_scale.get(), b_zero_point.get(), a_averaging_const, a_quant_min, a_quant_max, a_ch_axis, a_per_row_fake_quant, a_symmetric_quant);
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -358,12 +398,12 @@ extern "C" ltrs_error* ltrs__fused_moving_avg_obs_fq_helper_out(ltrs_tensor* out
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_observer_on(a_observer_on);
     ltrs::Borrowed b_fake_quant_on(a_fake_quant_on);
-    ltrs::Borrowed b_running_min(a_running_min);
-    ltrs::Borrowed b_running_max(a_running_max);
-    ltrs::Borrowed b_scale(a_scale);
-    ltrs::Borrowed b_zero_point(a_zero_point);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_running_min(a_running_min);
+    ltrs::BorrowedMut b_running_max(a_running_max);
+    ltrs::BorrowedMut b_scale(a_scale);
+    ltrs::BorrowedMut b_zero_point(a_zero_point);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_fused_moving_avg_obs_fq_helper_out::call(b_self, b_observer_on, b_fake_quant_on, b_running_min.get(), b_running_max.get(), b_scale.get(), b_zero_point.get(), a_averaging_const, a_quant_min, a_quant_max, a_ch_axis, a_per_row_fake_quant, a_symmetric_quant, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -430,7 +470,13 @@ extern "C" ltrs_error* ltrs__fused_sdp_choice(int64_t* out0, ltrs_tensor a_query
 // aten::_fused_sgd_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, float lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()
 extern "C" ltrs_error* ltrs__fused_sgd_(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_momentum_buffer_list, double a_weight_decay, double a_momentum, double a_lr, double a_dampening, bool a_nesterov, bool a_maximize, bool a_is_first_step, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf) {
   LTRS_TRY {
-    at::_ops::_fused_sgd_::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_momentum_buffer_list), a_weight_decay, a_momentum, a_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_momentum_buffer_list;
+    ltrs::fill_tensor_list_mut(b_momentum_buffer_list, a_momentum_buffer_list);
+    at::_ops::_fused_sgd_::call(b_self, b_grads, b_momentum_buffer_list, a_weight_decay, a_momentum, a_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
   }
   LTRS_CATCH
 }
@@ -438,8 +484,14 @@ extern "C" ltrs_error* ltrs__fused_sgd_(ltrs_tensor_list a_self, ltrs_tensor_lis
 // aten::_fused_sgd_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, Tensor lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()
 extern "C" ltrs_error* ltrs__fused_sgd__tensor_lr(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_momentum_buffer_list, double a_weight_decay, double a_momentum, ltrs_tensor a_lr, double a_dampening, bool a_nesterov, bool a_maximize, bool a_is_first_step, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_self;
+    ltrs::fill_tensor_list_mut(b_self, a_self);
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_momentum_buffer_list;
+    ltrs::fill_tensor_list_mut(b_momentum_buffer_list, a_momentum_buffer_list);
     ltrs::Borrowed b_lr(a_lr);
-    at::_ops::_fused_sgd__tensor_lr::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_momentum_buffer_list), a_weight_decay, a_momentum, b_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
+    at::_ops::_fused_sgd__tensor_lr::call(b_self, b_grads, b_momentum_buffer_list, a_weight_decay, a_momentum, b_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf));
   }
   LTRS_CATCH
 }
@@ -447,7 +499,13 @@ extern "C" ltrs_error* ltrs__fused_sgd__tensor_lr(ltrs_tensor_list a_self, ltrs_
 // aten::_fused_sgd.out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, float lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__fused_sgd_out(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_momentum_buffer_list, double a_weight_decay, double a_momentum, double a_lr, double a_dampening, bool a_nesterov, bool a_maximize, bool a_is_first_step, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::_fused_sgd_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_momentum_buffer_list), a_weight_decay, a_momentum, a_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_momentum_buffer_list;
+    ltrs::fill_tensor_list_mut(b_momentum_buffer_list, a_momentum_buffer_list);
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_fused_sgd_out::call(ltrs::tensor_list(a_self), b_grads, b_momentum_buffer_list, a_weight_decay, a_momentum, a_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), b_out);
   }
   LTRS_CATCH
 }
@@ -466,8 +524,14 @@ extern "C" ltrs_error* ltrs__fused_sgd(ltrs_tensor_vec* out0, ltrs_tensor_vec* o
 // aten::_fused_sgd.tensor_lr_out(Tensor[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, Tensor lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs__fused_sgd_tensor_lr_out(ltrs_tensor_list a_self, ltrs_tensor_list a_grads, ltrs_tensor_list a_momentum_buffer_list, double a_weight_decay, double a_momentum, ltrs_tensor a_lr, double a_dampening, bool a_nesterov, bool a_maximize, bool a_is_first_step, ltrs_tensor a_grad_scale, ltrs_tensor a_found_inf, ltrs_tensor_list a_out) {
   LTRS_TRY {
+    ltrs::TensorListMutArg b_grads;
+    ltrs::fill_tensor_list_mut(b_grads, a_grads);
+    ltrs::TensorListMutArg b_momentum_buffer_list;
+    ltrs::fill_tensor_list_mut(b_momentum_buffer_list, a_momentum_buffer_list);
     ltrs::Borrowed b_lr(a_lr);
-    at::_ops::_fused_sgd_tensor_lr_out::call(ltrs::tensor_list(a_self), ltrs::tensor_list(a_grads), ltrs::tensor_list(a_momentum_buffer_list), a_weight_decay, a_momentum, b_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_fused_sgd_tensor_lr_out::call(ltrs::tensor_list(a_self), b_grads, b_momentum_buffer_list, a_weight_decay, a_momentum, b_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, ltrs::opt_tensor(a_grad_scale), ltrs::opt_tensor(a_found_inf), b_out);
   }
   LTRS_CATCH
 }
@@ -506,7 +570,7 @@ extern "C" ltrs_error* ltrs__fw_primal_copy(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs__fw_primal_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_level, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_fw_primal_copy_out::call(b_self, a_level, b_out.get()));
   }
   LTRS_CATCH
@@ -538,7 +602,7 @@ extern "C" ltrs_error* ltrs__grid_sampler_2d_cpu_fallback_out(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_grid(a_grid);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_grid_sampler_2d_cpu_fallback_out::call(b_input, b_grid, a_interpolation_mode, a_padding_mode, a_align_corners, b_out.get()));
   }
   LTRS_CATCH
@@ -600,7 +664,9 @@ extern "C" ltrs_error* ltrs__histogramdd_bin_edges(ltrs_tensor_vec* out0, ltrs_t
 extern "C" ltrs_error* ltrs__histogramdd_bin_edges_out(ltrs_tensor a_self, ltrs_int_list a_bins, ltrs_float_list a_range, ltrs_tensor a_weight, bool a_density, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    at::_ops::_histogramdd_bin_edges_out::call(b_self, ltrs::int_list(a_bins), ltrs::opt_float_list(a_range), ltrs::opt_tensor(a_weight), a_density, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::_histogramdd_bin_edges_out::call(b_self, ltrs::int_list(a_bins), ltrs::opt_float_list(a_range), ltrs::opt_tensor(a_weight), a_density, b_out);
   }
   LTRS_CATCH
 }
@@ -618,7 +684,7 @@ extern "C" ltrs_error* ltrs__histogramdd_from_bin_cts(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs__histogramdd_from_bin_cts_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_bins, ltrs_float_list a_range, ltrs_tensor a_weight, bool a_density, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_histogramdd_from_bin_cts_out::call(b_self, ltrs::int_list(a_bins), ltrs::opt_float_list(a_range), ltrs::opt_tensor(a_weight), a_density, b_out.get()));
   }
   LTRS_CATCH
@@ -637,7 +703,7 @@ extern "C" ltrs_error* ltrs__histogramdd_from_bin_tensors(ltrs_tensor* out0, ltr
 extern "C" ltrs_error* ltrs__histogramdd_from_bin_tensors_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor_list a_bins, ltrs_tensor a_weight, bool a_density, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_histogramdd_from_bin_tensors_out::call(b_self, ltrs::tensor_list(a_bins), ltrs::opt_tensor(a_weight), a_density, b_out.get()));
   }
   LTRS_CATCH
@@ -646,7 +712,7 @@ extern "C" ltrs_error* ltrs__histogramdd_from_bin_tensors_out(ltrs_tensor* out0,
 // aten::_index_put_impl_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__index_put_impl_(ltrs_tensor a_self, ltrs_tensor_list a_indices, ltrs_tensor a_values, bool a_accumulate, bool a_unsafe) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_values(a_values);
     at::_ops::_index_put_impl_::call(b_self.get(), ltrs::opt_tensor_list(a_indices), b_values, a_accumulate, a_unsafe);
   }
@@ -658,7 +724,7 @@ extern "C" ltrs_error* ltrs__index_put_impl_out(ltrs_tensor* out0, ltrs_tensor a
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_index_put_impl_out::call(b_self, ltrs::opt_tensor_list(a_indices), b_values, a_accumulate, a_unsafe, b_out.get()));
   }
   LTRS_CATCH
@@ -696,7 +762,7 @@ extern "C" ltrs_error* ltrs__indices_copy(ltrs_tensor* out0, ltrs_tensor a_self)
 extern "C" ltrs_error* ltrs__indices_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_indices_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -717,7 +783,7 @@ extern "C" ltrs_error* ltrs__int_mm_out(ltrs_tensor* out0, ltrs_tensor a_self, l
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_int_mm_out::call(b_self, b_mat2, b_out.get()));
   }
   LTRS_CATCH
@@ -793,9 +859,9 @@ extern "C" ltrs_error* ltrs__linalg_det(ltrs_tensor* out0, ltrs_tensor* out1, lt
 extern "C" ltrs_error* ltrs__linalg_det_result(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_A, ltrs_tensor a_result, ltrs_tensor a_LU, ltrs_tensor a_pivots) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_result(a_result);
-    ltrs::Borrowed b_LU(a_LU);
-    ltrs::Borrowed b_pivots(a_pivots);
+    ltrs::BorrowedMut b_result(a_result);
+    ltrs::BorrowedMut b_LU(a_LU);
+    ltrs::BorrowedMut b_pivots(a_pivots);
     auto r = at::_ops::_linalg_det_result::call(b_A, b_result.get(), b_LU.get(), b_pivots.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -819,8 +885,8 @@ extern "C" ltrs_error* ltrs__linalg_eigh(ltrs_tensor* out0, ltrs_tensor* out1, l
 extern "C" ltrs_error* ltrs__linalg_eigh_eigenvalues(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_A, ltrs_str a_UPLO, bool a_compute_v, ltrs_tensor a_eigenvalues, ltrs_tensor a_eigenvectors) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_eigenvalues(a_eigenvalues);
-    ltrs::Borrowed b_eigenvectors(a_eigenvectors);
+    ltrs::BorrowedMut b_eigenvalues(a_eigenvalues);
+    ltrs::BorrowedMut b_eigenvectors(a_eigenvectors);
     auto r = at::_ops::_linalg_eigh_eigenvalues::call(b_A, ltrs::str(a_UPLO), a_compute_v, b_eigenvalues.get(), b_eigenvectors.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -854,10 +920,10 @@ extern "C" ltrs_error* ltrs__linalg_slogdet(ltrs_tensor* out0, ltrs_tensor* out1
 extern "C" ltrs_error* ltrs__linalg_slogdet_sign(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor* out3, ltrs_tensor a_A, ltrs_tensor a_sign, ltrs_tensor a_logabsdet, ltrs_tensor a_LU, ltrs_tensor a_pivots) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_sign(a_sign);
-    ltrs::Borrowed b_logabsdet(a_logabsdet);
-    ltrs::Borrowed b_LU(a_LU);
-    ltrs::Borrowed b_pivots(a_pivots);
+    ltrs::BorrowedMut b_sign(a_sign);
+    ltrs::BorrowedMut b_logabsdet(a_logabsdet);
+    ltrs::BorrowedMut b_LU(a_LU);
+    ltrs::BorrowedMut b_pivots(a_pivots);
     auto r = at::_ops::_linalg_slogdet_sign::call(b_A, b_sign.get(), b_logabsdet.get(), b_LU.get(), b_pivots.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -886,10 +952,10 @@ extern "C" ltrs_error* ltrs__linalg_solve_ex_result(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
     ltrs::Borrowed b_B(a_B);
-    ltrs::Borrowed b_result(a_result);
-    ltrs::Borrowed b_LU(a_LU);
-    ltrs::Borrowed b_pivots(a_pivots);
-    ltrs::Borrowed b_info(a_info);
+    ltrs::BorrowedMut b_result(a_result);
+    ltrs::BorrowedMut b_LU(a_LU);
+    ltrs::BorrowedMut b_pivots(a_pivots);
+    ltrs::BorrowedMut b_info(a_info);
     auto r = at::_ops::_linalg_solve_ex_result::call(b_A, b_B, a_left, a_check_errors, b_result.get(), b_LU.get(), b_pivots.get(), b_info.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -915,9 +981,9 @@ extern "C" ltrs_error* ltrs__linalg_svd(ltrs_tensor* out0, ltrs_tensor* out1, lt
 extern "C" ltrs_error* ltrs__linalg_svd_U(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_A, bool a_full_matrices, bool a_compute_uv, ltrs_str a_driver, ltrs_tensor a_U, ltrs_tensor a_S, ltrs_tensor a_Vh) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_U(a_U);
-    ltrs::Borrowed b_S(a_S);
-    ltrs::Borrowed b_Vh(a_Vh);
+    ltrs::BorrowedMut b_U(a_U);
+    ltrs::BorrowedMut b_S(a_S);
+    ltrs::BorrowedMut b_Vh(a_Vh);
     auto r = at::_ops::_linalg_svd_U::call(b_A, a_full_matrices, a_compute_uv, ltrs::opt_str(a_driver), b_U.get(), b_S.get(), b_Vh.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -948,7 +1014,7 @@ extern "C" ltrs_error* ltrs__log_softmax(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs__log_softmax_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, bool a_half_to_float, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_log_softmax_out::call(b_self, a_dim, a_half_to_float, b_out.get()));
   }
   LTRS_CATCH
@@ -969,7 +1035,7 @@ extern "C" ltrs_error* ltrs__log_softmax_backward_data_out(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_log_softmax_backward_data_out::call(b_grad_output, b_output, a_dim, ltrs::enum_value<at::ScalarType>(a_input_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -988,7 +1054,7 @@ extern "C" ltrs_error* ltrs__logcumsumexp(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs__logcumsumexp_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_logcumsumexp_out::call(b_self, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -1013,12 +1079,12 @@ extern "C" ltrs_error* ltrs__lstm_mps(ltrs_tensor* out0, ltrs_tensor* out1, ltrs
 extern "C" ltrs_error* ltrs__lstm_mps_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor* out3, ltrs_tensor* out4, ltrs_tensor* out5, ltrs_tensor a_input, ltrs_tensor_list a_hx, ltrs_tensor_list a_params, bool a_has_biases, int64_t a_num_layers, double a_dropout, bool a_train, bool a_bidirectional, bool a_batch_first, ltrs_tensor a_out0, ltrs_tensor a_out1, ltrs_tensor a_out2, ltrs_tensor a_out3, ltrs_tensor a_out4, ltrs_tensor a_out5) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
-    ltrs::Borrowed b_out4(a_out4);
-    ltrs::Borrowed b_out5(a_out5);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
+    ltrs::BorrowedMut b_out4(a_out4);
+    ltrs::BorrowedMut b_out5(a_out5);
     auto r = at::_ops::_lstm_mps_out::call(b_input, ltrs::tensor_list(a_hx), ltrs::tensor_list(a_params), a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get(), b_out4.get(), b_out5.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1075,7 +1141,7 @@ extern "C" ltrs_error* ltrs__make_dual_copy_out(ltrs_tensor* out0, ltrs_tensor a
   LTRS_TRY {
     ltrs::Borrowed b_primal(a_primal);
     ltrs::Borrowed b_tangent(a_tangent);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_make_dual_copy_out::call(b_primal, b_tangent, a_level, b_out.get()));
   }
   LTRS_CATCH
@@ -1098,7 +1164,7 @@ extern "C" ltrs_error* ltrs__make_per_channel_quantized_tensor_out(ltrs_tensor* 
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_scale(a_scale);
     ltrs::Borrowed b_zero_point(a_zero_point);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_make_per_channel_quantized_tensor_out::call(b_self, b_scale, b_zero_point, a_axis, b_out.get()));
   }
   LTRS_CATCH
@@ -1117,7 +1183,7 @@ extern "C" ltrs_error* ltrs__make_per_tensor_quantized_tensor(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs__make_per_tensor_quantized_tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_scale, int64_t a_zero_point, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_make_per_tensor_quantized_tensor_out::call(b_self, a_scale, a_zero_point, b_out.get()));
   }
   LTRS_CATCH
@@ -1138,7 +1204,7 @@ extern "C" ltrs_error* ltrs__masked_scale_out(ltrs_tensor* out0, ltrs_tensor a_s
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_masked_scale_out::call(b_self, b_mask, a_scale, b_out.get()));
   }
   LTRS_CATCH
@@ -1159,7 +1225,7 @@ extern "C" ltrs_error* ltrs__masked_softmax_out(ltrs_tensor* out0, ltrs_tensor a
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_masked_softmax_out::call(b_self, b_mask, ltrs::opt_int(a_dim), ltrs::opt_int(a_mask_type), b_out.get()));
   }
   LTRS_CATCH
@@ -1182,7 +1248,7 @@ extern "C" ltrs_error* ltrs__masked_softmax_backward_out(ltrs_tensor* out0, ltrs
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_masked_softmax_backward_out::call(b_grad_output, b_output, b_mask, ltrs::opt_int(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -1212,7 +1278,7 @@ extern "C" ltrs_error* ltrs__mkldnn_reshape(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs__mkldnn_reshape_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_shape, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_mkldnn_reshape_out::call(b_self, ltrs::int_list(a_shape), b_out.get()));
   }
   LTRS_CATCH
@@ -1230,7 +1296,7 @@ extern "C" ltrs_error* ltrs__mkldnn_transpose(ltrs_tensor* out0, ltrs_tensor a_s
 // aten::_mkldnn_transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__mkldnn_transpose_(ltrs_tensor a_self, int64_t a_dim0, int64_t a_dim1) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::_mkldnn_transpose_::call(b_self.get(), a_dim0, a_dim1);
   }
   LTRS_CATCH
@@ -1240,7 +1306,7 @@ extern "C" ltrs_error* ltrs__mkldnn_transpose_(ltrs_tensor a_self, int64_t a_dim
 extern "C" ltrs_error* ltrs__mkldnn_transpose_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim0, int64_t a_dim1, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_mkldnn_transpose_out::call(b_self, a_dim0, a_dim1, b_out.get()));
   }
   LTRS_CATCH
@@ -1261,7 +1327,7 @@ extern "C" ltrs_error* ltrs__mps_convolution_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_mps_convolution_out::call(b_self, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, b_out.get()));
   }
   LTRS_CATCH
@@ -1282,7 +1348,7 @@ extern "C" ltrs_error* ltrs__mps_convolution_transpose_out(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_mps_convolution_transpose_out::call(b_self, b_weight, ltrs::symint_list(a_padding), ltrs::symint_list(a_output_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, b_out.get()));
   }
   LTRS_CATCH
@@ -1292,8 +1358,8 @@ extern "C" ltrs_error* ltrs__mps_convolution_transpose_out(ltrs_tensor* out0, lt
 extern "C" ltrs_error* ltrs__native_batch_norm_legit(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_input, ltrs_tensor a_weight, ltrs_tensor a_bias, ltrs_tensor a_running_mean, ltrs_tensor a_running_var, bool a_training, double a_momentum, double a_eps) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_running_mean(a_running_mean);
-    ltrs::Borrowed b_running_var(a_running_var);
+    ltrs::BorrowedMut b_running_mean(a_running_mean);
+    ltrs::BorrowedMut b_running_var(a_running_var);
     auto r = at::_ops::_native_batch_norm_legit::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), b_running_mean.get(), b_running_var.get(), a_training, a_momentum, a_eps);
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1306,11 +1372,11 @@ extern "C" ltrs_error* ltrs__native_batch_norm_legit(ltrs_tensor* out0, ltrs_ten
 extern "C" ltrs_error* ltrs__native_batch_norm_legit_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_input, ltrs_tensor a_weight, ltrs_tensor a_bias, ltrs_tensor a_running_mean, ltrs_tensor a_running_var, bool a_training, double a_momentum, double a_eps, ltrs_tensor a_out, ltrs_tensor a_save_mean, ltrs_tensor a_save_invstd) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_running_mean(a_running_mean);
-    ltrs::Borrowed b_running_var(a_running_var);
-    ltrs::Borrowed b_out(a_out);
-    ltrs::Borrowed b_save_mean(a_save_mean);
-    ltrs::Borrowed b_save_invstd(a_save_invstd);
+    ltrs::BorrowedMut b_running_mean(a_running_mean);
+    ltrs::BorrowedMut b_running_var(a_running_var);
+    ltrs::BorrowedMut b_out(a_out);
+    ltrs::BorrowedMut b_save_mean(a_save_mean);
+    ltrs::BorrowedMut b_save_invstd(a_save_invstd);
     auto r = at::_ops::_native_batch_norm_legit_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), b_running_mean.get(), b_running_var.get(), a_training, a_momentum, a_eps, b_out.get(), b_save_mean.get(), b_save_invstd.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1335,9 +1401,9 @@ extern "C" ltrs_error* ltrs__native_batch_norm_legit_no_stats(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs__native_batch_norm_legit_no_stats_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_input, ltrs_tensor a_weight, ltrs_tensor a_bias, bool a_training, double a_momentum, double a_eps, ltrs_tensor a_out, ltrs_tensor a_save_mean, ltrs_tensor a_save_invstd) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out(a_out);
-    ltrs::Borrowed b_save_mean(a_save_mean);
-    ltrs::Borrowed b_save_invstd(a_save_invstd);
+    ltrs::BorrowedMut b_out(a_out);
+    ltrs::BorrowedMut b_save_mean(a_save_mean);
+    ltrs::BorrowedMut b_save_invstd(a_save_invstd);
     auto r = at::_ops::_native_batch_norm_legit_no_stats_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), a_training, a_momentum, a_eps, b_out.get(), b_save_mean.get(), b_save_invstd.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1382,9 +1448,9 @@ extern "C" ltrs_error* ltrs__native_batch_norm_legit_no_training_out(ltrs_tensor
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_running_mean(a_running_mean);
     ltrs::Borrowed b_running_var(a_running_var);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::_native_batch_norm_legit_no_training_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), b_running_mean, b_running_var, a_momentum, a_eps, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1420,8 +1486,8 @@ extern "C" ltrs_error* ltrs__native_multi_head_attention_out(ltrs_tensor* out0, 
     ltrs::Borrowed b_qkv_bias(a_qkv_bias);
     ltrs::Borrowed b_proj_weight(a_proj_weight);
     ltrs::Borrowed b_proj_bias(a_proj_bias);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_native_multi_head_attention_out::call(b_query, b_key, b_value, a_embed_dim, a_num_head, b_qkv_weight, b_qkv_bias, b_proj_weight, b_proj_bias, ltrs::opt_tensor(a_mask), a_need_weights, a_average_attn_weights, ltrs::opt_int(a_mask_type), b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1451,7 +1517,7 @@ extern "C" ltrs_error* ltrs__neg_view_copy(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs__neg_view_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_neg_view_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1483,7 +1549,7 @@ extern "C" ltrs_error* ltrs__nested_from_padded_out(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_padded(a_padded);
     ltrs::Borrowed b_cpu_nested_shape_example(a_cpu_nested_shape_example);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_from_padded_out::call(b_padded, b_cpu_nested_shape_example, a_fuse_transform_0213, b_out.get()));
   }
   LTRS_CATCH
@@ -1504,7 +1570,7 @@ extern "C" ltrs_error* ltrs__nested_from_padded_and_nested_example_out(ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_padded(a_padded);
     ltrs::Borrowed b_nt_example(a_nt_example);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_from_padded_and_nested_example_out::call(b_padded, b_nt_example, b_out.get()));
   }
   LTRS_CATCH
@@ -1597,7 +1663,7 @@ extern "C" ltrs_error* ltrs__nested_get_values_copy(ltrs_tensor* out0, ltrs_tens
 extern "C" ltrs_error* ltrs__nested_get_values_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_get_values_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1638,7 +1704,7 @@ extern "C" ltrs_error* ltrs__nested_tensor_from_mask_out(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_t(a_t);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_tensor_from_mask_out::call(b_t, b_mask, a_mask_check, b_out.get()));
   }
   LTRS_CATCH
@@ -1665,7 +1731,7 @@ extern "C" ltrs_error* ltrs__nested_tensor_from_tensor_list(ltrs_tensor* out0, l
 // aten::_nested_tensor_from_tensor_list.out(Tensor[] list, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__nested_tensor_from_tensor_list_out(ltrs_tensor* out0, ltrs_tensor_list a_list, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_tensor_from_tensor_list_out::call(ltrs::tensor_list(a_list), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory), b_out.get()));
   }
   LTRS_CATCH
@@ -1684,7 +1750,7 @@ extern "C" ltrs_error* ltrs__nested_tensor_size(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs__nested_tensor_size_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_tensor_size_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1713,7 +1779,7 @@ extern "C" ltrs_error* ltrs__nested_tensor_storage_offsets(ltrs_tensor* out0, lt
 extern "C" ltrs_error* ltrs__nested_tensor_storage_offsets_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_tensor_storage_offsets_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1732,7 +1798,7 @@ extern "C" ltrs_error* ltrs__nested_tensor_strides(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs__nested_tensor_strides_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_tensor_strides_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1769,7 +1835,7 @@ extern "C" ltrs_error* ltrs__nested_view_from_buffer_copy_out(ltrs_tensor* out0,
     ltrs::Borrowed b_nested_size(a_nested_size);
     ltrs::Borrowed b_nested_strides(a_nested_strides);
     ltrs::Borrowed b_offsets(a_offsets);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_view_from_buffer_copy_out::call(b_self, b_nested_size, b_nested_strides, b_offsets, b_out.get()));
   }
   LTRS_CATCH
@@ -1803,7 +1869,7 @@ extern "C" ltrs_error* ltrs__nested_view_from_jagged_copy_out(ltrs_tensor* out0,
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_offsets(a_offsets);
     ltrs::Borrowed b_dummy(a_dummy);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nested_view_from_jagged_copy_out::call(b_self, b_offsets, b_dummy, ltrs::opt_tensor(a_lengths), a_ragged_idx, ltrs::opt_tensor(a_min_seqlen), ltrs::opt_tensor(a_max_seqlen), b_out.get()));
   }
   LTRS_CATCH
@@ -1824,7 +1890,7 @@ extern "C" ltrs_error* ltrs__new_zeros_with_same_feature_meta_out(ltrs_tensor* o
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_new_zeros_with_same_feature_meta_out::call(b_self, b_other, a_self_num_batch_dims, b_out.get()));
   }
   LTRS_CATCH
@@ -1853,7 +1919,7 @@ extern "C" ltrs_error* ltrs__nnpack_spatial_convolution_out(ltrs_tensor* out0, l
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_nnpack_spatial_convolution_out::call(b_input, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), b_out.get()));
   }
   LTRS_CATCH
@@ -1885,8 +1951,8 @@ extern "C" ltrs_error* ltrs__pack_padded_sequence_out(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_lengths(a_lengths);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_pack_padded_sequence_out::call(b_input, b_lengths, a_batch_first, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1960,7 +2026,7 @@ extern "C" ltrs_error* ltrs__pdist_backward_out(ltrs_tensor* out0, ltrs_tensor a
     ltrs::Borrowed b_grad(a_grad);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_pdist(a_pdist);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_pdist_backward_out::call(b_grad, b_self, a_p, b_pdist, b_out.get()));
   }
   LTRS_CATCH
@@ -1979,7 +2045,7 @@ extern "C" ltrs_error* ltrs__pdist_forward(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs__pdist_forward_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_p, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_pdist_forward_out::call(b_self, a_p, b_out.get()));
   }
   LTRS_CATCH
@@ -1998,7 +2064,7 @@ extern "C" ltrs_error* ltrs__pin_memory(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs__pin_memory_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_device a_device, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_pin_memory_out::call(b_self, ltrs::opt_device(a_device), b_out.get()));
   }
   LTRS_CATCH
@@ -2076,7 +2142,7 @@ extern "C" ltrs_error* ltrs__reshape_alias_copy(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs__reshape_alias_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_int_list a_stride, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_reshape_alias_copy_out::call(b_self, ltrs::symint_list(a_size), ltrs::symint_list(a_stride), b_out.get()));
   }
   LTRS_CATCH
@@ -2104,7 +2170,7 @@ extern "C" ltrs_error* ltrs__reshape_from_tensor(ltrs_tensor* out0, ltrs_tensor 
 // aten::_resize_output_(Tensor(a!) self, SymInt[] size, Device device) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__resize_output_(ltrs_tensor a_self, ltrs_int_list a_size, ltrs_device a_device) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::_resize_output_::call(b_self, ltrs::symint_list(a_size), ltrs::device(a_device));
   }
   LTRS_CATCH
@@ -2114,7 +2180,7 @@ extern "C" ltrs_error* ltrs__resize_output_(ltrs_tensor a_self, ltrs_int_list a_
 extern "C" ltrs_error* ltrs__resize_output_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_device a_device, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_resize_output_out::call(b_self, ltrs::symint_list(a_size), ltrs::device(a_device), b_out));
   }
   LTRS_CATCH
@@ -2163,7 +2229,7 @@ extern "C" ltrs_error* ltrs__sample_dirichlet(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs__sample_dirichlet_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sample_dirichlet_out::call(b_self, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -2457,7 +2523,7 @@ extern "C" ltrs_error* ltrs__scaled_mm_out(ltrs_tensor* out0, ltrs_tensor a_self
     ltrs::Borrowed b_mat2(a_mat2);
     ltrs::Borrowed b_scale_a(a_scale_a);
     ltrs::Borrowed b_scale_b(a_scale_b);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_scaled_mm_out::call(b_self, b_mat2, b_scale_a, b_scale_b, ltrs::opt_tensor(a_bias), ltrs::opt_tensor(a_scale_result), ltrs::opt_enum<at::ScalarType>(a_out_dtype), a_use_fast_accum, b_out.get()));
   }
   LTRS_CATCH
@@ -2478,7 +2544,7 @@ extern "C" ltrs_error* ltrs__scaled_mm_v2_out(ltrs_tensor* out0, ltrs_tensor a_s
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_scaled_mm_v2_out::call(b_self, b_mat2, ltrs::tensor_list(a_scale_a), ltrs::int_list(a_recipe_a), ltrs::int_list(a_swizzle_a), ltrs::tensor_list(a_scale_b), ltrs::int_list(a_recipe_b), ltrs::int_list(a_swizzle_b), ltrs::opt_tensor(a_bias), ltrs::opt_enum<at::ScalarType>(a_out_dtype), ltrs::int_list(a_contraction_dim), a_use_fast_accum, b_out.get()));
   }
   LTRS_CATCH
@@ -2501,7 +2567,7 @@ extern "C" ltrs_error* ltrs__segment_reduce_backward_out(ltrs_tensor* out0, ltrs
     ltrs::Borrowed b_grad(a_grad);
     ltrs::Borrowed b_output(a_output);
     ltrs::Borrowed b_data(a_data);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_segment_reduce_backward_out::call(b_grad, b_output, b_data, ltrs::str(a_reduce), ltrs::opt_tensor(a_lengths), ltrs::opt_tensor(a_offsets), a_axis, ltrs::opt_scalar(a_initial), b_out.get()));
   }
   LTRS_CATCH
@@ -2522,9 +2588,9 @@ extern "C" ltrs_error* ltrs__slow_conv2d_backward_grad_input(ltrs_tensor* out0, 
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_grad_input(a_grad_input);
-    ltrs::Borrowed b_grad_weight(a_grad_weight);
-    ltrs::Borrowed b_grad_bias(a_grad_bias);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_weight(a_grad_weight);
+    ltrs::BorrowedMut b_grad_bias(a_grad_bias);
     auto r = at::_ops::_slow_conv2d_backward_grad_input::call(b_grad_output, b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), b_grad_input.get(), b_grad_weight.get(), b_grad_bias.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2553,9 +2619,9 @@ extern "C" ltrs_error* ltrs__slow_conv2d_backward_output_mask_out(ltrs_tensor* o
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::_slow_conv2d_backward_output_mask_out::call(b_grad_output, b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2569,7 +2635,7 @@ extern "C" ltrs_error* ltrs__slow_conv2d_forward_output(ltrs_tensor* out0, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_output(a_output);
+    ltrs::BorrowedMut b_output(a_output);
     *out0 = ltrs::give(at::_ops::_slow_conv2d_forward_output::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), b_output.get()));
   }
   LTRS_CATCH
@@ -2600,7 +2666,7 @@ extern "C" ltrs_error* ltrs__sobol_engine_draw(ltrs_tensor* out0, ltrs_tensor* o
 // aten::_sobol_engine_ff_(Tensor(a!) self, int n, Tensor sobolstate, int dimension, int num_generated) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__sobol_engine_ff_(ltrs_tensor a_self, int64_t a_n, ltrs_tensor a_sobolstate, int64_t a_dimension, int64_t a_num_generated) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_sobolstate(a_sobolstate);
     at::_ops::_sobol_engine_ff_::call(b_self.get(), a_n, b_sobolstate, a_dimension, a_num_generated);
   }
@@ -2610,7 +2676,7 @@ extern "C" ltrs_error* ltrs__sobol_engine_ff_(ltrs_tensor a_self, int64_t a_n, l
 // aten::_sobol_engine_initialize_state_(Tensor(a!) self, int dimension) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__sobol_engine_initialize_state_(ltrs_tensor a_self, int64_t a_dimension) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::_sobol_engine_initialize_state_::call(b_self.get(), a_dimension);
   }
   LTRS_CATCH
@@ -2619,7 +2685,7 @@ extern "C" ltrs_error* ltrs__sobol_engine_initialize_state_(ltrs_tensor a_self, 
 // aten::_sobol_engine_scramble_(Tensor(a!) self, Tensor ltm, int dimension) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__sobol_engine_scramble_(ltrs_tensor a_self, ltrs_tensor a_ltm, int64_t a_dimension) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_ltm(a_ltm);
     at::_ops::_sobol_engine_scramble_::call(b_self.get(), b_ltm, a_dimension);
   }
@@ -2639,7 +2705,7 @@ extern "C" ltrs_error* ltrs__softmax(ltrs_tensor* out0, ltrs_tensor a_self, int6
 extern "C" ltrs_error* ltrs__softmax_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, bool a_half_to_float, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_softmax_out::call(b_self, a_dim, a_half_to_float, b_out.get()));
   }
   LTRS_CATCH
@@ -2660,7 +2726,7 @@ extern "C" ltrs_error* ltrs__softmax_backward_data_out(ltrs_tensor* out0, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::_softmax_backward_data_out::call(b_grad_output, b_output, a_dim, ltrs::enum_value<at::ScalarType>(a_input_dtype), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2683,7 +2749,7 @@ extern "C" ltrs_error* ltrs__sparse_addmm_out(ltrs_tensor* out0, ltrs_tensor a_s
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat1(a_mat1);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_addmm_out::call(b_self, b_mat1, b_mat2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -2711,7 +2777,7 @@ extern "C" ltrs_error* ltrs__sparse_broadcast_to_copy(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs__sparse_broadcast_to_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_broadcast_to_copy_out::call(b_self, ltrs::int_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -2779,7 +2845,7 @@ extern "C" ltrs_error* ltrs__sparse_coo_tensor_with_dims(ltrs_tensor* out0, int6
 // aten::_sparse_coo_tensor_with_dims.out(int sparse_dim, int dense_dim, int[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__sparse_coo_tensor_with_dims_out(ltrs_tensor* out0, int64_t a_sparse_dim, int64_t a_dense_dim, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_coo_tensor_with_dims_out::call(a_sparse_dim, a_dense_dim, ltrs::int_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -2800,7 +2866,7 @@ extern "C" ltrs_error* ltrs__sparse_coo_tensor_with_dims_and_tensors_out(ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_indices(a_indices);
     ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_coo_tensor_with_dims_and_tensors_out::call(a_sparse_dim, a_dense_dim, ltrs::symint_list(a_size), b_indices, b_values, ltrs::opt_bool(a_is_coalesced), b_out.get()));
   }
   LTRS_CATCH
@@ -2830,7 +2896,7 @@ extern "C" ltrs_error* ltrs__sparse_csr_prod_dim_dtype(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs__sparse_csr_prod_dim_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_csr_prod_dim_dtype_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2849,7 +2915,7 @@ extern "C" ltrs_error* ltrs__sparse_csr_sum_dim_dtype(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs__sparse_csr_sum_dim_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_csr_sum_dim_dtype_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2897,7 +2963,7 @@ extern "C" ltrs_error* ltrs__sparse_log_softmax(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs__sparse_log_softmax_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, bool a_half_to_float, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_log_softmax_out::call(b_self, a_dim, a_half_to_float, b_out.get()));
   }
   LTRS_CATCH
@@ -2920,7 +2986,7 @@ extern "C" ltrs_error* ltrs__sparse_log_softmax_backward_data_out(ltrs_tensor* o
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_log_softmax_backward_data_out::call(b_grad_output, b_output, a_dim, b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2941,7 +3007,7 @@ extern "C" ltrs_error* ltrs__sparse_mask_projection_out(ltrs_tensor* out0, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_mask_projection_out::call(b_self, b_mask, a_accumulate_matches, b_out.get()));
   }
   LTRS_CATCH
@@ -3094,7 +3160,7 @@ extern "C" ltrs_error* ltrs__sparse_softmax(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs__sparse_softmax_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, bool a_half_to_float, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_softmax_out::call(b_self, a_dim, a_half_to_float, b_out.get()));
   }
   LTRS_CATCH
@@ -3117,7 +3183,7 @@ extern "C" ltrs_error* ltrs__sparse_softmax_backward_data_out(ltrs_tensor* out0,
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_softmax_backward_data_out::call(b_grad_output, b_output, a_dim, b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3138,7 +3204,7 @@ extern "C" ltrs_error* ltrs__sparse_sparse_matmul_out(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_sparse_matmul_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3184,7 +3250,7 @@ extern "C" ltrs_error* ltrs__sparse_sum_dim_dtype(ltrs_tensor* out0, ltrs_tensor
 extern "C" ltrs_error* ltrs__sparse_sum_dim_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_sum_dim_out::call(b_self, ltrs::int_list(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3205,7 +3271,7 @@ extern "C" ltrs_error* ltrs__sparse_sum_backward_out(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_grad(a_grad);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_sparse_sum_backward_out::call(b_grad, b_self, ltrs::int_list(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3226,7 +3292,7 @@ extern "C" ltrs_error* ltrs__spdiags_out(ltrs_tensor* out0, ltrs_tensor a_diagon
   LTRS_TRY {
     ltrs::Borrowed b_diagonals(a_diagonals);
     ltrs::Borrowed b_offsets(a_offsets);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_spdiags_out::call(b_diagonals, b_offsets, ltrs::int_list(a_shape), ltrs::opt_enum<at::Layout>(a_layout), b_out.get()));
   }
   LTRS_CATCH
@@ -3253,7 +3319,7 @@ extern "C" ltrs_error* ltrs__stack(ltrs_tensor* out0, ltrs_tensor_list a_tensors
 // aten::_stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs__stack_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_stack_out::call(ltrs::tensor_list(a_tensors), a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3272,7 +3338,7 @@ extern "C" ltrs_error* ltrs__standard_gamma(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs__standard_gamma_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_standard_gamma_out::call(b_self, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3293,7 +3359,7 @@ extern "C" ltrs_error* ltrs__standard_gamma_grad_out(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_standard_gamma_grad_out::call(b_self, b_output, b_out.get()));
   }
   LTRS_CATCH
@@ -3339,7 +3405,7 @@ extern "C" ltrs_error* ltrs__test_autograd_multiple_dispatch_ntonly(ltrs_tensor*
 extern "C" ltrs_error* ltrs__test_autograd_multiple_dispatch_fullcoverage_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_test_autograd_multiple_dispatch_fullcoverage_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3367,7 +3433,7 @@ extern "C" ltrs_error* ltrs__test_autograd_multiple_dispatch_view_copy(ltrs_tens
 extern "C" ltrs_error* ltrs__test_autograd_multiple_dispatch_view_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_test_autograd_multiple_dispatch_view_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3397,7 +3463,7 @@ extern "C" ltrs_error* ltrs__test_functorch_fallback_out(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_test_functorch_fallback_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3416,7 +3482,7 @@ extern "C" ltrs_error* ltrs__test_optional_filled_intlist(ltrs_tensor* out0, ltr
 extern "C" ltrs_error* ltrs__test_optional_filled_intlist_out(ltrs_tensor* out0, ltrs_tensor a_values, ltrs_int_list a_addends, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_test_optional_filled_intlist_out::call(b_values, ltrs::opt_int_list(a_addends), b_out.get()));
   }
   LTRS_CATCH
@@ -3435,7 +3501,7 @@ extern "C" ltrs_error* ltrs__test_optional_floatlist(ltrs_tensor* out0, ltrs_ten
 extern "C" ltrs_error* ltrs__test_optional_floatlist_out(ltrs_tensor* out0, ltrs_tensor a_values, ltrs_float_list a_addends, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_test_optional_floatlist_out::call(b_values, ltrs::opt_float_list(a_addends), b_out.get()));
   }
   LTRS_CATCH
@@ -3454,7 +3520,7 @@ extern "C" ltrs_error* ltrs__test_optional_intlist(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs__test_optional_intlist_out(ltrs_tensor* out0, ltrs_tensor a_values, ltrs_int_list a_addends, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_test_optional_intlist_out::call(b_values, ltrs::opt_int_list(a_addends), b_out.get()));
   }
   LTRS_CATCH
@@ -3501,7 +3567,7 @@ extern "C" ltrs_error* ltrs__test_warn_in_autograd(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs__test_warn_in_autograd_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_test_warn_in_autograd_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3560,8 +3626,8 @@ extern "C" ltrs_error* ltrs__thnn_fused_gru_cell_out(ltrs_tensor* out0, ltrs_ten
     ltrs::Borrowed b_input_gates(a_input_gates);
     ltrs::Borrowed b_hidden_gates(a_hidden_gates);
     ltrs::Borrowed b_hx(a_hx);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_thnn_fused_gru_cell_out::call(b_input_gates, b_hidden_gates, b_hx, ltrs::opt_tensor(a_input_bias), ltrs::opt_tensor(a_hidden_bias), b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3589,11 +3655,11 @@ extern "C" ltrs_error* ltrs__thnn_fused_gru_cell_backward_out(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_grad_hy(a_grad_hy);
     ltrs::Borrowed b_workspace(a_workspace);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
-    ltrs::Borrowed b_out4(a_out4);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
+    ltrs::BorrowedMut b_out4(a_out4);
     auto r = at::_ops::_thnn_fused_gru_cell_backward_out::call(b_grad_hy, b_workspace, a_has_bias, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get(), b_out4.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3624,9 +3690,9 @@ extern "C" ltrs_error* ltrs__thnn_fused_lstm_cell_out(ltrs_tensor* out0, ltrs_te
     ltrs::Borrowed b_input_gates(a_input_gates);
     ltrs::Borrowed b_hidden_gates(a_hidden_gates);
     ltrs::Borrowed b_cx(a_cx);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::_thnn_fused_lstm_cell_out::call(b_input_gates, b_hidden_gates, b_cx, ltrs::opt_tensor(a_input_bias), ltrs::opt_tensor(a_hidden_bias), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3671,9 +3737,9 @@ extern "C" ltrs_error* ltrs__thnn_fused_lstm_cell_backward_impl_out(ltrs_tensor*
     ltrs::Borrowed b_cx(a_cx);
     ltrs::Borrowed b_cy(a_cy);
     ltrs::Borrowed b_workspace(a_workspace);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::_thnn_fused_lstm_cell_backward_impl_out::call(ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), b_cx, b_cy, b_workspace, a_has_bias, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3695,7 +3761,7 @@ extern "C" ltrs_error* ltrs__to_copy(ltrs_tensor* out0, ltrs_tensor a_self, int3
 extern "C" ltrs_error* ltrs__to_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, bool a_non_blocking, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_to_copy_out::call(b_self, a_non_blocking, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -3722,7 +3788,7 @@ extern "C" ltrs_error* ltrs__to_dense(ltrs_tensor* out0, ltrs_tensor a_self, int
 extern "C" ltrs_error* ltrs__to_dense_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_dtype, ltrs_opt_bool a_masked_grad, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_to_dense_out::call(b_self, ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_bool(a_masked_grad), b_out.get()));
   }
   LTRS_CATCH
@@ -3750,7 +3816,7 @@ extern "C" ltrs_error* ltrs__to_sparse(ltrs_tensor* out0, ltrs_tensor a_self, in
 extern "C" ltrs_error* ltrs__to_sparse_sparse_dim_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_sparse_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_to_sparse_sparse_dim_out::call(b_self, a_sparse_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3760,7 +3826,7 @@ extern "C" ltrs_error* ltrs__to_sparse_sparse_dim_out(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs__to_sparse_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_layout, ltrs_int_list a_blocksize, ltrs_opt_int a_dense_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_to_sparse_out::call(b_self, ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_int_list(a_blocksize), ltrs::opt_int(a_dense_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3779,7 +3845,7 @@ extern "C" ltrs_error* ltrs__to_sparse_bsc(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs__to_sparse_bsc_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_blocksize, ltrs_opt_int a_dense_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_to_sparse_bsc_out::call(b_self, ltrs::int_list(a_blocksize), ltrs::opt_int(a_dense_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3798,7 +3864,7 @@ extern "C" ltrs_error* ltrs__to_sparse_bsr(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs__to_sparse_bsr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_blocksize, ltrs_opt_int a_dense_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_to_sparse_bsr_out::call(b_self, ltrs::int_list(a_blocksize), ltrs::opt_int(a_dense_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3817,7 +3883,7 @@ extern "C" ltrs_error* ltrs__to_sparse_csc(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs__to_sparse_csc_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_dense_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_to_sparse_csc_out::call(b_self, ltrs::opt_int(a_dense_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3836,7 +3902,7 @@ extern "C" ltrs_error* ltrs__to_sparse_csr(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs__to_sparse_csr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_dense_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_to_sparse_csr_out::call(b_self, ltrs::opt_int(a_dense_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3871,9 +3937,9 @@ extern "C" ltrs_error* ltrs__transform_bias_rescale_qkv_out(ltrs_tensor* out0, l
   LTRS_TRY {
     ltrs::Borrowed b_qkv(a_qkv);
     ltrs::Borrowed b_qkv_bias(a_qkv_bias);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::_transform_bias_rescale_qkv_out::call(b_qkv, b_qkv_bias, a_num_heads, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3919,7 +3985,7 @@ extern "C" ltrs_error* ltrs__transformer_encoder_layer_fwd_out(ltrs_tensor* out0
     ltrs::Borrowed b_ffn_bias_1(a_ffn_bias_1);
     ltrs::Borrowed b_ffn_weight_2(a_ffn_weight_2);
     ltrs::Borrowed b_ffn_bias_2(a_ffn_bias_2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_transformer_encoder_layer_fwd_out::call(b_src, a_embed_dim, a_num_heads, b_qkv_weight, b_qkv_bias, b_proj_weight, b_proj_bias, a_use_gelu, a_norm_first, a_eps, b_norm_weight_1, b_norm_bias_1, b_norm_weight_2, b_norm_bias_2, b_ffn_weight_1, b_ffn_bias_1, b_ffn_weight_2, b_ffn_bias_2, ltrs::opt_tensor(a_mask), ltrs::opt_int(a_mask_type), b_out.get()));
   }
   LTRS_CATCH
@@ -3942,7 +4008,7 @@ extern "C" ltrs_error* ltrs__trilinear_out(ltrs_tensor* out0, ltrs_tensor a_i1, 
     ltrs::Borrowed b_i1(a_i1);
     ltrs::Borrowed b_i2(a_i2);
     ltrs::Borrowed b_i3(a_i3);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_trilinear_out::call(b_i1, b_i2, b_i3, ltrs::int_list(a_expand1), ltrs::int_list(a_expand2), ltrs::int_list(a_expand3), ltrs::int_list(a_sumdim), a_unroll_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3973,7 +4039,7 @@ extern "C" ltrs_error* ltrs__triton_multi_head_attention_out(ltrs_tensor* out0, 
     ltrs::Borrowed b_qkv_bias(a_qkv_bias);
     ltrs::Borrowed b_proj_weight(a_proj_weight);
     ltrs::Borrowed b_proj_bias(a_proj_bias);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_triton_multi_head_attention_out::call(b_query, b_key, b_value, a_embed_dim, a_num_head, b_qkv_weight, b_qkv_bias, b_proj_weight, b_proj_bias, ltrs::opt_tensor(a_mask), b_out.get()));
   }
   LTRS_CATCH
@@ -3996,7 +4062,7 @@ extern "C" ltrs_error* ltrs__triton_scaled_dot_attention_out(ltrs_tensor* out0, 
     ltrs::Borrowed b_q(a_q);
     ltrs::Borrowed b_k(a_k);
     ltrs::Borrowed b_v(a_v);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_triton_scaled_dot_attention_out::call(b_q, b_k, b_v, a_dropout_p, b_out.get()));
   }
   LTRS_CATCH
@@ -4017,8 +4083,8 @@ extern "C" ltrs_error* ltrs__unique(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_t
 extern "C" ltrs_error* ltrs__unique_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, bool a_sorted, bool a_return_inverse, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_unique_out::call(b_self, a_sorted, a_return_inverse, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -4042,9 +4108,9 @@ extern "C" ltrs_error* ltrs__unique2(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_
 extern "C" ltrs_error* ltrs__unique2_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_self, bool a_sorted, bool a_return_inverse, bool a_return_counts, ltrs_tensor a_out0, ltrs_tensor a_out1, ltrs_tensor a_out2) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::_unique2_out::call(b_self, a_sorted, a_return_inverse, a_return_counts, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -4117,7 +4183,7 @@ extern "C" ltrs_error* ltrs__unsafe_view(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs__unsafe_view_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_unsafe_view_out::call(b_self, ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -4136,7 +4202,7 @@ extern "C" ltrs_error* ltrs__upsample_bicubic2d_aa_vec(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs__upsample_bicubic2d_aa_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, bool a_align_corners, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_upsample_bicubic2d_aa_out::call(b_self, ltrs::symint_list(a_output_size), a_align_corners, ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -4155,7 +4221,7 @@ extern "C" ltrs_error* ltrs__upsample_bicubic2d_aa(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs__upsample_bicubic2d_aa_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, bool a_align_corners, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::_upsample_bicubic2d_aa_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), a_align_corners, ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -4183,7 +4249,7 @@ extern "C" ltrs_error* ltrs__upsample_bilinear2d_aa_vec(ltrs_tensor* out0, ltrs_
 extern "C" ltrs_error* ltrs__upsample_bilinear2d_aa_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, bool a_align_corners, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_upsample_bilinear2d_aa_out::call(b_self, ltrs::symint_list(a_output_size), a_align_corners, ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -4202,7 +4268,7 @@ extern "C" ltrs_error* ltrs__upsample_bilinear2d_aa(ltrs_tensor* out0, ltrs_tens
 extern "C" ltrs_error* ltrs__upsample_bilinear2d_aa_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, bool a_align_corners, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::_upsample_bilinear2d_aa_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), a_align_corners, ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -4230,7 +4296,7 @@ extern "C" ltrs_error* ltrs__upsample_nearest_exact1d_vec(ltrs_tensor* out0, ltr
 extern "C" ltrs_error* ltrs__upsample_nearest_exact1d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_opt_float a_scales, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_upsample_nearest_exact1d_out::call(b_self, ltrs::symint_list(a_output_size), ltrs::opt_float(a_scales), b_out.get()));
   }
   LTRS_CATCH
@@ -4249,7 +4315,7 @@ extern "C" ltrs_error* ltrs__upsample_nearest_exact1d(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs__upsample_nearest_exact1d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, ltrs_opt_float a_scales, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::_upsample_nearest_exact1d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), ltrs::opt_float(a_scales), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -4277,7 +4343,7 @@ extern "C" ltrs_error* ltrs__upsample_nearest_exact2d_vec(ltrs_tensor* out0, ltr
 extern "C" ltrs_error* ltrs__upsample_nearest_exact2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_upsample_nearest_exact2d_out::call(b_self, ltrs::symint_list(a_output_size), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -4296,7 +4362,7 @@ extern "C" ltrs_error* ltrs__upsample_nearest_exact2d(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs__upsample_nearest_exact2d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::_upsample_nearest_exact2d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -4324,7 +4390,7 @@ extern "C" ltrs_error* ltrs__upsample_nearest_exact3d_vec(ltrs_tensor* out0, ltr
 extern "C" ltrs_error* ltrs__upsample_nearest_exact3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_opt_float a_scales_d, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_upsample_nearest_exact3d_out::call(b_self, ltrs::symint_list(a_output_size), ltrs::opt_float(a_scales_d), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -4343,7 +4409,7 @@ extern "C" ltrs_error* ltrs__upsample_nearest_exact3d(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs__upsample_nearest_exact3d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, ltrs_opt_float a_scales_d, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::_upsample_nearest_exact3d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), ltrs::opt_float(a_scales_d), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -4507,7 +4573,7 @@ extern "C" ltrs_error* ltrs__values_copy(ltrs_tensor* out0, ltrs_tensor a_self) 
 extern "C" ltrs_error* ltrs__values_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::_values_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -4608,8 +4674,8 @@ extern "C" ltrs_error* ltrs__weight_norm_interface_out(ltrs_tensor* out0, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_v(a_v);
     ltrs::Borrowed b_g(a_g);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_weight_norm_interface_out::call(b_v, b_g, a_dim, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -4638,8 +4704,8 @@ extern "C" ltrs_error* ltrs__weight_norm_interface_backward_out(ltrs_tensor* out
     ltrs::Borrowed b_saved_v(a_saved_v);
     ltrs::Borrowed b_saved_g(a_saved_g);
     ltrs::Borrowed b_saved_norms(a_saved_norms);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::_weight_norm_interface_backward_out::call(b_grad_w, b_saved_v, b_saved_g, b_saved_norms, a_dim, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));

@@ -183,7 +183,7 @@ extern "C" ltrs_error* ltrs_abs(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::abs_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_abs_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::abs_::call(b_self.get());
   }
   LTRS_CATCH
@@ -193,7 +193,7 @@ extern "C" ltrs_error* ltrs_abs_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_abs_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::abs_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -211,7 +211,7 @@ extern "C" ltrs_error* ltrs_absolute(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::absolute_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_absolute_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::absolute_::call(b_self.get());
   }
   LTRS_CATCH
@@ -221,7 +221,7 @@ extern "C" ltrs_error* ltrs_absolute_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_absolute_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::absolute_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -239,7 +239,7 @@ extern "C" ltrs_error* ltrs_acos(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::acos_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_acos_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::acos_::call(b_self.get());
   }
   LTRS_CATCH
@@ -249,7 +249,7 @@ extern "C" ltrs_error* ltrs_acos_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_acos_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::acos_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -267,7 +267,7 @@ extern "C" ltrs_error* ltrs_acosh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::acosh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_acosh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::acosh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -277,7 +277,7 @@ extern "C" ltrs_error* ltrs_acosh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_acosh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::acosh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -296,7 +296,7 @@ extern "C" ltrs_error* ltrs_adaptive_avg_pool1d(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_adaptive_avg_pool1d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::adaptive_avg_pool1d_out::call(b_self, ltrs::int_list(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -306,7 +306,7 @@ extern "C" ltrs_error* ltrs_adaptive_avg_pool1d_out(ltrs_tensor* out0, ltrs_tens
 extern "C" ltrs_error* ltrs_adaptive_avg_pool2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::adaptive_avg_pool2d_out::call(b_self, ltrs::symint_list(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -325,7 +325,7 @@ extern "C" ltrs_error* ltrs_adaptive_avg_pool2d(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_adaptive_avg_pool3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::adaptive_avg_pool3d_out::call(b_self, ltrs::symint_list(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -345,7 +345,7 @@ extern "C" ltrs_error* ltrs_adaptive_avg_pool3d_backward_grad_input(ltrs_tensor*
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::adaptive_avg_pool3d_backward_grad_input::call(b_grad_output, b_self, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -366,8 +366,8 @@ extern "C" ltrs_error* ltrs_adaptive_max_pool1d(ltrs_tensor* out0, ltrs_tensor* 
 extern "C" ltrs_error* ltrs_adaptive_max_pool2d_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_tensor a_out, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_out(a_out);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::adaptive_max_pool2d_out::call(b_self, ltrs::int_list(a_output_size), b_out.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -392,7 +392,7 @@ extern "C" ltrs_error* ltrs_adaptive_max_pool2d_backward_grad_input(ltrs_tensor*
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::adaptive_max_pool2d_backward_grad_input::call(b_grad_output, b_self, b_indices, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -413,8 +413,8 @@ extern "C" ltrs_error* ltrs_adaptive_max_pool2d_backward(ltrs_tensor* out0, ltrs
 extern "C" ltrs_error* ltrs_adaptive_max_pool3d_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_tensor a_out, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_out(a_out);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::adaptive_max_pool3d_out::call(b_self, ltrs::int_list(a_output_size), b_out.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -439,7 +439,7 @@ extern "C" ltrs_error* ltrs_adaptive_max_pool3d_backward_grad_input(ltrs_tensor*
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::adaptive_max_pool3d_backward_grad_input::call(b_grad_output, b_self, b_indices, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -469,7 +469,7 @@ extern "C" ltrs_error* ltrs_add_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_add__Tensor(ltrs_tensor a_self, ltrs_tensor a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::add__Tensor::call(b_self.get(), b_other, ltrs::scalar(a_alpha));
   }
@@ -481,7 +481,7 @@ extern "C" ltrs_error* ltrs_add_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::add_out::call(b_self, b_other, ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -499,7 +499,7 @@ extern "C" ltrs_error* ltrs_add_Scalar(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::add_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_add__Scalar(ltrs_tensor a_self, ltrs_scalar a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::add__Scalar::call(b_self.get(), ltrs::scalar(a_other), ltrs::scalar(a_alpha));
   }
   LTRS_CATCH
@@ -509,7 +509,7 @@ extern "C" ltrs_error* ltrs_add__Scalar(ltrs_tensor a_self, ltrs_scalar a_other,
 extern "C" ltrs_error* ltrs_add_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_scalar a_alpha, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::add_Scalar_out::call(b_self, ltrs::scalar(a_other), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -518,7 +518,7 @@ extern "C" ltrs_error* ltrs_add_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::addbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_addbmm_(ltrs_tensor a_self, ltrs_tensor a_batch1, ltrs_tensor a_batch2, ltrs_scalar a_beta, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_batch1(a_batch1);
     ltrs::Borrowed b_batch2(a_batch2);
     at::_ops::addbmm_::call(b_self.get(), b_batch1, b_batch2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha));
@@ -532,7 +532,7 @@ extern "C" ltrs_error* ltrs_addbmm_out(ltrs_tensor* out0, ltrs_tensor a_self, lt
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_batch1(a_batch1);
     ltrs::Borrowed b_batch2(a_batch2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::addbmm_out::call(b_self, b_batch1, b_batch2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -555,7 +555,7 @@ extern "C" ltrs_error* ltrs_addcdiv_out(ltrs_tensor* out0, ltrs_tensor a_self, l
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_tensor1(a_tensor1);
     ltrs::Borrowed b_tensor2(a_tensor2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::addcdiv_out::call(b_self, b_tensor1, b_tensor2, ltrs::scalar(a_value), b_out.get()));
   }
   LTRS_CATCH
@@ -575,7 +575,7 @@ extern "C" ltrs_error* ltrs_addcdiv(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 // aten::addcdiv_(Tensor(a!) self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_addcdiv_(ltrs_tensor a_self, ltrs_tensor a_tensor1, ltrs_tensor a_tensor2, ltrs_scalar a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_tensor1(a_tensor1);
     ltrs::Borrowed b_tensor2(a_tensor2);
     at::_ops::addcdiv_::call(b_self.get(), b_tensor1, b_tensor2, ltrs::scalar(a_value));
@@ -589,7 +589,7 @@ extern "C" ltrs_error* ltrs_addcmul_out(ltrs_tensor* out0, ltrs_tensor a_self, l
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_tensor1(a_tensor1);
     ltrs::Borrowed b_tensor2(a_tensor2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::addcmul_out::call(b_self, b_tensor1, b_tensor2, ltrs::scalar(a_value), b_out.get()));
   }
   LTRS_CATCH
@@ -609,7 +609,7 @@ extern "C" ltrs_error* ltrs_addcmul(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 // aten::addcmul_(Tensor(a!) self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_addcmul_(ltrs_tensor a_self, ltrs_tensor a_tensor1, ltrs_tensor a_tensor2, ltrs_scalar a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_tensor1(a_tensor1);
     ltrs::Borrowed b_tensor2(a_tensor2);
     at::_ops::addcmul_::call(b_self.get(), b_tensor1, b_tensor2, ltrs::scalar(a_value));
@@ -623,7 +623,7 @@ extern "C" ltrs_error* ltrs_addmm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat1(a_mat1);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::addmm_out::call(b_self, b_mat1, b_mat2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -657,7 +657,7 @@ extern "C" ltrs_error* ltrs_addmm_dtype_out(ltrs_tensor* out0, ltrs_tensor a_sel
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat1(a_mat1);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::addmm_dtype_out::call(b_self, b_mat1, b_mat2, ltrs::enum_value<at::ScalarType>(a_out_dtype), ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -666,7 +666,7 @@ extern "C" ltrs_error* ltrs_addmm_dtype_out(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::addmm_(Tensor(a!) self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_addmm_(ltrs_tensor a_self, ltrs_tensor a_mat1, ltrs_tensor a_mat2, ltrs_scalar a_beta, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_mat1(a_mat1);
     ltrs::Borrowed b_mat2(a_mat2);
     at::_ops::addmm_::call(b_self.get(), b_mat1, b_mat2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha));
@@ -688,7 +688,7 @@ extern "C" ltrs_error* ltrs_addmv(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_te
 // aten::addmv_(Tensor(a!) self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_addmv_(ltrs_tensor a_self, ltrs_tensor a_mat, ltrs_tensor a_vec, ltrs_scalar a_beta, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_mat(a_mat);
     ltrs::Borrowed b_vec(a_vec);
     at::_ops::addmv_::call(b_self.get(), b_mat, b_vec, ltrs::scalar(a_beta), ltrs::scalar(a_alpha));
@@ -702,7 +702,7 @@ extern "C" ltrs_error* ltrs_addmv_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat(a_mat);
     ltrs::Borrowed b_vec(a_vec);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::addmv_out::call(b_self, b_mat, b_vec, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -722,7 +722,7 @@ extern "C" ltrs_error* ltrs_addr(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_ten
 // aten::addr_(Tensor(a!) self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_addr_(ltrs_tensor a_self, ltrs_tensor a_vec1, ltrs_tensor a_vec2, ltrs_scalar a_beta, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_vec1(a_vec1);
     ltrs::Borrowed b_vec2(a_vec2);
     at::_ops::addr_::call(b_self.get(), b_vec1, b_vec2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha));
@@ -736,7 +736,7 @@ extern "C" ltrs_error* ltrs_addr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_vec1(a_vec1);
     ltrs::Borrowed b_vec2(a_vec2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::addr_out::call(b_self, b_vec1, b_vec2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -764,7 +764,7 @@ extern "C" ltrs_error* ltrs_affine_grid_generator(ltrs_tensor* out0, ltrs_tensor
 extern "C" ltrs_error* ltrs_affine_grid_generator_out(ltrs_tensor* out0, ltrs_tensor a_theta, ltrs_int_list a_size, bool a_align_corners, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_theta(a_theta);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::affine_grid_generator_out::call(b_theta, ltrs::symint_list(a_size), a_align_corners, b_out.get()));
   }
   LTRS_CATCH
@@ -801,7 +801,7 @@ extern "C" ltrs_error* ltrs_alias_copy(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_alias_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::alias_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -865,7 +865,7 @@ extern "C" ltrs_error* ltrs_all_dims(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_all_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::all_out::call(b_self, a_dim, a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -875,7 +875,7 @@ extern "C" ltrs_error* ltrs_all_out(ltrs_tensor* out0, ltrs_tensor a_self, int64
 extern "C" ltrs_error* ltrs_all_dims_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::all_dims_out::call(b_self, ltrs::opt_int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -894,7 +894,7 @@ extern "C" ltrs_error* ltrs_all_dimname(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs_all_dimname_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::all_dimname_out::call(b_self, ltrs::dimname(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -913,7 +913,7 @@ extern "C" ltrs_error* ltrs_all(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_all_all_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::all_all_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -941,7 +941,7 @@ extern "C" ltrs_error* ltrs_alpha_dropout(ltrs_tensor* out0, ltrs_tensor a_input
 // aten::alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_alpha_dropout_(ltrs_tensor a_self, double a_p, bool a_train) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::alpha_dropout_::call(b_self.get(), a_p, a_train);
   }
   LTRS_CATCH
@@ -960,7 +960,7 @@ extern "C" ltrs_error* ltrs_amax(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int
 extern "C" ltrs_error* ltrs_amax_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::amax_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -979,7 +979,7 @@ extern "C" ltrs_error* ltrs_amin(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int
 extern "C" ltrs_error* ltrs_amin_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::amin_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1000,8 +1000,8 @@ extern "C" ltrs_error* ltrs_aminmax(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_t
 extern "C" ltrs_error* ltrs_aminmax_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_opt_int a_dim, bool a_keepdim, ltrs_tensor a_min, ltrs_tensor a_max) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_min(a_min);
-    ltrs::Borrowed b_max(a_max);
+    ltrs::BorrowedMut b_min(a_min);
+    ltrs::BorrowedMut b_max(a_max);
     auto r = at::_ops::aminmax_out::call(b_self, ltrs::opt_int(a_dim), a_keepdim, b_min.get(), b_max.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1031,7 +1031,7 @@ extern "C" ltrs_error* ltrs___and___Tensor(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::__iand__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___iand___Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::__iand___Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -1040,7 +1040,7 @@ extern "C" ltrs_error* ltrs___iand___Scalar(ltrs_tensor a_self, ltrs_scalar a_ot
 // aten::__iand__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___iand___Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::__iand___Tensor::call(b_self.get(), b_other);
   }
@@ -1060,7 +1060,7 @@ extern "C" ltrs_error* ltrs_angle(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_angle_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::angle_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1088,7 +1088,7 @@ extern "C" ltrs_error* ltrs_any_dims(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_any_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::any_out::call(b_self, a_dim, a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1098,7 +1098,7 @@ extern "C" ltrs_error* ltrs_any_out(ltrs_tensor* out0, ltrs_tensor a_self, int64
 extern "C" ltrs_error* ltrs_any_dims_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::any_dims_out::call(b_self, ltrs::opt_int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1117,7 +1117,7 @@ extern "C" ltrs_error* ltrs_any_dimname(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs_any_dimname_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::any_dimname_out::call(b_self, ltrs::dimname(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1136,7 +1136,7 @@ extern "C" ltrs_error* ltrs_any(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_any_all_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::any_all_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1169,7 +1169,7 @@ extern "C" ltrs_error* ltrs_arange_start_step(ltrs_tensor* out0, ltrs_scalar a_s
 // aten::arange.out(Scalar end, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arange_out(ltrs_tensor* out0, ltrs_scalar a_end, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arange_out::call(ltrs::scalar(a_end), b_out.get()));
   }
   LTRS_CATCH
@@ -1178,7 +1178,7 @@ extern "C" ltrs_error* ltrs_arange_out(ltrs_tensor* out0, ltrs_scalar a_end, ltr
 // aten::arange.start_out(Scalar start, Scalar end, Scalar step=1, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arange_start_out(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_scalar a_end, ltrs_scalar a_step, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arange_start_out::call(ltrs::scalar(a_start), ltrs::scalar(a_end), ltrs::scalar(a_step), b_out.get()));
   }
   LTRS_CATCH
@@ -1196,7 +1196,7 @@ extern "C" ltrs_error* ltrs_arccos(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::arccos_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arccos_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::arccos_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1206,7 +1206,7 @@ extern "C" ltrs_error* ltrs_arccos_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_arccos_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arccos_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1224,7 +1224,7 @@ extern "C" ltrs_error* ltrs_arccosh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::arccosh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arccosh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::arccosh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1234,7 +1234,7 @@ extern "C" ltrs_error* ltrs_arccosh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_arccosh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arccosh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1252,7 +1252,7 @@ extern "C" ltrs_error* ltrs_arcsin(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::arcsin_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arcsin_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::arcsin_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1262,7 +1262,7 @@ extern "C" ltrs_error* ltrs_arcsin_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_arcsin_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arcsin_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1280,7 +1280,7 @@ extern "C" ltrs_error* ltrs_arcsinh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::arcsinh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arcsinh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::arcsinh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1290,7 +1290,7 @@ extern "C" ltrs_error* ltrs_arcsinh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_arcsinh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arcsinh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1308,7 +1308,7 @@ extern "C" ltrs_error* ltrs_arctan(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::arctan_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arctan_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::arctan_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1318,7 +1318,7 @@ extern "C" ltrs_error* ltrs_arctan_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_arctan_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arctan_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1339,7 +1339,7 @@ extern "C" ltrs_error* ltrs_arctan2_out(ltrs_tensor* out0, ltrs_tensor a_self, l
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arctan2_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1348,7 +1348,7 @@ extern "C" ltrs_error* ltrs_arctan2_out(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::arctan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arctan2_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::arctan2_::call(b_self.get(), b_other);
   }
@@ -1367,7 +1367,7 @@ extern "C" ltrs_error* ltrs_arctanh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::arctanh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_arctanh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::arctanh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1377,7 +1377,7 @@ extern "C" ltrs_error* ltrs_arctanh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_arctanh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::arctanh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1396,7 +1396,7 @@ extern "C" ltrs_error* ltrs_argmax(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_o
 extern "C" ltrs_error* ltrs_argmax_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::argmax_out::call(b_self, ltrs::opt_int(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1415,7 +1415,7 @@ extern "C" ltrs_error* ltrs_argmin(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_o
 extern "C" ltrs_error* ltrs_argmin_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::argmin_out::call(b_self, ltrs::opt_int(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1443,7 +1443,7 @@ extern "C" ltrs_error* ltrs_argsort_stable(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_argsort_stable_out(ltrs_tensor* out0, ltrs_tensor a_self, bool a_stable, int64_t a_dim, bool a_descending, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::argsort_stable_out::call(b_self, a_stable, a_dim, a_descending, b_out.get()));
   }
   LTRS_CATCH
@@ -1479,7 +1479,7 @@ extern "C" ltrs_error* ltrs_as_strided(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_as_strided_(ltrs_tensor a_self, ltrs_int_list a_size, ltrs_int_list a_stride, ltrs_opt_int a_storage_offset) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::as_strided_::call(b_self, ltrs::symint_list(a_size), ltrs::symint_list(a_stride), ltrs::opt_symint(a_storage_offset));
   }
   LTRS_CATCH
@@ -1498,7 +1498,7 @@ extern "C" ltrs_error* ltrs_as_strided_copy(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_as_strided_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_int_list a_stride, ltrs_opt_int a_storage_offset, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::as_strided_copy_out::call(b_self, ltrs::symint_list(a_size), ltrs::symint_list(a_stride), ltrs::opt_symint(a_storage_offset), b_out.get()));
   }
   LTRS_CATCH
@@ -1519,7 +1519,7 @@ extern "C" ltrs_error* ltrs_as_strided_scatter_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::as_strided_scatter_out::call(b_self, b_src, ltrs::symint_list(a_size), ltrs::symint_list(a_stride), ltrs::opt_symint(a_storage_offset), b_out.get()));
   }
   LTRS_CATCH
@@ -1537,7 +1537,7 @@ extern "C" ltrs_error* ltrs_asin(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::asin_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_asin_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::asin_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1547,7 +1547,7 @@ extern "C" ltrs_error* ltrs_asin_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_asin_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::asin_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1565,7 +1565,7 @@ extern "C" ltrs_error* ltrs_asinh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::asinh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_asinh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::asinh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1575,7 +1575,7 @@ extern "C" ltrs_error* ltrs_asinh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_asinh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::asinh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1593,7 +1593,7 @@ extern "C" ltrs_error* ltrs_atan(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::atan_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_atan_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::atan_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1603,7 +1603,7 @@ extern "C" ltrs_error* ltrs_atan_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_atan_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::atan_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1614,7 +1614,7 @@ extern "C" ltrs_error* ltrs_atan2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::atan2_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1623,7 +1623,7 @@ extern "C" ltrs_error* ltrs_atan2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::atan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_atan2_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::atan2_::call(b_self.get(), b_other);
   }
@@ -1652,7 +1652,7 @@ extern "C" ltrs_error* ltrs_atanh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::atanh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_atanh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::atanh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1662,7 +1662,7 @@ extern "C" ltrs_error* ltrs_atanh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_atanh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::atanh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1732,7 +1732,7 @@ extern "C" ltrs_error* ltrs_avg_pool1d(ltrs_tensor* out0, ltrs_tensor a_self, lt
 extern "C" ltrs_error* ltrs_avg_pool1d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, bool a_ceil_mode, bool a_count_include_pad, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::avg_pool1d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), a_ceil_mode, a_count_include_pad, b_out.get()));
   }
   LTRS_CATCH
@@ -1742,7 +1742,7 @@ extern "C" ltrs_error* ltrs_avg_pool1d_out(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_avg_pool2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, bool a_ceil_mode, bool a_count_include_pad, ltrs_opt_int a_divisor_override, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::avg_pool2d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), a_ceil_mode, a_count_include_pad, ltrs::opt_int(a_divisor_override), b_out.get()));
   }
   LTRS_CATCH
@@ -1762,7 +1762,7 @@ extern "C" ltrs_error* ltrs_avg_pool2d_backward_grad_input(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::avg_pool2d_backward_grad_input::call(b_grad_output, b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), a_ceil_mode, a_count_include_pad, ltrs::opt_int(a_divisor_override), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1782,7 +1782,7 @@ extern "C" ltrs_error* ltrs_avg_pool2d_backward(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_avg_pool3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, bool a_ceil_mode, bool a_count_include_pad, ltrs_opt_int a_divisor_override, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::avg_pool3d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), a_ceil_mode, a_count_include_pad, ltrs::opt_int(a_divisor_override), b_out.get()));
   }
   LTRS_CATCH
@@ -1802,7 +1802,7 @@ extern "C" ltrs_error* ltrs_avg_pool3d_backward_grad_input(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::avg_pool3d_backward_grad_input::call(b_grad_output, b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), a_ceil_mode, a_count_include_pad, ltrs::opt_int(a_divisor_override), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1832,7 +1832,7 @@ extern "C" ltrs_error* ltrs_baddbmm(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 // aten::baddbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_baddbmm_(ltrs_tensor a_self, ltrs_tensor a_batch1, ltrs_tensor a_batch2, ltrs_scalar a_beta, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_batch1(a_batch1);
     ltrs::Borrowed b_batch2(a_batch2);
     at::_ops::baddbmm_::call(b_self.get(), b_batch1, b_batch2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha));
@@ -1846,7 +1846,7 @@ extern "C" ltrs_error* ltrs_baddbmm_out(ltrs_tensor* out0, ltrs_tensor a_self, l
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_batch1(a_batch1);
     ltrs::Borrowed b_batch2(a_batch2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::baddbmm_out::call(b_self, b_batch1, b_batch2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -1869,7 +1869,7 @@ extern "C" ltrs_error* ltrs_baddbmm_dtype_out(ltrs_tensor* out0, ltrs_tensor a_s
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_batch1(a_batch1);
     ltrs::Borrowed b_batch2(a_batch2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::baddbmm_dtype_out::call(b_self, b_batch1, b_batch2, ltrs::enum_value<at::ScalarType>(a_out_dtype), ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -1894,7 +1894,7 @@ extern "C" ltrs_error* ltrs_bartlett_window_periodic(ltrs_tensor* out0, int64_t 
 // aten::bartlett_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bartlett_window_out(ltrs_tensor* out0, int64_t a_window_length, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bartlett_window_out::call(a_window_length, b_out.get()));
   }
   LTRS_CATCH
@@ -1903,7 +1903,7 @@ extern "C" ltrs_error* ltrs_bartlett_window_out(ltrs_tensor* out0, int64_t a_win
 // aten::bartlett_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bartlett_window_periodic_out(ltrs_tensor* out0, int64_t a_window_length, bool a_periodic, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bartlett_window_periodic_out::call(a_window_length, a_periodic, b_out.get()));
   }
   LTRS_CATCH
@@ -1958,7 +1958,7 @@ extern "C" ltrs_error* ltrs_batch_norm_backward_elemt_out(ltrs_tensor* out0, ltr
     ltrs::Borrowed b_sum_dy(a_sum_dy);
     ltrs::Borrowed b_sum_dy_xmu(a_sum_dy_xmu);
     ltrs::Borrowed b_count(a_count);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::batch_norm_backward_elemt_out::call(b_grad_out, b_input, b_mean, b_invstd, ltrs::opt_tensor(a_weight), b_sum_dy, b_sum_dy_xmu, b_count, b_out.get()));
   }
   LTRS_CATCH
@@ -1987,10 +1987,10 @@ extern "C" ltrs_error* ltrs_batch_norm_backward_reduce_out(ltrs_tensor* out0, lt
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_mean(a_mean);
     ltrs::Borrowed b_invstd(a_invstd);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
     auto r = at::_ops::batch_norm_backward_reduce_out::call(b_grad_out, b_input, b_mean, b_invstd, ltrs::opt_tensor(a_weight), a_input_g, a_weight_g, a_bias_g, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2017,7 +2017,7 @@ extern "C" ltrs_error* ltrs_batch_norm_elemt_out(ltrs_tensor* out0, ltrs_tensor 
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_mean(a_mean);
     ltrs::Borrowed b_invstd(a_invstd);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::batch_norm_elemt_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), b_mean, b_invstd, a_eps, b_out.get()));
   }
   LTRS_CATCH
@@ -2042,8 +2042,8 @@ extern "C" ltrs_error* ltrs_batch_norm_gather_stats_out(ltrs_tensor* out0, ltrs_
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_mean(a_mean);
     ltrs::Borrowed b_invstd(a_invstd);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::batch_norm_gather_stats_out::call(b_input, b_mean, b_invstd, ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), a_momentum, a_eps, a_count, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2072,8 +2072,8 @@ extern "C" ltrs_error* ltrs_batch_norm_gather_stats_with_counts_out(ltrs_tensor*
     ltrs::Borrowed b_mean(a_mean);
     ltrs::Borrowed b_invstd(a_invstd);
     ltrs::Borrowed b_counts(a_counts);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::batch_norm_gather_stats_with_counts_out::call(b_input, b_mean, b_invstd, ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), a_momentum, a_eps, b_counts, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2096,8 +2096,8 @@ extern "C" ltrs_error* ltrs_batch_norm_stats(ltrs_tensor* out0, ltrs_tensor* out
 extern "C" ltrs_error* ltrs_batch_norm_stats_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_input, double a_eps, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::batch_norm_stats_out::call(b_input, a_eps, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2120,8 +2120,8 @@ extern "C" ltrs_error* ltrs_batch_norm_update_stats(ltrs_tensor* out0, ltrs_tens
 extern "C" ltrs_error* ltrs_batch_norm_update_stats_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_input, ltrs_tensor a_running_mean, ltrs_tensor a_running_var, double a_momentum, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::batch_norm_update_stats_out::call(b_input, ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), a_momentum, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2142,7 +2142,7 @@ extern "C" ltrs_error* ltrs_bernoulli(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_bernoulli_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bernoulli_out::call(b_self, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -2151,7 +2151,7 @@ extern "C" ltrs_error* ltrs_bernoulli_out(ltrs_tensor* out0, ltrs_tensor a_self,
 // aten::bernoulli_.Tensor(Tensor(a!) self, Tensor p, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bernoulli__Tensor(ltrs_tensor a_self, ltrs_tensor a_p, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_p(a_p);
     at::_ops::bernoulli__Tensor::call(b_self.get(), b_p, ltrs::opt_generator(a_generator));
   }
@@ -2161,7 +2161,7 @@ extern "C" ltrs_error* ltrs_bernoulli__Tensor(ltrs_tensor a_self, ltrs_tensor a_
 // aten::bernoulli_.float(Tensor(a!) self, float p=0.5, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bernoulli__float(ltrs_tensor a_self, double a_p, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::bernoulli__float::call(b_self.get(), a_p, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -2181,7 +2181,7 @@ extern "C" ltrs_error* ltrs_bernoulli_Tensor_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_p(a_p);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bernoulli_Tensor_out::call(b_self, b_p, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -2201,7 +2201,7 @@ extern "C" ltrs_error* ltrs_bernoulli_Tensor(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_bernoulli_float_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_p, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bernoulli_float_out::call(b_self, a_p, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -2233,7 +2233,7 @@ extern "C" ltrs_error* ltrs_binary_cross_entropy_out(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::binary_cross_entropy_out::call(b_self, b_target, ltrs::opt_tensor(a_weight), a_reduction, b_out.get()));
   }
   LTRS_CATCH
@@ -2256,7 +2256,7 @@ extern "C" ltrs_error* ltrs_binary_cross_entropy_backward_grad_input(ltrs_tensor
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::binary_cross_entropy_backward_grad_input::call(b_grad_output, b_self, b_target, ltrs::opt_tensor(a_weight), a_reduction, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2277,7 +2277,7 @@ extern "C" ltrs_error* ltrs_binary_cross_entropy_with_logits_out(ltrs_tensor* ou
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::binary_cross_entropy_with_logits_out::call(b_self, b_target, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_pos_weight), a_reduction, b_out.get()));
   }
   LTRS_CATCH
@@ -2296,7 +2296,7 @@ extern "C" ltrs_error* ltrs_bincount(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_bincount_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_weights, int64_t a_minlength, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bincount_out::call(b_self, ltrs::opt_tensor(a_weights), a_minlength, b_out.get()));
   }
   LTRS_CATCH
@@ -2317,7 +2317,7 @@ extern "C" ltrs_error* ltrs_binomial_out(ltrs_tensor* out0, ltrs_tensor a_count,
   LTRS_TRY {
     ltrs::Borrowed b_count(a_count);
     ltrs::Borrowed b_prob(a_prob);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::binomial_out::call(b_count, b_prob, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -2328,7 +2328,7 @@ extern "C" ltrs_error* ltrs_bitwise_and_Tensor_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_and_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2338,7 +2338,7 @@ extern "C" ltrs_error* ltrs_bitwise_and_Tensor_out(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_bitwise_and_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_and_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2375,7 +2375,7 @@ extern "C" ltrs_error* ltrs_bitwise_and_Tensor(ltrs_tensor* out0, ltrs_tensor a_
 // aten::bitwise_and_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_and__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::bitwise_and__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2384,7 +2384,7 @@ extern "C" ltrs_error* ltrs_bitwise_and__Scalar(ltrs_tensor a_self, ltrs_scalar 
 // aten::bitwise_and_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_and__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::bitwise_and__Tensor::call(b_self.get(), b_other);
   }
@@ -2395,7 +2395,7 @@ extern "C" ltrs_error* ltrs_bitwise_and__Tensor(ltrs_tensor a_self, ltrs_tensor 
 extern "C" ltrs_error* ltrs_bitwise_and_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_and_Scalar_Tensor_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2414,7 +2414,7 @@ extern "C" ltrs_error* ltrs_bitwise_left_shift_Tensor(ltrs_tensor* out0, ltrs_te
 // aten::bitwise_left_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_left_shift__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::bitwise_left_shift__Tensor::call(b_self.get(), b_other);
   }
@@ -2426,7 +2426,7 @@ extern "C" ltrs_error* ltrs_bitwise_left_shift_Tensor_out(ltrs_tensor* out0, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_left_shift_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2444,7 +2444,7 @@ extern "C" ltrs_error* ltrs_bitwise_left_shift_Tensor_Scalar(ltrs_tensor* out0, 
 // aten::bitwise_left_shift_.Tensor_Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_left_shift__Tensor_Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::bitwise_left_shift__Tensor_Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2454,7 +2454,7 @@ extern "C" ltrs_error* ltrs_bitwise_left_shift__Tensor_Scalar(ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_bitwise_left_shift_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_left_shift_Tensor_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2473,7 +2473,7 @@ extern "C" ltrs_error* ltrs_bitwise_left_shift_Scalar_Tensor(ltrs_tensor* out0, 
 extern "C" ltrs_error* ltrs_bitwise_left_shift_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_left_shift_Scalar_Tensor_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2491,7 +2491,7 @@ extern "C" ltrs_error* ltrs_bitwise_not(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::bitwise_not_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_not_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::bitwise_not_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2501,7 +2501,7 @@ extern "C" ltrs_error* ltrs_bitwise_not_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_bitwise_not_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_not_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2512,7 +2512,7 @@ extern "C" ltrs_error* ltrs_bitwise_or_Tensor_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_or_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2522,7 +2522,7 @@ extern "C" ltrs_error* ltrs_bitwise_or_Tensor_out(ltrs_tensor* out0, ltrs_tensor
 extern "C" ltrs_error* ltrs_bitwise_or_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_or_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2559,7 +2559,7 @@ extern "C" ltrs_error* ltrs_bitwise_or_Tensor(ltrs_tensor* out0, ltrs_tensor a_s
 // aten::bitwise_or_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_or__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::bitwise_or__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2568,7 +2568,7 @@ extern "C" ltrs_error* ltrs_bitwise_or__Scalar(ltrs_tensor a_self, ltrs_scalar a
 // aten::bitwise_or_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_or__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::bitwise_or__Tensor::call(b_self.get(), b_other);
   }
@@ -2579,7 +2579,7 @@ extern "C" ltrs_error* ltrs_bitwise_or__Tensor(ltrs_tensor a_self, ltrs_tensor a
 extern "C" ltrs_error* ltrs_bitwise_or_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_or_Scalar_Tensor_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2598,7 +2598,7 @@ extern "C" ltrs_error* ltrs_bitwise_right_shift_Tensor(ltrs_tensor* out0, ltrs_t
 // aten::bitwise_right_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_right_shift__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::bitwise_right_shift__Tensor::call(b_self.get(), b_other);
   }
@@ -2610,7 +2610,7 @@ extern "C" ltrs_error* ltrs_bitwise_right_shift_Tensor_out(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_right_shift_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2628,7 +2628,7 @@ extern "C" ltrs_error* ltrs_bitwise_right_shift_Tensor_Scalar(ltrs_tensor* out0,
 // aten::bitwise_right_shift_.Tensor_Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_right_shift__Tensor_Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::bitwise_right_shift__Tensor_Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2638,7 +2638,7 @@ extern "C" ltrs_error* ltrs_bitwise_right_shift__Tensor_Scalar(ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_bitwise_right_shift_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_right_shift_Tensor_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2657,7 +2657,7 @@ extern "C" ltrs_error* ltrs_bitwise_right_shift_Scalar_Tensor(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs_bitwise_right_shift_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_right_shift_Scalar_Tensor_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2668,7 +2668,7 @@ extern "C" ltrs_error* ltrs_bitwise_xor_Tensor_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_xor_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2678,7 +2678,7 @@ extern "C" ltrs_error* ltrs_bitwise_xor_Tensor_out(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_bitwise_xor_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_xor_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2715,7 +2715,7 @@ extern "C" ltrs_error* ltrs_bitwise_xor_Tensor(ltrs_tensor* out0, ltrs_tensor a_
 // aten::bitwise_xor_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_xor__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::bitwise_xor__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2724,7 +2724,7 @@ extern "C" ltrs_error* ltrs_bitwise_xor__Scalar(ltrs_tensor a_self, ltrs_scalar 
 // aten::bitwise_xor_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_bitwise_xor__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::bitwise_xor__Tensor::call(b_self.get(), b_other);
   }
@@ -2735,7 +2735,7 @@ extern "C" ltrs_error* ltrs_bitwise_xor__Tensor(ltrs_tensor a_self, ltrs_tensor 
 extern "C" ltrs_error* ltrs_bitwise_xor_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bitwise_xor_Scalar_Tensor_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2760,7 +2760,7 @@ extern "C" ltrs_error* ltrs_blackman_window_periodic(ltrs_tensor* out0, int64_t 
 // aten::blackman_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_blackman_window_out(ltrs_tensor* out0, int64_t a_window_length, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::blackman_window_out::call(a_window_length, b_out.get()));
   }
   LTRS_CATCH
@@ -2769,7 +2769,7 @@ extern "C" ltrs_error* ltrs_blackman_window_out(ltrs_tensor* out0, int64_t a_win
 // aten::blackman_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_blackman_window_periodic_out(ltrs_tensor* out0, int64_t a_window_length, bool a_periodic, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::blackman_window_periodic_out::call(a_window_length, a_periodic, b_out.get()));
   }
   LTRS_CATCH
@@ -2786,7 +2786,7 @@ extern "C" ltrs_error* ltrs_block_diag(ltrs_tensor* out0, ltrs_tensor_list a_ten
 // aten::block_diag.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_block_diag_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::block_diag_out::call(ltrs::tensor_list(a_tensors), b_out.get()));
   }
   LTRS_CATCH
@@ -2807,7 +2807,7 @@ extern "C" ltrs_error* ltrs_bmm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bmm_out::call(b_self, b_mat2, b_out.get()));
   }
   LTRS_CATCH
@@ -2828,7 +2828,7 @@ extern "C" ltrs_error* ltrs_bmm_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bmm_dtype_out::call(b_self, b_mat2, ltrs::enum_value<at::ScalarType>(a_out_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2866,7 +2866,7 @@ extern "C" ltrs_error* ltrs_bucketize_Tensor_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_boundaries(a_boundaries);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bucketize_Tensor_out::call(b_self, b_boundaries, a_out_int32, a_right, b_out.get()));
   }
   LTRS_CATCH
@@ -2885,7 +2885,7 @@ extern "C" ltrs_error* ltrs_bucketize_Scalar(ltrs_tensor* out0, ltrs_scalar a_se
 extern "C" ltrs_error* ltrs_bucketize_Scalar_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_boundaries, bool a_out_int32, bool a_right, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_boundaries(a_boundaries);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::bucketize_Scalar_out::call(ltrs::scalar(a_self), b_boundaries, a_out_int32, a_right, b_out.get()));
   }
   LTRS_CATCH
@@ -2918,7 +2918,7 @@ extern "C" ltrs_error* ltrs_cat(ltrs_tensor* out0, ltrs_tensor_list a_tensors, i
 // aten::cat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cat_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cat_out::call(ltrs::tensor_list(a_tensors), a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -2935,7 +2935,7 @@ extern "C" ltrs_error* ltrs_cat_names(ltrs_tensor* out0, ltrs_tensor_list a_tens
 // aten::cat.names_out(Tensor[] tensors, Dimname dim, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cat_names_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_str a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cat_names_out::call(ltrs::tensor_list(a_tensors), ltrs::dimname(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -2944,7 +2944,7 @@ extern "C" ltrs_error* ltrs_cat_names_out(ltrs_tensor* out0, ltrs_tensor_list a_
 // aten::cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cauchy_(ltrs_tensor a_self, double a_median, double a_sigma, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::cauchy_::call(b_self.get(), a_median, a_sigma, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -2954,7 +2954,7 @@ extern "C" ltrs_error* ltrs_cauchy_(ltrs_tensor a_self, double a_median, double 
 extern "C" ltrs_error* ltrs_cauchy_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_median, double a_sigma, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cauchy_out::call(b_self, a_median, a_sigma, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -2991,7 +2991,7 @@ extern "C" ltrs_error* ltrs_ccol_indices_copy(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_ccol_indices_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ccol_indices_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3019,7 +3019,7 @@ extern "C" ltrs_error* ltrs_ceil(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::ceil_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_ceil_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::ceil_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3029,7 +3029,7 @@ extern "C" ltrs_error* ltrs_ceil_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_ceil_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ceil_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3047,7 +3047,7 @@ extern "C" ltrs_error* ltrs_celu(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_sca
 // aten::celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_celu_(ltrs_tensor a_self, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::celu_::call(b_self.get(), ltrs::scalar(a_alpha));
   }
   LTRS_CATCH
@@ -3057,7 +3057,7 @@ extern "C" ltrs_error* ltrs_celu_(ltrs_tensor a_self, ltrs_scalar a_alpha) {
 extern "C" ltrs_error* ltrs_celu_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_alpha, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::celu_out::call(b_self, ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -3074,7 +3074,7 @@ extern "C" ltrs_error* ltrs_chain_matmul(ltrs_tensor* out0, ltrs_tensor_list a_m
 // aten::chain_matmul.out(Tensor[] matrices, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_chain_matmul_out(ltrs_tensor* out0, ltrs_tensor_list a_matrices, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::chain_matmul_out::call(ltrs::tensor_list(a_matrices), b_out.get()));
   }
   LTRS_CATCH
@@ -3102,7 +3102,7 @@ extern "C" ltrs_error* ltrs_channel_shuffle(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_channel_shuffle_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_groups, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::channel_shuffle_out::call(b_self, a_groups, b_out.get()));
   }
   LTRS_CATCH
@@ -3112,7 +3112,7 @@ extern "C" ltrs_error* ltrs_channel_shuffle_out(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_cholesky_out(ltrs_tensor* out0, ltrs_tensor a_self, bool a_upper, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cholesky_out::call(b_self, a_upper, b_out.get()));
   }
   LTRS_CATCH
@@ -3140,7 +3140,7 @@ extern "C" ltrs_error* ltrs_cholesky_inverse(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_cholesky_inverse_out(ltrs_tensor* out0, ltrs_tensor a_self, bool a_upper, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cholesky_inverse_out::call(b_self, a_upper, b_out.get()));
   }
   LTRS_CATCH
@@ -3151,7 +3151,7 @@ extern "C" ltrs_error* ltrs_cholesky_solve_out(ltrs_tensor* out0, ltrs_tensor a_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_input2(a_input2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cholesky_solve_out::call(b_self, b_input2, a_upper, b_out.get()));
   }
   LTRS_CATCH
@@ -3208,7 +3208,7 @@ extern "C" ltrs_error* ltrs_clamp_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, 
 // aten::clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_clamp_(ltrs_tensor a_self, ltrs_scalar a_min, ltrs_scalar a_max) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::clamp_::call(b_self.get(), ltrs::opt_scalar(a_min), ltrs::opt_scalar(a_max));
   }
   LTRS_CATCH
@@ -3217,7 +3217,7 @@ extern "C" ltrs_error* ltrs_clamp_(ltrs_tensor a_self, ltrs_scalar a_min, ltrs_s
 // aten::clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_clamp__Tensor(ltrs_tensor a_self, ltrs_tensor a_min, ltrs_tensor a_max) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::clamp__Tensor::call(b_self.get(), ltrs::opt_tensor(a_min), ltrs::opt_tensor(a_max));
   }
   LTRS_CATCH
@@ -3227,7 +3227,7 @@ extern "C" ltrs_error* ltrs_clamp__Tensor(ltrs_tensor a_self, ltrs_tensor a_min,
 extern "C" ltrs_error* ltrs_clamp_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_min, ltrs_scalar a_max, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clamp_out::call(b_self, ltrs::opt_scalar(a_min), ltrs::opt_scalar(a_max), b_out.get()));
   }
   LTRS_CATCH
@@ -3237,7 +3237,7 @@ extern "C" ltrs_error* ltrs_clamp_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_clamp_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_min, ltrs_tensor a_max, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clamp_Tensor_out::call(b_self, ltrs::opt_tensor(a_min), ltrs::opt_tensor(a_max), b_out.get()));
   }
   LTRS_CATCH
@@ -3265,7 +3265,7 @@ extern "C" ltrs_error* ltrs_clamp_max_Tensor(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_clamp_max_(ltrs_tensor a_self, ltrs_scalar a_max) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::clamp_max_::call(b_self.get(), ltrs::scalar(a_max));
   }
   LTRS_CATCH
@@ -3274,7 +3274,7 @@ extern "C" ltrs_error* ltrs_clamp_max_(ltrs_tensor a_self, ltrs_scalar a_max) {
 // aten::clamp_max_.Tensor(Tensor(a!) self, Tensor max) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_clamp_max__Tensor(ltrs_tensor a_self, ltrs_tensor a_max) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_max(a_max);
     at::_ops::clamp_max__Tensor::call(b_self.get(), b_max);
   }
@@ -3285,7 +3285,7 @@ extern "C" ltrs_error* ltrs_clamp_max__Tensor(ltrs_tensor a_self, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_clamp_max_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_max, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clamp_max_out::call(b_self, ltrs::scalar(a_max), b_out.get()));
   }
   LTRS_CATCH
@@ -3296,7 +3296,7 @@ extern "C" ltrs_error* ltrs_clamp_max_Tensor_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_max(a_max);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clamp_max_Tensor_out::call(b_self, b_max, b_out.get()));
   }
   LTRS_CATCH
@@ -3324,7 +3324,7 @@ extern "C" ltrs_error* ltrs_clamp_min_Tensor(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_clamp_min_(ltrs_tensor a_self, ltrs_scalar a_min) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::clamp_min_::call(b_self.get(), ltrs::scalar(a_min));
   }
   LTRS_CATCH
@@ -3333,7 +3333,7 @@ extern "C" ltrs_error* ltrs_clamp_min_(ltrs_tensor a_self, ltrs_scalar a_min) {
 // aten::clamp_min_.Tensor(Tensor(a!) self, Tensor min) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_clamp_min__Tensor(ltrs_tensor a_self, ltrs_tensor a_min) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_min(a_min);
     at::_ops::clamp_min__Tensor::call(b_self.get(), b_min);
   }
@@ -3344,7 +3344,7 @@ extern "C" ltrs_error* ltrs_clamp_min__Tensor(ltrs_tensor a_self, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_clamp_min_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_min, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clamp_min_out::call(b_self, ltrs::scalar(a_min), b_out.get()));
   }
   LTRS_CATCH
@@ -3355,7 +3355,7 @@ extern "C" ltrs_error* ltrs_clamp_min_Tensor_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_min(a_min);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clamp_min_Tensor_out::call(b_self, b_min, b_out.get()));
   }
   LTRS_CATCH
@@ -3382,7 +3382,7 @@ extern "C" ltrs_error* ltrs_clip_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::clip_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_clip_(ltrs_tensor a_self, ltrs_scalar a_min, ltrs_scalar a_max) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::clip_::call(b_self.get(), ltrs::opt_scalar(a_min), ltrs::opt_scalar(a_max));
   }
   LTRS_CATCH
@@ -3391,7 +3391,7 @@ extern "C" ltrs_error* ltrs_clip_(ltrs_tensor a_self, ltrs_scalar a_min, ltrs_sc
 // aten::clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_clip__Tensor(ltrs_tensor a_self, ltrs_tensor a_min, ltrs_tensor a_max) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::clip__Tensor::call(b_self.get(), ltrs::opt_tensor(a_min), ltrs::opt_tensor(a_max));
   }
   LTRS_CATCH
@@ -3401,7 +3401,7 @@ extern "C" ltrs_error* ltrs_clip__Tensor(ltrs_tensor a_self, ltrs_tensor a_min, 
 extern "C" ltrs_error* ltrs_clip_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_min, ltrs_scalar a_max, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clip_out::call(b_self, ltrs::opt_scalar(a_min), ltrs::opt_scalar(a_max), b_out.get()));
   }
   LTRS_CATCH
@@ -3411,7 +3411,7 @@ extern "C" ltrs_error* ltrs_clip_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_clip_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_min, ltrs_tensor a_max, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clip_Tensor_out::call(b_self, ltrs::opt_tensor(a_min), ltrs::opt_tensor(a_max), b_out.get()));
   }
   LTRS_CATCH
@@ -3430,7 +3430,7 @@ extern "C" ltrs_error* ltrs_clone(ltrs_tensor* out0, ltrs_tensor a_self, int32_t
 extern "C" ltrs_error* ltrs_clone_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::clone_out::call(b_self, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -3449,7 +3449,7 @@ extern "C" ltrs_error* ltrs_coalesce(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_col2im_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_int_list a_kernel_size, ltrs_int_list a_dilation, ltrs_int_list a_padding, ltrs_int_list a_stride, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::col2im_out::call(b_self, ltrs::symint_list(a_output_size), ltrs::int_list(a_kernel_size), ltrs::int_list(a_dilation), ltrs::int_list(a_padding), ltrs::int_list(a_stride), b_out.get()));
   }
   LTRS_CATCH
@@ -3486,7 +3486,7 @@ extern "C" ltrs_error* ltrs_col_indices_copy(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_col_indices_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::col_indices_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3503,7 +3503,7 @@ extern "C" ltrs_error* ltrs_column_stack(ltrs_tensor* out0, ltrs_tensor_list a_t
 // aten::column_stack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_column_stack_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::column_stack_out::call(ltrs::tensor_list(a_tensors), b_out.get()));
   }
   LTRS_CATCH
@@ -3533,7 +3533,7 @@ extern "C" ltrs_error* ltrs_complex_out(ltrs_tensor* out0, ltrs_tensor a_real, l
   LTRS_TRY {
     ltrs::Borrowed b_real(a_real);
     ltrs::Borrowed b_imag(a_imag);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::complex_out::call(b_real, b_imag, b_out.get()));
   }
   LTRS_CATCH
@@ -3550,7 +3550,7 @@ extern "C" ltrs_error* ltrs_concat(ltrs_tensor* out0, ltrs_tensor_list a_tensors
 // aten::concat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_concat_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::concat_out::call(ltrs::tensor_list(a_tensors), a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3567,7 +3567,7 @@ extern "C" ltrs_error* ltrs_concat_names(ltrs_tensor* out0, ltrs_tensor_list a_t
 // aten::concat.names_out(Tensor[] tensors, Dimname dim, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_concat_names_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_str a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::concat_names_out::call(ltrs::tensor_list(a_tensors), ltrs::dimname(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3584,7 +3584,7 @@ extern "C" ltrs_error* ltrs_concatenate(ltrs_tensor* out0, ltrs_tensor_list a_te
 // aten::concatenate.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_concatenate_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::concatenate_out::call(ltrs::tensor_list(a_tensors), a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3601,7 +3601,7 @@ extern "C" ltrs_error* ltrs_concatenate_names(ltrs_tensor* out0, ltrs_tensor_lis
 // aten::concatenate.names_out(Tensor[] tensors, Dimname dim, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_concatenate_names_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_str a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::concatenate_names_out::call(ltrs::tensor_list(a_tensors), ltrs::dimname(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3629,7 +3629,7 @@ extern "C" ltrs_error* ltrs_conj_physical(ltrs_tensor* out0, ltrs_tensor a_self)
 extern "C" ltrs_error* ltrs_conj_physical_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::conj_physical_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3638,7 +3638,7 @@ extern "C" ltrs_error* ltrs_conj_physical_out(ltrs_tensor* out0, ltrs_tensor a_s
 // aten::conj_physical_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_conj_physical_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::conj_physical_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3657,7 +3657,7 @@ extern "C" ltrs_error* ltrs_constant_pad_nd(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_constant_pad_nd_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_pad, ltrs_scalar a_value, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::constant_pad_nd_out::call(b_self, ltrs::symint_list(a_pad), ltrs::scalar(a_value), b_out.get()));
   }
   LTRS_CATCH
@@ -3747,7 +3747,7 @@ extern "C" ltrs_error* ltrs_conv_depthwise3d_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::conv_depthwise3d_out::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), b_out.get()));
   }
   LTRS_CATCH
@@ -3770,7 +3770,7 @@ extern "C" ltrs_error* ltrs_conv_tbc_out(ltrs_tensor* out0, ltrs_tensor a_self, 
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
     ltrs::Borrowed b_bias(a_bias);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::conv_tbc_out::call(b_self, b_weight, b_bias, a_pad, b_out.get()));
   }
   LTRS_CATCH
@@ -3836,7 +3836,7 @@ extern "C" ltrs_error* ltrs_convolution_out(ltrs_tensor* out0, ltrs_tensor a_inp
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::convolution_out::call(b_input, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), a_transposed, ltrs::symint_list(a_output_padding), a_groups, b_out.get()));
   }
   LTRS_CATCH
@@ -3862,9 +3862,9 @@ extern "C" ltrs_error* ltrs_convolution_backward_out(ltrs_tensor* out0, ltrs_ten
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::convolution_backward_out::call(b_grad_output, b_input, b_weight, ltrs::opt_symint_list(a_bias_sizes), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), a_transposed, ltrs::symint_list(a_output_padding), a_groups, ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3893,9 +3893,9 @@ extern "C" ltrs_error* ltrs_convolution_backward_overrideable_out(ltrs_tensor* o
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::convolution_backward_overrideable_out::call(b_grad_output, b_input, b_weight, ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), a_transposed, ltrs::symint_list(a_output_padding), a_groups, ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3919,7 +3919,7 @@ extern "C" ltrs_error* ltrs_convolution_overrideable_out(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::convolution_overrideable_out::call(b_input, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), a_transposed, ltrs::symint_list(a_output_padding), a_groups, b_out.get()));
   }
   LTRS_CATCH
@@ -3938,7 +3938,7 @@ extern "C" ltrs_error* ltrs_copy(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_ten
 // aten::copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_copy_(ltrs_tensor a_self, ltrs_tensor a_src, bool a_non_blocking) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_src(a_src);
     at::_ops::copy_::call(b_self.get(), b_src, a_non_blocking);
   }
@@ -3950,7 +3950,7 @@ extern "C" ltrs_error* ltrs_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::copy_out::call(b_self, b_src, a_non_blocking, b_out.get()));
   }
   LTRS_CATCH
@@ -3959,7 +3959,7 @@ extern "C" ltrs_error* ltrs_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 // aten::copy_sparse_to_sparse_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_copy_sparse_to_sparse_(ltrs_tensor a_self, ltrs_tensor a_src, bool a_non_blocking) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_src(a_src);
     at::_ops::copy_sparse_to_sparse_::call(b_self.get(), b_src, a_non_blocking);
   }
@@ -3971,7 +3971,7 @@ extern "C" ltrs_error* ltrs_copy_sparse_to_sparse_out(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::copy_sparse_to_sparse_out::call(b_self, b_src, a_non_blocking, b_out.get()));
   }
   LTRS_CATCH
@@ -3992,7 +3992,7 @@ extern "C" ltrs_error* ltrs_copysign_out(ltrs_tensor* out0, ltrs_tensor a_self, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::copysign_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -4011,7 +4011,7 @@ extern "C" ltrs_error* ltrs_copysign_Tensor(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::copysign_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_copysign__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::copysign__Tensor::call(b_self.get(), b_other);
   }
@@ -4030,7 +4030,7 @@ extern "C" ltrs_error* ltrs_copysign_Scalar(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::copysign_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_copysign__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::copysign__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -4040,7 +4040,7 @@ extern "C" ltrs_error* ltrs_copysign__Scalar(ltrs_tensor a_self, ltrs_scalar a_o
 extern "C" ltrs_error* ltrs_copysign_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::copysign_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -4067,7 +4067,7 @@ extern "C" ltrs_error* ltrs_cos(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::cos_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cos_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::cos_::call(b_self.get());
   }
   LTRS_CATCH
@@ -4077,7 +4077,7 @@ extern "C" ltrs_error* ltrs_cos_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_cos_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cos_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -4095,7 +4095,7 @@ extern "C" ltrs_error* ltrs_cosh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::cosh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cosh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::cosh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -4105,7 +4105,7 @@ extern "C" ltrs_error* ltrs_cosh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_cosh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cosh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -4154,7 +4154,7 @@ extern "C" ltrs_error* ltrs_count_nonzero(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_count_nonzero_dim_IntList_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::count_nonzero_dim_IntList_out::call(b_self, ltrs::int_list(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -4164,7 +4164,7 @@ extern "C" ltrs_error* ltrs_count_nonzero_dim_IntList_out(ltrs_tensor* out0, ltr
 extern "C" ltrs_error* ltrs_count_nonzero_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::count_nonzero_out::call(b_self, ltrs::opt_int(a_dim), b_out.get()));
   }
   LTRS_CATCH

@@ -180,7 +180,7 @@ extern "C" ltrs_error* ltrs_cross_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cross_out::call(b_self, b_other, ltrs::opt_int(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -228,7 +228,7 @@ extern "C" ltrs_error* ltrs_crow_indices_copy(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_crow_indices_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::crow_indices_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -269,7 +269,7 @@ extern "C" ltrs_error* ltrs_cudnn_affine_grid_generator(ltrs_tensor* out0, ltrs_
 extern "C" ltrs_error* ltrs_cudnn_affine_grid_generator_out(ltrs_tensor* out0, ltrs_tensor a_theta, int64_t a_N, int64_t a_C, int64_t a_H, int64_t a_W, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_theta(a_theta);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cudnn_affine_grid_generator_out::call(b_theta, a_N, a_C, a_H, a_W, b_out.get()));
   }
   LTRS_CATCH
@@ -288,7 +288,7 @@ extern "C" ltrs_error* ltrs_cudnn_affine_grid_generator_backward(ltrs_tensor* ou
 extern "C" ltrs_error* ltrs_cudnn_affine_grid_generator_backward_out(ltrs_tensor* out0, ltrs_tensor a_grad, int64_t a_N, int64_t a_C, int64_t a_H, int64_t a_W, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_grad(a_grad);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cudnn_affine_grid_generator_backward_out::call(b_grad, a_N, a_C, a_H, a_W, b_out.get()));
   }
   LTRS_CATCH
@@ -313,10 +313,10 @@ extern "C" ltrs_error* ltrs_cudnn_batch_norm_out(ltrs_tensor* out0, ltrs_tensor*
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
     auto r = at::_ops::cudnn_batch_norm_out::call(b_input, b_weight, ltrs::opt_tensor(a_bias), ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), a_training, a_exponential_average_factor, a_epsilon, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -348,9 +348,9 @@ extern "C" ltrs_error* ltrs_cudnn_batch_norm_backward_out(ltrs_tensor* out0, ltr
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_weight(a_weight);
     ltrs::Borrowed b_reserveSpace(a_reserveSpace);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::cudnn_batch_norm_backward_out::call(b_input, b_grad_output, b_weight, ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), ltrs::opt_tensor(a_save_mean), ltrs::opt_tensor(a_save_var), a_epsilon, b_reserveSpace, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -374,7 +374,7 @@ extern "C" ltrs_error* ltrs_cudnn_convolution_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cudnn_convolution_out::call(b_self, b_weight, ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, a_benchmark, a_deterministic, a_allow_tf32, b_out.get()));
   }
   LTRS_CATCH
@@ -397,7 +397,7 @@ extern "C" ltrs_error* ltrs_cudnn_convolution_add_relu_out(ltrs_tensor* out0, lt
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
     ltrs::Borrowed b_z(a_z);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cudnn_convolution_add_relu_out::call(b_self, b_weight, b_z, ltrs::opt_scalar(a_alpha), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), a_groups, b_out.get()));
   }
   LTRS_CATCH
@@ -418,7 +418,7 @@ extern "C" ltrs_error* ltrs_cudnn_convolution_relu_out(ltrs_tensor* out0, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cudnn_convolution_relu_out::call(b_self, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), a_groups, b_out.get()));
   }
   LTRS_CATCH
@@ -439,7 +439,7 @@ extern "C" ltrs_error* ltrs_cudnn_convolution_transpose_out(ltrs_tensor* out0, l
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cudnn_convolution_transpose_out::call(b_self, b_weight, ltrs::symint_list(a_padding), ltrs::symint_list(a_output_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, a_benchmark, a_deterministic, a_allow_tf32, b_out.get()));
   }
   LTRS_CATCH
@@ -460,7 +460,7 @@ extern "C" ltrs_error* ltrs_cudnn_grid_sampler_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_grid(a_grid);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cudnn_grid_sampler_out::call(b_self, b_grid, b_out.get()));
   }
   LTRS_CATCH
@@ -485,8 +485,8 @@ extern "C" ltrs_error* ltrs_cudnn_grid_sampler_backward_out(ltrs_tensor* out0, l
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_grid(a_grid);
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::cudnn_grid_sampler_backward_out::call(b_self, b_grid, b_grad_output, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -518,8 +518,8 @@ extern "C" ltrs_error* ltrs_cummax(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_te
 extern "C" ltrs_error* ltrs_cummax_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::cummax_out::call(b_self, a_dim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -542,8 +542,8 @@ extern "C" ltrs_error* ltrs_cummax_dimname(ltrs_tensor* out0, ltrs_tensor* out1,
 extern "C" ltrs_error* ltrs_cummax_dimname_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_dim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::cummax_dimname_out::call(b_self, ltrs::dimname(a_dim), b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -577,8 +577,8 @@ extern "C" ltrs_error* ltrs_cummin(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_te
 extern "C" ltrs_error* ltrs_cummin_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::cummin_out::call(b_self, a_dim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -601,8 +601,8 @@ extern "C" ltrs_error* ltrs_cummin_dimname(ltrs_tensor* out0, ltrs_tensor* out1,
 extern "C" ltrs_error* ltrs_cummin_dimname_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_dim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::cummin_dimname_out::call(b_self, ltrs::dimname(a_dim), b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -622,7 +622,7 @@ extern "C" ltrs_error* ltrs_cumprod(ltrs_tensor* out0, ltrs_tensor a_self, int64
 // aten::cumprod_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cumprod_(ltrs_tensor a_self, int64_t a_dim, int32_t a_dtype) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::cumprod_::call(b_self.get(), a_dim, ltrs::opt_enum<at::ScalarType>(a_dtype));
   }
   LTRS_CATCH
@@ -632,7 +632,7 @@ extern "C" ltrs_error* ltrs_cumprod_(ltrs_tensor a_self, int64_t a_dim, int32_t 
 extern "C" ltrs_error* ltrs_cumprod_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cumprod_out::call(b_self, a_dim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -650,7 +650,7 @@ extern "C" ltrs_error* ltrs_cumprod_dimname(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::cumprod_.dimname(Tensor(a!) self, Dimname dim, *, ScalarType? dtype=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cumprod__dimname(ltrs_tensor a_self, ltrs_str a_dim, int32_t a_dtype) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::cumprod__dimname::call(b_self.get(), ltrs::dimname(a_dim), ltrs::opt_enum<at::ScalarType>(a_dtype));
   }
   LTRS_CATCH
@@ -660,7 +660,7 @@ extern "C" ltrs_error* ltrs_cumprod__dimname(ltrs_tensor a_self, ltrs_str a_dim,
 extern "C" ltrs_error* ltrs_cumprod_dimname_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_dim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cumprod_dimname_out::call(b_self, ltrs::dimname(a_dim), ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -689,7 +689,7 @@ extern "C" ltrs_error* ltrs_cumsum(ltrs_tensor* out0, ltrs_tensor a_self, int64_
 // aten::cumsum_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cumsum_(ltrs_tensor a_self, int64_t a_dim, int32_t a_dtype) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::cumsum_::call(b_self.get(), a_dim, ltrs::opt_enum<at::ScalarType>(a_dtype));
   }
   LTRS_CATCH
@@ -699,7 +699,7 @@ extern "C" ltrs_error* ltrs_cumsum_(ltrs_tensor a_self, int64_t a_dim, int32_t a
 extern "C" ltrs_error* ltrs_cumsum_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cumsum_out::call(b_self, a_dim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -717,7 +717,7 @@ extern "C" ltrs_error* ltrs_cumsum_dimname(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::cumsum_.dimname(Tensor(a!) self, Dimname dim, *, ScalarType? dtype=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_cumsum__dimname(ltrs_tensor a_self, ltrs_str a_dim, int32_t a_dtype) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::cumsum__dimname::call(b_self.get(), ltrs::dimname(a_dim), ltrs::opt_enum<at::ScalarType>(a_dtype));
   }
   LTRS_CATCH
@@ -727,7 +727,7 @@ extern "C" ltrs_error* ltrs_cumsum__dimname(ltrs_tensor a_self, ltrs_str a_dim, 
 extern "C" ltrs_error* ltrs_cumsum_dimname_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_dim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::cumsum_dimname_out::call(b_self, ltrs::dimname(a_dim), ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -773,7 +773,7 @@ extern "C" ltrs_error* ltrs_deg2rad(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::deg2rad_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_deg2rad_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::deg2rad_::call(b_self.get());
   }
   LTRS_CATCH
@@ -783,7 +783,7 @@ extern "C" ltrs_error* ltrs_deg2rad_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_deg2rad_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::deg2rad_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -819,7 +819,7 @@ extern "C" ltrs_error* ltrs_dequantize_tensors(ltrs_tensor_vec* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_dequantize_self_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::dequantize_self_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -828,7 +828,9 @@ extern "C" ltrs_error* ltrs_dequantize_self_out(ltrs_tensor* out0, ltrs_tensor a
 // aten::dequantize.tensors_out(Tensor[] tensors, *, Tensor(a!)[] out) -> ()
 extern "C" ltrs_error* ltrs_dequantize_tensors_out(ltrs_tensor_list a_tensors, ltrs_tensor_list a_out) {
   LTRS_TRY {
-    at::_ops::dequantize_tensors_out::call(ltrs::tensor_list(a_tensors), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::dequantize_tensors_out::call(ltrs::tensor_list(a_tensors), b_out);
   }
   LTRS_CATCH
 }
@@ -854,7 +856,7 @@ extern "C" ltrs_error* ltrs_detach(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::detach_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_detach_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::detach_::call(b_self.get());
   }
   LTRS_CATCH
@@ -873,7 +875,7 @@ extern "C" ltrs_error* ltrs_detach_copy(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_detach_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::detach_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -883,7 +885,7 @@ extern "C" ltrs_error* ltrs_detach_copy_out(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_diag_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_diagonal, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::diag_out::call(b_self, a_diagonal, b_out.get()));
   }
   LTRS_CATCH
@@ -911,7 +913,7 @@ extern "C" ltrs_error* ltrs_diag_embed(ltrs_tensor* out0, ltrs_tensor a_self, in
 extern "C" ltrs_error* ltrs_diag_embed_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_offset, int64_t a_dim1, int64_t a_dim2, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::diag_embed_out::call(b_self, a_offset, a_dim1, a_dim2, b_out.get()));
   }
   LTRS_CATCH
@@ -957,7 +959,7 @@ extern "C" ltrs_error* ltrs_diagonal_backward(ltrs_tensor* out0, ltrs_tensor a_g
 extern "C" ltrs_error* ltrs_diagonal_backward_out(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_input_sizes, int64_t a_offset, int64_t a_dim1, int64_t a_dim2, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::diagonal_backward_out::call(b_grad_output, ltrs::symint_list(a_input_sizes), a_offset, a_dim1, a_dim2, b_out.get()));
   }
   LTRS_CATCH
@@ -976,7 +978,7 @@ extern "C" ltrs_error* ltrs_diagonal_copy(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_diagonal_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_offset, int64_t a_dim1, int64_t a_dim2, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::diagonal_copy_out::call(b_self, a_offset, a_dim1, a_dim2, b_out.get()));
   }
   LTRS_CATCH
@@ -997,7 +999,7 @@ extern "C" ltrs_error* ltrs_diagonal_scatter_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::diagonal_scatter_out::call(b_self, b_src, a_offset, a_dim1, a_dim2, b_out.get()));
   }
   LTRS_CATCH
@@ -1016,7 +1018,7 @@ extern "C" ltrs_error* ltrs_diff(ltrs_tensor* out0, ltrs_tensor a_self, int64_t 
 extern "C" ltrs_error* ltrs_diff_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_n, int64_t a_dim, ltrs_tensor a_prepend, ltrs_tensor a_append, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::diff_out::call(b_self, a_n, a_dim, ltrs::opt_tensor(a_prepend), ltrs::opt_tensor(a_append), b_out.get()));
   }
   LTRS_CATCH
@@ -1025,7 +1027,7 @@ extern "C" ltrs_error* ltrs_diff_out(ltrs_tensor* out0, ltrs_tensor a_self, int6
 // aten::digamma_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_digamma_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::digamma_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1035,7 +1037,7 @@ extern "C" ltrs_error* ltrs_digamma_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_digamma_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::digamma_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1065,7 +1067,7 @@ extern "C" ltrs_error* ltrs_dist_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::dist_out::call(b_self, b_other, ltrs::scalar(a_p), b_out.get()));
   }
   LTRS_CATCH
@@ -1084,7 +1086,7 @@ extern "C" ltrs_error* ltrs_div_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_div__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::div__Tensor::call(b_self.get(), b_other);
   }
@@ -1096,7 +1098,7 @@ extern "C" ltrs_error* ltrs_div_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::div_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1115,7 +1117,7 @@ extern "C" ltrs_error* ltrs_div_Tensor_mode(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_div__Tensor_mode(ltrs_tensor a_self, ltrs_tensor a_other, ltrs_str a_rounding_mode) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::div__Tensor_mode::call(b_self.get(), b_other, ltrs::opt_str(a_rounding_mode));
   }
@@ -1127,7 +1129,7 @@ extern "C" ltrs_error* ltrs_div_out_mode(ltrs_tensor* out0, ltrs_tensor a_self, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::div_out_mode::call(b_self, b_other, ltrs::opt_str(a_rounding_mode), b_out.get()));
   }
   LTRS_CATCH
@@ -1145,7 +1147,7 @@ extern "C" ltrs_error* ltrs_div_Scalar(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_div__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::div__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -1163,7 +1165,7 @@ extern "C" ltrs_error* ltrs_div_Scalar_mode(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_div__Scalar_mode(ltrs_tensor a_self, ltrs_scalar a_other, ltrs_str a_rounding_mode) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::div__Scalar_mode::call(b_self.get(), ltrs::scalar(a_other), ltrs::opt_str(a_rounding_mode));
   }
   LTRS_CATCH
@@ -1173,7 +1175,7 @@ extern "C" ltrs_error* ltrs_div__Scalar_mode(ltrs_tensor a_self, ltrs_scalar a_o
 extern "C" ltrs_error* ltrs_div_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::div_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1183,7 +1185,7 @@ extern "C" ltrs_error* ltrs_div_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_div_Scalar_mode_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_str a_rounding_mode, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::div_Scalar_mode_out::call(b_self, ltrs::scalar(a_other), ltrs::opt_str(a_rounding_mode), b_out.get()));
   }
   LTRS_CATCH
@@ -1202,7 +1204,7 @@ extern "C" ltrs_error* ltrs_divide_Tensor(ltrs_tensor* out0, ltrs_tensor a_self,
 // aten::divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_divide__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::divide__Tensor::call(b_self.get(), b_other);
   }
@@ -1214,7 +1216,7 @@ extern "C" ltrs_error* ltrs_divide_out(ltrs_tensor* out0, ltrs_tensor a_self, lt
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::divide_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1232,7 +1234,7 @@ extern "C" ltrs_error* ltrs_divide_Scalar(ltrs_tensor* out0, ltrs_tensor a_self,
 // aten::divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_divide__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::divide__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -1251,7 +1253,7 @@ extern "C" ltrs_error* ltrs_divide_Tensor_mode(ltrs_tensor* out0, ltrs_tensor a_
 // aten::divide_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_divide__Tensor_mode(ltrs_tensor a_self, ltrs_tensor a_other, ltrs_str a_rounding_mode) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::divide__Tensor_mode::call(b_self.get(), b_other, ltrs::opt_str(a_rounding_mode));
   }
@@ -1263,7 +1265,7 @@ extern "C" ltrs_error* ltrs_divide_out_mode(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::divide_out_mode::call(b_self, b_other, ltrs::opt_str(a_rounding_mode), b_out.get()));
   }
   LTRS_CATCH
@@ -1281,7 +1283,7 @@ extern "C" ltrs_error* ltrs_divide_Scalar_mode(ltrs_tensor* out0, ltrs_tensor a_
 // aten::divide_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_divide__Scalar_mode(ltrs_tensor a_self, ltrs_scalar a_other, ltrs_str a_rounding_mode) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::divide__Scalar_mode::call(b_self.get(), ltrs::scalar(a_other), ltrs::opt_str(a_rounding_mode));
   }
   LTRS_CATCH
@@ -1302,7 +1304,7 @@ extern "C" ltrs_error* ltrs_dot_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_tensor(a_tensor);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::dot_out::call(b_self, b_tensor, b_out.get()));
   }
   LTRS_CATCH
@@ -1320,7 +1322,7 @@ extern "C" ltrs_error* ltrs_dropout(ltrs_tensor* out0, ltrs_tensor a_input, doub
 // aten::dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_dropout_(ltrs_tensor a_self, double a_p, bool a_train) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::dropout_::call(b_self.get(), a_p, a_train);
   }
   LTRS_CATCH
@@ -1355,7 +1357,7 @@ extern "C" ltrs_error* ltrs_dstack(ltrs_tensor* out0, ltrs_tensor_list a_tensors
 // aten::dstack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_dstack_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::dstack_out::call(ltrs::tensor_list(a_tensors), b_out.get()));
   }
   LTRS_CATCH
@@ -1373,7 +1375,7 @@ extern "C" ltrs_error* ltrs_einsum(ltrs_tensor* out0, ltrs_str a_equation, ltrs_
 extern "C" ltrs_error* ltrs_elu_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_alpha, ltrs_scalar a_scale, ltrs_scalar a_input_scale, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::elu_out::call(b_self, ltrs::scalar(a_alpha), ltrs::scalar(a_scale), ltrs::scalar(a_input_scale), b_out.get()));
   }
   LTRS_CATCH
@@ -1391,7 +1393,7 @@ extern "C" ltrs_error* ltrs_elu(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scal
 // aten::elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_elu_(ltrs_tensor a_self, ltrs_scalar a_alpha, ltrs_scalar a_scale, ltrs_scalar a_input_scale) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::elu_::call(b_self.get(), ltrs::scalar(a_alpha), ltrs::scalar(a_scale), ltrs::scalar(a_input_scale));
   }
   LTRS_CATCH
@@ -1402,7 +1404,7 @@ extern "C" ltrs_error* ltrs_elu_backward_grad_input(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self_or_result(a_self_or_result);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::elu_backward_grad_input::call(b_grad_output, ltrs::scalar(a_alpha), ltrs::scalar(a_scale), ltrs::scalar(a_input_scale), a_is_result, b_self_or_result, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1433,7 +1435,7 @@ extern "C" ltrs_error* ltrs_embedding_out(ltrs_tensor* out0, ltrs_tensor a_weigh
   LTRS_TRY {
     ltrs::Borrowed b_weight(a_weight);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::embedding_out::call(b_weight, b_indices, a_padding_idx, a_scale_grad_by_freq, a_sparse, b_out.get()));
   }
   LTRS_CATCH
@@ -1494,7 +1496,7 @@ extern "C" ltrs_error* ltrs_embedding_dense_backward_out(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::embedding_dense_backward_out::call(b_grad_output, b_indices, a_num_weights, a_padding_idx, a_scale_grad_by_freq, b_out.get()));
   }
   LTRS_CATCH
@@ -1503,7 +1505,7 @@ extern "C" ltrs_error* ltrs_embedding_dense_backward_out(ltrs_tensor* out0, ltrs
 // aten::embedding_renorm_(Tensor(a!) self, Tensor indices, float max_norm, float norm_type) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_embedding_renorm_(ltrs_tensor a_self, ltrs_tensor a_indices, double a_max_norm, double a_norm_type) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
     at::_ops::embedding_renorm_::call(b_self.get(), b_indices, a_max_norm, a_norm_type);
   }
@@ -1515,7 +1517,7 @@ extern "C" ltrs_error* ltrs_embedding_renorm_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::embedding_renorm_out::call(b_self, b_indices, a_max_norm, a_norm_type, b_out.get()));
   }
   LTRS_CATCH
@@ -1560,7 +1562,7 @@ extern "C" ltrs_error* ltrs_empty_memory_format(ltrs_tensor* out0, ltrs_int_list
 // aten::empty.out(SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_empty_out(ltrs_tensor* out0, ltrs_int_list a_size, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::empty_out::call(ltrs::symint_list(a_size), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -1569,7 +1571,7 @@ extern "C" ltrs_error* ltrs_empty_out(ltrs_tensor* out0, ltrs_int_list a_size, i
 // aten::empty.names_out(int[] size, *, Dimname[]? names, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_empty_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::empty_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -1588,7 +1590,7 @@ extern "C" ltrs_error* ltrs_empty_like(ltrs_tensor* out0, ltrs_tensor a_self, in
 extern "C" ltrs_error* ltrs_empty_like_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::empty_like_out::call(b_self, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -1605,7 +1607,7 @@ extern "C" ltrs_error* ltrs_empty_permuted(ltrs_tensor* out0, ltrs_int_list a_si
 // aten::empty_permuted.out(SymInt[] size, int[] physical_layout, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_empty_permuted_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_int_list a_physical_layout, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::empty_permuted_out::call(ltrs::symint_list(a_size), ltrs::int_list(a_physical_layout), b_out.get()));
   }
   LTRS_CATCH
@@ -1624,7 +1626,7 @@ extern "C" ltrs_error* ltrs_empty_quantized(ltrs_tensor* out0, ltrs_int_list a_s
 extern "C" ltrs_error* ltrs_empty_quantized_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_tensor a_qtensor, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_qtensor(a_qtensor);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::empty_quantized_out::call(ltrs::int_list(a_size), b_qtensor, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -1641,7 +1643,7 @@ extern "C" ltrs_error* ltrs_empty_strided(ltrs_tensor* out0, ltrs_int_list a_siz
 // aten::empty_strided.out(SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_empty_strided_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_int_list a_stride, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::empty_strided_out::call(ltrs::symint_list(a_size), ltrs::symint_list(a_stride), b_out.get()));
   }
   LTRS_CATCH
@@ -1650,7 +1652,7 @@ extern "C" ltrs_error* ltrs_empty_strided_out(ltrs_tensor* out0, ltrs_int_list a
 // aten::eq_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_eq__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::eq__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -1659,7 +1661,7 @@ extern "C" ltrs_error* ltrs_eq__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) 
 // aten::eq_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_eq__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::eq__Tensor::call(b_self.get(), b_other);
   }
@@ -1670,7 +1672,7 @@ extern "C" ltrs_error* ltrs_eq__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) 
 extern "C" ltrs_error* ltrs_eq_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::eq_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1690,7 +1692,7 @@ extern "C" ltrs_error* ltrs_eq_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::eq_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1728,7 +1730,7 @@ extern "C" ltrs_error* ltrs_erf(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::erf_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_erf_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::erf_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1738,7 +1740,7 @@ extern "C" ltrs_error* ltrs_erf_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_erf_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::erf_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1756,7 +1758,7 @@ extern "C" ltrs_error* ltrs_erfc(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::erfc_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_erfc_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::erfc_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1766,7 +1768,7 @@ extern "C" ltrs_error* ltrs_erfc_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_erfc_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::erfc_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1784,7 +1786,7 @@ extern "C" ltrs_error* ltrs_erfinv(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::erfinv_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_erfinv_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::erfinv_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1794,7 +1796,7 @@ extern "C" ltrs_error* ltrs_erfinv_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_erfinv_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::erfinv_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1812,7 +1814,7 @@ extern "C" ltrs_error* ltrs_exp(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::exp_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_exp_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::exp_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1822,7 +1824,7 @@ extern "C" ltrs_error* ltrs_exp_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_exp_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::exp_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1840,7 +1842,7 @@ extern "C" ltrs_error* ltrs_exp2(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::exp2_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_exp2_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::exp2_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1850,7 +1852,7 @@ extern "C" ltrs_error* ltrs_exp2_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_exp2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::exp2_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1888,7 +1890,7 @@ extern "C" ltrs_error* ltrs_expand_copy(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs_expand_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, bool a_implicit, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::expand_copy_out::call(b_self, ltrs::symint_list(a_size), a_implicit, b_out.get()));
   }
   LTRS_CATCH
@@ -1906,7 +1908,7 @@ extern "C" ltrs_error* ltrs_expm1(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::expm1_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_expm1_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::expm1_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1916,7 +1918,7 @@ extern "C" ltrs_error* ltrs_expm1_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_expm1_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::expm1_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1925,7 +1927,7 @@ extern "C" ltrs_error* ltrs_expm1_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::exponential_(Tensor(a!) self, float lambd=1, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_exponential_(ltrs_tensor a_self, double a_lambd, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::exponential_::call(b_self.get(), a_lambd, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -1935,7 +1937,7 @@ extern "C" ltrs_error* ltrs_exponential_(ltrs_tensor a_self, double a_lambd, ltr
 extern "C" ltrs_error* ltrs_exponential_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_lambd, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::exponential_out::call(b_self, a_lambd, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -1969,7 +1971,7 @@ extern "C" ltrs_error* ltrs_eye_m(ltrs_tensor* out0, int64_t a_n, int64_t a_m, i
 // aten::eye.out(SymInt n, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_eye_out(ltrs_tensor* out0, int64_t a_n, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::eye_out::call(a_n, b_out.get()));
   }
   LTRS_CATCH
@@ -1978,7 +1980,7 @@ extern "C" ltrs_error* ltrs_eye_out(ltrs_tensor* out0, int64_t a_n, ltrs_tensor 
 // aten::eye.m_out(SymInt n, SymInt m, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_eye_m_out(ltrs_tensor* out0, int64_t a_n, int64_t a_m, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::eye_m_out::call(a_n, a_m, b_out.get()));
   }
   LTRS_CATCH
@@ -2014,8 +2016,8 @@ extern "C" ltrs_error* ltrs_fake_quantize_per_channel_affine_cachemask_out(ltrs_
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_scale(a_scale);
     ltrs::Borrowed b_zero_point(a_zero_point);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::fake_quantize_per_channel_affine_cachemask_out::call(b_self, b_scale, b_zero_point, a_axis, a_quant_min, a_quant_max, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2068,8 +2070,8 @@ extern "C" ltrs_error* ltrs_fake_quantize_per_tensor_affine_cachemask(ltrs_tenso
 extern "C" ltrs_error* ltrs_fake_quantize_per_tensor_affine_cachemask_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, double a_scale, int64_t a_zero_point, int64_t a_quant_min, int64_t a_quant_max, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::fake_quantize_per_tensor_affine_cachemask_out::call(b_self, a_scale, a_zero_point, a_quant_min, a_quant_max, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2104,7 +2106,7 @@ extern "C" ltrs_error* ltrs_fbgemm_linear_fp16_weight_out(ltrs_tensor* out0, ltr
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_packed_weight(a_packed_weight);
     ltrs::Borrowed b_bias(a_bias);
-    ltrs::Borrowed b_output(a_output);
+    ltrs::BorrowedMut b_output(a_output);
     *out0 = ltrs::give(at::_ops::fbgemm_linear_fp16_weight_out::call(b_input, b_packed_weight, b_bias, b_output.get()));
   }
   LTRS_CATCH
@@ -2125,7 +2127,7 @@ extern "C" ltrs_error* ltrs_fbgemm_linear_fp16_weight_fp32_activation_out(ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_packed_weight(a_packed_weight);
-    ltrs::Borrowed b_output(a_output);
+    ltrs::BorrowedMut b_output(a_output);
     *out0 = ltrs::give(at::_ops::fbgemm_linear_fp16_weight_fp32_activation_out::call(b_input, b_packed_weight, ltrs::opt_tensor(a_bias), b_output.get()));
   }
   LTRS_CATCH
@@ -2209,7 +2211,7 @@ extern "C" ltrs_error* ltrs_feature_alpha_dropout(ltrs_tensor* out0, ltrs_tensor
 // aten::feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_feature_alpha_dropout_(ltrs_tensor a_self, double a_p, bool a_train) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::feature_alpha_dropout_::call(b_self.get(), a_p, a_train);
   }
   LTRS_CATCH
@@ -2227,7 +2229,7 @@ extern "C" ltrs_error* ltrs_feature_dropout(ltrs_tensor* out0, ltrs_tensor a_inp
 // aten::feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_feature_dropout_(ltrs_tensor a_self, double a_p, bool a_train) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::feature_dropout_::call(b_self.get(), a_p, a_train);
   }
   LTRS_CATCH
@@ -2246,7 +2248,7 @@ extern "C" ltrs_error* ltrs_fft_fft(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 extern "C" ltrs_error* ltrs_fft_fft_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_n, int64_t a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_fft_out::call(b_self, ltrs::opt_symint(a_n), a_dim, ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2265,7 +2267,7 @@ extern "C" ltrs_error* ltrs_fft_fft2(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_fft_fft2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_fft2_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2282,7 +2284,7 @@ extern "C" ltrs_error* ltrs_fft_fftfreq(ltrs_tensor* out0, int64_t a_n, double a
 // aten::fft_fftfreq.out(int n, float d=1.0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_fft_fftfreq_out(ltrs_tensor* out0, int64_t a_n, double a_d, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_fftfreq_out::call(a_n, a_d, b_out.get()));
   }
   LTRS_CATCH
@@ -2301,7 +2303,7 @@ extern "C" ltrs_error* ltrs_fft_fftn(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_fft_fftn_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_fftn_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::opt_int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2329,7 +2331,7 @@ extern "C" ltrs_error* ltrs_fft_hfft(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_fft_hfft_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_n, int64_t a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_hfft_out::call(b_self, ltrs::opt_symint(a_n), a_dim, ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2348,7 +2350,7 @@ extern "C" ltrs_error* ltrs_fft_hfft2(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_fft_hfft2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_hfft2_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2367,7 +2369,7 @@ extern "C" ltrs_error* ltrs_fft_hfftn(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_fft_hfftn_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_hfftn_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::opt_int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2386,7 +2388,7 @@ extern "C" ltrs_error* ltrs_fft_ifft(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_fft_ifft_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_n, int64_t a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_ifft_out::call(b_self, ltrs::opt_symint(a_n), a_dim, ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2405,7 +2407,7 @@ extern "C" ltrs_error* ltrs_fft_ifft2(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_fft_ifft2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_ifft2_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2424,7 +2426,7 @@ extern "C" ltrs_error* ltrs_fft_ifftn(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_fft_ifftn_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_ifftn_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::opt_int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2452,7 +2454,7 @@ extern "C" ltrs_error* ltrs_fft_ihfft(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_fft_ihfft_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_n, int64_t a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_ihfft_out::call(b_self, ltrs::opt_symint(a_n), a_dim, ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2471,7 +2473,7 @@ extern "C" ltrs_error* ltrs_fft_ihfft2(ltrs_tensor* out0, ltrs_tensor a_self, lt
 extern "C" ltrs_error* ltrs_fft_ihfft2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_ihfft2_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2490,7 +2492,7 @@ extern "C" ltrs_error* ltrs_fft_ihfftn(ltrs_tensor* out0, ltrs_tensor a_self, lt
 extern "C" ltrs_error* ltrs_fft_ihfftn_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_ihfftn_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::opt_int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2509,7 +2511,7 @@ extern "C" ltrs_error* ltrs_fft_irfft(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_fft_irfft_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_n, int64_t a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_irfft_out::call(b_self, ltrs::opt_symint(a_n), a_dim, ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2528,7 +2530,7 @@ extern "C" ltrs_error* ltrs_fft_irfft2(ltrs_tensor* out0, ltrs_tensor a_self, lt
 extern "C" ltrs_error* ltrs_fft_irfft2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_irfft2_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2547,7 +2549,7 @@ extern "C" ltrs_error* ltrs_fft_irfftn(ltrs_tensor* out0, ltrs_tensor a_self, lt
 extern "C" ltrs_error* ltrs_fft_irfftn_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_irfftn_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::opt_int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2566,7 +2568,7 @@ extern "C" ltrs_error* ltrs_fft_rfft(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_fft_rfft_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_int a_n, int64_t a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_rfft_out::call(b_self, ltrs::opt_symint(a_n), a_dim, ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2585,7 +2587,7 @@ extern "C" ltrs_error* ltrs_fft_rfft2(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_fft_rfft2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_rfft2_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2602,7 +2604,7 @@ extern "C" ltrs_error* ltrs_fft_rfftfreq(ltrs_tensor* out0, int64_t a_n, double 
 // aten::fft_rfftfreq.out(int n, float d=1.0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_fft_rfftfreq_out(ltrs_tensor* out0, int64_t a_n, double a_d, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_rfftfreq_out::call(a_n, a_d, b_out.get()));
   }
   LTRS_CATCH
@@ -2621,7 +2623,7 @@ extern "C" ltrs_error* ltrs_fft_rfftn(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_fft_rfftn_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_s, ltrs_int_list a_dim, ltrs_str a_norm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fft_rfftn_out::call(b_self, ltrs::opt_symint_list(a_s), ltrs::opt_int_list(a_dim), ltrs::opt_str(a_norm), b_out.get()));
   }
   LTRS_CATCH
@@ -2649,7 +2651,7 @@ extern "C" ltrs_error* ltrs_fill_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_fill__Scalar(ltrs_tensor a_self, ltrs_scalar a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::fill__Scalar::call(b_self.get(), ltrs::scalar(a_value));
   }
   LTRS_CATCH
@@ -2658,7 +2660,7 @@ extern "C" ltrs_error* ltrs_fill__Scalar(ltrs_tensor a_self, ltrs_scalar a_value
 // aten::fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_fill__Tensor(ltrs_tensor a_self, ltrs_tensor a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_value(a_value);
     at::_ops::fill__Tensor::call(b_self.get(), b_value);
   }
@@ -2669,7 +2671,7 @@ extern "C" ltrs_error* ltrs_fill__Tensor(ltrs_tensor a_self, ltrs_tensor a_value
 extern "C" ltrs_error* ltrs_fill_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_value, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fill_Scalar_out::call(b_self, ltrs::scalar(a_value), b_out.get()));
   }
   LTRS_CATCH
@@ -2680,7 +2682,7 @@ extern "C" ltrs_error* ltrs_fill_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_value(a_value);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fill_Tensor_out::call(b_self, b_value, b_out.get()));
   }
   LTRS_CATCH
@@ -2689,7 +2691,7 @@ extern "C" ltrs_error* ltrs_fill_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::fill_diagonal_(Tensor(a!) self, Scalar fill_value, bool wrap=False) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_fill_diagonal_(ltrs_tensor a_self, ltrs_scalar a_fill_value, bool a_wrap) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::fill_diagonal_::call(b_self.get(), ltrs::scalar(a_fill_value), a_wrap);
   }
   LTRS_CATCH
@@ -2707,7 +2709,7 @@ extern "C" ltrs_error* ltrs_fix(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::fix_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_fix_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::fix_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2717,7 +2719,7 @@ extern "C" ltrs_error* ltrs_fix_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_fix_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fix_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2780,7 +2782,7 @@ extern "C" ltrs_error* ltrs_flip(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int
 extern "C" ltrs_error* ltrs_flip_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dims, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::flip_out::call(b_self, ltrs::int_list(a_dims), b_out.get()));
   }
   LTRS_CATCH
@@ -2809,7 +2811,7 @@ extern "C" ltrs_error* ltrs_float_power_Tensor_Tensor_out(ltrs_tensor* out0, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_exponent(a_exponent);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::float_power_Tensor_Tensor_out::call(b_self, b_exponent, b_out.get()));
   }
   LTRS_CATCH
@@ -2829,7 +2831,7 @@ extern "C" ltrs_error* ltrs_float_power_Tensor_Tensor(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs_float_power_Scalar_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_exponent, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_exponent(a_exponent);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::float_power_Scalar_out::call(ltrs::scalar(a_self), b_exponent, b_out.get()));
   }
   LTRS_CATCH
@@ -2848,7 +2850,7 @@ extern "C" ltrs_error* ltrs_float_power_Scalar(ltrs_tensor* out0, ltrs_scalar a_
 extern "C" ltrs_error* ltrs_float_power_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_exponent, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::float_power_Tensor_Scalar_out::call(b_self, ltrs::scalar(a_exponent), b_out.get()));
   }
   LTRS_CATCH
@@ -2866,7 +2868,7 @@ extern "C" ltrs_error* ltrs_float_power_Tensor_Scalar(ltrs_tensor* out0, ltrs_te
 // aten::float_power_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_float_power__Scalar(ltrs_tensor a_self, ltrs_scalar a_exponent) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::float_power__Scalar::call(b_self.get(), ltrs::scalar(a_exponent));
   }
   LTRS_CATCH
@@ -2875,7 +2877,7 @@ extern "C" ltrs_error* ltrs_float_power__Scalar(ltrs_tensor a_self, ltrs_scalar 
 // aten::float_power_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_float_power__Tensor(ltrs_tensor a_self, ltrs_tensor a_exponent) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_exponent(a_exponent);
     at::_ops::float_power__Tensor::call(b_self.get(), b_exponent);
   }
@@ -2894,7 +2896,7 @@ extern "C" ltrs_error* ltrs_floor(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::floor_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_floor_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::floor_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2904,7 +2906,7 @@ extern "C" ltrs_error* ltrs_floor_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_floor_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::floor_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2923,7 +2925,7 @@ extern "C" ltrs_error* ltrs_floor_divide(ltrs_tensor* out0, ltrs_tensor a_self, 
 // aten::floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_floor_divide__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::floor_divide__Tensor::call(b_self.get(), b_other);
   }
@@ -2935,7 +2937,7 @@ extern "C" ltrs_error* ltrs_floor_divide_out(ltrs_tensor* out0, ltrs_tensor a_se
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::floor_divide_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2953,7 +2955,7 @@ extern "C" ltrs_error* ltrs_floor_divide_Scalar(ltrs_tensor* out0, ltrs_tensor a
 // aten::floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_floor_divide__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::floor_divide__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2963,7 +2965,7 @@ extern "C" ltrs_error* ltrs_floor_divide__Scalar(ltrs_tensor a_self, ltrs_scalar
 extern "C" ltrs_error* ltrs_floor_divide_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::floor_divide_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2984,7 +2986,7 @@ extern "C" ltrs_error* ltrs_fmax_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fmax_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3005,7 +3007,7 @@ extern "C" ltrs_error* ltrs_fmin_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fmin_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3015,7 +3017,7 @@ extern "C" ltrs_error* ltrs_fmin_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_fmod_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fmod_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -3033,7 +3035,7 @@ extern "C" ltrs_error* ltrs_fmod_Scalar(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::fmod_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_fmod__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::fmod__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3044,7 +3046,7 @@ extern "C" ltrs_error* ltrs_fmod_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::fmod_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3063,7 +3065,7 @@ extern "C" ltrs_error* ltrs_fmod_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::fmod_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_fmod__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::fmod__Tensor::call(b_self.get(), b_other);
   }
@@ -3082,7 +3084,7 @@ extern "C" ltrs_error* ltrs_frac(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::frac_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_frac_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::frac_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3092,7 +3094,7 @@ extern "C" ltrs_error* ltrs_frac_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_frac_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::frac_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3103,8 +3105,8 @@ extern "C" ltrs_error* ltrs_fractional_max_pool2d_output(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_random_samples(a_random_samples);
-    ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_output(a_output);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::fractional_max_pool2d_output::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_output_size), b_random_samples, b_output.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3130,7 +3132,7 @@ extern "C" ltrs_error* ltrs_fractional_max_pool2d_backward_grad_input(ltrs_tenso
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::fractional_max_pool2d_backward_grad_input::call(b_grad_output, b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_output_size), b_indices, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3152,8 +3154,8 @@ extern "C" ltrs_error* ltrs_fractional_max_pool3d_output(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_random_samples(a_random_samples);
-    ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_output(a_output);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::fractional_max_pool3d_output::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_output_size), b_random_samples, b_output.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3179,7 +3181,7 @@ extern "C" ltrs_error* ltrs_fractional_max_pool3d_backward_grad_input(ltrs_tenso
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::fractional_max_pool3d_backward_grad_input::call(b_grad_output, b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_output_size), b_indices, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3211,8 +3213,8 @@ extern "C" ltrs_error* ltrs_frexp_Tensor(ltrs_tensor* out0, ltrs_tensor* out1, l
 extern "C" ltrs_error* ltrs_frexp_Tensor_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_tensor a_mantissa, ltrs_tensor a_exponent) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_mantissa(a_mantissa);
-    ltrs::Borrowed b_exponent(a_exponent);
+    ltrs::BorrowedMut b_mantissa(a_mantissa);
+    ltrs::BorrowedMut b_exponent(a_exponent);
     auto r = at::_ops::frexp_Tensor_out::call(b_self, b_mantissa.get(), b_exponent.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3233,7 +3235,7 @@ extern "C" ltrs_error* ltrs_frobenius_norm_dim(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_frobenius_norm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::frobenius_norm_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3250,7 +3252,7 @@ extern "C" ltrs_error* ltrs_from_file(ltrs_tensor* out0, ltrs_str a_filename, lt
 // aten::from_file.out(str filename, bool? shared=None, int? size=0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_from_file_out(ltrs_tensor* out0, ltrs_str a_filename, ltrs_opt_bool a_shared, ltrs_opt_int a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::from_file_out::call(ltrs::str(a_filename), ltrs::opt_bool(a_shared), ltrs::opt_int(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -3275,7 +3277,7 @@ extern "C" ltrs_error* ltrs_full(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_s
 // aten::full.out(SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_full_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_scalar a_fill_value, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::full_out::call(ltrs::symint_list(a_size), ltrs::scalar(a_fill_value), b_out.get()));
   }
   LTRS_CATCH
@@ -3284,7 +3286,7 @@ extern "C" ltrs_error* ltrs_full_out(ltrs_tensor* out0, ltrs_int_list a_size, lt
 // aten::full.names_out(int[] size, Scalar fill_value, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_full_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_scalar a_fill_value, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::full_names_out::call(ltrs::int_list(a_size), ltrs::scalar(a_fill_value), ltrs::dimname_list(a_names), b_out.get()));
   }
   LTRS_CATCH
@@ -3303,7 +3305,7 @@ extern "C" ltrs_error* ltrs_full_like(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_full_like_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_fill_value, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::full_like_out::call(b_self, ltrs::scalar(a_fill_value), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -3315,10 +3317,10 @@ extern "C" ltrs_error* ltrs_fused_moving_avg_obs_fake_quant(ltrs_tensor* out0, l
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_observer_on(a_observer_on);
     ltrs::Borrowed b_fake_quant_on(a_fake_quant_on);
-    ltrs::Borrowed b_running_min(a_running_min);
-    ltrs::Borrowed b_running_max(a_running_max);
-    ltrs::Borrowed b_scale(a_scale);
-    ltrs::Borrowed b_zero_point(a_zero_point);
+    ltrs::BorrowedMut b_running_min(a_running_min);
+    ltrs::BorrowedMut b_running_max(a_running_max);
+    ltrs::BorrowedMut b_scale(a_scale);
+    ltrs::BorrowedMut b_zero_point(a_zero_point);
     *out0 = ltrs::give(at::_ops::fused_moving_avg_obs_fake_quant::call(b_self, b_observer_on, b_fake_quant_on, b_running_min.get(), b_running_max.get(), b_scale.get(), b_zero_point.get(), a_averaging_const, a_quant_min, a_quant_max, a_ch_axis, a_per_row_fake_quant, a_symmetric_quant));
   }
   LTRS_CATCH
@@ -3329,7 +3331,7 @@ extern "C" ltrs_error* ltrs_gather_out(ltrs_tensor* out0, ltrs_tensor a_self, in
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::gather_out::call(b_self, a_dim, b_index, a_sparse_grad, b_out.get()));
   }
   LTRS_CATCH
@@ -3350,7 +3352,7 @@ extern "C" ltrs_error* ltrs_gather_dimname_out(ltrs_tensor* out0, ltrs_tensor a_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::gather_dimname_out::call(b_self, ltrs::dimname(a_dim), b_index, a_sparse_grad, b_out.get()));
   }
   LTRS_CATCH
@@ -3382,7 +3384,7 @@ extern "C" ltrs_error* ltrs_gcd_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::gcd_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3401,7 +3403,7 @@ extern "C" ltrs_error* ltrs_gcd(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tens
 // aten::gcd_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_gcd_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::gcd_::call(b_self.get(), b_other);
   }
@@ -3412,7 +3414,7 @@ extern "C" ltrs_error* ltrs_gcd_(ltrs_tensor a_self, ltrs_tensor a_other) {
 extern "C" ltrs_error* ltrs_ge_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ge_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -3432,7 +3434,7 @@ extern "C" ltrs_error* ltrs_ge_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ge_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3451,7 +3453,7 @@ extern "C" ltrs_error* ltrs_ge_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::ge_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_ge__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::ge__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3460,7 +3462,7 @@ extern "C" ltrs_error* ltrs_ge__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) 
 // aten::ge_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_ge__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::ge__Tensor::call(b_self.get(), b_other);
   }
@@ -3471,7 +3473,7 @@ extern "C" ltrs_error* ltrs_ge__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) 
 extern "C" ltrs_error* ltrs_gelu_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_approximate, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::gelu_out::call(b_self, ltrs::str(a_approximate), b_out.get()));
   }
   LTRS_CATCH
@@ -3480,7 +3482,7 @@ extern "C" ltrs_error* ltrs_gelu_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 // aten::gelu_(Tensor(a!) self, *, str approximate='none') -> Tensor(a!)
 extern "C" ltrs_error* ltrs_gelu_(ltrs_tensor a_self, ltrs_str a_approximate) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::gelu_::call(b_self.get(), ltrs::str(a_approximate));
   }
   LTRS_CATCH
@@ -3500,7 +3502,7 @@ extern "C" ltrs_error* ltrs_gelu_backward_grad_input(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::gelu_backward_grad_input::call(b_grad_output, b_self, ltrs::str(a_approximate), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3519,7 +3521,7 @@ extern "C" ltrs_error* ltrs_gelu_backward(ltrs_tensor* out0, ltrs_tensor a_grad_
 // aten::geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_geometric_(ltrs_tensor a_self, double a_p, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::geometric_::call(b_self.get(), a_p, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -3529,7 +3531,7 @@ extern "C" ltrs_error* ltrs_geometric_(ltrs_tensor a_self, double a_p, ltrs_gene
 extern "C" ltrs_error* ltrs_geometric_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_p, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::geometric_out::call(b_self, a_p, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3548,8 +3550,8 @@ extern "C" ltrs_error* ltrs_geometric(ltrs_tensor* out0, ltrs_tensor a_self, dou
 extern "C" ltrs_error* ltrs_geqrf_a(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_tensor a_a, ltrs_tensor a_tau) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_a(a_a);
-    ltrs::Borrowed b_tau(a_tau);
+    ltrs::BorrowedMut b_a(a_a);
+    ltrs::BorrowedMut b_tau(a_tau);
     auto r = at::_ops::geqrf_a::call(b_self, b_a.get(), b_tau.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3583,7 +3585,7 @@ extern "C" ltrs_error* ltrs_ger_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_vec2(a_vec2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ger_out::call(b_self, b_vec2, b_out.get()));
   }
   LTRS_CATCH
@@ -3593,7 +3595,7 @@ extern "C" ltrs_error* ltrs_ger_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 extern "C" ltrs_error* ltrs_glu_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::glu_out::call(b_self, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3613,7 +3615,7 @@ extern "C" ltrs_error* ltrs_glu_backward_grad_input(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::glu_backward_grad_input::call(b_grad_output, b_self, a_dim, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3650,7 +3652,7 @@ extern "C" ltrs_error* ltrs_glu_backward_jvp_out(ltrs_tensor* out0, ltrs_tensor 
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_dgrad_glu(a_dgrad_glu);
     ltrs::Borrowed b_dx(a_dx);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::glu_backward_jvp_out::call(b_grad_x, b_grad_glu, b_x, b_dgrad_glu, b_dx, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3673,7 +3675,7 @@ extern "C" ltrs_error* ltrs_glu_jvp_out(ltrs_tensor* out0, ltrs_tensor a_glu, lt
     ltrs::Borrowed b_glu(a_glu);
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_dx(a_dx);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::glu_jvp_out::call(b_glu, b_x, b_dx, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3746,7 +3748,7 @@ extern "C" ltrs_error* ltrs_gradient_tensorarray(ltrs_tensor_vec* out0, ltrs_ten
 extern "C" ltrs_error* ltrs_greater_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::greater_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -3766,7 +3768,7 @@ extern "C" ltrs_error* ltrs_greater_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::greater_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3785,7 +3787,7 @@ extern "C" ltrs_error* ltrs_greater_Tensor(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::greater_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_greater__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::greater__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3794,7 +3796,7 @@ extern "C" ltrs_error* ltrs_greater__Scalar(ltrs_tensor a_self, ltrs_scalar a_ot
 // aten::greater_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_greater__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::greater__Tensor::call(b_self.get(), b_other);
   }
@@ -3805,7 +3807,7 @@ extern "C" ltrs_error* ltrs_greater__Tensor(ltrs_tensor a_self, ltrs_tensor a_ot
 extern "C" ltrs_error* ltrs_greater_equal_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::greater_equal_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -3825,7 +3827,7 @@ extern "C" ltrs_error* ltrs_greater_equal_Tensor_out(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::greater_equal_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3844,7 +3846,7 @@ extern "C" ltrs_error* ltrs_greater_equal_Tensor(ltrs_tensor* out0, ltrs_tensor 
 // aten::greater_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_greater_equal__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::greater_equal__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3853,7 +3855,7 @@ extern "C" ltrs_error* ltrs_greater_equal__Scalar(ltrs_tensor a_self, ltrs_scala
 // aten::greater_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_greater_equal__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::greater_equal__Tensor::call(b_self.get(), b_other);
   }
@@ -3885,7 +3887,7 @@ extern "C" ltrs_error* ltrs_grid_sampler_2d_out(ltrs_tensor* out0, ltrs_tensor a
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_grid(a_grid);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::grid_sampler_2d_out::call(b_input, b_grid, a_interpolation_mode, a_padding_mode, a_align_corners, b_out.get()));
   }
   LTRS_CATCH
@@ -3910,8 +3912,8 @@ extern "C" ltrs_error* ltrs_grid_sampler_2d_backward_out(ltrs_tensor* out0, ltrs
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_grid(a_grid);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::grid_sampler_2d_backward_out::call(b_grad_output, b_input, b_grid, a_interpolation_mode, a_padding_mode, a_align_corners, ltrs::bool_array<2>(a_output_mask), b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3934,7 +3936,7 @@ extern "C" ltrs_error* ltrs_grid_sampler_3d_out(ltrs_tensor* out0, ltrs_tensor a
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_grid(a_grid);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::grid_sampler_3d_out::call(b_input, b_grid, a_interpolation_mode, a_padding_mode, a_align_corners, b_out.get()));
   }
   LTRS_CATCH
@@ -3959,8 +3961,8 @@ extern "C" ltrs_error* ltrs_grid_sampler_3d_backward_out(ltrs_tensor* out0, ltrs
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_grid(a_grid);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::grid_sampler_3d_backward_out::call(b_grad_output, b_input, b_grid, a_interpolation_mode, a_padding_mode, a_align_corners, ltrs::bool_array<2>(a_output_mask), b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -4018,7 +4020,7 @@ extern "C" ltrs_error* ltrs_gru_cell(ltrs_tensor* out0, ltrs_tensor a_input, ltr
 extern "C" ltrs_error* ltrs_gt_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::gt_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -4038,7 +4040,7 @@ extern "C" ltrs_error* ltrs_gt_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::gt_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -4057,7 +4059,7 @@ extern "C" ltrs_error* ltrs_gt_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::gt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_gt__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::gt__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -4066,7 +4068,7 @@ extern "C" ltrs_error* ltrs_gt__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) 
 // aten::gt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_gt__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::gt__Tensor::call(b_self.get(), b_other);
   }
@@ -4108,7 +4110,7 @@ extern "C" ltrs_error* ltrs_hamming_window_periodic_alpha_beta(ltrs_tensor* out0
 // aten::hamming_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hamming_window_out(ltrs_tensor* out0, int64_t a_window_length, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hamming_window_out::call(a_window_length, b_out.get()));
   }
   LTRS_CATCH
@@ -4117,7 +4119,7 @@ extern "C" ltrs_error* ltrs_hamming_window_out(ltrs_tensor* out0, int64_t a_wind
 // aten::hamming_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hamming_window_periodic_out(ltrs_tensor* out0, int64_t a_window_length, bool a_periodic, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hamming_window_periodic_out::call(a_window_length, a_periodic, b_out.get()));
   }
   LTRS_CATCH
@@ -4126,7 +4128,7 @@ extern "C" ltrs_error* ltrs_hamming_window_periodic_out(ltrs_tensor* out0, int64
 // aten::hamming_window.periodic_alpha_out(int window_length, bool periodic, float alpha, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hamming_window_periodic_alpha_out(ltrs_tensor* out0, int64_t a_window_length, bool a_periodic, double a_alpha, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hamming_window_periodic_alpha_out::call(a_window_length, a_periodic, a_alpha, b_out.get()));
   }
   LTRS_CATCH
@@ -4135,7 +4137,7 @@ extern "C" ltrs_error* ltrs_hamming_window_periodic_alpha_out(ltrs_tensor* out0,
 // aten::hamming_window.periodic_alpha_beta_out(int window_length, bool periodic, float alpha, float beta, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hamming_window_periodic_alpha_beta_out(ltrs_tensor* out0, int64_t a_window_length, bool a_periodic, double a_alpha, double a_beta, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hamming_window_periodic_alpha_beta_out::call(a_window_length, a_periodic, a_alpha, a_beta, b_out.get()));
   }
   LTRS_CATCH

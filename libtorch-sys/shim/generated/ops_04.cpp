@@ -183,7 +183,7 @@ extern "C" ltrs_error* ltrs_hann_window_periodic(ltrs_tensor* out0, int64_t a_wi
 // aten::hann_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hann_window_out(ltrs_tensor* out0, int64_t a_window_length, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hann_window_out::call(a_window_length, b_out.get()));
   }
   LTRS_CATCH
@@ -192,7 +192,7 @@ extern "C" ltrs_error* ltrs_hann_window_out(ltrs_tensor* out0, int64_t a_window_
 // aten::hann_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hann_window_periodic_out(ltrs_tensor* out0, int64_t a_window_length, bool a_periodic, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hann_window_periodic_out::call(a_window_length, a_periodic, b_out.get()));
   }
   LTRS_CATCH
@@ -202,7 +202,7 @@ extern "C" ltrs_error* ltrs_hann_window_periodic_out(ltrs_tensor* out0, int64_t 
 extern "C" ltrs_error* ltrs_hardshrink_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_lambd, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hardshrink_out::call(b_self, ltrs::scalar(a_lambd), b_out.get()));
   }
   LTRS_CATCH
@@ -222,7 +222,7 @@ extern "C" ltrs_error* ltrs_hardshrink_backward_grad_input(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_grad_out(a_grad_out);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::hardshrink_backward_grad_input::call(b_grad_out, b_self, ltrs::scalar(a_lambd), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -242,7 +242,7 @@ extern "C" ltrs_error* ltrs_hardshrink_backward(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_hardsigmoid_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hardsigmoid_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -260,7 +260,7 @@ extern "C" ltrs_error* ltrs_hardsigmoid(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::hardsigmoid_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hardsigmoid_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::hardsigmoid_::call(b_self.get());
   }
   LTRS_CATCH
@@ -271,7 +271,7 @@ extern "C" ltrs_error* ltrs_hardsigmoid_backward_grad_input(ltrs_tensor* out0, l
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::hardsigmoid_backward_grad_input::call(b_grad_output, b_self, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -291,7 +291,7 @@ extern "C" ltrs_error* ltrs_hardsigmoid_backward(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_hardswish_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hardswish_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -309,7 +309,7 @@ extern "C" ltrs_error* ltrs_hardswish(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::hardswish_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hardswish_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::hardswish_::call(b_self.get());
   }
   LTRS_CATCH
@@ -330,7 +330,7 @@ extern "C" ltrs_error* ltrs_hardswish_backward_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hardswish_backward_out::call(b_grad_output, b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -340,7 +340,7 @@ extern "C" ltrs_error* ltrs_hardswish_backward_out(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_hardtanh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_min_val, ltrs_scalar a_max_val, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hardtanh_out::call(b_self, ltrs::scalar(a_min_val), ltrs::scalar(a_max_val), b_out.get()));
   }
   LTRS_CATCH
@@ -358,7 +358,7 @@ extern "C" ltrs_error* ltrs_hardtanh(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 // aten::hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hardtanh_(ltrs_tensor a_self, ltrs_scalar a_min_val, ltrs_scalar a_max_val) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::hardtanh_::call(b_self.get(), ltrs::scalar(a_min_val), ltrs::scalar(a_max_val));
   }
   LTRS_CATCH
@@ -369,7 +369,7 @@ extern "C" ltrs_error* ltrs_hardtanh_backward_grad_input(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::hardtanh_backward_grad_input::call(b_grad_output, b_self, ltrs::scalar(a_min_val), ltrs::scalar(a_max_val), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -398,7 +398,7 @@ extern "C" ltrs_error* ltrs_hash_tensor(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs_hash_tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, int64_t a_mode, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hash_tensor_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, a_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -409,7 +409,7 @@ extern "C" ltrs_error* ltrs_heaviside_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::heaviside_out::call(b_self, b_values, b_out.get()));
   }
   LTRS_CATCH
@@ -428,7 +428,7 @@ extern "C" ltrs_error* ltrs_heaviside(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::heaviside_(Tensor(a!) self, Tensor values) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_heaviside_(ltrs_tensor a_self, ltrs_tensor a_values) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_values(a_values);
     at::_ops::heaviside_::call(b_self.get(), b_values);
   }
@@ -449,7 +449,7 @@ extern "C" ltrs_error* ltrs_hinge_embedding_loss(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_histc_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_bins, ltrs_scalar a_min, ltrs_scalar a_max, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::histc_out::call(b_self, a_bins, ltrs::scalar(a_min), ltrs::scalar(a_max), b_out.get()));
   }
   LTRS_CATCH
@@ -469,8 +469,8 @@ extern "C" ltrs_error* ltrs_histogram_bins_tensor_out(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_bins(a_bins);
-    ltrs::Borrowed b_hist(a_hist);
-    ltrs::Borrowed b_bin_edges(a_bin_edges);
+    ltrs::BorrowedMut b_hist(a_hist);
+    ltrs::BorrowedMut b_bin_edges(a_bin_edges);
     auto r = at::_ops::histogram_bins_tensor_out::call(b_self, b_bins, ltrs::opt_tensor(a_weight), a_density, b_hist.get(), b_bin_edges.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -494,8 +494,8 @@ extern "C" ltrs_error* ltrs_histogram_bins_tensor(ltrs_tensor* out0, ltrs_tensor
 extern "C" ltrs_error* ltrs_histogram_bin_ct_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_bins, ltrs_float_list a_range, ltrs_tensor a_weight, bool a_density, ltrs_tensor a_hist, ltrs_tensor a_bin_edges) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_hist(a_hist);
-    ltrs::Borrowed b_bin_edges(a_bin_edges);
+    ltrs::BorrowedMut b_hist(a_hist);
+    ltrs::BorrowedMut b_bin_edges(a_bin_edges);
     auto r = at::_ops::histogram_bin_ct_out::call(b_self, a_bins, ltrs::opt_float_list(a_range), ltrs::opt_tensor(a_weight), a_density, b_hist.get(), b_bin_edges.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -570,7 +570,7 @@ extern "C" ltrs_error* ltrs_hspmm_out(ltrs_tensor* out0, ltrs_tensor a_mat1, ltr
   LTRS_TRY {
     ltrs::Borrowed b_mat1(a_mat1);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hspmm_out::call(b_mat1, b_mat2, b_out.get()));
   }
   LTRS_CATCH
@@ -597,7 +597,7 @@ extern "C" ltrs_error* ltrs_hstack(ltrs_tensor* out0, ltrs_tensor_list a_tensors
 // aten::hstack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hstack_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hstack_out::call(ltrs::tensor_list(a_tensors), b_out.get()));
   }
   LTRS_CATCH
@@ -608,7 +608,7 @@ extern "C" ltrs_error* ltrs_huber_loss_out(ltrs_tensor* out0, ltrs_tensor a_self
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::huber_loss_out::call(b_self, b_target, a_reduction, a_delta, b_out.get()));
   }
   LTRS_CATCH
@@ -630,7 +630,7 @@ extern "C" ltrs_error* ltrs_huber_loss_backward_out(ltrs_tensor* out0, ltrs_tens
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::huber_loss_backward_out::call(b_grad_output, b_self, b_target, a_reduction, a_delta, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -652,7 +652,7 @@ extern "C" ltrs_error* ltrs_hypot_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::hypot_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -671,7 +671,7 @@ extern "C" ltrs_error* ltrs_hypot(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_te
 // aten::hypot_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_hypot_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::hypot_::call(b_self.get(), b_other);
   }
@@ -690,7 +690,7 @@ extern "C" ltrs_error* ltrs_i0(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::i0_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_i0_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::i0_::call(b_self.get());
   }
   LTRS_CATCH
@@ -700,7 +700,7 @@ extern "C" ltrs_error* ltrs_i0_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_i0_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::i0_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -711,7 +711,7 @@ extern "C" ltrs_error* ltrs_igamma_out(ltrs_tensor* out0, ltrs_tensor a_self, lt
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::igamma_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -730,7 +730,7 @@ extern "C" ltrs_error* ltrs_igamma(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_t
 // aten::igamma_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_igamma_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::igamma_::call(b_self.get(), b_other);
   }
@@ -742,7 +742,7 @@ extern "C" ltrs_error* ltrs_igammac_out(ltrs_tensor* out0, ltrs_tensor a_self, l
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::igammac_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -761,7 +761,7 @@ extern "C" ltrs_error* ltrs_igammac(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 // aten::igammac_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_igammac_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::igammac_::call(b_self.get(), b_other);
   }
@@ -772,7 +772,7 @@ extern "C" ltrs_error* ltrs_igammac_(ltrs_tensor a_self, ltrs_tensor a_other) {
 extern "C" ltrs_error* ltrs_im2col_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_dilation, ltrs_int_list a_padding, ltrs_int_list a_stride, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::im2col_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_dilation), ltrs::int_list(a_padding), ltrs::int_list(a_stride), b_out.get()));
   }
   LTRS_CATCH
@@ -809,7 +809,7 @@ extern "C" ltrs_error* ltrs_index_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs_index_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor_list a_indices, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_Tensor_out::call(b_self, ltrs::opt_tensor_list(a_indices), b_out.get()));
   }
   LTRS_CATCH
@@ -821,7 +821,7 @@ extern "C" ltrs_error* ltrs_index_add_out(ltrs_tensor* out0, ltrs_tensor a_self,
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_add_out::call(b_self, a_dim, b_index, b_source, ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -830,7 +830,7 @@ extern "C" ltrs_error* ltrs_index_add_out(ltrs_tensor* out0, ltrs_tensor a_self,
 // aten::index_add_(Tensor(a!) self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_add_(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_tensor a_source, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
     at::_ops::index_add_::call(b_self.get(), a_dim, b_index, b_source, ltrs::scalar(a_alpha));
@@ -866,7 +866,7 @@ extern "C" ltrs_error* ltrs_index_copy_out(ltrs_tensor* out0, ltrs_tensor a_self
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_copy_out::call(b_self, a_dim, b_index, b_source, b_out.get()));
   }
   LTRS_CATCH
@@ -875,7 +875,7 @@ extern "C" ltrs_error* ltrs_index_copy_out(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::index_copy_(Tensor(a!) self, int dim, Tensor index, Tensor source) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_copy_(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_tensor a_source) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
     at::_ops::index_copy_::call(b_self.get(), a_dim, b_index, b_source);
@@ -897,7 +897,7 @@ extern "C" ltrs_error* ltrs_index_copy(ltrs_tensor* out0, ltrs_tensor a_self, in
 // aten::index_copy_.dimname(Tensor(a!) self, Dimname dim, Tensor index, Tensor source) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_copy__dimname(ltrs_tensor a_self, ltrs_str a_dim, ltrs_tensor a_index, ltrs_tensor a_source) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
     at::_ops::index_copy__dimname::call(b_self.get(), ltrs::dimname(a_dim), b_index, b_source);
@@ -919,7 +919,7 @@ extern "C" ltrs_error* ltrs_index_copy_dimname(ltrs_tensor* out0, ltrs_tensor a_
 // aten::index_fill_.int_Scalar(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_fill__int_Scalar(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_scalar a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     at::_ops::index_fill__int_Scalar::call(b_self.get(), a_dim, b_index, ltrs::scalar(a_value));
   }
@@ -939,7 +939,7 @@ extern "C" ltrs_error* ltrs_index_fill_int_Scalar(ltrs_tensor* out0, ltrs_tensor
 // aten::index_fill_.int_Tensor(Tensor(a!) self, int dim, Tensor index, Tensor value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_fill__int_Tensor(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_tensor a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_value(a_value);
     at::_ops::index_fill__int_Tensor::call(b_self.get(), a_dim, b_index, b_value);
@@ -961,7 +961,7 @@ extern "C" ltrs_error* ltrs_index_fill_int_Tensor(ltrs_tensor* out0, ltrs_tensor
 // aten::index_fill_.Dimname_Scalar(Tensor(a!) self, Dimname dim, Tensor index, Scalar value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_fill__Dimname_Scalar(ltrs_tensor a_self, ltrs_str a_dim, ltrs_tensor a_index, ltrs_scalar a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     at::_ops::index_fill__Dimname_Scalar::call(b_self.get(), ltrs::dimname(a_dim), b_index, ltrs::scalar(a_value));
   }
@@ -971,7 +971,7 @@ extern "C" ltrs_error* ltrs_index_fill__Dimname_Scalar(ltrs_tensor a_self, ltrs_
 // aten::index_fill_.Dimname_Tensor(Tensor(a!) self, Dimname dim, Tensor index, Tensor value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_fill__Dimname_Tensor(ltrs_tensor a_self, ltrs_str a_dim, ltrs_tensor a_index, ltrs_tensor a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_value(a_value);
     at::_ops::index_fill__Dimname_Tensor::call(b_self.get(), ltrs::dimname(a_dim), b_index, b_value);
@@ -1005,7 +1005,7 @@ extern "C" ltrs_error* ltrs_index_fill_int_Scalar_out(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_fill_int_Scalar_out::call(b_self, a_dim, b_index, ltrs::scalar(a_value), b_out.get()));
   }
   LTRS_CATCH
@@ -1017,7 +1017,7 @@ extern "C" ltrs_error* ltrs_index_fill_int_Tensor_out(ltrs_tensor* out0, ltrs_te
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_value(a_value);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_fill_int_Tensor_out::call(b_self, a_dim, b_index, b_value, b_out.get()));
   }
   LTRS_CATCH
@@ -1026,7 +1026,7 @@ extern "C" ltrs_error* ltrs_index_fill_int_Tensor_out(ltrs_tensor* out0, ltrs_te
 // aten::index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_put_(ltrs_tensor a_self, ltrs_tensor_list a_indices, ltrs_tensor a_values, bool a_accumulate) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_values(a_values);
     at::_ops::index_put_::call(b_self.get(), ltrs::opt_tensor_list(a_indices), b_values, a_accumulate);
   }
@@ -1048,7 +1048,7 @@ extern "C" ltrs_error* ltrs_index_put_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_put_out::call(b_self, ltrs::opt_tensor_list(a_indices), b_values, a_accumulate, b_out.get()));
   }
   LTRS_CATCH
@@ -1060,7 +1060,7 @@ extern "C" ltrs_error* ltrs_index_reduce_out(ltrs_tensor* out0, ltrs_tensor a_se
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_reduce_out::call(b_self, a_dim, b_index, b_source, ltrs::str(a_reduce), a_include_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1069,7 +1069,7 @@ extern "C" ltrs_error* ltrs_index_reduce_out(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::index_reduce_(Tensor(a!) self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_index_reduce_(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_tensor a_source, ltrs_str a_reduce, bool a_include_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
     at::_ops::index_reduce_::call(b_self.get(), a_dim, b_index, b_source, ltrs::str(a_reduce), a_include_self);
@@ -1093,7 +1093,7 @@ extern "C" ltrs_error* ltrs_index_select_out(ltrs_tensor* out0, ltrs_tensor a_se
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_select_out::call(b_self, a_dim, b_index, b_out.get()));
   }
   LTRS_CATCH
@@ -1114,7 +1114,7 @@ extern "C" ltrs_error* ltrs_index_select_dimname_out(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::index_select_dimname_out::call(b_self, ltrs::dimname(a_dim), b_index, b_out.get()));
   }
   LTRS_CATCH
@@ -1162,7 +1162,7 @@ extern "C" ltrs_error* ltrs_indices_copy(ltrs_tensor* out0, ltrs_tensor a_self) 
 extern "C" ltrs_error* ltrs_indices_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::indices_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1193,7 +1193,7 @@ extern "C" ltrs_error* ltrs_inner_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::inner_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1221,7 +1221,7 @@ extern "C" ltrs_error* ltrs_int_repr(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_int_repr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::int_repr_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1240,7 +1240,7 @@ extern "C" ltrs_error* ltrs_inverse(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_inverse_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::inverse_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1397,7 +1397,7 @@ extern "C" ltrs_error* ltrs_isin_Tensor_Tensor_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_elements(a_elements);
     ltrs::Borrowed b_test_elements(a_test_elements);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::isin_Tensor_Tensor_out::call(b_elements, b_test_elements, a_assume_unique, a_invert, b_out.get()));
   }
   LTRS_CATCH
@@ -1417,7 +1417,7 @@ extern "C" ltrs_error* ltrs_isin_Tensor_Tensor(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_isin_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_elements, ltrs_scalar a_test_element, bool a_assume_unique, bool a_invert, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_elements(a_elements);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::isin_Tensor_Scalar_out::call(b_elements, ltrs::scalar(a_test_element), a_assume_unique, a_invert, b_out.get()));
   }
   LTRS_CATCH
@@ -1436,7 +1436,7 @@ extern "C" ltrs_error* ltrs_isin_Tensor_Scalar(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_isin_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_element, ltrs_tensor a_test_elements, bool a_assume_unique, bool a_invert, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_test_elements(a_test_elements);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::isin_Scalar_Tensor_out::call(ltrs::scalar(a_element), b_test_elements, a_assume_unique, a_invert, b_out.get()));
   }
   LTRS_CATCH
@@ -1464,7 +1464,7 @@ extern "C" ltrs_error* ltrs_isinf(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_isinf_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::isinf_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1483,7 +1483,7 @@ extern "C" ltrs_error* ltrs_isnan(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_isnan_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::isnan_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1502,7 +1502,7 @@ extern "C" ltrs_error* ltrs_isneginf(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_isneginf_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::isneginf_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1521,7 +1521,7 @@ extern "C" ltrs_error* ltrs_isposinf(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_isposinf_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::isposinf_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1581,7 +1581,7 @@ extern "C" ltrs_error* ltrs_kaiser_window_beta(ltrs_tensor* out0, int64_t a_wind
 // aten::kaiser_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_kaiser_window_out(ltrs_tensor* out0, int64_t a_window_length, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::kaiser_window_out::call(a_window_length, b_out.get()));
   }
   LTRS_CATCH
@@ -1590,7 +1590,7 @@ extern "C" ltrs_error* ltrs_kaiser_window_out(ltrs_tensor* out0, int64_t a_windo
 // aten::kaiser_window.periodic_out(int window_length, bool periodic, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_kaiser_window_periodic_out(ltrs_tensor* out0, int64_t a_window_length, bool a_periodic, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::kaiser_window_periodic_out::call(a_window_length, a_periodic, b_out.get()));
   }
   LTRS_CATCH
@@ -1599,7 +1599,7 @@ extern "C" ltrs_error* ltrs_kaiser_window_periodic_out(ltrs_tensor* out0, int64_
 // aten::kaiser_window.beta_out(int window_length, bool periodic, float beta, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_kaiser_window_beta_out(ltrs_tensor* out0, int64_t a_window_length, bool a_periodic, double a_beta, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::kaiser_window_beta_out::call(a_window_length, a_periodic, a_beta, b_out.get()));
   }
   LTRS_CATCH
@@ -1630,7 +1630,7 @@ extern "C" ltrs_error* ltrs_kron_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::kron_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1651,8 +1651,8 @@ extern "C" ltrs_error* ltrs_kthvalue(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_
 extern "C" ltrs_error* ltrs_kthvalue_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_k, int64_t a_dim, bool a_keepdim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::kthvalue_values::call(b_self, a_k, a_dim, a_keepdim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1675,8 +1675,8 @@ extern "C" ltrs_error* ltrs_kthvalue_dimname(ltrs_tensor* out0, ltrs_tensor* out
 extern "C" ltrs_error* ltrs_kthvalue_dimname_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_k, ltrs_str a_dim, bool a_keepdim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::kthvalue_dimname_out::call(b_self, a_k, ltrs::dimname(a_dim), a_keepdim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1708,7 +1708,7 @@ extern "C" ltrs_error* ltrs_lcm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lcm_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1727,7 +1727,7 @@ extern "C" ltrs_error* ltrs_lcm(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tens
 // aten::lcm_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_lcm_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::lcm_::call(b_self.get(), b_other);
   }
@@ -1747,7 +1747,7 @@ extern "C" ltrs_error* ltrs_ldexp_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, 
 // aten::ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_ldexp_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::ldexp_::call(b_self.get(), b_other);
   }
@@ -1759,7 +1759,7 @@ extern "C" ltrs_error* ltrs_ldexp_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ldexp_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1769,7 +1769,7 @@ extern "C" ltrs_error* ltrs_ldexp_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_le_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::le_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1789,7 +1789,7 @@ extern "C" ltrs_error* ltrs_le_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::le_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1808,7 +1808,7 @@ extern "C" ltrs_error* ltrs_le_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::le_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_le__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::le__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -1817,7 +1817,7 @@ extern "C" ltrs_error* ltrs_le__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) 
 // aten::le_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_le__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::le__Tensor::call(b_self.get(), b_other);
   }
@@ -1828,7 +1828,7 @@ extern "C" ltrs_error* ltrs_le__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) 
 extern "C" ltrs_error* ltrs_leaky_relu_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_negative_slope, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::leaky_relu_out::call(b_self, ltrs::scalar(a_negative_slope), b_out.get()));
   }
   LTRS_CATCH
@@ -1846,7 +1846,7 @@ extern "C" ltrs_error* ltrs_leaky_relu(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_leaky_relu_(ltrs_tensor a_self, ltrs_scalar a_negative_slope) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::leaky_relu_::call(b_self.get(), ltrs::scalar(a_negative_slope));
   }
   LTRS_CATCH
@@ -1857,7 +1857,7 @@ extern "C" ltrs_error* ltrs_leaky_relu_backward_grad_input(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::leaky_relu_backward_grad_input::call(b_grad_output, b_self, ltrs::scalar(a_negative_slope), a_self_is_result, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1876,7 +1876,7 @@ extern "C" ltrs_error* ltrs_leaky_relu_backward(ltrs_tensor* out0, ltrs_tensor a
 // aten::lerp_.Scalar(Tensor(a!) self, Tensor end, Scalar weight) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_lerp__Scalar(ltrs_tensor a_self, ltrs_tensor a_end, ltrs_scalar a_weight) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_end(a_end);
     at::_ops::lerp__Scalar::call(b_self.get(), b_end, ltrs::scalar(a_weight));
   }
@@ -1886,7 +1886,7 @@ extern "C" ltrs_error* ltrs_lerp__Scalar(ltrs_tensor a_self, ltrs_tensor a_end, 
 // aten::lerp_.Tensor(Tensor(a!) self, Tensor end, Tensor weight) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_lerp__Tensor(ltrs_tensor a_self, ltrs_tensor a_end, ltrs_tensor a_weight) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_end(a_end);
     ltrs::Borrowed b_weight(a_weight);
     at::_ops::lerp__Tensor::call(b_self.get(), b_end, b_weight);
@@ -1899,7 +1899,7 @@ extern "C" ltrs_error* ltrs_lerp_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_end(a_end);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lerp_Scalar_out::call(b_self, b_end, ltrs::scalar(a_weight), b_out.get()));
   }
   LTRS_CATCH
@@ -1911,7 +1911,7 @@ extern "C" ltrs_error* ltrs_lerp_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_sel
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_end(a_end);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lerp_Tensor_out::call(b_self, b_end, b_weight, b_out.get()));
   }
   LTRS_CATCH
@@ -1942,7 +1942,7 @@ extern "C" ltrs_error* ltrs_lerp_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs_less_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::less_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1962,7 +1962,7 @@ extern "C" ltrs_error* ltrs_less_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::less_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1981,7 +1981,7 @@ extern "C" ltrs_error* ltrs_less_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::less_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_less__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::less__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -1990,7 +1990,7 @@ extern "C" ltrs_error* ltrs_less__Scalar(ltrs_tensor a_self, ltrs_scalar a_other
 // aten::less_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_less__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::less__Tensor::call(b_self.get(), b_other);
   }
@@ -2001,7 +2001,7 @@ extern "C" ltrs_error* ltrs_less__Tensor(ltrs_tensor a_self, ltrs_tensor a_other
 extern "C" ltrs_error* ltrs_less_equal_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::less_equal_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2021,7 +2021,7 @@ extern "C" ltrs_error* ltrs_less_equal_Tensor_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::less_equal_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2040,7 +2040,7 @@ extern "C" ltrs_error* ltrs_less_equal_Tensor(ltrs_tensor* out0, ltrs_tensor a_s
 // aten::less_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_less_equal__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::less_equal__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2049,7 +2049,7 @@ extern "C" ltrs_error* ltrs_less_equal__Scalar(ltrs_tensor a_self, ltrs_scalar a
 // aten::less_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_less_equal__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::less_equal__Tensor::call(b_self.get(), b_other);
   }
@@ -2060,7 +2060,7 @@ extern "C" ltrs_error* ltrs_less_equal__Tensor(ltrs_tensor a_self, ltrs_tensor a
 extern "C" ltrs_error* ltrs_lgamma_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lgamma_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2069,7 +2069,7 @@ extern "C" ltrs_error* ltrs_lgamma_out(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::lgamma_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_lgamma_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::lgamma_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2097,7 +2097,7 @@ extern "C" ltrs_error* ltrs_lift(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_lift_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lift_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2125,7 +2125,7 @@ extern "C" ltrs_error* ltrs_lift_fresh_copy(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_lift_fresh_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lift_fresh_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2153,7 +2153,7 @@ extern "C" ltrs_error* ltrs_linalg_cholesky(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_linalg_cholesky_out(ltrs_tensor* out0, ltrs_tensor a_self, bool a_upper, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_cholesky_out::call(b_self, a_upper, b_out.get()));
   }
   LTRS_CATCH
@@ -2174,8 +2174,8 @@ extern "C" ltrs_error* ltrs_linalg_cholesky_ex(ltrs_tensor* out0, ltrs_tensor* o
 extern "C" ltrs_error* ltrs_linalg_cholesky_ex_L(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, bool a_upper, bool a_check_errors, ltrs_tensor a_L, ltrs_tensor a_info) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_L(a_L);
-    ltrs::Borrowed b_info(a_info);
+    ltrs::BorrowedMut b_L(a_L);
+    ltrs::BorrowedMut b_info(a_info);
     auto r = at::_ops::linalg_cholesky_ex_L::call(b_self, a_upper, a_check_errors, b_L.get(), b_info.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2196,7 +2196,7 @@ extern "C" ltrs_error* ltrs_linalg_cond(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs_linalg_cond_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_cond_out::call(b_self, ltrs::opt_scalar(a_p), b_out.get()));
   }
   LTRS_CATCH
@@ -2215,7 +2215,7 @@ extern "C" ltrs_error* ltrs_linalg_cond_p_str(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_linalg_cond_p_str_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_p, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_cond_p_str_out::call(b_self, ltrs::str(a_p), b_out.get()));
   }
   LTRS_CATCH
@@ -2236,7 +2236,7 @@ extern "C" ltrs_error* ltrs_linalg_cross_out(ltrs_tensor* out0, ltrs_tensor a_se
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_cross_out::call(b_self, b_other, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -2255,7 +2255,7 @@ extern "C" ltrs_error* ltrs_linalg_det(ltrs_tensor* out0, ltrs_tensor a_A) {
 extern "C" ltrs_error* ltrs_linalg_det_out(ltrs_tensor* out0, ltrs_tensor a_A, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_det_out::call(b_A, b_out.get()));
   }
   LTRS_CATCH
@@ -2285,8 +2285,8 @@ extern "C" ltrs_error* ltrs_linalg_eig(ltrs_tensor* out0, ltrs_tensor* out1, ltr
 extern "C" ltrs_error* ltrs_linalg_eig_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_tensor a_eigenvalues, ltrs_tensor a_eigenvectors) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_eigenvalues(a_eigenvalues);
-    ltrs::Borrowed b_eigenvectors(a_eigenvectors);
+    ltrs::BorrowedMut b_eigenvalues(a_eigenvalues);
+    ltrs::BorrowedMut b_eigenvectors(a_eigenvectors);
     auto r = at::_ops::linalg_eig_out::call(b_self, b_eigenvalues.get(), b_eigenvectors.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2309,8 +2309,8 @@ extern "C" ltrs_error* ltrs_linalg_eigh(ltrs_tensor* out0, ltrs_tensor* out1, lt
 extern "C" ltrs_error* ltrs_linalg_eigh_eigvals(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_UPLO, ltrs_tensor a_eigvals, ltrs_tensor a_eigvecs) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_eigvals(a_eigvals);
-    ltrs::Borrowed b_eigvecs(a_eigvecs);
+    ltrs::BorrowedMut b_eigvals(a_eigvals);
+    ltrs::BorrowedMut b_eigvecs(a_eigvecs);
     auto r = at::_ops::linalg_eigh_eigvals::call(b_self, ltrs::str(a_UPLO), b_eigvals.get(), b_eigvecs.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2331,7 +2331,7 @@ extern "C" ltrs_error* ltrs_linalg_eigvals(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_linalg_eigvals_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_eigvals_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2350,7 +2350,7 @@ extern "C" ltrs_error* ltrs_linalg_eigvalsh(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_linalg_eigvalsh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_UPLO, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_eigvalsh_out::call(b_self, ltrs::str(a_UPLO), b_out.get()));
   }
   LTRS_CATCH
@@ -2371,7 +2371,7 @@ extern "C" ltrs_error* ltrs_linalg_householder_product_out(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_tau(a_tau);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_householder_product_out::call(b_input, b_tau, b_out.get()));
   }
   LTRS_CATCH
@@ -2390,7 +2390,7 @@ extern "C" ltrs_error* ltrs_linalg_inv(ltrs_tensor* out0, ltrs_tensor a_A) {
 extern "C" ltrs_error* ltrs_linalg_inv_out(ltrs_tensor* out0, ltrs_tensor a_A, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_inv_out::call(b_A, b_out.get()));
   }
   LTRS_CATCH
@@ -2411,8 +2411,8 @@ extern "C" ltrs_error* ltrs_linalg_inv_ex(ltrs_tensor* out0, ltrs_tensor* out1, 
 extern "C" ltrs_error* ltrs_linalg_inv_ex_inverse(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_A, bool a_check_errors, ltrs_tensor a_inverse, ltrs_tensor a_info) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_inverse(a_inverse);
-    ltrs::Borrowed b_info(a_info);
+    ltrs::BorrowedMut b_inverse(a_inverse);
+    ltrs::BorrowedMut b_info(a_info);
     auto r = at::_ops::linalg_inv_ex_inverse::call(b_A, a_check_errors, b_inverse.get(), b_info.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2435,8 +2435,8 @@ extern "C" ltrs_error* ltrs_linalg_ldl_factor(ltrs_tensor* out0, ltrs_tensor* ou
 extern "C" ltrs_error* ltrs_linalg_ldl_factor_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, bool a_hermitian, ltrs_tensor a_LD, ltrs_tensor a_pivots) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_LD(a_LD);
-    ltrs::Borrowed b_pivots(a_pivots);
+    ltrs::BorrowedMut b_LD(a_LD);
+    ltrs::BorrowedMut b_pivots(a_pivots);
     auto r = at::_ops::linalg_ldl_factor_out::call(b_self, a_hermitian, b_LD.get(), b_pivots.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2460,9 +2460,9 @@ extern "C" ltrs_error* ltrs_linalg_ldl_factor_ex(ltrs_tensor* out0, ltrs_tensor*
 extern "C" ltrs_error* ltrs_linalg_ldl_factor_ex_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_self, bool a_hermitian, bool a_check_errors, ltrs_tensor a_LD, ltrs_tensor a_pivots, ltrs_tensor a_info) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_LD(a_LD);
-    ltrs::Borrowed b_pivots(a_pivots);
-    ltrs::Borrowed b_info(a_info);
+    ltrs::BorrowedMut b_LD(a_LD);
+    ltrs::BorrowedMut b_pivots(a_pivots);
+    ltrs::BorrowedMut b_info(a_info);
     auto r = at::_ops::linalg_ldl_factor_ex_out::call(b_self, a_hermitian, a_check_errors, b_LD.get(), b_pivots.get(), b_info.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2488,7 +2488,7 @@ extern "C" ltrs_error* ltrs_linalg_ldl_solve_out(ltrs_tensor* out0, ltrs_tensor 
     ltrs::Borrowed b_LD(a_LD);
     ltrs::Borrowed b_pivots(a_pivots);
     ltrs::Borrowed b_B(a_B);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_ldl_solve_out::call(b_LD, b_pivots, b_B, a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2513,10 +2513,10 @@ extern "C" ltrs_error* ltrs_linalg_lstsq_out(ltrs_tensor* out0, ltrs_tensor* out
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_b(a_b);
-    ltrs::Borrowed b_solution(a_solution);
-    ltrs::Borrowed b_residuals(a_residuals);
-    ltrs::Borrowed b_rank(a_rank);
-    ltrs::Borrowed b_singular_values(a_singular_values);
+    ltrs::BorrowedMut b_solution(a_solution);
+    ltrs::BorrowedMut b_residuals(a_residuals);
+    ltrs::BorrowedMut b_rank(a_rank);
+    ltrs::BorrowedMut b_singular_values(a_singular_values);
     auto r = at::_ops::linalg_lstsq_out::call(b_self, b_b, ltrs::opt_float(a_rcond), ltrs::opt_str(a_driver), b_solution.get(), b_residuals.get(), b_rank.get(), b_singular_values.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2542,9 +2542,9 @@ extern "C" ltrs_error* ltrs_linalg_lu(ltrs_tensor* out0, ltrs_tensor* out1, ltrs
 extern "C" ltrs_error* ltrs_linalg_lu_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_A, bool a_pivot, ltrs_tensor a_P, ltrs_tensor a_L, ltrs_tensor a_U) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_P(a_P);
-    ltrs::Borrowed b_L(a_L);
-    ltrs::Borrowed b_U(a_U);
+    ltrs::BorrowedMut b_P(a_P);
+    ltrs::BorrowedMut b_L(a_L);
+    ltrs::BorrowedMut b_U(a_U);
     auto r = at::_ops::linalg_lu_out::call(b_A, a_pivot, b_P.get(), b_L.get(), b_U.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2568,8 +2568,8 @@ extern "C" ltrs_error* ltrs_linalg_lu_factor(ltrs_tensor* out0, ltrs_tensor* out
 extern "C" ltrs_error* ltrs_linalg_lu_factor_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_A, bool a_pivot, ltrs_tensor a_LU, ltrs_tensor a_pivots) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_LU(a_LU);
-    ltrs::Borrowed b_pivots(a_pivots);
+    ltrs::BorrowedMut b_LU(a_LU);
+    ltrs::BorrowedMut b_pivots(a_pivots);
     auto r = at::_ops::linalg_lu_factor_out::call(b_A, a_pivot, b_LU.get(), b_pivots.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2593,9 +2593,9 @@ extern "C" ltrs_error* ltrs_linalg_lu_factor_ex(ltrs_tensor* out0, ltrs_tensor* 
 extern "C" ltrs_error* ltrs_linalg_lu_factor_ex_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_A, bool a_pivot, bool a_check_errors, ltrs_tensor a_LU, ltrs_tensor a_pivots, ltrs_tensor a_info) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_LU(a_LU);
-    ltrs::Borrowed b_pivots(a_pivots);
-    ltrs::Borrowed b_info(a_info);
+    ltrs::BorrowedMut b_LU(a_LU);
+    ltrs::BorrowedMut b_pivots(a_pivots);
+    ltrs::BorrowedMut b_info(a_info);
     auto r = at::_ops::linalg_lu_factor_ex_out::call(b_A, a_pivot, a_check_errors, b_LU.get(), b_pivots.get(), b_info.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2621,7 +2621,7 @@ extern "C" ltrs_error* ltrs_linalg_lu_solve_out(ltrs_tensor* out0, ltrs_tensor a
     ltrs::Borrowed b_LU(a_LU);
     ltrs::Borrowed b_pivots(a_pivots);
     ltrs::Borrowed b_B(a_B);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_lu_solve_out::call(b_LU, b_pivots, b_B, a_left, a_adjoint, b_out.get()));
   }
   LTRS_CATCH
@@ -2642,7 +2642,7 @@ extern "C" ltrs_error* ltrs_linalg_matmul_out(ltrs_tensor* out0, ltrs_tensor a_s
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matmul_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2661,7 +2661,7 @@ extern "C" ltrs_error* ltrs_linalg_matrix_exp(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_linalg_matrix_exp_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matrix_exp_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2680,7 +2680,7 @@ extern "C" ltrs_error* ltrs_linalg_matrix_norm(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_linalg_matrix_norm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_ord, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matrix_norm_out::call(b_self, ltrs::scalar(a_ord), ltrs::int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2699,7 +2699,7 @@ extern "C" ltrs_error* ltrs_linalg_matrix_norm_str_ord(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_linalg_matrix_norm_str_ord_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_ord, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matrix_norm_str_ord_out::call(b_self, ltrs::str(a_ord), ltrs::int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2718,7 +2718,7 @@ extern "C" ltrs_error* ltrs_linalg_matrix_power(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_linalg_matrix_power_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matrix_power_out::call(b_self, a_n, b_out.get()));
   }
   LTRS_CATCH
@@ -2737,7 +2737,7 @@ extern "C" ltrs_error* ltrs_linalg_matrix_rank_atol_rtol_tensor(ltrs_tensor* out
 extern "C" ltrs_error* ltrs_linalg_matrix_rank_atol_rtol_tensor_out(ltrs_tensor* out0, ltrs_tensor a_input, ltrs_tensor a_atol, ltrs_tensor a_rtol, bool a_hermitian, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matrix_rank_atol_rtol_tensor_out::call(b_input, ltrs::opt_tensor(a_atol), ltrs::opt_tensor(a_rtol), a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2756,7 +2756,7 @@ extern "C" ltrs_error* ltrs_linalg_matrix_rank_atol_rtol_float(ltrs_tensor* out0
 extern "C" ltrs_error* ltrs_linalg_matrix_rank_atol_rtol_float_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_float a_atol, ltrs_opt_float a_rtol, bool a_hermitian, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matrix_rank_atol_rtol_float_out::call(b_self, ltrs::opt_float(a_atol), ltrs::opt_float(a_rtol), a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2775,7 +2775,7 @@ extern "C" ltrs_error* ltrs_linalg_matrix_rank(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_linalg_matrix_rank_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_tol, bool a_hermitian, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matrix_rank_out::call(b_self, a_tol, a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2796,7 +2796,7 @@ extern "C" ltrs_error* ltrs_linalg_matrix_rank_out_tol_tensor(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_tol(a_tol);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_matrix_rank_out_tol_tensor::call(b_input, b_tol, a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2813,7 +2813,7 @@ extern "C" ltrs_error* ltrs_linalg_multi_dot(ltrs_tensor* out0, ltrs_tensor_list
 // aten::linalg_multi_dot.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_linalg_multi_dot_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_multi_dot_out::call(ltrs::tensor_list(a_tensors), b_out.get()));
   }
   LTRS_CATCH
@@ -2841,7 +2841,7 @@ extern "C" ltrs_error* ltrs_linalg_norm_ord_str(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_linalg_norm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_ord, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_norm_out::call(b_self, ltrs::opt_scalar(a_ord), ltrs::opt_int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2851,7 +2851,7 @@ extern "C" ltrs_error* ltrs_linalg_norm_out(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_linalg_norm_ord_str_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_ord, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_norm_ord_str_out::call(b_self, ltrs::str(a_ord), ltrs::opt_int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2870,7 +2870,7 @@ extern "C" ltrs_error* ltrs_linalg_pinv_atol_rtol_tensor(ltrs_tensor* out0, ltrs
 extern "C" ltrs_error* ltrs_linalg_pinv_atol_rtol_tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_atol, ltrs_tensor a_rtol, bool a_hermitian, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_pinv_atol_rtol_tensor_out::call(b_self, ltrs::opt_tensor(a_atol), ltrs::opt_tensor(a_rtol), a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2889,7 +2889,7 @@ extern "C" ltrs_error* ltrs_linalg_pinv_atol_rtol_float(ltrs_tensor* out0, ltrs_
 extern "C" ltrs_error* ltrs_linalg_pinv_atol_rtol_float_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_float a_atol, ltrs_opt_float a_rtol, bool a_hermitian, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_pinv_atol_rtol_float_out::call(b_self, ltrs::opt_float(a_atol), ltrs::opt_float(a_rtol), a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2918,7 +2918,7 @@ extern "C" ltrs_error* ltrs_linalg_pinv_rcond_tensor(ltrs_tensor* out0, ltrs_ten
 extern "C" ltrs_error* ltrs_linalg_pinv_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_rcond, bool a_hermitian, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_pinv_out::call(b_self, a_rcond, a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2929,7 +2929,7 @@ extern "C" ltrs_error* ltrs_linalg_pinv_out_rcond_tensor(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_rcond(a_rcond);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_pinv_out_rcond_tensor::call(b_self, b_rcond, a_hermitian, b_out.get()));
   }
   LTRS_CATCH
@@ -2950,8 +2950,8 @@ extern "C" ltrs_error* ltrs_linalg_qr(ltrs_tensor* out0, ltrs_tensor* out1, ltrs
 extern "C" ltrs_error* ltrs_linalg_qr_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_A, ltrs_str a_mode, ltrs_tensor a_Q, ltrs_tensor a_R) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_Q(a_Q);
-    ltrs::Borrowed b_R(a_R);
+    ltrs::BorrowedMut b_Q(a_Q);
+    ltrs::BorrowedMut b_R(a_R);
     auto r = at::_ops::linalg_qr_out::call(b_A, ltrs::str(a_mode), b_Q.get(), b_R.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2974,8 +2974,8 @@ extern "C" ltrs_error* ltrs_linalg_slogdet(ltrs_tensor* out0, ltrs_tensor* out1,
 extern "C" ltrs_error* ltrs_linalg_slogdet_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_A, ltrs_tensor a_sign, ltrs_tensor a_logabsdet) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_sign(a_sign);
-    ltrs::Borrowed b_logabsdet(a_logabsdet);
+    ltrs::BorrowedMut b_sign(a_sign);
+    ltrs::BorrowedMut b_logabsdet(a_logabsdet);
     auto r = at::_ops::linalg_slogdet_out::call(b_A, b_sign.get(), b_logabsdet.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2998,7 +2998,7 @@ extern "C" ltrs_error* ltrs_linalg_solve_out(ltrs_tensor* out0, ltrs_tensor a_A,
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
     ltrs::Borrowed b_B(a_B);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_solve_out::call(b_A, b_B, a_left, b_out.get()));
   }
   LTRS_CATCH
@@ -3021,8 +3021,8 @@ extern "C" ltrs_error* ltrs_linalg_solve_ex_out(ltrs_tensor* out0, ltrs_tensor* 
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
     ltrs::Borrowed b_B(a_B);
-    ltrs::Borrowed b_result(a_result);
-    ltrs::Borrowed b_info(a_info);
+    ltrs::BorrowedMut b_result(a_result);
+    ltrs::BorrowedMut b_info(a_info);
     auto r = at::_ops::linalg_solve_ex_out::call(b_A, b_B, a_left, a_check_errors, b_result.get(), b_info.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3035,7 +3035,7 @@ extern "C" ltrs_error* ltrs_linalg_solve_triangular_out(ltrs_tensor* out0, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_B(a_B);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_solve_triangular_out::call(b_self, b_B, a_upper, a_left, a_unitriangular, b_out.get()));
   }
   LTRS_CATCH
@@ -3067,9 +3067,9 @@ extern "C" ltrs_error* ltrs_linalg_svd(ltrs_tensor* out0, ltrs_tensor* out1, ltr
 extern "C" ltrs_error* ltrs_linalg_svd_U(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_A, bool a_full_matrices, ltrs_str a_driver, ltrs_tensor a_U, ltrs_tensor a_S, ltrs_tensor a_Vh) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_U(a_U);
-    ltrs::Borrowed b_S(a_S);
-    ltrs::Borrowed b_Vh(a_Vh);
+    ltrs::BorrowedMut b_U(a_U);
+    ltrs::BorrowedMut b_S(a_S);
+    ltrs::BorrowedMut b_Vh(a_Vh);
     auto r = at::_ops::linalg_svd_U::call(b_A, a_full_matrices, ltrs::opt_str(a_driver), b_U.get(), b_S.get(), b_Vh.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3091,7 +3091,7 @@ extern "C" ltrs_error* ltrs_linalg_svdvals(ltrs_tensor* out0, ltrs_tensor a_A, l
 extern "C" ltrs_error* ltrs_linalg_svdvals_out(ltrs_tensor* out0, ltrs_tensor a_A, ltrs_str a_driver, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_svdvals_out::call(b_A, ltrs::opt_str(a_driver), b_out.get()));
   }
   LTRS_CATCH
@@ -3110,7 +3110,7 @@ extern "C" ltrs_error* ltrs_linalg_tensorinv(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_linalg_tensorinv_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_ind, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_tensorinv_out::call(b_self, a_ind, b_out.get()));
   }
   LTRS_CATCH
@@ -3131,7 +3131,7 @@ extern "C" ltrs_error* ltrs_linalg_tensorsolve_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_tensorsolve_out::call(b_self, b_other, ltrs::opt_int_list(a_dims), b_out.get()));
   }
   LTRS_CATCH
@@ -3161,7 +3161,7 @@ extern "C" ltrs_error* ltrs_linalg_vecdot_out(ltrs_tensor* out0, ltrs_tensor a_x
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_y(a_y);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_vecdot_out::call(b_x, b_y, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3180,7 +3180,7 @@ extern "C" ltrs_error* ltrs_linalg_vector_norm(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_linalg_vector_norm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_ord, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linalg_vector_norm_out::call(b_self, ltrs::scalar(a_ord), ltrs::opt_int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3201,7 +3201,7 @@ extern "C" ltrs_error* ltrs_linear_out(ltrs_tensor* out0, ltrs_tensor a_input, l
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linear_out::call(b_input, b_weight, ltrs::opt_tensor(a_bias), b_out.get()));
   }
   LTRS_CATCH
@@ -3227,9 +3227,9 @@ extern "C" ltrs_error* ltrs_linear_backward_out(ltrs_tensor* out0, ltrs_tensor* 
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::linear_backward_out::call(b_self, b_grad_output, b_weight, ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3277,7 +3277,7 @@ extern "C" ltrs_error* ltrs_linspace_Scalar_Tensor(ltrs_tensor* out0, ltrs_scala
 // aten::linspace.out(Scalar start, Scalar end, int steps, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_linspace_out(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_scalar a_end, int64_t a_steps, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linspace_out::call(ltrs::scalar(a_start), ltrs::scalar(a_end), a_steps, b_out.get()));
   }
   LTRS_CATCH
@@ -3288,7 +3288,7 @@ extern "C" ltrs_error* ltrs_linspace_Tensor_Tensor_out(ltrs_tensor* out0, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_start(a_start);
     ltrs::Borrowed b_end(a_end);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linspace_Tensor_Tensor_out::call(b_start, b_end, a_steps, b_out.get()));
   }
   LTRS_CATCH
@@ -3298,7 +3298,7 @@ extern "C" ltrs_error* ltrs_linspace_Tensor_Tensor_out(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_linspace_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_start, ltrs_scalar a_end, int64_t a_steps, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_start(a_start);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linspace_Tensor_Scalar_out::call(b_start, ltrs::scalar(a_end), a_steps, b_out.get()));
   }
   LTRS_CATCH
@@ -3308,7 +3308,7 @@ extern "C" ltrs_error* ltrs_linspace_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_linspace_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_tensor a_end, int64_t a_steps, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_end(a_end);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::linspace_Scalar_Tensor_out::call(ltrs::scalar(a_start), b_end, a_steps, b_out.get()));
   }
   LTRS_CATCH
@@ -3326,7 +3326,7 @@ extern "C" ltrs_error* ltrs_log(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::log_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_log_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::log_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3336,7 +3336,7 @@ extern "C" ltrs_error* ltrs_log_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_log_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::log_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3354,7 +3354,7 @@ extern "C" ltrs_error* ltrs_log10(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::log10_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_log10_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::log10_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3364,7 +3364,7 @@ extern "C" ltrs_error* ltrs_log10_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_log10_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::log10_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3382,7 +3382,7 @@ extern "C" ltrs_error* ltrs_log1p(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::log1p_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_log1p_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::log1p_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3392,7 +3392,7 @@ extern "C" ltrs_error* ltrs_log1p_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_log1p_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::log1p_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3410,7 +3410,7 @@ extern "C" ltrs_error* ltrs_log2(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::log2_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_log2_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::log2_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3420,7 +3420,7 @@ extern "C" ltrs_error* ltrs_log2_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_log2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::log2_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3429,7 +3429,7 @@ extern "C" ltrs_error* ltrs_log2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 // aten::log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_log_normal_(ltrs_tensor a_self, double a_mean, double a_std, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::log_normal_::call(b_self.get(), a_mean, a_std, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -3439,7 +3439,7 @@ extern "C" ltrs_error* ltrs_log_normal_(ltrs_tensor a_self, double a_mean, doubl
 extern "C" ltrs_error* ltrs_log_normal_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_mean, double a_std, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::log_normal_out::call(b_self, a_mean, a_std, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3458,7 +3458,7 @@ extern "C" ltrs_error* ltrs_log_normal(ltrs_tensor* out0, ltrs_tensor a_self, do
 extern "C" ltrs_error* ltrs_log_sigmoid_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::log_sigmoid_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3479,7 +3479,7 @@ extern "C" ltrs_error* ltrs_log_sigmoid_backward_grad_input(ltrs_tensor* out0, l
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_buffer(a_buffer);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::log_sigmoid_backward_grad_input::call(b_grad_output, b_self, b_buffer, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3500,8 +3500,8 @@ extern "C" ltrs_error* ltrs_log_sigmoid_backward(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_log_sigmoid_forward_output(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_tensor a_output, ltrs_tensor a_buffer) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_buffer(a_buffer);
+    ltrs::BorrowedMut b_output(a_output);
+    ltrs::BorrowedMut b_buffer(a_buffer);
     auto r = at::_ops::log_sigmoid_forward_output::call(b_self, b_output.get(), b_buffer.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3533,7 +3533,7 @@ extern "C" ltrs_error* ltrs_log_softmax_int(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_log_softmax_int_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::log_softmax_int_out::call(b_self, a_dim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3553,7 +3553,7 @@ extern "C" ltrs_error* ltrs_logaddexp_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logaddexp_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3574,7 +3574,7 @@ extern "C" ltrs_error* ltrs_logaddexp2_out(ltrs_tensor* out0, ltrs_tensor a_self
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logaddexp2_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3603,7 +3603,7 @@ extern "C" ltrs_error* ltrs_logcumsumexp(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs_logcumsumexp_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logcumsumexp_out::call(b_self, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -3622,7 +3622,7 @@ extern "C" ltrs_error* ltrs_logcumsumexp_dimname(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_logcumsumexp_dimname_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logcumsumexp_dimname_out::call(b_self, ltrs::dimname(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -3650,7 +3650,7 @@ extern "C" ltrs_error* ltrs_logical_and(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_logical_and_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::logical_and_::call(b_self.get(), b_other);
   }
@@ -3662,7 +3662,7 @@ extern "C" ltrs_error* ltrs_logical_and_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logical_and_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3680,7 +3680,7 @@ extern "C" ltrs_error* ltrs_logical_not(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::logical_not_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_logical_not_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::logical_not_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3690,7 +3690,7 @@ extern "C" ltrs_error* ltrs_logical_not_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_logical_not_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logical_not_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3709,7 +3709,7 @@ extern "C" ltrs_error* ltrs_logical_or(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_logical_or_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::logical_or_::call(b_self.get(), b_other);
   }
@@ -3721,7 +3721,7 @@ extern "C" ltrs_error* ltrs_logical_or_out(ltrs_tensor* out0, ltrs_tensor a_self
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logical_or_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3740,7 +3740,7 @@ extern "C" ltrs_error* ltrs_logical_xor(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_logical_xor_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::logical_xor_::call(b_self.get(), b_other);
   }
@@ -3752,7 +3752,7 @@ extern "C" ltrs_error* ltrs_logical_xor_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logical_xor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3770,7 +3770,7 @@ extern "C" ltrs_error* ltrs_logit(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_op
 // aten::logit_(Tensor(a!) self, float? eps=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_logit_(ltrs_tensor a_self, ltrs_opt_float a_eps) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::logit_::call(b_self.get(), ltrs::opt_float(a_eps));
   }
   LTRS_CATCH
@@ -3780,7 +3780,7 @@ extern "C" ltrs_error* ltrs_logit_(ltrs_tensor a_self, ltrs_opt_float a_eps) {
 extern "C" ltrs_error* ltrs_logit_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_float a_eps, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logit_out::call(b_self, ltrs::opt_float(a_eps), b_out.get()));
   }
   LTRS_CATCH
@@ -3791,7 +3791,7 @@ extern "C" ltrs_error* ltrs_logit_backward_grad_input(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::logit_backward_grad_input::call(b_grad_output, b_self, ltrs::opt_float(a_eps), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3846,7 +3846,7 @@ extern "C" ltrs_error* ltrs_logspace_Scalar_Tensor(ltrs_tensor* out0, ltrs_scala
 // aten::logspace.out(Scalar start, Scalar end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_logspace_out(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_scalar a_end, int64_t a_steps, double a_base, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logspace_out::call(ltrs::scalar(a_start), ltrs::scalar(a_end), a_steps, a_base, b_out.get()));
   }
   LTRS_CATCH
@@ -3857,7 +3857,7 @@ extern "C" ltrs_error* ltrs_logspace_Tensor_Tensor_out(ltrs_tensor* out0, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_start(a_start);
     ltrs::Borrowed b_end(a_end);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logspace_Tensor_Tensor_out::call(b_start, b_end, a_steps, a_base, b_out.get()));
   }
   LTRS_CATCH
@@ -3867,7 +3867,7 @@ extern "C" ltrs_error* ltrs_logspace_Tensor_Tensor_out(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_logspace_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_start, ltrs_scalar a_end, int64_t a_steps, double a_base, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_start(a_start);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logspace_Tensor_Scalar_out::call(b_start, ltrs::scalar(a_end), a_steps, a_base, b_out.get()));
   }
   LTRS_CATCH
@@ -3877,7 +3877,7 @@ extern "C" ltrs_error* ltrs_logspace_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_logspace_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_tensor a_end, int64_t a_steps, double a_base, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_end(a_end);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logspace_Scalar_Tensor_out::call(ltrs::scalar(a_start), b_end, a_steps, a_base, b_out.get()));
   }
   LTRS_CATCH
@@ -3896,7 +3896,7 @@ extern "C" ltrs_error* ltrs_logsumexp(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_logsumexp_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logsumexp_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3915,7 +3915,7 @@ extern "C" ltrs_error* ltrs_logsumexp_names(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_logsumexp_names_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::logsumexp_names_out::call(b_self, ltrs::dimname_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3943,7 +3943,7 @@ extern "C" ltrs_error* ltrs___lshift___Tensor(ltrs_tensor* out0, ltrs_tensor a_s
 // aten::__ilshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___ilshift___Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::__ilshift___Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3952,7 +3952,7 @@ extern "C" ltrs_error* ltrs___ilshift___Scalar(ltrs_tensor a_self, ltrs_scalar a
 // aten::__ilshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___ilshift___Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::__ilshift___Tensor::call(b_self.get(), b_other);
   }
@@ -3963,7 +3963,7 @@ extern "C" ltrs_error* ltrs___ilshift___Tensor(ltrs_tensor a_self, ltrs_tensor a
 extern "C" ltrs_error* ltrs___lshift___Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::__lshift___Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -3974,7 +3974,7 @@ extern "C" ltrs_error* ltrs___lshift___Tensor_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::__lshift___Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -4040,8 +4040,12 @@ extern "C" ltrs_error* ltrs_lstm_mps_backward_out(ltrs_tensor a_grad_y, ltrs_ten
     ltrs::Borrowed b_cell_state_fwd(a_cell_state_fwd);
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_layersOutputs(a_layersOutputs);
-    ltrs::Borrowed b_out0(a_out0);
-    at::_ops::lstm_mps_backward_out::call(ltrs::opt_tensor(a_grad_y), ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), b_z_state, b_cell_state_fwd, b_input, b_layersOutputs, ltrs::tensor_list(a_hx), ltrs::tensor_list(a_params), a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first, b_out0.get(), ltrs::tensor_list(a_out1), ltrs::tensor_list(a_out2));
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::TensorListMutArg b_out1;
+    ltrs::fill_tensor_list_mut(b_out1, a_out1);
+    ltrs::TensorListMutArg b_out2;
+    ltrs::fill_tensor_list_mut(b_out2, a_out2);
+    at::_ops::lstm_mps_backward_out::call(ltrs::opt_tensor(a_grad_y), ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), b_z_state, b_cell_state_fwd, b_input, b_layersOutputs, ltrs::tensor_list(a_hx), ltrs::tensor_list(a_params), a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first, b_out0.get(), b_out1, b_out2);
   }
   LTRS_CATCH
 }
@@ -4050,7 +4054,7 @@ extern "C" ltrs_error* ltrs_lstm_mps_backward_out(ltrs_tensor a_grad_y, ltrs_ten
 extern "C" ltrs_error* ltrs_lt_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lt_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -4070,7 +4074,7 @@ extern "C" ltrs_error* ltrs_lt_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lt_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -4089,7 +4093,7 @@ extern "C" ltrs_error* ltrs_lt_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_lt__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::lt__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -4098,7 +4102,7 @@ extern "C" ltrs_error* ltrs_lt__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) 
 // aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_lt__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::lt__Tensor::call(b_self.get(), b_other);
   }
@@ -4111,7 +4115,7 @@ extern "C" ltrs_error* ltrs_lu_solve_out(ltrs_tensor* out0, ltrs_tensor a_self, 
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_LU_data(a_LU_data);
     ltrs::Borrowed b_LU_pivots(a_LU_pivots);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::lu_solve_out::call(b_self, b_LU_data, b_LU_pivots, b_out.get()));
   }
   LTRS_CATCH
@@ -4146,9 +4150,9 @@ extern "C" ltrs_error* ltrs_lu_unpack_out(ltrs_tensor* out0, ltrs_tensor* out1, 
   LTRS_TRY {
     ltrs::Borrowed b_LU_data(a_LU_data);
     ltrs::Borrowed b_LU_pivots(a_LU_pivots);
-    ltrs::Borrowed b_P(a_P);
-    ltrs::Borrowed b_L(a_L);
-    ltrs::Borrowed b_U(a_U);
+    ltrs::BorrowedMut b_P(a_P);
+    ltrs::BorrowedMut b_L(a_L);
+    ltrs::BorrowedMut b_U(a_U);
     auto r = at::_ops::lu_unpack_out::call(b_LU_data, b_LU_pivots, a_unpack_data, a_unpack_pivots, b_P.get(), b_L.get(), b_U.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -4189,7 +4193,7 @@ extern "C" ltrs_error* ltrs_margin_ranking_loss(ltrs_tensor* out0, ltrs_tensor a
 // aten::masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_masked_fill__Scalar(ltrs_tensor a_self, ltrs_tensor a_mask, ltrs_scalar a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
     at::_ops::masked_fill__Scalar::call(b_self.get(), b_mask, ltrs::scalar(a_value));
   }
@@ -4209,7 +4213,7 @@ extern "C" ltrs_error* ltrs_masked_fill_Scalar(ltrs_tensor* out0, ltrs_tensor a_
 // aten::masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_masked_fill__Tensor(ltrs_tensor a_self, ltrs_tensor a_mask, ltrs_tensor a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
     ltrs::Borrowed b_value(a_value);
     at::_ops::masked_fill__Tensor::call(b_self.get(), b_mask, b_value);
@@ -4233,7 +4237,7 @@ extern "C" ltrs_error* ltrs_masked_fill_Scalar_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::masked_fill_Scalar_out::call(b_self, b_mask, ltrs::scalar(a_value), b_out.get()));
   }
   LTRS_CATCH
@@ -4245,7 +4249,7 @@ extern "C" ltrs_error* ltrs_masked_fill_Tensor_out(ltrs_tensor* out0, ltrs_tenso
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
     ltrs::Borrowed b_value(a_value);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::masked_fill_Tensor_out::call(b_self, b_mask, b_value, b_out.get()));
   }
   LTRS_CATCH

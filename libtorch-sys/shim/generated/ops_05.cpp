@@ -174,7 +174,7 @@
 // aten::masked_scatter_(Tensor(a!) self, Tensor mask, Tensor source) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_masked_scatter_(ltrs_tensor a_self, ltrs_tensor a_mask, ltrs_tensor a_source) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
     ltrs::Borrowed b_source(a_source);
     at::_ops::masked_scatter_::call(b_self.get(), b_mask, b_source);
@@ -199,7 +199,7 @@ extern "C" ltrs_error* ltrs_masked_scatter_out(ltrs_tensor* out0, ltrs_tensor a_
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
     ltrs::Borrowed b_source(a_source);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::masked_scatter_out::call(b_self, b_mask, b_source, b_out.get()));
   }
   LTRS_CATCH
@@ -220,7 +220,7 @@ extern "C" ltrs_error* ltrs_masked_select_out(ltrs_tensor* out0, ltrs_tensor a_s
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::masked_select_out::call(b_self, b_mask, b_out.get()));
   }
   LTRS_CATCH
@@ -262,7 +262,7 @@ extern "C" ltrs_error* ltrs_matmul_out(ltrs_tensor* out0, ltrs_tensor a_self, lt
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::matmul_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -287,8 +287,8 @@ extern "C" ltrs_error* ltrs_matmul_backward_out(ltrs_tensor* out0, ltrs_tensor* 
     ltrs::Borrowed b_grad(a_grad);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::matmul_backward_out::call(b_grad, b_self, b_other, ltrs::bool_array<2>(a_mask), b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -337,7 +337,7 @@ extern "C" ltrs_error* ltrs_matrix_power(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs_matrix_power_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::matrix_power_out::call(b_self, a_n, b_out.get()));
   }
   LTRS_CATCH
@@ -358,8 +358,8 @@ extern "C" ltrs_error* ltrs_max_dim(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_t
 extern "C" ltrs_error* ltrs_max_dim_max(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, ltrs_tensor a_max, ltrs_tensor a_max_values) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_max(a_max);
-    ltrs::Borrowed b_max_values(a_max_values);
+    ltrs::BorrowedMut b_max(a_max);
+    ltrs::BorrowedMut b_max_values(a_max_values);
     auto r = at::_ops::max_dim_max::call(b_self, a_dim, a_keepdim, b_max.get(), b_max_values.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -382,8 +382,8 @@ extern "C" ltrs_error* ltrs_max_names_dim(ltrs_tensor* out0, ltrs_tensor* out1, 
 extern "C" ltrs_error* ltrs_max_names_dim_max(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_dim, bool a_keepdim, ltrs_tensor a_max, ltrs_tensor a_max_values) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_max(a_max);
-    ltrs::Borrowed b_max_values(a_max_values);
+    ltrs::BorrowedMut b_max(a_max);
+    ltrs::BorrowedMut b_max_values(a_max_values);
     auto r = at::_ops::max_names_dim_max::call(b_self, ltrs::dimname(a_dim), a_keepdim, b_max.get(), b_max_values.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -415,7 +415,7 @@ extern "C" ltrs_error* ltrs_max_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::max_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -425,7 +425,7 @@ extern "C" ltrs_error* ltrs_max_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 extern "C" ltrs_error* ltrs_max_unary_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::max_unary_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -475,7 +475,7 @@ extern "C" ltrs_error* ltrs_max_pool2d_backward_out(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::max_pool2d_backward_out::call(b_grad_output, b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -485,8 +485,8 @@ extern "C" ltrs_error* ltrs_max_pool2d_backward_out(ltrs_tensor* out0, ltrs_tens
 extern "C" ltrs_error* ltrs_max_pool2d_with_indices_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, ltrs_int_list a_dilation, bool a_ceil_mode, ltrs_tensor a_out, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_out(a_out);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::max_pool2d_with_indices_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -511,7 +511,7 @@ extern "C" ltrs_error* ltrs_max_pool2d_with_indices_backward_grad_input(ltrs_ten
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::max_pool2d_with_indices_backward_grad_input::call(b_grad_output, b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_indices, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -541,8 +541,8 @@ extern "C" ltrs_error* ltrs_max_pool3d(ltrs_tensor* out0, ltrs_tensor a_self, lt
 extern "C" ltrs_error* ltrs_max_pool3d_with_indices_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, ltrs_int_list a_dilation, bool a_ceil_mode, ltrs_tensor a_out, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_out(a_out);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::max_pool3d_with_indices_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -567,7 +567,7 @@ extern "C" ltrs_error* ltrs_max_pool3d_with_indices_backward_grad_input(ltrs_ten
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::max_pool3d_with_indices_backward_grad_input::call(b_grad_output, b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_indices, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -589,7 +589,7 @@ extern "C" ltrs_error* ltrs_max_unpool2d_out(ltrs_tensor* out0, ltrs_tensor a_se
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::max_unpool2d_out::call(b_self, b_indices, ltrs::symint_list(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -610,7 +610,7 @@ extern "C" ltrs_error* ltrs_max_unpool3d_out(ltrs_tensor* out0, ltrs_tensor a_se
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::max_unpool3d_out::call(b_self, b_indices, ltrs::symint_list(a_output_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -641,7 +641,7 @@ extern "C" ltrs_error* ltrs_maximum_out(ltrs_tensor* out0, ltrs_tensor a_self, l
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::maximum_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -660,7 +660,7 @@ extern "C" ltrs_error* ltrs_mean(ltrs_tensor* out0, ltrs_tensor a_self, int32_t 
 extern "C" ltrs_error* ltrs_mean_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mean_dtype_out::call(b_self, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -679,7 +679,7 @@ extern "C" ltrs_error* ltrs_mean_dim(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_mean_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mean_out::call(b_self, ltrs::opt_int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -698,7 +698,7 @@ extern "C" ltrs_error* ltrs_mean_names_dim(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_mean_names_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mean_names_out::call(b_self, ltrs::dimname_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -728,8 +728,8 @@ extern "C" ltrs_error* ltrs_median_dim(ltrs_tensor* out0, ltrs_tensor* out1, ltr
 extern "C" ltrs_error* ltrs_median_dim_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::median_dim_values::call(b_self, a_dim, a_keepdim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -752,8 +752,8 @@ extern "C" ltrs_error* ltrs_median_names_dim(ltrs_tensor* out0, ltrs_tensor* out
 extern "C" ltrs_error* ltrs_median_names_dim_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_dim, bool a_keepdim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::median_names_dim_values::call(b_self, ltrs::dimname(a_dim), a_keepdim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -765,7 +765,7 @@ extern "C" ltrs_error* ltrs_median_names_dim_values(ltrs_tensor* out0, ltrs_tens
 extern "C" ltrs_error* ltrs_median_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::median_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -802,8 +802,8 @@ extern "C" ltrs_error* ltrs_min_dim(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_t
 extern "C" ltrs_error* ltrs_min_dim_min(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, ltrs_tensor a_min, ltrs_tensor a_min_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_min(a_min);
-    ltrs::Borrowed b_min_indices(a_min_indices);
+    ltrs::BorrowedMut b_min(a_min);
+    ltrs::BorrowedMut b_min_indices(a_min_indices);
     auto r = at::_ops::min_dim_min::call(b_self, a_dim, a_keepdim, b_min.get(), b_min_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -826,8 +826,8 @@ extern "C" ltrs_error* ltrs_min_names_dim(ltrs_tensor* out0, ltrs_tensor* out1, 
 extern "C" ltrs_error* ltrs_min_names_dim_min(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_dim, bool a_keepdim, ltrs_tensor a_min, ltrs_tensor a_min_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_min(a_min);
-    ltrs::Borrowed b_min_indices(a_min_indices);
+    ltrs::BorrowedMut b_min(a_min);
+    ltrs::BorrowedMut b_min_indices(a_min_indices);
     auto r = at::_ops::min_names_dim_min::call(b_self, ltrs::dimname(a_dim), a_keepdim, b_min.get(), b_min_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -848,7 +848,7 @@ extern "C" ltrs_error* ltrs_min(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_min_unary_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::min_unary_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -859,7 +859,7 @@ extern "C" ltrs_error* ltrs_min_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::min_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -890,7 +890,7 @@ extern "C" ltrs_error* ltrs_minimum_out(ltrs_tensor* out0, ltrs_tensor a_self, l
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::minimum_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -914,9 +914,9 @@ extern "C" ltrs_error* ltrs_miopen_batch_norm_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::miopen_batch_norm_out::call(b_input, b_weight, ltrs::opt_tensor(a_bias), ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), a_training, a_exponential_average_factor, a_epsilon, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -945,9 +945,9 @@ extern "C" ltrs_error* ltrs_miopen_batch_norm_backward_out(ltrs_tensor* out0, lt
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::miopen_batch_norm_backward_out::call(b_input, b_grad_output, b_weight, ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), ltrs::opt_tensor(a_save_mean), ltrs::opt_tensor(a_save_var), a_epsilon, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -971,7 +971,7 @@ extern "C" ltrs_error* ltrs_miopen_convolution_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::miopen_convolution_out::call(b_self, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, a_benchmark, a_deterministic, b_out.get()));
   }
   LTRS_CATCH
@@ -1013,7 +1013,7 @@ extern "C" ltrs_error* ltrs_miopen_convolution_transpose_out(ltrs_tensor* out0, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::miopen_convolution_transpose_out::call(b_self, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_padding), ltrs::symint_list(a_output_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, a_benchmark, a_deterministic, b_out.get()));
   }
   LTRS_CATCH
@@ -1050,8 +1050,8 @@ extern "C" ltrs_error* ltrs_miopen_ctc_loss_out(ltrs_tensor* out0, ltrs_tensor* 
   LTRS_TRY {
     ltrs::Borrowed b_log_probs(a_log_probs);
     ltrs::Borrowed b_targets(a_targets);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::miopen_ctc_loss_out::call(b_log_probs, b_targets, ltrs::int_list(a_input_lengths), ltrs::int_list(a_target_lengths), a_blank, a_deterministic, a_zero_infinity, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1074,7 +1074,7 @@ extern "C" ltrs_error* ltrs_miopen_depthwise_convolution_out(ltrs_tensor* out0, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::miopen_depthwise_convolution_out::call(b_self, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, a_benchmark, a_deterministic, b_out.get()));
   }
   LTRS_CATCH
@@ -1100,11 +1100,11 @@ extern "C" ltrs_error* ltrs_miopen_rnn_out(ltrs_tensor* out0, ltrs_tensor* out1,
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_hx(a_hx);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
-    ltrs::Borrowed b_out4(a_out4);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
+    ltrs::BorrowedMut b_out4(a_out4);
     auto r = at::_ops::miopen_rnn_out::call(b_input, ltrs::tensor_list(a_weight), a_weight_stride0, b_hx, ltrs::opt_tensor(a_cx), a_mode, a_hidden_size, a_num_layers, a_batch_first, a_dropout, a_train, a_bidirectional, ltrs::int_list(a_batch_sizes), ltrs::opt_tensor(a_dropout_state), b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get(), b_out4.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1140,10 +1140,12 @@ extern "C" ltrs_error* ltrs_miopen_rnn_backward_out(ltrs_tensor a_input, ltrs_te
     ltrs::Borrowed b_hx(a_hx);
     ltrs::Borrowed b_output(a_output);
     ltrs::Borrowed b_reserve(a_reserve);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    at::_ops::miopen_rnn_backward_out::call(b_input, ltrs::tensor_list(a_weight), a_weight_stride0, b_weight_buf, b_hx, ltrs::opt_tensor(a_cx), b_output, ltrs::opt_tensor(a_grad_output), ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), a_mode, a_hidden_size, a_num_layers, a_batch_first, a_dropout, a_train, a_bidirectional, ltrs::int_list(a_batch_sizes), ltrs::opt_tensor(a_dropout_state), b_reserve, ltrs::bool_array<4>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get(), ltrs::tensor_list(a_out3));
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::TensorListMutArg b_out3;
+    ltrs::fill_tensor_list_mut(b_out3, a_out3);
+    at::_ops::miopen_rnn_backward_out::call(b_input, ltrs::tensor_list(a_weight), a_weight_stride0, b_weight_buf, b_hx, ltrs::opt_tensor(a_cx), b_output, ltrs::opt_tensor(a_grad_output), ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), a_mode, a_hidden_size, a_num_layers, a_batch_first, a_dropout, a_train, a_bidirectional, ltrs::int_list(a_batch_sizes), ltrs::opt_tensor(a_dropout_state), b_reserve, ltrs::bool_array<4>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get(), b_out3);
   }
   LTRS_CATCH
 }
@@ -1160,7 +1162,7 @@ extern "C" ltrs_error* ltrs_mish(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::mish_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_mish_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::mish_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1170,7 +1172,7 @@ extern "C" ltrs_error* ltrs_mish_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_mish_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mish_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1199,7 +1201,7 @@ extern "C" ltrs_error* ltrs_mkldnn_adaptive_avg_pool2d(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_mkldnn_adaptive_avg_pool2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_adaptive_avg_pool2d_out::call(b_self, ltrs::int_list(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -1220,7 +1222,7 @@ extern "C" ltrs_error* ltrs_mkldnn_adaptive_avg_pool2d_backward_out(ltrs_tensor*
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_adaptive_avg_pool2d_backward_out::call(b_grad_output, b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1241,7 +1243,7 @@ extern "C" ltrs_error* ltrs_mkldnn_convolution_out(ltrs_tensor* out0, ltrs_tenso
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_convolution_out::call(b_self, b_weight, ltrs::opt_tensor(a_bias), ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, b_out.get()));
   }
   LTRS_CATCH
@@ -1262,7 +1264,7 @@ extern "C" ltrs_error* ltrs_mkldnn_linear_out(ltrs_tensor* out0, ltrs_tensor a_s
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_linear_out::call(b_self, b_weight, ltrs::opt_tensor(a_bias), b_out.get()));
   }
   LTRS_CATCH
@@ -1288,9 +1290,9 @@ extern "C" ltrs_error* ltrs_mkldnn_linear_backward_out(ltrs_tensor* out0, ltrs_t
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::mkldnn_linear_backward_out::call(b_self, b_grad_output, b_weight, ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1314,7 +1316,7 @@ extern "C" ltrs_error* ltrs_mkldnn_linear_backward_input_out(ltrs_tensor* out0, 
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_linear_backward_input_out::call(ltrs::int_list(a_input_size), b_grad_output, b_weight, b_out.get()));
   }
   LTRS_CATCH
@@ -1339,8 +1341,8 @@ extern "C" ltrs_error* ltrs_mkldnn_linear_backward_weights_out(ltrs_tensor* out0
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::mkldnn_linear_backward_weights_out::call(b_grad_output, b_input, b_weight, a_bias_defined, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1361,7 +1363,7 @@ extern "C" ltrs_error* ltrs_mkldnn_max_pool2d(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_mkldnn_max_pool2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, ltrs_int_list a_dilation, bool a_ceil_mode, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_max_pool2d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -1384,7 +1386,7 @@ extern "C" ltrs_error* ltrs_mkldnn_max_pool2d_backward_out(ltrs_tensor* out0, lt
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_max_pool2d_backward_out::call(b_grad_output, b_output, b_input, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -1403,7 +1405,7 @@ extern "C" ltrs_error* ltrs_mkldnn_max_pool3d(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_mkldnn_max_pool3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, ltrs_int_list a_dilation, bool a_ceil_mode, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_max_pool3d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -1426,7 +1428,7 @@ extern "C" ltrs_error* ltrs_mkldnn_max_pool3d_backward_out(ltrs_tensor* out0, lt
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_max_pool3d_backward_out::call(b_grad_output, b_output, b_input, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -1445,7 +1447,7 @@ extern "C" ltrs_error* ltrs_mkldnn_reorder_conv2d_weight(ltrs_tensor* out0, ltrs
 extern "C" ltrs_error* ltrs_mkldnn_reorder_conv2d_weight_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_padding, ltrs_int_list a_stride, ltrs_int_list a_dilation, int64_t a_groups, ltrs_int_list a_input_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_reorder_conv2d_weight_out::call(b_self, ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, ltrs::opt_symint_list(a_input_size), b_out.get()));
   }
   LTRS_CATCH
@@ -1464,7 +1466,7 @@ extern "C" ltrs_error* ltrs_mkldnn_reorder_conv3d_weight(ltrs_tensor* out0, ltrs
 extern "C" ltrs_error* ltrs_mkldnn_reorder_conv3d_weight_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_padding, ltrs_int_list a_stride, ltrs_int_list a_dilation, int64_t a_groups, ltrs_int_list a_input_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mkldnn_reorder_conv3d_weight_out::call(b_self, ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, ltrs::opt_symint_list(a_input_size), b_out.get()));
   }
   LTRS_CATCH
@@ -1499,10 +1501,10 @@ extern "C" ltrs_error* ltrs_mkldnn_rnn_layer_out(ltrs_tensor* out0, ltrs_tensor*
     ltrs::Borrowed b_weight3(a_weight3);
     ltrs::Borrowed b_hx_(a_hx_);
     ltrs::Borrowed b_cx_(a_cx_);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
     auto r = at::_ops::mkldnn_rnn_layer_out::call(b_input, b_weight0, b_weight1, b_weight2, b_weight3, b_hx_, b_cx_, a_reverse, ltrs::int_list(a_batch_sizes), a_mode, a_hidden_size, a_num_layers, a_has_biases, a_bidirectional, a_batch_first, a_train, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1552,13 +1554,13 @@ extern "C" ltrs_error* ltrs_mkldnn_rnn_layer_backward_out(ltrs_tensor* out0, ltr
     ltrs::Borrowed b_hy_(a_hy_);
     ltrs::Borrowed b_cy_(a_cy_);
     ltrs::Borrowed b_workspace(a_workspace);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
-    ltrs::Borrowed b_out3(a_out3);
-    ltrs::Borrowed b_out4(a_out4);
-    ltrs::Borrowed b_out5(a_out5);
-    ltrs::Borrowed b_out6(a_out6);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
+    ltrs::BorrowedMut b_out3(a_out3);
+    ltrs::BorrowedMut b_out4(a_out4);
+    ltrs::BorrowedMut b_out5(a_out5);
+    ltrs::BorrowedMut b_out6(a_out6);
     auto r = at::_ops::mkldnn_rnn_layer_backward_out::call(b_input, b_weight1, b_weight2, b_weight3, b_weight4, b_hx_, b_cx_tmp, b_output, b_hy_, b_cy_, ltrs::opt_tensor(a_grad_output), ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), a_reverse, a_mode, a_hidden_size, a_num_layers, a_has_biases, a_train, a_bidirectional, ltrs::int_list(a_batch_sizes), a_batch_first, b_workspace, b_out0.get(), b_out1.get(), b_out2.get(), b_out3.get(), b_out4.get(), b_out5.get(), b_out6.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1586,7 +1588,7 @@ extern "C" ltrs_error* ltrs_mm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mm_out::call(b_self, b_mat2, b_out.get()));
   }
   LTRS_CATCH
@@ -1607,7 +1609,7 @@ extern "C" ltrs_error* ltrs_mm_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mm_dtype_out::call(b_self, b_mat2, ltrs::enum_value<at::ScalarType>(a_out_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -1628,8 +1630,8 @@ extern "C" ltrs_error* ltrs_mode(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tens
 extern "C" ltrs_error* ltrs_mode_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::mode_values::call(b_self, a_dim, a_keepdim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1652,8 +1654,8 @@ extern "C" ltrs_error* ltrs_mode_dimname(ltrs_tensor* out0, ltrs_tensor* out1, l
 extern "C" ltrs_error* ltrs_mode_dimname_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_dim, bool a_keepdim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::mode_dimname_out::call(b_self, ltrs::dimname(a_dim), a_keepdim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1717,9 +1719,9 @@ extern "C" ltrs_error* ltrs_mps_convolution_backward_out(ltrs_tensor* out0, ltrs
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::mps_convolution_backward_out::call(b_self, b_grad_output, b_weight, ltrs::symint_list(a_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1747,8 +1749,8 @@ extern "C" ltrs_error* ltrs_mps_convolution_transpose_backward_out(ltrs_tensor* 
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::mps_convolution_transpose_backward_out::call(b_self, b_grad_output, b_weight, ltrs::symint_list(a_padding), ltrs::symint_list(a_output_padding), ltrs::symint_list(a_stride), ltrs::symint_list(a_dilation), a_groups, ltrs::bool_array<2>(a_output_mask), b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1761,7 +1763,7 @@ extern "C" ltrs_error* ltrs_mse_loss_out(ltrs_tensor* out0, ltrs_tensor a_self, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mse_loss_out::call(b_self, b_target, a_reduction, b_out.get()));
   }
   LTRS_CATCH
@@ -1783,7 +1785,7 @@ extern "C" ltrs_error* ltrs_mse_loss_backward_grad_input(ltrs_tensor* out0, ltrs
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::mse_loss_backward_grad_input::call(b_grad_output, b_self, b_target, a_reduction, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1804,7 +1806,7 @@ extern "C" ltrs_error* ltrs_mse_loss_backward(ltrs_tensor* out0, ltrs_tensor a_g
 extern "C" ltrs_error* ltrs_msort_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::msort_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1832,7 +1834,7 @@ extern "C" ltrs_error* ltrs_mul_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_mul__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::mul__Tensor::call(b_self.get(), b_other);
   }
@@ -1844,7 +1846,7 @@ extern "C" ltrs_error* ltrs_mul_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mul_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1862,7 +1864,7 @@ extern "C" ltrs_error* ltrs_mul_Scalar(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_mul__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::mul__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -1872,7 +1874,7 @@ extern "C" ltrs_error* ltrs_mul__Scalar(ltrs_tensor a_self, ltrs_scalar a_other)
 extern "C" ltrs_error* ltrs_mul_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mul_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1883,7 +1885,7 @@ extern "C" ltrs_error* ltrs_multi_margin_loss_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::multi_margin_loss_out::call(b_self, b_target, ltrs::scalar(a_p), ltrs::scalar(a_margin), ltrs::opt_tensor(a_weight), a_reduction, b_out.get()));
   }
   LTRS_CATCH
@@ -1905,7 +1907,7 @@ extern "C" ltrs_error* ltrs_multi_margin_loss_backward_grad_input(ltrs_tensor* o
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::multi_margin_loss_backward_grad_input::call(b_grad_output, b_self, b_target, ltrs::scalar(a_p), ltrs::scalar(a_margin), ltrs::opt_tensor(a_weight), a_reduction, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1927,7 +1929,7 @@ extern "C" ltrs_error* ltrs_multilabel_margin_loss_out(ltrs_tensor* out0, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::multilabel_margin_loss_out::call(b_self, b_target, a_reduction, b_out.get()));
   }
   LTRS_CATCH
@@ -1950,7 +1952,7 @@ extern "C" ltrs_error* ltrs_multilabel_margin_loss_backward_grad_input(ltrs_tens
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
     ltrs::Borrowed b_is_target(a_is_target);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::multilabel_margin_loss_backward_grad_input::call(b_grad_output, b_self, b_target, a_reduction, b_is_target, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1973,8 +1975,8 @@ extern "C" ltrs_error* ltrs_multilabel_margin_loss_forward_output(ltrs_tensor* o
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_is_target(a_is_target);
+    ltrs::BorrowedMut b_output(a_output);
+    ltrs::BorrowedMut b_is_target(a_is_target);
     auto r = at::_ops::multilabel_margin_loss_forward_output::call(b_self, b_target, a_reduction, b_output.get(), b_is_target.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1998,7 +2000,7 @@ extern "C" ltrs_error* ltrs_multilabel_margin_loss_forward(ltrs_tensor* out0, lt
 extern "C" ltrs_error* ltrs_multinomial_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_num_samples, bool a_replacement, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::multinomial_out::call(b_self, a_num_samples, a_replacement, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -2026,7 +2028,7 @@ extern "C" ltrs_error* ltrs_multiply_Tensor(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::multiply_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_multiply__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::multiply__Tensor::call(b_self.get(), b_other);
   }
@@ -2038,7 +2040,7 @@ extern "C" ltrs_error* ltrs_multiply_out(ltrs_tensor* out0, ltrs_tensor a_self, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::multiply_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2056,7 +2058,7 @@ extern "C" ltrs_error* ltrs_multiply_Scalar(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::multiply_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_multiply__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::multiply__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2077,7 +2079,7 @@ extern "C" ltrs_error* ltrs_mv_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_vec(a_vec);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mv_out::call(b_self, b_vec, b_out.get()));
   }
   LTRS_CATCH
@@ -2087,7 +2089,7 @@ extern "C" ltrs_error* ltrs_mv_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_t
 extern "C" ltrs_error* ltrs_mvlgamma_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_p, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::mvlgamma_out::call(b_self, a_p, b_out.get()));
   }
   LTRS_CATCH
@@ -2105,7 +2107,7 @@ extern "C" ltrs_error* ltrs_mvlgamma(ltrs_tensor* out0, ltrs_tensor a_self, int6
 // aten::mvlgamma_(Tensor(a!) self, int p) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_mvlgamma_(ltrs_tensor a_self, int64_t a_p) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::mvlgamma_::call(b_self.get(), a_p);
   }
   LTRS_CATCH
@@ -2123,7 +2125,7 @@ extern "C" ltrs_error* ltrs_nan_to_num(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::nan_to_num_(Tensor(a!) self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_nan_to_num_(ltrs_tensor a_self, ltrs_opt_float a_nan, ltrs_opt_float a_posinf, ltrs_opt_float a_neginf) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::nan_to_num_::call(b_self.get(), ltrs::opt_float(a_nan), ltrs::opt_float(a_posinf), ltrs::opt_float(a_neginf));
   }
   LTRS_CATCH
@@ -2133,7 +2135,7 @@ extern "C" ltrs_error* ltrs_nan_to_num_(ltrs_tensor a_self, ltrs_opt_float a_nan
 extern "C" ltrs_error* ltrs_nan_to_num_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_float a_nan, ltrs_opt_float a_posinf, ltrs_opt_float a_neginf, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nan_to_num_out::call(b_self, ltrs::opt_float(a_nan), ltrs::opt_float(a_posinf), ltrs::opt_float(a_neginf), b_out.get()));
   }
   LTRS_CATCH
@@ -2152,7 +2154,7 @@ extern "C" ltrs_error* ltrs_nanmean(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 extern "C" ltrs_error* ltrs_nanmean_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nanmean_out::call(b_self, ltrs::opt_int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2182,8 +2184,8 @@ extern "C" ltrs_error* ltrs_nanmedian_dim(ltrs_tensor* out0, ltrs_tensor* out1, 
 extern "C" ltrs_error* ltrs_nanmedian_dim_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::nanmedian_dim_values::call(b_self, a_dim, a_keepdim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2206,8 +2208,8 @@ extern "C" ltrs_error* ltrs_nanmedian_names_dim(ltrs_tensor* out0, ltrs_tensor* 
 extern "C" ltrs_error* ltrs_nanmedian_names_dim_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_dim, bool a_keepdim, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::nanmedian_names_dim_values::call(b_self, ltrs::dimname(a_dim), a_keepdim, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2219,7 +2221,7 @@ extern "C" ltrs_error* ltrs_nanmedian_names_dim_values(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_nanmedian_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nanmedian_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2240,7 +2242,7 @@ extern "C" ltrs_error* ltrs_nanquantile_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_q(a_q);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nanquantile_out::call(b_self, b_q, ltrs::opt_int(a_dim), a_keepdim, ltrs::str(a_interpolation), b_out.get()));
   }
   LTRS_CATCH
@@ -2259,7 +2261,7 @@ extern "C" ltrs_error* ltrs_nanquantile_scalar(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_nanquantile_scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_q, ltrs_opt_int a_dim, bool a_keepdim, ltrs_str a_interpolation, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nanquantile_scalar_out::call(b_self, a_q, ltrs::opt_int(a_dim), a_keepdim, ltrs::str(a_interpolation), b_out.get()));
   }
   LTRS_CATCH
@@ -2278,7 +2280,7 @@ extern "C" ltrs_error* ltrs_nansum(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_i
 extern "C" ltrs_error* ltrs_nansum_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nansum_out::call(b_self, ltrs::opt_int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2316,7 +2318,7 @@ extern "C" ltrs_error* ltrs_narrow_copy(ltrs_tensor* out0, ltrs_tensor a_self, i
 extern "C" ltrs_error* ltrs_narrow_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, int64_t a_start, int64_t a_length, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::narrow_copy_out::call(b_self, a_dim, a_start, a_length, b_out.get()));
   }
   LTRS_CATCH
@@ -2338,9 +2340,9 @@ extern "C" ltrs_error* ltrs_native_batch_norm(ltrs_tensor* out0, ltrs_tensor* ou
 extern "C" ltrs_error* ltrs_native_batch_norm_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_input, ltrs_tensor a_weight, ltrs_tensor a_bias, ltrs_tensor a_running_mean, ltrs_tensor a_running_var, bool a_training, double a_momentum, double a_eps, ltrs_tensor a_out, ltrs_tensor a_save_mean, ltrs_tensor a_save_invstd) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out(a_out);
-    ltrs::Borrowed b_save_mean(a_save_mean);
-    ltrs::Borrowed b_save_invstd(a_save_invstd);
+    ltrs::BorrowedMut b_out(a_out);
+    ltrs::BorrowedMut b_save_mean(a_save_mean);
+    ltrs::BorrowedMut b_save_invstd(a_save_invstd);
     auto r = at::_ops::native_batch_norm_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), a_training, a_momentum, a_eps, b_out.get(), b_save_mean.get(), b_save_invstd.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2367,9 +2369,9 @@ extern "C" ltrs_error* ltrs_native_batch_norm_backward_out(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_grad_out(a_grad_out);
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::native_batch_norm_backward_out::call(b_grad_out, b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_running_mean), ltrs::opt_tensor(a_running_var), ltrs::opt_tensor(a_save_mean), ltrs::opt_tensor(a_save_invstd), a_train, a_eps, ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2402,8 +2404,8 @@ extern "C" ltrs_error* ltrs_native_dropout(ltrs_tensor* out0, ltrs_tensor* out1,
 extern "C" ltrs_error* ltrs_native_dropout_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_input, double a_p, ltrs_opt_bool a_train, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::native_dropout_out::call(b_input, a_p, ltrs::opt_bool(a_train), b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2426,7 +2428,7 @@ extern "C" ltrs_error* ltrs_native_dropout_backward_out(ltrs_tensor* out0, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::native_dropout_backward_out::call(b_grad_output, b_mask, a_scale, b_out.get()));
   }
   LTRS_CATCH
@@ -2448,9 +2450,9 @@ extern "C" ltrs_error* ltrs_native_group_norm(ltrs_tensor* out0, ltrs_tensor* ou
 extern "C" ltrs_error* ltrs_native_group_norm_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_input, ltrs_tensor a_weight, ltrs_tensor a_bias, int64_t a_N, int64_t a_C, int64_t a_HxW, int64_t a_group, double a_eps, ltrs_tensor a_out0, ltrs_tensor a_out1, ltrs_tensor a_out2) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::native_group_norm_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), a_N, a_C, a_HxW, a_group, a_eps, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2481,9 +2483,9 @@ extern "C" ltrs_error* ltrs_native_group_norm_backward_out(ltrs_tensor* out0, lt
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_mean(a_mean);
     ltrs::Borrowed b_rstd(a_rstd);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::native_group_norm_backward_out::call(b_grad_out, b_input, b_mean, b_rstd, ltrs::opt_tensor(a_weight), a_N, a_C, a_HxW, a_group, ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2508,9 +2510,9 @@ extern "C" ltrs_error* ltrs_native_layer_norm(ltrs_tensor* out0, ltrs_tensor* ou
 extern "C" ltrs_error* ltrs_native_layer_norm_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_input, ltrs_int_list a_normalized_shape, ltrs_tensor a_weight, ltrs_tensor a_bias, double a_eps, ltrs_tensor a_out0, ltrs_tensor a_out1, ltrs_tensor a_out2) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::native_layer_norm_out::call(b_input, ltrs::symint_list(a_normalized_shape), ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), a_eps, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2541,9 +2543,9 @@ extern "C" ltrs_error* ltrs_native_layer_norm_backward_out(ltrs_tensor* out0, lt
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_mean(a_mean);
     ltrs::Borrowed b_rstd(a_rstd);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::native_layer_norm_backward_out::call(b_grad_out, b_input, ltrs::symint_list(a_normalized_shape), b_mean, b_rstd, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), ltrs::bool_array<3>(a_output_mask), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2574,7 +2576,7 @@ extern "C" ltrs_error* ltrs_native_norm_ScalarOpt_dim_dtype(ltrs_tensor* out0, l
 extern "C" ltrs_error* ltrs_native_norm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::native_norm_out::call(b_self, ltrs::scalar(a_p), b_out.get()));
   }
   LTRS_CATCH
@@ -2584,7 +2586,7 @@ extern "C" ltrs_error* ltrs_native_norm_out(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_native_norm_ScalarOpt_dim_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::native_norm_ScalarOpt_dim_dtype_out::call(b_self, ltrs::opt_scalar(a_p), ltrs::int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2594,7 +2596,7 @@ extern "C" ltrs_error* ltrs_native_norm_ScalarOpt_dim_dtype_out(ltrs_tensor* out
 extern "C" ltrs_error* ltrs_ne_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ne_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2614,7 +2616,7 @@ extern "C" ltrs_error* ltrs_ne_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ne_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2633,7 +2635,7 @@ extern "C" ltrs_error* ltrs_ne_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::ne_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_ne__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::ne__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2642,7 +2644,7 @@ extern "C" ltrs_error* ltrs_ne__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) 
 // aten::ne_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_ne__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::ne__Tensor::call(b_self.get(), b_other);
   }
@@ -2661,7 +2663,7 @@ extern "C" ltrs_error* ltrs_neg(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::neg_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_neg_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::neg_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2671,7 +2673,7 @@ extern "C" ltrs_error* ltrs_neg_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_neg_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::neg_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2689,7 +2691,7 @@ extern "C" ltrs_error* ltrs_negative(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::negative_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_negative_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::negative_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2699,7 +2701,7 @@ extern "C" ltrs_error* ltrs_negative_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_negative_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::negative_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2727,7 +2729,7 @@ extern "C" ltrs_error* ltrs_new_empty(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_new_empty_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::new_empty_out::call(b_self, ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -2746,7 +2748,7 @@ extern "C" ltrs_error* ltrs_new_empty_strided(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_new_empty_strided_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_int_list a_stride, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::new_empty_strided_out::call(b_self, ltrs::symint_list(a_size), ltrs::symint_list(a_stride), b_out.get()));
   }
   LTRS_CATCH
@@ -2765,7 +2767,7 @@ extern "C" ltrs_error* ltrs_new_full(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_new_full_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_scalar a_fill_value, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::new_full_out::call(b_self, ltrs::symint_list(a_size), ltrs::scalar(a_fill_value), b_out.get()));
   }
   LTRS_CATCH
@@ -2784,7 +2786,7 @@ extern "C" ltrs_error* ltrs_new_ones(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
 extern "C" ltrs_error* ltrs_new_ones_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::new_ones_out::call(b_self, ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -2803,7 +2805,7 @@ extern "C" ltrs_error* ltrs_new_zeros(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 extern "C" ltrs_error* ltrs_new_zeros_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::new_zeros_out::call(b_self, ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -2814,7 +2816,7 @@ extern "C" ltrs_error* ltrs_nextafter_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nextafter_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2833,7 +2835,7 @@ extern "C" ltrs_error* ltrs_nextafter(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::nextafter_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_nextafter_(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::nextafter_::call(b_self.get(), b_other);
   }
@@ -2845,7 +2847,7 @@ extern "C" ltrs_error* ltrs_nll_loss_out(ltrs_tensor* out0, ltrs_tensor a_self, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nll_loss_out::call(b_self, b_target, ltrs::opt_tensor(a_weight), a_reduction, a_ignore_index, b_out.get()));
   }
   LTRS_CATCH
@@ -2866,7 +2868,7 @@ extern "C" ltrs_error* ltrs_nll_loss2d_out(ltrs_tensor* out0, ltrs_tensor a_self
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nll_loss2d_out::call(b_self, b_target, ltrs::opt_tensor(a_weight), a_reduction, a_ignore_index, b_out.get()));
   }
   LTRS_CATCH
@@ -2889,7 +2891,7 @@ extern "C" ltrs_error* ltrs_nll_loss2d_backward_grad_input(ltrs_tensor* out0, lt
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
     ltrs::Borrowed b_total_weight(a_total_weight);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::nll_loss2d_backward_grad_input::call(b_grad_output, b_self, b_target, ltrs::opt_tensor(a_weight), a_reduction, a_ignore_index, b_total_weight, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2912,8 +2914,8 @@ extern "C" ltrs_error* ltrs_nll_loss2d_forward_output(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_total_weight(a_total_weight);
+    ltrs::BorrowedMut b_output(a_output);
+    ltrs::BorrowedMut b_total_weight(a_total_weight);
     auto r = at::_ops::nll_loss2d_forward_output::call(b_self, b_target, ltrs::opt_tensor(a_weight), a_reduction, a_ignore_index, b_output.get(), b_total_weight.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2940,7 +2942,7 @@ extern "C" ltrs_error* ltrs_nll_loss_backward_grad_input(ltrs_tensor* out0, ltrs
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
     ltrs::Borrowed b_total_weight(a_total_weight);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::nll_loss_backward_grad_input::call(b_grad_output, b_self, b_target, ltrs::opt_tensor(a_weight), a_reduction, a_ignore_index, b_total_weight, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2963,8 +2965,8 @@ extern "C" ltrs_error* ltrs_nll_loss_forward_output(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_total_weight(a_total_weight);
+    ltrs::BorrowedMut b_output(a_output);
+    ltrs::BorrowedMut b_total_weight(a_total_weight);
     auto r = at::_ops::nll_loss_forward_output::call(b_self, b_target, ltrs::opt_tensor(a_weight), a_reduction, a_ignore_index, b_output.get(), b_total_weight.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2998,7 +3000,7 @@ extern "C" ltrs_error* ltrs_nll_loss_nd(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs_nonzero_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nonzero_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3026,7 +3028,7 @@ extern "C" ltrs_error* ltrs_nonzero_numpy(ltrs_tensor_vec* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_nonzero_static_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_size, int64_t a_fill_value, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nonzero_static_out::call(b_self, a_size, a_fill_value, b_out.get()));
   }
   LTRS_CATCH
@@ -3081,7 +3083,7 @@ extern "C" ltrs_error* ltrs_norm_ScalarOpt_dim(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_norm_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::norm_dtype_out::call(b_self, ltrs::opt_scalar(a_p), ltrs::int_list(a_dim), a_keepdim, ltrs::enum_value<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3091,7 +3093,7 @@ extern "C" ltrs_error* ltrs_norm_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_norm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::norm_out::call(b_self, ltrs::opt_scalar(a_p), ltrs::int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3119,7 +3121,7 @@ extern "C" ltrs_error* ltrs_norm_names_ScalarOpt_dim(ltrs_tensor* out0, ltrs_ten
 extern "C" ltrs_error* ltrs_norm_names_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, ltrs_str_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::norm_names_dtype_out::call(b_self, ltrs::opt_scalar(a_p), ltrs::dimname_list(a_dim), a_keepdim, ltrs::enum_value<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3129,7 +3131,7 @@ extern "C" ltrs_error* ltrs_norm_names_dtype_out(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_norm_names_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, ltrs_str_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::norm_names_out::call(b_self, ltrs::opt_scalar(a_p), ltrs::dimname_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3139,7 +3141,7 @@ extern "C" ltrs_error* ltrs_norm_names_out(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_norm_ScalarOpt_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::norm_ScalarOpt_dtype_out::call(b_self, ltrs::opt_scalar(a_p), ltrs::enum_value<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3149,7 +3151,7 @@ extern "C" ltrs_error* ltrs_norm_ScalarOpt_dtype_out(ltrs_tensor* out0, ltrs_ten
 extern "C" ltrs_error* ltrs_norm_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::norm_Scalar_out::call(b_self, ltrs::scalar(a_p), b_out.get()));
   }
   LTRS_CATCH
@@ -3167,7 +3169,7 @@ extern "C" ltrs_error* ltrs_norm_except_dim(ltrs_tensor* out0, ltrs_tensor a_v, 
 // aten::normal_(Tensor(a!) self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_normal_(ltrs_tensor a_self, double a_mean, double a_std, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::normal_::call(b_self.get(), a_mean, a_std, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -3186,7 +3188,7 @@ extern "C" ltrs_error* ltrs_normal_functional(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_normal_Tensor_float_out(ltrs_tensor* out0, ltrs_tensor a_mean, double a_std, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_mean(a_mean);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::normal_Tensor_float_out::call(b_mean, a_std, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3205,7 +3207,7 @@ extern "C" ltrs_error* ltrs_normal_Tensor_float(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_normal_float_Tensor_out(ltrs_tensor* out0, double a_mean, ltrs_tensor a_std, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_std(a_std);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::normal_float_Tensor_out::call(a_mean, b_std, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3225,7 +3227,7 @@ extern "C" ltrs_error* ltrs_normal_Tensor_Tensor_out(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_mean(a_mean);
     ltrs::Borrowed b_std(a_std);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::normal_Tensor_Tensor_out::call(b_mean, b_std, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3252,7 +3254,7 @@ extern "C" ltrs_error* ltrs_normal_float_float(ltrs_tensor* out0, double a_mean,
 // aten::normal.float_float_out(float mean, float std, SymInt[] size, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_normal_float_float_out(ltrs_tensor* out0, double a_mean, double a_std, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::normal_float_float_out::call(a_mean, a_std, ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3262,7 +3264,7 @@ extern "C" ltrs_error* ltrs_normal_float_float_out(ltrs_tensor* out0, double a_m
 extern "C" ltrs_error* ltrs_normal_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_mean, double a_std, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::normal_out::call(b_self, a_mean, a_std, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3272,7 +3274,7 @@ extern "C" ltrs_error* ltrs_normal_out(ltrs_tensor* out0, ltrs_tensor a_self, do
 extern "C" ltrs_error* ltrs_not_equal_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::not_equal_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -3292,7 +3294,7 @@ extern "C" ltrs_error* ltrs_not_equal_Tensor_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::not_equal_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3311,7 +3313,7 @@ extern "C" ltrs_error* ltrs_not_equal_Tensor(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::not_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_not_equal__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::not_equal__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3320,7 +3322,7 @@ extern "C" ltrs_error* ltrs_not_equal__Scalar(ltrs_tensor a_self, ltrs_scalar a_
 // aten::not_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_not_equal__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::not_equal__Tensor::call(b_self.get(), b_other);
   }
@@ -3340,7 +3342,7 @@ extern "C" ltrs_error* ltrs_nuclear_norm(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs_nuclear_norm_out(ltrs_tensor* out0, ltrs_tensor a_self, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nuclear_norm_out::call(b_self, a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3359,7 +3361,7 @@ extern "C" ltrs_error* ltrs_nuclear_norm_dim(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_nuclear_norm_dim_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::nuclear_norm_dim_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3402,7 +3404,7 @@ extern "C" ltrs_error* ltrs_ones(ltrs_tensor* out0, ltrs_int_list a_size, int32_
 // aten::ones.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_ones_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ones_out::call(ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -3411,7 +3413,7 @@ extern "C" ltrs_error* ltrs_ones_out(ltrs_tensor* out0, ltrs_int_list a_size, lt
 // aten::ones.names_out(int[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_ones_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ones_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), b_out.get()));
   }
   LTRS_CATCH
@@ -3430,7 +3432,7 @@ extern "C" ltrs_error* ltrs_ones_like(ltrs_tensor* out0, ltrs_tensor a_self, int
 extern "C" ltrs_error* ltrs_ones_like_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ones_like_out::call(b_self, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -3458,7 +3460,7 @@ extern "C" ltrs_error* ltrs___or___Tensor(ltrs_tensor* out0, ltrs_tensor a_self,
 // aten::__ior__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___ior___Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::__ior___Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3467,7 +3469,7 @@ extern "C" ltrs_error* ltrs___ior___Scalar(ltrs_tensor a_self, ltrs_scalar a_oth
 // aten::__ior__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___ior___Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::__ior___Tensor::call(b_self.get(), b_other);
   }
@@ -3489,7 +3491,7 @@ extern "C" ltrs_error* ltrs_orgqr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_input2(a_input2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::orgqr_out::call(b_self, b_input2, b_out.get()));
   }
   LTRS_CATCH
@@ -3501,7 +3503,7 @@ extern "C" ltrs_error* ltrs_ormqr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_input2(a_input2);
     ltrs::Borrowed b_input3(a_input3);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::ormqr_out::call(b_self, b_input2, b_input3, a_left, a_transpose, b_out.get()));
   }
   LTRS_CATCH
@@ -3533,7 +3535,7 @@ extern "C" ltrs_error* ltrs_outer_out(ltrs_tensor* out0, ltrs_tensor a_self, ltr
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_vec2(a_vec2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::outer_out::call(b_self, b_vec2, b_out.get()));
   }
   LTRS_CATCH
@@ -3606,7 +3608,7 @@ extern "C" ltrs_error* ltrs_permute_copy(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs_permute_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dims, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::permute_copy_out::call(b_self, ltrs::int_list(a_dims), b_out.get()));
   }
   LTRS_CATCH
@@ -3643,7 +3645,7 @@ extern "C" ltrs_error* ltrs_pixel_shuffle(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_pixel_shuffle_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_upscale_factor, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::pixel_shuffle_out::call(b_self, a_upscale_factor, b_out.get()));
   }
   LTRS_CATCH
@@ -3662,7 +3664,7 @@ extern "C" ltrs_error* ltrs_pixel_unshuffle(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_pixel_unshuffle_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_downscale_factor, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::pixel_unshuffle_out::call(b_self, a_downscale_factor, b_out.get()));
   }
   LTRS_CATCH
@@ -3681,7 +3683,7 @@ extern "C" ltrs_error* ltrs_poisson(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 extern "C" ltrs_error* ltrs_poisson_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::poisson_out::call(b_self, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -3712,7 +3714,7 @@ extern "C" ltrs_error* ltrs_polar_out(ltrs_tensor* out0, ltrs_tensor a_abs, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_abs(a_abs);
     ltrs::Borrowed b_angle(a_angle);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::polar_out::call(b_abs, b_angle, b_out.get()));
   }
   LTRS_CATCH
@@ -3722,7 +3724,7 @@ extern "C" ltrs_error* ltrs_polar_out(ltrs_tensor* out0, ltrs_tensor a_abs, ltrs
 extern "C" ltrs_error* ltrs_polygamma_out(ltrs_tensor* out0, int64_t a_n, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::polygamma_out::call(a_n, b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3740,7 +3742,7 @@ extern "C" ltrs_error* ltrs_polygamma(ltrs_tensor* out0, int64_t a_n, ltrs_tenso
 // aten::polygamma_(Tensor(a!) self, int n) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_polygamma_(ltrs_tensor a_self, int64_t a_n) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::polygamma_::call(b_self.get(), a_n);
   }
   LTRS_CATCH
@@ -3760,7 +3762,7 @@ extern "C" ltrs_error* ltrs_pow_Tensor_Tensor_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_exponent(a_exponent);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::pow_Tensor_Tensor_out::call(b_self, b_exponent, b_out.get()));
   }
   LTRS_CATCH
@@ -3780,7 +3782,7 @@ extern "C" ltrs_error* ltrs_pow_Tensor_Tensor(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_pow_Scalar_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_exponent, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_exponent(a_exponent);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::pow_Scalar_out::call(ltrs::scalar(a_self), b_exponent, b_out.get()));
   }
   LTRS_CATCH
@@ -3799,7 +3801,7 @@ extern "C" ltrs_error* ltrs_pow_Scalar(ltrs_tensor* out0, ltrs_scalar a_self, lt
 extern "C" ltrs_error* ltrs_pow_Tensor_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_exponent, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::pow_Tensor_Scalar_out::call(b_self, ltrs::scalar(a_exponent), b_out.get()));
   }
   LTRS_CATCH
@@ -3817,7 +3819,7 @@ extern "C" ltrs_error* ltrs_pow_Tensor_Scalar(ltrs_tensor* out0, ltrs_tensor a_s
 // aten::pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_pow__Scalar(ltrs_tensor a_self, ltrs_scalar a_exponent) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::pow__Scalar::call(b_self.get(), ltrs::scalar(a_exponent));
   }
   LTRS_CATCH
@@ -3826,7 +3828,7 @@ extern "C" ltrs_error* ltrs_pow__Scalar(ltrs_tensor a_self, ltrs_scalar a_expone
 // aten::pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_pow__Tensor(ltrs_tensor a_self, ltrs_tensor a_exponent) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_exponent(a_exponent);
     at::_ops::pow__Tensor::call(b_self.get(), b_exponent);
   }
@@ -3865,7 +3867,7 @@ extern "C" ltrs_error* ltrs_prod_dim_int(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs_prod_int_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::prod_int_out::call(b_self, a_dim, a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3884,7 +3886,7 @@ extern "C" ltrs_error* ltrs_prod_dim_Dimname(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_prod_Dimname_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::prod_Dimname_out::call(b_self, ltrs::dimname(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3894,7 +3896,7 @@ extern "C" ltrs_error* ltrs_prod_Dimname_out(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_prod_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::prod_out::call(b_self, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3911,7 +3913,7 @@ extern "C" ltrs_error* ltrs_promote_types(int32_t* out0, int32_t a_type1, int32_
 // aten::put_(Tensor(a!) self, Tensor index, Tensor source, bool accumulate=False) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_put_(ltrs_tensor a_self, ltrs_tensor a_index, ltrs_tensor a_source, bool a_accumulate) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
     at::_ops::put_::call(b_self.get(), b_index, b_source, a_accumulate);
@@ -3936,7 +3938,7 @@ extern "C" ltrs_error* ltrs_put_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_source(a_source);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::put_out::call(b_self, b_index, b_source, a_accumulate, b_out.get()));
   }
   LTRS_CATCH
@@ -3964,7 +3966,7 @@ extern "C" ltrs_error* ltrs_q_per_channel_scales(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_q_per_channel_scales_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::q_per_channel_scales_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3983,7 +3985,7 @@ extern "C" ltrs_error* ltrs_q_per_channel_zero_points(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs_q_per_channel_zero_points_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::q_per_channel_zero_points_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -4011,8 +4013,8 @@ extern "C" ltrs_error* ltrs_q_zero_point(int64_t* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_qr_Q(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, bool a_some, ltrs_tensor a_Q, ltrs_tensor a_R) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_Q(a_Q);
-    ltrs::Borrowed b_R(a_R);
+    ltrs::BorrowedMut b_Q(a_Q);
+    ltrs::BorrowedMut b_R(a_R);
     auto r = at::_ops::qr_Q::call(b_self, a_some, b_Q.get(), b_R.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -4055,7 +4057,7 @@ extern "C" ltrs_error* ltrs_quantile_out(ltrs_tensor* out0, ltrs_tensor a_self, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_q(a_q);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantile_out::call(b_self, b_q, ltrs::opt_int(a_dim), a_keepdim, ltrs::str(a_interpolation), b_out.get()));
   }
   LTRS_CATCH
@@ -4074,7 +4076,7 @@ extern "C" ltrs_error* ltrs_quantile_scalar(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_quantile_scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_q, ltrs_opt_int a_dim, bool a_keepdim, ltrs_str a_interpolation, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantile_scalar_out::call(b_self, a_q, ltrs::opt_int(a_dim), a_keepdim, ltrs::str(a_interpolation), b_out.get()));
   }
   LTRS_CATCH
@@ -4097,7 +4099,7 @@ extern "C" ltrs_error* ltrs_quantize_per_channel_out(ltrs_tensor* out0, ltrs_ten
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_scales(a_scales);
     ltrs::Borrowed b_zero_points(a_zero_points);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantize_per_channel_out::call(b_self, b_scales, b_zero_points, a_axis, ltrs::enum_value<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -4137,7 +4139,7 @@ extern "C" ltrs_error* ltrs_quantize_per_tensor_tensors(ltrs_tensor_vec* out0, l
 extern "C" ltrs_error* ltrs_quantize_per_tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_scale, int64_t a_zero_point, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantize_per_tensor_out::call(b_self, a_scale, a_zero_point, ltrs::enum_value<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -4149,7 +4151,7 @@ extern "C" ltrs_error* ltrs_quantize_per_tensor_tensor_qparams_out(ltrs_tensor* 
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_scale(a_scale);
     ltrs::Borrowed b_zero_point(a_zero_point);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantize_per_tensor_tensor_qparams_out::call(b_self, b_scale, b_zero_point, ltrs::enum_value<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -4160,7 +4162,9 @@ extern "C" ltrs_error* ltrs_quantize_per_tensor_tensors_out(ltrs_tensor_list a_t
   LTRS_TRY {
     ltrs::Borrowed b_scales(a_scales);
     ltrs::Borrowed b_zero_points(a_zero_points);
-    at::_ops::quantize_per_tensor_tensors_out::call(ltrs::tensor_list(a_tensors), b_scales, b_zero_points, ltrs::enum_value<at::ScalarType>(a_dtype), ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::quantize_per_tensor_tensors_out::call(ltrs::tensor_list(a_tensors), b_scales, b_zero_points, ltrs::enum_value<at::ScalarType>(a_dtype), b_out);
   }
   LTRS_CATCH
 }
@@ -4178,7 +4182,7 @@ extern "C" ltrs_error* ltrs_quantize_per_tensor_dynamic(ltrs_tensor* out0, ltrs_
 extern "C" ltrs_error* ltrs_quantize_per_tensor_dynamic_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_dtype, bool a_reduce_range, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantize_per_tensor_dynamic_out::call(b_self, ltrs::enum_value<at::ScalarType>(a_dtype), a_reduce_range, b_out.get()));
   }
   LTRS_CATCH
@@ -4201,7 +4205,7 @@ extern "C" ltrs_error* ltrs_quantized_batch_norm_out(ltrs_tensor* out0, ltrs_ten
     ltrs::Borrowed b_input(a_input);
     ltrs::Borrowed b_mean(a_mean);
     ltrs::Borrowed b_var(a_var);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantized_batch_norm_out::call(b_input, ltrs::opt_tensor(a_weight), ltrs::opt_tensor(a_bias), b_mean, b_var, a_eps, a_output_scale, a_output_zero_point, b_out.get()));
   }
   LTRS_CATCH
@@ -4257,7 +4261,7 @@ extern "C" ltrs_error* ltrs_quantized_max_pool1d(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_quantized_max_pool1d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, ltrs_int_list a_dilation, bool a_ceil_mode, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantized_max_pool1d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -4276,7 +4280,7 @@ extern "C" ltrs_error* ltrs_quantized_max_pool2d(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_quantized_max_pool2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, ltrs_int_list a_dilation, bool a_ceil_mode, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantized_max_pool2d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -4295,7 +4299,7 @@ extern "C" ltrs_error* ltrs_quantized_max_pool3d(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_quantized_max_pool3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_kernel_size, ltrs_int_list a_stride, ltrs_int_list a_padding, ltrs_int_list a_dilation, bool a_ceil_mode, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantized_max_pool3d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
   }
   LTRS_CATCH
@@ -4349,7 +4353,7 @@ extern "C" ltrs_error* ltrs_rad2deg(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::rad2deg_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rad2deg_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::rad2deg_::call(b_self.get());
   }
   LTRS_CATCH
@@ -4359,7 +4363,7 @@ extern "C" ltrs_error* ltrs_rad2deg_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_rad2deg_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rad2deg_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -4400,7 +4404,7 @@ extern "C" ltrs_error* ltrs_rand_generator(ltrs_tensor* out0, ltrs_int_list a_si
 // aten::rand.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rand_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rand_out::call(ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -4409,7 +4413,7 @@ extern "C" ltrs_error* ltrs_rand_out(ltrs_tensor* out0, ltrs_int_list a_size, lt
 // aten::rand.generator_out(SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rand_generator_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rand_generator_out::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -4418,7 +4422,7 @@ extern "C" ltrs_error* ltrs_rand_generator_out(ltrs_tensor* out0, ltrs_int_list 
 // aten::rand.names_out(SymInt[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rand_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rand_names_out::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names), b_out.get()));
   }
   LTRS_CATCH
@@ -4427,7 +4431,7 @@ extern "C" ltrs_error* ltrs_rand_names_out(ltrs_tensor* out0, ltrs_int_list a_si
 // aten::rand.generator_with_names_out(SymInt[] size, *, Generator? generator, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rand_generator_with_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rand_generator_with_names_out::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names), b_out.get()));
   }
   LTRS_CATCH
@@ -4455,7 +4459,7 @@ extern "C" ltrs_error* ltrs_rand_like_generator(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_rand_like_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rand_like_out::call(b_self, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -4465,7 +4469,7 @@ extern "C" ltrs_error* ltrs_rand_like_out(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_rand_like_generator_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_generator a_generator, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rand_like_generator_out::call(b_self, ltrs::opt_generator(a_generator), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH

@@ -181,7 +181,7 @@ extern "C" ltrs_error* ltrs_randint_low_generator(ltrs_tensor* out0, int64_t a_l
 // aten::randint.out(SymInt high, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randint_out(ltrs_tensor* out0, int64_t a_high, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_out::call(a_high, ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -190,7 +190,7 @@ extern "C" ltrs_error* ltrs_randint_out(ltrs_tensor* out0, int64_t a_high, ltrs_
 // aten::randint.generator_out(SymInt high, SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randint_generator_out(ltrs_tensor* out0, int64_t a_high, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_generator_out::call(a_high, ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -199,7 +199,7 @@ extern "C" ltrs_error* ltrs_randint_generator_out(ltrs_tensor* out0, int64_t a_h
 // aten::randint.low_out(SymInt low, SymInt high, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randint_low_out(ltrs_tensor* out0, int64_t a_low, int64_t a_high, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_low_out::call(a_low, a_high, ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -208,7 +208,7 @@ extern "C" ltrs_error* ltrs_randint_low_out(ltrs_tensor* out0, int64_t a_low, in
 // aten::randint.low_generator_out(SymInt low, SymInt high, SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randint_low_generator_out(ltrs_tensor* out0, int64_t a_low, int64_t a_high, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_low_generator_out::call(a_low, a_high, ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -274,7 +274,7 @@ extern "C" ltrs_error* ltrs_randint_like_low_generator_dtype(ltrs_tensor* out0, 
 extern "C" ltrs_error* ltrs_randint_like_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_high, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_like_out::call(b_self, a_high, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -284,7 +284,7 @@ extern "C" ltrs_error* ltrs_randint_like_out(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_randint_like_generator_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_high, ltrs_generator a_generator, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_like_generator_out::call(b_self, a_high, ltrs::opt_generator(a_generator), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -295,7 +295,7 @@ extern "C" ltrs_error* ltrs_randint_like_Tensor_out(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_high(a_high);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_like_Tensor_out::call(b_self, b_high, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -306,7 +306,7 @@ extern "C" ltrs_error* ltrs_randint_like_Tensor_generator_out(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_high(a_high);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_like_Tensor_generator_out::call(b_self, b_high, ltrs::opt_generator(a_generator), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -316,7 +316,7 @@ extern "C" ltrs_error* ltrs_randint_like_Tensor_generator_out(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs_randint_like_low_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_low, int64_t a_high, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_like_low_dtype_out::call(b_self, a_low, a_high, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -326,7 +326,7 @@ extern "C" ltrs_error* ltrs_randint_like_low_dtype_out(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_randint_like_low_generator_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_low, int64_t a_high, ltrs_generator a_generator, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randint_like_low_generator_dtype_out::call(b_self, a_low, a_high, ltrs::opt_generator(a_generator), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -367,7 +367,7 @@ extern "C" ltrs_error* ltrs_randn_generator_with_names(ltrs_tensor* out0, ltrs_i
 // aten::randn.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randn_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randn_out::call(ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -376,7 +376,7 @@ extern "C" ltrs_error* ltrs_randn_out(ltrs_tensor* out0, ltrs_int_list a_size, l
 // aten::randn.generator_out(SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randn_generator_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randn_generator_out::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -385,7 +385,7 @@ extern "C" ltrs_error* ltrs_randn_generator_out(ltrs_tensor* out0, ltrs_int_list
 // aten::randn.names_out(SymInt[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randn_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randn_names_out::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names), b_out.get()));
   }
   LTRS_CATCH
@@ -394,7 +394,7 @@ extern "C" ltrs_error* ltrs_randn_names_out(ltrs_tensor* out0, ltrs_int_list a_s
 // aten::randn.generator_with_names_out(SymInt[] size, *, Generator? generator, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randn_generator_with_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randn_generator_with_names_out::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names), b_out.get()));
   }
   LTRS_CATCH
@@ -422,7 +422,7 @@ extern "C" ltrs_error* ltrs_randn_like_generator(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_randn_like_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randn_like_out::call(b_self, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -432,7 +432,7 @@ extern "C" ltrs_error* ltrs_randn_like_out(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_randn_like_generator_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_generator a_generator, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randn_like_generator_out::call(b_self, ltrs::opt_generator(a_generator), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
@@ -441,7 +441,7 @@ extern "C" ltrs_error* ltrs_randn_like_generator_out(ltrs_tensor* out0, ltrs_ten
 // aten::random_.from(Tensor(a!) self, int from, int? to, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_random__from(ltrs_tensor a_self, int64_t a_from, ltrs_opt_int a_to, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::random__from::call(b_self.get(), a_from, ltrs::opt_int(a_to), ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -450,7 +450,7 @@ extern "C" ltrs_error* ltrs_random__from(ltrs_tensor a_self, int64_t a_from, ltr
 // aten::random_.to(Tensor(a!) self, int to, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_random__to(ltrs_tensor a_self, int64_t a_to, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::random__to::call(b_self.get(), a_to, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -459,7 +459,7 @@ extern "C" ltrs_error* ltrs_random__to(ltrs_tensor a_self, int64_t a_to, ltrs_ge
 // aten::random_(Tensor(a!) self, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_random_(ltrs_tensor a_self, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::random_::call(b_self.get(), ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -469,7 +469,7 @@ extern "C" ltrs_error* ltrs_random_(ltrs_tensor a_self, ltrs_generator a_generat
 extern "C" ltrs_error* ltrs_random_from_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_from, ltrs_opt_int a_to, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::random_from_out::call(b_self, a_from, ltrs::opt_int(a_to), ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -488,7 +488,7 @@ extern "C" ltrs_error* ltrs_random_from(ltrs_tensor* out0, ltrs_tensor a_self, i
 extern "C" ltrs_error* ltrs_random_to_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_to, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::random_to_out::call(b_self, a_to, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -507,7 +507,7 @@ extern "C" ltrs_error* ltrs_random_to(ltrs_tensor* out0, ltrs_tensor a_self, int
 extern "C" ltrs_error* ltrs_random_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::random_out::call(b_self, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -541,7 +541,7 @@ extern "C" ltrs_error* ltrs_randperm_generator(ltrs_tensor* out0, int64_t a_n, l
 // aten::randperm.out(SymInt n, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randperm_out(ltrs_tensor* out0, int64_t a_n, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randperm_out::call(a_n, b_out.get()));
   }
   LTRS_CATCH
@@ -550,7 +550,7 @@ extern "C" ltrs_error* ltrs_randperm_out(ltrs_tensor* out0, int64_t a_n, ltrs_te
 // aten::randperm.generator_out(SymInt n, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_randperm_generator_out(ltrs_tensor* out0, int64_t a_n, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::randperm_generator_out::call(a_n, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -575,7 +575,7 @@ extern "C" ltrs_error* ltrs_range(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_s
 // aten::range.out_(Scalar start, Scalar end, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_range_out_(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_scalar a_end, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::range_out_::call(ltrs::scalar(a_start), ltrs::scalar(a_end), b_out.get()));
   }
   LTRS_CATCH
@@ -584,7 +584,7 @@ extern "C" ltrs_error* ltrs_range_out_(ltrs_tensor* out0, ltrs_scalar a_start, l
 // aten::range.out(Scalar start, Scalar end, Scalar step=1, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_range_out(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_scalar a_end, ltrs_scalar a_step, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::range_out::call(ltrs::scalar(a_start), ltrs::scalar(a_end), ltrs::scalar(a_step), b_out.get()));
   }
   LTRS_CATCH
@@ -620,7 +620,7 @@ extern "C" ltrs_error* ltrs_reciprocal(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::reciprocal_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_reciprocal_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::reciprocal_::call(b_self.get());
   }
   LTRS_CATCH
@@ -630,7 +630,7 @@ extern "C" ltrs_error* ltrs_reciprocal_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_reciprocal_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::reciprocal_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -639,7 +639,7 @@ extern "C" ltrs_error* ltrs_reciprocal_out(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::record_stream(Tensor(a!) self, Stream s) -> ()
 extern "C" ltrs_error* ltrs_record_stream(ltrs_tensor a_self, ltrs_stream a_s) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::record_stream::call(b_self.get(), ltrs::stream(a_s));
   }
   LTRS_CATCH
@@ -658,7 +658,7 @@ extern "C" ltrs_error* ltrs_refine_names(ltrs_tensor* out0, ltrs_tensor a_self, 
 extern "C" ltrs_error* ltrs_reflection_pad1d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_padding, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::reflection_pad1d_out::call(b_self, ltrs::symint_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -678,7 +678,7 @@ extern "C" ltrs_error* ltrs_reflection_pad1d_backward_grad_input(ltrs_tensor* ou
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::reflection_pad1d_backward_grad_input::call(b_grad_output, b_self, ltrs::symint_list(a_padding), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -698,7 +698,7 @@ extern "C" ltrs_error* ltrs_reflection_pad1d_backward(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs_reflection_pad2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_padding, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::reflection_pad2d_out::call(b_self, ltrs::symint_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -718,7 +718,7 @@ extern "C" ltrs_error* ltrs_reflection_pad2d_backward_grad_input(ltrs_tensor* ou
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::reflection_pad2d_backward_grad_input::call(b_grad_output, b_self, ltrs::symint_list(a_padding), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -738,7 +738,7 @@ extern "C" ltrs_error* ltrs_reflection_pad2d_backward(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs_reflection_pad3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_padding, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::reflection_pad3d_out::call(b_self, ltrs::symint_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -758,7 +758,7 @@ extern "C" ltrs_error* ltrs_reflection_pad3d_backward_grad_input(ltrs_tensor* ou
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::reflection_pad3d_backward_grad_input::call(b_grad_output, b_self, ltrs::symint_list(a_padding), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -786,7 +786,7 @@ extern "C" ltrs_error* ltrs_relu(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::relu_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_relu_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::relu_::call(b_self.get());
   }
   LTRS_CATCH
@@ -796,7 +796,7 @@ extern "C" ltrs_error* ltrs_relu_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_relu_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::relu_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -814,7 +814,7 @@ extern "C" ltrs_error* ltrs_relu6(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::relu6_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_relu6_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::relu6_::call(b_self.get());
   }
   LTRS_CATCH
@@ -824,7 +824,7 @@ extern "C" ltrs_error* ltrs_relu6_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_remainder_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::remainder_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -842,7 +842,7 @@ extern "C" ltrs_error* ltrs_remainder_Scalar(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::remainder_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_remainder__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::remainder__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -853,7 +853,7 @@ extern "C" ltrs_error* ltrs_remainder_Tensor_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::remainder_Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -872,7 +872,7 @@ extern "C" ltrs_error* ltrs_remainder_Tensor(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_remainder__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::remainder__Tensor::call(b_self.get(), b_other);
   }
@@ -892,7 +892,7 @@ extern "C" ltrs_error* ltrs_remainder_Scalar_Tensor(ltrs_tensor* out0, ltrs_scal
 extern "C" ltrs_error* ltrs_remainder_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::remainder_Scalar_Tensor_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -901,7 +901,7 @@ extern "C" ltrs_error* ltrs_remainder_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_
 // aten::rename_(Tensor(a!) self, Dimname[]? names) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rename_(ltrs_tensor a_self, ltrs_str_list a_names) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::rename_::call(b_self.get(), ltrs::dimname_list(a_names));
   }
   LTRS_CATCH
@@ -920,7 +920,7 @@ extern "C" ltrs_error* ltrs_rename(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_s
 extern "C" ltrs_error* ltrs_renorm_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_p, int64_t a_dim, ltrs_scalar a_maxnorm, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::renorm_out::call(b_self, ltrs::scalar(a_p), a_dim, ltrs::scalar(a_maxnorm), b_out.get()));
   }
   LTRS_CATCH
@@ -938,7 +938,7 @@ extern "C" ltrs_error* ltrs_renorm(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_s
 // aten::renorm_(Tensor(a!) self, Scalar p, int dim, Scalar maxnorm) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_renorm_(ltrs_tensor a_self, ltrs_scalar a_p, int64_t a_dim, ltrs_scalar a_maxnorm) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::renorm_::call(b_self.get(), ltrs::scalar(a_p), a_dim, ltrs::scalar(a_maxnorm));
   }
   LTRS_CATCH
@@ -957,7 +957,7 @@ extern "C" ltrs_error* ltrs_repeat(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_i
 extern "C" ltrs_error* ltrs_repeat_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_repeats, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::repeat_out::call(b_self, ltrs::symint_list(a_repeats), b_out.get()));
   }
   LTRS_CATCH
@@ -995,7 +995,7 @@ extern "C" ltrs_error* ltrs_repeat_interleave_self_int(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_repeat_interleave_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_repeats, ltrs_opt_int a_output_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_repeats(a_repeats);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::repeat_interleave_Tensor_out::call(b_repeats, ltrs::opt_symint(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -1005,7 +1005,7 @@ extern "C" ltrs_error* ltrs_repeat_interleave_Tensor_out(ltrs_tensor* out0, ltrs
 extern "C" ltrs_error* ltrs_replication_pad1d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_padding, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::replication_pad1d_out::call(b_self, ltrs::symint_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -1025,7 +1025,7 @@ extern "C" ltrs_error* ltrs_replication_pad1d_backward_grad_input(ltrs_tensor* o
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::replication_pad1d_backward_grad_input::call(b_grad_output, b_self, ltrs::symint_list(a_padding), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1045,7 +1045,7 @@ extern "C" ltrs_error* ltrs_replication_pad1d_backward(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_replication_pad2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_padding, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::replication_pad2d_out::call(b_self, ltrs::symint_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -1065,7 +1065,7 @@ extern "C" ltrs_error* ltrs_replication_pad2d_backward_grad_input(ltrs_tensor* o
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::replication_pad2d_backward_grad_input::call(b_grad_output, b_self, ltrs::symint_list(a_padding), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1085,7 +1085,7 @@ extern "C" ltrs_error* ltrs_replication_pad2d_backward(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_replication_pad3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_padding, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::replication_pad3d_out::call(b_self, ltrs::symint_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -1105,7 +1105,7 @@ extern "C" ltrs_error* ltrs_replication_pad3d_backward_grad_input(ltrs_tensor* o
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::replication_pad3d_backward_grad_input::call(b_grad_output, b_self, ltrs::symint_list(a_padding), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -1124,7 +1124,7 @@ extern "C" ltrs_error* ltrs_replication_pad3d_backward(ltrs_tensor* out0, ltrs_t
 // aten::requires_grad_(Tensor(a!) self, bool requires_grad=True) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_requires_grad_(ltrs_tensor a_self, bool a_requires_grad) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::requires_grad_::call(b_self.get(), a_requires_grad);
   }
   LTRS_CATCH
@@ -1152,7 +1152,7 @@ extern "C" ltrs_error* ltrs_reshape_as(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_resize_(ltrs_tensor a_self, ltrs_int_list a_size, int32_t a_memory_format) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::resize_::call(b_self, ltrs::symint_list(a_size), ltrs::opt_enum<at::MemoryFormat>(a_memory_format));
   }
   LTRS_CATCH
@@ -1162,7 +1162,7 @@ extern "C" ltrs_error* ltrs_resize_(ltrs_tensor a_self, ltrs_int_list a_size, in
 extern "C" ltrs_error* ltrs_resize_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::resize_out::call(b_self, ltrs::symint_list(a_size), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out));
   }
   LTRS_CATCH
@@ -1180,7 +1180,7 @@ extern "C" ltrs_error* ltrs_resize(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_i
 // aten::resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_resize_as_(ltrs_tensor a_self, ltrs_tensor a_the_template, int32_t a_memory_format) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_the_template(a_the_template);
     at::_ops::resize_as_::call(b_self, b_the_template, ltrs::opt_enum<at::MemoryFormat>(a_memory_format));
   }
@@ -1192,7 +1192,7 @@ extern "C" ltrs_error* ltrs_resize_as_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_the_template(a_the_template);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::resize_as_out::call(b_self, b_the_template, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out));
   }
   LTRS_CATCH
@@ -1211,7 +1211,7 @@ extern "C" ltrs_error* ltrs_resize_as(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::resize_as_sparse_(Tensor(a!) self, Tensor the_template) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_resize_as_sparse_(ltrs_tensor a_self, ltrs_tensor a_the_template) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_the_template(a_the_template);
     at::_ops::resize_as_sparse_::call(b_self, b_the_template);
   }
@@ -1223,7 +1223,7 @@ extern "C" ltrs_error* ltrs_resize_as_sparse_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_the_template(a_the_template);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::resize_as_sparse_out::call(b_self, b_the_template, b_out));
   }
   LTRS_CATCH
@@ -1296,7 +1296,7 @@ extern "C" ltrs_error* ltrs_result_type_Scalar_Scalar(int32_t* out0, ltrs_scalar
 // aten::retain_grad(Tensor(a!) self) -> ()
 extern "C" ltrs_error* ltrs_retain_grad(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::retain_grad::call(b_self.get());
   }
   LTRS_CATCH
@@ -1407,7 +1407,7 @@ extern "C" ltrs_error* ltrs_roll(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int
 extern "C" ltrs_error* ltrs_roll_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_shifts, ltrs_int_list a_dims, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::roll_out::call(b_self, ltrs::symint_list(a_shifts), ltrs::int_list(a_dims), b_out.get()));
   }
   LTRS_CATCH
@@ -1426,7 +1426,7 @@ extern "C" ltrs_error* ltrs_rot90(ltrs_tensor* out0, ltrs_tensor a_self, int64_t
 extern "C" ltrs_error* ltrs_rot90_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_k, ltrs_int_list a_dims, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rot90_out::call(b_self, a_k, ltrs::int_list(a_dims), b_out.get()));
   }
   LTRS_CATCH
@@ -1444,7 +1444,7 @@ extern "C" ltrs_error* ltrs_round(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::round_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_round_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::round_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1454,7 +1454,7 @@ extern "C" ltrs_error* ltrs_round_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_round_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::round_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1472,7 +1472,7 @@ extern "C" ltrs_error* ltrs_round_decimals(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_round__decimals(ltrs_tensor a_self, int64_t a_decimals) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::round__decimals::call(b_self.get(), a_decimals);
   }
   LTRS_CATCH
@@ -1482,7 +1482,7 @@ extern "C" ltrs_error* ltrs_round__decimals(ltrs_tensor a_self, int64_t a_decima
 extern "C" ltrs_error* ltrs_round_decimals_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_decimals, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::round_decimals_out::call(b_self, a_decimals, b_out.get()));
   }
   LTRS_CATCH
@@ -1510,7 +1510,7 @@ extern "C" ltrs_error* ltrs_row_indices_copy(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_row_indices_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::row_indices_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1527,7 +1527,7 @@ extern "C" ltrs_error* ltrs_row_stack(ltrs_tensor* out0, ltrs_tensor_list a_tens
 // aten::row_stack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_row_stack_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::row_stack_out::call(ltrs::tensor_list(a_tensors), b_out.get()));
   }
   LTRS_CATCH
@@ -1545,7 +1545,7 @@ extern "C" ltrs_error* ltrs_rrelu(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_sc
 // aten::rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rrelu_(ltrs_tensor a_self, ltrs_scalar a_lower, ltrs_scalar a_upper, bool a_training, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::rrelu_::call(b_self.get(), ltrs::scalar(a_lower), ltrs::scalar(a_upper), a_training, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -1555,8 +1555,8 @@ extern "C" ltrs_error* ltrs_rrelu_(ltrs_tensor a_self, ltrs_scalar a_lower, ltrs
 extern "C" ltrs_error* ltrs_rrelu_with_noise_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_noise, ltrs_scalar a_lower, ltrs_scalar a_upper, bool a_training, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_noise(a_noise);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_noise(a_noise);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rrelu_with_noise_out::call(b_self, b_noise.get(), ltrs::scalar(a_lower), ltrs::scalar(a_upper), a_training, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -1566,7 +1566,7 @@ extern "C" ltrs_error* ltrs_rrelu_with_noise_out(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_rrelu_with_noise(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_noise, ltrs_scalar a_lower, ltrs_scalar a_upper, bool a_training, ltrs_generator a_generator) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_noise(a_noise);
+    ltrs::BorrowedMut b_noise(a_noise);
     *out0 = ltrs::give(at::_ops::rrelu_with_noise::call(b_self, b_noise.get(), ltrs::scalar(a_lower), ltrs::scalar(a_upper), a_training, ltrs::opt_generator(a_generator)));
   }
   LTRS_CATCH
@@ -1575,8 +1575,8 @@ extern "C" ltrs_error* ltrs_rrelu_with_noise(ltrs_tensor* out0, ltrs_tensor a_se
 // aten::rrelu_with_noise_(Tensor(a!) self, Tensor(b!) noise, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rrelu_with_noise_(ltrs_tensor a_self, ltrs_tensor a_noise, ltrs_scalar a_lower, ltrs_scalar a_upper, bool a_training, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_noise(a_noise);
+    ltrs::BorrowedMut b_self(a_self);
+    ltrs::BorrowedMut b_noise(a_noise);
     at::_ops::rrelu_with_noise_::call(b_self.get(), b_noise.get(), ltrs::scalar(a_lower), ltrs::scalar(a_upper), a_training, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -1611,7 +1611,7 @@ extern "C" ltrs_error* ltrs_rrelu_with_noise_backward_out(ltrs_tensor* out0, ltr
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_noise(a_noise);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rrelu_with_noise_backward_out::call(b_grad_output, b_self, b_noise, ltrs::scalar(a_lower), ltrs::scalar(a_upper), a_training, a_self_is_result, b_out.get()));
   }
   LTRS_CATCH
@@ -1639,7 +1639,7 @@ extern "C" ltrs_error* ltrs___rshift___Tensor(ltrs_tensor* out0, ltrs_tensor a_s
 // aten::__irshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___irshift___Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::__irshift___Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -1648,7 +1648,7 @@ extern "C" ltrs_error* ltrs___irshift___Scalar(ltrs_tensor a_self, ltrs_scalar a
 // aten::__irshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___irshift___Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::__irshift___Tensor::call(b_self.get(), b_other);
   }
@@ -1659,7 +1659,7 @@ extern "C" ltrs_error* ltrs___irshift___Tensor(ltrs_tensor a_self, ltrs_tensor a
 extern "C" ltrs_error* ltrs___rshift___Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::__rshift___Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1670,7 +1670,7 @@ extern "C" ltrs_error* ltrs___rshift___Tensor_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::__rshift___Tensor_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1688,7 +1688,7 @@ extern "C" ltrs_error* ltrs_rsqrt(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::rsqrt_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_rsqrt_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::rsqrt_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1698,7 +1698,7 @@ extern "C" ltrs_error* ltrs_rsqrt_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_rsqrt_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rsqrt_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1728,7 +1728,7 @@ extern "C" ltrs_error* ltrs_rsub_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rsub_Tensor_out::call(b_self, b_other, ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -1738,7 +1738,7 @@ extern "C" ltrs_error* ltrs_rsub_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_rsub_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_scalar a_alpha, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::rsub_Scalar_out::call(b_self, ltrs::scalar(a_other), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -1755,7 +1755,7 @@ extern "C" ltrs_error* ltrs_scalar_tensor(ltrs_tensor* out0, ltrs_scalar a_s, in
 // aten::scalar_tensor.out(Scalar s, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_scalar_tensor_out(ltrs_tensor* out0, ltrs_scalar a_s, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::scalar_tensor_out::call(ltrs::scalar(a_s), b_out.get()));
   }
   LTRS_CATCH
@@ -1786,7 +1786,7 @@ extern "C" ltrs_error* ltrs_scatter_src(ltrs_tensor* out0, ltrs_tensor a_self, i
 // aten::scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_scatter__src(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_tensor a_src) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_src(a_src);
     at::_ops::scatter__src::call(b_self.get(), a_dim, b_index, b_src);
@@ -1800,7 +1800,7 @@ extern "C" ltrs_error* ltrs_scatter_src_out(ltrs_tensor* out0, ltrs_tensor a_sel
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::scatter_src_out::call(b_self, a_dim, b_index, b_src, b_out.get()));
   }
   LTRS_CATCH
@@ -1819,7 +1819,7 @@ extern "C" ltrs_error* ltrs_scatter_value(ltrs_tensor* out0, ltrs_tensor a_self,
 // aten::scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_scatter__value(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_scalar a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     at::_ops::scatter__value::call(b_self.get(), a_dim, b_index, ltrs::scalar(a_value));
   }
@@ -1831,7 +1831,7 @@ extern "C" ltrs_error* ltrs_scatter_value_out(ltrs_tensor* out0, ltrs_tensor a_s
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::scatter_value_out::call(b_self, a_dim, b_index, ltrs::scalar(a_value), b_out.get()));
   }
   LTRS_CATCH
@@ -1851,7 +1851,7 @@ extern "C" ltrs_error* ltrs_scatter_reduce(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_scatter__reduce(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_tensor a_src, ltrs_str a_reduce) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_src(a_src);
     at::_ops::scatter__reduce::call(b_self.get(), a_dim, b_index, b_src, ltrs::str(a_reduce));
@@ -1865,7 +1865,7 @@ extern "C" ltrs_error* ltrs_scatter_reduce_out(ltrs_tensor* out0, ltrs_tensor a_
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::scatter_reduce_out::call(b_self, a_dim, b_index, b_src, ltrs::str(a_reduce), b_out.get()));
   }
   LTRS_CATCH
@@ -1884,7 +1884,7 @@ extern "C" ltrs_error* ltrs_scatter_value_reduce(ltrs_tensor* out0, ltrs_tensor 
 // aten::scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_scatter__value_reduce(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_scalar a_value, ltrs_str a_reduce) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     at::_ops::scatter__value_reduce::call(b_self.get(), a_dim, b_index, ltrs::scalar(a_value), ltrs::str(a_reduce));
   }
@@ -1896,7 +1896,7 @@ extern "C" ltrs_error* ltrs_scatter_value_reduce_out(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::scatter_value_reduce_out::call(b_self, a_dim, b_index, ltrs::scalar(a_value), ltrs::str(a_reduce), b_out.get()));
   }
   LTRS_CATCH
@@ -1937,7 +1937,7 @@ extern "C" ltrs_error* ltrs_scatter_add(ltrs_tensor* out0, ltrs_tensor a_self, i
 // aten::scatter_add_(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_scatter_add_(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_tensor a_src) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_src(a_src);
     at::_ops::scatter_add_::call(b_self.get(), a_dim, b_index, b_src);
@@ -1951,7 +1951,7 @@ extern "C" ltrs_error* ltrs_scatter_add_out(ltrs_tensor* out0, ltrs_tensor a_sel
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::scatter_add_out::call(b_self, a_dim, b_index, b_src, b_out.get()));
   }
   LTRS_CATCH
@@ -1982,7 +1982,7 @@ extern "C" ltrs_error* ltrs_scatter_reduce_two(ltrs_tensor* out0, ltrs_tensor a_
 // aten::scatter_reduce_.two(Tensor(a!) self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_scatter_reduce__two(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_index, ltrs_tensor a_src, ltrs_str a_reduce, bool a_include_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_src(a_src);
     at::_ops::scatter_reduce__two::call(b_self.get(), a_dim, b_index, b_src, ltrs::str(a_reduce), a_include_self);
@@ -1996,7 +1996,7 @@ extern "C" ltrs_error* ltrs_scatter_reduce_two_out(ltrs_tensor* out0, ltrs_tenso
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::scatter_reduce_two_out::call(b_self, a_dim, b_index, b_src, ltrs::str(a_reduce), a_include_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2017,7 +2017,7 @@ extern "C" ltrs_error* ltrs_searchsorted_Tensor_out(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_sorted_sequence(a_sorted_sequence);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::searchsorted_Tensor_out::call(b_sorted_sequence, b_self, a_out_int32, a_right, ltrs::opt_str(a_side), ltrs::opt_tensor(a_sorter), b_out.get()));
   }
   LTRS_CATCH
@@ -2036,7 +2036,7 @@ extern "C" ltrs_error* ltrs_searchsorted_Scalar(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_searchsorted_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_sorted_sequence, ltrs_scalar a_self, bool a_out_int32, bool a_right, ltrs_str a_side, ltrs_tensor a_sorter, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_sorted_sequence(a_sorted_sequence);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::searchsorted_Scalar_out::call(b_sorted_sequence, ltrs::scalar(a_self), a_out_int32, a_right, ltrs::opt_str(a_side), ltrs::opt_tensor(a_sorter), b_out.get()));
   }
   LTRS_CATCH
@@ -2055,7 +2055,7 @@ extern "C" ltrs_error* ltrs_segment_reduce(ltrs_tensor* out0, ltrs_tensor a_data
 extern "C" ltrs_error* ltrs_segment_reduce_out(ltrs_tensor* out0, ltrs_tensor a_data, ltrs_str a_reduce, ltrs_tensor a_lengths, ltrs_tensor a_indices, ltrs_tensor a_offsets, int64_t a_axis, bool a_unsafe, ltrs_scalar a_initial, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_data(a_data);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::segment_reduce_out::call(b_data, ltrs::str(a_reduce), ltrs::opt_tensor(a_lengths), ltrs::opt_tensor(a_indices), ltrs::opt_tensor(a_offsets), a_axis, a_unsafe, ltrs::opt_scalar(a_initial), b_out.get()));
   }
   LTRS_CATCH
@@ -2092,7 +2092,7 @@ extern "C" ltrs_error* ltrs_select_backward(ltrs_tensor* out0, ltrs_tensor a_gra
 extern "C" ltrs_error* ltrs_select_backward_out(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_input_sizes, int64_t a_dim, int64_t a_index, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::select_backward_out::call(b_grad_output, ltrs::symint_list(a_input_sizes), a_dim, a_index, b_out.get()));
   }
   LTRS_CATCH
@@ -2111,7 +2111,7 @@ extern "C" ltrs_error* ltrs_select_copy_int(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_select_copy_int_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, int64_t a_index, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::select_copy_int_out::call(b_self, a_dim, a_index, b_out.get()));
   }
   LTRS_CATCH
@@ -2132,7 +2132,7 @@ extern "C" ltrs_error* ltrs_select_scatter_out(ltrs_tensor* out0, ltrs_tensor a_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::select_scatter_out::call(b_self, b_src, a_dim, a_index, b_out.get()));
   }
   LTRS_CATCH
@@ -2150,7 +2150,7 @@ extern "C" ltrs_error* ltrs_selu(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::selu_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_selu_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::selu_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2159,7 +2159,7 @@ extern "C" ltrs_error* ltrs_selu_(ltrs_tensor a_self) {
 // aten::set_.source_Storage(Tensor(a!) self, Storage source) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_set__source_Storage(ltrs_tensor a_self, ltrs_storage a_source) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::set__source_Storage::call(b_self.get(), ltrs::storage(a_source));
   }
   LTRS_CATCH
@@ -2168,7 +2168,7 @@ extern "C" ltrs_error* ltrs_set__source_Storage(ltrs_tensor a_self, ltrs_storage
 // aten::set_.source_Storage_storage_offset(Tensor(a!) self, Storage source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_set__source_Storage_storage_offset(ltrs_tensor a_self, ltrs_storage a_source, int64_t a_storage_offset, ltrs_int_list a_size, ltrs_int_list a_stride) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::set__source_Storage_storage_offset::call(b_self.get(), ltrs::storage(a_source), a_storage_offset, ltrs::symint_list(a_size), ltrs::symint_list(a_stride));
   }
   LTRS_CATCH
@@ -2177,7 +2177,7 @@ extern "C" ltrs_error* ltrs_set__source_Storage_storage_offset(ltrs_tensor a_sel
 // aten::set_.source_Tensor_storage_offset(Tensor(a!) self, Tensor source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_set__source_Tensor_storage_offset(ltrs_tensor a_self, ltrs_tensor a_source, int64_t a_storage_offset, ltrs_int_list a_size, ltrs_int_list a_stride) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_source(a_source);
     at::_ops::set__source_Tensor_storage_offset::call(b_self.get(), b_source, a_storage_offset, ltrs::symint_list(a_size), ltrs::symint_list(a_stride));
   }
@@ -2187,7 +2187,7 @@ extern "C" ltrs_error* ltrs_set__source_Tensor_storage_offset(ltrs_tensor a_self
 // aten::set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_set__source_Tensor(ltrs_tensor a_self, ltrs_tensor a_source) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_source(a_source);
     at::_ops::set__source_Tensor::call(b_self.get(), b_source);
   }
@@ -2197,7 +2197,7 @@ extern "C" ltrs_error* ltrs_set__source_Tensor(ltrs_tensor a_self, ltrs_tensor a
 // aten::set_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_set_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::set_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2207,7 +2207,7 @@ extern "C" ltrs_error* ltrs_set_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_set_source_Storage_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_storage a_source, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::set_source_Storage_out::call(b_self, ltrs::storage(a_source), b_out.get()));
   }
   LTRS_CATCH
@@ -2226,7 +2226,7 @@ extern "C" ltrs_error* ltrs_set_source_Storage(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_set_source_Storage_storage_offset_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_storage a_source, int64_t a_storage_offset, ltrs_int_list a_size, ltrs_int_list a_stride, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::set_source_Storage_storage_offset_out::call(b_self, ltrs::storage(a_source), a_storage_offset, ltrs::symint_list(a_size), ltrs::symint_list(a_stride), b_out.get()));
   }
   LTRS_CATCH
@@ -2246,7 +2246,7 @@ extern "C" ltrs_error* ltrs_set_source_Tensor_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_source(a_source);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::set_source_Tensor_out::call(b_self, b_source, b_out.get()));
   }
   LTRS_CATCH
@@ -2266,7 +2266,7 @@ extern "C" ltrs_error* ltrs_set_source_Tensor(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_set_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::set_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2284,7 +2284,7 @@ extern "C" ltrs_error* ltrs_set(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::set_data(Tensor(a!) self, Tensor new_data) -> ()
 extern "C" ltrs_error* ltrs_set_data(ltrs_tensor a_self, ltrs_tensor a_new_data) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_new_data(a_new_data);
     at::_ops::set_data::call(b_self.get(), b_new_data);
   }
@@ -2303,7 +2303,7 @@ extern "C" ltrs_error* ltrs_sgn(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::sgn_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sgn_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sgn_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2313,7 +2313,7 @@ extern "C" ltrs_error* ltrs_sgn_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_sgn_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sgn_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2331,7 +2331,7 @@ extern "C" ltrs_error* ltrs_sigmoid(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::sigmoid_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sigmoid_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sigmoid_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2341,7 +2341,7 @@ extern "C" ltrs_error* ltrs_sigmoid_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_sigmoid_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sigmoid_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2352,7 +2352,7 @@ extern "C" ltrs_error* ltrs_sigmoid_backward_grad_input(ltrs_tensor* out0, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::sigmoid_backward_grad_input::call(b_grad_output, b_output, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2380,7 +2380,7 @@ extern "C" ltrs_error* ltrs_sign(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::sign_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sign_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sign_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2390,7 +2390,7 @@ extern "C" ltrs_error* ltrs_sign_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_sign_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sign_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2409,7 +2409,7 @@ extern "C" ltrs_error* ltrs_signbit(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_signbit_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::signbit_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2427,7 +2427,7 @@ extern "C" ltrs_error* ltrs_silu(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::silu_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_silu_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::silu_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2437,7 +2437,7 @@ extern "C" ltrs_error* ltrs_silu_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_silu_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::silu_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2448,7 +2448,7 @@ extern "C" ltrs_error* ltrs_silu_backward_grad_input(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::silu_backward_grad_input::call(b_grad_output, b_self, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2476,7 +2476,7 @@ extern "C" ltrs_error* ltrs_sin(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::sin_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sin_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sin_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2486,7 +2486,7 @@ extern "C" ltrs_error* ltrs_sin_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_sin_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sin_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2504,7 +2504,7 @@ extern "C" ltrs_error* ltrs_sinc(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::sinc_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sinc_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sinc_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2514,7 +2514,7 @@ extern "C" ltrs_error* ltrs_sinc_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_sinc_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sinc_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2532,7 +2532,7 @@ extern "C" ltrs_error* ltrs_sinh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::sinh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sinh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sinh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2542,7 +2542,7 @@ extern "C" ltrs_error* ltrs_sinh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_sinh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sinh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2588,7 +2588,7 @@ extern "C" ltrs_error* ltrs_slice_backward(ltrs_tensor* out0, ltrs_tensor a_grad
 extern "C" ltrs_error* ltrs_slice_backward_out(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_input_sizes, int64_t a_dim, int64_t a_start, int64_t a_end, int64_t a_step, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::slice_backward_out::call(b_grad_output, ltrs::symint_list(a_input_sizes), a_dim, a_start, a_end, a_step, b_out.get()));
   }
   LTRS_CATCH
@@ -2607,7 +2607,7 @@ extern "C" ltrs_error* ltrs_slice_copy_Tensor(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_slice_copy_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, ltrs_opt_int a_start, ltrs_opt_int a_end, int64_t a_step, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::slice_copy_Tensor_out::call(b_self, a_dim, ltrs::opt_symint(a_start), ltrs::opt_symint(a_end), a_step, b_out.get()));
   }
   LTRS_CATCH
@@ -2638,7 +2638,7 @@ extern "C" ltrs_error* ltrs_slice_scatter_out(ltrs_tensor* out0, ltrs_tensor a_s
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_src(a_src);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::slice_scatter_out::call(b_self, b_src, a_dim, ltrs::opt_symint(a_start), ltrs::opt_symint(a_end), a_step, b_out.get()));
   }
   LTRS_CATCH
@@ -2659,8 +2659,8 @@ extern "C" ltrs_error* ltrs_slogdet(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_t
 extern "C" ltrs_error* ltrs_slogdet_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_tensor a_sign, ltrs_tensor a_logabsdet) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_sign(a_sign);
-    ltrs::Borrowed b_logabsdet(a_logabsdet);
+    ltrs::BorrowedMut b_sign(a_sign);
+    ltrs::BorrowedMut b_logabsdet(a_logabsdet);
     auto r = at::_ops::slogdet_out::call(b_self, b_sign.get(), b_logabsdet.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2673,7 +2673,7 @@ extern "C" ltrs_error* ltrs_slow_conv3d_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::slow_conv3d_out::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -2694,7 +2694,7 @@ extern "C" ltrs_error* ltrs_slow_conv3d_forward_output(ltrs_tensor* out0, ltrs_t
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_output(a_output);
+    ltrs::BorrowedMut b_output(a_output);
     *out0 = ltrs::give(at::_ops::slow_conv3d_forward_output::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), b_output.get()));
   }
   LTRS_CATCH
@@ -2725,7 +2725,7 @@ extern "C" ltrs_error* ltrs_slow_conv_dilated2d_out(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::slow_conv_dilated2d_out::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), b_out.get()));
   }
   LTRS_CATCH
@@ -2746,7 +2746,7 @@ extern "C" ltrs_error* ltrs_slow_conv_dilated3d_out(ltrs_tensor* out0, ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::slow_conv_dilated3d_out::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_dilation), b_out.get()));
   }
   LTRS_CATCH
@@ -2757,7 +2757,7 @@ extern "C" ltrs_error* ltrs_slow_conv_transpose2d_out(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::slow_conv_transpose2d_out::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_output_padding), ltrs::symint_list(a_dilation), b_out.get()));
   }
   LTRS_CATCH
@@ -2778,7 +2778,7 @@ extern "C" ltrs_error* ltrs_slow_conv_transpose3d_out(ltrs_tensor* out0, ltrs_te
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::slow_conv_transpose3d_out::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), ltrs::symint_list(a_output_padding), ltrs::symint_list(a_dilation), b_out.get()));
   }
   LTRS_CATCH
@@ -2809,7 +2809,7 @@ extern "C" ltrs_error* ltrs_smooth_l1_loss_out(ltrs_tensor* out0, ltrs_tensor a_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::smooth_l1_loss_out::call(b_self, b_target, a_reduction, a_beta, b_out.get()));
   }
   LTRS_CATCH
@@ -2831,7 +2831,7 @@ extern "C" ltrs_error* ltrs_smooth_l1_loss_backward_grad_input(ltrs_tensor* out0
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::smooth_l1_loss_backward_grad_input::call(b_grad_output, b_self, b_target, a_reduction, a_beta, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2853,7 +2853,7 @@ extern "C" ltrs_error* ltrs_soft_margin_loss_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::soft_margin_loss_out::call(b_self, b_target, a_reduction, b_out.get()));
   }
   LTRS_CATCH
@@ -2875,7 +2875,7 @@ extern "C" ltrs_error* ltrs_soft_margin_loss_backward_grad_input(ltrs_tensor* ou
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_target(a_target);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::soft_margin_loss_backward_grad_input::call(b_grad_output, b_self, b_target, a_reduction, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2905,7 +2905,7 @@ extern "C" ltrs_error* ltrs_softmax_int(ltrs_tensor* out0, ltrs_tensor a_self, i
 extern "C" ltrs_error* ltrs_softmax_int_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::softmax_int_out::call(b_self, a_dim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2924,7 +2924,7 @@ extern "C" ltrs_error* ltrs_softmax_Dimname(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_softplus_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_beta, ltrs_scalar a_threshold, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::softplus_out::call(b_self, ltrs::scalar(a_beta), ltrs::scalar(a_threshold), b_out.get()));
   }
   LTRS_CATCH
@@ -2944,7 +2944,7 @@ extern "C" ltrs_error* ltrs_softplus_backward_grad_input(ltrs_tensor* out0, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::softplus_backward_grad_input::call(b_grad_output, b_self, ltrs::scalar(a_beta), ltrs::scalar(a_threshold), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2964,7 +2964,7 @@ extern "C" ltrs_error* ltrs_softplus_backward(ltrs_tensor* out0, ltrs_tensor a_g
 extern "C" ltrs_error* ltrs_softshrink_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_lambd, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::softshrink_out::call(b_self, ltrs::scalar(a_lambd), b_out.get()));
   }
   LTRS_CATCH
@@ -2984,7 +2984,7 @@ extern "C" ltrs_error* ltrs_softshrink_backward_grad_input(ltrs_tensor* out0, lt
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::softshrink_backward_grad_input::call(b_grad_output, b_self, ltrs::scalar(a_lambd), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3004,8 +3004,8 @@ extern "C" ltrs_error* ltrs_softshrink_backward(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_sort_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_dim, bool a_descending, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::sort_values::call(b_self, a_dim, a_descending, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3017,8 +3017,8 @@ extern "C" ltrs_error* ltrs_sort_values(ltrs_tensor* out0, ltrs_tensor* out1, lt
 extern "C" ltrs_error* ltrs_sort_values_stable(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_opt_bool a_stable, int64_t a_dim, bool a_descending, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::sort_values_stable::call(b_self, ltrs::opt_bool(a_stable), a_dim, a_descending, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3052,8 +3052,8 @@ extern "C" ltrs_error* ltrs_sort_stable(ltrs_tensor* out0, ltrs_tensor* out1, lt
 extern "C" ltrs_error* ltrs_sort_dimname_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_str a_dim, bool a_descending, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::sort_dimname_values::call(b_self, ltrs::dimname(a_dim), a_descending, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3065,8 +3065,8 @@ extern "C" ltrs_error* ltrs_sort_dimname_values(ltrs_tensor* out0, ltrs_tensor* 
 extern "C" ltrs_error* ltrs_sort_dimname_values_stable(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_opt_bool a_stable, ltrs_str a_dim, bool a_descending, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::sort_dimname_values_stable::call(b_self, ltrs::opt_bool(a_stable), ltrs::dimname(a_dim), a_descending, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3193,7 +3193,7 @@ extern "C" ltrs_error* ltrs_sparse_coo_tensor_indices_size(ltrs_tensor* out0, lt
 // aten::sparse_coo_tensor.size_out(int[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sparse_coo_tensor_size_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sparse_coo_tensor_size_out::call(ltrs::int_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -3267,7 +3267,7 @@ extern "C" ltrs_error* ltrs_sparse_mask_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mask(a_mask);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sparse_mask_out::call(b_self, b_mask, b_out.get()));
   }
   LTRS_CATCH
@@ -3276,7 +3276,7 @@ extern "C" ltrs_error* ltrs_sparse_mask_out(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::sparse_resize_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sparse_resize_(ltrs_tensor a_self, ltrs_int_list a_size, int64_t a_sparse_dim, int64_t a_dense_dim) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sparse_resize_::call(b_self, ltrs::int_list(a_size), a_sparse_dim, a_dense_dim);
   }
   LTRS_CATCH
@@ -3286,7 +3286,7 @@ extern "C" ltrs_error* ltrs_sparse_resize_(ltrs_tensor a_self, ltrs_int_list a_s
 extern "C" ltrs_error* ltrs_sparse_resize_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, int64_t a_sparse_dim, int64_t a_dense_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sparse_resize_out::call(b_self, ltrs::int_list(a_size), a_sparse_dim, a_dense_dim, b_out));
   }
   LTRS_CATCH
@@ -3304,7 +3304,7 @@ extern "C" ltrs_error* ltrs_sparse_resize(ltrs_tensor* out0, ltrs_tensor a_self,
 // aten::sparse_resize_and_clear_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sparse_resize_and_clear_(ltrs_tensor a_self, ltrs_int_list a_size, int64_t a_sparse_dim, int64_t a_dense_dim) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sparse_resize_and_clear_::call(b_self, ltrs::int_list(a_size), a_sparse_dim, a_dense_dim);
   }
   LTRS_CATCH
@@ -3314,7 +3314,7 @@ extern "C" ltrs_error* ltrs_sparse_resize_and_clear_(ltrs_tensor a_self, ltrs_in
 extern "C" ltrs_error* ltrs_sparse_resize_and_clear_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, int64_t a_sparse_dim, int64_t a_dense_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sparse_resize_and_clear_out::call(b_self, ltrs::int_list(a_size), a_sparse_dim, a_dense_dim, b_out));
   }
   LTRS_CATCH
@@ -3335,7 +3335,7 @@ extern "C" ltrs_error* ltrs_sparse_sampled_addmm_out(ltrs_tensor* out0, ltrs_ten
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat1(a_mat1);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sparse_sampled_addmm_out::call(b_self, b_mat1, b_mat2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -3365,7 +3365,7 @@ extern "C" ltrs_error* ltrs_special_airy_ai(ltrs_tensor* out0, ltrs_tensor a_x) 
 extern "C" ltrs_error* ltrs_special_airy_ai_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_airy_ai_out::call(b_x, b_out.get()));
   }
   LTRS_CATCH
@@ -3384,7 +3384,7 @@ extern "C" ltrs_error* ltrs_special_bessel_j0(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_special_bessel_j0_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_bessel_j0_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3403,7 +3403,7 @@ extern "C" ltrs_error* ltrs_special_bessel_j1(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_special_bessel_j1_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_bessel_j1_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3422,7 +3422,7 @@ extern "C" ltrs_error* ltrs_special_bessel_y0(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_special_bessel_y0_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_bessel_y0_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3441,7 +3441,7 @@ extern "C" ltrs_error* ltrs_special_bessel_y1(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_special_bessel_y1_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_bessel_y1_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3480,7 +3480,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_t_out(ltrs_tensor* out0
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_t_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3490,7 +3490,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_t_out(ltrs_tensor* out0
 extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_t_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_t_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3500,7 +3500,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_t_x_scalar_out(ltrs_ten
 extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_t_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_t_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -3539,7 +3539,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_u_out(ltrs_tensor* out0
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_u_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3549,7 +3549,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_u_out(ltrs_tensor* out0
 extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_u_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_u_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3559,7 +3559,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_u_x_scalar_out(ltrs_ten
 extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_u_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_u_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -3598,7 +3598,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_v_out(ltrs_tensor* out0
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_v_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3608,7 +3608,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_v_out(ltrs_tensor* out0
 extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_v_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_v_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3618,7 +3618,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_v_x_scalar_out(ltrs_ten
 extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_v_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_v_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -3657,7 +3657,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_w_out(ltrs_tensor* out0
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_w_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3667,7 +3667,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_w_out(ltrs_tensor* out0
 extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_w_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_w_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3677,7 +3677,7 @@ extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_w_x_scalar_out(ltrs_ten
 extern "C" ltrs_error* ltrs_special_chebyshev_polynomial_w_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_chebyshev_polynomial_w_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -3696,7 +3696,7 @@ extern "C" ltrs_error* ltrs_special_digamma(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_special_digamma_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_digamma_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3715,7 +3715,7 @@ extern "C" ltrs_error* ltrs_special_entr(ltrs_tensor* out0, ltrs_tensor a_self) 
 extern "C" ltrs_error* ltrs_special_entr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_entr_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3734,7 +3734,7 @@ extern "C" ltrs_error* ltrs_special_erf(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_special_erf_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_erf_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3753,7 +3753,7 @@ extern "C" ltrs_error* ltrs_special_erfc(ltrs_tensor* out0, ltrs_tensor a_self) 
 extern "C" ltrs_error* ltrs_special_erfc_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_erfc_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3772,7 +3772,7 @@ extern "C" ltrs_error* ltrs_special_erfcx(ltrs_tensor* out0, ltrs_tensor a_self)
 extern "C" ltrs_error* ltrs_special_erfcx_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_erfcx_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3791,7 +3791,7 @@ extern "C" ltrs_error* ltrs_special_erfinv(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_special_erfinv_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_erfinv_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3810,7 +3810,7 @@ extern "C" ltrs_error* ltrs_special_exp2(ltrs_tensor* out0, ltrs_tensor a_self) 
 extern "C" ltrs_error* ltrs_special_exp2_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_exp2_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3829,7 +3829,7 @@ extern "C" ltrs_error* ltrs_special_expit(ltrs_tensor* out0, ltrs_tensor a_self)
 extern "C" ltrs_error* ltrs_special_expit_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_expit_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3848,7 +3848,7 @@ extern "C" ltrs_error* ltrs_special_expm1(ltrs_tensor* out0, ltrs_tensor a_self)
 extern "C" ltrs_error* ltrs_special_expm1_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_expm1_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3859,7 +3859,7 @@ extern "C" ltrs_error* ltrs_special_gammainc_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_gammainc_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3880,7 +3880,7 @@ extern "C" ltrs_error* ltrs_special_gammaincc_out(ltrs_tensor* out0, ltrs_tensor
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_gammaincc_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3909,7 +3909,7 @@ extern "C" ltrs_error* ltrs_special_gammaln(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_special_gammaln_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_gammaln_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3948,7 +3948,7 @@ extern "C" ltrs_error* ltrs_special_hermite_polynomial_h_out(ltrs_tensor* out0, 
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_hermite_polynomial_h_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3958,7 +3958,7 @@ extern "C" ltrs_error* ltrs_special_hermite_polynomial_h_out(ltrs_tensor* out0, 
 extern "C" ltrs_error* ltrs_special_hermite_polynomial_h_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_hermite_polynomial_h_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -3968,7 +3968,7 @@ extern "C" ltrs_error* ltrs_special_hermite_polynomial_h_x_scalar_out(ltrs_tenso
 extern "C" ltrs_error* ltrs_special_hermite_polynomial_h_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_hermite_polynomial_h_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -4007,7 +4007,7 @@ extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_out(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -4017,7 +4017,7 @@ extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_out(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -4027,7 +4027,7 @@ extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_x_scalar_out(ltrs_tens
 extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -4046,7 +4046,7 @@ extern "C" ltrs_error* ltrs_special_i0(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_special_i0_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_i0_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH

@@ -169,7 +169,7 @@ extern "C" ltrs_error* ltrs_special_i0e(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_special_i0e_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_i0e_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -188,7 +188,7 @@ extern "C" ltrs_error* ltrs_special_i1(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_special_i1_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_i1_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -207,7 +207,7 @@ extern "C" ltrs_error* ltrs_special_i1e(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_special_i1e_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_i1e_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -246,7 +246,7 @@ extern "C" ltrs_error* ltrs_special_laguerre_polynomial_l_out(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_laguerre_polynomial_l_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -256,7 +256,7 @@ extern "C" ltrs_error* ltrs_special_laguerre_polynomial_l_out(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs_special_laguerre_polynomial_l_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_laguerre_polynomial_l_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -266,7 +266,7 @@ extern "C" ltrs_error* ltrs_special_laguerre_polynomial_l_x_scalar_out(ltrs_tens
 extern "C" ltrs_error* ltrs_special_laguerre_polynomial_l_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_laguerre_polynomial_l_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -305,7 +305,7 @@ extern "C" ltrs_error* ltrs_special_legendre_polynomial_p_out(ltrs_tensor* out0,
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_legendre_polynomial_p_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -315,7 +315,7 @@ extern "C" ltrs_error* ltrs_special_legendre_polynomial_p_out(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs_special_legendre_polynomial_p_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_legendre_polynomial_p_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -325,7 +325,7 @@ extern "C" ltrs_error* ltrs_special_legendre_polynomial_p_x_scalar_out(ltrs_tens
 extern "C" ltrs_error* ltrs_special_legendre_polynomial_p_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_legendre_polynomial_p_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -344,7 +344,7 @@ extern "C" ltrs_error* ltrs_special_log1p(ltrs_tensor* out0, ltrs_tensor a_self)
 extern "C" ltrs_error* ltrs_special_log1p_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_log1p_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -363,7 +363,7 @@ extern "C" ltrs_error* ltrs_special_log_ndtr(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_special_log_ndtr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_log_ndtr_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -391,7 +391,7 @@ extern "C" ltrs_error* ltrs_special_logit(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_special_logit_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_opt_float a_eps, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_logit_out::call(b_self, ltrs::opt_float(a_eps), b_out.get()));
   }
   LTRS_CATCH
@@ -410,7 +410,7 @@ extern "C" ltrs_error* ltrs_special_logsumexp(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_special_logsumexp_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_logsumexp_out::call(b_self, ltrs::int_list(a_dim), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -429,7 +429,7 @@ extern "C" ltrs_error* ltrs_special_modified_bessel_i0(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_special_modified_bessel_i0_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_modified_bessel_i0_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -448,7 +448,7 @@ extern "C" ltrs_error* ltrs_special_modified_bessel_i1(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_special_modified_bessel_i1_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_modified_bessel_i1_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -467,7 +467,7 @@ extern "C" ltrs_error* ltrs_special_modified_bessel_k0(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_special_modified_bessel_k0_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_modified_bessel_k0_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -486,7 +486,7 @@ extern "C" ltrs_error* ltrs_special_modified_bessel_k1(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_special_modified_bessel_k1_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_modified_bessel_k1_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -505,7 +505,7 @@ extern "C" ltrs_error* ltrs_special_multigammaln(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_special_multigammaln_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_p, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_multigammaln_out::call(b_self, a_p, b_out.get()));
   }
   LTRS_CATCH
@@ -524,7 +524,7 @@ extern "C" ltrs_error* ltrs_special_ndtr(ltrs_tensor* out0, ltrs_tensor a_self) 
 extern "C" ltrs_error* ltrs_special_ndtr_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_ndtr_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -543,7 +543,7 @@ extern "C" ltrs_error* ltrs_special_ndtri(ltrs_tensor* out0, ltrs_tensor a_self)
 extern "C" ltrs_error* ltrs_special_ndtri_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_ndtri_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -562,7 +562,7 @@ extern "C" ltrs_error* ltrs_special_polygamma(ltrs_tensor* out0, int64_t a_n, lt
 extern "C" ltrs_error* ltrs_special_polygamma_out(ltrs_tensor* out0, int64_t a_n, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_polygamma_out::call(a_n, b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -581,7 +581,7 @@ extern "C" ltrs_error* ltrs_special_psi(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_special_psi_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_psi_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -600,7 +600,7 @@ extern "C" ltrs_error* ltrs_special_round(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_special_round_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_decimals, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_round_out::call(b_self, a_decimals, b_out.get()));
   }
   LTRS_CATCH
@@ -619,7 +619,7 @@ extern "C" ltrs_error* ltrs_special_scaled_modified_bessel_k0(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs_special_scaled_modified_bessel_k0_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_scaled_modified_bessel_k0_out::call(b_x, b_out.get()));
   }
   LTRS_CATCH
@@ -638,7 +638,7 @@ extern "C" ltrs_error* ltrs_special_scaled_modified_bessel_k1(ltrs_tensor* out0,
 extern "C" ltrs_error* ltrs_special_scaled_modified_bessel_k1_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_scaled_modified_bessel_k1_out::call(b_x, b_out.get()));
   }
   LTRS_CATCH
@@ -677,7 +677,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_t_out(ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_t_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -687,7 +687,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_t_out(ltrs_tens
 extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_t_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_t_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -697,7 +697,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_t_x_scalar_out(
 extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_t_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_t_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -736,7 +736,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_u_out(ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_u_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -746,7 +746,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_u_out(ltrs_tens
 extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_u_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_u_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -756,7 +756,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_u_x_scalar_out(
 extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_u_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_u_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -795,7 +795,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_v_out(ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_v_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -805,7 +805,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_v_out(ltrs_tens
 extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_v_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_v_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -815,7 +815,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_v_x_scalar_out(
 extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_v_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_v_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -854,7 +854,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_w_out(ltrs_tens
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_w_out::call(b_x, b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -864,7 +864,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_w_out(ltrs_tens
 extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_w_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_n(a_n);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_w_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
   }
   LTRS_CATCH
@@ -874,7 +874,7 @@ extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_w_x_scalar_out(
 extern "C" ltrs_error* ltrs_special_shifted_chebyshev_polynomial_w_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_shifted_chebyshev_polynomial_w_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
@@ -893,7 +893,7 @@ extern "C" ltrs_error* ltrs_special_sinc(ltrs_tensor* out0, ltrs_tensor a_self) 
 extern "C" ltrs_error* ltrs_special_sinc_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_sinc_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -921,7 +921,7 @@ extern "C" ltrs_error* ltrs_special_spherical_bessel_j0(ltrs_tensor* out0, ltrs_
 extern "C" ltrs_error* ltrs_special_spherical_bessel_j0_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_spherical_bessel_j0_out::call(b_x, b_out.get()));
   }
   LTRS_CATCH
@@ -960,7 +960,7 @@ extern "C" ltrs_error* ltrs_special_xlog1py_out(ltrs_tensor* out0, ltrs_tensor a
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_xlog1py_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -970,7 +970,7 @@ extern "C" ltrs_error* ltrs_special_xlog1py_out(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_special_xlog1py_self_scalar_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_xlog1py_self_scalar_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -980,7 +980,7 @@ extern "C" ltrs_error* ltrs_special_xlog1py_self_scalar_out(ltrs_tensor* out0, l
 extern "C" ltrs_error* ltrs_special_xlog1py_other_scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_xlog1py_other_scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1019,7 +1019,7 @@ extern "C" ltrs_error* ltrs_special_xlogy_out(ltrs_tensor* out0, ltrs_tensor a_s
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_xlogy_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1029,7 +1029,7 @@ extern "C" ltrs_error* ltrs_special_xlogy_out(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_special_xlogy_self_scalar_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_xlogy_self_scalar_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1039,7 +1039,7 @@ extern "C" ltrs_error* ltrs_special_xlogy_self_scalar_out(ltrs_tensor* out0, ltr
 extern "C" ltrs_error* ltrs_special_xlogy_other_scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_xlogy_other_scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1078,7 +1078,7 @@ extern "C" ltrs_error* ltrs_special_zeta_out(ltrs_tensor* out0, ltrs_tensor a_se
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_zeta_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1088,7 +1088,7 @@ extern "C" ltrs_error* ltrs_special_zeta_out(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_special_zeta_self_scalar_out(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_zeta_self_scalar_out::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -1098,7 +1098,7 @@ extern "C" ltrs_error* ltrs_special_zeta_self_scalar_out(ltrs_tensor* out0, ltrs
 extern "C" ltrs_error* ltrs_special_zeta_other_scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_zeta_other_scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -1135,7 +1135,9 @@ extern "C" ltrs_error* ltrs_split_copy_Tensor(ltrs_tensor_vec* out0, ltrs_tensor
 extern "C" ltrs_error* ltrs_split_copy_Tensor_out(ltrs_tensor a_self, int64_t a_split_size, int64_t a_dim, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    at::_ops::split_copy_Tensor_out::call(b_self, a_split_size, a_dim, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::split_copy_Tensor_out::call(b_self, a_split_size, a_dim, b_out);
   }
   LTRS_CATCH
 }
@@ -1162,7 +1164,9 @@ extern "C" ltrs_error* ltrs_split_with_sizes_copy(ltrs_tensor_vec* out0, ltrs_te
 extern "C" ltrs_error* ltrs_split_with_sizes_copy_out(ltrs_tensor a_self, ltrs_int_list a_split_sizes, int64_t a_dim, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    at::_ops::split_with_sizes_copy_out::call(b_self, ltrs::symint_list(a_split_sizes), a_dim, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::split_with_sizes_copy_out::call(b_self, ltrs::symint_list(a_split_sizes), a_dim, b_out);
   }
   LTRS_CATCH
 }
@@ -1179,7 +1183,7 @@ extern "C" ltrs_error* ltrs_sqrt(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::sqrt_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sqrt_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sqrt_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1189,7 +1193,7 @@ extern "C" ltrs_error* ltrs_sqrt_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_sqrt_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sqrt_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1207,7 +1211,7 @@ extern "C" ltrs_error* ltrs_square(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::square_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_square_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::square_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1217,7 +1221,7 @@ extern "C" ltrs_error* ltrs_square_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_square_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::square_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1262,7 +1266,7 @@ extern "C" ltrs_error* ltrs_squeeze_dims(ltrs_tensor* out0, ltrs_tensor a_self, 
 // aten::squeeze_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_squeeze_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::squeeze_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1271,7 +1275,7 @@ extern "C" ltrs_error* ltrs_squeeze_(ltrs_tensor a_self) {
 // aten::squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_squeeze__dim(ltrs_tensor a_self, int64_t a_dim) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::squeeze__dim::call(b_self.get(), a_dim);
   }
   LTRS_CATCH
@@ -1280,7 +1284,7 @@ extern "C" ltrs_error* ltrs_squeeze__dim(ltrs_tensor a_self, int64_t a_dim) {
 // aten::squeeze_.dims(Tensor(a!) self, int[] dim) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_squeeze__dims(ltrs_tensor a_self, ltrs_int_list a_dim) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::squeeze__dims::call(b_self.get(), ltrs::int_list(a_dim));
   }
   LTRS_CATCH
@@ -1289,7 +1293,7 @@ extern "C" ltrs_error* ltrs_squeeze__dims(ltrs_tensor a_self, ltrs_int_list a_di
 // aten::squeeze_.dimname(Tensor(a!) self, Dimname dim) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_squeeze__dimname(ltrs_tensor a_self, ltrs_str a_dim) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::squeeze__dimname::call(b_self.get(), ltrs::dimname(a_dim));
   }
   LTRS_CATCH
@@ -1326,7 +1330,7 @@ extern "C" ltrs_error* ltrs_squeeze_copy_dims(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_squeeze_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::squeeze_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1336,7 +1340,7 @@ extern "C" ltrs_error* ltrs_squeeze_copy_out(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_squeeze_copy_dim_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::squeeze_copy_dim_out::call(b_self, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -1346,7 +1350,7 @@ extern "C" ltrs_error* ltrs_squeeze_copy_dim_out(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_squeeze_copy_dims_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::squeeze_copy_dims_out::call(b_self, ltrs::int_list(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -1369,7 +1373,7 @@ extern "C" ltrs_error* ltrs_sspaddmm_out(ltrs_tensor* out0, ltrs_tensor a_self, 
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_mat1(a_mat1);
     ltrs::Borrowed b_mat2(a_mat2);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sspaddmm_out::call(b_self, b_mat1, b_mat2, ltrs::scalar(a_beta), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -1386,7 +1390,7 @@ extern "C" ltrs_error* ltrs_stack(ltrs_tensor* out0, ltrs_tensor_list a_tensors,
 // aten::stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_stack_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::stack_out::call(ltrs::tensor_list(a_tensors), a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -1423,7 +1427,7 @@ extern "C" ltrs_error* ltrs_std_correction(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_std_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_unbiased, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::std_out::call(b_self, ltrs::opt_int_list(a_dim), a_unbiased, a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1433,7 +1437,7 @@ extern "C" ltrs_error* ltrs_std_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 extern "C" ltrs_error* ltrs_std_correction_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, ltrs_scalar a_correction, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::std_correction_out::call(b_self, ltrs::opt_int_list(a_dim), ltrs::opt_scalar(a_correction), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1452,7 +1456,7 @@ extern "C" ltrs_error* ltrs_std_names_dim(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_std_names_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str_list a_dim, bool a_unbiased, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::std_names_out::call(b_self, ltrs::dimname_list(a_dim), a_unbiased, a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1471,7 +1475,7 @@ extern "C" ltrs_error* ltrs_std_correction_names(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_std_correction_names_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str_list a_dim, ltrs_scalar a_correction, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::std_correction_names_out::call(b_self, ltrs::dimname_list(a_dim), ltrs::opt_scalar(a_correction), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -1536,8 +1540,8 @@ extern "C" ltrs_error* ltrs_std_mean_correction_names(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs_std_mean_correction_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_int_list a_dim, ltrs_scalar a_correction, bool a_keepdim, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::std_mean_correction_out::call(b_self, ltrs::opt_int_list(a_dim), ltrs::opt_scalar(a_correction), a_keepdim, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1586,7 +1590,7 @@ extern "C" ltrs_error* ltrs_sub_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sub_out::call(b_self, b_other, ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -1605,7 +1609,7 @@ extern "C" ltrs_error* ltrs_sub_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sub__Tensor(ltrs_tensor a_self, ltrs_tensor a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::sub__Tensor::call(b_self.get(), b_other, ltrs::scalar(a_alpha));
   }
@@ -1624,7 +1628,7 @@ extern "C" ltrs_error* ltrs_sub_Scalar(ltrs_tensor* out0, ltrs_tensor a_self, lt
 // aten::sub_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_sub__Scalar(ltrs_tensor a_self, ltrs_scalar a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::sub__Scalar::call(b_self.get(), ltrs::scalar(a_other), ltrs::scalar(a_alpha));
   }
   LTRS_CATCH
@@ -1634,7 +1638,7 @@ extern "C" ltrs_error* ltrs_sub__Scalar(ltrs_tensor a_self, ltrs_scalar a_other,
 extern "C" ltrs_error* ltrs_sub_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_scalar a_alpha, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sub_Scalar_out::call(b_self, ltrs::scalar(a_other), ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -1645,7 +1649,7 @@ extern "C" ltrs_error* ltrs_subtract_out(ltrs_tensor* out0, ltrs_tensor a_self, 
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::subtract_out::call(b_self, b_other, ltrs::scalar(a_alpha), b_out.get()));
   }
   LTRS_CATCH
@@ -1664,7 +1668,7 @@ extern "C" ltrs_error* ltrs_subtract_Tensor(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_subtract__Tensor(ltrs_tensor a_self, ltrs_tensor a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::subtract__Tensor::call(b_self.get(), b_other, ltrs::scalar(a_alpha));
   }
@@ -1683,7 +1687,7 @@ extern "C" ltrs_error* ltrs_subtract_Scalar(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::subtract_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_subtract__Scalar(ltrs_tensor a_self, ltrs_scalar a_other, ltrs_scalar a_alpha) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::subtract__Scalar::call(b_self.get(), ltrs::scalar(a_other), ltrs::scalar(a_alpha));
   }
   LTRS_CATCH
@@ -1720,7 +1724,7 @@ extern "C" ltrs_error* ltrs_sum_dim_DimnameList(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_sum_IntList_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sum_IntList_out::call(b_self, ltrs::opt_int_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -1730,7 +1734,7 @@ extern "C" ltrs_error* ltrs_sum_IntList_out(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_sum_DimnameList_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str_list a_dim, bool a_keepdim, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sum_DimnameList_out::call(b_self, ltrs::dimname_list(a_dim), a_keepdim, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -1740,7 +1744,7 @@ extern "C" ltrs_error* ltrs_sum_DimnameList_out(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_sum_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::sum_out::call(b_self, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -1759,9 +1763,9 @@ extern "C" ltrs_error* ltrs_sum_to_size(ltrs_tensor* out0, ltrs_tensor a_self, l
 extern "C" ltrs_error* ltrs_svd_U(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_self, bool a_some, bool a_compute_uv, ltrs_tensor a_U, ltrs_tensor a_S, ltrs_tensor a_V) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_U(a_U);
-    ltrs::Borrowed b_S(a_S);
-    ltrs::Borrowed b_V(a_V);
+    ltrs::BorrowedMut b_U(a_U);
+    ltrs::BorrowedMut b_S(a_S);
+    ltrs::BorrowedMut b_V(a_V);
     auto r = at::_ops::svd_U::call(b_self, a_some, a_compute_uv, b_U.get(), b_S.get(), b_V.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -1794,7 +1798,7 @@ extern "C" ltrs_error* ltrs_swapaxes(ltrs_tensor* out0, ltrs_tensor a_self, int6
 // aten::swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_swapaxes_(ltrs_tensor a_self, int64_t a_axis0, int64_t a_axis1) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::swapaxes_::call(b_self.get(), a_axis0, a_axis1);
   }
   LTRS_CATCH
@@ -1812,7 +1816,7 @@ extern "C" ltrs_error* ltrs_swapdims(ltrs_tensor* out0, ltrs_tensor a_self, int6
 // aten::swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_swapdims_(ltrs_tensor a_self, int64_t a_dim0, int64_t a_dim1) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::swapdims_::call(b_self.get(), a_dim0, a_dim1);
   }
   LTRS_CATCH
@@ -1891,7 +1895,7 @@ extern "C" ltrs_error* ltrs_t(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::t_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_t_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::t_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1910,7 +1914,7 @@ extern "C" ltrs_error* ltrs_t_copy(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_t_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::t_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1921,7 +1925,7 @@ extern "C" ltrs_error* ltrs_take_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_index(a_index);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::take_out::call(b_self, b_index, b_out.get()));
   }
   LTRS_CATCH
@@ -1942,7 +1946,7 @@ extern "C" ltrs_error* ltrs_take_along_dim_out(ltrs_tensor* out0, ltrs_tensor a_
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_indices(a_indices);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::take_along_dim_out::call(b_self, b_indices, ltrs::opt_int(a_dim), b_out.get()));
   }
   LTRS_CATCH
@@ -1970,7 +1974,7 @@ extern "C" ltrs_error* ltrs_tan(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::tan_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_tan_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::tan_::call(b_self.get());
   }
   LTRS_CATCH
@@ -1980,7 +1984,7 @@ extern "C" ltrs_error* ltrs_tan_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_tan_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::tan_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -1998,7 +2002,7 @@ extern "C" ltrs_error* ltrs_tanh(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::tanh_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_tanh_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::tanh_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2008,7 +2012,7 @@ extern "C" ltrs_error* ltrs_tanh_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_tanh_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::tanh_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2019,7 +2023,7 @@ extern "C" ltrs_error* ltrs_tanh_backward_grad_input(ltrs_tensor* out0, ltrs_ten
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_output(a_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::tanh_backward_grad_input::call(b_grad_output, b_output, b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2078,7 +2082,7 @@ extern "C" ltrs_error* ltrs_tensordot_out(ltrs_tensor* out0, ltrs_tensor a_self,
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::tensordot_out::call(b_self, b_other, ltrs::int_list(a_dims_self), ltrs::int_list(a_dims_other), b_out.get()));
   }
   LTRS_CATCH
@@ -2089,7 +2093,7 @@ extern "C" ltrs_error* ltrs_thnn_conv2d_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_weight(a_weight);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::thnn_conv2d_out::call(b_self, b_weight, ltrs::symint_list(a_kernel_size), ltrs::opt_tensor(a_bias), ltrs::symint_list(a_stride), ltrs::symint_list(a_padding), b_out.get()));
   }
   LTRS_CATCH
@@ -2117,7 +2121,7 @@ extern "C" ltrs_error* ltrs_threshold(ltrs_tensor* out0, ltrs_tensor a_self, ltr
 // aten::threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_threshold_(ltrs_tensor a_self, ltrs_scalar a_threshold, ltrs_scalar a_value) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::threshold_::call(b_self.get(), ltrs::scalar(a_threshold), ltrs::scalar(a_value));
   }
   LTRS_CATCH
@@ -2127,7 +2131,7 @@ extern "C" ltrs_error* ltrs_threshold_(ltrs_tensor a_self, ltrs_scalar a_thresho
 extern "C" ltrs_error* ltrs_threshold_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_threshold, ltrs_scalar a_value, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::threshold_out::call(b_self, ltrs::scalar(a_threshold), ltrs::scalar(a_value), b_out.get()));
   }
   LTRS_CATCH
@@ -2138,7 +2142,7 @@ extern "C" ltrs_error* ltrs_threshold_backward_grad_input(ltrs_tensor* out0, ltr
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::threshold_backward_grad_input::call(b_grad_output, b_self, ltrs::scalar(a_threshold), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -2232,7 +2236,7 @@ extern "C" ltrs_error* ltrs_to_mkldnn(ltrs_tensor* out0, ltrs_tensor a_self, int
 extern "C" ltrs_error* ltrs_to_mkldnn_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::to_mkldnn_out::call(b_self, ltrs::opt_enum<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -2261,7 +2265,7 @@ extern "C" ltrs_error* ltrs_to_padded_tensor(ltrs_tensor* out0, ltrs_tensor a_se
 extern "C" ltrs_error* ltrs_to_padded_tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_padding, ltrs_int_list a_output_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::to_padded_tensor_out::call(b_self, a_padding, ltrs::opt_symint_list(a_output_size), b_out.get()));
   }
   LTRS_CATCH
@@ -2325,8 +2329,8 @@ extern "C" ltrs_error* ltrs_to_sparse_csr(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_topk_values(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, int64_t a_k, int64_t a_dim, bool a_largest, bool a_sorted, ltrs_tensor a_values, ltrs_tensor a_indices) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_values(a_values);
-    ltrs::Borrowed b_indices(a_indices);
+    ltrs::BorrowedMut b_values(a_values);
+    ltrs::BorrowedMut b_indices(a_indices);
     auto r = at::_ops::topk_values::call(b_self, a_k, a_dim, a_largest, a_sorted, b_values.get(), b_indices.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2358,7 +2362,7 @@ extern "C" ltrs_error* ltrs_trace(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_trace_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::trace_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2394,7 +2398,7 @@ extern "C" ltrs_error* ltrs_transpose_Dimname(ltrs_tensor* out0, ltrs_tensor a_s
 // aten::transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_transpose_(ltrs_tensor a_self, int64_t a_dim0, int64_t a_dim1) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::transpose_::call(b_self.get(), a_dim0, a_dim1);
   }
   LTRS_CATCH
@@ -2413,7 +2417,7 @@ extern "C" ltrs_error* ltrs_transpose_copy_int(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_transpose_copy_int_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim0, int64_t a_dim1, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::transpose_copy_int_out::call(b_self, a_dim0, a_dim1, b_out.get()));
   }
   LTRS_CATCH
@@ -2462,8 +2466,8 @@ extern "C" ltrs_error* ltrs_triangular_solve_X(ltrs_tensor* out0, ltrs_tensor* o
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_A(a_A);
-    ltrs::Borrowed b_X(a_X);
-    ltrs::Borrowed b_M(a_M);
+    ltrs::BorrowedMut b_X(a_X);
+    ltrs::BorrowedMut b_M(a_M);
     auto r = at::_ops::triangular_solve_X::call(b_self, b_A, a_upper, a_transpose, a_unitriangular, b_X.get(), b_M.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2486,7 +2490,7 @@ extern "C" ltrs_error* ltrs_triangular_solve(ltrs_tensor* out0, ltrs_tensor* out
 // aten::tril_(Tensor(a!) self, SymInt diagonal=0) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_tril_(ltrs_tensor a_self, int64_t a_diagonal) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::tril_::call(b_self.get(), a_diagonal);
   }
   LTRS_CATCH
@@ -2496,7 +2500,7 @@ extern "C" ltrs_error* ltrs_tril_(ltrs_tensor a_self, int64_t a_diagonal) {
 extern "C" ltrs_error* ltrs_tril_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_diagonal, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::tril_out::call(b_self, a_diagonal, b_out.get()));
   }
   LTRS_CATCH
@@ -2522,7 +2526,7 @@ extern "C" ltrs_error* ltrs_tril_indices(ltrs_tensor* out0, int64_t a_row, int64
 // aten::tril_indices.out(int row, int col, int offset=0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_tril_indices_out(ltrs_tensor* out0, int64_t a_row, int64_t a_col, int64_t a_offset, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::tril_indices_out::call(a_row, a_col, a_offset, b_out.get()));
   }
   LTRS_CATCH
@@ -2542,7 +2546,7 @@ extern "C" ltrs_error* ltrs_triplet_margin_loss(ltrs_tensor* out0, ltrs_tensor a
 // aten::triu_(Tensor(a!) self, SymInt diagonal=0) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_triu_(ltrs_tensor a_self, int64_t a_diagonal) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::triu_::call(b_self.get(), a_diagonal);
   }
   LTRS_CATCH
@@ -2552,7 +2556,7 @@ extern "C" ltrs_error* ltrs_triu_(ltrs_tensor a_self, int64_t a_diagonal) {
 extern "C" ltrs_error* ltrs_triu_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_diagonal, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::triu_out::call(b_self, a_diagonal, b_out.get()));
   }
   LTRS_CATCH
@@ -2578,7 +2582,7 @@ extern "C" ltrs_error* ltrs_triu_indices(ltrs_tensor* out0, int64_t a_row, int64
 // aten::triu_indices.out(int row, int col, int offset=0, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_triu_indices_out(ltrs_tensor* out0, int64_t a_row, int64_t a_col, int64_t a_offset, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::triu_indices_out::call(a_row, a_col, a_offset, b_out.get()));
   }
   LTRS_CATCH
@@ -2597,7 +2601,7 @@ extern "C" ltrs_error* ltrs_true_divide_Tensor(ltrs_tensor* out0, ltrs_tensor a_
 // aten::true_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_true_divide__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::true_divide__Tensor::call(b_self.get(), b_other);
   }
@@ -2609,7 +2613,7 @@ extern "C" ltrs_error* ltrs_true_divide_out(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::true_divide_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -2627,7 +2631,7 @@ extern "C" ltrs_error* ltrs_true_divide_Scalar(ltrs_tensor* out0, ltrs_tensor a_
 // aten::true_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_true_divide__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::true_divide__Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -2645,7 +2649,7 @@ extern "C" ltrs_error* ltrs_trunc(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::trunc_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_trunc_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::trunc_::call(b_self.get());
   }
   LTRS_CATCH
@@ -2655,7 +2659,7 @@ extern "C" ltrs_error* ltrs_trunc_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_trunc_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::trunc_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -2702,7 +2706,9 @@ extern "C" ltrs_error* ltrs_unbind_copy_int(ltrs_tensor_vec* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_unbind_copy_int_out(ltrs_tensor a_self, int64_t a_dim, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    at::_ops::unbind_copy_int_out::call(b_self, a_dim, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::unbind_copy_int_out::call(b_self, a_dim, b_out);
   }
   LTRS_CATCH
 }
@@ -2756,7 +2762,7 @@ extern "C" ltrs_error* ltrs_unfold_backward(ltrs_tensor* out0, ltrs_tensor a_gra
 extern "C" ltrs_error* ltrs_unfold_backward_out(ltrs_tensor* out0, ltrs_tensor a_grad_in, ltrs_int_list a_input_sizes, int64_t a_dim, int64_t a_size, int64_t a_step, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_in(a_grad_in);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::unfold_backward_out::call(b_grad_in, ltrs::symint_list(a_input_sizes), a_dim, a_size, a_step, b_out.get()));
   }
   LTRS_CATCH
@@ -2775,7 +2781,7 @@ extern "C" ltrs_error* ltrs_unfold_copy(ltrs_tensor* out0, ltrs_tensor a_self, i
 extern "C" ltrs_error* ltrs_unfold_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dimension, int64_t a_size, int64_t a_step, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::unfold_copy_out::call(b_self, a_dimension, a_size, a_step, b_out.get()));
   }
   LTRS_CATCH
@@ -2784,7 +2790,7 @@ extern "C" ltrs_error* ltrs_unfold_copy_out(ltrs_tensor* out0, ltrs_tensor a_sel
 // aten::uniform_(Tensor(a!) self, float from=0, float to=1, *, Generator? generator=None) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_uniform_(ltrs_tensor a_self, double a_from, double a_to, ltrs_generator a_generator) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::uniform_::call(b_self.get(), a_from, a_to, ltrs::opt_generator(a_generator));
   }
   LTRS_CATCH
@@ -2794,7 +2800,7 @@ extern "C" ltrs_error* ltrs_uniform_(ltrs_tensor a_self, double a_from, double a
 extern "C" ltrs_error* ltrs_uniform_out(ltrs_tensor* out0, ltrs_tensor a_self, double a_from, double a_to, ltrs_generator a_generator, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::uniform_out::call(b_self, a_from, a_to, ltrs::opt_generator(a_generator), b_out.get()));
   }
   LTRS_CATCH
@@ -2825,9 +2831,9 @@ extern "C" ltrs_error* ltrs_unique_consecutive(ltrs_tensor* out0, ltrs_tensor* o
 extern "C" ltrs_error* ltrs_unique_consecutive_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_self, bool a_return_inverse, bool a_return_counts, ltrs_opt_int a_dim, ltrs_tensor a_out0, ltrs_tensor a_out1, ltrs_tensor a_out2) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::unique_consecutive_out::call(b_self, a_return_inverse, a_return_counts, ltrs::opt_int(a_dim), b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2852,9 +2858,9 @@ extern "C" ltrs_error* ltrs_unique_dim(ltrs_tensor* out0, ltrs_tensor* out1, ltr
 extern "C" ltrs_error* ltrs_unique_dim_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_self, int64_t a_dim, bool a_sorted, bool a_return_inverse, bool a_return_counts, ltrs_tensor a_out0, ltrs_tensor a_out1, ltrs_tensor a_out2) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::unique_dim_out::call(b_self, a_dim, a_sorted, a_return_inverse, a_return_counts, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2879,9 +2885,9 @@ extern "C" ltrs_error* ltrs_unique_dim_consecutive(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_unique_dim_consecutive_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor* out2, ltrs_tensor a_self, int64_t a_dim, bool a_return_inverse, bool a_return_counts, ltrs_tensor a_out0, ltrs_tensor a_out1, ltrs_tensor a_out2) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
-    ltrs::Borrowed b_out2(a_out2);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
+    ltrs::BorrowedMut b_out2(a_out2);
     auto r = at::_ops::unique_dim_consecutive_out::call(b_self, a_dim, a_return_inverse, a_return_counts, b_out0.get(), b_out1.get(), b_out2.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -2912,7 +2918,9 @@ extern "C" ltrs_error* ltrs_unsafe_split_Tensor(ltrs_tensor_vec* out0, ltrs_tens
 extern "C" ltrs_error* ltrs_unsafe_split_Tensor_out(ltrs_tensor a_self, int64_t a_split_size, int64_t a_dim, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    at::_ops::unsafe_split_Tensor_out::call(b_self, a_split_size, a_dim, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::unsafe_split_Tensor_out::call(b_self, a_split_size, a_dim, b_out);
   }
   LTRS_CATCH
 }
@@ -2930,7 +2938,9 @@ extern "C" ltrs_error* ltrs_unsafe_split_with_sizes(ltrs_tensor_vec* out0, ltrs_
 extern "C" ltrs_error* ltrs_unsafe_split_with_sizes_out(ltrs_tensor a_self, ltrs_int_list a_split_sizes, int64_t a_dim, ltrs_tensor_list a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    at::_ops::unsafe_split_with_sizes_out::call(b_self, ltrs::symint_list(a_split_sizes), a_dim, ltrs::tensor_list(a_out));
+    ltrs::TensorListMutArg b_out;
+    ltrs::fill_tensor_list_mut(b_out, a_out);
+    at::_ops::unsafe_split_with_sizes_out::call(b_self, ltrs::symint_list(a_split_sizes), a_dim, b_out);
   }
   LTRS_CATCH
 }
@@ -2947,7 +2957,7 @@ extern "C" ltrs_error* ltrs_unsqueeze(ltrs_tensor* out0, ltrs_tensor a_self, int
 // aten::unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_unsqueeze_(ltrs_tensor a_self, int64_t a_dim) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::unsqueeze_::call(b_self.get(), a_dim);
   }
   LTRS_CATCH
@@ -2966,7 +2976,7 @@ extern "C" ltrs_error* ltrs_unsqueeze_copy(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_unsqueeze_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, int64_t a_dim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::unsqueeze_copy_out::call(b_self, a_dim, b_out.get()));
   }
   LTRS_CATCH
@@ -2985,7 +2995,7 @@ extern "C" ltrs_error* ltrs_upsample_bicubic2d_vec(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_upsample_bicubic2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, bool a_align_corners, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_bicubic2d_out::call(b_self, ltrs::symint_list(a_output_size), a_align_corners, ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -3004,7 +3014,7 @@ extern "C" ltrs_error* ltrs_upsample_bicubic2d(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_upsample_bicubic2d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, bool a_align_corners, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::upsample_bicubic2d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), a_align_corners, ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3032,7 +3042,7 @@ extern "C" ltrs_error* ltrs_upsample_bilinear2d_vec(ltrs_tensor* out0, ltrs_tens
 extern "C" ltrs_error* ltrs_upsample_bilinear2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, bool a_align_corners, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_bilinear2d_out::call(b_self, ltrs::symint_list(a_output_size), a_align_corners, ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -3051,7 +3061,7 @@ extern "C" ltrs_error* ltrs_upsample_bilinear2d(ltrs_tensor* out0, ltrs_tensor a
 extern "C" ltrs_error* ltrs_upsample_bilinear2d_vec_out(ltrs_tensor* out0, ltrs_tensor a_input, ltrs_int_list a_output_size, bool a_align_corners, ltrs_float_list a_scale_factors, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_bilinear2d_vec_out::call(b_input, ltrs::opt_symint_list(a_output_size), a_align_corners, ltrs::opt_float_list(a_scale_factors), b_out.get()));
   }
   LTRS_CATCH
@@ -3061,7 +3071,7 @@ extern "C" ltrs_error* ltrs_upsample_bilinear2d_vec_out(ltrs_tensor* out0, ltrs_
 extern "C" ltrs_error* ltrs_upsample_bilinear2d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, bool a_align_corners, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::upsample_bilinear2d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), a_align_corners, ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3089,7 +3099,7 @@ extern "C" ltrs_error* ltrs_upsample_linear1d_vec(ltrs_tensor* out0, ltrs_tensor
 extern "C" ltrs_error* ltrs_upsample_linear1d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, bool a_align_corners, ltrs_opt_float a_scales, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_linear1d_out::call(b_self, ltrs::symint_list(a_output_size), a_align_corners, ltrs::opt_float(a_scales), b_out.get()));
   }
   LTRS_CATCH
@@ -3108,7 +3118,7 @@ extern "C" ltrs_error* ltrs_upsample_linear1d(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_upsample_linear1d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, bool a_align_corners, ltrs_opt_float a_scales, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::upsample_linear1d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), a_align_corners, ltrs::opt_float(a_scales), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3136,7 +3146,7 @@ extern "C" ltrs_error* ltrs_upsample_nearest1d_vec(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_upsample_nearest1d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_opt_float a_scales, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_nearest1d_out::call(b_self, ltrs::symint_list(a_output_size), ltrs::opt_float(a_scales), b_out.get()));
   }
   LTRS_CATCH
@@ -3155,7 +3165,7 @@ extern "C" ltrs_error* ltrs_upsample_nearest1d(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_upsample_nearest1d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, ltrs_opt_float a_scales, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::upsample_nearest1d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), ltrs::opt_float(a_scales), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3183,7 +3193,7 @@ extern "C" ltrs_error* ltrs_upsample_nearest2d_vec(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_upsample_nearest2d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_nearest2d_out::call(b_self, ltrs::symint_list(a_output_size), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -3202,7 +3212,7 @@ extern "C" ltrs_error* ltrs_upsample_nearest2d(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_upsample_nearest2d_vec_out(ltrs_tensor* out0, ltrs_tensor a_input, ltrs_int_list a_output_size, ltrs_float_list a_scale_factors, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_nearest2d_vec_out::call(b_input, ltrs::opt_symint_list(a_output_size), ltrs::opt_float_list(a_scale_factors), b_out.get()));
   }
   LTRS_CATCH
@@ -3212,7 +3222,7 @@ extern "C" ltrs_error* ltrs_upsample_nearest2d_vec_out(ltrs_tensor* out0, ltrs_t
 extern "C" ltrs_error* ltrs_upsample_nearest2d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::upsample_nearest2d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3240,7 +3250,7 @@ extern "C" ltrs_error* ltrs_upsample_nearest3d_vec(ltrs_tensor* out0, ltrs_tenso
 extern "C" ltrs_error* ltrs_upsample_nearest3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, ltrs_opt_float a_scales_d, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_nearest3d_out::call(b_self, ltrs::symint_list(a_output_size), ltrs::opt_float(a_scales_d), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -3259,7 +3269,7 @@ extern "C" ltrs_error* ltrs_upsample_nearest3d(ltrs_tensor* out0, ltrs_tensor a_
 extern "C" ltrs_error* ltrs_upsample_nearest3d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, ltrs_opt_float a_scales_d, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::upsample_nearest3d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), ltrs::opt_float(a_scales_d), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3287,7 +3297,7 @@ extern "C" ltrs_error* ltrs_upsample_trilinear3d_vec(ltrs_tensor* out0, ltrs_ten
 extern "C" ltrs_error* ltrs_upsample_trilinear3d_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_output_size, bool a_align_corners, ltrs_opt_float a_scales_d, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::upsample_trilinear3d_out::call(b_self, ltrs::symint_list(a_output_size), a_align_corners, ltrs::opt_float(a_scales_d), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_out.get()));
   }
   LTRS_CATCH
@@ -3306,7 +3316,7 @@ extern "C" ltrs_error* ltrs_upsample_trilinear3d(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_upsample_trilinear3d_backward_grad_input(ltrs_tensor* out0, ltrs_tensor a_grad_output, ltrs_int_list a_output_size, ltrs_int_list a_input_size, bool a_align_corners, ltrs_opt_float a_scales_d, ltrs_opt_float a_scales_h, ltrs_opt_float a_scales_w, ltrs_tensor a_grad_input) {
   LTRS_TRY {
     ltrs::Borrowed b_grad_output(a_grad_output);
-    ltrs::Borrowed b_grad_input(a_grad_input);
+    ltrs::BorrowedMut b_grad_input(a_grad_input);
     *out0 = ltrs::give(at::_ops::upsample_trilinear3d_backward_grad_input::call(b_grad_output, ltrs::symint_list(a_output_size), ltrs::symint_list(a_input_size), a_align_corners, ltrs::opt_float(a_scales_d), ltrs::opt_float(a_scales_h), ltrs::opt_float(a_scales_w), b_grad_input.get()));
   }
   LTRS_CATCH
@@ -3353,7 +3363,7 @@ extern "C" ltrs_error* ltrs_values_copy(ltrs_tensor* out0, ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_values_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::values_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3399,7 +3409,7 @@ extern "C" ltrs_error* ltrs_var_correction(ltrs_tensor* out0, ltrs_tensor a_self
 extern "C" ltrs_error* ltrs_var_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, bool a_unbiased, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::var_out::call(b_self, ltrs::opt_int_list(a_dim), a_unbiased, a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3409,7 +3419,7 @@ extern "C" ltrs_error* ltrs_var_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_
 extern "C" ltrs_error* ltrs_var_correction_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_dim, ltrs_scalar a_correction, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::var_correction_out::call(b_self, ltrs::opt_int_list(a_dim), ltrs::opt_scalar(a_correction), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3428,7 +3438,7 @@ extern "C" ltrs_error* ltrs_var_names_dim(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_var_names_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str_list a_dim, bool a_unbiased, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::var_names_out::call(b_self, ltrs::dimname_list(a_dim), a_unbiased, a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3447,7 +3457,7 @@ extern "C" ltrs_error* ltrs_var_correction_names(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_var_correction_names_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str_list a_dim, ltrs_scalar a_correction, bool a_keepdim, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::var_correction_names_out::call(b_self, ltrs::dimname_list(a_dim), ltrs::opt_scalar(a_correction), a_keepdim, b_out.get()));
   }
   LTRS_CATCH
@@ -3512,8 +3522,8 @@ extern "C" ltrs_error* ltrs_var_mean_correction_names(ltrs_tensor* out0, ltrs_te
 extern "C" ltrs_error* ltrs_var_mean_correction_out(ltrs_tensor* out0, ltrs_tensor* out1, ltrs_tensor a_self, ltrs_int_list a_dim, ltrs_scalar a_correction, bool a_keepdim, ltrs_tensor a_out0, ltrs_tensor a_out1) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out0(a_out0);
-    ltrs::Borrowed b_out1(a_out1);
+    ltrs::BorrowedMut b_out0(a_out0);
+    ltrs::BorrowedMut b_out1(a_out1);
     auto r = at::_ops::var_mean_correction_out::call(b_self, ltrs::opt_int_list(a_dim), ltrs::opt_scalar(a_correction), a_keepdim, b_out0.get(), b_out1.get());
     *out0 = ltrs::give(std::get<0>(r));
     *out1 = ltrs::give(std::get<1>(r));
@@ -3536,7 +3546,7 @@ extern "C" ltrs_error* ltrs_vdot_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::vdot_out::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3592,7 +3602,7 @@ extern "C" ltrs_error* ltrs_view_as_complex_copy(ltrs_tensor* out0, ltrs_tensor 
 extern "C" ltrs_error* ltrs_view_as_complex_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::view_as_complex_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3620,7 +3630,7 @@ extern "C" ltrs_error* ltrs_view_as_real_copy(ltrs_tensor* out0, ltrs_tensor a_s
 extern "C" ltrs_error* ltrs_view_as_real_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::view_as_real_copy_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3648,7 +3658,7 @@ extern "C" ltrs_error* ltrs_view_copy_dtype(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_view_copy_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::view_copy_out::call(b_self, ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -3658,7 +3668,7 @@ extern "C" ltrs_error* ltrs_view_copy_out(ltrs_tensor* out0, ltrs_tensor a_self,
 extern "C" ltrs_error* ltrs_view_copy_dtype_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_dtype, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::view_copy_dtype_out::call(b_self, ltrs::enum_value<at::ScalarType>(a_dtype), b_out.get()));
   }
   LTRS_CATCH
@@ -3693,7 +3703,7 @@ extern "C" ltrs_error* ltrs_vstack(ltrs_tensor* out0, ltrs_tensor_list a_tensors
 // aten::vstack.out(Tensor[] tensors, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_vstack_out(ltrs_tensor* out0, ltrs_tensor_list a_tensors, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::vstack_out::call(ltrs::tensor_list(a_tensors), b_out.get()));
   }
   LTRS_CATCH
@@ -3716,7 +3726,7 @@ extern "C" ltrs_error* ltrs_where_self_out(ltrs_tensor* out0, ltrs_tensor a_cond
     ltrs::Borrowed b_condition(a_condition);
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::where_self_out::call(b_condition, b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3791,7 +3801,7 @@ extern "C" ltrs_error* ltrs_xlogy_Scalar_Other(ltrs_tensor* out0, ltrs_tensor a_
 // aten::xlogy_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_xlogy__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::xlogy__Tensor::call(b_self.get(), b_other);
   }
@@ -3801,7 +3811,7 @@ extern "C" ltrs_error* ltrs_xlogy__Tensor(ltrs_tensor a_self, ltrs_tensor a_othe
 // aten::xlogy_.Scalar_Other(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_xlogy__Scalar_Other(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::xlogy__Scalar_Other::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3812,7 +3822,7 @@ extern "C" ltrs_error* ltrs_xlogy_OutTensor(ltrs_tensor* out0, ltrs_tensor a_sel
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::xlogy_OutTensor::call(b_self, b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3822,7 +3832,7 @@ extern "C" ltrs_error* ltrs_xlogy_OutTensor(ltrs_tensor* out0, ltrs_tensor a_sel
 extern "C" ltrs_error* ltrs_xlogy_OutScalar_Self(ltrs_tensor* out0, ltrs_scalar a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_other(a_other);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::xlogy_OutScalar_Self::call(ltrs::scalar(a_self), b_other, b_out.get()));
   }
   LTRS_CATCH
@@ -3832,7 +3842,7 @@ extern "C" ltrs_error* ltrs_xlogy_OutScalar_Self(ltrs_tensor* out0, ltrs_scalar 
 extern "C" ltrs_error* ltrs_xlogy_OutScalar_Other(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::xlogy_OutScalar_Other::call(b_self, ltrs::scalar(a_other), b_out.get()));
   }
   LTRS_CATCH
@@ -3860,7 +3870,7 @@ extern "C" ltrs_error* ltrs___xor___Tensor(ltrs_tensor* out0, ltrs_tensor a_self
 // aten::__ixor__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___ixor___Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::__ixor___Scalar::call(b_self.get(), ltrs::scalar(a_other));
   }
   LTRS_CATCH
@@ -3869,7 +3879,7 @@ extern "C" ltrs_error* ltrs___ixor___Scalar(ltrs_tensor a_self, ltrs_scalar a_ot
 // aten::__ixor__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 extern "C" ltrs_error* ltrs___ixor___Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     ltrs::Borrowed b_other(a_other);
     at::_ops::__ixor___Tensor::call(b_self.get(), b_other);
   }
@@ -3879,7 +3889,7 @@ extern "C" ltrs_error* ltrs___ixor___Tensor(ltrs_tensor a_self, ltrs_tensor a_ot
 // aten::zero_(Tensor(a!) self) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_zero_(ltrs_tensor a_self) {
   LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_self(a_self);
     at::_ops::zero_::call(b_self.get());
   }
   LTRS_CATCH
@@ -3889,7 +3899,7 @@ extern "C" ltrs_error* ltrs_zero_(ltrs_tensor a_self) {
 extern "C" ltrs_error* ltrs_zero_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::zero_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
@@ -3923,7 +3933,7 @@ extern "C" ltrs_error* ltrs_zeros(ltrs_tensor* out0, ltrs_int_list a_size, int32
 // aten::zeros.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_zeros_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::zeros_out::call(ltrs::symint_list(a_size), b_out.get()));
   }
   LTRS_CATCH
@@ -3932,7 +3942,7 @@ extern "C" ltrs_error* ltrs_zeros_out(ltrs_tensor* out0, ltrs_int_list a_size, l
 // aten::zeros.names_out(int[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_zeros_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::zeros_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), b_out.get()));
   }
   LTRS_CATCH
@@ -3951,7 +3961,7 @@ extern "C" ltrs_error* ltrs_zeros_like(ltrs_tensor* out0, ltrs_tensor a_self, in
 extern "C" ltrs_error* ltrs_zeros_like_out(ltrs_tensor* out0, ltrs_tensor a_self, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_out(a_out);
+    ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::zeros_like_out::call(b_self, ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH

@@ -4889,6 +4889,8 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        let end: Scalar = end.into();
+        crate::guards::arange_end("aten::arange", &end, dtype)?;
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -4954,6 +4956,9 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        let start: Scalar = start.into();
+        let end: Scalar = end.into();
+        crate::guards::arange_start("aten::arange.start", &start, &end, dtype)?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -5114,6 +5119,8 @@ impl Tensor {
     /// `aten::arange.out(Scalar end, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arange_out(end: impl Into<Scalar>, out: &mut Tensor) -> Result<Tensor> {
+        let end: Scalar = end.into();
+        crate::guards::arange_end_out("aten::arange.out", &end, out)?;
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();

@@ -36,6 +36,79 @@ fn integer_step(op: &'static str, start: &Scalar, end: &Scalar, step: &Scalar) -
     Ok(())
 }
 
+/// A Scalar as the double ATen computes a floating range's size with.
+fn as_double(s: &Scalar) -> Option<f64> {
+    match *s {
+        Scalar::Int(i) => Some(i as f64),
+        Scalar::Bool(b) => Some(f64::from(u8::from(b))),
+        Scalar::Float(f) => Some(f),
+        Scalar::Complex(re, im) if im == 0.0 => Some(re),
+        _ => None,
+    }
+}
+
+/// `arange` into half or bfloat16 fills its `ceil((end - start) / step)` elements in a loop whose
+/// bound is that count converted to `float` (the dtypes' accumulate type): above 2^24 it rounds,
+/// up (a write past the end: seed 1042 at 400 calls per op, 6.3e9 bfloat16 elements from
+/// `arange(1, 64, 1e-8)`, heap corruption) or down (elements left unset). The count must be
+/// exact in `float`.
+fn half_count(
+    op: &'static str,
+    (start, end, step): (&Scalar, &Scalar, &Scalar),
+    dtype: Option<Kind>,
+) -> Result<()> {
+    if !matches!(dtype, Some(Kind::Half | Kind::BFloat16)) {
+        return Ok(());
+    }
+    let (Some(a), Some(b), Some(d)) = (as_double(start), as_double(end), as_double(step)) else {
+        return Ok(());
+    };
+    let size = ((b - a) / d).ceil();
+    if !size.is_finite() || size <= 0.0 || size >= 9.2e18 {
+        return Ok(()); // libtorch rejects these sizes
+    }
+    let n = size as i64;
+    let bound = n as f32 as i64;
+    if bound != n {
+        return Err(fail(
+            op,
+            format!(
+                "{n} elements of {} are counted as {bound} by the kernel's float loop bound; \
+                 fill at most 2^24 at a time or use float32",
+                dtype.map_or("", |k| k.name())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `arange(end, dtype)`: see [`half_count`].
+pub(crate) fn arange_end(op: &'static str, end: &Scalar, dtype: Option<Kind>) -> Result<()> {
+    half_count(op, (&Scalar::Int(0), end, &Scalar::Int(1)), dtype)
+}
+
+/// `arange(start, end, dtype)`: see [`half_count`].
+pub(crate) fn arange_start(
+    op: &'static str,
+    start: &Scalar,
+    end: &Scalar,
+    dtype: Option<Kind>,
+) -> Result<()> {
+    half_count(op, (start, end, &Scalar::Int(1)), dtype)
+}
+
+/// `arange(end, out)`: see [`half_count`].
+pub(crate) fn arange_end_out(op: &'static str, end: &Scalar, out: &Tensor) -> Result<()> {
+    if !out.defined() {
+        return Ok(());
+    }
+    half_count(
+        op,
+        (&Scalar::Int(0), end, &Scalar::Int(1)),
+        Some(out.f_kind()?),
+    )
+}
+
 /// `range(start, end, step, dtype)`: checked when the result dtype is an integer type.
 pub(crate) fn range_step(
     op: &'static str,
@@ -65,7 +138,8 @@ pub(crate) fn range_out_step(
 }
 
 /// `arange(start, end, step, dtype)`: only an int64 result computes its size in integers; with
-/// no dtype the result is int64 when all three are integers (or bools).
+/// no dtype the result is int64 when all three are integers (or bools). Half and bfloat16
+/// results: see [`half_count`].
 pub(crate) fn arange_step(
     op: &'static str,
     start: &Scalar,
@@ -81,11 +155,11 @@ pub(crate) fn arange_step(
     if int64 {
         integer_step(op, start, end, step)
     } else {
-        Ok(())
+        half_count(op, (start, end, step), dtype)
     }
 }
 
-/// `arange(..., out)`: checked when `out` is int64.
+/// `arange(..., out)`: checked when `out` is int64, or half or bfloat16 ([`half_count`]).
 pub(crate) fn arange_out_step(
     op: &'static str,
     start: &Scalar,
@@ -93,10 +167,12 @@ pub(crate) fn arange_out_step(
     step: &Scalar,
     out: &Tensor,
 ) -> Result<()> {
-    if out.defined() && out.f_kind()? == Kind::Int64 {
-        integer_step(op, start, end, step)
-    } else {
-        Ok(())
+    if !out.defined() {
+        return Ok(());
+    }
+    match out.f_kind()? {
+        Kind::Int64 => integer_step(op, start, end, step),
+        k => half_count(op, (start, end, step), Some(k)),
     }
 }
 
