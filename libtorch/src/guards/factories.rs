@@ -42,7 +42,7 @@ fn as_double(s: &Scalar) -> Option<f64> {
         Scalar::Int(i) => Some(i as f64),
         Scalar::Bool(b) => Some(f64::from(u8::from(b))),
         Scalar::Float(f) => Some(f),
-        Scalar::Complex(re, im) if im == 0.0 => Some(re),
+        Scalar::Complex(re, 0.0) => Some(re),
         _ => None,
     }
 }
