@@ -36,6 +36,11 @@ struct Args {
     /// Share of the drawn tensors put on CUDA device 0 (0 to 1; needs a CUDA build and a GPU).
     #[arg(long, default_value_t = 0.0)]
     cuda_share: f64,
+    /// Cap on the child's data memory in GiB (0: none): a valid but huge call (an arange of
+    /// 6e9 elements) then fails to allocate, an `Err`, instead of drawing the machine into the
+    /// OOM killer. Without `--cuda-share` only (the CUDA driver maps large private regions).
+    #[arg(long, default_value_t = 8)]
+    mem_limit_gb: u64,
     /// Print each op's index and declaration key (tab-separated) and exit.
     #[arg(long)]
     list: bool,
@@ -50,7 +55,24 @@ fn selected(args: &Args) -> Vec<usize> {
         .collect()
 }
 
+/// Caps the process's data segment (which on Linux includes private anonymous mappings, where
+/// large allocations live) at `gib` GiB.
+fn limit_memory(gib: u64) {
+    let bytes = gib.saturating_mul(1 << 30) as libc::rlim_t;
+    let lim = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
+    };
+    // SAFETY: `lim` is a valid rlimit read by the call; RLIMIT_DATA only lowers this process's
+    // own limit.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_DATA, &lim) };
+    assert_eq!(rc, 0, "setrlimit(RLIMIT_DATA, {gib} GiB)");
+}
+
 fn child(args: &Args, from: usize) {
+    if args.mem_limit_gb > 0 && args.cuda_share == 0.0 {
+        limit_memory(args.mem_limit_gb);
+    }
     // The per-op generator is seeded by (seed, op index): results do not depend on `from`.
     libtorch::threads::set_num_threads(1).expect("one intra-op thread");
     // Some ops write files named by their string arguments (`from_file(shared=true)` creates
@@ -103,6 +125,8 @@ fn main() -> ExitCode {
             .arg(args.seed.to_string())
             .arg("--cuda-share")
             .arg(args.cuda_share.to_string())
+            .arg("--mem-limit-gb")
+            .arg(args.mem_limit_gb.to_string())
             .arg("--child-from")
             .arg(from.to_string())
             .stdout(Stdio::piped())
