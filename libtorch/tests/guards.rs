@@ -2851,6 +2851,33 @@ fn seeds_at_400_calls_per_op_batch_norm_legit_and_pool_backward() {
     )
     .unwrap();
     close(&vals(&rm), &[0.5; 4]);
+    // Seed 1131: the batch-norm backwards divide by an empty batch.
+    let (z5, o5) = (Tensor::zeros(&[5]), ones(&[5]));
+    let bn_back = |x: &Tensor| {
+        Tensor::f_batch_norm_backward(
+            x,
+            x,
+            &o5,
+            Some(&z5),
+            Some(&o5),
+            Some(&z5),
+            Some(&o5),
+            true,
+            1e-5,
+            [true, true, true],
+            &Tensor::zeros(&[0]),
+        )
+    };
+    rejected(
+        bn_back(&Tensor::zeros(&[0, 5])),
+        "aten::batch_norm_backward",
+        "input",
+    );
+    // A zero gradient through any batch gives zero gradients; with elements it runs.
+    let (gi, gw, gb) = bn_back(&Tensor::zeros(&[2, 5])).unwrap();
+    close(&vals(&gi), &[0.0; 10]);
+    close(&vals(&gw), &[0.0; 5]);
+    close(&vals(&gb), &[0.0; 5]);
     // Seed 997 (40 calls per op): the public out form, with a gradient without channels under a
     // 3-channel self.
     let op = "aten::adaptive_avg_pool3d_backward.grad_input";

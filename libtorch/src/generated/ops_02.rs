@@ -180,6 +180,12 @@ impl Tensor {
             "aten::native_batch_norm_backward",
             "input",
             input,
+            0,
+        )?;
+        crate::guards::dim_size_positive(
+            "aten::native_batch_norm_backward",
+            "input",
+            input,
             1,
         )?;
         crate::guards::same_shape(
@@ -15346,6 +15352,12 @@ impl Tensor {
         output_mask: [bool; 3],
         reserve: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::dim_size_positive(
+            "aten::batch_norm_backward",
+            "input",
+            input,
+            0,
+        )?;
         crate::guards::dim_size_positive(
             "aten::batch_norm_backward",
             "input",

@@ -1936,6 +1936,12 @@ impl Tensor {
             "aten::native_batch_norm_backward.out",
             "input",
             input,
+            0,
+        )?;
+        crate::guards::dim_size_positive(
+            "aten::native_batch_norm_backward.out",
+            "input",
+            input,
             1,
         )?;
         crate::guards::same_shape(
