@@ -3461,6 +3461,23 @@ fn sparse_constructors_with_a_size_validate_their_indices() {
         "aten::sparse_coo_tensor.indices_size",
         "invalid sparse COO arguments",
     );
+    let dims = Tensor::f__sparse_coo_tensor_with_dims_and_tensors_with(
+        1,
+        0,
+        &[2],
+        &ints(&[5, -9], &[1, 2]),
+        &vals2,
+        None,
+        Some(libtorch::Layout::Sparse),
+        None,
+        None,
+        None,
+    );
+    rejected(
+        dims,
+        "aten::_sparse_coo_tensor_with_dims_and_tensors",
+        "invalid sparse COO arguments",
+    );
     // crow_indices [0, 9, 2] for 2 values: to_dense walked row 0 through 9 of them.
     rejected(
         Tensor::f__sparse_csr_tensor_unsafe(

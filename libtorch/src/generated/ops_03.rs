@@ -5850,6 +5850,13 @@ impl Tensor {
         pin_memory: Option<bool>,
         is_coalesced: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_coo_args(
+            "aten::_sparse_coo_tensor_with_dims_and_tensors",
+            indices,
+            values,
+            size,
+            is_coalesced,
+        )?;
         let c_sparse_dim = sparse_dim;
         let c_dense_dim = dense_dim;
         let c_size = ltrs_int_list::new(size);

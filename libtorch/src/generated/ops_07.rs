@@ -7985,6 +7985,13 @@ impl Tensor {
         is_coalesced: Option<bool>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::sparse_coo_args(
+            "aten::_sparse_coo_tensor_with_dims_and_tensors.out",
+            indices,
+            values,
+            size,
+            is_coalesced,
+        )?;
         let c_sparse_dim = sparse_dim;
         let c_dense_dim = dense_dim;
         let c_size = ltrs_int_list::new(size);
