@@ -48,50 +48,26 @@ pub(crate) fn sparse_compressed_args(
     .map_err(|e| fail(op, format!("invalid sparse compressed arguments: {e}")))
 }
 
-/// [`sparse_compressed_args`] for the CSR constructors.
-pub(crate) fn sparse_csr_args(
-    op: &'static str,
-    crow_indices: &Tensor,
-    col_indices: &Tensor,
-    values: &Tensor,
-    size: &[i64],
-) -> Result<()> {
-    let layout = Some(Layout::SparseCsr);
-    sparse_compressed_args(op, crow_indices, col_indices, values, size, layout)
+/// [`sparse_compressed_args`] for the constructors of one compressed layout (`_sparse_csr_tensor_unsafe`,
+/// `sparse_csr_tensor.crow_col_value_size` and their CSC, BSR and BSC counterparts).
+macro_rules! compressed_layout_args {
+    ($($name:ident => $layout:ident),* $(,)?) => {$(
+        pub(crate) fn $name(
+            op: &'static str,
+            compressed_indices: &Tensor,
+            plain_indices: &Tensor,
+            values: &Tensor,
+            size: &[i64],
+        ) -> Result<()> {
+            let layout = Some(Layout::$layout);
+            sparse_compressed_args(op, compressed_indices, plain_indices, values, size, layout)
+        }
+    )*};
 }
 
-/// [`sparse_compressed_args`] for the CSC constructors.
-pub(crate) fn sparse_csc_args(
-    op: &'static str,
-    ccol_indices: &Tensor,
-    row_indices: &Tensor,
-    values: &Tensor,
-    size: &[i64],
-) -> Result<()> {
-    let layout = Some(Layout::SparseCsc);
-    sparse_compressed_args(op, ccol_indices, row_indices, values, size, layout)
-}
-
-/// [`sparse_compressed_args`] for the BSR constructors.
-pub(crate) fn sparse_bsr_args(
-    op: &'static str,
-    crow_indices: &Tensor,
-    col_indices: &Tensor,
-    values: &Tensor,
-    size: &[i64],
-) -> Result<()> {
-    let layout = Some(Layout::SparseBsr);
-    sparse_compressed_args(op, crow_indices, col_indices, values, size, layout)
-}
-
-/// [`sparse_compressed_args`] for the BSC constructors.
-pub(crate) fn sparse_bsc_args(
-    op: &'static str,
-    ccol_indices: &Tensor,
-    row_indices: &Tensor,
-    values: &Tensor,
-    size: &[i64],
-) -> Result<()> {
-    let layout = Some(Layout::SparseBsc);
-    sparse_compressed_args(op, ccol_indices, row_indices, values, size, layout)
+compressed_layout_args! {
+    sparse_csr_args => SparseCsr,
+    sparse_csc_args => SparseCsc,
+    sparse_bsr_args => SparseBsr,
+    sparse_bsc_args => SparseBsc,
 }
