@@ -3538,3 +3538,72 @@ fn half_precision_aranges_need_a_count_exact_in_float() {
         [0.0, 0.5, 1.0, 1.5]
     );
 }
+
+#[test]
+fn embedding_bag_backwards_check_indices_and_bags() {
+    let grad = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    let (bag_size, none) = (ints(&[2, 1], &[2]), ints(&[], &[0]));
+    let dense = |indices: &Tensor, offset2bag: &Tensor, bag_size: &Tensor| {
+        Tensor::f__embedding_bag_dense_backward(
+            &grad, indices, offset2bag, bag_size, &none, 3, false, 0, None,
+        )
+    };
+    let op = "aten::_embedding_bag_dense_backward";
+    // An index past the 3 weight rows, a bag past grad's 2 rows: SIGSEGVs.
+    let m = rejected(
+        dense(
+            &ints(&[0, 1, 100000], &[3]),
+            &ints(&[0, 0, 1], &[3]),
+            &bag_size,
+        ),
+        op,
+        "indices",
+    );
+    assert!(m.contains("in 0..3 (num_weights), got 100000"), "{m}");
+    rejected(
+        dense(&ints(&[0, 1, 2], &[3]), &ints(&[0, 5, 1], &[3]), &bag_size),
+        op,
+        "offset2bag",
+    );
+    rejected(
+        dense(&ints(&[0, 1, 2], &[3]), &ints(&[0, 1], &[2]), &bag_size),
+        op,
+        "offset2bag",
+    );
+    rejected(
+        dense(
+            &ints(&[0, 1, 2], &[3]),
+            &ints(&[0, 0, 1], &[3]),
+            &ints(&[2], &[1]),
+        ),
+        op,
+        "bag_size",
+    );
+    let psw = "aten::_embedding_bag_per_sample_weights_backward";
+    let offsets = ints(&[0, 2], &[2]);
+    rejected(
+        Tensor::f__embedding_bag_per_sample_weights_backward(
+            &grad,
+            &ones(&[3, 3]),
+            &ints(&[0, 1, 7], &[3]),
+            &offsets,
+            &ints(&[0, 0, 1], &[3]),
+            0,
+        ),
+        psw,
+        "indices",
+    );
+    // Bags [0, 1] and [2] in sum mode: rows 0 and 1 get bag 0's gradient, row 2 bag 1's.
+    let gw = dense(&ints(&[0, 1, 2], &[3]), &ints(&[0, 0, 1], &[3]), &bag_size).unwrap();
+    close(&vals(&gw), &[1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    // Per-sample weight gradients are grad[bag] . weight[index]: 1+2+3 for rows of ones, 4+5+6.
+    let g = Tensor::f__embedding_bag_per_sample_weights_backward(
+        &grad,
+        &ones(&[3, 3]),
+        &ints(&[0, 1, 2], &[3]),
+        &offsets,
+        &ints(&[0, 0, 1], &[3]),
+        0,
+    );
+    close(&vals(&g.unwrap()), &[6.0, 6.0, 15.0]);
+}

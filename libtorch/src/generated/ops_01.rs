@@ -1431,6 +1431,15 @@ impl Tensor {
         per_sample_weights: Option<&Tensor>,
         padding_idx: i64,
     ) -> Result<Tensor> {
+        crate::guards::embedding_bag_backward_args(
+            "aten::_embedding_bag_backward",
+            grad,
+            indices,
+            offset2bag,
+            bag_size,
+            num_weights,
+            per_sample_weights,
+        )?;
         let c_grad = grad.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1592,6 +1601,15 @@ impl Tensor {
         per_sample_weights: Option<&Tensor>,
         padding_idx: i64,
     ) -> Result<Tensor> {
+        crate::guards::embedding_bag_backward_args(
+            "aten::_embedding_bag_sparse_backward",
+            grad,
+            indices,
+            offset2bag,
+            bag_size,
+            num_weights,
+            per_sample_weights,
+        )?;
         let c_grad = grad.as_raw();
         let c_indices = indices.as_raw();
         let c_offsets = offsets.as_raw();
@@ -1737,6 +1755,15 @@ impl Tensor {
         per_sample_weights: Option<&Tensor>,
         padding_idx: i64,
     ) -> Result<Tensor> {
+        crate::guards::embedding_bag_dense_backward_args(
+            "aten::_embedding_bag_dense_backward",
+            grad,
+            indices,
+            offset2bag,
+            bag_size,
+            num_weights,
+            per_sample_weights,
+        )?;
         let c_grad = grad.as_raw();
         let c_indices = indices.as_raw();
         let c_offset2bag = offset2bag.as_raw();
@@ -1877,6 +1904,13 @@ impl Tensor {
         mode: i64,
         padding_idx: i64,
     ) -> Result<Tensor> {
+        crate::guards::embedding_bag_psw_backward_args(
+            "aten::_embedding_bag_per_sample_weights_backward",
+            grad,
+            weight,
+            indices,
+            offset2bag,
+        )?;
         let c_grad = grad.as_raw();
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();

@@ -19205,6 +19205,15 @@ impl Tensor {
         padding_idx: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::embedding_bag_dense_backward_args(
+            "aten::_embedding_bag_dense_backward.out",
+            grad,
+            indices,
+            offset2bag,
+            bag_size,
+            num_weights,
+            per_sample_weights,
+        )?;
         let c_grad = grad.as_raw();
         let c_indices = indices.as_raw();
         let c_offset2bag = offset2bag.as_raw();
@@ -19354,6 +19363,13 @@ impl Tensor {
         padding_idx: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::embedding_bag_psw_backward_args(
+            "aten::_embedding_bag_per_sample_weights_backward.out",
+            grad,
+            weight,
+            indices,
+            offset2bag,
+        )?;
         let c_grad = grad.as_raw();
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();

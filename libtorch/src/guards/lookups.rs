@@ -107,3 +107,106 @@ pub(crate) fn embedding_bag_bags(
     }
     Ok(())
 }
+
+/// Every value of the integer tensor `t` is in `0..bound`, where `bound` is described by `what`.
+fn ints_below(op: &'static str, name: &str, t: &Tensor, bound: i64, what: &str) -> Result<()> {
+    let Some(values) = int_values(op, name, t)? else {
+        return Ok(()); // libtorch requires integer indices
+    };
+    match values.iter().find(|v| !(0..bound).contains(*v)) {
+        Some(v) => Err(fail(
+            op,
+            format!("{name} values must be in 0..{bound} ({what}), got {v}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `offset2bag` names a bag (a row of `grad`) for each of the indices. The composite backwards
+/// rebuild an empty one from `offsets` (`computed`); the dense kernel reads it as given.
+fn offset2bag_rows(
+    op: &'static str,
+    grad: &Tensor,
+    indices: &Tensor,
+    offset2bag: &Tensor,
+    computed: bool,
+) -> Result<()> {
+    let bags = size_at(op, "grad", &sizes(op, "grad", grad)?, 0)?;
+    if computed && offset2bag.defined() && offset2bag.numel() == 0 {
+        return Ok(());
+    }
+    numel_is(op, "offset2bag", offset2bag, indices.numel() as i64)?;
+    ints_below(op, "offset2bag", offset2bag, bags, "grad's rows")
+}
+
+/// The embedding-bag backwards trust `indices`, `offset2bag`, `bag_size` and the per-sample
+/// weights to be the forward's: each index is written to a row of the weight gradient, each
+/// `offset2bag` entry reads a row of `grad`, the mean mode divides by `bag_size` per bag (a
+/// SIGSEGV for an index or bag of 100000 in a 3-row weight or 2-row gradient). Indices must be
+/// in `0..num_weights`, `offset2bag` must hold one bag per index in `0..grad.size(0)`, `bag_size`
+/// one entry per bag and the per-sample weights one per index. For `_embedding_bag_dense_backward`.
+pub(crate) fn embedding_bag_dense_backward_args(
+    op: &'static str,
+    grad: &Tensor,
+    indices: &Tensor,
+    offset2bag: &Tensor,
+    bag_size: &Tensor,
+    num_weights: i64,
+    per_sample_weights: Option<&Tensor>,
+) -> Result<()> {
+    let args = (grad, indices, offset2bag, bag_size);
+    embedding_bag_backward_checks(op, args, num_weights, per_sample_weights, false)
+}
+
+/// The composite `_embedding_bag_backward` and `_embedding_bag_sparse_backward`: as
+/// [`embedding_bag_dense_backward_args`], but an empty `offset2bag` is rebuilt from the offsets.
+pub(crate) fn embedding_bag_backward_args(
+    op: &'static str,
+    grad: &Tensor,
+    indices: &Tensor,
+    offset2bag: &Tensor,
+    bag_size: &Tensor,
+    num_weights: i64,
+    per_sample_weights: Option<&Tensor>,
+) -> Result<()> {
+    let args = (grad, indices, offset2bag, bag_size);
+    embedding_bag_backward_checks(op, args, num_weights, per_sample_weights, true)
+}
+
+fn embedding_bag_backward_checks(
+    op: &'static str,
+    (grad, indices, offset2bag, bag_size): (&Tensor, &Tensor, &Tensor, &Tensor),
+    num_weights: i64,
+    per_sample_weights: Option<&Tensor>,
+    computed: bool,
+) -> Result<()> {
+    ints_below(op, "indices", indices, num_weights, "num_weights")?;
+    offset2bag_rows(op, grad, indices, offset2bag, computed)?;
+    let bags = size_at(op, "grad", &grad.f_size()?, 0)?;
+    if (bag_size.defined() && (bag_size.numel() as i64) < bags) || !bag_size.defined() {
+        return Err(fail(
+            op,
+            format!("bag_size must have an entry per bag ({bags})"),
+        ));
+    }
+    if let Some(w) = given(per_sample_weights) {
+        numel_is(op, "per_sample_weights", w, indices.numel() as i64)?;
+    }
+    Ok(())
+}
+
+/// `_embedding_bag_per_sample_weights_backward` reads, per index, its row of `weight` and its
+/// bag's row of `grad` (a SIGSEGV for an index or bag of 100000): indices in
+/// `0..weight.size(0)`, one `offset2bag` bag per index in `0..grad.size(0)` (or an empty one,
+/// rebuilt from the offsets).
+pub(crate) fn embedding_bag_psw_backward_args(
+    op: &'static str,
+    grad: &Tensor,
+    weight: &Tensor,
+    indices: &Tensor,
+    offset2bag: &Tensor,
+) -> Result<()> {
+    let rows = size_at(op, "weight", &sizes(op, "weight", weight)?, 0)?;
+    ints_below(op, "indices", indices, rows, "weight's rows")?;
+    offset2bag_rows(op, grad, indices, offset2bag, true)
+}
