@@ -3607,3 +3607,46 @@ fn embedding_bag_backwards_check_indices_and_bags() {
     );
     close(&vals(&g.unwrap()), &[6.0, 6.0, 15.0]);
 }
+
+#[test]
+fn norm_and_sampler_backwards_check_what_the_forward_saved() {
+    // Layer norm over rows [1, 3] and [2, 6]: both normalize to [-1, 1] (up to eps).
+    let x = t(&[1.0, 3.0, 2.0, 6.0], &[2, 2]);
+    let (_, mean, rstd) = Tensor::f_native_layer_norm(&x, &[2], None, None, 1e-5).unwrap();
+    let w = ones(&[2]);
+    let back = |g: &Tensor, mean: &Tensor, rstd: &Tensor| {
+        Tensor::f_native_layer_norm_backward(
+            g,
+            &x,
+            &[2],
+            mean,
+            rstd,
+            Some(&w),
+            Some(&w),
+            [true, true, true],
+        )
+    };
+    let op = "aten::native_layer_norm_backward";
+    // Statistics for one row of two: read past under valgrind.
+    rejected(back(&ones(&[2, 2]), &t(&[2.0], &[1]), &rstd), op, "mean");
+    rejected(back(&ones(&[2, 2]), &mean, &t(&[1.0], &[1])), op, "rstd");
+    rejected(back(&ones(&[1, 2]), &mean, &rstd), op, "grad_out");
+    // A constant upstream gradient gives no input gradient; the weight's is the sum of the
+    // normalized rows, [-2, 2], and the bias's the row count, [2, 2].
+    let (gi, gw, gb) = back(&ones(&[2, 2]), &mean, &rstd).unwrap();
+    close(&vals(&gi), &[0.0; 4]);
+    close(&vals(&gw), &[-2.0, 2.0]);
+    close(&vals(&gb), &[2.0, 2.0]);
+
+    // A grid point at the centre of a 2x2 image samples each pixel with weight 1/4.
+    let (img, grid) = (ones(&[1, 1, 2, 2]), Tensor::zeros(&[1, 1, 1, 2]));
+    let sampler =
+        |g: &Tensor| Tensor::f_grid_sampler_2d_backward(g, &img, &grid, 0, 0, false, [true, true]);
+    rejected(
+        sampler(&ones(&[1, 1, 2, 2])),
+        "aten::grid_sampler_2d_backward",
+        "grad_output",
+    );
+    let (gi, _) = sampler(&ones(&[1, 1, 1, 1])).unwrap();
+    close(&vals(&gi), &[0.25; 4]);
+}

@@ -4728,6 +4728,12 @@ impl Tensor {
         align_corners: bool,
         output_mask: [bool; 2],
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::grid_sampler_backward_shape(
+            "aten::grid_sampler_2d_backward",
+            grad_output,
+            input,
+            grid,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
@@ -4839,6 +4845,12 @@ impl Tensor {
         padding_mode: i64,
         align_corners: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::grid_sampler_backward_shape(
+            "aten::_grid_sampler_2d_cpu_fallback_backward",
+            grad_output,
+            input,
+            grid,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
@@ -4947,6 +4959,12 @@ impl Tensor {
         align_corners: bool,
         output_mask: [bool; 2],
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::grid_sampler_backward_shape(
+            "aten::grid_sampler_3d_backward",
+            grad_output,
+            input,
+            grid,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
@@ -8314,6 +8332,14 @@ impl Tensor {
         bias: Option<&Tensor>,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::layer_norm_backward_stats(
+            "aten::native_layer_norm_backward",
+            grad_out,
+            input,
+            normalized_shape,
+            mean,
+            rstd,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);

@@ -20513,6 +20513,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::grid_sampler_backward_shape(
+            "aten::grid_sampler_2d_backward.out",
+            grad_output,
+            input,
+            grid,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
@@ -20695,6 +20701,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::grid_sampler_backward_shape(
+            "aten::grid_sampler_3d_backward.out",
+            grad_output,
+            input,
+            grid,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
@@ -21578,6 +21590,14 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::layer_norm_backward_stats(
+            "aten::native_layer_norm_backward.out",
+            grad_out,
+            input,
+            normalized_shape,
+            mean,
+            rstd,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
