@@ -3650,3 +3650,66 @@ fn norm_and_sampler_backwards_check_what_the_forward_saved() {
     let (gi, _) = sampler(&ones(&[1, 1, 1, 1])).unwrap();
     close(&vals(&gi), &[0.25; 4]);
 }
+
+#[test]
+fn max_pool_backwards_scatter_only_to_indices_in_the_plane() {
+    let x = t(&[1.0, 5.0, 2.0, 3.0], &[1, 1, 2, 2]);
+    let g = t(&[7.0], &[1, 1, 1, 1]);
+    let idx = |v: i64| ints(&[v], &[1, 1, 1, 1]);
+    let mp2 = |i: &Tensor| {
+        Tensor::f_max_pool2d_with_indices_backward(
+            &g,
+            &x,
+            &[2, 2],
+            &[2, 2],
+            &[0, 0],
+            &[1, 1],
+            false,
+            i,
+        )
+    };
+    // An index of 10^6 (or -1) in a 2x2 plane: a SIGSEGV in every max-pool backward.
+    let m = rejected(
+        mp2(&idx(1_000_000)),
+        "aten::max_pool2d_with_indices_backward",
+        "indices",
+    );
+    assert!(m.contains("in 0..4"), "{m}");
+    rejected(
+        mp2(&idx(-1)),
+        "aten::max_pool2d_with_indices_backward",
+        "indices",
+    );
+    rejected(
+        Tensor::f_adaptive_max_pool2d_backward(&g, &x, &idx(4)),
+        "aten::adaptive_max_pool2d_backward",
+        "indices",
+    );
+    let x3 = x.reshape(&[1, 1, 1, 2, 2]);
+    let (g3, i3) = (g.reshape(&[1, 1, 1, 1, 1]), ints(&[9], &[1, 1, 1, 1, 1]));
+    rejected(
+        Tensor::f_max_pool3d_with_indices_backward(
+            &g3,
+            &x3,
+            &[1, 2, 2],
+            &[1, 2, 2],
+            &[0, 0, 0],
+            &[1, 1, 1],
+            false,
+            &i3,
+        ),
+        "aten::max_pool3d_with_indices_backward",
+        "indices",
+    );
+    rejected(
+        Tensor::f_adaptive_max_pool3d_backward(&g3, &x3, &i3),
+        "aten::adaptive_max_pool3d_backward",
+        "indices",
+    );
+    // The maximum 5 is at flat index 1: the gradient goes there.
+    close(&vals(&mp2(&idx(1)).unwrap()), &[0.0, 7.0, 0.0, 0.0]);
+    close(
+        &vals(&Tensor::f_adaptive_max_pool2d_backward(&g, &x, &idx(1)).unwrap()),
+        &[0.0, 7.0, 0.0, 0.0],
+    );
+}

@@ -3538,6 +3538,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pool2d_indices(
+            "aten::adaptive_max_pool2d_backward.grad_input",
+            self_,
+            indices,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_indices = indices.as_raw();
@@ -3582,6 +3587,11 @@ impl Tensor {
         self_: &Tensor,
         indices: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pool2d_indices(
+            "aten::adaptive_max_pool2d_backward",
+            self_,
+            indices,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_indices = indices.as_raw();
@@ -3693,6 +3703,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pool3d_indices(
+            "aten::adaptive_max_pool3d_backward.grad_input",
+            self_,
+            indices,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_indices = indices.as_raw();
@@ -3737,6 +3752,11 @@ impl Tensor {
         self_: &Tensor,
         indices: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pool3d_indices(
+            "aten::adaptive_max_pool3d_backward",
+            self_,
+            indices,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_indices = indices.as_raw();
@@ -5090,6 +5110,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pool2d_indices(
+            "aten::max_pool2d_with_indices_backward.grad_input",
+            self_,
+            indices,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -5159,6 +5184,11 @@ impl Tensor {
         ceil_mode: bool,
         indices: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pool2d_indices(
+            "aten::max_pool2d_with_indices_backward",
+            self_,
+            indices,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -5408,6 +5438,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pool3d_indices(
+            "aten::max_pool3d_with_indices_backward.grad_input",
+            self_,
+            indices,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -5477,6 +5512,11 @@ impl Tensor {
         ceil_mode: bool,
         indices: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::pool3d_indices(
+            "aten::max_pool3d_with_indices_backward",
+            self_,
+            indices,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);

@@ -66,3 +66,38 @@ pub(crate) fn max_pool1d_window(
     }
     Ok(())
 }
+
+/// The max-pool backwards scatter each gradient element to `grad_input` at its index, a flat
+/// offset into its (batch, channel) plane of `self`, without a bounds check (SIGSEGV for an
+/// index of 10^6 into a 4x4 plane, in all four backwards). Every index must lie in the plane:
+/// `0..` the product of `self`'s last `dims` sizes.
+fn indices_in_plane(op: &'static str, input: &Tensor, indices: &Tensor, dims: usize) -> Result<()> {
+    let s = sizes(op, "self", input)?;
+    if s.len() < dims {
+        return Ok(()); // libtorch checks the rank
+    }
+    let plane: i64 = s[s.len() - dims..].iter().product();
+    let Some(values) = int_values(op, "indices", indices)? else {
+        return Ok(()); // libtorch requires int64 indices
+    };
+    match values.iter().find(|v| !(0..plane).contains(*v)) {
+        Some(v) => Err(fail(
+            op,
+            format!(
+                "indices must be in 0..{plane} (self's plane of {dims} dimensions {:?}), got {v}",
+                &s[s.len() - dims..]
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `max_pool2d_with_indices_backward`, `adaptive_max_pool2d_backward`: see [`indices_in_plane`].
+pub(crate) fn pool2d_indices(op: &'static str, input: &Tensor, indices: &Tensor) -> Result<()> {
+    indices_in_plane(op, input, indices, 2)
+}
+
+/// `max_pool3d_with_indices_backward`, `adaptive_max_pool3d_backward`: see [`indices_in_plane`].
+pub(crate) fn pool3d_indices(op: &'static str, input: &Tensor, indices: &Tensor) -> Result<()> {
+    indices_in_plane(op, input, indices, 3)
+}
