@@ -3436,6 +3436,19 @@ fn cpu_flash_attention_refuses_what_it_divides_by() {
         flash,
         "key",
     );
+    // The backward reads logsumexp and the gradient with the forward's shapes.
+    let back = "aten::_scaled_dot_product_flash_attention_for_cpu_backward";
+    let (q4, lse) = (ones(&[1, 1, 4, 2]), Tensor::zeros(&[1, 1, 4]));
+    let fb = |g: &Tensor, lse: &Tensor| {
+        Tensor::f__scaled_dot_product_flash_attention_for_cpu_backward(
+            g, &q4, &q4, &q4, &q4, lse, 0.0, false,
+        )
+    };
+    rejected(fb(&q4, &Tensor::zeros(&[1, 1, 1])), back, "logsumexp");
+    rejected(fb(&ones(&[1, 1, 1, 2]), &lse), back, "grad_out");
+    // A zero upstream gradient has zero gradients.
+    let (gq, _, _) = fb(&Tensor::zeros(&[1, 1, 4, 2]), &lse).unwrap();
+    close(&vals(&gq), &[0.0; 8]);
     // One key: the softmax weight is 1 and the output is its value.
     let v = t(&[3.0, 4.0], &[1, 1, 1, 2]);
     close(

@@ -7731,11 +7731,12 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         scale: Option<f64>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::flash_cpu_sizes(
+        crate::guards::flash_cpu_backward_sizes(
             "aten::_scaled_dot_product_flash_attention_for_cpu_backward",
-            query,
-            key,
-            value,
+            grad_out,
+            (query, key, value),
+            out,
+            logsumexp,
         )?;
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();

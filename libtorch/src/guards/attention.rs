@@ -62,3 +62,37 @@ pub(crate) fn sdpa_key_heads(
         None => Ok(()),
     }
 }
+
+/// The CPU flash-attention backward also reads `grad_out` and `out` as [batch, heads, query
+/// length, value dim] and `logsumexp` as [batch, heads, query length], unchecked (reads past a
+/// [1, 1, 1] logsumexp or a 1-row gradient for 64 query rows, under valgrind).
+pub(crate) fn flash_cpu_backward_sizes(
+    op: &'static str,
+    grad_out: &Tensor,
+    (query, key, value): (&Tensor, &Tensor, &Tensor),
+    out: &Tensor,
+    logsumexp: &Tensor,
+) -> Result<()> {
+    flash_cpu_sizes(op, query, key, value)?;
+    let Some([q, _, v]) = sizes_4d(query, key, value)? else {
+        return Ok(());
+    };
+    let want_out = [q[0], q[1], q[2], v[3]];
+    for (name, t) in [("grad_out", grad_out), ("out", out)] {
+        let got = sizes(op, name, t)?;
+        if got != want_out {
+            return Err(fail(
+                op,
+                format!("{name} must have the attention output's shape {want_out:?}, got {got:?}"),
+            ));
+        }
+    }
+    let got = sizes(op, "logsumexp", logsumexp)?;
+    if got != q[..3] {
+        return Err(fail(
+            op,
+            format!("logsumexp must have the shape {:?}, got {got:?}", &q[..3]),
+        ));
+    }
+    Ok(())
+}
