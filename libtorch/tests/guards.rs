@@ -3726,3 +3726,54 @@ fn max_pool_backwards_scatter_only_to_indices_in_the_plane() {
         &[0.0, 7.0, 0.0, 0.0],
     );
 }
+
+#[test]
+fn compressed_constructors_without_a_size_validate_against_the_size_they_infer() {
+    // PyTorch issues 190046-7: crow_indices [0, 9, 2] for two values, a SIGSEGV in to_dense.
+    let vals2 = t(&[3.0, 4.0], &[2]);
+    rejected(
+        Tensor::f_sparse_csr_tensor_crow_col_value(
+            &ints(&[0, 9, 2], &[3]),
+            &ints(&[0, 1], &[2]),
+            &vals2,
+        ),
+        "aten::sparse_csr_tensor.crow_col_value",
+        "invalid sparse compressed arguments",
+    );
+    // The inferred size is ATen's: each layout's parts, taken apart and put back together, give
+    // the same dense matrix (with batch and block dimensions).
+    let dense = t(
+        &[0.0, 3.0, 0.0, 0.0, 4.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 7.0],
+        &[2, 2, 3],
+    );
+    let csr = dense.f_to_sparse_csr().unwrap();
+    let back = Tensor::f_sparse_csr_tensor_crow_col_value(
+        &csr.crow_indices(),
+        &csr.col_indices(),
+        &csr.values(),
+    )
+    .unwrap();
+    close(&vals(&back.to_dense()), &vals(&dense));
+    let m = t(
+        &[
+            1.0, 2.0, 0.0, 0.0, 3.0, 4.0, 0.0, 0.0, 0.0, 0.0, 5.0, 6.0, 0.0, 0.0, 7.0, 8.0,
+        ],
+        &[4, 4],
+    );
+    let bsr = m.f_to_sparse_bsr(&[2, 2]).unwrap();
+    let back = Tensor::f_sparse_bsr_tensor_crow_col_value(
+        &bsr.crow_indices(),
+        &bsr.col_indices(),
+        &bsr.values(),
+    )
+    .unwrap();
+    close(&vals(&back.to_dense()), &vals(&m));
+    let csc = m.f_to_sparse_csc().unwrap();
+    let back = Tensor::f_sparse_csc_tensor_ccol_row_value(
+        &csc.ccol_indices(),
+        &csc.row_indices(),
+        &csc.values(),
+    )
+    .unwrap();
+    close(&vals(&back.to_dense()), &vals(&m));
+}

@@ -3725,6 +3725,13 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_compressed_inferred_args(
+            "aten::sparse_compressed_tensor.comp_plain_value",
+            compressed_indices,
+            plain_indices,
+            values,
+            layout,
+        )?;
         let c_compressed_indices = compressed_indices.as_raw();
         let c_plain_indices = plain_indices.as_raw();
         let c_values = values.as_raw();
@@ -3829,6 +3836,12 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_csr_inferred_args(
+            "aten::sparse_csr_tensor.crow_col_value",
+            crow_indices,
+            col_indices,
+            values,
+        )?;
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -3929,6 +3942,12 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_csc_inferred_args(
+            "aten::sparse_csc_tensor.ccol_row_value",
+            ccol_indices,
+            row_indices,
+            values,
+        )?;
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -4029,6 +4048,12 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_bsr_inferred_args(
+            "aten::sparse_bsr_tensor.crow_col_value",
+            crow_indices,
+            col_indices,
+            values,
+        )?;
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -4129,6 +4154,12 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::sparse_bsc_inferred_args(
+            "aten::sparse_bsc_tensor.ccol_row_value",
+            ccol_indices,
+            row_indices,
+            values,
+        )?;
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
