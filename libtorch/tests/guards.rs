@@ -3777,3 +3777,23 @@ fn compressed_constructors_without_a_size_validate_against_the_size_they_infer()
     .unwrap();
     close(&vals(&back.to_dense()), &vals(&m));
 }
+
+#[test]
+fn rrelu_with_noise_out_needs_self_shape_in_training() {
+    // Seed 1179 at 400 calls per op: a 0-D self into a [0, 1] out, written unresized.
+    let x = t(&[-2.0, 3.0], &[2]);
+    let mut noise = Tensor::zeros(&[2]);
+    let mut out = Tensor::zeros(&[0, 1]);
+    rejected(
+        x.f_rrelu_with_noise_out_with(&mut noise, 0.5, 0.5, true, None, &mut out),
+        "aten::rrelu_with_noise.out",
+        "out",
+    );
+    // With lower = upper = 0.5 the slope is 0.5: [-1, 3], and the noise records it (1 for
+    // positive inputs).
+    let mut out = Tensor::zeros(&[2]);
+    x.f_rrelu_with_noise_out_with(&mut noise, 0.5, 0.5, true, None, &mut out)
+        .unwrap();
+    close(&vals(&out), &[-1.0, 3.0]);
+    close(&vals(&noise), &[0.5, 1.0]);
+}

@@ -2439,6 +2439,12 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::rrelu_out_shape(
+            "aten::rrelu_with_noise.out",
+            self,
+            out,
+            training,
+        )?;
         let c_self = self.as_raw();
         let c_noise = noise.as_raw();
         let c_lower = Into::<Scalar>::into(lower).to_ffi();
