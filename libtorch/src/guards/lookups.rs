@@ -108,20 +108,6 @@ pub(crate) fn embedding_bag_bags(
     Ok(())
 }
 
-/// Every value of the integer tensor `t` is in `0..bound`, where `bound` is described by `what`.
-fn ints_below(op: &'static str, name: &str, t: &Tensor, bound: i64, what: &str) -> Result<()> {
-    let Some(values) = int_values(op, name, t)? else {
-        return Ok(()); // libtorch requires integer indices
-    };
-    match values.iter().find(|v| !(0..bound).contains(*v)) {
-        Some(v) => Err(fail(
-            op,
-            format!("{name} values must be in 0..{bound} ({what}), got {v}"),
-        )),
-        None => Ok(()),
-    }
-}
-
 /// `offset2bag` names a bag (a row of `grad`) for each of the indices. The composite backwards
 /// rebuild an empty one from `offsets` (`computed`); the dense kernel reads it as given.
 fn offset2bag_rows(

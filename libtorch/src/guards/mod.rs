@@ -563,6 +563,26 @@ fn int_values(op: &'static str, name: &str, t: &Tensor) -> Result<Option<Vec<i64
     t.to_vec::<i64>().map(Some)
 }
 
+/// Every value of the integer tensor `t` is in `0..bound`, where `bound` is described by `what`.
+pub(crate) fn ints_below(
+    op: &'static str,
+    name: &str,
+    t: &Tensor,
+    bound: i64,
+    what: &str,
+) -> Result<()> {
+    let Some(values) = int_values(op, name, t)? else {
+        return Ok(()); // libtorch requires integer indices
+    };
+    match values.iter().find(|v| !(0..bound).contains(*v)) {
+        Some(v) => Err(fail(
+            op,
+            format!("{name} values must be in 0..{bound} ({what}), got {v}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Every element of the integer tensor `t` is in `0..bound` (`0..=bound` when `inclusive`):
 /// kernels that index an array with the values themselves (not a tensor read, which ATen checks)
 /// write out of bounds otherwise.

@@ -76,20 +76,9 @@ fn indices_in_plane(op: &'static str, input: &Tensor, indices: &Tensor, dims: us
     if s.len() < dims {
         return Ok(()); // libtorch checks the rank
     }
-    let plane: i64 = s[s.len() - dims..].iter().product();
-    let Some(values) = int_values(op, "indices", indices)? else {
-        return Ok(()); // libtorch requires int64 indices
-    };
-    match values.iter().find(|v| !(0..plane).contains(*v)) {
-        Some(v) => Err(fail(
-            op,
-            format!(
-                "indices must be in 0..{plane} (self's plane of {dims} dimensions {:?}), got {v}",
-                &s[s.len() - dims..]
-            ),
-        )),
-        None => Ok(()),
-    }
+    let plane = &s[s.len() - dims..];
+    let what = format!("self's plane of {dims} dimensions {plane:?}");
+    ints_below(op, "indices", indices, plane.iter().product(), &what)
 }
 
 /// `max_pool2d_with_indices_backward`, `adaptive_max_pool2d_backward`: see [`indices_in_plane`].
