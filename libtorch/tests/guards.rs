@@ -3797,3 +3797,92 @@ fn rrelu_with_noise_out_needs_self_shape_in_training() {
     close(&vals(&out), &[-1.0, 3.0]);
     close(&vals(&noise), &[0.5, 1.0]);
 }
+
+#[test]
+fn native_group_norm_refuses_sizes_whose_product_wraps_to_the_input_size() {
+    // Seed 1253 at 400 calls per op: an empty input with C = i64::MIN and HxW = -1, whose
+    // product wraps to 0; and 4 elements read as 4 rows of 2^62 + 1.
+    let empty = Tensor::zeros(&[2, 3, 0]);
+    rejected(
+        Tensor::f_native_group_norm(&empty, None, None, 2, i64::MIN, -1, 2, 1e-5),
+        "aten::native_group_norm",
+        "HxW",
+    );
+    let four = Tensor::zeros(&[4, 1, 1]);
+    let (mut y, mut m, mut r) = (
+        Tensor::zeros(&[0]),
+        Tensor::zeros(&[0]),
+        Tensor::zeros(&[0]),
+    );
+    rejected(
+        Tensor::f_native_group_norm_out(
+            &four,
+            None,
+            None,
+            4,
+            (1 << 62) + 1,
+            1,
+            1,
+            1e-5,
+            &mut y,
+            &mut m,
+            &mut r,
+        ),
+        "aten::native_group_norm.out",
+        "HxW",
+    );
+    // A plain mismatch is libtorch's own error.
+    match Tensor::f_native_group_norm(&four, None, None, 2, 4, 1, 2, 1e-5) {
+        Err(Error::Torch { message, .. }) => assert!(message.contains("N * C * HxW"), "{message}"),
+        other => panic!("expected libtorch's size check, got {other:?}"),
+    }
+    // Two groups of two: [1, 3] and [5, 7] each have variance 1, so with eps = 0 they
+    // normalize to [-1, 1]; the weight scales channel 1 by 2 and the bias shifts it by 10.
+    let x = t(&[1.0, 3.0, 5.0, 7.0], &[1, 2, 2]);
+    let (w, b) = (t(&[1.0, 2.0], &[2]), t(&[0.0, 10.0], &[2]));
+    let (y, mean, rstd) =
+        Tensor::f_native_group_norm(&x, Some(&w), Some(&b), 1, 2, 2, 2, 0.0).unwrap();
+    close(&vals(&y), &[-1.0, 1.0, 8.0, 12.0]);
+    close(&vals(&mean), &[2.0, 6.0]);
+    close(&vals(&rstd), &[1.0, 1.0]);
+}
+
+#[test]
+fn nested_view_from_buffer_needs_a_stride_per_size_and_an_offset_per_row() {
+    // Seed 1255 at 400 calls per op: three rows of five sizes with three strides each (read
+    // past), and offsets of shape [3, 0] (dereferenced empty).
+    let buffer = Tensor::from_slice(&[0.0f32, 1.0, 2.0, 3.0, 4.0]);
+    let sizes = Tensor::from_slice(&[2i64, 3]).reshape(&[2, 1]);
+    let strides = Tensor::from_slice(&[1i64, 1]).reshape(&[2, 1]);
+    let offsets = Tensor::from_slice(&[0i64, 2]);
+    let empty_rows = Tensor::zeros(&[2, 0]).to_dtype(Kind::Int64);
+    rejected(
+        buffer.f__nested_view_from_buffer(&sizes, &empty_rows, &offsets),
+        "aten::_nested_view_from_buffer",
+        "nested_strides",
+    );
+    rejected(
+        buffer.f__nested_view_from_buffer_copy(&sizes, &strides, &empty_rows),
+        "aten::_nested_view_from_buffer_copy",
+        "offsets",
+    );
+    let mut out = Tensor::zeros(&[1, 3]);
+    rejected(
+        buffer.f__nested_view_from_buffer_copy_out(&sizes, &strides, &empty_rows, &mut out),
+        "aten::_nested_view_from_buffer_copy.out",
+        "offsets",
+    );
+    // Rows [0, 1] and [2, 3, 4] of the buffer, padded with -1.
+    for nested in [
+        buffer
+            .f__nested_view_from_buffer(&sizes, &strides, &offsets)
+            .unwrap(),
+        buffer
+            .f__nested_view_from_buffer_copy(&sizes, &strides, &offsets)
+            .unwrap(),
+    ] {
+        let padded = nested.f_to_padded_tensor_with(-1.0, None).unwrap();
+        assert_eq!(padded.size(), [2, 3]);
+        close(&vals(&padded), &[0.0, 1.0, -1.0, 2.0, 3.0, 4.0]);
+    }
+}

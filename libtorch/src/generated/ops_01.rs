@@ -5919,6 +5919,7 @@ impl Tensor {
         group: i64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::group_norm_sizes("aten::native_group_norm", input, N, C, HxW)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -11921,6 +11921,12 @@ impl Tensor {
         nested_strides: &Tensor,
         offsets: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nested_view_metadata(
+            "aten::_nested_view_from_buffer",
+            nested_size,
+            nested_strides,
+            offsets,
+        )?;
         let c_self = self.as_raw();
         let c_nested_size = nested_size.as_raw();
         let c_nested_strides = nested_strides.as_raw();
@@ -11961,6 +11967,12 @@ impl Tensor {
         nested_strides: &Tensor,
         offsets: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nested_view_metadata(
+            "aten::_nested_view_from_buffer_copy",
+            nested_size,
+            nested_strides,
+            offsets,
+        )?;
         let c_self = self.as_raw();
         let c_nested_size = nested_size.as_raw();
         let c_nested_strides = nested_strides.as_raw();

@@ -5157,6 +5157,12 @@ impl Tensor {
         offsets: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nested_view_metadata(
+            "aten::_nested_view_from_buffer_copy.out",
+            nested_size,
+            nested_strides,
+            offsets,
+        )?;
         let c_self = self.as_raw();
         let c_nested_size = nested_size.as_raw();
         let c_nested_strides = nested_strides.as_raw();

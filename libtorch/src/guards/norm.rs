@@ -52,3 +52,28 @@ pub(crate) fn grid_sampler_backward_shape(
     }
     Ok(())
 }
+
+/// `native_group_norm` checks `input.numel() == N * C * HxW` in wrapping 64-bit arithmetic, then
+/// walks each of the N·group rows of C/group·HxW elements. A product that wraps to the input's
+/// size (N = 4, C = 2^62 + 1, HxW = 1 for 4 elements; or N = 2, C = i64::MIN, HxW = -1 for an
+/// empty input) passes and the walk runs off the input (SIGSEGV). Such a product is refused:
+/// the exact product must equal the number of elements, which is the check libtorch means.
+pub(crate) fn group_norm_sizes(
+    op: &'static str,
+    input: &Tensor,
+    n: i64,
+    c: i64,
+    hxw: i64,
+) -> Result<()> {
+    let numel: i64 = sizes(op, "input", input)?.iter().product();
+    let exact = i128::from(n) * i128::from(c) * i128::from(hxw);
+    let wrapped = n.wrapping_mul(c).wrapping_mul(hxw);
+    // Any other mismatch libtorch reports itself, in its own words.
+    if wrapped == numel && exact != i128::from(numel) {
+        return Err(fail(
+            op,
+            format!("N * C * HxW = {n} * {c} * {hxw} must equal input's {numel} elements"),
+        ));
+    }
+    Ok(())
+}
