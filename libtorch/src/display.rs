@@ -390,13 +390,20 @@ impl fmt::Debug for Tensor {
         if !self.defined() {
             return f.write_str("Tensor(undefined)");
         }
+        // A nested tensor has no single shape; its components' are `_nested_tensor_size`.
+        match self.f_size() {
+            Ok(shape) => write!(f, "Tensor {{ shape: {shape:?}")?,
+            Err(_) => write!(f, "Tensor {{ shape: nested")?,
+        }
         write!(
             f,
-            "Tensor {{ shape: {:?}, dtype: {}, device: {}",
-            self.size(),
+            ", dtype: {}, device: {}",
             self.kind().name(),
             self.device()
         )?;
+        if self.layout() != Layout::Strided {
+            write!(f, ", layout: {:?}", self.layout())?;
+        }
         if self.requires_grad() {
             f.write_str(", requires_grad: true")?;
         }

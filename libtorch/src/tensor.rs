@@ -163,16 +163,23 @@ impl Tensor {
     /// The strides, in elements.
     #[track_caller]
     pub fn stride(&self) -> Vec<i64> {
-        let n = self.dim();
+        unwrap(self.f_stride())
+    }
+
+    /// The strides, in elements, or an error for an undefined tensor or a layout without
+    /// strides (sparse, nested, MKL-DNN).
+    #[track_caller]
+    pub fn f_stride(&self) -> Result<Vec<i64>> {
+        let n = self.f_dim()?;
         let mut v = vec![0i64; n];
         // SAFETY: `v` has room for `n` values, the tensor's dimension count.
-        unwrap(unsafe {
+        unsafe {
             check(
                 sys::ltrs_tensor_strides(self.raw, v.as_mut_ptr(), n as i64),
                 "stride",
-            )
-        });
-        v
+            )?
+        };
+        Ok(v)
     }
 
     /// Whether the elements are laid out row-major without gaps (`t.is_contiguous()`), by c10's

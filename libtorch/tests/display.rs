@@ -172,3 +172,38 @@ fn complex_values() {
     let z = complex(&[0.5, -0.5], 1).reshape(&[]);
     assert_eq!(z.to_string(), "tensor(0.5000-0.5000j)");
 }
+
+#[test]
+fn every_tensor_form_prints_without_panicking() {
+    // Debug shows the layout of a non-strided tensor, and a nested tensor has no single shape;
+    // Display prints PyTorch's repr or says why it cannot.
+    let dense = Tensor::from_data(&[1.0f32, 0.0, 0.0, 2.0], &[2, 2]).unwrap();
+    let csr = dense.f_to_sparse_csr().unwrap();
+    assert_eq!(
+        format!("{csr:?}"),
+        "Tensor { shape: [2, 2], dtype: float32, device: cpu, layout: SparseCsr }"
+    );
+    let nested =
+        Tensor::f__nested_tensor_from_tensor_list(&[dense.shallow_clone(), dense.narrow(0, 0, 1)])
+            .unwrap();
+    assert_eq!(
+        format!("{nested:?}"),
+        "Tensor { shape: nested, dtype: float32, device: cpu }"
+    );
+    let quantized = dense.f_quantize_per_tensor(0.5, 0, Kind::QInt8).unwrap();
+    assert_eq!(
+        format!("{quantized:?}"),
+        "Tensor { shape: [2, 2], dtype: qint8, device: cpu }"
+    );
+    let onednn = dense.f_to_mkldnn().unwrap();
+    for t in [
+        &dense.f_to_sparse().unwrap(),
+        &csr,
+        &nested,
+        &quantized,
+        &onednn,
+    ] {
+        let shown = format!("{t}");
+        assert!(shown.starts_with("tensor("), "{shown}");
+    }
+}

@@ -3886,3 +3886,225 @@ fn nested_view_from_buffer_needs_a_stride_per_size_and_an_offset_per_row() {
         close(&vals(&padded), &[0.0, 1.0, -1.0, 2.0, 3.0, 4.0]);
     }
 }
+
+fn onednn(t: &Tensor, kind: Kind) -> Tensor {
+    t.to_dtype(kind).f_to_mkldnn().unwrap()
+}
+
+#[test]
+fn onednn_zero_fill_of_narrow_dtypes_is_refused_where_it_overflows() {
+    // Found with `fuzz-ops --form-share`: oneDNN's zero_ writes 4-byte floats whatever the
+    // dtype, so a bfloat16 or half tensor's buffer overflows (heap corruption).
+    let mut bf16 = onednn(&ones(&[2, 4, 3]), Kind::BFloat16);
+    rejected(bf16.f_zero_(), "aten::zero_", "self");
+    let mut list = [onednn(&ones(&[2, 3]), Kind::BFloat16)];
+    rejected(
+        Tensor::f__foreach_zero_(&mut list),
+        "aten::_foreach_zero_",
+        "self[0]",
+    );
+    // diag and slice_backward make zeros of their input's dtype and layout.
+    rejected(
+        onednn(&ones(&[4]), Kind::Half).f_diag(),
+        "aten::diag",
+        "self",
+    );
+    let u8 = ones(&[1]).to_dtype(Kind::Uint8).f_to_mkldnn().unwrap();
+    rejected(
+        Tensor::f_slice_backward(&u8, &[4, 3], 1, 2, -1, 4),
+        "aten::slice_backward",
+        "grad_output",
+    );
+    // float32 is the dtype the fill is written for.
+    let mut f32 = onednn(&ones(&[2, 3]), Kind::Float);
+    f32.f_zero_().unwrap();
+    close(&vals(&f32.to_dense()), &[0.0; 6]);
+}
+
+#[test]
+fn copy_refuses_a_sparse_compressed_or_onednn_self() {
+    // Found with `fuzz-ops --form-share`: the functional copy clones self and writes through
+    // strides a CSR or oneDNN tensor does not have (SIGSEGV even for a src of its own kind).
+    let csr = ones(&[5, 3]).f_to_sparse_csr().unwrap();
+    rejected(csr.f_copy(&csr), "aten::copy", "self");
+    let mk = onednn(&ones(&[2, 3]), Kind::Float);
+    let mut out = Tensor::zeros(&[2, 3]);
+    rejected(
+        mk.f_copy_out(&ones(&[2, 3]), &mut out),
+        "aten::copy.out",
+        "self",
+    );
+    // A dense self takes src broadcast to its shape; the in-place copy_ of CSR into CSR works.
+    let y = Tensor::zeros(&[2, 2])
+        .f_copy(&t(&[1.0, 2.0], &[2]))
+        .unwrap();
+    close(&vals(&y), &[1.0, 2.0, 1.0, 2.0]);
+    // (copy_ between CSR tensors needs the same number of specified elements.)
+    let mut target = t(&[0.0, 1.0, 1.0, 0.0], &[2, 2]).f_to_sparse_csr().unwrap();
+    let src = t(&[0.0, 3.0, 4.0, 0.0], &[2, 2]).f_to_sparse_csr().unwrap();
+    target.f_copy_(&src).unwrap();
+    close(&vals(&target.to_dense()), &[0.0, 3.0, 4.0, 0.0]);
+}
+
+#[test]
+fn view_copy_dtype_and_neg_view_copy_refuse_a_quantized_self() {
+    // Found with `fuzz-ops --form-share`: view_copy.dtype reads a quantized tensor's storage
+    // (SIGSEGV) and _neg_view_copy recurses until the stack overflows.
+    let q = ones(&[2, 4])
+        .f_quantize_per_tensor(0.25, 1, Kind::QUInt8)
+        .unwrap();
+    rejected(
+        q.f_view_copy_dtype(Kind::Int8),
+        "aten::view_copy.dtype",
+        "self",
+    );
+    rejected(q.f__neg_view_copy(), "aten::_neg_view_copy", "self");
+    let mut out = Tensor::zeros(&[2, 4]);
+    rejected(
+        q.f__neg_view_copy_out(&mut out),
+        "aten::_neg_view_copy.out",
+        "self",
+    );
+    // 200 as uint8 is -56 as int8; the negative view's copy holds the negated values.
+    let bytes = Tensor::from_slice(&[200u8, 7]);
+    let signed = bytes.f_view_copy_dtype(Kind::Int8).unwrap();
+    assert_eq!(signed.to_vec::<i8>().unwrap(), [-56, 7]);
+    close(
+        &vals(&t(&[1.0, -2.0], &[2]).f__neg_view_copy().unwrap()),
+        &[-1.0, 2.0],
+    );
+}
+
+#[test]
+fn index_copy_and_sparse_mm_refuse_onednn_arguments() {
+    // Found with `fuzz-ops --form-share`: index_copy_ reads a oneDNN index or source as strided
+    // memory (SIGSEGV); _sparse_mm divides by a zero size of a oneDNN argument (SIGFPE).
+    let mut x = Tensor::zeros(&[3, 2]);
+    let index = Tensor::from_slice(&[2i64, 0]);
+    rejected(
+        x.f_index_copy_(0, &onednn(&ones(&[2]), Kind::Float), &ones(&[2, 2])),
+        "aten::index_copy_",
+        "index",
+    );
+    rejected(
+        x.f_index_copy_(0, &index, &onednn(&ones(&[2, 2]), Kind::Float)),
+        "aten::index_copy_",
+        "source",
+    );
+    rejected(
+        Tensor::f__sparse_mm(&onednn(&ones(&[4, 3]), Kind::Float), &ones(&[3, 0])),
+        "aten::_sparse_mm",
+        "sparse",
+    );
+    // Rows 2 and 0 receive the source's rows.
+    x.f_index_copy_(0, &index, &t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]))
+        .unwrap();
+    close(&vals(&x), &[3.0, 4.0, 0.0, 0.0, 1.0, 2.0]);
+    // diag(1, 2) as COO times a column of ones.
+    let sparse = t(&[1.0, 0.0, 0.0, 2.0], &[2, 2]).f_to_sparse().unwrap();
+    let y = Tensor::f__sparse_mm(&sparse, &ones(&[2, 1])).unwrap();
+    close(&vals(&y), &[1.0, 2.0]);
+}
+
+#[test]
+fn cat_into_a_quantized_out_needs_a_tensor() {
+    // Found with `fuzz-ops --form-share`: with a quantized out, cat.out reads the first tensor
+    // of an empty list (SIGSEGV); libtorch rejects the empty list into any other out.
+    let scales = Tensor::full(&[3], 0.25);
+    let zero_points = Tensor::zeros(&[3]).to_dtype(Kind::Int64);
+    let mut q = Tensor::zeros(&[3, 0])
+        .f_quantize_per_channel(&scales, &zero_points, 0, Kind::QInt32)
+        .unwrap();
+    rejected(
+        Tensor::f_cat_out_with::<Tensor>(&[], 1, &mut q),
+        "aten::cat.out",
+        "tensors",
+    );
+    let mut out = Tensor::zeros(&[0]);
+    Tensor::f_cat_out(&[t(&[1.0], &[1]), t(&[2.0, 3.0], &[2])], &mut out).unwrap();
+    close(&vals(&out), &[1.0, 2.0, 3.0]);
+}
+
+#[test]
+fn onednn_weight_reorder_needs_positive_strides() {
+    // Found with `fuzz-ops --form-share`: the reorder divides by each stride (SIGFPE).
+    let w = onednn(
+        &t(
+            &(0..48).map(|v| v as f32).collect::<Vec<_>>(),
+            &[4, 3, 2, 2],
+        ),
+        Kind::Float,
+    );
+    rejected(
+        w.f_mkldnn_reorder_conv2d_weight_with(&[0], &[0], &[1], 1, None),
+        "aten::mkldnn_reorder_conv2d_weight",
+        "stride",
+    );
+    // The reorder changes the memory layout only: the values read back unchanged.
+    let r = w
+        .f_mkldnn_reorder_conv2d_weight_with(&[0], &[1], &[1], 1, None)
+        .unwrap();
+    assert_eq!(r.size(), [4, 3, 2, 2]);
+    close(
+        &vals(&r.to_dense()),
+        &(0..48).map(|v| v as f32).collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn empty_onednn_tensors_are_not_transposed() {
+    // Found with `fuzz-ops --form-share`: oneDNN's transpose of [3, 0] divides by zero
+    // (SIGFPE), through t, mT, mH, adjoint, transpose and batch-first recurrent layers.
+    let empty = onednn(&Tensor::zeros(&[3, 0]), Kind::Float);
+    rejected(empty.f_transpose_int(0, 1), "aten::transpose.int", "self");
+    rejected(empty.f_t(), "aten::t", "self");
+    rejected(empty.f_mh(), "aten::mH", "self");
+    rejected(
+        Tensor::f_gru_input(
+            &empty,
+            &ones(&[2]),
+            &[] as &[Tensor],
+            false,
+            1,
+            0.0,
+            false,
+            false,
+            true,
+        ),
+        "aten::gru.input",
+        "input",
+    );
+    // A transpose of a dimension with itself is no transpose; a tensor with elements is fine.
+    assert_eq!(empty.f_transpose_int(-1, 1).unwrap().size(), [3, 0]);
+    let m = onednn(&t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]), Kind::Float);
+    close(&vals(&m.f_t().unwrap().to_dense()), &[1.0, 3.0, 2.0, 4.0]);
+}
+
+#[test]
+fn foreach_copy_refuses_a_onednn_self() {
+    // Found with `fuzz-ops --form-share`: the functional form copies through a clone of each
+    // self[i], which for a oneDNN tensor reads memory it does not have (SIGSEGV).
+    let mk = onednn(&ones(&[2, 3]), Kind::Float);
+    rejected(
+        Tensor::f__foreach_copy(&[ones(&[1]), mk], &[ones(&[1]), ones(&[2, 3])]),
+        "aten::_foreach_copy",
+        "self[1]",
+    );
+    let copied = Tensor::f__foreach_copy(&[Tensor::zeros(&[2])], &[t(&[5.0, 6.0], &[2])]).unwrap();
+    close(&vals(&copied[0]), &[5.0, 6.0]);
+}
+
+#[test]
+fn group_norm_with_a_sparse_weight_needs_a_channel_dimension() {
+    // Found with `fuzz-ops --form-share`: a sparse weight sends native_group_norm to its
+    // composite fallback, which writes C at index 1 of a 0-D or 1-D input's shape (SIGSEGV).
+    let sparse_w = ones(&[5]).f_to_sparse().unwrap();
+    rejected(
+        Tensor::f_native_group_norm(&ones(&[1]), Some(&sparse_w), None, 1, 0, 3, 1, 1.0),
+        "aten::native_group_norm",
+        "input",
+    );
+    // With a channel dimension the fallback runs its own checks and reports them.
+    let r = Tensor::f_native_group_norm(&ones(&[2, 4, 3]), Some(&sparse_w), None, 2, 4, 3, 2, 1e-5);
+    assert!(matches!(r, Err(Error::Torch { .. })), "{r:?}");
+}

@@ -36,6 +36,11 @@ struct Args {
     /// Share of the drawn tensors put on CUDA device 0 (0 to 1; needs a CUDA build and a GPU).
     #[arg(long, default_value_t = 0.0)]
     cuda_share: f64,
+    /// Share of the drawn tensors given another form (0 to 1): sparse (COO, CSR, CSC, BSR,
+    /// BSC), quantized, nested, MKL-DNN, or an expanded, offset, conjugate, negative or
+    /// channels-last view. 0 draws exactly the arguments of earlier runs of a seed.
+    #[arg(long, default_value_t = 0.0)]
+    form_share: f64,
     /// Cap on the child's data memory in GiB (0: none): a valid but huge call (an arange of
     /// 6e9 elements) then fails to allocate, an `Err`, instead of drawing the machine into the
     /// OOM killer. Without `--cuda-share` only (the CUDA driver maps large private regions).
@@ -83,7 +88,13 @@ fn child(args: &Args, from: usize) {
     let out = std::io::stdout();
     for i in selected(args).into_iter().filter(|&i| i >= from) {
         writeln!(out.lock(), "B {i}").unwrap();
-        let (c, panics) = fuzz_op(i, args.calls_per_op, args.seed, args.cuda_share);
+        let (c, panics) = fuzz_op(
+            i,
+            args.calls_per_op,
+            args.seed,
+            args.cuda_share,
+            args.form_share,
+        );
         for p in panics.iter().take(1) {
             eprintln!("panic in {}: {p}", OPS[i].0);
         }
@@ -125,6 +136,8 @@ fn main() -> ExitCode {
             .arg(args.seed.to_string())
             .arg("--cuda-share")
             .arg(args.cuda_share.to_string())
+            .arg("--form-share")
+            .arg(args.form_share.to_string())
             .arg("--mem-limit-gb")
             .arg(args.mem_limit_gb.to_string())
             .arg("--child-from")

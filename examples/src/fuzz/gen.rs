@@ -17,6 +17,8 @@ pub struct Gen {
     trace: bool,
     /// The share of drawn tensors moved to CUDA device 0 (see [`Gen::on_cuda`]).
     cuda_share: f64,
+    /// The share of drawn tensors given another form (see [`Gen::with_forms`]).
+    form_share: f64,
 }
 
 const INTS: &[i64] = &[0, 1, 2, 3, -1, -2, 4, 1, 0, 2];
@@ -56,6 +58,25 @@ const STRINGS: &[&str] = &[
     "abc",
     "backward",
 ];
+/// The forms of [`Gen::reform`], in its order.
+const FORMS: &[&str] = &[
+    "sparse COO",
+    "hybrid COO",
+    "uncoalesced COO",
+    "CSR",
+    "CSC",
+    "BSR",
+    "BSC",
+    "quantized per tensor",
+    "quantized per channel",
+    "nested",
+    "MKL-DNN",
+    "expanded",
+    "offset",
+    "conjugate or negative bit",
+    "channels-last",
+    "channels-last 3d",
+];
 const DIMNAMES: &[&str] = &["N", "C", "H", "*", "", "not a name"];
 /// The dtypes a fuzzed tensor can have (quantized ones are only reachable through ops).
 const KINDS: &[Kind] = &[
@@ -82,6 +103,7 @@ impl Gen {
             state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
             trace: std::env::var_os("LTRS_FUZZ_TRACE").is_some_and(|v| v == "1"),
             cuda_share: 0.0,
+            form_share: 0.0,
         }
     }
 
@@ -90,6 +112,14 @@ impl Gen {
     /// stays on the CPU). With 0, the default, the draws are exactly those of a CPU-only run.
     pub fn on_cuda(mut self, share: f64) -> Gen {
         self.cuda_share = share;
+        self
+    }
+
+    /// Gives about `share` of the drawn tensors another form a user can hold ([`Gen::reform`]):
+    /// sparse, quantized, nested, MKL-DNN, or a strided view that is not plainly contiguous.
+    /// With 0, the default, the draws are exactly those of a run without forms.
+    pub fn with_forms(mut self, share: f64) -> Gen {
+        self.form_share = share;
         self
     }
 
@@ -332,6 +362,9 @@ impl Gen {
         if shape.len() >= 2 && self.chance(0.1) {
             t = t.f_transpose_int(0, 1).unwrap_or(t);
         }
+        if self.form_share > 0.0 && self.chance(self.form_share) {
+            t = self.reform(t);
+        }
         if self.cuda_share > 0.0 && self.chance(self.cuda_share) {
             t = t.f_to(Device::Cuda(0)).unwrap_or(t);
             self.traced("on", "cuda:0");
@@ -343,12 +376,87 @@ impl Gen {
             let shown = &values[..values.len().min(12)];
             eprintln!(
                 "  tensor {kind:?} size {:?} stride {:?} grad {} values {shown:?}",
-                t.size(),
-                t.stride(),
+                t.f_size().ok(),
+                t.f_stride().ok(),
                 t.requires_grad()
             );
         }
         t
+    }
+
+    /// `t` in another form: each of the sparse layouts (COO, hybrid and uncoalesced COO, CSR,
+    /// CSC, BSR, BSC), quantized per tensor or per channel, nested, MKL-DNN, or a strided view
+    /// with a zero stride, a storage offset, the conjugate or negative bit, or channels-last.
+    /// Kernels for these forms are separate code with their own checks. Where a conversion
+    /// refuses `t` (CSR needs 2 or more dimensions, quantizing needs a float), `t` is kept.
+    fn reform(&mut self, t: Tensor) -> Tensor {
+        let form = self.below(FORMS.len());
+        let block = self.pick(&[1, 2]);
+        let qkind = self.pick(&[Kind::QInt8, Kind::QUInt8, Kind::QInt32]);
+        let floats = || t.f_to_dtype(Kind::Float);
+        let made = match form {
+            0 => t.f_to_sparse(),
+            1 => t.f_to_sparse_sparse_dim(1),
+            2 => t.f_to_sparse().and_then(|s| {
+                // Every entry twice: a valid COO tensor that is not coalesced.
+                let (i, v) = (s.f_indices()?, s.f_values()?);
+                Tensor::f__sparse_coo_tensor_unsafe(
+                    &Tensor::f_cat_with(&[&i, &i], 1)?,
+                    &Tensor::f_cat(&[&v, &v])?,
+                    &s.size(),
+                )
+            }),
+            3 => t.f_to_sparse_csr(),
+            4 => t.f_to_sparse_csc(),
+            5 => t.f_to_sparse_bsr(&[block, block]),
+            6 => t.f_to_sparse_bsc(&[block, block]),
+            7 => floats().and_then(|f| f.f_quantize_per_tensor(0.25, 1, qkind)),
+            8 => floats().and_then(|f| {
+                let n = f.f_size()?.first().copied().unwrap_or(0);
+                f.f_quantize_per_channel(
+                    &Tensor::f_full(&[n], 0.25)?,
+                    &Tensor::f_zeros(&[n])?.f_to_dtype(Kind::Int64)?,
+                    0,
+                    qkind,
+                )
+            }),
+            9 => t
+                .f_narrow(0, 0, (t.size().first().copied().unwrap_or(0) - 1).max(0))
+                .and_then(
+                    // Two components of one rank and different leading sizes.
+                    |shorter| Tensor::f__nested_tensor_from_tensor_list(&[&t, &shorter]),
+                ),
+            // Float only: oneDNN zero-fills any other dtype as floats, a crash reached through
+            // every op that makes zeros like its input (see guards/forms.rs).
+            10 => floats().and_then(|f| f.f_to_mkldnn()),
+            11 => {
+                let mut wide = vec![2];
+                wide.extend(t.size());
+                t.f_unsqueeze(0).and_then(|u| u.f_expand(&wide))
+            }
+            12 => t.f_reshape(&[-1]).and_then(|flat| {
+                let n = flat.numel() as i64;
+                Tensor::f_cat(&[&flat, &flat])?
+                    .f_narrow(0, n, n)?
+                    .f_view(&t.size())
+            }),
+            13 => {
+                if t.is_complex() {
+                    t.f_conj()
+                } else {
+                    t.f__neg_view()
+                }
+            }
+            14 => t.f_contiguous_with(MemoryFormat::ChannelsLast),
+            _ => t.f_contiguous_with(MemoryFormat::ChannelsLast3d),
+        };
+        match made {
+            Ok(m) if m.defined() => {
+                self.traced("form", (FORMS[form], &m));
+                m
+            }
+            _ => t,
+        }
     }
 
     pub fn opt_tensor(&mut self) -> Option<Tensor> {

@@ -52,10 +52,17 @@ pub struct Counts {
 
 /// Runs `calls` fuzz calls of op `index` with a generator seeded from `seed` and the op index,
 /// so any op's run can be replayed alone; `cuda_share` of the tensors go to the GPU
-/// ([`Gen::on_cuda`]).
-pub fn fuzz_op(index: usize, calls: u64, seed: u64, cuda_share: f64) -> (Counts, Vec<String>) {
-    let mut gen =
-        Gen::new(seed ^ (index as u64).wrapping_mul(0x1000_0000_01B3)).on_cuda(cuda_share);
+/// ([`Gen::on_cuda`]) and `form_share` take another form ([`Gen::with_forms`]).
+pub fn fuzz_op(
+    index: usize,
+    calls: u64,
+    seed: u64,
+    cuda_share: f64,
+    form_share: f64,
+) -> (Counts, Vec<String>) {
+    let mut gen = Gen::new(seed ^ (index as u64).wrapping_mul(0x1000_0000_01B3))
+        .on_cuda(cuda_share)
+        .with_forms(form_share);
     let mut counts = Counts::default();
     let mut panics = Vec::new();
     for n in 0..calls {

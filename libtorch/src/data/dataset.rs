@@ -64,13 +64,15 @@ impl TensorDataset {
     /// with the same number of rows.
     pub fn new(inputs: Tensor, targets: Tensor) -> Result<TensorDataset> {
         let op = "TensorDataset::new";
-        if inputs.dim() == 0 || targets.dim() == 0 {
-            return Err(Error::invalid(
-                op,
-                "inputs and targets need a first dimension",
-            ));
-        }
-        let (n, m) = (inputs.size()[0], targets.size()[0]);
+        let (n, m) = match (inputs.f_size()?.first(), targets.f_size()?.first()) {
+            (Some(&n), Some(&m)) => (n, m),
+            _ => {
+                return Err(Error::invalid(
+                    op,
+                    "inputs and targets need a first dimension",
+                ))
+            }
+        };
         if n != m {
             return Err(Error::invalid(
                 op,

@@ -8640,6 +8640,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::cat.out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8728,6 +8729,7 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::cat.names_out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8814,6 +8816,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::concat.out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8906,6 +8909,7 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::concat.names_out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8998,6 +9002,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::concatenate.out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9090,6 +9095,7 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::nonempty("aten::concatenate.names_out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -12066,6 +12072,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_copy_with(&self, src: &Tensor, non_blocking: bool) -> Result<Tensor> {
         crate::guards::defined("aten::copy", "self", self)?;
+        crate::guards::copy_self_layout("aten::copy", self)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -15179,6 +15186,7 @@ impl Tensor {
         dim1: i64,
         dim2: i64,
     ) -> Result<Tensor> {
+        crate::guards::mkldnn_zeroed("aten::diag_embed", self)?;
         let c_self = self.as_raw();
         let c_offset = offset;
         let c_dim1 = dim1;

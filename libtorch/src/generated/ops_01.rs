@@ -5920,6 +5920,12 @@ impl Tensor {
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
         crate::guards::group_norm_sizes("aten::native_group_norm", input, N, C, HxW)?;
+        crate::guards::group_norm_fallback_rank(
+            "aten::native_group_norm",
+            input,
+            weight,
+            bias,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -6626,6 +6632,7 @@ impl Tensor {
         source: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::index_copy_not_mkldnn("aten::index_copy.out", index, source)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -6667,6 +6674,7 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::index_copy_not_mkldnn("aten::index_copy_", index, source)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -6698,6 +6706,7 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::index_copy_not_mkldnn("aten::index_copy", index, source)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -6725,6 +6734,11 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::index_copy_not_mkldnn(
+            "aten::index_copy_.dimname",
+            index,
+            source,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -6756,6 +6770,7 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::index_copy_not_mkldnn("aten::index_copy.dimname", index, source)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -17657,6 +17672,7 @@ impl Tensor {
     /// `aten::_sparse_mm(Tensor sparse, Tensor dense) -> Tensor`
     #[track_caller]
     pub fn f__sparse_mm(sparse: &Tensor, dense: &Tensor) -> Result<Tensor> {
+        crate::guards::sparse_mm_not_mkldnn("aten::_sparse_mm", sparse)?;
         let c_sparse = sparse.as_raw();
         let c_dense = dense.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17681,6 +17697,7 @@ impl Tensor {
         dense: &Tensor,
         reduce: &str,
     ) -> Result<Tensor> {
+        crate::guards::sparse_mm_not_mkldnn("aten::_sparse_mm.reduce", sparse)?;
         let c_sparse = sparse.as_raw();
         let c_dense = dense.as_raw();
         let c_reduce = ltrs_str::from_str(reduce);

@@ -1412,6 +1412,7 @@ impl Tensor {
     /// `aten::matrix_H(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_matrix_h(&self) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed("aten::matrix_H", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1431,6 +1432,7 @@ impl Tensor {
     /// `aten::mT(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_mt(&self) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed("aten::mT", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1447,6 +1449,7 @@ impl Tensor {
     /// `aten::mH(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_mh(&self) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed("aten::mH", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1463,6 +1466,7 @@ impl Tensor {
     /// `aten::adjoint(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_adjoint(&self) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed("aten::adjoint", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6842,6 +6846,7 @@ impl Tensor {
         end: i64,
         step: i64,
     ) -> Result<Tensor> {
+        crate::guards::mkldnn_zeroed_grad("aten::slice_backward", grad_output)?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -10778,6 +10783,7 @@ impl Tensor {
     /// `aten::t(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_t(&self) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed("aten::t", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11179,6 +11185,7 @@ impl Tensor {
     /// `aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
     #[track_caller]
     pub fn f_transpose_int(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed_dims("aten::transpose.int", self, dim0, dim1)?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;

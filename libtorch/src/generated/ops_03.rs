@@ -679,6 +679,7 @@ impl Tensor {
     /// `aten::zero_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_zero_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::mkldnn_zeroed("aten::zero_", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7389,6 +7390,11 @@ impl Tensor {
         groups: i64,
         input_size: Option<&[i64]>,
     ) -> Result<Tensor> {
+        crate::guards::positive_list(
+            "aten::mkldnn_reorder_conv2d_weight",
+            "stride",
+            stride,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_stride = ltrs_int_list::new(stride);
@@ -7466,6 +7472,11 @@ impl Tensor {
         groups: i64,
         input_size: Option<&[i64]>,
     ) -> Result<Tensor> {
+        crate::guards::positive_list(
+            "aten::mkldnn_reorder_conv3d_weight",
+            "stride",
+            stride,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_stride = ltrs_int_list::new(stride);
@@ -10863,6 +10874,7 @@ impl Tensor {
             params,
             (has_biases, num_layers, bidirectional, batch_first),
         )?;
+        crate::guards::rnn_mkldnn_input("aten::lstm.input", input, batch_first)?;
         let c_input = input.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
         let c_params: Vec<ltrs_tensor> = params
@@ -11025,6 +11037,7 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::rnn_mkldnn_input("aten::gru.input", input, batch_first)?;
         let c_input = input.as_raw();
         let c_hx = hx.as_raw();
         let c_params: Vec<ltrs_tensor> = params
@@ -11176,6 +11189,7 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::rnn_mkldnn_input("aten::rnn_tanh.input", input, batch_first)?;
         let c_input = input.as_raw();
         let c_hx = hx.as_raw();
         let c_params: Vec<ltrs_tensor> = params
@@ -11327,6 +11341,7 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::rnn_mkldnn_input("aten::rnn_relu.input", input, batch_first)?;
         let c_input = input.as_raw();
         let c_hx = hx.as_raw();
         let c_params: Vec<ltrs_tensor> = params
@@ -16716,6 +16731,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_diag_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::mkldnn_zeroed("aten::diag.out", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let c_out = out.as_raw();
@@ -16755,6 +16771,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_diag_with(&self, diagonal: i64) -> Result<Tensor> {
+        crate::guards::mkldnn_zeroed("aten::diag", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let mut out0 = std::ptr::null_mut();

@@ -2034,6 +2034,7 @@ impl Tensor {
     /// `aten::swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
     #[track_caller]
     pub fn f_swapaxes(&self, axis0: i64, axis1: i64) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed_dims("aten::swapaxes", self, axis0, axis1)?;
         let c_self = self.as_raw();
         let c_axis0 = axis0;
         let c_axis1 = axis1;
@@ -2075,6 +2076,7 @@ impl Tensor {
     /// `aten::swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
     #[track_caller]
     pub fn f_swapdims(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed_dims("aten::swapdims", self, dim0, dim1)?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -12802,6 +12804,7 @@ impl Tensor {
     /// `aten::_foreach_zero_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_zero_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::mkldnn_zeroed_list("aten::_foreach_zero_", self_)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12887,6 +12890,7 @@ impl Tensor {
         )?;
         crate::guards::all_defined("aten::_foreach_copy", "self", self_)?;
         crate::guards::all_defined("aten::_foreach_copy", "src", src)?;
+        crate::guards::foreach_copy_not_mkldnn("aten::_foreach_copy", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())

@@ -4833,6 +4833,7 @@ impl Tensor {
     /// `aten::_neg_view_copy(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f__neg_view_copy(&self) -> Result<Tensor> {
+        crate::guards::self_not_quantized("aten::_neg_view_copy", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5318,6 +5319,7 @@ impl Tensor {
     /// `aten::t_copy(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_t_copy(&self) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed("aten::t_copy", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5334,6 +5336,12 @@ impl Tensor {
     /// `aten::transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor`
     #[track_caller]
     pub fn f_transpose_copy_int(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed_dims(
+            "aten::transpose_copy.int",
+            self,
+            dim0,
+            dim1,
+        )?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -5752,6 +5760,7 @@ impl Tensor {
     /// `aten::view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor`
     #[track_caller]
     pub fn f_view_copy_dtype(&self, dtype: Kind) -> Result<Tensor> {
+        crate::guards::self_not_quantized("aten::view_copy.dtype", self)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -17190,6 +17199,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         crate::guards::defined("aten::copy.out", "self", self)?;
+        crate::guards::copy_self_layout("aten::copy.out", self)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -18447,6 +18457,7 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::mkldnn_zeroed("aten::diag_embed.out", self)?;
         let c_self = self.as_raw();
         let c_offset = offset;
         let c_dim1 = dim1;
@@ -21093,6 +21104,12 @@ impl Tensor {
             N,
             C,
             HxW,
+        )?;
+        crate::guards::group_norm_fallback_rank(
+            "aten::native_group_norm.out",
+            input,
+            weight,
+            bias,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -4037,6 +4037,7 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::mkldnn_zeroed_grad("aten::slice_backward.out", grad_output)?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -7648,6 +7649,7 @@ impl Tensor {
     /// `aten::zero.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_zero_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::mkldnn_zeroed("aten::zero.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7668,6 +7670,7 @@ impl Tensor {
     /// `aten::zero(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_zero(&self) -> Result<Tensor> {
+        crate::guards::mkldnn_zeroed("aten::zero", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8972,6 +8975,11 @@ impl Tensor {
         input_size: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::positive_list(
+            "aten::mkldnn_reorder_conv2d_weight.out",
+            "stride",
+            stride,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_stride = ltrs_int_list::new(stride);
@@ -9057,6 +9065,11 @@ impl Tensor {
         input_size: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::positive_list(
+            "aten::mkldnn_reorder_conv3d_weight.out",
+            "stride",
+            stride,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_stride = ltrs_int_list::new(stride);
@@ -16659,6 +16672,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::mkldnn_zeroed_list("aten::_foreach_zero.out", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16689,6 +16703,7 @@ impl Tensor {
     pub fn f__foreach_zero<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
+        crate::guards::mkldnn_zeroed_list("aten::_foreach_zero", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16726,6 +16741,7 @@ impl Tensor {
         crate::guards::all_defined("aten::_foreach_copy.out", "self", self_)?;
         crate::guards::all_defined("aten::_foreach_copy.out", "src", src)?;
         crate::guards::all_defined("aten::_foreach_copy.out", "out", out)?;
+        crate::guards::foreach_copy_not_mkldnn("aten::_foreach_copy.out", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -18530,6 +18546,7 @@ impl Tensor {
     /// `aten::_neg_view_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__neg_view_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::self_not_quantized("aten::_neg_view_copy.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19018,6 +19035,7 @@ impl Tensor {
     /// `aten::t_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_t_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed("aten::t_copy.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19043,6 +19061,12 @@ impl Tensor {
         dim1: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed_dims(
+            "aten::transpose_copy.int_out",
+            self,
+            dim0,
+            dim1,
+        )?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -19282,6 +19306,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::self_not_quantized("aten::view_copy.dtype_out", self)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let c_out = out.as_raw();

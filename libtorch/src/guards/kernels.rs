@@ -466,7 +466,10 @@ fn serial_stack_layout<T: Borrow<Tensor>>(
     let Some(first) = list.first().map(Borrow::borrow) else {
         return Ok(());
     };
-    let (s0, st0, k0) = (first.f_size()?, first.stride(), first.f_kind()?);
+    let Ok(st0) = first.f_stride() else {
+        return Ok(()); // the serial kernel takes strided tensors only
+    };
+    let (s0, k0) = (first.f_size()?, first.f_kind()?);
     let n = first.numel();
     let fmt = Format::suggested(&s0, &st0);
     let fast = dim >= 0
@@ -480,7 +483,9 @@ fn serial_stack_layout<T: Borrow<Tensor>>(
         && (list.len() == 1 || fmt.holds(&s0, &st0))
         && list.iter().skip(1).all(|t| {
             let t = t.borrow();
-            t.defined() && t.size() == s0 && t.stride() == st0 && t.kind() == k0
+            t.f_size().ok() == Some(s0.clone())
+                && t.f_stride().ok() == Some(st0.clone())
+                && t.f_kind().ok() == Some(k0)
         })
         && (n * list.len() < 32768 || crate::threads::get_num_threads() == 1);
     if !fast || n == 0 {
@@ -534,7 +539,9 @@ pub(crate) fn stack_out_serial_layout<T: Borrow<Tensor>>(
     if !out.defined() || list.iter().any(|t| !t.borrow().defined()) {
         return Ok(());
     }
-    let (size, stride) = (out.f_size()?, out.stride());
+    let (Ok(size), Ok(stride)) = (out.f_size(), out.f_stride()) else {
+        return Ok(()); // not the serial kernel's out
+    };
     serial_stack_layout(op, list, dim, (out.f_kind()?, &|f| f.holds(&size, &stride)))
 }
 
@@ -668,7 +675,7 @@ pub(crate) fn log_softmax_backward_shapes(
             format!(
                 "output must have grad_output's shape {s:?} (the kernel reads it with that \
                  layout), got {:?}",
-                output.size()
+                sizes(op, "output", output)?
             ),
         ));
     }

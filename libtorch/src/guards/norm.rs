@@ -77,3 +77,37 @@ pub(crate) fn group_norm_sizes(
     }
     Ok(())
 }
+
+/// Inputs the CPU and CUDA group-norm kernels do not take (a sparse weight or bias, a oneDNN,
+/// quantized or nested input) go to the composite fallback `math_group_norm`, which writes C
+/// at index 1 of a shape vector with one entry per input dimension: past the end for a 0-D or
+/// 1-D input (SIGSEGV). The CPU kernel itself accepts a flat input, so only that route needs
+/// two dimensions.
+pub(crate) fn group_norm_fallback_rank(
+    op: &'static str,
+    input: &Tensor,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+) -> Result<()> {
+    let plain = |t: &Tensor| -> Result<bool> {
+        let k = t.f_kind()?;
+        Ok(t.layout() == Layout::Strided && t.f_size().is_ok() && !is_quantized(k))
+    };
+    let mut all = vec![input];
+    all.extend(given(weight));
+    all.extend(given(bias));
+    must_be_defined(op, "input", input)?;
+    for t in all {
+        if !plain(t)? && input.f_dim()? < 2 {
+            return Err(fail(
+                op,
+                format!(
+                    "input must have at least 2 dimensions (N, C, ...) with a sparse, oneDNN, \
+                     quantized or nested argument, got {}",
+                    input.f_dim()?
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -37,7 +37,7 @@ pub(crate) fn per_index_layout(
     for (i, p) in lead.iter().enumerate() {
         let p_name = format!("{lead_name}[{i}]");
         let p_sizes = sizes(op, &p_name, p)?;
-        let p_strides = p.stride();
+        let p_strides = p.f_stride()?;
         let walked = strides && !p_sizes.contains(&0);
         if walked && !dense(&p_sizes, &p_strides) {
             return Err(fail(
@@ -56,7 +56,7 @@ pub(crate) fn per_index_layout(
                     ),
                 ));
             }
-            let t_strides = list[i].stride();
+            let t_strides = list[i].f_stride()?;
             if walked && t_strides != p_strides {
                 return Err(fail(
                     op,

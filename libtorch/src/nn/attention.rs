@@ -94,11 +94,21 @@ impl MultiheadAttention {
             }
         };
         let (q, k, v) = (bf(query)?, bf(key)?, bf(value)?);
-        let (n, l, s) = (q.size()[0], q.size()[1], k.size()[1]);
-        if q.size()[2] != e {
+        let (qs, ks) = (q.f_size()?, k.f_size()?);
+        let (&[n, l, qe], &[_, s, _]) = (&qs[..], &ks[..]) else {
             return Err(Error::invalid(
                 "MultiheadAttention",
-                format!("expected embedding size {e}, got {}", q.size()[2]),
+                format!(
+                    "query and key must be 3-D (batched), got shapes {:?} and {:?}",
+                    query.f_size()?,
+                    key.f_size()?
+                ),
+            ));
+        };
+        if qe != e {
+            return Err(Error::invalid(
+                "MultiheadAttention",
+                format!("expected embedding size {e}, got {qe}"),
             ));
         }
         let proj = |x: &Tensor, idx: i64, len: i64| -> Result<Tensor> {

@@ -473,7 +473,7 @@ pub fn kl_div(
 /// `kl_div` summed and divided by the batch size (`reduction='batchmean'`).
 pub fn kl_div_batchmean(input: &Tensor, target: &Tensor, log_target: bool) -> Result<Tensor> {
     let s = kl_div(input, target, Reduction::Sum, log_target)?;
-    let n = input.size().first().copied().unwrap_or(1).max(1);
+    let n = input.f_size()?.first().copied().unwrap_or(1).max(1);
     super::ops::div_scalar(&s, n as f64)
 }
 

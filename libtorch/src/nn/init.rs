@@ -53,7 +53,7 @@ pub fn calculate_gain(nl: Nonlinearity) -> f64 {
 /// `(fan_in, fan_out)` of a weight of at least 2 dimensions: `size(1)` and `size(0)` times the
 /// product of the remaining (receptive field) dimensions.
 pub fn calculate_fan_in_and_fan_out(t: &Tensor) -> Result<(i64, i64)> {
-    let s = t.size();
+    let s = t.f_size()?;
     if s.len() < 2 {
         return Err(Error::invalid(
             "init",
@@ -136,7 +136,7 @@ pub fn kaiming_normal_(t: &Tensor, a: f64, mode: FanMode, nl: Nonlinearity) -> R
 /// A (semi-)orthogonal matrix from the QR decomposition of a normal sample, scaled by `gain`
 /// (`torch.nn.init.orthogonal_`); trailing dimensions are flattened.
 pub fn orthogonal_(t: &Tensor, gain: f64) -> Result<()> {
-    let s = t.size();
+    let s = t.f_size()?;
     if s.len() < 2 {
         return Err(Error::invalid(
             "orthogonal_",

@@ -128,14 +128,11 @@ pub trait Module {
         let _g = crate::NoGradGuard::new();
         for (n, t) in &mine {
             let src = &state[n];
-            if src.size() != t.size() {
+            let (got, want) = (src.f_size()?, t.f_size()?);
+            if got != want {
                 return Err(Error::invalid(
                     "load_state_dict",
-                    format!(
-                        "`{n}`: shape {:?} in the state, {:?} in the module",
-                        src.size(),
-                        t.size()
-                    ),
+                    format!("`{n}`: shape {got:?} in the state, {want:?} in the module"),
                 ));
             }
             ops::copy_(t, src)?;

@@ -190,11 +190,16 @@ impl Rnn {
 
     fn zeros_state(&self, x: &Tensor) -> Result<Tensor> {
         let dirs = if self.config.bidirectional { 2 } else { 1 };
-        let s = x.size();
+        let s = x.f_size()?;
         let batch = if s.len() == 2 {
             return Err(Error::invalid(
                 "rnn",
                 "unbatched (2-D) input is not supported: add a batch dimension",
+            ));
+        } else if s.len() != 3 {
+            return Err(Error::invalid(
+                "rnn",
+                format!("expected a 3-D input (sequence, batch, features), got shape {s:?}"),
             ));
         } else if self.config.batch_first {
             s[0]

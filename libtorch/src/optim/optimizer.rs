@@ -182,14 +182,11 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
                         st.step = t.item_as::<f64>()? as u64;
                     } else {
                         let p = &self.groups[g].params[i];
-                        if t.size() != p.size() {
+                        let (got, want) = (t.f_size()?, p.f_size()?);
+                        if got != want {
                             return Err(Error::invalid(
                                 "load_state_dict",
-                                format!(
-                                    "`{key}` has shape {:?}, the parameter {:?}",
-                                    t.size(),
-                                    p.size()
-                                ),
+                                format!("`{key}` has shape {got:?}, the parameter {want:?}"),
                             ));
                         }
                         st.buffers

@@ -1,0 +1,183 @@
+//! Checks for tensors held in another form than dense and strided: oneDNN (MKL-DNN), sparse
+//! compressed and quantized tensors reach kernels that read them as plain memory.
+use super::*;
+
+pub(super) fn is_quantized(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::QInt8 | Kind::QUInt8 | Kind::QInt32 | Kind::QUInt4x2 | Kind::QUInt2x4
+    )
+}
+
+/// Zeroing a oneDNN tensor (`mkldnn_zero_`) writes `numel` 4-byte floats whatever its dtype,
+/// overflowing a half, bfloat16 or 1-byte buffer. `zero_` and the foreach forms call it on
+/// their arguments; `diag` and `diag_embed` on a result of `self`'s dtype and layout.
+pub(crate) fn mkldnn_zeroed(op: &'static str, self_: &Tensor) -> Result<()> {
+    mkldnn_zero_fill_of(op, "self", self_)
+}
+
+/// [`mkldnn_zeroed`] for backwards that make zeros like their gradient (`slice_backward`).
+pub(crate) fn mkldnn_zeroed_grad(op: &'static str, grad_output: &Tensor) -> Result<()> {
+    mkldnn_zero_fill_of(op, "grad_output", grad_output)
+}
+
+/// [`mkldnn_zeroed`] for each tensor of a list (`_foreach_zero`).
+pub(crate) fn mkldnn_zeroed_list<T: Borrow<Tensor>>(op: &'static str, self_: &[T]) -> Result<()> {
+    for (i, t) in self_.iter().enumerate() {
+        mkldnn_zero_fill_of(op, &format!("self[{i}]"), t.borrow())?;
+    }
+    Ok(())
+}
+
+fn mkldnn_zero_fill_of(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    if !t.defined() || t.layout() != Layout::Mkldnn {
+        return Ok(());
+    }
+    let kind = t.f_kind()?;
+    if kind.elt_size_in_bytes() < 4 {
+        return Err(fail(
+            op,
+            format!(
+                "{name} is a oneDNN tensor of dtype {kind:?}, which it zero-fills as 4-byte floats"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `t`, when defined, is not a oneDNN (MKL-DNN) tensor.
+fn not_mkldnn(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    if t.defined() && t.layout() == Layout::Mkldnn {
+        return Err(fail(
+            op,
+            format!("{name} must not be a oneDNN (Mkldnn) tensor"),
+        ));
+    }
+    Ok(())
+}
+
+/// `index_copy_` reads a oneDNN index or source as strided memory before checking either
+/// (SIGSEGV); the functional and out forms reject them, as no oneDNN kernel exists.
+pub(crate) fn index_copy_not_mkldnn(
+    op: &'static str,
+    index: &Tensor,
+    source: &Tensor,
+) -> Result<()> {
+    not_mkldnn(op, "index", index)?;
+    not_mkldnn(op, "source", source)
+}
+
+/// `_sparse_mm` divides by zero for a oneDNN `sparse` argument with an empty side (SIGFPE),
+/// and rejects every other oneDNN one (no oneDNN addmm).
+pub(crate) fn sparse_mm_not_mkldnn(op: &'static str, sparse: &Tensor) -> Result<()> {
+    not_mkldnn(op, "sparse", sparse)
+}
+
+/// `self`, when defined, is not quantized: `view_copy.dtype` reinterprets a quantized tensor's
+/// storage without its quantizer (SIGSEGV), and `_neg_view_copy` recurses on it until the stack
+/// overflows (the views themselves, `view.dtype` and `_neg_view`, are fine).
+pub(crate) fn self_not_quantized(op: &'static str, self_: &Tensor) -> Result<()> {
+    if self_.defined() && is_quantized(self_.f_kind()?) {
+        return Err(fail(
+            op,
+            format!("self must not be quantized, got {:?}", self_.f_kind()?),
+        ));
+    }
+    Ok(())
+}
+
+/// `copy(self, src)` clones a sparse compressed (CSR, CSC, BSR, BSC) or oneDNN `self` and
+/// writes through strides it does not have: SIGSEGV for any `src`, even one of its own layout
+/// and shape. (The in-place `copy_` is fine; a COO `self` is rejected by libtorch.)
+pub(crate) fn copy_self_layout(op: &'static str, self_: &Tensor) -> Result<()> {
+    if !self_.defined() {
+        return Ok(());
+    }
+    let layout = self_.layout();
+    if matches!(
+        layout,
+        Layout::SparseCsr
+            | Layout::SparseCsc
+            | Layout::SparseBsr
+            | Layout::SparseBsc
+            | Layout::Mkldnn
+    ) {
+        return Err(fail(
+            op,
+            format!("self must not have a sparse compressed or oneDNN layout, got {layout:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A oneDNN tensor without elements, transposed across two distinct dimensions: oneDNN's
+/// transpose divides by a zero size for some shapes (SIGFPE for [3, 0] and for dims 0 and 1 of
+/// [2, 0, 3]) and returns an empty tensor for others ([0, 3]); no rule separating them was
+/// found, so every such transpose is refused (a stated over-rejection of an empty result).
+fn empty_mkldnn_transposed(
+    op: &'static str,
+    self_: &Tensor,
+    dims: Option<(i64, i64)>,
+) -> Result<()> {
+    if !self_.defined() || self_.layout() != Layout::Mkldnn || self_.numel() != 0 {
+        return Ok(());
+    }
+    let rank = self_.f_dim()? as i64;
+    let wrap = |d: i64| if d < 0 { d + rank } else { d };
+    let distinct = match dims {
+        Some((a, b)) => wrap(a) != wrap(b),
+        None => rank >= 2,
+    };
+    if distinct {
+        return Err(fail(
+            op,
+            "self is a oneDNN tensor without elements, which oneDNN cannot transpose".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// [`empty_mkldnn_transposed`] for `t`, `mT`, `mH`, `adjoint` and `matrix_H` (the last two
+/// dimensions).
+pub(crate) fn mkldnn_transposed(op: &'static str, self_: &Tensor) -> Result<()> {
+    empty_mkldnn_transposed(op, self_, None)
+}
+
+/// [`empty_mkldnn_transposed`] for `transpose(dim0, dim1)` and its aliases.
+pub(crate) fn mkldnn_transposed_dims(
+    op: &'static str,
+    self_: &Tensor,
+    dim0: i64,
+    dim1: i64,
+) -> Result<()> {
+    empty_mkldnn_transposed(op, self_, Some((dim0, dim1)))
+}
+
+/// The recurrent layers transpose a `batch_first` input to time-major first:
+/// [`empty_mkldnn_transposed`].
+pub(crate) fn rnn_mkldnn_input(op: &'static str, input: &Tensor, batch_first: bool) -> Result<()> {
+    if batch_first {
+        empty_mkldnn_transposed(op, input, Some((0, 1))).map_err(|_| {
+            fail(
+                op,
+                "input is a batch-first oneDNN tensor without elements, which oneDNN cannot \
+                 transpose"
+                    .into(),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The functional `_foreach_copy` clones each `self[i]` and copies through it; for a oneDNN
+/// `self[i]` that reads memory it does not have (SIGSEGV, with elements or without). The
+/// in-place form rejects a oneDNN tensor paired with a dense one.
+pub(crate) fn foreach_copy_not_mkldnn<T: Borrow<Tensor>>(
+    op: &'static str,
+    self_: &[T],
+) -> Result<()> {
+    for (i, t) in self_.iter().enumerate() {
+        not_mkldnn(op, &format!("self[{i}]"), t.borrow())?;
+    }
+    Ok(())
+}
