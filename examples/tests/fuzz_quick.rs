@@ -1,5 +1,6 @@
 //! The quick fuzz variant (issue 7): every generated op called 4 times with random arguments
-//! (over 12,000 calls), through the `fuzz-ops` binary, which runs the ops in a child process so
+//! (over 12,000 calls, a fifth of the tensors in another form than dense), through the
+//! `fuzz-ops` binary, which runs the ops in a child process so
 //! that an op crashing libtorch is recorded instead of killing the test. The test fails on any
 //! panic of ours, and on any crash or hang not listed in `spec/fuzz-crashers.txt` (libtorch's
 //! own crashes, each with its signal). `LTRS_FUZZ_SEED` picks another seed.
@@ -22,6 +23,8 @@ fn every_generated_op_returns_ok_or_err_for_random_arguments() {
     let report = std::env::temp_dir().join(format!("ltrs-fuzz-quick-{}.tsv", std::process::id()));
     let status = Command::new(env!("CARGO_BIN_EXE_fuzz-ops"))
         .args(["--calls-per-op", "4", "--seed", &seed, "--hang-secs", "120"])
+        // A fifth of the tensors sparse, quantized, nested, oneDNN or oddly strided.
+        .args(["--form-share", "0.2"])
         // libtorch warns about many odd arguments; the counts are what matters here.
         .env("TORCH_CPP_LOG_LEVEL", "ERROR")
         .arg("--report")

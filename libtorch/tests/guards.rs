@@ -645,6 +645,13 @@ fn copy_rejects_an_undefined_self_and_still_copies() {
         "aten::copy.out",
         "self",
     );
+    // A CSR src sends a COO self to the compressed kernel.
+    let coo = ones(&[2, 3]).f_to_sparse().unwrap();
+    rejected(
+        coo.f_copy(&ones(&[2, 3]).f_to_sparse_csr().unwrap()),
+        "aten::copy",
+        "src",
+    );
     // copy(self, src): self's shape and dtype, src's values; self is not written.
     let dst = Tensor::zeros(&[2]);
     assert_eq!(vals(&dst.f_copy(&src).unwrap()), [1.0, 2.0]);
@@ -3922,7 +3929,7 @@ fn onednn_zero_fill_of_narrow_dtypes_is_refused_where_it_overflows() {
 }
 
 #[test]
-fn copy_refuses_a_sparse_compressed_or_onednn_self() {
+fn copy_refuses_sparse_compressed_and_onednn_arguments() {
     // Found with `fuzz-ops --form-share`: the functional copy clones self and writes through
     // strides a CSR or oneDNN tensor does not have (SIGSEGV even for a src of its own kind).
     let csr = ones(&[5, 3]).f_to_sparse_csr().unwrap();
@@ -3996,6 +4003,11 @@ fn index_copy_and_sparse_mm_refuse_onednn_arguments() {
         "aten::_sparse_mm",
         "sparse",
     );
+    rejected(
+        Tensor::f__sparse_mm(&ones(&[0, 3]), &onednn(&ones(&[3, 0]), Kind::Float)),
+        "aten::_sparse_mm",
+        "dense",
+    );
     // Rows 2 and 0 receive the source's rows.
     x.f_index_copy_(0, &index, &t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]))
         .unwrap();
@@ -4057,6 +4069,11 @@ fn empty_onednn_tensors_are_not_transposed() {
     // (SIGFPE), through t, mT, mH, adjoint, transpose and batch-first recurrent layers.
     let empty = onednn(&Tensor::zeros(&[3, 0]), Kind::Float);
     rejected(empty.f_transpose_int(0, 1), "aten::transpose.int", "self");
+    rejected(
+        empty.f__mkldnn_transpose(1, 0),
+        "aten::_mkldnn_transpose",
+        "self",
+    );
     rejected(empty.f_t(), "aten::t", "self");
     rejected(empty.f_mh(), "aten::mH", "self");
     rejected(
@@ -4081,7 +4098,7 @@ fn empty_onednn_tensors_are_not_transposed() {
 }
 
 #[test]
-fn foreach_copy_refuses_a_onednn_self() {
+fn foreach_copy_refuses_a_sparse_compressed_or_onednn_self() {
     // Found with `fuzz-ops --form-share`: the functional form copies through a clone of each
     // self[i], which for a oneDNN tensor reads memory it does not have (SIGSEGV).
     let mk = onednn(&ones(&[2, 3]), Kind::Float);
@@ -4089,6 +4106,12 @@ fn foreach_copy_refuses_a_onednn_self() {
         Tensor::f__foreach_copy(&[ones(&[1]), mk], &[ones(&[1]), ones(&[2, 3])]),
         "aten::_foreach_copy",
         "self[1]",
+    );
+    let csr = ones(&[1, 4]).f_to_sparse_csr().unwrap();
+    rejected(
+        Tensor::f__foreach_copy(&[csr], &[ones(&[1, 4])]),
+        "aten::_foreach_copy",
+        "self[0]",
     );
     let copied = Tensor::f__foreach_copy(&[Tensor::zeros(&[2])], &[t(&[5.0, 6.0], &[2])]).unwrap();
     close(&vals(&copied[0]), &[5.0, 6.0]);
@@ -4107,4 +4130,45 @@ fn group_norm_with_a_sparse_weight_needs_a_channel_dimension() {
     // With a channel dimension the fallback runs its own checks and reports them.
     let r = Tensor::f_native_group_norm(&ones(&[2, 4, 3]), Some(&sparse_w), None, 2, 4, 3, 2, 1e-5);
     assert!(matches!(r, Err(Error::Torch { .. })), "{r:?}");
+}
+
+#[test]
+fn onednn_prelu_needs_weight_elements() {
+    // Found with `fuzz-ops --form-share`: oneDNN's PReLU reads weight.size(0) values of a
+    // weight without elements (SIGSEGV for [1, 3, 3, 0]).
+    let x = onednn(&t(&[-2.0, 3.0], &[1, 2]), Kind::Float);
+    rejected(
+        x.f__prelu_kernel(&Tensor::zeros(&[1, 3, 3, 0])),
+        "aten::_prelu_kernel",
+        "weight",
+    );
+    // One shared slope of 0.25: -2 becomes -0.5, 3 stays.
+    let y = x.f__prelu_kernel(&t(&[0.25], &[1])).unwrap();
+    close(&vals(&y.to_dense()), &[-0.5, 3.0]);
+}
+
+#[test]
+fn quantized_adaptive_average_pools_need_an_output_size_per_dimension() {
+    // Found with `fuzz-ops --form-share`: the quantized kernels read output_size[1] (and [2])
+    // of a one-element list (SIGSEGV in 3-D); the others reject it.
+    let q = ones(&[3, 3, 3, 3])
+        .f_quantize_per_tensor(0.25, 0, Kind::QInt8)
+        .unwrap();
+    rejected(
+        q.f__adaptive_avg_pool3d(&[4]),
+        "aten::_adaptive_avg_pool3d",
+        "output_size",
+    );
+    let q2 = ones(&[1, 4, 4])
+        .f_quantize_per_tensor(0.25, 0, Kind::QInt8)
+        .unwrap();
+    rejected(
+        q2.f__adaptive_avg_pool2d(&[2]),
+        "aten::_adaptive_avg_pool2d",
+        "output_size",
+    );
+    // Averaging ones gives ones, quantized at scale 0.25.
+    let pooled = q2.f__adaptive_avg_pool2d(&[2, 2]).unwrap();
+    assert_eq!(pooled.size(), [1, 2, 2]);
+    close(&vals(&pooled.f_dequantize_self().unwrap()), &[1.0; 4]);
 }

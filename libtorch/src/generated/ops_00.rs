@@ -12072,7 +12072,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_copy_with(&self, src: &Tensor, non_blocking: bool) -> Result<Tensor> {
         crate::guards::defined("aten::copy", "self", self)?;
-        crate::guards::copy_self_layout("aten::copy", self)?;
+        crate::guards::copy_layouts("aten::copy", self, src)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;

@@ -17672,7 +17672,7 @@ impl Tensor {
     /// `aten::_sparse_mm(Tensor sparse, Tensor dense) -> Tensor`
     #[track_caller]
     pub fn f__sparse_mm(sparse: &Tensor, dense: &Tensor) -> Result<Tensor> {
-        crate::guards::sparse_mm_not_mkldnn("aten::_sparse_mm", sparse)?;
+        crate::guards::sparse_mm_not_mkldnn("aten::_sparse_mm", sparse, dense)?;
         let c_sparse = sparse.as_raw();
         let c_dense = dense.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17697,7 +17697,7 @@ impl Tensor {
         dense: &Tensor,
         reduce: &str,
     ) -> Result<Tensor> {
-        crate::guards::sparse_mm_not_mkldnn("aten::_sparse_mm.reduce", sparse)?;
+        crate::guards::sparse_mm_not_mkldnn("aten::_sparse_mm.reduce", sparse, dense)?;
         let c_sparse = sparse.as_raw();
         let c_dense = dense.as_raw();
         let c_reduce = ltrs_str::from_str(reduce);

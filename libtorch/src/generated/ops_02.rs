@@ -5353,6 +5353,7 @@ impl Tensor {
     /// `aten::_prelu_kernel(Tensor self, Tensor weight) -> Tensor`
     #[track_caller]
     pub fn f__prelu_kernel(&self, weight: &Tensor) -> Result<Tensor> {
+        crate::guards::prelu_mkldnn_weight("aten::_prelu_kernel", self, weight)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11228,6 +11229,12 @@ impl Tensor {
     /// `aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor`
     #[track_caller]
     pub fn f__mkldnn_transpose(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed_dims(
+            "aten::_mkldnn_transpose",
+            self,
+            dim0,
+            dim1,
+        )?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -11269,6 +11276,12 @@ impl Tensor {
     /// `aten::_mkldnn_transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
     #[track_caller]
     pub fn f__mkldnn_transpose_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
+        crate::guards::mkldnn_transposed_dims(
+            "aten::_mkldnn_transpose_",
+            self,
+            dim0,
+            dim1,
+        )?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;

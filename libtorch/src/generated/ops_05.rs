@@ -3216,6 +3216,12 @@ impl Tensor {
     /// `aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     #[track_caller]
     pub fn f__adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::_adaptive_avg_pool2d",
+            "output_size",
+            output_size,
+            2,
+        )?;
         crate::guards::adaptive_pool_output("aten::_adaptive_avg_pool2d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -3342,6 +3348,12 @@ impl Tensor {
     /// `aten::_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     #[track_caller]
     pub fn f__adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::_adaptive_avg_pool3d",
+            "output_size",
+            output_size,
+            3,
+        )?;
         crate::guards::adaptive_pool_output("aten::_adaptive_avg_pool3d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);

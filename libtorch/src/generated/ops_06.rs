@@ -17199,7 +17199,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         crate::guards::defined("aten::copy.out", "self", self)?;
-        crate::guards::copy_self_layout("aten::copy.out", self)?;
+        crate::guards::copy_layouts("aten::copy.out", self, src)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;

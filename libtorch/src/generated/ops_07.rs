@@ -4655,6 +4655,12 @@ impl Tensor {
         dim1: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::mkldnn_transposed_dims(
+            "aten::_mkldnn_transpose.out",
+            self,
+            dim0,
+            dim1,
+        )?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -16741,7 +16747,7 @@ impl Tensor {
         crate::guards::all_defined("aten::_foreach_copy.out", "self", self_)?;
         crate::guards::all_defined("aten::_foreach_copy.out", "src", src)?;
         crate::guards::all_defined("aten::_foreach_copy.out", "out", out)?;
-        crate::guards::foreach_copy_not_mkldnn("aten::_foreach_copy.out", self_)?;
+        crate::guards::foreach_copy_self_layout("aten::_foreach_copy.out", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -17182,6 +17188,12 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::_adaptive_avg_pool2d.out",
+            "output_size",
+            output_size,
+            2,
+        )?;
         crate::guards::adaptive_pool_output(
             "aten::_adaptive_avg_pool2d.out",
             output_size,
@@ -17272,6 +17284,12 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::_adaptive_avg_pool3d.out",
+            "output_size",
+            output_size,
+            3,
+        )?;
         crate::guards::adaptive_pool_output(
             "aten::_adaptive_avg_pool3d.out",
             output_size,

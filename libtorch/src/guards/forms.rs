@@ -67,10 +67,32 @@ pub(crate) fn index_copy_not_mkldnn(
     not_mkldnn(op, "source", source)
 }
 
-/// `_sparse_mm` divides by zero for a oneDNN `sparse` argument with an empty side (SIGFPE),
-/// and rejects every other oneDNN one (no oneDNN addmm).
-pub(crate) fn sparse_mm_not_mkldnn(op: &'static str, sparse: &Tensor) -> Result<()> {
-    not_mkldnn(op, "sparse", sparse)
+/// `_sparse_mm` divides by zero for a oneDNN argument with an empty side (SIGFPE), and rejects
+/// every other oneDNN one (no oneDNN addmm).
+pub(crate) fn sparse_mm_not_mkldnn(
+    op: &'static str,
+    sparse: &Tensor,
+    dense: &Tensor,
+) -> Result<()> {
+    not_mkldnn(op, "sparse", sparse)?;
+    not_mkldnn(op, "dense", dense)
+}
+
+/// oneDNN's PReLU reads `weight.size(0)` values of a dense weight, which a weight without
+/// elements but a nonzero first size ([1, 3, 3, 0]) does not have (SIGSEGV); libtorch rejects
+/// the other empty weights. With a oneDNN `self`, `weight` must have elements.
+pub(crate) fn prelu_mkldnn_weight(op: &'static str, self_: &Tensor, weight: &Tensor) -> Result<()> {
+    if self_.defined()
+        && self_.layout() == Layout::Mkldnn
+        && weight.defined()
+        && weight.numel() == 0
+    {
+        return Err(fail(
+            op,
+            "weight must have elements when self is a oneDNN tensor".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `self`, when defined, is not quantized: `view_copy.dtype` reinterprets a quantized tensor's
@@ -88,12 +110,19 @@ pub(crate) fn self_not_quantized(op: &'static str, self_: &Tensor) -> Result<()>
 
 /// `copy(self, src)` clones a sparse compressed (CSR, CSC, BSR, BSC) or oneDNN `self` and
 /// writes through strides it does not have: SIGSEGV for any `src`, even one of its own layout
-/// and shape. (The in-place `copy_` is fine; a COO `self` is rejected by libtorch.)
-pub(crate) fn copy_self_layout(op: &'static str, self_: &Tensor) -> Result<()> {
-    if !self_.defined() {
+/// and shape. A sparse compressed `src` sends a COO `self` to the compressed kernel (SIGSEGV);
+/// libtorch rejects such a `src` with any other `self`, and a oneDNN one with a dense `self`.
+/// (The in-place `copy_` is fine; a COO `self` is otherwise rejected by libtorch.)
+pub(crate) fn copy_layouts(op: &'static str, self_: &Tensor, src: &Tensor) -> Result<()> {
+    copy_layout_of(op, "self", self_)?;
+    copy_layout_of(op, "src", src)
+}
+
+fn copy_layout_of(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    if !t.defined() {
         return Ok(());
     }
-    let layout = self_.layout();
+    let layout = t.layout();
     if matches!(
         layout,
         Layout::SparseCsr
@@ -104,7 +133,7 @@ pub(crate) fn copy_self_layout(op: &'static str, self_: &Tensor) -> Result<()> {
     ) {
         return Err(fail(
             op,
-            format!("self must not have a sparse compressed or oneDNN layout, got {layout:?}"),
+            format!("{name} must not have a sparse compressed or oneDNN layout, got {layout:?}"),
         ));
     }
     Ok(())
@@ -169,15 +198,15 @@ pub(crate) fn rnn_mkldnn_input(op: &'static str, input: &Tensor, batch_first: bo
     Ok(())
 }
 
-/// The functional `_foreach_copy` clones each `self[i]` and copies through it; for a oneDNN
-/// `self[i]` that reads memory it does not have (SIGSEGV, with elements or without). The
-/// in-place form rejects a oneDNN tensor paired with a dense one.
-pub(crate) fn foreach_copy_not_mkldnn<T: Borrow<Tensor>>(
+/// The functional `_foreach_copy` clones each `self[i]` and copies through the clone, which
+/// for a sparse compressed or oneDNN tensor writes through strides it does not have (SIGSEGV,
+/// with elements or without), as [`copy_layouts`] says for `copy`.
+pub(crate) fn foreach_copy_self_layout<T: Borrow<Tensor>>(
     op: &'static str,
     self_: &[T],
 ) -> Result<()> {
     for (i, t) in self_.iter().enumerate() {
-        not_mkldnn(op, &format!("self[{i}]"), t.borrow())?;
+        copy_layout_of(op, &format!("self[{i}]"), t.borrow())?;
     }
     Ok(())
 }
