@@ -4172,3 +4172,144 @@ fn quantized_adaptive_average_pools_need_an_output_size_per_dimension() {
     assert_eq!(pooled.size(), [1, 2, 2]);
     close(&vals(&pooled.f_dequantize_self().unwrap()), &[1.0; 4]);
 }
+
+fn nested(parts: &[&[f32]]) -> Tensor {
+    let parts: Vec<Tensor> = parts.iter().map(|p| t(p, &[p.len() as i64])).collect();
+    Tensor::f__nested_tensor_from_tensor_list(&parts).unwrap()
+}
+
+#[test]
+fn nested_select_needs_a_non_negative_dim() {
+    // Found with `fuzz-ops --form-share`: select on a nested tensor does not wrap a negative
+    // dim and reads component sizes before their start (SIGSEGV for select(-1, 1)).
+    let n = nested(&[&[10.0, 11.0, 12.0], &[20.0, 21.0]]);
+    rejected(n.f_select_int(-1, 1), "aten::select.int", "dim");
+    rejected(
+        Tensor::f__nested_select_backward(&ones(&[2]), &n, -1, 1),
+        "aten::_nested_select_backward",
+        "dim",
+    );
+    // Element 1 of each component, and an index past a component is libtorch's own error.
+    close(&vals(&n.f_select_int(1, 1).unwrap()), &[11.0, 21.0]);
+    assert!(matches!(n.f_select_int(1, 2), Err(Error::Torch { .. })));
+}
+
+#[test]
+fn layout_conversion_backwards_need_the_input() {
+    // Found with `fuzz-ops --form-share`: with a nested grad and an undefined input,
+    // to_dense_backward and to_mkldnn_backward divide by the missing input's size (SIGFPE).
+    let grad = nested(&[&[1.0, 2.0], &[3.0]]);
+    rejected(
+        Tensor::f_to_dense_backward(&grad, &Tensor::default()),
+        "aten::to_dense_backward",
+        "input",
+    );
+    rejected(
+        Tensor::f_to_mkldnn_backward(&grad, &Tensor::default()),
+        "aten::to_mkldnn_backward",
+        "input",
+    );
+    // The backward of to_dense for a dense input is the gradient itself.
+    let g = t(&[1.0, 2.0], &[2]);
+    close(
+        &vals(&Tensor::f_to_dense_backward(&g, &ones(&[2])).unwrap()),
+        &[1.0, 2.0],
+    );
+}
+
+#[test]
+fn onednn_matrix_products_refuse_mixed_layouts_that_crash() {
+    // Found with `fuzz-ops --form-share`: a oneDNN weight without elements under a dense input
+    // (linear), and a oneDNN self times a sparse matrix (mm), divide by zero (SIGFPE).
+    let w = onednn(&Tensor::zeros(&[3, 0]), Kind::Float);
+    rejected(
+        Tensor::f_linear(&Tensor::zeros(&[2, 0]), &w),
+        "aten::linear",
+        "weight",
+    );
+    let empty = onednn(&Tensor::zeros(&[4, 0]), Kind::Float);
+    let sparse = Tensor::zeros(&[0, 3]).f_to_sparse().unwrap();
+    rejected(empty.f_mm(&sparse), "aten::mm", "self");
+    rejected(empty.f_matmul(&sparse), "aten::matmul", "self");
+    // oneDNN's own linear: [1, 2] times the rows [1, 1] and [2, 0].
+    let x = onednn(&t(&[1.0, 2.0], &[1, 2]), Kind::Float);
+    let w = onednn(&t(&[1.0, 1.0, 2.0, 0.0], &[2, 2]), Kind::Float);
+    close(
+        &vals(&Tensor::f_linear(&x, &w).unwrap().to_dense()),
+        &[3.0, 2.0],
+    );
+}
+
+#[test]
+fn in_place_scatters_refuse_a_onednn_src() {
+    // Found with `fuzz-ops --form-share`: the in-place scatters read a oneDNN src as strided
+    // memory (SIGSEGV, even for an empty index).
+    let mut x = Tensor::zeros(&[3, 4]);
+    let index = Tensor::from_slice(&[0i64, 1, 2]).reshape(&[3, 1]);
+    rejected(
+        x.f_scatter_add_(1, &index, &onednn(&ones(&[3, 1]), Kind::Float)),
+        "aten::scatter_add_",
+        "src",
+    );
+    // Row r gets 1 added at column r.
+    x.f_scatter_add_(1, &index, &ones(&[3, 1])).unwrap();
+    let mut want = [0.0; 12];
+    for r in 0..3 {
+        want[r * 4 + r] = 1.0;
+    }
+    close(&vals(&x), &want);
+}
+
+#[test]
+fn quantized_reflection_pads_need_a_full_padding() {
+    // Found with `fuzz-ops --form-share`: the quantized reflection_pad1d.out reads padding[0]
+    // and [1] of an empty list (SIGSEGV); every other kernel checks the length.
+    let q = ones(&[1, 3, 4])
+        .f_quantize_per_tensor(0.25, 0, Kind::QInt8)
+        .unwrap();
+    let mut out = ones(&[1])
+        .f_quantize_per_tensor(0.25, 0, Kind::QInt8)
+        .unwrap();
+    rejected(
+        q.f_reflection_pad1d_out(&[], &mut out),
+        "aten::reflection_pad1d.out",
+        "padding",
+    );
+    // [1, 2, 3] reflected by one on each side.
+    let padded = t(&[1.0, 2.0, 3.0], &[1, 3])
+        .f_reflection_pad1d(&[1, 1])
+        .unwrap();
+    close(&vals(&padded), &[2.0, 1.0, 2.0, 3.0, 2.0]);
+}
+
+#[test]
+fn coo_to_csr_reads_a_contiguous_self() {
+    // Found with `fuzz-ops --form-share`: the conversion walks self's memory, so an expanded
+    // [2] view of one row index reads a second past the storage and writes at it (SIGSEGV).
+    let expanded = Tensor::from_slice(&[0i64]).expand(&[2]);
+    rejected(
+        expanded.f__convert_indices_from_coo_to_csr_with(1, true),
+        "aten::_convert_indices_from_coo_to_csr",
+        "self",
+    );
+    // Rows [0, 0, 2] of a 3-row matrix: row pointers [0, 2, 2, 3].
+    let rows = Tensor::from_slice(&[0i64, 0, 2]);
+    let crow = rows.f__convert_indices_from_coo_to_csr(3).unwrap();
+    assert_eq!(crow.to_vec::<i64>().unwrap(), [0, 2, 2, 3]);
+}
+
+#[test]
+fn onednn_linear_needs_a_weight_with_dimensions() {
+    // Found with `fuzz-ops --form-share`: oneDNN's linear reads the output size from a 0-D
+    // weight (SIGSEGV).
+    let x = onednn(&t(&[1.0, 2.0], &[1, 2]), Kind::Float);
+    rejected(
+        x.f_mkldnn_linear(&Tensor::from_slice(&[0.5f32]).reshape(&[])),
+        "aten::mkldnn_linear",
+        "weight",
+    );
+    let y = x
+        .f_mkldnn_linear(&t(&[1.0, 1.0, 2.0, 0.0], &[2, 2]))
+        .unwrap();
+    close(&vals(&y.to_dense()), &[3.0, 2.0]);
+}

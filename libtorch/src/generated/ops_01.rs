@@ -8764,6 +8764,7 @@ impl Tensor {
         weight: &Tensor,
         bias: Option<&Tensor>,
     ) -> Result<Tensor> {
+        crate::guards::linear_mkldnn_weight("aten::linear", input, weight)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -8858,6 +8859,7 @@ impl Tensor {
         bias: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::linear_mkldnn_weight("aten::linear.out", input, weight)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -8915,6 +8917,7 @@ impl Tensor {
         weight: &Tensor,
         bias: Option<&Tensor>,
     ) -> Result<Tensor> {
+        crate::guards::min_dim("aten::mkldnn_linear", "weight", weight, 1)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12692,6 +12695,7 @@ impl Tensor {
     /// `aten::matmul(Tensor self, Tensor other) -> Tensor`
     #[track_caller]
     pub fn f_matmul(&self, other: &Tensor) -> Result<Tensor> {
+        crate::guards::mm_mkldnn_sparse("aten::matmul", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12752,6 +12756,7 @@ impl Tensor {
     /// `aten::matmul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_matmul_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::mm_mkldnn_sparse("aten::matmul.out", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17208,6 +17213,7 @@ impl Tensor {
     /// `aten::mm(Tensor self, Tensor mat2) -> Tensor`
     #[track_caller]
     pub fn f_mm(&self, mat2: &Tensor) -> Result<Tensor> {
+        crate::guards::mm_mkldnn_sparse("aten::mm", self, mat2)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17225,6 +17231,7 @@ impl Tensor {
     /// `aten::mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::mm_mkldnn_sparse("aten::mm.out", self, mat2)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();

@@ -5903,6 +5903,7 @@ impl Tensor {
     /// `aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)`
     #[track_caller]
     pub fn f_select_int(&self, dim: i64, index: i64) -> Result<Tensor> {
+        crate::guards::nested_select_dim("aten::select.int", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index;
@@ -5969,6 +5970,7 @@ impl Tensor {
         dim: i64,
         index: i64,
     ) -> Result<Tensor> {
+        crate::guards::nested_select_dim("aten::_nested_select_backward", self_, dim)?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_dim = dim;

@@ -6282,6 +6282,7 @@ impl Tensor {
         input: &Tensor,
         masked_grad: Option<bool>,
     ) -> Result<Tensor> {
+        crate::guards::defined("aten::to_dense_backward", "input", input)?;
         let c_grad = grad.as_raw();
         let c_input = input.as_raw();
         let c_masked_grad = support::opt_bool(masked_grad);
@@ -7543,6 +7544,7 @@ impl Tensor {
     /// `aten::to_mkldnn_backward(Tensor grad, Tensor input) -> Tensor`
     #[track_caller]
     pub fn f_to_mkldnn_backward(grad: &Tensor, input: &Tensor) -> Result<Tensor> {
+        crate::guards::defined("aten::to_mkldnn_backward", "input", input)?;
         let c_grad = grad.as_raw();
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13834,6 +13836,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter.src", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13861,6 +13864,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_.src", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13893,6 +13897,7 @@ impl Tensor {
         src: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter.src_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14040,6 +14045,7 @@ impl Tensor {
         src: &Tensor,
         reduce: &str,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter.reduce", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14082,6 +14088,7 @@ impl Tensor {
         src: &Tensor,
         reduce: &str,
     ) -> Result<&mut Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_.reduce", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14117,6 +14124,7 @@ impl Tensor {
         reduce: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter.reduce_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14291,6 +14299,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter.dimname_src", src)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -14361,6 +14370,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_add", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14388,6 +14398,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_add_", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14420,6 +14431,7 @@ impl Tensor {
         src: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_add.out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14461,6 +14473,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_add.dimname", src)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -14497,6 +14510,7 @@ impl Tensor {
         reduce: &str,
         include_self: bool,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_reduce.two", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14575,6 +14589,7 @@ impl Tensor {
         reduce: &str,
         include_self: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_reduce_.two", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14652,6 +14667,7 @@ impl Tensor {
         include_self: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::scatter_src_not_mkldnn("aten::scatter_reduce.two_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();

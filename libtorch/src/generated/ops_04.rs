@@ -13511,6 +13511,10 @@ impl Tensor {
             ("size", size),
             true,
         )?;
+        crate::guards::coo_rows_contiguous(
+            "aten::_convert_indices_from_coo_to_csr",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_size = size;
         let c_out_int32 = out_int32;
@@ -13572,6 +13576,10 @@ impl Tensor {
             self,
             ("size", size),
             true,
+        )?;
+        crate::guards::coo_rows_contiguous(
+            "aten::_convert_indices_from_coo_to_csr.out",
+            self,
         )?;
         let c_self = self.as_raw();
         let c_size = size;

@@ -5748,6 +5748,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len("aten::reflection_pad1d.out", "padding", padding, 2)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();
@@ -5769,6 +5770,7 @@ impl Tensor {
     /// `aten::reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
     #[track_caller]
     pub fn f_reflection_pad1d(&self, padding: &[i64]) -> Result<Tensor> {
+        crate::guards::list_len("aten::reflection_pad1d", "padding", padding, 2)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -5910,6 +5912,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len("aten::reflection_pad2d.out", "padding", padding, 4)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();
@@ -5931,6 +5934,7 @@ impl Tensor {
     /// `aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
     #[track_caller]
     pub fn f_reflection_pad2d(&self, padding: &[i64]) -> Result<Tensor> {
+        crate::guards::list_len("aten::reflection_pad2d", "padding", padding, 4)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();

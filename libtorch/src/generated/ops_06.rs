@@ -21770,6 +21770,7 @@ impl Tensor {
         bias: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::min_dim("aten::mkldnn_linear.out", "weight", weight, 1)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

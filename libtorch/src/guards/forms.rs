@@ -210,3 +210,80 @@ pub(crate) fn foreach_copy_self_layout<T: Borrow<Tensor>>(
     }
     Ok(())
 }
+
+/// `select` on a nested tensor does not wrap a negative `dim`: it reads component sizes and
+/// strides at the negative position (SIGSEGV for `select(-1, 1)` of components of sizes 3 and
+/// 2, and an out-of-range index let through). A nested tensor's `dim` must be non-negative;
+/// libtorch checks the rest.
+pub(crate) fn nested_select_dim(op: &'static str, self_: &Tensor, dim: i64) -> Result<()> {
+    if dim < 0 && self_.defined() && self_.f_size().is_err() {
+        return Err(fail(
+            op,
+            format!("dim {dim} of a nested tensor must be given as a non-negative dimension"),
+        ));
+    }
+    Ok(())
+}
+
+/// `linear` with a oneDNN `weight` and a dense `input` goes to the dense matmul, which no
+/// oneDNN kernel serves (an error), except that a weight without elements first divides by its
+/// zero size (SIGFPE). A oneDNN weight needs a oneDNN input (oneDNN's own linear).
+pub(crate) fn linear_mkldnn_weight(
+    op: &'static str,
+    input: &Tensor,
+    weight: &Tensor,
+) -> Result<()> {
+    // Hot path (every linear layer): one layout query unless the weight is oneDNN.
+    let mkldnn = |t: &Tensor| t.defined() && t.layout() == Layout::Mkldnn;
+    if mkldnn(weight) && !mkldnn(input) {
+        return Err(fail(
+            op,
+            "weight is a oneDNN tensor, which needs a oneDNN input".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A oneDNN `self` times a sparse matrix reaches the sparse kernel, which divides by the oneDNN
+/// tensor's zero size when it has no elements (SIGFPE) and otherwise rejects it.
+pub(crate) fn mm_mkldnn_sparse(op: &'static str, self_: &Tensor, other: &Tensor) -> Result<()> {
+    // Hot path (every matmul): one layout query unless self is oneDNN.
+    if !self_.defined() || self_.layout() != Layout::Mkldnn {
+        return Ok(());
+    }
+    if other.defined() && !matches!(other.layout(), Layout::Strided | Layout::Mkldnn) {
+        return Err(fail(
+            op,
+            format!(
+                "self is a oneDNN tensor, which cannot multiply a {:?} one",
+                other.layout()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The in-place scatters read a oneDNN `src` as strided memory (SIGSEGV, even with an empty
+/// index); the other forms reject it, as no oneDNN scatter exists.
+pub(crate) fn scatter_src_not_mkldnn(op: &'static str, src: &Tensor) -> Result<()> {
+    not_mkldnn(op, "src", src)
+}
+
+/// `_convert_indices_from_coo_to_csr` walks `self`'s data pointer as if it were contiguous:
+/// an expanded [2] view of one value reads a second value past its storage and writes the
+/// output at that garbage offset (SIGSEGV); a transposed view would be read in memory order,
+/// a silent wrong answer. `self` must be contiguous.
+pub(crate) fn coo_rows_contiguous(op: &'static str, self_: &Tensor) -> Result<()> {
+    if !self_.defined() || self_.layout() != Layout::Strided || self_.f_size().is_err() {
+        return Ok(());
+    }
+    let (s, st) = (self_.f_size()?, self_.f_stride()?);
+    let order: Vec<usize> = (0..s.len()).rev().collect();
+    if !crate::tensor::contiguous_in_order(&s, &st, &order) {
+        return Err(fail(
+            op,
+            format!("self must be contiguous (it is read in memory order), got strides {st:?} for sizes {s:?}"),
+        ));
+    }
+    Ok(())
+}
