@@ -96,13 +96,27 @@ class FixedShape {
   bool kept_ = false;
 };
 
-// A `Tensor(a!)` argument: a Borrowed whose shape survives a throwing op (see FixedShape).
-class BorrowedMut : public Borrowed {
+// A `Tensor(a!)` argument. It holds a reference of its own, unlike Borrowed: some kernels
+// rebind their out argument instead of writing into it (the quantized `std.out` ends with
+// `result = at::quantize_per_tensor(...)`), which drops the reference the at::Tensor holds. A
+// borrowed one would be the caller's, freeing the tensor under the Rust handle; this one leaves
+// the caller's tensor as it was, and the op's returned tensor carries the result. Its shape
+// survives a throwing op (see FixedShape).
+class BorrowedMut {
  public:
-  explicit BorrowedMut(ltrs_tensor t) : Borrowed(t), shape_(get()) {}
-  ~BorrowedMut() { shape_.restore_if_unwinding(get()); }
+  explicit BorrowedMut(ltrs_tensor t)
+      : tensor_(t == nullptr ? at::Tensor()
+                             : at::Tensor(c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>::
+                                              unsafe_reclaim_from_nonowning(reinterpret_cast<at::TensorImpl*>(t)))),
+        shape_(tensor_) {}
+  ~BorrowedMut() { shape_.restore_if_unwinding(tensor_); }
+  BorrowedMut(const BorrowedMut&) = delete;
+  BorrowedMut& operator=(const BorrowedMut&) = delete;
+  at::Tensor& get() noexcept { return tensor_; }
+  operator const at::Tensor&() const noexcept { return tensor_; }
 
  private:
+  at::Tensor tensor_;
   FixedShape shape_;
 };
 

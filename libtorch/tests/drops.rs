@@ -2,7 +2,7 @@
 //! handle and back, the last owner of a graph (also of a failed backward), dropped during a panic,
 //! on another thread, or after the tensor it came from.
 use libtorch::autograd::{self, Ctx, Function};
-use libtorch::{is_grad_enabled, no_grad, Generator, NoGradGuard, Result, Storage, Tensor};
+use libtorch::{is_grad_enabled, no_grad, Generator, Kind, NoGradGuard, Result, Storage, Tensor};
 
 fn leaf(v: &[f64]) -> Tensor {
     Tensor::from_slice(v).set_requires_grad(true)
@@ -150,4 +150,25 @@ fn tensor_view_drops_after_its_handle_was_swapped_out() {
         "the graph kept its own copy of 3.0"
     );
     assert_eq!(no_grad(|| y.double_value()), 9.0);
+}
+
+#[test]
+fn an_out_kernel_that_rebinds_its_out_leaves_the_callers_tensor_alive() {
+    // The quantized std.out ends with `result = at::quantize_per_tensor(...)`: it rebinds its
+    // out argument instead of writing into it. The shim's own reference absorbs that (it used
+    // to drop the caller's and free the tensor under `out`, found by the fuzz under memcheck);
+    // `out` keeps its value and the returned tensor holds the result.
+    let q = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0])
+        .f_quantize_per_tensor(0.25, 0, Kind::QInt8)
+        .unwrap();
+    let mut out = Tensor::from_slice(&[7.0f32]);
+    let std = q
+        .f_std_correction_out_with(Some(&[0]), Some(1.into()), false, &mut out)
+        .unwrap();
+    assert_eq!(out.to_vec::<f32>().unwrap(), [7.0]);
+    // The sample standard deviation of 1..=4 is 1.29, quantized at 0.25 to 1.25.
+    assert_eq!(
+        std.f_dequantize_self().unwrap().to_vec::<f32>().unwrap(),
+        [1.25]
+    );
 }

@@ -4251,6 +4251,16 @@ fn in_place_scatters_refuse_a_onednn_src() {
         "aten::scatter_add_",
         "src",
     );
+    rejected(
+        Tensor::f_cummaxmin_backward(
+            &onednn(&ones(&[3, 4]), Kind::Float),
+            &ones(&[3, 4]),
+            &Tensor::zeros(&[3, 4]).to_dtype(Kind::Int64),
+            1,
+        ),
+        "aten::cummaxmin_backward",
+        "grad",
+    );
     // Row r gets 1 added at column r.
     x.f_scatter_add_(1, &index, &ones(&[3, 1])).unwrap();
     let mut want = [0.0; 12];
@@ -4312,4 +4322,19 @@ fn onednn_linear_needs_a_weight_with_dimensions() {
         .f_mkldnn_linear(&t(&[1.0, 1.0, 2.0, 0.0], &[2, 2]))
         .unwrap();
     close(&vals(&y.to_dense()), &[3.0, 2.0]);
+}
+
+#[test]
+fn median_along_an_expanded_dim_is_refused() {
+    // Found by the form fuzz under memcheck: median and nanmedian read a dim of stride 0 with
+    // stride 1, past the storage: [2].expand([5]).median(0) returned 0.
+    let e = t(&[2.0], &[1]).expand(&[5]);
+    rejected(e.f_median_dim(0), "aten::median.dim", "self");
+    rejected(e.f_nanmedian_dim(-1), "aten::nanmedian.dim", "self");
+    // Expanded along another dim is fine, and so is the contiguous copy.
+    let rows = t(&[1.0, 5.0, 3.0], &[3, 1]).expand(&[3, 4]);
+    let (v, _) = rows.f_median_dim(0).unwrap();
+    close(&vals(&v), &[3.0; 4]);
+    let (v, _) = e.contiguous().f_median_dim(0).unwrap();
+    close(&vals(&v), &[2.0]);
 }

@@ -187,11 +187,27 @@ fn blob_round() -> Result<()> {
     Ok(())
 }
 
+/// An out kernel that rebinds its out argument instead of writing into it (the quantized
+/// `std.out`): the caller's `out` must stay a live tensor (under memcheck: no read of freed
+/// memory when it is used and dropped), and the returned tensor holds the result.
+fn rebound_out_round() -> Result<()> {
+    let q =
+        Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0]).f_quantize_per_tensor(0.25, 0, Kind::QInt8)?;
+    let mut out = Tensor::from_slice(&[7.0f32]);
+    let std = q.f_std_correction_out_with(Some(&[0]), Some(1.into()), false, &mut out)?;
+    assert_eq!(out.to_vec::<f32>()?, [7.0]);
+    drop(out);
+    // The sample standard deviation of 1..=4 is 1.29, quantized at 0.25 to 1.25.
+    assert_eq!(std.f_dequantize_self()?.to_vec::<f32>()?, [1.25]);
+    Ok(())
+}
+
 fn full_round() -> Result<()> {
     errors();
     autograd_round()?;
     nn_round()?;
     blob_round()?;
+    rebound_out_round()?;
     // Drops in odd states.
     drop(Tensor::default());
     let t = Tensor::from_slice(&[1u8, 2]);

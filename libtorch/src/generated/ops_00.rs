@@ -13752,6 +13752,7 @@ impl Tensor {
         indices: &Tensor,
         dim: i64,
     ) -> Result<Tensor> {
+        crate::guards::cummaxmin_grad_not_mkldnn("aten::cummaxmin_backward", grad)?;
         let c_grad = grad.as_raw();
         let c_input = input.as_raw();
         let c_indices = indices.as_raw();

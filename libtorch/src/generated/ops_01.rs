@@ -14911,6 +14911,7 @@ impl Tensor {
         dim: i64,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::median_dim_stride("aten::median.dim", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -14957,6 +14958,7 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::median_dim_stride("aten::median.dim_values", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -15172,6 +15174,7 @@ impl Tensor {
         dim: i64,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::median_dim_stride("aten::nanmedian.dim", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -15218,6 +15221,7 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::median_dim_stride("aten::nanmedian.dim_values", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;

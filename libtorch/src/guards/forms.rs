@@ -287,3 +287,9 @@ pub(crate) fn coo_rows_contiguous(op: &'static str, self_: &Tensor) -> Result<()
     }
     Ok(())
 }
+
+/// `cummaxmin_backward` scatter-adds `grad` into zeros like `input`; a oneDNN `grad` is read as
+/// strided memory there, as by the in-place scatters (SIGSEGV).
+pub(crate) fn cummaxmin_grad_not_mkldnn(op: &'static str, grad: &Tensor) -> Result<()> {
+    not_mkldnn(op, "grad", grad)
+}
