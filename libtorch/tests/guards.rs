@@ -4113,6 +4113,12 @@ fn foreach_copy_refuses_a_sparse_compressed_or_onednn_self() {
         "aten::_foreach_copy",
         "self[0]",
     );
+    let coo = ones(&[1, 2]).f_to_sparse().unwrap();
+    rejected(
+        Tensor::f__foreach_copy(&[coo], &[ones(&[1, 2]).f_to_sparse_csr().unwrap()]),
+        "aten::_foreach_copy",
+        "src[0]",
+    );
     let copied = Tensor::f__foreach_copy(&[Tensor::zeros(&[2])], &[t(&[5.0, 6.0], &[2])]).unwrap();
     close(&vals(&copied[0]), &[5.0, 6.0]);
 }
@@ -4337,4 +4343,33 @@ fn median_along_an_expanded_dim_is_refused() {
     close(&vals(&v), &[3.0; 4]);
     let (v, _) = e.contiguous().f_median_dim(0).unwrap();
     close(&vals(&v), &[2.0]);
+}
+
+#[test]
+fn sparse_broadcast_needs_positive_sizes() {
+    // Found with `fuzz-ops --form-share`: broadcasting a sparse tensor to a shape with a zero
+    // divides by it (SIGFPE).
+    let coo = t(&[4.0], &[1]).f_to_sparse().unwrap();
+    rejected(
+        coo.f__sparse_broadcast_to(&[2, 3, 0]),
+        "aten::_sparse_broadcast_to",
+        "size",
+    );
+    let b = coo.f__sparse_broadcast_to(&[2, 3]).unwrap();
+    close(&vals(&b.to_dense()), &[4.0; 6]);
+}
+
+#[test]
+fn weight_norm_of_an_empty_onednn_v_is_refused() {
+    // Found with `fuzz-ops --form-share`: along dim 1 the composite path transposes v, and
+    // oneDNN's transpose of an empty tensor divides by zero (SIGFPE).
+    let v = onednn(&Tensor::zeros(&[4, 0, 4, 4]), Kind::Float);
+    rejected(
+        Tensor::f__weight_norm_with(&v, &ones(&[1, 0, 1, 1]), 1),
+        "aten::_weight_norm",
+        "v",
+    );
+    // v = [[3, 4]] with g = 10 along dim 0: 10 * v / 5.
+    let w = Tensor::f__weight_norm(&t(&[3.0, 4.0], &[1, 2]), &t(&[10.0], &[1, 1])).unwrap();
+    close(&vals(&w), &[6.0, 8.0]);
 }

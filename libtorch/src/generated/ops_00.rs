@@ -8567,6 +8567,7 @@ impl Tensor {
     /// `aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
     #[track_caller]
     pub fn f__sparse_broadcast_to(&self, size: &[i64]) -> Result<Tensor> {
+        crate::guards::positive_list("aten::_sparse_broadcast_to", "size", size)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();

@@ -14208,6 +14208,7 @@ impl Tensor {
             dim,
             &[("g", g)],
         )?;
+        crate::guards::weight_norm_mkldnn("aten::_weight_norm", v)?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -14257,6 +14258,7 @@ impl Tensor {
             dim,
             &[("g", g)],
         )?;
+        crate::guards::weight_norm_mkldnn("aten::_weight_norm_interface", v)?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;

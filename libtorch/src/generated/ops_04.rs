@@ -12890,7 +12890,7 @@ impl Tensor {
         )?;
         crate::guards::all_defined("aten::_foreach_copy", "self", self_)?;
         crate::guards::all_defined("aten::_foreach_copy", "src", src)?;
-        crate::guards::foreach_copy_self_layout("aten::_foreach_copy", self_)?;
+        crate::guards::foreach_copy_layouts("aten::_foreach_copy", self_, src)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())

@@ -4913,6 +4913,7 @@ impl Tensor {
     /// `aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor`
     #[track_caller]
     pub fn f__sparse_broadcast_to_copy(&self, size: &[i64]) -> Result<Tensor> {
+        crate::guards::positive_list("aten::_sparse_broadcast_to_copy", "size", size)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();

@@ -6021,6 +6021,7 @@ impl Tensor {
             dim,
             &[("g", g)],
         )?;
+        crate::guards::weight_norm_mkldnn("aten::_weight_norm_interface.out", v)?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -16747,7 +16748,7 @@ impl Tensor {
         crate::guards::all_defined("aten::_foreach_copy.out", "self", self_)?;
         crate::guards::all_defined("aten::_foreach_copy.out", "src", src)?;
         crate::guards::all_defined("aten::_foreach_copy.out", "out", out)?;
-        crate::guards::foreach_copy_self_layout("aten::_foreach_copy.out", self_)?;
+        crate::guards::foreach_copy_layouts("aten::_foreach_copy.out", self_, src)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -18665,6 +18666,11 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::positive_list(
+            "aten::_sparse_broadcast_to_copy.out",
+            "size",
+            size,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();

@@ -198,15 +198,19 @@ pub(crate) fn rnn_mkldnn_input(op: &'static str, input: &Tensor, batch_first: bo
     Ok(())
 }
 
-/// The functional `_foreach_copy` clones each `self[i]` and copies through the clone, which
-/// for a sparse compressed or oneDNN tensor writes through strides it does not have (SIGSEGV,
-/// with elements or without), as [`copy_layouts`] says for `copy`.
-pub(crate) fn foreach_copy_self_layout<T: Borrow<Tensor>>(
+/// The functional `_foreach_copy` clones each `self[i]` and copies `src[i]` through the clone,
+/// which for a sparse compressed or oneDNN tensor on either side goes wrong as [`copy_layouts`]
+/// says for `copy` (SIGSEGV).
+pub(crate) fn foreach_copy_layouts<T: Borrow<Tensor>, U: Borrow<Tensor>>(
     op: &'static str,
     self_: &[T],
+    src: &[U],
 ) -> Result<()> {
     for (i, t) in self_.iter().enumerate() {
         copy_layout_of(op, &format!("self[{i}]"), t.borrow())?;
+    }
+    for (i, t) in src.iter().enumerate() {
+        copy_layout_of(op, &format!("src[{i}]"), t.borrow())?;
     }
     Ok(())
 }
@@ -292,4 +296,16 @@ pub(crate) fn coo_rows_contiguous(op: &'static str, self_: &Tensor) -> Result<()
 /// strided memory there, as by the in-place scatters (SIGSEGV).
 pub(crate) fn cummaxmin_grad_not_mkldnn(op: &'static str, grad: &Tensor) -> Result<()> {
     not_mkldnn(op, "grad", grad)
+}
+
+/// `_weight_norm` along a dim other than the first or last takes the composite path, which
+/// transposes `v`: for a oneDNN `v` without elements that is the transpose of
+/// [`mkldnn_transposed`] (SIGFPE).
+pub(crate) fn weight_norm_mkldnn(op: &'static str, v: &Tensor) -> Result<()> {
+    empty_mkldnn_transposed(op, v, None).map_err(|_| {
+        fail(
+            op,
+            "v is a oneDNN tensor without elements, which oneDNN cannot transpose".into(),
+        )
+    })
 }
