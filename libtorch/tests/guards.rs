@@ -4173,6 +4173,14 @@ fn quantized_adaptive_average_pools_need_an_output_size_per_dimension() {
         "aten::_adaptive_avg_pool2d",
         "output_size",
     );
+    let mut out = ones(&[1])
+        .f_quantize_per_tensor(0.25, 0, Kind::QInt8)
+        .unwrap();
+    rejected(
+        q.f_adaptive_avg_pool3d_out(&[], &mut out),
+        "aten::adaptive_avg_pool3d.out",
+        "output_size",
+    );
     // Averaging ones gives ones, quantized at scale 0.25.
     let pooled = q2.f__adaptive_avg_pool2d(&[2, 2]).unwrap();
     assert_eq!(pooled.size(), [1, 2, 2]);

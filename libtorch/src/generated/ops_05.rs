@@ -3075,6 +3075,12 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::adaptive_avg_pool2d.out",
+            "output_size",
+            output_size,
+            2,
+        )?;
         crate::guards::adaptive_pool_output(
             "aten::adaptive_avg_pool2d.out",
             output_size,
@@ -3109,6 +3115,12 @@ impl Tensor {
     /// `aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     #[track_caller]
     pub fn f_adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::adaptive_avg_pool2d",
+            "output_size",
+            output_size,
+            2,
+        )?;
         crate::guards::adaptive_pool_output("aten::adaptive_avg_pool2d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -3293,6 +3305,12 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::adaptive_avg_pool3d.out",
+            "output_size",
+            output_size,
+            3,
+        )?;
         crate::guards::adaptive_pool_output(
             "aten::adaptive_avg_pool3d.out",
             output_size,
@@ -3327,6 +3345,12 @@ impl Tensor {
     /// `aten::adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     #[track_caller]
     pub fn f_adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
+        crate::guards::list_len(
+            "aten::adaptive_avg_pool3d",
+            "output_size",
+            output_size,
+            3,
+        )?;
         crate::guards::adaptive_pool_output("aten::adaptive_avg_pool3d", output_size)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
