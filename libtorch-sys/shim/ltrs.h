@@ -122,6 +122,7 @@ ltrs_error* ltrs_tensor_dim(ltrs_tensor t, int64_t* out);
 ltrs_error* ltrs_tensor_sizes(ltrs_tensor t, int64_t* buf, int64_t cap);
 ltrs_error* ltrs_tensor_strides(ltrs_tensor t, int64_t* buf, int64_t cap);
 ltrs_error* ltrs_tensor_numel(ltrs_tensor t, int64_t* out);
+ltrs_error* ltrs_tensor_storage_offset(ltrs_tensor t, int64_t* out);
 ltrs_error* ltrs_tensor_scalar_type(ltrs_tensor t, int32_t* out);
 ltrs_error* ltrs_tensor_device(ltrs_tensor t, ltrs_device* out);
 ltrs_error* ltrs_tensor_layout(ltrs_tensor t, int32_t* out);

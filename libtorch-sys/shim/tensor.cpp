@@ -94,6 +94,14 @@ ltrs_error* ltrs_tensor_numel(ltrs_tensor t, int64_t* out) {
   LTRS_CATCH
 }
 
+ltrs_error* ltrs_tensor_storage_offset(ltrs_tensor t, int64_t* out) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    *out = defined(b, "storage_offset").storage_offset();
+  }
+  LTRS_CATCH
+}
+
 ltrs_error* ltrs_tensor_scalar_type(ltrs_tensor t, int32_t* out) {
   LTRS_TRY {
     ltrs::Borrowed b(t);

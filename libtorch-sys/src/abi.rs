@@ -208,6 +208,7 @@ extern "C" {
     pub fn ltrs_tensor_sizes(t: ltrs_tensor, buf: *mut i64, cap: i64) -> *mut ltrs_error;
     pub fn ltrs_tensor_strides(t: ltrs_tensor, buf: *mut i64, cap: i64) -> *mut ltrs_error;
     pub fn ltrs_tensor_numel(t: ltrs_tensor, out: *mut i64) -> *mut ltrs_error;
+    pub fn ltrs_tensor_storage_offset(t: ltrs_tensor, out: *mut i64) -> *mut ltrs_error;
     pub fn ltrs_tensor_scalar_type(t: ltrs_tensor, out: *mut i32) -> *mut ltrs_error;
     pub fn ltrs_tensor_device(t: ltrs_tensor, out: *mut ltrs_device) -> *mut ltrs_error;
     pub fn ltrs_tensor_layout(t: ltrs_tensor, out: *mut i32) -> *mut ltrs_error;

@@ -184,7 +184,7 @@ impl Tensor {
 
     /// Whether the elements are laid out row-major without gaps (`t.is_contiguous()`), by c10's
     /// rule: dimensions of size 1 may have any stride, and a tensor without elements is
-    /// contiguous.
+    /// contiguous. A tensor without strides (sparse, oneDNN, nested) is not.
     ///
     /// ```
     /// use libtorch::Tensor;
@@ -193,9 +193,12 @@ impl Tensor {
     /// assert!(!t.transpose_int(0, 1).is_contiguous());
     /// ```
     pub fn is_contiguous(&self) -> bool {
-        let s = self.size();
+        // A tensor without strides (sparse, oneDNN, nested) is not laid out row-major.
+        let (Ok(s), Ok(st)) = (self.f_size(), self.f_stride()) else {
+            return false;
+        };
         let order: Vec<usize> = (0..s.len()).rev().collect();
-        contiguous_in_order(&s, &self.stride(), &order)
+        contiguous_in_order(&s, &st, &order)
     }
 
     /// The number of elements.
@@ -205,6 +208,28 @@ impl Tensor {
         // SAFETY: `raw` borrowed, valid out-pointer.
         unwrap(unsafe { check(sys::ltrs_tensor_numel(self.raw, &mut n), "numel") });
         n as usize
+    }
+
+    /// The offset of the first element in the storage, in elements (`t.storage_offset()`), or
+    /// an error for an undefined tensor or one without storage (sparse, oneDNN, nested).
+    ///
+    /// ```
+    /// use libtorch::Tensor;
+    /// let t = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0]);
+    /// assert_eq!(t.f_storage_offset().unwrap(), 0);
+    /// assert_eq!(t.narrow(0, 1, 2).f_storage_offset().unwrap(), 1);
+    /// ```
+    #[track_caller]
+    pub fn f_storage_offset(&self) -> Result<i64> {
+        let mut n = 0i64;
+        // SAFETY: `raw` borrowed, valid out-pointer.
+        unsafe {
+            check(
+                sys::ltrs_tensor_storage_offset(self.raw, &mut n),
+                "storage_offset",
+            )?
+        };
+        Ok(n)
     }
 
     /// The element type (`t.dtype`).

@@ -4381,3 +4381,66 @@ fn weight_norm_of_an_empty_onednn_v_is_refused() {
     let w = Tensor::f__weight_norm(&t(&[3.0, 4.0], &[1, 2]), &t(&[10.0], &[1, 1])).unwrap();
     close(&vals(&w), &[6.0, 8.0]);
 }
+
+#[test]
+fn sparse_addends_are_not_added_into_offset_views() {
+    // Found by the form fuzz under memcheck: ATen adds a sparse COO tensor into a dense view
+    // at twice the view's storage offset, a wrong value and a write past the storage.
+    let base = t(&[9.0, 9.0, 1.0, 1.0, 2.0, 2.0], &[6]);
+    let mut view = base.narrow(0, 2, 4).view(&[2, 2]);
+    assert_eq!(view.f_storage_offset().unwrap(), 2);
+    let sparse = t(&[1.0, 0.0, 0.0, 5.0], &[2, 2]).f_to_sparse().unwrap();
+    rejected(view.f_add_(&sparse), "aten::add_.Tensor", "self");
+    rejected(view.f_sub_(&sparse), "aten::sub_.Tensor", "self");
+    rejected(view.f_mul_(&sparse), "aten::mul_.Tensor", "self");
+    rejected(
+        t(&[1.0, 1.0, 2.0, 2.0], &[2, 2]).f_add_out(&sparse, &mut view),
+        "aten::add.out",
+        "out",
+    );
+    close(&vals(&base), &[9.0, 9.0, 1.0, 1.0, 2.0, 2.0]);
+    // The functional add, a tensor of its own, and a hybrid addend are right.
+    close(&vals(&view.f_add(&sparse).unwrap()), &[2.0, 1.0, 2.0, 7.0]);
+    let mut own = view.deep_clone();
+    own.f_add_(&sparse).unwrap();
+    close(&vals(&own), &[2.0, 1.0, 2.0, 7.0]);
+    let hybrid = t(&[1.0, 0.0, 0.0, 5.0], &[2, 2])
+        .f_to_sparse_sparse_dim(1)
+        .unwrap();
+    view.f_add_(&hybrid).unwrap();
+    close(&vals(&base), &[9.0, 9.0, 2.0, 1.0, 2.0, 7.0]);
+}
+
+#[test]
+fn nested_metadata_is_read_contiguously() {
+    // Found by the form fuzz under memcheck: nested_size is read in memory order, so an
+    // expanded [2, 3] (one row of storage) is read past its end.
+    let expanded = Tensor::from_slice(&[1i64, 2, 3])
+        .reshape(&[1, 3])
+        .expand(&[2, 3]);
+    rejected(
+        Tensor::f__nested_compute_contiguous_strides_offsets(&expanded),
+        "aten::_nested_compute_contiguous_strides_offsets",
+        "nested_size",
+    );
+    // Two [1, 2, 3] components: row-major strides [6, 3, 1], offsets 0 and 6.
+    let sizes = expanded.contiguous();
+    let (strides, offsets) = Tensor::f__nested_compute_contiguous_strides_offsets(&sizes).unwrap();
+    assert_eq!(strides.to_vec::<i64>().unwrap(), [6, 3, 1, 6, 3, 1]);
+    assert_eq!(offsets.to_vec::<i64>().unwrap(), [0, 6]);
+}
+
+#[test]
+fn norm_except_dim_of_an_empty_onednn_v_is_refused() {
+    // Found with `fuzz-ops --form-share`: it transposes v, which oneDNN cannot do for an empty
+    // tensor (SIGFPE).
+    let v = onednn(&Tensor::zeros(&[2, 0, 4, 5]), Kind::Float);
+    rejected(
+        Tensor::f_norm_except_dim_with(&v, 1, 1),
+        "aten::norm_except_dim",
+        "v",
+    );
+    // The 2-norm of each row of [[3, 4], [6, 8]].
+    let n = Tensor::f_norm_except_dim_with(&t(&[3.0, 4.0, 6.0, 8.0], &[2, 2]), 2, 0).unwrap();
+    close(&vals(&n), &[5.0, 10.0]);
+}

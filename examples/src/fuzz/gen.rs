@@ -378,7 +378,7 @@ impl Gen {
                 "  tensor {kind:?} size {:?} stride {:?} grad {} values {shown:?}",
                 t.f_size().ok(),
                 t.f_stride().ok(),
-                t.requires_grad()
+                t.defined() && t.requires_grad()
             );
         }
         t

@@ -3366,6 +3366,7 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::sparse_addend_in_place("aten::add_.Tensor", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -3413,6 +3414,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::sparse_addend_out("aten::add.out", other, out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();

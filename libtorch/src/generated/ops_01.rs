@@ -17996,6 +17996,7 @@ impl Tensor {
     /// `aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mul_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::sparse_addend_in_place("aten::mul_.Tensor", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.

@@ -12369,6 +12369,10 @@ impl Tensor {
             "nested_size",
             nested_size,
         )?;
+        crate::guards::nested_size_contiguous(
+            "aten::_nested_compute_contiguous_strides_offsets",
+            nested_size,
+        )?;
         let c_nested_size = nested_size.as_raw();
         let mut out0 = std::ptr::null_mut();
         let mut out1 = std::ptr::null_mut();
@@ -14163,6 +14167,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `pow = 2`, `dim = 0`.
     #[track_caller]
     pub fn f_norm_except_dim_with(v: &Tensor, pow: i64, dim: i64) -> Result<Tensor> {
+        crate::guards::weight_norm_mkldnn("aten::norm_except_dim", v)?;
         let c_v = v.as_raw();
         let c_pow = pow;
         let c_dim = dim;

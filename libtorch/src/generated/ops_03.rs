@@ -702,6 +702,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::sparse_addend_out("aten::sub.out", other, out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -794,6 +795,7 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::sparse_addend_in_place("aten::sub_.Tensor", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();

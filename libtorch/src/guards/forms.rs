@@ -278,15 +278,27 @@ pub(crate) fn scatter_src_not_mkldnn(op: &'static str, src: &Tensor) -> Result<(
 /// output at that garbage offset (SIGSEGV); a transposed view would be read in memory order,
 /// a silent wrong answer. `self` must be contiguous.
 pub(crate) fn coo_rows_contiguous(op: &'static str, self_: &Tensor) -> Result<()> {
-    if !self_.defined() || self_.layout() != Layout::Strided || self_.f_size().is_err() {
+    read_in_memory_order(op, "self", self_)
+}
+
+/// `_nested_compute_contiguous_strides_offsets` reads `nested_size` in memory order, as
+/// [`coo_rows_contiguous`] says for its input (an expanded one: invalid reads under valgrind).
+pub(crate) fn nested_size_contiguous(op: &'static str, nested_size: &Tensor) -> Result<()> {
+    read_in_memory_order(op, "nested_size", nested_size)
+}
+
+fn read_in_memory_order(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    if !t.defined() || t.layout() != Layout::Strided {
         return Ok(());
     }
-    let (s, st) = (self_.f_size()?, self_.f_stride()?);
+    let (Ok(s), Ok(st)) = (t.f_size(), t.f_stride()) else {
+        return Ok(());
+    };
     let order: Vec<usize> = (0..s.len()).rev().collect();
     if !crate::tensor::contiguous_in_order(&s, &st, &order) {
         return Err(fail(
             op,
-            format!("self must be contiguous (it is read in memory order), got strides {st:?} for sizes {s:?}"),
+            format!("{name} must be contiguous (it is read in memory order), got strides {st:?} for sizes {s:?}"),
         ));
     }
     Ok(())
@@ -308,4 +320,49 @@ pub(crate) fn weight_norm_mkldnn(op: &'static str, v: &Tensor) -> Result<()> {
             "v is a oneDNN tensor without elements, which oneDNN cannot transpose".into(),
         )
     })
+}
+
+/// Adding a sparse COO tensor (without dense dimensions) into a dense one in place, ATen's
+/// `add_dense_sparse_worker_non_hybrid_cpu` applies the dense tensor's storage offset twice: a
+/// view starting at element 2 gets the sum written two elements further on, past the end of
+/// its storage (a wrong value and an invalid write under valgrind). `add_`, `sub_`, their out
+/// forms and a dense `mul_` by a sparse tensor (which ends in `add_`) take this path; a view
+/// with a storage offset is refused as their destination (the functional forms are fine).
+pub(crate) fn dense_sparse_add_into_view(
+    op: &'static str,
+    name: &str,
+    written: &Tensor,
+    addend: &Tensor,
+) -> Result<()> {
+    if !written.defined() || !addend.defined() || addend.layout() != Layout::Sparse {
+        return Ok(());
+    }
+    if written.layout() != Layout::Strided || addend.f_dense_dim()? != 0 {
+        return Ok(());
+    }
+    let offset = written.f_storage_offset()?;
+    if offset != 0 {
+        return Err(fail(
+            op,
+            format!(
+                "{name} is a view at storage offset {offset}, into which libtorch adds a sparse \
+                 tensor at the wrong place; add into a tensor of its own (a clone) instead"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// [`dense_sparse_add_into_view`] for the in-place forms (`self` is written).
+pub(crate) fn sparse_addend_in_place(
+    op: &'static str,
+    self_: &Tensor,
+    other: &Tensor,
+) -> Result<()> {
+    dense_sparse_add_into_view(op, "self", self_, other)
+}
+
+/// [`dense_sparse_add_into_view`] for the out forms (`out` is written).
+pub(crate) fn sparse_addend_out(op: &'static str, other: &Tensor, out: &Tensor) -> Result<()> {
+    dense_sparse_add_into_view(op, "out", out, other)
 }
