@@ -4332,6 +4332,12 @@ fn onednn_linear_needs_a_weight_with_dimensions() {
         "aten::mkldnn_linear",
         "weight",
     );
+    let empty = onednn(&Tensor::zeros(&[3, 0]), Kind::Float);
+    rejected(
+        empty.f_mkldnn_linear(&ones(&[1, 4, 3])),
+        "aten::mkldnn_linear",
+        "weight",
+    );
     let y = x
         .f_mkldnn_linear(&t(&[1.0, 1.0, 2.0, 0.0], &[2, 2]))
         .unwrap();
@@ -4397,6 +4403,12 @@ fn sparse_addends_are_not_added_into_offset_views() {
         t(&[1.0, 1.0, 2.0, 2.0], &[2, 2]).f_add_out(&sparse, &mut view),
         "aten::add.out",
         "out",
+    );
+    let mut list = [ones(&[2, 2]), view.shallow_clone()];
+    rejected(
+        Tensor::f__foreach_mul_(&mut list, &sparse),
+        "aten::_foreach_mul_.Tensor",
+        "self[1]",
     );
     close(&vals(&base), &[9.0, 9.0, 1.0, 1.0, 2.0, 2.0]);
     // The functional add, a tensor of its own, and a hybrid addend are right.

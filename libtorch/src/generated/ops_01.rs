@@ -8917,7 +8917,7 @@ impl Tensor {
         weight: &Tensor,
         bias: Option<&Tensor>,
     ) -> Result<Tensor> {
-        crate::guards::min_dim("aten::mkldnn_linear", "weight", weight, 1)?;
+        crate::guards::mkldnn_linear_weight("aten::mkldnn_linear", self, weight)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -8371,6 +8371,7 @@ impl Tensor {
         other: &[T1],
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::foreach_sparse_addends("aten::_foreach_add_.List", self_, other)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -8555,6 +8556,11 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::foreach_sparse_addend(
+            "aten::_foreach_add_.Tensor",
+            self_,
+            other,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -8728,6 +8734,7 @@ impl Tensor {
         other: &[T1],
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::foreach_sparse_addends("aten::_foreach_sub_.List", self_, other)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -8942,6 +8949,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
+        crate::guards::foreach_sparse_addends("aten::_foreach_mul_.List", self_, other)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -9067,6 +9075,11 @@ impl Tensor {
     /// `aten::_foreach_mul_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
     #[track_caller]
     pub fn f__foreach_mul_(self_: &mut [Tensor], other: &Tensor) -> Result<()> {
+        crate::guards::foreach_sparse_addend(
+            "aten::_foreach_mul_.Tensor",
+            self_,
+            other,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.

@@ -21771,7 +21771,7 @@ impl Tensor {
         bias: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::min_dim("aten::mkldnn_linear.out", "weight", weight, 1)?;
+        crate::guards::mkldnn_linear_weight("aten::mkldnn_linear.out", self, weight)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -366,3 +366,55 @@ pub(crate) fn sparse_addend_in_place(
 pub(crate) fn sparse_addend_out(op: &'static str, other: &Tensor, out: &Tensor) -> Result<()> {
     dense_sparse_add_into_view(op, "out", out, other)
 }
+
+/// The foreach forms of [`sparse_addend_in_place`] with one `other` for every `self[i]`
+/// (`_foreach_mul_.Tensor`, `_foreach_add_.Tensor`): their per-tensor path ends in the same
+/// `add_` (invalid writes under valgrind, then heap corruption).
+pub(crate) fn foreach_sparse_addend<T: Borrow<Tensor>>(
+    op: &'static str,
+    self_: &[T],
+    other: &Tensor,
+) -> Result<()> {
+    for (i, t) in self_.iter().enumerate() {
+        dense_sparse_add_into_view(op, &format!("self[{i}]"), t.borrow(), other)?;
+    }
+    Ok(())
+}
+
+/// [`foreach_sparse_addend`] with a list of others, paired by index (`_foreach_add_.List`).
+pub(crate) fn foreach_sparse_addends<T: Borrow<Tensor>, U: Borrow<Tensor>>(
+    op: &'static str,
+    self_: &[T],
+    other: &[U],
+) -> Result<()> {
+    for (i, (t, o)) in self_.iter().zip(other).enumerate() {
+        dense_sparse_add_into_view(op, &format!("self[{i}]"), t.borrow(), o.borrow())?;
+    }
+    Ok(())
+}
+
+/// oneDNN's linear reads `weight.size(0)` of a 0-D weight (SIGSEGV), and with a `self` without
+/// elements reads a weight of more than two dimensions out of bounds (SIGSEGV for [1, 4, 3];
+/// a 1-D one is rejected). The weight needs a dimension, and two for an empty `self`.
+pub(crate) fn mkldnn_linear_weight(
+    op: &'static str,
+    self_: &Tensor,
+    weight: &Tensor,
+) -> Result<()> {
+    let rank = weight.f_dim()?;
+    let empty = self_.defined() && self_.numel() == 0;
+    if rank == 0 || (empty && rank != 2) {
+        return Err(fail(
+            op,
+            format!(
+                "weight must be [out_features, in_features]{}, got {rank} dimensions",
+                if empty {
+                    " for a self without elements"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    Ok(())
+}
