@@ -51,7 +51,9 @@ ltrs_error* ltrs_tensor_copy_to(ltrs_tensor t, void* dst, int64_t nbytes, int32_
   LTRS_TRY {
     ltrs::Borrowed b(t);
     const at::Tensor& src = defined(b, "copy_to");
-    at::Tensor c = src.to(at::kCPU, scalar_type(kind)).contiguous();
+    // `to` and `contiguous` return the tensor itself when nothing changes, conjugate and
+    // negative bits included: resolve those, or a `_neg_view` would be copied out unnegated.
+    at::Tensor c = src.to(at::kCPU, scalar_type(kind)).resolve_conj().resolve_neg().contiguous();
     TORCH_CHECK(static_cast<int64_t>(c.nbytes()) == nbytes, "copy_to: a buffer of ", nbytes,
                 " bytes for a tensor of ", c.nbytes(), " bytes");
     if (nbytes > 0) std::memcpy(dst, c.const_data_ptr(), nbytes);

@@ -228,3 +228,21 @@ fn complex_round_trip() {
         .unwrap();
     assert_eq!(r, [Complex::new(2.0, 0.0)]);
 }
+
+#[test]
+fn reading_out_a_negative_view_gives_its_values() {
+    // `_neg_view` flips a sign bit instead of the data; reading out must apply it (it used to
+    // copy the raw memory: [2, 2] for a view whose values are [-2, -2]), as printing must.
+    let n = Tensor::from_slice(&[2i64, 3]).f__neg_view().unwrap();
+    assert_eq!(n.to_vec::<i64>().unwrap(), [-2, -3]);
+    assert_eq!(n.f_select_int(0, 1).unwrap().item_as::<i64>().unwrap(), -3);
+    assert_eq!(format!("{n}"), "tensor([-2, -3])");
+    // The imaginary part of a conjugate view reads negated too.
+    let c = Tensor::from_slice(&[1.0f32, 2.0])
+        .reshape(&[1, 2])
+        .f_view_as_complex()
+        .unwrap()
+        .f_conj()
+        .unwrap();
+    assert_eq!(c.f_imag().unwrap().to_vec::<f32>().unwrap(), [-2.0]);
+}
