@@ -126,6 +126,7 @@ ltrs_error* ltrs_tensor_storage_offset(ltrs_tensor t, int64_t* out);
 ltrs_error* ltrs_tensor_scalar_type(ltrs_tensor t, int32_t* out);
 ltrs_error* ltrs_tensor_device(ltrs_tensor t, ltrs_device* out);
 ltrs_error* ltrs_tensor_layout(ltrs_tensor t, int32_t* out);
+int32_t ltrs_tensor_layout_of(ltrs_tensor t);
 ltrs_error* ltrs_tensor_requires_grad(ltrs_tensor t, bool* out);
 ltrs_error* ltrs_tensor_data_ptr(ltrs_tensor t, void** out);
 bool ltrs_tensor_is_same(ltrs_tensor a, ltrs_tensor b);

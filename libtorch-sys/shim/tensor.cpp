@@ -130,6 +130,14 @@ ltrs_error* ltrs_tensor_layout(ltrs_tensor t, int32_t* out) {
   LTRS_CATCH
 }
 
+// The layout of a defined tensor, without the error machinery: the argument guards of hot ops
+// (matmul, add_) ask it on every call. TensorImpl::layout() reads the dispatch key set only and
+// cannot throw. A null handle (undefined) answers strided.
+int32_t ltrs_tensor_layout_of(ltrs_tensor t) {
+  if (t == nullptr) return static_cast<int32_t>(at::kStrided);
+  return static_cast<int32_t>(reinterpret_cast<const at::TensorImpl*>(t)->layout());
+}
+
 ltrs_error* ltrs_tensor_requires_grad(ltrs_tensor t, bool* out) {
   LTRS_TRY {
     ltrs::Borrowed b(t);

@@ -212,6 +212,7 @@ extern "C" {
     pub fn ltrs_tensor_scalar_type(t: ltrs_tensor, out: *mut i32) -> *mut ltrs_error;
     pub fn ltrs_tensor_device(t: ltrs_tensor, out: *mut ltrs_device) -> *mut ltrs_error;
     pub fn ltrs_tensor_layout(t: ltrs_tensor, out: *mut i32) -> *mut ltrs_error;
+    pub fn ltrs_tensor_layout_of(t: ltrs_tensor) -> i32;
     pub fn ltrs_tensor_requires_grad(t: ltrs_tensor, out: *mut bool) -> *mut ltrs_error;
     pub fn ltrs_tensor_data_ptr(t: ltrs_tensor, out: *mut *mut std::ffi::c_void)
         -> *mut ltrs_error;

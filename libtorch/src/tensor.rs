@@ -268,6 +268,13 @@ impl Tensor {
         Layout::from_ffi(l)
     }
 
+    /// The layout, strided for an undefined tensor: one plain call, for the argument guards of
+    /// hot ops.
+    pub(crate) fn layout_or_strided(&self) -> Layout {
+        // SAFETY: `raw` is null or a live handle; the shim reads its key set and cannot throw.
+        Layout::from_ffi(unsafe { sys::ltrs_tensor_layout_of(self.raw) })
+    }
+
     /// Whether autograd records operations on this tensor.
     #[track_caller]
     pub fn requires_grad(&self) -> bool {

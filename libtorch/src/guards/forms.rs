@@ -238,7 +238,7 @@ pub(crate) fn linear_mkldnn_weight(
     weight: &Tensor,
 ) -> Result<()> {
     // Hot path (every linear layer): one layout query unless the weight is oneDNN.
-    let mkldnn = |t: &Tensor| t.defined() && t.layout() == Layout::Mkldnn;
+    let mkldnn = |t: &Tensor| t.layout_or_strided() == Layout::Mkldnn;
     if mkldnn(weight) && !mkldnn(input) {
         return Err(fail(
             op,
@@ -252,10 +252,10 @@ pub(crate) fn linear_mkldnn_weight(
 /// tensor's zero size when it has no elements (SIGFPE) and otherwise rejects it.
 pub(crate) fn mm_mkldnn_sparse(op: &'static str, self_: &Tensor, other: &Tensor) -> Result<()> {
     // Hot path (every matmul): one layout query unless self is oneDNN.
-    if !self_.defined() || self_.layout() != Layout::Mkldnn {
+    if self_.layout_or_strided() != Layout::Mkldnn {
         return Ok(());
     }
-    if other.defined() && !matches!(other.layout(), Layout::Strided | Layout::Mkldnn) {
+    if !matches!(other.layout_or_strided(), Layout::Strided | Layout::Mkldnn) {
         return Err(fail(
             op,
             format!(
@@ -334,7 +334,8 @@ pub(crate) fn dense_sparse_add_into_view(
     written: &Tensor,
     addend: &Tensor,
 ) -> Result<()> {
-    if !written.defined() || !addend.defined() || addend.layout() != Layout::Sparse {
+    // Hot path (every add_ and mul_): one plain layout query unless the addend is sparse.
+    if addend.layout_or_strided() != Layout::Sparse || !written.defined() {
         return Ok(());
     }
     if written.layout() != Layout::Strided || addend.f_dense_dim()? != 0 {
