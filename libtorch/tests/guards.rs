@@ -4456,3 +4456,30 @@ fn norm_except_dim_of_an_empty_onednn_v_is_refused() {
     let n = Tensor::f_norm_except_dim_with(&t(&[3.0, 4.0, 6.0, 8.0], &[2, 2]), 2, 0).unwrap();
     close(&vals(&n), &[5.0, 10.0]);
 }
+
+#[test]
+fn batch_norm_with_update_needs_onednn_channels() {
+    // Found with `fuzz-ops --form-share` (seed 378): on a oneDNN input without channels the
+    // kernel divides by the channel count (SIGFPE).
+    let x = onednn(&Tensor::zeros(&[1, 0, 3, 1]), Kind::Float);
+    let (w, b) = (ones(&[0]), Tensor::zeros(&[0]));
+    rejected(
+        Tensor::f__batch_norm_with_update_functional(&x, Some(&w), Some(&b), &b, &w, 0.1, 1e-5),
+        "aten::_batch_norm_with_update_functional",
+        "input",
+    );
+    // Two channels of [0, 2, 4] (variance 8/3) and [1, 1, 1]: normalized to about
+    // [-1.22, 0, 1.22] and [0, 0, 0] with eps = 1e-5.
+    let x = onednn(
+        &t(&[0.0, 2.0, 4.0, 1.0, 1.0, 1.0], &[1, 2, 3, 1]),
+        Kind::Float,
+    );
+    let (w, b) = (ones(&[2]), Tensor::zeros(&[2]));
+    let out =
+        Tensor::f__batch_norm_with_update_functional(&x, Some(&w), Some(&b), &b, &w, 0.1, 1e-5)
+            .unwrap();
+    close(
+        &vals(&out.0.to_dense()),
+        &[-1.2247449, 0.0, 1.2247449, 0.0, 0.0, 0.0],
+    );
+}

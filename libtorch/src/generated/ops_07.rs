@@ -6690,6 +6690,10 @@ impl Tensor {
             1,
             true,
         )?;
+        crate::guards::batch_norm_mkldnn_channels(
+            "aten::_batch_norm_with_update_functional",
+            input,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

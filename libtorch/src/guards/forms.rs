@@ -419,3 +419,18 @@ pub(crate) fn mkldnn_linear_weight(
     }
     Ok(())
 }
+
+/// `_batch_norm_with_update` on a oneDNN input divides by its channel count (SIGFPE for
+/// [1, 0, 3, 1]; `native_batch_norm` handles the same input). A oneDNN input needs channels.
+pub(crate) fn batch_norm_mkldnn_channels(op: &'static str, input: &Tensor) -> Result<()> {
+    if input.layout_or_strided() != Layout::Mkldnn {
+        return Ok(());
+    }
+    if input.f_size()?.get(1) == Some(&0) {
+        return Err(fail(
+            op,
+            "input is a oneDNN tensor without channels (size 0 at dim 1)".into(),
+        ));
+    }
+    Ok(())
+}
