@@ -46,6 +46,13 @@ inline ltrs_error* error_unknown() noexcept {
 }
 
 // An ltrs_tensor viewed as a `const at::Tensor&` without touching its reference count.
+// A new owning at::Tensor for a handle (reference count + 1).
+inline at::Tensor retain(ltrs_tensor t) {
+  if (t == nullptr) return at::Tensor();
+  return at::Tensor(c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>::unsafe_reclaim_from_nonowning(
+      reinterpret_cast<at::TensorImpl*>(t)));
+}
+
 class Borrowed {
  public:
   explicit Borrowed(ltrs_tensor t) noexcept
@@ -104,11 +111,7 @@ class FixedShape {
 // survives a throwing op (see FixedShape).
 class BorrowedMut {
  public:
-  explicit BorrowedMut(ltrs_tensor t)
-      : tensor_(t == nullptr ? at::Tensor()
-                             : at::Tensor(c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>::
-                                              unsafe_reclaim_from_nonowning(reinterpret_cast<at::TensorImpl*>(t)))),
-        shape_(tensor_) {}
+  explicit BorrowedMut(ltrs_tensor t) : tensor_(retain(t)), shape_(tensor_) {}
   ~BorrowedMut() { shape_.restore_if_unwinding(tensor_); }
   BorrowedMut(const BorrowedMut&) = delete;
   BorrowedMut& operator=(const BorrowedMut&) = delete;
@@ -124,13 +127,6 @@ class BorrowedMut {
 inline ltrs_tensor give(at::Tensor t) noexcept {
   if (!t.defined()) return nullptr;
   return reinterpret_cast<ltrs_tensor>(t.unsafeReleaseTensorImpl());
-}
-
-// A new owning at::Tensor for a handle (reference count + 1).
-inline at::Tensor retain(ltrs_tensor t) {
-  if (t == nullptr) return at::Tensor();
-  return at::Tensor(c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>::unsafe_reclaim_from_nonowning(
-      reinterpret_cast<at::TensorImpl*>(t)));
 }
 
 }  // namespace ltrs

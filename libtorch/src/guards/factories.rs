@@ -331,7 +331,7 @@ fn mkldnn_zero_fill(
         .or(like.map(Tensor::layout))
         .unwrap_or(Layout::Strided);
     let kind = dtype.or(like.map(Tensor::kind)).unwrap_or(Kind::Float);
-    if layout == Layout::Mkldnn && kind.elt_size_in_bytes() < 4 {
+    if zero_fill_overflows(layout, kind) {
         return Err(fail(
             op,
             format!(

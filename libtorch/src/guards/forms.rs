@@ -29,12 +29,18 @@ pub(crate) fn mkldnn_zeroed_list<T: Borrow<Tensor>>(op: &'static str, self_: &[T
     Ok(())
 }
 
+/// Whether oneDNN's zero-fill overflows a tensor of this layout and dtype (it writes 4-byte
+/// floats whatever the dtype).
+pub(super) fn zero_fill_overflows(layout: Layout, kind: Kind) -> bool {
+    layout == Layout::Mkldnn && kind.elt_size_in_bytes() < 4
+}
+
 fn mkldnn_zero_fill_of(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
-    if !t.defined() || t.layout() != Layout::Mkldnn {
+    if t.layout_or_strided() != Layout::Mkldnn {
         return Ok(());
     }
     let kind = t.f_kind()?;
-    if kind.elt_size_in_bytes() < 4 {
+    if zero_fill_overflows(Layout::Mkldnn, kind) {
         return Err(fail(
             op,
             format!(
@@ -47,7 +53,7 @@ fn mkldnn_zero_fill_of(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
 
 /// `t`, when defined, is not a oneDNN (MKL-DNN) tensor.
 fn not_mkldnn(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
-    if t.defined() && t.layout() == Layout::Mkldnn {
+    if t.layout_or_strided() == Layout::Mkldnn {
         return Err(fail(
             op,
             format!("{name} must not be a oneDNN (Mkldnn) tensor"),
@@ -82,11 +88,7 @@ pub(crate) fn sparse_mm_not_mkldnn(
 /// elements but a nonzero first size ([1, 3, 3, 0]) does not have (SIGSEGV); libtorch rejects
 /// the other empty weights. With a oneDNN `self`, `weight` must have elements.
 pub(crate) fn prelu_mkldnn_weight(op: &'static str, self_: &Tensor, weight: &Tensor) -> Result<()> {
-    if self_.defined()
-        && self_.layout() == Layout::Mkldnn
-        && weight.defined()
-        && weight.numel() == 0
-    {
+    if self_.layout_or_strided() == Layout::Mkldnn && weight.defined() && weight.numel() == 0 {
         return Err(fail(
             op,
             "weight must have elements when self is a oneDNN tensor".into(),
@@ -119,10 +121,7 @@ pub(crate) fn copy_layouts(op: &'static str, self_: &Tensor, src: &Tensor) -> Re
 }
 
 fn copy_layout_of(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
-    if !t.defined() {
-        return Ok(());
-    }
-    let layout = t.layout();
+    let layout = t.layout_or_strided();
     if matches!(
         layout,
         Layout::SparseCsr
@@ -145,13 +144,14 @@ fn copy_layout_of(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
 /// found, so every such transpose is refused (a stated over-rejection of an empty result).
 fn empty_mkldnn_transposed(
     op: &'static str,
-    self_: &Tensor,
+    name: &str,
+    t: &Tensor,
     dims: Option<(i64, i64)>,
 ) -> Result<()> {
-    if !self_.defined() || self_.layout() != Layout::Mkldnn || self_.numel() != 0 {
+    if t.layout_or_strided() != Layout::Mkldnn || t.numel() != 0 {
         return Ok(());
     }
-    let rank = self_.f_dim()? as i64;
+    let rank = t.f_dim()? as i64;
     let wrap = |d: i64| if d < 0 { d + rank } else { d };
     let distinct = match dims {
         Some((a, b)) => wrap(a) != wrap(b),
@@ -160,7 +160,7 @@ fn empty_mkldnn_transposed(
     if distinct {
         return Err(fail(
             op,
-            "self is a oneDNN tensor without elements, which oneDNN cannot transpose".into(),
+            format!("{name} is a oneDNN tensor without elements, which oneDNN cannot transpose"),
         ));
     }
     Ok(())
@@ -169,7 +169,7 @@ fn empty_mkldnn_transposed(
 /// [`empty_mkldnn_transposed`] for `t`, `mT`, `mH`, `adjoint` and `matrix_H` (the last two
 /// dimensions).
 pub(crate) fn mkldnn_transposed(op: &'static str, self_: &Tensor) -> Result<()> {
-    empty_mkldnn_transposed(op, self_, None)
+    empty_mkldnn_transposed(op, "self", self_, None)
 }
 
 /// [`empty_mkldnn_transposed`] for `transpose(dim0, dim1)` and its aliases.
@@ -179,21 +179,14 @@ pub(crate) fn mkldnn_transposed_dims(
     dim0: i64,
     dim1: i64,
 ) -> Result<()> {
-    empty_mkldnn_transposed(op, self_, Some((dim0, dim1)))
+    empty_mkldnn_transposed(op, "self", self_, Some((dim0, dim1)))
 }
 
 /// The recurrent layers transpose a `batch_first` input to time-major first:
 /// [`empty_mkldnn_transposed`].
 pub(crate) fn rnn_mkldnn_input(op: &'static str, input: &Tensor, batch_first: bool) -> Result<()> {
     if batch_first {
-        empty_mkldnn_transposed(op, input, Some((0, 1))).map_err(|_| {
-            fail(
-                op,
-                "input is a batch-first oneDNN tensor without elements, which oneDNN cannot \
-                 transpose"
-                    .into(),
-            )
-        })?;
+        empty_mkldnn_transposed(op, "input", input, Some((0, 1)))?;
     }
     Ok(())
 }
@@ -288,7 +281,8 @@ pub(crate) fn nested_size_contiguous(op: &'static str, nested_size: &Tensor) -> 
 }
 
 fn read_in_memory_order(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
-    if !t.defined() || t.layout() != Layout::Strided {
+    // Only a strided tensor with sizes (not nested) is read in memory order.
+    if t.layout_or_strided() != Layout::Strided {
         return Ok(());
     }
     let (Ok(s), Ok(st)) = (t.f_size(), t.f_stride()) else {
@@ -314,12 +308,7 @@ pub(crate) fn cummaxmin_grad_not_mkldnn(op: &'static str, grad: &Tensor) -> Resu
 /// transposes `v`: for a oneDNN `v` without elements that is the transpose of
 /// [`mkldnn_transposed`] (SIGFPE).
 pub(crate) fn weight_norm_mkldnn(op: &'static str, v: &Tensor) -> Result<()> {
-    empty_mkldnn_transposed(op, v, None).map_err(|_| {
-        fail(
-            op,
-            "v is a oneDNN tensor without elements, which oneDNN cannot transpose".into(),
-        )
-    })
+    empty_mkldnn_transposed(op, "v", v, None)
 }
 
 /// Adding a sparse COO tensor (without dense dimensions) into a dense one in place, ATen's

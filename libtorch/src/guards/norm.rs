@@ -89,22 +89,25 @@ pub(crate) fn group_norm_fallback_rank(
     weight: Option<&Tensor>,
     bias: Option<&Tensor>,
 ) -> Result<()> {
+    must_be_defined(op, "input", input)?;
+    let rank = input.f_dim()?;
+    if rank >= 2 {
+        return Ok(());
+    }
     let plain = |t: &Tensor| -> Result<bool> {
         let k = t.f_kind()?;
         Ok(t.layout() == Layout::Strided && t.f_size().is_ok() && !is_quantized(k))
     };
-    let mut all = vec![input];
-    all.extend(given(weight));
-    all.extend(given(bias));
-    must_be_defined(op, "input", input)?;
-    for t in all {
-        if !plain(t)? && input.f_dim()? < 2 {
+    for t in [Some(input), given(weight), given(bias)]
+        .into_iter()
+        .flatten()
+    {
+        if !plain(t)? {
             return Err(fail(
                 op,
                 format!(
                     "input must have at least 2 dimensions (N, C, ...) with a sparse, oneDNN, \
-                     quantized or nested argument, got {}",
-                    input.f_dim()?
+                     quantized or nested argument, got {rank}"
                 ),
             ));
         }
