@@ -1,10 +1,19 @@
 //! Factories with options, nested conversions, zero-copy views of Rust memory.
 use libtorch::{Device, Kind, Tensor};
 
+/// libtorch's default generator is global and `cargo test` runs this file's tests on parallel
+/// threads: a test that seeds it and compares what it draws (or a layer's initial weights)
+/// must not interleave with another test drawing from it. Every test here holds this lock.
+fn global_rng() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 const CPU_F: (Kind, Device) = (Kind::Float, Device::Cpu);
 
 #[test]
 fn full_zeros_ones() {
+    let _rng = global_rng();
     let z = Tensor::zeros_opts(&[2, 3], CPU_F);
     assert_eq!(z.size(), [2, 3]);
     assert_eq!(z.kind(), Kind::Float);
@@ -18,6 +27,7 @@ fn full_zeros_ones() {
 
 #[test]
 fn ranges() {
+    let _rng = global_rng();
     let a = Tensor::arange_opts(1, 10, 3, (Kind::Int64, Device::Cpu));
     assert_eq!(a.to_vec::<i64>().unwrap(), [1, 4, 7]);
     let b = Tensor::arange_opts(0.0, 1.0, 0.25, (Kind::Double, Device::Cpu));
@@ -35,6 +45,7 @@ fn ranges() {
 
 #[test]
 fn random_factories() {
+    let _rng = global_rng();
     libtorch::manual_seed(7);
     let r = Tensor::rand_opts(&[1000], CPU_F);
     let v = r.to_vec::<f32>().unwrap();
@@ -60,6 +71,7 @@ fn random_factories() {
 
 #[test]
 fn nested_conversions() {
+    let _rng = global_rng();
     let v: Vec<i64> = (0..12).collect();
     let t = Tensor::from_data(&v, &[2, 3, 2]).unwrap();
     let n: Vec<Vec<Vec<i64>>> = t.to_vec3().unwrap();
@@ -82,6 +94,7 @@ fn nested_conversions() {
 
 #[test]
 fn to_opts_converts() {
+    let _rng = global_rng();
     let t = Tensor::from_slice(&[1.7f32, -2.2]);
     let i = t.to_opts((Kind::Int64, Device::Cpu));
     assert_eq!(i.to_vec::<i64>().unwrap(), [1, -2]);
@@ -89,6 +102,7 @@ fn to_opts_converts() {
 
 #[test]
 fn from_blob_mut_shares_memory_both_ways() {
+    let _rng = global_rng();
     let mut buf = vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
     {
         let mut t = Tensor::from_blob_mut(&mut buf, &[2, 3]).unwrap();
@@ -112,6 +126,7 @@ fn from_blob_mut_shares_memory_both_ways() {
 /// every later read went past the buffer. The shim puts the shape back when the op fails.
 #[test]
 fn a_failed_resize_keeps_the_view_over_rust_memory_intact() {
+    let _rng = global_rng();
     let mut buf = [1.0f32, 2.0, 3.0, 4.0];
     let mut view = Tensor::from_blob_mut(&mut buf, &[2, 2]).unwrap();
     let err = view.f_resize_(&[100000]).unwrap_err().to_string();
@@ -138,6 +153,7 @@ fn a_failed_resize_keeps_the_view_over_rust_memory_intact() {
 
 #[test]
 fn from_blob_mut_escaping_handles_get_a_copy() {
+    let _rng = global_rng();
     let mut buf = vec![1i64, 2, 3];
     let escaped;
     let escaped_view;
@@ -158,6 +174,7 @@ fn from_blob_mut_escaping_handles_get_a_copy() {
 #[cfg(feature = "ndarray")]
 #[test]
 fn ndarray_round_trip() {
+    let _rng = global_rng();
     let a = ndarray::arr2(&[[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
     let t = Tensor::try_from(&a).unwrap();
     assert_eq!(t.size(), [2, 3]);
@@ -171,6 +188,7 @@ fn ndarray_round_trip() {
 
 #[test]
 fn half_and_bfloat16_round_trip() {
+    let _rng = global_rng();
     use half::{bf16, f16};
     let h = [
         f16::from_f32(1.5),
@@ -196,6 +214,7 @@ fn half_and_bfloat16_round_trip() {
 
 #[test]
 fn clone_shares_and_deep_clone_copies() {
+    let _rng = global_rng();
     let a = Tensor::from_slice(&[1.0f32, 2.0]);
     let mut shared = a.clone();
     let mut copy = a.deep_clone();
@@ -208,6 +227,7 @@ fn clone_shares_and_deep_clone_copies() {
 
 #[test]
 fn complex_round_trip() {
+    let _rng = global_rng();
     use libtorch::Complex;
     let z = [Complex::new(3.0f32, 4.0), Complex::new(-1.0, 0.5)];
     let t = Tensor::from_data(&z, &[2]).unwrap();
@@ -231,6 +251,7 @@ fn complex_round_trip() {
 
 #[test]
 fn reading_out_a_negative_view_gives_its_values() {
+    let _rng = global_rng();
     // `_neg_view` flips a sign bit instead of the data; reading out must apply it (it used to
     // copy the raw memory: [2, 2] for a view whose values are [-2, -2]), as printing must.
     let n = Tensor::from_slice(&[2i64, 3]).f__neg_view().unwrap();

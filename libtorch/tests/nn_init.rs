@@ -2,6 +2,14 @@
 use libtorch::nn::init::{self, FanMode, Nonlinearity};
 use libtorch::Tensor;
 
+/// libtorch's default generator is global and `cargo test` runs this file's tests on parallel
+/// threads: a test that seeds it and compares what it draws (or a layer's initial weights)
+/// must not interleave with another test drawing from it. Every test here holds this lock.
+fn global_rng() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn zeros(shape: &[i64]) -> Tensor {
     let n: i64 = shape.iter().product();
     Tensor::from_data(&vec![0.0f32; n as usize], shape).unwrap()
@@ -22,6 +30,7 @@ fn stats(t: &Tensor) -> (f64, f64, f64) {
 
 #[test]
 fn gains_and_fans() {
+    let _rng = global_rng();
     assert_eq!(init::calculate_gain(Nonlinearity::Tanh), 5.0 / 3.0);
     assert_eq!(init::calculate_gain(Nonlinearity::Relu), 2f64.sqrt());
     assert!(
@@ -37,6 +46,7 @@ fn gains_and_fans() {
 
 #[test]
 fn constant_uniform_normal() {
+    let _rng = global_rng();
     libtorch::manual_seed(0);
     let t = zeros(&[100, 100]);
     init::constant_(&t, 0.25).unwrap();
@@ -56,6 +66,7 @@ fn constant_uniform_normal() {
 
 #[test]
 fn xavier_and_kaiming() {
+    let _rng = global_rng();
     libtorch::manual_seed(0);
     let t = zeros(&[200, 300]);
     init::xavier_uniform_(&t, 1.0).unwrap();
@@ -76,6 +87,7 @@ fn xavier_and_kaiming() {
 
 #[test]
 fn orthogonal_rows_are_orthonormal() {
+    let _rng = global_rng();
     libtorch::manual_seed(0);
     let t = zeros(&[3, 5]);
     init::orthogonal_(&t, 1.0).unwrap();

@@ -4,6 +4,14 @@ use libtorch::nn::dispatch::{call, Arg};
 use libtorch::nn::*;
 use libtorch::{Device, Kind, Tensor};
 
+/// libtorch's default generator is global and `cargo test` runs this file's tests on parallel
+/// threads: a test that seeds it and compares what it draws (or a layer's initial weights)
+/// must not interleave with another test drawing from it. Every test here holds this lock.
+fn global_rng() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn t(data: &[f32], shape: &[i64]) -> Tensor {
     Tensor::from_data(data, shape).unwrap()
 }
@@ -35,6 +43,7 @@ fn names(m: &dyn Module) -> Vec<String> {
 
 #[test]
 fn linear_values_by_hand() {
+    let _rng = global_rng();
     let fc = Linear::new(3, 2);
     set(&fc.weight, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     set(fc.bias.as_ref().unwrap(), &[0.5, -1.0]);
@@ -46,6 +55,7 @@ fn linear_values_by_hand() {
 
 #[test]
 fn linear_default_init_is_pytorchs() {
+    let _rng = global_rng();
     libtorch::manual_seed(1);
     let fc = Linear::new(16, 64);
     let bound = 1.0 / 4.0; // kaiming_uniform(a=√5) on fan_in 16: 1/√16; bias U(±1/√16)
@@ -66,6 +76,7 @@ fn linear_default_init_is_pytorchs() {
 
 #[test]
 fn conv2d_values_by_hand() {
+    let _rng = global_rng();
     let conv = Conv2d::new(1, 1, 2, ConvConfig::default());
     set(&conv.weight, &[1.0, 2.0, 3.0, 4.0]);
     set(conv.bias.as_ref().unwrap(), &[1.0]);
@@ -91,6 +102,7 @@ fn conv2d_values_by_hand() {
 
 #[test]
 fn conv_shapes() {
+    let _rng = global_rng();
     let x1 = rand(&[2, 4, 10]);
     assert_eq!(
         Conv1d::new(4, 6, 3, ConvConfig::default())
@@ -125,6 +137,7 @@ fn conv_shapes() {
 
 #[test]
 fn pooling_values_and_shapes() {
+    let _rng = global_rng();
     let x: Vec<f32> = (0..16).map(|k| k as f32).collect();
     let x = t(&x, &[1, 1, 4, 4]);
     close(
@@ -150,6 +163,7 @@ fn pooling_values_and_shapes() {
 
 #[test]
 fn layer_norm_values_by_hand() {
+    let _rng = global_rng();
     let ln = LayerNorm::new(&[3]);
     set(&ln.weight, &[1.0, 2.0, 0.5]);
     set(&ln.bias, &[0.0, 1.0, -1.0]);
@@ -170,6 +184,7 @@ fn layer_norm_values_by_hand() {
 
 #[test]
 fn group_norm_and_batch_norm_shapes() {
+    let _rng = global_rng();
     let x = rand(&[2, 4, 3, 3]);
     let gn = GroupNorm::new(2, 4);
     let y = gn.forward(&x);
@@ -185,6 +200,7 @@ fn group_norm_and_batch_norm_shapes() {
 
 #[test]
 fn batch_norm_running_stats_train_vs_eval() {
+    let _rng = global_rng();
     let mut bn = BatchNorm1d::new(2);
     let x = [1.0f32, 10.0, 3.0, 20.0, 5.0, 30.0];
     let xt = t(&x, &[3, 2]);
@@ -228,6 +244,7 @@ fn batch_norm_running_stats_train_vs_eval() {
 
 #[test]
 fn dropout_train_vs_eval() {
+    let _rng = global_rng();
     libtorch::manual_seed(0);
     let mut d = Dropout::new(0.5);
     let x = t(&[1.0; 1000], &[1000]);
@@ -242,6 +259,7 @@ fn dropout_train_vs_eval() {
 
 #[test]
 fn embedding_lookup() {
+    let _rng = global_rng();
     libtorch::manual_seed(0);
     let e = Embedding::new(10, 3);
     let w = v(&e.weight);
@@ -267,6 +285,7 @@ fn embedding_lookup() {
 
 #[test]
 fn bilinear_values() {
+    let _rng = global_rng();
     let b = Bilinear::new(2, 3, 1);
     set(&b.weight, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     set(b.bias.as_ref().unwrap(), &[0.5]);
@@ -283,6 +302,7 @@ fn sigmoid(x: f64) -> f64 {
 
 #[test]
 fn lstm_values_against_reference() {
+    let _rng = global_rng();
     libtorch::manual_seed(3);
     let (inp, hid) = (2usize, 3usize);
     let lstm = Rnn::lstm(
@@ -342,6 +362,7 @@ fn lstm_values_against_reference() {
 
 #[test]
 fn rnn_gru_shapes_and_names() {
+    let _rng = global_rng();
     let cfg = RnnConfig::default().num_layers(2).bidirectional(true);
     let gru = Rnn::gru(3, 4, cfg);
     let x = rand(&[5, 2, 3]); // [L, N, in]
@@ -371,6 +392,7 @@ fn rnn_gru_shapes_and_names() {
 
 #[test]
 fn multihead_attention_against_reference() {
+    let _rng = global_rng();
     libtorch::manual_seed(5);
     let (e, heads, l, n) = (4usize, 2usize, 3usize, 1usize);
     let mha = MultiheadAttention::new(e as i64, heads as i64, true);
@@ -467,6 +489,7 @@ fn multihead_attention_against_reference() {
 
 #[test]
 fn activations_values() {
+    let _rng = global_rng();
     let x = t(&[-2.0, -0.5, 0.0, 1.5], &[4]);
     let xs = [-2.0f64, -0.5, 0.0, 1.5];
     let map = |f: &dyn Fn(f64) -> f64| -> Vec<f64> { xs.iter().map(|&a| f(a)).collect() };
@@ -510,6 +533,7 @@ fn activations_values() {
 
 #[test]
 fn sequential_names_train_eval_freeze_and_kinds() {
+    let _rng = global_rng();
     let mut net = Sequential::new()
         .add(Linear::new(2, 3))
         .add(ReLU)
@@ -559,6 +583,7 @@ fn sequential_names_train_eval_freeze_and_kinds() {
 
 #[test]
 fn load_state_dict_checks_names_and_shapes() {
+    let _rng = global_rng();
     let a = Linear::new(3, 2);
     let b = Linear::new(3, 2);
     b.load_state_dict(&a.state_dict()).unwrap();
@@ -573,6 +598,7 @@ fn load_state_dict_checks_names_and_shapes() {
 
 #[test]
 fn linear_gradients_flow() {
+    let _rng = global_rng();
     let fc = Linear::new(2, 1);
     set(&fc.weight, &[1.0, -1.0]);
     set(fc.bias.as_ref().unwrap(), &[0.0]);
