@@ -3,6 +3,7 @@
 #include "support.h"
 
 #include <ATen/Context.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -172,6 +173,16 @@ ltrs_error* ltrs_cuda_is_available(bool* out) {
 
 ltrs_error* ltrs_cuda_device_count(int64_t* out) {
   LTRS_TRY { *out = at::hasCUDA() ? static_cast<int64_t>(at::getNumGPUs()) : 0; }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_cuda_synchronize(int64_t device) {
+  LTRS_TRY {
+    TORCH_CHECK(device >= 0 && device < static_cast<int64_t>(at::getNumGPUs()),
+                "cuda::synchronize: no CUDA device ", device, " (this machine has ",
+                at::getNumGPUs(), ")");
+    at::detail::getCUDAHooks().deviceSynchronize(static_cast<c10::DeviceIndex>(device));
+  }
   LTRS_CATCH
 }
 

@@ -110,6 +110,8 @@ ltrs_error* ltrs_set_num_threads_this_thread(int64_t n);
 bool ltrs_built_with_cuda(void);
 ltrs_error* ltrs_cuda_is_available(bool* out);
 ltrs_error* ltrs_cuda_device_count(int64_t* out);
+/* Waits for every kernel queued on CUDA device `device` to finish (fails in a CPU-only build). */
+ltrs_error* ltrs_cuda_synchronize(int64_t device);
 ltrs_error* ltrs_manual_seed(uint64_t seed);
 /* ---- tensor basics (shim/tensor.cpp) ---- */
 ltrs_error* ltrs_tensor_from_data(ltrs_tensor* out, const void* data, int64_t nbytes,

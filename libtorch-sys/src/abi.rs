@@ -181,6 +181,7 @@ extern "C" {
     pub fn ltrs_built_with_cuda() -> bool;
     pub fn ltrs_cuda_is_available(out: *mut bool) -> *mut ltrs_error;
     pub fn ltrs_cuda_device_count(out: *mut i64) -> *mut ltrs_error;
+    pub fn ltrs_cuda_synchronize(device: i64) -> *mut ltrs_error;
     pub fn ltrs_manual_seed(seed: u64) -> *mut ltrs_error;
     pub fn ltrs_tensor_from_data(
         out: *mut ltrs_tensor,

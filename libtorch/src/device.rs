@@ -220,6 +220,27 @@ pub mod cuda {
         r.map(|_| out as usize).unwrap_or(0)
     }
 
+    /// Waits until every kernel queued on CUDA device `device` has finished, like PyTorch's
+    /// `torch.cuda.synchronize(device)`. CUDA ops return as soon as their kernels are queued,
+    /// so a timing, or a check that a call has really completed, needs this first. An error
+    /// where there is no such device (always in a CPU-only build), or where a queued kernel
+    /// failed.
+    ///
+    /// ```
+    /// use libtorch::cuda;
+    /// if cuda::is_available() {
+    ///     cuda::synchronize(0).unwrap();
+    /// } else {
+    ///     assert!(cuda::synchronize(0).is_err());
+    /// }
+    /// ```
+    #[track_caller]
+    pub fn synchronize(device: usize) -> crate::Result<()> {
+        let device = i64::try_from(device).unwrap_or(i64::MAX);
+        // SAFETY: plain value argument; the shim catches every C++ exception.
+        unsafe { crate::error::check(sys::ltrs_cuda_synchronize(device), "cuda::synchronize") }
+    }
+
     /// Whether this build linked libtorch's CUDA libraries (the `cuda` feature).
     pub fn built_with_cuda() -> bool {
         // SAFETY: no arguments, cannot fail.

@@ -17,8 +17,14 @@ use libtorch::{Device, Kind, Tensor};
 
 const GPU: Device = Device::Cuda(0);
 
-/// Fails (rather than passing vacuously) when run where there is no usable GPU.
-fn need_gpu() {
+/// Fails (rather than passing vacuously) when run where there is no usable GPU. The guard it
+/// returns is held for the whole test: libtorch's generators are global and `cargo test` runs
+/// tests on parallel threads, so a test that seeds them and compares what it draws must not
+/// interleave with another drawing from them (it did on an H100: `draw(7) != draw(7)`).
+#[must_use]
+fn need_gpu() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     assert!(
         libtorch::cuda::built_with_cuda(),
         "built without libtorch_cuda"
@@ -27,6 +33,7 @@ fn need_gpu() {
         libtorch::cuda::is_available(),
         "no usable CUDA device: these tests need one"
     );
+    guard
 }
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
@@ -39,7 +46,7 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn tensors_are_created_on_the_gpu() {
-    need_gpu();
+    let _gpu = need_gpu();
     assert!(libtorch::cuda::device_count() >= 1);
     let t = Tensor::arange_opts(0, 6, 1, (Kind::Float, GPU));
     assert_eq!(t.device(), GPU);
@@ -68,7 +75,7 @@ fn tensors_are_created_on_the_gpu() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn matmul_and_reductions_match_the_cpu() {
-    need_gpu();
+    let _gpu = need_gpu();
     libtorch::manual_seed(0);
     let a = Tensor::randn_opts(&[256, 128], (Kind::Float, Device::Cpu));
     let b = Tensor::randn_opts(&[128, 64], (Kind::Float, Device::Cpu));
@@ -96,7 +103,7 @@ fn matmul_and_reductions_match_the_cpu() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn autograd_on_the_gpu() {
-    need_gpu();
+    let _gpu = need_gpu();
     let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0])
         .to(GPU)
         .set_requires_grad(true);
@@ -120,7 +127,7 @@ fn autograd_on_the_gpu() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn a_module_trains_on_the_gpu() {
-    need_gpu();
+    let _gpu = need_gpu();
     libtorch::manual_seed(3);
     // y = 2a - 3b + 0.5, fitted by a Linear layer moved to the GPU after construction: the
     // optimizer holds the same parameter handles, as in PyTorch.
@@ -149,7 +156,7 @@ fn a_module_trains_on_the_gpu() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn convolution_on_the_gpu_matches_the_cpu() {
-    need_gpu();
+    let _gpu = need_gpu();
     libtorch::manual_seed(5);
     let conv = Conv2d::new(3, 8, 3, ConvConfig::default().padding(1));
     let x = Tensor::randn_opts(&[4, 3, 16, 16], (Kind::Float, Device::Cpu));
@@ -166,7 +173,7 @@ fn convolution_on_the_gpu_matches_the_cpu() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn the_data_loader_delivers_gpu_batches() {
-    need_gpu();
+    let _gpu = need_gpu();
     let x: Vec<f32> = (0..20).map(|i| i as f32).collect();
     let y: Vec<i64> = (0..10).collect();
     let ds = TensorDataset::new(
@@ -188,7 +195,7 @@ fn the_data_loader_delivers_gpu_batches() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn gpu_tensors_save_and_load() {
-    need_gpu();
+    let _gpu = need_gpu();
     let t = Tensor::from_data(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2])
         .unwrap()
         .to(GPU);
@@ -215,7 +222,7 @@ fn gpu_tensors_save_and_load() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn seeded_gpu_randomness_is_reproducible() {
-    need_gpu();
+    let _gpu = need_gpu();
     let draw = |seed| {
         libtorch::manual_seed(seed);
         Tensor::randn_opts(&[1000], (Kind::Float, GPU)).cpu()
@@ -227,7 +234,7 @@ fn seeded_gpu_randomness_is_reproducible() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn dropped_gpu_tensors_give_their_memory_back() {
-    need_gpu();
+    let _gpu = need_gpu();
     // 400 × 256 MiB = 100 GiB, more than any single GPU holds: this only completes if each
     // dropped tensor's memory returns to libtorch's caching allocator.
     for i in 0..400 {
@@ -241,7 +248,7 @@ fn dropped_gpu_tensors_give_their_memory_back() {
 #[test]
 #[ignore = "needs a CUDA device"]
 fn cuda_failures_are_errors() {
-    need_gpu();
+    let _gpu = need_gpu();
     // Out of memory: 2^40 floats (4 TiB).
     let err = Tensor::f_zeros_opts(&[1 << 40], (Kind::Float, GPU)).unwrap_err();
     assert!(err.message().contains("out of memory"), "{err}");
@@ -251,6 +258,8 @@ fn cuda_failures_are_errors() {
     assert!(err.message().to_lowercase().contains("device"), "{err}");
     let err = Tensor::from_slice(&[1.0f32]).f_to(missing).unwrap_err();
     assert!(err.message().to_lowercase().contains("device"), "{err}");
+    let err = libtorch::cuda::synchronize(libtorch::cuda::device_count() + 3).unwrap_err();
+    assert!(err.message().contains("no CUDA device"), "{err}");
     // Mixing devices in one op.
     let a = Tensor::from_slice(&[1.0f32, 2.0]).to(GPU);
     let b = Tensor::from_slice(&[1.0f32, 2.0]);
@@ -258,4 +267,131 @@ fn cuda_failures_are_errors() {
     assert!(err.message().contains("same device"), "{err}");
     // The GPU still works afterwards.
     assert_eq!((&a + &a).to_vec::<f32>().unwrap(), [2.0, 4.0]);
+}
+
+/// The argument is refused by our guard (`Error::InvalidArgument`), not passed to the kernel.
+#[track_caller]
+fn refused<T: std::fmt::Debug>(r: libtorch::Result<T>, arg: &str) {
+    match r {
+        Err(libtorch::Error::InvalidArgument { message, .. }) => {
+            assert!(message.contains(arg), "{message}")
+        }
+        other => panic!("expected the guard's InvalidArgument naming `{arg}`, got {other:?}"),
+    }
+}
+
+#[test]
+#[ignore = "needs a CUDA device"]
+fn calls_that_crash_cuda_kernels_are_refused() {
+    let _gpu = need_gpu();
+    let gpu = |v: &[f32]| Tensor::from_slice(v).to(GPU);
+    let on_gpu = |n: usize, v: f32| -> Vec<Tensor> { (0..n).map(|_| gpu(&[v, v])).collect() };
+    // The CUDA fuzz on an H100 (session 12): the fused optimizers' CUDA kernels read a shorter
+    // gradient or state list past its end (SIGSEGV).
+    refused(
+        Tensor::f__fused_adagrad_(
+            &mut on_gpu(2, 1.0),
+            &mut on_gpu(1, 0.5),
+            &mut on_gpu(2, 0.0),
+            &mut on_gpu(2, 0.0),
+            0.1,
+            0.0,
+            0.0,
+            1e-10,
+            false,
+        ),
+        "grads",
+    );
+    // A CPU grad_scale beside GPU parameters would be dereferenced by the GPU.
+    let mut params = on_gpu(1, 1.0);
+    refused(
+        Tensor::f__fused_sgd__with(
+            &mut params,
+            &mut on_gpu(1, 0.5),
+            &mut [],
+            0.0,
+            0.0,
+            0.1,
+            0.0,
+            false,
+            false,
+            false,
+            Some(&Tensor::from_slice(&[1.0f32])),
+            None,
+        ),
+        "grad_scale",
+    );
+    // The same step with the scale on the GPU: p - lr * g / scale = 1 - 0.1 * 0.5 / 1.
+    Tensor::f__fused_sgd__with(
+        &mut params,
+        &mut on_gpu(1, 0.5),
+        &mut [],
+        0.0,
+        0.0,
+        0.1,
+        0.0,
+        false,
+        false,
+        false,
+        Some(&gpu(&[1.0])),
+        None,
+    )
+    .unwrap();
+    assert_eq!(params[0].to_vec::<f32>().unwrap(), [0.95, 0.95]);
+    // split_with_sizes_copy.out's fast path divides by zero for an empty self (SIGFPE).
+    let empty = Tensor::zeros_opts(&[0, 3], (Kind::Float, GPU));
+    refused(empty.f_split_with_sizes_copy_out(&[], &mut []), "self");
+    let mut parts = vec![
+        Tensor::zeros_opts(&[1], (Kind::Float, GPU)),
+        Tensor::zeros_opts(&[2], (Kind::Float, GPU)),
+    ];
+    gpu(&[1.0, 2.0, 3.0])
+        .f_split_with_sizes_copy_out(&[1, 2], &mut parts)
+        .unwrap();
+    assert_eq!(parts[1].to_vec::<f32>().unwrap(), [2.0, 3.0]);
+    // native_group_norm's composite fallback (a sparse bias) batch-normalizes an empty input,
+    // whose zero channels the CUDA kernel divides by (SIGFPE).
+    let csc = Tensor::from_slice(&[1.0f32, 0.0, 2.0, 3.0])
+        .view(&[2, 2])
+        .to_sparse_csc();
+    refused(
+        Tensor::f_native_group_norm(
+            &Tensor::zeros_opts(&[1, 0, 1], (Kind::Float, GPU)),
+            None,
+            Some(&csc),
+            0,
+            -2,
+            0,
+            4,
+            1e-5,
+        ),
+        "input",
+    );
+    // batch_norm_elemt's CUDA kernel divides by a 2-D input's zero channels (SIGFPE).
+    refused(
+        Tensor::f_batch_norm_elemt(
+            &Tensor::zeros_opts(&[4, 0], (Kind::Float, GPU)),
+            None,
+            None,
+            &Tensor::zeros_opts(&[0], (Kind::Float, GPU)),
+            &Tensor::ones_opts(&[0], (Kind::Float, GPU)),
+            1e-5,
+        ),
+        "input",
+    );
+    // With channels: (x - mean) * invstd = ([1, 3] - [1, 1]) * [1, 0.5] = [0, 1].
+    let normed = Tensor::f_batch_norm_elemt(
+        &gpu(&[1.0, 3.0]).view(&[1, 2]),
+        None,
+        None,
+        &gpu(&[1.0, 1.0]),
+        &gpu(&[1.0, 0.5]),
+        1e-5,
+    )
+    .unwrap();
+    assert_eq!(normed.to_vec::<f32>().unwrap(), [0.0, 1.0]);
+    // The GPU still works afterwards, and no queued kernel failed.
+    libtorch::cuda::synchronize(0).unwrap();
+    let one = gpu(&[1.0]);
+    assert_eq!((&one + &one).to_vec::<f32>().unwrap(), [2.0]);
 }

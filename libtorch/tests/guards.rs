@@ -2605,6 +2605,143 @@ fn fused_optimizers_reject_lists_spread_over_devices() {
     close(&vals(&params[0]), &[0.95, 1.95]);
 }
 
+/// `n` one-element tensors holding `v`.
+fn filled(n: usize, v: f32) -> Vec<Tensor> {
+    (0..n).map(|_| t(&[v], &[1])).collect()
+}
+
+#[test]
+fn fused_optimizers_need_one_state_per_parameter() {
+    // The CUDA fuzz (session 12, all 24 overloads): the CUDA kernels index every list at each
+    // parameter's position without comparing lengths. The CPU kernels reject these themselves;
+    // the guard names the list on every device.
+    let adam = |grads: usize, steps: usize, max: usize, amsgrad: bool| {
+        Tensor::f__fused_adam_(
+            &mut filled(2, 1.0),
+            &mut filled(grads, 0.5),
+            &mut filled(2, 0.0),
+            &mut filled(2, 0.0),
+            &mut filled(max, 0.0),
+            &filled(steps, 0.0),
+            0.1,
+            0.9,
+            0.999,
+            0.0,
+            1e-8,
+            amsgrad,
+            false,
+        )
+    };
+    let m = rejected(adam(1, 2, 0, false), "aten::_fused_adam_", "grads");
+    assert_eq!(
+        m,
+        "grads must have as many elements as self (2), got 1 (libtorch 2.11 would crash)"
+    );
+    rejected(adam(2, 1, 0, false), "aten::_fused_adam_", "state_steps");
+    rejected(adam(2, 2, 0, true), "aten::_fused_adam_", "max_exp_avg_sqs");
+    let sgd_momentum = |buffers: usize| {
+        Tensor::f__fused_sgd_(
+            &mut filled(2, 1.0),
+            &mut filled(2, 0.5),
+            &mut filled(buffers, 0.0),
+            0.0,
+            0.9,
+            0.1,
+            0.0,
+            false,
+            false,
+            true,
+        )
+    };
+    rejected(sgd_momentum(1), "aten::_fused_sgd_", "momentum_buffer_list");
+    // A first momentum step takes the gradient as the buffer: p - lr * g = 1 - 0.1 * 0.5.
+    let mut params = filled(2, 1.0);
+    let mut buffers = filled(2, 0.0);
+    Tensor::f__fused_sgd_(
+        &mut params,
+        &mut filled(2, 0.5),
+        &mut buffers,
+        0.0,
+        0.9,
+        0.1,
+        0.0,
+        false,
+        false,
+        true,
+    )
+    .unwrap();
+    close(&vals(&params[1]), &[0.95]);
+    close(&vals(&buffers[1]), &[0.5]);
+    let adagrad = |params: &mut [Tensor], steps: usize| {
+        Tensor::f__fused_adagrad_(
+            params,
+            &mut filled(2, 0.5),
+            &mut filled(2, 0.0),
+            &mut filled(steps, 0.0),
+            0.1,
+            0.0,
+            0.0,
+            1e-10,
+            false,
+        )
+    };
+    rejected(
+        adagrad(&mut filled(2, 1.0), 1),
+        "aten::_fused_adagrad_",
+        "state_steps",
+    );
+    // Step 1: sum = 0.5² = 0.25, p - lr * g / sqrt(sum) = 1 - 0.1 * 0.5 / 0.5 = 0.9.
+    let mut params = filled(2, 1.0);
+    adagrad(&mut params, 2).unwrap();
+    close(&vals(&params[0]), &[0.9]);
+    // A grad_scale on another device than the parameters reaches the kernel as a pointer of
+    // the wrong device.
+    let m = rejected(
+        Tensor::f__fused_sgd__with(
+            &mut filled(1, 1.0),
+            &mut filled(1, 0.5),
+            &mut [],
+            0.0,
+            0.0,
+            0.1,
+            0.0,
+            false,
+            false,
+            false,
+            Some(&meta(&[])),
+            None,
+        ),
+        "aten::_fused_sgd_",
+        "grad_scale",
+    );
+    assert!(
+        m.contains("grad_scale is on Meta but the parameters (self[0]) are on Cpu"),
+        "{m}"
+    );
+}
+
+#[test]
+fn split_with_sizes_copy_out_splits_empty_tensors_on_the_cpu() {
+    // The guard refuses only CUDA's fast path for an empty self (SIGFPE there; see
+    // tests/cuda.rs); the CPU splits it.
+    let mut none: Vec<Tensor> = Vec::new();
+    Tensor::zeros(&[0, 3])
+        .f_split_with_sizes_copy_out(&[], &mut none)
+        .unwrap();
+    let mut two = vec![Tensor::zeros(&[0, 3]), Tensor::zeros(&[0, 3])];
+    Tensor::zeros(&[0, 3])
+        .f_split_with_sizes_copy_out_with(&[2, 1], 1, &mut two)
+        .unwrap();
+    assert_eq!(two[0].size(), [0, 2]);
+    assert_eq!(two[1].size(), [0, 1]);
+    let mut parts = vec![Tensor::zeros(&[1]), Tensor::zeros(&[3])];
+    t(&[1.0, 2.0, 3.0, 4.0], &[4])
+        .f_split_with_sizes_copy_out(&[1, 3], &mut parts)
+        .unwrap();
+    close(&vals(&parts[0]), &[1.0]);
+    close(&vals(&parts[1]), &[2.0, 3.0, 4.0]);
+}
+
 #[test]
 fn cuda_launch_helpers_reject_what_they_divide_by() {
     rejected(
@@ -4133,6 +4270,27 @@ fn group_norm_with_a_sparse_weight_needs_a_channel_dimension() {
         "aten::native_group_norm",
         "input",
     );
+    // The fallback batch-normalizes the input viewed as [1, N * group, -1]: without elements
+    // the CPU kernel refuses it, the CUDA one divides by its zero channels (SIGFPE, the CUDA
+    // fuzz with a CSC bias), so an empty input is refused on this route.
+    let csc_bias = t(&[2.0, 0.0, 4.0, 1.0, 3.0, 4.0], &[2, 3])
+        .f_to_sparse_csc()
+        .unwrap();
+    let m = rejected(
+        Tensor::f_native_group_norm(
+            &Tensor::zeros(&[1, 0, 1]),
+            None,
+            Some(&csc_bias),
+            0,
+            -2,
+            0,
+            4,
+            -1.0,
+        ),
+        "aten::native_group_norm",
+        "input",
+    );
+    assert!(m.contains("got sizes [1, 0, 1]"), "{m}");
     // With a channel dimension the fallback runs its own checks and reports them.
     let r = Tensor::f_native_group_norm(&ones(&[2, 4, 3]), Some(&sparse_w), None, 2, 4, 3, 2, 1e-5);
     assert!(matches!(r, Err(Error::Torch { .. })), "{r:?}");
@@ -4482,4 +4640,131 @@ fn batch_norm_with_update_needs_onednn_channels() {
         &vals(&out.0.to_dense()),
         &[-1.2247449, 0.0, 1.2247449, 0.0, 0.0, 0.0],
     );
+}
+
+#[test]
+fn linalg_matmul_of_a_onednn_self_by_a_sparse_matrix_is_refused() {
+    // The CUDA build's form fuzz (seed 74), reproduced on the CPU: a oneDNN [2, 3, 2, 0] self
+    // times a hybrid COO [3, 0] matrix divides by the zero size (SIGFPE), as `matmul` does.
+    let self_ = onednn(&Tensor::zeros(&[2, 3, 2, 0]), Kind::Float);
+    let sparse = Tensor::zeros(&[3, 0]).f_to_sparse_sparse_dim(1).unwrap();
+    rejected(
+        self_.f_linalg_matmul(&sparse),
+        "aten::linalg_matmul",
+        "self",
+    );
+    // [[1, 2], [3, 4]] @ [1, 1] = [3, 7].
+    let m = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    close(
+        &vals(&m.f_linalg_matmul(&t(&[1.0, 1.0], &[2])).unwrap()),
+        &[3.0, 7.0],
+    );
+}
+
+#[test]
+fn attention_with_an_empty_onednn_key_is_refused() {
+    // Form fuzz seed 373 and the CUDA build's seeds 111 and 130, reproduced on the CPU: the math
+    // path transposes the key, and oneDNN divides by zero transposing an empty tensor.
+    let key = onednn(&Tensor::zeros(&[4, 0]), Kind::Float);
+    let q = ones(&[3, 2]);
+    rejected(
+        Tensor::f__scaled_dot_product_attention_math(&q, &key, &ones(&[4, 2])),
+        "aten::_scaled_dot_product_attention_math",
+        "key",
+    );
+    rejected(
+        Tensor::f_scaled_dot_product_attention(&q, &key, &ones(&[4, 2])),
+        "aten::scaled_dot_product_attention",
+        "key",
+    );
+    // One key: every query attends to it with weight 1 and reads its value.
+    let (out, weights) =
+        Tensor::f__scaled_dot_product_attention_math(&q, &ones(&[1, 2]), &t(&[5.0, 6.0], &[1, 2]))
+            .unwrap();
+    close(&vals(&out), &[5.0, 6.0, 5.0, 6.0, 5.0, 6.0]);
+    close(&vals(&weights), &[1.0, 1.0, 1.0]);
+}
+
+#[test]
+fn nested_tensors_are_not_converted_to_quantized_dtypes() {
+    // The CUDA build's form fuzz (seed 107), reproduced on the CPU: the nested _to_copy to a
+    // quantized dtype with memory_format Contiguous copies into a buffer without a quantizer
+    // (SIGSEGV reading its qscheme).
+    use libtorch::MemoryFormat;
+    let a = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    let nested = Tensor::f__nested_tensor_from_tensor_list(&[&a, &a.narrow(0, 0, 1)]).unwrap();
+    let contiguous = Some(MemoryFormat::Contiguous);
+    let m = rejected(
+        nested.f_to_dtype_layout_with(
+            Some(Kind::QInt32),
+            None,
+            None,
+            None,
+            false,
+            true,
+            contiguous,
+        ),
+        "aten::to.dtype_layout",
+        "self",
+    );
+    assert!(m.contains("cannot be converted to qint32"), "{m}");
+    rejected(
+        nested.f__to_copy_with(Some(Kind::QUInt8), None, None, None, false, contiguous),
+        "aten::_to_copy",
+        "self",
+    );
+    rejected(
+        nested.f_to_dtype_with(Kind::QInt8, false, true, contiguous),
+        "aten::to.dtype",
+        "self",
+    );
+    // To a plain dtype the conversion runs: the components keep their values.
+    let ints = nested
+        .f_to_dtype_layout_with(Some(Kind::Int), None, None, None, false, true, contiguous)
+        .unwrap();
+    let first = ints.f_unbind_int().unwrap().remove(0);
+    assert_eq!(first.to_vec::<i32>().unwrap(), [1, 2, 3, 4]);
+    // A dense tensor still gets libtorch's own error for that conversion.
+    let r = ones(&[2]).f_to_dtype_layout_with(
+        Some(Kind::QInt32),
+        None,
+        None,
+        None,
+        false,
+        true,
+        contiguous,
+    );
+    assert!(matches!(r, Err(Error::Torch { .. })), "{r:?}");
+}
+
+#[test]
+fn weight_norm_differentiable_backward_needs_saved_g() {
+    // Form fuzz seed 390: saved_norms is converted to saved_g's dtype; an undefined saved_g has
+    // none, and a nested saved_norms divides by the zero element size (SIGFPE).
+    let v = t(&[3.0, 4.0], &[1, 2]);
+    let nested = Tensor::f__nested_tensor_from_tensor_list(&[&v, &v]).unwrap();
+    rejected(
+        Tensor::f__weight_norm_differentiable_backward(
+            &Tensor::zeros(&[3, 0]),
+            &nested,
+            &Tensor::default(),
+            &nested,
+            0,
+        ),
+        "aten::_weight_norm_differentiable_backward",
+        "saved_g",
+    );
+    // w = g * v / |v| with v = [3, 4], g = 5: for grad_w = [1, 0], the sum over the row is
+    // grad_w . v = 3, grad_g = 3 / |v| = 0.6, grad_v = (g / |v|) (grad_w - v * 3 / |v|^2)
+    // = [1 - 0.36, -0.48].
+    let (grad_v, grad_g) = Tensor::f__weight_norm_differentiable_backward(
+        &t(&[1.0, 0.0], &[1, 2]),
+        &v,
+        &t(&[5.0], &[1, 1]),
+        &t(&[5.0], &[1, 1]),
+        0,
+    )
+    .unwrap();
+    close(&vals(&grad_v), &[0.64, -0.48]);
+    close(&vals(&grad_g), &[0.6]);
 }

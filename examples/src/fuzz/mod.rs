@@ -65,9 +65,21 @@ pub fn fuzz_op(
         .with_forms(form_share);
     let mut counts = Counts::default();
     let mut panics = Vec::new();
+    // CUDA kernels run after their op returns: without waiting for them, a long or crashing
+    // kernel is charged to a later call (seen on an H100: a hang reported while the next
+    // call's arguments were copied to the GPU).
+    let on_gpu = cuda_share > 0.0 && libtorch::cuda::is_available();
     for n in 0..calls {
         gen.trace_call(OPS[index].0, n);
-        match call(index, &mut gen) {
+        let outcome = call(index, &mut gen);
+        let outcome = match (on_gpu, outcome) {
+            (true, Outcome::Ok) => match libtorch::cuda::synchronize(0) {
+                Ok(()) => Outcome::Ok,
+                Err(e) => Outcome::Err(e),
+            },
+            (_, outcome) => outcome,
+        };
+        match outcome {
             Outcome::Ok => counts.ok += 1,
             Outcome::Err(_) => counts.err += 1,
             Outcome::Panic(m) => {

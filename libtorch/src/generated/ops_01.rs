@@ -5920,7 +5920,7 @@ impl Tensor {
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
         crate::guards::group_norm_sizes("aten::native_group_norm", input, N, C, HxW)?;
-        crate::guards::group_norm_fallback_rank(
+        crate::guards::group_norm_fallback_input(
             "aten::native_group_norm",
             input,
             weight,
@@ -19228,6 +19228,7 @@ impl Tensor {
         invstd: &Tensor,
         eps: f64,
     ) -> Result<Tensor> {
+        crate::guards::device_channels("aten::batch_norm_elemt", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -19281,6 +19282,7 @@ impl Tensor {
         eps: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::device_channels("aten::batch_norm_elemt.out", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());

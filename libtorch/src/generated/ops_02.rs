@@ -14374,6 +14374,11 @@ impl Tensor {
         saved_norms: &Tensor,
         dim: i64,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::defined(
+            "aten::_weight_norm_differentiable_backward",
+            "saved_g",
+            saved_g,
+        )?;
         let c_grad_w = grad_w.as_raw();
         let c_saved_v = saved_v.as_raw();
         let c_saved_g = saved_g.as_raw();

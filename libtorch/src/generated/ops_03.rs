@@ -9405,6 +9405,7 @@ impl Tensor {
         non_blocking: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::_to_copy", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -9488,6 +9489,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::to.dtype_layout", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -9573,6 +9575,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::to.device", self, dtype)?;
         let c_self = self.as_raw();
         let c_device = device.to_ffi();
         let c_dtype = dtype.to_ffi();
@@ -9642,6 +9645,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::to.dtype", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let c_non_blocking = non_blocking;
@@ -9708,6 +9712,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized_like("aten::to.other", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_non_blocking = non_blocking;

@@ -19837,6 +19837,7 @@ impl Tensor {
     /// `aten::linalg_matmul(Tensor self, Tensor other) -> Tensor`
     #[track_caller]
     pub fn f_linalg_matmul(&self, other: &Tensor) -> Result<Tensor> {
+        crate::guards::mm_mkldnn_sparse("aten::linalg_matmul", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19861,6 +19862,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::mm_mkldnn_sparse("aten::linalg_matmul.out", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();

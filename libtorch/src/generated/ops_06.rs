@@ -5688,6 +5688,11 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::split_copy_fast_path_elements(
+            "aten::split_with_sizes_copy.out",
+            self,
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_split_sizes = ltrs_int_list::new(split_sizes);
         let c_dim = dim;
@@ -6600,6 +6605,7 @@ impl Tensor {
             key,
             value,
         )?;
+        crate::guards::attention_mkldnn_key("aten::scaled_dot_product_attention", key)?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -6801,6 +6807,10 @@ impl Tensor {
             key,
             value,
             enable_gqa,
+        )?;
+        crate::guards::attention_mkldnn_key(
+            "aten::_scaled_dot_product_attention_math",
+            key,
         )?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -13426,6 +13436,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adam_", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adam_",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adam_",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adam_",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adam_",
             &[
@@ -13638,6 +13669,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adam_.tensor_lr", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adam_.tensor_lr",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adam_.tensor_lr",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adam_.tensor_lr",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adam_.tensor_lr",
             &[
@@ -13850,6 +13902,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adamw_", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adamw_",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adamw_",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adamw_",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adamw_",
             &[
@@ -14062,6 +14135,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adamw_.tensor_lr", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adamw_.tensor_lr",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adamw_.tensor_lr",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adamw_.tensor_lr",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adamw_.tensor_lr",
             &[
@@ -14271,6 +14365,20 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_sgd_", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_sgd_",
+            &[("self", self_.len()), ("grads", grads.len())],
+        )?;
+        crate::guards::fused_momentum_buffers(
+            "aten::_fused_sgd_",
+            self_,
+            momentum_buffer_list,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_sgd_",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_sgd_",
             &[
@@ -14445,6 +14553,20 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_sgd_.tensor_lr", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_sgd_.tensor_lr",
+            &[("self", self_.len()), ("grads", grads.len())],
+        )?;
+        crate::guards::fused_momentum_buffers(
+            "aten::_fused_sgd_.tensor_lr",
+            self_,
+            momentum_buffer_list,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_sgd_.tensor_lr",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_sgd_.tensor_lr",
             &[
@@ -14618,6 +14740,20 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adagrad_", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adagrad_",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("state_sums", state_sums.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adagrad_",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adagrad_",
             &[
@@ -14787,6 +14923,20 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adagrad_.tensor_lr", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adagrad_.tensor_lr",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("state_sums", state_sums.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adagrad_.tensor_lr",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adagrad_.tensor_lr",
             &[
@@ -21106,7 +21256,7 @@ impl Tensor {
             C,
             HxW,
         )?;
-        crate::guards::group_norm_fallback_rank(
+        crate::guards::group_norm_fallback_input(
             "aten::native_group_norm.out",
             input,
             weight,

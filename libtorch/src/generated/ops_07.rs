@@ -20195,6 +20195,27 @@ impl Tensor {
         out: &mut [Tensor],
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adam.out", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adam.out",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adam.out",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adam.out",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adam.out",
             &[
@@ -20434,6 +20455,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
         crate::guards::nonempty("aten::_fused_adam", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adam",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adam",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adam",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adam",
             &[
@@ -20711,6 +20753,27 @@ impl Tensor {
         out: &mut [Tensor],
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adam.tensor_lr_out", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adam.tensor_lr_out",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adam.tensor_lr_out",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adam.tensor_lr_out",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adam.tensor_lr_out",
             &[
@@ -20950,6 +21013,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
         crate::guards::nonempty("aten::_fused_adam.tensor_lr", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adam.tensor_lr",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adam.tensor_lr",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adam.tensor_lr",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adam.tensor_lr",
             &[
@@ -21227,6 +21311,27 @@ impl Tensor {
         out: &mut [Tensor],
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adamw.out", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adamw.out",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adamw.out",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adamw.out",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adamw.out",
             &[
@@ -21466,6 +21571,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
         crate::guards::nonempty("aten::_fused_adamw", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adamw",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adamw",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adamw",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adamw",
             &[
@@ -21743,6 +21869,27 @@ impl Tensor {
         out: &mut [Tensor],
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adamw.tensor_lr_out", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adamw.tensor_lr_out",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adamw.tensor_lr_out",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adamw.tensor_lr_out",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adamw.tensor_lr_out",
             &[
@@ -21982,6 +22129,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
         crate::guards::nonempty("aten::_fused_adamw.tensor_lr", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adamw.tensor_lr",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("exp_avgs", exp_avgs.len()),
+                ("exp_avg_sqs", exp_avg_sqs.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_amsgrad_states(
+            "aten::_fused_adamw.tensor_lr",
+            self_,
+            max_exp_avg_sqs,
+            amsgrad,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adamw.tensor_lr",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adamw.tensor_lr",
             &[
@@ -22253,6 +22421,20 @@ impl Tensor {
         out: &mut [Tensor],
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_sgd.out", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_sgd.out",
+            &[("self", self_.len()), ("grads", grads.len())],
+        )?;
+        crate::guards::fused_momentum_buffers(
+            "aten::_fused_sgd.out",
+            self_,
+            momentum_buffer_list,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_sgd.out",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_sgd.out",
             &[
@@ -22442,6 +22624,20 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
         crate::guards::nonempty("aten::_fused_sgd", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_sgd",
+            &[("self", self_.len()), ("grads", grads.len())],
+        )?;
+        crate::guards::fused_momentum_buffers(
+            "aten::_fused_sgd",
+            self_,
+            momentum_buffer_list,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_sgd",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_sgd",
             &[
@@ -22654,6 +22850,20 @@ impl Tensor {
         out: &mut [Tensor],
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_sgd.tensor_lr_out", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_sgd.tensor_lr_out",
+            &[("self", self_.len()), ("grads", grads.len())],
+        )?;
+        crate::guards::fused_momentum_buffers(
+            "aten::_fused_sgd.tensor_lr_out",
+            self_,
+            momentum_buffer_list,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_sgd.tensor_lr_out",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_sgd.tensor_lr_out",
             &[
@@ -22843,6 +23053,20 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
         crate::guards::nonempty("aten::_fused_sgd.tensor_lr", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_sgd.tensor_lr",
+            &[("self", self_.len()), ("grads", grads.len())],
+        )?;
+        crate::guards::fused_momentum_buffers(
+            "aten::_fused_sgd.tensor_lr",
+            self_,
+            momentum_buffer_list,
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_sgd.tensor_lr",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_sgd.tensor_lr",
             &[
@@ -23054,6 +23278,20 @@ impl Tensor {
         out: &mut [Tensor],
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adagrad.out", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adagrad.out",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("state_sums", state_sums.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adagrad.out",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adagrad.out",
             &[
@@ -23239,6 +23477,20 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
         crate::guards::nonempty("aten::_fused_adagrad", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adagrad",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("state_sums", state_sums.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adagrad",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adagrad",
             &[
@@ -23458,6 +23710,20 @@ impl Tensor {
         out: &mut [Tensor],
     ) -> Result<()> {
         crate::guards::nonempty("aten::_fused_adagrad.tensor_lr_out", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adagrad.tensor_lr_out",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("state_sums", state_sums.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adagrad.tensor_lr_out",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adagrad.tensor_lr_out",
             &[
@@ -23652,6 +23918,20 @@ impl Tensor {
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
         crate::guards::nonempty("aten::_fused_adagrad.tensor_lr", "self", self_)?;
+        crate::guards::same_len(
+            "aten::_fused_adagrad.tensor_lr",
+            &[
+                ("self", self_.len()),
+                ("grads", grads.len()),
+                ("state_sums", state_sums.len()),
+                ("state_steps", state_steps.len()),
+            ],
+        )?;
+        crate::guards::fused_scale_devices(
+            "aten::_fused_adagrad.tensor_lr",
+            self_,
+            (grad_scale, found_inf),
+        )?;
         crate::guards::same_device(
             "aten::_fused_adagrad.tensor_lr",
             &[

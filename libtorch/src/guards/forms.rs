@@ -222,6 +222,47 @@ pub(crate) fn nested_select_dim(op: &'static str, self_: &Tensor, dim: i64) -> R
     Ok(())
 }
 
+/// A nested tensor converted to a quantized dtype: the nested `_to_copy` makes a quantized
+/// buffer without a quantizer and copies into it, which reads the missing quantizer (SIGSEGV
+/// with `memory_format` Contiguous, found by the form fuzz on an H100's host; other formats get
+/// libtorch's own error). No nested quantized tensor exists, so every such conversion is
+/// refused. The dtype is tested first: this guards every `to`.
+pub(crate) fn nested_to_quantized(
+    op: &'static str,
+    self_: &Tensor,
+    dtype: impl Into<Option<Kind>>,
+) -> Result<()> {
+    match dtype.into() {
+        Some(k) if is_quantized(k) && self_.defined() && self_.f_size().is_err() => Err(fail(
+            op,
+            format!(
+                "self is a nested tensor, which cannot be converted to {}",
+                k.name()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// [`nested_to_quantized`] to `other`'s dtype.
+pub(crate) fn nested_to_quantized_like(
+    op: &'static str,
+    self_: &Tensor,
+    other: &Tensor,
+) -> Result<()> {
+    if !other.defined() {
+        return Ok(());
+    }
+    nested_to_quantized(op, self_, other.f_kind()?)
+}
+
+/// [`empty_mkldnn_transposed`] for attention's `key`, whose last two dimensions the math path
+/// transposes (SIGFPE for an empty oneDNN key, form fuzz seed 373 and CUDA-build seeds 111 and
+/// 130).
+pub(crate) fn attention_mkldnn_key(op: &'static str, key: &Tensor) -> Result<()> {
+    empty_mkldnn_transposed(op, "key", key, Some((-2, -1)))
+}
+
 /// `linear` with a oneDNN `weight` and a dense `input` goes to the dense matmul, which no
 /// oneDNN kernel serves (an error), except that a weight without elements first divides by its
 /// zero size (SIGFPE). A oneDNN weight needs a oneDNN input (oneDNN's own linear).

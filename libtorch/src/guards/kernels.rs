@@ -996,6 +996,44 @@ pub(crate) fn device_channels(op: &'static str, input: &Tensor) -> Result<()> {
     Ok(())
 }
 
+/// `split_with_sizes_copy.out` on CUDA takes a fast path when `self` and every `out` are
+/// non-overlapping and dense with `self`'s dtype; it divides by the sizes of `self` from `dim`
+/// on and by a block count that is zero when `self` has no elements (SIGFPE, CUDA fuzz on an
+/// H100 with a [0, 3] self). The CPU kernel, and the CUDA one off that path, split an empty
+/// tensor, so only that path is refused.
+pub(crate) fn split_copy_fast_path_elements<T: Borrow<Tensor>>(
+    op: &'static str,
+    t: &Tensor,
+    out: &[T],
+) -> Result<()> {
+    if !on_device_kernels(t) {
+        return Ok(());
+    }
+    let (Ok(sizes), Ok(strides), Ok(kind)) = (t.f_size(), t.f_stride(), t.f_kind()) else {
+        return Ok(()); // not strided: ATen takes the composite path or rejects it
+    };
+    if !sizes.contains(&0) || !non_overlapping_and_dense(&sizes, &strides) {
+        return Ok(());
+    }
+    let dense_alike = |o: &Tensor| -> bool {
+        matches!(
+            (o.f_size(), o.f_stride(), o.f_kind()),
+            (Ok(s), Ok(st), Ok(k)) if k == kind && non_overlapping_and_dense(&s, &st)
+        )
+    };
+    if out.iter().all(|o| dense_alike(o.borrow())) {
+        return Err(fail(
+            op,
+            format!(
+                "self must have elements on {:?} when it and every out are dense with one dtype \
+                 (got sizes {sizes:?}); split it with split_with_sizes instead",
+                t.device()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The adaptive average-pool backwards read `grad_output` with bounds derived from `self`'s
 /// spatial sizes, which the forward requires to be nonzero (every size after the first); a
 /// `self` with a zero-size one makes the kernel read past `grad_output` (seed 1023 at 400 calls

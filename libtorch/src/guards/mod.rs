@@ -227,6 +227,28 @@ pub(crate) fn same_device(op: &'static str, lists: &[(&str, Vec<(Device, usize)>
     Ok(())
 }
 
+/// c10's `is_non_overlapping_and_dense`: the dimensions of two or more elements, in the order
+/// of their strides, are laid out one after another from stride 1. Kernels take fast paths
+/// that walk raw memory on this test, so a check of such a path must decide it as c10 does
+/// (a tensor without elements is not always dense here).
+pub(crate) fn non_overlapping_and_dense(sizes: &[i64], strides: &[i64]) -> bool {
+    let mut wide: Vec<(i64, i64)> = sizes
+        .iter()
+        .zip(strides)
+        .filter(|(&size, _)| size >= 2)
+        .map(|(&size, &stride)| (stride, size))
+        .collect();
+    wide.sort_unstable();
+    let mut required = 1i64;
+    for (stride, size) in wide {
+        if stride != required {
+            return false;
+        }
+        required = required.wrapping_mul(size);
+    }
+    true
+}
+
 /// `t` is defined and has one of `dims` dimensions.
 pub(crate) fn dim_in(op: &'static str, name: &str, t: &Tensor, dims: &[usize]) -> Result<()> {
     must_be_defined(op, name, t)?;

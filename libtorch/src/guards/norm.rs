@@ -79,11 +79,16 @@ pub(crate) fn group_norm_sizes(
 }
 
 /// Inputs the CPU and CUDA group-norm kernels do not take (a sparse weight or bias, a oneDNN,
-/// quantized or nested input) go to the composite fallback `math_group_norm`, which writes C
-/// at index 1 of a shape vector with one entry per input dimension: past the end for a 0-D or
-/// 1-D input (SIGSEGV). The CPU kernel itself accepts a flat input, so only that route needs
-/// two dimensions.
-pub(crate) fn group_norm_fallback_rank(
+/// quantized or nested input) go to the composite fallback `math_group_norm`, which needs an
+/// input of at least two dimensions with elements:
+/// - it writes C at index 1 of a shape vector with one entry per input dimension: past the end
+///   for a 0-D or 1-D input (SIGSEGV);
+/// - it batch-normalizes the input viewed as [1, N * group, -1] in training mode: without
+///   elements the CPU kernel rejects that itself, and the CUDA kernel divides by the zero
+///   channels (SIGFPE, CUDA fuzz on an H100 with a CSC bias and a [1, 0, 1] input).
+///
+/// The CPU kernel itself accepts a flat input, so only that route is checked.
+pub(crate) fn group_norm_fallback_input(
     op: &'static str,
     input: &Tensor,
     weight: Option<&Tensor>,
@@ -91,7 +96,9 @@ pub(crate) fn group_norm_fallback_rank(
 ) -> Result<()> {
     must_be_defined(op, "input", input)?;
     let rank = input.f_dim()?;
-    if rank >= 2 {
+    let sizes = input.f_size().ok();
+    let empty = sizes.as_ref().is_some_and(|s| s.contains(&0));
+    if rank >= 2 && !empty {
         return Ok(());
     }
     let plain = |t: &Tensor| -> Result<bool> {
@@ -103,11 +110,13 @@ pub(crate) fn group_norm_fallback_rank(
         .flatten()
     {
         if !plain(t)? {
+            let shape =
+                sizes.map_or_else(|| format!("{rank} dimensions"), |s| format!("sizes {s:?}"));
             return Err(fail(
                 op,
                 format!(
-                    "input must have at least 2 dimensions (N, C, ...) with a sparse, oneDNN, \
-                     quantized or nested argument, got {rank}"
+                    "input must have at least 2 dimensions (N, C, ...) and an element with a \
+                     sparse, oneDNN, quantized or nested argument, got {shape}"
                 ),
             ));
         }

@@ -1,20 +1,10 @@
 //! Checks for the fused optimizer kernels (`_fused_sgd`, `_fused_adam(w)`, `_fused_adagrad`),
 //! which walk their parameter, gradient and state lists in lockstep through raw pointers.
 use super::*;
-use crate::tensor::contiguous_in_order;
 
 /// The tensors of a list, to name them in [`per_index_layout`].
 pub(crate) fn tensors<T: Borrow<Tensor>>(list: &[T]) -> Vec<&Tensor> {
     list.iter().map(Borrow::borrow).collect()
-}
-
-/// Whether the elements fill one gap-free block with no element in two places (c10's
-/// `is_non_overlapping_and_dense`): contiguous in some order of the dimensions, the one that
-/// sorts their strides.
-fn dense(sizes: &[i64], strides: &[i64]) -> bool {
-    let mut order: Vec<usize> = (0..sizes.len()).collect();
-    order.sort_by_key(|&d| strides[d]);
-    contiguous_in_order(sizes, strides, &order)
 }
 
 /// For each index `i` of the `lead` list, the `i`-th tensor of every list in `lists` that is as
@@ -39,7 +29,7 @@ pub(crate) fn per_index_layout(
         let p_sizes = sizes(op, &p_name, p)?;
         let p_strides = p.f_stride()?;
         let walked = strides && !p_sizes.contains(&0);
-        if walked && !dense(&p_sizes, &p_strides) {
+        if walked && !non_overlapping_and_dense(&p_sizes, &p_strides) {
             return Err(fail(
                 op,
                 format!("{p_name} must be non-overlapping and dense (strides {p_strides:?} for sizes {p_sizes:?})"),
@@ -68,9 +58,83 @@ pub(crate) fn per_index_layout(
     Ok(())
 }
 
+/// With `amsgrad`, `max_exp_avg_sqs` has one tensor per parameter.
+///
+/// The CUDA kernels of `_fused_adam(w)` check the lists' sizes and strides pairwise without
+/// comparing their lengths first (`_check_tensors_share_sizes_and_strides` indexes every list
+/// by the parameters' positions), so a shorter list is read past its end (SIGSEGV, CUDA fuzz
+/// with half of the tensors on the GPU). The CPU kernels reject the same calls themselves.
+/// Without `amsgrad` the list is not read.
+pub(crate) fn fused_amsgrad_states<P: Borrow<Tensor>, M: Borrow<Tensor>>(
+    op: &'static str,
+    params: &[P],
+    max_exp_avg_sqs: &[M],
+    amsgrad: bool,
+) -> Result<()> {
+    if amsgrad {
+        same_len(
+            op,
+            &[
+                ("self", params.len()),
+                ("max_exp_avg_sqs", max_exp_avg_sqs.len()),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// `momentum_buffer_list` is empty (no momentum) or has one tensor per parameter: the CUDA
+/// kernel of `_fused_sgd` reads a nonempty list at every parameter's position (see
+/// [`fused_amsgrad_states`]).
+pub(crate) fn fused_momentum_buffers<P: Borrow<Tensor>, M: Borrow<Tensor>>(
+    op: &'static str,
+    params: &[P],
+    momentum_buffer_list: &[M],
+) -> Result<()> {
+    if momentum_buffer_list.is_empty() {
+        return Ok(());
+    }
+    same_len(
+        op,
+        &[
+            ("self", params.len()),
+            ("momentum_buffer_list", momentum_buffer_list.len()),
+        ],
+    )
+}
+
+/// `grad_scale` and `found_inf`, when given, are on the parameters' device.
+///
+/// The fused kernels are picked by the device of every tensor argument, and then take these two
+/// as raw pointers of their own device: a CUDA `grad_scale` beside CPU parameters sends the
+/// host's pointers to the GPU kernel, and a CPU one beside CUDA parameters is read by the GPU
+/// (only the `tensor_lr` overloads check this themselves).
+pub(crate) fn fused_scale_devices<P: Borrow<Tensor>>(
+    op: &'static str,
+    params: &[P],
+    (grad_scale, found_inf): (Option<&Tensor>, Option<&Tensor>),
+) -> Result<()> {
+    let Some(first) = params.first().map(Borrow::borrow).filter(|p| p.defined()) else {
+        return Ok(());
+    };
+    let device = first.device();
+    for (name, t) in [("grad_scale", grad_scale), ("found_inf", found_inf)] {
+        if let Some(t) = given(t).filter(|t| t.device() != device) {
+            return Err(fail(
+                op,
+                format!(
+                    "{name} is on {:?} but the parameters (self[0]) are on {device:?}: it must be on their device",
+                    t.device()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::dense;
+    use super::non_overlapping_and_dense as dense;
 
     #[test]
     fn dense_layouts() {
