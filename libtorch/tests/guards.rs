@@ -4718,6 +4718,29 @@ fn nested_tensors_are_not_converted_to_quantized_dtypes() {
         "aten::to.dtype",
         "self",
     );
+    // The `_like` factories make the same buffer (seed 551: ones_like); what empty_like returned
+    // crashed at its first fill_.
+    let q = Some(Kind::QInt8);
+    rejected(
+        nested.f_ones_like_with(q, None, None, None, contiguous),
+        "aten::ones_like",
+        "self",
+    );
+    rejected(
+        nested.f_zeros_like_with(q, None, None, None, contiguous),
+        "aten::zeros_like",
+        "self",
+    );
+    rejected(
+        nested.f_empty_like_with(q, None, None, None, contiguous),
+        "aten::empty_like",
+        "self",
+    );
+    let like = nested
+        .f_ones_like_with(Some(Kind::Int), None, None, None, contiguous)
+        .unwrap();
+    let second = like.f_unbind_int().unwrap().remove(1);
+    assert_eq!(second.to_vec::<i32>().unwrap(), [1, 1]);
     // To a plain dtype the conversion runs: the components keep their values.
     let ints = nested
         .f_to_dtype_layout_with(Some(Kind::Int), None, None, None, false, true, contiguous)

@@ -3050,6 +3050,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::empty_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -4360,6 +4361,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::full_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());

@@ -851,6 +851,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::ones_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -2334,6 +2335,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::rand_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -2405,6 +2407,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::rand_like.generator", self, dtype)?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -3001,6 +3004,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::randint_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_high = high;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -3084,6 +3088,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::randint_like.generator", self, dtype)?;
         let c_self = self.as_raw();
         let c_high = high;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3182,6 +3187,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::randint_like.Tensor", self, dtype)?;
         let c_self = self.as_raw();
         let c_high = high.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -3265,6 +3271,11 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized(
+            "aten::randint_like.Tensor_generator",
+            self,
+            dtype,
+        )?;
         let c_self = self.as_raw();
         let c_high = high.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3372,6 +3383,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::randint_like.low_dtype", self, dtype)?;
         let c_self = self.as_raw();
         let c_low = low;
         let c_high = high;
@@ -3460,6 +3472,11 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized(
+            "aten::randint_like.low_generator_dtype",
+            self,
+            dtype,
+        )?;
         let c_self = self.as_raw();
         let c_low = low;
         let c_high = high;
@@ -3953,6 +3970,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::randn_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -4024,6 +4042,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
+        crate::guards::nested_to_quantized("aten::randn_like.generator", self, dtype)?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14664,6 +14683,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
         crate::guards::zeros_like_layout("aten::zeros_like", self, dtype, layout)?;
+        crate::guards::nested_to_quantized("aten::zeros_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());

@@ -224,9 +224,11 @@ pub(crate) fn nested_select_dim(op: &'static str, self_: &Tensor, dim: i64) -> R
 
 /// A nested tensor converted to a quantized dtype: the nested `_to_copy` makes a quantized
 /// buffer without a quantizer and copies into it, which reads the missing quantizer (SIGSEGV
-/// with `memory_format` Contiguous, found by the form fuzz on an H100's host; other formats get
-/// libtorch's own error). No nested quantized tensor exists, so every such conversion is
-/// refused. The dtype is tested first: this guards every `to`.
+/// with `memory_format` Contiguous; the CUDA build's form fuzz, seed 107, reproduced on the
+/// CPU). Other memory formats get libtorch's own error, and no nested quantized tensor exists,
+/// so every such conversion is refused. The `_like` factories make the same buffer: `zeros_like`
+/// and `ones_like` crash filling it (seed 551), and `empty_like` returns a tensor that crashes
+/// at its first use, so they are refused too. The dtype is tested first: this guards every `to`.
 pub(crate) fn nested_to_quantized(
     op: &'static str,
     self_: &Tensor,
