@@ -4791,3 +4791,28 @@ fn weight_norm_differentiable_backward_needs_saved_g() {
     close(&vals(&grad_v), &[0.64, -0.48]);
     close(&vals(&grad_g), &[0.6]);
 }
+
+#[test]
+fn trapezoid_of_a_nested_tensor_needs_a_non_negative_dim() {
+    // Memcheck with forms (seed 3): trapezoid selects y's first and last entries along dim, and
+    // a nested tensor's select does not wrap the default dim -1 (invalid writes).
+    let a = t(&[2.0, 4.0, 4.0, 1.0, 5.0, 6.0], &[2, 3]);
+    let nested = Tensor::f__nested_tensor_from_tensor_list(&[&a, &a.narrow(0, 0, 1)]).unwrap();
+    let m = rejected(
+        Tensor::f_trapezoid_dx_with(&nested, 2, -1),
+        "aten::trapezoid.dx",
+        "dim -1",
+    );
+    assert!(m.contains("nested"), "{m}");
+    rejected(
+        Tensor::f_cumulative_trapezoid_x_with(&nested, &ones(&[3]), -1),
+        "aten::cumulative_trapezoid.x",
+        "dim -1",
+    );
+    // Rows [2, 4, 4] and [1, 5, 6] with spacing 2: 2 * ((2 + 4) / 2 + (4 + 4) / 2) = 14 and
+    // 2 * (3 + 5.5) = 17.
+    close(
+        &vals(&Tensor::f_trapezoid_dx_with(&a, 2, -1).unwrap()),
+        &[14.0, 17.0],
+    );
+}

@@ -14415,6 +14415,7 @@ impl Tensor {
         x: &Tensor,
         dim: i64,
     ) -> Result<Tensor> {
+        crate::guards::nested_select_dim("aten::cumulative_trapezoid.x", y, dim)?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -14458,6 +14459,7 @@ impl Tensor {
         dx: impl Into<Scalar>,
         dim: i64,
     ) -> Result<Tensor> {
+        crate::guards::nested_select_dim("aten::cumulative_trapezoid.dx", y, dim)?;
         let c_y = y.as_raw();
         let c_dx = Into::<Scalar>::into(dx).to_ffi();
         let c_dim = dim;

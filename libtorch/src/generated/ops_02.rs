@@ -11493,6 +11493,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`.
     #[track_caller]
     pub fn f_trapezoid_x_with(y: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
+        crate::guards::nested_select_dim("aten::trapezoid.x", y, dim)?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -11536,6 +11537,7 @@ impl Tensor {
         dx: impl Into<Scalar>,
         dim: i64,
     ) -> Result<Tensor> {
+        crate::guards::nested_select_dim("aten::trapezoid.dx", y, dim)?;
         let c_y = y.as_raw();
         let c_dx = Into::<Scalar>::into(dx).to_ffi();
         let c_dim = dim;
@@ -11575,6 +11577,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`.
     #[track_caller]
     pub fn f_trapz_x_with(y: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
+        crate::guards::nested_select_dim("aten::trapz.x", y, dim)?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -11614,6 +11617,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dx = 1.0`, `dim = -1`.
     #[track_caller]
     pub fn f_trapz_dx_with(y: &Tensor, dx: f64, dim: i64) -> Result<Tensor> {
+        crate::guards::nested_select_dim("aten::trapz.dx", y, dim)?;
         let c_y = y.as_raw();
         let c_dx = dx;
         let c_dim = dim;
