@@ -4,10 +4,11 @@
 # allocation, in another op). Prints, per op, each kind of memory error and the innermost
 # libtorch frame; an op listed here needs a guard (spec/rules.yaml).
 #
-#   examples/scripts/fuzz-memcheck.sh SEED [FROM [SHARE]]
+#   examples/scripts/fuzz-memcheck.sh SEED [FROM [SHARE [FORMS]]]
 #
 # FROM: the first op index (default 0); SHARE: fuzz-ops --form-share, the share of tensors drawn
-# sparse, quantized, nested, oneDNN or oddly strided (default 0).
+# sparse, quantized, nested, oneDNN or oddly strided (default 0); FORMS: fuzz-ops --forms, only
+# these forms, comma-separated (default all), e.g. "nested".
 #
 # About 5 minutes per seed on one core. The fuzz child runs every op in one process; when it
 # dies (valgrind cannot throw `std::bad_alloc` for a refused huge allocation and aborts instead),
@@ -22,6 +23,7 @@ cd "$(dirname "$0")/../.."
 seed="${1:?usage: fuzz-memcheck.sh SEED [FROM]}"
 from="${2:-0}"
 share="${3:-0}"
+forms="${4:-}"
 command -v valgrind >/dev/null || { echo "fuzz-memcheck.sh: valgrind is not installed" >&2; exit 2; }
 
 cargo build --quiet --release -p examples --bin fuzz-ops
@@ -36,7 +38,8 @@ part=0
 while :; do
   set +e
   valgrind --error-limit=no --num-callers=40 "$bin" --calls-per-op 40 --seed "$seed" \
-    --form-share "$share" --child-from "$from" >"$work/$part.out" 2>"$work/$part.err"
+    --form-share "$share" ${forms:+--forms "$forms"} --child-from "$from" \
+    >"$work/$part.out" 2>"$work/$part.err"
   set -e
   last="$(awk '$1 == "B" { b = $2 } END { print b }' "$work/$part.out")"
   if [ -z "$last" ] || grep -q "^E $last " "$work/$part.out"; then break; fi
@@ -58,7 +61,7 @@ cat "$work"/*.err | awk '
     print op "\t" kind "\t" site; kind = ""
   }' | sort | uniq -c | sort -k2,2n >"$work/errors"
 calls="$(cat "$work"/*.out | awk '$1 == "E" { n += $3 + $4 + $5 } END { print n + 0 }')"
-echo "seed $seed (form share $share): $calls calls under memcheck; memory errors (count, op, kind, innermost libtorch frame):"
+echo "seed $seed (form share $share${forms:+, forms $forms}): $calls calls under memcheck; memory errors (count, op, kind, innermost libtorch frame):"
 if [ -s "$work/errors" ]; then
   # The op index becomes its declaration key.
   awk -F'\t' 'NR == FNR { key[$1] = $2; next }

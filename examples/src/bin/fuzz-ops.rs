@@ -9,7 +9,7 @@
 //! before op i and `E i ok err panic` after it. When the child dies or stops printing for
 //! `--hang-secs`, the op it last began is the culprit; the parent starts a new child after it.
 use clap::Parser;
-use examples::fuzz::{fuzz_op, OPS};
+use examples::fuzz::{fuzz_op, gen::form_index, Draw, OPS};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc;
@@ -41,6 +41,10 @@ struct Args {
     /// channels-last view. 0 draws exactly the arguments of earlier runs of a seed.
     #[arg(long, default_value_t = 0.0)]
     form_share: f64,
+    /// Only these forms, comma-separated, for `--form-share` (all when not given), as named in
+    /// the trace: "nested", "MKL-DNN", "CSR", "quantized per tensor", ...
+    #[arg(long, value_delimiter = ',')]
+    forms: Vec<String>,
     /// Cap on the child's data memory in GiB (0: none): a valid but huge call (an arange of
     /// 6e9 elements) then fails to allocate, an `Err`, instead of drawing the machine into the
     /// OOM killer. Without `--cuda-share` only (the CUDA driver maps large private regions).
@@ -74,7 +78,7 @@ fn limit_memory(gib: u64) {
     assert_eq!(rc, 0, "setrlimit(RLIMIT_DATA, {gib} GiB)");
 }
 
-fn child(args: &Args, from: usize) {
+fn child(args: &Args, draw: &Draw, from: usize) {
     if args.mem_limit_gb > 0 && args.cuda_share == 0.0 {
         limit_memory(args.mem_limit_gb);
     }
@@ -88,13 +92,7 @@ fn child(args: &Args, from: usize) {
     let out = std::io::stdout();
     for i in selected(args).into_iter().filter(|&i| i >= from) {
         writeln!(out.lock(), "B {i}").unwrap();
-        let (c, panics) = fuzz_op(
-            i,
-            args.calls_per_op,
-            args.seed,
-            args.cuda_share,
-            args.form_share,
-        );
+        let (c, panics) = fuzz_op(i, args.calls_per_op, args.seed, draw);
         for p in panics.iter().take(1) {
             eprintln!("panic in {}: {p}", OPS[i].0);
         }
@@ -119,8 +117,20 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    let forms: Result<Vec<usize>, String> = args.forms.iter().map(|f| form_index(f)).collect();
+    let draw = match forms {
+        Ok(forms) => Draw {
+            cuda_share: args.cuda_share,
+            form_share: args.form_share,
+            forms,
+        },
+        Err(e) => {
+            eprintln!("fuzz-ops: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if let Some(from) = args.child_from {
-        child(&args, from);
+        child(&args, &draw, from);
         return ExitCode::SUCCESS;
     }
     let me = std::env::current_exe().expect("the path of this binary");
@@ -146,6 +156,9 @@ fn main() -> ExitCode {
             .stderr(Stdio::inherit());
         if let Some(o) = &args.only {
             cmd.arg("--only").arg(o);
+        }
+        if !args.forms.is_empty() {
+            cmd.arg("--forms").arg(args.forms.join(","));
         }
         let mut proc = cmd.spawn().expect("start the fuzz child");
         let stdout = proc.stdout.take().unwrap();

@@ -19,6 +19,8 @@ pub struct Gen {
     cuda_share: f64,
     /// The share of drawn tensors given another form (see [`Gen::with_forms`]).
     form_share: f64,
+    /// The indices into [`FORMS`] drawn from; empty for all (see [`Gen::only_forms`]).
+    forms: Vec<usize>,
 }
 
 const INTS: &[i64] = &[0, 1, 2, 3, -1, -2, 4, 1, 0, 2];
@@ -59,7 +61,7 @@ const STRINGS: &[&str] = &[
     "backward",
 ];
 /// The forms of [`Gen::reform`], in its order.
-const FORMS: &[&str] = &[
+pub const FORMS: &[&str] = &[
     "sparse COO",
     "hybrid COO",
     "uncoalesced COO",
@@ -96,6 +98,14 @@ const KINDS: &[Kind] = &[
     Kind::ComplexDouble,
 ];
 
+/// The index in [`FORMS`] of the form named `name`, or an error listing the names.
+pub fn form_index(name: &str) -> Result<usize, String> {
+    FORMS
+        .iter()
+        .position(|f| *f == name)
+        .ok_or_else(|| format!("unknown form {name:?}; the forms are: {}", FORMS.join(", ")))
+}
+
 impl Gen {
     /// A generator with `seed` (0 is mapped to a fixed non-zero state).
     pub fn new(seed: u64) -> Gen {
@@ -104,6 +114,7 @@ impl Gen {
             trace: std::env::var_os("LTRS_FUZZ_TRACE").is_some_and(|v| v == "1"),
             cuda_share: 0.0,
             form_share: 0.0,
+            forms: Vec::new(),
         }
     }
 
@@ -120,6 +131,14 @@ impl Gen {
     /// With 0, the default, the draws are exactly those of a run without forms.
     pub fn with_forms(mut self, share: f64) -> Gen {
         self.form_share = share;
+        self
+    }
+
+    /// Draws only the forms of [`FORMS`] at these indices (all when empty), to aim a run at one
+    /// family of kernels (the nested ones, say); see [`form_index`]. With all forms the draws
+    /// are those of a run without this call.
+    pub fn only_forms(mut self, forms: &[usize]) -> Gen {
+        self.forms = forms.iter().copied().filter(|&i| i < FORMS.len()).collect();
         self
     }
 
@@ -390,7 +409,12 @@ impl Gen {
     /// Kernels for these forms are separate code with their own checks. Where a conversion
     /// refuses `t` (CSR needs 2 or more dimensions, quantizing needs a float), `t` is kept.
     fn reform(&mut self, t: Tensor) -> Tensor {
-        let form = self.below(FORMS.len());
+        let form = if self.forms.is_empty() {
+            self.below(FORMS.len())
+        } else {
+            let pick = self.below(self.forms.len());
+            self.forms[pick]
+        };
         let block = self.pick(&[1, 2]);
         let qkind = self.pick(&[Kind::QInt8, Kind::QUInt8, Kind::QInt32]);
         let floats = || t.f_to_dtype(Kind::Float);

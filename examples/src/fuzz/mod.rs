@@ -50,25 +50,29 @@ pub struct Counts {
     pub panic: u64,
 }
 
+/// How a run draws its tensors: `cuda_share` of them go to the GPU ([`Gen::on_cuda`]) and
+/// `form_share` take another form ([`Gen::with_forms`]), one of `forms` (indices into
+/// [`gen::FORMS`], all when empty; [`Gen::only_forms`]).
+#[derive(Clone, Debug, Default)]
+pub struct Draw {
+    pub cuda_share: f64,
+    pub form_share: f64,
+    pub forms: Vec<usize>,
+}
+
 /// Runs `calls` fuzz calls of op `index` with a generator seeded from `seed` and the op index,
-/// so any op's run can be replayed alone; `cuda_share` of the tensors go to the GPU
-/// ([`Gen::on_cuda`]) and `form_share` take another form ([`Gen::with_forms`]).
-pub fn fuzz_op(
-    index: usize,
-    calls: u64,
-    seed: u64,
-    cuda_share: f64,
-    form_share: f64,
-) -> (Counts, Vec<String>) {
+/// so any op's run can be replayed alone, drawing tensors as `draw` says.
+pub fn fuzz_op(index: usize, calls: u64, seed: u64, draw: &Draw) -> (Counts, Vec<String>) {
     let mut gen = Gen::new(seed ^ (index as u64).wrapping_mul(0x1000_0000_01B3))
-        .on_cuda(cuda_share)
-        .with_forms(form_share);
+        .on_cuda(draw.cuda_share)
+        .with_forms(draw.form_share)
+        .only_forms(&draw.forms);
     let mut counts = Counts::default();
     let mut panics = Vec::new();
     // CUDA kernels run after their op returns: without waiting for them, a long or crashing
     // kernel is charged to a later call (seen on an H100: a hang reported while the next
     // call's arguments were copied to the GPU).
-    let on_gpu = cuda_share > 0.0 && libtorch::cuda::is_available();
+    let on_gpu = draw.cuda_share > 0.0 && libtorch::cuda::is_available();
     for n in 0..calls {
         gen.trace_call(OPS[index].0, n);
         let outcome = call(index, &mut gen);
