@@ -9292,6 +9292,11 @@ impl Tensor {
         dim: Option<&[i64]>,
         keepdim: bool,
     ) -> Result<Tensor> {
+        crate::guards::nested_sum_backward_sizes(
+            "aten::_nested_sum_backward",
+            grad,
+            self_,
+        )?;
         let c_grad = grad.as_raw();
         let c_self = self_.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
