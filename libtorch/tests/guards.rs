@@ -4837,3 +4837,104 @@ fn nested_sum_backward_needs_one_gradient_per_row() {
     close(&vals(&parts[0]), &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
     close(&vals(&parts[1]), &[3.0, 3.0, 3.0]);
 }
+
+#[test]
+fn onednn_training_batch_norm_needs_a_full_weight_even_for_an_empty_input() {
+    // oneDNN-only form fuzz, seeds 1, 7 and 15: in training, oneDNN reads a weight of
+    // input.size(1) elements even for an empty input, where libtorch skips its per-channel
+    // checks (SIGFPE for a 0-element weight under a [1, 3, 0, 3] input).
+    let empty = onednn(&Tensor::zeros(&[1, 3, 0, 3]), Kind::Float);
+    let (mean, var) = (Tensor::zeros(&[3]), ones(&[3]));
+    let short = Tensor::zeros(&[0]);
+    let bias = Tensor::zeros(&[3]);
+    let m = rejected(
+        Tensor::f_native_batch_norm(
+            &empty,
+            Some(&short),
+            Some(&bias),
+            Some(&mean),
+            Some(&var),
+            true,
+            0.1,
+            1e-5,
+        ),
+        "aten::native_batch_norm",
+        "weight",
+    );
+    assert!(m.contains("weight must have 3 elements"), "{m}");
+    rejected(
+        Tensor::f__batch_norm_with_update_functional(
+            &empty,
+            Some(&short),
+            Some(&bias),
+            &mean,
+            &var,
+            0.1,
+            1e-5,
+        ),
+        "aten::_batch_norm_with_update_functional",
+        "weight",
+    );
+    // Inference reads no weight for an empty input: libtorch runs it, and so do we.
+    let (out, _, _) = Tensor::f_native_batch_norm(
+        &empty,
+        Some(&short),
+        Some(&bias),
+        Some(&mean),
+        Some(&var),
+        false,
+        0.1,
+        1e-5,
+    )
+    .unwrap();
+    assert_eq!(out.size(), [1, 3, 0, 3]);
+    // Training on [1, 3]: mean 2, biased variance 1, so (x - 2) / 1 = [-1, 1].
+    let x = onednn(&t(&[1.0, 3.0], &[1, 1, 2, 1]), Kind::Float);
+    let (y, _, _) = Tensor::f_native_batch_norm(
+        &x,
+        Some(&ones(&[1])),
+        Some(&Tensor::zeros(&[1])),
+        Some(&Tensor::zeros(&[1])),
+        Some(&ones(&[1])),
+        true,
+        0.1,
+        0.0,
+    )
+    .unwrap();
+    close(&vals(&y.to_dense()), &[-1.0, 1.0]);
+}
+
+#[test]
+fn a_quantized_tensor_is_set_only_to_a_view_inside_its_storage() {
+    // Quantized-only form fuzz, seed 2: the quantized set_ keeps a view past its storage. Read
+    // back, a [2] view at offset 3 of a 4-element storage gave [4, 0]; the .out form crashed.
+    let q = |v: &[f32]| {
+        t(v, &[v.len() as i64])
+            .f_quantize_per_tensor(0.25, 0, Kind::QInt8)
+            .unwrap()
+    };
+    let source = q(&[1.0, 2.0, 3.0, 4.0]);
+    let storage = libtorch::Storage::of(&source).unwrap();
+    let mut self_ = q(&[1.0, 2.0]);
+    let m = rejected(
+        self_.f_set_source_storage_storage_offset__with(&storage, 3, &[2], &[1]),
+        "aten::set_.source_Storage_storage_offset",
+        "storage offset 3",
+    );
+    assert!(m.contains("past the storage's 4 elements"), "{m}");
+    rejected(
+        self_.f_set_source_storage_storage_offset_out_with(&storage, 4, &[], &[], &mut q(&[])),
+        "aten::set.source_Storage_storage_offset_out",
+        "storage offset 4",
+    );
+    rejected(
+        self_.f_set_source_tensor_storage_offset__with(&source, 0, &[5], &[1]),
+        "aten::set_.source_Tensor_storage_offset",
+        "sizes [5]",
+    );
+    // Inside the storage: elements 1 and 2, [2, 3].
+    self_
+        .f_set_source_storage_storage_offset__with(&storage, 1, &[2], &[1])
+        .unwrap();
+    close(&vals(&self_.f_dequantize_self().unwrap()), &[2.0, 3.0]);
+}

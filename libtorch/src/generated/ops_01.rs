@@ -18453,6 +18453,12 @@ impl Tensor {
             1,
             false,
         )?;
+        crate::guards::batch_norm_mkldnn_weight(
+            "aten::native_batch_norm",
+            input,
+            weight,
+            training,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18583,6 +18589,12 @@ impl Tensor {
             1,
             false,
         )?;
+        crate::guards::batch_norm_mkldnn_weight(
+            "aten::native_batch_norm.out",
+            input,
+            weight,
+            training,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18701,6 +18713,12 @@ impl Tensor {
             ("input", input),
             1,
             true,
+        )?;
+        crate::guards::batch_norm_mkldnn_weight(
+            "aten::_native_batch_norm_legit",
+            input,
+            weight,
+            training,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -18921,6 +18939,12 @@ impl Tensor {
             ("input", input),
             1,
             true,
+        )?;
+        crate::guards::batch_norm_mkldnn_weight(
+            "aten::_native_batch_norm_legit.out",
+            input,
+            weight,
+            training,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());

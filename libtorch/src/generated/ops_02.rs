@@ -15114,6 +15114,7 @@ impl Tensor {
         crate::guards::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update",
             input,
+            weight,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15231,6 +15232,7 @@ impl Tensor {
         crate::guards::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update.out",
             input,
+            weight,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -12355,6 +12355,13 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<&mut Tensor> {
+        crate::guards::quantized_set_bounds(
+            "aten::set_.source_Storage_storage_offset",
+            self,
+            source,
+            storage_offset,
+            (size, stride),
+        )?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         let c_storage_offset = storage_offset;
@@ -12433,6 +12440,13 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<&mut Tensor> {
+        crate::guards::quantized_set_bounds_tensor(
+            "aten::set_.source_Tensor_storage_offset",
+            self,
+            source,
+            storage_offset,
+            (size, stride),
+        )?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         let c_storage_offset = storage_offset;

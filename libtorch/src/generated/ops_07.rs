@@ -1511,6 +1511,12 @@ impl Tensor {
             1,
             true,
         )?;
+        crate::guards::batch_norm_mkldnn_weight(
+            "aten::_native_batch_norm_legit_functional",
+            input,
+            weight,
+            training,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -6693,6 +6699,7 @@ impl Tensor {
         crate::guards::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update_functional",
             input,
+            weight,
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -11176,6 +11183,13 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::quantized_set_bounds(
+            "aten::set.source_Storage_storage_offset_out",
+            self,
+            source,
+            storage_offset,
+            (size, stride),
+        )?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         let c_storage_offset = storage_offset;
@@ -11274,6 +11288,13 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<Tensor> {
+        crate::guards::quantized_set_bounds(
+            "aten::set.source_Storage_storage_offset",
+            self,
+            source,
+            storage_offset,
+            (size, stride),
+        )?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         let c_storage_offset = storage_offset;

@@ -453,8 +453,13 @@ pub(crate) fn mkldnn_linear_weight(
 }
 
 /// `_batch_norm_with_update` on a oneDNN input divides by its channel count (SIGFPE for
-/// [1, 0, 3, 1]; `native_batch_norm` handles the same input). A oneDNN input needs channels.
-pub(crate) fn batch_norm_mkldnn_channels(op: &'static str, input: &Tensor) -> Result<()> {
+/// [1, 0, 3, 1]; `native_batch_norm` handles the same input). A oneDNN input needs channels,
+/// and, as this form always trains, a full weight ([`batch_norm_mkldnn_weight`]).
+pub(crate) fn batch_norm_mkldnn_channels(
+    op: &'static str,
+    input: &Tensor,
+    weight: Option<&Tensor>,
+) -> Result<()> {
     if input.layout_or_strided() != Layout::Mkldnn {
         return Ok(());
     }
@@ -464,5 +469,107 @@ pub(crate) fn batch_norm_mkldnn_channels(op: &'static str, input: &Tensor) -> Re
             "input is a oneDNN tensor without channels (size 0 at dim 1)".into(),
         ));
     }
+    batch_norm_mkldnn_weight(op, input, weight, true)
+}
+
+/// oneDNN's training batch norm reads `weight` for every channel even when the input has no
+/// elements, where libtorch's per-channel checks (and [`numel_matches_size`]) are skipped: a
+/// weight of 0 elements for 3 channels under an empty [1, 3, 0, 3] input divides by zero
+/// (SIGFPE, oneDNN-only form fuzz seeds 1, 7 and 15). In training, a oneDNN input's weight must
+/// have input.size(1) elements; inference reads none of it for an empty input.
+pub(crate) fn batch_norm_mkldnn_weight(
+    op: &'static str,
+    input: &Tensor,
+    weight: Option<&Tensor>,
+    training: bool,
+) -> Result<()> {
+    let Some(w) = given(weight) else {
+        return Ok(());
+    };
+    if !training || input.layout_or_strided() != Layout::Mkldnn {
+        return Ok(());
+    }
+    let channels = input.f_size()?.get(1).copied().unwrap_or(0);
+    let n = w.numel() as i64;
+    if n != channels {
+        return Err(fail(
+            op,
+            format!(
+                "weight must have {channels} elements (input.size(1)) for a oneDNN input in \
+                 training, even an empty one, got {n}"
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// Setting a quantized tensor to a storage (`set_` with an offset, size and stride) checks
+/// nothing: the dense kernel grows the storage or refuses a view past its end, the quantized
+/// one keeps the view. Reading it then reads past the storage (a [2] view at offset 3 of a
+/// 4-element storage gave [4, 0]), and the `.out` form crashed copying from it (SIGSEGV,
+/// quantized-only form fuzz, seed 2). For a quantized `self` the view must lie inside the
+/// storage, as the dense kernel requires of a storage it cannot grow.
+pub(crate) fn quantized_set_bounds(
+    op: &'static str,
+    self_: &Tensor,
+    source: &crate::Storage,
+    storage_offset: i64,
+    (size, stride): (&[i64], &[i64]),
+) -> Result<()> {
+    if !self_.defined() || !is_quantized(self_.f_kind()?) {
+        return Ok(());
+    }
+    if storage_offset < 0 {
+        return Err(fail(
+            op,
+            format!("storage_offset must not be negative, got {storage_offset}"),
+        ));
+    }
+    if size.contains(&0) || (!stride.is_empty() && stride.len() != size.len()) {
+        return Ok(()); // nothing is read; libtorch rejects mismatched lists itself
+    }
+    // The largest element index the view reaches, with contiguous strides when none are given.
+    let mut last = i128::from(storage_offset);
+    let mut contiguous = 1i128;
+    for (d, &n) in size.iter().enumerate().rev() {
+        let s = match stride.get(d) {
+            Some(&s) => i128::from(s),
+            None => contiguous,
+        };
+        if n < 0 || s < 0 {
+            return Ok(()); // libtorch rejects negative sizes and strides itself
+        }
+        last += (i128::from(n) - 1) * s;
+        contiguous *= i128::from(n);
+    }
+    let item = self_.f_kind()?.elt_size_in_bytes().max(1) as i128;
+    let have = source.nbytes()? as i128;
+    if (last + 1) * item > have {
+        return Err(fail(
+            op,
+            format!(
+                "sizes {size:?}, strides {stride:?} at storage offset {storage_offset} reach \
+                 element {last}, past the storage's {} elements of a quantized self",
+                have / item
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// [`quantized_set_bounds`] with a tensor's storage.
+pub(crate) fn quantized_set_bounds_tensor(
+    op: &'static str,
+    self_: &Tensor,
+    source: &Tensor,
+    storage_offset: i64,
+    size_stride: (&[i64], &[i64]),
+) -> Result<()> {
+    if !self_.defined() || !is_quantized(self_.f_kind()?) || !source.defined() {
+        return Ok(());
+    }
+    let Ok(storage) = crate::Storage::of(source) else {
+        return Ok(()); // no storage (sparse, nested): libtorch reports it
+    };
+    quantized_set_bounds(op, self_, &storage, storage_offset, size_stride)
 }
