@@ -4938,3 +4938,46 @@ fn a_quantized_tensor_is_set_only_to_a_view_inside_its_storage() {
         .unwrap();
     close(&vals(&self_.f_dequantize_self().unwrap()), &[2.0, 3.0]);
 }
+
+#[test]
+fn quantized_reflection_pad1d_out_needs_a_checked_input_and_a_sized_out() {
+    // Quantized-only form fuzz, seeds 7 and 12: the quantized out form walks out's existing
+    // shape without checking the input. An empty input crashed; a [1, 2] out returned [2, 1]
+    // for a [1, 7] result, and a [2, 9] out read past the input.
+    let q = |v: &[f32], s: &[i64]| {
+        t(v, s)
+            .f_quantize_per_tensor(0.25, 1, Kind::QUInt8)
+            .unwrap()
+    };
+    let x = q(&[1.0, 2.0, 3.0, 4.0], &[1, 4]);
+    let op = "aten::reflection_pad1d.out";
+    rejected(
+        q(&[], &[3, 0]).f_reflection_pad1d_out(&[7, 2], &mut q(&[0.0; 9], &[1, 3, 3])),
+        op,
+        "non-zero sizes",
+    );
+    rejected(
+        x.f_reflection_pad1d_out(&[4, 0], &mut q(&[0.0; 8], &[1, 8])),
+        op,
+        "padding",
+    );
+    let m = rejected(
+        x.f_reflection_pad1d_out(&[1, 2], &mut q(&[0.0; 2], &[1, 2])),
+        op,
+        "out",
+    );
+    assert!(m.contains("padded shape [1, 7]"), "{m}");
+    // With out of the padded shape: 1 2 3 4 reflected by 1 on the left and 2 on the right.
+    let mut out = q(&[0.0; 7], &[1, 7]);
+    x.f_reflection_pad1d_out(&[1, 2], &mut out).unwrap();
+    close(
+        &vals(&out.f_dequantize_self().unwrap()),
+        &[2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 2.0],
+    );
+    // A dense out is resized by libtorch as usual.
+    let mut dense = Tensor::zeros(&[0]);
+    t(&[1.0, 2.0, 3.0, 4.0], &[1, 4])
+        .f_reflection_pad1d_out(&[1, 2], &mut dense)
+        .unwrap();
+    assert_eq!(dense.size(), [1, 7]);
+}

@@ -5773,6 +5773,12 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         crate::guards::list_len("aten::reflection_pad1d.out", "padding", padding, 2)?;
+        crate::guards::quantized_reflection_pad1d_out(
+            "aten::reflection_pad1d.out",
+            self,
+            padding,
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();

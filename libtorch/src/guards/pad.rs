@@ -1,4 +1,4 @@
-//! Checks for the replication-padding kernels.
+//! Checks for the padding kernels (replication, and the quantized reflection `.out`).
 use super::*;
 
 /// `replication_pad{1,2,3}d` compute each output size as `input + left + right` in `int64_t`
@@ -80,4 +80,59 @@ pub(crate) fn pad_mode_sizes(
     } else {
         Ok(())
     }
+}
+
+/// The quantized `reflection_pad1d.out` neither checks its input nor resizes `out`: it walks
+/// `out`'s existing shape. An empty input crashed (SIGSEGV, quantized-only form fuzz seeds 7
+/// and 12), a smaller `out` returned a truncated result, and a larger one read past the input
+/// (garbage values). For a quantized `self`, the input must pass the checks of the functional
+/// form (2-D or 3-D, non-zero sizes but the batch, each pad smaller than the width) and `out`
+/// must already have the padded shape.
+pub(crate) fn quantized_reflection_pad1d_out(
+    op: &'static str,
+    self_: &Tensor,
+    padding: &[i64],
+    out: &Tensor,
+) -> Result<()> {
+    if !self_.defined() || !forms::is_quantized(self_.f_kind()?) || padding.len() != 2 {
+        return Ok(());
+    }
+    let s = self_.f_size()?;
+    let nonzero = match s.len() {
+        2 => s[0] > 0 && s[1] > 0,
+        3 => s[1] > 0 && s[2] > 0,
+        _ => false,
+    };
+    if !nonzero {
+        return Err(fail(
+            op,
+            format!(
+                "a quantized self must be 2-D or 3-D with non-zero sizes but the batch, got {s:?}"
+            ),
+        ));
+    }
+    let width = s[s.len() - 1];
+    let (left, right) = (padding[0], padding[1]);
+    let padded = i128::from(width) + i128::from(left) + i128::from(right);
+    if left >= width || right >= width || padded < 1 {
+        return Err(fail(
+            op,
+            format!("padding {padding:?} must be smaller than self's width {width} and leave one element"),
+        ));
+    }
+    let mut want = s.clone();
+    if let Some(last) = want.last_mut() {
+        *last = padded as i64;
+    }
+    let got = sizes(op, "out", out)?;
+    if got != want {
+        return Err(fail(
+            op,
+            format!(
+                "out must already have the padded shape {want:?} for a quantized self (this \
+                 kernel does not resize it), got {got:?}"
+            ),
+        ));
+    }
+    Ok(())
 }
