@@ -4981,3 +4981,49 @@ fn quantized_reflection_pad1d_out_needs_a_checked_input_and_a_sized_out() {
         .unwrap();
     assert_eq!(dense.size(), [1, 7]);
 }
+
+#[test]
+fn triangular_solve_out_with_a_sparse_a_needs_the_functional_checks_and_a_sized_x() {
+    // CSR-only form fuzz, seeds 1 and 6: the sparse kernel of the out form checks nothing and
+    // does not resize X; a 2 x 4 A made invalid writes, and a mis-shaped X came back empty.
+    let csr = |v: &[f32], s: &[i64]| t(v, s).f_to_sparse_csr().unwrap();
+    let lower = csr(&[1.0, 0.0, 2.0, 1.0], &[2, 2]);
+    let b = t(&[1.0, 4.0], &[2, 1]);
+    let op = "aten::triangular_solve.X";
+    let solve = |b: &Tensor, a: &Tensor, x: &mut Tensor| {
+        b.f_triangular_solve_x_with(a, false, false, true, x, &mut Tensor::zeros(&[0]))
+    };
+    rejected(
+        solve(
+            &ones(&[4, 1]),
+            &csr(&[0.0; 8], &[2, 4]),
+            &mut Tensor::zeros(&[4, 1]),
+        ),
+        op,
+        "A",
+    );
+    rejected(
+        solve(&ones(&[3, 5, 2, 3]), &lower, &mut Tensor::zeros(&[2])),
+        op,
+        "X",
+    );
+    rejected(
+        solve(&ones(&[4, 1]), &lower, &mut Tensor::zeros(&[4, 1])),
+        op,
+        "self",
+    );
+    let m = rejected(solve(&b, &lower, &mut Tensor::zeros(&[0])), op, "X");
+    assert!(m.contains("shape [2, 1]"), "{m}");
+    // Lower triangular [[1, 0], [2, 1]] x = [1, 4]: x = [1, 2].
+    let mut x = Tensor::zeros(&[2, 1]);
+    b.f_triangular_solve_x_with(
+        &lower,
+        false,
+        false,
+        false,
+        &mut x,
+        &mut Tensor::zeros(&[0]),
+    )
+    .unwrap();
+    close(&vals(&x), &[1.0, 2.0]);
+}

@@ -1564,6 +1564,12 @@ impl Tensor {
         X: &mut Tensor,
         M: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::sparse_triangular_solve_out(
+            "aten::triangular_solve.X",
+            self,
+            A,
+            X,
+        )?;
         let c_self = self.as_raw();
         let c_A = A.as_raw();
         let c_upper = upper;

@@ -38,3 +38,70 @@ pub(crate) fn ldl_pivots(op: &'static str, ld: &Tensor, pivots: &Tensor) -> Resu
     }
     Ok(())
 }
+
+/// `triangular_solve.X` with a sparse compressed `A` goes to the MKL kernel, which checks
+/// nothing and does not resize `X`: a non-square CSR `A` (2 × 4) or a `B` of other rows wrote
+/// past a buffer while converting indices (invalid writes under memcheck, CSR-only form fuzz
+/// seeds 1 and 6, which then aborted in `free`), and an `X` of another shape came back empty or
+/// partly written. For such an `A`, the call needs what the functional form checks (`A`
+/// square, `B` of `A`'s order in rows) and an `X` of the result's shape.
+pub(crate) fn sparse_triangular_solve_out(
+    op: &'static str,
+    b: &Tensor,
+    a: &Tensor,
+    x: &Tensor,
+) -> Result<()> {
+    if !a.defined()
+        || !matches!(
+            a.layout(),
+            Layout::SparseCsr | Layout::SparseCsc | Layout::SparseBsr | Layout::SparseBsc
+        )
+    {
+        return Ok(());
+    }
+    square_matrix(op, "A", a)?;
+    let (a_sizes, b_sizes) = (a.f_size()?, sizes(op, "self", b)?);
+    let n = a_sizes[a_sizes.len() - 1];
+    if b_sizes.len() < 2 || b_sizes[b_sizes.len() - 2] != n {
+        return Err(fail(
+            op,
+            format!("self must be a matrix (or batch) with A's order {n} in rows, got {b_sizes:?}"),
+        ));
+    }
+    let (a_batch, b_batch) = (&a_sizes[..a_sizes.len() - 2], &b_sizes[..b_sizes.len() - 2]);
+    let Some(mut want) = broadcast_shapes(a_batch, b_batch) else {
+        return Ok(()); // libtorch reports batches that do not broadcast
+    };
+    want.extend_from_slice(&b_sizes[b_sizes.len() - 2..]);
+    let got = sizes(op, "X", x)?;
+    if got != want {
+        return Err(fail(
+            op,
+            format!(
+                "X must already have the result's shape {want:?} with a sparse A (this kernel \
+                 does not resize it), got {got:?}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The broadcast of two shapes (NumPy's rule), or `None` where a pair of sizes differs and
+/// neither is 1.
+fn broadcast_shapes(a: &[i64], b: &[i64]) -> Option<Vec<i64>> {
+    let n = a.len().max(b.len());
+    let at = |s: &[i64], i: usize| {
+        if i < n - s.len() {
+            1
+        } else {
+            s[i - (n - s.len())]
+        }
+    };
+    (0..n)
+        .map(|i| match (at(a, i), at(b, i)) {
+            (x, y) if x == y || y == 1 => Some(x),
+            (1, y) => Some(y),
+            _ => None,
+        })
+        .collect()
+}
