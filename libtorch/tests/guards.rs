@@ -4875,6 +4875,24 @@ fn onednn_training_batch_norm_needs_a_full_weight_even_for_an_empty_input() {
         "aten::_batch_norm_with_update_functional",
         "weight",
     );
+    // MKL-DNN seed 16: training a oneDNN input without channels with running statistics.
+    let no_channels = onednn(&Tensor::zeros(&[3, 0, 3, 5]), Kind::Float);
+    let none = Tensor::zeros(&[0]);
+    let m = rejected(
+        Tensor::f_native_batch_norm(
+            &no_channels,
+            Some(&none),
+            Some(&none),
+            Some(&none),
+            Some(&none),
+            true,
+            1.0,
+            2.0,
+        ),
+        "aten::native_batch_norm",
+        "input",
+    );
+    assert!(m.contains("without channels"), "{m}");
     // Inference reads no weight for an empty input: libtorch runs it, and so do we.
     let (out, _, _) = Tensor::f_native_batch_norm(
         &empty,
