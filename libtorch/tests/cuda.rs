@@ -21,7 +21,6 @@ const GPU: Device = Device::Cuda(0);
 /// returns is held for the whole test: libtorch's generators are global and `cargo test` runs
 /// tests on parallel threads, so a test that seeds them and compares what it draws must not
 /// interleave with another drawing from them (it did on an H100: `draw(7) != draw(7)`).
-#[must_use]
 fn need_gpu() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -304,9 +303,9 @@ fn calls_that_crash_cuda_kernels_are_refused() {
     );
     // A CPU grad_scale beside GPU parameters would be dereferenced by the GPU.
     let mut params = on_gpu(1, 1.0);
-    refused(
+    let sgd_step = |params: &mut [Tensor], grad_scale: &Tensor| {
         Tensor::f__fused_sgd__with(
-            &mut params,
+            params,
             &mut on_gpu(1, 0.5),
             &mut [],
             0.0,
@@ -316,27 +315,16 @@ fn calls_that_crash_cuda_kernels_are_refused() {
             false,
             false,
             false,
-            Some(&Tensor::from_slice(&[1.0f32])),
+            Some(grad_scale),
             None,
-        ),
+        )
+    };
+    refused(
+        sgd_step(&mut params, &Tensor::from_slice(&[1.0f32])),
         "grad_scale",
     );
     // The same step with the scale on the GPU: p - lr * g / scale = 1 - 0.1 * 0.5 / 1.
-    Tensor::f__fused_sgd__with(
-        &mut params,
-        &mut on_gpu(1, 0.5),
-        &mut [],
-        0.0,
-        0.0,
-        0.1,
-        0.0,
-        false,
-        false,
-        false,
-        Some(&gpu(&[1.0])),
-        None,
-    )
-    .unwrap();
+    sgd_step(&mut params, &gpu(&[1.0])).unwrap();
     assert_eq!(params[0].to_vec::<f32>().unwrap(), [0.95, 0.95]);
     // split_with_sizes_copy.out's fast path divides by zero for an empty self (SIGFPE).
     let empty = Tensor::zeros_opts(&[0, 3], (Kind::Float, GPU));

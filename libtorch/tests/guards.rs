@@ -2571,6 +2571,15 @@ fn cpu_only_kernels_reject_tensors_on_other_devices() {
 
 /// One fused SGD step without momentum or weight decay, at lr 0.1.
 fn fused_sgd(params: &mut [Tensor], grads: &mut [Tensor]) -> Result<()> {
+    fused_sgd_scaled(params, grads, None)
+}
+
+/// [`fused_sgd`] with the gradients divided by `grad_scale`.
+fn fused_sgd_scaled(
+    params: &mut [Tensor],
+    grads: &mut [Tensor],
+    grad_scale: Option<&Tensor>,
+) -> Result<()> {
     Tensor::f__fused_sgd__with(
         params,
         grads,
@@ -2582,7 +2591,7 @@ fn fused_sgd(params: &mut [Tensor], grads: &mut [Tensor]) -> Result<()> {
         false,
         false,
         false,
-        None,
+        grad_scale,
         None,
     )
 }
@@ -2697,20 +2706,7 @@ fn fused_optimizers_need_one_state_per_parameter() {
     // A grad_scale on another device than the parameters reaches the kernel as a pointer of
     // the wrong device.
     let m = rejected(
-        Tensor::f__fused_sgd__with(
-            &mut filled(1, 1.0),
-            &mut filled(1, 0.5),
-            &mut [],
-            0.0,
-            0.0,
-            0.1,
-            0.0,
-            false,
-            false,
-            false,
-            Some(&meta(&[])),
-            None,
-        ),
+        fused_sgd_scaled(&mut filled(1, 1.0), &mut filled(1, 0.5), Some(&meta(&[]))),
         "aten::_fused_sgd_",
         "grad_scale",
     );

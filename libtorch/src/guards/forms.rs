@@ -122,14 +122,7 @@ pub(crate) fn copy_layouts(op: &'static str, self_: &Tensor, src: &Tensor) -> Re
 
 fn copy_layout_of(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
     let layout = t.layout_or_strided();
-    if matches!(
-        layout,
-        Layout::SparseCsr
-            | Layout::SparseCsc
-            | Layout::SparseBsr
-            | Layout::SparseBsc
-            | Layout::Mkldnn
-    ) {
+    if sparse_compressed(layout) || layout == Layout::Mkldnn {
         return Err(fail(
             op,
             format!("{name} must not have a sparse compressed or oneDNN layout, got {layout:?}"),
@@ -213,7 +206,7 @@ pub(crate) fn foreach_copy_layouts<T: Borrow<Tensor>, U: Borrow<Tensor>>(
 /// 2, and an out-of-range index let through). A nested tensor's `dim` must be non-negative;
 /// libtorch checks the rest.
 pub(crate) fn nested_select_dim(op: &'static str, self_: &Tensor, dim: i64) -> Result<()> {
-    if dim < 0 && self_.defined() && self_.f_size().is_err() {
+    if dim < 0 && is_nested(self_) {
         return Err(fail(
             op,
             format!("dim {dim} of a nested tensor must be given as a non-negative dimension"),
@@ -235,7 +228,7 @@ pub(crate) fn nested_to_quantized(
     dtype: impl Into<Option<Kind>>,
 ) -> Result<()> {
     match dtype.into() {
-        Some(k) if is_quantized(k) && self_.defined() && self_.f_size().is_err() => Err(fail(
+        Some(k) if is_quantized(k) && is_nested(self_) => Err(fail(
             op,
             format!(
                 "self is a nested tensor, which cannot be converted to {}",
@@ -463,13 +456,7 @@ pub(crate) fn batch_norm_mkldnn_channels(
     if input.layout_or_strided() != Layout::Mkldnn {
         return Ok(());
     }
-    if input.f_size()?.get(1) == Some(&0) {
-        return Err(fail(
-            op,
-            "input is a oneDNN tensor without channels (size 0 at dim 1)".into(),
-        ));
-    }
-    batch_norm_mkldnn_weight(op, input, weight, true)
+    mkldnn_training_input(op, input, weight)
 }
 
 /// oneDNN's training batch norm reads `weight` for every channel even when the input has no
@@ -487,21 +474,24 @@ pub(crate) fn batch_norm_mkldnn_weight(
     weight: Option<&Tensor>,
     training: bool,
 ) -> Result<()> {
-    let Some(w) = given(weight) else {
-        return Ok(());
-    };
-    if !training || input.layout_or_strided() != Layout::Mkldnn {
+    if given(weight).is_none() || !training || input.layout_or_strided() != Layout::Mkldnn {
         return Ok(());
     }
+    mkldnn_training_input(op, input, weight)
+}
+
+/// A oneDNN `input` trained on: it has channels, and a given `weight` one element per channel.
+fn mkldnn_training_input(op: &'static str, input: &Tensor, weight: Option<&Tensor>) -> Result<()> {
     let channels = input.f_size()?.get(1).copied().unwrap_or(0);
     if channels == 0 {
         return Err(fail(
             op,
-            "input is a oneDNN tensor without channels (size 0 at dim 1), which oneDNN cannot \
-             train on"
-                .into(),
+            "input is a oneDNN tensor without channels (size 0 at dim 1)".into(),
         ));
     }
+    let Some(w) = given(weight) else {
+        return Ok(());
+    };
     let n = w.numel() as i64;
     if n != channels {
         return Err(fail(
@@ -577,7 +567,7 @@ pub(crate) fn quantized_set_bounds_tensor(
     storage_offset: i64,
     size_stride: (&[i64], &[i64]),
 ) -> Result<()> {
-    if !self_.defined() || !is_quantized(self_.f_kind()?) || !source.defined() {
+    if !source.defined() {
         return Ok(());
     }
     let Ok(storage) = crate::Storage::of(source) else {

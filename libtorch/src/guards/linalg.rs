@@ -51,12 +51,7 @@ pub(crate) fn sparse_triangular_solve_out(
     a: &Tensor,
     x: &Tensor,
 ) -> Result<()> {
-    if !a.defined()
-        || !matches!(
-            a.layout(),
-            Layout::SparseCsr | Layout::SparseCsc | Layout::SparseBsr | Layout::SparseBsc
-        )
-    {
+    if !sparse_compressed(a.layout_or_strided()) {
         return Ok(());
     }
     square_matrix(op, "A", a)?;

@@ -66,6 +66,19 @@ fn given(t: Option<&Tensor>) -> Option<&Tensor> {
     t.filter(|t| t.defined())
 }
 
+/// `t` is a nested tensor: defined, strided, and without one shape (the only such tensors).
+fn is_nested(t: &Tensor) -> bool {
+    t.defined() && t.f_size().is_err()
+}
+
+/// `layout` is one of the sparse compressed layouts (CSR, CSC, BSR, BSC).
+fn sparse_compressed(layout: Layout) -> bool {
+    matches!(
+        layout,
+        Layout::SparseCsr | Layout::SparseCsc | Layout::SparseBsr | Layout::SparseBsc
+    )
+}
+
 fn sizes(op: &'static str, name: &str, t: &Tensor) -> Result<Vec<i64>> {
     must_be_defined(op, name, t)?;
     t.f_size()

@@ -30,7 +30,7 @@ pub(crate) fn nested_view_metadata(
 /// The component sizes of a nested tensor, one row per component; `None` for a tensor that is
 /// not nested (libtorch then reports it itself).
 fn component_sizes(t: &Tensor) -> Option<Vec<Vec<i64>>> {
-    if !t.defined() || t.f_size().is_ok() {
+    if !is_nested(t) {
         return None;
     }
     let table = t.f__nested_tensor_size().ok()?;

@@ -103,7 +103,7 @@ pub(crate) fn group_norm_fallback_input(
     }
     let plain = |t: &Tensor| -> Result<bool> {
         let k = t.f_kind()?;
-        Ok(t.layout() == Layout::Strided && t.f_size().is_ok() && !is_quantized(k))
+        Ok(t.layout() == Layout::Strided && !is_nested(t) && !is_quantized(k))
     };
     for t in [Some(input), given(weight), given(bias)]
         .into_iter()
