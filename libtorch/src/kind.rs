@@ -203,6 +203,15 @@ impl Kind {
         }
     }
 
+    /// Whether tensors of this kind keep their elements as whole bytes that can be copied in and
+    /// out as they are ([`crate::Tensor::from_bytes`], files): every kind but the quantized ones
+    /// (whose meaning needs a scale and zero point) and the sub-byte ones.
+    pub fn has_plain_storage(self) -> bool {
+        use Kind::*;
+        self.elt_size_in_bytes() > 0
+            && !matches!(self, QInt8 | QUInt8 | QInt32 | QUInt4x2 | QUInt2x4)
+    }
+
     /// Floating point (including half, bfloat16 and the float8 types).
     pub fn is_floating_point(self) -> bool {
         use Kind::*;

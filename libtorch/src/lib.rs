@@ -17,6 +17,8 @@ pub mod error;
 mod generated;
 mod generator;
 mod guards;
+mod ivalue;
+pub mod jit;
 mod kind;
 pub mod nn;
 pub mod optim;
@@ -39,6 +41,7 @@ pub use element::Element;
 pub use error::{set_cpp_backtraces, Error, Result};
 pub use generator::{Generator, Storage};
 pub use indexing::{Ellipsis, NewAxis, TensorIndexer};
+pub use ivalue::IValue;
 pub use kind::Kind;
 /// Complex elements (`Complex<f32>` for complex64 tensors, `Complex<f64>` for complex128).
 pub use num_complex::Complex;

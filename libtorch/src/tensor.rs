@@ -345,6 +345,105 @@ impl Tensor {
         }
     }
 
+    /// A CPU tensor of `kind` and `shape` holding a copy of `bytes`, the elements in row-major
+    /// order and native (little-endian) byte order, as `torch.frombuffer(bytes, dtype=kind)`
+    /// followed by a reshape. For the element types without a Rust [`Element`] (bfloat16 and
+    /// float16 without `half`, the float8 kinds, complex32) and for readers of file formats.
+    ///
+    /// An error if `bytes` is not exactly the size of such a tensor, if `kind` has no plain
+    /// storage (the quantized and sub-byte kinds), or if a bool tensor's bytes are not all 0 or 1
+    /// (any other byte would be an invalid Rust `bool` when read back).
+    ///
+    /// ```
+    /// use libtorch::{Kind, Tensor};
+    /// let t = Tensor::from_bytes(&[0x80, 0x3f, 0x00, 0x40], &[2], Kind::BFloat16).unwrap();
+    /// assert_eq!(t.to_vec::<f32>().unwrap(), [1.0, 2.0]);
+    /// assert_eq!(t.to_bytes().unwrap(), [0x80, 0x3f, 0x00, 0x40]);
+    /// ```
+    pub fn from_bytes(bytes: &[u8], shape: &[i64], kind: Kind) -> Result<Tensor> {
+        const OP: &str = "from_bytes";
+        let numel = shape
+            .iter()
+            .try_fold(1u64, |acc, &d| u64::try_from(d).ok()?.checked_mul(acc));
+        let Some(numel) = numel else {
+            return Err(Error::invalid(OP, format!("invalid shape {shape:?}")));
+        };
+        let elt = kind.elt_size_in_bytes() as u64;
+        if !kind.has_plain_storage() {
+            return Err(Error::invalid(
+                OP,
+                format!("{kind} tensors cannot be made from raw bytes"),
+            ));
+        }
+        if numel.checked_mul(elt) != Some(bytes.len() as u64) {
+            return Err(Error::invalid(
+                OP,
+                format!(
+                    "{} bytes do not make a {kind} tensor of shape {shape:?} ({numel} elements of {elt} bytes)",
+                    bytes.len()
+                ),
+            ));
+        }
+        if kind == Kind::Bool {
+            if let Some(i) = bytes.iter().position(|&b| b > 1) {
+                return Err(Error::invalid(
+                    OP,
+                    format!("byte {i} of a bool tensor is {}, not 0 or 1", bytes[i]),
+                ));
+            }
+        }
+        let mut out = std::ptr::null_mut();
+        // SAFETY: `bytes` is valid for its length and `shape` for `shape.len()` values; the shim
+        // allocates a tensor of that shape and kind, checks that its size is `bytes.len()`, and
+        // copies both before returning.
+        unsafe {
+            check(
+                sys::ltrs_tensor_from_data(
+                    &mut out,
+                    bytes.as_ptr().cast(),
+                    bytes.len() as i64,
+                    shape.as_ptr(),
+                    shape.len() as i64,
+                    kind.to_ffi(),
+                ),
+                OP,
+            )?;
+            Ok(Tensor::from_raw(out))
+        }
+    }
+
+    /// The elements' bytes in row-major order, in the tensor's own kind and native
+    /// (little-endian) byte order, copied from any device or stride: the inverse of
+    /// [`Tensor::from_bytes`]. Conjugate and negative views are resolved first.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        const OP: &str = "to_bytes";
+        self.need_defined(OP)?;
+        let kind = self.f_kind()?;
+        if !kind.has_plain_storage() {
+            return Err(Error::invalid(
+                OP,
+                format!("{kind} tensors have no plain bytes (use int_repr for quantized ones)"),
+            ));
+        }
+        let n = (self.numel() as u64)
+            .checked_mul(kind.elt_size_in_bytes() as u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| Error::invalid(OP, "the tensor's size in bytes overflows"))?;
+        let mut v: Vec<u8> = Vec::new();
+        v.try_reserve_exact(n)
+            .map_err(|_| Error::invalid(OP, format!("cannot allocate {n} bytes")))?;
+        // SAFETY: `v` has capacity for `n` bytes, and the shim writes exactly `n` bytes (it
+        // checks the count against the tensor's size) before we set the length.
+        unsafe {
+            check(
+                sys::ltrs_tensor_copy_to(self.raw, v.as_mut_ptr().cast(), n as i64, kind.to_ffi()),
+                OP,
+            )?;
+            v.set_len(n);
+        }
+        Ok(v)
+    }
+
     /// A 0-dim tensor holding `v` (`torch.tensor(v)`).
     #[track_caller]
     pub fn scalar<T: Element>(v: T) -> Tensor {

@@ -13,6 +13,9 @@
 //! assert_eq!(other.weight.to_vec::<f32>().unwrap(), fc.weight.to_vec::<f32>().unwrap());
 //! # std::fs::remove_file(&path).unwrap();
 //! ```
+pub mod npy;
+pub mod safetensors;
+
 use crate::error::{check, Error, Result};
 use crate::nn::Module;
 use crate::{Device, Tensor};

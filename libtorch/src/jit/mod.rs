@@ -1,0 +1,1 @@
+//! TorchScript modules (`torch.jit.load`) and AOTInductor packages. Being written.

@@ -1,0 +1,1 @@
+//! safetensors files (read and write; zero-copy memory-mapped read). Being written.
