@@ -290,6 +290,30 @@ impl Kind {
     }
 }
 
+impl std::str::FromStr for Kind {
+    type Err = crate::Error;
+    /// PyTorch's dtype names, with or without `torch.`, aliases included: `"float32"`,
+    /// `"torch.float"`, `"long"`, `"half"`, `"cfloat"`, ...
+    fn from_str(s: &str) -> crate::Result<Kind> {
+        let name = s.strip_prefix("torch.").unwrap_or(s);
+        let alias = match name {
+            "float" => Some(Kind::Float),
+            "double" => Some(Kind::Double),
+            "half" => Some(Kind::Half),
+            "long" => Some(Kind::Int64),
+            "int" => Some(Kind::Int),
+            "short" => Some(Kind::Int16),
+            "cfloat" => Some(Kind::ComplexFloat),
+            "cdouble" => Some(Kind::ComplexDouble),
+            "chalf" => Some(Kind::ComplexHalf),
+            _ => None,
+        };
+        alias
+            .or_else(|| ALL.iter().copied().find(|k| k.name() == name))
+            .ok_or_else(|| crate::Error::invalid("Kind::from_str", format!("no dtype named `{s}`")))
+    }
+}
+
 impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "torch.{}", self.name())
