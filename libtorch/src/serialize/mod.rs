@@ -142,6 +142,15 @@ pub fn load_from_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
     load_bytes_impl(bytes, None)
 }
 
+/// Reads any `torch.save` file from bytes in memory (`torch.load(io.BytesIO(bytes))`) as a
+/// value tree. (Being rewritten: today only a dict of tensors loads.)
+pub fn load_value_from_bytes(bytes: &[u8]) -> Result<crate::IValue> {
+    let entries = load_from_bytes(bytes)?;
+    Ok(crate::IValue::tensor_dict(
+        entries.iter().map(|(k, t)| (k.as_str(), t)),
+    ))
+}
+
 /// [`load_on`] from bytes in memory.
 pub fn load_from_bytes_on(bytes: &[u8], device: Device) -> Result<Vec<(String, Tensor)>> {
     load_bytes_impl(bytes, Some(device))
