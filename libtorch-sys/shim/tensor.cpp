@@ -154,6 +154,21 @@ ltrs_error* ltrs_tensor_data_ptr(ltrs_tensor t, void** out) {
   LTRS_CATCH
 }
 
+// How many references share `t`'s TensorImpl (handles, views' bases, autograd's saved copies)
+// and how many TensorImpls share its storage (0 for a tensor without one). Plain reads of atomic
+// counts: cannot throw. A null handle (undefined) has none.
+void ltrs_tensor_use_counts(ltrs_tensor t, int64_t* impl_refs, int64_t* storage_refs) {
+  if (t == nullptr) {
+    *impl_refs = 0;
+    *storage_refs = 0;
+    return;
+  }
+  auto* impl = reinterpret_cast<c10::TensorImpl*>(t);
+  *impl_refs = static_cast<int64_t>(c10::raw::intrusive_ptr::use_count(impl));
+  *storage_refs =
+      impl->has_storage() ? static_cast<int64_t>(impl->unsafe_storage().use_count()) : 0;
+}
+
 // Whether two handles are the same TensorImpl (Python's `a is b` on tensors).
 bool ltrs_tensor_is_same(ltrs_tensor a, ltrs_tensor b) { return a == b; }
 

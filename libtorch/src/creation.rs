@@ -328,10 +328,16 @@ impl Tensor {
             .collect())
     }
 
-    /// A tensor viewing `data` in place, without copying (`torch.from_numpy`-style): writes
-    /// through either side are seen by the other. The view borrows `data` mutably, so it cannot
-    /// outlive it; should a handle or view made from it (or an autograd graph) outlive the
-    /// [`TensorView`], it gets its own copy of the data when the view is dropped.
+    /// A tensor standing for `data` while it is borrowed (`torch.from_numpy`-style): it starts
+    /// with `data`'s values, and when the [`TensorView`] is dropped its storage's values are
+    /// written back into `data`. While the view lives, `data` is borrowed mutably, so Rust
+    /// cannot see it change either way; every handle and view made from it shares the tensor's
+    /// storage, as in PyTorch.
+    ///
+    /// The tensor owns its memory (one copy in, one copy out), so nothing it becomes — a
+    /// handle kept past the borrow, a view sent to another thread, a storage swapped with
+    /// `set_` — can ever point at `data` once the borrow ends. A bool buffer gets back only 0s
+    /// and 1s, whatever was written through a byte view.
     ///
     /// ```
     /// use libtorch::Tensor;
@@ -365,7 +371,7 @@ impl Tensor {
     /// }
     /// ```
     ///
-    /// and while it lives the Rust side cannot touch the memory behind libtorch's back:
+    /// and while it lives the Rust side cannot touch the memory:
     ///
     /// ```compile_fail,E0506
     /// use libtorch::Tensor;
@@ -375,57 +381,54 @@ impl Tensor {
     /// println!("{}", *view);
     /// ```
     ///
-    /// Handles made from the view are plain [`Tensor`]s (`'static`); they stay valid because the
-    /// view's `Drop` gives them a copy. The view must therefore be dropped, not leaked: do not
-    /// `std::mem::forget` it (or leak it in an `Rc` cycle) while such a handle lives.
+    /// Handles made from the view are plain [`Tensor`]s (`'static`): they keep the tensor's
+    /// storage, which is libtorch's. A leaked view (`std::mem::forget`) never writes back.
     pub fn from_blob_mut<'a, T: Element>(
         data: &'a mut [T],
         shape: &[i64],
     ) -> Result<TensorView<'a>> {
-        let numel = shape.iter().try_fold(
-            1i64,
-            |acc, &d| if d < 0 { None } else { acc.checked_mul(d) },
-        );
-        if numel != Some(data.len() as i64) {
-            return Err(Error::invalid(
+        let tensor = Tensor::from_data(data, shape).map_err(|e| match e {
+            Error::InvalidArgument { message, .. } => Error::invalid("from_blob_mut", message),
+            other => other,
+        })?;
+        let mut guard = std::ptr::null_mut();
+        // SAFETY: `tensor` is live; on success `guard` owns a weak reference released in drop.
+        unsafe {
+            check(
+                ffi::ltrs_blob_guard_new(tensor.as_raw(), &mut guard),
                 "from_blob_mut",
-                format!(
-                    "{} elements do not fill a tensor of shape {shape:?}",
-                    data.len()
-                ),
-            ));
-        }
-        // SAFETY: `data` is valid, aligned for `T` and exclusively borrowed for 'a, which the
-        // returned view carries; it holds exactly the elements the contiguous shape needs.
-        let tensor = unsafe {
-            make("from_blob", |out| {
-                sys::ltrs_tensor_from_blob(
-                    out,
-                    data.as_mut_ptr().cast(),
-                    shape.as_ptr(),
-                    shape.len() as i64,
-                    std::ptr::null(),
-                    T::KIND.to_ffi(),
-                )
-            })?
+            )?
         };
         Ok(TensorView {
-            keep: tensor.shallow_clone(),
             tensor,
+            guard,
+            dst: data.as_mut_ptr().cast(),
+            len: std::mem::size_of_val(data),
+            is_bool: T::KIND == Kind::Bool,
             _borrow: PhantomData,
         })
     }
 }
 
-/// A tensor over borrowed Rust memory, made by [`Tensor::from_blob_mut`]; use it as a
-/// [`Tensor`] (it dereferences to one) while the borrow lasts.
+/// A tensor standing for borrowed Rust memory, made by [`Tensor::from_blob_mut`]; use it as a
+/// [`Tensor`] (it dereferences to one) while the borrow lasts. Dropping it writes the tensor's
+/// values back into the memory.
 pub struct TensorView<'a> {
     /// The handle users see (and may even swap out through `DerefMut`).
     tensor: Tensor,
-    /// A second handle to the same tensor, never exposed: what `drop` inspects.
-    keep: Tensor,
+    /// A weak reference to the tensor's first storage: what the values are copied back from.
+    guard: *mut ffi::ltrs_blob_guard,
+    /// The borrowed memory, `len` bytes (valid and exclusively ours for `'a`).
+    dst: *mut u8,
+    len: usize,
+    is_bool: bool,
     _borrow: PhantomData<&'a mut [u8]>,
 }
+
+// SAFETY: the view owns a tensor handle (Send), a weak storage reference (an atomically counted
+// pointer with no thread affinity) and an exclusive borrow of plain memory (`&mut [T]` with
+// `T: Element: Send`); moving all of them to another thread is what `&mut [T]: Send` allows.
+unsafe impl Send for TensorView<'_> {}
 
 impl Deref for TensorView<'_> {
     type Target = Tensor;
@@ -442,19 +445,25 @@ impl DerefMut for TensorView<'_> {
 
 impl Drop for TensorView<'_> {
     fn drop(&mut self) {
-        drop(std::mem::take(&mut self.tensor));
-        // SAFETY: `keep` is live. If anything else still uses the storage over the borrowed
-        // memory, the shim moves that storage onto a libtorch-owned copy before the borrow ends.
+        // SAFETY: `guard` is live and released exactly once, here; `dst` is valid for `len`
+        // bytes and exclusively borrowed by this view for its whole life, so nothing else reads
+        // or writes it while the shim copies into it.
         let r = unsafe {
             check(
-                ffi::ltrs_tensor_release_blob(self.keep.as_raw()),
+                ffi::ltrs_blob_guard_release(self.guard, self.dst.cast(), self.len as i64),
                 "from_blob_mut",
             )
         };
-        if r.is_err() {
-            // A handle may still point at memory we are about to lose: nothing safe remains.
-            std::process::abort();
+        if self.is_bool {
+            // SAFETY: as above; the bytes are read as `u8` (any value is a valid u8) and every
+            // one is made 0 or 1, so the borrowed `[bool]` holds valid `bool`s again.
+            let bytes = unsafe { std::slice::from_raw_parts_mut(self.dst, self.len) };
+            for b in bytes {
+                *b = (*b != 0) as u8;
+            }
         }
+        // A failed copy-back leaves the buffer as it was: valid values, and no pointer to it.
+        drop(r);
     }
 }
 

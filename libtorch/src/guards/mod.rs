@@ -10,6 +10,7 @@ use std::borrow::{Borrow, Cow};
 
 mod attention;
 mod ctc;
+mod exclusive;
 mod factories;
 mod forms;
 mod kernels;
@@ -30,6 +31,7 @@ mod upsample;
 
 pub(crate) use attention::*;
 pub(crate) use ctc::*;
+pub(crate) use exclusive::*;
 pub(crate) use factories::*;
 pub(crate) use forms::*;
 pub(crate) use kernels::*;
