@@ -56,7 +56,16 @@ ltrs_error* ltrs_tensor_copy_to(ltrs_tensor t, void* dst, int64_t nbytes, int32_
     at::Tensor c = src.to(at::kCPU, scalar_type(kind)).resolve_conj().resolve_neg().contiguous();
     TORCH_CHECK(static_cast<int64_t>(c.nbytes()) == nbytes, "copy_to: a buffer of ", nbytes,
                 " bytes for a tensor of ", c.nbytes(), " bytes");
-    if (nbytes > 0) std::memcpy(dst, c.const_data_ptr(), nbytes);
+    if (c.scalar_type() == at::kBool) {
+      // A bool tensor can hold other bytes (written through a uint8 view): Rust's `bool` must
+      // be 0 or 1, so each byte is read as a byte and made one of them, as PyTorch's
+      // `bool(t[i])` reads any nonzero byte as True.
+      const auto* src = static_cast<const uint8_t*>(c.const_data_ptr());
+      auto* out = static_cast<uint8_t*>(dst);
+      for (int64_t i = 0; i < nbytes; ++i) out[i] = src[i] != 0;
+    } else if (nbytes > 0) {
+      std::memcpy(dst, c.const_data_ptr(), nbytes);
+    }
   }
   LTRS_CATCH
 }

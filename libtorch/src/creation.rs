@@ -306,26 +306,28 @@ impl Tensor {
     pub fn to_vec2<T: Element>(&self) -> Result<Vec<Vec<T>>> {
         let d = self.need_dims("to_vec2", 2)?;
         let flat = self.to_vec::<T>()?;
-        if d[1] == 0 {
-            return Ok(vec![Vec::new(); d[0]]);
+        // [huge, 0] has no elements but a huge number of (empty) rows.
+        let mut rows = reserve_rows("to_vec2", d[0])?;
+        for i in 0..d[0] {
+            rows.push(flat[i * d[1]..(i + 1) * d[1]].to_vec());
         }
-        Ok(flat.chunks(d[1]).map(<[T]>::to_vec).collect())
+        Ok(rows)
     }
 
     /// The elements of a 3-D tensor as nested `Vec`s, converted to `T` (`t.tolist()`).
     pub fn to_vec3<T: Element>(&self) -> Result<Vec<Vec<Vec<T>>>> {
         let d = self.need_dims("to_vec3", 3)?;
         let flat = self.to_vec::<T>()?;
-        Ok((0..d[0])
-            .map(|i| {
-                (0..d[1])
-                    .map(|j| {
-                        let at = (i * d[1] + j) * d[2];
-                        flat[at..at + d[2]].to_vec()
-                    })
-                    .collect()
-            })
-            .collect())
+        let mut out = reserve_rows("to_vec3", d[0])?;
+        for i in 0..d[0] {
+            let mut rows = reserve_rows("to_vec3", d[1])?;
+            for j in 0..d[1] {
+                let at = (i * d[1] + j) * d[2];
+                rows.push(flat[at..at + d[2]].to_vec());
+            }
+            out.push(rows);
+        }
+        Ok(out)
     }
 
     /// A tensor standing for `data` while it is borrowed (`torch.from_numpy`-style): it starts
@@ -408,6 +410,15 @@ impl Tensor {
             _borrow: PhantomData,
         })
     }
+}
+
+/// An empty `Vec` with room for `n` rows, or an error when that cannot be allocated (a shape
+/// like `[2^40, 0]` has no elements but that many rows).
+fn reserve_rows<R>(op: &'static str, n: usize) -> Result<Vec<R>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::invalid(op, format!("cannot allocate {n} rows")))?;
+    Ok(v)
 }
 
 /// A tensor standing for borrowed Rust memory, made by [`Tensor::from_blob_mut`]; use it as a

@@ -472,15 +472,26 @@ impl Tensor {
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
         self.need_defined("to_vec")?;
         let n = self.numel();
-        let mut v: Vec<T> = Vec::with_capacity(n);
+        let nbytes = n
+            .checked_mul(std::mem::size_of::<T>())
+            .filter(|&b| i64::try_from(b).is_ok())
+            .ok_or_else(|| Error::invalid("to_vec", format!("{n} elements overflow a buffer")))?;
+        let mut v: Vec<T> = Vec::new();
+        // An expanded view can claim more elements than memory holds: an error, not an abort.
+        v.try_reserve_exact(n).map_err(|_| {
+            Error::invalid(
+                "to_vec",
+                format!("cannot allocate {nbytes} bytes for {n} elements"),
+            )
+        })?;
         // SAFETY: `v` has capacity for `n` elements of `T`, and the shim writes exactly
-        // n * size_of::<T>() bytes (it checks the count) before we set the length.
+        // `nbytes` = n * size_of::<T>() bytes (it checks the count) before we set the length.
         unsafe {
             check(
                 sys::ltrs_tensor_copy_to(
                     self.raw,
                     v.as_mut_ptr().cast(),
-                    (n * std::mem::size_of::<T>()) as i64,
+                    nbytes as i64,
                     T::KIND.to_ffi(),
                 ),
                 "to_vec",

@@ -16412,6 +16412,12 @@ impl Tensor {
         other: &Tensor,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        crate::guards::int_trunc_div(
+            "aten::div.Tensor_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -16446,6 +16452,12 @@ impl Tensor {
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
         crate::guards::exclusive_unless_strided("aten::div_.Tensor_mode", "self", self)?;
+        crate::guards::int_trunc_div(
+            "aten::div_.Tensor_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -16480,6 +16492,7 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         crate::guards::exclusive_with_storage("aten::div.out_mode", "out", out)?;
+        crate::guards::int_trunc_div("aten::div.out_mode", self, other, rounding_mode)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -16561,6 +16574,13 @@ impl Tensor {
         other: impl Into<Scalar>,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::div.Scalar_mode",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -16595,6 +16615,13 @@ impl Tensor {
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
         crate::guards::exclusive_unless_strided("aten::div_.Scalar_mode", "self", self)?;
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::div_.Scalar_mode",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);

@@ -129,6 +129,12 @@ impl Tensor {
         other: &Tensor,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        crate::guards::int_trunc_div(
+            "aten::divide.Tensor_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -172,6 +178,12 @@ impl Tensor {
             "self",
             self,
         )?;
+        crate::guards::int_trunc_div(
+            "aten::divide_.Tensor_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -206,6 +218,12 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         crate::guards::exclusive_with_storage("aten::divide.out_mode", "out", out)?;
+        crate::guards::int_trunc_div(
+            "aten::divide.out_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -247,6 +265,13 @@ impl Tensor {
         other: impl Into<Scalar>,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::divide.Scalar_mode",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -289,6 +314,13 @@ impl Tensor {
             "aten::divide_.Scalar_mode",
             "self",
             self,
+        )?;
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::divide_.Scalar_mode",
+            self,
+            &other,
+            rounding_mode,
         )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();

@@ -19574,6 +19574,13 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Result<Tensor> {
         crate::guards::exclusive_with_storage("aten::div.Scalar_mode_out", "out", out)?;
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::div.Scalar_mode_out",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);

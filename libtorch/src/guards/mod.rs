@@ -10,6 +10,7 @@ use std::borrow::{Borrow, Cow};
 
 mod attention;
 mod ctc;
+mod division;
 mod exclusive;
 mod factories;
 mod forms;
@@ -31,6 +32,7 @@ mod upsample;
 
 pub(crate) use attention::*;
 pub(crate) use ctc::*;
+pub(crate) use division::*;
 pub(crate) use exclusive::*;
 pub(crate) use factories::*;
 pub(crate) use forms::*;
