@@ -68,12 +68,10 @@ pub(crate) fn int_trunc_div_scalar(
         Scalar::Bool(_) => false,
         _ => return Ok(()), // a float divisor makes the division a floating one
     };
-    let kind = Tensor::f_result_type_scalar(this, other.clone())?;
-    if minus_one && trapping_min(kind).is_some() {
-        if let Some(min) = trapping_min(kind) {
-            if this.f_eq_scalar(min)?.f_any()?.item_as::<bool>()? {
-                return Err(refuse(op));
-            }
+    let kind = Tensor::f_result_type_scalar(this, *other)?;
+    if let (true, Some(min)) = (minus_one, trapping_min(kind)) {
+        if this.f_eq_scalar(min)?.f_any()?.item_as::<bool>()? {
+            return Err(refuse(op));
         }
     }
     Ok(())
