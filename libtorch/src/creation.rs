@@ -39,6 +39,16 @@ impl Tensor {
     /// A tensor of `shape` filled with `value` (`torch.full(shape, value, dtype=, device=)`).
     #[track_caller]
     pub fn f_full_opts(shape: &[i64], value: impl Into<Scalar>, opts: Options) -> Result<Tensor> {
+        if !opts.0.has_plain_storage() {
+            return Err(Error::invalid(
+                "full",
+                format!(
+                    "{} tensors cannot be filled with a value (quantized ones are made with \
+                     quantize_per_tensor)",
+                    opts.0
+                ),
+            ));
+        }
         let v = value.into().to_ffi();
         // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
         unsafe {

@@ -23,6 +23,8 @@ const MAX_PRINTED_DIMS: usize = 256;
 enum Values {
     Float(Vec<f64>),
     Int(Vec<i64>),
+    /// uint64, whose values past i64::MAX would print negative as i64.
+    UInt(Vec<u64>),
     Bool(Vec<bool>),
 }
 
@@ -80,6 +82,11 @@ impl Formatter {
                     f.max_width = f.max_width.max(v[i].to_string().len());
                 }
             }
+            Values::UInt(v) => {
+                for &i in shown {
+                    f.max_width = f.max_width.max(v[i].to_string().len());
+                }
+            }
             Values::Bool(v) => {
                 for &i in shown {
                     f.max_width = f.max_width.max(if v[i] { 4 } else { 5 });
@@ -127,6 +134,7 @@ impl Formatter {
     fn format(&self, values: &Values, i: usize) -> String {
         let s = match values {
             Values::Int(v) => v[i].to_string(),
+            Values::UInt(v) => v[i].to_string(),
             Values::Bool(v) => (if v[i] { "True" } else { "False" }).to_owned(),
             Values::Float(v) => {
                 let x = v[i];
@@ -291,7 +299,11 @@ fn values_of(t: &Tensor) -> crate::Result<Values> {
     } else if k.is_floating_point() {
         Values::Float(t.to_vec::<f64>()?)
     } else {
-        Values::Int(t.to_vec::<i64>()?)
+        if k == Kind::Uint64 {
+            Values::UInt(t.to_vec::<u64>()?)
+        } else {
+            Values::Int(t.to_vec::<i64>()?)
+        }
     })
 }
 

@@ -250,13 +250,19 @@ impl Tensor {
     /// Where the data lives (`t.device`).
     #[track_caller]
     pub fn device(&self) -> Device {
+        unwrap(self.f_device())
+    }
+
+    /// The device, or an error for an undefined tensor.
+    #[track_caller]
+    pub fn f_device(&self) -> Result<Device> {
         let mut d = sys::ltrs_device {
             type_: 0,
             index: -1,
         };
         // SAFETY: `raw` borrowed, valid out-pointer.
-        unwrap(unsafe { check(sys::ltrs_tensor_device(self.raw, &mut d), "device") });
-        Device::from_ffi(d)
+        unsafe { check(sys::ltrs_tensor_device(self.raw, &mut d), "device")? };
+        Ok(Device::from_ffi(d))
     }
 
     /// The layout (`t.layout`).
