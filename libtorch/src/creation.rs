@@ -49,19 +49,8 @@ impl Tensor {
                 ),
             ));
         }
-        let v = value.into().to_ffi();
-        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
-        unsafe {
-            make("full", |out| {
-                ffi::ltrs_full_opts(
-                    sys::ltrs_int_list::new(shape),
-                    v,
-                    opts.0.to_ffi(),
-                    opts.1.to_ffi(),
-                    out,
-                )
-            })
-        }
+        // The generated method: every factory goes through the same checked path.
+        Tensor::f_full_with(shape, value, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_full_opts`], panicking on error.
@@ -103,17 +92,7 @@ impl Tensor {
         step: impl Into<Scalar>,
         opts: Options,
     ) -> Result<Tensor> {
-        let (a, b, c) = (
-            start.into().to_ffi(),
-            end.into().to_ffi(),
-            step.into().to_ffi(),
-        );
-        // SAFETY: scalars by value; the shim returns an owned tensor.
-        unsafe {
-            make("arange", |out| {
-                ffi::ltrs_arange_opts(a, b, c, opts.0.to_ffi(), opts.1.to_ffi(), out)
-            })
-        }
+        Tensor::f_arange_start_step_with(start, end, step, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_arange_opts`], panicking on error.
@@ -142,13 +121,7 @@ impl Tensor {
         steps: i64,
         opts: Options,
     ) -> Result<Tensor> {
-        let (a, b) = (start.into().to_ffi(), end.into().to_ffi());
-        // SAFETY: scalars by value; the shim returns an owned tensor.
-        unsafe {
-            make("linspace", |out| {
-                ffi::ltrs_linspace_opts(a, b, steps, opts.0.to_ffi(), opts.1.to_ffi(), out)
-            })
-        }
+        Tensor::f_linspace_with(start, end, steps, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_linspace_opts`], panicking on error.
@@ -165,12 +138,7 @@ impl Tensor {
     /// The `n`×`n` identity matrix (`torch.eye(n, dtype=, device=)`).
     #[track_caller]
     pub fn f_eye_opts(n: i64, opts: Options) -> Result<Tensor> {
-        // SAFETY: the shim returns an owned tensor.
-        unsafe {
-            make("eye", |out| {
-                ffi::ltrs_eye_opts(n, n, opts.0.to_ffi(), opts.1.to_ffi(), out)
-            })
-        }
+        Tensor::f_eye_with(n, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_eye_opts`], panicking on error.
@@ -179,31 +147,11 @@ impl Tensor {
         unwrap(Tensor::f_eye_opts(n, opts))
     }
 
-    fn random_opts_impl(
-        dist: i32,
-        op: &'static str,
-        shape: &[i64],
-        opts: Options,
-    ) -> Result<Tensor> {
-        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
-        unsafe {
-            make(op, |out| {
-                ffi::ltrs_random_opts(
-                    dist,
-                    sys::ltrs_int_list::new(shape),
-                    opts.0.to_ffi(),
-                    opts.1.to_ffi(),
-                    out,
-                )
-            })
-        }
-    }
-
     /// Uniform on `[0, 1)` (`torch.rand(shape, dtype=, device=)`), from the default generator
     /// (see [`crate::manual_seed`]).
     #[track_caller]
     pub fn f_rand_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
-        Tensor::random_opts_impl(0, "rand", shape, opts)
+        Tensor::f_rand_with(shape, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_rand_opts`], panicking on error.
@@ -215,7 +163,7 @@ impl Tensor {
     /// Standard normal (`torch.randn(shape, dtype=, device=)`).
     #[track_caller]
     pub fn f_randn_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
-        Tensor::random_opts_impl(1, "randn", shape, opts)
+        Tensor::f_randn_with(shape, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_randn_opts`], panicking on error.
@@ -227,19 +175,7 @@ impl Tensor {
     /// Integers uniform on `[low, high)` (`torch.randint(low, high, shape, dtype=, device=)`).
     #[track_caller]
     pub fn f_randint_opts(low: i64, high: i64, shape: &[i64], opts: Options) -> Result<Tensor> {
-        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
-        unsafe {
-            make("randint", |out| {
-                ffi::ltrs_randint_opts(
-                    low,
-                    high,
-                    sys::ltrs_int_list::new(shape),
-                    opts.0.to_ffi(),
-                    opts.1.to_ffi(),
-                    out,
-                )
-            })
-        }
+        Tensor::f_randint_low_with(low, high, shape, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_randint_opts`], panicking on error.
