@@ -2,11 +2,16 @@
 //! packaged as `.pt2` files by `torch._inductor.aoti_compile_and_package`, and run here without
 //! Python (`torch._inductor.aoti_load_package` in Python).
 //!
-//! ```no_run
+//! ```
 //! use libtorch::{aoti, Tensor};
 //! # fn main() -> libtorch::Result<()> {
-//! let model = aoti::load_package("mlp.pt2")?;
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jit/mlp.pt2");
+//! let model = aoti::load_package(path)?; // torch._inductor.aoti_load_package(path)
 //! let outputs = model.f_run(&[Tensor::zeros(&[8, 64])])?;
+//! assert_eq!(outputs[0].size(), [8, 10]);
+//! // The model checks its inputs: this one was exported for 64 features.
+//! let err = model.f_run(&[Tensor::zeros(&[8, 63])]).unwrap_err();
+//! assert!(err.message().contains("unmatched dim value at 1"));
 //! # Ok(())
 //! # }
 //! ```

@@ -1,12 +1,19 @@
 //! TorchScript modules: models saved from Python with `torch.jit.save` (or
 //! `ScriptModule.save`), traced or scripted, loaded and run from Rust.
 //!
-//! ```no_run
+//! ```
 //! use libtorch::{jit, IValue, Tensor};
 //! # fn main() -> libtorch::Result<()> {
-//! let model = jit::load("model.pt")?;                    // torch.jit.load("model.pt")
-//! let y = model.f_forward_ts(&[Tensor::zeros(&[1, 3, 224, 224])])?;
-//! let answer = model.f_method("generate", &[IValue::from("prompt"), IValue::from(20)])?;
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jit/methods.pt");
+//! let model = jit::load(path)?; // torch.jit.load(path)
+//! let y = model.f_forward_ts(&[Tensor::zeros(&[2, 3])])?;
+//! assert_eq!(y.size(), [2, 2]);
+//! // Any method, with any TorchScript values: here `greet(self, name: str, times: int) -> str`.
+//! let hello = model.f_method("greet", &[IValue::from("rust"), IValue::from(2)])?;
+//! assert_eq!(hello.as_str(), Some("hello rust! hello rust! "));
+//! // TorchScript's own errors come back as `Err`.
+//! let err = model.f_method("greet", &[IValue::from(5), IValue::from(2)]).unwrap_err();
+//! assert!(err.message().contains("Expected a value of type 'str' for argument 'name'"));
 //! # Ok(())
 //! # }
 //! ```
