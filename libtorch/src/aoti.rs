@@ -32,7 +32,7 @@
 //!
 //! A CUDA package (compiled on a GPU) runs with the `cuda` feature, on CUDA inputs.
 use crate::error::{check, unwrap, Error, Result};
-use crate::jit::{from_value, Value};
+use crate::jit::{from_value, path_str, Value};
 use crate::{IValue, Tensor};
 use libtorch_sys as sys;
 use libtorch_sys::jit as j;
@@ -117,10 +117,7 @@ pub fn load_package(path: impl AsRef<Path>) -> Result<CompiledModel> {
 #[track_caller]
 pub fn load_package_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<CompiledModel> {
     let op = "aoti::load_package";
-    let path = path.as_ref();
-    let p = path
-        .to_str()
-        .ok_or_else(|| Error::invalid(op, format!("path {path:?} is not UTF-8")))?;
+    let p = path_str(path.as_ref(), op)?;
     let runners = i64::try_from(options.num_runners)
         .ok()
         .filter(|&n| n >= 1)

@@ -363,6 +363,8 @@ fn bad_files_are_errors() {
         std::fs::remove_file(&truncated).unwrap();
     }
     assert!(jit::load_from_bytes(&[]).is_err());
+    let err = jit::load("model.pt\0.evil").unwrap_err();
+    assert!(err.message().contains("NUL"), "{err}");
     // A state_dict file (torch.save) is not a TorchScript module.
     let sd = tmp("sd.pt");
     libtorch::serialize::save([("w", &Tensor::from_slice(&[1.0f32]))], &sd).unwrap();

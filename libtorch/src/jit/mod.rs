@@ -37,6 +37,7 @@ mod state;
 mod value;
 
 pub(crate) use convert::from_value;
+pub(crate) use module::path_str;
 pub use module::ScriptModule;
 pub(crate) use value::Value;
 pub use value::MAX_DEPTH;

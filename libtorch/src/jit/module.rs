@@ -61,9 +61,11 @@ impl std::fmt::Debug for ScriptModule {
     }
 }
 
-pub(super) fn path_str<'a>(path: &'a Path, op: &'static str) -> Result<&'a str> {
+/// `path` as UTF-8 without NUL bytes (C++ would stop reading the name at the first one).
+pub(crate) fn path_str<'a>(path: &'a Path, op: &'static str) -> Result<&'a str> {
     path.to_str()
-        .ok_or_else(|| Error::invalid(op, format!("path {path:?} is not UTF-8")))
+        .filter(|p| !p.contains('\0'))
+        .ok_or_else(|| Error::invalid(op, format!("path {path:?} is not UTF-8 without NUL bytes")))
 }
 
 impl ScriptModule {
