@@ -11,6 +11,7 @@ pub mod abi;
 pub mod ops;
 pub mod autograd;
 pub mod dispatch;
+pub mod jit;
 pub mod serialize;
 pub use abi::*;
 
