@@ -644,6 +644,10 @@ fn load_on_places_every_tensor() {
     moved.to(Device::Cpu);
     let y = moved.forward_ts(&[tensor(&m["convnet"]["input"])]);
     assert_bit_identical(&y, &tensor(&m["convnet"]["output"]), "to(cpu)");
+    // The output's autograd graph holds the module's tensors (batch norm's running
+    // statistics): while it lives, moving them in place is refused.
+    assert!(moved.f_to(Device::Cpu).is_err());
+    drop(y);
     if libtorch::cuda::is_available() {
         let gpu = jit::load_on(&file, Device::Cuda(0)).unwrap();
         let y = gpu.forward_ts(&[tensor(&m["convnet"]["input"]).to(Device::Cuda(0))]);
@@ -725,4 +729,17 @@ fn debug_lists_methods() {
         "{text}"
     );
     assert!(text.contains("calls_in_parallel: false"), "{text}");
+}
+
+/// Moving a module whose parameters are held elsewhere (an optimizer) is refused, as for the
+/// crate's own modules: the move changes them in place.
+#[test]
+fn to_refuses_while_parameters_are_held_outside() {
+    let mut m = libtorch::jit::load(common::fixture("jit/convnet_traced.pt")).unwrap();
+    m.f_to(libtorch::Device::Cpu).unwrap();
+    let held = m.named_parameters();
+    let e = m.f_to(libtorch::Device::Cpu).unwrap_err();
+    assert!(e.message().contains("held outside the module"), "{e}");
+    drop(held);
+    m.f_to(libtorch::Device::Cpu).unwrap();
 }

@@ -101,10 +101,43 @@ impl ScriptModule {
         out
     }
 
-    /// Moves every parameter and buffer to `device`, in place (`module.to(device)`).
+    /// Moves every parameter and buffer to `device`, in place (`module.to(device)`). An error,
+    /// changing nothing, if one of them is also held outside the module (an optimizer, a
+    /// clone): changing it in place could race with that holder on another thread (see the
+    /// soundness rules in [`Tensor`]'s docs); move the module before handing its tensors out.
     #[track_caller]
     pub fn f_to(&mut self, device: Device) -> Result<()> {
-        // SAFETY: `&mut self` excludes every other use of the module during the call.
+        // Each registered slot holds one reference, and `held` one more per slot.
+        let held = self.f_tensors()?;
+        let mut slots: std::collections::HashMap<usize, (String, i64, Tensor)> =
+            std::collections::HashMap::new();
+        for (name, t, _) in &held {
+            slots
+                .entry(t.as_raw() as usize)
+                .or_insert_with(|| (name.clone(), 0, t.clone()))
+                .1 += 1;
+        }
+        for (name, k, t) in slots.values() {
+            let (mut refs, mut storage) = (0i64, 0i64);
+            // SAFETY: `t` is a live handle; the shim only reads two atomic counts.
+            unsafe { libtorch_sys::ltrs_tensor_use_counts(t.as_raw(), &mut refs, &mut storage) };
+            // The module's `k` slots, `held`'s `k` handles and the map's own one.
+            let outside = refs - 2 * k - 1;
+            if outside > 0 {
+                return Err(crate::Error::invalid(
+                    "ScriptModule::to",
+                    format!(
+                        "`{name}` is also held outside the module ({outside} other handle(s)), \
+                         which could be reading it on another thread while it moves; move the \
+                         module before creating its optimizer"
+                    ),
+                ));
+            }
+        }
+        drop(slots);
+        drop(held);
+        // SAFETY: `&mut self` excludes every other use of the module during the call, and no
+        // tensor it moves is held outside it (checked above).
         unsafe {
             check(
                 j::ltrs_script_module_to(self.raw_mut(), device.to_ffi()),
