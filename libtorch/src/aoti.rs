@@ -176,7 +176,7 @@ impl CompiledModel {
                 j::ltrs_aoti_run(self.raw.as_ptr(), raw.as_ptr(), raw.len() as i64, &mut out),
                 "aoti::run",
             )?;
-            Ok(take_vec(out))
+            Ok(crate::autograd::take_vec(out))
         }
     }
 
@@ -224,20 +224,4 @@ impl CompiledModel {
             .map(String::try_from)
             .collect()
     }
-}
-
-/// Takes over the tensors of a vector a shim returned and frees its array.
-///
-/// # Safety
-/// `v` must come from a successful shim call and not be used again.
-unsafe fn take_vec(v: sys::ltrs_tensor_vec) -> Vec<Tensor> {
-    let len = usize::try_from(v.len).unwrap_or(0);
-    let mut out = Vec::with_capacity(len);
-    for i in 0..len {
-        // SAFETY: the shim wrote `len` owned handles to `data`; each is taken over once.
-        out.push(unsafe { Tensor::from_raw(*v.data.add(i)) });
-    }
-    // SAFETY: the array came from the shim's malloc; its elements now belong to `out`.
-    unsafe { sys::ltrs_tensor_vec_free(v) };
-    out
 }

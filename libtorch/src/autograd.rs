@@ -127,7 +127,7 @@ fn opt_raw_list(ts: &[Option<&Tensor>]) -> Vec<sys::ltrs_tensor> {
 ///
 /// # Safety
 /// `v` must come from a successful shim call and not be used again.
-unsafe fn take_vec(v: sys::ltrs_tensor_vec) -> Vec<Tensor> {
+pub(crate) unsafe fn take_vec(v: sys::ltrs_tensor_vec) -> Vec<Tensor> {
     let len = usize::try_from(v.len).unwrap_or(0);
     let mut out = Vec::with_capacity(len);
     for i in 0..len {

@@ -1,7 +1,7 @@
 //! Writing what `torch.save` writes: the value pickled with protocol 2, tensors as
 //! `torch._utils._rebuild_tensor_v2` calls over persistent storages, each storage once (so views
 //! and tied weights stay shared in Python), in PyTorch's own zip container.
-use super::pickle::opcodes::{APPENDS, EMPTY_DICT, EMPTY_LIST, MARK, REDUCE, SETITEMS};
+use super::pickle::opcodes::{APPENDS, EMPTY_DICT, EMPTY_LIST, MARK, REDUCE, SETITEMS, TUPLE};
 use super::pickle::write::Pickler;
 use super::value::MAX_DEPTH;
 use crate::error::check;
@@ -204,41 +204,29 @@ impl ValueWriter {
         let kind = t.f_kind()?;
         let requires_grad = t.requires_grad();
         let (size, stride, offset) = (t.f_size()?, t.f_stride()?, t.f_storage_offset()?);
-        match legacy_storage_name(kind) {
-            _ if is_quantized(kind) => {
-                self.p.global("torch._utils", "_rebuild_qtensor");
-                self.p.op(MARK);
-                self.storage_pid(&t, kind)?;
-                self.p.int(offset);
-                self.shape(&size, &stride);
-                self.qparams(&t)?;
-                self.p.bool(requires_grad);
-                self.empty_hooks();
-                self.p.tuple_of(7);
-            }
-            Some(_) => {
-                self.p.global("torch._utils", "_rebuild_tensor_v2");
-                self.p.op(MARK);
-                self.storage_pid(&t, kind)?;
-                self.p.int(offset);
-                self.shape(&size, &stride);
-                self.p.bool(requires_grad);
-                self.empty_hooks();
-                self.p.tuple_of(6);
-            }
+        // The arguments every rebuild function starts with, and the one(s) after each's own.
+        let rebuild = if is_quantized(kind) {
+            "_rebuild_qtensor"
+        } else if legacy_storage_name(kind).is_some() {
+            "_rebuild_tensor_v2"
+        } else {
             // Dtypes newer than the legacy storage classes: bytes plus the dtype.
-            None => {
-                self.p.global("torch._utils", "_rebuild_tensor_v3");
-                self.p.op(MARK);
-                self.storage_pid(&t, kind)?;
-                self.p.int(offset);
-                self.shape(&size, &stride);
-                self.p.bool(requires_grad);
-                self.empty_hooks();
-                self.p.global("torch", kind.name());
-                self.p.tuple_of(7);
-            }
+            "_rebuild_tensor_v3"
+        };
+        self.p.global("torch._utils", rebuild);
+        self.p.op(MARK);
+        self.storage_pid(&t, kind)?;
+        self.p.int(offset);
+        self.shape(&size, &stride);
+        if is_quantized(kind) {
+            self.qparams(&t)?;
         }
+        self.p.bool(requires_grad);
+        self.empty_hooks();
+        if rebuild == "_rebuild_tensor_v3" {
+            self.p.global("torch", kind.name());
+        }
+        self.p.op(TUPLE); // the arguments since the MARK
         self.p.op(REDUCE);
         Ok(())
     }
