@@ -48,7 +48,9 @@ pub use kind::Kind;
 pub use num_complex::Complex;
 pub use scalar::Scalar;
 pub use tensor::Tensor;
-pub use threads::manual_seed;
+pub use threads::{get_num_threads, manual_seed, set_num_threads};
+/// Half-precision elements (`torch.float16`, `torch.bfloat16`): `Tensor::from_slice(&[f16::ONE])`.
+pub use half::{bf16, f16};
 
 /// The raw layer, for what the safe API does not cover.
 pub use libtorch_sys as sys;
