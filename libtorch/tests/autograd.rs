@@ -1,4 +1,5 @@
-//! Autograd: backward, grad (also second order), grad mode, custom functions.
+//! Autograd: backward, grad (also second order), grad mode, custom functions. Anomaly mode, which
+//! is process-wide, has its own test binary (`anomaly.rs`).
 use libtorch::autograd::{self, Ctx, Function};
 use libtorch::{no_grad, NoGradGuard, Result, Tensor};
 
@@ -121,15 +122,6 @@ fn no_grad_restores_after_panic() {
     let r = std::panic::catch_unwind(|| no_grad(|| panic!("inside no_grad")));
     assert!(r.is_err());
     assert!(libtorch::is_grad_enabled());
-}
-
-#[test]
-fn anomaly_mode_toggles() {
-    let before = autograd::is_anomaly_enabled();
-    autograd::set_detect_anomaly(true);
-    assert!(autograd::is_anomaly_enabled());
-    autograd::set_detect_anomaly(before);
-    assert_eq!(autograd::is_anomaly_enabled(), before);
 }
 
 #[test]
@@ -302,29 +294,6 @@ fn custom_function_object_is_dropped_with_the_graph() {
     assert_eq!(drops.load(Ordering::SeqCst), 0, "alive while the graph is");
     drop(y);
     assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped with the graph");
-}
-
-#[test]
-fn anomaly_mode_names_the_backward_that_made_nan() {
-    // d/dx sqrt(x) = 1 / (2 sqrt(x)) is NaN at x = -1. Without anomaly mode the NaN is simply
-    // accumulated; with it, backward fails naming the node, as PyTorch's detect_anomaly does.
-    let x = leaf(&[-1.0]);
-    x.sqrt().sum().backward();
-    assert!(x.grad().double_value().is_nan());
-    let before = autograd::is_anomaly_enabled();
-    autograd::set_detect_anomaly(true);
-    let x = leaf(&[-1.0]);
-    let err = x
-        .sqrt()
-        .sum()
-        .backward_with(None, false, false)
-        .unwrap_err();
-    autograd::set_detect_anomaly(before);
-    let msg = err.to_string();
-    assert!(
-        msg.contains("SqrtBackward0") && msg.contains("nan"),
-        "{msg}"
-    );
 }
 
 #[test]

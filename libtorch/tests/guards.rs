@@ -182,6 +182,31 @@ fn nnpack_spatial_convolution_rejects_bad_ranks_and_stride() {
 }
 
 #[test]
+fn nnpack_spatial_convolution_valid_call_passes_the_guard() {
+    // x = 0..9 as [1, 1, 3, 3], w = [[1, 2], [3, 4]]: conv2d gives [[27, 37], [57, 67]]
+    // (0·1 + 1·2 + 3·3 + 4·4 = 27, ...).
+    let x = t(
+        &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+        &[1, 1, 3, 3],
+    );
+    let w = t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 2, 2]);
+    match Tensor::f__nnpack_spatial_convolution(&x, &w, None, &[0, 0]) {
+        Ok(y) => {
+            assert_eq!(y.size(), [1, 1, 2, 2]);
+            assert_eq!(vals(&y), [27.0, 37.0, 57.0, 67.0]);
+        }
+        // NNPACK refuses to run on some x86 CPUs (this 2-core VM's among them; PyTorch 2.11's
+        // Python build says the same there): then the call must fail in NNPACK itself, not in
+        // the guard.
+        Err(Error::Torch { message, .. }) => assert_eq!(
+            message.lines().next().unwrap(),
+            "NNPACK SpatialConvolution_updateOutput failed"
+        ),
+        Err(e) => panic!("a valid call must reach NNPACK: {e:?}"),
+    }
+}
+
+#[test]
 fn slow_conv2d_backward_rejects_empty_lists_batch_and_weight_mismatch() {
     let op = "aten::_slow_conv2d_backward.output_mask";
     let x = ones(&[2, 1, 3, 3]);
@@ -220,6 +245,39 @@ fn slow_conv2d_backward_rejects_empty_lists_batch_and_weight_mismatch() {
         op,
         "weight",
     );
+}
+
+#[test]
+fn slow_conv2d_backward_valid_call_gives_pytorchs_gradients() {
+    // Values from PyTorch 2.11: torch.ops.aten._slow_conv2d_backward(g, x, w, [2, 2], [1, 1],
+    // [0, 0], [True, True, True]) with x = arange(18) as [2, 1, 3, 3], w = [[1, 2], [3, 4]],
+    // g = 1..=8 as [2, 1, 2, 2].
+    let x = Tensor::arange(18)
+        .to_dtype(Kind::Float)
+        .reshape(&[2, 1, 3, 3]);
+    let w = t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 2, 2]);
+    let g = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], &[2, 1, 2, 2]);
+    let (gi, gw, gb) = Tensor::f__slow_conv2d_backward_output_mask(
+        &g,
+        &x,
+        &w,
+        &[2, 2],
+        &[1, 1],
+        &[0, 0],
+        [true, true, true],
+    )
+    .unwrap();
+    assert_eq!(gi.size(), [2, 1, 3, 3]);
+    assert_eq!(
+        vals(&gi),
+        [
+            1.0, 4.0, 4.0, 6.0, 20.0, 16.0, 9.0, 24.0,
+            16.0, // g[0] = [[1, 2], [3, 4]]: 1·1, 1·2 + 2·1, ...
+            5.0, 16.0, 12.0, 22.0, 60.0, 40.0, 21.0, 52.0, 32.0
+        ]
+    );
+    assert_eq!(vals(&gw), [320.0, 356.0, 428.0, 464.0]);
+    assert_eq!(vals(&gb), [36.0]); // Σ g
 }
 
 #[test]
@@ -285,6 +343,19 @@ fn fractional_max_pool2d_backward_rejects_empty_output_size_and_other_shapes() {
 }
 
 #[test]
+fn fractional_max_pool2d_backward_valid_call_scatters_to_the_indices() {
+    // Each output gradient goes to the input element its index names (flat in the 4×4 plane).
+    let x = Tensor::zeros(&[1, 1, 4, 4]);
+    let g = t(&[1.0, 2.0, 3.0, 4.0], &[1, 1, 2, 2]);
+    let idx = Tensor::from_data(&[0i64, 3, 12, 15], &[1, 1, 2, 2]).unwrap();
+    let gi = Tensor::f_fractional_max_pool2d_backward(&g, &x, &[2, 2], &[2, 2], &idx).unwrap();
+    assert_eq!(gi.size(), [1, 1, 4, 4]);
+    let mut want = [0.0f32; 16];
+    (want[0], want[3], want[12], want[15]) = (1.0, 2.0, 3.0, 4.0);
+    assert_eq!(vals(&gi), want);
+}
+
+#[test]
 fn fractional_max_pool2d_backward_valid_call_routes_gradients_to_the_maxima() {
     let x = Tensor::arange(16i64)
         .to_dtype(Kind::Float)
@@ -332,6 +403,29 @@ fn align_to_ellipsis_idx_rejects_out_of_range_indices() {
             "ellipsis_idx",
         );
     }
+}
+
+#[test]
+fn align_to_ellipsis_idx_valid_calls_permute_by_name() {
+    // PyTorch: x.refine_names('A', 'B').align_to('...', 'A') is x.T with names ('B', 'A');
+    // align_to('A', '...') keeps x.
+    let x = Tensor::arange(6).to_dtype(Kind::Float).reshape(&[2, 3]);
+    let named = x.f_refine_names(&["A", "B"]).unwrap();
+    let y = named.f_align_to_ellipsis_idx(&["A"], 0).unwrap();
+    assert_eq!(y.size(), [3, 2]);
+    assert_eq!(vals(&y), [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    let y = named.f_align_to_ellipsis_idx(&["A"], 1).unwrap();
+    assert_eq!(y.size(), [2, 3]);
+    assert_eq!(vals(&y), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    // (A, B, C).align_to('C', '...', 'A') is (C, B, A): PyTorch's first values 0, 12, 4, 16.
+    let x3 = Tensor::arange(24).to_dtype(Kind::Float).reshape(&[2, 3, 4]);
+    let y = x3
+        .f_refine_names(&["A", "B", "C"])
+        .unwrap()
+        .f_align_to_ellipsis_idx(&["C", "A"], 1)
+        .unwrap();
+    assert_eq!(y.size(), [4, 3, 2]);
+    assert_eq!(vals(&y)[..8], [0.0, 12.0, 4.0, 16.0, 8.0, 20.0, 1.0, 13.0]);
 }
 
 #[test]
@@ -459,6 +553,51 @@ fn dyn_quant_matmul_4bit_rejects_a_zero_block_size() {
 }
 
 #[test]
+fn dyn_quant_matmul_4bit_valid_call_multiplies_by_the_packed_weights() {
+    // Int4 weights as torch.ops.aten._dyn_quant_pack_4bit_weight takes them (PyTorch's own
+    // tests, channel-wise: block_size = in_features = 32): values w in -8..=7 stored as w + 8,
+    // two per byte (the even column in the low nibble), one float32 scale per output row.
+    const K: usize = 32;
+    let w: [[i32; K]; 2] = [
+        std::array::from_fn(|i| (i % 16) as i32 - 8),
+        std::array::from_fn(|i| 7 - (i % 15) as i32),
+    ];
+    let scales = [1.0f32, 0.5];
+    let bytes: Vec<u8> = w
+        .iter()
+        .flat_map(|row| {
+            row.chunks(2)
+                .map(|p| ((p[1] + 8) << 4 | (p[0] + 8)) as u8)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let nibbles = Tensor::from_data(&bytes, &[2, K as i64 / 2]).unwrap();
+    let packed = Tensor::f__dyn_quant_pack_4bit_weight(
+        &nibbles,
+        &t(&scales, &[2, 1]),
+        None,
+        K as i64,
+        K as i64,
+        2,
+    )
+    .unwrap();
+    let xs: [f32; K] = std::array::from_fn(|i| (i % 5) as f32 - 2.0);
+    let y =
+        Tensor::f__dyn_quant_matmul_4bit(&t(&xs, &[1, K as i64]), &packed, K as i64, K as i64, 2)
+            .unwrap();
+    assert_eq!(y.size(), [1, 2]);
+    // The dense product x · (w · scale)ᵀ is [9, -40]; the kernel quantizes x to 8 bits per row
+    // on the fly (a step of 4/255 here), so it comes within 0.1 (PyTorch 2.11: 8.988, -40.063).
+    let dense: Vec<f32> = (0..2)
+        .map(|n| (0..K).map(|k| xs[k] * w[n][k] as f32 * scales[n]).sum())
+        .collect();
+    assert_eq!(dense, [9.0, -40.0]);
+    for (got, want) in vals(&y).iter().zip(&dense) {
+        assert!((got - want).abs() < 0.1, "{got} vs {want}");
+    }
+}
+
+#[test]
 fn batch_norm_impl_index_backward_rejects_crashing_shapes() {
     let op = "aten::_batch_norm_impl_index_backward";
     let reserve = Tensor::zeros(&[0]);
@@ -496,6 +635,44 @@ fn batch_norm_impl_index_backward_rejects_crashing_shapes() {
         op,
         "save_mean",
     );
+}
+
+#[test]
+fn batch_norm_impl_index_backward_valid_call_in_eval_mode() {
+    // Eval mode (running statistics): grad_input = g·γ/√(var+ε), grad_weight =
+    // Σ g·(x − mean)/√(var+ε), grad_bias = Σ g, per channel. With γ = [2, 3], mean = [1, 2],
+    // var = [4, 1]: by hand, as PyTorch 2.11 gives.
+    let x = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 7.0], &[3, 2]);
+    let g = t(&[1.0, 0.0, 0.0, 1.0, 2.0, 3.0], &[3, 2]);
+    let (gamma, mean, var) = (
+        t(&[2.0, 3.0], &[2]),
+        t(&[1.0, 2.0], &[2]),
+        t(&[4.0, 1.0], &[2]),
+    );
+    let (gi, gw, gb) = Tensor::f__batch_norm_impl_index_backward(
+        0,
+        &x,
+        &g,
+        Some(&gamma),
+        Some(&mean),
+        Some(&var),
+        None,
+        None,
+        false,
+        1e-5,
+        [true, true, true],
+        &Tensor::zeros(&[0]),
+    )
+    .unwrap();
+    let close = |got: Vec<f32>, want: &[f32]| {
+        assert_eq!(got.len(), want.len());
+        for (a, b) in got.iter().zip(want) {
+            assert!((a - b).abs() < 1e-4, "{got:?} vs {want:?}");
+        }
+    };
+    close(vals(&gi), &[1.0, 0.0, 0.0, 3.0, 2.0, 9.0]);
+    close(vals(&gw), &[4.0, 17.0]);
+    close(vals(&gb), &[3.0, 4.0]);
 }
 
 #[test]
@@ -2771,11 +2948,33 @@ fn cudnn_entry_points_reject_what_convolution_would() {
     let conv = |x: &Tensor, w: &Tensor, pad: &[i64], dil: &[i64], groups| {
         Tensor::f_cudnn_convolution(x, w, pad, &[1, 1], dil, groups, false, false, false)
     };
-    // Valid arguments reach libtorch, which has no cuDNN kernel for CPU tensors.
-    match conv(&x, &w, &[0, 0], &[1, 1], 1) {
-        Err(Error::InvalidArgument { .. }) | Ok(_) => panic!("a CPU call should reach libtorch"),
-        Err(_) => {}
-    }
+    // Valid arguments pass the guard and reach libtorch, which has no cuDNN kernel for CPU
+    // tensors (the GPU's valid calls are in tests/cuda.rs).
+    let no_cpu_kernel = |r: Result<Tensor>, op: &str| match r {
+        Err(Error::Torch { message, .. }) => assert!(
+            message.starts_with(&format!(
+                "Could not run '{op}' with arguments from the 'CPU' backend"
+            )),
+            "{message}"
+        ),
+        other => panic!("a valid CPU call should reach libtorch's dispatcher: {other:?}"),
+    };
+    no_cpu_kernel(conv(&x, &w, &[0, 0], &[1, 1], 1), op);
+    no_cpu_kernel(
+        Tensor::f_cudnn_convolution_transpose(
+            &x,
+            &ones(&[2, 4, 2, 2]),
+            &[0, 0],
+            &[0, 0],
+            &[1, 1],
+            &[1, 1],
+            1,
+            false,
+            false,
+            false,
+        ),
+        "aten::cudnn_convolution_transpose",
+    );
     // The CUDA fuzz's crashes: a 0-D self, an empty dilation, no channels, groups 0.
     rejected(conv(&t(&[1.0], &[]), &w, &[0, 0], &[1, 1], 1), op, "self");
     rejected(conv(&x, &w, &[0, 0], &[], 1), op, "dilation");

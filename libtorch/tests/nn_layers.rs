@@ -558,9 +558,27 @@ fn sequential_names_train_eval_freeze_and_kinds() {
     assert_eq!(net.num_parameters(), 6 + 3 + 3 + 3);
     net.eval();
     assert!(!net.is_training() && !net.get(2).unwrap().is_training());
-    let x = rand(&[4, 2]);
-    // Eval is deterministic (no dropout, running stats).
-    assert_eq!(v(&net.forward(&x)), v(&net.forward(&x)));
+    // In eval mode dropout passes its input through and batch norm uses its running
+    // statistics (mean 0, variance 1 when fresh, γ = 1, β = 0): y = tanh(relu(Wx + b) / √(1 + ε)),
+    // computed here in f64.
+    let (w, b) = ([[1.0, -1.0], [0.5, 2.0], [-1.0, 0.0]], [0.1, 0.2, 0.3]);
+    let p = net.parameters();
+    set(&p[0], &[1.0, -1.0, 0.5, 2.0, -1.0, 0.0]);
+    set(&p[1], &[0.1, 0.2, 0.3]);
+    let xs = [1.0f32, 2.0, 3.0, -1.0, -0.5, 0.25, 0.0, 0.0];
+    let want: Vec<f64> = xs
+        .chunks(2)
+        .flat_map(|r| {
+            (0..3).map(move |j| {
+                let h = w[j][0] * r[0] as f64 + w[j][1] * r[1] as f64 + b[j];
+                (h.max(0.0) / (1.0f64 + 1e-5).sqrt()).tanh()
+            })
+        })
+        .collect();
+    let x = t(&xs, &[4, 2]);
+    close(&v(&net.forward(&x)), &want, 1e-6);
+    // And again: eval draws nothing.
+    close(&v(&net.forward(&x)), &want, 1e-6);
     net.freeze(true);
     assert!(net.parameters().iter().all(|p| !p.requires_grad()));
     net.freeze(false);

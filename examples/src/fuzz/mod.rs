@@ -5,8 +5,10 @@
 //! The `fuzz-ops` binary runs the ops in child processes, so that a crash or a hang inside
 //! libtorch is recorded against the op that caused it and the run goes on. The quick variant,
 //! `cargo test -p examples --test fuzz_quick`, runs it with 4 calls per op; the long one is the
-//! binary itself with more calls and other seeds.
+//! binary itself with more calls and other seeds. The crashes libtorch still has are listed in
+//! `spec/fuzz-crashers.txt` and `spec/cuda-fuzz-crashers.txt` ([`crashes`]).
 
+pub mod crashes;
 pub mod gen;
 #[rustfmt::skip]
 mod table;
@@ -93,14 +95,4 @@ pub fn fuzz_op(index: usize, calls: u64, seed: u64, draw: &Draw) -> (Counts, Vec
         }
     }
     (counts, panics)
-}
-
-/// Ops that crash libtorch itself (not our code) for some arguments and have no guard yet:
-/// `spec/fuzz-crashers.txt`, one declaration key per line with the reason after `#`.
-pub fn known_crashers() -> Vec<&'static str> {
-    include_str!("../../../spec/fuzz-crashers.txt")
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|k| !k.is_empty())
-        .collect()
 }
