@@ -41,6 +41,8 @@ pub use device::{cuda, Device, Layout, MemoryFormat, QScheme, Stream};
 pub use element::Element;
 pub use error::{set_cpp_backtraces, Error, Result};
 pub use generator::{Generator, Storage};
+/// Half-precision elements (`torch.float16`, `torch.bfloat16`): `Tensor::from_slice(&[f16::ONE])`.
+pub use half::{bf16, f16};
 pub use indexing::{Ellipsis, NewAxis, TensorIndexer};
 pub use ivalue::IValue;
 pub use kind::Kind;
@@ -49,8 +51,6 @@ pub use num_complex::Complex;
 pub use scalar::Scalar;
 pub use tensor::Tensor;
 pub use threads::{get_num_threads, manual_seed, set_num_threads};
-/// Half-precision elements (`torch.float16`, `torch.bfloat16`): `Tensor::from_slice(&[f16::ONE])`.
-pub use half::{bf16, f16};
 
 /// The raw layer, for what the safe API does not cover.
 pub use libtorch_sys as sys;
