@@ -51,6 +51,7 @@ impl Tensor {
         }
         // The generated method: every factory goes through the same checked path.
         Tensor::f_full_with(shape, value, Some(opts.0), None, Some(opts.1), None)
+            .map_err(|e| e.in_call("full"))
     }
 
     /// [`Tensor::f_full_opts`], panicking on error.
@@ -93,6 +94,7 @@ impl Tensor {
         opts: Options,
     ) -> Result<Tensor> {
         Tensor::f_arange_start_step_with(start, end, step, Some(opts.0), None, Some(opts.1), None)
+            .map_err(|e| e.in_call("arange"))
     }
 
     /// [`Tensor::f_arange_opts`], panicking on error.
@@ -122,6 +124,7 @@ impl Tensor {
         opts: Options,
     ) -> Result<Tensor> {
         Tensor::f_linspace_with(start, end, steps, Some(opts.0), None, Some(opts.1), None)
+            .map_err(|e| e.in_call("linspace"))
     }
 
     /// [`Tensor::f_linspace_opts`], panicking on error.
@@ -138,7 +141,7 @@ impl Tensor {
     /// The `n`×`n` identity matrix (`torch.eye(n, dtype=, device=)`).
     #[track_caller]
     pub fn f_eye_opts(n: i64, opts: Options) -> Result<Tensor> {
-        Tensor::f_eye_with(n, Some(opts.0), None, Some(opts.1), None)
+        Tensor::f_eye_with(n, Some(opts.0), None, Some(opts.1), None).map_err(|e| e.in_call("eye"))
     }
 
     /// [`Tensor::f_eye_opts`], panicking on error.
@@ -152,6 +155,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_rand_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
         Tensor::f_rand_with(shape, Some(opts.0), None, Some(opts.1), None)
+            .map_err(|e| e.in_call("rand"))
     }
 
     /// [`Tensor::f_rand_opts`], panicking on error.
@@ -164,6 +168,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_randn_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
         Tensor::f_randn_with(shape, Some(opts.0), None, Some(opts.1), None)
+            .map_err(|e| e.in_call("randn"))
     }
 
     /// [`Tensor::f_randn_opts`], panicking on error.
@@ -176,6 +181,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_randint_opts(low: i64, high: i64, shape: &[i64], opts: Options) -> Result<Tensor> {
         Tensor::f_randint_low_with(low, high, shape, Some(opts.0), None, Some(opts.1), None)
+            .map_err(|e| e.in_call("randint"))
     }
 
     /// [`Tensor::f_randint_opts`], panicking on error.

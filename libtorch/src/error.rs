@@ -126,6 +126,27 @@ impl Error {
         }
     }
 
+    /// The same error, named after the call the user made (a factory that calls a generated
+    /// operator reports `arange`, not `aten::arange.start_step`).
+    pub(crate) fn in_call(self, name: &'static str) -> Error {
+        match self {
+            Error::Torch {
+                message,
+                full_message,
+                location,
+                ..
+            } => Error::Torch {
+                op: name,
+                message,
+                full_message,
+                location,
+            },
+            Error::InvalidArgument { message, .. } => Error::InvalidArgument { op: name, message },
+            Error::Data { message, .. } => Error::Data { op: name, message },
+            other => other,
+        }
+    }
+
     pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> Error {
         Error::InvalidArgument {
             op,
