@@ -2951,12 +2951,20 @@ fn cudnn_entry_points_reject_what_convolution_would() {
     // Valid arguments pass the guard and reach libtorch, which has no cuDNN kernel for CPU
     // tensors (the GPU's valid calls are in tests/cuda.rs).
     let no_cpu_kernel = |r: Result<Tensor>, op: &str| match r {
-        Err(Error::Torch { message, .. }) => assert!(
-            message.starts_with(&format!(
-                "Could not run '{op}' with arguments from the 'CPU' backend"
-            )),
-            "{message}"
-        ),
+        Err(Error::Torch {
+            message,
+            full_message,
+            ..
+        }) => {
+            // The dispatcher's list of backends, in one sentence; its own text kept whole.
+            assert_eq!(message, format!("`{op}` cannot run on CPU tensors"));
+            assert!(
+                full_message.starts_with(&format!(
+                    "Could not run '{op}' with arguments from the 'CPU' backend"
+                )),
+                "{full_message}"
+            )
+        }
         other => panic!("a valid CPU call should reach libtorch's dispatcher: {other:?}"),
     };
     no_cpu_kernel(conv(&x, &w, &[0, 0], &[1, 1], 1), op);

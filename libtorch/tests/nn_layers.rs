@@ -593,7 +593,7 @@ fn sequential_names_train_eval_freeze_and_kinds() {
         "{e}"
     );
     assert!(net.parameters().iter().all(|p| p.kind() == Kind::Float));
-    drop(params);
+    drop((params, p));
     net.to_kind(Kind::Double).unwrap();
     assert!(net.parameters().iter().all(|p| p.kind() == Kind::Double));
     assert_eq!(
