@@ -1,141 +1,109 @@
-// state_dict files: a c10::Dict<str, Tensor> written with torch::jit::pickle_save, which produces
-// the zip archive that Python's torch.load reads.
+// torch.save's zip container, written by PyTorch's own PyTorchStreamWriter. See serialize.h.
 #include "serialize.h"
 
 #include "support.h"
 
-#include <ATen/core/Dict.h>
-#include <caffe2/serialize/in_memory_adapter.h>
+#include <ATen/ops/empty.h>
 #include <caffe2/serialize/inline_container.h>
-#include <torch/csrc/jit/serialization/import_read.h>
-#include <torch/csrc/jit/serialization/pickle.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
-struct ltrs_named_tensors {
-  std::vector<std::pair<std::string, at::Tensor>> items;
+struct ltrs_zip_writer {
+  std::vector<char> buffer;  // the bytes written, for a buffer writer
+  bool to_buffer = false;
+  std::unique_ptr<caffe2::serialize::PyTorchStreamWriter> writer;
 };
-
-namespace {
-
-std::vector<char> save_to_bytes(const ltrs_str* names, const ltrs_tensor* tensors, int64_t n) {
-  c10::Dict<std::string, at::Tensor> dict;
-  for (int64_t k = 0; k < n; ++k) {
-    at::Tensor t = ltrs::retain(tensors[k]);
-    TORCH_CHECK(t.defined(), "save: the tensor for `", std::string(names[k].data, names[k].len),
-                "` is undefined");
-    dict.insert_or_assign(std::string(names[k].data, names[k].len), t);
-  }
-  return torch::jit::pickle_save(c10::IValue(dict));
-}
-
-// torch::jit::pickle_load, with `map_location`: the same reader and archive layout ("data.pkl"
-// plus "data/N" records, under the zip's top folder), and a device for every storage.
-c10::IValue unpickle(const std::vector<char>& bytes, const ltrs_device* map_location) {
-  std::optional<at::Device> device;
-  if (map_location != nullptr) {
-    device = at::Device(static_cast<c10::DeviceType>(map_location->type), map_location->index);
-  }
-  caffe2::serialize::PyTorchStreamReader reader(
-      std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes.data(),
-                                                             static_cast<off_t>(bytes.size())));
-  return torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
-                                           /*type_resolver=*/std::nullopt,
-                                           /*obj_loader=*/std::nullopt, device, reader);
-}
-
-ltrs_named_tensors* load_from_bytes(const std::vector<char>& bytes,
-                                    const ltrs_device* map_location) {
-  c10::IValue v = unpickle(bytes, map_location);
-  TORCH_CHECK(v.isGenericDict(), "load: the file holds a ", v.tagKind(),
-              ", not a dict of tensors");
-  auto out = std::make_unique<ltrs_named_tensors>();
-  for (const auto& entry : v.toGenericDict()) {
-    TORCH_CHECK(entry.key().isString(), "load: a key is a ", entry.key().tagKind(),
-                ", not a string");
-    TORCH_CHECK(entry.value().isTensor(), "load: the value of `", entry.key().toStringRef(),
-                "` is a ", entry.value().tagKind(), ", not a tensor");
-    out->items.emplace_back(entry.key().toStringRef(), entry.value().toTensor());
-  }
-  return out.release();
-}
-
-}  // namespace
 
 extern "C" {
 
-ltrs_error* ltrs_serialize_save(const char* path, int64_t path_len, const ltrs_str* names,
-                                const ltrs_tensor* tensors, int64_t n) {
+ltrs_error* ltrs_zip_writer_open_file(const char* path, int64_t path_len, ltrs_zip_writer** out) {
   LTRS_TRY {
-    std::vector<char> bytes = save_to_bytes(names, tensors, n);
-    std::string p(path, path_len);
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    TORCH_CHECK(f.good(), "save: cannot open `", p, "` for writing");
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    TORCH_CHECK(f.good(), "save: writing `", p, "` failed");
+    *out = nullptr;
+    auto w = std::make_unique<ltrs_zip_writer>();
+    w->writer = std::make_unique<caffe2::serialize::PyTorchStreamWriter>(std::string(path, path_len));
+    *out = w.release();
   }
   LTRS_CATCH
 }
 
-ltrs_error* ltrs_serialize_save_bytes(const ltrs_str* names, const ltrs_tensor* tensors, int64_t n,
-                                      char** out_data, int64_t* out_len) {
+ltrs_error* ltrs_zip_writer_open_buffer(ltrs_zip_writer** out) {
+  LTRS_TRY {
+    *out = nullptr;
+    auto w = std::make_unique<ltrs_zip_writer>();
+    w->to_buffer = true;
+    std::vector<char>* buf = &w->buffer;
+    w->writer = std::make_unique<caffe2::serialize::PyTorchStreamWriter>(
+        [buf](const void* data, size_t n) -> size_t {
+          const char* p = static_cast<const char*>(data);
+          buf->insert(buf->end(), p, p + n);
+          return n;
+        });
+    *out = w.release();
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_zip_writer_write_record(ltrs_zip_writer* w, ltrs_str name, const void* data,
+                                         int64_t len) {
+  LTRS_TRY {
+    TORCH_CHECK(len >= 0, "save: a record of ", len, " bytes");
+    w->writer->writeRecord(std::string(name.data, name.len), data, static_cast<size_t>(len));
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_zip_writer_write_storage(ltrs_zip_writer* w, ltrs_str name, ltrs_tensor t) {
+  LTRS_TRY {
+    ltrs::Borrowed b(t);
+    const at::Tensor& tensor = b;
+    TORCH_CHECK(tensor.defined(), "save: an undefined tensor");
+    TORCH_CHECK(tensor.layout() == at::kStrided, "save: a ", tensor.layout(),
+                " tensor has no single storage to write");
+    const c10::Storage& storage = tensor.storage();
+    size_t n = storage.nbytes();
+    std::string record(name.data, name.len);
+    if (storage.device().is_cpu()) {
+      w->writer->writeRecord(record, storage.data(), n);
+    } else {
+      // As torch.save: the storage's bytes, copied to the CPU.
+      at::Tensor bytes = at::empty({0},
+                                   at::TensorOptions().dtype(at::kByte).device(storage.device()));
+      bytes.set_(storage, 0, {static_cast<int64_t>(n)}, {1});
+      at::Tensor cpu = bytes.cpu();
+      w->writer->writeRecord(record, cpu.const_data_ptr(), n);
+    }
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_zip_writer_finish(ltrs_zip_writer* w, char** out_data, int64_t* out_len) {
   LTRS_TRY {
     *out_data = nullptr;
     *out_len = 0;
-    std::vector<char> bytes = save_to_bytes(names, tensors, n);
-    char* data = static_cast<char*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
-    TORCH_CHECK(data != nullptr, "save: out of memory");
-    if (!bytes.empty()) std::memcpy(data, bytes.data(), bytes.size());
-    *out_data = data;
-    *out_len = static_cast<int64_t>(bytes.size());
+    w->writer->writeEndOfFile();
+    if (w->to_buffer) {
+      char* data = static_cast<char*>(std::malloc(w->buffer.empty() ? 1 : w->buffer.size()));
+      TORCH_CHECK(data != nullptr, "save: out of memory");
+      if (!w->buffer.empty()) std::memcpy(data, w->buffer.data(), w->buffer.size());
+      *out_data = data;
+      *out_len = static_cast<int64_t>(w->buffer.size());
+    }
   }
   LTRS_CATCH
 }
 
-ltrs_error* ltrs_serialize_load(const char* path, int64_t path_len, const ltrs_device* map_location,
-                                ltrs_named_tensors** out) {
-  LTRS_TRY {
-    *out = nullptr;
-    std::string p(path, path_len);
-    std::ifstream f(p, std::ios::binary);
-    TORCH_CHECK(f.good(), "load: cannot open `", p, "`");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    *out = load_from_bytes(bytes, map_location);
+// The writer's destructor finishes an unfinished archive and may throw: swallow that, as a
+// free must not fail (the archive of a failed save is incomplete anyway).
+void ltrs_zip_writer_free(ltrs_zip_writer* w) {
+  try {
+    delete w;
+  } catch (...) {
   }
-  LTRS_CATCH
 }
-
-ltrs_error* ltrs_serialize_load_bytes(const char* data, int64_t len,
-                                      const ltrs_device* map_location, ltrs_named_tensors** out) {
-  LTRS_TRY {
-    *out = nullptr;
-    std::vector<char> bytes(data, data + len);
-    *out = load_from_bytes(bytes, map_location);
-  }
-  LTRS_CATCH
-}
-
-int64_t ltrs_named_tensors_len(const ltrs_named_tensors* m) {
-  return static_cast<int64_t>(m->items.size());
-}
-
-const char* ltrs_named_tensors_name(const ltrs_named_tensors* m, int64_t k) {
-  return m->items[static_cast<size_t>(k)].first.c_str();
-}
-
-ltrs_tensor ltrs_named_tensors_tensor(const ltrs_named_tensors* m, int64_t k) {
-  // Copying an at::Tensor only bumps an atomic count: cannot throw.
-  return ltrs::give(m->items[static_cast<size_t>(k)].second);
-}
-
-void ltrs_named_tensors_free(ltrs_named_tensors* m) { delete m; }
 
 void ltrs_serialize_bytes_free(char* data) { std::free(data); }
 

@@ -1,5 +1,7 @@
-/* Saving and loading a name -> tensor map in PyTorch's `torch.save` format (a zip archive with a
- * pickled dict), via torch::jit::pickle_save / pickle_load. Handwritten; see serialize.cpp. */
+/* Writing `torch.save`'s container: a zip archive made by PyTorch's own writer
+ * (caffe2::serialize::PyTorchStreamWriter, the class Python's torch.save writes with), so the
+ * records' layout and 64-byte alignment are exactly Python's. The pickle that goes into it is
+ * written on the Rust side (libtorch/src/serialize/). Handwritten; see serialize.cpp. */
 #ifndef LTRS_SERIALIZE_H
 #define LTRS_SERIALIZE_H
 #include "ltrs.h"
@@ -8,29 +10,25 @@
 extern "C" {
 #endif
 
-/* A loaded name -> tensor list (owned; free with ltrs_named_tensors_free). */
-typedef struct ltrs_named_tensors ltrs_named_tensors;
+/* An open archive being written (owned; free with ltrs_zip_writer_free). */
+typedef struct ltrs_zip_writer ltrs_zip_writer;
 
-/* Writes `{names[k]: tensors[k]}` (a dict of str to Tensor, in order) to the file at `path`
- * (UTF-8, `path_len` bytes). Python reads it with `torch.load(path)`. */
-ltrs_error* ltrs_serialize_save(const char* path, int64_t path_len, const ltrs_str* names,
-                                const ltrs_tensor* tensors, int64_t n);
-/* The same bytes in memory: `*out_data` is malloc'ed (free with free()), `*out_len` bytes. */
-ltrs_error* ltrs_serialize_save_bytes(const ltrs_str* names, const ltrs_tensor* tensors, int64_t n,
-                                      char** out_data, int64_t* out_len);
-/* Reads a file written by ltrs_serialize_save or by Python's `torch.save(dict_of_tensors)`.
- * `map_location` NULL: each tensor on the device it was saved from; else every tensor on that
- * device (`torch.load(map_location=...)`). */
-ltrs_error* ltrs_serialize_load(const char* path, int64_t path_len, const ltrs_device* map_location,
-                                ltrs_named_tensors** out);
-ltrs_error* ltrs_serialize_load_bytes(const char* data, int64_t len,
-                                      const ltrs_device* map_location, ltrs_named_tensors** out);
-int64_t ltrs_named_tensors_len(const ltrs_named_tensors* m);
-/* The k-th name, NUL-terminated, valid until ltrs_named_tensors_free. */
-const char* ltrs_named_tensors_name(const ltrs_named_tensors* m, int64_t k);
-/* A new owning handle to the k-th tensor. */
-ltrs_tensor ltrs_named_tensors_tensor(const ltrs_named_tensors* m, int64_t k);
-void ltrs_named_tensors_free(ltrs_named_tensors* m);
+/* A writer to the file at `path` (UTF-8, `path_len` bytes); the archive's folder is named after
+ * the file, as Python names it. */
+ltrs_error* ltrs_zip_writer_open_file(const char* path, int64_t path_len, ltrs_zip_writer** out);
+/* A writer to memory (the folder is `archive`, as for Python's io.BytesIO). */
+ltrs_error* ltrs_zip_writer_open_buffer(ltrs_zip_writer** out);
+/* Writes record `name` (inside the archive's folder) holding `len` bytes at `data`. */
+ltrs_error* ltrs_zip_writer_write_record(ltrs_zip_writer* w, ltrs_str name, const void* data,
+                                         int64_t len);
+/* Writes record `name` holding every byte of `t`'s storage (copied to the CPU first when it
+ * lives elsewhere), as torch.save writes a storage. `t` must be a strided tensor. */
+ltrs_error* ltrs_zip_writer_write_storage(ltrs_zip_writer* w, ltrs_str name, ltrs_tensor t);
+/* Writes the end of the archive (the version and serialization-id records, the central
+ * directory). For a buffer writer, `*out_data` then holds the malloc'ed bytes (free with free())
+ * and `*out_len` their count; for a file writer both are set to NULL/0. */
+ltrs_error* ltrs_zip_writer_finish(ltrs_zip_writer* w, char** out_data, int64_t* out_len);
+void ltrs_zip_writer_free(ltrs_zip_writer* w);
 void ltrs_serialize_bytes_free(char* data);
 
 #ifdef __cplusplus

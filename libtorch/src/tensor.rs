@@ -444,6 +444,23 @@ impl Tensor {
         Ok(v)
     }
 
+    /// The address of the first element (`t.data_ptr()`), for identity checks and for FFI;
+    /// null for a tensor without data. Reading or writing through it is `unsafe` and the
+    /// caller's business: the tensor owns the memory and may be on a GPU.
+    pub fn f_data_ptr(&self) -> Result<*mut std::ffi::c_void> {
+        self.need_defined("data_ptr")?;
+        let mut ptr = std::ptr::null_mut();
+        // SAFETY: `self` is a live handle; the shim writes the data pointer to `ptr`.
+        unsafe { check(sys::ltrs_tensor_data_ptr(self.raw, &mut ptr), "data_ptr")? };
+        Ok(ptr)
+    }
+
+    /// [`Tensor::f_data_ptr`], panicking on an undefined tensor.
+    #[track_caller]
+    pub fn data_ptr(&self) -> *mut std::ffi::c_void {
+        unwrap(self.f_data_ptr())
+    }
+
     /// A 0-dim tensor holding `v` (`torch.tensor(v)`).
     #[track_caller]
     pub fn scalar<T: Element>(v: T) -> Tensor {

@@ -3,7 +3,7 @@
 use libtorch::nn::functional as F;
 use libtorch::nn::Reduction;
 use libtorch::optim::*;
-use libtorch::Tensor;
+use libtorch::{IValue, Tensor};
 
 const START: [f32; 2] = [1.0, -2.0];
 
@@ -218,17 +218,28 @@ fn optimizer_state_dict_round_trip() {
         loss_backward(&p);
         opt.step().unwrap();
     }
-    let sd = opt.state_dict();
-    let keys: Vec<&str> = sd.keys().map(|k| k.as_str()).collect();
+    // torch.optim's layout: per-parameter state by index, and the param groups.
+    let sd = opt.state_dict().unwrap();
+    let st = &sd.get("state").unwrap().as_dict().unwrap()[0];
+    assert_eq!(st.0.as_int(), Some(0));
+    let names: Vec<&str> =
+        st.1.as_dict()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.as_str().unwrap())
+            .collect();
+    assert_eq!(names, ["step", "exp_avg", "exp_avg_sq"]);
     assert_eq!(
-        keys,
-        [
-            "param_groups.0.lr",
-            "state.0.0.exp_avg",
-            "state.0.0.exp_avg_sq",
-            "state.0.0.step"
-        ]
+        st.1.get("step")
+            .unwrap()
+            .as_tensor()
+            .unwrap()
+            .double_value(),
+        3.0
     );
+    let group = &sd.get("param_groups").unwrap().as_slice().unwrap()[0];
+    assert_eq!(group.get("lr").and_then(IValue::as_double), Some(0.1));
+    assert_eq!(group.get("params").unwrap().as_slice().unwrap().len(), 1);
     // A fresh optimizer with the loaded state continues exactly like the original.
     let q = Tensor::from_slice(&p.to_vec::<f32>().unwrap()).set_requires_grad(true);
     let mut opt2 = Adam::new(vec![q.clone()], 0.5);
@@ -241,9 +252,22 @@ fn optimizer_state_dict_round_trip() {
     loss_backward(&q);
     opt2.step().unwrap();
     assert_eq!(p.to_vec::<f32>().unwrap(), q.to_vec::<f32>().unwrap());
+    // State for a parameter the optimizer does not have, or a group of another size.
     let mut bad = sd.clone();
-    bad.insert("state.3.0.exp_avg".into(), Tensor::from_slice(&[0.0f32]));
-    assert!(opt2.load_state_dict(&bad).is_err());
+    if let IValue::Dict(entries) = &mut bad {
+        if let IValue::Dict(state) = &mut entries[0].1 {
+            state[0].0 = IValue::Int(3);
+        }
+    }
+    let e = opt2.load_state_dict(&bad).unwrap_err();
+    assert!(e.message().contains("unknown parameter id"), "{e}");
+    let mut three = Adam::new(vec![param(), param(), param()], 0.1);
+    let e = three.load_state_dict(&sd).unwrap_err();
+    assert!(
+        e.message()
+            .contains("has 1 parameters in the state dict, 3 in the optimizer"),
+        "{e}"
+    );
 }
 
 #[test]

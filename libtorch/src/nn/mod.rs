@@ -47,7 +47,9 @@ pub use conv::{
 };
 pub use functional::Reduction;
 pub use linear::{Bilinear, Linear};
-pub use module::{visit_child, Module, Slot};
+pub use module::{
+    consume_prefix_in_state_dict_if_present, visit_child, IncompatibleKeys, Module, Slot,
+};
 pub use norm::{BatchNorm, BatchNorm1d, BatchNorm2d, Dropout, Embedding, GroupNorm, LayerNorm};
 pub use pool::{AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use rnn::{Rnn, RnnConfig, RnnMode};

@@ -107,27 +107,42 @@ pub trait Module {
     /// Copies values from `state` into the module's tensors (`load_state_dict(strict=True)`):
     /// an error if a name is missing or unexpected, or a shape differs.
     fn load_state_dict(&self, state: &BTreeMap<String, Tensor>) -> Result<()> {
+        self.load_state_dict_with(state, true).map(|_| ())
+    }
+
+    /// `load_state_dict(state, strict)`: copies the values whose names match; with `strict`,
+    /// any missing or unexpected name is an error, otherwise they are returned. A shape that
+    /// differs is an error either way, as in PyTorch.
+    fn load_state_dict_with(
+        &self,
+        state: &BTreeMap<String, Tensor>,
+        strict: bool,
+    ) -> Result<IncompatibleKeys> {
         let mut mine = Vec::new();
         self.visit(&mut |n, _, t| mine.push((n.to_owned(), t.clone())));
-        let missing: Vec<&str> = mine
-            .iter()
-            .filter(|(n, _)| !state.contains_key(n))
-            .map(|(n, _)| n.as_str())
-            .collect();
-        let unexpected: Vec<&str> = state
-            .keys()
-            .filter(|k| !mine.iter().any(|(n, _)| n == *k))
-            .map(|k| k.as_str())
-            .collect();
-        if !missing.is_empty() || !unexpected.is_empty() {
+        let keys = IncompatibleKeys {
+            missing_keys: mine
+                .iter()
+                .filter(|(n, _)| !state.contains_key(n))
+                .map(|(n, _)| n.clone())
+                .collect(),
+            unexpected_keys: state
+                .keys()
+                .filter(|k| !mine.iter().any(|(n, _)| n == *k))
+                .cloned()
+                .collect(),
+        };
+        if strict && !keys.is_empty() {
             return Err(Error::invalid(
                 "load_state_dict",
-                format!("missing keys {missing:?}, unexpected keys {unexpected:?}"),
+                format!(
+                    "missing keys {:?}, unexpected keys {:?}",
+                    keys.missing_keys, keys.unexpected_keys
+                ),
             ));
         }
-        let _g = crate::NoGradGuard::new();
         for (n, t) in &mine {
-            let src = &state[n];
+            let Some(src) = state.get(n) else { continue };
             let (got, want) = (src.f_size()?, t.f_size()?);
             if got != want {
                 return Err(Error::invalid(
@@ -135,9 +150,14 @@ pub trait Module {
                     format!("`{n}`: shape {got:?} in the state, {want:?} in the module"),
                 ));
             }
-            ops::copy_(t, src)?;
         }
-        Ok(())
+        let _g = crate::NoGradGuard::new();
+        for (n, t) in &mine {
+            if let Some(src) = state.get(n) {
+                ops::copy_(t, src)?;
+            }
+        }
+        Ok(keys)
     }
 
     /// Moves every parameter and buffer to `device`, in place: handles held elsewhere (an
@@ -171,6 +191,47 @@ pub trait Module {
                 unwrap(ops::requires_grad_(t, !frozen));
             }
         });
+    }
+}
+
+/// The names [`Module::load_state_dict_with`] could not match (PyTorch's `_IncompatibleKeys`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IncompatibleKeys {
+    /// The module's names that the state did not have.
+    pub missing_keys: Vec<String>,
+    /// The state's names that the module does not have.
+    pub unexpected_keys: Vec<String>,
+}
+
+impl IncompatibleKeys {
+    /// Whether every name matched.
+    pub fn is_empty(&self) -> bool {
+        self.missing_keys.is_empty() && self.unexpected_keys.is_empty()
+    }
+}
+
+/// Removes `prefix` from the names that start with it (PyTorch's
+/// `torch.nn.modules.utils.consume_prefix_in_state_dict_if_present`): the `module.` that
+/// `DistributedDataParallel` and `DataParallel` put before every name.
+///
+/// ```
+/// use libtorch::nn::consume_prefix_in_state_dict_if_present;
+/// use libtorch::Tensor;
+/// let mut sd = std::collections::BTreeMap::new();
+/// sd.insert("module.fc.weight".to_string(), Tensor::from_slice(&[1.0f32]));
+/// consume_prefix_in_state_dict_if_present(&mut sd, "module.");
+/// assert!(sd.contains_key("fc.weight"));
+/// ```
+pub fn consume_prefix_in_state_dict_if_present(state: &mut BTreeMap<String, Tensor>, prefix: &str) {
+    let keys: Vec<String> = state
+        .keys()
+        .filter(|k| k.starts_with(prefix))
+        .cloned()
+        .collect();
+    for k in keys {
+        if let Some(t) = state.remove(&k) {
+            state.insert(k[prefix.len()..].to_owned(), t);
+        }
     }
 }
 

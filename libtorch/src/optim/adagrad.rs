@@ -1,7 +1,8 @@
 //! Adagrad (`torch.optim.Adagrad`).
 use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use super::param_group as pg;
 use crate::nn::ops;
-use crate::{Result, Tensor};
+use crate::{IValue, Result, Tensor};
 
 /// Adagrad's hyper-parameters (defaults: lr 1e-2, no lr decay, no weight decay, accumulator
 /// starting at 0, eps 1e-10).
@@ -79,6 +80,44 @@ impl Algorithm for AdagradOptions {
         let std = ops::sqrt(&sum)?;
         ops::add_scalar_(&std, self.eps)?;
         ops::addcdiv_(p, &grad, &std, -clr)
+    }
+    fn param_group(&self) -> Vec<(&'static str, IValue)> {
+        let mut g = pg::entries(&[
+            ("lr", self.lr),
+            ("lr_decay", self.lr_decay),
+            ("eps", self.eps),
+            ("weight_decay", self.weight_decay),
+            ("initial_accumulator_value", self.initial_accumulator_value),
+        ]);
+        g.extend([
+            ("foreach", IValue::None),
+            ("maximize", IValue::Bool(false)),
+            ("differentiable", IValue::Bool(false)),
+            ("fused", IValue::None),
+        ]);
+        g
+    }
+    fn load_param_group(&mut self, g: &IValue) -> Result<()> {
+        pg::unsupported_flag(g, "maximize", "Adagrad")?;
+        self.lr = pg::float(g, "lr", self.lr)?;
+        self.lr_decay = pg::float(g, "lr_decay", self.lr_decay)?;
+        self.eps = pg::float(g, "eps", self.eps)?;
+        self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
+        self.initial_accumulator_value = pg::float(
+            g,
+            "initial_accumulator_value",
+            self.initial_accumulator_value,
+        )?;
+        Ok(())
+    }
+    /// torch.optim.Adagrad makes every parameter's `sum` (and a zero step) when it is built,
+    /// and its `step` expects them: a state dict saved before the first step has them too.
+    fn initial_state(&self, p: &Tensor) -> Result<Option<ParamState>> {
+        let sum = ops::zeros_like(p)?;
+        ops::fill_(&sum, self.initial_accumulator_value)?;
+        let mut st = ParamState::default();
+        st.buffers.insert("sum".to_owned(), sum);
+        Ok(Some(st))
     }
 }
 

@@ -1,7 +1,8 @@
 //! Adam and AdamW (`torch.optim.Adam`, `torch.optim.AdamW`).
 use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use super::param_group as pg;
 use crate::nn::ops;
-use crate::{Result, Tensor};
+use crate::{Error, IValue, Result, Tensor};
 
 /// Adam's hyper-parameters (PyTorch's defaults from [`AdamOptions::new`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,7 +61,8 @@ impl AdamOptions {
     ) -> Result<()> {
         let (b1, b2) = self.betas;
         st.step += 1;
-        let t = st.step as i32;
+        // As torch.optim: the step count is a float, and `beta ** step` is C's pow.
+        let t = st.step as f64;
         let grad = if self.weight_decay != 0.0 && !decoupled {
             ops::add_alpha(grad, p, self.weight_decay)?
         } else {
@@ -71,13 +73,12 @@ impl AdamOptions {
         }
         let m = buffer(st, "exp_avg", || ops::zeros_like(p))?.clone();
         let v = buffer(st, "exp_avg_sq", || ops::zeros_like(p))?.clone();
-        // m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²
-        ops::mul_(&m, b1)?;
-        ops::add_(&m, &grad, 1.0 - b1)?;
+        // m ← lerp(m, g, 1-β1) (torch.optim's exact operation);  v ← β2 v + (1-β2) g²
+        m.shallow_clone().f_lerp_scalar_(&grad, 1.0 - b1)?;
         ops::mul_(&v, b2)?;
         ops::addcmul_(&v, &grad, &grad, 1.0 - b2)?;
-        let bc1 = 1.0 - b1.powi(t);
-        let bc2_sqrt = (1.0 - b2.powi(t)).sqrt();
+        let bc1 = 1.0 - b1.powf(t);
+        let bc2_sqrt = (1.0 - b2.powf(t)).sqrt();
         let second = if self.amsgrad {
             let vmax = buffer(st, "max_exp_avg_sq", || ops::zeros_like(p))?.clone();
             let mx = ops::maximum(&vmax, &v)?;
@@ -91,6 +92,48 @@ impl AdamOptions {
         ops::add_scalar_(&denom, self.eps)?;
         ops::addcdiv_(p, &m, &denom, -self.lr / bc1)
     }
+
+    /// The param group `torch.optim.Adam` (or `AdamW`, `decoupled`) writes.
+    fn group(&self, decoupled: bool) -> Vec<(&'static str, IValue)> {
+        vec![
+            ("lr", IValue::Double(self.lr)),
+            ("betas", IValue::from((self.betas.0, self.betas.1))),
+            ("eps", IValue::Double(self.eps)),
+            ("weight_decay", IValue::Double(self.weight_decay)),
+            ("amsgrad", IValue::Bool(self.amsgrad)),
+            ("maximize", IValue::Bool(false)),
+            ("foreach", IValue::None),
+            ("capturable", IValue::Bool(false)),
+            ("differentiable", IValue::Bool(false)),
+            ("fused", IValue::None),
+            ("decoupled_weight_decay", IValue::Bool(decoupled)),
+        ]
+    }
+
+    fn load_group(&mut self, g: &IValue, decoupled: bool) -> Result<()> {
+        let name = if decoupled { "AdamW" } else { "Adam" };
+        pg::unsupported_flag(g, "maximize", name)?;
+        if pg::boolean(g, "decoupled_weight_decay", decoupled)? != decoupled {
+            return Err(Error::invalid(
+                "load_state_dict",
+                format!(
+                    "the state dict's optimizer {} weight decay: load it into {}",
+                    if decoupled {
+                        "does not decouple"
+                    } else {
+                        "decouples"
+                    },
+                    if decoupled { "Adam" } else { "AdamW" }
+                ),
+            ));
+        }
+        self.lr = pg::float(g, "lr", self.lr)?;
+        self.betas = pg::pair(g, "betas", self.betas)?;
+        self.eps = pg::float(g, "eps", self.eps)?;
+        self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
+        self.amsgrad = pg::boolean(g, "amsgrad", self.amsgrad)?;
+        Ok(())
+    }
 }
 
 impl Algorithm for AdamOptions {
@@ -102,6 +145,12 @@ impl Algorithm for AdamOptions {
     }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         self.adam_step(p, grad, st, false)
+    }
+    fn param_group(&self) -> Vec<(&'static str, IValue)> {
+        self.group(false)
+    }
+    fn load_param_group(&mut self, g: &IValue) -> Result<()> {
+        self.load_group(g, false)
     }
 }
 
@@ -126,6 +175,12 @@ impl Algorithm for AdamWOptions {
     }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         self.0.adam_step(p, grad, st, true)
+    }
+    fn param_group(&self) -> Vec<(&'static str, IValue)> {
+        self.0.group(true)
+    }
+    fn load_param_group(&mut self, g: &IValue) -> Result<()> {
+        self.0.load_group(g, true)
     }
 }
 

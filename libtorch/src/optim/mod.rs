@@ -7,6 +7,7 @@ mod adagrad;
 mod adam;
 mod clip;
 mod optimizer;
+mod param_group;
 mod rmsprop;
 pub mod scheduler;
 mod sgd;

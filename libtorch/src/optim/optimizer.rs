@@ -1,6 +1,6 @@
 //! The `Optimizer` trait and the parameter-group machinery every optimizer shares.
 use crate::error::unwrap;
-use crate::{Error, Result, Tensor};
+use crate::{Error, IValue, Result, Tensor};
 use std::collections::BTreeMap;
 
 /// Parameters updated with one set of hyper-parameters (`optimizer.param_groups[i]`).
@@ -30,6 +30,22 @@ pub trait Algorithm: Clone {
     fn set_lr(&mut self, lr: f64);
     /// Updates `param` in place from its gradient `grad` (grad mode is off).
     fn update(&self, param: &Tensor, grad: &Tensor, state: &mut ParamState) -> Result<()>;
+    /// The hyper-parameters as `torch.optim` lists them in a state dict's param group, in
+    /// PyTorch's order (without `params`).
+    fn param_group(&self) -> Vec<(&'static str, IValue)>;
+    /// Takes the hyper-parameters of a saved param group (PyTorch's `load_state_dict` does:
+    /// the saved values replace the current ones); keys it lacks keep their current values.
+    fn load_param_group(&mut self, group: &IValue) -> Result<()>;
+    /// Whether `torch.optim`'s version keeps a `step` count in each parameter's state (all but
+    /// SGD do).
+    fn counts_steps(&self) -> bool {
+        true
+    }
+    /// The state PyTorch gives a parameter before its first step, if it makes one then
+    /// (Adagrad's `sum`).
+    fn initial_state(&self, _param: &Tensor) -> Result<Option<ParamState>> {
+        Ok(None)
+    }
 }
 
 /// An optimizer: parameter groups, a step, gradients to clear and state to save.
@@ -48,11 +64,17 @@ pub trait Optimizer {
             self.set_group_lr(g, lr);
         }
     }
-    /// The state as tensors: `state.{group}.{index}.{buffer}`, `state.{group}.{index}.step` and
-    /// `param_groups.{group}.lr` (copies, detached).
-    fn state_dict(&self) -> BTreeMap<String, Tensor>;
-    /// Restores what [`Optimizer::state_dict`] produced (for the same parameter layout).
-    fn load_state_dict(&mut self, state: &BTreeMap<String, Tensor>) -> Result<()>;
+    /// The state as `torch.optim` lays it out (`optimizer.state_dict()`): `{"state": {index:
+    /// {"step": tensor, buffer: tensor, ...}}, "param_groups": [{hyper-parameters...,
+    /// "params": [index, ...]}]}`, parameters indexed across groups in order; tensors copied.
+    /// Saved with [`crate::serialize::save_value`], it loads into the matching `torch.optim`
+    /// optimizer in Python, and Python's loads here.
+    fn state_dict(&self) -> Result<IValue>;
+    /// Restores a state in [`Optimizer::state_dict`]'s layout, from this crate or from Python
+    /// (`optimizer.load_state_dict`): the groups must have the same sizes; the saved
+    /// hyper-parameters replace the current ones; buffers are moved to each parameter's dtype
+    /// and device.
+    fn load_state_dict(&mut self, state: &IValue) -> Result<()>;
 }
 
 /// An optimizer built from an [`Algorithm`]: [`crate::optim::Sgd`], [`crate::optim::Adam`], ...
@@ -127,78 +149,157 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
         self.groups[group].options.set_lr(lr);
     }
 
-    fn state_dict(&self) -> BTreeMap<String, Tensor> {
-        let mut m = BTreeMap::new();
-        for (gi, (group, states)) in self.groups.iter().zip(&self.state).enumerate() {
-            m.insert(
-                format!("param_groups.{gi}.lr"),
-                Tensor::scalar(group.options.lr()),
-            );
-            for (pi, st) in states.iter().enumerate() {
-                if st.step == 0 && st.buffers.is_empty() {
-                    continue;
+    fn state_dict(&self) -> Result<IValue> {
+        let mut state = Vec::new();
+        let mut groups = Vec::new();
+        let mut index = 0i64;
+        for (group, states) in self.groups.iter().zip(&self.state) {
+            let mut params = Vec::new();
+            for (p, st) in group.params.iter().zip(states) {
+                let initial;
+                let st = if st.step == 0 && st.buffers.is_empty() {
+                    match group.options.initial_state(p)? {
+                        Some(s) => {
+                            initial = s;
+                            &initial
+                        }
+                        None => {
+                            params.push(IValue::Int(index));
+                            index += 1;
+                            continue;
+                        }
+                    }
+                } else {
+                    st
+                };
+                let mut entries = Vec::new();
+                if group.options.counts_steps() {
+                    // PyTorch keeps the count as a float32 scalar tensor.
+                    entries.push((
+                        "step".to_owned(),
+                        IValue::Tensor(Tensor::scalar(st.step as f32)),
+                    ));
                 }
-                m.insert(
-                    format!("state.{gi}.{pi}.step"),
-                    Tensor::scalar(st.step as f64),
-                );
                 for (name, t) in &st.buffers {
-                    m.insert(
-                        format!("state.{gi}.{pi}.{name}"),
-                        unwrap(crate::nn::ops::deep_clone(t)),
-                    );
+                    entries.push((name.clone(), IValue::Tensor(crate::nn::ops::deep_clone(t)?)));
                 }
+                state.push((IValue::Int(index), IValue::dict(entries)));
+                params.push(IValue::Int(index));
+                index += 1;
             }
+            let mut g = group.options.param_group();
+            g.push(("params", IValue::List(params)));
+            groups.push(IValue::dict(g));
         }
-        m
+        Ok(IValue::dict([
+            ("state", IValue::Dict(state)),
+            ("param_groups", IValue::List(groups)),
+        ]))
     }
 
-    fn load_state_dict(&mut self, state: &BTreeMap<String, Tensor>) -> Result<()> {
+    fn load_state_dict(&mut self, state: &IValue) -> Result<()> {
+        const OP: &str = "load_state_dict";
+        let bad = |m: String| Error::invalid(OP, m);
+        let groups = state
+            .get("param_groups")
+            .and_then(IValue::as_slice)
+            .ok_or_else(|| bad("the state dict has no `param_groups` list".into()))?;
+        if groups.len() != self.groups.len() {
+            return Err(bad(format!(
+                "the state dict has {} parameter groups, the optimizer {}",
+                groups.len(),
+                self.groups.len()
+            )));
+        }
+        // Saved index → (group, position), as the saved groups list them.
+        let mut where_is = std::collections::HashMap::new();
+        let mut options = Vec::new();
+        for (gi, (saved, mine)) in groups.iter().zip(&self.groups).enumerate() {
+            let params = saved
+                .get("params")
+                .and_then(IValue::as_slice)
+                .ok_or_else(|| bad(format!("param group {gi} has no `params` list")))?;
+            if params.len() != mine.params.len() {
+                return Err(bad(format!(
+                    "param group {gi} has {} parameters in the state dict, {} in the optimizer",
+                    params.len(),
+                    mine.params.len()
+                )));
+            }
+            for (pi, id) in params.iter().enumerate() {
+                let id = id
+                    .as_int()
+                    .ok_or_else(|| bad(format!("param group {gi} lists a non-integer id")))?;
+                if where_is.insert(id, (gi, pi)).is_some() {
+                    return Err(bad(format!("parameter id {id} is listed twice")));
+                }
+            }
+            let mut o = mine.options.clone();
+            o.load_param_group(saved)?;
+            options.push(o);
+        }
         let mut fresh: Vec<Vec<ParamState>> = self
             .groups
             .iter()
             .map(|g| vec![ParamState::default(); g.params.len()])
             .collect();
-        let mut lrs = Vec::new();
-        for (key, t) in state {
-            let parts: Vec<&str> = key.splitn(4, '.').collect();
-            let bad = || Error::invalid("load_state_dict", format!("unexpected key `{key}`"));
-            match parts.as_slice() {
-                ["param_groups", g, "lr"] => {
-                    let g: usize = g.parse().map_err(|_| bad())?;
-                    if g >= self.groups.len() {
-                        return Err(bad());
+        let entries = match state.get("state") {
+            None => &[][..],
+            Some(s) => s
+                .as_dict()
+                .ok_or_else(|| bad("`state` is not a dict".into()))?,
+        };
+        for (id, entry) in entries {
+            let &(gi, pi) = id
+                .as_int()
+                .and_then(|i| where_is.get(&i))
+                .ok_or_else(|| bad(format!("state for an unknown parameter id {id:?}")))?;
+            let p = &self.groups[gi].params[pi];
+            let st = &mut fresh[gi][pi];
+            let items = entry
+                .as_dict()
+                .ok_or_else(|| bad(format!("the state of parameter {id:?} is not a dict")))?;
+            for (name, value) in items {
+                let name = name
+                    .as_str()
+                    .ok_or_else(|| bad("a state entry's name is not a string".into()))?;
+                let v = match value {
+                    IValue::Tensor(t) => t.clone(),
+                    IValue::Int(_) | IValue::Double(_) => {
+                        Tensor::scalar(value.as_double().unwrap())
                     }
-                    lrs.push((g, t.item_as::<f64>()?));
-                }
-                ["state", g, i, name] => {
-                    let g: usize = g.parse().map_err(|_| bad())?;
-                    let i: usize = i.parse().map_err(|_| bad())?;
-                    let st = fresh
-                        .get_mut(g)
-                        .and_then(|v| v.get_mut(i))
-                        .ok_or_else(bad)?;
-                    if *name == "step" {
-                        st.step = t.item_as::<f64>()? as u64;
-                    } else {
-                        let p = &self.groups[g].params[i];
-                        let (got, want) = (t.f_size()?, p.f_size()?);
-                        if got != want {
-                            return Err(Error::invalid(
-                                "load_state_dict",
-                                format!("`{key}` has shape {got:?}, the parameter {want:?}"),
-                            ));
-                        }
-                        st.buffers
-                            .insert((*name).to_owned(), crate::nn::ops::deep_clone(t)?);
+                    // `momentum_buffer: None` (SGD before its first step with momentum).
+                    IValue::None => continue,
+                    other => {
+                        return Err(bad(format!(
+                            "state `{name}` of parameter {id:?} is a {}",
+                            other.type_name()
+                        )))
                     }
+                };
+                if name == "step" {
+                    let s = v.item_as::<f64>()?;
+                    if !(s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s < 9.0e15) {
+                        return Err(bad(format!("a step count of {s}")));
+                    }
+                    st.step = s as u64;
+                    continue;
                 }
-                _ => return Err(bad()),
+                let (got, want) = (v.f_size()?, p.f_size()?);
+                if got != want {
+                    return Err(bad(format!(
+                        "state `{name}` of parameter {id:?} has shape {got:?}, the parameter {want:?}"
+                    )));
+                }
+                // As PyTorch: buffers follow their parameter's dtype and device.
+                let v = v.f_to_opts((p.f_kind()?, p.device()))?;
+                st.buffers
+                    .insert(name.to_owned(), crate::nn::ops::deep_clone(&v)?);
             }
         }
         self.state = fresh;
-        for (g, lr) in lrs {
-            self.groups[g].options.set_lr(lr);
+        for (g, o) in self.groups.iter_mut().zip(options) {
+            g.options = o;
         }
         Ok(())
     }

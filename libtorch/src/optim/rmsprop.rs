@@ -1,7 +1,8 @@
 //! RMSprop (`torch.optim.RMSprop`).
 use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use super::param_group as pg;
 use crate::nn::ops;
-use crate::{Result, Tensor};
+use crate::{IValue, Result, Tensor};
 
 /// RMSprop's hyper-parameters (defaults: lr 1e-2, alpha 0.99, eps 1e-8, no decay, no momentum,
 /// not centered).
@@ -99,6 +100,33 @@ impl Algorithm for RmsPropOptions {
         } else {
             ops::addcdiv_(p, &grad, &avg, -self.lr)
         }
+    }
+    fn param_group(&self) -> Vec<(&'static str, IValue)> {
+        let mut g = pg::entries(&[
+            ("lr", self.lr),
+            ("momentum", self.momentum),
+            ("alpha", self.alpha),
+            ("eps", self.eps),
+        ]);
+        g.push(("centered", IValue::Bool(self.centered)));
+        g.push(("weight_decay", IValue::Double(self.weight_decay)));
+        g.extend([
+            ("capturable", IValue::Bool(false)),
+            ("foreach", IValue::None),
+            ("maximize", IValue::Bool(false)),
+            ("differentiable", IValue::Bool(false)),
+        ]);
+        g
+    }
+    fn load_param_group(&mut self, g: &IValue) -> Result<()> {
+        pg::unsupported_flag(g, "maximize", "RMSprop")?;
+        self.lr = pg::float(g, "lr", self.lr)?;
+        self.momentum = pg::float(g, "momentum", self.momentum)?;
+        self.alpha = pg::float(g, "alpha", self.alpha)?;
+        self.eps = pg::float(g, "eps", self.eps)?;
+        self.centered = pg::boolean(g, "centered", self.centered)?;
+        self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
+        Ok(())
     }
 }
 

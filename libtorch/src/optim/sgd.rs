@@ -1,7 +1,8 @@
 //! Stochastic gradient descent (`torch.optim.SGD`).
 use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use super::param_group as pg;
 use crate::nn::ops;
-use crate::{Error, Result, Tensor};
+use crate::{Error, IValue, Result, Tensor};
 
 /// SGD's hyper-parameters (PyTorch's defaults except `lr`, which has none).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -92,6 +93,40 @@ impl Algorithm for SgdOptions {
         st.step += 1;
         ops::add_(p, &d_p, -self.lr)
     }
+    fn param_group(&self) -> Vec<(&'static str, IValue)> {
+        let mut g = pg::entries(&[
+            ("lr", self.lr),
+            ("momentum", self.momentum),
+            ("dampening", self.dampening),
+            ("weight_decay", self.weight_decay),
+        ]);
+        g.push(("nesterov", IValue::Bool(self.nesterov)));
+        g.extend(defaults_without_fused_state());
+        g
+    }
+    fn load_param_group(&mut self, g: &IValue) -> Result<()> {
+        pg::unsupported_flag(g, "maximize", "SGD")?;
+        self.lr = pg::float(g, "lr", self.lr)?;
+        self.momentum = pg::float(g, "momentum", self.momentum)?;
+        self.dampening = pg::float(g, "dampening", self.dampening)?;
+        self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
+        self.nesterov = pg::boolean(g, "nesterov", self.nesterov)?;
+        Ok(())
+    }
+    /// torch.optim.SGD keeps no step count.
+    fn counts_steps(&self) -> bool {
+        false
+    }
+}
+
+/// The flags `torch.optim.SGD` writes that change nothing here.
+fn defaults_without_fused_state() -> Vec<(&'static str, IValue)> {
+    vec![
+        ("maximize", IValue::Bool(false)),
+        ("foreach", IValue::None),
+        ("differentiable", IValue::Bool(false)),
+        ("fused", IValue::None),
+    ]
 }
 
 /// Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay,

@@ -53,3 +53,4 @@ pub fn assert_bit_identical(got: &Tensor, want: &Tensor, what: &str) {
         "{what}: values differ"
     );
 }
+pub mod describe;
