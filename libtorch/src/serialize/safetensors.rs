@@ -164,7 +164,8 @@ fn read(source: Source<'_>, what: &str) -> Result<(Vec<(String, Tensor)>, Metada
         let (s, e) = info.data_offsets;
         let range = start + s..start + e;
         let from_copy = |bytes: &[u8]| {
-            Tensor::from_bytes(&bytes[range.clone()], &shape, kind).map_err(|e| bad(e.to_string()))
+            Tensor::from_bytes(&bytes[range.clone()], &shape, kind)
+                .map_err(|e| bad(e.message().to_string()))
         };
         let tensor = match &source {
             Source::Copy(bytes) => from_copy(bytes)?,
@@ -422,9 +423,9 @@ fn save_file_impl<'a>(
     let list = entries(tensors, &failure)?;
     // Written under another name and renamed: a failure leaves an existing file as it was, and
     // a file that tensors map (`load_file_mmap`) is replaced, never truncated under them.
-    let file_name = path.file_name().ok_or_else(|| {
-        Error::invalid(SAVE, format!("{}: not a file path", path_name(path)))
-    })?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid(SAVE, format!("{}: not a file path", path_name(path))))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(file_name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
