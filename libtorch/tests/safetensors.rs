@@ -521,3 +521,24 @@ fn bad_files_are_errors_naming_the_cause() {
     let err = safetensors::load_file(tmp("does-not-exist")).unwrap_err();
     assert!(err.to_string().contains("does-not-exist"), "{err}");
 }
+
+#[test]
+#[ignore = "needs a GPU: cargo test --features cuda -p libtorch --test safetensors -- --ignored"]
+fn cuda_tensors_are_saved_through_the_cpu() {
+    assert!(libtorch::cuda::is_available(), "no CUDA device");
+    let cpu = some_tensor(Kind::BFloat16, &[3, 5], 4);
+    let gpu = cpu.to(libtorch::Device::Cuda(0));
+    let strided = gpu.t();
+    let bytes = safetensors::save([("g", &gpu), ("t", &strided)]).unwrap();
+    let back = safetensors::load(&bytes).unwrap();
+    assert_bit_identical(&back[0].1, &cpu, "cuda");
+    assert_bit_identical(&back[1].1, &cpu.t().contiguous(), "cuda, transposed");
+    let f = some_tensor(Kind::Float, &[4, 2], 5);
+    let npy_bytes =
+        libtorch::serialize::npy::save_to_bytes(&f.to(libtorch::Device::Cuda(0))).unwrap();
+    assert_bit_identical(
+        &libtorch::serialize::npy::load_from_bytes(&npy_bytes).unwrap(),
+        &f,
+        "npy",
+    );
+}

@@ -12,9 +12,11 @@
 //! safetensors::save_file([("w", &w), ("steps", &steps)], &path)?;
 //!
 //! let loaded = safetensors::load_file(&path)?;
-//! assert_eq!(loaded[0].0, "w"); // the order of the data in the file
-//! assert_eq!(loaded[0].1.to_vec::<f32>()?, w.to_vec::<f32>()?);
-//! assert_eq!(loaded[1].1.kind(), Kind::Int64);
+//! // In the order of the data in the file (writers sort by dtype alignment, then name).
+//! let names: Vec<&str> = loaded.iter().map(|(n, _)| n.as_str()).collect();
+//! assert_eq!(names, ["steps", "w"]);
+//! assert_eq!(loaded[0].1.kind(), Kind::Int64);
+//! assert_eq!(loaded[1].1.to_vec::<f32>()?, w.to_vec::<f32>()?);
 //! # std::fs::remove_file(&path).unwrap();
 //! # Ok::<(), libtorch::Error>(())
 //! ```

@@ -62,7 +62,6 @@ pub(super) fn prefix(first: &[u8]) -> Result<(usize, usize), String> {
 pub(super) const PREFIX_MAX: usize = 12;
 
 /// A value of the Python literal subset NumPy's headers use.
-#[derive(Debug)]
 enum Value {
     Dict(Vec<(Value, Value)>),
     Seq(Vec<Value>),
@@ -70,6 +69,20 @@ enum Value {
     Int(i128),
     Bool(bool),
     None,
+}
+
+impl Value {
+    /// What the value is, for messages.
+    fn what(&self) -> &'static str {
+        match self {
+            Value::Dict(_) => "a dict",
+            Value::Seq(_) => "a tuple or list",
+            Value::Str(_) => "a string",
+            Value::Int(_) => "an integer",
+            Value::Bool(_) => "a bool",
+            Value::None => "None",
+        }
+    }
 }
 
 struct Parser<'a> {
@@ -248,11 +261,13 @@ fn descr(text: &[u8]) -> Result<Descr, String> {
                     .into(),
             )
         }
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "dtype '{}' has no libtorch kind (supported: bool, int8-64, uint8-64, float16/32/64, \
                  complex64/128)",
             text.escape_default()
-        )),
+        ))
+        }
     };
     let big_endian = match ts.endianness() {
         Endianness::Big => true,
@@ -304,11 +319,16 @@ pub(super) fn parse(text: &[u8]) -> Result<Header, String> {
         Value::Seq(_) => {
             return Err("structured dtypes (records with named fields) are not supported".into())
         }
-        other => return Err(format!("'descr' is {other:?}, not a dtype string")),
+        other => return Err(format!("'descr' is {}, not a dtype string", other.what())),
     };
     let fortran_order = match f.ok_or_else(|| missing("fortran_order"))? {
         Value::Bool(b) => b,
-        other => return Err(format!("'fortran_order' is {other:?}, not True or False")),
+        other => {
+            return Err(format!(
+                "'fortran_order' is {}, not True or False",
+                other.what()
+            ))
+        }
     };
     let shape = match s.ok_or_else(|| missing("shape"))? {
         Value::Seq(dims) => dims
@@ -318,10 +338,13 @@ pub(super) fn parse(text: &[u8]) -> Result<Header, String> {
                     .ok()
                     .filter(|&n| n <= i64::MAX as u64)
                     .ok_or_else(|| format!("shape dimension {n} is out of range")),
-                other => Err(format!("shape dimension {other:?} is not an integer")),
+                other => Err(format!(
+                    "a shape dimension is {}, not an integer",
+                    other.what()
+                )),
             })
             .collect::<Result<Vec<u64>, String>>()?,
-        other => return Err(format!("'shape' is {other:?}, not a tuple")),
+        other => return Err(format!("'shape' is {}, not a tuple", other.what())),
     };
     Ok(Header {
         descr,

@@ -78,7 +78,10 @@ impl Backing {
         let backing = Backing {
             ptr: raw.cast::<u8>(),
             len,
-            owner: Owner::Heap { words: raw, len: words },
+            owner: Owner::Heap {
+                words: raw,
+                len: words,
+            },
         };
         // SAFETY: the block holds `words * 8 >= len` initialised bytes, uniquely ours until
         // tensors are made from it (after this call).
@@ -148,8 +151,10 @@ pub(super) fn view(
         return Ok(None);
     }
     if kind == Kind::Bool {
-        // SAFETY: `data..data + range.len()` lies in the live backing (checked above); no tensor
-        // made from it has been handed out yet by our callers, so nothing writes it meanwhile.
+        // SAFETY: `data..data + range.len()` lies in the live backing (checked above). Our
+        // callers check each range before handing out any tensor, so nothing writes it meanwhile
+        // (a write through an earlier tensor over the same bytes would be a race on elements,
+        // the contract `Tensor`'s `Sync` documents).
         let bytes = unsafe { std::slice::from_raw_parts(data, range.len()) };
         if let Some(i) = bytes.iter().position(|&b| b > 1) {
             return Err(Error::invalid(
