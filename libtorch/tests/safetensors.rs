@@ -109,7 +109,7 @@ fn every_dtype_round_trips_bit_identically() {
         .enumerate()
         .flat_map(|(i, &k)| {
             [
-                (format!("{}", k.name()), some_tensor(k, &[3, 4], i as u64)),
+                (k.name().to_string(), some_tensor(k, &[3, 4], i as u64)),
                 (
                     format!("{}_0d", k.name()),
                     some_tensor(k, &[], 100 + i as u64),

@@ -156,17 +156,29 @@ enum End {
     Hung { case: u64 },
 }
 
-/// Runs cases `from..to` in one child, adding to `counts`.
-fn run_child(
-    me: &Path,
+/// What every child of one format's run shares.
+struct Runner<'a> {
+    me: &'a Path,
     format: Format,
-    args: &Args,
-    dir: &Path,
+    args: &'a Args,
+    /// The corpus folder.
+    dir: &'a Path,
+}
+
+/// Runs cases `from..to` in one child, adding to `counts` and `failures`.
+fn run_child(
+    r: &Runner<'_>,
     from: u64,
     to: u64,
     counts: &mut Counts,
     failures: &mut Vec<(u64, String)>,
 ) -> End {
+    let Runner {
+        me,
+        format,
+        args,
+        dir,
+    } = *r;
     let mut cmd = Command::new(me);
     cmd.args(["--format", format.name()])
         .args(["--seed", &args.seed.to_string()])
@@ -248,28 +260,25 @@ fn run_format(
     let corpus = fl::corpus(format, args.seeds_dir.as_deref());
     let dir = run_dir.join(format.name());
     fl::write_corpus(&dir, &corpus).expect("write the corpus");
+    let runner = Runner {
+        me,
+        format,
+        args,
+        dir: &dir,
+    };
     let mut counts = Counts::default();
     let mut failures = Vec::new();
     let end = args.from + args.count;
     let mut next = args.from;
     while next < end {
         let to = (next + args.batch).min(end);
-        match run_child(me, format, args, &dir, next, to, &mut counts, &mut failures) {
+        match run_child(&runner, next, to, &mut counts, &mut failures) {
             End::Done => next = to,
             End::Crashed { case, status } => {
                 // Again alone: a crash of its own, or memory an earlier case corrupted?
                 let mut scratch = Counts::default();
                 let alone = matches!(
-                    run_child(
-                        me,
-                        format,
-                        args,
-                        &dir,
-                        case,
-                        case + 1,
-                        &mut scratch,
-                        &mut Vec::new()
-                    ),
+                    run_child(&runner, case, case + 1, &mut scratch, &mut Vec::new()),
                     End::Crashed { .. }
                 );
                 let why = if alone {
@@ -375,7 +384,7 @@ fn main() -> ExitCode {
                 *seen.entry(key.chars().take(110).collect()).or_default() += 1;
             }
             let mut v: Vec<_> = seen.into_iter().collect();
-            v.sort_by(|a, b| b.1.cmp(&a.1));
+            v.sort_by_key(|e| std::cmp::Reverse(e.1));
             println!("{}: {} distinct outcomes", f.name(), v.len());
             for (k, n) in v {
                 println!("{n:7} {k}");

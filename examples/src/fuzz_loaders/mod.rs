@@ -68,12 +68,12 @@ impl Rng {
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .wrapping_add(case.wrapping_mul(0xD1B5_4A32_D192_ED03))
             .wrapping_add(f.wrapping_mul(0x8CB9_2BA7_2F3D_8DD7)));
-        r.next();
+        r.next_u64();
         r
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -86,13 +86,13 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.next_u64() % n as u64) as usize
         }
     }
 
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 
     /// One of `items`.
@@ -143,7 +143,7 @@ fn det(kind: Kind, shape: &[i64], salt: u64) -> Tensor {
     let mut r = Rng(salt);
     let bytes: Vec<u8> = (0..n)
         .map(|_| {
-            let b = r.next() as u8;
+            let b = r.next_u64() as u8;
             if kind == Kind::Bool {
                 b & 1
             } else {

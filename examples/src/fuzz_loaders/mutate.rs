@@ -89,7 +89,7 @@ fn flip(format: Format, b: &mut [u8], rng: &mut Rng) {
         if rng.chance(0.5) {
             b[at] ^= 1 << rng.below(8);
         } else {
-            b[at] = rng.next() as u8;
+            b[at] = rng.next_u64() as u8;
         }
     }
 }
@@ -124,7 +124,7 @@ fn chunk(b: &mut Vec<u8>, corpus: &[SeedFile], rng: &mut Rng) {
             b.drain(at..end);
         }
         1 => {
-            let junk: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            let junk: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
             b.splice(at..at, junk);
         }
         2 => {
@@ -158,7 +158,7 @@ pub fn mutate(format: Format, base: &[u8], corpus: &[SeedFile], rng: &mut Rng) -
             _ => match format {
                 Format::Safetensors => text::safetensors(&mut b, rng),
                 Format::Npy => text::npy(&mut b, rng),
-                Format::Npz => zipmut::mutate(&mut b, rng, |inner, rng| text::npy(inner, rng)),
+                Format::Npz => zipmut::mutate(&mut b, rng, text::npy),
                 Format::Pt => pickle::mutate_pt(&mut b, rng),
             },
         }

@@ -170,7 +170,7 @@ pub fn mutate(b: &mut Vec<u8>, rng: &mut Rng) {
             b[o.at] = if rng.chance(0.9) {
                 *rng.pick(OPCODES)
             } else {
-                rng.next() as u8
+                rng.next_u64() as u8
             };
         }
         4 => {

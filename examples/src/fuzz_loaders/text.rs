@@ -342,7 +342,7 @@ pub fn npy(b: &mut Vec<u8>, rng: &mut Rng) {
         0 => {
             b[6] = *rng.pick(&[0u8, 1, 2, 3, 4, 255]);
             if rng.chance(0.5) {
-                b[7] = rng.next() as u8;
+                b[7] = rng.next_u64() as u8;
             }
         }
         1 => {
@@ -356,9 +356,11 @@ pub fn npy(b: &mut Vec<u8>, rng: &mut Rng) {
                 // The fortran flag, flipped or replaced.
                 let s = String::from_utf8_lossy(&h).into_owned();
                 let s = if s.contains("True") {
-                    s.replacen("True", *rng.pick(&["False", "1", "None", "'True'"]), 1)
+                    let to: &&str = rng.pick(&["False", "1", "None", "'True'"]);
+                    s.replacen("True", to, 1)
                 } else {
-                    s.replacen("False", *rng.pick(&["True", "0", "None", "Falsey"]), 1)
+                    let to: &&str = rng.pick(&["True", "0", "None", "Falsey"]);
+                    s.replacen("False", to, 1)
                 };
                 h = s.into_bytes();
             } else {
