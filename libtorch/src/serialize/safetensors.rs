@@ -456,7 +456,9 @@ pub fn save<'a>(tensors: impl IntoIterator<Item = (&'a str, &'a Tensor)>) -> Res
 }
 
 /// [`save`] with a `__metadata__` string map (Python's `save(tensors, metadata=...)`), read
-/// back by [`load_metadata`]. An empty map writes none.
+/// back by [`load_metadata`]. An empty map writes none. The keys' order in the file is the
+/// writer's hash map's, which varies from run to run (as with Python's writer, the same code):
+/// files with two or more keys are equal as safetensors, not byte for byte.
 ///
 /// ```
 /// use libtorch::serialize::safetensors;
