@@ -59,8 +59,11 @@ fn main() {
         ensure_cuda_libraries(&manifest, &root, &lib, &wanted);
     }
 
-    // Two archives: the generated operators (large, slow to compile, independent of features)
-    // and the handwritten shims (small; the only ones that differ with `cuda`).
+    // Three archives: the generated operators (large, slow to compile, independent of
+    // features), the handwritten shims (small; the only ones that differ with `cuda`), and the
+    // TorchScript/AOTInductor shims (shim/jit/: few files, but torch::jit's headers are heavy),
+    // kept apart so that editing one never recompiles another. The link order puts each before
+    // the archives it calls into (ltrs_core defines helpers the others use).
     let shims = Shims {
         manifest: &manifest,
         out: &out,
@@ -68,6 +71,7 @@ fn main() {
         version: &found,
     };
     let ops = shim_sources(&manifest.join("shim/generated"));
+    let jit = shim_sources(&manifest.join("shim/jit"));
     let core = shim_sources(&manifest.join("shim"));
     let convert = manifest.join("shim/convert.h");
     // The generated shims are one call each into libtorch, with nothing for -O2 to gain over -O1
@@ -75,10 +79,11 @@ fn main() {
     // keep -O2.
     let archives = [
         ("ltrs_ops", &ops, false, Some(convert.as_path()), 1),
+        ("ltrs_jit", &jit, false, None, 2),
         ("ltrs_core", &core, cuda, None, 2),
     ];
-    // Both archives compile at once: while one core makes the operators' precompiled header
-    // (a serial step), the other compiles the handwritten shims. A panic in either fails the
+    // The archives compile at once: while one core makes the operators' precompiled header
+    // (a serial step), the other compiles the handwritten shims. A panic in any fails the
     // build when the scope ends.
     std::thread::scope(|scope| {
         for &(name, sources, cuda, pch, opt) in &archives {
@@ -95,6 +100,7 @@ fn main() {
         }
     }
     println!("cargo:rustc-link-search=native={}", out.display());
+    build_libtorch_stub(&manifest, &out);
 
     // cargo puts link-search paths inside the target directory on the dynamic library path of
     // `cargo run/test/bench`; a link to the real lib dir there makes those work with no
@@ -120,6 +126,44 @@ fn main() {
     println!("cargo:version={found}");
     println!("cargo:cuda={}", cuda as u8);
     println!("cargo:rustc-env=LIBTORCH_SYS_VERSION={found}");
+}
+
+/// A shared library whose soname is `libtorch.so` and which holds nothing: an AOTInductor
+/// package's model lists libtorch.so as needed, and the real one of a CUDA build of libtorch
+/// needs the NVIDIA libraries, which CPU builds do not fetch (see shim/jit/aoti.cpp). Its path
+/// reaches the safe crate as `libtorch_sys::jit::LIBTORCH_STUB`.
+fn build_libtorch_stub(manifest: &Path, out: &Path) {
+    let source = manifest.join("shim/jit/libtorch_stub.c");
+    rerun_if_changed(&source);
+    let dir = out.join("aoti-stub");
+    fs::create_dir_all(&dir).expect("create the stub dir");
+    let lib = dir.join("libtorch.so");
+    let compiler = cc::Build::new()
+        .cargo_metadata(false)
+        .opt_level(0)
+        .debug(false)
+        .get_compiler();
+    let status = compiler
+        .to_command()
+        .args([
+            "-x",
+            "c",
+            "-shared",
+            "-fPIC",
+            "-Wl,-soname,libtorch.so",
+            "-o",
+        ])
+        .arg(&lib)
+        .arg(&source)
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        fail(&format!(
+            "compiling {} into {} failed",
+            source.display(),
+            lib.display()
+        ));
+    }
+    println!("cargo:rustc-env=LTRS_LIBTORCH_STUB={}", lib.display());
 }
 
 fn fail(message: &str) -> ! {
@@ -425,8 +469,9 @@ impl CacheKey {
     }
 }
 
-/// The shim headers (`#include "NAME"`, resolved in `shim_dir`) that `sources` include,
-/// directly or through each other, sorted.
+/// The shim headers (`#include "NAME"`, resolved beside the including file, then in
+/// `shim_dir`, as the compiler does) that `sources` include, directly or through each other,
+/// sorted.
 fn included_headers(sources: &[PathBuf], shim_dir: &Path) -> Vec<PathBuf> {
     let mut found = std::collections::BTreeSet::new();
     let mut todo: Vec<PathBuf> = sources.to_vec();
@@ -439,8 +484,14 @@ fn included_headers(sources: &[PathBuf], shim_dir: &Path) -> Vec<PathBuf> {
             let Some(name) = rest.split('"').next() else {
                 continue;
             };
-            let header = shim_dir.join(name);
-            if header.is_file() && found.insert(header.clone()) {
+            let beside = file.parent().map(|dir| dir.join(name));
+            let Some(header) = beside
+                .filter(|h| h.is_file())
+                .or_else(|| Some(shim_dir.join(name)).filter(|h| h.is_file()))
+            else {
+                continue;
+            };
+            if found.insert(header.clone()) {
                 todo.push(header);
             }
         }

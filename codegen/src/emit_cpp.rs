@@ -252,6 +252,7 @@ mod tests {
                         cpp_lvalue: true,
                     },
                     default: None,
+                    output: false,
                 },
                 Arg {
                     name: "other".into(),
@@ -260,15 +261,18 @@ mod tests {
                         cpp_lvalue: false,
                     },
                     default: None,
+                    output: false,
                 },
                 Arg {
                     name: "alpha".into(),
                     kind: ArgKind::Scalar,
                     default: Some(DefaultValue::ScalarInt(1)),
+                    output: false,
                 },
             ],
             returns: vec![Ret::SelfRef],
             guards: vec![],
+            self_ownership: crate::model::Ownership::UnlessStrided,
         }
     }
 

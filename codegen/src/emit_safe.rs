@@ -6,7 +6,9 @@
 //! codegen/README.md.
 
 use crate::emit_ffi::ident;
-use crate::model::{Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, Op, Required, Ret};
+use crate::model::{
+    Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, Op, Ownership, Required, Ret,
+};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -527,10 +529,46 @@ fn scalars_for_guards(op: &Op) -> Vec<TokenStream> {
         .collect()
 }
 
+/// The ownership checks of the arguments an op writes to (libtorch/src/guards/exclusive.rs):
+/// `out=` arguments and a `self` whose metadata changes must be exclusively owned; any other
+/// written argument must be, unless it is strided (then only its elements change).
+fn ownership_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
+    let g = quote!(crate::guards);
+    op.args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let ownership = if a.output {
+                Ownership::TensorAndStorage
+            } else if i == 0 {
+                op.self_ownership
+            } else {
+                Ownership::UnlessStrided
+            };
+            let check = match (a.kind, ownership) {
+                (ArgKind::Tensor { mutable: true, .. }, o) => match o {
+                    Ownership::UnlessStrided => "exclusive_unless_strided",
+                    Ownership::Tensor => "exclusive",
+                    Ownership::TensorAndStorage => "exclusive_with_storage",
+                },
+                (ArgKind::TensorList { mutable: true }, o) => match o {
+                    Ownership::UnlessStrided => "all_exclusive_unless_strided",
+                    // A list `self` is never listed exclusive (none changes metadata in place).
+                    Ownership::Tensor | Ownership::TensorAndStorage => "all_exclusive_with_storage",
+                },
+                _ => return None,
+            };
+            let (check, n, e) = (format_ident!("{check}"), &a.name, arg_name(op, i, a));
+            Some(quote!(#g::#check(#key, #n, #e)?;))
+        })
+        .collect()
+}
+
 /// The `f_` form taking every argument: the only one calling the shim.
 fn full_body(op: &Op) -> TokenStream {
     let key = format!("aten::{}", op.key);
-    let mut guards = scalars_for_guards(op);
+    let mut guards = ownership_stmts(op, &key);
+    guards.extend(scalars_for_guards(op));
     guards.extend(guard_stmts(op, &key));
     let mut prep = Vec::new();
     let mut ffi_args = Vec::new();

@@ -28,6 +28,20 @@ pub struct Op {
     pub returns: Vec<Ret>,
     /// Argument checks run before the call (spec/rules.yaml `guards`), list lengths first.
     pub guards: Vec<Guard>,
+    /// What `self` must not share: its metadata changes in place (spec/rules.yaml `exclusive`),
+    /// or its storage may be reallocated too (`exclusive_with_storage`).
+    pub self_ownership: Ownership,
+}
+
+/// What an argument an op writes to must not share with other handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// Nothing, when strided (its elements change, not its metadata); else its tensor.
+    UnlessStrided,
+    /// Its tensor: no other handle or view's base.
+    Tensor,
+    /// Its tensor and its storage: no other tensor over the same memory.
+    TensorAndStorage,
 }
 
 impl Op {
@@ -49,6 +63,8 @@ pub struct Arg {
     pub name: String,
     pub kind: ArgKind,
     pub default: Option<DefaultValue>,
+    /// An `out=` argument, which ATen resizes to the result's shape.
+    pub output: bool,
 }
 
 /// Every argument type the generator binds. `sym`: the schema says SymInt (the C++ call takes
@@ -362,6 +378,21 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
             has_plain_overload.contains(d.operator_name.as_str()),
         ) {
             Ok(mut op) => {
+                for (rule, ownership) in [
+                    (&rules.exclusive, Ownership::Tensor),
+                    (&rules.exclusive_with_storage, Ownership::TensorAndStorage),
+                ] {
+                    if rule.contains_key(&key) {
+                        used_rules.insert(key.clone());
+                        if !op.self_mut() || op.self_ownership != Ownership::UnlessStrided {
+                            return Err(format!(
+                                "spec/rules.yaml: `{key}` is listed as exclusive twice, or has \
+                                 no mutable self"
+                            ));
+                        }
+                        op.self_ownership = ownership;
+                    }
+                }
                 if let Some(specs) = guards {
                     used_rules.insert(key.clone());
                     op.guards = guards_of(&op, specs)
@@ -383,6 +414,8 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
         .skips
         .keys()
         .chain(rules.renames.keys())
+        .chain(rules.exclusive.keys())
+        .chain(rules.exclusive_with_storage.keys())
         .chain(rules.guards.keys())
     {
         if !used_rules.contains(key) {
@@ -439,6 +472,7 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
             name: a.name.clone(),
             kind,
             default,
+            output: a.output,
         });
     }
     let is_method = args
@@ -488,6 +522,7 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
         args,
         returns,
         guards: Vec::new(),
+        self_ownership: Ownership::UnlessStrided,
     })
 }
 
@@ -1419,6 +1454,7 @@ mod tests {
             name: name.into(),
             cpp_type: ty.into(),
             default: None,
+            output: false,
         }
     }
 
@@ -1533,6 +1569,7 @@ mod tests {
                     name: (*n).into(),
                     cpp_type: (*t).into(),
                     default: d.map(v),
+                    output: false,
                 })
                 .collect(),
             returns: vec![crate::spec::Return {

@@ -28,6 +28,9 @@ pub struct Argument {
     /// The C++ default expression, when the schema has one (`false`, `::std::nullopt`, `{}`, `1`...).
     #[serde(default)]
     pub default: Option<serde_yaml_ng::Value>,
+    /// An `out=` argument (the result is written into it, resized to the result's shape).
+    #[serde(default)]
+    pub output: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +49,14 @@ pub struct Rules {
     /// Declarations not bound, keyed like `renames`, each with its reason.
     #[serde(default)]
     pub skips: BTreeMap<String, String>,
+    /// Operators that change `self`'s sizes, strides or storage in place, keyed like `renames`,
+    /// each with what it changes: the safe API runs them only on an exclusively owned `self`.
+    #[serde(default)]
+    pub exclusive: BTreeMap<String, String>,
+    /// The operators of `exclusive` that may also reallocate `self`'s storage: `self`'s storage
+    /// must not be shared either.
+    #[serde(default)]
+    pub exclusive_with_storage: BTreeMap<String, String>,
     /// Argument checks run in the safe API before calling an operator that libtorch 2.11 would
     /// crash on (instead of raising an error) for some arguments. Keyed like `renames`.
     #[serde(default, with = "serde_yaml_ng::with::singleton_map_recursive")]

@@ -9,6 +9,9 @@
 //!   ([`fuzz_loaders`]).
 //! - `leak-check`: a million ops in a loop, resident memory printed at start and end.
 //! - `bench`: the binding's cost against the same libtorch calls made from C++ (see [`bench`]).
+//! - `aoti-bench`: AOTInductor packages against the eager forward of the same weights.
+//! - `torchscript-fashion`: a TorchScript Fashion-MNIST classifier trained in Python, evaluated
+//!   here with the same predictions as in Python.
 
 pub mod bench;
 pub mod fashion;

@@ -4,6 +4,7 @@
 #include "autograd.h"
 #include "support.h"
 
+#include <mutex>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/anomaly_mode.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -138,10 +139,18 @@ ltrs_error* ltrs_tensor_set_requires_grad(ltrs_tensor t, bool requires_grad) {
   LTRS_CATCH
 }
 
+// A tensor's `.grad` is one intrusive pointer in its autograd metadata: copying it out on one
+// thread while another thread replaces it frees what the first is taking a reference to
+// ("Cannot increase refcount"). Every read and write of it through this crate holds this lock.
+// (The autograd engine writes gradients under its own lock; see the soundness notes in the
+// `Tensor` docs for backward running on another thread.)
+static std::mutex grad_mutex;
+
 ltrs_error* ltrs_tensor_grad(ltrs_tensor t, ltrs_tensor* out) {
   LTRS_TRY {
     ltrs::Borrowed b(t);
     TORCH_CHECK(b.get().defined(), "grad: the tensor is undefined");
+    std::lock_guard<std::mutex> lock(grad_mutex);
     *out = ltrs::give(b.get().grad());
   }
   LTRS_CATCH
@@ -150,8 +159,27 @@ ltrs_error* ltrs_tensor_grad(ltrs_tensor t, ltrs_tensor* out) {
 ltrs_error* ltrs_tensor_set_grad(ltrs_tensor t, ltrs_tensor g) {
   LTRS_TRY {
     ltrs::Borrowed b(t);
-    TORCH_CHECK(b.get().defined(), "set_grad: the tensor is undefined");
-    b.get().mutable_grad() = ltrs::retain(g);
+    const at::Tensor& self = b.get();
+    TORCH_CHECK(self.defined(), "set_grad: the tensor is undefined");
+    at::Tensor grad = ltrs::retain(g);
+    // The checks of Python's `t.grad = g` (THPVariable_set_grad).
+    if (grad.defined()) {
+      TORCH_CHECK(!self.is_same(grad), "set_grad: a tensor cannot be its own gradient");
+      TORCH_CHECK(grad.scalar_type() == self.scalar_type(), "set_grad: a gradient of dtype ",
+                  grad.scalar_type(), " for a tensor of dtype ", self.scalar_type());
+      TORCH_CHECK(grad.device() == self.device(), "set_grad: a gradient on ", grad.device(),
+                  " for a tensor on ", self.device());
+      if (grad.layout() == at::kStrided || self.layout() != at::kStrided) {
+        TORCH_CHECK(grad.sizes() == self.sizes(), "set_grad: a gradient of size ",
+                    grad.sizes(), " for a tensor of size ", self.sizes());
+      } else {
+        TORCH_CHECK(grad.dim() == self.dim() && grad.sizes() == self.sizes(),
+                    "set_grad: a sparse gradient of size ", grad.sizes(),
+                    " for a tensor of size ", self.sizes());
+      }
+    }
+    std::lock_guard<std::mutex> lock(grad_mutex);
+    self.mutable_grad() = std::move(grad);
   }
   LTRS_CATCH
 }
@@ -160,6 +188,7 @@ ltrs_error* ltrs_tensor_zero_grad(ltrs_tensor t) {
   LTRS_TRY {
     ltrs::Borrowed b(t);
     TORCH_CHECK(b.get().defined(), "zero_grad: the tensor is undefined");
+    std::lock_guard<std::mutex> lock(grad_mutex);
     at::Tensor& g = b.get().mutable_grad();
     if (g.defined()) {
       g = g.detach();

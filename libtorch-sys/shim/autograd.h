@@ -121,10 +121,17 @@ ltrs_error* ltrs_randint_opts(int64_t low, int64_t high, ltrs_int_list shape, in
 /* `t.to(kind, device)` (copy only when needed); kind -1 keeps the dtype. */
 ltrs_error* ltrs_tensor_to_opts(ltrs_tensor t, int32_t kind, ltrs_device dev, ltrs_tensor* out);
 ltrs_error* ltrs_tensor_is_contiguous(ltrs_tensor t, bool* out);
-/* For a tensor made by ltrs_tensor_from_blob whose caller memory is about to go away: if any
- * other handle, view or graph still uses its storage, gives that storage a copy of the data
- * (libtorch-allocated), so they stay valid. */
-ltrs_error* ltrs_tensor_release_blob(ltrs_tensor t);
+/* A blob guard lets a tensor stand for caller memory without pointing at it: the tensor owns a
+ * copy, and the guard copies the storage back into the caller's memory when the borrow ends.
+ * It holds a weak reference to the tensor's storage: it does not count as a user (so the tensor
+ * stays exclusively owned for the operations that need it), and it follows the storage, not the
+ * tensor handle, whatever later happens to that handle (set_, set_data, reassignment). */
+typedef struct ltrs_blob_guard ltrs_blob_guard;
+/* A guard for the storage of `t` (a strided CPU tensor). */
+ltrs_error* ltrs_blob_guard_new(ltrs_tensor t, ltrs_blob_guard** out);
+/* Copies the first min(len, storage size) bytes of the storage, if it still exists, to `dst`,
+ * then frees the guard. */
+ltrs_error* ltrs_blob_guard_release(ltrs_blob_guard* g, void* dst, int64_t len);
 
 #ifdef __cplusplus
 }

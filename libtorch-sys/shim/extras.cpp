@@ -21,7 +21,9 @@
 
 #include <c10/core/CPUAllocator.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -284,18 +286,27 @@ ltrs_error* ltrs_tensor_is_contiguous(ltrs_tensor t, bool* out) {
   LTRS_CATCH
 }
 
-ltrs_error* ltrs_tensor_release_blob(ltrs_tensor t) {
+ltrs_error* ltrs_blob_guard_new(ltrs_tensor t, ltrs_blob_guard** out) {
   LTRS_TRY {
+    *out = nullptr;
     ltrs::Borrowed b(t);
-    const at::Tensor& x = defined(b, "release_blob");
-    c10::StorageImpl* s = x.storage().unsafeGetStorageImpl();
-    // Our handle owns one reference to the TensorImpl, which owns one to the storage.
-    bool shared = x.use_count() > 1 || x.storage().use_count() > 1;
-    if (shared) {
-      size_t n = s->nbytes();
-      c10::DataPtr copy = c10::GetCPUAllocator()->allocate(n);
-      if (n > 0) std::memcpy(copy.get(), s->data(), n);
-      s->set_data_ptr_noswap(std::move(copy));
+    const at::Tensor& x = defined(b, "from_blob");
+    c10::weak_intrusive_ptr<c10::StorageImpl> weak(x.storage().getWeakStorageImpl());
+    *out = reinterpret_cast<ltrs_blob_guard*>(
+        new c10::weak_intrusive_ptr<c10::StorageImpl>(std::move(weak)));
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_blob_guard_release(ltrs_blob_guard* g, void* dst, int64_t len) {
+  LTRS_TRY {
+    std::unique_ptr<c10::weak_intrusive_ptr<c10::StorageImpl>> weak(
+        reinterpret_cast<c10::weak_intrusive_ptr<c10::StorageImpl>*>(g));
+    c10::intrusive_ptr<c10::StorageImpl> s = weak->lock();
+    TORCH_CHECK(len >= 0, "from_blob_mut: a buffer of ", len, " bytes");
+    if (s && s->device().is_cpu()) {
+      size_t n = std::min(static_cast<size_t>(len), s->nbytes());
+      if (n > 0) std::memcpy(dst, s->data(), n);
     }
   }
   LTRS_CATCH

@@ -132,6 +132,8 @@ int32_t ltrs_tensor_layout_of(ltrs_tensor t);
 ltrs_error* ltrs_tensor_requires_grad(ltrs_tensor t, bool* out);
 ltrs_error* ltrs_tensor_data_ptr(ltrs_tensor t, void** out);
 bool ltrs_tensor_is_same(ltrs_tensor a, ltrs_tensor b);
+/* The references to `t`'s TensorImpl and to its storage (0 without one); see tensor.cpp. */
+void ltrs_tensor_use_counts(ltrs_tensor t, int64_t* impl_refs, int64_t* storage_refs);
 
 /* ---- generators and storages ---- */
 ltrs_error* ltrs_generator_new_cpu(ltrs_generator* out, uint64_t seed);

@@ -56,7 +56,16 @@ ltrs_error* ltrs_tensor_copy_to(ltrs_tensor t, void* dst, int64_t nbytes, int32_
     at::Tensor c = src.to(at::kCPU, scalar_type(kind)).resolve_conj().resolve_neg().contiguous();
     TORCH_CHECK(static_cast<int64_t>(c.nbytes()) == nbytes, "copy_to: a buffer of ", nbytes,
                 " bytes for a tensor of ", c.nbytes(), " bytes");
-    if (nbytes > 0) std::memcpy(dst, c.const_data_ptr(), nbytes);
+    if (c.scalar_type() == at::kBool) {
+      // A bool tensor can hold other bytes (written through a uint8 view): Rust's `bool` must
+      // be 0 or 1, so each byte is read as a byte and made one of them, as PyTorch's
+      // `bool(t[i])` reads any nonzero byte as True.
+      const auto* src = static_cast<const uint8_t*>(c.const_data_ptr());
+      auto* out = static_cast<uint8_t*>(dst);
+      for (int64_t i = 0; i < nbytes; ++i) out[i] = src[i] != 0;
+    } else if (nbytes > 0) {
+      std::memcpy(dst, c.const_data_ptr(), nbytes);
+    }
   }
   LTRS_CATCH
 }
@@ -152,6 +161,21 @@ ltrs_error* ltrs_tensor_data_ptr(ltrs_tensor t, void** out) {
     *out = defined(b, "data_ptr").data_ptr();
   }
   LTRS_CATCH
+}
+
+// How many references share `t`'s TensorImpl (handles, views' bases, autograd's saved copies)
+// and how many TensorImpls share its storage (0 for a tensor without one). Plain reads of atomic
+// counts: cannot throw. A null handle (undefined) has none.
+void ltrs_tensor_use_counts(ltrs_tensor t, int64_t* impl_refs, int64_t* storage_refs) {
+  if (t == nullptr) {
+    *impl_refs = 0;
+    *storage_refs = 0;
+    return;
+  }
+  auto* impl = reinterpret_cast<c10::TensorImpl*>(t);
+  *impl_refs = static_cast<int64_t>(c10::raw::intrusive_ptr::use_count(impl));
+  *storage_refs =
+      impl->has_storage() ? static_cast<int64_t>(impl->unsafe_storage().use_count()) : 0;
 }
 
 // Whether two handles are the same TensorImpl (Python's `a is b` on tensors).

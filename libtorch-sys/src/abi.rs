@@ -218,6 +218,7 @@ extern "C" {
     pub fn ltrs_tensor_data_ptr(t: ltrs_tensor, out: *mut *mut std::ffi::c_void)
         -> *mut ltrs_error;
     pub fn ltrs_tensor_is_same(a: ltrs_tensor, b: ltrs_tensor) -> bool;
+    pub fn ltrs_tensor_use_counts(t: ltrs_tensor, impl_refs: *mut i64, storage_refs: *mut i64);
 
     pub fn ltrs_generator_new_cpu(out: *mut ltrs_generator, seed: u64) -> *mut ltrs_error;
     pub fn ltrs_generator_set_seed(g: ltrs_generator, seed: u64) -> *mut ltrs_error;

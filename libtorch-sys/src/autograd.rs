@@ -199,5 +199,17 @@ extern "C" {
         out: *mut ltrs_tensor,
     ) -> *mut ltrs_error;
     pub fn ltrs_tensor_is_contiguous(t: ltrs_tensor, out: *mut bool) -> *mut ltrs_error;
-    pub fn ltrs_tensor_release_blob(t: ltrs_tensor) -> *mut ltrs_error;
+    pub fn ltrs_blob_guard_new(t: ltrs_tensor, out: *mut *mut ltrs_blob_guard) -> *mut ltrs_error;
+    pub fn ltrs_blob_guard_release(
+        g: *mut ltrs_blob_guard,
+        dst: *mut std::ffi::c_void,
+        len: i64,
+    ) -> *mut ltrs_error;
+}
+
+/// An opaque weak reference to the storage of a tensor standing for caller memory (see
+/// `ltrs_blob_guard_new`).
+#[repr(C)]
+pub struct ltrs_blob_guard {
+    _private: [u8; 0],
 }

@@ -35,22 +35,33 @@ pub(crate) fn run<T>(
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(v)) => match catch_unwind(AssertUnwindSafe(|| done(v))) {
             Ok(()) => std::ptr::null_mut(),
-            Err(p) => panic_error(p.as_ref()),
+            Err(p) => panic_error(p),
         },
         Ok(Err(e)) => error_for_shim(&e.to_string()),
-        Err(p) => panic_error(p.as_ref()),
+        Err(p) => panic_error(p),
     }
 }
 
-fn panic_error(p: &(dyn std::any::Any + Send)) -> *mut sys::ltrs_error {
+fn panic_error(p: Box<dyn std::any::Any + Send>) -> *mut sys::ltrs_error {
     // Formatting cannot panic here (a String is built from plain strings); were it to, the
     // process would abort rather than unwind into C++, since the callers are `extern "C"`.
-    error_for_shim(&format!("{PANIC_MARKER}{}", panic_message(p)))
+    let e = error_for_shim(&format!("{PANIC_MARKER}{}", panic_message(p.as_ref())));
+    drop_quietly(p);
+    e
 }
 
-/// Drops `value` (a callback's state, released by libtorch), swallowing a panic of its `Drop`.
+/// Drops `value` (a callback's state, a panic's payload) without ever unwinding: a `Drop` that
+/// panics has its own payload dropped the same way, and past a few such levels the last payload
+/// is leaked rather than dropped.
 pub(crate) fn drop_quietly<T>(value: T) {
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+    let mut next = catch_unwind(AssertUnwindSafe(move || drop(value))).err();
+    for _ in 0..8 {
+        match next.take() {
+            None => return,
+            Some(p) => next = catch_unwind(AssertUnwindSafe(move || drop(p))).err(),
+        }
+    }
+    std::mem::forget(next);
 }
 
 /// The [`Error::CallbackPanic`] for a libtorch message that carries a caught panic, if it does.

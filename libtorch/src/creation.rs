@@ -39,19 +39,18 @@ impl Tensor {
     /// A tensor of `shape` filled with `value` (`torch.full(shape, value, dtype=, device=)`).
     #[track_caller]
     pub fn f_full_opts(shape: &[i64], value: impl Into<Scalar>, opts: Options) -> Result<Tensor> {
-        let v = value.into().to_ffi();
-        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
-        unsafe {
-            make("full", |out| {
-                ffi::ltrs_full_opts(
-                    sys::ltrs_int_list::new(shape),
-                    v,
-                    opts.0.to_ffi(),
-                    opts.1.to_ffi(),
-                    out,
-                )
-            })
+        if !opts.0.has_plain_storage() {
+            return Err(Error::invalid(
+                "full",
+                format!(
+                    "{} tensors cannot be filled with a value (quantized ones are made with \
+                     quantize_per_tensor)",
+                    opts.0
+                ),
+            ));
         }
+        // The generated method: every factory goes through the same checked path.
+        Tensor::f_full_with(shape, value, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_full_opts`], panicking on error.
@@ -93,17 +92,7 @@ impl Tensor {
         step: impl Into<Scalar>,
         opts: Options,
     ) -> Result<Tensor> {
-        let (a, b, c) = (
-            start.into().to_ffi(),
-            end.into().to_ffi(),
-            step.into().to_ffi(),
-        );
-        // SAFETY: scalars by value; the shim returns an owned tensor.
-        unsafe {
-            make("arange", |out| {
-                ffi::ltrs_arange_opts(a, b, c, opts.0.to_ffi(), opts.1.to_ffi(), out)
-            })
-        }
+        Tensor::f_arange_start_step_with(start, end, step, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_arange_opts`], panicking on error.
@@ -132,13 +121,7 @@ impl Tensor {
         steps: i64,
         opts: Options,
     ) -> Result<Tensor> {
-        let (a, b) = (start.into().to_ffi(), end.into().to_ffi());
-        // SAFETY: scalars by value; the shim returns an owned tensor.
-        unsafe {
-            make("linspace", |out| {
-                ffi::ltrs_linspace_opts(a, b, steps, opts.0.to_ffi(), opts.1.to_ffi(), out)
-            })
-        }
+        Tensor::f_linspace_with(start, end, steps, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_linspace_opts`], panicking on error.
@@ -155,12 +138,7 @@ impl Tensor {
     /// The `n`×`n` identity matrix (`torch.eye(n, dtype=, device=)`).
     #[track_caller]
     pub fn f_eye_opts(n: i64, opts: Options) -> Result<Tensor> {
-        // SAFETY: the shim returns an owned tensor.
-        unsafe {
-            make("eye", |out| {
-                ffi::ltrs_eye_opts(n, n, opts.0.to_ffi(), opts.1.to_ffi(), out)
-            })
-        }
+        Tensor::f_eye_with(n, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_eye_opts`], panicking on error.
@@ -169,31 +147,11 @@ impl Tensor {
         unwrap(Tensor::f_eye_opts(n, opts))
     }
 
-    fn random_opts_impl(
-        dist: i32,
-        op: &'static str,
-        shape: &[i64],
-        opts: Options,
-    ) -> Result<Tensor> {
-        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
-        unsafe {
-            make(op, |out| {
-                ffi::ltrs_random_opts(
-                    dist,
-                    sys::ltrs_int_list::new(shape),
-                    opts.0.to_ffi(),
-                    opts.1.to_ffi(),
-                    out,
-                )
-            })
-        }
-    }
-
     /// Uniform on `[0, 1)` (`torch.rand(shape, dtype=, device=)`), from the default generator
     /// (see [`crate::manual_seed`]).
     #[track_caller]
     pub fn f_rand_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
-        Tensor::random_opts_impl(0, "rand", shape, opts)
+        Tensor::f_rand_with(shape, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_rand_opts`], panicking on error.
@@ -205,7 +163,7 @@ impl Tensor {
     /// Standard normal (`torch.randn(shape, dtype=, device=)`).
     #[track_caller]
     pub fn f_randn_opts(shape: &[i64], opts: Options) -> Result<Tensor> {
-        Tensor::random_opts_impl(1, "randn", shape, opts)
+        Tensor::f_randn_with(shape, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_randn_opts`], panicking on error.
@@ -217,19 +175,7 @@ impl Tensor {
     /// Integers uniform on `[low, high)` (`torch.randint(low, high, shape, dtype=, device=)`).
     #[track_caller]
     pub fn f_randint_opts(low: i64, high: i64, shape: &[i64], opts: Options) -> Result<Tensor> {
-        // SAFETY: `shape` is borrowed for the call; the shim returns an owned tensor.
-        unsafe {
-            make("randint", |out| {
-                ffi::ltrs_randint_opts(
-                    low,
-                    high,
-                    sys::ltrs_int_list::new(shape),
-                    opts.0.to_ffi(),
-                    opts.1.to_ffi(),
-                    out,
-                )
-            })
-        }
+        Tensor::f_randint_low_with(low, high, shape, Some(opts.0), None, Some(opts.1), None)
     }
 
     /// [`Tensor::f_randint_opts`], panicking on error.
@@ -306,32 +252,40 @@ impl Tensor {
     pub fn to_vec2<T: Element>(&self) -> Result<Vec<Vec<T>>> {
         let d = self.need_dims("to_vec2", 2)?;
         let flat = self.to_vec::<T>()?;
-        if d[1] == 0 {
-            return Ok(vec![Vec::new(); d[0]]);
+        // [huge, 0] has no elements but a huge number of (empty) rows.
+        let mut rows = reserve_rows("to_vec2", d[0])?;
+        for i in 0..d[0] {
+            rows.push(flat[i * d[1]..(i + 1) * d[1]].to_vec());
         }
-        Ok(flat.chunks(d[1]).map(<[T]>::to_vec).collect())
+        Ok(rows)
     }
 
     /// The elements of a 3-D tensor as nested `Vec`s, converted to `T` (`t.tolist()`).
     pub fn to_vec3<T: Element>(&self) -> Result<Vec<Vec<Vec<T>>>> {
         let d = self.need_dims("to_vec3", 3)?;
         let flat = self.to_vec::<T>()?;
-        Ok((0..d[0])
-            .map(|i| {
-                (0..d[1])
-                    .map(|j| {
-                        let at = (i * d[1] + j) * d[2];
-                        flat[at..at + d[2]].to_vec()
-                    })
-                    .collect()
-            })
-            .collect())
+        let mut out = reserve_rows("to_vec3", d[0])?;
+        for i in 0..d[0] {
+            let mut rows = reserve_rows("to_vec3", d[1])?;
+            for j in 0..d[1] {
+                let at = (i * d[1] + j) * d[2];
+                rows.push(flat[at..at + d[2]].to_vec());
+            }
+            out.push(rows);
+        }
+        Ok(out)
     }
 
-    /// A tensor viewing `data` in place, without copying (`torch.from_numpy`-style): writes
-    /// through either side are seen by the other. The view borrows `data` mutably, so it cannot
-    /// outlive it; should a handle or view made from it (or an autograd graph) outlive the
-    /// [`TensorView`], it gets its own copy of the data when the view is dropped.
+    /// A tensor standing for `data` while it is borrowed (`torch.from_numpy`-style): it starts
+    /// with `data`'s values, and when the [`TensorView`] is dropped its storage's values are
+    /// written back into `data`. While the view lives, `data` is borrowed mutably, so Rust
+    /// cannot see it change either way; every handle and view made from it shares the tensor's
+    /// storage, as in PyTorch.
+    ///
+    /// The tensor owns its memory (one copy in, one copy out), so nothing it becomes — a
+    /// handle kept past the borrow, a view sent to another thread, a storage swapped with
+    /// `set_` — can ever point at `data` once the borrow ends. A bool buffer gets back only 0s
+    /// and 1s, whatever was written through a byte view.
     ///
     /// ```
     /// use libtorch::Tensor;
@@ -365,7 +319,7 @@ impl Tensor {
     /// }
     /// ```
     ///
-    /// and while it lives the Rust side cannot touch the memory behind libtorch's back:
+    /// and while it lives the Rust side cannot touch the memory:
     ///
     /// ```compile_fail,E0506
     /// use libtorch::Tensor;
@@ -375,57 +329,63 @@ impl Tensor {
     /// println!("{}", *view);
     /// ```
     ///
-    /// Handles made from the view are plain [`Tensor`]s (`'static`); they stay valid because the
-    /// view's `Drop` gives them a copy. The view must therefore be dropped, not leaked: do not
-    /// `std::mem::forget` it (or leak it in an `Rc` cycle) while such a handle lives.
+    /// Handles made from the view are plain [`Tensor`]s (`'static`): they keep the tensor's
+    /// storage, which is libtorch's. A leaked view (`std::mem::forget`) never writes back.
     pub fn from_blob_mut<'a, T: Element>(
         data: &'a mut [T],
         shape: &[i64],
     ) -> Result<TensorView<'a>> {
-        let numel = shape.iter().try_fold(
-            1i64,
-            |acc, &d| if d < 0 { None } else { acc.checked_mul(d) },
-        );
-        if numel != Some(data.len() as i64) {
-            return Err(Error::invalid(
+        let tensor = Tensor::from_data(data, shape).map_err(|e| match e {
+            Error::InvalidArgument { message, .. } => Error::invalid("from_blob_mut", message),
+            other => other,
+        })?;
+        let mut guard = std::ptr::null_mut();
+        // SAFETY: `tensor` is live; on success `guard` owns a weak reference released in drop.
+        unsafe {
+            check(
+                ffi::ltrs_blob_guard_new(tensor.as_raw(), &mut guard),
                 "from_blob_mut",
-                format!(
-                    "{} elements do not fill a tensor of shape {shape:?}",
-                    data.len()
-                ),
-            ));
-        }
-        // SAFETY: `data` is valid, aligned for `T` and exclusively borrowed for 'a, which the
-        // returned view carries; it holds exactly the elements the contiguous shape needs.
-        let tensor = unsafe {
-            make("from_blob", |out| {
-                sys::ltrs_tensor_from_blob(
-                    out,
-                    data.as_mut_ptr().cast(),
-                    shape.as_ptr(),
-                    shape.len() as i64,
-                    std::ptr::null(),
-                    T::KIND.to_ffi(),
-                )
-            })?
+            )?
         };
         Ok(TensorView {
-            keep: tensor.shallow_clone(),
             tensor,
+            guard,
+            dst: data.as_mut_ptr().cast(),
+            len: std::mem::size_of_val(data),
+            is_bool: T::KIND == Kind::Bool,
             _borrow: PhantomData,
         })
     }
 }
 
-/// A tensor over borrowed Rust memory, made by [`Tensor::from_blob_mut`]; use it as a
-/// [`Tensor`] (it dereferences to one) while the borrow lasts.
+/// An empty `Vec` with room for `n` rows, or an error when that cannot be allocated (a shape
+/// like `[2^40, 0]` has no elements but that many rows).
+fn reserve_rows<R>(op: &'static str, n: usize) -> Result<Vec<R>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::invalid(op, format!("cannot allocate {n} rows")))?;
+    Ok(v)
+}
+
+/// A tensor standing for borrowed Rust memory, made by [`Tensor::from_blob_mut`]; use it as a
+/// [`Tensor`] (it dereferences to one) while the borrow lasts. Dropping it writes the tensor's
+/// values back into the memory.
 pub struct TensorView<'a> {
     /// The handle users see (and may even swap out through `DerefMut`).
     tensor: Tensor,
-    /// A second handle to the same tensor, never exposed: what `drop` inspects.
-    keep: Tensor,
+    /// A weak reference to the tensor's first storage: what the values are copied back from.
+    guard: *mut ffi::ltrs_blob_guard,
+    /// The borrowed memory, `len` bytes (valid and exclusively ours for `'a`).
+    dst: *mut u8,
+    len: usize,
+    is_bool: bool,
     _borrow: PhantomData<&'a mut [u8]>,
 }
+
+// SAFETY: the view owns a tensor handle (Send), a weak storage reference (an atomically counted
+// pointer with no thread affinity) and an exclusive borrow of plain memory (`&mut [T]` with
+// `T: Element: Send`); moving all of them to another thread is what `&mut [T]: Send` allows.
+unsafe impl Send for TensorView<'_> {}
 
 impl Deref for TensorView<'_> {
     type Target = Tensor;
@@ -442,19 +402,25 @@ impl DerefMut for TensorView<'_> {
 
 impl Drop for TensorView<'_> {
     fn drop(&mut self) {
-        drop(std::mem::take(&mut self.tensor));
-        // SAFETY: `keep` is live. If anything else still uses the storage over the borrowed
-        // memory, the shim moves that storage onto a libtorch-owned copy before the borrow ends.
+        // SAFETY: `guard` is live and released exactly once, here; `dst` is valid for `len`
+        // bytes and exclusively borrowed by this view for its whole life, so nothing else reads
+        // or writes it while the shim copies into it.
         let r = unsafe {
             check(
-                ffi::ltrs_tensor_release_blob(self.keep.as_raw()),
+                ffi::ltrs_blob_guard_release(self.guard, self.dst.cast(), self.len as i64),
                 "from_blob_mut",
             )
         };
-        if r.is_err() {
-            // A handle may still point at memory we are about to lose: nothing safe remains.
-            std::process::abort();
+        if self.is_bool {
+            // SAFETY: as above; the bytes are read as `u8` (any value is a valid u8) and every
+            // one is made 0 or 1, so the borrowed `[bool]` holds valid `bool`s again.
+            let bytes = unsafe { std::slice::from_raw_parts_mut(self.dst, self.len) };
+            for b in bytes {
+                *b = (*b != 0) as u8;
+            }
         }
+        // A failed copy-back leaves the buffer as it was: valid values, and no pointer to it.
+        drop(r);
     }
 }
 

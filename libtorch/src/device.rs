@@ -31,13 +31,18 @@ impl Device {
         matches!(self, Device::Cuda(_))
     }
 
-    /// The ABI form.
+    /// The ABI form. A device libtorch cannot have — a CUDA index past `i16::MAX`, a negative
+    /// type code (the ABI's "no device") — becomes a code libtorch rejects with an error, never
+    /// another device (index 65536 would otherwise wrap to 0, type -1 mean "no device").
     pub fn to_ffi(self) -> sys::ltrs_device {
+        const INVALID_INDEX: i16 = -2; // "Device index must be -1 or non-negative"
+        const INVALID_TYPE: i16 = i16::MAX; // "Unknown device"
         let (type_, index) = match self {
             Device::Cpu => (0, -1),
-            Device::Cuda(i) => (1, i as i16),
+            Device::Cuda(i) => (1, i16::try_from(i).unwrap_or(INVALID_INDEX)),
             Device::Mps => (13, -1),
             Device::Meta => (14, -1),
+            Device::Other(t, i) if t < 0 => (INVALID_TYPE, i),
             Device::Other(t, i) => (t, i),
         };
         sys::ltrs_device { type_, index }

@@ -16,11 +16,15 @@ const PRECISION: usize = 4;
 const THRESHOLD: usize = 1000;
 const EDGE_ITEMS: usize = 3;
 const LINE_WIDTH: usize = 80;
+/// Printing recurses once per dimension: more than this many are described, not printed.
+const MAX_PRINTED_DIMS: usize = 256;
 
 /// The elements, as the Python values `tolist()` would give.
 enum Values {
     Float(Vec<f64>),
     Int(Vec<i64>),
+    /// uint64, whose values past i64::MAX would print negative as i64.
+    UInt(Vec<u64>),
     Bool(Vec<bool>),
 }
 
@@ -78,6 +82,11 @@ impl Formatter {
                     f.max_width = f.max_width.max(v[i].to_string().len());
                 }
             }
+            Values::UInt(v) => {
+                for &i in shown {
+                    f.max_width = f.max_width.max(v[i].to_string().len());
+                }
+            }
             Values::Bool(v) => {
                 for &i in shown {
                     f.max_width = f.max_width.max(if v[i] { 4 } else { 5 });
@@ -125,6 +134,7 @@ impl Formatter {
     fn format(&self, values: &Values, i: usize) -> String {
         let s = match values {
             Values::Int(v) => v[i].to_string(),
+            Values::UInt(v) => v[i].to_string(),
             Values::Bool(v) => (if v[i] { "True" } else { "False" }).to_owned(),
             Values::Float(v) => {
                 let x = v[i];
@@ -146,6 +156,16 @@ impl Formatter {
     }
 }
 
+/// Where index `i` of a dimension of size `n` is in the summarised values (which keep only the
+/// first and last `EDGE_ITEMS` of a long dimension).
+fn at(n: usize, i: usize, summarize: bool) -> usize {
+    if summarize && n > 2 * EDGE_ITEMS && i >= EDGE_ITEMS {
+        i - (n - 2 * EDGE_ITEMS)
+    } else {
+        i
+    }
+}
+
 /// The flat indices of the elements shown (all, or the edges of every dimension when
 /// summarising), in order.
 fn shown_indices(
@@ -163,7 +183,7 @@ fn shown_indices(
         shown_indices(
             &shape[1..],
             &strides[1..],
-            offset + i * strides[0],
+            offset + at(shape[0], i, summarize) * strides[0],
             summarize,
             out,
         );
@@ -227,7 +247,7 @@ impl Printer<'_> {
                         Some(i) => self.tensor_str(
                             &shape[1..],
                             &strides[1..],
-                            offset + i * strides[0],
+                            offset + at(shape[0], i, self.summarize) * strides[0],
                             indent + 1,
                         ),
                         None => "...".to_owned(),
@@ -246,7 +266,7 @@ impl Printer<'_> {
         let data: Vec<String> = rows(n, self.summarize)
             .into_iter()
             .map(|r| match r {
-                Some(i) => self.element(offset + i * stride),
+                Some(i) => self.element(offset + at(n, i, self.summarize) * stride),
                 None => " ...".to_owned(),
             })
             .collect();
@@ -258,6 +278,20 @@ impl Printer<'_> {
     }
 }
 
+/// `t` with every dimension longer than `2 * EDGE_ITEMS` cut to its first and last
+/// `EDGE_ITEMS` (what a summarised print shows).
+fn summarized(t: &Tensor) -> crate::Result<Tensor> {
+    let mut s = t.clone();
+    for (d, &n) in t.f_size()?.iter().enumerate() {
+        let e = EDGE_ITEMS as i64;
+        if n > 2 * e {
+            let d = d as i64;
+            s = Tensor::f_cat_with(&[s.f_narrow(d, 0, e)?, s.f_narrow(d, n - e, e)?], d)?;
+        }
+    }
+    Ok(s)
+}
+
 fn values_of(t: &Tensor) -> crate::Result<Values> {
     let k = t.f_kind()?;
     Ok(if k == Kind::Bool {
@@ -265,7 +299,11 @@ fn values_of(t: &Tensor) -> crate::Result<Values> {
     } else if k.is_floating_point() {
         Values::Float(t.to_vec::<f64>()?)
     } else {
-        Values::Int(t.to_vec::<i64>()?)
+        if k == Kind::Uint64 {
+            Values::UInt(t.to_vec::<u64>()?)
+        } else {
+            Values::Int(t.to_vec::<i64>()?)
+        }
     })
 }
 
@@ -315,7 +353,19 @@ fn repr(t: &Tensor) -> crate::Result<String> {
         kind,
         Kind::Float | Kind::ComplexFloat | Kind::Int64 | Kind::Bool
     );
-    let numel: i64 = shape.iter().product();
+    if shape.len() > MAX_PRINTED_DIMS {
+        return Err(crate::Error::invalid(
+            "Display",
+            format!(
+                "{} dimensions (at most {MAX_PRINTED_DIMS} are printed)",
+                shape.len()
+            ),
+        ));
+    }
+    let numel = shape
+        .iter()
+        .try_fold(1i64, |acc, &d| acc.checked_mul(d))
+        .unwrap_or(i64::MAX);
     let body = if device == Device::Meta {
         suffixes.push(format!("size={}", shape_tuple(&shape)));
         if kind != Kind::Float {
@@ -334,20 +384,24 @@ fn repr(t: &Tensor) -> crate::Result<String> {
         if !default_dtype {
             suffixes.push(format!("dtype={kind}"));
         }
+        let summarize = numel as u64 > THRESHOLD as u64;
+        // Only the elements shown are read (PyTorch's `get_summarized_data`): a huge tensor,
+        // or an expanded view of one element, prints without reading it all.
+        let shown = if summarize { summarized(t)? } else { t.clone() };
         let (values, imag) = if kind.is_complex() {
             (
-                Values::Float(t.f_real()?.to_vec::<f64>()?),
-                Some(Values::Float(t.f_imag()?.to_vec::<f64>()?)),
+                Values::Float(shown.f_real()?.to_vec::<f64>()?),
+                Some(Values::Float(shown.f_imag()?.to_vec::<f64>()?)),
             )
         } else {
-            (values_of(t)?, None)
+            (values_of(&shown)?, None)
         };
         let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+        let kept: Vec<usize> = shown.f_size()?.iter().map(|&d| d as usize).collect();
         let mut strides = vec![1usize; dims.len()];
         for i in (0..dims.len().saturating_sub(1)).rev() {
-            strides[i] = strides[i + 1] * dims[i + 1];
+            strides[i] = strides[i + 1] * kept[i + 1];
         }
-        let summarize = numel as usize > THRESHOLD;
         let mut shown = Vec::new();
         shown_indices(&dims, &strides, 0, summarize, &mut shown);
         let printer = Printer {

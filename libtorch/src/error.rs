@@ -168,11 +168,54 @@ unsafe fn take(
         }
         Error::Torch {
             op,
-            message: message.trim_end().to_owned(),
+            message: plain_message(message.trim_end()),
             full_message,
             location,
         }
     }
+}
+
+/// libtorch's message in one sentence a user can act on, where libtorch speaks to its own
+/// developers: the dispatcher's list of every backend key when an operator has no kernel for a
+/// tensor's backend (a CUDA tensor in a CPU-only build), and "INTERNAL ASSERT FAILED ... please
+/// report a bug to PyTorch" for arguments that reach an internal check. The original text stays
+/// in [`Error::full_message`].
+fn plain_message(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("Could not run '") {
+        if let Some((op, rest)) = rest.split_once("' with arguments from the '") {
+            if let Some((backend, _)) = rest.split_once("' backend") {
+                let why = if backend == "CUDA" && !crate::cuda::built_with_cuda() {
+                    " (this program was built without the `cuda` feature)".to_owned()
+                } else if backend == "CUDA" {
+                    " (is a CUDA device present?)".to_owned()
+                } else {
+                    String::new()
+                };
+                return format!("`{op}` cannot run on {backend} tensors{why}");
+            }
+        }
+    }
+    if let Some(rest) = message.strip_prefix("Unknown device: ") {
+        let code = rest.split('.').next().unwrap_or(rest);
+        return format!("unknown device type {code}");
+    }
+    if message.contains("Device index must be -1 or non-negative, got -2") {
+        // What `Device::to_ffi` sends for an index past i16::MAX.
+        return "a device index outside -1..=32767".to_owned();
+    }
+    if let Some(at) = message.find(" INTERNAL ASSERT FAILED at ") {
+        let condition = &message[..at];
+        let detail = message
+            .split_once("please report a bug to PyTorch.")
+            .map(|(_, d)| d.trim())
+            .filter(|d| !d.is_empty())
+            .unwrap_or(condition);
+        return format!(
+            "libtorch rejected the arguments: {detail} (an internal check of libtorch that \
+             these arguments reach; the full text is in `full_message`)"
+        );
+    }
+    message.to_owned()
 }
 
 /// The panicking form of every fallible call: panics with the error's message, at the caller.

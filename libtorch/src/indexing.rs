@@ -27,8 +27,6 @@
 //! assert_eq!(t.i((NewAxis, -1)).size(), [1, 3]);
 //! assert!(t.f_i((2, 0)).is_err()); // index 2 is out of bounds for dimension 0 with size 2
 //! ```
-// `as i64` is needed for i32 and usize, redundant for i64, in the same macro.
-#![allow(clippy::unnecessary_cast)]
 
 use crate::error::{check, unwrap, Result};
 use crate::Tensor;
@@ -80,39 +78,52 @@ pub fn step(range: impl Into<TensorIndexer>, step: i64) -> TensorIndexer {
     }
 }
 
+/// An index value as i64. Values past i64 (a `usize` above `i64::MAX`) saturate: as Python's
+/// arbitrarily large ints, they are out of range for a selection (an error) and clamp to the
+/// end for a slice, rather than wrapping to a negative index.
+fn idx<T: TryInto<i64>>(v: T) -> i64 {
+    v.try_into().unwrap_or(i64::MAX)
+}
+
+/// The exclusive stop of an inclusive end: `a..=-1` reaches the end (a stop of 0 would select
+/// nothing), and `..=i64::MAX` stops at the end rather than overflowing.
+fn inclusive_stop(end: i64) -> Option<i64> {
+    if end == -1 || end == i64::MAX {
+        None
+    } else {
+        Some(end + 1)
+    }
+}
+
 macro_rules! int_indexers {
     ($($t:ty),*) => {$(
         impl From<$t> for TensorIndexer {
-            fn from(i: $t) -> Self { TensorIndexer::Select(i as i64) }
+            fn from(i: $t) -> Self { TensorIndexer::Select(idx(i)) }
         }
         impl From<Range<$t>> for TensorIndexer {
             fn from(r: Range<$t>) -> Self {
-                TensorIndexer::Slice { start: Some(r.start as i64), stop: Some(r.end as i64), step: 1 }
+                TensorIndexer::Slice { start: Some(idx(r.start)), stop: Some(idx(r.end)), step: 1 }
             }
         }
         impl From<RangeFrom<$t>> for TensorIndexer {
             fn from(r: RangeFrom<$t>) -> Self {
-                TensorIndexer::Slice { start: Some(r.start as i64), stop: None, step: 1 }
+                TensorIndexer::Slice { start: Some(idx(r.start)), stop: None, step: 1 }
             }
         }
         impl From<RangeTo<$t>> for TensorIndexer {
             fn from(r: RangeTo<$t>) -> Self {
-                TensorIndexer::Slice { start: None, stop: Some(r.end as i64), step: 1 }
+                TensorIndexer::Slice { start: None, stop: Some(idx(r.end)), step: 1 }
             }
         }
         impl From<RangeInclusive<$t>> for TensorIndexer {
             fn from(r: RangeInclusive<$t>) -> Self {
-                let end = *r.end() as i64;
-                // `a..=-1` reaches the end: a stop of 0 would select nothing.
-                let stop = if end == -1 { None } else { Some(end + 1) };
-                TensorIndexer::Slice { start: Some(*r.start() as i64), stop, step: 1 }
+                let stop = inclusive_stop(idx(*r.end()));
+                TensorIndexer::Slice { start: Some(idx(*r.start())), stop, step: 1 }
             }
         }
         impl From<RangeToInclusive<$t>> for TensorIndexer {
             fn from(r: RangeToInclusive<$t>) -> Self {
-                let end = r.end as i64;
-                let stop = if end == -1 { None } else { Some(end + 1) };
-                TensorIndexer::Slice { start: None, stop, step: 1 }
+                TensorIndexer::Slice { start: None, stop: inclusive_stop(idx(r.end)), step: 1 }
             }
         }
     )*};
@@ -199,6 +210,21 @@ tuple_index!(A, B, C, D, E, F);
 tuple_index!(A, B, C, D, E, F, G);
 tuple_index!(A, B, C, D, E, F, G, H);
 
+/// Python's rule: `t[..., 0, ...]` is an error ("an index can only have a single ellipsis").
+fn one_ellipsis(op: &'static str, items: &[TensorIndexer]) -> Result<()> {
+    let n = items
+        .iter()
+        .filter(|i| matches!(i, TensorIndexer::Ellipsis))
+        .count();
+    if n > 1 {
+        return Err(crate::Error::invalid(
+            op,
+            format!("an index can only have a single ellipsis ('...'), this one has {n}"),
+        ));
+    }
+    Ok(())
+}
+
 fn to_ffi(items: &[TensorIndexer]) -> Vec<ffi::ltrs_index> {
     items
         .iter()
@@ -255,6 +281,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_i(&self, index: impl IntoIndex) -> Result<Tensor> {
         let items = index.into_indexers();
+        one_ellipsis("index", &items)?;
         let raw = to_ffi(&items);
         let mut out = std::ptr::null_mut();
         // SAFETY: `raw` (and the index tensors it points to, owned by `items`) lives across the
@@ -291,6 +318,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_i_set(&mut self, index: impl IntoIndex, value: &Tensor) -> Result<()> {
         let items = index.into_indexers();
+        one_ellipsis("index_put", &items)?;
         let raw = to_ffi(&items);
         // SAFETY: as in `f_i`; `self` is held mutably for the write.
         unsafe {

@@ -44,7 +44,10 @@ impl Scalar {
         unsafe {
             match s.tag {
                 sys::LTRS_SCALAR_INT => Scalar::Int(s.v.i),
-                sys::LTRS_SCALAR_BOOL => Scalar::Bool(s.v.b),
+                // Read as a byte: any byte is a valid u8, while a `bool` other than 0 or 1 would
+                // be undefined behaviour, should libtorch ever hand one over from a bool tensor
+                // holding other bytes.
+                sys::LTRS_SCALAR_BOOL => Scalar::Bool(*(&raw const s.v).cast::<u8>() != 0),
                 sys::LTRS_SCALAR_COMPLEX => Scalar::Complex(s.v.c[0], s.v.c[1]),
                 _ => Scalar::Float(s.v.f),
             }

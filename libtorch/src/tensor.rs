@@ -41,6 +41,40 @@ use libtorch_sys as sys;
 /// let err = z.backward_with(None, false, false).unwrap_err();
 /// assert!(err.to_string().contains("modified by an inplace operation"));
 /// ```
+///
+/// # Soundness: what may change a tensor in place, and when
+///
+/// A `Tensor` is `Send + Sync`, and any `&Tensor` can become another handle
+/// ([`Tensor::shallow_clone`]), so several threads may hold handles to one tensor. What keeps
+/// that sound:
+///
+/// - **Elements** are plain numbers. Writing them in place (`add_`, `copy_`, `fill_`, an
+///   optimizer step) through any handle is allowed, as in PyTorch; concurrent writes to the
+///   same elements give torn or lost values, never undefined behaviour in Rust. Values read out
+///   are always valid Rust values (a bool tensor holding other bytes reads as `true`).
+/// - **Metadata** — sizes, strides, the storage, dtype, device — is what other threads'
+///   reads follow as pointers. The operations that change it in place (`resize_`,
+///   `resize_as_`, `set_` in all its forms, `set_data`, `as_strided_`, `squeeze_`,
+///   `unsqueeze_`, `t_`, `transpose_`, `swapdims_`, `detach_`, `rename_`, the sparse resizes;
+///   listed in `spec/rules.yaml` under `exclusive`) run only on a handle that **no other handle
+///   shares** — no clone, no view made from it, no autograd graph holding it — which is checked
+///   before the call and is an `Err` otherwise. Those that may also reallocate the storage
+///   (`resize_`, `resize_as_`, and every `out=` argument, which ATen resizes to fit) also need
+///   **no other tensor over the same storage** (no view). In-place operations on a tensor that
+///   is not strided (sparse, nested, oneDNN), whose values live in internal tensors an update may
+///   replace, need the same exclusive handle. [`crate::nn::Module::to_device`] and
+///   [`crate::nn::Module::to_kind`] take `&mut self` and refuse when a parameter is held outside
+///   the module (e.g. by an optimizer).
+/// - **The gradient** (`.grad`) is read and replaced under one lock
+///   ([`Tensor::grad`], [`Tensor::f_set_grad`], [`Tensor::f_zero_grad`]), and `set_grad`
+///   checks dtype, device and shape as Python's `t.grad = g` does. Not covered: reading
+///   `.grad` on one thread while a `backward` on another thread writes that same gradient
+///   (libtorch's engine writes it under its own lock); do not read a gradient that a
+///   concurrent backward pass is still accumulating.
+/// - **Borrowed memory** ([`Tensor::from_blob_mut`]) is copied in and written back when the
+///   view is dropped: no tensor ever points at memory Rust may free or reuse.
+///
+/// Every `unsafe` block in the crate states which of these rules it relies on.
 pub struct Tensor {
     raw: sys::ltrs_tensor,
 }
@@ -250,13 +284,19 @@ impl Tensor {
     /// Where the data lives (`t.device`).
     #[track_caller]
     pub fn device(&self) -> Device {
+        unwrap(self.f_device())
+    }
+
+    /// The device, or an error for an undefined tensor.
+    #[track_caller]
+    pub fn f_device(&self) -> Result<Device> {
         let mut d = sys::ltrs_device {
             type_: 0,
             index: -1,
         };
         // SAFETY: `raw` borrowed, valid out-pointer.
-        unwrap(unsafe { check(sys::ltrs_tensor_device(self.raw, &mut d), "device") });
-        Device::from_ffi(d)
+        unsafe { check(sys::ltrs_tensor_device(self.raw, &mut d), "device")? };
+        Ok(Device::from_ffi(d))
     }
 
     /// The layout (`t.layout`).
@@ -472,15 +512,26 @@ impl Tensor {
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
         self.need_defined("to_vec")?;
         let n = self.numel();
-        let mut v: Vec<T> = Vec::with_capacity(n);
+        let nbytes = n
+            .checked_mul(std::mem::size_of::<T>())
+            .filter(|&b| i64::try_from(b).is_ok())
+            .ok_or_else(|| Error::invalid("to_vec", format!("{n} elements overflow a buffer")))?;
+        let mut v: Vec<T> = Vec::new();
+        // An expanded view can claim more elements than memory holds: an error, not an abort.
+        v.try_reserve_exact(n).map_err(|_| {
+            Error::invalid(
+                "to_vec",
+                format!("cannot allocate {nbytes} bytes for {n} elements"),
+            )
+        })?;
         // SAFETY: `v` has capacity for `n` elements of `T`, and the shim writes exactly
-        // n * size_of::<T>() bytes (it checks the count) before we set the length.
+        // `nbytes` = n * size_of::<T>() bytes (it checks the count) before we set the length.
         unsafe {
             check(
                 sys::ltrs_tensor_copy_to(
                     self.raw,
                     v.as_mut_ptr().cast(),
-                    (n * std::mem::size_of::<T>()) as i64,
+                    nbytes as i64,
                     T::KIND.to_ffi(),
                 ),
                 "to_vec",

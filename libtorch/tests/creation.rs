@@ -121,34 +121,64 @@ fn from_blob_mut_shares_memory_both_ways() {
         .contains("6 elements do not fill a tensor of shape [4, 2]"));
 }
 
-/// PyTorch issue 170298: ATen's resize sets the new shape before it finds that the storage (here
-/// Rust's buffer) cannot grow and throws, which left the view claiming 100000 elements over 4:
-/// every later read went past the buffer. The shim puts the shape back when the op fails.
+/// The view's tensor owns its memory: resizing it (PyTorch issue 170298 was a resize of a view
+/// over caller memory left claiming more than the buffer) or swapping its storage can never
+/// make anything read or write past the borrowed buffer, and the buffer gets back what the
+/// storage holds in its first bytes.
 #[test]
-fn a_failed_resize_keeps_the_view_over_rust_memory_intact() {
+fn a_resized_or_rebound_view_never_reaches_past_the_buffer() {
     let _rng = global_rng();
     let mut buf = [1.0f32, 2.0, 3.0, 4.0];
-    let mut view = Tensor::from_blob_mut(&mut buf, &[2, 2]).unwrap();
-    let err = view.f_resize_(&[100000]).unwrap_err().to_string();
-    assert!(err.contains("not resizable"), "{err}");
-    assert_eq!(view.size(), [2, 2]);
-    assert_eq!(view.stride(), [2, 1]);
-    // An out= op resizes its output the same way.
-    let big = Tensor::ones(&[100000]);
-    assert!(big.f_add_out(&big, &mut view).is_err());
-    assert_eq!(view.size(), [2, 2]);
-    // And so does an op writing a list of outputs (the failing one is the second).
-    let mut outs = [Tensor::zeros(&[300]), (*view).clone()];
-    assert!(Tensor::ones(&[2, 300])
-        .f_unbind_copy_int_out(&mut outs)
-        .is_err());
-    assert_eq!(view.size(), [2, 2]);
-    assert_eq!(view.sum().double_value(), 10.0);
-    // A resize that fits the buffer still works.
-    view.f_resize_(&[4]).unwrap();
-    assert_eq!(view.to_vec::<f32>().unwrap(), [1.0, 2.0, 3.0, 4.0]);
-    drop(view);
-    assert_eq!(buf, [1.0, 2.0, 3.0, 4.0]);
+    {
+        let mut view = Tensor::from_blob_mut(&mut buf, &[2, 2]).unwrap();
+        view.f_resize_(&[100000]).unwrap();
+        view.f_fill_scalar_(7.0).unwrap();
+    }
+    assert_eq!(buf, [7.0; 4]);
+    // An out= op writing into the view.
+    {
+        let mut view = Tensor::from_blob_mut(&mut buf, &[2, 2]).unwrap();
+        let x = Tensor::from_data(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+        x.f_add_out(&x, &mut view).unwrap();
+    }
+    assert_eq!(buf, [2.0, 4.0, 6.0, 8.0]);
+    // The use-after-free of issue #25: an alias keeps the storage after the view's handle is
+    // rebound; the alias must stay valid after the buffer is gone. Rebinding a tensor that a
+    // view still refers to is refused (the view's base is shared); and whatever happens, the
+    // alias holds libtorch memory, never the buffer's.
+    let alias;
+    {
+        let mut owned = vec![1.0f32; 8];
+        {
+            let mut v = Tensor::from_blob_mut(&mut owned, &[8]).unwrap();
+            alias = v.f_narrow(0, 0, 4).unwrap();
+            let e = v.f_set_().unwrap_err();
+            assert!(e.message().contains("shared by 2 handles"), "{e}");
+            v.f_set_data(&Tensor::zeros(&[3])).unwrap_err();
+            *v = Tensor::zeros(&[2]); // the handle itself may be replaced
+        }
+        drop(owned);
+    }
+    assert_eq!(alias.to_vec::<f32>().unwrap(), [1.0; 4]);
+    let mut owned = vec![1.0f32; 8];
+    {
+        let mut v = Tensor::from_blob_mut(&mut owned, &[8]).unwrap();
+        v.f_set_().unwrap(); // nothing else sees it: allowed
+        assert_eq!(v.numel(), 0);
+    }
+    assert_eq!(
+        owned, [1.0; 8],
+        "the storage was detached: the buffer keeps its values"
+    );
+    // A bool buffer written through a byte view gets back valid bools only.
+    let mut flags = [false, true, false];
+    {
+        let v = Tensor::from_blob_mut(&mut flags, &[3]).unwrap();
+        v.f_view_dtype(libtorch::Kind::Uint8)
+            .unwrap()
+            .fill_scalar_(7);
+    }
+    assert_eq!(flags, [true, true, true]);
 }
 
 #[test]

@@ -128,11 +128,15 @@ fn autograd_on_the_gpu() {
 fn a_module_trains_on_the_gpu() {
     let _gpu = need_gpu();
     libtorch::manual_seed(3);
-    // y = 2a - 3b + 0.5, fitted by a Linear layer moved to the GPU after construction: the
-    // optimizer holds the same parameter handles, as in PyTorch.
-    let fc = Linear::new(2, 1);
-    let mut opt = Sgd::new(fc.parameters(), 0.1);
+    // y = 2a - 3b + 0.5, fitted by a Linear layer moved to the GPU after construction. Moving
+    // it while an optimizer holds its parameters is refused (it could race the optimizer);
+    // moved first, then given to the optimizer, as PyTorch advises.
+    let mut fc = Linear::new(2, 1);
+    let early = Sgd::new(fc.parameters(), 0.1);
+    assert!(fc.to_device(GPU).is_err());
+    drop(early);
     fc.to_device(GPU).unwrap();
+    let mut opt = Sgd::new(fc.parameters(), 0.1);
     assert!(fc.parameters().iter().all(|p| p.device() == GPU));
     let w = Tensor::from_data(&[2.0f32, -3.0], &[2, 1]).unwrap().to(GPU);
     for _ in 0..300 {
@@ -157,7 +161,7 @@ fn a_module_trains_on_the_gpu() {
 fn convolution_on_the_gpu_matches_the_cpu() {
     let _gpu = need_gpu();
     libtorch::manual_seed(5);
-    let conv = Conv2d::new(3, 8, 3, ConvConfig::default().padding(1));
+    let mut conv = Conv2d::new(3, 8, 3, ConvConfig::default().padding(1));
     let x = Tensor::randn_opts(&[4, 3, 16, 16], (Kind::Float, Device::Cpu));
     let cpu = libtorch::no_grad(|| conv.forward(&x));
     conv.to_device(GPU).unwrap();

@@ -565,10 +565,19 @@ fn sequential_names_train_eval_freeze_and_kinds() {
     assert!(net.parameters().iter().all(|p| !p.requires_grad()));
     net.freeze(false);
     assert!(net.parameters().iter().all(|p| p.requires_grad()));
-    // to_kind converts in place: the same handles now hold doubles.
+    // to_kind converts in place, unless something outside the module holds a parameter (it
+    // could be reading it on another thread): then nothing changes.
     let params = net.parameters();
+    let e = net.to_kind(Kind::Double).unwrap_err();
+    assert!(
+        e.message()
+            .contains("`0.weight` is also held outside the module"),
+        "{e}"
+    );
+    assert!(net.parameters().iter().all(|p| p.kind() == Kind::Float));
+    drop(params);
     net.to_kind(Kind::Double).unwrap();
-    assert!(params.iter().all(|p| p.kind() == Kind::Double));
+    assert!(net.parameters().iter().all(|p| p.kind() == Kind::Double));
     assert_eq!(
         net.forward(&t(&[1.0, 2.0], &[1, 2]).to_opts((Kind::Double, Device::Cpu)))
             .kind(),

@@ -87,11 +87,9 @@ fn sgd_nesterov() {
             th[k] -= 0.05 * (g[k] + 0.9 * buf[k]);
         }
     });
-    // Nesterov without momentum is rejected, as in PyTorch.
+    // Nesterov without momentum is rejected when the optimizer is made, as in PyTorch.
     let q = param();
-    let mut bad = Sgd::with_options(vec![q.clone()], SgdOptions::new(0.1).nesterov(true));
-    loss_backward(&q);
-    assert!(bad.step().is_err());
+    assert!(Sgd::f_with_options(vec![q.clone()], SgdOptions::new(0.1).nesterov(true)).is_err());
 }
 
 fn adam_ref(
@@ -294,7 +292,7 @@ fn lrs(opt: &mut dyn Optimizer, sched: &mut dyn LrScheduler, n: usize) -> Vec<f6
     let mut v = vec![];
     for _ in 0..n {
         v.push(opt.learning_rates()[0]);
-        sched.step(opt);
+        sched.step(opt).unwrap();
     }
     v
 }
@@ -350,4 +348,50 @@ fn schedulers() {
             && (got[2] - 1.0).abs() < 1e-12
             && (got[9] - 4e-6).abs() < 1e-12
     );
+}
+
+/// The arguments `torch.optim` and its schedulers refuse are refused here too, with its
+/// messages, and nothing changes.
+#[test]
+fn optimizer_and_scheduler_arguments_are_checked() {
+    let msg = |r: libtorch::Result<()>| r.unwrap_err().message().to_owned();
+    let p = || vec![param()];
+    let e = msg(Sgd::f_with_options(p(), SgdOptions::new(-0.1)).map(|_| ()));
+    assert_eq!(e, "Invalid learning rate: -0.1");
+    assert!(Sgd::f_with_options(p(), SgdOptions::new(f64::NAN)).is_err());
+    let e = msg(Sgd::f_with_options(p(), SgdOptions::new(0.1).momentum(-1.0)).map(|_| ()));
+    assert_eq!(e, "Invalid momentum value: -1");
+    let e = msg(Sgd::f_with_options(p(), SgdOptions::new(0.1).nesterov(true)).map(|_| ()));
+    assert!(e.contains("Nesterov momentum requires a momentum"), "{e}");
+    let e = msg(Adam::f_with_options(p(), AdamOptions::new(0.1).betas(1.0, 0.999)).map(|_| ()));
+    assert_eq!(e, "Invalid beta parameter at index 0: 1");
+    let e = msg(Adam::f_with_options(p(), AdamOptions::new(0.1).eps(-1e-8)).map(|_| ()));
+    assert_eq!(e, "Invalid epsilon value: -0.00000001");
+    // A valid optimizer refuses a bad rate or group and keeps its rates.
+    let mut opt = Sgd::new(p(), 0.1);
+    assert!(opt.set_group_lr(0, f64::NAN).is_err());
+    let e = msg(opt.set_group_lr(1, 0.2));
+    assert_eq!(e, "group 1 of an optimizer with 1 groups");
+    assert_eq!(opt.learning_rates(), [0.1]);
+    // A hyper-parameter made invalid behind its back stops the next step.
+    opt.param_groups_mut()[0].options.lr = -1.0;
+    assert!(opt.step().is_err());
+    // Schedulers.
+    let mut opt = Sgd::new(p(), 0.1);
+    assert!(StepLr::f_new(&opt, 0, 0.5).is_err());
+    assert!(CosineAnnealingLr::f_new(&opt, 0, 0.0).is_err());
+    assert!(LinearWarmup::f_new(&mut opt, f64::NAN, 3).is_err());
+    assert!(LinearWarmup::f_new(&mut opt, 0.0, 3).is_err());
+    assert!(OneCycleLr::f_with_options(&mut opt, 1.0, 10, 1.5, 25.0, 1e4).is_err());
+    let mut s = OneCycleLr::new(&mut opt, 1.0, 10);
+    for _ in 0..10 {
+        s.step(&mut opt).unwrap();
+    }
+    let before = opt.learning_rates();
+    let e = msg(s.step(&mut opt));
+    assert_eq!(
+        e,
+        "Tried to step 11 times. The specified number of total steps is 10"
+    );
+    assert_eq!(opt.learning_rates(), before);
 }

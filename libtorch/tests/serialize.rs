@@ -458,3 +458,129 @@ fn crafted_files_are_refused() {
     refused(b"hello", "not a torch.save file");
     refused(&archive(&[("constants.pkl", b"")]), "TorchScript");
 }
+
+/// The globals a pickle names (`GLOBAL module\nname\n`), walking the opcodes this crate writes.
+fn globals_in(pkl: &[u8]) -> Vec<String> {
+    let (mut i, mut out) = (0, Vec::new());
+    let line = |i: &mut usize| {
+        let end = *i + pkl[*i..].iter().position(|&b| b == b'\n').unwrap();
+        let s = String::from_utf8(pkl[*i..end].to_vec()).unwrap();
+        *i = end + 1;
+        s
+    };
+    while i < pkl.len() {
+        let op = pkl[i];
+        i += 1;
+        match op {
+            b'c' => {
+                let m = line(&mut i);
+                let n = line(&mut i);
+                out.push(format!("{m}.{n}"));
+            }
+            0x80 | b'K' | b'q' | b'h' => i += 1,
+            b'M' => i += 2,
+            b'J' | b'r' | b'j' => i += 4,
+            b'G' => i += 8,
+            0x8a => i += 1 + pkl[i] as usize,
+            b'X' => i += 4 + u32::from_le_bytes(pkl[i..i + 4].try_into().unwrap()) as usize,
+            b'('
+            | b')'
+            | b'.'
+            | b']'
+            | b'}'
+            | b'a'
+            | b'e'
+            | b's'
+            | b'u'
+            | b't'
+            | b'R'
+            | b'Q'
+            | b'N'
+            | 0x85..=0x89 => {}
+            other => panic!(
+                "opcode 0x{other:02x} at {} is not one this crate writes",
+                i - 1
+            ),
+        }
+    }
+    out
+}
+
+/// Every global the writer names is on PyTorch 2.11's weights-only allowlist
+/// (`torch/_weights_only_unpickler.py`, `_get_allowed_globals`, with Python 2's `__builtin__`
+/// mapped to `builtins` as it does), so plain `torch.load` reads every file we write. Our
+/// reader is a little more lenient than that list, so round trips alone would not show it.
+#[test]
+fn written_globals_are_on_pytorchs_allowlist() {
+    let allowed = |g: &str| -> bool {
+        let dtype = |n: &str| Kind::all().iter().any(|k| k.name() == n);
+        match g.rsplit_once('.').unwrap() {
+            ("collections", "OrderedDict") | ("_codecs", "encode") => true,
+            ("__builtin__", "complex" | "set" | "bytearray") => true,
+            ("torch", "Size" | "device") => true,
+            ("torch", n) if n.ends_with("Storage") => [
+                "Double",
+                "Float",
+                "Half",
+                "Long",
+                "Int",
+                "Short",
+                "Char",
+                "Byte",
+                "Bool",
+                "BFloat16",
+                "ComplexDouble",
+                "ComplexFloat",
+                "QInt8",
+                "QInt32",
+                "QUInt8",
+                "QUInt4x2",
+                "QUInt2x4",
+            ]
+            .contains(&&n[..n.len() - 7]),
+            ("torch", n) if n.starts_with("per_") => true,
+            ("torch", n) => dtype(n),
+            ("torch.storage", "UntypedStorage") => true,
+            ("torch.serialization", "_get_layout") => true,
+            ("torch._utils", f) => [
+                "_rebuild_tensor_v2",
+                "_rebuild_tensor_v3",
+                "_rebuild_qtensor",
+                "_rebuild_sparse_tensor",
+                "_rebuild_meta_tensor_no_storage",
+                "_rebuild_parameter",
+            ]
+            .contains(&f),
+            _ => false,
+        }
+    };
+    let manifest = common::manifest("pt");
+    let mut seen = std::collections::BTreeSet::new();
+    for name in manifest
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|n| n.ends_with(".pt"))
+    {
+        let v = serialize::load_value(common::fixture(&format!("pt/{name}"))).unwrap();
+        let bytes = serialize::save_value_to_bytes(&v).unwrap();
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut pkl = Vec::new();
+        std::io::Read::read_to_end(&mut z.by_name("archive/data.pkl").unwrap(), &mut pkl).unwrap();
+        for g in globals_in(&pkl) {
+            assert!(
+                allowed(&g),
+                "{name}: we write {g}, which torch.load refuses"
+            );
+            seen.insert(g);
+        }
+    }
+    // The walk did see the unusual ones.
+    for g in [
+        "torch.storage.UntypedStorage",
+        "torch._utils._rebuild_qtensor",
+        "__builtin__.complex",
+    ] {
+        assert!(seen.contains(g), "{g} never written: {seen:?}");
+    }
+}

@@ -6,6 +6,9 @@
 //! - [`timing`]: wall-clock medians over interleaved repetitions;
 //! - [`callgrind`]: instructions per iteration under valgrind;
 //! - [`report`]: the table.
+//!
+//! [`aoti`] holds the `aoti-bench` binary's workloads (AOTInductor packages against eager).
+pub mod aoti;
 pub mod callgrind;
 pub mod ffi;
 pub mod report;

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
 
 fn run(args: &Args, device: Device) -> libtorch::Result<bool> {
     libtorch::manual_seed(args.seed);
-    let model = Sequential::new()
+    let mut model = Sequential::new()
         .add(Linear::new(2, args.hidden))
         .add(Tanh)
         .add(Linear::new(args.hidden, 1));

@@ -69,7 +69,7 @@ pub fn step(net: &Sequential, opt: &mut Adam, x: &Tensor, y: &Tensor) -> Result<
 /// A fresh network on `cfg.device` and its optimizer, seeded with `cfg.seed`.
 pub fn fresh(cfg: &TrainConfig) -> Result<(Sequential, Adam)> {
     libtorch::manual_seed(cfg.seed);
-    let net = build(cfg.model);
+    let mut net = build(cfg.model);
     net.to_device(cfg.device)?;
     let opt = Adam::new(net.parameters(), cfg.lr);
     Ok((net, opt))

@@ -4,7 +4,7 @@
 //! one big-endian `u32` size per dimension, then the elements in row-major order, big-endian.
 //! The reader checks every part of that against the bytes actually present: a wrong magic, an
 //! unknown type code, a size of zero dimensions, a truncated file or trailing bytes is an
-//! [`Error::Data`](crate::Error::Data) naming the file and what is wrong. Nothing is allocated
+//! [`Error::Data`] naming the file and what is wrong. Nothing is allocated
 //! from a declared size before the data is known to be there (raw files: their length is
 //! checked first; gzip files: the data is read incrementally, never past the declared size).
 //!

@@ -177,7 +177,9 @@ impl<D: Dataset + 'static> DataLoader<D> {
         let mut receivers = Vec::with_capacity(k);
         let mut handles = Vec::with_capacity(k);
         for w in 0..k {
-            let (tx, rx) = sync_channel(self.prefetch);
+            // More slots than this worker has batches would only be empty memory (and a huge
+            // depth would make `sync_channel` abort allocating them).
+            let (tx, rx) = sync_channel(self.prefetch.min(total.div_ceil(k)));
             let (dataset, batches, device) = (dataset.clone(), batches.clone(), self.device);
             let spawned = std::thread::Builder::new()
                 .name(format!("data-loader-{w}"))
@@ -232,11 +234,8 @@ fn assemble(
     })) {
         Ok(r) => r,
         Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a non-string panic payload".into());
+            let msg = crate::callback::panic_message(payload.as_ref());
+            crate::callback::drop_quietly(payload);
             Err(Error::data(
                 OP,
                 format!("{who} panicked assembling batch {batch}: {msg}"),

@@ -395,6 +395,7 @@ impl Tensor {
     /// `aten::set_data(Tensor(a!) self, Tensor new_data) -> ()`
     #[track_caller]
     pub fn f_set_data(&mut self, new_data: &Tensor) -> Result<()> {
+        crate::guards::exclusive("aten::set_data", "self", self)?;
         let c_self = self.as_raw();
         let c_new_data = new_data.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -486,6 +487,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `requires_grad = true`.
     #[track_caller]
     pub fn f_requires_grad__with(&mut self, requires_grad: bool) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::requires_grad_", "self", self)?;
         let c_self = self.as_raw();
         let c_requires_grad = requires_grad;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -521,6 +523,7 @@ impl Tensor {
     /// `aten::retain_grad(Tensor(a!) self) -> ()`
     #[track_caller]
     pub fn f_retain_grad(&mut self) -> Result<()> {
+        crate::guards::exclusive_unless_strided("aten::retain_grad", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -713,6 +716,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_rename_(&mut self, names: Option<&[&str]>) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::rename_", "self", self)?;
         let c_self = self.as_raw();
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -2307,6 +2311,11 @@ impl Tensor {
         dimension: i64,
         num_generated: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_sobol_engine_ff_",
+            "self",
+            self,
+        )?;
         crate::guards::sobol_fast_forward(
             "aten::_sobol_engine_ff_",
             self,
@@ -2355,6 +2364,11 @@ impl Tensor {
         ltm: &Tensor,
         dimension: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_sobol_engine_scramble_",
+            "self",
+            self,
+        )?;
         crate::guards::sobol_scramble(
             "aten::_sobol_engine_scramble_",
             self,
@@ -2388,6 +2402,11 @@ impl Tensor {
         &mut self,
         dimension: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_sobol_engine_initialize_state_",
+            "self",
+            self,
+        )?;
         crate::guards::sobol_initialize(
             "aten::_sobol_engine_initialize_state_",
             self,
@@ -2473,6 +2492,7 @@ impl Tensor {
     /// `aten::dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
     #[track_caller]
     pub fn f_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::dropout_", "self", self)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_train = train;
@@ -2514,6 +2534,7 @@ impl Tensor {
     /// `aten::feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
     #[track_caller]
     pub fn f_feature_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::feature_dropout_", "self", self)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_train = train;
@@ -2555,6 +2576,7 @@ impl Tensor {
     /// `aten::alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
     #[track_caller]
     pub fn f_alpha_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::alpha_dropout_", "self", self)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_train = train;
@@ -2604,6 +2626,11 @@ impl Tensor {
         p: f64,
         train: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::feature_alpha_dropout_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_train = train;
@@ -2640,6 +2667,7 @@ impl Tensor {
     /// `aten::abs_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_abs_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::abs_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2655,6 +2683,7 @@ impl Tensor {
     /// `aten::abs.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_abs_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::abs.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2694,6 +2723,7 @@ impl Tensor {
     /// `aten::absolute_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_absolute_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::absolute_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2709,6 +2739,7 @@ impl Tensor {
     /// `aten::absolute.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_absolute_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::absolute.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2745,6 +2776,7 @@ impl Tensor {
     /// `aten::angle.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_angle_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::angle.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2819,6 +2851,7 @@ impl Tensor {
     /// `aten::sgn_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sgn_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sgn_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2834,6 +2867,7 @@ impl Tensor {
     /// `aten::sgn.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sgn_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sgn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2998,6 +3032,7 @@ impl Tensor {
     /// `aten::conj_physical.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_conj_physical_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::conj_physical.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3018,6 +3053,7 @@ impl Tensor {
     /// `aten::conj_physical_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_conj_physical_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::conj_physical_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3109,6 +3145,7 @@ impl Tensor {
     /// `aten::acos_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_acos_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::acos_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3124,6 +3161,7 @@ impl Tensor {
     /// `aten::acos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_acos_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::acos.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3160,6 +3198,7 @@ impl Tensor {
     /// `aten::arccos_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arccos_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::arccos_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3175,6 +3214,7 @@ impl Tensor {
     /// `aten::arccos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arccos_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arccos.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3366,6 +3406,7 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::add_.Tensor", "self", self)?;
         crate::guards::sparse_addend_in_place("aten::add_.Tensor", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3414,6 +3455,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::add.out", "out", out)?;
         crate::guards::sparse_addend_out("aten::add.out", other, out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3507,6 +3549,11 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_add_relu_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -3554,6 +3601,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_add_relu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -3650,6 +3698,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_add_relu_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -3746,6 +3799,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::add_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -3847,6 +3901,7 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::addmv_", "self", self)?;
         let c_self = self.as_raw();
         let c_mat = mat.as_raw();
         let c_vec = vec.as_raw();
@@ -3900,6 +3955,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::addmv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat = mat.as_raw();
         let c_vec = vec.as_raw();
@@ -4021,6 +4077,7 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::addr_", "self", self)?;
         let c_self = self.as_raw();
         let c_vec1 = vec1.as_raw();
         let c_vec2 = vec2.as_raw();
@@ -4074,6 +4131,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::addr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_vec1 = vec1.as_raw();
         let c_vec2 = vec2.as_raw();
@@ -4370,6 +4428,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::all.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -4417,6 +4476,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::all.dims_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -4508,6 +4568,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::all.dimname_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -4700,6 +4761,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::any.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -4747,6 +4809,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::any.dims_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -4838,6 +4901,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::any.dimname_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -5121,6 +5185,7 @@ impl Tensor {
     /// `aten::arange.out(Scalar end, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arange_out(end: impl Into<Scalar>, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arange.out", "out", out)?;
         let end: Scalar = end.into();
         crate::guards::arange_end_out("aten::arange.out", &end, out)?;
         let c_end = Into::<Scalar>::into(end).to_ffi();
@@ -5150,6 +5215,7 @@ impl Tensor {
         step: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arange.start_out", "out", out)?;
         let start: Scalar = start.into();
         let end: Scalar = end.into();
         let step: Scalar = step.into();
@@ -5283,6 +5349,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::argmax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -5380,6 +5447,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::argmin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -5441,6 +5509,7 @@ impl Tensor {
     /// `aten::acosh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_acosh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::acosh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5456,6 +5525,7 @@ impl Tensor {
     /// `aten::acosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_acosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::acosh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5492,6 +5562,7 @@ impl Tensor {
     /// `aten::arccosh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arccosh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::arccosh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5507,6 +5578,7 @@ impl Tensor {
     /// `aten::arccosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arccosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arccosh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5543,6 +5615,7 @@ impl Tensor {
     /// `aten::asinh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_asinh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::asinh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5558,6 +5631,7 @@ impl Tensor {
     /// `aten::asinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_asinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::asinh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5594,6 +5668,7 @@ impl Tensor {
     /// `aten::arcsinh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arcsinh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::arcsinh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5609,6 +5684,7 @@ impl Tensor {
     /// `aten::arcsinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arcsinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arcsinh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5645,6 +5721,7 @@ impl Tensor {
     /// `aten::atanh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atanh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::atanh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5660,6 +5737,7 @@ impl Tensor {
     /// `aten::atanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::atanh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5696,6 +5774,7 @@ impl Tensor {
     /// `aten::arctanh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctanh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::arctanh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5711,6 +5790,7 @@ impl Tensor {
     /// `aten::arctanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arctanh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5800,6 +5880,7 @@ impl Tensor {
         stride: &[i64],
         storage_offset: Option<i64>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::as_strided_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -5864,6 +5945,7 @@ impl Tensor {
     /// `aten::asin_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_asin_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::asin_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5879,6 +5961,7 @@ impl Tensor {
     /// `aten::asin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_asin_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::asin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5915,6 +5998,7 @@ impl Tensor {
     /// `aten::arcsin_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arcsin_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::arcsin_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5930,6 +6014,7 @@ impl Tensor {
     /// `aten::arcsin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arcsin_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arcsin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5966,6 +6051,7 @@ impl Tensor {
     /// `aten::atan_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atan_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::atan_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5981,6 +6067,7 @@ impl Tensor {
     /// `aten::atan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atan_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::atan.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6017,6 +6104,7 @@ impl Tensor {
     /// `aten::arctan_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctan_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::arctan_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6032,6 +6120,7 @@ impl Tensor {
     /// `aten::arctan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctan_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arctan.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6273,6 +6362,7 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::baddbmm_", "self", self)?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -6330,6 +6420,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::baddbmm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -6481,6 +6572,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::baddbmm.dtype_out", "out", out)?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -7149,6 +7241,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bernoulli.out", "out", out)?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -7200,6 +7293,11 @@ impl Tensor {
         p: &Tensor,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bernoulli_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = p.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7250,6 +7348,7 @@ impl Tensor {
         p: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::bernoulli_.float", "self", self)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7467,6 +7566,11 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::binary_cross_entropy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7620,6 +7724,11 @@ impl Tensor {
         reduction: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::binary_cross_entropy_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -7848,6 +7957,7 @@ impl Tensor {
     /// `aten::bitwise_not_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_not_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::bitwise_not_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7863,6 +7973,7 @@ impl Tensor {
     /// `aten::bitwise_not.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_not_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bitwise_not.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7883,6 +7994,7 @@ impl Tensor {
     /// `aten::copysign.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_copysign_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::copysign.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -7924,6 +8036,7 @@ impl Tensor {
     /// `aten::copysign_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_copysign_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::copysign_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7966,6 +8079,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::copysign_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7989,6 +8103,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::copysign.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -8052,6 +8167,7 @@ impl Tensor {
     /// `aten::logical_not_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_not_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::logical_not_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -8067,6 +8183,7 @@ impl Tensor {
     /// `aten::logical_not.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_not_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logical_not.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8107,6 +8224,7 @@ impl Tensor {
     /// `aten::logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_xor_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::logical_xor_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8126,6 +8244,7 @@ impl Tensor {
     /// `aten::logical_xor.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_xor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logical_xor.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -8167,6 +8286,7 @@ impl Tensor {
     /// `aten::logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_and_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::logical_and_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8186,6 +8306,7 @@ impl Tensor {
     /// `aten::logical_and.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_and_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logical_and.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -8227,6 +8348,7 @@ impl Tensor {
     /// `aten::logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_or_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::logical_or_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8246,6 +8368,7 @@ impl Tensor {
     /// `aten::logical_or.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_or_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logical_or.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -8443,6 +8566,7 @@ impl Tensor {
     /// `aten::bmm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bmm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bmm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();
@@ -8490,6 +8614,7 @@ impl Tensor {
         out_dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bmm.dtype_out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out_dtype = out_dtype.to_ffi();
@@ -8643,6 +8768,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cat.out", "out", out)?;
         crate::guards::nonempty("aten::cat.out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -8732,6 +8858,7 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cat.names_out", "out", out)?;
         crate::guards::nonempty("aten::cat.names_out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -8819,6 +8946,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::concat.out", "out", out)?;
         crate::guards::nonempty("aten::concat.out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -8912,6 +9040,7 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::concat.names_out", "out", out)?;
         crate::guards::nonempty("aten::concat.names_out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -9005,6 +9134,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::concatenate.out", "out", out)?;
         crate::guards::nonempty("aten::concatenate.out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -9098,6 +9228,11 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::concatenate.names_out",
+            "out",
+            out,
+        )?;
         crate::guards::nonempty("aten::concatenate.names_out", "tensors", tensors)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -9172,6 +9307,7 @@ impl Tensor {
     /// `aten::ceil_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ceil_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::ceil_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -9187,6 +9323,7 @@ impl Tensor {
     /// `aten::ceil.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ceil_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ceil.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9234,6 +9371,7 @@ impl Tensor {
         matrices: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::chain_matmul.out", "out", out)?;
         let c_matrices: Vec<ltrs_tensor> = matrices
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9618,6 +9756,7 @@ impl Tensor {
         min: Option<Scalar>,
         max: Option<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::clamp_", "self", self)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -9665,6 +9804,7 @@ impl Tensor {
         min: Option<&Tensor>,
         max: Option<&Tensor>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::clamp_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -9716,6 +9856,7 @@ impl Tensor {
         max: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clamp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -9770,6 +9911,7 @@ impl Tensor {
         max: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clamp.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -9855,6 +9997,7 @@ impl Tensor {
     /// `aten::clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)`
     #[track_caller]
     pub fn f_clamp_max_(&mut self, max: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::clamp_max_", "self", self)?;
         let c_self = self.as_raw();
         let c_max = Into::<Scalar>::into(max).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9874,6 +10017,11 @@ impl Tensor {
     /// `aten::clamp_max_.Tensor(Tensor(a!) self, Tensor max) -> Tensor(a!)`
     #[track_caller]
     pub fn f_clamp_max_tensor_(&mut self, max: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::clamp_max_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_max = max.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9897,6 +10045,7 @@ impl Tensor {
         max: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clamp_max.out", "out", out)?;
         let c_self = self.as_raw();
         let c_max = Into::<Scalar>::into(max).to_ffi();
         let c_out = out.as_raw();
@@ -9922,6 +10071,7 @@ impl Tensor {
         max: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clamp_max.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_max = max.as_raw();
         let c_out = out.as_raw();
@@ -9983,6 +10133,7 @@ impl Tensor {
     /// `aten::clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)`
     #[track_caller]
     pub fn f_clamp_min_(&mut self, min: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::clamp_min_", "self", self)?;
         let c_self = self.as_raw();
         let c_min = Into::<Scalar>::into(min).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10002,6 +10153,11 @@ impl Tensor {
     /// `aten::clamp_min_.Tensor(Tensor(a!) self, Tensor min) -> Tensor(a!)`
     #[track_caller]
     pub fn f_clamp_min_tensor_(&mut self, min: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::clamp_min_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_min = min.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10025,6 +10181,7 @@ impl Tensor {
         min: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clamp_min.out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = Into::<Scalar>::into(min).to_ffi();
         let c_out = out.as_raw();
@@ -10050,6 +10207,7 @@ impl Tensor {
         min: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clamp_min.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.as_raw();
         let c_out = out.as_raw();
@@ -10177,6 +10335,7 @@ impl Tensor {
         min: Option<Scalar>,
         max: Option<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::clip_", "self", self)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -10224,6 +10383,7 @@ impl Tensor {
         min: Option<&Tensor>,
         max: Option<&Tensor>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::clip_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -10275,6 +10435,7 @@ impl Tensor {
         max: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clip.out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -10329,6 +10490,7 @@ impl Tensor {
         max: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clip.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -10417,6 +10579,7 @@ impl Tensor {
         imag: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::complex.out", "out", out)?;
         let c_real = real.as_raw();
         let c_imag = imag.as_raw();
         let c_out = out.as_raw();
@@ -10462,6 +10625,7 @@ impl Tensor {
         angle: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::polar.out", "out", out)?;
         let c_abs = abs.as_raw();
         let c_angle = angle.as_raw();
         let c_out = out.as_raw();
@@ -12119,6 +12283,7 @@ impl Tensor {
         src: &Tensor,
         non_blocking: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::copy_", "self", self)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -12157,6 +12322,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
     #[track_caller]
     pub fn f__copy_from_with(&self, dst: &Tensor, non_blocking: bool) -> Result<Tensor> {
+        crate::guards::exclusive_dst("aten::_copy_from", dst)?;
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
         let c_non_blocking = non_blocking;
@@ -12194,6 +12360,7 @@ impl Tensor {
     /// `aten::_copy_from_and_resize(Tensor self, Tensor dst) -> Tensor`
     #[track_caller]
     pub fn f__copy_from_and_resize(&self, dst: &Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_dst("aten::_copy_from_and_resize", dst)?;
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12230,6 +12397,7 @@ impl Tensor {
     /// `aten::cos_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_cos_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::cos_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12245,6 +12413,7 @@ impl Tensor {
     /// `aten::cos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_cos_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cos.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12281,6 +12450,7 @@ impl Tensor {
     /// `aten::cosh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_cosh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::cosh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12296,6 +12466,7 @@ impl Tensor {
     /// `aten::cosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_cosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cosh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12702,6 +12873,26 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_batch_norm.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_batch_norm.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_batch_norm.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_batch_norm.out",
+            "out3",
+            out3,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12953,6 +13144,11 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_convolution.out",
+            "out",
+            out,
+        )?;
         crate::guards::cudnn_conv_args(
             "aten::cudnn_convolution.out",
             self,
@@ -13472,6 +13668,8 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::cummax.out", "values", values)?;
+        crate::guards::exclusive_with_storage("aten::cummax.out", "indices", indices)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_values = values.as_raw();
@@ -13533,6 +13731,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::cummax.dimname_out",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::cummax.dimname_out",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_values = values.as_raw();
@@ -13573,6 +13781,16 @@ impl Tensor {
         indices: &mut Tensor,
         dim: i64,
     ) -> Result<()> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_cummax_helper",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_cummax_helper",
+            "indices",
+            indices,
+        )?;
         crate::guards::same_shape(
             "aten::_cummax_helper",
             &[("self", self), ("values", values), ("indices", indices)],
@@ -13624,6 +13842,8 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::cummin.out", "values", values)?;
+        crate::guards::exclusive_with_storage("aten::cummin.out", "indices", indices)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_values = values.as_raw();
@@ -13685,6 +13905,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::cummin.dimname_out",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::cummin.dimname_out",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_values = values.as_raw();
@@ -13725,6 +13955,16 @@ impl Tensor {
         indices: &mut Tensor,
         dim: i64,
     ) -> Result<()> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_cummin_helper",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_cummin_helper",
+            "indices",
+            indices,
+        )?;
         crate::guards::same_shape(
             "aten::_cummin_helper",
             &[("self", self), ("values", values), ("indices", indices)],
@@ -13840,6 +14080,7 @@ impl Tensor {
         dim: i64,
         dtype: Option<Kind>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::cumprod_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13887,6 +14128,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cumprod.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13987,6 +14229,7 @@ impl Tensor {
         dim: &str,
         dtype: Option<Kind>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::cumprod_.dimname", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14038,6 +14281,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cumprod.dimname_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14166,6 +14410,7 @@ impl Tensor {
         dim: i64,
         dtype: Option<Kind>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::cumsum_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14213,6 +14458,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cumsum.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14313,6 +14559,7 @@ impl Tensor {
         dim: &str,
         dtype: Option<Kind>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::cumsum_.dimname", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14364,6 +14611,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cumsum.dimname_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -15474,6 +15722,7 @@ impl Tensor {
         fill_value: impl Into<Scalar>,
         wrap: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::fill_diagonal_", "self", self)?;
         let c_self = self.as_raw();
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_wrap = wrap;
@@ -15585,6 +15834,7 @@ impl Tensor {
         append: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::diff.out", "out", out)?;
         let c_self = self.as_raw();
         let c_n = n;
         let c_dim = dim;
@@ -16114,6 +16364,7 @@ impl Tensor {
     /// `aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_div_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::div_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16133,6 +16384,7 @@ impl Tensor {
     /// `aten::div.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_div_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::div.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -16160,6 +16412,12 @@ impl Tensor {
         other: &Tensor,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        crate::guards::int_trunc_div(
+            "aten::div.Tensor_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -16193,6 +16451,13 @@ impl Tensor {
         other: &Tensor,
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::div_.Tensor_mode", "self", self)?;
+        crate::guards::int_trunc_div(
+            "aten::div_.Tensor_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -16226,6 +16491,8 @@ impl Tensor {
         rounding_mode: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::div.out_mode", "out", out)?;
+        crate::guards::int_trunc_div("aten::div.out_mode", self, other, rounding_mode)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -16281,6 +16548,7 @@ impl Tensor {
     /// `aten::div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_div_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::div_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16306,6 +16574,13 @@ impl Tensor {
         other: impl Into<Scalar>,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::div.Scalar_mode",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -16339,6 +16614,14 @@ impl Tensor {
         other: impl Into<Scalar>,
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::div_.Scalar_mode", "self", self)?;
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::div_.Scalar_mode",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);

@@ -41,6 +41,7 @@ impl Tensor {
     /// `aten::divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::divide_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -60,6 +61,7 @@ impl Tensor {
     /// `aten::divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_divide_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::divide.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -101,6 +103,7 @@ impl Tensor {
     /// `aten::divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_divide_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::divide_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -126,6 +129,12 @@ impl Tensor {
         other: &Tensor,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        crate::guards::int_trunc_div(
+            "aten::divide.Tensor_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -164,6 +173,17 @@ impl Tensor {
         other: &Tensor,
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::divide_.Tensor_mode",
+            "self",
+            self,
+        )?;
+        crate::guards::int_trunc_div(
+            "aten::divide_.Tensor_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -197,6 +217,13 @@ impl Tensor {
         rounding_mode: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::divide.out_mode", "out", out)?;
+        crate::guards::int_trunc_div(
+            "aten::divide.out_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -238,6 +265,13 @@ impl Tensor {
         other: impl Into<Scalar>,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::divide.Scalar_mode",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -276,6 +310,18 @@ impl Tensor {
         other: impl Into<Scalar>,
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::divide_.Scalar_mode",
+            "self",
+            self,
+        )?;
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::divide_.Scalar_mode",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -322,6 +368,11 @@ impl Tensor {
     /// `aten::true_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_true_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::true_divide_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -341,6 +392,7 @@ impl Tensor {
     /// `aten::true_divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_true_divide_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::true_divide.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -385,6 +437,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::true_divide_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -424,6 +481,7 @@ impl Tensor {
     /// `aten::dot.out(Tensor self, Tensor tensor, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_dot_out(&self, tensor: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::dot.out", "out", out)?;
         let c_self = self.as_raw();
         let c_tensor = tensor.as_raw();
         let c_out = out.as_raw();
@@ -465,6 +523,7 @@ impl Tensor {
     /// `aten::vdot.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_vdot_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::vdot.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -747,6 +806,11 @@ impl Tensor {
         max_norm: f64,
         norm_type: f64,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::embedding_renorm_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_max_norm = max_norm;
@@ -1028,6 +1092,7 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::row_stack.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -2840,6 +2905,7 @@ impl Tensor {
         size: &[i64],
         memory_format: Option<MemoryFormat>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_with_storage("aten::resize_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -2886,6 +2952,7 @@ impl Tensor {
         size: &[i64],
         device: Device,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_with_storage("aten::_resize_output_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_device = device.to_ffi();
@@ -2996,6 +3063,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::empty.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -3196,6 +3264,7 @@ impl Tensor {
     /// `aten::erf_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erf_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::erf_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3211,6 +3280,7 @@ impl Tensor {
     /// `aten::erf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erf_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::erf.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3247,6 +3317,7 @@ impl Tensor {
     /// `aten::erfc_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erfc_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::erfc_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3262,6 +3333,7 @@ impl Tensor {
     /// `aten::erfc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erfc_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::erfc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3298,6 +3370,7 @@ impl Tensor {
     /// `aten::exp_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_exp_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::exp_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3313,6 +3386,7 @@ impl Tensor {
     /// `aten::exp.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_exp_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::exp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3349,6 +3423,7 @@ impl Tensor {
     /// `aten::exp2_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_exp2_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::exp2_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3364,6 +3439,7 @@ impl Tensor {
     /// `aten::exp2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_exp2_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::exp2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3400,6 +3476,7 @@ impl Tensor {
     /// `aten::expm1_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_expm1_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::expm1_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3415,6 +3492,7 @@ impl Tensor {
     /// `aten::expm1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_expm1_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::expm1.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3619,6 +3697,7 @@ impl Tensor {
     /// `aten::eye.out(SymInt n, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_eye_out(n: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::eye.out", "out", out)?;
         let c_n = n;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3639,6 +3718,7 @@ impl Tensor {
     /// `aten::eye.m_out(SymInt n, SymInt m, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_eye_m_out(n: i64, m: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::eye.m_out", "out", out)?;
         let c_n = n;
         let c_m = m;
         let c_out = out.as_raw();
@@ -3909,6 +3989,7 @@ impl Tensor {
     /// `aten::fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fill_scalar_(&mut self, value: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::fill_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3928,6 +4009,7 @@ impl Tensor {
     /// `aten::fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fill_(&mut self, value: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::fill_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_value = value.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3963,6 +4045,7 @@ impl Tensor {
     /// `aten::floor_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_floor_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::floor_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3978,6 +4061,7 @@ impl Tensor {
     /// `aten::floor.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_floor_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::floor.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4018,6 +4102,11 @@ impl Tensor {
     /// `aten::floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_floor_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::floor_divide_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4041,6 +4130,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::floor_divide.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4085,6 +4175,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::floor_divide_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4120,6 +4215,7 @@ impl Tensor {
     /// `aten::frac_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_frac_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::frac_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4135,6 +4231,7 @@ impl Tensor {
     /// `aten::frac.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_frac_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::frac.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4324,6 +4421,7 @@ impl Tensor {
         fill_value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::full.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_out = out.as_raw();
@@ -4514,6 +4612,7 @@ impl Tensor {
     /// `aten::gcd.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_gcd_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::gcd.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4552,6 +4651,7 @@ impl Tensor {
     /// `aten::gcd_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_gcd_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::gcd_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4568,6 +4668,7 @@ impl Tensor {
     /// `aten::lcm.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lcm_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lcm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4606,6 +4707,7 @@ impl Tensor {
     /// `aten::lcm_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lcm_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::lcm_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6105,6 +6207,7 @@ impl Tensor {
         onesided: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_fft_r2c.out", "out", out)?;
         crate::guards::nonempty("aten::_fft_r2c.out", "dim", dim)?;
         crate::guards::distinct_dims("aten::_fft_r2c.out", "dim", dim, ("self", self))?;
         let c_self = self.as_raw();
@@ -6195,6 +6298,7 @@ impl Tensor {
         last_dim_size: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_fft_c2r.out", "out", out)?;
         crate::guards::nonempty("aten::_fft_c2r.out", "dim", dim)?;
         crate::guards::distinct_dims("aten::_fft_c2r.out", "dim", dim, ("self", self))?;
         crate::guards::c2r_last_dim_size(
@@ -6273,6 +6377,7 @@ impl Tensor {
         forward: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_fft_c2c.out", "out", out)?;
         crate::guards::distinct_dims("aten::_fft_c2c.out", "dim", dim, ("self", self))?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -6474,6 +6579,7 @@ impl Tensor {
         indices: &[Option<&Tensor>],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::index.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -6634,6 +6740,7 @@ impl Tensor {
         source: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::index_copy.out", "out", out)?;
         crate::guards::index_copy_not_mkldnn("aten::index_copy.out", index, source)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -6676,6 +6783,7 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::index_copy_", "self", self)?;
         crate::guards::index_copy_not_mkldnn("aten::index_copy_", index, source)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -6736,6 +6844,11 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::index_copy_.dimname",
+            "self",
+            self,
+        )?;
         crate::guards::index_copy_not_mkldnn(
             "aten::index_copy_.dimname",
             index,
@@ -6813,6 +6926,7 @@ impl Tensor {
         values: &Tensor,
         accumulate: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::index_put_", "self", self)?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -7009,6 +7123,7 @@ impl Tensor {
         accumulate: bool,
         unsafe_: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::_index_put_impl_", "self", self)?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -7214,6 +7329,11 @@ impl Tensor {
         invert: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::isin.Tensor_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_elements = elements.as_raw();
         let c_test_elements = test_elements.as_raw();
         let c_assume_unique = assume_unique;
@@ -7358,6 +7478,11 @@ impl Tensor {
         invert: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::isin.Tensor_Scalar_out",
+            "out",
+            out,
+        )?;
         let c_elements = elements.as_raw();
         let c_test_element = Into::<Scalar>::into(test_element).to_ffi();
         let c_assume_unique = assume_unique;
@@ -7503,6 +7628,11 @@ impl Tensor {
         invert: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::isin.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_element = Into::<Scalar>::into(element).to_ffi();
         let c_test_elements = test_elements.as_raw();
         let c_assume_unique = assume_unique;
@@ -7927,6 +8057,7 @@ impl Tensor {
     /// `aten::kron.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_kron_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::kron.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -8003,6 +8134,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::kthvalue.values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::kthvalue.values",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_k = k;
         let c_dim = dim;
@@ -8139,6 +8280,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::kthvalue.dimname_out",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::kthvalue.dimname_out",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_k = k;
         let c_dim = ltrs_str::from_str(dim);
@@ -8650,6 +8801,7 @@ impl Tensor {
         posinf: Option<f64>,
         neginf: Option<f64>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::nan_to_num_", "self", self)?;
         let c_self = self.as_raw();
         let c_nan = support::opt_float(nan);
         let c_posinf = support::opt_float(posinf);
@@ -8704,6 +8856,7 @@ impl Tensor {
         neginf: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nan_to_num.out", "out", out)?;
         let c_self = self.as_raw();
         let c_nan = support::opt_float(nan);
         let c_posinf = support::opt_float(posinf);
@@ -8861,6 +9014,7 @@ impl Tensor {
         bias: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linear.out", "out", out)?;
         crate::guards::linear_mkldnn_weight("aten::linear.out", input, weight)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -10109,6 +10263,11 @@ impl Tensor {
         bias: Option<&Tensor>,
         output: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::fbgemm_linear_fp16_weight_fp32_activation.out",
+            "output",
+            output,
+        )?;
         let c_input = input.as_raw();
         let c_packed_weight = packed_weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -10192,6 +10351,11 @@ impl Tensor {
         bias: &Tensor,
         output: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::fbgemm_linear_fp16_weight.out",
+            "output",
+            output,
+        )?;
         let c_input = input.as_raw();
         let c_packed_weight = packed_weight.as_raw();
         let c_bias = bias.as_raw();
@@ -10305,6 +10469,7 @@ impl Tensor {
     /// `aten::ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ldexp_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::ldexp_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10321,6 +10486,7 @@ impl Tensor {
     /// `aten::ldexp.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ldexp_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ldexp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -10695,6 +10861,7 @@ impl Tensor {
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linspace.out", "out", out)?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -10727,6 +10894,11 @@ impl Tensor {
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linspace.Tensor_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_start = start.as_raw();
         let c_end = end.as_raw();
         let c_steps = steps;
@@ -10765,6 +10937,11 @@ impl Tensor {
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linspace.Tensor_Scalar_out",
+            "out",
+            out,
+        )?;
         let c_start = start.as_raw();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -10803,6 +10980,11 @@ impl Tensor {
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linspace.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = end.as_raw();
         let c_steps = steps;
@@ -10852,6 +11034,7 @@ impl Tensor {
     /// `aten::log_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::log_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10867,6 +11050,7 @@ impl Tensor {
     /// `aten::log.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::log.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10903,6 +11087,7 @@ impl Tensor {
     /// `aten::log10_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log10_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::log10_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10918,6 +11103,7 @@ impl Tensor {
     /// `aten::log10.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log10_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::log10.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10954,6 +11140,7 @@ impl Tensor {
     /// `aten::log1p_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log1p_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::log1p_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10969,6 +11156,7 @@ impl Tensor {
     /// `aten::log1p.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log1p_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::log1p.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11005,6 +11193,7 @@ impl Tensor {
     /// `aten::log2_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log2_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::log2_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11020,6 +11209,7 @@ impl Tensor {
     /// `aten::log2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log2_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::log2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11040,6 +11230,7 @@ impl Tensor {
     /// `aten::logaddexp.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logaddexp_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logaddexp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -11081,6 +11272,7 @@ impl Tensor {
     /// `aten::logaddexp2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logaddexp2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logaddexp2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -11185,6 +11377,7 @@ impl Tensor {
     /// `aten::xlogy_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_xlogy_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::xlogy_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11207,6 +11400,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::xlogy_.Scalar_Other",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11226,6 +11424,7 @@ impl Tensor {
     /// `aten::xlogy.OutTensor(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_xlogy_outtensor(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::xlogy.OutTensor", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -11251,6 +11450,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::xlogy.OutScalar_Self", "out", out)?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -11280,6 +11480,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::xlogy.OutScalar_Other",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -11716,6 +11921,7 @@ impl Tensor {
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logspace.out", "out", out)?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -11786,6 +11992,11 @@ impl Tensor {
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::logspace.Tensor_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_start = start.as_raw();
         let c_end = end.as_raw();
         let c_steps = steps;
@@ -11858,6 +12069,11 @@ impl Tensor {
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::logspace.Tensor_Scalar_out",
+            "out",
+            out,
+        )?;
         let c_start = start.as_raw();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -11930,6 +12146,11 @@ impl Tensor {
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::logspace.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = end.as_raw();
         let c_steps = steps;
@@ -12050,6 +12271,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::log_softmax.int_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -12168,6 +12390,7 @@ impl Tensor {
         half_to_float: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_log_softmax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_half_to_float = half_to_float;
@@ -12253,6 +12476,11 @@ impl Tensor {
         input_dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_log_softmax_backward_data.out",
+            "out",
+            out,
+        )?;
         crate::guards::log_softmax_backward_shapes(
             "aten::_log_softmax_backward_data.out",
             grad_output,
@@ -12323,6 +12551,7 @@ impl Tensor {
     /// `aten::_logcumsumexp.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__logcumsumexp_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_logcumsumexp.out", "out", out)?;
         crate::guards::same_dtype(
             "aten::_logcumsumexp.out",
             &[("self", self), ("out", out)],
@@ -12368,6 +12597,7 @@ impl Tensor {
     /// `aten::logcumsumexp.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logcumsumexp_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logcumsumexp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -12413,6 +12643,11 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::logcumsumexp.dimname_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_out = out.as_raw();
@@ -12480,6 +12715,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logsumexp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -12574,6 +12810,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logsumexp.names_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_keepdim = keepdim;
@@ -12758,6 +12995,7 @@ impl Tensor {
     /// `aten::matmul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_matmul_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::matmul.out", "out", out)?;
         crate::guards::mm_mkldnn_sparse("aten::matmul.out", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -12801,6 +13039,7 @@ impl Tensor {
     /// `aten::matrix_power.out(Tensor self, int n, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_matrix_power_out(&self, n: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::matrix_power.out", "out", out)?;
         crate::guards::matrix_power_exponent("aten::matrix_power.out", n)?;
         let c_self = self.as_raw();
         let c_n = n;
@@ -12986,6 +13225,8 @@ impl Tensor {
         min: &mut Tensor,
         max: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::aminmax.out", "min", min)?;
+        crate::guards::exclusive_with_storage("aten::aminmax.out", "max", max)?;
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -13082,6 +13323,11 @@ impl Tensor {
         coefficients: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_compute_linear_combination.out",
+            "out",
+            out,
+        )?;
         crate::guards::linear_combination(
             "aten::_compute_linear_combination.out",
             input,
@@ -13171,6 +13417,12 @@ impl Tensor {
         max: &mut Tensor,
         max_values: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::max.dim_max", "max", max)?;
+        crate::guards::exclusive_with_storage(
+            "aten::max.dim_max",
+            "max_values",
+            max_values,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -13287,6 +13539,12 @@ impl Tensor {
         max: &mut Tensor,
         max_values: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::max.names_dim_max", "max", max)?;
+        crate::guards::exclusive_with_storage(
+            "aten::max.names_dim_max",
+            "max_values",
+            max_values,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -13449,6 +13707,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::amax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -14491,6 +14750,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mean.dtype_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -14598,6 +14858,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mean.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -14719,6 +14980,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mean.names_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_keepdim = keepdim;
@@ -14837,6 +15099,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nanmean.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -14960,6 +15223,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::median.dim_values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::median.dim_values",
+            "indices",
+            indices,
+        )?;
         crate::guards::median_dim_stride("aten::median.dim_values", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -15085,6 +15358,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::median.names_dim_values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::median.names_dim_values",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -15223,6 +15506,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::nanmedian.dim_values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::nanmedian.dim_values",
+            "indices",
+            indices,
+        )?;
         crate::guards::median_dim_stride("aten::nanmedian.dim_values", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -15352,6 +15645,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::nanmedian.names_dim_values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::nanmedian.names_dim_values",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -15466,6 +15769,12 @@ impl Tensor {
         min: &mut Tensor,
         min_indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::min.dim_min", "min", min)?;
+        crate::guards::exclusive_with_storage(
+            "aten::min.dim_min",
+            "min_indices",
+            min_indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -15582,6 +15891,12 @@ impl Tensor {
         min: &mut Tensor,
         min_indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::min.names_dim_min", "min", min)?;
+        crate::guards::exclusive_with_storage(
+            "aten::min.names_dim_min",
+            "min_indices",
+            min_indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -15694,6 +16009,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::amin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -17237,6 +17553,7 @@ impl Tensor {
     /// `aten::mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mm.out", "out", out)?;
         crate::guards::mm_mkldnn_sparse("aten::mm.out", self, mat2)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -17285,6 +17602,7 @@ impl Tensor {
         out_dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mm.dtype_out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out_dtype = out_dtype.to_ffi();
@@ -17332,6 +17650,7 @@ impl Tensor {
     /// `aten::_int_mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__int_mm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_int_mm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();
@@ -17800,6 +18119,8 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::mode.values", "values", values)?;
+        crate::guards::exclusive_with_storage("aten::mode.values", "indices", indices)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -17914,6 +18235,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::mode.dimname_out",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mode.dimname_out",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -17998,6 +18329,7 @@ impl Tensor {
     /// `aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mul_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::mul_.Tensor", "self", self)?;
         crate::guards::sparse_addend_in_place("aten::mul_.Tensor", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18018,6 +18350,7 @@ impl Tensor {
     /// `aten::mul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mul_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mul.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -18059,6 +18392,7 @@ impl Tensor {
     /// `aten::mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mul_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::mul_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18098,6 +18432,7 @@ impl Tensor {
     /// `aten::multiply_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_multiply_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::multiply_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18117,6 +18452,7 @@ impl Tensor {
     /// `aten::multiply.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_multiply_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::multiply.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -18161,6 +18497,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::multiply_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18197,6 +18534,7 @@ impl Tensor {
     /// `aten::mv.out(Tensor self, Tensor vec, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mv_out(&self, vec: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_vec = vec.as_raw();
         let c_out = out.as_raw();
@@ -18218,6 +18556,7 @@ impl Tensor {
     /// `aten::mvlgamma.out(Tensor self, int p, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mvlgamma_out(&self, p: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mvlgamma.out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_out = out.as_raw();
@@ -18259,6 +18598,7 @@ impl Tensor {
     /// `aten::mvlgamma_(Tensor(a!) self, int p) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mvlgamma_(&mut self, p: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::mvlgamma_", "self", self)?;
         let c_self = self.as_raw();
         let c_p = p;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18303,6 +18643,7 @@ impl Tensor {
         length: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::narrow_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_start = start;
@@ -18535,6 +18876,21 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::native_batch_norm.out",
+            "out",
+            out,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_batch_norm.out",
+            "save_mean",
+            save_mean,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_batch_norm.out",
+            "save_invstd",
+            save_invstd,
+        )?;
         crate::guards::min_dim("aten::native_batch_norm.out", "input", input, 2)?;
         crate::guards::device_channels("aten::native_batch_norm.out", input)?;
         crate::guards::numel_matches_size(
@@ -18680,6 +19036,16 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_native_batch_norm_legit",
+            "running_mean",
+            running_mean,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_native_batch_norm_legit",
+            "running_var",
+            running_var,
+        )?;
         crate::guards::min_dim("aten::_native_batch_norm_legit", "input", input, 2)?;
         crate::guards::device_channels("aten::_native_batch_norm_legit", input)?;
         crate::guards::numel_matches_size(
@@ -18906,6 +19272,31 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_native_batch_norm_legit.out",
+            "running_mean",
+            running_mean,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_native_batch_norm_legit.out",
+            "running_var",
+            running_var,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit.out",
+            "out",
+            out,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit.out",
+            "save_mean",
+            save_mean,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit.out",
+            "save_invstd",
+            save_invstd,
+        )?;
         crate::guards::min_dim("aten::_native_batch_norm_legit.out", "input", input, 2)?;
         crate::guards::device_channels("aten::_native_batch_norm_legit.out", input)?;
         crate::guards::numel_matches_size(
@@ -19126,6 +19517,21 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit.no_stats_out",
+            "out",
+            out,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit.no_stats_out",
+            "save_mean",
+            save_mean,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit.no_stats_out",
+            "save_invstd",
+            save_invstd,
+        )?;
         crate::guards::min_dim(
             "aten::_native_batch_norm_legit.no_stats_out",
             "input",
@@ -19308,6 +19714,7 @@ impl Tensor {
         eps: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::batch_norm_elemt.out", "out", out)?;
         crate::guards::device_channels("aten::batch_norm_elemt.out", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());

@@ -820,6 +820,7 @@ impl Tensor {
     /// `aten::ones.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ones_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ones.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1793,6 +1794,7 @@ impl Tensor {
     /// `aten::rad2deg_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rad2deg_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::rad2deg_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1808,6 +1810,7 @@ impl Tensor {
     /// `aten::rad2deg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rad2deg_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rad2deg.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1844,6 +1847,7 @@ impl Tensor {
     /// `aten::deg2rad_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_deg2rad_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::deg2rad_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1859,6 +1863,7 @@ impl Tensor {
     /// `aten::deg2rad.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_deg2rad_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::deg2rad.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2271,6 +2276,7 @@ impl Tensor {
     /// `aten::rand.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rand_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rand.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2297,6 +2303,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rand.generator_out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -2849,6 +2856,7 @@ impl Tensor {
     /// `aten::randint.out(SymInt high, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_randint_out(high: i64, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::randint.out", "out", out)?;
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -2877,6 +2885,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randint.generator_out",
+            "out",
+            out,
+        )?;
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -2917,6 +2930,7 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::randint.low_out", "out", out)?;
         let c_low = low;
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
@@ -2952,6 +2966,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randint.low_generator_out",
+            "out",
+            out,
+        )?;
         let c_low = low;
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
@@ -3906,6 +3925,7 @@ impl Tensor {
     /// `aten::randn.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_randn_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::randn.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3932,6 +3952,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::randn.generator_out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -4275,6 +4296,7 @@ impl Tensor {
     /// `aten::randperm.out(SymInt n, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_randperm_out(n: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::randperm.out", "out", out)?;
         let c_n = n;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4301,6 +4323,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randperm.generator_out",
+            "out",
+            out,
+        )?;
         let c_n = n;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -4483,6 +4510,7 @@ impl Tensor {
         end: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::range.out_", "out", out)?;
         crate::guards::on_cpu("aten::range.out_", "out", out)?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
@@ -4516,6 +4544,7 @@ impl Tensor {
         step: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::range.out", "out", out)?;
         let start: Scalar = start.into();
         let end: Scalar = end.into();
         let step: Scalar = step.into();
@@ -4606,6 +4635,7 @@ impl Tensor {
     /// `aten::reciprocal_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_reciprocal_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::reciprocal_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4621,6 +4651,7 @@ impl Tensor {
     /// `aten::reciprocal.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_reciprocal_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::reciprocal.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4657,6 +4688,7 @@ impl Tensor {
     /// `aten::neg_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_neg_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::neg_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4672,6 +4704,7 @@ impl Tensor {
     /// `aten::neg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_neg_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::neg.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4711,6 +4744,7 @@ impl Tensor {
     /// `aten::negative_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_negative_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::negative_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4726,6 +4760,7 @@ impl Tensor {
     /// `aten::negative.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_negative_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::negative.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5071,6 +5106,7 @@ impl Tensor {
     /// `aten::round_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_round_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::round_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5086,6 +5122,7 @@ impl Tensor {
     /// `aten::round.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_round_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::round.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5126,6 +5163,7 @@ impl Tensor {
     /// `aten::round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)`
     #[track_caller]
     pub fn f_round_decimals_(&mut self, decimals: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::round_.decimals", "self", self)?;
         let c_self = self.as_raw();
         let c_decimals = decimals;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5149,6 +5187,7 @@ impl Tensor {
         decimals: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::round.decimals_out", "out", out)?;
         let c_self = self.as_raw();
         let c_decimals = decimals;
         let c_out = out.as_raw();
@@ -5244,6 +5283,7 @@ impl Tensor {
         training: bool,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::rrelu_", "self", self)?;
         let c_self = self.as_raw();
         let c_lower = Into::<Scalar>::into(lower).to_ffi();
         let c_upper = Into::<Scalar>::into(upper).to_ffi();
@@ -5306,6 +5346,7 @@ impl Tensor {
     /// `aten::relu_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_relu_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::relu_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5337,6 +5378,7 @@ impl Tensor {
     /// `aten::relu6_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_relu6_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::relu6_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5435,6 +5477,7 @@ impl Tensor {
         approximate: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::gelu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_approximate = ltrs_str::from_str(approximate);
         let c_out = out.as_raw();
@@ -5474,6 +5517,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `approximate = "none"`.
     #[track_caller]
     pub fn f_gelu__with(&mut self, approximate: &str) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::gelu_", "self", self)?;
         let c_self = self.as_raw();
         let c_approximate = ltrs_str::from_str(approximate);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5551,6 +5595,11 @@ impl Tensor {
         approximate: &str,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::gelu_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_approximate = ltrs_str::from_str(approximate);
@@ -5702,6 +5751,7 @@ impl Tensor {
         lambd: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hardshrink.out", "out", out)?;
         let c_self = self.as_raw();
         let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let c_out = out.as_raw();
@@ -5786,6 +5836,11 @@ impl Tensor {
         lambd: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::hardshrink_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_self = self_.as_raw();
         let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
@@ -5866,6 +5921,7 @@ impl Tensor {
     /// `aten::rsqrt_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rsqrt_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::rsqrt_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5881,6 +5937,7 @@ impl Tensor {
     /// `aten::rsqrt.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rsqrt_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rsqrt.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6041,6 +6098,7 @@ impl Tensor {
     /// `aten::selu_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_selu_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::selu_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6096,6 +6154,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `alpha = 1.0`.
     #[track_caller]
     pub fn f_celu__with(&mut self, alpha: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::celu_", "self", self)?;
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6144,6 +6203,7 @@ impl Tensor {
     /// `aten::silu_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_silu_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::silu_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6159,6 +6219,7 @@ impl Tensor {
     /// `aten::silu.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_silu_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::silu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6183,6 +6244,11 @@ impl Tensor {
         self_: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::silu_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_grad_input = grad_input.as_raw();
@@ -6251,6 +6317,7 @@ impl Tensor {
     /// `aten::mish_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mish_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::mish_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6266,6 +6333,7 @@ impl Tensor {
     /// `aten::mish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mish_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mish.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6322,6 +6390,7 @@ impl Tensor {
     /// `aten::sigmoid_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sigmoid_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sigmoid_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6337,6 +6406,7 @@ impl Tensor {
     /// `aten::sigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sigmoid.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6403,6 +6473,7 @@ impl Tensor {
     /// May be None: `eps`.
     #[track_caller]
     pub fn f_logit__with(&mut self, eps: Option<f64>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::logit_", "self", self)?;
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6445,6 +6516,7 @@ impl Tensor {
         eps: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::logit.out", "out", out)?;
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
         let c_out = out.as_raw();
@@ -6500,6 +6572,7 @@ impl Tensor {
     /// `aten::sin_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sin_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sin_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6515,6 +6588,7 @@ impl Tensor {
     /// `aten::sin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sin_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6551,6 +6625,7 @@ impl Tensor {
     /// `aten::sinc_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sinc_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sinc_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6566,6 +6641,7 @@ impl Tensor {
     /// `aten::sinc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sinc_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sinc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6602,6 +6678,7 @@ impl Tensor {
     /// `aten::sinh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sinh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sinh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6617,6 +6694,7 @@ impl Tensor {
     /// `aten::sinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sinh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6653,6 +6731,7 @@ impl Tensor {
     /// `aten::detach_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_detach_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::detach_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7278,6 +7357,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::softmax.int_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -7396,6 +7476,7 @@ impl Tensor {
         half_to_float: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_softmax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_half_to_float = half_to_float;
@@ -7469,6 +7550,11 @@ impl Tensor {
         input_dtype: Kind,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_softmax_backward_data.out",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_dim = dim;
@@ -7958,6 +8044,7 @@ impl Tensor {
     /// `aten::squeeze_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::squeeze_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7973,6 +8060,7 @@ impl Tensor {
     /// `aten::squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_dim_(&mut self, dim: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::squeeze_.dim", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7992,6 +8080,7 @@ impl Tensor {
     /// `aten::squeeze_.dims(Tensor(a!) self, int[] dim) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_dims_(&mut self, dim: &[i64]) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::squeeze_.dims", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8011,6 +8100,7 @@ impl Tensor {
     /// `aten::squeeze_.dimname(Tensor(a!) self, Dimname dim) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_dimname_(&mut self, dim: &str) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::squeeze_.dimname", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8092,6 +8182,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sspaddmm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -8200,6 +8291,7 @@ impl Tensor {
         num_chunks: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_chunk_cat.out", "out", out)?;
         crate::guards::all_min_dim("aten::_chunk_cat.out", "tensors", tensors, 1)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -8290,6 +8382,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::stack.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8401,6 +8494,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_stack.out", "out", out)?;
         crate::guards::nonempty("aten::_stack.out", "tensors", tensors)?;
         crate::guards::stack_args("aten::_stack.out", tensors, dim)?;
         crate::guards::stack_out_serial_layout("aten::_stack.out", tensors, dim, out)?;
@@ -8484,6 +8578,7 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hstack.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8539,6 +8634,7 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::vstack.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -8594,6 +8690,7 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::dstack.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9153,6 +9250,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sum.IntList_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -9225,6 +9323,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sum.DimnameList_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_keepdim = keepdim;
@@ -9426,6 +9525,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nansum.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -9533,6 +9633,7 @@ impl Tensor {
         mode: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hash_tensor.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -9621,6 +9722,7 @@ impl Tensor {
     /// `aten::sqrt_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sqrt_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sqrt_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -9636,6 +9738,7 @@ impl Tensor {
     /// `aten::sqrt.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sqrt_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sqrt.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9672,6 +9775,7 @@ impl Tensor {
     /// `aten::square_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_square_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::square_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -9687,6 +9791,7 @@ impl Tensor {
     /// `aten::square.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_square_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::square.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10162,6 +10267,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::std.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_unbiased = unbiased;
@@ -10230,6 +10336,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::std.correction_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -10350,6 +10457,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::std.names_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_unbiased = unbiased;
@@ -10472,6 +10580,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::std.correction_names_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -10638,6 +10751,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::prod.int_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -10756,6 +10870,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::prod.Dimname_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -10827,6 +10942,7 @@ impl Tensor {
     /// `aten::t_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_t_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::t_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10858,6 +10974,7 @@ impl Tensor {
     /// `aten::tan_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_tan_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::tan_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10873,6 +10990,7 @@ impl Tensor {
     /// `aten::tan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_tan_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::tan.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10909,6 +11027,7 @@ impl Tensor {
     /// `aten::tanh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_tanh_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::tanh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10924,6 +11043,7 @@ impl Tensor {
     /// `aten::tanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_tanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::tanh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10988,6 +11108,7 @@ impl Tensor {
         dims_other: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::tensordot.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dims_self = ltrs_int_list::new(dims_self);
@@ -11057,6 +11178,7 @@ impl Tensor {
         threshold: impl Into<Scalar>,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::threshold_", "self", self)?;
         let c_self = self.as_raw();
         let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -11086,6 +11208,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::threshold.out", "out", out)?;
         let c_self = self.as_raw();
         let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -11118,6 +11241,11 @@ impl Tensor {
         threshold: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::threshold_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
@@ -11282,6 +11410,7 @@ impl Tensor {
     /// `aten::transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
     #[track_caller]
     pub fn f_transpose_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::transpose_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -11302,6 +11431,11 @@ impl Tensor {
     /// `aten::_mkldnn_transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
     #[track_caller]
     pub fn f__mkldnn_transpose_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_mkldnn_transpose_",
+            "self",
+            self,
+        )?;
         crate::guards::mkldnn_transposed_dims(
             "aten::_mkldnn_transpose_",
             self,
@@ -12646,6 +12780,7 @@ impl Tensor {
     /// `aten::trunc_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_trunc_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::trunc_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12661,6 +12796,7 @@ impl Tensor {
     /// `aten::trunc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_trunc_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::trunc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12697,6 +12833,7 @@ impl Tensor {
     /// `aten::fix_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fix_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::fix_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12712,6 +12849,7 @@ impl Tensor {
     /// `aten::fix.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fix_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fix.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13119,6 +13257,7 @@ impl Tensor {
     /// `aten::unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)`
     #[track_caller]
     pub fn f_unsqueeze_(&mut self, dim: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::unsqueeze_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13351,6 +13490,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::var.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_unbiased = unbiased;
@@ -13419,6 +13559,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::var.correction_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -13539,6 +13680,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::var.names_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_unbiased = unbiased;
@@ -13661,6 +13803,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::var.correction_names_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -14060,6 +14207,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::where.self_out", "out", out)?;
         let c_condition = condition.as_raw();
         let c_self = self_.as_raw();
         let c_other = other.as_raw();
@@ -14660,6 +14808,7 @@ impl Tensor {
     /// `aten::zeros.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_zeros_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::zeros.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15077,6 +15226,16 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_batch_norm_with_update",
+            "running_mean",
+            running_mean,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_batch_norm_with_update",
+            "running_var",
+            running_var,
+        )?;
         crate::guards::min_dim("aten::_batch_norm_with_update", "input", input, 2)?;
         crate::guards::device_channels("aten::_batch_norm_with_update", input)?;
         crate::guards::numel_matches_size(
@@ -15195,6 +15354,36 @@ impl Tensor {
         save_invstd: &mut Tensor,
         reserve: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_batch_norm_with_update.out",
+            "running_mean",
+            running_mean,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_batch_norm_with_update.out",
+            "running_var",
+            running_var,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_batch_norm_with_update.out",
+            "out",
+            out,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_batch_norm_with_update.out",
+            "save_mean",
+            save_mean,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_batch_norm_with_update.out",
+            "save_invstd",
+            save_invstd,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_batch_norm_with_update.out",
+            "reserve",
+            reserve,
+        )?;
         crate::guards::min_dim("aten::_batch_norm_with_update.out", "input", input, 2)?;
         crate::guards::device_channels("aten::_batch_norm_with_update.out", input)?;
         crate::guards::numel_matches_size(
@@ -16368,6 +16557,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::norm.dtype_out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = ltrs_int_list::new(dim);
@@ -16419,6 +16609,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::norm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = ltrs_int_list::new(dim);

@@ -98,6 +98,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::norm.names_dtype_out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
@@ -149,6 +150,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::norm.names_out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
@@ -241,6 +243,16 @@ impl Tensor {
         mantissa: &mut Tensor,
         exponent: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::frexp.Tensor_out",
+            "mantissa",
+            mantissa,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::frexp.Tensor_out",
+            "exponent",
+            exponent,
+        )?;
         let c_self = self.as_raw();
         let c_mantissa = mantissa.as_raw();
         let c_exponent = exponent.as_raw();
@@ -323,6 +335,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::frobenius_norm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -410,6 +423,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nuclear_norm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_keepdim = keepdim;
         let c_out = out.as_raw();
@@ -493,6 +507,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nuclear_norm.dim_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -618,6 +633,7 @@ impl Tensor {
         the_template: &Tensor,
         memory_format: Option<MemoryFormat>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_with_storage("aten::resize_as_", "self", self)?;
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -660,6 +676,7 @@ impl Tensor {
     /// `aten::resize_as_sparse_(Tensor(a!) self, Tensor the_template) -> Tensor(a!)`
     #[track_caller]
     pub fn f_resize_as_sparse_(&mut self, the_template: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::resize_as_sparse_", "self", self)?;
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -679,6 +696,7 @@ impl Tensor {
     /// `aten::zero_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_zero_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::zero_", "self", self)?;
         crate::guards::mkldnn_zeroed("aten::zero_", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -702,6 +720,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sub.out", "out", out)?;
         crate::guards::sparse_addend_out("aten::sub.out", other, out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -795,6 +814,7 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sub_.Tensor", "self", self)?;
         crate::guards::sparse_addend_in_place("aten::sub_.Tensor", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -889,6 +909,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sub_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -936,6 +957,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::subtract.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1028,6 +1050,7 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::subtract_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1121,6 +1144,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::subtract_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1207,6 +1231,7 @@ impl Tensor {
     /// `aten::heaviside.out(Tensor self, Tensor values, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_heaviside_out(&self, values: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::heaviside.out", "out", out)?;
         let c_self = self.as_raw();
         let c_values = values.as_raw();
         let c_out = out.as_raw();
@@ -1248,6 +1273,7 @@ impl Tensor {
     /// `aten::heaviside_(Tensor(a!) self, Tensor values) -> Tensor(a!)`
     #[track_caller]
     pub fn f_heaviside_(&mut self, values: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::heaviside_", "self", self)?;
         let c_self = self.as_raw();
         let c_values = values.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1383,6 +1409,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::sparse_sampled_addmm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -1616,6 +1647,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::addmm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -1808,6 +1840,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::addmm.dtype_out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -1888,6 +1921,7 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::addmm_", "self", self)?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -1942,6 +1976,11 @@ impl Tensor {
         use_gelu: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_addmm_activation.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -2189,6 +2228,7 @@ impl Tensor {
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_scaled_mm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a = scale_a.as_raw();
@@ -2476,6 +2516,7 @@ impl Tensor {
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_scaled_mm_v2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a: Vec<ltrs_tensor> = scale_a
@@ -6009,6 +6050,7 @@ impl Tensor {
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::sparse_resize_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -6040,6 +6082,7 @@ impl Tensor {
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::sparse_resize_and_clear_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -6506,6 +6549,7 @@ impl Tensor {
     /// `aten::_coalesced_(Tensor(a!) self, bool coalesced) -> Tensor(a!)`
     #[track_caller]
     pub fn f__coalesced_(&mut self, coalesced: bool) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::_coalesced_", "self", self)?;
         let c_self = self.as_raw();
         let c_coalesced = coalesced;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6637,6 +6681,7 @@ impl Tensor {
         mat2: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hspmm.out", "out", out)?;
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();
@@ -6684,6 +6729,11 @@ impl Tensor {
         src: &Tensor,
         non_blocking: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::copy_sparse_to_sparse_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -8864,6 +8914,26 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::fused_moving_avg_obs_fake_quant",
+            "running_min",
+            running_min,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::fused_moving_avg_obs_fake_quant",
+            "running_max",
+            running_max,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::fused_moving_avg_obs_fake_quant",
+            "scale",
+            scale,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::fused_moving_avg_obs_fake_quant",
+            "zero_point",
+            zero_point,
+        )?;
         crate::guards::defined("aten::fused_moving_avg_obs_fake_quant", "self", self)?;
         crate::guards::fused_observer(
             "aten::fused_moving_avg_obs_fake_quant",
@@ -9032,6 +9102,26 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_fused_moving_avg_obs_fq_helper",
+            "running_min",
+            running_min,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_fused_moving_avg_obs_fq_helper",
+            "running_max",
+            running_max,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_fused_moving_avg_obs_fq_helper",
+            "scale",
+            scale,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_fused_moving_avg_obs_fq_helper",
+            "zero_point",
+            zero_point,
+        )?;
         crate::guards::defined("aten::_fused_moving_avg_obs_fq_helper", "self", self)?;
         crate::guards::fused_observer(
             "aten::_fused_moving_avg_obs_fq_helper",
@@ -12328,6 +12418,7 @@ impl Tensor {
     /// `aten::set_.source_Storage(Tensor(a!) self, Storage source) -> Tensor(a!)`
     #[track_caller]
     pub fn f_set_source_storage_(&mut self, source: &Storage) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::set_.source_Storage", "self", self)?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12355,6 +12446,11 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive(
+            "aten::set_.source_Storage_storage_offset",
+            "self",
+            self,
+        )?;
         crate::guards::quantized_set_bounds(
             "aten::set_.source_Storage_storage_offset",
             self,
@@ -12440,6 +12536,11 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive(
+            "aten::set_.source_Tensor_storage_offset",
+            "self",
+            self,
+        )?;
         crate::guards::quantized_set_bounds_tensor(
             "aten::set_.source_Tensor_storage_offset",
             self,
@@ -12517,6 +12618,7 @@ impl Tensor {
     /// `aten::set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!)`
     #[track_caller]
     pub fn f_set_source_tensor_(&mut self, source: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::set_.source_Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12536,6 +12638,7 @@ impl Tensor {
     /// `aten::set_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_set_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::set_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12629,6 +12732,11 @@ impl Tensor {
         mask: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::masked_fill_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -12682,6 +12790,11 @@ impl Tensor {
         mask: &Tensor,
         value: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::masked_fill_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_value = value.as_raw();
@@ -12727,6 +12840,7 @@ impl Tensor {
         mask: &Tensor,
         source: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::masked_scatter_", "self", self)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_source = source.as_raw();
@@ -12978,6 +13092,7 @@ impl Tensor {
         source: &Tensor,
         accumulate: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::put_", "self", self)?;
         let c_self = self.as_raw();
         let c_index = index.as_raw();
         let c_source = source.as_raw();
@@ -13074,6 +13189,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::index_add.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13149,6 +13265,7 @@ impl Tensor {
         source: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::index_add_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13348,6 +13465,7 @@ impl Tensor {
         include_self: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::index_reduce.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13431,6 +13549,7 @@ impl Tensor {
         reduce: &str,
         include_self: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::index_reduce_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13581,6 +13700,11 @@ impl Tensor {
         index: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::index_fill_.int_Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13650,6 +13774,11 @@ impl Tensor {
         index: &Tensor,
         value: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::index_fill_.int_Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13719,6 +13848,11 @@ impl Tensor {
         index: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::index_fill_.Dimname_Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -13750,6 +13884,11 @@ impl Tensor {
         index: &Tensor,
         value: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::index_fill_.Dimname_Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -13885,6 +14024,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::scatter_.src", "self", self)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter_.src", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -13918,6 +14058,7 @@ impl Tensor {
         src: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::scatter.src_out", "out", out)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter.src_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -13992,6 +14133,7 @@ impl Tensor {
         index: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::scatter_.value", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14024,6 +14166,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::scatter.value_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14109,6 +14252,7 @@ impl Tensor {
         src: &Tensor,
         reduce: &str,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::scatter_.reduce", "self", self)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter_.reduce", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14145,6 +14289,7 @@ impl Tensor {
         reduce: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::scatter.reduce_out", "out", out)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter.reduce_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14233,6 +14378,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         reduce: &str,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::scatter_.value_reduce",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14274,6 +14424,11 @@ impl Tensor {
         reduce: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::scatter.value_reduce_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14419,6 +14574,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::scatter_add_", "self", self)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter_add_", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14452,6 +14608,7 @@ impl Tensor {
         src: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::scatter_add.out", "out", out)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter_add.out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14610,6 +14767,11 @@ impl Tensor {
         reduce: &str,
         include_self: bool,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::scatter_reduce_.two",
+            "self",
+            self,
+        )?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter_reduce_.two", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14688,6 +14850,11 @@ impl Tensor {
         include_self: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::scatter_reduce.two_out",
+            "out",
+            out,
+        )?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter_reduce.two_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14771,6 +14938,7 @@ impl Tensor {
     /// `aten::eq_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_eq_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::eq_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14790,6 +14958,7 @@ impl Tensor {
     /// `aten::eq_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_eq_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::eq_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14813,6 +14982,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_and.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14838,6 +15012,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_and.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -14932,6 +15111,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_and_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14951,6 +15135,11 @@ impl Tensor {
     /// `aten::bitwise_and_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_and_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_and_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15010,6 +15199,7 @@ impl Tensor {
     /// `aten::__iand__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_iand_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::__iand__.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15029,6 +15219,7 @@ impl Tensor {
     /// `aten::__iand__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_iand(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::__iand__.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15052,6 +15243,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_or.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15077,6 +15273,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_or.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -15168,6 +15369,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_or_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15187,6 +15393,11 @@ impl Tensor {
     /// `aten::bitwise_or_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_or_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_or_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15246,6 +15457,7 @@ impl Tensor {
     /// `aten::__ior__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ior_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::__ior__.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15265,6 +15477,7 @@ impl Tensor {
     /// `aten::__ior__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ior(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::__ior__.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15288,6 +15501,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_xor.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15313,6 +15531,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_xor.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -15407,6 +15630,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_xor_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15426,6 +15654,11 @@ impl Tensor {
     /// `aten::bitwise_xor_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_xor_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_xor_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15485,6 +15718,7 @@ impl Tensor {
     /// `aten::__ixor__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ixor_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::__ixor__.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15504,6 +15738,7 @@ impl Tensor {
     /// `aten::__ixor__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ixor(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::__ixor__.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15563,6 +15798,11 @@ impl Tensor {
     /// `aten::__ilshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ilshift_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::__ilshift__.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15582,6 +15822,11 @@ impl Tensor {
     /// `aten::__ilshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ilshift(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::__ilshift__.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15621,6 +15866,11 @@ impl Tensor {
     /// `aten::bitwise_left_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_left_shift_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_left_shift_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15644,6 +15894,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_left_shift.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15700,6 +15955,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_left_shift_.Tensor_Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15726,6 +15986,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_left_shift.Tensor_Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -15822,6 +16087,11 @@ impl Tensor {
     /// `aten::__irshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_irshift_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::__irshift__.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15841,6 +16111,11 @@ impl Tensor {
     /// `aten::__irshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_irshift(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::__irshift__.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15880,6 +16155,11 @@ impl Tensor {
     /// `aten::bitwise_right_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_right_shift_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_right_shift_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15903,6 +16183,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_right_shift.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15959,6 +16244,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::bitwise_right_shift_.Tensor_Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15985,6 +16275,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_right_shift.Tensor_Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -16043,6 +16338,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_tril__with(&mut self, diagonal: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::tril_", "self", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16077,6 +16373,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_triu__with(&mut self, diagonal: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::triu_", "self", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16109,6 +16406,7 @@ impl Tensor {
     /// `aten::digamma_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_digamma_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::digamma_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -16128,6 +16426,7 @@ impl Tensor {
         end: &Tensor,
         weight: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::lerp_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = Into::<Scalar>::into(weight).to_ffi();
@@ -16152,6 +16451,7 @@ impl Tensor {
     /// `aten::lerp_.Tensor(Tensor(a!) self, Tensor end, Tensor weight) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lerp_(&mut self, end: &Tensor, weight: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::lerp_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = weight.as_raw();
@@ -16180,6 +16480,7 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::addbmm_", "self", self)?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -16237,6 +16538,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::addbmm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -16364,6 +16666,7 @@ impl Tensor {
         to: Option<i64>,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::random_.from", "self", self)?;
         crate::guards::random_from("aten::random_.from", self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
@@ -16421,6 +16724,7 @@ impl Tensor {
         to: i64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::random_.to", "self", self)?;
         let c_self = self.as_raw();
         let c_to = to;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16470,6 +16774,7 @@ impl Tensor {
         &mut self,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::random_", "self", self)?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16516,6 +16821,7 @@ impl Tensor {
         to: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::uniform_", "self", self)?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = to;
@@ -16569,6 +16875,7 @@ impl Tensor {
         sigma: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::cauchy_", "self", self)?;
         let c_self = self.as_raw();
         let c_median = median;
         let c_sigma = sigma;
@@ -16622,6 +16929,7 @@ impl Tensor {
         std: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::log_normal_", "self", self)?;
         let c_self = self.as_raw();
         let c_mean = mean;
         let c_std = std;
@@ -16674,6 +16982,7 @@ impl Tensor {
         lambd: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::exponential_", "self", self)?;
         let c_self = self.as_raw();
         let c_lambd = lambd;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16724,6 +17033,7 @@ impl Tensor {
         p: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::geometric_", "self", self)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16768,6 +17078,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_diag_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::diag.out", "out", out)?;
         crate::guards::mkldnn_zeroed("aten::diag.out", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
@@ -16854,6 +17165,7 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cross.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dim = support::opt_int(dim);
@@ -16944,6 +17256,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_triu_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::triu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let c_out = out.as_raw();
@@ -17021,6 +17334,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_tril_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::tril.out", "out", out)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let c_out = out.as_raw();
@@ -17316,6 +17630,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ne.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -17357,6 +17672,7 @@ impl Tensor {
     /// `aten::ne.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ne_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ne.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17398,6 +17714,7 @@ impl Tensor {
     /// `aten::ne_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ne_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::ne_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17417,6 +17734,7 @@ impl Tensor {
     /// `aten::ne_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ne_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::ne_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17440,6 +17758,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::not_equal.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -17489,6 +17808,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::not_equal.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17533,6 +17853,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::not_equal_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17552,6 +17877,11 @@ impl Tensor {
     /// `aten::not_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_not_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::not_equal_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17575,6 +17905,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::eq.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -17616,6 +17947,7 @@ impl Tensor {
     /// `aten::eq.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_eq_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::eq.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17661,6 +17993,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ge.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -17702,6 +18035,7 @@ impl Tensor {
     /// `aten::ge.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ge_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ge.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17743,6 +18077,7 @@ impl Tensor {
     /// `aten::ge_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ge_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::ge_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17762,6 +18097,7 @@ impl Tensor {
     /// `aten::ge_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ge_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::ge_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17785,6 +18121,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::greater_equal.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -17834,6 +18175,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::greater_equal.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17878,6 +18224,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::greater_equal_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17897,6 +18248,11 @@ impl Tensor {
     /// `aten::greater_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_greater_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::greater_equal_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17920,6 +18276,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::le.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -17961,6 +18318,7 @@ impl Tensor {
     /// `aten::le.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_le_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::le.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -18002,6 +18360,7 @@ impl Tensor {
     /// `aten::le_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_le_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::le_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18021,6 +18380,7 @@ impl Tensor {
     /// `aten::le_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_le_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::le_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18044,6 +18404,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::less_equal.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -18093,6 +18458,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::less_equal.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -18137,6 +18507,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::less_equal_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18156,6 +18531,11 @@ impl Tensor {
     /// `aten::less_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_less_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::less_equal_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18179,6 +18559,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::gt.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -18220,6 +18601,7 @@ impl Tensor {
     /// `aten::gt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_gt_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::gt.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -18261,6 +18643,7 @@ impl Tensor {
     /// `aten::gt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_gt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::gt_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18280,6 +18663,7 @@ impl Tensor {
     /// `aten::gt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_gt_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::gt_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18303,6 +18687,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::greater.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -18352,6 +18737,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::greater.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -18396,6 +18782,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::greater_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18415,6 +18802,7 @@ impl Tensor {
     /// `aten::greater_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_greater_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::greater_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.

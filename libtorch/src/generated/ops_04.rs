@@ -25,6 +25,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lt.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -66,6 +67,7 @@ impl Tensor {
     /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lt_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lt.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -107,6 +109,7 @@ impl Tensor {
     /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::lt_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -126,6 +129,7 @@ impl Tensor {
     /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lt_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::lt_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -149,6 +153,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::less.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -190,6 +195,7 @@ impl Tensor {
     /// `aten::less.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_less_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::less.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -231,6 +237,7 @@ impl Tensor {
     /// `aten::less_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_less_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::less_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -250,6 +257,7 @@ impl Tensor {
     /// `aten::less_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_less_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::less_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -269,6 +277,7 @@ impl Tensor {
     /// `aten::take.out(Tensor self, Tensor index, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_take_out(&self, index: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::take.out", "out", out)?;
         let c_self = self.as_raw();
         let c_index = index.as_raw();
         let c_out = out.as_raw();
@@ -319,6 +328,7 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::take_along_dim.out", "out", out)?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_dim = support::opt_int(dim);
@@ -420,6 +430,7 @@ impl Tensor {
         index: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::index_select.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -473,6 +484,11 @@ impl Tensor {
         index: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::index_select.dimname_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -569,6 +585,7 @@ impl Tensor {
         mask: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::masked_select.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_out = out.as_raw();
@@ -639,6 +656,7 @@ impl Tensor {
     /// `aten::nonzero.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_nonzero_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nonzero.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -682,6 +700,7 @@ impl Tensor {
         fill_value: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nonzero_static.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = size;
         let c_fill_value = fill_value;
@@ -819,6 +838,7 @@ impl Tensor {
         sparse_grad: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::gather.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -973,6 +993,7 @@ impl Tensor {
         sparse_grad: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::gather.dimname_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -1139,6 +1160,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::addcmul.out", "out", out)?;
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
@@ -1258,6 +1280,7 @@ impl Tensor {
         tensor2: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::addcmul_", "self", self)?;
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
@@ -1312,6 +1335,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::addcdiv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
@@ -1431,6 +1455,7 @@ impl Tensor {
         tensor2: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::addcdiv_", "self", self)?;
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
@@ -1564,6 +1589,8 @@ impl Tensor {
         X: &mut Tensor,
         M: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::triangular_solve.X", "X", X)?;
+        crate::guards::exclusive_with_storage("aten::triangular_solve.X", "M", M)?;
         crate::guards::sparse_triangular_solve_out(
             "aten::triangular_solve.X",
             self,
@@ -1739,6 +1766,11 @@ impl Tensor {
         unitriangular: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_solve_triangular.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_B = B.as_raw();
         let c_upper = upper;
@@ -1919,6 +1951,9 @@ impl Tensor {
         S: &mut Tensor,
         V: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::svd.U", "U", U)?;
+        crate::guards::exclusive_with_storage("aten::svd.U", "S", S)?;
+        crate::guards::exclusive_with_storage("aten::svd.U", "V", V)?;
         let c_self = self.as_raw();
         let c_some = some;
         let c_compute_uv = compute_uv;
@@ -2062,6 +2097,7 @@ impl Tensor {
     /// `aten::swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
     #[track_caller]
     pub fn f_swapaxes_(&mut self, axis0: i64, axis1: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::swapaxes_", "self", self)?;
         let c_self = self.as_raw();
         let c_axis0 = axis0;
         let c_axis1 = axis1;
@@ -2104,6 +2140,7 @@ impl Tensor {
     /// `aten::swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
     #[track_caller]
     pub fn f_swapdims_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive("aten::swapdims_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -2126,6 +2163,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `upper = false`.
     #[track_caller]
     pub fn f_cholesky_out_with(&self, upper: bool, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cholesky.out", "out", out)?;
         let c_self = self.as_raw();
         let c_upper = upper;
         let c_out = out.as_raw();
@@ -2208,6 +2246,7 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cholesky_solve.out", "out", out)?;
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
         let c_upper = upper;
@@ -2372,6 +2411,7 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cholesky_inverse.out", "out", out)?;
         let c_self = self.as_raw();
         let c_upper = upper;
         let c_out = out.as_raw();
@@ -2416,6 +2456,8 @@ impl Tensor {
         Q: &mut Tensor,
         R: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::qr.Q", "Q", Q)?;
+        crate::guards::exclusive_with_storage("aten::qr.Q", "R", R)?;
         let c_self = self.as_raw();
         let c_some = some;
         let c_Q = Q.as_raw();
@@ -2503,6 +2545,8 @@ impl Tensor {
         a: &mut Tensor,
         tau: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::geqrf.a", "a", a)?;
+        crate::guards::exclusive_with_storage("aten::geqrf.a", "tau", tau)?;
         let c_self = self.as_raw();
         let c_a = a.as_raw();
         let c_tau = tau.as_raw();
@@ -2565,6 +2609,7 @@ impl Tensor {
     /// `aten::orgqr.out(Tensor self, Tensor input2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_orgqr_out(&self, input2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::orgqr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
         let c_out = out.as_raw();
@@ -2595,6 +2640,7 @@ impl Tensor {
         transpose: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ormqr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
         let c_input3 = input3.as_raw();
@@ -2781,6 +2827,7 @@ impl Tensor {
         LU_pivots: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lu_solve.out", "out", out)?;
         let c_self = self.as_raw();
         let c_LU_data = LU_data.as_raw();
         let c_LU_pivots = LU_pivots.as_raw();
@@ -2910,6 +2957,9 @@ impl Tensor {
         L: &mut Tensor,
         U: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::lu_unpack.out", "P", P)?;
+        crate::guards::exclusive_with_storage("aten::lu_unpack.out", "L", L)?;
+        crate::guards::exclusive_with_storage("aten::lu_unpack.out", "U", U)?;
         crate::guards::lu_unpack_pivots(
             "aten::lu_unpack.out",
             LU_data,
@@ -3010,6 +3060,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::multinomial.out", "out", out)?;
         let c_self = self.as_raw();
         let c_num_samples = num_samples;
         let c_replacement = replacement;
@@ -3132,6 +3183,7 @@ impl Tensor {
     /// `aten::lgamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lgamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lgamma.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3152,6 +3204,7 @@ impl Tensor {
     /// `aten::lgamma_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lgamma_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::lgamma_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3183,6 +3236,7 @@ impl Tensor {
     /// `aten::digamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_digamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::digamma.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3219,6 +3273,7 @@ impl Tensor {
     /// `aten::polygamma.out(int n, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_polygamma_out(n: i64, self_: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::polygamma.out", "out", out)?;
         let c_n = n;
         let c_self = self_.as_raw();
         let c_out = out.as_raw();
@@ -3260,6 +3315,7 @@ impl Tensor {
     /// `aten::polygamma_(Tensor(a!) self, int n) -> Tensor(a!)`
     #[track_caller]
     pub fn f_polygamma_(&mut self, n: i64) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::polygamma_", "self", self)?;
         let c_self = self.as_raw();
         let c_n = n;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3292,6 +3348,7 @@ impl Tensor {
     /// `aten::erfinv_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erfinv_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::erfinv_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3307,6 +3364,7 @@ impl Tensor {
     /// `aten::erfinv.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erfinv_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::erfinv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3343,6 +3401,7 @@ impl Tensor {
     /// `aten::i0_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_i0_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::i0_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3358,6 +3417,7 @@ impl Tensor {
     /// `aten::i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::i0.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3394,6 +3454,7 @@ impl Tensor {
     /// `aten::sign_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sign_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::sign_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3409,6 +3470,7 @@ impl Tensor {
     /// `aten::sign.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sign_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sign.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3445,6 +3507,7 @@ impl Tensor {
     /// `aten::signbit.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_signbit_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::signbit.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3504,6 +3567,7 @@ impl Tensor {
     /// `aten::atan2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atan2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::atan2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -3525,6 +3589,7 @@ impl Tensor {
     /// `aten::atan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atan2_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::atan2_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3581,6 +3646,7 @@ impl Tensor {
     /// `aten::arctan2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctan2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::arctan2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -3602,6 +3668,7 @@ impl Tensor {
     /// `aten::arctan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctan2_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::arctan2_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3623,6 +3690,7 @@ impl Tensor {
         weight: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lerp.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = Into::<Scalar>::into(weight).to_ffi();
@@ -3655,6 +3723,7 @@ impl Tensor {
         weight: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lerp.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = weight.as_raw();
@@ -3736,6 +3805,7 @@ impl Tensor {
         max: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::histc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_bins = bins;
         let c_min = Into::<Scalar>::into(min).to_ffi();
@@ -3842,6 +3912,16 @@ impl Tensor {
         hist: &mut Tensor,
         bin_edges: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::histogram.bins_tensor_out",
+            "hist",
+            hist,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::histogram.bins_tensor_out",
+            "bin_edges",
+            bin_edges,
+        )?;
         let c_self = self.as_raw();
         let c_bins = bins.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3987,6 +4067,16 @@ impl Tensor {
         hist: &mut Tensor,
         bin_edges: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::histogram.bin_ct_out",
+            "hist",
+            hist,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::histogram.bin_ct_out",
+            "bin_edges",
+            bin_edges,
+        )?;
         let c_self = self.as_raw();
         let c_bins = bins;
         let c_range = range.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
@@ -4563,6 +4653,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fmod.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -4604,6 +4695,7 @@ impl Tensor {
     /// `aten::fmod_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fmod_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::fmod_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4623,6 +4715,7 @@ impl Tensor {
     /// `aten::fmod.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fmod_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fmod.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4664,6 +4757,7 @@ impl Tensor {
     /// `aten::fmod_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fmod_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::fmod_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4683,6 +4777,7 @@ impl Tensor {
     /// `aten::hypot.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hypot_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hypot.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4724,6 +4819,7 @@ impl Tensor {
     /// `aten::hypot_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hypot_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::hypot_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4740,6 +4836,7 @@ impl Tensor {
     /// `aten::igamma.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_igamma_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::igamma.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4781,6 +4878,7 @@ impl Tensor {
     /// `aten::igamma_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_igamma_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::igamma_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4797,6 +4895,7 @@ impl Tensor {
     /// `aten::igammac.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_igammac_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::igammac.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4838,6 +4937,7 @@ impl Tensor {
     /// `aten::igammac_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_igammac_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::igammac_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4854,6 +4954,7 @@ impl Tensor {
     /// `aten::nextafter.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_nextafter_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nextafter.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4895,6 +4996,7 @@ impl Tensor {
     /// `aten::nextafter_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_nextafter_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::nextafter_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4918,6 +5020,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::remainder.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -4966,6 +5069,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::remainder_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4989,6 +5097,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::remainder.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5030,6 +5139,11 @@ impl Tensor {
     /// `aten::remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_remainder_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::remainder_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5088,6 +5202,7 @@ impl Tensor {
     /// `aten::min.unary_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_min_unary_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::min.unary_out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5128,6 +5243,7 @@ impl Tensor {
     /// `aten::fmin.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fmin_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fmin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5185,6 +5301,7 @@ impl Tensor {
     /// `aten::fmax.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fmax_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fmax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5226,6 +5343,7 @@ impl Tensor {
     /// `aten::maximum.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_maximum_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::maximum.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5267,6 +5385,7 @@ impl Tensor {
     /// `aten::max.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_max_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::max.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5288,6 +5407,7 @@ impl Tensor {
     /// `aten::max.unary_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_max_unary_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::max.unary_out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5328,6 +5448,7 @@ impl Tensor {
     /// `aten::minimum.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_minimum_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::minimum.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5349,6 +5470,7 @@ impl Tensor {
     /// `aten::min.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_min_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::min.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5465,6 +5587,7 @@ impl Tensor {
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::quantile.out", "out", out)?;
         let c_self = self.as_raw();
         let c_q = q.as_raw();
         let c_dim = support::opt_int(dim);
@@ -5599,6 +5722,7 @@ impl Tensor {
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::quantile.scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_q = q;
         let c_dim = support::opt_int(dim);
@@ -5733,6 +5857,7 @@ impl Tensor {
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nanquantile.out", "out", out)?;
         let c_self = self.as_raw();
         let c_q = q.as_raw();
         let c_dim = support::opt_int(dim);
@@ -5869,6 +5994,11 @@ impl Tensor {
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::nanquantile.scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_q = q;
         let c_dim = support::opt_int(dim);
@@ -5936,6 +6066,8 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::sort.values", "values", values)?;
+        crate::guards::exclusive_with_storage("aten::sort.values", "indices", indices)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_descending = descending;
@@ -6009,6 +6141,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::sort.values_stable",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::sort.values_stable",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_stable = support::opt_bool(stable);
         let c_dim = dim;
@@ -6198,6 +6340,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::sort.dimname_values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::sort.dimname_values",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_descending = descending;
@@ -6275,6 +6427,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::sort.dimname_values_stable",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::sort.dimname_values_stable",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_stable = support::opt_bool(stable);
         let c_dim = ltrs_str::from_str(dim);
@@ -6485,6 +6647,7 @@ impl Tensor {
     /// `aten::msort.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_msort_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::msort.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6624,6 +6787,7 @@ impl Tensor {
         descending: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::argsort.stable_out", "out", out)?;
         let c_self = self.as_raw();
         let c_stable = stable;
         let c_dim = dim;
@@ -6731,6 +6895,8 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::topk.values", "values", values)?;
+        crate::guards::exclusive_with_storage("aten::topk.values", "indices", indices)?;
         let c_self = self.as_raw();
         let c_k = k;
         let c_dim = dim;
@@ -6881,6 +7047,7 @@ impl Tensor {
     /// `aten::all.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_all_all_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::all.all_out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6917,6 +7084,7 @@ impl Tensor {
     /// `aten::any.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_any_all_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::any.all_out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6943,6 +7111,7 @@ impl Tensor {
         maxnorm: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::renorm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_dim = dim;
@@ -7009,6 +7178,7 @@ impl Tensor {
         dim: i64,
         maxnorm: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::renorm_", "self", self)?;
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_dim = dim;
@@ -7133,6 +7303,11 @@ impl Tensor {
         exponent: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::pow.Tensor_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
         let c_out = out.as_raw();
@@ -7178,6 +7353,7 @@ impl Tensor {
         exponent: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::pow.Scalar_out", "out", out)?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent = exponent.as_raw();
         let c_out = out.as_raw();
@@ -7227,6 +7403,11 @@ impl Tensor {
         exponent: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::pow.Tensor_Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         let c_out = out.as_raw();
@@ -7272,6 +7453,7 @@ impl Tensor {
     /// `aten::pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)`
     #[track_caller]
     pub fn f_pow_scalar_(&mut self, exponent: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::pow_.Scalar", "self", self)?;
         let c_self = self.as_raw();
         let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7291,6 +7473,7 @@ impl Tensor {
     /// `aten::pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)`
     #[track_caller]
     pub fn f_pow_(&mut self, exponent: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::pow_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7314,6 +7497,11 @@ impl Tensor {
         exponent: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::float_power.Tensor_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
         let c_out = out.as_raw();
@@ -7368,6 +7556,11 @@ impl Tensor {
         exponent: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::float_power.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent = exponent.as_raw();
         let c_out = out.as_raw();
@@ -7420,6 +7613,11 @@ impl Tensor {
         exponent: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::float_power.Tensor_Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         let c_out = out.as_raw();
@@ -7476,6 +7674,11 @@ impl Tensor {
         &mut self,
         exponent: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::float_power_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7495,6 +7698,11 @@ impl Tensor {
     /// `aten::float_power_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)`
     #[track_caller]
     pub fn f_float_power_(&mut self, exponent: &Tensor) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::float_power_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7523,6 +7731,7 @@ impl Tensor {
         std: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::normal_", "self", self)?;
         let c_self = self.as_raw();
         let c_mean = mean;
         let c_std = std;
@@ -7636,6 +7845,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::normal.Tensor_float_out",
+            "out",
+            out,
+        )?;
         let c_mean = mean.as_raw();
         let c_std = std;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7749,6 +7963,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::normal.float_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_mean = mean;
         let c_std = std.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7866,6 +8085,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::normal.Tensor_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_mean = mean.as_raw();
         let c_std = std.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -8075,6 +8299,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::normal.float_float_out",
+            "out",
+            out,
+        )?;
         let c_mean = mean;
         let c_std = std;
         let c_size = ltrs_int_list::new(size);
@@ -8161,6 +8390,16 @@ impl Tensor {
         found_inf: &mut Tensor,
         inv_scale: &Tensor,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_amp_foreach_non_finite_check_and_unscale_",
+            "self",
+            self_,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_amp_foreach_non_finite_check_and_unscale_",
+            "found_inf",
+            found_inf,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_found_inf = found_inf.as_raw();
         let c_inv_scale = inv_scale.as_raw();
@@ -8202,6 +8441,16 @@ impl Tensor {
         scale_backoff_factor: f64,
         growth_interval: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_amp_update_scale_",
+            "self",
+            self,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_amp_update_scale_",
+            "growth_tracker",
+            growth_tracker,
+        )?;
         let c_self = self.as_raw();
         let c_growth_tracker = growth_tracker.as_raw();
         let c_found_inf = found_inf.as_raw();
@@ -8287,6 +8536,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_add_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8377,6 +8631,11 @@ impl Tensor {
         other: &[T1],
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_add_.List",
+            "self",
+            self_,
+        )?;
         crate::guards::foreach_sparse_addends("aten::_foreach_add_.List", self_, other)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
@@ -8470,6 +8729,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_add_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalars: Vec<ltrs_scalar> = scalars.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8562,6 +8826,11 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_add_.Tensor",
+            "self",
+            self_,
+        )?;
         crate::guards::foreach_sparse_addend(
             "aten::_foreach_add_.Tensor",
             self_,
@@ -8650,6 +8919,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_sub_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8740,6 +9014,11 @@ impl Tensor {
         other: &[T1],
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_sub_.List",
+            "self",
+            self_,
+        )?;
         crate::guards::foreach_sparse_addends("aten::_foreach_sub_.List", self_, other)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
@@ -8833,6 +9112,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_sub_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalars: Vec<ltrs_scalar> = scalars.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8894,6 +9178,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_mul_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8955,6 +9244,11 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_mul_.List",
+            "self",
+            self_,
+        )?;
         crate::guards::foreach_sparse_addends("aten::_foreach_mul_.List", self_, other)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
@@ -9023,6 +9317,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_mul_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalars: Vec<ltrs_scalar> = scalars.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9081,6 +9380,11 @@ impl Tensor {
     /// `aten::_foreach_mul_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
     #[track_caller]
     pub fn f__foreach_mul_(self_: &mut [Tensor], other: &Tensor) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_mul_.Tensor",
+            "self",
+            self_,
+        )?;
         crate::guards::foreach_sparse_addend(
             "aten::_foreach_mul_.Tensor",
             self_,
@@ -9144,6 +9448,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_div_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9205,6 +9514,11 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_div_.List",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -9272,6 +9586,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_div_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalars: Vec<ltrs_scalar> = scalars.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9330,6 +9649,11 @@ impl Tensor {
     /// `aten::_foreach_div_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
     #[track_caller]
     pub fn f__foreach_div_(self_: &mut [Tensor], other: &Tensor) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_div_.Tensor",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9388,6 +9712,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_clamp_max_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9452,6 +9781,11 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_clamp_max_.List",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -9519,6 +9853,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_clamp_max_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalars: Vec<ltrs_scalar> = scalars.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9580,6 +9919,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_clamp_min_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9644,6 +9988,11 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_clamp_min_.List",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -9711,6 +10060,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_clamp_min_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalars: Vec<ltrs_scalar> = scalars.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9772,6 +10126,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_maximum_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9836,6 +10195,11 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_maximum_.List",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -9903,6 +10267,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_maximum_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalars: Vec<ltrs_scalar> = scalars.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9964,6 +10333,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_minimum_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalar = Into::<Scalar>::into(scalar).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10028,6 +10402,11 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_minimum_.List",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -10095,6 +10474,11 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_minimum_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_scalars: Vec<ltrs_scalar> = scalars.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10321,6 +10705,11 @@ impl Tensor {
         tensor2: &[T2],
         value: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_addcdiv_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensor1: Vec<ltrs_tensor> = tensor1
             .iter()
@@ -10388,6 +10777,11 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_addcdiv_.ScalarList",
+            "self",
+            self_,
+        )?;
         crate::guards::same_len(
             "aten::_foreach_addcdiv_.ScalarList",
             &[
@@ -10442,6 +10836,11 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &Tensor,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_addcdiv_.Tensor",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensor1: Vec<ltrs_tensor> = tensor1
             .iter()
@@ -10681,6 +11080,11 @@ impl Tensor {
         tensor2: &[T2],
         value: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_addcmul_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensor1: Vec<ltrs_tensor> = tensor1
             .iter()
@@ -10748,6 +11152,11 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_addcmul_.ScalarList",
+            "self",
+            self_,
+        )?;
         crate::guards::same_len(
             "aten::_foreach_addcmul_.ScalarList",
             &[
@@ -10802,6 +11211,11 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &Tensor,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_addcmul_.Tensor",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensor1: Vec<ltrs_tensor> = tensor1
             .iter()
@@ -10864,6 +11278,11 @@ impl Tensor {
     /// `aten::_foreach_abs_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_abs_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_abs_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10909,6 +11328,11 @@ impl Tensor {
     /// `aten::_foreach_acos_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_acos_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_acos_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10954,6 +11378,11 @@ impl Tensor {
     /// `aten::_foreach_asin_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_asin_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_asin_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10999,6 +11428,11 @@ impl Tensor {
     /// `aten::_foreach_atan_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_atan_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_atan_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11044,6 +11478,11 @@ impl Tensor {
     /// `aten::_foreach_ceil_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_ceil_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_ceil_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11089,6 +11528,11 @@ impl Tensor {
     /// `aten::_foreach_cos_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_cos_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_cos_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11134,6 +11578,11 @@ impl Tensor {
     /// `aten::_foreach_cosh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_cosh_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_cosh_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11179,6 +11628,11 @@ impl Tensor {
     /// `aten::_foreach_erf_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_erf_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_erf_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11224,6 +11678,11 @@ impl Tensor {
     /// `aten::_foreach_erfc_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_erfc_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_erfc_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11269,6 +11728,11 @@ impl Tensor {
     /// `aten::_foreach_exp_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_exp_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_exp_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11314,6 +11778,11 @@ impl Tensor {
     /// `aten::_foreach_expm1_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_expm1_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_expm1_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11359,6 +11828,11 @@ impl Tensor {
     /// `aten::_foreach_floor_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_floor_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_floor_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11404,6 +11878,11 @@ impl Tensor {
     /// `aten::_foreach_frac_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_frac_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_frac_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11471,6 +11950,11 @@ impl Tensor {
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
     >(self_: &mut [Tensor], tensors1: &[T1], weights: &[T2]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_lerp_.List",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensors1: Vec<ltrs_tensor> = tensors1
             .iter()
@@ -11549,6 +12033,11 @@ impl Tensor {
         tensors1: &[T1],
         weight: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_lerp_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_tensors1: Vec<ltrs_tensor> = tensors1
             .iter()
@@ -11625,6 +12114,11 @@ impl Tensor {
         tensors1: &[T1],
         weight: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_lerp_.ScalarList",
+            "self",
+            self_,
+        )?;
         crate::guards::same_len(
             "aten::_foreach_lerp_.ScalarList",
             &[
@@ -11693,6 +12187,11 @@ impl Tensor {
     /// `aten::_foreach_lgamma_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_lgamma_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_lgamma_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11738,6 +12237,11 @@ impl Tensor {
     /// `aten::_foreach_log_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_log_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_log_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11783,6 +12287,11 @@ impl Tensor {
     /// `aten::_foreach_log10_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_log10_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_log10_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11828,6 +12337,11 @@ impl Tensor {
     /// `aten::_foreach_log1p_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_log1p_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_log1p_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11873,6 +12387,11 @@ impl Tensor {
     /// `aten::_foreach_log2_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_log2_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_log2_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11945,6 +12464,11 @@ impl Tensor {
     /// `aten::_foreach_neg_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_neg_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_neg_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12246,6 +12770,11 @@ impl Tensor {
         self_: &mut [Tensor],
         exponent: &[T1],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_pow_.List",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_exponent: Vec<ltrs_tensor> = exponent
             .iter()
@@ -12277,6 +12806,11 @@ impl Tensor {
         self_: &mut [Tensor],
         exponent: impl Into<Scalar>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_pow_.Scalar",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12302,6 +12836,11 @@ impl Tensor {
         self_: &mut [Tensor],
         exponent: &[Scalar],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_pow_.ScalarList",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_exponent: Vec<ltrs_scalar> = exponent.iter().map(|s| s.to_ffi()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12353,6 +12892,11 @@ impl Tensor {
     /// `aten::_foreach_reciprocal_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_reciprocal_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_reciprocal_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12398,6 +12942,11 @@ impl Tensor {
     /// `aten::_foreach_round_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_round_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_round_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12443,6 +12992,11 @@ impl Tensor {
     /// `aten::_foreach_rsqrt_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_rsqrt_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_rsqrt_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12490,6 +13044,11 @@ impl Tensor {
     /// `aten::_foreach_sigmoid_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sigmoid_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_sigmoid_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12535,6 +13094,11 @@ impl Tensor {
     /// `aten::_foreach_sign_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sign_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_sign_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12580,6 +13144,11 @@ impl Tensor {
     /// `aten::_foreach_sin_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sin_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_sin_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12625,6 +13194,11 @@ impl Tensor {
     /// `aten::_foreach_sinh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sinh_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_sinh_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12670,6 +13244,11 @@ impl Tensor {
     /// `aten::_foreach_sqrt_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sqrt_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_sqrt_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12715,6 +13294,11 @@ impl Tensor {
     /// `aten::_foreach_tan_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_tan_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_tan_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12760,6 +13344,11 @@ impl Tensor {
     /// `aten::_foreach_tanh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_tanh_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_tanh_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12805,6 +13394,11 @@ impl Tensor {
     /// `aten::_foreach_trunc_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_trunc_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_trunc_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12823,6 +13417,11 @@ impl Tensor {
     /// `aten::_foreach_zero_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_zero_(self_: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_zero_",
+            "self",
+            self_,
+        )?;
         crate::guards::mkldnn_zeroed_list("aten::_foreach_zero_", self_)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12848,6 +13447,11 @@ impl Tensor {
         src: &[T1],
         non_blocking: bool,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_foreach_copy_",
+            "self",
+            self_,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_src: Vec<ltrs_tensor> = src.iter().map(|t| t.borrow().as_raw()).collect();
         let c_non_blocking = non_blocking;
@@ -13031,6 +13635,7 @@ impl Tensor {
         right: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bucketize.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_boundaries = boundaries.as_raw();
         let c_out_int32 = out_int32;
@@ -13239,6 +13844,11 @@ impl Tensor {
         sorter: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::searchsorted.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_sorted_sequence = sorted_sequence.as_raw();
         let c_self = self_.as_raw();
         let c_out_int32 = out_int32;
@@ -13429,6 +14039,11 @@ impl Tensor {
         sorter: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::searchsorted.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_sorted_sequence = sorted_sequence.as_raw();
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_out_int32 = out_int32;
@@ -13589,6 +14204,11 @@ impl Tensor {
         out_int32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_convert_indices_from_coo_to_csr.out",
+            "out",
+            out,
+        )?;
         crate::guards::values_in_range(
             "aten::_convert_indices_from_coo_to_csr.out",
             "self",
@@ -13748,6 +14368,11 @@ impl Tensor {
         transpose: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_convert_indices_from_csr_to_coo.out",
+            "out",
+            out,
+        )?;
         crate::guards::csr_crow_indices(
             "aten::_convert_indices_from_csr_to_coo.out",
             crow_indices,
@@ -13836,6 +14461,7 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mse_loss.out", "out", out)?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -13924,6 +14550,11 @@ impl Tensor {
         reduction: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mse_loss_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -14059,6 +14690,11 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::multi_margin_loss.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
@@ -14208,6 +14844,11 @@ impl Tensor {
         reduction: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::multi_margin_loss_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -14425,6 +15066,11 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::multilabel_margin_loss.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -14542,6 +15188,16 @@ impl Tensor {
         output: &mut Tensor,
         is_target: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::multilabel_margin_loss_forward.output",
+            "output",
+            output,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::multilabel_margin_loss_forward.output",
+            "is_target",
+            is_target,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -14631,6 +15287,11 @@ impl Tensor {
         is_target: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::multilabel_margin_loss_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -14740,6 +15401,7 @@ impl Tensor {
         ignore_index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nll_loss.out", "out", out)?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -14941,6 +15603,16 @@ impl Tensor {
         output: &mut Tensor,
         total_weight: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::nll_loss_forward.output",
+            "output",
+            output,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::nll_loss_forward.output",
+            "total_weight",
+            total_weight,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15058,6 +15730,11 @@ impl Tensor {
         total_weight: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::nll_loss_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::nll_backward_targets(
             "aten::nll_loss_backward.grad_input",
             self_,

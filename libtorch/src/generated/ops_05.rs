@@ -103,6 +103,7 @@ impl Tensor {
         ignore_index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nll_loss2d.out", "out", out)?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -238,6 +239,16 @@ impl Tensor {
         output: &mut Tensor,
         total_weight: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::nll_loss2d_forward.output",
+            "output",
+            output,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::nll_loss2d_forward.output",
+            "total_weight",
+            total_weight,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -355,6 +366,11 @@ impl Tensor {
         total_weight: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::nll_loss2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::nll_backward_targets(
             "aten::nll_loss2d_backward.grad_input",
             self_,
@@ -499,6 +515,7 @@ impl Tensor {
         beta: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::smooth_l1_loss.out", "out", out)?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -620,6 +637,11 @@ impl Tensor {
         beta: f64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::smooth_l1_loss_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::smooth_l1_integer_beta(
             "aten::smooth_l1_loss_backward.grad_input",
             [grad_output, self_, target],
@@ -730,6 +752,7 @@ impl Tensor {
         delta: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::huber_loss.out", "out", out)?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -839,6 +862,11 @@ impl Tensor {
         delta: f64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::huber_loss_backward.out",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -938,6 +966,7 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::soft_margin_loss.out", "out", out)?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -1040,6 +1069,11 @@ impl Tensor {
         reduction: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::soft_margin_loss_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_target = target.as_raw();
@@ -1132,6 +1166,7 @@ impl Tensor {
         input_scale: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::elu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_scale = Into::<Scalar>::into(scale).to_ffi();
@@ -1242,6 +1277,11 @@ impl Tensor {
         self_or_result: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::elu_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_scale = Into::<Scalar>::into(scale).to_ffi();
@@ -1356,6 +1396,7 @@ impl Tensor {
         scale: impl Into<Scalar>,
         input_scale: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::elu_", "self", self)?;
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_scale = Into::<Scalar>::into(scale).to_ffi();
@@ -1400,6 +1441,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`.
     #[track_caller]
     pub fn f_glu_out_with(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::glu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -1477,6 +1519,11 @@ impl Tensor {
         dim: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::glu_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_dim = dim;
@@ -1607,6 +1654,7 @@ impl Tensor {
     /// `aten::hardsigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hardsigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hardsigmoid.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1646,6 +1694,7 @@ impl Tensor {
     /// `aten::hardsigmoid_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hardsigmoid_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::hardsigmoid_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -1665,6 +1714,11 @@ impl Tensor {
         self_: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::hardsigmoid_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_grad_input = grad_input.as_raw();
@@ -1727,6 +1781,7 @@ impl Tensor {
         max_val: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hardtanh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
         let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
@@ -1823,6 +1878,11 @@ impl Tensor {
         max_val: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::hardtanh_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
@@ -1913,6 +1973,7 @@ impl Tensor {
         min_val: impl Into<Scalar>,
         max_val: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::hardtanh_", "self", self)?;
         let c_self = self.as_raw();
         let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
         let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
@@ -1953,6 +2014,7 @@ impl Tensor {
     /// `aten::hardswish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hardswish_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hardswish.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1992,6 +2054,7 @@ impl Tensor {
     /// `aten::hardswish_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hardswish_(&mut self) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::hardswish_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2033,6 +2096,7 @@ impl Tensor {
         negative_slope: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::leaky_relu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         let c_out = out.as_raw();
@@ -2121,6 +2185,11 @@ impl Tensor {
         self_is_result: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::leaky_relu_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
@@ -2215,6 +2284,7 @@ impl Tensor {
         &mut self,
         negative_slope: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided("aten::leaky_relu_", "self", self)?;
         let c_self = self.as_raw();
         let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2253,6 +2323,7 @@ impl Tensor {
     /// `aten::log_sigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log_sigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::log_sigmoid.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2296,6 +2367,16 @@ impl Tensor {
         output: &mut Tensor,
         buffer: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::log_sigmoid_forward.output",
+            "output",
+            output,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::log_sigmoid_forward.output",
+            "buffer",
+            buffer,
+        )?;
         let c_self = self.as_raw();
         let c_output = output.as_raw();
         let c_buffer = buffer.as_raw();
@@ -2353,6 +2434,11 @@ impl Tensor {
         buffer: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::log_sigmoid_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_buffer = buffer.as_raw();
@@ -2439,6 +2525,12 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::rrelu_with_noise.out",
+            "noise",
+            noise,
+        )?;
+        crate::guards::exclusive_with_storage("aten::rrelu_with_noise.out", "out", out)?;
         crate::guards::rrelu_out_shape(
             "aten::rrelu_with_noise.out",
             self,
@@ -2537,6 +2629,11 @@ impl Tensor {
         training: bool,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::rrelu_with_noise",
+            "noise",
+            noise,
+        )?;
         let c_self = self.as_raw();
         let c_noise = noise.as_raw();
         let c_lower = Into::<Scalar>::into(lower).to_ffi();
@@ -2667,6 +2764,16 @@ impl Tensor {
         training: bool,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::rrelu_with_noise_",
+            "self",
+            self,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::rrelu_with_noise_",
+            "noise",
+            noise,
+        )?;
         let c_self = self.as_raw();
         let c_noise = noise.as_raw();
         let c_lower = Into::<Scalar>::into(lower).to_ffi();
@@ -2737,6 +2844,7 @@ impl Tensor {
         threshold: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::softplus.out", "out", out)?;
         let c_self = self.as_raw();
         let c_beta = Into::<Scalar>::into(beta).to_ffi();
         let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
@@ -2833,6 +2941,11 @@ impl Tensor {
         threshold: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::softplus_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_beta = Into::<Scalar>::into(beta).to_ffi();
@@ -2923,6 +3036,7 @@ impl Tensor {
         lambd: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::softshrink.out", "out", out)?;
         let c_self = self.as_raw();
         let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let c_out = out.as_raw();
@@ -3007,6 +3121,11 @@ impl Tensor {
         lambd: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::softshrink_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
@@ -3075,6 +3194,11 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_avg_pool2d.out",
+            "out",
+            out,
+        )?;
         crate::guards::list_len(
             "aten::adaptive_avg_pool2d.out",
             "output_size",
@@ -3166,6 +3290,11 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_adaptive_avg_pool2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_out = out.as_raw();
@@ -3305,6 +3434,11 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_avg_pool3d.out",
+            "out",
+            out,
+        )?;
         crate::guards::list_len(
             "aten::adaptive_avg_pool3d.out",
             "output_size",
@@ -3403,6 +3537,11 @@ impl Tensor {
         self_: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_avg_pool3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::dim_in(
             "aten::adaptive_avg_pool3d_backward.grad_input",
             "self",
@@ -3506,6 +3645,16 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_max_pool2d.out",
+            "out",
+            out,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_max_pool2d.out",
+            "indices",
+            indices,
+        )?;
         crate::guards::adaptive_pool_output(
             "aten::adaptive_max_pool2d.out",
             output_size,
@@ -3580,6 +3729,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_max_pool2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::pool2d_indices(
             "aten::adaptive_max_pool2d_backward.grad_input",
             self_,
@@ -3671,6 +3825,16 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_max_pool3d.out",
+            "out",
+            out,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_max_pool3d.out",
+            "indices",
+            indices,
+        )?;
         crate::guards::adaptive_pool_output(
             "aten::adaptive_max_pool3d.out",
             output_size,
@@ -3745,6 +3909,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_max_pool3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::pool3d_indices(
             "aten::adaptive_max_pool3d_backward.grad_input",
             self_,
@@ -3844,6 +4013,7 @@ impl Tensor {
         divisor_override: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::avg_pool2d.out", "out", out)?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -4016,6 +4186,11 @@ impl Tensor {
         divisor_override: Option<i64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::avg_pool2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -4160,6 +4335,7 @@ impl Tensor {
         divisor_override: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::avg_pool3d.out", "out", out)?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -4332,6 +4508,11 @@ impl Tensor {
         divisor_override: Option<i64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::avg_pool3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -4470,6 +4651,16 @@ impl Tensor {
         output: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::fractional_max_pool2d.output",
+            "output",
+            output,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::fractional_max_pool2d.output",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_output_size = ltrs_int_list::new(output_size);
@@ -4569,6 +4760,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::fractional_max_pool2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::list_len(
             "aten::fractional_max_pool2d_backward.grad_input",
             "output_size",
@@ -4718,6 +4914,16 @@ impl Tensor {
         output: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::fractional_max_pool3d.output",
+            "output",
+            output,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::fractional_max_pool3d.output",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_output_size = ltrs_int_list::new(output_size);
@@ -4817,6 +5023,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::fractional_max_pool3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::list_len(
             "aten::fractional_max_pool3d_backward.grad_input",
             "output_size",
@@ -4970,6 +5181,16 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::max_pool2d_with_indices.out",
+            "out",
+            out,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::max_pool2d_with_indices.out",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -5152,6 +5373,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::max_pool2d_with_indices_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::pool2d_indices(
             "aten::max_pool2d_with_indices_backward.grad_input",
             self_,
@@ -5298,6 +5524,16 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::max_pool3d_with_indices.out",
+            "out",
+            out,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::max_pool3d_with_indices.out",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -5480,6 +5716,11 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::max_pool3d_with_indices_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::pool3d_indices(
             "aten::max_pool3d_with_indices_backward.grad_input",
             self_,
@@ -5620,6 +5861,7 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::max_unpool2d.out", "out", out)?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -5685,6 +5927,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::max_unpool3d.out", "out", out)?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -5772,6 +6015,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::reflection_pad1d.out", "out", out)?;
         crate::guards::list_len("aten::reflection_pad1d.out", "padding", padding, 2)?;
         crate::guards::quantized_reflection_pad1d_out(
             "aten::reflection_pad1d.out",
@@ -5826,6 +6070,11 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::reflection_pad1d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::list_len(
             "aten::reflection_pad1d_backward.grad_input",
             "padding",
@@ -5942,6 +6191,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::reflection_pad2d.out", "out", out)?;
         crate::guards::list_len("aten::reflection_pad2d.out", "padding", padding, 4)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -5990,6 +6240,11 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::reflection_pad2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::list_len(
             "aten::reflection_pad2d_backward.grad_input",
             "padding",
@@ -6106,6 +6361,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::reflection_pad3d.out", "out", out)?;
         crate::guards::list_len("aten::reflection_pad3d.out", "padding", padding, 6)?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6154,6 +6410,11 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::reflection_pad3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6234,6 +6495,11 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::replication_pad1d.out",
+            "out",
+            out,
+        )?;
         crate::guards::replication_pad_sizes(
             "aten::replication_pad1d.out",
             self,
@@ -6286,6 +6552,11 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::replication_pad1d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::list_len(
             "aten::replication_pad1d_backward.grad_input",
             "padding",
@@ -6402,6 +6673,11 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::replication_pad2d.out",
+            "out",
+            out,
+        )?;
         crate::guards::replication_pad_sizes(
             "aten::replication_pad2d.out",
             self,
@@ -6454,6 +6730,11 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::replication_pad2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::list_len(
             "aten::replication_pad2d_backward.grad_input",
             "padding",
@@ -6570,6 +6851,11 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::replication_pad3d.out",
+            "out",
+            out,
+        )?;
         crate::guards::replication_pad_sizes(
             "aten::replication_pad3d.out",
             self,
@@ -6622,6 +6908,11 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::replication_pad3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::list_len(
             "aten::replication_pad3d_backward.grad_input",
             "padding",
@@ -7410,6 +7701,11 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_linear1d.out",
+            "out",
+            out,
+        )?;
         crate::guards::interp_scales(
             "aten::upsample_linear1d.out",
             self,
@@ -7569,6 +7865,11 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_linear1d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::interp_backward_scales(
             "aten::upsample_linear1d_backward.grad_input",
             output_size,
@@ -7782,6 +8083,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_bilinear2d.out",
+            "out",
+            out,
+        )?;
         crate::guards::interp_scales(
             "aten::upsample_bilinear2d.out",
             self,
@@ -7966,6 +8272,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_bilinear2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::interp_backward_scales(
             "aten::upsample_bilinear2d_backward.grad_input",
             output_size,
@@ -8190,6 +8501,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_bilinear2d_aa.out",
+            "out",
+            out,
+        )?;
         crate::guards::upsample_bilinear_aa(
             "aten::_upsample_bilinear2d_aa.out",
             self,
@@ -8382,6 +8698,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_bilinear2d_aa_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -8592,6 +8913,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_bicubic2d.out",
+            "out",
+            out,
+        )?;
         crate::guards::interp_scales(
             "aten::upsample_bicubic2d.out",
             self,
@@ -8776,6 +9102,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_bicubic2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::interp_backward_scales(
             "aten::upsample_bicubic2d_backward.grad_input",
             output_size,
@@ -9000,6 +9331,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_bicubic2d_aa.out",
+            "out",
+            out,
+        )?;
         crate::guards::upsample_bicubic_aa(
             "aten::_upsample_bicubic2d_aa.out",
             self,
@@ -9192,6 +9528,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_bicubic2d_aa_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -9403,6 +9744,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_trilinear3d.out",
+            "out",
+            out,
+        )?;
         crate::guards::interp_scales(
             "aten::upsample_trilinear3d.out",
             self,
@@ -9604,6 +9950,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_trilinear3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::interp_backward_scales(
             "aten::upsample_trilinear3d_backward.grad_input",
             output_size,
@@ -9837,6 +10188,11 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_nearest1d.out",
+            "out",
+            out,
+        )?;
         crate::guards::nearest_scales(
             "aten::upsample_nearest1d.out",
             self,
@@ -9913,6 +10269,11 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_nearest_exact1d.out",
+            "out",
+            out,
+        )?;
         crate::guards::nearest_exact_scales(
             "aten::_upsample_nearest_exact1d.out",
             self,
@@ -10109,6 +10470,11 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_nearest1d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::nearest_backward_scales(
             "aten::upsample_nearest1d_backward.grad_input",
             output_size,
@@ -10210,6 +10576,11 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_nearest_exact1d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact1d_backward.grad_input",
             output_size,
@@ -10491,6 +10862,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_nearest2d.out",
+            "out",
+            out,
+        )?;
         crate::guards::nearest_scales(
             "aten::upsample_nearest2d.out",
             self,
@@ -10571,6 +10947,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_nearest_exact2d.out",
+            "out",
+            out,
+        )?;
         crate::guards::nearest_exact_scales(
             "aten::_upsample_nearest_exact2d.out",
             self,
@@ -10794,6 +11175,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_nearest2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::nearest_backward_scales(
             "aten::upsample_nearest2d_backward.grad_input",
             output_size,
@@ -10901,6 +11287,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_nearest_exact2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact2d_backward.grad_input",
             output_size,
@@ -11200,6 +11591,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_nearest3d.out",
+            "out",
+            out,
+        )?;
         crate::guards::nearest_scales(
             "aten::upsample_nearest3d.out",
             self,
@@ -11291,6 +11687,11 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_nearest_exact3d.out",
+            "out",
+            out,
+        )?;
         crate::guards::nearest_exact_scales(
             "aten::_upsample_nearest_exact3d.out",
             self,
@@ -11533,6 +11934,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_nearest3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::nearest_backward_scales(
             "aten::upsample_nearest3d_backward.grad_input",
             output_size,
@@ -11646,6 +12052,11 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_upsample_nearest_exact3d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         crate::guards::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact3d_backward.grad_input",
             output_size,
@@ -11955,6 +12366,11 @@ impl Tensor {
         output: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::sigmoid_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_grad_input = grad_input.as_raw();
@@ -12016,6 +12432,11 @@ impl Tensor {
         eps: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::logit_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_eps = support::opt_float(eps);
@@ -12134,6 +12555,11 @@ impl Tensor {
         output: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::tanh_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_grad_input = grad_input.as_raw();
@@ -12200,6 +12626,11 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::slow_conv_transpose2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12410,6 +12841,11 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::slow_conv_transpose3d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12618,6 +13054,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::thnn_conv2d.out", "out", out)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12770,6 +13207,11 @@ impl Tensor {
         padding: &[i64],
         output: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_slow_conv2d_forward.output",
+            "output",
+            output,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12886,6 +13328,21 @@ impl Tensor {
         grad_weight: &mut Tensor,
         grad_bias: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_slow_conv2d_backward.grad_input",
+            "grad_input",
+            grad_input,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_slow_conv2d_backward.grad_input",
+            "grad_weight",
+            grad_weight,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_slow_conv2d_backward.grad_input",
+            "grad_bias",
+            grad_bias,
+        )?;
         crate::guards::list_len(
             "aten::_slow_conv2d_backward.grad_input",
             "kernel_size",
@@ -13109,6 +13566,11 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_conv_depthwise2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -13299,6 +13761,7 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::slow_conv3d.out", "out", out)?;
         let kernel_size_expanded = crate::guards::expand_singleton(
             "aten::slow_conv3d.out",
             "kernel_size",
@@ -13493,6 +13956,11 @@ impl Tensor {
         padding: &[i64],
         output: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::slow_conv3d_forward.output",
+            "output",
+            output,
+        )?;
         let kernel_size_expanded = crate::guards::expand_singleton(
             "aten::slow_conv3d_forward.output",
             "kernel_size",
@@ -13821,6 +14289,7 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::col2im.out", "out", out)?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -13940,6 +14409,7 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::column_stack.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -13977,6 +14447,7 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::im2col.out", "out", out)?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_dilation = ltrs_int_list::new(dilation);
@@ -14095,6 +14566,7 @@ impl Tensor {
     /// `aten::record_stream(Tensor(a!) self, Stream s) -> ()`
     #[track_caller]
     pub fn f_record_stream(&mut self, s: Stream) -> Result<()> {
+        crate::guards::exclusive_unless_strided("aten::record_stream", "self", self)?;
         let c_self = self.as_raw();
         let c_s = s.to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14133,6 +14605,7 @@ impl Tensor {
     /// `aten::isposinf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_isposinf_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::isposinf.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14172,6 +14645,7 @@ impl Tensor {
     /// `aten::isneginf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_isneginf_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::isneginf.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14277,6 +14751,7 @@ impl Tensor {
     /// `aten::special_entr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_entr_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_entr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14316,6 +14791,7 @@ impl Tensor {
     /// `aten::special_ndtri.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_ndtri_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_ndtri.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14355,6 +14831,7 @@ impl Tensor {
     /// `aten::special_log_ndtr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_log_ndtr_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_log_ndtr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14394,6 +14871,7 @@ impl Tensor {
     /// `aten::special_expm1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_expm1_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_expm1.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14433,6 +14911,7 @@ impl Tensor {
     /// `aten::special_exp2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_exp2_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_exp2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14472,6 +14951,7 @@ impl Tensor {
     /// `aten::special_psi.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_psi_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_psi.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14511,6 +14991,7 @@ impl Tensor {
     /// `aten::special_digamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_digamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_digamma.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14550,6 +15031,7 @@ impl Tensor {
     /// `aten::special_gammaln.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_gammaln_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_gammaln.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14589,6 +15071,7 @@ impl Tensor {
     /// `aten::special_erf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_erf_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_erf.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14628,6 +15111,7 @@ impl Tensor {
     /// `aten::special_erfc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_erfc_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_erfc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14667,6 +15151,7 @@ impl Tensor {
     /// `aten::special_erfcx.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_erfcx_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_erfcx.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14706,6 +15191,7 @@ impl Tensor {
     /// `aten::special_erfinv.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_erfinv_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_erfinv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14745,6 +15231,7 @@ impl Tensor {
     /// `aten::special_ndtr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_ndtr_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_ndtr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14838,6 +15325,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_xlog1py.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14863,6 +15351,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_xlog1py.self_scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14897,6 +15390,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_xlog1py.other_scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -15000,6 +15498,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_xlogy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15025,6 +15524,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_xlogy.self_scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15059,6 +15563,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_xlogy.other_scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -15159,6 +15668,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_zeta.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15184,6 +15694,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_zeta.self_scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15218,6 +15733,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_zeta.other_scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -15267,6 +15787,7 @@ impl Tensor {
     /// `aten::special_i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_i0.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15306,6 +15827,7 @@ impl Tensor {
     /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_i0e_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_i0e.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15345,6 +15867,7 @@ impl Tensor {
     /// `aten::special_i1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_i1_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_i1.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15384,6 +15907,7 @@ impl Tensor {
     /// `aten::special_i1e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_i1e_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_i1e.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15454,6 +15978,7 @@ impl Tensor {
         eps: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_logit.out", "out", out)?;
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
         let c_out = out.as_raw();
@@ -15517,6 +16042,11 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_polygamma.out",
+            "out",
+            out,
+        )?;
         let c_n = n;
         let c_self = self_.as_raw();
         let c_out = out.as_raw();
@@ -15588,6 +16118,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_logsumexp.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -15660,6 +16195,7 @@ impl Tensor {
     /// `aten::special_expit.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_expit_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_expit.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15699,6 +16235,7 @@ impl Tensor {
     /// `aten::special_sinc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_sinc_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_sinc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15763,6 +16300,7 @@ impl Tensor {
         decimals: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_round.out", "out", out)?;
         let c_self = self.as_raw();
         let c_decimals = decimals;
         let c_out = out.as_raw();
@@ -15819,6 +16357,7 @@ impl Tensor {
     /// `aten::special_log1p.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_log1p_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_log1p.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15890,6 +16429,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_gammainc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15935,6 +16475,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_gammaincc.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -16000,6 +16545,11 @@ impl Tensor {
         p: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_multigammaln.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_out = out.as_raw();
@@ -16127,6 +16677,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_fft.out", "out", out)?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -16233,6 +16784,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_ifft.out", "out", out)?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -16339,6 +16891,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_rfft.out", "out", out)?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -16450,6 +17003,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_irfft.out", "out", out)?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -16556,6 +17110,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_hfft.out", "out", out)?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -16667,6 +17222,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_ihfft.out", "out", out)?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -16778,6 +17334,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_fft2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -16889,6 +17446,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_ifft2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -17000,6 +17558,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_rfft2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -17111,6 +17670,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_irfft2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -17222,6 +17782,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_hfft2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -17333,6 +17894,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_ihfft2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -17444,6 +18006,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_fftn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -17555,6 +18118,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_ifftn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -17666,6 +18230,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_rfftn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -17777,6 +18342,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_irfftn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -17888,6 +18454,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_hfftn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -17999,6 +18566,7 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_ihfftn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -18118,6 +18686,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `d = 1.0`.
     #[track_caller]
     pub fn f_fft_fftfreq_out_with(n: i64, d: f64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_fftfreq.out", "out", out)?;
         let c_n = n;
         let c_d = d;
         let c_out = out.as_raw();
@@ -18227,6 +18796,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `d = 1.0`.
     #[track_caller]
     pub fn f_fft_rfftfreq_out_with(n: i64, d: f64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fft_rfftfreq.out", "out", out)?;
         let c_n = n;
         let c_d = d;
         let c_out = out.as_raw();
@@ -18410,6 +18980,12 @@ impl Tensor {
         L: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::linalg_cholesky_ex.L", "L", L)?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_cholesky_ex.L",
+            "info",
+            info,
+        )?;
         let c_self = self.as_raw();
         let c_upper = upper;
         let c_check_errors = check_errors;
@@ -18518,6 +19094,7 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_cholesky.out", "out", out)?;
         let c_self = self.as_raw();
         let c_upper = upper;
         let c_out = out.as_raw();
@@ -18601,6 +19178,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_cross.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dim = dim;
@@ -18694,6 +19272,12 @@ impl Tensor {
         LU: &mut Tensor,
         pivots: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::linalg_lu_factor.out", "LU", LU)?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_lu_factor.out",
+            "pivots",
+            pivots,
+        )?;
         let c_A = A.as_raw();
         let c_pivot = pivot;
         let c_LU = LU.as_raw();
@@ -18818,6 +19402,21 @@ impl Tensor {
         pivots: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_lu_factor_ex.out",
+            "LU",
+            LU,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_lu_factor_ex.out",
+            "pivots",
+            pivots,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_lu_factor_ex.out",
+            "info",
+            info,
+        )?;
         let c_A = A.as_raw();
         let c_pivot = pivot;
         let c_check_errors = check_errors;
@@ -18947,6 +19546,9 @@ impl Tensor {
         L: &mut Tensor,
         U: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::linalg_lu.out", "P", P)?;
+        crate::guards::exclusive_with_storage("aten::linalg_lu.out", "L", L)?;
+        crate::guards::exclusive_with_storage("aten::linalg_lu.out", "U", U)?;
         let c_A = A.as_raw();
         let c_pivot = pivot;
         let c_P = P.as_raw();
@@ -19086,6 +19688,7 @@ impl Tensor {
         adjoint: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_lu_solve.out", "out", out)?;
         let c_LU = LU.as_raw();
         let c_pivots = pivots.as_raw();
         let c_B = B.as_raw();
@@ -19179,6 +19782,17 @@ impl Tensor {
         LU: &mut Tensor,
         pivots: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_det.result",
+            "result",
+            result,
+        )?;
+        crate::guards::exclusive_with_storage("aten::_linalg_det.result", "LU", LU)?;
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_det.result",
+            "pivots",
+            pivots,
+        )?;
         let c_A = A.as_raw();
         let c_result = result.as_raw();
         let c_LU = LU.as_raw();
@@ -19235,6 +19849,7 @@ impl Tensor {
     /// `aten::linalg_det.out(Tensor A, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_det_out(A: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_det.out", "out", out)?;
         let c_A = A.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19336,6 +19951,21 @@ impl Tensor {
         pivots: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_ldl_factor_ex.out",
+            "LD",
+            LD,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_ldl_factor_ex.out",
+            "pivots",
+            pivots,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_ldl_factor_ex.out",
+            "info",
+            info,
+        )?;
         let c_self = self.as_raw();
         let c_hermitian = hermitian;
         let c_check_errors = check_errors;
@@ -19460,6 +20090,12 @@ impl Tensor {
         LD: &mut Tensor,
         pivots: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::linalg_ldl_factor.out", "LD", LD)?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_ldl_factor.out",
+            "pivots",
+            pivots,
+        )?;
         let c_self = self.as_raw();
         let c_hermitian = hermitian;
         let c_LD = LD.as_raw();
@@ -19582,6 +20218,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_ldl_solve.out", "out", out)?;
         crate::guards::ldl_pivots("aten::linalg_ldl_solve.out", LD, pivots)?;
         let c_LD = LD.as_raw();
         let c_pivots = pivots.as_raw();
@@ -19734,6 +20371,22 @@ impl Tensor {
         rank: &mut Tensor,
         singular_values: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_lstsq.out",
+            "solution",
+            solution,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_lstsq.out",
+            "residuals",
+            residuals,
+        )?;
+        crate::guards::exclusive_with_storage("aten::linalg_lstsq.out", "rank", rank)?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_lstsq.out",
+            "singular_values",
+            singular_values,
+        )?;
         let c_self = self.as_raw();
         let c_b = b.as_raw();
         let c_rcond = support::opt_float(rcond);
@@ -19868,6 +20521,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_matmul.out", "out", out)?;
         crate::guards::mm_mkldnn_sparse("aten::linalg_matmul.out", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -19936,6 +20590,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_vecdot.out", "out", out)?;
         let c_x = x.as_raw();
         let c_y = y.as_raw();
         let c_dim = dim;
@@ -20042,6 +20697,22 @@ impl Tensor {
         LU: &mut Tensor,
         pivots: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_slogdet.sign",
+            "sign",
+            sign,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_slogdet.sign",
+            "logabsdet",
+            logabsdet,
+        )?;
+        crate::guards::exclusive_with_storage("aten::_linalg_slogdet.sign", "LU", LU)?;
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_slogdet.sign",
+            "pivots",
+            pivots,
+        )?;
         let c_A = A.as_raw();
         let c_sign = sign.as_raw();
         let c_logabsdet = logabsdet.as_raw();
@@ -20115,6 +20786,12 @@ impl Tensor {
         sign: &mut Tensor,
         logabsdet: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::linalg_slogdet.out", "sign", sign)?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_slogdet.out",
+            "logabsdet",
+            logabsdet,
+        )?;
         let c_A = A.as_raw();
         let c_sign = sign.as_raw();
         let c_logabsdet = logabsdet.as_raw();
@@ -20171,6 +20848,12 @@ impl Tensor {
         sign: &mut Tensor,
         logabsdet: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::slogdet.out", "sign", sign)?;
+        crate::guards::exclusive_with_storage(
+            "aten::slogdet.out",
+            "logabsdet",
+            logabsdet,
+        )?;
         let c_self = self.as_raw();
         let c_sign = sign.as_raw();
         let c_logabsdet = logabsdet.as_raw();
@@ -20237,6 +20920,16 @@ impl Tensor {
         eigenvalues: &mut Tensor,
         eigenvectors: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_eig.out",
+            "eigenvalues",
+            eigenvalues,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_eig.out",
+            "eigenvectors",
+            eigenvectors,
+        )?;
         let c_self = self.as_raw();
         let c_eigenvalues = eigenvalues.as_raw();
         let c_eigenvectors = eigenvectors.as_raw();

@@ -41,6 +41,7 @@ impl Tensor {
     /// `aten::linalg_eigvals.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_eigvals_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_eigvals.out", "out", out)?;
         crate::guards::all_finite("aten::linalg_eigvals.out", "self", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -118,6 +119,16 @@ impl Tensor {
         eigenvalues: &mut Tensor,
         eigenvectors: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_eigh.eigenvalues",
+            "eigenvalues",
+            eigenvalues,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_eigh.eigenvalues",
+            "eigenvectors",
+            eigenvectors,
+        )?;
         let c_A = A.as_raw();
         let c_UPLO = ltrs_str::from_str(UPLO);
         let c_compute_v = compute_v;
@@ -236,6 +247,16 @@ impl Tensor {
         eigvals: &mut Tensor,
         eigvecs: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_eigh.eigvals",
+            "eigvals",
+            eigvals,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_eigh.eigvals",
+            "eigvecs",
+            eigvecs,
+        )?;
         let c_self = self.as_raw();
         let c_UPLO = ltrs_str::from_str(UPLO);
         let c_eigvals = eigvals.as_raw();
@@ -339,6 +360,7 @@ impl Tensor {
         UPLO: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_eigvalsh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_UPLO = ltrs_str::from_str(UPLO);
         let c_out = out.as_raw();
@@ -400,6 +422,11 @@ impl Tensor {
         tau: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_householder_product.out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_tau = tau.as_raw();
         let c_out = out.as_raw();
@@ -479,6 +506,16 @@ impl Tensor {
         inverse: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_inv_ex.inverse",
+            "inverse",
+            inverse,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_inv_ex.inverse",
+            "info",
+            info,
+        )?;
         let c_A = A.as_raw();
         let c_check_errors = check_errors;
         let c_inverse = inverse.as_raw();
@@ -559,6 +596,7 @@ impl Tensor {
     /// `aten::linalg_inv.out(Tensor A, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_inv_out(A: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_inv.out", "out", out)?;
         let c_A = A.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -595,6 +633,7 @@ impl Tensor {
     /// `aten::inverse.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_inverse_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::inverse.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -635,6 +674,7 @@ impl Tensor {
     /// `aten::inner.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_inner_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::inner.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -676,6 +716,7 @@ impl Tensor {
     /// `aten::outer.out(Tensor self, Tensor vec2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_outer_out(&self, vec2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::outer.out", "out", out)?;
         let c_self = self.as_raw();
         let c_vec2 = vec2.as_raw();
         let c_out = out.as_raw();
@@ -714,6 +755,7 @@ impl Tensor {
     /// `aten::ger.out(Tensor self, Tensor vec2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ger_out(&self, vec2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ger.out", "out", out)?;
         let c_self = self.as_raw();
         let c_vec2 = vec2.as_raw();
         let c_out = out.as_raw();
@@ -874,6 +916,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_norm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_ord = ord.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -942,6 +985,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_norm.ord_str_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_ord = ltrs_str::from_str(ord);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -1080,6 +1128,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_vector_norm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -1279,6 +1332,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_matrix_norm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = ltrs_int_list::new(dim);
@@ -1423,6 +1481,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_matrix_norm.str_ord_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_ord = ltrs_str::from_str(ord);
         let c_dim = ltrs_int_list::new(dim);
@@ -1560,6 +1623,9 @@ impl Tensor {
         S: &mut Tensor,
         Vh: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_linalg_svd.U", "U", U)?;
+        crate::guards::exclusive_with_storage("aten::_linalg_svd.U", "S", S)?;
+        crate::guards::exclusive_with_storage("aten::_linalg_svd.U", "Vh", Vh)?;
         let c_A = A.as_raw();
         let c_full_matrices = full_matrices;
         let c_compute_uv = compute_uv;
@@ -1707,6 +1773,9 @@ impl Tensor {
         S: &mut Tensor,
         Vh: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::linalg_svd.U", "U", U)?;
+        crate::guards::exclusive_with_storage("aten::linalg_svd.U", "S", S)?;
+        crate::guards::exclusive_with_storage("aten::linalg_svd.U", "Vh", Vh)?;
         let c_A = A.as_raw();
         let c_full_matrices = full_matrices;
         let c_driver = driver.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -1830,6 +1899,7 @@ impl Tensor {
         driver: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_svdvals.out", "out", out)?;
         let c_A = A.as_raw();
         let c_driver = driver.map_or(ltrs_str::NONE, ltrs_str::from_str);
         let c_out = out.as_raw();
@@ -1923,6 +1993,7 @@ impl Tensor {
         p: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_cond.out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_out = out.as_raw();
@@ -1982,6 +2053,11 @@ impl Tensor {
     /// `aten::linalg_cond.p_str_out(Tensor self, str p, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_cond_p_str_out(&self, p: &str, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_cond.p_str_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = ltrs_str::from_str(p);
         let c_out = out.as_raw();
@@ -2075,6 +2151,11 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_pinv.atol_rtol_tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_atol = atol.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_rtol = rtol.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -2206,6 +2287,11 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_pinv.atol_rtol_float_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_atol = support::opt_float(atol);
         let c_rtol = support::opt_float(rtol);
@@ -2360,6 +2446,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_pinv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_rcond = rcond;
         let c_hermitian = hermitian;
@@ -2416,6 +2503,11 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_pinv.out_rcond_tensor",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_rcond = rcond.as_raw();
         let c_hermitian = hermitian;
@@ -2556,6 +2648,26 @@ impl Tensor {
         pivots: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_solve_ex.result",
+            "result",
+            result,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_solve_ex.result",
+            "LU",
+            LU,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_solve_ex.result",
+            "pivots",
+            pivots,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_linalg_solve_ex.result",
+            "info",
+            info,
+        )?;
         let c_A = A.as_raw();
         let c_B = B.as_raw();
         let c_left = left;
@@ -2722,6 +2834,16 @@ impl Tensor {
         result: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_solve_ex.out",
+            "result",
+            result,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_solve_ex.out",
+            "info",
+            info,
+        )?;
         let c_A = A.as_raw();
         let c_B = B.as_raw();
         let c_left = left;
@@ -2876,6 +2998,7 @@ impl Tensor {
         left: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_solve.out", "out", out)?;
         let c_A = A.as_raw();
         let c_B = B.as_raw();
         let c_left = left;
@@ -2967,6 +3090,7 @@ impl Tensor {
         ind: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_tensorinv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_ind = ind;
         let c_out = out.as_raw();
@@ -3064,6 +3188,11 @@ impl Tensor {
         dims: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_tensorsolve.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dims = dims.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -3165,6 +3294,8 @@ impl Tensor {
         Q: &mut Tensor,
         R: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::linalg_qr.out", "Q", Q)?;
+        crate::guards::exclusive_with_storage("aten::linalg_qr.out", "R", R)?;
         let c_A = A.as_raw();
         let c_mode = ltrs_str::from_str(mode);
         let c_Q = Q.as_raw();
@@ -3238,6 +3369,11 @@ impl Tensor {
     /// `aten::linalg_matrix_power.out(Tensor self, int n, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_matrix_power_out(&self, n: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_matrix_power.out",
+            "out",
+            out,
+        )?;
         crate::guards::matrix_power_exponent("aten::linalg_matrix_power.out", n)?;
         let c_self = self.as_raw();
         let c_n = n;
@@ -3337,6 +3473,11 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_matrix_rank.atol_rtol_tensor_out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_atol = atol.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_rtol = rtol.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3483,6 +3624,11 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_matrix_rank.atol_rtol_float_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_atol = support::opt_float(atol);
         let c_rtol = support::opt_float(rtol);
@@ -3598,6 +3744,11 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_matrix_rank.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_tol = tol;
         let c_hermitian = hermitian;
@@ -3715,6 +3866,11 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_matrix_rank.out_tol_tensor",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_tol = tol.as_raw();
         let c_hermitian = hermitian;
@@ -3801,6 +3957,7 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::linalg_multi_dot.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -5583,6 +5740,11 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::unbind_copy.int_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out: Vec<ltrs_tensor> = out.iter().map(|t| t.as_raw()).collect();
@@ -5630,6 +5792,11 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::split_copy.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_split_size = split_size;
         let c_dim = dim;
@@ -5688,6 +5855,11 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::split_with_sizes_copy.out",
+            "out",
+            out,
+        )?;
         crate::guards::split_copy_fast_path_elements(
             "aten::split_with_sizes_copy.out",
             self,
@@ -10241,6 +10413,11 @@ impl Tensor {
         seed: i64,
         offset: i64,
     ) -> Result<&mut Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_fill_mem_eff_dropout_mask_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dropout_p = dropout_p;
         let c_seed = seed;
@@ -10431,6 +10608,7 @@ impl Tensor {
     /// `aten::special_airy_ai.out(Tensor x, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_airy_ai_out(x: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::special_airy_ai.out", "out", out)?;
         let c_x = x.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10470,6 +10648,11 @@ impl Tensor {
     /// `aten::special_bessel_j0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_bessel_j0_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_bessel_j0.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10509,6 +10692,11 @@ impl Tensor {
     /// `aten::special_bessel_j1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_bessel_j1_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_bessel_j1.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10548,6 +10736,11 @@ impl Tensor {
     /// `aten::special_bessel_y0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_bessel_y0_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_bessel_y0.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10587,6 +10780,11 @@ impl Tensor {
     /// `aten::special_bessel_y1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_bessel_y1_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_bessel_y1.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10696,6 +10894,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_t.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_chebyshev_polynomial_t.out",
             x,
@@ -10730,6 +10933,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_t.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_t.x_scalar_out",
@@ -10772,6 +10980,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_t.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_t.n_scalar_out",
@@ -10899,6 +11112,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_u.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_chebyshev_polynomial_u.out",
             x,
@@ -10933,6 +11151,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_u.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_u.x_scalar_out",
@@ -10975,6 +11198,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_u.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_u.n_scalar_out",
@@ -11102,6 +11330,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_v.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_chebyshev_polynomial_v.out",
             x,
@@ -11136,6 +11369,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_v.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_v.x_scalar_out",
@@ -11178,6 +11416,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_v.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_v.n_scalar_out",
@@ -11305,6 +11548,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_w.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_chebyshev_polynomial_w.out",
             x,
@@ -11339,6 +11587,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_w.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_w.x_scalar_out",
@@ -11381,6 +11634,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_chebyshev_polynomial_w.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_w.n_scalar_out",
@@ -11495,6 +11753,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_hermite_polynomial_h.out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11524,6 +11787,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_hermite_polynomial_h.x_scalar_out",
+            "out",
+            out,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11560,6 +11828,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_hermite_polynomial_h.n_scalar_out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -11668,6 +11941,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_hermite_polynomial_he.out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11697,6 +11975,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_hermite_polynomial_he.x_scalar_out",
+            "out",
+            out,
+        )?;
         let c_x = Into::<Scalar>::into(x).to_ffi();
         let c_n = n.as_raw();
         let c_out = out.as_raw();
@@ -11733,6 +12016,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_hermite_polynomial_he.n_scalar_out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_n = Into::<Scalar>::into(n).to_ffi();
         let c_out = out.as_raw();
@@ -11854,6 +12142,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_laguerre_polynomial_l.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_laguerre_polynomial_l.out",
             x,
@@ -11888,6 +12181,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_laguerre_polynomial_l.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_laguerre_polynomial_l.x_scalar_out",
@@ -11930,6 +12228,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_laguerre_polynomial_l.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_laguerre_polynomial_l.n_scalar_out",
@@ -12057,6 +12360,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_legendre_polynomial_p.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_legendre_polynomial_p.out",
             x,
@@ -12091,6 +12399,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_legendre_polynomial_p.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_legendre_polynomial_p.x_scalar_out",
@@ -12133,6 +12446,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_legendre_polynomial_p.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_legendre_polynomial_p.n_scalar_out",
@@ -12190,6 +12508,11 @@ impl Tensor {
     /// `aten::special_modified_bessel_i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_modified_bessel_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_modified_bessel_i0.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12229,6 +12552,11 @@ impl Tensor {
     /// `aten::special_modified_bessel_i1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_modified_bessel_i1_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_modified_bessel_i1.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12268,6 +12596,11 @@ impl Tensor {
     /// `aten::special_modified_bessel_k0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_modified_bessel_k0_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_modified_bessel_k0.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12307,6 +12640,11 @@ impl Tensor {
     /// `aten::special_modified_bessel_k1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_modified_bessel_k1_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_modified_bessel_k1.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12349,6 +12687,11 @@ impl Tensor {
         x: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_scaled_modified_bessel_k0.out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12394,6 +12737,11 @@ impl Tensor {
         x: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_scaled_modified_bessel_k1.out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12525,6 +12873,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_t.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_t.out",
             x,
@@ -12566,6 +12919,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_t.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_t.x_scalar_out",
@@ -12608,6 +12966,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_t.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_t.n_scalar_out",
@@ -12754,6 +13117,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_u.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_u.out",
             x,
@@ -12795,6 +13163,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_u.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_u.x_scalar_out",
@@ -12837,6 +13210,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_u.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_u.n_scalar_out",
@@ -12983,6 +13361,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_v.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_v.out",
             x,
@@ -13024,6 +13407,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_v.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_v.x_scalar_out",
@@ -13066,6 +13454,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_v.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_v.n_scalar_out",
@@ -13212,6 +13605,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_w.out",
+            "out",
+            out,
+        )?;
         crate::guards::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_w.out",
             x,
@@ -13253,6 +13651,11 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_w.x_scalar_out",
+            "out",
+            out,
+        )?;
         let x: Scalar = x.into();
         crate::guards::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_w.x_scalar_out",
@@ -13295,6 +13698,11 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_shifted_chebyshev_polynomial_w.n_scalar_out",
+            "out",
+            out,
+        )?;
         let n: Scalar = n.into();
         crate::guards::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_w.n_scalar_out",
@@ -13355,6 +13763,11 @@ impl Tensor {
         x: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::special_spherical_bessel_j0.out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13435,6 +13848,31 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_",
+            "self",
+            self_,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_",
+            "exp_avgs",
+            exp_avgs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_",
+            "exp_avg_sqs",
+            exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_",
+            "max_exp_avg_sqs",
+            max_exp_avg_sqs,
+        )?;
         crate::guards::nonempty("aten::_fused_adam_", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adam_",
@@ -13668,6 +14106,31 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_.tensor_lr",
+            "self",
+            self_,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_.tensor_lr",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_.tensor_lr",
+            "exp_avgs",
+            exp_avgs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_.tensor_lr",
+            "exp_avg_sqs",
+            exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam_.tensor_lr",
+            "max_exp_avg_sqs",
+            max_exp_avg_sqs,
+        )?;
         crate::guards::nonempty("aten::_fused_adam_.tensor_lr", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adam_.tensor_lr",
@@ -13901,6 +14364,31 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_",
+            "self",
+            self_,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_",
+            "exp_avgs",
+            exp_avgs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_",
+            "exp_avg_sqs",
+            exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_",
+            "max_exp_avg_sqs",
+            max_exp_avg_sqs,
+        )?;
         crate::guards::nonempty("aten::_fused_adamw_", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adamw_",
@@ -14134,6 +14622,31 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_.tensor_lr",
+            "self",
+            self_,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_.tensor_lr",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_.tensor_lr",
+            "exp_avgs",
+            exp_avgs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_.tensor_lr",
+            "exp_avg_sqs",
+            exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw_.tensor_lr",
+            "max_exp_avg_sqs",
+            max_exp_avg_sqs,
+        )?;
         crate::guards::nonempty("aten::_fused_adamw_.tensor_lr", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adamw_.tensor_lr",
@@ -14364,6 +14877,17 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided("aten::_fused_sgd_", "self", self_)?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd_",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd_",
+            "momentum_buffer_list",
+            momentum_buffer_list,
+        )?;
         crate::guards::nonempty("aten::_fused_sgd_", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_sgd_",
@@ -14552,6 +15076,21 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd_.tensor_lr",
+            "self",
+            self_,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd_.tensor_lr",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd_.tensor_lr",
+            "momentum_buffer_list",
+            momentum_buffer_list,
+        )?;
         crate::guards::nonempty("aten::_fused_sgd_.tensor_lr", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_sgd_.tensor_lr",
@@ -14739,6 +15278,26 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad_",
+            "self",
+            self_,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad_",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad_",
+            "state_sums",
+            state_sums,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad_",
+            "state_steps",
+            state_steps,
+        )?;
         crate::guards::nonempty("aten::_fused_adagrad_", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adagrad_",
@@ -14922,6 +15481,21 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad_.tensor_lr",
+            "self",
+            self_,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad_.tensor_lr",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad_.tensor_lr",
+            "state_sums",
+            state_sums,
+        )?;
         crate::guards::nonempty("aten::_fused_adagrad_.tensor_lr", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adagrad_.tensor_lr",
@@ -15115,6 +15689,11 @@ impl Tensor {
         self_num_batch_dims: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_new_zeros_with_same_feature_meta.out",
+            "out",
+            out,
+        )?;
         crate::guards::defined(
             "aten::_new_zeros_with_same_feature_meta.out",
             "other",
@@ -15205,6 +15784,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_cudnn_ctc_loss.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_cudnn_ctc_loss.out",
+            "out1",
+            out1,
+        )?;
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -15278,6 +15867,11 @@ impl Tensor {
         bidirectional: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_cudnn_rnn_flatten_weight.out",
+            "out",
+            out,
+        )?;
         crate::guards::positive(
             "aten::_cudnn_rnn_flatten_weight.out",
             "weight_stride0",
@@ -15374,6 +15968,11 @@ impl Tensor {
         out3: &mut Tensor,
         out4: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out1", out1)?;
+        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out2", out2)?;
+        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out3", out3)?;
+        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out4", out4)?;
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -15530,6 +16129,26 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::exclusive_with_storage(
+            "aten::_cudnn_rnn_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_cudnn_rnn_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_cudnn_rnn_backward.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::_cudnn_rnn_backward.out",
+            "out3",
+            out3,
+        )?;
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -15666,6 +16285,11 @@ impl Tensor {
         dropout_seed: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_cudnn_init_dropout_state.out",
+            "out",
+            out,
+        )?;
         let c_dropout = dropout;
         let c_train = train;
         let c_dropout_seed = dropout_seed;
@@ -15711,6 +16335,8 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_fused_dropout.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_fused_dropout.out", "out1", out1)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15782,6 +16408,7 @@ impl Tensor {
         scale: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_masked_scale.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_scale = scale;
@@ -15817,6 +16444,8 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::native_dropout.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::native_dropout.out", "out1", out1)?;
         let c_input = input.as_raw();
         let c_p = p;
         let c_train = support::opt_bool(train);
@@ -15862,6 +16491,11 @@ impl Tensor {
         scale: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::native_dropout_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_mask = mask.as_raw();
         let c_scale = scale;
@@ -15897,6 +16531,7 @@ impl Tensor {
     /// `aten::_conj_physical.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__conj_physical_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_conj_physical.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15927,6 +16562,7 @@ impl Tensor {
         count_include_pad: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::avg_pool1d.out", "out", out)?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -16003,6 +16639,11 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::adaptive_avg_pool1d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_out = out.as_raw();
@@ -16040,6 +16681,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_add_relu.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -16104,6 +16746,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::add.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -16156,6 +16799,11 @@ impl Tensor {
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::affine_grid_generator.out",
+            "out",
+            out,
+        )?;
         let c_theta = theta.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_align_corners = align_corners;
@@ -16195,6 +16843,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_test_functorch_fallback.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -16228,6 +16881,7 @@ impl Tensor {
         window_length: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bartlett_window.out", "out", out)?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16252,6 +16906,11 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bartlett_window.periodic_out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_out = out.as_raw();
@@ -16296,6 +16955,11 @@ impl Tensor {
         output_zero_point: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::quantized_batch_norm.out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16367,6 +17031,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bernoulli.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16482,6 +17147,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bernoulli.float_out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16544,6 +17210,11 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::binary_cross_entropy_with_logits.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16627,6 +17298,7 @@ impl Tensor {
         minlength: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bincount.out", "out", out)?;
         let c_self = self.as_raw();
         let c_weights = weights.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_minlength = minlength;
@@ -16675,6 +17347,7 @@ impl Tensor {
         window_length: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::blackman_window.out", "out", out)?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16699,6 +17372,11 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::blackman_window.periodic_out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_out = out.as_raw();
@@ -16734,6 +17412,7 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::block_diag.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16771,6 +17450,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::constant_pad_nd.out", "out", out)?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -16831,6 +17511,7 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::convolution.out", "out", out)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16914,6 +17595,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::convolution_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::convolution_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::convolution_backward.out",
+            "out2",
+            out2,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -17013,6 +17709,11 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::convolution_overrideable.out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -17093,6 +17794,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::convolution_backward_overrideable.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::convolution_backward_overrideable.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::convolution_backward_overrideable.out",
+            "out2",
+            out2,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -17190,6 +17906,7 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_convolution.out", "out", out)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -17280,6 +17997,7 @@ impl Tensor {
         pad: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::conv_tbc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.as_raw();
@@ -17349,6 +18067,7 @@ impl Tensor {
         non_blocking: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::copy.out", "out", out)?;
         crate::guards::defined("aten::copy.out", "self", self)?;
         crate::guards::copy_layouts("aten::copy.out", self, src)?;
         let c_self = self.as_raw();
@@ -17401,6 +18120,7 @@ impl Tensor {
         non_blocking: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_copy_from.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
         let c_non_blocking = non_blocking;
@@ -17454,6 +18174,11 @@ impl Tensor {
         dst: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_copy_from_and_resize.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
         let c_out = out.as_raw();
@@ -17479,6 +18204,11 @@ impl Tensor {
         dim: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::count_nonzero.dim_IntList_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_out = out.as_raw();
@@ -17512,6 +18242,7 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::count_nonzero.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_out = out.as_raw();
@@ -17558,6 +18289,11 @@ impl Tensor {
         W: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_affine_grid_generator.out",
+            "out",
+            out,
+        )?;
         let c_theta = theta.as_raw();
         let c_N = N;
         let c_C = C;
@@ -17606,6 +18342,11 @@ impl Tensor {
         W: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_affine_grid_generator_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad = grad.as_raw();
         let c_N = N;
         let c_C = C;
@@ -17662,6 +18403,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_batch_norm_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_batch_norm_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_batch_norm_backward.out",
+            "out2",
+            out2,
+        )?;
         let c_input = input.as_raw();
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -17752,6 +18508,11 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_convolution_transpose.out",
+            "out",
+            out,
+        )?;
         crate::guards::cudnn_conv_transpose_args(
             "aten::cudnn_convolution_transpose.out",
             self,
@@ -17836,6 +18597,11 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_mps_convolution_transpose.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -17904,6 +18670,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::mps_convolution_transpose_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mps_convolution_transpose_backward.out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -17985,6 +18761,11 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_convolution_relu.out",
+            "out",
+            out,
+        )?;
         crate::guards::cudnn_conv_args(
             "aten::cudnn_convolution_relu.out",
             self,
@@ -18063,6 +18844,11 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_convolution_add_relu.out",
+            "out",
+            out,
+        )?;
         crate::guards::cudnn_conv_args(
             "aten::cudnn_convolution_add_relu.out",
             self,
@@ -18140,6 +18926,11 @@ impl Tensor {
         grid: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_grid_sampler.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_grid = grid.as_raw();
         let c_out = out.as_raw();
@@ -18167,6 +18958,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_grid_sampler_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::cudnn_grid_sampler_backward.out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_grid = grid.as_raw();
         let c_grad_output = grad_output.as_raw();
@@ -18218,6 +19019,8 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_ctc_loss.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_ctc_loss.out", "out1", out1)?;
         crate::guards::ctc_targets(
             "aten::_ctc_loss.out",
             log_probs,
@@ -18341,6 +19144,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_ctc_loss.Tensor_out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_ctc_loss.Tensor_out",
+            "out1",
+            out1,
+        )?;
         crate::guards::ctc_targets_tensor_lengths(
             "aten::_ctc_loss.Tensor_out",
             log_probs,
@@ -18466,6 +19279,11 @@ impl Tensor {
         zero_infinity: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_ctc_loss_backward.out",
+            "out",
+            out,
+        )?;
         crate::guards::ctc_loss_backward(
             "aten::_ctc_loss_backward.out",
             grad,
@@ -18608,6 +19426,7 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::diag_embed.out", "out", out)?;
         crate::guards::mkldnn_zeroed("aten::diag_embed.out", self)?;
         let c_self = self.as_raw();
         let c_offset = offset;
@@ -18668,6 +19487,11 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::diagonal_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_offset = offset;
@@ -18720,6 +19544,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::div.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -18748,6 +19573,14 @@ impl Tensor {
         rounding_mode: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::div.Scalar_mode_out", "out", out)?;
+        let other: Scalar = other.into();
+        crate::guards::int_trunc_div_scalar(
+            "aten::div.Scalar_mode_out",
+            self,
+            &other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -18792,6 +19625,7 @@ impl Tensor {
         sparse: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::embedding.out", "out", out)?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_padding_idx = padding_idx;
@@ -18867,6 +19701,11 @@ impl Tensor {
         scale_grad_by_freq: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::embedding_dense_backward.out",
+            "out",
+            out,
+        )?;
         if scale_grad_by_freq {
             crate::guards::values_in_range(
                 "aten::embedding_dense_backward.out",
@@ -18930,6 +19769,7 @@ impl Tensor {
         norm_type: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::embedding_renorm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_max_norm = max_norm;
@@ -19024,6 +19864,26 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_embedding_bag_forward_only.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_embedding_bag_forward_only.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_embedding_bag_forward_only.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_embedding_bag_forward_only.out",
+            "out3",
+            out3,
+        )?;
         crate::guards::dim_in(
             "aten::_embedding_bag_forward_only.out",
             "offsets",
@@ -19205,6 +20065,10 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_embedding_bag.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_embedding_bag.out", "out1", out1)?;
+        crate::guards::exclusive_with_storage("aten::_embedding_bag.out", "out2", out2)?;
+        crate::guards::exclusive_with_storage("aten::_embedding_bag.out", "out3", out3)?;
         crate::guards::dim_in("aten::_embedding_bag.out", "offsets", offsets, &[1])?;
         crate::guards::embedding_bag_mode("aten::_embedding_bag.out", mode)?;
         crate::guards::embedding_bag_bags(
@@ -19368,6 +20232,11 @@ impl Tensor {
         padding_idx: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_embedding_bag_dense_backward.out",
+            "out",
+            out,
+        )?;
         crate::guards::embedding_bag_dense_backward_args(
             "aten::_embedding_bag_dense_backward.out",
             grad,
@@ -19526,6 +20395,11 @@ impl Tensor {
         padding_idx: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_embedding_bag_per_sample_weights_backward.out",
+            "out",
+            out,
+        )?;
         crate::guards::embedding_bag_psw_backward_args(
             "aten::_embedding_bag_per_sample_weights_backward.out",
             grad,
@@ -19649,6 +20523,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::empty.names_out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -19719,6 +20594,7 @@ impl Tensor {
         physical_layout: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::empty_permuted.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_physical_layout = ltrs_int_list::new(physical_layout);
         let c_out = out.as_raw();
@@ -19749,6 +20625,7 @@ impl Tensor {
     /// `aten::new_empty.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_new_empty_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::new_empty.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -19775,6 +20652,11 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::new_empty_strided.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -19813,6 +20695,7 @@ impl Tensor {
         fill_value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::new_full.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
@@ -19840,6 +20723,7 @@ impl Tensor {
     /// `aten::new_zeros.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_new_zeros_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::new_zeros.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -19861,6 +20745,7 @@ impl Tensor {
     /// `aten::new_ones.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_new_ones_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::new_ones.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -19892,6 +20777,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_empty_affine_quantized.out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_scale = scale;
         let c_zero_point = zero_point;
@@ -19974,6 +20864,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_empty_per_channel_affine_quantized.out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_scales = scales.as_raw();
         let c_zero_points = zero_points.as_raw();
@@ -20076,6 +20971,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::resize.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -20177,6 +21073,7 @@ impl Tensor {
         device: Device,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_resize_output.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_device = device.to_ffi();
@@ -20234,6 +21131,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::empty_quantized.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_qtensor = qtensor.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -20303,6 +21201,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::empty_like.out", "out", out)?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -20350,6 +21249,7 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::empty_strided.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
         let c_out = out.as_raw();
@@ -20375,6 +21275,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fill.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
@@ -20396,6 +21297,7 @@ impl Tensor {
     /// `aten::fill.Tensor_out(Tensor self, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fill_tensor_out(&self, value: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::fill.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_value = value.as_raw();
         let c_out = out.as_raw();
@@ -20421,6 +21323,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::floor_divide.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -20453,6 +21360,7 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::full.names_out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_names: Option<Vec<ltrs_str>> = names
@@ -20498,6 +21406,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::full_like.out", "out", out)?;
         let c_self = self.as_raw();
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -20566,6 +21475,7 @@ impl Tensor {
         size: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::from_file.out", "out", out)?;
         let c_filename = ltrs_str::from_str(filename);
         let c_shared = support::opt_bool(shared);
         let c_size = support::opt_int(size);
@@ -20618,6 +21528,7 @@ impl Tensor {
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::grid_sampler_2d.out", "out", out)?;
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
         let c_interpolation_mode = interpolation_mode;
@@ -20676,6 +21587,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::grid_sampler_2d_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::grid_sampler_2d_backward.out",
+            "out1",
+            out1,
+        )?;
         crate::guards::grid_sampler_backward_shape(
             "aten::grid_sampler_2d_backward.out",
             grad_output,
@@ -20751,6 +21672,11 @@ impl Tensor {
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_grid_sampler_2d_cpu_fallback.out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
         let c_interpolation_mode = interpolation_mode;
@@ -20806,6 +21732,7 @@ impl Tensor {
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::grid_sampler_3d.out", "out", out)?;
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
         let c_interpolation_mode = interpolation_mode;
@@ -20864,6 +21791,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::grid_sampler_3d_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::grid_sampler_3d_backward.out",
+            "out1",
+            out1,
+        )?;
         crate::guards::grid_sampler_backward_shape(
             "aten::grid_sampler_3d_backward.out",
             grad_output,
@@ -20932,6 +21869,7 @@ impl Tensor {
     /// `aten::hann_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hann_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hann_window.out", "out", out)?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -20956,6 +21894,11 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::hann_window.periodic_out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_out = out.as_raw();
@@ -20988,6 +21931,7 @@ impl Tensor {
     /// `aten::hamming_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hamming_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::hamming_window.out", "out", out)?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -21012,6 +21956,11 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::hamming_window.periodic_out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_out = out.as_raw();
@@ -21049,6 +21998,11 @@ impl Tensor {
         alpha: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::hamming_window.periodic_alpha_out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_alpha = alpha;
@@ -21095,6 +22049,11 @@ impl Tensor {
         beta: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::hamming_window.periodic_alpha_beta_out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_alpha = alpha;
@@ -21139,6 +22098,7 @@ impl Tensor {
     /// `aten::kaiser_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_kaiser_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::kaiser_window.out", "out", out)?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -21163,6 +22123,11 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::kaiser_window.periodic_out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_out = out.as_raw();
@@ -21200,6 +22165,11 @@ impl Tensor {
         beta: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::kaiser_window.beta_out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_beta = beta;
@@ -21249,6 +22219,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::native_group_norm.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_group_norm.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_group_norm.out",
+            "out2",
+            out2,
+        )?;
         crate::guards::group_norm_sizes(
             "aten::native_group_norm.out",
             input,
@@ -21352,6 +22337,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::native_group_norm_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_group_norm_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_group_norm_backward.out",
+            "out2",
+            out2,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_mean = mean.as_raw();
@@ -21442,6 +22442,7 @@ impl Tensor {
         accumulate: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::index_put.out", "out", out)?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -21516,6 +22517,7 @@ impl Tensor {
         unsafe_: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_index_put_impl.out", "out", out)?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -21659,6 +22661,7 @@ impl Tensor {
     /// `aten::isnan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_isnan_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::isnan.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -21690,6 +22693,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::native_layer_norm.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_layer_norm.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_layer_norm.out",
+            "out2",
+            out2,
+        )?;
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -21766,6 +22784,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::native_layer_norm_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_layer_norm_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_layer_norm_backward.out",
+            "out2",
+            out2,
+        )?;
         crate::guards::layer_norm_backward_stats(
             "aten::native_layer_norm_backward.out",
             grad_out,
@@ -21856,6 +22889,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::linear_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linear_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::linear_backward.out",
+            "out2",
+            out2,
+        )?;
         let c_self = self.as_raw();
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -21921,6 +22969,7 @@ impl Tensor {
         bias: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mkldnn_linear.out", "out", out)?;
         crate::guards::mkldnn_linear_weight("aten::mkldnn_linear.out", self, weight)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
@@ -21976,6 +23025,11 @@ impl Tensor {
         weight: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_linear_backward_input.out",
+            "out",
+            out,
+        )?;
         let c_input_size = ltrs_int_list::new(input_size);
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -22023,6 +23077,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_linear_backward_weights.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_linear_backward_weights.out",
+            "out1",
+            out1,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -22081,6 +23145,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_linear_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_linear_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_linear_backward.out",
+            "out2",
+            out2,
+        )?;
         let c_self = self.as_raw();
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -22144,6 +23223,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::matmul_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::matmul_backward.out",
+            "out1",
+            out1,
+        )?;
         let c_grad = grad.as_raw();
         let c_self = self_.as_raw();
         let c_other = other.as_raw();
@@ -22191,6 +23280,8 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_aminmax.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_aminmax.out", "out1", out1)?;
         let c_self = self.as_raw();
         let c_out0 = out0.as_raw();
         let c_out1 = out1.as_raw();
@@ -22225,6 +23316,8 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_aminmax.dim_out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_aminmax.dim_out", "out1", out1)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -22300,6 +23393,11 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::max_pool2d_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -22403,6 +23501,11 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_max_pool2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -22491,6 +23594,11 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_max_pool2d_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_input = input.as_raw();
@@ -22607,6 +23715,11 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_max_pool3d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -22695,6 +23808,11 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_max_pool3d_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_input = input.as_raw();
@@ -22811,6 +23929,11 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::quantized_max_pool1d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -22897,6 +24020,11 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::quantized_max_pool2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -22983,6 +24111,11 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::quantized_max_pool3d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -23059,6 +24192,7 @@ impl Tensor {
     /// `aten::median.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_median_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::median.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();

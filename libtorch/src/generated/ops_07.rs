@@ -21,6 +21,7 @@ impl Tensor {
     /// `aten::nanmedian.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_nanmedian_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::nanmedian.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -52,6 +53,7 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_mps_convolution.out", "out", out)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -122,6 +124,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::mps_convolution_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mps_convolution_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mps_convolution_backward.out",
+            "out2",
+            out2,
+        )?;
         let c_self = self.as_raw();
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -205,6 +222,11 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_convolution.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -284,6 +306,26 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer.out",
+            "out3",
+            out3,
+        )?;
         crate::guards::mkldnn_lstm_layer(
             "aten::mkldnn_rnn_layer.out",
             input,
@@ -446,6 +488,41 @@ impl Tensor {
         out5: &mut Tensor,
         out6: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer_backward.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer_backward.out",
+            "out3",
+            out3,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer_backward.out",
+            "out4",
+            out4,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer_backward.out",
+            "out5",
+            out5,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_rnn_layer_backward.out",
+            "out6",
+            out6,
+        )?;
         crate::guards::mkldnn_lstm_layer_backward(
             "aten::mkldnn_rnn_layer_backward.out",
             input,
@@ -636,6 +713,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_batch_norm.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_batch_norm.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_batch_norm.out",
+            "out2",
+            out2,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -724,6 +816,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_batch_norm_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_batch_norm_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_batch_norm_backward.out",
+            "out2",
+            out2,
+        )?;
         let c_input = input.as_raw();
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -811,6 +918,11 @@ impl Tensor {
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_convolution.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -891,6 +1003,11 @@ impl Tensor {
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_convolution_transpose.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -974,6 +1091,11 @@ impl Tensor {
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_depthwise_convolution.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -1062,6 +1184,11 @@ impl Tensor {
         out3: &mut Tensor,
         out4: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out1", out1)?;
+        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out2", out2)?;
+        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out3", out3)?;
+        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out4", out4)?;
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -1209,6 +1336,26 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_rnn_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_rnn_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_rnn_backward.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::miopen_rnn_backward.out",
+            "out3",
+            out3,
+        )?;
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -1346,6 +1493,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_ctc_loss.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::miopen_ctc_loss.out",
+            "out1",
+            out1,
+        )?;
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -1412,6 +1569,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_sparse_matmul.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -1437,6 +1599,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::mul.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -1602,6 +1765,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit_no_training.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit_no_training.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_native_batch_norm_legit_no_training.out",
+            "out2",
+            out2,
+        )?;
         crate::guards::min_dim(
             "aten::_native_batch_norm_legit_no_training.out",
             "input",
@@ -1719,6 +1897,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_stats.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_stats.out",
+            "out1",
+            out1,
+        )?;
         crate::guards::dim_size_positive(
             "aten::batch_norm_stats.out",
             "input",
@@ -1773,6 +1961,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_gather_stats.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_gather_stats.out",
+            "out1",
+            out1,
+        )?;
         let c_input = input.as_raw();
         let c_mean = mean.as_raw();
         let c_invstd = invstd.as_raw();
@@ -1854,6 +2052,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_gather_stats_with_counts.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_gather_stats_with_counts.out",
+            "out1",
+            out1,
+        )?;
         let c_input = input.as_raw();
         let c_mean = mean.as_raw();
         let c_invstd = invstd.as_raw();
@@ -1938,6 +2146,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::native_batch_norm_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_batch_norm_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::native_batch_norm_backward.out",
+            "out2",
+            out2,
+        )?;
         crate::guards::dim_size_positive(
             "aten::native_batch_norm_backward.out",
             "input",
@@ -2103,6 +2326,26 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_backward_reduce.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_backward_reduce.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_backward_reduce.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_backward_reduce.out",
+            "out3",
+            out3,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_mean = mean.as_raw();
@@ -2200,6 +2443,11 @@ impl Tensor {
         count: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_backward_elemt.out",
+            "out",
+            out,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_mean = mean.as_raw();
@@ -2271,6 +2519,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_update_stats.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::batch_norm_update_stats.out",
+            "out1",
+            out1,
+        )?;
         crate::guards::min_dim("aten::batch_norm_update_stats.out", "input", input, 2)?;
         crate::guards::numel_matches_size(
             "aten::batch_norm_update_stats.out",
@@ -2351,6 +2609,11 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nnpack_spatial_convolution.out",
+            "out",
+            out,
+        )?;
         let padding_expanded = crate::guards::expand_singleton(
             "aten::_nnpack_spatial_convolution.out",
             "padding",
@@ -2479,6 +2742,7 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ones.names_out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -2520,6 +2784,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::ones_like.out", "out", out)?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -2567,6 +2832,7 @@ impl Tensor {
         x2: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_euclidean_dist.out", "out", out)?;
         let c_x1 = x1.as_raw();
         let c_x2 = x2.as_raw();
         let c_out = out.as_raw();
@@ -2596,6 +2862,7 @@ impl Tensor {
         compute_mode: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_cdist_forward.out", "out", out)?;
         let c_x1 = x1.as_raw();
         let c_x2 = x2.as_raw();
         let c_p = p;
@@ -2641,6 +2908,7 @@ impl Tensor {
         cdist: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_cdist_backward.out", "out", out)?;
         crate::guards::cdist_backward_shapes(
             "aten::_cdist_backward.out",
             grad,
@@ -2689,6 +2957,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 2.0`.
     #[track_caller]
     pub fn f__pdist_forward_out_with(&self, p: f64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_pdist_forward.out", "out", out)?;
         crate::guards::dim_in("aten::_pdist_forward.out", "self", self, &[1, 2])?;
         let c_self = self.as_raw();
         let c_p = p;
@@ -2733,6 +3002,7 @@ impl Tensor {
         pdist: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_pdist_backward.out", "out", out)?;
         crate::guards::pdist_backward_shapes(
             "aten::_pdist_backward.out",
             grad,
@@ -2779,6 +3049,7 @@ impl Tensor {
         upscale_factor: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::pixel_shuffle.out", "out", out)?;
         let c_self = self.as_raw();
         let c_upscale_factor = upscale_factor;
         let c_out = out.as_raw();
@@ -2804,6 +3075,7 @@ impl Tensor {
         downscale_factor: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::pixel_unshuffle.out", "out", out)?;
         let c_self = self.as_raw();
         let c_downscale_factor = downscale_factor;
         let c_out = out.as_raw();
@@ -2838,6 +3110,7 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::channel_shuffle.out", "out", out)?;
         let c_self = self.as_raw();
         let c_groups = groups;
         let c_out = out.as_raw();
@@ -2867,6 +3140,7 @@ impl Tensor {
         device: Option<Device>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_pin_memory.out", "out", out)?;
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -2913,6 +3187,7 @@ impl Tensor {
         s: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::scalar_tensor.out", "out", out)?;
         let c_s = Into::<Scalar>::into(s).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2939,6 +3214,7 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rand.names_out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -2979,6 +3255,11 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::rand.generator_with_names_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_names: Option<Vec<ltrs_str>> = names
@@ -3025,6 +3306,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rand_like.out", "out", out)?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -3077,6 +3359,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::rand_like.generator_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -3151,6 +3438,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::randint_like.out", "out", out)?;
         let c_self = self.as_raw();
         let c_high = high;
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -3212,6 +3500,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randint_like.generator_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_high = high;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3291,6 +3584,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randint_like.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_high = high.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -3358,6 +3656,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randint_like.Tensor_generator_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_high = high.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3446,6 +3749,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randint_like.low_dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_low = low;
         let c_high = high;
@@ -3523,6 +3831,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randint_like.low_generator_dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_low = low;
         let c_high = high;
@@ -3613,6 +3926,7 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::randn.names_out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -3653,6 +3967,11 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randn.generator_with_names_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_names: Option<Vec<ltrs_str>> = names
@@ -3699,6 +4018,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::randn_like.out", "out", out)?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -3751,6 +4071,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::randn_like.generator_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -3816,6 +4141,7 @@ impl Tensor {
     /// `aten::repeat.out(Tensor self, SymInt[] repeats, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_repeat_out(&self, repeats: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::repeat.out", "out", out)?;
         let c_self = self.as_raw();
         let c_repeats = ltrs_int_list::new(repeats);
         let c_out = out.as_raw();
@@ -3845,6 +4171,11 @@ impl Tensor {
         output_size: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::repeat_interleave.Tensor_out",
+            "out",
+            out,
+        )?;
         crate::guards::repeat_interleave_total(
             "aten::repeat_interleave.Tensor_out",
             repeats,
@@ -3907,6 +4238,7 @@ impl Tensor {
         shape: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_mkldnn_reshape.out", "out", out)?;
         let c_self = self.as_raw();
         let c_shape = ltrs_int_list::new(shape);
         let c_out = out.as_raw();
@@ -3928,6 +4260,7 @@ impl Tensor {
     /// `aten::relu.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_relu_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::relu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3954,6 +4287,7 @@ impl Tensor {
         index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::select_backward.out", "out", out)?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -3998,6 +4332,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::celu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
@@ -4043,6 +4378,7 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::slice_backward.out", "out", out)?;
         crate::guards::mkldnn_zeroed_grad("aten::slice_backward.out", grad_output)?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
@@ -4108,6 +4444,7 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::slice_scatter.out", "out", out)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_dim = dim;
@@ -4176,6 +4513,7 @@ impl Tensor {
         index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::select_scatter.out", "out", out)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_dim = dim;
@@ -4221,6 +4559,7 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::diagonal_scatter.out", "out", out)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_offset = offset;
@@ -4293,6 +4632,11 @@ impl Tensor {
         storage_offset: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::as_strided_scatter.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -4371,6 +4715,11 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::unsafe_split.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_split_size = split_size;
         let c_dim = dim;
@@ -4429,6 +4778,11 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::unsafe_split_with_sizes.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_split_sizes = ltrs_int_list::new(split_sizes);
         let c_dim = dim;
@@ -4490,6 +4844,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sum.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -4540,6 +4895,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::std_mean.correction_out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::std_mean.correction_out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -4617,6 +4982,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::prod.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -4661,6 +5027,11 @@ impl Tensor {
         dim1: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_mkldnn_transpose.out",
+            "out",
+            out,
+        )?;
         crate::guards::mkldnn_transposed_dims(
             "aten::_mkldnn_transpose.out",
             self,
@@ -4700,6 +5071,7 @@ impl Tensor {
     /// `aten::flip.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_flip_out(&self, dims: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::flip.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
         let c_out = out.as_raw();
@@ -4728,6 +5100,7 @@ impl Tensor {
         dims: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::roll.out", "out", out)?;
         let c_self = self.as_raw();
         let c_shifts = ltrs_int_list::new(shifts);
         let c_dims = ltrs_int_list::new(dims);
@@ -4778,6 +5151,7 @@ impl Tensor {
         dims: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rot90.out", "out", out)?;
         let c_self = self.as_raw();
         let c_k = k;
         let c_dims = ltrs_int_list::new(dims);
@@ -4823,6 +5197,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_transform_bias_rescale_qkv.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_transform_bias_rescale_qkv.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_transform_bias_rescale_qkv.out",
+            "out2",
+            out2,
+        )?;
         crate::guards::dim_in(
             "aten::_transform_bias_rescale_qkv.out",
             "qkv",
@@ -4917,6 +5306,11 @@ impl Tensor {
         mask_check: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_tensor_from_mask.out",
+            "out",
+            out,
+        )?;
         let c_t = t.as_raw();
         let c_mask = mask.as_raw();
         let c_mask_check = mask_check;
@@ -4983,6 +5377,11 @@ impl Tensor {
         fuse_transform_0213: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_from_padded.out",
+            "out",
+            out,
+        )?;
         crate::guards::dim_in(
             "aten::_nested_from_padded.out",
             "cpu_nested_shape_example",
@@ -5065,6 +5464,11 @@ impl Tensor {
     /// `aten::_nested_tensor_size.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__nested_tensor_size_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_tensor_size.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5085,6 +5489,11 @@ impl Tensor {
     /// `aten::_nested_tensor_strides.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__nested_tensor_strides_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_tensor_strides.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5108,6 +5517,11 @@ impl Tensor {
         &self,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_tensor_storage_offsets.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5132,6 +5546,11 @@ impl Tensor {
         nt_example: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_from_padded_and_nested_example.out",
+            "out",
+            out,
+        )?;
         let c_padded = padded.as_raw();
         let c_nt_example = nt_example.as_raw();
         let c_out = out.as_raw();
@@ -5170,6 +5589,11 @@ impl Tensor {
         offsets: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_view_from_buffer_copy.out",
+            "out",
+            out,
+        )?;
         crate::guards::nested_view_metadata(
             "aten::_nested_view_from_buffer_copy.out",
             nested_size,
@@ -5233,6 +5657,11 @@ impl Tensor {
         max_seqlen: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_view_from_jagged_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_offsets = offsets.as_raw();
         let c_dummy = dummy.as_raw();
@@ -5327,6 +5756,11 @@ impl Tensor {
     /// `aten::_nested_get_values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__nested_get_values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_get_values_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5359,6 +5793,7 @@ impl Tensor {
         unroll_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_trilinear.out", "out", out)?;
         let c_i1 = i1.as_raw();
         let c_i2 = i2.as_raw();
         let c_i3 = i3.as_raw();
@@ -5473,6 +5908,8 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_unique.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_unique.out", "out1", out1)?;
         let c_self = self.as_raw();
         let c_sorted = sorted;
         let c_return_inverse = return_inverse;
@@ -5542,6 +5979,9 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::unique_dim.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::unique_dim.out", "out1", out1)?;
+        crate::guards::exclusive_with_storage("aten::unique_dim.out", "out2", out2)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_sorted = sorted;
@@ -5642,6 +6082,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::unique_consecutive.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::unique_consecutive.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::unique_consecutive.out",
+            "out2",
+            out2,
+        )?;
         let c_self = self.as_raw();
         let c_return_inverse = return_inverse;
         let c_return_counts = return_counts;
@@ -5736,6 +6191,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::unique_dim_consecutive.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::unique_dim_consecutive.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::unique_dim_consecutive.out",
+            "out2",
+            out2,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_return_inverse = return_inverse;
@@ -5830,6 +6300,9 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_unique2.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_unique2.out", "out1", out1)?;
+        crate::guards::exclusive_with_storage("aten::_unique2.out", "out2", out2)?;
         let c_self = self.as_raw();
         let c_sorted = sorted;
         let c_return_inverse = return_inverse;
@@ -5912,6 +6385,7 @@ impl Tensor {
     /// `aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__unsafe_view_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_unsafe_view.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -5944,6 +6418,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::var_mean.correction_out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::var_mean.correction_out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -6021,6 +6505,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_weight_norm_interface.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_weight_norm_interface.out",
+            "out1",
+            out1,
+        )?;
         crate::guards::weight_norm_dim(
             "aten::_weight_norm_interface.out",
             ("v", v),
@@ -6102,6 +6596,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_weight_norm_interface_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_weight_norm_interface_backward.out",
+            "out1",
+            out1,
+        )?;
         crate::guards::weight_norm_dim(
             "aten::_weight_norm_interface_backward.out",
             ("saved_v", saved_v),
@@ -6172,6 +6676,7 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::zeros.names_out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -6205,6 +6710,11 @@ impl Tensor {
     /// `aten::_efficientzerotensor.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__efficientzerotensor_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_efficientzerotensor.out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6233,6 +6743,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::zeros_like.out", "out", out)?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -6280,6 +6791,11 @@ impl Tensor {
         output: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_standard_gamma_grad.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_output = output.as_raw();
         let c_out = out.as_raw();
@@ -6309,6 +6825,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_standard_gamma.out", "out", out)?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -6357,6 +6874,7 @@ impl Tensor {
         total: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_dirichlet_grad.out", "out", out)?;
         let c_x = x.as_raw();
         let c_alpha = alpha.as_raw();
         let c_total = total.as_raw();
@@ -6392,6 +6910,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sample_dirichlet.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -6443,6 +6966,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::poisson.out", "out", out)?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -6495,6 +7019,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::binomial.out", "out", out)?;
         crate::guards::binomial_counts("aten::binomial.out", count, prob)?;
         let c_count = count.as_raw();
         let c_prob = prob.as_raw();
@@ -6551,6 +7076,7 @@ impl Tensor {
         p: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::native_norm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_out = out.as_raw();
@@ -6601,6 +7127,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::native_norm.ScalarOpt_dim_dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = ltrs_int_list::new(dim);
@@ -6786,6 +7317,26 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_batch_norm_no_update.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_batch_norm_no_update.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_batch_norm_no_update.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_batch_norm_no_update.out",
+            "out3",
+            out3,
+        )?;
         crate::guards::min_dim("aten::_batch_norm_no_update.out", "input", input, 2)?;
         crate::guards::numel_matches_size(
             "aten::_batch_norm_no_update.out",
@@ -6904,6 +7455,7 @@ impl Tensor {
         dim: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_sparse_sum.dim_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_out = out.as_raw();
@@ -6930,6 +7482,11 @@ impl Tensor {
         dim: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_sum_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad = grad.as_raw();
         let c_self = self_.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -6973,6 +7530,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_csr_sum.dim_dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -7047,6 +7609,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_csr_prod.dim_dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -7116,6 +7683,7 @@ impl Tensor {
         half_to_float: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_sparse_softmax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_half_to_float = half_to_float;
@@ -7155,6 +7723,11 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_softmax_backward_data.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_dim = dim;
@@ -7204,6 +7777,11 @@ impl Tensor {
         half_to_float: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_log_softmax.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_half_to_float = half_to_float;
@@ -7243,6 +7821,11 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_log_softmax_backward_data.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_dim = dim;
@@ -7297,6 +7880,7 @@ impl Tensor {
         layout: Option<Layout>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_spdiags.out", "out", out)?;
         let c_diagonals = diagonals.as_raw();
         let c_offsets = offsets.as_raw();
         let c_shape = ltrs_int_list::new(shape);
@@ -7370,6 +7954,11 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::norm.ScalarOpt_dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dtype = dtype.to_ffi();
@@ -7411,6 +8000,7 @@ impl Tensor {
         p: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::norm.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_out = out.as_raw();
@@ -7460,6 +8050,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::clone.out", "out", out)?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -7512,6 +8103,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::resize_as.out", "out", out)?;
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -7622,6 +8214,7 @@ impl Tensor {
         the_template: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::resize_as_sparse.out", "out", out)?;
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         let c_out = out.as_raw();
@@ -7667,6 +8260,7 @@ impl Tensor {
     /// `aten::zero.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_zero_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::zero.out", "out", out)?;
         crate::guards::mkldnn_zeroed("aten::zero.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -7712,6 +8306,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sub.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -7766,6 +8361,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rsub.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -7816,6 +8412,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::rsub.Scalar_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -7872,6 +8469,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_sparse_addmm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -7940,6 +8538,11 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::sparse_coo_tensor.size_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7965,6 +8568,11 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_coo_tensor_with_dims.out",
+            "out",
+            out,
+        )?;
         let c_sparse_dim = sparse_dim;
         let c_dense_dim = dense_dim;
         let c_size = ltrs_int_list::new(size);
@@ -8012,6 +8620,11 @@ impl Tensor {
         is_coalesced: Option<bool>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_coo_tensor_with_dims_and_tensors.out",
+            "out",
+            out,
+        )?;
         crate::guards::sparse_coo_args(
             "aten::_sparse_coo_tensor_with_dims_and_tensors.out",
             indices,
@@ -8126,6 +8739,7 @@ impl Tensor {
         dense_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sparse_resize.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -8206,6 +8820,11 @@ impl Tensor {
         dense_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::sparse_resize_and_clear.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -8282,6 +8901,7 @@ impl Tensor {
     /// `aten::sparse_mask.out(Tensor self, Tensor mask, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sparse_mask_out(&self, mask: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::sparse_mask.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_out = out.as_raw();
@@ -8310,6 +8930,11 @@ impl Tensor {
         accumulate_matches: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_mask_projection.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_accumulate_matches = accumulate_matches;
@@ -8378,6 +9003,7 @@ impl Tensor {
         masked_grad: Option<bool>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_to_dense.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_masked_grad = support::opt_bool(masked_grad);
@@ -8429,6 +9055,7 @@ impl Tensor {
     /// `aten::_coalesce.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__coalesce_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_coalesce.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8449,6 +9076,7 @@ impl Tensor {
     /// `aten::_coalesced.out(Tensor self, bool coalesced, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__coalesced_out(&self, coalesced: bool, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_coalesced.out", "out", out)?;
         let c_self = self.as_raw();
         let c_coalesced = coalesced;
         let c_out = out.as_raw();
@@ -8497,6 +9125,11 @@ impl Tensor {
         non_blocking: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::copy_sparse_to_sparse.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -8608,6 +9241,11 @@ impl Tensor {
         sparse_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_to_sparse.sparse_dim_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_sparse_dim = sparse_dim;
         let c_out = out.as_raw();
@@ -8648,6 +9286,7 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_to_sparse.out", "out", out)?;
         let c_self = self.as_raw();
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_blocksize = blocksize.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -8712,6 +9351,7 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_to_sparse_csr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let c_out = out.as_raw();
@@ -8763,6 +9403,7 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_to_sparse_csc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let c_out = out.as_raw();
@@ -8815,6 +9456,7 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_to_sparse_bsr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -8879,6 +9521,7 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_to_sparse_bsc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -8942,6 +9585,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::to_mkldnn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -8993,6 +9637,11 @@ impl Tensor {
         input_size: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_reorder_conv2d_weight.out",
+            "out",
+            out,
+        )?;
         crate::guards::positive_list(
             "aten::mkldnn_reorder_conv2d_weight.out",
             "stride",
@@ -9083,6 +9732,11 @@ impl Tensor {
         input_size: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_reorder_conv3d_weight.out",
+            "out",
+            out,
+        )?;
         crate::guards::positive_list(
             "aten::mkldnn_reorder_conv3d_weight.out",
             "stride",
@@ -9166,6 +9820,11 @@ impl Tensor {
         reduce_range: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::quantize_per_tensor_dynamic.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let c_reduce_range = reduce_range;
@@ -9207,6 +9866,11 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::quantize_per_tensor.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale;
         let c_zero_point = zero_point;
@@ -9251,6 +9915,11 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::quantize_per_tensor.tensor_qparams_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale.as_raw();
         let c_zero_point = zero_point.as_raw();
@@ -9295,6 +9964,11 @@ impl Tensor {
         dtype: Kind,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::quantize_per_tensor.tensors_out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9347,6 +10021,11 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::quantize_per_channel.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_scales = scales.as_raw();
         let c_zero_points = zero_points.as_raw();
@@ -9388,6 +10067,7 @@ impl Tensor {
     /// `aten::dequantize.self_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_dequantize_self_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::dequantize.self_out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9411,6 +10091,11 @@ impl Tensor {
         tensors: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::dequantize.tensors_out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9439,6 +10124,11 @@ impl Tensor {
     /// `aten::q_per_channel_scales.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_q_per_channel_scales_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::q_per_channel_scales.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9459,6 +10149,11 @@ impl Tensor {
     /// `aten::q_per_channel_zero_points.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_q_per_channel_zero_points_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::q_per_channel_zero_points.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9479,6 +10174,7 @@ impl Tensor {
     /// `aten::int_repr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_int_repr_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::int_repr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9504,6 +10200,11 @@ impl Tensor {
         zero_point: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_make_per_tensor_quantized_tensor.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale;
         let c_zero_point = zero_point;
@@ -9545,6 +10246,11 @@ impl Tensor {
         axis: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_make_per_channel_quantized_tensor.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale.as_raw();
         let c_zero_point = zero_point.as_raw();
@@ -9591,6 +10297,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::fake_quantize_per_tensor_affine_cachemask.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::fake_quantize_per_tensor_affine_cachemask.out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale;
         let c_zero_point = zero_point;
@@ -9654,6 +10370,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams.out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale.as_raw();
         let c_zero_point = zero_point.as_raw();
@@ -9722,6 +10448,11 @@ impl Tensor {
         grad_factor: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_fake_quantize_learnable_per_tensor_affine.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale.as_raw();
         let c_zero_point = zero_point.as_raw();
@@ -9829,6 +10560,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::fake_quantize_per_channel_affine_cachemask.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::fake_quantize_per_channel_affine_cachemask.out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale.as_raw();
         let c_zero_point = zero_point.as_raw();
@@ -9898,6 +10639,11 @@ impl Tensor {
         grad_factor: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_fake_quantize_learnable_per_channel_affine.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_scale = scale.as_raw();
         let c_zero_point = zero_point.as_raw();
@@ -10022,6 +10768,36 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_fused_moving_avg_obs_fq_helper.out",
+            "running_min",
+            running_min,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_fused_moving_avg_obs_fq_helper.out",
+            "running_max",
+            running_max,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_fused_moving_avg_obs_fq_helper.out",
+            "scale",
+            scale,
+        )?;
+        crate::guards::exclusive_unless_strided(
+            "aten::_fused_moving_avg_obs_fq_helper.out",
+            "zero_point",
+            zero_point,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_fused_moving_avg_obs_fq_helper.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_fused_moving_avg_obs_fq_helper.out",
+            "out1",
+            out1,
+        )?;
         crate::guards::defined(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             "self",
@@ -10394,6 +11170,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_to_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -10464,6 +11241,12 @@ impl Tensor {
         out4: &mut Tensor,
         out5: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out0", out0)?;
+        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out1", out1)?;
+        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out2", out2)?;
+        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out3", out3)?;
+        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out4", out4)?;
+        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out5", out5)?;
         let c_input = input.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
         let c_params: Vec<ltrs_tensor> = params
@@ -10595,6 +11378,21 @@ impl Tensor {
         out1: &mut [Tensor],
         out2: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::exclusive_with_storage(
+            "aten::lstm_mps_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::lstm_mps_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::lstm_mps_backward.out",
+            "out2",
+            out2,
+        )?;
         let c_grad_y = grad_y.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_grad_hy = grad_hy.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_grad_cy = grad_cy.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -10710,6 +11508,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_lstm_cell.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_lstm_cell.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_lstm_cell.out",
+            "out2",
+            out2,
+        )?;
         let c_input_gates = input_gates.as_raw();
         let c_hidden_gates = hidden_gates.as_raw();
         let c_cx = cx.as_raw();
@@ -10832,6 +11645,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_lstm_cell_backward_impl.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_lstm_cell_backward_impl.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_lstm_cell_backward_impl.out",
+            "out2",
+            out2,
+        )?;
         let c_grad_hy = grad_hy.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_grad_cy = grad_cy.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_cx = cx.as_raw();
@@ -10910,6 +11738,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_gru_cell.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_gru_cell.out",
+            "out1",
+            out1,
+        )?;
         let c_input_gates = input_gates.as_raw();
         let c_hidden_gates = hidden_gates.as_raw();
         let c_hx = hx.as_raw();
@@ -11013,6 +11851,31 @@ impl Tensor {
         out3: &mut Tensor,
         out4: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_gru_cell_backward.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_gru_cell_backward.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_gru_cell_backward.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_gru_cell_backward.out",
+            "out3",
+            out3,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_thnn_fused_gru_cell_backward.out",
+            "out4",
+            out4,
+        )?;
         let c_grad_hy = grad_hy.as_raw();
         let c_workspace = workspace.as_raw();
         let c_has_bias = has_bias;
@@ -11089,6 +11952,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_pack_padded_sequence.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_pack_padded_sequence.out",
+            "out1",
+            out1,
+        )?;
         let c_input = input.as_raw();
         let c_lengths = lengths.as_raw();
         let c_batch_first = batch_first;
@@ -11133,6 +12006,11 @@ impl Tensor {
         source: &Storage,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::set.source_Storage_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         let c_out = out.as_raw();
@@ -11183,6 +12061,11 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::set.source_Storage_storage_offset_out",
+            "out",
+            out,
+        )?;
         crate::guards::quantized_set_bounds(
             "aten::set.source_Storage_storage_offset_out",
             self,
@@ -11371,6 +12254,11 @@ impl Tensor {
         source: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::set.source_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         let c_out = out.as_raw();
@@ -11412,6 +12300,7 @@ impl Tensor {
     /// `aten::set.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_set_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::set.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11448,6 +12337,7 @@ impl Tensor {
     /// `aten::lift.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lift_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lift.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11468,6 +12358,7 @@ impl Tensor {
     /// `aten::lift_fresh_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lift_fresh_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::lift_fresh_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11493,6 +12384,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::masked_fill.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -11531,6 +12427,11 @@ impl Tensor {
         value: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::masked_fill.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_value = value.as_raw();
@@ -11569,6 +12470,7 @@ impl Tensor {
         source: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::masked_scatter.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_source = source.as_raw();
@@ -11606,6 +12508,7 @@ impl Tensor {
         mask_type: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_masked_softmax.out", "out", out)?;
         crate::guards::masked_softmax_dim("aten::_masked_softmax.out", self, dim)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -11675,6 +12578,11 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_masked_softmax_backward.out",
+            "out",
+            out,
+        )?;
         crate::guards::same_shape(
             "aten::_masked_softmax_backward.out",
             &[("grad_output", grad_output), ("output", output)],
@@ -11761,6 +12669,7 @@ impl Tensor {
         accumulate: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::put.out", "out", out)?;
         let c_self = self.as_raw();
         let c_index = index.as_raw();
         let c_source = source.as_raw();
@@ -11824,6 +12733,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::index_fill.int_Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -11866,6 +12780,11 @@ impl Tensor {
         value: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::index_fill.int_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -11906,6 +12825,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_and.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -11940,6 +12864,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_or.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -11974,6 +12903,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_xor.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12008,6 +12942,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::__lshift__.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -12037,6 +12976,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::__lshift__.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12062,6 +13006,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_left_shift.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12098,6 +13047,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::__rshift__.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -12127,6 +13081,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::__rshift__.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12152,6 +13111,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::bitwise_right_shift.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12194,6 +13158,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::random.from_out", "out", out)?;
         crate::guards::random_from("aten::random.from_out", self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
@@ -12331,6 +13296,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::random.to_out", "out", out)?;
         let c_self = self.as_raw();
         let c_to = to;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12431,6 +13397,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::random.out", "out", out)?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -12526,6 +13493,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::uniform.out", "out", out)?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = to;
@@ -12644,6 +13612,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::cauchy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_median = median;
         let c_sigma = sigma;
@@ -12762,6 +13731,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::log_normal.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mean = mean;
         let c_std = std;
@@ -12879,6 +13849,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::exponential.out", "out", out)?;
         let c_self = self.as_raw();
         let c_lambd = lambd;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12986,6 +13957,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::geometric.out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13085,6 +14057,7 @@ impl Tensor {
         offset: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::tril_indices.out", "out", out)?;
         let c_row = row;
         let c_col = col;
         let c_offset = offset;
@@ -13135,6 +14108,7 @@ impl Tensor {
         offset: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::triu_indices.out", "out", out)?;
         let c_row = row;
         let c_col = col;
         let c_offset = offset;
@@ -13178,6 +14152,7 @@ impl Tensor {
     /// `aten::trace.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_trace_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::trace.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13203,6 +14178,11 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_cholesky_solve_helper.out",
+            "out",
+            out,
+        )?;
         crate::guards::square_matrix("aten::_cholesky_solve_helper.out", "A", A)?;
         crate::guards::same_sizes_except_last(
             "aten::_cholesky_solve_helper.out",
@@ -13250,6 +14230,7 @@ impl Tensor {
         p: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::dist.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
@@ -13304,6 +14285,11 @@ impl Tensor {
         density: bool,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_histogramdd_bin_edges.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_bins = ltrs_int_list::new(bins);
         let c_range = range.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
@@ -13376,6 +14362,11 @@ impl Tensor {
         density: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_histogramdd_from_bin_cts.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_bins = ltrs_int_list::new(bins);
         let c_range = range.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
@@ -13453,6 +14444,11 @@ impl Tensor {
         density: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_histogramdd_from_bin_tensors.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_bins: Vec<ltrs_tensor> = bins
             .iter()
@@ -13524,6 +14520,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::remainder.Scalar_Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -13556,6 +14557,7 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::unfold_backward.out", "out", out)?;
         crate::guards::unfold_backward_shape(
             "aten::unfold_backward.out",
             grad_in,
@@ -13615,6 +14617,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::normal.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mean = mean;
         let c_std = std;
@@ -13676,6 +14679,16 @@ impl Tensor {
         inv_scale: &Tensor,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_amp_foreach_non_finite_check_and_unscale.out",
+            "found_inf",
+            found_inf,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::_amp_foreach_non_finite_check_and_unscale.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -13770,6 +14783,16 @@ impl Tensor {
         growth_interval: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_unless_strided(
+            "aten::_amp_update_scale.out",
+            "growth_tracker",
+            growth_tracker,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_amp_update_scale.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_growth_tracker = growth_tracker.as_raw();
         let c_found_inf = found_inf.as_raw();
@@ -13883,6 +14906,11 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_add.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -13924,6 +14952,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_add.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -13987,6 +15020,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_add.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14025,6 +15063,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_add.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14089,6 +15132,11 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_sub.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14130,6 +15178,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_sub.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14193,6 +15246,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_sub.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14228,6 +15286,11 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_mul.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14262,6 +15325,11 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_mul.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14299,6 +15367,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_mul.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14334,6 +15407,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_mul.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14369,6 +15447,11 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_div.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14403,6 +15486,11 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_div.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14440,6 +15528,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_div.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14475,6 +15568,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_div.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14510,6 +15608,11 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_clamp_max.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14544,6 +15647,11 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_clamp_max.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14581,6 +15689,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_clamp_max.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14618,6 +15731,11 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_clamp_min.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14652,6 +15770,11 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_clamp_min.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14689,6 +15812,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_clamp_min.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14726,6 +15854,11 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_maximum.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14760,6 +15893,11 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_maximum.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14797,6 +15935,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_maximum.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14834,6 +15977,11 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_minimum.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14868,6 +16016,11 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_minimum.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14905,6 +16058,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_minimum.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14950,6 +16108,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_addcdiv.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15035,6 +16198,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_addcdiv.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15100,6 +16268,11 @@ impl Tensor {
         scalars: &Tensor,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_addcdiv.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15161,6 +16334,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_addcmul.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15246,6 +16424,11 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_addcmul.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15311,6 +16494,11 @@ impl Tensor {
         scalars: &Tensor,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_addcmul.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15363,6 +16551,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_abs.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15394,6 +16583,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_acos.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15425,6 +16619,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_asin.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15456,6 +16655,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_atan.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15487,6 +16691,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_ceil.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15518,6 +16727,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_cos.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15549,6 +16759,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_cosh.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15580,6 +16795,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_erf.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15611,6 +16827,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_erfc.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15642,6 +16863,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_exp.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15673,6 +16895,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_expm1.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15704,6 +16931,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_floor.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15735,6 +16967,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_frac.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15767,6 +17004,11 @@ impl Tensor {
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], tensors1: &[T1], weights: &[T2], out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_lerp.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15816,6 +17058,11 @@ impl Tensor {
         weight: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_lerp.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15861,6 +17108,11 @@ impl Tensor {
         weight: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_lerp.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15901,6 +17153,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_lgamma.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15932,6 +17189,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_log.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15963,6 +17221,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_log10.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15994,6 +17257,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_log1p.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16025,6 +17293,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_log2.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16056,6 +17329,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_max.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16087,6 +17361,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_neg.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16124,6 +17399,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_norm.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16193,6 +17473,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_powsum.Scalar_out",
+            "out",
+            out,
+        )?;
         crate::guards::powsum_dtype("aten::_foreach_powsum.Scalar_out", self_, dtype)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -16257,6 +17542,11 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], exponent: &[T1], out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_pow.List_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16294,6 +17584,11 @@ impl Tensor {
         exponent: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_pow.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16329,6 +17624,11 @@ impl Tensor {
         exponent: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_pow.ScalarList_out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16363,6 +17663,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_reciprocal.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16394,6 +17699,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_round.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16425,6 +17735,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_rsqrt.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16456,6 +17771,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_sigmoid.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16487,6 +17807,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_sign.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16518,6 +17843,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_sin.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16549,6 +17875,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_sinh.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16580,6 +17911,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_sqrt.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16611,6 +17947,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage("aten::_foreach_tan.out", "out", out)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16642,6 +17979,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_tanh.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16673,6 +18015,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_trunc.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16704,6 +18051,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_zero.out",
+            "out",
+            out,
+        )?;
         crate::guards::mkldnn_zeroed_list("aten::_foreach_zero.out", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
@@ -16766,6 +18118,11 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], src: &[T1], non_blocking: bool, out: &mut [Tensor]) -> Result<()> {
+        crate::guards::all_exclusive_with_storage(
+            "aten::_foreach_copy.out",
+            "out",
+            out,
+        )?;
         crate::guards::same_len(
             "aten::_foreach_copy.out",
             &[("self", self_.len()), ("src", src.len()), ("out", out.len())],
@@ -16838,6 +18195,7 @@ impl Tensor {
         right: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::bucketize.Scalar_out", "out", out)?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_boundaries = boundaries.as_raw();
         let c_out_int32 = out_int32;
@@ -16906,6 +18264,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::glu_jvp.out", "out", out)?;
         let c_glu = glu.as_raw();
         let c_x = x.as_raw();
         let c_dx = dx.as_raw();
@@ -16943,6 +18302,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::glu_backward_jvp.out", "out", out)?;
         let c_grad_x = grad_x.as_raw();
         let c_grad_glu = grad_glu.as_raw();
         let c_x = x.as_raw();
@@ -16991,6 +18351,11 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::hardswish_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_out = out.as_raw();
@@ -17118,6 +18483,11 @@ impl Tensor {
         self_is_result: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::rrelu_with_noise_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_noise = noise.as_raw();
@@ -17178,6 +18548,11 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::mkldnn_adaptive_avg_pool2d_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_out = out.as_raw();
@@ -17214,6 +18589,11 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_adaptive_avg_pool2d.out",
+            "out",
+            out,
+        )?;
         crate::guards::list_len(
             "aten::_adaptive_avg_pool2d.out",
             "output_size",
@@ -17258,6 +18638,11 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_adaptive_avg_pool2d_backward.out",
+            "out",
+            out,
+        )?;
         crate::guards::dim_in(
             "aten::_adaptive_avg_pool2d_backward.out",
             "self",
@@ -17310,6 +18695,11 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_adaptive_avg_pool3d.out",
+            "out",
+            out,
+        )?;
         crate::guards::list_len(
             "aten::_adaptive_avg_pool3d.out",
             "output_size",
@@ -17354,6 +18744,11 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_adaptive_avg_pool3d_backward.out",
+            "out",
+            out,
+        )?;
         crate::guards::dim_in(
             "aten::_adaptive_avg_pool3d_backward.out",
             "self",
@@ -17410,6 +18805,11 @@ impl Tensor {
         scale_factors: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_bilinear2d.vec_out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -17464,6 +18864,11 @@ impl Tensor {
         scale_factors: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::upsample_nearest2d.vec_out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -17513,6 +18918,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_slow_conv2d_backward.output_mask_out",
+            "out2",
+            out2,
+        )?;
         crate::guards::list_len(
             "aten::_slow_conv2d_backward.output_mask_out",
             "kernel_size",
@@ -17634,6 +19054,7 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::conv_depthwise3d.out", "out", out)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -17705,6 +19126,11 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::slow_conv_dilated2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -17810,6 +19236,11 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::slow_conv_dilated3d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -17902,6 +19333,7 @@ impl Tensor {
     /// `aten::isinf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_isinf_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::isinf.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17922,6 +19354,11 @@ impl Tensor {
     /// `aten::linalg_matrix_exp.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_matrix_exp_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::linalg_matrix_exp.out",
+            "out",
+            out,
+        )?;
         crate::guards::matrix_exp_norm("aten::linalg_matrix_exp.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -17949,6 +19386,11 @@ impl Tensor {
         addends: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_test_optional_intlist.out",
+            "out",
+            out,
+        )?;
         let c_values = values.as_raw();
         let c_addends = addends.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_out = out.as_raw();
@@ -17987,6 +19429,11 @@ impl Tensor {
         addends: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_test_optional_filled_intlist.out",
+            "out",
+            out,
+        )?;
         let c_values = values.as_raw();
         let c_addends = addends.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_out = out.as_raw();
@@ -18027,6 +19474,11 @@ impl Tensor {
         addends: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_test_optional_floatlist.out",
+            "out",
+            out,
+        )?;
         let c_values = values.as_raw();
         let c_addends = addends.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
         let c_out = out.as_raw();
@@ -18059,6 +19511,11 @@ impl Tensor {
     /// `aten::_test_warn_in_autograd.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__test_warn_in_autograd_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_test_warn_in_autograd.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18082,6 +19539,11 @@ impl Tensor {
         &self,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_test_autograd_multiple_dispatch.fullcoverage_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18114,6 +19576,11 @@ impl Tensor {
         &self,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_test_autograd_multiple_dispatch_view_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18155,6 +19622,7 @@ impl Tensor {
         initial: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::segment_reduce.out", "out", out)?;
         crate::guards::segment_bounds(
             "aten::segment_reduce.out",
             data,
@@ -18268,6 +19736,11 @@ impl Tensor {
         initial: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_segment_reduce_backward.out",
+            "out",
+            out,
+        )?;
         crate::guards::segment_backward_bounds(
             "aten::_segment_reduce_backward.out",
             grad,
@@ -18389,6 +19862,11 @@ impl Tensor {
         pin_memory: Option<bool>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_nested_tensor_from_tensor_list.out",
+            "out",
+            out,
+        )?;
         let c_list: Vec<ltrs_tensor> = list
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -18471,6 +19949,7 @@ impl Tensor {
     /// `aten::_fw_primal_copy.out(Tensor self, int level, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__fw_primal_copy_out(&self, level: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_fw_primal_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_level = level;
         let c_out = out.as_raw();
@@ -18497,6 +19976,7 @@ impl Tensor {
         level: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_make_dual_copy.out", "out", out)?;
         let c_primal = primal.as_raw();
         let c_tangent = tangent.as_raw();
         let c_level = level;
@@ -18530,6 +20010,11 @@ impl Tensor {
     /// `aten::view_as_real_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_view_as_real_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::view_as_real_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18550,6 +20035,11 @@ impl Tensor {
     /// `aten::view_as_complex_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_view_as_complex_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::view_as_complex_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18570,6 +20060,7 @@ impl Tensor {
     /// `aten::_conj_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__conj_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_conj_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18590,6 +20081,7 @@ impl Tensor {
     /// `aten::_neg_view_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__neg_view_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_neg_view_copy.out", "out", out)?;
         crate::guards::self_not_quantized("aten::_neg_view_copy.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -18621,6 +20113,7 @@ impl Tensor {
         storage_offset: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::as_strided_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -18691,6 +20184,11 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_sparse_broadcast_to_copy.out",
+            "out",
+            out,
+        )?;
         crate::guards::positive_list(
             "aten::_sparse_broadcast_to_copy.out",
             "size",
@@ -18734,6 +20232,7 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::diagonal_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_offset = offset;
         let c_dim1 = dim1;
@@ -18793,6 +20292,7 @@ impl Tensor {
         implicit: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::expand_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_implicit = implicit;
@@ -18836,6 +20336,7 @@ impl Tensor {
     /// `aten::permute_copy.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_permute_copy_out(&self, dims: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::permute_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
         let c_out = out.as_raw();
@@ -18862,6 +20363,11 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_reshape_alias_copy.out",
+            "out",
+            out,
+        )?;
         crate::guards::as_strided_valid(
             "aten::_reshape_alias_copy.out",
             ("self", self),
@@ -18906,6 +20412,7 @@ impl Tensor {
         index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::select_copy.int_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index;
@@ -18928,6 +20435,7 @@ impl Tensor {
     /// `aten::detach_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_detach_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::detach_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18959,6 +20467,11 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::slice_copy.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_start = support::opt_int(start);
@@ -19018,6 +20531,7 @@ impl Tensor {
     /// `aten::squeeze_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::squeeze_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19038,6 +20552,7 @@ impl Tensor {
     /// `aten::squeeze_copy.dim_out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_copy_dim_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::squeeze_copy.dim_out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -19063,6 +20578,11 @@ impl Tensor {
         dim: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::squeeze_copy.dims_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_out = out.as_raw();
@@ -19084,6 +20604,7 @@ impl Tensor {
     /// `aten::t_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_t_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::t_copy.out", "out", out)?;
         crate::guards::mkldnn_transposed("aten::t_copy.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
@@ -19110,6 +20631,11 @@ impl Tensor {
         dim1: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::transpose_copy.int_out",
+            "out",
+            out,
+        )?;
         crate::guards::mkldnn_transposed_dims(
             "aten::transpose_copy.int_out",
             self,
@@ -19149,6 +20675,7 @@ impl Tensor {
     /// `aten::unsqueeze_copy.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_unsqueeze_copy_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::unsqueeze_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -19170,6 +20697,7 @@ impl Tensor {
     /// `aten::_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_indices_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19190,6 +20718,7 @@ impl Tensor {
     /// `aten::_values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_values_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19210,6 +20739,7 @@ impl Tensor {
     /// `aten::indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::indices_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19230,6 +20760,7 @@ impl Tensor {
     /// `aten::values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::values_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19250,6 +20781,11 @@ impl Tensor {
     /// `aten::crow_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_crow_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::crow_indices_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19270,6 +20806,7 @@ impl Tensor {
     /// `aten::col_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_col_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::col_indices_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19290,6 +20827,11 @@ impl Tensor {
     /// `aten::ccol_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ccol_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::ccol_indices_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19310,6 +20852,7 @@ impl Tensor {
     /// `aten::row_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_row_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::row_indices_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19330,6 +20873,7 @@ impl Tensor {
     /// `aten::view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_view_copy_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::view_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -19355,6 +20899,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::view_copy.dtype_out", "out", out)?;
         crate::guards::self_not_quantized("aten::view_copy.dtype_out", self)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
@@ -19383,6 +20928,7 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::unfold_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dimension = dimension;
         let c_size = size;
@@ -19419,6 +20965,7 @@ impl Tensor {
     /// `aten::alias_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_alias_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::alias_copy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -19448,6 +20995,7 @@ impl Tensor {
         output_size: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::to_padded_tensor.out", "out", out)?;
         let c_self = self.as_raw();
         let c_padding = padding;
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -19529,6 +21077,11 @@ impl Tensor {
         mask_type: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_transformer_encoder_layer_fwd.out",
+            "out",
+            out,
+        )?;
         let c_src = src.as_raw();
         let c_embed_dim = embed_dim;
         let c_num_heads = num_heads;
@@ -19759,6 +21312,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        crate::guards::exclusive_with_storage(
+            "aten::_native_multi_head_attention.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive_with_storage(
+            "aten::_native_multi_head_attention.out",
+            "out1",
+            out1,
+        )?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -19925,6 +21488,11 @@ impl Tensor {
         dropout_p: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_triton_scaled_dot_attention.out",
+            "out",
+            out,
+        )?;
         let c_q = q.as_raw();
         let c_k = k.as_raw();
         let c_v = v.as_raw();
@@ -20005,6 +21573,11 @@ impl Tensor {
         mask: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage(
+            "aten::_triton_multi_head_attention.out",
+            "out",
+            out,
+        )?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -20146,6 +21719,7 @@ impl Tensor {
         arg3: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        crate::guards::exclusive_with_storage("aten::_foobar.out", "out", out)?;
         let c_self = self.as_raw();
         let c_arg1 = arg1;
         let c_arg2 = arg2;
@@ -20215,6 +21789,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam.out",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam.out",
+            "exp_avgs",
+            exp_avgs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam.out",
+            "exp_avg_sqs",
+            exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam.out",
+            "max_exp_avg_sqs",
+            max_exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_with_storage("aten::_fused_adam.out", "out", out)?;
         crate::guards::nonempty("aten::_fused_adam.out", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adam.out",
@@ -20773,6 +22368,31 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam.tensor_lr_out",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam.tensor_lr_out",
+            "exp_avgs",
+            exp_avgs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam.tensor_lr_out",
+            "exp_avg_sqs",
+            exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adam.tensor_lr_out",
+            "max_exp_avg_sqs",
+            max_exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::_fused_adam.tensor_lr_out",
+            "out",
+            out,
+        )?;
         crate::guards::nonempty("aten::_fused_adam.tensor_lr_out", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adam.tensor_lr_out",
@@ -21331,6 +22951,27 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw.out",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw.out",
+            "exp_avgs",
+            exp_avgs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw.out",
+            "exp_avg_sqs",
+            exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw.out",
+            "max_exp_avg_sqs",
+            max_exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_with_storage("aten::_fused_adamw.out", "out", out)?;
         crate::guards::nonempty("aten::_fused_adamw.out", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adamw.out",
@@ -21889,6 +23530,31 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw.tensor_lr_out",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw.tensor_lr_out",
+            "exp_avgs",
+            exp_avgs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw.tensor_lr_out",
+            "exp_avg_sqs",
+            exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adamw.tensor_lr_out",
+            "max_exp_avg_sqs",
+            max_exp_avg_sqs,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::_fused_adamw.tensor_lr_out",
+            "out",
+            out,
+        )?;
         crate::guards::nonempty("aten::_fused_adamw.tensor_lr_out", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adamw.tensor_lr_out",
@@ -22441,6 +24107,17 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd.out",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd.out",
+            "momentum_buffer_list",
+            momentum_buffer_list,
+        )?;
+        crate::guards::all_exclusive_with_storage("aten::_fused_sgd.out", "out", out)?;
         crate::guards::nonempty("aten::_fused_sgd.out", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_sgd.out",
@@ -22870,6 +24547,21 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd.tensor_lr_out",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_sgd.tensor_lr_out",
+            "momentum_buffer_list",
+            momentum_buffer_list,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::_fused_sgd.tensor_lr_out",
+            "out",
+            out,
+        )?;
         crate::guards::nonempty("aten::_fused_sgd.tensor_lr_out", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_sgd.tensor_lr_out",
@@ -23298,6 +24990,26 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad.out",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad.out",
+            "state_sums",
+            state_sums,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad.out",
+            "state_steps",
+            state_steps,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::_fused_adagrad.out",
+            "out",
+            out,
+        )?;
         crate::guards::nonempty("aten::_fused_adagrad.out", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adagrad.out",
@@ -23730,6 +25442,21 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad.tensor_lr_out",
+            "grads",
+            grads,
+        )?;
+        crate::guards::all_exclusive_unless_strided(
+            "aten::_fused_adagrad.tensor_lr_out",
+            "state_sums",
+            state_sums,
+        )?;
+        crate::guards::all_exclusive_with_storage(
+            "aten::_fused_adagrad.tensor_lr_out",
+            "out",
+            out,
+        )?;
         crate::guards::nonempty("aten::_fused_adagrad.tensor_lr_out", "self", self_)?;
         crate::guards::same_len(
             "aten::_fused_adagrad.tensor_lr_out",

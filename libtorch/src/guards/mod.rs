@@ -10,6 +10,8 @@ use std::borrow::{Borrow, Cow};
 
 mod attention;
 mod ctc;
+mod division;
+mod exclusive;
 mod factories;
 mod forms;
 mod kernels;
@@ -30,6 +32,8 @@ mod upsample;
 
 pub(crate) use attention::*;
 pub(crate) use ctc::*;
+pub(crate) use division::*;
+pub(crate) use exclusive::*;
 pub(crate) use factories::*;
 pub(crate) use forms::*;
 pub(crate) use kernels::*;

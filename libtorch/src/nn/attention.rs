@@ -39,17 +39,38 @@ pub struct MultiheadAttention {
 
 impl MultiheadAttention {
     /// `embed_dim` split over `num_heads`, with biases, no dropout.
+    #[track_caller]
     pub fn new(embed_dim: i64, num_heads: i64, batch_first: bool) -> MultiheadAttention {
-        assert!(
-            num_heads > 0 && embed_dim % num_heads == 0,
-            "embed_dim must be divisible by num_heads"
-        );
-        let w = unwrap(ops::empty(&[3 * embed_dim, embed_dim]));
-        unwrap(xavier_uniform_(&w, 1.0));
-        let b = unwrap(ops::zeros(&[3 * embed_dim]));
-        let out_proj = Linear::new(embed_dim, embed_dim);
-        unwrap(constant_(out_proj.bias.as_ref().expect("bias"), 0.0));
-        MultiheadAttention {
+        unwrap(MultiheadAttention::f_new(embed_dim, num_heads, batch_first))
+    }
+
+    /// [`MultiheadAttention::new`], or PyTorch's error: `embed_dim` must be divisible by a
+    /// positive `num_heads`.
+    pub fn f_new(embed_dim: i64, num_heads: i64, batch_first: bool) -> Result<MultiheadAttention> {
+        super::check::positive(
+            "MultiheadAttention",
+            &[("embed_dim", embed_dim), ("num_heads", num_heads)],
+        )?;
+        if embed_dim % num_heads != 0 {
+            return Err(crate::Error::invalid(
+                "MultiheadAttention",
+                format!("embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})"),
+            ));
+        }
+        let three = embed_dim.checked_mul(3).ok_or_else(|| {
+            crate::Error::invalid(
+                "MultiheadAttention",
+                format!("embed_dim {embed_dim} is too large"),
+            )
+        })?;
+        let w = ops::empty(&[three, embed_dim])?;
+        xavier_uniform_(&w, 1.0)?;
+        let b = ops::zeros(&[three])?;
+        let out_proj = Linear::f_new(embed_dim, embed_dim, true)?;
+        if let Some(bias) = &out_proj.bias {
+            constant_(bias, 0.0)?;
+        }
+        Ok(MultiheadAttention {
             in_proj_weight: param(w),
             in_proj_bias: param(b),
             out_proj,
@@ -58,7 +79,7 @@ impl MultiheadAttention {
             batch_first,
             dropout: 0.0,
             training: true,
-        }
+        })
     }
 
     fn slice(t: &Tensor, k: i64, e: i64) -> Result<Tensor> {
@@ -126,7 +147,7 @@ impl MultiheadAttention {
             1.0 / (hd as f64).sqrt(),
         )?;
         if let Some(m) = attn_mask {
-            scores = if m.kind() == crate::Kind::Bool {
+            scores = if m.f_kind()? == crate::Kind::Bool {
                 super::dispatch::call1(
                     "aten::masked_fill.Scalar",
                     &[

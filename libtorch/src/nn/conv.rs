@@ -141,13 +141,20 @@ impl<const D: usize> ConvNd<D> {
         config: ConvConfig,
         transposed: bool,
     ) -> Result<Self> {
-        if config.groups <= 0
-            || in_channels % config.groups != 0
-            || out_channels % config.groups != 0
-        {
+        let layer = if transposed { "ConvTranspose" } else { "Conv" };
+        super::check::sizes(
+            layer,
+            &[("in_channels", in_channels), ("out_channels", out_channels)],
+        )?;
+        super::check::positive(layer, &[("kernel_size", kernel), ("groups", config.groups)])?;
+        if in_channels % config.groups != 0 || out_channels % config.groups != 0 {
             return Err(Error::invalid(
-                "conv",
-                "in_channels and out_channels must be divisible by groups",
+                layer,
+                format!(
+                    "in_channels ({in_channels}) and out_channels ({out_channels}) must be \
+                     divisible by groups ({})",
+                    config.groups
+                ),
             ));
         }
         let mut shape = if transposed {

@@ -121,7 +121,7 @@ pub fn conv(
     dilation: &[i64],
     groups: i64,
 ) -> Result<Tensor> {
-    let op = match weight.dim() {
+    let op = match weight.f_dim()? {
         3 => "aten::conv1d",
         4 => "aten::conv2d",
         _ => "aten::conv3d",
@@ -152,7 +152,7 @@ pub fn conv_transpose(
     groups: i64,
     dilation: &[i64],
 ) -> Result<Tensor> {
-    let op = match weight.dim() {
+    let op = match weight.f_dim()? {
         3 => "aten::conv_transpose1d",
         4 => "aten::conv_transpose2d.input",
         _ => "aten::conv_transpose3d.input",

@@ -64,6 +64,12 @@ pub fn calculate_fan_in_and_fan_out(t: &Tensor) -> Result<(i64, i64)> {
     Ok((s[1] * receptive, s[0] * receptive))
 }
 
+/// Whether `t` has no elements: initialising it is a no-op, as PyTorch's initialisers say
+/// ("Initializing zero-element tensors is a no-op"), rather than a division by a zero fan.
+fn no_elements(t: &Tensor) -> Result<bool> {
+    Ok(t.f_size()?.contains(&0))
+}
+
 /// Fills with U(a, b).
 pub fn uniform_(t: &Tensor, a: f64, b: f64) -> Result<()> {
     let _g = crate::NoGradGuard::new();
@@ -94,6 +100,9 @@ pub fn ones_(t: &Tensor) -> Result<()> {
 
 /// Glorot uniform: U(-a, a) with `a = gain * sqrt(6 / (fan_in + fan_out))`.
 pub fn xavier_uniform_(t: &Tensor, gain: f64) -> Result<()> {
+    if no_elements(t)? {
+        return Ok(());
+    }
     let (fi, fo) = calculate_fan_in_and_fan_out(t)?;
     let std = gain * (2.0 / (fi + fo) as f64).sqrt();
     let a = 3f64.sqrt() * std;
@@ -102,6 +111,9 @@ pub fn xavier_uniform_(t: &Tensor, gain: f64) -> Result<()> {
 
 /// Glorot normal: N(0, std²) with `std = gain * sqrt(2 / (fan_in + fan_out))`.
 pub fn xavier_normal_(t: &Tensor, gain: f64) -> Result<()> {
+    if no_elements(t)? {
+        return Ok(());
+    }
     let (fi, fo) = calculate_fan_in_and_fan_out(t)?;
     let std = gain * (2.0 / (fi + fo) as f64).sqrt();
     normal_(t, 0.0, std)
@@ -123,12 +135,18 @@ fn kaiming_std(t: &Tensor, a: f64, mode: FanMode, nl: Nonlinearity) -> Result<f6
 /// He uniform: U(-b, b) with `b = gain * sqrt(3 / fan)`; `a` is the leaky-ReLU slope used by
 /// `Nonlinearity::LeakyRelu` (PyTorch's default `nonlinearity='leaky_relu'`).
 pub fn kaiming_uniform_(t: &Tensor, a: f64, mode: FanMode, nl: Nonlinearity) -> Result<()> {
+    if no_elements(t)? {
+        return Ok(());
+    }
     let bound = 3f64.sqrt() * kaiming_std(t, a, mode, nl)?;
     uniform_(t, -bound, bound)
 }
 
 /// He normal: N(0, std²) with `std = gain / sqrt(fan)`.
 pub fn kaiming_normal_(t: &Tensor, a: f64, mode: FanMode, nl: Nonlinearity) -> Result<()> {
+    if no_elements(t)? {
+        return Ok(());
+    }
     let std = kaiming_std(t, a, mode, nl)?;
     normal_(t, 0.0, std)
 }
@@ -136,6 +154,9 @@ pub fn kaiming_normal_(t: &Tensor, a: f64, mode: FanMode, nl: Nonlinearity) -> R
 /// A (semi-)orthogonal matrix from the QR decomposition of a normal sample, scaled by `gain`
 /// (`torch.nn.init.orthogonal_`); trailing dimensions are flattened.
 pub fn orthogonal_(t: &Tensor, gain: f64) -> Result<()> {
+    if no_elements(t)? {
+        return Ok(());
+    }
     let s = t.f_size()?;
     if s.len() < 2 {
         return Err(Error::invalid(

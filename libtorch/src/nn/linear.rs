@@ -38,6 +38,10 @@ impl Linear {
     /// Fallible form of [`Linear::with_bias`].
     #[track_caller]
     pub fn f_new(in_features: i64, out_features: i64, bias: bool) -> Result<Linear> {
+        super::check::sizes(
+            "Linear",
+            &[("in_features", in_features), ("out_features", out_features)],
+        )?;
         let weight = ops::empty(&[out_features, in_features])?;
         kaiming_uniform_(
             &weight,

@@ -26,6 +26,7 @@
 //! ```
 mod activation;
 mod attention;
+mod check;
 mod conv;
 pub mod dispatch;
 pub mod functional;

@@ -160,27 +160,25 @@ pub trait Module {
         Ok(keys)
     }
 
-    /// Moves every parameter and buffer to `device`, in place: handles held elsewhere (an
-    /// optimizer's) see the move, as with PyTorch's `module.to(device)`.
-    fn to_device(&self, device: Device) -> Result<()> {
-        let mut r = Ok(());
-        self.visit(&mut |_, _, t| {
-            if r.is_ok() && t.device() != device {
-                r = t.f_to(device).and_then(|moved| ops::set_data(t, &moved));
-            }
-        });
-        r
+    /// Moves every parameter and buffer to `device`, in place (PyTorch's `module.to(device)`):
+    /// the module's own handles see the move, tied weights stay tied.
+    ///
+    /// An error, changing nothing, if a parameter or buffer is also held outside the module (an
+    /// optimizer, a clone, a view, an autograd graph): changing a tensor in place while another
+    /// handle may be reading it on another thread is not safe. Move the module before creating
+    /// its optimizer, as PyTorch's documentation advises.
+    fn to_device(&mut self, device: Device) -> Result<()> {
+        convert_in_place(self, "to_device", &mut |t| {
+            (t.device() != device).then(|| t.f_to(device))
+        })
     }
 
-    /// Converts every floating-point parameter and buffer to `kind`, in place (`module.to(dtype)`).
-    fn to_kind(&self, kind: Kind) -> Result<()> {
-        let mut r = Ok(());
-        self.visit(&mut |_, _, t| {
-            if r.is_ok() && t.kind().is_floating_point() && t.kind() != kind {
-                r = ops::to_kind(t, kind).and_then(|c| ops::set_data(t, &c));
-            }
-        });
-        r
+    /// Converts every floating-point parameter and buffer to `kind`, in place
+    /// (`module.to(dtype)`); the same rules as [`Module::to_device`].
+    fn to_kind(&mut self, kind: Kind) -> Result<()> {
+        convert_in_place(self, "to_kind", &mut |t| {
+            (t.kind().is_floating_point() && t.kind() != kind).then(|| ops::to_kind(t, kind))
+        })
     }
 
     /// Stops (or restarts, with `false`) gradient tracking for every parameter
@@ -192,6 +190,63 @@ pub trait Module {
             }
         });
     }
+}
+
+/// Replaces each distinct tensor of `m` by `f`'s conversion of it (`t.data = f(t)`), after
+/// checking that the module's own handles are the only ones (see [`Module::to_device`]).
+fn convert_in_place<M: Module + ?Sized>(
+    m: &mut M,
+    op: &'static str,
+    f: &mut dyn FnMut(&Tensor) -> Option<Result<Tensor>>,
+) -> Result<()> {
+    // Every tensor the module holds, once, with how many of its handles the module holds.
+    let mut held: Vec<(String, Tensor, i64)> = Vec::new();
+    let mut index: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    m.visit(&mut |n, _, t| {
+        if !t.defined() {
+            return;
+        }
+        match index.get(&(t.as_raw() as usize)) {
+            Some(&i) => held[i].2 += 1,
+            None => {
+                index.insert(t.as_raw() as usize, held.len());
+                held.push((n.to_owned(), t.clone(), 1));
+            }
+        }
+    });
+    // All checks first, so a refusal leaves everything as it was.
+    for (name, t, in_module) in &held {
+        let (mut refs, mut storage) = (0i64, 0i64);
+        // SAFETY: `t` is a live handle; the shim only reads two atomic counts.
+        unsafe { libtorch_sys::ltrs_tensor_use_counts(t.as_raw(), &mut refs, &mut storage) };
+        let outside = refs - in_module - 1; // less the module's handles and ours in `held`
+        if outside > 0 {
+            return Err(Error::invalid(
+                op,
+                format!(
+                    "`{name}` is also held outside the module ({outside} other handle(s): an \
+                     optimizer, a clone, a view or an autograd graph), which could be reading it \
+                     on another thread while it changes; convert the module before creating \
+                     its optimizer (as PyTorch advises), or drop the other handles"
+                ),
+            ));
+        }
+    }
+    for (_, t, _) in &held {
+        if let Some(new) = f(t) {
+            let new = new?;
+            // SAFETY: both handles are live. Every strong reference to `t`'s tensor is one of
+            // the module's own handles or ours (counted above), and `m` is borrowed mutably, so
+            // no other code can read the tensor while `set_data` changes it.
+            unsafe {
+                crate::error::check(
+                    libtorch_sys::ops::ltrs_set_data(t.as_raw(), new.as_raw()),
+                    op,
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The names [`Module::load_state_dict_with`] could not match (PyTorch's `_IncompatibleKeys`).

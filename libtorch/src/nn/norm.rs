@@ -2,7 +2,7 @@
 use super::module::{param, Module, Slot};
 use super::{functional as F, ops};
 use crate::error::unwrap;
-use crate::{Kind, Result, Tensor};
+use crate::{Error, Kind, Result, Tensor};
 
 /// Batch normalisation over the channel dimension 1 (`BatchNorm1d` for `[N, C]`/`[N, C, L]`,
 /// `BatchNorm2d` for `[N, C, H, W]`, the same code): weight 1, bias 0, running mean 0, running
@@ -33,17 +33,24 @@ pub type BatchNorm2d = BatchNorm;
 
 impl BatchNorm {
     /// `num_features` channels, PyTorch's defaults.
+    #[track_caller]
     pub fn new(num_features: i64) -> BatchNorm {
-        BatchNorm {
-            weight: param(unwrap(ops::ones(&[num_features]))),
-            bias: param(unwrap(ops::zeros(&[num_features]))),
-            running_mean: unwrap(ops::zeros(&[num_features])),
-            running_var: unwrap(ops::ones(&[num_features])),
-            num_batches_tracked: unwrap(ops::full(&[], 0.0, Kind::Int64)),
+        unwrap(BatchNorm::f_new(num_features))
+    }
+
+    /// [`BatchNorm::new`], or an error for a negative `num_features`.
+    pub fn f_new(num_features: i64) -> Result<BatchNorm> {
+        super::check::sizes("BatchNorm", &[("num_features", num_features)])?;
+        Ok(BatchNorm {
+            weight: param(ops::ones(&[num_features])?),
+            bias: param(ops::zeros(&[num_features])?),
+            running_mean: ops::zeros(&[num_features])?,
+            running_var: ops::ones(&[num_features])?,
+            num_batches_tracked: ops::full(&[], 0.0, Kind::Int64)?,
             momentum: 0.1,
             eps: 1e-5,
             training: true,
-        }
+        })
     }
 }
 
@@ -107,13 +114,22 @@ pub struct LayerNorm {
 
 impl LayerNorm {
     /// Normalises the trailing `normalized_shape` dimensions.
+    #[track_caller]
     pub fn new(normalized_shape: &[i64]) -> LayerNorm {
-        LayerNorm {
-            weight: param(unwrap(ops::ones(normalized_shape))),
-            bias: param(unwrap(ops::zeros(normalized_shape))),
+        unwrap(LayerNorm::f_new(normalized_shape))
+    }
+
+    /// [`LayerNorm::new`], or an error for a negative size.
+    pub fn f_new(normalized_shape: &[i64]) -> Result<LayerNorm> {
+        for &d in normalized_shape {
+            super::check::sizes("LayerNorm", &[("normalized_shape", d)])?;
+        }
+        Ok(LayerNorm {
+            weight: param(ops::ones(normalized_shape)?),
+            bias: param(ops::zeros(normalized_shape)?),
             normalized_shape: normalized_shape.to_vec(),
             eps: 1e-5,
-        }
+        })
     }
 }
 
@@ -147,13 +163,30 @@ pub struct GroupNorm {
 
 impl GroupNorm {
     /// `num_channels` channels in `num_groups` groups.
+    #[track_caller]
     pub fn new(num_groups: i64, num_channels: i64) -> GroupNorm {
-        GroupNorm {
-            weight: param(unwrap(ops::ones(&[num_channels]))),
-            bias: param(unwrap(ops::zeros(&[num_channels]))),
+        unwrap(GroupNorm::f_new(num_groups, num_channels))
+    }
+
+    /// [`GroupNorm::new`], or PyTorch's error: `num_channels` must be divisible by a positive
+    /// `num_groups`.
+    pub fn f_new(num_groups: i64, num_channels: i64) -> Result<GroupNorm> {
+        super::check::sizes("GroupNorm", &[("num_channels", num_channels)])?;
+        if num_groups <= 0 || num_channels % num_groups != 0 {
+            return Err(Error::invalid(
+                "GroupNorm",
+                format!(
+                    "num_channels ({num_channels}) must be divisible by num_groups ({num_groups}), \
+                     a positive number"
+                ),
+            ));
+        }
+        Ok(GroupNorm {
+            weight: param(ops::ones(&[num_channels])?),
+            bias: param(ops::zeros(&[num_channels])?),
             num_groups,
             eps: 1e-5,
-        }
+        })
     }
 }
 
@@ -184,8 +217,15 @@ pub struct Dropout {
 
 impl Dropout {
     /// Dropout with probability `p` (PyTorch's default 0.5), in training mode.
+    #[track_caller]
     pub fn new(p: f64) -> Dropout {
-        Dropout { p, training: true }
+        unwrap(Dropout::f_new(p))
+    }
+
+    /// [`Dropout::new`], or PyTorch's error for a probability outside [0, 1] (NaN included).
+    pub fn f_new(p: f64) -> Result<Dropout> {
+        super::check::probability("Dropout", p)?;
+        Ok(Dropout { p, training: true })
     }
 }
 
@@ -212,30 +252,47 @@ pub struct Embedding {
 
 impl Embedding {
     /// A table of `num_embeddings` vectors of size `dim`.
+    #[track_caller]
     pub fn new(num_embeddings: i64, dim: i64) -> Embedding {
-        let w = unwrap(ops::empty(&[num_embeddings, dim]));
-        unwrap(super::init::normal_(&w, 0.0, 1.0));
-        Embedding {
-            weight: param(w),
-            padding_idx: None,
-        }
+        unwrap(Embedding::f_new(num_embeddings, dim, None))
     }
 
-    /// A table whose row `padding_idx` is zero.
+    /// A table whose row `padding_idx` is zero and gets no gradient; a negative index counts
+    /// from the end, as in PyTorch (`-1` is the last row).
+    #[track_caller]
     pub fn with_padding_idx(num_embeddings: i64, dim: i64, padding_idx: i64) -> Embedding {
-        let mut e = Embedding::new(num_embeddings, dim);
-        let _g = crate::NoGradGuard::new();
-        let row = unwrap(super::dispatch::call1(
-            "aten::select.int",
-            &[
-                super::dispatch::Arg::T(&e.weight),
-                super::dispatch::Arg::I(0),
-                super::dispatch::Arg::I(padding_idx),
-            ],
-        ));
-        unwrap(ops::zero_(&row));
-        e.padding_idx = Some(padding_idx);
-        e
+        unwrap(Embedding::f_new(num_embeddings, dim, Some(padding_idx)))
+    }
+
+    /// [`Embedding::new`] / [`Embedding::with_padding_idx`], or PyTorch's error for a negative
+    /// size or a `padding_idx` outside `-num_embeddings..num_embeddings`.
+    pub fn f_new(num_embeddings: i64, dim: i64, padding_idx: Option<i64>) -> Result<Embedding> {
+        super::check::sizes(
+            "Embedding",
+            &[("num_embeddings", num_embeddings), ("embedding_dim", dim)],
+        )?;
+        let padding_idx = match padding_idx {
+            None => None,
+            Some(p) if (-num_embeddings..num_embeddings).contains(&p) => {
+                Some(if p < 0 { p + num_embeddings } else { p })
+            }
+            Some(p) => {
+                return Err(Error::invalid(
+                    "Embedding",
+                    format!("padding_idx {p} must be within num_embeddings ({num_embeddings})"),
+                ))
+            }
+        };
+        let w = ops::empty(&[num_embeddings, dim])?;
+        super::init::normal_(&w, 0.0, 1.0)?;
+        if let Some(p) = padding_idx {
+            let _g = crate::NoGradGuard::new();
+            ops::zero_(&w.f_select_int(0, p)?)?;
+        }
+        Ok(Embedding {
+            weight: param(w),
+            padding_idx,
+        })
     }
 }
 

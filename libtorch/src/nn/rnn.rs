@@ -124,7 +124,28 @@ pub struct Rnn {
 
 impl Rnn {
     /// A recurrent layer of the given cell.
+    #[track_caller]
     pub fn with_mode(mode: RnnMode, input_size: i64, hidden_size: i64, config: RnnConfig) -> Rnn {
+        unwrap(Rnn::f_with_mode(mode, input_size, hidden_size, config))
+    }
+
+    /// [`Rnn::with_mode`], or PyTorch's error: `hidden_size` and `num_layers` must be greater
+    /// than zero, `input_size` not negative, `dropout` a probability.
+    pub fn f_with_mode(
+        mode: RnnMode,
+        input_size: i64,
+        hidden_size: i64,
+        config: RnnConfig,
+    ) -> Result<Rnn> {
+        super::check::sizes("RNN", &[("input_size", input_size)])?;
+        super::check::positive(
+            "RNN",
+            &[
+                ("hidden_size", hidden_size),
+                ("num_layers", config.num_layers),
+            ],
+        )?;
+        super::check::probability("RNN", config.dropout)?;
         let dirs = if config.bidirectional { 2 } else { 1 };
         let g = mode.gates() * hidden_size;
         let bound = 1.0 / (hidden_size as f64).sqrt();
@@ -147,14 +168,14 @@ impl Rnn {
                     shapes.push((format!("bias_hh_l{layer}{sfx}"), vec![g]));
                 }
                 for (n, s) in shapes {
-                    let t = unwrap(ops::empty(&s));
-                    unwrap(uniform_(&t, -bound, bound));
+                    let t = ops::empty(&s)?;
+                    uniform_(&t, -bound, bound)?;
                     names.push(n);
                     params.push(param(t));
                 }
             }
         }
-        Rnn {
+        Ok(Rnn {
             mode,
             input_size,
             hidden_size,
@@ -162,7 +183,7 @@ impl Rnn {
             names,
             params,
             training: true,
-        }
+        })
     }
 
     /// An Elman RNN with tanh.
@@ -188,7 +209,8 @@ impl Rnn {
             .map(|k| &self.params[k])
     }
 
-    fn zeros_state(&self, x: &Tensor) -> Result<Tensor> {
+    /// The shape of a hidden state for input `x`: `[num_layers * directions, batch, hidden]`.
+    fn state_shape(&self, x: &Tensor) -> Result<[i64; 3]> {
         let dirs = if self.config.bidirectional { 2 } else { 1 };
         let s = x.f_size()?;
         let batch = if s.len() == 2 {
@@ -206,10 +228,24 @@ impl Rnn {
         } else {
             s[1]
         };
-        Tensor::f_zeros_opts(
-            &[self.config.num_layers * dirs, batch, self.hidden_size],
-            (x.kind(), x.device()),
-        )
+        Ok([self.config.num_layers * dirs, batch, self.hidden_size])
+    }
+
+    fn zeros_state(&self, x: &Tensor) -> Result<Tensor> {
+        Tensor::f_zeros_opts(&self.state_shape(x)?, (x.f_kind()?, x.f_device()?))
+    }
+
+    /// PyTorch's `check_hidden_size`: a given state must have exactly the expected shape.
+    fn check_state(&self, x: &Tensor, name: &str, h: &Tensor) -> Result<()> {
+        let want = self.state_shape(x)?;
+        let got = h.f_size()?;
+        if got != want {
+            return Err(Error::invalid(
+                "rnn",
+                format!("expected {name} of size {want:?} (num_layers * directions, batch, hidden_size), got {got:?}"),
+            ));
+        }
+        Ok(())
     }
 
     fn run(&self, x: &Tensor, hx: &[Tensor]) -> Result<Vec<Tensor>> {
@@ -237,7 +273,11 @@ impl Rnn {
             return Err(Error::invalid("forward_lstm", "the layer is not an LSTM"));
         }
         let hx = match state {
-            Some((h, c)) => vec![h.clone(), c.clone()],
+            Some((h, c)) => {
+                self.check_state(x, "h0", h)?;
+                self.check_state(x, "c0", c)?;
+                vec![h.clone(), c.clone()]
+            }
             None => {
                 let z = self.zeros_state(x)?;
                 vec![z.clone(), ops::deep_clone(&z)?]
@@ -259,7 +299,10 @@ impl Rnn {
             ));
         }
         let h = match h0 {
-            Some(h) => h.clone(),
+            Some(h) => {
+                self.check_state(x, "h0", h)?;
+                h.clone()
+            }
             None => self.zeros_state(x)?,
         };
         let mut r = self.run(x, &[h])?.into_iter();

@@ -1,5 +1,7 @@
 //! Adagrad (`torch.optim.Adagrad`).
-use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use super::optimizer::{
+    buffer, check_lr, check_non_negative, Algorithm, GenericOptimizer, ParamState,
+};
 use super::param_group as pg;
 use crate::nn::ops;
 use crate::{IValue, Result, Tensor};
@@ -96,6 +98,18 @@ impl Algorithm for AdagradOptions {
             ("fused", IValue::None),
         ]);
         g
+    }
+    fn validate(&self) -> Result<()> {
+        check_lr("Adagrad", self.lr)?;
+        check_non_negative(
+            "Adagrad",
+            &[
+                ("lr_decay", self.lr_decay),
+                ("weight_decay", self.weight_decay),
+                ("initial_accumulator_value", self.initial_accumulator_value),
+                ("epsilon", self.eps),
+            ],
+        )
     }
     fn load_param_group(&mut self, g: &IValue) -> Result<()> {
         pg::unsupported_flag(g, "maximize", "Adagrad")?;

@@ -1,5 +1,7 @@
 //! Adam and AdamW (`torch.optim.Adam`, `torch.optim.AdamW`).
-use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use super::optimizer::{
+    buffer, check_lr, check_non_negative, Algorithm, GenericOptimizer, ParamState,
+};
 use super::param_group as pg;
 use crate::nn::ops;
 use crate::{Error, IValue, Result, Tensor};
@@ -93,6 +95,24 @@ impl AdamOptions {
         ops::addcdiv_(p, &m, &denom, -self.lr / bc1)
     }
 
+    /// `torch.optim.Adam`'s checks.
+    fn check(&self, op: &'static str) -> Result<()> {
+        check_lr(op, self.lr)?;
+        check_non_negative(
+            op,
+            &[("epsilon", self.eps), ("weight_decay", self.weight_decay)],
+        )?;
+        for (i, b) in [self.betas.0, self.betas.1].into_iter().enumerate() {
+            if !(0.0..1.0).contains(&b) {
+                return Err(Error::invalid(
+                    op,
+                    format!("Invalid beta parameter at index {i}: {b}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The param group `torch.optim.Adam` (or `AdamW`, `decoupled`) writes.
     fn group(&self, decoupled: bool) -> Vec<(&'static str, IValue)> {
         vec![
@@ -149,6 +169,9 @@ impl Algorithm for AdamOptions {
     fn param_group(&self) -> Vec<(&'static str, IValue)> {
         self.group(false)
     }
+    fn validate(&self) -> Result<()> {
+        self.check("Adam")
+    }
     fn load_param_group(&mut self, g: &IValue) -> Result<()> {
         self.load_group(g, false)
     }
@@ -178,6 +201,9 @@ impl Algorithm for AdamWOptions {
     }
     fn param_group(&self) -> Vec<(&'static str, IValue)> {
         self.0.group(true)
+    }
+    fn validate(&self) -> Result<()> {
+        self.0.check("AdamW")
     }
     fn load_param_group(&mut self, g: &IValue) -> Result<()> {
         self.0.load_group(g, true)

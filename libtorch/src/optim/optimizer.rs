@@ -46,6 +46,9 @@ pub trait Algorithm: Clone {
     fn initial_state(&self, _param: &Tensor) -> Result<Option<ParamState>> {
         Ok(None)
     }
+    /// The checks `torch.optim`'s constructor makes of these hyper-parameters (a negative or
+    /// NaN learning rate, betas outside [0, 1), ...), with its messages.
+    fn validate(&self) -> Result<()>;
 }
 
 /// An optimizer: parameter groups, a step, gradients to clear and state to save.
@@ -56,13 +59,16 @@ pub trait Optimizer {
     fn zero_grad(&mut self);
     /// The learning rate of every group.
     fn learning_rates(&self) -> Vec<f64>;
-    /// Sets the learning rate of group `group`.
-    fn set_group_lr(&mut self, group: usize, lr: f64);
-    /// Sets the learning rate of every group.
-    fn set_lr(&mut self, lr: f64) {
+    /// Sets the learning rate of group `group`; an error for a group it does not have, or a
+    /// rate PyTorch refuses (negative or NaN), changing nothing.
+    fn set_group_lr(&mut self, group: usize, lr: f64) -> Result<()>;
+    /// Sets the learning rate of every group (nothing changes on an error).
+    fn set_lr(&mut self, lr: f64) -> Result<()> {
+        check_lr("set_lr", lr)?;
         for g in 0..self.learning_rates().len() {
-            self.set_group_lr(g, lr);
+            self.set_group_lr(g, lr)?;
         }
+        Ok(())
     }
     /// The state as `torch.optim` lays it out (`optimizer.state_dict()`): `{"state": {index:
     /// {"step": tensor, buffer: tensor, ...}}, "param_groups": [{hyper-parameters...,
@@ -85,20 +91,36 @@ pub struct GenericOptimizer<O: Algorithm> {
 }
 
 impl<O: Algorithm> GenericOptimizer<O> {
-    /// One group of `params` with `options`.
+    /// One group of `params` with `options`; panics where PyTorch's constructor raises (see
+    /// [`GenericOptimizer::f_with_options`]).
+    #[track_caller]
     pub fn with_options(params: Vec<Tensor>, options: O) -> Self {
+        unwrap(Self::f_with_options(params, options))
+    }
+
+    /// One group of `params` with `options`, or PyTorch's error for invalid hyper-parameters.
+    pub fn f_with_options(params: Vec<Tensor>, options: O) -> Result<Self> {
         let mut o = GenericOptimizer {
             groups: Vec::new(),
             state: Vec::new(),
         };
-        o.add_param_group(params, options);
-        o
+        o.f_add_param_group(params, options)?;
+        Ok(o)
     }
 
-    /// Adds a parameter group (`optimizer.add_param_group`).
+    /// Adds a parameter group (`optimizer.add_param_group`); panics on invalid
+    /// hyper-parameters (see [`GenericOptimizer::f_add_param_group`]).
+    #[track_caller]
     pub fn add_param_group(&mut self, params: Vec<Tensor>, options: O) {
+        unwrap(self.f_add_param_group(params, options))
+    }
+
+    /// Adds a parameter group, or PyTorch's error for invalid hyper-parameters.
+    pub fn f_add_param_group(&mut self, params: Vec<Tensor>, options: O) -> Result<()> {
+        options.validate()?;
         self.state.push(vec![ParamState::default(); params.len()]);
         self.groups.push(ParamGroup { params, options });
+        Ok(())
     }
 
     /// The parameter groups.
@@ -119,6 +141,10 @@ impl<O: Algorithm> GenericOptimizer<O> {
 
 impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
     fn step(&mut self) -> Result<()> {
+        // Hyper-parameters may have been changed through `param_groups_mut` since.
+        for group in &self.groups {
+            group.options.validate()?;
+        }
         let _g = crate::NoGradGuard::new();
         for (group, states) in self.groups.iter().zip(&mut self.state) {
             for (p, st) in group.params.iter().zip(states.iter_mut()) {
@@ -145,8 +171,17 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
         self.groups.iter().map(|g| g.options.lr()).collect()
     }
 
-    fn set_group_lr(&mut self, group: usize, lr: f64) {
-        self.groups[group].options.set_lr(lr);
+    fn set_group_lr(&mut self, group: usize, lr: f64) -> Result<()> {
+        check_lr("set_group_lr", lr)?;
+        let n = self.groups.len();
+        let g = self.groups.get_mut(group).ok_or_else(|| {
+            Error::invalid(
+                "set_group_lr",
+                format!("group {group} of an optimizer with {n} groups"),
+            )
+        })?;
+        g.options.set_lr(lr);
+        Ok(())
     }
 
     fn state_dict(&self) -> Result<IValue> {
@@ -236,6 +271,7 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
             }
             let mut o = mine.options.clone();
             o.load_param_group(saved)?;
+            o.validate()?;
             options.push(o);
         }
         let mut fresh: Vec<Vec<ParamState>> = self
@@ -303,6 +339,26 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
         }
         Ok(())
     }
+}
+
+/// PyTorch's learning-rate check (`Invalid learning rate`): not negative, not NaN.
+pub(crate) fn check_lr(op: &'static str, lr: f64) -> Result<()> {
+    if lr >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(op, format!("Invalid learning rate: {lr}")))
+    }
+}
+
+/// Each `(name, value)` is not negative (and not NaN), with PyTorch's message (`Invalid
+/// momentum value: -1`).
+pub(crate) fn check_non_negative(op: &'static str, values: &[(&str, f64)]) -> Result<()> {
+    for &(name, v) in values {
+        if v.is_nan() || v < 0.0 {
+            return Err(Error::invalid(op, format!("Invalid {name} value: {v}")));
+        }
+    }
+    Ok(())
 }
 
 /// The buffer `name` of `state`, created by `init` on first use.

@@ -1,5 +1,7 @@
 //! RMSprop (`torch.optim.RMSprop`).
-use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use super::optimizer::{
+    buffer, check_lr, check_non_negative, Algorithm, GenericOptimizer, ParamState,
+};
 use super::param_group as pg;
 use crate::nn::ops;
 use crate::{IValue, Result, Tensor};
@@ -117,6 +119,18 @@ impl Algorithm for RmsPropOptions {
             ("differentiable", IValue::Bool(false)),
         ]);
         g
+    }
+    fn validate(&self) -> Result<()> {
+        check_lr("RMSprop", self.lr)?;
+        check_non_negative(
+            "RMSprop",
+            &[
+                ("epsilon", self.eps),
+                ("momentum", self.momentum),
+                ("weight_decay", self.weight_decay),
+                ("alpha", self.alpha),
+            ],
+        )
     }
     fn load_param_group(&mut self, g: &IValue) -> Result<()> {
         pg::unsupported_flag(g, "maximize", "RMSprop")?;

@@ -10,12 +10,26 @@
 //! let mut lrs = vec![];
 //! for _ in 0..5 {
 //!     lrs.push(opt.learning_rates()[0]);
-//!     sched.step(&mut opt);
+//!     sched.step(&mut opt).unwrap();
 //! }
 //! assert_eq!(lrs, [1.0, 1.0, 0.5, 0.5, 0.25]);
 //! ```
 use super::Optimizer;
+use crate::error::unwrap;
+use crate::{Error, Result};
 use std::f64::consts::PI;
+
+fn bad(op: &'static str, message: impl Into<String>) -> Error {
+    Error::invalid(op, message)
+}
+
+/// Sets every group's rate to `lrs` (checked as the optimizer checks them).
+fn set_all(opt: &mut dyn Optimizer, lrs: Vec<f64>) -> Result<()> {
+    for (g, lr) in lrs.into_iter().enumerate() {
+        opt.set_group_lr(g, lr)?;
+    }
+    Ok(())
+}
 
 /// A schedule: `step` advances one epoch (or iteration) and sets the new rates.
 pub trait LrScheduler {
@@ -27,15 +41,30 @@ pub trait LrScheduler {
     fn last_step(&self) -> u64;
     /// Records one more step.
     fn advance(&mut self);
+    /// Whether step `t` is within the schedule (OneCycleLR has a last step).
+    fn check_step(&self, _t: u64) -> Result<()> {
+        Ok(())
+    }
 
-    /// Advances one step and sets every group's rate (`scheduler.step()`).
-    fn step(&mut self, opt: &mut dyn Optimizer) {
-        self.advance();
-        let t = self.last_step();
-        let lrs: Vec<f64> = self.base_lrs().iter().map(|&b| self.lr_at(b, t)).collect();
-        for (g, lr) in lrs.into_iter().enumerate() {
-            opt.set_group_lr(g, lr);
+    /// Advances one step and sets every group's rate (`scheduler.step()`); an error, changing
+    /// nothing, past the schedule's end or for an optimizer whose groups do not match.
+    fn step(&mut self, opt: &mut dyn Optimizer) -> Result<()> {
+        let t = self.last_step() + 1;
+        self.check_step(t)?;
+        if opt.learning_rates().len() != self.base_lrs().len() {
+            return Err(bad(
+                "LrScheduler::step",
+                format!(
+                    "the scheduler was made for {} parameter groups, the optimizer has {}",
+                    self.base_lrs().len(),
+                    opt.learning_rates().len()
+                ),
+            ));
         }
+        let lrs: Vec<f64> = self.base_lrs().iter().map(|&b| self.lr_at(b, t)).collect();
+        set_all(opt, lrs)?;
+        self.advance();
+        Ok(())
     }
 
     /// The rates of the current step (`get_last_lr()`).
@@ -70,19 +99,33 @@ pub struct StepLr {
 
 impl StepLr {
     /// Decays every `step_size` steps by `gamma`.
+    #[track_caller]
     pub fn new(opt: &dyn Optimizer, step_size: u64, gamma: f64) -> StepLr {
-        StepLr {
+        unwrap(StepLr::f_new(opt, step_size, gamma))
+    }
+
+    /// [`StepLr::new`], or an error for a zero `step_size` or a NaN `gamma`.
+    pub fn f_new(opt: &dyn Optimizer, step_size: u64, gamma: f64) -> Result<StepLr> {
+        if step_size == 0 || gamma.is_nan() {
+            return Err(bad(
+                "StepLR",
+                format!(
+                    "step_size must be positive and gamma a number, got {step_size} and {gamma}"
+                ),
+            ));
+        }
+        Ok(StepLr {
             base: opt.learning_rates(),
             t: 0,
-            step_size: step_size.max(1),
+            step_size,
             gamma,
-        }
+        })
     }
 }
 
 impl LrScheduler for StepLr {
     fn lr_at(&self, base: f64, t: u64) -> f64 {
-        base * self.gamma.powi((t / self.step_size) as i32)
+        base * self.gamma.powf((t / self.step_size) as f64)
     }
     common!();
 }
@@ -99,13 +142,28 @@ pub struct CosineAnnealingLr {
 
 impl CosineAnnealingLr {
     /// Anneals from the initial rates to `eta_min` over `t_max` steps.
+    #[track_caller]
     pub fn new(opt: &dyn Optimizer, t_max: u64, eta_min: f64) -> Self {
-        CosineAnnealingLr {
+        unwrap(CosineAnnealingLr::f_new(opt, t_max, eta_min))
+    }
+
+    /// [`CosineAnnealingLr::new`], or an error for a zero `t_max` or a negative or NaN
+    /// `eta_min`.
+    pub fn f_new(opt: &dyn Optimizer, t_max: u64, eta_min: f64) -> Result<Self> {
+        if t_max == 0 || eta_min.is_nan() || eta_min < 0.0 {
+            return Err(bad(
+                "CosineAnnealingLR",
+                format!(
+                    "T_max must be positive and eta_min non-negative, got {t_max} and {eta_min}"
+                ),
+            ));
+        }
+        Ok(CosineAnnealingLr {
             base: opt.learning_rates(),
             t: 0,
-            t_max: t_max.max(1),
+            t_max,
             eta_min,
-        }
+        })
     }
 }
 
@@ -131,18 +189,35 @@ pub struct LinearWarmup {
 impl LinearWarmup {
     /// Warms up from `start_factor · base` to `base` over `total_iters` steps, and sets the
     /// first rate immediately (as PyTorch's constructor does).
+    #[track_caller]
     pub fn new(opt: &mut dyn Optimizer, start_factor: f64, total_iters: u64) -> Self {
+        unwrap(LinearWarmup::f_new(opt, start_factor, total_iters))
+    }
+
+    /// [`LinearWarmup::new`], or PyTorch's error: `start_factor` must be in (0, 1] (NaN is
+    /// not) and `total_iters` positive.
+    pub fn f_new(opt: &mut dyn Optimizer, start_factor: f64, total_iters: u64) -> Result<Self> {
+        if !(start_factor > 0.0 && start_factor <= 1.0) {
+            return Err(bad(
+                "LinearLR",
+                format!(
+                    "Starting multiplicative factor expected to be greater than 0 and less or \
+                     equal to 1, got {start_factor}"
+                ),
+            ));
+        }
+        if total_iters == 0 {
+            return Err(bad("LinearLR", "total_iters must be positive"));
+        }
         let s = LinearWarmup {
             base: opt.learning_rates(),
             t: 0,
             start_factor,
             end_factor: 1.0,
-            total_iters: total_iters.max(1),
+            total_iters,
         };
-        for (g, lr) in s.last_lr().into_iter().enumerate() {
-            opt.set_group_lr(g, lr);
-        }
-        s
+        set_all(opt, s.last_lr())?;
+        Ok(s)
     }
 }
 
@@ -171,11 +246,13 @@ pub struct OneCycleLr {
 
 impl OneCycleLr {
     /// PyTorch's defaults: pct_start 0.3, div_factor 25, final_div_factor 1e4.
+    #[track_caller]
     pub fn new(opt: &mut dyn Optimizer, max_lr: f64, total_steps: u64) -> Self {
         Self::with_options(opt, max_lr, total_steps, 0.3, 25.0, 1e4)
     }
 
-    /// Every parameter of the schedule.
+    /// Every parameter of the schedule; panics where [`OneCycleLr::f_with_options`] errs.
+    #[track_caller]
     pub fn with_options(
         opt: &mut dyn Optimizer,
         max_lr: f64,
@@ -184,19 +261,59 @@ impl OneCycleLr {
         div_factor: f64,
         final_div_factor: f64,
     ) -> Self {
+        unwrap(Self::f_with_options(
+            opt,
+            max_lr,
+            total_steps,
+            pct_start,
+            div_factor,
+            final_div_factor,
+        ))
+    }
+
+    /// Every parameter of the schedule, or PyTorch's error: `total_steps` of at least 2 (the
+    /// two phases), `pct_start` in [0, 1], positive rates and factors.
+    pub fn f_with_options(
+        opt: &mut dyn Optimizer,
+        max_lr: f64,
+        total_steps: u64,
+        pct_start: f64,
+        div_factor: f64,
+        final_div_factor: f64,
+    ) -> Result<Self> {
+        const OP: &str = "OneCycleLR";
+        if total_steps < 2 {
+            return Err(bad(
+                OP,
+                format!("total_steps must be at least 2, got {total_steps}"),
+            ));
+        }
+        if !(0.0..=1.0).contains(&pct_start) {
+            return Err(bad(
+                OP,
+                format!("Expected float between 0 and 1 pct_start, but got {pct_start}"),
+            ));
+        }
+        if !(max_lr > 0.0 && div_factor > 0.0 && final_div_factor > 0.0) {
+            return Err(bad(
+                OP,
+                format!(
+                    "max_lr, div_factor and final_div_factor must be positive, got {max_lr}, \
+                     {div_factor} and {final_div_factor}"
+                ),
+            ));
+        }
         let s = OneCycleLr {
             base: opt.learning_rates(),
             t: 0,
             max_lr,
-            total_steps: total_steps.max(2),
+            total_steps,
             pct_start,
             div_factor,
             final_div_factor,
         };
-        for (g, lr) in s.last_lr().into_iter().enumerate() {
-            opt.set_group_lr(g, lr);
-        }
-        s
+        set_all(opt, s.last_lr())?;
+        Ok(s)
     }
 }
 
@@ -216,6 +333,19 @@ impl LrScheduler for OneCycleLr {
         } else {
             cos_anneal(self.max_lr, min, (t - up_end) / (down_end - up_end))
         }
+    }
+    /// As PyTorch: "Tried to step N times. The specified number of total steps is M".
+    fn check_step(&self, t: u64) -> Result<()> {
+        if t > self.total_steps {
+            return Err(bad(
+                "OneCycleLR",
+                format!(
+                    "Tried to step {t} times. The specified number of total steps is {}",
+                    self.total_steps
+                ),
+            ));
+        }
+        Ok(())
     }
     common!();
 }

@@ -1,5 +1,7 @@
 //! Stochastic gradient descent (`torch.optim.SGD`).
-use super::optimizer::{buffer, Algorithm, GenericOptimizer, ParamState};
+use super::optimizer::{
+    buffer, check_lr, check_non_negative, Algorithm, GenericOptimizer, ParamState,
+};
 use super::param_group as pg;
 use crate::nn::ops;
 use crate::{Error, IValue, Result, Tensor};
@@ -65,13 +67,24 @@ impl Algorithm for SgdOptions {
     /// g ← g + μb (nesterov) | b
     /// θ ← θ - γg
     /// ```
-    fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
+    fn validate(&self) -> Result<()> {
+        check_lr("SGD", self.lr)?;
+        check_non_negative(
+            "SGD",
+            &[
+                ("momentum", self.momentum),
+                ("weight_decay", self.weight_decay),
+            ],
+        )?;
         if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
             return Err(Error::invalid(
                 "SGD",
                 "Nesterov momentum requires a momentum and zero dampening",
             ));
         }
+        Ok(())
+    }
+    fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         let mut d_p = if self.weight_decay != 0.0 {
             ops::add_alpha(grad, p, self.weight_decay)?
         } else {

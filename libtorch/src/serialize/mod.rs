@@ -58,11 +58,8 @@ use std::path::Path;
 /// rather than letting it escape a `Result` API.
 fn no_panic<T>(op: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let why = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let why = crate::callback::panic_message(payload.as_ref());
+        crate::callback::drop_quietly(payload);
         Err(Error::data(
             op,
             format!("the reader failed unexpectedly: {why}"),

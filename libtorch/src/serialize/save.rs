@@ -309,7 +309,7 @@ impl ValueWriter {
                 nbytes / elt
             }
             None => {
-                self.p.global("torch", "UntypedStorage");
+                self.p.global("torch.storage", "UntypedStorage");
                 nbytes
             }
         };
