@@ -10,6 +10,7 @@ pub mod abi;
 #[rustfmt::skip]
 pub mod ops;
 pub mod autograd;
+pub mod blob;
 pub mod dispatch;
 pub mod jit;
 pub mod serialize;
