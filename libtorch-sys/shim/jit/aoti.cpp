@@ -144,6 +144,12 @@ ltrs_error* ltrs_aoti_load(const char* path, int64_t path_len, ltrs_str model_na
                 "input checks would not run: unset it (it is set to 1 before main)");
     TORCH_CHECK(num_runners >= 1, "num_runners must be at least 1, got ", num_runners);
     provide_libtorch(libtorch_stub);
+    // The loader parses the package's JSON files into one function-local static nlohmann::json
+    // (load_json_file in model_package_loader.cpp), so two loads at once corrupt the heap (seen
+    // as a SIGSEGV inside the JSON parser when tests loaded packages on parallel threads). Loads
+    // are therefore one at a time in this process; runs are not serialized.
+    static std::mutex load_lock;
+    std::lock_guard<std::mutex> one_load_at_a_time(load_lock);
     auto loader = std::make_unique<torch::inductor::AOTIModelPackageLoader>(
         std::string(path, static_cast<size_t>(path_len)), ltrs::jit::to_string(model_name),
         /*run_single_threaded=*/false, static_cast<size_t>(num_runners),
