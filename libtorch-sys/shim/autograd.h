@@ -95,29 +95,7 @@ ltrs_error* ltrs_tensor_index_multi(ltrs_tensor t, const ltrs_index* idx, int64_
 ltrs_error* ltrs_tensor_index_put_multi(ltrs_tensor t, const ltrs_index* idx, int64_t n,
                                         ltrs_tensor value);
 
-/* ---- arithmetic for the std operator traits (shim/extras.cpp) ---- */
-enum ltrs_binop { LTRS_ADD = 0, LTRS_SUB = 1, LTRS_MUL = 2, LTRS_DIV = 3 };
-ltrs_error* ltrs_binary(int32_t op, ltrs_tensor a, ltrs_tensor b, ltrs_tensor* out);
-/* a op s, or s op a when `scalar_first`; s is a wrapped number (PyTorch's promotion rules). */
-ltrs_error* ltrs_binary_scalar(int32_t op, ltrs_tensor a, ltrs_scalar s, bool scalar_first,
-                               ltrs_tensor* out);
-ltrs_error* ltrs_binary_(int32_t op, ltrs_tensor a, ltrs_tensor b);
-ltrs_error* ltrs_binary_scalar_(int32_t op, ltrs_tensor a, ltrs_scalar s);
-ltrs_error* ltrs_tensor_negate(ltrs_tensor a, ltrs_tensor* out);
-
-/* ---- factories with (dtype, device) options (shim/extras.cpp); kind -1 = default dtype ---- */
-ltrs_error* ltrs_full_opts(ltrs_int_list shape, ltrs_scalar value, int32_t kind, ltrs_device dev,
-                           ltrs_tensor* out);
-ltrs_error* ltrs_arange_opts(ltrs_scalar start, ltrs_scalar end, ltrs_scalar step, int32_t kind,
-                             ltrs_device dev, ltrs_tensor* out);
-ltrs_error* ltrs_linspace_opts(ltrs_scalar start, ltrs_scalar end, int64_t steps, int32_t kind,
-                               ltrs_device dev, ltrs_tensor* out);
-ltrs_error* ltrs_eye_opts(int64_t n, int64_t m, int32_t kind, ltrs_device dev, ltrs_tensor* out);
-/* dist: 0 rand (uniform [0,1)), 1 randn (standard normal). */
-ltrs_error* ltrs_random_opts(int32_t dist, ltrs_int_list shape, int32_t kind, ltrs_device dev,
-                             ltrs_tensor* out);
-ltrs_error* ltrs_randint_opts(int64_t low, int64_t high, ltrs_int_list shape, int32_t kind,
-                              ltrs_device dev, ltrs_tensor* out);
+/* ---- conversions (shim/extras.cpp); kind -1 keeps the dtype ---- */
 /* `t.to(kind, device)` (copy only when needed); kind -1 keeps the dtype. */
 ltrs_error* ltrs_tensor_to_opts(ltrs_tensor t, int32_t kind, ltrs_device dev, ltrs_tensor* out);
 ltrs_error* ltrs_tensor_is_contiguous(ltrs_tensor t, bool* out);

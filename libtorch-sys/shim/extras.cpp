@@ -33,21 +33,6 @@ const at::Tensor& defined(const at::Tensor& t, const char* what) {
   return t;
 }
 
-c10::Scalar scalar_of(const ltrs_scalar& s) {
-  switch (s.tag) {
-    case LTRS_SCALAR_INT:
-      return c10::Scalar(static_cast<int64_t>(s.v.i));
-    case LTRS_SCALAR_FLOAT:
-      return c10::Scalar(s.v.f);
-    case LTRS_SCALAR_BOOL:
-      return c10::Scalar(s.v.b);
-    case LTRS_SCALAR_COMPLEX:
-      return c10::Scalar(c10::complex<double>(s.v.c[0], s.v.c[1]));
-    default:
-      TORCH_CHECK(false, "a Scalar argument is None");
-  }
-}
-
 at::TensorOptions options(int32_t kind, ltrs_device dev) {
   at::TensorOptions o;
   if (kind >= 0) {
@@ -60,48 +45,6 @@ at::TensorOptions options(int32_t kind, ltrs_device dev) {
                              static_cast<c10::DeviceIndex>(dev.index)));
   }
   return o;
-}
-
-// A CPU scalar tensor marked as a wrapped number, so type promotion treats it like a Python
-// number (`int_tensor * 2.5` is float, `float_tensor * 2` stays float32).
-at::Tensor wrapped(const c10::Scalar& s) {
-  at::Tensor w = c10::scalar_to_tensor(s);
-  w.unsafeGetTensorImpl()->set_wrapped_number(true);
-  return w;
-}
-
-at::Tensor binary(int32_t op, const at::Tensor& a, const at::Tensor& b) {
-  switch (op) {
-    case LTRS_ADD:
-      return at::add(a, b);
-    case LTRS_SUB:
-      return at::sub(a, b);
-    case LTRS_MUL:
-      return at::mul(a, b);
-    case LTRS_DIV:
-      return at::div(a, b);
-    default:
-      TORCH_CHECK(false, "unknown binary operator code ", op);
-  }
-}
-
-void binary_(int32_t op, at::Tensor& a, const at::Tensor& b) {
-  switch (op) {
-    case LTRS_ADD:
-      a.add_(b);
-      return;
-    case LTRS_SUB:
-      a.sub_(b);
-      return;
-    case LTRS_MUL:
-      a.mul_(b);
-      return;
-    case LTRS_DIV:
-      a.div_(b);
-      return;
-    default:
-      TORCH_CHECK(false, "unknown binary operator code ", op);
-  }
 }
 
 std::vector<at::indexing::TensorIndex> indices_of(const ltrs_index* idx, int64_t n) {
@@ -159,109 +102,6 @@ ltrs_error* ltrs_tensor_index_put_multi(ltrs_tensor t, const ltrs_index* idx, in
     ltrs::Borrowed v(value);
     defined(b, "index_put");
     b.get().index_put_(indices_of(idx, n), defined(v, "index_put"));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_binary(int32_t op, ltrs_tensor a, ltrs_tensor b, ltrs_tensor* out) {
-  LTRS_TRY {
-    ltrs::Borrowed x(a), y(b);
-    *out = ltrs::give(binary(op, defined(x, "binary operator"), defined(y, "binary operator")));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_binary_scalar(int32_t op, ltrs_tensor a, ltrs_scalar s, bool scalar_first,
-                               ltrs_tensor* out) {
-  LTRS_TRY {
-    ltrs::Borrowed x(a);
-    const at::Tensor& t = defined(x, "binary operator");
-    at::Tensor w = wrapped(scalar_of(s));
-    *out = ltrs::give(scalar_first ? binary(op, w, t) : binary(op, t, w));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_binary_(int32_t op, ltrs_tensor a, ltrs_tensor b) {
-  LTRS_TRY {
-    ltrs::Borrowed x(a), y(b);
-    defined(x, "in-place operator");
-    binary_(op, x.get(), defined(y, "in-place operator"));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_binary_scalar_(int32_t op, ltrs_tensor a, ltrs_scalar s) {
-  LTRS_TRY {
-    ltrs::Borrowed x(a);
-    defined(x, "in-place operator");
-    binary_(op, x.get(), wrapped(scalar_of(s)));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_tensor_negate(ltrs_tensor a, ltrs_tensor* out) {
-  LTRS_TRY {
-    ltrs::Borrowed x(a);
-    *out = ltrs::give(at::neg(defined(x, "neg")));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_full_opts(ltrs_int_list shape, ltrs_scalar value, int32_t kind, ltrs_device dev,
-                           ltrs_tensor* out) {
-  LTRS_TRY {
-    auto o = options(kind, dev);
-    // at::full infers the dtype from the value when none is given; torch.zeros/ones do not.
-    *out = ltrs::give(at::full(at::IntArrayRef(shape.data, shape.len), scalar_of(value), o));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_arange_opts(ltrs_scalar start, ltrs_scalar end, ltrs_scalar step, int32_t kind,
-                             ltrs_device dev, ltrs_tensor* out) {
-  LTRS_TRY {
-    *out = ltrs::give(at::arange(scalar_of(start), scalar_of(end), scalar_of(step), options(kind, dev)));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_linspace_opts(ltrs_scalar start, ltrs_scalar end, int64_t steps, int32_t kind,
-                               ltrs_device dev, ltrs_tensor* out) {
-  LTRS_TRY {
-    *out = ltrs::give(at::linspace(scalar_of(start), scalar_of(end), steps, options(kind, dev)));
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_eye_opts(int64_t n, int64_t m, int32_t kind, ltrs_device dev, ltrs_tensor* out) {
-  LTRS_TRY { *out = ltrs::give(at::eye(n, m, options(kind, dev))); }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_random_opts(int32_t dist, ltrs_int_list shape, int32_t kind, ltrs_device dev,
-                             ltrs_tensor* out) {
-  LTRS_TRY {
-    at::IntArrayRef s(shape.data, shape.len);
-    auto o = options(kind, dev);
-    switch (dist) {
-      case 0:
-        *out = ltrs::give(at::rand(s, o));
-        break;
-      case 1:
-        *out = ltrs::give(at::randn(s, o));
-        break;
-      default:
-        TORCH_CHECK(false, "unknown distribution code ", dist);
-    }
-  }
-  LTRS_CATCH
-}
-
-ltrs_error* ltrs_randint_opts(int64_t low, int64_t high, ltrs_int_list shape, int32_t kind,
-                              ltrs_device dev, ltrs_tensor* out) {
-  LTRS_TRY {
-    *out = ltrs::give(at::randint(low, high, at::IntArrayRef(shape.data, shape.len), options(kind, dev)));
   }
   LTRS_CATCH
 }

@@ -1,6 +1,6 @@
 //! FFI for `shim/autograd.h`: autograd (grad mode, backward, grad, custom functions) and the
-//! handwritten extras the safe crate builds on (multi-dimensional indexing, the arithmetic behind
-//! the std operator traits, factories with options). Conventions as in [`crate::abi`].
+//! handwritten extras the safe crate builds on (multi-dimensional indexing, tensor
+//! conversions with options). Conventions as in [`crate::abi`].
 #![allow(non_camel_case_types)]
 
 use crate::abi::*;
@@ -55,11 +55,6 @@ pub struct ltrs_index {
     pub step: i64,
     pub tensor: ltrs_tensor,
 }
-
-pub const LTRS_ADD: i32 = 0;
-pub const LTRS_SUB: i32 = 1;
-pub const LTRS_MUL: i32 = 2;
-pub const LTRS_DIV: i32 = 3;
 
 extern "C" {
     pub fn ltrs_error_new(msg: *const c_char, len: i64) -> *mut ltrs_error;
@@ -130,68 +125,6 @@ extern "C" {
         value: ltrs_tensor,
     ) -> *mut ltrs_error;
 
-    pub fn ltrs_binary(
-        op: i32,
-        a: ltrs_tensor,
-        b: ltrs_tensor,
-        out: *mut ltrs_tensor,
-    ) -> *mut ltrs_error;
-    pub fn ltrs_binary_scalar(
-        op: i32,
-        a: ltrs_tensor,
-        s: ltrs_scalar,
-        scalar_first: bool,
-        out: *mut ltrs_tensor,
-    ) -> *mut ltrs_error;
-    pub fn ltrs_binary_(op: i32, a: ltrs_tensor, b: ltrs_tensor) -> *mut ltrs_error;
-    pub fn ltrs_binary_scalar_(op: i32, a: ltrs_tensor, s: ltrs_scalar) -> *mut ltrs_error;
-    pub fn ltrs_tensor_negate(a: ltrs_tensor, out: *mut ltrs_tensor) -> *mut ltrs_error;
-
-    pub fn ltrs_full_opts(
-        shape: ltrs_int_list,
-        value: ltrs_scalar,
-        kind: i32,
-        dev: ltrs_device,
-        out: *mut ltrs_tensor,
-    ) -> *mut ltrs_error;
-    pub fn ltrs_arange_opts(
-        start: ltrs_scalar,
-        end: ltrs_scalar,
-        step: ltrs_scalar,
-        kind: i32,
-        dev: ltrs_device,
-        out: *mut ltrs_tensor,
-    ) -> *mut ltrs_error;
-    pub fn ltrs_linspace_opts(
-        start: ltrs_scalar,
-        end: ltrs_scalar,
-        steps: i64,
-        kind: i32,
-        dev: ltrs_device,
-        out: *mut ltrs_tensor,
-    ) -> *mut ltrs_error;
-    pub fn ltrs_eye_opts(
-        n: i64,
-        m: i64,
-        kind: i32,
-        dev: ltrs_device,
-        out: *mut ltrs_tensor,
-    ) -> *mut ltrs_error;
-    pub fn ltrs_random_opts(
-        dist: i32,
-        shape: ltrs_int_list,
-        kind: i32,
-        dev: ltrs_device,
-        out: *mut ltrs_tensor,
-    ) -> *mut ltrs_error;
-    pub fn ltrs_randint_opts(
-        low: i64,
-        high: i64,
-        shape: ltrs_int_list,
-        kind: i32,
-        dev: ltrs_device,
-        out: *mut ltrs_tensor,
-    ) -> *mut ltrs_error;
     pub fn ltrs_tensor_to_opts(
         t: ltrs_tensor,
         kind: i32,

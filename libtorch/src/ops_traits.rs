@@ -3,7 +3,9 @@
 //!
 //! Both operands may be owned or borrowed (`&a + &b`, `a + b`, `&a * 2.0`, `2.0 * &a`); borrow
 //! to keep using a tensor. A number behaves like a Python number: `int_tensor * 2.5` is a float
-//! tensor, `float_tensor * 2` stays `float32`. Like std's indexing, the operators panic when
+//! tensor, `float_tensor * 2` stays `float32`. Number literals need no annotation: a tensor
+//! takes any number on its right (`&x * 2.0`, `&x + 1`, `x *= 0.9f32`), and `f64` or `i64` on
+//! its left (`2.0 - &x`, `1 - &x`), the types of Python's numbers. Like std's indexing, the operators panic when
 //! libtorch rejects the operands (shapes that do not broadcast, an in-place result that would
 //! change dtype, tensors on different devices), with libtorch's message; the `f_add`-style
 //! methods return a `Result` instead.
@@ -20,214 +22,197 @@
 //! d += 1.0;
 //! assert_eq!(d.to_vec::<f32>().unwrap(), [1.5, 1.5, 1.5]);
 //! ```
-use crate::error::{check, unwrap, Result};
+use crate::error::{unwrap, Result};
 use crate::{Scalar, Tensor};
-use libtorch_sys as sys;
-use libtorch_sys::autograd as ffi;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-const NAMES: [&str; 4] = ["add", "sub", "mul", "div"];
-
-#[track_caller]
-pub(crate) fn binary(op: i32, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let mut out = std::ptr::null_mut();
-    // SAFETY: both handles are borrowed for the call; the result owns one reference.
-    unsafe {
-        check(
-            ffi::ltrs_binary(op, a.as_raw(), b.as_raw(), &mut out),
-            NAMES[op as usize],
-        )?;
-        Ok(Tensor::from_raw(out))
-    }
+/// The four arithmetic operators, as the generated methods they call.
+#[derive(Clone, Copy)]
+enum Op {
+    Add,
+    Sub,
+    Mul,
+    Div,
 }
 
-#[track_caller]
-pub(crate) fn binary_scalar(op: i32, a: &Tensor, s: Scalar, scalar_first: bool) -> Result<Tensor> {
-    let mut out = std::ptr::null_mut();
-    // SAFETY: the handle is borrowed for the call, the scalar passed by value; the result owns one
-    // reference.
-    unsafe {
-        check(
-            ffi::ltrs_binary_scalar(op, a.as_raw(), s.to_ffi(), scalar_first, &mut out),
-            NAMES[op as usize],
-        )?;
-        Ok(Tensor::from_raw(out))
+impl Op {
+    /// The `torch.Tensor` method the operator is, for errors.
+    fn name(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Sub => "sub",
+            Op::Mul => "mul",
+            Op::Div => "div",
+        }
     }
-}
 
-#[track_caller]
-fn binary_inplace(op: i32, a: &mut Tensor, b: &Tensor) -> Result<()> {
-    // SAFETY: both handles are live for the call; `a` is held mutably, as writes require.
-    unsafe {
-        check(
-            ffi::ltrs_binary_(op, a.as_raw(), b.as_raw()),
-            NAMES[op as usize],
-        )
+    fn tensors(self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        match self {
+            Op::Add => a.f_add(b),
+            Op::Sub => a.f_sub(b),
+            Op::Mul => a.f_mul(b),
+            Op::Div => a.f_div(b),
+        }
+        .map_err(|e| e.in_call(self.name()))
     }
-}
 
-#[track_caller]
-fn binary_scalar_inplace(op: i32, a: &mut Tensor, s: Scalar) -> Result<()> {
-    // SAFETY: the handle is live for the call and held mutably.
-    unsafe {
-        check(
-            ffi::ltrs_binary_scalar_(op, a.as_raw(), s.to_ffi()),
-            NAMES[op as usize],
-        )
+    /// `a op s`, a tensor and a number.
+    fn scalar(self, a: &Tensor, s: Scalar) -> Result<Tensor> {
+        match self {
+            Op::Add => a.f_add_scalar(s),
+            Op::Sub => a.f_sub_scalar(s),
+            Op::Mul => a.f_mul_scalar(s),
+            Op::Div => a.f_div_scalar(s),
+        }
+        .map_err(|e| e.in_call(self.name()))
     }
-}
 
-#[track_caller]
-pub(crate) fn neg(a: &Tensor) -> Result<Tensor> {
-    let mut out = std::ptr::null_mut();
-    // SAFETY: borrowed handle; the result owns one reference.
-    unsafe {
-        check(ffi::ltrs_tensor_negate(a.as_raw(), &mut out), "neg")?;
-        Ok(Tensor::from_raw(out))
+    /// `s op a`, a number and a tensor, as Python's reflected methods compute it
+    /// (`torch.Tensor.__radd__`, `__rsub__`, `__rmul__`, `__rtruediv__`).
+    fn scalar_first(self, s: Scalar, a: &Tensor) -> Result<Tensor> {
+        match self {
+            Op::Add => a.f_add_scalar(s),
+            Op::Sub => a.f_rsub_scalar(s),
+            Op::Mul => a.f_mul_scalar(s),
+            Op::Div => a.f_reciprocal().and_then(|r| r.f_mul_scalar(s)),
+        }
+        .map_err(|e| e.in_call(self.name()))
+    }
+
+    fn tensors_(self, a: &mut Tensor, b: &Tensor) -> Result<()> {
+        match self {
+            Op::Add => a.f_add_(b),
+            Op::Sub => a.f_sub_(b),
+            Op::Mul => a.f_mul_(b),
+            Op::Div => a.f_div_(b),
+        }
+        .map(|_| ())
+        .map_err(|e| e.in_call(self.name()))
+    }
+
+    fn scalar_(self, a: &mut Tensor, s: Scalar) -> Result<()> {
+        match self {
+            Op::Add => a.f_add_scalar_(s),
+            Op::Sub => a.f_sub_scalar_(s),
+            Op::Mul => a.f_mul_scalar_(s),
+            Op::Div => a.f_div_scalar_(s),
+        }
+        .map(|_| ())
+        .map_err(|e| e.in_call(self.name()))
     }
 }
 
 macro_rules! binary_trait {
-    ($trait:ident, $method:ident, $code:expr) => {
+    ($trait:ident, $method:ident, $op:expr) => {
         impl $trait<&Tensor> for &Tensor {
             type Output = Tensor;
             #[track_caller]
             fn $method(self, rhs: &Tensor) -> Tensor {
-                unwrap(binary($code, self, rhs))
+                unwrap($op.tensors(self, rhs))
             }
         }
         impl $trait<Tensor> for &Tensor {
             type Output = Tensor;
             #[track_caller]
             fn $method(self, rhs: Tensor) -> Tensor {
-                unwrap(binary($code, self, &rhs))
+                unwrap($op.tensors(self, &rhs))
             }
         }
         impl $trait<&Tensor> for Tensor {
             type Output = Tensor;
             #[track_caller]
             fn $method(self, rhs: &Tensor) -> Tensor {
-                unwrap(binary($code, &self, rhs))
+                unwrap($op.tensors(&self, rhs))
             }
         }
         impl $trait<Tensor> for Tensor {
             type Output = Tensor;
             #[track_caller]
             fn $method(self, rhs: Tensor) -> Tensor {
-                unwrap(binary($code, &self, &rhs))
+                unwrap($op.tensors(&self, &rhs))
+            }
+        }
+        // One generic impl for every number on the right, so that the output type is known
+        // before the literal's type is: `(&x * 2.0).requires_grad()` needs no annotation.
+        impl<S: Into<Scalar>> $trait<S> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: S) -> Tensor {
+                unwrap($op.scalar(self, rhs.into()))
+            }
+        }
+        impl<S: Into<Scalar>> $trait<S> for Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: S) -> Tensor {
+                unwrap($op.scalar(&self, rhs.into()))
             }
         }
     };
 }
 
-macro_rules! scalar_trait {
-    ($trait:ident, $method:ident, $code:expr, $($t:ty),*) => {$(
-        impl $trait<$t> for &Tensor {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: $t) -> Tensor {
-                unwrap(binary_scalar($code, self, Scalar::from(rhs), false))
-            }
-        }
-        impl $trait<$t> for Tensor {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: $t) -> Tensor {
-                unwrap(binary_scalar($code, &self, Scalar::from(rhs), false))
-            }
-        }
+// A number on the left: only Python's two number types, f64 and i64. With more, a literal
+// `2.0 - &x` would match several impls and need an annotation.
+macro_rules! reflected_trait {
+    ($trait:ident, $method:ident, $op:expr, $($t:ty),*) => {$(
         impl $trait<&Tensor> for $t {
             type Output = Tensor;
             #[track_caller]
             fn $method(self, rhs: &Tensor) -> Tensor {
-                unwrap(binary_scalar($code, rhs, Scalar::from(self), true))
+                unwrap($op.scalar_first(Scalar::from(self), rhs))
             }
         }
         impl $trait<Tensor> for $t {
             type Output = Tensor;
             #[track_caller]
             fn $method(self, rhs: Tensor) -> Tensor {
-                unwrap(binary_scalar($code, &rhs, Scalar::from(self), true))
+                unwrap($op.scalar_first(Scalar::from(self), &rhs))
             }
         }
     )*};
 }
 
 macro_rules! assign_trait {
-    ($trait:ident, $method:ident, $code:expr, $($t:ty),*) => {
+    ($trait:ident, $method:ident, $op:expr) => {
         impl $trait<&Tensor> for Tensor {
             #[track_caller]
             fn $method(&mut self, rhs: &Tensor) {
-                unwrap(binary_inplace($code, self, rhs))
+                unwrap($op.tensors_(self, rhs))
             }
         }
         impl $trait<Tensor> for Tensor {
             #[track_caller]
             fn $method(&mut self, rhs: Tensor) {
-                unwrap(binary_inplace($code, self, &rhs))
+                unwrap($op.tensors_(self, &rhs))
             }
         }
-        $(
-        impl $trait<$t> for Tensor {
+        impl<S: Into<Scalar>> $trait<S> for Tensor {
             #[track_caller]
-            fn $method(&mut self, rhs: $t) {
-                unwrap(binary_scalar_inplace($code, self, Scalar::from(rhs)))
+            fn $method(&mut self, rhs: S) {
+                unwrap($op.scalar_(self, rhs.into()))
             }
         }
-        )*
     };
 }
 
-binary_trait!(Add, add, sys::autograd::LTRS_ADD);
-binary_trait!(Sub, sub, sys::autograd::LTRS_SUB);
-binary_trait!(Mul, mul, sys::autograd::LTRS_MUL);
-binary_trait!(Div, div, sys::autograd::LTRS_DIV);
-scalar_trait!(Add, add, sys::autograd::LTRS_ADD, f64, f32, i64, i32);
-scalar_trait!(Sub, sub, sys::autograd::LTRS_SUB, f64, f32, i64, i32);
-scalar_trait!(Mul, mul, sys::autograd::LTRS_MUL, f64, f32, i64, i32);
-scalar_trait!(Div, div, sys::autograd::LTRS_DIV, f64, f32, i64, i32);
-assign_trait!(
-    AddAssign,
-    add_assign,
-    sys::autograd::LTRS_ADD,
-    f64,
-    f32,
-    i64,
-    i32
-);
-assign_trait!(
-    SubAssign,
-    sub_assign,
-    sys::autograd::LTRS_SUB,
-    f64,
-    f32,
-    i64,
-    i32
-);
-assign_trait!(
-    MulAssign,
-    mul_assign,
-    sys::autograd::LTRS_MUL,
-    f64,
-    f32,
-    i64,
-    i32
-);
-assign_trait!(
-    DivAssign,
-    div_assign,
-    sys::autograd::LTRS_DIV,
-    f64,
-    f32,
-    i64,
-    i32
-);
+binary_trait!(Add, add, Op::Add);
+binary_trait!(Sub, sub, Op::Sub);
+binary_trait!(Mul, mul, Op::Mul);
+binary_trait!(Div, div, Op::Div);
+reflected_trait!(Add, add, Op::Add, f64, i64);
+reflected_trait!(Sub, sub, Op::Sub, f64, i64);
+reflected_trait!(Mul, mul, Op::Mul, f64, i64);
+reflected_trait!(Div, div, Op::Div, f64, i64);
+assign_trait!(AddAssign, add_assign, Op::Add);
+assign_trait!(SubAssign, sub_assign, Op::Sub);
+assign_trait!(MulAssign, mul_assign, Op::Mul);
+assign_trait!(DivAssign, div_assign, Op::Div);
 
 impl Neg for &Tensor {
     type Output = Tensor;
     #[track_caller]
     fn neg(self) -> Tensor {
-        unwrap(neg(self))
+        unwrap(self.f_neg().map_err(|e| e.in_call("neg")))
     }
 }
 
@@ -235,6 +220,6 @@ impl Neg for Tensor {
     type Output = Tensor;
     #[track_caller]
     fn neg(self) -> Tensor {
-        unwrap(neg(&self))
+        -&self
     }
 }

@@ -70,6 +70,14 @@ fn misuse_cases_end_in_errors_not_crashes() {
         println!("LTRS_MISUSE_CASE_DONE");
         return;
     }
+    // The case names, one per line, for scripts that run each case themselves
+    // (examples/scripts/misuse-memcheck.sh runs them under valgrind).
+    if std::env::var_os("LTRS_MISUSE_LIST").is_some() {
+        for (name, _) in CASES {
+            println!("LTRS_MISUSE_CASE_NAME {name}");
+        }
+        return;
+    }
     let exe = std::env::current_exe().unwrap();
     let mut failures = Vec::new();
     for (name, _) in CASES {

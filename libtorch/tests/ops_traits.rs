@@ -105,3 +105,43 @@ fn rejected_operands_panic_with_the_message() {
     // The tensor is unchanged.
     assert_eq!(i.to_vec::<i64>().unwrap(), [1, 2]);
 }
+
+#[test]
+fn number_literals_need_no_annotation() {
+    // Each of these failed with E0282 (type annotations needed) while the operators had one
+    // impl per number type: the result's type was unknown until the literal's was.
+    let x = Tensor::from_slice(&[1.0f32, 2.0, 4.0]).set_requires_grad(true);
+    let w = &x * 2.0;
+    assert!(w.requires_grad());
+    assert_eq!((&x + 1).to_vec::<f32>().unwrap(), [2.0, 3.0, 5.0]);
+    assert_eq!((2.0 - &x).to_vec::<f32>().unwrap(), [1.0, 0.0, -2.0]);
+    assert_eq!((1 - &x).to_vec::<f32>().unwrap(), [0.0, -1.0, -3.0]);
+    assert_eq!((&x / 2).to_vec::<f32>().unwrap(), [0.5, 1.0, 2.0]);
+    let mut y = x.detach();
+    y *= 0.5f32;
+    y -= 1;
+    assert_eq!(y.to_vec::<f32>().unwrap(), [-0.5, 0.0, 1.0]);
+    // An int tensor with a float on the left is promoted as in Python: 2.5 - int64 is float32.
+    let i = Tensor::from_slice(&[1i64, 2, 4]);
+    assert_eq!((2 - &i).to_vec::<i64>().unwrap(), [1, 0, -2]);
+    assert_eq!((2.5 - &i).kind(), libtorch::Kind::Float);
+    assert_eq!((1 / &i).to_vec::<f32>().unwrap(), [1.0, 0.5, 0.25]);
+}
+
+#[test]
+fn a_number_over_a_tensor_is_computed_as_python_does() {
+    // Python's `3.0 / x` is `x.reciprocal() * 3.0` (torch.Tensor.__rtruediv__), which differs
+    // from `torch.div(3.0, x)` in the last bit for 7 and 13. Bits from torch 2.11.0:
+    // (3.0 / torch.tensor([3., 7., .1, 11., 13.])).view(torch.int32).
+    let x = Tensor::from_slice(&[3.0f32, 7.0, 0.1, 11.0, 13.0]);
+    let bits: Vec<u32> = (3.0 / &x)
+        .to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    assert_eq!(
+        bits,
+        [1065353216, 1054567864, 1106247680, 1049338601, 1047285446]
+    );
+}

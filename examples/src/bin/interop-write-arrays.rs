@@ -104,11 +104,7 @@ fn run(args: &Args) -> libtorch::Result<bool> {
     st.push(("scalar".into(), values(Kind::Double, &[], 7)));
     st.push(("empty".into(), values(Kind::Int, &[0, 4], 0)));
     let metadata = [("format", "pt"), ("written_by", "libtorch-rs")];
-    safetensors::save_file_with_metadata(
-        st.iter().map(|(n, t)| (n.as_str(), t)),
-        metadata,
-        out.join("rust.safetensors"),
-    )?;
+    safetensors::save_file_with_metadata(&st, metadata, out.join("rust.safetensors"))?;
     manifest.push(format!(
         "\"safetensors\": {{\"file\": \"rust.safetensors\", \"tensors\": {}, \"metadata\": {{{}}}}}",
         named_json(&st)?,
@@ -171,7 +167,7 @@ fn run(args: &Args) -> libtorch::Result<bool> {
         .iter()
         .map(|(n, t, _)| (n.clone(), t.shallow_clone()))
         .collect();
-    let named = || z.iter().map(|(n, t)| (n.as_str(), t));
+    let named = || &z;
     npy::save_npz(out.join("rust.npz"), named())?;
     npy::save_npz_compressed(out.join("rust_compressed.npz"), named())?;
     let zj = named_json(&z)?;

@@ -163,7 +163,7 @@ fn nn_round() -> Result<()> {
         "",
     );
     let named = model.named_parameters();
-    let bytes = serialize::save_to_bytes(named.iter().map(|(n, t)| (n.as_str(), t)))?;
+    let bytes = serialize::save_to_bytes(&named)?;
     let back = serialize::load_from_bytes(&bytes)?;
     assert_eq!(back.len(), named.len());
     for ((n1, t1), (n2, t2)) in named.iter().zip(&back) {

@@ -207,7 +207,7 @@ pub fn corpus(format: Format, extra: Option<&Path>) -> Vec<SeedFile> {
         .enumerate()
         .map(|(i, &k)| (k.name().to_string(), det(k, &[2, 3], i as u64)))
         .collect();
-    let named = || small.iter().map(|(n, t)| (n.as_str(), t));
+    let named = || small.iter();
     let fixtures = fixtures_dir();
     match format {
         Format::Safetensors => {
@@ -229,7 +229,7 @@ pub fn corpus(format: Format, extra: Option<&Path>) -> Vec<SeedFile> {
             add(
                 "ours-meta.safetensors",
                 safetensors::save_with_metadata(
-                    st.iter().map(|(n, t)| (n.as_str(), t)),
+                    &st,
                     // One key: the order of several is the writer's hash map's, which varies
                     // between processes, and a case must be the same in every process.
                     [("format", "pt")],

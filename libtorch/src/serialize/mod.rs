@@ -38,8 +38,11 @@
 pub mod npy;
 pub mod safetensors;
 
+pub use named::NamedTensor;
+
 mod bytes;
 mod legacy;
+mod named;
 mod objects;
 mod pickle;
 mod rebuild;
@@ -192,12 +195,13 @@ where
 
 /// Writes `tensors` (name, tensor) as an `OrderedDict`, what Python's
 /// `torch.save(model.state_dict(), path)` writes, in the given order.
-pub fn save<'a, I>(tensors: I, path: impl AsRef<Path>) -> Result<()>
-where
-    I: IntoIterator<Item = (&'a str, &'a Tensor)>,
-{
+pub fn save(
+    tensors: impl IntoIterator<Item = impl NamedTensor>,
+    path: impl AsRef<Path>,
+) -> Result<()> {
+    let items: Vec<_> = tensors.into_iter().collect();
     save::save(
-        &tensor_map(tensors),
+        &tensor_map(named::pairs(&items)),
         save::Target::File(path.as_ref()),
         true,
     )
@@ -205,11 +209,10 @@ where
 }
 
 /// The bytes [`save`] would write.
-pub fn save_to_bytes<'a, I>(tensors: I) -> Result<Vec<u8>>
-where
-    I: IntoIterator<Item = (&'a str, &'a Tensor)>,
-{
-    Ok(save::save(&tensor_map(tensors), save::Target::Bytes, true)?.unwrap_or_default())
+pub fn save_to_bytes(tensors: impl IntoIterator<Item = impl NamedTensor>) -> Result<Vec<u8>> {
+    let items: Vec<_> = tensors.into_iter().collect();
+    let map = tensor_map(named::pairs(&items));
+    Ok(save::save(&map, save::Target::Bytes, true)?.unwrap_or_default())
 }
 
 fn as_tensor_map(v: IValue) -> Result<Vec<(String, Tensor)>> {

@@ -37,6 +37,8 @@
 mod backing;
 
 use crate::error::{Error, Result};
+use crate::serialize::named::pairs;
+use crate::serialize::NamedTensor;
 use crate::{Kind, Layout, Tensor};
 use ::safetensors::tensor::{Dtype, Metadata, SafeTensors, View};
 use backing::Backing;
@@ -451,8 +453,9 @@ fn save_file_impl<'a>(
 /// then name). An error names the first tensor that cannot be written: a dtype the format lacks
 /// (complex128, complex32, quantized), a sparse or other non-dense layout, an undefined tensor,
 /// or a name used twice.
-pub fn save<'a>(tensors: impl IntoIterator<Item = (&'a str, &'a Tensor)>) -> Result<Vec<u8>> {
-    save_impl(tensors, None)
+pub fn save(tensors: impl IntoIterator<Item = impl NamedTensor>) -> Result<Vec<u8>> {
+    let items: Vec<_> = tensors.into_iter().collect();
+    save_impl(pairs(&items), None)
 }
 
 /// [`save`] with a `__metadata__` string map (Python's `save(tensors, metadata=...)`), read
@@ -470,29 +473,32 @@ pub fn save<'a>(tensors: impl IntoIterator<Item = (&'a str, &'a Tensor)>) -> Res
 /// assert_eq!(safetensors::load_metadata(&bytes)?["format"], "pt");
 /// # Ok::<(), libtorch::Error>(())
 /// ```
-pub fn save_with_metadata<'a, K: AsRef<str>, V: AsRef<str>>(
-    tensors: impl IntoIterator<Item = (&'a str, &'a Tensor)>,
+pub fn save_with_metadata<K: AsRef<str>, V: AsRef<str>>(
+    tensors: impl IntoIterator<Item = impl NamedTensor>,
     metadata: impl IntoIterator<Item = (K, V)>,
 ) -> Result<Vec<u8>> {
-    save_impl(tensors, metadata_arg(metadata))
+    let items: Vec<_> = tensors.into_iter().collect();
+    save_impl(pairs(&items), metadata_arg(metadata))
 }
 
 /// Writes `tensors` (name, tensor) to a safetensors file at `path` (Python's
 /// `safetensors.torch.save_file(tensors, path)`); see [`save`]. The file is written under a
 /// temporary name in the same folder and renamed over `path`, so a failure leaves an existing
 /// file untouched.
-pub fn save_file<'a>(
-    tensors: impl IntoIterator<Item = (&'a str, &'a Tensor)>,
+pub fn save_file(
+    tensors: impl IntoIterator<Item = impl NamedTensor>,
     path: impl AsRef<Path>,
 ) -> Result<()> {
-    save_file_impl(tensors, None, path.as_ref())
+    let items: Vec<_> = tensors.into_iter().collect();
+    save_file_impl(pairs(&items), None, path.as_ref())
 }
 
 /// [`save_file`] with a `__metadata__` string map, read back by [`load_file_metadata`].
-pub fn save_file_with_metadata<'a, K: AsRef<str>, V: AsRef<str>>(
-    tensors: impl IntoIterator<Item = (&'a str, &'a Tensor)>,
+pub fn save_file_with_metadata<K: AsRef<str>, V: AsRef<str>>(
+    tensors: impl IntoIterator<Item = impl NamedTensor>,
     metadata: impl IntoIterator<Item = (K, V)>,
     path: impl AsRef<Path>,
 ) -> Result<()> {
-    save_file_impl(tensors, metadata_arg(metadata), path.as_ref())
+    let items: Vec<_> = tensors.into_iter().collect();
+    save_file_impl(pairs(&items), metadata_arg(metadata), path.as_ref())
 }

@@ -2,6 +2,8 @@
 //! deflated (`np.savez_compressed`). The zip container is read and written by the `zip` crate.
 use super::{data_len, header, tensor, to_npy, LOAD, SAVE};
 use crate::error::{Error, Result};
+use crate::serialize::named::pairs;
+use crate::serialize::NamedTensor;
 use crate::Tensor;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
@@ -182,31 +184,33 @@ pub fn load_npz_from_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
 
 /// Writes `arrays` (name, tensor) to an uncompressed `.npz` archive at `path` (`np.savez(path,
 /// **arrays)`), each as `NAME.npy`; see [`save`](super::save) for what a tensor may be.
-pub fn save_npz<'a>(
+pub fn save_npz(
     path: impl AsRef<Path>,
-    arrays: impl IntoIterator<Item = (&'a str, &'a Tensor)>,
+    arrays: impl IntoIterator<Item = impl NamedTensor>,
 ) -> Result<()> {
-    save_file(path.as_ref(), arrays, CompressionMethod::Stored)
+    let items: Vec<_> = arrays.into_iter().collect();
+    save_file(path.as_ref(), pairs(&items), CompressionMethod::Stored)
 }
 
 /// [`save_npz`] with every entry deflated (`np.savez_compressed`).
-pub fn save_npz_compressed<'a>(
+pub fn save_npz_compressed(
     path: impl AsRef<Path>,
-    arrays: impl IntoIterator<Item = (&'a str, &'a Tensor)>,
+    arrays: impl IntoIterator<Item = impl NamedTensor>,
 ) -> Result<()> {
-    save_file(path.as_ref(), arrays, CompressionMethod::Deflated)
+    let items: Vec<_> = arrays.into_iter().collect();
+    save_file(path.as_ref(), pairs(&items), CompressionMethod::Deflated)
 }
 
 /// The bytes [`save_npz`] writes.
-pub fn save_npz_to_bytes<'a>(
-    arrays: impl IntoIterator<Item = (&'a str, &'a Tensor)>,
-) -> Result<Vec<u8>> {
-    save_bytes(arrays, CompressionMethod::Stored)
+pub fn save_npz_to_bytes(arrays: impl IntoIterator<Item = impl NamedTensor>) -> Result<Vec<u8>> {
+    let items: Vec<_> = arrays.into_iter().collect();
+    save_bytes(pairs(&items), CompressionMethod::Stored)
 }
 
 /// The bytes [`save_npz_compressed`] writes.
-pub fn save_npz_compressed_to_bytes<'a>(
-    arrays: impl IntoIterator<Item = (&'a str, &'a Tensor)>,
+pub fn save_npz_compressed_to_bytes(
+    arrays: impl IntoIterator<Item = impl NamedTensor>,
 ) -> Result<Vec<u8>> {
-    save_bytes(arrays, CompressionMethod::Deflated)
+    let items: Vec<_> = arrays.into_iter().collect();
+    save_bytes(pairs(&items), CompressionMethod::Deflated)
 }
