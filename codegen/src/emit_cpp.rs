@@ -253,6 +253,7 @@ mod tests {
                     },
                     default: None,
                     output: false,
+                    number_twin: None,
                 },
                 Arg {
                     name: "other".into(),
@@ -262,17 +263,20 @@ mod tests {
                     },
                     default: None,
                     output: false,
+                    number_twin: None,
                 },
                 Arg {
                     name: "alpha".into(),
                     kind: ArgKind::Scalar,
                     default: Some(DefaultValue::ScalarInt(1)),
                     output: false,
+                    number_twin: None,
                 },
             ],
             returns: vec![Ret::SelfRef],
             guards: vec![],
             self_ownership: crate::model::Ownership::UnlessStrided,
+            schema_alias: None,
         }
     }
 

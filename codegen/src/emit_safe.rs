@@ -219,7 +219,11 @@ fn params(op: &Op, form: Form) -> Sig {
                 .push(quote!(#generic: std::borrow::Borrow<Tensor>));
         }
         let n = ident(&a.name);
-        let t = rust_type(a.kind, &generic);
+        let t = if a.number_twin.is_some() {
+            quote!(impl TensorOrNumber)
+        } else {
+            rust_type(a.kind, &generic)
+        };
         sig.params.push(quote!(#n: #t));
         sig.names.push(quote!(#n));
     }
@@ -564,10 +568,37 @@ fn ownership_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
         .collect()
 }
 
+/// For an argument that takes a tensor or a number (codegen/src/twins.rs): a number calls the
+/// overload taking a number, with every other argument as given; a tensor goes on as `&Tensor`.
+fn number_twin_stmts(op: &Op) -> Vec<TokenStream> {
+    op.args
+        .iter()
+        .enumerate()
+        .filter_map(|(k, a)| {
+            let twin = format_ident!("{}", a.number_twin.as_ref()?);
+            let n = ident(&a.name);
+            let args = op.args.iter().enumerate().map(|(i, b)| {
+                if i == k {
+                    quote!(number)
+                } else {
+                    arg_name(op, i, b)
+                }
+            });
+            Some(quote! {
+                let #n: &Tensor = match #n.operand() {
+                    crate::Operand::Tensor(t) => t,
+                    crate::Operand::Number(number) => return Self::#twin(#(#args),*),
+                };
+            })
+        })
+        .collect()
+}
+
 /// The `f_` form taking every argument: the only one calling the shim.
 fn full_body(op: &Op) -> TokenStream {
     let key = format!("aten::{}", op.key);
-    let mut guards = ownership_stmts(op, &key);
+    let mut guards = number_twin_stmts(op);
+    guards.extend(ownership_stmts(op, &key));
     guards.extend(scalars_for_guards(op));
     guards.extend(guard_stmts(op, &key));
     let mut prep = Vec::new();
@@ -669,6 +700,14 @@ fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
         lines.push(String::new());
         lines.push(format!(" May be None: {}.", nullable.join(", ")));
     }
+    for a in op.args.iter().filter(|a| a.number_twin.is_some()) {
+        lines.push(String::new());
+        lines.push(format!(
+            " `{}` is a tensor or a number, as in PyTorch (a number calls [`Tensor::{}`]).",
+            a.name,
+            a.number_twin.as_ref().unwrap()
+        ));
+    }
     lines.iter().map(|l| quote!(#[doc = #l])).collect()
 }
 
@@ -717,6 +756,42 @@ fn op_fns(op: &Op) -> TokenStream {
             crate::error::unwrap(#call_prefix #full_name(#(#names),*))
         }
     });
+    // The schema-derived name an op had before it took PyTorch's plain name: the same
+    // functions, forwarding, out of the docs' way.
+    let alias =
+        |target: &proc_macro2::Ident, alias: proc_macro2::Ident, sig: &Sig, ret: TokenStream| {
+            let (g, p, names) = (&sig.generics, &sig.params, &sig.names);
+            quote! {
+                #[doc(hidden)]
+                #[track_caller]
+                pub fn #alias<#(#g),*>(#recv_comma #(#p),*) #ret {
+                    #call_prefix #target(#(#names),*)
+                }
+            }
+        };
+    if let Some(old) = &op.schema_alias {
+        let (f, p) = if with {
+            (
+                format_ident!("f_{}_with", old),
+                format_ident!("{}_with", old),
+            )
+        } else {
+            (format_ident!("f_{}", old), ident(old))
+        };
+        out.push(alias(&full_name, f, &all, quote!(-> Result<#ret>)));
+        out.push(alias(&panic_full, p, &all, panic_ret.clone()));
+        if with {
+            let req = params(op, Form::Required);
+            let (f_name, plain) = (format_ident!("f_{}", name), ident(name));
+            out.push(alias(
+                &f_name,
+                format_ident!("f_{}", old),
+                &req,
+                quote!(-> Result<#ret>),
+            ));
+            out.push(alias(&plain, ident(old), &req, panic_ret.clone()));
+        }
+    }
     if with {
         let req = params(op, Form::Required);
         let (g, p, names) = (&req.generics, &req.params, &req.names);
@@ -769,7 +844,7 @@ pub fn file(ops: &[Op]) -> String {
             unused_imports
         )]
         use super::support;
-        use crate::{Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage, Stream, Tensor};
+        use crate::{Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage, Stream, Tensor, TensorOrNumber};
         use libtorch_sys::abi::*;
         use libtorch_sys::ops;
 

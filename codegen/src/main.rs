@@ -14,7 +14,9 @@ mod emit_ffi;
 mod emit_fuzz;
 mod emit_safe;
 mod model;
+mod plain_names;
 mod spec;
+mod twins;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

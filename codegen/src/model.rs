@@ -22,6 +22,9 @@ pub struct Op {
     pub header: String,
     /// The Rust base name, e.g. `add`, `add_scalar`, `add_`.
     pub rust_name: String,
+    /// The schema-derived name the op had before it took PyTorch's plain name (step 2c,
+    /// codegen/src/plain_names.rs): still callable, hidden from the docs.
+    pub schema_alias: Option<String>,
     /// First schema argument is `Tensor self`: a method, else an associated function.
     pub is_method: bool,
     pub args: Vec<Arg>,
@@ -65,6 +68,9 @@ pub struct Arg {
     pub default: Option<DefaultValue>,
     /// An `out=` argument, which ATen resizes to the result's shape.
     pub output: bool,
+    /// A `Tensor` argument that takes a number too: the `f_` function of the overload that takes
+    /// the number (step 2b, codegen/src/twins.rs).
+    pub number_twin: Option<String>,
 }
 
 /// Every argument type the generator binds. `sym`: the schema says SymInt (the C++ call takes
@@ -424,6 +430,9 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
             ));
         }
     }
+    let renamed: BTreeSet<String> = rules.renames.keys().cloned().collect();
+    crate::twins::merge(&mut ops, &renamed);
+    crate::plain_names::assign(&mut ops, &renamed);
     check_collisions(&ops)?;
     Ok(Model {
         ops,
@@ -473,6 +482,7 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
             kind,
             default,
             output: a.output,
+            number_twin: None,
         });
     }
     let is_method = args
@@ -523,6 +533,7 @@ fn op_of(d: &Declaration, rename: Option<&String>, has_plain: bool) -> Result<Op
         returns,
         guards: Vec::new(),
         self_ownership: Ownership::UnlessStrided,
+        schema_alias: None,
     })
 }
 
@@ -969,11 +980,14 @@ pub fn is_rust_keyword(s: &str) -> bool {
 /// Every Rust function name an op produces: `NAME`, `f_NAME`, and with defaults `NAME_with`,
 /// `f_NAME_with`.
 pub fn fn_names(op: &Op) -> Vec<String> {
-    let n = &op.rust_name;
-    let mut v = vec![n.clone(), format!("f_{n}")];
-    if op.has_defaults() {
-        v.push(format!("{n}_with"));
-        v.push(format!("f_{n}_with"));
+    let mut v = Vec::new();
+    for n in std::iter::once(&op.rust_name).chain(&op.schema_alias) {
+        v.push(n.clone());
+        v.push(format!("f_{n}"));
+        if op.has_defaults() {
+            v.push(format!("{n}_with"));
+            v.push(format!("f_{n}_with"));
+        }
     }
     v
 }

@@ -123,6 +123,7 @@ impl Tensor {
         steps: i64,
         opts: Options,
     ) -> Result<Tensor> {
+        let end: Scalar = end.into();
         Tensor::f_linspace_with(start, end, steps, Some(opts.0), None, Some(opts.1), None)
             .map_err(|e| e.in_call("linspace"))
     }

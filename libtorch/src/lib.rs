@@ -33,6 +33,7 @@ mod callback;
 mod creation;
 mod display;
 pub mod indexing;
+mod operand;
 mod ops_traits;
 
 pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
@@ -48,6 +49,7 @@ pub use ivalue::IValue;
 pub use kind::Kind;
 /// Complex elements (`Complex<f32>` for complex64 tensors, `Complex<f64>` for complex128).
 pub use num_complex::Complex;
+pub use operand::{Operand, TensorOrNumber};
 pub use scalar::Scalar;
 pub use tensor::Tensor;
 pub use threads::{get_num_threads, manual_seed, set_num_threads};

@@ -3372,7 +3372,7 @@ fn op_32(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.tensor();
-    a0.f__functional_assert_async_msg(&a1, &a2).map(drop)
+    a0.f__functional_assert_async(&a1, &a2).map(drop)
 }
 fn op_33(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -4872,22 +4872,22 @@ fn op_268(g: &mut Gen) -> Result<()> {
 fn op_269(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
-    a0.f_clamp_max(a1).map(drop)
+    a0.f_clamp_max_scalar(a1).map(drop)
 }
 fn op_270(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
-    a0.f_clamp_max_tensor(&a1).map(drop)
+    a0.f_clamp_max(&a1).map(drop)
 }
 fn op_271(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
-    a0.f_clamp_max_(a1).map(drop)
+    a0.f_clamp_max_scalar_(a1).map(drop)
 }
 fn op_272(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
-    a0.f_clamp_max_tensor_(&a1).map(drop)
+    a0.f_clamp_max_(&a1).map(drop)
 }
 fn op_273(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -4904,22 +4904,22 @@ fn op_274(g: &mut Gen) -> Result<()> {
 fn op_275(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
-    a0.f_clamp_min(a1).map(drop)
+    a0.f_clamp_min_scalar(a1).map(drop)
 }
 fn op_276(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
-    a0.f_clamp_min_tensor(&a1).map(drop)
+    a0.f_clamp_min(&a1).map(drop)
 }
 fn op_277(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
-    a0.f_clamp_min_(a1).map(drop)
+    a0.f_clamp_min_scalar_(a1).map(drop)
 }
 fn op_278(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
-    a0.f_clamp_min_tensor_(&a1).map(drop)
+    a0.f_clamp_min_(&a1).map(drop)
 }
 fn op_279(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -5282,7 +5282,7 @@ fn op_311(g: &mut Gen) -> Result<()> {
     let a5 = g.int_list();
     let a6 = g.int();
     let a7 = g.int_list();
-    Tensor::f_conv_transpose2d_input_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7)
+    Tensor::f_conv_transpose2d_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7)
         .map(drop)
 }
 fn op_312(g: &mut Gen) -> Result<()> {
@@ -5294,7 +5294,7 @@ fn op_312(g: &mut Gen) -> Result<()> {
     let a5 = g.int_list();
     let a6 = g.int();
     let a7 = g.int_list();
-    Tensor::f_conv_transpose3d_input_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7)
+    Tensor::f_conv_transpose3d_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7)
         .map(drop)
 }
 fn op_313(g: &mut Gen) -> Result<()> {
@@ -6301,7 +6301,7 @@ fn op_437(g: &mut Gen) -> Result<()> {
     let a3 = g.opt_device();
     let a4 = g.opt_bool();
     let a5 = g.opt_memory_format();
-    Tensor::f_empty_memory_format_with(&a0, a1, a2, a3, a4, a5).map(drop)
+    Tensor::f_empty_with(&a0, a1, a2, a3, a4, a5).map(drop)
 }
 fn op_438(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
@@ -6547,7 +6547,7 @@ fn op_473(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
-    a0.f_flatten_using_ints_with(a1, a2).map(drop)
+    a0.f_flatten_with(a1, a2).map(drop)
 }
 fn op_474(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -6574,7 +6574,7 @@ fn op_477(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int_list();
-    a0.f_unflatten_int(a1, &a2).map(drop)
+    a0.f_unflatten(a1, &a2).map(drop)
 }
 fn op_478(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -7152,7 +7152,7 @@ fn op_553(g: &mut Gen) -> Result<()> {
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
-    Tensor::f_isin_tensor_tensor_with(&a0, &a1, a2, a3).map(drop)
+    Tensor::f_isin_with(&a0, &a1, a2, a3).map(drop)
 }
 fn op_554(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -7622,7 +7622,7 @@ fn op_618(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_layout();
     let a5 = g.opt_device();
     let a6 = g.opt_bool();
-    Tensor::f_linspace_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
+    Tensor::f_linspace_scalar_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
 fn op_619(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -7652,7 +7652,7 @@ fn op_621(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_layout();
     let a5 = g.opt_device();
     let a6 = g.opt_bool();
-    Tensor::f_linspace_scalar_tensor_with(a0, &a1, a2, a3, a4, a5, a6).map(drop)
+    Tensor::f_linspace_with(a0, &a1, a2, a3, a4, a5, a6).map(drop)
 }
 fn op_622(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
@@ -7808,7 +7808,7 @@ fn op_650(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_layout();
     let a6 = g.opt_device();
     let a7 = g.opt_bool();
-    Tensor::f_logspace_with(a0, a1, a2, a3, a4, a5, a6, a7).map(drop)
+    Tensor::f_logspace_scalar_with(a0, a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
 fn op_651(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -7841,7 +7841,7 @@ fn op_653(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_layout();
     let a6 = g.opt_device();
     let a7 = g.opt_bool();
-    Tensor::f_logspace_scalar_tensor_with(a0, &a1, a2, a3, a4, a5, a6, a7).map(drop)
+    Tensor::f_logspace_with(a0, &a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
 fn op_654(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
@@ -7879,7 +7879,7 @@ fn op_658(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
-    a0.f_log_softmax_int_with(a1, a2).map(drop)
+    a0.f_log_softmax_with(a1, a2).map(drop)
 }
 fn op_659(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -10098,7 +10098,7 @@ fn op_934(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
-    a0.f_select_int(a1, a2).map(drop)
+    a0.f_select(a1, a2).map(drop)
 }
 fn op_935(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -10263,7 +10263,7 @@ fn op_968(g: &mut Gen) -> Result<()> {
 fn op_969(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
-    a0.f_sym_size_int(a1).map(drop)
+    a0.f_sym_size(a1).map(drop)
 }
 fn op_970(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -10345,7 +10345,7 @@ fn op_981(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
-    a0.f_softmax_int_with(a1, a2).map(drop)
+    a0.f_softmax_with(a1, a2).map(drop)
 }
 fn op_982(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -10617,7 +10617,7 @@ fn op_1025(g: &mut Gen) -> Result<()> {
 fn op_1026(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
-    a0.f_sym_stride_int(a1).map(drop)
+    a0.f_sym_stride(a1).map(drop)
 }
 fn op_1027(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -10953,7 +10953,7 @@ fn op_1079(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
-    a0.f_transpose_int(a1, a2).map(drop)
+    a0.f_transpose(a1, a2).map(drop)
 }
 fn op_1080(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -11661,14 +11661,14 @@ fn op_1182(g: &mut Gen) -> Result<()> {
     let a1 = g.int_list();
     let a2 = g.bool();
     let a3 = g.opt_kind();
-    a0.f__sparse_csr_sum_dim_dtype_with(&a1, a2, a3).map(drop)
+    a0.f__sparse_csr_sum_with(&a1, a2, a3).map(drop)
 }
 fn op_1183(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let a3 = g.opt_kind();
-    a0.f__sparse_csr_prod_dim_dtype_with(&a1, a2, a3).map(drop)
+    a0.f__sparse_csr_prod_with(&a1, a2, a3).map(drop)
 }
 fn op_1184(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -11820,7 +11820,7 @@ fn op_1205(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
-    a0.f_frobenius_norm_dim_with(&a1, a2).map(drop)
+    a0.f_frobenius_norm_with(&a1, a2).map(drop)
 }
 fn op_1206(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -12725,7 +12725,7 @@ fn op_1305(g: &mut Gen) -> Result<()> {
 fn op_1306(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
-    a0.f_unbind_int_with(a1).map(drop)
+    a0.f_unbind_with(a1).map(drop)
 }
 fn op_1307(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -13860,14 +13860,14 @@ fn op_1436(g: &mut Gen) -> Result<()> {
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
-    a0.f_index_fill_int_tensor_(a1, &a2, &a3).map(drop)
+    a0.f_index_fill_(a1, &a2, &a3).map(drop)
 }
 fn op_1437(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
-    a0.f_index_fill_int_tensor(a1, &a2, &a3).map(drop)
+    a0.f_index_fill(a1, &a2, &a3).map(drop)
 }
 fn op_1438(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
@@ -13902,14 +13902,14 @@ fn op_1442(g: &mut Gen) -> Result<()> {
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
-    a0.f_scatter_src(a1, &a2, &a3).map(drop)
+    a0.f_scatter(a1, &a2, &a3).map(drop)
 }
 fn op_1443(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
-    a0.f_scatter_src_(a1, &a2, &a3).map(drop)
+    a0.f_scatter_(a1, &a2, &a3).map(drop)
 }
 fn op_1444(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -16020,7 +16020,7 @@ fn op_1794(g: &mut Gen) -> Result<()> {
 fn op_1795(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
-    a0.f_pow_tensor_tensor(&a1).map(drop)
+    a0.f_pow(&a1).map(drop)
 }
 fn op_1796(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
@@ -16063,7 +16063,7 @@ fn op_1802(g: &mut Gen) -> Result<()> {
 fn op_1803(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
-    a0.f_float_power_tensor_tensor(&a1).map(drop)
+    a0.f_float_power(&a1).map(drop)
 }
 fn op_1804(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
@@ -16744,13 +16744,13 @@ fn op_1934(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
-    Tensor::f__foreach_norm_scalar_with(&a0, a1, a2).map(drop)
+    Tensor::f__foreach_norm_with(&a0, a1, a2).map(drop)
 }
 fn op_1935(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
-    Tensor::f__foreach_powsum_scalar_with(&a0, a1, a2).map(drop)
+    Tensor::f__foreach_powsum_with(&a0, a1, a2).map(drop)
 }
 fn op_1936(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
@@ -19009,8 +19009,7 @@ fn op_2217(g: &mut Gen) -> Result<()> {
     let a4 = g.int_list();
     let a5 = g.int_list();
     let a6 = g.bool_array::<3>();
-    Tensor::f__slow_conv2d_backward_output_mask(&a0, &a1, &a2, &a3, &a4, &a5, a6)
-        .map(drop)
+    Tensor::f__slow_conv2d_backward(&a0, &a1, &a2, &a3, &a4, &a5, a6).map(drop)
 }
 fn op_2218(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -20868,7 +20867,7 @@ fn op_2508(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
-    a0.f_select_copy_int(a1, a2).map(drop)
+    a0.f_select_copy(a1, a2).map(drop)
 }
 fn op_2509(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -20916,7 +20915,7 @@ fn op_2517(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
-    a0.f_transpose_copy_int(a1, a2).map(drop)
+    a0.f_transpose_copy(a1, a2).map(drop)
 }
 fn op_2518(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -20958,7 +20957,7 @@ fn op_2526(g: &mut Gen) -> Result<()> {
 fn op_2527(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
-    a0.f_unbind_copy_int_with(a1).map(drop)
+    a0.f_unbind_copy_with(a1).map(drop)
 }
 fn op_2528(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();

@@ -13,7 +13,7 @@
 use super::support;
 use crate::{
     Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor,
+    Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -973,7 +973,7 @@ impl Tensor {
     }
     /// `aten::_functional_assert_async.msg(Tensor self, str assert_msg, Tensor dep_token) -> Tensor`
     #[track_caller]
-    pub fn f__functional_assert_async_msg(
+    pub fn f__functional_assert_async(
         &self,
         assert_msg: &str,
         dep_token: &Tensor,
@@ -998,12 +998,30 @@ impl Tensor {
     }
     /// `aten::_functional_assert_async.msg(Tensor self, str assert_msg, Tensor dep_token) -> Tensor`
     #[track_caller]
+    pub fn _functional_assert_async(
+        &self,
+        assert_msg: &str,
+        dep_token: &Tensor,
+    ) -> Tensor {
+        crate::error::unwrap(self.f__functional_assert_async(assert_msg, dep_token))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__functional_assert_async_msg(
+        &self,
+        assert_msg: &str,
+        dep_token: &Tensor,
+    ) -> Result<Tensor> {
+        self.f__functional_assert_async(assert_msg, dep_token)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn _functional_assert_async_msg(
         &self,
         assert_msg: &str,
         dep_token: &Tensor,
     ) -> Tensor {
-        crate::error::unwrap(self.f__functional_assert_async_msg(assert_msg, dep_token))
+        self._functional_assert_async(assert_msg, dep_token)
     }
     /// `aten::_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, *, Device? device=None, Layout? layout=None) -> ()`
     ///
@@ -3357,12 +3375,20 @@ impl Tensor {
     /// `aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_with`]).
     #[track_caller]
     pub fn f_add_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_add_scalar_with(self, number, alpha);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -3379,33 +3405,51 @@ impl Tensor {
     /// `aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_with`]).
     #[track_caller]
-    pub fn add_with(&self, other: &Tensor, alpha: impl Into<Scalar>) -> Tensor {
+    pub fn add_with(
+        &self,
+        other: impl TensorOrNumber,
+        alpha: impl Into<Scalar>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_add_with(other, alpha))
     }
     /// `aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_with`]).
     #[track_caller]
-    pub fn f_add(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_add(&self, other: impl TensorOrNumber) -> Result<Tensor> {
         self.f_add_with(other, 1i64)
     }
     /// `aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_with`]).
     #[track_caller]
-    pub fn add(&self, other: &Tensor) -> Tensor {
+    pub fn add(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_add(other))
     }
     /// `aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar__with`]).
     #[track_caller]
     pub fn f_add__with(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_add_scalar__with(self, number, alpha);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::add_.Tensor", "self", self)?;
         crate::guards::sparse_addend_in_place("aten::add_.Tensor", self, other)?;
         let c_self = self.as_raw();
@@ -3423,10 +3467,12 @@ impl Tensor {
     /// `aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar__with`]).
     #[track_caller]
     pub fn add__with(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_add__with(other, alpha))
@@ -3434,27 +3480,39 @@ impl Tensor {
     /// `aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar__with`]).
     #[track_caller]
-    pub fn f_add_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_add_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
         self.f_add__with(other, 1i64)
     }
     /// `aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar__with`]).
     #[track_caller]
-    pub fn add_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn add_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_add_(other))
     }
     /// `aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_out_with`]).
     #[track_caller]
     pub fn f_add_out_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_add_scalar_out_with(self, number, alpha, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::add.out", "out", out)?;
         crate::guards::sparse_addend_out("aten::add.out", other, out)?;
         let c_self = self.as_raw();
@@ -3474,10 +3532,12 @@ impl Tensor {
     /// `aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_out_with`]).
     #[track_caller]
     pub fn add_out_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -3486,26 +3546,42 @@ impl Tensor {
     /// `aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_out_with`]).
     #[track_caller]
-    pub fn f_add_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_add_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_add_out_with(other, 1i64, out)
     }
     /// `aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_out_with`]).
     #[track_caller]
-    pub fn add_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn add_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_add_out(other, out))
     }
     /// `aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar_with`]).
     #[track_caller]
     pub fn f__add_relu_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__add_relu_scalar_with(self, number, alpha);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -3522,33 +3598,51 @@ impl Tensor {
     /// `aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar_with`]).
     #[track_caller]
-    pub fn _add_relu_with(&self, other: &Tensor, alpha: impl Into<Scalar>) -> Tensor {
+    pub fn _add_relu_with(
+        &self,
+        other: impl TensorOrNumber,
+        alpha: impl Into<Scalar>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__add_relu_with(other, alpha))
     }
     /// `aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar_with`]).
     #[track_caller]
-    pub fn f__add_relu(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f__add_relu(&self, other: impl TensorOrNumber) -> Result<Tensor> {
         self.f__add_relu_with(other, 1i64)
     }
     /// `aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar_with`]).
     #[track_caller]
-    pub fn _add_relu(&self, other: &Tensor) -> Tensor {
+    pub fn _add_relu(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f__add_relu(other))
     }
     /// `aten::_add_relu_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar__with`]).
     #[track_caller]
     pub fn f__add_relu__with(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__add_relu_scalar__with(self, number, alpha);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::_add_relu_.Tensor",
             "self",
@@ -3569,10 +3663,12 @@ impl Tensor {
     /// `aten::_add_relu_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar__with`]).
     #[track_caller]
     pub fn _add_relu__with(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f__add_relu__with(other, alpha))
@@ -3580,27 +3676,39 @@ impl Tensor {
     /// `aten::_add_relu_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar__with`]).
     #[track_caller]
-    pub fn f__add_relu_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f__add_relu_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
         self.f__add_relu__with(other, 1i64)
     }
     /// `aten::_add_relu_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar__with`]).
     #[track_caller]
-    pub fn _add_relu_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn _add_relu_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f__add_relu_(other))
     }
     /// `aten::_add_relu.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar_out_with`]).
     #[track_caller]
     pub fn f__add_relu_out_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__add_relu_scalar_out_with(self, number, alpha, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::_add_relu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -3619,10 +3727,12 @@ impl Tensor {
     /// `aten::_add_relu.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar_out_with`]).
     #[track_caller]
     pub fn _add_relu_out_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -3631,15 +3741,23 @@ impl Tensor {
     /// `aten::_add_relu.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar_out_with`]).
     #[track_caller]
-    pub fn f__add_relu_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f__add_relu_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f__add_relu_out_with(other, 1i64, out)
     }
     /// `aten::_add_relu.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__add_relu_scalar_out_with`]).
     #[track_caller]
-    pub fn _add_relu_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn _add_relu_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f__add_relu_out(other, out))
     }
     /// `aten::_add_relu.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
@@ -7992,8 +8110,20 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_not_out(out))
     }
     /// `aten::copysign.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_copysign_scalar_out`]).
     #[track_caller]
-    pub fn f_copysign_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_copysign_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_copysign_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::copysign.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -8009,13 +8139,23 @@ impl Tensor {
         }
     }
     /// `aten::copysign.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_copysign_scalar_out`]).
     #[track_caller]
-    pub fn copysign_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn copysign_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_copysign_out(other, out))
     }
     /// `aten::copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_copysign_scalar`]).
     #[track_caller]
-    pub fn f_copysign(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_copysign(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_copysign_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8029,13 +8169,23 @@ impl Tensor {
         }
     }
     /// `aten::copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_copysign_scalar`]).
     #[track_caller]
-    pub fn copysign(&self, other: &Tensor) -> Tensor {
+    pub fn copysign(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_copysign(other))
     }
     /// `aten::copysign_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_copysign_scalar_`]).
     #[track_caller]
-    pub fn f_copysign_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_copysign_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_copysign_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::copysign_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -8049,8 +8199,10 @@ impl Tensor {
         }
     }
     /// `aten::copysign_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_copysign_scalar_`]).
     #[track_caller]
-    pub fn copysign_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn copysign_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_copysign_(other))
     }
     /// `aten::copysign.Scalar(Tensor self, Scalar other) -> Tensor`
@@ -9956,7 +10108,7 @@ impl Tensor {
     }
     /// `aten::clamp_max(Tensor self, Scalar max) -> Tensor`
     #[track_caller]
-    pub fn f_clamp_max(&self, max: impl Into<Scalar>) -> Result<Tensor> {
+    pub fn f_clamp_max_scalar(&self, max: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_max = Into::<Scalar>::into(max).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -9971,12 +10123,20 @@ impl Tensor {
     }
     /// `aten::clamp_max(Tensor self, Scalar max) -> Tensor`
     #[track_caller]
-    pub fn clamp_max(&self, max: impl Into<Scalar>) -> Tensor {
-        crate::error::unwrap(self.f_clamp_max(max))
+    pub fn clamp_max_scalar(&self, max: impl Into<Scalar>) -> Tensor {
+        crate::error::unwrap(self.f_clamp_max_scalar(max))
     }
     /// `aten::clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+    ///
+    /// `max` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_max_scalar`]).
     #[track_caller]
-    pub fn f_clamp_max_tensor(&self, max: &Tensor) -> Result<Tensor> {
+    pub fn f_clamp_max(&self, max: impl TensorOrNumber) -> Result<Tensor> {
+        let max: &Tensor = match max.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_clamp_max_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_max = max.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9990,13 +10150,18 @@ impl Tensor {
         }
     }
     /// `aten::clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+    ///
+    /// `max` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_max_scalar`]).
     #[track_caller]
-    pub fn clamp_max_tensor(&self, max: &Tensor) -> Tensor {
-        crate::error::unwrap(self.f_clamp_max_tensor(max))
+    pub fn clamp_max(&self, max: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_clamp_max(max))
     }
     /// `aten::clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_clamp_max_(&mut self, max: impl Into<Scalar>) -> Result<&mut Tensor> {
+    pub fn f_clamp_max_scalar_(
+        &mut self,
+        max: impl Into<Scalar>,
+    ) -> Result<&mut Tensor> {
         crate::guards::exclusive_unless_strided("aten::clamp_max_", "self", self)?;
         let c_self = self.as_raw();
         let c_max = Into::<Scalar>::into(max).to_ffi();
@@ -10011,12 +10176,20 @@ impl Tensor {
     }
     /// `aten::clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)`
     #[track_caller]
-    pub fn clamp_max_(&mut self, max: impl Into<Scalar>) -> &mut Tensor {
-        crate::error::unwrap(self.f_clamp_max_(max))
+    pub fn clamp_max_scalar_(&mut self, max: impl Into<Scalar>) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp_max_scalar_(max))
     }
     /// `aten::clamp_max_.Tensor(Tensor(a!) self, Tensor max) -> Tensor(a!)`
+    ///
+    /// `max` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_max_scalar_`]).
     #[track_caller]
-    pub fn f_clamp_max_tensor_(&mut self, max: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_clamp_max_(&mut self, max: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let max: &Tensor = match max.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_clamp_max_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::clamp_max_.Tensor",
             "self",
@@ -10034,9 +10207,11 @@ impl Tensor {
         }
     }
     /// `aten::clamp_max_.Tensor(Tensor(a!) self, Tensor max) -> Tensor(a!)`
+    ///
+    /// `max` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_max_scalar_`]).
     #[track_caller]
-    pub fn clamp_max_tensor_(&mut self, max: &Tensor) -> &mut Tensor {
-        crate::error::unwrap(self.f_clamp_max_tensor_(max))
+    pub fn clamp_max_(&mut self, max: impl TensorOrNumber) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp_max_(max))
     }
     /// `aten::clamp_max.out(Tensor self, Scalar max, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -10065,12 +10240,20 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_max_out(max, out))
     }
     /// `aten::clamp_max.Tensor_out(Tensor self, Tensor max, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `max` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_max_out`]).
     #[track_caller]
     pub fn f_clamp_max_tensor_out(
         &self,
-        max: &Tensor,
+        max: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let max: &Tensor = match max.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_clamp_max_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::clamp_max.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_max = max.as_raw();
@@ -10086,13 +10269,19 @@ impl Tensor {
         }
     }
     /// `aten::clamp_max.Tensor_out(Tensor self, Tensor max, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `max` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_max_out`]).
     #[track_caller]
-    pub fn clamp_max_tensor_out(&self, max: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn clamp_max_tensor_out(
+        &self,
+        max: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_clamp_max_tensor_out(max, out))
     }
     /// `aten::clamp_min(Tensor self, Scalar min) -> Tensor`
     #[track_caller]
-    pub fn f_clamp_min(&self, min: impl Into<Scalar>) -> Result<Tensor> {
+    pub fn f_clamp_min_scalar(&self, min: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_min = Into::<Scalar>::into(min).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -10107,12 +10296,20 @@ impl Tensor {
     }
     /// `aten::clamp_min(Tensor self, Scalar min) -> Tensor`
     #[track_caller]
-    pub fn clamp_min(&self, min: impl Into<Scalar>) -> Tensor {
-        crate::error::unwrap(self.f_clamp_min(min))
+    pub fn clamp_min_scalar(&self, min: impl Into<Scalar>) -> Tensor {
+        crate::error::unwrap(self.f_clamp_min_scalar(min))
     }
     /// `aten::clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+    ///
+    /// `min` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_min_scalar`]).
     #[track_caller]
-    pub fn f_clamp_min_tensor(&self, min: &Tensor) -> Result<Tensor> {
+    pub fn f_clamp_min(&self, min: impl TensorOrNumber) -> Result<Tensor> {
+        let min: &Tensor = match min.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_clamp_min_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_min = min.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10126,13 +10323,18 @@ impl Tensor {
         }
     }
     /// `aten::clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+    ///
+    /// `min` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_min_scalar`]).
     #[track_caller]
-    pub fn clamp_min_tensor(&self, min: &Tensor) -> Tensor {
-        crate::error::unwrap(self.f_clamp_min_tensor(min))
+    pub fn clamp_min(&self, min: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_clamp_min(min))
     }
     /// `aten::clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_clamp_min_(&mut self, min: impl Into<Scalar>) -> Result<&mut Tensor> {
+    pub fn f_clamp_min_scalar_(
+        &mut self,
+        min: impl Into<Scalar>,
+    ) -> Result<&mut Tensor> {
         crate::guards::exclusive_unless_strided("aten::clamp_min_", "self", self)?;
         let c_self = self.as_raw();
         let c_min = Into::<Scalar>::into(min).to_ffi();
@@ -10147,12 +10349,20 @@ impl Tensor {
     }
     /// `aten::clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)`
     #[track_caller]
-    pub fn clamp_min_(&mut self, min: impl Into<Scalar>) -> &mut Tensor {
-        crate::error::unwrap(self.f_clamp_min_(min))
+    pub fn clamp_min_scalar_(&mut self, min: impl Into<Scalar>) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp_min_scalar_(min))
     }
     /// `aten::clamp_min_.Tensor(Tensor(a!) self, Tensor min) -> Tensor(a!)`
+    ///
+    /// `min` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_min_scalar_`]).
     #[track_caller]
-    pub fn f_clamp_min_tensor_(&mut self, min: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_clamp_min_(&mut self, min: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let min: &Tensor = match min.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_clamp_min_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::clamp_min_.Tensor",
             "self",
@@ -10170,9 +10380,11 @@ impl Tensor {
         }
     }
     /// `aten::clamp_min_.Tensor(Tensor(a!) self, Tensor min) -> Tensor(a!)`
+    ///
+    /// `min` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_min_scalar_`]).
     #[track_caller]
-    pub fn clamp_min_tensor_(&mut self, min: &Tensor) -> &mut Tensor {
-        crate::error::unwrap(self.f_clamp_min_tensor_(min))
+    pub fn clamp_min_(&mut self, min: impl TensorOrNumber) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp_min_(min))
     }
     /// `aten::clamp_min.out(Tensor self, Scalar min, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -10201,12 +10413,20 @@ impl Tensor {
         crate::error::unwrap(self.f_clamp_min_out(min, out))
     }
     /// `aten::clamp_min.Tensor_out(Tensor self, Tensor min, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `min` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_min_out`]).
     #[track_caller]
     pub fn f_clamp_min_tensor_out(
         &self,
-        min: &Tensor,
+        min: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let min: &Tensor = match min.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_clamp_min_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::clamp_min.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.as_raw();
@@ -10222,8 +10442,14 @@ impl Tensor {
         }
     }
     /// `aten::clamp_min.Tensor_out(Tensor self, Tensor min, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `min` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_min_out`]).
     #[track_caller]
-    pub fn clamp_min_tensor_out(&self, min: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn clamp_min_tensor_out(
+        &self,
+        min: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_clamp_min_tensor_out(min, out))
     }
     /// `aten::clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
@@ -12047,7 +12273,7 @@ impl Tensor {
     ///
     /// May be None: `bias`.
     #[track_caller]
-    pub fn f_conv_transpose2d_input_with(
+    pub fn f_conv_transpose2d_with(
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
@@ -12091,7 +12317,7 @@ impl Tensor {
     ///
     /// May be None: `bias`.
     #[track_caller]
-    pub fn conv_transpose2d_input_with(
+    pub fn conv_transpose2d_with(
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
@@ -12102,7 +12328,7 @@ impl Tensor {
         dilation: &[i64],
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_conv_transpose2d_input_with(
+            Self::f_conv_transpose2d_with(
                 input,
                 weight,
                 bias,
@@ -12114,28 +12340,75 @@ impl Tensor {
             ),
         )
     }
-    /// `aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor`
-    ///
-    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn f_conv_transpose2d_input(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
-        Self::f_conv_transpose2d_input_with(
+    pub fn f_conv_transpose2d_input_with(
+        input: &Tensor,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: &[i64],
+        padding: &[i64],
+        output_padding: &[i64],
+        groups: i64,
+        dilation: &[i64],
+    ) -> Result<Tensor> {
+        Self::f_conv_transpose2d_with(
             input,
             weight,
-            None,
-            &[1],
-            &[0],
-            &[0],
-            1,
-            &[1],
+            bias,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            dilation,
         )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn conv_transpose2d_input_with(
+        input: &Tensor,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: &[i64],
+        padding: &[i64],
+        output_padding: &[i64],
+        groups: i64,
+        dilation: &[i64],
+    ) -> Tensor {
+        Self::conv_transpose2d_with(
+            input,
+            weight,
+            bias,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            dilation,
+        )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_conv_transpose2d_input(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
+        Self::f_conv_transpose2d(input, weight)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn conv_transpose2d_input(input: &Tensor, weight: &Tensor) -> Tensor {
+        Self::conv_transpose2d(input, weight)
     }
     /// `aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
     #[track_caller]
-    pub fn conv_transpose2d_input(input: &Tensor, weight: &Tensor) -> Tensor {
-        crate::error::unwrap(Self::f_conv_transpose2d_input(input, weight))
+    pub fn f_conv_transpose2d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
+        Self::f_conv_transpose2d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
+    }
+    /// `aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor`
+    ///
+    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
+    pub fn conv_transpose2d(input: &Tensor, weight: &Tensor) -> Tensor {
+        crate::error::unwrap(Self::f_conv_transpose2d(input, weight))
     }
     /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
     ///
@@ -12143,7 +12416,7 @@ impl Tensor {
     ///
     /// May be None: `bias`.
     #[track_caller]
-    pub fn f_conv_transpose3d_input_with(
+    pub fn f_conv_transpose3d_with(
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
@@ -12187,7 +12460,7 @@ impl Tensor {
     ///
     /// May be None: `bias`.
     #[track_caller]
-    pub fn conv_transpose3d_input_with(
+    pub fn conv_transpose3d_with(
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
@@ -12198,7 +12471,7 @@ impl Tensor {
         dilation: &[i64],
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_conv_transpose3d_input_with(
+            Self::f_conv_transpose3d_with(
                 input,
                 weight,
                 bias,
@@ -12210,28 +12483,75 @@ impl Tensor {
             ),
         )
     }
-    /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
-    ///
-    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn f_conv_transpose3d_input(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
-        Self::f_conv_transpose3d_input_with(
+    pub fn f_conv_transpose3d_input_with(
+        input: &Tensor,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: &[i64],
+        padding: &[i64],
+        output_padding: &[i64],
+        groups: i64,
+        dilation: &[i64],
+    ) -> Result<Tensor> {
+        Self::f_conv_transpose3d_with(
             input,
             weight,
-            None,
-            &[1],
-            &[0],
-            &[0],
-            1,
-            &[1],
+            bias,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            dilation,
         )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn conv_transpose3d_input_with(
+        input: &Tensor,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: &[i64],
+        padding: &[i64],
+        output_padding: &[i64],
+        groups: i64,
+        dilation: &[i64],
+    ) -> Tensor {
+        Self::conv_transpose3d_with(
+            input,
+            weight,
+            bias,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            dilation,
+        )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_conv_transpose3d_input(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
+        Self::f_conv_transpose3d(input, weight)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn conv_transpose3d_input(input: &Tensor, weight: &Tensor) -> Tensor {
+        Self::conv_transpose3d(input, weight)
     }
     /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
     #[track_caller]
-    pub fn conv_transpose3d_input(input: &Tensor, weight: &Tensor) -> Tensor {
-        crate::error::unwrap(Self::f_conv_transpose3d_input(input, weight))
+    pub fn f_conv_transpose3d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
+        Self::f_conv_transpose3d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
+    }
+    /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
+    ///
+    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
+    pub fn conv_transpose3d(input: &Tensor, weight: &Tensor) -> Tensor {
+        crate::error::unwrap(Self::f_conv_transpose3d(input, weight))
     }
     /// `aten::copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor`
     ///
@@ -16342,8 +16662,14 @@ impl Tensor {
         crate::error::unwrap(self.f_gradient_tensorarray(spacing, dim))
     }
     /// `aten::div.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar`]).
     #[track_caller]
-    pub fn f_div(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_div(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_div_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16357,13 +16683,21 @@ impl Tensor {
         }
     }
     /// `aten::div.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar`]).
     #[track_caller]
-    pub fn div(&self, other: &Tensor) -> Tensor {
+    pub fn div(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_div(other))
     }
     /// `aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_`]).
     #[track_caller]
-    pub fn f_div_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_div_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_div_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::div_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16377,13 +16711,27 @@ impl Tensor {
         }
     }
     /// `aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_`]).
     #[track_caller]
-    pub fn div_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn div_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_div_(other))
     }
     /// `aten::div.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_out`]).
     #[track_caller]
-    pub fn f_div_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_div_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_div_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::div.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16399,19 +16747,29 @@ impl Tensor {
         }
     }
     /// `aten::div.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_out`]).
     #[track_caller]
-    pub fn div_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn div_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_div_out(other, out))
     }
     /// `aten::div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode`]).
     #[track_caller]
     pub fn f_div_tensor_mode(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_div_scalar_mode(self, number, rounding_mode);
+            }
+        };
         crate::guards::int_trunc_div(
             "aten::div.Tensor_mode",
             self,
@@ -16434,10 +16792,12 @@ impl Tensor {
     /// `aten::div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode`]).
     #[track_caller]
     pub fn div_tensor_mode(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
     ) -> Tensor {
         crate::error::unwrap(self.f_div_tensor_mode(other, rounding_mode))
@@ -16445,12 +16805,20 @@ impl Tensor {
     /// `aten::div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode_`]).
     #[track_caller]
     pub fn f_div_tensor_mode_(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_div_scalar_mode_(self, number, rounding_mode);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::div_.Tensor_mode", "self", self)?;
         crate::guards::int_trunc_div(
             "aten::div_.Tensor_mode",
@@ -16473,10 +16841,12 @@ impl Tensor {
     /// `aten::div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode_`]).
     #[track_caller]
     pub fn div_tensor_mode_(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_div_tensor_mode_(other, rounding_mode))
@@ -16484,13 +16854,21 @@ impl Tensor {
     /// `aten::div.out_mode(Tensor self, Tensor other, *, str? rounding_mode, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode_out`]).
     #[track_caller]
     pub fn f_div_out_mode(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_div_scalar_mode_out(self, number, rounding_mode, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::div.out_mode", "out", out)?;
         crate::guards::int_trunc_div("aten::div.out_mode", self, other, rounding_mode)?;
         let c_self = self.as_raw();
@@ -16516,10 +16894,12 @@ impl Tensor {
     /// `aten::div.out_mode(Tensor self, Tensor other, *, str? rounding_mode, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode_out`]).
     #[track_caller]
     pub fn div_out_mode(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
         out: &mut Tensor,
     ) -> Tensor {

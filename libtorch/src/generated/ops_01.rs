@@ -13,14 +13,20 @@
 use super::support;
 use crate::{
     Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor,
+    Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
     /// `aten::divide.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar`]).
     #[track_caller]
-    pub fn f_divide(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_divide(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_divide_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -34,13 +40,21 @@ impl Tensor {
         }
     }
     /// `aten::divide.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar`]).
     #[track_caller]
-    pub fn divide(&self, other: &Tensor) -> Tensor {
+    pub fn divide(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_divide(other))
     }
     /// `aten::divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_`]).
     #[track_caller]
-    pub fn f_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_divide_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_divide_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::divide_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -54,8 +68,10 @@ impl Tensor {
         }
     }
     /// `aten::divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_`]).
     #[track_caller]
-    pub fn divide_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn divide_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_divide_(other))
     }
     /// `aten::divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -123,12 +139,20 @@ impl Tensor {
     /// `aten::divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_mode`]).
     #[track_caller]
     pub fn f_divide_tensor_mode(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_divide_scalar_mode(self, number, rounding_mode);
+            }
+        };
         crate::guards::int_trunc_div(
             "aten::divide.Tensor_mode",
             self,
@@ -156,10 +180,12 @@ impl Tensor {
     /// `aten::divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_mode`]).
     #[track_caller]
     pub fn divide_tensor_mode(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
     ) -> Tensor {
         crate::error::unwrap(self.f_divide_tensor_mode(other, rounding_mode))
@@ -167,12 +193,20 @@ impl Tensor {
     /// `aten::divide_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_mode_`]).
     #[track_caller]
     pub fn f_divide_tensor_mode_(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_divide_scalar_mode_(self, number, rounding_mode);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::divide_.Tensor_mode",
             "self",
@@ -199,10 +233,12 @@ impl Tensor {
     /// `aten::divide_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)`
     ///
     /// May be None: `rounding_mode`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_mode_`]).
     #[track_caller]
     pub fn divide_tensor_mode_(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         rounding_mode: Option<&str>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_divide_tensor_mode_(other, rounding_mode))
@@ -346,8 +382,16 @@ impl Tensor {
         crate::error::unwrap(self.f_divide_scalar_mode_(other, rounding_mode))
     }
     /// `aten::true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_true_divide_scalar`]).
     #[track_caller]
-    pub fn f_true_divide(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_true_divide(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_true_divide_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -361,13 +405,23 @@ impl Tensor {
         }
     }
     /// `aten::true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_true_divide_scalar`]).
     #[track_caller]
-    pub fn true_divide(&self, other: &Tensor) -> Tensor {
+    pub fn true_divide(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_true_divide(other))
     }
     /// `aten::true_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_true_divide_scalar_`]).
     #[track_caller]
-    pub fn f_true_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_true_divide_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_true_divide_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::true_divide_.Tensor",
             "self",
@@ -385,8 +439,10 @@ impl Tensor {
         }
     }
     /// `aten::true_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_true_divide_scalar_`]).
     #[track_caller]
-    pub fn true_divide_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn true_divide_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_true_divide_(other))
     }
     /// `aten::true_divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -2165,7 +2221,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
-    pub fn f_empty_memory_format_with(
+    pub fn f_empty_with(
         size: &[i64],
         dtype: Option<Kind>,
         layout: Option<Layout>,
@@ -2203,7 +2259,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
-    pub fn empty_memory_format_with(
+    pub fn empty_with(
         size: &[i64],
         dtype: Option<Kind>,
         layout: Option<Layout>,
@@ -2212,29 +2268,56 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_empty_memory_format_with(
-                size,
-                dtype,
-                layout,
-                device,
-                pin_memory,
-                memory_format,
-            ),
+            Self::f_empty_with(size, dtype, layout, device, pin_memory, memory_format),
         )
     }
-    /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
-    ///
-    /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_empty_memory_format_with(
+        size: &[i64],
+        dtype: Option<Kind>,
+        layout: Option<Layout>,
+        device: Option<Device>,
+        pin_memory: Option<bool>,
+        memory_format: Option<MemoryFormat>,
+    ) -> Result<Tensor> {
+        Self::f_empty_with(size, dtype, layout, device, pin_memory, memory_format)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn empty_memory_format_with(
+        size: &[i64],
+        dtype: Option<Kind>,
+        layout: Option<Layout>,
+        device: Option<Device>,
+        pin_memory: Option<bool>,
+        memory_format: Option<MemoryFormat>,
+    ) -> Tensor {
+        Self::empty_with(size, dtype, layout, device, pin_memory, memory_format)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_empty_memory_format(size: &[i64]) -> Result<Tensor> {
-        Self::f_empty_memory_format_with(size, None, None, None, None, None)
+        Self::f_empty(size)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn empty_memory_format(size: &[i64]) -> Tensor {
+        Self::empty(size)
     }
     /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     #[track_caller]
-    pub fn empty_memory_format(size: &[i64]) -> Tensor {
-        crate::error::unwrap(Self::f_empty_memory_format(size))
+    pub fn f_empty(size: &[i64]) -> Result<Tensor> {
+        Self::f_empty_with(size, None, None, None, None, None)
+    }
+    /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+    ///
+    /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
+    pub fn empty(size: &[i64]) -> Tensor {
+        crate::error::unwrap(Self::f_empty(size))
     }
     /// `aten::empty_permuted(SymInt[] size, int[] physical_layout, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
@@ -3741,11 +3824,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `start_dim = 0`, `end_dim = -1`.
     #[track_caller]
-    pub fn f_flatten_using_ints_with(
-        &self,
-        start_dim: i64,
-        end_dim: i64,
-    ) -> Result<Tensor> {
+    pub fn f_flatten_with(&self, start_dim: i64, end_dim: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_start_dim = start_dim;
         let c_end_dim = end_dim;
@@ -3763,22 +3842,46 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `start_dim = 0`, `end_dim = -1`.
     #[track_caller]
-    pub fn flatten_using_ints_with(&self, start_dim: i64, end_dim: i64) -> Tensor {
-        crate::error::unwrap(self.f_flatten_using_ints_with(start_dim, end_dim))
+    pub fn flatten_with(&self, start_dim: i64, end_dim: i64) -> Tensor {
+        crate::error::unwrap(self.f_flatten_with(start_dim, end_dim))
     }
-    /// `aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
-    ///
-    /// Defaults applied: `start_dim = 0`, `end_dim = -1`.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_flatten_using_ints_with(
+        &self,
+        start_dim: i64,
+        end_dim: i64,
+    ) -> Result<Tensor> {
+        self.f_flatten_with(start_dim, end_dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn flatten_using_ints_with(&self, start_dim: i64, end_dim: i64) -> Tensor {
+        self.flatten_with(start_dim, end_dim)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_flatten_using_ints(&self) -> Result<Tensor> {
-        self.f_flatten_using_ints_with(0, -1)
+        self.f_flatten()
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn flatten_using_ints(&self) -> Tensor {
+        self.flatten()
     }
     /// `aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
     ///
     /// Defaults applied: `start_dim = 0`, `end_dim = -1`.
     #[track_caller]
-    pub fn flatten_using_ints(&self) -> Tensor {
-        crate::error::unwrap(self.f_flatten_using_ints())
+    pub fn f_flatten(&self) -> Result<Tensor> {
+        self.f_flatten_with(0, -1)
+    }
+    /// `aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
+    ///
+    /// Defaults applied: `start_dim = 0`, `end_dim = -1`.
+    #[track_caller]
+    pub fn flatten(&self) -> Tensor {
+        crate::error::unwrap(self.f_flatten())
     }
     /// `aten::flatten.named_out_dim(Tensor(a) self, int start_dim, int end_dim, Dimname out_dim) -> Tensor(a)`
     #[track_caller]
@@ -3891,7 +3994,7 @@ impl Tensor {
     }
     /// `aten::unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)`
     #[track_caller]
-    pub fn f_unflatten_int(&self, dim: i64, sizes: &[i64]) -> Result<Tensor> {
+    pub fn f_unflatten(&self, dim: i64, sizes: &[i64]) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_sizes = ltrs_int_list::new(sizes);
@@ -3907,8 +4010,18 @@ impl Tensor {
     }
     /// `aten::unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)`
     #[track_caller]
+    pub fn unflatten(&self, dim: i64, sizes: &[i64]) -> Tensor {
+        crate::error::unwrap(self.f_unflatten(dim, sizes))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_unflatten_int(&self, dim: i64, sizes: &[i64]) -> Result<Tensor> {
+        self.f_unflatten(dim, sizes)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn unflatten_int(&self, dim: i64, sizes: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f_unflatten_int(dim, sizes))
+        self.unflatten(dim, sizes)
     }
     /// `aten::unflatten.Dimname(Tensor(a) self, Dimname dim, SymInt[] sizes, Dimname[] names) -> Tensor(a)`
     #[track_caller]
@@ -3967,8 +4080,14 @@ impl Tensor {
         crate::error::unwrap(self.f_fill_scalar(value))
     }
     /// `aten::fill.Tensor(Tensor self, Tensor value) -> Tensor`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fill_scalar`]).
     #[track_caller]
-    pub fn f_fill(&self, value: &Tensor) -> Result<Tensor> {
+    pub fn f_fill(&self, value: impl TensorOrNumber) -> Result<Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_fill_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_value = value.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3982,8 +4101,10 @@ impl Tensor {
         }
     }
     /// `aten::fill.Tensor(Tensor self, Tensor value) -> Tensor`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fill_scalar`]).
     #[track_caller]
-    pub fn fill(&self, value: &Tensor) -> Tensor {
+    pub fn fill(&self, value: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_fill(value))
     }
     /// `aten::fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)`
@@ -4007,8 +4128,14 @@ impl Tensor {
         crate::error::unwrap(self.f_fill_scalar_(value))
     }
     /// `aten::fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fill_scalar_`]).
     #[track_caller]
-    pub fn f_fill_(&mut self, value: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_fill_(&mut self, value: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_fill_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::fill_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_value = value.as_raw();
@@ -4022,8 +4149,10 @@ impl Tensor {
         }
     }
     /// `aten::fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fill_scalar_`]).
     #[track_caller]
-    pub fn fill_(&mut self, value: &Tensor) -> &mut Tensor {
+    pub fn fill_(&mut self, value: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_fill_(value))
     }
     /// `aten::floor(Tensor self) -> Tensor`
@@ -4080,8 +4209,16 @@ impl Tensor {
         crate::error::unwrap(self.f_floor_out(out))
     }
     /// `aten::floor_divide(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_floor_divide_scalar`]).
     #[track_caller]
-    pub fn f_floor_divide(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_floor_divide(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_floor_divide_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4095,13 +4232,26 @@ impl Tensor {
         }
     }
     /// `aten::floor_divide(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_floor_divide_scalar`]).
     #[track_caller]
-    pub fn floor_divide(&self, other: &Tensor) -> Tensor {
+    pub fn floor_divide(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_floor_divide(other))
     }
     /// `aten::floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_floor_divide_scalar_`]).
     #[track_caller]
-    pub fn f_floor_divide_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_floor_divide_(
+        &mut self,
+        other: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_floor_divide_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::floor_divide_.Tensor",
             "self",
@@ -4119,17 +4269,27 @@ impl Tensor {
         }
     }
     /// `aten::floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_floor_divide_scalar_`]).
     #[track_caller]
-    pub fn floor_divide_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn floor_divide_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_floor_divide_(other))
     }
     /// `aten::floor_divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_floor_divide_scalar_out`]).
     #[track_caller]
     pub fn f_floor_divide_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_floor_divide_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::floor_divide.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4145,8 +4305,14 @@ impl Tensor {
         }
     }
     /// `aten::floor_divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_floor_divide_scalar_out`]).
     #[track_caller]
-    pub fn floor_divide_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn floor_divide_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_floor_divide_out(other, out))
     }
     /// `aten::floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
@@ -7321,14 +7487,28 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor_out(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    ///
+    /// `test_elements` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_isin_tensor_scalar_out_with`]).
     #[track_caller]
     pub fn f_isin_tensor_tensor_out_with(
         elements: &Tensor,
-        test_elements: &Tensor,
+        test_elements: impl TensorOrNumber,
         assume_unique: bool,
         invert: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let test_elements: &Tensor = match test_elements.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_isin_tensor_scalar_out_with(
+                    elements,
+                    number,
+                    assume_unique,
+                    invert,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::isin.Tensor_Tensor_out",
             "out",
@@ -7359,10 +7539,12 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor_out(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    ///
+    /// `test_elements` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_isin_tensor_scalar_out_with`]).
     #[track_caller]
     pub fn isin_tensor_tensor_out_with(
         elements: &Tensor,
-        test_elements: &Tensor,
+        test_elements: impl TensorOrNumber,
         assume_unique: bool,
         invert: bool,
         out: &mut Tensor,
@@ -7380,10 +7562,12 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor_out(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    ///
+    /// `test_elements` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_isin_tensor_scalar_out_with`]).
     #[track_caller]
     pub fn f_isin_tensor_tensor_out(
         elements: &Tensor,
-        test_elements: &Tensor,
+        test_elements: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f_isin_tensor_tensor_out_with(elements, test_elements, false, false, out)
@@ -7391,10 +7575,12 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor_out(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    ///
+    /// `test_elements` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_isin_tensor_scalar_out_with`]).
     #[track_caller]
     pub fn isin_tensor_tensor_out(
         elements: &Tensor,
-        test_elements: &Tensor,
+        test_elements: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7404,13 +7590,26 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    ///
+    /// `test_elements` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_isin_tensor_scalar_with`]).
     #[track_caller]
-    pub fn f_isin_tensor_tensor_with(
+    pub fn f_isin_with(
         elements: &Tensor,
-        test_elements: &Tensor,
+        test_elements: impl TensorOrNumber,
         assume_unique: bool,
         invert: bool,
     ) -> Result<Tensor> {
+        let test_elements: &Tensor = match test_elements.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_isin_tensor_scalar_with(
+                    elements,
+                    number,
+                    assume_unique,
+                    invert,
+                );
+            }
+        };
         let c_elements = elements.as_raw();
         let c_test_elements = test_elements.as_raw();
         let c_assume_unique = assume_unique;
@@ -7434,38 +7633,39 @@ impl Tensor {
     /// `aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `assume_unique = false`, `invert = false`.
+    ///
+    /// `test_elements` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_isin_tensor_scalar_with`]).
     #[track_caller]
-    pub fn isin_tensor_tensor_with(
+    pub fn isin_with(
         elements: &Tensor,
-        test_elements: &Tensor,
+        test_elements: impl TensorOrNumber,
         assume_unique: bool,
         invert: bool,
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_isin_tensor_tensor_with(
-                elements,
-                test_elements,
-                assume_unique,
-                invert,
-            ),
+            Self::f_isin_with(elements, test_elements, assume_unique, invert),
         )
     }
     /// `aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    ///
+    /// `test_elements` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_isin_tensor_scalar_with`]).
     #[track_caller]
-    pub fn f_isin_tensor_tensor(
+    pub fn f_isin(
         elements: &Tensor,
-        test_elements: &Tensor,
+        test_elements: impl TensorOrNumber,
     ) -> Result<Tensor> {
-        Self::f_isin_tensor_tensor_with(elements, test_elements, false, false)
+        Self::f_isin_with(elements, test_elements, false, false)
     }
     /// `aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
     ///
     /// Defaults applied: `assume_unique = false`, `invert = false`.
+    ///
+    /// `test_elements` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_isin_tensor_scalar_with`]).
     #[track_caller]
-    pub fn isin_tensor_tensor(elements: &Tensor, test_elements: &Tensor) -> Tensor {
-        crate::error::unwrap(Self::f_isin_tensor_tensor(elements, test_elements))
+    pub fn isin(elements: &Tensor, test_elements: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(Self::f_isin(elements, test_elements))
     }
     /// `aten::isin.Tensor_Scalar_out(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -10511,7 +10711,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
-    pub fn f_linspace_with(
+    pub fn f_linspace_scalar_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
@@ -10552,7 +10752,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
-    pub fn linspace_with(
+    pub fn linspace_scalar_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
@@ -10562,46 +10762,70 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_linspace_with(start, end, steps, dtype, layout, device, pin_memory),
+            Self::f_linspace_scalar_with(
+                start,
+                end,
+                steps,
+                dtype,
+                layout,
+                device,
+                pin_memory,
+            ),
         )
     }
     /// `aten::linspace(Scalar start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_linspace(
+    pub fn f_linspace_scalar(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
     ) -> Result<Tensor> {
-        Self::f_linspace_with(start, end, steps, None, None, None, None)
+        Self::f_linspace_scalar_with(start, end, steps, None, None, None, None)
     }
     /// `aten::linspace(Scalar start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn linspace(
+    pub fn linspace_scalar(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
     ) -> Tensor {
-        crate::error::unwrap(Self::f_linspace(start, end, steps))
+        crate::error::unwrap(Self::f_linspace_scalar(start, end, steps))
     }
     /// `aten::linspace.Tensor_Tensor(Tensor start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_tensor_scalar_with`]).
     #[track_caller]
     pub fn f_linspace_tensor_tensor_with(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         dtype: Option<Kind>,
         layout: Option<Layout>,
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        let end: &Tensor = match end.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_linspace_tensor_scalar_with(
+                    start,
+                    number,
+                    steps,
+                    dtype,
+                    layout,
+                    device,
+                    pin_memory,
+                );
+            }
+        };
         let c_start = start.as_raw();
         let c_end = end.as_raw();
         let c_steps = steps;
@@ -10633,10 +10857,12 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_tensor_scalar_with`]).
     #[track_caller]
     pub fn linspace_tensor_tensor_with(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         dtype: Option<Kind>,
         layout: Option<Layout>,
@@ -10658,10 +10884,12 @@ impl Tensor {
     /// `aten::linspace.Tensor_Tensor(Tensor start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_tensor_scalar_with`]).
     #[track_caller]
     pub fn f_linspace_tensor_tensor(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
     ) -> Result<Tensor> {
         Self::f_linspace_tensor_tensor_with(start, end, steps, None, None, None, None)
@@ -10669,8 +10897,14 @@ impl Tensor {
     /// `aten::linspace.Tensor_Tensor(Tensor start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_tensor_scalar_with`]).
     #[track_caller]
-    pub fn linspace_tensor_tensor(start: &Tensor, end: &Tensor, steps: i64) -> Tensor {
+    pub fn linspace_tensor_tensor(
+        start: &Tensor,
+        end: impl TensorOrNumber,
+        steps: i64,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_linspace_tensor_tensor(start, end, steps))
     }
     /// `aten::linspace.Tensor_Scalar(Tensor start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -10768,16 +11002,32 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_scalar_with`]).
     #[track_caller]
-    pub fn f_linspace_scalar_tensor_with(
+    pub fn f_linspace_with(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         dtype: Option<Kind>,
         layout: Option<Layout>,
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        let end: &Tensor = match end.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_linspace_scalar_with(
+                    start,
+                    number,
+                    steps,
+                    dtype,
+                    layout,
+                    device,
+                    pin_memory,
+                );
+            }
+        };
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = end.as_raw();
         let c_steps = steps;
@@ -10809,10 +11059,12 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_scalar_with`]).
     #[track_caller]
-    pub fn linspace_scalar_tensor_with(
+    pub fn linspace_with(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         dtype: Option<Kind>,
         layout: Option<Layout>,
@@ -10820,38 +11072,34 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_linspace_scalar_tensor_with(
-                start,
-                end,
-                steps,
-                dtype,
-                layout,
-                device,
-                pin_memory,
-            ),
+            Self::f_linspace_with(start, end, steps, dtype, layout, device, pin_memory),
         )
     }
     /// `aten::linspace.Scalar_Tensor(Scalar start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_scalar_with`]).
     #[track_caller]
-    pub fn f_linspace_scalar_tensor(
+    pub fn f_linspace(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
     ) -> Result<Tensor> {
-        Self::f_linspace_scalar_tensor_with(start, end, steps, None, None, None, None)
+        Self::f_linspace_with(start, end, steps, None, None, None, None)
     }
     /// `aten::linspace.Scalar_Tensor(Scalar start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_scalar_with`]).
     #[track_caller]
-    pub fn linspace_scalar_tensor(
+    pub fn linspace(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
     ) -> Tensor {
-        crate::error::unwrap(Self::f_linspace_scalar_tensor(start, end, steps))
+        crate::error::unwrap(Self::f_linspace(start, end, steps))
     }
     /// `aten::linspace.out(Scalar start, Scalar end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -10887,13 +11135,21 @@ impl Tensor {
         crate::error::unwrap(Self::f_linspace_out(start, end, steps, out))
     }
     /// `aten::linspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_tensor_scalar_out`]).
     #[track_caller]
     pub fn f_linspace_tensor_tensor_out(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let end: &Tensor = match end.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_linspace_tensor_scalar_out(start, number, steps, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::linspace.Tensor_Tensor_out",
             "out",
@@ -10920,10 +11176,12 @@ impl Tensor {
         }
     }
     /// `aten::linspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_tensor_scalar_out`]).
     #[track_caller]
     pub fn linspace_tensor_tensor_out(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -10973,13 +11231,21 @@ impl Tensor {
         crate::error::unwrap(Self::f_linspace_tensor_scalar_out(start, end, steps, out))
     }
     /// `aten::linspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_out`]).
     #[track_caller]
     pub fn f_linspace_scalar_tensor_out(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let end: &Tensor = match end.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_linspace_out(start, number, steps, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::linspace.Scalar_Tensor_out",
             "out",
@@ -11006,10 +11272,12 @@ impl Tensor {
         }
     }
     /// `aten::linspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_linspace_out`]).
     #[track_caller]
     pub fn linspace_scalar_tensor_out(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -11312,8 +11580,16 @@ impl Tensor {
         crate::error::unwrap(self.f_logaddexp2(other))
     }
     /// `aten::xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_xlogy_scalar_other`]).
     #[track_caller]
-    pub fn f_xlogy(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_xlogy(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_xlogy_scalar_other(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11327,8 +11603,10 @@ impl Tensor {
         }
     }
     /// `aten::xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_xlogy_scalar_other`]).
     #[track_caller]
-    pub fn xlogy(&self, other: &Tensor) -> Tensor {
+    pub fn xlogy(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_xlogy(other))
     }
     /// `aten::xlogy.Scalar_Self(Scalar self, Tensor other) -> Tensor`
@@ -11375,8 +11653,16 @@ impl Tensor {
         crate::error::unwrap(self.f_xlogy_scalar_other(other))
     }
     /// `aten::xlogy_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_xlogy_scalar_other_`]).
     #[track_caller]
-    pub fn f_xlogy_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_xlogy_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_xlogy_scalar_other_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::xlogy_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -11390,8 +11676,10 @@ impl Tensor {
         }
     }
     /// `aten::xlogy_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_xlogy_scalar_other_`]).
     #[track_caller]
-    pub fn xlogy_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn xlogy_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_xlogy_(other))
     }
     /// `aten::xlogy_.Scalar_Other(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -11422,8 +11710,20 @@ impl Tensor {
         crate::error::unwrap(self.f_xlogy_scalar_other_(other))
     }
     /// `aten::xlogy.OutTensor(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_xlogy_outscalar_other`]).
     #[track_caller]
-    pub fn f_xlogy_outtensor(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_xlogy_outtensor(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_xlogy_outscalar_other(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::xlogy.OutTensor", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -11439,8 +11739,14 @@ impl Tensor {
         }
     }
     /// `aten::xlogy.OutTensor(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_xlogy_outscalar_other`]).
     #[track_caller]
-    pub fn xlogy_outtensor(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn xlogy_outtensor(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_xlogy_outtensor(other, out))
     }
     /// `aten::xlogy.OutScalar_Self(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -11513,7 +11819,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
-    pub fn f_logspace_with(
+    pub fn f_logspace_scalar_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
@@ -11557,7 +11863,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
-    pub fn logspace_with(
+    pub fn logspace_scalar_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
@@ -11568,7 +11874,7 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_logspace_with(
+            Self::f_logspace_scalar_with(
                 start,
                 end,
                 steps,
@@ -11584,33 +11890,35 @@ impl Tensor {
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_logspace(
+    pub fn f_logspace_scalar(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
     ) -> Result<Tensor> {
-        Self::f_logspace_with(start, end, steps, 10.0, None, None, None, None)
+        Self::f_logspace_scalar_with(start, end, steps, 10.0, None, None, None, None)
     }
     /// `aten::logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn logspace(
+    pub fn logspace_scalar(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
     ) -> Tensor {
-        crate::error::unwrap(Self::f_logspace(start, end, steps))
+        crate::error::unwrap(Self::f_logspace_scalar(start, end, steps))
     }
     /// `aten::logspace.Tensor_Tensor(Tensor start, Tensor end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_tensor_scalar_with`]).
     #[track_caller]
     pub fn f_logspace_tensor_tensor_with(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         base: f64,
         dtype: Option<Kind>,
@@ -11618,6 +11926,21 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        let end: &Tensor = match end.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_logspace_tensor_scalar_with(
+                    start,
+                    number,
+                    steps,
+                    base,
+                    dtype,
+                    layout,
+                    device,
+                    pin_memory,
+                );
+            }
+        };
         let c_start = start.as_raw();
         let c_end = end.as_raw();
         let c_steps = steps;
@@ -11651,10 +11974,12 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_tensor_scalar_with`]).
     #[track_caller]
     pub fn logspace_tensor_tensor_with(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         base: f64,
         dtype: Option<Kind>,
@@ -11678,10 +12003,12 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor(Tensor start, Tensor end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_tensor_scalar_with`]).
     #[track_caller]
     pub fn f_logspace_tensor_tensor(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
     ) -> Result<Tensor> {
         Self::f_logspace_tensor_tensor_with(
@@ -11698,8 +12025,14 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor(Tensor start, Tensor end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_tensor_scalar_with`]).
     #[track_caller]
-    pub fn logspace_tensor_tensor(start: &Tensor, end: &Tensor, steps: i64) -> Tensor {
+    pub fn logspace_tensor_tensor(
+        start: &Tensor,
+        end: impl TensorOrNumber,
+        steps: i64,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_logspace_tensor_tensor(start, end, steps))
     }
     /// `aten::logspace.Tensor_Scalar(Tensor start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -11811,10 +12144,12 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_scalar_with`]).
     #[track_caller]
-    pub fn f_logspace_scalar_tensor_with(
+    pub fn f_logspace_with(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         base: f64,
         dtype: Option<Kind>,
@@ -11822,6 +12157,21 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
+        let end: &Tensor = match end.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_logspace_scalar_with(
+                    start,
+                    number,
+                    steps,
+                    base,
+                    dtype,
+                    layout,
+                    device,
+                    pin_memory,
+                );
+            }
+        };
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = end.as_raw();
         let c_steps = steps;
@@ -11855,10 +12205,12 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_scalar_with`]).
     #[track_caller]
-    pub fn logspace_scalar_tensor_with(
+    pub fn logspace_with(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         base: f64,
         dtype: Option<Kind>,
@@ -11867,7 +12219,7 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_logspace_scalar_tensor_with(
+            Self::f_logspace_with(
                 start,
                 end,
                 steps,
@@ -11882,33 +12234,28 @@ impl Tensor {
     /// `aten::logspace.Scalar_Tensor(Scalar start, Tensor end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_scalar_with`]).
     #[track_caller]
-    pub fn f_logspace_scalar_tensor(
+    pub fn f_logspace(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
     ) -> Result<Tensor> {
-        Self::f_logspace_scalar_tensor_with(
-            start,
-            end,
-            steps,
-            10.0,
-            None,
-            None,
-            None,
-            None,
-        )
+        Self::f_logspace_with(start, end, steps, 10.0, None, None, None, None)
     }
     /// `aten::logspace.Scalar_Tensor(Scalar start, Tensor end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `base = 10.0`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_scalar_with`]).
     #[track_caller]
-    pub fn logspace_scalar_tensor(
+    pub fn logspace(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
     ) -> Tensor {
-        crate::error::unwrap(Self::f_logspace_scalar_tensor(start, end, steps))
+        crate::error::unwrap(Self::f_logspace(start, end, steps))
     }
     /// `aten::logspace.out(Scalar start, Scalar end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -11984,14 +12331,28 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_tensor_scalar_out_with`]).
     #[track_caller]
     pub fn f_logspace_tensor_tensor_out_with(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let end: &Tensor = match end.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_logspace_tensor_scalar_out_with(
+                    start,
+                    number,
+                    steps,
+                    base,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::logspace.Tensor_Tensor_out",
             "out",
@@ -12022,10 +12383,12 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_tensor_scalar_out_with`]).
     #[track_caller]
     pub fn logspace_tensor_tensor_out_with(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         base: f64,
         out: &mut Tensor,
@@ -12037,10 +12400,12 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `base = 10.0`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_tensor_scalar_out_with`]).
     #[track_caller]
     pub fn f_logspace_tensor_tensor_out(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -12049,10 +12414,12 @@ impl Tensor {
     /// `aten::logspace.Tensor_Tensor_out(Tensor start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `base = 10.0`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_tensor_scalar_out_with`]).
     #[track_caller]
     pub fn logspace_tensor_tensor_out(
         start: &Tensor,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -12138,14 +12505,22 @@ impl Tensor {
     /// `aten::logspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_out_with`]).
     #[track_caller]
     pub fn f_logspace_scalar_tensor_out_with(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let end: &Tensor = match end.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_logspace_out_with(start, number, steps, base, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::logspace.Scalar_Tensor_out",
             "out",
@@ -12176,10 +12551,12 @@ impl Tensor {
     /// `aten::logspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `base = 10.0`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_out_with`]).
     #[track_caller]
     pub fn logspace_scalar_tensor_out_with(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         base: f64,
         out: &mut Tensor,
@@ -12191,10 +12568,12 @@ impl Tensor {
     /// `aten::logspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `base = 10.0`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_out_with`]).
     #[track_caller]
     pub fn f_logspace_scalar_tensor_out(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -12203,10 +12582,12 @@ impl Tensor {
     /// `aten::logspace.Scalar_Tensor_out(Scalar start, Tensor end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `base = 10.0`.
+    ///
+    /// `end` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_logspace_out_with`]).
     #[track_caller]
     pub fn logspace_scalar_tensor_out(
         start: impl Into<Scalar>,
-        end: &Tensor,
+        end: impl TensorOrNumber,
         steps: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -12218,11 +12599,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_log_softmax_int_with(
-        &self,
-        dim: i64,
-        dtype: Option<Kind>,
-    ) -> Result<Tensor> {
+    pub fn f_log_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -12242,22 +12619,46 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn log_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
-        crate::error::unwrap(self.f_log_softmax_int_with(dim, dtype))
+    pub fn log_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+        crate::error::unwrap(self.f_log_softmax_with(dim, dtype))
     }
-    /// `aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `dtype = None`.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_log_softmax_int_with(
+        &self,
+        dim: i64,
+        dtype: Option<Kind>,
+    ) -> Result<Tensor> {
+        self.f_log_softmax_with(dim, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn log_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+        self.log_softmax_with(dim, dtype)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_log_softmax_int(&self, dim: i64) -> Result<Tensor> {
-        self.f_log_softmax_int_with(dim, None)
+        self.f_log_softmax(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn log_softmax_int(&self, dim: i64) -> Tensor {
+        self.log_softmax(dim)
     }
     /// `aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
     #[track_caller]
-    pub fn log_softmax_int(&self, dim: i64) -> Tensor {
-        crate::error::unwrap(self.f_log_softmax_int(dim))
+    pub fn f_log_softmax(&self, dim: i64) -> Result<Tensor> {
+        self.f_log_softmax_with(dim, None)
+    }
+    /// `aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `dtype = None`.
+    #[track_caller]
+    pub fn log_softmax(&self, dim: i64) -> Tensor {
+        crate::error::unwrap(self.f_log_softmax(dim))
     }
     /// `aten::log_softmax.int_out(Tensor self, int dim, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -18307,8 +18708,14 @@ impl Tensor {
         crate::error::unwrap(self.f_mode_dimname_out(dim, values, indices))
     }
     /// `aten::mul.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar`]).
     #[track_caller]
-    pub fn f_mul(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_mul(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_mul_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18322,13 +18729,21 @@ impl Tensor {
         }
     }
     /// `aten::mul.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar`]).
     #[track_caller]
-    pub fn mul(&self, other: &Tensor) -> Tensor {
+    pub fn mul(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_mul(other))
     }
     /// `aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar_`]).
     #[track_caller]
-    pub fn f_mul_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_mul_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_mul_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::mul_.Tensor", "self", self)?;
         crate::guards::sparse_addend_in_place("aten::mul_.Tensor", self, other)?;
         let c_self = self.as_raw();
@@ -18343,13 +18758,27 @@ impl Tensor {
         }
     }
     /// `aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar_`]).
     #[track_caller]
-    pub fn mul_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn mul_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_mul_(other))
     }
     /// `aten::mul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar_out`]).
     #[track_caller]
-    pub fn f_mul_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_mul_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_mul_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::mul.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18365,8 +18794,10 @@ impl Tensor {
         }
     }
     /// `aten::mul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar_out`]).
     #[track_caller]
-    pub fn mul_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn mul_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_mul_out(other, out))
     }
     /// `aten::mul.Scalar(Tensor self, Scalar other) -> Tensor`
@@ -18410,8 +18841,16 @@ impl Tensor {
         crate::error::unwrap(self.f_mul_scalar_(other))
     }
     /// `aten::multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_multiply_scalar`]).
     #[track_caller]
-    pub fn f_multiply(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_multiply(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_multiply_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18425,13 +18864,23 @@ impl Tensor {
         }
     }
     /// `aten::multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_multiply_scalar`]).
     #[track_caller]
-    pub fn multiply(&self, other: &Tensor) -> Tensor {
+    pub fn multiply(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_multiply(other))
     }
     /// `aten::multiply_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_multiply_scalar_`]).
     #[track_caller]
-    pub fn f_multiply_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_multiply_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_multiply_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::multiply_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18445,8 +18894,10 @@ impl Tensor {
         }
     }
     /// `aten::multiply_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_multiply_scalar_`]).
     #[track_caller]
-    pub fn multiply_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn multiply_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_multiply_(other))
     }
     /// `aten::multiply.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`

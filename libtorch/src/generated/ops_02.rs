@@ -13,7 +13,7 @@
 use super::support;
 use crate::{
     Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor,
+    Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -5978,7 +5978,7 @@ impl Tensor {
     }
     /// `aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)`
     #[track_caller]
-    pub fn f_select_int(&self, dim: i64, index: i64) -> Result<Tensor> {
+    pub fn f_select(&self, dim: i64, index: i64) -> Result<Tensor> {
         crate::guards::nested_select_dim("aten::select.int", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -5995,8 +5995,18 @@ impl Tensor {
     }
     /// `aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)`
     #[track_caller]
+    pub fn select(&self, dim: i64, index: i64) -> Tensor {
+        crate::error::unwrap(self.f_select(dim, index))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_select_int(&self, dim: i64, index: i64) -> Result<Tensor> {
+        self.f_select(dim, index)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn select_int(&self, dim: i64, index: i64) -> Tensor {
-        crate::error::unwrap(self.f_select_int(dim, index))
+        self.select(dim, index)
     }
     /// `aten::select_backward(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt index) -> Tensor`
     #[track_caller]
@@ -6786,7 +6796,7 @@ impl Tensor {
     }
     /// `aten::sym_size.int(Tensor self, int dim) -> SymInt`
     #[track_caller]
-    pub fn f_sym_size_int(&self, dim: i64) -> Result<i64> {
+    pub fn f_sym_size(&self, dim: i64) -> Result<i64> {
         let c_self = self.as_raw();
         let c_dim = dim;
         let mut out0 = 0i64;
@@ -6801,8 +6811,18 @@ impl Tensor {
     }
     /// `aten::sym_size.int(Tensor self, int dim) -> SymInt`
     #[track_caller]
+    pub fn sym_size(&self, dim: i64) -> i64 {
+        crate::error::unwrap(self.f_sym_size(dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_sym_size_int(&self, dim: i64) -> Result<i64> {
+        self.f_sym_size(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn sym_size_int(&self, dim: i64) -> i64 {
-        crate::error::unwrap(self.f_sym_size_int(dim))
+        self.sym_size(dim)
     }
     /// `aten::sym_is_contiguous(Tensor self, MemoryFormat memory_format=contiguous_format) -> SymBool`
     ///
@@ -7308,7 +7328,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -7328,22 +7348,42 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
-        crate::error::unwrap(self.f_softmax_int_with(dim, dtype))
+    pub fn softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+        crate::error::unwrap(self.f_softmax_with(dim, dtype))
     }
-    /// `aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `dtype = None`.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
+        self.f_softmax_with(dim, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+        self.softmax_with(dim, dtype)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_softmax_int(&self, dim: i64) -> Result<Tensor> {
-        self.f_softmax_int_with(dim, None)
+        self.f_softmax(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn softmax_int(&self, dim: i64) -> Tensor {
+        self.softmax(dim)
     }
     /// `aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`.
     #[track_caller]
-    pub fn softmax_int(&self, dim: i64) -> Tensor {
-        crate::error::unwrap(self.f_softmax_int(dim))
+    pub fn f_softmax(&self, dim: i64) -> Result<Tensor> {
+        self.f_softmax_with(dim, None)
+    }
+    /// `aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `dtype = None`.
+    #[track_caller]
+    pub fn softmax(&self, dim: i64) -> Tensor {
+        crate::error::unwrap(self.f_softmax(dim))
     }
     /// `aten::softmax.int_out(Tensor self, int dim, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -9062,7 +9102,7 @@ impl Tensor {
     }
     /// `aten::sym_stride.int(Tensor self, int dim) -> SymInt`
     #[track_caller]
-    pub fn f_sym_stride_int(&self, dim: i64) -> Result<i64> {
+    pub fn f_sym_stride(&self, dim: i64) -> Result<i64> {
         let c_self = self.as_raw();
         let c_dim = dim;
         let mut out0 = 0i64;
@@ -9077,8 +9117,18 @@ impl Tensor {
     }
     /// `aten::sym_stride.int(Tensor self, int dim) -> SymInt`
     #[track_caller]
+    pub fn sym_stride(&self, dim: i64) -> i64 {
+        crate::error::unwrap(self.f_sym_stride(dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_sym_stride_int(&self, dim: i64) -> Result<i64> {
+        self.f_sym_stride(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn sym_stride_int(&self, dim: i64) -> i64 {
-        crate::error::unwrap(self.f_sym_stride_int(dim))
+        self.sym_stride(dim)
     }
     /// `aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor`
     ///
@@ -11339,7 +11389,7 @@ impl Tensor {
     }
     /// `aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
     #[track_caller]
-    pub fn f_transpose_int(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+    pub fn f_transpose(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
         crate::guards::mkldnn_transposed_dims("aten::transpose.int", self, dim0, dim1)?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
@@ -11356,8 +11406,18 @@ impl Tensor {
     }
     /// `aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
     #[track_caller]
+    pub fn transpose(&self, dim0: i64, dim1: i64) -> Tensor {
+        crate::error::unwrap(self.f_transpose(dim0, dim1))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_transpose_int(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+        self.f_transpose(dim0, dim1)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn transpose_int(&self, dim0: i64, dim1: i64) -> Tensor {
-        crate::error::unwrap(self.f_transpose_int(dim0, dim1))
+        self.transpose(dim0, dim1)
     }
     /// `aten::transpose.Dimname(Tensor(a) self, Dimname dim0, Dimname dim1) -> Tensor(a)`
     #[track_caller]
@@ -14175,12 +14235,20 @@ impl Tensor {
         crate::error::unwrap(self.f_view_as(other))
     }
     /// `aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_where_scalarother`]).
     #[track_caller]
     pub fn f_where_self(
         condition: &Tensor,
         self_: &Tensor,
-        other: &Tensor,
+        other: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_where_scalarother(condition, self_, number);
+            }
+        };
         let c_condition = condition.as_raw();
         let c_self = self_.as_raw();
         let c_other = other.as_raw();
@@ -14195,8 +14263,14 @@ impl Tensor {
         }
     }
     /// `aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_where_scalarother`]).
     #[track_caller]
-    pub fn where_self(condition: &Tensor, self_: &Tensor, other: &Tensor) -> Tensor {
+    pub fn where_self(
+        condition: &Tensor,
+        self_: &Tensor,
+        other: impl TensorOrNumber,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_where_self(condition, self_, other))
     }
     /// `aten::where.self_out(Tensor condition, Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -14233,12 +14307,20 @@ impl Tensor {
         crate::error::unwrap(Self::f_where_self_out(condition, self_, other, out))
     }
     /// `aten::where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_where_scalar`]).
     #[track_caller]
     pub fn f_where_scalarself(
         condition: &Tensor,
         self_: impl Into<Scalar>,
-        other: &Tensor,
+        other: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_where_scalar(condition, self_, number);
+            }
+        };
         let c_condition = condition.as_raw();
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
@@ -14253,11 +14335,13 @@ impl Tensor {
         }
     }
     /// `aten::where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_where_scalar`]).
     #[track_caller]
     pub fn where_scalarself(
         condition: &Tensor,
         self_: impl Into<Scalar>,
-        other: &Tensor,
+        other: impl TensorOrNumber,
     ) -> Tensor {
         crate::error::unwrap(Self::f_where_scalarself(condition, self_, other))
     }
@@ -15876,7 +15960,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f__sparse_csr_sum_dim_dtype_with(
+    pub fn f__sparse_csr_sum_with(
         &self,
         dim: &[i64],
         keepdim: bool,
@@ -15908,27 +15992,57 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
+    pub fn _sparse_csr_sum_with(
+        &self,
+        dim: &[i64],
+        keepdim: bool,
+        dtype: Option<Kind>,
+    ) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_sum_with(dim, keepdim, dtype))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__sparse_csr_sum_dim_dtype_with(
+        &self,
+        dim: &[i64],
+        keepdim: bool,
+        dtype: Option<Kind>,
+    ) -> Result<Tensor> {
+        self.f__sparse_csr_sum_with(dim, keepdim, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn _sparse_csr_sum_dim_dtype_with(
         &self,
         dim: &[i64],
         keepdim: bool,
         dtype: Option<Kind>,
     ) -> Tensor {
-        crate::error::unwrap(self.f__sparse_csr_sum_dim_dtype_with(dim, keepdim, dtype))
+        self._sparse_csr_sum_with(dim, keepdim, dtype)
     }
-    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype(&self, dim: &[i64]) -> Result<Tensor> {
-        self.f__sparse_csr_sum_dim_dtype_with(dim, false, None)
+        self.f__sparse_csr_sum(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _sparse_csr_sum_dim_dtype(&self, dim: &[i64]) -> Tensor {
+        self._sparse_csr_sum(dim)
     }
     /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
     #[track_caller]
-    pub fn _sparse_csr_sum_dim_dtype(&self, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f__sparse_csr_sum_dim_dtype(dim))
+    pub fn f__sparse_csr_sum(&self, dim: &[i64]) -> Result<Tensor> {
+        self.f__sparse_csr_sum_with(dim, false, None)
+    }
+    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn _sparse_csr_sum(&self, dim: &[i64]) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_sum(dim))
     }
     /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
@@ -15936,7 +16050,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f__sparse_csr_prod_dim_dtype_with(
+    pub fn f__sparse_csr_prod_with(
         &self,
         dim: &[i64],
         keepdim: bool,
@@ -15968,27 +16082,57 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
+    pub fn _sparse_csr_prod_with(
+        &self,
+        dim: &[i64],
+        keepdim: bool,
+        dtype: Option<Kind>,
+    ) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_prod_with(dim, keepdim, dtype))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__sparse_csr_prod_dim_dtype_with(
+        &self,
+        dim: &[i64],
+        keepdim: bool,
+        dtype: Option<Kind>,
+    ) -> Result<Tensor> {
+        self.f__sparse_csr_prod_with(dim, keepdim, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn _sparse_csr_prod_dim_dtype_with(
         &self,
         dim: &[i64],
         keepdim: bool,
         dtype: Option<Kind>,
     ) -> Tensor {
-        crate::error::unwrap(self.f__sparse_csr_prod_dim_dtype_with(dim, keepdim, dtype))
+        self._sparse_csr_prod_with(dim, keepdim, dtype)
     }
-    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype(&self, dim: &[i64]) -> Result<Tensor> {
-        self.f__sparse_csr_prod_dim_dtype_with(dim, false, None)
+        self.f__sparse_csr_prod(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _sparse_csr_prod_dim_dtype(&self, dim: &[i64]) -> Tensor {
+        self._sparse_csr_prod(dim)
     }
     /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`, `dtype = None`.
     #[track_caller]
-    pub fn _sparse_csr_prod_dim_dtype(&self, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f__sparse_csr_prod_dim_dtype(dim))
+    pub fn f__sparse_csr_prod(&self, dim: &[i64]) -> Result<Tensor> {
+        self.f__sparse_csr_prod_with(dim, false, None)
+    }
+    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn _sparse_csr_prod(&self, dim: &[i64]) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_prod(dim))
     }
     /// `aten::_sparse_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///

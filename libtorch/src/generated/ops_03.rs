@@ -13,7 +13,7 @@
 use super::support;
 use crate::{
     Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor,
+    Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -286,11 +286,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn f_frobenius_norm_dim_with(
-        &self,
-        dim: &[i64],
-        keepdim: bool,
-    ) -> Result<Tensor> {
+    pub fn f_frobenius_norm_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -308,22 +304,46 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn frobenius_norm_dim_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
-        crate::error::unwrap(self.f_frobenius_norm_dim_with(dim, keepdim))
+    pub fn frobenius_norm_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
+        crate::error::unwrap(self.f_frobenius_norm_with(dim, keepdim))
     }
-    /// `aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_frobenius_norm_dim_with(
+        &self,
+        dim: &[i64],
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        self.f_frobenius_norm_with(dim, keepdim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn frobenius_norm_dim_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
+        self.frobenius_norm_with(dim, keepdim)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_frobenius_norm_dim(&self, dim: &[i64]) -> Result<Tensor> {
-        self.f_frobenius_norm_dim_with(dim, false)
+        self.f_frobenius_norm(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn frobenius_norm_dim(&self, dim: &[i64]) -> Tensor {
+        self.frobenius_norm(dim)
     }
     /// `aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn frobenius_norm_dim(&self, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f_frobenius_norm_dim(dim))
+    pub fn f_frobenius_norm(&self, dim: &[i64]) -> Result<Tensor> {
+        self.f_frobenius_norm_with(dim, false)
+    }
+    /// `aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`.
+    #[track_caller]
+    pub fn frobenius_norm(&self, dim: &[i64]) -> Tensor {
+        crate::error::unwrap(self.f_frobenius_norm(dim))
     }
     /// `aten::frobenius_norm.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -713,13 +733,21 @@ impl Tensor {
     /// `aten::sub.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_out_with`]).
     #[track_caller]
     pub fn f_sub_out_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_sub_scalar_out_with(self, number, alpha, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::sub.out", "out", out)?;
         crate::guards::sparse_addend_out("aten::sub.out", other, out)?;
         let c_self = self.as_raw();
@@ -739,10 +767,12 @@ impl Tensor {
     /// `aten::sub.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_out_with`]).
     #[track_caller]
     pub fn sub_out_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -751,26 +781,42 @@ impl Tensor {
     /// `aten::sub.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_out_with`]).
     #[track_caller]
-    pub fn f_sub_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_sub_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_sub_out_with(other, 1i64, out)
     }
     /// `aten::sub.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_out_with`]).
     #[track_caller]
-    pub fn sub_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn sub_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_sub_out(other, out))
     }
     /// `aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_with`]).
     #[track_caller]
     pub fn f_sub_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_sub_scalar_with(self, number, alpha);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -787,33 +833,51 @@ impl Tensor {
     /// `aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_with`]).
     #[track_caller]
-    pub fn sub_with(&self, other: &Tensor, alpha: impl Into<Scalar>) -> Tensor {
+    pub fn sub_with(
+        &self,
+        other: impl TensorOrNumber,
+        alpha: impl Into<Scalar>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_sub_with(other, alpha))
     }
     /// `aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_with`]).
     #[track_caller]
-    pub fn f_sub(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_sub(&self, other: impl TensorOrNumber) -> Result<Tensor> {
         self.f_sub_with(other, 1i64)
     }
     /// `aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_with`]).
     #[track_caller]
-    pub fn sub(&self, other: &Tensor) -> Tensor {
+    pub fn sub(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_sub(other))
     }
     /// `aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar__with`]).
     #[track_caller]
     pub fn f_sub__with(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_sub_scalar__with(self, number, alpha);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::sub_.Tensor", "self", self)?;
         crate::guards::sparse_addend_in_place("aten::sub_.Tensor", self, other)?;
         let c_self = self.as_raw();
@@ -831,10 +895,12 @@ impl Tensor {
     /// `aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar__with`]).
     #[track_caller]
     pub fn sub__with(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_sub__with(other, alpha))
@@ -842,15 +908,19 @@ impl Tensor {
     /// `aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar__with`]).
     #[track_caller]
-    pub fn f_sub_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_sub_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
         self.f_sub__with(other, 1i64)
     }
     /// `aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar__with`]).
     #[track_caller]
-    pub fn sub_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn sub_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_sub_(other))
     }
     /// `aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
@@ -1001,12 +1071,20 @@ impl Tensor {
     /// `aten::subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_subtract_scalar_with`]).
     #[track_caller]
     pub fn f_subtract_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_subtract_scalar_with(self, number, alpha);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1023,33 +1101,51 @@ impl Tensor {
     /// `aten::subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_subtract_scalar_with`]).
     #[track_caller]
-    pub fn subtract_with(&self, other: &Tensor, alpha: impl Into<Scalar>) -> Tensor {
+    pub fn subtract_with(
+        &self,
+        other: impl TensorOrNumber,
+        alpha: impl Into<Scalar>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_subtract_with(other, alpha))
     }
     /// `aten::subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_subtract_scalar_with`]).
     #[track_caller]
-    pub fn f_subtract(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_subtract(&self, other: impl TensorOrNumber) -> Result<Tensor> {
         self.f_subtract_with(other, 1i64)
     }
     /// `aten::subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_subtract_scalar_with`]).
     #[track_caller]
-    pub fn subtract(&self, other: &Tensor) -> Tensor {
+    pub fn subtract(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_subtract(other))
     }
     /// `aten::subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_subtract_scalar__with`]).
     #[track_caller]
     pub fn f_subtract__with(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_subtract_scalar__with(self, number, alpha);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::subtract_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -1066,10 +1162,12 @@ impl Tensor {
     /// `aten::subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_subtract_scalar__with`]).
     #[track_caller]
     pub fn subtract__with(
         &mut self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_subtract__with(other, alpha))
@@ -1077,15 +1175,19 @@ impl Tensor {
     /// `aten::subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_subtract_scalar__with`]).
     #[track_caller]
-    pub fn f_subtract_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_subtract_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
         self.f_subtract__with(other, 1i64)
     }
     /// `aten::subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_subtract_scalar__with`]).
     #[track_caller]
-    pub fn subtract_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn subtract_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_subtract_(other))
     }
     /// `aten::subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
@@ -1188,12 +1290,20 @@ impl Tensor {
     /// `aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rsub_scalar_with`]).
     #[track_caller]
     pub fn f_rsub_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_rsub_scalar_with(self, number, alpha);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1210,22 +1320,32 @@ impl Tensor {
     /// `aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rsub_scalar_with`]).
     #[track_caller]
-    pub fn rsub_with(&self, other: &Tensor, alpha: impl Into<Scalar>) -> Tensor {
+    pub fn rsub_with(
+        &self,
+        other: impl TensorOrNumber,
+        alpha: impl Into<Scalar>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_rsub_with(other, alpha))
     }
     /// `aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rsub_scalar_with`]).
     #[track_caller]
-    pub fn f_rsub(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_rsub(&self, other: impl TensorOrNumber) -> Result<Tensor> {
         self.f_rsub_with(other, 1i64)
     }
     /// `aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rsub_scalar_with`]).
     #[track_caller]
-    pub fn rsub(&self, other: &Tensor) -> Tensor {
+    pub fn rsub(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_rsub(other))
     }
     /// `aten::heaviside.out(Tensor self, Tensor values, *, Tensor(a!) out) -> Tensor(a!)`
@@ -6775,7 +6895,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
-    pub fn f_unbind_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
+    pub fn f_unbind_with(&self, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_dim = dim;
         let mut out0 = ltrs_tensor_vec {
@@ -6795,22 +6915,42 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
-    pub fn unbind_int_with(&self, dim: i64) -> Vec<Tensor> {
-        crate::error::unwrap(self.f_unbind_int_with(dim))
+    pub fn unbind_with(&self, dim: i64) -> Vec<Tensor> {
+        crate::error::unwrap(self.f_unbind_with(dim))
     }
-    /// `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
-    ///
-    /// Defaults applied: `dim = 0`.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_unbind_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
+        self.f_unbind_with(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn unbind_int_with(&self, dim: i64) -> Vec<Tensor> {
+        self.unbind_with(dim)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_unbind_int(&self) -> Result<Vec<Tensor>> {
-        self.f_unbind_int_with(0)
+        self.f_unbind()
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn unbind_int(&self) -> Vec<Tensor> {
+        self.unbind()
     }
     /// `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn unbind_int(&self) -> Vec<Tensor> {
-        crate::error::unwrap(self.f_unbind_int())
+    pub fn f_unbind(&self) -> Result<Vec<Tensor>> {
+        self.f_unbind_with(0)
+    }
+    /// `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
+    ///
+    /// Defaults applied: `dim = 0`.
+    #[track_caller]
+    pub fn unbind(&self) -> Vec<Tensor> {
+        crate::error::unwrap(self.f_unbind())
     }
     /// `aten::unbind.Dimname(Tensor(a -> *) self, Dimname dim) -> Tensor(a)[]`
     #[track_caller]
@@ -9999,8 +10139,16 @@ impl Tensor {
         crate::error::unwrap(self.f_item())
     }
     /// `aten::result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_result_type_scalar`]).
     #[track_caller]
-    pub fn f_result_type(tensor: &Tensor, other: &Tensor) -> Result<Kind> {
+    pub fn f_result_type(tensor: &Tensor, other: impl TensorOrNumber) -> Result<Kind> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_result_type_scalar(tensor, number);
+            }
+        };
         let c_tensor = tensor.as_raw();
         let c_other = other.as_raw();
         let mut out0 = 0i32;
@@ -10014,8 +10162,10 @@ impl Tensor {
         }
     }
     /// `aten::result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_result_type_scalar`]).
     #[track_caller]
-    pub fn result_type(tensor: &Tensor, other: &Tensor) -> Kind {
+    pub fn result_type(tensor: &Tensor, other: impl TensorOrNumber) -> Kind {
         crate::error::unwrap(Self::f_result_type(tensor, other))
     }
     /// `aten::result_type.Scalar(Tensor tensor, Scalar other) -> ScalarType`
@@ -12784,12 +12934,20 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_fill_scalar(mask, value))
     }
     /// `aten::masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_masked_fill_scalar_`]).
     #[track_caller]
     pub fn f_masked_fill_(
         &mut self,
         mask: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> Result<&mut Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_masked_fill_scalar_(self, mask, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::masked_fill_.Tensor",
             "self",
@@ -12808,13 +12966,31 @@ impl Tensor {
         }
     }
     /// `aten::masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_masked_fill_scalar_`]).
     #[track_caller]
-    pub fn masked_fill_(&mut self, mask: &Tensor, value: &Tensor) -> &mut Tensor {
+    pub fn masked_fill_(
+        &mut self,
+        mask: &Tensor,
+        value: impl TensorOrNumber,
+    ) -> &mut Tensor {
         crate::error::unwrap(self.f_masked_fill_(mask, value))
     }
     /// `aten::masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_masked_fill_scalar`]).
     #[track_caller]
-    pub fn f_masked_fill(&self, mask: &Tensor, value: &Tensor) -> Result<Tensor> {
+    pub fn f_masked_fill(
+        &self,
+        mask: &Tensor,
+        value: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_masked_fill_scalar(self, mask, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_value = value.as_raw();
@@ -12829,8 +13005,10 @@ impl Tensor {
         }
     }
     /// `aten::masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_masked_fill_scalar`]).
     #[track_caller]
-    pub fn masked_fill(&self, mask: &Tensor, value: &Tensor) -> Tensor {
+    pub fn masked_fill(&self, mask: &Tensor, value: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_masked_fill(mask, value))
     }
     /// `aten::masked_scatter_(Tensor(a!) self, Tensor mask, Tensor source) -> Tensor(a!)`
@@ -13767,13 +13945,21 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_int_scalar(dim, index, value))
     }
     /// `aten::index_fill_.int_Tensor(Tensor(a!) self, int dim, Tensor index, Tensor value) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_int_scalar_`]).
     #[track_caller]
-    pub fn f_index_fill_int_tensor_(
+    pub fn f_index_fill_(
         &mut self,
         dim: i64,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> Result<&mut Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_index_fill_int_scalar_(self, dim, index, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::index_fill_.int_Tensor",
             "self",
@@ -13793,23 +13979,33 @@ impl Tensor {
         }
     }
     /// `aten::index_fill_.int_Tensor(Tensor(a!) self, int dim, Tensor index, Tensor value) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_int_scalar_`]).
     #[track_caller]
-    pub fn index_fill_int_tensor_(
+    pub fn index_fill_(
         &mut self,
         dim: i64,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> &mut Tensor {
-        crate::error::unwrap(self.f_index_fill_int_tensor_(dim, index, value))
+        crate::error::unwrap(self.f_index_fill_(dim, index, value))
     }
     /// `aten::index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_int_scalar`]).
     #[track_caller]
-    pub fn f_index_fill_int_tensor(
+    pub fn f_index_fill(
         &self,
         dim: i64,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_index_fill_int_scalar(self, dim, index, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -13831,14 +14027,16 @@ impl Tensor {
         }
     }
     /// `aten::index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_int_scalar`]).
     #[track_caller]
-    pub fn index_fill_int_tensor(
+    pub fn index_fill(
         &self,
         dim: i64,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> Tensor {
-        crate::error::unwrap(self.f_index_fill_int_tensor(dim, index, value))
+        crate::error::unwrap(self.f_index_fill(dim, index, value))
     }
     /// `aten::index_fill_.Dimname_Scalar(Tensor(a!) self, Dimname dim, Tensor index, Scalar value) -> Tensor(a!)`
     #[track_caller]
@@ -13877,13 +14075,21 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_dimname_scalar_(dim, index, value))
     }
     /// `aten::index_fill_.Dimname_Tensor(Tensor(a!) self, Dimname dim, Tensor index, Tensor value) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_dimname_scalar_`]).
     #[track_caller]
     pub fn f_index_fill_dimname_tensor_(
         &mut self,
         dim: &str,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> Result<&mut Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_index_fill_dimname_scalar_(self, dim, index, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::index_fill_.Dimname_Tensor",
             "self",
@@ -13903,12 +14109,14 @@ impl Tensor {
         }
     }
     /// `aten::index_fill_.Dimname_Tensor(Tensor(a!) self, Dimname dim, Tensor index, Tensor value) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_dimname_scalar_`]).
     #[track_caller]
     pub fn index_fill_dimname_tensor_(
         &mut self,
         dim: &str,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_index_fill_dimname_tensor_(dim, index, value))
     }
@@ -13951,13 +14159,21 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_dimname_scalar(dim, index, value))
     }
     /// `aten::index_fill.Dimname_Tensor(Tensor self, Dimname dim, Tensor index, Tensor value) -> Tensor`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_dimname_scalar`]).
     #[track_caller]
     pub fn f_index_fill_dimname_tensor(
         &self,
         dim: &str,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_index_fill_dimname_scalar(self, dim, index, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -13979,23 +14195,33 @@ impl Tensor {
         }
     }
     /// `aten::index_fill.Dimname_Tensor(Tensor self, Dimname dim, Tensor index, Tensor value) -> Tensor`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_dimname_scalar`]).
     #[track_caller]
     pub fn index_fill_dimname_tensor(
         &self,
         dim: &str,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
     ) -> Tensor {
         crate::error::unwrap(self.f_index_fill_dimname_tensor(dim, index, value))
     }
     /// `aten::scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value`]).
     #[track_caller]
-    pub fn f_scatter_src(
+    pub fn f_scatter(
         &self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let src: &Tensor = match src.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_scatter_value(self, dim, index, number);
+            }
+        };
         crate::guards::scatter_src_not_mkldnn("aten::scatter.src", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14012,18 +14238,28 @@ impl Tensor {
         }
     }
     /// `aten::scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value`]).
     #[track_caller]
-    pub fn scatter_src(&self, dim: i64, index: &Tensor, src: &Tensor) -> Tensor {
-        crate::error::unwrap(self.f_scatter_src(dim, index, src))
+    pub fn scatter(&self, dim: i64, index: &Tensor, src: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_scatter(dim, index, src))
     }
     /// `aten::scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_`]).
     #[track_caller]
-    pub fn f_scatter_src_(
+    pub fn f_scatter_(
         &mut self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
     ) -> Result<&mut Tensor> {
+        let src: &Tensor = match src.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_scatter_value_(self, dim, index, number);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::scatter_.src", "self", self)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter_.src", src)?;
         let c_self = self.as_raw();
@@ -14040,24 +14276,34 @@ impl Tensor {
         }
     }
     /// `aten::scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_`]).
     #[track_caller]
-    pub fn scatter_src_(
+    pub fn scatter_(
         &mut self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
     ) -> &mut Tensor {
-        crate::error::unwrap(self.f_scatter_src_(dim, index, src))
+        crate::error::unwrap(self.f_scatter_(dim, index, src))
     }
     /// `aten::scatter.src_out(Tensor self, int dim, Tensor index, Tensor src, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_out`]).
     #[track_caller]
     pub fn f_scatter_src_out(
         &self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let src: &Tensor = match src.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_scatter_value_out(self, dim, index, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::scatter.src_out", "out", out)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter.src_out", src)?;
         let c_self = self.as_raw();
@@ -14083,12 +14329,14 @@ impl Tensor {
         }
     }
     /// `aten::scatter.src_out(Tensor self, int dim, Tensor index, Tensor src, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_out`]).
     #[track_caller]
     pub fn scatter_src_out(
         &self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_scatter_src_out(dim, index, src, out))
@@ -14201,14 +14449,22 @@ impl Tensor {
         crate::error::unwrap(self.f_scatter_value_out(dim, index, value, out))
     }
     /// `aten::scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_reduce`]).
     #[track_caller]
     pub fn f_scatter_reduce(
         &self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
         reduce: &str,
     ) -> Result<Tensor> {
+        let src: &Tensor = match src.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_scatter_value_reduce(self, dim, index, number, reduce);
+            }
+        };
         crate::guards::scatter_src_not_mkldnn("aten::scatter.reduce", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -14233,25 +14489,35 @@ impl Tensor {
         }
     }
     /// `aten::scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_reduce`]).
     #[track_caller]
     pub fn scatter_reduce(
         &self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
         reduce: &str,
     ) -> Tensor {
         crate::error::unwrap(self.f_scatter_reduce(dim, index, src, reduce))
     }
     /// `aten::scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_reduce_`]).
     #[track_caller]
     pub fn f_scatter_reduce_(
         &mut self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
         reduce: &str,
     ) -> Result<&mut Tensor> {
+        let src: &Tensor = match src.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_scatter_value_reduce_(self, dim, index, number, reduce);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::scatter_.reduce", "self", self)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter_.reduce", src)?;
         let c_self = self.as_raw();
@@ -14269,26 +14535,43 @@ impl Tensor {
         }
     }
     /// `aten::scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_reduce_`]).
     #[track_caller]
     pub fn scatter_reduce_(
         &mut self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
         reduce: &str,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_scatter_reduce_(dim, index, src, reduce))
     }
     /// `aten::scatter.reduce_out(Tensor self, int dim, Tensor index, Tensor src, *, str reduce, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_reduce_out`]).
     #[track_caller]
     pub fn f_scatter_reduce_out(
         &self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
         reduce: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let src: &Tensor = match src.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_scatter_value_reduce_out(
+                    self,
+                    dim,
+                    index,
+                    number,
+                    reduce,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage("aten::scatter.reduce_out", "out", out)?;
         crate::guards::scatter_src_not_mkldnn("aten::scatter.reduce_out", src)?;
         let c_self = self.as_raw();
@@ -14316,12 +14599,14 @@ impl Tensor {
         }
     }
     /// `aten::scatter.reduce_out(Tensor self, int dim, Tensor index, Tensor src, *, str reduce, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_reduce_out`]).
     #[track_caller]
     pub fn scatter_reduce_out(
         &self,
         dim: i64,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
         reduce: &str,
         out: &mut Tensor,
     ) -> Tensor {
@@ -14468,13 +14753,21 @@ impl Tensor {
         )
     }
     /// `aten::scatter.dimname_src(Tensor self, Dimname dim, Tensor index, Tensor src) -> Tensor`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_dimname_value`]).
     #[track_caller]
     pub fn f_scatter_dimname_src(
         &self,
         dim: &str,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let src: &Tensor = match src.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_scatter_dimname_value(self, dim, index, number);
+            }
+        };
         crate::guards::scatter_src_not_mkldnn("aten::scatter.dimname_src", src)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
@@ -14491,12 +14784,14 @@ impl Tensor {
         }
     }
     /// `aten::scatter.dimname_src(Tensor self, Dimname dim, Tensor index, Tensor src) -> Tensor`
+    ///
+    /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_dimname_value`]).
     #[track_caller]
     pub fn scatter_dimname_src(
         &self,
         dim: &str,
         index: &Tensor,
-        src: &Tensor,
+        src: impl TensorOrNumber,
     ) -> Tensor {
         crate::error::unwrap(self.f_scatter_dimname_src(dim, index, src))
     }
@@ -14956,8 +15251,14 @@ impl Tensor {
         crate::error::unwrap(self.f_eq_scalar_(other))
     }
     /// `aten::eq_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_eq_scalar_`]).
     #[track_caller]
-    pub fn f_eq_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_eq_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_eq_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::eq_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -14971,17 +15272,27 @@ impl Tensor {
         }
     }
     /// `aten::eq_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_eq_scalar_`]).
     #[track_caller]
-    pub fn eq_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn eq_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_eq_(other))
     }
     /// `aten::bitwise_and.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_and_scalar_out`]).
     #[track_caller]
     pub fn f_bitwise_and_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_and_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::bitwise_and.Tensor_out",
             "out",
@@ -15001,8 +15312,14 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_and.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_and_scalar_out`]).
     #[track_caller]
-    pub fn bitwise_and_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn bitwise_and_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_bitwise_and_tensor_out(other, out))
     }
     /// `aten::bitwise_and.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15086,8 +15403,16 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_and_scalar_tensor(self_, other))
     }
     /// `aten::bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_and_scalar`]).
     #[track_caller]
-    pub fn f_bitwise_and(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_bitwise_and(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_and_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15101,8 +15426,10 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_and_scalar`]).
     #[track_caller]
-    pub fn bitwise_and(&self, other: &Tensor) -> Tensor {
+    pub fn bitwise_and(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_bitwise_and(other))
     }
     /// `aten::bitwise_and_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -15133,8 +15460,16 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_and_scalar_(other))
     }
     /// `aten::bitwise_and_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_and_scalar_`]).
     #[track_caller]
-    pub fn f_bitwise_and_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_bitwise_and_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_and_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::bitwise_and_.Tensor",
             "self",
@@ -15152,8 +15487,10 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_and_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_and_scalar_`]).
     #[track_caller]
-    pub fn bitwise_and_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn bitwise_and_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_bitwise_and_(other))
     }
     /// `aten::__and__.Scalar(Tensor self, Scalar other) -> Tensor`
@@ -15177,8 +15514,14 @@ impl Tensor {
         crate::error::unwrap(self.f_and_scalar(other))
     }
     /// `aten::__and__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_and_scalar`]).
     #[track_caller]
-    pub fn f_and(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_and(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_and_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15192,8 +15535,10 @@ impl Tensor {
         }
     }
     /// `aten::__and__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_and_scalar`]).
     #[track_caller]
-    pub fn and(&self, other: &Tensor) -> Tensor {
+    pub fn and(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_and(other))
     }
     /// `aten::__iand__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -15217,8 +15562,14 @@ impl Tensor {
         crate::error::unwrap(self.f_iand_scalar(other))
     }
     /// `aten::__iand__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_iand_scalar`]).
     #[track_caller]
-    pub fn f_iand(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_iand(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_iand_scalar(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::__iand__.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15232,17 +15583,27 @@ impl Tensor {
         }
     }
     /// `aten::__iand__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_iand_scalar`]).
     #[track_caller]
-    pub fn iand(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn iand(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_iand(other))
     }
     /// `aten::bitwise_or.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_or_scalar_out`]).
     #[track_caller]
     pub fn f_bitwise_or_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_or_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::bitwise_or.Tensor_out",
             "out",
@@ -15262,8 +15623,14 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_or.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_or_scalar_out`]).
     #[track_caller]
-    pub fn bitwise_or_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn bitwise_or_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_bitwise_or_tensor_out(other, out))
     }
     /// `aten::bitwise_or.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15344,8 +15711,16 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_or_scalar_tensor(self_, other))
     }
     /// `aten::bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_or_scalar`]).
     #[track_caller]
-    pub fn f_bitwise_or(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_bitwise_or(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_or_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15359,8 +15734,10 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_or_scalar`]).
     #[track_caller]
-    pub fn bitwise_or(&self, other: &Tensor) -> Tensor {
+    pub fn bitwise_or(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_bitwise_or(other))
     }
     /// `aten::bitwise_or_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -15391,8 +15768,16 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_or_scalar_(other))
     }
     /// `aten::bitwise_or_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_or_scalar_`]).
     #[track_caller]
-    pub fn f_bitwise_or_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_bitwise_or_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_or_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::bitwise_or_.Tensor",
             "self",
@@ -15410,8 +15795,10 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_or_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_or_scalar_`]).
     #[track_caller]
-    pub fn bitwise_or_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn bitwise_or_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_bitwise_or_(other))
     }
     /// `aten::__or__.Scalar(Tensor self, Scalar other) -> Tensor`
@@ -15435,8 +15822,14 @@ impl Tensor {
         crate::error::unwrap(self.f_or_scalar(other))
     }
     /// `aten::__or__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_or_scalar`]).
     #[track_caller]
-    pub fn f_or(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_or(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_or_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15450,8 +15843,10 @@ impl Tensor {
         }
     }
     /// `aten::__or__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_or_scalar`]).
     #[track_caller]
-    pub fn or(&self, other: &Tensor) -> Tensor {
+    pub fn or(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_or(other))
     }
     /// `aten::__ior__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -15475,8 +15870,14 @@ impl Tensor {
         crate::error::unwrap(self.f_ior_scalar(other))
     }
     /// `aten::__ior__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ior_scalar`]).
     #[track_caller]
-    pub fn f_ior(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_ior(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_ior_scalar(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::__ior__.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15490,17 +15891,27 @@ impl Tensor {
         }
     }
     /// `aten::__ior__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ior_scalar`]).
     #[track_caller]
-    pub fn ior(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn ior(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_ior(other))
     }
     /// `aten::bitwise_xor.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_xor_scalar_out`]).
     #[track_caller]
     pub fn f_bitwise_xor_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_xor_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::bitwise_xor.Tensor_out",
             "out",
@@ -15520,8 +15931,14 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_xor.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_xor_scalar_out`]).
     #[track_caller]
-    pub fn bitwise_xor_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn bitwise_xor_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_bitwise_xor_tensor_out(other, out))
     }
     /// `aten::bitwise_xor.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15605,8 +16022,16 @@ impl Tensor {
         crate::error::unwrap(Self::f_bitwise_xor_scalar_tensor(self_, other))
     }
     /// `aten::bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_xor_scalar`]).
     #[track_caller]
-    pub fn f_bitwise_xor(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_bitwise_xor(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_xor_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15620,8 +16045,10 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_xor_scalar`]).
     #[track_caller]
-    pub fn bitwise_xor(&self, other: &Tensor) -> Tensor {
+    pub fn bitwise_xor(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_bitwise_xor(other))
     }
     /// `aten::bitwise_xor_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -15652,8 +16079,16 @@ impl Tensor {
         crate::error::unwrap(self.f_bitwise_xor_scalar_(other))
     }
     /// `aten::bitwise_xor_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_xor_scalar_`]).
     #[track_caller]
-    pub fn f_bitwise_xor_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_bitwise_xor_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_xor_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::bitwise_xor_.Tensor",
             "self",
@@ -15671,8 +16106,10 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_xor_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_xor_scalar_`]).
     #[track_caller]
-    pub fn bitwise_xor_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn bitwise_xor_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_bitwise_xor_(other))
     }
     /// `aten::__xor__.Scalar(Tensor self, Scalar other) -> Tensor`
@@ -15696,8 +16133,14 @@ impl Tensor {
         crate::error::unwrap(self.f_xor_scalar(other))
     }
     /// `aten::__xor__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_xor_scalar`]).
     #[track_caller]
-    pub fn f_xor(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_xor(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_xor_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15711,8 +16154,10 @@ impl Tensor {
         }
     }
     /// `aten::__xor__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_xor_scalar`]).
     #[track_caller]
-    pub fn xor(&self, other: &Tensor) -> Tensor {
+    pub fn xor(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_xor(other))
     }
     /// `aten::__ixor__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -15736,8 +16181,14 @@ impl Tensor {
         crate::error::unwrap(self.f_ixor_scalar(other))
     }
     /// `aten::__ixor__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ixor_scalar`]).
     #[track_caller]
-    pub fn f_ixor(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_ixor(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_ixor_scalar(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::__ixor__.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15751,8 +16202,10 @@ impl Tensor {
         }
     }
     /// `aten::__ixor__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ixor_scalar`]).
     #[track_caller]
-    pub fn ixor(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn ixor(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_ixor(other))
     }
     /// `aten::__lshift__.Scalar(Tensor self, Scalar other) -> Tensor`
@@ -15776,8 +16229,14 @@ impl Tensor {
         crate::error::unwrap(self.f_lshift_scalar(other))
     }
     /// `aten::__lshift__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lshift_scalar`]).
     #[track_caller]
-    pub fn f_lshift(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_lshift(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_lshift_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15791,8 +16250,10 @@ impl Tensor {
         }
     }
     /// `aten::__lshift__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lshift_scalar`]).
     #[track_caller]
-    pub fn lshift(&self, other: &Tensor) -> Tensor {
+    pub fn lshift(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_lshift(other))
     }
     /// `aten::__ilshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -15820,8 +16281,14 @@ impl Tensor {
         crate::error::unwrap(self.f_ilshift_scalar(other))
     }
     /// `aten::__ilshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ilshift_scalar`]).
     #[track_caller]
-    pub fn f_ilshift(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_ilshift(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_ilshift_scalar(self, number),
+        };
         crate::guards::exclusive_unless_strided(
             "aten::__ilshift__.Tensor",
             "self",
@@ -15839,13 +16306,23 @@ impl Tensor {
         }
     }
     /// `aten::__ilshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ilshift_scalar`]).
     #[track_caller]
-    pub fn ilshift(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn ilshift(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_ilshift(other))
     }
     /// `aten::bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_left_shift_tensor_scalar`]).
     #[track_caller]
-    pub fn f_bitwise_left_shift(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_bitwise_left_shift(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_left_shift_tensor_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15859,13 +16336,26 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_left_shift_tensor_scalar`]).
     #[track_caller]
-    pub fn bitwise_left_shift(&self, other: &Tensor) -> Tensor {
+    pub fn bitwise_left_shift(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift(other))
     }
     /// `aten::bitwise_left_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_left_shift_tensor_scalar_`]).
     #[track_caller]
-    pub fn f_bitwise_left_shift_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_bitwise_left_shift_(
+        &mut self,
+        other: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_left_shift_tensor_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::bitwise_left_shift_.Tensor",
             "self",
@@ -15883,17 +16373,27 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_left_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_left_shift_tensor_scalar_`]).
     #[track_caller]
-    pub fn bitwise_left_shift_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn bitwise_left_shift_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift_(other))
     }
     /// `aten::bitwise_left_shift.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_left_shift_tensor_scalar_out`]).
     #[track_caller]
     pub fn f_bitwise_left_shift_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_left_shift_tensor_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::bitwise_left_shift.Tensor_out",
             "out",
@@ -15918,10 +16418,12 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_left_shift.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_left_shift_tensor_scalar_out`]).
     #[track_caller]
     pub fn bitwise_left_shift_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_bitwise_left_shift_tensor_out(other, out))
@@ -16065,8 +16567,14 @@ impl Tensor {
         crate::error::unwrap(self.f_rshift_scalar(other))
     }
     /// `aten::__rshift__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rshift_scalar`]).
     #[track_caller]
-    pub fn f_rshift(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_rshift(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_rshift_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16080,8 +16588,10 @@ impl Tensor {
         }
     }
     /// `aten::__rshift__.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rshift_scalar`]).
     #[track_caller]
-    pub fn rshift(&self, other: &Tensor) -> Tensor {
+    pub fn rshift(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_rshift(other))
     }
     /// `aten::__irshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -16109,8 +16619,14 @@ impl Tensor {
         crate::error::unwrap(self.f_irshift_scalar(other))
     }
     /// `aten::__irshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_irshift_scalar`]).
     #[track_caller]
-    pub fn f_irshift(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_irshift(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_irshift_scalar(self, number),
+        };
         crate::guards::exclusive_unless_strided(
             "aten::__irshift__.Tensor",
             "self",
@@ -16128,13 +16644,23 @@ impl Tensor {
         }
     }
     /// `aten::__irshift__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_irshift_scalar`]).
     #[track_caller]
-    pub fn irshift(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn irshift(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_irshift(other))
     }
     /// `aten::bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_right_shift_tensor_scalar`]).
     #[track_caller]
-    pub fn f_bitwise_right_shift(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_bitwise_right_shift(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_right_shift_tensor_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16148,13 +16674,26 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_right_shift_tensor_scalar`]).
     #[track_caller]
-    pub fn bitwise_right_shift(&self, other: &Tensor) -> Tensor {
+    pub fn bitwise_right_shift(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift(other))
     }
     /// `aten::bitwise_right_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_right_shift_tensor_scalar_`]).
     #[track_caller]
-    pub fn f_bitwise_right_shift_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_bitwise_right_shift_(
+        &mut self,
+        other: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_right_shift_tensor_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::bitwise_right_shift_.Tensor",
             "self",
@@ -16172,17 +16711,27 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_right_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_right_shift_tensor_scalar_`]).
     #[track_caller]
-    pub fn bitwise_right_shift_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn bitwise_right_shift_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift_(other))
     }
     /// `aten::bitwise_right_shift.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_right_shift_tensor_scalar_out`]).
     #[track_caller]
     pub fn f_bitwise_right_shift_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_bitwise_right_shift_tensor_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::bitwise_right_shift.Tensor_out",
             "out",
@@ -16207,10 +16756,12 @@ impl Tensor {
         }
     }
     /// `aten::bitwise_right_shift.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_bitwise_right_shift_tensor_scalar_out`]).
     #[track_caller]
     pub fn bitwise_right_shift_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_bitwise_right_shift_tensor_out(other, out))
@@ -16449,8 +17000,20 @@ impl Tensor {
         crate::error::unwrap(self.f_lerp_scalar_(end, weight))
     }
     /// `aten::lerp_.Tensor(Tensor(a!) self, Tensor end, Tensor weight) -> Tensor(a!)`
+    ///
+    /// `weight` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lerp_scalar_`]).
     #[track_caller]
-    pub fn f_lerp_(&mut self, end: &Tensor, weight: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_lerp_(
+        &mut self,
+        end: &Tensor,
+        weight: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        let weight: &Tensor = match weight.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_lerp_scalar_(self, end, number);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::lerp_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
@@ -16465,8 +17028,10 @@ impl Tensor {
         }
     }
     /// `aten::lerp_.Tensor(Tensor(a!) self, Tensor end, Tensor weight) -> Tensor(a!)`
+    ///
+    /// `weight` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lerp_scalar_`]).
     #[track_caller]
-    pub fn lerp_(&mut self, end: &Tensor, weight: &Tensor) -> &mut Tensor {
+    pub fn lerp_(&mut self, end: &Tensor, weight: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_lerp_(end, weight))
     }
     /// `aten::addbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)`
@@ -17670,8 +18235,20 @@ impl Tensor {
         crate::error::unwrap(self.f_ne_scalar(other))
     }
     /// `aten::ne.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ne_scalar_out`]).
     #[track_caller]
-    pub fn f_ne_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_ne_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_ne_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::ne.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17687,13 +18264,21 @@ impl Tensor {
         }
     }
     /// `aten::ne.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ne_scalar_out`]).
     #[track_caller]
-    pub fn ne_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn ne_tensor_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_ne_tensor_out(other, out))
     }
     /// `aten::ne.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ne_scalar`]).
     #[track_caller]
-    pub fn f_ne(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_ne(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_ne_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17707,8 +18292,10 @@ impl Tensor {
         }
     }
     /// `aten::ne.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ne_scalar`]).
     #[track_caller]
-    pub fn ne(&self, other: &Tensor) -> Tensor {
+    pub fn ne(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_ne(other))
     }
     /// `aten::ne_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -17732,8 +18319,14 @@ impl Tensor {
         crate::error::unwrap(self.f_ne_scalar_(other))
     }
     /// `aten::ne_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ne_scalar_`]).
     #[track_caller]
-    pub fn f_ne_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_ne_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_ne_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::ne_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17747,8 +18340,10 @@ impl Tensor {
         }
     }
     /// `aten::ne_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ne_scalar_`]).
     #[track_caller]
-    pub fn ne_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn ne_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_ne_(other))
     }
     /// `aten::not_equal.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -17802,12 +18397,20 @@ impl Tensor {
         crate::error::unwrap(self.f_not_equal_scalar(other))
     }
     /// `aten::not_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_not_equal_scalar_out`]).
     #[track_caller]
     pub fn f_not_equal_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_not_equal_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::not_equal.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17823,13 +18426,27 @@ impl Tensor {
         }
     }
     /// `aten::not_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_not_equal_scalar_out`]).
     #[track_caller]
-    pub fn not_equal_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn not_equal_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_not_equal_tensor_out(other, out))
     }
     /// `aten::not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_not_equal_scalar`]).
     #[track_caller]
-    pub fn f_not_equal(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_not_equal(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_not_equal_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17843,8 +18460,10 @@ impl Tensor {
         }
     }
     /// `aten::not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_not_equal_scalar`]).
     #[track_caller]
-    pub fn not_equal(&self, other: &Tensor) -> Tensor {
+    pub fn not_equal(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_not_equal(other))
     }
     /// `aten::not_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -17875,8 +18494,16 @@ impl Tensor {
         crate::error::unwrap(self.f_not_equal_scalar_(other))
     }
     /// `aten::not_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_not_equal_scalar_`]).
     #[track_caller]
-    pub fn f_not_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_not_equal_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_not_equal_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::not_equal_.Tensor",
             "self",
@@ -17894,8 +18521,10 @@ impl Tensor {
         }
     }
     /// `aten::not_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_not_equal_scalar_`]).
     #[track_caller]
-    pub fn not_equal_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn not_equal_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_not_equal_(other))
     }
     /// `aten::eq.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -17945,8 +18574,20 @@ impl Tensor {
         crate::error::unwrap(self.f_eq_scalar(other))
     }
     /// `aten::eq.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_eq_scalar_out`]).
     #[track_caller]
-    pub fn f_eq_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_eq_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_eq_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::eq.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -17962,13 +18603,21 @@ impl Tensor {
         }
     }
     /// `aten::eq.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_eq_scalar_out`]).
     #[track_caller]
-    pub fn eq_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn eq_tensor_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_eq_tensor_out(other, out))
     }
     /// `aten::eq.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_eq_scalar`]).
     #[track_caller]
-    pub fn f_eq(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_eq(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_eq_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17982,8 +18631,10 @@ impl Tensor {
         }
     }
     /// `aten::eq.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_eq_scalar`]).
     #[track_caller]
-    pub fn eq(&self, other: &Tensor) -> Tensor {
+    pub fn eq(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_eq(other))
     }
     /// `aten::ge.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -18033,8 +18684,20 @@ impl Tensor {
         crate::error::unwrap(self.f_ge_scalar(other))
     }
     /// `aten::ge.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ge_scalar_out`]).
     #[track_caller]
-    pub fn f_ge_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_ge_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_ge_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::ge.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18050,13 +18713,21 @@ impl Tensor {
         }
     }
     /// `aten::ge.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ge_scalar_out`]).
     #[track_caller]
-    pub fn ge_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn ge_tensor_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_ge_tensor_out(other, out))
     }
     /// `aten::ge.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ge_scalar`]).
     #[track_caller]
-    pub fn f_ge(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_ge(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_ge_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18070,8 +18741,10 @@ impl Tensor {
         }
     }
     /// `aten::ge.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ge_scalar`]).
     #[track_caller]
-    pub fn ge(&self, other: &Tensor) -> Tensor {
+    pub fn ge(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_ge(other))
     }
     /// `aten::ge_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -18095,8 +18768,14 @@ impl Tensor {
         crate::error::unwrap(self.f_ge_scalar_(other))
     }
     /// `aten::ge_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ge_scalar_`]).
     #[track_caller]
-    pub fn f_ge_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_ge_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_ge_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::ge_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18110,8 +18789,10 @@ impl Tensor {
         }
     }
     /// `aten::ge_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_ge_scalar_`]).
     #[track_caller]
-    pub fn ge_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn ge_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_ge_(other))
     }
     /// `aten::greater_equal.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -18169,12 +18850,20 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_equal_scalar(other))
     }
     /// `aten::greater_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_equal_scalar_out`]).
     #[track_caller]
     pub fn f_greater_equal_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_greater_equal_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::greater_equal.Tensor_out",
             "out",
@@ -18194,13 +18883,27 @@ impl Tensor {
         }
     }
     /// `aten::greater_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_equal_scalar_out`]).
     #[track_caller]
-    pub fn greater_equal_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn greater_equal_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_greater_equal_tensor_out(other, out))
     }
     /// `aten::greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_equal_scalar`]).
     #[track_caller]
-    pub fn f_greater_equal(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_greater_equal(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_greater_equal_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18214,8 +18917,10 @@ impl Tensor {
         }
     }
     /// `aten::greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_equal_scalar`]).
     #[track_caller]
-    pub fn greater_equal(&self, other: &Tensor) -> Tensor {
+    pub fn greater_equal(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_greater_equal(other))
     }
     /// `aten::greater_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -18246,8 +18951,19 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_equal_scalar_(other))
     }
     /// `aten::greater_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_equal_scalar_`]).
     #[track_caller]
-    pub fn f_greater_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_greater_equal_(
+        &mut self,
+        other: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_greater_equal_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::greater_equal_.Tensor",
             "self",
@@ -18265,8 +18981,10 @@ impl Tensor {
         }
     }
     /// `aten::greater_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_equal_scalar_`]).
     #[track_caller]
-    pub fn greater_equal_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn greater_equal_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_greater_equal_(other))
     }
     /// `aten::le.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -18316,8 +19034,20 @@ impl Tensor {
         crate::error::unwrap(self.f_le_scalar(other))
     }
     /// `aten::le.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_le_scalar_out`]).
     #[track_caller]
-    pub fn f_le_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_le_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_le_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::le.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18333,13 +19063,21 @@ impl Tensor {
         }
     }
     /// `aten::le.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_le_scalar_out`]).
     #[track_caller]
-    pub fn le_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn le_tensor_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_le_tensor_out(other, out))
     }
     /// `aten::le.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_le_scalar`]).
     #[track_caller]
-    pub fn f_le(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_le(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_le_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18353,8 +19091,10 @@ impl Tensor {
         }
     }
     /// `aten::le.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_le_scalar`]).
     #[track_caller]
-    pub fn le(&self, other: &Tensor) -> Tensor {
+    pub fn le(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_le(other))
     }
     /// `aten::le_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -18378,8 +19118,14 @@ impl Tensor {
         crate::error::unwrap(self.f_le_scalar_(other))
     }
     /// `aten::le_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_le_scalar_`]).
     #[track_caller]
-    pub fn f_le_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_le_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_le_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::le_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18393,8 +19139,10 @@ impl Tensor {
         }
     }
     /// `aten::le_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_le_scalar_`]).
     #[track_caller]
-    pub fn le_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn le_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_le_(other))
     }
     /// `aten::less_equal.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -18452,12 +19200,20 @@ impl Tensor {
         crate::error::unwrap(self.f_less_equal_scalar(other))
     }
     /// `aten::less_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_equal_scalar_out`]).
     #[track_caller]
     pub fn f_less_equal_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_less_equal_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::less_equal.Tensor_out",
             "out",
@@ -18477,13 +19233,27 @@ impl Tensor {
         }
     }
     /// `aten::less_equal.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_equal_scalar_out`]).
     #[track_caller]
-    pub fn less_equal_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn less_equal_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_less_equal_tensor_out(other, out))
     }
     /// `aten::less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_equal_scalar`]).
     #[track_caller]
-    pub fn f_less_equal(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_less_equal(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_less_equal_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18497,8 +19267,10 @@ impl Tensor {
         }
     }
     /// `aten::less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_equal_scalar`]).
     #[track_caller]
-    pub fn less_equal(&self, other: &Tensor) -> Tensor {
+    pub fn less_equal(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_less_equal(other))
     }
     /// `aten::less_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -18529,8 +19301,16 @@ impl Tensor {
         crate::error::unwrap(self.f_less_equal_scalar_(other))
     }
     /// `aten::less_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_equal_scalar_`]).
     #[track_caller]
-    pub fn f_less_equal_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_less_equal_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_less_equal_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::less_equal_.Tensor",
             "self",
@@ -18548,8 +19328,10 @@ impl Tensor {
         }
     }
     /// `aten::less_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_equal_scalar_`]).
     #[track_caller]
-    pub fn less_equal_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn less_equal_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_less_equal_(other))
     }
     /// `aten::gt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -18599,8 +19381,20 @@ impl Tensor {
         crate::error::unwrap(self.f_gt_scalar(other))
     }
     /// `aten::gt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_gt_scalar_out`]).
     #[track_caller]
-    pub fn f_gt_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_gt_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_gt_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::gt.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18616,13 +19410,21 @@ impl Tensor {
         }
     }
     /// `aten::gt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_gt_scalar_out`]).
     #[track_caller]
-    pub fn gt_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn gt_tensor_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_gt_tensor_out(other, out))
     }
     /// `aten::gt.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_gt_scalar`]).
     #[track_caller]
-    pub fn f_gt(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_gt(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_gt_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18636,8 +19438,10 @@ impl Tensor {
         }
     }
     /// `aten::gt.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_gt_scalar`]).
     #[track_caller]
-    pub fn gt(&self, other: &Tensor) -> Tensor {
+    pub fn gt(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_gt(other))
     }
     /// `aten::gt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -18661,8 +19465,14 @@ impl Tensor {
         crate::error::unwrap(self.f_gt_scalar_(other))
     }
     /// `aten::gt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_gt_scalar_`]).
     #[track_caller]
-    pub fn f_gt_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_gt_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_gt_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::gt_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18676,8 +19486,10 @@ impl Tensor {
         }
     }
     /// `aten::gt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_gt_scalar_`]).
     #[track_caller]
-    pub fn gt_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn gt_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_gt_(other))
     }
     /// `aten::greater.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -18731,12 +19543,20 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_scalar(other))
     }
     /// `aten::greater.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_scalar_out`]).
     #[track_caller]
     pub fn f_greater_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_greater_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::greater.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18752,13 +19572,25 @@ impl Tensor {
         }
     }
     /// `aten::greater.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_scalar_out`]).
     #[track_caller]
-    pub fn greater_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn greater_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_greater_tensor_out(other, out))
     }
     /// `aten::greater.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_scalar`]).
     #[track_caller]
-    pub fn f_greater(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_greater(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_greater_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18772,8 +19604,10 @@ impl Tensor {
         }
     }
     /// `aten::greater.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_scalar`]).
     #[track_caller]
-    pub fn greater(&self, other: &Tensor) -> Tensor {
+    pub fn greater(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_greater(other))
     }
     /// `aten::greater_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -18800,8 +19634,16 @@ impl Tensor {
         crate::error::unwrap(self.f_greater_scalar_(other))
     }
     /// `aten::greater_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_scalar_`]).
     #[track_caller]
-    pub fn f_greater_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_greater_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_greater_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided("aten::greater_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18815,8 +19657,10 @@ impl Tensor {
         }
     }
     /// `aten::greater_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_greater_scalar_`]).
     #[track_caller]
-    pub fn greater_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn greater_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_greater_(other))
     }
 }

@@ -13,7 +13,7 @@
 use super::support;
 use crate::{
     Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor,
+    Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -65,8 +65,20 @@ impl Tensor {
         crate::error::unwrap(self.f_lt_scalar(other))
     }
     /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_out`]).
     #[track_caller]
-    pub fn f_lt_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_lt_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_lt_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::lt.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -82,13 +94,21 @@ impl Tensor {
         }
     }
     /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_out`]).
     #[track_caller]
-    pub fn lt_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn lt_tensor_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_lt_tensor_out(other, out))
     }
     /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar`]).
     #[track_caller]
-    pub fn f_lt(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_lt(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_lt_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -102,8 +122,10 @@ impl Tensor {
         }
     }
     /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar`]).
     #[track_caller]
-    pub fn lt(&self, other: &Tensor) -> Tensor {
+    pub fn lt(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_lt(other))
     }
     /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -127,8 +149,14 @@ impl Tensor {
         crate::error::unwrap(self.f_lt_scalar_(other))
     }
     /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_`]).
     #[track_caller]
-    pub fn f_lt_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_lt_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_lt_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::lt_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -142,8 +170,10 @@ impl Tensor {
         }
     }
     /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_`]).
     #[track_caller]
-    pub fn lt_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn lt_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_lt_(other))
     }
     /// `aten::less.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -193,8 +223,20 @@ impl Tensor {
         crate::error::unwrap(self.f_less_scalar(other))
     }
     /// `aten::less.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_scalar_out`]).
     #[track_caller]
-    pub fn f_less_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_less_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_less_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::less.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -210,13 +252,25 @@ impl Tensor {
         }
     }
     /// `aten::less.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_scalar_out`]).
     #[track_caller]
-    pub fn less_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn less_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_less_tensor_out(other, out))
     }
     /// `aten::less.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_scalar`]).
     #[track_caller]
-    pub fn f_less(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_less(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_less_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -230,8 +284,10 @@ impl Tensor {
         }
     }
     /// `aten::less.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_scalar`]).
     #[track_caller]
-    pub fn less(&self, other: &Tensor) -> Tensor {
+    pub fn less(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_less(other))
     }
     /// `aten::less_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -255,8 +311,14 @@ impl Tensor {
         crate::error::unwrap(self.f_less_scalar_(other))
     }
     /// `aten::less_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_scalar_`]).
     #[track_caller]
-    pub fn f_less_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_less_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_less_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::less_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -270,8 +332,10 @@ impl Tensor {
         }
     }
     /// `aten::less_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_less_scalar_`]).
     #[track_caller]
-    pub fn less_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn less_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_less_(other))
     }
     /// `aten::take.out(Tensor self, Tensor index, *, Tensor(a!) out) -> Tensor(a!)`
@@ -3716,13 +3780,21 @@ impl Tensor {
         crate::error::unwrap(self.f_lerp_scalar_out(end, weight, out))
     }
     /// `aten::lerp.Tensor_out(Tensor self, Tensor end, Tensor weight, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `weight` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lerp_scalar_out`]).
     #[track_caller]
     pub fn f_lerp_tensor_out(
         &self,
         end: &Tensor,
-        weight: &Tensor,
+        weight: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let weight: &Tensor = match weight.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_lerp_scalar_out(self, end, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::lerp.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
@@ -3739,11 +3811,13 @@ impl Tensor {
         }
     }
     /// `aten::lerp.Tensor_out(Tensor self, Tensor end, Tensor weight, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `weight` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lerp_scalar_out`]).
     #[track_caller]
     pub fn lerp_tensor_out(
         &self,
         end: &Tensor,
-        weight: &Tensor,
+        weight: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_lerp_tensor_out(end, weight, out))
@@ -3774,8 +3848,16 @@ impl Tensor {
         crate::error::unwrap(self.f_lerp_scalar(end, weight))
     }
     /// `aten::lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+    ///
+    /// `weight` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lerp_scalar`]).
     #[track_caller]
-    pub fn f_lerp(&self, end: &Tensor, weight: &Tensor) -> Result<Tensor> {
+    pub fn f_lerp(&self, end: &Tensor, weight: impl TensorOrNumber) -> Result<Tensor> {
+        let weight: &Tensor = match weight.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_lerp_scalar(self, end, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = weight.as_raw();
@@ -3790,8 +3872,10 @@ impl Tensor {
         }
     }
     /// `aten::lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+    ///
+    /// `weight` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lerp_scalar`]).
     #[track_caller]
-    pub fn lerp(&self, end: &Tensor, weight: &Tensor) -> Tensor {
+    pub fn lerp(&self, end: &Tensor, weight: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_lerp(end, weight))
     }
     /// `aten::histc.out(Tensor self, int bins=100, Scalar min=0, Scalar max=0, *, Tensor(a!) out) -> Tensor(a!)`
@@ -4713,8 +4797,20 @@ impl Tensor {
         crate::error::unwrap(self.f_fmod_scalar_(other))
     }
     /// `aten::fmod.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fmod_scalar_out`]).
     #[track_caller]
-    pub fn f_fmod_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_fmod_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_fmod_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::fmod.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4730,13 +4826,25 @@ impl Tensor {
         }
     }
     /// `aten::fmod.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fmod_scalar_out`]).
     #[track_caller]
-    pub fn fmod_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn fmod_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_fmod_tensor_out(other, out))
     }
     /// `aten::fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fmod_scalar`]).
     #[track_caller]
-    pub fn f_fmod(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_fmod(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_fmod_scalar(self, number),
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4750,13 +4858,21 @@ impl Tensor {
         }
     }
     /// `aten::fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fmod_scalar`]).
     #[track_caller]
-    pub fn fmod(&self, other: &Tensor) -> Tensor {
+    pub fn fmod(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_fmod(other))
     }
     /// `aten::fmod_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fmod_scalar_`]).
     #[track_caller]
-    pub fn f_fmod_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_fmod_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_fmod_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::fmod_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -4770,8 +4886,10 @@ impl Tensor {
         }
     }
     /// `aten::fmod_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fmod_scalar_`]).
     #[track_caller]
-    pub fn fmod_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn fmod_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_fmod_(other))
     }
     /// `aten::hypot.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -5091,12 +5209,20 @@ impl Tensor {
         crate::error::unwrap(self.f_remainder_scalar_(other))
     }
     /// `aten::remainder.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_remainder_scalar_out`]).
     #[track_caller]
     pub fn f_remainder_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_remainder_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::remainder.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -5112,13 +5238,27 @@ impl Tensor {
         }
     }
     /// `aten::remainder.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_remainder_scalar_out`]).
     #[track_caller]
-    pub fn remainder_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn remainder_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_remainder_tensor_out(other, out))
     }
     /// `aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_remainder_scalar`]).
     #[track_caller]
-    pub fn f_remainder(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_remainder(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_remainder_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5132,13 +5272,23 @@ impl Tensor {
         }
     }
     /// `aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_remainder_scalar`]).
     #[track_caller]
-    pub fn remainder(&self, other: &Tensor) -> Tensor {
+    pub fn remainder(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_remainder(other))
     }
     /// `aten::remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_remainder_scalar_`]).
     #[track_caller]
-    pub fn f_remainder_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_remainder_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_remainder_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::remainder_.Tensor",
             "self",
@@ -5156,8 +5306,10 @@ impl Tensor {
         }
     }
     /// `aten::remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_remainder_scalar_`]).
     #[track_caller]
-    pub fn remainder_(&mut self, other: &Tensor) -> &mut Tensor {
+    pub fn remainder_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_remainder_(other))
     }
     /// `aten::remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
@@ -7297,12 +7449,20 @@ impl Tensor {
         crate::error::unwrap(self.f_equal(other))
     }
     /// `aten::pow.Tensor_Tensor_out(Tensor self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_pow_tensor_scalar_out`]).
     #[track_caller]
     pub fn f_pow_tensor_tensor_out(
         &self,
-        exponent: &Tensor,
+        exponent: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let exponent: &Tensor = match exponent.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_pow_tensor_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::pow.Tensor_Tensor_out",
             "out",
@@ -7322,13 +7482,27 @@ impl Tensor {
         }
     }
     /// `aten::pow.Tensor_Tensor_out(Tensor self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_pow_tensor_scalar_out`]).
     #[track_caller]
-    pub fn pow_tensor_tensor_out(&self, exponent: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn pow_tensor_tensor_out(
+        &self,
+        exponent: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_pow_tensor_tensor_out(exponent, out))
     }
     /// `aten::pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_pow_tensor_scalar`]).
     #[track_caller]
-    pub fn f_pow_tensor_tensor(&self, exponent: &Tensor) -> Result<Tensor> {
+    pub fn f_pow(&self, exponent: impl TensorOrNumber) -> Result<Tensor> {
+        let exponent: &Tensor = match exponent.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_pow_tensor_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7342,9 +7516,11 @@ impl Tensor {
         }
     }
     /// `aten::pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_pow_tensor_scalar`]).
     #[track_caller]
-    pub fn pow_tensor_tensor(&self, exponent: &Tensor) -> Tensor {
-        crate::error::unwrap(self.f_pow_tensor_tensor(exponent))
+    pub fn pow(&self, exponent: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_pow(exponent))
     }
     /// `aten::pow.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -7471,8 +7647,14 @@ impl Tensor {
         crate::error::unwrap(self.f_pow_scalar_(exponent))
     }
     /// `aten::pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_pow_scalar_`]).
     #[track_caller]
-    pub fn f_pow_(&mut self, exponent: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_pow_(&mut self, exponent: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let exponent: &Tensor = match exponent.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_pow_scalar_(self, number),
+        };
         crate::guards::exclusive_unless_strided("aten::pow_.Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
@@ -7486,17 +7668,27 @@ impl Tensor {
         }
     }
     /// `aten::pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_pow_scalar_`]).
     #[track_caller]
-    pub fn pow_(&mut self, exponent: &Tensor) -> &mut Tensor {
+    pub fn pow_(&mut self, exponent: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_pow_(exponent))
     }
     /// `aten::float_power.Tensor_Tensor_out(Tensor self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_float_power_tensor_scalar_out`]).
     #[track_caller]
     pub fn f_float_power_tensor_tensor_out(
         &self,
-        exponent: &Tensor,
+        exponent: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let exponent: &Tensor = match exponent.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_float_power_tensor_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::float_power.Tensor_Tensor_out",
             "out",
@@ -7521,17 +7713,27 @@ impl Tensor {
         }
     }
     /// `aten::float_power.Tensor_Tensor_out(Tensor self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_float_power_tensor_scalar_out`]).
     #[track_caller]
     pub fn float_power_tensor_tensor_out(
         &self,
-        exponent: &Tensor,
+        exponent: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_float_power_tensor_tensor_out(exponent, out))
     }
     /// `aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_float_power_tensor_scalar`]).
     #[track_caller]
-    pub fn f_float_power_tensor_tensor(&self, exponent: &Tensor) -> Result<Tensor> {
+    pub fn f_float_power(&self, exponent: impl TensorOrNumber) -> Result<Tensor> {
+        let exponent: &Tensor = match exponent.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_float_power_tensor_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7545,9 +7747,11 @@ impl Tensor {
         }
     }
     /// `aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_float_power_tensor_scalar`]).
     #[track_caller]
-    pub fn float_power_tensor_tensor(&self, exponent: &Tensor) -> Tensor {
-        crate::error::unwrap(self.f_float_power_tensor_tensor(exponent))
+    pub fn float_power(&self, exponent: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_float_power(exponent))
     }
     /// `aten::float_power.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -7696,8 +7900,19 @@ impl Tensor {
         crate::error::unwrap(self.f_float_power_scalar_(exponent))
     }
     /// `aten::float_power_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_float_power_scalar_`]).
     #[track_caller]
-    pub fn f_float_power_(&mut self, exponent: &Tensor) -> Result<&mut Tensor> {
+    pub fn f_float_power_(
+        &mut self,
+        exponent: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        let exponent: &Tensor = match exponent.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_float_power_scalar_(self, number);
+            }
+        };
         crate::guards::exclusive_unless_strided(
             "aten::float_power_.Tensor",
             "self",
@@ -7715,8 +7930,10 @@ impl Tensor {
         }
     }
     /// `aten::float_power_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)`
+    ///
+    /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_float_power_scalar_`]).
     #[track_caller]
-    pub fn float_power_(&mut self, exponent: &Tensor) -> &mut Tensor {
+    pub fn float_power_(&mut self, exponent: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_float_power_(exponent))
     }
     /// `aten::normal_(Tensor(a!) self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor(a!)`
@@ -9342,11 +9559,19 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_mul.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_mul_scalar`]).
     #[track_caller]
     pub fn f__foreach_mul<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-        other: &Tensor,
+        other: impl TensorOrNumber,
     ) -> Result<Vec<Tensor>> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__foreach_mul_scalar(self_, number);
+            }
+        };
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9370,16 +9595,29 @@ impl Tensor {
         }
     }
     /// `aten::_foreach_mul.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_mul_scalar`]).
     #[track_caller]
     pub fn _foreach_mul<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-        other: &Tensor,
+        other: impl TensorOrNumber,
     ) -> Vec<Tensor> {
         crate::error::unwrap(Self::f__foreach_mul(self_, other))
     }
     /// `aten::_foreach_mul_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_mul_scalar_`]).
     #[track_caller]
-    pub fn f__foreach_mul_(self_: &mut [Tensor], other: &Tensor) -> Result<()> {
+    pub fn f__foreach_mul_(
+        self_: &mut [Tensor],
+        other: impl TensorOrNumber,
+    ) -> Result<()> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__foreach_mul_scalar_(self_, number);
+            }
+        };
         crate::guards::all_exclusive_unless_strided(
             "aten::_foreach_mul_.Tensor",
             "self",
@@ -9402,8 +9640,10 @@ impl Tensor {
         }
     }
     /// `aten::_foreach_mul_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_mul_scalar_`]).
     #[track_caller]
-    pub fn _foreach_mul_(self_: &mut [Tensor], other: &Tensor) {
+    pub fn _foreach_mul_(self_: &mut [Tensor], other: impl TensorOrNumber) {
         crate::error::unwrap(Self::f__foreach_mul_(self_, other))
     }
     /// `aten::_foreach_div.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -9611,11 +9851,19 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_scalarlist_(self_, scalars))
     }
     /// `aten::_foreach_div.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_div_scalar`]).
     #[track_caller]
     pub fn f__foreach_div<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-        other: &Tensor,
+        other: impl TensorOrNumber,
     ) -> Result<Vec<Tensor>> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__foreach_div_scalar(self_, number);
+            }
+        };
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9639,16 +9887,29 @@ impl Tensor {
         }
     }
     /// `aten::_foreach_div.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_div_scalar`]).
     #[track_caller]
     pub fn _foreach_div<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-        other: &Tensor,
+        other: impl TensorOrNumber,
     ) -> Vec<Tensor> {
         crate::error::unwrap(Self::f__foreach_div(self_, other))
     }
     /// `aten::_foreach_div_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_div_scalar_`]).
     #[track_caller]
-    pub fn f__foreach_div_(self_: &mut [Tensor], other: &Tensor) -> Result<()> {
+    pub fn f__foreach_div_(
+        self_: &mut [Tensor],
+        other: impl TensorOrNumber,
+    ) -> Result<()> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__foreach_div_scalar_(self_, number);
+            }
+        };
         crate::guards::all_exclusive_unless_strided(
             "aten::_foreach_div_.Tensor",
             "self",
@@ -9666,8 +9927,10 @@ impl Tensor {
         }
     }
     /// `aten::_foreach_div_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_div_scalar_`]).
     #[track_caller]
-    pub fn _foreach_div_(self_: &mut [Tensor], other: &Tensor) {
+    pub fn _foreach_div_(self_: &mut [Tensor], other: impl TensorOrNumber) {
         crate::error::unwrap(Self::f__foreach_div_(self_, other))
     }
     /// `aten::_foreach_clamp_max.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
@@ -12490,7 +12753,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f__foreach_norm_scalar_with<T0: std::borrow::Borrow<Tensor>>(
+    pub fn f__foreach_norm_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
@@ -12525,30 +12788,60 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
+    pub fn _foreach_norm_with<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+        ord: impl Into<Scalar>,
+        dtype: Option<Kind>,
+    ) -> Vec<Tensor> {
+        crate::error::unwrap(Self::f__foreach_norm_with(self_, ord, dtype))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__foreach_norm_scalar_with<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+        ord: impl Into<Scalar>,
+        dtype: Option<Kind>,
+    ) -> Result<Vec<Tensor>> {
+        Self::f__foreach_norm_with(self_, ord, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn _foreach_norm_scalar_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
     ) -> Vec<Tensor> {
-        crate::error::unwrap(Self::f__foreach_norm_scalar_with(self_, ord, dtype))
+        Self::_foreach_norm_with(self_, ord, dtype)
     }
-    /// `aten::_foreach_norm.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
-    ///
-    /// Defaults applied: `ord = 2`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
     pub fn f__foreach_norm_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
-        Self::f__foreach_norm_scalar_with(self_, 2i64, None)
+        Self::f__foreach_norm(self_)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _foreach_norm_scalar<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+    ) -> Vec<Tensor> {
+        Self::_foreach_norm(self_)
     }
     /// `aten::_foreach_norm.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
     ///
     /// Defaults applied: `ord = 2`, `dtype = None`.
     #[track_caller]
-    pub fn _foreach_norm_scalar<T0: std::borrow::Borrow<Tensor>>(
+    pub fn f__foreach_norm<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-    ) -> Vec<Tensor> {
-        crate::error::unwrap(Self::f__foreach_norm_scalar(self_))
+    ) -> Result<Vec<Tensor>> {
+        Self::f__foreach_norm_with(self_, 2i64, None)
+    }
+    /// `aten::_foreach_norm.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
+    ///
+    /// Defaults applied: `ord = 2`, `dtype = None`.
+    #[track_caller]
+    pub fn _foreach_norm<T0: std::borrow::Borrow<Tensor>>(self_: &[T0]) -> Vec<Tensor> {
+        crate::error::unwrap(Self::f__foreach_norm(self_))
     }
     /// `aten::_foreach_powsum.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
     ///
@@ -12556,7 +12849,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f__foreach_powsum_scalar_with<T0: std::borrow::Borrow<Tensor>>(
+    pub fn f__foreach_powsum_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
@@ -12592,30 +12885,62 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
+    pub fn _foreach_powsum_with<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+        ord: impl Into<Scalar>,
+        dtype: Option<Kind>,
+    ) -> Vec<Tensor> {
+        crate::error::unwrap(Self::f__foreach_powsum_with(self_, ord, dtype))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__foreach_powsum_scalar_with<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+        ord: impl Into<Scalar>,
+        dtype: Option<Kind>,
+    ) -> Result<Vec<Tensor>> {
+        Self::f__foreach_powsum_with(self_, ord, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn _foreach_powsum_scalar_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
     ) -> Vec<Tensor> {
-        crate::error::unwrap(Self::f__foreach_powsum_scalar_with(self_, ord, dtype))
+        Self::_foreach_powsum_with(self_, ord, dtype)
     }
-    /// `aten::_foreach_powsum.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
-    ///
-    /// Defaults applied: `ord = 2`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
     pub fn f__foreach_powsum_scalar<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
-        Self::f__foreach_powsum_scalar_with(self_, 2i64, None)
+        Self::f__foreach_powsum(self_)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _foreach_powsum_scalar<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+    ) -> Vec<Tensor> {
+        Self::_foreach_powsum(self_)
     }
     /// `aten::_foreach_powsum.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
     ///
     /// Defaults applied: `ord = 2`, `dtype = None`.
     #[track_caller]
-    pub fn _foreach_powsum_scalar<T0: std::borrow::Borrow<Tensor>>(
+    pub fn f__foreach_powsum<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+    ) -> Result<Vec<Tensor>> {
+        Self::f__foreach_powsum_with(self_, 2i64, None)
+    }
+    /// `aten::_foreach_powsum.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
+    ///
+    /// Defaults applied: `ord = 2`, `dtype = None`.
+    #[track_caller]
+    pub fn _foreach_powsum<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Vec<Tensor> {
-        crate::error::unwrap(Self::f__foreach_powsum_scalar(self_))
+        crate::error::unwrap(Self::f__foreach_powsum(self_))
     }
     /// `aten::_foreach_pow.List(Tensor[] self, Tensor[] exponent) -> Tensor[]`
     #[track_caller]

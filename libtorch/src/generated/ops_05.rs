@@ -13,7 +13,7 @@
 use super::support;
 use crate::{
     Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor,
+    Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -13448,7 +13448,7 @@ impl Tensor {
     }
     /// `aten::_slow_conv2d_backward.output_mask(Tensor grad_output, Tensor self, Tensor weight, SymInt[2] kernel_size, SymInt[2] stride, SymInt[2] padding, bool[3] output_mask) -> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias)`
     #[track_caller]
-    pub fn f__slow_conv2d_backward_output_mask(
+    pub fn f__slow_conv2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
@@ -13531,7 +13531,7 @@ impl Tensor {
     }
     /// `aten::_slow_conv2d_backward.output_mask(Tensor grad_output, Tensor self, Tensor weight, SymInt[2] kernel_size, SymInt[2] stride, SymInt[2] padding, bool[3] output_mask) -> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias)`
     #[track_caller]
-    pub fn _slow_conv2d_backward_output_mask(
+    pub fn _slow_conv2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
@@ -13541,7 +13541,7 @@ impl Tensor {
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
-            Self::f__slow_conv2d_backward_output_mask(
+            Self::f__slow_conv2d_backward(
                 grad_output,
                 self_,
                 weight,
@@ -13550,6 +13550,48 @@ impl Tensor {
                 padding,
                 output_mask,
             ),
+        )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__slow_conv2d_backward_output_mask(
+        grad_output: &Tensor,
+        self_: &Tensor,
+        weight: &Tensor,
+        kernel_size: &[i64],
+        stride: &[i64],
+        padding: &[i64],
+        output_mask: [bool; 3],
+    ) -> Result<(Tensor, Tensor, Tensor)> {
+        Self::f__slow_conv2d_backward(
+            grad_output,
+            self_,
+            weight,
+            kernel_size,
+            stride,
+            padding,
+            output_mask,
+        )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _slow_conv2d_backward_output_mask(
+        grad_output: &Tensor,
+        self_: &Tensor,
+        weight: &Tensor,
+        kernel_size: &[i64],
+        stride: &[i64],
+        padding: &[i64],
+        output_mask: [bool; 3],
+    ) -> (Tensor, Tensor, Tensor) {
+        Self::_slow_conv2d_backward(
+            grad_output,
+            self_,
+            weight,
+            kernel_size,
+            stride,
+            padding,
+            output_mask,
         )
     }
     /// `aten::_conv_depthwise2d.out(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias, SymInt[2] stride, SymInt[2] padding, SymInt[2] dilation, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15250,8 +15292,16 @@ impl Tensor {
         crate::error::unwrap(self.f_special_ndtr_out(out))
     }
     /// `aten::special_xlog1py(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_xlog1py_other_scalar`]).
     #[track_caller]
-    pub fn f_special_xlog1py(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_special_xlog1py(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_xlog1py_other_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15265,8 +15315,10 @@ impl Tensor {
         }
     }
     /// `aten::special_xlog1py(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_xlog1py_other_scalar`]).
     #[track_caller]
-    pub fn special_xlog1py(&self, other: &Tensor) -> Tensor {
+    pub fn special_xlog1py(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_special_xlog1py(other))
     }
     /// `aten::special_xlog1py.self_scalar(Scalar self, Tensor other) -> Tensor`
@@ -15319,12 +15371,20 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlog1py_other_scalar(other))
     }
     /// `aten::special_xlog1py.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_xlog1py_other_scalar_out`]).
     #[track_caller]
     pub fn f_special_xlog1py_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_xlog1py_other_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::special_xlog1py.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15340,8 +15400,14 @@ impl Tensor {
         }
     }
     /// `aten::special_xlog1py.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_xlog1py_other_scalar_out`]).
     #[track_caller]
-    pub fn special_xlog1py_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn special_xlog1py_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_special_xlog1py_out(other, out))
     }
     /// `aten::special_xlog1py.self_scalar_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15423,8 +15489,16 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlog1py_other_scalar_out(other, out))
     }
     /// `aten::special_xlogy(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_xlogy_other_scalar`]).
     #[track_caller]
-    pub fn f_special_xlogy(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_special_xlogy(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_xlogy_other_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15438,8 +15512,10 @@ impl Tensor {
         }
     }
     /// `aten::special_xlogy(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_xlogy_other_scalar`]).
     #[track_caller]
-    pub fn special_xlogy(&self, other: &Tensor) -> Tensor {
+    pub fn special_xlogy(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_special_xlogy(other))
     }
     /// `aten::special_xlogy.self_scalar(Scalar self, Tensor other) -> Tensor`
@@ -15492,12 +15568,20 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlogy_other_scalar(other))
     }
     /// `aten::special_xlogy.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_xlogy_other_scalar_out`]).
     #[track_caller]
     pub fn f_special_xlogy_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_xlogy_other_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::special_xlogy.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15513,8 +15597,14 @@ impl Tensor {
         }
     }
     /// `aten::special_xlogy.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_xlogy_other_scalar_out`]).
     #[track_caller]
-    pub fn special_xlogy_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn special_xlogy_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_special_xlogy_out(other, out))
     }
     /// `aten::special_xlogy.self_scalar_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15596,8 +15686,16 @@ impl Tensor {
         crate::error::unwrap(self.f_special_xlogy_other_scalar_out(other, out))
     }
     /// `aten::special_zeta(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_zeta_other_scalar`]).
     #[track_caller]
-    pub fn f_special_zeta(&self, other: &Tensor) -> Result<Tensor> {
+    pub fn f_special_zeta(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_zeta_other_scalar(self, number);
+            }
+        };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15611,8 +15709,10 @@ impl Tensor {
         }
     }
     /// `aten::special_zeta(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_zeta_other_scalar`]).
     #[track_caller]
-    pub fn special_zeta(&self, other: &Tensor) -> Tensor {
+    pub fn special_zeta(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_special_zeta(other))
     }
     /// `aten::special_zeta.self_scalar(Scalar self, Tensor other) -> Tensor`
@@ -15662,12 +15762,20 @@ impl Tensor {
         crate::error::unwrap(self.f_special_zeta_other_scalar(other))
     }
     /// `aten::special_zeta.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_zeta_other_scalar_out`]).
     #[track_caller]
     pub fn f_special_zeta_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_zeta_other_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::special_zeta.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -15683,8 +15791,14 @@ impl Tensor {
         }
     }
     /// `aten::special_zeta.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_zeta_other_scalar_out`]).
     #[track_caller]
-    pub fn special_zeta_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn special_zeta_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_special_zeta_out(other, out))
     }
     /// `aten::special_zeta.self_scalar_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`

@@ -13,7 +13,7 @@
 use super::support;
 use crate::{
     Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor,
+    Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -5221,7 +5221,7 @@ impl Tensor {
     }
     /// `aten::select_copy.int(Tensor self, int dim, SymInt index) -> Tensor`
     #[track_caller]
-    pub fn f_select_copy_int(&self, dim: i64, index: i64) -> Result<Tensor> {
+    pub fn f_select_copy(&self, dim: i64, index: i64) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index;
@@ -5237,8 +5237,18 @@ impl Tensor {
     }
     /// `aten::select_copy.int(Tensor self, int dim, SymInt index) -> Tensor`
     #[track_caller]
+    pub fn select_copy(&self, dim: i64, index: i64) -> Tensor {
+        crate::error::unwrap(self.f_select_copy(dim, index))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_select_copy_int(&self, dim: i64, index: i64) -> Result<Tensor> {
+        self.f_select_copy(dim, index)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn select_copy_int(&self, dim: i64, index: i64) -> Tensor {
-        crate::error::unwrap(self.f_select_copy_int(dim, index))
+        self.select_copy(dim, index)
     }
     /// `aten::detach_copy(Tensor self) -> Tensor`
     #[track_caller]
@@ -5493,7 +5503,7 @@ impl Tensor {
     }
     /// `aten::transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor`
     #[track_caller]
-    pub fn f_transpose_copy_int(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+    pub fn f_transpose_copy(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
         crate::guards::mkldnn_transposed_dims(
             "aten::transpose_copy.int",
             self,
@@ -5515,8 +5525,18 @@ impl Tensor {
     }
     /// `aten::transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor`
     #[track_caller]
+    pub fn transpose_copy(&self, dim0: i64, dim1: i64) -> Tensor {
+        crate::error::unwrap(self.f_transpose_copy(dim0, dim1))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_transpose_copy_int(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+        self.f_transpose_copy(dim0, dim1)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn transpose_copy_int(&self, dim0: i64, dim1: i64) -> Tensor {
-        crate::error::unwrap(self.f_transpose_copy_int(dim0, dim1))
+        self.transpose_copy(dim0, dim1)
     }
     /// `aten::unsqueeze_copy(Tensor self, int dim) -> Tensor`
     #[track_caller]
@@ -5694,7 +5714,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
-    pub fn f_unbind_copy_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
+    pub fn f_unbind_copy_with(&self, dim: i64) -> Result<Vec<Tensor>> {
         let c_self = self.as_raw();
         let c_dim = dim;
         let mut out0 = ltrs_tensor_vec {
@@ -5714,22 +5734,42 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
-    pub fn unbind_copy_int_with(&self, dim: i64) -> Vec<Tensor> {
-        crate::error::unwrap(self.f_unbind_copy_int_with(dim))
+    pub fn unbind_copy_with(&self, dim: i64) -> Vec<Tensor> {
+        crate::error::unwrap(self.f_unbind_copy_with(dim))
     }
-    /// `aten::unbind_copy.int(Tensor self, int dim=0) -> Tensor[]`
-    ///
-    /// Defaults applied: `dim = 0`.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_unbind_copy_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
+        self.f_unbind_copy_with(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn unbind_copy_int_with(&self, dim: i64) -> Vec<Tensor> {
+        self.unbind_copy_with(dim)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_unbind_copy_int(&self) -> Result<Vec<Tensor>> {
-        self.f_unbind_copy_int_with(0)
+        self.f_unbind_copy()
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn unbind_copy_int(&self) -> Vec<Tensor> {
+        self.unbind_copy()
     }
     /// `aten::unbind_copy.int(Tensor self, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn unbind_copy_int(&self) -> Vec<Tensor> {
-        crate::error::unwrap(self.f_unbind_copy_int())
+    pub fn f_unbind_copy(&self) -> Result<Vec<Tensor>> {
+        self.f_unbind_copy_with(0)
+    }
+    /// `aten::unbind_copy.int(Tensor self, int dim=0) -> Tensor[]`
+    ///
+    /// Defaults applied: `dim = 0`.
+    #[track_caller]
+    pub fn unbind_copy(&self) -> Vec<Tensor> {
+        crate::error::unwrap(self.f_unbind_copy())
     }
     /// `aten::unbind_copy.int_out(Tensor self, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
@@ -10803,8 +10843,19 @@ impl Tensor {
         crate::error::unwrap(self.f_special_bessel_y1_out(out))
     }
     /// `aten::special_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_t_n_scalar`]).
     #[track_caller]
-    pub fn f_special_chebyshev_polynomial_t(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+    pub fn f_special_chebyshev_polynomial_t(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_chebyshev_polynomial_t_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_t", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
@@ -10819,8 +10870,10 @@ impl Tensor {
         }
     }
     /// `aten::special_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_t_n_scalar`]).
     #[track_caller]
-    pub fn special_chebyshev_polynomial_t(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_chebyshev_polynomial_t(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_t(x, n))
     }
     /// `aten::special_chebyshev_polynomial_t.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -10888,12 +10941,24 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_t_n_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_t.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_t_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_chebyshev_polynomial_t_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_chebyshev_polynomial_t_n_scalar_out(
+                    x,
+                    number,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_t.out",
             "out",
@@ -10918,10 +10983,12 @@ impl Tensor {
         }
     }
     /// `aten::special_chebyshev_polynomial_t.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_t_n_scalar_out`]).
     #[track_caller]
     pub fn special_chebyshev_polynomial_t_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_t_out(x, n, out))
@@ -11021,8 +11088,19 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_u_n_scalar`]).
     #[track_caller]
-    pub fn f_special_chebyshev_polynomial_u(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+    pub fn f_special_chebyshev_polynomial_u(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_chebyshev_polynomial_u_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_u", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
@@ -11037,8 +11115,10 @@ impl Tensor {
         }
     }
     /// `aten::special_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_u_n_scalar`]).
     #[track_caller]
-    pub fn special_chebyshev_polynomial_u(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_chebyshev_polynomial_u(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_u(x, n))
     }
     /// `aten::special_chebyshev_polynomial_u.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -11106,12 +11186,24 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_u_n_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_u.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_u_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_chebyshev_polynomial_u_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_chebyshev_polynomial_u_n_scalar_out(
+                    x,
+                    number,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_u.out",
             "out",
@@ -11136,10 +11228,12 @@ impl Tensor {
         }
     }
     /// `aten::special_chebyshev_polynomial_u.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_u_n_scalar_out`]).
     #[track_caller]
     pub fn special_chebyshev_polynomial_u_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_u_out(x, n, out))
@@ -11239,8 +11333,19 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_v_n_scalar`]).
     #[track_caller]
-    pub fn f_special_chebyshev_polynomial_v(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+    pub fn f_special_chebyshev_polynomial_v(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_chebyshev_polynomial_v_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_v", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
@@ -11255,8 +11360,10 @@ impl Tensor {
         }
     }
     /// `aten::special_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_v_n_scalar`]).
     #[track_caller]
-    pub fn special_chebyshev_polynomial_v(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_chebyshev_polynomial_v(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_v(x, n))
     }
     /// `aten::special_chebyshev_polynomial_v.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -11324,12 +11431,24 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_v_n_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_v.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_v_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_chebyshev_polynomial_v_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_chebyshev_polynomial_v_n_scalar_out(
+                    x,
+                    number,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_v.out",
             "out",
@@ -11354,10 +11473,12 @@ impl Tensor {
         }
     }
     /// `aten::special_chebyshev_polynomial_v.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_v_n_scalar_out`]).
     #[track_caller]
     pub fn special_chebyshev_polynomial_v_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_v_out(x, n, out))
@@ -11457,8 +11578,19 @@ impl Tensor {
         )
     }
     /// `aten::special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_w_n_scalar`]).
     #[track_caller]
-    pub fn f_special_chebyshev_polynomial_w(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+    pub fn f_special_chebyshev_polynomial_w(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_chebyshev_polynomial_w_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_w", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
@@ -11473,8 +11605,10 @@ impl Tensor {
         }
     }
     /// `aten::special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_w_n_scalar`]).
     #[track_caller]
-    pub fn special_chebyshev_polynomial_w(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_chebyshev_polynomial_w(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_w(x, n))
     }
     /// `aten::special_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -11542,12 +11676,24 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_w_n_scalar(x, n))
     }
     /// `aten::special_chebyshev_polynomial_w.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_w_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_chebyshev_polynomial_w_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_chebyshev_polynomial_w_n_scalar_out(
+                    x,
+                    number,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_w.out",
             "out",
@@ -11572,10 +11718,12 @@ impl Tensor {
         }
     }
     /// `aten::special_chebyshev_polynomial_w.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_chebyshev_polynomial_w_n_scalar_out`]).
     #[track_caller]
     pub fn special_chebyshev_polynomial_w_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_special_chebyshev_polynomial_w_out(x, n, out))
@@ -11675,8 +11823,19 @@ impl Tensor {
         )
     }
     /// `aten::special_hermite_polynomial_h(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_h_n_scalar`]).
     #[track_caller]
-    pub fn f_special_hermite_polynomial_h(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+    pub fn f_special_hermite_polynomial_h(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_hermite_polynomial_h_n_scalar(x, number);
+            }
+        };
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11690,8 +11849,10 @@ impl Tensor {
         }
     }
     /// `aten::special_hermite_polynomial_h(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_h_n_scalar`]).
     #[track_caller]
-    pub fn special_hermite_polynomial_h(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_hermite_polynomial_h(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_h(x, n))
     }
     /// `aten::special_hermite_polynomial_h.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -11747,12 +11908,20 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_h_n_scalar(x, n))
     }
     /// `aten::special_hermite_polynomial_h.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_h_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_hermite_polynomial_h_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_hermite_polynomial_h_n_scalar_out(x, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_hermite_polynomial_h.out",
             "out",
@@ -11772,10 +11941,12 @@ impl Tensor {
         }
     }
     /// `aten::special_hermite_polynomial_h.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_h_n_scalar_out`]).
     #[track_caller]
     pub fn special_hermite_polynomial_h_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_h_out(x, n, out))
@@ -11863,8 +12034,19 @@ impl Tensor {
         )
     }
     /// `aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_he_n_scalar`]).
     #[track_caller]
-    pub fn f_special_hermite_polynomial_he(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+    pub fn f_special_hermite_polynomial_he(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_hermite_polynomial_he_n_scalar(x, number);
+            }
+        };
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11878,8 +12060,10 @@ impl Tensor {
         }
     }
     /// `aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_he_n_scalar`]).
     #[track_caller]
-    pub fn special_hermite_polynomial_he(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_hermite_polynomial_he(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_he(x, n))
     }
     /// `aten::special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -11935,12 +12119,20 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_he_n_scalar(x, n))
     }
     /// `aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_he_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_hermite_polynomial_he_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_hermite_polynomial_he_n_scalar_out(x, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_hermite_polynomial_he.out",
             "out",
@@ -11960,10 +12152,12 @@ impl Tensor {
         }
     }
     /// `aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_he_n_scalar_out`]).
     #[track_caller]
     pub fn special_hermite_polynomial_he_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_special_hermite_polynomial_he_out(x, n, out))
@@ -12051,8 +12245,19 @@ impl Tensor {
         )
     }
     /// `aten::special_laguerre_polynomial_l(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_laguerre_polynomial_l_n_scalar`]).
     #[track_caller]
-    pub fn f_special_laguerre_polynomial_l(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+    pub fn f_special_laguerre_polynomial_l(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_laguerre_polynomial_l_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree("aten::special_laguerre_polynomial_l", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
@@ -12067,8 +12272,10 @@ impl Tensor {
         }
     }
     /// `aten::special_laguerre_polynomial_l(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_laguerre_polynomial_l_n_scalar`]).
     #[track_caller]
-    pub fn special_laguerre_polynomial_l(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_laguerre_polynomial_l(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_special_laguerre_polynomial_l(x, n))
     }
     /// `aten::special_laguerre_polynomial_l.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -12136,12 +12343,20 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_laguerre_polynomial_l_n_scalar(x, n))
     }
     /// `aten::special_laguerre_polynomial_l.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_laguerre_polynomial_l_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_laguerre_polynomial_l_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_laguerre_polynomial_l_n_scalar_out(x, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_laguerre_polynomial_l.out",
             "out",
@@ -12166,10 +12381,12 @@ impl Tensor {
         }
     }
     /// `aten::special_laguerre_polynomial_l.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_laguerre_polynomial_l_n_scalar_out`]).
     #[track_caller]
     pub fn special_laguerre_polynomial_l_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_special_laguerre_polynomial_l_out(x, n, out))
@@ -12269,8 +12486,19 @@ impl Tensor {
         )
     }
     /// `aten::special_legendre_polynomial_p(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_legendre_polynomial_p_n_scalar`]).
     #[track_caller]
-    pub fn f_special_legendre_polynomial_p(x: &Tensor, n: &Tensor) -> Result<Tensor> {
+    pub fn f_special_legendre_polynomial_p(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_legendre_polynomial_p_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree("aten::special_legendre_polynomial_p", x, n)?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
@@ -12285,8 +12513,10 @@ impl Tensor {
         }
     }
     /// `aten::special_legendre_polynomial_p(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_legendre_polynomial_p_n_scalar`]).
     #[track_caller]
-    pub fn special_legendre_polynomial_p(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_legendre_polynomial_p(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_special_legendre_polynomial_p(x, n))
     }
     /// `aten::special_legendre_polynomial_p.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -12354,12 +12584,20 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_legendre_polynomial_p_n_scalar(x, n))
     }
     /// `aten::special_legendre_polynomial_p.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_legendre_polynomial_p_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_legendre_polynomial_p_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_legendre_polynomial_p_n_scalar_out(x, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_legendre_polynomial_p.out",
             "out",
@@ -12384,10 +12622,12 @@ impl Tensor {
         }
     }
     /// `aten::special_legendre_polynomial_p.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_legendre_polynomial_p_n_scalar_out`]).
     #[track_caller]
     pub fn special_legendre_polynomial_p_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_special_legendre_polynomial_p_out(x, n, out))
@@ -12763,11 +13003,19 @@ impl Tensor {
         crate::error::unwrap(Self::f_special_scaled_modified_bessel_k1_out(x, out))
     }
     /// `aten::special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_t_n_scalar`]).
     #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_t(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_shifted_chebyshev_polynomial_t_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_t",
             x,
@@ -12786,8 +13034,13 @@ impl Tensor {
         }
     }
     /// `aten::special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_t_n_scalar`]).
     #[track_caller]
-    pub fn special_shifted_chebyshev_polynomial_t(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_shifted_chebyshev_polynomial_t(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_special_shifted_chebyshev_polynomial_t(x, n))
     }
     /// `aten::special_shifted_chebyshev_polynomial_t.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -12867,12 +13120,24 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_t.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_t_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_t_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_shifted_chebyshev_polynomial_t_n_scalar_out(
+                    x,
+                    number,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_t.out",
             "out",
@@ -12902,10 +13167,12 @@ impl Tensor {
         }
     }
     /// `aten::special_shifted_chebyshev_polynomial_t.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_t_n_scalar_out`]).
     #[track_caller]
     pub fn special_shifted_chebyshev_polynomial_t_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13007,11 +13274,19 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_u_n_scalar`]).
     #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_u(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_shifted_chebyshev_polynomial_u_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_u",
             x,
@@ -13030,8 +13305,13 @@ impl Tensor {
         }
     }
     /// `aten::special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_u_n_scalar`]).
     #[track_caller]
-    pub fn special_shifted_chebyshev_polynomial_u(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_shifted_chebyshev_polynomial_u(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_special_shifted_chebyshev_polynomial_u(x, n))
     }
     /// `aten::special_shifted_chebyshev_polynomial_u.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -13111,12 +13391,24 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_u.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_u_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_u_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_shifted_chebyshev_polynomial_u_n_scalar_out(
+                    x,
+                    number,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_u.out",
             "out",
@@ -13146,10 +13438,12 @@ impl Tensor {
         }
     }
     /// `aten::special_shifted_chebyshev_polynomial_u.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_u_n_scalar_out`]).
     #[track_caller]
     pub fn special_shifted_chebyshev_polynomial_u_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13251,11 +13545,19 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_v_n_scalar`]).
     #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_v(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_shifted_chebyshev_polynomial_v_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_v",
             x,
@@ -13274,8 +13576,13 @@ impl Tensor {
         }
     }
     /// `aten::special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_v_n_scalar`]).
     #[track_caller]
-    pub fn special_shifted_chebyshev_polynomial_v(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_shifted_chebyshev_polynomial_v(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_special_shifted_chebyshev_polynomial_v(x, n))
     }
     /// `aten::special_shifted_chebyshev_polynomial_v.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -13355,12 +13662,24 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_v.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_v_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_v_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_shifted_chebyshev_polynomial_v_n_scalar_out(
+                    x,
+                    number,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_v.out",
             "out",
@@ -13390,10 +13709,12 @@ impl Tensor {
         }
     }
     /// `aten::special_shifted_chebyshev_polynomial_v.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_v_n_scalar_out`]).
     #[track_caller]
     pub fn special_shifted_chebyshev_polynomial_v_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13495,11 +13816,19 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_w_n_scalar`]).
     #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_w(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_shifted_chebyshev_polynomial_w_n_scalar(x, number);
+            }
+        };
         crate::guards::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_w",
             x,
@@ -13518,8 +13847,13 @@ impl Tensor {
         }
     }
     /// `aten::special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_w_n_scalar`]).
     #[track_caller]
-    pub fn special_shifted_chebyshev_polynomial_w(x: &Tensor, n: &Tensor) -> Tensor {
+    pub fn special_shifted_chebyshev_polynomial_w(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_special_shifted_chebyshev_polynomial_w(x, n))
     }
     /// `aten::special_shifted_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor`
@@ -13599,12 +13933,24 @@ impl Tensor {
         )
     }
     /// `aten::special_shifted_chebyshev_polynomial_w.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_w_n_scalar_out`]).
     #[track_caller]
     pub fn f_special_shifted_chebyshev_polynomial_w_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_shifted_chebyshev_polynomial_w_n_scalar_out(
+                    x,
+                    number,
+                    out,
+                );
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_w.out",
             "out",
@@ -13634,10 +13980,12 @@ impl Tensor {
         }
     }
     /// `aten::special_shifted_chebyshev_polynomial_w.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_shifted_chebyshev_polynomial_w_n_scalar_out`]).
     #[track_caller]
     pub fn special_shifted_chebyshev_polynomial_w_out(
         x: &Tensor,
-        n: &Tensor,
+        n: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -21295,8 +21643,20 @@ impl Tensor {
         crate::error::unwrap(self.f_fill_scalar_out(value, out))
     }
     /// `aten::fill.Tensor_out(Tensor self, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fill_scalar_out`]).
     #[track_caller]
-    pub fn f_fill_tensor_out(&self, value: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_fill_tensor_out(
+        &self,
+        value: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_fill_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::fill.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_value = value.as_raw();
@@ -21312,8 +21672,14 @@ impl Tensor {
         }
     }
     /// `aten::fill.Tensor_out(Tensor self, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_fill_scalar_out`]).
     #[track_caller]
-    pub fn fill_tensor_out(&self, value: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn fill_tensor_out(
+        &self,
+        value: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_fill_tensor_out(value, out))
     }
     /// `aten::floor_divide.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`

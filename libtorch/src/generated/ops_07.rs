@@ -13,7 +13,7 @@
 use super::support;
 use crate::{
     Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor,
+    Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -8354,13 +8354,21 @@ impl Tensor {
     /// `aten::rsub.Tensor_out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rsub_scalar_out_with`]).
     #[track_caller]
     pub fn f_rsub_tensor_out_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_rsub_scalar_out_with(self, number, alpha, out);
+            }
+        };
         crate::guards::exclusive_with_storage("aten::rsub.Tensor_out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -8379,10 +8387,12 @@ impl Tensor {
     /// `aten::rsub.Tensor_out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rsub_scalar_out_with`]).
     #[track_caller]
     pub fn rsub_tensor_out_with(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -8391,15 +8401,27 @@ impl Tensor {
     /// `aten::rsub.Tensor_out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rsub_scalar_out_with`]).
     #[track_caller]
-    pub fn f_rsub_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_rsub_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_rsub_tensor_out_with(other, 1i64, out)
     }
     /// `aten::rsub.Tensor_out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `alpha = 1`.
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rsub_scalar_out_with`]).
     #[track_caller]
-    pub fn rsub_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn rsub_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_rsub_tensor_out(other, out))
     }
     /// `aten::rsub.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out) -> Tensor(a!)`
@@ -12420,13 +12442,21 @@ impl Tensor {
         crate::error::unwrap(self.f_masked_fill_scalar_out(mask, value, out))
     }
     /// `aten::masked_fill.Tensor_out(Tensor self, Tensor mask, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_masked_fill_scalar_out`]).
     #[track_caller]
     pub fn f_masked_fill_tensor_out(
         &self,
         mask: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_masked_fill_scalar_out(self, mask, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::masked_fill.Tensor_out",
             "out",
@@ -12453,11 +12483,13 @@ impl Tensor {
         }
     }
     /// `aten::masked_fill.Tensor_out(Tensor self, Tensor mask, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_masked_fill_scalar_out`]).
     #[track_caller]
     pub fn masked_fill_tensor_out(
         &self,
         mask: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_masked_fill_tensor_out(mask, value, out))
@@ -12772,14 +12804,22 @@ impl Tensor {
         crate::error::unwrap(self.f_index_fill_int_scalar_out(dim, index, value, out))
     }
     /// `aten::index_fill.int_Tensor_out(Tensor self, int dim, Tensor index, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_int_scalar_out`]).
     #[track_caller]
     pub fn f_index_fill_int_tensor_out(
         &self,
         dim: i64,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let value: &Tensor = match value.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_index_fill_int_scalar_out(self, dim, index, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::index_fill.int_Tensor_out",
             "out",
@@ -12808,12 +12848,14 @@ impl Tensor {
         }
     }
     /// `aten::index_fill.int_Tensor_out(Tensor self, int dim, Tensor index, Tensor value, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_int_scalar_out`]).
     #[track_caller]
     pub fn index_fill_int_tensor_out(
         &self,
         dim: i64,
         index: &Tensor,
-        value: &Tensor,
+        value: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_index_fill_int_tensor_out(dim, index, value, out))
@@ -12970,12 +13012,20 @@ impl Tensor {
         crate::error::unwrap(self.f_lshift_scalar_out(other, out))
     }
     /// `aten::__lshift__.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lshift_scalar_out`]).
     #[track_caller]
     pub fn f_lshift_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_lshift_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::__lshift__.Tensor_out",
             "out",
@@ -12995,8 +13045,14 @@ impl Tensor {
         }
     }
     /// `aten::__lshift__.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lshift_scalar_out`]).
     #[track_caller]
-    pub fn lshift_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn lshift_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_lshift_tensor_out(other, out))
     }
     /// `aten::bitwise_left_shift.Scalar_Tensor_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -13075,12 +13131,20 @@ impl Tensor {
         crate::error::unwrap(self.f_rshift_scalar_out(other, out))
     }
     /// `aten::__rshift__.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rshift_scalar_out`]).
     #[track_caller]
     pub fn f_rshift_tensor_out(
         &self,
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_rshift_scalar_out(self, number, out);
+            }
+        };
         crate::guards::exclusive_with_storage(
             "aten::__rshift__.Tensor_out",
             "out",
@@ -13100,8 +13164,14 @@ impl Tensor {
         }
     }
     /// `aten::__rshift__.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_rshift_scalar_out`]).
     #[track_caller]
-    pub fn rshift_tensor_out(&self, other: &Tensor, out: &mut Tensor) -> Tensor {
+    pub fn rshift_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_rshift_tensor_out(other, out))
     }
     /// `aten::bitwise_right_shift.Scalar_Tensor_out(Scalar self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15401,12 +15471,20 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_mul_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_mul.Tensor_out(Tensor[] self, Tensor other, *, Tensor(a!)[] out) -> ()`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_mul_scalar_out`]).
     #[track_caller]
     pub fn f__foreach_mul_tensor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut [Tensor],
     ) -> Result<()> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__foreach_mul_scalar_out(self_, number, out);
+            }
+        };
         crate::guards::all_exclusive_with_storage(
             "aten::_foreach_mul.Tensor_out",
             "out",
@@ -15432,10 +15510,12 @@ impl Tensor {
         }
     }
     /// `aten::_foreach_mul.Tensor_out(Tensor[] self, Tensor other, *, Tensor(a!)[] out) -> ()`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_mul_scalar_out`]).
     #[track_caller]
     pub fn _foreach_mul_tensor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut [Tensor],
     ) {
         crate::error::unwrap(Self::f__foreach_mul_tensor_out(self_, other, out))
@@ -15562,12 +15642,20 @@ impl Tensor {
         crate::error::unwrap(Self::f__foreach_div_scalarlist_out(self_, scalars, out))
     }
     /// `aten::_foreach_div.Tensor_out(Tensor[] self, Tensor other, *, Tensor(a!)[] out) -> ()`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_div_scalar_out`]).
     #[track_caller]
     pub fn f__foreach_div_tensor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut [Tensor],
     ) -> Result<()> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f__foreach_div_scalar_out(self_, number, out);
+            }
+        };
         crate::guards::all_exclusive_with_storage(
             "aten::_foreach_div.Tensor_out",
             "out",
@@ -15593,10 +15681,12 @@ impl Tensor {
         }
     }
     /// `aten::_foreach_div.Tensor_out(Tensor[] self, Tensor other, *, Tensor(a!)[] out) -> ()`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f__foreach_div_scalar_out`]).
     #[track_caller]
     pub fn _foreach_div_tensor_out<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
-        other: &Tensor,
+        other: impl TensorOrNumber,
         out: &mut [Tensor],
     ) {
         crate::error::unwrap(Self::f__foreach_div_tensor_out(self_, other, out))

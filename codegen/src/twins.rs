@@ -1,0 +1,184 @@
+//! Step 2b: a tensor or a number, where PyTorch takes either.
+//!
+//! Many operators come as twin overloads that differ only in one argument being a `Tensor` in
+//! one (`add.Tensor`, `gt.Tensor`, `pow.Tensor_Tensor`) and a `Scalar` in the other
+//! (`add.Scalar`, `gt.Scalar`, `pow.Tensor_Scalar`). Python's argument parser picks the overload
+//! from the value, so a PyTorch user writes `x.add(1)`, `x.gt(y)`, `x.pow(2)`. Here the tensor
+//! twin's argument becomes `impl TensorOrNumber`: a tensor runs the tensor overload as before, a
+//! number calls the scalar twin (with its own guards). The merged function takes the
+//! operator's plain name (`pow`, not `pow_tensor_tensor`) when no other declaration holds it;
+//! where the scalar twin held it (`clamp_min`), the scalar twin moves to `NAME_scalar`, and the
+//! plain name, now taking either, still accepts every call it accepted.
+//!
+//! Twins are matched on everything but that one argument: the same operator, argument names,
+//! kinds and defaults, and returns. Neither `self` nor a first argument is ever the merged one (a
+//! number `self` makes an associated function, `Tensor::pow_scalar(2, &x)`, not a method; the
+//! factories' first arguments, `linspace(start, ...)`, stay as declared). `out=` overloads are
+//! merged but keep their schema names.
+
+use crate::model::{is_rust_keyword, rust_name, ArgKind, Op};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Merges every twin pair in `ops`; `renamed` holds the keys whose names spec/rules.yaml fixes
+/// (those keep their names).
+pub fn merge(ops: &mut [Op], renamed: &BTreeSet<String>) {
+    let mut by_operator: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, op) in ops.iter().enumerate() {
+        by_operator.entry(operator(op)).or_default().push(i);
+    }
+    let mut pairs = Vec::new();
+    for family in by_operator.values() {
+        let mut used = BTreeSet::new();
+        for &t in family {
+            for &s in family {
+                if used.contains(&t) || used.contains(&s) || t == s {
+                    continue;
+                }
+                if let Some(k) = twin_position(&ops[t], &ops[s]) {
+                    used.insert(t);
+                    used.insert(s);
+                    pairs.push((t, k, s));
+                }
+            }
+        }
+    }
+    let mut names: BTreeSet<String> = ops.iter().map(|o| o.rust_name.clone()).collect();
+    for &(t, _, s) in &pairs {
+        let plain = rust_name(operator(&ops[t]), "", false);
+        // `out=` overloads keep their schema names (`pow_tensor_tensor_out`): the plain name
+        // belongs to the functional form.
+        let writes_out = ops[t].args.iter().any(|a| a.output);
+        if writes_out
+            || ops[t].rust_name == plain
+            || renamed.contains(&ops[t].key)
+            || renamed.contains(&ops[s].key)
+            || is_rust_keyword(&plain)
+        {
+            continue;
+        }
+        if ops[s].rust_name == plain {
+            let moved = rust_name(operator(&ops[s]), "Scalar", true);
+            if names.contains(&moved) {
+                continue;
+            }
+            names.insert(moved.clone());
+            ops[s].rust_name = moved;
+        } else if names.contains(&plain) {
+            continue;
+        }
+        names.remove(&ops[t].rust_name);
+        names.insert(plain.clone());
+        ops[t].rust_name = plain;
+    }
+    for (t, k, s) in pairs {
+        let twin = &ops[s];
+        let f = if twin.has_defaults() {
+            format!("f_{}_with", twin.rust_name)
+        } else {
+            format!("f_{}", twin.rust_name)
+        };
+        ops[t].args[k].number_twin = Some(f);
+    }
+}
+
+/// `add` of `add.Tensor`, `add_` of `add_.Scalar`.
+fn operator(op: &Op) -> &str {
+    op.key.split('.').next().unwrap_or(&op.key)
+}
+
+/// The one argument position where `t` takes a Tensor and `s` a Scalar, everything else equal.
+fn twin_position(t: &Op, s: &Op) -> Option<usize> {
+    if t.args.len() != s.args.len() || t.returns != s.returns || t.is_method != s.is_method {
+        return None;
+    }
+    let mut position = None;
+    for (k, (a, b)) in t.args.iter().zip(&s.args).enumerate() {
+        if a.name == b.name && a.kind == b.kind && a.default == b.default && a.output == b.output {
+            continue;
+        }
+        let twin = a.kind
+            == (ArgKind::Tensor {
+                mutable: false,
+                cpp_lvalue: false,
+            })
+            && b.kind == ArgKind::Scalar
+            && a.default.is_none()
+            && b.default.is_none()
+            && !a.output
+            && k > 0
+            && a.name != "self"
+            && b.name != "self";
+        if !twin || position.is_some() {
+            return None;
+        }
+        position = Some(k);
+    }
+    position
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{build, Op};
+    use crate::spec::{load_declarations, load_rules};
+    use std::path::Path;
+
+    fn model() -> Vec<Op> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let decls = load_declarations(&root.join("spec/Declarations.yaml")).unwrap();
+        let rules = load_rules(&root.join("spec/rules.yaml")).unwrap();
+        build(&decls, &rules).unwrap().ops
+    }
+
+    fn find<'a>(ops: &'a [Op], key: &str) -> &'a Op {
+        ops.iter().find(|o| o.key == key).unwrap()
+    }
+
+    fn twin(op: &Op, arg: &str) -> Option<String> {
+        op.args.iter().find(|a| a.name == arg)?.number_twin.clone()
+    }
+
+    #[test]
+    fn twins_merge_under_pytorch_names() {
+        let ops = model();
+        let add = find(&ops, "add.Tensor");
+        assert_eq!(add.rust_name, "add");
+        assert_eq!(twin(add, "other").as_deref(), Some("f_add_scalar_with"));
+        // No plain `pow` existed: the tensor twin takes it.
+        let pow = find(&ops, "pow.Tensor_Tensor");
+        assert_eq!(pow.rust_name, "pow");
+        assert_eq!(
+            twin(pow, "exponent").as_deref(),
+            Some("f_pow_tensor_scalar")
+        );
+        // The scalar twin held the plain name: it moves aside, the merged form takes it.
+        assert_eq!(find(&ops, "clamp_min.Tensor").rust_name, "clamp_min");
+        assert_eq!(find(&ops, "clamp_min").rust_name, "clamp_min_scalar");
+        assert_eq!(find(&ops, "clamp_min_").rust_name, "clamp_min_scalar_");
+        // Different argument names at the merged position are fine (`src` / `value`).
+        let scatter = find(&ops, "scatter.src");
+        assert_eq!(scatter.rust_name, "scatter");
+        assert_eq!(twin(scatter, "src").as_deref(), Some("f_scatter_value"));
+        // `out=` forms merge but keep their schema names.
+        let out = find(&ops, "pow.Tensor_Tensor_out");
+        assert_eq!(out.rust_name, "pow_tensor_tensor_out");
+        assert!(twin(out, "exponent").is_some());
+    }
+
+    #[test]
+    fn self_and_first_arguments_are_never_merged() {
+        let ops = model();
+        // `pow.Scalar(Scalar self, Tensor exponent)` differs from `pow.Tensor_Tensor` in `self`.
+        assert!(find(&ops, "pow.Scalar")
+            .args
+            .iter()
+            .all(|a| a.number_twin.is_none()));
+        let start = &find(&ops, "linspace.Tensor_Tensor").args[0];
+        assert_eq!(start.name, "start");
+        assert!(start.number_twin.is_none());
+        // Optional tensors are not twins of optional scalars (`clamp.Tensor` / `clamp`).
+        assert!(find(&ops, "clamp.Tensor")
+            .args
+            .iter()
+            .all(|a| a.number_twin.is_none()));
+    }
+}
