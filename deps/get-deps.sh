@@ -1,147 +1,27 @@
 #!/usr/bin/env bash
-# Fetch the pinned libtorch (spec/pytorch.lock) from the Python package registry and lay it out
-# like an official libtorch archive:
-#
-#   deps/pytorch/{include,lib,share}  ->  symlinks into the download cache
-#   deps/pytorch/build-version        ->  "2.11.0"
+# Fetch the pinned libtorch into the workspace's deps/pytorch (which the build then uses), by
+# running the provisioning script that ships inside the libtorch-sys crate
+# (libtorch-sys/provision/get-libtorch.sh, with the pin pytorch.lock beside it): one copy serves
+# both this checkout and the published crate's build script.
 #
 # Usage: deps/get-deps.sh [--cuda] [--dest DIR] [--declarations] [--quiet]
-#   --cuda          also fetch every NVIDIA library libtorch_cuda.so needs (read from the torch
-#                   wheel's own metadata), so `--features cuda` builds link and run on a GPU machine
+#   --cuda          also fetch every NVIDIA library libtorch_cuda.so needs
 #   --dest DIR      where to lay out include/lib/share (default: <repo>/deps/pytorch)
-#   --declarations  regenerate spec/Declarations.yaml from the same wheel's torchgen
+#   --declarations  regenerate spec/Declarations.yaml with the same wheel's torchgen
 #   --quiet         print only errors
-#
-# Downloads and unpacked files live in the cache, outside the repo: $LIBTORCH_CACHE, else
-# $XDG_CACHE_HOME/libtorch-rs, else ~/.cache/libtorch-rs. Re-runs reuse them (idempotent).
-# libtorch-sys's build script runs this same script when it has to provision libtorch itself.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
-lock="$repo/spec/pytorch.lock"
 dest="$here/pytorch"
-cuda=0
-declarations=0
-quiet=0
+args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --cuda) cuda=1 ;;
     --dest) dest="$2"; shift ;;
-    --declarations) declarations=1 ;;
-    --quiet) quiet=1 ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) echo "get-deps: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    --declarations) args+=(--declarations "$repo/spec") ;;
+    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) args+=("$1") ;;
   esac
   shift
 done
-
-say() { [ "$quiet" = 1 ] || echo "get-deps: $*" >&2; }
-die() { echo "get-deps: error: $*" >&2; exit 1; }
-
-command -v python3 >/dev/null || die "python3 is needed (its pip downloads the wheels)"
-version=$(sed -n 's/^torch==\([^ ]*\).*/\1/p' "$lock")
-[ -n "$version" ] || die "no torch==VERSION line in $lock"
-
-cache="${LIBTORCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libtorch-rs}"
-# The pinned wheels, identified by the lock file's content: a changed pin gets a fresh directory.
-key=$(sha256sum "$lock" | cut -c1-12)
-wheels="$cache/wheels"
-site="$cache/torch-$version-$key"
-mkdir -p "$wheels"
-
-# pip picks the exact wheel the hashes were recorded for, whatever Python runs this script.
-pip_target=(--only-binary=:all: --implementation cp --python-version 3.11 --abi cp311 --abi abi3
-            --abi none --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64
-            --platform manylinux_2_25_x86_64 --platform manylinux_2_17_x86_64
-            --platform manylinux2014_x86_64)
-
-fetch_cpu() {
-  say "downloading (or reusing) the wheels pinned in spec/pytorch.lock into $wheels"
-  local q=(); [ "$quiet" = 1 ] && q=(-q)
-  python3 -m pip download "${q[@]}" --disable-pip-version-check --no-deps --require-hashes \
-    "${pip_target[@]}" -r "$lock" -d "$wheels" >&2 \
-    || die "pip could not download the pinned wheels (see above)"
-}
-
-# Unpacks only the parts a C++ user needs (headers, libraries, cmake files, torchgen), in the
-# layout pip gives them, so libtorch_cpu.so's RPATH ($ORIGIN/../../nvidia/cu13/lib) finds the
-# CUDA runtime it NEEDs without any environment variable.
-unpack() { # unpack DIR WHEEL...
-  local out="$1"; shift
-  python3 - "$out" "$@" <<'PY'
-import sys, zipfile, os, stat
-out, wheels = sys.argv[1], sys.argv[2:]
-keep = ("torch/include/", "torch/lib/", "torch/share/", "torch/version.py", "torchgen/", "nvidia/")
-for w in wheels:
-    with zipfile.ZipFile(w) as z:
-        for info in z.infolist():
-            if not info.filename.startswith(keep) or info.is_dir():
-                continue
-            path = z.extract(info, out)
-            mode = info.external_attr >> 16
-            if mode & stat.S_IXUSR:
-                os.chmod(path, 0o755)
-PY
-}
-
-wheel_path() { # the downloaded file of a pinned distribution, e.g. wheel_path torch
-  local name="${1//-/_}"
-  ls "$wheels"/"$name"-*.whl 2>/dev/null | head -n 1
-}
-
-if [ ! -f "$site/.complete" ]; then
-  fetch_cpu
-  say "unpacking into $site"
-  rm -rf "$site.tmp"
-  unpack "$site.tmp" "$(wheel_path torch)" "$(wheel_path nvidia-cuda-runtime)" "$(wheel_path nvidia-cuda-cupti)"
-  echo "$version" > "$site.tmp/build-version"
-  touch "$site.tmp/.complete"
-  rm -rf "$site"
-  mv "$site.tmp" "$site"
-else
-  say "libtorch $version already unpacked in $site"
-fi
-
-if [ "$cuda" = 1 ] && [ ! -f "$site/.cuda-complete" ]; then
-  # torch's METADATA names the CUDA libraries libtorch_cuda.so needs, for Linux.
-  mapfile -t reqs < <(python3 - "$site" "$(wheel_path torch)" <<'PY'
-import sys, zipfile, re
-with zipfile.ZipFile(sys.argv[2]) as z:
-    meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
-    for line in z.read(meta).decode().splitlines():
-        m = re.match(r"Requires-Dist: ([^;]+?)\s*;\s*platform_system == \"Linux\"$", line)
-        if m and re.match(r"(cuda-toolkit|nvidia-)", m.group(1)):
-            print(m.group(1).replace(" ", ""))
-PY
-)
-  # Versions the registry lacks are swapped for the substitutes recorded in spec/.
-  for i in "${!reqs[@]}"; do
-    sub=$(awk -v r="${reqs[$i]}" '$1 == r { print $2 }' "$repo/spec/cuda-substitutes.txt")
-    if [ -n "$sub" ]; then say "using $sub for ${reqs[$i]} (spec/cuda-substitutes.txt)"; reqs[$i]=$sub; fi
-  done
-  say "fetching the CUDA libraries torch $version needs: ${reqs[*]}"
-  cudadir="$wheels/cuda-$version"
-  mkdir -p "$cudadir"
-  python3 -m pip download --disable-pip-version-check "${pip_target[@]}" -d "$cudadir" "${reqs[@]}" >&2 \
-    || die "pip could not download the CUDA libraries (see above)"
-  unpack "$site" "$cudadir"/nvidia_*.whl
-  touch "$site/.cuda-complete"
-fi
-
-mkdir -p "$dest"
-for d in include lib share; do ln -sfn "$site/torch/$d" "$dest/$d"; done
-cp "$site/build-version" "$dest/build-version"
-say "libtorch $version ready in $dest (lib -> $site/torch/lib)"
-
-if [ "$declarations" = 1 ]; then
-  say "regenerating spec/Declarations.yaml with torchgen $version"
-  python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check pyyaml >&2
-  tmp=$(mktemp -d)
-  (cd "$site" && PYTHONPATH="$site" python3 -m torchgen.gen -s torchgen/packaged/ATen \
-     --generate declarations_yaml -d "$tmp" >/dev/null)
-  cp "$tmp/Declarations.yaml" "$repo/spec/Declarations.yaml"
-  sha256sum "$repo/spec/Declarations.yaml" | sed "s|  .*|  Declarations.yaml|" > "$repo/spec/Declarations.yaml.sha256"
-  rm -rf "$tmp"
-  say "spec/Declarations.yaml: $(grep -c '^- name:' "$repo/spec/Declarations.yaml" || true) entries"
-fi
+exec bash "$repo/libtorch-sys/provision/get-libtorch.sh" --dest "$dest" "${args[@]}"

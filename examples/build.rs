@@ -1,12 +1,16 @@
-//! Two jobs: the one line a downstream crate needs so its binaries find libtorch's shared
-//! libraries without LD_LIBRARY_PATH (an rpath to the directory the `libtorch` crate reports),
-//! and compiling the C++ baseline of the `bench` binary against the same libtorch headers.
+//! Two jobs: the lines a downstream crate needs so its binaries find libtorch's shared
+//! libraries without LD_LIBRARY_PATH (an rpath to the directory the `libtorch` crate reports, or
+//! `LIBTORCH_RPATH` when set: `'$ORIGIN'` for a bundle, see docs/bundling.md), and compiling the
+//! C++ baseline of the `bench` binary against the same libtorch headers.
 use std::env;
 use std::path::PathBuf;
 
 fn main() {
-    let lib = env::var("DEP_LIBTORCH_LIB_DIR").expect("the libtorch crate exports its lib dir");
-    println!("cargo:rustc-link-arg=-Wl,-rpath,{lib}");
+    println!("cargo:rerun-if-env-changed=LIBTORCH_RPATH");
+    let rpath = env::var("LIBTORCH_RPATH")
+        .or_else(|_| env::var("DEP_LIBTORCH_LIB_DIR"))
+        .expect("the libtorch crate exports its lib dir");
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{rpath}");
 
     let include = PathBuf::from(
         env::var("DEP_LIBTORCH_INCLUDE_DIR").expect("the libtorch crate exports its include dir"),

@@ -4,7 +4,12 @@
 //! 1. `LIBTORCH`: a libtorch archive's root or a Python environment's `torch/` directory;
 //! 2. the workspace's `deps/pytorch` (laid out by `deps/get-deps.sh`);
 //! 3. with the default `download` feature: the pinned version, provisioned into the user cache by
-//!    that same script.
+//!    `provision/get-libtorch.sh` (which `deps/get-deps.sh` runs too).
+//!
+//! Everything this script reads lives inside the crate (`provision/`: the pin with its sha256
+//! sums, the CUDA substitutes, the provisioning script), so the published crate builds alone.
+//! With `DOCS_RS` set (docs.rs's builders, which have no network) it finds, downloads, compiles
+//! and links nothing: the Rust API is documented from the pin alone.
 //!
 //! The compiled shim archive is cached outside the target directory, keyed by everything that
 //! goes into it, so a fresh clone or `cargo clean` does not pay the C++ compile again.
@@ -27,13 +32,18 @@ fn main() {
         "HOME",
         "CXX",
         "CXXFLAGS",
+        "DOCS_RS",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
 
-    let lock = manifest.join("../spec/pytorch.lock");
+    let lock = manifest.join("provision/pytorch.lock");
     rerun_if_changed(&lock);
     let wanted = pinned_version(&lock);
+    if env::var_os("DOCS_RS").is_some() {
+        docs_only(&wanted);
+        return;
+    }
     let root = find_libtorch(&manifest, &wanted, cuda);
     let found = detect_version(&root).unwrap_or_else(|| {
         fail(&format!(
@@ -166,6 +176,15 @@ fn build_libtorch_stub(manifest: &Path, out: &Path) {
     println!("cargo:rustc-env=LTRS_LIBTORCH_STUB={}", lib.display());
 }
 
+/// docs.rs: no libtorch, no compiler, no network. The crate's `env!`s get the pinned version
+/// and an empty stub path (nothing runs from a docs build), and no library is linked.
+fn docs_only(wanted: &str) {
+    println!("cargo:rustc-env=LIBTORCH_SYS_VERSION={wanted}");
+    println!("cargo:rustc-env=LTRS_LIBTORCH_STUB=");
+    println!("cargo:version={wanted}");
+    println!("cargo:cuda=0");
+}
+
 fn fail(message: &str) -> ! {
     eprintln!("\nlibtorch-sys: {message}\n");
     std::process::exit(1);
@@ -254,11 +273,13 @@ fn ensure_cuda_libraries(manifest: &Path, root: &Path, lib: &Path, wanted: &str)
     }
     if env::var_os("CARGO_FEATURE_DOWNLOAD").is_none() {
         fail(&format!(
-            "the `cuda` feature needs the NVIDIA libraries beside {}: run deps/get-deps.sh --cuda",
-            lib.display()
+            "the `cuda` feature needs the NVIDIA libraries beside {}: run deps/get-deps.sh --cuda \
+             (or this crate's provision/get-libtorch.sh --cuda --dest {})",
+            lib.display(),
+            root.display()
         ));
     }
-    let script = manifest.join("../deps/get-deps.sh");
+    let script = manifest.join("provision/get-libtorch.sh");
     let status = Command::new("bash")
         .arg(&script)
         .args(["--quiet", "--cuda", "--dest"])
@@ -283,9 +304,9 @@ fn cache_dir() -> PathBuf {
     base.join("libtorch-rs")
 }
 
-/// Runs deps/get-deps.sh into the user cache (it reuses what an earlier run fetched).
+/// Runs provision/get-libtorch.sh into the user cache (it reuses what an earlier run fetched).
 fn provision(manifest: &Path, wanted: &str, cuda: bool) -> PathBuf {
-    let script = manifest.join("../deps/get-deps.sh");
+    let script = manifest.join("provision/get-libtorch.sh");
     let dest = cache_dir().join(format!("libtorch-{wanted}"));
     let mut cmd = Command::new("bash");
     cmd.arg(&script).arg("--quiet").arg("--dest").arg(&dest);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a new user does, checked from outside the workspace (issue #2's "done when"):
 #   1. a crate made with `cargo new`, depending on `libtorch` by path and following only the
-#      README (the dependency line and the one-line build.rs), builds, and its binary runs from
+#      README (the dependency line and the build.rs), builds, and its binary runs from
 #      the shell with no environment variable set;
 #   2. a LIBTORCH pointing at a missing directory, or at a libtorch of another version, fails the
 #      build with a short message naming the path and the expected version;
@@ -32,7 +32,9 @@ libtorch = { path = "$repo/libtorch" }
 TOML
 cat >build.rs <<'RS'
 fn main() {
-    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", std::env::var("DEP_LIBTORCH_LIB_DIR").unwrap());
+    println!("cargo:rerun-if-env-changed=LIBTORCH_RPATH");
+    let dir = std::env::var("LIBTORCH_RPATH").or(std::env::var("DEP_LIBTORCH_LIB_DIR")).unwrap();
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
 }
 RS
 cat >src/main.rs <<'RS'

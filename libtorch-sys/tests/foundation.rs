@@ -18,7 +18,7 @@ fn message(e: *mut ltrs_error) -> String {
 fn version_matches_the_pin() {
     // SAFETY: returns a pointer to a static NUL-terminated string.
     let v = unsafe { CStr::from_ptr(ltrs_version()) }.to_str().unwrap();
-    let lock = include_str!("../../spec/pytorch.lock");
+    let lock = include_str!("../provision/pytorch.lock");
     assert!(
         lock.contains(&format!("torch=={v} ")),
         "shim reports {v}, pin file disagrees"

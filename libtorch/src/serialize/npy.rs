@@ -31,7 +31,7 @@
 //! refused with an error; so are bfloat16, float8 and complex32 tensors on saving, which have
 //! no NumPy dtype (convert them first, e.g. `t.to_dtype(Kind::Float)`).
 //!
-//! A corrupt or crafted file gives an [`Error::Data`](crate::Error::Data) naming the file (or
+//! A corrupt or crafted file gives an [`Error::Data`] naming the file (or
 //! `<bytes>`) and, in an archive, the entry: header sizes, shapes and data sizes are checked
 //! against the bytes present before anything is allocated.
 mod header;

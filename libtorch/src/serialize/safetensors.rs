@@ -31,7 +31,7 @@
 //! sub-byte integer dtype, and libtorch none for `F6_E2M3`/`F6_E3M2`: those are errors naming
 //! the tensor.
 //!
-//! Reading a corrupt or crafted file gives an [`Error::Data`](crate::Error::Data) naming the
+//! Reading a corrupt or crafted file gives an [`Error::Data`] naming the
 //! file (or `<bytes>`) and, where there is one, the tensor: sizes and offsets are checked
 //! against the bytes present before anything is allocated.
 mod backing;
