@@ -94,7 +94,8 @@ fn convert(kind: ArgKind, p: &str, local: &str) -> String {
         DeviceIndex => format!("static_cast<at::DeviceIndex>({p})"),
         OptGenerator => format!("ltrs::opt_generator({p})"),
         Dimname => format!("ltrs::dimname({p})"),
-        DimnameList | OptDimnameList => format!("ltrs::dimname_list({p})"),
+        DimnameList => format!("ltrs::dimname_list({p})"),
+        OptDimnameList => format!("ltrs::dimname_list({p}).opt()"),
         Storage => format!("ltrs::storage({p})"),
         Stream => format!("ltrs::stream({p})"),
     }

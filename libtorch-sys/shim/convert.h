@@ -177,11 +177,14 @@ inline at::Dimname dimname(ltrs_str s) {
   return at::Dimname::fromSymbol(at::Symbol::dimname(name));
 }
 
+// A `Dimname[]` argument. The optional form is asked for by name (`.opt()`): an implicit
+// conversion to std::optional<at::DimnameList> loses to optional's own converting constructor,
+// which wraps the (empty) list, so `names=None` would arrive as `names=[]`.
 struct DimnameListArg {
   std::vector<at::Dimname> v;
   bool some = true;
   operator at::DimnameList() const { return v; }
-  operator std::optional<at::DimnameList>() const {
+  std::optional<at::DimnameList> opt() const {
     if (!some) return std::nullopt;
     return at::DimnameList(v);
   }

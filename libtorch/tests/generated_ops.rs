@@ -167,3 +167,17 @@ fn qscheme_return() {
     let q = Tensor::from_slice(&[0.5f32, 1.0]).quantize_per_tensor(0.5, 0, Kind::QInt8);
     assert_eq!(q.qscheme(), QScheme::PerTensorAffine);
 }
+
+#[test]
+fn an_optional_dimname_list_of_none_is_none_not_empty() {
+    // `names=None` means no names (PyTorch's `torch.ones(2, names=None)`); passed as an empty
+    // list it would fail: "Number of names (0) and number of dimensions in tensor (1) do not
+    // match".
+    let t = Tensor::f_ones_names(&[2], None).unwrap();
+    assert_eq!(t.size(), [2]);
+    let named = Tensor::f_ones_names(&[2, 3], Some(&["a", "b"])).unwrap();
+    let plain = named.f_rename(None).unwrap();
+    assert_eq!(plain.to_vec::<f32>().unwrap(), [1.0; 6]);
+    // A list of the wrong length is still refused.
+    assert!(Tensor::f_ones_names(&[2], Some(&["a", "b"])).is_err());
+}

@@ -1546,7 +1546,7 @@ extern "C" ltrs_error* ltrs_embedding_sparse_backward(ltrs_tensor* out0, ltrs_te
 // aten::empty.names(int[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor
 extern "C" ltrs_error* ltrs_empty_names(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory, int32_t a_memory_format) {
   LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::empty_names::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory), ltrs::opt_enum<at::MemoryFormat>(a_memory_format)));
+    *out0 = ltrs::give(at::_ops::empty_names::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory), ltrs::opt_enum<at::MemoryFormat>(a_memory_format)));
   }
   LTRS_CATCH
 }
@@ -1572,7 +1572,7 @@ extern "C" ltrs_error* ltrs_empty_out(ltrs_tensor* out0, ltrs_int_list a_size, i
 extern "C" ltrs_error* ltrs_empty_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, int32_t a_memory_format, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::empty_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
+    *out0 = ltrs::give(at::_ops::empty_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::MemoryFormat>(a_memory_format), b_out.get()));
   }
   LTRS_CATCH
 }
@@ -3261,7 +3261,7 @@ extern "C" ltrs_error* ltrs_from_file_out(ltrs_tensor* out0, ltrs_str a_filename
 // aten::full.names(int[] size, Scalar fill_value, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_full_names(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_scalar a_fill_value, ltrs_str_list a_names, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
   LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::full_names::call(ltrs::int_list(a_size), ltrs::scalar(a_fill_value), ltrs::dimname_list(a_names), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
+    *out0 = ltrs::give(at::_ops::full_names::call(ltrs::int_list(a_size), ltrs::scalar(a_fill_value), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
   }
   LTRS_CATCH
 }
@@ -3287,7 +3287,7 @@ extern "C" ltrs_error* ltrs_full_out(ltrs_tensor* out0, ltrs_int_list a_size, lt
 extern "C" ltrs_error* ltrs_full_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_scalar a_fill_value, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::full_names_out::call(ltrs::int_list(a_size), ltrs::scalar(a_fill_value), ltrs::dimname_list(a_names), b_out.get()));
+    *out0 = ltrs::give(at::_ops::full_names_out::call(ltrs::int_list(a_size), ltrs::scalar(a_fill_value), ltrs::dimname_list(a_names).opt(), b_out.get()));
   }
   LTRS_CATCH
 }

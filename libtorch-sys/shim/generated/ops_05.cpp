@@ -3388,7 +3388,7 @@ extern "C" ltrs_error* ltrs_one_hot(ltrs_tensor* out0, ltrs_tensor a_self, int64
 // aten::ones.names(int[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_ones_names(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
   LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::ones_names::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
+    *out0 = ltrs::give(at::_ops::ones_names::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
   }
   LTRS_CATCH
 }
@@ -3414,7 +3414,7 @@ extern "C" ltrs_error* ltrs_ones_out(ltrs_tensor* out0, ltrs_int_list a_size, lt
 extern "C" ltrs_error* ltrs_ones_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::ones_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), b_out.get()));
+    *out0 = ltrs::give(at::_ops::ones_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names).opt(), b_out.get()));
   }
   LTRS_CATCH
 }
@@ -4372,7 +4372,7 @@ extern "C" ltrs_error* ltrs_rad2deg_out(ltrs_tensor* out0, ltrs_tensor a_self, l
 // aten::rand.names(SymInt[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_rand_names(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
   LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::rand_names::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
+    *out0 = ltrs::give(at::_ops::rand_names::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
   }
   LTRS_CATCH
 }
@@ -4380,7 +4380,7 @@ extern "C" ltrs_error* ltrs_rand_names(ltrs_tensor* out0, ltrs_int_list a_size, 
 // aten::rand.generator_with_names(SymInt[] size, *, Generator? generator, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_rand_generator_with_names(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_str_list a_names, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
   LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::rand_generator_with_names::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
+    *out0 = ltrs::give(at::_ops::rand_generator_with_names::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
   }
   LTRS_CATCH
 }
@@ -4423,7 +4423,7 @@ extern "C" ltrs_error* ltrs_rand_generator_out(ltrs_tensor* out0, ltrs_int_list 
 extern "C" ltrs_error* ltrs_rand_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::rand_names_out::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names), b_out.get()));
+    *out0 = ltrs::give(at::_ops::rand_names_out::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names).opt(), b_out.get()));
   }
   LTRS_CATCH
 }
@@ -4432,7 +4432,7 @@ extern "C" ltrs_error* ltrs_rand_names_out(ltrs_tensor* out0, ltrs_int_list a_si
 extern "C" ltrs_error* ltrs_rand_generator_with_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::rand_generator_with_names_out::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names), b_out.get()));
+    *out0 = ltrs::give(at::_ops::rand_generator_with_names_out::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names).opt(), b_out.get()));
   }
   LTRS_CATCH
 }

@@ -351,7 +351,7 @@ extern "C" ltrs_error* ltrs_randn_generator(ltrs_tensor* out0, ltrs_int_list a_s
 // aten::randn.names(SymInt[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_randn_names(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
   LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::randn_names::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
+    *out0 = ltrs::give(at::_ops::randn_names::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
   }
   LTRS_CATCH
 }
@@ -359,7 +359,7 @@ extern "C" ltrs_error* ltrs_randn_names(ltrs_tensor* out0, ltrs_int_list a_size,
 // aten::randn.generator_with_names(SymInt[] size, *, Generator? generator, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_randn_generator_with_names(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_str_list a_names, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
   LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::randn_generator_with_names::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
+    *out0 = ltrs::give(at::_ops::randn_generator_with_names::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
   }
   LTRS_CATCH
 }
@@ -386,7 +386,7 @@ extern "C" ltrs_error* ltrs_randn_generator_out(ltrs_tensor* out0, ltrs_int_list
 extern "C" ltrs_error* ltrs_randn_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::randn_names_out::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names), b_out.get()));
+    *out0 = ltrs::give(at::_ops::randn_names_out::call(ltrs::symint_list(a_size), ltrs::dimname_list(a_names).opt(), b_out.get()));
   }
   LTRS_CATCH
 }
@@ -395,7 +395,7 @@ extern "C" ltrs_error* ltrs_randn_names_out(ltrs_tensor* out0, ltrs_int_list a_s
 extern "C" ltrs_error* ltrs_randn_generator_with_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_generator a_generator, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::randn_generator_with_names_out::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names), b_out.get()));
+    *out0 = ltrs::give(at::_ops::randn_generator_with_names_out::call(ltrs::symint_list(a_size), ltrs::opt_generator(a_generator), ltrs::dimname_list(a_names).opt(), b_out.get()));
   }
   LTRS_CATCH
 }
@@ -902,7 +902,7 @@ extern "C" ltrs_error* ltrs_remainder_Scalar_Tensor_out(ltrs_tensor* out0, ltrs_
 extern "C" ltrs_error* ltrs_rename_(ltrs_tensor a_self, ltrs_str_list a_names) {
   LTRS_TRY {
     ltrs::BorrowedMut b_self(a_self);
-    at::_ops::rename_::call(b_self.get(), ltrs::dimname_list(a_names));
+    at::_ops::rename_::call(b_self.get(), ltrs::dimname_list(a_names).opt());
   }
   LTRS_CATCH
 }
@@ -911,7 +911,7 @@ extern "C" ltrs_error* ltrs_rename_(ltrs_tensor a_self, ltrs_str_list a_names) {
 extern "C" ltrs_error* ltrs_rename(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_str_list a_names) {
   LTRS_TRY {
     ltrs::Borrowed b_self(a_self);
-    *out0 = ltrs::give(at::_ops::rename::call(b_self, ltrs::dimname_list(a_names)));
+    *out0 = ltrs::give(at::_ops::rename::call(b_self, ltrs::dimname_list(a_names).opt()));
   }
   LTRS_CATCH
 }

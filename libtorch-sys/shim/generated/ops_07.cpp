@@ -3917,7 +3917,7 @@ extern "C" ltrs_error* ltrs_zero(ltrs_tensor* out0, ltrs_tensor a_self) {
 // aten::zeros.names(int[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_zeros_names(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
   LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::zeros_names::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
+    *out0 = ltrs::give(at::_ops::zeros_names::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names).opt(), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
   }
   LTRS_CATCH
 }
@@ -3943,7 +3943,7 @@ extern "C" ltrs_error* ltrs_zeros_out(ltrs_tensor* out0, ltrs_int_list a_size, l
 extern "C" ltrs_error* ltrs_zeros_names_out(ltrs_tensor* out0, ltrs_int_list a_size, ltrs_str_list a_names, ltrs_tensor a_out) {
   LTRS_TRY {
     ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::zeros_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names), b_out.get()));
+    *out0 = ltrs::give(at::_ops::zeros_names_out::call(ltrs::int_list(a_size), ltrs::dimname_list(a_names).opt(), b_out.get()));
   }
   LTRS_CATCH
 }
