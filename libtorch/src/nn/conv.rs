@@ -192,11 +192,25 @@ impl<const D: usize> ConvNd<D> {
     }
 }
 
+impl<const D: usize> ConvNd<D> {
+    /// The layer's PyTorch name, for errors.
+    fn name(&self) -> &'static str {
+        match (self.transposed, D) {
+            (false, 1) => "Conv1d",
+            (false, 2) => "Conv2d",
+            (false, _) => "Conv3d",
+            (true, 1) => "ConvTranspose1d",
+            (true, 2) => "ConvTranspose2d",
+            (true, _) => "ConvTranspose3d",
+        }
+    }
+}
+
 impl<const D: usize> Module for ConvNd<D> {
     fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
         let c = &self.config;
         let v = |x: i64| vec![x; D];
-        if self.transposed {
+        let r = if self.transposed {
             F::conv_transpose(
                 xs,
                 &self.weight,
@@ -217,7 +231,8 @@ impl<const D: usize> Module for ConvNd<D> {
                 &v(c.dilation),
                 c.groups,
             )
-        }
+        };
+        F::named(r, self.name())
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         f("weight", Slot::Parameter, &self.weight);

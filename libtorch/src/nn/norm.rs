@@ -58,17 +58,23 @@ impl Module for BatchNorm {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         if self.training {
             let _g = crate::NoGradGuard::new();
-            ops::add_scalar_(&self.num_batches_tracked, 1.0)?;
+            F::named(
+                ops::add_scalar_(&self.num_batches_tracked, 1.0),
+                "BatchNorm",
+            )?;
         }
-        F::batch_norm(
-            x,
-            Some(&self.running_mean),
-            Some(&self.running_var),
-            Some(&self.weight),
-            Some(&self.bias),
-            self.training,
-            self.momentum,
-            self.eps,
+        F::named(
+            F::batch_norm(
+                x,
+                Some(&self.running_mean),
+                Some(&self.running_var),
+                Some(&self.weight),
+                Some(&self.bias),
+                self.training,
+                self.momentum,
+                self.eps,
+            ),
+            "BatchNorm",
         )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
@@ -135,12 +141,15 @@ impl LayerNorm {
 
 impl Module for LayerNorm {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::layer_norm(
-            x,
-            &self.normalized_shape,
-            Some(&self.weight),
-            Some(&self.bias),
-            self.eps,
+        F::named(
+            F::layer_norm(
+                x,
+                &self.normalized_shape,
+                Some(&self.weight),
+                Some(&self.bias),
+                self.eps,
+            ),
+            "LayerNorm",
         )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
@@ -192,12 +201,15 @@ impl GroupNorm {
 
 impl Module for GroupNorm {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::group_norm(
-            x,
-            self.num_groups,
-            Some(&self.weight),
-            Some(&self.bias),
-            self.eps,
+        F::named(
+            F::group_norm(
+                x,
+                self.num_groups,
+                Some(&self.weight),
+                Some(&self.bias),
+                self.eps,
+            ),
+            "GroupNorm",
         )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
@@ -231,7 +243,7 @@ impl Dropout {
 
 impl Module for Dropout {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::dropout(x, self.p, self.training)
+        F::named(F::dropout(x, self.p, self.training), "Dropout")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
     fn set_training(&mut self, training: bool) {
@@ -298,7 +310,10 @@ impl Embedding {
 
 impl Module for Embedding {
     fn f_forward(&self, indices: &Tensor) -> Result<Tensor> {
-        F::embedding(&self.weight, indices, self.padding_idx)
+        F::named(
+            F::embedding(&self.weight, indices, self.padding_idx),
+            "Embedding",
+        )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         f("weight", Slot::Parameter, &self.weight);
