@@ -19,6 +19,7 @@ const CASES: &[(&str, fn())] = &[
     ("linear_onednn_empty_weight", linear_onednn_empty_weight),
     ("attention_onednn_empty_query", attention_onednn_empty_query),
     ("rnn_onednn_empty_batch_first", rnn_onednn_empty_batch_first),
+    ("arange_int64_fractional_step", arange_int64_fractional_step),
 ];
 
 #[test]
@@ -201,6 +202,21 @@ fn rnn_onednn_empty_batch_first() {
     let h2 = (0.5f32 * -2.0 + 0.3 + 0.25 * h1).tanh();
     close(&vals(&y), &[h1, h2]);
     close(&vals(&h), &[h2]);
+}
+
+/// The factories take the same path: a step of 0.5 truncates to 0 in int64 and
+/// `torch.arange(0, 10, 0.5, dtype=torch.int64)` dies of SIGFPE in PyTorch 2.11 itself.
+fn arange_int64_fractional_step() {
+    let cpu = libtorch::Device::Cpu;
+    let r = Tensor::f_arange_opts(0, 10, 0.5, (Kind::Int64, cpu));
+    match r {
+        Err(e) => assert_eq!(e.op(), "arange", "{e}"),
+        Ok(t) => panic!("expected an error, got {t:?}"),
+    }
+    let t = Tensor::f_arange_opts(0, 10, 2, (Kind::Int64, cpu)).unwrap();
+    assert_eq!(t.to_vec::<i64>().unwrap(), [0, 2, 4, 6, 8]);
+    let t = Tensor::f_arange_opts(0, 1, 0.25, (Kind::Float, cpu)).unwrap();
+    assert_eq!(vals(&t), [0.0, 0.25, 0.5, 0.75]);
 }
 
 #[test]
