@@ -265,3 +265,26 @@ fn layer_errors_name_the_layer() {
         .unwrap_err();
     assert_eq!(err.op(), "Linear", "{err}");
 }
+
+#[test]
+fn dispatch_stays_an_escape_hatch_with_libtorchs_own_checks() {
+    use libtorch::nn::dispatch::{call, call1, has_op, Arg};
+    let a = t(&[1.0, 2.0], &[2]);
+    let b = t(&[10.0, 20.0], &[2]);
+    // The same numbers as the generated method.
+    let boxed = call1("aten::add.Tensor", &[Arg::T(&a), Arg::T(&b), Arg::F(0.5)]).unwrap();
+    assert_eq!(vals(&boxed), vals(&a.f_add_with(&b, 0.5).unwrap()));
+    // What it checks: the operator exists, the argument count, the types, libtorch's checks.
+    assert!(has_op("aten::add.Tensor") && !has_op("aten::no_such_op"));
+    assert!(call("aten::no_such_op", &[Arg::T(&a)]).is_err());
+    let many = [Arg::T(&a), Arg::T(&b), Arg::F(1.0), Arg::F(1.0)];
+    assert!(call("aten::add.Tensor", &many).is_err());
+    assert!(call("aten::add.Tensor", &[Arg::T(&a)]).is_err()); // `other` has no default
+    assert!(call("aten::add.Tensor", &[Arg::T(&a), Arg::F(1.0)]).is_err()); // not a tensor
+    let err = call(
+        "aten::add.Tensor",
+        &[Arg::T(&a), Arg::T(&t(&[1.0; 3], &[3]))],
+    )
+    .unwrap_err();
+    assert!(err.message().contains("must match the size"), "{err}");
+}
