@@ -256,6 +256,18 @@ fn layer_errors_name_the_layer() {
     let bn = libtorch::nn::BatchNorm::new(3);
     let err = bn.f_forward(&Tensor::zeros(&[2, 4])).unwrap_err();
     assert_eq!(err.op(), "BatchNorm", "{err}");
+    // Constructors too: the checks PyTorch's constructors make, and libtorch's errors.
+    let err = libtorch::nn::Conv2d::f_make(3, 4, 0, Default::default(), false)
+        .err()
+        .unwrap();
+    assert_eq!(err.op(), "Conv2d", "{err}");
+    assert!(
+        err.message()
+            .contains("kernel_size must be greater than zero"),
+        "{err}"
+    );
+    let err = Linear::f_new(1 << 40, 1 << 40, true).err().unwrap(); // 2^80 elements
+    assert_eq!(err.op(), "Linear", "{err}");
     // Integer inputs to a float layer: libtorch's dtype error, under the layer's name.
     let err = fc
         .f_forward(&Tensor::zeros_opts(

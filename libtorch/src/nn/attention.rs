@@ -47,6 +47,17 @@ impl MultiheadAttention {
     /// [`MultiheadAttention::new`], or PyTorch's error: `embed_dim` must be divisible by a
     /// positive `num_heads`.
     pub fn f_new(embed_dim: i64, num_heads: i64, batch_first: bool) -> Result<MultiheadAttention> {
+        super::functional::named(
+            Self::unnamed_new(embed_dim, num_heads, batch_first),
+            "MultiheadAttention",
+        )
+    }
+
+    fn unnamed_new(
+        embed_dim: i64,
+        num_heads: i64,
+        batch_first: bool,
+    ) -> Result<MultiheadAttention> {
         super::check::positive(
             "MultiheadAttention",
             &[("embed_dim", embed_dim), ("num_heads", num_heads)],

@@ -141,7 +141,20 @@ impl<const D: usize> ConvNd<D> {
         config: ConvConfig,
         transposed: bool,
     ) -> Result<Self> {
-        let layer = if transposed { "ConvTranspose" } else { "Conv" };
+        super::functional::named(
+            Self::unnamed_make(in_channels, out_channels, kernel, config, transposed),
+            layer_name(transposed, D),
+        )
+    }
+
+    fn unnamed_make(
+        in_channels: i64,
+        out_channels: i64,
+        kernel: i64,
+        config: ConvConfig,
+        transposed: bool,
+    ) -> Result<Self> {
+        let layer = layer_name(transposed, D);
         super::check::sizes(
             layer,
             &[("in_channels", in_channels), ("out_channels", out_channels)],
@@ -192,17 +205,15 @@ impl<const D: usize> ConvNd<D> {
     }
 }
 
-impl<const D: usize> ConvNd<D> {
-    /// The layer's PyTorch name, for errors.
-    fn name(&self) -> &'static str {
-        match (self.transposed, D) {
-            (false, 1) => "Conv1d",
-            (false, 2) => "Conv2d",
-            (false, _) => "Conv3d",
-            (true, 1) => "ConvTranspose1d",
-            (true, 2) => "ConvTranspose2d",
-            (true, _) => "ConvTranspose3d",
-        }
+/// The layer's PyTorch name, for errors.
+fn layer_name(transposed: bool, dims: usize) -> &'static str {
+    match (transposed, dims) {
+        (false, 1) => "Conv1d",
+        (false, 2) => "Conv2d",
+        (false, _) => "Conv3d",
+        (true, 1) => "ConvTranspose1d",
+        (true, 2) => "ConvTranspose2d",
+        (true, _) => "ConvTranspose3d",
     }
 }
 
@@ -232,7 +243,7 @@ impl<const D: usize> Module for ConvNd<D> {
                 c.groups,
             )
         };
-        F::named(r, self.name())
+        F::named(r, layer_name(self.transposed, D))
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         f("weight", Slot::Parameter, &self.weight);

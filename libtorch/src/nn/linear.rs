@@ -38,6 +38,10 @@ impl Linear {
     /// Fallible form of [`Linear::with_bias`].
     #[track_caller]
     pub fn f_new(in_features: i64, out_features: i64, bias: bool) -> Result<Linear> {
+        super::functional::named(Self::unnamed_new(in_features, out_features, bias), "Linear")
+    }
+
+    fn unnamed_new(in_features: i64, out_features: i64, bias: bool) -> Result<Linear> {
         super::check::sizes(
             "Linear",
             &[("in_features", in_features), ("out_features", out_features)],
@@ -98,6 +102,10 @@ impl Bilinear {
     /// Fallible constructor, with or without bias.
     #[track_caller]
     pub fn f_new(in1: i64, in2: i64, out: i64, bias: bool) -> Result<Bilinear> {
+        super::functional::named(Self::unnamed_new(in1, in2, out, bias), "Bilinear")
+    }
+
+    fn unnamed_new(in1: i64, in2: i64, out: i64, bias: bool) -> Result<Bilinear> {
         let bound = 1.0 / (in1 as f64).sqrt();
         let weight = ops::empty(&[out, in1, in2])?;
         uniform_(&weight, -bound, bound)?;

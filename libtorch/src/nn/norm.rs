@@ -40,6 +40,10 @@ impl BatchNorm {
 
     /// [`BatchNorm::new`], or an error for a negative `num_features`.
     pub fn f_new(num_features: i64) -> Result<BatchNorm> {
+        super::functional::named(Self::unnamed_new(num_features), "BatchNorm")
+    }
+
+    fn unnamed_new(num_features: i64) -> Result<BatchNorm> {
         super::check::sizes("BatchNorm", &[("num_features", num_features)])?;
         Ok(BatchNorm {
             weight: param(ops::ones(&[num_features])?),
@@ -127,6 +131,10 @@ impl LayerNorm {
 
     /// [`LayerNorm::new`], or an error for a negative size.
     pub fn f_new(normalized_shape: &[i64]) -> Result<LayerNorm> {
+        super::functional::named(Self::unnamed_new(normalized_shape), "LayerNorm")
+    }
+
+    fn unnamed_new(normalized_shape: &[i64]) -> Result<LayerNorm> {
         for &d in normalized_shape {
             super::check::sizes("LayerNorm", &[("normalized_shape", d)])?;
         }
@@ -180,6 +188,10 @@ impl GroupNorm {
     /// [`GroupNorm::new`], or PyTorch's error: `num_channels` must be divisible by a positive
     /// `num_groups`.
     pub fn f_new(num_groups: i64, num_channels: i64) -> Result<GroupNorm> {
+        super::functional::named(Self::unnamed_new(num_groups, num_channels), "GroupNorm")
+    }
+
+    fn unnamed_new(num_groups: i64, num_channels: i64) -> Result<GroupNorm> {
         super::check::sizes("GroupNorm", &[("num_channels", num_channels)])?;
         if num_groups <= 0 || num_channels % num_groups != 0 {
             return Err(Error::invalid(
@@ -279,6 +291,13 @@ impl Embedding {
     /// [`Embedding::new`] / [`Embedding::with_padding_idx`], or PyTorch's error for a negative
     /// size or a `padding_idx` outside `-num_embeddings..num_embeddings`.
     pub fn f_new(num_embeddings: i64, dim: i64, padding_idx: Option<i64>) -> Result<Embedding> {
+        super::functional::named(
+            Self::unnamed_new(num_embeddings, dim, padding_idx),
+            "Embedding",
+        )
+    }
+
+    fn unnamed_new(num_embeddings: i64, dim: i64, padding_idx: Option<i64>) -> Result<Embedding> {
         super::check::sizes(
             "Embedding",
             &[("num_embeddings", num_embeddings), ("embedding_dim", dim)],

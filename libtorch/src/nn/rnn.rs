@@ -137,6 +137,18 @@ impl Rnn {
         hidden_size: i64,
         config: RnnConfig,
     ) -> Result<Rnn> {
+        super::functional::named(
+            Self::unnamed_with_mode(mode, input_size, hidden_size, config),
+            mode.name(),
+        )
+    }
+
+    fn unnamed_with_mode(
+        mode: RnnMode,
+        input_size: i64,
+        hidden_size: i64,
+        config: RnnConfig,
+    ) -> Result<Rnn> {
         super::check::sizes("RNN", &[("input_size", input_size)])?;
         super::check::positive(
             "RNN",
