@@ -1,5 +1,5 @@
-// Boxed calls of ATen operators by name: the nn/optim layer uses them for the handful of
-// operators it needs, independently of the generated per-operator shims.
+// Boxed calls of operators by name: `libtorch::nn::dispatch`, the escape hatch for operators
+// the generated per-operator shims lack (custom ones); the safe crate itself does not use it.
 #include "dispatch.h"
 
 #include "support.h"

@@ -2,6 +2,7 @@
 //! loop is its baseline. Both sides make the same libtorch calls in the same order.
 use super::ffi::{self, CppOp, CppStep};
 use super::{BenchResult, Side, Unit};
+use libtorch::nn::{self, functional as F, Module};
 use libtorch::{Device, Kind, NoGradGuard, Tensor};
 use std::hint::black_box;
 
@@ -92,6 +93,8 @@ pub fn all() -> Vec<Workload> {
         step("xor-step", "(c)", (100, 300), xor_case),
         step("mlp-step", "(d)", (5, 15), mlp_case),
         step("conv-step", "(e)", (3, 9), conv_case),
+        step("mlp-step-nn", "(d)", (5, 15), || nn_case(mlp_train()?)),
+        step("conv-step-nn", "(e)", (3, 9), || nn_case(conv_train()?)),
         Workload {
             name: "matmul-1024",
             group: "(f)",
@@ -173,24 +176,63 @@ struct TrainCase {
     init: Vec<Tensor>,
     ours: Vec<Tensor>,
     cpp: Vec<Tensor>,
+    /// `Some`: our side runs these `nn` layers (holding `ours`) instead of the generated calls.
+    net: Option<Vec<Box<dyn Module>>>,
 }
 
 impl TrainCase {
-    fn boxed(step: CppStep, data: [Tensor; 2], init: Vec<Tensor>) -> BenchResult<Box<dyn Case>> {
+    fn new(step: CppStep, data: [Tensor; 2], init: Vec<Tensor>) -> BenchResult<TrainCase> {
         let fresh = || -> libtorch::Result<Vec<Tensor>> {
             init.iter()
                 .map(|p| p.f_deep_clone()?.f_set_requires_grad(true))
                 .collect()
         };
         let (ours, cpp) = (fresh()?, fresh()?);
-        Ok(Box::new(TrainCase {
+        Ok(TrainCase {
             step,
             data,
             init,
             ours,
             cpp,
-        }))
+            net: None,
+        })
     }
+}
+
+/// The `-nn` twins of (d) and (e): the same step, our side written with `nn` layers
+/// (`nn::Linear`, `nn::Conv2d`, `nn::MaxPool2d`, `nn::Flatten`) and `F::cross_entropy`, as a user
+/// would write it, holding the same parameter tensors; the C++ side is unchanged.
+fn nn_case(mut case: TrainCase) -> BenchResult<Box<dyn Case>> {
+    let p = &case.ours;
+    let linear = |w: &Tensor, b: &Tensor| -> BenchResult<Box<dyn Module>> {
+        let s = w.size();
+        let mut fc = nn::Linear::new(s[1], s[0]);
+        fc.weight = w.clone();
+        fc.bias = Some(b.clone());
+        Ok(Box::new(fc))
+    };
+    let net: Vec<Box<dyn Module>> = match case.step {
+        CppStep::Mlp => vec![
+            linear(&p[0], &p[1])?,
+            Box::new(nn::ReLU),
+            linear(&p[2], &p[3])?,
+        ],
+        CppStep::Conv => {
+            let mut conv = nn::Conv2d::new(1, 8, 3, nn::ConvConfig::default().padding(1));
+            conv.weight = p[0].clone();
+            conv.bias = Some(p[1].clone());
+            vec![
+                Box::new(conv),
+                Box::new(nn::ReLU),
+                Box::new(nn::MaxPool2d::new(2)),
+                Box::new(nn::Flatten::default()),
+                linear(&p[2], &p[3])?,
+            ]
+        }
+        CppStep::Xor => return Err("no nn twin of the XOR step".into()),
+    };
+    case.net = Some(net);
+    Ok(Box::new(case))
 }
 
 impl Case for TrainCase {
@@ -212,6 +254,18 @@ impl Case for TrainCase {
         }
         let p = &mut self.ours;
         let batch = x.size()[0];
+        if let Some(net) = &self.net {
+            for _ in 0..iters {
+                let mut h = x.shallow_clone();
+                for layer in net {
+                    h = layer.f_forward(&h)?;
+                }
+                let loss = F::cross_entropy(&h, y, None, F::Reduction::Mean, -100, 0.0)?;
+                loss.backward_with(None, false, false)?;
+                sgd_step_and_zero(p, LR)?;
+            }
+            return Ok(());
+        }
         for _ in 0..iters {
             let loss = match self.step {
                 CppStep::Xor => {
@@ -274,11 +328,15 @@ fn xor_case() -> BenchResult<Box<dyn Case>> {
         weights(&[1, 2], 2)?,
         weights(&[1], 2)?,
     ];
-    TrainCase::boxed(CppStep::Xor, [x, y], init)
+    Ok(Box::new(TrainCase::new(CppStep::Xor, [x, y], init)?))
+}
+
+fn mlp_case() -> BenchResult<Box<dyn Case>> {
+    Ok(Box::new(mlp_train()?))
 }
 
 /// (d): batch 64 of 784 features, 10 classes; 784 → 256 ReLU → 10, cross-entropy.
-fn mlp_case() -> BenchResult<Box<dyn Case>> {
+fn mlp_train() -> BenchResult<TrainCase> {
     let x = Tensor::f_randn_opts(&[64, 784], CPU_F32)?;
     let labels = Tensor::f_randint_opts(0, 10, &[64], (Kind::Int64, Device::Cpu))?;
     let init = vec![
@@ -287,12 +345,16 @@ fn mlp_case() -> BenchResult<Box<dyn Case>> {
         weights(&[10, 256], 256)?,
         weights(&[10], 256)?,
     ];
-    TrainCase::boxed(CppStep::Mlp, [x, labels], init)
+    TrainCase::new(CppStep::Mlp, [x, labels], init)
+}
+
+fn conv_case() -> BenchResult<Box<dyn Case>> {
+    Ok(Box::new(conv_train()?))
 }
 
 /// (e): batch 64 of 1×28×28 images; conv 1 → 8 3×3 (padding 1), ReLU, max-pool 2,
 /// linear 8·14·14 → 10, cross-entropy.
-fn conv_case() -> BenchResult<Box<dyn Case>> {
+fn conv_train() -> BenchResult<TrainCase> {
     let x = Tensor::f_randn_opts(&[64, 1, 28, 28], CPU_F32)?;
     let labels = Tensor::f_randint_opts(0, 10, &[64], (Kind::Int64, Device::Cpu))?;
     let init = vec![
@@ -301,7 +363,7 @@ fn conv_case() -> BenchResult<Box<dyn Case>> {
         weights(&[10, 8 * 14 * 14], 8 * 14 * 14)?,
         weights(&[10], 8 * 14 * 14)?,
     ];
-    TrainCase::boxed(CppStep::Conv, [x, labels], init)
+    TrainCase::new(CppStep::Conv, [x, labels], init)
 }
 
 /// What the copy workload is compared against.

@@ -10,7 +10,7 @@ macro_rules! activation {
         pub struct $name;
         impl Module for $name {
             fn f_forward(&self, $x: &Tensor) -> Result<Tensor> {
-                $body
+                F::named($body, stringify!($name))
             }
             fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
         }
@@ -41,7 +41,7 @@ pub struct GELU {
 
 impl Module for GELU {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::gelu(x, self.tanh)
+        F::named(F::gelu(x, self.tanh), "GELU")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -63,7 +63,7 @@ impl Default for LeakyReLU {
 
 impl Module for LeakyReLU {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::leaky_relu(x, self.negative_slope)
+        F::named(F::leaky_relu(x, self.negative_slope), "LeakyReLU")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -77,7 +77,7 @@ pub struct Softmax {
 
 impl Module for Softmax {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::softmax(x, self.dim)
+        F::named(F::softmax(x, self.dim), "Softmax")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -91,7 +91,7 @@ pub struct LogSoftmax {
 
 impl Module for LogSoftmax {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::log_softmax(x, self.dim)
+        F::named(F::log_softmax(x, self.dim), "LogSoftmax")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -116,13 +116,9 @@ impl Default for Flatten {
 
 impl Module for Flatten {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        super::dispatch::call1(
-            "aten::flatten.using_ints",
-            &[
-                super::dispatch::Arg::T(x),
-                super::dispatch::Arg::I(self.start_dim),
-                super::dispatch::Arg::I(self.end_dim),
-            ],
+        F::named(
+            x.f_flatten_using_ints_with(self.start_dim, self.end_dim),
+            "Flatten",
         )
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}

@@ -47,6 +47,17 @@ impl MultiheadAttention {
     /// [`MultiheadAttention::new`], or PyTorch's error: `embed_dim` must be divisible by a
     /// positive `num_heads`.
     pub fn f_new(embed_dim: i64, num_heads: i64, batch_first: bool) -> Result<MultiheadAttention> {
+        super::functional::named(
+            Self::unnamed_new(embed_dim, num_heads, batch_first),
+            "MultiheadAttention",
+        )
+    }
+
+    fn unnamed_new(
+        embed_dim: i64,
+        num_heads: i64,
+        batch_first: bool,
+    ) -> Result<MultiheadAttention> {
         super::check::positive(
             "MultiheadAttention",
             &[("embed_dim", embed_dim), ("num_heads", num_heads)],
@@ -83,21 +94,26 @@ impl MultiheadAttention {
     }
 
     fn slice(t: &Tensor, k: i64, e: i64) -> Result<Tensor> {
-        super::dispatch::call1(
-            "aten::slice.Tensor",
-            &[
-                super::dispatch::Arg::T(t),
-                super::dispatch::Arg::I(0),
-                super::dispatch::Arg::I(k * e),
-                super::dispatch::Arg::I((k + 1) * e),
-            ],
-        )
+        t.f_slice_with(0, Some(k * e), Some((k + 1) * e), 1)
     }
 
     /// Attention of `query` over `key`/`value`; returns the output and the attention weights
     /// averaged over heads (`[N, L, S]`). `attn_mask` `[L, S]` (float, added to the scores; or
     /// bool, `true` = masked out).
     pub fn forward_qkv(
+        &self,
+        query: &Tensor,
+        key: &Tensor,
+        value: &Tensor,
+        attn_mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Tensor)> {
+        F::named(
+            self.attend(query, key, value, attn_mask),
+            "MultiheadAttention",
+        )
+    }
+
+    fn attend(
         &self,
         query: &Tensor,
         key: &Tensor,
@@ -148,14 +164,7 @@ impl MultiheadAttention {
         )?;
         if let Some(m) = attn_mask {
             scores = if m.f_kind()? == crate::Kind::Bool {
-                super::dispatch::call1(
-                    "aten::masked_fill.Scalar",
-                    &[
-                        super::dispatch::Arg::T(&scores),
-                        super::dispatch::Arg::T(m),
-                        super::dispatch::Arg::F(f64::NEG_INFINITY),
-                    ],
-                )?
+                scores.f_masked_fill_scalar(m, f64::NEG_INFINITY)?
             } else {
                 ops::add(&scores, m)?
             };

@@ -141,7 +141,20 @@ impl<const D: usize> ConvNd<D> {
         config: ConvConfig,
         transposed: bool,
     ) -> Result<Self> {
-        let layer = if transposed { "ConvTranspose" } else { "Conv" };
+        super::functional::named(
+            Self::unnamed_make(in_channels, out_channels, kernel, config, transposed),
+            layer_name(transposed, D),
+        )
+    }
+
+    fn unnamed_make(
+        in_channels: i64,
+        out_channels: i64,
+        kernel: i64,
+        config: ConvConfig,
+        transposed: bool,
+    ) -> Result<Self> {
+        let layer = layer_name(transposed, D);
         super::check::sizes(
             layer,
             &[("in_channels", in_channels), ("out_channels", out_channels)],
@@ -192,11 +205,23 @@ impl<const D: usize> ConvNd<D> {
     }
 }
 
+/// The layer's PyTorch name, for errors.
+fn layer_name(transposed: bool, dims: usize) -> &'static str {
+    match (transposed, dims) {
+        (false, 1) => "Conv1d",
+        (false, 2) => "Conv2d",
+        (false, _) => "Conv3d",
+        (true, 1) => "ConvTranspose1d",
+        (true, 2) => "ConvTranspose2d",
+        (true, _) => "ConvTranspose3d",
+    }
+}
+
 impl<const D: usize> Module for ConvNd<D> {
     fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
         let c = &self.config;
         let v = |x: i64| vec![x; D];
-        if self.transposed {
+        let r = if self.transposed {
             F::conv_transpose(
                 xs,
                 &self.weight,
@@ -217,7 +242,8 @@ impl<const D: usize> Module for ConvNd<D> {
                 &v(c.dilation),
                 c.groups,
             )
-        }
+        };
+        F::named(r, layer_name(self.transposed, D))
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         f("weight", Slot::Parameter, &self.weight);

@@ -1,16 +1,29 @@
-//! Calling any ATen operator by its schema name, through the c10 dispatcher (boxed).
+//! An escape hatch: calling an operator by its schema name through the c10 dispatcher (boxed),
+//! for operators the generated API does not have, such as custom operators registered with
+//! `TORCH_LIBRARY` in a library loaded into the process.
 //!
-//! This is how `nn` and `optim` reach the operators they use, with autograd recording as for
-//! any other call. Arguments not given take the schema's defaults.
+//! **Prefer the generated methods** ([`Tensor::f_linear_with`], `x.f_softmax_int(1)`, ...)
+//! for every ATen operator: `nn`, `nn::functional`, `nn::init`, `optim` and the factories use
+//! only them. This path skips their argument checks (the `guards` that refuse arguments
+//! libtorch 2.11 crashes on instead of raising an error, e.g. a `max_pool1d` kernel of
+//! `i64::MAX`, which `Tensor::f_max_pool1d_with` refuses and which segfaults here), costs an
+//! operator lookup by name and the boxing of every argument, and types nothing at compile time.
+//! What it does check: the operator exists, it gets no more arguments than its schema has, every
+//! argument not given has a default, and libtorch's own checks as for any call; an argument of
+//! the wrong type is an error from libtorch's boxed calling convention. Autograd records the call
+//! as for any other.
 //!
 //! ```
-//! use libtorch::nn::dispatch::{call1, Arg};
+//! use libtorch::nn::dispatch::{call1, has_op, Arg};
 //! use libtorch::Tensor;
 //! let a = Tensor::from_slice(&[1.0f32, 2.0]);
 //! let b = Tensor::from_slice(&[10.0f32, 20.0]);
 //! // aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1)
 //! let c = call1("aten::add.Tensor", &[Arg::T(&a), Arg::T(&b), Arg::F(0.5)]).unwrap();
 //! assert_eq!(c.to_vec::<f32>().unwrap(), [6.0, 12.0]);
+//! // The same through the generated method, with its checks:
+//! assert_eq!(a.f_add_with(&b, 0.5).unwrap().to_vec::<f32>().unwrap(), [6.0, 12.0]);
+//! assert!(!has_op("myops::not_loaded"));
 //! ```
 use crate::error::{check, Error, Result};
 use crate::Tensor;
@@ -58,6 +71,8 @@ fn split(name: &str) -> Result<(CString, CString)> {
 
 /// Calls `name` (`"aten::op"` or `"aten::op.overload"`) with `args`; returns every tensor it
 /// returned (tensor lists and tuples flattened, in order; non-tensor results dropped).
+///
+/// Skips the generated methods' argument checks: see the [module documentation](self).
 #[track_caller]
 pub fn call(name: &str, args: &[Arg]) -> Result<Vec<Tensor>> {
     let (n, o) = split(name)?;

@@ -6,7 +6,13 @@
 //! let x = Tensor::from_slice(&[-1.0f32, 0.0, 2.0]);
 //! assert_eq!(F::relu(&x).unwrap().to_vec::<f32>().unwrap(), [0.0, 0.0, 2.0]);
 //! ```
-use super::dispatch::{call, call1, Arg};
+//!
+//! Every function here is the generated method of the same ATen operator (`F::linear` is
+//! [`Tensor::f_linear_with`], `F::max_pool1d` is [`Tensor::f_max_pool1d_with`], ...) with
+//! PyTorch's defaults filled in, so it runs the same argument checks (an argument libtorch
+//! would crash on is an `Err`), and its errors name the function called (`max_pool1d: ...`).
+//! Each returns a `Result` and never panics; the panicking forms are the generated methods
+//! themselves (`x.softmax_int(1)`) and the layers' [`Module::forward`](super::Module::forward).
 use crate::{Result, Tensor};
 
 /// How a loss reduces its per-element values (`reduction=`).
@@ -22,7 +28,9 @@ pub enum Reduction {
 }
 
 impl Reduction {
-    fn code(self) -> i64 {
+    /// ATen's code for it (`at::Reduction::Reduction`: 0 none, 1 mean, 2 sum), the `reduction:
+    /// i64` argument of the generated loss methods.
+    pub fn code(self) -> i64 {
         match self {
             Reduction::None => 0,
             Reduction::Mean => 1,
@@ -31,87 +39,95 @@ impl Reduction {
     }
 }
 
+/// `r`, its error named after the user's call `name` rather than the ATen operator.
+#[inline]
+pub(crate) fn named<T>(r: Result<T>, name: &'static str) -> Result<T> {
+    r.map_err(|e| e.in_call(name))
+}
+
 macro_rules! unary {
-    ($($(#[$doc:meta])* $name:ident => $op:literal;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident => $method:ident;)*) => {$(
         $(#[$doc])*
+        #[track_caller]
         pub fn $name(x: &Tensor) -> Result<Tensor> {
-            call1($op, &[Arg::T(x)])
+            named(x.$method(), stringify!($name))
         }
     )*};
 }
 
 unary! {
     /// `max(x, 0)`.
-    relu => "aten::relu";
+    relu => f_relu;
     /// `tanh(x)`.
-    tanh => "aten::tanh";
+    tanh => f_tanh;
     /// `1 / (1 + exp(-x))`.
-    sigmoid => "aten::sigmoid";
+    sigmoid => f_sigmoid;
     /// `x * sigmoid(x)`.
-    silu => "aten::silu";
+    silu => f_silu;
     /// `x * tanh(softplus(x))`.
-    mish => "aten::mish";
+    mish => f_mish;
     /// `min(max(x, 0), 6)`.
-    relu6 => "aten::relu6";
+    relu6 => f_relu6;
 }
 
 /// GELU; `tanh_approximation` selects `approximate='tanh'`.
+#[track_caller]
 pub fn gelu(x: &Tensor, tanh_approximation: bool) -> Result<Tensor> {
     let a = if tanh_approximation { "tanh" } else { "none" };
-    call1("aten::gelu", &[Arg::T(x), Arg::Str(a)])
+    named(x.f_gelu_with(a), "gelu")
 }
 
 /// `max(0, x) + negative_slope * min(0, x)`.
+#[track_caller]
 pub fn leaky_relu(x: &Tensor, negative_slope: f64) -> Result<Tensor> {
-    call1("aten::leaky_relu", &[Arg::T(x), Arg::F(negative_slope)])
+    named(x.f_leaky_relu_with(negative_slope), "leaky_relu")
 }
 
-/// ELU with the given `alpha`.
+/// ELU with the given `alpha` (`scale` and `input_scale` 1, as `F.elu`).
+#[track_caller]
 pub fn elu(x: &Tensor, alpha: f64) -> Result<Tensor> {
-    call1("aten::elu", &[Arg::T(x), Arg::F(alpha)])
+    named(x.f_elu_with(alpha, 1, 1), "elu")
 }
 
 /// `log(1 + exp(beta x)) / beta` (linear above `threshold`).
+#[track_caller]
 pub fn softplus(x: &Tensor, beta: f64, threshold: f64) -> Result<Tensor> {
-    call1(
-        "aten::softplus",
-        &[Arg::T(x), Arg::F(beta), Arg::F(threshold)],
-    )
+    named(x.f_softplus_with(beta, threshold), "softplus")
 }
 
 /// Softmax along `dim`.
+#[track_caller]
 pub fn softmax(x: &Tensor, dim: i64) -> Result<Tensor> {
-    call1("aten::softmax.int", &[Arg::T(x), Arg::I(dim)])
+    named(x.f_softmax_int(dim), "softmax")
 }
 
 /// Log-softmax along `dim`.
+#[track_caller]
 pub fn log_softmax(x: &Tensor, dim: i64) -> Result<Tensor> {
-    call1("aten::log_softmax.int", &[Arg::T(x), Arg::I(dim)])
+    named(x.f_log_softmax_int(dim), "log_softmax")
 }
 
 /// `x W^T + b`.
+#[track_caller]
 pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
-    call1(
-        "aten::linear",
-        &[Arg::T(x), Arg::T(weight), Arg::OptT(bias)],
-    )
+    named(Tensor::f_linear_with(x, weight, bias), "linear")
 }
 
 /// `y_k = x1^T W_k x2 + b_k`.
+#[track_caller]
 pub fn bilinear(
     x1: &Tensor,
     x2: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
 ) -> Result<Tensor> {
-    call1(
-        "aten::bilinear",
-        &[Arg::T(x1), Arg::T(x2), Arg::T(weight), Arg::OptT(bias)],
-    )
+    named(Tensor::f_bilinear_with(x1, x2, weight, bias), "bilinear")
 }
 
-/// Convolution over 1, 2 or 3 spatial dimensions (picked from `weight`'s rank).
+/// Convolution over 1, 2 or 3 spatial dimensions (picked from `weight`'s rank: `conv1d`,
+/// `conv2d`, `conv3d`).
 #[allow(clippy::too_many_arguments)]
+#[track_caller]
 pub fn conv(
     x: &Tensor,
     weight: &Tensor,
@@ -121,27 +137,17 @@ pub fn conv(
     dilation: &[i64],
     groups: i64,
 ) -> Result<Tensor> {
-    let op = match weight.f_dim()? {
-        3 => "aten::conv1d",
-        4 => "aten::conv2d",
-        _ => "aten::conv3d",
+    let r = match named(weight.f_dim(), "conv")? {
+        3 => Tensor::f_conv1d_with(x, weight, bias, stride, padding, dilation, groups),
+        4 => Tensor::f_conv2d_with(x, weight, bias, stride, padding, dilation, groups),
+        _ => Tensor::f_conv3d_with(x, weight, bias, stride, padding, dilation, groups),
     };
-    call1(
-        op,
-        &[
-            Arg::T(x),
-            Arg::T(weight),
-            Arg::OptT(bias),
-            Arg::Ints(stride),
-            Arg::Ints(padding),
-            Arg::Ints(dilation),
-            Arg::I(groups),
-        ],
-    )
+    named(r, "conv")
 }
 
 /// Transposed convolution over 1, 2 or 3 spatial dimensions (picked from `weight`'s rank).
 #[allow(clippy::too_many_arguments)]
+#[track_caller]
 pub fn conv_transpose(
     x: &Tensor,
     weight: &Tensor,
@@ -152,27 +158,17 @@ pub fn conv_transpose(
     groups: i64,
     dilation: &[i64],
 ) -> Result<Tensor> {
-    let op = match weight.f_dim()? {
-        3 => "aten::conv_transpose1d",
-        4 => "aten::conv_transpose2d.input",
-        _ => "aten::conv_transpose3d.input",
+    let (s, p, o, g, d) = (stride, padding, output_padding, groups, dilation);
+    let r = match named(weight.f_dim(), "conv_transpose")? {
+        3 => Tensor::f_conv_transpose1d_with(x, weight, bias, s, p, o, g, d),
+        4 => Tensor::f_conv_transpose2d_input_with(x, weight, bias, s, p, o, g, d),
+        _ => Tensor::f_conv_transpose3d_input_with(x, weight, bias, s, p, o, g, d),
     };
-    call1(
-        op,
-        &[
-            Arg::T(x),
-            Arg::T(weight),
-            Arg::OptT(bias),
-            Arg::Ints(stride),
-            Arg::Ints(padding),
-            Arg::Ints(output_padding),
-            Arg::I(groups),
-            Arg::Ints(dilation),
-        ],
-    )
+    named(r, "conv_transpose")
 }
 
 /// 2-D max pooling (`stride` empty: the kernel size).
+#[track_caller]
 pub fn max_pool2d(
     x: &Tensor,
     kernel: &[i64],
@@ -181,34 +177,24 @@ pub fn max_pool2d(
     dilation: &[i64],
     ceil_mode: bool,
 ) -> Result<Tensor> {
-    call1(
-        "aten::max_pool2d",
-        &[
-            Arg::T(x),
-            Arg::Ints(kernel),
-            Arg::Ints(stride),
-            Arg::Ints(padding),
-            Arg::Ints(dilation),
-            Arg::B(ceil_mode),
-        ],
+    named(
+        x.f_max_pool2d_with(kernel, stride, padding, dilation, ceil_mode),
+        "max_pool2d",
     )
 }
 
-/// 1-D max pooling (`stride` empty: the kernel size).
+/// 1-D max pooling (`stride` None: the kernel size).
+#[track_caller]
 pub fn max_pool1d(x: &Tensor, kernel: i64, stride: Option<i64>, padding: i64) -> Result<Tensor> {
     let s: Vec<i64> = stride.into_iter().collect();
-    call1(
-        "aten::max_pool1d",
-        &[
-            Arg::T(x),
-            Arg::Ints(&[kernel]),
-            Arg::Ints(&s),
-            Arg::Ints(&[padding]),
-        ],
+    named(
+        x.f_max_pool1d_with(&[kernel], &s, &[padding], &[1], false),
+        "max_pool1d",
     )
 }
 
 /// 2-D average pooling (`stride` empty: the kernel size).
+#[track_caller]
 pub fn avg_pool2d(
     x: &Tensor,
     kernel: &[i64],
@@ -217,43 +203,31 @@ pub fn avg_pool2d(
     ceil_mode: bool,
     count_include_pad: bool,
 ) -> Result<Tensor> {
-    call1(
-        "aten::avg_pool2d",
-        &[
-            Arg::T(x),
-            Arg::Ints(kernel),
-            Arg::Ints(stride),
-            Arg::Ints(padding),
-            Arg::B(ceil_mode),
-            Arg::B(count_include_pad),
-        ],
+    named(
+        x.f_avg_pool2d_with(kernel, stride, padding, ceil_mode, count_include_pad, None),
+        "avg_pool2d",
     )
 }
 
 /// 1-D average pooling (`stride` None: the kernel size).
+#[track_caller]
 pub fn avg_pool1d(x: &Tensor, kernel: i64, stride: Option<i64>, padding: i64) -> Result<Tensor> {
     let s: Vec<i64> = stride.into_iter().collect();
-    call1(
-        "aten::avg_pool1d",
-        &[
-            Arg::T(x),
-            Arg::Ints(&[kernel]),
-            Arg::Ints(&s),
-            Arg::Ints(&[padding]),
-        ],
+    named(
+        x.f_avg_pool1d_with(&[kernel], &s, &[padding], false, true),
+        "avg_pool1d",
     )
 }
 
 /// Adaptive average pooling to `output_size` (h, w).
+#[track_caller]
 pub fn adaptive_avg_pool2d(x: &Tensor, output_size: &[i64]) -> Result<Tensor> {
-    call1(
-        "aten::adaptive_avg_pool2d",
-        &[Arg::T(x), Arg::Ints(output_size)],
-    )
+    named(x.f_adaptive_avg_pool2d(output_size), "adaptive_avg_pool2d")
 }
 
 /// Batch normalisation; in training mode updates the running statistics in place.
 #[allow(clippy::too_many_arguments)]
+#[track_caller]
 pub fn batch_norm(
     x: &Tensor,
     running_mean: Option<&Tensor>,
@@ -264,23 +238,22 @@ pub fn batch_norm(
     momentum: f64,
     eps: f64,
 ) -> Result<Tensor> {
-    call1(
-        "aten::batch_norm",
-        &[
-            Arg::T(x),
-            Arg::OptT(weight),
-            Arg::OptT(bias),
-            Arg::OptT(running_mean),
-            Arg::OptT(running_var),
-            Arg::B(training),
-            Arg::F(momentum),
-            Arg::F(eps),
-            Arg::B(true),
-        ],
-    )
+    let r = Tensor::f_batch_norm(
+        x,
+        weight,
+        bias,
+        running_mean,
+        running_var,
+        training,
+        momentum,
+        eps,
+        true, // cudnn_enabled, as torch.nn.functional.batch_norm passes
+    );
+    named(r, "batch_norm")
 }
 
 /// Layer normalisation over the trailing `normalized_shape` dimensions.
+#[track_caller]
 pub fn layer_norm(
     x: &Tensor,
     normalized_shape: &[i64],
@@ -288,19 +261,14 @@ pub fn layer_norm(
     bias: Option<&Tensor>,
     eps: f64,
 ) -> Result<Tensor> {
-    call1(
-        "aten::layer_norm",
-        &[
-            Arg::T(x),
-            Arg::Ints(normalized_shape),
-            Arg::OptT(weight),
-            Arg::OptT(bias),
-            Arg::F(eps),
-        ],
+    named(
+        Tensor::f_layer_norm_with(x, normalized_shape, weight, bias, eps, true),
+        "layer_norm",
     )
 }
 
 /// Group normalisation.
+#[track_caller]
 pub fn group_norm(
     x: &Tensor,
     num_groups: i64,
@@ -308,69 +276,56 @@ pub fn group_norm(
     bias: Option<&Tensor>,
     eps: f64,
 ) -> Result<Tensor> {
-    call1(
-        "aten::group_norm",
-        &[
-            Arg::T(x),
-            Arg::I(num_groups),
-            Arg::OptT(weight),
-            Arg::OptT(bias),
-            Arg::F(eps),
-        ],
+    named(
+        Tensor::f_group_norm_with(x, num_groups, weight, bias, eps, true),
+        "group_norm",
     )
 }
 
 /// Zeroes elements with probability `p` and scales the rest by `1/(1-p)` when `train`.
+#[track_caller]
 pub fn dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
-    call1("aten::dropout", &[Arg::T(x), Arg::F(p), Arg::B(train)])
+    named(Tensor::f_dropout(x, p, train), "dropout")
 }
 
 /// Rows of `weight` picked by `indices`.
+#[track_caller]
 pub fn embedding(weight: &Tensor, indices: &Tensor, padding_idx: Option<i64>) -> Result<Tensor> {
-    call1(
-        "aten::embedding",
-        &[
-            Arg::T(weight),
-            Arg::T(indices),
-            Arg::I(padding_idx.unwrap_or(-1)),
-        ],
+    named(
+        Tensor::f_embedding_with(weight, indices, padding_idx.unwrap_or(-1), false, false),
+        "embedding",
     )
 }
 
-fn loss2(op: &str, x: &Tensor, y: &Tensor, r: Reduction) -> Result<Tensor> {
-    call1(op, &[Arg::T(x), Arg::T(y), Arg::I(r.code())])
-}
-
 /// Mean squared error.
+#[track_caller]
 pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
-    loss2("aten::mse_loss", input, target, reduction)
+    named(input.f_mse_loss_with(target, reduction.code()), "mse_loss")
 }
 
 /// Mean absolute error.
+#[track_caller]
 pub fn l1_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
-    loss2("aten::l1_loss", input, target, reduction)
+    named(input.f_l1_loss_with(target, reduction.code()), "l1_loss")
 }
 
 /// Huber-like loss: `0.5 d²/beta` below `beta`, `|d| - 0.5 beta` above.
+#[track_caller]
 pub fn smooth_l1_loss(
     input: &Tensor,
     target: &Tensor,
     reduction: Reduction,
     beta: f64,
 ) -> Result<Tensor> {
-    call1(
-        "aten::smooth_l1_loss",
-        &[
-            Arg::T(input),
-            Arg::T(target),
-            Arg::I(reduction.code()),
-            Arg::F(beta),
-        ],
+    named(
+        input.f_smooth_l1_loss_with(target, reduction.code(), beta),
+        "smooth_l1_loss",
     )
 }
 
 /// Cross entropy of logits `input` (N, C, ...) against class indices (integer `target`) or
 /// class probabilities (floating `target`, same shape as `input`).
+#[track_caller]
 pub fn cross_entropy(
     input: &Tensor,
     target: &Tensor,
@@ -379,20 +334,18 @@ pub fn cross_entropy(
     ignore_index: i64,
     label_smoothing: f64,
 ) -> Result<Tensor> {
-    call1(
-        "aten::cross_entropy_loss",
-        &[
-            Arg::T(input),
-            Arg::T(target),
-            Arg::OptT(weight),
-            Arg::I(reduction.code()),
-            Arg::I(ignore_index),
-            Arg::F(label_smoothing),
-        ],
-    )
+    let r = input.f_cross_entropy_loss_with(
+        target,
+        weight,
+        reduction.code(),
+        ignore_index,
+        label_smoothing,
+    );
+    named(r, "cross_entropy")
 }
 
 /// Negative log-likelihood of log-probabilities `input` (N, C, ...) at class indices `target`.
+#[track_caller]
 pub fn nll_loss(
     input: &Tensor,
     target: &Tensor,
@@ -400,37 +353,28 @@ pub fn nll_loss(
     reduction: Reduction,
     ignore_index: i64,
 ) -> Result<Tensor> {
-    call1(
-        "aten::nll_loss_nd",
-        &[
-            Arg::T(input),
-            Arg::T(target),
-            Arg::OptT(weight),
-            Arg::I(reduction.code()),
-            Arg::I(ignore_index),
-        ],
+    named(
+        input.f_nll_loss_nd_with(target, weight, reduction.code(), ignore_index),
+        "nll_loss",
     )
 }
 
 /// Binary cross entropy of probabilities `input` against `target`.
+#[track_caller]
 pub fn binary_cross_entropy(
     input: &Tensor,
     target: &Tensor,
     weight: Option<&Tensor>,
     reduction: Reduction,
 ) -> Result<Tensor> {
-    call1(
-        "aten::binary_cross_entropy",
-        &[
-            Arg::T(input),
-            Arg::T(target),
-            Arg::OptT(weight),
-            Arg::I(reduction.code()),
-        ],
+    named(
+        input.f_binary_cross_entropy_with(target, weight, reduction.code()),
+        "binary_cross_entropy",
     )
 }
 
 /// Binary cross entropy of logits `input` (numerically stable sigmoid + BCE).
+#[track_caller]
 pub fn binary_cross_entropy_with_logits(
     input: &Tensor,
     target: &Tensor,
@@ -438,76 +382,35 @@ pub fn binary_cross_entropy_with_logits(
     pos_weight: Option<&Tensor>,
     reduction: Reduction,
 ) -> Result<Tensor> {
-    call1(
-        "aten::binary_cross_entropy_with_logits",
-        &[
-            Arg::T(input),
-            Arg::T(target),
-            Arg::OptT(weight),
-            Arg::OptT(pos_weight),
-            Arg::I(reduction.code()),
-        ],
+    named(
+        input.f_binary_cross_entropy_with_logits_with(target, weight, pos_weight, reduction.code()),
+        "binary_cross_entropy_with_logits",
     )
 }
 
 /// KL divergence `target * (log target - input)` with `input` log-probabilities (and `target`
 /// too when `log_target`). `Reduction::Mean` divides by the element count, like PyTorch's
 /// `'mean'`; use [`kl_div_batchmean`] for the mathematically correct `'batchmean'`.
+#[track_caller]
 pub fn kl_div(
     input: &Tensor,
     target: &Tensor,
     reduction: Reduction,
     log_target: bool,
 ) -> Result<Tensor> {
-    call1(
-        "aten::kl_div",
-        &[
-            Arg::T(input),
-            Arg::T(target),
-            Arg::I(reduction.code()),
-            Arg::B(log_target),
-        ],
+    named(
+        input.f_kl_div_with(target, reduction.code(), log_target),
+        "kl_div",
     )
 }
 
 /// `kl_div` summed and divided by the batch size (`reduction='batchmean'`).
+#[track_caller]
 pub fn kl_div_batchmean(input: &Tensor, target: &Tensor, log_target: bool) -> Result<Tensor> {
-    let s = kl_div(input, target, Reduction::Sum, log_target)?;
+    let s = named(
+        input.f_kl_div_with(target, Reduction::Sum.code(), log_target),
+        "kl_div_batchmean",
+    )?;
     let n = input.f_size()?.first().copied().unwrap_or(1).max(1);
-    super::ops::div_scalar(&s, n as f64)
-}
-
-/// Runs a multi-layer recurrent network (`mode`: "lstm", "gru", "rnn_tanh", "rnn_relu") over
-/// `input` with flat `params` (per layer and direction: w_ih, w_hh[, b_ih, b_hh]); returns
-/// (output, h_n[, c_n]).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn rnn(
-    mode: &str,
-    input: &Tensor,
-    hx: &[Tensor],
-    params: &[Tensor],
-    has_biases: bool,
-    num_layers: i64,
-    dropout: f64,
-    train: bool,
-    bidirectional: bool,
-    batch_first: bool,
-) -> Result<Vec<Tensor>> {
-    let tail = [
-        Arg::Ts(params),
-        Arg::B(has_biases),
-        Arg::I(num_layers),
-        Arg::F(dropout),
-        Arg::B(train),
-        Arg::B(bidirectional),
-        Arg::B(batch_first),
-    ];
-    let mut args = vec![Arg::T(input)];
-    if mode == "lstm" {
-        args.push(Arg::Ts(hx));
-    } else {
-        args.push(Arg::T(&hx[0]));
-    }
-    args.extend_from_slice(&tail);
-    call(&format!("aten::{mode}.input"), &args)
+    named(s.f_div_scalar(n as f64), "kl_div_batchmean")
 }

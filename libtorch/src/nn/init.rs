@@ -8,7 +8,7 @@
 //! init::constant_(&w, 0.5).unwrap();
 //! assert_eq!(w.to_vec::<f32>().unwrap(), [0.5; 12]);
 //! ```
-use super::dispatch::{call, Arg};
+use super::functional::named;
 use super::ops;
 use crate::{Error, Result, Tensor};
 
@@ -73,19 +73,19 @@ fn no_elements(t: &Tensor) -> Result<bool> {
 /// Fills with U(a, b).
 pub fn uniform_(t: &Tensor, a: f64, b: f64) -> Result<()> {
     let _g = crate::NoGradGuard::new();
-    ops::uniform_(t, a, b)
+    named(ops::uniform_(t, a, b), "uniform_")
 }
 
 /// Fills with N(mean, std²).
 pub fn normal_(t: &Tensor, mean: f64, std: f64) -> Result<()> {
     let _g = crate::NoGradGuard::new();
-    ops::normal_(t, mean, std)
+    named(ops::normal_(t, mean, std), "normal_")
 }
 
 /// Fills with `v`.
 pub fn constant_(t: &Tensor, v: f64) -> Result<()> {
     let _g = crate::NoGradGuard::new();
-    ops::fill_(t, v)
+    named(ops::fill_(t, v), "constant_")
 }
 
 /// Fills with 0.
@@ -154,6 +154,10 @@ pub fn kaiming_normal_(t: &Tensor, a: f64, mode: FanMode, nl: Nonlinearity) -> R
 /// A (semi-)orthogonal matrix from the QR decomposition of a normal sample, scaled by `gain`
 /// (`torch.nn.init.orthogonal_`); trailing dimensions are flattened.
 pub fn orthogonal_(t: &Tensor, gain: f64) -> Result<()> {
+    named(orthogonal(t, gain), "orthogonal_")
+}
+
+fn orthogonal(t: &Tensor, gain: f64) -> Result<()> {
     if no_elements(t)? {
         return Ok(());
     }
@@ -172,11 +176,9 @@ pub fn orthogonal_(t: &Tensor, gain: f64) -> Result<()> {
     if rows < cols {
         flat = ops::transpose(&flat, 0, 1)?;
     }
-    let qr = call("aten::linalg_qr", &[Arg::T(&flat)])?;
-    let (q, r) = (&qr[0], &qr[1]);
-    let d = call("aten::diagonal", &[Arg::T(r)])?.remove(0);
-    let ph = call("aten::sign", &[Arg::T(&d)])?.remove(0);
-    let mut q = ops::mul(q, &ph)?;
+    let (q, r) = Tensor::f_linalg_qr(&flat)?;
+    let ph = r.f_diagonal()?.f_sign()?;
+    let mut q = ops::mul(&q, &ph)?;
     if rows < cols {
         q = ops::transpose(&q, 0, 1)?;
     }

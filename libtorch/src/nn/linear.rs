@@ -38,6 +38,10 @@ impl Linear {
     /// Fallible form of [`Linear::with_bias`].
     #[track_caller]
     pub fn f_new(in_features: i64, out_features: i64, bias: bool) -> Result<Linear> {
+        super::functional::named(Self::unnamed_new(in_features, out_features, bias), "Linear")
+    }
+
+    fn unnamed_new(in_features: i64, out_features: i64, bias: bool) -> Result<Linear> {
         super::check::sizes(
             "Linear",
             &[("in_features", in_features), ("out_features", out_features)],
@@ -70,7 +74,7 @@ impl Linear {
 
 impl Module for Linear {
     fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
-        F::linear(xs, &self.weight, self.bias.as_ref())
+        F::named(F::linear(xs, &self.weight, self.bias.as_ref()), "Linear")
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         f("weight", Slot::Parameter, &self.weight);
@@ -98,6 +102,10 @@ impl Bilinear {
     /// Fallible constructor, with or without bias.
     #[track_caller]
     pub fn f_new(in1: i64, in2: i64, out: i64, bias: bool) -> Result<Bilinear> {
+        super::functional::named(Self::unnamed_new(in1, in2, out, bias), "Bilinear")
+    }
+
+    fn unnamed_new(in1: i64, in2: i64, out: i64, bias: bool) -> Result<Bilinear> {
         let bound = 1.0 / (in1 as f64).sqrt();
         let weight = ops::empty(&[out, in1, in2])?;
         uniform_(&weight, -bound, bound)?;
@@ -116,7 +124,10 @@ impl Bilinear {
 
     /// The forward pass on two inputs `[N, in1]`, `[N, in2]` -> `[N, out]`.
     pub fn forward2(&self, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
-        F::bilinear(x1, x2, &self.weight, self.bias.as_ref())
+        F::named(
+            F::bilinear(x1, x2, &self.weight, self.bias.as_ref()),
+            "Bilinear",
+        )
     }
 }
 

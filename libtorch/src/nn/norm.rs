@@ -40,6 +40,10 @@ impl BatchNorm {
 
     /// [`BatchNorm::new`], or an error for a negative `num_features`.
     pub fn f_new(num_features: i64) -> Result<BatchNorm> {
+        super::functional::named(Self::unnamed_new(num_features), "BatchNorm")
+    }
+
+    fn unnamed_new(num_features: i64) -> Result<BatchNorm> {
         super::check::sizes("BatchNorm", &[("num_features", num_features)])?;
         Ok(BatchNorm {
             weight: param(ops::ones(&[num_features])?),
@@ -58,17 +62,23 @@ impl Module for BatchNorm {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         if self.training {
             let _g = crate::NoGradGuard::new();
-            ops::add_scalar_(&self.num_batches_tracked, 1.0)?;
+            F::named(
+                ops::add_scalar_(&self.num_batches_tracked, 1.0),
+                "BatchNorm",
+            )?;
         }
-        F::batch_norm(
-            x,
-            Some(&self.running_mean),
-            Some(&self.running_var),
-            Some(&self.weight),
-            Some(&self.bias),
-            self.training,
-            self.momentum,
-            self.eps,
+        F::named(
+            F::batch_norm(
+                x,
+                Some(&self.running_mean),
+                Some(&self.running_var),
+                Some(&self.weight),
+                Some(&self.bias),
+                self.training,
+                self.momentum,
+                self.eps,
+            ),
+            "BatchNorm",
         )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
@@ -121,6 +131,10 @@ impl LayerNorm {
 
     /// [`LayerNorm::new`], or an error for a negative size.
     pub fn f_new(normalized_shape: &[i64]) -> Result<LayerNorm> {
+        super::functional::named(Self::unnamed_new(normalized_shape), "LayerNorm")
+    }
+
+    fn unnamed_new(normalized_shape: &[i64]) -> Result<LayerNorm> {
         for &d in normalized_shape {
             super::check::sizes("LayerNorm", &[("normalized_shape", d)])?;
         }
@@ -135,12 +149,15 @@ impl LayerNorm {
 
 impl Module for LayerNorm {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::layer_norm(
-            x,
-            &self.normalized_shape,
-            Some(&self.weight),
-            Some(&self.bias),
-            self.eps,
+        F::named(
+            F::layer_norm(
+                x,
+                &self.normalized_shape,
+                Some(&self.weight),
+                Some(&self.bias),
+                self.eps,
+            ),
+            "LayerNorm",
         )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
@@ -171,6 +188,10 @@ impl GroupNorm {
     /// [`GroupNorm::new`], or PyTorch's error: `num_channels` must be divisible by a positive
     /// `num_groups`.
     pub fn f_new(num_groups: i64, num_channels: i64) -> Result<GroupNorm> {
+        super::functional::named(Self::unnamed_new(num_groups, num_channels), "GroupNorm")
+    }
+
+    fn unnamed_new(num_groups: i64, num_channels: i64) -> Result<GroupNorm> {
         super::check::sizes("GroupNorm", &[("num_channels", num_channels)])?;
         if num_groups <= 0 || num_channels % num_groups != 0 {
             return Err(Error::invalid(
@@ -192,12 +213,15 @@ impl GroupNorm {
 
 impl Module for GroupNorm {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::group_norm(
-            x,
-            self.num_groups,
-            Some(&self.weight),
-            Some(&self.bias),
-            self.eps,
+        F::named(
+            F::group_norm(
+                x,
+                self.num_groups,
+                Some(&self.weight),
+                Some(&self.bias),
+                self.eps,
+            ),
+            "GroupNorm",
         )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
@@ -231,7 +255,7 @@ impl Dropout {
 
 impl Module for Dropout {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::dropout(x, self.p, self.training)
+        F::named(F::dropout(x, self.p, self.training), "Dropout")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
     fn set_training(&mut self, training: bool) {
@@ -267,6 +291,13 @@ impl Embedding {
     /// [`Embedding::new`] / [`Embedding::with_padding_idx`], or PyTorch's error for a negative
     /// size or a `padding_idx` outside `-num_embeddings..num_embeddings`.
     pub fn f_new(num_embeddings: i64, dim: i64, padding_idx: Option<i64>) -> Result<Embedding> {
+        super::functional::named(
+            Self::unnamed_new(num_embeddings, dim, padding_idx),
+            "Embedding",
+        )
+    }
+
+    fn unnamed_new(num_embeddings: i64, dim: i64, padding_idx: Option<i64>) -> Result<Embedding> {
         super::check::sizes(
             "Embedding",
             &[("num_embeddings", num_embeddings), ("embedding_dim", dim)],
@@ -298,7 +329,10 @@ impl Embedding {
 
 impl Module for Embedding {
     fn f_forward(&self, indices: &Tensor) -> Result<Tensor> {
-        F::embedding(&self.weight, indices, self.padding_idx)
+        F::named(
+            F::embedding(&self.weight, indices, self.padding_idx),
+            "Embedding",
+        )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         f("weight", Slot::Parameter, &self.weight);

@@ -1,7 +1,8 @@
-//! Small tensor helpers used by `nn` and `optim`, each one ATen operator through the
-//! generated methods. Crate-internal: users call the generated methods directly.
+//! Small tensor helpers used by `nn` and `optim`, each one call of a generated method (so every
+//! argument check of that method applies), taking `&Tensor` where the in-place methods take
+//! `&mut` and `f64` where a `Scalar` is passed as a float. Crate-internal: users call the
+//! generated methods directly.
 #![allow(dead_code)]
-use super::dispatch::{call1, Arg};
 use crate::{Kind, Result, Scalar, Tensor};
 
 /// A scalar that keeps integral values integral, so in-place updates of integer tensors
@@ -21,22 +22,19 @@ fn handle(t: &Tensor) -> Tensor {
 }
 
 pub(crate) fn empty(size: &[i64]) -> Result<Tensor> {
-    call1("aten::empty.memory_format", &[Arg::Ints(size)])
+    Tensor::f_empty_memory_format(size)
 }
 pub(crate) fn zeros(size: &[i64]) -> Result<Tensor> {
-    call1("aten::zeros", &[Arg::Ints(size)])
+    Tensor::f_zeros(size)
 }
 pub(crate) fn ones(size: &[i64]) -> Result<Tensor> {
-    call1("aten::ones", &[Arg::Ints(size)])
+    Tensor::f_ones(size)
 }
 pub(crate) fn zeros_like(t: &Tensor) -> Result<Tensor> {
-    call1("aten::zeros_like", &[Arg::T(t)])
+    t.f_zeros_like()
 }
 pub(crate) fn full(size: &[i64], v: f64, kind: Kind) -> Result<Tensor> {
-    call1(
-        "aten::full",
-        &[Arg::Ints(size), Arg::F(v), Arg::I(kind.to_ffi() as i64)],
-    )
+    Tensor::f_full_with(size, v, Some(kind), None, None, None)
 }
 pub(crate) fn uniform_(t: &Tensor, lo: f64, hi: f64) -> Result<()> {
     handle(t).f_uniform__with(lo, hi, None).map(drop)
@@ -57,34 +55,34 @@ pub(crate) fn requires_grad_(t: &Tensor, on: bool) -> Result<()> {
     handle(t).f_requires_grad__with(on).map(drop)
 }
 pub(crate) fn detach(t: &Tensor) -> Result<Tensor> {
-    call1("aten::detach", &[Arg::T(t)])
+    t.f_detach()
 }
 pub(crate) fn deep_clone(t: &Tensor) -> Result<Tensor> {
-    call1("aten::clone", &[Arg::T(t)])
+    t.f_deep_clone()
 }
 pub(crate) fn set_data(t: &Tensor, data: &Tensor) -> Result<()> {
     handle(t).f_set_data(data)
 }
 pub(crate) fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    call1("aten::add.Tensor", &[Arg::T(a), Arg::T(b)])
+    a.f_add(b)
 }
 pub(crate) fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    call1("aten::sub.Tensor", &[Arg::T(a), Arg::T(b)])
+    a.f_sub(b)
 }
 pub(crate) fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    call1("aten::mul.Tensor", &[Arg::T(a), Arg::T(b)])
+    a.f_mul(b)
 }
 pub(crate) fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    call1("aten::div.Tensor", &[Arg::T(a), Arg::T(b)])
+    a.f_div(b)
 }
 pub(crate) fn add_scalar(a: &Tensor, s: f64) -> Result<Tensor> {
-    call1("aten::add.Scalar", &[Arg::T(a), Arg::F(s)])
+    a.f_add_scalar(s)
 }
 pub(crate) fn mul_scalar(a: &Tensor, s: f64) -> Result<Tensor> {
-    call1("aten::mul.Scalar", &[Arg::T(a), Arg::F(s)])
+    a.f_mul_scalar(s)
 }
 pub(crate) fn div_scalar(a: &Tensor, s: f64) -> Result<Tensor> {
-    call1("aten::div.Scalar", &[Arg::T(a), Arg::F(s)])
+    a.f_div_scalar(s)
 }
 /// `a += alpha * b`
 pub(crate) fn add_(a: &Tensor, b: &Tensor, alpha: f64) -> Result<()> {
@@ -105,10 +103,10 @@ pub(crate) fn addcdiv_(a: &Tensor, t1: &Tensor, t2: &Tensor, value: f64) -> Resu
     handle(a).f_addcdiv__with(t1, t2, num(value)).map(drop)
 }
 pub(crate) fn sqrt(a: &Tensor) -> Result<Tensor> {
-    call1("aten::sqrt", &[Arg::T(a)])
+    a.f_sqrt()
 }
 pub(crate) fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    call1("aten::maximum", &[Arg::T(a), Arg::T(b)])
+    a.f_maximum(b)
 }
 pub(crate) fn clamp_(a: &Tensor, lo: f64, hi: f64) -> Result<()> {
     handle(a)
@@ -116,33 +114,30 @@ pub(crate) fn clamp_(a: &Tensor, lo: f64, hi: f64) -> Result<()> {
         .map(drop)
 }
 pub(crate) fn clamp_max(a: &Tensor, hi: f64) -> Result<Tensor> {
-    call1("aten::clamp_max", &[Arg::T(a), Arg::F(hi)])
+    a.f_clamp_max(hi)
 }
 pub(crate) fn norm(a: &Tensor, p: f64) -> Result<Tensor> {
-    call1("aten::norm.Scalar", &[Arg::T(a), Arg::F(p)])
+    a.f_norm_scalar_with(p)
 }
 pub(crate) fn stack(ts: &[Tensor], dim: i64) -> Result<Tensor> {
-    call1("aten::stack", &[Arg::Ts(ts), Arg::I(dim)])
+    Tensor::f_stack_with(ts, dim)
 }
 pub(crate) fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    call1("aten::matmul", &[Arg::T(a), Arg::T(b)])
+    a.f_matmul(b)
 }
 pub(crate) fn reshape(a: &Tensor, shape: &[i64]) -> Result<Tensor> {
-    call1("aten::reshape", &[Arg::T(a), Arg::Ints(shape)])
+    a.f_reshape(shape)
 }
 pub(crate) fn transpose(a: &Tensor, d0: i64, d1: i64) -> Result<Tensor> {
-    call1("aten::transpose.int", &[Arg::T(a), Arg::I(d0), Arg::I(d1)])
+    a.f_transpose_int(d0, d1)
 }
 pub(crate) fn mean_dim(a: &Tensor, dim: i64, keepdim: bool) -> Result<Tensor> {
-    call1(
-        "aten::mean.dim",
-        &[Arg::T(a), Arg::Ints(&[dim]), Arg::B(keepdim)],
-    )
+    a.f_mean_dim_with(Some(&[dim]), keepdim, None)
 }
 pub(crate) fn to_kind(a: &Tensor, kind: Kind) -> Result<Tensor> {
     a.f_to_dtype(kind)
 }
 /// `a + alpha * b`
 pub(crate) fn add_alpha(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
-    call1("aten::add.Tensor", &[Arg::T(a), Arg::T(b), Arg::F(alpha)])
+    a.f_add_with(b, alpha)
 }

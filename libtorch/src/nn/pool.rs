@@ -40,13 +40,16 @@ impl MaxPool2d {
 
 impl Module for MaxPool2d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::max_pool2d(
-            x,
-            &[self.kernel; 2],
-            &[self.stride; 2],
-            &[self.padding; 2],
-            &[self.dilation; 2],
-            self.ceil_mode,
+        F::named(
+            F::max_pool2d(
+                x,
+                &[self.kernel; 2],
+                &[self.stride; 2],
+                &[self.padding; 2],
+                &[self.dilation; 2],
+                self.ceil_mode,
+            ),
+            "MaxPool2d",
         )
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
@@ -82,13 +85,16 @@ impl AvgPool2d {
 
 impl Module for AvgPool2d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::avg_pool2d(
-            x,
-            &[self.kernel; 2],
-            &[self.stride; 2],
-            &[self.padding; 2],
-            self.ceil_mode,
-            self.count_include_pad,
+        F::named(
+            F::avg_pool2d(
+                x,
+                &[self.kernel; 2],
+                &[self.stride; 2],
+                &[self.padding; 2],
+                self.ceil_mode,
+                self.count_include_pad,
+            ),
+            "AvgPool2d",
         )
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
@@ -103,7 +109,7 @@ pub struct MaxPool1d {
 
 impl Module for MaxPool1d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::max_pool1d(x, self.kernel, None, 0)
+        F::named(F::max_pool1d(x, self.kernel, None, 0), "MaxPool1d")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -117,7 +123,7 @@ pub struct AvgPool1d {
 
 impl Module for AvgPool1d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::avg_pool1d(x, self.kernel, None, 0)
+        F::named(F::avg_pool1d(x, self.kernel, None, 0), "AvgPool1d")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -131,7 +137,10 @@ pub struct AdaptiveAvgPool2d {
 
 impl Module for AdaptiveAvgPool2d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::adaptive_avg_pool2d(x, &[self.output_size.0, self.output_size.1])
+        F::named(
+            F::adaptive_avg_pool2d(x, &[self.output_size.0, self.output_size.1]),
+            "AdaptiveAvgPool2d",
+        )
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }

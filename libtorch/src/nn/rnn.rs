@@ -27,12 +27,12 @@ impl RnnMode {
             RnnMode::Gru => 3,
         }
     }
-    fn op(self) -> &'static str {
+    /// PyTorch's layer name, for errors.
+    fn name(self) -> &'static str {
         match self {
-            RnnMode::Tanh => "rnn_tanh",
-            RnnMode::Relu => "rnn_relu",
-            RnnMode::Lstm => "lstm",
-            RnnMode::Gru => "gru",
+            RnnMode::Tanh | RnnMode::Relu => "RNN",
+            RnnMode::Lstm => "LSTM",
+            RnnMode::Gru => "GRU",
         }
     }
 }
@@ -132,6 +132,18 @@ impl Rnn {
     /// [`Rnn::with_mode`], or PyTorch's error: `hidden_size` and `num_layers` must be greater
     /// than zero, `input_size` not negative, `dropout` a probability.
     pub fn f_with_mode(
+        mode: RnnMode,
+        input_size: i64,
+        hidden_size: i64,
+        config: RnnConfig,
+    ) -> Result<Rnn> {
+        super::functional::named(
+            Self::unnamed_with_mode(mode, input_size, hidden_size, config),
+            mode.name(),
+        )
+    }
+
+    fn unnamed_with_mode(
         mode: RnnMode,
         input_size: i64,
         hidden_size: i64,
@@ -248,19 +260,37 @@ impl Rnn {
         Ok(())
     }
 
+    /// Runs ATen's fused operator for the mode over `x` from `hx` (`[h, c]` for an LSTM, `[h]`
+    /// otherwise): `[output, h_n]` or `[output, h_n, c_n]`.
     fn run(&self, x: &Tensor, hx: &[Tensor]) -> Result<Vec<Tensor>> {
-        F::rnn(
-            self.mode.op(),
-            x,
-            hx,
-            &self.params,
-            self.config.bias,
-            self.config.num_layers,
-            self.config.dropout,
+        let c = &self.config;
+        let (p, b, n, d, t) = (
+            &self.params[..],
+            c.bias,
+            c.num_layers,
+            c.dropout,
             self.training,
-            self.config.bidirectional,
-            self.config.batch_first,
-        )
+        );
+        let (bi, bf) = (c.bidirectional, c.batch_first);
+        let r = match (self.mode, hx) {
+            (RnnMode::Lstm, _) => {
+                Tensor::f_lstm_input(x, hx, p, b, n, d, t, bi, bf).map(|(y, h, c)| vec![y, h, c])
+            }
+            (RnnMode::Gru, [h]) => {
+                Tensor::f_gru_input(x, h, p, b, n, d, t, bi, bf).map(|(y, h)| vec![y, h])
+            }
+            (RnnMode::Tanh, [h]) => {
+                Tensor::f_rnn_tanh_input(x, h, p, b, n, d, t, bi, bf).map(|(y, h)| vec![y, h])
+            }
+            (RnnMode::Relu, [h]) => {
+                Tensor::f_rnn_relu_input(x, h, p, b, n, d, t, bi, bf).map(|(y, h)| vec![y, h])
+            }
+            _ => Err(Error::invalid(
+                "rnn",
+                format!("expected one hidden state, got {}", hx.len()),
+            )),
+        };
+        F::named(r, self.mode.name())
     }
 
     /// LSTM forward: `(output, (h_n, c_n))`; `state` None starts from zeros.

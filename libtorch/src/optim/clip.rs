@@ -1,4 +1,5 @@
 //! Gradient clipping (`torch.nn.utils.clip_grad_norm_` / `clip_grad_value_`).
+use crate::nn::functional::named;
 use crate::nn::ops;
 use crate::{Result, Tensor};
 
@@ -19,6 +20,13 @@ use crate::{Result, Tensor};
 /// assert!((g[0] - 3.0).abs() < 1e-4 && (g[1] - 4.0).abs() < 1e-4);
 /// ```
 pub fn clip_grad_norm_(params: &[Tensor], max_norm: f64, norm_type: f64) -> Result<f64> {
+    named(
+        clip_grad_norm(params, max_norm, norm_type),
+        "clip_grad_norm_",
+    )
+}
+
+fn clip_grad_norm(params: &[Tensor], max_norm: f64, norm_type: f64) -> Result<f64> {
     let _g = crate::NoGradGuard::new();
     let grads: Vec<Tensor> = params
         .iter()
@@ -37,8 +45,7 @@ pub fn clip_grad_norm_(params: &[Tensor], max_norm: f64, norm_type: f64) -> Resu
     let total = ops::norm(&ops::stack(&norms, 0)?, norm_type)?;
     // clip_coef = max_norm / (total + 1e-6), clamped to 1 (a tensor: no host sync needed).
     let denom = ops::add_scalar(&total, 1e-6)?;
-    let inv =
-        crate::nn::dispatch::call1("aten::reciprocal", &[crate::nn::dispatch::Arg::T(&denom)])?;
+    let inv = denom.f_reciprocal()?;
     let coef = ops::clamp_max(&ops::mul_scalar(&inv, max_norm)?, 1.0)?;
     for g in &grads {
         let scaled = ops::mul(g, &coef)?;
@@ -51,9 +58,9 @@ pub fn clip_grad_norm_(params: &[Tensor], max_norm: f64, norm_type: f64) -> Resu
 pub fn clip_grad_value_(params: &[Tensor], clip_value: f64) -> Result<()> {
     let _g = crate::NoGradGuard::new();
     for p in params {
-        let g = p.f_grad()?;
+        let g = named(p.f_grad(), "clip_grad_value_")?;
         if g.defined() {
-            ops::clamp_(&g, -clip_value, clip_value)?;
+            named(ops::clamp_(&g, -clip_value, clip_value), "clip_grad_value_")?;
         }
     }
     Ok(())

@@ -152,7 +152,11 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
                 if !g.defined() {
                     continue;
                 }
-                group.options.update(p, &g, st)?;
+                // libtorch's errors under the user's call, not the in-place operator's name.
+                group
+                    .options
+                    .update(p, &g, st)
+                    .map_err(|e| e.in_call("step"))?;
             }
         }
         Ok(())
