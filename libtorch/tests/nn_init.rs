@@ -105,3 +105,26 @@ fn orthogonal_rows_are_orthonormal() {
         }
     }
 }
+
+#[test]
+fn multihead_attention_draws_in_pytorchs_order() {
+    // torch 2.11.0: torch.manual_seed(0); m = nn.MultiheadAttention(4, 2);
+    // m.in_proj_weight.view(torch.int32).flatten()[:4], m.out_proj.weight likewise.
+    // PyTorch builds (and initialises) out_proj before drawing in_proj_weight.
+    let _g = global_rng();
+    libtorch::manual_seed(0);
+    let m = libtorch::nn::MultiheadAttention::new(4, 2, false);
+    let bits = |t: &Tensor| -> Vec<i32> {
+        let v = t.flatten().to_vec::<f32>().unwrap();
+        v[..4].iter().map(|x| x.to_bits() as i32).collect()
+    };
+    assert_eq!(
+        bits(&m.in_proj_weight),
+        [1046725417, 1057107327, -1107227378, 1055563560]
+    );
+    assert_eq!(
+        bits(&m.out_proj.weight),
+        [-1149938688, 1049187422, -1093487850, -1094949248]
+    );
+    assert_eq!(m.in_proj_bias.to_vec::<f32>().unwrap(), [0.0; 12]);
+}

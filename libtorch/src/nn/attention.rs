@@ -74,10 +74,13 @@ impl MultiheadAttention {
                 format!("embed_dim {embed_dim} is too large"),
             )
         })?;
+        // PyTorch's order of random draws: `out_proj` (a Linear, initialised as it is built)
+        // before `in_proj_weight` (`_reset_parameters`), so the same seed gives the same
+        // weights.
         let w = ops::empty(&[three, embed_dim])?;
+        let out_proj = Linear::f_new(embed_dim, embed_dim, true)?;
         xavier_uniform_(&w, 1.0)?;
         let b = ops::zeros(&[three])?;
-        let out_proj = Linear::f_new(embed_dim, embed_dim, true)?;
         if let Some(bias) = &out_proj.bias {
             constant_(bias, 0.0)?;
         }
