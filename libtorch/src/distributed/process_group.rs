@@ -1,0 +1,643 @@
+//! The Gloo process group, its collectives and their work handles.
+use super::store::{millis, Store};
+use crate::error::{check, Error, Result};
+use crate::{Device, Tensor};
+use libtorch_sys as sys;
+use libtorch_sys::dist as raw;
+use std::time::Duration;
+
+/// `torch.distributed.ReduceOp`: how collectives combine the ranks' values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ReduceOp {
+    /// Elementwise sum (the default).
+    #[default]
+    Sum,
+    /// Elementwise mean over the ranks. Gloo has no native average (PyTorch refuses `AVG` with
+    /// Gloo): this sums, then divides the result by the world size, so it needs a floating-point
+    /// or complex tensor.
+    Avg,
+    /// Elementwise product.
+    Product,
+    /// Elementwise minimum.
+    Min,
+    /// Elementwise maximum.
+    Max,
+}
+
+impl ReduceOp {
+    /// The op Gloo runs (AVG runs as SUM, then a division).
+    fn code(self) -> i32 {
+        match self {
+            ReduceOp::Sum | ReduceOp::Avg => raw::LTRS_REDUCE_SUM,
+            ReduceOp::Product => raw::LTRS_REDUCE_PRODUCT,
+            ReduceOp::Min => raw::LTRS_REDUCE_MIN,
+            ReduceOp::Max => raw::LTRS_REDUCE_MAX,
+        }
+    }
+}
+
+/// A handle to a collective started with `async_op=True` (the `_async` forms, `isend`,
+/// `irecv`): `wait` for it before reading its outputs. Dropping it without waiting lets the
+/// operation finish in the background (its tensors stay alive until then), as in PyTorch.
+pub struct Work {
+    raw: *mut raw::ltrs_work,
+    /// The group's timeout: the bound of [`Work::wait`].
+    timeout_ms: i64,
+    /// For [`ReduceOp::Avg`]: the summed tensor and the world size, divided once the sum arrived.
+    average: Option<(Tensor, i64)>,
+    op: &'static str,
+}
+
+// SAFETY: a c10d Work is shared between the caller and the backend's worker threads by design
+// (an intrusive pointer with an atomic count, its state under its own mutex); the Tensor inside is
+// Send.
+unsafe impl Send for Work {}
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        // SAFETY: `raw` is an owned handle freed exactly once, here.
+        unsafe { raw::ltrs_work_free(self.raw) }
+    }
+}
+
+impl Work {
+    /// `work.wait()`: blocks until the operation completed, at most the group's timeout; fails
+    /// with the operation's error (a peer that died or timed out, mismatched arguments) or when
+    /// the time ran out.
+    pub fn wait(mut self) -> Result<()> {
+        let ms = self.timeout_ms;
+        self.wait_raw(ms)
+    }
+
+    /// `work.wait(timeout)`.
+    pub fn wait_timeout(mut self, timeout: Duration) -> Result<()> {
+        let ms = millis(timeout, self.op)?;
+        self.wait_raw(ms)
+    }
+
+    fn wait_raw(&mut self, ms: i64) -> Result<()> {
+        // SAFETY: live handle, plain value.
+        unsafe { check(raw::ltrs_work_wait(self.raw, ms), self.op)? };
+        if let Some((mut t, n)) = self.average.take() {
+            t.f_div_scalar_(n).map_err(|e| e.in_call(self.op))?;
+        }
+        Ok(())
+    }
+
+    /// `work.is_completed()`: whether the operation finished (successfully or not), without
+    /// blocking. For [`ReduceOp::Avg`] the division happens in [`Work::wait`].
+    pub fn is_completed(&self) -> Result<bool> {
+        let mut out = false;
+        // SAFETY: live handle, valid out-pointer.
+        unsafe { check(raw::ltrs_work_is_completed(self.raw, &mut out), self.op)? };
+        Ok(out)
+    }
+}
+
+/// A process group on the Gloo backend (`torch.distributed.ProcessGroupGloo`): collectives on
+/// CPU tensors among `size` processes.
+///
+/// Each rank must call the same collectives in the same order. Tensors must be dense and
+/// contiguous, on the CPU, with the same shape and dtype on every rank (Gloo checks what it can
+/// and reports the rest as an error of the collective; a peer that dies or never calls makes the
+/// others fail after the timeout, never hang).
+pub struct ProcessGroup {
+    raw: *mut raw::ltrs_pg,
+    rank: i64,
+    size: i64,
+    timeout_ms: i64,
+}
+
+// SAFETY: c10d's ProcessGroupGloo enqueues work under its own mutex and runs it on its worker
+// threads; PyTorch calls one group from several Python threads (GIL released). Rank, size and
+// timeout are immutable.
+unsafe impl Send for ProcessGroup {}
+// SAFETY: as above; every method takes `&self` and only enqueues work.
+unsafe impl Sync for ProcessGroup {}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        // SAFETY: `raw` is an owned handle freed exactly once, here. The destructor waits for the
+        // queued work, which is bounded by the group's timeout.
+        unsafe { raw::ltrs_pg_free(self.raw) }
+    }
+}
+
+/// Where a Gloo group's sockets listen (`torch.distributed`'s `GLOO_SOCKET_IFNAME`, or a
+/// hostname of this machine).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum GlooDevice {
+    /// `GLOO_SOCKET_IFNAME` when set (comma-separated interface names), else the address this
+    /// machine's hostname resolves to (loopback when it does not resolve): what
+    /// `torch.distributed` does.
+    #[default]
+    FromEnv,
+    /// The address of this hostname or IP, e.g. `"127.0.0.1"`.
+    Hostname(String),
+    /// These network interfaces, e.g. `["lo"]`.
+    Interfaces(Vec<String>),
+}
+
+fn check_cpu(t: &Tensor, op: &'static str) -> Result<()> {
+    if !t.defined() {
+        return Err(Error::invalid(op, "an undefined tensor"));
+    }
+    let device = t.f_device()?;
+    if device != Device::Cpu {
+        return Err(Error::invalid(
+            op,
+            format!("the Gloo group takes CPU tensors, got one on {device:?}"),
+        ));
+    }
+    Ok(())
+}
+
+impl ProcessGroup {
+    /// `ProcessGroupGloo(store, rank, size, timeout)`: joins the group of `size` processes that
+    /// rendezvous through `store`, as rank `rank`. Blocks until every rank joined, at most
+    /// `timeout`, which then bounds every collective of the group too.
+    pub fn new_gloo(
+        store: &Store,
+        rank: usize,
+        size: usize,
+        timeout: Duration,
+        device: GlooDevice,
+    ) -> Result<ProcessGroup> {
+        const OP: &str = "ProcessGroupGloo";
+        let ms = millis(timeout, OP)?;
+        let (rank, size) = match (i64::try_from(rank), i64::try_from(size)) {
+            (Ok(r), Ok(s)) if s >= 1 && r < s => (r, s),
+            _ => {
+                return Err(Error::invalid(
+                    OP,
+                    format!("rank {rank} is not in a group of {size} ranks"),
+                ))
+            }
+        };
+        let env_ifname = std::env::var("GLOO_SOCKET_IFNAME").ok();
+        let (hostname, interfaces) = match &device {
+            GlooDevice::Hostname(h) => (Some(h.clone()), None),
+            GlooDevice::Interfaces(names) => (None, Some(names.join(","))),
+            GlooDevice::FromEnv => (None, env_ifname.filter(|s| !s.is_empty())),
+        };
+        let as_str = |s: &Option<String>| match s {
+            Some(s) => sys::ltrs_str::from_str(s),
+            None => sys::ltrs_str {
+                data: std::ptr::null(),
+                len: 0,
+            },
+        };
+        let mut out = std::ptr::null_mut();
+        // SAFETY: the store is live and the strings outlive the call.
+        unsafe {
+            check(
+                raw::ltrs_gloo_new(
+                    store.as_raw(),
+                    rank,
+                    size,
+                    ms,
+                    as_str(&hostname),
+                    as_str(&interfaces),
+                    0,
+                    &mut out,
+                ),
+                OP,
+            )?
+        };
+        Ok(ProcessGroup {
+            raw: out,
+            rank,
+            size,
+            timeout_ms: ms,
+        })
+    }
+
+    /// `group.rank()`: this process's rank in the group.
+    pub fn rank(&self) -> usize {
+        self.rank as usize
+    }
+
+    /// `group.size()`: the number of processes in the group.
+    pub fn size(&self) -> usize {
+        self.size as usize
+    }
+
+    /// The bound of every collective and of [`Work::wait`].
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms as u64)
+    }
+
+    /// The backend's name, `"gloo"`.
+    pub fn backend_name(&self) -> Result<String> {
+        let mut out = std::ptr::null_mut();
+        // SAFETY: live handle; on success `out` is a malloc'ed NUL-terminated string, copied
+        // then freed once.
+        unsafe {
+            check(
+                raw::ltrs_pg_backend_name(self.raw, &mut out),
+                "get_backend",
+            )?;
+            let name = std::ffi::CStr::from_ptr(out).to_string_lossy().into_owned();
+            raw::ltrs_dist_free(out.cast());
+            Ok(name)
+        }
+    }
+
+    fn work(
+        &self,
+        op: &'static str,
+        average: Option<(Tensor, i64)>,
+        start: impl FnOnce(*mut *mut raw::ltrs_work) -> *mut sys::ltrs_error,
+    ) -> Result<Work> {
+        let mut out = std::ptr::null_mut();
+        // SAFETY: `start` calls one dist.h collective with this live group, borrowed tensor
+        // handles that outlive the call (the work keeps its own references), and this
+        // out-pointer.
+        unsafe { check(start(&mut out), op)? };
+        Ok(Work {
+            raw: out,
+            timeout_ms: self.timeout_ms,
+            average,
+            op,
+        })
+    }
+
+    fn check_rank(&self, r: usize, what: &str, op: &'static str) -> Result<i64> {
+        match i64::try_from(r) {
+            Ok(r) if r < self.size => Ok(r),
+            _ => Err(Error::invalid(
+                op,
+                format!("{what} rank {r} is not in the group of {} ranks", self.size),
+            )),
+        }
+    }
+
+    /// `all_reduce(tensor, op, async_op=True)`.
+    pub fn all_reduce_async(&self, tensor: &mut Tensor, op: ReduceOp) -> Result<Work> {
+        const OP: &str = "all_reduce";
+        check_cpu(tensor, OP)?;
+        let average = self.average_of(tensor, op, OP)?;
+        let t = tensor.as_raw();
+        let pg = self.raw;
+        // SAFETY (in `work`): `t` is borrowed from `tensor`, live for the call.
+        self.work(OP, average, |out| unsafe {
+            raw::ltrs_pg_allreduce(pg, t, op.code(), -1, out)
+        })
+    }
+
+    /// `all_reduce(tensor, op)`: every rank's `tensor` becomes the reduction of all ranks'.
+    pub fn all_reduce(&self, tensor: &mut Tensor, op: ReduceOp) -> Result<()> {
+        self.all_reduce_async(tensor, op)?.wait()
+    }
+
+    /// `broadcast(tensor, src, async_op=True)`.
+    pub fn broadcast_async(&self, tensor: &mut Tensor, src: usize) -> Result<Work> {
+        const OP: &str = "broadcast";
+        check_cpu(tensor, OP)?;
+        let src = self.check_rank(src, "the source", OP)?;
+        let (pg, t) = (self.raw, tensor.as_raw());
+        // SAFETY: see `work`.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_broadcast(pg, t, src, -1, out)
+        })
+    }
+
+    /// `broadcast(tensor, src)`: every rank's `tensor` becomes rank `src`'s.
+    pub fn broadcast(&self, tensor: &mut Tensor, src: usize) -> Result<()> {
+        self.broadcast_async(tensor, src)?.wait()
+    }
+
+    /// `reduce(tensor, dst, op, async_op=True)`.
+    pub fn reduce_async(&self, tensor: &mut Tensor, dst: usize, op: ReduceOp) -> Result<Work> {
+        const OP: &str = "reduce";
+        check_cpu(tensor, OP)?;
+        let dst = self.check_rank(dst, "the destination", OP)?;
+        if op == ReduceOp::Avg {
+            return Err(Error::invalid(
+                OP,
+                "ReduceOp::Avg is not supported by reduce on Gloo; use Sum and divide on the destination",
+            ));
+        }
+        let (pg, t) = (self.raw, tensor.as_raw());
+        // SAFETY: see `work`.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_reduce(pg, t, dst, op.code(), -1, out)
+        })
+    }
+
+    /// `reduce(tensor, dst, op)`: rank `dst`'s `tensor` becomes the reduction of all ranks'
+    /// (the others' may be used as scratch space, as in PyTorch).
+    pub fn reduce(&self, tensor: &mut Tensor, dst: usize, op: ReduceOp) -> Result<()> {
+        self.reduce_async(tensor, dst, op)?.wait()
+    }
+
+    /// `all_gather(tensor_list, tensor, async_op=True)`.
+    pub fn all_gather_async(&self, tensor_list: &mut [Tensor], tensor: &Tensor) -> Result<Work> {
+        const OP: &str = "all_gather";
+        check_cpu(tensor, OP)?;
+        for t in tensor_list.iter() {
+            check_cpu(t, OP)?;
+        }
+        let handles: Vec<sys::ltrs_tensor> = tensor_list.iter().map(Tensor::as_raw).collect();
+        let (pg, t) = (self.raw, tensor.as_raw());
+        // SAFETY: see `work`; `handles` outlives the call.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_allgather(pg, sys::ltrs_tensor_list::new(&handles), t, -1, out)
+        })
+    }
+
+    /// `all_gather(tensor_list, tensor)`: `tensor_list[r]` becomes rank `r`'s `tensor`, on
+    /// every rank (one output per rank).
+    pub fn all_gather(&self, tensor_list: &mut [Tensor], tensor: &Tensor) -> Result<()> {
+        self.all_gather_async(tensor_list, tensor)?.wait()
+    }
+
+    /// `all_gather_into_tensor(output_tensor, input_tensor, async_op=True)`.
+    pub fn all_gather_into_tensor_async(
+        &self,
+        output_tensor: &mut Tensor,
+        input_tensor: &Tensor,
+    ) -> Result<Work> {
+        const OP: &str = "all_gather_into_tensor";
+        check_cpu(output_tensor, OP)?;
+        check_cpu(input_tensor, OP)?;
+        let (pg, o, i) = (self.raw, output_tensor.as_raw(), input_tensor.as_raw());
+        // SAFETY: see `work`.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_allgather_into_tensor(pg, o, i, -1, out)
+        })
+    }
+
+    /// `all_gather_into_tensor(output_tensor, input_tensor)`: the ranks' inputs concatenated
+    /// along dimension 0, in rank order.
+    pub fn all_gather_into_tensor(
+        &self,
+        output_tensor: &mut Tensor,
+        input_tensor: &Tensor,
+    ) -> Result<()> {
+        self.all_gather_into_tensor_async(output_tensor, input_tensor)?
+            .wait()
+    }
+
+    /// `gather(tensor, gather_list, dst, async_op=True)`: `gather_list` (one tensor per rank)
+    /// only on `dst`, `None` elsewhere.
+    pub fn gather_async(
+        &self,
+        tensor: &Tensor,
+        gather_list: Option<&mut [Tensor]>,
+        dst: usize,
+    ) -> Result<Work> {
+        const OP: &str = "gather";
+        check_cpu(tensor, OP)?;
+        let dst = self.check_rank(dst, "the destination", OP)?;
+        let handles: Vec<sys::ltrs_tensor> = match &gather_list {
+            Some(list) => {
+                for t in list.iter() {
+                    check_cpu(t, OP)?;
+                }
+                list.iter().map(Tensor::as_raw).collect()
+            }
+            None => Vec::new(),
+        };
+        if (dst == self.rank) != gather_list.is_some() {
+            return Err(Error::invalid(
+                OP,
+                format!("gather_list must be given on the destination rank {dst} and only there"),
+            ));
+        }
+        let (pg, t) = (self.raw, tensor.as_raw());
+        // SAFETY: see `work`; `handles` outlives the call.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_gather(pg, sys::ltrs_tensor_list::new(&handles), t, dst, -1, out)
+        })
+    }
+
+    /// `gather(tensor, gather_list, dst)`: on `dst`, `gather_list[r]` becomes rank `r`'s
+    /// `tensor`.
+    pub fn gather(
+        &self,
+        tensor: &Tensor,
+        gather_list: Option<&mut [Tensor]>,
+        dst: usize,
+    ) -> Result<()> {
+        self.gather_async(tensor, gather_list, dst)?.wait()
+    }
+
+    /// `scatter(tensor, scatter_list, src, async_op=True)`: `scatter_list` (one tensor per rank)
+    /// only on `src`, `None` elsewhere.
+    pub fn scatter_async(
+        &self,
+        tensor: &mut Tensor,
+        scatter_list: Option<&[Tensor]>,
+        src: usize,
+    ) -> Result<Work> {
+        const OP: &str = "scatter";
+        check_cpu(tensor, OP)?;
+        let src = self.check_rank(src, "the source", OP)?;
+        if (src == self.rank) != scatter_list.is_some() {
+            return Err(Error::invalid(
+                OP,
+                format!("scatter_list must be given on the source rank {src} and only there"),
+            ));
+        }
+        let handles: Vec<sys::ltrs_tensor> = match scatter_list {
+            Some(list) => {
+                for t in list {
+                    check_cpu(t, OP)?;
+                }
+                list.iter().map(Tensor::as_raw).collect()
+            }
+            None => Vec::new(),
+        };
+        let (pg, t) = (self.raw, tensor.as_raw());
+        // SAFETY: see `work`; `handles` outlives the call.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_scatter(pg, t, sys::ltrs_tensor_list::new(&handles), src, -1, out)
+        })
+    }
+
+    /// `scatter(tensor, scatter_list, src)`: rank `r`'s `tensor` becomes `scatter_list[r]` of
+    /// rank `src`.
+    pub fn scatter(
+        &self,
+        tensor: &mut Tensor,
+        scatter_list: Option<&[Tensor]>,
+        src: usize,
+    ) -> Result<()> {
+        self.scatter_async(tensor, scatter_list, src)?.wait()
+    }
+
+    /// `reduce_scatter(output, input_list, op, async_op=True)`.
+    pub fn reduce_scatter_async(
+        &self,
+        output: &mut Tensor,
+        input_list: &[Tensor],
+        op: ReduceOp,
+    ) -> Result<Work> {
+        const OP: &str = "reduce_scatter";
+        check_cpu(output, OP)?;
+        for t in input_list {
+            check_cpu(t, OP)?;
+        }
+        let average = self.average_of(output, op, OP)?;
+        let handles: Vec<sys::ltrs_tensor> = input_list.iter().map(Tensor::as_raw).collect();
+        let (pg, o) = (self.raw, output.as_raw());
+        // SAFETY: see `work`; `handles` outlives the call.
+        self.work(OP, average, |out| unsafe {
+            raw::ltrs_pg_reduce_scatter(pg, o, sys::ltrs_tensor_list::new(&handles), op.code(), -1, out)
+        })
+    }
+
+    /// `reduce_scatter(output, input_list, op)`: rank `r`'s `output` becomes the reduction over
+    /// the ranks of their `input_list[r]`.
+    pub fn reduce_scatter(
+        &self,
+        output: &mut Tensor,
+        input_list: &[Tensor],
+        op: ReduceOp,
+    ) -> Result<()> {
+        self.reduce_scatter_async(output, input_list, op)?.wait()
+    }
+
+    /// `reduce_scatter_tensor(output, input, op, async_op=True)`.
+    pub fn reduce_scatter_tensor_async(
+        &self,
+        output: &mut Tensor,
+        input: &Tensor,
+        op: ReduceOp,
+    ) -> Result<Work> {
+        const OP: &str = "reduce_scatter_tensor";
+        check_cpu(output, OP)?;
+        check_cpu(input, OP)?;
+        let average = self.average_of(output, op, OP)?;
+        let (pg, o, i) = (self.raw, output.as_raw(), input.as_raw());
+        // SAFETY: see `work`.
+        self.work(OP, average, |out| unsafe {
+            raw::ltrs_pg_reduce_scatter_tensor(pg, o, i, op.code(), -1, out)
+        })
+    }
+
+    /// `reduce_scatter_tensor(output, input, op)`: `input` is the ranks' chunks concatenated
+    /// along dimension 0; rank `r`'s `output` becomes the reduction of chunk `r`.
+    pub fn reduce_scatter_tensor(
+        &self,
+        output: &mut Tensor,
+        input: &Tensor,
+        op: ReduceOp,
+    ) -> Result<()> {
+        self.reduce_scatter_tensor_async(output, input, op)?.wait()
+    }
+
+    /// `all_to_all_single(output, input, output_split_sizes, input_split_sizes,
+    /// async_op=True)`.
+    pub fn all_to_all_single_async(
+        &self,
+        output: &mut Tensor,
+        input: &Tensor,
+        output_split_sizes: Option<&[i64]>,
+        input_split_sizes: Option<&[i64]>,
+    ) -> Result<Work> {
+        const OP: &str = "all_to_all_single";
+        check_cpu(output, OP)?;
+        check_cpu(input, OP)?;
+        let outs = output_split_sizes.unwrap_or(&[]).to_vec();
+        let ins = input_split_sizes.unwrap_or(&[]).to_vec();
+        let (pg, o, i) = (self.raw, output.as_raw(), input.as_raw());
+        // SAFETY: see `work`; the split lists outlive the call.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_alltoall_base(
+                pg,
+                o,
+                i,
+                sys::ltrs_int_list::new(&outs),
+                sys::ltrs_int_list::new(&ins),
+                -1,
+                out,
+            )
+        })
+    }
+
+    /// `all_to_all_single(output, input, output_split_sizes, input_split_sizes)`: rank `r`
+    /// sends the `j`-th slice of `input` (along dimension 0; even slices when the sizes are
+    /// `None`) to rank `j`, and receives rank `j`'s `r`-th slice into the `j`-th slice of
+    /// `output`.
+    pub fn all_to_all_single(
+        &self,
+        output: &mut Tensor,
+        input: &Tensor,
+        output_split_sizes: Option<&[i64]>,
+        input_split_sizes: Option<&[i64]>,
+    ) -> Result<()> {
+        self.all_to_all_single_async(output, input, output_split_sizes, input_split_sizes)?
+            .wait()
+    }
+
+    /// `barrier(async_op=True)`.
+    pub fn barrier_async(&self) -> Result<Work> {
+        let pg = self.raw;
+        // SAFETY: see `work`.
+        self.work("barrier", None, |out| unsafe {
+            raw::ltrs_pg_barrier(pg, -1, out)
+        })
+    }
+
+    /// `barrier()`: returns once every rank called it (or fails after the timeout).
+    pub fn barrier(&self) -> Result<()> {
+        self.barrier_async()?.wait()
+    }
+
+    /// `isend(tensor, dst, tag)`.
+    pub fn isend(&self, tensor: &Tensor, dst: usize, tag: u32) -> Result<Work> {
+        const OP: &str = "send";
+        check_cpu(tensor, OP)?;
+        let dst = self.check_rank(dst, "the destination", OP)?;
+        let (pg, t) = (self.raw, tensor.as_raw());
+        // SAFETY: see `work`.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_send(pg, t, dst, i64::from(tag), out)
+        })
+    }
+
+    /// `send(tensor, dst, tag)`: blocks until the data left (at most the timeout).
+    pub fn send(&self, tensor: &Tensor, dst: usize, tag: u32) -> Result<()> {
+        self.isend(tensor, dst, tag)?.wait()
+    }
+
+    /// `irecv(tensor, src, tag)`.
+    pub fn irecv(&self, tensor: &mut Tensor, src: usize, tag: u32) -> Result<Work> {
+        const OP: &str = "recv";
+        check_cpu(tensor, OP)?;
+        let src = self.check_rank(src, "the source", OP)?;
+        let (pg, t) = (self.raw, tensor.as_raw());
+        // SAFETY: see `work`.
+        self.work(OP, None, |out| unsafe {
+            raw::ltrs_pg_recv(pg, t, src, i64::from(tag), out)
+        })
+    }
+
+    /// `recv(tensor, src, tag)`: fills `tensor` with what rank `src` sent with the same tag;
+    /// returns the sender's rank.
+    pub fn recv(&self, tensor: &mut Tensor, src: usize, tag: u32) -> Result<usize> {
+        self.irecv(tensor, src, tag)?.wait()?;
+        Ok(src)
+    }
+
+    fn average_of(
+        &self,
+        output: &Tensor,
+        op: ReduceOp,
+        name: &'static str,
+    ) -> Result<Option<(Tensor, i64)>> {
+        if op != ReduceOp::Avg {
+            return Ok(None);
+        }
+        let kind = output.f_kind()?;
+        if !(kind.is_floating_point() || kind.is_complex()) {
+            return Err(Error::invalid(
+                name,
+                format!("ReduceOp::Avg needs a floating-point or complex tensor, got {kind:?}"),
+            ));
+        }
+        Ok(Some((output.shallow_clone(), self.size)))
+    }
+}
