@@ -84,7 +84,14 @@ fn main() {
     let archives = [
         ("ltrs_ops", &ops, false, Some(convert.as_path()), 1, None),
         ("ltrs_jit", &jit, false, None, 2, None),
-        ("ltrs_dist", &dist, false, None, 2, Some(gloo_decls.as_path())),
+        (
+            "ltrs_dist",
+            &dist,
+            false,
+            None,
+            2,
+            Some(gloo_decls.as_path()),
+        ),
         ("ltrs_core", &core, cuda, None, 2, None),
     ];
     // The archives compile at once: while one core makes the operators' precompiled header

@@ -1,7 +1,9 @@
 //! FFI of `shim/dist/dist.h`: c10d's stores, the Gloo process group and its work handles. See
 //! that header for what each function does and owns.
 #![allow(non_camel_case_types)]
-use crate::abi::{ltrs_error, ltrs_int_list, ltrs_str, ltrs_str_list, ltrs_tensor, ltrs_tensor_list};
+use crate::abi::{
+    ltrs_error, ltrs_int_list, ltrs_str, ltrs_str_list, ltrs_tensor, ltrs_tensor_list,
+};
 use std::ffi::{c_char, c_void};
 
 /// An opaque owned `c10::intrusive_ptr<c10d::Store>`; free with [`ltrs_store_free`].
@@ -117,6 +119,7 @@ extern "C" {
         hostname: ltrs_str,
         interfaces: ltrs_str,
         threads: i64,
+        check_collectives: bool,
         out: *mut *mut ltrs_pg,
     ) -> *mut ltrs_error;
     pub fn ltrs_pg_rank(pg: *const ltrs_pg, out: *mut i64) -> *mut ltrs_error;

@@ -4,9 +4,10 @@
 //! by the group's timeout and killed by the parent at a deadline, so a dead peer fails a case
 //! instead of hanging the run. Only 127.0.0.1 is used.
 use libtorch::distributed::{
-    self as dist, FileStore, GlooDevice, HashStore, InitOptions, PrefixStore, ReduceOp, TCPStore,
+    self as dist, FileStore, GlooDevice, GlooOptions, HashStore, InitOptions, PrefixStore,
+    ReduceOp, TCPStore,
 };
-use libtorch::{Kind, Tensor};
+use libtorch::Tensor;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -99,7 +100,11 @@ fn run_child_case() -> bool {
 }
 
 fn assert_all_ok(results: &[(bool, String)]) {
-    let failed: Vec<_> = results.iter().filter(|(ok, _)| !ok).map(|(_, t)| t).collect();
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|(ok, _)| !ok)
+        .map(|(_, t)| t)
+        .collect();
     assert!(
         failed.is_empty(),
         "{}",
@@ -160,7 +165,10 @@ fn collectives() {
     // Integers too, and an AVG on them is refused before anything is sent.
     let mut t = Tensor::from_slice(&[rank as i64 * 3]);
     dist::all_reduce(&mut t, ReduceOp::Sum).unwrap();
-    assert_eq!(t.to_vec::<i64>().unwrap(), [3 * (world as i64 - 1) * world as i64 / 2]);
+    assert_eq!(
+        t.to_vec::<i64>().unwrap(),
+        [3 * (world as i64 - 1) * world as i64 / 2]
+    );
     let err = dist::all_reduce(&mut t, ReduceOp::Avg).unwrap_err();
     assert!(err.message().contains("floating-point"), "{err}");
 
@@ -381,17 +389,49 @@ fn a_rank_that_never_joins_makes_init_fail_not_hang() {
     assert_all_ok(&results);
 }
 
-/// Ranks all_reduce tensors of different sizes: an error on both, within the timeout.
+/// With collective checks on, ranks that all_reduce tensors of different shapes, or of
+/// different dtypes, or call different collectives, get an error on every rank, within the
+/// timeout; the group stays usable afterwards.
 fn shape_mismatch() {
     let timeout = Duration::from_secs(5);
-    init(timeout);
+    dist::init_process_group(
+        "gloo",
+        InitOptions::default()
+            .timeout(timeout)
+            .device(GlooDevice::Hostname(LOOPBACK.into()))
+            .check_collectives(true),
+    )
+    .unwrap();
     let rank = dist::get_rank().unwrap();
+    let bounded = |what: &str, r: libtorch::Result<()>, start: Instant| {
+        let err = r.unwrap_err();
+        let took = start.elapsed();
+        println!("{what} failed after {took:?}: {err}");
+        assert!(took < timeout + Duration::from_secs(5), "took {took:?}");
+    };
     let mut t = Tensor::zeros(&[2 + rank as i64]);
     let start = Instant::now();
-    let err = dist::all_reduce(&mut t, ReduceOp::Sum).unwrap_err();
-    let took = start.elapsed();
-    println!("mismatched all_reduce failed after {took:?}: {err}");
-    assert!(took < timeout + Duration::from_secs(5), "took {took:?}");
+    bounded("shapes", dist::all_reduce(&mut t, ReduceOp::Sum), start);
+    let mut t = if rank == 0 {
+        Tensor::zeros(&[2])
+    } else {
+        Tensor::from_slice(&[0i64, 0])
+    };
+    let start = Instant::now();
+    bounded("dtypes", dist::all_reduce(&mut t, ReduceOp::Sum), start);
+    let mut t = Tensor::zeros(&[2]);
+    let start = Instant::now();
+    let r = if rank == 0 {
+        dist::all_reduce(&mut t, ReduceOp::Sum)
+    } else {
+        dist::broadcast(&mut t, 0)
+    };
+    bounded("different collectives", r, start);
+    // Matching calls still work.
+    let mut t = Tensor::from_slice(&[rank as f32 + 1.0]);
+    dist::all_reduce(&mut t, ReduceOp::Sum).unwrap();
+    assert_eq!(values(&t), [3.0]);
+    dist::destroy_process_group().unwrap();
 }
 
 #[test]
@@ -509,8 +549,8 @@ fn init_process_group_reports_missing_environment() {
     if std::env::var_os("MASTER_ADDR").is_some() {
         return;
     }
-    let err = dist::init_process_group("gloo", InitOptions::default().rank(0).world_size(1))
-        .unwrap_err();
+    let err =
+        dist::init_process_group("gloo", InitOptions::default().rank(0).world_size(1)).unwrap_err();
     assert!(err.message().contains("MASTER_ADDR"), "{err}");
     let err = dist::init_process_group("nccl", InitOptions::default()).unwrap_err();
     assert!(err.message().contains("only \"gloo\""), "{err}");
@@ -523,26 +563,14 @@ fn single_rank_group_from_a_store() {
         return;
     }
     let store = HashStore::new().unwrap();
-    let group = dist::ProcessGroup::new_gloo(
-        &store,
-        0,
-        1,
-        Duration::from_secs(10),
-        GlooDevice::Hostname(LOOPBACK.into()),
-    )
-    .unwrap();
+    let options =
+        GlooOptions::new(Duration::from_secs(10)).device(GlooDevice::Hostname(LOOPBACK.into()));
+    let group = dist::ProcessGroup::new_gloo(&store, 0, 1, &options).unwrap();
     assert_eq!((group.rank(), group.size()), (0, 1));
     let mut t = floats(&[1.5, -2.0]);
     group.all_reduce(&mut t, ReduceOp::Avg).unwrap();
     assert_eq!(values(&t), [1.5, -2.0]);
     group.barrier().unwrap();
     // A rank outside the group is refused.
-    assert!(dist::ProcessGroup::new_gloo(
-        &store,
-        1,
-        1,
-        Duration::from_secs(1),
-        GlooDevice::Hostname(LOOPBACK.into())
-    )
-    .is_err());
+    assert!(dist::ProcessGroup::new_gloo(&store, 1, 1, &options).is_err());
 }

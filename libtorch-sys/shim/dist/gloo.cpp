@@ -35,7 +35,9 @@
 #include "dist.h"
 #include "dist_support.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupWrapper.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -119,6 +121,26 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
+c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> options_for(int64_t timeout_ms,
+                                                                ltrs_str hostname,
+                                                                ltrs_str interfaces,
+                                                                int64_t threads) {
+  auto options = c10::make_intrusive<c10d::ProcessGroupGloo::Options>(millis(timeout_ms));
+  if (hostname.data != nullptr) {
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(to_string(hostname)));
+  } else if (interfaces.data != nullptr) {
+    auto names = split_commas(to_string(interfaces));
+    TORCH_CHECK(!names.empty(), "no network interface named in '", to_string(interfaces), "'");
+    for (const auto& name : names) {
+      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(name));
+    }
+  } else {
+    options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+  }
+  if (threads > 0) options->threads = static_cast<int>(threads);
+  return options;
+}
+
 }  // namespace
 
 extern "C" {
@@ -132,29 +154,27 @@ void ltrs_pg_free(ltrs_pg* pg) {
 }
 
 ltrs_error* ltrs_gloo_new(const ltrs_store* store, int64_t rank, int64_t size, int64_t timeout_ms,
-                          ltrs_str hostname, ltrs_str interfaces, int64_t threads, ltrs_pg** out) {
+                          ltrs_str hostname, ltrs_str interfaces, int64_t threads,
+                          bool check_collectives, ltrs_pg** out) {
   LTRS_TRY {
     TORCH_CHECK(size >= 1 && size <= INT32_MAX, "world_size must be at least 1, got ", size);
     TORCH_CHECK(rank >= 0 && rank < size, "rank ", rank, " is not in [0, ", size, ")");
     TORCH_CHECK(timeout_ms > 0, "the timeout must be positive, got ", timeout_ms, " ms");
-    auto options = c10::make_intrusive<c10d::ProcessGroupGloo::Options>(millis(timeout_ms));
-    if (hostname.data != nullptr) {
-      options->devices.push_back(
-          c10d::ProcessGroupGloo::createDeviceForHostname(to_string(hostname)));
-    } else if (interfaces.data != nullptr) {
-      auto names = split_commas(to_string(interfaces));
-      TORCH_CHECK(!names.empty(), "no network interface named in '", to_string(interfaces), "'");
-      for (const auto& name : names) {
-        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(name));
-      }
-    } else {
-      options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    auto make = [&](const c10::intrusive_ptr<c10d::Store>& on) {
+      return c10::make_intrusive<c10d::ProcessGroupGloo>(on, static_cast<int>(rank),
+                                                         static_cast<int>(size), options_for(
+                                                             timeout_ms, hostname, interfaces,
+                                                             threads));
+    };
+    c10::intrusive_ptr<c10d::Backend> backend = make(store_of(store));
+    if (check_collectives) {
+      // What torch.distributed does under TORCH_DISTRIBUTED_DEBUG=DETAIL: a second Gloo group, on
+      // its own keys, through which every collective first compares its fingerprint (op, shapes,
+      // dtypes) across the ranks.
+      auto helper_store = c10::make_intrusive<c10d::PrefixStore>("pg_wrapper", store_of(store));
+      backend = c10::make_intrusive<c10d::ProcessGroupWrapper>(backend, make(helper_store));
     }
-    if (threads > 0) options->threads = static_cast<int>(threads);
-    auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store_of(store), static_cast<int>(rank),
-                                                          static_cast<int>(size), options);
-    *out = new ltrs_pg{c10::static_intrusive_pointer_cast<c10d::Backend>(std::move(pg)), rank,
-                       size};
+    *out = new ltrs_pg{std::move(backend), rank, size};
   }
   LTRS_CATCH
 }

@@ -23,7 +23,7 @@
 mod process_group;
 mod store;
 
-pub use process_group::{GlooDevice, ProcessGroup, ReduceOp, Work};
+pub use process_group::{GlooDevice, GlooOptions, ProcessGroup, ReduceOp, Work};
 pub use store::Store;
 
 use crate::error::{Error, Result};
@@ -93,6 +93,7 @@ pub struct InitOptions {
     world_size: Option<usize>,
     timeout: Duration,
     device: GlooDevice,
+    check_collectives: Option<bool>,
 }
 
 impl Default for InitOptions {
@@ -104,6 +105,7 @@ impl Default for InitOptions {
             world_size: None,
             timeout: DEFAULT_TIMEOUT,
             device: GlooDevice::FromEnv,
+            check_collectives: None,
         }
     }
 }
@@ -145,6 +147,14 @@ impl InitOptions {
     /// hostname, as in PyTorch).
     pub fn device(mut self, device: GlooDevice) -> InitOptions {
         self.device = device;
+        self
+    }
+
+    /// Whether collectives check that every rank calls the same one on the same shapes and
+    /// dtypes (default: as `TORCH_DISTRIBUTED_DEBUG=DETAIL` asks); see
+    /// [`GlooOptions::check_collectives`].
+    pub fn check_collectives(mut self, on: bool) -> InitOptions {
+        self.check_collectives = Some(on);
         self
     }
 }
@@ -223,7 +233,8 @@ pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
         (None, None) | (None, Some("env://")) => {
             let host = env_string("MASTER_ADDR")?;
             let port = parse_port(&env_string("MASTER_PORT")?, "MASTER_PORT")?;
-            Store::tcp(&host, port, Some(world_size), rank == 0, timeout)?
+            Store::tcp(&host, port, Some(world_size), rank == 0, timeout)
+                .map_err(|e| e.in_call(INIT))?
         }
         (None, Some(url)) => {
             if let Some(addr) = url.strip_prefix("tcp://") {
@@ -231,9 +242,16 @@ pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
                     Error::invalid(INIT, format!("{url:?} has no port (tcp://HOST:PORT)"))
                 })?;
                 let host = host.trim_start_matches('[').trim_end_matches(']');
-                Store::tcp(host, parse_port(port, url)?, Some(world_size), rank == 0, timeout)?
+                Store::tcp(
+                    host,
+                    parse_port(port, url)?,
+                    Some(world_size),
+                    rank == 0,
+                    timeout,
+                )
+                .map_err(|e| e.in_call(INIT))?
             } else if let Some(path) = url.strip_prefix("file://") {
-                Store::file(path, Some(world_size))?
+                Store::file(path, Some(world_size)).map_err(|e| e.in_call(INIT))?
             } else {
                 return Err(Error::invalid(
                     INIT,
@@ -245,8 +263,12 @@ pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
     // As torch.distributed does: the default group's keys live under their own prefix, so the
     // store can serve other users too.
     let store = Store::prefix("default_pg", &store)?;
-    let group = ProcessGroup::new_gloo(&store, rank, world_size, timeout, options.device)
-        .map_err(|e| e.in_call(INIT))?;
+    let mut gloo = GlooOptions::new(timeout).device(options.device);
+    if let Some(on) = options.check_collectives {
+        gloo = gloo.check_collectives(on);
+    }
+    let group =
+        ProcessGroup::new_gloo(&store, rank, world_size, &gloo).map_err(|e| e.in_call(INIT))?;
     *slot = Some(Arc::new(group));
     Ok(())
 }

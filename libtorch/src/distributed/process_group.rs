@@ -152,19 +152,64 @@ fn check_cpu(t: &Tensor, op: &'static str) -> Result<()> {
     Ok(())
 }
 
+/// The options of a Gloo group (`ProcessGroupGloo.Options`, plus `torch.distributed`'s
+/// collective checks).
+#[derive(Debug, Clone)]
+pub struct GlooOptions {
+    timeout: Duration,
+    device: GlooDevice,
+    threads: usize,
+    check_collectives: bool,
+}
+
+impl GlooOptions {
+    /// Options with this timeout: it bounds the rendezvous and every collective. Devices from
+    /// the environment, Gloo's 2 worker threads, and collective checks as
+    /// `TORCH_DISTRIBUTED_DEBUG=DETAIL` asks (off otherwise), as in PyTorch.
+    pub fn new(timeout: Duration) -> GlooOptions {
+        GlooOptions {
+            timeout,
+            device: GlooDevice::FromEnv,
+            threads: 0,
+            check_collectives: std::env::var("TORCH_DISTRIBUTED_DEBUG")
+                .is_ok_and(|v| v.eq_ignore_ascii_case("DETAIL")),
+        }
+    }
+
+    /// Where Gloo's sockets listen.
+    pub fn device(mut self, device: GlooDevice) -> GlooOptions {
+        self.device = device;
+        self
+    }
+
+    /// The number of Gloo worker threads (`Options.threads`, default 2).
+    pub fn threads(mut self, threads: usize) -> GlooOptions {
+        self.threads = threads;
+        self
+    }
+
+    /// Whether every collective first checks, through a second Gloo group, that all ranks call
+    /// the same collective with the same shapes and dtypes (c10d's `ProcessGroupWrapper`, what
+    /// `TORCH_DISTRIBUTED_DEBUG=DETAIL` turns on). A mismatch is then an error on every rank
+    /// instead of an undefined result; the price is one extra small collective per call.
+    pub fn check_collectives(mut self, on: bool) -> GlooOptions {
+        self.check_collectives = on;
+        self
+    }
+}
+
 impl ProcessGroup {
-    /// `ProcessGroupGloo(store, rank, size, timeout)`: joins the group of `size` processes that
-    /// rendezvous through `store`, as rank `rank`. Blocks until every rank joined, at most
-    /// `timeout`, which then bounds every collective of the group too.
+    /// `ProcessGroupGloo(store, rank, size, options)`: joins the group of `size` processes that
+    /// rendezvous through `store`, as rank `rank`. Blocks until every rank joined, at most the
+    /// options' timeout, which then bounds every collective of the group too.
     pub fn new_gloo(
         store: &Store,
         rank: usize,
         size: usize,
-        timeout: Duration,
-        device: GlooDevice,
+        options: &GlooOptions,
     ) -> Result<ProcessGroup> {
         const OP: &str = "ProcessGroupGloo";
-        let ms = millis(timeout, OP)?;
+        let ms = millis(options.timeout, OP)?;
         let (rank, size) = match (i64::try_from(rank), i64::try_from(size)) {
             (Ok(r), Ok(s)) if s >= 1 && r < s => (r, s),
             _ => {
@@ -174,8 +219,10 @@ impl ProcessGroup {
                 ))
             }
         };
+        let threads =
+            i64::try_from(options.threads).map_err(|_| Error::invalid(OP, "too many threads"))?;
         let env_ifname = std::env::var("GLOO_SOCKET_IFNAME").ok();
-        let (hostname, interfaces) = match &device {
+        let (hostname, interfaces) = match &options.device {
             GlooDevice::Hostname(h) => (Some(h.clone()), None),
             GlooDevice::Interfaces(names) => (None, Some(names.join(","))),
             GlooDevice::FromEnv => (None, env_ifname.filter(|s| !s.is_empty())),
@@ -198,7 +245,8 @@ impl ProcessGroup {
                     ms,
                     as_str(&hostname),
                     as_str(&interfaces),
-                    0,
+                    threads,
+                    options.check_collectives,
                     &mut out,
                 ),
                 OP,
@@ -233,10 +281,7 @@ impl ProcessGroup {
         // SAFETY: live handle; on success `out` is a malloc'ed NUL-terminated string, copied
         // then freed once.
         unsafe {
-            check(
-                raw::ltrs_pg_backend_name(self.raw, &mut out),
-                "get_backend",
-            )?;
+            check(raw::ltrs_pg_backend_name(self.raw, &mut out), "get_backend")?;
             let name = std::ffi::CStr::from_ptr(out).to_string_lossy().into_owned();
             raw::ltrs_dist_free(out.cast());
             Ok(name)
@@ -484,7 +529,14 @@ impl ProcessGroup {
         let (pg, o) = (self.raw, output.as_raw());
         // SAFETY: see `work`; `handles` outlives the call.
         self.work(OP, average, |out| unsafe {
-            raw::ltrs_pg_reduce_scatter(pg, o, sys::ltrs_tensor_list::new(&handles), op.code(), -1, out)
+            raw::ltrs_pg_reduce_scatter(
+                pg,
+                o,
+                sys::ltrs_tensor_list::new(&handles),
+                op.code(),
+                -1,
+                out,
+            )
         })
     }
 

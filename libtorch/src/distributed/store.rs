@@ -32,8 +32,13 @@ impl Clone for Store {
         let mut out = std::ptr::null_mut();
         // SAFETY: `self.raw` is live; the shim copies an intrusive pointer (cannot fail but for
         // memory exhaustion, reported as an error).
-        unsafe { check(raw::ltrs_store_clone_handle(self.raw, &mut out), "Store.clone") }
-            .expect("cloning a store handle");
+        unsafe {
+            check(
+                raw::ltrs_store_clone_handle(self.raw, &mut out),
+                "Store.clone",
+            )
+        }
+        .expect("cloning a store handle");
         Store { raw: out }
     }
 }
@@ -126,7 +131,7 @@ impl Store {
                 location,
             } => Error::Torch {
                 op,
-                message: format!("{host_name}:{port}: {message}"),
+                message: format!("TCPStore at {host_name}:{port}: {message}"),
                 full_message,
                 location,
             },
@@ -168,7 +173,12 @@ impl Store {
     pub fn port(&self) -> Result<u16> {
         let mut out = 0;
         // SAFETY: live handle, valid out-pointer.
-        unsafe { check(raw::ltrs_tcp_store_port(self.raw, &mut out), "TCPStore.port")? };
+        unsafe {
+            check(
+                raw::ltrs_tcp_store_port(self.raw, &mut out),
+                "TCPStore.port",
+            )?
+        };
         Ok(out)
     }
 
@@ -299,7 +309,12 @@ impl Store {
     pub fn num_keys(&self) -> Result<i64> {
         let mut out = 0;
         // SAFETY: live handle, valid out-pointer.
-        unsafe { check(raw::ltrs_store_num_keys(self.raw, &mut out), "Store.num_keys")? };
+        unsafe {
+            check(
+                raw::ltrs_store_num_keys(self.raw, &mut out),
+                "Store.num_keys",
+            )?
+        };
         Ok(out)
     }
 
@@ -315,6 +330,11 @@ impl Store {
     pub fn set_timeout(&self, timeout: Duration) -> Result<()> {
         let ms = millis(timeout, "Store.set_timeout")?;
         // SAFETY: live handle, plain value.
-        unsafe { check(raw::ltrs_store_set_timeout(self.raw, ms), "Store.set_timeout") }
+        unsafe {
+            check(
+                raw::ltrs_store_set_timeout(self.raw, ms),
+                "Store.set_timeout",
+            )
+        }
     }
 }
