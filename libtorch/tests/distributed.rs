@@ -259,7 +259,7 @@ fn collectives() {
     // every rank.
     let in_splits: Vec<i64> = (0..world as i64).map(|j| j + 1).collect();
     let input: Vec<f32> = (0..world)
-        .flat_map(|j| std::iter::repeat(10.0 * r + j as f32).take(j + 1))
+        .flat_map(|j| std::iter::repeat_n(10.0 * r + j as f32, j + 1))
         .collect();
     let out_splits = vec![rank as i64 + 1; world];
     let mut out = Tensor::zeros(&[(world * (rank + 1)) as i64]);
@@ -271,7 +271,7 @@ fn collectives() {
     )
     .unwrap();
     let want: Vec<f32> = (0..world)
-        .flat_map(|j| std::iter::repeat(10.0 * j as f32 + r).take(rank + 1))
+        .flat_map(|j| std::iter::repeat_n(10.0 * j as f32 + r, rank + 1))
         .collect();
     assert_eq!(values(&out), want);
 
