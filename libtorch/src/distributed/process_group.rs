@@ -1,7 +1,7 @@
 //! The Gloo process group, its collectives and their work handles.
 use super::store::{millis, Store};
 use crate::error::{check, Error, Result};
-use crate::{Device, Tensor};
+use crate::{Device, Layout, Tensor};
 use libtorch_sys as sys;
 use libtorch_sys::dist as raw;
 use std::time::Duration;
@@ -14,7 +14,8 @@ pub enum ReduceOp {
     Sum,
     /// Elementwise mean over the ranks. Gloo has no native average (PyTorch refuses `AVG` with
     /// Gloo): this sums, then divides the result by the world size, so it needs a floating-point
-    /// or complex tensor.
+    /// or complex tensor. The division happens in [`Work::wait`]: wait on an async average
+    /// before reading it. Not available for `reduce`.
     Avg,
     /// Elementwise product.
     Product,
@@ -147,6 +148,15 @@ fn check_cpu(t: &Tensor, op: &'static str) -> Result<()> {
         return Err(Error::invalid(
             op,
             format!("the Gloo group takes CPU tensors, got one on {device:?}"),
+        ));
+    }
+    // Gloo's sparse paths replace a sparse tensor's internals from a worker thread, which this
+    // crate allows only through an unshared handle (see `Tensor`'s soundness rules).
+    let layout = t.layout_or_strided();
+    if layout != Layout::Strided {
+        return Err(Error::invalid(
+            op,
+            format!("the Gloo group takes dense (strided) tensors, got a {layout:?} one"),
         ));
     }
     Ok(())
