@@ -119,7 +119,7 @@ extern "C" {
         hostname: ltrs_str,
         interfaces: ltrs_str,
         threads: i64,
-        check_collectives: bool,
+        wrapper_prefix: ltrs_str,
         out: *mut *mut ltrs_pg,
     ) -> *mut ltrs_error;
     pub fn ltrs_pg_rank(pg: *const ltrs_pg, out: *mut i64) -> *mut ltrs_error;

@@ -114,6 +114,7 @@ fn run_child_case() -> bool {
         "peer_dies" => peer_dies(),
         "never_joins" => never_joins(),
         "shape_mismatch" => shape_mismatch(),
+        "with_python" => with_python(),
         other => panic!("unknown case {other}"),
     }
     println!("LTRS_DIST_CASE_DONE");
@@ -603,4 +604,112 @@ fn single_rank_group_from_a_store() {
     assert!(err.message().contains("undefined"), "{err}");
     // A rank outside the group is refused.
     assert!(dist::ProcessGroup::new_gloo(&store, 1, 1, &options).is_err());
+}
+
+/// The Python rank of `a_rust_and_a_python_rank_form_one_group`: torch.distributed's own
+/// init_process_group and collectives, checked against the same hand-computed values.
+const PYTHON_RANK: &str = r#"
+import torch, torch.distributed as dist
+from datetime import timedelta
+dist.init_process_group("gloo", timeout=timedelta(seconds=30))
+r, w = dist.get_rank(), dist.get_world_size()
+t = torch.tensor([r + 1.0, 10.0 * (r + 1)])
+dist.all_reduce(t)
+assert t.tolist() == [3.0, 30.0], t
+b = torch.tensor([float(r), -float(r)])
+dist.broadcast(b, src=1)
+assert b.tolist() == [1.0, -1.0], b
+outs = [torch.zeros(2) for _ in range(w)]
+dist.all_gather(outs, torch.tensor([float(r), 100.0 + r]))
+assert [o.tolist() for o in outs] == [[0.0, 100.0], [1.0, 101.0]], outs
+got = torch.zeros(1)
+dist.recv(got, src=1, tag=3)
+assert got.tolist() == [42.0], got
+dist.barrier()
+dist.destroy_process_group()
+print("LTRS_DIST_CASE_DONE")
+"#;
+
+/// The Rust rank (1) of the same group.
+fn with_python() {
+    dist::init_process_group(
+        "gloo",
+        InitOptions::default().timeout(Duration::from_secs(30)),
+    )
+    .unwrap();
+    let (r, w) = (dist::get_rank().unwrap(), dist::get_world_size().unwrap());
+    assert_eq!((r, w), (1, 2));
+    let mut t = floats(&[2.0, 20.0]);
+    dist::all_reduce(&mut t, ReduceOp::Sum).unwrap();
+    assert_eq!(values(&t), [3.0, 30.0]);
+    let mut b = floats(&[1.0, -1.0]);
+    dist::broadcast(&mut b, 1).unwrap();
+    assert_eq!(values(&b), [1.0, -1.0]);
+    let mut outs = vec![Tensor::zeros(&[2]), Tensor::zeros(&[2])];
+    dist::all_gather(&mut outs, &floats(&[1.0, 101.0])).unwrap();
+    assert_eq!(values(&outs[0]), [0.0, 100.0]);
+    assert_eq!(values(&outs[1]), [1.0, 101.0]);
+    dist::send(&floats(&[42.0]), 0, 3).unwrap();
+    dist::barrier().unwrap();
+    dist::destroy_process_group().unwrap();
+}
+
+/// Rank 0 is Python's torch.distributed (the Python of `LTRS_TORCH_PYTHON`, with torch 2.11.0),
+/// rank 1 is this crate: one Gloo group, on loopback (`GLOO_SOCKET_IFNAME=lo`).
+#[test]
+#[ignore = "needs LTRS_TORCH_PYTHON=/path/to/python with torch 2.11.0"]
+fn a_rust_and_a_python_rank_form_one_group() {
+    if run_child_case() {
+        return;
+    }
+    let python = std::env::var("LTRS_TORCH_PYTHON")
+        .expect("LTRS_TORCH_PYTHON names a Python with torch 2.11.0");
+    let port = free_port();
+    let env = |c: &mut Command, rank: usize| {
+        c.env("RANK", rank.to_string())
+            .env("WORLD_SIZE", "2")
+            .env("MASTER_ADDR", LOOPBACK)
+            .env("MASTER_PORT", port.to_string())
+            .env("GLOO_SOCKET_IFNAME", "lo")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+    };
+    let mut py = Command::new(python);
+    py.args(["-c", PYTHON_RANK]);
+    env(&mut py, 0);
+    let mut rs = Command::new(std::env::current_exe().unwrap());
+    rs.args([
+        "--exact",
+        "a_rust_and_a_python_rank_form_one_group",
+        "--nocapture",
+        "--include-ignored",
+        "--test-threads",
+        "1",
+    ])
+    .env("LTRS_DIST_CASE", "with_python");
+    env(&mut rs, 1);
+    let mut children = [py.spawn().unwrap(), rs.spawn().unwrap()];
+    let start = Instant::now();
+    while children.iter_mut().any(|c| c.try_wait().unwrap().is_none())
+        && start.elapsed() < Duration::from_secs(90)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut failures = Vec::new();
+    for (name, mut child) in ["python rank 0", "rust rank 1"].into_iter().zip(children) {
+        let finished = child.try_wait().unwrap();
+        if finished.is_none() {
+            let _ = child.kill();
+        }
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !(out.status.success() && finished.is_some() && stdout.contains("LTRS_DIST_CASE_DONE")) {
+            failures.push(format!(
+                "{name}: {:?}\n{stdout}{}",
+                finished,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

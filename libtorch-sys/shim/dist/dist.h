@@ -62,14 +62,14 @@ void ltrs_pg_free(ltrs_pg* pg);
  * collective; `threads` worker threads (<= 0: Gloo's default, 2). The devices: one for
  * `hostname` when given (data != NULL), else one per comma-separated name in `interfaces` when
  * given, else Gloo's default device (the machine's hostname, or loopback when that does not
- * resolve) -- what torch.distributed does with GLOO_SOCKET_IFNAME. With `check_collectives`, the
- * group is wrapped in c10d::ProcessGroupWrapper over a second Gloo group (keys under
- * "pg_wrapper/"), as TORCH_DISTRIBUTED_DEBUG=DETAIL does: every collective first checks that all
- * ranks call the same op on the same shapes and dtypes. Blocks until every rank joined (at most
- * the timeout). */
+ * resolve) -- what torch.distributed does with GLOO_SOCKET_IFNAME. With a `wrapper_prefix`
+ * (data != NULL), the group is wrapped in c10d::ProcessGroupWrapper over a second Gloo group on
+ * the keys under that prefix, as TORCH_DISTRIBUTED_DEBUG=DETAIL does: every collective first
+ * checks that all ranks call the same op on the same shapes and dtypes. Blocks until every rank
+ * joined (at most the timeout). */
 ltrs_error* ltrs_gloo_new(const ltrs_store* store, int64_t rank, int64_t size, int64_t timeout_ms,
                           ltrs_str hostname, ltrs_str interfaces, int64_t threads,
-                          bool check_collectives, ltrs_pg** out);
+                          ltrs_str wrapper_prefix, ltrs_pg** out);
 ltrs_error* ltrs_pg_rank(const ltrs_pg* pg, int64_t* out);
 ltrs_error* ltrs_pg_size(const ltrs_pg* pg, int64_t* out);
 /* The backend's name ("gloo"), malloc'ed and NUL-terminated; free with ltrs_dist_free. */

@@ -155,7 +155,7 @@ void ltrs_pg_free(ltrs_pg* pg) {
 
 ltrs_error* ltrs_gloo_new(const ltrs_store* store, int64_t rank, int64_t size, int64_t timeout_ms,
                           ltrs_str hostname, ltrs_str interfaces, int64_t threads,
-                          bool check_collectives, ltrs_pg** out) {
+                          ltrs_str wrapper_prefix, ltrs_pg** out) {
   LTRS_TRY {
     TORCH_CHECK(size >= 1 && size <= INT32_MAX, "world_size must be at least 1, got ", size);
     TORCH_CHECK(rank >= 0 && rank < size, "rank ", rank, " is not in [0, ", size, ")");
@@ -167,11 +167,12 @@ ltrs_error* ltrs_gloo_new(const ltrs_store* store, int64_t rank, int64_t size, i
                                                              threads));
     };
     c10::intrusive_ptr<c10d::Backend> backend = make(store_of(store));
-    if (check_collectives) {
+    if (wrapper_prefix.data != nullptr) {
       // What torch.distributed does under TORCH_DISTRIBUTED_DEBUG=DETAIL: a second Gloo group, on
       // its own keys, through which every collective first compares its fingerprint (op, shapes,
       // dtypes) across the ranks.
-      auto helper_store = c10::make_intrusive<c10d::PrefixStore>("pg_wrapper", store_of(store));
+      auto helper_store =
+          c10::make_intrusive<c10d::PrefixStore>(to_string(wrapper_prefix), store_of(store));
       backend = c10::make_intrusive<c10d::ProcessGroupWrapper>(backend, make(helper_store));
     }
     *out = new ltrs_pg{std::move(backend), rank, size};

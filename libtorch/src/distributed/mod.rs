@@ -191,15 +191,12 @@ fn parse_port(s: &str, from: &str) -> Result<u16> {
 }
 
 /// `torch.distributed.init_process_group(backend, init_method, timeout, world_size, rank,
-/// store)`: joins this process to the default group. Only `"gloo"` is available as `backend`.
-/// Blocks until every rank joined, at most the timeout; fails when a group already exists.
+/// store)`: joins this process to the default group. Only Gloo is available (`"gloo"`,
+/// `"cpu:gloo"`), for CPU tensors. The store keys are torch.distributed's, so Python ranks of
+/// the same PyTorch version can join the group. Blocks until every rank joined, at most the timeout;
+/// fails when a group already exists.
 pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
-    if !backend.eq_ignore_ascii_case("gloo") {
-        return Err(Error::invalid(
-            INIT,
-            format!("backend {backend:?} is not available: only \"gloo\" is, for now"),
-        ));
-    }
+    check_backend(backend)?;
     let mut slot = DEFAULT_GROUP.write().unwrap_or_else(|e| e.into_inner());
     if slot.is_some() {
         return Err(Error::invalid(
@@ -233,7 +230,7 @@ pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
         (None, None) | (None, Some("env://")) => {
             let host = env_string("MASTER_ADDR")?;
             let port = parse_port(&env_string("MASTER_PORT")?, "MASTER_PORT")?;
-            Store::tcp(&host, port, Some(world_size), rank == 0, timeout)
+            Store::tcp(&host, port, Some(world_size), starts_server(rank), timeout)
                 .map_err(|e| e.in_call(INIT))?
         }
         (None, Some(url)) => {
@@ -242,14 +239,9 @@ pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
                     Error::invalid(INIT, format!("{url:?} has no port (tcp://HOST:PORT)"))
                 })?;
                 let host = host.trim_start_matches('[').trim_end_matches(']');
-                Store::tcp(
-                    host,
-                    parse_port(port, url)?,
-                    Some(world_size),
-                    rank == 0,
-                    timeout,
-                )
-                .map_err(|e| e.in_call(INIT))?
+                let port = parse_port(port, url)?;
+                Store::tcp(host, port, Some(world_size), starts_server(rank), timeout)
+                    .map_err(|e| e.in_call(INIT))?
             } else if let Some(path) = url.strip_prefix("file://") {
                 Store::file(path, Some(world_size)).map_err(|e| e.in_call(INIT))?
             } else {
@@ -260,17 +252,60 @@ pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
             }
         }
     };
-    // As torch.distributed does: the default group's keys live under their own prefix, so the
-    // store can serve other users too.
-    let store = Store::prefix("default_pg", &store)?;
+    // The keys torch.distributed uses, so that Rust and Python ranks can form one group: the
+    // default group's under "default_pg", then its name ("0", the first group), then the first
+    // device type of the backend string ("cpu"; torch.distributed makes one Gloo group for all
+    // the device types when they all name Gloo), and the collective checks' helper group under
+    // "pg_wrapper:0" of that.
+    let group_store = Store::prefix("0/", &Store::prefix("default_pg", &store)?)?;
+    let device_store = Store::prefix("cpu/", &group_store)?;
     let mut gloo = GlooOptions::new(timeout).device(options.device);
     if let Some(on) = options.check_collectives {
         gloo = gloo.check_collectives(on);
     }
-    let group =
-        ProcessGroup::new_gloo(&store, rank, world_size, &gloo).map_err(|e| e.in_call(INIT))?;
+    let group = ProcessGroup::new_gloo_checked_under(
+        &device_store,
+        rank,
+        world_size,
+        &gloo,
+        "pg_wrapper:0",
+    )
+    .map_err(|e| e.in_call(INIT))?;
     *slot = Some(Arc::new(group));
     Ok(())
+}
+
+/// Checks a backend string: `"gloo"`, or Gloo for the CPU and optionally CUDA
+/// (`"cpu:gloo"`, `"cpu:gloo,cuda:gloo"`); nothing else is available yet.
+fn check_backend(backend: &str) -> Result<()> {
+    let lower = backend.trim().to_ascii_lowercase();
+    let mut cpu = lower == "gloo";
+    let mut ok = true;
+    if !cpu {
+        for part in lower.split(',') {
+            match part.trim().split_once(':') {
+                Some(("cpu", "gloo")) => cpu = true,
+                Some(("cuda", "gloo")) => {}
+                _ => ok = false,
+            }
+        }
+    }
+    if ok && cpu {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            INIT,
+            format!(
+                "backend {backend:?} is not available: only \"gloo\" (or \"cpu:gloo\") is, for now"
+            ),
+        ))
+    }
+}
+
+/// Whether this rank starts the TCP store's server: rank 0, unless torchrun's agent already
+/// serves it (`TORCHELASTIC_USE_AGENT_STORE=True`), as in torch.distributed's rendezvous.
+fn starts_server(rank: usize) -> bool {
+    rank == 0 && std::env::var("TORCHELASTIC_USE_AGENT_STORE").as_deref() != Ok("True")
 }
 
 /// `torch.distributed.is_initialized()`.

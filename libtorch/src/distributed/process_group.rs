@@ -218,6 +218,18 @@ impl ProcessGroup {
         size: usize,
         options: &GlooOptions,
     ) -> Result<ProcessGroup> {
+        ProcessGroup::new_gloo_checked_under(store, rank, size, options, "pg_wrapper")
+    }
+
+    /// [`ProcessGroup::new_gloo`], with the collective checks' helper group on the keys under
+    /// `wrapper_prefix`.
+    pub(crate) fn new_gloo_checked_under(
+        store: &Store,
+        rank: usize,
+        size: usize,
+        options: &GlooOptions,
+        wrapper_prefix: &str,
+    ) -> Result<ProcessGroup> {
         const OP: &str = "ProcessGroupGloo";
         let ms = millis(options.timeout, OP)?;
         let (rank, size) = match (i64::try_from(rank), i64::try_from(size)) {
@@ -256,7 +268,11 @@ impl ProcessGroup {
                     as_str(&hostname),
                     as_str(&interfaces),
                     threads,
-                    options.check_collectives,
+                    if options.check_collectives {
+                        sys::ltrs_str::from_str(wrapper_prefix)
+                    } else {
+                        as_str(&None)
+                    },
                     &mut out,
                 ),
                 OP,
