@@ -208,6 +208,12 @@ fn collectives() {
     }
     work.wait_timeout(Duration::from_secs(20)).unwrap();
     assert_eq!(values(&t), [tri / w, 2.0 * tri / w]);
+    // A Work dropped unwaited still runs (it holds its tensors); Gloo's barrier waits for the
+    // work queued before it.
+    let mut t = mine();
+    drop(dist::all_reduce_async(&mut t, ReduceOp::Sum).unwrap());
+    dist::barrier().unwrap();
+    assert_eq!(values(&t), [tri, 2.0 * tri]);
 
     // broadcast from the last rank.
     let mut t = floats(&[r, -r]);
