@@ -163,6 +163,8 @@ fn collectives() {
     let rank = dist::get_rank().unwrap();
     let world = dist::get_world_size().unwrap();
     assert_eq!(dist::get_backend().unwrap(), "gloo");
+    let again = dist::init_process_group("gloo", InitOptions::default()).unwrap_err();
+    assert!(again.message().contains("already initialized"), "{again}");
     let (r, w) = (rank as f32, world as f32);
     let tri = w * (w + 1.0) / 2.0; // 1 + 2 + ... + w
 

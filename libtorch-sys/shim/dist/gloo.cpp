@@ -25,8 +25,9 @@
 //    out of line), so the inline virtuals that touch gloo::Context are libtorch's copies.
 //    `nm -C libltrs_dist.a | grep gloo` finds no Gloo function, defined or called: only the
 //    standard library's `std::vector<std::shared_ptr<gloo::transport::Device>>::
-//    _M_realloc_insert`, which moves shared_ptrs and is the same code whatever Device is. The
-//    static_asserts below stop the build if a libtorch update changes either size.
+//    _M_realloc_insert`, which moves shared_ptrs and is the same code whatever Device is
+//    (libtorch-sys/tests/gloo_abi.rs checks this on every test run). The static_asserts below
+//    stop the build if a libtorch update changes either size.
 // 3. The stand-in signatures are Gloo's own at the version the wheel was built with: pytorch/gloo
 //    between a735743 (2025-10-21, whose GLOO_LOG_LEVEL string is in libtorch_cpu.so) and
 //    3135b0b (2025-12-01; the next commit, 5994546's shared-memory allreduce with its

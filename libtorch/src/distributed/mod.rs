@@ -197,12 +197,16 @@ fn parse_port(s: &str, from: &str) -> Result<u16> {
 /// fails when a group already exists.
 pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
     check_backend(backend)?;
-    let mut slot = DEFAULT_GROUP.write().unwrap_or_else(|e| e.into_inner());
-    if slot.is_some() {
-        return Err(Error::invalid(
+    let already = || {
+        Error::invalid(
             INIT,
             "the default process group is already initialized (call destroy_process_group first)",
-        ));
+        )
+    };
+    // The rendezvous blocks (up to the timeout) without holding the lock, so other threads can
+    // still ask `is_initialized`; a second init racing this one loses at the end.
+    if is_initialized() {
+        return Err(already());
     }
     let rank = match options.rank {
         Some(r) => r,
@@ -271,6 +275,10 @@ pub fn init_process_group(backend: &str, options: InitOptions) -> Result<()> {
         "pg_wrapper:0",
     )
     .map_err(|e| e.in_call(INIT))?;
+    let mut slot = DEFAULT_GROUP.write().unwrap_or_else(|e| e.into_inner());
+    if slot.is_some() {
+        return Err(already());
+    }
     *slot = Some(Arc::new(group));
     Ok(())
 }
