@@ -1,4 +1,4 @@
-// Stand-in for Gloo's <gloo/algorithm.h>: see ../README.md. ProcessGroupGloo.hpp names nothing
+// Stand-in for Gloo's <gloo/algorithm.h>: see shim/dist/gloo.cpp. ProcessGroupGloo.hpp names nothing
 // declared there.
 #pragma once
 #include "gloo/context.h"

@@ -1,4 +1,4 @@
-// Stand-in for Gloo's <gloo/context.h>: see ../README.md. ProcessGroupGloo.hpp holds contexts
+// Stand-in for Gloo's <gloo/context.h>: see shim/dist/gloo.cpp. ProcessGroupGloo.hpp holds contexts
 // only through std::shared_ptr and calls one method in an inline body this shim never emits.
 #pragma once
 #include <chrono>

@@ -1,3 +1,3 @@
-// Stand-in for Gloo's <gloo/common/error.h>: see ../../README.md. ProcessGroupGloo.hpp names
+// Stand-in for Gloo's <gloo/common/error.h>: see shim/dist/gloo.cpp. ProcessGroupGloo.hpp names
 // nothing declared there.
 #pragma once

@@ -1,6 +1,6 @@
-// Stand-in for Gloo's <gloo/rendezvous/store.h>: see ../../README.md. ProcessGroupGloo.hpp's
+// Stand-in for Gloo's <gloo/rendezvous/store.h>: see shim/dist/gloo.cpp. ProcessGroupGloo.hpp's
 // GlooStore overrides these virtual functions inline; the shim never constructs a GlooStore, so
-// none of it is emitted into the shim's object (the check in ../README.md proves it). The
+// none of it is emitted into the shim's object (libtorch-sys/tests/gloo_abi.rs checks it). The
 // signatures are Gloo's own (store v2, which the wheel's Gloo has), so the header compiles as it
 // did for the wheel.
 #pragma once
