@@ -83,23 +83,35 @@ fn main() {
     let ops = shim_sources(&manifest.join("shim/generated"));
     let jit = shim_sources(&manifest.join("shim/jit"));
     let core = shim_sources(&manifest.join("shim"));
+    let dist = shim_sources(&manifest.join("shim/dist"));
+    let gloo_decls = manifest.join("shim/dist/gloo_decls");
     let convert = manifest.join("shim/convert.h");
     // The generated shims are one call each into libtorch, with nothing for -O2 to gain over -O1
     // but a third more compile time (4.2 s instead of 6.2 s per file here); the handwritten ones
     // keep -O2.
+    // shim/dist/ (torch.distributed) is a fourth: c10d's headers, plus the Gloo stand-ins of
+    // shim/dist/gloo_decls (see shim/dist/gloo.cpp for why they are ABI-safe).
     let archives = [
-        ("ltrs_ops", &ops, false, Some(convert.as_path()), 1),
-        ("ltrs_jit", &jit, false, None, 2),
-        ("ltrs_core", &core, cuda, None, 2),
+        ("ltrs_ops", &ops, false, Some(convert.as_path()), 1, None),
+        ("ltrs_jit", &jit, false, None, 2, None),
+        (
+            "ltrs_dist",
+            &dist,
+            false,
+            None,
+            2,
+            Some(gloo_decls.as_path()),
+        ),
+        ("ltrs_core", &core, cuda, None, 2, None),
     ];
     // The archives compile at once: while one core makes the operators' precompiled header
     // (a serial step), the other compiles the handwritten shims. A panic in any fails the
     // build when the scope ends.
     std::thread::scope(|scope| {
-        for &(name, sources, cuda, pch, opt) in &archives {
+        for &(name, sources, cuda, pch, opt, gloo) in &archives {
             if !sources.is_empty() {
                 let shims = &shims;
-                scope.spawn(move || shims.build(name, sources, cuda, pch, opt));
+                scope.spawn(move || shims.build(name, sources, cuda, pch, opt, gloo));
             }
         }
     });
@@ -352,6 +364,7 @@ impl Shims<'_> {
         cuda: bool,
         pch: Option<&Path>,
         opt_level: u32,
+        gloo_decls: Option<&Path>,
     ) -> PathBuf {
         let shim_dir = self.manifest.join("shim");
         let mut build = cc::Build::new();
@@ -377,6 +390,11 @@ impl Shims<'_> {
             .include(&shim_dir);
         if cuda {
             build.define("LTRS_CUDA", None);
+        }
+        if let Some(dir) = gloo_decls {
+            // libtorch was built with Gloo: ProcessGroupGloo.hpp's contents sit behind this.
+            build.define("USE_C10D_GLOO", None);
+            build.flag("-isystem").flag(dir.to_str().unwrap());
         }
         let compiler = build.get_compiler();
 
@@ -404,6 +422,10 @@ impl Shims<'_> {
         // throw away the generated operators' archive (ten minutes of compiling on 2 cores).
         let mut inputs = included_headers(sources, &shim_dir);
         inputs.extend(sources.iter().cloned());
+        if let Some(dir) = gloo_decls {
+            rerun_if_changed(dir);
+            inputs.extend(files_under(dir));
+        }
         for file in &inputs {
             key.update(file.file_name().unwrap().to_string_lossy().as_bytes());
             key.update(fs::read(file).expect("read shim source"));
@@ -518,4 +540,23 @@ fn included_headers(sources: &[PathBuf], shim_dir: &Path) -> Vec<PathBuf> {
         }
     }
     found.into_iter().collect()
+}
+
+/// Every file under `dir`, recursively, sorted (each also a rerun-if-changed input).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                rerun_if_changed(&path);
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }

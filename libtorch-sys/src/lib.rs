@@ -12,6 +12,7 @@ pub mod ops;
 pub mod autograd;
 pub mod blob;
 pub mod dispatch;
+pub mod dist;
 pub mod jit;
 pub mod serialize;
 pub use abi::*;

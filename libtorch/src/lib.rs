@@ -13,6 +13,7 @@
 pub mod aoti;
 pub mod data;
 mod device;
+pub mod distributed;
 mod element;
 pub mod error;
 mod generated;
