@@ -163,6 +163,12 @@ impl Algorithm for AdamOptions {
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
     }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.betas.0)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.betas.0 = momentum;
+    }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         self.adam_step(p, grad, st, false)
     }
@@ -195,6 +201,12 @@ impl Algorithm for AdamWOptions {
     }
     fn set_lr(&mut self, lr: f64) {
         self.0.lr = lr;
+    }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.0.betas.0)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.0.betas.0 = momentum;
     }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         self.0.adam_step(p, grad, st, true)

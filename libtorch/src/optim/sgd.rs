@@ -61,6 +61,12 @@ impl Algorithm for SgdOptions {
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
     }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.momentum)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.momentum = momentum;
+    }
     /// ```text
     /// g ← ∇ + λθ                       (if λ ≠ 0)
     /// b ← g (first step) | μb + (1-τ)g (if μ ≠ 0)
