@@ -308,14 +308,14 @@ fn close(a: &[f64], b: &[f64]) {
 fn schedulers() {
     use std::f64::consts::PI;
     let mut opt = Sgd::new(vec![param()], 0.1);
-    let mut s = StepLr::new(&opt, 3, 0.1);
+    let mut s = StepLr::new(&mut opt, 3, 0.1);
     close(
         &lrs(&mut opt, &mut s, 7),
         &[0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001],
     );
 
     let mut opt = Sgd::new(vec![param()], 1.0);
-    let mut s = CosineAnnealingLr::new(&opt, 4, 0.1);
+    let mut s = CosineAnnealingLr::new(&mut opt, 4, 0.1);
     let expect: Vec<f64> = (0..5)
         .map(|t| 0.1 + 0.9 * (1.0 + (PI * t as f64 / 4.0).cos()) / 2.0)
         .collect();
@@ -378,11 +378,17 @@ fn optimizer_and_scheduler_arguments_are_checked() {
     assert!(opt.step().is_err());
     // Schedulers.
     let mut opt = Sgd::new(p(), 0.1);
-    assert!(StepLr::f_new(&opt, 0, 0.5).is_err());
-    assert!(CosineAnnealingLr::f_new(&opt, 0, 0.0).is_err());
+    assert!(StepLr::f_new(&mut opt, 0, 0.5).is_err());
+    assert!(CosineAnnealingLr::f_new(&mut opt, 0, 0.0).is_err());
     assert!(LinearWarmup::f_new(&mut opt, f64::NAN, 3).is_err());
     assert!(LinearWarmup::f_new(&mut opt, 0.0, 3).is_err());
-    assert!(OneCycleLr::f_with_options(&mut opt, 1.0, 10, 1.5, 25.0, 1e4).is_err());
+    assert!(OneCycleLr::f_with_options(
+        &mut opt,
+        &[1.0],
+        10,
+        scheduler::OneCycleLrOptions::default().pct_start(1.5)
+    )
+    .is_err());
     let mut s = OneCycleLr::new(&mut opt, 1.0, 10);
     for _ in 0..10 {
         s.step(&mut opt).unwrap();

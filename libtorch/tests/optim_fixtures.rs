@@ -4,10 +4,12 @@
 //! and continued.
 mod common;
 
+use libtorch::optim::scheduler::{AnnealStrategy, CyclicLrOptions, CyclicMode, OneCycleLrOptions};
 use libtorch::optim::*;
 use libtorch::serialize;
 use libtorch::{IValue, Tensor};
 use serde_json::Value;
+use std::sync::Arc;
 
 fn manifest() -> Value {
     common::manifest("optim")
@@ -267,4 +269,259 @@ fn python_states_load_and_continue_bit_for_bit() {
             }
         }
     }
+}
+
+/// PyTorch's scheduler fixture optimizer: SGD with two groups (lr 0.1 and 0.05), momentum 0.9.
+fn groups() -> Sgd {
+    let a = Tensor::zeros(&[2]).set_requires_grad(true);
+    let b = Tensor::zeros(&[3]).set_requires_grad(true);
+    let mut opt = Sgd::with_options(vec![a], SgdOptions::new(0.1).momentum(0.9));
+    opt.add_param_group(vec![b], SgdOptions::new(0.05).momentum(0.9));
+    opt
+}
+
+/// The Rust twin of each configuration in fixtures_optim.py's SCHEDULERS.
+fn make_scheduler(name: &str, o: &mut Sgd) -> Box<dyn LrScheduler> {
+    match name {
+        "step" => Box::new(StepLr::new(o, 3, 0.5)),
+        "multistep" => Box::new(MultiStepLr::new(o, &[3, 7, 7, 12], 0.3)),
+        "exponential" => Box::new(ExponentialLr::new(o, 0.9)),
+        "lambda" => Box::new(LambdaLr::new(o, |e| 0.95f64.powf(e as f64))),
+        "lambda_per_group" => Box::new(
+            LambdaLr::f_per_group(
+                o,
+                vec![
+                    Arc::new(|e| 0.95f64.powf(e as f64)),
+                    Arc::new(|e| 1.0 / (e + 1) as f64),
+                ],
+            )
+            .unwrap(),
+        ),
+        "polynomial" => Box::new(PolynomialLr::new(o, 8, 2.0)),
+        "polynomial_default" => Box::new(PolynomialLr::new(o, 5, 1.0)),
+        "cosine" => Box::new(CosineAnnealingLr::new(o, 10, 0.001)),
+        "linear" => Box::new(LinearLr::new(o, 0.25, 3)),
+        "linear_down" => Box::new(LinearLr::with_options(o, 1.0, 0.1, 6)),
+        "onecycle" => Box::new(OneCycleLr::new(o, 1.0, 20)),
+        "onecycle_linear_three_phase" => Box::new(OneCycleLr::with_options(
+            o,
+            &[1.0, 0.5],
+            20,
+            OneCycleLrOptions::default()
+                .pct_start(0.25)
+                .anneal_strategy(AnnealStrategy::Linear)
+                .three_phase(true)
+                .momentum_range(0.8, 0.95)
+                .div_factor(10.0)
+                .final_div_factor(100.0),
+        )),
+        "cyclic" => Box::new(CyclicLr::with_options(
+            o,
+            &[0.01],
+            &[0.1],
+            CyclicLrOptions::default().step_size_up(4),
+        )),
+        "cyclic_triangular2" => Box::new(CyclicLr::with_options(
+            o,
+            &[0.01, 0.02],
+            &[0.1, 0.3],
+            CyclicLrOptions::default()
+                .step_size_up(4)
+                .step_size_down(6)
+                .mode(CyclicMode::Triangular2)
+                .momentum_range(0.7, 0.95),
+        )),
+        "cyclic_exp_range" => Box::new(CyclicLr::with_options(
+            o,
+            &[0.01],
+            &[0.1],
+            CyclicLrOptions::default()
+                .step_size_up(3)
+                .mode(CyclicMode::ExpRange)
+                .gamma(0.9)
+                .cycle_momentum(false),
+        )),
+        "warm_restarts" => Box::new(CosineAnnealingWarmRestarts::new(o, 5, 1, 0.001)),
+        "warm_restarts_mult" => Box::new(CosineAnnealingWarmRestarts::new(o, 3, 2, 0.0)),
+        "sequential" => {
+            let a = LinearLr::new(o, 0.1, 4);
+            let b = ExponentialLr::new(o, 0.9);
+            Box::new(SequentialLr::new(o, vec![Box::new(a), Box::new(b)], &[5]))
+        }
+        "sequential_three" => {
+            let a = LinearLr::new(o, 0.5, 3);
+            let b = CosineAnnealingLr::new(o, 6, 0.0);
+            let c = StepLr::new(o, 2, 0.5);
+            Box::new(SequentialLr::new(
+                o,
+                vec![Box::new(a), Box::new(b), Box::new(c)],
+                &[3, 9],
+            ))
+        }
+        "chained" => {
+            let a = ExponentialLr::new(o, 0.9);
+            let b = StepLr::new(o, 3, 0.5);
+            Box::new(ChainedScheduler::new(vec![Box::new(a), Box::new(b)], o))
+        }
+        "chained_warmup" => {
+            let a = LinearLr::new(o, 0.5, 4);
+            let b = ExponentialLr::new(o, 0.95);
+            Box::new(ChainedScheduler::new(vec![Box::new(a), Box::new(b)], o))
+        }
+        other => panic!("no Rust twin for the fixture scheduler {other}"),
+    }
+}
+
+fn f64_rows(v: &Value) -> Vec<Vec<u64>> {
+    common::tensor(v)
+        .to_vec2::<f64>()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.into_iter().map(f64::to_bits).collect())
+        .collect()
+}
+
+fn lr_bits(o: &Sgd) -> Vec<u64> {
+    o.learning_rates().into_iter().map(f64::to_bits).collect()
+}
+
+fn momentum_bits(o: &Sgd) -> Vec<u64> {
+    (0..2)
+        .map(|g| o.group_momentum(g).unwrap().to_bits())
+        .collect()
+}
+
+/// Every schedule sets PyTorch's rates (and, where it cycles them, momenta) bit for bit, from
+/// construction through every phase.
+#[test]
+fn schedulers_follow_pytorch_bit_for_bit() {
+    let m = manifest();
+    let all = m["schedulers"].as_object().unwrap();
+    assert!(all.len() >= 21);
+    for (name, case) in all {
+        let want = f64_rows(&case["lrs"]);
+        let momenta = case.get("momenta").map(f64_rows);
+        let mut o = groups();
+        let mut s = make_scheduler(name, &mut o);
+        for (t, row) in want.iter().enumerate() {
+            if t > 0 {
+                s.step(&mut o)
+                    .unwrap_or_else(|e| panic!("{name} step {t}: {e}"));
+            }
+            assert_eq!(&lr_bits(&o), row, "{name}: rates after {t} steps differ");
+            assert_eq!(s.last_lr(), o.learning_rates(), "{name}: last_lr");
+            if let Some(mo) = &momenta {
+                assert_eq!(
+                    &momentum_bits(&o),
+                    &mo[t],
+                    "{name}: momenta after {t} steps"
+                );
+            }
+        }
+    }
+}
+
+fn make_plateau(name: &str, o: &Sgd) -> ReduceLrOnPlateau {
+    use libtorch::optim::scheduler::{PlateauMode, ReduceLrOnPlateauOptions, ThresholdMode};
+    let d = ReduceLrOnPlateauOptions::default();
+    match name {
+        "plateau" => ReduceLrOnPlateau::with_options(
+            o,
+            d.factor(0.5)
+                .patience(2)
+                .threshold(0.01, ThresholdMode::Rel)
+                .cooldown(1)
+                .min_lr(0.01),
+        ),
+        "plateau_max_abs" => ReduceLrOnPlateau::with_options(
+            o,
+            d.mode(PlateauMode::Max)
+                .factor(0.3)
+                .patience(1)
+                .threshold(0.02, ThresholdMode::Abs)
+                .min_lrs(vec![0.005, 0.0]),
+        ),
+        "plateau_default" => ReduceLrOnPlateau::new(o),
+        other => panic!("no Rust twin for {other}"),
+    }
+}
+
+/// ReduceLROnPlateau cuts at PyTorch's epochs to PyTorch's rates; its state dict round-trips
+/// mid-way.
+#[test]
+fn reduce_lr_on_plateau_follows_pytorch() {
+    let m = manifest();
+    let metrics: Vec<f64> = m["plateau_metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (name, case) in m["plateaus"].as_object().unwrap() {
+        let want = f64_rows(&case["lrs"]);
+        let mut o = groups();
+        let mut s = make_plateau(name, &o);
+        assert_eq!(lr_bits(&o), want[0]);
+        for (t, &metric) in metrics.iter().enumerate() {
+            if t == 12 {
+                // Continue from a saved copy of the state, through torch.save's format.
+                let sd = serialize::load_value_from_bytes(
+                    &serialize::save_value_to_bytes(&s.state_dict()).unwrap(),
+                )
+                .unwrap();
+                s = ReduceLrOnPlateau::new(&o);
+                s.load_state_dict(&sd).unwrap();
+            }
+            s.step(&mut o, metric).unwrap();
+            assert_eq!(lr_bits(&o), want[t + 1], "{name}: after metric {t}");
+        }
+    }
+}
+
+/// A CyclicLR state saved by PyTorch after 7 steps loads into a scheduler made with other
+/// arguments, which then continues as PyTorch did; our own state, saved in torch.save's format
+/// and loaded into a third scheduler, continues the same way.
+#[test]
+fn scheduler_states_load_and_continue() {
+    let m = manifest();
+    let want = f64_rows(&m["cyclic_after_state7"]);
+    let python = serialize::load_value(common::fixture("optim/cyclic_state7.pt")).unwrap();
+    let mut o = groups();
+    let mut s = CyclicLr::new(&mut o, 0.5, 1.0);
+    s.load_state_dict(&python).unwrap();
+    assert_eq!(s.last_epoch(), 7);
+    let mut o2 = groups();
+    let mut s2 = CyclicLr::new(&mut o2, 0.5, 1.0);
+    let ours =
+        serialize::load_value_from_bytes(&serialize::save_value_to_bytes(&s.state_dict()).unwrap())
+            .unwrap();
+    s2.load_state_dict(&ours).unwrap();
+    for row in &want {
+        s.step(&mut o).unwrap();
+        s2.step(&mut o2).unwrap();
+        assert_eq!(&lr_bits(&o), row);
+        assert_eq!(&lr_bits(&o2), row);
+    }
+    // Composite schedules round-trip their children.
+    let mut o = groups();
+    let a = LinearLr::new(&mut o, 0.1, 4);
+    let b = ExponentialLr::new(&mut o, 0.9);
+    let mut s = SequentialLr::new(&mut o, vec![Box::new(a), Box::new(b)], &[5]);
+    for _ in 0..7 {
+        s.step(&mut o).unwrap();
+    }
+    let sd = s.state_dict();
+    let mut o2 = groups();
+    let a = LinearLr::new(&mut o2, 0.1, 4);
+    let b = ExponentialLr::new(&mut o2, 0.9);
+    let mut s2 = SequentialLr::new(&mut o2, vec![Box::new(a), Box::new(b)], &[5]);
+    s2.load_state_dict(&sd).unwrap();
+    o2.set_group_lr(0, o.learning_rates()[0]).unwrap();
+    o2.set_group_lr(1, o.learning_rates()[1]).unwrap();
+    for _ in 0..5 {
+        s.step(&mut o).unwrap();
+        s2.step(&mut o2).unwrap();
+        assert_eq!(lr_bits(&o), lr_bits(&o2));
+    }
+    assert_eq!(s2.last_epoch(), 12);
 }

@@ -169,6 +169,9 @@ impl Algorithm for AdamOptions {
     fn set_momentum(&mut self, momentum: f64) {
         self.betas.0 = momentum;
     }
+    fn momentum_is_beta1(&self) -> bool {
+        true
+    }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         self.adam_step(p, grad, st, false)
     }
@@ -207,6 +210,9 @@ impl Algorithm for AdamWOptions {
     }
     fn set_momentum(&mut self, momentum: f64) {
         self.0.betas.0 = momentum;
+    }
+    fn momentum_is_beta1(&self) -> bool {
+        true
     }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         self.0.adam_step(p, grad, st, true)

@@ -124,6 +124,9 @@ impl Algorithm for AdamaxOptions {
     fn set_momentum(&mut self, momentum: f64) {
         self.betas.0 = momentum;
     }
+    fn momentum_is_beta1(&self) -> bool {
+        true
+    }
 }
 
 /// Adamax (`torch.optim.Adamax`).

@@ -25,5 +25,9 @@ pub use nadam::{NAdam, NAdamOptions};
 pub use optimizer::{Algorithm, GenericOptimizer, Optimizer, ParamGroup, ParamState};
 pub use radam::{RAdam, RAdamOptions};
 pub use rmsprop::{RmsProp, RmsPropOptions};
-pub use scheduler::{CosineAnnealingLr, LinearWarmup, LrScheduler, OneCycleLr, StepLr};
+pub use scheduler::{
+    ChainedScheduler, CosineAnnealingLr, CosineAnnealingWarmRestarts, CyclicLr, ExponentialLr,
+    LambdaLr, LinearLr, LinearWarmup, LrScheduler, MultiStepLr, OneCycleLr, PolynomialLr,
+    ReduceLrOnPlateau, SequentialLr, StepLr,
+};
 pub use sgd::{Sgd, SgdOptions};

@@ -181,6 +181,9 @@ impl Algorithm for NAdamOptions {
     fn set_momentum(&mut self, momentum: f64) {
         self.betas.0 = momentum;
     }
+    fn momentum_is_beta1(&self) -> bool {
+        true
+    }
 }
 
 /// NAdam (`torch.optim.NAdam`), with optional L2 or decoupled weight decay.

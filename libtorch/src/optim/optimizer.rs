@@ -62,6 +62,10 @@ pub trait Algorithm: Clone {
     }
     /// Sets the momentum [`Algorithm::momentum`] reports (nothing for an optimizer without).
     fn set_momentum(&mut self, _momentum: f64) {}
+    /// Whether that momentum is β1 of `betas` (PyTorch's `use_beta1`: the Adam family).
+    fn momentum_is_beta1(&self) -> bool {
+        false
+    }
 }
 
 /// An optimizer: parameter groups, a step, gradients to clear and state to save.
@@ -106,6 +110,11 @@ pub trait Optimizer {
     /// [`Algorithm::momentum`]), `None` where the optimizer has neither.
     fn group_momentum(&self, _group: usize) -> Option<f64> {
         None
+    }
+    /// Whether the momentum of [`Optimizer::group_momentum`] is β1 (`betas[0]`, the Adam
+    /// family) rather than a `momentum` (SGD, RMSprop).
+    fn momentum_is_beta1(&self) -> bool {
+        false
     }
     /// Sets group `group`'s momentum or β1; an error where it has neither.
     fn set_group_momentum(&mut self, group: usize, _momentum: f64) -> Result<()> {
@@ -233,6 +242,12 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
 
     fn group_momentum(&self, group: usize) -> Option<f64> {
         self.groups.get(group)?.options.momentum()
+    }
+
+    fn momentum_is_beta1(&self) -> bool {
+        self.groups
+            .first()
+            .is_some_and(|g| g.options.momentum_is_beta1())
     }
 
     fn set_group_momentum(&mut self, group: usize, momentum: f64) -> Result<()> {

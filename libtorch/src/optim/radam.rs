@@ -164,6 +164,9 @@ impl Algorithm for RAdamOptions {
     fn set_momentum(&mut self, momentum: f64) {
         self.betas.0 = momentum;
     }
+    fn momentum_is_beta1(&self) -> bool {
+        true
+    }
 }
 
 /// RAdam (`torch.optim.RAdam`), with optional L2 or decoupled weight decay.
