@@ -525,3 +525,86 @@ fn scheduler_states_load_and_continue() {
     }
     assert_eq!(s2.last_epoch(), 12);
 }
+
+fn make_lbfgs(name: &str, p: Vec<Tensor>) -> Lbfgs {
+    let d = LbfgsOptions::default();
+    Lbfgs::new(
+        p,
+        match name {
+            "lbfgs" => d,
+            "lbfgs_lr_history" => LbfgsOptions::new(0.5).max_iter(7).history_size(3),
+            "lbfgs_strong_wolfe" => d.line_search_fn(Some(LineSearch::StrongWolfe)),
+            "lbfgs_strong_wolfe_small" => LbfgsOptions::new(0.8)
+                .max_iter(5)
+                .max_eval(9)
+                .history_size(2)
+                .line_search_fn(Some(LineSearch::StrongWolfe)),
+            other => panic!("no Rust twin for {other}"),
+        },
+    )
+}
+
+/// LBFGS, with and without the strong-Wolfe line search, makes PyTorch's steps bit for bit
+/// (parameters and the returned loss after every step, and the same number of iterations and
+/// evaluations); its state dict, saved and loaded mid-way, continues the same way.
+#[test]
+fn lbfgs_follows_pytorch_bit_for_bit() {
+    let m = manifest();
+    let all = m["lbfgs"].as_object().unwrap();
+    assert_eq!(all.len(), 4);
+    for (name, case) in all {
+        let want = rows(&case["params"]);
+        let losses: Vec<u32> = common::tensor(&case["losses"])
+            .to_vec::<f32>()
+            .unwrap()
+            .into_iter()
+            .map(f32::to_bits)
+            .collect();
+        let (params, x, y) = problem(&m);
+        let mut opt = make_lbfgs(name, params.clone());
+        for (t, row) in want.iter().enumerate() {
+            if t == 3 {
+                let sd = serialize::load_value_from_bytes(
+                    &serialize::save_value_to_bytes(&opt.state_dict().unwrap()).unwrap(),
+                )
+                .unwrap();
+                opt = Lbfgs::new(params.clone(), LbfgsOptions::new(9.0));
+                opt.load_state_dict(&sd).unwrap();
+            }
+            let loss = opt
+                .step_with_closure(|| {
+                    opt_zero(&params);
+                    let l = loss(&params, &x, &y);
+                    l.backward();
+                    Ok(l)
+                })
+                .unwrap();
+            assert_eq!(
+                loss.to_vec::<f32>().unwrap()[0].to_bits(),
+                losses[t],
+                "{name}: loss of step {}",
+                t + 1
+            );
+            assert_eq!(
+                &bits(&params),
+                row,
+                "{name}: parameters after step {}",
+                t + 1
+            );
+        }
+        let (n_iter, func_evals) = opt.counts();
+        assert_eq!(n_iter, case["n_iter"].as_i64().unwrap(), "{name}: n_iter");
+        assert_eq!(
+            func_evals,
+            case["func_evals"].as_i64().unwrap(),
+            "{name}: func_evals"
+        );
+        assert!(opt.step().is_err());
+    }
+}
+
+fn opt_zero(params: &[Tensor]) {
+    for p in params {
+        p.clone().f_set_grad(None).unwrap();
+    }
+}

@@ -9,7 +9,9 @@
 //!
 //! Each optimizer makes the first 25 steps of the fixture problem (read from
 //! `libtorch/tests/fixtures/optim/manifest.json`) and saves `optimizer.state_dict()` as
-//! `<name>_state25.pt`; a CyclicLR saves its state after 7 steps as `cyclic_state7.pt`.
+//! `<name>_state25.pt`; LBFGS (strong Wolfe) saves its state after 3 steps as
+//! `lbfgs_strong_wolfe_step3.pt`; a CyclicLR saves its state after 7 steps as
+//! `cyclic_state7.pt`.
 use clap::Parser;
 use libtorch::optim::scheduler::{CyclicLrOptions, CyclicMode};
 use libtorch::optim::*;
@@ -134,6 +136,32 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             args.out.join(format!("{name}_state25.pt")),
         )?;
     }
+    // LBFGS with the strong-Wolfe line search, after 3 of its steps.
+    let params = vec![
+        tensor(&p["w"]).set_requires_grad(true),
+        tensor(&p["b"]).set_requires_grad(true),
+    ];
+    let mut opt = Lbfgs::f_new(
+        params.clone(),
+        LbfgsOptions::default().line_search_fn(Some(LineSearch::StrongWolfe)),
+    )?;
+    for _ in 0..3 {
+        opt.step_with_closure(|| {
+            opt_zero_grad(&params)?;
+            let (w, b) = (&params[0], &params[1]);
+            let loss = (w.matmul(&x) + b.unsqueeze(1))
+                .tanh()
+                .sub(&y)
+                .square()
+                .sum();
+            loss.backward();
+            Ok(loss)
+        })?;
+    }
+    serialize::save_value(
+        &opt.state_dict()?,
+        args.out.join("lbfgs_strong_wolfe_step3.pt"),
+    )?;
     let a = Tensor::zeros(&[2]).set_requires_grad(true);
     let b = Tensor::zeros(&[3]).set_requires_grad(true);
     let mut opt = Sgd::with_options(vec![a], SgdOptions::new(0.1).momentum(0.9));
@@ -151,6 +179,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     serialize::save_value(&s.state_dict(), args.out.join("cyclic_state7.pt"))?;
     println!("interop-write-optim: wrote {}", args.out.display());
+    Ok(())
+}
+
+fn opt_zero_grad(params: &[Tensor]) -> libtorch::Result<()> {
+    for p in params {
+        p.clone().f_set_grad(None)?;
+    }
     Ok(())
 }
 

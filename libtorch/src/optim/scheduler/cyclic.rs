@@ -229,7 +229,7 @@ impl CyclicLr {
         let n = opt.learning_rates().len();
         let base_lrs = per_group("base_lr", OP, base_lrs, n)?;
         let max_lrs = per_group("max_lr", OP, max_lrs, n)?;
-        if let Some(lr) = base_lrs.iter().find(|lr| !(**lr >= 0.0)) {
+        if let Some(lr) = base_lrs.iter().find(|lr| lr.is_nan() || **lr < 0.0) {
             return Err(bad(OP, format!("Invalid learning rate: {lr}")));
         }
         let up = o.step_size_up as f64;

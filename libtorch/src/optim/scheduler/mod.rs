@@ -146,7 +146,7 @@ pub(crate) trait Schedule {
 
 /// Sets every group's rate, all or nothing: each rate is checked before any is set.
 pub(crate) fn set_all(op: &'static str, opt: &mut dyn Optimizer, lrs: &[f64]) -> Result<()> {
-    if let Some(lr) = lrs.iter().find(|lr| !(**lr >= 0.0)) {
+    if let Some(lr) = lrs.iter().find(|lr| lr.is_nan() || **lr < 0.0) {
         return Err(bad(
             op,
             format!("the schedule reached the learning rate {lr}"),

@@ -193,7 +193,7 @@ impl OneCycleLr {
         }
         let n = opt.learning_rates().len();
         let max_lrs = per_group("max_lr", OP, max_lrs, n)?;
-        if let Some(lr) = max_lrs.iter().find(|lr| !(**lr >= 0.0)) {
+        if let Some(lr) = max_lrs.iter().find(|lr| lr.is_nan() || **lr < 0.0) {
             return Err(bad(OP, format!("Invalid learning rate: {lr}")));
         }
         if o.cycle_momentum {

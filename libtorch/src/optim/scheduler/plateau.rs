@@ -140,7 +140,7 @@ impl ReduceLrOnPlateau {
     /// `min_lr` or one per group.
     pub fn f_with_options(opt: &dyn Optimizer, o: ReduceLrOnPlateauOptions) -> Result<Self> {
         const OP: &str = "ReduceLROnPlateau";
-        if !(o.factor < 1.0) {
+        if o.factor.is_nan() || o.factor >= 1.0 {
             return Err(bad(OP, "Factor should be < 1.0."));
         }
         let n = opt.learning_rates().len();
