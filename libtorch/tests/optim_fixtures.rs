@@ -108,6 +108,34 @@ fn make(name: &str, p: Vec<Tensor>) -> Box<dyn Optimizer> {
                 .lr_decay(0.01)
                 .initial_accumulator_value(0.1),
         )),
+        "sgd_momentum_foreach" => Box::new(Sgd::with_options(
+            p,
+            SgdOptions::new(0.05)
+                .momentum(0.9)
+                .dampening(0.1)
+                .weight_decay(0.01)
+                .foreach(true),
+        )),
+        "sgd_nesterov_foreach" => Box::new(Sgd::with_options(
+            p,
+            SgdOptions::new(0.05)
+                .momentum(0.9)
+                .nesterov(true)
+                .foreach(true),
+        )),
+        "adam_foreach" => Box::new(Adam::with_options(p, AdamOptions::new(0.01).foreach(true))),
+        "adam_amsgrad_foreach" => Box::new(Adam::with_options(
+            p,
+            AdamOptions::new(0.01)
+                .weight_decay(0.1)
+                .amsgrad(true)
+                .foreach(true),
+        )),
+        "adamw_foreach" => {
+            let mut o = AdamWOptions::new(0.01);
+            o.0 = o.0.foreach(true);
+            Box::new(AdamW::with_options(p, o))
+        }
         other => panic!("no Rust twin for the fixture optimizer {other}"),
     }
 }
@@ -143,7 +171,7 @@ fn optimizers_follow_pytorch_trajectories_bit_for_bit() {
     let m = manifest();
     let steps = m["steps"].as_u64().unwrap() as usize;
     let all = m["optimizers"].as_object().unwrap();
-    assert!(all.len() >= 19);
+    assert!(all.len() >= 24);
     for (name, traj) in all {
         let want = rows(traj);
         assert_eq!(want.len(), steps);

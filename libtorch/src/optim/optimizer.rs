@@ -66,6 +66,24 @@ pub trait Algorithm: Clone {
     fn momentum_is_beta1(&self) -> bool {
         false
     }
+    /// Updates every parameter of a group at once with libtorch's `_foreach_*` operators
+    /// (torch.optim's multi-tensor path), where this algorithm has one and its `foreach`
+    /// option chooses it; `Ok(false)` leaves the update to [`Algorithm::update`], parameter
+    /// by parameter. Only parameters with a gradient are passed.
+    fn update_group(
+        &self,
+        _params: &[Tensor],
+        _grads: &[Tensor],
+        _states: &mut [&mut ParamState],
+    ) -> Result<bool> {
+        Ok(false)
+    }
+}
+
+/// PyTorch's default for `foreach=None`: the multi-tensor path when every parameter is on a
+/// CUDA device (on the CPU its `_foreach_*` kernels only loop over the tensors).
+pub(crate) fn use_foreach(foreach: Option<bool>, params: &[Tensor]) -> bool {
+    foreach.unwrap_or_else(|| !params.is_empty() && params.iter().all(|p| p.device().is_cuda()))
 }
 
 /// An optimizer: parameter groups, a step, gradients to clear and state to save.
@@ -193,12 +211,22 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
         }
         let _g = crate::NoGradGuard::new();
         for (group, states) in self.groups.iter().zip(&mut self.state) {
+            let mut params = Vec::with_capacity(group.params.len());
+            let mut grads = Vec::with_capacity(group.params.len());
+            let mut sts = Vec::with_capacity(group.params.len());
             for (p, st) in group.params.iter().zip(states.iter_mut()) {
                 let g = p.f_grad()?;
-                if !g.defined() {
-                    continue;
+                if g.defined() {
+                    params.push(p.shallow_clone());
+                    grads.push(g);
+                    sts.push(st);
                 }
-                group.options.update(p, &g, st)?;
+            }
+            if params.is_empty() || group.options.update_group(&params, &grads, &mut sts)? {
+                continue;
+            }
+            for ((p, g), st) in params.iter().zip(&grads).zip(sts) {
+                group.options.update(p, g, st)?;
             }
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent (`torch.optim.SGD`).
 use super::optimizer::{
-    buffer, check_lr, check_non_negative, Algorithm, GenericOptimizer, ParamState,
+    buffer, check_lr, check_non_negative, use_foreach, Algorithm, GenericOptimizer, ParamState,
 };
 use super::param_group as pg;
 use crate::nn::ops;
@@ -19,6 +19,10 @@ pub struct SgdOptions {
     pub weight_decay: f64,
     /// Nesterov momentum (needs `momentum > 0` and `dampening == 0`).
     pub nesterov: bool,
+    /// Update the whole group with libtorch's `_foreach_*` operators (torch.optim's
+    /// multi-tensor path); `None`, PyTorch's default, chooses it when every parameter is on a
+    /// CUDA device. Both paths give the same numbers.
+    pub foreach: Option<bool>,
 }
 
 impl SgdOptions {
@@ -30,6 +34,7 @@ impl SgdOptions {
             dampening: 0.0,
             weight_decay: 0.0,
             nesterov: false,
+            foreach: None,
         }
     }
     /// Sets the momentum.
@@ -50,6 +55,11 @@ impl SgdOptions {
     /// Turns Nesterov momentum on or off.
     pub fn nesterov(mut self, on: bool) -> Self {
         self.nesterov = on;
+        self
+    }
+    /// Chooses the multi-tensor (`_foreach_*`) path or the per-parameter loop.
+    pub fn foreach(mut self, on: bool) -> Self {
+        self.foreach = Some(on);
         self
     }
 }
@@ -121,6 +131,9 @@ impl Algorithm for SgdOptions {
         ]);
         g.push(("nesterov", IValue::Bool(self.nesterov)));
         g.extend(defaults_without_fused_state());
+        if let Some(e) = g.iter_mut().find(|(k, _)| *k == "foreach") {
+            e.1 = pg::optional_bool(self.foreach);
+        }
         g
     }
     fn load_param_group(&mut self, g: &IValue) -> Result<()> {
@@ -130,7 +143,61 @@ impl Algorithm for SgdOptions {
         self.dampening = pg::float(g, "dampening", self.dampening)?;
         self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
         self.nesterov = pg::boolean(g, "nesterov", self.nesterov)?;
+        self.foreach = pg::optional_boolean(g, "foreach", self.foreach)?;
         Ok(())
+    }
+    /// torch.optim's `_multi_tensor_sgd`, with the parameters' update in one
+    /// `_foreach_add_`.
+    fn update_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+    ) -> Result<bool> {
+        if !use_foreach(self.foreach, params) {
+            return Ok(false);
+        }
+        let mut grads = if self.weight_decay != 0.0 {
+            Tensor::f__foreach_add_list_with(grads, params, self.weight_decay)?
+        } else {
+            grads.to_vec()
+        };
+        if self.momentum != 0.0 {
+            let all = states
+                .iter()
+                .all(|s| s.buffers.contains_key("momentum_buffer"));
+            let mut bufs = Vec::with_capacity(states.len());
+            if all {
+                bufs.extend(
+                    states
+                        .iter()
+                        .map(|s| s.buffers["momentum_buffer"].shallow_clone()),
+                );
+                Tensor::f__foreach_mul_scalar_(&mut bufs, self.momentum)?;
+                Tensor::f__foreach_add_list__with(&mut bufs, &grads, 1.0 - self.dampening)?;
+            } else {
+                for (st, g) in states.iter_mut().zip(&grads) {
+                    let first = !st.buffers.contains_key("momentum_buffer");
+                    let buf = buffer(st, "momentum_buffer", || ops::deep_clone(g))?;
+                    if !first {
+                        ops::mul_(buf, self.momentum)?;
+                        ops::add_(buf, g, 1.0 - self.dampening)?;
+                    }
+                    bufs.push(buf.shallow_clone());
+                }
+            }
+            grads = if self.nesterov {
+                Tensor::f__foreach_add_list_with(&grads, &bufs, self.momentum)?
+            } else {
+                bufs
+            };
+        }
+        let mut ps = params.to_vec();
+        Tensor::f__foreach_add_list__with(&mut ps, &grads, -self.lr)?;
+        for st in states.iter_mut() {
+            st.step += 1;
+        }
+        Ok(true)
     }
     /// torch.optim.SGD keeps no step count.
     fn counts_steps(&self) -> bool {
