@@ -436,7 +436,9 @@ fn newer_optimizer_and_scheduler_arguments_are_checked() {
     );
 
     let mut opt = Sgd::new(p(), 0.1);
-    let e = msg(LambdaLr::f_per_group(&mut opt, vec![std::sync::Arc::new(|_| 1.0); 2]).map(drop));
+    let one: LrLambda = std::sync::Arc::new(|_| 1.0);
+    let two = vec![one.clone(), one];
+    let e = msg(LambdaLr::f_per_group(&mut opt, two).map(drop));
     assert_eq!(e, "Expected 1 lr_lambdas, but got 2");
     let e = msg(LinearLr::f_with_options(&mut opt, 0.5, 1.5, 4).map(drop));
     assert!(e.starts_with("Ending multiplicative factor expected to be between 0 and 1"));

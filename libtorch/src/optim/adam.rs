@@ -105,7 +105,8 @@ impl AdamOptions {
         let steps: Vec<f64> = states.iter().map(|s| s.step as f64).collect();
         let step_size: Vec<Scalar> = steps
             .iter()
-            .map(|&t| Scalar::Float((self.lr / (1.0 - b1.powf(t))) * -1.0))
+            // PyTorch writes `(lr / bc) * -1`: the same bits as the negation.
+            .map(|&t| Scalar::Float(-(self.lr / (1.0 - b1.powf(t)))))
             .collect();
         let bc2_sqrt: Vec<Scalar> = steps
             .iter()

@@ -309,9 +309,9 @@ impl Lbfgs {
                 }
                 let h = st.h_diag.unwrap_or(f(1.0));
                 let mut r = q.f_mul_scalar(h.value())?;
-                for i in 0..num_old {
+                for (i, a) in al.iter().enumerate().take(num_old) {
                     let be_i = dot(&st.old_dirs[i], &r)?.mul(st.ro[i]);
-                    let a = al[i].unwrap_or(f(0.0));
+                    let a = a.unwrap_or(f(0.0));
                     r.f_add__with(&st.old_stps[i], a.sub(be_i).value())?;
                 }
                 r

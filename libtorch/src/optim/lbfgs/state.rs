@@ -34,7 +34,7 @@ fn num_of(key: &str, v: &IValue) -> Result<Num> {
 
 fn tensor_of(key: &str, v: &IValue) -> Result<Tensor> {
     v.as_tensor()
-        .map(|t| crate::nn::ops::deep_clone(t))
+        .map(crate::nn::ops::deep_clone)
         .transpose()?
         .ok_or_else(|| bad(format!("LBFGS state `{key}` is not a tensor")))
 }
@@ -95,7 +95,7 @@ impl Lbfgs {
         e.push((
             "H_diag".into(),
             match s.h_diag {
-                Some(Num::F(v)) if v == 1.0 => IValue::Int(1),
+                Some(Num::F(1.0)) => IValue::Int(1),
                 Some(n) => num_value(n),
                 None => IValue::None,
             },
