@@ -126,20 +126,22 @@ struct State {
 /// an error.
 ///
 /// ```
-/// use libtorch::optim::{Lbfgs, LbfgsOptions, Optimizer};
+/// use libtorch::optim::{Lbfgs, LbfgsOptions};
 /// use libtorch::Tensor;
 /// let w = Tensor::from_slice(&[3.0f32, -2.0]).set_requires_grad(true);
+/// let target = Tensor::from_slice(&[1.0f32, 1.0]);
 /// let mut opt = Lbfgs::new(vec![w.clone()], LbfgsOptions::default());
-/// for _ in 0..3 {
-///     opt.step_with_closure(|| {
-///         let loss = (&w - Tensor::from_slice(&[1.0f32, 1.0])).square().sum();
+/// let loss = opt
+///     .step_with_closure(|| {
+///         w.shallow_clone().f_zero_grad()?; // optimizer.zero_grad()
+///         let loss = (&w - &target).square().sum();
 ///         loss.backward();
 ///         Ok(loss)
 ///     })
 ///     .unwrap();
-/// }
-/// let got = w.to_vec::<f32>().unwrap();
-/// assert!((got[0] - 1.0).abs() < 1e-4 && (got[1] - 1.0).abs() < 1e-4);
+/// assert_eq!(loss.double_value(), 13.0);
+/// // What torch.optim.LBFGS gives for the same problem.
+/// assert_eq!(w.to_vec::<f32>().unwrap(), [1.0000005, 1.0000004]);
 /// ```
 #[derive(Clone)]
 pub struct Lbfgs {
