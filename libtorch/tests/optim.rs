@@ -422,6 +422,11 @@ fn newer_optimizer_and_scheduler_arguments_are_checked() {
     let e = msg(Adadelta::f_with_options(p(), AdadeltaOptions::default().rho(1.5)).map(drop));
     assert_eq!(e, "Invalid rho value: 1.5");
     assert!(Adadelta::f_with_options(p(), AdadeltaOptions::default().rho(1.0)).is_ok());
+    let both = AdamOptions::new(0.1).foreach(true).fused(true);
+    let e = msg(Adam::f_with_options(p(), both).map(drop));
+    assert_eq!(e, "`fused` and `foreach` cannot be `True` together.");
+    let both = SgdOptions::new(0.1).foreach(true).fused(true);
+    assert!(Sgd::f_with_options(p(), both).is_err());
     // PyTorch's defaults.
     assert_eq!(NAdamOptions::default().lr, 2e-3);
     assert_eq!(NAdamOptions::default().momentum_decay, 4e-3);

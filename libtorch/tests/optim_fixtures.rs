@@ -136,6 +136,34 @@ fn make(name: &str, p: Vec<Tensor>) -> Box<dyn Optimizer> {
             o.0 = o.0.foreach(true);
             Box::new(AdamW::with_options(p, o))
         }
+        "sgd_momentum_fused" => Box::new(Sgd::with_options(
+            p,
+            SgdOptions::new(0.05)
+                .momentum(0.9)
+                .dampening(0.1)
+                .weight_decay(0.01)
+                .fused(true),
+        )),
+        "sgd_nesterov_fused" => Box::new(Sgd::with_options(
+            p,
+            SgdOptions::new(0.05)
+                .momentum(0.9)
+                .nesterov(true)
+                .fused(true),
+        )),
+        "adam_fused" => Box::new(Adam::with_options(p, AdamOptions::new(0.01).fused(true))),
+        "adam_amsgrad_fused" => Box::new(Adam::with_options(
+            p,
+            AdamOptions::new(0.01)
+                .weight_decay(0.1)
+                .amsgrad(true)
+                .fused(true),
+        )),
+        "adamw_fused" => {
+            let mut o = AdamWOptions::new(0.01);
+            o.0 = o.0.fused(true);
+            Box::new(AdamW::with_options(p, o))
+        }
         other => panic!("no Rust twin for the fixture optimizer {other}"),
     }
 }
@@ -171,7 +199,7 @@ fn optimizers_follow_pytorch_trajectories_bit_for_bit() {
     let m = manifest();
     let steps = m["steps"].as_u64().unwrap() as usize;
     let all = m["optimizers"].as_object().unwrap();
-    assert!(all.len() >= 24);
+    assert!(all.len() >= 29);
     for (name, traj) in all {
         let want = rows(traj);
         assert_eq!(want.len(), steps);

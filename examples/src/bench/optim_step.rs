@@ -1,6 +1,7 @@
 //! The optimizer step of a 10M-parameter model: torch.optim's multi-tensor path
-//! (`foreach=True`, libtorch's `_foreach_*` operators) against its per-parameter loop, both
-//! through our safe API. The baseline column is the loop; the ratio is foreach / loop.
+//! (`foreach=True`, libtorch's `_foreach_*` operators) and its fused kernels (`fused=True`)
+//! against its per-parameter loop, all through our safe API. The baseline column is the loop;
+//! the ratio is foreach (or fused) / loop.
 use super::workloads::Case;
 use super::{BenchResult, Side};
 use libtorch::optim::{Adam, AdamOptions, Optimizer, Sgd, SgdOptions};
@@ -24,11 +25,29 @@ fn model() -> BenchResult<Vec<Tensor>> {
     Ok(params)
 }
 
-/// The same update both ways: `loop` (the baseline side) and `foreach` (ours), each on its
-/// own copy of the model with fixed gradients.
+/// The same update both ways: `loop` (the baseline side) and `foreach` or fused (ours), each
+/// on its own copy of the model with fixed gradients.
 struct OptimStep {
     looped: Box<dyn Optimizer>,
     foreach: Box<dyn Optimizer>,
+}
+
+/// SGD with momentum 0.9, the fused kernel.
+pub fn sgd_fused_case() -> BenchResult<Box<dyn Case>> {
+    let o = SgdOptions::new(1e-3).momentum(0.9);
+    Ok(Box::new(OptimStep {
+        looped: Box::new(Sgd::f_with_options(model()?, o.foreach(false))?),
+        foreach: Box::new(Sgd::f_with_options(model()?, o.fused(true))?),
+    }))
+}
+
+/// Adam with PyTorch's defaults, the fused kernel.
+pub fn adam_fused_case() -> BenchResult<Box<dyn Case>> {
+    let o = AdamOptions::new(1e-3);
+    Ok(Box::new(OptimStep {
+        looped: Box::new(Adam::f_with_options(model()?, o.foreach(false))?),
+        foreach: Box::new(Adam::f_with_options(model()?, o.fused(true))?),
+    }))
 }
 
 impl Case for OptimStep {

@@ -144,6 +144,26 @@ pub fn all() -> Vec<Workload> {
             callgrind_iters: (1, 3),
             setup: super::optim_step::adam_case,
         },
+        Workload {
+            name: "sgd-10m-fused",
+            group: "(h)",
+            unit: Unit::Ms,
+            baseline: "per-param loop",
+            wall_budget: None,
+            instr_budget: None,
+            callgrind_iters: (1, 3),
+            setup: super::optim_step::sgd_fused_case,
+        },
+        Workload {
+            name: "adam-10m-fused",
+            group: "(h)",
+            unit: Unit::Ms,
+            baseline: "per-param loop",
+            wall_budget: None,
+            instr_budget: None,
+            callgrind_iters: (1, 3),
+            setup: super::optim_step::adam_fused_case,
+        },
     ]
 }
 

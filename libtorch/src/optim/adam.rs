@@ -4,7 +4,7 @@ use super::optimizer::{
 };
 use super::param_group as pg;
 use crate::nn::ops;
-use crate::{Error, IValue, Result, Scalar, Tensor};
+use crate::{Error, IValue, Kind, Result, Scalar, Tensor};
 
 /// Adam's hyper-parameters (PyTorch's defaults from [`AdamOptions::new`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -24,6 +24,10 @@ pub struct AdamOptions {
     /// multi-tensor path); `None`, PyTorch's default, chooses it when every parameter is on a
     /// CUDA device. Both paths give the same numbers.
     pub foreach: Option<bool>,
+    /// Use libtorch's fused kernel (`_fused_adam_` / `_fused_adamw_`: one pass over each
+    /// parameter; PyTorch's `fused=True`, for floating-point parameters on the CPU or CUDA).
+    /// Its arithmetic differs from the other paths in the last bits, as in PyTorch.
+    pub fused: Option<bool>,
 }
 
 impl AdamOptions {
@@ -36,6 +40,7 @@ impl AdamOptions {
             weight_decay: 0.0,
             amsgrad: false,
             foreach: None,
+            fused: None,
         }
     }
     /// Sets β1, β2.
@@ -63,6 +68,59 @@ impl AdamOptions {
         self.foreach = Some(on);
         self
     }
+    /// Chooses libtorch's fused kernel.
+    pub fn fused(mut self, on: bool) -> Self {
+        self.fused = Some(on);
+        self
+    }
+
+    /// torch.optim's `_fused_adam`: the steps counted, then one fused kernel for the group.
+    fn fused_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+        decoupled: bool,
+    ) -> Result<()> {
+        let mut m = Vec::with_capacity(params.len());
+        let mut v = Vec::with_capacity(params.len());
+        let mut vmax = Vec::new();
+        let mut steps = Vec::with_capacity(params.len());
+        for (p, st) in params.iter().zip(states.iter_mut()) {
+            m.push(buffer(st, "exp_avg", || ops::zeros_like(p))?.shallow_clone());
+            v.push(buffer(st, "exp_avg_sq", || ops::zeros_like(p))?.shallow_clone());
+            if self.amsgrad {
+                vmax.push(buffer(st, "max_exp_avg_sq", || ops::zeros_like(p))?.shallow_clone());
+            }
+            st.step += 1;
+            steps.push(Tensor::scalar(st.step as f32).f_to_opts((Kind::Float, p.device()))?);
+        }
+        let mut ps = params.to_vec();
+        let mut gs = grads.to_vec();
+        let (b1, b2) = self.betas;
+        let f = if decoupled {
+            Tensor::f__fused_adamw__with
+        } else {
+            Tensor::f__fused_adam__with
+        };
+        f(
+            &mut ps,
+            &mut gs,
+            &mut m,
+            &mut v,
+            &mut vmax,
+            &steps,
+            self.lr,
+            b1,
+            b2,
+            self.weight_decay,
+            self.eps,
+            self.amsgrad,
+            false,
+            None,
+            None,
+        )
+    }
 
     /// torch.optim's `_multi_tensor_adam` (not capturable): every step of the update one
     /// `_foreach_*` operator over the group.
@@ -73,6 +131,10 @@ impl AdamOptions {
         states: &mut [&mut ParamState],
         decoupled: bool,
     ) -> Result<bool> {
+        if self.fused == Some(true) {
+            self.fused_group(params, grads, states, decoupled)?;
+            return Ok(true);
+        }
         if !use_foreach(self.foreach, params) {
             return Ok(false);
         }
@@ -180,6 +242,12 @@ impl AdamOptions {
                 ));
             }
         }
+        if self.fused == Some(true) && self.foreach == Some(true) {
+            return Err(Error::invalid(
+                op,
+                "`fused` and `foreach` cannot be `True` together.",
+            ));
+        }
         Ok(())
     }
 
@@ -195,7 +263,7 @@ impl AdamOptions {
             ("foreach", pg::optional_bool(self.foreach)),
             ("capturable", IValue::Bool(false)),
             ("differentiable", IValue::Bool(false)),
-            ("fused", IValue::None),
+            ("fused", pg::optional_bool(self.fused)),
             ("decoupled_weight_decay", IValue::Bool(decoupled)),
         ]
     }
@@ -223,6 +291,7 @@ impl AdamOptions {
         self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
         self.amsgrad = pg::boolean(g, "amsgrad", self.amsgrad)?;
         self.foreach = pg::optional_boolean(g, "foreach", self.foreach)?;
+        self.fused = pg::optional_boolean(g, "fused", self.fused)?;
         Ok(())
     }
 }

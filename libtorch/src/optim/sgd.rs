@@ -23,6 +23,9 @@ pub struct SgdOptions {
     /// multi-tensor path); `None`, PyTorch's default, chooses it when every parameter is on a
     /// CUDA device. Both paths give the same numbers.
     pub foreach: Option<bool>,
+    /// Use libtorch's fused kernel (`_fused_sgd_`; PyTorch's `fused=True`, for floating-point
+    /// parameters on the CPU or CUDA).
+    pub fused: Option<bool>,
 }
 
 impl SgdOptions {
@@ -35,6 +38,7 @@ impl SgdOptions {
             weight_decay: 0.0,
             nesterov: false,
             foreach: None,
+            fused: None,
         }
     }
     /// Sets the momentum.
@@ -61,6 +65,59 @@ impl SgdOptions {
     pub fn foreach(mut self, on: bool) -> Self {
         self.foreach = Some(on);
         self
+    }
+    /// Chooses libtorch's fused kernel.
+    pub fn fused(mut self, on: bool) -> Self {
+        self.fused = Some(on);
+        self
+    }
+
+    /// torch.optim's `_fused_sgd`: one fused kernel for the group; the momentum buffers are
+    /// made (uninitialised, the kernel fills them) on the first step.
+    fn fused_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+    ) -> Result<()> {
+        let with_momentum = self.momentum != 0.0;
+        let missing = states
+            .iter()
+            .filter(|s| !s.buffers.contains_key("momentum_buffer"))
+            .count();
+        let is_first_step = with_momentum && missing == states.len();
+        if with_momentum && missing != 0 && !is_first_step {
+            return Err(Error::invalid(
+                "SGD",
+                "the fused step needs a momentum buffer for every parameter or for none",
+            ));
+        }
+        let mut bufs = Vec::new();
+        if with_momentum {
+            for (st, g) in states.iter_mut().zip(grads) {
+                bufs.push(buffer(st, "momentum_buffer", || g.f_empty_like())?.shallow_clone());
+            }
+        }
+        let mut ps = params.to_vec();
+        let mut gs = grads.to_vec();
+        Tensor::f__fused_sgd__with(
+            &mut ps,
+            &mut gs,
+            &mut bufs,
+            self.weight_decay,
+            self.momentum,
+            self.lr,
+            self.dampening,
+            self.nesterov,
+            false,
+            is_first_step,
+            None,
+            None,
+        )?;
+        for st in states.iter_mut() {
+            st.step += 1;
+        }
+        Ok(())
     }
 }
 
@@ -98,6 +155,12 @@ impl Algorithm for SgdOptions {
                 "Nesterov momentum requires a momentum and zero dampening",
             ));
         }
+        if self.fused == Some(true) && self.foreach == Some(true) {
+            return Err(Error::invalid(
+                "SGD",
+                "`fused` and `foreach` cannot be `True` together.",
+            ));
+        }
         Ok(())
     }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
@@ -131,8 +194,12 @@ impl Algorithm for SgdOptions {
         ]);
         g.push(("nesterov", IValue::Bool(self.nesterov)));
         g.extend(defaults_without_fused_state());
-        if let Some(e) = g.iter_mut().find(|(k, _)| *k == "foreach") {
-            e.1 = pg::optional_bool(self.foreach);
+        for (k, v) in g.iter_mut() {
+            match *k {
+                "foreach" => *v = pg::optional_bool(self.foreach),
+                "fused" => *v = pg::optional_bool(self.fused),
+                _ => {}
+            }
         }
         g
     }
@@ -144,6 +211,7 @@ impl Algorithm for SgdOptions {
         self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
         self.nesterov = pg::boolean(g, "nesterov", self.nesterov)?;
         self.foreach = pg::optional_boolean(g, "foreach", self.foreach)?;
+        self.fused = pg::optional_boolean(g, "fused", self.fused)?;
         Ok(())
     }
     /// torch.optim's `_multi_tensor_sgd`, with the parameters' update in one
@@ -154,6 +222,10 @@ impl Algorithm for SgdOptions {
         grads: &[Tensor],
         states: &mut [&mut ParamState],
     ) -> Result<bool> {
+        if self.fused == Some(true) {
+            self.fused_group(params, grads, states)?;
+            return Ok(true);
+        }
         if !use_foreach(self.foreach, params) {
             return Ok(false);
         }
