@@ -222,11 +222,22 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
                     sts.push(st);
                 }
             }
-            if params.is_empty() || group.options.update_group(&params, &grads, &mut sts)? {
+            if params.is_empty() {
+                continue;
+            }
+            // libtorch's errors under the user's call, not the in-place operator's name.
+            let grouped = group
+                .options
+                .update_group(&params, &grads, &mut sts)
+                .map_err(|e| e.in_call("step"))?;
+            if grouped {
                 continue;
             }
             for ((p, g), st) in params.iter().zip(&grads).zip(sts) {
-                group.options.update(p, g, st)?;
+                group
+                    .options
+                    .update(p, g, st)
+                    .map_err(|e| e.in_call("step"))?;
             }
         }
         Ok(())
