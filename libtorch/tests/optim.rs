@@ -308,14 +308,14 @@ fn close(a: &[f64], b: &[f64]) {
 fn schedulers() {
     use std::f64::consts::PI;
     let mut opt = Sgd::new(vec![param()], 0.1);
-    let mut s = StepLr::new(&opt, 3, 0.1);
+    let mut s = StepLr::new(&mut opt, 3, 0.1);
     close(
         &lrs(&mut opt, &mut s, 7),
         &[0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001],
     );
 
     let mut opt = Sgd::new(vec![param()], 1.0);
-    let mut s = CosineAnnealingLr::new(&opt, 4, 0.1);
+    let mut s = CosineAnnealingLr::new(&mut opt, 4, 0.1);
     let expect: Vec<f64> = (0..5)
         .map(|t| 0.1 + 0.9 * (1.0 + (PI * t as f64 / 4.0).cos()) / 2.0)
         .collect();
@@ -378,11 +378,17 @@ fn optimizer_and_scheduler_arguments_are_checked() {
     assert!(opt.step().is_err());
     // Schedulers.
     let mut opt = Sgd::new(p(), 0.1);
-    assert!(StepLr::f_new(&opt, 0, 0.5).is_err());
-    assert!(CosineAnnealingLr::f_new(&opt, 0, 0.0).is_err());
+    assert!(StepLr::f_new(&mut opt, 0, 0.5).is_err());
+    assert!(CosineAnnealingLr::f_new(&mut opt, 0, 0.0).is_err());
     assert!(LinearWarmup::f_new(&mut opt, f64::NAN, 3).is_err());
     assert!(LinearWarmup::f_new(&mut opt, 0.0, 3).is_err());
-    assert!(OneCycleLr::f_with_options(&mut opt, 1.0, 10, 1.5, 25.0, 1e4).is_err());
+    assert!(OneCycleLr::f_with_options(
+        &mut opt,
+        &[1.0],
+        10,
+        scheduler::OneCycleLrOptions::default().pct_start(1.5)
+    )
+    .is_err());
     let mut s = OneCycleLr::new(&mut opt, 1.0, 10);
     for _ in 0..10 {
         s.step(&mut opt).unwrap();
@@ -394,4 +400,113 @@ fn optimizer_and_scheduler_arguments_are_checked() {
         "Tried to step 11 times. The specified number of total steps is 10"
     );
     assert_eq!(opt.learning_rates(), before);
+}
+
+/// The newer optimizers and schedulers refuse what PyTorch refuses, with its messages, and
+/// change nothing when they do.
+#[test]
+fn newer_optimizer_and_scheduler_arguments_are_checked() {
+    use libtorch::optim::scheduler::*;
+    let msg = |r: libtorch::Result<()>| r.unwrap_err().message().to_owned();
+    let p = || vec![param()];
+    let e = msg(NAdam::f_with_options(p(), NAdamOptions::new(-1.0)).map(drop));
+    assert_eq!(e, "Invalid learning rate: -1");
+    let e = msg(NAdam::f_with_options(p(), NAdamOptions::default().betas(0.9, 1.0)).map(drop));
+    assert_eq!(e, "Invalid beta parameter at index 1: 1");
+    let e = msg(NAdam::f_with_options(p(), NAdamOptions::default().momentum_decay(-0.5)).map(drop));
+    assert_eq!(e, "Invalid momentum_decay value: -0.5");
+    let e = msg(RAdam::f_with_options(p(), RAdamOptions::default().weight_decay(-1.0)).map(drop));
+    assert_eq!(e, "Invalid weight_decay value: -1");
+    let e = msg(Adamax::f_with_options(p(), AdamaxOptions::default().eps(-1.0)).map(drop));
+    assert_eq!(e, "Invalid epsilon value: -1");
+    let e = msg(Adadelta::f_with_options(p(), AdadeltaOptions::default().rho(1.5)).map(drop));
+    assert_eq!(e, "Invalid rho value: 1.5");
+    assert!(Adadelta::f_with_options(p(), AdadeltaOptions::default().rho(1.0)).is_ok());
+    let both = AdamOptions::new(0.1).foreach(true).fused(true);
+    let e = msg(Adam::f_with_options(p(), both).map(drop));
+    assert_eq!(e, "`fused` and `foreach` cannot be `True` together.");
+    let both = SgdOptions::new(0.1).foreach(true).fused(true);
+    assert!(Sgd::f_with_options(p(), both).is_err());
+    // PyTorch's defaults.
+    assert_eq!(NAdamOptions::default().lr, 2e-3);
+    assert_eq!(NAdamOptions::default().momentum_decay, 4e-3);
+    assert_eq!(RAdamOptions::default().lr, 1e-3);
+    assert_eq!(AdamaxOptions::default().lr, 2e-3);
+    assert_eq!(
+        (
+            AdadeltaOptions::default().lr,
+            AdadeltaOptions::default().rho
+        ),
+        (1.0, 0.9)
+    );
+
+    let mut opt = Sgd::new(p(), 0.1);
+    let one: LrLambda = std::sync::Arc::new(|_| 1.0);
+    let two = vec![one.clone(), one];
+    let e = msg(LambdaLr::f_per_group(&mut opt, two).map(drop));
+    assert_eq!(e, "Expected 1 lr_lambdas, but got 2");
+    let e = msg(LinearLr::f_with_options(&mut opt, 0.5, 1.5, 4).map(drop));
+    assert!(e.starts_with("Ending multiplicative factor expected to be between 0 and 1"));
+    let e = msg(CosineAnnealingWarmRestarts::f_new(&mut opt, 0, 1, 0.0).map(drop));
+    assert_eq!(e, "Expected positive integer T_0, but got 0");
+    let e = msg(CosineAnnealingWarmRestarts::f_new(&mut opt, 3, 0, 0.0).map(drop));
+    assert_eq!(e, "Expected integer T_mult >= 1, but got 0");
+    let e = msg(OneCycleLr::f_with_options(&mut opt, &[1.0], 0, Default::default()).map(drop));
+    assert_eq!(e, "Expected positive integer total_steps, but got 0");
+    // pct_start · total_steps = 1: PyTorch divides by zero in the first phase.
+    let o = OneCycleLrOptions::default().pct_start(0.1);
+    let e = msg(OneCycleLr::f_with_options(&mut opt, &[1.0], 10, o).map(drop));
+    assert!(e.starts_with("float division by zero"), "{e}");
+    let e =
+        msg(CyclicLr::f_with_options(&mut opt, &[0.1, 0.2], &[1.0], Default::default()).map(drop));
+    assert_eq!(
+        e,
+        "base_lr must have the same length as optimizer.param_groups. base_lr has 2 values, \
+         param_groups has 1."
+    );
+    let e = msg(ReduceLrOnPlateau::f_with_options(
+        &opt,
+        ReduceLrOnPlateauOptions::default().factor(1.0),
+    )
+    .map(drop));
+    assert_eq!(e, "Factor should be < 1.0.");
+    let e = msg(ReduceLrOnPlateau::f_with_options(
+        &opt,
+        ReduceLrOnPlateauOptions::default().min_lrs(vec![0.0, 0.0]),
+    )
+    .map(drop));
+    assert_eq!(e, "expected 1 min_lrs, got 2");
+    let e = msg(ChainedScheduler::f_new(vec![], &opt).map(drop));
+    assert!(e.starts_with("ChainedScheduler expects at least one scheduler"));
+    let e = msg(SequentialLr::f_new(&mut opt, vec![], &[]).map(drop));
+    assert!(e.starts_with("SequentialLR expects at least one scheduler"));
+    let one: Box<dyn LrScheduler> = Box::new(ExponentialLr::new(&mut opt, 0.5));
+    let e = msg(SequentialLr::f_new(&mut opt, vec![one], &[3]).map(drop));
+    assert!(e.starts_with("Sequential Schedulers expects number of schedulers"));
+    assert_eq!(opt.learning_rates(), [0.1]);
+
+    // Cycling the momentum needs one: Adagrad has none, Adam's is β1.
+    let mut ada = Adagrad::new(p(), 0.1);
+    let e = msg(CyclicLr::f_with_options(&mut ada, &[0.01], &[0.1], Default::default()).map(drop));
+    assert_eq!(
+        e,
+        "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+    );
+    let no_momentum = CyclicLrOptions::default().cycle_momentum(false);
+    assert!(CyclicLr::f_with_options(&mut ada, &[0.01], &[0.1], no_momentum).is_ok());
+    let mut adam = Adam::new(p(), 0.1);
+    let mut s = CyclicLr::with_options(
+        &mut adam,
+        &[0.01],
+        &[0.1],
+        CyclicLrOptions::default().step_size_up(2),
+    );
+    assert_eq!(adam.param_groups()[0].options.betas, (0.9, 0.999));
+    s.step(&mut adam).unwrap();
+    assert!((adam.param_groups()[0].options.betas.0 - 0.85).abs() < 1e-12);
+    assert!((adam.learning_rates()[0] - 0.055).abs() < 1e-12);
+    assert_eq!(
+        s.state_dict().get("use_beta1").and_then(IValue::as_bool),
+        Some(true)
+    );
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`workloads`]: what is measured, our side through the safe API;
 //! - [`ffi`]: the C++ side (`examples/cpp/bench_baseline.cpp`);
+//! - [`optim_step`]: a 10M-parameter optimizer step, foreach against the per-parameter loop;
 //! - [`timing`]: wall-clock medians over interleaved repetitions;
 //! - [`callgrind`]: instructions per iteration under valgrind;
 //! - [`report`]: the table.
@@ -11,6 +12,7 @@
 pub mod aoti;
 pub mod callgrind;
 pub mod ffi;
+pub mod optim_step;
 pub mod report;
 pub mod timing;
 pub mod workloads;

@@ -125,6 +125,48 @@ pub fn all() -> Vec<Workload> {
             callgrind_iters: (5, 15),
             setup: || copy_case(CopyBaseline::Cpp),
         },
+        // The optimizer step of a 10M-parameter model: foreach (ours) against torch.optim's
+        // per-parameter loop (the baseline side), both through the safe API.
+        Workload {
+            name: "sgd-10m-foreach",
+            group: "(h)",
+            unit: Unit::Ms,
+            baseline: "per-param loop",
+            wall_budget: None,
+            instr_budget: None,
+            callgrind_iters: (1, 3),
+            setup: super::optim_step::sgd_case,
+        },
+        Workload {
+            name: "adam-10m-foreach",
+            group: "(h)",
+            unit: Unit::Ms,
+            baseline: "per-param loop",
+            wall_budget: None,
+            instr_budget: None,
+            callgrind_iters: (1, 3),
+            setup: super::optim_step::adam_case,
+        },
+        Workload {
+            name: "sgd-10m-fused",
+            group: "(h)",
+            unit: Unit::Ms,
+            baseline: "per-param loop",
+            wall_budget: None,
+            instr_budget: None,
+            callgrind_iters: (1, 3),
+            setup: super::optim_step::sgd_fused_case,
+        },
+        Workload {
+            name: "adam-10m-fused",
+            group: "(h)",
+            unit: Unit::Ms,
+            baseline: "per-param loop",
+            wall_budget: None,
+            instr_budget: None,
+            callgrind_iters: (1, 3),
+            setup: super::optim_step::adam_fused_case,
+        },
     ]
 }
 

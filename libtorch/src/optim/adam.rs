@@ -1,10 +1,10 @@
 //! Adam and AdamW (`torch.optim.Adam`, `torch.optim.AdamW`).
 use super::optimizer::{
-    buffer, check_lr, check_non_negative, Algorithm, GenericOptimizer, ParamState,
+    buffer, check_lr, check_non_negative, use_foreach, Algorithm, GenericOptimizer, ParamState,
 };
 use super::param_group as pg;
 use crate::nn::ops;
-use crate::{Error, IValue, Result, Tensor};
+use crate::{Error, IValue, Kind, Result, Scalar, Tensor};
 
 /// Adam's hyper-parameters (PyTorch's defaults from [`AdamOptions::new`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -20,6 +20,14 @@ pub struct AdamOptions {
     pub weight_decay: f64,
     /// Use the maximum of past second moments (AMSGrad).
     pub amsgrad: bool,
+    /// Update the whole group with libtorch's `_foreach_*` operators (torch.optim's
+    /// multi-tensor path); `None`, PyTorch's default, chooses it when every parameter is on a
+    /// CUDA device. Both paths give the same numbers.
+    pub foreach: Option<bool>,
+    /// Use libtorch's fused kernel (`_fused_adam_` / `_fused_adamw_`: one pass over each
+    /// parameter; PyTorch's `fused=True`, for floating-point parameters on the CPU or CUDA).
+    /// Its arithmetic differs from the other paths in the last bits, as in PyTorch.
+    pub fused: Option<bool>,
 }
 
 impl AdamOptions {
@@ -31,6 +39,8 @@ impl AdamOptions {
             eps: 1e-8,
             weight_decay: 0.0,
             amsgrad: false,
+            foreach: None,
+            fused: None,
         }
     }
     /// Sets β1, β2.
@@ -52,6 +62,128 @@ impl AdamOptions {
     pub fn amsgrad(mut self, on: bool) -> Self {
         self.amsgrad = on;
         self
+    }
+    /// Chooses the multi-tensor (`_foreach_*`) path or the per-parameter loop.
+    pub fn foreach(mut self, on: bool) -> Self {
+        self.foreach = Some(on);
+        self
+    }
+    /// Chooses libtorch's fused kernel.
+    pub fn fused(mut self, on: bool) -> Self {
+        self.fused = Some(on);
+        self
+    }
+
+    /// torch.optim's `_fused_adam`: the steps counted, then one fused kernel for the group.
+    fn fused_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+        decoupled: bool,
+    ) -> Result<()> {
+        let mut m = Vec::with_capacity(params.len());
+        let mut v = Vec::with_capacity(params.len());
+        let mut vmax = Vec::new();
+        let mut steps = Vec::with_capacity(params.len());
+        for (p, st) in params.iter().zip(states.iter_mut()) {
+            m.push(buffer(st, "exp_avg", || ops::zeros_like(p))?.shallow_clone());
+            v.push(buffer(st, "exp_avg_sq", || ops::zeros_like(p))?.shallow_clone());
+            if self.amsgrad {
+                vmax.push(buffer(st, "max_exp_avg_sq", || ops::zeros_like(p))?.shallow_clone());
+            }
+            st.step += 1;
+            steps.push(Tensor::scalar(st.step as f32).f_to_opts((Kind::Float, p.device()))?);
+        }
+        let mut ps = params.to_vec();
+        let mut gs = grads.to_vec();
+        let (b1, b2) = self.betas;
+        let f = if decoupled {
+            Tensor::f__fused_adamw__with
+        } else {
+            Tensor::f__fused_adam__with
+        };
+        f(
+            &mut ps,
+            &mut gs,
+            &mut m,
+            &mut v,
+            &mut vmax,
+            &steps,
+            self.lr,
+            b1,
+            b2,
+            self.weight_decay,
+            self.eps,
+            self.amsgrad,
+            false,
+            None,
+            None,
+        )
+    }
+
+    /// torch.optim's `_multi_tensor_adam` (not capturable): every step of the update one
+    /// `_foreach_*` operator over the group.
+    fn adam_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+        decoupled: bool,
+    ) -> Result<bool> {
+        if self.fused == Some(true) {
+            self.fused_group(params, grads, states, decoupled)?;
+            return Ok(true);
+        }
+        if !use_foreach(self.foreach, params) {
+            return Ok(false);
+        }
+        let (b1, b2) = self.betas;
+        let mut m = Vec::with_capacity(params.len());
+        let mut v = Vec::with_capacity(params.len());
+        let mut vmax = Vec::new();
+        for (p, st) in params.iter().zip(states.iter_mut()) {
+            m.push(buffer(st, "exp_avg", || ops::zeros_like(p))?.shallow_clone());
+            v.push(buffer(st, "exp_avg_sq", || ops::zeros_like(p))?.shallow_clone());
+            if self.amsgrad {
+                vmax.push(buffer(st, "max_exp_avg_sq", || ops::zeros_like(p))?.shallow_clone());
+            }
+            st.step += 1;
+        }
+        let mut ps = params.to_vec();
+        let grads = if self.weight_decay != 0.0 {
+            if decoupled {
+                Tensor::f__foreach_mul_scalar_(&mut ps, 1.0 - self.lr * self.weight_decay)?;
+                grads.to_vec()
+            } else {
+                Tensor::f__foreach_add_list_with(grads, params, self.weight_decay)?
+            }
+        } else {
+            grads.to_vec()
+        };
+        Tensor::f__foreach_lerp_scalar_(&mut m, &grads, 1.0 - b1)?;
+        Tensor::f__foreach_mul_scalar_(&mut v, b2)?;
+        Tensor::f__foreach_addcmul_scalar__with(&mut v, &grads, &grads, 1.0 - b2)?;
+        let steps: Vec<f64> = states.iter().map(|s| s.step as f64).collect();
+        let step_size: Vec<Scalar> = steps
+            .iter()
+            // PyTorch writes `(lr / bc) * -1`: the same bits as the negation.
+            .map(|&t| Scalar::Float(-(self.lr / (1.0 - b1.powf(t)))))
+            .collect();
+        let bc2_sqrt: Vec<Scalar> = steps
+            .iter()
+            .map(|&t| Scalar::Float((1.0 - b2.powf(t)).powf(0.5)))
+            .collect();
+        let mut denom = if self.amsgrad {
+            Tensor::f__foreach_maximum_list_(&mut vmax, &v)?;
+            Tensor::f__foreach_sqrt(&vmax)?
+        } else {
+            Tensor::f__foreach_sqrt(&v)?
+        };
+        Tensor::f__foreach_div_scalarlist_(&mut denom, &bc2_sqrt)?;
+        Tensor::f__foreach_add_scalar_(&mut denom, self.eps)?;
+        Tensor::f__foreach_addcdiv_scalarlist_(&mut ps, &m, &denom, &step_size)?;
+        Ok(true)
     }
 
     fn adam_step(
@@ -110,6 +242,12 @@ impl AdamOptions {
                 ));
             }
         }
+        if self.fused == Some(true) && self.foreach == Some(true) {
+            return Err(Error::invalid(
+                op,
+                "`fused` and `foreach` cannot be `True` together.",
+            ));
+        }
         Ok(())
     }
 
@@ -122,10 +260,10 @@ impl AdamOptions {
             ("weight_decay", IValue::Double(self.weight_decay)),
             ("amsgrad", IValue::Bool(self.amsgrad)),
             ("maximize", IValue::Bool(false)),
-            ("foreach", IValue::None),
+            ("foreach", pg::optional_bool(self.foreach)),
             ("capturable", IValue::Bool(false)),
             ("differentiable", IValue::Bool(false)),
-            ("fused", IValue::None),
+            ("fused", pg::optional_bool(self.fused)),
             ("decoupled_weight_decay", IValue::Bool(decoupled)),
         ]
     }
@@ -152,6 +290,8 @@ impl AdamOptions {
         self.eps = pg::float(g, "eps", self.eps)?;
         self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
         self.amsgrad = pg::boolean(g, "amsgrad", self.amsgrad)?;
+        self.foreach = pg::optional_boolean(g, "foreach", self.foreach)?;
+        self.fused = pg::optional_boolean(g, "fused", self.fused)?;
         Ok(())
     }
 }
@@ -163,8 +303,25 @@ impl Algorithm for AdamOptions {
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
     }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.betas.0)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.betas.0 = momentum;
+    }
+    fn momentum_is_beta1(&self) -> bool {
+        true
+    }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         self.adam_step(p, grad, st, false)
+    }
+    fn update_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+    ) -> Result<bool> {
+        self.adam_group(params, grads, states, false)
     }
     fn param_group(&self) -> Vec<(&'static str, IValue)> {
         self.group(false)
@@ -196,8 +353,25 @@ impl Algorithm for AdamWOptions {
     fn set_lr(&mut self, lr: f64) {
         self.0.lr = lr;
     }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.0.betas.0)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.0.betas.0 = momentum;
+    }
+    fn momentum_is_beta1(&self) -> bool {
+        true
+    }
     fn update(&self, p: &Tensor, grad: &Tensor, st: &mut ParamState) -> Result<()> {
         self.0.adam_step(p, grad, st, true)
+    }
+    fn update_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+    ) -> Result<bool> {
+        self.0.adam_group(params, grads, states, true)
     }
     fn param_group(&self) -> Vec<(&'static str, IValue)> {
         self.0.group(true)

@@ -49,6 +49,41 @@ pub trait Algorithm: Clone {
     /// The checks `torch.optim`'s constructor makes of these hyper-parameters (a negative or
     /// NaN learning rate, betas outside [0, 1), ...), with its messages.
     fn validate(&self) -> Result<()>;
+    /// The state entries that are scalars rather than tensors of the parameter's shape
+    /// (NAdam's `mu_product`).
+    fn scalar_buffers(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The momentum CyclicLR and OneCycleLR cycle: `momentum` (SGD, RMSprop) or β1 (`betas[0]`
+    /// of the Adam family); `None` for an optimizer with neither, which those schedulers
+    /// refuse to cycle.
+    fn momentum(&self) -> Option<f64> {
+        None
+    }
+    /// Sets the momentum [`Algorithm::momentum`] reports (nothing for an optimizer without).
+    fn set_momentum(&mut self, _momentum: f64) {}
+    /// Whether that momentum is β1 of `betas` (PyTorch's `use_beta1`: the Adam family).
+    fn momentum_is_beta1(&self) -> bool {
+        false
+    }
+    /// Updates every parameter of a group at once with libtorch's `_foreach_*` operators
+    /// (torch.optim's multi-tensor path), where this algorithm has one and its `foreach`
+    /// option chooses it; `Ok(false)` leaves the update to [`Algorithm::update`], parameter
+    /// by parameter. Only parameters with a gradient are passed.
+    fn update_group(
+        &self,
+        _params: &[Tensor],
+        _grads: &[Tensor],
+        _states: &mut [&mut ParamState],
+    ) -> Result<bool> {
+        Ok(false)
+    }
+}
+
+/// PyTorch's default for `foreach=None`: the multi-tensor path when every parameter is on a
+/// CUDA device (on the CPU its `_foreach_*` kernels only loop over the tensors).
+pub(crate) fn use_foreach(foreach: Option<bool>, params: &[Tensor]) -> bool {
+    foreach.unwrap_or_else(|| !params.is_empty() && params.iter().all(|p| p.device().is_cuda()))
 }
 
 /// An optimizer: parameter groups, a step, gradients to clear and state to save.
@@ -81,6 +116,31 @@ pub trait Optimizer {
     /// hyper-parameters replace the current ones; buffers are moved to each parameter's dtype
     /// and device.
     fn load_state_dict(&mut self, state: &IValue) -> Result<()>;
+    /// The rate a scheduler starts from for group `group` (`param_group["initial_lr"]`), once
+    /// a scheduler has recorded it.
+    fn initial_lr(&self, _group: usize) -> Option<f64> {
+        None
+    }
+    /// Records group `group`'s starting rate (schedulers do when made, as PyTorch's
+    /// `setdefault("initial_lr", lr)`); optimizers that keep none ignore it.
+    fn set_initial_lr(&mut self, _group: usize, _lr: f64) {}
+    /// The momentum or β1 of group `group` that cyclic schedulers cycle (see
+    /// [`Algorithm::momentum`]), `None` where the optimizer has neither.
+    fn group_momentum(&self, _group: usize) -> Option<f64> {
+        None
+    }
+    /// Whether the momentum of [`Optimizer::group_momentum`] is β1 (`betas[0]`, the Adam
+    /// family) rather than a `momentum` (SGD, RMSprop).
+    fn momentum_is_beta1(&self) -> bool {
+        false
+    }
+    /// Sets group `group`'s momentum or β1; an error where it has neither.
+    fn set_group_momentum(&mut self, group: usize, _momentum: f64) -> Result<()> {
+        Err(Error::invalid(
+            "set_group_momentum",
+            format!("group {group} of this optimizer has no momentum or beta1"),
+        ))
+    }
 }
 
 /// An optimizer built from an [`Algorithm`]: [`crate::optim::Sgd`], [`crate::optim::Adam`], ...
@@ -88,6 +148,8 @@ pub trait Optimizer {
 pub struct GenericOptimizer<O: Algorithm> {
     groups: Vec<ParamGroup<O>>,
     state: Vec<Vec<ParamState>>,
+    /// Each group's `initial_lr`, once a scheduler has set it.
+    initial_lrs: Vec<Option<f64>>,
 }
 
 impl<O: Algorithm> GenericOptimizer<O> {
@@ -103,6 +165,7 @@ impl<O: Algorithm> GenericOptimizer<O> {
         let mut o = GenericOptimizer {
             groups: Vec::new(),
             state: Vec::new(),
+            initial_lrs: Vec::new(),
         };
         o.f_add_param_group(params, options)?;
         Ok(o)
@@ -119,6 +182,7 @@ impl<O: Algorithm> GenericOptimizer<O> {
     pub fn f_add_param_group(&mut self, params: Vec<Tensor>, options: O) -> Result<()> {
         options.validate()?;
         self.state.push(vec![ParamState::default(); params.len()]);
+        self.initial_lrs.push(None);
         self.groups.push(ParamGroup { params, options });
         Ok(())
     }
@@ -147,15 +211,32 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
         }
         let _g = crate::NoGradGuard::new();
         for (group, states) in self.groups.iter().zip(&mut self.state) {
+            let mut params = Vec::with_capacity(group.params.len());
+            let mut grads = Vec::with_capacity(group.params.len());
+            let mut sts = Vec::with_capacity(group.params.len());
             for (p, st) in group.params.iter().zip(states.iter_mut()) {
                 let g = p.f_grad()?;
-                if !g.defined() {
-                    continue;
+                if g.defined() {
+                    params.push(p.shallow_clone());
+                    grads.push(g);
+                    sts.push(st);
                 }
-                // libtorch's errors under the user's call, not the in-place operator's name.
+            }
+            if params.is_empty() {
+                continue;
+            }
+            // libtorch's errors under the user's call, not the in-place operator's name.
+            let grouped = group
+                .options
+                .update_group(&params, &grads, &mut sts)
+                .map_err(|e| e.in_call("step"))?;
+            if grouped {
+                continue;
+            }
+            for ((p, g), st) in params.iter().zip(&grads).zip(sts) {
                 group
                     .options
-                    .update(p, &g, st)
+                    .update(p, g, st)
                     .map_err(|e| e.in_call("step"))?;
             }
         }
@@ -186,6 +267,39 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
         })?;
         g.options.set_lr(lr);
         Ok(())
+    }
+
+    fn initial_lr(&self, group: usize) -> Option<f64> {
+        self.initial_lrs.get(group).copied().flatten()
+    }
+
+    fn set_initial_lr(&mut self, group: usize, lr: f64) {
+        if let Some(slot) = self.initial_lrs.get_mut(group) {
+            *slot = Some(lr);
+        }
+    }
+
+    fn group_momentum(&self, group: usize) -> Option<f64> {
+        self.groups.get(group)?.options.momentum()
+    }
+
+    fn momentum_is_beta1(&self) -> bool {
+        self.groups
+            .first()
+            .is_some_and(|g| g.options.momentum_is_beta1())
+    }
+
+    fn set_group_momentum(&mut self, group: usize, momentum: f64) -> Result<()> {
+        match self.groups.get_mut(group) {
+            Some(g) if g.options.momentum().is_some() => {
+                g.options.set_momentum(momentum);
+                Ok(())
+            }
+            _ => Err(Error::invalid(
+                "set_group_momentum",
+                format!("group {group} of this optimizer has no momentum or beta1"),
+            )),
+        }
     }
 
     fn state_dict(&self) -> Result<IValue> {
@@ -227,6 +341,9 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
                 index += 1;
             }
             let mut g = group.options.param_group();
+            if let Some(lr) = self.initial_lrs[groups.len()] {
+                g.push(("initial_lr", IValue::Double(lr)));
+            }
             g.push(("params", IValue::List(params)));
             groups.push(IValue::dict(g));
         }
@@ -253,6 +370,7 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
         // Saved index → (group, position), as the saved groups list them.
         let mut where_is = std::collections::HashMap::new();
         let mut options = Vec::new();
+        let mut initial_lrs = Vec::new();
         for (gi, (saved, mine)) in groups.iter().zip(&self.groups).enumerate() {
             let params = saved
                 .get("params")
@@ -277,6 +395,11 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
             o.load_param_group(saved)?;
             o.validate()?;
             options.push(o);
+            // As PyTorch, whose saved group replaces the current one: `initial_lr` too.
+            initial_lrs.push(match saved.get("initial_lr") {
+                None => None,
+                Some(_) => Some(super::param_group::float(saved, "initial_lr", 0.0)?),
+            });
         }
         let mut fresh: Vec<Vec<ParamState>> = self
             .groups
@@ -326,7 +449,8 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
                     continue;
                 }
                 let (got, want) = (v.f_size()?, p.f_size()?);
-                if got != want {
+                let scalar = self.groups[gi].options.scalar_buffers().contains(&name);
+                if got != want && !(scalar && got.is_empty()) {
                     return Err(bad(format!(
                         "state `{name}` of parameter {id:?} has shape {got:?}, the parameter {want:?}"
                     )));
@@ -338,6 +462,7 @@ impl<O: Algorithm> Optimizer for GenericOptimizer<O> {
             }
         }
         self.state = fresh;
+        self.initial_lrs = initial_lrs;
         for (g, o) in self.groups.iter_mut().zip(options) {
             g.options = o;
         }
@@ -363,6 +488,28 @@ pub(crate) fn check_non_negative(op: &'static str, values: &[(&str, f64)]) -> Re
         }
     }
     Ok(())
+}
+
+/// `torch.optim`'s check of `betas` (each in [0, 1)), with its message.
+pub(crate) fn check_betas(op: &'static str, betas: (f64, f64)) -> Result<()> {
+    for (i, b) in [betas.0, betas.1].into_iter().enumerate() {
+        if !(0.0..1.0).contains(&b) {
+            return Err(Error::invalid(
+                op,
+                format!("Invalid beta parameter at index {i}: {b}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The gradient the update uses: `-grad` when maximizing (as torch.optim's `maximize=True`).
+pub(crate) fn signed_grad(grad: &Tensor, maximize: bool) -> Result<Tensor> {
+    if maximize {
+        grad.f_neg()
+    } else {
+        Ok(grad.clone())
+    }
 }
 
 /// The buffer `name` of `state`, created by `init` on first use.

@@ -64,3 +64,20 @@ pub(crate) fn unsupported_flag(group: &IValue, key: &str, optimizer: &str) -> Re
 pub(crate) fn entries(pairs: &[(&'static str, f64)]) -> Vec<(&'static str, IValue)> {
     pairs.iter().map(|&(k, v)| (k, IValue::Double(v))).collect()
 }
+
+/// `foreach`: `None` (PyTorch's default) or a bool.
+pub(crate) fn optional_bool(v: Option<bool>) -> IValue {
+    v.map_or(IValue::None, IValue::Bool)
+}
+
+pub(crate) fn optional_boolean(
+    group: &IValue,
+    key: &str,
+    current: Option<bool>,
+) -> Result<Option<bool>> {
+    match group.get(key) {
+        None => Ok(current),
+        Some(IValue::None) => Ok(None),
+        Some(_) => boolean(group, key, false).map(Some),
+    }
+}

@@ -70,6 +70,12 @@ impl Algorithm for RmsPropOptions {
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
     }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.momentum)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.momentum = momentum;
+    }
     /// ```text
     /// g ← ∇ + λθ;  v ← αv + (1-α)g²;  ṽ ← v (- ḡ², ḡ ← αḡ + (1-α)g, if centered)
     /// b ← μb + g/(√ṽ + ε), θ ← θ - γb  (μ > 0)   |   θ ← θ - γ g/(√ṽ + ε)
@@ -85,11 +91,10 @@ impl Algorithm for RmsPropOptions {
         ops::mul_(&sq, self.alpha)?;
         ops::addcmul_(&sq, &grad, &grad, 1.0 - self.alpha)?;
         let avg = if self.centered {
+            // As torch.optim: ḡ ← lerp(ḡ, g, 1-α), and the variance in one fused addcmul.
             let ga = buffer(st, "grad_avg", || ops::zeros_like(p))?.clone();
-            ops::mul_(&ga, self.alpha)?;
-            ops::add_(&ga, &grad, 1.0 - self.alpha)?;
-            let var = ops::sub(&sq, &ops::mul(&ga, &ga)?)?;
-            ops::sqrt(&var)?
+            ga.shallow_clone().f_lerp_scalar_(&grad, 1.0 - self.alpha)?;
+            sq.f_addcmul_with(&ga, &ga, -1.0)?.f_sqrt()?
         } else {
             ops::sqrt(&sq)?
         };

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent (`torch.optim.SGD`).
 use super::optimizer::{
-    buffer, check_lr, check_non_negative, Algorithm, GenericOptimizer, ParamState,
+    buffer, check_lr, check_non_negative, use_foreach, Algorithm, GenericOptimizer, ParamState,
 };
 use super::param_group as pg;
 use crate::nn::ops;
@@ -19,6 +19,13 @@ pub struct SgdOptions {
     pub weight_decay: f64,
     /// Nesterov momentum (needs `momentum > 0` and `dampening == 0`).
     pub nesterov: bool,
+    /// Update the whole group with libtorch's `_foreach_*` operators (torch.optim's
+    /// multi-tensor path); `None`, PyTorch's default, chooses it when every parameter is on a
+    /// CUDA device. Both paths give the same numbers.
+    pub foreach: Option<bool>,
+    /// Use libtorch's fused kernel (`_fused_sgd_`; PyTorch's `fused=True`, for floating-point
+    /// parameters on the CPU or CUDA).
+    pub fused: Option<bool>,
 }
 
 impl SgdOptions {
@@ -30,6 +37,8 @@ impl SgdOptions {
             dampening: 0.0,
             weight_decay: 0.0,
             nesterov: false,
+            foreach: None,
+            fused: None,
         }
     }
     /// Sets the momentum.
@@ -52,6 +61,64 @@ impl SgdOptions {
         self.nesterov = on;
         self
     }
+    /// Chooses the multi-tensor (`_foreach_*`) path or the per-parameter loop.
+    pub fn foreach(mut self, on: bool) -> Self {
+        self.foreach = Some(on);
+        self
+    }
+    /// Chooses libtorch's fused kernel.
+    pub fn fused(mut self, on: bool) -> Self {
+        self.fused = Some(on);
+        self
+    }
+
+    /// torch.optim's `_fused_sgd`: one fused kernel for the group; the momentum buffers are
+    /// made (uninitialised, the kernel fills them) on the first step.
+    fn fused_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+    ) -> Result<()> {
+        let with_momentum = self.momentum != 0.0;
+        let missing = states
+            .iter()
+            .filter(|s| !s.buffers.contains_key("momentum_buffer"))
+            .count();
+        let is_first_step = with_momentum && missing == states.len();
+        if with_momentum && missing != 0 && !is_first_step {
+            return Err(Error::invalid(
+                "SGD",
+                "the fused step needs a momentum buffer for every parameter or for none",
+            ));
+        }
+        let mut bufs = Vec::new();
+        if with_momentum {
+            for (st, g) in states.iter_mut().zip(grads) {
+                bufs.push(buffer(st, "momentum_buffer", || g.f_empty_like())?.shallow_clone());
+            }
+        }
+        let mut ps = params.to_vec();
+        let mut gs = grads.to_vec();
+        Tensor::f__fused_sgd__with(
+            &mut ps,
+            &mut gs,
+            &mut bufs,
+            self.weight_decay,
+            self.momentum,
+            self.lr,
+            self.dampening,
+            self.nesterov,
+            false,
+            is_first_step,
+            None,
+            None,
+        )?;
+        for st in states.iter_mut() {
+            st.step += 1;
+        }
+        Ok(())
+    }
 }
 
 impl Algorithm for SgdOptions {
@@ -60,6 +127,12 @@ impl Algorithm for SgdOptions {
     }
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
+    }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.momentum)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.momentum = momentum;
     }
     /// ```text
     /// g ← ∇ + λθ                       (if λ ≠ 0)
@@ -80,6 +153,12 @@ impl Algorithm for SgdOptions {
             return Err(Error::invalid(
                 "SGD",
                 "Nesterov momentum requires a momentum and zero dampening",
+            ));
+        }
+        if self.fused == Some(true) && self.foreach == Some(true) {
+            return Err(Error::invalid(
+                "SGD",
+                "`fused` and `foreach` cannot be `True` together.",
             ));
         }
         Ok(())
@@ -115,6 +194,13 @@ impl Algorithm for SgdOptions {
         ]);
         g.push(("nesterov", IValue::Bool(self.nesterov)));
         g.extend(defaults_without_fused_state());
+        for (k, v) in g.iter_mut() {
+            match *k {
+                "foreach" => *v = pg::optional_bool(self.foreach),
+                "fused" => *v = pg::optional_bool(self.fused),
+                _ => {}
+            }
+        }
         g
     }
     fn load_param_group(&mut self, g: &IValue) -> Result<()> {
@@ -124,7 +210,66 @@ impl Algorithm for SgdOptions {
         self.dampening = pg::float(g, "dampening", self.dampening)?;
         self.weight_decay = pg::float(g, "weight_decay", self.weight_decay)?;
         self.nesterov = pg::boolean(g, "nesterov", self.nesterov)?;
+        self.foreach = pg::optional_boolean(g, "foreach", self.foreach)?;
+        self.fused = pg::optional_boolean(g, "fused", self.fused)?;
         Ok(())
+    }
+    /// torch.optim's `_multi_tensor_sgd`, with the parameters' update in one
+    /// `_foreach_add_`.
+    fn update_group(
+        &self,
+        params: &[Tensor],
+        grads: &[Tensor],
+        states: &mut [&mut ParamState],
+    ) -> Result<bool> {
+        if self.fused == Some(true) {
+            self.fused_group(params, grads, states)?;
+            return Ok(true);
+        }
+        if !use_foreach(self.foreach, params) {
+            return Ok(false);
+        }
+        let mut grads = if self.weight_decay != 0.0 {
+            Tensor::f__foreach_add_list_with(grads, params, self.weight_decay)?
+        } else {
+            grads.to_vec()
+        };
+        if self.momentum != 0.0 {
+            let all = states
+                .iter()
+                .all(|s| s.buffers.contains_key("momentum_buffer"));
+            let mut bufs = Vec::with_capacity(states.len());
+            if all {
+                bufs.extend(
+                    states
+                        .iter()
+                        .map(|s| s.buffers["momentum_buffer"].shallow_clone()),
+                );
+                Tensor::f__foreach_mul_scalar_(&mut bufs, self.momentum)?;
+                Tensor::f__foreach_add_list__with(&mut bufs, &grads, 1.0 - self.dampening)?;
+            } else {
+                for (st, g) in states.iter_mut().zip(&grads) {
+                    let first = !st.buffers.contains_key("momentum_buffer");
+                    let buf = buffer(st, "momentum_buffer", || ops::deep_clone(g))?;
+                    if !first {
+                        ops::mul_(buf, self.momentum)?;
+                        ops::add_(buf, g, 1.0 - self.dampening)?;
+                    }
+                    bufs.push(buf.shallow_clone());
+                }
+            }
+            grads = if self.nesterov {
+                Tensor::f__foreach_add_list_with(&grads, &bufs, self.momentum)?
+            } else {
+                bufs
+            };
+        }
+        let mut ps = params.to_vec();
+        Tensor::f__foreach_add_list__with(&mut ps, &grads, -self.lr)?;
+        for st in states.iter_mut() {
+            st.step += 1;
+        }
+        Ok(true)
     }
     /// torch.optim.SGD keeps no step count.
     fn counts_steps(&self) -> bool {
