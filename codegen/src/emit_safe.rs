@@ -7,7 +7,7 @@
 
 use crate::emit_ffi::ident;
 use crate::model::{
-    Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, Op, Ownership, Required, Ret,
+    Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, NumberTwin, Op, Ownership, Required, Ret,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -575,8 +575,23 @@ fn number_twin_stmts(op: &Op) -> Vec<TokenStream> {
         .iter()
         .enumerate()
         .filter_map(|(k, a)| {
-            let twin = format_ident!("{}", a.number_twin.as_ref()?);
             let n = ident(&a.name);
+            let twin = match a.number_twin.as_ref()? {
+                NumberTwin::Call(f) => format_ident!("{}", f),
+                NumberTwin::Wrapped => {
+                    let held = format_ident!("{}_wrapped", a.name);
+                    return Some(quote! {
+                        let #held;
+                        let #n: &Tensor = match #n.operand() {
+                            crate::Operand::Tensor(t) => t,
+                            crate::Operand::Number(number) => {
+                                #held = crate::operand::wrapped_number(number)?;
+                                &#held
+                            }
+                        };
+                    });
+                }
+            };
             let args = op.args.iter().enumerate().map(|(i, b)| {
                 if i == k {
                     quote!(number)
@@ -700,13 +715,21 @@ fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
         lines.push(String::new());
         lines.push(format!(" May be None: {}.", nullable.join(", ")));
     }
-    for a in op.args.iter().filter(|a| a.number_twin.is_some()) {
+    for a in op.args.iter() {
+        let line = match &a.number_twin {
+            None => continue,
+            Some(NumberTwin::Call(f)) => format!(
+                " `{}` is a tensor or a number, as in PyTorch (a number calls [`Tensor::{f}`]).",
+                a.name
+            ),
+            Some(NumberTwin::Wrapped) => format!(
+                " `{}` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim \
+                 wrapped-number tensor, as Python passes it).",
+                a.name
+            ),
+        };
         lines.push(String::new());
-        lines.push(format!(
-            " `{}` is a tensor or a number, as in PyTorch (a number calls [`Tensor::{}`]).",
-            a.name,
-            a.number_twin.as_ref().unwrap()
-        ));
+        lines.push(line);
     }
     lines.iter().map(|l| quote!(#[doc = #l])).collect()
 }

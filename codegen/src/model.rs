@@ -68,9 +68,18 @@ pub struct Arg {
     pub default: Option<DefaultValue>,
     /// An `out=` argument, which ATen resizes to the result's shape.
     pub output: bool,
-    /// A `Tensor` argument that takes a number too: the `f_` function of the overload that takes
-    /// the number (step 2b, codegen/src/twins.rs).
-    pub number_twin: Option<String>,
+    /// A `Tensor` argument that takes a number too (step 2b, codegen/src/twins.rs).
+    pub number_twin: Option<NumberTwin>,
+}
+
+/// What a number passed for a tensor-or-number argument runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumberTwin {
+    /// The `f_` function of the overload that takes the number.
+    Call(String),
+    /// This same overload, with the number as a wrapped-number tensor (as Python does for the
+    /// `Scalar` overloads it has no binding for: spec/rules.yaml `numbers_as_tensors`).
+    Wrapped,
 }
 
 /// Every argument type the generator binds. `sym`: the schema says SymInt (the C++ call takes
@@ -431,7 +440,7 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
         }
     }
     let renamed: BTreeSet<String> = rules.renames.keys().cloned().collect();
-    crate::twins::merge(&mut ops, &renamed);
+    crate::twins::merge(&mut ops, &renamed, &rules.numbers_as_tensors)?;
     crate::plain_names::assign(&mut ops, &renamed);
     check_collisions(&ops)?;
     Ok(Model {

@@ -57,6 +57,10 @@ pub struct Rules {
     /// must not be shared either.
     #[serde(default)]
     pub exclusive_with_storage: BTreeMap<String, String>,
+    /// `Scalar` overloads Python never calls, keyed like `renames`, each with its reason: a
+    /// number reaches the tensor twin as a wrapped-number tensor instead (codegen/src/twins.rs).
+    #[serde(default)]
+    pub numbers_as_tensors: BTreeMap<String, String>,
     /// Argument checks run in the safe API before calling an operator that libtorch 2.11 would
     /// crash on (instead of raising an error) for some arguments. Keyed like `renames`.
     #[serde(default, with = "serde_yaml_ng::with::singleton_map_recursive")]

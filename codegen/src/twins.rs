@@ -16,12 +16,18 @@
 //! factories' first arguments, `linspace(start, ...)`, stay as declared). `out=` overloads are
 //! merged but keep their schema names.
 
-use crate::model::{is_rust_keyword, rust_name, ArgKind, Op};
+use crate::model::{is_rust_keyword, rust_name, ArgKind, NumberTwin, Op};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Merges every twin pair in `ops`; `renamed` holds the keys whose names spec/rules.yaml fixes
-/// (those keep their names).
-pub fn merge(ops: &mut [Op], renamed: &BTreeSet<String>) {
+/// (those keep their names), `wrapped` the scalar twins Python never calls (a number then goes
+/// to the tensor twin as a wrapped-number tensor). A `wrapped` key naming no scalar twin is an
+/// error.
+pub fn merge(
+    ops: &mut [Op],
+    renamed: &BTreeSet<String>,
+    wrapped: &BTreeMap<String, String>,
+) -> Result<(), String> {
     let mut by_operator: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, op) in ops.iter().enumerate() {
         by_operator.entry(operator(op)).or_default().push(i);
@@ -70,14 +76,23 @@ pub fn merge(ops: &mut [Op], renamed: &BTreeSet<String>) {
         names.insert(plain.clone());
         ops[t].rust_name = plain;
     }
+    let mut unused: BTreeSet<&String> = wrapped.keys().collect();
     for (t, k, s) in pairs {
         let twin = &ops[s];
-        let f = if twin.has_defaults() {
-            format!("f_{}_with", twin.rust_name)
+        let path = if unused.remove(&twin.key) {
+            NumberTwin::Wrapped
+        } else if twin.has_defaults() {
+            NumberTwin::Call(format!("f_{}_with", twin.rust_name))
         } else {
-            format!("f_{}", twin.rust_name)
+            NumberTwin::Call(format!("f_{}", twin.rust_name))
         };
-        ops[t].args[k].number_twin = Some(f);
+        ops[t].args[k].number_twin = Some(path);
+    }
+    match unused.first() {
+        Some(key) => Err(format!(
+            "spec/rules.yaml numbers_as_tensors: `{key}` is no Scalar twin of a tensor overload"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -118,6 +133,7 @@ fn twin_position(t: &Op, s: &Op) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    use super::NumberTwin;
     use crate::model::{build, Op};
     use crate::spec::{load_declarations, load_rules};
     use std::path::Path;
@@ -134,15 +150,27 @@ mod tests {
     }
 
     fn twin(op: &Op, arg: &str) -> Option<String> {
-        op.args.iter().find(|a| a.name == arg)?.number_twin.clone()
+        match op
+            .args
+            .iter()
+            .find(|a| a.name == arg)?
+            .number_twin
+            .clone()?
+        {
+            NumberTwin::Call(f) => Some(f),
+            NumberTwin::Wrapped => Some("wrapped".into()),
+        }
     }
 
     #[test]
     fn twins_merge_under_pytorch_names() {
         let ops = model();
+        // Python never calls add.Scalar: a number goes to add.Tensor, wrapped.
         let add = find(&ops, "add.Tensor");
         assert_eq!(add.rust_name, "add");
-        assert_eq!(twin(add, "other").as_deref(), Some("f_add_scalar_with"));
+        assert_eq!(twin(add, "other").as_deref(), Some("wrapped"));
+        let gt = find(&ops, "gt.Tensor");
+        assert_eq!(twin(gt, "other").as_deref(), Some("f_gt_scalar"));
         // No plain `pow` existed: the tensor twin takes it.
         let pow = find(&ops, "pow.Tensor_Tensor");
         assert_eq!(pow.rust_name, "pow");

@@ -95,6 +95,10 @@ ltrs_error* ltrs_tensor_index_multi(ltrs_tensor t, const ltrs_index* idx, int64_
 ltrs_error* ltrs_tensor_index_put_multi(ltrs_tensor t, const ltrs_index* idx, int64_t n,
                                         ltrs_tensor value);
 
+/* A number as Python passes it where a Tensor is expected: a 0-dim tensor flagged as a wrapped
+ * number (type promotion treats it as a Python number). */
+ltrs_error* ltrs_wrapped_number(ltrs_scalar s, ltrs_tensor* out);
+
 /* ---- conversions (shim/extras.cpp); kind -1 keeps the dtype ---- */
 /* `t.to(kind, device)` (copy only when needed); kind -1 keeps the dtype. */
 ltrs_error* ltrs_tensor_to_opts(ltrs_tensor t, int32_t kind, ltrs_device dev, ltrs_tensor* out);

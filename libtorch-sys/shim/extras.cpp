@@ -1,23 +1,12 @@
 // Handwritten helpers of the safe crate that are not single ATen operators: multi-dimensional
-// indexing (at::indexing), the arithmetic behind the std operator traits, and factories taking
-// (dtype, device) options.
+// indexing (at::indexing), Python's wrapped numbers, conversions with (dtype, device) options and
+// tensors over caller memory.
 #include "autograd.h"
+#include "convert.h"
 #include "support.h"
 
 #include <ATen/TensorIndexing.h>
 #include <ATen/ScalarOps.h>
-#include <ATen/ops/add.h>
-#include <ATen/ops/arange.h>
-#include <ATen/ops/div.h>
-#include <ATen/ops/eye.h>
-#include <ATen/ops/full.h>
-#include <ATen/ops/linspace.h>
-#include <ATen/ops/mul.h>
-#include <ATen/ops/neg.h>
-#include <ATen/ops/rand.h>
-#include <ATen/ops/randint.h>
-#include <ATen/ops/randn.h>
-#include <ATen/ops/sub.h>
 
 #include <c10/core/CPUAllocator.h>
 
@@ -102,6 +91,18 @@ ltrs_error* ltrs_tensor_index_put_multi(ltrs_tensor t, const ltrs_index* idx, in
     ltrs::Borrowed v(value);
     defined(b, "index_put");
     b.get().index_put_(indices_of(idx, n), defined(v, "index_put"));
+  }
+  LTRS_CATCH
+}
+
+ltrs_error* ltrs_wrapped_number(ltrs_scalar s, ltrs_tensor* out) {
+  LTRS_TRY {
+    // What Python's argument parser makes of a number passed where a Tensor is expected: a 0-dim
+    // CPU tensor flagged as a wrapped number, which type promotion treats as a Python number
+    // (int64 * 2.5 is float32, not float64).
+    at::Tensor w = c10::scalar_to_tensor(ltrs::scalar(s));
+    w.unsafeGetTensorImpl()->set_wrapped_number(true);
+    *out = ltrs::give(std::move(w));
   }
   LTRS_CATCH
 }

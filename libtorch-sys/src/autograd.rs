@@ -131,6 +131,7 @@ extern "C" {
         dev: ltrs_device,
         out: *mut ltrs_tensor,
     ) -> *mut ltrs_error;
+    pub fn ltrs_wrapped_number(s: ltrs_scalar, out: *mut ltrs_tensor) -> *mut ltrs_error;
     pub fn ltrs_tensor_is_contiguous(t: ltrs_tensor, out: *mut bool) -> *mut ltrs_error;
     pub fn ltrs_blob_guard_new(t: ltrs_tensor, out: *mut *mut ltrs_blob_guard) -> *mut ltrs_error;
     pub fn ltrs_blob_guard_release(

@@ -1,6 +1,8 @@
 //! A tensor or a number, for the operators PyTorch lets take either: `x.add(&y)` and `x.add(1)`,
 //! `x.gt(0.5)`, `x.pow(2)`, `x.masked_fill(&mask, 0.0)`, `x.clamp_min(&floor)`.
+use crate::error::{check, Result};
 use crate::{Scalar, Tensor};
+use libtorch_sys::autograd as ffi;
 
 /// What a [`TensorOrNumber`] argument holds.
 #[derive(Clone, Copy)]
@@ -53,5 +55,22 @@ impl TensorOrNumber for Tensor {
 impl<S: Into<Scalar> + Copy> TensorOrNumber for S {
     fn operand(&self) -> Operand<'_> {
         Operand::Number((*self).into())
+    }
+}
+
+/// A number as Python passes it where a tensor is expected: a 0-dim CPU tensor flagged as a
+/// wrapped number, which type promotion treats as a Python number (an int64 tensor times 2.5 is
+/// float32, not float64) and which may meet tensors on any device.
+#[track_caller]
+pub(crate) fn wrapped_number(s: Scalar) -> Result<Tensor> {
+    let mut out = std::ptr::null_mut();
+    // SAFETY: the scalar is passed by value and `out` points to a local; on success the shim
+    // wrote one owned tensor, taken over once here.
+    unsafe {
+        check(
+            ffi::ltrs_wrapped_number(s.to_ffi(), &mut out),
+            "wrapped_number",
+        )?;
+        Ok(Tensor::from_raw(out))
     }
 }

@@ -56,13 +56,14 @@ impl Op {
         .map_err(|e| e.in_call(self.name()))
     }
 
-    /// `a op s`, a tensor and a number.
+    /// `a op s`, a tensor and a number: the number as Python passes it, a wrapped-number
+    /// tensor (spec/rules.yaml `numbers_as_tensors`), so the graph records `MulBackward0`.
     fn scalar(self, a: &Tensor, s: Scalar) -> Result<Tensor> {
         match self {
-            Op::Add => a.f_add_scalar(s),
-            Op::Sub => a.f_sub_scalar(s),
-            Op::Mul => a.f_mul_scalar(s),
-            Op::Div => a.f_div_scalar(s),
+            Op::Add => a.f_add(s),
+            Op::Sub => a.f_sub(s),
+            Op::Mul => a.f_mul(s),
+            Op::Div => a.f_div(s),
         }
         .map_err(|e| e.in_call(self.name()))
     }
@@ -71,10 +72,10 @@ impl Op {
     /// (`torch.Tensor.__radd__`, `__rsub__`, `__rmul__`, `__rtruediv__`).
     fn scalar_first(self, s: Scalar, a: &Tensor) -> Result<Tensor> {
         match self {
-            Op::Add => a.f_add_scalar(s),
+            Op::Add => a.f_add(s),
             Op::Sub => a.f_rsub_scalar(s),
-            Op::Mul => a.f_mul_scalar(s),
-            Op::Div => a.f_reciprocal().and_then(|r| r.f_mul_scalar(s)),
+            Op::Mul => a.f_mul(s),
+            Op::Div => a.f_reciprocal().and_then(|r| r.f_mul(s)),
         }
         .map_err(|e| e.in_call(self.name()))
     }
@@ -92,10 +93,10 @@ impl Op {
 
     fn scalar_(self, a: &mut Tensor, s: Scalar) -> Result<()> {
         match self {
-            Op::Add => a.f_add_scalar_(s),
-            Op::Sub => a.f_sub_scalar_(s),
-            Op::Mul => a.f_mul_scalar_(s),
-            Op::Div => a.f_div_scalar_(s),
+            Op::Add => a.f_add_(s),
+            Op::Sub => a.f_sub_(s),
+            Op::Mul => a.f_mul_(s),
+            Op::Div => a.f_div_(s),
         }
         .map(|_| ())
         .map_err(|e| e.in_call(self.name()))

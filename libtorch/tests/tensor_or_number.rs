@@ -113,5 +113,33 @@ fn errors_name_the_overload_that_ran() {
     assert!(e.to_string().contains("add.Tensor"), "{e}");
     let mut i = Tensor::from_slice(&[1i64, 2]);
     let e = i.f_add_(0.5).unwrap_err();
-    assert!(e.to_string().contains("add_.Scalar"), "{e}");
+    assert!(e.to_string().contains("add_.Tensor"), "{e}");
+    let e = x.f_masked_fill(&Tensor::from_slice(&[true]), 0.0);
+    assert!(e.is_ok(), "a mask broadcasts: {e:?}");
+}
+
+#[test]
+fn graphs_record_the_nodes_python_records() {
+    // torch 2.11.0, x = torch.tensor([1., 2.], requires_grad=True):
+    // (x * 2.0).grad_fn.name() == "MulBackward0" (a number goes to mul.Tensor, wrapped: Python
+    // has no binding for mul.Scalar), x.pow(2) "PowBackward0" (pow.Tensor_Scalar),
+    // x.masked_fill(m, 0.0) "MaskedFillBackward0" (masked_fill.Scalar), 2 - x "RsubBackward1",
+    // 2 / x "MulBackward0" (x.reciprocal() * 2).
+    let x = t(&[1.0, 2.0]).set_requires_grad(true);
+    let name = |y: Tensor| y.grad_fn_name().unwrap();
+    assert_eq!(name(&x * 2.0), "MulBackward0");
+    assert_eq!(name(x.mul(2.0)), "MulBackward0");
+    assert_eq!(name(x.add(1)), "AddBackward0");
+    assert_eq!(name(x.add_with(1, 2)), "AddBackward0");
+    assert_eq!(name(&x - 1), "SubBackward0");
+    assert_eq!(name(&x / 2), "DivBackward0");
+    assert_eq!(name(2 - &x), "RsubBackward1");
+    assert_eq!(name(2.0 / &x), "MulBackward0");
+    assert_eq!(name(x.pow(2)), "PowBackward0");
+    assert_eq!(name(x.masked_fill(&x.gt(1), 0.0)), "MaskedFillBackward0");
+    assert_eq!(name(x.clamp_min(&x)), "ClampMinBackward1");
+    assert_eq!(
+        name(Tensor::where_self(&x.gt(1), &x, 0.0)),
+        "WhereBackward0"
+    );
 }

@@ -3376,17 +3376,19 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_add_with(
         &self,
         other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let other_wrapped;
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
-                return Self::f_add_scalar_with(self, number, alpha);
+                other_wrapped = crate::operand::wrapped_number(number)?;
+                &other_wrapped
             }
         };
         let c_self = self.as_raw();
@@ -3406,7 +3408,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn add_with(
         &self,
@@ -3419,7 +3421,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_add(&self, other: impl TensorOrNumber) -> Result<Tensor> {
         self.f_add_with(other, 1i64)
@@ -3428,7 +3430,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar_with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn add(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_add(other))
@@ -3437,17 +3439,19 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar__with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_add__with(
         &mut self,
         other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        let other_wrapped;
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
-                return Self::f_add_scalar__with(self, number, alpha);
+                other_wrapped = crate::operand::wrapped_number(number)?;
+                &other_wrapped
             }
         };
         crate::guards::exclusive_unless_strided("aten::add_.Tensor", "self", self)?;
@@ -3468,7 +3472,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar__with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn add__with(
         &mut self,
@@ -3481,7 +3485,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar__with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_add_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
         self.f_add__with(other, 1i64)
@@ -3490,7 +3494,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_add_scalar__with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn add_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_add_(other))
@@ -16663,12 +16667,16 @@ impl Tensor {
     }
     /// `aten::div.Tensor(Tensor self, Tensor other) -> Tensor`
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_div(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other_wrapped;
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
-            crate::Operand::Number(number) => return Self::f_div_scalar(self, number),
+            crate::Operand::Number(number) => {
+                other_wrapped = crate::operand::wrapped_number(number)?;
+                &other_wrapped
+            }
         };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -16684,19 +16692,23 @@ impl Tensor {
     }
     /// `aten::div.Tensor(Tensor self, Tensor other) -> Tensor`
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn div(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_div(other))
     }
     /// `aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_div_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other_wrapped;
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
-            crate::Operand::Number(number) => return Self::f_div_scalar_(self, number),
+            crate::Operand::Number(number) => {
+                other_wrapped = crate::operand::wrapped_number(number)?;
+                &other_wrapped
+            }
         };
         crate::guards::exclusive_unless_strided("aten::div_.Tensor", "self", self)?;
         let c_self = self.as_raw();
@@ -16712,7 +16724,7 @@ impl Tensor {
     }
     /// `aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn div_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_div_(other))

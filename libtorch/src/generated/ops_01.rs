@@ -18709,12 +18709,16 @@ impl Tensor {
     }
     /// `aten::mul.Tensor(Tensor self, Tensor other) -> Tensor`
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_mul(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other_wrapped;
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
-            crate::Operand::Number(number) => return Self::f_mul_scalar(self, number),
+            crate::Operand::Number(number) => {
+                other_wrapped = crate::operand::wrapped_number(number)?;
+                &other_wrapped
+            }
         };
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -18730,19 +18734,23 @@ impl Tensor {
     }
     /// `aten::mul.Tensor(Tensor self, Tensor other) -> Tensor`
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn mul(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_mul(other))
     }
     /// `aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar_`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_mul_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other_wrapped;
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
-            crate::Operand::Number(number) => return Self::f_mul_scalar_(self, number),
+            crate::Operand::Number(number) => {
+                other_wrapped = crate::operand::wrapped_number(number)?;
+                &other_wrapped
+            }
         };
         crate::guards::exclusive_unless_strided("aten::mul_.Tensor", "self", self)?;
         crate::guards::sparse_addend_in_place("aten::mul_.Tensor", self, other)?;
@@ -18759,7 +18767,7 @@ impl Tensor {
     }
     /// `aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_mul_scalar_`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn mul_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_mul_(other))

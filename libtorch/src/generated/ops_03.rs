@@ -804,17 +804,19 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_sub_with(
         &self,
         other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let other_wrapped;
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
-                return Self::f_sub_scalar_with(self, number, alpha);
+                other_wrapped = crate::operand::wrapped_number(number)?;
+                &other_wrapped
             }
         };
         let c_self = self.as_raw();
@@ -834,7 +836,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn sub_with(
         &self,
@@ -847,7 +849,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_sub(&self, other: impl TensorOrNumber) -> Result<Tensor> {
         self.f_sub_with(other, 1i64)
@@ -856,7 +858,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar_with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn sub(&self, other: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_sub(other))
@@ -865,17 +867,19 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar__with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_sub__with(
         &mut self,
         other: impl TensorOrNumber,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
+        let other_wrapped;
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
-                return Self::f_sub_scalar__with(self, number, alpha);
+                other_wrapped = crate::operand::wrapped_number(number)?;
+                &other_wrapped
             }
         };
         crate::guards::exclusive_unless_strided("aten::sub_.Tensor", "self", self)?;
@@ -896,7 +900,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar__with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn sub__with(
         &mut self,
@@ -909,7 +913,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar__with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn f_sub_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
         self.f_sub__with(other, 1i64)
@@ -918,7 +922,7 @@ impl Tensor {
     ///
     /// Defaults applied: `alpha = 1`.
     ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_sub_scalar__with`]).
+    /// `other` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim wrapped-number tensor, as Python passes it).
     #[track_caller]
     pub fn sub_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_sub_(other))
