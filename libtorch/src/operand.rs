@@ -15,7 +15,8 @@ pub enum Operand<'a> {
     Number(Scalar),
 }
 
-/// An argument that may be a tensor or a number, as in PyTorch: `&Tensor`, `Tensor`, any Rust
+/// An argument that may be a tensor or a number, as in PyTorch: `&Tensor` (borrowed, as every
+/// tensor argument; an owned `Tensor` is not taken, so a call never consumes one), any Rust
 /// number, `bool`, [`Scalar`], `f16`/`bf16`. A number literal needs no annotation
 /// (`x.add(1)`, `x.mul(0.5)`).
 ///
@@ -40,12 +41,6 @@ impl TensorOrNumber for &Tensor {
 }
 
 impl TensorOrNumber for &mut Tensor {
-    fn operand(&self) -> Operand<'_> {
-        Operand::Tensor(self)
-    }
-}
-
-impl TensorOrNumber for Tensor {
     fn operand(&self) -> Operand<'_> {
         Operand::Tensor(self)
     }

@@ -266,7 +266,7 @@ fn complex_round_trip() {
     // |3 + 4i| = 5; (3 + 4i)(-1 + 0.5i) = -5 - 2.5i.
     assert_eq!(t.abs().to_vec::<f32>().unwrap()[0], 5.0);
     assert_eq!(
-        t.i(0).mul(t.i(1)).item_as::<Complex<f32>>().unwrap(),
+        t.i(0).mul(&t.i(1)).item_as::<Complex<f32>>().unwrap(),
         Complex::new(-5.0, -2.5)
     );
     let d = Tensor::from_slice(&[Complex::new(1.0f64, -1.0)]);

@@ -19,7 +19,7 @@ fn add_with_scalar_alpha_and_default() {
     assert_eq!(vals(&a.add(&b)), [11.0, 22.0]);
     assert_eq!(vals(&a.add_with(&b, 2i64)), [21.0, 42.0]);
     assert_eq!(vals(&a.add_scalar(1.5)), [2.5, 3.5]);
-    assert!(a.f_add(f(&[1.0, 2.0, 3.0])).is_err());
+    assert!(a.f_add(&f(&[1.0, 2.0, 3.0])).is_err());
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn out_variant_writes_into_out() {
 #[test]
 fn in_place_ops_chain_on_self() {
     let mut a = f(&[1.0, 2.0]);
-    a.add_(f(&[1.0, 1.0])).mul_(f(&[10.0, 10.0]));
+    a.add_(&f(&[1.0, 1.0])).mul_(&f(&[10.0, 10.0]));
     assert_eq!(vals(&a), [20.0, 30.0]);
     a.add_scalar_(1i64);
     assert_eq!(vals(&a), [21.0, 31.0]);

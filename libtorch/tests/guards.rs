@@ -1522,7 +1522,7 @@ fn an_undefined_result_type_is_an_error_not_a_panic() {
         Ok(k) => panic!("result_type of two undefined tensors gave {k:?}"),
     }
     assert_eq!(
-        Tensor::f_result_type(&ones(&[1]), longs(&[1], &[1])).unwrap(),
+        Tensor::f_result_type(&ones(&[1]), &longs(&[1], &[1])).unwrap(),
         Kind::Float
     );
 }

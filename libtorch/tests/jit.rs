@@ -552,7 +552,7 @@ fn train_and_eval_change_batchnorm_and_dropout() {
     // Batch statistics and a dropout mask drawn from the same seed as in Python.
     assert_bit_identical(&y_train, &tensor(&want["train_output"]), "train");
     let zeros = y_train
-        .eq(Tensor::from_slice(&[0.0f32]))
+        .eq(&Tensor::from_slice(&[0.0f32]))
         .sum()
         .int64_value();
     assert!(zeros > 0, "dropout zeroed nothing");
@@ -580,7 +580,7 @@ fn save_then_load_round_trips() {
     let (_, w) = mm.named_parameters().into_iter().next().unwrap();
     {
         let _g = libtorch::NoGradGuard::new();
-        w.shallow_clone().mul_(Tensor::from_slice(&[2.0f32]));
+        w.shallow_clone().mul_(&Tensor::from_slice(&[2.0f32]));
     }
     mm.eval();
     let want = mm.forward_ts(std::slice::from_ref(&x));

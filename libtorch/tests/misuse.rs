@@ -411,7 +411,7 @@ fn shared_metadata_ops_refused() {
     let mut view = base.f_narrow(0, 0, 2).unwrap();
     err_contains(view.f_resize_(&[100]).map(|_| ()), "share its storage");
     err_contains(
-        Tensor::ones(&[2, 4]).f_add_out(Tensor::ones(&[2, 4]), &mut view),
+        Tensor::ones(&[2, 4]).f_add_out(&Tensor::ones(&[2, 4]), &mut view),
         "share its storage",
     );
     // Alone, all allowed.

@@ -274,7 +274,7 @@ fn the_mmap_read_shares_the_mapping_and_outlives_the_first_handle() {
 
     // Writes through the tensor stay private: the file is unchanged.
     let mut w = view.shallow_clone();
-    w.fill_(Tensor::scalar(0.0f32));
+    w.fill_(&Tensor::scalar(0.0f32));
     assert_eq!(view.to_vec::<f32>().unwrap(), vec![0.0; 20]);
     assert_eq!(
         std::fs::read(&path).unwrap(),

@@ -42,7 +42,7 @@ fn arithmetic_takes_tensors_and_numbers() {
     assert_eq!(f(&Tensor::pow_scalar(2, &x)), [2.0, 4.0, 8.0, 16.0]);
     assert_eq!(f(&x.lerp(&y, 0.5)), [2.5; 4]);
     assert_eq!(
-        f(&x.lerp(&y, t(&[0.0, 1.0, 0.0, 1.0]))),
+        f(&x.lerp(&y, &t(&[0.0, 1.0, 0.0, 1.0]))),
         [1.0, 3.0, 3.0, 1.0]
     );
     assert_eq!(f(&x.clamp_min(2)), [2.0, 2.0, 3.0, 4.0]);
@@ -72,13 +72,13 @@ fn selection_takes_tensors_and_numbers() {
     let mask = x.lt(3);
     assert_eq!(f(&x.masked_fill(&mask, 0.0)), [0.0, 0.0, 3.0, 4.0]);
     assert_eq!(
-        f(&x.masked_fill(&mask, Tensor::scalar_tensor(9.0))),
+        f(&x.masked_fill(&mask, &Tensor::scalar_tensor(9.0))),
         [9.0, 9.0, 3.0, 4.0]
     );
     let z = Tensor::zeros(&[4]);
     let idx = Tensor::from_slice(&[3i64, 0]);
     assert_eq!(
-        f(&z.scatter(0, &idx, t(&[10.0, 20.0]))),
+        f(&z.scatter(0, &idx, &t(&[10.0, 20.0]))),
         [20.0, 0.0, 0.0, 10.0]
     );
     assert_eq!(f(&z.scatter(0, &idx, 7)), [7.0, 0.0, 0.0, 7.0]);
@@ -109,7 +109,7 @@ fn a_number_promotes_as_a_python_number() {
 #[test]
 fn errors_name_the_overload_that_ran() {
     let x = t(&[1.0, 2.0]);
-    let e = x.f_add(t(&[1.0, 2.0, 3.0])).unwrap_err();
+    let e = x.f_add(&t(&[1.0, 2.0, 3.0])).unwrap_err();
     assert!(e.to_string().contains("add.Tensor"), "{e}");
     let mut i = Tensor::from_slice(&[1i64, 2]);
     let e = i.f_add_(0.5).unwrap_err();
