@@ -3,7 +3,8 @@
 
 Usage: schema-docs.py DOC_DIR   (the `doc/` directory that `cargo doc -p libtorch` wrote)
 
-The method names come from libtorch/src/generated/ops_*.rs; each must have a section in
+The method names come from libtorch/src/generated/ops_*.rs (less the `#[doc(hidden)]` aliases);
+each must have a section in
 libtorch/struct.Tensor.html whose doc block holds an `aten::NAME(...) -> ...` schema.
 """
 import glob
@@ -13,8 +14,12 @@ import sys
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 names = set()
+hidden = re.compile(r"#\[doc\(hidden\)\]\s*(?:#\[[^\]]*\]\s*)*pub fn (\w+)")
 for path in glob.glob(os.path.join(root, "libtorch/src/generated/ops_*.rs")):
-    names.update(re.findall(r"^\s*pub fn (\w+)", open(path).read(), re.M))
+    text = open(path).read()
+    names.update(re.findall(r"^\s*pub fn (\w+)", text, re.M))
+    # The schema-named aliases of methods that took PyTorch's plain name are out of the docs.
+    names.difference_update(hidden.findall(text))
 if not names:
     sys.exit("no generated methods found")
 
