@@ -1,6 +1,7 @@
 //! Adam and AdamW (`torch.optim.Adam`, `torch.optim.AdamW`).
 use super::optimizer::{
-    buffer, check_lr, check_non_negative, use_foreach, Algorithm, GenericOptimizer, ParamState,
+    buffer, check_betas, check_lr, check_non_negative, use_foreach, Algorithm, GenericOptimizer,
+    ParamState,
 };
 use super::param_group as pg;
 use crate::nn::ops;
@@ -234,14 +235,7 @@ impl AdamOptions {
             op,
             &[("epsilon", self.eps), ("weight_decay", self.weight_decay)],
         )?;
-        for (i, b) in [self.betas.0, self.betas.1].into_iter().enumerate() {
-            if !(0.0..1.0).contains(&b) {
-                return Err(Error::invalid(
-                    op,
-                    format!("Invalid beta parameter at index {i}: {b}"),
-                ));
-            }
-        }
+        check_betas(op, self.betas)?;
         if self.fused == Some(true) && self.foreach == Some(true) {
             return Err(Error::invalid(
                 op,

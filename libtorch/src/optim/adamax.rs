@@ -1,7 +1,6 @@
 //! Adamax (`torch.optim.Adamax`): Adam with the infinity norm in place of the second moment.
 use super::optimizer::{
-    buffer, check_betas, check_lr, check_non_negative, signed_grad, Algorithm, GenericOptimizer,
-    ParamState,
+    buffer, check_adam_family, signed_grad, Algorithm, GenericOptimizer, ParamState,
 };
 use super::param_group as pg;
 use crate::nn::ops;
@@ -113,10 +112,7 @@ impl Algorithm for AdamaxOptions {
         Ok(())
     }
     fn validate(&self) -> Result<()> {
-        check_lr("Adamax", self.lr)?;
-        check_non_negative("Adamax", &[("epsilon", self.eps)])?;
-        check_betas("Adamax", self.betas)?;
-        check_non_negative("Adamax", &[("weight_decay", self.weight_decay)])
+        check_adam_family("Adamax", self.lr, self.eps, self.betas, self.weight_decay)
     }
     fn momentum(&self) -> Option<f64> {
         Some(self.betas.0)

@@ -1,6 +1,6 @@
 //! NAdam (`torch.optim.NAdam`): Adam with Nesterov momentum and a momentum schedule.
 use super::optimizer::{
-    buffer, check_betas, check_lr, check_non_negative, signed_grad, Algorithm, GenericOptimizer,
+    buffer, check_adam_family, check_non_negative, signed_grad, Algorithm, GenericOptimizer,
     ParamState,
 };
 use super::param_group as pg;
@@ -161,16 +161,8 @@ impl Algorithm for NAdamOptions {
         Ok(())
     }
     fn validate(&self) -> Result<()> {
-        check_lr("NAdam", self.lr)?;
-        check_non_negative("NAdam", &[("epsilon", self.eps)])?;
-        check_betas("NAdam", self.betas)?;
-        check_non_negative(
-            "NAdam",
-            &[
-                ("weight_decay", self.weight_decay),
-                ("momentum_decay", self.momentum_decay),
-            ],
-        )
+        check_adam_family("NAdam", self.lr, self.eps, self.betas, self.weight_decay)?;
+        check_non_negative("NAdam", &[("momentum_decay", self.momentum_decay)])
     }
     fn scalar_buffers(&self) -> &'static [&'static str] {
         &["mu_product"]

@@ -490,6 +490,21 @@ pub(crate) fn check_non_negative(op: &'static str, values: &[(&str, f64)]) -> Re
     Ok(())
 }
 
+/// The checks the Adam family's constructors run in `torch.optim` (Adamax, NAdam, RAdam), in
+/// their order: `lr`, `eps`, `betas`, `weight_decay`.
+pub(crate) fn check_adam_family(
+    op: &'static str,
+    lr: f64,
+    eps: f64,
+    betas: (f64, f64),
+    weight_decay: f64,
+) -> Result<()> {
+    check_lr(op, lr)?;
+    check_non_negative(op, &[("epsilon", eps)])?;
+    check_betas(op, betas)?;
+    check_non_negative(op, &[("weight_decay", weight_decay)])
+}
+
 /// `torch.optim`'s check of `betas` (each in [0, 1)), with its message.
 pub(crate) fn check_betas(op: &'static str, betas: (f64, f64)) -> Result<()> {
     for (i, b) in [betas.0, betas.1].into_iter().enumerate() {

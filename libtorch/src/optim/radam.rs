@@ -1,7 +1,6 @@
 //! RAdam (`torch.optim.RAdam`): Adam with the variance of its adaptive rate rectified.
 use super::optimizer::{
-    buffer, check_betas, check_lr, check_non_negative, signed_grad, Algorithm, GenericOptimizer,
-    ParamState,
+    buffer, check_adam_family, signed_grad, Algorithm, GenericOptimizer, ParamState,
 };
 use super::param_group as pg;
 use crate::nn::ops;
@@ -153,10 +152,7 @@ impl Algorithm for RAdamOptions {
         Ok(())
     }
     fn validate(&self) -> Result<()> {
-        check_lr("RAdam", self.lr)?;
-        check_non_negative("RAdam", &[("epsilon", self.eps)])?;
-        check_betas("RAdam", self.betas)?;
-        check_non_negative("RAdam", &[("weight_decay", self.weight_decay)])
+        check_adam_family("RAdam", self.lr, self.eps, self.betas, self.weight_decay)
     }
     fn momentum(&self) -> Option<f64> {
         Some(self.betas.0)
