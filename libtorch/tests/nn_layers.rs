@@ -546,13 +546,13 @@ fn sequential_names_train_eval_freeze_and_kinds() {
     assert_eq!(
         sd,
         [
-            "0.bias",
             "0.weight",
+            "0.bias",
+            "3.weight",
             "3.bias",
-            "3.num_batches_tracked",
             "3.running_mean",
             "3.running_var",
-            "3.weight"
+            "3.num_batches_tracked"
         ]
     );
     assert_eq!(net.num_parameters(), 6 + 3 + 3 + 3);

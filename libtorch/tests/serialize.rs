@@ -221,7 +221,7 @@ fn errors_are_reported() {
     assert!(serialize::load(&path).is_err());
     std::fs::remove_file(&path).unwrap();
     assert!(serialize::save([("x", &Tensor::default())], tmp("undef.pt")).is_err());
-    let empty: BTreeMap<String, Tensor> = BTreeMap::new();
+    let empty = libtorch::nn::StateDict::new();
     assert!(Linear::new(1, 1).load_state_dict(&empty).is_err());
 }
 

@@ -29,6 +29,7 @@ mod attention;
 mod check;
 mod conv;
 pub mod dispatch;
+mod field;
 pub mod functional;
 pub mod init;
 mod linear;
@@ -38,6 +39,7 @@ pub(crate) mod ops;
 mod pool;
 mod rnn;
 mod sequential;
+mod state_dict;
 
 pub use activation::{
     Flatten, Func, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax, Tanh, GELU,
@@ -46,7 +48,12 @@ pub use attention::MultiheadAttention;
 pub use conv::{
     Conv1d, Conv2d, Conv3d, ConvConfig, ConvNd, ConvTranspose1d, ConvTranspose2d, ConvTransposeNd,
 };
+#[doc(hidden)]
+pub use field::no_forward;
+pub use field::{BufferField, ModuleField};
 pub use functional::Reduction;
+/// `#[derive(Module)]`: see the [`Module`](trait@Module) trait.
+pub use libtorch_derive::Module;
 pub use linear::{Bilinear, Linear};
 pub use module::{
     consume_prefix_in_state_dict_if_present, visit_child, IncompatibleKeys, Module, Slot,
@@ -55,3 +62,4 @@ pub use norm::{BatchNorm, BatchNorm1d, BatchNorm2d, Dropout, Embedding, GroupNor
 pub use pool::{AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use rnn::{Rnn, RnnConfig, RnnMode};
 pub use sequential::Sequential;
+pub use state_dict::StateDict;

@@ -1,8 +1,8 @@
 //! The `Module` trait: forward, train/eval, named parameters and buffers.
 use super::ops;
+use super::StateDict;
 use crate::error::unwrap;
 use crate::{Device, Error, Kind, Result, Tensor};
-use std::collections::BTreeMap;
 
 /// What a tensor registered in a module is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,8 +15,58 @@ pub enum Slot {
 
 /// A layer or a network: a forward function plus named tensors.
 ///
-/// Implementors write [`Module::f_forward`] and [`Module::visit`] (and [`Module::set_training`]
-/// when they behave differently in training); everything else is provided.
+/// A struct of layers, parameters and buffers gets the whole trait from `#[derive(Module)]`: its
+/// fields, in declaration order, are its children and tensors under their field names (PyTorch's
+/// registration order), and its inherent `f_forward` is the forward pass.
+///
+/// ```
+/// use libtorch::nn::{functional as F, Linear, Module};
+/// use libtorch::{Result, Tensor};
+///
+/// #[derive(Module)]
+/// struct Net {
+///     fc1: Linear,
+///     fc2: Linear,
+///     scale: Tensor,              // a parameter
+///     #[module(buffer)]
+///     steps: Tensor,              // a buffer: saved, not trained
+///     hidden: i64,                // configuration: no tensors
+/// }
+///
+/// impl Net {
+///     fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
+///         let h = F::relu(&self.fc1.f_forward(xs)?)?;
+///         self.fc2.f_forward(&h)?.f_mul(&self.scale)
+///     }
+/// }
+///
+/// let net = Net {
+///     fc1: Linear::new(4, 8),
+///     fc2: Linear::new(8, 2),
+///     scale: Tensor::ones(&[1]).set_requires_grad(true),
+///     steps: Tensor::zeros_opts(&[1], (libtorch::Kind::Int64, libtorch::Device::Cpu)),
+///     hidden: 8,
+/// };
+/// let names: Vec<String> = net.state_dict().into_keys().collect();
+/// assert_eq!(names, ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "scale", "steps"]);
+/// assert_eq!(net.parameters().len(), 5);
+/// assert_eq!(net.forward(&Tensor::ones(&[3, 4])).size(), [3, 2]);
+/// ```
+///
+/// Forgetting the inherent `f_forward` is a compile error (not a forward pass that calls
+/// itself); a struct without one says so with `#[module(no_forward)]`.
+///
+/// ```compile_fail
+/// use libtorch::nn::{Linear, Module};
+/// #[derive(Module)]
+/// struct NoForward {
+///     fc: Linear,
+/// }
+/// ```
+///
+/// By hand, implementors write [`Module::f_forward`] and [`Module::visit`] (and
+/// [`Module::set_training`] when they behave differently in training); everything else is
+/// provided.
 ///
 /// ```
 /// use libtorch::nn::{Linear, Module};
@@ -94,10 +144,10 @@ pub trait Module {
         self.parameters().iter().map(|t| t.numel()).sum()
     }
 
-    /// Parameters and buffers by name, detached from autograd (`state_dict()`); the tensors
-    /// share storage with the module.
-    fn state_dict(&self) -> BTreeMap<String, Tensor> {
-        let mut m = BTreeMap::new();
+    /// Parameters and buffers by name, detached from autograd (`state_dict()`), in
+    /// registration order as PyTorch's; the tensors share storage with the module.
+    fn state_dict(&self) -> StateDict {
+        let mut m = StateDict::new();
         self.visit(&mut |n, _, t| {
             m.insert(n.to_owned(), unwrap(ops::detach(t)));
         });
@@ -106,18 +156,14 @@ pub trait Module {
 
     /// Copies values from `state` into the module's tensors (`load_state_dict(strict=True)`):
     /// an error if a name is missing or unexpected, or a shape differs.
-    fn load_state_dict(&self, state: &BTreeMap<String, Tensor>) -> Result<()> {
+    fn load_state_dict(&self, state: &StateDict) -> Result<()> {
         self.load_state_dict_with(state, true).map(|_| ())
     }
 
     /// `load_state_dict(state, strict)`: copies the values whose names match; with `strict`,
     /// any missing or unexpected name is an error, otherwise they are returned. A shape that
     /// differs is an error either way, as in PyTorch.
-    fn load_state_dict_with(
-        &self,
-        state: &BTreeMap<String, Tensor>,
-        strict: bool,
-    ) -> Result<IncompatibleKeys> {
+    fn load_state_dict_with(&self, state: &StateDict, strict: bool) -> Result<IncompatibleKeys> {
         let mut mine = Vec::new();
         self.visit(&mut |n, _, t| mine.push((n.to_owned(), t.clone())));
         let keys = IncompatibleKeys {
@@ -272,22 +318,22 @@ impl IncompatibleKeys {
 /// ```
 /// use libtorch::nn::consume_prefix_in_state_dict_if_present;
 /// use libtorch::Tensor;
-/// let mut sd = std::collections::BTreeMap::new();
-/// sd.insert("module.fc.weight".to_string(), Tensor::from_slice(&[1.0f32]));
+/// use libtorch::nn::StateDict;
+/// let mut sd = StateDict::new();
+/// sd.insert("module.fc.weight", Tensor::from_slice(&[1.0f32]));
+/// sd.insert("module.fc.bias", Tensor::from_slice(&[0.0f32]));
 /// consume_prefix_in_state_dict_if_present(&mut sd, "module.");
-/// assert!(sd.contains_key("fc.weight"));
+/// assert_eq!(sd.keys().collect::<Vec<_>>(), ["fc.weight", "fc.bias"]);
 /// ```
-pub fn consume_prefix_in_state_dict_if_present(state: &mut BTreeMap<String, Tensor>, prefix: &str) {
-    let keys: Vec<String> = state
-        .keys()
-        .filter(|k| k.starts_with(prefix))
-        .cloned()
+pub fn consume_prefix_in_state_dict_if_present(state: &mut StateDict, prefix: &str) {
+    // Rebuilt rather than renamed in place, so the order is kept.
+    *state = std::mem::take(state)
+        .into_iter()
+        .map(|(k, t)| match k.strip_prefix(prefix) {
+            Some(rest) => (rest.to_owned(), t),
+            None => (k, t),
+        })
         .collect();
-    for k in keys {
-        if let Some(t) = state.remove(&k) {
-            state.insert(k[prefix.len()..].to_owned(), t);
-        }
-    }
 }
 
 /// Visits a child's tensors under `prefix.` (helper for container modules).

@@ -53,7 +53,6 @@ mod zip_format;
 use crate::error::{Error, Result};
 use crate::nn::{IncompatibleKeys, Module};
 use crate::{Device, IValue, Tensor};
-use std::collections::BTreeMap;
 use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 
@@ -350,7 +349,7 @@ pub fn load_module_with(
             )
         })?;
     }
-    let mut sd: BTreeMap<String, Tensor> = as_tensor_map(value)?.into_iter().collect();
+    let mut sd: crate::nn::StateDict = as_tensor_map(value)?.into_iter().collect();
     if let Some(prefix) = &opts.prefix {
         crate::nn::consume_prefix_in_state_dict_if_present(&mut sd, prefix);
     }
