@@ -343,6 +343,9 @@ fn make_scheduler(name: &str, o: &mut Sgd) -> Box<dyn LrScheduler> {
         "multistep" => Box::new(MultiStepLr::new(o, &[3, 7, 7, 12], 0.3)),
         "exponential" => Box::new(ExponentialLr::new(o, 0.9)),
         "lambda" => Box::new(LambdaLr::new(o, |e| 0.95f64.powf(e as f64))),
+        "constant" => Box::new(ConstantLr::new(o, 0.25, 4)),
+        "constant_default" => Box::new(ConstantLr::new(o, 1.0 / 3.0, 5)),
+        "multiplicative" => Box::new(MultiplicativeLr::new(o, |e| 0.9 + 0.01 * e as f64)),
         "lambda_per_group" => Box::new(
             LambdaLr::f_per_group(
                 o,

@@ -28,9 +28,9 @@ pub use optimizer::{Algorithm, GenericOptimizer, Optimizer, ParamGroup, ParamSta
 pub use radam::{RAdam, RAdamOptions};
 pub use rmsprop::{RmsProp, RmsPropOptions};
 pub use scheduler::{
-    ChainedScheduler, CosineAnnealingLr, CosineAnnealingWarmRestarts, CyclicLr, CyclicLrOptions,
-    ExponentialLr, LambdaLr, LinearLr, LinearWarmup, LrLambda, LrScheduler, MultiStepLr,
-    OneCycleLr, OneCycleLrOptions, PolynomialLr, ReduceLrOnPlateau, ReduceLrOnPlateauOptions,
-    SequentialLr, StepLr,
+    ChainedScheduler, ConstantLr, CosineAnnealingLr, CosineAnnealingWarmRestarts, CyclicLr,
+    CyclicLrOptions, ExponentialLr, LambdaLr, LinearLr, LinearWarmup, LrLambda, LrScheduler,
+    MultiStepLr, MultiplicativeLr, OneCycleLr, OneCycleLrOptions, PolynomialLr, ReduceLrOnPlateau,
+    ReduceLrOnPlateauOptions, SequentialLr, StepLr,
 };
 pub use sgd::{Sgd, SgdOptions};

@@ -50,7 +50,9 @@ pub fn assert_bit_identical(got: &Tensor, want: &Tensor, what: &str) {
     assert_eq!(
         got.to_bytes().unwrap(),
         want.to_bytes().unwrap(),
-        "{what}: values differ"
+        "{what}: values differ (fixtures hold what PyTorch computed on the CPU named in \
+         tests/fixtures/README.md; matrix and convolution kernels differ by instruction set, so \
+         on another kind of CPU regenerate them there with tests/fixtures/gen/make_fixtures.py)"
     );
 }
 pub mod describe;

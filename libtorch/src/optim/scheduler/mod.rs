@@ -20,6 +20,7 @@
 //! ```
 mod compose;
 mod cyclic;
+mod factor;
 mod onecycle;
 mod plateau;
 mod restarts;
@@ -28,6 +29,7 @@ mod state;
 
 pub use compose::{ChainedScheduler, SequentialLr};
 pub use cyclic::{CyclicLr, CyclicLrOptions, CyclicMode, ScaleFn, ScaleMode};
+pub use factor::{ConstantLr, MultiplicativeLr};
 pub use onecycle::{AnnealStrategy, OneCycleLr, OneCycleLrOptions};
 pub use plateau::{PlateauMode, ReduceLrOnPlateau, ReduceLrOnPlateauOptions, ThresholdMode};
 pub use restarts::CosineAnnealingWarmRestarts;
