@@ -3,5 +3,6 @@
 //! parameter names ([`models`]), so a torchvision `state_dict` loads strictly.
 #[cfg(feature = "image")]
 pub mod io;
+pub mod models;
 pub mod ops;
 pub mod transforms;
