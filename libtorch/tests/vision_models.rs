@@ -168,7 +168,8 @@ fn outputs_on_deterministic_weights_match_torchvision() {
 fn initialisation_from_a_seed_matches_torchvision() {
     let _rng = rng();
     let m = manifest();
-    let cases: Vec<(&str, fn() -> Box<dyn Module>)> = vec![
+    type Make = fn() -> Box<dyn Module>;
+    let cases: Vec<(&str, Make)> = vec![
         ("resnet18", || Box::new(resnet18(10))),
         ("mobilenet_v3_small", || Box::new(mobilenet_v3_small(10))),
         ("vit_small", || {

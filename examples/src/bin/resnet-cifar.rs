@@ -101,10 +101,10 @@ fn write_synthetic(dir: &Path, seed: u64, per_file: usize) -> std::io::Result<()
             let label = (next() % 10) as usize;
             bytes.push(label as u8);
             let (qy, qx) = ((label / 2) % 2 * 16, label % 2 * 16);
-            for c in 0..3 {
+            for base in colours[label] {
                 for y in 0..32 {
                     for x in 0..32 {
-                        let mut v = colours[label][c] + (next() % 97) as i32 - 48;
+                        let mut v = base + (next() % 97) as i32 - 48;
                         if (qy..qy + 16).contains(&y) && (qx..qx + 16).contains(&x) {
                             v += 40;
                         }
