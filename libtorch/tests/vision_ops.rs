@@ -237,4 +237,7 @@ fn bad_shapes_and_formats_are_errors() {
     let r = Tensor::from_data(&[0.0f32, 0.0, 0.0, 1.0, 1.0], &[1, 5]).unwrap();
     assert!(roi_align(&x, &r, (0, 2), 1.0, -1, false).is_err());
     assert!(roi_align(&Tensor::zeros(&[2, 4, 4]), &r, (2, 2), 1.0, -1, false).is_err());
+    let huge = Tensor::from_data(&[0.0f32, 0.0, 0.0, 1e30, f32::INFINITY], &[1, 5]).unwrap();
+    let e = roi_align(&x, &huge, (2, 2), 1.0, -1, false).unwrap_err();
+    assert!(e.message().contains("sampling grid"), "{e}");
 }

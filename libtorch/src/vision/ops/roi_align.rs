@@ -209,6 +209,18 @@ where
             }
         };
         let (gh, gw) = (grid(rh, ph), grid(rw, pw));
+        // Adaptive sampling of a huge (or infinite) box would loop for ever, as torchvision's
+        // kernel does; every sample past the map is dropped anyway.
+        const MAX_GRID: i64 = 1 << 16;
+        if gh > MAX_GRID || gw > MAX_GRID {
+            return Err(Error::invalid(
+                "roi_align",
+                format!(
+                    "box {r} needs a {gh}x{gw} sampling grid per bin (its size is not finite or \
+                     too large); pass a positive sampling_ratio"
+                ),
+            ));
+        }
         let count = (gh * gw).max(1);
         let ay = axis_weights(sh, bin_h, gh, ph, h);
         let ax = axis_weights(sw, bin_w, gw, pw, w);
