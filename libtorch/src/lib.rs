@@ -28,6 +28,7 @@ mod scalar;
 pub mod serialize;
 mod tensor;
 pub mod threads;
+pub mod vision;
 // The safe Tensor with autograd: operators, indexing, printing, creation helpers.
 pub mod autograd;
 mod callback;

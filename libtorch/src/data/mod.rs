@@ -1,6 +1,6 @@
 //! Loading data for training (`torch.utils.data`): the [`Dataset`] trait, [`TensorDataset`],
-//! the IDX file format ([`idx`]), MNIST-layout datasets ([`mnist`]) and the [`DataLoader`],
-//! which batches, shuffles with a seed and prefetches on worker threads.
+//! the IDX file format ([`idx`]), MNIST-layout datasets ([`mnist`]), CIFAR-10 ([`cifar`]) and the
+//! [`DataLoader`], which batches, shuffles with a seed and prefetches on worker threads.
 //!
 //! ```
 //! use libtorch::data::{DataLoader, Dataset, TensorDataset};
@@ -13,6 +13,7 @@
 //! let sizes: Vec<Vec<i64>> = loader.epoch_at(0).map(|b| b.unwrap().0.size()).collect();
 //! assert_eq!(sizes, [[4, 1, 2, 2]]);
 //! ```
+pub mod cifar;
 mod dataset;
 pub mod idx;
 mod loader;
