@@ -538,3 +538,211 @@ fn cells_match_pytorch() {
         .forward_cell(&Tensor::from_data(&[1.0f32; 4], &[2, 2]).unwrap(), None)
         .is_err());
 }
+
+fn small() -> TransformerOptions {
+    TransformerOptions::default().dim_feedforward(16)
+}
+
+fn evaluated<M: Module>(mut m: M) -> M {
+    m.eval();
+    m
+}
+
+fn encoder(o: TransformerOptions) -> TransformerEncoder {
+    let layer = TransformerEncoderLayer::new(8, 2, o);
+    TransformerEncoder::new(&layer, 2, Some(LayerNorm::new(&[8])))
+}
+
+fn decoder(o: TransformerOptions) -> TransformerDecoder {
+    let layer = TransformerDecoderLayer::new(8, 2, o);
+    TransformerDecoder::new(&layer, 2, Some(LayerNorm::new(&[8])))
+}
+
+#[test]
+fn transformer_layers_match_pytorch() {
+    let _rng = global_rng();
+    case(
+        "enc_layer",
+        || evaluated(TransformerEncoderLayer::new(8, 2, small())),
+        one,
+    );
+    case(
+        "enc_layer_masks_bf_prenorm_gelu",
+        || {
+            evaluated(TransformerEncoderLayer::new(
+                8,
+                2,
+                small()
+                    .batch_first(true)
+                    .norm_first(true)
+                    .activation(TransformerActivation::Gelu),
+            ))
+        },
+        |m, xs| {
+            vec![m
+                .forward_mask(&xs[0], Some(&xs[1]), Some(&xs[2]), false)
+                .unwrap()]
+        },
+    );
+    case(
+        "enc_layer_unbatched_bool_mask",
+        || evaluated(TransformerEncoderLayer::new(8, 2, small())),
+        |m, xs| vec![m.forward_mask(&xs[0], Some(&xs[1]), None, false).unwrap()],
+    );
+    case(
+        "encoder_causal",
+        || evaluated(encoder(small())),
+        |m, xs| vec![m.forward_mask(&xs[0], Some(&xs[1]), None, None).unwrap()],
+    );
+    case(
+        "encoder_causal_kpm_bf",
+        || evaluated(encoder(small().batch_first(true))),
+        |m, xs| {
+            vec![m
+                .forward_mask(&xs[0], Some(&xs[1]), Some(&xs[2]), None)
+                .unwrap()]
+        },
+    );
+    case(
+        "dec_layer",
+        || evaluated(TransformerDecoderLayer::new(8, 2, small())),
+        |m, xs| {
+            let masks = DecoderMasks {
+                tgt_mask: Some(&xs[2]),
+                memory_key_padding_mask: Some(&xs[3]),
+                ..Default::default()
+            };
+            vec![m.forward_memory(&xs[0], &xs[1], masks).unwrap()]
+        },
+    );
+    case(
+        "decoder_bf_prenorm",
+        || evaluated(decoder(small().batch_first(true).norm_first(true))),
+        |m, xs| {
+            let masks = DecoderMasks {
+                tgt_mask: Some(&xs[2]),
+                tgt_key_padding_mask: Some(&xs[3]),
+                ..Default::default()
+            };
+            vec![m.forward_memory(&xs[0], &xs[1], masks).unwrap()]
+        },
+    );
+}
+
+#[test]
+fn transformer_matches_pytorch() {
+    let _rng = global_rng();
+    case(
+        "transformer_bf",
+        || evaluated(Transformer::new(8, 2, 2, 2, small().batch_first(true))),
+        |m, xs| {
+            let masks = TransformerMasks {
+                src_key_padding_mask: Some(&xs[3]),
+                decoder: DecoderMasks {
+                    tgt_mask: Some(&xs[2]),
+                    memory_key_padding_mask: Some(&xs[3]),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            vec![m.forward_src_tgt(&xs[0], &xs[1], masks).unwrap()]
+        },
+    );
+    case(
+        "transformer_train",
+        || Transformer::new(8, 2, 1, 1, small().dropout(0.2)),
+        |m, xs| {
+            vec![m
+                .forward_src_tgt(&xs[0], &xs[1], TransformerMasks::default())
+                .unwrap()]
+        },
+    );
+}
+
+#[test]
+fn transformer_loads_a_pytorch_state_dict() {
+    let _rng = global_rng();
+    let c = &manifest()["cases"]["transformer_bf"];
+    libtorch::manual_seed(1234); // different weights from the case's
+    let mut t = Transformer::new(8, 2, 2, 2, small().batch_first(true));
+    let mut sd = t.state_dict();
+    for p in c["state"].as_array().unwrap() {
+        sd.insert(p[0].as_str().unwrap().to_owned(), common::tensor(&p[1]));
+    }
+    assert_eq!(sd.len(), c["state"].as_array().unwrap().len());
+    t.load_state_dict(&sd).unwrap();
+    t.eval();
+    let xs: Vec<Tensor> = c["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(common::tensor)
+        .collect();
+    let masks = TransformerMasks {
+        src_key_padding_mask: Some(&xs[3]),
+        decoder: DecoderMasks {
+            tgt_mask: Some(&xs[2]),
+            memory_key_padding_mask: Some(&xs[3]),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let y = libtorch::no_grad(|| t.forward_src_tgt(&xs[0], &xs[1], masks).unwrap());
+    common::assert_bit_identical(&y, &common::tensor(&c["outputs"][0]), "loaded transformer");
+}
+
+#[test]
+fn transformer_arguments_are_checked() {
+    assert!(TransformerEncoderLayer::f_new(8, 3, small()).is_err());
+    assert!(TransformerEncoderLayer::f_new(8, 2, small().dropout(1.5)).is_err());
+    assert!(TransformerDecoderLayer::f_new(0, 1, small()).is_err());
+    assert!("swish".parse::<TransformerActivation>().is_err());
+    let t = Transformer::new(8, 2, 1, 1, small());
+    let src = Tensor::from_data(&[0.1f32; 5 * 2 * 8], &[5, 2, 8]).unwrap();
+    let tgt = Tensor::from_data(&[0.1f32; 3 * 3 * 8], &[3, 3, 8]).unwrap();
+    let e = t
+        .forward_src_tgt(&src, &tgt, TransformerMasks::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("batch number"), "{e}");
+    let layer = TransformerEncoderLayer::new(8, 2, small());
+    let bad_mask = generate_square_subsequent_mask(4).unwrap();
+    let e = layer
+        .forward_mask(&src, Some(&bad_mask), None, false)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("attn_mask"), "{e}");
+    let e = layer
+        .forward_mask(&src, None, None, true)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Need attn_mask"), "{e}");
+    let int_mask = Tensor::from_data(&[0i64; 25], &[5, 5]).unwrap();
+    assert!(layer
+        .forward_mask(&src, Some(&int_mask), None, false)
+        .is_err());
+    assert!(t.f_forward(&src).is_err());
+    // PyTorch's names, so a PyTorch state_dict loads strictly.
+    let names: Vec<String> = layer
+        .named_parameters()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "self_attn.in_proj_weight",
+            "self_attn.in_proj_bias",
+            "self_attn.out_proj.weight",
+            "self_attn.out_proj.bias",
+            "linear1.weight",
+            "linear1.bias",
+            "linear2.weight",
+            "linear2.bias",
+            "norm1.weight",
+            "norm1.bias",
+            "norm2.weight",
+            "norm2.bias"
+        ]
+    );
+}

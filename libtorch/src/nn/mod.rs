@@ -40,6 +40,7 @@ pub mod init;
 mod instance_norm;
 mod interpolate;
 mod linear;
+mod mha_sdpa;
 mod module;
 mod norm;
 pub(crate) mod ops;
@@ -48,6 +49,7 @@ mod pool3d;
 mod rnn;
 mod sequential;
 mod shape;
+mod transformer;
 
 pub use activation::{
     Flatten, Func, Hardsigmoid, Hardswish, Identity, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU,
@@ -82,3 +84,8 @@ pub use pool3d::{
 pub use rnn::{Rnn, RnnConfig, RnnMode};
 pub use sequential::Sequential;
 pub use shape::{Fold, PixelShuffle, PixelUnshuffle, Unflatten, Unfold};
+pub use transformer::{
+    generate_square_subsequent_mask, DecoderMasks, Transformer, TransformerActivation,
+    TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+    TransformerMasks, TransformerOptions,
+};
