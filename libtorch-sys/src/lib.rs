@@ -6,6 +6,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod abi;
+pub mod amp;
 // Generated and formatted by codegen (prettyplease), not by rustfmt.
 #[rustfmt::skip]
 pub mod ops;

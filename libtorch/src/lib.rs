@@ -10,6 +10,7 @@
 #![doc = include_str!("cheatsheet.md")]
 #![warn(missing_docs)]
 
+pub mod amp;
 pub mod aoti;
 pub mod data;
 mod device;
