@@ -528,7 +528,7 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: &str, value: Option<f64>) -> Result<Te
 pub fn feature_dropout(x: &Tensor, p: f64, train: bool, spatial: usize) -> Result<Tensor> {
     let name = ["dropout1d", "dropout2d", "dropout3d"][spatial.clamp(1, 3) - 1];
     super::check::probability(name, p)?;
-    let dim = named(x.f_dim(), name)? as usize;
+    let dim = named(x.f_dim(), name)?;
     if spatial == 1 && !(2..=3).contains(&dim) {
         return Err(crate::Error::invalid(
             name,

@@ -108,7 +108,7 @@ impl<const D: usize> InstanceNormNd<D> {
     }
 
     fn run(&self, x: &Tensor) -> Result<Tensor> {
-        let dim = x.f_dim()? as usize;
+        let dim = x.f_dim()?;
         if dim != D + 1 && dim != D + 2 {
             return Err(Error::invalid(
                 name(D),
