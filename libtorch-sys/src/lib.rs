@@ -14,6 +14,7 @@ pub mod autograd;
 pub mod blob;
 pub mod dispatch;
 pub mod dist;
+pub mod hooks;
 pub mod jit;
 pub mod serialize;
 pub use abi::*;

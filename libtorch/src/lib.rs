@@ -20,6 +20,7 @@ pub mod error;
 mod generated;
 mod generator;
 mod guards;
+pub mod hooks;
 mod ivalue;
 pub mod jit;
 mod kind;
@@ -29,6 +30,7 @@ mod scalar;
 pub mod serialize;
 mod tensor;
 pub mod threads;
+pub mod utils;
 // The safe Tensor with autograd: operators, indexing, printing, creation helpers.
 pub mod autograd;
 mod callback;
