@@ -1,6 +1,13 @@
 //! `TransformerEncoderLayer`, `TransformerDecoderLayer`, `TransformerEncoder`,
 //! `TransformerDecoder` and `Transformer`, with PyTorch's parameter names, initialisation and
 //! forward computation (so a PyTorch `state_dict` loads strictly and gives PyTorch's outputs).
+//!
+//! The forward pass is PyTorch's standard path (`F.multi_head_attention_forward` with
+//! `need_weights=False`, ATen's `scaled_dot_product_attention`), which PyTorch takes in training
+//! and whenever gradients are recorded; bit for bit the same there. In eval mode under
+//! `torch.no_grad()`, PyTorch may instead run its fused inference kernels
+//! (`_transformer_encoder_layer_fwd`, nested tensors), whose rounding can differ in the last
+//! bits.
 use super::attention::MultiheadAttention;
 use super::functional as F;
 use super::linear::Linear;
