@@ -6,6 +6,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod abi;
+pub mod amp;
 // Generated and formatted by codegen (prettyplease), not by rustfmt.
 #[rustfmt::skip]
 pub mod ops;
@@ -13,6 +14,7 @@ pub mod autograd;
 pub mod blob;
 pub mod dispatch;
 pub mod dist;
+pub mod hooks;
 pub mod jit;
 pub mod serialize;
 pub use abi::*;

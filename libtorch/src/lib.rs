@@ -10,6 +10,7 @@
 #![doc = include_str!("cheatsheet.md")]
 #![warn(missing_docs)]
 
+pub mod amp;
 pub mod aoti;
 pub mod data;
 mod device;
@@ -19,6 +20,7 @@ pub mod error;
 mod generated;
 mod generator;
 mod guards;
+pub mod hooks;
 mod ivalue;
 pub mod jit;
 mod kind;
@@ -29,6 +31,7 @@ pub mod serialize;
 mod tensor;
 pub mod threads;
 pub mod vision;
+pub mod utils;
 // The safe Tensor with autograd: operators, indexing, printing, creation helpers.
 pub mod autograd;
 mod callback;

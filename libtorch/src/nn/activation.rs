@@ -1,4 +1,5 @@
-//! Activation modules (no parameters) and `Func`, a module from a closure.
+//! Activation modules (no parameters), `Flatten`, and `Func`, a module from a closure; the
+//! activations with settings are in `activation_args.rs`, `PReLU` in `prelu.rs`.
 use super::functional as F;
 use super::module::{Module, Slot};
 use crate::{Result, Tensor};
@@ -30,6 +31,20 @@ activation! {
     Mish => |x| F::mish(x);
     /// `min(max(x, 0), 6)`.
     ReLU6 => |x| F::relu6(x);
+    /// `x` unchanged (`nn.Identity`, a placeholder).
+    Identity => |x| Ok(x.clone());
+    /// `x * relu6(x + 3) / 6`.
+    Hardswish => |x| F::hardswish(x);
+    /// `relu6(x + 3) / 6`.
+    Hardsigmoid => |x| F::hardsigmoid(x);
+    /// `x / (1 + |x|)`.
+    Softsign => |x| F::softsign(x);
+    /// `scale * (max(0, x) + min(0, α (exp(x) - 1)))` with PyTorch's α and scale.
+    SELU => |x| F::selu(x);
+    /// `log(sigmoid(x))`.
+    LogSigmoid => |x| F::logsigmoid(x);
+    /// `x - tanh(x)`.
+    Tanhshrink => |x| F::tanhshrink(x);
 }
 
 /// GELU (`approximate='none'`, or `'tanh'` with `tanh: true`).

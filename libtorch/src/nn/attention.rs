@@ -96,6 +96,24 @@ impl MultiheadAttention {
         })
     }
 
+    /// A copy with its own tensors (PyTorch's `copy.deepcopy`), in the same mode.
+    pub(crate) fn deep_copy(&self) -> Result<MultiheadAttention> {
+        let copy = |t: &Tensor| -> Result<Tensor> { Ok(param(ops::deep_clone(&ops::detach(t)?)?)) };
+        Ok(MultiheadAttention {
+            in_proj_weight: copy(&self.in_proj_weight)?,
+            in_proj_bias: copy(&self.in_proj_bias)?,
+            out_proj: Linear {
+                weight: copy(&self.out_proj.weight)?,
+                bias: self.out_proj.bias.as_ref().map(copy).transpose()?,
+            },
+            embed_dim: self.embed_dim,
+            num_heads: self.num_heads,
+            batch_first: self.batch_first,
+            dropout: self.dropout,
+            training: self.training,
+        })
+    }
+
     fn slice(t: &Tensor, k: i64, e: i64) -> Result<Tensor> {
         t.f_slice_with(0, Some(k * e), Some((k + 1) * e), 1)
     }

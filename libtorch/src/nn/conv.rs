@@ -5,8 +5,63 @@ use super::{functional as F, ops};
 use crate::error::unwrap;
 use crate::{Error, Result, Tensor};
 
-/// Stride, padding, dilation, groups, bias and (transposed only) output padding; one value
-/// per setting, used for every spatial dimension. Defaults as PyTorch: 1, 0, 1, 1, true, 0.
+/// How a convolution pads its input (`padding_mode=`); [`str::parse`] takes PyTorch's names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PaddingMode {
+    /// `'zeros'` (the default).
+    #[default]
+    Zeros,
+    /// `'reflect'`: mirrored without repeating the edge.
+    Reflect,
+    /// `'replicate'`: the edge value repeated.
+    Replicate,
+    /// `'circular'`: wrapped around.
+    Circular,
+}
+
+impl PaddingMode {
+    /// PyTorch's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            PaddingMode::Zeros => "zeros",
+            PaddingMode::Reflect => "reflect",
+            PaddingMode::Replicate => "replicate",
+            PaddingMode::Circular => "circular",
+        }
+    }
+}
+
+impl std::str::FromStr for PaddingMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        use PaddingMode::*;
+        [Zeros, Reflect, Replicate, Circular]
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "Conv",
+                    format!(
+                        "padding_mode must be one of ['zeros', 'reflect', 'replicate', \
+                         'circular'], but got padding_mode='{s}'"
+                    ),
+                )
+            })
+    }
+}
+
+/// Stride, padding, dilation, groups, bias, padding mode and (transposed only) output padding;
+/// one value per setting, used for every spatial dimension. Defaults as PyTorch: 1, 0, 1, 1,
+/// true, `'zeros'`, 0. [`ConvConfig::padding_same`] is PyTorch's `padding='same'` (stride 1
+/// only), [`ConvConfig::padding`] with 0 its `padding='valid'`.
+///
+/// ```
+/// use libtorch::nn::{Conv2d, ConvConfig, Module, PaddingMode};
+/// use libtorch::Tensor;
+/// let conv = Conv2d::new(1, 2, 4, ConvConfig::default().padding_same().padding_mode(PaddingMode::Reflect));
+/// let x = Tensor::from_data(&[0.5f32; 30], &[1, 1, 5, 6]).unwrap();
+/// assert_eq!(conv.forward(&x).size(), [1, 2, 5, 6]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvConfig {
     /// Stride.
@@ -21,6 +76,10 @@ pub struct ConvConfig {
     pub bias: bool,
     /// Extra size on one side of the output (transposed convolutions).
     pub output_padding: i64,
+    /// How padding is filled (not transposed convolutions).
+    pub padding_mode: PaddingMode,
+    /// `padding='same'`: the output has the input's size (stride 1 only; `padding` ignored).
+    pub padding_same: bool,
 }
 
 impl Default for ConvConfig {
@@ -32,6 +91,8 @@ impl Default for ConvConfig {
             groups: 1,
             bias: true,
             output_padding: 0,
+            padding_mode: PaddingMode::Zeros,
+            padding_same: false,
         }
     }
 }
@@ -60,6 +121,17 @@ impl ConvConfig {
     /// With or without bias.
     pub fn bias(mut self, b: bool) -> Self {
         self.bias = b;
+        self
+    }
+    /// Sets the padding mode (`padding_mode=`).
+    pub fn padding_mode(mut self, m: PaddingMode) -> Self {
+        self.padding_mode = m;
+        self
+    }
+    /// `padding='same'`: pads so that the output has the input's size (odd totals put the
+    /// extra element on the right, as PyTorch).
+    pub fn padding_same(mut self) -> Self {
+        self.padding_same = true;
         self
     }
     /// Sets the output padding (transposed convolutions).
@@ -160,6 +232,20 @@ impl<const D: usize> ConvNd<D> {
             &[("in_channels", in_channels), ("out_channels", out_channels)],
         )?;
         super::check::positive(layer, &[("kernel_size", kernel), ("groups", config.groups)])?;
+        if config.padding_same && config.stride != 1 {
+            return Err(Error::invalid(
+                layer,
+                "padding='same' is not supported for strided convolutions",
+            ));
+        }
+        if transposed && (config.padding_mode != PaddingMode::Zeros || config.padding_same) {
+            return Err(Error::invalid(
+                layer,
+                format!(
+                    "Only \"zeros\" padding mode (and integer padding) is supported for {layer}"
+                ),
+            ));
+        }
         if in_channels % config.groups != 0 || out_channels % config.groups != 0 {
             return Err(Error::invalid(
                 layer,
@@ -205,6 +291,13 @@ impl<const D: usize> ConvNd<D> {
     }
 }
 
+impl<const D: usize> ConvNd<D> {
+    /// The kernel's size (every spatial dimension).
+    fn kernel(&self) -> i64 {
+        self.weight.size().last().copied().unwrap_or(1)
+    }
+}
+
 /// The layer's PyTorch name, for errors.
 fn layer_name(transposed: bool, dims: usize) -> &'static str {
     match (transposed, dims) {
@@ -231,6 +324,37 @@ impl<const D: usize> Module for ConvNd<D> {
                 &v(c.output_padding),
                 c.groups,
                 &v(c.dilation),
+            )
+        } else if c.padding_mode != PaddingMode::Zeros {
+            // PyTorch's `_reversed_padding_repeated_twice`, then a convolution without padding.
+            let mut pad = Vec::with_capacity(2 * D);
+            for _ in 0..D {
+                if c.padding_same {
+                    let total = c.dilation * (self.kernel() - 1);
+                    pad.extend([total / 2, total - total / 2]);
+                } else {
+                    pad.extend([c.padding, c.padding]);
+                }
+            }
+            F::pad(xs, &pad, c.padding_mode.name(), None).and_then(|x| {
+                F::conv(
+                    &x,
+                    &self.weight,
+                    self.bias.as_ref(),
+                    &v(c.stride),
+                    &v(0),
+                    &v(c.dilation),
+                    c.groups,
+                )
+            })
+        } else if c.padding_same {
+            F::conv_same(
+                xs,
+                &self.weight,
+                self.bias.as_ref(),
+                &v(c.stride),
+                &v(c.dilation),
+                c.groups,
             )
         } else {
             F::conv(

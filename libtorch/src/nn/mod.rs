@@ -25,28 +25,48 @@
 //! assert!(last < first / 10.0, "{first} -> {last}");
 //! ```
 mod activation;
+mod activation_args;
 mod attention;
+mod cell;
 mod check;
+mod container;
 mod conv;
+mod dims;
 pub mod dispatch;
 mod field;
+mod dropout;
+mod embedding_bag;
 pub mod functional;
+mod hooked;
 pub mod init;
+mod instance_norm;
+mod interpolate;
 mod linear;
+mod mha_sdpa;
 mod module;
 mod norm;
 pub(crate) mod ops;
 mod pool;
+mod pool3d;
 mod rnn;
 mod sequential;
 mod state_dict;
+mod shape;
+mod transformer;
 
 pub use activation::{
-    Flatten, Func, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax, Tanh, GELU,
+    Flatten, Func, Hardsigmoid, Hardswish, Identity, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU,
+    ReLU6, SiLU, Sigmoid, Softmax, Softsign, Tanh, Tanhshrink, GELU, SELU,
+};
+pub use activation_args::{
+    Hardshrink, Hardtanh, PReLU, Softmin, Softplus, Softshrink, Threshold, CELU, ELU, GLU,
 };
 pub use attention::MultiheadAttention;
+pub use cell::{GRUCell, LSTMCell, RNNCell};
+pub use container::{ModuleDict, ModuleList};
 pub use conv::{
     Conv1d, Conv2d, Conv3d, ConvConfig, ConvNd, ConvTranspose1d, ConvTranspose2d, ConvTransposeNd,
+    PaddingMode,
 };
 #[doc(hidden)]
 pub use field::no_forward;
@@ -54,12 +74,28 @@ pub use field::{BufferField, ModuleField};
 pub use functional::Reduction;
 /// `#[derive(Module)]`: see the [`Module`](trait@Module) trait.
 pub use libtorch_derive::Module;
+pub use dims::IntoDims;
+pub use dropout::{AlphaDropout, Dropout1d, Dropout2d, Dropout3d};
+pub use embedding_bag::{EmbeddingBag, EmbeddingBagMode};
+pub use hooked::{HookId, Hooked};
+pub use instance_norm::{InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, InstanceNormNd};
+pub use interpolate::{InterpolateMode, Upsample};
 pub use linear::{Bilinear, Linear};
 pub use module::{
     consume_prefix_in_state_dict_if_present, visit_child, IncompatibleKeys, Module, Slot,
 };
 pub use norm::{BatchNorm, BatchNorm1d, BatchNorm2d, Dropout, Embedding, GroupNorm, LayerNorm};
 pub use pool::{AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
+pub use pool3d::{
+    AdaptiveAvgPool1d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
+    AdaptiveMaxPoolNd, AvgPool3d, MaxPool3d,
+};
 pub use rnn::{Rnn, RnnConfig, RnnMode};
 pub use sequential::Sequential;
 pub use state_dict::StateDict;
+pub use shape::{Fold, PixelShuffle, PixelUnshuffle, Unflatten, Unfold};
+pub use transformer::{
+    generate_square_subsequent_mask, DecoderMasks, Transformer, TransformerActivation,
+    TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+    TransformerMasks, TransformerOptions,
+};

@@ -1,0 +1,2 @@
+//! Training utilities from `torch.utils`: [`checkpoint`] (gradient checkpointing).
+pub mod checkpoint;
