@@ -7,7 +7,8 @@ use std::path::Path;
 
 /// hasktorch's 02 example's ground truth: `y = x · [42, 64, 96] + 3.14`.
 pub const TRUE_WEIGHT: [f32; 3] = [42.0, 64.0, 96.0];
-/// The ground truth's bias.
+/// The ground truth's bias (hasktorch's `3.14`, not π).
+#[allow(clippy::approx_constant)]
 pub const TRUE_BIAS: f32 = 3.14;
 
 /// The body of one answer: hasktorch's `Result { msg :: String, result :: [Float] }`.

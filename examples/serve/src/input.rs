@@ -47,15 +47,14 @@ pub fn parse_json(body: &[u8], accepted: &[Vec<i64>]) -> Result<Samples, String>
         &mut data,
         &mut String::from("inputs"),
     )?;
-    let rows = if accepted.iter().any(|a| *a == shape) {
+    let rows = if accepted.contains(&shape) {
         1
     } else if shape.len() > 1 && accepted.iter().any(|a| a[..] == shape[1..]) {
         shape[0] as usize
     } else {
         let want: Vec<String> = accepted.iter().map(|a| format!("{a:?}")).collect();
         return Err(format!(
-            "inputs have shape {}; expected one sample of shape {} or a batch [N, ...] of them",
-            format!("{shape:?}"),
+            "inputs have shape {shape:?}; expected one sample of shape {} or a batch [N, ...] of them",
             want.join(" or ")
         ));
     };

@@ -73,9 +73,11 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx
-                .recv_timeout(left)
-                .expect("serve printed no 'listening on' line within 60 s");
+            let Ok(line) = rx.recv_timeout(left) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("serve printed no 'listening on' line within 60 s");
+            };
             if let Some(rest) = line.strip_prefix("listening on http://") {
                 let addr = rest.split_whitespace().next().unwrap().parse().unwrap();
                 return Server {
