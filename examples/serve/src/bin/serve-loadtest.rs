@@ -2,7 +2,8 @@
 //! a fixed request rate) of `POST /predict` raw-image requests for `--duration` seconds and
 //! reports throughput, p50/p95/p99 latency, errors and the server's resident memory before and
 //! after. With `--compare` (the default when no `--target` is given) it starts, one after the
-//! other, `serve` with batching on, `serve` with batching off and the same model in PyTorch
+//! other, `serve` with batching on (padded to a fixed batch, the default, and not padded),
+//! `serve` with batching off and the same model in PyTorch
 //! eager behind Python's HTTP server (`examples/serve/python/serve_torch.py`), and loads each
 //! with every `--concurrency` value; results are printed as a Markdown table.
 //!
@@ -154,6 +155,29 @@ fn run(args: &Args) -> Result<(), String> {
                 args.max_batch.to_string(),
                 "--max-wait-ms".into(),
                 args.max_wait_ms.to_string(),
+                "--intra-op-threads".into(),
+                threads.clone(),
+                "--queue-capacity".into(),
+                "1024".into(),
+            ],
+        ),
+        (
+            format!(
+                "serve, batching (max {} / {} ms), not padded",
+                args.max_batch, args.max_wait_ms
+            ),
+            vec![
+                serve.display().to_string(),
+                "--weights".into(),
+                w.clone(),
+                "--port".into(),
+                "0".into(),
+                "--max-batch".into(),
+                args.max_batch.to_string(),
+                "--max-wait-ms".into(),
+                args.max_wait_ms.to_string(),
+                "--batch-invariant".into(),
+                "false".into(),
                 "--intra-op-threads".into(),
                 threads.clone(),
                 "--queue-capacity".into(),
