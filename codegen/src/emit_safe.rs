@@ -5,10 +5,11 @@
 //! `NAME_with` / `NAME`. Without defaulted arguments only `f_NAME` and `NAME` exist. See
 //! codegen/README.md.
 
+use crate::defaults::DefaultValue;
 use crate::emit_ffi::ident;
-use crate::model::{
-    Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, NumberTwin, Op, Ownership, Required, Ret,
-};
+use crate::guards::{Bound, CustomArg, Guard, Required};
+use crate::kinds::{ArgKind, Ret};
+use crate::model::{Arg, NumberTwin, Op, Ownership};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -851,9 +852,9 @@ fn op_fns(op: &Op) -> TokenStream {
     quote!(#(#out)*)
 }
 
-/// One file of `impl Tensor` for a chunk of ops.
-pub fn file(ops: &[Op]) -> String {
-    let fns = ops.iter().map(op_fns);
+/// One shard's `impl Tensor` block, `libtorch/src/generated/ops_NN.rs`.
+pub fn file(ops: &[&Op]) -> String {
+    let fns = ops.iter().map(|op| op_fns(op));
     let tokens = quote! {
         #![allow(
             non_snake_case,
@@ -866,7 +867,7 @@ pub fn file(ops: &[Op]) -> String {
             clippy::needless_question_mark,
             unused_imports
         )]
-        use super::support;
+        use crate::ffi_support as support;
         use crate::{Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage, Stream, Tensor, TensorOrNumber};
         use libtorch_sys::abi::*;
         use libtorch_sys::ops;
@@ -904,6 +905,5 @@ pub fn mod_file(names: &[String]) -> String {
     for n in names {
         s.push_str(&format!("#[rustfmt::skip]\nmod {n};\n"));
     }
-    s.push_str("mod support;\n");
     s
 }
