@@ -22,13 +22,15 @@ impl Tensor {
     /// `aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     #[track_caller]
     pub fn f__adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_adaptive_avg_pool2d",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             2,
         )?;
-        crate::guards::adaptive_pool_output("aten::_adaptive_avg_pool2d", output_size)?;
+        crate::guards::kernels::adaptive_pool_output(
+            "aten::_adaptive_avg_pool2d",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -53,18 +55,17 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_adaptive_avg_pool2d.out",
             "out",
             out,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_adaptive_avg_pool2d.out",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             2,
         )?;
-        crate::guards::adaptive_pool_output(
+        crate::guards::kernels::adaptive_pool_output(
             "aten::_adaptive_avg_pool2d.out",
             output_size,
         )?;
@@ -101,19 +102,18 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_adaptive_avg_pool2d_backward",
-            "self",
-            self_,
-            &[3, 4],
+            ("self", self_),
+            [3, 4],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::_adaptive_avg_pool2d_backward",
             ("grad_output", grad_output),
             ("self", self_),
             2,
         )?;
-        crate::guards::pool_input_sizes_positive(
+        crate::guards::kernels::pool_input_sizes_positive(
             "aten::_adaptive_avg_pool2d_backward",
             self_,
         )?;
@@ -148,24 +148,23 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_adaptive_avg_pool2d_backward.out",
             "out",
             out,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_adaptive_avg_pool2d_backward.out",
-            "self",
-            self_,
-            &[3, 4],
+            ("self", self_),
+            [3, 4],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::_adaptive_avg_pool2d_backward.out",
             ("grad_output", grad_output),
             ("self", self_),
             2,
         )?;
-        crate::guards::pool_input_sizes_positive(
+        crate::guards::kernels::pool_input_sizes_positive(
             "aten::_adaptive_avg_pool2d_backward.out",
             self_,
         )?;
@@ -201,13 +200,15 @@ impl Tensor {
     /// `aten::_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     #[track_caller]
     pub fn f__adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_adaptive_avg_pool3d",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             3,
         )?;
-        crate::guards::adaptive_pool_output("aten::_adaptive_avg_pool3d", output_size)?;
+        crate::guards::kernels::adaptive_pool_output(
+            "aten::_adaptive_avg_pool3d",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -232,18 +233,17 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_adaptive_avg_pool3d.out",
             "out",
             out,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_adaptive_avg_pool3d.out",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             3,
         )?;
-        crate::guards::adaptive_pool_output(
+        crate::guards::kernels::adaptive_pool_output(
             "aten::_adaptive_avg_pool3d.out",
             output_size,
         )?;
@@ -280,19 +280,18 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_adaptive_avg_pool3d_backward",
-            "self",
-            self_,
-            &[4, 5],
+            ("self", self_),
+            [4, 5],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::_adaptive_avg_pool3d_backward",
             ("grad_output", grad_output),
             ("self", self_),
             3,
         )?;
-        crate::guards::pool_input_sizes_positive(
+        crate::guards::kernels::pool_input_sizes_positive(
             "aten::_adaptive_avg_pool3d_backward",
             self_,
         )?;
@@ -327,24 +326,23 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_adaptive_avg_pool3d_backward.out",
             "out",
             out,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_adaptive_avg_pool3d_backward.out",
-            "self",
-            self_,
-            &[4, 5],
+            ("self", self_),
+            [4, 5],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::_adaptive_avg_pool3d_backward.out",
             ("grad_output", grad_output),
             ("self", self_),
             3,
         )?;
-        crate::guards::pool_input_sizes_positive(
+        crate::guards::kernels::pool_input_sizes_positive(
             "aten::_adaptive_avg_pool3d_backward.out",
             self_,
         )?;
@@ -476,7 +474,7 @@ impl Tensor {
                 return Self::f__add_relu_scalar__with(self, number, alpha);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_add_relu_.Tensor",
             "self",
             self,
@@ -542,7 +540,11 @@ impl Tensor {
                 return Self::f__add_relu_scalar_out_with(self, number, alpha, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::_add_relu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_add_relu.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -649,7 +651,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_add_relu_.Scalar",
             "self",
             self,
@@ -704,7 +706,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_add_relu.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_add_relu.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -772,7 +778,7 @@ impl Tensor {
         use_gelu: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_addmm_activation.out",
             "out",
             out,
@@ -981,8 +987,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_aminmax.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_aminmax.out", "out1", out1)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_aminmax.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_aminmax.out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_out0 = out0.as_raw();
         let c_out1 = out1.as_raw();
@@ -1017,8 +1031,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_aminmax.dim_out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_aminmax.dim_out", "out1", out1)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_aminmax.dim_out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_aminmax.dim_out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -1087,12 +1109,12 @@ impl Tensor {
         found_inf: &mut Tensor,
         inv_scale: &Tensor,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_amp_foreach_non_finite_check_and_unscale_",
             "self",
             self_,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_amp_foreach_non_finite_check_and_unscale_",
             "found_inf",
             found_inf,
@@ -1138,12 +1160,12 @@ impl Tensor {
         inv_scale: &Tensor,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_amp_foreach_non_finite_check_and_unscale.out",
             "found_inf",
             found_inf,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_amp_foreach_non_finite_check_and_unscale.out",
             "out",
             out,
@@ -1241,12 +1263,12 @@ impl Tensor {
         scale_backoff_factor: f64,
         growth_interval: i64,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_amp_update_scale_",
             "self",
             self,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_amp_update_scale_",
             "growth_tracker",
             growth_tracker,
@@ -1305,12 +1327,12 @@ impl Tensor {
         growth_interval: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_amp_update_scale.out",
             "growth_tracker",
             growth_tracker,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_amp_update_scale.out",
             "out",
             out,
@@ -1804,68 +1826,54 @@ impl Tensor {
         output_mask: [bool; 3],
         reservedSpace: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::min_dim(
+        crate::guards::args::min_dim(
             "aten::_batch_norm_impl_index_backward",
-            "input",
-            input,
+            ("input", input),
             2,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::_batch_norm_impl_index_backward",
-            &[("input", input), ("grad_output", grad_output)],
+            [("input", input), ("grad_output", grad_output)],
         )?;
-        crate::guards::same_dtype(
+        crate::guards::args::same_dtype(
             "aten::_batch_norm_impl_index_backward",
-            &[("input", input), ("grad_output", grad_output)],
+            [("input", input), ("grad_output", grad_output)],
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_impl_index_backward",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        if train {
-            crate::guards::numel_matches_size(
-                "aten::_batch_norm_impl_index_backward",
-                "save_mean",
-                save_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if train {
-            crate::guards::numel_matches_size(
-                "aten::_batch_norm_impl_index_backward",
-                "save_var_transform",
-                save_var_transform,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !train {
-            crate::guards::numel_matches_size(
-                "aten::_batch_norm_impl_index_backward",
-                "running_mean",
-                running_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !train {
-            crate::guards::numel_matches_size(
-                "aten::_batch_norm_impl_index_backward",
-                "running_var",
-                running_var,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
+        crate::guards::args::numel_matches_size_if(
+            "aten::_batch_norm_impl_index_backward",
+            ("save_mean", save_mean),
+            ("input", input),
+            1,
+            train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::_batch_norm_impl_index_backward",
+            ("save_var_transform", save_var_transform),
+            ("input", input),
+            1,
+            train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::_batch_norm_impl_index_backward",
+            ("running_mean", running_mean),
+            ("input", input),
+            1,
+            !train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::_batch_norm_impl_index_backward",
+            ("running_var", running_var),
+            ("input", input),
+            1,
+            !train,
+        )?;
         let c_impl_index = impl_index;
         let c_input = input.as_raw();
         let c_grad_output = grad_output.as_raw();
@@ -1955,35 +1963,35 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::min_dim("aten::_batch_norm_no_update", "input", input, 2)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::_batch_norm_no_update",
-            "weight",
-            weight,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::_batch_norm_no_update",
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_no_update",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_no_update",
-            "running_mean",
-            running_mean,
+            ("running_mean", running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_no_update",
-            "running_var",
-            running_var,
+            ("running_var", running_var),
             ("input", input),
             1,
             true,
@@ -2067,55 +2075,55 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_batch_norm_no_update.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_batch_norm_no_update.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_batch_norm_no_update.out",
             "out2",
             out2,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_batch_norm_no_update.out",
             "out3",
             out3,
         )?;
-        crate::guards::min_dim("aten::_batch_norm_no_update.out", "input", input, 2)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::_batch_norm_no_update.out",
-            "weight",
-            weight,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::_batch_norm_no_update.out",
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_no_update.out",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_no_update.out",
-            "running_mean",
-            running_mean,
+            ("running_mean", running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_no_update.out",
-            "running_var",
-            running_var,
+            ("running_var", running_var),
             ("input", input),
             1,
             true,
@@ -2211,51 +2219,51 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_batch_norm_with_update",
             "running_mean",
             running_mean,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_batch_norm_with_update",
             "running_var",
             running_var,
         )?;
-        crate::guards::min_dim("aten::_batch_norm_with_update", "input", input, 2)?;
-        crate::guards::device_channels("aten::_batch_norm_with_update", input)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::_batch_norm_with_update",
-            "weight",
-            weight,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::kernels::device_channels("aten::_batch_norm_with_update", input)?;
+        crate::guards::args::numel_matches_size(
+            "aten::_batch_norm_with_update",
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update",
-            "running_mean",
-            Some(running_mean),
+            ("running_mean", &*running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update",
-            "running_var",
-            Some(running_var),
+            ("running_var", &*running_var),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::batch_norm_mkldnn_channels(
+        crate::guards::forms::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update",
             input,
             weight,
@@ -2339,71 +2347,74 @@ impl Tensor {
         save_invstd: &mut Tensor,
         reserve: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_batch_norm_with_update.out",
             "running_mean",
             running_mean,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_batch_norm_with_update.out",
             "running_var",
             running_var,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_batch_norm_with_update.out",
             "out",
             out,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_batch_norm_with_update.out",
             "save_mean",
             save_mean,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_batch_norm_with_update.out",
             "save_invstd",
             save_invstd,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_batch_norm_with_update.out",
             "reserve",
             reserve,
         )?;
-        crate::guards::min_dim("aten::_batch_norm_with_update.out", "input", input, 2)?;
-        crate::guards::device_channels("aten::_batch_norm_with_update.out", input)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::_batch_norm_with_update.out",
-            "weight",
-            weight,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::kernels::device_channels(
+            "aten::_batch_norm_with_update.out",
+            input,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::_batch_norm_with_update.out",
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update.out",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update.out",
-            "running_mean",
-            Some(running_mean),
+            ("running_mean", &*running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update.out",
-            "running_var",
-            Some(running_var),
+            ("running_var", &*running_var),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::batch_norm_mkldnn_channels(
+        crate::guards::forms::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update.out",
             input,
             weight,
@@ -2499,49 +2510,44 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::min_dim(
+        crate::guards::args::min_dim(
             "aten::_batch_norm_with_update_functional",
-            "input",
-            input,
+            ("input", input),
             2,
         )?;
-        crate::guards::device_channels(
+        crate::guards::kernels::device_channels(
             "aten::_batch_norm_with_update_functional",
             input,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update_functional",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update_functional",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update_functional",
-            "running_mean",
-            Some(running_mean),
+            ("running_mean", running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update_functional",
-            "running_var",
-            Some(running_var),
+            ("running_var", running_var),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::batch_norm_mkldnn_channels(
+        crate::guards::forms::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update_functional",
             input,
             weight,
@@ -2927,7 +2933,7 @@ impl Tensor {
         p: f64,
         cdist: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::cdist_backward_shapes(
+        crate::guards::kernels::cdist_backward_shapes(
             "aten::_cdist_backward",
             grad,
             x1,
@@ -2970,8 +2976,12 @@ impl Tensor {
         cdist: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_cdist_backward.out", "out", out)?;
-        crate::guards::cdist_backward_shapes(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_cdist_backward.out",
+            "out",
+            out,
+        )?;
+        crate::guards::kernels::cdist_backward_shapes(
             "aten::_cdist_backward.out",
             grad,
             x1,
@@ -3061,7 +3071,11 @@ impl Tensor {
         compute_mode: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_cdist_forward.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_cdist_forward.out",
+            "out",
+            out,
+        )?;
         let c_x1 = x1.as_raw();
         let c_x2 = x2.as_raw();
         let c_p = p;
@@ -3100,8 +3114,8 @@ impl Tensor {
     /// `aten::_cholesky_solve_helper(Tensor self, Tensor A, bool upper) -> Tensor`
     #[track_caller]
     pub fn f__cholesky_solve_helper(&self, A: &Tensor, upper: bool) -> Result<Tensor> {
-        crate::guards::square_matrix("aten::_cholesky_solve_helper", "A", A)?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::square_matrix("aten::_cholesky_solve_helper", ("A", A))?;
+        crate::guards::args::same_sizes_except_last(
             "aten::_cholesky_solve_helper",
             ("self", self),
             ("A", A),
@@ -3133,13 +3147,16 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_cholesky_solve_helper.out",
             "out",
             out,
         )?;
-        crate::guards::square_matrix("aten::_cholesky_solve_helper.out", "A", A)?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::square_matrix(
+            "aten::_cholesky_solve_helper.out",
+            ("A", A),
+        )?;
+        crate::guards::args::same_sizes_except_last(
             "aten::_cholesky_solve_helper.out",
             ("self", self),
             ("A", A),
@@ -3229,7 +3246,7 @@ impl Tensor {
         dim: i64,
         num_chunks: i64,
     ) -> Result<Tensor> {
-        crate::guards::all_min_dim("aten::_chunk_cat", "tensors", tensors, 1)?;
+        crate::guards::args::all_min_dim("aten::_chunk_cat", ("tensors", tensors), 1)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -3268,8 +3285,16 @@ impl Tensor {
         num_chunks: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_chunk_cat.out", "out", out)?;
-        crate::guards::all_min_dim("aten::_chunk_cat.out", "tensors", tensors, 1)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_chunk_cat.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::all_min_dim(
+            "aten::_chunk_cat.out",
+            ("tensors", tensors),
+            1,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -3325,7 +3350,11 @@ impl Tensor {
     /// `aten::_coalesce.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__coalesce_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_coalesce.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_coalesce.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3346,7 +3375,7 @@ impl Tensor {
     /// `aten::_coalesced_(Tensor(a!) self, bool coalesced) -> Tensor(a!)`
     #[track_caller]
     pub fn f__coalesced_(&mut self, coalesced: bool) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::_coalesced_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::_coalesced_", "self", self)?;
         let c_self = self.as_raw();
         let c_coalesced = coalesced;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3366,7 +3395,11 @@ impl Tensor {
     /// `aten::_coalesced.out(Tensor self, bool coalesced, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__coalesced_out(&self, coalesced: bool, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_coalesced.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_coalesced.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_coalesced = coalesced;
         let c_out = out.as_raw();
@@ -3411,7 +3444,7 @@ impl Tensor {
         input: &Tensor,
         coefficients: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::linear_combination(
+        crate::guards::kernels::linear_combination(
             "aten::_compute_linear_combination",
             input,
             coefficients,
@@ -3444,19 +3477,19 @@ impl Tensor {
         coefficients: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_compute_linear_combination.out",
             "out",
             out,
         )?;
-        crate::guards::linear_combination(
+        crate::guards::kernels::linear_combination(
             "aten::_compute_linear_combination.out",
             input,
             coefficients,
         )?;
-        crate::guards::same_dtype(
+        crate::guards::args::same_dtype(
             "aten::_compute_linear_combination.out",
-            &[("input", input), ("out", out)],
+            [("input", input), ("out", &*out)],
         )?;
         let c_input = input.as_raw();
         let c_coefficients = coefficients.as_raw();
@@ -3525,7 +3558,11 @@ impl Tensor {
     /// `aten::_conj_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__conj_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_conj_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_conj_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3565,7 +3602,11 @@ impl Tensor {
     /// `aten::_conj_physical.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__conj_physical_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_conj_physical.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_conj_physical.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3597,7 +3638,7 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_conv_depthwise2d.out",
             "out",
             out,
@@ -3730,14 +3771,13 @@ impl Tensor {
         size: i64,
         out_int32: bool,
     ) -> Result<Tensor> {
-        crate::guards::values_in_range(
+        crate::guards::args::values_in_range(
             "aten::_convert_indices_from_coo_to_csr",
-            "self",
-            self,
+            ("self", self),
             ("size", size),
             true,
         )?;
-        crate::guards::coo_rows_contiguous(
+        crate::guards::forms::coo_rows_contiguous(
             "aten::_convert_indices_from_coo_to_csr",
             self,
         )?;
@@ -3796,19 +3836,18 @@ impl Tensor {
         out_int32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_convert_indices_from_coo_to_csr.out",
             "out",
             out,
         )?;
-        crate::guards::values_in_range(
+        crate::guards::args::values_in_range(
             "aten::_convert_indices_from_coo_to_csr.out",
-            "self",
-            self,
+            ("self", self),
             ("size", size),
             true,
         )?;
-        crate::guards::coo_rows_contiguous(
+        crate::guards::forms::coo_rows_contiguous(
             "aten::_convert_indices_from_coo_to_csr.out",
             self,
         )?;
@@ -3878,7 +3917,7 @@ impl Tensor {
         out_int32: bool,
         transpose: bool,
     ) -> Result<Tensor> {
-        crate::guards::csr_crow_indices(
+        crate::guards::kernels::csr_crow_indices(
             "aten::_convert_indices_from_csr_to_coo",
             crow_indices,
             col_indices,
@@ -3960,12 +3999,12 @@ impl Tensor {
         transpose: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_convert_indices_from_csr_to_coo.out",
             "out",
             out,
         )?;
-        crate::guards::csr_crow_indices(
+        crate::guards::kernels::csr_crow_indices(
             "aten::_convert_indices_from_csr_to_coo.out",
             crow_indices,
             col_indices,
@@ -4293,7 +4332,11 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_convolution.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_convolution.out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4392,7 +4435,7 @@ impl Tensor {
         groups: i64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::conv_double_backward(
+        crate::guards::kernels::conv_double_backward(
             "aten::_convolution_double_backward",
             ggI,
             ggW,
@@ -4550,7 +4593,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
     #[track_caller]
     pub fn f__copy_from_with(&self, dst: &Tensor, non_blocking: bool) -> Result<Tensor> {
-        crate::guards::exclusive_dst("aten::_copy_from", dst)?;
+        crate::guards::exclusive::exclusive_dst("aten::_copy_from", dst)?;
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
         let c_non_blocking = non_blocking;
@@ -4595,7 +4638,11 @@ impl Tensor {
         non_blocking: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_copy_from.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_copy_from.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
         let c_non_blocking = non_blocking;
@@ -4645,7 +4692,7 @@ impl Tensor {
     /// `aten::_copy_from_and_resize(Tensor self, Tensor dst) -> Tensor`
     #[track_caller]
     pub fn f__copy_from_and_resize(&self, dst: &Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_dst("aten::_copy_from_and_resize", dst)?;
+        crate::guards::exclusive::exclusive_dst("aten::_copy_from_and_resize", dst)?;
         let c_self = self.as_raw();
         let c_dst = dst.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4670,7 +4717,7 @@ impl Tensor {
         dst: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_copy_from_and_resize.out",
             "out",
             out,
@@ -4913,7 +4960,7 @@ impl Tensor {
         blank: i64,
         zero_infinity: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::ctc_targets(
+        crate::guards::ctc::ctc_targets(
             "aten::_ctc_loss",
             log_probs,
             targets,
@@ -5013,7 +5060,7 @@ impl Tensor {
         blank: i64,
         zero_infinity: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::ctc_targets_tensor_lengths(
+        crate::guards::ctc::ctc_targets_tensor_lengths(
             "aten::_ctc_loss.Tensor",
             log_probs,
             targets,
@@ -5115,9 +5162,17 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_ctc_loss.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_ctc_loss.out", "out1", out1)?;
-        crate::guards::ctc_targets(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_ctc_loss.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_ctc_loss.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::ctc::ctc_targets(
             "aten::_ctc_loss.out",
             log_probs,
             targets,
@@ -5240,17 +5295,17 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_ctc_loss.Tensor_out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_ctc_loss.Tensor_out",
             "out1",
             out1,
         )?;
-        crate::guards::ctc_targets_tensor_lengths(
+        crate::guards::ctc::ctc_targets_tensor_lengths(
             "aten::_ctc_loss.Tensor_out",
             log_probs,
             targets,
@@ -5374,7 +5429,7 @@ impl Tensor {
         blank: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
-        crate::guards::ctc_loss_backward(
+        crate::guards::ctc::ctc_loss_backward(
             "aten::_ctc_loss_backward",
             grad,
             log_probs,
@@ -5512,7 +5567,7 @@ impl Tensor {
         blank: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
-        crate::guards::ctc_loss_backward_tensor_lengths(
+        crate::guards::ctc::ctc_loss_backward_tensor_lengths(
             "aten::_ctc_loss_backward.Tensor",
             grad,
             log_probs,
@@ -5651,12 +5706,12 @@ impl Tensor {
         zero_infinity: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_ctc_loss_backward.out",
             "out",
             out,
         )?;
-        crate::guards::ctc_loss_backward(
+        crate::guards::ctc::ctc_loss_backward(
             "aten::_ctc_loss_backward.out",
             grad,
             log_probs,
@@ -6310,12 +6365,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_ctc_loss.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_ctc_loss.out",
             "out1",
             out1,
@@ -6487,7 +6542,7 @@ impl Tensor {
         dropout_seed: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_init_dropout_state.out",
             "out",
             out,
@@ -6677,11 +6732,31 @@ impl Tensor {
         out3: &mut Tensor,
         out4: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out1", out1)?;
-        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out2", out2)?;
-        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out3", out3)?;
-        crate::guards::exclusive_with_storage("aten::_cudnn_rnn.out", "out4", out4)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_cudnn_rnn.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_cudnn_rnn.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_cudnn_rnn.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_cudnn_rnn.out",
+            "out3",
+            out3,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_cudnn_rnn.out",
+            "out4",
+            out4,
+        )?;
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -6994,22 +7069,22 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_rnn_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_rnn_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_rnn_backward.out",
             "out2",
             out2,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_cudnn_rnn_backward.out",
             "out3",
             out3,
@@ -7155,10 +7230,9 @@ impl Tensor {
         batch_first: bool,
         bidirectional: bool,
     ) -> Result<Tensor> {
-        crate::guards::positive(
+        crate::guards::args::positive(
             "aten::_cudnn_rnn_flatten_weight",
-            "weight_stride0",
-            weight_stride0,
+            ("weight_stride0", weight_stride0),
         )?;
         let c_weight_arr: Vec<ltrs_tensor> = weight_arr
             .iter()
@@ -7234,15 +7308,14 @@ impl Tensor {
         bidirectional: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_rnn_flatten_weight.out",
             "out",
             out,
         )?;
-        crate::guards::positive(
+        crate::guards::args::positive(
             "aten::_cudnn_rnn_flatten_weight.out",
-            "weight_stride0",
-            weight_stride0,
+            ("weight_stride0", weight_stride0),
         )?;
         let c_weight_arr: Vec<ltrs_tensor> = weight_arr
             .iter()
@@ -7396,19 +7469,19 @@ impl Tensor {
         indices: &mut Tensor,
         dim: i64,
     ) -> Result<()> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_cummax_helper",
             "values",
             values,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_cummax_helper",
             "indices",
             indices,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::_cummax_helper",
-            &[("self", self), ("values", values), ("indices", indices)],
+            [("self", self), ("values", &*values), ("indices", &*indices)],
         )?;
         let c_self = self.as_raw();
         let c_values = values.as_raw();
@@ -7436,19 +7509,19 @@ impl Tensor {
         indices: &mut Tensor,
         dim: i64,
     ) -> Result<()> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_cummin_helper",
             "values",
             values,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_cummin_helper",
             "indices",
             indices,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::_cummin_helper",
-            &[("self", self), ("values", values), ("indices", indices)],
+            [("self", self), ("values", &*values), ("indices", &*indices)],
         )?;
         let c_self = self.as_raw();
         let c_values = values.as_raw();
@@ -7572,7 +7645,11 @@ impl Tensor {
         total: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_dirichlet_grad.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_dirichlet_grad.out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_alpha = alpha.as_raw();
         let c_total = total.as_raw();
@@ -7606,17 +7683,16 @@ impl Tensor {
         in_features: i64,
         out_features: i64,
     ) -> Result<Tensor> {
-        crate::guards::positive(
+        crate::guards::args::positive(
             "aten::_dyn_quant_matmul_4bit",
-            "block_size",
-            block_size,
+            ("block_size", block_size),
         )?;
-        crate::guards::dyn_quant_block_size(
+        crate::guards::kernels::dyn_quant_block_size(
             "aten::_dyn_quant_matmul_4bit",
             block_size,
             in_features,
         )?;
-        crate::guards::dyn_quant_matmul_inputs(
+        crate::guards::quant::dyn_quant_matmul_inputs(
             "aten::_dyn_quant_matmul_4bit",
             inp,
             packed_weights,
@@ -7675,7 +7751,7 @@ impl Tensor {
         in_features: i64,
         out_features: i64,
     ) -> Result<Tensor> {
-        crate::guards::dyn_quant_block_size(
+        crate::guards::kernels::dyn_quant_block_size(
             "aten::_dyn_quant_pack_4bit_weight",
             block_size,
             in_features,
@@ -8220,7 +8296,7 @@ impl Tensor {
     /// `aten::_efficientzerotensor.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__efficientzerotensor_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_efficientzerotensor.out",
             "out",
             out,
@@ -8259,9 +8335,9 @@ impl Tensor {
         include_last_offset: bool,
         padding_idx: i64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::dim_in("aten::_embedding_bag", "offsets", offsets, &[1])?;
-        crate::guards::embedding_bag_mode("aten::_embedding_bag", mode)?;
-        crate::guards::embedding_bag_bags(
+        crate::guards::args::dim_in("aten::_embedding_bag", ("offsets", offsets), [1])?;
+        crate::guards::lookups::embedding_bag_mode("aten::_embedding_bag", mode)?;
+        crate::guards::lookups::embedding_bag_bags(
             "aten::_embedding_bag",
             indices,
             offsets,
@@ -8394,13 +8470,33 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_embedding_bag.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_embedding_bag.out", "out1", out1)?;
-        crate::guards::exclusive_with_storage("aten::_embedding_bag.out", "out2", out2)?;
-        crate::guards::exclusive_with_storage("aten::_embedding_bag.out", "out3", out3)?;
-        crate::guards::dim_in("aten::_embedding_bag.out", "offsets", offsets, &[1])?;
-        crate::guards::embedding_bag_mode("aten::_embedding_bag.out", mode)?;
-        crate::guards::embedding_bag_bags(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_embedding_bag.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_embedding_bag.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_embedding_bag.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_embedding_bag.out",
+            "out3",
+            out3,
+        )?;
+        crate::guards::args::dim_in(
+            "aten::_embedding_bag.out",
+            ("offsets", offsets),
+            [1],
+        )?;
+        crate::guards::lookups::embedding_bag_mode("aten::_embedding_bag.out", mode)?;
+        crate::guards::lookups::embedding_bag_bags(
             "aten::_embedding_bag.out",
             indices,
             offsets,
@@ -8562,7 +8658,7 @@ impl Tensor {
         per_sample_weights: Option<&Tensor>,
         padding_idx: i64,
     ) -> Result<Tensor> {
-        crate::guards::embedding_bag_backward_args(
+        crate::guards::lookups::embedding_bag_backward_args(
             "aten::_embedding_bag_backward",
             grad,
             indices,
@@ -8732,7 +8828,7 @@ impl Tensor {
         per_sample_weights: Option<&Tensor>,
         padding_idx: i64,
     ) -> Result<Tensor> {
-        crate::guards::embedding_bag_dense_backward_args(
+        crate::guards::lookups::embedding_bag_dense_backward_args(
             "aten::_embedding_bag_dense_backward",
             grad,
             indices,
@@ -8887,12 +8983,12 @@ impl Tensor {
         padding_idx: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_embedding_bag_dense_backward.out",
             "out",
             out,
         )?;
-        crate::guards::embedding_bag_dense_backward_args(
+        crate::guards::lookups::embedding_bag_dense_backward_args(
             "aten::_embedding_bag_dense_backward.out",
             grad,
             indices,
@@ -9053,14 +9149,16 @@ impl Tensor {
         include_last_offset: bool,
         padding_idx: i64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_embedding_bag_forward_only",
-            "offsets",
-            offsets,
-            &[1],
+            ("offsets", offsets),
+            [1],
         )?;
-        crate::guards::embedding_bag_mode("aten::_embedding_bag_forward_only", mode)?;
-        crate::guards::embedding_bag_bags(
+        crate::guards::lookups::embedding_bag_mode(
+            "aten::_embedding_bag_forward_only",
+            mode,
+        )?;
+        crate::guards::lookups::embedding_bag_bags(
             "aten::_embedding_bag_forward_only",
             indices,
             offsets,
@@ -9195,37 +9293,36 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_embedding_bag_forward_only.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_embedding_bag_forward_only.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_embedding_bag_forward_only.out",
             "out2",
             out2,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_embedding_bag_forward_only.out",
             "out3",
             out3,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_embedding_bag_forward_only.out",
-            "offsets",
-            offsets,
-            &[1],
+            ("offsets", offsets),
+            [1],
         )?;
-        crate::guards::embedding_bag_mode(
+        crate::guards::lookups::embedding_bag_mode(
             "aten::_embedding_bag_forward_only.out",
             mode,
         )?;
-        crate::guards::embedding_bag_bags(
+        crate::guards::lookups::embedding_bag_bags(
             "aten::_embedding_bag_forward_only.out",
             indices,
             offsets,
@@ -9388,7 +9485,7 @@ impl Tensor {
         mode: i64,
         padding_idx: i64,
     ) -> Result<Tensor> {
-        crate::guards::embedding_bag_psw_backward_args(
+        crate::guards::lookups::embedding_bag_psw_backward_args(
             "aten::_embedding_bag_per_sample_weights_backward",
             grad,
             weight,
@@ -9505,12 +9602,12 @@ impl Tensor {
         padding_idx: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_embedding_bag_per_sample_weights_backward.out",
             "out",
             out,
         )?;
-        crate::guards::embedding_bag_psw_backward_args(
+        crate::guards::lookups::embedding_bag_psw_backward_args(
             "aten::_embedding_bag_per_sample_weights_backward.out",
             grad,
             weight,
@@ -9639,7 +9736,7 @@ impl Tensor {
         per_sample_weights: Option<&Tensor>,
         padding_idx: i64,
     ) -> Result<Tensor> {
-        crate::guards::embedding_bag_backward_args(
+        crate::guards::lookups::embedding_bag_backward_args(
             "aten::_embedding_bag_sparse_backward",
             grad,
             indices,
@@ -9884,7 +9981,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_empty_affine_quantized.out",
             "out",
             out,
@@ -10085,7 +10182,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_empty_per_channel_affine_quantized.out",
             "out",
             out,
@@ -10207,7 +10304,11 @@ impl Tensor {
         x2: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_euclidean_dist.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_euclidean_dist.out",
+            "out",
+            out,
+        )?;
         let c_x1 = x1.as_raw();
         let c_x2 = x2.as_raw();
         let c_out = out.as_raw();
@@ -10348,7 +10449,7 @@ impl Tensor {
         grad_factor: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_fake_quantize_learnable_per_channel_affine.out",
             "out",
             out,
@@ -10690,7 +10791,7 @@ impl Tensor {
         grad_factor: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_fake_quantize_learnable_per_tensor_affine.out",
             "out",
             out,
@@ -10972,12 +11073,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams.out",
             "out1",
             out1,
@@ -11045,7 +11146,11 @@ impl Tensor {
         normalization: i64,
         forward: bool,
     ) -> Result<Tensor> {
-        crate::guards::distinct_dims("aten::_fft_c2c", "dim", dim, ("self", self))?;
+        crate::guards::args::distinct_dims(
+            "aten::_fft_c2c",
+            ("dim", dim),
+            ("self", self),
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -11074,8 +11179,16 @@ impl Tensor {
         forward: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_fft_c2c.out", "out", out)?;
-        crate::guards::distinct_dims("aten::_fft_c2c.out", "dim", dim, ("self", self))?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_fft_c2c.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::distinct_dims(
+            "aten::_fft_c2c.out",
+            ("dim", dim),
+            ("self", self),
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -11117,9 +11230,13 @@ impl Tensor {
         normalization: i64,
         last_dim_size: i64,
     ) -> Result<Tensor> {
-        crate::guards::nonempty("aten::_fft_c2r", "dim", dim)?;
-        crate::guards::distinct_dims("aten::_fft_c2r", "dim", dim, ("self", self))?;
-        crate::guards::c2r_last_dim_size(
+        crate::guards::args::nonempty("aten::_fft_c2r", ("dim", dim))?;
+        crate::guards::args::distinct_dims(
+            "aten::_fft_c2r",
+            ("dim", dim),
+            ("self", self),
+        )?;
+        crate::guards::kernels::c2r_last_dim_size(
             "aten::_fft_c2r",
             ("self", self),
             dim,
@@ -11164,10 +11281,18 @@ impl Tensor {
         last_dim_size: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_fft_c2r.out", "out", out)?;
-        crate::guards::nonempty("aten::_fft_c2r.out", "dim", dim)?;
-        crate::guards::distinct_dims("aten::_fft_c2r.out", "dim", dim, ("self", self))?;
-        crate::guards::c2r_last_dim_size(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_fft_c2r.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::_fft_c2r.out", ("dim", dim))?;
+        crate::guards::args::distinct_dims(
+            "aten::_fft_c2r.out",
+            ("dim", dim),
+            ("self", self),
+        )?;
+        crate::guards::kernels::c2r_last_dim_size(
             "aten::_fft_c2r.out",
             ("self", self),
             dim,
@@ -11214,8 +11339,12 @@ impl Tensor {
         normalization: i64,
         onesided: bool,
     ) -> Result<Tensor> {
-        crate::guards::nonempty("aten::_fft_r2c", "dim", dim)?;
-        crate::guards::distinct_dims("aten::_fft_r2c", "dim", dim, ("self", self))?;
+        crate::guards::args::nonempty("aten::_fft_r2c", ("dim", dim))?;
+        crate::guards::args::distinct_dims(
+            "aten::_fft_r2c",
+            ("dim", dim),
+            ("self", self),
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -11250,9 +11379,17 @@ impl Tensor {
         onesided: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_fft_r2c.out", "out", out)?;
-        crate::guards::nonempty("aten::_fft_r2c.out", "dim", dim)?;
-        crate::guards::distinct_dims("aten::_fft_r2c.out", "dim", dim, ("self", self))?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_fft_r2c.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::_fft_r2c.out", ("dim", dim))?;
+        crate::guards::args::distinct_dims(
+            "aten::_fft_r2c.out",
+            ("dim", dim),
+            ("self", self),
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_normalization = normalization;
@@ -11294,7 +11431,7 @@ impl Tensor {
         seed: i64,
         offset: i64,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fill_mem_eff_dropout_mask_",
             "self",
             self,
@@ -11988,7 +12125,11 @@ impl Tensor {
         arg3: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_foobar.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_foobar.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_arg1 = arg1;
         let c_arg2 = arg2;
@@ -12061,7 +12202,7 @@ impl Tensor {
     /// `aten::_foreach_abs_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_abs_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_abs_",
             "self",
             self_,
@@ -12087,7 +12228,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_abs.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_abs.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -12143,7 +12288,7 @@ impl Tensor {
     /// `aten::_foreach_acos_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_acos_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_acos_",
             "self",
             self_,
@@ -12169,7 +12314,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_acos.out",
             "out",
             out,
@@ -12241,7 +12386,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_add_.Scalar",
             "self",
             self_,
@@ -12336,12 +12481,16 @@ impl Tensor {
         other: &[T1],
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_add_.List",
             "self",
             self_,
         )?;
-        crate::guards::foreach_sparse_addends("aten::_foreach_add_.List", self_, other)?;
+        crate::guards::forms::foreach_sparse_addends(
+            "aten::_foreach_add_.List",
+            &*self_,
+            other,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -12434,7 +12583,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_add_.ScalarList",
             "self",
             self_,
@@ -12531,14 +12680,14 @@ impl Tensor {
         other: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_add_.Tensor",
             "self",
             self_,
         )?;
-        crate::guards::foreach_sparse_addend(
+        crate::guards::forms::foreach_sparse_addend(
             "aten::_foreach_add_.Tensor",
-            self_,
+            &*self_,
             other,
         )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
@@ -12589,7 +12738,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_add.Scalar_out",
             "out",
             out,
@@ -12635,7 +12784,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_add.List_out",
             "out",
             out,
@@ -12703,7 +12852,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_add.ScalarList_out",
             "out",
             out,
@@ -12746,7 +12895,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_add.Tensor_out",
             "out",
             out,
@@ -13015,7 +13164,7 @@ impl Tensor {
         tensor2: &[T2],
         value: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_addcdiv_.Scalar",
             "self",
             self_,
@@ -13087,18 +13236,18 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_addcdiv_.ScalarList",
             "self",
             self_,
         )?;
-        crate::guards::same_len(
+        crate::guards::args::same_len(
             "aten::_foreach_addcdiv_.ScalarList",
-            &[
-                ("self", self_.len()),
-                ("tensor1", tensor1.len()),
-                ("tensor2", tensor2.len()),
-                ("scalars", scalars.len()),
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("tensor1", tensor1)),
+                crate::guards::args::len(("tensor2", tensor2)),
+                crate::guards::args::len(("scalars", scalars)),
             ],
         )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
@@ -13146,7 +13295,7 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &Tensor,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_addcdiv_.Tensor",
             "self",
             self_,
@@ -13198,7 +13347,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_addcdiv.Scalar_out",
             "out",
             out,
@@ -13288,7 +13437,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_addcdiv.ScalarList_out",
             "out",
             out,
@@ -13358,7 +13507,7 @@ impl Tensor {
         scalars: &Tensor,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_addcdiv.Tensor_out",
             "out",
             out,
@@ -13616,7 +13765,7 @@ impl Tensor {
         tensor2: &[T2],
         value: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_addcmul_.Scalar",
             "self",
             self_,
@@ -13688,18 +13837,18 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_addcmul_.ScalarList",
             "self",
             self_,
         )?;
-        crate::guards::same_len(
+        crate::guards::args::same_len(
             "aten::_foreach_addcmul_.ScalarList",
-            &[
-                ("self", self_.len()),
-                ("tensor1", tensor1.len()),
-                ("tensor2", tensor2.len()),
-                ("scalars", scalars.len()),
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("tensor1", tensor1)),
+                crate::guards::args::len(("tensor2", tensor2)),
+                crate::guards::args::len(("scalars", scalars)),
             ],
         )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
@@ -13747,7 +13896,7 @@ impl Tensor {
         tensor2: &[T2],
         scalars: &Tensor,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_addcmul_.Tensor",
             "self",
             self_,
@@ -13799,7 +13948,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_addcmul.Scalar_out",
             "out",
             out,
@@ -13889,7 +14038,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_addcmul.ScalarList_out",
             "out",
             out,
@@ -13959,7 +14108,7 @@ impl Tensor {
         scalars: &Tensor,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_addcmul.Tensor_out",
             "out",
             out,
@@ -14040,7 +14189,7 @@ impl Tensor {
     /// `aten::_foreach_asin_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_asin_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_asin_",
             "self",
             self_,
@@ -14066,7 +14215,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_asin.out",
             "out",
             out,
@@ -14126,7 +14275,7 @@ impl Tensor {
     /// `aten::_foreach_atan_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_atan_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_atan_",
             "self",
             self_,
@@ -14152,7 +14301,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_atan.out",
             "out",
             out,
@@ -14212,7 +14361,7 @@ impl Tensor {
     /// `aten::_foreach_ceil_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_ceil_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_ceil_",
             "self",
             self_,
@@ -14238,7 +14387,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_ceil.out",
             "out",
             out,
@@ -14310,7 +14459,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_clamp_max_.Scalar",
             "self",
             self_,
@@ -14379,7 +14528,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_clamp_max_.List",
             "self",
             self_,
@@ -14451,7 +14600,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_clamp_max_.ScalarList",
             "self",
             self_,
@@ -14482,7 +14631,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_clamp_max.Scalar_out",
             "out",
             out,
@@ -14521,7 +14670,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_clamp_max.List_out",
             "out",
             out,
@@ -14563,7 +14712,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_clamp_max.ScalarList_out",
             "out",
             out,
@@ -14640,7 +14789,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_clamp_min_.Scalar",
             "self",
             self_,
@@ -14709,7 +14858,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_clamp_min_.List",
             "self",
             self_,
@@ -14781,7 +14930,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_clamp_min_.ScalarList",
             "self",
             self_,
@@ -14812,7 +14961,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_clamp_min.Scalar_out",
             "out",
             out,
@@ -14851,7 +15000,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_clamp_min.List_out",
             "out",
             out,
@@ -14893,7 +15042,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_clamp_min.ScalarList_out",
             "out",
             out,
@@ -14937,7 +15086,7 @@ impl Tensor {
         src: &[T1],
         non_blocking: bool,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_copy_",
             "self",
             self_,
@@ -14997,13 +15146,16 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], src: &[T1], non_blocking: bool) -> Result<Vec<Tensor>> {
-        crate::guards::same_len(
+        crate::guards::args::same_len(
             "aten::_foreach_copy",
-            &[("self", self_.len()), ("src", src.len())],
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("src", src)),
+            ],
         )?;
-        crate::guards::all_defined("aten::_foreach_copy", "self", self_)?;
-        crate::guards::all_defined("aten::_foreach_copy", "src", src)?;
-        crate::guards::foreach_copy_layouts("aten::_foreach_copy", self_, src)?;
+        crate::guards::args::all_defined("aten::_foreach_copy", ("self", self_))?;
+        crate::guards::args::all_defined("aten::_foreach_copy", ("src", src))?;
+        crate::guards::forms::foreach_copy_layouts("aten::_foreach_copy", self_, src)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15066,19 +15218,27 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], src: &[T1], non_blocking: bool, out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_copy.out",
             "out",
             out,
         )?;
-        crate::guards::same_len(
+        crate::guards::args::same_len(
             "aten::_foreach_copy.out",
-            &[("self", self_.len()), ("src", src.len()), ("out", out.len())],
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("src", src)),
+                crate::guards::args::len(("out", &*out)),
+            ],
         )?;
-        crate::guards::all_defined("aten::_foreach_copy.out", "self", self_)?;
-        crate::guards::all_defined("aten::_foreach_copy.out", "src", src)?;
-        crate::guards::all_defined("aten::_foreach_copy.out", "out", out)?;
-        crate::guards::foreach_copy_layouts("aten::_foreach_copy.out", self_, src)?;
+        crate::guards::args::all_defined("aten::_foreach_copy.out", ("self", self_))?;
+        crate::guards::args::all_defined("aten::_foreach_copy.out", ("src", src))?;
+        crate::guards::args::all_defined("aten::_foreach_copy.out", ("out", &*out))?;
+        crate::guards::forms::foreach_copy_layouts(
+            "aten::_foreach_copy.out",
+            self_,
+            src,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15162,7 +15322,7 @@ impl Tensor {
     /// `aten::_foreach_cos_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_cos_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_cos_",
             "self",
             self_,
@@ -15188,7 +15348,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_cos.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_cos.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15244,7 +15408,7 @@ impl Tensor {
     /// `aten::_foreach_cosh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_cosh_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_cosh_",
             "self",
             self_,
@@ -15270,7 +15434,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_cosh.out",
             "out",
             out,
@@ -15342,7 +15506,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_div_.Scalar",
             "self",
             self_,
@@ -15408,7 +15572,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_div_.List",
             "self",
             self_,
@@ -15480,7 +15644,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_div_.ScalarList",
             "self",
             self_,
@@ -15564,7 +15728,7 @@ impl Tensor {
                 return Self::f__foreach_div_scalar_(self_, number);
             }
         };
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_div_.Tensor",
             "self",
             self_,
@@ -15594,7 +15758,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_div.Scalar_out",
             "out",
             out,
@@ -15633,7 +15797,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_div.List_out",
             "out",
             out,
@@ -15675,7 +15839,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_div.ScalarList_out",
             "out",
             out,
@@ -15723,7 +15887,7 @@ impl Tensor {
                 return Self::f__foreach_div_scalar_out(self_, number, out);
             }
         };
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_div.Tensor_out",
             "out",
             out,
@@ -15788,7 +15952,7 @@ impl Tensor {
     /// `aten::_foreach_erf_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_erf_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_erf_",
             "self",
             self_,
@@ -15814,7 +15978,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_erf.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_erf.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15870,7 +16038,7 @@ impl Tensor {
     /// `aten::_foreach_erfc_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_erfc_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_erfc_",
             "self",
             self_,
@@ -15896,7 +16064,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_erfc.out",
             "out",
             out,
@@ -15956,7 +16124,7 @@ impl Tensor {
     /// `aten::_foreach_exp_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_exp_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_exp_",
             "self",
             self_,
@@ -15982,7 +16150,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_exp.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_exp.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16038,7 +16210,7 @@ impl Tensor {
     /// `aten::_foreach_expm1_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_expm1_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_expm1_",
             "self",
             self_,
@@ -16064,7 +16236,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_expm1.out",
             "out",
             out,
@@ -16124,7 +16296,7 @@ impl Tensor {
     /// `aten::_foreach_floor_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_floor_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_floor_",
             "self",
             self_,
@@ -16150,7 +16322,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_floor.out",
             "out",
             out,
@@ -16210,7 +16382,7 @@ impl Tensor {
     /// `aten::_foreach_frac_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_frac_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_frac_",
             "self",
             self_,
@@ -16236,7 +16408,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_frac.out",
             "out",
             out,
@@ -16318,7 +16490,7 @@ impl Tensor {
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
     >(self_: &mut [Tensor], tensors1: &[T1], weights: &[T2]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_lerp_.List",
             "self",
             self_,
@@ -16401,7 +16573,7 @@ impl Tensor {
         tensors1: &[T1],
         weight: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_lerp_.Scalar",
             "self",
             self_,
@@ -16482,17 +16654,17 @@ impl Tensor {
         tensors1: &[T1],
         weight: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_lerp_.ScalarList",
             "self",
             self_,
         )?;
-        crate::guards::same_len(
+        crate::guards::args::same_len(
             "aten::_foreach_lerp_.ScalarList",
-            &[
-                ("self", self_.len()),
-                ("tensors1", tensors1.len()),
-                ("weight", weight.len()),
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("tensors1", tensors1)),
+                crate::guards::args::len(("weight", weight)),
             ],
         )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
@@ -16530,7 +16702,7 @@ impl Tensor {
         T1: std::borrow::Borrow<Tensor>,
         T2: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], tensors1: &[T1], weights: &[T2], out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_lerp.List_out",
             "out",
             out,
@@ -16584,7 +16756,7 @@ impl Tensor {
         weight: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_lerp.Scalar_out",
             "out",
             out,
@@ -16634,7 +16806,7 @@ impl Tensor {
         weight: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_lerp.ScalarList_out",
             "out",
             out,
@@ -16705,7 +16877,7 @@ impl Tensor {
     /// `aten::_foreach_lgamma_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_lgamma_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_lgamma_",
             "self",
             self_,
@@ -16731,7 +16903,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_lgamma.out",
             "out",
             out,
@@ -16791,7 +16963,7 @@ impl Tensor {
     /// `aten::_foreach_log_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_log_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_log_",
             "self",
             self_,
@@ -16817,7 +16989,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_log.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_log.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16873,7 +17049,7 @@ impl Tensor {
     /// `aten::_foreach_log10_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_log10_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_log10_",
             "self",
             self_,
@@ -16899,7 +17075,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_log10.out",
             "out",
             out,
@@ -16959,7 +17135,7 @@ impl Tensor {
     /// `aten::_foreach_log1p_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_log1p_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_log1p_",
             "self",
             self_,
@@ -16985,7 +17161,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_log1p.out",
             "out",
             out,
@@ -17045,7 +17221,7 @@ impl Tensor {
     /// `aten::_foreach_log2_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_log2_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_log2_",
             "self",
             self_,
@@ -17071,7 +17247,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_log2.out",
             "out",
             out,
@@ -17134,7 +17310,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_max.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_max.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -17202,7 +17382,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_maximum_.Scalar",
             "self",
             self_,
@@ -17271,7 +17451,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_maximum_.List",
             "self",
             self_,
@@ -17343,7 +17523,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_maximum_.ScalarList",
             "self",
             self_,
@@ -17374,7 +17554,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_maximum.Scalar_out",
             "out",
             out,
@@ -17413,7 +17593,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_maximum.List_out",
             "out",
             out,
@@ -17455,7 +17635,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_maximum.ScalarList_out",
             "out",
             out,
@@ -17532,7 +17712,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_minimum_.Scalar",
             "self",
             self_,
@@ -17601,7 +17781,7 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_minimum_.List",
             "self",
             self_,
@@ -17673,7 +17853,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_minimum_.ScalarList",
             "self",
             self_,
@@ -17704,7 +17884,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_minimum.Scalar_out",
             "out",
             out,
@@ -17743,7 +17923,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_minimum.List_out",
             "out",
             out,
@@ -17785,7 +17965,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_minimum.ScalarList_out",
             "out",
             out,
@@ -17862,7 +18042,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_mul_.Scalar",
             "self",
             self_,
@@ -17928,12 +18108,16 @@ impl Tensor {
         self_: &mut [Tensor],
         other: &[T1],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_mul_.List",
             "self",
             self_,
         )?;
-        crate::guards::foreach_sparse_addends("aten::_foreach_mul_.List", self_, other)?;
+        crate::guards::forms::foreach_sparse_addends(
+            "aten::_foreach_mul_.List",
+            &*self_,
+            other,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -18001,7 +18185,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_mul_.ScalarList",
             "self",
             self_,
@@ -18085,14 +18269,14 @@ impl Tensor {
                 return Self::f__foreach_mul_scalar_(self_, number);
             }
         };
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_mul_.Tensor",
             "self",
             self_,
         )?;
-        crate::guards::foreach_sparse_addend(
+        crate::guards::forms::foreach_sparse_addend(
             "aten::_foreach_mul_.Tensor",
-            self_,
+            &*self_,
             other,
         )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
@@ -18120,7 +18304,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_mul.Scalar_out",
             "out",
             out,
@@ -18159,7 +18343,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], other: &[T1], out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_mul.List_out",
             "out",
             out,
@@ -18201,7 +18385,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_mul.ScalarList_out",
             "out",
             out,
@@ -18249,7 +18433,7 @@ impl Tensor {
                 return Self::f__foreach_mul_scalar_out(self_, number, out);
             }
         };
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_mul.Tensor_out",
             "out",
             out,
@@ -18314,7 +18498,7 @@ impl Tensor {
     /// `aten::_foreach_neg_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_neg_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_neg_",
             "self",
             self_,
@@ -18340,7 +18524,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_neg.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_neg.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -18474,7 +18662,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_norm.Scalar_out",
             "out",
             out,
@@ -18689,7 +18877,7 @@ impl Tensor {
         self_: &mut [Tensor],
         exponent: &[T1],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_pow_.List",
             "self",
             self_,
@@ -18725,7 +18913,7 @@ impl Tensor {
         self_: &mut [Tensor],
         exponent: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_pow_.Scalar",
             "self",
             self_,
@@ -18755,7 +18943,7 @@ impl Tensor {
         self_: &mut [Tensor],
         exponent: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_pow_.ScalarList",
             "self",
             self_,
@@ -18785,7 +18973,7 @@ impl Tensor {
         T0: std::borrow::Borrow<Tensor>,
         T1: std::borrow::Borrow<Tensor>,
     >(self_: &[T0], exponent: &[T1], out: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_pow.List_out",
             "out",
             out,
@@ -18827,7 +19015,7 @@ impl Tensor {
         exponent: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_pow.Scalar_out",
             "out",
             out,
@@ -18867,7 +19055,7 @@ impl Tensor {
         exponent: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_pow.ScalarList_out",
             "out",
             out,
@@ -18911,7 +19099,11 @@ impl Tensor {
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
     ) -> Result<Vec<Tensor>> {
-        crate::guards::powsum_dtype("aten::_foreach_powsum.Scalar", self_, dtype)?;
+        crate::guards::kernels::powsum_dtype(
+            "aten::_foreach_powsum.Scalar",
+            self_,
+            dtype,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19011,12 +19203,16 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_powsum.Scalar_out",
             "out",
             out,
         )?;
-        crate::guards::powsum_dtype("aten::_foreach_powsum.Scalar_out", self_, dtype)?;
+        crate::guards::kernels::powsum_dtype(
+            "aten::_foreach_powsum.Scalar_out",
+            self_,
+            dtype,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19106,7 +19302,7 @@ impl Tensor {
     /// `aten::_foreach_reciprocal_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_reciprocal_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_reciprocal_",
             "self",
             self_,
@@ -19132,7 +19328,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_reciprocal.out",
             "out",
             out,
@@ -19192,7 +19388,7 @@ impl Tensor {
     /// `aten::_foreach_round_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_round_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_round_",
             "self",
             self_,
@@ -19218,7 +19414,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_round.out",
             "out",
             out,
@@ -19278,7 +19474,7 @@ impl Tensor {
     /// `aten::_foreach_rsqrt_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_rsqrt_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_rsqrt_",
             "self",
             self_,
@@ -19304,7 +19500,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_rsqrt.out",
             "out",
             out,
@@ -19366,7 +19562,7 @@ impl Tensor {
     /// `aten::_foreach_sigmoid_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sigmoid_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_sigmoid_",
             "self",
             self_,
@@ -19392,7 +19588,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_sigmoid.out",
             "out",
             out,
@@ -19452,7 +19648,7 @@ impl Tensor {
     /// `aten::_foreach_sign_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sign_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_sign_",
             "self",
             self_,
@@ -19478,7 +19674,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_sign.out",
             "out",
             out,
@@ -19538,7 +19734,7 @@ impl Tensor {
     /// `aten::_foreach_sin_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sin_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_sin_",
             "self",
             self_,
@@ -19564,7 +19760,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_sin.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_sin.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19620,7 +19820,7 @@ impl Tensor {
     /// `aten::_foreach_sinh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sinh_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_sinh_",
             "self",
             self_,
@@ -19646,7 +19846,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_sinh.out",
             "out",
             out,
@@ -19706,7 +19906,7 @@ impl Tensor {
     /// `aten::_foreach_sqrt_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_sqrt_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_sqrt_",
             "self",
             self_,
@@ -19732,7 +19932,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_sqrt.out",
             "out",
             out,
@@ -19804,7 +20004,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalar: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_sub_.Scalar",
             "self",
             self_,
@@ -19899,12 +20099,16 @@ impl Tensor {
         other: &[T1],
         alpha: impl Into<Scalar>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_sub_.List",
             "self",
             self_,
         )?;
-        crate::guards::foreach_sparse_addends("aten::_foreach_sub_.List", self_, other)?;
+        crate::guards::forms::foreach_sparse_addends(
+            "aten::_foreach_sub_.List",
+            &*self_,
+            other,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         let c_other: Vec<ltrs_tensor> = other
             .iter()
@@ -19997,7 +20201,7 @@ impl Tensor {
         self_: &mut [Tensor],
         scalars: &[Scalar],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_sub_.ScalarList",
             "self",
             self_,
@@ -20028,7 +20232,7 @@ impl Tensor {
         scalar: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_sub.Scalar_out",
             "out",
             out,
@@ -20074,7 +20278,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_sub.List_out",
             "out",
             out,
@@ -20142,7 +20346,7 @@ impl Tensor {
         scalars: &[Scalar],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_sub.ScalarList_out",
             "out",
             out,
@@ -20205,7 +20409,7 @@ impl Tensor {
     /// `aten::_foreach_tan_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_tan_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_tan_",
             "self",
             self_,
@@ -20231,7 +20435,11 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage("aten::_foreach_tan.out", "out", out)?;
+        crate::guards::exclusive::all_exclusive_with_storage(
+            "aten::_foreach_tan.out",
+            "out",
+            out,
+        )?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20287,7 +20495,7 @@ impl Tensor {
     /// `aten::_foreach_tanh_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_tanh_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_tanh_",
             "self",
             self_,
@@ -20313,7 +20521,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_tanh.out",
             "out",
             out,
@@ -20373,7 +20581,7 @@ impl Tensor {
     /// `aten::_foreach_trunc_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_trunc_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_trunc_",
             "self",
             self_,
@@ -20399,7 +20607,7 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_trunc.out",
             "out",
             out,
@@ -20432,12 +20640,12 @@ impl Tensor {
     /// `aten::_foreach_zero_(Tensor(a!)[] self) -> ()`
     #[track_caller]
     pub fn f__foreach_zero_(self_: &mut [Tensor]) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_foreach_zero_",
             "self",
             self_,
         )?;
-        crate::guards::mkldnn_zeroed_list("aten::_foreach_zero_", self_)?;
+        crate::guards::forms::mkldnn_zeroed_list("aten::_foreach_zero_", &*self_)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -20459,12 +20667,12 @@ impl Tensor {
         self_: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_zero.out",
             "out",
             out,
         )?;
-        crate::guards::mkldnn_zeroed_list("aten::_foreach_zero.out", self_)?;
+        crate::guards::forms::mkldnn_zeroed_list("aten::_foreach_zero.out", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20495,7 +20703,7 @@ impl Tensor {
     pub fn f__foreach_zero<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
-        crate::guards::mkldnn_zeroed_list("aten::_foreach_zero", self_)?;
+        crate::guards::forms::mkldnn_zeroed_list("aten::_foreach_zero", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20713,56 +20921,56 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad_",
             "self",
             self_,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad_",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad_",
             "state_sums",
             state_sums,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad_",
             "state_steps",
             state_steps,
         )?;
-        crate::guards::nonempty("aten::_fused_adagrad_", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adagrad_", ("self", &*self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adagrad_",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("state_sums", state_sums.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("state_sums", &*state_sums)),
+                crate::guards::args::len(("state_steps", &*state_steps)),
             ],
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adagrad_",
-            self_,
+            &*self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adagrad_",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("state_sums", crate::guards::devices(state_sums)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", &*self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("state_sums", &*state_sums)),
+                crate::guards::args::devices(("state_steps", &*state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adagrad_",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("state_sums", crate::guards::tensors(state_sums)),
+            crate::guards::optim::tensors(("self", &*self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("state_sums", &*state_sums)),
             ],
             true,
         )?;
@@ -20916,51 +21124,54 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad_.tensor_lr",
             "self",
             self_,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad_.tensor_lr",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad_.tensor_lr",
             "state_sums",
             state_sums,
         )?;
-        crate::guards::nonempty("aten::_fused_adagrad_.tensor_lr", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty(
             "aten::_fused_adagrad_.tensor_lr",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("state_sums", state_sums.len()),
-                ("state_steps", state_steps.len()),
+            ("self", &*self_),
+        )?;
+        crate::guards::args::same_len(
+            "aten::_fused_adagrad_.tensor_lr",
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("state_sums", &*state_sums)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adagrad_.tensor_lr",
-            self_,
+            &*self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adagrad_.tensor_lr",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("state_sums", crate::guards::devices(state_sums)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", &*self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("state_sums", &*state_sums)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adagrad_.tensor_lr",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("state_sums", crate::guards::tensors(state_sums)),
+            crate::guards::optim::tensors(("self", &*self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("state_sums", &*state_sums)),
             ],
             true,
         )?;
@@ -21115,56 +21326,56 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad.out",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad.out",
             "state_sums",
             state_sums,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad.out",
             "state_steps",
             state_steps,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_fused_adagrad.out",
             "out",
             out,
         )?;
-        crate::guards::nonempty("aten::_fused_adagrad.out", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adagrad.out", ("self", self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adagrad.out",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("state_sums", state_sums.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("state_sums", &*state_sums)),
+                crate::guards::args::len(("state_steps", &*state_steps)),
             ],
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adagrad.out",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adagrad.out",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("state_sums", crate::guards::devices(state_sums)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("state_sums", &*state_sums)),
+                crate::guards::args::devices(("state_steps", &*state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adagrad.out",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("state_sums", crate::guards::tensors(state_sums)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("state_sums", &*state_sums)),
             ],
             false,
         )?;
@@ -21334,36 +21545,36 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
-        crate::guards::nonempty("aten::_fused_adagrad", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adagrad", ("self", self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adagrad",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("state_sums", state_sums.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", grads)),
+                crate::guards::args::len(("state_sums", state_sums)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adagrad",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adagrad",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("state_sums", crate::guards::devices(state_sums)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", grads)),
+                crate::guards::args::devices(("state_sums", state_sums)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adagrad",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("state_sums", crate::guards::tensors(state_sums)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", grads)),
+                crate::guards::optim::tensors(("state_sums", state_sums)),
             ],
             false,
         )?;
@@ -21567,51 +21778,54 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad.tensor_lr_out",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adagrad.tensor_lr_out",
             "state_sums",
             state_sums,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_fused_adagrad.tensor_lr_out",
             "out",
             out,
         )?;
-        crate::guards::nonempty("aten::_fused_adagrad.tensor_lr_out", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty(
             "aten::_fused_adagrad.tensor_lr_out",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("state_sums", state_sums.len()),
-                ("state_steps", state_steps.len()),
+            ("self", self_),
+        )?;
+        crate::guards::args::same_len(
+            "aten::_fused_adagrad.tensor_lr_out",
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("state_sums", &*state_sums)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adagrad.tensor_lr_out",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adagrad.tensor_lr_out",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("state_sums", crate::guards::devices(state_sums)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("state_sums", &*state_sums)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adagrad.tensor_lr_out",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("state_sums", crate::guards::tensors(state_sums)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("state_sums", &*state_sums)),
             ],
             false,
         )?;
@@ -21790,36 +22004,39 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
-        crate::guards::nonempty("aten::_fused_adagrad.tensor_lr", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty(
             "aten::_fused_adagrad.tensor_lr",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("state_sums", state_sums.len()),
-                ("state_steps", state_steps.len()),
+            ("self", self_),
+        )?;
+        crate::guards::args::same_len(
+            "aten::_fused_adagrad.tensor_lr",
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", grads)),
+                crate::guards::args::len(("state_sums", state_sums)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adagrad.tensor_lr",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adagrad.tensor_lr",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("state_sums", crate::guards::devices(state_sums)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", grads)),
+                crate::guards::args::devices(("state_sums", state_sums)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adagrad.tensor_lr",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("state_sums", crate::guards::tensors(state_sums)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", grads)),
+                crate::guards::optim::tensors(("state_sums", state_sums)),
             ],
             false,
         )?;
@@ -22017,72 +22234,72 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_",
             "self",
             self_,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_",
             "exp_avgs",
             exp_avgs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_",
             "exp_avg_sqs",
             exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_",
             "max_exp_avg_sqs",
             max_exp_avg_sqs,
         )?;
-        crate::guards::nonempty("aten::_fused_adam_", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adam_", ("self", &*self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adam_",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adam_",
-            self_,
-            max_exp_avg_sqs,
+            &*self_,
+            &*max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adam_",
-            self_,
+            &*self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adam_",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", &*self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adam_",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", &*self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("exp_avgs", &*exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
             ],
             true,
         )?;
@@ -22275,72 +22492,75 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_.tensor_lr",
             "self",
             self_,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_.tensor_lr",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_.tensor_lr",
             "exp_avgs",
             exp_avgs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_.tensor_lr",
             "exp_avg_sqs",
             exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam_.tensor_lr",
             "max_exp_avg_sqs",
             max_exp_avg_sqs,
         )?;
-        crate::guards::nonempty("aten::_fused_adam_.tensor_lr", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty(
             "aten::_fused_adam_.tensor_lr",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            ("self", &*self_),
+        )?;
+        crate::guards::args::same_len(
+            "aten::_fused_adam_.tensor_lr",
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adam_.tensor_lr",
-            self_,
-            max_exp_avg_sqs,
+            &*self_,
+            &*max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adam_.tensor_lr",
-            self_,
+            &*self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adam_.tensor_lr",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", &*self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adam_.tensor_lr",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", &*self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("exp_avgs", &*exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
             ],
             true,
         )?;
@@ -22537,68 +22757,72 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam.out",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam.out",
             "exp_avgs",
             exp_avgs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam.out",
             "exp_avg_sqs",
             exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam.out",
             "max_exp_avg_sqs",
             max_exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_with_storage("aten::_fused_adam.out", "out", out)?;
-        crate::guards::nonempty("aten::_fused_adam.out", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_fused_adam.out",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::_fused_adam.out", ("self", self_))?;
+        crate::guards::args::same_len(
+            "aten::_fused_adam.out",
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adam.out",
             self_,
-            max_exp_avg_sqs,
+            &*max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adam.out",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adam.out",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adam.out",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("exp_avgs", &*exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
             ],
             false,
         )?;
@@ -22818,47 +23042,47 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
-        crate::guards::nonempty("aten::_fused_adam", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adam", ("self", self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adam",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", grads)),
+                crate::guards::args::len(("exp_avgs", exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adam",
             self_,
             max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adam",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adam",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", grads)),
+                crate::guards::args::devices(("exp_avgs", exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adam",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", grads)),
+                crate::guards::optim::tensors(("exp_avgs", exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", max_exp_avg_sqs)),
             ],
             false,
         )?;
@@ -23116,72 +23340,75 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam.tensor_lr_out",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam.tensor_lr_out",
             "exp_avgs",
             exp_avgs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam.tensor_lr_out",
             "exp_avg_sqs",
             exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adam.tensor_lr_out",
             "max_exp_avg_sqs",
             max_exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_fused_adam.tensor_lr_out",
             "out",
             out,
         )?;
-        crate::guards::nonempty("aten::_fused_adam.tensor_lr_out", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty(
             "aten::_fused_adam.tensor_lr_out",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            ("self", self_),
+        )?;
+        crate::guards::args::same_len(
+            "aten::_fused_adam.tensor_lr_out",
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adam.tensor_lr_out",
             self_,
-            max_exp_avg_sqs,
+            &*max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adam.tensor_lr_out",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adam.tensor_lr_out",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adam.tensor_lr_out",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("exp_avgs", &*exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
             ],
             false,
         )?;
@@ -23401,47 +23628,47 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
-        crate::guards::nonempty("aten::_fused_adam.tensor_lr", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adam.tensor_lr", ("self", self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adam.tensor_lr",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", grads)),
+                crate::guards::args::len(("exp_avgs", exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adam.tensor_lr",
             self_,
             max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adam.tensor_lr",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adam.tensor_lr",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", grads)),
+                crate::guards::args::devices(("exp_avgs", exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adam.tensor_lr",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", grads)),
+                crate::guards::optim::tensors(("exp_avgs", exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", max_exp_avg_sqs)),
             ],
             false,
         )?;

@@ -42,72 +42,72 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_",
             "self",
             self_,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_",
             "exp_avgs",
             exp_avgs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_",
             "exp_avg_sqs",
             exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_",
             "max_exp_avg_sqs",
             max_exp_avg_sqs,
         )?;
-        crate::guards::nonempty("aten::_fused_adamw_", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adamw_", ("self", &*self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adamw_",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adamw_",
-            self_,
-            max_exp_avg_sqs,
+            &*self_,
+            &*max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adamw_",
-            self_,
+            &*self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adamw_",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", &*self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adamw_",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", &*self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("exp_avgs", &*exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
             ],
             true,
         )?;
@@ -300,72 +300,75 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_.tensor_lr",
             "self",
             self_,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_.tensor_lr",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_.tensor_lr",
             "exp_avgs",
             exp_avgs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_.tensor_lr",
             "exp_avg_sqs",
             exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw_.tensor_lr",
             "max_exp_avg_sqs",
             max_exp_avg_sqs,
         )?;
-        crate::guards::nonempty("aten::_fused_adamw_.tensor_lr", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty(
             "aten::_fused_adamw_.tensor_lr",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            ("self", &*self_),
+        )?;
+        crate::guards::args::same_len(
+            "aten::_fused_adamw_.tensor_lr",
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adamw_.tensor_lr",
-            self_,
-            max_exp_avg_sqs,
+            &*self_,
+            &*max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adamw_.tensor_lr",
-            self_,
+            &*self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adamw_.tensor_lr",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", &*self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adamw_.tensor_lr",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", &*self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("exp_avgs", &*exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
             ],
             true,
         )?;
@@ -562,68 +565,72 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw.out",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw.out",
             "exp_avgs",
             exp_avgs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw.out",
             "exp_avg_sqs",
             exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw.out",
             "max_exp_avg_sqs",
             max_exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_with_storage("aten::_fused_adamw.out", "out", out)?;
-        crate::guards::nonempty("aten::_fused_adamw.out", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_fused_adamw.out",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::_fused_adamw.out", ("self", self_))?;
+        crate::guards::args::same_len(
+            "aten::_fused_adamw.out",
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adamw.out",
             self_,
-            max_exp_avg_sqs,
+            &*max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adamw.out",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adamw.out",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adamw.out",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("exp_avgs", &*exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
             ],
             false,
         )?;
@@ -843,47 +850,47 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
-        crate::guards::nonempty("aten::_fused_adamw", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adamw", ("self", self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adamw",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", grads)),
+                crate::guards::args::len(("exp_avgs", exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adamw",
             self_,
             max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adamw",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adamw",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", grads)),
+                crate::guards::args::devices(("exp_avgs", exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adamw",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", grads)),
+                crate::guards::optim::tensors(("exp_avgs", exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", max_exp_avg_sqs)),
             ],
             false,
         )?;
@@ -1141,72 +1148,75 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw.tensor_lr_out",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw.tensor_lr_out",
             "exp_avgs",
             exp_avgs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw.tensor_lr_out",
             "exp_avg_sqs",
             exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_adamw.tensor_lr_out",
             "max_exp_avg_sqs",
             max_exp_avg_sqs,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_fused_adamw.tensor_lr_out",
             "out",
             out,
         )?;
-        crate::guards::nonempty("aten::_fused_adamw.tensor_lr_out", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty(
             "aten::_fused_adamw.tensor_lr_out",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            ("self", self_),
+        )?;
+        crate::guards::args::same_len(
+            "aten::_fused_adamw.tensor_lr_out",
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", &*grads)),
+                crate::guards::args::len(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adamw.tensor_lr_out",
             self_,
-            max_exp_avg_sqs,
+            &*max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adamw.tensor_lr_out",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adamw.tensor_lr_out",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices(("exp_avgs", &*exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adamw.tensor_lr_out",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors(("exp_avgs", &*exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", &*exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", &*max_exp_avg_sqs)),
             ],
             false,
         )?;
@@ -1426,47 +1436,47 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
-        crate::guards::nonempty("aten::_fused_adamw.tensor_lr", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_adamw.tensor_lr", ("self", self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_adamw.tensor_lr",
-            &[
-                ("self", self_.len()),
-                ("grads", grads.len()),
-                ("exp_avgs", exp_avgs.len()),
-                ("exp_avg_sqs", exp_avg_sqs.len()),
-                ("state_steps", state_steps.len()),
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", grads)),
+                crate::guards::args::len(("exp_avgs", exp_avgs)),
+                crate::guards::args::len(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::args::len(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::fused_amsgrad_states(
+        crate::guards::optim::fused_amsgrad_states(
             "aten::_fused_adamw.tensor_lr",
             self_,
             max_exp_avg_sqs,
             amsgrad,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_adamw.tensor_lr",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_adamw.tensor_lr",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("exp_avgs", crate::guards::devices(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::devices(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::devices(max_exp_avg_sqs)),
-                ("state_steps", crate::guards::devices(state_steps)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", grads)),
+                crate::guards::args::devices(("exp_avgs", exp_avgs)),
+                crate::guards::args::devices(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::args::devices(("max_exp_avg_sqs", max_exp_avg_sqs)),
+                crate::guards::args::devices(("state_steps", state_steps)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_adamw.tensor_lr",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("exp_avgs", crate::guards::tensors(exp_avgs)),
-                ("exp_avg_sqs", crate::guards::tensors(exp_avg_sqs)),
-                ("max_exp_avg_sqs", crate::guards::tensors(max_exp_avg_sqs)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", grads)),
+                crate::guards::optim::tensors(("exp_avgs", exp_avgs)),
+                crate::guards::optim::tensors(("exp_avg_sqs", exp_avg_sqs)),
+                crate::guards::optim::tensors(("max_exp_avg_sqs", max_exp_avg_sqs)),
             ],
             false,
         )?;
@@ -1762,8 +1772,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_fused_dropout.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_fused_dropout.out", "out1", out1)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_fused_dropout.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_fused_dropout.out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -1846,32 +1864,35 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fused_moving_avg_obs_fq_helper",
             "running_min",
             running_min,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fused_moving_avg_obs_fq_helper",
             "running_max",
             running_max,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fused_moving_avg_obs_fq_helper",
             "scale",
             scale,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fused_moving_avg_obs_fq_helper",
             "zero_point",
             zero_point,
         )?;
-        crate::guards::defined("aten::_fused_moving_avg_obs_fq_helper", "self", self)?;
-        crate::guards::fused_observer(
+        crate::guards::args::defined(
+            "aten::_fused_moving_avg_obs_fq_helper",
+            ("self", self),
+        )?;
+        crate::guards::quant::fused_observer(
             "aten::_fused_moving_avg_obs_fq_helper",
             self,
             (observer_on, fake_quant_on),
-            (running_min, running_max),
+            (&*running_min, &*running_max),
             ch_axis,
             per_row_fake_quant,
         )?;
@@ -2038,46 +2059,45 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             "running_min",
             running_min,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             "running_max",
             running_max,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             "scale",
             scale,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             "zero_point",
             zero_point,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             "out1",
             out1,
         )?;
-        crate::guards::defined(
+        crate::guards::args::defined(
             "aten::_fused_moving_avg_obs_fq_helper.out",
-            "self",
-            self,
+            ("self", self),
         )?;
-        crate::guards::fused_observer(
+        crate::guards::quant::fused_observer(
             "aten::_fused_moving_avg_obs_fq_helper.out",
             self,
             (observer_on, fake_quant_on),
-            (running_min, running_max),
+            (&*running_min, &*running_max),
             ch_axis,
             per_row_fake_quant,
         )?;
@@ -2258,12 +2278,11 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::defined(
+        crate::guards::args::defined(
             "aten::_fused_moving_avg_obs_fq_helper_functional",
-            "self",
-            self,
+            ("self", self),
         )?;
-        crate::guards::fused_observer(
+        crate::guards::quant::fused_observer(
             "aten::_fused_moving_avg_obs_fq_helper_functional",
             self,
             (observer_on, fake_quant_on),
@@ -2646,46 +2665,59 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided("aten::_fused_sgd_", "self", self_)?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
+            "aten::_fused_sgd_",
+            "self",
+            self_,
+        )?;
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd_",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd_",
             "momentum_buffer_list",
             momentum_buffer_list,
         )?;
-        crate::guards::nonempty("aten::_fused_sgd_", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_sgd_", ("self", &*self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_sgd_",
-            &[("self", self_.len()), ("grads", grads.len())],
-        )?;
-        crate::guards::fused_momentum_buffers(
-            "aten::_fused_sgd_",
-            self_,
-            momentum_buffer_list,
-        )?;
-        crate::guards::fused_scale_devices(
-            "aten::_fused_sgd_",
-            self_,
-            (grad_scale, found_inf),
-        )?;
-        crate::guards::same_device(
-            "aten::_fused_sgd_",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("grads", &*grads)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::fused_momentum_buffers(
             "aten::_fused_sgd_",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            &*self_,
+            &*momentum_buffer_list,
+        )?;
+        crate::guards::optim::fused_scale_devices(
+            "aten::_fused_sgd_",
+            &*self_,
+            (grad_scale, found_inf),
+        )?;
+        crate::guards::args::same_device(
+            "aten::_fused_sgd_",
+            [
+                crate::guards::args::devices(("self", &*self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices((
+                    "momentum_buffer_list",
+                    &*momentum_buffer_list,
+                )),
+            ],
+        )?;
+        crate::guards::optim::per_index_layout(
+            "aten::_fused_sgd_",
+            crate::guards::optim::tensors(("self", &*self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors((
+                    "momentum_buffer_list",
+                    &*momentum_buffer_list,
+                )),
             ],
             true,
         )?;
@@ -2845,50 +2877,59 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd_.tensor_lr",
             "self",
             self_,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd_.tensor_lr",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd_.tensor_lr",
             "momentum_buffer_list",
             momentum_buffer_list,
         )?;
-        crate::guards::nonempty("aten::_fused_sgd_.tensor_lr", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_sgd_.tensor_lr", ("self", &*self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_sgd_.tensor_lr",
-            &[("self", self_.len()), ("grads", grads.len())],
-        )?;
-        crate::guards::fused_momentum_buffers(
-            "aten::_fused_sgd_.tensor_lr",
-            self_,
-            momentum_buffer_list,
-        )?;
-        crate::guards::fused_scale_devices(
-            "aten::_fused_sgd_.tensor_lr",
-            self_,
-            (grad_scale, found_inf),
-        )?;
-        crate::guards::same_device(
-            "aten::_fused_sgd_.tensor_lr",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            [
+                crate::guards::args::len(("self", &*self_)),
+                crate::guards::args::len(("grads", &*grads)),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::fused_momentum_buffers(
             "aten::_fused_sgd_.tensor_lr",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            &*self_,
+            &*momentum_buffer_list,
+        )?;
+        crate::guards::optim::fused_scale_devices(
+            "aten::_fused_sgd_.tensor_lr",
+            &*self_,
+            (grad_scale, found_inf),
+        )?;
+        crate::guards::args::same_device(
+            "aten::_fused_sgd_.tensor_lr",
+            [
+                crate::guards::args::devices(("self", &*self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices((
+                    "momentum_buffer_list",
+                    &*momentum_buffer_list,
+                )),
+            ],
+        )?;
+        crate::guards::optim::per_index_layout(
+            "aten::_fused_sgd_.tensor_lr",
+            crate::guards::optim::tensors(("self", &*self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors((
+                    "momentum_buffer_list",
+                    &*momentum_buffer_list,
+                )),
             ],
             true,
         )?;
@@ -3049,46 +3090,59 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd.out",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd.out",
             "momentum_buffer_list",
             momentum_buffer_list,
         )?;
-        crate::guards::all_exclusive_with_storage("aten::_fused_sgd.out", "out", out)?;
-        crate::guards::nonempty("aten::_fused_sgd.out", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_fused_sgd.out",
-            &[("self", self_.len()), ("grads", grads.len())],
+            "out",
+            out,
         )?;
-        crate::guards::fused_momentum_buffers(
+        crate::guards::args::nonempty("aten::_fused_sgd.out", ("self", self_))?;
+        crate::guards::args::same_len(
+            "aten::_fused_sgd.out",
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", &*grads)),
+            ],
+        )?;
+        crate::guards::optim::fused_momentum_buffers(
             "aten::_fused_sgd.out",
             self_,
-            momentum_buffer_list,
+            &*momentum_buffer_list,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_sgd.out",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_sgd.out",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices((
+                    "momentum_buffer_list",
+                    &*momentum_buffer_list,
+                )),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_sgd.out",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors((
+                    "momentum_buffer_list",
+                    &*momentum_buffer_list,
+                )),
             ],
             false,
         )?;
@@ -3263,35 +3317,44 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
-        crate::guards::nonempty("aten::_fused_sgd", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_sgd", ("self", self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_sgd",
-            &[("self", self_.len()), ("grads", grads.len())],
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", grads)),
+            ],
         )?;
-        crate::guards::fused_momentum_buffers(
+        crate::guards::optim::fused_momentum_buffers(
             "aten::_fused_sgd",
             self_,
             momentum_buffer_list,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_sgd",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_sgd",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", grads)),
+                crate::guards::args::devices((
+                    "momentum_buffer_list",
+                    momentum_buffer_list,
+                )),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_sgd",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", grads)),
+                crate::guards::optim::tensors((
+                    "momentum_buffer_list",
+                    momentum_buffer_list,
+                )),
             ],
             false,
         )?;
@@ -3489,50 +3552,62 @@ impl Tensor {
         found_inf: Option<&Tensor>,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd.tensor_lr_out",
             "grads",
             grads,
         )?;
-        crate::guards::all_exclusive_unless_strided(
+        crate::guards::exclusive::all_exclusive_unless_strided(
             "aten::_fused_sgd.tensor_lr_out",
             "momentum_buffer_list",
             momentum_buffer_list,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_fused_sgd.tensor_lr_out",
             "out",
             out,
         )?;
-        crate::guards::nonempty("aten::_fused_sgd.tensor_lr_out", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty(
             "aten::_fused_sgd.tensor_lr_out",
-            &[("self", self_.len()), ("grads", grads.len())],
+            ("self", self_),
         )?;
-        crate::guards::fused_momentum_buffers(
+        crate::guards::args::same_len(
+            "aten::_fused_sgd.tensor_lr_out",
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", &*grads)),
+            ],
+        )?;
+        crate::guards::optim::fused_momentum_buffers(
             "aten::_fused_sgd.tensor_lr_out",
             self_,
-            momentum_buffer_list,
+            &*momentum_buffer_list,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_sgd.tensor_lr_out",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_sgd.tensor_lr_out",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", &*grads)),
+                crate::guards::args::devices((
+                    "momentum_buffer_list",
+                    &*momentum_buffer_list,
+                )),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_sgd.tensor_lr_out",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", &*grads)),
+                crate::guards::optim::tensors((
+                    "momentum_buffer_list",
+                    &*momentum_buffer_list,
+                )),
             ],
             false,
         )?;
@@ -3707,35 +3782,44 @@ impl Tensor {
         grad_scale: Option<&Tensor>,
         found_inf: Option<&Tensor>,
     ) -> Result<(Vec<Tensor>, Vec<Tensor>, Vec<Tensor>)> {
-        crate::guards::nonempty("aten::_fused_sgd.tensor_lr", "self", self_)?;
-        crate::guards::same_len(
+        crate::guards::args::nonempty("aten::_fused_sgd.tensor_lr", ("self", self_))?;
+        crate::guards::args::same_len(
             "aten::_fused_sgd.tensor_lr",
-            &[("self", self_.len()), ("grads", grads.len())],
+            [
+                crate::guards::args::len(("self", self_)),
+                crate::guards::args::len(("grads", grads)),
+            ],
         )?;
-        crate::guards::fused_momentum_buffers(
+        crate::guards::optim::fused_momentum_buffers(
             "aten::_fused_sgd.tensor_lr",
             self_,
             momentum_buffer_list,
         )?;
-        crate::guards::fused_scale_devices(
+        crate::guards::optim::fused_scale_devices(
             "aten::_fused_sgd.tensor_lr",
             self_,
             (grad_scale, found_inf),
         )?;
-        crate::guards::same_device(
+        crate::guards::args::same_device(
             "aten::_fused_sgd.tensor_lr",
-            &[
-                ("self", crate::guards::devices(self_)),
-                ("grads", crate::guards::devices(grads)),
-                ("momentum_buffer_list", crate::guards::devices(momentum_buffer_list)),
+            [
+                crate::guards::args::devices(("self", self_)),
+                crate::guards::args::devices(("grads", grads)),
+                crate::guards::args::devices((
+                    "momentum_buffer_list",
+                    momentum_buffer_list,
+                )),
             ],
         )?;
-        crate::guards::per_index_layout(
+        crate::guards::optim::per_index_layout(
             "aten::_fused_sgd.tensor_lr",
-            ("self", crate::guards::tensors(self_)),
-            &[
-                ("grads", crate::guards::tensors(grads)),
-                ("momentum_buffer_list", crate::guards::tensors(momentum_buffer_list)),
+            crate::guards::optim::tensors(("self", self_)),
+            [
+                crate::guards::optim::tensors(("grads", grads)),
+                crate::guards::optim::tensors((
+                    "momentum_buffer_list",
+                    momentum_buffer_list,
+                )),
             ],
             false,
         )?;
@@ -3955,7 +4039,11 @@ impl Tensor {
     /// `aten::_fw_primal_copy.out(Tensor self, int level, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__fw_primal_copy_out(&self, level: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_fw_primal_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_fw_primal_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_level = level;
         let c_out = out.as_raw();
@@ -4072,7 +4160,7 @@ impl Tensor {
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_grid_sampler_2d_cpu_fallback.out",
             "out",
             out,
@@ -4132,7 +4220,7 @@ impl Tensor {
         padding_mode: i64,
         align_corners: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::grid_sampler_backward_shape(
+        crate::guards::norm::grid_sampler_backward_shape(
             "aten::_grid_sampler_2d_cpu_fallback_backward",
             grad_output,
             input,
@@ -4372,7 +4460,7 @@ impl Tensor {
         density: bool,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_histogramdd_bin_edges.out",
             "out",
             out,
@@ -4515,7 +4603,7 @@ impl Tensor {
         density: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_histogramdd_from_bin_cts.out",
             "out",
             out,
@@ -4668,7 +4756,7 @@ impl Tensor {
         density: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_histogramdd_from_bin_tensors.out",
             "out",
             out,
@@ -4748,7 +4836,11 @@ impl Tensor {
         accumulate: bool,
         unsafe_: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::_index_put_impl_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::_index_put_impl_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -4821,7 +4913,11 @@ impl Tensor {
         unsafe_: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_index_put_impl.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_index_put_impl.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -5003,7 +5099,11 @@ impl Tensor {
     /// `aten::_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_indices_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_indices_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5044,7 +5144,11 @@ impl Tensor {
     /// `aten::_int_mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__int_mm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_int_mm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_int_mm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();
@@ -5130,10 +5234,9 @@ impl Tensor {
         max_lengths: &[i64],
         padding_value: f64,
     ) -> Result<Tensor> {
-        crate::guards::nonempty(
+        crate::guards::args::nonempty(
             "aten::_jagged_to_padded_dense_forward",
-            "offsets",
-            offsets,
+            ("offsets", offsets),
         )?;
         let c_values = values.as_raw();
         let c_offsets: Vec<ltrs_tensor> = offsets
@@ -5273,13 +5376,17 @@ impl Tensor {
         LU: &mut Tensor,
         pivots: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_det.result",
             "result",
             result,
         )?;
-        crate::guards::exclusive_with_storage("aten::_linalg_det.result", "LU", LU)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_linalg_det.result",
+            "LU",
+            LU,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_det.result",
             "pivots",
             pivots,
@@ -5377,12 +5484,12 @@ impl Tensor {
         eigenvalues: &mut Tensor,
         eigenvectors: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_eigh.eigenvalues",
             "eigenvalues",
             eigenvalues,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_eigh.eigenvalues",
             "eigenvectors",
             eigenvectors,
@@ -5459,7 +5566,7 @@ impl Tensor {
     /// `aten::_linalg_eigvals(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f__linalg_eigvals(&self) -> Result<Tensor> {
-        crate::guards::all_finite("aten::_linalg_eigvals", "self", self)?;
+        crate::guards::args::all_finite("aten::_linalg_eigvals", ("self", self))?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5518,18 +5625,22 @@ impl Tensor {
         LU: &mut Tensor,
         pivots: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_slogdet.sign",
             "sign",
             sign,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_slogdet.sign",
             "logabsdet",
             logabsdet,
         )?;
-        crate::guards::exclusive_with_storage("aten::_linalg_slogdet.sign", "LU", LU)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_linalg_slogdet.sign",
+            "LU",
+            LU,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_slogdet.sign",
             "pivots",
             pivots,
@@ -5664,22 +5775,22 @@ impl Tensor {
         pivots: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_solve_ex.result",
             "result",
             result,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_solve_ex.result",
             "LU",
             LU,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_solve_ex.result",
             "pivots",
             pivots,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_linalg_solve_ex.result",
             "info",
             info,
@@ -5861,9 +5972,13 @@ impl Tensor {
         S: &mut Tensor,
         Vh: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_linalg_svd.U", "U", U)?;
-        crate::guards::exclusive_with_storage("aten::_linalg_svd.U", "S", S)?;
-        crate::guards::exclusive_with_storage("aten::_linalg_svd.U", "Vh", Vh)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::_linalg_svd.U", "U", U)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::_linalg_svd.U", "S", S)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_linalg_svd.U",
+            "Vh",
+            Vh,
+        )?;
         let c_A = A.as_raw();
         let c_full_matrices = full_matrices;
         let c_compute_uv = compute_uv;
@@ -5985,7 +6100,11 @@ impl Tensor {
         half_to_float: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_log_softmax.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_log_softmax.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_half_to_float = half_to_float;
@@ -6024,7 +6143,7 @@ impl Tensor {
         dim: i64,
         input_dtype: Kind,
     ) -> Result<Tensor> {
-        crate::guards::log_softmax_backward_shapes(
+        crate::guards::kernels::log_softmax_backward_shapes(
             "aten::_log_softmax_backward_data",
             grad_output,
             output,
@@ -6071,12 +6190,12 @@ impl Tensor {
         input_dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_log_softmax_backward_data.out",
             "out",
             out,
         )?;
-        crate::guards::log_softmax_backward_shapes(
+        crate::guards::kernels::log_softmax_backward_shapes(
             "aten::_log_softmax_backward_data.out",
             grad_output,
             output,
@@ -6146,10 +6265,14 @@ impl Tensor {
     /// `aten::_logcumsumexp.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__logcumsumexp_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_logcumsumexp.out", "out", out)?;
-        crate::guards::same_dtype(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_logcumsumexp.out",
-            &[("self", self), ("out", out)],
+            "out",
+            out,
+        )?;
+        crate::guards::args::same_dtype(
+            "aten::_logcumsumexp.out",
+            [("self", self), ("out", &*out)],
         )?;
         let c_self = self.as_raw();
         let c_dim = dim;
@@ -6281,12 +6404,36 @@ impl Tensor {
         out4: &mut Tensor,
         out5: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out1", out1)?;
-        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out2", out2)?;
-        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out3", out3)?;
-        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out4", out4)?;
-        crate::guards::exclusive_with_storage("aten::_lstm_mps.out", "out5", out5)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_lstm_mps.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_lstm_mps.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_lstm_mps.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_lstm_mps.out",
+            "out3",
+            out3,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_lstm_mps.out",
+            "out4",
+            out4,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_lstm_mps.out",
+            "out5",
+            out5,
+        )?;
         let c_input = input.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
         let c_params: Vec<ltrs_tensor> = params
@@ -6577,7 +6724,11 @@ impl Tensor {
         level: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_make_dual_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_make_dual_copy.out",
+            "out",
+            out,
+        )?;
         let c_primal = primal.as_raw();
         let c_tangent = tangent.as_raw();
         let c_level = level;
@@ -6657,7 +6808,7 @@ impl Tensor {
         axis: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_make_per_channel_quantized_tensor.out",
             "out",
             out,
@@ -6739,7 +6890,7 @@ impl Tensor {
         zero_point: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_make_per_tensor_quantized_tensor.out",
             "out",
             out,
@@ -6805,7 +6956,11 @@ impl Tensor {
         scale: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_masked_scale.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_masked_scale.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_scale = scale;
@@ -6842,7 +6997,7 @@ impl Tensor {
         dim: Option<i64>,
         mask_type: Option<i64>,
     ) -> Result<Tensor> {
-        crate::guards::masked_softmax_dim("aten::_masked_softmax", self, dim)?;
+        crate::guards::kernels::masked_softmax_dim("aten::_masked_softmax", self, dim)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_dim = support::opt_int(dim);
@@ -6898,8 +7053,16 @@ impl Tensor {
         mask_type: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_masked_softmax.out", "out", out)?;
-        crate::guards::masked_softmax_dim("aten::_masked_softmax.out", self, dim)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_masked_softmax.out",
+            "out",
+            out,
+        )?;
+        crate::guards::kernels::masked_softmax_dim(
+            "aten::_masked_softmax.out",
+            self,
+            dim,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_dim = support::opt_int(dim);
@@ -6967,9 +7130,9 @@ impl Tensor {
         mask: &Tensor,
         dim: Option<i64>,
     ) -> Result<Tensor> {
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::_masked_softmax_backward",
-            &[("grad_output", grad_output), ("output", output)],
+            [("grad_output", grad_output), ("output", output)],
         )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
@@ -7042,14 +7205,14 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_masked_softmax_backward.out",
             "out",
             out,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::_masked_softmax_backward.out",
-            &[("grad_output", grad_output), ("output", output)],
+            [("grad_output", grad_output), ("output", output)],
         )?;
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
@@ -7223,7 +7386,11 @@ impl Tensor {
         shape: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_mkldnn_reshape.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_mkldnn_reshape.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_shape = ltrs_int_list::new(shape);
         let c_out = out.as_raw();
@@ -7245,7 +7412,7 @@ impl Tensor {
     /// `aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor`
     #[track_caller]
     pub fn f__mkldnn_transpose(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed_dims(
+        crate::guards::forms::mkldnn_transposed_dims(
             "aten::_mkldnn_transpose",
             self,
             dim0,
@@ -7272,14 +7439,14 @@ impl Tensor {
     /// `aten::_mkldnn_transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
     #[track_caller]
     pub fn f__mkldnn_transpose_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_mkldnn_transpose_",
             "self",
             self,
         )?;
-        crate::guards::mkldnn_transposed_dims(
+        crate::guards::forms::mkldnn_transposed_dims(
             "aten::_mkldnn_transpose_",
-            self,
+            &*self,
             dim0,
             dim1,
         )?;
@@ -7308,12 +7475,12 @@ impl Tensor {
         dim1: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_mkldnn_transpose.out",
             "out",
             out,
         )?;
-        crate::guards::mkldnn_transposed_dims(
+        crate::guards::forms::mkldnn_transposed_dims(
             "aten::_mkldnn_transpose.out",
             self,
             dim0,
@@ -7419,7 +7586,11 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_mps_convolution.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_mps_convolution.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7547,7 +7718,7 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_mps_convolution_transpose.out",
             "out",
             out,
@@ -7619,51 +7790,54 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_native_batch_norm_legit",
             "running_mean",
             running_mean,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_native_batch_norm_legit",
             "running_var",
             running_var,
         )?;
-        crate::guards::min_dim("aten::_native_batch_norm_legit", "input", input, 2)?;
-        crate::guards::device_channels("aten::_native_batch_norm_legit", input)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::_native_batch_norm_legit",
-            "weight",
-            weight,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::kernels::device_channels(
+            "aten::_native_batch_norm_legit",
+            input,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::_native_batch_norm_legit",
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit",
-            "running_mean",
-            Some(running_mean),
+            ("running_mean", &*running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit",
-            "running_var",
-            Some(running_var),
+            ("running_var", &*running_var),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::batch_norm_mkldnn_weight(
+        crate::guards::forms::batch_norm_mkldnn_weight(
             "aten::_native_batch_norm_legit",
             input,
             weight,
@@ -7745,66 +7919,69 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_native_batch_norm_legit.out",
             "running_mean",
             running_mean,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_native_batch_norm_legit.out",
             "running_var",
             running_var,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit.out",
             "out",
             out,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit.out",
             "save_mean",
             save_mean,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit.out",
             "save_invstd",
             save_invstd,
         )?;
-        crate::guards::min_dim("aten::_native_batch_norm_legit.out", "input", input, 2)?;
-        crate::guards::device_channels("aten::_native_batch_norm_legit.out", input)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::_native_batch_norm_legit.out",
-            "weight",
-            weight,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::kernels::device_channels(
+            "aten::_native_batch_norm_legit.out",
+            input,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::_native_batch_norm_legit.out",
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit.out",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit.out",
-            "running_mean",
-            Some(running_mean),
+            ("running_mean", &*running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit.out",
-            "running_var",
-            Some(running_var),
+            ("running_var", &*running_var),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::batch_norm_mkldnn_weight(
+        crate::guards::forms::batch_norm_mkldnn_weight(
             "aten::_native_batch_norm_legit.out",
             input,
             weight,
@@ -7893,34 +8070,31 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::min_dim(
+        crate::guards::args::min_dim(
             "aten::_native_batch_norm_legit.no_stats",
-            "input",
-            input,
+            ("input", input),
             2,
         )?;
-        crate::guards::true_unless_empty(
+        crate::guards::args::true_unless_empty(
             "aten::_native_batch_norm_legit.no_stats",
             ("training", training),
             ("input", input),
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit.no_stats",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit.no_stats",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::device_channels(
+        crate::guards::kernels::device_channels(
             "aten::_native_batch_norm_legit.no_stats",
             input,
         )?;
@@ -7990,49 +8164,46 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit.no_stats_out",
             "out",
             out,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit.no_stats_out",
             "save_mean",
             save_mean,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit.no_stats_out",
             "save_invstd",
             save_invstd,
         )?;
-        crate::guards::min_dim(
+        crate::guards::args::min_dim(
             "aten::_native_batch_norm_legit.no_stats_out",
-            "input",
-            input,
+            ("input", input),
             2,
         )?;
-        crate::guards::true_unless_empty(
+        crate::guards::args::true_unless_empty(
             "aten::_native_batch_norm_legit.no_stats_out",
             ("training", training),
             ("input", input),
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit.no_stats_out",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit.no_stats_out",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::device_channels(
+        crate::guards::kernels::device_channels(
             "aten::_native_batch_norm_legit.no_stats_out",
             input,
         )?;
@@ -8113,49 +8284,44 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::min_dim(
+        crate::guards::args::min_dim(
             "aten::_native_batch_norm_legit_functional",
-            "input",
-            input,
+            ("input", input),
             2,
         )?;
-        crate::guards::device_channels(
+        crate::guards::kernels::device_channels(
             "aten::_native_batch_norm_legit_functional",
             input,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_functional",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_functional",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_functional",
-            "running_mean",
-            Some(running_mean),
+            ("running_mean", running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_functional",
-            "running_var",
-            Some(running_var),
+            ("running_var", running_var),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::batch_norm_mkldnn_weight(
+        crate::guards::forms::batch_norm_mkldnn_weight(
             "aten::_native_batch_norm_legit_functional",
             input,
             weight,
@@ -8243,44 +8409,39 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::min_dim(
+        crate::guards::args::min_dim(
             "aten::_native_batch_norm_legit_no_training",
-            "input",
-            input,
+            ("input", input),
             2,
         )?;
-        crate::guards::device_channels(
+        crate::guards::kernels::device_channels(
             "aten::_native_batch_norm_legit_no_training",
             input,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_no_training",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_no_training",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_no_training",
-            "running_mean",
-            Some(running_mean),
+            ("running_mean", running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_no_training",
-            "running_var",
-            Some(running_var),
+            ("running_var", running_var),
             ("input", input),
             1,
             true,
@@ -8356,59 +8517,54 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit_no_training.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit_no_training.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_batch_norm_legit_no_training.out",
             "out2",
             out2,
         )?;
-        crate::guards::min_dim(
+        crate::guards::args::min_dim(
             "aten::_native_batch_norm_legit_no_training.out",
-            "input",
-            input,
+            ("input", input),
             2,
         )?;
-        crate::guards::device_channels(
+        crate::guards::kernels::device_channels(
             "aten::_native_batch_norm_legit_no_training.out",
             input,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_no_training.out",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_no_training.out",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_no_training.out",
-            "running_mean",
-            Some(running_mean),
+            ("running_mean", running_mean),
             ("input", input),
             1,
             true,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit_no_training.out",
-            "running_var",
-            Some(running_var),
+            ("running_var", running_var),
             ("input", input),
             1,
             true,
@@ -8663,12 +8819,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_multi_head_attention.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_multi_head_attention.out",
             "out1",
             out1,
@@ -8850,7 +9006,7 @@ impl Tensor {
     /// `aten::_neg_view_copy(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f__neg_view_copy(&self) -> Result<Tensor> {
-        crate::guards::self_not_quantized("aten::_neg_view_copy", self)?;
+        crate::guards::forms::self_not_quantized("aten::_neg_view_copy", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8870,8 +9026,12 @@ impl Tensor {
     /// `aten::_neg_view_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__neg_view_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_neg_view_copy.out", "out", out)?;
-        crate::guards::self_not_quantized("aten::_neg_view_copy.out", self)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_neg_view_copy.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::self_not_quantized("aten::_neg_view_copy.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8894,16 +9054,15 @@ impl Tensor {
     pub fn f__nested_compute_contiguous_strides_offsets(
         nested_size: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::nested_size_rows(
+        crate::guards::kernels::nested_size_rows(
             "aten::_nested_compute_contiguous_strides_offsets",
             nested_size,
         )?;
-        crate::guards::on_cpu(
+        crate::guards::args::on_cpu(
             "aten::_nested_compute_contiguous_strides_offsets",
-            "nested_size",
-            nested_size,
+            ("nested_size", nested_size),
         )?;
-        crate::guards::nested_size_contiguous(
+        crate::guards::forms::nested_size_contiguous(
             "aten::_nested_compute_contiguous_strides_offsets",
             nested_size,
         )?;
@@ -8941,16 +9100,14 @@ impl Tensor {
         cpu_nested_shape_example: &Tensor,
         fuse_transform_0213: bool,
     ) -> Result<Tensor> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_nested_from_padded",
-            "cpu_nested_shape_example",
-            cpu_nested_shape_example,
-            &[2],
+            ("cpu_nested_shape_example", cpu_nested_shape_example),
+            [2],
         )?;
-        crate::guards::on_cpu(
+        crate::guards::args::on_cpu(
             "aten::_nested_from_padded",
-            "cpu_nested_shape_example",
-            cpu_nested_shape_example,
+            ("cpu_nested_shape_example", cpu_nested_shape_example),
         )?;
         let c_padded = padded.as_raw();
         let c_cpu_nested_shape_example = cpu_nested_shape_example.as_raw();
@@ -9019,21 +9176,19 @@ impl Tensor {
         fuse_transform_0213: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_from_padded.out",
             "out",
             out,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_nested_from_padded.out",
-            "cpu_nested_shape_example",
-            cpu_nested_shape_example,
-            &[2],
+            ("cpu_nested_shape_example", cpu_nested_shape_example),
+            [2],
         )?;
-        crate::guards::on_cpu(
+        crate::guards::args::on_cpu(
             "aten::_nested_from_padded.out",
-            "cpu_nested_shape_example",
-            cpu_nested_shape_example,
+            ("cpu_nested_shape_example", cpu_nested_shape_example),
         )?;
         let c_padded = padded.as_raw();
         let c_cpu_nested_shape_example = cpu_nested_shape_example.as_raw();
@@ -9142,7 +9297,7 @@ impl Tensor {
         nt_example: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_from_padded_and_nested_example.out",
             "out",
             out,
@@ -9429,7 +9584,7 @@ impl Tensor {
     /// `aten::_nested_get_values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__nested_get_values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_get_values_copy.out",
             "out",
             out,
@@ -9459,7 +9614,11 @@ impl Tensor {
         dim: i64,
         index: i64,
     ) -> Result<Tensor> {
-        crate::guards::nested_select_dim("aten::_nested_select_backward", self_, dim)?;
+        crate::guards::forms::nested_select_dim(
+            "aten::_nested_select_backward",
+            self_,
+            dim,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_dim = dim;
@@ -9504,7 +9663,7 @@ impl Tensor {
         dim: Option<&[i64]>,
         keepdim: bool,
     ) -> Result<Tensor> {
-        crate::guards::nested_sum_backward_sizes(
+        crate::guards::nested::nested_sum_backward_sizes(
             "aten::_nested_sum_backward",
             grad,
             self_,
@@ -9628,7 +9787,7 @@ impl Tensor {
         mask_check: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_tensor_from_mask.out",
             "out",
             out,
@@ -9805,7 +9964,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_tensor_from_tensor_list.out",
             "out",
             out,
@@ -9911,7 +10070,7 @@ impl Tensor {
     /// `aten::_nested_tensor_size.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__nested_tensor_size_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_tensor_size.out",
             "out",
             out,
@@ -9978,7 +10137,7 @@ impl Tensor {
         &self,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_tensor_storage_offsets.out",
             "out",
             out,
@@ -10022,7 +10181,7 @@ impl Tensor {
     /// `aten::_nested_tensor_strides.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__nested_tensor_strides_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_tensor_strides.out",
             "out",
             out,
@@ -10052,7 +10211,7 @@ impl Tensor {
         nested_strides: &Tensor,
         offsets: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::nested_view_metadata(
+        crate::guards::nested::nested_view_metadata(
             "aten::_nested_view_from_buffer",
             nested_size,
             nested_strides,
@@ -10098,7 +10257,7 @@ impl Tensor {
         nested_strides: &Tensor,
         offsets: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::nested_view_metadata(
+        crate::guards::nested::nested_view_metadata(
             "aten::_nested_view_from_buffer_copy",
             nested_size,
             nested_strides,
@@ -10145,12 +10304,12 @@ impl Tensor {
         offsets: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_view_from_buffer_copy.out",
             "out",
             out,
         )?;
-        crate::guards::nested_view_metadata(
+        crate::guards::nested::nested_view_metadata(
             "aten::_nested_view_from_buffer_copy.out",
             nested_size,
             nested_strides,
@@ -10389,7 +10548,7 @@ impl Tensor {
         max_seqlen: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_view_from_jagged_copy.out",
             "out",
             out,
@@ -10494,21 +10653,14 @@ impl Tensor {
         other: &Tensor,
         self_num_batch_dims: i64,
     ) -> Result<Tensor> {
-        crate::guards::defined(
+        crate::guards::args::defined(
             "aten::_new_zeros_with_same_feature_meta",
-            "other",
-            other,
+            ("other", other),
         )?;
-        crate::guards::in_range_inclusive(
+        crate::guards::args::in_range_dims(
             "aten::_new_zeros_with_same_feature_meta",
-            "self_num_batch_dims",
-            self_num_batch_dims,
-            crate::guards::dim_of(
-                "aten::_new_zeros_with_same_feature_meta",
-                "self",
-                self,
-            )?,
-            "the dimension count of self",
+            ("self_num_batch_dims", self_num_batch_dims),
+            ("self", self),
         )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10565,26 +10717,19 @@ impl Tensor {
         self_num_batch_dims: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_new_zeros_with_same_feature_meta.out",
             "out",
             out,
         )?;
-        crate::guards::defined(
+        crate::guards::args::defined(
             "aten::_new_zeros_with_same_feature_meta.out",
-            "other",
-            other,
+            ("other", other),
         )?;
-        crate::guards::in_range_inclusive(
+        crate::guards::args::in_range_dims(
             "aten::_new_zeros_with_same_feature_meta.out",
-            "self_num_batch_dims",
-            self_num_batch_dims,
-            crate::guards::dim_of(
-                "aten::_new_zeros_with_same_feature_meta.out",
-                "self",
-                self,
-            )?,
-            "the dimension count of self",
+            ("self_num_batch_dims", self_num_batch_dims),
+            ("self", self),
         )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -10678,36 +10823,31 @@ impl Tensor {
         padding: &[i64],
         stride: &[i64],
     ) -> Result<Tensor> {
-        let padding_expanded = crate::guards::expand_singleton(
+        let padding_guarded = crate::guards::args::expand_singleton(
             "aten::_nnpack_spatial_convolution",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        let padding: &[i64] = &padding_expanded;
-        let stride_expanded = crate::guards::expand_singleton(
+        let padding = &*padding_guarded;
+        let stride_guarded = crate::guards::args::expand_singleton(
             "aten::_nnpack_spatial_convolution",
-            "stride",
-            stride,
+            ("stride", stride),
             2,
         )?;
-        let stride: &[i64] = &stride_expanded;
-        crate::guards::dim_in(
+        let stride = &*stride_guarded;
+        crate::guards::args::dim_in(
             "aten::_nnpack_spatial_convolution",
-            "input",
-            input,
-            &[4],
+            ("input", input),
+            [4],
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_nnpack_spatial_convolution",
-            "weight",
-            weight,
-            &[4],
+            ("weight", weight),
+            [4],
         )?;
-        crate::guards::positive_list(
+        crate::guards::args::positive_list(
             "aten::_nnpack_spatial_convolution",
-            "stride",
-            stride,
+            ("stride", stride),
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -10798,41 +10938,36 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_nnpack_spatial_convolution.out",
             "out",
             out,
         )?;
-        let padding_expanded = crate::guards::expand_singleton(
+        let padding_guarded = crate::guards::args::expand_singleton(
             "aten::_nnpack_spatial_convolution.out",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        let padding: &[i64] = &padding_expanded;
-        let stride_expanded = crate::guards::expand_singleton(
+        let padding = &*padding_guarded;
+        let stride_guarded = crate::guards::args::expand_singleton(
             "aten::_nnpack_spatial_convolution.out",
-            "stride",
-            stride,
+            ("stride", stride),
             2,
         )?;
-        let stride: &[i64] = &stride_expanded;
-        crate::guards::dim_in(
+        let stride = &*stride_guarded;
+        crate::guards::args::dim_in(
             "aten::_nnpack_spatial_convolution.out",
-            "input",
-            input,
-            &[4],
+            ("input", input),
+            [4],
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_nnpack_spatial_convolution.out",
-            "weight",
-            weight,
-            &[4],
+            ("weight", weight),
+            [4],
         )?;
-        crate::guards::positive_list(
+        crate::guards::args::positive_list(
             "aten::_nnpack_spatial_convolution.out",
-            "stride",
-            stride,
+            ("stride", stride),
         )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -10983,12 +11118,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_pack_padded_sequence.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_pack_padded_sequence.out",
             "out1",
             out1,
@@ -11107,7 +11242,7 @@ impl Tensor {
         mode: i64,
         value: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::pad_enum_sizes("aten::_pad_enum", self, pad, mode)?;
+        crate::guards::pad::pad_enum_sizes("aten::_pad_enum", self, pad, mode)?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let c_mode = mode;
@@ -11154,7 +11289,10 @@ impl Tensor {
         padding_value: impl Into<Scalar>,
         total_length: i64,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::packed_batch_sizes("aten::_pad_packed_sequence", batch_sizes)?;
+        crate::guards::rnn::packed_batch_sizes(
+            "aten::_pad_packed_sequence",
+            batch_sizes,
+        )?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_batch_first = batch_first;
@@ -11209,10 +11347,9 @@ impl Tensor {
         offsets: &[T1],
         total_L: Option<i64>,
     ) -> Result<Tensor> {
-        crate::guards::nonempty(
+        crate::guards::args::nonempty(
             "aten::_padded_dense_to_jagged_forward",
-            "offsets",
-            offsets,
+            ("offsets", offsets),
         )?;
         let c_dense = dense.as_raw();
         let c_offsets: Vec<ltrs_tensor> = offsets
@@ -11278,7 +11415,7 @@ impl Tensor {
         p: f64,
         pdist: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::pdist_backward_shapes(
+        crate::guards::kernels::pdist_backward_shapes(
             "aten::_pdist_backward",
             grad,
             self_,
@@ -11317,8 +11454,12 @@ impl Tensor {
         pdist: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_pdist_backward.out", "out", out)?;
-        crate::guards::pdist_backward_shapes(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_pdist_backward.out",
+            "out",
+            out,
+        )?;
+        crate::guards::kernels::pdist_backward_shapes(
             "aten::_pdist_backward.out",
             grad,
             self_,
@@ -11362,7 +11503,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 2.0`.
     #[track_caller]
     pub fn f__pdist_forward_with(&self, p: f64) -> Result<Tensor> {
-        crate::guards::dim_in("aten::_pdist_forward", "self", self, &[1, 2])?;
+        crate::guards::args::dim_in("aten::_pdist_forward", ("self", self), [1, 2])?;
         let c_self = self.as_raw();
         let c_p = p;
         let mut out0 = std::ptr::null_mut();
@@ -11401,8 +11542,12 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `p = 2.0`.
     #[track_caller]
     pub fn f__pdist_forward_out_with(&self, p: f64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_pdist_forward.out", "out", out)?;
-        crate::guards::dim_in("aten::_pdist_forward.out", "self", self, &[1, 2])?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_pdist_forward.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::dim_in("aten::_pdist_forward.out", ("self", self), [1, 2])?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_out = out.as_raw();
@@ -11490,7 +11635,11 @@ impl Tensor {
         device: Option<Device>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_pin_memory.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_pin_memory.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -11534,7 +11683,7 @@ impl Tensor {
     /// `aten::_prelu_kernel(Tensor self, Tensor weight) -> Tensor`
     #[track_caller]
     pub fn f__prelu_kernel(&self, weight: &Tensor) -> Result<Tensor> {
-        crate::guards::prelu_mkldnn_weight("aten::_prelu_kernel", self, weight)?;
+        crate::guards::forms::prelu_mkldnn_weight("aten::_prelu_kernel", self, weight)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11630,12 +11779,10 @@ impl Tensor {
         batch_size: i64,
         out_dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::in_range_inclusive(
+        crate::guards::args::in_range_dims(
             "aten::_remove_batch_dim",
-            "out_dim",
-            out_dim,
-            crate::guards::dim_of("aten::_remove_batch_dim", "self", self)?,
-            "the dimension count of self",
+            ("out_dim", out_dim),
+            ("self", self),
         )?;
         let c_self = self.as_raw();
         let c_level = level;
@@ -11691,7 +11838,7 @@ impl Tensor {
     /// `aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor`
     #[track_caller]
     pub fn f__reshape_alias_copy(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
-        crate::guards::as_strided_valid(
+        crate::guards::args::as_strided_valid(
             "aten::_reshape_alias_copy",
             ("self", self),
             size,
@@ -11723,12 +11870,12 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_reshape_alias_copy.out",
             "out",
             out,
         )?;
-        crate::guards::as_strided_valid(
+        crate::guards::args::as_strided_valid(
             "aten::_reshape_alias_copy.out",
             ("self", self),
             size,
@@ -11787,7 +11934,7 @@ impl Tensor {
     /// `aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor`
     #[track_caller]
     pub fn f__reshape_from_tensor(&self, shape: &Tensor) -> Result<Tensor> {
-        crate::guards::on_cpu("aten::_reshape_from_tensor", "shape", shape)?;
+        crate::guards::args::on_cpu("aten::_reshape_from_tensor", ("shape", shape))?;
         let c_self = self.as_raw();
         let c_shape = shape.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11812,7 +11959,11 @@ impl Tensor {
         size: &[i64],
         device: Device,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_with_storage("aten::_resize_output_", "self", self)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_resize_output_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_device = device.to_ffi();
@@ -11838,7 +11989,11 @@ impl Tensor {
         device: Device,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_resize_output.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_resize_output.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_device = device.to_ffi();
@@ -11891,8 +12046,8 @@ impl Tensor {
         mask: &Tensor,
         compressed_indices_dtype: Kind,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::on_cpu("aten::_rowwise_prune", "weight", weight)?;
-        crate::guards::on_cpu("aten::_rowwise_prune", "mask", mask)?;
+        crate::guards::args::on_cpu("aten::_rowwise_prune", ("weight", weight))?;
+        crate::guards::args::on_cpu("aten::_rowwise_prune", ("mask", mask))?;
         let c_weight = weight.as_raw();
         let c_mask = mask.as_raw();
         let c_compressed_indices_dtype = compressed_indices_dtype.to_ffi();
@@ -12023,7 +12178,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sample_dirichlet.out",
             "out",
             out,
@@ -12071,7 +12226,11 @@ impl Tensor {
     /// `aten::_saturate_weight_to_fp16(Tensor weight) -> Tensor`
     #[track_caller]
     pub fn f__saturate_weight_to_fp16(weight: &Tensor) -> Result<Tensor> {
-        crate::guards::dim_in("aten::_saturate_weight_to_fp16", "weight", weight, &[2])?;
+        crate::guards::args::dim_in(
+            "aten::_saturate_weight_to_fp16",
+            ("weight", weight),
+            [2],
+        )?;
         let c_weight = weight.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12105,13 +12264,13 @@ impl Tensor {
         scale: Option<f64>,
         enable_gqa: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::gqa_heads(
+        crate::guards::kernels::gqa_heads(
             "aten::_scaled_dot_product_attention_math",
             key,
             value,
             enable_gqa,
         )?;
-        crate::guards::attention_mkldnn_key(
+        crate::guards::forms::attention_mkldnn_key(
             "aten::_scaled_dot_product_attention_math",
             key,
         )?;
@@ -13467,7 +13626,7 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         scale: Option<f64>,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::flash_cpu_sizes(
+        crate::guards::attention::flash_cpu_sizes(
             "aten::_scaled_dot_product_flash_attention_for_cpu",
             query,
             key,
@@ -13578,7 +13737,7 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         scale: Option<f64>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::flash_cpu_backward_sizes(
+        crate::guards::attention::flash_cpu_backward_sizes(
             "aten::_scaled_dot_product_flash_attention_for_cpu_backward",
             grad_out,
             (query, key, value),
@@ -14451,7 +14610,11 @@ impl Tensor {
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_scaled_mm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_scaled_mm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a = scale_a.as_raw();
@@ -14739,7 +14902,11 @@ impl Tensor {
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_scaled_mm_v2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_scaled_mm_v2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a: Vec<ltrs_tensor> = scale_a
@@ -14917,7 +15084,7 @@ impl Tensor {
         axis: i64,
         initial: Option<Scalar>,
     ) -> Result<Tensor> {
-        crate::guards::segment_backward_bounds(
+        crate::guards::segment::segment_backward_bounds(
             "aten::_segment_reduce_backward",
             grad,
             output,
@@ -15034,12 +15201,12 @@ impl Tensor {
         initial: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_segment_reduce_backward.out",
             "out",
             out,
         )?;
-        crate::guards::segment_backward_bounds(
+        crate::guards::segment::segment_backward_bounds(
             "aten::_segment_reduce_backward.out",
             grad,
             output,
@@ -15178,58 +15345,53 @@ impl Tensor {
         grad_weight: &mut Tensor,
         grad_bias: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.grad_input",
             "grad_weight",
             grad_weight,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.grad_input",
             "grad_bias",
             grad_bias,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.grad_input",
-            "kernel_size",
-            kernel_size,
+            ("kernel_size", kernel_size),
             2,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.grad_input",
-            "stride",
-            stride,
+            ("stride", stride),
             2,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.grad_input",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_slow_conv2d_backward.grad_input",
-            "self",
-            self_,
-            &[4],
+            ("self", self_),
+            [4],
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_slow_conv2d_backward.grad_input",
-            "grad_output",
-            grad_output,
-            &[4],
+            ("grad_output", grad_output),
+            [4],
         )?;
-        crate::guards::same_size_at(
+        crate::guards::args::same_size_at(
             "aten::_slow_conv2d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
-            &[0],
+            [0],
         )?;
-        crate::guards::conv2d_weight_columns(
+        crate::guards::kernels::conv2d_weight_columns(
             "aten::_slow_conv2d_backward.grad_input",
             ("weight", weight),
             ("self", self_),
@@ -15307,43 +15469,38 @@ impl Tensor {
         padding: &[i64],
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.output_mask",
-            "kernel_size",
-            kernel_size,
+            ("kernel_size", kernel_size),
             2,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.output_mask",
-            "stride",
-            stride,
+            ("stride", stride),
             2,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.output_mask",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_slow_conv2d_backward.output_mask",
-            "self",
-            self_,
-            &[4],
+            ("self", self_),
+            [4],
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_slow_conv2d_backward.output_mask",
-            "grad_output",
-            grad_output,
-            &[4],
+            ("grad_output", grad_output),
+            [4],
         )?;
-        crate::guards::same_size_at(
+        crate::guards::args::same_size_at(
             "aten::_slow_conv2d_backward.output_mask",
             ("grad_output", grad_output),
             ("self", self_),
-            &[0],
+            [0],
         )?;
-        crate::guards::conv2d_weight_columns(
+        crate::guards::kernels::conv2d_weight_columns(
             "aten::_slow_conv2d_backward.output_mask",
             ("weight", weight),
             ("self", self_),
@@ -15458,58 +15615,53 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.output_mask_out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.output_mask_out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.output_mask_out",
             "out2",
             out2,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.output_mask_out",
-            "kernel_size",
-            kernel_size,
+            ("kernel_size", kernel_size),
             2,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.output_mask_out",
-            "stride",
-            stride,
+            ("stride", stride),
             2,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.output_mask_out",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_slow_conv2d_backward.output_mask_out",
-            "self",
-            self_,
-            &[4],
+            ("self", self_),
+            [4],
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_slow_conv2d_backward.output_mask_out",
-            "grad_output",
-            grad_output,
-            &[4],
+            ("grad_output", grad_output),
+            [4],
         )?;
-        crate::guards::same_size_at(
+        crate::guards::args::same_size_at(
             "aten::_slow_conv2d_backward.output_mask_out",
             ("grad_output", grad_output),
             ("self", self_),
-            &[0],
+            [0],
         )?;
-        crate::guards::conv2d_weight_columns(
+        crate::guards::kernels::conv2d_weight_columns(
             "aten::_slow_conv2d_backward.output_mask_out",
             ("weight", weight),
             ("self", self_),
@@ -15593,7 +15745,7 @@ impl Tensor {
         padding: &[i64],
         output: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_forward.output",
             "output",
             output,
@@ -15713,7 +15865,7 @@ impl Tensor {
         num_generated: i64,
         dtype: Option<Kind>,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::sobol_draw(
+        crate::guards::factories::sobol_draw(
             "aten::_sobol_engine_draw",
             quasi,
             n,
@@ -15779,14 +15931,14 @@ impl Tensor {
         dimension: i64,
         num_generated: i64,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_sobol_engine_ff_",
             "self",
             self,
         )?;
-        crate::guards::sobol_fast_forward(
+        crate::guards::factories::sobol_fast_forward(
             "aten::_sobol_engine_ff_",
-            self,
+            &*self,
             n,
             sobolstate,
             dimension,
@@ -15831,14 +15983,14 @@ impl Tensor {
         &mut self,
         dimension: i64,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_sobol_engine_initialize_state_",
             "self",
             self,
         )?;
-        crate::guards::sobol_initialize(
+        crate::guards::factories::sobol_initialize(
             "aten::_sobol_engine_initialize_state_",
-            self,
+            &*self,
             dimension,
         )?;
         let c_self = self.as_raw();
@@ -15864,14 +16016,14 @@ impl Tensor {
         ltm: &Tensor,
         dimension: i64,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::_sobol_engine_scramble_",
             "self",
             self,
         )?;
-        crate::guards::sobol_scramble(
+        crate::guards::factories::sobol_scramble(
             "aten::_sobol_engine_scramble_",
-            self,
+            &*self,
             ltm,
             dimension,
         )?;
@@ -15925,7 +16077,11 @@ impl Tensor {
         half_to_float: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_softmax.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_softmax.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_half_to_float = half_to_float;
@@ -15999,7 +16155,7 @@ impl Tensor {
         input_dtype: Kind,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_softmax_backward_data.out",
             "grad_input",
             grad_input,
@@ -16117,7 +16273,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_sparse_addmm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_sparse_addmm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -16183,7 +16343,10 @@ impl Tensor {
     /// `aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
     #[track_caller]
     pub fn f__sparse_broadcast_to(&self, size: &[i64]) -> Result<Tensor> {
-        crate::guards::positive_list("aten::_sparse_broadcast_to", "size", size)?;
+        crate::guards::args::positive_list(
+            "aten::_sparse_broadcast_to",
+            ("size", size),
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -16204,7 +16367,10 @@ impl Tensor {
     /// `aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor`
     #[track_caller]
     pub fn f__sparse_broadcast_to_copy(&self, size: &[i64]) -> Result<Tensor> {
-        crate::guards::positive_list("aten::_sparse_broadcast_to_copy", "size", size)?;
+        crate::guards::args::positive_list(
+            "aten::_sparse_broadcast_to_copy",
+            ("size", size),
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -16229,15 +16395,14 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_broadcast_to_copy.out",
             "out",
             out,
         )?;
-        crate::guards::positive_list(
+        crate::guards::args::positive_list(
             "aten::_sparse_broadcast_to_copy.out",
-            "size",
-            size,
+            ("size", size),
         )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -16282,7 +16447,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_bsc_args(
+        crate::guards::sparse::sparse_bsc_args(
             "aten::_sparse_bsc_tensor_unsafe",
             ccol_indices,
             row_indices,
@@ -16397,7 +16562,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_bsr_args(
+        crate::guards::sparse::sparse_bsr_args(
             "aten::_sparse_bsr_tensor_unsafe",
             crow_indices,
             col_indices,
@@ -16512,7 +16677,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_compressed_args(
+        crate::guards::sparse::sparse_compressed_args(
             "aten::_sparse_compressed_tensor_unsafe",
             compressed_indices,
             plain_indices,
@@ -16634,7 +16799,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::compressed_dims(
+        crate::guards::kernels::compressed_dims(
             "aten::_sparse_compressed_tensor_with_dims",
             dense_dim,
             size,
@@ -16761,7 +16926,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         is_coalesced: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_coo_args(
+        crate::guards::sparse::sparse_coo_args(
             "aten::_sparse_coo_tensor_unsafe",
             indices,
             values,
@@ -16964,7 +17129,7 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_coo_tensor_with_dims.out",
             "out",
             out,
@@ -17019,7 +17184,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         is_coalesced: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_coo_args(
+        crate::guards::sparse::sparse_coo_args(
             "aten::_sparse_coo_tensor_with_dims_and_tensors",
             indices,
             values,
@@ -17151,12 +17316,12 @@ impl Tensor {
         is_coalesced: Option<bool>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_coo_tensor_with_dims_and_tensors.out",
             "out",
             out,
         )?;
-        crate::guards::sparse_coo_args(
+        crate::guards::sparse::sparse_coo_args(
             "aten::_sparse_coo_tensor_with_dims_and_tensors.out",
             indices,
             values,
@@ -17277,7 +17442,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_csc_args(
+        crate::guards::sparse::sparse_csc_args(
             "aten::_sparse_csc_tensor_unsafe",
             ccol_indices,
             row_indices,
@@ -17479,7 +17644,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_csr_prod.dim_dtype_out",
             "out",
             out,
@@ -17648,7 +17813,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_csr_sum.dim_dtype_out",
             "out",
             out,
@@ -17730,7 +17895,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_csr_args(
+        crate::guards::sparse::sparse_csr_args(
             "aten::_sparse_csr_tensor_unsafe",
             crow_indices,
             col_indices,
@@ -17960,7 +18125,7 @@ impl Tensor {
         half_to_float: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_log_softmax.out",
             "out",
             out,
@@ -18044,7 +18209,7 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_log_softmax_backward_data.out",
             "out",
             out,
@@ -18154,7 +18319,7 @@ impl Tensor {
         accumulate_matches: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_mask_projection.out",
             "out",
             out,
@@ -18218,7 +18383,7 @@ impl Tensor {
     /// `aten::_sparse_mm(Tensor sparse, Tensor dense) -> Tensor`
     #[track_caller]
     pub fn f__sparse_mm(sparse: &Tensor, dense: &Tensor) -> Result<Tensor> {
-        crate::guards::sparse_mm_not_mkldnn("aten::_sparse_mm", sparse, dense)?;
+        crate::guards::forms::sparse_mm_not_mkldnn("aten::_sparse_mm", sparse, dense)?;
         let c_sparse = sparse.as_raw();
         let c_dense = dense.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18243,7 +18408,11 @@ impl Tensor {
         dense: &Tensor,
         reduce: &str,
     ) -> Result<Tensor> {
-        crate::guards::sparse_mm_not_mkldnn("aten::_sparse_mm.reduce", sparse, dense)?;
+        crate::guards::forms::sparse_mm_not_mkldnn(
+            "aten::_sparse_mm.reduce",
+            sparse,
+            dense,
+        )?;
         let c_sparse = sparse.as_raw();
         let c_dense = dense.as_raw();
         let c_reduce = ltrs_str::from_str(reduce);
@@ -18535,10 +18704,9 @@ impl Tensor {
         activation: Option<&str>,
         out_dtype: Option<Kind>,
     ) -> Result<Tensor> {
-        crate::guards::min_dim(
+        crate::guards::args::min_dim(
             "aten::_sparse_semi_structured_linear",
-            "input",
-            input,
+            ("input", input),
             1,
         )?;
         let c_input = input.as_raw();
@@ -18888,7 +19056,11 @@ impl Tensor {
         half_to_float: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_sparse_softmax.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_sparse_softmax.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_half_to_float = half_to_float;
@@ -18968,7 +19140,7 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_softmax_backward_data.out",
             "out",
             out,
@@ -19041,7 +19213,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_sparse_matmul.out",
             "out",
             out,
@@ -19151,7 +19323,11 @@ impl Tensor {
         dim: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_sparse_sum.dim_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_sparse_sum.dim_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_out = out.as_raw();
@@ -19203,7 +19379,7 @@ impl Tensor {
         dim: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_sum_backward.out",
             "out",
             out,
@@ -19309,7 +19485,11 @@ impl Tensor {
         layout: Option<Layout>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_spdiags.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_spdiags.out",
+            "out",
+            out,
+        )?;
         let c_diagonals = diagonals.as_raw();
         let c_offsets = offsets.as_raw();
         let c_shape = ltrs_int_list::new(shape);
@@ -19420,9 +19600,9 @@ impl Tensor {
         tensors: &[T0],
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::nonempty("aten::_stack", "tensors", tensors)?;
-        crate::guards::stack_args("aten::_stack", tensors, dim)?;
-        crate::guards::stack_serial_layout("aten::_stack", tensors, dim)?;
+        crate::guards::args::nonempty("aten::_stack", ("tensors", tensors))?;
+        crate::guards::kernels::stack_args("aten::_stack", tensors, dim)?;
+        crate::guards::kernels::stack_serial_layout("aten::_stack", tensors, dim)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19471,10 +19651,19 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_stack.out", "out", out)?;
-        crate::guards::nonempty("aten::_stack.out", "tensors", tensors)?;
-        crate::guards::stack_args("aten::_stack.out", tensors, dim)?;
-        crate::guards::stack_out_serial_layout("aten::_stack.out", tensors, dim, out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_stack.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::_stack.out", ("tensors", tensors))?;
+        crate::guards::kernels::stack_args("aten::_stack.out", tensors, dim)?;
+        crate::guards::kernels::stack_out_serial_layout(
+            "aten::_stack.out",
+            tensors,
+            dim,
+            &*out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19583,7 +19772,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_standard_gamma.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_standard_gamma.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -19651,7 +19844,7 @@ impl Tensor {
         output: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_standard_gamma_grad.out",
             "out",
             out,
@@ -19812,7 +20005,7 @@ impl Tensor {
         &self,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_autograd_multiple_dispatch.fullcoverage_out",
             "out",
             out,
@@ -19887,7 +20080,7 @@ impl Tensor {
         &self,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_autograd_multiple_dispatch_view_copy.out",
             "out",
             out,
@@ -19962,7 +20155,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_functorch_fallback.out",
             "out",
             out,
@@ -20033,7 +20226,7 @@ impl Tensor {
         addends: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_optional_filled_intlist.out",
             "out",
             out,
@@ -20105,7 +20298,7 @@ impl Tensor {
         addends: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_optional_floatlist.out",
             "out",
             out,
@@ -20175,7 +20368,7 @@ impl Tensor {
         addends: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_optional_intlist.out",
             "out",
             out,
@@ -20380,7 +20573,7 @@ impl Tensor {
     /// `aten::_test_warn_in_autograd.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__test_warn_in_autograd_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_warn_in_autograd.out",
             "out",
             out,
@@ -20414,37 +20607,33 @@ impl Tensor {
         input_bias: Option<&Tensor>,
         hidden_bias: Option<&Tensor>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::chunk_count(
+        crate::guards::args::chunk_count(
             "aten::_thnn_differentiable_gru_cell_backward",
-            "input_gates",
-            input_gates,
+            ("input_gates", input_gates),
             1,
             3,
         )?;
-        crate::guards::chunk_count(
+        crate::guards::args::chunk_count(
             "aten::_thnn_differentiable_gru_cell_backward",
-            "hidden_gates",
-            hidden_gates,
+            ("hidden_gates", hidden_gates),
             1,
             3,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_thnn_differentiable_gru_cell_backward",
-            "input_bias",
-            input_bias,
+            ("input_bias", input_bias),
             ("input_gates", input_gates),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_thnn_differentiable_gru_cell_backward",
-            "hidden_bias",
-            hidden_bias,
+            ("hidden_bias", hidden_bias),
             ("hidden_gates", hidden_gates),
             1,
             false,
         )?;
-        crate::guards::gru_cell_gates(
+        crate::guards::rnn::gru_cell_gates(
             "aten::_thnn_differentiable_gru_cell_backward",
             input_gates,
             hidden_gates,
@@ -20526,34 +20715,31 @@ impl Tensor {
         cx: &Tensor,
         cy: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::_thnn_differentiable_lstm_cell_backward",
-            &[("input_gates", input_gates), ("hidden_gates", hidden_gates)],
+            [("input_gates", input_gates), ("hidden_gates", hidden_gates)],
         )?;
-        crate::guards::chunk_count(
+        crate::guards::args::chunk_count(
             "aten::_thnn_differentiable_lstm_cell_backward",
-            "input_gates",
-            input_gates,
+            ("input_gates", input_gates),
             1,
             4,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_thnn_differentiable_lstm_cell_backward",
-            "input_bias",
-            input_bias,
+            ("input_bias", input_bias),
             ("input_gates", input_gates),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_thnn_differentiable_lstm_cell_backward",
-            "hidden_bias",
-            hidden_bias,
+            ("hidden_bias", hidden_bias),
             ("input_gates", input_gates),
             1,
             false,
         )?;
-        crate::guards::lstm_cell_gates(
+        crate::guards::rnn::lstm_cell_gates(
             "aten::_thnn_differentiable_lstm_cell_backward",
             input_gates,
             hidden_gates,
@@ -20726,12 +20912,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_gru_cell.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_gru_cell.out",
             "out1",
             out1,
@@ -20889,27 +21075,27 @@ impl Tensor {
         out3: &mut Tensor,
         out4: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_gru_cell_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_gru_cell_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_gru_cell_backward.out",
             "out2",
             out2,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_gru_cell_backward.out",
             "out3",
             out3,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_gru_cell_backward.out",
             "out4",
             out4,
@@ -21083,17 +21269,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_lstm_cell.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_lstm_cell.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_lstm_cell.out",
             "out2",
             out2,
@@ -21356,17 +21542,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_lstm_cell_backward_impl.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_lstm_cell_backward_impl.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_thnn_fused_lstm_cell_backward_impl.out",
             "out2",
             out2,
@@ -21449,7 +21635,7 @@ impl Tensor {
         non_blocking: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::_to_copy", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::_to_copy", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -21529,7 +21715,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_to_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_to_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_non_blocking = non_blocking;
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -21668,7 +21858,11 @@ impl Tensor {
         masked_grad: Option<bool>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_to_dense.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_to_dense.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_masked_grad = support::opt_bool(masked_grad);
@@ -21804,7 +21998,7 @@ impl Tensor {
         sparse_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse.sparse_dim_out",
             "out",
             out,
@@ -21849,7 +22043,11 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_to_sparse.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_to_sparse.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_blocksize = blocksize.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -21966,7 +22164,11 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_to_sparse_bsc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_to_sparse_bsc.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -22082,7 +22284,11 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_to_sparse_bsr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_to_sparse_bsr.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -22188,7 +22394,11 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_to_sparse_csc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_to_sparse_csc.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let c_out = out.as_raw();
@@ -22282,7 +22492,11 @@ impl Tensor {
         dense_dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_to_sparse_csr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_to_sparse_csr.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let c_out = out.as_raw();
@@ -22350,32 +22564,32 @@ impl Tensor {
         qkv_bias: &Tensor,
         num_heads: i64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::dim_in("aten::_transform_bias_rescale_qkv", "qkv", qkv, &[3])?;
-        crate::guards::positive(
+        crate::guards::args::dim_in(
             "aten::_transform_bias_rescale_qkv",
-            "num_heads",
-            num_heads,
+            ("qkv", qkv),
+            [3],
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::positive(
             "aten::_transform_bias_rescale_qkv",
-            "qkv",
-            qkv,
+            ("num_heads", num_heads),
+        )?;
+        crate::guards::args::dim_size_positive(
+            "aten::_transform_bias_rescale_qkv",
+            ("qkv", qkv),
             2,
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::_transform_bias_rescale_qkv",
-            "qkv",
-            qkv,
+            ("qkv", qkv),
             0,
         )?;
-        crate::guards::same_dtype(
+        crate::guards::args::same_dtype(
             "aten::_transform_bias_rescale_qkv",
-            &[("qkv", qkv), ("qkv_bias", qkv_bias)],
+            [("qkv", qkv), ("qkv_bias", qkv_bias)],
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_transform_bias_rescale_qkv",
-            "qkv_bias",
-            Some(qkv_bias),
+            ("qkv_bias", qkv_bias),
             ("qkv", qkv),
             2,
             false,
@@ -22423,52 +22637,47 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_transform_bias_rescale_qkv.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_transform_bias_rescale_qkv.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_transform_bias_rescale_qkv.out",
             "out2",
             out2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::_transform_bias_rescale_qkv.out",
-            "qkv",
-            qkv,
-            &[3],
+            ("qkv", qkv),
+            [3],
         )?;
-        crate::guards::positive(
+        crate::guards::args::positive(
             "aten::_transform_bias_rescale_qkv.out",
-            "num_heads",
-            num_heads,
+            ("num_heads", num_heads),
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::_transform_bias_rescale_qkv.out",
-            "qkv",
-            qkv,
+            ("qkv", qkv),
             2,
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::_transform_bias_rescale_qkv.out",
-            "qkv",
-            qkv,
+            ("qkv", qkv),
             0,
         )?;
-        crate::guards::same_dtype(
+        crate::guards::args::same_dtype(
             "aten::_transform_bias_rescale_qkv.out",
-            &[("qkv", qkv), ("qkv_bias", qkv_bias)],
+            [("qkv", qkv), ("qkv_bias", qkv_bias)],
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::_transform_bias_rescale_qkv.out",
-            "qkv_bias",
-            Some(qkv_bias),
+            ("qkv_bias", qkv_bias),
             ("qkv", qkv),
             2,
             false,
@@ -22778,7 +22987,7 @@ impl Tensor {
         mask_type: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_transformer_encoder_layer_fwd.out",
             "out",
             out,
@@ -23106,7 +23315,11 @@ impl Tensor {
         unroll_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_trilinear.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_trilinear.out",
+            "out",
+            out,
+        )?;
         let c_i1 = i1.as_raw();
         let c_i2 = i2.as_raw();
         let c_i3 = i3.as_raw();
@@ -23369,7 +23582,7 @@ impl Tensor {
         mask: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_triton_multi_head_attention.out",
             "out",
             out,
@@ -23577,7 +23790,7 @@ impl Tensor {
         dropout_p: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_triton_scaled_dot_attention.out",
             "out",
             out,
@@ -23704,8 +23917,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_unique.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_unique.out", "out1", out1)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_unique.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_unique.out",
+            "out1",
+            out1,
+        )?;
         let c_self = self.as_raw();
         let c_sorted = sorted;
         let c_return_inverse = return_inverse;
@@ -23834,9 +24055,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::_unique2.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::_unique2.out", "out1", out1)?;
-        crate::guards::exclusive_with_storage("aten::_unique2.out", "out2", out2)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_unique2.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_unique2.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_unique2.out",
+            "out2",
+            out2,
+        )?;
         let c_self = self.as_raw();
         let c_sorted = sorted;
         let c_return_inverse = return_inverse;
@@ -24039,7 +24272,7 @@ impl Tensor {
         indices: &[Option<&Tensor>],
         fill: impl Into<Scalar>,
     ) -> Result<Tensor> {
-        crate::guards::index_list_within_dims(
+        crate::guards::lookups::index_list_within_dims(
             "aten::_unsafe_masked_index",
             self,
             indices,
@@ -24085,7 +24318,7 @@ impl Tensor {
         indices: &[Option<&Tensor>],
         values: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::index_list_within_dims(
+        crate::guards::lookups::index_list_within_dims(
             "aten::_unsafe_masked_index_put_accumulate",
             self,
             indices,
@@ -24148,7 +24381,11 @@ impl Tensor {
     /// `aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__unsafe_view_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_unsafe_view.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_unsafe_view.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -24231,12 +24468,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bicubic2d_aa.out",
             "out",
             out,
         )?;
-        crate::guards::upsample_bicubic_aa(
+        crate::guards::upsample::upsample_bicubic_aa(
             "aten::_upsample_bicubic2d_aa.out",
             self,
             output_size,
@@ -24338,7 +24575,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::upsample_bicubic_aa(
+        crate::guards::upsample::upsample_bicubic_aa(
             "aten::_upsample_bicubic2d_aa",
             self,
             output_size,
@@ -24428,7 +24665,7 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bicubic2d_aa_backward.grad_input",
             "grad_input",
             grad_input,
@@ -24693,12 +24930,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bilinear2d_aa.out",
             "out",
             out,
         )?;
-        crate::guards::upsample_bilinear_aa(
+        crate::guards::upsample::upsample_bilinear_aa(
             "aten::_upsample_bilinear2d_aa.out",
             self,
             output_size,
@@ -24800,7 +25037,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::upsample_bilinear_aa(
+        crate::guards::upsample::upsample_bilinear_aa(
             "aten::_upsample_bilinear2d_aa",
             self,
             output_size,
@@ -24890,7 +25127,7 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bilinear2d_aa_backward.grad_input",
             "grad_input",
             grad_input,
@@ -25144,12 +25381,12 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact1d.out",
             "out",
             out,
         )?;
-        crate::guards::nearest_exact_scales(
+        crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact1d.out",
             self,
             output_size,
@@ -25224,7 +25461,7 @@ impl Tensor {
         output_size: &[i64],
         scales: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_exact_scales(
+        crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact1d",
             self,
             output_size,
@@ -25288,12 +25525,12 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact1d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::nearest_exact_backward_scales(
+        crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact1d_backward.grad_input",
             output_size,
             input_size,
@@ -25393,7 +25630,7 @@ impl Tensor {
         input_size: &[i64],
         scales: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_exact_backward_scales(
+        crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact1d_backward",
             output_size,
             input_size,
@@ -25527,12 +25764,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact2d.out",
             "out",
             out,
         )?;
-        crate::guards::nearest_exact_scales(
+        crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact2d.out",
             self,
             output_size,
@@ -25617,7 +25854,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_exact_scales(
+        crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact2d",
             self,
             output_size,
@@ -25687,12 +25924,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::nearest_exact_backward_scales(
+        crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact2d_backward.grad_input",
             output_size,
             input_size,
@@ -25798,7 +26035,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_exact_backward_scales(
+        crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact2d_backward",
             output_size,
             input_size,
@@ -25938,12 +26175,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact3d.out",
             "out",
             out,
         )?;
-        crate::guards::nearest_exact_scales(
+        crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact3d.out",
             self,
             output_size,
@@ -26033,7 +26270,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_exact_scales(
+        crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact3d",
             self,
             output_size,
@@ -26113,12 +26350,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact3d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::nearest_exact_backward_scales(
+        crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact3d_backward.grad_input",
             output_size,
             input_size,
@@ -26230,7 +26467,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_exact_backward_scales(
+        crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact3d_backward",
             output_size,
             input_size,
@@ -27183,7 +27420,11 @@ impl Tensor {
     /// `aten::_values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::_values_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::_values_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -27380,13 +27621,13 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
     pub fn f__weight_norm_with(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
-        crate::guards::weight_norm_dim(
+        crate::guards::kernels::weight_norm_dim(
             "aten::_weight_norm",
             ("v", v),
             dim,
-            &[("g", g)],
+            [("g", g)],
         )?;
-        crate::guards::weight_norm_mkldnn("aten::_weight_norm", v)?;
+        crate::guards::forms::weight_norm_mkldnn("aten::_weight_norm", v)?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -27430,10 +27671,9 @@ impl Tensor {
         saved_norms: &Tensor,
         dim: i64,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::defined(
+        crate::guards::args::defined(
             "aten::_weight_norm_differentiable_backward",
-            "saved_g",
-            saved_g,
+            ("saved_g", saved_g),
         )?;
         let c_grad_w = grad_w.as_raw();
         let c_saved_v = saved_v.as_raw();
@@ -27487,13 +27727,13 @@ impl Tensor {
         g: &Tensor,
         dim: i64,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::weight_norm_dim(
+        crate::guards::kernels::weight_norm_dim(
             "aten::_weight_norm_interface",
             ("v", v),
             dim,
-            &[("g", g)],
+            [("g", g)],
         )?;
-        crate::guards::weight_norm_mkldnn("aten::_weight_norm_interface", v)?;
+        crate::guards::forms::weight_norm_mkldnn("aten::_weight_norm_interface", v)?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -27544,23 +27784,23 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_weight_norm_interface.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_weight_norm_interface.out",
             "out1",
             out1,
         )?;
-        crate::guards::weight_norm_dim(
+        crate::guards::kernels::weight_norm_dim(
             "aten::_weight_norm_interface.out",
             ("v", v),
             dim,
-            &[("g", g)],
+            [("g", g)],
         )?;
-        crate::guards::weight_norm_mkldnn("aten::_weight_norm_interface.out", v)?;
+        crate::guards::forms::weight_norm_mkldnn("aten::_weight_norm_interface.out", v)?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -27633,15 +27873,15 @@ impl Tensor {
         saved_norms: &Tensor,
         dim: i64,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::weight_norm_dim(
+        crate::guards::kernels::weight_norm_dim(
             "aten::_weight_norm_interface_backward",
             ("saved_v", saved_v),
             dim,
-            &[("saved_g", saved_g), ("saved_norms", saved_norms)],
+            [("saved_g", saved_g), ("saved_norms", saved_norms)],
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::_weight_norm_interface_backward",
-            &[("grad_w", grad_w), ("saved_v", saved_v)],
+            [("grad_w", grad_w), ("saved_v", saved_v)],
         )?;
         let c_grad_w = grad_w.as_raw();
         let c_saved_v = saved_v.as_raw();
@@ -27697,25 +27937,25 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_weight_norm_interface_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::_weight_norm_interface_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::weight_norm_dim(
+        crate::guards::kernels::weight_norm_dim(
             "aten::_weight_norm_interface_backward.out",
             ("saved_v", saved_v),
             dim,
-            &[("saved_g", saved_g), ("saved_norms", saved_norms)],
+            [("saved_g", saved_g), ("saved_norms", saved_norms)],
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::_weight_norm_interface_backward.out",
-            &[("grad_w", grad_w), ("saved_v", saved_v)],
+            [("grad_w", grad_w), ("saved_v", saved_v)],
         )?;
         let c_grad_w = grad_w.as_raw();
         let c_saved_v = saved_v.as_raw();

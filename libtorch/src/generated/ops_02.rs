@@ -98,7 +98,7 @@ impl Tensor {
     /// `aten::abs_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_abs_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::abs_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::abs_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -114,7 +114,7 @@ impl Tensor {
     /// `aten::abs.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_abs_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::abs.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::abs.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -154,7 +154,11 @@ impl Tensor {
     /// `aten::absolute_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_absolute_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::absolute_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::absolute_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -170,7 +174,11 @@ impl Tensor {
     /// `aten::absolute.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_absolute_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::absolute.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::absolute.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -207,7 +215,7 @@ impl Tensor {
     /// `aten::acos_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_acos_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::acos_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::acos_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -223,7 +231,7 @@ impl Tensor {
     /// `aten::acos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_acos_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::acos.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::acos.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -260,7 +268,11 @@ impl Tensor {
     /// `aten::acosh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_acosh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::acosh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::acosh_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -276,7 +288,7 @@ impl Tensor {
     /// `aten::acosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_acosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::acosh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::acosh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -321,7 +333,7 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_avg_pool1d.out",
             "out",
             out,
@@ -360,18 +372,17 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_avg_pool2d.out",
             "out",
             out,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::adaptive_avg_pool2d.out",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             2,
         )?;
-        crate::guards::adaptive_pool_output(
+        crate::guards::kernels::adaptive_pool_output(
             "aten::adaptive_avg_pool2d.out",
             output_size,
         )?;
@@ -405,13 +416,15 @@ impl Tensor {
     /// `aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     #[track_caller]
     pub fn f_adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::adaptive_avg_pool2d",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             2,
         )?;
-        crate::guards::adaptive_pool_output("aten::adaptive_avg_pool2d", output_size)?;
+        crate::guards::kernels::adaptive_pool_output(
+            "aten::adaptive_avg_pool2d",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -436,18 +449,17 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_avg_pool3d.out",
             "out",
             out,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::adaptive_avg_pool3d.out",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             3,
         )?;
-        crate::guards::adaptive_pool_output(
+        crate::guards::kernels::adaptive_pool_output(
             "aten::adaptive_avg_pool3d.out",
             output_size,
         )?;
@@ -481,13 +493,15 @@ impl Tensor {
     /// `aten::adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     #[track_caller]
     pub fn f_adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::adaptive_avg_pool3d",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             3,
         )?;
-        crate::guards::adaptive_pool_output("aten::adaptive_avg_pool3d", output_size)?;
+        crate::guards::kernels::adaptive_pool_output(
+            "aten::adaptive_avg_pool3d",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -512,24 +526,23 @@ impl Tensor {
         self_: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_avg_pool3d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::adaptive_avg_pool3d_backward.grad_input",
-            "self",
-            self_,
-            &[4, 5],
+            ("self", self_),
+            [4, 5],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::adaptive_avg_pool3d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
             3,
         )?;
-        crate::guards::pool_input_sizes_positive(
+        crate::guards::kernels::pool_input_sizes_positive(
             "aten::adaptive_avg_pool3d_backward.grad_input",
             self_,
         )?;
@@ -603,17 +616,17 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_max_pool2d.out",
             "out",
             out,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_max_pool2d.out",
             "indices",
             indices,
         )?;
-        crate::guards::adaptive_pool_output(
+        crate::guards::kernels::adaptive_pool_output(
             "aten::adaptive_max_pool2d.out",
             output_size,
         )?;
@@ -655,7 +668,10 @@ impl Tensor {
         &self,
         output_size: &[i64],
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::adaptive_pool_output("aten::adaptive_max_pool2d", output_size)?;
+        crate::guards::kernels::adaptive_pool_output(
+            "aten::adaptive_max_pool2d",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -687,12 +703,12 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_max_pool2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::pool2d_indices(
+        crate::guards::pool::pool2d_indices(
             "aten::adaptive_max_pool2d_backward.grad_input",
             self_,
             indices,
@@ -741,7 +757,7 @@ impl Tensor {
         self_: &Tensor,
         indices: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::pool2d_indices(
+        crate::guards::pool::pool2d_indices(
             "aten::adaptive_max_pool2d_backward",
             self_,
             indices,
@@ -783,17 +799,17 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_max_pool3d.out",
             "out",
             out,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_max_pool3d.out",
             "indices",
             indices,
         )?;
-        crate::guards::adaptive_pool_output(
+        crate::guards::kernels::adaptive_pool_output(
             "aten::adaptive_max_pool3d.out",
             output_size,
         )?;
@@ -835,7 +851,10 @@ impl Tensor {
         &self,
         output_size: &[i64],
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::adaptive_pool_output("aten::adaptive_max_pool3d", output_size)?;
+        crate::guards::kernels::adaptive_pool_output(
+            "aten::adaptive_max_pool3d",
+            output_size,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -867,12 +886,12 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_max_pool3d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::pool3d_indices(
+        crate::guards::pool::pool3d_indices(
             "aten::adaptive_max_pool3d_backward.grad_input",
             self_,
             indices,
@@ -921,7 +940,7 @@ impl Tensor {
         self_: &Tensor,
         indices: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::pool3d_indices(
+        crate::guards::pool::pool3d_indices(
             "aten::adaptive_max_pool3d_backward",
             self_,
             indices,
@@ -1037,8 +1056,16 @@ impl Tensor {
                 &other_wrapped
             }
         };
-        crate::guards::exclusive_unless_strided("aten::add_.Tensor", "self", self)?;
-        crate::guards::sparse_addend_in_place("aten::add_.Tensor", self, other)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::add_.Tensor",
+            "self",
+            self,
+        )?;
+        crate::guards::forms::sparse_addend_in_place(
+            "aten::add_.Tensor",
+            &*self,
+            other,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1100,8 +1127,8 @@ impl Tensor {
                 return Self::f_add_scalar_out_with(self, number, alpha, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::add.out", "out", out)?;
-        crate::guards::sparse_addend_out("aten::add.out", other, out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::add.out", "out", out)?;
+        crate::guards::forms::sparse_addend_out("aten::add.out", other, &*out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1208,7 +1235,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::add_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::add_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1256,7 +1287,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::add.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::add.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -1312,7 +1347,11 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::addbmm_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::addbmm_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -1370,7 +1409,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::addbmm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::addbmm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -1497,7 +1540,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::addcdiv.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::addcdiv.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
@@ -1617,7 +1664,11 @@ impl Tensor {
         tensor2: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::addcdiv_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::addcdiv_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
@@ -1672,7 +1723,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::addcmul.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::addcmul.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
@@ -1792,7 +1847,11 @@ impl Tensor {
         tensor2: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::addcmul_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::addcmul_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_tensor1 = tensor1.as_raw();
         let c_tensor2 = tensor2.as_raw();
@@ -1848,7 +1907,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::addmm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::addmm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -2041,7 +2100,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::addmm.dtype_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::addmm.dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -2122,7 +2185,11 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::addmm_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::addmm_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -2228,7 +2295,11 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::addmv_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::addmv_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_mat = mat.as_raw();
         let c_vec = vec.as_raw();
@@ -2282,7 +2353,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::addmv.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::addmv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat = mat.as_raw();
         let c_vec = vec.as_raw();
@@ -2404,7 +2475,7 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::addr_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::addr_", "self", self)?;
         let c_self = self.as_raw();
         let c_vec1 = vec1.as_raw();
         let c_vec2 = vec2.as_raw();
@@ -2458,7 +2529,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::addr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::addr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_vec1 = vec1.as_raw();
         let c_vec2 = vec2.as_raw();
@@ -2519,7 +2590,7 @@ impl Tensor {
     /// `aten::adjoint(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_adjoint(&self) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed("aten::adjoint", self)?;
+        crate::guards::forms::mkldnn_transposed("aten::adjoint", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2575,7 +2646,7 @@ impl Tensor {
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::affine_grid_generator.out",
             "out",
             out,
@@ -2686,7 +2757,11 @@ impl Tensor {
     /// `aten::alias_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_alias_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::alias_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::alias_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2729,8 +2804,8 @@ impl Tensor {
     pub fn f_align_tensors<T0: std::borrow::Borrow<Tensor>>(
         tensors: &[T0],
     ) -> Result<Vec<Tensor>> {
-        crate::guards::nonempty("aten::align_tensors", "tensors", tensors)?;
-        crate::guards::all_defined("aten::align_tensors", "tensors", tensors)?;
+        crate::guards::args::nonempty("aten::align_tensors", ("tensors", tensors))?;
+        crate::guards::args::all_defined("aten::align_tensors", ("tensors", tensors))?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -2785,12 +2860,10 @@ impl Tensor {
         order: &[&str],
         ellipsis_idx: i64,
     ) -> Result<Tensor> {
-        crate::guards::in_range_inclusive(
+        crate::guards::args::in_range_len(
             "aten::align_to.ellipsis_idx",
-            "ellipsis_idx",
-            ellipsis_idx,
-            order.len(),
-            "the length of order",
+            ("ellipsis_idx", ellipsis_idx),
+            ("order", order),
         )?;
         let c_self = self.as_raw();
         let c_order: Vec<ltrs_str> = order
@@ -2910,7 +2983,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::all.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::all.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -2958,7 +3031,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::all.dims_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::all.dims_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -3050,7 +3127,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::all.dimname_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::all.dimname_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -3110,7 +3191,11 @@ impl Tensor {
     /// `aten::all.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_all_all_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::all.all_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::all.all_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3212,7 +3297,11 @@ impl Tensor {
     /// `aten::alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
     #[track_caller]
     pub fn f_alpha_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::alpha_dropout_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::alpha_dropout_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_train = train;
@@ -3279,7 +3368,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::amax.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::amax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -3364,7 +3453,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::amin.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::amin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -3461,8 +3550,16 @@ impl Tensor {
         min: &mut Tensor,
         max: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::aminmax.out", "min", min)?;
-        crate::guards::exclusive_with_storage("aten::aminmax.out", "max", max)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::aminmax.out",
+            "min",
+            min,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::aminmax.out",
+            "max",
+            max,
+        )?;
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -3571,7 +3668,11 @@ impl Tensor {
     /// `aten::__iand__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_iand_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::__iand__.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::__iand__.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3597,7 +3698,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_iand_scalar(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::__iand__.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::__iand__.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3635,7 +3740,7 @@ impl Tensor {
     /// `aten::angle.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_angle_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::angle.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::angle.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3745,7 +3850,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::any.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::any.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -3793,7 +3898,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::any.dims_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::any.dims_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -3885,7 +3994,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::any.dimname_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::any.dimname_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -3945,7 +4058,11 @@ impl Tensor {
     /// `aten::any.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_any_all_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::any.all_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::any.all_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3977,7 +4094,7 @@ impl Tensor {
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
         let end: Scalar = end.into();
-        crate::guards::arange_end("aten::arange", &end, dtype)?;
+        crate::guards::factories::arange_end("aten::arange", &end, dtype)?;
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -4045,7 +4162,12 @@ impl Tensor {
     ) -> Result<Tensor> {
         let start: Scalar = start.into();
         let end: Scalar = end.into();
-        crate::guards::arange_start("aten::arange.start", &start, &end, dtype)?;
+        crate::guards::factories::arange_start(
+            "aten::arange.start",
+            &start,
+            &end,
+            dtype,
+        )?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -4123,7 +4245,7 @@ impl Tensor {
         let start: Scalar = start.into();
         let end: Scalar = end.into();
         let step: Scalar = step.into();
-        crate::guards::arange_step(
+        crate::guards::factories::arange_step(
             "aten::arange.start_step",
             &start,
             &end,
@@ -4206,9 +4328,13 @@ impl Tensor {
     /// `aten::arange.out(Scalar end, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arange_out(end: impl Into<Scalar>, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arange.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arange.out",
+            "out",
+            out,
+        )?;
         let end: Scalar = end.into();
-        crate::guards::arange_end_out("aten::arange.out", &end, out)?;
+        crate::guards::factories::arange_end_out("aten::arange.out", &end, &*out)?;
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4236,16 +4362,20 @@ impl Tensor {
         step: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arange.start_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arange.start_out",
+            "out",
+            out,
+        )?;
         let start: Scalar = start.into();
         let end: Scalar = end.into();
         let step: Scalar = step.into();
-        crate::guards::arange_out_step(
+        crate::guards::factories::arange_out_step(
             "aten::arange.start_out",
             &start,
             &end,
             &step,
-            out,
+            &*out,
         )?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
@@ -4314,7 +4444,11 @@ impl Tensor {
     /// `aten::arccos_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arccos_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::arccos_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::arccos_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4330,7 +4464,11 @@ impl Tensor {
     /// `aten::arccos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arccos_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arccos.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arccos.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4367,7 +4505,11 @@ impl Tensor {
     /// `aten::arccosh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arccosh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::arccosh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::arccosh_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4383,7 +4525,11 @@ impl Tensor {
     /// `aten::arccosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arccosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arccosh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arccosh.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4420,7 +4566,11 @@ impl Tensor {
     /// `aten::arcsin_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arcsin_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::arcsin_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::arcsin_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4436,7 +4586,11 @@ impl Tensor {
     /// `aten::arcsin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arcsin_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arcsin.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arcsin.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4473,7 +4627,11 @@ impl Tensor {
     /// `aten::arcsinh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arcsinh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::arcsinh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::arcsinh_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4489,7 +4647,11 @@ impl Tensor {
     /// `aten::arcsinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arcsinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arcsinh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arcsinh.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4526,7 +4688,11 @@ impl Tensor {
     /// `aten::arctan_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctan_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::arctan_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::arctan_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4542,7 +4708,11 @@ impl Tensor {
     /// `aten::arctan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctan_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arctan.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arctan.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4583,7 +4753,11 @@ impl Tensor {
     /// `aten::arctan2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctan2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arctan2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arctan2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4605,7 +4779,11 @@ impl Tensor {
     /// `aten::arctan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctan2_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::arctan2_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::arctan2_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4638,7 +4816,11 @@ impl Tensor {
     /// `aten::arctanh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctanh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::arctanh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::arctanh_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4654,7 +4836,11 @@ impl Tensor {
     /// `aten::arctanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_arctanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::arctanh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::arctanh.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4727,7 +4913,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::argmax.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::argmax.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -4825,7 +5015,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::argmin.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::argmin.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -4974,7 +5168,11 @@ impl Tensor {
         descending: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::argsort.stable_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::argsort.stable_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_stable = stable;
         let c_dim = dim;
@@ -5160,7 +5358,7 @@ impl Tensor {
         stride: &[i64],
         storage_offset: Option<i64>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::as_strided_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::as_strided_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -5279,7 +5477,11 @@ impl Tensor {
         storage_offset: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::as_strided_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::as_strided_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -5433,7 +5635,7 @@ impl Tensor {
         storage_offset: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::as_strided_scatter.out",
             "out",
             out,
@@ -5525,7 +5727,7 @@ impl Tensor {
     /// `aten::asin_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_asin_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::asin_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::asin_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5541,7 +5743,7 @@ impl Tensor {
     /// `aten::asin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_asin_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::asin.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::asin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5578,7 +5780,11 @@ impl Tensor {
     /// `aten::asinh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_asinh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::asinh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::asinh_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5594,7 +5800,7 @@ impl Tensor {
     /// `aten::asinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_asinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::asinh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::asinh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5631,7 +5837,7 @@ impl Tensor {
     /// `aten::atan_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atan_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::atan_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::atan_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5647,7 +5853,7 @@ impl Tensor {
     /// `aten::atan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atan_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::atan.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::atan.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5668,7 +5874,7 @@ impl Tensor {
     /// `aten::atan2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atan2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::atan2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::atan2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5690,7 +5896,11 @@ impl Tensor {
     /// `aten::atan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atan2_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::atan2_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::atan2_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5743,7 +5953,11 @@ impl Tensor {
     /// `aten::atanh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atanh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::atanh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::atanh_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5759,7 +5973,7 @@ impl Tensor {
     /// `aten::atanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_atanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::atanh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::atanh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6016,7 +6230,11 @@ impl Tensor {
         count_include_pad: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::avg_pool1d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::avg_pool1d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -6102,7 +6320,11 @@ impl Tensor {
         divisor_override: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::avg_pool2d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::avg_pool2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -6275,7 +6497,7 @@ impl Tensor {
         divisor_override: Option<i64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::avg_pool2d_backward.grad_input",
             "grad_input",
             grad_input,
@@ -6424,7 +6646,11 @@ impl Tensor {
         divisor_override: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::avg_pool3d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::avg_pool3d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -6597,7 +6823,7 @@ impl Tensor {
         divisor_override: Option<i64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::avg_pool3d_backward.grad_input",
             "grad_input",
             grad_input,
@@ -6801,7 +7027,11 @@ impl Tensor {
         beta: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::baddbmm_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::baddbmm_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -6859,7 +7089,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::baddbmm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::baddbmm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -7011,7 +7245,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::baddbmm.dtype_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::baddbmm.dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_batch1 = batch1.as_raw();
         let c_batch2 = batch2.as_raw();
@@ -7246,7 +7484,11 @@ impl Tensor {
         window_length: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bartlett_window.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bartlett_window.out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7271,7 +7513,7 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bartlett_window.periodic_out",
             "out",
             out,
@@ -7396,74 +7638,59 @@ impl Tensor {
         output_mask: [bool; 3],
         reserve: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::batch_norm_backward",
-            "input",
-            input,
+            ("input", input),
             0,
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::batch_norm_backward",
-            "input",
-            input,
+            ("input", input),
             1,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::batch_norm_backward",
-            &[("input", input), ("grad_out", grad_out)],
+            [("input", input), ("grad_out", grad_out)],
         )?;
-        crate::guards::same_dtype(
+        crate::guards::args::same_dtype(
             "aten::batch_norm_backward",
-            &[("input", input), ("grad_out", grad_out)],
+            [("input", input), ("grad_out", grad_out)],
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::batch_norm_backward",
-            "weight",
-            Some(weight),
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        if update {
-            crate::guards::numel_matches_size(
-                "aten::batch_norm_backward",
-                "save_mean",
-                save_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if update {
-            crate::guards::numel_matches_size(
-                "aten::batch_norm_backward",
-                "save_var",
-                save_var,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !update {
-            crate::guards::numel_matches_size(
-                "aten::batch_norm_backward",
-                "running_mean",
-                running_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !update {
-            crate::guards::numel_matches_size(
-                "aten::batch_norm_backward",
-                "running_var",
-                running_var,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
+        crate::guards::args::numel_matches_size_if(
+            "aten::batch_norm_backward",
+            ("save_mean", save_mean),
+            ("input", input),
+            1,
+            update,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::batch_norm_backward",
+            ("save_var", save_var),
+            ("input", input),
+            1,
+            update,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::batch_norm_backward",
+            ("running_mean", running_mean),
+            ("input", input),
+            1,
+            !update,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::batch_norm_backward",
+            ("running_var", running_var),
+            ("input", input),
+            1,
+            !update,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -7619,7 +7846,7 @@ impl Tensor {
         count: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_backward_elemt.out",
             "out",
             out,
@@ -7781,22 +8008,22 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_backward_reduce.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_backward_reduce.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_backward_reduce.out",
             "out2",
             out2,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_backward_reduce.out",
             "out3",
             out3,
@@ -7895,7 +8122,7 @@ impl Tensor {
         invstd: &Tensor,
         eps: f64,
     ) -> Result<Tensor> {
-        crate::guards::device_channels("aten::batch_norm_elemt", input)?;
+        crate::guards::kernels::device_channels("aten::batch_norm_elemt", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7949,8 +8176,12 @@ impl Tensor {
         eps: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::batch_norm_elemt.out", "out", out)?;
-        crate::guards::device_channels("aten::batch_norm_elemt.out", input)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::batch_norm_elemt.out",
+            "out",
+            out,
+        )?;
+        crate::guards::kernels::device_channels("aten::batch_norm_elemt.out", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -8081,12 +8312,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_gather_stats.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_gather_stats.out",
             "out1",
             out1,
@@ -8243,12 +8474,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_gather_stats_with_counts.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_gather_stats_with_counts.out",
             "out1",
             out1,
@@ -8321,7 +8552,11 @@ impl Tensor {
     /// `aten::batch_norm_stats(Tensor input, float eps) -> (Tensor, Tensor)`
     #[track_caller]
     pub fn f_batch_norm_stats(input: &Tensor, eps: f64) -> Result<(Tensor, Tensor)> {
-        crate::guards::dim_size_positive("aten::batch_norm_stats", "input", input, 1)?;
+        crate::guards::args::dim_size_positive(
+            "aten::batch_norm_stats",
+            ("input", input),
+            1,
+        )?;
         let c_input = input.as_raw();
         let c_eps = eps;
         let mut out0 = std::ptr::null_mut();
@@ -8348,20 +8583,19 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_stats.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_stats.out",
             "out1",
             out1,
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::batch_norm_stats.out",
-            "input",
-            input,
+            ("input", input),
             1,
         )?;
         let c_input = input.as_raw();
@@ -8406,19 +8640,21 @@ impl Tensor {
         running_var: Option<&Tensor>,
         momentum: f64,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::min_dim("aten::batch_norm_update_stats", "input", input, 2)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::batch_norm_update_stats",
-            "running_mean",
-            running_mean,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::batch_norm_update_stats",
+            ("running_mean", running_mean),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::batch_norm_update_stats",
-            "running_var",
-            running_var,
+            ("running_var", running_var),
             ("input", input),
             1,
             false,
@@ -8471,29 +8707,31 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_update_stats.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::batch_norm_update_stats.out",
             "out1",
             out1,
         )?;
-        crate::guards::min_dim("aten::batch_norm_update_stats.out", "input", input, 2)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::batch_norm_update_stats.out",
-            "running_mean",
-            running_mean,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::batch_norm_update_stats.out",
+            ("running_mean", running_mean),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::batch_norm_update_stats.out",
-            "running_var",
-            running_var,
+            ("running_var", running_var),
             ("input", input),
             1,
             false,
@@ -8600,7 +8838,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bernoulli.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bernoulli.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -8652,7 +8894,7 @@ impl Tensor {
         p: &Tensor,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bernoulli_.Tensor",
             "self",
             self,
@@ -8707,7 +8949,11 @@ impl Tensor {
         p: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::bernoulli_.float", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::bernoulli_.float",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -8806,7 +9052,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bernoulli.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bernoulli.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -8922,7 +9172,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bernoulli.float_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bernoulli.float_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -9102,7 +9356,7 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::binary_cross_entropy.out",
             "out",
             out,
@@ -9260,7 +9514,7 @@ impl Tensor {
         reduction: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::binary_cross_entropy_backward.grad_input",
             "grad_input",
             grad_input,
@@ -9438,7 +9692,7 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::binary_cross_entropy_with_logits.out",
             "out",
             out,
@@ -9573,7 +9827,11 @@ impl Tensor {
         minlength: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bincount.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bincount.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weights = weights.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_minlength = minlength;
@@ -9627,7 +9885,7 @@ impl Tensor {
         prob: &Tensor,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
-        crate::guards::binomial_counts("aten::binomial", count, prob)?;
+        crate::guards::factories::binomial_counts("aten::binomial", count, prob)?;
         let c_count = count.as_raw();
         let c_prob = prob.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -9680,8 +9938,12 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::binomial.out", "out", out)?;
-        crate::guards::binomial_counts("aten::binomial.out", count, prob)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::binomial.out",
+            "out",
+            out,
+        )?;
+        crate::guards::factories::binomial_counts("aten::binomial.out", count, prob)?;
         let c_count = count.as_raw();
         let c_prob = prob.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -9743,7 +10005,7 @@ impl Tensor {
                 return Self::f_bitwise_and_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_and.Tensor_out",
             "out",
             out,
@@ -9779,7 +10041,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_and.Scalar_out",
             "out",
             out,
@@ -9888,7 +10150,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_and_.Scalar",
             "self",
             self,
@@ -9920,7 +10182,7 @@ impl Tensor {
                 return Self::f_bitwise_and_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_and_.Tensor",
             "self",
             self,
@@ -9950,7 +10212,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_and.Scalar_Tensor_out",
             "out",
             out,
@@ -10026,7 +10288,7 @@ impl Tensor {
                 return Self::f_bitwise_left_shift_tensor_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_left_shift_.Tensor",
             "self",
             self,
@@ -10064,7 +10326,7 @@ impl Tensor {
                 return Self::f_bitwise_left_shift_tensor_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_left_shift.Tensor_out",
             "out",
             out,
@@ -10127,7 +10389,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_left_shift_.Tensor_Scalar",
             "self",
             self,
@@ -10158,7 +10420,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_left_shift.Tensor_Scalar_out",
             "out",
             out,
@@ -10223,7 +10485,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_left_shift.Scalar_Tensor_out",
             "out",
             out,
@@ -10279,7 +10541,11 @@ impl Tensor {
     /// `aten::bitwise_not_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_not_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::bitwise_not_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::bitwise_not_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10295,7 +10561,11 @@ impl Tensor {
     /// `aten::bitwise_not.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bitwise_not_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bitwise_not.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bitwise_not.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10328,7 +10598,7 @@ impl Tensor {
                 return Self::f_bitwise_or_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_or.Tensor_out",
             "out",
             out,
@@ -10364,7 +10634,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_or.Scalar_out",
             "out",
             out,
@@ -10470,7 +10740,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_or_.Scalar",
             "self",
             self,
@@ -10502,7 +10772,7 @@ impl Tensor {
                 return Self::f_bitwise_or_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_or_.Tensor",
             "self",
             self,
@@ -10532,7 +10802,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_or.Scalar_Tensor_out",
             "out",
             out,
@@ -10608,7 +10878,7 @@ impl Tensor {
                 return Self::f_bitwise_right_shift_tensor_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_right_shift_.Tensor",
             "self",
             self,
@@ -10646,7 +10916,7 @@ impl Tensor {
                 return Self::f_bitwise_right_shift_tensor_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_right_shift.Tensor_out",
             "out",
             out,
@@ -10709,7 +10979,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_right_shift_.Tensor_Scalar",
             "self",
             self,
@@ -10740,7 +11010,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_right_shift.Tensor_Scalar_out",
             "out",
             out,
@@ -10805,7 +11075,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_right_shift.Scalar_Tensor_out",
             "out",
             out,
@@ -10854,7 +11124,7 @@ impl Tensor {
                 return Self::f_bitwise_xor_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_xor.Tensor_out",
             "out",
             out,
@@ -10890,7 +11160,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_xor.Scalar_out",
             "out",
             out,
@@ -10999,7 +11269,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_xor_.Scalar",
             "self",
             self,
@@ -11031,7 +11301,7 @@ impl Tensor {
                 return Self::f_bitwise_xor_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::bitwise_xor_.Tensor",
             "self",
             self,
@@ -11061,7 +11331,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::bitwise_xor.Scalar_Tensor_out",
             "out",
             out,
@@ -11258,7 +11528,11 @@ impl Tensor {
         window_length: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::blackman_window.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::blackman_window.out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11283,7 +11557,7 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::blackman_window.periodic_out",
             "out",
             out,
@@ -11347,7 +11621,11 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::block_diag.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::block_diag.out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -11395,7 +11673,7 @@ impl Tensor {
     /// `aten::bmm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_bmm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bmm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::bmm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();
@@ -11443,7 +11721,11 @@ impl Tensor {
         out_dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bmm.dtype_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bmm.dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out_dtype = out_dtype.to_ffi();
@@ -11587,7 +11869,11 @@ impl Tensor {
         right: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bucketize.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bucketize.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_boundaries = boundaries.as_raw();
         let c_out_int32 = out_int32;
@@ -11715,7 +12001,11 @@ impl Tensor {
         right: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::bucketize.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::bucketize.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_boundaries = boundaries.as_raw();
         let c_out_int32 = out_int32;
@@ -11875,8 +12165,8 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cat.out", "out", out)?;
-        crate::guards::nonempty("aten::cat.out", "tensors", tensors)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::cat.out", "out", out)?;
+        crate::guards::args::nonempty("aten::cat.out", ("tensors", tensors))?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -11965,8 +12255,12 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cat.names_out", "out", out)?;
-        crate::guards::nonempty("aten::cat.names_out", "tensors", tensors)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cat.names_out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::cat.names_out", ("tensors", tensors))?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -12009,7 +12303,11 @@ impl Tensor {
         sigma: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::cauchy_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::cauchy_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_median = median;
         let c_sigma = sigma;
@@ -12064,7 +12362,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cauchy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cauchy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_median = median;
         let c_sigma = sigma;
@@ -12211,7 +12513,7 @@ impl Tensor {
     /// `aten::ccol_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ccol_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::ccol_indices_copy.out",
             "out",
             out,
@@ -12306,7 +12608,7 @@ impl Tensor {
     /// `aten::ceil_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ceil_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::ceil_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::ceil_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12322,7 +12624,7 @@ impl Tensor {
     /// `aten::ceil.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ceil_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ceil.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::ceil.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12383,7 +12685,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `alpha = 1.0`.
     #[track_caller]
     pub fn f_celu__with(&mut self, alpha: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::celu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::celu_", "self", self)?;
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12422,7 +12724,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::celu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::celu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_out = out.as_raw();
@@ -12487,7 +12789,11 @@ impl Tensor {
         matrices: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::chain_matmul.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::chain_matmul.out",
+            "out",
+            out,
+        )?;
         let c_matrices: Vec<ltrs_tensor> = matrices
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -12584,7 +12890,11 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::channel_shuffle.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::channel_shuffle.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_groups = groups;
         let c_out = out.as_raw();
@@ -12608,7 +12918,11 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `upper = false`.
     #[track_caller]
     pub fn f_cholesky_out_with(&self, upper: bool, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cholesky.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cholesky.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_upper = upper;
         let c_out = out.as_raw();
@@ -12728,7 +13042,11 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cholesky_inverse.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cholesky_inverse.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_upper = upper;
         let c_out = out.as_raw();
@@ -12773,7 +13091,11 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cholesky_solve.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cholesky_solve.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
         let c_upper = upper;
@@ -12872,8 +13194,8 @@ impl Tensor {
         ratio: f64,
         bit_width: i64,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::on_cpu("aten::choose_qparams_optimized", "input", input)?;
-        crate::guards::qparams_search(
+        crate::guards::args::on_cpu("aten::choose_qparams_optimized", ("input", input))?;
+        crate::guards::kernels::qparams_search(
             "aten::choose_qparams_optimized",
             input,
             numel,
@@ -13068,7 +13390,11 @@ impl Tensor {
         min: Option<Scalar>,
         max: Option<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::clamp_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::clamp_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -13116,7 +13442,11 @@ impl Tensor {
         min: Option<&Tensor>,
         max: Option<&Tensor>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::clamp_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::clamp_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13168,7 +13498,7 @@ impl Tensor {
         max: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::clamp.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::clamp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -13223,7 +13553,11 @@ impl Tensor {
         max: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::clamp.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::clamp.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13322,7 +13656,11 @@ impl Tensor {
         &mut self,
         max: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::clamp_max_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::clamp_max_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_max = Into::<Scalar>::into(max).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13350,7 +13688,7 @@ impl Tensor {
                 return Self::f_clamp_max_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::clamp_max_.Tensor",
             "self",
             self,
@@ -13380,7 +13718,11 @@ impl Tensor {
         max: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::clamp_max.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::clamp_max.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_max = Into::<Scalar>::into(max).to_ffi();
         let c_out = out.as_raw();
@@ -13414,7 +13756,11 @@ impl Tensor {
                 return Self::f_clamp_max_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::clamp_max.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::clamp_max.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_max = max.as_raw();
         let c_out = out.as_raw();
@@ -13495,7 +13841,11 @@ impl Tensor {
         &mut self,
         min: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::clamp_min_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::clamp_min_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_min = Into::<Scalar>::into(min).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13523,7 +13873,7 @@ impl Tensor {
                 return Self::f_clamp_min_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::clamp_min_.Tensor",
             "self",
             self,
@@ -13553,7 +13903,11 @@ impl Tensor {
         min: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::clamp_min.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::clamp_min.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_min = Into::<Scalar>::into(min).to_ffi();
         let c_out = out.as_raw();
@@ -13587,7 +13941,11 @@ impl Tensor {
                 return Self::f_clamp_min_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::clamp_min.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::clamp_min.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_min = min.as_raw();
         let c_out = out.as_raw();
@@ -13721,7 +14079,7 @@ impl Tensor {
         min: Option<Scalar>,
         max: Option<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::clip_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::clip_", "self", self)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -13769,7 +14127,11 @@ impl Tensor {
         min: Option<&Tensor>,
         max: Option<&Tensor>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::clip_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::clip_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13821,7 +14183,7 @@ impl Tensor {
         max: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::clip.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::clip.out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -13876,7 +14238,11 @@ impl Tensor {
         max: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::clip.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::clip.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13975,7 +14341,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::clone.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::clone.out", "out", out)?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -14046,7 +14412,11 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::col2im.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::col2im.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -14177,7 +14547,11 @@ impl Tensor {
     /// `aten::col_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_col_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::col_indices_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::col_indices_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14225,7 +14599,11 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::column_stack.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::column_stack.out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14319,7 +14697,11 @@ impl Tensor {
         imag: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::complex.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::complex.out",
+            "out",
+            out,
+        )?;
         let c_real = real.as_raw();
         let c_imag = imag.as_raw();
         let c_out = out.as_raw();
@@ -14394,8 +14776,12 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::concat.out", "out", out)?;
-        crate::guards::nonempty("aten::concat.out", "tensors", tensors)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::concat.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::concat.out", ("tensors", tensors))?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14488,8 +14874,12 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::concat.names_out", "out", out)?;
-        crate::guards::nonempty("aten::concat.names_out", "tensors", tensors)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::concat.names_out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::concat.names_out", ("tensors", tensors))?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14582,8 +14972,12 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::concatenate.out", "out", out)?;
-        crate::guards::nonempty("aten::concatenate.out", "tensors", tensors)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::concatenate.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::nonempty("aten::concatenate.out", ("tensors", tensors))?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14676,12 +15070,15 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::concatenate.names_out",
             "out",
             out,
         )?;
-        crate::guards::nonempty("aten::concatenate.names_out", "tensors", tensors)?;
+        crate::guards::args::nonempty(
+            "aten::concatenate.names_out",
+            ("tensors", tensors),
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -14750,7 +15147,11 @@ impl Tensor {
     /// `aten::conj_physical.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_conj_physical_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::conj_physical.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::conj_physical.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14771,7 +15172,11 @@ impl Tensor {
     /// `aten::conj_physical_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_conj_physical_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::conj_physical_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::conj_physical_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14840,7 +15245,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::constant_pad_nd.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::constant_pad_nd.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -15461,7 +15870,11 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::conv_depthwise3d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::conv_depthwise3d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -15573,7 +15986,11 @@ impl Tensor {
         pad: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::conv_tbc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::conv_tbc.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.as_raw();
@@ -16142,7 +16559,11 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::convolution.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::convolution.out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16314,17 +16735,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_backward.out",
             "out2",
             out2,
@@ -16508,17 +16929,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_backward_overrideable.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_backward_overrideable.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_backward_overrideable.out",
             "out2",
             out2,
@@ -16690,7 +17111,7 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_overrideable.out",
             "out",
             out,
@@ -16763,8 +17184,8 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `non_blocking = false`.
     #[track_caller]
     pub fn f_copy_with(&self, src: &Tensor, non_blocking: bool) -> Result<Tensor> {
-        crate::guards::defined("aten::copy", "self", self)?;
-        crate::guards::copy_layouts("aten::copy", self, src)?;
+        crate::guards::args::defined("aten::copy", ("self", self))?;
+        crate::guards::forms::copy_layouts("aten::copy", self, src)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -16808,7 +17229,7 @@ impl Tensor {
         src: &Tensor,
         non_blocking: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::copy_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::copy_", "self", self)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -16852,9 +17273,9 @@ impl Tensor {
         non_blocking: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::copy.out", "out", out)?;
-        crate::guards::defined("aten::copy.out", "self", self)?;
-        crate::guards::copy_layouts("aten::copy.out", self, src)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::copy.out", "out", out)?;
+        crate::guards::args::defined("aten::copy.out", ("self", self))?;
+        crate::guards::forms::copy_layouts("aten::copy.out", self, src)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -16904,7 +17325,7 @@ impl Tensor {
         src: &Tensor,
         non_blocking: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::copy_sparse_to_sparse_",
             "self",
             self,
@@ -16956,7 +17377,7 @@ impl Tensor {
         non_blocking: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::copy_sparse_to_sparse.out",
             "out",
             out,
@@ -17080,7 +17501,11 @@ impl Tensor {
                 return Self::f_copysign_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::copysign.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::copysign.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17142,7 +17567,11 @@ impl Tensor {
                 return Self::f_copysign_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::copysign_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::copysign_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17187,7 +17616,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::copysign_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::copysign_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17211,7 +17644,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::copysign.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::copysign.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -17272,7 +17709,7 @@ impl Tensor {
     /// `aten::cos_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_cos_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::cos_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::cos_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17288,7 +17725,7 @@ impl Tensor {
     /// `aten::cos.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_cos_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cos.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::cos.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17325,7 +17762,7 @@ impl Tensor {
     /// `aten::cosh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_cosh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::cosh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::cosh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17341,7 +17778,7 @@ impl Tensor {
     /// `aten::cosh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_cosh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cosh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::cosh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17548,7 +17985,7 @@ impl Tensor {
         dim: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::count_nonzero.dim_IntList_out",
             "out",
             out,
@@ -17586,7 +18023,11 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::count_nonzero.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::count_nonzero.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_out = out.as_raw();

@@ -85,7 +85,7 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cross.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::cross.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dim = support::opt_int(dim);
@@ -289,7 +289,7 @@ impl Tensor {
     /// `aten::crow_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_crow_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::crow_indices_copy.out",
             "out",
             out,
@@ -324,7 +324,7 @@ impl Tensor {
         reduction: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
-        crate::guards::ctc_targets(
+        crate::guards::ctc::ctc_targets(
             "aten::ctc_loss.IntList",
             log_probs,
             targets,
@@ -428,7 +428,7 @@ impl Tensor {
         reduction: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
-        crate::guards::ctc_targets_tensor_lengths(
+        crate::guards::ctc::ctc_targets_tensor_lengths(
             "aten::ctc_loss.Tensor",
             log_probs,
             targets,
@@ -571,7 +571,7 @@ impl Tensor {
         W: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_affine_grid_generator.out",
             "out",
             out,
@@ -668,7 +668,7 @@ impl Tensor {
         W: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_affine_grid_generator_backward.out",
             "out",
             out,
@@ -809,22 +809,22 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_batch_norm.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_batch_norm.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_batch_norm.out",
             "out2",
             out2,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_batch_norm.out",
             "out3",
             out3,
@@ -1007,17 +1007,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_batch_norm_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_batch_norm_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_batch_norm_backward.out",
             "out2",
             out2,
@@ -1110,7 +1110,7 @@ impl Tensor {
         deterministic: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
-        crate::guards::cudnn_conv_args(
+        crate::guards::kernels::cudnn_conv_args(
             "aten::cudnn_convolution",
             self,
             weight,
@@ -1188,12 +1188,12 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_convolution.out",
             "out",
             out,
         )?;
-        crate::guards::cudnn_conv_args(
+        crate::guards::kernels::cudnn_conv_args(
             "aten::cudnn_convolution.out",
             self,
             weight,
@@ -1276,7 +1276,7 @@ impl Tensor {
         dilation: &[i64],
         groups: i64,
     ) -> Result<Tensor> {
-        crate::guards::cudnn_conv_args(
+        crate::guards::kernels::cudnn_conv_args(
             "aten::cudnn_convolution_add_relu",
             self,
             weight,
@@ -1358,12 +1358,12 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_convolution_add_relu.out",
             "out",
             out,
         )?;
-        crate::guards::cudnn_conv_args(
+        crate::guards::kernels::cudnn_conv_args(
             "aten::cudnn_convolution_add_relu.out",
             self,
             weight,
@@ -1446,7 +1446,7 @@ impl Tensor {
         dilation: &[i64],
         groups: i64,
     ) -> Result<Tensor> {
-        crate::guards::cudnn_conv_args(
+        crate::guards::kernels::cudnn_conv_args(
             "aten::cudnn_convolution_relu",
             self,
             weight,
@@ -1518,12 +1518,12 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_convolution_relu.out",
             "out",
             out,
         )?;
-        crate::guards::cudnn_conv_args(
+        crate::guards::kernels::cudnn_conv_args(
             "aten::cudnn_convolution_relu.out",
             self,
             weight,
@@ -1599,7 +1599,7 @@ impl Tensor {
         deterministic: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
-        crate::guards::cudnn_conv_transpose_args(
+        crate::guards::kernels::cudnn_conv_transpose_args(
             "aten::cudnn_convolution_transpose",
             self,
             weight,
@@ -1682,12 +1682,12 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_convolution_transpose.out",
             "out",
             out,
         )?;
-        crate::guards::cudnn_conv_transpose_args(
+        crate::guards::kernels::cudnn_conv_transpose_args(
             "aten::cudnn_convolution_transpose.out",
             self,
             weight,
@@ -1786,7 +1786,7 @@ impl Tensor {
         grid: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_grid_sampler.out",
             "out",
             out,
@@ -1854,12 +1854,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_grid_sampler_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_grid_sampler_backward.out",
             "out1",
             out1,
@@ -1949,8 +1949,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::cummax.out", "values", values)?;
-        crate::guards::exclusive_with_storage("aten::cummax.out", "indices", indices)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cummax.out",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cummax.out",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_values = values.as_raw();
@@ -2012,12 +2020,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cummax.dimname_out",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cummax.dimname_out",
             "indices",
             indices,
@@ -2062,7 +2070,10 @@ impl Tensor {
         indices: &Tensor,
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::cummaxmin_grad_not_mkldnn("aten::cummaxmin_backward", grad)?;
+        crate::guards::forms::cummaxmin_grad_not_mkldnn(
+            "aten::cummaxmin_backward",
+            grad,
+        )?;
         let c_grad = grad.as_raw();
         let c_input = input.as_raw();
         let c_indices = indices.as_raw();
@@ -2122,8 +2133,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::cummin.out", "values", values)?;
-        crate::guards::exclusive_with_storage("aten::cummin.out", "indices", indices)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cummin.out",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cummin.out",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_values = values.as_raw();
@@ -2185,12 +2204,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cummin.dimname_out",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::cummin.dimname_out",
             "indices",
             indices,
@@ -2281,7 +2300,11 @@ impl Tensor {
         dim: i64,
         dtype: Option<Kind>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::cumprod_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::cumprod_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2329,7 +2352,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cumprod.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cumprod.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2430,7 +2457,11 @@ impl Tensor {
         dim: &str,
         dtype: Option<Kind>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::cumprod_.dimname", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::cumprod_.dimname",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2482,7 +2513,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cumprod.dimname_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cumprod.dimname_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2611,7 +2646,11 @@ impl Tensor {
         dim: i64,
         dtype: Option<Kind>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::cumsum_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::cumsum_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2659,7 +2698,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cumsum.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cumsum.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2760,7 +2803,11 @@ impl Tensor {
         dim: &str,
         dtype: Option<Kind>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::cumsum_.dimname", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::cumsum_.dimname",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2812,7 +2859,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::cumsum.dimname_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::cumsum.dimname_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2864,7 +2915,7 @@ impl Tensor {
         x: &Tensor,
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::nested_select_dim("aten::cumulative_trapezoid.x", y, dim)?;
+        crate::guards::forms::nested_select_dim("aten::cumulative_trapezoid.x", y, dim)?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -2908,7 +2959,11 @@ impl Tensor {
         dx: impl Into<Scalar>,
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::nested_select_dim("aten::cumulative_trapezoid.dx", y, dim)?;
+        crate::guards::forms::nested_select_dim(
+            "aten::cumulative_trapezoid.dx",
+            y,
+            dim,
+        )?;
         let c_y = y.as_raw();
         let c_dx = Into::<Scalar>::into(dx).to_ffi();
         let c_dim = dim;
@@ -2982,7 +3037,11 @@ impl Tensor {
     /// `aten::deg2rad_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_deg2rad_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::deg2rad_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::deg2rad_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2998,7 +3057,11 @@ impl Tensor {
     /// `aten::deg2rad.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_deg2rad_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::deg2rad.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::deg2rad.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3089,7 +3152,11 @@ impl Tensor {
     /// `aten::dequantize.self_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_dequantize_self_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::dequantize.self_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::dequantize.self_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3113,7 +3180,7 @@ impl Tensor {
         tensors: &[T0],
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::dequantize.tensors_out",
             "out",
             out,
@@ -3178,7 +3245,7 @@ impl Tensor {
     /// `aten::detach_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_detach_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::detach_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::detach_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3213,7 +3280,11 @@ impl Tensor {
     /// `aten::detach_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_detach_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::detach_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::detach_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3236,8 +3307,8 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_diag_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::diag.out", "out", out)?;
-        crate::guards::mkldnn_zeroed("aten::diag.out", self)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::diag.out", "out", out)?;
+        crate::guards::forms::mkldnn_zeroed("aten::diag.out", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let c_out = out.as_raw();
@@ -3277,7 +3348,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_diag_with(&self, diagonal: i64) -> Result<Tensor> {
-        crate::guards::mkldnn_zeroed("aten::diag", self)?;
+        crate::guards::forms::mkldnn_zeroed("aten::diag", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let mut out0 = std::ptr::null_mut();
@@ -3321,7 +3392,7 @@ impl Tensor {
         dim1: i64,
         dim2: i64,
     ) -> Result<Tensor> {
-        crate::guards::mkldnn_zeroed("aten::diag_embed", self)?;
+        crate::guards::forms::mkldnn_zeroed("aten::diag_embed", self)?;
         let c_self = self.as_raw();
         let c_offset = offset;
         let c_dim1 = dim1;
@@ -3368,8 +3439,12 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::diag_embed.out", "out", out)?;
-        crate::guards::mkldnn_zeroed("aten::diag_embed.out", self)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::diag_embed.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::mkldnn_zeroed("aten::diag_embed.out", self)?;
         let c_self = self.as_raw();
         let c_offset = offset;
         let c_dim1 = dim1;
@@ -3616,7 +3691,7 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::diagonal_backward.out",
             "out",
             out,
@@ -3722,7 +3797,11 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::diagonal_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::diagonal_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_offset = offset;
         let c_dim1 = dim1;
@@ -3844,7 +3923,11 @@ impl Tensor {
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::diagonal_scatter.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::diagonal_scatter.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_offset = offset;
@@ -3974,7 +4057,7 @@ impl Tensor {
         append: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::diff.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::diff.out", "out", out)?;
         let c_self = self.as_raw();
         let c_n = n;
         let c_dim = dim;
@@ -4032,7 +4115,11 @@ impl Tensor {
     /// `aten::digamma_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_digamma_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::digamma_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::digamma_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4048,7 +4135,11 @@ impl Tensor {
     /// `aten::digamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_digamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::digamma.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::digamma.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4131,7 +4222,7 @@ impl Tensor {
         p: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::dist.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::dist.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
@@ -4217,7 +4308,11 @@ impl Tensor {
                 &other_wrapped
             }
         };
-        crate::guards::exclusive_unless_strided("aten::div_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::div_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4251,7 +4346,7 @@ impl Tensor {
                 return Self::f_div_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::div.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::div.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4289,7 +4384,7 @@ impl Tensor {
                 return Self::f_div_scalar_mode(self, number, rounding_mode);
             }
         };
-        crate::guards::int_trunc_div(
+        crate::guards::division::int_trunc_div(
             "aten::div.Tensor_mode",
             self,
             other,
@@ -4338,10 +4433,14 @@ impl Tensor {
                 return Self::f_div_scalar_mode_(self, number, rounding_mode);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::div_.Tensor_mode", "self", self)?;
-        crate::guards::int_trunc_div(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::div_.Tensor_mode",
+            "self",
             self,
+        )?;
+        crate::guards::division::int_trunc_div(
+            "aten::div_.Tensor_mode",
+            &*self,
             other,
             rounding_mode,
         )?;
@@ -4388,8 +4487,17 @@ impl Tensor {
                 return Self::f_div_scalar_mode_out(self, number, rounding_mode, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::div.out_mode", "out", out)?;
-        crate::guards::int_trunc_div("aten::div.out_mode", self, other, rounding_mode)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::div.out_mode",
+            "out",
+            out,
+        )?;
+        crate::guards::division::int_trunc_div(
+            "aten::div.out_mode",
+            self,
+            other,
+            rounding_mode,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_rounding_mode = rounding_mode.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -4447,7 +4555,11 @@ impl Tensor {
     /// `aten::div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_div_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::div_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::div_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4474,7 +4586,7 @@ impl Tensor {
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
         let other: Scalar = other.into();
-        crate::guards::int_trunc_div_scalar(
+        crate::guards::division::int_trunc_div_scalar(
             "aten::div.Scalar_mode",
             self,
             &other,
@@ -4513,11 +4625,15 @@ impl Tensor {
         other: impl Into<Scalar>,
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::div_.Scalar_mode", "self", self)?;
-        let other: Scalar = other.into();
-        crate::guards::int_trunc_div_scalar(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::div_.Scalar_mode",
+            "self",
             self,
+        )?;
+        let other: Scalar = other.into();
+        crate::guards::division::int_trunc_div_scalar(
+            "aten::div_.Scalar_mode",
+            &*self,
             &other,
             rounding_mode,
         )?;
@@ -4551,7 +4667,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::div.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::div.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -4580,9 +4700,13 @@ impl Tensor {
         rounding_mode: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::div.Scalar_mode_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::div.Scalar_mode_out",
+            "out",
+            out,
+        )?;
         let other: Scalar = other.into();
-        crate::guards::int_trunc_div_scalar(
+        crate::guards::division::int_trunc_div_scalar(
             "aten::div.Scalar_mode_out",
             self,
             &other,
@@ -4657,7 +4781,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_divide_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::divide_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::divide_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4679,7 +4807,11 @@ impl Tensor {
     /// `aten::divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_divide_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::divide.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::divide.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4721,7 +4853,11 @@ impl Tensor {
     /// `aten::divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_divide_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::divide_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::divide_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4755,7 +4891,7 @@ impl Tensor {
                 return Self::f_divide_scalar_mode(self, number, rounding_mode);
             }
         };
-        crate::guards::int_trunc_div(
+        crate::guards::division::int_trunc_div(
             "aten::divide.Tensor_mode",
             self,
             other,
@@ -4809,14 +4945,14 @@ impl Tensor {
                 return Self::f_divide_scalar_mode_(self, number, rounding_mode);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::divide_.Tensor_mode",
             "self",
             self,
         )?;
-        crate::guards::int_trunc_div(
+        crate::guards::division::int_trunc_div(
             "aten::divide_.Tensor_mode",
-            self,
+            &*self,
             other,
             rounding_mode,
         )?;
@@ -4855,8 +4991,12 @@ impl Tensor {
         rounding_mode: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::divide.out_mode", "out", out)?;
-        crate::guards::int_trunc_div(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::divide.out_mode",
+            "out",
+            out,
+        )?;
+        crate::guards::division::int_trunc_div(
             "aten::divide.out_mode",
             self,
             other,
@@ -4904,7 +5044,7 @@ impl Tensor {
         rounding_mode: Option<&str>,
     ) -> Result<Tensor> {
         let other: Scalar = other.into();
-        crate::guards::int_trunc_div_scalar(
+        crate::guards::division::int_trunc_div_scalar(
             "aten::divide.Scalar_mode",
             self,
             &other,
@@ -4948,15 +5088,15 @@ impl Tensor {
         other: impl Into<Scalar>,
         rounding_mode: Option<&str>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::divide_.Scalar_mode",
             "self",
             self,
         )?;
         let other: Scalar = other.into();
-        crate::guards::int_trunc_div_scalar(
+        crate::guards::division::int_trunc_div_scalar(
             "aten::divide_.Scalar_mode",
-            self,
+            &*self,
             &other,
             rounding_mode,
         )?;
@@ -5006,7 +5146,7 @@ impl Tensor {
     /// `aten::dot.out(Tensor self, Tensor tensor, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_dot_out(&self, tensor: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::dot.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::dot.out", "out", out)?;
         let c_self = self.as_raw();
         let c_tensor = tensor.as_raw();
         let c_out = out.as_raw();
@@ -5049,7 +5189,11 @@ impl Tensor {
     /// `aten::dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
     #[track_caller]
     pub fn f_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::dropout_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::dropout_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_train = train;
@@ -5141,7 +5285,11 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::dstack.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::dstack.out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -5245,7 +5393,7 @@ impl Tensor {
         input_scale: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::elu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::elu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_scale = Into::<Scalar>::into(scale).to_ffi();
@@ -5355,7 +5503,7 @@ impl Tensor {
         scale: impl Into<Scalar>,
         input_scale: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::elu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::elu_", "self", self)?;
         let c_self = self.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
         let c_scale = Into::<Scalar>::into(scale).to_ffi();
@@ -5406,7 +5554,7 @@ impl Tensor {
         self_or_result: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::elu_backward.grad_input",
             "grad_input",
             grad_input,
@@ -5595,7 +5743,11 @@ impl Tensor {
         sparse: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::embedding.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::embedding.out",
+            "out",
+            out,
+        )?;
         let c_weight = weight.as_raw();
         let c_indices = indices.as_raw();
         let c_padding_idx = padding_idx;
@@ -5671,15 +5823,13 @@ impl Tensor {
         scale_grad_by_freq: bool,
         sparse: bool,
     ) -> Result<Tensor> {
-        if scale_grad_by_freq {
-            crate::guards::values_in_range(
-                "aten::embedding_backward",
-                "indices",
-                indices,
-                ("num_weights", num_weights),
-                false,
-            )?;
-        }
+        crate::guards::args::values_in_range_if(
+            "aten::embedding_backward",
+            ("indices", indices),
+            ("num_weights", num_weights),
+            false,
+            scale_grad_by_freq,
+        )?;
         let c_grad = grad.as_raw();
         let c_indices = indices.as_raw();
         let c_num_weights = num_weights;
@@ -5741,9 +5891,9 @@ impl Tensor {
         per_sample_weights: Option<&Tensor>,
         include_last_offset: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::dim_in("aten::embedding_bag", "offsets", offsets, &[1])?;
-        crate::guards::embedding_bag_mode("aten::embedding_bag", mode)?;
-        crate::guards::embedding_bag_bags(
+        crate::guards::args::dim_in("aten::embedding_bag", ("offsets", offsets), [1])?;
+        crate::guards::lookups::embedding_bag_mode("aten::embedding_bag", mode)?;
+        crate::guards::lookups::embedding_bag_bags(
             "aten::embedding_bag",
             indices,
             offsets,
@@ -5865,14 +6015,16 @@ impl Tensor {
         include_last_offset: bool,
         padding_idx: Option<i64>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::embedding_bag.padding_idx",
-            "offsets",
-            offsets,
-            &[1],
+            ("offsets", offsets),
+            [1],
         )?;
-        crate::guards::embedding_bag_mode("aten::embedding_bag.padding_idx", mode)?;
-        crate::guards::embedding_bag_bags(
+        crate::guards::lookups::embedding_bag_mode(
+            "aten::embedding_bag.padding_idx",
+            mode,
+        )?;
+        crate::guards::lookups::embedding_bag_bags(
             "aten::embedding_bag.padding_idx",
             indices,
             offsets,
@@ -5959,15 +6111,13 @@ impl Tensor {
         padding_idx: i64,
         scale_grad_by_freq: bool,
     ) -> Result<Tensor> {
-        if scale_grad_by_freq {
-            crate::guards::values_in_range(
-                "aten::embedding_dense_backward",
-                "indices",
-                indices,
-                ("num_weights", num_weights),
-                false,
-            )?;
-        }
+        crate::guards::args::values_in_range_if(
+            "aten::embedding_dense_backward",
+            ("indices", indices),
+            ("num_weights", num_weights),
+            false,
+            scale_grad_by_freq,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_indices = indices.as_raw();
         let c_num_weights = num_weights;
@@ -6019,20 +6169,18 @@ impl Tensor {
         scale_grad_by_freq: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::embedding_dense_backward.out",
             "out",
             out,
         )?;
-        if scale_grad_by_freq {
-            crate::guards::values_in_range(
-                "aten::embedding_dense_backward.out",
-                "indices",
-                indices,
-                ("num_weights", num_weights),
-                false,
-            )?;
-        }
+        crate::guards::args::values_in_range_if(
+            "aten::embedding_dense_backward.out",
+            ("indices", indices),
+            ("num_weights", num_weights),
+            false,
+            scale_grad_by_freq,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_indices = indices.as_raw();
         let c_num_weights = num_weights;
@@ -6086,7 +6234,7 @@ impl Tensor {
         max_norm: f64,
         norm_type: f64,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::embedding_renorm_",
             "self",
             self,
@@ -6123,7 +6271,11 @@ impl Tensor {
         norm_type: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::embedding_renorm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::embedding_renorm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_max_norm = max_norm;
@@ -6449,7 +6601,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::empty.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::empty.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -6502,7 +6654,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::empty.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::empty.names_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -6580,7 +6736,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::empty_like", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::empty_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -6648,7 +6804,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::empty_like.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::empty_like.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -6773,7 +6933,11 @@ impl Tensor {
         physical_layout: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::empty_permuted.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::empty_permuted.out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_physical_layout = ltrs_int_list::new(physical_layout);
         let c_out = out.as_raw();
@@ -6895,7 +7059,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::empty_quantized.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::empty_quantized.out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_qtensor = qtensor.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -7031,7 +7199,11 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::empty_strided.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::empty_strided.out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
         let c_out = out.as_raw();
@@ -7053,7 +7225,11 @@ impl Tensor {
     /// `aten::eq_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_eq_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::eq_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::eq_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7079,7 +7255,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_eq_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::eq_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::eq_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7105,7 +7285,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::eq.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::eq.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -7159,7 +7343,11 @@ impl Tensor {
                 return Self::f_eq_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::eq.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::eq.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -7247,7 +7435,7 @@ impl Tensor {
     /// `aten::erf_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erf_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::erf_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::erf_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7263,7 +7451,7 @@ impl Tensor {
     /// `aten::erf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erf_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::erf.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::erf.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7300,7 +7488,7 @@ impl Tensor {
     /// `aten::erfc_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erfc_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::erfc_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::erfc_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7316,7 +7504,7 @@ impl Tensor {
     /// `aten::erfc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erfc_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::erfc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::erfc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7353,7 +7541,11 @@ impl Tensor {
     /// `aten::erfinv_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erfinv_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::erfinv_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::erfinv_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7369,7 +7561,11 @@ impl Tensor {
     /// `aten::erfinv.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_erfinv_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::erfinv.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::erfinv.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7406,7 +7602,7 @@ impl Tensor {
     /// `aten::exp_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_exp_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::exp_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::exp_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7422,7 +7618,7 @@ impl Tensor {
     /// `aten::exp.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_exp_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::exp.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::exp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7459,7 +7655,7 @@ impl Tensor {
     /// `aten::exp2_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_exp2_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::exp2_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::exp2_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7475,7 +7671,7 @@ impl Tensor {
     /// `aten::exp2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_exp2_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::exp2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::exp2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7601,7 +7797,11 @@ impl Tensor {
         implicit: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::expand_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::expand_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_implicit = implicit;
@@ -7661,7 +7861,11 @@ impl Tensor {
     /// `aten::expm1_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_expm1_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::expm1_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::expm1_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7677,7 +7881,7 @@ impl Tensor {
     /// `aten::expm1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_expm1_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::expm1.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::expm1.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7706,7 +7910,11 @@ impl Tensor {
         lambd: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::exponential_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::exponential_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_lambd = lambd;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7758,7 +7966,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::exponential.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::exponential.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_lambd = lambd;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7982,7 +8194,7 @@ impl Tensor {
     /// `aten::eye.out(SymInt n, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_eye_out(n: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::eye.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::eye.out", "out", out)?;
         let c_n = n;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8003,7 +8215,7 @@ impl Tensor {
     /// `aten::eye.m_out(SymInt n, SymInt m, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_eye_m_out(n: i64, m: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::eye.m_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::eye.m_out", "out", out)?;
         let c_n = n;
         let c_m = m;
         let c_out = out.as_raw();
@@ -8146,12 +8358,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fake_quantize_per_channel_affine_cachemask.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fake_quantize_per_channel_affine_cachemask.out",
             "out1",
             out1,
@@ -8406,12 +8618,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fake_quantize_per_tensor_affine_cachemask.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fake_quantize_per_tensor_affine_cachemask.out",
             "out1",
             out1,
@@ -8543,7 +8755,7 @@ impl Tensor {
         bias: &Tensor,
         output: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::fbgemm_linear_fp16_weight.out",
             "output",
             output,
@@ -8630,7 +8842,7 @@ impl Tensor {
         bias: Option<&Tensor>,
         output: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::fbgemm_linear_fp16_weight_fp32_activation.out",
             "output",
             output,
@@ -8799,13 +9011,15 @@ impl Tensor {
     pub fn f_fbgemm_linear_quantize_weight(
         input: &Tensor,
     ) -> Result<(Tensor, Tensor, f64, i64)> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::fbgemm_linear_quantize_weight",
-            "input",
-            input,
-            &[2],
+            ("input", input),
+            [2],
         )?;
-        crate::guards::on_cpu("aten::fbgemm_linear_quantize_weight", "input", input)?;
+        crate::guards::args::on_cpu(
+            "aten::fbgemm_linear_quantize_weight",
+            ("input", input),
+        )?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         let mut out1 = std::ptr::null_mut();
@@ -8834,13 +9048,15 @@ impl Tensor {
     /// `aten::fbgemm_pack_gemm_matrix_fp16(Tensor input) -> Tensor`
     #[track_caller]
     pub fn f_fbgemm_pack_gemm_matrix_fp16(input: &Tensor) -> Result<Tensor> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::fbgemm_pack_gemm_matrix_fp16",
-            "input",
-            input,
-            &[2],
+            ("input", input),
+            [2],
         )?;
-        crate::guards::on_cpu("aten::fbgemm_pack_gemm_matrix_fp16", "input", input)?;
+        crate::guards::args::on_cpu(
+            "aten::fbgemm_pack_gemm_matrix_fp16",
+            ("input", input),
+        )?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8860,13 +9076,15 @@ impl Tensor {
     /// `aten::fbgemm_pack_quantized_matrix(Tensor input) -> Tensor`
     #[track_caller]
     pub fn f_fbgemm_pack_quantized_matrix(input: &Tensor) -> Result<Tensor> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::fbgemm_pack_quantized_matrix",
-            "input",
-            input,
-            &[2],
+            ("input", input),
+            [2],
         )?;
-        crate::guards::on_cpu("aten::fbgemm_pack_quantized_matrix", "input", input)?;
+        crate::guards::args::on_cpu(
+            "aten::fbgemm_pack_quantized_matrix",
+            ("input", input),
+        )?;
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8890,13 +9108,15 @@ impl Tensor {
         K: i64,
         N: i64,
     ) -> Result<Tensor> {
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::fbgemm_pack_quantized_matrix.KN",
-            "input",
-            input,
-            &[2],
+            ("input", input),
+            [2],
         )?;
-        crate::guards::on_cpu("aten::fbgemm_pack_quantized_matrix.KN", "input", input)?;
+        crate::guards::args::on_cpu(
+            "aten::fbgemm_pack_quantized_matrix.KN",
+            ("input", input),
+        )?;
         let c_input = input.as_raw();
         let c_K = K;
         let c_N = N;
@@ -8947,7 +9167,7 @@ impl Tensor {
         p: f64,
         train: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::feature_alpha_dropout_",
             "self",
             self,
@@ -8993,7 +9213,11 @@ impl Tensor {
     /// `aten::feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
     #[track_caller]
     pub fn f_feature_dropout_(&mut self, p: f64, train: bool) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::feature_dropout_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::feature_dropout_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_train = train;
@@ -9073,7 +9297,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_fft.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_fft.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -9185,7 +9413,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_fft2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_fft2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -9305,7 +9537,11 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `d = 1.0`.
     #[track_caller]
     pub fn f_fft_fftfreq_out_with(n: i64, d: f64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_fftfreq.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_fftfreq.out",
+            "out",
+            out,
+        )?;
         let c_n = n;
         let c_d = d;
         let c_out = out.as_raw();
@@ -9407,7 +9643,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_fftn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_fftn.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -9556,7 +9796,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_hfft.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_hfft.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -9668,7 +9912,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_hfft2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_hfft2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -9780,7 +10028,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_hfftn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_hfftn.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -9887,7 +10139,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_ifft.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_ifft.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -9999,7 +10255,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_ifft2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_ifft2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -10111,7 +10371,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_ifftn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_ifftn.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -10265,7 +10529,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_ihfft.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_ihfft.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -10377,7 +10645,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_ihfft2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_ihfft2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -10489,7 +10761,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_ihfftn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_ihfftn.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -10601,7 +10877,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_irfft.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_irfft.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -10713,7 +10993,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_irfft2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_irfft2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -10825,7 +11109,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_irfftn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_irfftn.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -10932,7 +11220,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_rfft.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_rfft.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -11044,7 +11336,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_rfft2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_rfft2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -11164,7 +11460,11 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `d = 1.0`.
     #[track_caller]
     pub fn f_fft_rfftfreq_out_with(n: i64, d: f64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_rfftfreq.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_rfftfreq.out",
+            "out",
+            out,
+        )?;
         let c_n = n;
         let c_d = d;
         let c_out = out.as_raw();
@@ -11266,7 +11566,11 @@ impl Tensor {
         norm: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fft_rfftn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fft_rfftn.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -11362,7 +11666,11 @@ impl Tensor {
     /// `aten::fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fill_scalar_(&mut self, value: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::fill_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::fill_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_value = Into::<Scalar>::into(value).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11388,7 +11696,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_fill_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::fill_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::fill_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_value = value.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11414,7 +11726,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fill.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fill.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_value = Into::<Scalar>::into(value).to_ffi();
         let c_out = out.as_raw();
@@ -11448,7 +11764,11 @@ impl Tensor {
                 return Self::f_fill_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::fill.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fill.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_value = value.as_raw();
         let c_out = out.as_raw();
@@ -11482,7 +11802,11 @@ impl Tensor {
         fill_value: impl Into<Scalar>,
         wrap: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::fill_diagonal_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::fill_diagonal_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_wrap = wrap;
@@ -11542,7 +11866,7 @@ impl Tensor {
     /// `aten::fix_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fix_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::fix_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::fix_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11558,7 +11882,7 @@ impl Tensor {
     /// `aten::fix.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fix_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fix.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::fix.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11647,8 +11971,8 @@ impl Tensor {
         end_dim: i64,
         out_dim: &str,
     ) -> Result<Tensor> {
-        crate::guards::min_dim("aten::flatten.named_out_dim", "self", self, 1)?;
-        crate::guards::raw_dim_range(
+        crate::guards::args::min_dim("aten::flatten.named_out_dim", ("self", self), 1)?;
+        crate::guards::args::raw_dim_range(
             "aten::flatten.named_out_dim",
             ("start_dim", start_dim),
             ("end_dim", end_dim),
@@ -11800,7 +12124,7 @@ impl Tensor {
     /// `aten::flip.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_flip_out(&self, dims: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::flip.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::flip.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
         let c_out = out.as_raw();
@@ -11866,7 +12190,7 @@ impl Tensor {
                 return Self::f_float_power_tensor_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::float_power.Tensor_Tensor_out",
             "out",
             out,
@@ -11937,7 +12261,7 @@ impl Tensor {
         exponent: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::float_power.Scalar_out",
             "out",
             out,
@@ -11994,7 +12318,7 @@ impl Tensor {
         exponent: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::float_power.Tensor_Scalar_out",
             "out",
             out,
@@ -12055,7 +12379,7 @@ impl Tensor {
         &mut self,
         exponent: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::float_power_.Scalar",
             "self",
             self,
@@ -12090,7 +12414,7 @@ impl Tensor {
                 return Self::f_float_power_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::float_power_.Tensor",
             "self",
             self,
@@ -12132,7 +12456,11 @@ impl Tensor {
     /// `aten::floor_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_floor_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::floor_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::floor_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12148,7 +12476,7 @@ impl Tensor {
     /// `aten::floor.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_floor_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::floor.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::floor.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12210,7 +12538,7 @@ impl Tensor {
                 return Self::f_floor_divide_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::floor_divide_.Tensor",
             "self",
             self,
@@ -12248,7 +12576,11 @@ impl Tensor {
                 return Self::f_floor_divide_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::floor_divide.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::floor_divide.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12299,7 +12631,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::floor_divide_.Scalar",
             "self",
             self,
@@ -12327,7 +12659,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::floor_divide.Scalar_out",
             "out",
             out,
@@ -12377,7 +12709,7 @@ impl Tensor {
     /// `aten::fmax.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fmax_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fmax.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::fmax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12419,7 +12751,7 @@ impl Tensor {
     /// `aten::fmin.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fmin_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fmin.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::fmin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12445,7 +12777,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::fmod.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fmod.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -12487,7 +12823,11 @@ impl Tensor {
     /// `aten::fmod_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_fmod_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::fmod_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::fmod_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12519,7 +12859,11 @@ impl Tensor {
                 return Self::f_fmod_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::fmod.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::fmod.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12581,7 +12925,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_fmod_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::fmod_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::fmod_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12619,7 +12967,7 @@ impl Tensor {
     /// `aten::frac_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_frac_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::frac_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::frac_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12635,7 +12983,7 @@ impl Tensor {
     /// `aten::frac.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_frac_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::frac.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::frac.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12663,12 +13011,12 @@ impl Tensor {
         output: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool2d.output",
             "output",
             output,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool2d.output",
             "indices",
             indices,
@@ -12772,32 +13120,30 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::fractional_max_pool2d_backward.grad_input",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::fractional_max_pool2d_backward.grad_input",
-            "self",
-            self_,
-            &[3, 4],
+            ("self", self_),
+            [3, 4],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::fractional_max_pool2d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
             2,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::fractional_max_pool2d_backward.grad_input",
-            &[("grad_output", grad_output), ("indices", indices)],
+            [("grad_output", grad_output), ("indices", indices)],
         )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
@@ -12853,27 +13199,25 @@ impl Tensor {
         output_size: &[i64],
         indices: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::fractional_max_pool2d_backward",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::fractional_max_pool2d_backward",
-            "self",
-            self_,
-            &[3, 4],
+            ("self", self_),
+            [3, 4],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::fractional_max_pool2d_backward",
             ("grad_output", grad_output),
             ("self", self_),
             2,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::fractional_max_pool2d_backward",
-            &[("grad_output", grad_output), ("indices", indices)],
+            [("grad_output", grad_output), ("indices", indices)],
         )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
@@ -12926,12 +13270,12 @@ impl Tensor {
         output: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool3d.output",
             "output",
             output,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool3d.output",
             "indices",
             indices,
@@ -13035,32 +13379,30 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool3d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::fractional_max_pool3d_backward.grad_input",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             3,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::fractional_max_pool3d_backward.grad_input",
-            "self",
-            self_,
-            &[4, 5],
+            ("self", self_),
+            [4, 5],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::fractional_max_pool3d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
             3,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::fractional_max_pool3d_backward.grad_input",
-            &[("grad_output", grad_output), ("indices", indices)],
+            [("grad_output", grad_output), ("indices", indices)],
         )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
@@ -13116,27 +13458,25 @@ impl Tensor {
         output_size: &[i64],
         indices: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::fractional_max_pool3d_backward",
-            "output_size",
-            output_size,
+            ("output_size", output_size),
             3,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::fractional_max_pool3d_backward",
-            "self",
-            self_,
-            &[4, 5],
+            ("self", self_),
+            [4, 5],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::fractional_max_pool3d_backward",
             ("grad_output", grad_output),
             ("self", self_),
             3,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::fractional_max_pool3d_backward",
-            &[("grad_output", grad_output), ("indices", indices)],
+            [("grad_output", grad_output), ("indices", indices)],
         )?;
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
@@ -13206,12 +13546,12 @@ impl Tensor {
         mantissa: &mut Tensor,
         exponent: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::frexp.Tensor_out",
             "mantissa",
             mantissa,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::frexp.Tensor_out",
             "exponent",
             exponent,
@@ -13318,7 +13658,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::frobenius_norm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::frobenius_norm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -13453,7 +13797,11 @@ impl Tensor {
         size: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::from_file.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::from_file.out",
+            "out",
+            out,
+        )?;
         let c_filename = ltrs_str::from_str(filename);
         let c_shared = support::opt_bool(shared);
         let c_size = support::opt_int(size);
@@ -13668,7 +14016,7 @@ impl Tensor {
         fill_value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::full.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::full.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_out = out.as_raw();
@@ -13701,7 +14049,11 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::full.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::full.names_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_names: Option<Vec<ltrs_str>> = names
@@ -13750,7 +14102,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::full_like", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::full_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13830,7 +14182,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::full_like.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::full_like.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -13906,32 +14262,35 @@ impl Tensor {
         per_row_fake_quant: bool,
         symmetric_quant: bool,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::fused_moving_avg_obs_fake_quant",
             "running_min",
             running_min,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::fused_moving_avg_obs_fake_quant",
             "running_max",
             running_max,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::fused_moving_avg_obs_fake_quant",
             "scale",
             scale,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::fused_moving_avg_obs_fake_quant",
             "zero_point",
             zero_point,
         )?;
-        crate::guards::defined("aten::fused_moving_avg_obs_fake_quant", "self", self)?;
-        crate::guards::fused_observer(
+        crate::guards::args::defined(
+            "aten::fused_moving_avg_obs_fake_quant",
+            ("self", self),
+        )?;
+        crate::guards::quant::fused_observer(
             "aten::fused_moving_avg_obs_fake_quant",
             self,
             (observer_on, fake_quant_on),
-            (running_min, running_max),
+            (&*running_min, &*running_max),
             ch_axis,
             per_row_fake_quant,
         )?;
@@ -14086,7 +14445,11 @@ impl Tensor {
         sparse_grad: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::gather.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::gather.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -14197,7 +14560,11 @@ impl Tensor {
         sparse_grad: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::gather.dimname_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::gather.dimname_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -14362,7 +14729,7 @@ impl Tensor {
     /// `aten::gcd.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_gcd_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::gcd.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::gcd.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14401,7 +14768,7 @@ impl Tensor {
     /// `aten::gcd_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_gcd_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::gcd_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::gcd_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14422,7 +14789,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ge.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::ge.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -14476,7 +14847,11 @@ impl Tensor {
                 return Self::f_ge_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::ge.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::ge.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14528,7 +14903,11 @@ impl Tensor {
     /// `aten::ge_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ge_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::ge_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::ge_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14554,7 +14933,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_ge_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::ge_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::ge_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14582,7 +14965,7 @@ impl Tensor {
         approximate: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::gelu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::gelu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_approximate = ltrs_str::from_str(approximate);
         let c_out = out.as_raw();
@@ -14622,7 +15005,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `approximate = "none"`.
     #[track_caller]
     pub fn f_gelu__with(&mut self, approximate: &str) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::gelu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::gelu_", "self", self)?;
         let c_self = self.as_raw();
         let c_approximate = ltrs_str::from_str(approximate);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14700,7 +15083,7 @@ impl Tensor {
         approximate: &str,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::gelu_backward.grad_input",
             "grad_input",
             grad_input,
@@ -14826,7 +15209,11 @@ impl Tensor {
         p: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::geometric_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::geometric_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -14878,7 +15265,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::geometric.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::geometric.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -14975,8 +15366,8 @@ impl Tensor {
         a: &mut Tensor,
         tau: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::geqrf.a", "a", a)?;
-        crate::guards::exclusive_with_storage("aten::geqrf.a", "tau", tau)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::geqrf.a", "a", a)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::geqrf.a", "tau", tau)?;
         let c_self = self.as_raw();
         let c_a = a.as_raw();
         let c_tau = tau.as_raw();
@@ -15036,7 +15427,7 @@ impl Tensor {
     /// `aten::ger.out(Tensor self, Tensor vec2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ger_out(&self, vec2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ger.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::ger.out", "out", out)?;
         let c_self = self.as_raw();
         let c_vec2 = vec2.as_raw();
         let c_out = out.as_raw();
@@ -15060,7 +15451,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`.
     #[track_caller]
     pub fn f_glu_out_with(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::glu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::glu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -15138,7 +15529,7 @@ impl Tensor {
         dim: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::glu_backward.grad_input",
             "grad_input",
             grad_input,
@@ -15259,7 +15650,11 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::glu_backward_jvp.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::glu_backward_jvp.out",
+            "out",
+            out,
+        )?;
         let c_grad_x = grad_x.as_raw();
         let c_grad_glu = grad_glu.as_raw();
         let c_x = x.as_raw();
@@ -15332,7 +15727,11 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::glu_jvp.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::glu_jvp.out",
+            "out",
+            out,
+        )?;
         let c_glu = glu.as_raw();
         let c_x = x.as_raw();
         let c_dx = dx.as_raw();
@@ -15818,7 +16217,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::greater.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::greater.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -15876,7 +16279,11 @@ impl Tensor {
                 return Self::f_greater_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::greater.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::greater.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -15935,7 +16342,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::greater_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::greater_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15963,7 +16374,11 @@ impl Tensor {
                 return Self::f_greater_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::greater_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::greater_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -15989,7 +16404,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::greater_equal.Scalar_out",
             "out",
             out,
@@ -16051,7 +16466,7 @@ impl Tensor {
                 return Self::f_greater_equal_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::greater_equal.Tensor_out",
             "out",
             out,
@@ -16116,7 +16531,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::greater_equal_.Scalar",
             "self",
             self,
@@ -16151,7 +16566,7 @@ impl Tensor {
                 return Self::f_greater_equal_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::greater_equal_.Tensor",
             "self",
             self,
@@ -16284,7 +16699,11 @@ impl Tensor {
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::grid_sampler_2d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::grid_sampler_2d.out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
         let c_interpolation_mode = interpolation_mode;
@@ -16341,7 +16760,7 @@ impl Tensor {
         align_corners: bool,
         output_mask: [bool; 2],
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::grid_sampler_backward_shape(
+        crate::guards::norm::grid_sampler_backward_shape(
             "aten::grid_sampler_2d_backward",
             grad_output,
             input,
@@ -16411,17 +16830,17 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::grid_sampler_2d_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::grid_sampler_2d_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::grid_sampler_backward_shape(
+        crate::guards::norm::grid_sampler_backward_shape(
             "aten::grid_sampler_2d_backward.out",
             grad_output,
             input,
@@ -16546,7 +16965,11 @@ impl Tensor {
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::grid_sampler_3d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::grid_sampler_3d.out",
+            "out",
+            out,
+        )?;
         let c_input = input.as_raw();
         let c_grid = grid.as_raw();
         let c_interpolation_mode = interpolation_mode;
@@ -16603,7 +17026,7 @@ impl Tensor {
         align_corners: bool,
         output_mask: [bool; 2],
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::grid_sampler_backward_shape(
+        crate::guards::norm::grid_sampler_backward_shape(
             "aten::grid_sampler_3d_backward",
             grad_output,
             input,
@@ -16673,17 +17096,17 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::grid_sampler_3d_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::grid_sampler_3d_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::grid_sampler_backward_shape(
+        crate::guards::norm::grid_sampler_backward_shape(
             "aten::grid_sampler_3d_backward.out",
             grad_output,
             input,
@@ -16831,7 +17254,7 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::rnn_mkldnn_input("aten::gru.input", input, batch_first)?;
+        crate::guards::forms::rnn_mkldnn_input("aten::gru.input", input, batch_first)?;
         let c_input = input.as_raw();
         let c_hx = hx.as_raw();
         let c_params: Vec<ltrs_tensor> = params
@@ -16907,7 +17330,7 @@ impl Tensor {
         train: bool,
         bidirectional: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::packed_sequence("aten::gru.data", data, batch_sizes)?;
+        crate::guards::rnn::packed_sequence("aten::gru.data", data, batch_sizes)?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_hx = hx.as_raw();
@@ -17055,7 +17478,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::gt.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::gt.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -17109,7 +17536,11 @@ impl Tensor {
                 return Self::f_gt_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::gt.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::gt.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17161,7 +17592,11 @@ impl Tensor {
     /// `aten::gt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_gt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::gt_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::gt_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17187,7 +17622,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_gt_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::gt_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::gt_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17575,7 +18014,11 @@ impl Tensor {
     /// `aten::hamming_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hamming_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hamming_window.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::hamming_window.out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17600,7 +18043,7 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::hamming_window.periodic_out",
             "out",
             out,
@@ -17642,7 +18085,7 @@ impl Tensor {
         alpha: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::hamming_window.periodic_alpha_out",
             "out",
             out,
@@ -17693,7 +18136,7 @@ impl Tensor {
         beta: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::hamming_window.periodic_alpha_beta_out",
             "out",
             out,

@@ -172,7 +172,11 @@ impl Tensor {
     /// `aten::hann_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hann_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hann_window.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::hann_window.out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -197,7 +201,7 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::hann_window.periodic_out",
             "out",
             out,
@@ -240,7 +244,11 @@ impl Tensor {
         lambd: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hardshrink.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::hardshrink.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let c_out = out.as_raw();
@@ -325,7 +333,7 @@ impl Tensor {
         lambd: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::hardshrink_backward.grad_input",
             "grad_input",
             grad_input,
@@ -394,7 +402,11 @@ impl Tensor {
     /// `aten::hardsigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hardsigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hardsigmoid.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::hardsigmoid.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -434,7 +446,11 @@ impl Tensor {
     /// `aten::hardsigmoid_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hardsigmoid_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::hardsigmoid_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::hardsigmoid_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -454,7 +470,7 @@ impl Tensor {
         self_: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::hardsigmoid_backward.grad_input",
             "grad_input",
             grad_input,
@@ -514,7 +530,11 @@ impl Tensor {
     /// `aten::hardswish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hardswish_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hardswish.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::hardswish.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -554,7 +574,11 @@ impl Tensor {
     /// `aten::hardswish_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hardswish_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::hardswish_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::hardswish_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -594,7 +618,7 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::hardswish_backward.out",
             "out",
             out,
@@ -636,7 +660,11 @@ impl Tensor {
         max_val: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hardtanh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::hardtanh.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
         let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
@@ -733,7 +761,11 @@ impl Tensor {
         min_val: impl Into<Scalar>,
         max_val: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::hardtanh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::hardtanh_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_min_val = Into::<Scalar>::into(min_val).to_ffi();
         let c_max_val = Into::<Scalar>::into(max_val).to_ffi();
@@ -780,7 +812,7 @@ impl Tensor {
         max_val: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::hardtanh_backward.grad_input",
             "grad_input",
             grad_input,
@@ -922,7 +954,11 @@ impl Tensor {
         mode: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hash_tensor.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::hash_tensor.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -975,7 +1011,11 @@ impl Tensor {
     /// `aten::heaviside.out(Tensor self, Tensor values, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_heaviside_out(&self, values: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::heaviside.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::heaviside.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_values = values.as_raw();
         let c_out = out.as_raw();
@@ -1017,7 +1057,11 @@ impl Tensor {
     /// `aten::heaviside_(Tensor(a!) self, Tensor values) -> Tensor(a!)`
     #[track_caller]
     pub fn f_heaviside_(&mut self, values: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::heaviside_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::heaviside_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_values = values.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -1101,7 +1145,7 @@ impl Tensor {
         max: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::histc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::histc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_bins = bins;
         let c_min = Into::<Scalar>::into(min).to_ffi();
@@ -1208,12 +1252,12 @@ impl Tensor {
         hist: &mut Tensor,
         bin_edges: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::histogram.bins_tensor_out",
             "hist",
             hist,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::histogram.bins_tensor_out",
             "bin_edges",
             bin_edges,
@@ -1363,12 +1407,12 @@ impl Tensor {
         hist: &mut Tensor,
         bin_edges: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::histogram.bin_ct_out",
             "hist",
             hist,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::histogram.bin_ct_out",
             "bin_edges",
             bin_edges,
@@ -1789,7 +1833,7 @@ impl Tensor {
         mat2: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hspmm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::hspmm.out", "out", out)?;
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();
@@ -1856,7 +1900,11 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hstack.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::hstack.out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -1895,7 +1943,11 @@ impl Tensor {
         delta: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::huber_loss.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::huber_loss.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -2005,7 +2057,7 @@ impl Tensor {
         delta: f64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::huber_loss_backward.out",
             "grad_input",
             grad_input,
@@ -2102,7 +2154,7 @@ impl Tensor {
     /// `aten::hypot.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hypot_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::hypot.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::hypot.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -2144,7 +2196,11 @@ impl Tensor {
     /// `aten::hypot_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_hypot_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::hypot_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::hypot_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2177,7 +2233,7 @@ impl Tensor {
     /// `aten::i0_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_i0_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::i0_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::i0_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -2193,7 +2249,7 @@ impl Tensor {
     /// `aten::i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::i0.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::i0.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2214,7 +2270,11 @@ impl Tensor {
     /// `aten::igamma.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_igamma_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::igamma.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::igamma.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -2256,7 +2316,11 @@ impl Tensor {
     /// `aten::igamma_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_igamma_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::igamma_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::igamma_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2273,7 +2337,11 @@ impl Tensor {
     /// `aten::igammac.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_igammac_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::igammac.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::igammac.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -2315,7 +2383,11 @@ impl Tensor {
     /// `aten::igammac_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_igammac_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::igammac_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::igammac_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2339,7 +2411,11 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::im2col.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::im2col.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_dilation = ltrs_int_list::new(dilation);
@@ -2470,7 +2546,11 @@ impl Tensor {
         indices: &[Option<&Tensor>],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::index.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::index.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -2513,7 +2593,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::index_add.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::index_add.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -2589,7 +2673,11 @@ impl Tensor {
         source: &Tensor,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::index_add_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::index_add_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -2785,8 +2873,16 @@ impl Tensor {
         source: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::index_copy.out", "out", out)?;
-        crate::guards::index_copy_not_mkldnn("aten::index_copy.out", index, source)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::index_copy.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::index_copy_not_mkldnn(
+            "aten::index_copy.out",
+            index,
+            source,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -2828,8 +2924,12 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::index_copy_", "self", self)?;
-        crate::guards::index_copy_not_mkldnn("aten::index_copy_", index, source)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::index_copy_",
+            "self",
+            self,
+        )?;
+        crate::guards::forms::index_copy_not_mkldnn("aten::index_copy_", index, source)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -2861,7 +2961,7 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::index_copy_not_mkldnn("aten::index_copy", index, source)?;
+        crate::guards::forms::index_copy_not_mkldnn("aten::index_copy", index, source)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -2889,12 +2989,12 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::index_copy_.dimname",
             "self",
             self,
         )?;
-        crate::guards::index_copy_not_mkldnn(
+        crate::guards::forms::index_copy_not_mkldnn(
             "aten::index_copy_.dimname",
             index,
             source,
@@ -2930,7 +3030,11 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::index_copy_not_mkldnn("aten::index_copy.dimname", index, source)?;
+        crate::guards::forms::index_copy_not_mkldnn(
+            "aten::index_copy.dimname",
+            index,
+            source,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -2969,7 +3073,7 @@ impl Tensor {
         index: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::index_fill_.int_Scalar",
             "self",
             self,
@@ -3051,7 +3155,7 @@ impl Tensor {
                 return Self::f_index_fill_int_scalar_(self, dim, index, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::index_fill_.int_Tensor",
             "self",
             self,
@@ -3137,7 +3241,7 @@ impl Tensor {
         index: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::index_fill_.Dimname_Scalar",
             "self",
             self,
@@ -3181,7 +3285,7 @@ impl Tensor {
                 return Self::f_index_fill_dimname_scalar_(self, dim, index, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::index_fill_.Dimname_Tensor",
             "self",
             self,
@@ -3306,7 +3410,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::index_fill.int_Scalar_out",
             "out",
             out,
@@ -3361,7 +3465,7 @@ impl Tensor {
                 return Self::f_index_fill_int_scalar_out(self, dim, index, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::index_fill.int_Tensor_out",
             "out",
             out,
@@ -3411,7 +3515,11 @@ impl Tensor {
         values: &Tensor,
         accumulate: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::index_put_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::index_put_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -3541,7 +3649,11 @@ impl Tensor {
         accumulate: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::index_put.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::index_put.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -3617,7 +3729,11 @@ impl Tensor {
         include_self: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::index_reduce.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::index_reduce.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -3701,7 +3817,11 @@ impl Tensor {
         reduce: &str,
         include_self: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::index_reduce_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::index_reduce_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -3852,7 +3972,11 @@ impl Tensor {
         index: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::index_select.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::index_select.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -3906,7 +4030,7 @@ impl Tensor {
         index: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::index_select.dimname_out",
             "out",
             out,
@@ -4038,7 +4162,11 @@ impl Tensor {
     /// `aten::indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::indices_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::indices_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4111,7 +4239,7 @@ impl Tensor {
     /// `aten::inner.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_inner_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::inner.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::inner.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4226,7 +4354,11 @@ impl Tensor {
     /// `aten::int_repr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_int_repr_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::int_repr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::int_repr.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4263,7 +4395,11 @@ impl Tensor {
     /// `aten::inverse.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_inverse_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::inverse.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::inverse.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4666,7 +4802,7 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::isin.Tensor_Tensor_out",
             "out",
             out,
@@ -4835,7 +4971,7 @@ impl Tensor {
         invert: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::isin.Tensor_Scalar_out",
             "out",
             out,
@@ -4985,7 +5121,7 @@ impl Tensor {
         invert: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::isin.Scalar_Tensor_out",
             "out",
             out,
@@ -5143,7 +5279,7 @@ impl Tensor {
     /// `aten::isinf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_isinf_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::isinf.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::isinf.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5180,7 +5316,7 @@ impl Tensor {
     /// `aten::isnan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_isnan_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::isnan.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::isnan.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5220,7 +5356,11 @@ impl Tensor {
     /// `aten::isneginf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_isneginf_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::isneginf.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::isneginf.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5260,7 +5400,11 @@ impl Tensor {
     /// `aten::isposinf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_isposinf_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::isposinf.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::isposinf.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5657,7 +5801,11 @@ impl Tensor {
     /// `aten::kaiser_window.out(int window_length, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_kaiser_window_out(window_length: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::kaiser_window.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::kaiser_window.out",
+            "out",
+            out,
+        )?;
         let c_window_length = window_length;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5682,7 +5830,7 @@ impl Tensor {
         periodic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::kaiser_window.periodic_out",
             "out",
             out,
@@ -5724,7 +5872,7 @@ impl Tensor {
         beta: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::kaiser_window.beta_out",
             "out",
             out,
@@ -5834,7 +5982,7 @@ impl Tensor {
     /// `aten::kron.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_kron_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::kron.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::kron.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -5911,12 +6059,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::kthvalue.values",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::kthvalue.values",
             "indices",
             indices,
@@ -6057,12 +6205,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::kthvalue.dimname_out",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::kthvalue.dimname_out",
             "indices",
             indices,
@@ -6254,7 +6402,7 @@ impl Tensor {
     /// `aten::lcm.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lcm_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::lcm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::lcm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -6293,7 +6441,7 @@ impl Tensor {
     /// `aten::lcm_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lcm_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::lcm_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::lcm_", "self", self)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6330,7 +6478,11 @@ impl Tensor {
     /// `aten::ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ldexp_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::ldexp_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::ldexp_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6347,7 +6499,7 @@ impl Tensor {
     /// `aten::ldexp.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ldexp_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ldexp.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::ldexp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -6373,7 +6525,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::le.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::le.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -6427,7 +6583,11 @@ impl Tensor {
                 return Self::f_le_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::le.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::le.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -6479,7 +6639,11 @@ impl Tensor {
     /// `aten::le_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_le_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::le_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::le_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6505,7 +6669,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_le_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::le_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::le_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6533,7 +6701,11 @@ impl Tensor {
         negative_slope: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::leaky_relu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::leaky_relu.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         let c_out = out.as_raw();
@@ -6621,7 +6793,11 @@ impl Tensor {
         &mut self,
         negative_slope: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::leaky_relu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::leaky_relu_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_negative_slope = Into::<Scalar>::into(negative_slope).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6666,7 +6842,7 @@ impl Tensor {
         self_is_result: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::leaky_relu_backward.grad_input",
             "grad_input",
             grad_input,
@@ -6764,7 +6940,11 @@ impl Tensor {
         end: &Tensor,
         weight: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::lerp_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::lerp_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = Into::<Scalar>::into(weight).to_ffi();
@@ -6801,7 +6981,11 @@ impl Tensor {
                 return Self::f_lerp_scalar_(self, end, number);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::lerp_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::lerp_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = weight.as_raw();
@@ -6829,7 +7013,11 @@ impl Tensor {
         weight: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::lerp.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lerp.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = Into::<Scalar>::into(weight).to_ffi();
@@ -6870,7 +7058,11 @@ impl Tensor {
                 return Self::f_lerp_scalar_out(self, end, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::lerp.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lerp.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_end = end.as_raw();
         let c_weight = weight.as_raw();
@@ -6960,7 +7152,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::less.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::less.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -7014,7 +7210,11 @@ impl Tensor {
                 return Self::f_less_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::less.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::less.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -7070,7 +7270,11 @@ impl Tensor {
     /// `aten::less_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_less_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::less_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::less_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7096,7 +7300,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_less_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::less_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::less_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7122,7 +7330,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::less_equal.Scalar_out",
             "out",
             out,
@@ -7184,7 +7392,7 @@ impl Tensor {
                 return Self::f_less_equal_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::less_equal.Tensor_out",
             "out",
             out,
@@ -7249,7 +7457,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::less_equal_.Scalar",
             "self",
             self,
@@ -7281,7 +7489,7 @@ impl Tensor {
                 return Self::f_less_equal_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::less_equal_.Tensor",
             "self",
             self,
@@ -7307,7 +7515,11 @@ impl Tensor {
     /// `aten::lgamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lgamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::lgamma.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lgamma.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7328,7 +7540,11 @@ impl Tensor {
     /// `aten::lgamma_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lgamma_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::lgamma_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::lgamma_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7376,7 +7592,7 @@ impl Tensor {
     /// `aten::lift.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lift_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::lift.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::lift.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7435,7 +7651,11 @@ impl Tensor {
     /// `aten::lift_fresh_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lift_fresh_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::lift_fresh_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lift_fresh_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7466,7 +7686,7 @@ impl Tensor {
         keepdim: bool,
         dtype: Option<Kind>,
     ) -> Result<Tensor> {
-        crate::guards::powsum_dtype("aten::linalg__powsum", [self], dtype)?;
+        crate::guards::kernels::powsum_dtype("aten::linalg__powsum", [self], dtype)?;
         let c_self = self.as_raw();
         let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -7565,7 +7785,11 @@ impl Tensor {
         upper: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_cholesky.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_cholesky.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_upper = upper;
         let c_out = out.as_raw();
@@ -7665,8 +7889,12 @@ impl Tensor {
         L: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::linalg_cholesky_ex.L", "L", L)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_cholesky_ex.L",
+            "L",
+            L,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_cholesky_ex.L",
             "info",
             info,
@@ -7785,7 +8013,11 @@ impl Tensor {
         p: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_cond.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_cond.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_out = out.as_raw();
@@ -7845,7 +8077,7 @@ impl Tensor {
     /// `aten::linalg_cond.p_str_out(Tensor self, str p, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_cond_p_str_out(&self, p: &str, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_cond.p_str_out",
             "out",
             out,
@@ -7917,7 +8149,11 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_cross.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_cross.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dim = dim;
@@ -7984,7 +8220,11 @@ impl Tensor {
     /// `aten::linalg_det.out(Tensor A, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_det_out(A: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_det.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_det.out",
+            "out",
+            out,
+        )?;
         let c_A = A.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8079,12 +8319,12 @@ impl Tensor {
         eigenvalues: &mut Tensor,
         eigenvectors: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_eig.out",
             "eigenvalues",
             eigenvalues,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_eig.out",
             "eigenvectors",
             eigenvectors,
@@ -8167,12 +8407,12 @@ impl Tensor {
         eigvals: &mut Tensor,
         eigvecs: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_eigh.eigvals",
             "eigvals",
             eigvals,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_eigh.eigvals",
             "eigvecs",
             eigvecs,
@@ -8236,7 +8476,7 @@ impl Tensor {
     /// `aten::linalg_eigvals(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_linalg_eigvals(&self) -> Result<Tensor> {
-        crate::guards::all_finite("aten::linalg_eigvals", "self", self)?;
+        crate::guards::args::all_finite("aten::linalg_eigvals", ("self", self))?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8256,8 +8496,12 @@ impl Tensor {
     /// `aten::linalg_eigvals.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_eigvals_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_eigvals.out", "out", out)?;
-        crate::guards::all_finite("aten::linalg_eigvals.out", "self", self)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_eigvals.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::all_finite("aten::linalg_eigvals.out", ("self", self))?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8322,7 +8566,11 @@ impl Tensor {
         UPLO: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_eigvalsh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_eigvalsh.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_UPLO = ltrs_str::from_str(UPLO);
         let c_out = out.as_raw();
@@ -8384,7 +8632,7 @@ impl Tensor {
         tau: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_householder_product.out",
             "out",
             out,
@@ -8438,7 +8686,11 @@ impl Tensor {
     /// `aten::linalg_inv.out(Tensor A, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_inv_out(A: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_inv.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_inv.out",
+            "out",
+            out,
+        )?;
         let c_A = A.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8508,12 +8760,12 @@ impl Tensor {
         inverse: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_inv_ex.inverse",
             "inverse",
             inverse,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_inv_ex.inverse",
             "info",
             info,
@@ -8625,8 +8877,12 @@ impl Tensor {
         LD: &mut Tensor,
         pivots: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::linalg_ldl_factor.out", "LD", LD)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_ldl_factor.out",
+            "LD",
+            LD,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_ldl_factor.out",
             "pivots",
             pivots,
@@ -8755,17 +9011,17 @@ impl Tensor {
         pivots: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_ldl_factor_ex.out",
             "LD",
             LD,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_ldl_factor_ex.out",
             "pivots",
             pivots,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_ldl_factor_ex.out",
             "info",
             info,
@@ -8855,7 +9111,7 @@ impl Tensor {
         B: &Tensor,
         hermitian: bool,
     ) -> Result<Tensor> {
-        crate::guards::ldl_pivots("aten::linalg_ldl_solve", LD, pivots)?;
+        crate::guards::linalg::ldl_pivots("aten::linalg_ldl_solve", LD, pivots)?;
         let c_LD = LD.as_raw();
         let c_pivots = pivots.as_raw();
         let c_B = B.as_raw();
@@ -8911,8 +9167,12 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_ldl_solve.out", "out", out)?;
-        crate::guards::ldl_pivots("aten::linalg_ldl_solve.out", LD, pivots)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_ldl_solve.out",
+            "out",
+            out,
+        )?;
+        crate::guards::linalg::ldl_pivots("aten::linalg_ldl_solve.out", LD, pivots)?;
         let c_LD = LD.as_raw();
         let c_pivots = pivots.as_raw();
         let c_B = B.as_raw();
@@ -9064,18 +9324,22 @@ impl Tensor {
         rank: &mut Tensor,
         singular_values: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_lstsq.out",
             "solution",
             solution,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_lstsq.out",
             "residuals",
             residuals,
         )?;
-        crate::guards::exclusive_with_storage("aten::linalg_lstsq.out", "rank", rank)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_lstsq.out",
+            "rank",
+            rank,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_lstsq.out",
             "singular_values",
             singular_values,
@@ -9240,9 +9504,9 @@ impl Tensor {
         L: &mut Tensor,
         U: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::linalg_lu.out", "P", P)?;
-        crate::guards::exclusive_with_storage("aten::linalg_lu.out", "L", L)?;
-        crate::guards::exclusive_with_storage("aten::linalg_lu.out", "U", U)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::linalg_lu.out", "P", P)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::linalg_lu.out", "L", L)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::linalg_lu.out", "U", U)?;
         let c_A = A.as_raw();
         let c_pivot = pivot;
         let c_P = P.as_raw();
@@ -9355,8 +9619,12 @@ impl Tensor {
         LU: &mut Tensor,
         pivots: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::linalg_lu_factor.out", "LU", LU)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_lu_factor.out",
+            "LU",
+            LU,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_lu_factor.out",
             "pivots",
             pivots,
@@ -9485,17 +9753,17 @@ impl Tensor {
         pivots: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_lu_factor_ex.out",
             "LU",
             LU,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_lu_factor_ex.out",
             "pivots",
             pivots,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_lu_factor_ex.out",
             "info",
             info,
@@ -9651,7 +9919,11 @@ impl Tensor {
         adjoint: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_lu_solve.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_lu_solve.out",
+            "out",
+            out,
+        )?;
         let c_LU = LU.as_raw();
         let c_pivots = pivots.as_raw();
         let c_B = B.as_raw();
@@ -9719,7 +9991,7 @@ impl Tensor {
     /// `aten::linalg_matmul(Tensor self, Tensor other) -> Tensor`
     #[track_caller]
     pub fn f_linalg_matmul(&self, other: &Tensor) -> Result<Tensor> {
-        crate::guards::mm_mkldnn_sparse("aten::linalg_matmul", self, other)?;
+        crate::guards::forms::mm_mkldnn_sparse("aten::linalg_matmul", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9744,8 +10016,12 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_matmul.out", "out", out)?;
-        crate::guards::mm_mkldnn_sparse("aten::linalg_matmul.out", self, other)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_matmul.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::mm_mkldnn_sparse("aten::linalg_matmul.out", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -9767,7 +10043,7 @@ impl Tensor {
     /// `aten::linalg_matrix_exp(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_linalg_matrix_exp(&self) -> Result<Tensor> {
-        crate::guards::matrix_exp_norm("aten::linalg_matrix_exp", self)?;
+        crate::guards::kernels::matrix_exp_norm("aten::linalg_matrix_exp", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9787,12 +10063,12 @@ impl Tensor {
     /// `aten::linalg_matrix_exp.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_matrix_exp_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_exp.out",
             "out",
             out,
         )?;
-        crate::guards::matrix_exp_norm("aten::linalg_matrix_exp.out", self)?;
+        crate::guards::kernels::matrix_exp_norm("aten::linalg_matrix_exp.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9888,7 +10164,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_norm.out",
             "out",
             out,
@@ -10037,7 +10313,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_norm.str_ord_out",
             "out",
             out,
@@ -10101,7 +10377,7 @@ impl Tensor {
     /// `aten::linalg_matrix_power(Tensor self, int n) -> Tensor`
     #[track_caller]
     pub fn f_linalg_matrix_power(&self, n: i64) -> Result<Tensor> {
-        crate::guards::matrix_power_exponent("aten::linalg_matrix_power", n)?;
+        crate::guards::kernels::matrix_power_exponent("aten::linalg_matrix_power", n)?;
         let c_self = self.as_raw();
         let c_n = n;
         let mut out0 = std::ptr::null_mut();
@@ -10122,12 +10398,15 @@ impl Tensor {
     /// `aten::linalg_matrix_power.out(Tensor self, int n, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_linalg_matrix_power_out(&self, n: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_power.out",
             "out",
             out,
         )?;
-        crate::guards::matrix_power_exponent("aten::linalg_matrix_power.out", n)?;
+        crate::guards::kernels::matrix_power_exponent(
+            "aten::linalg_matrix_power.out",
+            n,
+        )?;
         let c_self = self.as_raw();
         let c_n = n;
         let c_out = out.as_raw();
@@ -10226,7 +10505,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_rank.atol_rtol_tensor_out",
             "out",
             out,
@@ -10377,7 +10656,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_rank.atol_rtol_float_out",
             "out",
             out,
@@ -10497,7 +10776,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_rank.out",
             "out",
             out,
@@ -10619,7 +10898,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_rank.out_tol_tensor",
             "out",
             out,
@@ -10710,7 +10989,11 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_multi_dot.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_multi_dot.out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -10880,7 +11163,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_norm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_norm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_ord = ord.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -10949,7 +11236,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_norm.ord_str_out",
             "out",
             out,
@@ -11089,7 +11376,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_pinv.atol_rtol_tensor_out",
             "out",
             out,
@@ -11225,7 +11512,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_pinv.atol_rtol_float_out",
             "out",
             out,
@@ -11384,7 +11671,11 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_pinv.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_pinv.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_rcond = rcond;
         let c_hermitian = hermitian;
@@ -11441,7 +11732,7 @@ impl Tensor {
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_pinv.out_rcond_tensor",
             "out",
             out,
@@ -11551,8 +11842,8 @@ impl Tensor {
         Q: &mut Tensor,
         R: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::linalg_qr.out", "Q", Q)?;
-        crate::guards::exclusive_with_storage("aten::linalg_qr.out", "R", R)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::linalg_qr.out", "Q", Q)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::linalg_qr.out", "R", R)?;
         let c_A = A.as_raw();
         let c_mode = ltrs_str::from_str(mode);
         let c_Q = Q.as_raw();
@@ -11629,8 +11920,12 @@ impl Tensor {
         sign: &mut Tensor,
         logabsdet: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::linalg_slogdet.out", "sign", sign)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_slogdet.out",
+            "sign",
+            sign,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_slogdet.out",
             "logabsdet",
             logabsdet,
@@ -11713,7 +12008,11 @@ impl Tensor {
         left: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_solve.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_solve.out",
+            "out",
+            out,
+        )?;
         let c_A = A.as_raw();
         let c_B = B.as_raw();
         let c_left = left;
@@ -11828,12 +12127,12 @@ impl Tensor {
         result: &mut Tensor,
         info: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_solve_ex.out",
             "result",
             result,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_solve_ex.out",
             "info",
             info,
@@ -11916,7 +12215,7 @@ impl Tensor {
         unitriangular: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_solve_triangular.out",
             "out",
             out,
@@ -12121,9 +12420,13 @@ impl Tensor {
         S: &mut Tensor,
         Vh: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::linalg_svd.U", "U", U)?;
-        crate::guards::exclusive_with_storage("aten::linalg_svd.U", "S", S)?;
-        crate::guards::exclusive_with_storage("aten::linalg_svd.U", "Vh", Vh)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::linalg_svd.U", "U", U)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::linalg_svd.U", "S", S)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_svd.U",
+            "Vh",
+            Vh,
+        )?;
         let c_A = A.as_raw();
         let c_full_matrices = full_matrices;
         let c_driver = driver.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -12247,7 +12550,11 @@ impl Tensor {
         driver: Option<&str>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_svdvals.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_svdvals.out",
+            "out",
+            out,
+        )?;
         let c_A = A.as_raw();
         let c_driver = driver.map_or(ltrs_str::NONE, ltrs_str::from_str);
         let c_out = out.as_raw();
@@ -12335,7 +12642,11 @@ impl Tensor {
         ind: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_tensorinv.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_tensorinv.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_ind = ind;
         let c_out = out.as_raw();
@@ -12433,7 +12744,7 @@ impl Tensor {
         dims: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_tensorsolve.out",
             "out",
             out,
@@ -12581,7 +12892,11 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linalg_vecdot.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linalg_vecdot.out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_y = y.as_raw();
         let c_dim = dim;
@@ -12704,7 +13019,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_vector_norm.out",
             "out",
             out,
@@ -12776,7 +13091,7 @@ impl Tensor {
         weight: &Tensor,
         bias: Option<&Tensor>,
     ) -> Result<Tensor> {
-        crate::guards::linear_mkldnn_weight("aten::linear", input, weight)?;
+        crate::guards::forms::linear_mkldnn_weight("aten::linear", input, weight)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12829,8 +13144,12 @@ impl Tensor {
         bias: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linear.out", "out", out)?;
-        crate::guards::linear_mkldnn_weight("aten::linear.out", input, weight)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linear.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::linear_mkldnn_weight("aten::linear.out", input, weight)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12930,17 +13249,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linear_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linear_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linear_backward.out",
             "out2",
             out2,
@@ -13402,7 +13721,11 @@ impl Tensor {
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::linspace.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::linspace.out",
+            "out",
+            out,
+        )?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -13443,7 +13766,7 @@ impl Tensor {
                 return Self::f_linspace_tensor_scalar_out(start, number, steps, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linspace.Tensor_Tensor_out",
             "out",
             out,
@@ -13488,7 +13811,7 @@ impl Tensor {
         steps: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linspace.Tensor_Scalar_out",
             "out",
             out,
@@ -13539,7 +13862,7 @@ impl Tensor {
                 return Self::f_linspace_out(start, number, steps, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::linspace.Scalar_Tensor_out",
             "out",
             out,
@@ -13595,7 +13918,7 @@ impl Tensor {
     /// `aten::log_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::log_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::log_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13611,7 +13934,7 @@ impl Tensor {
     /// `aten::log.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::log.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::log.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13648,7 +13971,11 @@ impl Tensor {
     /// `aten::log10_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log10_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::log10_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::log10_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13664,7 +13991,7 @@ impl Tensor {
     /// `aten::log10.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log10_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::log10.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::log10.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13701,7 +14028,11 @@ impl Tensor {
     /// `aten::log1p_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log1p_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::log1p_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::log1p_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13717,7 +14048,7 @@ impl Tensor {
     /// `aten::log1p.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log1p_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::log1p.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::log1p.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13754,7 +14085,7 @@ impl Tensor {
     /// `aten::log2_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log2_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::log2_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::log2_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -13770,7 +14101,7 @@ impl Tensor {
     /// `aten::log2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log2_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::log2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::log2.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13800,7 +14131,11 @@ impl Tensor {
         std: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::log_normal_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::log_normal_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_mean = mean;
         let c_std = std;
@@ -13855,7 +14190,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::log_normal.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::log_normal.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mean = mean;
         let c_std = std;
@@ -13964,7 +14303,11 @@ impl Tensor {
     /// `aten::log_sigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_log_sigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::log_sigmoid.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::log_sigmoid.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14009,7 +14352,7 @@ impl Tensor {
         buffer: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::log_sigmoid_backward.grad_input",
             "grad_input",
             grad_input,
@@ -14092,12 +14435,12 @@ impl Tensor {
         output: &mut Tensor,
         buffer: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::log_sigmoid_forward.output",
             "output",
             output,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::log_sigmoid_forward.output",
             "buffer",
             buffer,
@@ -14230,7 +14573,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::log_softmax.int_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::log_softmax.int_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14323,7 +14670,11 @@ impl Tensor {
     /// `aten::logaddexp.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logaddexp_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logaddexp.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logaddexp.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14365,7 +14716,11 @@ impl Tensor {
     /// `aten::logaddexp2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logaddexp2_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logaddexp2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logaddexp2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14427,7 +14782,11 @@ impl Tensor {
     /// `aten::logcumsumexp.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logcumsumexp_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logcumsumexp.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logcumsumexp.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -14473,7 +14832,7 @@ impl Tensor {
         dim: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::logcumsumexp.dimname_out",
             "out",
             out,
@@ -14535,7 +14894,11 @@ impl Tensor {
     /// `aten::logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_and_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::logical_and_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::logical_and_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14555,7 +14918,11 @@ impl Tensor {
     /// `aten::logical_and.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_and_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logical_and.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logical_and.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14596,7 +14963,11 @@ impl Tensor {
     /// `aten::logical_not_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_not_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::logical_not_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::logical_not_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -14612,7 +14983,11 @@ impl Tensor {
     /// `aten::logical_not.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_not_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logical_not.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logical_not.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14653,7 +15028,11 @@ impl Tensor {
     /// `aten::logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_or_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::logical_or_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::logical_or_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14673,7 +15052,11 @@ impl Tensor {
     /// `aten::logical_or.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_or_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logical_or.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logical_or.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14715,7 +15098,11 @@ impl Tensor {
     /// `aten::logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_xor_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::logical_xor_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::logical_xor_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14735,7 +15122,11 @@ impl Tensor {
     /// `aten::logical_xor.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_logical_xor_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logical_xor.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logical_xor.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -14803,7 +15194,11 @@ impl Tensor {
     /// May be None: `eps`.
     #[track_caller]
     pub fn f_logit__with(&mut self, eps: Option<f64>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::logit_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::logit_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -14846,7 +15241,7 @@ impl Tensor {
         eps: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logit.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::logit.out", "out", out)?;
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
         let c_out = out.as_raw();
@@ -14895,7 +15290,7 @@ impl Tensor {
         eps: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::logit_backward.grad_input",
             "grad_input",
             grad_input,
@@ -15466,7 +15861,11 @@ impl Tensor {
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logspace.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logspace.out",
+            "out",
+            out,
+        )?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -15551,7 +15950,7 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::logspace.Tensor_Tensor_out",
             "out",
             out,
@@ -15634,7 +16033,7 @@ impl Tensor {
         base: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::logspace.Tensor_Scalar_out",
             "out",
             out,
@@ -15719,7 +16118,7 @@ impl Tensor {
                 return Self::f_logspace_out_with(start, number, steps, base, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::logspace.Scalar_Tensor_out",
             "out",
             out,
@@ -15840,7 +16239,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logsumexp.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logsumexp.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -15935,7 +16338,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::logsumexp.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::logsumexp.names_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_keepdim = keepdim;
@@ -16037,7 +16444,7 @@ impl Tensor {
     /// `aten::__ilshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ilshift_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::__ilshift__.Scalar",
             "self",
             self,
@@ -16067,7 +16474,7 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_ilshift_scalar(self, number),
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::__ilshift__.Tensor",
             "self",
             self,
@@ -16097,7 +16504,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::__lshift__.Scalar_out",
             "out",
             out,
@@ -16139,7 +16546,7 @@ impl Tensor {
                 return Self::f_lshift_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::__lshift__.Tensor_out",
             "out",
             out,
@@ -16184,14 +16591,14 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::lstm_input(
+        crate::guards::rnn::lstm_input(
             "aten::lstm.input",
             input,
             hx,
             params,
             (has_biases, num_layers, bidirectional, batch_first),
         )?;
-        crate::guards::rnn_mkldnn_input("aten::lstm.input", input, batch_first)?;
+        crate::guards::forms::rnn_mkldnn_input("aten::lstm.input", input, batch_first)?;
         let c_input = input.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
         let c_params: Vec<ltrs_tensor> = params
@@ -16269,7 +16676,7 @@ impl Tensor {
         train: bool,
         bidirectional: bool,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::lstm_data(
+        crate::guards::rnn::lstm_data(
             "aten::lstm.data",
             data,
             batch_sizes,
@@ -16575,17 +16982,17 @@ impl Tensor {
         out1: &mut [Tensor],
         out2: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::lstm_mps_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::lstm_mps_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::lstm_mps_backward.out",
             "out2",
             out2,
@@ -16696,7 +17103,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::lt.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lt.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -16750,7 +17161,11 @@ impl Tensor {
                 return Self::f_lt_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::lt.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lt.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -16802,7 +17217,11 @@ impl Tensor {
     /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::lt_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::lt_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16828,7 +17247,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_lt_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::lt_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::lt_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16855,7 +17278,11 @@ impl Tensor {
         LU_pivots: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::lu_solve.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lu_solve.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_LU_data = LU_data.as_raw();
         let c_LU_pivots = LU_pivots.as_raw();
@@ -16911,7 +17338,7 @@ impl Tensor {
         unpack_data: bool,
         unpack_pivots: bool,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::lu_unpack_pivots(
+        crate::guards::kernels::lu_unpack_pivots(
             "aten::lu_unpack",
             LU_data,
             LU_pivots,
@@ -16985,10 +17412,10 @@ impl Tensor {
         L: &mut Tensor,
         U: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::lu_unpack.out", "P", P)?;
-        crate::guards::exclusive_with_storage("aten::lu_unpack.out", "L", L)?;
-        crate::guards::exclusive_with_storage("aten::lu_unpack.out", "U", U)?;
-        crate::guards::lu_unpack_pivots(
+        crate::guards::exclusive::exclusive_with_storage("aten::lu_unpack.out", "P", P)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::lu_unpack.out", "L", L)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::lu_unpack.out", "U", U)?;
+        crate::guards::kernels::lu_unpack_pivots(
             "aten::lu_unpack.out",
             LU_data,
             LU_pivots,
@@ -17078,7 +17505,7 @@ impl Tensor {
     /// `aten::mH(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_mh(&self) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed("aten::mH", self)?;
+        crate::guards::forms::mkldnn_transposed("aten::mH", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17095,7 +17522,7 @@ impl Tensor {
     /// `aten::mT(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_mt(&self) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed("aten::mT", self)?;
+        crate::guards::forms::mkldnn_transposed("aten::mT", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17186,7 +17613,7 @@ impl Tensor {
         mask: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::masked_fill_.Scalar",
             "self",
             self,
@@ -17252,7 +17679,7 @@ impl Tensor {
                 return Self::f_masked_fill_scalar_(self, mask, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::masked_fill_.Tensor",
             "self",
             self,
@@ -17323,7 +17750,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::masked_fill.Scalar_out",
             "out",
             out,
@@ -17374,7 +17801,7 @@ impl Tensor {
                 return Self::f_masked_fill_scalar_out(self, mask, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::masked_fill.Tensor_out",
             "out",
             out,

@@ -26,7 +26,11 @@ impl Tensor {
         mask: &Tensor,
         source: &Tensor,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::masked_scatter_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::masked_scatter_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_source = source.as_raw();
@@ -73,7 +77,11 @@ impl Tensor {
         source: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::masked_scatter.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::masked_scatter.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_source = source.as_raw();
@@ -139,7 +147,11 @@ impl Tensor {
         mask: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::masked_select.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::masked_select.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_out = out.as_raw();
@@ -210,7 +222,7 @@ impl Tensor {
     /// `aten::matmul(Tensor self, Tensor other) -> Tensor`
     #[track_caller]
     pub fn f_matmul(&self, other: &Tensor) -> Result<Tensor> {
-        crate::guards::mm_mkldnn_sparse("aten::matmul", self, other)?;
+        crate::guards::forms::mm_mkldnn_sparse("aten::matmul", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -231,8 +243,12 @@ impl Tensor {
     /// `aten::matmul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_matmul_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::matmul.out", "out", out)?;
-        crate::guards::mm_mkldnn_sparse("aten::matmul.out", self, other)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::matmul.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::mm_mkldnn_sparse("aten::matmul.out", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -301,12 +317,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::matmul_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::matmul_backward.out",
             "out1",
             out1,
@@ -354,7 +370,7 @@ impl Tensor {
     /// `aten::matrix_H(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_matrix_h(&self) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed("aten::matrix_H", self)?;
+        crate::guards::forms::mkldnn_transposed("aten::matrix_H", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -374,7 +390,7 @@ impl Tensor {
     /// `aten::matrix_exp(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_matrix_exp(&self) -> Result<Tensor> {
-        crate::guards::matrix_exp_norm("aten::matrix_exp", self)?;
+        crate::guards::kernels::matrix_exp_norm("aten::matrix_exp", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -394,7 +410,7 @@ impl Tensor {
     /// `aten::matrix_exp_backward(Tensor self, Tensor grad) -> Tensor`
     #[track_caller]
     pub fn f_matrix_exp_backward(&self, grad: &Tensor) -> Result<Tensor> {
-        crate::guards::matrix_exp_norm("aten::matrix_exp_backward", self)?;
+        crate::guards::kernels::matrix_exp_norm("aten::matrix_exp_backward", self)?;
         let c_self = self.as_raw();
         let c_grad = grad.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -415,7 +431,7 @@ impl Tensor {
     /// `aten::matrix_power(Tensor self, int n) -> Tensor`
     #[track_caller]
     pub fn f_matrix_power(&self, n: i64) -> Result<Tensor> {
-        crate::guards::matrix_power_exponent("aten::matrix_power", n)?;
+        crate::guards::kernels::matrix_power_exponent("aten::matrix_power", n)?;
         let c_self = self.as_raw();
         let c_n = n;
         let mut out0 = std::ptr::null_mut();
@@ -436,8 +452,12 @@ impl Tensor {
     /// `aten::matrix_power.out(Tensor self, int n, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_matrix_power_out(&self, n: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::matrix_power.out", "out", out)?;
-        crate::guards::matrix_power_exponent("aten::matrix_power.out", n)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::matrix_power.out",
+            "out",
+            out,
+        )?;
+        crate::guards::kernels::matrix_power_exponent("aten::matrix_power.out", n)?;
         let c_self = self.as_raw();
         let c_n = n;
         let c_out = out.as_raw();
@@ -507,8 +527,12 @@ impl Tensor {
         max: &mut Tensor,
         max_values: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::max.dim_max", "max", max)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::max.dim_max",
+            "max",
+            max,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max.dim_max",
             "max_values",
             max_values,
@@ -629,8 +653,12 @@ impl Tensor {
         max: &mut Tensor,
         max_values: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::max.names_dim_max", "max", max)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::max.names_dim_max",
+            "max",
+            max,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max.names_dim_max",
             "max_values",
             max_values,
@@ -737,7 +765,7 @@ impl Tensor {
     /// `aten::max.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_max_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::max.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::max.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -759,7 +787,11 @@ impl Tensor {
     /// `aten::max.unary_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_max_unary_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::max.unary_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::max.unary_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -789,7 +821,7 @@ impl Tensor {
         dilation: &[i64],
         ceil_mode: bool,
     ) -> Result<Tensor> {
-        crate::guards::max_pool1d_window(
+        crate::guards::pool::max_pool1d_window(
             "aten::max_pool1d",
             self,
             kernel_size,
@@ -1106,7 +1138,7 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool2d_backward.out",
             "out",
             out,
@@ -1215,12 +1247,12 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool2d_with_indices.out",
             "out",
             out,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool2d_with_indices.out",
             "indices",
             indices,
@@ -1407,12 +1439,12 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool2d_with_indices_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::pool2d_indices(
+        crate::guards::pool::pool2d_indices(
             "aten::max_pool2d_with_indices_backward.grad_input",
             self_,
             indices,
@@ -1486,7 +1518,7 @@ impl Tensor {
         ceil_mode: bool,
         indices: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::pool2d_indices(
+        crate::guards::pool::pool2d_indices(
             "aten::max_pool2d_with_indices_backward",
             self_,
             indices,
@@ -1624,12 +1656,12 @@ impl Tensor {
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool3d_with_indices.out",
             "out",
             out,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool3d_with_indices.out",
             "indices",
             indices,
@@ -1816,12 +1848,12 @@ impl Tensor {
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool3d_with_indices_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::pool3d_indices(
+        crate::guards::pool::pool3d_indices(
             "aten::max_pool3d_with_indices_backward.grad_input",
             self_,
             indices,
@@ -1895,7 +1927,7 @@ impl Tensor {
         ceil_mode: bool,
         indices: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::pool3d_indices(
+        crate::guards::pool::pool3d_indices(
             "aten::max_pool3d_with_indices_backward",
             self_,
             indices,
@@ -1961,7 +1993,11 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::max_unpool2d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::max_unpool2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -2027,7 +2063,11 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::max_unpool3d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::max_unpool3d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -2131,7 +2171,11 @@ impl Tensor {
     /// `aten::maximum.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_maximum_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::maximum.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::maximum.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -2203,7 +2247,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mean.dtype_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mean.dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -2311,7 +2359,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mean.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::mean.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -2433,7 +2481,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mean.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mean.names_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_keepdim = keepdim;
@@ -2510,7 +2562,7 @@ impl Tensor {
         dim: i64,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::median_dim_stride("aten::median.dim", self, dim)?;
+        crate::guards::kernels::median_dim_stride("aten::median.dim", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -2557,17 +2609,17 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::median.dim_values",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::median.dim_values",
             "indices",
             indices,
         )?;
-        crate::guards::median_dim_stride("aten::median.dim_values", self, dim)?;
+        crate::guards::kernels::median_dim_stride("aten::median.dim_values", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -2692,12 +2744,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::median.names_dim_values",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::median.names_dim_values",
             "indices",
             indices,
@@ -2768,7 +2820,11 @@ impl Tensor {
     /// `aten::median.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_median_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::median.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::median.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2900,8 +2956,12 @@ impl Tensor {
         min: &mut Tensor,
         min_indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::min.dim_min", "min", min)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::min.dim_min",
+            "min",
+            min,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::min.dim_min",
             "min_indices",
             min_indices,
@@ -3022,8 +3082,12 @@ impl Tensor {
         min: &mut Tensor,
         min_indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::min.names_dim_min", "min", min)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::min.names_dim_min",
+            "min",
+            min,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::min.names_dim_min",
             "min_indices",
             min_indices,
@@ -3110,7 +3174,11 @@ impl Tensor {
     /// `aten::min.unary_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_min_unary_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::min.unary_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::min.unary_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3131,7 +3199,7 @@ impl Tensor {
     /// `aten::min.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_min_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::min.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::min.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -3193,7 +3261,11 @@ impl Tensor {
     /// `aten::minimum.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_minimum_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::minimum.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::minimum.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -3302,17 +3374,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_batch_norm.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_batch_norm.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_batch_norm.out",
             "out2",
             out2,
@@ -3478,17 +3550,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_batch_norm_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_batch_norm_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_batch_norm_backward.out",
             "out2",
             out2,
@@ -3654,7 +3726,7 @@ impl Tensor {
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_convolution.out",
             "out",
             out,
@@ -3956,7 +4028,7 @@ impl Tensor {
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_convolution_transpose.out",
             "out",
             out,
@@ -4165,12 +4237,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_ctc_loss.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_ctc_loss.out",
             "out1",
             out1,
@@ -4324,7 +4396,7 @@ impl Tensor {
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_depthwise_convolution.out",
             "out",
             out,
@@ -4533,11 +4605,31 @@ impl Tensor {
         out3: &mut Tensor,
         out4: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out1", out1)?;
-        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out2", out2)?;
-        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out3", out3)?;
-        crate::guards::exclusive_with_storage("aten::miopen_rnn.out", "out4", out4)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::miopen_rnn.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::miopen_rnn.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::miopen_rnn.out",
+            "out2",
+            out2,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::miopen_rnn.out",
+            "out3",
+            out3,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::miopen_rnn.out",
+            "out4",
+            out4,
+        )?;
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -4836,22 +4928,22 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_rnn_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_rnn_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_rnn_backward.out",
             "out2",
             out2,
         )?;
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::miopen_rnn_backward.out",
             "out3",
             out3,
@@ -4999,7 +5091,7 @@ impl Tensor {
     /// `aten::mish_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mish_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::mish_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::mish_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5015,7 +5107,7 @@ impl Tensor {
     /// `aten::mish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mish_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mish.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::mish.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -5080,7 +5172,7 @@ impl Tensor {
         output_size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_adaptive_avg_pool2d.out",
             "out",
             out,
@@ -5151,7 +5243,7 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_adaptive_avg_pool2d_backward.out",
             "out",
             out,
@@ -5255,7 +5347,7 @@ impl Tensor {
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_convolution.out",
             "out",
             out,
@@ -5326,7 +5418,7 @@ impl Tensor {
         weight: &Tensor,
         bias: Option<&Tensor>,
     ) -> Result<Tensor> {
-        crate::guards::mkldnn_linear_weight("aten::mkldnn_linear", self, weight)?;
+        crate::guards::forms::mkldnn_linear_weight("aten::mkldnn_linear", self, weight)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -5375,8 +5467,16 @@ impl Tensor {
         bias: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mkldnn_linear.out", "out", out)?;
-        crate::guards::mkldnn_linear_weight("aten::mkldnn_linear.out", self, weight)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mkldnn_linear.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::mkldnn_linear_weight(
+            "aten::mkldnn_linear.out",
+            self,
+            weight,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -5478,17 +5578,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_linear_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_linear_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_linear_backward.out",
             "out2",
             out2,
@@ -5590,7 +5690,7 @@ impl Tensor {
         weight: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_linear_backward_input.out",
             "out",
             out,
@@ -5689,12 +5789,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_linear_backward_weights.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_linear_backward_weights.out",
             "out1",
             out1,
@@ -5832,7 +5932,7 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_max_pool2d.out",
             "out",
             out,
@@ -6029,7 +6129,7 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_max_pool2d_backward.out",
             "out",
             out,
@@ -6223,7 +6323,7 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_max_pool3d.out",
             "out",
             out,
@@ -6420,7 +6520,7 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_max_pool3d_backward.out",
             "out",
             out,
@@ -6542,10 +6642,9 @@ impl Tensor {
         groups: i64,
         input_size: Option<&[i64]>,
     ) -> Result<Tensor> {
-        crate::guards::positive_list(
+        crate::guards::args::positive_list(
             "aten::mkldnn_reorder_conv2d_weight",
-            "stride",
-            stride,
+            ("stride", stride),
         )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6625,15 +6724,14 @@ impl Tensor {
         input_size: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_reorder_conv2d_weight.out",
             "out",
             out,
         )?;
-        crate::guards::positive_list(
+        crate::guards::args::positive_list(
             "aten::mkldnn_reorder_conv2d_weight.out",
-            "stride",
-            stride,
+            ("stride", stride),
         )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6719,10 +6817,9 @@ impl Tensor {
         groups: i64,
         input_size: Option<&[i64]>,
     ) -> Result<Tensor> {
-        crate::guards::positive_list(
+        crate::guards::args::positive_list(
             "aten::mkldnn_reorder_conv3d_weight",
-            "stride",
-            stride,
+            ("stride", stride),
         )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6802,15 +6899,14 @@ impl Tensor {
         input_size: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_reorder_conv3d_weight.out",
             "out",
             out,
         )?;
-        crate::guards::positive_list(
+        crate::guards::args::positive_list(
             "aten::mkldnn_reorder_conv3d_weight.out",
-            "stride",
-            stride,
+            ("stride", stride),
         )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -6902,7 +6998,7 @@ impl Tensor {
         batch_first: bool,
         train: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::mkldnn_lstm_layer(
+        crate::guards::rnn::mkldnn_lstm_layer(
             "aten::mkldnn_rnn_layer",
             input,
             weight0,
@@ -7036,27 +7132,27 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer.out",
             "out2",
             out2,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer.out",
             "out3",
             out3,
         )?;
-        crate::guards::mkldnn_lstm_layer(
+        crate::guards::rnn::mkldnn_lstm_layer(
             "aten::mkldnn_rnn_layer.out",
             input,
             weight0,
@@ -7211,7 +7307,7 @@ impl Tensor {
         batch_first: bool,
         workspace: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::mkldnn_lstm_layer_backward(
+        crate::guards::rnn::mkldnn_lstm_layer_backward(
             "aten::mkldnn_rnn_layer_backward",
             input,
             (weight1, weight2, weight3, weight4),
@@ -7392,42 +7488,42 @@ impl Tensor {
         out5: &mut Tensor,
         out6: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer_backward.out",
             "out2",
             out2,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer_backward.out",
             "out3",
             out3,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer_backward.out",
             "out4",
             out4,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer_backward.out",
             "out5",
             out5,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer_backward.out",
             "out6",
             out6,
         )?;
-        crate::guards::mkldnn_lstm_layer_backward(
+        crate::guards::rnn::mkldnn_lstm_layer_backward(
             "aten::mkldnn_rnn_layer_backward.out",
             input,
             (weight1, weight2, weight3, weight4),
@@ -7603,7 +7699,7 @@ impl Tensor {
     /// `aten::mm(Tensor self, Tensor mat2) -> Tensor`
     #[track_caller]
     pub fn f_mm(&self, mat2: &Tensor) -> Result<Tensor> {
-        crate::guards::mm_mkldnn_sparse("aten::mm", self, mat2)?;
+        crate::guards::forms::mm_mkldnn_sparse("aten::mm", self, mat2)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7621,8 +7717,8 @@ impl Tensor {
     /// `aten::mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mm.out", "out", out)?;
-        crate::guards::mm_mkldnn_sparse("aten::mm.out", self, mat2)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::mm.out", "out", out)?;
+        crate::guards::forms::mm_mkldnn_sparse("aten::mm.out", self, mat2)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();
@@ -7670,7 +7766,11 @@ impl Tensor {
         out_dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mm.dtype_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mm.dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out_dtype = out_dtype.to_ffi();
@@ -7746,8 +7846,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::mode.values", "values", values)?;
-        crate::guards::exclusive_with_storage("aten::mode.values", "indices", indices)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mode.values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mode.values",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -7862,12 +7970,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mode.dimname_out",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mode.dimname_out",
             "indices",
             indices,
@@ -8109,17 +8217,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mps_convolution_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mps_convolution_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mps_convolution_backward.out",
             "out2",
             out2,
@@ -8280,12 +8388,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mps_convolution_transpose_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mps_convolution_transpose_backward.out",
             "out1",
             out1,
@@ -8367,7 +8475,11 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mse_loss.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mse_loss.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -8456,7 +8568,7 @@ impl Tensor {
         reduction: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::mse_loss_backward.grad_input",
             "grad_input",
             grad_input,
@@ -8545,7 +8657,7 @@ impl Tensor {
     /// `aten::msort.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_msort_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::msort.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::msort.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8624,8 +8736,16 @@ impl Tensor {
                 &other_wrapped
             }
         };
-        crate::guards::exclusive_unless_strided("aten::mul_.Tensor", "self", self)?;
-        crate::guards::sparse_addend_in_place("aten::mul_.Tensor", self, other)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::mul_.Tensor",
+            "self",
+            self,
+        )?;
+        crate::guards::forms::sparse_addend_in_place(
+            "aten::mul_.Tensor",
+            &*self,
+            other,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8659,7 +8779,7 @@ impl Tensor {
                 return Self::f_mul_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::mul.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::mul.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -8703,7 +8823,11 @@ impl Tensor {
     /// `aten::mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mul_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::mul_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::mul_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8727,7 +8851,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mul.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mul.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -8761,7 +8889,7 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::multi_margin_loss.out",
             "out",
             out,
@@ -8915,7 +9043,7 @@ impl Tensor {
         reduction: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::multi_margin_loss_backward.grad_input",
             "grad_input",
             grad_input,
@@ -9137,7 +9265,7 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::multilabel_margin_loss.out",
             "out",
             out,
@@ -9260,7 +9388,7 @@ impl Tensor {
         is_target: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::multilabel_margin_loss_backward.grad_input",
             "grad_input",
             grad_input,
@@ -9369,12 +9497,12 @@ impl Tensor {
         output: &mut Tensor,
         is_target: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::multilabel_margin_loss_forward.output",
             "output",
             output,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::multilabel_margin_loss_forward.output",
             "is_target",
             is_target,
@@ -9471,7 +9599,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::multinomial.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::multinomial.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_num_samples = num_samples;
         let c_replacement = replacement;
@@ -9632,7 +9764,11 @@ impl Tensor {
                 return Self::f_multiply_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::multiply_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::multiply_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9654,7 +9790,11 @@ impl Tensor {
     /// `aten::multiply.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_multiply_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::multiply.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::multiply.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -9699,7 +9839,11 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::multiply_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::multiply_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9736,7 +9880,7 @@ impl Tensor {
     /// `aten::mv.out(Tensor self, Tensor vec, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mv_out(&self, vec: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mv.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::mv.out", "out", out)?;
         let c_self = self.as_raw();
         let c_vec = vec.as_raw();
         let c_out = out.as_raw();
@@ -9758,7 +9902,11 @@ impl Tensor {
     /// `aten::mvlgamma.out(Tensor self, int p, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mvlgamma_out(&self, p: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::mvlgamma.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::mvlgamma.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         let c_out = out.as_raw();
@@ -9800,7 +9948,11 @@ impl Tensor {
     /// `aten::mvlgamma_(Tensor(a!) self, int p) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mvlgamma_(&mut self, p: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::mvlgamma_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::mvlgamma_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = p;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9880,7 +10032,11 @@ impl Tensor {
         posinf: Option<f64>,
         neginf: Option<f64>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::nan_to_num_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::nan_to_num_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_nan = support::opt_float(nan);
         let c_posinf = support::opt_float(posinf);
@@ -9935,7 +10091,11 @@ impl Tensor {
         neginf: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nan_to_num.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nan_to_num.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_nan = support::opt_float(nan);
         let c_posinf = support::opt_float(posinf);
@@ -10054,7 +10214,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nanmean.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nanmean.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -10134,7 +10298,7 @@ impl Tensor {
         dim: i64,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::median_dim_stride("aten::nanmedian.dim", self, dim)?;
+        crate::guards::kernels::median_dim_stride("aten::nanmedian.dim", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -10181,17 +10345,21 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nanmedian.dim_values",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nanmedian.dim_values",
             "indices",
             indices,
         )?;
-        crate::guards::median_dim_stride("aten::nanmedian.dim_values", self, dim)?;
+        crate::guards::kernels::median_dim_stride(
+            "aten::nanmedian.dim_values",
+            self,
+            dim,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -10320,12 +10488,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nanmedian.names_dim_values",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nanmedian.names_dim_values",
             "indices",
             indices,
@@ -10396,7 +10564,11 @@ impl Tensor {
     /// `aten::nanmedian.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_nanmedian_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nanmedian.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nanmedian.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10492,7 +10664,11 @@ impl Tensor {
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nanquantile.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nanquantile.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_q = q.as_raw();
         let c_dim = support::opt_int(dim);
@@ -10629,7 +10805,7 @@ impl Tensor {
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nanquantile.scalar_out",
             "out",
             out,
@@ -10757,7 +10933,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nansum.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nansum.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -10889,7 +11069,11 @@ impl Tensor {
         length: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::narrow_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::narrow_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_start = start;
@@ -10937,61 +11121,51 @@ impl Tensor {
         momentum: f64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::min_dim("aten::native_batch_norm", "input", input, 2)?;
-        crate::guards::device_channels("aten::native_batch_norm", input)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim("aten::native_batch_norm", ("input", input), 2)?;
+        crate::guards::kernels::device_channels("aten::native_batch_norm", input)?;
+        crate::guards::args::numel_matches_size(
             "aten::native_batch_norm",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::native_batch_norm",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        if !training {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm",
-                "running_mean",
-                running_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !training {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm",
-                "running_var",
-                running_var,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size_if(
             "aten::native_batch_norm",
-            "running_mean",
-            running_mean,
+            ("running_mean", running_mean),
+            ("input", input),
+            1,
+            !training,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm",
+            ("running_var", running_var),
+            ("input", input),
+            1,
+            !training,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::native_batch_norm",
+            ("running_mean", running_mean),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::native_batch_norm",
-            "running_var",
-            running_var,
+            ("running_var", running_var),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::batch_norm_mkldnn_weight(
+        crate::guards::forms::batch_norm_mkldnn_weight(
             "aten::native_batch_norm",
             input,
             weight,
@@ -11073,76 +11247,70 @@ impl Tensor {
         save_mean: &mut Tensor,
         save_invstd: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_batch_norm.out",
             "out",
             out,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_batch_norm.out",
             "save_mean",
             save_mean,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_batch_norm.out",
             "save_invstd",
             save_invstd,
         )?;
-        crate::guards::min_dim("aten::native_batch_norm.out", "input", input, 2)?;
-        crate::guards::device_channels("aten::native_batch_norm.out", input)?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::min_dim(
             "aten::native_batch_norm.out",
-            "weight",
-            weight,
+            ("input", input),
+            2,
+        )?;
+        crate::guards::kernels::device_channels("aten::native_batch_norm.out", input)?;
+        crate::guards::args::numel_matches_size(
+            "aten::native_batch_norm.out",
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::native_batch_norm.out",
-            "bias",
-            bias,
+            ("bias", bias),
             ("input", input),
             1,
             false,
         )?;
-        if !training {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm.out",
-                "running_mean",
-                running_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !training {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm.out",
-                "running_var",
-                running_var,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size_if(
             "aten::native_batch_norm.out",
-            "running_mean",
-            running_mean,
+            ("running_mean", running_mean),
+            ("input", input),
+            1,
+            !training,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm.out",
+            ("running_var", running_var),
+            ("input", input),
+            1,
+            !training,
+        )?;
+        crate::guards::args::numel_matches_size(
+            "aten::native_batch_norm.out",
+            ("running_mean", running_mean),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::native_batch_norm.out",
-            "running_var",
-            running_var,
+            ("running_var", running_var),
             ("input", input),
             1,
             false,
         )?;
-        crate::guards::batch_norm_mkldnn_weight(
+        crate::guards::forms::batch_norm_mkldnn_weight(
             "aten::native_batch_norm.out",
             input,
             weight,
@@ -11235,74 +11403,59 @@ impl Tensor {
         eps: f64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::native_batch_norm_backward",
-            "input",
-            input,
+            ("input", input),
             0,
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::native_batch_norm_backward",
-            "input",
-            input,
+            ("input", input),
             1,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::native_batch_norm_backward",
-            &[("input", input), ("grad_out", grad_out)],
+            [("input", input), ("grad_out", grad_out)],
         )?;
-        crate::guards::same_dtype(
+        crate::guards::args::same_dtype(
             "aten::native_batch_norm_backward",
-            &[("input", input), ("grad_out", grad_out)],
+            [("input", input), ("grad_out", grad_out)],
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::native_batch_norm_backward",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        if train {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm_backward",
-                "save_mean",
-                save_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if train {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm_backward",
-                "save_invstd",
-                save_invstd,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !train {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm_backward",
-                "running_mean",
-                running_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !train {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm_backward",
-                "running_var",
-                running_var,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm_backward",
+            ("save_mean", save_mean),
+            ("input", input),
+            1,
+            train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm_backward",
+            ("save_invstd", save_invstd),
+            ("input", input),
+            1,
+            train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm_backward",
+            ("running_mean", running_mean),
+            ("input", input),
+            1,
+            !train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm_backward",
+            ("running_var", running_var),
+            ("input", input),
+            1,
+            !train,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -11389,89 +11542,74 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_batch_norm_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_batch_norm_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_batch_norm_backward.out",
             "out2",
             out2,
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::native_batch_norm_backward.out",
-            "input",
-            input,
+            ("input", input),
             0,
         )?;
-        crate::guards::dim_size_positive(
+        crate::guards::args::dim_size_positive(
             "aten::native_batch_norm_backward.out",
-            "input",
-            input,
+            ("input", input),
             1,
         )?;
-        crate::guards::same_shape(
+        crate::guards::args::same_shape(
             "aten::native_batch_norm_backward.out",
-            &[("input", input), ("grad_out", grad_out)],
+            [("input", input), ("grad_out", grad_out)],
         )?;
-        crate::guards::same_dtype(
+        crate::guards::args::same_dtype(
             "aten::native_batch_norm_backward.out",
-            &[("input", input), ("grad_out", grad_out)],
+            [("input", input), ("grad_out", grad_out)],
         )?;
-        crate::guards::numel_matches_size(
+        crate::guards::args::numel_matches_size(
             "aten::native_batch_norm_backward.out",
-            "weight",
-            weight,
+            ("weight", weight),
             ("input", input),
             1,
             false,
         )?;
-        if train {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm_backward.out",
-                "save_mean",
-                save_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if train {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm_backward.out",
-                "save_invstd",
-                save_invstd,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !train {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm_backward.out",
-                "running_mean",
-                running_mean,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
-        if !train {
-            crate::guards::numel_matches_size(
-                "aten::native_batch_norm_backward.out",
-                "running_var",
-                running_var,
-                ("input", input),
-                1,
-                true,
-            )?;
-        }
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm_backward.out",
+            ("save_mean", save_mean),
+            ("input", input),
+            1,
+            train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm_backward.out",
+            ("save_invstd", save_invstd),
+            ("input", input),
+            1,
+            train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm_backward.out",
+            ("running_mean", running_mean),
+            ("input", input),
+            1,
+            !train,
+        )?;
+        crate::guards::args::numel_matches_size_if(
+            "aten::native_batch_norm_backward.out",
+            ("running_var", running_var),
+            ("input", input),
+            1,
+            !train,
+        )?;
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -11554,7 +11692,10 @@ impl Tensor {
     /// `aten::native_channel_shuffle(Tensor self, SymInt groups) -> Tensor`
     #[track_caller]
     pub fn f_native_channel_shuffle(&self, groups: i64) -> Result<Tensor> {
-        crate::guards::positive("aten::native_channel_shuffle", "groups", groups)?;
+        crate::guards::args::positive(
+            "aten::native_channel_shuffle",
+            ("groups", groups),
+        )?;
         let c_self = self.as_raw();
         let c_groups = groups;
         let mut out0 = std::ptr::null_mut();
@@ -11617,8 +11758,16 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::native_dropout.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::native_dropout.out", "out1", out1)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::native_dropout.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::native_dropout.out",
+            "out1",
+            out1,
+        )?;
         let c_input = input.as_raw();
         let c_p = p;
         let c_train = support::opt_bool(train);
@@ -11698,7 +11847,7 @@ impl Tensor {
         scale: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_dropout_backward.out",
             "out",
             out,
@@ -11749,8 +11898,14 @@ impl Tensor {
         group: i64,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::group_norm_sizes("aten::native_group_norm", input, N, C, HxW)?;
-        crate::guards::group_norm_fallback_input(
+        crate::guards::norm::group_norm_sizes(
+            "aten::native_group_norm",
+            input,
+            N,
+            C,
+            HxW,
+        )?;
+        crate::guards::norm::group_norm_fallback_input(
             "aten::native_group_norm",
             input,
             weight,
@@ -11823,29 +11978,29 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_group_norm.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_group_norm.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_group_norm.out",
             "out2",
             out2,
         )?;
-        crate::guards::group_norm_sizes(
+        crate::guards::norm::group_norm_sizes(
             "aten::native_group_norm.out",
             input,
             N,
             C,
             HxW,
         )?;
-        crate::guards::group_norm_fallback_input(
+        crate::guards::norm::group_norm_fallback_input(
             "aten::native_group_norm.out",
             input,
             weight,
@@ -12024,17 +12179,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_group_norm_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_group_norm_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_group_norm_backward.out",
             "out2",
             out2,
@@ -12184,17 +12339,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_layer_norm.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_layer_norm.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_layer_norm.out",
             "out2",
             out2,
@@ -12272,7 +12427,7 @@ impl Tensor {
         bias: Option<&Tensor>,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::layer_norm_backward_stats(
+        crate::guards::norm::layer_norm_backward_stats(
             "aten::native_layer_norm_backward",
             grad_out,
             input,
@@ -12356,22 +12511,22 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_layer_norm_backward.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_layer_norm_backward.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_layer_norm_backward.out",
             "out2",
             out2,
         )?;
-        crate::guards::layer_norm_backward_stats(
+        crate::guards::norm::layer_norm_backward_stats(
             "aten::native_layer_norm_backward.out",
             grad_out,
             input,
@@ -12545,7 +12700,11 @@ impl Tensor {
         p: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::native_norm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::native_norm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_out = out.as_raw();
@@ -12596,7 +12755,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::native_norm.ScalarOpt_dim_dtype_out",
             "out",
             out,
@@ -12648,7 +12807,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ne.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::ne.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -12702,7 +12865,11 @@ impl Tensor {
                 return Self::f_ne_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::ne.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::ne.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -12754,7 +12921,11 @@ impl Tensor {
     /// `aten::ne_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ne_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::ne_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::ne_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12780,7 +12951,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_ne_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::ne_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::ne_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -12818,7 +12993,7 @@ impl Tensor {
     /// `aten::neg_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_neg_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::neg_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::neg_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12834,7 +13009,7 @@ impl Tensor {
     /// `aten::neg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_neg_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::neg.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::neg.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12874,7 +13049,11 @@ impl Tensor {
     /// `aten::negative_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_negative_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::negative_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::negative_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -12890,7 +13069,11 @@ impl Tensor {
     /// `aten::negative.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_negative_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::negative.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::negative.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -13037,7 +13220,11 @@ impl Tensor {
     /// `aten::new_empty.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_new_empty_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::new_empty.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::new_empty.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -13146,7 +13333,7 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::new_empty_strided.out",
             "out",
             out,
@@ -13267,7 +13454,11 @@ impl Tensor {
         fill_value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::new_full.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::new_full.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
@@ -13365,7 +13556,11 @@ impl Tensor {
     /// `aten::new_ones.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_new_ones_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::new_ones.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::new_ones.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -13398,7 +13593,12 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::zeros_like_layout("aten::new_zeros", self, dtype, layout)?;
+        crate::guards::factories::zeros_like_layout(
+            "aten::new_zeros",
+            self,
+            dtype,
+            layout,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13458,7 +13658,11 @@ impl Tensor {
     /// `aten::new_zeros.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_new_zeros_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::new_zeros.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::new_zeros.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -13480,7 +13684,11 @@ impl Tensor {
     /// `aten::nextafter.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_nextafter_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nextafter.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nextafter.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -13522,7 +13730,11 @@ impl Tensor {
     /// `aten::nextafter_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_nextafter_(&mut self, other: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::nextafter_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::nextafter_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -13553,7 +13765,11 @@ impl Tensor {
         ignore_index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nll_loss.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nll_loss.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13690,7 +13906,11 @@ impl Tensor {
         ignore_index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nll_loss2d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nll_loss2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13827,12 +14047,12 @@ impl Tensor {
         total_weight: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nll_loss2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::nll_backward_targets(
+        crate::guards::lookups::nll_backward_targets(
             "aten::nll_loss2d_backward.grad_input",
             self_,
             target,
@@ -13907,7 +14127,7 @@ impl Tensor {
         ignore_index: i64,
         total_weight: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::nll_backward_targets(
+        crate::guards::lookups::nll_backward_targets(
             "aten::nll_loss2d_backward",
             self_,
             target,
@@ -13978,12 +14198,12 @@ impl Tensor {
         output: &mut Tensor,
         total_weight: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nll_loss2d_forward.output",
             "output",
             output,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nll_loss2d_forward.output",
             "total_weight",
             total_weight,
@@ -14105,12 +14325,12 @@ impl Tensor {
         total_weight: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nll_loss_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::nll_backward_targets(
+        crate::guards::lookups::nll_backward_targets(
             "aten::nll_loss_backward.grad_input",
             self_,
             target,
@@ -14185,7 +14405,7 @@ impl Tensor {
         ignore_index: i64,
         total_weight: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::nll_backward_targets(
+        crate::guards::lookups::nll_backward_targets(
             "aten::nll_loss_backward",
             self_,
             target,
@@ -14256,12 +14476,12 @@ impl Tensor {
         output: &mut Tensor,
         total_weight: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nll_loss_forward.output",
             "output",
             output,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::nll_loss_forward.output",
             "total_weight",
             total_weight,
@@ -14438,7 +14658,11 @@ impl Tensor {
     /// `aten::nonzero.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_nonzero_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nonzero.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nonzero.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -14504,7 +14728,11 @@ impl Tensor {
         fill_value: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nonzero_static.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nonzero_static.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = size;
         let c_fill_value = fill_value;
@@ -14777,7 +15005,11 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::norm.dtype_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::norm.dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = ltrs_int_list::new(dim);
@@ -14829,7 +15061,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::norm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::norm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = ltrs_int_list::new(dim);
@@ -15011,7 +15243,11 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::norm.names_dtype_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::norm.names_dtype_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
@@ -15063,7 +15299,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::norm.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::norm.names_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
@@ -15139,7 +15379,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::norm.ScalarOpt_dtype_out",
             "out",
             out,
@@ -15185,7 +15425,11 @@ impl Tensor {
         p: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::norm.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::norm.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_out = out.as_raw();
@@ -15229,7 +15473,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `pow = 2`, `dim = 0`.
     #[track_caller]
     pub fn f_norm_except_dim_with(v: &Tensor, pow: i64, dim: i64) -> Result<Tensor> {
-        crate::guards::weight_norm_mkldnn("aten::norm_except_dim", v)?;
+        crate::guards::forms::weight_norm_mkldnn("aten::norm_except_dim", v)?;
         let c_v = v.as_raw();
         let c_pow = pow;
         let c_dim = dim;
@@ -15276,7 +15520,11 @@ impl Tensor {
         std: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::normal_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::normal_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_mean = mean;
         let c_std = std;
@@ -15390,7 +15638,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::normal.Tensor_float_out",
             "out",
             out,
@@ -15508,7 +15756,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::normal.float_Tensor_out",
             "out",
             out,
@@ -15630,7 +15878,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::normal.Tensor_Tensor_out",
             "out",
             out,
@@ -15844,7 +16092,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::normal.float_float_out",
             "out",
             out,
@@ -15925,7 +16173,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::normal.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::normal.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mean = mean;
         let c_std = std;
@@ -15984,7 +16236,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::not_equal.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::not_equal.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -16042,7 +16298,11 @@ impl Tensor {
                 return Self::f_not_equal_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::not_equal.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::not_equal.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -16103,7 +16363,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::not_equal_.Scalar",
             "self",
             self,
@@ -16135,7 +16395,7 @@ impl Tensor {
                 return Self::f_not_equal_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::not_equal_.Tensor",
             "self",
             self,
@@ -16205,7 +16465,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nuclear_norm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nuclear_norm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_keepdim = keepdim;
         let c_out = out.as_raw();
@@ -16289,7 +16553,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::nuclear_norm.dim_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::nuclear_norm.dim_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -16536,7 +16804,7 @@ impl Tensor {
     /// `aten::ones.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ones_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ones.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::ones.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16563,7 +16831,11 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ones.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::ones.names_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -16608,7 +16880,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::ones_like", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::ones_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -16676,7 +16948,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ones_like.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::ones_like.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -16768,7 +17044,11 @@ impl Tensor {
     /// `aten::__ior__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ior_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::__ior__.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::__ior__.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16794,7 +17074,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_ior_scalar(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::__ior__.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::__ior__.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16836,7 +17120,7 @@ impl Tensor {
     /// `aten::orgqr.out(Tensor self, Tensor input2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_orgqr_out(&self, input2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::orgqr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::orgqr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
         let c_out = out.as_raw();
@@ -16867,7 +17151,7 @@ impl Tensor {
         transpose: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::ormqr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::ormqr.out", "out", out)?;
         let c_self = self.as_raw();
         let c_input2 = input2.as_raw();
         let c_input3 = input3.as_raw();
@@ -17013,7 +17297,7 @@ impl Tensor {
     /// `aten::outer.out(Tensor self, Tensor vec2, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_outer_out(&self, vec2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::outer.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::outer.out", "out", out)?;
         let c_self = self.as_raw();
         let c_vec2 = vec2.as_raw();
         let c_out = out.as_raw();
@@ -17063,7 +17347,7 @@ impl Tensor {
         mode: &str,
         value: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::pad_mode_sizes("aten::pad", self, pad, mode)?;
+        crate::guards::pad::pad_mode_sizes("aten::pad", self, pad, mode)?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let c_mode = ltrs_str::from_str(mode);
@@ -17307,7 +17591,11 @@ impl Tensor {
     /// `aten::permute_copy.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_permute_copy_out(&self, dims: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::permute_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::permute_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
         let c_out = out.as_raw();
@@ -17433,7 +17721,11 @@ impl Tensor {
         upscale_factor: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::pixel_shuffle.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::pixel_shuffle.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_upscale_factor = upscale_factor;
         let c_out = out.as_raw();
@@ -17479,7 +17771,11 @@ impl Tensor {
         downscale_factor: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::pixel_unshuffle.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::pixel_unshuffle.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_downscale_factor = downscale_factor;
         let c_out = out.as_raw();
@@ -17560,7 +17856,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::poisson.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::poisson.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -17676,7 +17976,7 @@ impl Tensor {
         angle: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::polar.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::polar.out", "out", out)?;
         let c_abs = abs.as_raw();
         let c_angle = angle.as_raw();
         let c_out = out.as_raw();
@@ -17698,7 +17998,11 @@ impl Tensor {
     /// `aten::polygamma.out(int n, Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_polygamma_out(n: i64, self_: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::polygamma.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::polygamma.out",
+            "out",
+            out,
+        )?;
         let c_n = n;
         let c_self = self_.as_raw();
         let c_out = out.as_raw();
@@ -17740,7 +18044,11 @@ impl Tensor {
     /// `aten::polygamma_(Tensor(a!) self, int n) -> Tensor(a!)`
     #[track_caller]
     pub fn f_polygamma_(&mut self, n: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::polygamma_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::polygamma_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_n = n;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17788,7 +18096,7 @@ impl Tensor {
                 return Self::f_pow_tensor_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::pow.Tensor_Tensor_out",
             "out",
             out,
@@ -17854,7 +18162,11 @@ impl Tensor {
         exponent: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::pow.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::pow.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_exponent = exponent.as_raw();
         let c_out = out.as_raw();
@@ -17904,7 +18216,7 @@ impl Tensor {
         exponent: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::pow.Tensor_Scalar_out",
             "out",
             out,
@@ -17954,7 +18266,11 @@ impl Tensor {
     /// `aten::pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)`
     #[track_caller]
     pub fn f_pow_scalar_(&mut self, exponent: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::pow_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::pow_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_exponent = Into::<Scalar>::into(exponent).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17980,7 +18296,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_pow_scalar_(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::pow_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::pow_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_exponent = exponent.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -18128,7 +18448,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::prod.int_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::prod.int_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -18247,7 +18571,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::prod.Dimname_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::prod.Dimname_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -18310,7 +18638,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::prod.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::prod.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -18377,7 +18705,7 @@ impl Tensor {
         source: &Tensor,
         accumulate: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::put_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::put_", "self", self)?;
         let c_self = self.as_raw();
         let c_index = index.as_raw();
         let c_source = source.as_raw();
@@ -18473,7 +18801,7 @@ impl Tensor {
         accumulate: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::put.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::put.out", "out", out)?;
         let c_self = self.as_raw();
         let c_index = index.as_raw();
         let c_source = source.as_raw();
@@ -18569,7 +18897,7 @@ impl Tensor {
     /// `aten::q_per_channel_scales.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_q_per_channel_scales_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::q_per_channel_scales.out",
             "out",
             out,
@@ -18613,7 +18941,7 @@ impl Tensor {
     /// `aten::q_per_channel_zero_points.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_q_per_channel_zero_points_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::q_per_channel_zero_points.out",
             "out",
             out,
@@ -18680,8 +19008,8 @@ impl Tensor {
         Q: &mut Tensor,
         R: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::qr.Q", "Q", Q)?;
-        crate::guards::exclusive_with_storage("aten::qr.Q", "R", R)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::qr.Q", "Q", Q)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::qr.Q", "R", R)?;
         let c_self = self.as_raw();
         let c_some = some;
         let c_Q = Q.as_raw();
@@ -18856,7 +19184,11 @@ impl Tensor {
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::quantile.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::quantile.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_q = q.as_raw();
         let c_dim = support::opt_int(dim);
@@ -18991,7 +19323,11 @@ impl Tensor {
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::quantile.scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::quantile.scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_q = q;
         let c_dim = support::opt_int(dim);
@@ -19102,7 +19438,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::quantize_per_channel.out",
             "out",
             out,
@@ -19278,7 +19614,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::quantize_per_tensor.out",
             "out",
             out,
@@ -19327,7 +19663,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::quantize_per_tensor.tensor_qparams_out",
             "out",
             out,
@@ -19376,7 +19712,7 @@ impl Tensor {
         dtype: Kind,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::quantize_per_tensor.tensors_out",
             "out",
             out,
@@ -19465,7 +19801,7 @@ impl Tensor {
         reduce_range: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::quantize_per_tensor_dynamic.out",
             "out",
             out,
@@ -19586,7 +19922,7 @@ impl Tensor {
         output_zero_point: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::quantized_batch_norm.out",
             "out",
             out,
@@ -19763,8 +20099,8 @@ impl Tensor {
         zero_point_ih: impl Into<Scalar>,
         zero_point_hh: impl Into<Scalar>,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::list_len("aten::quantized_lstm_cell", "hx", hx, 2)?;
-        crate::guards::all_defined("aten::quantized_lstm_cell", "hx", hx)?;
+        crate::guards::args::list_len("aten::quantized_lstm_cell", ("hx", hx), 2)?;
+        crate::guards::args::all_defined("aten::quantized_lstm_cell", ("hx", hx))?;
         let c_input = input.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
         let c_w_ih = w_ih.as_raw();
@@ -19930,7 +20266,7 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::quantized_max_pool1d.out",
             "out",
             out,
@@ -20094,7 +20430,7 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::quantized_max_pool2d.out",
             "out",
             out,
@@ -20258,7 +20594,7 @@ impl Tensor {
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::quantized_max_pool3d.out",
             "out",
             out,
@@ -20545,7 +20881,11 @@ impl Tensor {
     /// `aten::rad2deg_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rad2deg_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::rad2deg_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::rad2deg_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -20561,7 +20901,11 @@ impl Tensor {
     /// `aten::rad2deg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rad2deg_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::rad2deg.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::rad2deg.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -20908,7 +21252,7 @@ impl Tensor {
     /// `aten::rand.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rand_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::rand.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::rand.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -20935,7 +21279,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::rand.generator_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::rand.generator_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -20969,7 +21317,11 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::rand.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::rand.names_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -21010,7 +21362,7 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::rand.generator_with_names_out",
             "out",
             out,
@@ -21064,7 +21416,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::rand_like", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::rand_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -21136,7 +21488,11 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::rand_like.generator", self, dtype)?;
+        crate::guards::forms::nested_to_quantized(
+            "aten::rand_like.generator",
+            self,
+            dtype,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -21222,7 +21578,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::rand_like.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::rand_like.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -21275,7 +21635,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::rand_like.generator_out",
             "out",
             out,

@@ -386,7 +386,11 @@ impl Tensor {
     /// `aten::randint.out(SymInt high, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_randint_out(high: i64, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::randint.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::randint.out",
+            "out",
+            out,
+        )?;
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -415,7 +419,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randint.generator_out",
             "out",
             out,
@@ -460,7 +464,11 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::randint.low_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::randint.low_out",
+            "out",
+            out,
+        )?;
         let c_low = low;
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
@@ -496,7 +504,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randint.low_generator_out",
             "out",
             out,
@@ -553,7 +561,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::randint_like", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::randint_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_high = high;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -637,7 +645,11 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::randint_like.generator", self, dtype)?;
+        crate::guards::forms::nested_to_quantized(
+            "aten::randint_like.generator",
+            self,
+            dtype,
+        )?;
         let c_self = self.as_raw();
         let c_high = high;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -736,7 +748,11 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::randint_like.Tensor", self, dtype)?;
+        crate::guards::forms::nested_to_quantized(
+            "aten::randint_like.Tensor",
+            self,
+            dtype,
+        )?;
         let c_self = self.as_raw();
         let c_high = high.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -820,7 +836,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized(
+        crate::guards::forms::nested_to_quantized(
             "aten::randint_like.Tensor_generator",
             self,
             dtype,
@@ -932,7 +948,11 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::randint_like.low_dtype", self, dtype)?;
+        crate::guards::forms::nested_to_quantized(
+            "aten::randint_like.low_dtype",
+            self,
+            dtype,
+        )?;
         let c_self = self.as_raw();
         let c_low = low;
         let c_high = high;
@@ -1021,7 +1041,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized(
+        crate::guards::forms::nested_to_quantized(
             "aten::randint_like.low_generator_dtype",
             self,
             dtype,
@@ -1138,7 +1158,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::randint_like.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::randint_like.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_high = high;
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -1200,7 +1224,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.generator_out",
             "out",
             out,
@@ -1284,7 +1308,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.Tensor_out",
             "out",
             out,
@@ -1356,7 +1380,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.Tensor_generator_out",
             "out",
             out,
@@ -1449,7 +1473,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.low_dtype_out",
             "out",
             out,
@@ -1531,7 +1555,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.low_generator_dtype_out",
             "out",
             out,
@@ -1946,7 +1970,7 @@ impl Tensor {
     /// `aten::randn.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_randn_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::randn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::randn.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1973,7 +1997,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::randn.generator_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::randn.generator_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -2007,7 +2035,11 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::randn.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::randn.names_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -2048,7 +2080,7 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randn.generator_with_names_out",
             "out",
             out,
@@ -2102,7 +2134,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::randn_like", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::randn_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -2174,7 +2206,11 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::randn_like.generator", self, dtype)?;
+        crate::guards::forms::nested_to_quantized(
+            "aten::randn_like.generator",
+            self,
+            dtype,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2260,7 +2296,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::randn_like.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::randn_like.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -2313,7 +2353,7 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randn_like.generator_out",
             "out",
             out,
@@ -2392,8 +2432,12 @@ impl Tensor {
         to: Option<i64>,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::random_.from", "self", self)?;
-        crate::guards::random_from("aten::random_.from", self, from, to)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::random_.from",
+            "self",
+            self,
+        )?;
+        crate::guards::factories::random_from("aten::random_.from", &*self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = support::opt_int(to);
@@ -2450,7 +2494,11 @@ impl Tensor {
         to: i64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::random_.to", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::random_.to",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_to = to;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -2500,7 +2548,11 @@ impl Tensor {
         &mut self,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::random_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::random_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -2548,8 +2600,12 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::random.from_out", "out", out)?;
-        crate::guards::random_from("aten::random.from_out", self, from, to)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::random.from_out",
+            "out",
+            out,
+        )?;
+        crate::guards::factories::random_from("aten::random.from_out", self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = support::opt_int(to);
@@ -2627,7 +2683,7 @@ impl Tensor {
         to: Option<i64>,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
-        crate::guards::random_from("aten::random.from", self, from, to)?;
+        crate::guards::factories::random_from("aten::random.from", self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = support::opt_int(to);
@@ -2686,7 +2742,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::random.to_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::random.to_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_to = to;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -2787,7 +2847,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::random.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::random.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_out = out.as_raw();
@@ -3028,7 +3092,11 @@ impl Tensor {
     /// `aten::randperm.out(SymInt n, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_randperm_out(n: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::randperm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::randperm.out",
+            "out",
+            out,
+        )?;
         let c_n = n;
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3055,7 +3123,7 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::randperm.generator_out",
             "out",
             out,
@@ -3102,7 +3170,13 @@ impl Tensor {
         let start: Scalar = start.into();
         let end: Scalar = end.into();
         let step: Scalar = step.into();
-        crate::guards::range_step("aten::range.step", &start, &end, &step, dtype)?;
+        crate::guards::factories::range_step(
+            "aten::range.step",
+            &start,
+            &end,
+            &step,
+            dtype,
+        )?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_step = Into::<Scalar>::into(step).to_ffi();
@@ -3242,8 +3316,12 @@ impl Tensor {
         end: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::range.out_", "out", out)?;
-        crate::guards::on_cpu("aten::range.out_", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::range.out_",
+            "out",
+            out,
+        )?;
+        crate::guards::args::on_cpu("aten::range.out_", ("out", &*out))?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_out = out.as_raw();
@@ -3276,11 +3354,17 @@ impl Tensor {
         step: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::range.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::range.out", "out", out)?;
         let start: Scalar = start.into();
         let end: Scalar = end.into();
         let step: Scalar = step.into();
-        crate::guards::range_out_step("aten::range.out", &start, &end, &step, out)?;
+        crate::guards::factories::range_out_step(
+            "aten::range.out",
+            &start,
+            &end,
+            &step,
+            &*out,
+        )?;
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_step = Into::<Scalar>::into(step).to_ffi();
@@ -3383,7 +3467,11 @@ impl Tensor {
     /// `aten::reciprocal_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_reciprocal_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::reciprocal_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::reciprocal_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3399,7 +3487,11 @@ impl Tensor {
     /// `aten::reciprocal.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_reciprocal_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::reciprocal.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::reciprocal.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3420,7 +3512,11 @@ impl Tensor {
     /// `aten::record_stream(Tensor(a!) self, Stream s) -> ()`
     #[track_caller]
     pub fn f_record_stream(&mut self, s: Stream) -> Result<()> {
-        crate::guards::exclusive_unless_strided("aten::record_stream", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::record_stream",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_s = s.to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3467,13 +3563,21 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::reflection_pad1d.out", "out", out)?;
-        crate::guards::list_len("aten::reflection_pad1d.out", "padding", padding, 2)?;
-        crate::guards::quantized_reflection_pad1d_out(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::reflection_pad1d.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::list_len(
+            "aten::reflection_pad1d.out",
+            ("padding", padding),
+            2,
+        )?;
+        crate::guards::pad::quantized_reflection_pad1d_out(
             "aten::reflection_pad1d.out",
             self,
             padding,
-            out,
+            &*out,
         )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -3496,7 +3600,11 @@ impl Tensor {
     /// `aten::reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
     #[track_caller]
     pub fn f_reflection_pad1d(&self, padding: &[i64]) -> Result<Tensor> {
-        crate::guards::list_len("aten::reflection_pad1d", "padding", padding, 2)?;
+        crate::guards::args::list_len(
+            "aten::reflection_pad1d",
+            ("padding", padding),
+            2,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -3522,24 +3630,22 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad1d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::reflection_pad1d_backward.grad_input",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::reflection_pad1d_backward.grad_input",
-            "self",
-            self_,
-            &[2, 3],
+            ("self", self_),
+            [2, 3],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::reflection_pad1d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
@@ -3589,19 +3695,17 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::reflection_pad1d_backward",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::reflection_pad1d_backward",
-            "self",
-            self_,
-            &[2, 3],
+            ("self", self_),
+            [2, 3],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::reflection_pad1d_backward",
             ("grad_output", grad_output),
             ("self", self_),
@@ -3643,8 +3747,16 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::reflection_pad2d.out", "out", out)?;
-        crate::guards::list_len("aten::reflection_pad2d.out", "padding", padding, 4)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::reflection_pad2d.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::list_len(
+            "aten::reflection_pad2d.out",
+            ("padding", padding),
+            4,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();
@@ -3666,7 +3778,11 @@ impl Tensor {
     /// `aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
     #[track_caller]
     pub fn f_reflection_pad2d(&self, padding: &[i64]) -> Result<Tensor> {
-        crate::guards::list_len("aten::reflection_pad2d", "padding", padding, 4)?;
+        crate::guards::args::list_len(
+            "aten::reflection_pad2d",
+            ("padding", padding),
+            4,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -3692,24 +3808,22 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::reflection_pad2d_backward.grad_input",
-            "padding",
-            padding,
+            ("padding", padding),
             4,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::reflection_pad2d_backward.grad_input",
-            "self",
-            self_,
-            &[3, 4],
+            ("self", self_),
+            [3, 4],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::reflection_pad2d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
@@ -3759,19 +3873,17 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::reflection_pad2d_backward",
-            "padding",
-            padding,
+            ("padding", padding),
             4,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::reflection_pad2d_backward",
-            "self",
-            self_,
-            &[3, 4],
+            ("self", self_),
+            [3, 4],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::reflection_pad2d_backward",
             ("grad_output", grad_output),
             ("self", self_),
@@ -3813,8 +3925,16 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::reflection_pad3d.out", "out", out)?;
-        crate::guards::list_len("aten::reflection_pad3d.out", "padding", padding, 6)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::reflection_pad3d.out",
+            "out",
+            out,
+        )?;
+        crate::guards::args::list_len(
+            "aten::reflection_pad3d.out",
+            ("padding", padding),
+            6,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let c_out = out.as_raw();
@@ -3836,7 +3956,11 @@ impl Tensor {
     /// `aten::reflection_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
     #[track_caller]
     pub fn f_reflection_pad3d(&self, padding: &[i64]) -> Result<Tensor> {
-        crate::guards::list_len("aten::reflection_pad3d", "padding", padding, 6)?;
+        crate::guards::args::list_len(
+            "aten::reflection_pad3d",
+            ("padding", padding),
+            6,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -3862,7 +3986,7 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad3d_backward.grad_input",
             "grad_input",
             grad_input,
@@ -3959,7 +4083,7 @@ impl Tensor {
     /// `aten::relu_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_relu_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::relu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::relu_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3975,7 +4099,7 @@ impl Tensor {
     /// `aten::relu.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_relu_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::relu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::relu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4012,7 +4136,11 @@ impl Tensor {
     /// `aten::relu6_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_relu6_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::relu6_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::relu6_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -4032,7 +4160,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::remainder.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::remainder.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_out = out.as_raw();
@@ -4081,7 +4213,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::remainder_.Scalar",
             "self",
             self,
@@ -4117,7 +4249,11 @@ impl Tensor {
                 return Self::f_remainder_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::remainder.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::remainder.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -4183,7 +4319,7 @@ impl Tensor {
                 return Self::f_remainder_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::remainder_.Tensor",
             "self",
             self,
@@ -4236,7 +4372,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::remainder.Scalar_Tensor_out",
             "out",
             out,
@@ -4268,7 +4404,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_rename_(&mut self, names: Option<&[&str]>) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::rename_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::rename_", "self", self)?;
         let c_self = self.as_raw();
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -4329,7 +4465,11 @@ impl Tensor {
         maxnorm: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::renorm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::renorm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_dim = dim;
@@ -4396,7 +4536,11 @@ impl Tensor {
         dim: i64,
         maxnorm: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::renorm_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::renorm_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let c_dim = dim;
@@ -4443,7 +4587,11 @@ impl Tensor {
     /// `aten::repeat.out(Tensor self, SymInt[] repeats, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_repeat_out(&self, repeats: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::repeat.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::repeat.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_repeats = ltrs_int_list::new(repeats);
         let c_out = out.as_raw();
@@ -4472,7 +4620,7 @@ impl Tensor {
         repeats: &Tensor,
         output_size: Option<i64>,
     ) -> Result<Tensor> {
-        crate::guards::repeat_interleave_total(
+        crate::guards::repeat::repeat_interleave_total(
             "aten::repeat_interleave.Tensor",
             repeats,
             output_size,
@@ -4524,7 +4672,7 @@ impl Tensor {
         dim: Option<i64>,
         output_size: Option<i64>,
     ) -> Result<Tensor> {
-        crate::guards::repeat_interleave_self_total(
+        crate::guards::repeat::repeat_interleave_self_total(
             "aten::repeat_interleave.self_Tensor",
             self,
             repeats,
@@ -4593,7 +4741,7 @@ impl Tensor {
         dim: Option<i64>,
         output_size: Option<i64>,
     ) -> Result<Tensor> {
-        crate::guards::repeat_interleave_int_total(
+        crate::guards::repeat::repeat_interleave_int_total(
             "aten::repeat_interleave.self_int",
             self,
             repeats,
@@ -4661,12 +4809,12 @@ impl Tensor {
         output_size: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::repeat_interleave.Tensor_out",
             "out",
             out,
         )?;
-        crate::guards::repeat_interleave_total(
+        crate::guards::repeat::repeat_interleave_total(
             "aten::repeat_interleave.Tensor_out",
             repeats,
             output_size,
@@ -4728,12 +4876,12 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad1d.out",
             "out",
             out,
         )?;
-        crate::guards::replication_pad_sizes(
+        crate::guards::pad::replication_pad_sizes(
             "aten::replication_pad1d.out",
             self,
             padding,
@@ -4759,7 +4907,11 @@ impl Tensor {
     /// `aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
     #[track_caller]
     pub fn f_replication_pad1d(&self, padding: &[i64]) -> Result<Tensor> {
-        crate::guards::replication_pad_sizes("aten::replication_pad1d", self, padding)?;
+        crate::guards::pad::replication_pad_sizes(
+            "aten::replication_pad1d",
+            self,
+            padding,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -4785,24 +4937,22 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad1d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::replication_pad1d_backward.grad_input",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::replication_pad1d_backward.grad_input",
-            "self",
-            self_,
-            &[2, 3],
+            ("self", self_),
+            [2, 3],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::replication_pad1d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
@@ -4852,19 +5002,17 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::replication_pad1d_backward",
-            "padding",
-            padding,
+            ("padding", padding),
             2,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::replication_pad1d_backward",
-            "self",
-            self_,
-            &[2, 3],
+            ("self", self_),
+            [2, 3],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::replication_pad1d_backward",
             ("grad_output", grad_output),
             ("self", self_),
@@ -4906,12 +5054,12 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad2d.out",
             "out",
             out,
         )?;
-        crate::guards::replication_pad_sizes(
+        crate::guards::pad::replication_pad_sizes(
             "aten::replication_pad2d.out",
             self,
             padding,
@@ -4937,7 +5085,11 @@ impl Tensor {
     /// `aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
     #[track_caller]
     pub fn f_replication_pad2d(&self, padding: &[i64]) -> Result<Tensor> {
-        crate::guards::replication_pad_sizes("aten::replication_pad2d", self, padding)?;
+        crate::guards::pad::replication_pad_sizes(
+            "aten::replication_pad2d",
+            self,
+            padding,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -4963,24 +5115,22 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::replication_pad2d_backward.grad_input",
-            "padding",
-            padding,
+            ("padding", padding),
             4,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::replication_pad2d_backward.grad_input",
-            "self",
-            self_,
-            &[3, 4],
+            ("self", self_),
+            [3, 4],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::replication_pad2d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
@@ -5030,19 +5180,17 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::replication_pad2d_backward",
-            "padding",
-            padding,
+            ("padding", padding),
             4,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::replication_pad2d_backward",
-            "self",
-            self_,
-            &[3, 4],
+            ("self", self_),
+            [3, 4],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::replication_pad2d_backward",
             ("grad_output", grad_output),
             ("self", self_),
@@ -5084,12 +5232,12 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad3d.out",
             "out",
             out,
         )?;
-        crate::guards::replication_pad_sizes(
+        crate::guards::pad::replication_pad_sizes(
             "aten::replication_pad3d.out",
             self,
             padding,
@@ -5115,7 +5263,11 @@ impl Tensor {
     /// `aten::replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
     #[track_caller]
     pub fn f_replication_pad3d(&self, padding: &[i64]) -> Result<Tensor> {
-        crate::guards::replication_pad_sizes("aten::replication_pad3d", self, padding)?;
+        crate::guards::pad::replication_pad_sizes(
+            "aten::replication_pad3d",
+            self,
+            padding,
+        )?;
         let c_self = self.as_raw();
         let c_padding = ltrs_int_list::new(padding);
         let mut out0 = std::ptr::null_mut();
@@ -5141,24 +5293,22 @@ impl Tensor {
         padding: &[i64],
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad3d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::replication_pad3d_backward.grad_input",
-            "padding",
-            padding,
+            ("padding", padding),
             6,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::replication_pad3d_backward.grad_input",
-            "self",
-            self_,
-            &[4, 5],
+            ("self", self_),
+            [4, 5],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::replication_pad3d_backward.grad_input",
             ("grad_output", grad_output),
             ("self", self_),
@@ -5208,19 +5358,17 @@ impl Tensor {
         self_: &Tensor,
         padding: &[i64],
     ) -> Result<Tensor> {
-        crate::guards::list_len(
+        crate::guards::args::list_len(
             "aten::replication_pad3d_backward",
-            "padding",
-            padding,
+            ("padding", padding),
             6,
         )?;
-        crate::guards::dim_in(
+        crate::guards::args::dim_in(
             "aten::replication_pad3d_backward",
-            "self",
-            self_,
-            &[4, 5],
+            ("self", self_),
+            [4, 5],
         )?;
-        crate::guards::same_sizes_except_last(
+        crate::guards::args::same_sizes_except_last(
             "aten::replication_pad3d_backward",
             ("grad_output", grad_output),
             ("self", self_),
@@ -5260,7 +5408,11 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `requires_grad = true`.
     #[track_caller]
     pub fn f_requires_grad__with(&mut self, requires_grad: bool) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::requires_grad_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::requires_grad_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_requires_grad = requires_grad;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5344,7 +5496,7 @@ impl Tensor {
         size: &[i64],
         memory_format: Option<MemoryFormat>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_with_storage("aten::resize_", "self", self)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::resize_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -5396,7 +5548,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::resize.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::resize.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -5501,7 +5657,11 @@ impl Tensor {
         the_template: &Tensor,
         memory_format: Option<MemoryFormat>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_with_storage("aten::resize_as_", "self", self)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::resize_as_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -5553,7 +5713,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::resize_as.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::resize_as.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -5660,7 +5824,7 @@ impl Tensor {
     /// `aten::resize_as_sparse_(Tensor(a!) self, Tensor the_template) -> Tensor(a!)`
     #[track_caller]
     pub fn f_resize_as_sparse_(&mut self, the_template: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::resize_as_sparse_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::resize_as_sparse_", "self", self)?;
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -5684,7 +5848,11 @@ impl Tensor {
         the_template: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::resize_as_sparse.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::resize_as_sparse.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         let c_out = out.as_raw();
@@ -5873,7 +6041,11 @@ impl Tensor {
     /// `aten::retain_grad(Tensor(a!) self) -> ()`
     #[track_caller]
     pub fn f_retain_grad(&mut self) -> Result<()> {
-        crate::guards::exclusive_unless_strided("aten::retain_grad", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::retain_grad",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -5978,7 +6150,11 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::rnn_mkldnn_input("aten::rnn_relu.input", input, batch_first)?;
+        crate::guards::forms::rnn_mkldnn_input(
+            "aten::rnn_relu.input",
+            input,
+            batch_first,
+        )?;
         let c_input = input.as_raw();
         let c_hx = hx.as_raw();
         let c_params: Vec<ltrs_tensor> = params
@@ -6054,7 +6230,7 @@ impl Tensor {
         train: bool,
         bidirectional: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::packed_sequence("aten::rnn_relu.data", data, batch_sizes)?;
+        crate::guards::rnn::packed_sequence("aten::rnn_relu.data", data, batch_sizes)?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_hx = hx.as_raw();
@@ -6210,7 +6386,11 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::rnn_mkldnn_input("aten::rnn_tanh.input", input, batch_first)?;
+        crate::guards::forms::rnn_mkldnn_input(
+            "aten::rnn_tanh.input",
+            input,
+            batch_first,
+        )?;
         let c_input = input.as_raw();
         let c_hx = hx.as_raw();
         let c_params: Vec<ltrs_tensor> = params
@@ -6286,7 +6466,7 @@ impl Tensor {
         train: bool,
         bidirectional: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::packed_sequence("aten::rnn_tanh.data", data, batch_sizes)?;
+        crate::guards::rnn::packed_sequence("aten::rnn_tanh.data", data, batch_sizes)?;
         let c_data = data.as_raw();
         let c_batch_sizes = batch_sizes.as_raw();
         let c_hx = hx.as_raw();
@@ -6478,7 +6658,7 @@ impl Tensor {
         dims: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::roll.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::roll.out", "out", out)?;
         let c_self = self.as_raw();
         let c_shifts = ltrs_int_list::new(shifts);
         let c_dims = ltrs_int_list::new(dims);
@@ -6568,7 +6748,7 @@ impl Tensor {
         dims: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::rot90.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::rot90.out", "out", out)?;
         let c_self = self.as_raw();
         let c_k = k;
         let c_dims = ltrs_int_list::new(dims);
@@ -6623,7 +6803,11 @@ impl Tensor {
     /// `aten::round_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_round_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::round_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::round_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6639,7 +6823,7 @@ impl Tensor {
     /// `aten::round.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_round_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::round.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::round.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6680,7 +6864,11 @@ impl Tensor {
     /// `aten::round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)`
     #[track_caller]
     pub fn f_round_decimals_(&mut self, decimals: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::round_.decimals", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::round_.decimals",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_decimals = decimals;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6704,7 +6892,11 @@ impl Tensor {
         decimals: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::round.decimals_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::round.decimals_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_decimals = decimals;
         let c_out = out.as_raw();
@@ -6764,7 +6956,11 @@ impl Tensor {
     /// `aten::row_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_row_indices_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::row_indices_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::row_indices_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6812,7 +7008,11 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::row_stack.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::row_stack.out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -6917,7 +7117,11 @@ impl Tensor {
         training: bool,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::rrelu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::rrelu_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_lower = Into::<Scalar>::into(lower).to_ffi();
         let c_upper = Into::<Scalar>::into(upper).to_ffi();
@@ -6976,16 +7180,20 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::rrelu_with_noise.out",
             "noise",
             noise,
         )?;
-        crate::guards::exclusive_with_storage("aten::rrelu_with_noise.out", "out", out)?;
-        crate::guards::rrelu_out_shape(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::rrelu_with_noise.out",
+            "out",
+            out,
+        )?;
+        crate::guards::kernels::rrelu_out_shape(
             "aten::rrelu_with_noise.out",
             self,
-            out,
+            &*out,
             training,
         )?;
         let c_self = self.as_raw();
@@ -7080,7 +7288,7 @@ impl Tensor {
         training: bool,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::rrelu_with_noise",
             "noise",
             noise,
@@ -7155,12 +7363,12 @@ impl Tensor {
         training: bool,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::rrelu_with_noise_",
             "self",
             self,
         )?;
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::rrelu_with_noise_",
             "noise",
             noise,
@@ -7385,7 +7593,7 @@ impl Tensor {
         self_is_result: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::rrelu_with_noise_backward.out",
             "out",
             out,
@@ -7494,7 +7702,7 @@ impl Tensor {
     /// `aten::__irshift__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_irshift_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::__irshift__.Scalar",
             "self",
             self,
@@ -7524,7 +7732,7 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_irshift_scalar(self, number),
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::__irshift__.Tensor",
             "self",
             self,
@@ -7554,7 +7762,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::__rshift__.Scalar_out",
             "out",
             out,
@@ -7596,7 +7804,7 @@ impl Tensor {
                 return Self::f_rshift_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::__rshift__.Tensor_out",
             "out",
             out,
@@ -7644,7 +7852,11 @@ impl Tensor {
     /// `aten::rsqrt_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rsqrt_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::rsqrt_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::rsqrt_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7660,7 +7872,7 @@ impl Tensor {
     /// `aten::rsqrt.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_rsqrt_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::rsqrt.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::rsqrt.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7804,7 +8016,11 @@ impl Tensor {
                 return Self::f_rsub_scalar_out_with(self, number, alpha, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::rsub.Tensor_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::rsub.Tensor_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -7869,7 +8085,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::rsub.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::rsub.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -7986,7 +8206,11 @@ impl Tensor {
         s: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::scalar_tensor.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::scalar_tensor.out",
+            "out",
+            out,
+        )?;
         let c_s = Into::<Scalar>::into(s).to_ffi();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8020,19 +8244,22 @@ impl Tensor {
         scale: Option<f64>,
         enable_gqa: bool,
     ) -> Result<Tensor> {
-        crate::guards::gqa_heads(
+        crate::guards::kernels::gqa_heads(
             "aten::scaled_dot_product_attention",
             key,
             value,
             enable_gqa,
         )?;
-        crate::guards::sdpa_key_heads(
+        crate::guards::attention::sdpa_key_heads(
             "aten::scaled_dot_product_attention",
             query,
             key,
             value,
         )?;
-        crate::guards::attention_mkldnn_key("aten::scaled_dot_product_attention", key)?;
+        crate::guards::forms::attention_mkldnn_key(
+            "aten::scaled_dot_product_attention",
+            key,
+        )?;
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -8137,7 +8364,7 @@ impl Tensor {
                 return Self::f_scatter_value(self, dim, index, number);
             }
         };
-        crate::guards::scatter_src_not_mkldnn("aten::scatter.src", src)?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.src", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8175,8 +8402,12 @@ impl Tensor {
                 return Self::f_scatter_value_(self, dim, index, number);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::scatter_.src", "self", self)?;
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_.src", src)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::scatter_.src",
+            "self",
+            self,
+        )?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_.src", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8219,8 +8450,12 @@ impl Tensor {
                 return Self::f_scatter_value_out(self, dim, index, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::scatter.src_out", "out", out)?;
-        crate::guards::scatter_src_not_mkldnn("aten::scatter.src_out", src)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::scatter.src_out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.src_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8296,7 +8531,11 @@ impl Tensor {
         index: &Tensor,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::scatter_.value", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::scatter_.value",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8329,7 +8568,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::scatter.value_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::scatter.value_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8380,7 +8623,7 @@ impl Tensor {
                 return Self::f_scatter_value_reduce(self, dim, index, number, reduce);
             }
         };
-        crate::guards::scatter_src_not_mkldnn("aten::scatter.reduce", src)?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.reduce", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8433,8 +8676,12 @@ impl Tensor {
                 return Self::f_scatter_value_reduce_(self, dim, index, number, reduce);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::scatter_.reduce", "self", self)?;
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_.reduce", src)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::scatter_.reduce",
+            "self",
+            self,
+        )?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_.reduce", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8487,8 +8734,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage("aten::scatter.reduce_out", "out", out)?;
-        crate::guards::scatter_src_not_mkldnn("aten::scatter.reduce_out", src)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::scatter.reduce_out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.reduce_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8578,7 +8829,7 @@ impl Tensor {
         value: impl Into<Scalar>,
         reduce: &str,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::scatter_.value_reduce",
             "self",
             self,
@@ -8624,7 +8875,7 @@ impl Tensor {
         reduce: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::scatter.value_reduce_out",
             "out",
             out,
@@ -8683,7 +8934,7 @@ impl Tensor {
                 return Self::f_scatter_dimname_value(self, dim, index, number);
             }
         };
-        crate::guards::scatter_src_not_mkldnn("aten::scatter.dimname_src", src)?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.dimname_src", src)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -8756,7 +9007,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_add", src)?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_add", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8784,8 +9035,12 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::scatter_add_", "self", self)?;
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_add_", src)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::scatter_add_",
+            "self",
+            self,
+        )?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_add_", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8818,8 +9073,12 @@ impl Tensor {
         src: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::scatter_add.out", "out", out)?;
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_add.out", src)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::scatter_add.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_add.out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8861,7 +9120,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_add.dimname", src)?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_add.dimname", src)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -8898,7 +9157,7 @@ impl Tensor {
         reduce: &str,
         include_self: bool,
     ) -> Result<Tensor> {
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_reduce.two", src)?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_reduce.two", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8977,12 +9236,12 @@ impl Tensor {
         reduce: &str,
         include_self: bool,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::scatter_reduce_.two",
             "self",
             self,
         )?;
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_reduce_.two", src)?;
+        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_reduce_.two", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -9060,12 +9319,15 @@ impl Tensor {
         include_self: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::scatter_reduce.two_out",
             "out",
             out,
         )?;
-        crate::guards::scatter_src_not_mkldnn("aten::scatter_reduce.two_out", src)?;
+        crate::guards::forms::scatter_src_not_mkldnn(
+            "aten::scatter_reduce.two_out",
+            src,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -9237,7 +9499,7 @@ impl Tensor {
         sorter: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::searchsorted.Tensor_out",
             "out",
             out,
@@ -9432,7 +9694,7 @@ impl Tensor {
         sorter: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::searchsorted.Scalar_out",
             "out",
             out,
@@ -9538,7 +9800,7 @@ impl Tensor {
         unsafe_: bool,
         initial: Option<Scalar>,
     ) -> Result<Tensor> {
-        crate::guards::segment_bounds(
+        crate::guards::segment::segment_bounds(
             "aten::segment_reduce",
             data,
             (lengths, offsets),
@@ -9633,8 +9895,12 @@ impl Tensor {
         initial: Option<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::segment_reduce.out", "out", out)?;
-        crate::guards::segment_bounds(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::segment_reduce.out",
+            "out",
+            out,
+        )?;
+        crate::guards::segment::segment_bounds(
             "aten::segment_reduce.out",
             data,
             (lengths, offsets),
@@ -9754,7 +10020,7 @@ impl Tensor {
     /// `aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)`
     #[track_caller]
     pub fn f_select(&self, dim: i64, index: i64) -> Result<Tensor> {
-        crate::guards::nested_select_dim("aten::select.int", self, dim)?;
+        crate::guards::forms::nested_select_dim("aten::select.int", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index;
@@ -9832,7 +10098,11 @@ impl Tensor {
         index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::select_backward.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::select_backward.out",
+            "out",
+            out,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -9907,7 +10177,11 @@ impl Tensor {
         index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::select_copy.int_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::select_copy.int_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index;
@@ -9963,7 +10237,11 @@ impl Tensor {
         index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::select_scatter.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::select_scatter.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_dim = dim;
@@ -10016,7 +10294,7 @@ impl Tensor {
     /// `aten::selu_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_selu_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::selu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::selu_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10032,7 +10310,7 @@ impl Tensor {
     /// `aten::set_.source_Storage(Tensor(a!) self, Storage source) -> Tensor(a!)`
     #[track_caller]
     pub fn f_set_source_storage_(&mut self, source: &Storage) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::set_.source_Storage", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::set_.source_Storage", "self", self)?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10060,14 +10338,14 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive(
+        crate::guards::exclusive::exclusive(
             "aten::set_.source_Storage_storage_offset",
             "self",
             self,
         )?;
-        crate::guards::quantized_set_bounds(
+        crate::guards::forms::quantized_set_bounds(
             "aten::set_.source_Storage_storage_offset",
-            self,
+            &*self,
             source,
             storage_offset,
             (size, stride),
@@ -10150,14 +10428,14 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive(
+        crate::guards::exclusive::exclusive(
             "aten::set_.source_Tensor_storage_offset",
             "self",
             self,
         )?;
-        crate::guards::quantized_set_bounds_tensor(
+        crate::guards::forms::quantized_set_bounds_tensor(
             "aten::set_.source_Tensor_storage_offset",
-            self,
+            &*self,
             source,
             storage_offset,
             (size, stride),
@@ -10232,7 +10510,7 @@ impl Tensor {
     /// `aten::set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!)`
     #[track_caller]
     pub fn f_set_source_tensor_(&mut self, source: &Tensor) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::set_.source_Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::set_.source_Tensor", "self", self)?;
         let c_self = self.as_raw();
         let c_source = source.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10252,7 +10530,7 @@ impl Tensor {
     /// `aten::set_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_set_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::set_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::set_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10272,7 +10550,7 @@ impl Tensor {
         source: &Storage,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::set.source_Storage_out",
             "out",
             out,
@@ -10327,12 +10605,12 @@ impl Tensor {
         stride: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::set.source_Storage_storage_offset_out",
             "out",
             out,
         )?;
-        crate::guards::quantized_set_bounds(
+        crate::guards::forms::quantized_set_bounds(
             "aten::set.source_Storage_storage_offset_out",
             self,
             source,
@@ -10437,7 +10715,7 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<Tensor> {
-        crate::guards::quantized_set_bounds(
+        crate::guards::forms::quantized_set_bounds(
             "aten::set.source_Storage_storage_offset",
             self,
             source,
@@ -10520,7 +10798,7 @@ impl Tensor {
         source: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::set.source_Tensor_out",
             "out",
             out,
@@ -10566,7 +10844,7 @@ impl Tensor {
     /// `aten::set.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_set_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::set.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::set.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10603,7 +10881,7 @@ impl Tensor {
     /// `aten::set_data(Tensor(a!) self, Tensor new_data) -> ()`
     #[track_caller]
     pub fn f_set_data(&mut self, new_data: &Tensor) -> Result<()> {
-        crate::guards::exclusive("aten::set_data", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::set_data", "self", self)?;
         let c_self = self.as_raw();
         let c_new_data = new_data.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10639,7 +10917,7 @@ impl Tensor {
     /// `aten::sgn_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sgn_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::sgn_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::sgn_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10655,7 +10933,7 @@ impl Tensor {
     /// `aten::sgn.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sgn_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sgn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::sgn.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10692,7 +10970,11 @@ impl Tensor {
     /// `aten::sigmoid_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sigmoid_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::sigmoid_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::sigmoid_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10708,7 +10990,11 @@ impl Tensor {
     /// `aten::sigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sigmoid_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sigmoid.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sigmoid.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10733,7 +11019,7 @@ impl Tensor {
         output: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sigmoid_backward.grad_input",
             "grad_input",
             grad_input,
@@ -10806,7 +11092,7 @@ impl Tensor {
     /// `aten::sign_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sign_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::sign_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::sign_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10822,7 +11108,7 @@ impl Tensor {
     /// `aten::sign.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sign_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sign.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::sign.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10859,7 +11145,11 @@ impl Tensor {
     /// `aten::signbit.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_signbit_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::signbit.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::signbit.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10896,7 +11186,7 @@ impl Tensor {
     /// `aten::silu_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_silu_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::silu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::silu_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10912,7 +11202,7 @@ impl Tensor {
     /// `aten::silu.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_silu_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::silu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::silu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10937,7 +11227,7 @@ impl Tensor {
         self_: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::silu_backward.grad_input",
             "grad_input",
             grad_input,
@@ -11010,7 +11300,7 @@ impl Tensor {
     /// `aten::sin_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sin_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::sin_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::sin_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11026,7 +11316,7 @@ impl Tensor {
     /// `aten::sin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sin_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sin.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::sin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11063,7 +11353,7 @@ impl Tensor {
     /// `aten::sinc_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sinc_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::sinc_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::sinc_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11079,7 +11369,7 @@ impl Tensor {
     /// `aten::sinc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sinc_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sinc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::sinc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11116,7 +11406,7 @@ impl Tensor {
     /// `aten::sinh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sinh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::sinh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::sinh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -11132,7 +11422,7 @@ impl Tensor {
     /// `aten::sinh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sinh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sinh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::sinh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -11257,7 +11547,7 @@ impl Tensor {
         end: i64,
         step: i64,
     ) -> Result<Tensor> {
-        crate::guards::mkldnn_zeroed_grad("aten::slice_backward", grad_output)?;
+        crate::guards::forms::mkldnn_zeroed_grad("aten::slice_backward", grad_output)?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -11307,8 +11597,15 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::slice_backward.out", "out", out)?;
-        crate::guards::mkldnn_zeroed_grad("aten::slice_backward.out", grad_output)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::slice_backward.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::mkldnn_zeroed_grad(
+            "aten::slice_backward.out",
+            grad_output,
+        )?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -11436,7 +11733,7 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::slice_copy.Tensor_out",
             "out",
             out,
@@ -11648,7 +11945,11 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::slice_scatter.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::slice_scatter.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_dim = dim;
@@ -11735,8 +12036,12 @@ impl Tensor {
         sign: &mut Tensor,
         logabsdet: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::slogdet.out", "sign", sign)?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::slogdet.out",
+            "sign",
+            sign,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::slogdet.out",
             "logabsdet",
             logabsdet,
@@ -11779,28 +12084,29 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::slow_conv3d.out", "out", out)?;
-        let kernel_size_expanded = crate::guards::expand_singleton(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv3d.out",
-            "kernel_size",
-            kernel_size,
+            "out",
+            out,
+        )?;
+        let kernel_size_guarded = crate::guards::args::expand_singleton(
+            "aten::slow_conv3d.out",
+            ("kernel_size", kernel_size),
             3,
         )?;
-        let kernel_size: &[i64] = &kernel_size_expanded;
-        let stride_expanded = crate::guards::expand_singleton(
+        let kernel_size = &*kernel_size_guarded;
+        let stride_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d.out",
-            "stride",
-            stride,
+            ("stride", stride),
             3,
         )?;
-        let stride: &[i64] = &stride_expanded;
-        let padding_expanded = crate::guards::expand_singleton(
+        let stride = &*stride_guarded;
+        let padding_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d.out",
-            "padding",
-            padding,
+            ("padding", padding),
             3,
         )?;
-        let padding: &[i64] = &padding_expanded;
+        let padding = &*padding_guarded;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -11884,27 +12190,24 @@ impl Tensor {
         stride: &[i64],
         padding: &[i64],
     ) -> Result<Tensor> {
-        let kernel_size_expanded = crate::guards::expand_singleton(
+        let kernel_size_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d",
-            "kernel_size",
-            kernel_size,
+            ("kernel_size", kernel_size),
             3,
         )?;
-        let kernel_size: &[i64] = &kernel_size_expanded;
-        let stride_expanded = crate::guards::expand_singleton(
+        let kernel_size = &*kernel_size_guarded;
+        let stride_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d",
-            "stride",
-            stride,
+            ("stride", stride),
             3,
         )?;
-        let stride: &[i64] = &stride_expanded;
-        let padding_expanded = crate::guards::expand_singleton(
+        let stride = &*stride_guarded;
+        let padding_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d",
-            "padding",
-            padding,
+            ("padding", padding),
             3,
         )?;
-        let padding: &[i64] = &padding_expanded;
+        let padding = &*padding_guarded;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -11974,32 +12277,29 @@ impl Tensor {
         padding: &[i64],
         output: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv3d_forward.output",
             "output",
             output,
         )?;
-        let kernel_size_expanded = crate::guards::expand_singleton(
+        let kernel_size_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d_forward.output",
-            "kernel_size",
-            kernel_size,
+            ("kernel_size", kernel_size),
             3,
         )?;
-        let kernel_size: &[i64] = &kernel_size_expanded;
-        let stride_expanded = crate::guards::expand_singleton(
+        let kernel_size = &*kernel_size_guarded;
+        let stride_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d_forward.output",
-            "stride",
-            stride,
+            ("stride", stride),
             3,
         )?;
-        let stride: &[i64] = &stride_expanded;
-        let padding_expanded = crate::guards::expand_singleton(
+        let stride = &*stride_guarded;
+        let padding_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d_forward.output",
-            "padding",
-            padding,
+            ("padding", padding),
             3,
         )?;
-        let padding: &[i64] = &padding_expanded;
+        let padding = &*padding_guarded;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12063,27 +12363,24 @@ impl Tensor {
         stride: &[i64],
         padding: &[i64],
     ) -> Result<Tensor> {
-        let kernel_size_expanded = crate::guards::expand_singleton(
+        let kernel_size_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d_forward",
-            "kernel_size",
-            kernel_size,
+            ("kernel_size", kernel_size),
             3,
         )?;
-        let kernel_size: &[i64] = &kernel_size_expanded;
-        let stride_expanded = crate::guards::expand_singleton(
+        let kernel_size = &*kernel_size_guarded;
+        let stride_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d_forward",
-            "stride",
-            stride,
+            ("stride", stride),
             3,
         )?;
-        let stride: &[i64] = &stride_expanded;
-        let padding_expanded = crate::guards::expand_singleton(
+        let stride = &*stride_guarded;
+        let padding_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d_forward",
-            "padding",
-            padding,
+            ("padding", padding),
             3,
         )?;
-        let padding: &[i64] = &padding_expanded;
+        let padding = &*padding_guarded;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12226,7 +12523,7 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv_dilated2d.out",
             "out",
             out,
@@ -12422,7 +12719,7 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv_dilated3d.out",
             "out",
             out,
@@ -12533,7 +12830,7 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv_transpose2d.out",
             "out",
             out,
@@ -12748,7 +13045,7 @@ impl Tensor {
         dilation: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv_transpose3d.out",
             "out",
             out,
@@ -12974,7 +13271,11 @@ impl Tensor {
         beta: f64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::smooth_l1_loss.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::smooth_l1_loss.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -13096,12 +13397,12 @@ impl Tensor {
         beta: f64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::smooth_l1_loss_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::smooth_l1_integer_beta(
+        crate::guards::kernels::smooth_l1_integer_beta(
             "aten::smooth_l1_loss_backward.grad_input",
             [grad_output, self_, target],
             beta,
@@ -13160,7 +13461,7 @@ impl Tensor {
         reduction: i64,
         beta: f64,
     ) -> Result<Tensor> {
-        crate::guards::smooth_l1_integer_beta(
+        crate::guards::kernels::smooth_l1_integer_beta(
             "aten::smooth_l1_loss_backward",
             [grad_output, self_, target],
             beta,
@@ -13210,7 +13511,11 @@ impl Tensor {
         reduction: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::soft_margin_loss.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::soft_margin_loss.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_target = target.as_raw();
         let c_reduction = reduction;
@@ -13313,7 +13618,7 @@ impl Tensor {
         reduction: i64,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::soft_margin_loss_backward.grad_input",
             "grad_input",
             grad_input,
@@ -13474,7 +13779,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::softmax.int_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::softmax.int_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13574,7 +13883,11 @@ impl Tensor {
         threshold: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::softplus.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::softplus.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_beta = Into::<Scalar>::into(beta).to_ffi();
         let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
@@ -13671,7 +13984,7 @@ impl Tensor {
         threshold: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::softplus_backward.grad_input",
             "grad_input",
             grad_input,
@@ -13766,7 +14079,11 @@ impl Tensor {
         lambd: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::softshrink.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::softshrink.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_lambd = Into::<Scalar>::into(lambd).to_ffi();
         let c_out = out.as_raw();
@@ -13851,7 +14168,7 @@ impl Tensor {
         lambd: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::softshrink_backward.grad_input",
             "grad_input",
             grad_input,
@@ -13928,8 +14245,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::sort.values", "values", values)?;
-        crate::guards::exclusive_with_storage("aten::sort.values", "indices", indices)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sort.values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sort.values",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_descending = descending;
@@ -14003,12 +14328,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sort.values_stable",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sort.values_stable",
             "indices",
             indices,
@@ -14202,12 +14527,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sort.dimname_values",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sort.dimname_values",
             "indices",
             indices,
@@ -14289,12 +14614,12 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sort.dimname_values_stable",
             "values",
             values,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sort.dimname_values_stable",
             "indices",
             indices,
@@ -14522,7 +14847,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_bsc_args(
+        crate::guards::sparse::sparse_bsc_args(
             "aten::sparse_bsc_tensor.ccol_row_value_size",
             ccol_indices,
             row_indices,
@@ -14641,7 +14966,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_bsc_inferred_args(
+        crate::guards::sparse::sparse_bsc_inferred_args(
             "aten::sparse_bsc_tensor.ccol_row_value",
             ccol_indices,
             row_indices,
@@ -14748,7 +15073,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_bsr_args(
+        crate::guards::sparse::sparse_bsr_args(
             "aten::sparse_bsr_tensor.crow_col_value_size",
             crow_indices,
             col_indices,
@@ -14867,7 +15192,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_bsr_inferred_args(
+        crate::guards::sparse::sparse_bsr_inferred_args(
             "aten::sparse_bsr_tensor.crow_col_value",
             crow_indices,
             col_indices,
@@ -14974,7 +15299,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_compressed_args(
+        crate::guards::sparse::sparse_compressed_args(
             "aten::sparse_compressed_tensor.comp_plain_value_size",
             compressed_indices,
             plain_indices,
@@ -15094,7 +15419,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_compressed_inferred_args(
+        crate::guards::sparse::sparse_compressed_inferred_args(
             "aten::sparse_compressed_tensor.comp_plain_value",
             compressed_indices,
             plain_indices,
@@ -15365,7 +15690,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         is_coalesced: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_coo_args(
+        crate::guards::sparse::sparse_coo_args(
             "aten::sparse_coo_tensor.indices_size",
             indices,
             values,
@@ -15468,7 +15793,7 @@ impl Tensor {
         size: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sparse_coo_tensor.size_out",
             "out",
             out,
@@ -15506,7 +15831,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_csc_args(
+        crate::guards::sparse::sparse_csc_args(
             "aten::sparse_csc_tensor.ccol_row_value_size",
             ccol_indices,
             row_indices,
@@ -15625,7 +15950,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_csc_inferred_args(
+        crate::guards::sparse::sparse_csc_inferred_args(
             "aten::sparse_csc_tensor.ccol_row_value",
             ccol_indices,
             row_indices,
@@ -15732,7 +16057,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_csr_args(
+        crate::guards::sparse::sparse_csr_args(
             "aten::sparse_csr_tensor.crow_col_value_size",
             crow_indices,
             col_indices,
@@ -15851,7 +16176,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::sparse_csr_inferred_args(
+        crate::guards::sparse::sparse_csr_inferred_args(
             "aten::sparse_csr_tensor.crow_col_value",
             crow_indices,
             col_indices,
@@ -15984,7 +16309,11 @@ impl Tensor {
     /// `aten::sparse_mask.out(Tensor self, Tensor mask, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sparse_mask_out(&self, mask: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sparse_mask.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sparse_mask.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_out = out.as_raw();
@@ -16011,7 +16340,7 @@ impl Tensor {
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::sparse_resize_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::sparse_resize_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -16044,7 +16373,11 @@ impl Tensor {
         dense_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sparse_resize.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sparse_resize.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -16124,7 +16457,11 @@ impl Tensor {
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::sparse_resize_and_clear_", "self", self)?;
+        crate::guards::exclusive::exclusive(
+            "aten::sparse_resize_and_clear_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -16164,7 +16501,7 @@ impl Tensor {
         dense_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sparse_resize_and_clear.out",
             "out",
             out,
@@ -16254,7 +16591,7 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::sparse_sampled_addmm.out",
             "out",
             out,
@@ -16409,7 +16746,11 @@ impl Tensor {
     /// `aten::special_airy_ai.out(Tensor x, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_airy_ai_out(x: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_airy_ai.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_airy_ai.out",
+            "out",
+            out,
+        )?;
         let c_x = x.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16449,7 +16790,7 @@ impl Tensor {
     /// `aten::special_bessel_j0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_bessel_j0_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_bessel_j0.out",
             "out",
             out,
@@ -16493,7 +16834,7 @@ impl Tensor {
     /// `aten::special_bessel_j1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_bessel_j1_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_bessel_j1.out",
             "out",
             out,
@@ -16537,7 +16878,7 @@ impl Tensor {
     /// `aten::special_bessel_y0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_bessel_y0_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_bessel_y0.out",
             "out",
             out,
@@ -16581,7 +16922,7 @@ impl Tensor {
     /// `aten::special_bessel_y1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_bessel_y1_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_bessel_y1.out",
             "out",
             out,
@@ -16617,7 +16958,11 @@ impl Tensor {
                 return Self::f_special_chebyshev_polynomial_t_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_t", x, n)?;
+        crate::guards::polynomials::polynomial_degree(
+            "aten::special_chebyshev_polynomial_t",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16644,7 +16989,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_t.x_scalar",
             &x,
             n,
@@ -16676,7 +17021,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_t.n_scalar",
             x,
             &n,
@@ -16720,12 +17065,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_t.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_chebyshev_polynomial_t.out",
             x,
             n,
@@ -16761,13 +17106,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_t.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_t.x_scalar_out",
             &x,
             n,
@@ -16808,13 +17153,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_t.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_t.n_scalar_out",
             x,
             &n,
@@ -16862,7 +17207,11 @@ impl Tensor {
                 return Self::f_special_chebyshev_polynomial_u_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_u", x, n)?;
+        crate::guards::polynomials::polynomial_degree(
+            "aten::special_chebyshev_polynomial_u",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -16889,7 +17238,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_u.x_scalar",
             &x,
             n,
@@ -16921,7 +17270,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_u.n_scalar",
             x,
             &n,
@@ -16965,12 +17314,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_u.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_chebyshev_polynomial_u.out",
             x,
             n,
@@ -17006,13 +17355,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_u.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_u.x_scalar_out",
             &x,
             n,
@@ -17053,13 +17402,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_u.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_u.n_scalar_out",
             x,
             &n,
@@ -17107,7 +17456,11 @@ impl Tensor {
                 return Self::f_special_chebyshev_polynomial_v_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_v", x, n)?;
+        crate::guards::polynomials::polynomial_degree(
+            "aten::special_chebyshev_polynomial_v",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17134,7 +17487,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_v.x_scalar",
             &x,
             n,
@@ -17166,7 +17519,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_v.n_scalar",
             x,
             &n,
@@ -17210,12 +17563,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_v.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_chebyshev_polynomial_v.out",
             x,
             n,
@@ -17251,13 +17604,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_v.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_v.x_scalar_out",
             &x,
             n,
@@ -17298,13 +17651,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_v.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_v.n_scalar_out",
             x,
             &n,
@@ -17352,7 +17705,11 @@ impl Tensor {
                 return Self::f_special_chebyshev_polynomial_w_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree("aten::special_chebyshev_polynomial_w", x, n)?;
+        crate::guards::polynomials::polynomial_degree(
+            "aten::special_chebyshev_polynomial_w",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17379,7 +17736,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_w.x_scalar",
             &x,
             n,
@@ -17411,7 +17768,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_w.n_scalar",
             x,
             &n,
@@ -17455,12 +17812,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_w.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_chebyshev_polynomial_w.out",
             x,
             n,
@@ -17496,13 +17853,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_w.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_chebyshev_polynomial_w.x_scalar_out",
             &x,
             n,
@@ -17543,13 +17900,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_chebyshev_polynomial_w.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_chebyshev_polynomial_w.n_scalar_out",
             x,
             &n,
@@ -17605,7 +17962,11 @@ impl Tensor {
     /// `aten::special_digamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_digamma_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_digamma.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_digamma.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17645,7 +18006,11 @@ impl Tensor {
     /// `aten::special_entr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_entr_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_entr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_entr.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17685,7 +18050,11 @@ impl Tensor {
     /// `aten::special_erf.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_erf_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_erf.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_erf.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17725,7 +18094,11 @@ impl Tensor {
     /// `aten::special_erfc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_erfc_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_erfc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_erfc.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17765,7 +18138,11 @@ impl Tensor {
     /// `aten::special_erfcx.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_erfcx_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_erfcx.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_erfcx.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17805,7 +18182,11 @@ impl Tensor {
     /// `aten::special_erfinv.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_erfinv_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_erfinv.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_erfinv.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17845,7 +18226,11 @@ impl Tensor {
     /// `aten::special_exp2.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_exp2_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_exp2.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_exp2.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17885,7 +18270,11 @@ impl Tensor {
     /// `aten::special_expit.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_expit_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_expit.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_expit.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17925,7 +18314,11 @@ impl Tensor {
     /// `aten::special_expm1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_expm1_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_expm1.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_expm1.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17950,7 +18343,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_gammainc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_gammainc.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -17996,7 +18393,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_gammaincc.out",
             "out",
             out,
@@ -18061,7 +18458,11 @@ impl Tensor {
     /// `aten::special_gammaln.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_gammaln_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_gammaln.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_gammaln.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18179,7 +18580,7 @@ impl Tensor {
                 return Self::f_special_hermite_polynomial_h_n_scalar_out(x, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_hermite_polynomial_h.out",
             "out",
             out,
@@ -18215,7 +18616,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_hermite_polynomial_h.x_scalar_out",
             "out",
             out,
@@ -18256,7 +18657,7 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_hermite_polynomial_h.n_scalar_out",
             "out",
             out,
@@ -18390,7 +18791,7 @@ impl Tensor {
                 return Self::f_special_hermite_polynomial_he_n_scalar_out(x, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_hermite_polynomial_he.out",
             "out",
             out,
@@ -18426,7 +18827,7 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_hermite_polynomial_he.x_scalar_out",
             "out",
             out,
@@ -18467,7 +18868,7 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_hermite_polynomial_he.n_scalar_out",
             "out",
             out,
@@ -18523,7 +18924,11 @@ impl Tensor {
     /// `aten::special_i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_i0.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_i0.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();

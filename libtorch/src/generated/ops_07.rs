@@ -41,7 +41,11 @@ impl Tensor {
     /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_i0e_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_i0e.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_i0e.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -81,7 +85,11 @@ impl Tensor {
     /// `aten::special_i1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_i1_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_i1.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_i1.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -121,7 +129,11 @@ impl Tensor {
     /// `aten::special_i1e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_i1e_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_i1e.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_i1e.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -153,7 +165,11 @@ impl Tensor {
                 return Self::f_special_laguerre_polynomial_l_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree("aten::special_laguerre_polynomial_l", x, n)?;
+        crate::guards::polynomials::polynomial_degree(
+            "aten::special_laguerre_polynomial_l",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -180,7 +196,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_laguerre_polynomial_l.x_scalar",
             &x,
             n,
@@ -212,7 +228,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_laguerre_polynomial_l.n_scalar",
             x,
             &n,
@@ -252,12 +268,12 @@ impl Tensor {
                 return Self::f_special_laguerre_polynomial_l_n_scalar_out(x, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_laguerre_polynomial_l.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_laguerre_polynomial_l.out",
             x,
             n,
@@ -293,13 +309,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_laguerre_polynomial_l.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_laguerre_polynomial_l.x_scalar_out",
             &x,
             n,
@@ -340,13 +356,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_laguerre_polynomial_l.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_laguerre_polynomial_l.n_scalar_out",
             x,
             &n,
@@ -394,7 +410,11 @@ impl Tensor {
                 return Self::f_special_legendre_polynomial_p_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree("aten::special_legendre_polynomial_p", x, n)?;
+        crate::guards::polynomials::polynomial_degree(
+            "aten::special_legendre_polynomial_p",
+            x,
+            n,
+        )?;
         let c_x = x.as_raw();
         let c_n = n.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -421,7 +441,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_legendre_polynomial_p.x_scalar",
             &x,
             n,
@@ -453,7 +473,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_legendre_polynomial_p.n_scalar",
             x,
             &n,
@@ -493,12 +513,12 @@ impl Tensor {
                 return Self::f_special_legendre_polynomial_p_n_scalar_out(x, number, out);
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_legendre_polynomial_p.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_legendre_polynomial_p.out",
             x,
             n,
@@ -534,13 +554,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_legendre_polynomial_p.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_legendre_polynomial_p.x_scalar_out",
             &x,
             n,
@@ -581,13 +601,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_legendre_polynomial_p.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_legendre_polynomial_p.n_scalar_out",
             x,
             &n,
@@ -643,7 +663,11 @@ impl Tensor {
     /// `aten::special_log1p.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_log1p_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_log1p.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_log1p.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -683,7 +707,11 @@ impl Tensor {
     /// `aten::special_log_ndtr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_log_ndtr_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_log_ndtr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_log_ndtr.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -801,7 +829,11 @@ impl Tensor {
         eps: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_logit.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_logit.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
         let c_out = out.as_raw();
@@ -891,7 +923,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_logsumexp.out",
             "out",
             out,
@@ -968,7 +1000,7 @@ impl Tensor {
     /// `aten::special_modified_bessel_i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_modified_bessel_i0_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_modified_bessel_i0.out",
             "out",
             out,
@@ -1012,7 +1044,7 @@ impl Tensor {
     /// `aten::special_modified_bessel_i1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_modified_bessel_i1_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_modified_bessel_i1.out",
             "out",
             out,
@@ -1056,7 +1088,7 @@ impl Tensor {
     /// `aten::special_modified_bessel_k0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_modified_bessel_k0_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_modified_bessel_k0.out",
             "out",
             out,
@@ -1100,7 +1132,7 @@ impl Tensor {
     /// `aten::special_modified_bessel_k1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_modified_bessel_k1_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_modified_bessel_k1.out",
             "out",
             out,
@@ -1149,7 +1181,7 @@ impl Tensor {
         p: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_multigammaln.out",
             "out",
             out,
@@ -1194,7 +1226,11 @@ impl Tensor {
     /// `aten::special_ndtr.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_ndtr_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_ndtr.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_ndtr.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1234,7 +1270,11 @@ impl Tensor {
     /// `aten::special_ndtri.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_ndtri_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_ndtri.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_ndtri.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1279,7 +1319,7 @@ impl Tensor {
         self_: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_polygamma.out",
             "out",
             out,
@@ -1324,7 +1364,11 @@ impl Tensor {
     /// `aten::special_psi.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_psi_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_psi.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_psi.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -1389,7 +1433,11 @@ impl Tensor {
         decimals: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_round.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_round.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_decimals = decimals;
         let c_out = out.as_raw();
@@ -1449,7 +1497,7 @@ impl Tensor {
         x: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_scaled_modified_bessel_k0.out",
             "out",
             out,
@@ -1499,7 +1547,7 @@ impl Tensor {
         x: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_scaled_modified_bessel_k1.out",
             "out",
             out,
@@ -1538,7 +1586,7 @@ impl Tensor {
                 return Self::f_special_shifted_chebyshev_polynomial_t_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_t",
             x,
             n,
@@ -1572,7 +1620,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_t.x_scalar",
             &x,
             n,
@@ -1610,7 +1658,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_t.n_scalar",
             x,
             &n,
@@ -1660,12 +1708,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_t.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_t.out",
             x,
             n,
@@ -1708,13 +1756,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_t.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_t.x_scalar_out",
             &x,
             n,
@@ -1755,13 +1803,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_t.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_t.n_scalar_out",
             x,
             &n,
@@ -1809,7 +1857,7 @@ impl Tensor {
                 return Self::f_special_shifted_chebyshev_polynomial_u_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_u",
             x,
             n,
@@ -1843,7 +1891,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_u.x_scalar",
             &x,
             n,
@@ -1881,7 +1929,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_u.n_scalar",
             x,
             &n,
@@ -1931,12 +1979,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_u.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_u.out",
             x,
             n,
@@ -1979,13 +2027,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_u.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_u.x_scalar_out",
             &x,
             n,
@@ -2026,13 +2074,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_u.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_u.n_scalar_out",
             x,
             &n,
@@ -2080,7 +2128,7 @@ impl Tensor {
                 return Self::f_special_shifted_chebyshev_polynomial_v_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_v",
             x,
             n,
@@ -2114,7 +2162,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_v.x_scalar",
             &x,
             n,
@@ -2152,7 +2200,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_v.n_scalar",
             x,
             &n,
@@ -2202,12 +2250,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_v.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_v.out",
             x,
             n,
@@ -2250,13 +2298,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_v.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_v.x_scalar_out",
             &x,
             n,
@@ -2297,13 +2345,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_v.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_v.n_scalar_out",
             x,
             &n,
@@ -2351,7 +2399,7 @@ impl Tensor {
                 return Self::f_special_shifted_chebyshev_polynomial_w_n_scalar(x, number);
             }
         };
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_w",
             x,
             n,
@@ -2385,7 +2433,7 @@ impl Tensor {
         n: &Tensor,
     ) -> Result<Tensor> {
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_w.x_scalar",
             &x,
             n,
@@ -2423,7 +2471,7 @@ impl Tensor {
         n: impl Into<Scalar>,
     ) -> Result<Tensor> {
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_w.n_scalar",
             x,
             &n,
@@ -2473,12 +2521,12 @@ impl Tensor {
                 );
             }
         };
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_w.out",
             "out",
             out,
         )?;
-        crate::guards::polynomial_degree(
+        crate::guards::polynomials::polynomial_degree(
             "aten::special_shifted_chebyshev_polynomial_w.out",
             x,
             n,
@@ -2521,13 +2569,13 @@ impl Tensor {
         n: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_w.x_scalar_out",
             "out",
             out,
         )?;
         let x: Scalar = x.into();
-        crate::guards::polynomial_degree_x_scalar(
+        crate::guards::polynomials::polynomial_degree_x_scalar(
             "aten::special_shifted_chebyshev_polynomial_w.x_scalar_out",
             &x,
             n,
@@ -2568,13 +2616,13 @@ impl Tensor {
         n: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_shifted_chebyshev_polynomial_w.n_scalar_out",
             "out",
             out,
         )?;
         let n: Scalar = n.into();
-        crate::guards::polynomial_degree_n_scalar(
+        crate::guards::polynomials::polynomial_degree_n_scalar(
             "aten::special_shifted_chebyshev_polynomial_w.n_scalar_out",
             x,
             &n,
@@ -2630,7 +2678,11 @@ impl Tensor {
     /// `aten::special_sinc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_special_sinc_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::special_sinc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_sinc.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -2720,7 +2772,7 @@ impl Tensor {
         x: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_spherical_bessel_j0.out",
             "out",
             out,
@@ -2836,7 +2888,11 @@ impl Tensor {
                 return Self::f_special_xlog1py_other_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::special_xlog1py.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_xlog1py.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -2868,7 +2924,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_xlog1py.self_scalar_out",
             "out",
             out,
@@ -2907,7 +2963,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_xlog1py.other_scalar_out",
             "out",
             out,
@@ -3033,7 +3089,11 @@ impl Tensor {
                 return Self::f_special_xlogy_other_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::special_xlogy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_xlogy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -3065,7 +3125,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_xlogy.self_scalar_out",
             "out",
             out,
@@ -3104,7 +3164,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_xlogy.other_scalar_out",
             "out",
             out,
@@ -3227,7 +3287,11 @@ impl Tensor {
                 return Self::f_special_zeta_other_scalar_out(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::special_zeta.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_zeta.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -3259,7 +3323,7 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_zeta.self_scalar_out",
             "out",
             out,
@@ -3298,7 +3362,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::special_zeta.other_scalar_out",
             "out",
             out,
@@ -3470,7 +3534,7 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::split_copy.Tensor_out",
             "out",
             out,
@@ -3629,15 +3693,15 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::split_with_sizes_copy.out",
             "out",
             out,
         )?;
-        crate::guards::split_copy_fast_path_elements(
+        crate::guards::kernels::split_copy_fast_path_elements(
             "aten::split_with_sizes_copy.out",
             self,
-            out,
+            &*out,
         )?;
         let c_self = self.as_raw();
         let c_split_sizes = ltrs_int_list::new(split_sizes);
@@ -3708,7 +3772,7 @@ impl Tensor {
     /// `aten::sqrt_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sqrt_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::sqrt_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::sqrt_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3724,7 +3788,7 @@ impl Tensor {
     /// `aten::sqrt.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sqrt_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sqrt.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::sqrt.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3761,7 +3825,11 @@ impl Tensor {
     /// `aten::square_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_square_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::square_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::square_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3777,7 +3845,11 @@ impl Tensor {
     /// `aten::square.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_square_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::square.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::square.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -3874,7 +3946,7 @@ impl Tensor {
     /// `aten::squeeze_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::squeeze_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::squeeze_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -3890,7 +3962,7 @@ impl Tensor {
     /// `aten::squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_dim_(&mut self, dim: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::squeeze_.dim", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::squeeze_.dim", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3910,7 +3982,7 @@ impl Tensor {
     /// `aten::squeeze_.dims(Tensor(a!) self, int[] dim) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_dims_(&mut self, dim: &[i64]) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::squeeze_.dims", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::squeeze_.dims", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -3930,7 +4002,7 @@ impl Tensor {
     /// `aten::squeeze_.dimname(Tensor(a!) self, Dimname dim) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_dimname_(&mut self, dim: &str) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::squeeze_.dimname", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::squeeze_.dimname", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -4009,7 +4081,11 @@ impl Tensor {
     /// `aten::squeeze_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::squeeze_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::squeeze_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -4030,7 +4106,11 @@ impl Tensor {
     /// `aten::squeeze_copy.dim_out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_squeeze_copy_dim_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::squeeze_copy.dim_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::squeeze_copy.dim_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -4056,7 +4136,7 @@ impl Tensor {
         dim: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::squeeze_copy.dims_out",
             "out",
             out,
@@ -4144,7 +4224,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sspaddmm.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sspaddmm.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -4263,7 +4347,7 @@ impl Tensor {
         dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::stack.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::stack.out", "out", out)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -4485,7 +4569,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::std.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::std.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_unbiased = unbiased;
@@ -4554,7 +4638,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::std.correction_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::std.correction_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -4675,7 +4763,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::std.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::std.names_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_unbiased = unbiased;
@@ -4798,7 +4890,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::std.correction_names_out",
             "out",
             out,
@@ -5163,12 +5255,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::std_mean.correction_out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::std_mean.correction_out",
             "out1",
             out1,
@@ -5502,8 +5594,8 @@ impl Tensor {
                 return Self::f_sub_scalar_out_with(self, number, alpha, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::sub.out", "out", out)?;
-        crate::guards::sparse_addend_out("aten::sub.out", other, out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::sub.out", "out", out)?;
+        crate::guards::forms::sparse_addend_out("aten::sub.out", other, &*out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -5636,8 +5728,16 @@ impl Tensor {
                 &other_wrapped
             }
         };
-        crate::guards::exclusive_unless_strided("aten::sub_.Tensor", "self", self)?;
-        crate::guards::sparse_addend_in_place("aten::sub_.Tensor", self, other)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::sub_.Tensor",
+            "self",
+            self,
+        )?;
+        crate::guards::forms::sparse_addend_in_place(
+            "aten::sub_.Tensor",
+            &*self,
+            other,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -5737,7 +5837,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::sub_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::sub_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -5785,7 +5889,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sub.Scalar_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sub.Scalar_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -5840,7 +5948,11 @@ impl Tensor {
         alpha: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::subtract.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::subtract.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -5959,7 +6071,11 @@ impl Tensor {
                 return Self::f_subtract_scalar__with(self, number, alpha);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::subtract_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::subtract_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -6059,7 +6175,11 @@ impl Tensor {
         other: impl Into<Scalar>,
         alpha: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::subtract_.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::subtract_.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -6270,7 +6390,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sum.IntList_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sum.IntList_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -6343,7 +6467,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sum.DimnameList_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::sum.DimnameList_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_keepdim = keepdim;
@@ -6410,7 +6538,7 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::sum.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::sum.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -6479,9 +6607,9 @@ impl Tensor {
         S: &mut Tensor,
         V: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::svd.U", "U", U)?;
-        crate::guards::exclusive_with_storage("aten::svd.U", "S", S)?;
-        crate::guards::exclusive_with_storage("aten::svd.U", "V", V)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::svd.U", "U", U)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::svd.U", "S", S)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::svd.U", "V", V)?;
         let c_self = self.as_raw();
         let c_some = some;
         let c_compute_uv = compute_uv;
@@ -6603,7 +6731,12 @@ impl Tensor {
     /// `aten::swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
     #[track_caller]
     pub fn f_swapaxes(&self, axis0: i64, axis1: i64) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed_dims("aten::swapaxes", self, axis0, axis1)?;
+        crate::guards::forms::mkldnn_transposed_dims(
+            "aten::swapaxes",
+            self,
+            axis0,
+            axis1,
+        )?;
         let c_self = self.as_raw();
         let c_axis0 = axis0;
         let c_axis1 = axis1;
@@ -6625,7 +6758,7 @@ impl Tensor {
     /// `aten::swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
     #[track_caller]
     pub fn f_swapaxes_(&mut self, axis0: i64, axis1: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::swapaxes_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::swapaxes_", "self", self)?;
         let c_self = self.as_raw();
         let c_axis0 = axis0;
         let c_axis1 = axis1;
@@ -6646,7 +6779,12 @@ impl Tensor {
     /// `aten::swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
     #[track_caller]
     pub fn f_swapdims(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed_dims("aten::swapdims", self, dim0, dim1)?;
+        crate::guards::forms::mkldnn_transposed_dims(
+            "aten::swapdims",
+            self,
+            dim0,
+            dim1,
+        )?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -6668,7 +6806,7 @@ impl Tensor {
     /// `aten::swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
     #[track_caller]
     pub fn f_swapdims_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::swapdims_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::swapdims_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -6925,7 +7063,7 @@ impl Tensor {
     /// `aten::t(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_t(&self) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed("aten::t", self)?;
+        crate::guards::forms::mkldnn_transposed("aten::t", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6942,7 +7080,7 @@ impl Tensor {
     /// `aten::t_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_t_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::t_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::t_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -6958,7 +7096,7 @@ impl Tensor {
     /// `aten::t_copy(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_t_copy(&self) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed("aten::t_copy", self)?;
+        crate::guards::forms::mkldnn_transposed("aten::t_copy", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -6975,8 +7113,12 @@ impl Tensor {
     /// `aten::t_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_t_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::t_copy.out", "out", out)?;
-        crate::guards::mkldnn_transposed("aten::t_copy.out", self)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::t_copy.out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::mkldnn_transposed("aten::t_copy.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -6997,7 +7139,7 @@ impl Tensor {
     /// `aten::take.out(Tensor self, Tensor index, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_take_out(&self, index: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::take.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::take.out", "out", out)?;
         let c_self = self.as_raw();
         let c_index = index.as_raw();
         let c_out = out.as_raw();
@@ -7048,7 +7190,11 @@ impl Tensor {
         dim: Option<i64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::take_along_dim.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::take_along_dim.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_dim = support::opt_int(dim);
@@ -7161,7 +7307,7 @@ impl Tensor {
     /// `aten::tan_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_tan_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::tan_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::tan_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7177,7 +7323,7 @@ impl Tensor {
     /// `aten::tan.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_tan_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::tan.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::tan.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7214,7 +7360,7 @@ impl Tensor {
     /// `aten::tanh_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_tanh_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::tanh_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::tanh_", "self", self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -7230,7 +7376,7 @@ impl Tensor {
     /// `aten::tanh.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_tanh_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::tanh.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::tanh.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7255,7 +7401,7 @@ impl Tensor {
         output: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::tanh_backward.grad_input",
             "grad_input",
             grad_input,
@@ -7520,7 +7666,11 @@ impl Tensor {
         dims_other: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::tensordot.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::tensordot.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dims_self = ltrs_int_list::new(dims_self);
@@ -7569,7 +7719,11 @@ impl Tensor {
         padding: &[i64],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::thnn_conv2d.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::thnn_conv2d.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -7745,7 +7899,11 @@ impl Tensor {
         threshold: impl Into<Scalar>,
         value: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::threshold_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::threshold_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -7775,7 +7933,11 @@ impl Tensor {
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::threshold.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::threshold.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_threshold = Into::<Scalar>::into(threshold).to_ffi();
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -7808,7 +7970,7 @@ impl Tensor {
         threshold: impl Into<Scalar>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::threshold_backward.grad_input",
             "grad_input",
             grad_input,
@@ -7920,7 +8082,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::to.dtype_layout", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::to.dtype_layout", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -8006,7 +8168,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::to.device", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::to.device", self, dtype)?;
         let c_self = self.as_raw();
         let c_device = device.to_ffi();
         let c_dtype = dtype.to_ffi();
@@ -8076,7 +8238,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized("aten::to.dtype", self, dtype)?;
+        crate::guards::forms::nested_to_quantized("aten::to.dtype", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let c_non_blocking = non_blocking;
@@ -8143,7 +8305,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::nested_to_quantized_like("aten::to.other", self, other)?;
+        crate::guards::forms::nested_to_quantized_like("aten::to.other", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_non_blocking = non_blocking;
@@ -8259,7 +8421,7 @@ impl Tensor {
         input: &Tensor,
         masked_grad: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::defined("aten::to_dense_backward", "input", input)?;
+        crate::guards::args::defined("aten::to_dense_backward", ("input", input))?;
         let c_grad = grad.as_raw();
         let c_input = input.as_raw();
         let c_masked_grad = support::opt_bool(masked_grad);
@@ -8353,7 +8515,11 @@ impl Tensor {
         dtype: Option<Kind>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::to_mkldnn.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::to_mkldnn.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();
@@ -8393,7 +8559,7 @@ impl Tensor {
     /// `aten::to_mkldnn_backward(Tensor grad, Tensor input) -> Tensor`
     #[track_caller]
     pub fn f_to_mkldnn_backward(grad: &Tensor, input: &Tensor) -> Result<Tensor> {
-        crate::guards::defined("aten::to_mkldnn_backward", "input", input)?;
+        crate::guards::args::defined("aten::to_mkldnn_backward", ("input", input))?;
         let c_grad = grad.as_raw();
         let c_input = input.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8474,7 +8640,11 @@ impl Tensor {
         output_size: Option<&[i64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::to_padded_tensor.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::to_padded_tensor.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_padding = padding;
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -8806,8 +8976,16 @@ impl Tensor {
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::topk.values", "values", values)?;
-        crate::guards::exclusive_with_storage("aten::topk.values", "indices", indices)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::topk.values",
+            "values",
+            values,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::topk.values",
+            "indices",
+            indices,
+        )?;
         let c_self = self.as_raw();
         let c_k = k;
         let c_dim = dim;
@@ -8958,7 +9136,7 @@ impl Tensor {
     /// `aten::trace.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_trace_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::trace.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::trace.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8999,7 +9177,12 @@ impl Tensor {
     /// `aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
     #[track_caller]
     pub fn f_transpose(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed_dims("aten::transpose.int", self, dim0, dim1)?;
+        crate::guards::forms::mkldnn_transposed_dims(
+            "aten::transpose.int",
+            self,
+            dim0,
+            dim1,
+        )?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -9052,7 +9235,7 @@ impl Tensor {
     /// `aten::transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
     #[track_caller]
     pub fn f_transpose_(&mut self, dim0: i64, dim1: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::transpose_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::transpose_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim0 = dim0;
         let c_dim1 = dim1;
@@ -9073,7 +9256,7 @@ impl Tensor {
     /// `aten::transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor`
     #[track_caller]
     pub fn f_transpose_copy(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
-        crate::guards::mkldnn_transposed_dims(
+        crate::guards::forms::mkldnn_transposed_dims(
             "aten::transpose_copy.int",
             self,
             dim0,
@@ -9115,12 +9298,12 @@ impl Tensor {
         dim1: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::transpose_copy.int_out",
             "out",
             out,
         )?;
-        crate::guards::mkldnn_transposed_dims(
+        crate::guards::forms::mkldnn_transposed_dims(
             "aten::transpose_copy.int_out",
             self,
             dim0,
@@ -9161,7 +9344,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`.
     #[track_caller]
     pub fn f_trapezoid_x_with(y: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
-        crate::guards::nested_select_dim("aten::trapezoid.x", y, dim)?;
+        crate::guards::forms::nested_select_dim("aten::trapezoid.x", y, dim)?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -9205,7 +9388,7 @@ impl Tensor {
         dx: impl Into<Scalar>,
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::nested_select_dim("aten::trapezoid.dx", y, dim)?;
+        crate::guards::forms::nested_select_dim("aten::trapezoid.dx", y, dim)?;
         let c_y = y.as_raw();
         let c_dx = Into::<Scalar>::into(dx).to_ffi();
         let c_dim = dim;
@@ -9245,7 +9428,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`.
     #[track_caller]
     pub fn f_trapz_x_with(y: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
-        crate::guards::nested_select_dim("aten::trapz.x", y, dim)?;
+        crate::guards::forms::nested_select_dim("aten::trapz.x", y, dim)?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -9285,7 +9468,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dx = 1.0`, `dim = -1`.
     #[track_caller]
     pub fn f_trapz_dx_with(y: &Tensor, dx: f64, dim: i64) -> Result<Tensor> {
-        crate::guards::nested_select_dim("aten::trapz.dx", y, dim)?;
+        crate::guards::forms::nested_select_dim("aten::trapz.dx", y, dim)?;
         let c_y = y.as_raw();
         let c_dx = dx;
         let c_dim = dim;
@@ -9333,13 +9516,21 @@ impl Tensor {
         X: &mut Tensor,
         M: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::triangular_solve.X", "X", X)?;
-        crate::guards::exclusive_with_storage("aten::triangular_solve.X", "M", M)?;
-        crate::guards::sparse_triangular_solve_out(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::triangular_solve.X",
+            "X",
+            X,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::triangular_solve.X",
+            "M",
+            M,
+        )?;
+        crate::guards::linalg::sparse_triangular_solve_out(
             "aten::triangular_solve.X",
             self,
             A,
-            X,
+            &*X,
         )?;
         let c_self = self.as_raw();
         let c_A = A.as_raw();
@@ -9479,7 +9670,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_tril__with(&mut self, diagonal: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::tril_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::tril_", "self", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9514,7 +9705,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_tril_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::tril.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::tril.out", "out", out)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let c_out = out.as_raw();
@@ -9687,7 +9878,11 @@ impl Tensor {
         offset: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::tril_indices.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::tril_indices.out",
+            "out",
+            out,
+        )?;
         let c_row = row;
         let c_col = col;
         let c_offset = offset;
@@ -9833,7 +10028,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_triu__with(&mut self, diagonal: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::triu_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::triu_", "self", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9868,7 +10063,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_triu_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::triu.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::triu.out", "out", out)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let c_out = out.as_raw();
@@ -10041,7 +10236,11 @@ impl Tensor {
         offset: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::triu_indices.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::triu_indices.out",
+            "out",
+            out,
+        )?;
         let c_row = row;
         let c_col = col;
         let c_offset = offset;
@@ -10123,7 +10322,7 @@ impl Tensor {
                 return Self::f_true_divide_scalar_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::true_divide_.Tensor",
             "self",
             self,
@@ -10149,7 +10348,11 @@ impl Tensor {
     /// `aten::true_divide.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_true_divide_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::true_divide.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::true_divide.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -10194,7 +10397,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::true_divide_.Scalar",
             "self",
             self,
@@ -10234,7 +10437,11 @@ impl Tensor {
     /// `aten::trunc_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_trunc_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::trunc_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::trunc_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -10250,7 +10457,7 @@ impl Tensor {
     /// `aten::trunc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_trunc_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::trunc.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::trunc.out", "out", out)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10442,7 +10649,7 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::unbind_copy.int_out",
             "out",
             out,
@@ -10618,7 +10825,7 @@ impl Tensor {
         size: i64,
         step: i64,
     ) -> Result<Tensor> {
-        crate::guards::unfold_backward_shape(
+        crate::guards::kernels::unfold_backward_shape(
             "aten::unfold_backward",
             grad_in,
             input_sizes,
@@ -10671,8 +10878,12 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::unfold_backward.out", "out", out)?;
-        crate::guards::unfold_backward_shape(
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::unfold_backward.out",
+            "out",
+            out,
+        )?;
+        crate::guards::kernels::unfold_backward_shape(
             "aten::unfold_backward.out",
             grad_in,
             input_sizes,
@@ -10749,7 +10960,11 @@ impl Tensor {
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::unfold_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::unfold_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dimension = dimension;
         let c_size = size;
@@ -10795,7 +11010,11 @@ impl Tensor {
         to: f64,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::uniform_", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::uniform_",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = to;
@@ -10850,7 +11069,11 @@ impl Tensor {
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::uniform.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::uniform.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_from = from;
         let c_to = to;
@@ -11037,17 +11260,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::unique_consecutive.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::unique_consecutive.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::unique_consecutive.out",
             "out2",
             out2,
@@ -11213,9 +11436,21 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage("aten::unique_dim.out", "out0", out0)?;
-        crate::guards::exclusive_with_storage("aten::unique_dim.out", "out1", out1)?;
-        crate::guards::exclusive_with_storage("aten::unique_dim.out", "out2", out2)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::unique_dim.out",
+            "out0",
+            out0,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::unique_dim.out",
+            "out1",
+            out1,
+        )?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::unique_dim.out",
+            "out2",
+            out2,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_sorted = sorted;
@@ -11379,17 +11614,17 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::unique_dim_consecutive.out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::unique_dim_consecutive.out",
             "out1",
             out1,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::unique_dim_consecutive.out",
             "out2",
             out2,
@@ -11569,7 +11804,7 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::unsafe_split.Tensor_out",
             "out",
             out,
@@ -11687,7 +11922,7 @@ impl Tensor {
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
-        crate::guards::all_exclusive_with_storage(
+        crate::guards::exclusive::all_exclusive_with_storage(
             "aten::unsafe_split_with_sizes.out",
             "out",
             out,
@@ -11765,7 +12000,7 @@ impl Tensor {
     /// `aten::unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)`
     #[track_caller]
     pub fn f_unsqueeze_(&mut self, dim: i64) -> Result<&mut Tensor> {
-        crate::guards::exclusive("aten::unsqueeze_", "self", self)?;
+        crate::guards::exclusive::exclusive("aten::unsqueeze_", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -11805,7 +12040,11 @@ impl Tensor {
     /// `aten::unsqueeze_copy.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_unsqueeze_copy_out(&self, dim: i64, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::unsqueeze_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::unsqueeze_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_out = out.as_raw();
@@ -11888,12 +12127,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bicubic2d.out",
             "out",
             out,
         )?;
-        crate::guards::interp_scales(
+        crate::guards::upsample::interp_scales(
             "aten::upsample_bicubic2d.out",
             self,
             output_size,
@@ -11988,7 +12227,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::interp_scales(
+        crate::guards::upsample::interp_scales(
             "aten::upsample_bicubic2d",
             self,
             output_size,
@@ -12077,12 +12316,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bicubic2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::interp_backward_scales(
+        crate::guards::upsample::interp_backward_scales(
             "aten::upsample_bicubic2d_backward.grad_input",
             output_size,
             input_size,
@@ -12198,7 +12437,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::interp_backward_scales(
+        crate::guards::upsample::interp_backward_scales(
             "aten::upsample_bicubic2d_backward",
             output_size,
             input_size,
@@ -12356,12 +12595,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bilinear2d.out",
             "out",
             out,
         )?;
-        crate::guards::interp_scales(
+        crate::guards::upsample::interp_scales(
             "aten::upsample_bilinear2d.out",
             self,
             output_size,
@@ -12456,7 +12695,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::interp_scales(
+        crate::guards::upsample::interp_scales(
             "aten::upsample_bilinear2d",
             self,
             output_size,
@@ -12541,7 +12780,7 @@ impl Tensor {
         scale_factors: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bilinear2d.vec_out",
             "out",
             out,
@@ -12605,12 +12844,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bilinear2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::interp_backward_scales(
+        crate::guards::upsample::interp_backward_scales(
             "aten::upsample_bilinear2d_backward.grad_input",
             output_size,
             input_size,
@@ -12726,7 +12965,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::interp_backward_scales(
+        crate::guards::upsample::interp_backward_scales(
             "aten::upsample_bilinear2d_backward",
             output_size,
             input_size,
@@ -12883,12 +13122,12 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_linear1d.out",
             "out",
             out,
         )?;
-        crate::guards::interp_scales(
+        crate::guards::upsample::interp_scales(
             "aten::upsample_linear1d.out",
             self,
             output_size,
@@ -12972,7 +13211,7 @@ impl Tensor {
         align_corners: bool,
         scales: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::interp_scales(
+        crate::guards::upsample::interp_scales(
             "aten::upsample_linear1d",
             self,
             output_size,
@@ -13047,12 +13286,12 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_linear1d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::interp_backward_scales(
+        crate::guards::upsample::interp_backward_scales(
             "aten::upsample_linear1d_backward.grad_input",
             output_size,
             input_size,
@@ -13162,7 +13401,7 @@ impl Tensor {
         align_corners: bool,
         scales: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::interp_backward_scales(
+        crate::guards::upsample::interp_backward_scales(
             "aten::upsample_linear1d_backward",
             output_size,
             input_size,
@@ -13304,12 +13543,12 @@ impl Tensor {
         scales: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest1d.out",
             "out",
             out,
         )?;
-        crate::guards::nearest_scales(
+        crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest1d.out",
             self,
             output_size,
@@ -13384,7 +13623,7 @@ impl Tensor {
         output_size: &[i64],
         scales: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_scales(
+        crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest1d",
             self,
             output_size,
@@ -13443,12 +13682,12 @@ impl Tensor {
         scales: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest1d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::nearest_backward_scales(
+        crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest1d_backward.grad_input",
             output_size,
             input_size,
@@ -13548,7 +13787,7 @@ impl Tensor {
         input_size: &[i64],
         scales: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_backward_scales(
+        crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest1d_backward",
             output_size,
             input_size,
@@ -13678,12 +13917,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest2d.out",
             "out",
             out,
         )?;
-        crate::guards::nearest_scales(
+        crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest2d.out",
             self,
             output_size,
@@ -13762,7 +14001,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_scales(
+        crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest2d",
             self,
             output_size,
@@ -13828,7 +14067,7 @@ impl Tensor {
         scale_factors: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest2d.vec_out",
             "out",
             out,
@@ -13882,12 +14121,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest2d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::nearest_backward_scales(
+        crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest2d_backward.grad_input",
             output_size,
             input_size,
@@ -13993,7 +14232,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_backward_scales(
+        crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest2d_backward",
             output_size,
             input_size,
@@ -14129,12 +14368,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest3d.out",
             "out",
             out,
         )?;
-        crate::guards::nearest_scales(
+        crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest3d.out",
             self,
             output_size,
@@ -14224,7 +14463,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_scales(
+        crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest3d",
             self,
             output_size,
@@ -14298,12 +14537,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest3d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::nearest_backward_scales(
+        crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest3d_backward.grad_input",
             output_size,
             input_size,
@@ -14415,7 +14654,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::nearest_backward_scales(
+        crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest3d_backward",
             output_size,
             input_size,
@@ -14566,12 +14805,12 @@ impl Tensor {
         scales_w: Option<f64>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_trilinear3d.out",
             "out",
             out,
         )?;
-        crate::guards::interp_scales(
+        crate::guards::upsample::interp_scales(
             "aten::upsample_trilinear3d.out",
             self,
             output_size,
@@ -14678,7 +14917,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::interp_scales(
+        crate::guards::upsample::interp_scales(
             "aten::upsample_trilinear3d",
             self,
             output_size,
@@ -14772,12 +15011,12 @@ impl Tensor {
         scales_w: Option<f64>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_trilinear3d_backward.grad_input",
             "grad_input",
             grad_input,
         )?;
-        crate::guards::interp_backward_scales(
+        crate::guards::upsample::interp_backward_scales(
             "aten::upsample_trilinear3d_backward.grad_input",
             output_size,
             input_size,
@@ -14899,7 +15138,7 @@ impl Tensor {
         scales_h: Option<f64>,
         scales_w: Option<f64>,
     ) -> Result<Tensor> {
-        crate::guards::interp_backward_scales(
+        crate::guards::upsample::interp_backward_scales(
             "aten::upsample_trilinear3d_backward",
             output_size,
             input_size,
@@ -15086,7 +15325,11 @@ impl Tensor {
     /// `aten::values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_values_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::values_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::values_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -15320,7 +15563,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::var.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::var.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_unbiased = unbiased;
@@ -15389,7 +15632,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::var.correction_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::var.correction_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -15510,7 +15757,11 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::var.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::var.names_out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_unbiased = unbiased;
@@ -15633,7 +15884,7 @@ impl Tensor {
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::var.correction_names_out",
             "out",
             out,
@@ -15998,12 +16249,12 @@ impl Tensor {
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::var_mean.correction_out",
             "out0",
             out0,
         )?;
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::var_mean.correction_out",
             "out1",
             out1,
@@ -16097,7 +16348,7 @@ impl Tensor {
     /// `aten::vdot.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_vdot_out(&self, other: &Tensor, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::vdot.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::vdot.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -16217,7 +16468,7 @@ impl Tensor {
     /// `aten::view_as_complex_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_view_as_complex_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::view_as_complex_copy.out",
             "out",
             out,
@@ -16280,7 +16531,7 @@ impl Tensor {
     /// `aten::view_as_real_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_view_as_real_copy_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::view_as_real_copy.out",
             "out",
             out,
@@ -16325,7 +16576,7 @@ impl Tensor {
     /// `aten::view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor`
     #[track_caller]
     pub fn f_view_copy_dtype(&self, dtype: Kind) -> Result<Tensor> {
-        crate::guards::self_not_quantized("aten::view_copy.dtype", self)?;
+        crate::guards::forms::self_not_quantized("aten::view_copy.dtype", self)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -16346,7 +16597,11 @@ impl Tensor {
     /// `aten::view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_view_copy_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::view_copy.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::view_copy.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -16372,8 +16627,12 @@ impl Tensor {
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::view_copy.dtype_out", "out", out)?;
-        crate::guards::self_not_quantized("aten::view_copy.dtype_out", self)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::view_copy.dtype_out",
+            "out",
+            out,
+        )?;
+        crate::guards::forms::self_not_quantized("aten::view_copy.dtype_out", self)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let c_out = out.as_raw();
@@ -16466,7 +16725,11 @@ impl Tensor {
         tensors: &[T0],
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::vstack.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::vstack.out",
+            "out",
+            out,
+        )?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -16541,7 +16804,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::where.self_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::where.self_out",
+            "out",
+            out,
+        )?;
         let c_condition = condition.as_raw();
         let c_self = self_.as_raw();
         let c_other = other.as_raw();
@@ -16766,7 +17033,11 @@ impl Tensor {
                 return Self::f_xlogy_scalar_other_(self, number);
             }
         };
-        crate::guards::exclusive_unless_strided("aten::xlogy_.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::xlogy_.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16791,7 +17062,7 @@ impl Tensor {
         &mut self,
         other: impl Into<Scalar>,
     ) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided(
+        crate::guards::exclusive::exclusive_unless_strided(
             "aten::xlogy_.Scalar_Other",
             "self",
             self,
@@ -16827,7 +17098,11 @@ impl Tensor {
                 return Self::f_xlogy_outscalar_other(self, number, out);
             }
         };
-        crate::guards::exclusive_with_storage("aten::xlogy.OutTensor", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::xlogy.OutTensor",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -16859,7 +17134,11 @@ impl Tensor {
         other: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::xlogy.OutScalar_Self", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::xlogy.OutScalar_Self",
+            "out",
+            out,
+        )?;
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -16889,7 +17168,7 @@ impl Tensor {
         other: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage(
+        crate::guards::exclusive::exclusive_with_storage(
             "aten::xlogy.OutScalar_Other",
             "out",
             out,
@@ -16967,7 +17246,11 @@ impl Tensor {
     /// `aten::__ixor__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
     #[track_caller]
     pub fn f_ixor_scalar(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::__ixor__.Scalar", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::__ixor__.Scalar",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = Into::<Scalar>::into(other).to_ffi();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -16993,7 +17276,11 @@ impl Tensor {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => return Self::f_ixor_scalar(self, number),
         };
-        crate::guards::exclusive_unless_strided("aten::__ixor__.Tensor", "self", self)?;
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::__ixor__.Tensor",
+            "self",
+            self,
+        )?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17015,8 +17302,8 @@ impl Tensor {
     /// `aten::zero_(Tensor(a!) self) -> Tensor(a!)`
     #[track_caller]
     pub fn f_zero_(&mut self) -> Result<&mut Tensor> {
-        crate::guards::exclusive_unless_strided("aten::zero_", "self", self)?;
-        crate::guards::mkldnn_zeroed("aten::zero_", self)?;
+        crate::guards::exclusive::exclusive_unless_strided("aten::zero_", "self", self)?;
+        crate::guards::forms::mkldnn_zeroed("aten::zero_", &*self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17032,8 +17319,8 @@ impl Tensor {
     /// `aten::zero.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_zero_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::zero.out", "out", out)?;
-        crate::guards::mkldnn_zeroed("aten::zero.out", self)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::zero.out", "out", out)?;
+        crate::guards::forms::mkldnn_zeroed("aten::zero.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17054,7 +17341,7 @@ impl Tensor {
     /// `aten::zero(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_zero(&self) -> Result<Tensor> {
-        crate::guards::mkldnn_zeroed("aten::zero", self)?;
+        crate::guards::forms::mkldnn_zeroed("aten::zero", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17082,7 +17369,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::zeros_layout("aten::zeros.names", dtype, layout)?;
+        crate::guards::factories::zeros_layout("aten::zeros.names", dtype, layout)?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -17157,7 +17444,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::zeros_layout("aten::zeros", dtype, layout)?;
+        crate::guards::factories::zeros_layout("aten::zeros", dtype, layout)?;
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -17212,7 +17499,7 @@ impl Tensor {
     /// `aten::zeros.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_zeros_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::zeros.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage("aten::zeros.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17239,7 +17526,11 @@ impl Tensor {
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::zeros.names_out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::zeros.names_out",
+            "out",
+            out,
+        )?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -17284,8 +17575,13 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::zeros_like_layout("aten::zeros_like", self, dtype, layout)?;
-        crate::guards::nested_to_quantized("aten::zeros_like", self, dtype)?;
+        crate::guards::factories::zeros_like_layout(
+            "aten::zeros_like",
+            self,
+            dtype,
+            layout,
+        )?;
+        crate::guards::forms::nested_to_quantized("aten::zeros_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -17353,7 +17649,11 @@ impl Tensor {
         memory_format: Option<MemoryFormat>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
-        crate::guards::exclusive_with_storage("aten::zeros_like.out", "out", out)?;
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::zeros_like.out",
+            "out",
+            out,
+        )?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let c_out = out.as_raw();

@@ -1,5 +1,6 @@
 //! Checks for the CPU flash-attention kernel's divisions.
-use super::*;
+use super::{fail, sizes};
+use crate::{Result, Tensor};
 
 /// The 4-D sizes of query, key and value, when all three are 4-D ([batch, heads, length, dim]).
 fn sizes_4d(q: &Tensor, k: &Tensor, v: &Tensor) -> Result<Option<[Vec<i64>; 3]>> {

@@ -1,8 +1,10 @@
 //! Checks for tensors held in another form than dense and strided: oneDNN (MKL-DNN), sparse
 //! compressed and quantized tensors reach kernels that read them as plain memory.
-use super::*;
+use super::{fail, given, is_nested, sparse_compressed};
+use crate::{Kind, Layout, Result, Tensor};
+use std::borrow::Borrow;
 
-pub(super) fn is_quantized(k: Kind) -> bool {
+pub(crate) fn is_quantized(k: Kind) -> bool {
     matches!(
         k,
         Kind::QInt8 | Kind::QUInt8 | Kind::QInt32 | Kind::QUInt4x2 | Kind::QUInt2x4
@@ -31,7 +33,7 @@ pub(crate) fn mkldnn_zeroed_list<T: Borrow<Tensor>>(op: &'static str, self_: &[T
 
 /// Whether oneDNN's zero-fill overflows a tensor of this layout and dtype (it writes 4-byte
 /// floats whatever the dtype).
-pub(super) fn zero_fill_overflows(layout: Layout, kind: Kind) -> bool {
+pub(crate) fn zero_fill_overflows(layout: Layout, kind: Kind) -> bool {
     layout == Layout::Mkldnn && kind.elt_size_in_bytes() < 4
 }
 

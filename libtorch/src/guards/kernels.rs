@@ -1,18 +1,24 @@
 //! Op-specific checks for single kernels (FFT, linear algebra, sparse and nested helpers,
 //! convolution and quantization helpers) that read their arguments with shapes or values they
 //! never check.
-use super::*;
+use super::args::{dim_in, min_dim, positive, same_shape};
+use super::{
+    fail, given, int_values, must_be_defined, non_overlapping_and_dense, on_device_kernels,
+    size_at, sizes,
+};
 use crate::tensor::contiguous_in_order;
+use crate::{Kind, Result, Tensor};
+use std::borrow::Borrow;
 
 /// The fused weight-norm kernels, which run when `dim` is 0 or `v.dim() - 1` (not wrapped;
 /// other dims take a composite path or are rejected), divide `v.numel()` by `v.size(dim)` and
 /// read or write that many elements of each `per_slice` tensor through raw pointers: the size
 /// must be nonzero and each per-slice tensor must have exactly that many elements.
-pub(crate) fn weight_norm_dim(
+pub(crate) fn weight_norm_dim<const N: usize>(
     op: &'static str,
     (vn, v): (&str, &Tensor),
     dim: i64,
-    per_slice: &[(&str, &Tensor)],
+    per_slice: [(&str, &Tensor); N],
 ) -> Result<()> {
     let s = sizes(op, vn, v)?;
     let last = s.len() as i64 - 1;
@@ -26,7 +32,7 @@ pub(crate) fn weight_norm_dim(
             format!("{vn} must have a nonzero size at dimension {dim}, got {s:?}"),
         ));
     }
-    for &(pn, p) in per_slice {
+    for (pn, p) in per_slice {
         must_be_defined(op, pn, p)?;
         if p.numel() as i64 != n {
             return Err(fail(
@@ -258,7 +264,7 @@ pub(crate) fn pdist_backward_shapes(
     x: &Tensor,
     pdist: &Tensor,
 ) -> Result<()> {
-    dim_in(op, "self", x, &[1, 2])?;
+    dim_in(op, ("self", x), [1, 2])?;
     let s = x.f_size()?;
     let n = s[0];
     // With no rows the kernel's per-column walk starts one row before the end and never meets
@@ -374,7 +380,7 @@ pub(crate) fn conv_double_backward(
     input: &Tensor,
     groups: i64,
 ) -> Result<()> {
-    min_dim(op, "weight", weight, 3)?;
+    min_dim(op, ("weight", weight), 3)?;
     let rank = weight.f_dim()?;
     let same_rank = [
         ("gO", Some(go)),
@@ -384,13 +390,13 @@ pub(crate) fn conv_double_backward(
     ];
     for (name, t) in same_rank {
         if let Some(t) = t {
-            dim_in(op, name, t, &[rank])?;
+            dim_in(op, (name, t), [rank])?;
         }
     }
     if let Some(b) = given(ggb) {
-        dim_in(op, "ggb", b, &[1])?;
+        dim_in(op, ("ggb", b), [1])?;
     }
-    positive(op, "groups", groups)
+    positive(op, ("groups", groups))
 }
 
 /// Strides of a row-major contiguous tensor of `sizes` (c10's convention: a size-0 dimension
@@ -1061,7 +1067,7 @@ pub(crate) fn rrelu_out_shape(
     if !training || !input.defined() || !out.defined() {
         return Ok(());
     }
-    same_shape(op, &[("self", input), ("out", out)])
+    same_shape(op, [("self", input), ("out", out)])
 }
 
 /// `median(dim)` and `nanmedian(dim)` read the reduced dimension of `self` as if its stride

@@ -1,5 +1,7 @@
 //! Checks for the LAPACK-backed solvers that trust factorization outputs passed back in.
-use super::*;
+use super::args::square_matrix;
+use super::{fail, int_values, sizes, sparse_compressed};
+use crate::{Result, Tensor};
 
 /// `linalg_ldl_solve` hands `pivots` to LAPACK's `?sytrs` unchecked; the pivots must be what
 /// `linalg_ldl_factor` returns (1-based, LAPACK's `ipiv`): per matrix of order `n`, a positive
@@ -54,7 +56,7 @@ pub(crate) fn sparse_triangular_solve_out(
     if !sparse_compressed(a.layout_or_strided()) {
         return Ok(());
     }
-    square_matrix(op, "A", a)?;
+    square_matrix(op, ("A", a))?;
     let (a_sizes, b_sizes) = (a.f_size()?, sizes(op, "self", b)?);
     let n = a_sizes[a_sizes.len() - 1];
     if b_sizes.len() < 2 || b_sizes[b_sizes.len() - 2] != n {

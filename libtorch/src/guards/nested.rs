@@ -1,5 +1,7 @@
 //! Checks for the strided nested-tensor constructors that build a view from raw metadata.
-use super::*;
+use super::args::same_shape;
+use super::{fail, is_nested, numel_is, sizes};
+use crate::{Result, Tensor};
 
 /// `_nested_view_from_buffer` (and its `_copy` forms) compares only the leading sizes of its
 /// metadata: `nested_strides` and `storage_offsets` must have `nested_size`'s row count. It
@@ -19,7 +21,7 @@ pub(crate) fn nested_view_metadata(
     }
     same_shape(
         op,
-        &[
+        [
             ("nested_size", nested_size),
             ("nested_strides", nested_strides),
         ],

@@ -1,5 +1,8 @@
 //! Checks for the backwards that trust their forward's saved tensors and output shape.
-use super::*;
+use super::args::same_shape;
+use super::forms::is_quantized;
+use super::{fail, given, is_nested, must_be_defined, numel_is, sizes};
+use crate::{Layout, Result, Tensor};
 
 /// `native_layer_norm_backward` checks `normalized_shape` against `input` (and weight and bias)
 /// but walks `grad_out` with `input`'s shape and reads `mean` and `rstd` once per normalized
@@ -19,7 +22,7 @@ pub(crate) fn layer_norm_backward_stats(
     {
         return Ok(()); // libtorch rejects a normalized_shape that does not end input's
     }
-    same_shape(op, &[("input", input), ("grad_out", grad_out)])?;
+    same_shape(op, [("input", input), ("grad_out", grad_out)])?;
     if s.contains(&0) {
         return Ok(()); // nothing is read
     }

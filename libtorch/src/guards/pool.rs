@@ -1,5 +1,6 @@
 //! Checks for the pooling kernels' window arithmetic.
-use super::*;
+use super::{fail, ints_below, sizes};
+use crate::{Result, Tensor};
 
 /// `max_pool1d` on a CPU tensor without grad runs its own kernel, whose output size comes from
 /// `pooling_output_shape`: `div_rtn` there keeps the quotient and remainder in 32-bit `int`, and

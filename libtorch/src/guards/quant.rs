@@ -1,7 +1,8 @@
 //! Checks for quantization helpers that index their statistics and packed weights with sizes
 //! they never compare: the fused moving-average observer and the 4-bit dynamic matmul.
 
-use super::*;
+use super::fail;
+use crate::{Kind, Result, Tensor};
 
 /// The first value of a one-element tensor as libtorch's `item().toInt()` would test it for
 /// zero (a complex one by its real part), or `None` when it has not one element.

@@ -1,5 +1,6 @@
 //! Checks for the sparse constructors that skip libtorch's invariant checks.
-use super::*;
+use super::{fail, int_values};
+use crate::{Layout, Result, Tensor};
 
 /// The sparse COO constructors that take a size (`sparse_coo_tensor.indices_size`,
 /// `_sparse_coo_tensor_unsafe`) validate their indices only when the global
