@@ -27,7 +27,7 @@ impl Tensor {
             ("output_size", output_size),
             2,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::_adaptive_avg_pool2d",
             output_size,
         )?;
@@ -65,7 +65,7 @@ impl Tensor {
             ("output_size", output_size),
             2,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::_adaptive_avg_pool2d.out",
             output_size,
         )?;
@@ -113,7 +113,7 @@ impl Tensor {
             ("self", self_),
             2,
         )?;
-        crate::guards::kernels::pool_input_sizes_positive(
+        crate::guards::pool::pool_input_sizes_positive(
             "aten::_adaptive_avg_pool2d_backward",
             self_,
         )?;
@@ -164,7 +164,7 @@ impl Tensor {
             ("self", self_),
             2,
         )?;
-        crate::guards::kernels::pool_input_sizes_positive(
+        crate::guards::pool::pool_input_sizes_positive(
             "aten::_adaptive_avg_pool2d_backward.out",
             self_,
         )?;
@@ -205,7 +205,7 @@ impl Tensor {
             ("output_size", output_size),
             3,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::_adaptive_avg_pool3d",
             output_size,
         )?;
@@ -243,7 +243,7 @@ impl Tensor {
             ("output_size", output_size),
             3,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::_adaptive_avg_pool3d.out",
             output_size,
         )?;
@@ -291,7 +291,7 @@ impl Tensor {
             ("self", self_),
             3,
         )?;
-        crate::guards::kernels::pool_input_sizes_positive(
+        crate::guards::pool::pool_input_sizes_positive(
             "aten::_adaptive_avg_pool3d_backward",
             self_,
         )?;
@@ -342,7 +342,7 @@ impl Tensor {
             ("self", self_),
             3,
         )?;
-        crate::guards::kernels::pool_input_sizes_positive(
+        crate::guards::pool::pool_input_sizes_positive(
             "aten::_adaptive_avg_pool3d_backward.out",
             self_,
         )?;
@@ -2234,7 +2234,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels("aten::_batch_norm_with_update", input)?;
+        crate::guards::norm::device_channels("aten::_batch_norm_with_update", input)?;
         crate::guards::args::numel_matches_size(
             "aten::_batch_norm_with_update",
             ("weight", weight),
@@ -2263,7 +2263,7 @@ impl Tensor {
             1,
             true,
         )?;
-        crate::guards::forms::batch_norm_mkldnn_channels(
+        crate::guards::onednn::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update",
             input,
             weight,
@@ -2382,7 +2382,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels(
+        crate::guards::norm::device_channels(
             "aten::_batch_norm_with_update.out",
             input,
         )?;
@@ -2414,7 +2414,7 @@ impl Tensor {
             1,
             true,
         )?;
-        crate::guards::forms::batch_norm_mkldnn_channels(
+        crate::guards::onednn::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update.out",
             input,
             weight,
@@ -2515,7 +2515,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels(
+        crate::guards::norm::device_channels(
             "aten::_batch_norm_with_update_functional",
             input,
         )?;
@@ -2547,7 +2547,7 @@ impl Tensor {
             1,
             true,
         )?;
-        crate::guards::forms::batch_norm_mkldnn_channels(
+        crate::guards::onednn::batch_norm_mkldnn_channels(
             "aten::_batch_norm_with_update_functional",
             input,
             weight,
@@ -2933,7 +2933,7 @@ impl Tensor {
         p: f64,
         cdist: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::kernels::cdist_backward_shapes(
+        crate::guards::distance::cdist_backward_shapes(
             "aten::_cdist_backward",
             grad,
             x1,
@@ -2981,7 +2981,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::cdist_backward_shapes(
+        crate::guards::distance::cdist_backward_shapes(
             "aten::_cdist_backward.out",
             grad,
             x1,
@@ -3444,7 +3444,7 @@ impl Tensor {
         input: &Tensor,
         coefficients: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::kernels::linear_combination(
+        crate::guards::linalg::linear_combination(
             "aten::_compute_linear_combination",
             input,
             coefficients,
@@ -3482,7 +3482,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::linear_combination(
+        crate::guards::linalg::linear_combination(
             "aten::_compute_linear_combination.out",
             input,
             coefficients,
@@ -3777,7 +3777,7 @@ impl Tensor {
             ("size", size),
             true,
         )?;
-        crate::guards::forms::coo_rows_contiguous(
+        crate::guards::sparse::coo_rows_contiguous(
             "aten::_convert_indices_from_coo_to_csr",
             self,
         )?;
@@ -3847,7 +3847,7 @@ impl Tensor {
             ("size", size),
             true,
         )?;
-        crate::guards::forms::coo_rows_contiguous(
+        crate::guards::sparse::coo_rows_contiguous(
             "aten::_convert_indices_from_coo_to_csr.out",
             self,
         )?;
@@ -3917,7 +3917,7 @@ impl Tensor {
         out_int32: bool,
         transpose: bool,
     ) -> Result<Tensor> {
-        crate::guards::kernels::csr_crow_indices(
+        crate::guards::sparse::csr_crow_indices(
             "aten::_convert_indices_from_csr_to_coo",
             crow_indices,
             col_indices,
@@ -4004,7 +4004,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::csr_crow_indices(
+        crate::guards::sparse::csr_crow_indices(
             "aten::_convert_indices_from_csr_to_coo.out",
             crow_indices,
             col_indices,
@@ -4435,7 +4435,7 @@ impl Tensor {
         groups: i64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::kernels::conv_double_backward(
+        crate::guards::conv::conv_double_backward(
             "aten::_convolution_double_backward",
             ggI,
             ggW,
@@ -7687,7 +7687,7 @@ impl Tensor {
             "aten::_dyn_quant_matmul_4bit",
             ("block_size", block_size),
         )?;
-        crate::guards::kernels::dyn_quant_block_size(
+        crate::guards::quant::dyn_quant_block_size(
             "aten::_dyn_quant_matmul_4bit",
             block_size,
             in_features,
@@ -7751,7 +7751,7 @@ impl Tensor {
         in_features: i64,
         out_features: i64,
     ) -> Result<Tensor> {
-        crate::guards::kernels::dyn_quant_block_size(
+        crate::guards::quant::dyn_quant_block_size(
             "aten::_dyn_quant_pack_4bit_weight",
             block_size,
             in_features,
@@ -11236,7 +11236,7 @@ impl Tensor {
             ("dim", dim),
             ("self", self),
         )?;
-        crate::guards::kernels::c2r_last_dim_size(
+        crate::guards::fft::c2r_last_dim_size(
             "aten::_fft_c2r",
             ("self", self),
             dim,
@@ -11292,7 +11292,7 @@ impl Tensor {
             ("dim", dim),
             ("self", self),
         )?;
-        crate::guards::kernels::c2r_last_dim_size(
+        crate::guards::fft::c2r_last_dim_size(
             "aten::_fft_c2r.out",
             ("self", self),
             dim,
@@ -12486,7 +12486,7 @@ impl Tensor {
             "self",
             self_,
         )?;
-        crate::guards::forms::foreach_sparse_addends(
+        crate::guards::sparse::foreach_sparse_addends(
             "aten::_foreach_add_.List",
             &*self_,
             other,
@@ -12685,7 +12685,7 @@ impl Tensor {
             "self",
             self_,
         )?;
-        crate::guards::forms::foreach_sparse_addend(
+        crate::guards::sparse::foreach_sparse_addend(
             "aten::_foreach_add_.Tensor",
             &*self_,
             other,
@@ -15155,7 +15155,7 @@ impl Tensor {
         )?;
         crate::guards::args::all_defined("aten::_foreach_copy", ("self", self_))?;
         crate::guards::args::all_defined("aten::_foreach_copy", ("src", src))?;
-        crate::guards::forms::foreach_copy_layouts("aten::_foreach_copy", self_, src)?;
+        crate::guards::copy::foreach_copy_layouts("aten::_foreach_copy", self_, src)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -15234,7 +15234,7 @@ impl Tensor {
         crate::guards::args::all_defined("aten::_foreach_copy.out", ("self", self_))?;
         crate::guards::args::all_defined("aten::_foreach_copy.out", ("src", src))?;
         crate::guards::args::all_defined("aten::_foreach_copy.out", ("out", &*out))?;
-        crate::guards::forms::foreach_copy_layouts(
+        crate::guards::copy::foreach_copy_layouts(
             "aten::_foreach_copy.out",
             self_,
             src,
@@ -18113,7 +18113,7 @@ impl Tensor {
             "self",
             self_,
         )?;
-        crate::guards::forms::foreach_sparse_addends(
+        crate::guards::sparse::foreach_sparse_addends(
             "aten::_foreach_mul_.List",
             &*self_,
             other,
@@ -18274,7 +18274,7 @@ impl Tensor {
             "self",
             self_,
         )?;
-        crate::guards::forms::foreach_sparse_addend(
+        crate::guards::sparse::foreach_sparse_addend(
             "aten::_foreach_mul_.Tensor",
             &*self_,
             other,
@@ -19099,7 +19099,7 @@ impl Tensor {
         ord: impl Into<Scalar>,
         dtype: Option<Kind>,
     ) -> Result<Vec<Tensor>> {
-        crate::guards::kernels::powsum_dtype(
+        crate::guards::linalg::powsum_dtype(
             "aten::_foreach_powsum.Scalar",
             self_,
             dtype,
@@ -19208,7 +19208,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::powsum_dtype(
+        crate::guards::linalg::powsum_dtype(
             "aten::_foreach_powsum.Scalar_out",
             self_,
             dtype,
@@ -20104,7 +20104,7 @@ impl Tensor {
             "self",
             self_,
         )?;
-        crate::guards::forms::foreach_sparse_addends(
+        crate::guards::sparse::foreach_sparse_addends(
             "aten::_foreach_sub_.List",
             &*self_,
             other,
@@ -20645,7 +20645,7 @@ impl Tensor {
             "self",
             self_,
         )?;
-        crate::guards::forms::mkldnn_zeroed_list("aten::_foreach_zero_", &*self_)?;
+        crate::guards::onednn::mkldnn_zeroed_list("aten::_foreach_zero_", &*self_)?;
         let c_self: Vec<ltrs_tensor> = self_.iter().map(|t| t.as_raw()).collect();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -20672,7 +20672,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mkldnn_zeroed_list("aten::_foreach_zero.out", self_)?;
+        crate::guards::onednn::mkldnn_zeroed_list("aten::_foreach_zero.out", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -20703,7 +20703,7 @@ impl Tensor {
     pub fn f__foreach_zero<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
     ) -> Result<Vec<Tensor>> {
-        crate::guards::forms::mkldnn_zeroed_list("aten::_foreach_zero", self_)?;
+        crate::guards::onednn::mkldnn_zeroed_list("aten::_foreach_zero", self_)?;
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())

@@ -6143,7 +6143,7 @@ impl Tensor {
         dim: i64,
         input_dtype: Kind,
     ) -> Result<Tensor> {
-        crate::guards::kernels::log_softmax_backward_shapes(
+        crate::guards::softmax::log_softmax_backward_shapes(
             "aten::_log_softmax_backward_data",
             grad_output,
             output,
@@ -6195,7 +6195,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::log_softmax_backward_shapes(
+        crate::guards::softmax::log_softmax_backward_shapes(
             "aten::_log_softmax_backward_data.out",
             grad_output,
             output,
@@ -6997,7 +6997,7 @@ impl Tensor {
         dim: Option<i64>,
         mask_type: Option<i64>,
     ) -> Result<Tensor> {
-        crate::guards::kernels::masked_softmax_dim("aten::_masked_softmax", self, dim)?;
+        crate::guards::softmax::masked_softmax_dim("aten::_masked_softmax", self, dim)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
         let c_dim = support::opt_int(dim);
@@ -7058,7 +7058,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::masked_softmax_dim(
+        crate::guards::softmax::masked_softmax_dim(
             "aten::_masked_softmax.out",
             self,
             dim,
@@ -7412,7 +7412,7 @@ impl Tensor {
     /// `aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor`
     #[track_caller]
     pub fn f__mkldnn_transpose(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed_dims(
+        crate::guards::onednn::mkldnn_transposed_dims(
             "aten::_mkldnn_transpose",
             self,
             dim0,
@@ -7444,7 +7444,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::mkldnn_transposed_dims(
+        crate::guards::onednn::mkldnn_transposed_dims(
             "aten::_mkldnn_transpose_",
             &*self,
             dim0,
@@ -7480,7 +7480,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mkldnn_transposed_dims(
+        crate::guards::onednn::mkldnn_transposed_dims(
             "aten::_mkldnn_transpose.out",
             self,
             dim0,
@@ -7805,10 +7805,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels(
-            "aten::_native_batch_norm_legit",
-            input,
-        )?;
+        crate::guards::norm::device_channels("aten::_native_batch_norm_legit", input)?;
         crate::guards::args::numel_matches_size(
             "aten::_native_batch_norm_legit",
             ("weight", weight),
@@ -7837,7 +7834,7 @@ impl Tensor {
             1,
             true,
         )?;
-        crate::guards::forms::batch_norm_mkldnn_weight(
+        crate::guards::onednn::batch_norm_mkldnn_weight(
             "aten::_native_batch_norm_legit",
             input,
             weight,
@@ -7949,7 +7946,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels(
+        crate::guards::norm::device_channels(
             "aten::_native_batch_norm_legit.out",
             input,
         )?;
@@ -7981,7 +7978,7 @@ impl Tensor {
             1,
             true,
         )?;
-        crate::guards::forms::batch_norm_mkldnn_weight(
+        crate::guards::onednn::batch_norm_mkldnn_weight(
             "aten::_native_batch_norm_legit.out",
             input,
             weight,
@@ -8094,7 +8091,7 @@ impl Tensor {
             1,
             false,
         )?;
-        crate::guards::kernels::device_channels(
+        crate::guards::norm::device_channels(
             "aten::_native_batch_norm_legit.no_stats",
             input,
         )?;
@@ -8203,7 +8200,7 @@ impl Tensor {
             1,
             false,
         )?;
-        crate::guards::kernels::device_channels(
+        crate::guards::norm::device_channels(
             "aten::_native_batch_norm_legit.no_stats_out",
             input,
         )?;
@@ -8289,7 +8286,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels(
+        crate::guards::norm::device_channels(
             "aten::_native_batch_norm_legit_functional",
             input,
         )?;
@@ -8321,7 +8318,7 @@ impl Tensor {
             1,
             true,
         )?;
-        crate::guards::forms::batch_norm_mkldnn_weight(
+        crate::guards::onednn::batch_norm_mkldnn_weight(
             "aten::_native_batch_norm_legit_functional",
             input,
             weight,
@@ -8414,7 +8411,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels(
+        crate::guards::norm::device_channels(
             "aten::_native_batch_norm_legit_no_training",
             input,
         )?;
@@ -8537,7 +8534,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels(
+        crate::guards::norm::device_channels(
             "aten::_native_batch_norm_legit_no_training.out",
             input,
         )?;
@@ -9006,7 +9003,7 @@ impl Tensor {
     /// `aten::_neg_view_copy(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f__neg_view_copy(&self) -> Result<Tensor> {
-        crate::guards::forms::self_not_quantized("aten::_neg_view_copy", self)?;
+        crate::guards::quant::self_not_quantized("aten::_neg_view_copy", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -9031,7 +9028,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::self_not_quantized("aten::_neg_view_copy.out", self)?;
+        crate::guards::quant::self_not_quantized("aten::_neg_view_copy.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -9054,7 +9051,7 @@ impl Tensor {
     pub fn f__nested_compute_contiguous_strides_offsets(
         nested_size: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::kernels::nested_size_rows(
+        crate::guards::nested::nested_size_rows(
             "aten::_nested_compute_contiguous_strides_offsets",
             nested_size,
         )?;
@@ -9062,7 +9059,7 @@ impl Tensor {
             "aten::_nested_compute_contiguous_strides_offsets",
             ("nested_size", nested_size),
         )?;
-        crate::guards::forms::nested_size_contiguous(
+        crate::guards::nested::nested_size_contiguous(
             "aten::_nested_compute_contiguous_strides_offsets",
             nested_size,
         )?;
@@ -9614,7 +9611,7 @@ impl Tensor {
         dim: i64,
         index: i64,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_select_dim(
+        crate::guards::nested::nested_select_dim(
             "aten::_nested_select_backward",
             self_,
             dim,
@@ -11415,7 +11412,7 @@ impl Tensor {
         p: f64,
         pdist: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::kernels::pdist_backward_shapes(
+        crate::guards::distance::pdist_backward_shapes(
             "aten::_pdist_backward",
             grad,
             self_,
@@ -11459,7 +11456,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::pdist_backward_shapes(
+        crate::guards::distance::pdist_backward_shapes(
             "aten::_pdist_backward.out",
             grad,
             self_,
@@ -11683,7 +11680,7 @@ impl Tensor {
     /// `aten::_prelu_kernel(Tensor self, Tensor weight) -> Tensor`
     #[track_caller]
     pub fn f__prelu_kernel(&self, weight: &Tensor) -> Result<Tensor> {
-        crate::guards::forms::prelu_mkldnn_weight("aten::_prelu_kernel", self, weight)?;
+        crate::guards::onednn::prelu_mkldnn_weight("aten::_prelu_kernel", self, weight)?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -12264,13 +12261,13 @@ impl Tensor {
         scale: Option<f64>,
         enable_gqa: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::kernels::gqa_heads(
+        crate::guards::attention::gqa_heads(
             "aten::_scaled_dot_product_attention_math",
             key,
             value,
             enable_gqa,
         )?;
-        crate::guards::forms::attention_mkldnn_key(
+        crate::guards::onednn::attention_mkldnn_key(
             "aten::_scaled_dot_product_attention_math",
             key,
         )?;
@@ -15391,7 +15388,7 @@ impl Tensor {
             ("self", self_),
             [0],
         )?;
-        crate::guards::kernels::conv2d_weight_columns(
+        crate::guards::conv::conv2d_weight_columns(
             "aten::_slow_conv2d_backward.grad_input",
             ("weight", weight),
             ("self", self_),
@@ -15500,7 +15497,7 @@ impl Tensor {
             ("self", self_),
             [0],
         )?;
-        crate::guards::kernels::conv2d_weight_columns(
+        crate::guards::conv::conv2d_weight_columns(
             "aten::_slow_conv2d_backward.output_mask",
             ("weight", weight),
             ("self", self_),
@@ -15661,7 +15658,7 @@ impl Tensor {
             ("self", self_),
             [0],
         )?;
-        crate::guards::kernels::conv2d_weight_columns(
+        crate::guards::conv::conv2d_weight_columns(
             "aten::_slow_conv2d_backward.output_mask_out",
             ("weight", weight),
             ("self", self_),
@@ -16799,7 +16796,7 @@ impl Tensor {
         device: Option<Device>,
         pin_memory: Option<bool>,
     ) -> Result<Tensor> {
-        crate::guards::kernels::compressed_dims(
+        crate::guards::sparse::compressed_dims(
             "aten::_sparse_compressed_tensor_with_dims",
             dense_dim,
             size,
@@ -18383,7 +18380,7 @@ impl Tensor {
     /// `aten::_sparse_mm(Tensor sparse, Tensor dense) -> Tensor`
     #[track_caller]
     pub fn f__sparse_mm(sparse: &Tensor, dense: &Tensor) -> Result<Tensor> {
-        crate::guards::forms::sparse_mm_not_mkldnn("aten::_sparse_mm", sparse, dense)?;
+        crate::guards::onednn::sparse_mm_not_mkldnn("aten::_sparse_mm", sparse, dense)?;
         let c_sparse = sparse.as_raw();
         let c_dense = dense.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -18408,7 +18405,7 @@ impl Tensor {
         dense: &Tensor,
         reduce: &str,
     ) -> Result<Tensor> {
-        crate::guards::forms::sparse_mm_not_mkldnn(
+        crate::guards::onednn::sparse_mm_not_mkldnn(
             "aten::_sparse_mm.reduce",
             sparse,
             dense,
@@ -19601,8 +19598,8 @@ impl Tensor {
         dim: i64,
     ) -> Result<Tensor> {
         crate::guards::args::nonempty("aten::_stack", ("tensors", tensors))?;
-        crate::guards::kernels::stack_args("aten::_stack", tensors, dim)?;
-        crate::guards::kernels::stack_serial_layout("aten::_stack", tensors, dim)?;
+        crate::guards::shape::stack_args("aten::_stack", tensors, dim)?;
+        crate::guards::shape::stack_serial_layout("aten::_stack", tensors, dim)?;
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -19657,8 +19654,8 @@ impl Tensor {
             out,
         )?;
         crate::guards::args::nonempty("aten::_stack.out", ("tensors", tensors))?;
-        crate::guards::kernels::stack_args("aten::_stack.out", tensors, dim)?;
-        crate::guards::kernels::stack_out_serial_layout(
+        crate::guards::shape::stack_args("aten::_stack.out", tensors, dim)?;
+        crate::guards::shape::stack_out_serial_layout(
             "aten::_stack.out",
             tensors,
             dim,
@@ -21635,7 +21632,7 @@ impl Tensor {
         non_blocking: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::_to_copy", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::_to_copy", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -27621,13 +27618,13 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
     pub fn f__weight_norm_with(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
-        crate::guards::kernels::weight_norm_dim(
+        crate::guards::norm::weight_norm_dim(
             "aten::_weight_norm",
             ("v", v),
             dim,
             [("g", g)],
         )?;
-        crate::guards::forms::weight_norm_mkldnn("aten::_weight_norm", v)?;
+        crate::guards::onednn::weight_norm_mkldnn("aten::_weight_norm", v)?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -27727,13 +27724,13 @@ impl Tensor {
         g: &Tensor,
         dim: i64,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::kernels::weight_norm_dim(
+        crate::guards::norm::weight_norm_dim(
             "aten::_weight_norm_interface",
             ("v", v),
             dim,
             [("g", g)],
         )?;
-        crate::guards::forms::weight_norm_mkldnn("aten::_weight_norm_interface", v)?;
+        crate::guards::onednn::weight_norm_mkldnn("aten::_weight_norm_interface", v)?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -27794,13 +27791,16 @@ impl Tensor {
             "out1",
             out1,
         )?;
-        crate::guards::kernels::weight_norm_dim(
+        crate::guards::norm::weight_norm_dim(
             "aten::_weight_norm_interface.out",
             ("v", v),
             dim,
             [("g", g)],
         )?;
-        crate::guards::forms::weight_norm_mkldnn("aten::_weight_norm_interface.out", v)?;
+        crate::guards::onednn::weight_norm_mkldnn(
+            "aten::_weight_norm_interface.out",
+            v,
+        )?;
         let c_v = v.as_raw();
         let c_g = g.as_raw();
         let c_dim = dim;
@@ -27873,7 +27873,7 @@ impl Tensor {
         saved_norms: &Tensor,
         dim: i64,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::kernels::weight_norm_dim(
+        crate::guards::norm::weight_norm_dim(
             "aten::_weight_norm_interface_backward",
             ("saved_v", saved_v),
             dim,
@@ -27947,7 +27947,7 @@ impl Tensor {
             "out1",
             out1,
         )?;
-        crate::guards::kernels::weight_norm_dim(
+        crate::guards::norm::weight_norm_dim(
             "aten::_weight_norm_interface_backward.out",
             ("saved_v", saved_v),
             dim,

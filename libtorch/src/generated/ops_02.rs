@@ -382,7 +382,7 @@ impl Tensor {
             ("output_size", output_size),
             2,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_avg_pool2d.out",
             output_size,
         )?;
@@ -421,7 +421,7 @@ impl Tensor {
             ("output_size", output_size),
             2,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_avg_pool2d",
             output_size,
         )?;
@@ -459,7 +459,7 @@ impl Tensor {
             ("output_size", output_size),
             3,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_avg_pool3d.out",
             output_size,
         )?;
@@ -498,7 +498,7 @@ impl Tensor {
             ("output_size", output_size),
             3,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_avg_pool3d",
             output_size,
         )?;
@@ -542,7 +542,7 @@ impl Tensor {
             ("self", self_),
             3,
         )?;
-        crate::guards::kernels::pool_input_sizes_positive(
+        crate::guards::pool::pool_input_sizes_positive(
             "aten::adaptive_avg_pool3d_backward.grad_input",
             self_,
         )?;
@@ -626,7 +626,7 @@ impl Tensor {
             "indices",
             indices,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_max_pool2d.out",
             output_size,
         )?;
@@ -668,7 +668,7 @@ impl Tensor {
         &self,
         output_size: &[i64],
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_max_pool2d",
             output_size,
         )?;
@@ -809,7 +809,7 @@ impl Tensor {
             "indices",
             indices,
         )?;
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_max_pool3d.out",
             output_size,
         )?;
@@ -851,7 +851,7 @@ impl Tensor {
         &self,
         output_size: &[i64],
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::kernels::adaptive_pool_output(
+        crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_max_pool3d",
             output_size,
         )?;
@@ -1061,7 +1061,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::sparse_addend_in_place(
+        crate::guards::sparse::sparse_addend_in_place(
             "aten::add_.Tensor",
             &*self,
             other,
@@ -1128,7 +1128,7 @@ impl Tensor {
             }
         };
         crate::guards::exclusive::exclusive_with_storage("aten::add.out", "out", out)?;
-        crate::guards::forms::sparse_addend_out("aten::add.out", other, &*out)?;
+        crate::guards::sparse::sparse_addend_out("aten::add.out", other, &*out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -2590,7 +2590,7 @@ impl Tensor {
     /// `aten::adjoint(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_adjoint(&self) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed("aten::adjoint", self)?;
+        crate::guards::onednn::mkldnn_transposed("aten::adjoint", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -8122,7 +8122,7 @@ impl Tensor {
         invstd: &Tensor,
         eps: f64,
     ) -> Result<Tensor> {
-        crate::guards::kernels::device_channels("aten::batch_norm_elemt", input)?;
+        crate::guards::norm::device_channels("aten::batch_norm_elemt", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -8181,7 +8181,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::device_channels("aten::batch_norm_elemt.out", input)?;
+        crate::guards::norm::device_channels("aten::batch_norm_elemt.out", input)?;
         let c_input = input.as_raw();
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13195,7 +13195,7 @@ impl Tensor {
         bit_width: i64,
     ) -> Result<(Tensor, Tensor)> {
         crate::guards::args::on_cpu("aten::choose_qparams_optimized", ("input", input))?;
-        crate::guards::kernels::qparams_search(
+        crate::guards::quant::qparams_search(
             "aten::choose_qparams_optimized",
             input,
             numel,
@@ -17185,7 +17185,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_copy_with(&self, src: &Tensor, non_blocking: bool) -> Result<Tensor> {
         crate::guards::args::defined("aten::copy", ("self", self))?;
-        crate::guards::forms::copy_layouts("aten::copy", self, src)?;
+        crate::guards::copy::copy_layouts("aten::copy", self, src)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;
@@ -17275,7 +17275,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         crate::guards::exclusive::exclusive_with_storage("aten::copy.out", "out", out)?;
         crate::guards::args::defined("aten::copy.out", ("self", self))?;
-        crate::guards::forms::copy_layouts("aten::copy.out", self, src)?;
+        crate::guards::copy::copy_layouts("aten::copy.out", self, src)?;
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_non_blocking = non_blocking;

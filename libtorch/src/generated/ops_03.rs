@@ -1110,7 +1110,7 @@ impl Tensor {
         deterministic: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
-        crate::guards::kernels::cudnn_conv_args(
+        crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution",
             self,
             weight,
@@ -1193,7 +1193,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::cudnn_conv_args(
+        crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution.out",
             self,
             weight,
@@ -1276,7 +1276,7 @@ impl Tensor {
         dilation: &[i64],
         groups: i64,
     ) -> Result<Tensor> {
-        crate::guards::kernels::cudnn_conv_args(
+        crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution_add_relu",
             self,
             weight,
@@ -1363,7 +1363,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::cudnn_conv_args(
+        crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution_add_relu.out",
             self,
             weight,
@@ -1446,7 +1446,7 @@ impl Tensor {
         dilation: &[i64],
         groups: i64,
     ) -> Result<Tensor> {
-        crate::guards::kernels::cudnn_conv_args(
+        crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution_relu",
             self,
             weight,
@@ -1523,7 +1523,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::cudnn_conv_args(
+        crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution_relu.out",
             self,
             weight,
@@ -1599,7 +1599,7 @@ impl Tensor {
         deterministic: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
-        crate::guards::kernels::cudnn_conv_transpose_args(
+        crate::guards::conv::cudnn_conv_transpose_args(
             "aten::cudnn_convolution_transpose",
             self,
             weight,
@@ -1687,7 +1687,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::cudnn_conv_transpose_args(
+        crate::guards::conv::cudnn_conv_transpose_args(
             "aten::cudnn_convolution_transpose.out",
             self,
             weight,
@@ -2070,7 +2070,7 @@ impl Tensor {
         indices: &Tensor,
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::forms::cummaxmin_grad_not_mkldnn(
+        crate::guards::onednn::cummaxmin_grad_not_mkldnn(
             "aten::cummaxmin_backward",
             grad,
         )?;
@@ -2915,7 +2915,11 @@ impl Tensor {
         x: &Tensor,
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_select_dim("aten::cumulative_trapezoid.x", y, dim)?;
+        crate::guards::nested::nested_select_dim(
+            "aten::cumulative_trapezoid.x",
+            y,
+            dim,
+        )?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -2959,7 +2963,7 @@ impl Tensor {
         dx: impl Into<Scalar>,
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_select_dim(
+        crate::guards::nested::nested_select_dim(
             "aten::cumulative_trapezoid.dx",
             y,
             dim,
@@ -3308,7 +3312,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_diag_out_with(&self, diagonal: i64, out: &mut Tensor) -> Result<Tensor> {
         crate::guards::exclusive::exclusive_with_storage("aten::diag.out", "out", out)?;
-        crate::guards::forms::mkldnn_zeroed("aten::diag.out", self)?;
+        crate::guards::onednn::mkldnn_zeroed("aten::diag.out", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let c_out = out.as_raw();
@@ -3348,7 +3352,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `diagonal = 0`.
     #[track_caller]
     pub fn f_diag_with(&self, diagonal: i64) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_zeroed("aten::diag", self)?;
+        crate::guards::onednn::mkldnn_zeroed("aten::diag", self)?;
         let c_self = self.as_raw();
         let c_diagonal = diagonal;
         let mut out0 = std::ptr::null_mut();
@@ -3392,7 +3396,7 @@ impl Tensor {
         dim1: i64,
         dim2: i64,
     ) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_zeroed("aten::diag_embed", self)?;
+        crate::guards::onednn::mkldnn_zeroed("aten::diag_embed", self)?;
         let c_self = self.as_raw();
         let c_offset = offset;
         let c_dim1 = dim1;
@@ -3444,7 +3448,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mkldnn_zeroed("aten::diag_embed.out", self)?;
+        crate::guards::onednn::mkldnn_zeroed("aten::diag_embed.out", self)?;
         let c_self = self.as_raw();
         let c_offset = offset;
         let c_dim1 = dim1;
@@ -6736,7 +6740,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::empty_like", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::empty_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -14102,7 +14106,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::full_like", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::full_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -17254,7 +17258,7 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::forms::rnn_mkldnn_input("aten::gru.input", input, batch_first)?;
+        crate::guards::onednn::rnn_mkldnn_input("aten::gru.input", input, batch_first)?;
         let c_input = input.as_raw();
         let c_hx = hx.as_raw();
         let c_params: Vec<ltrs_tensor> = params

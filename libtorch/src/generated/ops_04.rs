@@ -2878,7 +2878,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::index_copy_not_mkldnn(
+        crate::guards::onednn::index_copy_not_mkldnn(
             "aten::index_copy.out",
             index,
             source,
@@ -2929,7 +2929,11 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::index_copy_not_mkldnn("aten::index_copy_", index, source)?;
+        crate::guards::onednn::index_copy_not_mkldnn(
+            "aten::index_copy_",
+            index,
+            source,
+        )?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -2961,7 +2965,7 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::forms::index_copy_not_mkldnn("aten::index_copy", index, source)?;
+        crate::guards::onednn::index_copy_not_mkldnn("aten::index_copy", index, source)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -2994,7 +2998,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::index_copy_not_mkldnn(
+        crate::guards::onednn::index_copy_not_mkldnn(
             "aten::index_copy_.dimname",
             index,
             source,
@@ -3030,7 +3034,7 @@ impl Tensor {
         index: &Tensor,
         source: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::forms::index_copy_not_mkldnn(
+        crate::guards::onednn::index_copy_not_mkldnn(
             "aten::index_copy.dimname",
             index,
             source,
@@ -7686,7 +7690,7 @@ impl Tensor {
         keepdim: bool,
         dtype: Option<Kind>,
     ) -> Result<Tensor> {
-        crate::guards::kernels::powsum_dtype("aten::linalg__powsum", [self], dtype)?;
+        crate::guards::linalg::powsum_dtype("aten::linalg__powsum", [self], dtype)?;
         let c_self = self.as_raw();
         let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -9991,7 +9995,7 @@ impl Tensor {
     /// `aten::linalg_matmul(Tensor self, Tensor other) -> Tensor`
     #[track_caller]
     pub fn f_linalg_matmul(&self, other: &Tensor) -> Result<Tensor> {
-        crate::guards::forms::mm_mkldnn_sparse("aten::linalg_matmul", self, other)?;
+        crate::guards::onednn::mm_mkldnn_sparse("aten::linalg_matmul", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10021,7 +10025,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mm_mkldnn_sparse("aten::linalg_matmul.out", self, other)?;
+        crate::guards::onednn::mm_mkldnn_sparse("aten::linalg_matmul.out", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -10043,7 +10047,7 @@ impl Tensor {
     /// `aten::linalg_matrix_exp(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_linalg_matrix_exp(&self) -> Result<Tensor> {
-        crate::guards::kernels::matrix_exp_norm("aten::linalg_matrix_exp", self)?;
+        crate::guards::linalg::matrix_exp_norm("aten::linalg_matrix_exp", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -10068,7 +10072,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::matrix_exp_norm("aten::linalg_matrix_exp.out", self)?;
+        crate::guards::linalg::matrix_exp_norm("aten::linalg_matrix_exp.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -10377,7 +10381,7 @@ impl Tensor {
     /// `aten::linalg_matrix_power(Tensor self, int n) -> Tensor`
     #[track_caller]
     pub fn f_linalg_matrix_power(&self, n: i64) -> Result<Tensor> {
-        crate::guards::kernels::matrix_power_exponent("aten::linalg_matrix_power", n)?;
+        crate::guards::linalg::matrix_power_exponent("aten::linalg_matrix_power", n)?;
         let c_self = self.as_raw();
         let c_n = n;
         let mut out0 = std::ptr::null_mut();
@@ -10403,7 +10407,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::matrix_power_exponent(
+        crate::guards::linalg::matrix_power_exponent(
             "aten::linalg_matrix_power.out",
             n,
         )?;
@@ -13091,7 +13095,7 @@ impl Tensor {
         weight: &Tensor,
         bias: Option<&Tensor>,
     ) -> Result<Tensor> {
-        crate::guards::forms::linear_mkldnn_weight("aten::linear", input, weight)?;
+        crate::guards::onednn::linear_mkldnn_weight("aten::linear", input, weight)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13149,7 +13153,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::linear_mkldnn_weight("aten::linear.out", input, weight)?;
+        crate::guards::onednn::linear_mkldnn_weight("aten::linear.out", input, weight)?;
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16598,7 +16602,7 @@ impl Tensor {
             params,
             (has_biases, num_layers, bidirectional, batch_first),
         )?;
-        crate::guards::forms::rnn_mkldnn_input("aten::lstm.input", input, batch_first)?;
+        crate::guards::onednn::rnn_mkldnn_input("aten::lstm.input", input, batch_first)?;
         let c_input = input.as_raw();
         let c_hx: Vec<ltrs_tensor> = hx.iter().map(|t| t.borrow().as_raw()).collect();
         let c_params: Vec<ltrs_tensor> = params
@@ -17338,7 +17342,7 @@ impl Tensor {
         unpack_data: bool,
         unpack_pivots: bool,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        crate::guards::kernels::lu_unpack_pivots(
+        crate::guards::linalg::lu_unpack_pivots(
             "aten::lu_unpack",
             LU_data,
             LU_pivots,
@@ -17415,7 +17419,7 @@ impl Tensor {
         crate::guards::exclusive::exclusive_with_storage("aten::lu_unpack.out", "P", P)?;
         crate::guards::exclusive::exclusive_with_storage("aten::lu_unpack.out", "L", L)?;
         crate::guards::exclusive::exclusive_with_storage("aten::lu_unpack.out", "U", U)?;
-        crate::guards::kernels::lu_unpack_pivots(
+        crate::guards::linalg::lu_unpack_pivots(
             "aten::lu_unpack.out",
             LU_data,
             LU_pivots,
@@ -17505,7 +17509,7 @@ impl Tensor {
     /// `aten::mH(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_mh(&self) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed("aten::mH", self)?;
+        crate::guards::onednn::mkldnn_transposed("aten::mH", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17522,7 +17526,7 @@ impl Tensor {
     /// `aten::mT(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_mt(&self) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed("aten::mT", self)?;
+        crate::guards::onednn::mkldnn_transposed("aten::mT", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.

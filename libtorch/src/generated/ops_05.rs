@@ -222,7 +222,7 @@ impl Tensor {
     /// `aten::matmul(Tensor self, Tensor other) -> Tensor`
     #[track_caller]
     pub fn f_matmul(&self, other: &Tensor) -> Result<Tensor> {
-        crate::guards::forms::mm_mkldnn_sparse("aten::matmul", self, other)?;
+        crate::guards::onednn::mm_mkldnn_sparse("aten::matmul", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -248,7 +248,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mm_mkldnn_sparse("aten::matmul.out", self, other)?;
+        crate::guards::onednn::mm_mkldnn_sparse("aten::matmul.out", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_out = out.as_raw();
@@ -370,7 +370,7 @@ impl Tensor {
     /// `aten::matrix_H(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_matrix_h(&self) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed("aten::matrix_H", self)?;
+        crate::guards::onednn::mkldnn_transposed("aten::matrix_H", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -390,7 +390,7 @@ impl Tensor {
     /// `aten::matrix_exp(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_matrix_exp(&self) -> Result<Tensor> {
-        crate::guards::kernels::matrix_exp_norm("aten::matrix_exp", self)?;
+        crate::guards::linalg::matrix_exp_norm("aten::matrix_exp", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -410,7 +410,7 @@ impl Tensor {
     /// `aten::matrix_exp_backward(Tensor self, Tensor grad) -> Tensor`
     #[track_caller]
     pub fn f_matrix_exp_backward(&self, grad: &Tensor) -> Result<Tensor> {
-        crate::guards::kernels::matrix_exp_norm("aten::matrix_exp_backward", self)?;
+        crate::guards::linalg::matrix_exp_norm("aten::matrix_exp_backward", self)?;
         let c_self = self.as_raw();
         let c_grad = grad.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -431,7 +431,7 @@ impl Tensor {
     /// `aten::matrix_power(Tensor self, int n) -> Tensor`
     #[track_caller]
     pub fn f_matrix_power(&self, n: i64) -> Result<Tensor> {
-        crate::guards::kernels::matrix_power_exponent("aten::matrix_power", n)?;
+        crate::guards::linalg::matrix_power_exponent("aten::matrix_power", n)?;
         let c_self = self.as_raw();
         let c_n = n;
         let mut out0 = std::ptr::null_mut();
@@ -457,7 +457,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::matrix_power_exponent("aten::matrix_power.out", n)?;
+        crate::guards::linalg::matrix_power_exponent("aten::matrix_power.out", n)?;
         let c_self = self.as_raw();
         let c_n = n;
         let c_out = out.as_raw();
@@ -2562,7 +2562,7 @@ impl Tensor {
         dim: i64,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::kernels::median_dim_stride("aten::median.dim", self, dim)?;
+        crate::guards::reduce::median_dim_stride("aten::median.dim", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -2619,7 +2619,7 @@ impl Tensor {
             "indices",
             indices,
         )?;
-        crate::guards::kernels::median_dim_stride("aten::median.dim_values", self, dim)?;
+        crate::guards::reduce::median_dim_stride("aten::median.dim_values", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -5418,7 +5418,11 @@ impl Tensor {
         weight: &Tensor,
         bias: Option<&Tensor>,
     ) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_linear_weight("aten::mkldnn_linear", self, weight)?;
+        crate::guards::onednn::mkldnn_linear_weight(
+            "aten::mkldnn_linear",
+            self,
+            weight,
+        )?;
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -5472,7 +5476,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mkldnn_linear_weight(
+        crate::guards::onednn::mkldnn_linear_weight(
             "aten::mkldnn_linear.out",
             self,
             weight,
@@ -7699,7 +7703,7 @@ impl Tensor {
     /// `aten::mm(Tensor self, Tensor mat2) -> Tensor`
     #[track_caller]
     pub fn f_mm(&self, mat2: &Tensor) -> Result<Tensor> {
-        crate::guards::forms::mm_mkldnn_sparse("aten::mm", self, mat2)?;
+        crate::guards::onednn::mm_mkldnn_sparse("aten::mm", self, mat2)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -7718,7 +7722,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_mm_out(&self, mat2: &Tensor, out: &mut Tensor) -> Result<Tensor> {
         crate::guards::exclusive::exclusive_with_storage("aten::mm.out", "out", out)?;
-        crate::guards::forms::mm_mkldnn_sparse("aten::mm.out", self, mat2)?;
+        crate::guards::onednn::mm_mkldnn_sparse("aten::mm.out", self, mat2)?;
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_out = out.as_raw();
@@ -8741,7 +8745,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::sparse_addend_in_place(
+        crate::guards::sparse::sparse_addend_in_place(
             "aten::mul_.Tensor",
             &*self,
             other,
@@ -10298,7 +10302,7 @@ impl Tensor {
         dim: i64,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::kernels::median_dim_stride("aten::nanmedian.dim", self, dim)?;
+        crate::guards::reduce::median_dim_stride("aten::nanmedian.dim", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -10355,7 +10359,7 @@ impl Tensor {
             "indices",
             indices,
         )?;
-        crate::guards::kernels::median_dim_stride(
+        crate::guards::reduce::median_dim_stride(
             "aten::nanmedian.dim_values",
             self,
             dim,
@@ -11122,7 +11126,7 @@ impl Tensor {
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
         crate::guards::args::min_dim("aten::native_batch_norm", ("input", input), 2)?;
-        crate::guards::kernels::device_channels("aten::native_batch_norm", input)?;
+        crate::guards::norm::device_channels("aten::native_batch_norm", input)?;
         crate::guards::args::numel_matches_size(
             "aten::native_batch_norm",
             ("weight", weight),
@@ -11165,7 +11169,7 @@ impl Tensor {
             1,
             false,
         )?;
-        crate::guards::forms::batch_norm_mkldnn_weight(
+        crate::guards::onednn::batch_norm_mkldnn_weight(
             "aten::native_batch_norm",
             input,
             weight,
@@ -11267,7 +11271,7 @@ impl Tensor {
             ("input", input),
             2,
         )?;
-        crate::guards::kernels::device_channels("aten::native_batch_norm.out", input)?;
+        crate::guards::norm::device_channels("aten::native_batch_norm.out", input)?;
         crate::guards::args::numel_matches_size(
             "aten::native_batch_norm.out",
             ("weight", weight),
@@ -11310,7 +11314,7 @@ impl Tensor {
             1,
             false,
         )?;
-        crate::guards::forms::batch_norm_mkldnn_weight(
+        crate::guards::onednn::batch_norm_mkldnn_weight(
             "aten::native_batch_norm.out",
             input,
             weight,
@@ -15473,7 +15477,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `pow = 2`, `dim = 0`.
     #[track_caller]
     pub fn f_norm_except_dim_with(v: &Tensor, pow: i64, dim: i64) -> Result<Tensor> {
-        crate::guards::forms::weight_norm_mkldnn("aten::norm_except_dim", v)?;
+        crate::guards::onednn::weight_norm_mkldnn("aten::norm_except_dim", v)?;
         let c_v = v.as_raw();
         let c_pow = pow;
         let c_dim = dim;
@@ -16880,7 +16884,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::ones_like", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::ones_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -21416,7 +21420,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::rand_like", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::rand_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -21488,7 +21492,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized(
+        crate::guards::nested::nested_to_quantized(
             "aten::rand_like.generator",
             self,
             dtype,

@@ -561,7 +561,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::randint_like", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::randint_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_high = high;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -645,7 +645,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized(
+        crate::guards::nested::nested_to_quantized(
             "aten::randint_like.generator",
             self,
             dtype,
@@ -748,7 +748,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized(
+        crate::guards::nested::nested_to_quantized(
             "aten::randint_like.Tensor",
             self,
             dtype,
@@ -836,7 +836,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized(
+        crate::guards::nested::nested_to_quantized(
             "aten::randint_like.Tensor_generator",
             self,
             dtype,
@@ -948,7 +948,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized(
+        crate::guards::nested::nested_to_quantized(
             "aten::randint_like.low_dtype",
             self,
             dtype,
@@ -1041,7 +1041,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized(
+        crate::guards::nested::nested_to_quantized(
             "aten::randint_like.low_generator_dtype",
             self,
             dtype,
@@ -2134,7 +2134,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::randn_like", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::randn_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -2206,7 +2206,7 @@ impl Tensor {
         pin_memory: Option<bool>,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized(
+        crate::guards::nested::nested_to_quantized(
             "aten::randn_like.generator",
             self,
             dtype,
@@ -6150,7 +6150,7 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::forms::rnn_mkldnn_input(
+        crate::guards::onednn::rnn_mkldnn_input(
             "aten::rnn_relu.input",
             input,
             batch_first,
@@ -6386,7 +6386,7 @@ impl Tensor {
         bidirectional: bool,
         batch_first: bool,
     ) -> Result<(Tensor, Tensor)> {
-        crate::guards::forms::rnn_mkldnn_input(
+        crate::guards::onednn::rnn_mkldnn_input(
             "aten::rnn_tanh.input",
             input,
             batch_first,
@@ -7190,7 +7190,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::rrelu_out_shape(
+        crate::guards::activation::rrelu_out_shape(
             "aten::rrelu_with_noise.out",
             self,
             &*out,
@@ -8244,7 +8244,7 @@ impl Tensor {
         scale: Option<f64>,
         enable_gqa: bool,
     ) -> Result<Tensor> {
-        crate::guards::kernels::gqa_heads(
+        crate::guards::attention::gqa_heads(
             "aten::scaled_dot_product_attention",
             key,
             value,
@@ -8256,7 +8256,7 @@ impl Tensor {
             key,
             value,
         )?;
-        crate::guards::forms::attention_mkldnn_key(
+        crate::guards::onednn::attention_mkldnn_key(
             "aten::scaled_dot_product_attention",
             key,
         )?;
@@ -8364,7 +8364,7 @@ impl Tensor {
                 return Self::f_scatter_value(self, dim, index, number);
             }
         };
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.src", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter.src", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8407,7 +8407,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_.src", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter_.src", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8455,7 +8455,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.src_out", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter.src_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8623,7 +8623,7 @@ impl Tensor {
                 return Self::f_scatter_value_reduce(self, dim, index, number, reduce);
             }
         };
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.reduce", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter.reduce", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8681,7 +8681,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_.reduce", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter_.reduce", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8739,7 +8739,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.reduce_out", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter.reduce_out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -8934,7 +8934,7 @@ impl Tensor {
                 return Self::f_scatter_dimname_value(self, dim, index, number);
             }
         };
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter.dimname_src", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter.dimname_src", src)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -9007,7 +9007,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_add", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter_add", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -9040,7 +9040,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_add_", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter_add_", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -9078,7 +9078,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_add.out", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter_add.out", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -9120,7 +9120,7 @@ impl Tensor {
         index: &Tensor,
         src: &Tensor,
     ) -> Result<Tensor> {
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_add.dimname", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter_add.dimname", src)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_index = index.as_raw();
@@ -9157,7 +9157,7 @@ impl Tensor {
         reduce: &str,
         include_self: bool,
     ) -> Result<Tensor> {
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_reduce.two", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter_reduce.two", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -9241,7 +9241,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::scatter_src_not_mkldnn("aten::scatter_reduce_.two", src)?;
+        crate::guards::onednn::scatter_src_not_mkldnn("aten::scatter_reduce_.two", src)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index.as_raw();
@@ -9324,7 +9324,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::scatter_src_not_mkldnn(
+        crate::guards::onednn::scatter_src_not_mkldnn(
             "aten::scatter_reduce.two_out",
             src,
         )?;
@@ -10020,7 +10020,7 @@ impl Tensor {
     /// `aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)`
     #[track_caller]
     pub fn f_select(&self, dim: i64, index: i64) -> Result<Tensor> {
-        crate::guards::forms::nested_select_dim("aten::select.int", self, dim)?;
+        crate::guards::nested::nested_select_dim("aten::select.int", self, dim)?;
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_index = index;
@@ -10343,7 +10343,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::quantized_set_bounds(
+        crate::guards::quant::quantized_set_bounds(
             "aten::set_.source_Storage_storage_offset",
             &*self,
             source,
@@ -10433,7 +10433,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::quantized_set_bounds_tensor(
+        crate::guards::quant::quantized_set_bounds_tensor(
             "aten::set_.source_Tensor_storage_offset",
             &*self,
             source,
@@ -10610,7 +10610,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::quantized_set_bounds(
+        crate::guards::quant::quantized_set_bounds(
             "aten::set.source_Storage_storage_offset_out",
             self,
             source,
@@ -10715,7 +10715,7 @@ impl Tensor {
         size: &[i64],
         stride: &[i64],
     ) -> Result<Tensor> {
-        crate::guards::forms::quantized_set_bounds(
+        crate::guards::quant::quantized_set_bounds(
             "aten::set.source_Storage_storage_offset",
             self,
             source,
@@ -11547,7 +11547,7 @@ impl Tensor {
         end: i64,
         step: i64,
     ) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_zeroed_grad("aten::slice_backward", grad_output)?;
+        crate::guards::onednn::mkldnn_zeroed_grad("aten::slice_backward", grad_output)?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -11602,7 +11602,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mkldnn_zeroed_grad(
+        crate::guards::onednn::mkldnn_zeroed_grad(
             "aten::slice_backward.out",
             grad_output,
         )?;
@@ -13402,7 +13402,7 @@ impl Tensor {
             "grad_input",
             grad_input,
         )?;
-        crate::guards::kernels::smooth_l1_integer_beta(
+        crate::guards::loss::smooth_l1_integer_beta(
             "aten::smooth_l1_loss_backward.grad_input",
             [grad_output, self_, target],
             beta,
@@ -13461,7 +13461,7 @@ impl Tensor {
         reduction: i64,
         beta: f64,
     ) -> Result<Tensor> {
-        crate::guards::kernels::smooth_l1_integer_beta(
+        crate::guards::loss::smooth_l1_integer_beta(
             "aten::smooth_l1_loss_backward",
             [grad_output, self_, target],
             beta,

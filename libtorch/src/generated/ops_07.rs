@@ -3698,7 +3698,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::split_copy_fast_path_elements(
+        crate::guards::shape::split_copy_fast_path_elements(
             "aten::split_with_sizes_copy.out",
             self,
             &*out,
@@ -5595,7 +5595,7 @@ impl Tensor {
             }
         };
         crate::guards::exclusive::exclusive_with_storage("aten::sub.out", "out", out)?;
-        crate::guards::forms::sparse_addend_out("aten::sub.out", other, &*out)?;
+        crate::guards::sparse::sparse_addend_out("aten::sub.out", other, &*out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_alpha = Into::<Scalar>::into(alpha).to_ffi();
@@ -5733,7 +5733,7 @@ impl Tensor {
             "self",
             self,
         )?;
-        crate::guards::forms::sparse_addend_in_place(
+        crate::guards::sparse::sparse_addend_in_place(
             "aten::sub_.Tensor",
             &*self,
             other,
@@ -6731,7 +6731,7 @@ impl Tensor {
     /// `aten::swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
     #[track_caller]
     pub fn f_swapaxes(&self, axis0: i64, axis1: i64) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed_dims(
+        crate::guards::onednn::mkldnn_transposed_dims(
             "aten::swapaxes",
             self,
             axis0,
@@ -6779,7 +6779,7 @@ impl Tensor {
     /// `aten::swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
     #[track_caller]
     pub fn f_swapdims(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed_dims(
+        crate::guards::onednn::mkldnn_transposed_dims(
             "aten::swapdims",
             self,
             dim0,
@@ -7063,7 +7063,7 @@ impl Tensor {
     /// `aten::t(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_t(&self) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed("aten::t", self)?;
+        crate::guards::onednn::mkldnn_transposed("aten::t", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7096,7 +7096,7 @@ impl Tensor {
     /// `aten::t_copy(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_t_copy(&self) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed("aten::t_copy", self)?;
+        crate::guards::onednn::mkldnn_transposed("aten::t_copy", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -7118,7 +7118,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mkldnn_transposed("aten::t_copy.out", self)?;
+        crate::guards::onednn::mkldnn_transposed("aten::t_copy.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -8082,7 +8082,11 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::to.dtype_layout", self, dtype)?;
+        crate::guards::nested::nested_to_quantized(
+            "aten::to.dtype_layout",
+            self,
+            dtype,
+        )?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -8168,7 +8172,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::to.device", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::to.device", self, dtype)?;
         let c_self = self.as_raw();
         let c_device = device.to_ffi();
         let c_dtype = dtype.to_ffi();
@@ -8238,7 +8242,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized("aten::to.dtype", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::to.dtype", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let c_non_blocking = non_blocking;
@@ -8305,7 +8309,7 @@ impl Tensor {
         copy: bool,
         memory_format: Option<MemoryFormat>,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_to_quantized_like("aten::to.other", self, other)?;
+        crate::guards::nested::nested_to_quantized_like("aten::to.other", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_non_blocking = non_blocking;
@@ -9177,7 +9181,7 @@ impl Tensor {
     /// `aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
     #[track_caller]
     pub fn f_transpose(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed_dims(
+        crate::guards::onednn::mkldnn_transposed_dims(
             "aten::transpose.int",
             self,
             dim0,
@@ -9256,7 +9260,7 @@ impl Tensor {
     /// `aten::transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor`
     #[track_caller]
     pub fn f_transpose_copy(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_transposed_dims(
+        crate::guards::onednn::mkldnn_transposed_dims(
             "aten::transpose_copy.int",
             self,
             dim0,
@@ -9303,7 +9307,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::mkldnn_transposed_dims(
+        crate::guards::onednn::mkldnn_transposed_dims(
             "aten::transpose_copy.int_out",
             self,
             dim0,
@@ -9344,7 +9348,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`.
     #[track_caller]
     pub fn f_trapezoid_x_with(y: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
-        crate::guards::forms::nested_select_dim("aten::trapezoid.x", y, dim)?;
+        crate::guards::nested::nested_select_dim("aten::trapezoid.x", y, dim)?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -9388,7 +9392,7 @@ impl Tensor {
         dx: impl Into<Scalar>,
         dim: i64,
     ) -> Result<Tensor> {
-        crate::guards::forms::nested_select_dim("aten::trapezoid.dx", y, dim)?;
+        crate::guards::nested::nested_select_dim("aten::trapezoid.dx", y, dim)?;
         let c_y = y.as_raw();
         let c_dx = Into::<Scalar>::into(dx).to_ffi();
         let c_dim = dim;
@@ -9428,7 +9432,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dim = -1`.
     #[track_caller]
     pub fn f_trapz_x_with(y: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
-        crate::guards::forms::nested_select_dim("aten::trapz.x", y, dim)?;
+        crate::guards::nested::nested_select_dim("aten::trapz.x", y, dim)?;
         let c_y = y.as_raw();
         let c_x = x.as_raw();
         let c_dim = dim;
@@ -9468,7 +9472,7 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `dx = 1.0`, `dim = -1`.
     #[track_caller]
     pub fn f_trapz_dx_with(y: &Tensor, dx: f64, dim: i64) -> Result<Tensor> {
-        crate::guards::forms::nested_select_dim("aten::trapz.dx", y, dim)?;
+        crate::guards::nested::nested_select_dim("aten::trapz.dx", y, dim)?;
         let c_y = y.as_raw();
         let c_dx = dx;
         let c_dim = dim;
@@ -10825,7 +10829,7 @@ impl Tensor {
         size: i64,
         step: i64,
     ) -> Result<Tensor> {
-        crate::guards::kernels::unfold_backward_shape(
+        crate::guards::shape::unfold_backward_shape(
             "aten::unfold_backward",
             grad_in,
             input_sizes,
@@ -10883,7 +10887,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::kernels::unfold_backward_shape(
+        crate::guards::shape::unfold_backward_shape(
             "aten::unfold_backward.out",
             grad_in,
             input_sizes,
@@ -16576,7 +16580,7 @@ impl Tensor {
     /// `aten::view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor`
     #[track_caller]
     pub fn f_view_copy_dtype(&self, dtype: Kind) -> Result<Tensor> {
-        crate::guards::forms::self_not_quantized("aten::view_copy.dtype", self)?;
+        crate::guards::quant::self_not_quantized("aten::view_copy.dtype", self)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -16632,7 +16636,7 @@ impl Tensor {
             "out",
             out,
         )?;
-        crate::guards::forms::self_not_quantized("aten::view_copy.dtype_out", self)?;
+        crate::guards::quant::self_not_quantized("aten::view_copy.dtype_out", self)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
         let c_out = out.as_raw();
@@ -17303,7 +17307,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_zero_(&mut self) -> Result<&mut Tensor> {
         crate::guards::exclusive::exclusive_unless_strided("aten::zero_", "self", self)?;
-        crate::guards::forms::mkldnn_zeroed("aten::zero_", &*self)?;
+        crate::guards::onednn::mkldnn_zeroed("aten::zero_", &*self)?;
         let c_self = self.as_raw();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
         unsafe {
@@ -17320,7 +17324,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_zero_out(&self, out: &mut Tensor) -> Result<Tensor> {
         crate::guards::exclusive::exclusive_with_storage("aten::zero.out", "out", out)?;
-        crate::guards::forms::mkldnn_zeroed("aten::zero.out", self)?;
+        crate::guards::onednn::mkldnn_zeroed("aten::zero.out", self)?;
         let c_self = self.as_raw();
         let c_out = out.as_raw();
         let mut out0 = std::ptr::null_mut();
@@ -17341,7 +17345,7 @@ impl Tensor {
     /// `aten::zero(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_zero(&self) -> Result<Tensor> {
-        crate::guards::forms::mkldnn_zeroed("aten::zero", self)?;
+        crate::guards::onednn::mkldnn_zeroed("aten::zero", self)?;
         let c_self = self.as_raw();
         let mut out0 = std::ptr::null_mut();
         // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
@@ -17581,7 +17585,7 @@ impl Tensor {
             dtype,
             layout,
         )?;
-        crate::guards::forms::nested_to_quantized("aten::zeros_like", self, dtype)?;
+        crate::guards::nested::nested_to_quantized("aten::zeros_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());

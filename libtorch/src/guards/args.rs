@@ -576,7 +576,7 @@ pub(crate) fn all_finite(op: &'static str, (name, t): (&str, &Tensor)) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::guards::kernels::dyn_quant_block_size;
+    use crate::guards::quant::dyn_quant_block_size;
 
     #[test]
     fn expand_singleton_repeats_one_and_keeps_n() {

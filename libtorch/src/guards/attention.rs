@@ -97,3 +97,29 @@ pub(crate) fn flash_cpu_backward_sizes(
     }
     Ok(())
 }
+
+/// With `enable_gqa`, the math attention computes `query.size(-3) % key.size(-3)` (and value's):
+/// both need a nonzero head count there.
+pub(crate) fn gqa_heads(
+    op: &'static str,
+    key: &Tensor,
+    value: &Tensor,
+    enable_gqa: bool,
+) -> Result<()> {
+    if !enable_gqa {
+        return Ok(());
+    }
+    for (name, t) in [("key", key), ("value", value)] {
+        let s = sizes(op, name, t)?;
+        match s.len().checked_sub(3).map(|i| s[i]) {
+            Some(h) if h > 0 => {}
+            _ => {
+                return Err(fail(
+                    op,
+                    format!("{name} must have a nonzero head count at dimension -3 with enable_gqa, got {s:?}"),
+                ))
+            }
+        }
+    }
+    Ok(())
+}

@@ -37,26 +37,34 @@
 //! lengths, dimension counts, matching shapes, ...).
 use crate::{Device, Error, Kind, Layout, Result, Tensor};
 
+pub(crate) mod activation;
 pub(crate) mod args;
 pub(crate) mod attention;
+pub(crate) mod conv;
+pub(crate) mod copy;
 pub(crate) mod ctc;
+pub(crate) mod distance;
 pub(crate) mod division;
 pub(crate) mod exclusive;
 pub(crate) mod factories;
-pub(crate) mod forms;
-pub(crate) mod kernels;
+pub(crate) mod fft;
 pub(crate) mod linalg;
 pub(crate) mod lookups;
+pub(crate) mod loss;
 pub(crate) mod nested;
 pub(crate) mod norm;
+pub(crate) mod onednn;
 pub(crate) mod optim;
 pub(crate) mod pad;
 pub(crate) mod polynomials;
 pub(crate) mod pool;
 pub(crate) mod quant;
+pub(crate) mod reduce;
 pub(crate) mod repeat;
 pub(crate) mod rnn;
 pub(crate) mod segment;
+pub(crate) mod shape;
+pub(crate) mod softmax;
 pub(crate) mod sparse;
 pub(crate) mod upsample;
 

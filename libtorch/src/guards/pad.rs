@@ -1,4 +1,5 @@
 //! Checks for the padding kernels (replication, and the quantized reflection `.out`).
+use super::quant::is_quantized;
 use super::{fail, sizes};
 use crate::{Result, Tensor};
 
@@ -95,7 +96,7 @@ pub(crate) fn quantized_reflection_pad1d_out(
     padding: &[i64],
     out: &Tensor,
 ) -> Result<()> {
-    if !self_.defined() || !super::forms::is_quantized(self_.f_kind()?) || padding.len() != 2 {
+    if !self_.defined() || !is_quantized(self_.f_kind()?) || padding.len() != 2 {
         return Ok(());
     }
     let s = self_.f_size()?;
