@@ -1,4 +1,5 @@
-//! Step 3b: the raw Rust declarations of the shims, `libtorch-sys/src/ops.rs`.
+//! Step 3b: the raw Rust declarations of the shims, `libtorch-sys/src/generated/ops_NN.rs`
+//! (+ `mod.rs`).
 
 use crate::kinds::{ArgKind, Ret};
 use crate::model::Op;

@@ -1,5 +1,5 @@
-//! Step 3d: the fuzz table, `examples/src/fuzz/table.rs`: for every bound op, one function
-//! that draws each argument from a [`Gen`] and calls the op's full `f_` form, so the fuzz
+//! Step 3d: the fuzz table, `examples/src/fuzz/generated/table.rs`: for every bound op, one
+//! function that draws each argument from a [`Gen`] and calls the op's full `f_` form, so the fuzz
 //! driver (examples/src/fuzz/) can throw random arguments at all of them by index.
 //!
 //! Each argument kind maps to one `Gen` method (what it draws) and one expression passing the
