@@ -1,12 +1,14 @@
-//! Step 3b: the raw Rust declarations of the shims, `libtorch-sys/src/ops.rs`.
+//! Step 3b: the raw Rust declarations of the shims, `libtorch-sys/src/generated/ops_NN.rs`
+//! (+ `mod.rs`).
 
-use crate::model::{ArgKind, Op, Ret};
+use crate::kinds::{ArgKind, Ret};
+use crate::model::Op;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 /// A Rust identifier for a schema name (`self` -> `self_`, keywords get a trailing `_`).
 pub fn ident(name: &str) -> Ident {
-    if crate::model::is_rust_keyword(name) || name == "_" {
+    if crate::naming::is_rust_keyword(name) || name == "_" {
         format_ident!("{}_", name)
     } else {
         Ident::new(name, Span::call_site())
@@ -76,10 +78,12 @@ fn decl(op: &Op) -> TokenStream {
     }
 }
 
-pub fn file(ops: &[Op]) -> String {
-    let decls = ops.iter().map(decl);
+/// One shard's declarations, `libtorch-sys/src/generated/ops_NN.rs`.
+pub fn file(ops: &[&Op]) -> String {
+    let decls = ops.iter().map(|op| decl(op));
     let tokens = quote! {
-        //! The generated shims (`shim/generated/ops_*.cpp`), one per ATen operator overload.
+        //! The raw declarations of one shard of generated shims (`shim/generated/ops_NN.cpp` of
+        //! the same `NN`), one per ATen operator overload.
         //!
         //! Each takes its out-pointers first, then the arguments in schema order, and returns a
         //! null error on success. See `shim/ltrs.h` for ownership and None encodings.
@@ -97,4 +101,16 @@ pub fn file(ops: &[Op]) -> String {
         crate::emit_cpp::HEADER,
         prettyplease::unparse(&file)
     )
+}
+
+/// `libtorch-sys/src/generated/mod.rs`: the module `libtorch_sys::ops`, every shard's
+/// declarations in one namespace.
+pub fn mod_file(shards: &[String]) -> String {
+    let mut s = String::from(crate::emit_cpp::HEADER);
+    s.push_str("//! The raw declarations of the generated shims (`shim/generated/ops_NN.cpp`), one per ATen\n\
+                //! operator overload, all in one namespace: `libtorch_sys::ops::ltrs_add_Tensor`.\n\n");
+    for n in shards {
+        s.push_str(&format!("#[rustfmt::skip]\nmod {n};\npub use {n}::*;\n"));
+    }
+    s
 }

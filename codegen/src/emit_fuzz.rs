@@ -1,11 +1,12 @@
-//! Step 3d: the fuzz table, `examples/src/fuzz/table.rs`: for every bound op, one function
-//! that draws each argument from a [`Gen`] and calls the op's full `f_` form, so the fuzz
+//! Step 3d: the fuzz table, `examples/src/fuzz/generated/table.rs`: for every bound op, one
+//! function that draws each argument from a [`Gen`] and calls the op's full `f_` form, so the fuzz
 //! driver (examples/src/fuzz/) can throw random arguments at all of them by index.
 //!
 //! Each argument kind maps to one `Gen` method (what it draws) and one expression passing the
 //! drawn value the way the safe API takes it (`&x`, `x.as_ref()`, ...).
 
-use crate::model::{ArgKind, Op};
+use crate::kinds::ArgKind;
+use crate::model::Op;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -116,7 +117,7 @@ pub fn file(ops: &[Op]) -> String {
     let fns = ops.iter().enumerate().map(|(i, op)| call_fn(i, op));
     let tokens = quote! {
         #![allow(unused_mut, clippy::let_unit_value, clippy::needless_borrow)]
-        use super::gen::Gen;
+        use crate::fuzz::gen::Gen;
         use libtorch::{Result, Tensor};
 
         /// One fuzz call: draw the arguments, call the op, drop what it returns.

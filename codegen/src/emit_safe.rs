@@ -5,10 +5,11 @@
 //! `NAME_with` / `NAME`. Without defaulted arguments only `f_NAME` and `NAME` exist. See
 //! codegen/README.md.
 
+use crate::defaults::DefaultValue;
 use crate::emit_ffi::ident;
-use crate::model::{
-    Arg, ArgKind, Bound, CustomArg, DefaultValue, Guard, NumberTwin, Op, Ownership, Required, Ret,
-};
+use crate::guards::{args_read, Call, Expr};
+use crate::kinds::{ArgKind, Ret};
+use crate::model::{Arg, NumberTwin, Op, Ownership};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -250,279 +251,96 @@ fn arg_name(op: &Op, i: usize, a: &Arg) -> TokenStream {
     }
 }
 
-/// The statements checking an op's guards (spec/rules.yaml), each a call of a helper in
-/// `libtorch/src/guards/` returning early with its error. An `expand_singleton` list is
-/// rebound to its expanded form, which the later checks and the call then see.
+/// The statements checking an op's guards (spec/rules.yaml), in order: each a call of a
+/// function in `libtorch/src/guards/` with the operator's name first, returning early with its
+/// error. A rebinding guard (`x = f(...)`) holds the result and rebinds `x` to it, which the later
+/// guards and the call then see.
 fn guard_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
-    let a = |i: usize| arg_name(op, i, &op.args[i]);
-    let name = |i: usize| op.args[i].name.as_str();
-    let named = |i: usize| {
-        let (n, e) = (name(i), a(i));
-        quote!((#n, #e))
-    };
-    let usizes = |v: &[usize]| {
-        let l = v.iter().map(|d| Literal::usize_unsuffixed(*d));
-        quote!(&[#(#l),*])
-    };
-    let g = quote!(crate::guards);
-    // The checks that look at one argument alone: `guards::CHECK(op, "name", value)?`.
-    let on_one_arg = |check: &str, i: usize| {
-        let (check, n, e) = (format_ident!("{check}"), name(i), a(i));
-        quote!(#g::#check(#key, #n, #e)?;)
-    };
     op.guards
         .iter()
-        .map(|guard| match guard {
-            Guard::ListLen {
-                arg,
-                len,
-                expand_singleton: true,
-            } => {
-                let (n, e) = (name(*arg), a(*arg));
-                let held = format_ident!("{}_expanded", op.args[*arg].name);
-                let len = Literal::usize_unsuffixed(*len);
-                quote! {
-                    let #held = #g::expand_singleton(#key, #n, #e, #len)?;
-                    let #e: &[i64] = &#held;
-                }
-            }
-            Guard::ListLen { arg, len, .. } => {
-                let (n, e, len) = (name(*arg), a(*arg), Literal::usize_unsuffixed(*len));
-                quote!(#g::list_len(#key, #n, #e, #len)?;)
-            }
-            Guard::Nonempty(i) => on_one_arg("nonempty", *i),
-            Guard::SameLen(v) => {
-                let lists = v.iter().map(|i| {
-                    let (n, e) = (name(*i), a(*i));
-                    quote!((#n, #e.len()))
-                });
-                quote!(#g::same_len(#key, &[#(#lists),*])?;)
-            }
-            Guard::Defined(i) => on_one_arg("defined", *i),
-            Guard::AllDefined(i) => on_one_arg("all_defined", *i),
-            Guard::OnCpu(i) => on_one_arg("on_cpu", *i),
-            Guard::SameDevice(v) => {
-                let lists = v.iter().map(|i| {
-                    let (n, e) = (name(*i), a(*i));
-                    quote!((#n, #g::devices(#e)))
-                });
-                quote!(#g::same_device(#key, &[#(#lists),*])?;)
-            }
-            Guard::PerIndexLayout {
-                lead,
-                lists,
-                strides,
-            } => {
-                let (ln, le) = (name(*lead), a(*lead));
-                let lists = lists.iter().map(|i| {
-                    let (n, e) = (name(*i), a(*i));
-                    quote!((#n, #g::tensors(#e)))
-                });
-                quote!(#g::per_index_layout(#key, (#ln, #g::tensors(#le)), &[#(#lists),*], #strides)?;)
-            }
-            Guard::DimIn { arg, dims } => {
-                let (n, e, d) = (name(*arg), a(*arg), usizes(dims));
-                quote!(#g::dim_in(#key, #n, #e, #d)?;)
-            }
-            Guard::MinDim { arg, min } => {
-                let (n, e, m) = (name(*arg), a(*arg), Literal::usize_unsuffixed(*min));
-                if matches!(op.args[*arg].kind, ArgKind::Tensor { .. }) {
-                    quote!(#g::min_dim(#key, #n, #e, #m)?;)
-                } else {
-                    quote!(#g::all_min_dim(#key, #n, #e, #m)?;)
-                }
-            }
-            Guard::SameDtype(v) => {
-                let ts = v.iter().map(|i| named(*i));
-                quote!(#g::same_dtype(#key, &[#(#ts),*])?;)
-            }
-            Guard::SameShape(v) => {
-                let ts = v.iter().map(|i| named(*i));
-                quote!(#g::same_shape(#key, &[#(#ts),*])?;)
-            }
-            Guard::SameSizesExceptLast { a: x, b: y, n } => {
-                let (x, y, n) = (named(*x), named(*y), Literal::usize_unsuffixed(*n));
-                quote!(#g::same_sizes_except_last(#key, #x, #y, #n)?;)
-            }
-            Guard::SameSizeAt { a: x, b: y, dims } => {
-                let (x, y, d) = (named(*x), named(*y), usizes(dims));
-                quote!(#g::same_size_at(#key, #x, #y, #d)?;)
-            }
-            Guard::Positive(i) => {
-                if matches!(op.args[*i].kind, ArgKind::IntList { .. }) {
-                    on_one_arg("positive_list", *i)
-                } else {
-                    on_one_arg("positive", *i)
-                }
-            }
-            Guard::InRangeInclusive { arg, bound } => {
-                let (n, e) = (name(*arg), a(*arg));
-                let (bound, what) = match *bound {
-                    Bound::DimOf(t) => {
-                        let (tn, te) = (name(t), a(t));
-                        (
-                            quote!(#g::dim_of(#key, #tn, #te)?),
-                            format!("the dimension count of {tn}"),
-                        )
-                    }
-                    Bound::LenOf(l) => {
-                        let le = a(l);
-                        (quote!(#le.len()), format!("the length of {}", name(l)))
-                    }
-                };
-                quote!(#g::in_range_inclusive(#key, #n, #e, #bound, #what)?;)
-            }
-            Guard::NumelMatchesSize {
-                arg,
-                of,
-                dim,
-                required,
-            } => {
-                let (n, e, of) = (name(*arg), a(*arg), named(*of));
-                let e = if op.args[*arg].kind == ArgKind::OptTensor {
-                    e
-                } else {
-                    quote!(Some(#e))
-                };
-                let dim = Literal::usize_unsuffixed(*dim);
-                match required {
-                    Required::No => {
-                        quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, false)?;)
-                    }
-                    Required::Always => {
-                        quote!(#g::numel_matches_size(#key, #n, #e, #of, #dim, true)?;)
-                    }
-                    Required::When { flag, value } => {
-                        let f = a(*flag);
-                        let cond = if *value { quote!(#f) } else { quote!(!#f) };
-                        quote! {
-                            if #cond {
-                                #g::numel_matches_size(#key, #n, #e, #of, #dim, true)?;
-                            }
-                        }
+        .map(|guard| {
+            let path = call_path(&guard.call);
+            let args = guard.call.args.iter().map(|e| guard_expr(op, e));
+            let call = quote!(#path(#key, #(#args),*)?);
+            match guard.rebinds {
+                None => quote!(#call;),
+                Some(i) => {
+                    let held = format_ident!("{}_guarded", op.args[i].name);
+                    let name = arg_name(op, i, &op.args[i]);
+                    quote! {
+                        let #held = #call;
+                        let #name = &*#held;
                     }
                 }
-            }
-            Guard::DistinctDims { arg, of } => {
-                let (n, e, of) = (name(*arg), a(*arg), named(*of));
-                quote!(#g::distinct_dims(#key, #n, #e, #of)?;)
-            }
-            Guard::RawDimRange { start, end, of } => {
-                let (s, e, of) = (named(*start), named(*end), named(*of));
-                quote!(#g::raw_dim_range(#key, #s, #e, #of)?;)
-            }
-            Guard::DimSizePositive { arg, dim } => {
-                let (n, e, d) = (name(*arg), a(*arg), Literal::usize_unsuffixed(*dim));
-                quote!(#g::dim_size_positive(#key, #n, #e, #d)?;)
-            }
-            Guard::TrueUnlessEmpty { flag, tensor } => {
-                let (f, t) = (named(*flag), named(*tensor));
-                quote!(#g::true_unless_empty(#key, #f, #t)?;)
-            }
-            Guard::ChunkCount { arg, dim, chunks } => {
-                let (n, e) = (name(*arg), a(*arg));
-                let (d, c) = (
-                    Literal::usize_unsuffixed(*dim),
-                    Literal::usize_unsuffixed(*chunks),
-                );
-                quote!(#g::chunk_count(#key, #n, #e, #d, #c)?;)
-            }
-            Guard::SquareMatrix(i) => on_one_arg("square_matrix", *i),
-            Guard::AllFinite(i) => on_one_arg("all_finite", *i),
-            Guard::ValuesInRange {
-                arg,
-                below,
-                inclusive,
-                when,
-            } => {
-                let (n, e, b) = (name(*arg), a(*arg), named(*below));
-                let check = quote!(#g::values_in_range(#key, #n, #e, #b, #inclusive)?;);
-                match when {
-                    None => check,
-                    Some(f) => {
-                        let f = a(*f);
-                        quote!(if #f { #check })
-                    }
-                }
-            }
-            Guard::AsStridedValid { arg, size, stride } => {
-                let (x, sz, st) = (named(*arg), a(*size), a(*stride));
-                quote!(#g::as_strided_valid(#key, #x, #sz, #st)?;)
-            }
-            Guard::Custom { check, args } => {
-                let check = format_ident!("{check}");
-                // Scalars are converted up front (see `scalars_for_guards`) and lent.
-                let a = |i: usize| {
-                    let e = a(i);
-                    if op.args[i].kind == ArgKind::Scalar {
-                        quote!(&#e)
-                    } else {
-                        e
-                    }
-                };
-                let args = args.iter().map(|c| match c {
-                    CustomArg::One(i) => a(*i),
-                    CustomArg::Tuple(v) => {
-                        let e = v.iter().map(|i| a(*i));
-                        quote!((#(#e),*))
-                    }
-                    CustomArg::Array(v) => {
-                        let e = v.iter().map(|i| a(*i));
-                        quote!([#(#e),*])
-                    }
-                });
-                quote!(#g::#check(#key, #(#args),*)?;)
-            }
-            Guard::WeightNormDim { v, dim, per_slice } => {
-                let (v, d) = (named(*v), a(*dim));
-                let ps = per_slice.iter().map(|i| named(*i));
-                quote!(#g::weight_norm_dim(#key, #v, #d, &[#(#ps),*])?;)
-            }
-            Guard::C2rLastDimSize {
-                input,
-                dim,
-                last_dim_size,
-            } => {
-                let (x, d, l) = (named(*input), a(*dim), named(*last_dim_size));
-                quote!(#g::c2r_last_dim_size(#key, #x, #d, #l)?;)
-            }
-            Guard::Conv2dWeightColumns {
-                weight,
-                input,
-                kernel_size,
-            } => {
-                let (w, i, k) = (named(*weight), named(*input), a(*kernel_size));
-                quote!(#g::conv2d_weight_columns(#key, #w, #i, #k)?;)
-            }
-            Guard::DynQuantBlockSize {
-                block_size,
-                in_features,
-            } => {
-                let (b, k) = (a(*block_size), a(*in_features));
-                quote!(#g::dyn_quant_block_size(#key, #b, #k)?;)
             }
         })
         .collect()
 }
 
-/// `let x: Scalar = x.into();` for each `impl Into<Scalar>` argument a custom guard reads, so the
-/// guard can borrow the value before the call converts it.
-fn scalars_for_guards(op: &Op) -> Vec<TokenStream> {
-    let mut used: Vec<usize> = Vec::new();
-    for g in &op.guards {
-        if let Guard::Custom { args, .. } = g {
-            for c in args {
-                let ids = match c {
-                    CustomArg::One(i) => vec![*i],
-                    CustomArg::Tuple(v) | CustomArg::Array(v) => v.clone(),
-                };
-                used.extend(
-                    ids.into_iter()
-                        .filter(|&i| op.args[i].kind == ArgKind::Scalar),
-                );
+/// `crate::guards::module::function`.
+fn call_path(call: &Call) -> TokenStream {
+    let segments = call.path.iter().map(|s| format_ident!("{s}"));
+    quote!(crate::guards #(::#segments)*)
+}
+
+/// One argument of a guard call. A `Scalar` argument is lent (converted up front by
+/// `scalars_for_guards`), a written one lent as shared.
+fn guard_expr(op: &Op, e: &Expr) -> TokenStream {
+    // A written (`&mut`) argument is lent as shared: guards only read.
+    let value = |i: usize| {
+        let n = arg_name(op, i, &op.args[i]);
+        match op.args[i].kind {
+            ArgKind::Scalar => quote!(&#n),
+            ArgKind::Tensor { mutable: true, .. } | ArgKind::TensorList { mutable: true } => {
+                quote!(&*#n)
+            }
+            _ => n,
+        }
+    };
+    match e {
+        Expr::Arg(i) => value(*i),
+        Expr::Named(i) => {
+            let (name, v) = (op.args[*i].name.as_str(), value(*i));
+            quote!((#name, #v))
+        }
+        Expr::Not(i) => {
+            let v = value(*i);
+            quote!(!#v)
+        }
+        Expr::Int(n) => {
+            let lit = Literal::i64_unsuffixed(n.abs());
+            if *n < 0 {
+                quote!(-#lit)
+            } else {
+                quote!(#lit)
             }
         }
+        Expr::Bool(b) => quote!(#b),
+        Expr::Array(v) => {
+            let v = v.iter().map(|e| guard_expr(op, e));
+            quote!([#(#v),*])
+        }
+        Expr::Tuple(v) => {
+            let v = v.iter().map(|e| guard_expr(op, e));
+            quote!((#(#v),*))
+        }
+        Expr::Call(c) => {
+            let path = call_path(c);
+            let args = c.args.iter().map(|e| guard_expr(op, e));
+            quote!(#path(#(#args),*))
+        }
     }
+}
+
+/// `let x: Scalar = x.into();` for each `impl Into<Scalar>` argument a guard reads, so the
+/// guard can borrow the value before the call converts it.
+fn scalars_for_guards(op: &Op) -> Vec<TokenStream> {
+    let mut used: Vec<usize> = op
+        .guards
+        .iter()
+        .flat_map(args_read)
+        .filter(|&i| op.args[i].kind == ArgKind::Scalar)
+        .collect();
     used.sort_unstable();
     used.dedup();
     used.into_iter()
@@ -537,7 +355,7 @@ fn scalars_for_guards(op: &Op) -> Vec<TokenStream> {
 /// `out=` arguments and a `self` whose metadata changes must be exclusively owned; any other
 /// written argument must be, unless it is strided (then only its elements change).
 fn ownership_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
-    let g = quote!(crate::guards);
+    let g = quote!(crate::guards::exclusive);
     op.args
         .iter()
         .enumerate()
@@ -851,9 +669,9 @@ fn op_fns(op: &Op) -> TokenStream {
     quote!(#(#out)*)
 }
 
-/// One file of `impl Tensor` for a chunk of ops.
-pub fn file(ops: &[Op]) -> String {
-    let fns = ops.iter().map(op_fns);
+/// One shard's `impl Tensor` block, `libtorch/src/generated/ops_NN.rs`.
+pub fn file(ops: &[&Op]) -> String {
+    let fns = ops.iter().map(|op| op_fns(op));
     let tokens = quote! {
         #![allow(
             non_snake_case,
@@ -866,7 +684,7 @@ pub fn file(ops: &[Op]) -> String {
             clippy::needless_question_mark,
             unused_imports
         )]
-        use super::support;
+        use crate::ffi_support as support;
         use crate::{Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage, Stream, Tensor, TensorOrNumber};
         use libtorch_sys::abi::*;
         use libtorch_sys::ops;
@@ -904,6 +722,5 @@ pub fn mod_file(names: &[String]) -> String {
     for n in names {
         s.push_str(&format!("#[rustfmt::skip]\nmod {n};\n"));
     }
-    s.push_str("mod support;\n");
     s
 }

@@ -1,41 +1,70 @@
-//! Generates the libtorch bindings from `spec/Declarations.yaml`.
+//! Generates the libtorch bindings from `spec/Declarations.yaml` and `spec/rules.yaml`.
 //!
-//! The pipeline, top to bottom:
-//! 1. `spec`: parse Declarations.yaml and spec/rules.yaml into typed structs;
-//! 2. `model`: decide everything (what is bound, names, argument/return kinds, defaults);
-//! 3. emit, each from that one model: `emit_cpp` (C++ shims), `emit_ffi` (raw Rust
-//!    declarations), `emit_safe` (the safe `impl Tensor` API).
+//! The pipeline, top to bottom (codegen/README.md has the table):
+//! 1. read the inputs: `spec` (both YAML files into typed structs; `schema` parses the schema
+//!    strings);
+//! 2. build the model, where every decision is taken: `model` (bind or skip, per op), with
+//!    `kinds` (argument and return types), `defaults` (typed default values), `naming` (Rust
+//!    names), `guards` (the guard calls of rules.yaml, resolved against the schema), `twins`
+//!    (tensor-or-number arguments), `plain_names` (PyTorch's plain name for the overload people
+//!    mean) and `shards` (which `ops_NN` file each op lives in);
+//! 3. emit, each from that one model, the files of [`outputs`]: `emit_cpp` (C++ shims),
+//!    `emit_ffi` (raw Rust declarations), `emit_safe` (the safe `impl Tensor` API) and
+//!    `emit_fuzz` (the fuzz driver's table);
+//! 4. write the files whose text changed ([`write_or_check`]).
 //!
-//! `cargo run -p codegen` writes the files; `cargo run -p codegen -- --check` writes nothing and
-//! fails naming every stale file.
+//! `cargo run --release -p codegen` writes the files; `-- --check` writes nothing and fails
+//! naming every stale file; `-- --timings` also prints how long each step took.
 
+mod defaults;
 mod emit_cpp;
 mod emit_ffi;
 mod emit_fuzz;
 mod emit_safe;
+mod guards;
+mod kinds;
 mod model;
+mod naming;
 mod plain_names;
+mod schema;
+mod shards;
 mod spec;
 mod twins;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
-/// How many C++ files the shims are split into (compiled in parallel by libtorch-sys's build).
-const CPP_FILES: usize = 8;
-/// How many Rust files the safe API is split into.
-const RUST_FILES: usize = 8;
+/// The directories holding generated files, and only those: a file there that codegen no longer
+/// writes is stale.
+const GENERATED_DIRS: [&str; 4] = [
+    "libtorch-sys/shim/generated",
+    "libtorch-sys/src/generated",
+    "libtorch/src/generated",
+    "examples/src/fuzz/generated",
+];
+
+struct Options {
+    check: bool,
+    timings: bool,
+}
 
 fn main() -> ExitCode {
-    let check = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--check") => true,
-        Some(other) => {
-            eprintln!("usage: codegen [--check]   (unknown argument `{other}`)");
-            return ExitCode::from(2);
-        }
+    let mut options = Options {
+        check: false,
+        timings: false,
     };
-    match run(check) {
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--check" => options.check = true,
+            "--timings" => options.timings = true,
+            other => {
+                eprintln!("usage: codegen [--check] [--timings]   (unknown argument `{other}`)");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match run(&options) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("codegen: error: {e}");
@@ -44,126 +73,130 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(check: bool) -> Result<ExitCode, String> {
+fn run(options: &Options) -> Result<ExitCode, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let start = std::time::Instant::now();
+    let start = Instant::now();
     let decls = spec::load_declarations(&root.join("spec/Declarations.yaml"))?;
     let rules = spec::load_rules(&root.join("spec/rules.yaml"))?;
     let parsed = start.elapsed();
     let model = model::build(&decls, &rules)?;
     let modeled = start.elapsed();
-
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
-    for (name, text) in emit_cpp::files(&model.ops, CPP_FILES) {
-        files.push((root.join("libtorch-sys/shim/generated").join(name), text));
-    }
-    files.push((
-        root.join("libtorch-sys/src/ops.rs"),
-        emit_ffi::file(&model.ops),
-    ));
-    let per_file = model.ops.len().div_ceil(RUST_FILES);
-    let chunks: Vec<&[model::Op]> = model.ops.chunks(per_file.max(1)).collect();
-    let texts: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .map(|c| s.spawn(|| emit_safe::file(c)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("emitter thread"))
-            .collect()
-    });
-    let mut mod_names = Vec::new();
-    for (i, text) in texts.into_iter().enumerate() {
-        let name = format!("ops_{i:02}");
-        files.push((root.join(format!("libtorch/src/generated/{name}.rs")), text));
-        mod_names.push(name);
-    }
-    files.push((
-        root.join("examples/src/fuzz/table.rs"),
-        emit_fuzz::file(&model.ops),
-    ));
-    files.push((
-        root.join("libtorch/src/generated/mod.rs"),
-        emit_safe::mod_file(&mod_names),
-    ));
-
+    let files = outputs(&model);
     let emitted = start.elapsed();
-    // Generated files that are no longer produced are stale too.
-    let mut stale_extra = Vec::new();
-    for (dir, ext) in [
-        ("libtorch-sys/shim/generated", "cpp"),
-        ("libtorch/src/generated", "rs"),
-    ] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let generated =
-                std::fs::read_to_string(&p).is_ok_and(|t| t.starts_with(emit_cpp::HEADER));
-            if p.extension().is_some_and(|x| x == ext)
-                && generated
-                && !files.iter().any(|(f, _)| same(f, &p))
-            {
-                stale_extra.push(p);
-            }
-        }
+    let stale = write_or_check(&root, &files, options.check)?;
+    if options.timings {
+        println!(
+            "timing: parse {} ms, model {} ms, emit {} ms, total {} ms",
+            parsed.as_millis(),
+            (modeled - parsed).as_millis(),
+            (emitted - modeled).as_millis(),
+            start.elapsed().as_millis()
+        );
     }
-
-    let mut stale = Vec::new();
-    for (path, text) in &files {
-        if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
-            stale.push(path.clone());
-        }
-    }
-    if check {
-        for p in stale.iter().chain(&stale_extra) {
-            eprintln!("stale: {}", display(&root, p));
-        }
-    } else {
-        for path in &stale {
-            std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
-            std::fs::write(path, &files.iter().find(|(p, _)| p == path).unwrap().1)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            println!("wrote {}", display(&root, path));
-        }
-        for p in &stale_extra {
-            std::fs::remove_file(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            println!("removed {}", display(&root, p));
-        }
-    }
-    for (key, reason) in &model.skipped {
-        println!("skipped {key}: {reason}");
-    }
-    println!(
-        "timing: parse {} ms, model {} ms, emit {} ms, total {} ms",
-        parsed.as_millis(),
-        (modeled - parsed).as_millis(),
-        (emitted - modeled).as_millis(),
-        start.elapsed().as_millis()
-    );
-    println!(
-        "coverage: {} of {} declarations bound",
-        model.ops.len(),
-        model.total
-    );
-    if check && !(stale.is_empty() && stale_extra.is_empty()) {
-        eprintln!("codegen --check: generated files are stale; run `cargo run -p codegen`");
+    if options.check && stale {
+        eprintln!(
+            "codegen --check: generated files are stale; run `cargo run --release -p codegen`"
+        );
         return Ok(ExitCode::FAILURE);
+    }
+    if !options.check {
+        for (key, reason) in &model.skipped {
+            println!("skipped {key}: {reason}");
+        }
+        println!(
+            "coverage: {} of {} declarations bound",
+            model.ops.len(),
+            model.total
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn same(a: &Path, b: &Path) -> bool {
-    a.file_name() == b.file_name()
-        && a.parent()
-            .map(|p| p.ends_with(b.parent().unwrap().file_name().unwrap()))
-            == Some(true)
+/// A generated file's emitter: its text, made from the model.
+type Emitter<'m> = Box<dyn Fn() -> String + Send + Sync + 'm>;
+
+/// The output table: every generated file, by its path from the repository root, with the
+/// emitter that writes it. The emitters run in parallel (the safe API's are the slow ones).
+fn outputs(model: &model::Model) -> Vec<(String, String)> {
+    let ops = &model.ops;
+    let shard_names: Vec<String> = (0..shards::COUNT).map(shards::name).collect();
+    let mut table: Vec<(String, Emitter)> = Vec::new();
+    for (shard, name) in shard_names.iter().enumerate() {
+        let of = move || shards::ops_of(ops, shard);
+        table.push((
+            format!("libtorch-sys/shim/generated/{name}.cpp"),
+            Box::new(move || emit_cpp::file(&of())),
+        ));
+        table.push((
+            format!("libtorch-sys/src/generated/{name}.rs"),
+            Box::new(move || emit_ffi::file(&of())),
+        ));
+        table.push((
+            format!("libtorch/src/generated/{name}.rs"),
+            Box::new(move || emit_safe::file(&of())),
+        ));
+    }
+    let names = &shard_names;
+    table.push((
+        "libtorch-sys/src/generated/mod.rs".into(),
+        Box::new(move || emit_ffi::mod_file(names)),
+    ));
+    table.push((
+        "libtorch/src/generated/mod.rs".into(),
+        Box::new(move || emit_safe::mod_file(names)),
+    ));
+    table.push((
+        "examples/src/fuzz/generated/table.rs".into(),
+        Box::new(move || emit_fuzz::file(ops)),
+    ));
+    std::thread::scope(|s| {
+        let running: Vec<_> = table
+            .iter()
+            .map(|(path, emit)| (path, s.spawn(emit)))
+            .collect();
+        running
+            .into_iter()
+            .map(|(path, h)| (path.clone(), h.join().expect("emitter thread")))
+            .collect()
+    })
 }
 
-fn display(root: &Path, p: &Path) -> String {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_owned());
-    let p = p.canonicalize().unwrap_or_else(|_| p.to_owned());
-    p.strip_prefix(&root).unwrap_or(&p).display().to_string()
+/// Compares every output with the file on disk, and every file in [`GENERATED_DIRS`] with the
+/// outputs. Writes the changed files and removes the ones no longer generated, or with `check`
+/// only names them. Returns whether anything was stale.
+fn write_or_check(root: &Path, files: &[(String, String)], check: bool) -> Result<bool, String> {
+    let mut stale = false;
+    for (path, text) in files {
+        let full = root.join(path);
+        if std::fs::read_to_string(&full).ok().as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        stale = true;
+        if check {
+            eprintln!("stale: {path}");
+        } else {
+            std::fs::create_dir_all(full.parent().unwrap()).map_err(|e| e.to_string())?;
+            std::fs::write(&full, text).map_err(|e| format!("{path}: {e}"))?;
+            println!("wrote {path}");
+        }
+    }
+    for dir in GENERATED_DIRS {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = format!("{dir}/{}", entry.file_name().to_string_lossy());
+            if files.iter().any(|(p, _)| *p == path) {
+                continue;
+            }
+            stale = true;
+            if check {
+                eprintln!("stale: {path} (no longer generated)");
+            } else {
+                std::fs::remove_file(entry.path()).map_err(|e| format!("{path}: {e}"))?;
+                println!("removed {path}");
+            }
+        }
+    }
+    Ok(stale)
 }

@@ -8,7 +8,9 @@
 //! `scatter_reduce`. Its schema name stays callable, hidden from the docs, so code written
 //! against it keeps compiling. A name spec/rules.yaml fixes (`renames`) is kept.
 
-use crate::model::{rust_name, ArgKind, Op};
+use crate::kinds::ArgKind;
+use crate::model::Op;
+use crate::naming::rust_name;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn assign(ops: &mut [Op], renamed: &BTreeSet<String>) {

@@ -16,7 +16,9 @@
 //! factories' first arguments, `linspace(start, ...)`, stay as declared). `out=` overloads are
 //! merged but keep their schema names.
 
-use crate::model::{is_rust_keyword, rust_name, ArgKind, NumberTwin, Op};
+use crate::kinds::ArgKind;
+use crate::model::{NumberTwin, Op};
+use crate::naming::{is_rust_keyword, rust_name};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Merges every twin pair in `ops`; `renamed` holds the keys whose names spec/rules.yaml fixes

@@ -17,6 +17,7 @@ mod device;
 pub mod distributed;
 mod element;
 pub mod error;
+mod ffi_support;
 mod generated;
 mod generator;
 mod guards;

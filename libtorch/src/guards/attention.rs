@@ -1,5 +1,6 @@
 //! Checks for the CPU flash-attention kernel's divisions.
-use super::*;
+use super::{fail, sizes};
+use crate::{Result, Tensor};
 
 /// The 4-D sizes of query, key and value, when all three are 4-D ([batch, heads, length, dim]).
 fn sizes_4d(q: &Tensor, k: &Tensor, v: &Tensor) -> Result<Option<[Vec<i64>; 3]>> {
@@ -93,6 +94,32 @@ pub(crate) fn flash_cpu_backward_sizes(
             op,
             format!("logsumexp must have the shape {:?}, got {got:?}", &q[..3]),
         ));
+    }
+    Ok(())
+}
+
+/// With `enable_gqa`, the math attention computes `query.size(-3) % key.size(-3)` (and value's):
+/// both need a nonzero head count there.
+pub(crate) fn gqa_heads(
+    op: &'static str,
+    key: &Tensor,
+    value: &Tensor,
+    enable_gqa: bool,
+) -> Result<()> {
+    if !enable_gqa {
+        return Ok(());
+    }
+    for (name, t) in [("key", key), ("value", value)] {
+        let s = sizes(op, name, t)?;
+        match s.len().checked_sub(3).map(|i| s[i]) {
+            Some(h) if h > 0 => {}
+            _ => {
+                return Err(fail(
+                    op,
+                    format!("{name} must have a nonzero head count at dimension -3 with enable_gqa, got {s:?}"),
+                ))
+            }
+        }
     }
     Ok(())
 }

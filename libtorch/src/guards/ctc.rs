@@ -1,6 +1,8 @@
 //! Checks for the CTC loss, whose forward reads `log_probs` at each target value unchecked and
 //! whose backward trusts its arguments to be the forward's outputs.
-use super::*;
+use super::args::list_len;
+use super::{fail, int_values, must_be_defined, sizes};
+use crate::{Result, Tensor};
 
 /// `_ctc_loss_backward` trusts its arguments to be what `_ctc_loss` returned ("we don't do much
 /// checking"): it indexes with the lengths, `blank` and the target values unchecked. With
@@ -28,8 +30,8 @@ pub(crate) fn ctc_loss_backward(
         ));
     };
     let n_us = n.max(0) as usize;
-    list_len(op, "input_lengths", input_lengths, n_us)?;
-    list_len(op, "target_lengths", target_lengths, n_us)?;
+    list_len(op, ("input_lengths", input_lengths), n_us)?;
+    list_len(op, ("target_lengths", target_lengths), n_us)?;
     if !(0..c).contains(&blank) {
         return Err(fail(
             op,

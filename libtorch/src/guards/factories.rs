@@ -1,6 +1,8 @@
 //! Checks for the ops that make or fill tensors from scalar bounds (`range`, `arange`,
 //! `random_`) and for the Sobol engine's state, which their loops trust.
-use super::*;
+use super::onednn::zero_fill_overflows;
+use super::{fail, given, must_be_defined, sizes};
+use crate::{Kind, Layout, Result, Scalar, Tensor};
 
 /// A Scalar as the integer ATen computes with for an integer result (truncated toward zero).
 fn truncated(s: &Scalar) -> Option<i64> {

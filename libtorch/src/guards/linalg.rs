@@ -1,5 +1,8 @@
 //! Checks for the LAPACK-backed solvers that trust factorization outputs passed back in.
-use super::*;
+use super::args::square_matrix;
+use super::{fail, int_values, on_device_kernels, size_at, sizes, sparse_compressed};
+use crate::{Kind, Result, Tensor};
+use std::borrow::Borrow;
 
 /// `linalg_ldl_solve` hands `pivots` to LAPACK's `?sytrs` unchecked; the pivots must be what
 /// `linalg_ldl_factor` returns (1-based, LAPACK's `ipiv`): per matrix of order `n`, a positive
@@ -54,7 +57,7 @@ pub(crate) fn sparse_triangular_solve_out(
     if !sparse_compressed(a.layout_or_strided()) {
         return Ok(());
     }
-    square_matrix(op, "A", a)?;
+    square_matrix(op, ("A", a))?;
     let (a_sizes, b_sizes) = (a.f_size()?, sizes(op, "self", b)?);
     let n = a_sizes[a_sizes.len() - 1];
     if b_sizes.len() < 2 || b_sizes[b_sizes.len() - 2] != n {
@@ -99,4 +102,151 @@ fn broadcast_shapes(a: &[i64], b: &[i64]) -> Option<Vec<i64>> {
             _ => None,
         })
         .collect()
+}
+
+/// `lu_unpack`: with `unpack_pivots`, the pivots have the shape `LU.shape[:-2] + [min(m, n)]`;
+/// the kernel iterates with the pivots' shape over a permutation laid out for LU's.
+pub(crate) fn lu_unpack_pivots(
+    op: &'static str,
+    lu: &Tensor,
+    pivots: &Tensor,
+    unpack_pivots: bool,
+) -> Result<()> {
+    if !unpack_pivots || !lu.defined() {
+        return Ok(());
+    }
+    let s = lu.f_size()?;
+    let [batch @ .., m, n] = &s[..] else {
+        return Ok(());
+    };
+    let mut want = batch.to_vec();
+    want.push(*m.min(n));
+    let have = sizes(op, "LU_pivots", pivots)?;
+    if have == want {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "LU_pivots must have shape {want:?} (LU_data's batch and min(m, n)), got {have:?}"
+            ),
+        ))
+    }
+}
+
+/// `matrix_power(n)` with `n == i64::MIN`: a negative power inverts and negates `n`, which
+/// stays negative, and the squaring loop never ends.
+pub(crate) fn matrix_power_exponent(op: &'static str, n: i64) -> Result<()> {
+    if n == i64::MIN {
+        return Err(fail(
+            op,
+            "n must be above i64::MIN (its negation overflows and the squaring loop never ends)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `_compute_linear_combination` (the matrix exponential's helper: `out[i] = sum_j
+/// coefficients[i, j] * input[j]`) restrides its operands and sums `coefficients.size(1)` rows
+/// of `input` by raw stride, reading the coefficients as the real type of `input`'s dtype and
+/// writing `out` as `input`'s dtype. It checks none of that: a 0-D input writes past an empty
+/// size list, and a short `input` or a wider coefficient dtype is read past its end (seed 142).
+/// (`out`'s dtype is checked with `same_dtype`.)
+pub(crate) fn linear_combination(
+    op: &'static str,
+    input: &Tensor,
+    coefficients: &Tensor,
+) -> Result<()> {
+    let s = sizes(op, "input", input)?;
+    let rows = size_at(op, "input", &s, 0)?;
+    let c = sizes(op, "coefficients", coefficients)?;
+    let terms = size_at(op, "coefficients", &c, 1)?;
+    if terms > rows {
+        return Err(fail(
+            op,
+            format!(
+                "coefficients.size(1) ({terms}) must be at most input.size(0) ({rows}): that \
+                 many rows of input are summed"
+            ),
+        ));
+    }
+    let kind = input.kind();
+    let real = match kind {
+        Kind::ComplexHalf => Kind::Half,
+        Kind::ComplexFloat => Kind::Float,
+        Kind::ComplexDouble => Kind::Double,
+        k => k,
+    };
+    if coefficients.kind() != real {
+        return Err(fail(
+            op,
+            format!(
+                "coefficients must have dtype {} (the real type of input's {}), got {}",
+                real.name(),
+                kind.name(),
+                coefficients.kind().name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `linalg__powsum` (and the `_foreach_powsum` lists built on it) reduces a complex input with
+/// the real-valued norm kernel of `complex<float>`, which writes 4-byte floats: into a
+/// `bfloat16` result that is a write past each 2-byte element (seed 1 under valgrind; the
+/// result is garbage too). Half and the wider dtypes are converted correctly.
+pub(crate) fn powsum_dtype<T: Borrow<Tensor>>(
+    op: &'static str,
+    tensors: impl AsRef<[T]>,
+    dtype: Option<Kind>,
+) -> Result<()> {
+    if dtype != Some(Kind::BFloat16) {
+        return Ok(());
+    }
+    match tensors
+        .as_ref()
+        .iter()
+        .map(Borrow::borrow)
+        .find(|t| t.defined() && t.kind().is_complex())
+    {
+        Some(t) => Err(fail(
+            op,
+            format!(
+                "dtype bfloat16 is not supported for a complex self ({})",
+                t.kind().name()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `matrix_exp` scales a matrix by 2^-s, s = ceil(log2(‖A‖₁ / θ)), and squares the result s
+/// times. The CUDA path converts s to an integer on the device, where the count of an infinite
+/// 1-norm (an infinite entry, or column sums beyond the dtype's range) saturates to 2^63 squarings
+/// (the CUDA fuzz's hangs, seeds 3 and 5); on the CPU the same conversion gives a negative count
+/// and the call returns. So only tensors off the CPU are checked: their 1-norms, summed in their
+/// own dtype as the kernel sums them, must be finite (NaN is refused with infinity).
+pub(crate) fn matrix_exp_norm(op: &'static str, t: &Tensor) -> Result<()> {
+    if !on_device_kernels(t) || t.numel() == 0 {
+        return Ok(());
+    }
+    let k = t.f_kind()?;
+    if !(k.is_floating_point() || k.is_complex()) || t.dim() < 2 {
+        return Ok(()); // ATen rejects these itself
+    }
+    let norms = t.f_abs()?.f_sum_dim_intlist(Some(&[-2]))?;
+    if norms.f_isfinite()?.f_all()?.item_as::<bool>()? {
+        Ok(())
+    } else {
+        Err(fail(
+            op,
+            format!(
+                "self's 1-norm must be finite in {} (an infinite one makes the {:?} kernel square \
+                 the matrix 2^63 times)",
+                k.name(),
+                t.device()
+            ),
+        ))
+    }
 }

@@ -1,6 +1,7 @@
 //! Op-specific checks for the embedding-bag lookups and the masked index helpers, which trust an
 //! integer argument or a list length to match the shapes they index with.
-use super::*;
+use super::{fail, given, int_values, ints_below, numel_is, size_at, sizes};
+use crate::{Result, Tensor};
 
 /// The embedding-bag kernels know three modes: 0 (sum), 1 (mean) and 2 (max). Any other value
 /// sizes the bag counts and `max_indices` as for sum or mean, then runs the max kernel, which

@@ -1,5 +1,8 @@
 //! Checks for the strided nested-tensor constructors that build a view from raw metadata.
-use super::*;
+use super::args::same_shape;
+use super::quant::is_quantized;
+use super::{fail, is_nested, numel_is, sizes};
+use crate::{Kind, Layout, Result, Tensor};
 
 /// `_nested_view_from_buffer` (and its `_copy` forms) compares only the leading sizes of its
 /// metadata: `nested_strides` and `storage_offsets` must have `nested_size`'s row count. It
@@ -19,7 +22,7 @@ pub(crate) fn nested_view_metadata(
     }
     same_shape(
         op,
-        &[
+        [
             ("nested_size", nested_size),
             ("nested_strides", nested_strides),
         ],
@@ -81,6 +84,94 @@ pub(crate) fn nested_sum_backward_sizes(
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// `_nested_compute_contiguous_strides_offsets` reads `nested_size` as `size(0)` rows of
+/// `size(1)` sizes and writes the first offset unconditionally: with columns but no elements
+/// (`[0, 3]`, `[2, 3, 0]`) it reads and writes through null buffers.
+pub(crate) fn nested_size_rows(op: &'static str, nested_size: &Tensor) -> Result<()> {
+    let s = sizes(op, "nested_size", nested_size)?;
+    match s[..] {
+        [_, c, ..] if c > 0 && s.contains(&0) => Err(fail(
+            op,
+            format!("nested_size must have elements when it has columns, got {s:?}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `select` on a nested tensor does not wrap a negative `dim`: it reads component sizes and
+/// strides at the negative position (SIGSEGV for `select(-1, 1)` of components of sizes 3 and
+/// 2, and an out-of-range index let through). A nested tensor's `dim` must be non-negative;
+/// libtorch checks the rest.
+pub(crate) fn nested_select_dim(op: &'static str, self_: &Tensor, dim: i64) -> Result<()> {
+    if dim < 0 && is_nested(self_) {
+        return Err(fail(
+            op,
+            format!("dim {dim} of a nested tensor must be given as a non-negative dimension"),
+        ));
+    }
+    Ok(())
+}
+
+/// A nested tensor converted to a quantized dtype: the nested `_to_copy` makes a quantized
+/// buffer without a quantizer and copies into it, which reads the missing quantizer (SIGSEGV
+/// with `memory_format` Contiguous; the CUDA build's form fuzz, seed 107, reproduced on the
+/// CPU). Other memory formats get libtorch's own error, and no nested quantized tensor exists,
+/// so every such conversion is refused. The `_like` factories make the same buffer: `zeros_like`
+/// and `ones_like` crash filling it (seed 551), and `empty_like` returns a tensor that crashes
+/// at its first use, so they are refused too. The dtype is tested first: this guards every `to`.
+pub(crate) fn nested_to_quantized(
+    op: &'static str,
+    self_: &Tensor,
+    dtype: impl Into<Option<Kind>>,
+) -> Result<()> {
+    match dtype.into() {
+        Some(k) if is_quantized(k) && is_nested(self_) => Err(fail(
+            op,
+            format!(
+                "self is a nested tensor, which cannot be converted to {}",
+                k.name()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// [`nested_to_quantized`] to `other`'s dtype.
+pub(crate) fn nested_to_quantized_like(
+    op: &'static str,
+    self_: &Tensor,
+    other: &Tensor,
+) -> Result<()> {
+    if !other.defined() {
+        return Ok(());
+    }
+    nested_to_quantized(op, self_, other.f_kind()?)
+}
+
+/// `_nested_compute_contiguous_strides_offsets` reads `nested_size` in memory order, as
+/// [`coo_rows_contiguous`] says for its input (an expanded one: invalid reads under valgrind).
+pub(crate) fn nested_size_contiguous(op: &'static str, nested_size: &Tensor) -> Result<()> {
+    read_in_memory_order(op, "nested_size", nested_size)
+}
+
+pub(crate) fn read_in_memory_order(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
+    // Only a strided tensor with sizes (not nested) is read in memory order.
+    if t.layout_or_strided() != Layout::Strided {
+        return Ok(());
+    }
+    let (Ok(s), Ok(st)) = (t.f_size(), t.f_stride()) else {
+        return Ok(());
+    };
+    let order: Vec<usize> = (0..s.len()).rev().collect();
+    if !crate::tensor::contiguous_in_order(&s, &st, &order) {
+        return Err(fail(
+            op,
+            format!("{name} must be contiguous (it is read in memory order), got strides {st:?} for sizes {s:?}"),
+        ));
     }
     Ok(())
 }

@@ -1,5 +1,8 @@
 //! Checks for the backwards that trust their forward's saved tensors and output shape.
-use super::*;
+use super::args::same_shape;
+use super::quant::is_quantized;
+use super::{fail, given, is_nested, must_be_defined, numel_is, on_device_kernels, sizes};
+use crate::{Layout, Result, Tensor};
 
 /// `native_layer_norm_backward` checks `normalized_shape` against `input` (and weight and bias)
 /// but walks `grad_out` with `input`'s shape and reads `mean` and `rstd` once per normalized
@@ -19,7 +22,7 @@ pub(crate) fn layer_norm_backward_stats(
     {
         return Ok(()); // libtorch rejects a normalized_shape that does not end input's
     }
-    same_shape(op, &[("input", input), ("grad_out", grad_out)])?;
+    same_shape(op, [("input", input), ("grad_out", grad_out)])?;
     if s.contains(&0) {
         return Ok(()); // nothing is read
     }
@@ -120,6 +123,65 @@ pub(crate) fn group_norm_fallback_input(
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// The fused weight-norm kernels, which run when `dim` is 0 or `v.dim() - 1` (not wrapped;
+/// other dims take a composite path or are rejected), divide `v.numel()` by `v.size(dim)` and
+/// read or write that many elements of each `per_slice` tensor through raw pointers: the size
+/// must be nonzero and each per-slice tensor must have exactly that many elements.
+pub(crate) fn weight_norm_dim<const N: usize>(
+    op: &'static str,
+    (vn, v): (&str, &Tensor),
+    dim: i64,
+    per_slice: [(&str, &Tensor); N],
+) -> Result<()> {
+    let s = sizes(op, vn, v)?;
+    let last = s.len() as i64 - 1;
+    if s.is_empty() || (dim != 0 && dim != last) {
+        return Ok(());
+    }
+    let n = s[dim as usize];
+    if n == 0 {
+        return Err(fail(
+            op,
+            format!("{vn} must have a nonzero size at dimension {dim}, got {s:?}"),
+        ));
+    }
+    for (pn, p) in per_slice {
+        must_be_defined(op, pn, p)?;
+        if p.numel() as i64 != n {
+            return Err(fail(
+                op,
+                format!(
+                    "{pn} must have {n} elements ({vn}'s size at dimension {dim}), got {}",
+                    p.numel()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The CUDA batch-norm kernels (`batch_norm_cuda_out` and the channels-last statistics) divide
+/// `input.numel()` by the channel count `input.size(1)` on the host: a CUDA input with no
+/// channels is a SIGFPE (the CUDA fuzz, `_native_batch_norm_legit(_functional)`). The CPU
+/// kernels return early for it, so only inputs off the CPU (and meta, which has no kernel that
+/// divides) are checked.
+pub(crate) fn device_channels(op: &'static str, input: &Tensor) -> Result<()> {
+    if !on_device_kernels(input) {
+        return Ok(());
+    }
+    let s = input.f_size()?;
+    if s.len() >= 2 && s[1] == 0 {
+        return Err(fail(
+            op,
+            format!(
+                "input must have channels (size(1) > 0) on {:?}, got sizes {s:?}",
+                input.device()
+            ),
+        ));
     }
     Ok(())
 }

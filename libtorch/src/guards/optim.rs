@@ -1,10 +1,15 @@
 //! Checks for the fused optimizer kernels (`_fused_sgd`, `_fused_adam(w)`, `_fused_adagrad`),
 //! which walk their parameter, gradient and state lists in lockstep through raw pointers.
-use super::*;
+use super::args::same_len;
+use super::{fail, given, non_overlapping_and_dense, sizes};
+use crate::{Result, Tensor};
+use std::borrow::Borrow;
 
-/// The tensors of a list, to name them in [`per_index_layout`].
-pub(crate) fn tensors<T: Borrow<Tensor>>(list: &[T]) -> Vec<&Tensor> {
-    list.iter().map(Borrow::borrow).collect()
+/// A tensor list's name and tensors, for [`per_index_layout`].
+pub(crate) fn tensors<'a, 'l, T: Borrow<Tensor>>(
+    (name, list): (&'a str, &'l [T]),
+) -> (&'a str, Vec<&'l Tensor>) {
+    (name, list.iter().map(Borrow::borrow).collect())
 }
 
 /// For each index `i` of the `lead` list, the `i`-th tensor of every list in `lists` that is as
@@ -18,10 +23,10 @@ pub(crate) fn tensors<T: Borrow<Tensor>>(list: &[T]) -> Vec<&Tensor> {
 /// and an expanded or differently strided one is walked in the wrong order. The CUDA kernels
 /// demand the same sizes and strides (`check_fast_path_restrictions`). The functional and `.out`
 /// forms clone every list first, into dense tensors, so for them the sizes are enough.
-pub(crate) fn per_index_layout(
+pub(crate) fn per_index_layout<const N: usize>(
     op: &'static str,
     (lead_name, lead): (&str, Vec<&Tensor>),
-    lists: &[(&str, Vec<&Tensor>)],
+    lists: [(&str, Vec<&Tensor>); N],
     strides: bool,
 ) -> Result<()> {
     for (i, p) in lead.iter().enumerate() {
@@ -74,7 +79,7 @@ pub(crate) fn fused_amsgrad_states<P: Borrow<Tensor>, M: Borrow<Tensor>>(
     if amsgrad {
         same_len(
             op,
-            &[
+            [
                 ("self", params.len()),
                 ("max_exp_avg_sqs", max_exp_avg_sqs.len()),
             ],
@@ -96,7 +101,7 @@ pub(crate) fn fused_momentum_buffers<P: Borrow<Tensor>, M: Borrow<Tensor>>(
     }
     same_len(
         op,
-        &[
+        [
             ("self", params.len()),
             ("momentum_buffer_list", momentum_buffer_list.len()),
         ],

@@ -1,5 +1,7 @@
 //! Checks for the padding kernels (replication, and the quantized reflection `.out`).
-use super::*;
+use super::quant::is_quantized;
+use super::{fail, sizes};
+use crate::{Result, Tensor};
 
 /// `replication_pad{1,2,3}d` compute each output size as `input + left + right` in `int64_t`
 /// without overflow checks: pads near `i64::MAX` wrap to a small size that passes the checks,
@@ -94,7 +96,7 @@ pub(crate) fn quantized_reflection_pad1d_out(
     padding: &[i64],
     out: &Tensor,
 ) -> Result<()> {
-    if !self_.defined() || !forms::is_quantized(self_.f_kind()?) || padding.len() != 2 {
+    if !self_.defined() || !is_quantized(self_.f_kind()?) || padding.len() != 2 {
         return Ok(());
     }
     let s = self_.f_size()?;

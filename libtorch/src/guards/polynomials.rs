@@ -4,7 +4,8 @@
 //! that is an endless loop (seed 5 found it); the checks estimate the steps per element and
 //! refuse calls over a budget.
 
-use super::*;
+use super::fail;
+use crate::{Kind, Result, Scalar, Tensor};
 
 /// More recurrence steps than this in one call (about ten seconds of work) are refused.
 const STEP_BUDGET: f64 = (1u64 << 32) as f64;

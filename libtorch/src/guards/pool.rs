@@ -1,5 +1,6 @@
 //! Checks for the pooling kernels' window arithmetic.
-use super::*;
+use super::{fail, ints_below, sizes};
+use crate::{Result, Tensor};
 
 /// `max_pool1d` on a CPU tensor without grad runs its own kernel, whose output size comes from
 /// `pooling_output_shape`: `div_rtn` there keeps the quotient and remainder in 32-bit `int`, and
@@ -89,4 +90,35 @@ pub(crate) fn pool2d_indices(op: &'static str, input: &Tensor, indices: &Tensor)
 /// `max_pool3d_with_indices_backward`, `adaptive_max_pool3d_backward`: see [`indices_in_plane`].
 pub(crate) fn pool3d_indices(op: &'static str, input: &Tensor, indices: &Tensor) -> Result<()> {
     indices_in_plane(op, input, indices, 3)
+}
+
+/// The adaptive pools loop over every output row and column even when the output has no
+/// elements: an `output_size` like `[2^50, 0]` loops 2^50 times over nothing (seed 243).
+pub(crate) fn adaptive_pool_output(op: &'static str, output_size: &[i64]) -> Result<()> {
+    let empty = output_size.contains(&0);
+    match output_size.iter().find(|&&o| o > i32::MAX as i64) {
+        Some(o) if empty => Err(fail(
+            op,
+            format!(
+                "output_size {output_size:?} has no elements but a size of {o}, which the \
+                 kernel would loop over"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The adaptive average-pool backwards read `grad_output` with bounds derived from `self`'s
+/// spatial sizes, which the forward requires to be nonzero (every size after the first); a
+/// `self` with a zero-size one makes the kernel read past `grad_output` (seed 1023 at 400 calls
+/// per op: a [3, 5, 0] self under a [3, 3, 3] gradient).
+pub(crate) fn pool_input_sizes_positive(op: &'static str, input: &Tensor) -> Result<()> {
+    let s = sizes(op, "self", input)?;
+    if s.iter().skip(1).any(|&d| d <= 0) {
+        return Err(fail(
+            op,
+            format!("self must have a nonzero size in every dimension after the first, got {s:?}"),
+        ));
+    }
+    Ok(())
 }

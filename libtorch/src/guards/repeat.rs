@@ -2,7 +2,8 @@
 //! many elements and writes `sum(repeats)` of them, checking neither the sum nor (with
 //! `output_size` given) that the repeats are not negative.
 
-use super::*;
+use super::{fail, int_values};
+use crate::{Result, Tensor};
 
 /// `repeats` (each >= 0) must add up to exactly `output_size` when it is given: more overflow
 /// the result (seed 42: repeats [1, -1] with output_size 0), fewer leave its tail uninitialized.

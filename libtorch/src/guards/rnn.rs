@@ -1,6 +1,9 @@
 //! Checks for the recurrent-network kernels (fused LSTM, oneDNN RNN layers, packed sequences),
 //! which index weights, states and batch sizes with shapes they never compare.
-use super::*;
+use super::args::{chunk_pieces, dim_in, positive};
+use super::{fail, given, int_values, must_be_defined, numel_is, size_at, sizes};
+use crate::{Kind, Result, Tensor};
+use std::borrow::Borrow;
 
 /// `mkldnn_rnn_layer` always builds a oneDNN LSTM primitive (other modes fail to create one,
 /// after the GRU mode has indexed three chunks of each weight unchecked), and hands oneDNN raw
@@ -35,7 +38,7 @@ pub(crate) fn mkldnn_lstm_layer(
             "batch_sizes must be empty (no packed input)".into(),
         ));
     }
-    positive(op, "hidden_size", hidden_size)?;
+    positive(op, ("hidden_size", hidden_size))?;
     let s = sizes(op, "input", input)?;
     let [_, n, i] = s[..] else {
         return Err(fail(
@@ -153,7 +156,7 @@ pub(crate) fn packed_batch_sizes(op: &'static str, batch_sizes: &Tensor) -> Resu
 /// [`packed_batch_sizes`], returning the values it read (`None` for a non-integer tensor, which
 /// libtorch rejects).
 fn packed_batch_size_values(op: &'static str, batch_sizes: &Tensor) -> Result<Option<Vec<i64>>> {
-    dim_in(op, "batch_sizes", batch_sizes, &[1])?;
+    dim_in(op, ("batch_sizes", batch_sizes), [1])?;
     let Some(b) = int_values(op, "batch_sizes", batch_sizes)? else {
         return Ok(None);
     };

@@ -1,6 +1,7 @@
 //! Checks for the segment reductions, which walk `data` by the offsets or lengths they are given
 //! without comparing them with `data`'s shape.
-use super::*;
+use super::{fail, given, sizes};
+use crate::{Kind, Result, Tensor};
 
 /// `segment_reduce` with `offsets` (which win over `lengths`) validates none of them, and with
 /// `lengths` it checks their values only unless `unsafe`; neither path compares the index

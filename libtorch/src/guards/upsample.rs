@@ -1,6 +1,7 @@
 //! Checks for the upsampling kernels, which turn each output index into a source index with the
 //! given `scales` and trust the result to land inside the input.
-use super::*;
+use super::fail;
+use crate::{Kind, Result, Tensor};
 
 /// How a kernel maps an output index to its source coordinate.
 #[derive(Clone, Copy)]

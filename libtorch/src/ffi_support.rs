@@ -1,4 +1,5 @@
-//! Handwritten helpers for the generated safe API (the None encodings of shim/ltrs.h).
+//! Handwritten helpers for the generated safe API in `generated/` (the None encodings of
+//! shim/ltrs.h, tensor-list results).
 
 use crate::Tensor;
 use libtorch_sys::abi::*;
