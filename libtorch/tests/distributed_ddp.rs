@@ -1,0 +1,279 @@
+//! DistributedDataParallel on 2 Gloo ranks over loopback (child processes, see
+//! distributed_support): training equals single-process training on the concatenated batch,
+//! `no_sync` accumulates locally, unused parameters are handled or reported, and mismatched
+//! models fail at construction.
+mod distributed_support;
+
+use distributed_support::{assert_all_ok, run_child_case, spawn_ranks, LOOPBACK};
+use libtorch::distributed::{self as dist, DdpOptions, DistributedDataParallel, GlooDevice};
+use libtorch::nn::{visit_child, Linear, Module, Slot};
+use libtorch::optim::{Optimizer, Sgd};
+use libtorch::{manual_seed, Result, Tensor};
+use std::time::Duration;
+
+/// Rows of this rank's share of the global batch.
+const LOCAL: i64 = 4;
+const WORLD: usize = 2;
+
+/// fc2(tanh(fc1(x))), with an optional layer the forward never uses.
+struct Net {
+    fc1: Linear,
+    fc2: Linear,
+    extra: Option<Linear>,
+}
+
+impl Net {
+    /// The net made right after `manual_seed(seed)`.
+    fn seeded(seed: u64, with_extra: bool) -> Net {
+        manual_seed(seed);
+        Net {
+            fc1: Linear::new(5, 8),
+            fc2: Linear::new(8, 3),
+            extra: with_extra.then(|| Linear::new(3, 3)),
+        }
+    }
+}
+
+impl Module for Net {
+    fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
+        self.fc2.f_forward(&self.fc1.f_forward(xs)?.tanh())
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
+        visit_child("fc1", &self.fc1, f);
+        visit_child("fc2", &self.fc2, f);
+        if let Some(e) = &self.extra {
+            visit_child("extra", e, f);
+        }
+    }
+}
+
+fn init() -> usize {
+    dist::init_process_group(
+        "gloo",
+        dist::InitOptions::default()
+            .timeout(Duration::from_secs(30))
+            .device(GlooDevice::Hostname(LOOPBACK.into())),
+    )
+    .unwrap();
+    assert_eq!(dist::get_world_size().unwrap(), WORLD);
+    dist::get_rank().unwrap()
+}
+
+/// A global batch of 2 * LOCAL rows (the same on every rank) and this rank's rows of it.
+fn batch(seed: u64, rank: usize) -> (Tensor, Tensor, Tensor, Tensor) {
+    manual_seed(seed);
+    let (x, y) = (Tensor::randn(&[8, 5]), Tensor::randn(&[8, 3]));
+    let r = rank as i64 * LOCAL;
+    let (xl, yl) = (x.narrow(0, r, LOCAL), y.narrow(0, r, LOCAL));
+    (x, y, xl, yl)
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    (a - b).abs().max().double_value()
+}
+
+/// Every pair of same-position tensors of `a` and `b` within `tol`; names in the message.
+fn assert_close(a: &[(String, Tensor)], b: &[(String, Tensor)], tol: f64, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}");
+    for ((na, ta), (nb, tb)) in a.iter().zip(b) {
+        let d = max_diff(ta, tb);
+        assert!(d <= tol, "{what}: {na} vs {nb} differ by {d}");
+    }
+}
+
+fn grads(m: &dyn Module) -> Vec<(String, Tensor)> {
+    m.named_parameters()
+        .into_iter()
+        .filter(|(n, _)| !n.contains("extra"))
+        .map(|(n, p)| (n, p.grad()))
+        .collect()
+}
+
+/// 5 SGD steps of DDP on 2 ranks (each its half of the batch, different inits before DDP's
+/// broadcast, buckets small enough to split the parameters) against 5 steps of the plain net on
+/// the whole batch.
+fn equals_single() {
+    let rank = init();
+    let ddp = DistributedDataParallel::new(
+        Net::seeded(100 + rank as u64, false),
+        DdpOptions::default().bucket_cap_mb(0.0002),
+    )
+    .unwrap();
+    let reference = Net::seeded(100, false);
+    let start = reference.named_parameters();
+    // The construction broadcast rank 0's parameters.
+    assert_close(&ddp.module().named_parameters(), &start, 0.0, "after construction");
+    let start: Vec<_> = start.into_iter().map(|(n, t)| (n, t.deep_clone())).collect();
+    let mut opt = Sgd::new(ddp.parameters(), 0.1);
+    let mut ref_opt = Sgd::new(reference.parameters(), 0.1);
+    for step in 0..5 {
+        let (x, y, xl, yl) = batch(7 + step, rank);
+        opt.zero_grad();
+        ddp.forward(&xl).mse_loss(&yl).backward();
+        ref_opt.zero_grad();
+        reference.forward(&x).mse_loss(&y).backward();
+        assert_close(&grads(ddp.module()), &grads(&reference), 1e-6, "gradients");
+        opt.step().unwrap();
+        ref_opt.step().unwrap();
+    }
+    assert_close(
+        &ddp.module().named_parameters(),
+        &reference.named_parameters(),
+        1e-6,
+        "after 5 steps",
+    );
+    // The steps did move the parameters.
+    let moved = ddp.module().named_parameters()[0].1.detach();
+    assert!(max_diff(&moved, &start[0].1) > 1e-3);
+    // The wrapper names tensors as PyTorch's DDP does.
+    assert_eq!(ddp.named_parameters()[0].0, "module.fc1.weight");
+    drop(ddp);
+    dist::destroy_process_group().unwrap();
+}
+
+#[test]
+fn ddp_on_2_ranks_equals_one_process_on_the_whole_batch() {
+    if run_child_case(|_| equals_single()) {
+        return;
+    }
+    let results = spawn_ranks(
+        "ddp_on_2_ranks_equals_one_process_on_the_whole_batch",
+        "equals_single",
+        WORLD,
+        &[0, 1],
+        Duration::from_secs(60),
+    );
+    assert_all_ok(&results);
+}
+
+/// Under no_sync a backward leaves each rank its local gradient; the next synchronized backward
+/// reduces the accumulated sum.
+fn no_sync() {
+    let rank = init();
+    let ddp = DistributedDataParallel::new(Net::seeded(100, false), DdpOptions::default()).unwrap();
+    let (x1, y1, x1l, y1l) = batch(7, rank);
+    let (x2, y2, x2l, y2l) = batch(8, rank);
+    {
+        let _guard = ddp.no_sync();
+        ddp.forward(&x1l).mse_loss(&y1l).backward();
+    }
+    let local = Net::seeded(100, false);
+    local.forward(&x1l).mse_loss(&y1l).backward();
+    assert_close(&grads(ddp.module()), &grads(&local), 1e-6, "local gradients");
+    ddp.forward(&x2l).mse_loss(&y2l).backward();
+    let reference = Net::seeded(100, false);
+    (reference.forward(&x1).mse_loss(&y1) + reference.forward(&x2).mse_loss(&y2)).backward();
+    assert_close(&grads(ddp.module()), &grads(&reference), 1e-6, "accumulated gradients");
+    drop(ddp);
+    dist::destroy_process_group().unwrap();
+}
+
+#[test]
+fn ddp_no_sync_accumulates_then_reduces_the_sum() {
+    if run_child_case(|_| no_sync()) {
+        return;
+    }
+    let results = spawn_ranks(
+        "ddp_no_sync_accumulates_then_reduces_the_sum",
+        "no_sync",
+        WORLD,
+        &[0, 1],
+        Duration::from_secs(60),
+    );
+    assert_all_ok(&results);
+}
+
+/// With find_unused_parameters a layer the forward skips keeps no gradient and the others are
+/// reduced; without it the next forward fails with PyTorch's error, and the process still shuts
+/// down cleanly.
+fn unused(find: bool) {
+    let rank = init();
+    let ddp = DistributedDataParallel::new(
+        Net::seeded(100, true),
+        DdpOptions::default().find_unused_parameters(find),
+    )
+    .unwrap();
+    let reference = Net::seeded(100, true);
+    for step in 0..2 {
+        let (x, y, xl, yl) = batch(7 + step, rank);
+        let out = ddp.f_forward(&xl);
+        if !find && step == 1 {
+            let err = out.err().expect("a forward after an incomplete reduction fails");
+            assert!(
+                err.to_string()
+                    .contains("Expected to have finished reduction in the prior iteration"),
+                "{err}"
+            );
+            break;
+        }
+        out.unwrap().mse_loss(&yl).backward();
+        if find {
+            reference.forward(&x).mse_loss(&y).backward();
+            assert_close(&grads(ddp.module()), &grads(&reference), 1e-6, "gradients");
+            let extra = ddp.module().extra.as_ref().unwrap();
+            assert!(extra.parameters().iter().all(|p| !p.grad().defined()));
+            for p in ddp.parameters().iter().chain(&reference.parameters()) {
+                let mut g = p.grad();
+                if g.defined() {
+                    let _ = g.zero_();
+                }
+            }
+        }
+    }
+    drop(ddp);
+    dist::destroy_process_group().unwrap();
+}
+
+#[test]
+fn ddp_unused_parameters_found_or_reported() {
+    if run_child_case(|case| unused(case == "find")) {
+        return;
+    }
+    for case in ["find", "no_find"] {
+        let results = spawn_ranks(
+            "ddp_unused_parameters_found_or_reported",
+            case,
+            WORLD,
+            &[0, 1],
+            Duration::from_secs(60),
+        );
+        assert_all_ok(&results);
+    }
+}
+
+/// Ranks whose models differ in a shape fail at construction, on every rank, within the
+/// timeout.
+fn mismatch() {
+    let rank = init();
+    let out = if rank == 0 { 2 } else { 3 };
+    let err = DistributedDataParallel::new(Linear::new(4, out), DdpOptions::default())
+        .err()
+        .expect("different shapes fail");
+    let msg = err.to_string();
+    assert!(msg.starts_with("DistributedDataParallel"), "{msg}");
+    // c10d's check names the rank whose shapes differ from rank 0's; rank 0 learns it from the
+    // group (the other rank leaves it instead of joining the broadcast).
+    if rank == 1 {
+        assert!(
+            msg.contains("params[0] in this process with sizes [3, 4] appears not to match"),
+            "{msg}"
+        );
+    }
+    dist::destroy_process_group().unwrap();
+}
+
+#[test]
+fn ddp_of_different_models_fails_at_construction() {
+    if run_child_case(|_| mismatch()) {
+        return;
+    }
+    let results = spawn_ranks(
+        "ddp_of_different_models_fails_at_construction",
+        "mismatch",
+        WORLD,
+        &[0, 1],
+        Duration::from_secs(60),
+    );
+    assert_all_ok(&results);
+}
