@@ -103,8 +103,16 @@ fn equals_single() {
     let reference = Net::seeded(100, false);
     let start = reference.named_parameters();
     // The construction broadcast rank 0's parameters.
-    assert_close(&ddp.module().named_parameters(), &start, 0.0, "after construction");
-    let start: Vec<_> = start.into_iter().map(|(n, t)| (n, t.deep_clone())).collect();
+    assert_close(
+        &ddp.module().named_parameters(),
+        &start,
+        0.0,
+        "after construction",
+    );
+    let start: Vec<_> = start
+        .into_iter()
+        .map(|(n, t)| (n, t.deep_clone()))
+        .collect();
     let mut opt = Sgd::new(ddp.parameters(), 0.1);
     let mut ref_opt = Sgd::new(reference.parameters(), 0.1);
     for step in 0..5 {
@@ -160,11 +168,21 @@ fn no_sync() {
     }
     let local = Net::seeded(100, false);
     local.forward(&x1l).mse_loss(&y1l).backward();
-    assert_close(&grads(ddp.module()), &grads(&local), 1e-6, "local gradients");
+    assert_close(
+        &grads(ddp.module()),
+        &grads(&local),
+        1e-6,
+        "local gradients",
+    );
     ddp.forward(&x2l).mse_loss(&y2l).backward();
     let reference = Net::seeded(100, false);
     (reference.forward(&x1).mse_loss(&y1) + reference.forward(&x2).mse_loss(&y2)).backward();
-    assert_close(&grads(ddp.module()), &grads(&reference), 1e-6, "accumulated gradients");
+    assert_close(
+        &grads(ddp.module()),
+        &grads(&reference),
+        1e-6,
+        "accumulated gradients",
+    );
     drop(ddp);
     dist::destroy_process_group().unwrap();
 }
@@ -199,7 +217,9 @@ fn unused(find: bool) {
         let (x, y, xl, yl) = batch(7 + step, rank);
         let out = ddp.f_forward(&xl);
         if !find && step == 1 {
-            let err = out.err().expect("a forward after an incomplete reduction fails");
+            let err = out
+                .err()
+                .expect("a forward after an incomplete reduction fails");
             assert!(
                 err.to_string()
                     .contains("Expected to have finished reduction in the prior iteration"),

@@ -260,7 +260,12 @@ impl<M: Module> DistributedDataParallel<M> {
         if grad {
             let mut rebuilt = false;
             // SAFETY: live reducer, valid out-pointer.
-            unsafe { check(raw::ltrs_reducer_rebuild_buckets(self.reducer.0, &mut rebuilt), OP)? };
+            unsafe {
+                check(
+                    raw::ltrs_reducer_rebuild_buckets(self.reducer.0, &mut rebuilt),
+                    OP,
+                )?
+            };
         }
         if self.forward_sync.get() && self.broadcast_buffers {
             let buffers: Vec<Tensor> = self
