@@ -297,3 +297,111 @@ fn ddp_of_different_models_fails_at_construction() {
     );
     assert_all_ok(&results);
 }
+
+/// The Python rank (0) of `a_rust_and_a_python_ddp_rank_train_together`: torch's own
+/// DistributedDataParallel on the same net, seeds and batches as `equals_single`, checked
+/// against its own single-process run.
+const PYTHON_DDP_RANK: &str = r#"
+import torch, torch.distributed as dist
+from datetime import timedelta
+from torch.nn.parallel import DistributedDataParallel as DDP
+dist.init_process_group("gloo", timeout=timedelta(seconds=30))
+rank = dist.get_rank()
+def net(seed):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+ddp = DDP(net(100 + rank), bucket_cap_mb=0.0002)
+reference = net(100)
+opt = torch.optim.SGD(ddp.parameters(), lr=0.1)
+ref_opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+for step in range(5):
+    torch.manual_seed(7 + step)
+    x, y = torch.randn(8, 5), torch.randn(8, 3)
+    xl, yl = x[4 * rank:4 * rank + 4], y[4 * rank:4 * rank + 4]
+    opt.zero_grad()
+    torch.nn.functional.mse_loss(ddp(xl), yl).backward()
+    opt.step()
+    ref_opt.zero_grad()
+    torch.nn.functional.mse_loss(reference(x), y).backward()
+    ref_opt.step()
+for a, b in zip(ddp.module.parameters(), reference.parameters()):
+    d = (a - b).abs().max().item()
+    assert d <= 1e-6, d
+dist.barrier()
+dist.destroy_process_group()
+print("LTRS_DIST_CASE_DONE")
+"#;
+
+/// The Rust rank (1) of the same group: this crate's DistributedDataParallel. Its reference
+/// starts from `manual_seed(100)` too, so it also checks that the nets' initial values are
+/// PyTorch's (DDP gives both ranks the Python rank's).
+fn ddp_with_python() {
+    let rank = init();
+    assert_eq!(rank, 1);
+    let ddp = DistributedDataParallel::new(
+        Net::seeded(100 + rank as u64, false),
+        DdpOptions::default().bucket_cap_mb(0.0002),
+    )
+    .unwrap();
+    let reference = Net::seeded(100, false);
+    let mut opt = Sgd::new(ddp.parameters(), 0.1);
+    let mut ref_opt = Sgd::new(reference.parameters(), 0.1);
+    for step in 0..5 {
+        let (x, y, xl, yl) = batch(7 + step, rank);
+        opt.zero_grad();
+        ddp.forward(&xl).mse_loss(&yl).backward();
+        opt.step().unwrap();
+        ref_opt.zero_grad();
+        reference.forward(&x).mse_loss(&y).backward();
+        ref_opt.step().unwrap();
+    }
+    assert_close(
+        &ddp.module().named_parameters(),
+        &reference.named_parameters(),
+        1e-6,
+        "after 5 steps with a Python rank",
+    );
+    dist::barrier().unwrap();
+    drop(ddp);
+    dist::destroy_process_group().unwrap();
+}
+
+/// Rank 0 is Python's torch DistributedDataParallel (the Python of `LTRS_TORCH_PYTHON`, torch
+/// 2.11.0), rank 1 this crate's: one Gloo group on loopback, 5 steps that must equal each
+/// side's single-process run. Run by examples/scripts/python-interop-check.sh.
+#[test]
+#[ignore = "needs LTRS_TORCH_PYTHON=/path/to/python with torch 2.11.0"]
+fn a_rust_and_a_python_ddp_rank_train_together() {
+    if run_child_case(|_| ddp_with_python()) {
+        return;
+    }
+    let python = std::env::var("LTRS_TORCH_PYTHON")
+        .expect("LTRS_TORCH_PYTHON names a Python with torch 2.11.0");
+    let port = distributed_support::free_port().to_string();
+    let env = |c: &mut std::process::Command, rank: usize| {
+        c.env("RANK", rank.to_string())
+            .env("WORLD_SIZE", "2")
+            .env("MASTER_ADDR", LOOPBACK)
+            .env("MASTER_PORT", &port)
+            .env("GLOO_SOCKET_IFNAME", "lo");
+    };
+    let mut py = std::process::Command::new(python);
+    py.args(["-c", PYTHON_DDP_RANK]);
+    env(&mut py, 0);
+    let mut rs = std::process::Command::new(std::env::current_exe().unwrap());
+    rs.args([
+        "--exact",
+        "a_rust_and_a_python_ddp_rank_train_together",
+        "--nocapture",
+        "--include-ignored",
+        "--test-threads",
+        "1",
+    ])
+    .env("LTRS_DIST_CASE", "with_python");
+    env(&mut rs, 1);
+    let results = distributed_support::run_commands(
+        vec![("python rank 0", py), ("rust rank 1", rs)],
+        Duration::from_secs(90),
+    );
+    assert_all_ok(&results);
+}

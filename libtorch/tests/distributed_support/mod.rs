@@ -102,6 +102,50 @@ fn spawn_ranks_once(
         .collect()
 }
 
+/// Runs the named commands at once (stdout and stderr captured), killing those still running
+/// at `deadline`; each one's success (exit 0 and [`DONE`] printed) and output.
+pub fn run_commands(commands: Vec<(&str, Command)>, deadline: Duration) -> Vec<(bool, String)> {
+    let mut children: Vec<_> = commands
+        .into_iter()
+        .map(|(name, mut c)| {
+            let child = c
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+            (name.to_owned(), child)
+        })
+        .collect();
+    let start = Instant::now();
+    let mut status = vec![None; children.len()];
+    while status.iter().any(Option::is_none) && start.elapsed() < deadline {
+        for (i, (_, child)) in children.iter_mut().enumerate() {
+            if status[i].is_none() {
+                status[i] = child.try_wait().unwrap();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    children
+        .into_iter()
+        .zip(status)
+        .map(|((name, mut child), st)| {
+            if st.is_none() {
+                let _ = child.kill();
+            }
+            let out = child.wait_with_output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let ok = st.is_some_and(|s| s.success()) && stdout.contains(DONE);
+            let text = format!(
+                "{name}: {}\n{stdout}{}",
+                st.map_or("killed at the deadline".to_owned(), |s| s.to_string()),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (ok, text)
+        })
+        .collect()
+}
+
 /// In a child: runs the case `LTRS_DIST_CASE` names through `run`, prints [`DONE`] and returns
 /// true; in the parent: false.
 pub fn run_child_case(run: impl FnOnce(&str)) -> bool {
