@@ -217,9 +217,7 @@ fn unused(find: bool) {
         let (x, y, xl, yl) = batch(7 + step, rank);
         let out = ddp.f_forward(&xl);
         if !find && step == 1 {
-            let err = out
-                .err()
-                .expect("a forward after an incomplete reduction fails");
+            let err = out.expect_err("a forward after an incomplete reduction fails");
             assert!(
                 err.to_string()
                     .contains("Expected to have finished reduction in the prior iteration"),

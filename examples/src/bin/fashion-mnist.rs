@@ -211,6 +211,9 @@ fn run(args: &Args, rank: usize, world: usize) -> Result<bool, String> {
     Ok(ok)
 }
 
+/// Test accuracy and confusion matrix.
+type Evaluation = (f64, [[u64; 10]; 10]);
+
 /// Trains, then on rank 0 (`lead`) saves, plots and evaluates: `None` on the other ranks.
 fn train_and_save(
     args: &Args,
@@ -218,7 +221,7 @@ fn train_and_save(
     train_ds: TensorDataset,
     test_ds: &TensorDataset,
     lead: bool,
-) -> Result<Option<(f64, [[u64; 10]; 10])>, String> {
+) -> Result<Option<Evaluation>, String> {
     let err = |e: libtorch::Error| e.to_string();
     say!(
         lead,

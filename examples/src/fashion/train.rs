@@ -161,7 +161,7 @@ pub fn train_distributed(
     on_epoch: impl FnMut(&EpochStats),
 ) -> std::result::Result<(Sequential, History), String> {
     let world = dist::get_world_size().map_err(|e| e.to_string())?;
-    if cfg.batch_size % world != 0 {
+    if !cfg.batch_size.is_multiple_of(world) {
         return Err(format!(
             "--batch-size {} (the global batch) does not split evenly over {world} ranks",
             cfg.batch_size
