@@ -403,3 +403,60 @@ fn a_rust_and_a_python_ddp_rank_train_together() {
     );
     assert_all_ok(&results);
 }
+
+/// Rank 1 leaves after DDP's construction; rank 0's backward (whose bucket all-reduce has no
+/// peer) fails with an error within the group's timeout, and the process still shuts down
+/// cleanly.
+fn peer_dies() {
+    let timeout = Duration::from_secs(10);
+    dist::init_process_group(
+        "gloo",
+        dist::InitOptions::default()
+            .timeout(timeout)
+            .device(GlooDevice::Hostname(LOOPBACK.into())),
+    )
+    .unwrap();
+    let rank = dist::get_rank().unwrap();
+    let ddp = DistributedDataParallel::new(Net::seeded(100, false), DdpOptions::default()).unwrap();
+    dist::barrier().unwrap();
+    if rank == 1 {
+        println!("{}", distributed_support::DONE);
+        std::process::exit(0);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let start = std::time::Instant::now();
+    let (_, _, xl, yl) = batch(7, rank);
+    let err = ddp
+        .f_forward(&xl)
+        .and_then(|out| out.mse_loss(&yl).backward_with(None, false, false))
+        .expect_err("a reduction without its peer fails");
+    assert!(
+        start.elapsed() < timeout + Duration::from_secs(5),
+        "failed only after {:?}",
+        start.elapsed()
+    );
+    // Gloo's own report of the lost peer, from the bucket's all-reduce, as the error of
+    // backward.
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("backward") && msg.contains("127.0.0.1"),
+        "{msg}"
+    );
+    drop(ddp);
+    dist::destroy_process_group().unwrap();
+}
+
+#[test]
+fn ddp_backward_fails_not_hangs_when_a_peer_dies() {
+    if run_child_case(|_| peer_dies()) {
+        return;
+    }
+    let results = spawn_ranks(
+        "ddp_backward_fails_not_hangs_when_a_peer_dies",
+        "peer_dies",
+        WORLD,
+        &[0, 1],
+        Duration::from_secs(60),
+    );
+    assert_all_ok(&results);
+}
