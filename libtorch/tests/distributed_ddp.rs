@@ -460,3 +460,43 @@ fn ddp_backward_fails_not_hangs_when_a_peer_dies() {
     );
     assert_all_ok(&results);
 }
+
+/// Buffers follow rank 0: at construction, and before each forward after a synchronized one
+/// (`broadcast_buffers`, BatchNorm's running statistics).
+fn buffers() {
+    let rank = init();
+    let mut bn = libtorch::nn::BatchNorm::new(3);
+    // Every rank's running mean starts different from every other's.
+    bn.running_mean.fill_(rank as f64 + 1.0);
+    let mut ddp = DistributedDataParallel::new(bn, DdpOptions::default()).unwrap();
+    assert_eq!(ddp.module().running_mean.to_vec::<f32>().unwrap(), [1.0; 3]);
+    // A rank's statistics drift (its own training batch); the next forward restores rank 0's
+    // before it runs, which eval mode then leaves as they are.
+    ddp.module_mut()
+        .running_mean
+        .fill_(10.0 * (rank as f64 + 1.0));
+    ddp.eval();
+    let x = Tensor::ones(&[4, 3]);
+    let _ = libtorch::no_grad(|| ddp.forward(&x));
+    assert_eq!(
+        ddp.module().running_mean.to_vec::<f32>().unwrap(),
+        [10.0; 3]
+    );
+    drop(ddp);
+    dist::destroy_process_group().unwrap();
+}
+
+#[test]
+fn ddp_broadcasts_rank_0s_buffers() {
+    if run_child_case(|_| buffers()) {
+        return;
+    }
+    let results = spawn_ranks(
+        "ddp_broadcasts_rank_0s_buffers",
+        "buffers",
+        WORLD,
+        &[0, 1],
+        Duration::from_secs(60),
+    );
+    assert_all_ok(&results);
+}
