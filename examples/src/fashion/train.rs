@@ -151,9 +151,10 @@ pub fn train(
 /// DistributedDataParallel: `cfg.batch_size` is the global batch, each of the `W` ranks takes
 /// `cfg.batch_size / W` examples of its [`DistributedSampler`] share per step, and the averaged
 /// gradients make every step the single-process step on the ranks' batches together. Only rank
-/// 0 evaluates on `test` after each epoch (the others report a NaN accuracy) and calls
-/// `on_epoch`. The returned network is the same on every rank. An error when the batch does
-/// not split evenly.
+/// 0 evaluates on `test` after each epoch and calls `on_epoch` (with the images per second of
+/// all the ranks together); the other ranks' history has NaN accuracies and their own share's
+/// losses and rates. The returned network is the same on every rank. An error when the batch
+/// does not split evenly.
 pub fn train_distributed(
     cfg: &TrainConfig,
     train: Arc<TensorDataset>,
@@ -201,7 +202,11 @@ fn ddp_epochs(
         lead.then_some(test),
         |s| {
             if lead {
-                on_epoch(s)
+                // Every rank trained as many images as this one in the same time.
+                on_epoch(&EpochStats {
+                    images_per_sec: s.images_per_sec * world as f64,
+                    ..s.clone()
+                })
             }
         },
     )
