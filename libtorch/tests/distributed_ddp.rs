@@ -92,12 +92,14 @@ fn grads(m: &dyn Module) -> Vec<(String, Tensor)> {
 
 /// 5 SGD steps of DDP on 2 ranks (each its half of the batch, different inits before DDP's
 /// broadcast, buckets small enough to split the parameters) against 5 steps of the plain net on
-/// the whole batch.
-fn equals_single() {
+/// the whole batch; gradients copied out of the buckets or (`as_views`) views of them.
+fn equals_single(as_views: bool) {
     let rank = init();
     let ddp = DistributedDataParallel::new(
         Net::seeded(100 + rank as u64, false),
-        DdpOptions::default().bucket_cap_mb(0.0002),
+        DdpOptions::default()
+            .bucket_cap_mb(0.0002)
+            .gradient_as_bucket_view(as_views),
     )
     .unwrap();
     let reference = Net::seeded(100, false);
@@ -142,17 +144,19 @@ fn equals_single() {
 
 #[test]
 fn ddp_on_2_ranks_equals_one_process_on_the_whole_batch() {
-    if run_child_case(|_| equals_single()) {
+    if run_child_case(|case| equals_single(case == "views")) {
         return;
     }
-    let results = spawn_ranks(
-        "ddp_on_2_ranks_equals_one_process_on_the_whole_batch",
-        "equals_single",
-        WORLD,
-        &[0, 1],
-        Duration::from_secs(60),
-    );
-    assert_all_ok(&results);
+    for case in ["copies", "views"] {
+        let results = spawn_ranks(
+            "ddp_on_2_ranks_equals_one_process_on_the_whole_batch",
+            case,
+            WORLD,
+            &[0, 1],
+            Duration::from_secs(60),
+        );
+        assert_all_ok(&results);
+    }
 }
 
 /// Under no_sync a backward leaves each rank its local gradient; the next synchronized backward
