@@ -18,6 +18,12 @@ pub struct ltrs_pg {
     _private: [u8; 0],
 }
 
+/// An opaque owned c10d DDP `Reducer`; free with [`ltrs_reducer_free`].
+#[repr(C)]
+pub struct ltrs_reducer {
+    _private: [u8; 0],
+}
+
 /// An opaque owned `c10::intrusive_ptr<c10d::Work>`; free with [`ltrs_work_free`].
 #[repr(C)]
 pub struct ltrs_work {
@@ -220,6 +226,32 @@ extern "C" {
         src: i64,
         tag: i64,
         out: *mut *mut ltrs_work,
+    ) -> *mut ltrs_error;
+
+    // ---- DistributedDataParallel ----
+    pub fn ltrs_broadcast_coalesced(
+        pg: *const ltrs_pg,
+        tensors: ltrs_tensor_list,
+        buffer_size: i64,
+        src: i64,
+    ) -> *mut ltrs_error;
+    pub fn ltrs_reducer_free(r: *mut ltrs_reducer);
+    #[allow(clippy::too_many_arguments)]
+    pub fn ltrs_reducer_new(
+        pg: *const ltrs_pg,
+        params: ltrs_tensor_list,
+        names: ltrs_str_list,
+        bucket_bytes_cap: i64,
+        bucket_cap_is_default: bool,
+        find_unused_parameters: bool,
+        gradient_as_bucket_view: bool,
+        out: *mut *mut ltrs_reducer,
+    ) -> *mut ltrs_error;
+    pub fn ltrs_reducer_prepare_for_forward(r: *const ltrs_reducer) -> *mut ltrs_error;
+    pub fn ltrs_reducer_rebuild_buckets(r: *const ltrs_reducer, out: *mut bool) -> *mut ltrs_error;
+    pub fn ltrs_reducer_prepare_for_backward(
+        r: *const ltrs_reducer,
+        outputs: ltrs_tensor_list,
     ) -> *mut ltrs_error;
 
     // ---- work handles ----

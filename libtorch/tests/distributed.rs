@@ -1,141 +1,29 @@
 //! torch.distributed on Gloo over loopback: stores in one process, and process groups of 2 and 4
-//! processes (this test binary re-run with `LTRS_DIST_CASE` naming the case and `RANK`,
-//! `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT` set as torchrun sets them). Every child is bounded
-//! by the group's timeout and killed by the parent at a deadline, so a dead peer fails a case
-//! instead of hanging the run. Only 127.0.0.1 is used.
+//! processes (this test binary re-run by distributed_support/, with `LTRS_DIST_CASE` naming the
+//! case and `RANK`, `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT` set as torchrun sets them). Every
+//! child is bounded by the group's timeout and killed by the parent at a deadline, so a dead peer
+//! fails a case instead of hanging the run. Only 127.0.0.1 is used.
 use libtorch::distributed::{
     self as dist, FileStore, GlooDevice, GlooOptions, HashStore, InitOptions, PrefixStore,
     ReduceOp, TCPStore,
 };
 use libtorch::Tensor;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const LOOPBACK: &str = "127.0.0.1";
-
-/// A port nothing listens on right now (the OS's pick for a bound-then-closed socket).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind((LOOPBACK, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Runs `case` as ranks `ranks` of a group of `world` processes; returns each rank's exit
-/// status and output. Children still running at `deadline` are killed. The master's port is
-/// picked free just before; should another process take it in between, the run is repeated on
-/// another port (at most 3 runs).
-fn spawn_ranks(
-    test: &str,
-    case: &str,
-    world: usize,
-    ranks: &[usize],
-    deadline: Duration,
-) -> Vec<(bool, String)> {
-    for _ in 0..2 {
-        let results = spawn_ranks_once(test, case, world, ranks, deadline, free_port());
-        if !results
-            .iter()
-            .any(|(_, out)| out.contains("Address already in use"))
-        {
-            return results;
-        }
-    }
-    spawn_ranks_once(test, case, world, ranks, deadline, free_port())
-}
-
-fn spawn_ranks_once(
-    test: &str,
-    case: &str,
-    world: usize,
-    ranks: &[usize],
-    deadline: Duration,
-    port: u16,
-) -> Vec<(bool, String)> {
-    let exe = std::env::current_exe().unwrap();
-    let mut children: Vec<_> = ranks
-        .iter()
-        .map(|&rank| {
-            Command::new(&exe)
-                .args(["--exact", test, "--nocapture", "--test-threads", "1"])
-                .env("LTRS_DIST_CASE", case)
-                .env("RANK", rank.to_string())
-                .env("WORLD_SIZE", world.to_string())
-                .env("MASTER_ADDR", LOOPBACK)
-                .env("MASTER_PORT", port.to_string())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let start = Instant::now();
-    let mut status = vec![None; children.len()];
-    while status.iter().any(Option::is_none) && start.elapsed() < deadline {
-        for (i, child) in children.iter_mut().enumerate() {
-            if status[i].is_none() {
-                status[i] = child.try_wait().unwrap();
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    children
-        .into_iter()
-        .zip(status)
-        .zip(ranks)
-        .map(|((mut child, st), rank)| {
-            if st.is_none() {
-                let _ = child.kill();
-            }
-            let out = child.wait_with_output().unwrap();
-            let text = format!(
-                "rank {rank}: {}\n{}{}",
-                match st {
-                    None => "killed at the deadline".to_owned(),
-                    Some(s) => s.to_string(),
-                },
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let ok = st.is_some_and(|s| s.success()) && text.contains("LTRS_DIST_CASE_DONE");
-            (ok, text)
-        })
-        .collect()
-}
+mod distributed_support;
+use distributed_support::{assert_all_ok, free_port, run_commands, spawn_ranks, LOOPBACK};
 
 /// In a child: runs the case named by LTRS_DIST_CASE and returns true; in the parent: false.
 fn run_child_case() -> bool {
-    let Ok(case) = std::env::var("LTRS_DIST_CASE") else {
-        return false;
-    };
-    match case.as_str() {
+    distributed_support::run_child_case(|case| match case {
         "collectives" => collectives(),
         "peer_dies" => peer_dies(),
         "never_joins" => never_joins(),
         "shape_mismatch" => shape_mismatch(),
         "with_python" => with_python(),
         other => panic!("unknown case {other}"),
-    }
-    println!("LTRS_DIST_CASE_DONE");
-    true
-}
-
-fn assert_all_ok(results: &[(bool, String)]) {
-    let failed: Vec<_> = results
-        .iter()
-        .filter(|(ok, _)| !ok)
-        .map(|(_, t)| t)
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "{}",
-        failed
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    })
 }
 
 fn init(timeout: Duration) {
@@ -678,9 +566,7 @@ fn a_rust_and_a_python_rank_form_one_group() {
             .env("WORLD_SIZE", "2")
             .env("MASTER_ADDR", LOOPBACK)
             .env("MASTER_PORT", port.to_string())
-            .env("GLOO_SOCKET_IFNAME", "lo")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .env("GLOO_SOCKET_IFNAME", "lo");
     };
     let mut py = Command::new(python);
     py.args(["-c", PYTHON_RANK]);
@@ -696,28 +582,9 @@ fn a_rust_and_a_python_rank_form_one_group() {
     ])
     .env("LTRS_DIST_CASE", "with_python");
     env(&mut rs, 1);
-    let mut children = [py.spawn().unwrap(), rs.spawn().unwrap()];
-    let start = Instant::now();
-    while children.iter_mut().any(|c| c.try_wait().unwrap().is_none())
-        && start.elapsed() < Duration::from_secs(90)
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let mut failures = Vec::new();
-    for (name, mut child) in ["python rank 0", "rust rank 1"].into_iter().zip(children) {
-        let finished = child.try_wait().unwrap();
-        if finished.is_none() {
-            let _ = child.kill();
-        }
-        let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        if !(out.status.success() && finished.is_some() && stdout.contains("LTRS_DIST_CASE_DONE")) {
-            failures.push(format!(
-                "{name}: {:?}\n{stdout}{}",
-                finished,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let results = run_commands(
+        vec![("python rank 0", py), ("rust rank 1", rs)],
+        Duration::from_secs(90),
+    );
+    assert_all_ok(&results);
 }

@@ -9,11 +9,19 @@
 //!
 //! `--eval-only --weights FILE` evaluates saved weights; `--loader-overhead` measures the
 //! loader's cost against batches already in memory.
+//!
+//! Data-parallel training on several processes (DistributedDataParallel over Gloo, CPU):
+//! under torchrun (`torchrun --nproc-per-node 2 --no-python target/release/fashion-mnist`),
+//! which sets `RANK`, `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT`, or with `--nproc 2`, which
+//! starts the ranks itself on 127.0.0.1. `--batch-size` stays the global batch (each of W ranks
+//! takes batch/W per step), so the run makes the same steps as a single process; only rank 0
+//! prints, evaluates and saves. See docs/distributed.md.
 use clap::Parser;
 use examples::fashion::model::{build, ModelKind};
-use examples::fashion::train::{evaluate, train, TrainConfig};
-use examples::fashion::{locate, overhead, plot, report};
+use examples::fashion::train::{evaluate, train, train_distributed, TrainConfig};
+use examples::fashion::{launch, locate, overhead, plot, report};
 use libtorch::data::{mnist, Dataset, TensorDataset};
+use libtorch::distributed::{self as dist, InitOptions};
 use libtorch::nn::Module;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,14 +89,58 @@ struct Args {
     /// Largest loader/in-memory time ratio --loader-overhead accepts.
     #[arg(long, default_value_t = 1.05)]
     max_overhead: f64,
+    /// Start N local ranks of this command (the environment torchrun sets, on 127.0.0.1) and
+    /// train with DistributedDataParallel; fails if any rank fails.
+    #[arg(long)]
+    nproc: Option<usize>,
+}
+
+/// `println!` on rank 0 only.
+macro_rules! say {
+    ($lead:expr, $($t:tt)*) => {
+        if $lead {
+            println!($($t)*)
+        }
+    };
 }
 
 fn main() -> ExitCode {
-    examples::exit_code(run(&Args::parse()))
+    let args = Args::parse();
+    if let Some(n) = args.nproc {
+        // Find (or fetch) the data once, here, rather than in every rank at the same time.
+        let spawn = || match &args.data_dir {
+            Some(_) => launch::spawn_local(n, &[]),
+            None => {
+                let dir = locate::data_dir(None)?;
+                launch::spawn_local(n, &["--data-dir".into(), dir.into_os_string()])
+            }
+        };
+        return examples::exit_code(spawn());
+    }
+    examples::exit_code(launch::rank_and_world().and_then(|(rank, world)| {
+        if world == 1 {
+            return run(&args, 0, 1);
+        }
+        if args.eval_only || args.loader_overhead {
+            return Err("--eval-only and --loader-overhead run in a single process".into());
+        }
+        dist::init_process_group("gloo", InitOptions::default()).map_err(|e| e.to_string())?;
+        let result = run(&args, rank, world);
+        // Every rank leaves the group, whatever happened (a failed rank makes the others'
+        // collectives fail rather than wait).
+        let _ = dist::destroy_process_group();
+        result
+    }))
 }
 
-fn run(args: &Args) -> Result<bool, String> {
+fn run(args: &Args, rank: usize, world: usize) -> Result<bool, String> {
+    let lead = rank == 0;
     let device = examples::parse_device(&args.device)?;
+    if world > 1 && device != libtorch::Device::Cpu {
+        return Err(format!(
+            "distributed training runs on the CPU (Gloo) for now, not on {device}"
+        ));
+    }
     if args.threads > 0 {
         libtorch::threads::set_num_threads(args.threads).map_err(|e| e.to_string())?;
     }
@@ -100,15 +152,21 @@ fn run(args: &Args) -> Result<bool, String> {
     if let Some(n) = args.train_subset {
         train_ds = train_ds.take(n).map_err(err)?;
     }
-    println!(
+    say!(
+        lead,
         "Fashion-MNIST from {}: {} training, {} test images (read in {:.2} s); {} on {device}, \
-         {} libtorch threads",
+         {} libtorch threads{}",
         dir.display(),
         train_ds.len(),
         test_ds.len(),
         start.elapsed().as_secs_f64(),
         args.model.name(),
         libtorch::threads::get_num_threads(),
+        if world > 1 {
+            format!(" per rank, {world} ranks (DistributedDataParallel, Gloo)")
+        } else {
+            String::new()
+        },
     );
     let cfg = TrainConfig {
         model: args.model,
@@ -133,8 +191,14 @@ fn run(args: &Args) -> Result<bool, String> {
             .map_err(|e| format!("{}: {e}", weights.display()))?;
         println!("loaded {}", weights.display());
         evaluate(&mut net, &test_ds, device).map_err(err)?
+    } else if world > 1 {
+        match train_and_save(args, &cfg, train_ds, &test_ds, lead)? {
+            Some(result) => result,
+            // Ranks other than 0 trained their share; rank 0 reports.
+            None => return Ok(true),
+        }
     } else {
-        train_and_save(args, &cfg, train_ds, &test_ds)?
+        train_and_save(args, &cfg, train_ds, &test_ds, true)?.expect("a single process evaluates")
     };
     print!("{}", report::confusion_table(&confusion));
     let ok = accuracy >= target;
@@ -147,18 +211,28 @@ fn run(args: &Args) -> Result<bool, String> {
     Ok(ok)
 }
 
+/// Test accuracy and confusion matrix.
+type Evaluation = (f64, [[u64; 10]; 10]);
+
+/// Trains, then on rank 0 (`lead`) saves, plots and evaluates: `None` on the other ranks.
 fn train_and_save(
     args: &Args,
     cfg: &TrainConfig,
     train_ds: TensorDataset,
     test_ds: &TensorDataset,
-) -> Result<(f64, [[u64; 10]; 10]), String> {
+    lead: bool,
+) -> Result<Option<Evaluation>, String> {
     let err = |e: libtorch::Error| e.to_string();
-    println!(
+    say!(
+        lead,
         "training {} epochs, batch {}, Adam lr {}, seed {}, {} loader worker(s)",
-        cfg.epochs, cfg.batch_size, cfg.lr, cfg.seed, cfg.num_workers
+        cfg.epochs,
+        cfg.batch_size,
+        cfg.lr,
+        cfg.seed,
+        cfg.num_workers
     );
-    let (mut net, history) = train(cfg, Arc::new(train_ds), test_ds, |s| {
+    let on_epoch = |s: &examples::fashion::train::EpochStats| {
         println!(
             "epoch {}/{}: train loss {:.4}, test accuracy {:.2}%, {:.0} images/s ({:.1} s)",
             s.epoch,
@@ -168,8 +242,15 @@ fn train_and_save(
             s.images_per_sec,
             s.seconds
         );
-    })
-    .map_err(err)?;
+    };
+    let (mut net, history) = if dist::is_initialized() {
+        train_distributed(cfg, Arc::new(train_ds), test_ds, on_epoch)?
+    } else {
+        train(cfg, Arc::new(train_ds), test_ds, on_epoch).map_err(err)?
+    };
+    if !lead {
+        return Ok(None);
+    }
     let name = args.model.name();
     if args.save_weights.is_none() || args.plot.is_none() {
         std::fs::create_dir_all(&args.out_dir)
@@ -207,7 +288,9 @@ fn train_and_save(
         ),
         Err(e) => eprintln!("warning: plot not written: {e}"),
     }
-    evaluate(&mut net, test_ds, cfg.device).map_err(err)
+    evaluate(&mut net, test_ds, cfg.device)
+        .map(Some)
+        .map_err(err)
 }
 
 fn loader_overhead(

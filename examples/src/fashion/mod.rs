@@ -1,6 +1,7 @@
 //! Fashion-MNIST classification (the `fashion-mnist` example): finding the data, the two
 //! models, training with a [`DataLoader`](libtorch::data::DataLoader), evaluation with a
 //! confusion matrix, the loss/accuracy plot and the loader-overhead measurement.
+pub mod launch;
 pub mod locate;
 pub mod model;
 pub mod overhead;

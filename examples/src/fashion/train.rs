@@ -1,7 +1,8 @@
 //! Training and evaluation loops.
 use super::model::{build, ModelKind};
 use indicatif::{ProgressBar, ProgressStyle};
-use libtorch::data::{DataLoader, TensorDataset};
+use libtorch::data::{DataLoader, Dataset, DistributedSampler, TensorDataset};
+use libtorch::distributed::{self as dist, DdpOptions, DistributedDataParallel};
 use libtorch::nn::{functional as F, Module, Reduction, Sequential};
 use libtorch::optim::{Adam, Optimizer};
 use libtorch::{Device, Kind, Result, Tensor};
@@ -56,8 +57,9 @@ pub struct History {
 }
 
 /// One optimisation step on a batch; returns the batch's mean loss (a scalar tensor, not read
-/// back, so that the caller decides when to synchronise).
-pub fn step(net: &Sequential, opt: &mut Adam, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+/// back, so that the caller decides when to synchronise). With a
+/// [`DistributedDataParallel`] net, backward averages the gradients over the ranks.
+pub fn step(net: &dyn Module, opt: &mut Adam, x: &Tensor, y: &Tensor) -> Result<Tensor> {
     let logits = net.f_forward(x)?;
     let loss = F::cross_entropy(&logits, y, None, Reduction::Mean, -100, 0.0)?;
     opt.zero_grad();
@@ -103,28 +105,133 @@ fn bar(cfg: &TrainConfig, len: usize, epoch: usize) -> ProgressBar {
     pb
 }
 
+/// The network being trained: alone, or one replica of a data-parallel group.
+enum Replica {
+    Local(Sequential),
+    Ddp(DistributedDataParallel<Sequential>),
+}
+
+impl Replica {
+    fn model(&self) -> &dyn Module {
+        match self {
+            Replica::Local(net) => net,
+            Replica::Ddp(ddp) => ddp,
+        }
+    }
+
+    fn net_mut(&mut self) -> &mut Sequential {
+        match self {
+            Replica::Local(net) => net,
+            Replica::Ddp(ddp) => ddp.module_mut(),
+        }
+    }
+
+    fn into_net(self) -> Sequential {
+        match self {
+            Replica::Local(net) => net,
+            Replica::Ddp(ddp) => ddp.into_inner(),
+        }
+    }
+}
+
 /// Trains a fresh network for `cfg.epochs` epochs, evaluating on `test` after each; `on_epoch`
 /// sees each epoch's figures as they come.
 pub fn train(
     cfg: &TrainConfig,
     train: Arc<TensorDataset>,
     test: &TensorDataset,
+    on_epoch: impl FnMut(&EpochStats),
+) -> Result<(Sequential, History)> {
+    let (net, opt) = fresh(cfg)?;
+    let loader = train_loader(cfg, train)?;
+    run_epochs(cfg, Replica::Local(net), opt, loader, Some(test), on_epoch)
+}
+
+/// [`train`] as one rank of the default process group (`init_process_group` first), with
+/// DistributedDataParallel: `cfg.batch_size` is the global batch, each of the `W` ranks takes
+/// `cfg.batch_size / W` examples of its [`DistributedSampler`] share per step, and the averaged
+/// gradients make every step the single-process step on the ranks' batches together. Only rank
+/// 0 evaluates on `test` after each epoch and calls `on_epoch` (with the images per second of
+/// all the ranks together); the other ranks' history has NaN accuracies and their own share's
+/// losses and rates. The returned network is the same on every rank. An error when the batch
+/// does not split evenly.
+pub fn train_distributed(
+    cfg: &TrainConfig,
+    train: Arc<TensorDataset>,
+    test: &TensorDataset,
+    on_epoch: impl FnMut(&EpochStats),
+) -> std::result::Result<(Sequential, History), String> {
+    let world = dist::get_world_size().map_err(|e| e.to_string())?;
+    if !cfg.batch_size.is_multiple_of(world) {
+        return Err(format!(
+            "--batch-size {} (the global batch) does not split evenly over {world} ranks",
+            cfg.batch_size
+        ));
+    }
+    ddp_epochs(cfg, train, test, world, on_epoch).map_err(|e| e.to_string())
+}
+
+fn ddp_epochs(
+    cfg: &TrainConfig,
+    train: Arc<TensorDataset>,
+    test: &TensorDataset,
+    world: usize,
     mut on_epoch: impl FnMut(&EpochStats),
 ) -> Result<(Sequential, History)> {
-    let (mut net, mut opt) = fresh(cfg)?;
-    let mut loader = train_loader(cfg, train)?;
+    let rank = dist::get_rank()?;
+    let (net, _) = fresh(cfg)?;
+    let ddp = DistributedDataParallel::new(net, DdpOptions::default())?;
+    let opt = Adam::new(ddp.parameters(), cfg.lr);
+    let sampler = DistributedSampler::from_default_group(train.len())?.seed(cfg.seed);
+    let loader = DataLoader::from_arc(train, cfg.batch_size / world)?
+        .sampler(sampler)?
+        .drop_last(true)
+        .num_workers(cfg.num_workers)
+        .prefetch(4)
+        .device(cfg.device);
+    let lead = rank == 0;
+    let quiet = TrainConfig {
+        progress: cfg.progress && lead,
+        ..cfg.clone()
+    };
+    run_epochs(
+        &quiet,
+        Replica::Ddp(ddp),
+        opt,
+        loader,
+        lead.then_some(test),
+        |s| {
+            if lead {
+                // Every rank trained as many images as this one in the same time.
+                on_epoch(&EpochStats {
+                    images_per_sec: s.images_per_sec * world as f64,
+                    ..s.clone()
+                })
+            }
+        },
+    )
+}
+
+fn run_epochs(
+    cfg: &TrainConfig,
+    mut replica: Replica,
+    mut opt: Adam,
+    mut loader: DataLoader<TensorDataset>,
+    test: Option<&TensorDataset>,
+    mut on_epoch: impl FnMut(&EpochStats),
+) -> Result<(Sequential, History)> {
     let mut history = History {
         steps_per_epoch: loader.len(),
         ..History::default()
     };
     for epoch in 1..=cfg.epochs {
-        net.train();
+        replica.net_mut().train();
         let pb = bar(cfg, loader.len(), epoch);
         let start = Instant::now();
         let (mut images, mut loss_sum) = (0usize, 0.0f64);
         for (k, batch) in loader.epoch().enumerate() {
             let (x, y) = batch?;
-            let loss = step(&net, &mut opt, &x, &y)?.double_value();
+            let loss = step(replica.model(), &mut opt, &x, &y)?.double_value();
             history.step_losses.push(loss);
             loss_sum += loss;
             images += x.size()[0] as usize;
@@ -139,7 +246,10 @@ pub fn train(
         }
         let seconds = start.elapsed().as_secs_f64();
         pb.finish_and_clear();
-        let (test_accuracy, _) = evaluate(&mut net, test, cfg.device)?;
+        let test_accuracy = match test {
+            Some(test) => evaluate(replica.net_mut(), test, cfg.device)?.0,
+            None => f64::NAN,
+        };
         let stats = EpochStats {
             epoch,
             train_loss: loss_sum / loader.len().max(1) as f64,
@@ -150,7 +260,7 @@ pub fn train(
         on_epoch(&stats);
         history.epochs.push(stats);
     }
-    Ok((net, history))
+    Ok((replica.into_net(), history))
 }
 
 /// Test accuracy and the confusion matrix (`m[true][predicted]` counts), in eval mode.

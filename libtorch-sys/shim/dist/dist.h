@@ -119,6 +119,30 @@ ltrs_error* ltrs_pg_send(const ltrs_pg* pg, ltrs_tensor t, int64_t dst, int64_t 
 ltrs_error* ltrs_pg_recv(const ltrs_pg* pg, ltrs_tensor t, int64_t src, int64_t tag,
                          ltrs_work** out);
 
+/* ---- DistributedDataParallel (reducer.cpp) ---- */
+/* An owned c10d::Reducer with the c10d::ProcessGroup around its backend; free with
+ * ltrs_reducer_free (which removes its autograd hooks). */
+typedef struct ltrs_reducer ltrs_reducer;
+/* c10d::broadcast_coalesced: every tensor becomes rank `src`'s, sent in flattened buckets of at
+ * most `buffer_size` bytes; written under no-grad (parameters are leaves). */
+ltrs_error* ltrs_broadcast_coalesced(const ltrs_pg* pg, ltrs_tensor_list tensors,
+                                     int64_t buffer_size, int64_t src);
+void ltrs_reducer_free(ltrs_reducer* r);
+/* DistributedDataParallel's Reducer over `params` (shared, one name each): checks the shapes
+ * match across ranks, assigns buckets as _ddp_init_helper does, and hooks every parameter's
+ * gradient accumulator. */
+ltrs_error* ltrs_reducer_new(const ltrs_pg* pg, ltrs_tensor_list params, ltrs_str_list names,
+                             int64_t bucket_bytes_cap, bool bucket_cap_is_default,
+                             bool find_unused_parameters, bool gradient_as_bucket_view,
+                             ltrs_reducer** out);
+ltrs_error* ltrs_reducer_prepare_for_forward(const ltrs_reducer* r);
+/* Rebuilds the buckets in gradient order after the first backward (a collective); `*out`: whether
+ * it did. */
+ltrs_error* ltrs_reducer_rebuild_buckets(const ltrs_reducer* r, bool* out);
+/* Arms the hooks for the next backward; with find_unused_parameters, `outputs` are the roots
+ * whose graph tells which parameters get no gradient. */
+ltrs_error* ltrs_reducer_prepare_for_backward(const ltrs_reducer* r, ltrs_tensor_list outputs);
+
 /* ---- work handles ---- */
 void ltrs_work_free(ltrs_work* w);
 /* Blocks until the work completes, at most `timeout_ms` (< 0: no bound of its own; Gloo's

@@ -3,6 +3,7 @@
 #include "dist.h"
 #include "support.h"
 
+#include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/Store.hpp>
 
 #include <chrono>
@@ -13,6 +14,13 @@
 
 struct ltrs_store {
   c10::intrusive_ptr<c10d::Store> store;
+};
+
+// A Gloo backend (possibly inside c10d::ProcessGroupWrapper), with its rank and size.
+struct ltrs_pg {
+  c10::intrusive_ptr<c10d::Backend> backend;
+  int64_t rank;
+  int64_t size;
 };
 
 namespace ltrs::dist {

@@ -50,12 +50,6 @@ static_assert(sizeof(c10d::ProcessGroupGloo) == 0x1e8,
 static_assert(sizeof(c10d::ProcessGroupGloo::Options) == 0xb0,
               "ProcessGroupGloo::Options' size differs from the one libtorch allocates");
 
-struct ltrs_pg {
-  c10::intrusive_ptr<c10d::Backend> backend;
-  int64_t rank;
-  int64_t size;
-};
-
 struct ltrs_work {
   c10::intrusive_ptr<c10d::Work> work;
 };

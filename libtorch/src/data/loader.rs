@@ -1,5 +1,6 @@
 //! `DataLoader`: batches of a [`Dataset`], shuffled with a seed, prefetched on worker threads.
 use super::dataset::{batch_to, Dataset};
+use super::distributed_sampler::DistributedSampler;
 use super::shuffle::permutation;
 use crate::error::{Error, Result};
 use crate::{Device, Tensor};
@@ -54,6 +55,7 @@ pub struct DataLoader<D: Dataset + 'static> {
     prefetch: usize,
     device: Option<Device>,
     next_epoch: u64,
+    sampler: Option<DistributedSampler>,
 }
 
 impl<D: Dataset + 'static> DataLoader<D> {
@@ -76,6 +78,7 @@ impl<D: Dataset + 'static> DataLoader<D> {
             prefetch: 2,
             device: None,
             next_epoch: 0,
+            sampler: None,
         })
     }
 
@@ -83,6 +86,41 @@ impl<D: Dataset + 'static> DataLoader<D> {
     pub fn shuffle(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
+    }
+
+    /// `sampler=`: batches only the indices `sampler` gives this rank, in its order, with the
+    /// loader's epoch as the sampler's epoch (what `sampler.set_epoch(epoch)` does in PyTorch).
+    /// An error after [`DataLoader::shuffle`], as in PyTorch (the sampler shuffles); a later
+    /// `shuffle` is ignored.
+    ///
+    /// ```
+    /// use libtorch::data::{DataLoader, DistributedSampler, TensorDataset};
+    /// use libtorch::Tensor;
+    /// let ds = TensorDataset::new(Tensor::zeros(&[10, 2]), Tensor::arange(10)).unwrap();
+    /// let rank1 = DistributedSampler::new(ds.len(), 2, 1).unwrap();
+    /// let loader = DataLoader::new(ds, 2).unwrap().sampler(rank1).unwrap();
+    /// assert_eq!(loader.len(), 3); // 5 of the 10 examples, in batches of 2
+    /// # use libtorch::data::Dataset;
+    /// ```
+    pub fn sampler(mut self, sampler: DistributedSampler) -> Result<Self> {
+        if self.seed.is_some() {
+            return Err(Error::invalid(
+                OP,
+                "sampler option is mutually exclusive with shuffle",
+            ));
+        }
+        if sampler.dataset_len() != self.dataset.len() {
+            return Err(Error::invalid(
+                OP,
+                format!(
+                    "the sampler is for {} examples, the dataset has {}",
+                    sampler.dataset_len(),
+                    self.dataset.len()
+                ),
+            ));
+        }
+        self.sampler = Some(sampler);
+        Ok(self)
     }
 
     /// Drops the last batch of an epoch when it has fewer than `batch_size` examples.
@@ -121,7 +159,10 @@ impl<D: Dataset + 'static> DataLoader<D> {
 
     /// Batches per epoch.
     pub fn len(&self) -> usize {
-        let n = self.dataset.len();
+        let n = match &self.sampler {
+            Some(s) => s.num_samples(),
+            None => self.dataset.len(),
+        };
         if self.drop_last {
             n / self.batch_size
         } else {
@@ -135,7 +176,11 @@ impl<D: Dataset + 'static> DataLoader<D> {
     }
 
     /// The example order of epoch `epoch` (0-based), before batching.
+    #[track_caller]
     pub fn order(&self, epoch: u64) -> Vec<usize> {
+        if let Some(s) = &self.sampler {
+            return crate::error::unwrap(s.indices_at(epoch));
+        }
         let n = self.dataset.len();
         match self.seed {
             Some(seed) => permutation(n, seed, epoch),

@@ -1,6 +1,7 @@
 //! Loading data for training (`torch.utils.data`): the [`Dataset`] trait, [`TensorDataset`],
 //! the IDX file format ([`idx`]), MNIST-layout datasets ([`mnist`]), CIFAR-10 ([`cifar`]) and the
-//! [`DataLoader`], which batches, shuffles with a seed and prefetches on worker threads.
+//! [`DataLoader`], which batches, shuffles with a seed and prefetches on worker threads, and the
+//! [`DistributedSampler`] that gives each rank of a distributed run its share.
 //!
 //! ```
 //! use libtorch::data::{DataLoader, Dataset, TensorDataset};
@@ -15,10 +16,12 @@
 //! ```
 pub mod cifar;
 mod dataset;
+mod distributed_sampler;
 pub mod idx;
 mod loader;
 pub mod mnist;
 mod shuffle;
 
 pub use dataset::{Dataset, TensorDataset};
+pub use distributed_sampler::DistributedSampler;
 pub use loader::{Batches, DataLoader};

@@ -19,14 +19,18 @@
 //! [`Work`] to wait on. Every blocking call is bounded: stores by their timeout, collectives by
 //! the group's; a peer that dies or never joins makes the others fail with an error, not hang.
 //!
-//! Backends: Gloo, on CPU. Not yet here: NCCL, subgroups (`new_group`), DDP.
+//! [`DistributedDataParallel`] trains one model replica per process on c10d's own `Reducer`.
+//!
+//! Backends: Gloo, on CPU. Not yet here: NCCL, subgroups (`new_group`).
 mod collectives;
+mod ddp;
 mod init;
 mod process_group;
 mod store;
 mod work;
 
 pub use collectives::*;
+pub use ddp::{DdpOptions, DistributedDataParallel, NoSync};
 pub use init::{
     default_group, destroy_process_group, get_backend, get_rank, get_world_size,
     init_process_group, is_initialized, InitOptions, DEFAULT_TIMEOUT,

@@ -198,6 +198,11 @@ impl ProcessGroup {
         })
     }
 
+    /// The raw handle, borrowed for one call of a dist.h function.
+    pub(super) fn as_raw(&self) -> *const raw::ltrs_pg {
+        self.raw
+    }
+
     /// `group.rank()`: this process's rank in the group.
     pub fn rank(&self) -> usize {
         self.rank as usize
