@@ -1,6 +1,6 @@
-//! Step 3d: the fuzz table, `examples/src/fuzz/generated/table.rs`: for every bound op, one
+//! Step 3d: the fuzz table, `examples/tools/src/fuzz/generated/table.rs`: for every bound op, one
 //! function that draws each argument from a [`Gen`] and calls the op's full `f_` form, so the fuzz
-//! driver (examples/src/fuzz/) can throw random arguments at all of them by index.
+//! driver (examples/tools/src/fuzz/) can throw random arguments at all of them by index.
 //!
 //! Each argument kind maps to one `Gen` method (what it draws) and one expression passing the
 //! drawn value the way the safe API takes it (`&x`, `x.as_ref()`, ...).

@@ -41,7 +41,7 @@ const GENERATED_DIRS: [&str; 4] = [
     "libtorch-sys/shim/generated",
     "libtorch-sys/src/generated",
     "libtorch/src/generated",
-    "examples/src/fuzz/generated",
+    "examples/tools/src/fuzz/generated",
 ];
 
 struct Options {
@@ -146,7 +146,7 @@ fn outputs(model: &model::Model) -> Vec<(String, String)> {
         Box::new(move || emit_safe::mod_file(names)),
     ));
     table.push((
-        "examples/src/fuzz/generated/table.rs".into(),
+        "examples/tools/src/fuzz/generated/table.rs".into(),
         Box::new(move || emit_fuzz::file(ops)),
     ));
     std::thread::scope(|s| {

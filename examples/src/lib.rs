@@ -4,19 +4,13 @@
 //! - `regression`: linear regression recovering known weights from noisy data.
 //! - `fashion-mnist`: an MLP or a CNN classifying Fashion-MNIST, with a data loader, progress
 //!   bars, a confusion matrix, a PNG of the curves and saved weights ([`fashion`]).
-//! - `fuzz-ops`: every generated op called with random arguments, crashes isolated per op.
-//! - `fuzz-loaders`: the file loaders fed mutated real files, crashes isolated per input
-//!   ([`fuzz_loaders`]).
-//! - `leak-check`: a million ops in a loop, resident memory printed at start and end.
-//! - `bench`: the binding's cost against the same libtorch calls made from C++ (see [`bench`]).
-//! - `aoti-bench`: AOTInductor packages against the eager forward of the same weights.
 //! - `torchscript-fashion`: a TorchScript Fashion-MNIST classifier trained in Python, evaluated
 //!   here with the same predictions as in Python.
+//!
+//! The maintainers' tools (fuzzers, benchmarks, leak check, valgrind scripts) are the `tools`
+//! crate in `examples/tools/`.
 
-pub mod bench;
 pub mod fashion;
-pub mod fuzz;
-pub mod fuzz_loaders;
 
 use libtorch::Device;
 use std::process::ExitCode;

@@ -31,8 +31,8 @@ mod scalar;
 pub mod serialize;
 mod tensor;
 pub mod threads;
-pub mod vision;
 pub mod utils;
+pub mod vision;
 // The safe Tensor with autograd: operators, indexing, printing, creation helpers.
 pub mod autograd;
 mod callback;

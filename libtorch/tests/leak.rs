@@ -21,7 +21,7 @@ const ALLOWANCE: u64 = ROUNDS * SMALLEST_LEAK_PER_ROUND;
 
 #[test]
 fn no_leak_in_small_ops_and_errors() {
-    // The full-size run is `cargo run --release -p examples --bin leak-check`.
+    // The full-size run is `cargo run --release -p tools --bin leak-check`.
     let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
     let round = || {
         let y = &(&x * 2.0) + &x;

@@ -71,7 +71,7 @@ fn misuse_cases_end_in_errors_not_crashes() {
         return;
     }
     // The case names, one per line, for scripts that run each case themselves
-    // (examples/scripts/misuse-memcheck.sh runs them under valgrind).
+    // (examples/tools/scripts/misuse-memcheck.sh runs them under valgrind).
     if std::env::var_os("LTRS_MISUSE_LIST").is_some() {
         for (name, _) in CASES {
             println!("LTRS_MISUSE_CASE_NAME {name}");

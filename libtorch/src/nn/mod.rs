@@ -33,9 +33,9 @@ mod container;
 mod conv;
 mod dims;
 pub mod dispatch;
-mod field;
 mod dropout;
 mod embedding_bag;
+mod field;
 pub mod functional;
 mod hooked;
 pub mod init;
@@ -50,8 +50,8 @@ mod pool;
 mod pool3d;
 mod rnn;
 mod sequential;
-mod state_dict;
 mod shape;
+mod state_dict;
 mod transformer;
 
 pub use activation::{
@@ -68,18 +68,18 @@ pub use conv::{
     Conv1d, Conv2d, Conv3d, ConvConfig, ConvNd, ConvTranspose1d, ConvTranspose2d, ConvTransposeNd,
     PaddingMode,
 };
+pub use dims::IntoDims;
+pub use dropout::{AlphaDropout, Dropout1d, Dropout2d, Dropout3d};
+pub use embedding_bag::{EmbeddingBag, EmbeddingBagMode};
 #[doc(hidden)]
 pub use field::no_forward;
 pub use field::{BufferField, ModuleField};
 pub use functional::Reduction;
-/// `#[derive(Module)]`: see the [`Module`](trait@Module) trait.
-pub use libtorch_derive::Module;
-pub use dims::IntoDims;
-pub use dropout::{AlphaDropout, Dropout1d, Dropout2d, Dropout3d};
-pub use embedding_bag::{EmbeddingBag, EmbeddingBagMode};
 pub use hooked::{HookId, Hooked};
 pub use instance_norm::{InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, InstanceNormNd};
 pub use interpolate::{InterpolateMode, Upsample};
+/// `#[derive(Module)]`: see the [`Module`](trait@Module) trait.
+pub use libtorch_derive::Module;
 pub use linear::{Bilinear, Linear};
 pub use module::{
     consume_prefix_in_state_dict_if_present, visit_child, IncompatibleKeys, Module, Slot,
@@ -92,8 +92,8 @@ pub use pool3d::{
 };
 pub use rnn::{Rnn, RnnConfig, RnnMode};
 pub use sequential::Sequential;
-pub use state_dict::StateDict;
 pub use shape::{Fold, PixelShuffle, PixelUnshuffle, Unflatten, Unfold};
+pub use state_dict::StateDict;
 pub use transformer::{
     generate_square_subsequent_mask, DecoderMasks, Transformer, TransformerActivation,
     TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,

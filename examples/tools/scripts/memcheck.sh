@@ -2,19 +2,19 @@
 # Leak check under valgrind memcheck: runs the `leak-check` workload (creation, ops, autograd
 # incl. a custom function, failing calls, nn + optimizer, serialization, zero-copy
 # views, drops) and fails if any byte is "definitely lost" outside the reviewed suppressions of
-# libtorch's own one-time allocations (examples/valgrind/libtorch.supp).
+# libtorch's own one-time allocations (examples/tools/valgrind/libtorch.supp).
 #
-#   examples/scripts/memcheck.sh [OPS]     # OPS: libtorch operations after warm-up (default 1400)
+#   examples/tools/scripts/memcheck.sh [OPS]     # OPS: libtorch operations after warm-up (default 1400)
 #
 # Valgrind runs libtorch ~50x slower, so the workload is small; the 1M-operation RSS check is
-# `cargo run --release -p examples --bin leak-check` (no valgrind).
+# `cargo run --release -p tools --bin leak-check` (no valgrind).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 
 ops="${1:-1400}" # 100 rounds, one of them full
 command -v valgrind >/dev/null || { echo "memcheck.sh: valgrind is not installed" >&2; exit 2; }
 
-CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet -p examples --bin leak-check
+CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet -p tools --bin leak-check
 bin="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/leak-check"
 log="$(mktemp -t memcheck.XXXXXX.log)"
@@ -24,7 +24,7 @@ export OMP_NUM_THREADS=1
 set +e
 valgrind --tool=memcheck \
   --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
-  --suppressions=examples/valgrind/libtorch.supp \
+  --suppressions=examples/tools/valgrind/libtorch.supp \
   --error-exitcode=99 --log-file="$log" \
   "$bin" --ops "$ops" --warmup 0 --slack-kib 10000000
 status=$?

@@ -5,10 +5,10 @@
 # LD_LIBRARY_PATH unset, HOME, XDG_CACHE_HOME and LIBTORCH_CACHE pointing at an empty directory,
 # and (where a private mount namespace can be had, as root) an empty tmpfs mounted over the cache
 # and over this checkout, so that no file of either can be loaded.
-# Usage: examples/scripts/bundle-check.sh
+# Usage: examples/tools/scripts/bundle-check.sh
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+repo=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$repo"
 cache=${LIBTORCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libtorch-rs}
 work=$(mktemp -d)

@@ -5,14 +5,14 @@
 //!
 //! It fails on any panic of ours, and on any crash or hang except one that
 //! `spec/fuzz-crashers.txt` lists with this very draw and signal (see
-//! `examples/src/fuzz/crashes.rs`); and every entry of that list is replayed alone and must
+//! `examples/tools/src/fuzz/crashes.rs`); and every entry of that list is replayed alone and must
 //! still crash as listed, so the list holds exactly the crashes libtorch still has.
 //!
 //! Part of `cargo test` (12,776 calls, about 3 s in a debug build here, plus the replays); alone:
-//! `cargo test -p examples --test fuzz_quick -- --nocapture`
-use examples::fuzz::crashes::{self, Settings};
-use examples::fuzz::OPS;
+//! `cargo test -p tools --test fuzz_quick -- --nocapture`
 use std::path::Path;
+use tools::fuzz::crashes::{self, Settings};
+use tools::fuzz::OPS;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fuzz-ops");
 

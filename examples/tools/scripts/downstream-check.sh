@@ -8,10 +8,10 @@
 #   3. a LIBTORCH pointing at a real libtorch 2.11.0 (here: the unpacked wheel's torch/ directory,
 #      as in a Python environment) is the one used.
 # The scratch crate builds into a target dir in the cache, so re-runs take seconds.
-# Usage: examples/scripts/downstream-check.sh
+# Usage: examples/tools/scripts/downstream-check.sh
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+repo=$(cd "$(dirname "$0")/../../.." && pwd)
 cache=${LIBTORCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libtorch-rs}
 export CARGO_TARGET_DIR=$cache/downstream-target
 work=$(mktemp -d)

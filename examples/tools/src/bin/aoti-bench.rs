@@ -8,12 +8,12 @@
 //! cargo run --release --bin aoti-bench -- --batch 16 --threads 2
 //! ```
 use clap::Parser;
-use examples::bench::aoti::{self, AotiCase};
-use examples::bench::report::{in_unit, print_table, Row};
-use examples::bench::timing::{measure, TimingOptions};
-use examples::bench::{BenchResult, Unit};
 use std::process::ExitCode;
 use std::time::Duration;
+use tools::bench::aoti::{self, AotiCase};
+use tools::bench::report::{in_unit, print_table, Row};
+use tools::bench::timing::{measure, TimingOptions};
+use tools::bench::{BenchResult, Unit};
 
 #[derive(Parser)]
 #[command(about = "AOTInductor packages against the eager forward of the same weights")]

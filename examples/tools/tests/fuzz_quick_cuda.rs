@@ -7,13 +7,13 @@
 //! builds it, and the CPU suite checks the list's format); on a machine with one:
 //!
 //! ```sh
-//! cargo test --release --features cuda -p examples --test fuzz_quick_cuda -- --ignored --nocapture
+//! cargo test --release --features cuda -p tools --test fuzz_quick_cuda -- --ignored --nocapture
 //! ```
 #![cfg(feature = "cuda")]
 
-use examples::fuzz::crashes::{self, Settings};
-use examples::fuzz::OPS;
 use std::path::Path;
+use tools::fuzz::crashes::{self, Settings};
+use tools::fuzz::OPS;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fuzz-ops");
 

@@ -9,12 +9,12 @@
 //! before op i and `E i ok err panic` after it. When the child dies or stops printing for
 //! `--hang-secs`, the op it last began is the culprit; the parent starts a new child after it.
 use clap::Parser;
-use examples::fuzz::crashes::Fate;
-use examples::fuzz::{fuzz_op, gen::form_index, Draw, OPS};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use tools::fuzz::crashes::Fate;
+use tools::fuzz::{fuzz_op, gen::form_index, Draw, OPS};
 
 #[derive(Parser)]
 #[command(about = "Fuzz every generated op with random arguments")]

@@ -6,7 +6,7 @@
 #   2. the run time of the generator's check (`cargo run --release -p codegen -- --check`), after
 #      building it untimed.
 #
-# Usage: examples/scripts/build-times.sh [--skip-clean] [--release] [--jobs N]
+# Usage: examples/tools/scripts/build-times.sh [--skip-clean] [--release] [--jobs N]
 #   --skip-clean   measure only the codegen run (the clean build takes minutes on all cores)
 #   --release      build libtorch-sys with the release profile
 #   --jobs N       cargo's -j for the clean build (default: cargo's, i.e. every core)
@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 cd "$root"
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }

@@ -16,12 +16,12 @@
 //! killed and its case counted as a timeout. Children cap their data memory (`--mem-limit-gb`),
 //! so an unbounded allocation aborts (a crash) instead of waking the OOM killer.
 use clap::Parser;
-use examples::fuzz_loaders::{self as fl, Format, Outcome, SeedFile};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use tools::fuzz_loaders::{self as fl, Format, Outcome, SeedFile};
 
 #[derive(Parser)]
 #[command(about = "Fuzz the file loaders with mutated real files")]

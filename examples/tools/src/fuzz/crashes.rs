@@ -209,12 +209,12 @@ impl fmt::Display for KnownCrash {
 /// The list of CPU crashes the quick fuzz test allows (`spec/fuzz-crashers.txt`).
 pub const CPU_LIST: (&str, &str) = (
     "spec/fuzz-crashers.txt",
-    include_str!("../../../spec/fuzz-crashers.txt"),
+    include_str!("../../../../spec/fuzz-crashers.txt"),
 );
 /// The list of CUDA crashes the CUDA quick fuzz test allows (`spec/cuda-fuzz-crashers.txt`).
 pub const CUDA_LIST: (&str, &str) = (
     "spec/cuda-fuzz-crashers.txt",
-    include_str!("../../../spec/cuda-fuzz-crashers.txt"),
+    include_str!("../../../../spec/cuda-fuzz-crashers.txt"),
 );
 
 /// Splits a line's fields on blanks, keeping double-quoted text (`forms="a b"`) together, up to
@@ -424,7 +424,7 @@ pub fn check_run(
         } else {
             format!(
                 "alone it {alone}: memory corrupted by an earlier op may have ended it here \
-                 (examples/scripts/fuzz-memcheck.sh {} finds the writer)",
+                 (examples/tools/scripts/fuzz-memcheck.sh {} finds the writer)",
                 settings.seed
             )
         };

@@ -1,5 +1,5 @@
 //! The binding's cost against raw C++ libtorch, in one process: every workload runs through our
-//! safe API and through the same libtorch calls compiled from C++ (`examples/cpp/`), alternating,
+//! safe API and through the same libtorch calls compiled from C++ (`examples/tools/cpp/`), alternating,
 //! after a warm-up; the table shows each side's median time per iteration and their ratio.
 //!
 //! ```sh
@@ -12,14 +12,14 @@
 //! run in the same process; `--instructions` counts instructions per iteration under valgrind's
 //! callgrind instead, which is deterministic.
 use clap::Parser;
-use examples::bench::callgrind::{self, CallgrindOptions};
-use examples::bench::report::{in_unit, print_table, Row};
-use examples::bench::timing::{measure, TimingOptions};
-use examples::bench::workloads::{self, Workload};
-use examples::bench::{ffi, BenchResult};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use tools::bench::callgrind::{self, CallgrindOptions};
+use tools::bench::report::{in_unit, print_table, Row};
+use tools::bench::timing::{measure, TimingOptions};
+use tools::bench::workloads::{self, Workload};
+use tools::bench::{ffi, BenchResult};
 
 #[derive(Parser)]
 #[command(about = "The binding's cost against the same libtorch calls made from C++")]

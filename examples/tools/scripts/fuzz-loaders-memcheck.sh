@@ -4,7 +4,7 @@
 # mutated files per format and fails if memcheck reports any invalid read or write, invalid
 # free, or overlapping copy, printing each with its innermost frames.
 #
-#   examples/scripts/fuzz-loaders-memcheck.sh [COUNT [SEED [FORMATS]]]
+#   examples/tools/scripts/fuzz-loaders-memcheck.sh [COUNT [SEED [FORMATS]]]
 #
 # COUNT: cases per format (default 300); SEED: the fuzz seed (default 1); FORMATS: comma-
 # separated (default pt,safetensors,npy,npz). Cases START..START+COUNT with START=$START
@@ -15,14 +15,14 @@
 # reported as "child died" and the run goes on after it; `fuzz-loaders --format F --seed S
 # --case N` replays it without valgrind.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 count="${1:-300}"
 seed="${2:-1}"
 formats="${3:-pt,safetensors,npy,npz}"
 start="${START:-0}"
 command -v valgrind >/dev/null || { echo "fuzz-loaders-memcheck.sh: valgrind is not installed" >&2; exit 2; }
 
-CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet -p examples --bin fuzz-loaders
+CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet -p tools --bin fuzz-loaders
 bin="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/fuzz-loaders"
 work="$(mktemp -d -t fuzz-loaders-memcheck.XXXXXX)"
@@ -35,7 +35,7 @@ for format in ${formats//,/ }; do
   from="$start" end=$((start + count)) part=0 died=0
   while [ "$from" -lt "$end" ]; do
     set +e
-    valgrind --error-limit=no --num-callers=30 --suppressions=examples/valgrind/libtorch.supp \
+    valgrind --error-limit=no --num-callers=30 --suppressions=examples/tools/valgrind/libtorch.supp \
       "$bin" --format "$format" --seed "$seed" --from "$from" --to "$end" --mem-limit-gb 0 \
       --child-corpus "$work/corpus/$format" >"$work/$format.$part.out" 2>"$work/$format.$part.err"
     set -e

@@ -1,4 +1,4 @@
-//! The C++ baseline (`examples/cpp/bench_baseline.cpp`), compiled into this crate by `build.rs`,
+//! The C++ baseline (`examples/tools/cpp/bench_baseline.cpp`), compiled into this crate by `build.rs`,
 //! and safe wrappers around it.
 use libtorch::Tensor;
 use std::ffi::{c_char, c_void, CStr};

@@ -64,7 +64,7 @@ pub fn all() -> [AotiWorkload; 2] {
 
 /// Where the packages and weights are: the test fixtures of the `libtorch` crate.
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../libtorch/tests/fixtures/jit")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../libtorch/tests/fixtures/jit")
 }
 
 /// One workload's two models and its input batch.

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The misuse suite (libtorch/tests/misuse.rs) under valgrind memcheck: every case in its own
 # process, failing on any invalid read or write, use of uninitialised memory that decides a
-# branch, or bad free (outside the reviewed suppressions of examples/valgrind/libtorch.supp).
+# branch, or bad free (outside the reviewed suppressions of examples/tools/valgrind/libtorch.supp).
 # A case that ends in the right `Err` can still have touched freed or foreign memory on its way;
 # this is what sees it.
 #
-#   examples/scripts/misuse-memcheck.sh [REGEX]    # only the cases whose names match
+#   examples/tools/scripts/misuse-memcheck.sh [REGEX]    # only the cases whose names match
 #
 # About 20 minutes for all cases here (valgrind runs libtorch ~50x slower).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 command -v valgrind >/dev/null || { echo "misuse-memcheck.sh: valgrind is not installed" >&2; exit 2; }
 only="${1:-.}"
 
@@ -39,7 +39,7 @@ for c in $cases; do
   # Smaller superblocks: one of libtorch's RNN kernels exhausts VEX's temporary storage otherwise
   # (valgrind stops with "VEX temporary storage exhausted", not a memory error).
   out=$(LTRS_MISUSE_CASE="$c" valgrind --tool=memcheck --error-exitcode=99 --vex-guest-max-insns=25 \
-    --suppressions=examples/valgrind/libtorch.supp --log-file="$log" \
+    --suppressions=examples/tools/valgrind/libtorch.supp --log-file="$log" \
     "$bin" --exact misuse_cases_end_in_errors_not_crashes --nocapture --test-threads 1 2>&1)
   status=$?
   set -e

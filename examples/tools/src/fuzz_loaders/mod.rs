@@ -4,7 +4,7 @@
 //! nesting, duplicated and removed entries, and for `.pt` the pickle's integer operands and
 //! opcodes), then loaded. The contract it checks: every input loads or returns an error; no
 //! crash, abort, panic, hang, or read past a buffer (the last under valgrind,
-//! `examples/scripts/fuzz-loaders-memcheck.sh`).
+//! `examples/tools/scripts/fuzz-loaders-memcheck.sh`).
 //!
 //! Case `i` of a run is a function of (format, seed, i) and the corpus, so a failure replays
 //! with `fuzz-loaders --format F --seed S --case I`; the `fuzz-loaders` binary runs the cases
@@ -156,7 +156,7 @@ fn det(kind: Kind, shape: &[i64], salt: u64) -> Tensor {
 
 /// The fixtures folder of the `libtorch` crate.
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../libtorch/tests/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../libtorch/tests/fixtures")
 }
 
 fn files_in(dir: &Path, ext: &str) -> Vec<SeedFile> {

@@ -451,7 +451,7 @@ impl Gen {
                     |shorter| Tensor::f__nested_tensor_from_tensor_list(&[&t, &shorter]),
                 ),
             // Float only: oneDNN zero-fills any other dtype as floats, a crash reached through
-            // every op that makes zeros like its input (see guards/forms.rs).
+            // every op that makes zeros like its input (see guards/onednn.rs).
             10 => floats().and_then(|f| f.f_to_mkldnn()),
             11 => {
                 let mut wide = vec![2];

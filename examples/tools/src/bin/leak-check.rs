@@ -6,10 +6,10 @@
 //! kind (shape mismatches, bad indices, bad arguments, a panicking callback), an `nn` model's
 //! forward and backward with an optimizer step, a serialization round trip, a zero-copy view of
 //! Rust memory, and drops in every order. The same binary, with a small `--ops`, is the workload
-//! of the valgrind memcheck run (`examples/scripts/memcheck.sh`).
+//! of the valgrind memcheck run (`examples/tools/scripts/memcheck.sh`).
 //!
 //! ```text
-//! cargo run --release -p examples --bin leak-check -- [--ops 1000000] [--slack-kib 4096]
+//! cargo run --release -p tools --bin leak-check -- [--ops 1000000] [--slack-kib 4096]
 //! ```
 use clap::Parser;
 use libtorch::autograd::{self, Ctx, Function};

@@ -4,7 +4,7 @@
 //!
 //! The `fuzz-ops` binary runs the ops in child processes, so that a crash or a hang inside
 //! libtorch is recorded against the op that caused it and the run goes on. The quick variant,
-//! `cargo test -p examples --test fuzz_quick`, runs it with 4 calls per op; the long one is the
+//! `cargo test -p tools --test fuzz_quick`, runs it with 4 calls per op; the long one is the
 //! binary itself with more calls and other seeds. The crashes libtorch still has are listed in
 //! `spec/fuzz-crashers.txt` and `spec/cuda-fuzz-crashers.txt` ([`crashes`]).
 

@@ -108,7 +108,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&args.out)?;
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../libtorch/tests/fixtures/optim/manifest.json"
+        "/../../libtorch/tests/fixtures/optim/manifest.json"
     );
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect(path)).expect(path);

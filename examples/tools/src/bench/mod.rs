@@ -2,7 +2,7 @@
 //! in one process.
 //!
 //! - [`workloads`]: what is measured, our side through the safe API;
-//! - [`ffi`]: the C++ side (`examples/cpp/bench_baseline.cpp`);
+//! - [`ffi`]: the C++ side (`examples/tools/cpp/bench_baseline.cpp`);
 //! - [`optim_step`]: a 10M-parameter optimizer step, foreach against the per-parameter loop;
 //! - [`timing`]: wall-clock medians over interleaved repetitions;
 //! - [`callgrind`]: instructions per iteration under valgrind;

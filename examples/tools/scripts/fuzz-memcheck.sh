@@ -4,7 +4,7 @@
 # allocation, in another op). Prints, per op, each kind of memory error and the innermost
 # libtorch frame; an op listed here needs a guard (spec/rules.yaml).
 #
-#   examples/scripts/fuzz-memcheck.sh SEED [FROM [SHARE [FORMS]]]
+#   examples/tools/scripts/fuzz-memcheck.sh SEED [FROM [SHARE [FORMS]]]
 #
 # FROM: the first op index (default 0); SHARE: fuzz-ops --form-share, the share of tensors drawn
 # sparse, quantized, nested, oneDNN or oddly strided (default 0); FORMS: fuzz-ops --forms, only
@@ -19,14 +19,14 @@
 # instructions. Then `LTRS_FUZZ_TRACE=1 fuzz-ops --only OP --seed SEED --child-from 0` under
 # valgrind shows the arguments of the call that made the error.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 seed="${1:?usage: fuzz-memcheck.sh SEED [FROM]}"
 from="${2:-0}"
 share="${3:-0}"
 forms="${4:-}"
 command -v valgrind >/dev/null || { echo "fuzz-memcheck.sh: valgrind is not installed" >&2; exit 2; }
 
-cargo build --quiet --release -p examples --bin fuzz-ops
+cargo build --quiet --release -p tools --bin fuzz-ops
 bin="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/fuzz-ops"
 work="$(mktemp -d -t fuzz-memcheck.XXXXXX)"
@@ -48,7 +48,7 @@ while :; do
 done
 
 # Each error block: its first line names the kind; the first `table::op_N` frame names the op
-# (the index into examples/src/fuzz/table.rs's OPS); the first libtorch frame is the site.
+# (the index into examples/tools/src/fuzz/generated/table.rs's OPS); the first libtorch frame is the site.
 cat "$work"/*.err | awk '
   /^==[0-9]+== (Invalid|Mismatched|Source and destination)/ {
     kind = $0; sub(/^==[0-9]+== /, "", kind); site = ""; next
