@@ -12,11 +12,14 @@
 //! - `aoti-bench`: AOTInductor packages against the eager forward of the same weights.
 //! - `torchscript-fashion`: a TorchScript Fashion-MNIST classifier trained in Python, evaluated
 //!   here with the same predictions as in Python.
+//! - `text-lm`: a BPE tokenizer and an LSTM language model trained on Debian's licence texts,
+//!   saved together and reloaded for inference ([`text`]).
 
 pub mod bench;
 pub mod fashion;
 pub mod fuzz;
 pub mod fuzz_loaders;
+pub mod text;
 
 use libtorch::Device;
 use std::process::ExitCode;
