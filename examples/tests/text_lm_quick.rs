@@ -103,3 +103,24 @@ fn infer_on_a_directory_without_a_model_says_what_is_missing() {
         "{out}"
     );
 }
+
+#[test]
+fn a_corpus_too_small_for_one_window_is_an_error_not_a_model() {
+    let dir = std::env::temp_dir().join(format!("text-lm-tiny-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tiny.txt");
+    std::fs::write(&file, "Just one short line.\n\nAnd another.\n").unwrap();
+    let (ok, out) = text_lm(&[
+        "--quick",
+        "--corpus",
+        file.to_str().unwrap(),
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!ok);
+    assert!(
+        out.contains("training tokens: fewer than one window of --seq-len 32"),
+        "{out}"
+    );
+}

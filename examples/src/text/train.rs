@@ -86,6 +86,12 @@ pub fn train(
             cfg.seq_len
         ));
     }
+    if valid_ids.len() < 2 {
+        return Err(format!(
+            "{} validation tokens: too few to measure a perplexity (give more text)",
+            valid_ids.len()
+        ));
+    }
     if cfg.steps == 0 || cfg.eval_every == 0 || cfg.batch_size < 1 || cfg.seq_len < 1 {
         return Err("steps, eval interval, batch size and window length must be positive".into());
     }
