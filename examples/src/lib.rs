@@ -6,11 +6,14 @@
 //!   bars, a confusion matrix, a PNG of the curves and saved weights ([`fashion`]).
 //! - `torchscript-fashion`: a TorchScript Fashion-MNIST classifier trained in Python, evaluated
 //!   here with the same predictions as in Python.
+//! - `text-lm`: a BPE tokenizer and an LSTM language model trained on Debian's licence texts,
+//!   saved together and reloaded for inference ([`text`]).
 //!
 //! The maintainers' tools (fuzzers, benchmarks, leak check, valgrind scripts) are the `tools`
 //! crate in `examples/tools/`.
 
 pub mod fashion;
+pub mod text;
 
 use libtorch::Device;
 use std::process::ExitCode;
