@@ -29,6 +29,7 @@ pub mod nn;
 pub mod optim;
 mod scalar;
 pub mod serialize;
+mod shorthands;
 mod tensor;
 pub mod threads;
 pub mod utils;

@@ -208,9 +208,10 @@ fn joining_splitting_ordering() {
     assert_eq!((f(&tv), l(&ti)), (vec![3.0, 2.0], vec![0, 2]));
     let (tv, _) = s.flatten().topk_with(2, 0, false, true); // x.topk(3, dim=0, largest=False)
     assert_eq!(f(&tv), [1.0, 2.0]);
-    // x.unique(): gap, only the schema's `_unique2` (sorted, inverse, counts) exists.
-    let (u, _, _) = t(&[2.0, 1.0, 2.0], &[3])._unique2();
-    assert_eq!(f(&u), [1.0, 2.0]);
+    assert_eq!(
+        f(&t(&[2.0, 1.0, 2.0, -3.0], &[4]).unique()),
+        [-3.0, 1.0, 2.0]
+    ); // x.unique()
     assert_eq!(f(&v.flip(&[0])), [6.0, 5.0, 4.0, 3.0, 2.0, 1.0]); // x.flip(0)
     assert_eq!(f(&v.roll_with(&[1], &[0])), [6.0, 1.0, 2.0, 3.0, 4.0, 5.0]); // x.roll(1, dims=0)
     let sm = t(&[0.0, 0.0], &[2]).softmax(-1); // x.softmax(dim=-1)
@@ -223,8 +224,15 @@ fn conversions_and_in_place() {
     let x = t(&[1.5, -2.0], &[2]);
     assert_eq!(x.to_dtype(Kind::Double).kind(), Kind::Double); // x.type(torch.float64)
     assert_eq!(x.to_dtype(Kind::Half).kind(), Kind::Half); // x.to(torch.float16)
-                                                           // x.float(), x.long(), x.bool(): gap, spelled to_dtype(Kind::..).
-    assert_eq!(l(&x.to_dtype(Kind::Int64)), [1, -2]);
+    assert_eq!(l(&x.long()), [1, -2]); // x.long(): toward zero
+    assert_eq!(x.float().kind(), Kind::Float); // x.float()
+    assert_eq!(x.double().to_vec::<f64>().unwrap(), [1.5, -2.0]); // x.double()
+    assert_eq!(x.int().kind(), Kind::Int); // x.int()
+    assert_eq!(x.half().kind(), Kind::Half); // x.half()
+    assert_eq!(
+        t(&[0.0, 0.5, -1.0], &[3]).bool().to_vec::<bool>().unwrap(),
+        [false, true, true]
+    ); // x.bool()
     assert!(x.transpose(0, 0).contiguous().is_contiguous()); // x.contiguous()
     let copy = x.deep_clone(); // x.clone(): `clone` is Rust's cheap handle copy
     assert_eq!(f(&copy), f(&x));
