@@ -106,6 +106,8 @@ fn broadcast_shapes(a: &[i64], b: &[i64]) -> Option<Vec<i64>> {
 
 /// `lu_unpack`: with `unpack_pivots`, the pivots have the shape `LU.shape[:-2] + [min(m, n)]`;
 /// the kernel iterates with the pivots' shape over a permutation laid out for LU's.
+///
+/// Other pivots are a SIGSEGV (PyTorch later added this exact check).
 pub(crate) fn lu_unpack_pivots(
     op: &'static str,
     lu: &Tensor,
@@ -196,6 +198,8 @@ pub(crate) fn linear_combination(
 /// the real-valued norm kernel of `complex<float>`, which writes 4-byte floats: into a
 /// `bfloat16` result that is a write past each 2-byte element (seed 1 under valgrind; the
 /// result is garbage too). Half and the wider dtypes are converted correctly.
+///
+/// (It was also the abort of seed 267 in session 8.)
 pub(crate) fn powsum_dtype<T: Borrow<Tensor>>(
     op: &'static str,
     tensors: impl AsRef<[T]>,
@@ -227,6 +231,8 @@ pub(crate) fn powsum_dtype<T: Borrow<Tensor>>(
 /// (the CUDA fuzz's hangs, seeds 3 and 5); on the CPU the same conversion gives a negative count
 /// and the call returns. So only tensors off the CPU are checked: their 1-norms, summed in their
 /// own dtype as the kernel sums them, must be finite (NaN is refused with infinity).
+///
+/// (The cause was read from the source, not yet confirmed on a GPU.)
 pub(crate) fn matrix_exp_norm(op: &'static str, t: &Tensor) -> Result<()> {
     if !on_device_kernels(t) || t.numel() == 0 {
         return Ok(());
