@@ -43,9 +43,7 @@ pub(crate) fn pdist_backward_shapes(
 
 /// `_cdist_backward` reads `x1` and `x2` as `[..., r1, c]` and `[..., r2, c]` and `grad` and
 /// `cdist` as `[..., r1, r2]`, with the sizes of `x1` and `x2`, unchecked (seed 296: an empty
-/// grad, and x2 with another column count).
-///
-/// (SIGSEGV.)
+/// grad, and x2 with another column count: a SIGSEGV).
 pub(crate) fn cdist_backward_shapes(
     op: &'static str,
     grad: &Tensor,

@@ -282,9 +282,7 @@ pub(crate) fn sobol_draw(
 }
 
 /// `_sobol_engine_ff_`: fast-forwarding `self` (the current points) reads the state as a draw
-/// does; see [`sobol_draw`].
-///
-/// (SIGSEGV, seed 24: an empty state.)
+/// does; see [`sobol_draw`] (a SIGSEGV for an empty state, seed 24).
 pub(crate) fn sobol_fast_forward(
     op: &'static str,
     quasi: &Tensor,
@@ -377,9 +375,7 @@ pub(crate) fn zeros_like_layout(
 
 /// `binomial(count, prob)` samples by inversion or rejection until a test passes that never
 /// does for a NaN or infinite count with `0 < prob < 1` (a NaN count never exceeds the running
-/// sum; an infinite one never accepts). Count and prob pair up by broadcasting.
-///
-/// (A hang, seed 42.)
+/// sum; an infinite one never accepts: a hang, seed 42). Count and prob pair up by broadcasting.
 pub(crate) fn binomial_counts(op: &'static str, count: &Tensor, prob: &Tensor) -> Result<()> {
     if !count.defined() || !prob.defined() {
         return Ok(());

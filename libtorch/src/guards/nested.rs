@@ -9,9 +9,7 @@ use crate::{Kind, Layout, Result, Tensor};
 /// then reads one stride per column of `nested_size` and one offset per row, so narrower
 /// strides are read past their end (garbage strides come back in the error) and offsets of
 /// shape [3, 0] are dereferenced empty (SIGSEGV). The strides must have `nested_size`'s shape
-/// and the offsets one element per row.
-///
-/// (Seed 1255 at 400 calls per op.)
+/// and the offsets one element per row. (Seed 1255 at 400 calls per op.)
 pub(crate) fn nested_view_metadata(
     op: &'static str,
     nested_size: &Tensor,
@@ -92,9 +90,9 @@ pub(crate) fn nested_sum_backward_sizes(
 
 /// `_nested_compute_contiguous_strides_offsets` reads `nested_size` as `size(0)` rows of
 /// `size(1)` sizes and writes the first offset unconditionally: with columns but no elements
-/// (`[0, 3]`, `[2, 3, 0]`) it reads and writes through null buffers.
+/// (`[0, 3]`, `[2, 3, 0]`) it reads and writes through null buffers (SIGSEGV).
 ///
-/// (SIGSEGV.) It also reads `nested_size` on the host whatever its device (SIGSEGV, CUDA fuzz seed
+/// It also reads `nested_size` on the host whatever its device (SIGSEGV, CUDA fuzz seed
 /// 2): the entry's `args::on_cpu`.
 pub(crate) fn nested_size_rows(op: &'static str, nested_size: &Tensor) -> Result<()> {
     let s = sizes(op, "nested_size", nested_size)?;
@@ -165,9 +163,8 @@ pub(crate) fn nested_to_quantized_like(
 }
 
 /// `_nested_compute_contiguous_strides_offsets` reads `nested_size` in memory order, as
-/// [`coo_rows_contiguous`] says for its input (an expanded one: invalid reads under valgrind).
-///
-/// (Found with `fuzz-ops --form-share` under memcheck.)
+/// [`coo_rows_contiguous`] says for its input (an expanded one: invalid reads, found with
+/// `fuzz-ops --form-share` under valgrind's memcheck).
 pub(crate) fn nested_size_contiguous(op: &'static str, nested_size: &Tensor) -> Result<()> {
     read_in_memory_order(op, "nested_size", nested_size)
 }

@@ -61,7 +61,6 @@ pub(crate) fn grid_sampler_backward_shape(
 /// size (N = 4, C = 2^62 + 1, HxW = 1 for 4 elements; or N = 2, C = i64::MIN, HxW = -1 for an
 /// empty input) passes and the walk runs off the input (SIGSEGV). Such a product is refused:
 /// the exact product must equal the number of elements, which is the check libtorch means.
-///
 /// (Seed 1253 at 400 calls per op.)
 pub(crate) fn group_norm_sizes(
     op: &'static str,
@@ -92,9 +91,8 @@ pub(crate) fn group_norm_sizes(
 ///   elements the CPU kernel rejects that itself, and the CUDA kernel divides by the zero
 ///   channels (SIGFPE, CUDA fuzz on an H100 with a CSC bias and a [1, 0, 1] input).
 ///
-/// The CPU kernel itself accepts a flat input, so only that route is checked.
-///
-/// (The SIGSEGV was found with `fuzz-ops --form-share`.)
+/// The CPU kernel itself accepts a flat input, so only that route is checked. (The SIGSEGV was
+/// found with `fuzz-ops --form-share`.)
 pub(crate) fn group_norm_fallback_input(
     op: &'static str,
     input: &Tensor,

@@ -1,4 +1,7 @@
 //! Checks for oneDNN (MKL-DNN) tensors, an opaque layout that many kernels read as plain strided memory.
+//!
+//! The crashes below were found with `fuzz-ops --form-share` unless a function's doc names
+//! another finder.
 use super::{fail, given};
 use crate::{Kind, Layout, Result, Tensor};
 use std::borrow::Borrow;
@@ -61,8 +64,6 @@ fn not_mkldnn(op: &'static str, name: &str, t: &Tensor) -> Result<()> {
 
 /// `index_copy_` reads a oneDNN index or source as strided memory before checking either
 /// (SIGSEGV); the functional and out forms reject them, as no oneDNN kernel exists.
-///
-/// (Found with `fuzz-ops --form-share`.)
 pub(crate) fn index_copy_not_mkldnn(
     op: &'static str,
     index: &Tensor,
@@ -74,8 +75,6 @@ pub(crate) fn index_copy_not_mkldnn(
 
 /// `_sparse_mm` divides by zero for a oneDNN argument with an empty side (SIGFPE), and rejects
 /// every other oneDNN one (no oneDNN addmm).
-///
-/// (Found with `fuzz-ops --form-share`.)
 pub(crate) fn sparse_mm_not_mkldnn(
     op: &'static str,
     sparse: &Tensor,
@@ -88,8 +87,6 @@ pub(crate) fn sparse_mm_not_mkldnn(
 /// oneDNN's PReLU reads `weight.size(0)` values of a dense weight, which a weight without
 /// elements but a nonzero first size ([1, 3, 3, 0]) does not have (SIGSEGV); libtorch rejects
 /// the other empty weights. With a oneDNN `self`, `weight` must have elements.
-///
-/// (Found with `fuzz-ops --form-share`.)
 pub(crate) fn prelu_mkldnn_weight(op: &'static str, self_: &Tensor, weight: &Tensor) -> Result<()> {
     if self_.layout_or_strided() == Layout::Mkldnn && weight.defined() && weight.numel() == 0 {
         return Err(fail(
@@ -104,8 +101,6 @@ pub(crate) fn prelu_mkldnn_weight(op: &'static str, self_: &Tensor, weight: &Ten
 /// transpose divides by a zero size for some shapes (SIGFPE for [3, 0] and for dims 0 and 1 of
 /// [2, 0, 3]) and returns an empty tensor for others ([0, 3]); no rule separating them was
 /// found, so every such transpose is refused (a stated over-rejection of an empty result).
-///
-/// (Found with `fuzz-ops --form-share`.)
 fn empty_mkldnn_transposed(
     op: &'static str,
     name: &str,
@@ -167,8 +162,6 @@ pub(crate) fn attention_mkldnn_key(op: &'static str, key: &Tensor) -> Result<()>
 /// `linear` with a oneDNN `weight` and a dense `input` goes to the dense matmul, which no
 /// oneDNN kernel serves (an error), except that a weight without elements first divides by its
 /// zero size (SIGFPE). A oneDNN weight needs a oneDNN input (oneDNN's own linear).
-///
-/// (Found with `fuzz-ops --form-share`.)
 pub(crate) fn linear_mkldnn_weight(
     op: &'static str,
     input: &Tensor,
@@ -188,8 +181,8 @@ pub(crate) fn linear_mkldnn_weight(
 /// A oneDNN `self` times a sparse matrix reaches the sparse kernel, which divides by the oneDNN
 /// tensor's zero size when it has no elements (SIGFPE) and otherwise rejects it.
 ///
-/// (Found with `fuzz-ops --form-share`; `linalg_matmul` reaches it through the alias: CUDA-build
-/// form fuzz seed 74, reproduced on the CPU.)
+/// (`linalg_matmul` reaches it through the alias: CUDA-build form fuzz seed 74, reproduced on
+/// the CPU.)
 pub(crate) fn mm_mkldnn_sparse(op: &'static str, self_: &Tensor, other: &Tensor) -> Result<()> {
     // Hot path (every matmul): one layout query unless self is oneDNN.
     if self_.layout_or_strided() != Layout::Mkldnn {
@@ -209,8 +202,6 @@ pub(crate) fn mm_mkldnn_sparse(op: &'static str, self_: &Tensor, other: &Tensor)
 
 /// The in-place scatters read a oneDNN `src` as strided memory (SIGSEGV, even with an empty
 /// index); the other forms reject it, as no oneDNN scatter exists.
-///
-/// (Found with `fuzz-ops --form-share`.)
 pub(crate) fn scatter_src_not_mkldnn(op: &'static str, src: &Tensor) -> Result<()> {
     not_mkldnn(op, "src", src)
 }
@@ -225,8 +216,7 @@ pub(crate) fn cummaxmin_grad_not_mkldnn(op: &'static str, grad: &Tensor) -> Resu
 /// transposes `v`: for a oneDNN `v` without elements that is the transpose of
 /// [`mkldnn_transposed`] (SIGFPE).
 ///
-/// `norm_except_dim` transposes `v` the same way (SIGFPE). Both were found with `fuzz-ops
-/// --form-share`.
+/// `norm_except_dim` transposes `v` the same way (SIGFPE).
 pub(crate) fn weight_norm_mkldnn(op: &'static str, v: &Tensor) -> Result<()> {
     empty_mkldnn_transposed(op, "v", v, None)
 }
@@ -234,8 +224,6 @@ pub(crate) fn weight_norm_mkldnn(op: &'static str, v: &Tensor) -> Result<()> {
 /// oneDNN's linear reads `weight.size(0)` of a 0-D weight (SIGSEGV), and with a `self` without
 /// elements reads a weight of more than two dimensions out of bounds (SIGSEGV for [1, 4, 3];
 /// a 1-D one is rejected). The weight needs a dimension, and two for an empty `self`.
-///
-/// (Found with `fuzz-ops --form-share`.)
 pub(crate) fn mkldnn_linear_weight(
     op: &'static str,
     self_: &Tensor,
@@ -263,7 +251,7 @@ pub(crate) fn mkldnn_linear_weight(
 /// [1, 0, 3, 1]; `native_batch_norm` handles the same input). A oneDNN input needs channels,
 /// and, as this form always trains, a full weight ([`batch_norm_mkldnn_weight`]).
 ///
-/// (Found with `fuzz-ops --form-share`, seed 378.)
+/// (Seed 378.)
 pub(crate) fn batch_norm_mkldnn_channels(
     op: &'static str,
     input: &Tensor,
