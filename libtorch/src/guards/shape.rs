@@ -237,8 +237,8 @@ pub(crate) fn stack_out_serial_layout<T: Borrow<Tensor>>(
 /// `split_with_sizes_copy.out` on CUDA takes a fast path when `self` and every `out` are
 /// non-overlapping and dense with `self`'s dtype; it divides by the sizes of `self` from `dim`
 /// on and by a block count that is zero when `self` has no elements (SIGFPE, CUDA fuzz on an
-/// H100 with a [0, 3] self: session 12, forms seed 28). The CPU kernel, and the CUDA one off that path, split an empty
-/// tensor, so only that path is refused.
+/// H100 with a [0, 3] self: session 12, forms seed 28). The CPU kernel, and the CUDA one off
+/// that path, split an empty tensor, so only that path is refused.
 pub(crate) fn split_copy_fast_path_elements<T: Borrow<Tensor>>(
     op: &'static str,
     t: &Tensor,
