@@ -79,8 +79,8 @@ pub(crate) fn nll_backward_targets(
 /// The embedding-bag kernels give each index a bag from `offsets`, and with no bag to give (no
 /// offsets, or with `include_last_offset` only the end offset) they still place the indices in
 /// bag 0 of an output without rows: the max mode writes there always (a SIGSEGV), sum and mean
-/// with a float64 weight and no offsets too (PyTorch issue 175370, reproduced). The float32 fast path
-/// happens to leave them out, but which path runs depends on the dtype and the layout, so
+/// with a float64 weight and no offsets too (PyTorch issue 175370, reproduced). The float32
+/// fast path happens to leave them out, but which path runs depends on the dtype and the layout, so
 /// indices need at least one bag in every case: one offset, or two with `include_last_offset` in
 /// the max mode (sum and mean then leave the indices out, as PyTorch documents).
 ///
