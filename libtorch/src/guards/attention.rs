@@ -100,6 +100,9 @@ pub(crate) fn flash_cpu_backward_sizes(
 
 /// With `enable_gqa`, the math attention computes `query.size(-3) % key.size(-3)` (and value's):
 /// both need a nonzero head count there.
+///
+/// A zero count is a SIGFPE; the public `scaled_dot_product_attention` reaches the same modulo
+/// (seed 243: keys with no heads).
 pub(crate) fn gqa_heads(
     op: &'static str,
     key: &Tensor,

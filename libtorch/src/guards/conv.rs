@@ -7,6 +7,11 @@ use crate::{Result, Tensor};
 /// ATen, which rejects them) has `input.size(1) * kh * kw` columns, as every valid conv2d weight
 /// has. `_slow_conv2d_backward` derives the input planes from the weight with an integer division
 /// and overflows its per-frame buffer when the weight has more columns.
+///
+/// The other checks of its entry in `spec/rules.yaml` guard the same kernel (SIGSEGV, heap
+/// overflow): it reads `kernel_size`, `stride` and `padding[0..1]` before its shape check, and
+/// never compares `grad_output`'s batch size with `self`'s, reading `grad_output` for every batch
+/// entry of `self`.
 pub(crate) fn conv2d_weight_columns(
     op: &'static str,
     (wn, w): (&str, &Tensor),
@@ -46,6 +51,9 @@ pub(crate) fn conv2d_weight_columns(
 /// `gO`'s rank, all unchecked: the weight has at least 3 dimensions, `gO`, `self`, `ggI` and
 /// `ggW` (when given) as many, `ggb` (when given) is 1-D, and `groups` is positive (what
 /// `convolution` itself requires of all of them).
+///
+/// Unchecked, these are SIGSEGVs (seed 12); with an empty input no convolution runs that would
+/// check anything.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv_double_backward(
     op: &'static str,

@@ -10,6 +10,8 @@ use crate::{Result, Tensor};
 /// in `0..=T`, `blank` and every target read in `0..C`, targets (1-D concatenated or 2-D padded)
 /// that hold the target lengths, `log_alpha` covering `[N, max input length, 2 * max target
 /// length + 1]`, and `grad` and `neg_log_likelihood` with an element per batch entry.
+///
+/// Anything else is a SIGSEGV or a heap write.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn ctc_loss_backward(
     op: &'static str,

@@ -5,6 +5,9 @@ use crate::{Result, Tensor};
 
 /// `_pdist_backward`: `self` holds n rows (1-D or 2-D, as the forward takes), and `grad` and
 /// `pdist` one element per pair of rows, n(n-1)/2; the kernel reads them pair by pair.
+///
+/// The kernel keeps the forward's layout assumptions: other shapes are a SIGSEGV (a 3-D input with
+/// a zero-size last dimension has a null buffer).
 pub(crate) fn pdist_backward_shapes(
     op: &'static str,
     grad: &Tensor,
@@ -40,7 +43,7 @@ pub(crate) fn pdist_backward_shapes(
 
 /// `_cdist_backward` reads `x1` and `x2` as `[..., r1, c]` and `[..., r2, c]` and `grad` and
 /// `cdist` as `[..., r1, r2]`, with the sizes of `x1` and `x2`, unchecked (seed 296: an empty
-/// grad, and x2 with another column count).
+/// grad, and x2 with another column count: a SIGSEGV).
 pub(crate) fn cdist_backward_shapes(
     op: &'static str,
     grad: &Tensor,

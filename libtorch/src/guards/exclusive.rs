@@ -101,7 +101,9 @@ pub(crate) fn all_exclusive_unless_strided(
         .try_for_each(|t| exclusive_unless_strided(op, name, t))
 }
 
-/// `_copy_from`'s `dst`, written (and resized) although its schema does not say so.
+/// `dst` of `_copy_from` and `_copy_from_and_resize`, a backend's internal copies, which write
+/// (and may resize) it although their schema does not mark it as written (no `(a!)`): the
+/// ownership check that `out=` arguments get, applied by hand.
 pub(crate) fn exclusive_dst(op: &'static str, dst: &Tensor) -> Result<()> {
     exclusive_with_storage(op, "dst", dst)
 }

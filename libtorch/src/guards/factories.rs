@@ -19,6 +19,9 @@ fn truncated(s: &Scalar) -> Option<i64> {
 /// The size of an integer `range`/`arange` is computed as `(end - start) / step` in int64: a
 /// step that truncates to 0 divides by zero, and -1 with `end - start == i64::MIN` overflows
 /// (both SIGFPE).
+///
+/// The checks before it are made in double. (`arange` computes in integers only for an int64
+/// result.)
 fn integer_step(op: &'static str, start: &Scalar, end: &Scalar, step: &Scalar) -> Result<()> {
     let (Some(a), Some(b), Some(d)) = (truncated(start), truncated(end), truncated(step)) else {
         return Ok(());
@@ -206,6 +209,8 @@ fn sobol_state(
 
 /// `_sobol_engine_initialize_state_`: the state `[>= max(dimension, 1), 30]` (30 bits) is
 /// written for row 0 and every row below `dimension` unchecked.
+///
+/// Beyond those bounds: heap corruption or a SIGSEGV.
 pub(crate) fn sobol_initialize(op: &'static str, state: &Tensor, dimension: i64) -> Result<()> {
     sobol_state(op, ("self", state), dimension.max(1), dimension, |b| {
         b == SOBOL_BITS
@@ -214,6 +219,8 @@ pub(crate) fn sobol_initialize(op: &'static str, state: &Tensor, dimension: i64)
 
 /// `_sobol_engine_scramble_`: for `dimension > 0` rows, the state (`[>= dimension, >= 30]`) and
 /// `ltm` (`[>= dimension, >= 30, _]`) are read unchecked.
+///
+/// Beyond those bounds: heap corruption or a SIGSEGV.
 pub(crate) fn sobol_scramble(
     op: &'static str,
     state: &Tensor,
@@ -254,6 +261,8 @@ pub(crate) fn random_from(op: &'static str, t: &Tensor, from: i64, to: Option<i6
 /// `_sobol_engine_draw`: `quasi` holds the `dimension` current points and `sobolstate` is
 /// `[>= dimension, 30]`; draw i reads the state's column at the lowest zero bit of
 /// `num_generated + i`, which stays below 30 only while `num_generated + n < 2^30`.
+///
+/// Anything smaller is read past (SIGSEGV).
 pub(crate) fn sobol_draw(
     op: &'static str,
     quasi: &Tensor,
@@ -273,7 +282,7 @@ pub(crate) fn sobol_draw(
 }
 
 /// `_sobol_engine_ff_`: fast-forwarding `self` (the current points) reads the state as a draw
-/// does; see [`sobol_draw`].
+/// does; see [`sobol_draw`] (a SIGSEGV for an empty state, seed 24).
 pub(crate) fn sobol_fast_forward(
     op: &'static str,
     quasi: &Tensor,
@@ -366,7 +375,7 @@ pub(crate) fn zeros_like_layout(
 
 /// `binomial(count, prob)` samples by inversion or rejection until a test passes that never
 /// does for a NaN or infinite count with `0 < prob < 1` (a NaN count never exceeds the running
-/// sum; an infinite one never accepts). Count and prob pair up by broadcasting.
+/// sum; an infinite one never accepts: a hang, seed 42). Count and prob pair up by broadcasting.
 pub(crate) fn binomial_counts(op: &'static str, count: &Tensor, prob: &Tensor) -> Result<()> {
     if !count.defined() || !prob.defined() {
         return Ok(());

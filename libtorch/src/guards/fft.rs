@@ -6,6 +6,9 @@ use crate::{Result, Tensor};
 /// (a one-sided spectrum) or `last_dim_size`. Any other size (e.g. 3 for `last_dim_size` 2)
 /// makes MKL write a longer signal than the output holds. Dims out of range are checked
 /// separately (`distinct_dims`); this passes them.
+///
+/// The longer signal is a heap corruption, and so is a dim out of range: `_fft_c2r_mkl` indexes
+/// sizes and per-dimension tables with the raw dims (`torch.fft` wraps them first).
 pub(crate) fn c2r_last_dim_size(
     op: &'static str,
     (xn, x): (&str, &Tensor),

@@ -106,6 +106,8 @@ fn broadcast_shapes(a: &[i64], b: &[i64]) -> Option<Vec<i64>> {
 
 /// `lu_unpack`: with `unpack_pivots`, the pivots have the shape `LU.shape[:-2] + [min(m, n)]`;
 /// the kernel iterates with the pivots' shape over a permutation laid out for LU's.
+///
+/// Other pivots are a SIGSEGV (PyTorch later added this exact check).
 pub(crate) fn lu_unpack_pivots(
     op: &'static str,
     lu: &Tensor,
@@ -195,7 +197,8 @@ pub(crate) fn linear_combination(
 /// `linalg__powsum` (and the `_foreach_powsum` lists built on it) reduces a complex input with
 /// the real-valued norm kernel of `complex<float>`, which writes 4-byte floats: into a
 /// `bfloat16` result that is a write past each 2-byte element (seed 1 under valgrind; the
-/// result is garbage too). Half and the wider dtypes are converted correctly.
+/// result is garbage too; also the abort of seed 267 in session 8). Half and the wider dtypes
+/// are converted correctly.
 pub(crate) fn powsum_dtype<T: Borrow<Tensor>>(
     op: &'static str,
     tensors: impl AsRef<[T]>,
@@ -226,7 +229,8 @@ pub(crate) fn powsum_dtype<T: Borrow<Tensor>>(
 /// 1-norm (an infinite entry, or column sums beyond the dtype's range) saturates to 2^63 squarings
 /// (the CUDA fuzz's hangs, seeds 3 and 5); on the CPU the same conversion gives a negative count
 /// and the call returns. So only tensors off the CPU are checked: their 1-norms, summed in their
-/// own dtype as the kernel sums them, must be finite (NaN is refused with infinity).
+/// own dtype as the kernel sums them, must be finite (NaN is refused with infinity). (This
+/// cause was read from the source, not yet confirmed on a GPU.)
 pub(crate) fn matrix_exp_norm(op: &'static str, t: &Tensor) -> Result<()> {
     if !on_device_kernels(t) || t.numel() == 0 {
         return Ok(());

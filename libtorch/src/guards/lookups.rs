@@ -6,7 +6,8 @@ use crate::{Result, Tensor};
 /// The embedding-bag kernels know three modes: 0 (sum), 1 (mean) and 2 (max). Any other value
 /// sizes the bag counts and `max_indices` as for sum or mean, then runs the max kernel, which
 /// writes `max_indices` as a [bags, embedding_dim] array into the smaller buffer (seed 142: a
-/// heap overflow that glibc detected only at a later allocation).
+/// heap overflow that glibc detected only at a later allocation, a SIGABRT, found under
+/// valgrind).
 pub(crate) fn embedding_bag_mode(op: &'static str, mode: i64) -> Result<()> {
     if (0..=2).contains(&mode) {
         Ok(())
@@ -20,7 +21,8 @@ pub(crate) fn embedding_bag_mode(op: &'static str, mode: i64) -> Result<()> {
 
 /// `_unsafe_masked_index` and `_unsafe_masked_index_put_accumulate` clamp each index to its
 /// dimension by walking the index list and `self`'s sizes side by side: a list longer than
-/// `self` has dimensions reads sizes past their end and writes past the clamped list.
+/// `self` has dimensions reads sizes past their end and writes past the clamped list (a heap
+/// overflow, seed 142, under valgrind).
 pub(crate) fn index_list_within_dims<T>(
     op: &'static str,
     this: &Tensor,
@@ -77,10 +79,14 @@ pub(crate) fn nll_backward_targets(
 /// The embedding-bag kernels give each index a bag from `offsets`, and with no bag to give (no
 /// offsets, or with `include_last_offset` only the end offset) they still place the indices in
 /// bag 0 of an output without rows: the max mode writes there always (a SIGSEGV), sum and mean
-/// with a float64 weight and no offsets too (PyTorch issue 175370). The float32 fast path
-/// happens to leave them out, but which path runs depends on the dtype and the layout, so
+/// with a float64 weight and no offsets too (PyTorch issue 175370, reproduced). The float32
+/// fast path happens to leave them out, but which path runs depends on the dtype and the layout, so
 /// indices need at least one bag in every case: one offset, or two with `include_last_offset` in
 /// the max mode (sum and mean then leave the indices out, as PyTorch documents).
+///
+/// With 2-D indices nothing checks that `offsets` is
+/// 1-D (the entry's `args::dim_in`): its first element is read through a null pointer for a [k, 0]
+/// offsets, and a 2-D offsets with elements overflows the output (SIGSEGV, out-of-bounds writes).
 pub(crate) fn embedding_bag_bags(
     op: &'static str,
     indices: &Tensor,

@@ -61,6 +61,7 @@ pub(crate) fn grid_sampler_backward_shape(
 /// size (N = 4, C = 2^62 + 1, HxW = 1 for 4 elements; or N = 2, C = i64::MIN, HxW = -1 for an
 /// empty input) passes and the walk runs off the input (SIGSEGV). Such a product is refused:
 /// the exact product must equal the number of elements, which is the check libtorch means.
+/// (Seed 1253 at 400 calls per op.)
 pub(crate) fn group_norm_sizes(
     op: &'static str,
     input: &Tensor,
@@ -90,7 +91,8 @@ pub(crate) fn group_norm_sizes(
 ///   elements the CPU kernel rejects that itself, and the CUDA kernel divides by the zero
 ///   channels (SIGFPE, CUDA fuzz on an H100 with a CSC bias and a [1, 0, 1] input).
 ///
-/// The CPU kernel itself accepts a flat input, so only that route is checked.
+/// The CPU kernel itself accepts a flat input, so only that route is checked. (The SIGSEGV was
+/// found with `fuzz-ops --form-share`.)
 pub(crate) fn group_norm_fallback_input(
     op: &'static str,
     input: &Tensor,
@@ -131,6 +133,10 @@ pub(crate) fn group_norm_fallback_input(
 /// other dims take a composite path or are rejected), divide `v.numel()` by `v.size(dim)` and
 /// read or write that many elements of each `per_slice` tensor through raw pointers: the size
 /// must be nonzero and each per-slice tensor must have exactly that many elements.
+///
+/// Unchecked, a zero size is a SIGFPE and a short per-slice tensor a heap overflow (PyTorch later
+/// added an early return for empty input). The backward kernel (`_weight_norm_interface_backward`)
+/// does the same, and also reads `grad_w` with `saved_v`'s layout (its entry's `args::same_shape`).
 pub(crate) fn weight_norm_dim<const N: usize>(
     op: &'static str,
     (vn, v): (&str, &Tensor),
@@ -169,6 +175,24 @@ pub(crate) fn weight_norm_dim<const N: usize>(
 /// channels is a SIGFPE (the CUDA fuzz, `_native_batch_norm_legit(_functional)`). The CPU
 /// kernels return early for it, so only inputs off the CPU (and meta, which has no kernel that
 /// divides) are checked.
+///
+/// `batch_norm_elemt` (CUDA fuzz on an H100, session 12, seed 81) has only a CUDA kernel, whose
+/// channels-last path, taken by a 2-D input, divides by the zero channels the same way;
+/// `_native_batch_norm_legit` crashed so in one seed each of its first and functional forms.
+///
+/// The batch-norm entries that call this also check, with `args::numel_matches_size(_if)`, what the
+/// CPU kernels read or write once per channel (`input.size(1)`) unchecked (SIGSEGV):
+/// - `native_batch_norm` (seed 115) reads the running statistics in evaluation mode (through a null
+///   pointer when not given) and updates them in training mode (seed 1111 at 400 calls per op: a
+///   3-element running mean for 4 channels), and reads `weight` and `bias` per channel;
+///   `batch_norm_update_stats` (seed 62; its entry has only the `args::` checks) writes the
+///   statistics per channel;
+/// - `_native_batch_norm_legit` (seed 1020 at 400 calls per op: a 4-channel input with a 6-element
+///   weight and 3- and 0-element statistics) and the always-training `_batch_norm_with_update`
+///   (seed 361: a [3, 3] input with 0-element statistics and weight) do the same;
+/// - `_native_batch_norm_legit.no_stats` in inference (`training` false) reads the absent
+///   statistics through a null pointer for every channel of a nonempty input, which
+///   `args::true_unless_empty` refuses, and `weight` and `bias` per channel.
 pub(crate) fn device_channels(op: &'static str, input: &Tensor) -> Result<()> {
     if !on_device_kernels(input) {
         return Ok(());

@@ -1,4 +1,7 @@
 //! Checks for oneDNN (MKL-DNN) tensors, an opaque layout that many kernels read as plain strided memory.
+//!
+//! The crashes below were found with `fuzz-ops --form-share` unless a function's doc names
+//! another finder.
 use super::{fail, given};
 use crate::{Kind, Layout, Result, Tensor};
 use std::borrow::Borrow;
@@ -6,6 +9,9 @@ use std::borrow::Borrow;
 /// Zeroing a oneDNN tensor (`mkldnn_zero_`) writes `numel` 4-byte floats whatever its dtype,
 /// overflowing a half, bfloat16 or 1-byte buffer. `zero_` and the foreach forms call it on
 /// their arguments; `diag` and `diag_embed` on a result of `self`'s dtype and layout.
+///
+/// (Heap corruption: seed 38 through `zero_`, then `fuzz-ops --form-share` through `zero_` on a
+/// half or bfloat16 oneDNN tensor and through `diag` and `diag_embed`.)
 pub(crate) fn mkldnn_zeroed(op: &'static str, self_: &Tensor) -> Result<()> {
     mkldnn_zero_fill_of(op, "self", self_)
 }
@@ -147,6 +153,8 @@ pub(crate) fn rnn_mkldnn_input(op: &'static str, input: &Tensor, batch_first: bo
 /// [`empty_mkldnn_transposed`] for attention's `key`, whose last two dimensions the math path
 /// transposes (SIGFPE for an empty oneDNN key, form fuzz seed 373 and CUDA-build seeds 111 and
 /// 130).
+///
+/// (Reproduced on the CPU.)
 pub(crate) fn attention_mkldnn_key(op: &'static str, key: &Tensor) -> Result<()> {
     empty_mkldnn_transposed(op, "key", key, Some((-2, -1)))
 }
@@ -172,6 +180,9 @@ pub(crate) fn linear_mkldnn_weight(
 
 /// A oneDNN `self` times a sparse matrix reaches the sparse kernel, which divides by the oneDNN
 /// tensor's zero size when it has no elements (SIGFPE) and otherwise rejects it.
+///
+/// (`linalg_matmul` reaches it through the alias: CUDA-build form fuzz seed 74, reproduced on
+/// the CPU.)
 pub(crate) fn mm_mkldnn_sparse(op: &'static str, self_: &Tensor, other: &Tensor) -> Result<()> {
     // Hot path (every matmul): one layout query unless self is oneDNN.
     if self_.layout_or_strided() != Layout::Mkldnn {
@@ -204,6 +215,8 @@ pub(crate) fn cummaxmin_grad_not_mkldnn(op: &'static str, grad: &Tensor) -> Resu
 /// `_weight_norm` along a dim other than the first or last takes the composite path, which
 /// transposes `v`: for a oneDNN `v` without elements that is the transpose of
 /// [`mkldnn_transposed`] (SIGFPE).
+///
+/// `norm_except_dim` transposes `v` the same way (SIGFPE).
 pub(crate) fn weight_norm_mkldnn(op: &'static str, v: &Tensor) -> Result<()> {
     empty_mkldnn_transposed(op, "v", v, None)
 }
@@ -237,6 +250,8 @@ pub(crate) fn mkldnn_linear_weight(
 /// `_batch_norm_with_update` on a oneDNN input divides by its channel count (SIGFPE for
 /// [1, 0, 3, 1]; `native_batch_norm` handles the same input). A oneDNN input needs channels,
 /// and, as this form always trains, a full weight ([`batch_norm_mkldnn_weight`]).
+///
+/// (Seed 378.)
 pub(crate) fn batch_norm_mkldnn_channels(
     op: &'static str,
     input: &Tensor,
@@ -251,7 +266,8 @@ pub(crate) fn batch_norm_mkldnn_channels(
 /// oneDNN's training batch norm reads `weight` for every channel even when the input has no
 /// elements, where libtorch's per-channel checks (and [`numel_matches_size`]) are skipped: a
 /// weight of 0 elements for 3 channels under an empty [1, 3, 0, 3] input divides by zero
-/// (SIGFPE, oneDNN-only form fuzz seeds 1, 7 and 15). In training, a oneDNN input's weight must
+/// (SIGFPE, oneDNN-only form fuzz seeds 1, 7 and 15, through
+/// `_batch_norm_with_update_functional`). In training, a oneDNN input's weight must
 /// have input.size(1) elements; inference reads none of it for an empty input. And training a
 /// oneDNN input without channels divides by zero when it updates running statistics (SIGFPE,
 /// MKL-DNN seed 16 through `native_batch_norm`, a [3, 0, 3, 5] input); without statistics it

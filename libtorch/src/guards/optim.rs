@@ -1,5 +1,15 @@
 //! Checks for the fused optimizer kernels (`_fused_sgd`, `_fused_adam(w)`, `_fused_adagrad`),
 //! which walk their parameter, gradient and state lists in lockstep through raw pointers.
+//!
+//! Besides each function's story, two checks of every fused entry are shared ones (SIGSEGV, CUDA
+//! fuzz): the kernel is chosen by the first list's device and reads every list through pointers of
+//! that device, so a tensor on another device crashes (seeds 1-5, all 24 overloads:
+//! `args::same_device`); and the CUDA kernel, chosen by a CUDA tensor among the other arguments,
+//! reads the device of `params[0]`, so an empty parameter list is refused even where it would be a
+//! no-op (the CPU; a second pass in which every crash had an empty `self`: `args::nonempty`). The
+//! CUDA fuzz on an H100 (session 12, seeds 1-44 with and without other forms: all 24 overloads, 80
+//! crashes, none with an empty `self`) found the list lengths of `fused_amsgrad_states` and the
+//! devices of `fused_scale_devices`.
 use super::args::same_len;
 use super::{fail, given, non_overlapping_and_dense, sizes};
 use crate::{Result, Tensor};

@@ -3,6 +3,9 @@
 //! closed form, stopping early only once the value overflows to NaN. With a degree like 2^40
 //! that is an endless loop (seed 5 found it); the checks estimate the steps per element and
 //! refuse calls over a budget.
+//!
+//! The recurrence runs for Legendre with |x| < 1, Laguerre with x > 0, shifted Chebyshev where
+//! `2x - 1` rounds to ±1, and Chebyshev just outside [-1, 1].
 
 use super::fail;
 use crate::{Kind, Result, Scalar, Tensor};

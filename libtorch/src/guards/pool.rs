@@ -94,6 +94,10 @@ pub(crate) fn pool3d_indices(op: &'static str, input: &Tensor, indices: &Tensor)
 
 /// The adaptive pools loop over every output row and column even when the output has no
 /// elements: an `output_size` like `[2^50, 0]` loops 2^50 times over nothing (seed 243).
+///
+/// (A hang.) The quantized kernels also read `output_size[1]` (and `[2]`) without checking its
+/// length, which every other kernel requires (SIGSEGV in 3-D, found with `fuzz-ops --form-share`):
+/// the entries check it with `args::list_len`.
 pub(crate) fn adaptive_pool_output(op: &'static str, output_size: &[i64]) -> Result<()> {
     let empty = output_size.contains(&0);
     match output_size.iter().find(|&&o| o > i32::MAX as i64) {
@@ -112,6 +116,12 @@ pub(crate) fn adaptive_pool_output(op: &'static str, output_size: &[i64]) -> Res
 /// spatial sizes, which the forward requires to be nonzero (every size after the first); a
 /// `self` with a zero-size one makes the kernel read past `grad_output` (seed 1023 at 400 calls
 /// per op: a [3, 5, 0] self under a [3, 3, 3] gradient).
+///
+/// Its entries' `args::same_sizes_except_last` guards the rest (SIGSEGV, heap corruption, seeds 66,
+/// 100 and 107): the backwards loop over `self`'s batch and channels and read `grad_output` with
+/// them, so only `grad_output`'s last sizes are its own. `adaptive_avg_pool3d_backward.grad_input`,
+/// the public name of the 3-D backward's out form, runs the same kernel (seed 997: a gradient
+/// without channels under a 3-channel `self`).
 pub(crate) fn pool_input_sizes_positive(op: &'static str, input: &Tensor) -> Result<()> {
     let s = sizes(op, "self", input)?;
     if s.iter().skip(1).any(|&d| d <= 0) {

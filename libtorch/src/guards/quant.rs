@@ -23,6 +23,9 @@ fn flag_value(t: &Tensor) -> Option<bool> {
 /// observer writes `running_min`/`running_max` at index 0 (per tensor) or for `self.size(0)`
 /// rows (per row), and the fake-quantizer reads `running_max` for as many rows as
 /// `running_min` has, all unchecked (an empty statistic is resized first, per row only).
+///
+/// Unchecked: SIGSEGV (seeds 35, 64 and 74). An undefined `self` crashes too (seed 1009 at 400
+/// calls per op): the entry's `args::defined`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fused_observer(
     op: &'static str,
@@ -93,6 +96,8 @@ pub(crate) fn fused_observer(
 /// `inp` and `N * ceil(K / 2)` weight bytes, dividing by `block_size`, none of it checked (seed
 /// 39: an empty `inp` read through a null pointer). Mirrors ATen's own checks in order and
 /// rejects what would read out of bounds.
+///
+/// (SIGSEGV, seeds 39, 51, 57 and 70.)
 pub(crate) fn dyn_quant_matmul_inputs(
     op: &'static str,
     inp: &Tensor,
@@ -170,6 +175,11 @@ pub(crate) fn dyn_quant_matmul_inputs(
 
 /// `_dyn_quant_matmul_4bit`'s own condition `block_size == in_features || (block_size % 32 == 0
 /// && in_features % block_size == 0)`, which ATen evaluates dividing by a zero `block_size`.
+///
+/// (SIGFPE.) `block_size == in_features == 0` passes the condition: a valid call of
+/// `_dyn_quant_pack_4bit_weight` (so no `args::positive` there), but the x86 kernel of
+/// `_dyn_quant_matmul_4bit` then divides by `block_size`, so its entry also requires a positive one
+/// (a negative block size, which the condition lets through, makes a negative block count).
 pub(crate) fn dyn_quant_block_size(
     op: &'static str,
     block_size: i64,
@@ -198,6 +208,9 @@ pub(crate) fn dyn_quant_block_size(
 /// ratio` iterations of `O(numel)` each. The minimum and maximum are those of the first `numel`
 /// floats of `input`'s memory, as ATen reads them. Calls that enter the loop must make progress
 /// every step and stay within about 2^32 element operations.
+///
+/// (A hang, seed 13: `n_bins` = 2^40.) The search reads `input` on the host whatever its device
+/// (SIGSEGV, CUDA fuzz): the entry's `args::on_cpu`.
 pub(crate) fn qparams_search(
     op: &'static str,
     input: &Tensor,

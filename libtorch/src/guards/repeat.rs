@@ -7,6 +7,9 @@ use crate::{Result, Tensor};
 
 /// `repeats` (each >= 0) must add up to exactly `output_size` when it is given: more overflow
 /// the result (seed 42: repeats [1, -1] with output_size 0), fewer leave its tail uninitialized.
+///
+/// With `output_size` given, `repeat_interleave` allocates that many elements and writes
+/// `sum(repeats)`, checking neither the sum nor negative repeats (a heap overflow).
 fn repeat_total(op: &'static str, repeats: &[i64], output_size: Option<i64>) -> Result<()> {
     let Some(size) = output_size else {
         return Ok(()); // libtorch computes the size and checks the repeats itself

@@ -11,6 +11,9 @@ use std::borrow::Borrow;
 /// `[T, N, I]` and H = `hidden_size`: mode 2 (LSTM), no packed `batch_sizes`, `weight0` with
 /// 4H * I elements, `weight1` 4H * H, `weight2` and `weight3` 4H each (when `has_biases`), and
 /// `hx_` and `cx_` N * H.
+///
+/// Unchecked, any other argument is a SIGSEGV or an out-of-bounds read or write: the GRU mode (3)
+/// indexes three chunks of each weight, which weights of size 1, 2 or 4 do not have.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mkldnn_lstm_layer(
     op: &'static str,
@@ -68,6 +71,10 @@ pub(crate) fn mkldnn_lstm_layer(
 /// to, when given), and a `workspace` at least as large as the one the forward makes for these
 /// shapes: oneDNN reads it through a raw pointer with its own size. That size is found by
 /// running the forward, which makes this check cost about one forward step.
+///
+/// The backward shuffles the weights as the forward does and wraps `output`, `hy_`, `cy_` and the
+/// gradients with descriptors derived from `input` and `hidden_size` (SIGSEGV, out-of-bounds reads
+/// otherwise).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mkldnn_lstm_layer_backward(
     op: &'static str,
@@ -149,6 +156,8 @@ pub(crate) fn mkldnn_lstm_layer_backward(
 
 /// A packed sequence's `batch_sizes`: 1-D, nonempty, not negative, non-increasing (the lengths are
 /// filled downwards at each decrease; anything else writes before the buffer).
+///
+/// (Heap corruption; an empty one is read through a null pointer.)
 pub(crate) fn packed_batch_sizes(op: &'static str, batch_sizes: &Tensor) -> Result<()> {
     packed_batch_size_values(op, batch_sizes).map(drop)
 }
@@ -175,6 +184,10 @@ fn packed_batch_size_values(op: &'static str, batch_sizes: &Tensor) -> Result<Op
 /// and per layer and direction `w_ih [4H, in]`, `w_hh [4H, Hout]`, with biases `b_ih`, `b_hh`
 /// `[4H]`, and with a projection (Hout != H) `w_hr [Hout, H]`; `in` is the input size for the
 /// first layer and `D * Hout` after. The CPU kernels (and oneDNN's) index all of them unchecked.
+///
+/// Unchecked, the fused LSTM reads c0 per layer of h0, indexes four gate chunks of the weights, and
+/// on the oneDNN path hands every parameter to the layer primitive with shapes derived from the
+/// input and h0 alone (SIGSEGV).
 #[allow(clippy::too_many_arguments)]
 fn lstm_params<H: Borrow<Tensor>, P: Borrow<Tensor>>(
     op: &'static str,
@@ -282,6 +295,9 @@ pub(crate) fn lstm_input<H: Borrow<Tensor>, P: Borrow<Tensor>>(
 /// A packed sequence: `batch_sizes` an int64 1-D tensor of positive, non-increasing sizes (the
 /// packed layers read it as int64 only after other work), and `data` `[sum(batch_sizes), I]`.
 /// Returns the batch sizes and data's column count (the input size).
+///
+/// The packed layers read `batch_sizes[0]`, even when it is empty, and `data`'s rows per step,
+/// unchecked (SIGSEGV).
 fn packed_sequence_sizes(
     op: &'static str,
     data: &Tensor,
@@ -401,6 +417,9 @@ fn summed_gates_chunk(
 
 /// `_thnn_differentiable_gru_cell_backward`: `input_gates + input_bias` and `hidden_gates +
 /// hidden_bias` are each split into 3 gates.
+///
+/// Each sum is split by `unsafe_chunk(3, 1)` and indexed `[0..2]` unchecked; a bias can widen empty
+/// gates to a size that makes fewer chunks (SIGSEGV, seed 18: `[3, 0] + [5, 4, 3, 0]`).
 pub(crate) fn gru_cell_gates(
     op: &'static str,
     input_gates: &Tensor,
@@ -416,6 +435,11 @@ pub(crate) fn gru_cell_gates(
 
 /// `_thnn_differentiable_lstm_cell_backward`: the sum of both gates and both biases is split
 /// into 4 gates.
+///
+/// The kernel sums the gates and biases (broadcasting) and indexes `unsafe_chunk(4, 1)` of the sum
+/// `[0..3]` unchecked: sizes like 5 or 6 make fewer chunks (SIGSEGV), and a bias can widen empty
+/// gates to such a size. Calls where both gradients are None are refused too, although the op then
+/// returns undefined tensors without reading anything: such a call's gates are wrong all the same.
 pub(crate) fn lstm_cell_gates(
     op: &'static str,
     input_gates: &Tensor,

@@ -7,6 +7,8 @@ use std::borrow::Borrow;
 /// `unfold_backward`: `grad_in` has the shape `unfold(dim, size, step)` gives for an input of
 /// `input_sizes` (the kernel indexes it with that shape), with `step > 0` and `0 <= size <=`
 /// the unfolded dimension.
+///
+/// Another shape is a heap corruption.
 pub(crate) fn unfold_backward_shape(
     op: &'static str,
     grad_in: &Tensor,
@@ -50,6 +52,9 @@ pub(crate) fn unfold_backward_shape(
 /// dimension of the result, not wrapped (`0..=d` for d-dimensional tensors): the private stack
 /// kernels copy each tensor with the first one's sizes along `dim` as given (the public `stack`
 /// checks the shapes and wraps `dim` first).
+///
+/// Otherwise: SIGSEGV or heap corruption. They also read `tensors[0]` (its options, its sizes)
+/// before any check that the list has an element: the entry's `args::nonempty`.
 pub(crate) fn stack_args<T: Borrow<Tensor>>(op: &'static str, list: &[T], dim: i64) -> Result<()> {
     let name = "tensors";
     let Some(first) = list.first() else {
@@ -139,6 +144,8 @@ impl Format {
 ///
 /// `result` is the output's dtype and whether it is contiguous in a memory format: `_stack`
 /// makes an empty 1-D result of the promoted dtype, `_stack.out` takes the caller's.
+///
+/// (A heap overflow, seed 19; the fast path serves float and double tensors.)
 fn serial_stack_layout<T: Borrow<Tensor>>(
     op: &'static str,
     list: &[T],
@@ -230,8 +237,8 @@ pub(crate) fn stack_out_serial_layout<T: Borrow<Tensor>>(
 /// `split_with_sizes_copy.out` on CUDA takes a fast path when `self` and every `out` are
 /// non-overlapping and dense with `self`'s dtype; it divides by the sizes of `self` from `dim`
 /// on and by a block count that is zero when `self` has no elements (SIGFPE, CUDA fuzz on an
-/// H100 with a [0, 3] self). The CPU kernel, and the CUDA one off that path, split an empty
-/// tensor, so only that path is refused.
+/// H100 with a [0, 3] self: session 12, forms seed 28). The CPU kernel, and the CUDA one off
+/// that path, split an empty tensor, so only that path is refused.
 pub(crate) fn split_copy_fast_path_elements<T: Borrow<Tensor>>(
     op: &'static str,
     t: &Tensor,

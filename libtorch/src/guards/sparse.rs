@@ -167,6 +167,8 @@ compressed_layout_inferred_args! {
 /// CSR row pointers `crow_indices` (one row of `nrows + 1` per batch) are used as fill offsets
 /// into the output unchecked: within each row `0 <= crow[i] <= crow[i + 1] <= nnz`, where nnz is
 /// `col_indices.size(-1)`, and both have the same batch sizes.
+///
+/// Out-of-range pointers are a SIGSEGV.
 pub(crate) fn csr_crow_indices(op: &'static str, crow: &Tensor, col: &Tensor) -> Result<()> {
     let (cs, ks) = (
         sizes(op, "crow_indices", crow)?,
@@ -204,6 +206,8 @@ pub(crate) fn csr_crow_indices(op: &'static str, crow: &Tensor, col: &Tensor) ->
 /// `_sparse_compressed_tensor_with_dims` reads the two sparse sizes and the dense ones from
 /// `size` by position, unchecked (seed 273: an empty size): it needs `dense_dim >= 0`, at least
 /// `2 + dense_dim` sizes, and a block size of 0 or 2 elements.
+///
+/// Too short a `size` is a SIGSEGV (seeds 273 and 284).
 pub(crate) fn compressed_dims(
     op: &'static str,
     dense_dim: i64,
@@ -226,6 +230,10 @@ pub(crate) fn compressed_dims(
 /// an expanded [2] view of one value reads a second value past its storage and writes the
 /// output at that garbage offset (SIGSEGV); a transposed view would be read in memory order,
 /// a silent wrong answer. `self` must be contiguous.
+///
+/// (Found with `fuzz-ops --form-share`.) Its entry's `args::values_in_range` prevents a heap
+/// corruption of the same kernel: the output has `size + 1` elements and is indexed by the values
+/// of `self` (sorted COO row indices) with no range check.
 pub(crate) fn coo_rows_contiguous(op: &'static str, self_: &Tensor) -> Result<()> {
     read_in_memory_order(op, "self", self_)
 }

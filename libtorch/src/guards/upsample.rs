@@ -179,6 +179,8 @@ pub(crate) fn interp_backward_scales<const N: usize>(
 /// (else `n / m`), and `support = taps * scale / 2` when `scale >= 1`, else `taps / 2`, in the
 /// input's float type. A scale that disagrees with the sizes (`s = 1e-8` for 5 -> 2) starts a
 /// window past the input. (A start beyond 2^63 converts to `i64::MIN` and clamps to 0.)
+///
+/// (SIGSEGV, seed 17: `scales_w = 1e-8` for width 5 -> 2 reads index 5e7.)
 fn upsample_aa_windows(
     op: &'static str,
     input: &Tensor,
