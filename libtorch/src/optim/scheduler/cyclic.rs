@@ -1,7 +1,7 @@
 //! `CyclicLR`: the rate cycles between two bounds (Smith's cyclical learning rates), and the
 //! momentum the other way.
 use super::state::{floats, opt_bool, opt_float_list, opt_str, take_float};
-use super::{bad, chainable, initial_step, Core, Schedule};
+use super::{bad, chainable, core_access, initial_step, Core, Schedule};
 use crate::error::unwrap;
 use crate::optim::Optimizer;
 use crate::{IValue, Result};
@@ -297,12 +297,7 @@ impl CyclicLr {
 
 impl Schedule for CyclicLr {
     const NAME: &'static str = "CyclicLR";
-    fn core(&self) -> &Core {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
+    core_access!();
     fn get_lr(&mut self, opt: &mut dyn Optimizer, _initial: bool) -> Result<Vec<f64>> {
         let e = self.core.last_epoch as f64;
         let cycle = (1.0 + e / self.total_size).floor();

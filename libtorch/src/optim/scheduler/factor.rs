@@ -2,15 +2,11 @@
 //! with PyTorch's arithmetic (the same `get_lr` steps, so sequences match bit for bit).
 use super::simple::LrLambda;
 use super::state::{take_float, take_int};
-use super::{bad, chainable, initial_step, Core, Schedule};
+use super::{bad, chainable, core_access, current, initial_step, times, Core, Schedule};
 use crate::error::unwrap;
 use crate::optim::Optimizer;
 use crate::{IValue, Result};
 use std::sync::Arc;
-
-fn times(opt: &dyn Optimizer, factor: f64) -> Vec<f64> {
-    opt.learning_rates().iter().map(|lr| lr * factor).collect()
-}
 
 /// `ConstantLR`: the rate times `factor` for the first `total_iters` steps, then the rate
 /// itself again (a constant warm-up).
@@ -61,18 +57,13 @@ impl ConstantLr {
 
 impl Schedule for ConstantLr {
     const NAME: &'static str = "ConstantLR";
-    fn core(&self) -> &Core {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
+    core_access!();
     fn get_lr(&mut self, opt: &mut dyn Optimizer, _initial: bool) -> Result<Vec<f64>> {
         let e = self.core.last_epoch;
         Ok(if e == 0 {
             times(opt, self.factor)
         } else if e != self.total_iters {
-            opt.learning_rates()
+            current(opt)
         } else {
             times(opt, 1.0 / self.factor)
         })
@@ -168,12 +159,7 @@ impl MultiplicativeLr {
 
 impl Schedule for MultiplicativeLr {
     const NAME: &'static str = "MultiplicativeLR";
-    fn core(&self) -> &Core {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
+    core_access!();
     fn get_lr(&mut self, opt: &mut dyn Optimizer, initial: bool) -> Result<Vec<f64>> {
         let lrs = opt.learning_rates();
         if initial {

@@ -265,3 +265,26 @@ macro_rules! chainable {
     };
 }
 pub(crate) use chainable;
+
+/// The optimizer's current rates (PyTorch's `[group["lr"] for group in param_groups]`).
+pub(crate) fn current(opt: &dyn Optimizer) -> Vec<f64> {
+    opt.learning_rates()
+}
+
+/// The current rates times `factor`.
+pub(crate) fn times(opt: &dyn Optimizer, factor: f64) -> Vec<f64> {
+    opt.learning_rates().iter().map(|lr| lr * factor).collect()
+}
+
+/// `Schedule::core` / `core_mut` for a schedule whose `Core` is its `core` field.
+macro_rules! core_access {
+    () => {
+        fn core(&self) -> &Core {
+            &self.core
+        }
+        fn core_mut(&mut self) -> &mut Core {
+            &mut self.core
+        }
+    };
+}
+pub(crate) use core_access;

@@ -2,7 +2,7 @@
 //! momentum cycled inversely.
 use super::cyclic::{check_momentum, per_group};
 use super::state::{floats, opt_bool, opt_float_list, opt_str, take_int};
-use super::{bad, chainable, initial_step, Core, Schedule};
+use super::{bad, chainable, core_access, initial_step, Core, Schedule};
 use crate::error::unwrap;
 use crate::optim::Optimizer;
 use crate::{IValue, Result};
@@ -293,12 +293,7 @@ impl OneCycleLr {
 
 impl Schedule for OneCycleLr {
     const NAME: &'static str = "OneCycleLR";
-    fn core(&self) -> &Core {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
+    core_access!();
     fn get_lr(&mut self, opt: &mut dyn Optimizer, _initial: bool) -> Result<Vec<f64>> {
         let step_num = self.core.last_epoch;
         if step_num > self.total_steps {

@@ -1,7 +1,7 @@
 //! `CosineAnnealingWarmRestarts` (SGDR): cosine annealing restarted every `T_i` steps, the
 //! period multiplied by `T_mult` at each restart.
 use super::state::{take_float, take_int};
-use super::{apply, bad, Core, LrScheduler, Schedule};
+use super::{apply, bad, core_access, Core, LrScheduler, Schedule};
 use crate::error::unwrap;
 use crate::optim::Optimizer;
 use crate::{IValue, Result};
@@ -88,12 +88,7 @@ impl CosineAnnealingWarmRestarts {
 
 impl Schedule for CosineAnnealingWarmRestarts {
     const NAME: &'static str = "CosineAnnealingWarmRestarts";
-    fn core(&self) -> &Core {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
+    core_access!();
     fn get_lr(&mut self, _opt: &mut dyn Optimizer, _initial: bool) -> Result<Vec<f64>> {
         let (cur, ti, eta) = (self.t_cur as f64, self.t_i as f64, self.eta_min);
         Ok(self

@@ -1,32 +1,13 @@
 //! The schedules of one formula each: StepLR, MultiStepLR, ExponentialLR, LambdaLR,
 //! PolynomialLR, LinearLR and CosineAnnealingLR, with PyTorch's arithmetic.
 use super::state::{take_float, take_int};
-use super::{bad, chainable, initial_step, Core, Schedule};
+use super::{bad, chainable, core_access, current, initial_step, times, Core, Schedule};
 use crate::error::unwrap;
 use crate::optim::Optimizer;
 use crate::{IValue, Result};
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
 use std::sync::Arc;
-
-fn current(opt: &dyn Optimizer) -> Vec<f64> {
-    opt.learning_rates()
-}
-
-fn times(opt: &dyn Optimizer, factor: f64) -> Vec<f64> {
-    opt.learning_rates().iter().map(|lr| lr * factor).collect()
-}
-
-macro_rules! core_access {
-    () => {
-        fn core(&self) -> &Core {
-            &self.core
-        }
-        fn core_mut(&mut self) -> &mut Core {
-            &mut self.core
-        }
-    };
-}
 
 /// `StepLR`: the rate times `gamma` every `step_size` steps.
 #[derive(Clone, Debug)]
