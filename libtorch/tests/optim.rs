@@ -443,8 +443,16 @@ fn newer_optimizer_and_scheduler_arguments_are_checked() {
     let mut opt = Sgd::new(p(), 0.1);
     let one: LrLambda = std::sync::Arc::new(|_| 1.0);
     let two = vec![one.clone(), one];
-    let e = msg(LambdaLr::f_per_group(&mut opt, two).map(drop));
+    let e = msg(LambdaLr::f_per_group(&mut opt, two.clone()).map(drop));
     assert_eq!(e, "Expected 1 lr_lambdas, but got 2");
+    let e = MultiplicativeLr::f_per_group(&mut opt, two).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "MultiplicativeLR: Expected 1 lr_lambdas, but got 2"
+    );
+    // The functions cannot be printed; the schedule still can.
+    let s = MultiplicativeLr::new(&mut opt, |_| 0.5);
+    assert!(format!("{s:?}").contains("[1 lr_lambda fn(epoch) -> f64]"));
     let e = msg(LinearLr::f_with_options(&mut opt, 0.5, 1.5, 4).map(drop));
     assert!(e.starts_with("Ending multiplicative factor expected to be between 0 and 1"));
     let e = msg(CosineAnnealingWarmRestarts::f_new(&mut opt, 0, 1, 0.0).map(drop));

@@ -1,12 +1,11 @@
 //! The schedules that multiply the current rate by a factor: ConstantLR and MultiplicativeLR,
 //! with PyTorch's arithmetic (the same `get_lr` steps, so sequences match bit for bit).
-use super::simple::LrLambda;
+use super::lambdas::{Lambdas, LrLambda};
 use super::state::{take_float, take_int};
 use super::{bad, chainable, core_access, current, initial_step, times, Core, Schedule};
 use crate::error::unwrap;
 use crate::optim::Optimizer;
 use crate::{IValue, Result};
-use std::sync::Arc;
 
 /// `ConstantLR`: the rate times `factor` for the first `total_iters` steps, then the rate
 /// itself again (a constant warm-up).
@@ -110,18 +109,10 @@ chainable!(ConstantLr);
 /// s.step(&mut opt).unwrap();
 /// assert_eq!(opt.learning_rates(), [0.25]);
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct MultiplicativeLr {
     core: Core,
-    lambdas: Vec<LrLambda>,
-}
-
-impl std::fmt::Debug for MultiplicativeLr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MultiplicativeLr")
-            .field("core", &self.core)
-            .finish_non_exhaustive()
-    }
+    lambdas: Lambdas,
 }
 
 impl MultiplicativeLr {
@@ -130,9 +121,8 @@ impl MultiplicativeLr {
         opt: &mut dyn Optimizer,
         lr_lambda: impl Fn(i64) -> f64 + Send + Sync + 'static,
     ) -> MultiplicativeLr {
-        let f: LrLambda = Arc::new(lr_lambda);
-        let n = opt.learning_rates().len();
-        unwrap(MultiplicativeLr::f_per_group(opt, vec![f; n]))
+        let lambdas = Lambdas::shared(opt, lr_lambda);
+        unwrap(MultiplicativeLr::start(opt, lambdas))
     }
 
     /// One function per group, or PyTorch's error when their number is not the number of
@@ -141,16 +131,14 @@ impl MultiplicativeLr {
         opt: &mut dyn Optimizer,
         lr_lambdas: Vec<LrLambda>,
     ) -> Result<MultiplicativeLr> {
-        let n = opt.learning_rates().len();
-        if lr_lambdas.len() != n {
-            return Err(bad(
-                "MultiplicativeLR",
-                format!("Expected {n} lr_lambdas, but got {}", lr_lambdas.len()),
-            ));
-        }
+        let lambdas = Lambdas::per_group("MultiplicativeLR", opt, lr_lambdas)?;
+        MultiplicativeLr::start(opt, lambdas)
+    }
+
+    fn start(opt: &mut dyn Optimizer, lambdas: Lambdas) -> Result<MultiplicativeLr> {
         let mut s = MultiplicativeLr {
             core: Core::new(opt),
-            lambdas: lr_lambdas,
+            lambdas,
         };
         initial_step(&mut s, opt)?;
         Ok(s)
@@ -165,20 +153,10 @@ impl Schedule for MultiplicativeLr {
         if initial {
             return Ok(lrs);
         }
-        let e = self.core.last_epoch;
-        Ok(self
-            .lambdas
-            .iter()
-            .zip(lrs)
-            .map(|(f, lr)| lr * f(e))
-            .collect())
+        Ok(self.lambdas.scale(&lrs, self.core.last_epoch))
     }
-    /// As PyTorch: plain functions are not saved (`lr_lambdas` is a list of `None`).
     fn own_state(&self) -> Vec<(&'static str, IValue)> {
-        vec![(
-            "lr_lambdas",
-            IValue::List(vec![IValue::None; self.lambdas.len()]),
-        )]
+        self.lambdas.state()
     }
     fn load_own_state(&mut self, _st: &IValue) -> Result<()> {
         Ok(())

@@ -21,6 +21,7 @@
 mod compose;
 mod cyclic;
 mod factor;
+mod lambdas;
 mod onecycle;
 mod plateau;
 mod restarts;
@@ -30,12 +31,13 @@ mod state;
 pub use compose::{ChainedScheduler, SequentialLr};
 pub use cyclic::{CyclicLr, CyclicLrOptions, CyclicMode, ScaleFn, ScaleMode};
 pub use factor::{ConstantLr, MultiplicativeLr};
+pub use lambdas::LrLambda;
 pub use onecycle::{AnnealStrategy, OneCycleLr, OneCycleLrOptions};
 pub use plateau::{PlateauMode, ReduceLrOnPlateau, ReduceLrOnPlateauOptions, ThresholdMode};
 pub use restarts::CosineAnnealingWarmRestarts;
 pub use simple::{
-    CosineAnnealingLr, ExponentialLr, LambdaLr, LinearLr, LinearWarmup, LrLambda, MultiStepLr,
-    PolynomialLr, StepLr,
+    CosineAnnealingLr, ExponentialLr, LambdaLr, LinearLr, LinearWarmup, MultiStepLr, PolynomialLr,
+    StepLr,
 };
 
 use super::Optimizer;

@@ -1,5 +1,6 @@
 //! The schedules of one formula each: StepLR, MultiStepLR, ExponentialLR, LambdaLR,
 //! PolynomialLR, LinearLR and CosineAnnealingLR, with PyTorch's arithmetic.
+use super::lambdas::{Lambdas, LrLambda};
 use super::state::{take_float, take_int};
 use super::{bad, chainable, core_access, current, initial_step, times, Core, Schedule};
 use crate::error::unwrap;
@@ -7,7 +8,6 @@ use crate::optim::Optimizer;
 use crate::{IValue, Result};
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
-use std::sync::Arc;
 
 /// `StepLR`: the rate times `gamma` every `step_size` steps.
 #[derive(Clone, Debug)]
@@ -250,22 +250,11 @@ impl Schedule for ExponentialLr {
 }
 chainable!(ExponentialLr);
 
-/// A rate factor as a function of the epoch (LambdaLR's `lr_lambda`).
-pub type LrLambda = Arc<dyn Fn(i64) -> f64 + Send + Sync>;
-
 /// `LambdaLR`: `lr = base_lr · f(epoch)`, one function for every group or one per group.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct LambdaLr {
     core: Core,
-    lambdas: Vec<LrLambda>,
-}
-
-impl std::fmt::Debug for LambdaLr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LambdaLr")
-            .field("core", &self.core)
-            .finish_non_exhaustive()
-    }
+    lambdas: Lambdas,
 }
 
 impl LambdaLr {
@@ -274,24 +263,21 @@ impl LambdaLr {
         opt: &mut dyn Optimizer,
         lr_lambda: impl Fn(i64) -> f64 + Send + Sync + 'static,
     ) -> LambdaLr {
-        let f: LrLambda = Arc::new(lr_lambda);
-        let n = opt.learning_rates().len();
-        unwrap(LambdaLr::f_per_group(opt, vec![f; n]))
+        let lambdas = Lambdas::shared(opt, lr_lambda);
+        unwrap(LambdaLr::start(opt, lambdas))
     }
 
     /// One function per group (PyTorch's list of `lr_lambda`s), or PyTorch's error when their
     /// number is not the number of groups.
     pub fn f_per_group(opt: &mut dyn Optimizer, lr_lambdas: Vec<LrLambda>) -> Result<LambdaLr> {
-        let n = opt.learning_rates().len();
-        if lr_lambdas.len() != n {
-            return Err(bad(
-                "LambdaLR",
-                format!("Expected {n} lr_lambdas, but got {}", lr_lambdas.len()),
-            ));
-        }
+        let lambdas = Lambdas::per_group("LambdaLR", opt, lr_lambdas)?;
+        LambdaLr::start(opt, lambdas)
+    }
+
+    fn start(opt: &mut dyn Optimizer, lambdas: Lambdas) -> Result<LambdaLr> {
         let mut s = LambdaLr {
             core: Core::new(opt),
-            lambdas: lr_lambdas,
+            lambdas,
         };
         initial_step(&mut s, opt)?;
         Ok(s)
@@ -302,20 +288,12 @@ impl Schedule for LambdaLr {
     const NAME: &'static str = "LambdaLR";
     core_access!();
     fn get_lr(&mut self, _opt: &mut dyn Optimizer, _initial: bool) -> Result<Vec<f64>> {
-        let e = self.core.last_epoch;
         Ok(self
             .lambdas
-            .iter()
-            .zip(&self.core.base_lrs)
-            .map(|(f, b)| b * f(e))
-            .collect())
+            .scale(&self.core.base_lrs, self.core.last_epoch))
     }
-    /// As PyTorch: functions are not saved (`lr_lambdas` is a list of `None`).
     fn own_state(&self) -> Vec<(&'static str, IValue)> {
-        vec![(
-            "lr_lambdas",
-            IValue::List(vec![IValue::None; self.lambdas.len()]),
-        )]
+        self.lambdas.state()
     }
     fn load_own_state(&mut self, _st: &IValue) -> Result<()> {
         Ok(())
