@@ -59,10 +59,12 @@ fn linear_convolution_and_pooling() {
     let (cw, cb) = (input("cw"), input("cb"));
     // F.conv2d(x, w, b, stride=2, padding=1): dilation 1, groups 1 are PyTorch's defaults.
     check("conv2d", &F::conv2d_with(&x, &cw, Some(&cb), 2, 1, 1, 1));
-    check("max_pool2d", &F::max_pool2d(&x, 2)); // F.max_pool2d(x, 2)
-    check("avg_pool2d", &F::avg_pool2d(&x, 2)); // F.avg_pool2d(x, 2)
-    check("adaptive_avg_pool2d", &F::adaptive_avg_pool2d(&x, [1, 1])); // F.adaptive_avg_pool2d(x, (1, 1))
-    check("interpolate", &F::interpolate(&x, None, Some(&[2.0]))); // F.interpolate(x, scale_factor=2)
+    // F.max_pool2d(x, 2), F.avg_pool2d(x, 2), F.adaptive_avg_pool2d(x, (1, 1))
+    check("max_pool2d", &F::max_pool2d(&x, 2));
+    check("avg_pool2d", &F::avg_pool2d(&x, 2));
+    check("adaptive_avg_pool2d", &F::adaptive_avg_pool2d(&x, [1, 1]));
+    // F.interpolate(x, scale_factor=2)
+    check("interpolate", &F::interpolate(&x, None, Some(&[2.0])));
 }
 
 #[test]
@@ -85,7 +87,8 @@ fn normalisation_lookup_and_shape() {
 #[test]
 fn losses() {
     let (logits, labels) = (input("logits"), input("labels"));
-    check("cross_entropy", &F::cross_entropy(&logits, &labels)); // F.cross_entropy(logits, target)
+    // F.cross_entropy(logits, target)
+    check("cross_entropy", &F::cross_entropy(&logits, &labels));
     // F.cross_entropy(logits, target, label_smoothing=0.1)
     let ls = F::cross_entropy_with(&logits, &labels, None, -100, Reduction::Mean, 0.1);
     check("cross_entropy_ls", &ls);
@@ -97,7 +100,11 @@ fn losses() {
     check("mse_loss_sum", &sum);
     check("l1_loss", &F::l1_loss(&a, &b)); // F.l1_loss(a, b)
     let y = input("y");
-    check("bce_with_logits", &F::binary_cross_entropy_with_logits(&a, &y)); // F.binary_cross_entropy_with_logits(x, y)
+    // F.binary_cross_entropy_with_logits(x, y)
+    check(
+        "bce_with_logits",
+        &F::binary_cross_entropy_with_logits(&a, &y),
+    );
     check("nll_loss", &F::nll_loss(&input("logp"), &labels)); // F.nll_loss(logp, target)
     check("smooth_l1_loss", &F::smooth_l1_loss(&a, &b)); // F.smooth_l1_loss(a, b)
 }
@@ -136,7 +143,14 @@ fn plain_forms_fill_in_pytorchs_defaults() {
     );
     assert_eq!(
         vals(&F::max_pool2d(&x, [2, 2])),
-        vals(&F::max_pool2d_with(&x, [2, 2], [2, 2], [0, 0], [1, 1], false))
+        vals(&F::max_pool2d_with(
+            &x,
+            [2, 2],
+            [2, 2],
+            [0, 0],
+            [1, 1],
+            false
+        ))
     );
     let cw = input("cw");
     assert_eq!(
@@ -161,10 +175,32 @@ fn plain_forms_fill_in_pytorchs_defaults() {
     assert!(d < 1e-6, "{d}");
     assert_eq!(vals(&rm), [0.0; 3]);
     // F.mse_loss with a weight: PyTorch's weighted mean, sum(w (a - b)²) / sum(w).
-    let (a, b) = (Tensor::from_slice(&[1.0f32, 2.0]), Tensor::from_slice(&[0.0f32, 0.0]));
+    let (a, b) = (
+        Tensor::from_slice(&[1.0f32, 2.0]),
+        Tensor::from_slice(&[0.0f32, 0.0]),
+    );
     let w = Tensor::from_slice(&[3.0f32, 1.0]);
     let m = F::mse_loss_with(&a, &b, Reduction::Mean, Some(&w));
     assert_eq!(m.double_value(), 7.0 / 4.0);
+    // F.embedding(idx, w, max_norm=1.0) renormalises the rows looked up, in place, to norm 1
+    // (PyTorch's scale: max_norm / (norm + 1e-7)).
+    let w = Tensor::from_data(&[3.0f32, 4.0, 0.3, 0.4], &[2, 2]).unwrap();
+    let e = F::embedding_with(
+        &Tensor::from_slice(&[0i64]),
+        &w,
+        None,
+        Some(1.0),
+        2.0,
+        false,
+        false,
+    );
+    let scale = 1.0 / (5.0 + 1e-7);
+    let want = [3.0 * scale, 4.0 * scale];
+    for (g, w) in vals(&e).iter().zip(want) {
+        assert!((*g as f64 - w).abs() < 1e-6, "{g} vs {w}");
+    }
+    assert_eq!(vals(&w)[..2], vals(&e)[..]);
+    assert_eq!(vals(&w)[2..], [0.3, 0.4]);
     // F.interpolate(x, size=(5, 7), mode="bilinear", antialias=True) keeps a constant image.
     let c = Tensor::ones(&[1, 1, 10, 14]);
     let m = InterpolateMode::Bilinear;
@@ -198,16 +234,22 @@ fn bad_arguments_are_errors_naming_the_call() {
     let err = F::f_conv2d(&img, &w).unwrap_err();
     assert_eq!(err.op(), "conv2d", "{err}");
     assert!(err.message().contains("channels"), "{err}");
-    let err = F::f_conv2d_with(&img, &Tensor::ones(&[2, 3, 3, 3]), None, 1, "full", 1, 1)
-        .unwrap_err();
+    let err =
+        F::f_conv2d_with(&img, &Tensor::ones(&[2, 3, 3, 3]), None, 1, "full", 1, 1).unwrap_err();
     assert_eq!(err.op(), "conv2d", "{err}");
     panics_naming("conv2d", || F::conv2d(&img, &w));
 
     assert_eq!(F::f_gelu_with(&img, "fast").unwrap_err().op(), "gelu");
     let err = F::f_dropout_with(&img, 1.5, true).unwrap_err();
-    assert!(err.to_string().starts_with("dropout: dropout probability"), "{err}");
+    assert!(
+        err.to_string().starts_with("dropout: dropout probability"),
+        "{err}"
+    );
     let err = F::f_hardtanh_with(&img, 1.0, -1.0).unwrap_err();
-    assert_eq!(err.to_string(), "hardtanh: min_val cannot be greater than max_val");
+    assert_eq!(
+        err.to_string(),
+        "hardtanh: min_val cannot be greater than max_val"
+    );
     let err = F::f_interpolate(&img, None, None).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -238,8 +280,21 @@ fn bad_arguments_are_errors_naming_the_call() {
     );
     let err = F::f_binary_cross_entropy_with_logits(&a, &Tensor::ones(&[4])).unwrap_err();
     assert_eq!(err.op(), "binary_cross_entropy_with_logits", "{err}");
-    let err = F::f_batch_norm_with(&Tensor::ones(&[1, 3]), None, None, None, None, true, 0.1, 1e-5)
-        .unwrap_err();
-    assert!(err.message().starts_with("Expected more than 1 value per channel"), "{err}");
+    let err = F::f_batch_norm_with(
+        &Tensor::ones(&[1, 3]),
+        None,
+        None,
+        None,
+        None,
+        true,
+        0.1,
+        1e-5,
+    )
+    .unwrap_err();
+    assert!(
+        err.message()
+            .starts_with("Expected more than 1 value per channel"),
+        "{err}"
+    );
     assert!("avg".parse::<Reduction>().is_err());
 }

@@ -21,7 +21,8 @@ pair! {
     /// use libtorch::nn::functional as F;
     /// use libtorch::Tensor;
     /// let q = Tensor::zeros(&[1, 2, 4]);
-    /// let v = Tensor::from_data(&[1.0f32, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0], &[1, 2, 4]).unwrap();
+    /// let v = Tensor::from_data(&[1.0f32, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0], &[1, 2, 4]);
+    /// let v = v.unwrap();
     /// let y = F::scaled_dot_product_attention_with(&q, &q, &v, None, 0.0, true, None, false);
     /// assert_eq!(y.flatten().to_vec::<f32>().unwrap(), [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]);
     /// ```

@@ -20,13 +20,17 @@
 //! - both panic on an error, with a message naming the function (`max_pool1d: ...`); the
 //!   `f_` forms (`F::f_gelu`, `F::f_gelu_with`) return a [`Result`] instead and never panic.
 //!
-//! A size PyTorch takes as an int or a tuple takes an `i64` or an array ([`IntoDims`](super::IntoDims):
-//! `F::max_pool2d(&x, 2)`, `F::max_pool2d(&x, [2, 3])`); an optional tensor is an
-//! `Option<&Tensor>`; `reduction=` is a [`Reduction`]. The deprecated `size_average`/`reduce`
-//! and the `inplace=` flags are not taken (the in-place forms are the tensor methods:
-//! `x.relu_()`). Each function calls the generated method of its ATen operator
-//! ([`Tensor::f_linear_with`](crate::Tensor::f_linear_with), [`Tensor::f_max_pool2d_with`](crate::Tensor::f_max_pool2d_with), ...), so it makes the same
-//! argument checks, plus those PyTorch's Python makes, before libtorch could crash.
+//! A size PyTorch takes as an int or a tuple takes an `i64` or an array
+//! ([`IntoDims`](super::IntoDims): `F::max_pool2d(&x, 2)`, `F::max_pool2d(&x, [2, 3])`); an
+//! optional tensor is an `Option<&Tensor>`; `reduction=` is a [`Reduction`] (`"sum".parse()`
+//! takes PyTorch's strings). The deprecated `size_average`/`reduce` and the `inplace=` flags are
+//! not taken (the in-place forms are the tensor methods: `x.relu_()`). Each function calls the
+//! generated method of its ATen operator ([`Tensor::f_linear_with`], [`Tensor::f_max_pool2d_with`],
+//! ...), so it makes the same argument checks, plus those PyTorch's Python makes, before libtorch
+//! could crash.
+//!
+//! [`Tensor::f_linear_with`]: crate::Tensor::f_linear_with
+//! [`Tensor::f_max_pool2d_with`]: crate::Tensor::f_max_pool2d_with
 use crate::Result;
 
 pub use super::interpolate::InterpolateMode;

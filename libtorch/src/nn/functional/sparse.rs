@@ -10,7 +10,8 @@ pair! {
     /// use libtorch::Tensor;
     /// let w = Tensor::from_data(&[0.0f32, 0.5, 1.0, 1.5], &[2, 2]).unwrap();
     /// let idx = Tensor::from_slice(&[1i64, 0, 1]);
-    /// assert_eq!(F::embedding(&idx, &w).to_vec2::<f32>().unwrap(), [[1.0, 1.5], [0.0, 0.5], [1.0, 1.5]]);
+    /// let rows = F::embedding(&idx, &w).to_vec2::<f32>().unwrap();
+    /// assert_eq!(rows, [[1.0, 1.5], [0.0, 0.5], [1.0, 1.5]]);
     /// ```
     fn embedding / f_embedding(input: &Tensor, weight: &Tensor) -> Tensor {
         f_embedding_with(input, weight, None, None, 2.0, false, false)
