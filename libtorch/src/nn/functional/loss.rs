@@ -1,5 +1,5 @@
 //! Losses: `F.mse_loss`, `F.l1_loss`, `F.cross_entropy`, `F.nll_loss`, ...
-use super::{named, pair, Reduction};
+use super::{named, pair, IntoReduction, Reduction};
 use crate::{Error, Result, Tensor};
 
 /// PyTorch's weighted `mse_loss`/`l1_loss`: `errors * weight`, reduced, the mean divided by the
@@ -56,9 +56,10 @@ pair! {
     fn mse_loss_with / f_mse_loss_with(
         input: &Tensor,
         target: &Tensor,
-        reduction: Reduction,
+        reduction: impl IntoReduction,
         weight: Option<&Tensor>,
     ) -> Tensor {
+        let reduction = named(reduction.into_reduction(), "mse_loss")?;
         let r = match weight {
             None => input.f_mse_loss_with(target, reduction.code()),
             Some(w) => {
@@ -79,9 +80,10 @@ pair! {
     fn l1_loss_with / f_l1_loss_with(
         input: &Tensor,
         target: &Tensor,
-        reduction: Reduction,
+        reduction: impl IntoReduction,
         weight: Option<&Tensor>,
     ) -> Tensor {
+        let reduction = named(reduction.into_reduction(), "l1_loss")?;
         let r = match weight {
             None => input.f_l1_loss_with(target, reduction.code()),
             Some(w) => {
@@ -101,9 +103,10 @@ pair! {
     fn smooth_l1_loss_with / f_smooth_l1_loss_with(
         input: &Tensor,
         target: &Tensor,
-        reduction: Reduction,
+        reduction: impl IntoReduction,
         beta: f64,
     ) -> Tensor {
+        let reduction = named(reduction.into_reduction(), "smooth_l1_loss")?;
         named(input.f_smooth_l1_loss_with(target, reduction.code(), beta), "smooth_l1_loss")
     }
 
@@ -129,9 +132,10 @@ pair! {
         target: &Tensor,
         weight: Option<&Tensor>,
         ignore_index: i64,
-        reduction: Reduction,
+        reduction: impl IntoReduction,
         label_smoothing: f64,
     ) -> Tensor {
+        let reduction = named(reduction.into_reduction(), "cross_entropy")?;
         let (r, l) = (reduction.code(), label_smoothing);
         let loss = input.f_cross_entropy_loss_with(target, weight, r, ignore_index, l);
         named(loss, "cross_entropy")
@@ -149,8 +153,9 @@ pair! {
         target: &Tensor,
         weight: Option<&Tensor>,
         ignore_index: i64,
-        reduction: Reduction,
+        reduction: impl IntoReduction,
     ) -> Tensor {
+        let reduction = named(reduction.into_reduction(), "nll_loss")?;
         let loss = input.f_nll_loss_nd_with(target, weight, reduction.code(), ignore_index);
         named(loss, "nll_loss")
     }
@@ -166,8 +171,9 @@ pair! {
         input: &Tensor,
         target: &Tensor,
         weight: Option<&Tensor>,
-        reduction: Reduction,
+        reduction: impl IntoReduction,
     ) -> Tensor {
+        let reduction = named(reduction.into_reduction(), "binary_cross_entropy")?;
         same_size(
             "binary_cross_entropy",
             input,
@@ -201,10 +207,11 @@ pair! {
         input: &Tensor,
         target: &Tensor,
         weight: Option<&Tensor>,
-        reduction: Reduction,
+        reduction: impl IntoReduction,
         pos_weight: Option<&Tensor>,
     ) -> Tensor {
         let name = "binary_cross_entropy_with_logits";
+        let reduction = named(reduction.into_reduction(), name)?;
         same_size(name, input, target, "Target size ({t}) must be the same as input size ({i})")?;
         let r = reduction.code();
         named(input.f_binary_cross_entropy_with_logits_with(target, weight, pos_weight, r), name)
@@ -221,9 +228,10 @@ pair! {
     fn kl_div_with / f_kl_div_with(
         input: &Tensor,
         target: &Tensor,
-        reduction: Reduction,
+        reduction: impl IntoReduction,
         log_target: bool,
     ) -> Tensor {
+        let reduction = named(reduction.into_reduction(), "kl_div")?;
         named(input.f_kl_div_with(target, reduction.code(), log_target), "kl_div")
     }
 

@@ -22,8 +22,8 @@
 //!
 //! A size PyTorch takes as an int or a tuple takes an `i64` or an array
 //! ([`IntoDims`](super::IntoDims): `F::max_pool2d(&x, 2)`, `F::max_pool2d(&x, [2, 3])`); an
-//! optional tensor is an `Option<&Tensor>`; `reduction=` is a [`Reduction`] (`"sum".parse()`
-//! takes PyTorch's strings). The deprecated `size_average`/`reduce` and the `inplace=` flags are
+//! optional tensor is an `Option<&Tensor>`; `reduction=` is a [`Reduction`] or PyTorch's string
+//! ([`IntoReduction`]). The deprecated `size_average`/`reduce` and the `inplace=` flags are
 //! not taken (the in-place forms are the tensor methods: `x.relu_()`). Each function calls the
 //! generated method of its ATen operator ([`Tensor::f_linear_with`], [`Tensor::f_max_pool2d_with`],
 //! ...), so it makes the same argument checks, plus those PyTorch's Python makes, before libtorch
@@ -96,6 +96,33 @@ impl std::str::FromStr for Reduction {
                 format!("{s} is not a valid value for reduction"),
             )),
         }
+    }
+}
+
+/// A `reduction=` argument: a [`Reduction`] or PyTorch's string (`"none"`, `"mean"`, `"sum"`).
+///
+/// ```
+/// use libtorch::nn::{functional as F, Reduction};
+/// use libtorch::Tensor;
+/// let (a, b) = (Tensor::from_slice(&[1.0f32, 2.0]), Tensor::from_slice(&[0.0f32, 0.0]));
+/// assert_eq!(F::mse_loss_with(&a, &b, "sum", None).double_value(), 5.0);
+/// assert_eq!(F::mse_loss_with(&a, &b, Reduction::Sum, None).double_value(), 5.0);
+/// assert!(F::f_mse_loss_with(&a, &b, "total", None).is_err());
+/// ```
+pub trait IntoReduction {
+    /// The reduction, or an error for a name PyTorch does not know.
+    fn into_reduction(self) -> Result<Reduction>;
+}
+
+impl IntoReduction for Reduction {
+    fn into_reduction(self) -> Result<Reduction> {
+        Ok(self)
+    }
+}
+
+impl IntoReduction for &str {
+    fn into_reduction(self) -> Result<Reduction> {
+        self.parse()
     }
 }
 
