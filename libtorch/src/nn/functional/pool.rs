@@ -24,6 +24,7 @@ pair! {
     }
     /// 1-D max pooling (`F.max_pool1d(input, kernel_size, stride, padding, dilation,
     /// ceil_mode)`).
+    /// PyTorch's default `stride=None` is `kernel_size`: pass it for that.
     fn max_pool1d_with / f_max_pool1d_with(
         x: &Tensor,
         kernel_size: impl IntoDims<1>,
@@ -52,6 +53,7 @@ pair! {
     }
     /// 2-D max pooling (`F.max_pool2d(input, kernel_size, stride, padding, dilation,
     /// ceil_mode)`).
+    /// PyTorch's default `stride=None` is `kernel_size`: pass it for that.
     fn max_pool2d_with / f_max_pool2d_with(
         x: &Tensor,
         kernel_size: impl IntoDims<2>,
@@ -73,6 +75,7 @@ pair! {
     }
     /// 3-D max pooling (`F.max_pool3d(input, kernel_size, stride, padding, dilation,
     /// ceil_mode)`).
+    /// PyTorch's default `stride=None` is `kernel_size`: pass it for that.
     fn max_pool3d_with / f_max_pool3d_with(
         x: &Tensor,
         kernel_size: impl IntoDims<3>,
@@ -93,6 +96,7 @@ pair! {
     }
     /// 1-D average pooling (`F.avg_pool1d(input, kernel_size, stride, padding, ceil_mode,
     /// count_include_pad)`).
+    /// PyTorch's default `stride=None` is `kernel_size`: pass it for that.
     fn avg_pool1d_with / f_avg_pool1d_with(
         x: &Tensor,
         kernel_size: impl IntoDims<1>,
@@ -112,6 +116,7 @@ pair! {
     }
     /// 2-D average pooling (`F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode,
     /// count_include_pad, divisor_override)`).
+    /// PyTorch's default `stride=None` is `kernel_size`: pass it for that.
     fn avg_pool2d_with / f_avg_pool2d_with(
         x: &Tensor,
         kernel_size: impl IntoDims<2>,
@@ -134,6 +139,7 @@ pair! {
     }
     /// 3-D average pooling (`F.avg_pool3d(input, kernel_size, stride, padding, ceil_mode,
     /// count_include_pad, divisor_override)`).
+    /// PyTorch's default `stride=None` is `kernel_size`: pass it for that.
     fn avg_pool3d_with / f_avg_pool3d_with(
         x: &Tensor,
         kernel_size: impl IntoDims<3>,
