@@ -142,7 +142,7 @@ fn a_module_trains_on_the_gpu() {
     for _ in 0..300 {
         let x = Tensor::randn_opts(&[64, 2], (Kind::Float, GPU));
         let y = x.matmul(&w) + 0.5;
-        let loss = F::mse_loss(&fc.forward(&x), &y, Reduction::Mean).unwrap();
+        let loss = F::mse_loss(&fc.forward(&x), &y);
         opt.zero_grad();
         loss.backward();
         opt.step().unwrap();

@@ -13,7 +13,7 @@ struct Block {
 impl Block {
     fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
         self.drop
-            .f_forward(&F::relu(&self.fc.f_forward(&self.norm.f_forward(xs)?)?)?)
+            .f_forward(&F::f_relu(&self.fc.f_forward(&self.norm.f_forward(xs)?)?)?)
     }
 }
 

@@ -30,20 +30,17 @@ fn regression_losses() {
     let (x, y) = (t(&X, &[4]), t(&Y, &[4]));
     let sq = each(|a, b| (a - b).powi(2));
     near(
-        s(F::mse_loss(&x, &y, Reduction::Mean).unwrap()),
+        s(F::mse_loss_with(&x, &y, Reduction::Mean, None)),
         sq.iter().sum::<f64>() / 4.0,
     );
     near(
-        s(F::mse_loss(&x, &y, Reduction::Sum).unwrap()),
+        s(F::mse_loss_with(&x, &y, Reduction::Sum, None)),
         sq.iter().sum(),
     );
-    let none = F::mse_loss(&x, &y, Reduction::None).unwrap();
+    let none = F::mse_loss_with(&x, &y, Reduction::None, None);
     assert_eq!(none.size(), [4]);
     let ab = each(|a, b| (a - b).abs());
-    near(
-        s(F::l1_loss(&x, &y, Reduction::Mean).unwrap()),
-        ab.iter().sum::<f64>() / 4.0,
-    );
+    near(s(F::l1_loss(&x, &y)), ab.iter().sum::<f64>() / 4.0);
     // smooth L1 with beta 1: 0.5 d² / beta if |d| < beta, else |d| - 0.5 beta.
     let beta = 1.0;
     let sl = each(|a, b| {
@@ -55,7 +52,7 @@ fn regression_losses() {
         }
     });
     near(
-        s(F::smooth_l1_loss(&x, &y, Reduction::Mean, beta).unwrap()),
+        s(F::smooth_l1_loss_with(&x, &y, Reduction::Mean, beta)),
         sl.iter().sum::<f64>() / 4.0,
     );
 }
@@ -78,19 +75,40 @@ fn cross_entropy_and_nll() {
         .collect();
     let ce = -(rows[0][1] + rows[1][2]) / 2.0;
     near(
-        s(F::cross_entropy(&logits, &target, None, Reduction::Mean, -100, 0.0).unwrap()),
+        s(F::cross_entropy_with(
+            &logits,
+            &target,
+            None,
+            -100,
+            Reduction::Mean,
+            0.0,
+        )),
         ce,
     );
     // Ignored index: only the first sample counts.
     let tgt_ign = Tensor::from_data(&[1i64, -100], &[2]).unwrap();
     near(
-        s(F::cross_entropy(&logits, &tgt_ign, None, Reduction::Mean, -100, 0.0).unwrap()),
+        s(F::cross_entropy_with(
+            &logits,
+            &tgt_ign,
+            None,
+            -100,
+            Reduction::Mean,
+            0.0,
+        )),
         -rows[0][1],
     );
     // Class weights: weighted mean Σ w_y l / Σ w_y.
     let w = t(&[1.0, 2.0, 3.0], &[3]);
     near(
-        s(F::cross_entropy(&logits, &target, Some(&w), Reduction::Mean, -100, 0.0).unwrap()),
+        s(F::cross_entropy_with(
+            &logits,
+            &target,
+            Some(&w),
+            -100,
+            Reduction::Mean,
+            0.0,
+        )),
         -(2.0 * rows[0][1] + 3.0 * rows[1][2]) / 5.0,
     );
     // Label smoothing ε: (1-ε)·CE + ε·mean over classes of -log p.
@@ -101,7 +119,14 @@ fn cross_entropy_and_nll() {
         .sum::<f64>()
         / 2.0;
     near(
-        s(F::cross_entropy(&logits, &target, None, Reduction::Mean, -100, eps).unwrap()),
+        s(F::cross_entropy_with(
+            &logits,
+            &target,
+            None,
+            -100,
+            Reduction::Mean,
+            eps,
+        )),
         smooth,
     );
     // Probabilities as targets: -Σ p log q, averaged over the batch.
@@ -116,17 +141,24 @@ fn cross_entropy_and_nll() {
         .sum::<f64>()
         / 2.0;
     near(
-        s(F::cross_entropy(&logits, &pt, None, Reduction::Mean, -100, 0.0).unwrap()),
+        s(F::cross_entropy_with(
+            &logits,
+            &pt,
+            None,
+            -100,
+            Reduction::Mean,
+            0.0,
+        )),
         expect,
     );
     // NLL on log-probabilities equals CE on logits.
-    let lp = F::log_softmax(&logits, 1).unwrap();
+    let lp = F::log_softmax(&logits, 1);
     near(
-        s(F::nll_loss(&lp, &target, None, Reduction::Mean, -100).unwrap()),
+        s(F::nll_loss_with(&lp, &target, None, -100, Reduction::Mean)),
         ce,
     );
     near(
-        s(F::nll_loss(&lp, &target, None, Reduction::Sum, -100).unwrap()),
+        s(F::nll_loss_with(&lp, &target, None, -100, Reduction::Sum)),
         2.0 * ce,
     );
 }
@@ -141,10 +173,7 @@ fn binary_losses() {
         .map(|(&p, &y)| -(y as f64 * (p as f64).ln() + (1.0 - y as f64) * (1.0 - p as f64).ln()))
         .sum::<f64>()
         / 3.0;
-    near(
-        s(F::binary_cross_entropy(&t(&p, &[3]), &t(&y, &[3]), None, Reduction::Mean).unwrap()),
-        bce,
-    );
+    near(s(F::binary_cross_entropy(&t(&p, &[3]), &t(&y, &[3]))), bce);
     let z = [2.0f32, -1.0, 0.3];
     let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
     let pos_w = [1.0, 1.0, 1.0];
@@ -160,26 +189,24 @@ fn binary_losses() {
             / 3.0
     };
     near(
-        s(F::binary_cross_entropy_with_logits(
+        s(F::binary_cross_entropy_with_logits_with(
             &t(&z, &[3]),
             &t(&y, &[3]),
             None,
-            None,
             Reduction::Mean,
-        )
-        .unwrap()),
+            None,
+        )),
         bcel(&pos_w),
     );
     let pw = t(&[3.0, 3.0, 3.0], &[3]);
     near(
-        s(F::binary_cross_entropy_with_logits(
+        s(F::binary_cross_entropy_with_logits_with(
             &t(&z, &[3]),
             &t(&y, &[3]),
             None,
-            Some(&pw),
             Reduction::Mean,
-        )
-        .unwrap()),
+            Some(&pw),
+        )),
         bcel(&[3.0, 3.0, 3.0]),
     );
 }
@@ -203,20 +230,20 @@ fn kl_divergence() {
     let input = Tensor::from_data(&logq, &[2, 3]).unwrap();
     let target = Tensor::from_data(&p, &[2, 3]).unwrap();
     near(
-        s(F::kl_div(&input, &target, Reduction::Sum, false).unwrap()),
+        s(F::kl_div_with(&input, &target, Reduction::Sum, false)),
         pointwise.iter().sum(),
     );
     near(
-        s(F::kl_div(&input, &target, Reduction::Mean, false).unwrap()),
+        s(F::kl_div_with(&input, &target, Reduction::Mean, false)),
         pointwise.iter().sum::<f64>() / 6.0,
     );
     near(
-        s(F::kl_div_batchmean(&input, &target, false).unwrap()),
+        s(F::kl_div_batchmean(&input, &target)),
         pointwise.iter().sum::<f64>() / 2.0,
     );
     let logp = Tensor::from_data(&p.map(f64::ln), &[2, 3]).unwrap();
     near(
-        s(F::kl_div(&input, &logp, Reduction::Sum, true).unwrap()),
+        s(F::kl_div_with(&input, &logp, Reduction::Sum, true)),
         pointwise.iter().sum(),
     );
 }

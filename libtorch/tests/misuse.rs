@@ -289,7 +289,7 @@ fn panic_index_bounds() {
 
 fn panic_undefined_arguments() {
     let x = Tensor::zeros(&[1, 1, 4, 4]);
-    assert!(F::conv(&x, &Tensor::default(), None, &[1], &[0], &[1], 1).is_err());
+    assert!(F::f_conv1d_with(&x, &Tensor::default(), None, 1, 0, 1, 1).is_err());
     let mha = MultiheadAttention::new(4, 2, true);
     let q = Tensor::zeros(&[1, 3, 4]);
     assert!(mha

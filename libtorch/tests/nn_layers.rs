@@ -539,7 +539,7 @@ fn sequential_names_train_eval_freeze_and_kinds() {
         .add(ReLU)
         .add(Dropout::new(0.5))
         .add(BatchNorm1d::new(3))
-        .add_fn(libtorch::nn::functional::tanh);
+        .add_fn(libtorch::nn::functional::f_tanh);
     assert_eq!(net.len(), 5);
     assert_eq!(names(&net), ["0.weight", "0.bias", "3.weight", "3.bias"]);
     let sd: Vec<String> = net.state_dict().into_keys().collect();
@@ -631,7 +631,7 @@ fn linear_gradients_flow() {
     set(fc.bias.as_ref().unwrap(), &[0.0]);
     let x = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
     let y = fc.forward(&x); // [-1, -1]
-    let loss = functional::mse_loss(&y, &t(&[0.0, 0.0], &[2, 1]), Reduction::Sum).unwrap();
+    let loss = functional::mse_loss_with(&y, &t(&[0.0, 0.0], &[2, 1]), Reduction::Sum, None);
     loss.backward();
     // d/dW Σ (W x)² = Σ 2 (W x) x = 2·(-1)·[1,2] + 2·(-1)·[3,4]
     close(&v(&fc.weight.grad()), &[-8.0, -12.0], 1e-6);

@@ -124,14 +124,14 @@ fn max_pool1d_huge_kernel() {
         "kernel_size",
     );
     refused(
-        F::max_pool1d(&x, i64::MAX, Some(i64::MAX), 0),
+        F::f_max_pool1d_with(&x, i64::MAX, i64::MAX, 0, 1, false),
         "max_pool1d",
         "kernel_size",
     );
     let x = t(&[1.0, 3.0, 2.0, 4.0], &[1, 1, 4]);
     close(&vals(&MaxPool1d { kernel: 2 }.forward(&x)), &[3.0, 4.0]);
     close(
-        &vals(&F::max_pool1d(&x, 2, Some(1), 0).unwrap()),
+        &vals(&F::max_pool1d_with(&x, 2, 1, 0, 1, false)),
         &[3.0, 3.0, 4.0],
     );
 }
@@ -141,7 +141,7 @@ fn max_pool1d_huge_kernel() {
 fn linear_onednn_empty_weight() {
     let x = Tensor::zeros(&[2, 0]);
     let w = onednn(&Tensor::zeros(&[3, 0]));
-    refused(F::linear(&x, &w, None), "linear", "weight");
+    refused(F::f_linear(&x, &w), "linear", "weight");
     let mut fc = Linear::with_bias(0, 3, false);
     fc.weight = w;
     refused(fc.f_forward(&x), "Linear", "weight");
@@ -149,7 +149,7 @@ fn linear_onednn_empty_weight() {
     let x = t(&[1.0, 2.0], &[1, 2]);
     let w = t(&[1.0, 1.0, 2.0, 0.0], &[2, 2]);
     let b = t(&[0.5, -1.0], &[2]);
-    close(&vals(&F::linear(&x, &w, Some(&b)).unwrap()), &[3.5, 1.0]);
+    close(&vals(&F::linear_with(&x, &w, Some(&b))), &[3.5, 1.0]);
     fc.weight = w;
     fc.bias = Some(b);
     close(&vals(&fc.forward(&x)), &[3.5, 1.0]);
@@ -175,7 +175,7 @@ fn attention_onednn_empty_query() {
     close(&vals(&w), &[1.0 / 3.0; 9]);
     let wv = mha.in_proj_weight.f_narrow(0, 8, 4).unwrap();
     let bv = mha.in_proj_bias.f_narrow(0, 8, 4).unwrap();
-    let v = F::linear(&x, &wv, Some(&bv)).unwrap();
+    let v = F::linear_with(&x, &wv, Some(&bv));
     let want = mha.out_proj.forward(&v);
     close(&vals(&y), &vals(&want));
 }
@@ -224,19 +224,19 @@ fn functional_errors_name_the_call_and_the_callers_line() {
     let logits = Tensor::zeros(&[2, 3]);
     let labels = Tensor::from_slice(&[0i64, 1, 2]); // one label too many
     let line = line!() + 1;
-    let err = F::cross_entropy(&logits, &labels, None, Reduction::Mean, -100, 0.0).unwrap_err();
+    let err = F::f_cross_entropy(&logits, &labels).unwrap_err();
     assert_eq!(err.op(), "cross_entropy", "{err}");
     assert!(err.to_string().starts_with("cross_entropy: "), "{err}");
     let at = err.location().expect("a libtorch error has a location");
     assert_eq!((at.file(), at.line()), (file!(), line));
     // The valid twin: uniform logits give log(3) per sample.
     let labels = Tensor::from_slice(&[0i64, 2]);
-    let loss = F::cross_entropy(&logits, &labels, None, Reduction::Mean, -100, 0.0).unwrap();
+    let loss = F::cross_entropy(&logits, &labels);
     assert!((loss.double_value() - 3f64.ln()).abs() < 1e-6);
 
-    let err = F::mse_loss(&logits, &Tensor::zeros(&[4]), Reduction::Sum).unwrap_err();
+    let err = F::f_mse_loss_with(&logits, &Tensor::zeros(&[4]), Reduction::Sum, None).unwrap_err();
     assert_eq!(err.op(), "mse_loss", "{err}");
-    let err = F::softmax(&logits, 5).unwrap_err();
+    let err = F::f_softmax(&logits, 5).unwrap_err();
     assert_eq!(err.op(), "softmax", "{err}");
 }
 

@@ -13,7 +13,7 @@ fn param() -> Tensor {
 
 fn loss_backward(p: &Tensor) {
     let zero = Tensor::from_slice(&[0.0f32, 0.0]);
-    F::mse_loss(p, &zero, Reduction::Sum).unwrap().backward();
+    F::mse_loss_with(p, &zero, Reduction::Sum, None).backward();
 }
 
 /// Runs `steps` optimizer steps and the reference update `r(θ, g, t)` side by side.

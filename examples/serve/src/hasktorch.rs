@@ -1,6 +1,6 @@
 //! hasktorch's two serving examples (`examples/model-serving` 01 and 02): `GET /compute2x/{x}`
 //! and `GET /inference/{a}/{b}/{c}`, answering the same JSON, `[{"msg": ..., "result": [x]}]`.
-use libtorch::nn::{functional as F, Linear, Module, Reduction};
+use libtorch::nn::{functional as F, Linear, Module};
 use libtorch::optim::{Optimizer, Sgd};
 use libtorch::{Device, Kind, Tensor};
 use std::path::Path;
@@ -50,8 +50,8 @@ pub fn train_regression() -> libtorch::Result<Linear> {
     let mut opt = Sgd::new(model.parameters(), 5e-3);
     for _ in 0..2000 {
         let x = Tensor::f_randn_opts(&[4, 3], (Kind::Float, Device::Cpu))?;
-        let y = F::linear(&x, &w, Some(&b))?;
-        let loss = F::mse_loss(&model.f_forward(&x)?, &y, Reduction::Mean)?;
+        let y = F::f_linear_with(&x, &w, Some(&b))?;
+        let loss = F::f_mse_loss(&model.f_forward(&x)?, &y)?;
         opt.zero_grad();
         loss.backward_with(None, false, false)?;
         opt.step()?;

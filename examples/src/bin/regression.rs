@@ -2,7 +2,7 @@
 //! `y = x·w + b + ε` (ε ~ N(0, 0.01²)) with a `Linear(2, 1)` layer and SGD, then checks the
 //! learnt weights; exits 1 if they are off by more than 0.05.
 use clap::Parser;
-use libtorch::nn::{functional as F, Linear, Module, Reduction};
+use libtorch::nn::{functional as F, Linear, Module};
 use libtorch::optim::{Optimizer, Sgd};
 use libtorch::{Device, Kind, Tensor};
 use std::process::ExitCode;
@@ -41,8 +41,8 @@ fn run(args: &Args) -> libtorch::Result<bool> {
     for i in 1..=args.iters {
         let x = Tensor::f_randn_opts(&[args.batch_size, 2], opts)?;
         let noise = Tensor::f_randn_opts(&[args.batch_size, 1], opts)?;
-        let y = F::linear(&x, &w_true, Some(&b_true))? + noise * 0.01;
-        let loss = F::mse_loss(&model.f_forward(&x)?, &y, Reduction::Mean)?;
+        let y = F::f_linear_with(&x, &w_true, Some(&b_true))? + noise * 0.01;
+        let loss = F::f_mse_loss(&model.f_forward(&x)?, &y)?;
         opt.zero_grad();
         loss.backward_with(None, false, false)?;
         opt.step()?;

@@ -195,14 +195,7 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
                 .map(|i| augment.f_forward(&x.select(0, i)))
                 .collect::<Result<_, _>>()?;
             let x = norm.f_forward(&Tensor::f_stack(&imgs)?)?.f_to(device)?;
-            let loss = F::cross_entropy(
-                &net.f_forward(&x)?,
-                &y.f_to(device)?,
-                None,
-                F::Reduction::Mean,
-                -100,
-                0.0,
-            )?;
+            let loss = F::f_cross_entropy(&net.f_forward(&x)?, &y.f_to(device)?)?;
             opt.zero_grad();
             loss.backward();
             opt.step()?;

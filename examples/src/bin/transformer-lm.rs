@@ -12,7 +12,7 @@ use clap::Parser;
 use libtorch::amp::{AutocastGuard, GradScaler, GradScalerOptions};
 use libtorch::nn::{
     functional as F, generate_square_subsequent_mask, Embedding, LayerNorm, Linear, Module,
-    Reduction, TransformerEncoder, TransformerEncoderLayer, TransformerOptions,
+    TransformerEncoder, TransformerEncoderLayer, TransformerOptions,
 };
 use libtorch::optim::{AdamW, CosineAnnealingLr, LrScheduler, Optimizer};
 use libtorch::{Device, Kind, Tensor};
@@ -219,15 +219,11 @@ fn run(args: &Args, device: Device) -> libtorch::Result<bool> {
             };
             model.logits(&x, &mask)?
         };
-        let loss = F::cross_entropy(
+        let loss = F::f_cross_entropy(
             &logits
                 .f_reshape(&[-1, vocab.len() as i64])?
                 .f_to_dtype(Kind::Float)?,
             &y.f_reshape(&[-1])?,
-            None,
-            Reduction::Mean,
-            -100,
-            0.0,
         )?;
         scaler.scale(&loss)?.backward();
         scaler.step(&mut opt)?;

@@ -8,7 +8,7 @@
 //! the net can only fit three of the four points); `--hidden 4` or another seed avoids it. Seed 5
 //! needs ~10,000 steps to leave a plateau, hence the default.
 use clap::Parser;
-use libtorch::nn::{functional as F, Linear, Module, Reduction, Sequential, Tanh};
+use libtorch::nn::{functional as F, Linear, Module, Sequential, Tanh};
 use libtorch::optim::{Optimizer, Sgd};
 use libtorch::{Device, Kind, Tensor};
 use std::process::ExitCode;
@@ -55,13 +55,13 @@ fn run(args: &Args, device: Device) -> libtorch::Result<bool> {
     // target = (a - b)², which is a XOR b for bits.
     let diff = Tensor::from_data(&[1.0f32, -1.0], &[1, 2])?.f_to(device)?;
     let xor = |x: &Tensor| -> libtorch::Result<Tensor> {
-        let d = F::linear(x, &diff, None)?;
+        let d = F::f_linear(x, &diff)?;
         Ok(&d * &d)
     };
     for i in 1..=args.iters {
         let x = Tensor::f_randint_opts(0, 2, &[args.batch_size, 2], (Kind::Float, device))?;
         let y = xor(&x)?;
-        let loss = F::mse_loss(&model.f_forward(&x)?, &y, Reduction::Mean)?;
+        let loss = F::f_mse_loss(&model.f_forward(&x)?, &y)?;
         opt.zero_grad();
         loss.backward_with(None, false, false)?;
         opt.step()?;

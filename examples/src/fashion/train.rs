@@ -3,7 +3,7 @@ use super::model::{build, ModelKind};
 use indicatif::{ProgressBar, ProgressStyle};
 use libtorch::data::{DataLoader, Dataset, DistributedSampler, TensorDataset};
 use libtorch::distributed::{self as dist, DdpOptions, DistributedDataParallel};
-use libtorch::nn::{functional as F, Module, Reduction, Sequential};
+use libtorch::nn::{functional as F, Module, Sequential};
 use libtorch::optim::{Adam, Optimizer};
 use libtorch::{Device, Kind, Result, Tensor};
 use std::sync::Arc;
@@ -61,7 +61,7 @@ pub struct History {
 /// [`DistributedDataParallel`] net, backward averages the gradients over the ranks.
 pub fn step(net: &dyn Module, opt: &mut Adam, x: &Tensor, y: &Tensor) -> Result<Tensor> {
     let logits = net.f_forward(x)?;
-    let loss = F::cross_entropy(&logits, y, None, Reduction::Mean, -100, 0.0)?;
+    let loss = F::f_cross_entropy(&logits, y)?;
     opt.zero_grad();
     loss.backward_with(None, false, false)?;
     opt.step()?;

@@ -61,12 +61,12 @@ fn random_windows(ids: &[i64], seq_len: i64, batch_size: i64) -> Result<(Tensor,
 /// Mean cross-entropy (nats per token) of `logits` `[N, L, V]` against `targets` `[N, L]`.
 fn loss(logits: &Tensor, targets: &Tensor, reduction: Reduction) -> Result<Tensor> {
     let v = logits.f_size()?[2];
-    F::cross_entropy(
+    F::f_cross_entropy_with(
         &logits.f_reshape(&[-1, v])?,
         &targets.f_reshape(&[-1])?,
         None,
-        reduction,
         -100,
+        reduction,
         0.0,
     )
 }

@@ -20,31 +20,31 @@ macro_rules! activation {
 
 activation! {
     /// `max(x, 0)`.
-    ReLU => |x| F::relu(x);
+    ReLU => |x| F::f_relu(x);
     /// `tanh(x)`.
-    Tanh => |x| F::tanh(x);
+    Tanh => |x| F::f_tanh(x);
     /// `1 / (1 + exp(-x))`.
-    Sigmoid => |x| F::sigmoid(x);
+    Sigmoid => |x| F::f_sigmoid(x);
     /// `x * sigmoid(x)`.
-    SiLU => |x| F::silu(x);
+    SiLU => |x| F::f_silu(x);
     /// `x * tanh(softplus(x))`.
-    Mish => |x| F::mish(x);
+    Mish => |x| F::f_mish(x);
     /// `min(max(x, 0), 6)`.
-    ReLU6 => |x| F::relu6(x);
+    ReLU6 => |x| F::f_relu6(x);
     /// `x` unchanged (`nn.Identity`, a placeholder).
     Identity => |x| Ok(x.clone());
     /// `x * relu6(x + 3) / 6`.
-    Hardswish => |x| F::hardswish(x);
+    Hardswish => |x| F::f_hardswish(x);
     /// `relu6(x + 3) / 6`.
-    Hardsigmoid => |x| F::hardsigmoid(x);
+    Hardsigmoid => |x| F::f_hardsigmoid(x);
     /// `x / (1 + |x|)`.
-    Softsign => |x| F::softsign(x);
+    Softsign => |x| F::f_softsign(x);
     /// `scale * (max(0, x) + min(0, α (exp(x) - 1)))` with PyTorch's α and scale.
-    SELU => |x| F::selu(x);
+    SELU => |x| F::f_selu(x);
     /// `log(sigmoid(x))`.
-    LogSigmoid => |x| F::logsigmoid(x);
+    LogSigmoid => |x| F::f_logsigmoid(x);
     /// `x - tanh(x)`.
-    Tanhshrink => |x| F::tanhshrink(x);
+    Tanhshrink => |x| F::f_tanhshrink(x);
 }
 
 /// GELU (`approximate='none'`, or `'tanh'` with `tanh: true`).
@@ -56,7 +56,10 @@ pub struct GELU {
 
 impl Module for GELU {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::gelu(x, self.tanh), "GELU")
+        F::named(
+            F::f_gelu_with(x, if self.tanh { "tanh" } else { "none" }),
+            "GELU",
+        )
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -78,7 +81,7 @@ impl Default for LeakyReLU {
 
 impl Module for LeakyReLU {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::leaky_relu(x, self.negative_slope), "LeakyReLU")
+        F::named(F::f_leaky_relu_with(x, self.negative_slope), "LeakyReLU")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -92,7 +95,7 @@ pub struct Softmax {
 
 impl Module for Softmax {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::softmax(x, self.dim), "Softmax")
+        F::named(F::f_softmax(x, self.dim), "Softmax")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -106,7 +109,7 @@ pub struct LogSoftmax {
 
 impl Module for LogSoftmax {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::log_softmax(x, self.dim), "LogSoftmax")
+        F::named(F::f_log_softmax(x, self.dim), "LogSoftmax")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }

@@ -32,29 +32,29 @@ macro_rules! with_args {
 with_args! {
     /// `max(0, x) + min(0, α (exp(x) - 1))` (`nn.ELU(alpha=1.0)`).
     ELU { /// α.
-        alpha: f64 = 1.0 } => |s, x| F::elu(x, s.alpha);
+        alpha: f64 = 1.0 } => |s, x| F::f_elu_with(x, s.alpha);
     /// `max(0, x) + min(0, α (exp(x/α) - 1))` (`nn.CELU(alpha=1.0)`).
     CELU { /// α.
-        alpha: f64 = 1.0 } => |s, x| F::celu(x, s.alpha);
+        alpha: f64 = 1.0 } => |s, x| F::f_celu_with(x, s.alpha);
     /// `log(1 + exp(β x)) / β`, linear where `β x > threshold` (`nn.Softplus(beta=1.0,
     /// threshold=20.0)`).
     Softplus { /// β.
         beta: f64 = 1.0, /// Above it the function is linear.
-        threshold: f64 = 20.0 } => |s, x| F::softplus(x, s.beta, s.threshold);
+        threshold: f64 = 20.0 } => |s, x| F::f_softplus_with(x, s.beta, s.threshold);
     /// `x` where `|x| > λ`, else 0 (`nn.Hardshrink(lambd=0.5)`).
     Hardshrink { /// λ.
-        lambd: f64 = 0.5 } => |s, x| F::hardshrink(x, s.lambd);
+        lambd: f64 = 0.5 } => |s, x| F::f_hardshrink_with(x, s.lambd);
     /// `x - λ` above λ, `x + λ` below -λ, else 0 (`nn.Softshrink(lambd=0.5)`); λ must not be
     /// negative (checked by [`Softshrink::f_new`] and in the forward pass).
     Softshrink { /// λ.
-        lambd: f64 = 0.5 } => |s, x| F::softshrink(x, s.lambd);
+        lambd: f64 = 0.5 } => |s, x| F::f_softshrink_with(x, s.lambd);
     /// `x` clamped to `[min_val, max_val]` (`nn.Hardtanh(min_val=-1.0, max_val=1.0)`).
     Hardtanh { /// Lower bound.
         min_val: f64 = -1.0, /// Upper bound.
-        max_val: f64 = 1.0 } => |s, x| F::hardtanh(x, s.min_val, s.max_val);
+        max_val: f64 = 1.0 } => |s, x| F::f_hardtanh_with(x, s.min_val, s.max_val);
     /// Gated linear unit: `a * sigmoid(b)` for the halves `a`, `b` of `dim` (`nn.GLU(dim=-1)`).
     GLU { /// The dimension split in two (its size must be even).
-        dim: i64 = -1 } => |s, x| F::glu(x, s.dim);
+        dim: i64 = -1 } => |s, x| F::f_glu_with(x, s.dim);
 }
 
 /// `x` where `x > threshold`, else `value` (`nn.Threshold(threshold, value)`, no defaults).
@@ -75,14 +75,14 @@ pub struct Softmin {
 
 impl Module for Softmin {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::softmin(x, self.dim), "Softmin")
+        F::named(F::f_softmin(x, self.dim), "Softmin")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
 
 impl Module for Threshold {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::threshold(x, self.threshold, self.value), "Threshold")
+        F::named(F::f_threshold(x, self.threshold, self.value), "Threshold")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -217,7 +217,7 @@ impl PReLU {
 
 impl Module for PReLU {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::prelu(x, &self.weight), "PReLU")
+        F::named(F::f_prelu(x, &self.weight), "PReLU")
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         f("weight", Slot::Parameter, &self.weight);

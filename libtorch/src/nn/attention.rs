@@ -172,7 +172,7 @@ impl MultiheadAttention {
         let proj = |x: &Tensor, idx: i64, len: i64| -> Result<Tensor> {
             let w = Self::slice(&self.in_proj_weight, idx, e)?;
             let b = Self::slice(&self.in_proj_bias, idx, e)?;
-            let y = F::linear(x, &w, Some(&b))?;
+            let y = F::f_linear_with(x, &w, Some(&b))?;
             // [N, len, E] -> [N, H, len, hd]
             ops::transpose(&ops::reshape(&y, &[n, len, h, hd])?, 1, 2)
         };
@@ -190,8 +190,8 @@ impl MultiheadAttention {
                 ops::add(&scores, m)?
             };
         }
-        let attn = F::softmax(&scores, -1)?;
-        let attn_d = F::dropout(&attn, self.dropout, self.training && self.dropout > 0.0)?;
+        let attn = F::f_softmax(&scores, -1)?;
+        let attn_d = F::f_dropout_with(&attn, self.dropout, self.training && self.dropout > 0.0)?;
         let out = ops::matmul(&attn_d, &v)?; // [N, H, L, hd]
         let out = ops::reshape(&ops::transpose(&out, 1, 2)?, &[n, l, e])?;
         let out = self.out_proj.f_forward(&out)?;

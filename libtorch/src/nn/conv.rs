@@ -315,7 +315,7 @@ impl<const D: usize> Module for ConvNd<D> {
         let c = &self.config;
         let v = |x: i64| vec![x; D];
         let r = if self.transposed {
-            F::conv_transpose(
+            F::f_conv_transpose(
                 xs,
                 &self.weight,
                 self.bias.as_ref(),
@@ -336,8 +336,8 @@ impl<const D: usize> Module for ConvNd<D> {
                     pad.extend([c.padding, c.padding]);
                 }
             }
-            F::pad(xs, &pad, c.padding_mode.name(), None).and_then(|x| {
-                F::conv(
+            F::f_pad_with(xs, &pad, c.padding_mode.name(), None).and_then(|x| {
+                F::f_conv(
                     &x,
                     &self.weight,
                     self.bias.as_ref(),
@@ -348,7 +348,7 @@ impl<const D: usize> Module for ConvNd<D> {
                 )
             })
         } else if c.padding_same {
-            F::conv_same(
+            F::f_conv_same(
                 xs,
                 &self.weight,
                 self.bias.as_ref(),
@@ -357,7 +357,7 @@ impl<const D: usize> Module for ConvNd<D> {
                 c.groups,
             )
         } else {
-            F::conv(
+            F::f_conv(
                 xs,
                 &self.weight,
                 self.bias.as_ref(),

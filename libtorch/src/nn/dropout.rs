@@ -34,7 +34,7 @@ macro_rules! channel_dropout {
         }
         impl Module for $name {
             fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-                F::named(F::feature_dropout(x, self.p, self.training, $spatial), stringify!($name))
+                F::named(F::f_feature_dropout(x, self.p, self.training, $spatial), stringify!($name))
             }
             fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
             fn set_training(&mut self, training: bool) {
@@ -91,7 +91,10 @@ impl AlphaDropout {
 
 impl Module for AlphaDropout {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::alpha_dropout(x, self.p, self.training), "AlphaDropout")
+        F::named(
+            F::f_alpha_dropout_with(x, self.p, self.training),
+            "AlphaDropout",
+        )
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
     fn set_training(&mut self, training: bool) {

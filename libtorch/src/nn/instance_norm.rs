@@ -131,7 +131,7 @@ impl<const D: usize> InstanceNormNd<D> {
         }
         let use_input_stats = self.training || self.running_mean.is_none();
         let norm = |x: &Tensor| {
-            F::instance_norm(
+            F::f_instance_norm_with(
                 x,
                 self.running_mean.as_ref(),
                 self.running_var.as_ref(),

@@ -76,38 +76,16 @@ impl std::str::FromStr for InterpolateMode {
     }
 }
 
-/// Resizes the spatial dimensions of `[N, C, d1, ...]` (1 to 3 of them) to `size`, or by
-/// `scale_factor` (exactly one of the two; one value applies to every dimension), as
-/// `F.interpolate(x, size, scale_factor, mode, align_corners)`. `align_corners` may only be
-/// given for the interpolating modes (default false).
-///
-/// ```
-/// use libtorch::nn::functional::{interpolate, InterpolateMode};
-/// use libtorch::Tensor;
-/// let x = Tensor::from_data(&[1.0f32, 2.0], &[1, 1, 2]).unwrap();
-/// let y = interpolate(&x, None, Some(&[2.0]), InterpolateMode::Nearest, None).unwrap();
-/// assert_eq!(y.to_vec::<f32>().unwrap(), [1.0, 1.0, 2.0, 2.0]);
-/// ```
-#[track_caller]
-pub fn interpolate(
+/// `F.interpolate`'s body (see [`interpolate_with`](super::functional::interpolate_with)); its
+/// errors are named `interpolate`.
+pub(crate) fn resize(
     x: &Tensor,
     size: Option<&[i64]>,
     scale_factor: Option<&[f64]>,
     mode: InterpolateMode,
     align_corners: Option<bool>,
-) -> Result<Tensor> {
-    named(
-        resize(x, size, scale_factor, mode, align_corners),
-        "interpolate",
-    )
-}
-
-fn resize(
-    x: &Tensor,
-    size: Option<&[i64]>,
-    scale_factor: Option<&[f64]>,
-    mode: InterpolateMode,
-    align_corners: Option<bool>,
+    recompute_scale_factor: Option<bool>,
+    antialias: bool,
 ) -> Result<Tensor> {
     let fail = |m: String| Err(Error::invalid("interpolate", m));
     if align_corners.is_some() && !mode.interpolating() {
@@ -162,7 +140,10 @@ fn resize(
                 )
             }
         };
-    if mode == InterpolateMode::Area {
+    if recompute_scale_factor == Some(true) && size.is_some() {
+        return fail("recompute_scale_factor is not meaningful with an explicit size.".into());
+    }
+    if recompute_scale_factor == Some(true) || mode == InterpolateMode::Area {
         if let Some(f) = scales.take() {
             // PyTorch: `int(input.size(i + 2) * scale_factors[i])`.
             out_size = Some(
@@ -171,6 +152,14 @@ fn resize(
                     .collect(),
             );
         }
+    }
+    let bilinear_or_bicubic = matches!(mode, InterpolateMode::Bilinear | InterpolateMode::Bicubic);
+    if antialias && !(bilinear_or_bicubic && shape.len() == 4) {
+        return fail(
+            "Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D \
+             tensor as input"
+                .into(),
+        );
     }
     let (o, s) = (out_size.as_deref(), scales.as_deref());
     use InterpolateMode::*;
@@ -185,6 +174,8 @@ fn resize(
         (Area, 2) => x.f_adaptive_avg_pool2d(o.unwrap_or_default()),
         (Area, 3) => x.f_adaptive_avg_pool3d(o.unwrap_or_default()),
         (Linear, 1) => Tensor::f_upsample_linear1d_vec(x, o, align, s),
+        (Bilinear, 2) if antialias => Tensor::f__upsample_bilinear2d_aa_vec(x, o, align, s),
+        (Bicubic, 2) if antialias => Tensor::f__upsample_bicubic2d_aa_vec(x, o, align, s),
         (Bilinear, 2) => Tensor::f_upsample_bilinear2d_vec(x, o, align, s),
         (Bicubic, 2) => Tensor::f_upsample_bicubic2d_vec(x, o, align, s),
         (Trilinear, 3) => Tensor::f_upsample_trilinear3d_vec(x, o, align, s),
@@ -198,7 +189,7 @@ fn resize(
 }
 
 /// Resizes its input (`nn.Upsample(size=None, scale_factor=None, mode='nearest',
-/// align_corners=None)`), by [`interpolate`].
+/// align_corners=None)`), by [`F::interpolate_with`](super::functional::interpolate_with).
 ///
 /// ```
 /// use libtorch::nn::{InterpolateMode, Module, Upsample};
@@ -255,6 +246,8 @@ impl Module for Upsample {
                 self.scale_factor.as_deref(),
                 self.mode,
                 self.align_corners,
+                None,
+                false,
             ),
             "Upsample",
         )

@@ -74,7 +74,10 @@ impl Linear {
 
 impl Module for Linear {
     fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
-        F::named(F::linear(xs, &self.weight, self.bias.as_ref()), "Linear")
+        F::named(
+            F::f_linear_with(xs, &self.weight, self.bias.as_ref()),
+            "Linear",
+        )
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         f("weight", Slot::Parameter, &self.weight);
@@ -125,7 +128,7 @@ impl Bilinear {
     /// The forward pass on two inputs `[N, in1]`, `[N, in2]` -> `[N, out]`.
     pub fn forward2(&self, x1: &Tensor, x2: &Tensor) -> Result<Tensor> {
         F::named(
-            F::bilinear(x1, x2, &self.weight, self.bias.as_ref()),
+            F::f_bilinear_with(x1, x2, &self.weight, self.bias.as_ref()),
             "Bilinear",
         )
     }

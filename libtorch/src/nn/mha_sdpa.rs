@@ -117,7 +117,7 @@ pub(crate) fn attend(
     let (w, b) = (&mha.in_proj_weight, Some(&mha.in_proj_bias));
     let (q, k, v) = match sharing {
         Sharing::All => {
-            let proj = F::linear(&q, w, b)?
+            let proj = F::f_linear_with(&q, w, b)?
                 .f_unflatten(-1, &[3, e])?
                 .f_unsqueeze(0)?
                 .f_transpose_int(0, -2)?
@@ -132,8 +132,8 @@ pub(crate) fn attend(
         Sharing::KeyValue => {
             let ws = w.f_split_with_sizes(&[e, 2 * e])?;
             let bs = mha.in_proj_bias.f_split_with_sizes(&[e, 2 * e])?;
-            let q_proj = F::linear(&q, &ws[0], Some(&bs[0]))?;
-            let kv = F::linear(&k, &ws[1], Some(&bs[1]))?
+            let q_proj = F::f_linear_with(&q, &ws[0], Some(&bs[0]))?;
+            let kv = F::f_linear_with(&k, &ws[1], Some(&bs[1]))?
                 .f_unflatten(-1, &[2, e])?
                 .f_unsqueeze(0)?
                 .f_transpose_int(0, -2)?
@@ -145,9 +145,9 @@ pub(crate) fn attend(
             let ws = w.f_chunk(3)?;
             let bs = mha.in_proj_bias.f_chunk(3)?;
             (
-                F::linear(&q, &ws[0], Some(&bs[0]))?,
-                F::linear(&k, &ws[1], Some(&bs[1]))?,
-                F::linear(&v, &ws[2], Some(&bs[2]))?,
+                F::f_linear_with(&q, &ws[0], Some(&bs[0]))?,
+                F::f_linear_with(&k, &ws[1], Some(&bs[1]))?,
+                F::f_linear_with(&v, &ws[2], Some(&bs[2]))?,
             )
         }
     };
@@ -217,7 +217,7 @@ pub(crate) fn attend(
         .f_permute(&[2, 0, 1, 3])?
         .f_contiguous()?
         .f_view(&[bsz * tgt_len, e])?;
-    let out = F::linear(&out, &mha.out_proj.weight, mha.out_proj.bias.as_ref())?;
+    let out = F::f_linear_with(&out, &mha.out_proj.weight, mha.out_proj.bias.as_ref())?;
     let out = out.f_view(&[tgt_len, bsz, e])?;
     if !is_batched {
         out.f_squeeze_dim(1)

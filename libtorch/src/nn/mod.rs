@@ -15,13 +15,13 @@
 //! let mut opt = Sgd::new(net.parameters(), 0.1);
 //! let x = Tensor::from_data(&[0.0f32, 0.5, 1.0], &[3, 1]).unwrap();
 //! let y = Tensor::from_data(&[0.0f32, 0.25, 1.0], &[3, 1]).unwrap();
-//! let first = F::mse_loss(&net.forward(&x), &y, F::Reduction::Mean).unwrap().double_value();
+//! let first = F::mse_loss(&net.forward(&x), &y).double_value();
 //! for _ in 0..1000 {
 //!     opt.zero_grad();
-//!     F::mse_loss(&net.forward(&x), &y, F::Reduction::Mean).unwrap().backward();
+//!     F::mse_loss(&net.forward(&x), &y).backward();
 //!     opt.step().unwrap();
 //! }
-//! let last = F::mse_loss(&net.forward(&x), &y, F::Reduction::Mean).unwrap().double_value();
+//! let last = F::mse_loss(&net.forward(&x), &y).double_value();
 //! assert!(last < first / 10.0, "{first} -> {last}");
 //! ```
 mod activation;

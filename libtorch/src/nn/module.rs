@@ -35,7 +35,7 @@ pub enum Slot {
 ///
 /// impl Net {
 ///     fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
-///         let h = F::relu(&self.fc1.f_forward(xs)?)?;
+///         let h = F::f_relu(&self.fc1.f_forward(xs)?)?;
 ///         self.fc2.f_forward(&h)?.f_mul(&self.scale)
 ///     }
 /// }

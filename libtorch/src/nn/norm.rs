@@ -68,7 +68,7 @@ impl Module for BatchNorm {
             )?;
         }
         F::named(
-            F::batch_norm(
+            F::f_batch_norm_with(
                 x,
                 Some(&self.running_mean),
                 Some(&self.running_var),
@@ -150,7 +150,7 @@ impl LayerNorm {
 impl Module for LayerNorm {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::layer_norm(
+            F::f_layer_norm_with(
                 x,
                 &self.normalized_shape,
                 Some(&self.weight),
@@ -214,7 +214,7 @@ impl GroupNorm {
 impl Module for GroupNorm {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::group_norm(
+            F::f_group_norm_with(
                 x,
                 self.num_groups,
                 Some(&self.weight),
@@ -255,7 +255,7 @@ impl Dropout {
 
 impl Module for Dropout {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::dropout(x, self.p, self.training), "Dropout")
+        F::named(F::f_dropout_with(x, self.p, self.training), "Dropout")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
     fn set_training(&mut self, training: bool) {
@@ -330,7 +330,15 @@ impl Embedding {
 impl Module for Embedding {
     fn f_forward(&self, indices: &Tensor) -> Result<Tensor> {
         F::named(
-            F::embedding(&self.weight, indices, self.padding_idx),
+            F::f_embedding_with(
+                indices,
+                &self.weight,
+                self.padding_idx,
+                None,
+                2.0,
+                false,
+                false,
+            ),
             "Embedding",
         )
     }

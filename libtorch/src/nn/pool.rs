@@ -41,12 +41,12 @@ impl MaxPool2d {
 impl Module for MaxPool2d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::max_pool2d(
+            F::f_max_pool2d_with(
                 x,
-                &[self.kernel; 2],
-                &[self.stride; 2],
-                &[self.padding; 2],
-                &[self.dilation; 2],
+                self.kernel,
+                self.stride,
+                self.padding,
+                self.dilation,
                 self.ceil_mode,
             ),
             "MaxPool2d",
@@ -86,13 +86,14 @@ impl AvgPool2d {
 impl Module for AvgPool2d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::avg_pool2d(
+            F::f_avg_pool2d_with(
                 x,
-                &[self.kernel; 2],
-                &[self.stride; 2],
-                &[self.padding; 2],
+                self.kernel,
+                self.stride,
+                self.padding,
                 self.ceil_mode,
                 self.count_include_pad,
+                None,
             ),
             "AvgPool2d",
         )
@@ -109,7 +110,7 @@ pub struct MaxPool1d {
 
 impl Module for MaxPool1d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::max_pool1d(x, self.kernel, None, 0), "MaxPool1d")
+        F::named(F::f_max_pool1d(x, self.kernel), "MaxPool1d")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -123,7 +124,7 @@ pub struct AvgPool1d {
 
 impl Module for AvgPool1d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::avg_pool1d(x, self.kernel, None, 0), "AvgPool1d")
+        F::named(F::f_avg_pool1d(x, self.kernel), "AvgPool1d")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -138,7 +139,7 @@ pub struct AdaptiveAvgPool2d {
 impl Module for AdaptiveAvgPool2d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::adaptive_avg_pool2d(x, &[self.output_size.0, self.output_size.1]),
+            F::f_adaptive_avg_pool2d(x, [self.output_size.0, self.output_size.1]),
             "AdaptiveAvgPool2d",
         )
     }

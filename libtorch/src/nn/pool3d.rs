@@ -65,12 +65,12 @@ impl MaxPool3d {
 impl Module for MaxPool3d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::max_pool3d(
+            F::f_max_pool3d_with(
                 x,
-                &self.kernel_size,
-                &self.stride,
-                &self.padding,
-                &self.dilation,
+                self.kernel_size,
+                self.stride,
+                self.padding,
+                self.dilation,
                 self.ceil_mode,
             ),
             "MaxPool3d",
@@ -140,11 +140,11 @@ impl AvgPool3d {
 impl Module for AvgPool3d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::avg_pool3d(
+            F::f_avg_pool3d_with(
                 x,
-                &self.kernel_size,
-                &self.stride,
-                &self.padding,
+                self.kernel_size,
+                self.stride,
+                self.padding,
                 self.ceil_mode,
                 self.count_include_pad,
                 self.divisor_override,
@@ -172,7 +172,7 @@ impl AdaptiveAvgPool1d {
 impl Module for AdaptiveAvgPool1d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::adaptive_avg_pool1d(x, self.output_size),
+            F::f_adaptive_avg_pool1d(x, self.output_size),
             "AdaptiveAvgPool1d",
         )
     }
@@ -198,7 +198,7 @@ impl AdaptiveAvgPool3d {
 impl Module for AdaptiveAvgPool3d {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::adaptive_avg_pool3d(x, &self.output_size),
+            F::f_adaptive_avg_pool3d(x, self.output_size),
             "AdaptiveAvgPool3d",
         )
     }
@@ -238,7 +238,7 @@ impl<const N: usize> AdaptiveMaxPoolNd<N> {
 
     /// The pooled values and the flat index of each maximum in its input plane.
     pub fn forward_with_indices(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
-        F::adaptive_max_pool(x, &self.output_size)
+        F::f_adaptive_max_pool(x, &self.output_size)
     }
 }
 

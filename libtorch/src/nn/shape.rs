@@ -54,7 +54,7 @@ impl PixelShuffle {
 
 impl Module for PixelShuffle {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
-        F::named(F::pixel_shuffle(x, self.upscale_factor), "PixelShuffle")
+        F::named(F::f_pixel_shuffle(x, self.upscale_factor), "PixelShuffle")
     }
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot, &Tensor)) {}
 }
@@ -76,7 +76,7 @@ impl PixelUnshuffle {
 impl Module for PixelUnshuffle {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::pixel_unshuffle(x, self.downscale_factor),
+            F::f_pixel_unshuffle(x, self.downscale_factor),
             "PixelUnshuffle",
         )
     }
@@ -134,7 +134,7 @@ impl Unfold {
 impl Module for Unfold {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::unfold(
+            F::f_unfold_with(
                 x,
                 self.kernel_size,
                 self.dilation,
@@ -194,7 +194,7 @@ impl Fold {
 impl Module for Fold {
     fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         F::named(
-            F::fold(
+            F::f_fold_with(
                 x,
                 self.output_size,
                 self.kernel_size,

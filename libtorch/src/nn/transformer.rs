@@ -184,8 +184,8 @@ impl FeedForward<'_> {
     fn run(&self, x: &Tensor) -> Result<Tensor> {
         let h = self.linear1.f_forward(x)?;
         let h = match self.activation {
-            TransformerActivation::Relu => F::relu(&h)?,
-            TransformerActivation::Gelu => F::gelu(&h, false)?,
+            TransformerActivation::Relu => F::f_relu(&h)?,
+            TransformerActivation::Gelu => F::f_gelu(&h)?,
         };
         self.linear2.f_forward(&self.dropout.f_forward(&h)?)
     }

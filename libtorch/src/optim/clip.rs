@@ -13,7 +13,7 @@ use crate::{Result, Tensor};
 /// use libtorch::Tensor;
 /// let w = Tensor::from_slice(&[3.0f32, 4.0]).set_requires_grad(true);
 /// let zero = Tensor::from_slice(&[0.0f32, 0.0]);
-/// F::mse_loss(&w, &zero, Reduction::Sum).unwrap().backward(); // grad = [6, 8], norm 10
+/// F::mse_loss_with(&w, &zero, Reduction::Sum, None).backward(); // grad = [6, 8], norm 10
 /// let total = clip_grad_norm_(&[w.clone()], 5.0, 2.0).unwrap();
 /// assert!((total - 10.0).abs() < 1e-5);
 /// let g = w.grad().to_vec::<f32>().unwrap();

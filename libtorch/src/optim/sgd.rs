@@ -297,7 +297,7 @@ fn defaults_without_fused_state() -> Vec<(&'static str, IValue)> {
 /// let w = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
 /// let mut opt = Sgd::new(vec![w.clone()], 0.1);
 /// let zero = Tensor::from_slice(&[0.0f32]);
-/// F::mse_loss(&w, &zero, Reduction::Sum).unwrap().backward(); // d(w²)/dw = 2
+/// F::mse_loss_with(&w, &zero, Reduction::Sum, None).backward(); // d(w²)/dw = 2
 /// opt.step().unwrap();
 /// assert!((w.double_value() - 0.8).abs() < 1e-6);
 /// ```

@@ -302,7 +302,7 @@ impl Case for TrainCase {
                 for layer in net {
                     h = layer.f_forward(&h)?;
                 }
-                let loss = F::cross_entropy(&h, y, None, F::Reduction::Mean, -100, 0.0)?;
+                let loss = F::f_cross_entropy(&h, y)?;
                 loss.backward_with(None, false, false)?;
                 sgd_step_and_zero(p, LR)?;
             }

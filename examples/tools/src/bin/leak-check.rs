@@ -13,7 +13,7 @@
 //! ```
 use clap::Parser;
 use libtorch::autograd::{self, Ctx, Function};
-use libtorch::nn::{functional as F, Linear, Module, Reduction, Sequential, Tanh};
+use libtorch::nn::{functional as F, Linear, Module, Sequential, Tanh};
 use libtorch::optim::{Adam, Optimizer, Sgd};
 use libtorch::{serialize, Device, Error, Kind, Result, Tensor};
 use std::process::ExitCode;
@@ -153,7 +153,7 @@ fn nn_round() -> Result<()> {
     let mut sgd = Sgd::new(model.parameters(), 0.01);
     let mut adam = Adam::new(model.parameters(), 0.01);
     for opt in [&mut sgd as &mut dyn Optimizer, &mut adam] {
-        let loss = F::mse_loss(&model.f_forward(&xs)?, &ys, Reduction::Mean)?;
+        let loss = F::f_mse_loss(&model.f_forward(&xs)?, &ys)?;
         opt.zero_grad();
         loss.backward_with(None, false, false)?;
         opt.step()?;
