@@ -199,8 +199,11 @@ impl Stream {
     }
 }
 
-/// CUDA queries.
+/// `torch.cuda`: device queries, seeding, memory statistics, streams, events and device
+/// properties (the last four in `cuda_ctl/`).
 pub mod cuda {
+    pub use super::Stream;
+    pub use crate::cuda_ctl::*;
     use libtorch_sys as sys;
 
     /// Whether libtorch can use a CUDA device (false in a CPU-only build).
