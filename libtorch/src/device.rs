@@ -178,7 +178,10 @@ code_enum!(
     }
 );
 
-/// A `c10::Stream` (a CUDA stream, or the CPU's single stream).
+/// A `c10::Stream` (a CUDA stream, or the CPU's single stream). CUDA streams come from
+/// [`Stream::new`], [`cuda::current_stream`] and [`cuda::default_stream`]; their methods
+/// (`synchronize`, `query`, `wait_stream`, ...) and [`cuda::stream`]'s scope guard are in
+/// `cuda_ctl/stream.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stream {
     /// The stream id.
