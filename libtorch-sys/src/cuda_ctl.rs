@@ -22,9 +22,9 @@ pub mod flag {
     pub const MATMUL_ALLOW_TF32: i32 = 4;
     pub const MATMUL_ALLOW_FP16_REDUCED: i32 = 5;
     pub const MATMUL_ALLOW_BF16_REDUCED: i32 = 6;
-    /// Read-only: set with [`super::ltrs_set_deterministic_algorithms`].
+    /// Read-only: set with [`ltrs_set_deterministic_algorithms`](crate::cuda_ctl::ltrs_set_deterministic_algorithms).
     pub const DETERMINISTIC_ALGORITHMS: i32 = 7;
-    /// Read-only: set with [`super::ltrs_set_deterministic_algorithms`].
+    /// Read-only: set with [`ltrs_set_deterministic_algorithms`](crate::cuda_ctl::ltrs_set_deterministic_algorithms).
     pub const DETERMINISTIC_WARN_ONLY: i32 = 8;
     pub const DETERMINISTIC_FILL_UNINITIALIZED: i32 = 9;
 }

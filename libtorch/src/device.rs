@@ -203,7 +203,7 @@ impl Stream {
 }
 
 /// `torch.cuda`: device queries, seeding, memory statistics, streams, events and device
-/// properties (the last four in `cuda_ctl/`).
+/// properties (all but the queries below live in `cuda_ctl/`).
 pub mod cuda {
     pub use super::Stream;
     pub use crate::cuda_ctl::*;
