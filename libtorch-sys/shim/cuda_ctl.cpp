@@ -33,17 +33,18 @@ int64_t cuda_device_count() {
   return at::hasCUDA() ? static_cast<int64_t>(at::getNumGPUs()) : 0;
 }
 
-// The CUDA device `device`, after checking that it exists; `what` names the user's call.
-c10::DeviceIndex cuda_device(int64_t device, const char* what) {
+// The CUDA device `device`, after checking that it exists. The messages leave out the call's
+// name: the Rust error adds it.
+c10::DeviceIndex cuda_device(int64_t device) {
   const int64_t n = cuda_device_count();
-  TORCH_CHECK(n > 0, what, ": no CUDA device (",
+  TORCH_CHECK(n > 0, "no CUDA device (",
 #ifdef LTRS_CUDA
               "none is visible to this process",
 #else
               "this program was built without the `cuda` feature",
 #endif
               ")");
-  TORCH_CHECK(device >= 0 && device < n, what, ": no CUDA device ", device,
+  TORCH_CHECK(device >= 0 && device < n, "no CUDA device ", device,
               " (this machine has ", n, ")");
   // Creates the CUDA context, the allocator and the stream pools where nothing has yet.
   at::globalContext().lazyInitDevice(kCuda);
@@ -56,14 +57,14 @@ c10::DeviceIndex cuda_device(int64_t device, const char* what) {
 // an id is only accepted where it is the device's current stream (a stream some other code made
 // current); every id of a stream libtorch created is odd (or 0, the default stream), and other
 // malformed ids are rejected by libtorch's own checks.
-c10::Stream cuda_stream(const ltrs_stream& s, const char* what) {
-  TORCH_CHECK(s.device_type == static_cast<int16_t>(kCuda), what,
-              ": not a CUDA stream (device type ", s.device_type, ")");
-  const c10::DeviceIndex index = cuda_device(s.device_index, what);
+c10::Stream cuda_stream(const ltrs_stream& s) {
+  TORCH_CHECK(s.device_type == static_cast<int16_t>(kCuda), "not a CUDA stream (device type ",
+              s.device_type, ")");
+  const c10::DeviceIndex index = cuda_device(s.device_index);
   const c10::Device device(kCuda, index);
   if (s.id != 0 && (s.id & 1) == 0) {
     const c10::impl::VirtualGuardImpl impl(kCuda);
-    TORCH_CHECK(impl.getStream(device).id() == s.id, what, ": stream id ", s.id,
+    TORCH_CHECK(impl.getStream(device).id() == s.id, "stream id ", s.id,
                 " is not a stream of libtorch's on cuda:", index);
   }
   return c10::Stream(c10::Stream::UNSAFE, device, s.id);
@@ -111,7 +112,7 @@ ltrs_error* ltrs_cuda_manual_seed(uint64_t seed, bool all) {
 
 ltrs_error* ltrs_cuda_initial_seed(int64_t device, uint64_t* out) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::initial_seed");
+    const auto index = cuda_device(device);
     auto gen = at::globalContext().defaultGenerator(c10::Device(kCuda, index));
     std::lock_guard<std::mutex> lock(gen.mutex());
     *out = gen.current_seed();
@@ -121,7 +122,7 @@ ltrs_error* ltrs_cuda_initial_seed(int64_t device, uint64_t* out) {
 
 ltrs_error* ltrs_cuda_current_device(int64_t* out) {
   LTRS_TRY {
-    cuda_device(0, "cuda::current_device");
+    cuda_device(0);
     *out = c10::impl::VirtualGuardImpl(kCuda).getDevice().index();
   }
   LTRS_CATCH
@@ -129,7 +130,7 @@ ltrs_error* ltrs_cuda_current_device(int64_t* out) {
 
 ltrs_error* ltrs_cuda_set_device(int64_t device) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::set_device");
+    const auto index = cuda_device(device);
     c10::impl::VirtualGuardImpl(kCuda).setDevice(c10::Device(kCuda, index));
   }
   LTRS_CATCH
@@ -207,7 +208,7 @@ ltrs_error* ltrs_get_float32_matmul_precision(int32_t* out) {
 ltrs_error* ltrs_set_float32_matmul_precision(int32_t precision) {
   LTRS_TRY {
     static const char* const names[] = {"highest", "high", "medium"};
-    TORCH_CHECK(precision >= 0 && precision < 3, "set_float32_matmul_precision: unknown code ",
+    TORCH_CHECK(precision >= 0 && precision < 3, "unknown precision code ",
                 precision);
     at::globalContext().setFloat32MatmulPrecision(names[precision]);
   }
@@ -235,7 +236,7 @@ ltrs_error* ltrs_cudnn_version(int64_t* out) {
 // out: allocated current, allocated peak, reserved current, reserved peak (bytes, all pools).
 ltrs_error* ltrs_cuda_memory_stats(int64_t device, int64_t* out) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::memory_stats");
+    const auto index = cuda_device(device);
     const auto stats = c10::getDeviceAllocator(kCuda)->getDeviceStats(index);
     constexpr auto all = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
     out[0] = stats.allocated_bytes[all].current;
@@ -248,7 +249,7 @@ ltrs_error* ltrs_cuda_memory_stats(int64_t device, int64_t* out) {
 
 ltrs_error* ltrs_cuda_reset_peak_memory_stats(int64_t device) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::reset_peak_memory_stats");
+    const auto index = cuda_device(device);
     c10::getDeviceAllocator(kCuda)->resetPeakStats(index);
   }
   LTRS_CATCH
@@ -256,7 +257,7 @@ ltrs_error* ltrs_cuda_reset_peak_memory_stats(int64_t device) {
 
 ltrs_error* ltrs_cuda_empty_cache(void) {
   LTRS_TRY {
-    cuda_device(0, "cuda::empty_cache");
+    cuda_device(0);
     c10::getDeviceAllocator(kCuda)->emptyCache();
   }
   LTRS_CATCH
@@ -264,7 +265,7 @@ ltrs_error* ltrs_cuda_empty_cache(void) {
 
 ltrs_error* ltrs_cuda_mem_get_info(int64_t device, int64_t* free, int64_t* total) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::mem_get_info");
+    const auto index = cuda_device(device);
     const auto info = c10::getDeviceAllocator(kCuda)->getMemoryInfo(index);
     *free = static_cast<int64_t>(info.first);
     *total = static_cast<int64_t>(info.second);
@@ -276,7 +277,7 @@ ltrs_error* ltrs_cuda_mem_get_info(int64_t device, int64_t* free, int64_t* total
 
 ltrs_error* ltrs_cuda_stream_new(int64_t device, int32_t priority, ltrs_stream* out) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::Stream::new");
+    const auto index = cuda_device(device);
     *out = to_ffi(c10::impl::VirtualGuardImpl(kCuda).getNewStream(c10::Device(kCuda, index),
                                                                   priority));
   }
@@ -285,7 +286,7 @@ ltrs_error* ltrs_cuda_stream_new(int64_t device, int32_t priority, ltrs_stream* 
 
 ltrs_error* ltrs_cuda_stream_current(int64_t device, ltrs_stream* out) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::current_stream");
+    const auto index = cuda_device(device);
     *out = to_ffi(c10::impl::VirtualGuardImpl(kCuda).getStream(c10::Device(kCuda, index)));
   }
   LTRS_CATCH
@@ -293,7 +294,7 @@ ltrs_error* ltrs_cuda_stream_current(int64_t device, ltrs_stream* out) {
 
 ltrs_error* ltrs_cuda_stream_default(int64_t device, ltrs_stream* out) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::default_stream");
+    const auto index = cuda_device(device);
     *out = to_ffi(
         c10::impl::VirtualGuardImpl(kCuda).getDefaultStream(c10::Device(kCuda, index)));
   }
@@ -302,7 +303,7 @@ ltrs_error* ltrs_cuda_stream_default(int64_t device, ltrs_stream* out) {
 
 ltrs_error* ltrs_cuda_stream_set_current(ltrs_stream stream) {
   LTRS_TRY {
-    const auto s = cuda_stream(stream, "cuda::set_stream");
+    const auto s = cuda_stream(stream);
     c10::impl::VirtualGuardImpl(kCuda).exchangeStream(s);
   }
   LTRS_CATCH
@@ -312,7 +313,7 @@ ltrs_error* ltrs_cuda_stream_set_current(ltrs_stream stream) {
 // until ltrs_cuda_stream_guard_free restores both.
 ltrs_error* ltrs_cuda_stream_guard_new(ltrs_stream stream, void** out) {
   LTRS_TRY {
-    const auto s = cuda_stream(stream, "cuda::stream");
+    const auto s = cuda_stream(stream);
     *out = new c10::StreamGuard(s);
   }
   LTRS_CATCH
@@ -321,20 +322,20 @@ ltrs_error* ltrs_cuda_stream_guard_new(ltrs_stream stream, void** out) {
 void ltrs_cuda_stream_guard_free(void* guard) { delete static_cast<c10::StreamGuard*>(guard); }
 
 ltrs_error* ltrs_cuda_stream_synchronize(ltrs_stream stream) {
-  LTRS_TRY { cuda_stream(stream, "Stream::synchronize").synchronize(); }
+  LTRS_TRY { cuda_stream(stream).synchronize(); }
   LTRS_CATCH
 }
 
 ltrs_error* ltrs_cuda_stream_query(ltrs_stream stream, bool* out) {
-  LTRS_TRY { *out = cuda_stream(stream, "Stream::query").query(); }
+  LTRS_TRY { *out = cuda_stream(stream).query(); }
   LTRS_CATCH
 }
 
 // torch.cuda.Stream.wait_stream: `stream` waits for the work queued on `other` so far.
 ltrs_error* ltrs_cuda_stream_wait_stream(ltrs_stream stream, ltrs_stream other) {
   LTRS_TRY {
-    const auto s = cuda_stream(stream, "Stream::wait_stream");
-    const auto o = cuda_stream(other, "Stream::wait_stream");
+    const auto s = cuda_stream(stream);
+    const auto o = cuda_stream(other);
     c10::Event e(kCuda);
     e.record(o);
     e.block(s);
@@ -346,7 +347,7 @@ ltrs_error* ltrs_cuda_stream_wait_stream(ltrs_stream stream, ltrs_stream other) 
 
 ltrs_error* ltrs_cuda_event_new(bool enable_timing, ltrs_event* out) {
   LTRS_TRY {
-    cuda_device(0, "cuda::Event::new");
+    cuda_device(0);
     // PYTORCH_DEFAULT creates the CUDA event with cudaEventDisableTiming; BACKEND_DEFAULT with
     // timing (c10/cuda/impl/CUDAGuardImpl.h), as torch.cuda.Event(enable_timing=...) does.
     *out = new ltrs_event_s{c10::Event(
@@ -358,12 +359,12 @@ ltrs_error* ltrs_cuda_event_new(bool enable_timing, ltrs_event* out) {
 void ltrs_cuda_event_free(ltrs_event e) { delete e; }
 
 ltrs_error* ltrs_cuda_event_record(ltrs_event e, ltrs_stream stream) {
-  LTRS_TRY { e->event.record(cuda_stream(stream, "Event::record")); }
+  LTRS_TRY { e->event.record(cuda_stream(stream)); }
   LTRS_CATCH
 }
 
 ltrs_error* ltrs_cuda_event_wait(ltrs_event e, ltrs_stream stream) {
-  LTRS_TRY { e->event.block(cuda_stream(stream, "Event::wait")); }
+  LTRS_TRY { e->event.block(cuda_stream(stream)); }
   LTRS_CATCH
 }
 
@@ -380,7 +381,7 @@ ltrs_error* ltrs_cuda_event_synchronize(ltrs_event e) {
 ltrs_error* ltrs_cuda_event_elapsed_time(ltrs_event start, ltrs_event end, double* out) {
   LTRS_TRY {
     TORCH_CHECK(start->event.was_marked_for_recording() && end->event.was_marked_for_recording(),
-                "Event::elapsed_time: both events must be recorded first");
+                "both events must be recorded first");
     *out = start->event.elapsedTime(end->event);
   }
   LTRS_CATCH
@@ -393,7 +394,7 @@ ltrs_error* ltrs_cuda_device_properties(int64_t device, char* name, int32_t name
                                         int32_t* major, int32_t* minor, int64_t* total_memory,
                                         int32_t* multi_processor_count) {
   LTRS_TRY {
-    const auto index = cuda_device(device, "cuda::get_device_properties");
+    const auto index = cuda_device(device);
 #ifdef LTRS_CUDA
     // The CUDA driver API (cuda.h), declared here by hand so that no CUDA header is needed,
     // and resolved at run time from the driver libtorch_cuda has already loaded. The ABI is
@@ -417,14 +418,14 @@ ltrs_error* ltrs_cuda_device_properties(int64_t device, char* name, int32_t name
       void* h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
       return h != nullptr ? h : dlopen("libcuda.so.1", RTLD_NOW);
     }();
-    TORCH_CHECK(driver != nullptr, "cuda::get_device_properties: cannot load libcuda.so.1");
+    TORCH_CHECK(driver != nullptr, "cannot load the CUDA driver, libcuda.so.1");
     auto sym = [](const char* fn) {
       void* p = dlsym(driver, fn);
-      TORCH_CHECK(p != nullptr, "cuda::get_device_properties: libcuda.so.1 has no ", fn);
+      TORCH_CHECK(p != nullptr, "libcuda.so.1 has no ", fn);
       return p;
     };
     auto check = [](CUresult r, const char* fn) {
-      TORCH_CHECK(r == 0, "cuda::get_device_properties: ", fn, " failed with CUresult ", r);
+      TORCH_CHECK(r == 0, fn, " failed with CUresult ", r);
     };
     check(reinterpret_cast<InitFn>(sym("cuInit"))(0), "cuInit");
     CUdevice dev = 0;
@@ -443,7 +444,7 @@ ltrs_error* ltrs_cuda_device_properties(int64_t device, char* name, int32_t name
     // Unreachable: cuda_device() fails first in a CPU-only build.
     (void)index, (void)name, (void)name_len, (void)major, (void)minor, (void)total_memory,
         (void)multi_processor_count;
-    TORCH_CHECK(false, "cuda::get_device_properties: built without the `cuda` feature");
+    TORCH_CHECK(false, "built without the `cuda` feature");
 #endif
   }
   LTRS_CATCH

@@ -191,6 +191,16 @@ fn cuda_calls_without_the_device_are_errors() {
         }
     }
     if !cuda::is_available() {
+        // The whole message, naming the call once and saying why.
+        let why = if cuda::built_with_cuda() {
+            "none is visible to this process"
+        } else {
+            "this program was built without the `cuda` feature"
+        };
+        assert_eq!(
+            cuda::memory_allocated(0).unwrap_err().to_string(),
+            format!("cuda::memory_allocated: no CUDA device ({why})")
+        );
         for (call, err) in [
             ("empty_cache", cuda::empty_cache().err()),
             ("current_device", cuda::current_device().err()),

@@ -3,6 +3,12 @@
 //!
 //! Where there is no CUDA device (always in a build without the `cuda` feature) every call
 //! returns an `Err` saying so, except the seeding, which does nothing, as PyTorch's does.
+//! (PyTorch's memory statistics read 0 there and its `empty_cache` does nothing; an `Err` tells
+//! a program that meant to measure a GPU that it has none.)
+//!
+//! Nothing here includes CUDA's headers: the shim (`libtorch-sys/shim/cuda_ctl.cpp`) goes
+//! through c10's device-generic interfaces (`c10::DeviceAllocator`, `c10::Event`,
+//! `c10::StreamGuard`, `c10::impl::VirtualGuardImpl`), which libtorch_cuda implements.
 mod event;
 mod memory;
 mod properties;
