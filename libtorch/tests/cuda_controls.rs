@@ -81,6 +81,27 @@ fn flags_start_at_pytorchs_defaults_and_round_trip() {
         assert_eq!(get(), before, "{name} after restoring it");
     }
 
+    // torch.backends.cudnn.flags(): unset keywords take PyTorch's defaults (cuDNN off).
+    {
+        let _g = cudnn::flags().benchmark(true).set();
+        assert!(!cudnn::enabled());
+        assert!(cudnn::benchmark());
+        assert!(!cudnn::deterministic());
+        assert!(cudnn::allow_tf32());
+        {
+            let _inner = cudnn::flags()
+                .enabled(true)
+                .deterministic(true)
+                .allow_tf32(false)
+                .set();
+            assert!(cudnn::enabled() && !cudnn::benchmark());
+            assert!(cudnn::deterministic() && !cudnn::allow_tf32());
+        }
+        assert!(!cudnn::enabled() && cudnn::benchmark() && cudnn::allow_tf32());
+    }
+    assert!(cudnn::enabled() && !cudnn::benchmark() && !cudnn::deterministic());
+    assert!(cudnn::allow_tf32());
+
     // torch.use_deterministic_algorithms(True) / (True, warn_only=True) / (False).
     libtorch::use_deterministic_algorithms(true);
     assert!(libtorch::are_deterministic_algorithms_enabled());

@@ -93,3 +93,108 @@ pub fn allow_tf32() -> bool {
 pub fn set_allow_tf32(on: bool) {
     set(flag::CUDNN_ALLOW_TF32, on, "cudnn::set_allow_tf32")
 }
+
+/// The switches [`flags`] sets, with `torch.backends.cudnn.flags()`'s defaults: `enabled` false,
+/// `benchmark` false, `deterministic` false, `allow_tf32` true.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "nothing changes until `set` is called"]
+pub struct Flags {
+    enabled: bool,
+    benchmark: bool,
+    deterministic: bool,
+    allow_tf32: bool,
+}
+
+impl Default for Flags {
+    fn default() -> Flags {
+        Flags {
+            enabled: false,
+            benchmark: false,
+            deterministic: false,
+            allow_tf32: true,
+        }
+    }
+}
+
+impl Flags {
+    /// `enabled=` (default false).
+    pub fn enabled(mut self, on: bool) -> Flags {
+        self.enabled = on;
+        self
+    }
+
+    /// `benchmark=` (default false).
+    pub fn benchmark(mut self, on: bool) -> Flags {
+        self.benchmark = on;
+        self
+    }
+
+    /// `deterministic=` (default false).
+    pub fn deterministic(mut self, on: bool) -> Flags {
+        self.deterministic = on;
+        self
+    }
+
+    /// `allow_tf32=` (default true).
+    pub fn allow_tf32(mut self, on: bool) -> Flags {
+        self.allow_tf32 = on;
+        self
+    }
+
+    /// Sets all four switches until the returned guard drops, which restores the values they
+    /// had (the `with` block's end).
+    #[track_caller]
+    pub fn set(self) -> FlagsGuard {
+        let previous = current();
+        apply(self);
+        FlagsGuard { previous }
+    }
+}
+
+fn current() -> Flags {
+    Flags {
+        enabled: enabled(),
+        benchmark: benchmark(),
+        deterministic: deterministic(),
+        allow_tf32: allow_tf32(),
+    }
+}
+
+fn apply(f: Flags) {
+    set_enabled(f.enabled);
+    set_benchmark(f.benchmark);
+    set_deterministic(f.deterministic);
+    set_allow_tf32(f.allow_tf32);
+}
+
+/// `with torch.backends.cudnn.flags(enabled=..., benchmark=..., deterministic=...,
+/// allow_tf32=...):` — set every keyword on the builder, then [`Flags::set`]. Unset keywords
+/// take PyTorch's defaults, so, as in PyTorch, `flags().set()` turns cuDNN *off*.
+///
+/// The switches are process-wide: the guard changes them for every thread until it drops.
+///
+/// ```
+/// use libtorch::backends::cudnn;
+/// let before = cudnn::benchmark();
+/// {
+///     let _g = cudnn::flags().enabled(true).benchmark(true).set();
+///     assert!(cudnn::enabled() && cudnn::benchmark() && !cudnn::deterministic());
+/// }
+/// assert_eq!(cudnn::benchmark(), before);
+/// ```
+pub fn flags() -> Flags {
+    Flags::default()
+}
+
+/// Restores cuDNN's switches when dropped; see [`flags`].
+#[derive(Debug)]
+#[must_use = "the switches are restored as soon as the guard drops"]
+pub struct FlagsGuard {
+    previous: Flags,
+}
+
+impl Drop for FlagsGuard {
+    fn drop(&mut self) {
+        apply(self.previous);
+    }
+}
