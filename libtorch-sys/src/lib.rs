@@ -9,6 +9,7 @@ pub mod abi;
 pub mod amp;
 pub mod autograd;
 pub mod blob;
+pub mod cuda_ctl;
 pub mod dispatch;
 pub mod dist;
 pub mod hooks;

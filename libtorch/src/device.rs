@@ -178,7 +178,10 @@ code_enum!(
     }
 );
 
-/// A `c10::Stream` (a CUDA stream, or the CPU's single stream).
+/// A `c10::Stream` (a CUDA stream, or the CPU's single stream). CUDA streams come from
+/// [`Stream::new`], [`cuda::current_stream`] and [`cuda::default_stream`]; their methods
+/// (`synchronize`, `query`, `wait_stream`, ...) and [`cuda::stream`]'s scope guard are in
+/// `cuda_ctl/stream.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stream {
     /// The stream id.
@@ -199,8 +202,11 @@ impl Stream {
     }
 }
 
-/// CUDA queries.
+/// `torch.cuda`: device queries, seeding, memory statistics, streams, events and device
+/// properties (all but the queries below live in `cuda_ctl/`).
 pub mod cuda {
+    pub use super::Stream;
+    pub use crate::cuda_ctl::*;
     use libtorch_sys as sys;
 
     /// Whether libtorch can use a CUDA device (false in a CPU-only build).

@@ -12,6 +12,8 @@
 
 pub mod amp;
 pub mod aoti;
+pub mod backends;
+mod cuda_ctl;
 pub mod data;
 mod device;
 pub mod distributed;
@@ -44,6 +46,11 @@ mod operand;
 mod ops_traits;
 
 pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
+pub use backends::{
+    are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+    use_deterministic_algorithms, use_deterministic_algorithms_with,
+};
 pub use creation::{Options, TensorView};
 pub use device::{cuda, Device, Layout, MemoryFormat, QScheme, Stream};
 pub use element::Element;
