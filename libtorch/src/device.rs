@@ -182,15 +182,37 @@ code_enum!(
 /// [`Stream::new`], [`cuda::current_stream`] and [`cuda::default_stream`]; their methods
 /// (`synchronize`, `query`, `wait_stream`, ...) and [`cuda::stream`]'s scope guard are in
 /// `cuda_ctl/stream.rs`.
+///
+/// Its fields are private: libtorch reads some CUDA stream ids as raw `cudaStream_t` pointers, so
+/// a stream made up in safe code could send kernels to a dangling pointer. Safe code only gets
+/// streams libtorch handed out; [`Stream::from_raw_parts`] is the `unsafe` way in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stream {
-    /// The stream id.
-    pub id: i64,
-    /// The device it belongs to.
-    pub device: Device,
+    id: i64,
+    device: Device,
 }
 
 impl Stream {
+    /// The stream id (`torch.cuda.Stream.stream_id`): 0 is the device's default stream.
+    pub fn id(self) -> i64 {
+        self.id
+    }
+
+    /// The device it belongs to.
+    pub fn device(self) -> Device {
+        self.device
+    }
+
+    /// A stream from its id and device, as [`Stream::to_ffi`] gives them.
+    ///
+    /// # Safety
+    /// `(id, device)` must be a stream libtorch handed out in this process (from
+    /// [`Stream::id`]/[`Stream::device`] or [`Stream::to_ffi`] of a [`Stream`]): operators that
+    /// take a stream (`Tensor::record_stream`) read other CUDA ids as raw stream pointers.
+    pub unsafe fn from_raw_parts(id: i64, device: Device) -> Stream {
+        Stream { id, device }
+    }
+
     /// The ABI form.
     pub fn to_ffi(self) -> sys::ltrs_stream {
         let d = self.device.to_ffi();

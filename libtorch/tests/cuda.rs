@@ -11,7 +11,7 @@
 #![cfg(feature = "cuda")]
 
 use libtorch::data::{DataLoader, TensorDataset};
-use libtorch::nn::{functional as F, Conv2d, ConvConfig, Linear, Module, Reduction};
+use libtorch::nn::{functional as F, Conv2d, ConvConfig, Linear, Module};
 use libtorch::optim::{Optimizer, Sgd};
 use libtorch::{Device, Kind, Tensor};
 

@@ -232,10 +232,9 @@ fn cuda_calls_without_the_device_are_errors() {
             assert!(err.message().contains("no CUDA device"), "{call}: {err}");
         }
         // A stream value made by hand is refused before libtorch sees it.
-        let forged = Stream {
-            id: 0,
-            device: Device::Cuda(0),
-        };
+        // SAFETY: not a stream libtorch handed out, on purpose: every method used below checks
+        // the id against libtorch's streams before libtorch sees it (and there is no CUDA device).
+        let forged = unsafe { Stream::from_raw_parts(0, Device::Cuda(0)) };
         assert!(forged.synchronize().is_err());
         assert!(forged.query().is_err());
         assert!(cuda::stream(forged).is_err());
@@ -253,10 +252,9 @@ fn stream_arguments_are_checked() {
     assert!(err.message().contains("CUDA devices only"), "{err}");
     let err = Stream::new(Device::Cuda(0), 1).unwrap_err();
     assert!(err.message().contains("0 or negative"), "{err}");
-    let cpu_stream = Stream {
-        id: 0,
-        device: Device::Cpu,
-    };
+    // SAFETY: the CPU's only stream (id 0) is the stream libtorch hands out for the CPU; the
+    // method below refuses it as not a CUDA stream before libtorch sees it.
+    let cpu_stream = unsafe { Stream::from_raw_parts(0, Device::Cpu) };
     let err = cpu_stream.synchronize().unwrap_err();
     assert!(err.message().contains("not a CUDA stream"), "{err}");
 }
@@ -347,13 +345,13 @@ mod gpu {
     fn stream_guard_switches_and_restores_the_current_stream() {
         let _gpu = need_gpu();
         let default = cuda::default_stream(0).unwrap();
-        assert_eq!(default.id, 0);
-        assert_eq!(default.device, GPU);
+        assert_eq!(default.id(), 0);
+        assert_eq!(default.device(), GPU);
         assert_eq!(cuda::current_stream(0).unwrap(), default);
         let side = Stream::new(GPU, 0).unwrap();
         let high = Stream::new(GPU, -1).unwrap();
         assert_ne!(side, default);
-        assert_ne!(side.id, high.id);
+        assert_ne!(side.id(), high.id());
         let x = Tensor::arange_opts(0, 1 << 20, 1, (Kind::Double, GPU));
         let y = {
             let guard = cuda::stream(side).unwrap();
@@ -379,10 +377,9 @@ mod gpu {
         assert_eq!(cuda::current_stream(0).unwrap(), side);
         cuda::set_stream(default).unwrap();
         // An even, made-up id would be read as a raw CUDA stream pointer: refused.
-        let forged = Stream {
-            id: 4096,
-            device: GPU,
-        };
+        // SAFETY: a made-up id, on purpose: `synchronize` checks it against libtorch's streams
+        // and refuses it before libtorch reads it as a pointer.
+        let forged = unsafe { Stream::from_raw_parts(4096, GPU) };
         let err = forged.synchronize().unwrap_err();
         assert!(
             err.message().contains("not a stream of libtorch's"),

@@ -7,15 +7,14 @@ use libtorch_sys as sys;
 use libtorch_sys::cuda_ctl as ctl;
 
 impl Stream {
-    /// From the ABI form.
-    pub fn from_ffi(s: sys::ltrs_stream) -> Stream {
-        Stream {
-            id: s.id,
-            device: Device::from_ffi(sys::ltrs_device {
-                type_: s.device_type,
-                index: s.device_index,
-            }),
-        }
+    /// From the ABI form, as the shims return it (crate-private: see [`Stream`]'s fields).
+    pub(crate) fn from_ffi(s: sys::ltrs_stream) -> Stream {
+        let device = Device::from_ffi(sys::ltrs_device {
+            type_: s.device_type,
+            index: s.device_index,
+        });
+        // SAFETY: `s` is a stream a shim returned, i.e. one libtorch handed out.
+        unsafe { Stream::from_raw_parts(s.id, device) }
     }
 
     /// A stream from libtorch's pool on CUDA device `device` (`torch.cuda.Stream(device,
