@@ -322,10 +322,12 @@ impl Gen {
         self.maybe(|_| Generator::cpu(seed).expect("a CPU generator"))
     }
     pub fn stream(&mut self) -> Stream {
-        Stream {
-            id: self.pick(&[0, 1, -1]),
-            device: self.device(),
-        }
+        let id = self.pick(&[0, 1, -1]);
+        let device = self.device();
+        // SAFETY: libtorch reads only even, non-zero CUDA stream ids as raw `cudaStream_t`
+        // pointers; 0, 1 and -1 are not, so whatever the operator makes of them is a checked
+        // error at worst.
+        unsafe { Stream::from_raw_parts(id, device) }
     }
     pub fn storage(&mut self) -> Storage {
         // A storage of some defined tensor (an undefined one has none).
