@@ -59,10 +59,20 @@ pub fn is_rust_keyword(s: &str) -> bool {
 }
 
 /// Every Rust function name an op produces: `NAME`, `f_NAME`, and with defaults `NAME_with`,
-/// `f_NAME_with`.
+/// `f_NAME_with` (only those two for a `with_only` op); the same for its hidden schema alias,
+/// under the forms the op had before it was renamed.
 pub fn fn_names(op: &Op) -> Vec<String> {
     let mut v = Vec::new();
-    for n in std::iter::once(&op.rust_name).chain(&op.schema_alias) {
+    let n = &op.rust_name;
+    if !op.with_only {
+        v.push(n.clone());
+        v.push(format!("f_{n}"));
+    }
+    if op.has_with() {
+        v.push(format!("{n}_with"));
+        v.push(format!("f_{n}_with"));
+    }
+    if let Some(n) = &op.schema_alias {
         v.push(n.clone());
         v.push(format!("f_{n}"));
         if op.has_defaults() {

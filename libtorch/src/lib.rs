@@ -12,6 +12,7 @@
 
 pub mod amp;
 pub mod aoti;
+mod arguments;
 pub mod data;
 mod device;
 pub mod distributed;
@@ -43,6 +44,7 @@ pub mod indexing;
 mod operand;
 mod ops_traits;
 
+pub use arguments::{IntList, OptionalIntList, OptionalScalar, OptionalStr};
 pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
 pub use creation::{Options, TensorView};
 pub use device::{cuda, Device, Layout, MemoryFormat, QScheme, Stream};
@@ -56,7 +58,7 @@ pub use ivalue::IValue;
 pub use kind::Kind;
 /// Complex elements (`Complex<f32>` for complex64 tensors, `Complex<f64>` for complex128).
 pub use num_complex::Complex;
-pub use operand::{Operand, TensorOrNumber};
+pub use operand::{Operand, OptionalOperand, OptionalTensorOrNumber, TensorOrNumber};
 pub use scalar::Scalar;
 pub use tensor::Tensor;
 pub use threads::{get_num_threads, manual_seed, set_num_threads};

@@ -27,14 +27,8 @@ fn arithmetic_takes_tensors_and_numbers() {
     assert_eq!(f(&x.mul(2)), [2.0, 4.0, 6.0, 8.0]);
     assert_eq!(f(&x.div(&y)), [0.25, 2.0f32 / 3.0, 1.5, 4.0]);
     assert_eq!(f(&x.div(2)), [0.5, 1.0, 1.5, 2.0]);
-    assert_eq!(
-        f(&x.div_tensor_mode(&y, Some("floor"))),
-        [0.0, 0.0, 1.0, 4.0]
-    );
-    assert_eq!(
-        f(&x.div_tensor_mode(2, Some("floor"))),
-        [0.0, 1.0, 1.0, 2.0]
-    );
+    assert_eq!(f(&x.div_with(&y, "floor")), [0.0, 0.0, 1.0, 4.0]);
+    assert_eq!(f(&x.div_with(2, "floor")), [0.0, 1.0, 1.0, 2.0]);
     assert_eq!(f(&x.remainder(3)), [1.0, 2.0, 0.0, 1.0]);
     assert_eq!(f(&x.fmod(&y)), [1.0, 2.0, 1.0, 0.0]);
     assert_eq!(f(&x.pow(2)), [1.0, 4.0, 9.0, 16.0]);

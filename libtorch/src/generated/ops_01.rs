@@ -13,8 +13,9 @@
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorOrNumber, QScheme, Result, Scalar,
+    Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -2453,10 +2454,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__fused_rms_norm(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor)> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
+        let eps: Option<f64> = eps.into();
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -2485,9 +2488,9 @@ impl Tensor {
     #[track_caller]
     pub fn _fused_rms_norm(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__fused_rms_norm(input, normalized_shape, weight, eps),
@@ -2500,11 +2503,12 @@ impl Tensor {
     pub fn f__fused_rms_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         rstd: &Tensor,
         weight: Option<&Tensor>,
         output_mask: [bool; 2],
     ) -> Result<(Tensor, Tensor)> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
@@ -2538,7 +2542,7 @@ impl Tensor {
     pub fn _fused_rms_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         rstd: &Tensor,
         weight: Option<&Tensor>,
         output_mask: [bool; 2],
@@ -2567,9 +2571,10 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> Result<i64> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -2611,7 +2616,7 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> i64 {
         crate::error::unwrap(
@@ -4284,8 +4289,9 @@ impl Tensor {
         mat2: &Tensor,
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_offs = offs.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4319,7 +4325,7 @@ impl Tensor {
         mat2: &Tensor,
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__grouped_mm_with(mat2, offs, bias, out_dtype))
     }
@@ -4385,11 +4391,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_bin_edges_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
     ) -> Result<Vec<Tensor>> {
+        let bins: &[i64] = IntList::int_list(&bins);
         let c_self = self.as_raw();
         let c_bins = ltrs_int_list::new(bins);
         let c_range = range.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
@@ -4423,7 +4430,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_bin_edges_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -4436,14 +4443,14 @@ impl Tensor {
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn f__histogramdd_bin_edges(&self, bins: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f__histogramdd_bin_edges(&self, bins: impl IntList) -> Result<Vec<Tensor>> {
         self.f__histogramdd_bin_edges_with(bins, None, None, false)
     }
     /// `aten::_histogramdd_bin_edges(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor[]`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn _histogramdd_bin_edges(&self, bins: &[i64]) -> Vec<Tensor> {
+    pub fn _histogramdd_bin_edges(&self, bins: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f__histogramdd_bin_edges(bins))
     }
     /// `aten::_histogramdd_bin_edges.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!)[] out) -> ()`
@@ -4454,12 +4461,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_bin_edges_out_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
         out: &mut [Tensor],
     ) -> Result<()> {
+        let bins: &[i64] = IntList::int_list(&bins);
         crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_histogramdd_bin_edges.out",
             "out",
@@ -4495,7 +4503,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_bin_edges_out_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -4511,7 +4519,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_bin_edges_out(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         out: &mut [Tensor],
     ) -> Result<()> {
         self.f__histogramdd_bin_edges_out_with(bins, None, None, false, out)
@@ -4520,7 +4528,7 @@ impl Tensor {
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn _histogramdd_bin_edges_out(&self, bins: &[i64], out: &mut [Tensor]) {
+    pub fn _histogramdd_bin_edges_out(&self, bins: impl IntList, out: &mut [Tensor]) {
         crate::error::unwrap(self.f__histogramdd_bin_edges_out(bins, out))
     }
     /// `aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor`
@@ -4531,11 +4539,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_from_bin_cts_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
     ) -> Result<Tensor> {
+        let bins: &[i64] = IntList::int_list(&bins);
         let c_self = self.as_raw();
         let c_bins = ltrs_int_list::new(bins);
         let c_range = range.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
@@ -4566,7 +4575,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_from_bin_cts_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -4579,14 +4588,14 @@ impl Tensor {
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn f__histogramdd_from_bin_cts(&self, bins: &[i64]) -> Result<Tensor> {
+    pub fn f__histogramdd_from_bin_cts(&self, bins: impl IntList) -> Result<Tensor> {
         self.f__histogramdd_from_bin_cts_with(bins, None, None, false)
     }
     /// `aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn _histogramdd_from_bin_cts(&self, bins: &[i64]) -> Tensor {
+    pub fn _histogramdd_from_bin_cts(&self, bins: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__histogramdd_from_bin_cts(bins))
     }
     /// `aten::_histogramdd_from_bin_cts.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!) out) -> Tensor(a!)`
@@ -4597,12 +4606,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_from_bin_cts_out_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let bins: &[i64] = IntList::int_list(&bins);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_histogramdd_from_bin_cts.out",
             "out",
@@ -4640,7 +4650,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_from_bin_cts_out_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -4656,7 +4666,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_from_bin_cts_out(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__histogramdd_from_bin_cts_out_with(bins, None, None, false, out)
@@ -4667,7 +4677,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_from_bin_cts_out(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__histogramdd_from_bin_cts_out(bins, out))
@@ -5231,9 +5241,10 @@ impl Tensor {
     pub fn f__jagged_to_padded_dense_forward_with<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
-        max_lengths: &[i64],
+        max_lengths: impl IntList,
         padding_value: f64,
     ) -> Result<Tensor> {
+        let max_lengths: &[i64] = IntList::int_list(&max_lengths);
         crate::guards::args::nonempty(
             "aten::_jagged_to_padded_dense_forward",
             ("offsets", offsets),
@@ -5268,7 +5279,7 @@ impl Tensor {
     pub fn _jagged_to_padded_dense_forward_with<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
-        max_lengths: &[i64],
+        max_lengths: impl IntList,
         padding_value: f64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5287,7 +5298,7 @@ impl Tensor {
     pub fn f__jagged_to_padded_dense_forward<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
-        max_lengths: &[i64],
+        max_lengths: impl IntList,
     ) -> Result<Tensor> {
         Self::f__jagged_to_padded_dense_forward_with(values, offsets, max_lengths, 0.0)
     }
@@ -5298,7 +5309,7 @@ impl Tensor {
     pub fn _jagged_to_padded_dense_forward<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
-        max_lengths: &[i64],
+        max_lengths: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__jagged_to_padded_dense_forward(values, offsets, max_lengths),
@@ -5901,8 +5912,9 @@ impl Tensor {
         A: &Tensor,
         full_matrices: bool,
         compute_uv: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         let c_A = A.as_raw();
         let c_full_matrices = full_matrices;
         let c_compute_uv = compute_uv;
@@ -5937,7 +5949,7 @@ impl Tensor {
         A: &Tensor,
         full_matrices: bool,
         compute_uv: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__linalg_svd_with(A, full_matrices, compute_uv, driver),
@@ -5967,11 +5979,12 @@ impl Tensor {
         A: &Tensor,
         full_matrices: bool,
         compute_uv: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
         U: &mut Tensor,
         S: &mut Tensor,
         Vh: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         crate::guards::exclusive::exclusive_with_storage("aten::_linalg_svd.U", "U", U)?;
         crate::guards::exclusive::exclusive_with_storage("aten::_linalg_svd.U", "S", S)?;
         crate::guards::exclusive::exclusive_with_storage(
@@ -6019,7 +6032,7 @@ impl Tensor {
         A: &Tensor,
         full_matrices: bool,
         compute_uv: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
         U: &mut Tensor,
         S: &mut Tensor,
         Vh: &mut Tensor,
@@ -6601,12 +6614,17 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn f__make_dep_token_with(
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -6636,11 +6654,11 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn _make_dep_token_with(
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__make_dep_token_with(
@@ -6994,9 +7012,11 @@ impl Tensor {
     pub fn f__masked_softmax_with(
         &self,
         mask: &Tensor,
-        dim: Option<i64>,
-        mask_type: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
+        let mask_type: Option<i64> = mask_type.into();
         crate::guards::softmax::masked_softmax_dim("aten::_masked_softmax", self, dim)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -7021,8 +7041,8 @@ impl Tensor {
     pub fn _masked_softmax_with(
         &self,
         mask: &Tensor,
-        dim: Option<i64>,
-        mask_type: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__masked_softmax_with(mask, dim, mask_type))
     }
@@ -7049,10 +7069,12 @@ impl Tensor {
     pub fn f__masked_softmax_out_with(
         &self,
         mask: &Tensor,
-        dim: Option<i64>,
-        mask_type: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        mask_type: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
+        let mask_type: Option<i64> = mask_type.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_masked_softmax.out",
             "out",
@@ -7094,8 +7116,8 @@ impl Tensor {
     pub fn _masked_softmax_out_with(
         &self,
         mask: &Tensor,
-        dim: Option<i64>,
-        mask_type: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        mask_type: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__masked_softmax_out_with(mask, dim, mask_type, out))
@@ -7128,8 +7150,9 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         mask: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::args::same_shape(
             "aten::_masked_softmax_backward",
             [("grad_output", grad_output), ("output", output)],
@@ -7164,7 +7187,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         mask: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__masked_softmax_backward_with(grad_output, output, mask, dim),
@@ -7202,9 +7225,10 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         mask: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_masked_softmax_backward.out",
             "out",
@@ -7246,7 +7270,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         mask: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7296,8 +7320,9 @@ impl Tensor {
         weight: &Tensor,
         scale: &Tensor,
         bias: Option<&Tensor>,
-        activation: Option<&str>,
+        activation: impl OptionalStr,
     ) -> Result<Tensor> {
+        let activation: Option<&str> = OptionalStr::optional_str(&activation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_scale = scale.as_raw();
@@ -7331,7 +7356,7 @@ impl Tensor {
         weight: &Tensor,
         scale: &Tensor,
         bias: Option<&Tensor>,
-        activation: Option<&str>,
+        activation: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__mixed_dtypes_linear_with(input, weight, scale, bias, activation),
@@ -7361,7 +7386,8 @@ impl Tensor {
     }
     /// `aten::_mkldnn_reshape(Tensor self, int[] shape) -> Tensor`
     #[track_caller]
-    pub fn f__mkldnn_reshape(&self, shape: &[i64]) -> Result<Tensor> {
+    pub fn f__mkldnn_reshape(&self, shape: impl IntList) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
         let c_self = self.as_raw();
         let c_shape = ltrs_int_list::new(shape);
         let mut out0 = std::ptr::null_mut();
@@ -7376,16 +7402,17 @@ impl Tensor {
     }
     /// `aten::_mkldnn_reshape(Tensor self, int[] shape) -> Tensor`
     #[track_caller]
-    pub fn _mkldnn_reshape(&self, shape: &[i64]) -> Tensor {
+    pub fn _mkldnn_reshape(&self, shape: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__mkldnn_reshape(shape))
     }
     /// `aten::_mkldnn_reshape.out(Tensor self, int[] shape, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__mkldnn_reshape_out(
         &self,
-        shape: &[i64],
+        shape: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_mkldnn_reshape.out",
             "out",
@@ -7406,7 +7433,7 @@ impl Tensor {
     }
     /// `aten::_mkldnn_reshape.out(Tensor self, int[] shape, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn _mkldnn_reshape_out(&self, shape: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _mkldnn_reshape_out(&self, shape: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f__mkldnn_reshape_out(shape, out))
     }
     /// `aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor`
@@ -7524,11 +7551,14 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7563,9 +7593,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7580,12 +7610,15 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_mps_convolution.out",
             "out",
@@ -7627,9 +7660,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -7651,12 +7684,16 @@ impl Tensor {
     pub fn f__mps_convolution_transpose(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -7688,10 +7725,10 @@ impl Tensor {
     pub fn _mps_convolution_transpose(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7711,13 +7748,17 @@ impl Tensor {
     pub fn f__mps_convolution_transpose_out(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_mps_convolution_transpose.out",
             "out",
@@ -7756,10 +7797,10 @@ impl Tensor {
     pub fn _mps_convolution_transpose_out(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -8652,8 +8693,9 @@ impl Tensor {
         mask: Option<&Tensor>,
         need_weights: bool,
         average_attn_weights: bool,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Result<(Tensor, Tensor)> {
+        let mask_type: Option<i64> = mask_type.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -8713,7 +8755,7 @@ impl Tensor {
         mask: Option<&Tensor>,
         need_weights: bool,
         average_attn_weights: bool,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__native_multi_head_attention_with(
@@ -8812,10 +8854,11 @@ impl Tensor {
         mask: Option<&Tensor>,
         need_weights: bool,
         average_attn_weights: bool,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let mask_type: Option<i64> = mask_type.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_multi_head_attention.out",
             "out0",
@@ -8889,7 +8932,7 @@ impl Tensor {
         mask: Option<&Tensor>,
         need_weights: bool,
         average_attn_weights: bool,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -9341,8 +9384,9 @@ impl Tensor {
         ragged_idx: i64,
         min_seqlen: Option<&Tensor>,
         max_seqlen: Option<&Tensor>,
-        sum_S: Option<i64>,
+        sum_S: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let sum_S: Option<i64> = sum_S.into();
         let c_padded = padded.as_raw();
         let c_offsets = offsets.as_raw();
         let c_dummy = dummy.as_raw();
@@ -9382,7 +9426,7 @@ impl Tensor {
         ragged_idx: i64,
         min_seqlen: Option<&Tensor>,
         max_seqlen: Option<&Tensor>,
-        sum_S: Option<i64>,
+        sum_S: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__nested_from_padded_tensor_with(
@@ -9657,9 +9701,10 @@ impl Tensor {
     pub fn f__nested_sum_backward_with(
         grad: &Tensor,
         self_: &Tensor,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         crate::guards::nested::nested_sum_backward_sizes(
             "aten::_nested_sum_backward",
             grad,
@@ -9694,7 +9739,7 @@ impl Tensor {
     pub fn _nested_sum_backward_with(
         grad: &Tensor,
         self_: &Tensor,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -9710,7 +9755,7 @@ impl Tensor {
     pub fn f__nested_sum_backward(
         grad: &Tensor,
         self_: &Tensor,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
     ) -> Result<Tensor> {
         Self::f__nested_sum_backward_with(grad, self_, dim, false)
     }
@@ -9723,7 +9768,7 @@ impl Tensor {
     pub fn _nested_sum_backward(
         grad: &Tensor,
         self_: &Tensor,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(Self::f__nested_sum_backward(grad, self_, dim))
     }
@@ -9876,11 +9921,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__nested_tensor_from_tensor_list_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_list: Vec<ltrs_tensor> = list
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9914,10 +9963,10 @@ impl Tensor {
     #[track_caller]
     pub fn _nested_tensor_from_tensor_list_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__nested_tensor_from_tensor_list_with(
@@ -9955,12 +10004,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__nested_tensor_from_tensor_list_out_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_tensor_from_tensor_list.out",
             "out",
@@ -10001,10 +10054,10 @@ impl Tensor {
     #[track_caller]
     pub fn _nested_tensor_from_tensor_list_out_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10817,9 +10870,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
         let padding_guarded = crate::guards::args::expand_singleton(
             "aten::_nnpack_spatial_convolution",
             ("padding", padding),
@@ -10878,8 +10933,8 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__nnpack_spatial_convolution_with(
@@ -10901,7 +10956,7 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Result<Tensor> {
         Self::f__nnpack_spatial_convolution_with(input, weight, bias, padding, &[1])
     }
@@ -10915,7 +10970,7 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__nnpack_spatial_convolution(input, weight, bias, padding),
@@ -10931,10 +10986,12 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_nnpack_spatial_convolution.out",
             "out",
@@ -11000,8 +11057,8 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -11025,7 +11082,7 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__nnpack_spatial_convolution_out_with(
@@ -11047,7 +11104,7 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -11166,10 +11223,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__pack_padded_sequence_backward(
         grad: &Tensor,
-        input_size: &[i64],
+        input_size: impl IntList,
         batch_sizes: &Tensor,
         batch_first: bool,
     ) -> Result<Tensor> {
+        let input_size: &[i64] = IntList::int_list(&input_size);
         let c_grad = grad.as_raw();
         let c_input_size = ltrs_int_list::new(input_size);
         let c_batch_sizes = batch_sizes.as_raw();
@@ -11194,7 +11252,7 @@ impl Tensor {
     #[track_caller]
     pub fn _pack_padded_sequence_backward(
         grad: &Tensor,
-        input_size: &[i64],
+        input_size: impl IntList,
         batch_sizes: &Tensor,
         batch_first: bool,
     ) -> Tensor {
@@ -11209,7 +11267,8 @@ impl Tensor {
     }
     /// `aten::_pad_circular(Tensor self, SymInt[] pad) -> Tensor`
     #[track_caller]
-    pub fn f__pad_circular(&self, pad: &[i64]) -> Result<Tensor> {
+    pub fn f__pad_circular(&self, pad: impl IntList) -> Result<Tensor> {
+        let pad: &[i64] = IntList::int_list(&pad);
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let mut out0 = std::ptr::null_mut();
@@ -11224,7 +11283,7 @@ impl Tensor {
     }
     /// `aten::_pad_circular(Tensor self, SymInt[] pad) -> Tensor`
     #[track_caller]
-    pub fn _pad_circular(&self, pad: &[i64]) -> Tensor {
+    pub fn _pad_circular(&self, pad: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__pad_circular(pad))
     }
     /// `aten::_pad_enum(Tensor self, SymInt[] pad, int mode, float? value=None) -> Tensor`
@@ -11235,10 +11294,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__pad_enum_with(
         &self,
-        pad: &[i64],
+        pad: impl IntList,
         mode: i64,
-        value: Option<f64>,
+        value: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let pad: &[i64] = IntList::int_list(&pad);
+        let value: Option<f64> = value.into();
         crate::guards::pad::pad_enum_sizes("aten::_pad_enum", self, pad, mode)?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
@@ -11260,21 +11321,26 @@ impl Tensor {
     ///
     /// May be None: `value`.
     #[track_caller]
-    pub fn _pad_enum_with(&self, pad: &[i64], mode: i64, value: Option<f64>) -> Tensor {
+    pub fn _pad_enum_with(
+        &self,
+        pad: impl IntList,
+        mode: i64,
+        value: impl Into<Option<f64>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__pad_enum_with(pad, mode, value))
     }
     /// `aten::_pad_enum(Tensor self, SymInt[] pad, int mode, float? value=None) -> Tensor`
     ///
     /// Defaults applied: `value = None`.
     #[track_caller]
-    pub fn f__pad_enum(&self, pad: &[i64], mode: i64) -> Result<Tensor> {
+    pub fn f__pad_enum(&self, pad: impl IntList, mode: i64) -> Result<Tensor> {
         self.f__pad_enum_with(pad, mode, None)
     }
     /// `aten::_pad_enum(Tensor self, SymInt[] pad, int mode, float? value=None) -> Tensor`
     ///
     /// Defaults applied: `value = None`.
     #[track_caller]
-    pub fn _pad_enum(&self, pad: &[i64], mode: i64) -> Tensor {
+    pub fn _pad_enum(&self, pad: impl IntList, mode: i64) -> Tensor {
         crate::error::unwrap(self.f__pad_enum(pad, mode))
     }
     /// `aten::_pad_packed_sequence(Tensor data, Tensor batch_sizes, bool batch_first, Scalar padding_value, int total_length) -> (Tensor, Tensor)`
@@ -11342,8 +11408,9 @@ impl Tensor {
     pub fn f__padded_dense_to_jagged_forward_with<T1: std::borrow::Borrow<Tensor>>(
         dense: &Tensor,
         offsets: &[T1],
-        total_L: Option<i64>,
+        total_L: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let total_L: Option<i64> = total_L.into();
         crate::guards::args::nonempty(
             "aten::_padded_dense_to_jagged_forward",
             ("offsets", offsets),
@@ -11378,7 +11445,7 @@ impl Tensor {
     pub fn _padded_dense_to_jagged_forward_with<T1: std::borrow::Borrow<Tensor>>(
         dense: &Tensor,
         offsets: &[T1],
-        total_L: Option<i64>,
+        total_L: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__padded_dense_to_jagged_forward_with(dense, offsets, total_L),
@@ -11585,7 +11652,11 @@ impl Tensor {
     ///
     /// May be None: `device`.
     #[track_caller]
-    pub fn f__pin_memory_with(&self, device: Option<Device>) -> Result<Tensor> {
+    pub fn f__pin_memory_with(
+        &self,
+        device: impl Into<Option<Device>>,
+    ) -> Result<Tensor> {
+        let device: Option<Device> = device.into();
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -11604,7 +11675,7 @@ impl Tensor {
     ///
     /// May be None: `device`.
     #[track_caller]
-    pub fn _pin_memory_with(&self, device: Option<Device>) -> Tensor {
+    pub fn _pin_memory_with(&self, device: impl Into<Option<Device>>) -> Tensor {
         crate::error::unwrap(self.f__pin_memory_with(device))
     }
     /// `aten::_pin_memory(Tensor self, Device? device=None) -> Tensor`
@@ -11629,9 +11700,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__pin_memory_out_with(
         &self,
-        device: Option<Device>,
+        device: impl Into<Option<Device>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let device: Option<Device> = device.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_pin_memory.out",
             "out",
@@ -11658,7 +11730,7 @@ impl Tensor {
     #[track_caller]
     pub fn _pin_memory_out_with(
         &self,
-        device: Option<Device>,
+        device: impl Into<Option<Device>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__pin_memory_out_with(device, out))
@@ -11813,7 +11885,13 @@ impl Tensor {
     }
     /// `aten::_reshape_alias(Tensor(a) self, SymInt[] size, SymInt[] stride) -> Tensor(a)`
     #[track_caller]
-    pub fn f__reshape_alias(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
+    pub fn f__reshape_alias(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -11829,12 +11907,18 @@ impl Tensor {
     }
     /// `aten::_reshape_alias(Tensor(a) self, SymInt[] size, SymInt[] stride) -> Tensor(a)`
     #[track_caller]
-    pub fn _reshape_alias(&self, size: &[i64], stride: &[i64]) -> Tensor {
+    pub fn _reshape_alias(&self, size: impl IntList, stride: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__reshape_alias(size, stride))
     }
     /// `aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor`
     #[track_caller]
-    pub fn f__reshape_alias_copy(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
+    pub fn f__reshape_alias_copy(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::args::as_strided_valid(
             "aten::_reshape_alias_copy",
             ("self", self),
@@ -11856,17 +11940,23 @@ impl Tensor {
     }
     /// `aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor`
     #[track_caller]
-    pub fn _reshape_alias_copy(&self, size: &[i64], stride: &[i64]) -> Tensor {
+    pub fn _reshape_alias_copy(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(self.f__reshape_alias_copy(size, stride))
     }
     /// `aten::_reshape_alias_copy.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__reshape_alias_copy_out(
         &self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_reshape_alias_copy.out",
             "out",
@@ -11902,15 +11992,16 @@ impl Tensor {
     #[track_caller]
     pub fn _reshape_alias_copy_out(
         &self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__reshape_alias_copy_out(size, stride, out))
     }
     /// `aten::_reshape_copy(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn f__reshape_copy(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f__reshape_copy(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -11925,7 +12016,7 @@ impl Tensor {
     }
     /// `aten::_reshape_copy(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn _reshape_copy(&self, size: &[i64]) -> Tensor {
+    pub fn _reshape_copy(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__reshape_copy(size))
     }
     /// `aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor`
@@ -11953,9 +12044,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__resize_output_(
         &mut self,
-        size: &[i64],
+        size: impl IntList,
         device: Device,
     ) -> Result<&mut Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_resize_output_",
             "self",
@@ -11975,17 +12067,22 @@ impl Tensor {
     }
     /// `aten::_resize_output_(Tensor(a!) self, SymInt[] size, Device device) -> Tensor(a!)`
     #[track_caller]
-    pub fn _resize_output_(&mut self, size: &[i64], device: Device) -> &mut Tensor {
+    pub fn _resize_output_(
+        &mut self,
+        size: impl IntList,
+        device: Device,
+    ) -> &mut Tensor {
         crate::error::unwrap(self.f__resize_output_(size, device))
     }
     /// `aten::_resize_output.out(Tensor self, SymInt[] size, Device device, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__resize_output_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         device: Device,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_resize_output.out",
             "out",
@@ -12009,7 +12106,7 @@ impl Tensor {
     #[track_caller]
     pub fn _resize_output_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         device: Device,
         out: &mut Tensor,
     ) -> Tensor {
@@ -12017,7 +12114,12 @@ impl Tensor {
     }
     /// `aten::_resize_output(Tensor self, SymInt[] size, Device device) -> Tensor`
     #[track_caller]
-    pub fn f__resize_output(&self, size: &[i64], device: Device) -> Result<Tensor> {
+    pub fn f__resize_output(
+        &self,
+        size: impl IntList,
+        device: Device,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_device = device.to_ffi();
@@ -12033,7 +12135,7 @@ impl Tensor {
     }
     /// `aten::_resize_output(Tensor self, SymInt[] size, Device device) -> Tensor`
     #[track_caller]
-    pub fn _resize_output(&self, size: &[i64], device: Device) -> Tensor {
+    pub fn _resize_output(&self, size: impl IntList, device: Device) -> Tensor {
         crate::error::unwrap(self.f__resize_output(size, device))
     }
     /// `aten::_rowwise_prune(Tensor weight, Tensor mask, ScalarType compressed_indices_dtype) -> (Tensor, Tensor)`
@@ -12082,7 +12184,12 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f__safe_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f__safe_softmax_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -12102,7 +12209,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn _safe_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn _safe_softmax_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__safe_softmax_with(dim, dtype))
     }
     /// `aten::_safe_softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
@@ -12258,9 +12369,10 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         dropout_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         crate::guards::attention::gqa_heads(
             "aten::_scaled_dot_product_attention_math",
             key,
@@ -12317,7 +12429,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         dropout_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -12382,8 +12494,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         dropout_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -12428,7 +12541,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         dropout_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_attention_math_for_mps_with(
@@ -12491,8 +12604,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -12564,7 +12678,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_cudnn_attention_with(
@@ -12650,8 +12764,9 @@ impl Tensor {
         max_k: i64,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -12722,7 +12837,7 @@ impl Tensor {
         max_k: i64,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_cudnn_attention_backward_with(
@@ -12840,8 +12955,9 @@ impl Tensor {
         compute_log_sumexp: bool,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -12895,7 +13011,7 @@ impl Tensor {
         compute_log_sumexp: bool,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_efficient_attention_with(
@@ -12976,8 +13092,9 @@ impl Tensor {
         dropout_p: f64,
         grad_input_mask: [bool; 4],
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out_ = grad_out_.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -13046,7 +13163,7 @@ impl Tensor {
         dropout_p: f64,
         grad_input_mask: [bool; 4],
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_efficient_attention_backward_with(
@@ -13145,8 +13262,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -13212,7 +13330,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_with(
@@ -13274,8 +13392,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -13350,7 +13469,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_quantized_with(
@@ -13440,8 +13559,9 @@ impl Tensor {
         is_causal: bool,
         philox_seed: &Tensor,
         philox_offset: &Tensor,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -13509,7 +13629,7 @@ impl Tensor {
         is_causal: bool,
         philox_seed: &Tensor,
         philox_offset: &Tensor,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_backward_with(
@@ -13621,8 +13741,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         attn_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         crate::guards::attention::flash_cpu_sizes(
             "aten::_scaled_dot_product_flash_attention_for_cpu",
             query,
@@ -13670,7 +13791,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         attn_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_for_cpu_with(
@@ -13732,8 +13853,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         attn_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         crate::guards::attention::flash_cpu_backward_sizes(
             "aten::_scaled_dot_product_flash_attention_for_cpu_backward",
             grad_out,
@@ -13793,7 +13915,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         attn_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_for_cpu_backward_with(
@@ -13878,8 +14000,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -13948,7 +14071,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_fused_attention_overrideable_with(
@@ -14019,8 +14142,9 @@ impl Tensor {
         is_causal: bool,
         philox_seed: &Tensor,
         philox_offset: &Tensor,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -14101,7 +14225,7 @@ impl Tensor {
         is_causal: bool,
         philox_seed: &Tensor,
         philox_offset: &Tensor,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_fused_attention_overrideable_backward_with(
@@ -14224,9 +14348,10 @@ impl Tensor {
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a = scale_a.as_raw();
@@ -14271,7 +14396,7 @@ impl Tensor {
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14334,17 +14459,23 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
     ) -> Result<Tensor> {
+        let recipe_a: &[i64] = IntList::int_list(&recipe_a);
+        let swizzle_a: &[i64] = IntList::int_list(&swizzle_a);
+        let recipe_b: &[i64] = IntList::int_list(&recipe_b);
+        let swizzle_b: &[i64] = IntList::int_list(&swizzle_b);
+        let out_dtype: Option<Kind> = out_dtype.into();
+        let contraction_dim: &[i64] = IntList::int_list(&contraction_dim);
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a: Vec<ltrs_tensor> = scale_a
@@ -14402,15 +14533,15 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14442,11 +14573,11 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
     ) -> Result<Tensor> {
         self.f__scaled_grouped_mm_v2_with(
             mat2,
@@ -14474,11 +14605,11 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -14506,9 +14637,10 @@ impl Tensor {
         scale_b: &Tensor,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a = scale_a.as_raw();
@@ -14550,7 +14682,7 @@ impl Tensor {
         scale_b: &Tensor,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14603,10 +14735,11 @@ impl Tensor {
         scale_b: &Tensor,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_scaled_mm.out",
             "out",
@@ -14655,7 +14788,7 @@ impl Tensor {
         scale_b: &Tensor,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -14712,16 +14845,22 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
     ) -> Result<Tensor> {
+        let recipe_a: &[i64] = IntList::int_list(&recipe_a);
+        let swizzle_a: &[i64] = IntList::int_list(&swizzle_a);
+        let recipe_b: &[i64] = IntList::int_list(&recipe_b);
+        let swizzle_b: &[i64] = IntList::int_list(&swizzle_b);
+        let out_dtype: Option<Kind> = out_dtype.into();
+        let contraction_dim: &[i64] = IntList::int_list(&contraction_dim);
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a: Vec<ltrs_tensor> = scale_a
@@ -14777,14 +14916,14 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14817,13 +14956,13 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
         self.f__scaled_mm_v2_with(
             mat2,
@@ -14852,13 +14991,13 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -14888,17 +15027,23 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let recipe_a: &[i64] = IntList::int_list(&recipe_a);
+        let swizzle_a: &[i64] = IntList::int_list(&swizzle_a);
+        let recipe_b: &[i64] = IntList::int_list(&recipe_b);
+        let swizzle_b: &[i64] = IntList::int_list(&swizzle_b);
+        let out_dtype: Option<Kind> = out_dtype.into();
+        let contraction_dim: &[i64] = IntList::int_list(&contraction_dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_scaled_mm_v2.out",
             "out",
@@ -14961,14 +15106,14 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -15003,13 +15148,13 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__scaled_mm_v2_out_with(
@@ -15040,13 +15185,13 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15079,8 +15224,9 @@ impl Tensor {
         lengths: Option<&Tensor>,
         offsets: Option<&Tensor>,
         axis: i64,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
     ) -> Result<Tensor> {
+        let initial: Option<Scalar> = OptionalScalar::optional_scalar(initial);
         crate::guards::segment::segment_backward_bounds(
             "aten::_segment_reduce_backward",
             grad,
@@ -15131,7 +15277,7 @@ impl Tensor {
         lengths: Option<&Tensor>,
         offsets: Option<&Tensor>,
         axis: i64,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__segment_reduce_backward_with(
@@ -15195,9 +15341,10 @@ impl Tensor {
         lengths: Option<&Tensor>,
         offsets: Option<&Tensor>,
         axis: i64,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let initial: Option<Scalar> = OptionalScalar::optional_scalar(initial);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_segment_reduce_backward.out",
             "out",
@@ -15255,7 +15402,7 @@ impl Tensor {
         lengths: Option<&Tensor>,
         offsets: Option<&Tensor>,
         axis: i64,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15335,13 +15482,16 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         grad_input: &mut Tensor,
         grad_weight: &mut Tensor,
         grad_bias: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.grad_input",
             "grad_input",
@@ -15434,9 +15584,9 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         grad_input: &mut Tensor,
         grad_weight: &mut Tensor,
         grad_bias: &mut Tensor,
@@ -15461,11 +15611,14 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.output_mask",
             ("kernel_size", kernel_size),
@@ -15539,9 +15692,9 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
@@ -15562,9 +15715,9 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
         Self::f__slow_conv2d_backward(
@@ -15583,19 +15736,21 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
-        Self::_slow_conv2d_backward(
-            grad_output,
-            self_,
-            weight,
-            kernel_size,
-            stride,
-            padding,
-            output_mask,
+        crate::error::unwrap(
+            Self::f__slow_conv2d_backward(
+                grad_output,
+                self_,
+                weight,
+                kernel_size,
+                stride,
+                padding,
+                output_mask,
+            ),
         )
     }
     /// `aten::_slow_conv2d_backward.output_mask_out(Tensor grad_output, Tensor self, Tensor weight, SymInt[2] kernel_size, SymInt[2] stride, SymInt[2] padding, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
@@ -15604,14 +15759,17 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
         out0: &mut Tensor,
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.output_mask_out",
             "out0",
@@ -15706,9 +15864,9 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
         out0: &mut Tensor,
         out1: &mut Tensor,
@@ -15736,12 +15894,15 @@ impl Tensor {
     pub fn f__slow_conv2d_forward_output(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         output: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_forward.output",
             "output",
@@ -15780,10 +15941,10 @@ impl Tensor {
     pub fn _slow_conv2d_forward_output(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         output: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15805,11 +15966,14 @@ impl Tensor {
     pub fn f__slow_conv2d_forward(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -15841,10 +16005,10 @@ impl Tensor {
     pub fn _slow_conv2d_forward(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self.f__slow_conv2d_forward(weight, kernel_size, bias, stride, padding),
@@ -15860,8 +16024,9 @@ impl Tensor {
         sobolstate: &Tensor,
         dimension: i64,
         num_generated: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<(Tensor, Tensor)> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::factories::sobol_draw(
             "aten::_sobol_engine_draw",
             quasi,
@@ -15906,7 +16071,7 @@ impl Tensor {
         sobolstate: &Tensor,
         dimension: i64,
         num_generated: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__sobol_engine_draw(
@@ -16339,7 +16504,8 @@ impl Tensor {
     }
     /// `aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
     #[track_caller]
-    pub fn f__sparse_broadcast_to(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_broadcast_to(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::args::positive_list(
             "aten::_sparse_broadcast_to",
             ("size", size),
@@ -16358,12 +16524,13 @@ impl Tensor {
     }
     /// `aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
     #[track_caller]
-    pub fn _sparse_broadcast_to(&self, size: &[i64]) -> Tensor {
+    pub fn _sparse_broadcast_to(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__sparse_broadcast_to(size))
     }
     /// `aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor`
     #[track_caller]
-    pub fn f__sparse_broadcast_to_copy(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_broadcast_to_copy(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::args::positive_list(
             "aten::_sparse_broadcast_to_copy",
             ("size", size),
@@ -16382,16 +16549,17 @@ impl Tensor {
     }
     /// `aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor`
     #[track_caller]
-    pub fn _sparse_broadcast_to_copy(&self, size: &[i64]) -> Tensor {
+    pub fn _sparse_broadcast_to_copy(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__sparse_broadcast_to_copy(size))
     }
     /// `aten::_sparse_broadcast_to_copy.out(Tensor self, int[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__sparse_broadcast_to_copy_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_broadcast_to_copy.out",
             "out",
@@ -16423,7 +16591,7 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_broadcast_to_copy_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_broadcast_to_copy_out(size, out))
@@ -16438,12 +16606,17 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_bsc_args(
             "aten::_sparse_bsc_tensor_unsafe",
             ccol_indices,
@@ -16489,11 +16662,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_bsc_tensor_unsafe_with(
@@ -16516,7 +16689,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_bsc_tensor_unsafe_with(
             ccol_indices,
@@ -16537,7 +16710,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_bsc_tensor_unsafe(ccol_indices, row_indices, values, size),
@@ -16553,12 +16726,17 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_bsr_args(
             "aten::_sparse_bsr_tensor_unsafe",
             crow_indices,
@@ -16604,11 +16782,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_bsr_tensor_unsafe_with(
@@ -16631,7 +16809,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_bsr_tensor_unsafe_with(
             crow_indices,
@@ -16652,7 +16830,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_bsr_tensor_unsafe(crow_indices, col_indices, values, size),
@@ -16668,12 +16846,17 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_compressed_args(
             "aten::_sparse_compressed_tensor_unsafe",
             compressed_indices,
@@ -16720,11 +16903,11 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_compressed_tensor_unsafe_with(
@@ -16747,7 +16930,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_compressed_tensor_unsafe_with(
             compressed_indices,
@@ -16768,7 +16951,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_compressed_tensor_unsafe(
@@ -16788,14 +16971,20 @@ impl Tensor {
     pub fn f__sparse_compressed_tensor_with_dims_with(
         nnz: i64,
         dense_dim: i64,
-        size: &[i64],
-        blocksize: &[i64],
+        size: impl IntList,
+        blocksize: impl IntList,
         index_dtype: Kind,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::compressed_dims(
             "aten::_sparse_compressed_tensor_with_dims",
             dense_dim,
@@ -16841,13 +17030,13 @@ impl Tensor {
     pub fn _sparse_compressed_tensor_with_dims_with(
         nnz: i64,
         dense_dim: i64,
-        size: &[i64],
-        blocksize: &[i64],
+        size: impl IntList,
+        blocksize: impl IntList,
         index_dtype: Kind,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_compressed_tensor_with_dims_with(
@@ -16870,8 +17059,8 @@ impl Tensor {
     pub fn f__sparse_compressed_tensor_with_dims(
         nnz: i64,
         dense_dim: i64,
-        size: &[i64],
-        blocksize: &[i64],
+        size: impl IntList,
+        blocksize: impl IntList,
         index_dtype: Kind,
     ) -> Result<Tensor> {
         Self::f__sparse_compressed_tensor_with_dims_with(
@@ -16883,7 +17072,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::_sparse_compressed_tensor_with_dims(int nnz, int dense_dim, int[] size, int[] blocksize, ScalarType index_dtype, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -16893,8 +17082,8 @@ impl Tensor {
     pub fn _sparse_compressed_tensor_with_dims(
         nnz: i64,
         dense_dim: i64,
-        size: &[i64],
-        blocksize: &[i64],
+        size: impl IntList,
+        blocksize: impl IntList,
         index_dtype: Kind,
     ) -> Tensor {
         crate::error::unwrap(
@@ -16916,13 +17105,19 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_unsafe_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let is_coalesced: Option<bool> = is_coalesced.into();
         crate::guards::sparse::sparse_coo_args(
             "aten::_sparse_coo_tensor_unsafe",
             indices,
@@ -16967,12 +17162,12 @@ impl Tensor {
     pub fn _sparse_coo_tensor_unsafe_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_coo_tensor_unsafe_with(
@@ -16994,7 +17189,7 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_unsafe(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_coo_tensor_unsafe_with(
             indices,
@@ -17014,7 +17209,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_unsafe(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(Self::f__sparse_coo_tensor_unsafe(indices, values, size))
     }
@@ -17027,12 +17222,17 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_sparse_dim = sparse_dim;
         let c_dense_dim = dense_dim;
         let c_size = ltrs_int_list::new(size);
@@ -17068,11 +17268,11 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_coo_tensor_with_dims_with(
@@ -17093,7 +17293,7 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_coo_tensor_with_dims_with(
             sparse_dim,
@@ -17102,7 +17302,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::_sparse_coo_tensor_with_dims(int sparse_dim, int dense_dim, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -17112,7 +17312,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_coo_tensor_with_dims(sparse_dim, dense_dim, size),
@@ -17123,9 +17323,10 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_out(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_coo_tensor_with_dims.out",
             "out",
@@ -17156,7 +17357,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_out(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17172,15 +17373,21 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let is_coalesced: Option<bool> = is_coalesced.into();
         crate::guards::sparse::sparse_coo_args(
             "aten::_sparse_coo_tensor_with_dims_and_tensors",
             indices,
@@ -17229,14 +17436,14 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_and_tensors_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_coo_tensor_with_dims_and_tensors_with(
@@ -17260,7 +17467,7 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_and_tensors(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
     ) -> Result<Tensor> {
@@ -17273,7 +17480,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
             None,
         )
     }
@@ -17284,7 +17491,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_and_tensors(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
     ) -> Tensor {
@@ -17307,12 +17514,14 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_out_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
-        is_coalesced: Option<bool>,
+        is_coalesced: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let is_coalesced: Option<bool> = is_coalesced.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_coo_tensor_with_dims_and_tensors.out",
             "out",
@@ -17360,10 +17569,10 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_and_tensors_out_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
-        is_coalesced: Option<bool>,
+        is_coalesced: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17385,7 +17594,7 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_out(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
         out: &mut Tensor,
@@ -17407,7 +17616,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_and_tensors_out(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
         out: &mut Tensor,
@@ -17433,12 +17642,17 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_csc_args(
             "aten::_sparse_csc_tensor_unsafe",
             ccol_indices,
@@ -17484,11 +17698,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_csc_tensor_unsafe_with(
@@ -17511,7 +17725,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_csc_tensor_unsafe_with(
             ccol_indices,
@@ -17532,7 +17746,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_csc_tensor_unsafe(ccol_indices, row_indices, values, size),
@@ -17546,10 +17760,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_prod_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -17578,19 +17794,33 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_prod_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_csr_prod_with(dim, keepdim, dtype))
+    }
+    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn f__sparse_csr_prod(&self, dim: impl IntList) -> Result<Tensor> {
+        self.f__sparse_csr_prod_with(dim, false, None)
+    }
+    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn _sparse_csr_prod(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_prod(dim))
     }
     #[doc(hidden)]
     #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
         self.f__sparse_csr_prod_with(dim, keepdim, dtype)
     }
@@ -17598,35 +17828,21 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_prod_dim_dtype_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
-        self._sparse_csr_prod_with(dim, keepdim, dtype)
+        crate::error::unwrap(self.f__sparse_csr_prod_with(dim, keepdim, dtype))
     }
     #[doc(hidden)]
     #[track_caller]
-    pub fn f__sparse_csr_prod_dim_dtype(&self, dim: &[i64]) -> Result<Tensor> {
-        self.f__sparse_csr_prod(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn _sparse_csr_prod_dim_dtype(&self, dim: &[i64]) -> Tensor {
-        self._sparse_csr_prod(dim)
-    }
-    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
-    #[track_caller]
-    pub fn f__sparse_csr_prod(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_csr_prod_dim_dtype(&self, dim: impl IntList) -> Result<Tensor> {
         self.f__sparse_csr_prod_with(dim, false, None)
     }
-    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn _sparse_csr_prod(&self, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f__sparse_csr_prod(dim))
+    pub fn _sparse_csr_prod_dim_dtype(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_prod_with(dim, false, None))
     }
     /// `aten::_sparse_csr_prod.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -17636,11 +17852,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_csr_prod.dim_dtype_out",
             "out",
@@ -17676,9 +17894,9 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_prod_dim_dtype_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17691,7 +17909,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__sparse_csr_prod_dim_dtype_out_with(dim, false, None, out)
@@ -17702,7 +17920,7 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_prod_dim_dtype_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_csr_prod_dim_dtype_out(dim, out))
@@ -17715,10 +17933,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_sum_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -17747,19 +17967,33 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_sum_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_csr_sum_with(dim, keepdim, dtype))
+    }
+    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn f__sparse_csr_sum(&self, dim: impl IntList) -> Result<Tensor> {
+        self.f__sparse_csr_sum_with(dim, false, None)
+    }
+    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn _sparse_csr_sum(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_sum(dim))
     }
     #[doc(hidden)]
     #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
         self.f__sparse_csr_sum_with(dim, keepdim, dtype)
     }
@@ -17767,35 +18001,21 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_sum_dim_dtype_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
-        self._sparse_csr_sum_with(dim, keepdim, dtype)
+        crate::error::unwrap(self.f__sparse_csr_sum_with(dim, keepdim, dtype))
     }
     #[doc(hidden)]
     #[track_caller]
-    pub fn f__sparse_csr_sum_dim_dtype(&self, dim: &[i64]) -> Result<Tensor> {
-        self.f__sparse_csr_sum(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn _sparse_csr_sum_dim_dtype(&self, dim: &[i64]) -> Tensor {
-        self._sparse_csr_sum(dim)
-    }
-    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
-    #[track_caller]
-    pub fn f__sparse_csr_sum(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_csr_sum_dim_dtype(&self, dim: impl IntList) -> Result<Tensor> {
         self.f__sparse_csr_sum_with(dim, false, None)
     }
-    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn _sparse_csr_sum(&self, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f__sparse_csr_sum(dim))
+    pub fn _sparse_csr_sum_dim_dtype(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_sum_with(dim, false, None))
     }
     /// `aten::_sparse_csr_sum.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -17805,11 +18025,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_csr_sum.dim_dtype_out",
             "out",
@@ -17845,9 +18067,9 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_sum_dim_dtype_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17860,7 +18082,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__sparse_csr_sum_dim_dtype_out_with(dim, false, None, out)
@@ -17871,7 +18093,7 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_sum_dim_dtype_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_csr_sum_dim_dtype_out(dim, out))
@@ -17886,12 +18108,17 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_csr_args(
             "aten::_sparse_csr_tensor_unsafe",
             crow_indices,
@@ -17937,11 +18164,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_csr_tensor_unsafe_with(
@@ -17964,7 +18191,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_csr_tensor_unsafe_with(
             crow_indices,
@@ -17985,7 +18212,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_csr_tensor_unsafe(crow_indices, col_indices, values, size),
@@ -18000,8 +18227,9 @@ impl Tensor {
     pub fn f__sparse_log_softmax_int_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -18021,7 +18249,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn _sparse_log_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn _sparse_log_softmax_int_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__sparse_log_softmax_int_with(dim, dtype))
     }
     /// `aten::_sparse_log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
@@ -18047,8 +18279,9 @@ impl Tensor {
     pub fn f__sparse_log_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -18071,7 +18304,7 @@ impl Tensor {
     pub fn _sparse_log_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_log_softmax_dimname_with(dim, dtype))
     }
@@ -18534,8 +18767,9 @@ impl Tensor {
         mat2: &Tensor,
         alpha: impl Into<Scalar>,
         beta: impl Into<Scalar>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_input = input.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat1_meta = mat1_meta.as_raw();
@@ -18575,7 +18809,7 @@ impl Tensor {
         mat2: &Tensor,
         alpha: impl Into<Scalar>,
         beta: impl Into<Scalar>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_semi_structured_addmm_with(
@@ -18698,9 +18932,11 @@ impl Tensor {
         weight: &Tensor,
         meta: &Tensor,
         bias: Option<&Tensor>,
-        activation: Option<&str>,
-        out_dtype: Option<Kind>,
+        activation: impl OptionalStr,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let activation: Option<&str> = OptionalStr::optional_str(&activation);
+        let out_dtype: Option<Kind> = out_dtype.into();
         crate::guards::args::min_dim(
             "aten::_sparse_semi_structured_linear",
             ("input", input),
@@ -18741,8 +18977,8 @@ impl Tensor {
         weight: &Tensor,
         meta: &Tensor,
         bias: Option<&Tensor>,
-        activation: Option<&str>,
-        out_dtype: Option<Kind>,
+        activation: impl OptionalStr,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_semi_structured_linear_with(
@@ -18794,8 +19030,9 @@ impl Tensor {
         mat1: &Tensor,
         mat1_meta: &Tensor,
         mat2: &Tensor,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_mat1 = mat1.as_raw();
         let c_mat1_meta = mat1_meta.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -18826,7 +19063,7 @@ impl Tensor {
         mat1: &Tensor,
         mat1_meta: &Tensor,
         mat2: &Tensor,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_semi_structured_mm_with(mat1, mat1_meta, mat2, out_dtype),
@@ -18935,8 +19172,9 @@ impl Tensor {
     pub fn f__sparse_softmax_int_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -18956,7 +19194,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn _sparse_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn _sparse_softmax_int_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__sparse_softmax_int_with(dim, dtype))
     }
     /// `aten::_sparse_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
@@ -18982,8 +19224,9 @@ impl Tensor {
     pub fn f__sparse_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -19006,7 +19249,7 @@ impl Tensor {
     pub fn _sparse_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_softmax_dimname_with(dim, dtype))
     }
@@ -19274,7 +19517,8 @@ impl Tensor {
     }
     /// `aten::_sparse_sum.dim(Tensor self, int[1] dim) -> Tensor`
     #[track_caller]
-    pub fn f__sparse_sum_dim(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_sum_dim(&self, dim: impl IntList) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let mut out0 = std::ptr::null_mut();
@@ -19289,12 +19533,17 @@ impl Tensor {
     }
     /// `aten::_sparse_sum.dim(Tensor self, int[1] dim) -> Tensor`
     #[track_caller]
-    pub fn _sparse_sum_dim(&self, dim: &[i64]) -> Tensor {
+    pub fn _sparse_sum_dim(&self, dim: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim(dim))
     }
     /// `aten::_sparse_sum.dim_dtype(Tensor self, int[1] dim, *, ScalarType dtype) -> Tensor`
     #[track_caller]
-    pub fn f__sparse_sum_dim_dtype(&self, dim: &[i64], dtype: Kind) -> Result<Tensor> {
+    pub fn f__sparse_sum_dim_dtype(
+        &self,
+        dim: impl IntList,
+        dtype: Kind,
+    ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_dtype = dtype.to_ffi();
@@ -19310,16 +19559,17 @@ impl Tensor {
     }
     /// `aten::_sparse_sum.dim_dtype(Tensor self, int[1] dim, *, ScalarType dtype) -> Tensor`
     #[track_caller]
-    pub fn _sparse_sum_dim_dtype(&self, dim: &[i64], dtype: Kind) -> Tensor {
+    pub fn _sparse_sum_dim_dtype(&self, dim: impl IntList, dtype: Kind) -> Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim_dtype(dim, dtype))
     }
     /// `aten::_sparse_sum.dim_out(Tensor self, int[1] dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__sparse_sum_dim_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_sum.dim_out",
             "out",
@@ -19340,7 +19590,7 @@ impl Tensor {
     }
     /// `aten::_sparse_sum.dim_out(Tensor self, int[1] dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn _sparse_sum_dim_out(&self, dim: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _sparse_sum_dim_out(&self, dim: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim_out(dim, out))
     }
     /// `aten::_sparse_sum_backward(Tensor grad, Tensor self, int[] dim) -> Tensor`
@@ -19348,8 +19598,9 @@ impl Tensor {
     pub fn f__sparse_sum_backward(
         grad: &Tensor,
         self_: &Tensor,
-        dim: &[i64],
+        dim: impl IntList,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_grad = grad.as_raw();
         let c_self = self_.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -19365,7 +19616,11 @@ impl Tensor {
     }
     /// `aten::_sparse_sum_backward(Tensor grad, Tensor self, int[] dim) -> Tensor`
     #[track_caller]
-    pub fn _sparse_sum_backward(grad: &Tensor, self_: &Tensor, dim: &[i64]) -> Tensor {
+    pub fn _sparse_sum_backward(
+        grad: &Tensor,
+        self_: &Tensor,
+        dim: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(Self::f__sparse_sum_backward(grad, self_, dim))
     }
     /// `aten::_sparse_sum_backward.out(Tensor grad, Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!)`
@@ -19373,9 +19628,10 @@ impl Tensor {
     pub fn f__sparse_sum_backward_out(
         grad: &Tensor,
         self_: &Tensor,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_sum_backward.out",
             "out",
@@ -19406,7 +19662,7 @@ impl Tensor {
     pub fn _sparse_sum_backward_out(
         grad: &Tensor,
         self_: &Tensor,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f__sparse_sum_backward_out(grad, self_, dim, out))
@@ -19420,9 +19676,11 @@ impl Tensor {
     pub fn f__spdiags_with(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
-        layout: Option<Layout>,
+        shape: impl IntList,
+        layout: impl Into<Option<Layout>>,
     ) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
+        let layout: Option<Layout> = layout.into();
         let c_diagonals = diagonals.as_raw();
         let c_offsets = offsets.as_raw();
         let c_shape = ltrs_int_list::new(shape);
@@ -19446,8 +19704,8 @@ impl Tensor {
     pub fn _spdiags_with(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
-        layout: Option<Layout>,
+        shape: impl IntList,
+        layout: impl Into<Option<Layout>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f__spdiags_with(diagonals, offsets, shape, layout))
     }
@@ -19458,7 +19716,7 @@ impl Tensor {
     pub fn f__spdiags(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
+        shape: impl IntList,
     ) -> Result<Tensor> {
         Self::f__spdiags_with(diagonals, offsets, shape, None)
     }
@@ -19466,7 +19724,11 @@ impl Tensor {
     ///
     /// Defaults applied: `layout = None`.
     #[track_caller]
-    pub fn _spdiags(diagonals: &Tensor, offsets: &Tensor, shape: &[i64]) -> Tensor {
+    pub fn _spdiags(
+        diagonals: &Tensor,
+        offsets: &Tensor,
+        shape: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(Self::f__spdiags(diagonals, offsets, shape))
     }
     /// `aten::_spdiags.out(Tensor diagonals, Tensor offsets, int[] shape, Layout? layout=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -19478,10 +19740,12 @@ impl Tensor {
     pub fn f__spdiags_out_with(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
-        layout: Option<Layout>,
+        shape: impl IntList,
+        layout: impl Into<Option<Layout>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
+        let layout: Option<Layout> = layout.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_spdiags.out",
             "out",
@@ -19518,8 +19782,8 @@ impl Tensor {
     pub fn _spdiags_out_with(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
-        layout: Option<Layout>,
+        shape: impl IntList,
+        layout: impl Into<Option<Layout>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -19533,7 +19797,7 @@ impl Tensor {
     pub fn f__spdiags_out(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
+        shape: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__spdiags_out_with(diagonals, offsets, shape, None, out)
@@ -19545,7 +19809,7 @@ impl Tensor {
     pub fn _spdiags_out(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
+        shape: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f__spdiags_out(diagonals, offsets, shape, out))
@@ -20190,8 +20454,9 @@ impl Tensor {
     #[track_caller]
     pub fn f__test_optional_filled_intlist(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let addends: Option<&[i64]> = OptionalIntList::optional_int_list(&addends);
         let c_values = values.as_raw();
         let c_addends = addends.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let mut out0 = std::ptr::null_mut();
@@ -20210,7 +20475,7 @@ impl Tensor {
     #[track_caller]
     pub fn _test_optional_filled_intlist(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(Self::f__test_optional_filled_intlist(values, addends))
     }
@@ -20220,9 +20485,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__test_optional_filled_intlist_out(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let addends: Option<&[i64]> = OptionalIntList::optional_int_list(&addends);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_optional_filled_intlist.out",
             "out",
@@ -20252,7 +20518,7 @@ impl Tensor {
     #[track_caller]
     pub fn _test_optional_filled_intlist_out(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -20335,8 +20601,9 @@ impl Tensor {
     #[track_caller]
     pub fn f__test_optional_intlist(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let addends: Option<&[i64]> = OptionalIntList::optional_int_list(&addends);
         let c_values = values.as_raw();
         let c_addends = addends.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let mut out0 = std::ptr::null_mut();
@@ -20353,7 +20620,10 @@ impl Tensor {
     ///
     /// May be None: `addends`.
     #[track_caller]
-    pub fn _test_optional_intlist(values: &Tensor, addends: Option<&[i64]>) -> Tensor {
+    pub fn _test_optional_intlist(
+        values: &Tensor,
+        addends: impl OptionalIntList,
+    ) -> Tensor {
         crate::error::unwrap(Self::f__test_optional_intlist(values, addends))
     }
     /// `aten::_test_optional_intlist.out(Tensor values, int[]? addends, *, Tensor(a!) out) -> Tensor(a!)`
@@ -20362,9 +20632,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__test_optional_intlist_out(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let addends: Option<&[i64]> = OptionalIntList::optional_int_list(&addends);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_optional_intlist.out",
             "out",
@@ -20394,7 +20665,7 @@ impl Tensor {
     #[track_caller]
     pub fn _test_optional_intlist_out(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f__test_optional_intlist_out(values, addends, out))
@@ -21625,13 +21896,18 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_copy_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         non_blocking: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::_to_copy", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -21667,12 +21943,12 @@ impl Tensor {
     #[track_caller]
     pub fn _to_copy_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         non_blocking: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -21709,9 +21985,10 @@ impl Tensor {
     pub fn f__to_copy_out_with(
         &self,
         non_blocking: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_copy.out",
             "out",
@@ -21746,7 +22023,7 @@ impl Tensor {
     pub fn _to_copy_out_with(
         &self,
         non_blocking: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_copy_out_with(non_blocking, memory_format, out))
@@ -21800,9 +22077,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_dense_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let masked_grad: Option<bool> = masked_grad.into();
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_masked_grad = support::opt_bool(masked_grad);
@@ -21824,8 +22103,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_dense_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_dense_with(dtype, masked_grad))
     }
@@ -21851,10 +22130,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_dense_out_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let masked_grad: Option<bool> = masked_grad.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_dense.out",
             "out",
@@ -21888,8 +22169,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_dense_out_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_dense_out_with(dtype, masked_grad, out))
@@ -21936,10 +22217,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let layout: Option<Layout> = layout.into();
+        let blocksize: Option<&[i64]> = OptionalIntList::optional_int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_blocksize = blocksize.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -21968,9 +22252,9 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_with(layout, blocksize, dense_dim))
     }
@@ -22035,11 +22319,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_out_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let layout: Option<Layout> = layout.into();
+        let blocksize: Option<&[i64]> = OptionalIntList::optional_int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse.out",
             "out",
@@ -22075,9 +22362,9 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_out_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -22106,9 +22393,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsc_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -22130,8 +22419,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_bsc_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc_with(blocksize, dense_dim))
     }
@@ -22139,14 +22428,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn f__to_sparse_bsc(&self, blocksize: &[i64]) -> Result<Tensor> {
+    pub fn f__to_sparse_bsc(&self, blocksize: impl IntList) -> Result<Tensor> {
         self.f__to_sparse_bsc_with(blocksize, None)
     }
     /// `aten::_to_sparse_bsc(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn _to_sparse_bsc(&self, blocksize: &[i64]) -> Tensor {
+    pub fn _to_sparse_bsc(&self, blocksize: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc(blocksize))
     }
     /// `aten::_to_sparse_bsc.out(Tensor self, int[2] blocksize, int? dense_dim=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -22157,10 +22446,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsc_out_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse_bsc.out",
             "out",
@@ -22194,8 +22485,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_bsc_out_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc_out_with(blocksize, dense_dim, out))
@@ -22206,7 +22497,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsc_out(
         &self,
-        blocksize: &[i64],
+        blocksize: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__to_sparse_bsc_out_with(blocksize, None, out)
@@ -22215,7 +22506,11 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn _to_sparse_bsc_out(&self, blocksize: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _to_sparse_bsc_out(
+        &self,
+        blocksize: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc_out(blocksize, out))
     }
     /// `aten::_to_sparse_bsr(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
@@ -22226,9 +22521,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsr_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -22250,8 +22547,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_bsr_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsr_with(blocksize, dense_dim))
     }
@@ -22259,14 +22556,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn f__to_sparse_bsr(&self, blocksize: &[i64]) -> Result<Tensor> {
+    pub fn f__to_sparse_bsr(&self, blocksize: impl IntList) -> Result<Tensor> {
         self.f__to_sparse_bsr_with(blocksize, None)
     }
     /// `aten::_to_sparse_bsr(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn _to_sparse_bsr(&self, blocksize: &[i64]) -> Tensor {
+    pub fn _to_sparse_bsr(&self, blocksize: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsr(blocksize))
     }
     /// `aten::_to_sparse_bsr.out(Tensor self, int[2] blocksize, int? dense_dim=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -22277,10 +22574,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsr_out_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse_bsr.out",
             "out",
@@ -22314,8 +22613,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_bsr_out_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsr_out_with(blocksize, dense_dim, out))
@@ -22326,7 +22625,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsr_out(
         &self,
-        blocksize: &[i64],
+        blocksize: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__to_sparse_bsr_out_with(blocksize, None, out)
@@ -22335,7 +22634,11 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn _to_sparse_bsr_out(&self, blocksize: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _to_sparse_bsr_out(
+        &self,
+        blocksize: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsr_out(blocksize, out))
     }
     /// `aten::_to_sparse_csc(Tensor self, int? dense_dim=None) -> Tensor`
@@ -22344,7 +22647,11 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn f__to_sparse_csc_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
+    pub fn f__to_sparse_csc_with(
+        &self,
+        dense_dim: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let mut out0 = std::ptr::null_mut();
@@ -22363,7 +22670,7 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn _to_sparse_csc_with(&self, dense_dim: Option<i64>) -> Tensor {
+    pub fn _to_sparse_csc_with(&self, dense_dim: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_csc_with(dense_dim))
     }
     /// `aten::_to_sparse_csc(Tensor self, int? dense_dim=None) -> Tensor`
@@ -22388,9 +22695,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_csc_out_with(
         &self,
-        dense_dim: Option<i64>,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse_csc.out",
             "out",
@@ -22417,7 +22725,7 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_csc_out_with(
         &self,
-        dense_dim: Option<i64>,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_csc_out_with(dense_dim, out))
@@ -22442,7 +22750,11 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn f__to_sparse_csr_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
+    pub fn f__to_sparse_csr_with(
+        &self,
+        dense_dim: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let mut out0 = std::ptr::null_mut();
@@ -22461,7 +22773,7 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn _to_sparse_csr_with(&self, dense_dim: Option<i64>) -> Tensor {
+    pub fn _to_sparse_csr_with(&self, dense_dim: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_csr_with(dense_dim))
     }
     /// `aten::_to_sparse_csr(Tensor self, int? dense_dim=None) -> Tensor`
@@ -22486,9 +22798,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_csr_out_with(
         &self,
-        dense_dim: Option<i64>,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse_csr.out",
             "out",
@@ -22515,7 +22828,7 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_csr_out_with(
         &self,
-        dense_dim: Option<i64>,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_csr_out_with(dense_dim, out))
@@ -22754,8 +23067,9 @@ impl Tensor {
         ffn_weight_2: &Tensor,
         ffn_bias_2: &Tensor,
         mask: Option<&Tensor>,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let mask_type: Option<i64> = mask_type.into();
         let c_src = src.as_raw();
         let c_embed_dim = embed_dim;
         let c_num_heads = num_heads;
@@ -22834,7 +23148,7 @@ impl Tensor {
         ffn_weight_2: &Tensor,
         ffn_bias_2: &Tensor,
         mask: Option<&Tensor>,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__transformer_encoder_layer_fwd_with(
@@ -22981,9 +23295,10 @@ impl Tensor {
         ffn_weight_2: &Tensor,
         ffn_bias_2: &Tensor,
         mask: Option<&Tensor>,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let mask_type: Option<i64> = mask_type.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_transformer_encoder_layer_fwd.out",
             "out",
@@ -23069,7 +23384,7 @@ impl Tensor {
         ffn_weight_2: &Tensor,
         ffn_bias_2: &Tensor,
         mask: Option<&Tensor>,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -23204,12 +23519,16 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         unroll_dim: i64,
     ) -> Result<Tensor> {
+        let expand1: &[i64] = IntList::int_list(&expand1);
+        let expand2: &[i64] = IntList::int_list(&expand2);
+        let expand3: &[i64] = IntList::int_list(&expand3);
+        let sumdim: &[i64] = IntList::int_list(&sumdim);
         let c_i1 = i1.as_raw();
         let c_i2 = i2.as_raw();
         let c_i3 = i3.as_raw();
@@ -23246,10 +23565,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         unroll_dim: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -23273,10 +23592,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
     ) -> Result<Tensor> {
         Self::f__trilinear_with(i1, i2, i3, expand1, expand2, expand3, sumdim, 1)
     }
@@ -23288,10 +23607,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__trilinear(i1, i2, i3, expand1, expand2, expand3, sumdim),
@@ -23305,13 +23624,17 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         unroll_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let expand1: &[i64] = IntList::int_list(&expand1);
+        let expand2: &[i64] = IntList::int_list(&expand2);
+        let expand3: &[i64] = IntList::int_list(&expand3);
+        let sumdim: &[i64] = IntList::int_list(&sumdim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_trilinear.out",
             "out",
@@ -23355,10 +23678,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         unroll_dim: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -23384,10 +23707,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__trilinear_out_with(
@@ -23410,10 +23733,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24357,7 +24680,8 @@ impl Tensor {
     }
     /// `aten::_unsafe_view(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn f__unsafe_view(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f__unsafe_view(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -24372,12 +24696,17 @@ impl Tensor {
     }
     /// `aten::_unsafe_view(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn _unsafe_view(&self, size: &[i64]) -> Tensor {
+    pub fn _unsafe_view(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__unsafe_view(size))
     }
     /// `aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f__unsafe_view_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f__unsafe_view_out(
+        &self,
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_unsafe_view.out",
             "out",
@@ -24398,7 +24727,7 @@ impl Tensor {
     }
     /// `aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn _unsafe_view_out(&self, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _unsafe_view_out(&self, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f__unsafe_view_out(size, out))
     }
     /// `aten::_upsample_bicubic2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor`
@@ -24407,10 +24736,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -24438,7 +24770,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
@@ -24459,12 +24791,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bicubic2d_aa.out",
             "out",
@@ -24510,10 +24845,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24533,7 +24868,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -24551,7 +24886,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -24567,11 +24902,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::upsample_bicubic_aa(
             "aten::_upsample_bicubic2d_aa",
             self,
@@ -24610,10 +24948,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -24631,7 +24969,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         self.f__upsample_bicubic2d_aa_with(output_size, align_corners, None, None)
@@ -24642,7 +24980,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_bicubic2d_aa(output_size, align_corners))
@@ -24655,13 +24993,17 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bicubic2d_aa_backward.grad_input",
             "grad_input",
@@ -24701,11 +25043,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24726,8 +25068,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
@@ -24747,8 +25089,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -24770,12 +25112,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -24808,11 +25154,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_bicubic2d_aa_backward_with(
@@ -24831,8 +25177,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         Self::f__upsample_bicubic2d_aa_backward_with(
@@ -24850,8 +25196,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24869,10 +25215,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -24900,7 +25249,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
@@ -24921,12 +25270,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bilinear2d_aa.out",
             "out",
@@ -24972,10 +25324,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24995,7 +25347,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -25013,7 +25365,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -25029,11 +25381,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::upsample_bilinear_aa(
             "aten::_upsample_bilinear2d_aa",
             self,
@@ -25072,10 +25427,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -25093,7 +25448,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         self.f__upsample_bilinear2d_aa_with(output_size, align_corners, None, None)
@@ -25104,7 +25459,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_bilinear2d_aa(output_size, align_corners))
@@ -25117,13 +25472,17 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bilinear2d_aa_backward.grad_input",
             "grad_input",
@@ -25163,11 +25522,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25188,8 +25547,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
@@ -25209,8 +25568,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -25232,12 +25591,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -25270,11 +25633,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_bilinear2d_aa_backward_with(
@@ -25293,8 +25656,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         Self::f__upsample_bilinear2d_aa_backward_with(
@@ -25312,8 +25675,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25331,9 +25694,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -25359,7 +25725,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25374,10 +25740,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_out_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact1d.out",
             "out",
@@ -25417,8 +25785,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_out_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25431,7 +25799,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__upsample_nearest_exact1d_out_with(output_size, None, out)
@@ -25442,7 +25810,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact1d_out(output_size, out))
@@ -25455,9 +25823,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact1d",
             self,
@@ -25490,8 +25860,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact1d_with(output_size, scales))
     }
@@ -25499,14 +25869,17 @@ impl Tensor {
     ///
     /// Defaults applied: `scales = None`.
     #[track_caller]
-    pub fn f__upsample_nearest_exact1d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f__upsample_nearest_exact1d(
+        &self,
+        output_size: impl IntList,
+    ) -> Result<Tensor> {
         self.f__upsample_nearest_exact1d_with(output_size, None)
     }
     /// `aten::_upsample_nearest_exact1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
     #[track_caller]
-    pub fn _upsample_nearest_exact1d(&self, output_size: &[i64]) -> Tensor {
+    pub fn _upsample_nearest_exact1d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact1d(output_size))
     }
     /// `aten::_upsample_nearest_exact1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -25517,11 +25890,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact1d_backward.grad_input",
             "grad_input",
@@ -25563,9 +25939,9 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25584,8 +25960,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact1d_backward_grad_input_with(
@@ -25602,8 +25978,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25623,10 +25999,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact1d_backward",
             output_size,
@@ -25661,9 +26040,9 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact1d_backward_with(
@@ -25680,8 +26059,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact1d_backward_with(
             grad_output,
@@ -25696,8 +26075,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact1d_backward(
@@ -25713,9 +26092,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -25741,7 +26123,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25756,11 +26138,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_out_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact2d.out",
             "out",
@@ -25802,9 +26187,9 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_out_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25823,7 +26208,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__upsample_nearest_exact2d_out_with(output_size, None, None, out)
@@ -25834,7 +26219,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact2d_out(output_size, out))
@@ -25847,10 +26232,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact2d",
             self,
@@ -25885,9 +26273,9 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f__upsample_nearest_exact2d_with(output_size, scales_h, scales_w),
@@ -25897,14 +26285,17 @@ impl Tensor {
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn f__upsample_nearest_exact2d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f__upsample_nearest_exact2d(
+        &self,
+        output_size: impl IntList,
+    ) -> Result<Tensor> {
         self.f__upsample_nearest_exact2d_with(output_size, None, None)
     }
     /// `aten::_upsample_nearest_exact2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn _upsample_nearest_exact2d(&self, output_size: &[i64]) -> Tensor {
+    pub fn _upsample_nearest_exact2d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact2d(output_size))
     }
     /// `aten::_upsample_nearest_exact2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -25915,12 +26306,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact2d_backward.grad_input",
             "grad_input",
@@ -25964,10 +26359,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25987,8 +26382,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact2d_backward_grad_input_with(
@@ -26006,8 +26401,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26027,11 +26422,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact2d_backward",
             output_size,
@@ -26068,10 +26467,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact2d_backward_with(
@@ -26089,8 +26488,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact2d_backward_with(
             grad_output,
@@ -26106,8 +26505,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact2d_backward(
@@ -26123,9 +26522,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -26151,7 +26553,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26166,12 +26568,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_out_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact3d.out",
             "out",
@@ -26215,10 +26621,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_out_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26238,7 +26644,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__upsample_nearest_exact3d_out_with(output_size, None, None, None, out)
@@ -26249,7 +26655,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact3d_out(output_size, out))
@@ -26262,11 +26668,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact3d",
             self,
@@ -26303,10 +26713,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -26322,14 +26732,17 @@ impl Tensor {
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn f__upsample_nearest_exact3d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f__upsample_nearest_exact3d(
+        &self,
+        output_size: impl IntList,
+    ) -> Result<Tensor> {
         self.f__upsample_nearest_exact3d_with(output_size, None, None, None)
     }
     /// `aten::_upsample_nearest_exact3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn _upsample_nearest_exact3d(&self, output_size: &[i64]) -> Tensor {
+    pub fn _upsample_nearest_exact3d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact3d(output_size))
     }
     /// `aten::_upsample_nearest_exact3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -26340,13 +26753,18 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact3d_backward.grad_input",
             "grad_input",
@@ -26392,11 +26810,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26417,8 +26835,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact3d_backward_grad_input_with(
@@ -26437,8 +26855,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26458,12 +26876,17 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact3d_backward",
             output_size,
@@ -26502,11 +26925,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact3d_backward_with(
@@ -26525,8 +26948,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact3d_backward_with(
             grad_output,
@@ -26543,8 +26966,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact3d_backward(
@@ -26559,10 +26982,12 @@ impl Tensor {
     pub fn f__use_cudnn_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
     ) -> Result<bool> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -26590,8 +27015,8 @@ impl Tensor {
     pub fn _use_cudnn_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
     ) -> bool {
         crate::error::unwrap(
@@ -26677,10 +27102,12 @@ impl Tensor {
     pub fn f__use_miopen_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
     ) -> Result<bool> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -26708,8 +27135,8 @@ impl Tensor {
     pub fn _use_miopen_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
     ) -> bool {
         crate::error::unwrap(
@@ -26835,9 +27262,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -26868,8 +27297,8 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsc_tensor_args_with(
@@ -26889,7 +27318,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_bsc_tensor_args_with(
             ccol_indices,
@@ -26907,7 +27336,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsc_tensor_args(
@@ -26928,9 +27357,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -26961,8 +27392,8 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsr_tensor_args_with(
@@ -26982,7 +27413,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_bsr_tensor_args_with(
             crow_indices,
@@ -27000,7 +27431,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsr_tensor_args(
@@ -27021,10 +27452,12 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         layout: Layout,
-        check_pinning: Option<bool>,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_compressed_indices = compressed_indices.as_raw();
         let c_plain_indices = plain_indices.as_raw();
         let c_values = values.as_raw();
@@ -27057,9 +27490,9 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         layout: Layout,
-        check_pinning: Option<bool>,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_compressed_tensor_args_with(
@@ -27080,7 +27513,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         layout: Layout,
     ) -> Result<()> {
         Self::f__validate_sparse_compressed_tensor_args_with(
@@ -27100,7 +27533,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         layout: Layout,
     ) {
         crate::error::unwrap(
@@ -27122,10 +27555,13 @@ impl Tensor {
     pub fn f__validate_sparse_coo_tensor_args_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        is_coalesced: Option<bool>,
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        is_coalesced: impl Into<Option<bool>>,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let is_coalesced: Option<bool> = is_coalesced.into();
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_indices = indices.as_raw();
         let c_values = values.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -27155,9 +27591,9 @@ impl Tensor {
     pub fn _validate_sparse_coo_tensor_args_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        is_coalesced: Option<bool>,
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        is_coalesced: impl Into<Option<bool>>,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_coo_tensor_args_with(
@@ -27176,7 +27612,7 @@ impl Tensor {
     pub fn f__validate_sparse_coo_tensor_args(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_coo_tensor_args_with(indices, values, size, None, None)
     }
@@ -27187,7 +27623,7 @@ impl Tensor {
     pub fn _validate_sparse_coo_tensor_args(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_coo_tensor_args(indices, values, size),
@@ -27203,9 +27639,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -27236,8 +27674,8 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csc_tensor_args_with(
@@ -27257,7 +27695,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_csc_tensor_args_with(
             ccol_indices,
@@ -27275,7 +27713,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csc_tensor_args(
@@ -27296,9 +27734,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -27329,8 +27769,8 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csr_tensor_args_with(
@@ -27350,7 +27790,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_csr_tensor_args_with(
             crow_indices,
@@ -27368,7 +27808,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csr_tensor_args(
