@@ -7,6 +7,7 @@
 
 use crate::defaults::DefaultValue;
 use crate::emit_ffi::ident;
+use crate::naming::fn_ident;
 use crate::guards::{args_read, Call, Expr};
 use crate::kinds::{ArgKind, Ret};
 use crate::model::{Arg, NumberTwin, Op, Ownership};
@@ -647,7 +648,7 @@ fn op_fns(op: &Op) -> TokenStream {
         quote!(-> #ret)
     };
     let full_name = format_ident!("{}", op.full_fn_name());
-    let panic_full = format_ident!("{}", &op.full_fn_name()[2..]);
+    let panic_full = fn_ident(&op.full_fn_name()[2..]);
     let all = params(op, Form::All);
     let req = params(op, Form::Required);
     let recv_comma = all.receiver.as_ref().map(|r| quote!(#r,));
@@ -701,7 +702,7 @@ fn op_fns(op: &Op) -> TokenStream {
     out.push(function(&d, &panic_full, &all, panic_ret.clone(), call));
     if op.has_defaults() && !op.with_only {
         let d = docs(op, Form::Required);
-        let (f_name, plain) = (format_ident!("f_{}", name), ident(name));
+        let (f_name, plain) = (format_ident!("f_{}", name), fn_ident(name));
         out.push(function(
             &d,
             &f_name,
@@ -718,7 +719,7 @@ fn op_fns(op: &Op) -> TokenStream {
         let (f, p) = if op.has_defaults() {
             (format_ident!("f_{old}_with"), format_ident!("{old}_with"))
         } else {
-            (format_ident!("f_{old}"), ident(old))
+            (format_ident!("f_{old}"), fn_ident(old))
         };
         out.push(function(
             &hidden,
@@ -740,7 +741,7 @@ fn op_fns(op: &Op) -> TokenStream {
             ));
             out.push(function(
                 &hidden,
-                &ident(old),
+                &fn_ident(old),
                 &req,
                 panic_ret.clone(),
                 unwrap(defaults_filled.clone()),
@@ -763,6 +764,7 @@ pub fn file(ops: &[&Op]) -> String {
             clippy::new_ret_no_self,
             clippy::len_without_is_empty,
             clippy::needless_question_mark,
+            clippy::needless_borrows_for_generic_args,
             unused_imports
         )]
         use crate::ffi_support as support;

@@ -46,6 +46,22 @@ pub fn header_of(operator: &str) -> String {
     base.strip_suffix("_functional").unwrap_or(base).to_owned()
 }
 
+/// A function's identifier: a keyword that may be raw is written so (`where` -> `r#where`, for
+/// `torch.where`); see [`may_be_raw`].
+pub fn fn_ident(name: &str) -> proc_macro2::Ident {
+    if is_rust_keyword(name) {
+        proc_macro2::Ident::new_raw(name, proc_macro2::Span::call_site())
+    } else {
+        proc_macro2::Ident::new(name, proc_macro2::Span::call_site())
+    }
+}
+
+/// Whether a name that is a keyword can be a raw identifier (`r#where`); `self`, `Self`,
+/// `super` and `crate` cannot.
+pub fn may_be_raw(s: &str) -> bool {
+    !matches!(s, "self" | "Self" | "super" | "crate" | "_")
+}
+
 pub fn is_rust_keyword(s: &str) -> bool {
     const KW: &[&str] = &[
         "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",

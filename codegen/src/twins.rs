@@ -25,7 +25,7 @@
 
 use crate::kinds::ArgKind;
 use crate::model::{NumberTwin, Op};
-use crate::naming::{is_rust_keyword, rust_name};
+use crate::naming::{is_rust_keyword, may_be_raw, rust_name};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Merges every twin pair in `ops`; `renamed` holds the keys whose names spec/rules.yaml fixes
@@ -67,7 +67,7 @@ pub fn merge(
             || ops[t].rust_name == plain
             || renamed.contains(&ops[t].key)
             || renamed.contains(&ops[s].key)
-            || is_rust_keyword(&plain)
+            || is_rust_keyword(&plain) && !may_be_raw(&plain)
         {
             continue;
         }

@@ -117,9 +117,9 @@ fn elementwise() {
     assert_eq!(b(&x.lt(2)), [true, false, false]); // x.lt(0)
     assert_eq!(b(&x.le(&w)), [true, true, false]); // x.le(y)
     let cond = x.gt(1);
-    // torch.where(cond, x, y), torch.where(cond, x, 0.0): `where` is a Rust keyword.
-    assert_eq!(f(&Tensor::where_self(&cond, &x, &w)), [3.0, 2.0, 3.0]);
-    assert_eq!(f(&Tensor::where_self(&cond, &x, 0.0)), [0.0, 2.0, 3.0]);
+    // torch.where(cond, x, y), torch.where(cond, x, 0.0): `where` is a Rust keyword, so `r#where`.
+    assert_eq!(f(&Tensor::r#where(&cond, &x, &w)), [3.0, 2.0, 3.0]);
+    assert_eq!(f(&Tensor::r#where(&cond, &x, 0.0)), [0.0, 2.0, 3.0]);
     assert_eq!(f(&x.masked_fill(&cond, 0.0)), [1.0, 0.0, 0.0]); // x.masked_fill(mask, 0.0)
     assert_eq!(f(&x.maximum(&w)), [3.0, 2.0, 3.0]); // torch.maximum(x, y)
     assert_eq!(f(&x.minimum(&w)), [1.0, 2.0, 1.0]); // torch.minimum(x, y)

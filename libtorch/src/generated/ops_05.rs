@@ -9,6 +9,7 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;

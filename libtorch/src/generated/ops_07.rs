@@ -9,6 +9,7 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
@@ -17076,7 +17077,7 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_where_scalarother`]).
     #[track_caller]
-    pub fn f_where_self(
+    pub fn f_where(
         condition: &Tensor,
         self_: &Tensor,
         other: impl TensorOrNumber,
@@ -17104,12 +17105,30 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_where_scalarother`]).
     #[track_caller]
+    pub fn r#where(
+        condition: &Tensor,
+        self_: &Tensor,
+        other: impl TensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(Self::f_where(condition, self_, other))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_where_self(
+        condition: &Tensor,
+        self_: &Tensor,
+        other: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        Self::f_where(condition, self_, other)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn where_self(
         condition: &Tensor,
         self_: &Tensor,
         other: impl TensorOrNumber,
     ) -> Tensor {
-        crate::error::unwrap(Self::f_where_self(condition, self_, other))
+        crate::error::unwrap(Self::f_where(condition, self_, other))
     }
     /// `aten::where.self_out(Tensor condition, Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]

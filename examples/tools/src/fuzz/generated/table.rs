@@ -11403,7 +11403,7 @@ fn op_1148(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
-    Tensor::f_where_self(&a0, &a1, &a2).map(drop)
+    Tensor::f_where(&a0, &a1, &a2).map(drop)
 }
 fn op_1149(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
