@@ -7,10 +7,10 @@
 
 use crate::defaults::DefaultValue;
 use crate::emit_ffi::ident;
-use crate::naming::fn_ident;
 use crate::guards::{args_read, Call, Expr};
 use crate::kinds::{ArgKind, Ret};
 use crate::model::{Arg, NumberTwin, Op, Ownership};
+use crate::naming::fn_ident;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -27,7 +27,7 @@ fn rust_type(kind: ArgKind, generic: &proc_macro2::Ident) -> TokenStream {
         OptTensor => quote!(Option<&Tensor>),
         TensorList { mutable: false } | ITensorList => quote!(&[#generic]),
         TensorList { mutable: true } => quote!(&mut [Tensor]),
-        OptTensorList => quote!(&[Option<&Tensor>]),
+        OptTensorList => quote!(impl OptionalTensorList),
         Scalar => quote!(impl Into<Scalar>),
         OptScalar => quote!(impl OptionalScalar),
         ScalarList => quote!(&[Scalar]),
@@ -84,6 +84,10 @@ fn normalize(kind: ArgKind, n: &TokenStream) -> Option<TokenStream> {
         }
         OptScalar => Some(quote!(let #n: Option<Scalar> = OptionalScalar::optional_scalar(#n);)),
         OptStr => Some(quote!(let #n: Option<&str> = OptionalStr::optional_str(&#n);)),
+        OptTensorList => Some(quote! {
+            let #n = OptionalTensorList::optional_tensor_list(&#n);
+            let #n: &[Option<&Tensor>] = &#n;
+        }),
         _ => None,
     }
 }
@@ -768,7 +772,7 @@ pub fn file(ops: &[&Op]) -> String {
             unused_imports
         )]
         use crate::ffi_support as support;
-        use crate::{Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList, OptionalScalar, OptionalStr, OptionalTensorOrNumber, QScheme, Result, Scalar, Storage, Stream, Tensor, TensorOrNumber};
+        use crate::{Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList, OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme, Result, Scalar, Storage, Stream, Tensor, TensorOrNumber};
         use libtorch_sys::abi::*;
         use libtorch_sys::ops;
 

@@ -9,6 +9,7 @@
 //! | `Scalar?` | `impl` [`OptionalScalar`] | any number, a [`Scalar`], `None` or an `Option<Scalar>` |
 //! | `str?` | `impl` [`OptionalStr`] | `"floor"`, a `String` / `&String`, `None` or an `Option<&str>` |
 //! | `int?`, `float?`, `bool?`, `ScalarType?`, `Layout?`, `Device?`, `MemoryFormat?` | `impl Into<Option<T>>` | the value (`1`, `0.5`, `Kind::Float`) or an `Option` (`None`, `Some(1)`) |
+//! | `Tensor?[]` (`index_put_`'s indices) | `impl` [`OptionalTensorList`] | `&[&i]`, `&[Some(&i), None]`, `&[Tensor]`, a `Vec` of either |
 //! | `Tensor?` merged with `Scalar?` (`clamp`) | `impl` [`OptionalTensorOrNumber`](crate::OptionalTensorOrNumber) | `&Tensor`, any number, `None` |
 //!
 //! Each trait has exactly one `Option` implementation, so a bare `None` needs no annotation, and
@@ -26,7 +27,8 @@
 //! assert_eq!(x.clamp(None, 3.5).max().double_value(), 3.5); // x.clamp(max=3.5)
 //! # Ok::<(), libtorch::Error>(())
 //! ```
-use crate::Scalar;
+use crate::{Scalar, Tensor};
+use std::borrow::Cow;
 
 /// An `int[]` argument (sizes, dimensions, strides): a single `i64` (a one-element list, as
 /// PyTorch takes `x.sum(dim=1)`), an array, a slice or a `Vec` of `i64`, by value or by
@@ -143,3 +145,74 @@ impl OptionalStr for Option<&str> {
         *self
     }
 }
+
+/// A `Tensor?[]` argument (the indices of `index` and `index_put_`, where None stands for a
+/// whole dimension, as `:` in `x[:, i]`): a list of tensors (`&[&i]`, `&[i]`, `[&i, &j]`) or of
+/// optional tensors (`&[None, Some(&i)]`), as an array, slice or `Vec`.
+///
+/// ```
+/// use libtorch::Tensor;
+/// let mut x = Tensor::zeros(&[3]);
+/// let i = Tensor::from_slice(&[0i64, 2]);
+/// x.index_put_(&[&i], &Tensor::from_slice(&[1.0f32, 9.0])); // x.index_put_((i,), v)
+/// assert_eq!(x.to_vec::<f32>()?, [1.0, 0.0, 9.0]);
+/// # Ok::<(), libtorch::Error>(())
+/// ```
+pub trait OptionalTensorList {
+    /// The tensors, None where a dimension is taken whole.
+    fn optional_tensor_list(&self) -> Cow<'_, [Option<&Tensor>]>;
+}
+
+impl OptionalTensorList for &[Option<&Tensor>] {
+    fn optional_tensor_list(&self) -> Cow<'_, [Option<&Tensor>]> {
+        Cow::Borrowed(self)
+    }
+}
+impl<const N: usize> OptionalTensorList for [Option<&Tensor>; N] {
+    fn optional_tensor_list(&self) -> Cow<'_, [Option<&Tensor>]> {
+        Cow::Borrowed(self)
+    }
+}
+impl<const N: usize> OptionalTensorList for &[Option<&Tensor>; N] {
+    fn optional_tensor_list(&self) -> Cow<'_, [Option<&Tensor>]> {
+        Cow::Borrowed(*self)
+    }
+}
+impl OptionalTensorList for Vec<Option<&Tensor>> {
+    fn optional_tensor_list(&self) -> Cow<'_, [Option<&Tensor>]> {
+        Cow::Borrowed(self)
+    }
+}
+impl OptionalTensorList for &Vec<Option<&Tensor>> {
+    fn optional_tensor_list(&self) -> Cow<'_, [Option<&Tensor>]> {
+        Cow::Borrowed(self)
+    }
+}
+
+/// Tensors, every one given: `&[&i]`, `&[i]`, `[&i, &j]`, a `Vec` of either.
+macro_rules! all_given {
+    ($($t:ty),*) => {$(
+        impl OptionalTensorList for $t {
+            fn optional_tensor_list(&self) -> Cow<'_, [Option<&Tensor>]> {
+                Cow::Owned(self.iter().map(|t| Some(std::borrow::Borrow::<Tensor>::borrow(t))).collect())
+            }
+        }
+    )*};
+}
+all_given!(
+    &[&Tensor],
+    &[Tensor],
+    Vec<&Tensor>,
+    &Vec<&Tensor>,
+    &Vec<Tensor>
+);
+macro_rules! all_given_arrays {
+    ($($t:ty),*) => {$(
+        impl<const N: usize> OptionalTensorList for $t {
+            fn optional_tensor_list(&self) -> Cow<'_, [Option<&Tensor>]> {
+                Cow::Owned(self.iter().map(|t| Some(std::borrow::Borrow::<Tensor>::borrow(t))).collect())
+            }
+        }
+    )*};
+}
+all_given_arrays!([&Tensor; N], &[&Tensor; N], &[Tensor; N]);

@@ -44,7 +44,7 @@ pub mod indexing;
 mod operand;
 mod ops_traits;
 
-pub use arguments::{IntList, OptionalIntList, OptionalScalar, OptionalStr};
+pub use arguments::{IntList, OptionalIntList, OptionalScalar, OptionalStr, OptionalTensorList};
 pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
 pub use creation::{Options, TensorView};
 pub use device::{cuda, Device, Layout, MemoryFormat, QScheme, Stream};

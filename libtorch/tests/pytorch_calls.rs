@@ -165,7 +165,7 @@ fn products_and_shapes() {
     assert_eq!(f(&z.scatter_add(1, &si, &src)), [6.0, 5.0, 7.0, 8.0]); // x.scatter_add(1, idx, src)
     let mut p = Tensor::zeros(&[3]);
     let pi = Tensor::from_slice(&[0i64, 2]);
-    p.index_put_(&[Some(&pi)], &t(&[1.0, 9.0], &[2])); // x.index_put_((i,), v)
+    p.index_put_(&[&pi], &t(&[1.0, 9.0], &[2])); // x.index_put_((i,), v)
     assert_eq!(f(&p), [1.0, 0.0, 9.0]);
     assert_eq!(f(&x.masked_select(&x.gt(4))), [5.0, 6.0]); // x.masked_select(mask)
     assert_eq!(l(&t(&[0.0, 3.0, 0.0, 1.0], &[4]).nonzero()), [1, 3]); // x.nonzero()
@@ -297,4 +297,10 @@ fn optional_arguments_take_plain_values() {
     assert_eq!(x.sum_dim_with(1, false, Kind::Double).kind(), Kind::Double);
     assert_eq!(f(&x.div_with(2, None)), [-1.5, 0.25, 1.5]);
     assert_eq!(f(&x.div_with(2, "trunc")), [-1.0, 0.0, 1.0]);
+    // `Tensor?[]`: tensors, or optional tensors where None takes a dimension whole (`x[:, i]`).
+    let i = Tensor::from_slice(&[2i64, 0]);
+    assert_eq!(f(&x.index(&[None, Some(&i)])), [3.0, -3.0]);
+    let mut y = Tensor::zeros(&[3]);
+    y.index_put_(&vec![&i], &t(&[7.0, 8.0], &[2]));
+    assert_eq!(f(&y), [8.0, 0.0, 7.0]);
 }

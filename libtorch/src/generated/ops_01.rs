@@ -15,8 +15,8 @@
 use crate::ffi_support as support;
 use crate::{
     Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
-    OptionalScalar, OptionalStr, OptionalTensorOrNumber, QScheme, Result, Scalar,
-    Storage, Stream, Tensor, TensorOrNumber,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -4842,11 +4842,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl__with(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
     ) -> Result<&mut Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::_index_put_impl_",
             "self",
@@ -4881,7 +4883,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl__with(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
@@ -4896,7 +4898,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl_(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<&mut Tensor> {
         self.f__index_put_impl__with(indices, values, false, false)
@@ -4907,7 +4909,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl_(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f__index_put_impl_(indices, values))
@@ -4918,12 +4920,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl_out_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_index_put_impl.out",
             "out",
@@ -4962,7 +4966,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl_out_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
@@ -4978,7 +4982,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -4990,7 +4994,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         out: &mut Tensor,
     ) -> Tensor {
@@ -5002,11 +5006,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -5038,7 +5044,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
@@ -5053,7 +5059,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<Tensor> {
         self.f__index_put_impl_with(indices, values, false, false)
@@ -5064,7 +5070,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__index_put_impl(indices, values))
@@ -24493,7 +24499,9 @@ impl Tensor {
     }
     /// `aten::_unsafe_index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
     #[track_caller]
-    pub fn f__unsafe_index(&self, indices: &[Option<&Tensor>]) -> Result<Tensor> {
+    pub fn f__unsafe_index(&self, indices: impl OptionalTensorList) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -24515,7 +24523,7 @@ impl Tensor {
     }
     /// `aten::_unsafe_index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
     #[track_caller]
-    pub fn _unsafe_index(&self, indices: &[Option<&Tensor>]) -> Tensor {
+    pub fn _unsafe_index(&self, indices: impl OptionalTensorList) -> Tensor {
         crate::error::unwrap(self.f__unsafe_index(indices))
     }
     /// `aten::_unsafe_index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
@@ -24524,10 +24532,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__unsafe_index_put_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -24557,7 +24567,7 @@ impl Tensor {
     #[track_caller]
     pub fn _unsafe_index_put_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Tensor {
@@ -24569,7 +24579,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__unsafe_index_put(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<Tensor> {
         self.f__unsafe_index_put_with(indices, values, false)
@@ -24580,7 +24590,7 @@ impl Tensor {
     #[track_caller]
     pub fn _unsafe_index_put(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__unsafe_index_put(indices, values))
@@ -24590,9 +24600,11 @@ impl Tensor {
     pub fn f__unsafe_masked_index(
         &self,
         mask: &Tensor,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         fill: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::lookups::index_list_within_dims(
             "aten::_unsafe_masked_index",
             self,
@@ -24626,7 +24638,7 @@ impl Tensor {
     pub fn _unsafe_masked_index(
         &self,
         mask: &Tensor,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         fill: impl Into<Scalar>,
     ) -> Tensor {
         crate::error::unwrap(self.f__unsafe_masked_index(mask, indices, fill))
@@ -24636,9 +24648,11 @@ impl Tensor {
     pub fn f__unsafe_masked_index_put_accumulate(
         &self,
         mask: &Tensor,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::lookups::index_list_within_dims(
             "aten::_unsafe_masked_index_put_accumulate",
             self,
@@ -24672,7 +24686,7 @@ impl Tensor {
     pub fn _unsafe_masked_index_put_accumulate(
         &self,
         mask: &Tensor,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(

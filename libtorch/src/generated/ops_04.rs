@@ -15,8 +15,8 @@
 use crate::ffi_support as support;
 use crate::{
     Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
-    OptionalScalar, OptionalStr, OptionalTensorOrNumber, QScheme, Result, Scalar,
-    Storage, Stream, Tensor, TensorOrNumber,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -2541,7 +2541,9 @@ impl Tensor {
     }
     /// `aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
     #[track_caller]
-    pub fn f_index(&self, indices: &[Option<&Tensor>]) -> Result<Tensor> {
+    pub fn f_index(&self, indices: impl OptionalTensorList) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -2563,16 +2565,18 @@ impl Tensor {
     }
     /// `aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
     #[track_caller]
-    pub fn index(&self, indices: &[Option<&Tensor>]) -> Tensor {
+    pub fn index(&self, indices: impl OptionalTensorList) -> Tensor {
         crate::error::unwrap(self.f_index(indices))
     }
     /// `aten::index.Tensor_out(Tensor self, Tensor?[] indices, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_index_tensor_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_with_storage(
             "aten::index.Tensor_out",
             "out",
@@ -2603,7 +2607,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_tensor_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_index_tensor_out(indices, out))
@@ -3582,10 +3586,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put__with(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Result<&mut Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::index_put_",
             "self",
@@ -3618,7 +3624,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put__with(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> &mut Tensor {
@@ -3630,7 +3636,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put_(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<&mut Tensor> {
         self.f_index_put__with(indices, values, false)
@@ -3641,7 +3647,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put_(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_index_put_(indices, values))
@@ -3652,10 +3658,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -3685,7 +3693,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Tensor {
@@ -3697,7 +3705,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<Tensor> {
         self.f_index_put_with(indices, values, false)
@@ -3706,7 +3714,11 @@ impl Tensor {
     ///
     /// Defaults applied: `accumulate = false`.
     #[track_caller]
-    pub fn index_put(&self, indices: &[Option<&Tensor>], values: &Tensor) -> Tensor {
+    pub fn index_put(
+        &self,
+        indices: impl OptionalTensorList,
+        values: &Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_index_put(indices, values))
     }
     /// `aten::index_put.out(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -3715,11 +3727,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put_out_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_with_storage(
             "aten::index_put.out",
             "out",
@@ -3756,7 +3770,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put_out_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         out: &mut Tensor,
@@ -3769,7 +3783,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -3781,7 +3795,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         out: &mut Tensor,
     ) -> Tensor {

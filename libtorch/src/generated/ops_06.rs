@@ -15,8 +15,8 @@
 use crate::ffi_support as support;
 use crate::{
     Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
-    OptionalScalar, OptionalStr, OptionalTensorOrNumber, QScheme, Result, Scalar,
-    Storage, Stream, Tensor, TensorOrNumber,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
