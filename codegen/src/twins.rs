@@ -6,9 +6,10 @@
 //! from the value, so a PyTorch user writes `x.add(1)`, `x.gt(y)`, `x.pow(2)`. Here the tensor
 //! twin's argument becomes `impl TensorOrNumber`: a tensor runs the tensor overload as before, a
 //! number calls the scalar twin (with its own guards). The merged function takes the
-//! operator's plain name (`pow`, not `pow_tensor_tensor`) when no other declaration holds it;
-//! where the scalar twin held it (`clamp_min`), the scalar twin moves to `NAME_scalar`, and the
-//! plain name, now taking either, still accepts every call it accepted.
+//! operator's plain name (`pow`, not `pow_tensor_tensor`; `where`, written `r#where`) when no
+//! other declaration holds it; where the scalar twin held it (`clamp_min`), the scalar twin
+//! moves to `NAME_scalar`, and the plain name, now taking either, still accepts every call it
+//! accepted.
 //!
 //! Twins are matched on everything but that one argument: the same operator, argument names,
 //! kinds and defaults, and returns. Neither `self` nor a first argument is ever the merged one (a
@@ -211,6 +212,10 @@ mod tests {
         assert_eq!(find(&ops, "clamp_min.Tensor").rust_name, "clamp_min");
         assert_eq!(find(&ops, "clamp_min").rust_name, "clamp_min_scalar");
         assert_eq!(find(&ops, "clamp_min_").rust_name, "clamp_min_scalar_");
+        // A keyword plain name is written raw (`Tensor::r#where`); the schema name stays hidden.
+        let w = find(&ops, "where.self");
+        assert_eq!(w.rust_name, "where");
+        assert_eq!(w.schema_alias.as_deref(), Some("where_self"));
         // Different argument names at the merged position are fine (`src` / `value`).
         let scatter = find(&ops, "scatter.src");
         assert_eq!(scatter.rust_name, "scatter");
