@@ -255,6 +255,7 @@ mod tests {
             guards: vec![],
             self_ownership: crate::model::Ownership::UnlessStrided,
             schema_alias: None,
+            with_only: false,
             shard: 0,
         }
     }

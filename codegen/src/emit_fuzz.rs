@@ -6,7 +6,7 @@
 //! drawn value the way the safe API takes it (`&x`, `x.as_ref()`, ...).
 
 use crate::kinds::ArgKind;
-use crate::model::Op;
+use crate::model::{NumberTwin, Op};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -72,16 +72,19 @@ fn draw(kind: ArgKind, x: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
 
 fn call_fn(i: usize, op: &Op) -> TokenStream {
     let f = format_ident!("op_{}", i);
-    let name = if op.has_defaults() {
-        format_ident!("f_{}_with", op.rust_name)
-    } else {
-        format_ident!("f_{}", op.rust_name)
-    };
+    let name = format_ident!("{}", op.full_fn_name());
     let mut stmts = Vec::new();
     let mut passed = Vec::new();
     for (j, a) in op.args.iter().enumerate() {
         let x = format_ident!("a{}", j);
-        let (stmt, expr) = draw(a.kind, &x);
+        let (stmt, expr) = match a.number_twin {
+            // A tensor or None (the number path is the `Scalar?` twin's own entry).
+            Some(NumberTwin::Optional(_)) => (
+                quote!(let #x = g.opt_tensor();),
+                quote!(#x.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor)),
+            ),
+            _ => draw(a.kind, &x),
+        };
         stmts.push(stmt);
         passed.push(expr);
     }
@@ -118,7 +121,7 @@ pub fn file(ops: &[Op]) -> String {
     let tokens = quote! {
         #![allow(unused_mut, clippy::let_unit_value, clippy::needless_borrow)]
         use crate::fuzz::gen::Gen;
-        use libtorch::{Result, Tensor};
+        use libtorch::{OptionalOperand, Result, Tensor};
 
         /// One fuzz call: draw the arguments, call the op, drop what it returns.
         pub type Call = fn(&mut Gen) -> Result<()>;

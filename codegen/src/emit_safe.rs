@@ -10,6 +10,7 @@ use crate::emit_ffi::ident;
 use crate::guards::{args_read, Call, Expr};
 use crate::kinds::{ArgKind, Ret};
 use crate::model::{Arg, NumberTwin, Op, Ownership};
+use crate::naming::fn_ident;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -26,39 +27,83 @@ fn rust_type(kind: ArgKind, generic: &proc_macro2::Ident) -> TokenStream {
         OptTensor => quote!(Option<&Tensor>),
         TensorList { mutable: false } | ITensorList => quote!(&[#generic]),
         TensorList { mutable: true } => quote!(&mut [Tensor]),
-        OptTensorList => quote!(&[Option<&Tensor>]),
+        OptTensorList => quote!(impl OptionalTensorList),
         Scalar => quote!(impl Into<Scalar>),
-        OptScalar => quote!(Option<Scalar>),
+        OptScalar => quote!(impl OptionalScalar),
         ScalarList => quote!(&[Scalar]),
         Int { .. } => quote!(i64),
-        OptInt { .. } => quote!(Option<i64>),
-        IntList { .. } => quote!(&[i64]),
-        OptIntList { .. } => quote!(Option<&[i64]>),
+        OptInt { .. } => quote!(impl Into<Option<i64>>),
+        IntList { .. } => quote!(impl IntList),
+        OptIntList { .. } => quote!(impl OptionalIntList),
         Float => quote!(f64),
-        OptFloat => quote!(Option<f64>),
+        OptFloat => quote!(impl Into<Option<f64>>),
         OptFloatList => quote!(Option<&[f64]>),
         Bool => quote!(bool),
-        OptBool => quote!(Option<bool>),
+        OptBool => quote!(impl Into<Option<bool>>),
         BoolArray(n) => {
             let n = Literal::usize_unsuffixed(n);
             quote!([bool; #n])
         }
         Str | Dimname => quote!(&str),
-        OptStr => quote!(Option<&str>),
+        OptStr => quote!(impl OptionalStr),
         ScalarType => quote!(Kind),
-        OptScalarType => quote!(Option<Kind>),
+        OptScalarType => quote!(impl Into<Option<Kind>>),
         Layout => quote!(Layout),
-        OptLayout => quote!(Option<Layout>),
+        OptLayout => quote!(impl Into<Option<Layout>>),
         MemoryFormat => quote!(MemoryFormat),
-        OptMemoryFormat => quote!(Option<MemoryFormat>),
+        OptMemoryFormat => quote!(impl Into<Option<MemoryFormat>>),
         Device => quote!(Device),
-        OptDevice => quote!(Option<Device>),
+        OptDevice => quote!(impl Into<Option<Device>>),
         DeviceIndex => quote!(i8),
         OptGenerator => quote!(Option<&Generator>),
         DimnameList => quote!(&[&str]),
         OptDimnameList => quote!(Option<&[&str]>),
         Storage => quote!(&Storage),
         Stream => quote!(Stream),
+    }
+}
+
+/// The statement turning a parameter that takes plain values or an `Option`
+/// (libtorch/src/arguments.rs) into the one type the guards and the FFI conversion read, e.g.
+/// `let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);`. The shadowed value
+/// lives on, so the borrowed forms may point into it.
+fn normalize(kind: ArgKind, n: &TokenStream) -> Option<TokenStream> {
+    use ArgKind::*;
+    let into = |t: TokenStream| Some(quote!(let #n: Option<#t> = #n.into();));
+    match kind {
+        OptInt { .. } => into(quote!(i64)),
+        OptFloat => into(quote!(f64)),
+        OptBool => into(quote!(bool)),
+        OptScalarType => into(quote!(Kind)),
+        OptLayout => into(quote!(Layout)),
+        OptMemoryFormat => into(quote!(MemoryFormat)),
+        OptDevice => into(quote!(Device)),
+        IntList { .. } => Some(quote!(let #n: &[i64] = IntList::int_list(&#n);)),
+        OptIntList { .. } => {
+            Some(quote!(let #n: Option<&[i64]> = OptionalIntList::optional_int_list(&#n);))
+        }
+        OptScalar => Some(quote!(let #n: Option<Scalar> = OptionalScalar::optional_scalar(#n);)),
+        OptStr => Some(quote!(let #n: Option<&str> = OptionalStr::optional_str(&#n);)),
+        OptTensorList => Some(quote! {
+            let #n = OptionalTensorList::optional_tensor_list(&#n);
+            let #n: &[Option<&Tensor>] = &#n;
+        }),
+        _ => None,
+    }
+}
+
+/// Whether an optional kind's parameter takes the plain value too (so a `Some(v)` default is
+/// passed as `v`).
+fn takes_plain_values(kind: ArgKind) -> bool {
+    normalize(kind, &quote!(x)).is_some() && kind.is_optional()
+}
+
+/// A default as passed to a parameter of `kind`: `Some(v)` as `v` where the parameter takes
+/// plain values (`Some(&[1])` would not coerce to the one `Option` it takes).
+fn default_arg(kind: ArgKind, d: &DefaultValue) -> TokenStream {
+    match d {
+        DefaultValue::Some(inner) if takes_plain_values(kind) => default_expr(inner),
+        _ => default_expr(d),
     }
 }
 
@@ -208,7 +253,7 @@ fn params(op: &Op, form: Form) -> Sig {
             });
             continue;
         }
-        if form == Form::Required && a.default.is_some() {
+        if form == Form::Required && !Op::required(a) {
             continue;
         }
         let generic = format_ident!("T{}", i);
@@ -220,10 +265,10 @@ fn params(op: &Op, form: Form) -> Sig {
                 .push(quote!(#generic: std::borrow::Borrow<Tensor>));
         }
         let n = ident(&a.name);
-        let t = if a.number_twin.is_some() {
-            quote!(impl TensorOrNumber)
-        } else {
-            rust_type(a.kind, &generic)
+        let t = match a.number_twin {
+            Some(NumberTwin::Optional(_)) => quote!(impl OptionalTensorOrNumber),
+            Some(_) => quote!(impl TensorOrNumber),
+            None => rust_type(a.kind, &generic),
         };
         sig.params.push(quote!(#n: #t));
         sig.names.push(quote!(#n));
@@ -388,14 +433,18 @@ fn ownership_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
 
 /// For an argument that takes a tensor or a number (codegen/src/twins.rs): a number calls the
 /// overload taking a number, with every other argument as given; a tensor goes on as `&Tensor`.
-fn number_twin_stmts(op: &Op) -> Vec<TokenStream> {
-    op.args
+/// The optional ones (`clamp`'s `min` and `max`) are split together: all numbers or None call
+/// the `Scalar?` overload, all tensors or None go on as `Option<&Tensor>`.
+fn number_twin_stmts(op: &Op, key: &str) -> Vec<TokenStream> {
+    let mut out: Vec<TokenStream> = op
+        .args
         .iter()
         .enumerate()
         .filter_map(|(k, a)| {
             let n = ident(&a.name);
             let twin = match a.number_twin.as_ref()? {
                 NumberTwin::Call(f) => format_ident!("{}", f),
+                NumberTwin::Optional(_) => return None,
                 NumberTwin::Wrapped => {
                     let held = format_ident!("{}_wrapped", a.name);
                     return Some(quote! {
@@ -424,13 +473,49 @@ fn number_twin_stmts(op: &Op) -> Vec<TokenStream> {
                 };
             })
         })
-        .collect()
+        .collect();
+    let optional: Vec<(usize, &String)> = op
+        .args
+        .iter()
+        .enumerate()
+        .filter_map(|(k, a)| match &a.number_twin {
+            Some(NumberTwin::Optional(f)) => Some((k, f)),
+            _ => None,
+        })
+        .collect();
+    if let Some(&(_, f)) = optional.first() {
+        let twin = format_ident!("{}", f);
+        let names: Vec<_> = optional
+            .iter()
+            .map(|&(k, _)| ident(&op.args[k].name))
+            .collect();
+        let labels = optional.iter().map(|&(k, _)| op.args[k].name.as_str());
+        let args = op.args.iter().enumerate().map(|(i, b)| arg_name(op, i, b));
+        out.push(quote! {
+            let [#(#names),*] = match crate::operand::optional_operands(
+                #key,
+                [#((#labels, #names.optional_operand())),*],
+            )? {
+                crate::operand::OptionalOperands::Numbers([#(#names),*]) => {
+                    return Self::#twin(#(#args),*)
+                }
+                crate::operand::OptionalOperands::Tensors(tensors) => tensors,
+            };
+        });
+    }
+    out
 }
 
 /// The `f_` form taking every argument: the only one calling the shim.
 fn full_body(op: &Op) -> TokenStream {
     let key = format!("aten::{}", op.key);
-    let mut guards = number_twin_stmts(op);
+    let mut guards: Vec<TokenStream> = op
+        .args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| normalize(a.kind, &arg_name(op, i, a)))
+        .collect();
+    guards.extend(number_twin_stmts(op, &key));
     guards.extend(ownership_stmts(op, &key));
     guards.extend(scalars_for_guards(op));
     guards.extend(guard_stmts(op, &key));
@@ -500,13 +585,13 @@ fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
         .args
         .iter()
         .skip(receiver)
-        .filter(|a| a.default.is_some())
+        .filter(|a| a.default.is_some() && (form == Form::All || !Op::required(a)))
         .collect();
     let nullable: Vec<String> = op
         .args
         .iter()
         .skip(receiver)
-        .filter(|a| a.kind.is_optional() && (form == Form::All || a.default.is_none()))
+        .filter(|a| a.kind.is_optional() && (form == Form::All || Op::required(a)))
         .map(|a| format!("`{}`", a.name))
         .collect();
     if !defaulted.is_empty() {
@@ -540,6 +625,11 @@ fn docs(op: &Op, form: Form) -> Vec<TokenStream> {
                 " `{}` is a tensor or a number, as in PyTorch (a number calls [`Tensor::{f}`]).",
                 a.name
             ),
+            Some(NumberTwin::Optional(f)) => format!(
+                " `{}` is a tensor, a number or None, as in PyTorch (numbers call \
+                 [`Tensor::{f}`]; a tensor and a number together are an error).",
+                a.name
+            ),
             Some(NumberTwin::Wrapped) => format!(
                 " `{}` is a tensor or a number, as in PyTorch (a number is passed as a 0-dim \
                  wrapped-number tensor, as Python passes it).",
@@ -561,110 +651,106 @@ fn op_fns(op: &Op) -> TokenStream {
     } else {
         quote!(-> #ret)
     };
-    let with = op.has_defaults();
-    let full_name = if with {
-        format_ident!("f_{}_with", name)
-    } else {
-        format_ident!("f_{}", name)
-    };
-    let panic_full = if with {
-        format_ident!("{}_with", name)
-    } else {
-        ident(name)
-    };
-    let mut out = Vec::new();
-
+    let full_name = format_ident!("{}", op.full_fn_name());
+    let panic_full = fn_ident(&op.full_fn_name()[2..]);
     let all = params(op, Form::All);
-    let (g, r, p, names) = (&all.generics, &all.receiver, &all.params, &all.names);
-    let recv_comma = r.as_ref().map(|r| quote!(#r,));
+    let req = params(op, Form::Required);
+    let recv_comma = all.receiver.as_ref().map(|r| quote!(#r,));
     let call_prefix = if op.is_method {
         quote!(self.)
     } else {
         quote!(Self::)
     };
-    let body = full_body(op);
-    let d = docs(op, Form::All);
-    // `track_caller` on the fallible forms too: an error records its caller's location.
-    out.push(quote! {
-        #(#d)*
-        #[track_caller]
-        pub fn #full_name<#(#g),*>(#recv_comma #(#p),*) -> Result<#ret> { #body }
-    });
-    out.push(quote! {
-        #(#d)*
-        #[track_caller]
-        pub fn #panic_full<#(#g),*>(#recv_comma #(#p),*) #panic_ret {
-            crate::error::unwrap(#call_prefix #full_name(#(#names),*))
+    // One function: its docs, hidden or not, its signature and body.
+    let function = |docs: &[TokenStream], f: &proc_macro2::Ident, sig: &Sig, ret, body| {
+        let (g, p) = (&sig.generics, &sig.params);
+        quote! {
+            #(#docs)*
+            #[track_caller]
+            pub fn #f<#(#g),*>(#recv_comma #(#p),*) #ret { #body }
         }
-    });
-    // The schema-derived name an op had before it took PyTorch's plain name: the same
-    // functions, forwarding, out of the docs' way.
-    let alias =
-        |target: &proc_macro2::Ident, alias: proc_macro2::Ident, sig: &Sig, ret: TokenStream| {
-            let (g, p, names) = (&sig.generics, &sig.params, &sig.names);
-            quote! {
-                #[doc(hidden)]
-                #[track_caller]
-                pub fn #alias<#(#g),*>(#recv_comma #(#p),*) #ret {
-                    #call_prefix #target(#(#names),*)
-                }
-            }
-        };
-    if let Some(old) = &op.schema_alias {
-        let (f, p) = if with {
-            (
-                format_ident!("f_{}_with", old),
-                format_ident!("{}_with", old),
-            )
-        } else {
-            (format_ident!("f_{}", old), ident(old))
-        };
-        out.push(alias(&full_name, f, &all, quote!(-> Result<#ret>)));
-        out.push(alias(&panic_full, p, &all, panic_ret.clone()));
-        if with {
-            let req = params(op, Form::Required);
-            let (f_name, plain) = (format_ident!("f_{}", name), ident(name));
-            out.push(alias(
-                &f_name,
-                format_ident!("f_{}", old),
-                &req,
-                quote!(-> Result<#ret>),
-            ));
-            out.push(alias(&plain, ident(old), &req, panic_ret.clone()));
-        }
-    }
-    if with {
-        let req = params(op, Form::Required);
-        let (g, p, names) = (&req.generics, &req.params, &req.names);
+    };
+    let result = quote!(-> Result<#ret>);
+    let forward = |target: &proc_macro2::Ident, sig: &Sig| {
+        let names = &sig.names;
+        quote!(#call_prefix #target(#(#names),*))
+    };
+    // The required-only form calls the full one with the defaults.
+    let defaults_filled = {
         let forwarded = op
             .args
             .iter()
-            .enumerate()
             .skip(usize::from(op.is_method))
-            .map(|(_, a)| match &a.default {
-                Some(d) => default_expr(d),
-                None => {
+            .map(|a| match &a.default {
+                Some(d) if !Op::required(a) => default_arg(a.kind, d),
+                _ => {
                     let n = ident(&a.name);
                     quote!(#n)
                 }
             });
-        let f_name = format_ident!("f_{}", name);
-        let plain = ident(name);
+        quote!(#call_prefix #full_name(#(#forwarded),*))
+    };
+    let hidden = [quote!(#[doc(hidden)])];
+    let unwrap = |call: TokenStream| quote!(crate::error::unwrap(#call));
+    let mut out = Vec::new();
+    // `track_caller` on the fallible forms too: an error records its caller's location.
+    let d = docs(op, Form::All);
+    out.push(function(
+        &d,
+        &full_name,
+        &all,
+        result.clone(),
+        full_body(op),
+    ));
+    let call = unwrap(forward(&full_name, &all));
+    out.push(function(&d, &panic_full, &all, panic_ret.clone(), call));
+    if op.has_defaults() && !op.with_only {
         let d = docs(op, Form::Required);
-        out.push(quote! {
-            #(#d)*
-            #[track_caller]
-            pub fn #f_name<#(#g),*>(#recv_comma #(#p),*) -> Result<#ret> {
-                #call_prefix #full_name(#(#forwarded),*)
-            }
-        });
-        out.push(quote! {
-            #(#d)*
-            #[track_caller]
-            pub fn #plain<#(#g),*>(#recv_comma #(#p),*) #panic_ret {
-                crate::error::unwrap(#call_prefix #f_name(#(#names),*))
-            }
-        });
+        let (f_name, plain) = (format_ident!("f_{}", name), fn_ident(name));
+        out.push(function(
+            &d,
+            &f_name,
+            &req,
+            result.clone(),
+            defaults_filled.clone(),
+        ));
+        let call = unwrap(forward(&f_name, &req));
+        out.push(function(&d, &plain, &req, panic_ret.clone(), call));
+    }
+    // The schema-derived name an op had before it took PyTorch's name: its forms as they were,
+    // forwarding, out of the docs' way.
+    if let Some(old) = &op.schema_alias {
+        let (f, p) = if op.has_defaults() {
+            (format_ident!("f_{old}_with"), format_ident!("{old}_with"))
+        } else {
+            (format_ident!("f_{old}"), fn_ident(old))
+        };
+        out.push(function(
+            &hidden,
+            &f,
+            &all,
+            result.clone(),
+            forward(&full_name, &all),
+        ));
+        let call = unwrap(forward(&full_name, &all));
+        out.push(function(&hidden, &p, &all, panic_ret.clone(), call));
+        if op.has_defaults() {
+            let f = format_ident!("f_{old}");
+            out.push(function(
+                &hidden,
+                &f,
+                &req,
+                result.clone(),
+                defaults_filled.clone(),
+            ));
+            out.push(function(
+                &hidden,
+                &fn_ident(old),
+                &req,
+                panic_ret.clone(),
+                unwrap(defaults_filled.clone()),
+            ));
+        }
     }
     quote!(#(#out)*)
 }
@@ -682,10 +768,11 @@ pub fn file(ops: &[&Op]) -> String {
             clippy::new_ret_no_self,
             clippy::len_without_is_empty,
             clippy::needless_question_mark,
+            clippy::needless_borrows_for_generic_args,
             unused_imports
         )]
         use crate::ffi_support as support;
-        use crate::{Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage, Stream, Tensor, TensorOrNumber};
+        use crate::{Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList, OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme, Result, Scalar, Storage, Stream, Tensor, TensorOrNumber};
         use libtorch_sys::abi::*;
         use libtorch_sys::ops;
 

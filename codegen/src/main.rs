@@ -5,7 +5,8 @@
 //!    strings);
 //! 2. build the model, where every decision is taken: `model` (bind or skip, per op), with
 //!    `kinds` (argument and return types), `defaults` (typed default values), `naming` (Rust
-//!    names), `guards` (the guard calls of rules.yaml, resolved against the schema), `twins`
+//!    names), `guards` (the guard calls of rules.yaml, resolved against the schema),
+//!    `keyword_overloads` (the overloads Python picks by an argument passed), `twins`
 //!    (tensor-or-number arguments), `plain_names` (PyTorch's plain name for the overload people
 //!    mean) and `shards` (which `ops_NN` file each op lives in);
 //! 3. emit, each from that one model, the files of [`outputs`]: `emit_cpp` (C++ shims),
@@ -22,6 +23,7 @@ mod emit_ffi;
 mod emit_fuzz;
 mod emit_safe;
 mod guards;
+mod keyword_overloads;
 mod kinds;
 mod model;
 mod naming;

@@ -3,9 +3,9 @@
 //!
 //! For each declaration: bind it or skip it (with a reason), then, each by its own module, name
 //! it (`naming`), classify every argument and return (`kinds`), turn each C++ default into a
-//! typed value (`defaults`) and resolve its guards (`guards`). Across ops: merge
-//! tensor-or-number twins (`twins`), give plain names (`plain_names`), check collisions and
-//! assign shards (`shards`).
+//! typed value (`defaults`) and resolve its guards (`guards`). Across ops: name the overloads
+//! Python picks by keyword (`keyword_overloads`), merge tensor-or-number twins (`twins`), give
+//! plain names (`plain_names`), check collisions and assign shards (`shards`).
 
 use crate::defaults::{default_value, DefaultValue};
 use crate::guards::{guards_of, Guard};
@@ -31,6 +31,10 @@ pub struct Op {
     /// The schema-derived name the op had before it took PyTorch's plain name (step 2c,
     /// codegen/src/plain_names.rs): still callable, hidden from the docs.
     pub schema_alias: Option<String>,
+    /// The op's forms are the `_with` forms of `rust_name`, whose plain forms belong to the
+    /// overload it extends (step 2a, codegen/src/keyword_overloads.rs: `div.Tensor_mode` is
+    /// `div_with`): it has no `NAME` / `f_NAME` of its own.
+    pub with_only: bool,
     /// First schema argument is `Tensor self`: a method, else an associated function.
     pub is_method: bool,
     pub args: Vec<Arg>,
@@ -62,6 +66,24 @@ impl Op {
     pub fn has_defaults(&self) -> bool {
         self.args.iter().any(|a| a.default.is_some())
     }
+    /// Whether the op has `NAME_with` forms (every argument) besides the plain ones.
+    pub fn has_with(&self) -> bool {
+        self.with_only || self.has_defaults()
+    }
+    /// The `f_` function taking every argument, the one that calls the shim: `f_NAME_with`, or
+    /// `f_NAME` when the op has no `_with` form.
+    pub fn full_fn_name(&self) -> String {
+        if self.has_with() {
+            format!("f_{}_with", self.rust_name)
+        } else {
+            format!("f_{}", self.rust_name)
+        }
+    }
+    /// Whether the plain forms (`NAME`, `f_NAME`) take argument `a` (no default, or an optional
+    /// tensor-or-number operand, which they take even though it may be None).
+    pub fn required(a: &Arg) -> bool {
+        a.default.is_none() || matches!(a.number_twin, Some(NumberTwin::Optional(_)))
+    }
     /// Whether the method receiver is `&mut self`.
     pub fn self_mut(&self) -> bool {
         self.is_method && matches!(self.args[0].kind, ArgKind::Tensor { mutable: true, .. })
@@ -88,6 +110,10 @@ pub enum NumberTwin {
     /// This same overload, with the number as a wrapped-number tensor (as Python does for the
     /// `Scalar` overloads it has no binding for: spec/rules.yaml `numbers_as_tensors`).
     Wrapped,
+    /// A `Tensor?` whose twin overload takes a `Scalar?` there (`clamp.Tensor` / `clamp`): the
+    /// argument takes a tensor, a number or None; when no argument of the op marked so holds a
+    /// tensor, this `f_` function of the `Scalar?` overload runs.
+    Optional(String),
 }
 
 /// The whole model: what is bound, and what is skipped and why.
@@ -172,6 +198,8 @@ pub fn build(decls: &[Declaration], rules: &Rules) -> Result<Model, String> {
         }
     }
     let renamed: BTreeSet<String> = rules.renames.keys().cloned().collect();
+    crate::keyword_overloads::apply(&mut ops, &mut skipped, &rules.keyword_overloads, &renamed)
+        .map_err(|e| format!("spec/rules.yaml keyword_overloads: {e}"))?;
     crate::twins::merge(&mut ops, &renamed, &rules.numbers_as_tensors)?;
     crate::plain_names::assign(&mut ops, &renamed);
     check_collisions(&ops)?;
@@ -280,6 +308,7 @@ pub(crate) fn op_of(
         guards: Vec::new(),
         self_ownership: Ownership::UnlessStrided,
         schema_alias: None,
+        with_only: false,
         shard: 0,
     })
 }

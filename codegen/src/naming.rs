@@ -46,6 +46,22 @@ pub fn header_of(operator: &str) -> String {
     base.strip_suffix("_functional").unwrap_or(base).to_owned()
 }
 
+/// A function's identifier: a keyword that may be raw is written so (`where` -> `r#where`, for
+/// `torch.where`); see [`may_be_raw`].
+pub fn fn_ident(name: &str) -> proc_macro2::Ident {
+    if is_rust_keyword(name) {
+        proc_macro2::Ident::new_raw(name, proc_macro2::Span::call_site())
+    } else {
+        proc_macro2::Ident::new(name, proc_macro2::Span::call_site())
+    }
+}
+
+/// Whether a name that is a keyword can be a raw identifier (`r#where`); `self`, `Self`,
+/// `super` and `crate` cannot.
+pub fn may_be_raw(s: &str) -> bool {
+    !matches!(s, "self" | "Self" | "super" | "crate" | "_")
+}
+
 pub fn is_rust_keyword(s: &str) -> bool {
     const KW: &[&str] = &[
         "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
@@ -59,10 +75,20 @@ pub fn is_rust_keyword(s: &str) -> bool {
 }
 
 /// Every Rust function name an op produces: `NAME`, `f_NAME`, and with defaults `NAME_with`,
-/// `f_NAME_with`.
+/// `f_NAME_with` (only those two for a `with_only` op); the same for its hidden schema alias,
+/// under the forms the op had before it was renamed.
 pub fn fn_names(op: &Op) -> Vec<String> {
     let mut v = Vec::new();
-    for n in std::iter::once(&op.rust_name).chain(&op.schema_alias) {
+    let n = &op.rust_name;
+    if !op.with_only {
+        v.push(n.clone());
+        v.push(format!("f_{n}"));
+    }
+    if op.has_with() {
+        v.push(format!("{n}_with"));
+        v.push(format!("f_{n}_with"));
+    }
+    if let Some(n) = &op.schema_alias {
         v.push(n.clone());
         v.push(format!("f_{n}"));
         if op.has_defaults() {

@@ -76,6 +76,6 @@ mod tests {
         assert_eq!(named("select.Dimname"), ("select_dimname".into(), None));
         assert_eq!(named("softmax.int_out"), ("softmax_int_out".into(), None));
         // A plain overload exists: nothing moves.
-        assert_eq!(named("sum.dim_IntList"), ("sum_dim_intlist".into(), None));
+        assert_eq!(named("max.dim"), ("max_dim".into(), None));
     }
 }

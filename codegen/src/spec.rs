@@ -66,6 +66,27 @@ pub struct Rules {
     /// call of a function in `libtorch/src/guards/`, resolved by `guards.rs`.
     #[serde(default)]
     pub guards: BTreeMap<String, Vec<String>>,
+    /// Overloads PyTorch picks by an argument the user passes, keyed like `renames`, each with
+    /// the Rust name it takes (codegen/src/keyword_overloads.rs).
+    #[serde(default)]
+    pub keyword_overloads: BTreeMap<String, KeywordOverload>,
+}
+
+/// The Rust name of an overload Python picks by the arguments passed (spec/rules.yaml
+/// `keyword_overloads`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum KeywordOverload {
+    /// The operator's plain name: the overload a call without keywords means (`x.norm()` is
+    /// `norm.Scalar`). YAML: `plain`.
+    Plain,
+    /// The operator's name and this argument's, which picks the overload (`x.sum(dim=1)` is
+    /// `sum.dim_IntList`: `sum_dim`). YAML: `!keyword dim`.
+    Keyword(String),
+    /// The `_with` form of that overload of the same operator, which this one extends by
+    /// optional arguments (`x.div(y, rounding_mode="floor")` is `div.Tensor_mode`: `div_with`).
+    /// YAML: `!with_of div.Tensor`.
+    WithOf(String),
 }
 
 pub fn load_declarations(path: &Path) -> Result<Vec<Declaration>, String> {
@@ -137,6 +158,23 @@ mod tests {
             d[0].schema_order_arguments[1].default,
             Some(serde_yaml_ng::Value::Bool(false))
         );
+    }
+
+    #[test]
+    fn keyword_overloads_parse_as_typed_values() {
+        let text = "keyword_overloads:\n  norm.Scalar: plain\n  sum.dim_IntList: !keyword dim\n  \
+                    div.Tensor_mode: !with_of div.Tensor\n";
+        let r: Rules = serde_yaml_ng::from_str(text).unwrap();
+        assert_eq!(r.keyword_overloads["norm.Scalar"], KeywordOverload::Plain);
+        assert_eq!(
+            r.keyword_overloads["sum.dim_IntList"],
+            KeywordOverload::Keyword("dim".into())
+        );
+        assert_eq!(
+            r.keyword_overloads["div.Tensor_mode"],
+            KeywordOverload::WithOf("div.Tensor".into())
+        );
+        assert!(serde_yaml_ng::from_str::<Rules>("keyword_overloads:\n  a: !name b\n").is_err());
     }
 
     #[test]

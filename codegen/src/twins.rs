@@ -6,19 +6,27 @@
 //! from the value, so a PyTorch user writes `x.add(1)`, `x.gt(y)`, `x.pow(2)`. Here the tensor
 //! twin's argument becomes `impl TensorOrNumber`: a tensor runs the tensor overload as before, a
 //! number calls the scalar twin (with its own guards). The merged function takes the
-//! operator's plain name (`pow`, not `pow_tensor_tensor`) when no other declaration holds it;
-//! where the scalar twin held it (`clamp_min`), the scalar twin moves to `NAME_scalar`, and the
-//! plain name, now taking either, still accepts every call it accepted.
+//! operator's plain name (`pow`, not `pow_tensor_tensor`; `where`, written `r#where`) when no
+//! other declaration holds it; where the scalar twin held it (`clamp_min`), the scalar twin
+//! moves to `NAME_scalar`, and the plain name, now taking either, still accepts every call it
+//! accepted.
 //!
 //! Twins are matched on everything but that one argument: the same operator, argument names,
 //! kinds and defaults, and returns. Neither `self` nor a first argument is ever the merged one (a
 //! number `self` makes an associated function, `Tensor::pow_scalar(2, &x)`, not a method; the
 //! factories' first arguments, `linspace(start, ...)`, stay as declared). `out=` overloads are
 //! merged but keep their schema names.
+//!
+//! The same holds for optional arguments: `clamp.Tensor(Tensor? min, Tensor? max)` and
+//! `clamp(Scalar? min, Scalar? max)` merge into `clamp(min, max)`, each bound a tensor, a number
+//! or None (`impl OptionalTensorOrNumber`); numbers (or no bound) run the `Scalar?` twin, a
+//! tensor and a number together are an `Err`, as Python refuses the mix. Those arguments are
+//! taken by the plain form too (`x.clamp(-1, 1)`, `x.clamp(0, None)`), as PyTorch takes them
+//! positionally, though each may be None. A renamed tensor twin keeps its schema name hidden.
 
 use crate::kinds::ArgKind;
 use crate::model::{NumberTwin, Op};
-use crate::naming::{is_rust_keyword, rust_name};
+use crate::naming::{is_rust_keyword, may_be_raw, rust_name};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Merges every twin pair in `ops`; `renamed` holds the keys whose names spec/rules.yaml fixes
@@ -42,10 +50,10 @@ pub fn merge(
                 if used.contains(&t) || used.contains(&s) || t == s {
                     continue;
                 }
-                if let Some(k) = twin_position(&ops[t], &ops[s]) {
+                if let Some(twin) = twin_positions(&ops[t], &ops[s]) {
                     used.insert(t);
                     used.insert(s);
-                    pairs.push((t, k, s));
+                    pairs.push((t, twin, s));
                 }
             }
         }
@@ -60,7 +68,7 @@ pub fn merge(
             || ops[t].rust_name == plain
             || renamed.contains(&ops[t].key)
             || renamed.contains(&ops[s].key)
-            || is_rust_keyword(&plain)
+            || is_rust_keyword(&plain) && !may_be_raw(&plain)
         {
             continue;
         }
@@ -76,19 +84,20 @@ pub fn merge(
         }
         names.remove(&ops[t].rust_name);
         names.insert(plain.clone());
-        ops[t].rust_name = plain;
+        // The schema-derived name stays callable, hidden (as plain_names.rs keeps it).
+        let old = std::mem::replace(&mut ops[t].rust_name, plain);
+        ops[t].schema_alias.get_or_insert(old);
     }
     let mut unused: BTreeSet<&String> = wrapped.keys().collect();
-    for (t, k, s) in pairs {
-        let twin = &ops[s];
-        let path = if unused.remove(&twin.key) {
-            NumberTwin::Wrapped
-        } else if twin.has_defaults() {
-            NumberTwin::Call(format!("f_{}_with", twin.rust_name))
-        } else {
-            NumberTwin::Call(format!("f_{}", twin.rust_name))
+    for (t, twin, s) in pairs {
+        let (path, positions) = match twin {
+            Twin::Number(k) if unused.remove(&ops[s].key) => (NumberTwin::Wrapped, vec![k]),
+            Twin::Number(k) => (NumberTwin::Call(ops[s].full_fn_name()), vec![k]),
+            Twin::Optional(ks) => (NumberTwin::Optional(ops[s].full_fn_name()), ks),
         };
-        ops[t].args[k].number_twin = Some(path);
+        for k in positions {
+            ops[t].args[k].number_twin = Some(path.clone());
+        }
     }
     match unused.first() {
         Some(key) => Err(format!(
@@ -103,34 +112,53 @@ fn operator(op: &Op) -> &str {
     op.key.split('.').next().unwrap_or(&op.key)
 }
 
-/// The one argument position where `t` takes a Tensor and `s` a Scalar, everything else equal.
-fn twin_position(t: &Op, s: &Op) -> Option<usize> {
+/// Where a tensor overload `t` takes numbers in its twin `s`.
+enum Twin {
+    /// One `Tensor` argument that is a `Scalar` in `s`.
+    Number(usize),
+    /// `Tensor?` arguments that are `Scalar?` in `s`, with the same defaults (`clamp.Tensor`'s
+    /// `min` and `max`): Python takes all tensors or all numbers there.
+    Optional(Vec<usize>),
+}
+
+/// The argument positions where `t` takes a tensor and `s` a number, everything else equal: one
+/// `Tensor`/`Scalar` position, or any number of `Tensor?`/`Scalar?` ones.
+fn twin_positions(t: &Op, s: &Op) -> Option<Twin> {
     if t.args.len() != s.args.len() || t.returns != s.returns || t.is_method != s.is_method {
         return None;
     }
-    let mut position = None;
+    let mut number = None;
+    let mut optional = Vec::new();
     for (k, (a, b)) in t.args.iter().zip(&s.args).enumerate() {
         if a.name == b.name && a.kind == b.kind && a.default == b.default && a.output == b.output {
             continue;
         }
-        let twin = a.kind
+        let eligible = !a.output && k > 0 && a.name != "self" && b.name != "self";
+        let plain = a.kind
             == (ArgKind::Tensor {
                 mutable: false,
                 cpp_lvalue: false,
             })
             && b.kind == ArgKind::Scalar
             && a.default.is_none()
-            && b.default.is_none()
-            && !a.output
-            && k > 0
-            && a.name != "self"
-            && b.name != "self";
-        if !twin || position.is_some() {
+            && b.default.is_none();
+        let opt = a.kind == ArgKind::OptTensor
+            && b.kind == ArgKind::OptScalar
+            && a.name == b.name
+            && a.default == b.default;
+        if eligible && plain && number.is_none() {
+            number = Some(k);
+        } else if eligible && opt {
+            optional.push(k);
+        } else {
             return None;
         }
-        position = Some(k);
     }
-    position
+    match (number, optional.is_empty()) {
+        (Some(k), true) => Some(Twin::Number(k)),
+        (None, false) => Some(Twin::Optional(optional)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -159,7 +187,7 @@ mod tests {
             .number_twin
             .clone()?
         {
-            NumberTwin::Call(f) => Some(f),
+            NumberTwin::Call(f) | NumberTwin::Optional(f) => Some(f),
             NumberTwin::Wrapped => Some("wrapped".into()),
         }
     }
@@ -184,6 +212,10 @@ mod tests {
         assert_eq!(find(&ops, "clamp_min.Tensor").rust_name, "clamp_min");
         assert_eq!(find(&ops, "clamp_min").rust_name, "clamp_min_scalar");
         assert_eq!(find(&ops, "clamp_min_").rust_name, "clamp_min_scalar_");
+        // A keyword plain name is written raw (`Tensor::r#where`); the schema name stays hidden.
+        let w = find(&ops, "where.self");
+        assert_eq!(w.rust_name, "where");
+        assert_eq!(w.schema_alias.as_deref(), Some("where_self"));
         // Different argument names at the merged position are fine (`src` / `value`).
         let scatter = find(&ops, "scatter.src");
         assert_eq!(scatter.rust_name, "scatter");
@@ -205,10 +237,22 @@ mod tests {
         let start = &find(&ops, "linspace.Tensor_Tensor").args[0];
         assert_eq!(start.name, "start");
         assert!(start.number_twin.is_none());
-        // Optional tensors are not twins of optional scalars (`clamp.Tensor` / `clamp`).
-        assert!(find(&ops, "clamp.Tensor")
-            .args
-            .iter()
-            .all(|a| a.number_twin.is_none()));
+    }
+
+    #[test]
+    fn optional_tensors_take_numbers_or_none() {
+        let ops = model();
+        // `clamp.Tensor(Tensor? min, Tensor? max)` / `clamp(Scalar? min, Scalar? max)`.
+        let clamp = find(&ops, "clamp.Tensor");
+        assert_eq!(clamp.rust_name, "clamp");
+        assert_eq!(clamp.schema_alias.as_deref(), Some("clamp_tensor"));
+        for arg in ["min", "max"] {
+            assert_eq!(twin(clamp, arg).as_deref(), Some("f_clamp_scalar_with"));
+        }
+        assert_eq!(find(&ops, "clamp").rust_name, "clamp_scalar");
+        assert_eq!(find(&ops, "clamp_.Tensor").rust_name, "clamp_");
+        assert_eq!(find(&ops, "clip.Tensor").rust_name, "clip");
+        // The plain forms take both bounds, though each may be None.
+        assert!(clamp.args.iter().skip(1).all(Op::required));
     }
 }

@@ -93,7 +93,7 @@ impl Tensor {
         step: impl Into<Scalar>,
         opts: Options,
     ) -> Result<Tensor> {
-        Tensor::f_arange_start_step_with(start, end, step, Some(opts.0), None, Some(opts.1), None)
+        Tensor::f_arange_start_with(start, end, step, opts.0, None, opts.1, None)
             .map_err(|e| e.in_call("arange"))
     }
 

@@ -12,6 +12,7 @@
 
 pub mod amp;
 pub mod aoti;
+mod arguments;
 pub mod backends;
 mod cuda_ctl;
 pub mod data;
@@ -45,6 +46,7 @@ pub mod indexing;
 mod operand;
 mod ops_traits;
 
+pub use arguments::{IntList, OptionalIntList, OptionalScalar, OptionalStr, OptionalTensorList};
 pub use autograd::{enable_grad, is_grad_enabled, no_grad, NoGradGuard};
 pub use backends::{
     are_deterministic_algorithms_enabled, get_float32_matmul_precision,
@@ -63,7 +65,7 @@ pub use ivalue::IValue;
 pub use kind::Kind;
 /// Complex elements (`Complex<f32>` for complex64 tensors, `Complex<f64>` for complex128).
 pub use num_complex::Complex;
-pub use operand::{Operand, TensorOrNumber};
+pub use operand::{Operand, OptionalOperand, OptionalTensorOrNumber, TensorOrNumber};
 pub use scalar::Scalar;
 pub use tensor::Tensor;
 pub use threads::{get_num_threads, manual_seed, set_num_threads};

@@ -69,3 +69,97 @@ pub(crate) fn wrapped_number(s: Scalar) -> Result<Tensor> {
         Ok(Tensor::from_raw(out))
     }
 }
+
+/// What an [`OptionalTensorOrNumber`] argument holds.
+#[derive(Clone, Copy)]
+pub enum OptionalOperand<'a> {
+    /// Nothing (`None`): the bound is left out.
+    Absent,
+    /// A tensor.
+    Tensor(&'a Tensor),
+    /// A number.
+    Number(Scalar),
+}
+
+/// An optional argument that may be a tensor or a number, as in PyTorch where an operator has a
+/// `Tensor?` and a `Scalar?` overload (`x.clamp(min, max)`): `&Tensor`, any number, [`Scalar`],
+/// `None` (or an `Option<Scalar>`). The operator takes either all tensors or all numbers (an
+/// `Err` otherwise, as PyTorch refuses the mix); a left-out one goes with either.
+///
+/// ```
+/// use libtorch::Tensor;
+/// let x = Tensor::from_slice(&[-3.0f32, 0.5, 3.0]);
+/// let hi = Tensor::from_slice(&[1.0f32, 1.0, 2.0]);
+/// assert_eq!(x.clamp(-1, 1).to_vec::<f32>()?, [-1.0, 0.5, 1.0]); // x.clamp(-1, 1)
+/// assert_eq!(x.clamp(0, None).to_vec::<f32>()?, [0.0, 0.5, 3.0]); // x.clamp(min=0)
+/// assert_eq!(x.clamp(None, &hi).to_vec::<f32>()?, [-3.0, 0.5, 2.0]); // x.clamp(max=hi)
+/// assert!(x.f_clamp(0, &hi).is_err()); // a number and a tensor: TypeError in PyTorch
+/// # Ok::<(), libtorch::Error>(())
+/// ```
+pub trait OptionalTensorOrNumber {
+    /// The tensor, the number, or nothing.
+    fn optional_operand(&self) -> OptionalOperand<'_>;
+}
+
+impl<T: TensorOrNumber> OptionalTensorOrNumber for T {
+    fn optional_operand(&self) -> OptionalOperand<'_> {
+        match self.operand() {
+            Operand::Tensor(t) => OptionalOperand::Tensor(t),
+            Operand::Number(n) => OptionalOperand::Number(n),
+        }
+    }
+}
+
+/// The one `Option` implementation, so that `None` needs no annotation.
+impl OptionalTensorOrNumber for Option<Scalar> {
+    fn optional_operand(&self) -> OptionalOperand<'_> {
+        match self {
+            Some(n) => OptionalOperand::Number(*n),
+            None => OptionalOperand::Absent,
+        }
+    }
+}
+
+impl OptionalTensorOrNumber for OptionalOperand<'_> {
+    fn optional_operand(&self) -> OptionalOperand<'_> {
+        *self
+    }
+}
+
+/// The optional tensor-or-number arguments of one call, split as the operator's overloads take
+/// them: all tensors (or left out), or all numbers (or left out; also when all are left out).
+pub(crate) enum OptionalOperands<'a, const N: usize> {
+    Tensors([Option<&'a Tensor>; N]),
+    Numbers([Option<Scalar>; N]),
+}
+
+/// Splits `args` (name, value) into [`OptionalOperands`]; a tensor and a number together are an
+/// `Err` naming both, as PyTorch raises a TypeError for them.
+pub(crate) fn optional_operands<'a, const N: usize>(
+    op: &'static str,
+    args: [(&str, OptionalOperand<'a>); N],
+) -> Result<OptionalOperands<'a, N>> {
+    let tensor = args
+        .iter()
+        .find(|(_, a)| matches!(a, OptionalOperand::Tensor(_)));
+    let number = args
+        .iter()
+        .find(|(_, a)| matches!(a, OptionalOperand::Number(_)));
+    match (tensor, number) {
+        (Some((t, _)), Some((n, _))) => Err(crate::Error::invalid(
+            op,
+            format!(
+                "`{t}` is a tensor and `{n}` a number; pass all of them as tensors or all as \
+                 numbers (None leaves one out)"
+            ),
+        )),
+        (Some(_), None) => Ok(OptionalOperands::Tensors(args.map(|(_, a)| match a {
+            OptionalOperand::Tensor(t) => Some(t),
+            _ => None,
+        }))),
+        (None, _) => Ok(OptionalOperands::Numbers(args.map(|(_, a)| match a {
+            OptionalOperand::Number(n) => Some(n),
+            _ => None,
+        }))),
+    }
+}

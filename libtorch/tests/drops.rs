@@ -162,9 +162,7 @@ fn an_out_kernel_that_rebinds_its_out_leaves_the_callers_tensor_alive() {
         .f_quantize_per_tensor(0.25, 0, Kind::QInt8)
         .unwrap();
     let mut out = Tensor::from_slice(&[7.0f32]);
-    let std = q
-        .f_std_correction_out_with(Some(&[0]), Some(1.into()), false, &mut out)
-        .unwrap();
+    let std = q.f_std_correction_out_with(0, 1, false, &mut out).unwrap();
     assert_eq!(out.to_vec::<f32>().unwrap(), [7.0]);
     // The sample standard deviation of 1..=4 is 1.29, quantized at 0.25 to 1.25.
     assert_eq!(

@@ -26,25 +26,35 @@ fn add_with_scalar_alpha_and_default() {
 fn clamp_with_one_bound_none() {
     let a = f(&[-2.0, 0.5, 3.0]);
     // torch.clamp(a, min=0) leaves the top open.
+    assert_eq!(vals(&a.clamp(0.0, None)), [0.0, 0.5, 3.0]);
+    assert_eq!(vals(&a.clamp(None, 1.0)), [-2.0, 0.5, 1.0]);
+    // The schema's `Option<Scalar>` still passes through.
     assert_eq!(
-        vals(&a.clamp_with(Some(Scalar::from(0.0)), None)),
+        vals(&a.clamp(Some(Scalar::from(0.0)), None)),
         [0.0, 0.5, 3.0]
     );
-    assert_eq!(
-        vals(&a.clamp_with(None, Some(Scalar::from(1.0)))),
-        [-2.0, 0.5, 1.0]
+    // Tensor bounds, one left out.
+    let hi = f(&[1.0, 1.0, 2.0]);
+    assert_eq!(vals(&a.clamp(None, &hi)), [-2.0, 0.5, 2.0]);
+    // A tensor and a number together: PyTorch's TypeError, an Err here.
+    let e = a.f_clamp(0.0, &hi).unwrap_err().to_string();
+    assert!(
+        e.contains("aten::clamp.Tensor: `max` is a tensor and `min` a number"),
+        "{e}"
     );
+    // Neither bound: libtorch's own error, as PyTorch.
+    assert!(a.f_clamp(None, None).is_err());
 }
 
 #[test]
-fn sum_dim_intlist_keepdim_and_dtype() {
+fn sum_dim_keepdim_and_dtype() {
     let a = Tensor::from_data(&[1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]).unwrap();
     // torch.sum(a, dim=1, keepdim=True)
-    let s = a.sum_dim_intlist_with(Some(&[1]), true, None);
+    let s = a.sum_dim_with(1, true, None);
     assert_eq!(s.size(), [2, 1]);
     assert_eq!(vals(&s), [6.0, 15.0]);
     // dim=None sums everything; dtype given as a Kind.
-    let all = a.sum_dim_intlist_with(None, false, Some(Kind::Float));
+    let all = a.sum_dim_with(None, false, Kind::Float);
     assert_eq!(all.kind(), Kind::Float);
     assert_eq!(all.to_vec::<f32>().unwrap(), [21.0]);
 }
@@ -102,10 +112,10 @@ fn div_with_optional_str() {
     let a = f(&[7.0, -7.0]);
     let b = f(&[2.0, 2.0]);
     // torch.div(a, b, rounding_mode="floor") / "trunc" / None
-    assert_eq!(vals(&a.div_tensor_mode(&b, Some("floor"))), [3.0, -4.0]);
-    assert_eq!(vals(&a.div_tensor_mode(&b, Some("trunc"))), [3.0, -3.0]);
-    assert_eq!(vals(&a.div_tensor_mode(&b, None)), [3.5, -3.5]);
-    assert!(a.f_div_tensor_mode(&b, Some("bogus")).is_err());
+    assert_eq!(vals(&a.div_with(&b, "floor")), [3.0, -4.0]);
+    assert_eq!(vals(&a.div_with(&b, "trunc")), [3.0, -3.0]);
+    assert_eq!(vals(&a.div_with(&b, None)), [3.5, -3.5]);
+    assert!(a.f_div_with(&b, "bogus").is_err());
 }
 
 #[test]

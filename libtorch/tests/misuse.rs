@@ -185,17 +185,14 @@ fn invalid_bool_blob_written_as_bytes() {
 fn unchecked_int_min_div_minus_one() {
     let a = Tensor::from_slice(&[i64::MIN, 6]);
     let b = Tensor::from_slice(&[-1i64, -1]);
-    err_contains(a.f_div_tensor_mode(&b, Some("trunc")), "overflows");
+    err_contains(a.f_div_with(&b, "trunc"), "overflows");
     err_contains(a.f_div_scalar_mode(-1, Some("trunc")), "overflows");
     let a32 = Tensor::from_slice(&[i32::MIN]);
     err_contains(a32.f_div_scalar_mode(-1, Some("trunc")), "overflows");
     let mut inplace = a.deep_clone();
-    err_contains(
-        inplace.f_div_tensor_mode_(&b, Some("trunc")).map(|_| ()),
-        "overflows",
-    );
+    err_contains(inplace.f_div__with(&b, "trunc").map(|_| ()), "overflows");
     // Floor rounding handles it (as PyTorch), and other values divide.
-    let floor = a.f_div_tensor_mode(&b, Some("floor")).unwrap();
+    let floor = a.f_div_with(&b, "floor").unwrap();
     assert_eq!(floor.to_vec::<i64>().unwrap(), [i64::MIN, -6]);
 }
 

@@ -2,9 +2,9 @@
 //! functions"), each written the way this crate spells it, with a value checked by hand.
 //!
 //! The Rust form is PyTorch's name and positional order; optional arguments come through the
-//! `_with` form; a tensor-or-number argument takes either. Where the Rust form still differs from
-//! the guess (a keyword-chosen overload keeps its schema suffix, a `Scalar?` needs `Some(..)`),
-//! the comment says so: those are the remaining naming gaps.
+//! `_with` form and take the value itself (`1`, `[0, 1]`, `"floor"`) or `None`; a
+//! tensor-or-number argument takes either; an overload Python picks by a keyword is named after it
+//! (`x.sum(dim=1)` is `x.sum_dim(1)`). codegen/README.md, "Naming", has the rules.
 use libtorch::{Kind, Tensor};
 
 fn t(v: &[f32], shape: &[i64]) -> Tensor {
@@ -37,26 +37,25 @@ fn close(got: &[f32], want: &[f32]) {
 fn reductions() {
     let x = x23();
     assert_eq!(f(&x.sum()), [21.0]); // x.sum()
-                                     // x.sum(dim=1); x.sum(dim=(0, 1), keepdim=True): gap, the overload keeps its suffix.
-    assert_eq!(f(&x.sum_dim_intlist(Some(&[1]))), [6.0, 15.0]);
-    let s = x.sum_dim_intlist_with(Some(&[0, 1]), true, None);
+    assert_eq!(f(&x.sum_dim(1)), [6.0, 15.0]); // x.sum(dim=1)
+    let s = x.sum_dim_with([0, 1], true, None); // x.sum(dim=(0, 1), keepdim=True)
     assert_eq!((s.size(), f(&s)), (vec![1, 1], vec![21.0]));
     assert_eq!(f(&x.mean()), [3.5]); // x.mean()
-    let m = x.mean_dim_with(Some(&[-1]), true, None); // x.mean(dim=-1, keepdim=True)
+    let m = x.mean_dim_with(-1, true, None); // x.mean(dim=-1, keepdim=True)
     assert_eq!((m.size(), f(&m)), (vec![2, 1], vec![2.0, 5.0]));
     close(&f(&x.std()), &[3.5f32.sqrt()]); // x.std(): unbiased variance of 1..6 is 3.5
-    assert_eq!(f(&x.std_dim_with(Some(&[0]), false, false)), [1.5; 3]); // x.std(dim=0, unbiased=False)
-    assert_eq!(f(&x.var_dim(Some(&[1]))), [1.0, 1.0]); // x.var(dim=1)
+    assert_eq!(f(&x.std_dim_with(0, false, false)), [1.5; 3]); // x.std(dim=0, unbiased=False)
+    assert_eq!(f(&x.var_dim(1)), [1.0, 1.0]); // x.var(dim=1)
     assert_eq!(f(&x.max()), [6.0]); // x.max()
     let (v, i) = x.max_dim(1); // x.max(dim=1)
     assert_eq!((f(&v), l(&i)), (vec![3.0, 6.0], vec![2, 2]));
     let (v, i) = x.min_dim(0); // x.min(dim=0)
     assert_eq!((f(&v), l(&i)), (vec![1.0, 2.0, 3.0], vec![0, 0, 0]));
     assert_eq!(l(&x.argmax()), [5]); // x.argmax()
-    assert_eq!(l(&x.argmax_with(Some(1), false)), [2, 2]); // x.argmax(dim=1)
-    let a = x.argmin_with(Some(1), true); // x.argmin(dim=1, keepdim=True)
+    assert_eq!(l(&x.argmax_with(1, false)), [2, 2]); // x.argmax(dim=1)
+    let a = x.argmin_with(1, true); // x.argmin(dim=1, keepdim=True)
     assert_eq!((a.size(), l(&a)), (vec![2, 1], vec![0, 0]));
-    assert_eq!(f(&x.prod_dim_int(0)), [4.0, 10.0, 18.0]); // x.prod(dim=0): suffix gap
+    assert_eq!(f(&x.prod_dim(0)), [4.0, 10.0, 18.0]); // x.prod(dim=0)
     assert_eq!(f(&x.cumsum(0)), [1.0, 2.0, 3.0, 5.0, 7.0, 9.0]); // x.cumsum(dim=0)
     assert_eq!(f(&x.cumprod(1)), [1.0, 2.0, 6.0, 4.0, 20.0, 120.0]); // x.cumprod(dim=1)
     let lse = |a: f32, b: f32, c: f32| (a.exp() + b.exp() + c.exp()).ln();
@@ -64,9 +63,8 @@ fn reductions() {
         &f(&x.logsumexp(&[1])),
         &[lse(1.0, 2.0, 3.0), lse(4.0, 5.0, 6.0)],
     ); // x.logsumexp(dim=1)
-    close(&f(&x.norm_scalar()), &[91f32.sqrt()]); // x.norm(): suffix gap
-                                                  // x.norm(p=1, dim=1): suffix gap, and `p` is a `Scalar?`.
-    assert_eq!(f(&x.norm_scalaropt_dim(Some(1.into()), &[1])), [6.0, 15.0]);
+    close(&f(&x.norm()), &[91f32.sqrt()]); // x.norm()
+    assert_eq!(f(&x.norm_dim(1, 1)), [6.0, 15.0]); // x.norm(p=1, dim=1)
     assert_eq!(b(&x.all()), [true]); // x.all()
     assert_eq!(b(&x.gt(3).any_dim(0)), [true; 3]); // x.any(dim=0)
     assert_eq!(l(&x.gt(2).count_nonzero()), [4]); // x.count_nonzero()
@@ -97,19 +95,17 @@ fn elementwise() {
     assert_eq!(f(&x.pow(2)), [1.0, 4.0, 9.0]); // x.pow(2)
     assert_eq!(f(&x.pow(&w)), [1.0, 4.0, 3.0]); // x.pow(y)
     assert_eq!(f(&Tensor::pow_scalar(2, &x)), [2.0, 4.0, 8.0]); // torch.pow(2, x)
-    assert_eq!(f(&x.clamp_min(2)), [2.0, 2.0, 3.0]); // x.clamp(min=2)
-                                                     // x.clamp(-1, 1): both bounds are `Scalar?`, so `Some(..)`: a gap.
-    let c = t(&[-3.0, 0.5, 3.0], &[3]).clamp_with(Some((-1).into()), Some(1.into()));
+    assert_eq!(f(&x.clamp(2, None)), [2.0, 2.0, 3.0]); // x.clamp(min=2)
+    let c = t(&[-3.0, 0.5, 3.0], &[3]).clamp(-1, 1); // x.clamp(-1, 1)
     assert_eq!(f(&c), [-1.0, 0.5, 1.0]);
-    assert_eq!(f(&x.clamp_max(&w)), [1.0, 2.0, 1.0]); // x.clamp(max=y)
+    assert_eq!(f(&x.clamp(None, &w)), [1.0, 2.0, 1.0]); // x.clamp(max=y)
     assert_eq!(f(&x.add(&w)), [4.0; 3]); // x.add(y)
     assert_eq!(f(&x.add(1)), [2.0, 3.0, 4.0]); // x.add(1)
     assert_eq!(f(&x.add_with(&w, 2)), [7.0, 6.0, 5.0]); // x.add(y, alpha=2)
     assert_eq!(f(&x.sub(&w)), [-2.0, 0.0, 2.0]); // x.sub(y)
     assert_eq!(f(&x.mul(2)), [2.0, 4.0, 6.0]); // x.mul(2)
     assert_eq!(f(&x.div(&w)), [1.0 / 3.0, 1.0, 3.0]); // x.div(y)
-                                                      // x.div(y, rounding_mode="floor"): suffix gap.
-    assert_eq!(f(&x.div_tensor_mode(&w, Some("floor"))), [0.0, 1.0, 3.0]);
+    assert_eq!(f(&x.div_with(&w, "floor")), [0.0, 1.0, 3.0]); // x.div(y, rounding_mode="floor")
     assert_eq!(f(&x.remainder(3)), [1.0, 2.0, 0.0]); // x.remainder(3)
     assert_eq!(f(&x.fmod(&w)), [1.0, 0.0, 0.0]); // x.fmod(y)
     assert_eq!(b(&x.eq(&w)), [false, true, false]); // x.eq(y)
@@ -121,9 +117,9 @@ fn elementwise() {
     assert_eq!(b(&x.lt(2)), [true, false, false]); // x.lt(0)
     assert_eq!(b(&x.le(&w)), [true, true, false]); // x.le(y)
     let cond = x.gt(1);
-    // torch.where(cond, x, y), torch.where(cond, x, 0.0): `where` is a Rust keyword.
-    assert_eq!(f(&Tensor::where_self(&cond, &x, &w)), [3.0, 2.0, 3.0]);
-    assert_eq!(f(&Tensor::where_self(&cond, &x, 0.0)), [0.0, 2.0, 3.0]);
+    // torch.where(cond, x, y), torch.where(cond, x, 0.0): `where` is a Rust keyword, so `r#where`.
+    assert_eq!(f(&Tensor::r#where(&cond, &x, &w)), [3.0, 2.0, 3.0]);
+    assert_eq!(f(&Tensor::r#where(&cond, &x, 0.0)), [0.0, 2.0, 3.0]);
     assert_eq!(f(&x.masked_fill(&cond, 0.0)), [1.0, 0.0, 0.0]); // x.masked_fill(mask, 0.0)
     assert_eq!(f(&x.maximum(&w)), [3.0, 2.0, 3.0]); // torch.maximum(x, y)
     assert_eq!(f(&x.minimum(&w)), [1.0, 2.0, 1.0]); // torch.minimum(x, y)
@@ -151,7 +147,7 @@ fn products_and_shapes() {
     let u = x.unsqueeze(1); // x.unsqueeze(0) (here 1)
     assert_eq!(u.size(), [2, 1, 3]);
     assert_eq!(u.squeeze().size(), [2, 3]); // x.squeeze()
-    assert_eq!(u.squeeze_dim(1).size(), [2, 3]); // x.squeeze(1): suffix gap
+    assert_eq!(u.squeeze_dim(1).size(), [2, 3]); // x.squeeze(1)
     let row = t(&[1.0, 2.0], &[1, 2]);
     assert_eq!(f(&row.expand(&[3, -1])), [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]); // x.expand(4, -1)
     assert_eq!(row.expand_as(&sq).size(), [2, 2]); // x.expand_as(y)
@@ -169,7 +165,7 @@ fn products_and_shapes() {
     assert_eq!(f(&z.scatter_add(1, &si, &src)), [6.0, 5.0, 7.0, 8.0]); // x.scatter_add(1, idx, src)
     let mut p = Tensor::zeros(&[3]);
     let pi = Tensor::from_slice(&[0i64, 2]);
-    p.index_put_(&[Some(&pi)], &t(&[1.0, 9.0], &[2])); // x.index_put_((i,), v)
+    p.index_put_(&[&pi], &t(&[1.0, 9.0], &[2])); // x.index_put_((i,), v)
     assert_eq!(f(&p), [1.0, 0.0, 9.0]);
     assert_eq!(f(&x.masked_select(&x.gt(4))), [5.0, 6.0]); // x.masked_select(mask)
     assert_eq!(l(&t(&[0.0, 3.0, 0.0, 1.0], &[4]).nonzero()), [1, 3]); // x.nonzero()
@@ -243,7 +239,7 @@ fn conversions_and_in_place() {
     assert_eq!(f(&m), [2.0; 3]);
     m.add_(&t(&[1.0, 2.0, 3.0], &[3])).mul_(0.5); // x.add_(y), x.mul_(0.9)
     assert_eq!(f(&m), [1.5, 2.0, 2.5]);
-    m.clamp__with(Some(0.into()), Some(2.into())); // x.clamp_(0, 1): gap, `clamp__with`
+    m.clamp_(0, 2); // x.clamp_(0, 1)
     assert_eq!(f(&m), [1.5, 2.0, 2.0]);
     m.copy_(&t(&[7.0, 8.0, 9.0], &[3])); // x.copy_(y)
     assert_eq!(f(&m), [7.0, 8.0, 9.0]);
@@ -258,8 +254,8 @@ fn factories() {
     assert_eq!(f(&Tensor::full(&[2, 2], 7.0)), [7.0; 4]); // torch.full((2, 2), 7.0)
     assert_eq!(Tensor::empty(&[3]).size(), [3]); // torch.empty(3)
     assert_eq!(l(&Tensor::arange(4)), [0, 1, 2, 3]); // torch.arange(10)
-                                                     // torch.arange(1, 10, 2): gap, the step needs the `_with` form of `arange_start_step`.
-    let r = Tensor::arange_start_step_with(1, 10, 2, None, None, None, None);
+    assert_eq!(l(&Tensor::arange_start(1, 4)), [1, 2, 3]); // torch.arange(1, 4)
+    let r = Tensor::arange_start_with(1, 10, 2, None, None, None, None); // torch.arange(1, 10, 2)
     assert_eq!(l(&r), [1, 3, 5, 7, 9]);
     let ls = Tensor::linspace(0, 1, 5); // torch.linspace(0, 1, steps=5)
     assert_eq!(
@@ -269,7 +265,7 @@ fn factories() {
     assert_eq!(f(&Tensor::eye(2)), [1.0, 0.0, 0.0, 1.0]); // torch.eye(3)
     assert_eq!(Tensor::rand(&[2, 3]).size(), [2, 3]); // torch.rand(2, 3)
     assert_eq!(Tensor::randn(&[4]).size(), [4]); // torch.randn(4)
-    let ri = Tensor::randint_low(0, 10, &[5]); // torch.randint(0, 10, (5,)): suffix gap
+    let ri = Tensor::randint_low(0, 10, [5]); // torch.randint(0, 10, (5,))
     assert!(l(&ri).iter().all(|v| (0..10).contains(v)));
     let (sorted, _) = Tensor::randperm(8).sort(); // torch.randperm(8)
     assert_eq!(l(&sorted), (0..8).collect::<Vec<_>>());
@@ -278,4 +274,33 @@ fn factories() {
     // torch.zeros(2, dtype=torch.int64, device=...): the options tuple.
     let zi = Tensor::zeros_opts(&[2], (Kind::Int64, libtorch::Device::Cpu));
     assert_eq!(l(&zi), [0, 0]);
+}
+
+/// The forms optional arguments take, each with literals and no annotation: these lines only
+/// have to compile (codegen/README.md, "Optional arguments"), and give PyTorch's values.
+#[test]
+fn optional_arguments_take_plain_values() {
+    let x = t(&[-3.0, 0.5, 3.0], &[1, 3]);
+    assert_eq!(f(&x.clamp(-1, 1)), [-1.0, 0.5, 1.0]); // x.clamp(-1, 1)
+    assert_eq!(f(&x.clamp(0.0, 1.0)), [0.0, 0.5, 1.0]); // x.clamp(0.0, 1.0)
+    assert_eq!(f(&x.clamp(0, None)), [0.0, 0.5, 3.0]); // x.clamp(min=0)
+    assert_eq!(f(&x.norm_dim(1, [1])), [6.5]); // x.norm(p=1, dim=[1])
+                                               // An int list takes an int, an array, a slice, a Vec or None.
+    let v = vec![0i64, 1];
+    assert_eq!(f(&x.sum_dim(&[1])), [0.5]);
+    assert_eq!(f(&x.sum_dim(&v)), [0.5]);
+    assert_eq!(f(&x.sum_dim(v.as_slice())), [0.5]);
+    assert_eq!(f(&x.sum_dim(None)), [0.5]);
+    assert_eq!(x.view(-1).size(), [3]); // x.view(-1)
+                                        // `int?`, `ScalarType?` and `str?`: the value or None.
+    assert_eq!(l(&x.argmax_with(None, false)), [2]);
+    assert_eq!(x.sum_dim_with(1, false, Kind::Double).kind(), Kind::Double);
+    assert_eq!(f(&x.div_with(2, None)), [-1.5, 0.25, 1.5]);
+    assert_eq!(f(&x.div_with(2, "trunc")), [-1.0, 0.0, 1.0]);
+    // `Tensor?[]`: tensors, or optional tensors where None takes a dimension whole (`x[:, i]`).
+    let i = Tensor::from_slice(&[2i64, 0]);
+    assert_eq!(f(&x.index(&[None, Some(&i)])), [3.0, -3.0]);
+    let mut y = Tensor::zeros(&[3]);
+    y.index_put_(&vec![&i], &t(&[7.0, 8.0], &[2]));
+    assert_eq!(f(&y), [8.0, 0.0, 7.0]);
 }

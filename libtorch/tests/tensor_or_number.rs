@@ -27,14 +27,8 @@ fn arithmetic_takes_tensors_and_numbers() {
     assert_eq!(f(&x.mul(2)), [2.0, 4.0, 6.0, 8.0]);
     assert_eq!(f(&x.div(&y)), [0.25, 2.0f32 / 3.0, 1.5, 4.0]);
     assert_eq!(f(&x.div(2)), [0.5, 1.0, 1.5, 2.0]);
-    assert_eq!(
-        f(&x.div_tensor_mode(&y, Some("floor"))),
-        [0.0, 0.0, 1.0, 4.0]
-    );
-    assert_eq!(
-        f(&x.div_tensor_mode(2, Some("floor"))),
-        [0.0, 1.0, 1.0, 2.0]
-    );
+    assert_eq!(f(&x.div_with(&y, "floor")), [0.0, 0.0, 1.0, 4.0]);
+    assert_eq!(f(&x.div_with(2, "floor")), [0.0, 1.0, 1.0, 2.0]);
     assert_eq!(f(&x.remainder(3)), [1.0, 2.0, 0.0, 1.0]);
     assert_eq!(f(&x.fmod(&y)), [1.0, 2.0, 1.0, 0.0]);
     assert_eq!(f(&x.pow(2)), [1.0, 4.0, 9.0, 16.0]);
@@ -67,8 +61,8 @@ fn comparisons_take_tensors_and_numbers() {
 fn selection_takes_tensors_and_numbers() {
     let (x, y) = (t(&[1.0, 2.0, 3.0, 4.0]), t(&[4.0, 3.0, 2.0, 1.0]));
     let cond = x.gt(2);
-    assert_eq!(f(&Tensor::where_self(&cond, &x, 0.0)), [0.0, 0.0, 3.0, 4.0]);
-    assert_eq!(f(&Tensor::where_self(&cond, &x, &y)), [4.0, 3.0, 3.0, 4.0]);
+    assert_eq!(f(&Tensor::r#where(&cond, &x, 0.0)), [0.0, 0.0, 3.0, 4.0]);
+    assert_eq!(f(&Tensor::r#where(&cond, &x, &y)), [4.0, 3.0, 3.0, 4.0]);
     let mask = x.lt(3);
     assert_eq!(f(&x.masked_fill(&mask, 0.0)), [0.0, 0.0, 3.0, 4.0]);
     assert_eq!(
@@ -138,8 +132,5 @@ fn graphs_record_the_nodes_python_records() {
     assert_eq!(name(x.pow(2)), "PowBackward0");
     assert_eq!(name(x.masked_fill(&x.gt(1), 0.0)), "MaskedFillBackward0");
     assert_eq!(name(x.clamp_min(&x)), "ClampMinBackward1");
-    assert_eq!(
-        name(Tensor::where_self(&x.gt(1), &x, 0.0)),
-        "WhereBackward0"
-    );
+    assert_eq!(name(Tensor::r#where(&x.gt(1), &x, 0.0)), "WhereBackward0");
 }

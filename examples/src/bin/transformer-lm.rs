@@ -121,7 +121,7 @@ impl Lm {
     /// Logits `[N, L, vocab]` for token ids `[N, L]`.
     fn logits(&self, ids: &Tensor, mask: &Tensor) -> libtorch::Result<Tensor> {
         let l = ids.size()[1];
-        let pos = Tensor::f_arange_start_step_with(
+        let pos = Tensor::f_arange_start_with(
             0,
             l,
             1,
@@ -196,7 +196,7 @@ fn run(args: &Args, device: Device) -> libtorch::Result<bool> {
             None,
             None,
         )?;
-        let offsets = Tensor::f_arange_start_step_with(
+        let offsets = Tensor::f_arange_start_with(
             0,
             args.context + 1,
             1,

@@ -1151,14 +1151,6 @@ extern "C" ltrs_error* ltrs_arange(ltrs_tensor* out0, ltrs_scalar a_end, int32_t
   LTRS_CATCH
 }
 
-// aten::arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
-extern "C" ltrs_error* ltrs_arange_start(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_scalar a_end, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
-  LTRS_TRY {
-    *out0 = ltrs::give(at::_ops::arange_start::call(ltrs::scalar(a_start), ltrs::scalar(a_end), ltrs::opt_enum<at::ScalarType>(a_dtype), ltrs::opt_enum<at::Layout>(a_layout), ltrs::opt_device(a_device), ltrs::opt_bool(a_pin_memory)));
-  }
-  LTRS_CATCH
-}
-
 // aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_arange_start_step(ltrs_tensor* out0, ltrs_scalar a_start, ltrs_scalar a_end, ltrs_scalar a_step, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
   LTRS_TRY {

@@ -146,6 +146,7 @@
 #include <ATen/ops/special_hermite_polynomial_h_ops.h>
 #include <ATen/ops/special_hermite_polynomial_he_ops.h>
 #include <ATen/ops/special_i0_ops.h>
+#include <ATen/ops/special_i0e_ops.h>
 
 // aten::randint(SymInt high, SymInt[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 extern "C" ltrs_error* ltrs_randint(ltrs_tensor* out0, int64_t a_high, ltrs_int_list a_size, int32_t a_dtype, int32_t a_layout, ltrs_device a_device, ltrs_opt_bool a_pin_memory) {
@@ -4049,6 +4050,25 @@ extern "C" ltrs_error* ltrs_special_i0_out(ltrs_tensor* out0, ltrs_tensor a_self
     ltrs::Borrowed b_self(a_self);
     ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_i0_out::call(b_self, b_out.get()));
+  }
+  LTRS_CATCH
+}
+
+// aten::special_i0e(Tensor self) -> Tensor
+extern "C" ltrs_error* ltrs_special_i0e(ltrs_tensor* out0, ltrs_tensor a_self) {
+  LTRS_TRY {
+    ltrs::Borrowed b_self(a_self);
+    *out0 = ltrs::give(at::_ops::special_i0e::call(b_self));
+  }
+  LTRS_CATCH
+}
+
+// aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)
+extern "C" ltrs_error* ltrs_special_i0e_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
+  LTRS_TRY {
+    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_out(a_out);
+    *out0 = ltrs::give(at::_ops::special_i0e_out::call(b_self, b_out.get()));
   }
   LTRS_CATCH
 }

@@ -4,7 +4,6 @@
 #include "support.h"
 #include "convert.h"
 
-#include <ATen/ops/special_i0e_ops.h>
 #include <ATen/ops/special_i1_ops.h>
 #include <ATen/ops/special_i1e_ops.h>
 #include <ATen/ops/special_laguerre_polynomial_l_ops.h>
@@ -156,25 +155,6 @@
 #include <ATen/ops/zero_ops.h>
 #include <ATen/ops/zeros_ops.h>
 #include <ATen/ops/zeros_like_ops.h>
-
-// aten::special_i0e(Tensor self) -> Tensor
-extern "C" ltrs_error* ltrs_special_i0e(ltrs_tensor* out0, ltrs_tensor a_self) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    *out0 = ltrs::give(at::_ops::special_i0e::call(b_self));
-  }
-  LTRS_CATCH
-}
-
-// aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)
-extern "C" ltrs_error* ltrs_special_i0e_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_out) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::special_i0e_out::call(b_self, b_out.get()));
-  }
-  LTRS_CATCH
-}
 
 // aten::special_i1(Tensor self) -> Tensor
 extern "C" ltrs_error* ltrs_special_i1(ltrs_tensor* out0, ltrs_tensor a_self) {

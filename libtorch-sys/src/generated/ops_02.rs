@@ -669,16 +669,6 @@ extern "C" {
         device: ltrs_device,
         pin_memory: ltrs_opt_bool,
     ) -> *mut ltrs_error;
-    /// `aten::arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-    pub fn ltrs_arange_start(
-        out0: *mut ltrs_tensor,
-        start: ltrs_scalar,
-        end: ltrs_scalar,
-        dtype: i32,
-        layout: i32,
-        device: ltrs_device,
-        pin_memory: ltrs_opt_bool,
-    ) -> *mut ltrs_error;
     /// `aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     pub fn ltrs_arange_start_step(
         out0: *mut ltrs_tensor,

@@ -2886,4 +2886,15 @@ extern "C" {
         self_: ltrs_tensor,
         out: ltrs_tensor,
     ) -> *mut ltrs_error;
+    /// `aten::special_i0e(Tensor self) -> Tensor`
+    pub fn ltrs_special_i0e(
+        out0: *mut ltrs_tensor,
+        self_: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    pub fn ltrs_special_i0e_out(
+        out0: *mut ltrs_tensor,
+        self_: ltrs_tensor,
+        out: ltrs_tensor,
+    ) -> *mut ltrs_error;
 }

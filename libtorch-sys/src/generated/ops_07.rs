@@ -8,17 +8,6 @@
 #![allow(non_snake_case, clippy::too_many_arguments)]
 use crate::abi::*;
 extern "C" {
-    /// `aten::special_i0e(Tensor self) -> Tensor`
-    pub fn ltrs_special_i0e(
-        out0: *mut ltrs_tensor,
-        self_: ltrs_tensor,
-    ) -> *mut ltrs_error;
-    /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
-    pub fn ltrs_special_i0e_out(
-        out0: *mut ltrs_tensor,
-        self_: ltrs_tensor,
-        out: ltrs_tensor,
-    ) -> *mut ltrs_error;
     /// `aten::special_i1(Tensor self) -> Tensor`
     pub fn ltrs_special_i1(
         out0: *mut ltrs_tensor,

@@ -9,19 +9,22 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
     /// `aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     #[track_caller]
-    pub fn f__adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f__adaptive_avg_pool2d(&self, output_size: impl IntList) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::args::list_len(
             "aten::_adaptive_avg_pool2d",
             ("output_size", output_size),
@@ -45,16 +48,17 @@ impl Tensor {
     }
     /// `aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     #[track_caller]
-    pub fn _adaptive_avg_pool2d(&self, output_size: &[i64]) -> Tensor {
+    pub fn _adaptive_avg_pool2d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__adaptive_avg_pool2d(output_size))
     }
     /// `aten::_adaptive_avg_pool2d.out(Tensor self, SymInt[2] output_size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__adaptive_avg_pool2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_adaptive_avg_pool2d.out",
             "out",
@@ -91,7 +95,7 @@ impl Tensor {
     #[track_caller]
     pub fn _adaptive_avg_pool2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__adaptive_avg_pool2d_out(output_size, out))
@@ -199,7 +203,8 @@ impl Tensor {
     }
     /// `aten::_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     #[track_caller]
-    pub fn f__adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f__adaptive_avg_pool3d(&self, output_size: impl IntList) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::args::list_len(
             "aten::_adaptive_avg_pool3d",
             ("output_size", output_size),
@@ -223,16 +228,17 @@ impl Tensor {
     }
     /// `aten::_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     #[track_caller]
-    pub fn _adaptive_avg_pool3d(&self, output_size: &[i64]) -> Tensor {
+    pub fn _adaptive_avg_pool3d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__adaptive_avg_pool3d(output_size))
     }
     /// `aten::_adaptive_avg_pool3d.out(Tensor self, SymInt[3] output_size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__adaptive_avg_pool3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_adaptive_avg_pool3d.out",
             "out",
@@ -269,7 +275,7 @@ impl Tensor {
     #[track_caller]
     pub fn _adaptive_avg_pool3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__adaptive_avg_pool3d_out(output_size, out))
@@ -1504,12 +1510,17 @@ impl Tensor {
     #[track_caller]
     pub fn f__assert_tensor_metadata_with(
         a: &Tensor,
-        size: Option<&[i64]>,
-        stride: Option<&[i64]>,
-        dtype: Option<Kind>,
-        device: Option<Device>,
-        layout: Option<Layout>,
+        size: impl OptionalIntList,
+        stride: impl OptionalIntList,
+        dtype: impl Into<Option<Kind>>,
+        device: impl Into<Option<Device>>,
+        layout: impl Into<Option<Layout>>,
     ) -> Result<()> {
+        let size: Option<&[i64]> = OptionalIntList::optional_int_list(&size);
+        let stride: Option<&[i64]> = OptionalIntList::optional_int_list(&stride);
+        let dtype: Option<Kind> = dtype.into();
+        let device: Option<Device> = device.into();
+        let layout: Option<Layout> = layout.into();
         let c_a = a.as_raw();
         let c_size = size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_stride = stride.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -1540,11 +1551,11 @@ impl Tensor {
     #[track_caller]
     pub fn _assert_tensor_metadata_with(
         a: &Tensor,
-        size: Option<&[i64]>,
-        stride: Option<&[i64]>,
-        dtype: Option<Kind>,
-        device: Option<Device>,
-        layout: Option<Layout>,
+        size: impl OptionalIntList,
+        stride: impl OptionalIntList,
+        dtype: impl Into<Option<Kind>>,
+        device: impl Into<Option<Device>>,
+        layout: impl Into<Option<Layout>>,
     ) {
         crate::error::unwrap(
             Self::f__assert_tensor_metadata_with(a, size, stride, dtype, device, layout),
@@ -1660,9 +1671,10 @@ impl Tensor {
         &self,
         inputs: &[T1],
         gradient: Option<&Tensor>,
-        retain_graph: Option<bool>,
+        retain_graph: impl Into<Option<bool>>,
         create_graph: bool,
     ) -> Result<()> {
+        let retain_graph: Option<bool> = retain_graph.into();
         let c_self = self.as_raw();
         let c_inputs: Vec<ltrs_tensor> = inputs
             .iter()
@@ -1696,7 +1708,7 @@ impl Tensor {
         &self,
         inputs: &[T1],
         gradient: Option<&Tensor>,
-        retain_graph: Option<bool>,
+        retain_graph: impl Into<Option<bool>>,
         create_graph: bool,
     ) {
         crate::error::unwrap(
@@ -3032,8 +3044,9 @@ impl Tensor {
         x1: &Tensor,
         x2: &Tensor,
         p: f64,
-        compute_mode: Option<i64>,
+        compute_mode: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let compute_mode: Option<i64> = compute_mode.into();
         let c_x1 = x1.as_raw();
         let c_x2 = x2.as_raw();
         let c_p = p;
@@ -3056,7 +3069,7 @@ impl Tensor {
         x1: &Tensor,
         x2: &Tensor,
         p: f64,
-        compute_mode: Option<i64>,
+        compute_mode: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f__cdist_forward(x1, x2, p, compute_mode))
     }
@@ -3068,9 +3081,10 @@ impl Tensor {
         x1: &Tensor,
         x2: &Tensor,
         p: f64,
-        compute_mode: Option<i64>,
+        compute_mode: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let compute_mode: Option<i64> = compute_mode.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_cdist_forward.out",
             "out",
@@ -3106,7 +3120,7 @@ impl Tensor {
         x1: &Tensor,
         x2: &Tensor,
         p: f64,
-        compute_mode: Option<i64>,
+        compute_mode: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f__cdist_forward_out(x1, x2, p, compute_mode, out))
@@ -3631,13 +3645,17 @@ impl Tensor {
     pub fn f__conv_depthwise2d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_conv_depthwise2d.out",
             "out",
@@ -3678,11 +3696,11 @@ impl Tensor {
     pub fn _conv_depthwise2d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -3705,12 +3723,16 @@ impl Tensor {
     pub fn f__conv_depthwise2d(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -3744,11 +3766,11 @@ impl Tensor {
     pub fn _conv_depthwise2d(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -4137,17 +4159,21 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         cudnn_enabled: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4194,11 +4220,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -4231,16 +4257,20 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         cudnn_enabled: bool,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4285,11 +4315,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -4320,11 +4350,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -4332,6 +4362,10 @@ impl Tensor {
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_convolution.out",
             "out",
@@ -4385,11 +4419,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -4427,14 +4461,18 @@ impl Tensor {
         gO: &Tensor,
         weight: &Tensor,
         self_: &Tensor,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         crate::guards::conv::conv_double_backward(
             "aten::_convolution_double_backward",
             ggI,
@@ -4498,11 +4536,11 @@ impl Tensor {
         gO: &Tensor,
         weight: &Tensor,
         self_: &Tensor,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
@@ -4532,11 +4570,13 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
+        stride: impl IntList,
         padding: &str,
-        dilation: &[i64],
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4571,9 +4611,9 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
+        stride: impl IntList,
         padding: &str,
-        dilation: &[i64],
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -4770,12 +4810,13 @@ impl Tensor {
         dense_B: &Tensor,
         bias: Option<&Tensor>,
         alpha: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         transpose_result: bool,
         alg_id: i64,
         split_k: i64,
         split_k_mode: i64,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_compressed_A = compressed_A.as_raw();
         let c_dense_B = dense_B.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4817,7 +4858,7 @@ impl Tensor {
         dense_B: &Tensor,
         bias: Option<&Tensor>,
         alpha: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         transpose_result: bool,
         alg_id: i64,
         split_k: i64,
@@ -4872,9 +4913,10 @@ impl Tensor {
         dense_B: &Tensor,
         bias: Option<&Tensor>,
         alpha: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         transpose_result: bool,
     ) -> Result<i64> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_compressed_A = compressed_A.as_raw();
         let c_dense_B = dense_B.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4910,7 +4952,7 @@ impl Tensor {
         dense_B: &Tensor,
         bias: Option<&Tensor>,
         alpha: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         transpose_result: bool,
     ) -> i64 {
         crate::error::unwrap(
@@ -4955,11 +4997,13 @@ impl Tensor {
     pub fn f__ctc_loss_with(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         zero_infinity: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         crate::guards::ctc::ctc_targets(
             "aten::_ctc_loss",
             log_probs,
@@ -4999,8 +5043,8 @@ impl Tensor {
     pub fn _ctc_loss_with(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         zero_infinity: bool,
     ) -> (Tensor, Tensor) {
@@ -5022,8 +5066,8 @@ impl Tensor {
     pub fn f__ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
     ) -> Result<(Tensor, Tensor)> {
         Self::f__ctc_loss_with(
             log_probs,
@@ -5041,8 +5085,8 @@ impl Tensor {
     pub fn _ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__ctc_loss(log_probs, targets, input_lengths, target_lengths),
@@ -5155,13 +5199,15 @@ impl Tensor {
     pub fn f__ctc_loss_out_with(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         zero_infinity: bool,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_ctc_loss.out",
             "out0",
@@ -5215,8 +5261,8 @@ impl Tensor {
     pub fn _ctc_loss_out_with(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         zero_infinity: bool,
         out0: &mut Tensor,
@@ -5242,8 +5288,8 @@ impl Tensor {
     pub fn f__ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
@@ -5265,8 +5311,8 @@ impl Tensor {
     pub fn _ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -5422,13 +5468,15 @@ impl Tensor {
         grad: &Tensor,
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         neg_log_likelihood: &Tensor,
         log_alpha: &Tensor,
         blank: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         crate::guards::ctc::ctc_loss_backward(
             "aten::_ctc_loss_backward",
             grad,
@@ -5478,8 +5526,8 @@ impl Tensor {
         grad: &Tensor,
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         neg_log_likelihood: &Tensor,
         log_alpha: &Tensor,
         blank: i64,
@@ -5507,8 +5555,8 @@ impl Tensor {
         grad: &Tensor,
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         neg_log_likelihood: &Tensor,
         log_alpha: &Tensor,
         blank: i64,
@@ -5533,8 +5581,8 @@ impl Tensor {
         grad: &Tensor,
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         neg_log_likelihood: &Tensor,
         log_alpha: &Tensor,
         blank: i64,
@@ -5698,14 +5746,16 @@ impl Tensor {
         grad: &Tensor,
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         neg_log_likelihood: &Tensor,
         log_alpha: &Tensor,
         blank: i64,
         zero_infinity: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_ctc_loss_backward.out",
             "out",
@@ -5762,8 +5812,8 @@ impl Tensor {
         grad: &Tensor,
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         neg_log_likelihood: &Tensor,
         log_alpha: &Tensor,
         blank: i64,
@@ -5793,8 +5843,8 @@ impl Tensor {
         grad: &Tensor,
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         neg_log_likelihood: &Tensor,
         log_alpha: &Tensor,
         blank: i64,
@@ -5821,8 +5871,8 @@ impl Tensor {
         grad: &Tensor,
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         neg_log_likelihood: &Tensor,
         log_alpha: &Tensor,
         blank: i64,
@@ -5864,8 +5914,9 @@ impl Tensor {
         max_k: i64,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -5936,7 +5987,7 @@ impl Tensor {
         max_k: i64,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__cudnn_attention_backward_with(
@@ -6059,8 +6110,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -6144,7 +6196,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__cudnn_attention_forward_with(
@@ -6233,12 +6285,14 @@ impl Tensor {
     pub fn f__cudnn_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         deterministic: bool,
         zero_infinity: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -6272,8 +6326,8 @@ impl Tensor {
     pub fn _cudnn_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         deterministic: bool,
         zero_infinity: bool,
@@ -6357,14 +6411,16 @@ impl Tensor {
     pub fn f__cudnn_ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         deterministic: bool,
         zero_infinity: bool,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_ctc_loss.out",
             "out0",
@@ -6412,8 +6468,8 @@ impl Tensor {
     pub fn _cudnn_ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         deterministic: bool,
         zero_infinity: bool,
@@ -6444,11 +6500,15 @@ impl Tensor {
         dropout: f64,
         train: bool,
         dropout_seed: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_dropout = dropout;
         let c_train = train;
         let c_dropout_seed = dropout_seed;
@@ -6485,10 +6545,10 @@ impl Tensor {
         dropout: f64,
         train: bool,
         dropout_seed: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__cudnn_init_dropout_state_with(
@@ -6518,7 +6578,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::_cudnn_init_dropout_state(float dropout, bool train, int dropout_seed, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -6598,9 +6658,10 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -6681,7 +6742,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
     ) -> (Tensor, Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
@@ -6724,7 +6785,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         out0: &mut Tensor,
         out1: &mut Tensor,
@@ -6732,6 +6793,7 @@ impl Tensor {
         out3: &mut Tensor,
         out4: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_rnn.out",
             "out0",
@@ -6847,7 +6909,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         out0: &mut Tensor,
         out1: &mut Tensor,
@@ -6904,11 +6966,12 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         reserve: &Tensor,
         output_mask: [bool; 4],
     ) -> Result<(Tensor, Tensor, Tensor, Vec<Tensor>)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -7005,7 +7068,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         reserve: &Tensor,
         output_mask: [bool; 4],
@@ -7060,7 +7123,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         reserve: &Tensor,
         output_mask: [bool; 4],
@@ -7069,6 +7132,7 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut [Tensor],
     ) -> Result<()> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_cudnn_rnn_backward.out",
             "out0",
@@ -7177,7 +7241,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         reserve: &Tensor,
         output_mask: [bool; 4],
@@ -7826,11 +7890,14 @@ impl Tensor {
         philox_offset: &Tensor,
         custom_mask_type: i64,
         bias_requires_grad: bool,
-        scale: Option<f64>,
-        num_splits_key: Option<i64>,
-        window_size: Option<i64>,
+        scale: impl Into<Option<f64>>,
+        num_splits_key: impl Into<Option<i64>>,
+        window_size: impl Into<Option<i64>>,
         shared_storage_dqdkdv: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
+        let num_splits_key: Option<i64> = num_splits_key.into();
+        let window_size: Option<i64> = window_size.into();
         let c_grad_out_ = grad_out_.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -7917,9 +7984,9 @@ impl Tensor {
         philox_offset: &Tensor,
         custom_mask_type: i64,
         bias_requires_grad: bool,
-        scale: Option<f64>,
-        num_splits_key: Option<i64>,
-        window_size: Option<i64>,
+        scale: impl Into<Option<f64>>,
+        num_splits_key: impl Into<Option<i64>>,
+        window_size: impl Into<Option<i64>>,
         shared_storage_dqdkdv: bool,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
@@ -8052,15 +8119,19 @@ impl Tensor {
         bias: Option<&Tensor>,
         cu_seqlens_q: Option<&Tensor>,
         cu_seqlens_k: Option<&Tensor>,
-        max_seqlen_q: Option<i64>,
-        max_seqlen_k: Option<i64>,
+        max_seqlen_q: impl Into<Option<i64>>,
+        max_seqlen_k: impl Into<Option<i64>>,
         dropout_p: f64,
         custom_mask_type: i64,
         compute_log_sumexp: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         seqlen_k: Option<&Tensor>,
-        window_size: Option<i64>,
+        window_size: impl Into<Option<i64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64)> {
+        let max_seqlen_q: Option<i64> = max_seqlen_q.into();
+        let max_seqlen_k: Option<i64> = max_seqlen_k.into();
+        let scale: Option<f64> = scale.into();
+        let window_size: Option<i64> = window_size.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -8131,14 +8202,14 @@ impl Tensor {
         bias: Option<&Tensor>,
         cu_seqlens_q: Option<&Tensor>,
         cu_seqlens_k: Option<&Tensor>,
-        max_seqlen_q: Option<i64>,
-        max_seqlen_k: Option<i64>,
+        max_seqlen_q: impl Into<Option<i64>>,
+        max_seqlen_k: impl Into<Option<i64>>,
         dropout_p: f64,
         custom_mask_type: i64,
         compute_log_sumexp: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         seqlen_k: Option<&Tensor>,
-        window_size: Option<i64>,
+        window_size: impl Into<Option<i64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64) {
         crate::error::unwrap(
             Self::f__efficient_attention_forward_with(
@@ -8172,8 +8243,8 @@ impl Tensor {
         bias: Option<&Tensor>,
         cu_seqlens_q: Option<&Tensor>,
         cu_seqlens_k: Option<&Tensor>,
-        max_seqlen_q: Option<i64>,
-        max_seqlen_k: Option<i64>,
+        max_seqlen_q: impl Into<Option<i64>>,
+        max_seqlen_k: impl Into<Option<i64>>,
         dropout_p: f64,
         custom_mask_type: i64,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64)> {
@@ -8207,8 +8278,8 @@ impl Tensor {
         bias: Option<&Tensor>,
         cu_seqlens_q: Option<&Tensor>,
         cu_seqlens_k: Option<&Tensor>,
-        max_seqlen_q: Option<i64>,
-        max_seqlen_k: Option<i64>,
+        max_seqlen_q: impl Into<Option<i64>>,
+        max_seqlen_k: impl Into<Option<i64>>,
         dropout_p: f64,
         custom_mask_type: i64,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64) {
@@ -8234,12 +8305,17 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f__efficientzerotensor_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -8269,11 +8345,11 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn _efficientzerotensor_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__efficientzerotensor_with(size, dtype, layout, device, pin_memory),
@@ -8283,19 +8359,23 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f__efficientzerotensor(size: &[i64]) -> Result<Tensor> {
+    pub fn f__efficientzerotensor(size: impl IntList) -> Result<Tensor> {
         Self::f__efficientzerotensor_with(size, None, None, None, None)
     }
     /// `aten::_efficientzerotensor(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn _efficientzerotensor(size: &[i64]) -> Tensor {
+    pub fn _efficientzerotensor(size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f__efficientzerotensor(size))
     }
     /// `aten::_efficientzerotensor.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f__efficientzerotensor_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f__efficientzerotensor_out(
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_efficientzerotensor.out",
             "out",
@@ -8315,7 +8395,7 @@ impl Tensor {
     }
     /// `aten::_efficientzerotensor.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn _efficientzerotensor_out(size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _efficientzerotensor_out(size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f__efficientzerotensor_out(size, out))
     }
     /// `aten::_embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor)`
@@ -9879,15 +9959,21 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn f__empty_affine_quantized_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         scale: f64,
         zero_point: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -9923,14 +10009,14 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn _empty_affine_quantized_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         scale: f64,
         zero_point: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__empty_affine_quantized_with(
@@ -9949,7 +10035,7 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `scale = 1.0`, `zero_point = 0`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     #[track_caller]
-    pub fn f__empty_affine_quantized(size: &[i64]) -> Result<Tensor> {
+    pub fn f__empty_affine_quantized(size: impl IntList) -> Result<Tensor> {
         Self::f__empty_affine_quantized_with(
             size,
             None,
@@ -9958,14 +10044,14 @@ impl Tensor {
             None,
             1.0,
             0,
-            Some(MemoryFormat::from_ffi(0i32)),
+            MemoryFormat::from_ffi(0i32),
         )
     }
     /// `aten::_empty_affine_quantized(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, float scale=1, int zero_point=0, MemoryFormat? memory_format=contiguous_format) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `scale = 1.0`, `zero_point = 0`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     #[track_caller]
-    pub fn _empty_affine_quantized(size: &[i64]) -> Tensor {
+    pub fn _empty_affine_quantized(size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f__empty_affine_quantized(size))
     }
     /// `aten::_empty_affine_quantized.out(SymInt[] size, *, float scale=1, int zero_point=0, MemoryFormat? memory_format=contiguous_format, Tensor(a!) out) -> Tensor(a!)`
@@ -9975,12 +10061,14 @@ impl Tensor {
     /// May be None: `memory_format`.
     #[track_caller]
     pub fn f__empty_affine_quantized_out_with(
-        size: &[i64],
+        size: impl IntList,
         scale: f64,
         zero_point: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_empty_affine_quantized.out",
             "out",
@@ -10015,10 +10103,10 @@ impl Tensor {
     /// May be None: `memory_format`.
     #[track_caller]
     pub fn _empty_affine_quantized_out_with(
-        size: &[i64],
+        size: impl IntList,
         scale: f64,
         zero_point: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10036,14 +10124,14 @@ impl Tensor {
     /// Defaults applied: `scale = 1.0`, `zero_point = 0`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     #[track_caller]
     pub fn f__empty_affine_quantized_out(
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__empty_affine_quantized_out_with(
             size,
             1.0,
             0,
-            Some(MemoryFormat::from_ffi(0i32)),
+            MemoryFormat::from_ffi(0i32),
             out,
         )
     }
@@ -10051,7 +10139,7 @@ impl Tensor {
     ///
     /// Defaults applied: `scale = 1.0`, `zero_point = 0`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     #[track_caller]
-    pub fn _empty_affine_quantized_out(size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _empty_affine_quantized_out(size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f__empty_affine_quantized_out(size, out))
     }
     /// `aten::_empty_per_channel_affine_quantized(SymInt[] size, *, Tensor scales, Tensor zero_points, int axis, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=contiguous_format) -> Tensor`
@@ -10061,16 +10149,22 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn f__empty_per_channel_affine_quantized_with(
-        size: &[i64],
+        size: impl IntList,
         scales: &Tensor,
         zero_points: &Tensor,
         axis: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_size = ltrs_int_list::new(size);
         let c_scales = scales.as_raw();
         let c_zero_points = zero_points.as_raw();
@@ -10108,15 +10202,15 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn _empty_per_channel_affine_quantized_with(
-        size: &[i64],
+        size: impl IntList,
         scales: &Tensor,
         zero_points: &Tensor,
         axis: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__empty_per_channel_affine_quantized_with(
@@ -10137,7 +10231,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     #[track_caller]
     pub fn f__empty_per_channel_affine_quantized(
-        size: &[i64],
+        size: impl IntList,
         scales: &Tensor,
         zero_points: &Tensor,
         axis: i64,
@@ -10151,7 +10245,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(MemoryFormat::from_ffi(0i32)),
+            MemoryFormat::from_ffi(0i32),
         )
     }
     /// `aten::_empty_per_channel_affine_quantized(SymInt[] size, *, Tensor scales, Tensor zero_points, int axis, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=contiguous_format) -> Tensor`
@@ -10159,7 +10253,7 @@ impl Tensor {
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = Some(MemoryFormat::from_ffi(0))`.
     #[track_caller]
     pub fn _empty_per_channel_affine_quantized(
-        size: &[i64],
+        size: impl IntList,
         scales: &Tensor,
         zero_points: &Tensor,
         axis: i64,
@@ -10175,13 +10269,15 @@ impl Tensor {
     /// May be None: `memory_format`.
     #[track_caller]
     pub fn f__empty_per_channel_affine_quantized_out_with(
-        size: &[i64],
+        size: impl IntList,
         scales: &Tensor,
         zero_points: &Tensor,
         axis: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_empty_per_channel_affine_quantized.out",
             "out",
@@ -10218,11 +10314,11 @@ impl Tensor {
     /// May be None: `memory_format`.
     #[track_caller]
     pub fn _empty_per_channel_affine_quantized_out_with(
-        size: &[i64],
+        size: impl IntList,
         scales: &Tensor,
         zero_points: &Tensor,
         axis: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10241,7 +10337,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = Some(MemoryFormat::from_ffi(0))`.
     #[track_caller]
     pub fn f__empty_per_channel_affine_quantized_out(
-        size: &[i64],
+        size: impl IntList,
         scales: &Tensor,
         zero_points: &Tensor,
         axis: i64,
@@ -10252,7 +10348,7 @@ impl Tensor {
             scales,
             zero_points,
             axis,
-            Some(MemoryFormat::from_ffi(0i32)),
+            MemoryFormat::from_ffi(0i32),
             out,
         )
     }
@@ -10261,7 +10357,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = Some(MemoryFormat::from_ffi(0))`.
     #[track_caller]
     pub fn _empty_per_channel_affine_quantized_out(
-        size: &[i64],
+        size: impl IntList,
         scales: &Tensor,
         zero_points: &Tensor,
         axis: i64,
@@ -11142,10 +11238,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__fft_c2c(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         forward: bool,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::args::distinct_dims(
             "aten::_fft_c2c",
             ("dim", dim),
@@ -11167,18 +11264,24 @@ impl Tensor {
     }
     /// `aten::_fft_c2c(Tensor self, SymInt[] dim, int normalization, bool forward) -> Tensor`
     #[track_caller]
-    pub fn _fft_c2c(&self, dim: &[i64], normalization: i64, forward: bool) -> Tensor {
+    pub fn _fft_c2c(
+        &self,
+        dim: impl IntList,
+        normalization: i64,
+        forward: bool,
+    ) -> Tensor {
         crate::error::unwrap(self.f__fft_c2c(dim, normalization, forward))
     }
     /// `aten::_fft_c2c.out(Tensor self, SymInt[] dim, int normalization, bool forward, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__fft_c2c_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         forward: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_fft_c2c.out",
             "out",
@@ -11215,7 +11318,7 @@ impl Tensor {
     #[track_caller]
     pub fn _fft_c2c_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         forward: bool,
         out: &mut Tensor,
@@ -11226,10 +11329,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__fft_c2r(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         last_dim_size: i64,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::args::nonempty("aten::_fft_c2r", ("dim", dim))?;
         crate::guards::args::distinct_dims(
             "aten::_fft_c2r",
@@ -11266,7 +11370,7 @@ impl Tensor {
     #[track_caller]
     pub fn _fft_c2r(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         last_dim_size: i64,
     ) -> Tensor {
@@ -11276,11 +11380,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__fft_c2r_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         last_dim_size: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_fft_c2r.out",
             "out",
@@ -11324,7 +11429,7 @@ impl Tensor {
     #[track_caller]
     pub fn _fft_c2r_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         last_dim_size: i64,
         out: &mut Tensor,
@@ -11335,10 +11440,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__fft_r2c(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         onesided: bool,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::args::nonempty("aten::_fft_r2c", ("dim", dim))?;
         crate::guards::args::distinct_dims(
             "aten::_fft_r2c",
@@ -11367,18 +11473,24 @@ impl Tensor {
     }
     /// `aten::_fft_r2c(Tensor self, int[] dim, int normalization, bool onesided) -> Tensor`
     #[track_caller]
-    pub fn _fft_r2c(&self, dim: &[i64], normalization: i64, onesided: bool) -> Tensor {
+    pub fn _fft_r2c(
+        &self,
+        dim: impl IntList,
+        normalization: i64,
+        onesided: bool,
+    ) -> Tensor {
         crate::error::unwrap(self.f__fft_r2c(dim, normalization, onesided))
     }
     /// `aten::_fft_r2c.out(Tensor self, int[] dim, int normalization, bool onesided, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__fft_r2c_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         onesided: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_fft_r2c.out",
             "out",
@@ -11416,7 +11528,7 @@ impl Tensor {
     #[track_caller]
     pub fn _fft_r2c_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         normalization: i64,
         onesided: bool,
         out: &mut Tensor,
@@ -11485,10 +11597,13 @@ impl Tensor {
         is_causal: bool,
         rng_state: &Tensor,
         unused: &Tensor,
-        scale: Option<f64>,
-        window_size_left: Option<i64>,
-        window_size_right: Option<i64>,
+        scale: impl Into<Option<f64>>,
+        window_size_left: impl Into<Option<i64>>,
+        window_size_right: impl Into<Option<i64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
+        let window_size_left: Option<i64> = window_size_left.into();
+        let window_size_right: Option<i64> = window_size_right.into();
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -11560,9 +11675,9 @@ impl Tensor {
         is_causal: bool,
         rng_state: &Tensor,
         unused: &Tensor,
-        scale: Option<f64>,
-        window_size_left: Option<i64>,
-        window_size_right: Option<i64>,
+        scale: impl Into<Option<f64>>,
+        window_size_left: impl Into<Option<i64>>,
+        window_size_right: impl Into<Option<i64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__flash_attention_backward_with(
@@ -11682,12 +11797,15 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
-        window_size_left: Option<i64>,
-        window_size_right: Option<i64>,
+        scale: impl Into<Option<f64>>,
+        window_size_left: impl Into<Option<i64>>,
+        window_size_right: impl Into<Option<i64>>,
         seqused_k: Option<&Tensor>,
         alibi_slopes: Option<&Tensor>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
+        let window_size_left: Option<i64> = window_size_left.into();
+        let window_size_right: Option<i64> = window_size_right.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -11761,9 +11879,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
-        window_size_left: Option<i64>,
-        window_size_right: Option<i64>,
+        scale: impl Into<Option<f64>>,
+        window_size_left: impl Into<Option<i64>>,
+        window_size_right: impl Into<Option<i64>>,
         seqused_k: Option<&Tensor>,
         alibi_slopes: Option<&Tensor>,
     ) -> (Tensor, Tensor, Tensor, Tensor, Tensor) {
@@ -11876,12 +11994,15 @@ impl Tensor {
         q_descale: Option<&Tensor>,
         k_descale: Option<&Tensor>,
         v_descale: Option<&Tensor>,
-        scale: Option<f64>,
-        window_size_left: Option<i64>,
-        window_size_right: Option<i64>,
+        scale: impl Into<Option<f64>>,
+        window_size_left: impl Into<Option<i64>>,
+        window_size_right: impl Into<Option<i64>>,
         seqused_k: Option<&Tensor>,
         alibi_slopes: Option<&Tensor>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
+        let window_size_left: Option<i64> = window_size_left.into();
+        let window_size_right: Option<i64> = window_size_right.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -11964,9 +12085,9 @@ impl Tensor {
         q_descale: Option<&Tensor>,
         k_descale: Option<&Tensor>,
         v_descale: Option<&Tensor>,
-        scale: Option<f64>,
-        window_size_left: Option<i64>,
-        window_size_right: Option<i64>,
+        scale: impl Into<Option<f64>>,
+        window_size_left: impl Into<Option<i64>>,
+        window_size_right: impl Into<Option<i64>>,
         seqused_k: Option<&Tensor>,
         alibi_slopes: Option<&Tensor>,
     ) -> (Tensor, Tensor, Tensor, Tensor, Tensor) {
@@ -18563,8 +18684,9 @@ impl Tensor {
     pub fn f__foreach_norm_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Vec<Tensor>> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self: Vec<ltrs_tensor> = self_
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -18598,41 +18720,9 @@ impl Tensor {
     pub fn _foreach_norm_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Vec<Tensor> {
         crate::error::unwrap(Self::f__foreach_norm_with(self_, ord, dtype))
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f__foreach_norm_scalar_with<T0: std::borrow::Borrow<Tensor>>(
-        self_: &[T0],
-        ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
-    ) -> Result<Vec<Tensor>> {
-        Self::f__foreach_norm_with(self_, ord, dtype)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn _foreach_norm_scalar_with<T0: std::borrow::Borrow<Tensor>>(
-        self_: &[T0],
-        ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
-    ) -> Vec<Tensor> {
-        Self::_foreach_norm_with(self_, ord, dtype)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f__foreach_norm_scalar<T0: std::borrow::Borrow<Tensor>>(
-        self_: &[T0],
-    ) -> Result<Vec<Tensor>> {
-        Self::f__foreach_norm(self_)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn _foreach_norm_scalar<T0: std::borrow::Borrow<Tensor>>(
-        self_: &[T0],
-    ) -> Vec<Tensor> {
-        Self::_foreach_norm(self_)
     }
     /// `aten::_foreach_norm.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
     ///
@@ -18650,6 +18740,38 @@ impl Tensor {
     pub fn _foreach_norm<T0: std::borrow::Borrow<Tensor>>(self_: &[T0]) -> Vec<Tensor> {
         crate::error::unwrap(Self::f__foreach_norm(self_))
     }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__foreach_norm_scalar_with<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+        ord: impl Into<Scalar>,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Vec<Tensor>> {
+        Self::f__foreach_norm_with(self_, ord, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _foreach_norm_scalar_with<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+        ord: impl Into<Scalar>,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Vec<Tensor> {
+        crate::error::unwrap(Self::f__foreach_norm_with(self_, ord, dtype))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__foreach_norm_scalar<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+    ) -> Result<Vec<Tensor>> {
+        Self::f__foreach_norm_with(self_, 2i64, None)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _foreach_norm_scalar<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+    ) -> Vec<Tensor> {
+        crate::error::unwrap(Self::f__foreach_norm_with(self_, 2i64, None))
+    }
     /// `aten::_foreach_norm.Scalar_out(Tensor[] self, Scalar ord=2, ScalarType? dtype=None, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `ord = 2`, `dtype = None`.
@@ -18659,9 +18781,10 @@ impl Tensor {
     pub fn f__foreach_norm_scalar_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_norm.Scalar_out",
             "out",
@@ -18697,7 +18820,7 @@ impl Tensor {
     pub fn _foreach_norm_scalar_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut [Tensor],
     ) {
         crate::error::unwrap(
@@ -19097,8 +19220,9 @@ impl Tensor {
     pub fn f__foreach_powsum_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Vec<Tensor>> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::linalg::powsum_dtype(
             "aten::_foreach_powsum.Scalar",
             self_,
@@ -19137,41 +19261,9 @@ impl Tensor {
     pub fn _foreach_powsum_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Vec<Tensor> {
         crate::error::unwrap(Self::f__foreach_powsum_with(self_, ord, dtype))
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f__foreach_powsum_scalar_with<T0: std::borrow::Borrow<Tensor>>(
-        self_: &[T0],
-        ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
-    ) -> Result<Vec<Tensor>> {
-        Self::f__foreach_powsum_with(self_, ord, dtype)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn _foreach_powsum_scalar_with<T0: std::borrow::Borrow<Tensor>>(
-        self_: &[T0],
-        ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
-    ) -> Vec<Tensor> {
-        Self::_foreach_powsum_with(self_, ord, dtype)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f__foreach_powsum_scalar<T0: std::borrow::Borrow<Tensor>>(
-        self_: &[T0],
-    ) -> Result<Vec<Tensor>> {
-        Self::f__foreach_powsum(self_)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn _foreach_powsum_scalar<T0: std::borrow::Borrow<Tensor>>(
-        self_: &[T0],
-    ) -> Vec<Tensor> {
-        Self::_foreach_powsum(self_)
     }
     /// `aten::_foreach_powsum.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
     ///
@@ -19191,6 +19283,38 @@ impl Tensor {
     ) -> Vec<Tensor> {
         crate::error::unwrap(Self::f__foreach_powsum(self_))
     }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__foreach_powsum_scalar_with<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+        ord: impl Into<Scalar>,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Vec<Tensor>> {
+        Self::f__foreach_powsum_with(self_, ord, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _foreach_powsum_scalar_with<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+        ord: impl Into<Scalar>,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Vec<Tensor> {
+        crate::error::unwrap(Self::f__foreach_powsum_with(self_, ord, dtype))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f__foreach_powsum_scalar<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+    ) -> Result<Vec<Tensor>> {
+        Self::f__foreach_powsum_with(self_, 2i64, None)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn _foreach_powsum_scalar<T0: std::borrow::Borrow<Tensor>>(
+        self_: &[T0],
+    ) -> Vec<Tensor> {
+        crate::error::unwrap(Self::f__foreach_powsum_with(self_, 2i64, None))
+    }
     /// `aten::_foreach_powsum.Scalar_out(Tensor[] self, Scalar ord=2, ScalarType? dtype=None, *, Tensor(a!)[] out) -> ()`
     ///
     /// Takes every argument; the schema's defaults are `ord = 2`, `dtype = None`.
@@ -19200,9 +19324,10 @@ impl Tensor {
     pub fn f__foreach_powsum_scalar_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut [Tensor],
     ) -> Result<()> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_foreach_powsum.Scalar_out",
             "out",
@@ -19243,7 +19368,7 @@ impl Tensor {
     pub fn _foreach_powsum_scalar_out_with<T0: std::borrow::Borrow<Tensor>>(
         self_: &[T0],
         ord: impl Into<Scalar>,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut [Tensor],
     ) {
         crate::error::unwrap(
@@ -20776,7 +20901,7 @@ impl Tensor {
         assert_msg: &str,
         dep_token: &Tensor,
     ) -> Tensor {
-        self._functional_assert_async(assert_msg, dep_token)
+        crate::error::unwrap(self.f__functional_assert_async(assert_msg, dep_token))
     }
     /// `aten::_functional_assert_scalar(Scalar self, str assert_msg, Tensor dep_token) -> Tensor`
     #[track_caller]
@@ -20820,10 +20945,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__functional_sym_constrain_range(
         size: impl Into<Scalar>,
-        min: Option<i64>,
-        max: Option<i64>,
+        min: impl Into<Option<i64>>,
+        max: impl Into<Option<i64>>,
         dep_token: &Tensor,
     ) -> Result<Tensor> {
+        let min: Option<i64> = min.into();
+        let max: Option<i64> = max.into();
         let c_size = Into::<Scalar>::into(size).to_ffi();
         let c_min = support::opt_int(min);
         let c_max = support::opt_int(max);
@@ -20850,8 +20977,8 @@ impl Tensor {
     #[track_caller]
     pub fn _functional_sym_constrain_range(
         size: impl Into<Scalar>,
-        min: Option<i64>,
-        max: Option<i64>,
+        min: impl Into<Option<i64>>,
+        max: impl Into<Option<i64>>,
         dep_token: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -20864,10 +20991,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__functional_sym_constrain_range_for_size(
         size: impl Into<Scalar>,
-        min: Option<i64>,
-        max: Option<i64>,
+        min: impl Into<Option<i64>>,
+        max: impl Into<Option<i64>>,
         dep_token: &Tensor,
     ) -> Result<Tensor> {
+        let min: Option<i64> = min.into();
+        let max: Option<i64> = max.into();
         let c_size = Into::<Scalar>::into(size).to_ffi();
         let c_min = support::opt_int(min);
         let c_max = support::opt_int(max);
@@ -20894,8 +21023,8 @@ impl Tensor {
     #[track_caller]
     pub fn _functional_sym_constrain_range_for_size(
         size: impl Into<Scalar>,
-        min: Option<i64>,
-        max: Option<i64>,
+        min: impl Into<Option<i64>>,
+        max: impl Into<Option<i64>>,
         dep_token: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(

@@ -9,12 +9,14 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -2453,10 +2455,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__fused_rms_norm(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor)> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
+        let eps: Option<f64> = eps.into();
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -2485,9 +2489,9 @@ impl Tensor {
     #[track_caller]
     pub fn _fused_rms_norm(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__fused_rms_norm(input, normalized_shape, weight, eps),
@@ -2500,11 +2504,12 @@ impl Tensor {
     pub fn f__fused_rms_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         rstd: &Tensor,
         weight: Option<&Tensor>,
         output_mask: [bool; 2],
     ) -> Result<(Tensor, Tensor)> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
         let c_grad_out = grad_out.as_raw();
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
@@ -2538,7 +2543,7 @@ impl Tensor {
     pub fn _fused_rms_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         rstd: &Tensor,
         weight: Option<&Tensor>,
         output_mask: [bool; 2],
@@ -2567,9 +2572,10 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> Result<i64> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -2611,7 +2617,7 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> i64 {
         crate::error::unwrap(
@@ -4284,8 +4290,9 @@ impl Tensor {
         mat2: &Tensor,
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_offs = offs.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4319,7 +4326,7 @@ impl Tensor {
         mat2: &Tensor,
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__grouped_mm_with(mat2, offs, bias, out_dtype))
     }
@@ -4385,11 +4392,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_bin_edges_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
     ) -> Result<Vec<Tensor>> {
+        let bins: &[i64] = IntList::int_list(&bins);
         let c_self = self.as_raw();
         let c_bins = ltrs_int_list::new(bins);
         let c_range = range.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
@@ -4423,7 +4431,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_bin_edges_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -4436,14 +4444,14 @@ impl Tensor {
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn f__histogramdd_bin_edges(&self, bins: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f__histogramdd_bin_edges(&self, bins: impl IntList) -> Result<Vec<Tensor>> {
         self.f__histogramdd_bin_edges_with(bins, None, None, false)
     }
     /// `aten::_histogramdd_bin_edges(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor[]`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn _histogramdd_bin_edges(&self, bins: &[i64]) -> Vec<Tensor> {
+    pub fn _histogramdd_bin_edges(&self, bins: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f__histogramdd_bin_edges(bins))
     }
     /// `aten::_histogramdd_bin_edges.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!)[] out) -> ()`
@@ -4454,12 +4462,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_bin_edges_out_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
         out: &mut [Tensor],
     ) -> Result<()> {
+        let bins: &[i64] = IntList::int_list(&bins);
         crate::guards::exclusive::all_exclusive_with_storage(
             "aten::_histogramdd_bin_edges.out",
             "out",
@@ -4495,7 +4504,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_bin_edges_out_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -4511,7 +4520,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_bin_edges_out(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         out: &mut [Tensor],
     ) -> Result<()> {
         self.f__histogramdd_bin_edges_out_with(bins, None, None, false, out)
@@ -4520,7 +4529,7 @@ impl Tensor {
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn _histogramdd_bin_edges_out(&self, bins: &[i64], out: &mut [Tensor]) {
+    pub fn _histogramdd_bin_edges_out(&self, bins: impl IntList, out: &mut [Tensor]) {
         crate::error::unwrap(self.f__histogramdd_bin_edges_out(bins, out))
     }
     /// `aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor`
@@ -4531,11 +4540,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_from_bin_cts_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
     ) -> Result<Tensor> {
+        let bins: &[i64] = IntList::int_list(&bins);
         let c_self = self.as_raw();
         let c_bins = ltrs_int_list::new(bins);
         let c_range = range.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
@@ -4566,7 +4576,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_from_bin_cts_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -4579,14 +4589,14 @@ impl Tensor {
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn f__histogramdd_from_bin_cts(&self, bins: &[i64]) -> Result<Tensor> {
+    pub fn f__histogramdd_from_bin_cts(&self, bins: impl IntList) -> Result<Tensor> {
         self.f__histogramdd_from_bin_cts_with(bins, None, None, false)
     }
     /// `aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn _histogramdd_from_bin_cts(&self, bins: &[i64]) -> Tensor {
+    pub fn _histogramdd_from_bin_cts(&self, bins: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__histogramdd_from_bin_cts(bins))
     }
     /// `aten::_histogramdd_from_bin_cts.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!) out) -> Tensor(a!)`
@@ -4597,12 +4607,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_from_bin_cts_out_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let bins: &[i64] = IntList::int_list(&bins);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_histogramdd_from_bin_cts.out",
             "out",
@@ -4640,7 +4651,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_from_bin_cts_out_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -4656,7 +4667,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__histogramdd_from_bin_cts_out(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__histogramdd_from_bin_cts_out_with(bins, None, None, false, out)
@@ -4667,7 +4678,7 @@ impl Tensor {
     #[track_caller]
     pub fn _histogramdd_from_bin_cts_out(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__histogramdd_from_bin_cts_out(bins, out))
@@ -4831,11 +4842,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl__with(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
     ) -> Result<&mut Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::_index_put_impl_",
             "self",
@@ -4870,7 +4883,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl__with(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
@@ -4885,7 +4898,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl_(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<&mut Tensor> {
         self.f__index_put_impl__with(indices, values, false, false)
@@ -4896,7 +4909,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl_(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f__index_put_impl_(indices, values))
@@ -4907,12 +4920,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl_out_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_index_put_impl.out",
             "out",
@@ -4951,7 +4966,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl_out_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
@@ -4967,7 +4982,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -4979,7 +4994,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         out: &mut Tensor,
     ) -> Tensor {
@@ -4991,11 +5006,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -5027,7 +5044,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         unsafe_: bool,
@@ -5042,7 +5059,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__index_put_impl(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<Tensor> {
         self.f__index_put_impl_with(indices, values, false, false)
@@ -5053,7 +5070,7 @@ impl Tensor {
     #[track_caller]
     pub fn _index_put_impl(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__index_put_impl(indices, values))
@@ -5231,9 +5248,10 @@ impl Tensor {
     pub fn f__jagged_to_padded_dense_forward_with<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
-        max_lengths: &[i64],
+        max_lengths: impl IntList,
         padding_value: f64,
     ) -> Result<Tensor> {
+        let max_lengths: &[i64] = IntList::int_list(&max_lengths);
         crate::guards::args::nonempty(
             "aten::_jagged_to_padded_dense_forward",
             ("offsets", offsets),
@@ -5268,7 +5286,7 @@ impl Tensor {
     pub fn _jagged_to_padded_dense_forward_with<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
-        max_lengths: &[i64],
+        max_lengths: impl IntList,
         padding_value: f64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5287,7 +5305,7 @@ impl Tensor {
     pub fn f__jagged_to_padded_dense_forward<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
-        max_lengths: &[i64],
+        max_lengths: impl IntList,
     ) -> Result<Tensor> {
         Self::f__jagged_to_padded_dense_forward_with(values, offsets, max_lengths, 0.0)
     }
@@ -5298,7 +5316,7 @@ impl Tensor {
     pub fn _jagged_to_padded_dense_forward<T1: std::borrow::Borrow<Tensor>>(
         values: &Tensor,
         offsets: &[T1],
-        max_lengths: &[i64],
+        max_lengths: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__jagged_to_padded_dense_forward(values, offsets, max_lengths),
@@ -5901,8 +5919,9 @@ impl Tensor {
         A: &Tensor,
         full_matrices: bool,
         compute_uv: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         let c_A = A.as_raw();
         let c_full_matrices = full_matrices;
         let c_compute_uv = compute_uv;
@@ -5937,7 +5956,7 @@ impl Tensor {
         A: &Tensor,
         full_matrices: bool,
         compute_uv: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__linalg_svd_with(A, full_matrices, compute_uv, driver),
@@ -5967,11 +5986,12 @@ impl Tensor {
         A: &Tensor,
         full_matrices: bool,
         compute_uv: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
         U: &mut Tensor,
         S: &mut Tensor,
         Vh: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         crate::guards::exclusive::exclusive_with_storage("aten::_linalg_svd.U", "U", U)?;
         crate::guards::exclusive::exclusive_with_storage("aten::_linalg_svd.U", "S", S)?;
         crate::guards::exclusive::exclusive_with_storage(
@@ -6019,7 +6039,7 @@ impl Tensor {
         A: &Tensor,
         full_matrices: bool,
         compute_uv: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
         U: &mut Tensor,
         S: &mut Tensor,
         Vh: &mut Tensor,
@@ -6601,12 +6621,17 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn f__make_dep_token_with(
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
@@ -6636,11 +6661,11 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn _make_dep_token_with(
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__make_dep_token_with(
@@ -6994,9 +7019,11 @@ impl Tensor {
     pub fn f__masked_softmax_with(
         &self,
         mask: &Tensor,
-        dim: Option<i64>,
-        mask_type: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
+        let mask_type: Option<i64> = mask_type.into();
         crate::guards::softmax::masked_softmax_dim("aten::_masked_softmax", self, dim)?;
         let c_self = self.as_raw();
         let c_mask = mask.as_raw();
@@ -7021,8 +7048,8 @@ impl Tensor {
     pub fn _masked_softmax_with(
         &self,
         mask: &Tensor,
-        dim: Option<i64>,
-        mask_type: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__masked_softmax_with(mask, dim, mask_type))
     }
@@ -7049,10 +7076,12 @@ impl Tensor {
     pub fn f__masked_softmax_out_with(
         &self,
         mask: &Tensor,
-        dim: Option<i64>,
-        mask_type: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        mask_type: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
+        let mask_type: Option<i64> = mask_type.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_masked_softmax.out",
             "out",
@@ -7094,8 +7123,8 @@ impl Tensor {
     pub fn _masked_softmax_out_with(
         &self,
         mask: &Tensor,
-        dim: Option<i64>,
-        mask_type: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        mask_type: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__masked_softmax_out_with(mask, dim, mask_type, out))
@@ -7128,8 +7157,9 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         mask: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::args::same_shape(
             "aten::_masked_softmax_backward",
             [("grad_output", grad_output), ("output", output)],
@@ -7164,7 +7194,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         mask: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__masked_softmax_backward_with(grad_output, output, mask, dim),
@@ -7202,9 +7232,10 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         mask: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_masked_softmax_backward.out",
             "out",
@@ -7246,7 +7277,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         mask: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7296,8 +7327,9 @@ impl Tensor {
         weight: &Tensor,
         scale: &Tensor,
         bias: Option<&Tensor>,
-        activation: Option<&str>,
+        activation: impl OptionalStr,
     ) -> Result<Tensor> {
+        let activation: Option<&str> = OptionalStr::optional_str(&activation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_scale = scale.as_raw();
@@ -7331,7 +7363,7 @@ impl Tensor {
         weight: &Tensor,
         scale: &Tensor,
         bias: Option<&Tensor>,
-        activation: Option<&str>,
+        activation: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__mixed_dtypes_linear_with(input, weight, scale, bias, activation),
@@ -7361,7 +7393,8 @@ impl Tensor {
     }
     /// `aten::_mkldnn_reshape(Tensor self, int[] shape) -> Tensor`
     #[track_caller]
-    pub fn f__mkldnn_reshape(&self, shape: &[i64]) -> Result<Tensor> {
+    pub fn f__mkldnn_reshape(&self, shape: impl IntList) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
         let c_self = self.as_raw();
         let c_shape = ltrs_int_list::new(shape);
         let mut out0 = std::ptr::null_mut();
@@ -7376,16 +7409,17 @@ impl Tensor {
     }
     /// `aten::_mkldnn_reshape(Tensor self, int[] shape) -> Tensor`
     #[track_caller]
-    pub fn _mkldnn_reshape(&self, shape: &[i64]) -> Tensor {
+    pub fn _mkldnn_reshape(&self, shape: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__mkldnn_reshape(shape))
     }
     /// `aten::_mkldnn_reshape.out(Tensor self, int[] shape, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__mkldnn_reshape_out(
         &self,
-        shape: &[i64],
+        shape: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_mkldnn_reshape.out",
             "out",
@@ -7406,7 +7440,7 @@ impl Tensor {
     }
     /// `aten::_mkldnn_reshape.out(Tensor self, int[] shape, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn _mkldnn_reshape_out(&self, shape: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _mkldnn_reshape_out(&self, shape: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f__mkldnn_reshape_out(shape, out))
     }
     /// `aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor`
@@ -7524,11 +7558,14 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -7563,9 +7600,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7580,12 +7617,15 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_mps_convolution.out",
             "out",
@@ -7627,9 +7667,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -7651,12 +7691,16 @@ impl Tensor {
     pub fn f__mps_convolution_transpose(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -7688,10 +7732,10 @@ impl Tensor {
     pub fn _mps_convolution_transpose(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7711,13 +7755,17 @@ impl Tensor {
     pub fn f__mps_convolution_transpose_out(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_mps_convolution_transpose.out",
             "out",
@@ -7756,10 +7804,10 @@ impl Tensor {
     pub fn _mps_convolution_transpose_out(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -8652,8 +8700,9 @@ impl Tensor {
         mask: Option<&Tensor>,
         need_weights: bool,
         average_attn_weights: bool,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Result<(Tensor, Tensor)> {
+        let mask_type: Option<i64> = mask_type.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -8713,7 +8762,7 @@ impl Tensor {
         mask: Option<&Tensor>,
         need_weights: bool,
         average_attn_weights: bool,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__native_multi_head_attention_with(
@@ -8812,10 +8861,11 @@ impl Tensor {
         mask: Option<&Tensor>,
         need_weights: bool,
         average_attn_weights: bool,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let mask_type: Option<i64> = mask_type.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_native_multi_head_attention.out",
             "out0",
@@ -8889,7 +8939,7 @@ impl Tensor {
         mask: Option<&Tensor>,
         need_weights: bool,
         average_attn_weights: bool,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -9341,8 +9391,9 @@ impl Tensor {
         ragged_idx: i64,
         min_seqlen: Option<&Tensor>,
         max_seqlen: Option<&Tensor>,
-        sum_S: Option<i64>,
+        sum_S: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let sum_S: Option<i64> = sum_S.into();
         let c_padded = padded.as_raw();
         let c_offsets = offsets.as_raw();
         let c_dummy = dummy.as_raw();
@@ -9382,7 +9433,7 @@ impl Tensor {
         ragged_idx: i64,
         min_seqlen: Option<&Tensor>,
         max_seqlen: Option<&Tensor>,
-        sum_S: Option<i64>,
+        sum_S: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__nested_from_padded_tensor_with(
@@ -9657,9 +9708,10 @@ impl Tensor {
     pub fn f__nested_sum_backward_with(
         grad: &Tensor,
         self_: &Tensor,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         crate::guards::nested::nested_sum_backward_sizes(
             "aten::_nested_sum_backward",
             grad,
@@ -9694,7 +9746,7 @@ impl Tensor {
     pub fn _nested_sum_backward_with(
         grad: &Tensor,
         self_: &Tensor,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -9710,7 +9762,7 @@ impl Tensor {
     pub fn f__nested_sum_backward(
         grad: &Tensor,
         self_: &Tensor,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
     ) -> Result<Tensor> {
         Self::f__nested_sum_backward_with(grad, self_, dim, false)
     }
@@ -9723,7 +9775,7 @@ impl Tensor {
     pub fn _nested_sum_backward(
         grad: &Tensor,
         self_: &Tensor,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(Self::f__nested_sum_backward(grad, self_, dim))
     }
@@ -9876,11 +9928,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__nested_tensor_from_tensor_list_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_list: Vec<ltrs_tensor> = list
             .iter()
             .map(|t| t.borrow().as_raw())
@@ -9914,10 +9970,10 @@ impl Tensor {
     #[track_caller]
     pub fn _nested_tensor_from_tensor_list_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__nested_tensor_from_tensor_list_with(
@@ -9955,12 +10011,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__nested_tensor_from_tensor_list_out_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_nested_tensor_from_tensor_list.out",
             "out",
@@ -10001,10 +10061,10 @@ impl Tensor {
     #[track_caller]
     pub fn _nested_tensor_from_tensor_list_out_with<T0: std::borrow::Borrow<Tensor>>(
         list: &[T0],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10817,9 +10877,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
         let padding_guarded = crate::guards::args::expand_singleton(
             "aten::_nnpack_spatial_convolution",
             ("padding", padding),
@@ -10878,8 +10940,8 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__nnpack_spatial_convolution_with(
@@ -10901,7 +10963,7 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Result<Tensor> {
         Self::f__nnpack_spatial_convolution_with(input, weight, bias, padding, &[1])
     }
@@ -10915,7 +10977,7 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__nnpack_spatial_convolution(input, weight, bias, padding),
@@ -10931,10 +10993,12 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_nnpack_spatial_convolution.out",
             "out",
@@ -11000,8 +11064,8 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -11025,7 +11089,7 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__nnpack_spatial_convolution_out_with(
@@ -11047,7 +11111,7 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -11166,10 +11230,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__pack_padded_sequence_backward(
         grad: &Tensor,
-        input_size: &[i64],
+        input_size: impl IntList,
         batch_sizes: &Tensor,
         batch_first: bool,
     ) -> Result<Tensor> {
+        let input_size: &[i64] = IntList::int_list(&input_size);
         let c_grad = grad.as_raw();
         let c_input_size = ltrs_int_list::new(input_size);
         let c_batch_sizes = batch_sizes.as_raw();
@@ -11194,7 +11259,7 @@ impl Tensor {
     #[track_caller]
     pub fn _pack_padded_sequence_backward(
         grad: &Tensor,
-        input_size: &[i64],
+        input_size: impl IntList,
         batch_sizes: &Tensor,
         batch_first: bool,
     ) -> Tensor {
@@ -11209,7 +11274,8 @@ impl Tensor {
     }
     /// `aten::_pad_circular(Tensor self, SymInt[] pad) -> Tensor`
     #[track_caller]
-    pub fn f__pad_circular(&self, pad: &[i64]) -> Result<Tensor> {
+    pub fn f__pad_circular(&self, pad: impl IntList) -> Result<Tensor> {
+        let pad: &[i64] = IntList::int_list(&pad);
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let mut out0 = std::ptr::null_mut();
@@ -11224,7 +11290,7 @@ impl Tensor {
     }
     /// `aten::_pad_circular(Tensor self, SymInt[] pad) -> Tensor`
     #[track_caller]
-    pub fn _pad_circular(&self, pad: &[i64]) -> Tensor {
+    pub fn _pad_circular(&self, pad: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__pad_circular(pad))
     }
     /// `aten::_pad_enum(Tensor self, SymInt[] pad, int mode, float? value=None) -> Tensor`
@@ -11235,10 +11301,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__pad_enum_with(
         &self,
-        pad: &[i64],
+        pad: impl IntList,
         mode: i64,
-        value: Option<f64>,
+        value: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let pad: &[i64] = IntList::int_list(&pad);
+        let value: Option<f64> = value.into();
         crate::guards::pad::pad_enum_sizes("aten::_pad_enum", self, pad, mode)?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
@@ -11260,21 +11328,26 @@ impl Tensor {
     ///
     /// May be None: `value`.
     #[track_caller]
-    pub fn _pad_enum_with(&self, pad: &[i64], mode: i64, value: Option<f64>) -> Tensor {
+    pub fn _pad_enum_with(
+        &self,
+        pad: impl IntList,
+        mode: i64,
+        value: impl Into<Option<f64>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__pad_enum_with(pad, mode, value))
     }
     /// `aten::_pad_enum(Tensor self, SymInt[] pad, int mode, float? value=None) -> Tensor`
     ///
     /// Defaults applied: `value = None`.
     #[track_caller]
-    pub fn f__pad_enum(&self, pad: &[i64], mode: i64) -> Result<Tensor> {
+    pub fn f__pad_enum(&self, pad: impl IntList, mode: i64) -> Result<Tensor> {
         self.f__pad_enum_with(pad, mode, None)
     }
     /// `aten::_pad_enum(Tensor self, SymInt[] pad, int mode, float? value=None) -> Tensor`
     ///
     /// Defaults applied: `value = None`.
     #[track_caller]
-    pub fn _pad_enum(&self, pad: &[i64], mode: i64) -> Tensor {
+    pub fn _pad_enum(&self, pad: impl IntList, mode: i64) -> Tensor {
         crate::error::unwrap(self.f__pad_enum(pad, mode))
     }
     /// `aten::_pad_packed_sequence(Tensor data, Tensor batch_sizes, bool batch_first, Scalar padding_value, int total_length) -> (Tensor, Tensor)`
@@ -11342,8 +11415,9 @@ impl Tensor {
     pub fn f__padded_dense_to_jagged_forward_with<T1: std::borrow::Borrow<Tensor>>(
         dense: &Tensor,
         offsets: &[T1],
-        total_L: Option<i64>,
+        total_L: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let total_L: Option<i64> = total_L.into();
         crate::guards::args::nonempty(
             "aten::_padded_dense_to_jagged_forward",
             ("offsets", offsets),
@@ -11378,7 +11452,7 @@ impl Tensor {
     pub fn _padded_dense_to_jagged_forward_with<T1: std::borrow::Borrow<Tensor>>(
         dense: &Tensor,
         offsets: &[T1],
-        total_L: Option<i64>,
+        total_L: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__padded_dense_to_jagged_forward_with(dense, offsets, total_L),
@@ -11585,7 +11659,11 @@ impl Tensor {
     ///
     /// May be None: `device`.
     #[track_caller]
-    pub fn f__pin_memory_with(&self, device: Option<Device>) -> Result<Tensor> {
+    pub fn f__pin_memory_with(
+        &self,
+        device: impl Into<Option<Device>>,
+    ) -> Result<Tensor> {
+        let device: Option<Device> = device.into();
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -11604,7 +11682,7 @@ impl Tensor {
     ///
     /// May be None: `device`.
     #[track_caller]
-    pub fn _pin_memory_with(&self, device: Option<Device>) -> Tensor {
+    pub fn _pin_memory_with(&self, device: impl Into<Option<Device>>) -> Tensor {
         crate::error::unwrap(self.f__pin_memory_with(device))
     }
     /// `aten::_pin_memory(Tensor self, Device? device=None) -> Tensor`
@@ -11629,9 +11707,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__pin_memory_out_with(
         &self,
-        device: Option<Device>,
+        device: impl Into<Option<Device>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let device: Option<Device> = device.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_pin_memory.out",
             "out",
@@ -11658,7 +11737,7 @@ impl Tensor {
     #[track_caller]
     pub fn _pin_memory_out_with(
         &self,
-        device: Option<Device>,
+        device: impl Into<Option<Device>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__pin_memory_out_with(device, out))
@@ -11813,7 +11892,13 @@ impl Tensor {
     }
     /// `aten::_reshape_alias(Tensor(a) self, SymInt[] size, SymInt[] stride) -> Tensor(a)`
     #[track_caller]
-    pub fn f__reshape_alias(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
+    pub fn f__reshape_alias(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -11829,12 +11914,18 @@ impl Tensor {
     }
     /// `aten::_reshape_alias(Tensor(a) self, SymInt[] size, SymInt[] stride) -> Tensor(a)`
     #[track_caller]
-    pub fn _reshape_alias(&self, size: &[i64], stride: &[i64]) -> Tensor {
+    pub fn _reshape_alias(&self, size: impl IntList, stride: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__reshape_alias(size, stride))
     }
     /// `aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor`
     #[track_caller]
-    pub fn f__reshape_alias_copy(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
+    pub fn f__reshape_alias_copy(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::args::as_strided_valid(
             "aten::_reshape_alias_copy",
             ("self", self),
@@ -11856,17 +11947,23 @@ impl Tensor {
     }
     /// `aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor`
     #[track_caller]
-    pub fn _reshape_alias_copy(&self, size: &[i64], stride: &[i64]) -> Tensor {
+    pub fn _reshape_alias_copy(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(self.f__reshape_alias_copy(size, stride))
     }
     /// `aten::_reshape_alias_copy.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__reshape_alias_copy_out(
         &self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_reshape_alias_copy.out",
             "out",
@@ -11902,15 +11999,16 @@ impl Tensor {
     #[track_caller]
     pub fn _reshape_alias_copy_out(
         &self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__reshape_alias_copy_out(size, stride, out))
     }
     /// `aten::_reshape_copy(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn f__reshape_copy(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f__reshape_copy(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -11925,7 +12023,7 @@ impl Tensor {
     }
     /// `aten::_reshape_copy(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn _reshape_copy(&self, size: &[i64]) -> Tensor {
+    pub fn _reshape_copy(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__reshape_copy(size))
     }
     /// `aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor`
@@ -11953,9 +12051,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__resize_output_(
         &mut self,
-        size: &[i64],
+        size: impl IntList,
         device: Device,
     ) -> Result<&mut Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_resize_output_",
             "self",
@@ -11975,17 +12074,22 @@ impl Tensor {
     }
     /// `aten::_resize_output_(Tensor(a!) self, SymInt[] size, Device device) -> Tensor(a!)`
     #[track_caller]
-    pub fn _resize_output_(&mut self, size: &[i64], device: Device) -> &mut Tensor {
+    pub fn _resize_output_(
+        &mut self,
+        size: impl IntList,
+        device: Device,
+    ) -> &mut Tensor {
         crate::error::unwrap(self.f__resize_output_(size, device))
     }
     /// `aten::_resize_output.out(Tensor self, SymInt[] size, Device device, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__resize_output_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         device: Device,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_resize_output.out",
             "out",
@@ -12009,7 +12113,7 @@ impl Tensor {
     #[track_caller]
     pub fn _resize_output_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         device: Device,
         out: &mut Tensor,
     ) -> Tensor {
@@ -12017,7 +12121,12 @@ impl Tensor {
     }
     /// `aten::_resize_output(Tensor self, SymInt[] size, Device device) -> Tensor`
     #[track_caller]
-    pub fn f__resize_output(&self, size: &[i64], device: Device) -> Result<Tensor> {
+    pub fn f__resize_output(
+        &self,
+        size: impl IntList,
+        device: Device,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_device = device.to_ffi();
@@ -12033,7 +12142,7 @@ impl Tensor {
     }
     /// `aten::_resize_output(Tensor self, SymInt[] size, Device device) -> Tensor`
     #[track_caller]
-    pub fn _resize_output(&self, size: &[i64], device: Device) -> Tensor {
+    pub fn _resize_output(&self, size: impl IntList, device: Device) -> Tensor {
         crate::error::unwrap(self.f__resize_output(size, device))
     }
     /// `aten::_rowwise_prune(Tensor weight, Tensor mask, ScalarType compressed_indices_dtype) -> (Tensor, Tensor)`
@@ -12082,7 +12191,12 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f__safe_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f__safe_softmax_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -12102,7 +12216,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn _safe_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn _safe_softmax_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__safe_softmax_with(dim, dtype))
     }
     /// `aten::_safe_softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
@@ -12258,9 +12376,10 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         dropout_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         crate::guards::attention::gqa_heads(
             "aten::_scaled_dot_product_attention_math",
             key,
@@ -12317,7 +12436,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         dropout_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -12382,8 +12501,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         dropout_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -12428,7 +12548,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         dropout_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_attention_math_for_mps_with(
@@ -12491,8 +12611,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -12564,7 +12685,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_cudnn_attention_with(
@@ -12650,8 +12771,9 @@ impl Tensor {
         max_k: i64,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -12722,7 +12844,7 @@ impl Tensor {
         max_k: i64,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_cudnn_attention_backward_with(
@@ -12840,8 +12962,9 @@ impl Tensor {
         compute_log_sumexp: bool,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -12895,7 +13018,7 @@ impl Tensor {
         compute_log_sumexp: bool,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_efficient_attention_with(
@@ -12976,8 +13099,9 @@ impl Tensor {
         dropout_p: f64,
         grad_input_mask: [bool; 4],
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out_ = grad_out_.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -13046,7 +13170,7 @@ impl Tensor {
         dropout_p: f64,
         grad_input_mask: [bool; 4],
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_efficient_attention_backward_with(
@@ -13145,8 +13269,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -13212,7 +13337,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_with(
@@ -13274,8 +13399,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -13350,7 +13476,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_quantized_with(
@@ -13440,8 +13566,9 @@ impl Tensor {
         is_causal: bool,
         philox_seed: &Tensor,
         philox_offset: &Tensor,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -13509,7 +13636,7 @@ impl Tensor {
         is_causal: bool,
         philox_seed: &Tensor,
         philox_offset: &Tensor,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_backward_with(
@@ -13621,8 +13748,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         attn_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         crate::guards::attention::flash_cpu_sizes(
             "aten::_scaled_dot_product_flash_attention_for_cpu",
             query,
@@ -13670,7 +13798,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         attn_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_for_cpu_with(
@@ -13732,8 +13860,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         attn_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         crate::guards::attention::flash_cpu_backward_sizes(
             "aten::_scaled_dot_product_flash_attention_for_cpu_backward",
             grad_out,
@@ -13793,7 +13922,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         attn_mask: Option<&Tensor>,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_flash_attention_for_cpu_backward_with(
@@ -13878,8 +14007,9 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
         let c_value = value.as_raw();
@@ -13948,7 +14078,7 @@ impl Tensor {
         dropout_p: f64,
         is_causal: bool,
         return_debug_mask: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor, i64, i64, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_fused_attention_overrideable_with(
@@ -14019,8 +14149,9 @@ impl Tensor {
         is_causal: bool,
         philox_seed: &Tensor,
         philox_offset: &Tensor,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let scale: Option<f64> = scale.into();
         let c_grad_out = grad_out.as_raw();
         let c_query = query.as_raw();
         let c_key = key.as_raw();
@@ -14101,7 +14232,7 @@ impl Tensor {
         is_causal: bool,
         philox_seed: &Tensor,
         philox_offset: &Tensor,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__scaled_dot_product_fused_attention_overrideable_backward_with(
@@ -14224,9 +14355,10 @@ impl Tensor {
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a = scale_a.as_raw();
@@ -14271,7 +14403,7 @@ impl Tensor {
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14334,17 +14466,23 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
     ) -> Result<Tensor> {
+        let recipe_a: &[i64] = IntList::int_list(&recipe_a);
+        let swizzle_a: &[i64] = IntList::int_list(&swizzle_a);
+        let recipe_b: &[i64] = IntList::int_list(&recipe_b);
+        let swizzle_b: &[i64] = IntList::int_list(&swizzle_b);
+        let out_dtype: Option<Kind> = out_dtype.into();
+        let contraction_dim: &[i64] = IntList::int_list(&contraction_dim);
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a: Vec<ltrs_tensor> = scale_a
@@ -14402,15 +14540,15 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         offs: Option<&Tensor>,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14442,11 +14580,11 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
     ) -> Result<Tensor> {
         self.f__scaled_grouped_mm_v2_with(
             mat2,
@@ -14474,11 +14612,11 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -14506,9 +14644,10 @@ impl Tensor {
         scale_b: &Tensor,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a = scale_a.as_raw();
@@ -14550,7 +14689,7 @@ impl Tensor {
         scale_b: &Tensor,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14603,10 +14742,11 @@ impl Tensor {
         scale_b: &Tensor,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_scaled_mm.out",
             "out",
@@ -14655,7 +14795,7 @@ impl Tensor {
         scale_b: &Tensor,
         bias: Option<&Tensor>,
         scale_result: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -14712,16 +14852,22 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
     ) -> Result<Tensor> {
+        let recipe_a: &[i64] = IntList::int_list(&recipe_a);
+        let swizzle_a: &[i64] = IntList::int_list(&swizzle_a);
+        let recipe_b: &[i64] = IntList::int_list(&recipe_b);
+        let swizzle_b: &[i64] = IntList::int_list(&swizzle_b);
+        let out_dtype: Option<Kind> = out_dtype.into();
+        let contraction_dim: &[i64] = IntList::int_list(&contraction_dim);
         let c_self = self.as_raw();
         let c_mat2 = mat2.as_raw();
         let c_scale_a: Vec<ltrs_tensor> = scale_a
@@ -14777,14 +14923,14 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14817,13 +14963,13 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
         self.f__scaled_mm_v2_with(
             mat2,
@@ -14852,13 +14998,13 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -14888,17 +15034,23 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let recipe_a: &[i64] = IntList::int_list(&recipe_a);
+        let swizzle_a: &[i64] = IntList::int_list(&swizzle_a);
+        let recipe_b: &[i64] = IntList::int_list(&recipe_b);
+        let swizzle_b: &[i64] = IntList::int_list(&swizzle_b);
+        let out_dtype: Option<Kind> = out_dtype.into();
+        let contraction_dim: &[i64] = IntList::int_list(&contraction_dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_scaled_mm_v2.out",
             "out",
@@ -14961,14 +15113,14 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
-        contraction_dim: &[i64],
+        out_dtype: impl Into<Option<Kind>>,
+        contraction_dim: impl IntList,
         use_fast_accum: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -15003,13 +15155,13 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__scaled_mm_v2_out_with(
@@ -15040,13 +15192,13 @@ impl Tensor {
         &self,
         mat2: &Tensor,
         scale_a: &[T2],
-        recipe_a: &[i64],
-        swizzle_a: &[i64],
+        recipe_a: impl IntList,
+        swizzle_a: impl IntList,
         scale_b: &[T5],
-        recipe_b: &[i64],
-        swizzle_b: &[i64],
+        recipe_b: impl IntList,
+        swizzle_b: impl IntList,
         bias: Option<&Tensor>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15079,8 +15231,9 @@ impl Tensor {
         lengths: Option<&Tensor>,
         offsets: Option<&Tensor>,
         axis: i64,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
     ) -> Result<Tensor> {
+        let initial: Option<Scalar> = OptionalScalar::optional_scalar(initial);
         crate::guards::segment::segment_backward_bounds(
             "aten::_segment_reduce_backward",
             grad,
@@ -15131,7 +15284,7 @@ impl Tensor {
         lengths: Option<&Tensor>,
         offsets: Option<&Tensor>,
         axis: i64,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__segment_reduce_backward_with(
@@ -15195,9 +15348,10 @@ impl Tensor {
         lengths: Option<&Tensor>,
         offsets: Option<&Tensor>,
         axis: i64,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let initial: Option<Scalar> = OptionalScalar::optional_scalar(initial);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_segment_reduce_backward.out",
             "out",
@@ -15255,7 +15409,7 @@ impl Tensor {
         lengths: Option<&Tensor>,
         offsets: Option<&Tensor>,
         axis: i64,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15335,13 +15489,16 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         grad_input: &mut Tensor,
         grad_weight: &mut Tensor,
         grad_bias: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.grad_input",
             "grad_input",
@@ -15434,9 +15591,9 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         grad_input: &mut Tensor,
         grad_weight: &mut Tensor,
         grad_bias: &mut Tensor,
@@ -15461,11 +15618,14 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::_slow_conv2d_backward.output_mask",
             ("kernel_size", kernel_size),
@@ -15539,9 +15699,9 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
@@ -15562,9 +15722,9 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
         Self::f__slow_conv2d_backward(
@@ -15583,19 +15743,21 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
-        Self::_slow_conv2d_backward(
-            grad_output,
-            self_,
-            weight,
-            kernel_size,
-            stride,
-            padding,
-            output_mask,
+        crate::error::unwrap(
+            Self::f__slow_conv2d_backward(
+                grad_output,
+                self_,
+                weight,
+                kernel_size,
+                stride,
+                padding,
+                output_mask,
+            ),
         )
     }
     /// `aten::_slow_conv2d_backward.output_mask_out(Tensor grad_output, Tensor self, Tensor weight, SymInt[2] kernel_size, SymInt[2] stride, SymInt[2] padding, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))`
@@ -15604,14 +15766,17 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
         out0: &mut Tensor,
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_backward.output_mask_out",
             "out0",
@@ -15706,9 +15871,9 @@ impl Tensor {
         grad_output: &Tensor,
         self_: &Tensor,
         weight: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         output_mask: [bool; 3],
         out0: &mut Tensor,
         out1: &mut Tensor,
@@ -15736,12 +15901,15 @@ impl Tensor {
     pub fn f__slow_conv2d_forward_output(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         output: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_slow_conv2d_forward.output",
             "output",
@@ -15780,10 +15948,10 @@ impl Tensor {
     pub fn _slow_conv2d_forward_output(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         output: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15805,11 +15973,14 @@ impl Tensor {
     pub fn f__slow_conv2d_forward(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -15841,10 +16012,10 @@ impl Tensor {
     pub fn _slow_conv2d_forward(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self.f__slow_conv2d_forward(weight, kernel_size, bias, stride, padding),
@@ -15860,8 +16031,9 @@ impl Tensor {
         sobolstate: &Tensor,
         dimension: i64,
         num_generated: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<(Tensor, Tensor)> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::factories::sobol_draw(
             "aten::_sobol_engine_draw",
             quasi,
@@ -15906,7 +16078,7 @@ impl Tensor {
         sobolstate: &Tensor,
         dimension: i64,
         num_generated: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
             Self::f__sobol_engine_draw(
@@ -16339,7 +16511,8 @@ impl Tensor {
     }
     /// `aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
     #[track_caller]
-    pub fn f__sparse_broadcast_to(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_broadcast_to(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::args::positive_list(
             "aten::_sparse_broadcast_to",
             ("size", size),
@@ -16358,12 +16531,13 @@ impl Tensor {
     }
     /// `aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
     #[track_caller]
-    pub fn _sparse_broadcast_to(&self, size: &[i64]) -> Tensor {
+    pub fn _sparse_broadcast_to(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__sparse_broadcast_to(size))
     }
     /// `aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor`
     #[track_caller]
-    pub fn f__sparse_broadcast_to_copy(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_broadcast_to_copy(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::args::positive_list(
             "aten::_sparse_broadcast_to_copy",
             ("size", size),
@@ -16382,16 +16556,17 @@ impl Tensor {
     }
     /// `aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor`
     #[track_caller]
-    pub fn _sparse_broadcast_to_copy(&self, size: &[i64]) -> Tensor {
+    pub fn _sparse_broadcast_to_copy(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__sparse_broadcast_to_copy(size))
     }
     /// `aten::_sparse_broadcast_to_copy.out(Tensor self, int[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__sparse_broadcast_to_copy_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_broadcast_to_copy.out",
             "out",
@@ -16423,7 +16598,7 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_broadcast_to_copy_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_broadcast_to_copy_out(size, out))
@@ -16438,12 +16613,17 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_bsc_args(
             "aten::_sparse_bsc_tensor_unsafe",
             ccol_indices,
@@ -16489,11 +16669,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_bsc_tensor_unsafe_with(
@@ -16516,7 +16696,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_bsc_tensor_unsafe_with(
             ccol_indices,
@@ -16537,7 +16717,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_bsc_tensor_unsafe(ccol_indices, row_indices, values, size),
@@ -16553,12 +16733,17 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_bsr_args(
             "aten::_sparse_bsr_tensor_unsafe",
             crow_indices,
@@ -16604,11 +16789,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_bsr_tensor_unsafe_with(
@@ -16631,7 +16816,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_bsr_tensor_unsafe_with(
             crow_indices,
@@ -16652,7 +16837,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_bsr_tensor_unsafe(crow_indices, col_indices, values, size),
@@ -16668,12 +16853,17 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_compressed_args(
             "aten::_sparse_compressed_tensor_unsafe",
             compressed_indices,
@@ -16720,11 +16910,11 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_compressed_tensor_unsafe_with(
@@ -16747,7 +16937,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_compressed_tensor_unsafe_with(
             compressed_indices,
@@ -16768,7 +16958,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_compressed_tensor_unsafe(
@@ -16788,14 +16978,20 @@ impl Tensor {
     pub fn f__sparse_compressed_tensor_with_dims_with(
         nnz: i64,
         dense_dim: i64,
-        size: &[i64],
-        blocksize: &[i64],
+        size: impl IntList,
+        blocksize: impl IntList,
         index_dtype: Kind,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::compressed_dims(
             "aten::_sparse_compressed_tensor_with_dims",
             dense_dim,
@@ -16841,13 +17037,13 @@ impl Tensor {
     pub fn _sparse_compressed_tensor_with_dims_with(
         nnz: i64,
         dense_dim: i64,
-        size: &[i64],
-        blocksize: &[i64],
+        size: impl IntList,
+        blocksize: impl IntList,
         index_dtype: Kind,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_compressed_tensor_with_dims_with(
@@ -16870,8 +17066,8 @@ impl Tensor {
     pub fn f__sparse_compressed_tensor_with_dims(
         nnz: i64,
         dense_dim: i64,
-        size: &[i64],
-        blocksize: &[i64],
+        size: impl IntList,
+        blocksize: impl IntList,
         index_dtype: Kind,
     ) -> Result<Tensor> {
         Self::f__sparse_compressed_tensor_with_dims_with(
@@ -16883,7 +17079,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::_sparse_compressed_tensor_with_dims(int nnz, int dense_dim, int[] size, int[] blocksize, ScalarType index_dtype, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -16893,8 +17089,8 @@ impl Tensor {
     pub fn _sparse_compressed_tensor_with_dims(
         nnz: i64,
         dense_dim: i64,
-        size: &[i64],
-        blocksize: &[i64],
+        size: impl IntList,
+        blocksize: impl IntList,
         index_dtype: Kind,
     ) -> Tensor {
         crate::error::unwrap(
@@ -16916,13 +17112,19 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_unsafe_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let is_coalesced: Option<bool> = is_coalesced.into();
         crate::guards::sparse::sparse_coo_args(
             "aten::_sparse_coo_tensor_unsafe",
             indices,
@@ -16967,12 +17169,12 @@ impl Tensor {
     pub fn _sparse_coo_tensor_unsafe_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_coo_tensor_unsafe_with(
@@ -16994,7 +17196,7 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_unsafe(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_coo_tensor_unsafe_with(
             indices,
@@ -17014,7 +17216,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_unsafe(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(Self::f__sparse_coo_tensor_unsafe(indices, values, size))
     }
@@ -17027,12 +17229,17 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_sparse_dim = sparse_dim;
         let c_dense_dim = dense_dim;
         let c_size = ltrs_int_list::new(size);
@@ -17068,11 +17275,11 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_coo_tensor_with_dims_with(
@@ -17093,7 +17300,7 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_coo_tensor_with_dims_with(
             sparse_dim,
@@ -17102,7 +17309,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::_sparse_coo_tensor_with_dims(int sparse_dim, int dense_dim, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -17112,7 +17319,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_coo_tensor_with_dims(sparse_dim, dense_dim, size),
@@ -17123,9 +17330,10 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_out(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_coo_tensor_with_dims.out",
             "out",
@@ -17156,7 +17364,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_out(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17172,15 +17380,21 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let is_coalesced: Option<bool> = is_coalesced.into();
         crate::guards::sparse::sparse_coo_args(
             "aten::_sparse_coo_tensor_with_dims_and_tensors",
             indices,
@@ -17229,14 +17443,14 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_and_tensors_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_coo_tensor_with_dims_and_tensors_with(
@@ -17260,7 +17474,7 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_and_tensors(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
     ) -> Result<Tensor> {
@@ -17273,7 +17487,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
             None,
         )
     }
@@ -17284,7 +17498,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_and_tensors(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
     ) -> Tensor {
@@ -17307,12 +17521,14 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_out_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
-        is_coalesced: Option<bool>,
+        is_coalesced: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let is_coalesced: Option<bool> = is_coalesced.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_coo_tensor_with_dims_and_tensors.out",
             "out",
@@ -17360,10 +17576,10 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_and_tensors_out_with(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
-        is_coalesced: Option<bool>,
+        is_coalesced: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17385,7 +17601,7 @@ impl Tensor {
     pub fn f__sparse_coo_tensor_with_dims_and_tensors_out(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
         out: &mut Tensor,
@@ -17407,7 +17623,7 @@ impl Tensor {
     pub fn _sparse_coo_tensor_with_dims_and_tensors_out(
         sparse_dim: i64,
         dense_dim: i64,
-        size: &[i64],
+        size: impl IntList,
         indices: &Tensor,
         values: &Tensor,
         out: &mut Tensor,
@@ -17433,12 +17649,17 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_csc_args(
             "aten::_sparse_csc_tensor_unsafe",
             ccol_indices,
@@ -17484,11 +17705,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_csc_tensor_unsafe_with(
@@ -17511,7 +17732,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_csc_tensor_unsafe_with(
             ccol_indices,
@@ -17532,7 +17753,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_csc_tensor_unsafe(ccol_indices, row_indices, values, size),
@@ -17546,10 +17767,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_prod_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -17578,19 +17801,33 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_prod_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_csr_prod_with(dim, keepdim, dtype))
+    }
+    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn f__sparse_csr_prod(&self, dim: impl IntList) -> Result<Tensor> {
+        self.f__sparse_csr_prod_with(dim, false, None)
+    }
+    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn _sparse_csr_prod(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_prod(dim))
     }
     #[doc(hidden)]
     #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
         self.f__sparse_csr_prod_with(dim, keepdim, dtype)
     }
@@ -17598,35 +17835,21 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_prod_dim_dtype_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
-        self._sparse_csr_prod_with(dim, keepdim, dtype)
+        crate::error::unwrap(self.f__sparse_csr_prod_with(dim, keepdim, dtype))
     }
     #[doc(hidden)]
     #[track_caller]
-    pub fn f__sparse_csr_prod_dim_dtype(&self, dim: &[i64]) -> Result<Tensor> {
-        self.f__sparse_csr_prod(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn _sparse_csr_prod_dim_dtype(&self, dim: &[i64]) -> Tensor {
-        self._sparse_csr_prod(dim)
-    }
-    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
-    #[track_caller]
-    pub fn f__sparse_csr_prod(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_csr_prod_dim_dtype(&self, dim: impl IntList) -> Result<Tensor> {
         self.f__sparse_csr_prod_with(dim, false, None)
     }
-    /// `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn _sparse_csr_prod(&self, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f__sparse_csr_prod(dim))
+    pub fn _sparse_csr_prod_dim_dtype(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_prod_with(dim, false, None))
     }
     /// `aten::_sparse_csr_prod.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -17636,11 +17859,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_csr_prod.dim_dtype_out",
             "out",
@@ -17676,9 +17901,9 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_prod_dim_dtype_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17691,7 +17916,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_prod_dim_dtype_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__sparse_csr_prod_dim_dtype_out_with(dim, false, None, out)
@@ -17702,7 +17927,7 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_prod_dim_dtype_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_csr_prod_dim_dtype_out(dim, out))
@@ -17715,10 +17940,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_sum_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -17747,19 +17974,33 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_sum_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_csr_sum_with(dim, keepdim, dtype))
+    }
+    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn f__sparse_csr_sum(&self, dim: impl IntList) -> Result<Tensor> {
+        self.f__sparse_csr_sum_with(dim, false, None)
+    }
+    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn _sparse_csr_sum(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_sum(dim))
     }
     #[doc(hidden)]
     #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
         self.f__sparse_csr_sum_with(dim, keepdim, dtype)
     }
@@ -17767,35 +18008,21 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_sum_dim_dtype_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
-        self._sparse_csr_sum_with(dim, keepdim, dtype)
+        crate::error::unwrap(self.f__sparse_csr_sum_with(dim, keepdim, dtype))
     }
     #[doc(hidden)]
     #[track_caller]
-    pub fn f__sparse_csr_sum_dim_dtype(&self, dim: &[i64]) -> Result<Tensor> {
-        self.f__sparse_csr_sum(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn _sparse_csr_sum_dim_dtype(&self, dim: &[i64]) -> Tensor {
-        self._sparse_csr_sum(dim)
-    }
-    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
-    #[track_caller]
-    pub fn f__sparse_csr_sum(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_csr_sum_dim_dtype(&self, dim: impl IntList) -> Result<Tensor> {
         self.f__sparse_csr_sum_with(dim, false, None)
     }
-    /// `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn _sparse_csr_sum(&self, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f__sparse_csr_sum(dim))
+    pub fn _sparse_csr_sum_dim_dtype(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f__sparse_csr_sum_with(dim, false, None))
     }
     /// `aten::_sparse_csr_sum.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -17805,11 +18032,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_csr_sum.dim_dtype_out",
             "out",
@@ -17845,9 +18074,9 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_sum_dim_dtype_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17860,7 +18089,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__sparse_csr_sum_dim_dtype_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__sparse_csr_sum_dim_dtype_out_with(dim, false, None, out)
@@ -17871,7 +18100,7 @@ impl Tensor {
     #[track_caller]
     pub fn _sparse_csr_sum_dim_dtype_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_csr_sum_dim_dtype_out(dim, out))
@@ -17886,12 +18115,17 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_csr_args(
             "aten::_sparse_csr_tensor_unsafe",
             crow_indices,
@@ -17937,11 +18171,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_csr_tensor_unsafe_with(
@@ -17964,7 +18198,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__sparse_csr_tensor_unsafe_with(
             crow_indices,
@@ -17985,7 +18219,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_csr_tensor_unsafe(crow_indices, col_indices, values, size),
@@ -18000,8 +18234,9 @@ impl Tensor {
     pub fn f__sparse_log_softmax_int_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -18021,7 +18256,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn _sparse_log_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn _sparse_log_softmax_int_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__sparse_log_softmax_int_with(dim, dtype))
     }
     /// `aten::_sparse_log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
@@ -18047,8 +18286,9 @@ impl Tensor {
     pub fn f__sparse_log_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -18071,7 +18311,7 @@ impl Tensor {
     pub fn _sparse_log_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_log_softmax_dimname_with(dim, dtype))
     }
@@ -18534,8 +18774,9 @@ impl Tensor {
         mat2: &Tensor,
         alpha: impl Into<Scalar>,
         beta: impl Into<Scalar>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_input = input.as_raw();
         let c_mat1 = mat1.as_raw();
         let c_mat1_meta = mat1_meta.as_raw();
@@ -18575,7 +18816,7 @@ impl Tensor {
         mat2: &Tensor,
         alpha: impl Into<Scalar>,
         beta: impl Into<Scalar>,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_semi_structured_addmm_with(
@@ -18698,9 +18939,11 @@ impl Tensor {
         weight: &Tensor,
         meta: &Tensor,
         bias: Option<&Tensor>,
-        activation: Option<&str>,
-        out_dtype: Option<Kind>,
+        activation: impl OptionalStr,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let activation: Option<&str> = OptionalStr::optional_str(&activation);
+        let out_dtype: Option<Kind> = out_dtype.into();
         crate::guards::args::min_dim(
             "aten::_sparse_semi_structured_linear",
             ("input", input),
@@ -18741,8 +18984,8 @@ impl Tensor {
         weight: &Tensor,
         meta: &Tensor,
         bias: Option<&Tensor>,
-        activation: Option<&str>,
-        out_dtype: Option<Kind>,
+        activation: impl OptionalStr,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_semi_structured_linear_with(
@@ -18794,8 +19037,9 @@ impl Tensor {
         mat1: &Tensor,
         mat1_meta: &Tensor,
         mat2: &Tensor,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let out_dtype: Option<Kind> = out_dtype.into();
         let c_mat1 = mat1.as_raw();
         let c_mat1_meta = mat1_meta.as_raw();
         let c_mat2 = mat2.as_raw();
@@ -18826,7 +19070,7 @@ impl Tensor {
         mat1: &Tensor,
         mat1_meta: &Tensor,
         mat2: &Tensor,
-        out_dtype: Option<Kind>,
+        out_dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__sparse_semi_structured_mm_with(mat1, mat1_meta, mat2, out_dtype),
@@ -18935,8 +19179,9 @@ impl Tensor {
     pub fn f__sparse_softmax_int_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -18956,7 +19201,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn _sparse_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn _sparse_softmax_int_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f__sparse_softmax_int_with(dim, dtype))
     }
     /// `aten::_sparse_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
@@ -18982,8 +19231,9 @@ impl Tensor {
     pub fn f__sparse_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -19006,7 +19256,7 @@ impl Tensor {
     pub fn _sparse_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__sparse_softmax_dimname_with(dim, dtype))
     }
@@ -19274,7 +19524,8 @@ impl Tensor {
     }
     /// `aten::_sparse_sum.dim(Tensor self, int[1] dim) -> Tensor`
     #[track_caller]
-    pub fn f__sparse_sum_dim(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f__sparse_sum_dim(&self, dim: impl IntList) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let mut out0 = std::ptr::null_mut();
@@ -19289,12 +19540,17 @@ impl Tensor {
     }
     /// `aten::_sparse_sum.dim(Tensor self, int[1] dim) -> Tensor`
     #[track_caller]
-    pub fn _sparse_sum_dim(&self, dim: &[i64]) -> Tensor {
+    pub fn _sparse_sum_dim(&self, dim: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim(dim))
     }
     /// `aten::_sparse_sum.dim_dtype(Tensor self, int[1] dim, *, ScalarType dtype) -> Tensor`
     #[track_caller]
-    pub fn f__sparse_sum_dim_dtype(&self, dim: &[i64], dtype: Kind) -> Result<Tensor> {
+    pub fn f__sparse_sum_dim_dtype(
+        &self,
+        dim: impl IntList,
+        dtype: Kind,
+    ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_dtype = dtype.to_ffi();
@@ -19310,16 +19566,17 @@ impl Tensor {
     }
     /// `aten::_sparse_sum.dim_dtype(Tensor self, int[1] dim, *, ScalarType dtype) -> Tensor`
     #[track_caller]
-    pub fn _sparse_sum_dim_dtype(&self, dim: &[i64], dtype: Kind) -> Tensor {
+    pub fn _sparse_sum_dim_dtype(&self, dim: impl IntList, dtype: Kind) -> Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim_dtype(dim, dtype))
     }
     /// `aten::_sparse_sum.dim_out(Tensor self, int[1] dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f__sparse_sum_dim_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_sum.dim_out",
             "out",
@@ -19340,7 +19597,7 @@ impl Tensor {
     }
     /// `aten::_sparse_sum.dim_out(Tensor self, int[1] dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn _sparse_sum_dim_out(&self, dim: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _sparse_sum_dim_out(&self, dim: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f__sparse_sum_dim_out(dim, out))
     }
     /// `aten::_sparse_sum_backward(Tensor grad, Tensor self, int[] dim) -> Tensor`
@@ -19348,8 +19605,9 @@ impl Tensor {
     pub fn f__sparse_sum_backward(
         grad: &Tensor,
         self_: &Tensor,
-        dim: &[i64],
+        dim: impl IntList,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_grad = grad.as_raw();
         let c_self = self_.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -19365,7 +19623,11 @@ impl Tensor {
     }
     /// `aten::_sparse_sum_backward(Tensor grad, Tensor self, int[] dim) -> Tensor`
     #[track_caller]
-    pub fn _sparse_sum_backward(grad: &Tensor, self_: &Tensor, dim: &[i64]) -> Tensor {
+    pub fn _sparse_sum_backward(
+        grad: &Tensor,
+        self_: &Tensor,
+        dim: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(Self::f__sparse_sum_backward(grad, self_, dim))
     }
     /// `aten::_sparse_sum_backward.out(Tensor grad, Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!)`
@@ -19373,9 +19635,10 @@ impl Tensor {
     pub fn f__sparse_sum_backward_out(
         grad: &Tensor,
         self_: &Tensor,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_sparse_sum_backward.out",
             "out",
@@ -19406,7 +19669,7 @@ impl Tensor {
     pub fn _sparse_sum_backward_out(
         grad: &Tensor,
         self_: &Tensor,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f__sparse_sum_backward_out(grad, self_, dim, out))
@@ -19420,9 +19683,11 @@ impl Tensor {
     pub fn f__spdiags_with(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
-        layout: Option<Layout>,
+        shape: impl IntList,
+        layout: impl Into<Option<Layout>>,
     ) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
+        let layout: Option<Layout> = layout.into();
         let c_diagonals = diagonals.as_raw();
         let c_offsets = offsets.as_raw();
         let c_shape = ltrs_int_list::new(shape);
@@ -19446,8 +19711,8 @@ impl Tensor {
     pub fn _spdiags_with(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
-        layout: Option<Layout>,
+        shape: impl IntList,
+        layout: impl Into<Option<Layout>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f__spdiags_with(diagonals, offsets, shape, layout))
     }
@@ -19458,7 +19723,7 @@ impl Tensor {
     pub fn f__spdiags(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
+        shape: impl IntList,
     ) -> Result<Tensor> {
         Self::f__spdiags_with(diagonals, offsets, shape, None)
     }
@@ -19466,7 +19731,11 @@ impl Tensor {
     ///
     /// Defaults applied: `layout = None`.
     #[track_caller]
-    pub fn _spdiags(diagonals: &Tensor, offsets: &Tensor, shape: &[i64]) -> Tensor {
+    pub fn _spdiags(
+        diagonals: &Tensor,
+        offsets: &Tensor,
+        shape: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(Self::f__spdiags(diagonals, offsets, shape))
     }
     /// `aten::_spdiags.out(Tensor diagonals, Tensor offsets, int[] shape, Layout? layout=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -19478,10 +19747,12 @@ impl Tensor {
     pub fn f__spdiags_out_with(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
-        layout: Option<Layout>,
+        shape: impl IntList,
+        layout: impl Into<Option<Layout>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
+        let layout: Option<Layout> = layout.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_spdiags.out",
             "out",
@@ -19518,8 +19789,8 @@ impl Tensor {
     pub fn _spdiags_out_with(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
-        layout: Option<Layout>,
+        shape: impl IntList,
+        layout: impl Into<Option<Layout>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -19533,7 +19804,7 @@ impl Tensor {
     pub fn f__spdiags_out(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
+        shape: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__spdiags_out_with(diagonals, offsets, shape, None, out)
@@ -19545,7 +19816,7 @@ impl Tensor {
     pub fn _spdiags_out(
         diagonals: &Tensor,
         offsets: &Tensor,
-        shape: &[i64],
+        shape: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f__spdiags_out(diagonals, offsets, shape, out))
@@ -20190,8 +20461,9 @@ impl Tensor {
     #[track_caller]
     pub fn f__test_optional_filled_intlist(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let addends: Option<&[i64]> = OptionalIntList::optional_int_list(&addends);
         let c_values = values.as_raw();
         let c_addends = addends.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let mut out0 = std::ptr::null_mut();
@@ -20210,7 +20482,7 @@ impl Tensor {
     #[track_caller]
     pub fn _test_optional_filled_intlist(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(Self::f__test_optional_filled_intlist(values, addends))
     }
@@ -20220,9 +20492,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__test_optional_filled_intlist_out(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let addends: Option<&[i64]> = OptionalIntList::optional_int_list(&addends);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_optional_filled_intlist.out",
             "out",
@@ -20252,7 +20525,7 @@ impl Tensor {
     #[track_caller]
     pub fn _test_optional_filled_intlist_out(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -20335,8 +20608,9 @@ impl Tensor {
     #[track_caller]
     pub fn f__test_optional_intlist(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let addends: Option<&[i64]> = OptionalIntList::optional_int_list(&addends);
         let c_values = values.as_raw();
         let c_addends = addends.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let mut out0 = std::ptr::null_mut();
@@ -20353,7 +20627,10 @@ impl Tensor {
     ///
     /// May be None: `addends`.
     #[track_caller]
-    pub fn _test_optional_intlist(values: &Tensor, addends: Option<&[i64]>) -> Tensor {
+    pub fn _test_optional_intlist(
+        values: &Tensor,
+        addends: impl OptionalIntList,
+    ) -> Tensor {
         crate::error::unwrap(Self::f__test_optional_intlist(values, addends))
     }
     /// `aten::_test_optional_intlist.out(Tensor values, int[]? addends, *, Tensor(a!) out) -> Tensor(a!)`
@@ -20362,9 +20639,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__test_optional_intlist_out(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let addends: Option<&[i64]> = OptionalIntList::optional_int_list(&addends);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_test_optional_intlist.out",
             "out",
@@ -20394,7 +20672,7 @@ impl Tensor {
     #[track_caller]
     pub fn _test_optional_intlist_out(
         values: &Tensor,
-        addends: Option<&[i64]>,
+        addends: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f__test_optional_intlist_out(values, addends, out))
@@ -21625,13 +21903,18 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_copy_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         non_blocking: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::_to_copy", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -21667,12 +21950,12 @@ impl Tensor {
     #[track_caller]
     pub fn _to_copy_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         non_blocking: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -21709,9 +21992,10 @@ impl Tensor {
     pub fn f__to_copy_out_with(
         &self,
         non_blocking: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_copy.out",
             "out",
@@ -21746,7 +22030,7 @@ impl Tensor {
     pub fn _to_copy_out_with(
         &self,
         non_blocking: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_copy_out_with(non_blocking, memory_format, out))
@@ -21800,9 +22084,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_dense_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let masked_grad: Option<bool> = masked_grad.into();
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_masked_grad = support::opt_bool(masked_grad);
@@ -21824,8 +22110,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_dense_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_dense_with(dtype, masked_grad))
     }
@@ -21851,10 +22137,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_dense_out_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let masked_grad: Option<bool> = masked_grad.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_dense.out",
             "out",
@@ -21888,8 +22176,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_dense_out_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_dense_out_with(dtype, masked_grad, out))
@@ -21936,10 +22224,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let layout: Option<Layout> = layout.into();
+        let blocksize: Option<&[i64]> = OptionalIntList::optional_int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_blocksize = blocksize.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -21968,9 +22259,9 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_with(layout, blocksize, dense_dim))
     }
@@ -22035,11 +22326,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_out_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let layout: Option<Layout> = layout.into();
+        let blocksize: Option<&[i64]> = OptionalIntList::optional_int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse.out",
             "out",
@@ -22075,9 +22369,9 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_out_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -22106,9 +22400,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsc_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -22130,8 +22426,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_bsc_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc_with(blocksize, dense_dim))
     }
@@ -22139,14 +22435,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn f__to_sparse_bsc(&self, blocksize: &[i64]) -> Result<Tensor> {
+    pub fn f__to_sparse_bsc(&self, blocksize: impl IntList) -> Result<Tensor> {
         self.f__to_sparse_bsc_with(blocksize, None)
     }
     /// `aten::_to_sparse_bsc(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn _to_sparse_bsc(&self, blocksize: &[i64]) -> Tensor {
+    pub fn _to_sparse_bsc(&self, blocksize: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc(blocksize))
     }
     /// `aten::_to_sparse_bsc.out(Tensor self, int[2] blocksize, int? dense_dim=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -22157,10 +22453,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsc_out_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse_bsc.out",
             "out",
@@ -22194,8 +22492,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_bsc_out_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc_out_with(blocksize, dense_dim, out))
@@ -22206,7 +22504,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsc_out(
         &self,
-        blocksize: &[i64],
+        blocksize: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__to_sparse_bsc_out_with(blocksize, None, out)
@@ -22215,7 +22513,11 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn _to_sparse_bsc_out(&self, blocksize: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _to_sparse_bsc_out(
+        &self,
+        blocksize: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsc_out(blocksize, out))
     }
     /// `aten::_to_sparse_bsr(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
@@ -22226,9 +22528,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsr_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -22250,8 +22554,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_bsr_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsr_with(blocksize, dense_dim))
     }
@@ -22259,14 +22563,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn f__to_sparse_bsr(&self, blocksize: &[i64]) -> Result<Tensor> {
+    pub fn f__to_sparse_bsr(&self, blocksize: impl IntList) -> Result<Tensor> {
         self.f__to_sparse_bsr_with(blocksize, None)
     }
     /// `aten::_to_sparse_bsr(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn _to_sparse_bsr(&self, blocksize: &[i64]) -> Tensor {
+    pub fn _to_sparse_bsr(&self, blocksize: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsr(blocksize))
     }
     /// `aten::_to_sparse_bsr.out(Tensor self, int[2] blocksize, int? dense_dim=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -22277,10 +22581,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsr_out_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse_bsr.out",
             "out",
@@ -22314,8 +22620,8 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_bsr_out_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsr_out_with(blocksize, dense_dim, out))
@@ -22326,7 +22632,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_bsr_out(
         &self,
-        blocksize: &[i64],
+        blocksize: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__to_sparse_bsr_out_with(blocksize, None, out)
@@ -22335,7 +22641,11 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn _to_sparse_bsr_out(&self, blocksize: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _to_sparse_bsr_out(
+        &self,
+        blocksize: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_bsr_out(blocksize, out))
     }
     /// `aten::_to_sparse_csc(Tensor self, int? dense_dim=None) -> Tensor`
@@ -22344,7 +22654,11 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn f__to_sparse_csc_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
+    pub fn f__to_sparse_csc_with(
+        &self,
+        dense_dim: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let mut out0 = std::ptr::null_mut();
@@ -22363,7 +22677,7 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn _to_sparse_csc_with(&self, dense_dim: Option<i64>) -> Tensor {
+    pub fn _to_sparse_csc_with(&self, dense_dim: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_csc_with(dense_dim))
     }
     /// `aten::_to_sparse_csc(Tensor self, int? dense_dim=None) -> Tensor`
@@ -22388,9 +22702,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_csc_out_with(
         &self,
-        dense_dim: Option<i64>,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse_csc.out",
             "out",
@@ -22417,7 +22732,7 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_csc_out_with(
         &self,
-        dense_dim: Option<i64>,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_csc_out_with(dense_dim, out))
@@ -22442,7 +22757,11 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn f__to_sparse_csr_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
+    pub fn f__to_sparse_csr_with(
+        &self,
+        dense_dim: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let mut out0 = std::ptr::null_mut();
@@ -22461,7 +22780,7 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn _to_sparse_csr_with(&self, dense_dim: Option<i64>) -> Tensor {
+    pub fn _to_sparse_csr_with(&self, dense_dim: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_csr_with(dense_dim))
     }
     /// `aten::_to_sparse_csr(Tensor self, int? dense_dim=None) -> Tensor`
@@ -22486,9 +22805,10 @@ impl Tensor {
     #[track_caller]
     pub fn f__to_sparse_csr_out_with(
         &self,
-        dense_dim: Option<i64>,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_to_sparse_csr.out",
             "out",
@@ -22515,7 +22835,7 @@ impl Tensor {
     #[track_caller]
     pub fn _to_sparse_csr_out_with(
         &self,
-        dense_dim: Option<i64>,
+        dense_dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__to_sparse_csr_out_with(dense_dim, out))
@@ -22754,8 +23074,9 @@ impl Tensor {
         ffn_weight_2: &Tensor,
         ffn_bias_2: &Tensor,
         mask: Option<&Tensor>,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let mask_type: Option<i64> = mask_type.into();
         let c_src = src.as_raw();
         let c_embed_dim = embed_dim;
         let c_num_heads = num_heads;
@@ -22834,7 +23155,7 @@ impl Tensor {
         ffn_weight_2: &Tensor,
         ffn_bias_2: &Tensor,
         mask: Option<&Tensor>,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__transformer_encoder_layer_fwd_with(
@@ -22981,9 +23302,10 @@ impl Tensor {
         ffn_weight_2: &Tensor,
         ffn_bias_2: &Tensor,
         mask: Option<&Tensor>,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let mask_type: Option<i64> = mask_type.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_transformer_encoder_layer_fwd.out",
             "out",
@@ -23069,7 +23391,7 @@ impl Tensor {
         ffn_weight_2: &Tensor,
         ffn_bias_2: &Tensor,
         mask: Option<&Tensor>,
-        mask_type: Option<i64>,
+        mask_type: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -23204,12 +23526,16 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         unroll_dim: i64,
     ) -> Result<Tensor> {
+        let expand1: &[i64] = IntList::int_list(&expand1);
+        let expand2: &[i64] = IntList::int_list(&expand2);
+        let expand3: &[i64] = IntList::int_list(&expand3);
+        let sumdim: &[i64] = IntList::int_list(&sumdim);
         let c_i1 = i1.as_raw();
         let c_i2 = i2.as_raw();
         let c_i3 = i3.as_raw();
@@ -23246,10 +23572,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         unroll_dim: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -23273,10 +23599,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
     ) -> Result<Tensor> {
         Self::f__trilinear_with(i1, i2, i3, expand1, expand2, expand3, sumdim, 1)
     }
@@ -23288,10 +23614,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__trilinear(i1, i2, i3, expand1, expand2, expand3, sumdim),
@@ -23305,13 +23631,17 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         unroll_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let expand1: &[i64] = IntList::int_list(&expand1);
+        let expand2: &[i64] = IntList::int_list(&expand2);
+        let expand3: &[i64] = IntList::int_list(&expand3);
+        let sumdim: &[i64] = IntList::int_list(&sumdim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_trilinear.out",
             "out",
@@ -23355,10 +23685,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         unroll_dim: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -23384,10 +23714,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__trilinear_out_with(
@@ -23410,10 +23740,10 @@ impl Tensor {
         i1: &Tensor,
         i2: &Tensor,
         i3: &Tensor,
-        expand1: &[i64],
-        expand2: &[i64],
-        expand3: &[i64],
-        sumdim: &[i64],
+        expand1: impl IntList,
+        expand2: impl IntList,
+        expand3: impl IntList,
+        sumdim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24169,7 +24499,9 @@ impl Tensor {
     }
     /// `aten::_unsafe_index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
     #[track_caller]
-    pub fn f__unsafe_index(&self, indices: &[Option<&Tensor>]) -> Result<Tensor> {
+    pub fn f__unsafe_index(&self, indices: impl OptionalTensorList) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -24191,7 +24523,7 @@ impl Tensor {
     }
     /// `aten::_unsafe_index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
     #[track_caller]
-    pub fn _unsafe_index(&self, indices: &[Option<&Tensor>]) -> Tensor {
+    pub fn _unsafe_index(&self, indices: impl OptionalTensorList) -> Tensor {
         crate::error::unwrap(self.f__unsafe_index(indices))
     }
     /// `aten::_unsafe_index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
@@ -24200,10 +24532,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__unsafe_index_put_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -24233,7 +24567,7 @@ impl Tensor {
     #[track_caller]
     pub fn _unsafe_index_put_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Tensor {
@@ -24245,7 +24579,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__unsafe_index_put(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<Tensor> {
         self.f__unsafe_index_put_with(indices, values, false)
@@ -24256,7 +24590,7 @@ impl Tensor {
     #[track_caller]
     pub fn _unsafe_index_put(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__unsafe_index_put(indices, values))
@@ -24266,9 +24600,11 @@ impl Tensor {
     pub fn f__unsafe_masked_index(
         &self,
         mask: &Tensor,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         fill: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::lookups::index_list_within_dims(
             "aten::_unsafe_masked_index",
             self,
@@ -24302,7 +24638,7 @@ impl Tensor {
     pub fn _unsafe_masked_index(
         &self,
         mask: &Tensor,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         fill: impl Into<Scalar>,
     ) -> Tensor {
         crate::error::unwrap(self.f__unsafe_masked_index(mask, indices, fill))
@@ -24312,9 +24648,11 @@ impl Tensor {
     pub fn f__unsafe_masked_index_put_accumulate(
         &self,
         mask: &Tensor,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::lookups::index_list_within_dims(
             "aten::_unsafe_masked_index_put_accumulate",
             self,
@@ -24348,7 +24686,7 @@ impl Tensor {
     pub fn _unsafe_masked_index_put_accumulate(
         &self,
         mask: &Tensor,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24357,7 +24695,8 @@ impl Tensor {
     }
     /// `aten::_unsafe_view(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn f__unsafe_view(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f__unsafe_view(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -24372,12 +24711,17 @@ impl Tensor {
     }
     /// `aten::_unsafe_view(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn _unsafe_view(&self, size: &[i64]) -> Tensor {
+    pub fn _unsafe_view(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__unsafe_view(size))
     }
     /// `aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f__unsafe_view_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f__unsafe_view_out(
+        &self,
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_unsafe_view.out",
             "out",
@@ -24398,7 +24742,7 @@ impl Tensor {
     }
     /// `aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn _unsafe_view_out(&self, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn _unsafe_view_out(&self, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f__unsafe_view_out(size, out))
     }
     /// `aten::_upsample_bicubic2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor`
@@ -24407,10 +24751,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -24438,7 +24785,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
@@ -24459,12 +24806,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bicubic2d_aa.out",
             "out",
@@ -24510,10 +24860,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24533,7 +24883,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -24551,7 +24901,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -24567,11 +24917,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::upsample_bicubic_aa(
             "aten::_upsample_bicubic2d_aa",
             self,
@@ -24610,10 +24963,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -24631,7 +24984,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         self.f__upsample_bicubic2d_aa_with(output_size, align_corners, None, None)
@@ -24642,7 +24995,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_bicubic2d_aa(output_size, align_corners))
@@ -24655,13 +25008,17 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bicubic2d_aa_backward.grad_input",
             "grad_input",
@@ -24701,11 +25058,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24726,8 +25083,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
@@ -24747,8 +25104,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -24770,12 +25127,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -24808,11 +25169,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_bicubic2d_aa_backward_with(
@@ -24831,8 +25192,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bicubic2d_aa_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         Self::f__upsample_bicubic2d_aa_backward_with(
@@ -24850,8 +25211,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bicubic2d_aa_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24869,10 +25230,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -24900,7 +25264,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
@@ -24921,12 +25285,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bilinear2d_aa.out",
             "out",
@@ -24972,10 +25339,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -24995,7 +25362,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -25013,7 +25380,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -25029,11 +25396,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::upsample_bilinear_aa(
             "aten::_upsample_bilinear2d_aa",
             self,
@@ -25072,10 +25442,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -25093,7 +25463,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         self.f__upsample_bilinear2d_aa_with(output_size, align_corners, None, None)
@@ -25104,7 +25474,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_bilinear2d_aa(output_size, align_corners))
@@ -25117,13 +25487,17 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_bilinear2d_aa_backward.grad_input",
             "grad_input",
@@ -25163,11 +25537,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25188,8 +25562,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
@@ -25209,8 +25583,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -25232,12 +25606,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         let c_grad_output = grad_output.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_input_size = ltrs_int_list::new(input_size);
@@ -25270,11 +25648,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_bilinear2d_aa_backward_with(
@@ -25293,8 +25671,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_bilinear2d_aa_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         Self::f__upsample_bilinear2d_aa_backward_with(
@@ -25312,8 +25690,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_bilinear2d_aa_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25331,9 +25709,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -25359,7 +25740,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25374,10 +25755,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_out_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact1d.out",
             "out",
@@ -25417,8 +25800,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_out_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25431,7 +25814,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__upsample_nearest_exact1d_out_with(output_size, None, out)
@@ -25442,7 +25825,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact1d_out(output_size, out))
@@ -25455,9 +25838,11 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact1d",
             self,
@@ -25490,8 +25875,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact1d_with(output_size, scales))
     }
@@ -25499,14 +25884,17 @@ impl Tensor {
     ///
     /// Defaults applied: `scales = None`.
     #[track_caller]
-    pub fn f__upsample_nearest_exact1d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f__upsample_nearest_exact1d(
+        &self,
+        output_size: impl IntList,
+    ) -> Result<Tensor> {
         self.f__upsample_nearest_exact1d_with(output_size, None)
     }
     /// `aten::_upsample_nearest_exact1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
     #[track_caller]
-    pub fn _upsample_nearest_exact1d(&self, output_size: &[i64]) -> Tensor {
+    pub fn _upsample_nearest_exact1d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact1d(output_size))
     }
     /// `aten::_upsample_nearest_exact1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -25517,11 +25905,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact1d_backward.grad_input",
             "grad_input",
@@ -25563,9 +25954,9 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25584,8 +25975,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact1d_backward_grad_input_with(
@@ -25602,8 +25993,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25623,10 +26014,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact1d_backward",
             output_size,
@@ -25661,9 +26055,9 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact1d_backward_with(
@@ -25680,8 +26074,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact1d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact1d_backward_with(
             grad_output,
@@ -25696,8 +26090,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact1d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact1d_backward(
@@ -25713,9 +26107,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -25741,7 +26138,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25756,11 +26153,14 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_out_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact2d.out",
             "out",
@@ -25802,9 +26202,9 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_out_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25823,7 +26223,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__upsample_nearest_exact2d_out_with(output_size, None, None, out)
@@ -25834,7 +26234,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact2d_out(output_size, out))
@@ -25847,10 +26247,13 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact2d",
             self,
@@ -25885,9 +26288,9 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f__upsample_nearest_exact2d_with(output_size, scales_h, scales_w),
@@ -25897,14 +26300,17 @@ impl Tensor {
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn f__upsample_nearest_exact2d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f__upsample_nearest_exact2d(
+        &self,
+        output_size: impl IntList,
+    ) -> Result<Tensor> {
         self.f__upsample_nearest_exact2d_with(output_size, None, None)
     }
     /// `aten::_upsample_nearest_exact2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn _upsample_nearest_exact2d(&self, output_size: &[i64]) -> Tensor {
+    pub fn _upsample_nearest_exact2d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact2d(output_size))
     }
     /// `aten::_upsample_nearest_exact2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -25915,12 +26321,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact2d_backward.grad_input",
             "grad_input",
@@ -25964,10 +26374,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -25987,8 +26397,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact2d_backward_grad_input_with(
@@ -26006,8 +26416,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26027,11 +26437,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact2d_backward",
             output_size,
@@ -26068,10 +26482,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact2d_backward_with(
@@ -26089,8 +26503,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact2d_backward_with(
             grad_output,
@@ -26106,8 +26520,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact2d_backward(
@@ -26123,9 +26537,12 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -26151,7 +26568,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26166,12 +26583,16 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_out_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact3d.out",
             "out",
@@ -26215,10 +26636,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_out_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26238,7 +26659,7 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f__upsample_nearest_exact3d_out_with(output_size, None, None, None, out)
@@ -26249,7 +26670,7 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact3d_out(output_size, out))
@@ -26262,11 +26683,15 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_exact_scales(
             "aten::_upsample_nearest_exact3d",
             self,
@@ -26303,10 +26728,10 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -26322,14 +26747,17 @@ impl Tensor {
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn f__upsample_nearest_exact3d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f__upsample_nearest_exact3d(
+        &self,
+        output_size: impl IntList,
+    ) -> Result<Tensor> {
         self.f__upsample_nearest_exact3d_with(output_size, None, None, None)
     }
     /// `aten::_upsample_nearest_exact3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn _upsample_nearest_exact3d(&self, output_size: &[i64]) -> Tensor {
+    pub fn _upsample_nearest_exact3d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f__upsample_nearest_exact3d(output_size))
     }
     /// `aten::_upsample_nearest_exact3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -26340,13 +26768,18 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::_upsample_nearest_exact3d_backward.grad_input",
             "grad_input",
@@ -26392,11 +26825,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26417,8 +26850,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact3d_backward_grad_input_with(
@@ -26437,8 +26870,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -26458,12 +26891,17 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_exact_backward_scales(
             "aten::_upsample_nearest_exact3d_backward",
             output_size,
@@ -26502,11 +26940,11 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact3d_backward_with(
@@ -26525,8 +26963,8 @@ impl Tensor {
     #[track_caller]
     pub fn f__upsample_nearest_exact3d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f__upsample_nearest_exact3d_backward_with(
             grad_output,
@@ -26543,8 +26981,8 @@ impl Tensor {
     #[track_caller]
     pub fn _upsample_nearest_exact3d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f__upsample_nearest_exact3d_backward(
@@ -26559,10 +26997,12 @@ impl Tensor {
     pub fn f__use_cudnn_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
     ) -> Result<bool> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -26590,8 +27030,8 @@ impl Tensor {
     pub fn _use_cudnn_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
     ) -> bool {
         crate::error::unwrap(
@@ -26677,10 +27117,12 @@ impl Tensor {
     pub fn f__use_miopen_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
     ) -> Result<bool> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -26708,8 +27150,8 @@ impl Tensor {
     pub fn _use_miopen_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
     ) -> bool {
         crate::error::unwrap(
@@ -26835,9 +27277,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -26868,8 +27312,8 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsc_tensor_args_with(
@@ -26889,7 +27333,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_bsc_tensor_args_with(
             ccol_indices,
@@ -26907,7 +27351,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsc_tensor_args(
@@ -26928,9 +27372,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -26961,8 +27407,8 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsr_tensor_args_with(
@@ -26982,7 +27428,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_bsr_tensor_args_with(
             crow_indices,
@@ -27000,7 +27446,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_bsr_tensor_args(
@@ -27021,10 +27467,12 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         layout: Layout,
-        check_pinning: Option<bool>,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_compressed_indices = compressed_indices.as_raw();
         let c_plain_indices = plain_indices.as_raw();
         let c_values = values.as_raw();
@@ -27057,9 +27505,9 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         layout: Layout,
-        check_pinning: Option<bool>,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_compressed_tensor_args_with(
@@ -27080,7 +27528,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         layout: Layout,
     ) -> Result<()> {
         Self::f__validate_sparse_compressed_tensor_args_with(
@@ -27100,7 +27548,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         layout: Layout,
     ) {
         crate::error::unwrap(
@@ -27122,10 +27570,13 @@ impl Tensor {
     pub fn f__validate_sparse_coo_tensor_args_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        is_coalesced: Option<bool>,
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        is_coalesced: impl Into<Option<bool>>,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let is_coalesced: Option<bool> = is_coalesced.into();
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_indices = indices.as_raw();
         let c_values = values.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -27155,9 +27606,9 @@ impl Tensor {
     pub fn _validate_sparse_coo_tensor_args_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        is_coalesced: Option<bool>,
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        is_coalesced: impl Into<Option<bool>>,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_coo_tensor_args_with(
@@ -27176,7 +27627,7 @@ impl Tensor {
     pub fn f__validate_sparse_coo_tensor_args(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_coo_tensor_args_with(indices, values, size, None, None)
     }
@@ -27187,7 +27638,7 @@ impl Tensor {
     pub fn _validate_sparse_coo_tensor_args(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_coo_tensor_args(indices, values, size),
@@ -27203,9 +27654,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_ccol_indices = ccol_indices.as_raw();
         let c_row_indices = row_indices.as_raw();
         let c_values = values.as_raw();
@@ -27236,8 +27689,8 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csc_tensor_args_with(
@@ -27257,7 +27710,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_csc_tensor_args_with(
             ccol_indices,
@@ -27275,7 +27728,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csc_tensor_args(
@@ -27296,9 +27749,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) -> Result<()> {
+        let size: &[i64] = IntList::int_list(&size);
+        let check_pinning: Option<bool> = check_pinning.into();
         let c_crow_indices = crow_indices.as_raw();
         let c_col_indices = col_indices.as_raw();
         let c_values = values.as_raw();
@@ -27329,8 +27784,8 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        check_pinning: Option<bool>,
+        size: impl IntList,
+        check_pinning: impl Into<Option<bool>>,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csr_tensor_args_with(
@@ -27350,7 +27805,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<()> {
         Self::f__validate_sparse_csr_tensor_args_with(
             crow_indices,
@@ -27368,7 +27823,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) {
         crate::error::unwrap(
             Self::f__validate_sparse_csr_tensor_args(

@@ -9,12 +9,14 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -308,7 +310,8 @@ impl Tensor {
     }
     /// `aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor`
     #[track_caller]
-    pub fn f_adaptive_avg_pool1d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f_adaptive_avg_pool1d(&self, output_size: impl IntList) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -323,16 +326,17 @@ impl Tensor {
     }
     /// `aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor`
     #[track_caller]
-    pub fn adaptive_avg_pool1d(&self, output_size: &[i64]) -> Tensor {
+    pub fn adaptive_avg_pool1d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool1d(output_size))
     }
     /// `aten::adaptive_avg_pool1d.out(Tensor self, int[1] output_size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_adaptive_avg_pool1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_avg_pool1d.out",
             "out",
@@ -360,7 +364,7 @@ impl Tensor {
     #[track_caller]
     pub fn adaptive_avg_pool1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool1d_out(output_size, out))
@@ -369,9 +373,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_adaptive_avg_pool2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_avg_pool2d.out",
             "out",
@@ -408,14 +413,15 @@ impl Tensor {
     #[track_caller]
     pub fn adaptive_avg_pool2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool2d_out(output_size, out))
     }
     /// `aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     #[track_caller]
-    pub fn f_adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f_adaptive_avg_pool2d(&self, output_size: impl IntList) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::args::list_len(
             "aten::adaptive_avg_pool2d",
             ("output_size", output_size),
@@ -439,16 +445,17 @@ impl Tensor {
     }
     /// `aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
     #[track_caller]
-    pub fn adaptive_avg_pool2d(&self, output_size: &[i64]) -> Tensor {
+    pub fn adaptive_avg_pool2d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool2d(output_size))
     }
     /// `aten::adaptive_avg_pool3d.out(Tensor self, SymInt[3] output_size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_adaptive_avg_pool3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_avg_pool3d.out",
             "out",
@@ -485,14 +492,15 @@ impl Tensor {
     #[track_caller]
     pub fn adaptive_avg_pool3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool3d_out(output_size, out))
     }
     /// `aten::adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     #[track_caller]
-    pub fn f_adaptive_avg_pool3d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f_adaptive_avg_pool3d(&self, output_size: impl IntList) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::args::list_len(
             "aten::adaptive_avg_pool3d",
             ("output_size", output_size),
@@ -516,7 +524,7 @@ impl Tensor {
     }
     /// `aten::adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
     #[track_caller]
-    pub fn adaptive_avg_pool3d(&self, output_size: &[i64]) -> Tensor {
+    pub fn adaptive_avg_pool3d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_adaptive_avg_pool3d(output_size))
     }
     /// `aten::adaptive_avg_pool3d_backward.grad_input(Tensor grad_output, Tensor self, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -583,8 +591,9 @@ impl Tensor {
     #[track_caller]
     pub fn f_adaptive_max_pool1d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
     ) -> Result<(Tensor, Tensor)> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -605,17 +614,18 @@ impl Tensor {
     }
     /// `aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)`
     #[track_caller]
-    pub fn adaptive_max_pool1d(&self, output_size: &[i64]) -> (Tensor, Tensor) {
+    pub fn adaptive_max_pool1d(&self, output_size: impl IntList) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_adaptive_max_pool1d(output_size))
     }
     /// `aten::adaptive_max_pool2d.out(Tensor self, int[2] output_size, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
     #[track_caller]
     pub fn f_adaptive_max_pool2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_max_pool2d.out",
             "out",
@@ -656,7 +666,7 @@ impl Tensor {
     #[track_caller]
     pub fn adaptive_max_pool2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -666,8 +676,9 @@ impl Tensor {
     #[track_caller]
     pub fn f_adaptive_max_pool2d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
     ) -> Result<(Tensor, Tensor)> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_max_pool2d",
             output_size,
@@ -692,7 +703,7 @@ impl Tensor {
     }
     /// `aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)`
     #[track_caller]
-    pub fn adaptive_max_pool2d(&self, output_size: &[i64]) -> (Tensor, Tensor) {
+    pub fn adaptive_max_pool2d(&self, output_size: impl IntList) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_adaptive_max_pool2d(output_size))
     }
     /// `aten::adaptive_max_pool2d_backward.grad_input(Tensor grad_output, Tensor self, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -795,10 +806,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_adaptive_max_pool3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::adaptive_max_pool3d.out",
             "out",
@@ -839,7 +851,7 @@ impl Tensor {
     #[track_caller]
     pub fn adaptive_max_pool3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -849,8 +861,9 @@ impl Tensor {
     #[track_caller]
     pub fn f_adaptive_max_pool3d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
     ) -> Result<(Tensor, Tensor)> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::pool::adaptive_pool_output(
             "aten::adaptive_max_pool3d",
             output_size,
@@ -875,7 +888,7 @@ impl Tensor {
     }
     /// `aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)`
     #[track_caller]
-    pub fn adaptive_max_pool3d(&self, output_size: &[i64]) -> (Tensor, Tensor) {
+    pub fn adaptive_max_pool3d(&self, output_size: impl IntList) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_adaptive_max_pool3d(output_size))
     }
     /// `aten::adaptive_max_pool3d_backward.grad_input(Tensor grad_output, Tensor self, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -2608,9 +2621,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_affine_grid_generator(
         theta: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_theta = theta.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_align_corners = align_corners;
@@ -2633,7 +2647,7 @@ impl Tensor {
     #[track_caller]
     pub fn affine_grid_generator(
         theta: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(Self::f_affine_grid_generator(theta, size, align_corners))
@@ -2642,10 +2656,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_affine_grid_generator_out(
         theta: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::affine_grid_generator.out",
             "out",
@@ -2675,7 +2690,7 @@ impl Tensor {
     #[track_caller]
     pub fn affine_grid_generator_out(
         theta: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -2687,9 +2702,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_affine_grid_generator_backward(
         grad: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_grad = grad.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_align_corners = align_corners;
@@ -2712,7 +2728,7 @@ impl Tensor {
     #[track_caller]
     pub fn affine_grid_generator_backward(
         grad: &Tensor,
-        size: &[i64],
+        size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -2936,7 +2952,12 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_all_dims_with(&self, dim: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+    pub fn f_all_dims_with(
+        &self,
+        dim: impl OptionalIntList,
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -2956,7 +2977,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn all_dims_with(&self, dim: Option<&[i64]>, keepdim: bool) -> Tensor {
+    pub fn all_dims_with(&self, dim: impl OptionalIntList, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_all_dims_with(dim, keepdim))
     }
     /// `aten::all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor`
@@ -3027,10 +3048,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_all_dims_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::all.dims_out",
             "out",
@@ -3058,7 +3080,7 @@ impl Tensor {
     #[track_caller]
     pub fn all_dims_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -3323,7 +3345,8 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
     #[track_caller]
-    pub fn f_amax_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
+    pub fn f_amax_with(&self, dim: impl IntList, keepdim: bool) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -3341,7 +3364,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
     #[track_caller]
-    pub fn amax_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
+    pub fn amax_with(&self, dim: impl IntList, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_amax_with(dim, keepdim))
     }
     /// `aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
@@ -3364,10 +3387,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_amax_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage("aten::amax.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -3387,7 +3411,12 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
     #[track_caller]
-    pub fn amax_out_with(&self, dim: &[i64], keepdim: bool, out: &mut Tensor) -> Tensor {
+    pub fn amax_out_with(
+        &self,
+        dim: impl IntList,
+        keepdim: bool,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_amax_out_with(dim, keepdim, out))
     }
     /// `aten::amax.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -3408,7 +3437,8 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
     #[track_caller]
-    pub fn f_amin_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
+    pub fn f_amin_with(&self, dim: impl IntList, keepdim: bool) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -3426,7 +3456,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
     #[track_caller]
-    pub fn amin_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
+    pub fn amin_with(&self, dim: impl IntList, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_amin_with(dim, keepdim))
     }
     /// `aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
@@ -3449,10 +3479,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_amin_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage("aten::amin.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -3472,7 +3503,12 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`.
     #[track_caller]
-    pub fn amin_out_with(&self, dim: &[i64], keepdim: bool, out: &mut Tensor) -> Tensor {
+    pub fn amin_out_with(
+        &self,
+        dim: impl IntList,
+        keepdim: bool,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_amin_out_with(dim, keepdim, out))
     }
     /// `aten::amin.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -3497,9 +3533,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_aminmax_with(
         &self,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -3520,7 +3557,11 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn aminmax_with(&self, dim: Option<i64>, keepdim: bool) -> (Tensor, Tensor) {
+    pub fn aminmax_with(
+        &self,
+        dim: impl Into<Option<i64>>,
+        keepdim: bool,
+    ) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_aminmax_with(dim, keepdim))
     }
     /// `aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)`
@@ -3545,11 +3586,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_aminmax_out_with(
         &self,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         min: &mut Tensor,
         max: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::aminmax.out",
             "min",
@@ -3592,7 +3634,7 @@ impl Tensor {
     #[track_caller]
     pub fn aminmax_out_with(
         &self,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         min: &mut Tensor,
         max: &mut Tensor,
@@ -3803,7 +3845,12 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_any_dims_with(&self, dim: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+    pub fn f_any_dims_with(
+        &self,
+        dim: impl OptionalIntList,
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -3823,7 +3870,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn any_dims_with(&self, dim: Option<&[i64]>, keepdim: bool) -> Tensor {
+    pub fn any_dims_with(&self, dim: impl OptionalIntList, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_any_dims_with(dim, keepdim))
     }
     /// `aten::any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor`
@@ -3894,10 +3941,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_any_dims_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::any.dims_out",
             "out",
@@ -3925,7 +3973,7 @@ impl Tensor {
     #[track_caller]
     pub fn any_dims_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -4088,11 +4136,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_arange_with(
         end: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let end: Scalar = end.into();
         crate::guards::factories::arange_end("aten::arange", &end, dtype)?;
         let c_end = Into::<Scalar>::into(end).to_ffi();
@@ -4125,10 +4177,10 @@ impl Tensor {
     #[track_caller]
     pub fn arange_with(
         end: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_arange_with(end, dtype, layout, device, pin_memory))
     }
@@ -4146,102 +4198,25 @@ impl Tensor {
     pub fn arange(end: impl Into<Scalar>) -> Tensor {
         crate::error::unwrap(Self::f_arange(end))
     }
-    /// `aten::arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-    ///
-    /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
-    ///
-    /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
-    #[track_caller]
-    pub fn f_arange_start_with(
-        start: impl Into<Scalar>,
-        end: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-    ) -> Result<Tensor> {
-        let start: Scalar = start.into();
-        let end: Scalar = end.into();
-        crate::guards::factories::arange_start(
-            "aten::arange.start",
-            &start,
-            &end,
-            dtype,
-        )?;
-        let c_start = Into::<Scalar>::into(start).to_ffi();
-        let c_end = Into::<Scalar>::into(end).to_ffi();
-        let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
-        let c_layout = layout.map_or(-1, |v| v.to_ffi());
-        let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
-        let c_pin_memory = support::opt_bool(pin_memory);
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_arange_start(
-                    &mut out0,
-                    c_start,
-                    c_end,
-                    c_dtype,
-                    c_layout,
-                    c_device,
-                    c_pin_memory,
-                ),
-                "aten::arange.start",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-    ///
-    /// Takes every argument; the schema's defaults are `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
-    ///
-    /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
-    #[track_caller]
-    pub fn arange_start_with(
-        start: impl Into<Scalar>,
-        end: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-    ) -> Tensor {
-        crate::error::unwrap(
-            Self::f_arange_start_with(start, end, dtype, layout, device, pin_memory),
-        )
-    }
-    /// `aten::arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-    ///
-    /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
-    #[track_caller]
-    pub fn f_arange_start(
-        start: impl Into<Scalar>,
-        end: impl Into<Scalar>,
-    ) -> Result<Tensor> {
-        Self::f_arange_start_with(start, end, None, None, None, None)
-    }
-    /// `aten::arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-    ///
-    /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
-    #[track_caller]
-    pub fn arange_start(start: impl Into<Scalar>, end: impl Into<Scalar>) -> Tensor {
-        crate::error::unwrap(Self::f_arange_start(start, end))
-    }
     /// `aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `step = 1`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
-    pub fn f_arange_start_step_with(
+    pub fn f_arange_start_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         step: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let start: Scalar = start.into();
         let end: Scalar = end.into();
         let step: Scalar = step.into();
@@ -4284,17 +4259,17 @@ impl Tensor {
     ///
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
-    pub fn arange_start_step_with(
+    pub fn arange_start_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         step: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
-            Self::f_arange_start_step_with(
+            Self::f_arange_start_with(
                 start,
                 end,
                 step,
@@ -4309,21 +4284,72 @@ impl Tensor {
     ///
     /// Defaults applied: `step = 1`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_arange_start_step(
+    pub fn f_arange_start(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
     ) -> Result<Tensor> {
-        Self::f_arange_start_step_with(start, end, 1i64, None, None, None, None)
+        Self::f_arange_start_with(start, end, 1i64, None, None, None, None)
     }
     /// `aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `step = 1`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
+    pub fn arange_start(start: impl Into<Scalar>, end: impl Into<Scalar>) -> Tensor {
+        crate::error::unwrap(Self::f_arange_start(start, end))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_arange_start_step_with(
+        start: impl Into<Scalar>,
+        end: impl Into<Scalar>,
+        step: impl Into<Scalar>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+    ) -> Result<Tensor> {
+        Self::f_arange_start_with(start, end, step, dtype, layout, device, pin_memory)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn arange_start_step_with(
+        start: impl Into<Scalar>,
+        end: impl Into<Scalar>,
+        step: impl Into<Scalar>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_arange_start_with(
+                start,
+                end,
+                step,
+                dtype,
+                layout,
+                device,
+                pin_memory,
+            ),
+        )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_arange_start_step(
+        start: impl Into<Scalar>,
+        end: impl Into<Scalar>,
+    ) -> Result<Tensor> {
+        Self::f_arange_start_with(start, end, 1i64, None, None, None, None)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn arange_start_step(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
     ) -> Tensor {
-        crate::error::unwrap(Self::f_arange_start_step(start, end))
+        crate::error::unwrap(
+            Self::f_arange_start_with(start, end, 1i64, None, None, None, None),
+        )
     }
     /// `aten::arange.out(Scalar end, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -4864,7 +4890,12 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_argmax_with(&self, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
+    pub fn f_argmax_with(
+        &self,
+        dim: impl Into<Option<i64>>,
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -4884,7 +4915,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn argmax_with(&self, dim: Option<i64>, keepdim: bool) -> Tensor {
+    pub fn argmax_with(&self, dim: impl Into<Option<i64>>, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_argmax_with(dim, keepdim))
     }
     /// `aten::argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
@@ -4909,10 +4940,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_argmax_out_with(
         &self,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::argmax.out",
             "out",
@@ -4940,7 +4972,7 @@ impl Tensor {
     #[track_caller]
     pub fn argmax_out_with(
         &self,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -4966,7 +4998,12 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_argmin_with(&self, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
+    pub fn f_argmin_with(
+        &self,
+        dim: impl Into<Option<i64>>,
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let c_keepdim = keepdim;
@@ -4986,7 +5023,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn argmin_with(&self, dim: Option<i64>, keepdim: bool) -> Tensor {
+    pub fn argmin_with(&self, dim: impl Into<Option<i64>>, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_argmin_with(dim, keepdim))
     }
     /// `aten::argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
@@ -5011,10 +5048,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_argmin_out_with(
         &self,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::argmin.out",
             "out",
@@ -5042,7 +5080,7 @@ impl Tensor {
     #[track_caller]
     pub fn argmin_out_with(
         &self,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -5294,10 +5332,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_as_strided_with(
         &self,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let storage_offset: Option<i64> = storage_offset.into();
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -5326,9 +5367,9 @@ impl Tensor {
     #[track_caller]
     pub fn as_strided_with(
         &self,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_as_strided_with(size, stride, storage_offset))
     }
@@ -5336,14 +5377,18 @@ impl Tensor {
     ///
     /// Defaults applied: `storage_offset = None`.
     #[track_caller]
-    pub fn f_as_strided(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
+    pub fn f_as_strided(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Result<Tensor> {
         self.f_as_strided_with(size, stride, None)
     }
     /// `aten::as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
     ///
     /// Defaults applied: `storage_offset = None`.
     #[track_caller]
-    pub fn as_strided(&self, size: &[i64], stride: &[i64]) -> Tensor {
+    pub fn as_strided(&self, size: impl IntList, stride: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_as_strided(size, stride))
     }
     /// `aten::as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
@@ -5354,10 +5399,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_as_strided__with(
         &mut self,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
     ) -> Result<&mut Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let storage_offset: Option<i64> = storage_offset.into();
         crate::guards::exclusive::exclusive("aten::as_strided_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -5380,9 +5428,9 @@ impl Tensor {
     #[track_caller]
     pub fn as_strided__with(
         &mut self,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_as_strided__with(size, stride, storage_offset))
     }
@@ -5392,8 +5440,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_as_strided_(
         &mut self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> Result<&mut Tensor> {
         self.f_as_strided__with(size, stride, None)
     }
@@ -5401,7 +5449,11 @@ impl Tensor {
     ///
     /// Defaults applied: `storage_offset = None`.
     #[track_caller]
-    pub fn as_strided_(&mut self, size: &[i64], stride: &[i64]) -> &mut Tensor {
+    pub fn as_strided_(
+        &mut self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> &mut Tensor {
         crate::error::unwrap(self.f_as_strided_(size, stride))
     }
     /// `aten::as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
@@ -5412,10 +5464,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_as_strided_copy_with(
         &self,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let storage_offset: Option<i64> = storage_offset.into();
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -5444,9 +5499,9 @@ impl Tensor {
     #[track_caller]
     pub fn as_strided_copy_with(
         &self,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_as_strided_copy_with(size, stride, storage_offset))
     }
@@ -5454,14 +5509,18 @@ impl Tensor {
     ///
     /// Defaults applied: `storage_offset = None`.
     #[track_caller]
-    pub fn f_as_strided_copy(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
+    pub fn f_as_strided_copy(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Result<Tensor> {
         self.f_as_strided_copy_with(size, stride, None)
     }
     /// `aten::as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
     ///
     /// Defaults applied: `storage_offset = None`.
     #[track_caller]
-    pub fn as_strided_copy(&self, size: &[i64], stride: &[i64]) -> Tensor {
+    pub fn as_strided_copy(&self, size: impl IntList, stride: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_as_strided_copy(size, stride))
     }
     /// `aten::as_strided_copy.out(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -5472,11 +5531,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_as_strided_copy_out_with(
         &self,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let storage_offset: Option<i64> = storage_offset.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::as_strided_copy.out",
             "out",
@@ -5512,9 +5574,9 @@ impl Tensor {
     #[track_caller]
     pub fn as_strided_copy_out_with(
         &self,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5527,8 +5589,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_as_strided_copy_out(
         &self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_as_strided_copy_out_with(size, stride, None, out)
@@ -5539,8 +5601,8 @@ impl Tensor {
     #[track_caller]
     pub fn as_strided_copy_out(
         &self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_as_strided_copy_out(size, stride, out))
@@ -5554,10 +5616,13 @@ impl Tensor {
     pub fn f_as_strided_scatter_with(
         &self,
         src: &Tensor,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let storage_offset: Option<i64> = storage_offset.into();
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -5589,9 +5654,9 @@ impl Tensor {
     pub fn as_strided_scatter_with(
         &self,
         src: &Tensor,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_as_strided_scatter_with(src, size, stride, storage_offset),
@@ -5604,8 +5669,8 @@ impl Tensor {
     pub fn f_as_strided_scatter(
         &self,
         src: &Tensor,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> Result<Tensor> {
         self.f_as_strided_scatter_with(src, size, stride, None)
     }
@@ -5616,8 +5681,8 @@ impl Tensor {
     pub fn as_strided_scatter(
         &self,
         src: &Tensor,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(self.f_as_strided_scatter(src, size, stride))
     }
@@ -5630,11 +5695,14 @@ impl Tensor {
     pub fn f_as_strided_scatter_out_with(
         &self,
         src: &Tensor,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let storage_offset: Option<i64> = storage_offset.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::as_strided_scatter.out",
             "out",
@@ -5673,9 +5741,9 @@ impl Tensor {
     pub fn as_strided_scatter_out_with(
         &self,
         src: &Tensor,
-        size: &[i64],
-        stride: &[i64],
-        storage_offset: Option<i64>,
+        size: impl IntList,
+        stride: impl IntList,
+        storage_offset: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5689,8 +5757,8 @@ impl Tensor {
     pub fn f_as_strided_scatter_out(
         &self,
         src: &Tensor,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_as_strided_scatter_out_with(src, size, stride, None, out)
@@ -5702,8 +5770,8 @@ impl Tensor {
     pub fn as_strided_scatter_out(
         &self,
         src: &Tensor,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_as_strided_scatter_out(src, size, stride, out))
@@ -6150,12 +6218,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool1d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -6186,9 +6257,9 @@ impl Tensor {
     #[track_caller]
     pub fn avg_pool1d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
     ) -> Tensor {
@@ -6207,14 +6278,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`.
     #[track_caller]
-    pub fn f_avg_pool1d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_avg_pool1d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_avg_pool1d_with(kernel_size, &[], &[0], false, true)
     }
     /// `aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`.
     #[track_caller]
-    pub fn avg_pool1d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn avg_pool1d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_avg_pool1d(kernel_size))
     }
     /// `aten::avg_pool1d.out(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True, *, Tensor(a!) out) -> Tensor(a!)`
@@ -6223,13 +6294,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool1d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::avg_pool1d.out",
             "out",
@@ -6267,9 +6341,9 @@ impl Tensor {
     #[track_caller]
     pub fn avg_pool1d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
         out: &mut Tensor,
@@ -6292,7 +6366,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool1d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_avg_pool1d_out_with(kernel_size, &[], &[0], false, true, out)
@@ -6301,7 +6375,7 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`.
     #[track_caller]
-    pub fn avg_pool1d_out(&self, kernel_size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn avg_pool1d_out(&self, kernel_size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_avg_pool1d_out(kernel_size, out))
     }
     /// `aten::avg_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -6312,14 +6386,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool2d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let divisor_override: Option<i64> = divisor_override.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::avg_pool2d.out",
             "out",
@@ -6361,12 +6439,12 @@ impl Tensor {
     #[track_caller]
     pub fn avg_pool2d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6388,7 +6466,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool2d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_avg_pool2d_out_with(kernel_size, &[], &[0], false, true, None, out)
@@ -6397,7 +6475,7 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     #[track_caller]
-    pub fn avg_pool2d_out(&self, kernel_size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn avg_pool2d_out(&self, kernel_size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_avg_pool2d_out(kernel_size, out))
     }
     /// `aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
@@ -6408,13 +6486,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool2d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let divisor_override: Option<i64> = divisor_override.into();
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -6449,12 +6531,12 @@ impl Tensor {
     #[track_caller]
     pub fn avg_pool2d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -6472,14 +6554,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     #[track_caller]
-    pub fn f_avg_pool2d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_avg_pool2d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_avg_pool2d_with(kernel_size, &[], &[0], false, true, None)
     }
     /// `aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     #[track_caller]
-    pub fn avg_pool2d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn avg_pool2d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_avg_pool2d(kernel_size))
     }
     /// `aten::avg_pool2d_backward.grad_input(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, bool count_include_pad, int? divisor_override, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -6489,14 +6571,18 @@ impl Tensor {
     pub fn f_avg_pool2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let divisor_override: Option<i64> = divisor_override.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::avg_pool2d_backward.grad_input",
             "grad_input",
@@ -6539,12 +6625,12 @@ impl Tensor {
     pub fn avg_pool2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6568,13 +6654,17 @@ impl Tensor {
     pub fn f_avg_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let divisor_override: Option<i64> = divisor_override.into();
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -6610,12 +6700,12 @@ impl Tensor {
     pub fn avg_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_avg_pool2d_backward(
@@ -6638,14 +6728,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool3d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let divisor_override: Option<i64> = divisor_override.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::avg_pool3d.out",
             "out",
@@ -6687,12 +6781,12 @@ impl Tensor {
     #[track_caller]
     pub fn avg_pool3d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6714,7 +6808,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool3d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_avg_pool3d_out_with(kernel_size, &[], &[0], false, true, None, out)
@@ -6723,7 +6817,7 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     #[track_caller]
-    pub fn avg_pool3d_out(&self, kernel_size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn avg_pool3d_out(&self, kernel_size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_avg_pool3d_out(kernel_size, out))
     }
     /// `aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
@@ -6734,13 +6828,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_avg_pool3d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let divisor_override: Option<i64> = divisor_override.into();
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -6775,12 +6873,12 @@ impl Tensor {
     #[track_caller]
     pub fn avg_pool3d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -6798,14 +6896,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     #[track_caller]
-    pub fn f_avg_pool3d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_avg_pool3d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_avg_pool3d_with(kernel_size, &[], &[0], false, true, None)
     }
     /// `aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `ceil_mode = false`, `count_include_pad = true`, `divisor_override = None`.
     #[track_caller]
-    pub fn avg_pool3d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn avg_pool3d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_avg_pool3d(kernel_size))
     }
     /// `aten::avg_pool3d_backward.grad_input(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, bool ceil_mode, bool count_include_pad, int? divisor_override, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -6815,14 +6913,18 @@ impl Tensor {
     pub fn f_avg_pool3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let divisor_override: Option<i64> = divisor_override.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::avg_pool3d_backward.grad_input",
             "grad_input",
@@ -6865,12 +6967,12 @@ impl Tensor {
     pub fn avg_pool3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6894,13 +6996,17 @@ impl Tensor {
     pub fn f_avg_pool3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let divisor_override: Option<i64> = divisor_override.into();
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -6936,12 +7042,12 @@ impl Tensor {
     pub fn avg_pool3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         ceil_mode: bool,
         count_include_pad: bool,
-        divisor_override: Option<i64>,
+        divisor_override: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_avg_pool3d_backward(
@@ -7327,11 +7433,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_bartlett_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -7362,10 +7472,10 @@ impl Tensor {
     #[track_caller]
     pub fn bartlett_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_bartlett_window_with(
@@ -7400,11 +7510,15 @@ impl Tensor {
     pub fn f_bartlett_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -7438,10 +7552,10 @@ impl Tensor {
     pub fn bartlett_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_bartlett_window_periodic_with(
@@ -11371,11 +11485,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_blackman_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -11406,10 +11524,10 @@ impl Tensor {
     #[track_caller]
     pub fn blackman_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_blackman_window_with(
@@ -11444,11 +11562,15 @@ impl Tensor {
     pub fn f_blackman_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -11482,10 +11604,10 @@ impl Tensor {
     pub fn blackman_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_blackman_window_periodic_with(
@@ -11784,7 +11906,8 @@ impl Tensor {
     }
     /// `aten::broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)`
     #[track_caller]
-    pub fn f_broadcast_to(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_broadcast_to(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -11799,7 +11922,7 @@ impl Tensor {
     }
     /// `aten::broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)`
     #[track_caller]
-    pub fn broadcast_to(&self, size: &[i64]) -> Tensor {
+    pub fn broadcast_to(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_broadcast_to(size))
     }
     /// `aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
@@ -12545,8 +12668,9 @@ impl Tensor {
         x1: &Tensor,
         x2: &Tensor,
         p: f64,
-        compute_mode: Option<i64>,
+        compute_mode: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let compute_mode: Option<i64> = compute_mode.into();
         let c_x1 = x1.as_raw();
         let c_x2 = x2.as_raw();
         let c_p = p;
@@ -12571,7 +12695,7 @@ impl Tensor {
         x1: &Tensor,
         x2: &Tensor,
         p: f64,
-        compute_mode: Option<i64>,
+        compute_mode: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_cdist_with(x1, x2, p, compute_mode))
     }
@@ -12827,7 +12951,11 @@ impl Tensor {
     ///
     /// May be None: `memory_format`.
     #[track_caller]
-    pub fn f_chalf_with(&self, memory_format: Option<MemoryFormat>) -> Result<Tensor> {
+    pub fn f_chalf_with(
+        &self,
+        memory_format: impl Into<Option<MemoryFormat>>,
+    ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -12846,7 +12974,7 @@ impl Tensor {
     ///
     /// May be None: `memory_format`.
     #[track_caller]
-    pub fn chalf_with(&self, memory_format: Option<MemoryFormat>) -> Tensor {
+    pub fn chalf_with(&self, memory_format: impl Into<Option<MemoryFormat>>) -> Tensor {
         crate::error::unwrap(self.f_chalf_with(memory_format))
     }
     /// `aten::chalf(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
@@ -13287,11 +13415,13 @@ impl Tensor {
     ///
     /// May be None: `min`, `max`.
     #[track_caller]
-    pub fn f_clamp_with(
+    pub fn f_clamp_scalar_with(
         &self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
     ) -> Result<Tensor> {
+        let min: Option<Scalar> = OptionalScalar::optional_scalar(min);
+        let max: Option<Scalar> = OptionalScalar::optional_scalar(max);
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -13311,34 +13441,51 @@ impl Tensor {
     ///
     /// May be None: `min`, `max`.
     #[track_caller]
-    pub fn clamp_with(&self, min: Option<Scalar>, max: Option<Scalar>) -> Tensor {
-        crate::error::unwrap(self.f_clamp_with(min, max))
+    pub fn clamp_scalar_with(
+        &self,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clamp_scalar_with(min, max))
     }
     /// `aten::clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn f_clamp(&self) -> Result<Tensor> {
-        self.f_clamp_with(None, None)
+    pub fn f_clamp_scalar(&self) -> Result<Tensor> {
+        self.f_clamp_scalar_with(None, None)
     }
     /// `aten::clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn clamp(&self) -> Tensor {
-        crate::error::unwrap(self.f_clamp())
+    pub fn clamp_scalar(&self) -> Tensor {
+        crate::error::unwrap(self.f_clamp_scalar())
     }
     /// `aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar_with`]; a tensor and a number together are an error).
     #[track_caller]
-    pub fn f_clamp_tensor_with(
+    pub fn f_clamp_with(
         &self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
     ) -> Result<Tensor> {
+        let [min, max] = match crate::operand::optional_operands(
+            "aten::clamp.Tensor",
+            [("min", min.optional_operand()), ("max", max.optional_operand())],
+        )? {
+            crate::operand::OptionalOperands::Numbers([min, max]) => {
+                return Self::f_clamp_scalar_with(self, min, max);
+            }
+            crate::operand::OptionalOperands::Tensors(tensors) => tensors,
+        };
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -13357,27 +13504,83 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar_with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn clamp_with(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clamp_with(min, max))
+    }
+    /// `aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+    ///
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar_with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn f_clamp(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_clamp_with(min, max)
+    }
+    /// `aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+    ///
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar_with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn clamp(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clamp(min, max))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_clamp_tensor_with(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_clamp_with(min, max)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn clamp_tensor_with(
         &self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
     ) -> Tensor {
-        crate::error::unwrap(self.f_clamp_tensor_with(min, max))
+        crate::error::unwrap(self.f_clamp_with(min, max))
     }
-    /// `aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
-    ///
-    /// Defaults applied: `min = None`, `max = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn f_clamp_tensor(&self) -> Result<Tensor> {
-        self.f_clamp_tensor_with(None, None)
+    pub fn f_clamp_tensor(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_clamp_with(min, max)
     }
-    /// `aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
-    ///
-    /// Defaults applied: `min = None`, `max = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn clamp_tensor(&self) -> Tensor {
-        crate::error::unwrap(self.f_clamp_tensor())
+    pub fn clamp_tensor(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clamp_with(min, max))
     }
     /// `aten::clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)`
     ///
@@ -13385,11 +13588,13 @@ impl Tensor {
     ///
     /// May be None: `min`, `max`.
     #[track_caller]
-    pub fn f_clamp__with(
+    pub fn f_clamp_scalar__with(
         &mut self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
     ) -> Result<&mut Tensor> {
+        let min: Option<Scalar> = OptionalScalar::optional_scalar(min);
+        let max: Option<Scalar> = OptionalScalar::optional_scalar(max);
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::clamp_",
             "self",
@@ -13410,38 +13615,51 @@ impl Tensor {
     ///
     /// May be None: `min`, `max`.
     #[track_caller]
-    pub fn clamp__with(
+    pub fn clamp_scalar__with(
         &mut self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
     ) -> &mut Tensor {
-        crate::error::unwrap(self.f_clamp__with(min, max))
+        crate::error::unwrap(self.f_clamp_scalar__with(min, max))
     }
     /// `aten::clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn f_clamp_(&mut self) -> Result<&mut Tensor> {
-        self.f_clamp__with(None, None)
+    pub fn f_clamp_scalar_(&mut self) -> Result<&mut Tensor> {
+        self.f_clamp_scalar__with(None, None)
     }
     /// `aten::clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn clamp_(&mut self) -> &mut Tensor {
-        crate::error::unwrap(self.f_clamp_())
+    pub fn clamp_scalar_(&mut self) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp_scalar_())
     }
     /// `aten::clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar__with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar__with`]; a tensor and a number together are an error).
     #[track_caller]
-    pub fn f_clamp_tensor__with(
+    pub fn f_clamp__with(
         &mut self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
     ) -> Result<&mut Tensor> {
+        let [min, max] = match crate::operand::optional_operands(
+            "aten::clamp_.Tensor",
+            [("min", min.optional_operand()), ("max", max.optional_operand())],
+        )? {
+            crate::operand::OptionalOperands::Numbers([min, max]) => {
+                return Self::f_clamp_scalar__with(self, min, max);
+            }
+            crate::operand::OptionalOperands::Tensors(tensors) => tensors,
+        };
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::clamp_.Tensor",
             "self",
@@ -13464,27 +13682,83 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar__with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar__with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn clamp__with(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp__with(min, max))
+    }
+    /// `aten::clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
+    ///
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar__with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar__with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn f_clamp_(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_clamp__with(min, max)
+    }
+    /// `aten::clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
+    ///
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar__with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_scalar__with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn clamp_(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp_(min, max))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_clamp_tensor__with(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_clamp__with(min, max)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn clamp_tensor__with(
         &mut self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
     ) -> &mut Tensor {
-        crate::error::unwrap(self.f_clamp_tensor__with(min, max))
+        crate::error::unwrap(self.f_clamp__with(min, max))
     }
-    /// `aten::clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
-    ///
-    /// Defaults applied: `min = None`, `max = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn f_clamp_tensor_(&mut self) -> Result<&mut Tensor> {
-        self.f_clamp_tensor__with(None, None)
+    pub fn f_clamp_tensor_(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_clamp__with(min, max)
     }
-    /// `aten::clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
-    ///
-    /// Defaults applied: `min = None`, `max = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn clamp_tensor_(&mut self) -> &mut Tensor {
-        crate::error::unwrap(self.f_clamp_tensor_())
+    pub fn clamp_tensor_(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp__with(min, max))
     }
     /// `aten::clamp.out(Tensor self, Scalar? min=None, Scalar? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -13494,10 +13768,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_clamp_out_with(
         &self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let min: Option<Scalar> = OptionalScalar::optional_scalar(min);
+        let max: Option<Scalar> = OptionalScalar::optional_scalar(max);
         crate::guards::exclusive::exclusive_with_storage("aten::clamp.out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -13521,8 +13797,8 @@ impl Tensor {
     #[track_caller]
     pub fn clamp_out_with(
         &self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_clamp_out_with(min, max, out))
@@ -13546,13 +13822,26 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_out_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_out_with`]; a tensor and a number together are an error).
     #[track_caller]
     pub fn f_clamp_tensor_out_with(
         &self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let [min, max] = match crate::operand::optional_operands(
+            "aten::clamp.Tensor_out",
+            [("min", min.optional_operand()), ("max", max.optional_operand())],
+        )? {
+            crate::operand::OptionalOperands::Numbers([min, max]) => {
+                return Self::f_clamp_out_with(self, min, max, out);
+            }
+            crate::operand::OptionalOperands::Tensors(tensors) => tensors,
+        };
         crate::guards::exclusive::exclusive_with_storage(
             "aten::clamp.Tensor_out",
             "out",
@@ -13577,28 +13866,50 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_out_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_out_with`]; a tensor and a number together are an error).
     #[track_caller]
     pub fn clamp_tensor_out_with(
         &self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_clamp_tensor_out_with(min, max, out))
     }
     /// `aten::clamp.Tensor_out(Tensor self, Tensor? min=None, Tensor? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
-    /// Defaults applied: `min = None`, `max = None`.
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_out_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_out_with`]; a tensor and a number together are an error).
     #[track_caller]
-    pub fn f_clamp_tensor_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        self.f_clamp_tensor_out_with(None, None, out)
+    pub fn f_clamp_tensor_out(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        self.f_clamp_tensor_out_with(min, max, out)
     }
     /// `aten::clamp.Tensor_out(Tensor self, Tensor? min=None, Tensor? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
-    /// Defaults applied: `min = None`, `max = None`.
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_out_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clamp_out_with`]; a tensor and a number together are an error).
     #[track_caller]
-    pub fn clamp_tensor_out(&self, out: &mut Tensor) -> Tensor {
-        crate::error::unwrap(self.f_clamp_tensor_out(out))
+    pub fn clamp_tensor_out(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clamp_tensor_out(min, max, out))
     }
     /// `aten::clamp_max(Tensor self, Scalar max) -> Tensor`
     #[track_caller]
@@ -13648,6 +13959,16 @@ impl Tensor {
     /// `max` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_max_scalar`]).
     #[track_caller]
     pub fn clamp_max(&self, max: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_clamp_max(max))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_clamp_max_tensor(&self, max: impl TensorOrNumber) -> Result<Tensor> {
+        self.f_clamp_max(max)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn clamp_max_tensor(&self, max: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_clamp_max(max))
     }
     /// `aten::clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)`
@@ -13709,6 +14030,19 @@ impl Tensor {
     /// `max` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_max_scalar_`]).
     #[track_caller]
     pub fn clamp_max_(&mut self, max: impl TensorOrNumber) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp_max_(max))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_clamp_max_tensor_(
+        &mut self,
+        max: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_clamp_max_(max)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn clamp_max_tensor_(&mut self, max: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_clamp_max_(max))
     }
     /// `aten::clamp_max.out(Tensor self, Scalar max, *, Tensor(a!) out) -> Tensor(a!)`
@@ -13835,6 +14169,16 @@ impl Tensor {
     pub fn clamp_min(&self, min: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_clamp_min(min))
     }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_clamp_min_tensor(&self, min: impl TensorOrNumber) -> Result<Tensor> {
+        self.f_clamp_min(min)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn clamp_min_tensor(&self, min: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_clamp_min(min))
+    }
     /// `aten::clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)`
     #[track_caller]
     pub fn f_clamp_min_scalar_(
@@ -13894,6 +14238,19 @@ impl Tensor {
     /// `min` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_clamp_min_scalar_`]).
     #[track_caller]
     pub fn clamp_min_(&mut self, min: impl TensorOrNumber) -> &mut Tensor {
+        crate::error::unwrap(self.f_clamp_min_(min))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_clamp_min_tensor_(
+        &mut self,
+        min: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_clamp_min_(min)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn clamp_min_tensor_(&mut self, min: impl TensorOrNumber) -> &mut Tensor {
         crate::error::unwrap(self.f_clamp_min_(min))
     }
     /// `aten::clamp_min.out(Tensor self, Scalar min, *, Tensor(a!) out) -> Tensor(a!)`
@@ -13976,11 +14333,13 @@ impl Tensor {
     ///
     /// May be None: `min`, `max`.
     #[track_caller]
-    pub fn f_clip_with(
+    pub fn f_clip_scalar_with(
         &self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
     ) -> Result<Tensor> {
+        let min: Option<Scalar> = OptionalScalar::optional_scalar(min);
+        let max: Option<Scalar> = OptionalScalar::optional_scalar(max);
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_max = max.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -14000,34 +14359,51 @@ impl Tensor {
     ///
     /// May be None: `min`, `max`.
     #[track_caller]
-    pub fn clip_with(&self, min: Option<Scalar>, max: Option<Scalar>) -> Tensor {
-        crate::error::unwrap(self.f_clip_with(min, max))
+    pub fn clip_scalar_with(
+        &self,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clip_scalar_with(min, max))
     }
     /// `aten::clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn f_clip(&self) -> Result<Tensor> {
-        self.f_clip_with(None, None)
+    pub fn f_clip_scalar(&self) -> Result<Tensor> {
+        self.f_clip_scalar_with(None, None)
     }
     /// `aten::clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn clip(&self) -> Tensor {
-        crate::error::unwrap(self.f_clip())
+    pub fn clip_scalar(&self) -> Tensor {
+        crate::error::unwrap(self.f_clip_scalar())
     }
     /// `aten::clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar_with`]; a tensor and a number together are an error).
     #[track_caller]
-    pub fn f_clip_tensor_with(
+    pub fn f_clip_with(
         &self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
     ) -> Result<Tensor> {
+        let [min, max] = match crate::operand::optional_operands(
+            "aten::clip.Tensor",
+            [("min", min.optional_operand()), ("max", max.optional_operand())],
+        )? {
+            crate::operand::OptionalOperands::Numbers([min, max]) => {
+                return Self::f_clip_scalar_with(self, min, max);
+            }
+            crate::operand::OptionalOperands::Tensors(tensors) => tensors,
+        };
         let c_self = self.as_raw();
         let c_min = min.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_max = max.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -14046,27 +14422,83 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar_with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn clip_with(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clip_with(min, max))
+    }
+    /// `aten::clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+    ///
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar_with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn f_clip(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_clip_with(min, max)
+    }
+    /// `aten::clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+    ///
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar_with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn clip(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clip(min, max))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_clip_tensor_with(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_clip_with(min, max)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn clip_tensor_with(
         &self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
     ) -> Tensor {
-        crate::error::unwrap(self.f_clip_tensor_with(min, max))
+        crate::error::unwrap(self.f_clip_with(min, max))
     }
-    /// `aten::clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
-    ///
-    /// Defaults applied: `min = None`, `max = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn f_clip_tensor(&self) -> Result<Tensor> {
-        self.f_clip_tensor_with(None, None)
+    pub fn f_clip_tensor(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_clip_with(min, max)
     }
-    /// `aten::clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
-    ///
-    /// Defaults applied: `min = None`, `max = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn clip_tensor(&self) -> Tensor {
-        crate::error::unwrap(self.f_clip_tensor())
+    pub fn clip_tensor(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clip_with(min, max))
     }
     /// `aten::clip_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)`
     ///
@@ -14074,11 +14506,13 @@ impl Tensor {
     ///
     /// May be None: `min`, `max`.
     #[track_caller]
-    pub fn f_clip__with(
+    pub fn f_clip_scalar__with(
         &mut self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
     ) -> Result<&mut Tensor> {
+        let min: Option<Scalar> = OptionalScalar::optional_scalar(min);
+        let max: Option<Scalar> = OptionalScalar::optional_scalar(max);
         crate::guards::exclusive::exclusive_unless_strided("aten::clip_", "self", self)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -14095,38 +14529,51 @@ impl Tensor {
     ///
     /// May be None: `min`, `max`.
     #[track_caller]
-    pub fn clip__with(
+    pub fn clip_scalar__with(
         &mut self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
     ) -> &mut Tensor {
-        crate::error::unwrap(self.f_clip__with(min, max))
+        crate::error::unwrap(self.f_clip_scalar__with(min, max))
     }
     /// `aten::clip_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn f_clip_(&mut self) -> Result<&mut Tensor> {
-        self.f_clip__with(None, None)
+    pub fn f_clip_scalar_(&mut self) -> Result<&mut Tensor> {
+        self.f_clip_scalar__with(None, None)
     }
     /// `aten::clip_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `min = None`, `max = None`.
     #[track_caller]
-    pub fn clip_(&mut self) -> &mut Tensor {
-        crate::error::unwrap(self.f_clip_())
+    pub fn clip_scalar_(&mut self) -> &mut Tensor {
+        crate::error::unwrap(self.f_clip_scalar_())
     }
     /// `aten::clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar__with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar__with`]; a tensor and a number together are an error).
     #[track_caller]
-    pub fn f_clip_tensor__with(
+    pub fn f_clip__with(
         &mut self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
     ) -> Result<&mut Tensor> {
+        let [min, max] = match crate::operand::optional_operands(
+            "aten::clip_.Tensor",
+            [("min", min.optional_operand()), ("max", max.optional_operand())],
+        )? {
+            crate::operand::OptionalOperands::Numbers([min, max]) => {
+                return Self::f_clip_scalar__with(self, min, max);
+            }
+            crate::operand::OptionalOperands::Tensors(tensors) => tensors,
+        };
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::clip_.Tensor",
             "self",
@@ -14149,27 +14596,83 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar__with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar__with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn clip__with(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_clip__with(min, max))
+    }
+    /// `aten::clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
+    ///
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar__with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar__with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn f_clip_(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_clip__with(min, max)
+    }
+    /// `aten::clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
+    ///
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar__with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_scalar__with`]; a tensor and a number together are an error).
+    #[track_caller]
+    pub fn clip_(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_clip_(min, max))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_clip_tensor__with(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_clip__with(min, max)
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn clip_tensor__with(
         &mut self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
     ) -> &mut Tensor {
-        crate::error::unwrap(self.f_clip_tensor__with(min, max))
+        crate::error::unwrap(self.f_clip__with(min, max))
     }
-    /// `aten::clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
-    ///
-    /// Defaults applied: `min = None`, `max = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn f_clip_tensor_(&mut self) -> Result<&mut Tensor> {
-        self.f_clip_tensor__with(None, None)
+    pub fn f_clip_tensor_(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_clip__with(min, max)
     }
-    /// `aten::clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)`
-    ///
-    /// Defaults applied: `min = None`, `max = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn clip_tensor_(&mut self) -> &mut Tensor {
-        crate::error::unwrap(self.f_clip_tensor_())
+    pub fn clip_tensor_(
+        &mut self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_clip__with(min, max))
     }
     /// `aten::clip.out(Tensor self, Scalar? min=None, Scalar? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -14179,10 +14682,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_clip_out_with(
         &self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let min: Option<Scalar> = OptionalScalar::optional_scalar(min);
+        let max: Option<Scalar> = OptionalScalar::optional_scalar(max);
         crate::guards::exclusive::exclusive_with_storage("aten::clip.out", "out", out)?;
         let c_self = self.as_raw();
         let c_min = min.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -14206,8 +14711,8 @@ impl Tensor {
     #[track_caller]
     pub fn clip_out_with(
         &self,
-        min: Option<Scalar>,
-        max: Option<Scalar>,
+        min: impl OptionalScalar,
+        max: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_clip_out_with(min, max, out))
@@ -14231,13 +14736,26 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_out_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_out_with`]; a tensor and a number together are an error).
     #[track_caller]
     pub fn f_clip_tensor_out_with(
         &self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let [min, max] = match crate::operand::optional_operands(
+            "aten::clip.Tensor_out",
+            [("min", min.optional_operand()), ("max", max.optional_operand())],
+        )? {
+            crate::operand::OptionalOperands::Numbers([min, max]) => {
+                return Self::f_clip_out_with(self, min, max, out);
+            }
+            crate::operand::OptionalOperands::Tensors(tensors) => tensors,
+        };
         crate::guards::exclusive::exclusive_with_storage(
             "aten::clip.Tensor_out",
             "out",
@@ -14262,28 +14780,50 @@ impl Tensor {
     /// Takes every argument; the schema's defaults are `min = None`, `max = None`.
     ///
     /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_out_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_out_with`]; a tensor and a number together are an error).
     #[track_caller]
     pub fn clip_tensor_out_with(
         &self,
-        min: Option<&Tensor>,
-        max: Option<&Tensor>,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_clip_tensor_out_with(min, max, out))
     }
     /// `aten::clip.Tensor_out(Tensor self, Tensor? min=None, Tensor? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
-    /// Defaults applied: `min = None`, `max = None`.
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_out_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_out_with`]; a tensor and a number together are an error).
     #[track_caller]
-    pub fn f_clip_tensor_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        self.f_clip_tensor_out_with(None, None, out)
+    pub fn f_clip_tensor_out(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        self.f_clip_tensor_out_with(min, max, out)
     }
     /// `aten::clip.Tensor_out(Tensor self, Tensor? min=None, Tensor? max=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
-    /// Defaults applied: `min = None`, `max = None`.
+    /// May be None: `min`, `max`.
+    ///
+    /// `min` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_out_with`]; a tensor and a number together are an error).
+    ///
+    /// `max` is a tensor, a number or None, as in PyTorch (numbers call [`Tensor::f_clip_out_with`]; a tensor and a number together are an error).
     #[track_caller]
-    pub fn clip_tensor_out(&self, out: &mut Tensor) -> Tensor {
-        crate::error::unwrap(self.f_clip_tensor_out(out))
+    pub fn clip_tensor_out(
+        &self,
+        min: impl OptionalTensorOrNumber,
+        max: impl OptionalTensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_clip_tensor_out(min, max, out))
     }
     /// `aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
     ///
@@ -14293,8 +14833,9 @@ impl Tensor {
     #[track_caller]
     pub fn f_deep_clone_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -14313,7 +14854,10 @@ impl Tensor {
     ///
     /// May be None: `memory_format`.
     #[track_caller]
-    pub fn deep_clone_with(&self, memory_format: Option<MemoryFormat>) -> Tensor {
+    pub fn deep_clone_with(
+        &self,
+        memory_format: impl Into<Option<MemoryFormat>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_deep_clone_with(memory_format))
     }
     /// `aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
@@ -14338,9 +14882,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_clone_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage("aten::clone.out", "out", out)?;
         let c_self = self.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -14363,7 +14908,7 @@ impl Tensor {
     #[track_caller]
     pub fn clone_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_clone_out_with(memory_format, out))
@@ -14405,13 +14950,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_col2im_out(
         &self,
-        output_size: &[i64],
-        kernel_size: &[i64],
-        dilation: &[i64],
-        padding: &[i64],
-        stride: &[i64],
+        output_size: impl IntList,
+        kernel_size: impl IntList,
+        dilation: impl IntList,
+        padding: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::col2im.out",
             "out",
@@ -14447,11 +14997,11 @@ impl Tensor {
     #[track_caller]
     pub fn col2im_out(
         &self,
-        output_size: &[i64],
-        kernel_size: &[i64],
-        dilation: &[i64],
-        padding: &[i64],
-        stride: &[i64],
+        output_size: impl IntList,
+        kernel_size: impl IntList,
+        dilation: impl IntList,
+        padding: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14462,12 +15012,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_col2im(
         &self,
-        output_size: &[i64],
-        kernel_size: &[i64],
-        dilation: &[i64],
-        padding: &[i64],
-        stride: &[i64],
+        output_size: impl IntList,
+        kernel_size: impl IntList,
+        dilation: impl IntList,
+        padding: impl IntList,
+        stride: impl IntList,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -14496,11 +15051,11 @@ impl Tensor {
     #[track_caller]
     pub fn col2im(
         &self,
-        output_size: &[i64],
-        kernel_size: &[i64],
-        dilation: &[i64],
-        padding: &[i64],
-        stride: &[i64],
+        output_size: impl IntList,
+        kernel_size: impl IntList,
+        dilation: impl IntList,
+        padding: impl IntList,
+        stride: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_col2im(output_size, kernel_size, dilation, padding, stride),
@@ -15198,9 +15753,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_constant_pad_nd_with(
         &self,
-        pad: &[i64],
+        pad: impl IntList,
         value: impl Into<Scalar>,
     ) -> Result<Tensor> {
+        let pad: &[i64] = IntList::int_list(&pad);
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
         let c_value = Into::<Scalar>::into(value).to_ffi();
@@ -15218,21 +15774,25 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `value = 0`.
     #[track_caller]
-    pub fn constant_pad_nd_with(&self, pad: &[i64], value: impl Into<Scalar>) -> Tensor {
+    pub fn constant_pad_nd_with(
+        &self,
+        pad: impl IntList,
+        value: impl Into<Scalar>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_constant_pad_nd_with(pad, value))
     }
     /// `aten::constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor`
     ///
     /// Defaults applied: `value = 0`.
     #[track_caller]
-    pub fn f_constant_pad_nd(&self, pad: &[i64]) -> Result<Tensor> {
+    pub fn f_constant_pad_nd(&self, pad: impl IntList) -> Result<Tensor> {
         self.f_constant_pad_nd_with(pad, 0i64)
     }
     /// `aten::constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor`
     ///
     /// Defaults applied: `value = 0`.
     #[track_caller]
-    pub fn constant_pad_nd(&self, pad: &[i64]) -> Tensor {
+    pub fn constant_pad_nd(&self, pad: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_constant_pad_nd(pad))
     }
     /// `aten::constant_pad_nd.out(Tensor self, SymInt[] pad, Scalar value=0, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15241,10 +15801,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_constant_pad_nd_out_with(
         &self,
-        pad: &[i64],
+        pad: impl IntList,
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let pad: &[i64] = IntList::int_list(&pad);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::constant_pad_nd.out",
             "out",
@@ -15270,7 +15831,7 @@ impl Tensor {
     #[track_caller]
     pub fn constant_pad_nd_out_with(
         &self,
-        pad: &[i64],
+        pad: impl IntList,
         value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -15282,7 +15843,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_constant_pad_nd_out(
         &self,
-        pad: &[i64],
+        pad: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_constant_pad_nd_out_with(pad, 0i64, out)
@@ -15291,7 +15852,7 @@ impl Tensor {
     ///
     /// Defaults applied: `value = 0`.
     #[track_caller]
-    pub fn constant_pad_nd_out(&self, pad: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn constant_pad_nd_out(&self, pad: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_constant_pad_nd_out(pad, out))
     }
     /// `aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)`
@@ -15342,11 +15903,14 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15383,9 +15947,9 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15416,11 +15980,13 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
+        stride: impl IntList,
         padding: &str,
-        dilation: &[i64],
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15457,9 +16023,9 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
+        stride: impl IntList,
         padding: &str,
-        dilation: &[i64],
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15498,11 +16064,14 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15539,9 +16108,9 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15572,11 +16141,13 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
+        stride: impl IntList,
         padding: &str,
-        dilation: &[i64],
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15613,9 +16184,9 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
+        stride: impl IntList,
         padding: &str,
-        dilation: &[i64],
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15654,11 +16225,14 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15695,9 +16269,9 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15728,11 +16302,13 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
+        stride: impl IntList,
         padding: &str,
-        dilation: &[i64],
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -15769,9 +16345,9 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
+        stride: impl IntList,
         padding: &str,
-        dilation: &[i64],
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15807,12 +16383,16 @@ impl Tensor {
     pub fn f_conv_depthwise3d(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -15846,11 +16426,11 @@ impl Tensor {
     pub fn conv_depthwise3d(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_conv_depthwise3d(weight, kernel_size, bias, stride, padding, dilation),
@@ -15863,13 +16443,17 @@ impl Tensor {
     pub fn f_conv_depthwise3d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::conv_depthwise3d.out",
             "out",
@@ -15910,11 +16494,11 @@ impl Tensor {
     pub fn conv_depthwise3d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -16106,12 +16690,16 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16150,11 +16738,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_conv_transpose1d_with(
@@ -16193,12 +16781,16 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16237,11 +16829,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_conv_transpose2d_with(
@@ -16256,17 +16848,31 @@ impl Tensor {
             ),
         )
     }
+    /// `aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor`
+    ///
+    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
+    pub fn f_conv_transpose2d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
+        Self::f_conv_transpose2d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
+    }
+    /// `aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor`
+    ///
+    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
+    pub fn conv_transpose2d(input: &Tensor, weight: &Tensor) -> Tensor {
+        crate::error::unwrap(Self::f_conv_transpose2d(input, weight))
+    }
     #[doc(hidden)]
     #[track_caller]
     pub fn f_conv_transpose2d_input_with(
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Result<Tensor> {
         Self::f_conv_transpose2d_with(
             input,
@@ -16285,46 +16891,36 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Tensor {
-        Self::conv_transpose2d_with(
-            input,
-            weight,
-            bias,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            dilation,
+        crate::error::unwrap(
+            Self::f_conv_transpose2d_with(
+                input,
+                weight,
+                bias,
+                stride,
+                padding,
+                output_padding,
+                groups,
+                dilation,
+            ),
         )
     }
     #[doc(hidden)]
     #[track_caller]
     pub fn f_conv_transpose2d_input(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
-        Self::f_conv_transpose2d(input, weight)
+        Self::f_conv_transpose2d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
     }
     #[doc(hidden)]
     #[track_caller]
     pub fn conv_transpose2d_input(input: &Tensor, weight: &Tensor) -> Tensor {
-        Self::conv_transpose2d(input, weight)
-    }
-    /// `aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor`
-    ///
-    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
-    #[track_caller]
-    pub fn f_conv_transpose2d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
-        Self::f_conv_transpose2d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
-    }
-    /// `aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, SymInt groups=1, SymInt[2] dilation=1) -> Tensor`
-    ///
-    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
-    #[track_caller]
-    pub fn conv_transpose2d(input: &Tensor, weight: &Tensor) -> Tensor {
-        crate::error::unwrap(Self::f_conv_transpose2d(input, weight))
+        crate::error::unwrap(
+            Self::f_conv_transpose2d_with(input, weight, None, &[1], &[0], &[0], 1, &[1]),
+        )
     }
     /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
     ///
@@ -16336,12 +16932,16 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16380,11 +16980,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_conv_transpose3d_with(
@@ -16399,17 +16999,31 @@ impl Tensor {
             ),
         )
     }
+    /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
+    ///
+    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
+    pub fn f_conv_transpose3d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
+        Self::f_conv_transpose3d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
+    }
+    /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
+    ///
+    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
+    #[track_caller]
+    pub fn conv_transpose3d(input: &Tensor, weight: &Tensor) -> Tensor {
+        crate::error::unwrap(Self::f_conv_transpose3d(input, weight))
+    }
     #[doc(hidden)]
     #[track_caller]
     pub fn f_conv_transpose3d_input_with(
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Result<Tensor> {
         Self::f_conv_transpose3d_with(
             input,
@@ -16428,46 +17042,36 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
         groups: i64,
-        dilation: &[i64],
+        dilation: impl IntList,
     ) -> Tensor {
-        Self::conv_transpose3d_with(
-            input,
-            weight,
-            bias,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            dilation,
+        crate::error::unwrap(
+            Self::f_conv_transpose3d_with(
+                input,
+                weight,
+                bias,
+                stride,
+                padding,
+                output_padding,
+                groups,
+                dilation,
+            ),
         )
     }
     #[doc(hidden)]
     #[track_caller]
     pub fn f_conv_transpose3d_input(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
-        Self::f_conv_transpose3d(input, weight)
+        Self::f_conv_transpose3d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
     }
     #[doc(hidden)]
     #[track_caller]
     pub fn conv_transpose3d_input(input: &Tensor, weight: &Tensor) -> Tensor {
-        Self::conv_transpose3d(input, weight)
-    }
-    /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
-    ///
-    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
-    #[track_caller]
-    pub fn f_conv_transpose3d(input: &Tensor, weight: &Tensor) -> Result<Tensor> {
-        Self::f_conv_transpose3d_with(input, weight, None, &[1], &[0], &[0], 1, &[1])
-    }
-    /// `aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt groups=1, SymInt[3] dilation=1) -> Tensor`
-    ///
-    /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `groups = 1`, `dilation = &[1]`.
-    #[track_caller]
-    pub fn conv_transpose3d(input: &Tensor, weight: &Tensor) -> Tensor {
-        crate::error::unwrap(Self::f_conv_transpose3d(input, weight))
+        crate::error::unwrap(
+            Self::f_conv_transpose3d_with(input, weight, None, &[1], &[0], &[0], 1, &[1]),
+        )
     }
     /// `aten::convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor`
     ///
@@ -16477,13 +17081,17 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -16522,11 +17130,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -16551,14 +17159,18 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution.out",
             "out",
@@ -16604,11 +17216,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -16635,15 +17247,20 @@ impl Tensor {
         grad_output: &Tensor,
         input: &Tensor,
         weight: &Tensor,
-        bias_sizes: Option<&[i64]>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        bias_sizes: impl OptionalIntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let bias_sizes: Option<&[i64]> = OptionalIntList::optional_int_list(&bias_sizes);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -16690,12 +17307,12 @@ impl Tensor {
         grad_output: &Tensor,
         input: &Tensor,
         weight: &Tensor,
-        bias_sizes: Option<&[i64]>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        bias_sizes: impl OptionalIntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
@@ -16723,18 +17340,23 @@ impl Tensor {
         grad_output: &Tensor,
         input: &Tensor,
         weight: &Tensor,
-        bias_sizes: Option<&[i64]>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        bias_sizes: impl OptionalIntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
         out0: &mut Tensor,
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let bias_sizes: Option<&[i64]> = OptionalIntList::optional_int_list(&bias_sizes);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_backward.out",
             "out0",
@@ -16802,12 +17424,12 @@ impl Tensor {
         grad_output: &Tensor,
         input: &Tensor,
         weight: &Tensor,
-        bias_sizes: Option<&[i64]>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        bias_sizes: impl OptionalIntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
         out0: &mut Tensor,
@@ -16839,14 +17461,18 @@ impl Tensor {
         grad_output: &Tensor,
         input: &Tensor,
         weight: &Tensor,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         let c_grad_output = grad_output.as_raw();
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
@@ -16889,11 +17515,11 @@ impl Tensor {
         grad_output: &Tensor,
         input: &Tensor,
         weight: &Tensor,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
@@ -16918,17 +17544,21 @@ impl Tensor {
         grad_output: &Tensor,
         input: &Tensor,
         weight: &Tensor,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
         out0: &mut Tensor,
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_backward_overrideable.out",
             "out0",
@@ -16992,11 +17622,11 @@ impl Tensor {
         grad_output: &Tensor,
         input: &Tensor,
         weight: &Tensor,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
         out0: &mut Tensor,
@@ -17029,13 +17659,17 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         let c_input = input.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -17074,11 +17708,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -17103,14 +17737,18 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::convolution_overrideable.out",
             "out",
@@ -17156,11 +17794,11 @@ impl Tensor {
         input: &Tensor,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         transposed: bool,
-        output_padding: &[i64],
+        output_padding: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -17918,7 +18556,8 @@ impl Tensor {
     }
     /// `aten::count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor`
     #[track_caller]
-    pub fn f_count_nonzero_dim_intlist(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f_count_nonzero_dim(&self, dim: impl IntList) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let mut out0 = std::ptr::null_mut();
@@ -17933,8 +18572,18 @@ impl Tensor {
     }
     /// `aten::count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor`
     #[track_caller]
-    pub fn count_nonzero_dim_intlist(&self, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f_count_nonzero_dim_intlist(dim))
+    pub fn count_nonzero_dim(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f_count_nonzero_dim(dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_count_nonzero_dim_intlist(&self, dim: impl IntList) -> Result<Tensor> {
+        self.f_count_nonzero_dim(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn count_nonzero_dim_intlist(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f_count_nonzero_dim(dim))
     }
     /// `aten::count_nonzero(Tensor self, int? dim=None) -> Tensor`
     ///
@@ -17942,7 +18591,8 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_count_nonzero_with(&self, dim: Option<i64>) -> Result<Tensor> {
+    pub fn f_count_nonzero_with(&self, dim: impl Into<Option<i64>>) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_dim = support::opt_int(dim);
         let mut out0 = std::ptr::null_mut();
@@ -17961,7 +18611,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn count_nonzero_with(&self, dim: Option<i64>) -> Tensor {
+    pub fn count_nonzero_with(&self, dim: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f_count_nonzero_with(dim))
     }
     /// `aten::count_nonzero(Tensor self, int? dim=None) -> Tensor`
@@ -17982,9 +18632,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_count_nonzero_dim_intlist_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::count_nonzero.dim_IntList_out",
             "out",
@@ -18007,7 +18658,7 @@ impl Tensor {
     #[track_caller]
     pub fn count_nonzero_dim_intlist_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_count_nonzero_dim_intlist_out(dim, out))
@@ -18020,9 +18671,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_count_nonzero_out_with(
         &self,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::count_nonzero.out",
             "out",
@@ -18047,7 +18699,11 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn count_nonzero_out_with(&self, dim: Option<i64>, out: &mut Tensor) -> Tensor {
+    pub fn count_nonzero_out_with(
+        &self,
+        dim: impl Into<Option<i64>>,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_count_nonzero_out_with(dim, out))
     }
     /// `aten::count_nonzero.out(Tensor self, int? dim=None, *, Tensor(a!) out) -> Tensor(a!)`

@@ -9,12 +9,14 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -82,9 +84,10 @@ impl Tensor {
     pub fn f_cross_out_with(
         &self,
         other: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage("aten::cross.out", "out", out)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -109,7 +112,7 @@ impl Tensor {
     pub fn cross_out_with(
         &self,
         other: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_cross_out_with(other, dim, out))
@@ -134,7 +137,12 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_cross_with(&self, other: &Tensor, dim: Option<i64>) -> Result<Tensor> {
+    pub fn f_cross_with(
+        &self,
+        other: &Tensor,
+        dim: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dim = support::opt_int(dim);
@@ -154,7 +162,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn cross_with(&self, other: &Tensor, dim: Option<i64>) -> Tensor {
+    pub fn cross_with(&self, other: &Tensor, dim: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f_cross_with(other, dim))
     }
     /// `aten::cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
@@ -318,12 +326,14 @@ impl Tensor {
     pub fn f_ctc_loss_intlist_with(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         reduction: i64,
         zero_infinity: bool,
     ) -> Result<Tensor> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         crate::guards::ctc::ctc_targets(
             "aten::ctc_loss.IntList",
             log_probs,
@@ -363,8 +373,8 @@ impl Tensor {
     pub fn ctc_loss_intlist_with(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         reduction: i64,
         zero_infinity: bool,
@@ -388,8 +398,8 @@ impl Tensor {
     pub fn f_ctc_loss_intlist(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
     ) -> Result<Tensor> {
         Self::f_ctc_loss_intlist_with(
             log_probs,
@@ -408,8 +418,8 @@ impl Tensor {
     pub fn ctc_loss_intlist(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_ctc_loss_intlist(log_probs, targets, input_lengths, target_lengths),
@@ -1102,14 +1112,17 @@ impl Tensor {
     pub fn f_cudnn_convolution(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution",
             self,
@@ -1152,9 +1165,9 @@ impl Tensor {
     pub fn cudnn_convolution(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -1179,15 +1192,18 @@ impl Tensor {
     pub fn f_cudnn_convolution_out(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_convolution.out",
             "out",
@@ -1237,9 +1253,9 @@ impl Tensor {
     pub fn cudnn_convolution_out(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -1269,13 +1285,17 @@ impl Tensor {
         &self,
         weight: &Tensor,
         z: &Tensor,
-        alpha: Option<Scalar>,
+        alpha: impl OptionalScalar,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let alpha: Option<Scalar> = OptionalScalar::optional_scalar(alpha);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution_add_relu",
             self,
@@ -1321,11 +1341,11 @@ impl Tensor {
         &self,
         weight: &Tensor,
         z: &Tensor,
-        alpha: Option<Scalar>,
+        alpha: impl OptionalScalar,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1350,14 +1370,18 @@ impl Tensor {
         &self,
         weight: &Tensor,
         z: &Tensor,
-        alpha: Option<Scalar>,
+        alpha: impl OptionalScalar,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let alpha: Option<Scalar> = OptionalScalar::optional_scalar(alpha);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_convolution_add_relu.out",
             "out",
@@ -1410,11 +1434,11 @@ impl Tensor {
         &self,
         weight: &Tensor,
         z: &Tensor,
-        alpha: Option<Scalar>,
+        alpha: impl OptionalScalar,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -1441,11 +1465,14 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::conv::cudnn_conv_args(
             "aten::cudnn_convolution_relu",
             self,
@@ -1487,9 +1514,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1512,12 +1539,15 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_convolution_relu.out",
             "out",
@@ -1566,9 +1596,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -1590,15 +1620,19 @@ impl Tensor {
     pub fn f_cudnn_convolution_transpose(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         allow_tf32: bool,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::conv::cudnn_conv_transpose_args(
             "aten::cudnn_convolution_transpose",
             self,
@@ -1643,10 +1677,10 @@ impl Tensor {
     pub fn cudnn_convolution_transpose(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -1672,16 +1706,20 @@ impl Tensor {
     pub fn f_cudnn_convolution_transpose_out(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         allow_tf32: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::cudnn_convolution_transpose.out",
             "out",
@@ -1733,10 +1771,10 @@ impl Tensor {
     pub fn cudnn_convolution_transpose_out(
         &self,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -2252,7 +2290,12 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_cumprod_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_cumprod_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2272,7 +2315,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn cumprod_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn cumprod_with(&self, dim: i64, dtype: impl Into<Option<Kind>>) -> Tensor {
         crate::error::unwrap(self.f_cumprod_with(dim, dtype))
     }
     /// `aten::cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
@@ -2298,8 +2341,9 @@ impl Tensor {
     pub fn f_cumprod__with(
         &mut self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<&mut Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::cumprod_",
             "self",
@@ -2323,7 +2367,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn cumprod__with(&mut self, dim: i64, dtype: Option<Kind>) -> &mut Tensor {
+    pub fn cumprod__with(
+        &mut self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> &mut Tensor {
         crate::error::unwrap(self.f_cumprod__with(dim, dtype))
     }
     /// `aten::cumprod_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)`
@@ -2349,9 +2397,10 @@ impl Tensor {
     pub fn f_cumprod_out_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::cumprod.out",
             "out",
@@ -2380,7 +2429,7 @@ impl Tensor {
     pub fn cumprod_out_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_cumprod_out_with(dim, dtype, out))
@@ -2408,8 +2457,9 @@ impl Tensor {
     pub fn f_cumprod_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2429,7 +2479,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn cumprod_dimname_with(&self, dim: &str, dtype: Option<Kind>) -> Tensor {
+    pub fn cumprod_dimname_with(
+        &self,
+        dim: &str,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_cumprod_dimname_with(dim, dtype))
     }
     /// `aten::cumprod.dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
@@ -2455,8 +2509,9 @@ impl Tensor {
     pub fn f_cumprod_dimname__with(
         &mut self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<&mut Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::cumprod_.dimname",
             "self",
@@ -2483,7 +2538,7 @@ impl Tensor {
     pub fn cumprod_dimname__with(
         &mut self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_cumprod_dimname__with(dim, dtype))
     }
@@ -2510,9 +2565,10 @@ impl Tensor {
     pub fn f_cumprod_dimname_out_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::cumprod.dimname_out",
             "out",
@@ -2541,7 +2597,7 @@ impl Tensor {
     pub fn cumprod_dimname_out_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_cumprod_dimname_out_with(dim, dtype, out))
@@ -2598,7 +2654,12 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_cumsum_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_cumsum_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2618,7 +2679,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn cumsum_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn cumsum_with(&self, dim: i64, dtype: impl Into<Option<Kind>>) -> Tensor {
         crate::error::unwrap(self.f_cumsum_with(dim, dtype))
     }
     /// `aten::cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
@@ -2644,8 +2705,9 @@ impl Tensor {
     pub fn f_cumsum__with(
         &mut self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<&mut Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::cumsum_",
             "self",
@@ -2669,7 +2731,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn cumsum__with(&mut self, dim: i64, dtype: Option<Kind>) -> &mut Tensor {
+    pub fn cumsum__with(
+        &mut self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> &mut Tensor {
         crate::error::unwrap(self.f_cumsum__with(dim, dtype))
     }
     /// `aten::cumsum_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)`
@@ -2695,9 +2761,10 @@ impl Tensor {
     pub fn f_cumsum_out_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::cumsum.out",
             "out",
@@ -2726,7 +2793,7 @@ impl Tensor {
     pub fn cumsum_out_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_cumsum_out_with(dim, dtype, out))
@@ -2754,8 +2821,9 @@ impl Tensor {
     pub fn f_cumsum_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2775,7 +2843,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn cumsum_dimname_with(&self, dim: &str, dtype: Option<Kind>) -> Tensor {
+    pub fn cumsum_dimname_with(
+        &self,
+        dim: &str,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_cumsum_dimname_with(dim, dtype))
     }
     /// `aten::cumsum.dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
@@ -2801,8 +2873,9 @@ impl Tensor {
     pub fn f_cumsum_dimname__with(
         &mut self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<&mut Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::cumsum_.dimname",
             "self",
@@ -2829,7 +2902,7 @@ impl Tensor {
     pub fn cumsum_dimname__with(
         &mut self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_cumsum_dimname__with(dim, dtype))
     }
@@ -2856,9 +2929,10 @@ impl Tensor {
     pub fn f_cumsum_dimname_out_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::cumsum.dimname_out",
             "out",
@@ -2887,7 +2961,7 @@ impl Tensor {
     pub fn cumsum_dimname_out_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_cumsum_dimname_out_with(dim, dtype, out))
@@ -3645,11 +3719,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_diagonal_backward(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         offset: i64,
         dim1: i64,
         dim2: i64,
     ) -> Result<Tensor> {
+        let input_sizes: &[i64] = IntList::int_list(&input_sizes);
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_offset = offset;
@@ -3676,7 +3751,7 @@ impl Tensor {
     #[track_caller]
     pub fn diagonal_backward(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         offset: i64,
         dim1: i64,
         dim2: i64,
@@ -3689,12 +3764,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_diagonal_backward_out(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         offset: i64,
         dim1: i64,
         dim2: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let input_sizes: &[i64] = IntList::int_list(&input_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::diagonal_backward.out",
             "out",
@@ -3728,7 +3804,7 @@ impl Tensor {
     #[track_caller]
     pub fn diagonal_backward_out(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         offset: i64,
         dim1: i64,
         dim2: i64,
@@ -4377,11 +4453,12 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode`]).
     #[track_caller]
-    pub fn f_div_tensor_mode(
+    pub fn f_div_with(
         &self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Result<Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -4413,12 +4490,30 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode`]).
     #[track_caller]
+    pub fn div_with(
+        &self,
+        other: impl TensorOrNumber,
+        rounding_mode: impl OptionalStr,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_div_with(other, rounding_mode))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_div_tensor_mode(
+        &self,
+        other: impl TensorOrNumber,
+        rounding_mode: impl OptionalStr,
+    ) -> Result<Tensor> {
+        self.f_div_with(other, rounding_mode)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn div_tensor_mode(
         &self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Tensor {
-        crate::error::unwrap(self.f_div_tensor_mode(other, rounding_mode))
+        crate::error::unwrap(self.f_div_with(other, rounding_mode))
     }
     /// `aten::div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)`
     ///
@@ -4426,11 +4521,12 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode_`]).
     #[track_caller]
-    pub fn f_div_tensor_mode_(
+    pub fn f_div__with(
         &mut self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Result<&mut Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -4466,12 +4562,30 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_div_scalar_mode_`]).
     #[track_caller]
+    pub fn div__with(
+        &mut self,
+        other: impl TensorOrNumber,
+        rounding_mode: impl OptionalStr,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_div__with(other, rounding_mode))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_div_tensor_mode_(
+        &mut self,
+        other: impl TensorOrNumber,
+        rounding_mode: impl OptionalStr,
+    ) -> Result<&mut Tensor> {
+        self.f_div__with(other, rounding_mode)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn div_tensor_mode_(
         &mut self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> &mut Tensor {
-        crate::error::unwrap(self.f_div_tensor_mode_(other, rounding_mode))
+        crate::error::unwrap(self.f_div__with(other, rounding_mode))
     }
     /// `aten::div.out_mode(Tensor self, Tensor other, *, str? rounding_mode, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -4482,9 +4596,10 @@ impl Tensor {
     pub fn f_div_out_mode(
         &self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -4531,7 +4646,7 @@ impl Tensor {
     pub fn div_out_mode(
         &self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_div_out_mode(other, rounding_mode, out))
@@ -4587,8 +4702,9 @@ impl Tensor {
     pub fn f_div_scalar_mode(
         &self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Result<Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         let other: Scalar = other.into();
         crate::guards::division::int_trunc_div_scalar(
             "aten::div.Scalar_mode",
@@ -4616,7 +4732,7 @@ impl Tensor {
     pub fn div_scalar_mode(
         &self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_div_scalar_mode(other, rounding_mode))
     }
@@ -4627,8 +4743,9 @@ impl Tensor {
     pub fn f_div_scalar_mode_(
         &mut self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Result<&mut Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::div_.Scalar_mode",
             "self",
@@ -4660,7 +4777,7 @@ impl Tensor {
     pub fn div_scalar_mode_(
         &mut self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_div_scalar_mode_(other, rounding_mode))
     }
@@ -4701,9 +4818,10 @@ impl Tensor {
     pub fn f_div_scalar_mode_out(
         &self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::div.Scalar_mode_out",
             "out",
@@ -4743,7 +4861,7 @@ impl Tensor {
     pub fn div_scalar_mode_out(
         &self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_div_scalar_mode_out(other, rounding_mode, out))
@@ -4884,11 +5002,12 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_mode`]).
     #[track_caller]
-    pub fn f_divide_tensor_mode(
+    pub fn f_divide_with(
         &self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Result<Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -4925,12 +5044,30 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_mode`]).
     #[track_caller]
+    pub fn divide_with(
+        &self,
+        other: impl TensorOrNumber,
+        rounding_mode: impl OptionalStr,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_divide_with(other, rounding_mode))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_divide_tensor_mode(
+        &self,
+        other: impl TensorOrNumber,
+        rounding_mode: impl OptionalStr,
+    ) -> Result<Tensor> {
+        self.f_divide_with(other, rounding_mode)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn divide_tensor_mode(
         &self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Tensor {
-        crate::error::unwrap(self.f_divide_tensor_mode(other, rounding_mode))
+        crate::error::unwrap(self.f_divide_with(other, rounding_mode))
     }
     /// `aten::divide_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)`
     ///
@@ -4938,11 +5075,12 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_mode_`]).
     #[track_caller]
-    pub fn f_divide_tensor_mode_(
+    pub fn f_divide__with(
         &mut self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Result<&mut Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         let other: &Tensor = match other.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -4978,12 +5116,30 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_divide_scalar_mode_`]).
     #[track_caller]
+    pub fn divide__with(
+        &mut self,
+        other: impl TensorOrNumber,
+        rounding_mode: impl OptionalStr,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_divide__with(other, rounding_mode))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_divide_tensor_mode_(
+        &mut self,
+        other: impl TensorOrNumber,
+        rounding_mode: impl OptionalStr,
+    ) -> Result<&mut Tensor> {
+        self.f_divide__with(other, rounding_mode)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn divide_tensor_mode_(
         &mut self,
         other: impl TensorOrNumber,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> &mut Tensor {
-        crate::error::unwrap(self.f_divide_tensor_mode_(other, rounding_mode))
+        crate::error::unwrap(self.f_divide__with(other, rounding_mode))
     }
     /// `aten::divide.out_mode(Tensor self, Tensor other, *, str? rounding_mode, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -4992,9 +5148,10 @@ impl Tensor {
     pub fn f_divide_out_mode(
         &self,
         other: &Tensor,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::divide.out_mode",
             "out",
@@ -5033,7 +5190,7 @@ impl Tensor {
     pub fn divide_out_mode(
         &self,
         other: &Tensor,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_divide_out_mode(other, rounding_mode, out))
@@ -5045,8 +5202,9 @@ impl Tensor {
     pub fn f_divide_scalar_mode(
         &self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Result<Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         let other: Scalar = other.into();
         crate::guards::division::int_trunc_div_scalar(
             "aten::divide.Scalar_mode",
@@ -5079,7 +5237,7 @@ impl Tensor {
     pub fn divide_scalar_mode(
         &self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_divide_scalar_mode(other, rounding_mode))
     }
@@ -5090,8 +5248,9 @@ impl Tensor {
     pub fn f_divide_scalar_mode_(
         &mut self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> Result<&mut Tensor> {
+        let rounding_mode: Option<&str> = OptionalStr::optional_str(&rounding_mode);
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::divide_.Scalar_mode",
             "self",
@@ -5123,7 +5282,7 @@ impl Tensor {
     pub fn divide_scalar_mode_(
         &mut self,
         other: impl Into<Scalar>,
-        rounding_mode: Option<&str>,
+        rounding_mode: impl OptionalStr,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_divide_scalar_mode_(other, rounding_mode))
     }
@@ -5240,7 +5399,8 @@ impl Tensor {
     }
     /// `aten::dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
     #[track_caller]
-    pub fn f_dsplit_array(&self, indices: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_dsplit_array(&self, indices: impl IntList) -> Result<Vec<Tensor>> {
+        let indices: &[i64] = IntList::int_list(&indices);
         let c_self = self.as_raw();
         let c_indices = ltrs_int_list::new(indices);
         let mut out0 = ltrs_tensor_vec {
@@ -5258,7 +5418,7 @@ impl Tensor {
     }
     /// `aten::dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
     #[track_caller]
-    pub fn dsplit_array(&self, indices: &[i64]) -> Vec<Tensor> {
+    pub fn dsplit_array(&self, indices: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_dsplit_array(indices))
     }
     /// `aten::dstack(Tensor[] tensors) -> Tensor`
@@ -5330,8 +5490,9 @@ impl Tensor {
     pub fn f_einsum_with<T1: std::borrow::Borrow<Tensor>>(
         equation: &str,
         tensors: &[T1],
-        path: Option<&[i64]>,
+        path: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let path: Option<&[i64]> = OptionalIntList::optional_int_list(&path);
         let c_equation = ltrs_str::from_str(equation);
         let c_tensors: Vec<ltrs_tensor> = tensors
             .iter()
@@ -5362,7 +5523,7 @@ impl Tensor {
     pub fn einsum_with<T1: std::borrow::Borrow<Tensor>>(
         equation: &str,
         tensors: &[T1],
-        path: Option<&[i64]>,
+        path: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(Self::f_einsum_with(equation, tensors, path))
     }
@@ -6017,8 +6178,9 @@ impl Tensor {
         sparse: bool,
         per_sample_weights: Option<&Tensor>,
         include_last_offset: bool,
-        padding_idx: Option<i64>,
+        padding_idx: impl Into<Option<i64>>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let padding_idx: Option<i64> = padding_idx.into();
         crate::guards::args::dim_in(
             "aten::embedding_bag.padding_idx",
             ("offsets", offsets),
@@ -6090,7 +6252,7 @@ impl Tensor {
         sparse: bool,
         per_sample_weights: Option<&Tensor>,
         include_last_offset: bool,
-        padding_idx: Option<i64>,
+        padding_idx: impl Into<Option<i64>>,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             Self::f_embedding_bag_padding_idx(
@@ -6410,14 +6572,20 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn f_empty_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -6452,13 +6620,13 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn empty_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_empty_names_with(
@@ -6478,7 +6646,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn f_empty_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
+    pub fn f_empty_names(size: impl IntList, names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_empty_names_with(size, names, None, None, None, None, None)
     }
     /// `aten::empty.names(int[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
@@ -6487,7 +6655,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn empty_names(size: &[i64], names: Option<&[&str]>) -> Tensor {
+    pub fn empty_names(size: impl IntList, names: Option<&[&str]>) -> Tensor {
         crate::error::unwrap(Self::f_empty_names(size, names))
     }
     /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
@@ -6497,13 +6665,19 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn f_empty_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -6535,12 +6709,52 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn empty_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_empty_with(size, dtype, layout, device, pin_memory, memory_format),
+        )
+    }
+    /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+    ///
+    /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
+    pub fn f_empty(size: impl IntList) -> Result<Tensor> {
+        Self::f_empty_with(size, None, None, None, None, None)
+    }
+    /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+    ///
+    /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[track_caller]
+    pub fn empty(size: impl IntList) -> Tensor {
+        crate::error::unwrap(Self::f_empty(size))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_empty_memory_format_with(
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
+    ) -> Result<Tensor> {
+        Self::f_empty_with(size, dtype, layout, device, pin_memory, memory_format)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn empty_memory_format_with(
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_empty_with(size, dtype, layout, device, pin_memory, memory_format),
@@ -6548,51 +6762,13 @@ impl Tensor {
     }
     #[doc(hidden)]
     #[track_caller]
-    pub fn f_empty_memory_format_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
-    ) -> Result<Tensor> {
-        Self::f_empty_with(size, dtype, layout, device, pin_memory, memory_format)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn empty_memory_format_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
-    ) -> Tensor {
-        Self::empty_with(size, dtype, layout, device, pin_memory, memory_format)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_empty_memory_format(size: &[i64]) -> Result<Tensor> {
-        Self::f_empty(size)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn empty_memory_format(size: &[i64]) -> Tensor {
-        Self::empty(size)
-    }
-    /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
-    ///
-    /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
-    #[track_caller]
-    pub fn f_empty(size: &[i64]) -> Result<Tensor> {
+    pub fn f_empty_memory_format(size: impl IntList) -> Result<Tensor> {
         Self::f_empty_with(size, None, None, None, None, None)
     }
-    /// `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
-    ///
-    /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn empty(size: &[i64]) -> Tensor {
-        crate::error::unwrap(Self::f_empty(size))
+    pub fn empty_memory_format(size: impl IntList) -> Tensor {
+        crate::error::unwrap(Self::f_empty_with(size, None, None, None, None, None))
     }
     /// `aten::empty.out(SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -6601,10 +6777,12 @@ impl Tensor {
     /// May be None: `memory_format`.
     #[track_caller]
     pub fn f_empty_out_with(
-        size: &[i64],
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage("aten::empty.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -6626,8 +6804,8 @@ impl Tensor {
     /// May be None: `memory_format`.
     #[track_caller]
     pub fn empty_out_with(
-        size: &[i64],
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_empty_out_with(size, memory_format, out))
@@ -6636,14 +6814,14 @@ impl Tensor {
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn f_empty_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_empty_out(size: impl IntList, out: &mut Tensor) -> Result<Tensor> {
         Self::f_empty_out_with(size, None, out)
     }
     /// `aten::empty.out(SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn empty_out(size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn empty_out(size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f_empty_out(size, out))
     }
     /// `aten::empty.names_out(int[] size, *, Dimname[]? names, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
@@ -6653,11 +6831,13 @@ impl Tensor {
     /// May be None: `names`, `memory_format`.
     #[track_caller]
     pub fn f_empty_names_out_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::empty.names_out",
             "out",
@@ -6691,9 +6871,9 @@ impl Tensor {
     /// May be None: `names`, `memory_format`.
     #[track_caller]
     pub fn empty_names_out_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6707,7 +6887,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_empty_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -6720,7 +6900,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn empty_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -6734,12 +6914,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_empty_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::empty_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -6773,11 +6958,11 @@ impl Tensor {
     #[track_caller]
     pub fn empty_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_empty_like_with(dtype, layout, device, pin_memory, memory_format),
@@ -6805,9 +6990,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_empty_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::empty_like.out",
             "out",
@@ -6834,7 +7020,7 @@ impl Tensor {
     #[track_caller]
     pub fn empty_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_empty_like_out_with(memory_format, out))
@@ -6860,13 +7046,19 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_empty_permuted_with(
-        size: &[i64],
-        physical_layout: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        physical_layout: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let physical_layout: &[i64] = IntList::int_list(&physical_layout);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_physical_layout = ltrs_int_list::new(physical_layout);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -6898,12 +7090,12 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn empty_permuted_with(
-        size: &[i64],
-        physical_layout: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        physical_layout: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_empty_permuted_with(
@@ -6920,23 +7112,28 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_empty_permuted(size: &[i64], physical_layout: &[i64]) -> Result<Tensor> {
+    pub fn f_empty_permuted(
+        size: impl IntList,
+        physical_layout: impl IntList,
+    ) -> Result<Tensor> {
         Self::f_empty_permuted_with(size, physical_layout, None, None, None, None)
     }
     /// `aten::empty_permuted(SymInt[] size, int[] physical_layout, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn empty_permuted(size: &[i64], physical_layout: &[i64]) -> Tensor {
+    pub fn empty_permuted(size: impl IntList, physical_layout: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_empty_permuted(size, physical_layout))
     }
     /// `aten::empty_permuted.out(SymInt[] size, int[] physical_layout, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_empty_permuted_out(
-        size: &[i64],
-        physical_layout: &[i64],
+        size: impl IntList,
+        physical_layout: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let physical_layout: &[i64] = IntList::int_list(&physical_layout);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::empty_permuted.out",
             "out",
@@ -6963,8 +7160,8 @@ impl Tensor {
     /// `aten::empty_permuted.out(SymInt[] size, int[] physical_layout, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn empty_permuted_out(
-        size: &[i64],
-        physical_layout: &[i64],
+        size: impl IntList,
+        physical_layout: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_empty_permuted_out(size, physical_layout, out))
@@ -6976,14 +7173,20 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn f_empty_quantized_with(
-        size: &[i64],
+        size: impl IntList,
         qtensor: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_size = ltrs_int_list::new(size);
         let c_qtensor = qtensor.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -7017,13 +7220,13 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`, `memory_format`.
     #[track_caller]
     pub fn empty_quantized_with(
-        size: &[i64],
+        size: impl IntList,
         qtensor: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_empty_quantized_with(
@@ -7041,14 +7244,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     #[track_caller]
-    pub fn f_empty_quantized(size: &[i64], qtensor: &Tensor) -> Result<Tensor> {
+    pub fn f_empty_quantized(size: impl IntList, qtensor: &Tensor) -> Result<Tensor> {
         Self::f_empty_quantized_with(size, qtensor, None, None, None, None, None)
     }
     /// `aten::empty_quantized(int[] size, Tensor qtensor, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`, `memory_format = None`.
     #[track_caller]
-    pub fn empty_quantized(size: &[i64], qtensor: &Tensor) -> Tensor {
+    pub fn empty_quantized(size: impl IntList, qtensor: &Tensor) -> Tensor {
         crate::error::unwrap(Self::f_empty_quantized(size, qtensor))
     }
     /// `aten::empty_quantized.out(int[] size, Tensor qtensor, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
@@ -7058,11 +7261,13 @@ impl Tensor {
     /// May be None: `memory_format`.
     #[track_caller]
     pub fn f_empty_quantized_out_with(
-        size: &[i64],
+        size: impl IntList,
         qtensor: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::empty_quantized.out",
             "out",
@@ -7095,9 +7300,9 @@ impl Tensor {
     /// May be None: `memory_format`.
     #[track_caller]
     pub fn empty_quantized_out_with(
-        size: &[i64],
+        size: impl IntList,
         qtensor: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7109,7 +7314,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
     pub fn f_empty_quantized_out(
-        size: &[i64],
+        size: impl IntList,
         qtensor: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -7120,7 +7325,7 @@ impl Tensor {
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
     pub fn empty_quantized_out(
-        size: &[i64],
+        size: impl IntList,
         qtensor: &Tensor,
         out: &mut Tensor,
     ) -> Tensor {
@@ -7133,13 +7338,19 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_empty_strided_with(
-        size: &[i64],
-        stride: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        stride: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -7171,12 +7382,12 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn empty_strided_with(
-        size: &[i64],
-        stride: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        stride: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_empty_strided_with(size, stride, dtype, layout, device, pin_memory),
@@ -7186,23 +7397,25 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_empty_strided(size: &[i64], stride: &[i64]) -> Result<Tensor> {
+    pub fn f_empty_strided(size: impl IntList, stride: impl IntList) -> Result<Tensor> {
         Self::f_empty_strided_with(size, stride, None, None, None, None)
     }
     /// `aten::empty_strided(SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn empty_strided(size: &[i64], stride: &[i64]) -> Tensor {
+    pub fn empty_strided(size: impl IntList, stride: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_empty_strided(size, stride))
     }
     /// `aten::empty_strided.out(SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_empty_strided_out(
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::empty_strided.out",
             "out",
@@ -7223,7 +7436,11 @@ impl Tensor {
     }
     /// `aten::empty_strided.out(SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn empty_strided_out(size: &[i64], stride: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn empty_strided_out(
+        size: impl IntList,
+        stride: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_empty_strided_out(size, stride, out))
     }
     /// `aten::eq_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
@@ -7697,7 +7914,8 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `implicit = false`.
     #[track_caller]
-    pub fn f_expand_with(&self, size: &[i64], implicit: bool) -> Result<Tensor> {
+    pub fn f_expand_with(&self, size: impl IntList, implicit: bool) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_implicit = implicit;
@@ -7715,21 +7933,21 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `implicit = false`.
     #[track_caller]
-    pub fn expand_with(&self, size: &[i64], implicit: bool) -> Tensor {
+    pub fn expand_with(&self, size: impl IntList, implicit: bool) -> Tensor {
         crate::error::unwrap(self.f_expand_with(size, implicit))
     }
     /// `aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
     ///
     /// Defaults applied: `implicit = false`.
     #[track_caller]
-    pub fn f_expand(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_expand(&self, size: impl IntList) -> Result<Tensor> {
         self.f_expand_with(size, false)
     }
     /// `aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
     ///
     /// Defaults applied: `implicit = false`.
     #[track_caller]
-    pub fn expand(&self, size: &[i64]) -> Tensor {
+    pub fn expand(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_expand(size))
     }
     /// `aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a)`
@@ -7756,7 +7974,12 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `implicit = false`.
     #[track_caller]
-    pub fn f_expand_copy_with(&self, size: &[i64], implicit: bool) -> Result<Tensor> {
+    pub fn f_expand_copy_with(
+        &self,
+        size: impl IntList,
+        implicit: bool,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_implicit = implicit;
@@ -7774,21 +7997,21 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `implicit = false`.
     #[track_caller]
-    pub fn expand_copy_with(&self, size: &[i64], implicit: bool) -> Tensor {
+    pub fn expand_copy_with(&self, size: impl IntList, implicit: bool) -> Tensor {
         crate::error::unwrap(self.f_expand_copy_with(size, implicit))
     }
     /// `aten::expand_copy(Tensor self, SymInt[] size, *, bool implicit=False) -> Tensor`
     ///
     /// Defaults applied: `implicit = false`.
     #[track_caller]
-    pub fn f_expand_copy(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_expand_copy(&self, size: impl IntList) -> Result<Tensor> {
         self.f_expand_copy_with(size, false)
     }
     /// `aten::expand_copy(Tensor self, SymInt[] size, *, bool implicit=False) -> Tensor`
     ///
     /// Defaults applied: `implicit = false`.
     #[track_caller]
-    pub fn expand_copy(&self, size: &[i64]) -> Tensor {
+    pub fn expand_copy(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_expand_copy(size))
     }
     /// `aten::expand_copy.out(Tensor self, SymInt[] size, *, bool implicit=False, Tensor(a!) out) -> Tensor(a!)`
@@ -7797,10 +8020,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_expand_copy_out_with(
         &self,
-        size: &[i64],
+        size: impl IntList,
         implicit: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::expand_copy.out",
             "out",
@@ -7826,7 +8050,7 @@ impl Tensor {
     #[track_caller]
     pub fn expand_copy_out_with(
         &self,
-        size: &[i64],
+        size: impl IntList,
         implicit: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -7836,14 +8060,18 @@ impl Tensor {
     ///
     /// Defaults applied: `implicit = false`.
     #[track_caller]
-    pub fn f_expand_copy_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_expand_copy_out(
+        &self,
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_expand_copy_out_with(size, false, out)
     }
     /// `aten::expand_copy.out(Tensor self, SymInt[] size, *, bool implicit=False, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `implicit = false`.
     #[track_caller]
-    pub fn expand_copy_out(&self, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn expand_copy_out(&self, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_expand_copy_out(size, out))
     }
     /// `aten::expm1(Tensor self) -> Tensor`
@@ -8078,11 +8306,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_eye_with(
         n: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_n = n;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -8106,10 +8338,10 @@ impl Tensor {
     #[track_caller]
     pub fn eye_with(
         n: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_eye_with(n, dtype, layout, device, pin_memory))
     }
@@ -8136,11 +8368,15 @@ impl Tensor {
     pub fn f_eye_m_with(
         n: i64,
         m: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_n = n;
         let c_m = m;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -8174,10 +8410,10 @@ impl Tensor {
     pub fn eye_m_with(
         n: i64,
         m: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_eye_m_with(n, m, dtype, layout, device, pin_memory))
     }
@@ -9247,10 +9483,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_fft_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -9271,7 +9509,12 @@ impl Tensor {
     ///
     /// May be None: `n`, `norm`.
     #[track_caller]
-    pub fn fft_fft_with(&self, n: Option<i64>, dim: i64, norm: Option<&str>) -> Tensor {
+    pub fn fft_fft_with(
+        &self,
+        n: impl Into<Option<i64>>,
+        dim: i64,
+        norm: impl OptionalStr,
+    ) -> Tensor {
         crate::error::unwrap(self.f_fft_fft_with(n, dim, norm))
     }
     /// `aten::fft_fft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
@@ -9296,11 +9539,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_fft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_fft.out",
             "out",
@@ -9329,9 +9574,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_fft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_fft_out_with(n, dim, norm, out))
@@ -9358,10 +9603,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_fft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -9384,9 +9632,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_fft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_fft2_with(s, dim, norm))
     }
@@ -9412,11 +9660,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_fft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_fft2.out",
             "out",
@@ -9445,9 +9696,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_fft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_fft2_out_with(s, dim, norm, out))
@@ -9475,11 +9726,15 @@ impl Tensor {
     pub fn f_fft_fftfreq_with(
         n: i64,
         d: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_n = n;
         let c_d = d;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -9513,10 +9768,10 @@ impl Tensor {
     pub fn fft_fftfreq_with(
         n: i64,
         d: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_fft_fftfreq_with(n, d, dtype, layout, device, pin_memory),
@@ -9588,10 +9843,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_fftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -9614,9 +9872,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_fftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_fftn_with(s, dim, norm))
     }
@@ -9642,11 +9900,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_fftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_fftn.out",
             "out",
@@ -9675,9 +9936,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_fftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_fftn_out_with(s, dim, norm, out))
@@ -9702,7 +9963,8 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_fft_fftshift_with(&self, dim: Option<&[i64]>) -> Result<Tensor> {
+    pub fn f_fft_fftshift_with(&self, dim: impl OptionalIntList) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let mut out0 = std::ptr::null_mut();
@@ -9721,7 +9983,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn fft_fftshift_with(&self, dim: Option<&[i64]>) -> Tensor {
+    pub fn fft_fftshift_with(&self, dim: impl OptionalIntList) -> Tensor {
         crate::error::unwrap(self.f_fft_fftshift_with(dim))
     }
     /// `aten::fft_fftshift(Tensor self, int[1]? dim=None) -> Tensor`
@@ -9746,10 +10008,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_hfft_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -9770,7 +10034,12 @@ impl Tensor {
     ///
     /// May be None: `n`, `norm`.
     #[track_caller]
-    pub fn fft_hfft_with(&self, n: Option<i64>, dim: i64, norm: Option<&str>) -> Tensor {
+    pub fn fft_hfft_with(
+        &self,
+        n: impl Into<Option<i64>>,
+        dim: i64,
+        norm: impl OptionalStr,
+    ) -> Tensor {
         crate::error::unwrap(self.f_fft_hfft_with(n, dim, norm))
     }
     /// `aten::fft_hfft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
@@ -9795,11 +10064,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_hfft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_hfft.out",
             "out",
@@ -9828,9 +10099,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_hfft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_hfft_out_with(n, dim, norm, out))
@@ -9857,10 +10128,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_hfft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -9883,9 +10157,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_hfft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_hfft2_with(s, dim, norm))
     }
@@ -9911,11 +10185,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_hfft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_hfft2.out",
             "out",
@@ -9944,9 +10221,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_hfft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_hfft2_out_with(s, dim, norm, out))
@@ -9973,10 +10250,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_hfftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -9999,9 +10279,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_hfftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_hfftn_with(s, dim, norm))
     }
@@ -10027,11 +10307,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_hfftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_hfftn.out",
             "out",
@@ -10060,9 +10343,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_hfftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_hfftn_out_with(s, dim, norm, out))
@@ -10089,10 +10372,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ifft_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -10113,7 +10398,12 @@ impl Tensor {
     ///
     /// May be None: `n`, `norm`.
     #[track_caller]
-    pub fn fft_ifft_with(&self, n: Option<i64>, dim: i64, norm: Option<&str>) -> Tensor {
+    pub fn fft_ifft_with(
+        &self,
+        n: impl Into<Option<i64>>,
+        dim: i64,
+        norm: impl OptionalStr,
+    ) -> Tensor {
         crate::error::unwrap(self.f_fft_ifft_with(n, dim, norm))
     }
     /// `aten::fft_ifft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
@@ -10138,11 +10428,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ifft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_ifft.out",
             "out",
@@ -10171,9 +10463,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ifft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ifft_out_with(n, dim, norm, out))
@@ -10200,10 +10492,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ifft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -10226,9 +10521,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ifft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ifft2_with(s, dim, norm))
     }
@@ -10254,11 +10549,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ifft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_ifft2.out",
             "out",
@@ -10287,9 +10585,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ifft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ifft2_out_with(s, dim, norm, out))
@@ -10316,10 +10614,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ifftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -10342,9 +10643,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ifftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ifftn_with(s, dim, norm))
     }
@@ -10370,11 +10671,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ifftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_ifftn.out",
             "out",
@@ -10403,9 +10707,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ifftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ifftn_out_with(s, dim, norm, out))
@@ -10430,7 +10734,8 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_fft_ifftshift_with(&self, dim: Option<&[i64]>) -> Result<Tensor> {
+    pub fn f_fft_ifftshift_with(&self, dim: impl OptionalIntList) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let mut out0 = std::ptr::null_mut();
@@ -10449,7 +10754,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn fft_ifftshift_with(&self, dim: Option<&[i64]>) -> Tensor {
+    pub fn fft_ifftshift_with(&self, dim: impl OptionalIntList) -> Tensor {
         crate::error::unwrap(self.f_fft_ifftshift_with(dim))
     }
     /// `aten::fft_ifftshift(Tensor self, int[1]? dim=None) -> Tensor`
@@ -10474,10 +10779,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ihfft_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -10500,9 +10807,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ihfft_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ihfft_with(n, dim, norm))
     }
@@ -10528,11 +10835,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ihfft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_ihfft.out",
             "out",
@@ -10561,9 +10870,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ihfft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ihfft_out_with(n, dim, norm, out))
@@ -10590,10 +10899,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ihfft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -10616,9 +10928,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ihfft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ihfft2_with(s, dim, norm))
     }
@@ -10644,11 +10956,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ihfft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_ihfft2.out",
             "out",
@@ -10677,9 +10992,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ihfft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ihfft2_out_with(s, dim, norm, out))
@@ -10706,10 +11021,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ihfftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -10732,9 +11050,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ihfftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ihfftn_with(s, dim, norm))
     }
@@ -10760,11 +11078,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_ihfftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_ihfftn.out",
             "out",
@@ -10793,9 +11114,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_ihfftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_ihfftn_out_with(s, dim, norm, out))
@@ -10822,10 +11143,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_irfft_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -10848,9 +11171,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_irfft_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_irfft_with(n, dim, norm))
     }
@@ -10876,11 +11199,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_irfft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_irfft.out",
             "out",
@@ -10909,9 +11234,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_irfft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_irfft_out_with(n, dim, norm, out))
@@ -10938,10 +11263,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_irfft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -10964,9 +11292,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_irfft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_irfft2_with(s, dim, norm))
     }
@@ -10992,11 +11320,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_irfft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_irfft2.out",
             "out",
@@ -11025,9 +11356,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_irfft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_irfft2_out_with(s, dim, norm, out))
@@ -11054,10 +11385,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_irfftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -11080,9 +11414,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_irfftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_irfftn_with(s, dim, norm))
     }
@@ -11108,11 +11442,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_irfftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_irfftn.out",
             "out",
@@ -11141,9 +11478,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_irfftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_irfftn_out_with(s, dim, norm, out))
@@ -11170,10 +11507,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_rfft_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_n = support::opt_int(n);
         let c_dim = dim;
@@ -11194,7 +11533,12 @@ impl Tensor {
     ///
     /// May be None: `n`, `norm`.
     #[track_caller]
-    pub fn fft_rfft_with(&self, n: Option<i64>, dim: i64, norm: Option<&str>) -> Tensor {
+    pub fn fft_rfft_with(
+        &self,
+        n: impl Into<Option<i64>>,
+        dim: i64,
+        norm: impl OptionalStr,
+    ) -> Tensor {
         crate::error::unwrap(self.f_fft_rfft_with(n, dim, norm))
     }
     /// `aten::fft_rfft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor`
@@ -11219,11 +11563,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_rfft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let n: Option<i64> = n.into();
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_rfft.out",
             "out",
@@ -11252,9 +11598,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_rfft_out_with(
         &self,
-        n: Option<i64>,
+        n: impl Into<Option<i64>>,
         dim: i64,
-        norm: Option<&str>,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_rfft_out_with(n, dim, norm, out))
@@ -11281,10 +11627,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_rfft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = ltrs_int_list::new(dim);
@@ -11307,9 +11656,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_rfft2_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_rfft2_with(s, dim, norm))
     }
@@ -11335,11 +11684,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_rfft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_rfft2.out",
             "out",
@@ -11368,9 +11720,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_rfft2_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: &[i64],
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl IntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_rfft2_out_with(s, dim, norm, out))
@@ -11398,11 +11750,15 @@ impl Tensor {
     pub fn f_fft_rfftfreq_with(
         n: i64,
         d: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_n = n;
         let c_d = d;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -11436,10 +11792,10 @@ impl Tensor {
     pub fn fft_rfftfreq_with(
         n: i64,
         d: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_fft_rfftfreq_with(n, d, dtype, layout, device, pin_memory),
@@ -11511,10 +11867,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_rfftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         let c_self = self.as_raw();
         let c_s = s.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -11537,9 +11896,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_rfftn_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_rfftn_with(s, dim, norm))
     }
@@ -11565,11 +11924,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fft_rfftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let s: Option<&[i64]> = OptionalIntList::optional_int_list(&s);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let norm: Option<&str> = OptionalStr::optional_str(&norm);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fft_rfftn.out",
             "out",
@@ -11598,9 +11960,9 @@ impl Tensor {
     #[track_caller]
     pub fn fft_rfftn_out_with(
         &self,
-        s: Option<&[i64]>,
-        dim: Option<&[i64]>,
-        norm: Option<&str>,
+        s: impl OptionalIntList,
+        dim: impl OptionalIntList,
+        norm: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_fft_rfftn_out_with(s, dim, norm, out))
@@ -11929,30 +12291,6 @@ impl Tensor {
     pub fn flatten_with(&self, start_dim: i64, end_dim: i64) -> Tensor {
         crate::error::unwrap(self.f_flatten_with(start_dim, end_dim))
     }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_flatten_using_ints_with(
-        &self,
-        start_dim: i64,
-        end_dim: i64,
-    ) -> Result<Tensor> {
-        self.f_flatten_with(start_dim, end_dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn flatten_using_ints_with(&self, start_dim: i64, end_dim: i64) -> Tensor {
-        self.flatten_with(start_dim, end_dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_flatten_using_ints(&self) -> Result<Tensor> {
-        self.f_flatten()
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn flatten_using_ints(&self) -> Tensor {
-        self.flatten()
-    }
     /// `aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
     ///
     /// Defaults applied: `start_dim = 0`, `end_dim = -1`.
@@ -11966,6 +12304,30 @@ impl Tensor {
     #[track_caller]
     pub fn flatten(&self) -> Tensor {
         crate::error::unwrap(self.f_flatten())
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_flatten_using_ints_with(
+        &self,
+        start_dim: i64,
+        end_dim: i64,
+    ) -> Result<Tensor> {
+        self.f_flatten_with(start_dim, end_dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn flatten_using_ints_with(&self, start_dim: i64, end_dim: i64) -> Tensor {
+        crate::error::unwrap(self.f_flatten_with(start_dim, end_dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_flatten_using_ints(&self) -> Result<Tensor> {
+        self.f_flatten_with(0, -1)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn flatten_using_ints(&self) -> Tensor {
+        crate::error::unwrap(self.f_flatten_with(0, -1))
     }
     /// `aten::flatten.named_out_dim(Tensor(a) self, int start_dim, int end_dim, Dimname out_dim) -> Tensor(a)`
     #[track_caller]
@@ -12107,7 +12469,8 @@ impl Tensor {
     }
     /// `aten::flip(Tensor self, int[] dims) -> Tensor`
     #[track_caller]
-    pub fn f_flip(&self, dims: &[i64]) -> Result<Tensor> {
+    pub fn f_flip(&self, dims: impl IntList) -> Result<Tensor> {
+        let dims: &[i64] = IntList::int_list(&dims);
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
         let mut out0 = std::ptr::null_mut();
@@ -12122,12 +12485,13 @@ impl Tensor {
     }
     /// `aten::flip(Tensor self, int[] dims) -> Tensor`
     #[track_caller]
-    pub fn flip(&self, dims: &[i64]) -> Tensor {
+    pub fn flip(&self, dims: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_flip(dims))
     }
     /// `aten::flip.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_flip_out(&self, dims: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_flip_out(&self, dims: impl IntList, out: &mut Tensor) -> Result<Tensor> {
+        let dims: &[i64] = IntList::int_list(&dims);
         crate::guards::exclusive::exclusive_with_storage("aten::flip.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
@@ -12144,7 +12508,7 @@ impl Tensor {
     }
     /// `aten::flip.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn flip_out(&self, dims: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn flip_out(&self, dims: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_flip_out(dims, out))
     }
     /// `aten::fliplr(Tensor self) -> Tensor`
@@ -12256,6 +12620,19 @@ impl Tensor {
     /// `exponent` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_float_power_tensor_scalar`]).
     #[track_caller]
     pub fn float_power(&self, exponent: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_float_power(exponent))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_float_power_tensor_tensor(
+        &self,
+        exponent: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_float_power(exponent)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn float_power_tensor_tensor(&self, exponent: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_float_power(exponent))
     }
     /// `aten::float_power.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
@@ -13009,12 +13386,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fractional_max_pool2d_output(
         &self,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         random_samples: &Tensor,
         output: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool2d.output",
             "output",
@@ -13055,8 +13434,8 @@ impl Tensor {
     #[track_caller]
     pub fn fractional_max_pool2d_output(
         &self,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         random_samples: &Tensor,
         output: &mut Tensor,
         indices: &mut Tensor,
@@ -13076,10 +13455,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_fractional_max_pool2d(
         &self,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         random_samples: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let output_size: &[i64] = IntList::int_list(&output_size);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_output_size = ltrs_int_list::new(output_size);
@@ -13106,8 +13487,8 @@ impl Tensor {
     #[track_caller]
     pub fn fractional_max_pool2d(
         &self,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         random_samples: &Tensor,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -13119,11 +13500,13 @@ impl Tensor {
     pub fn f_fractional_max_pool2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool2d_backward.grad_input",
             "grad_input",
@@ -13178,8 +13561,8 @@ impl Tensor {
     pub fn fractional_max_pool2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -13199,10 +13582,12 @@ impl Tensor {
     pub fn f_fractional_max_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         indices: &Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::args::list_len(
             "aten::fractional_max_pool2d_backward",
             ("output_size", output_size),
@@ -13250,8 +13635,8 @@ impl Tensor {
     pub fn fractional_max_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         indices: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13268,12 +13653,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_fractional_max_pool3d_output(
         &self,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         random_samples: &Tensor,
         output: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool3d.output",
             "output",
@@ -13314,8 +13701,8 @@ impl Tensor {
     #[track_caller]
     pub fn fractional_max_pool3d_output(
         &self,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         random_samples: &Tensor,
         output: &mut Tensor,
         indices: &mut Tensor,
@@ -13335,10 +13722,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_fractional_max_pool3d(
         &self,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         random_samples: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let output_size: &[i64] = IntList::int_list(&output_size);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_output_size = ltrs_int_list::new(output_size);
@@ -13365,8 +13754,8 @@ impl Tensor {
     #[track_caller]
     pub fn fractional_max_pool3d(
         &self,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         random_samples: &Tensor,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -13378,11 +13767,13 @@ impl Tensor {
     pub fn f_fractional_max_pool3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::fractional_max_pool3d_backward.grad_input",
             "grad_input",
@@ -13437,8 +13828,8 @@ impl Tensor {
     pub fn fractional_max_pool3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -13458,10 +13849,12 @@ impl Tensor {
     pub fn f_fractional_max_pool3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         indices: &Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::args::list_len(
             "aten::fractional_max_pool3d_backward",
             ("output_size", output_size),
@@ -13509,8 +13902,8 @@ impl Tensor {
     pub fn fractional_max_pool3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        output_size: &[i64],
+        kernel_size: impl IntList,
+        output_size: impl IntList,
         indices: &Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13593,7 +13986,12 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn f_frobenius_norm_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
+    pub fn f_frobenius_norm_with(
+        &self,
+        dim: impl IntList,
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -13611,46 +14009,46 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn frobenius_norm_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
+    pub fn frobenius_norm_with(&self, dim: impl IntList, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_frobenius_norm_with(dim, keepdim))
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_frobenius_norm_dim_with(
-        &self,
-        dim: &[i64],
-        keepdim: bool,
-    ) -> Result<Tensor> {
-        self.f_frobenius_norm_with(dim, keepdim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn frobenius_norm_dim_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
-        self.frobenius_norm_with(dim, keepdim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_frobenius_norm_dim(&self, dim: &[i64]) -> Result<Tensor> {
-        self.f_frobenius_norm(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn frobenius_norm_dim(&self, dim: &[i64]) -> Tensor {
-        self.frobenius_norm(dim)
     }
     /// `aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn f_frobenius_norm(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f_frobenius_norm(&self, dim: impl IntList) -> Result<Tensor> {
         self.f_frobenius_norm_with(dim, false)
     }
     /// `aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn frobenius_norm(&self, dim: &[i64]) -> Tensor {
+    pub fn frobenius_norm(&self, dim: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_frobenius_norm(dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_frobenius_norm_dim_with(
+        &self,
+        dim: impl IntList,
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        self.f_frobenius_norm_with(dim, keepdim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn frobenius_norm_dim_with(&self, dim: impl IntList, keepdim: bool) -> Tensor {
+        crate::error::unwrap(self.f_frobenius_norm_with(dim, keepdim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_frobenius_norm_dim(&self, dim: impl IntList) -> Result<Tensor> {
+        self.f_frobenius_norm_with(dim, false)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn frobenius_norm_dim(&self, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f_frobenius_norm_with(dim, false))
     }
     /// `aten::frobenius_norm.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -13658,10 +14056,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_frobenius_norm_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::frobenius_norm.out",
             "out",
@@ -13687,7 +14086,7 @@ impl Tensor {
     #[track_caller]
     pub fn frobenius_norm_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -13697,14 +14096,18 @@ impl Tensor {
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn f_frobenius_norm_out(&self, dim: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_frobenius_norm_out(
+        &self,
+        dim: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_frobenius_norm_out_with(dim, false, out)
     }
     /// `aten::frobenius_norm.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn frobenius_norm_out(&self, dim: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn frobenius_norm_out(&self, dim: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_frobenius_norm_out(dim, out))
     }
     /// `aten::from_file(str filename, bool? shared=None, int? size=0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -13715,13 +14118,19 @@ impl Tensor {
     #[track_caller]
     pub fn f_from_file_with(
         filename: &str,
-        shared: Option<bool>,
-        size: Option<i64>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        shared: impl Into<Option<bool>>,
+        size: impl Into<Option<i64>>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let shared: Option<bool> = shared.into();
+        let size: Option<i64> = size.into();
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_filename = ltrs_str::from_str(filename);
         let c_shared = support::opt_bool(shared);
         let c_size = support::opt_int(size);
@@ -13756,12 +14165,12 @@ impl Tensor {
     #[track_caller]
     pub fn from_file_with(
         filename: &str,
-        shared: Option<bool>,
-        size: Option<i64>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        shared: impl Into<Option<bool>>,
+        size: impl Into<Option<i64>>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_from_file_with(
@@ -13780,7 +14189,7 @@ impl Tensor {
     /// Defaults applied: `shared = None`, `size = Some(0)`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
     pub fn f_from_file(filename: &str) -> Result<Tensor> {
-        Self::f_from_file_with(filename, None, Some(0), None, None, None, None)
+        Self::f_from_file_with(filename, None, 0, None, None, None, None)
     }
     /// `aten::from_file(str filename, bool? shared=None, int? size=0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
@@ -13797,10 +14206,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_from_file_out_with(
         filename: &str,
-        shared: Option<bool>,
-        size: Option<i64>,
+        shared: impl Into<Option<bool>>,
+        size: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let shared: Option<bool> = shared.into();
+        let size: Option<i64> = size.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::from_file.out",
             "out",
@@ -13828,8 +14239,8 @@ impl Tensor {
     #[track_caller]
     pub fn from_file_out_with(
         filename: &str,
-        shared: Option<bool>,
-        size: Option<i64>,
+        shared: impl Into<Option<bool>>,
+        size: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_from_file_out_with(filename, shared, size, out))
@@ -13839,7 +14250,7 @@ impl Tensor {
     /// Defaults applied: `shared = None`, `size = Some(0)`.
     #[track_caller]
     pub fn f_from_file_out(filename: &str, out: &mut Tensor) -> Result<Tensor> {
-        Self::f_from_file_out_with(filename, None, Some(0), out)
+        Self::f_from_file_out_with(filename, None, 0, out)
     }
     /// `aten::from_file.out(str filename, bool? shared=None, int? size=0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -13855,14 +14266,19 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_full_names_with(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_names: Option<Vec<ltrs_str>> = names
@@ -13897,13 +14313,13 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn full_names_with(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_full_names_with(
@@ -13924,7 +14340,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_full_names(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         names: Option<&[&str]>,
     ) -> Result<Tensor> {
@@ -13937,7 +14353,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn full_names(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         names: Option<&[&str]>,
     ) -> Tensor {
@@ -13950,13 +14366,18 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_full_with(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13988,12 +14409,12 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn full_with(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_full_with(size, fill_value, dtype, layout, device, pin_memory),
@@ -14003,23 +14424,24 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_full(size: &[i64], fill_value: impl Into<Scalar>) -> Result<Tensor> {
+    pub fn f_full(size: impl IntList, fill_value: impl Into<Scalar>) -> Result<Tensor> {
         Self::f_full_with(size, fill_value, None, None, None, None)
     }
     /// `aten::full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn full(size: &[i64], fill_value: impl Into<Scalar>) -> Tensor {
+    pub fn full(size: impl IntList, fill_value: impl Into<Scalar>) -> Tensor {
         crate::error::unwrap(Self::f_full(size, fill_value))
     }
     /// `aten::full.out(SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_full_out(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage("aten::full.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
@@ -14037,7 +14459,7 @@ impl Tensor {
     /// `aten::full.out(SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn full_out(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -14048,11 +14470,12 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_full_names_out(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::full.names_out",
             "out",
@@ -14084,7 +14507,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn full_names_out(
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         names: Option<&[&str]>,
         out: &mut Tensor,
@@ -14100,12 +14523,17 @@ impl Tensor {
     pub fn f_full_like_with(
         &self,
         fill_value: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::full_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
@@ -14142,11 +14570,11 @@ impl Tensor {
     pub fn full_like_with(
         &self,
         fill_value: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -14183,9 +14611,10 @@ impl Tensor {
     pub fn f_full_like_out_with(
         &self,
         fill_value: impl Into<Scalar>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::full_like.out",
             "out",
@@ -14220,7 +14649,7 @@ impl Tensor {
     pub fn full_like_out_with(
         &self,
         fill_value: impl Into<Scalar>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_full_like_out_with(fill_value, memory_format, out))
@@ -15770,10 +16199,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_gradient_scalarint_with(
         &self,
-        spacing: Option<Scalar>,
-        dim: Option<i64>,
+        spacing: impl OptionalScalar,
+        dim: impl Into<Option<i64>>,
         edge_order: i64,
     ) -> Result<Vec<Tensor>> {
+        let spacing: Option<Scalar> = OptionalScalar::optional_scalar(spacing);
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_spacing = spacing.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = support::opt_int(dim);
@@ -15805,8 +16236,8 @@ impl Tensor {
     #[track_caller]
     pub fn gradient_scalarint_with(
         &self,
-        spacing: Option<Scalar>,
-        dim: Option<i64>,
+        spacing: impl OptionalScalar,
+        dim: impl Into<Option<i64>>,
         edge_order: i64,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_scalarint_with(spacing, dim, edge_order))
@@ -15832,9 +16263,10 @@ impl Tensor {
     pub fn f_gradient_scalararray_with(
         &self,
         spacing: impl Into<Scalar>,
-        dim: &[i64],
+        dim: impl IntList,
         edge_order: i64,
     ) -> Result<Vec<Tensor>> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_spacing = Into::<Scalar>::into(spacing).to_ffi();
         let c_dim = ltrs_int_list::new(dim);
@@ -15865,7 +16297,7 @@ impl Tensor {
     pub fn gradient_scalararray_with(
         &self,
         spacing: impl Into<Scalar>,
-        dim: &[i64],
+        dim: impl IntList,
         edge_order: i64,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_scalararray_with(spacing, dim, edge_order))
@@ -15877,7 +16309,7 @@ impl Tensor {
     pub fn f_gradient_scalararray(
         &self,
         spacing: impl Into<Scalar>,
-        dim: &[i64],
+        dim: impl IntList,
     ) -> Result<Vec<Tensor>> {
         self.f_gradient_scalararray_with(spacing, dim, 1)
     }
@@ -15888,7 +16320,7 @@ impl Tensor {
     pub fn gradient_scalararray(
         &self,
         spacing: impl Into<Scalar>,
-        dim: &[i64],
+        dim: impl IntList,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_scalararray(spacing, dim))
     }
@@ -15898,9 +16330,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_gradient_array_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         edge_order: i64,
     ) -> Result<Vec<Tensor>> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_edge_order = edge_order;
@@ -15921,21 +16354,25 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `edge_order = 1`.
     #[track_caller]
-    pub fn gradient_array_with(&self, dim: &[i64], edge_order: i64) -> Vec<Tensor> {
+    pub fn gradient_array_with(
+        &self,
+        dim: impl IntList,
+        edge_order: i64,
+    ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_array_with(dim, edge_order))
     }
     /// `aten::gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `edge_order = 1`.
     #[track_caller]
-    pub fn f_gradient_array(&self, dim: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_gradient_array(&self, dim: impl IntList) -> Result<Vec<Tensor>> {
         self.f_gradient_array_with(dim, 1)
     }
     /// `aten::gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[]`
     ///
     /// Defaults applied: `edge_order = 1`.
     #[track_caller]
-    pub fn gradient_array(&self, dim: &[i64]) -> Vec<Tensor> {
+    pub fn gradient_array(&self, dim: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_array(dim))
     }
     /// `aten::gradient.scalarrayint(Tensor self, *, Scalar[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
@@ -15947,9 +16384,10 @@ impl Tensor {
     pub fn f_gradient_scalarrayint_with(
         &self,
         spacing: &[Scalar],
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         edge_order: i64,
     ) -> Result<Vec<Tensor>> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_spacing: Vec<ltrs_scalar> = spacing.iter().map(|s| s.to_ffi()).collect();
         let c_dim = support::opt_int(dim);
@@ -15982,7 +16420,7 @@ impl Tensor {
     pub fn gradient_scalarrayint_with(
         &self,
         spacing: &[Scalar],
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         edge_order: i64,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_scalarrayint_with(spacing, dim, edge_order))
@@ -16008,9 +16446,10 @@ impl Tensor {
     pub fn f_gradient_scalarrayarray_with(
         &self,
         spacing: &[Scalar],
-        dim: &[i64],
+        dim: impl IntList,
         edge_order: i64,
     ) -> Result<Vec<Tensor>> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_spacing: Vec<ltrs_scalar> = spacing.iter().map(|s| s.to_ffi()).collect();
         let c_dim = ltrs_int_list::new(dim);
@@ -16041,7 +16480,7 @@ impl Tensor {
     pub fn gradient_scalarrayarray_with(
         &self,
         spacing: &[Scalar],
-        dim: &[i64],
+        dim: impl IntList,
         edge_order: i64,
     ) -> Vec<Tensor> {
         crate::error::unwrap(
@@ -16055,7 +16494,7 @@ impl Tensor {
     pub fn f_gradient_scalarrayarray(
         &self,
         spacing: &[Scalar],
-        dim: &[i64],
+        dim: impl IntList,
     ) -> Result<Vec<Tensor>> {
         self.f_gradient_scalarrayarray_with(spacing, dim, 1)
     }
@@ -16066,7 +16505,7 @@ impl Tensor {
     pub fn gradient_scalarrayarray(
         &self,
         spacing: &[Scalar],
-        dim: &[i64],
+        dim: impl IntList,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_scalarrayarray(spacing, dim))
     }
@@ -16079,9 +16518,10 @@ impl Tensor {
     pub fn f_gradient_tensorarrayint_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         edge_order: i64,
     ) -> Result<Vec<Tensor>> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_spacing: Vec<ltrs_tensor> = spacing
             .iter()
@@ -16117,7 +16557,7 @@ impl Tensor {
     pub fn gradient_tensorarrayint_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         edge_order: i64,
     ) -> Vec<Tensor> {
         crate::error::unwrap(
@@ -16151,9 +16591,10 @@ impl Tensor {
     pub fn f_gradient_tensorarray_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
-        dim: &[i64],
+        dim: impl IntList,
         edge_order: i64,
     ) -> Result<Vec<Tensor>> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_spacing: Vec<ltrs_tensor> = spacing
             .iter()
@@ -16187,7 +16628,7 @@ impl Tensor {
     pub fn gradient_tensorarray_with<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
-        dim: &[i64],
+        dim: impl IntList,
         edge_order: i64,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_tensorarray_with(spacing, dim, edge_order))
@@ -16199,7 +16640,7 @@ impl Tensor {
     pub fn f_gradient_tensorarray<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
-        dim: &[i64],
+        dim: impl IntList,
     ) -> Result<Vec<Tensor>> {
         self.f_gradient_tensorarray_with(spacing, dim, 1)
     }
@@ -16210,7 +16651,7 @@ impl Tensor {
     pub fn gradient_tensorarray<T1: std::borrow::Borrow<Tensor>>(
         &self,
         spacing: &[T1],
-        dim: &[i64],
+        dim: impl IntList,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_gradient_tensorarray(spacing, dim))
     }
@@ -17657,11 +18098,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_hamming_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -17692,10 +18137,10 @@ impl Tensor {
     #[track_caller]
     pub fn hamming_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_hamming_window_with(window_length, dtype, layout, device, pin_memory),
@@ -17724,11 +18169,15 @@ impl Tensor {
     pub fn f_hamming_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -17762,10 +18211,10 @@ impl Tensor {
     pub fn hamming_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_hamming_window_periodic_with(
@@ -17812,11 +18261,15 @@ impl Tensor {
         window_length: i64,
         periodic: bool,
         alpha: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_alpha = alpha;
@@ -17853,10 +18306,10 @@ impl Tensor {
         window_length: i64,
         periodic: bool,
         alpha: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_hamming_window_periodic_alpha_with(
@@ -17913,11 +18366,15 @@ impl Tensor {
         periodic: bool,
         alpha: f64,
         beta: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_alpha = alpha;
@@ -17957,10 +18414,10 @@ impl Tensor {
         periodic: bool,
         alpha: f64,
         beta: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_hamming_window_periodic_alpha_beta_with(

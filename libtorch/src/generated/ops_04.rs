@@ -9,12 +9,14 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -27,11 +29,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_hann_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -62,10 +68,10 @@ impl Tensor {
     #[track_caller]
     pub fn hann_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_hann_window_with(window_length, dtype, layout, device, pin_memory),
@@ -94,11 +100,15 @@ impl Tensor {
     pub fn f_hann_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -132,10 +142,10 @@ impl Tensor {
     pub fn hann_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_hann_window_periodic_with(
@@ -904,10 +914,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_hash_tensor_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         mode: i64,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -926,7 +937,12 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = &[]`, `keepdim = false`, `mode = 0`.
     #[track_caller]
-    pub fn hash_tensor_with(&self, dim: &[i64], keepdim: bool, mode: i64) -> Tensor {
+    pub fn hash_tensor_with(
+        &self,
+        dim: impl IntList,
+        keepdim: bool,
+        mode: i64,
+    ) -> Tensor {
         crate::error::unwrap(self.f_hash_tensor_with(dim, keepdim, mode))
     }
     /// `aten::hash_tensor(Tensor self, int[1] dim=[], *, bool keepdim=False, int mode=0) -> Tensor`
@@ -949,11 +965,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_hash_tensor_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         mode: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::hash_tensor.out",
             "out",
@@ -987,7 +1004,7 @@ impl Tensor {
     #[track_caller]
     pub fn hash_tensor_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         mode: i64,
         out: &mut Tensor,
@@ -1568,11 +1585,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_histogramdd_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
     ) -> Result<(Tensor, Vec<Tensor>)> {
+        let bins: &[i64] = IntList::int_list(&bins);
         let c_self = self.as_raw();
         let c_bins = ltrs_int_list::new(bins);
         let c_range = range.map_or(ltrs_float_list::NONE, ltrs_float_list::new);
@@ -1608,7 +1626,7 @@ impl Tensor {
     #[track_caller]
     pub fn histogramdd_with(
         &self,
-        bins: &[i64],
+        bins: impl IntList,
         range: Option<&[f64]>,
         weight: Option<&Tensor>,
         density: bool,
@@ -1619,14 +1637,14 @@ impl Tensor {
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn f_histogramdd(&self, bins: &[i64]) -> Result<(Tensor, Vec<Tensor>)> {
+    pub fn f_histogramdd(&self, bins: impl IntList) -> Result<(Tensor, Vec<Tensor>)> {
         self.f_histogramdd_with(bins, None, None, false)
     }
     /// `aten::histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
     ///
     /// Defaults applied: `range = None`, `weight = None`, `density = false`.
     #[track_caller]
-    pub fn histogramdd(&self, bins: &[i64]) -> (Tensor, Vec<Tensor>) {
+    pub fn histogramdd(&self, bins: impl IntList) -> (Tensor, Vec<Tensor>) {
         crate::error::unwrap(self.f_histogramdd(bins))
     }
     /// `aten::histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
@@ -1805,7 +1823,8 @@ impl Tensor {
     }
     /// `aten::hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
     #[track_caller]
-    pub fn f_hsplit_array(&self, indices: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_hsplit_array(&self, indices: impl IntList) -> Result<Vec<Tensor>> {
+        let indices: &[i64] = IntList::int_list(&indices);
         let c_self = self.as_raw();
         let c_indices = ltrs_int_list::new(indices);
         let mut out0 = ltrs_tensor_vec {
@@ -1823,7 +1842,7 @@ impl Tensor {
     }
     /// `aten::hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
     #[track_caller]
-    pub fn hsplit_array(&self, indices: &[i64]) -> Vec<Tensor> {
+    pub fn hsplit_array(&self, indices: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_hsplit_array(indices))
     }
     /// `aten::hspmm.out(Tensor mat1, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!)`
@@ -2405,12 +2424,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_im2col_out(
         &self,
-        kernel_size: &[i64],
-        dilation: &[i64],
-        padding: &[i64],
-        stride: &[i64],
+        kernel_size: impl IntList,
+        dilation: impl IntList,
+        padding: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::im2col.out",
             "out",
@@ -2444,10 +2467,10 @@ impl Tensor {
     #[track_caller]
     pub fn im2col_out(
         &self,
-        kernel_size: &[i64],
-        dilation: &[i64],
-        padding: &[i64],
-        stride: &[i64],
+        kernel_size: impl IntList,
+        dilation: impl IntList,
+        padding: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -2458,11 +2481,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_im2col(
         &self,
-        kernel_size: &[i64],
-        dilation: &[i64],
-        padding: &[i64],
-        stride: &[i64],
+        kernel_size: impl IntList,
+        dilation: impl IntList,
+        padding: impl IntList,
+        stride: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_dilation = ltrs_int_list::new(dilation);
@@ -2489,10 +2516,10 @@ impl Tensor {
     #[track_caller]
     pub fn im2col(
         &self,
-        kernel_size: &[i64],
-        dilation: &[i64],
-        padding: &[i64],
-        stride: &[i64],
+        kernel_size: impl IntList,
+        dilation: impl IntList,
+        padding: impl IntList,
+        stride: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(self.f_im2col(kernel_size, dilation, padding, stride))
     }
@@ -2514,7 +2541,9 @@ impl Tensor {
     }
     /// `aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
     #[track_caller]
-    pub fn f_index(&self, indices: &[Option<&Tensor>]) -> Result<Tensor> {
+    pub fn f_index(&self, indices: impl OptionalTensorList) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -2536,16 +2565,18 @@ impl Tensor {
     }
     /// `aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
     #[track_caller]
-    pub fn index(&self, indices: &[Option<&Tensor>]) -> Tensor {
+    pub fn index(&self, indices: impl OptionalTensorList) -> Tensor {
         crate::error::unwrap(self.f_index(indices))
     }
     /// `aten::index.Tensor_out(Tensor self, Tensor?[] indices, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_index_tensor_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_with_storage(
             "aten::index.Tensor_out",
             "out",
@@ -2576,7 +2607,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_tensor_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_index_tensor_out(indices, out))
@@ -3189,6 +3220,26 @@ impl Tensor {
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_index_fill_(dim, index, value))
     }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_index_fill_int_tensor_(
+        &mut self,
+        dim: i64,
+        index: &Tensor,
+        value: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_index_fill_(dim, index, value)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn index_fill_int_tensor_(
+        &mut self,
+        dim: i64,
+        index: &Tensor,
+        value: impl TensorOrNumber,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_index_fill_(dim, index, value))
+    }
     /// `aten::index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
     ///
     /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_int_scalar`]).
@@ -3230,6 +3281,26 @@ impl Tensor {
     /// `value` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_index_fill_int_scalar`]).
     #[track_caller]
     pub fn index_fill(
+        &self,
+        dim: i64,
+        index: &Tensor,
+        value: impl TensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_index_fill(dim, index, value))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_index_fill_int_tensor(
+        &self,
+        dim: i64,
+        index: &Tensor,
+        value: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_index_fill(dim, index, value)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn index_fill_int_tensor(
         &self,
         dim: i64,
         index: &Tensor,
@@ -3515,10 +3586,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put__with(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Result<&mut Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::index_put_",
             "self",
@@ -3551,7 +3624,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put__with(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> &mut Tensor {
@@ -3563,7 +3636,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put_(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<&mut Tensor> {
         self.f_index_put__with(indices, values, false)
@@ -3574,7 +3647,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put_(
         &mut self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_index_put_(indices, values))
@@ -3585,10 +3658,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         let c_self = self.as_raw();
         let c_indices: Vec<ltrs_tensor> = indices
             .iter()
@@ -3618,7 +3693,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
     ) -> Tensor {
@@ -3630,7 +3705,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
     ) -> Result<Tensor> {
         self.f_index_put_with(indices, values, false)
@@ -3639,7 +3714,11 @@ impl Tensor {
     ///
     /// Defaults applied: `accumulate = false`.
     #[track_caller]
-    pub fn index_put(&self, indices: &[Option<&Tensor>], values: &Tensor) -> Tensor {
+    pub fn index_put(
+        &self,
+        indices: impl OptionalTensorList,
+        values: &Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_index_put(indices, values))
     }
     /// `aten::index_put.out(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -3648,11 +3727,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put_out_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let indices = OptionalTensorList::optional_tensor_list(&indices);
+        let indices: &[Option<&Tensor>] = &indices;
         crate::guards::exclusive::exclusive_with_storage(
             "aten::index_put.out",
             "out",
@@ -3689,7 +3770,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put_out_with(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         accumulate: bool,
         out: &mut Tensor,
@@ -3702,7 +3783,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_put_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -3714,7 +3795,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_put_out(
         &self,
-        indices: &[Option<&Tensor>],
+        indices: impl OptionalTensorList,
         values: &Tensor,
         out: &mut Tensor,
     ) -> Tensor {
@@ -4094,10 +4175,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_index_select_backward(
         grad: &Tensor,
-        self_sizes: &[i64],
+        self_sizes: impl IntList,
         dim: i64,
         index: &Tensor,
     ) -> Result<Tensor> {
+        let self_sizes: &[i64] = IntList::int_list(&self_sizes);
         let c_grad = grad.as_raw();
         let c_self_sizes = ltrs_int_list::new(self_sizes);
         let c_dim = dim;
@@ -4122,7 +4204,7 @@ impl Tensor {
     #[track_caller]
     pub fn index_select_backward(
         grad: &Tensor,
-        self_sizes: &[i64],
+        self_sizes: impl IntList,
         dim: i64,
         index: &Tensor,
     ) -> Tensor {
@@ -4589,7 +4671,8 @@ impl Tensor {
     ///
     /// May be None: `device`.
     #[track_caller]
-    pub fn f_is_pinned_with(&self, device: Option<Device>) -> Result<bool> {
+    pub fn f_is_pinned_with(&self, device: impl Into<Option<Device>>) -> Result<bool> {
+        let device: Option<Device> = device.into();
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
         let mut out0 = false;
@@ -4608,7 +4691,7 @@ impl Tensor {
     ///
     /// May be None: `device`.
     #[track_caller]
-    pub fn is_pinned_with(&self, device: Option<Device>) -> bool {
+    pub fn is_pinned_with(&self, device: impl Into<Option<Device>>) -> bool {
         crate::error::unwrap(self.f_is_pinned_with(device))
     }
     /// `aten::is_pinned(Tensor self, Device? device=None) -> bool`
@@ -4963,6 +5046,44 @@ impl Tensor {
     #[track_caller]
     pub fn isin(elements: &Tensor, test_elements: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(Self::f_isin(elements, test_elements))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_isin_tensor_tensor_with(
+        elements: &Tensor,
+        test_elements: impl TensorOrNumber,
+        assume_unique: bool,
+        invert: bool,
+    ) -> Result<Tensor> {
+        Self::f_isin_with(elements, test_elements, assume_unique, invert)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn isin_tensor_tensor_with(
+        elements: &Tensor,
+        test_elements: impl TensorOrNumber,
+        assume_unique: bool,
+        invert: bool,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_isin_with(elements, test_elements, assume_unique, invert),
+        )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_isin_tensor_tensor(
+        elements: &Tensor,
+        test_elements: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        Self::f_isin_with(elements, test_elements, false, false)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn isin_tensor_tensor(
+        elements: &Tensor,
+        test_elements: impl TensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(Self::f_isin_with(elements, test_elements, false, false))
     }
     /// `aten::isin.Tensor_Scalar_out(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -5451,15 +5572,19 @@ impl Tensor {
     pub fn f_istft_with(
         &self,
         n_fft: i64,
-        hop_length: Option<i64>,
-        win_length: Option<i64>,
+        hop_length: impl Into<Option<i64>>,
+        win_length: impl Into<Option<i64>>,
         window: Option<&Tensor>,
         center: bool,
         normalized: bool,
-        onesided: Option<bool>,
-        length: Option<i64>,
+        onesided: impl Into<Option<bool>>,
+        length: impl Into<Option<i64>>,
         return_complex: bool,
     ) -> Result<Tensor> {
+        let hop_length: Option<i64> = hop_length.into();
+        let win_length: Option<i64> = win_length.into();
+        let onesided: Option<bool> = onesided.into();
+        let length: Option<i64> = length.into();
         let c_self = self.as_raw();
         let c_n_fft = n_fft;
         let c_hop_length = support::opt_int(hop_length);
@@ -5501,13 +5626,13 @@ impl Tensor {
     pub fn istft_with(
         &self,
         n_fft: i64,
-        hop_length: Option<i64>,
-        win_length: Option<i64>,
+        hop_length: impl Into<Option<i64>>,
+        win_length: impl Into<Option<i64>>,
         window: Option<&Tensor>,
         center: bool,
         normalized: bool,
-        onesided: Option<bool>,
-        length: Option<i64>,
+        onesided: impl Into<Option<bool>>,
+        length: impl Into<Option<i64>>,
         return_complex: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5563,11 +5688,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_kaiser_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -5598,10 +5727,10 @@ impl Tensor {
     #[track_caller]
     pub fn kaiser_window_with(
         window_length: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_kaiser_window_with(window_length, dtype, layout, device, pin_memory),
@@ -5630,11 +5759,15 @@ impl Tensor {
     pub fn f_kaiser_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -5668,10 +5801,10 @@ impl Tensor {
     pub fn kaiser_window_periodic_with(
         window_length: i64,
         periodic: bool,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_kaiser_window_periodic_with(
@@ -5718,11 +5851,15 @@ impl Tensor {
         window_length: i64,
         periodic: bool,
         beta: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_window_length = window_length;
         let c_periodic = periodic;
         let c_beta = beta;
@@ -5759,10 +5896,10 @@ impl Tensor {
         window_length: i64,
         periodic: bool,
         beta: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_kaiser_window_beta_with(
@@ -6334,12 +6471,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_layer_norm_with(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
         bias: Option<&Tensor>,
         eps: f64,
         cudnn_enable: bool,
     ) -> Result<Tensor> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -6372,7 +6510,7 @@ impl Tensor {
     #[track_caller]
     pub fn layer_norm_with(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
         bias: Option<&Tensor>,
         eps: f64,
@@ -6393,14 +6531,17 @@ impl Tensor {
     ///
     /// Defaults applied: `weight = None`, `bias = None`, `eps = 1e-5`, `cudnn_enable = true`.
     #[track_caller]
-    pub fn f_layer_norm(input: &Tensor, normalized_shape: &[i64]) -> Result<Tensor> {
+    pub fn f_layer_norm(
+        input: &Tensor,
+        normalized_shape: impl IntList,
+    ) -> Result<Tensor> {
         Self::f_layer_norm_with(input, normalized_shape, None, None, 0.00001, true)
     }
     /// `aten::layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `bias = None`, `eps = 1e-5`, `cudnn_enable = true`.
     #[track_caller]
-    pub fn layer_norm(input: &Tensor, normalized_shape: &[i64]) -> Tensor {
+    pub fn layer_norm(input: &Tensor, normalized_shape: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_layer_norm(input, normalized_shape))
     }
     /// `aten::lcm.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -7686,10 +7827,12 @@ impl Tensor {
     pub fn f_linalg__powsum_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::linalg::powsum_dtype("aten::linalg__powsum", [self], dtype)?;
         let c_self = self.as_raw();
         let c_ord = Into::<Scalar>::into(ord).to_ffi();
@@ -7722,9 +7865,9 @@ impl Tensor {
     pub fn linalg__powsum_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_linalg__powsum_with(ord, dim, keepdim, dtype))
     }
@@ -7970,7 +8113,8 @@ impl Tensor {
     ///
     /// May be None: `p`.
     #[track_caller]
-    pub fn f_linalg_cond_with(&self, p: Option<Scalar>) -> Result<Tensor> {
+    pub fn f_linalg_cond_with(&self, p: impl OptionalScalar) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -7989,7 +8133,7 @@ impl Tensor {
     ///
     /// May be None: `p`.
     #[track_caller]
-    pub fn linalg_cond_with(&self, p: Option<Scalar>) -> Tensor {
+    pub fn linalg_cond_with(&self, p: impl OptionalScalar) -> Tensor {
         crate::error::unwrap(self.f_linalg_cond_with(p))
     }
     /// `aten::linalg_cond(Tensor self, Scalar? p=None) -> Tensor`
@@ -8014,9 +8158,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_linalg_cond_out_with(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_cond.out",
             "out",
@@ -8041,7 +8186,11 @@ impl Tensor {
     ///
     /// May be None: `p`.
     #[track_caller]
-    pub fn linalg_cond_out_with(&self, p: Option<Scalar>, out: &mut Tensor) -> Tensor {
+    pub fn linalg_cond_out_with(
+        &self,
+        p: impl OptionalScalar,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_linalg_cond_out_with(p, out))
     }
     /// `aten::linalg_cond.out(Tensor self, Scalar? p=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -9247,9 +9396,11 @@ impl Tensor {
     pub fn f_linalg_lstsq_with(
         &self,
         b: &Tensor,
-        rcond: Option<f64>,
-        driver: Option<&str>,
+        rcond: impl Into<Option<f64>>,
+        driver: impl OptionalStr,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let rcond: Option<f64> = rcond.into();
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         let c_self = self.as_raw();
         let c_b = b.as_raw();
         let c_rcond = support::opt_float(rcond);
@@ -9290,8 +9441,8 @@ impl Tensor {
     pub fn linalg_lstsq_with(
         &self,
         b: &Tensor,
-        rcond: Option<f64>,
-        driver: Option<&str>,
+        rcond: impl Into<Option<f64>>,
+        driver: impl OptionalStr,
     ) -> (Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(self.f_linalg_lstsq_with(b, rcond, driver))
     }
@@ -9321,13 +9472,15 @@ impl Tensor {
     pub fn f_linalg_lstsq_out_with(
         &self,
         b: &Tensor,
-        rcond: Option<f64>,
-        driver: Option<&str>,
+        rcond: impl Into<Option<f64>>,
+        driver: impl OptionalStr,
         solution: &mut Tensor,
         residuals: &mut Tensor,
         rank: &mut Tensor,
         singular_values: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let rcond: Option<f64> = rcond.into();
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_lstsq.out",
             "solution",
@@ -9396,8 +9549,8 @@ impl Tensor {
     pub fn linalg_lstsq_out_with(
         &self,
         b: &Tensor,
-        rcond: Option<f64>,
-        driver: Option<&str>,
+        rcond: impl Into<Option<f64>>,
+        driver: impl OptionalStr,
         solution: &mut Tensor,
         residuals: &mut Tensor,
         rank: &mut Tensor,
@@ -10099,10 +10252,12 @@ impl Tensor {
     pub fn f_linalg_matrix_norm_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = ltrs_int_list::new(dim);
@@ -10134,9 +10289,9 @@ impl Tensor {
     pub fn linalg_matrix_norm_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_linalg_matrix_norm_with(ord, dim, keepdim, dtype))
     }
@@ -10163,11 +10318,13 @@ impl Tensor {
     pub fn f_linalg_matrix_norm_out_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_norm.out",
             "out",
@@ -10206,9 +10363,9 @@ impl Tensor {
     pub fn linalg_matrix_norm_out_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10246,10 +10403,12 @@ impl Tensor {
     pub fn f_linalg_matrix_norm_str_ord_with(
         &self,
         ord: &str,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_ord = ltrs_str::from_str(ord);
         let c_dim = ltrs_int_list::new(dim);
@@ -10281,9 +10440,9 @@ impl Tensor {
     pub fn linalg_matrix_norm_str_ord_with(
         &self,
         ord: &str,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_linalg_matrix_norm_str_ord_with(ord, dim, keepdim, dtype),
@@ -10312,11 +10471,13 @@ impl Tensor {
     pub fn f_linalg_matrix_norm_str_ord_out_with(
         &self,
         ord: &str,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_norm.str_ord_out",
             "out",
@@ -10355,9 +10516,9 @@ impl Tensor {
     pub fn linalg_matrix_norm_str_ord_out_with(
         &self,
         ord: &str,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10593,10 +10754,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_float_with(
         &self,
-        atol: Option<f64>,
-        rtol: Option<f64>,
+        atol: impl Into<Option<f64>>,
+        rtol: impl Into<Option<f64>>,
         hermitian: bool,
     ) -> Result<Tensor> {
+        let atol: Option<f64> = atol.into();
+        let rtol: Option<f64> = rtol.into();
         let c_self = self.as_raw();
         let c_atol = support::opt_float(atol);
         let c_rtol = support::opt_float(rtol);
@@ -10625,8 +10788,8 @@ impl Tensor {
     #[track_caller]
     pub fn linalg_matrix_rank_atol_rtol_float_with(
         &self,
-        atol: Option<f64>,
-        rtol: Option<f64>,
+        atol: impl Into<Option<f64>>,
+        rtol: impl Into<Option<f64>>,
         hermitian: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10655,11 +10818,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_linalg_matrix_rank_atol_rtol_float_out_with(
         &self,
-        atol: Option<f64>,
-        rtol: Option<f64>,
+        atol: impl Into<Option<f64>>,
+        rtol: impl Into<Option<f64>>,
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let atol: Option<f64> = atol.into();
+        let rtol: Option<f64> = rtol.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_matrix_rank.atol_rtol_float_out",
             "out",
@@ -10695,8 +10860,8 @@ impl Tensor {
     #[track_caller]
     pub fn linalg_matrix_rank_atol_rtol_float_out_with(
         &self,
-        atol: Option<f64>,
-        rtol: Option<f64>,
+        atol: impl Into<Option<f64>>,
+        rtol: impl Into<Option<f64>>,
         hermitian: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -11033,11 +11198,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_linalg_norm_with(
         &self,
-        ord: Option<Scalar>,
-        dim: Option<&[i64]>,
+        ord: impl OptionalScalar,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let ord: Option<Scalar> = OptionalScalar::optional_scalar(ord);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_ord = ord.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -11068,10 +11236,10 @@ impl Tensor {
     #[track_caller]
     pub fn linalg_norm_with(
         &self,
-        ord: Option<Scalar>,
-        dim: Option<&[i64]>,
+        ord: impl OptionalScalar,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_linalg_norm_with(ord, dim, keepdim, dtype))
     }
@@ -11098,10 +11266,12 @@ impl Tensor {
     pub fn f_linalg_norm_ord_str_with(
         &self,
         ord: &str,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_ord = ltrs_str::from_str(ord);
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -11133,9 +11303,9 @@ impl Tensor {
     pub fn linalg_norm_ord_str_with(
         &self,
         ord: &str,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_linalg_norm_ord_str_with(ord, dim, keepdim, dtype))
     }
@@ -11161,12 +11331,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_linalg_norm_out_with(
         &self,
-        ord: Option<Scalar>,
-        dim: Option<&[i64]>,
+        ord: impl OptionalScalar,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let ord: Option<Scalar> = OptionalScalar::optional_scalar(ord);
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_norm.out",
             "out",
@@ -11204,10 +11377,10 @@ impl Tensor {
     #[track_caller]
     pub fn linalg_norm_out_with(
         &self,
-        ord: Option<Scalar>,
-        dim: Option<&[i64]>,
+        ord: impl OptionalScalar,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_linalg_norm_out_with(ord, dim, keepdim, dtype, out))
@@ -11235,11 +11408,13 @@ impl Tensor {
     pub fn f_linalg_norm_ord_str_out_with(
         &self,
         ord: &str,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_norm.ord_str_out",
             "out",
@@ -11278,9 +11453,9 @@ impl Tensor {
     pub fn linalg_norm_ord_str_out_with(
         &self,
         ord: &str,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -11449,10 +11624,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_float_with(
         &self,
-        atol: Option<f64>,
-        rtol: Option<f64>,
+        atol: impl Into<Option<f64>>,
+        rtol: impl Into<Option<f64>>,
         hermitian: bool,
     ) -> Result<Tensor> {
+        let atol: Option<f64> = atol.into();
+        let rtol: Option<f64> = rtol.into();
         let c_self = self.as_raw();
         let c_atol = support::opt_float(atol);
         let c_rtol = support::opt_float(rtol);
@@ -11481,8 +11658,8 @@ impl Tensor {
     #[track_caller]
     pub fn linalg_pinv_atol_rtol_float_with(
         &self,
-        atol: Option<f64>,
-        rtol: Option<f64>,
+        atol: impl Into<Option<f64>>,
+        rtol: impl Into<Option<f64>>,
         hermitian: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -11511,11 +11688,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_linalg_pinv_atol_rtol_float_out_with(
         &self,
-        atol: Option<f64>,
-        rtol: Option<f64>,
+        atol: impl Into<Option<f64>>,
+        rtol: impl Into<Option<f64>>,
         hermitian: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let atol: Option<f64> = atol.into();
+        let rtol: Option<f64> = rtol.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_pinv.atol_rtol_float_out",
             "out",
@@ -11551,8 +11730,8 @@ impl Tensor {
     #[track_caller]
     pub fn linalg_pinv_atol_rtol_float_out_with(
         &self,
-        atol: Option<f64>,
-        rtol: Option<f64>,
+        atol: impl Into<Option<f64>>,
+        rtol: impl Into<Option<f64>>,
         hermitian: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -12359,8 +12538,9 @@ impl Tensor {
     pub fn f_linalg_svd_with(
         A: &Tensor,
         full_matrices: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         let c_A = A.as_raw();
         let c_full_matrices = full_matrices;
         let c_driver = driver.map_or(ltrs_str::NONE, ltrs_str::from_str);
@@ -12392,7 +12572,7 @@ impl Tensor {
     pub fn linalg_svd_with(
         A: &Tensor,
         full_matrices: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(Self::f_linalg_svd_with(A, full_matrices, driver))
     }
@@ -12419,11 +12599,12 @@ impl Tensor {
     pub fn f_linalg_svd_u_with(
         A: &Tensor,
         full_matrices: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
         U: &mut Tensor,
         S: &mut Tensor,
         Vh: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         crate::guards::exclusive::exclusive_with_storage("aten::linalg_svd.U", "U", U)?;
         crate::guards::exclusive::exclusive_with_storage("aten::linalg_svd.U", "S", S)?;
         crate::guards::exclusive::exclusive_with_storage(
@@ -12468,7 +12649,7 @@ impl Tensor {
     pub fn linalg_svd_u_with(
         A: &Tensor,
         full_matrices: bool,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
         U: &mut Tensor,
         S: &mut Tensor,
         Vh: &mut Tensor,
@@ -12507,7 +12688,11 @@ impl Tensor {
     ///
     /// May be None: `driver`.
     #[track_caller]
-    pub fn f_linalg_svdvals_with(A: &Tensor, driver: Option<&str>) -> Result<Tensor> {
+    pub fn f_linalg_svdvals_with(
+        A: &Tensor,
+        driver: impl OptionalStr,
+    ) -> Result<Tensor> {
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         let c_A = A.as_raw();
         let c_driver = driver.map_or(ltrs_str::NONE, ltrs_str::from_str);
         let mut out0 = std::ptr::null_mut();
@@ -12526,7 +12711,7 @@ impl Tensor {
     ///
     /// May be None: `driver`.
     #[track_caller]
-    pub fn linalg_svdvals_with(A: &Tensor, driver: Option<&str>) -> Tensor {
+    pub fn linalg_svdvals_with(A: &Tensor, driver: impl OptionalStr) -> Tensor {
         crate::error::unwrap(Self::f_linalg_svdvals_with(A, driver))
     }
     /// `aten::linalg_svdvals(Tensor A, *, str? driver=None) -> Tensor`
@@ -12551,9 +12736,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_linalg_svdvals_out_with(
         A: &Tensor,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let driver: Option<&str> = OptionalStr::optional_str(&driver);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_svdvals.out",
             "out",
@@ -12580,7 +12766,7 @@ impl Tensor {
     #[track_caller]
     pub fn linalg_svdvals_out_with(
         A: &Tensor,
-        driver: Option<&str>,
+        driver: impl OptionalStr,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_linalg_svdvals_out_with(A, driver, out))
@@ -12694,8 +12880,9 @@ impl Tensor {
     pub fn f_linalg_tensorsolve_with(
         &self,
         other: &Tensor,
-        dims: Option<&[i64]>,
+        dims: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let dims: Option<&[i64]> = OptionalIntList::optional_int_list(&dims);
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dims = dims.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -12718,7 +12905,7 @@ impl Tensor {
     pub fn linalg_tensorsolve_with(
         &self,
         other: &Tensor,
-        dims: Option<&[i64]>,
+        dims: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(self.f_linalg_tensorsolve_with(other, dims))
     }
@@ -12745,9 +12932,10 @@ impl Tensor {
     pub fn f_linalg_tensorsolve_out_with(
         &self,
         other: &Tensor,
-        dims: Option<&[i64]>,
+        dims: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dims: Option<&[i64]> = OptionalIntList::optional_int_list(&dims);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_tensorsolve.out",
             "out",
@@ -12782,7 +12970,7 @@ impl Tensor {
     pub fn linalg_tensorsolve_out_with(
         &self,
         other: &Tensor,
-        dims: Option<&[i64]>,
+        dims: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_linalg_tensorsolve_out_with(other, dims, out))
@@ -12811,7 +12999,11 @@ impl Tensor {
     ///
     /// May be None: `N`.
     #[track_caller]
-    pub fn f_linalg_vander_with(x: &Tensor, N: Option<i64>) -> Result<Tensor> {
+    pub fn f_linalg_vander_with(
+        x: &Tensor,
+        N: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
+        let N: Option<i64> = N.into();
         let c_x = x.as_raw();
         let c_N = support::opt_int(N);
         let mut out0 = std::ptr::null_mut();
@@ -12830,7 +13022,7 @@ impl Tensor {
     ///
     /// May be None: `N`.
     #[track_caller]
-    pub fn linalg_vander_with(x: &Tensor, N: Option<i64>) -> Tensor {
+    pub fn linalg_vander_with(x: &Tensor, N: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(Self::f_linalg_vander_with(x, N))
     }
     /// `aten::linalg_vander(Tensor x, *, SymInt? N=None) -> Tensor`
@@ -12954,10 +13146,12 @@ impl Tensor {
     pub fn f_linalg_vector_norm_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_ord = Into::<Scalar>::into(ord).to_ffi();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -12989,9 +13183,9 @@ impl Tensor {
     pub fn linalg_vector_norm_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_linalg_vector_norm_with(ord, dim, keepdim, dtype))
     }
@@ -13018,11 +13212,13 @@ impl Tensor {
     pub fn f_linalg_vector_norm_out_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::linalg_vector_norm.out",
             "out",
@@ -13061,9 +13257,9 @@ impl Tensor {
     pub fn linalg_vector_norm_out_with(
         &self,
         ord: impl Into<Scalar>,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13331,11 +13527,15 @@ impl Tensor {
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -13372,10 +13572,10 @@ impl Tensor {
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         steps: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_linspace_scalar_with(
@@ -13423,11 +13623,15 @@ impl Tensor {
         start: &Tensor,
         end: impl TensorOrNumber,
         steps: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let end: &Tensor = match end.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -13480,10 +13684,10 @@ impl Tensor {
         start: &Tensor,
         end: impl TensorOrNumber,
         steps: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_linspace_tensor_tensor_with(
@@ -13533,11 +13737,15 @@ impl Tensor {
         start: &Tensor,
         end: impl Into<Scalar>,
         steps: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_start = start.as_raw();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -13574,10 +13782,10 @@ impl Tensor {
         start: &Tensor,
         end: impl Into<Scalar>,
         steps: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_linspace_tensor_scalar_with(
@@ -13625,11 +13833,15 @@ impl Tensor {
         start: impl Into<Scalar>,
         end: impl TensorOrNumber,
         steps: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let end: &Tensor = match end.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -13682,10 +13894,10 @@ impl Tensor {
         start: impl Into<Scalar>,
         end: impl TensorOrNumber,
         steps: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_linspace_with(start, end, steps, dtype, layout, device, pin_memory),
@@ -13716,6 +13928,54 @@ impl Tensor {
         steps: i64,
     ) -> Tensor {
         crate::error::unwrap(Self::f_linspace(start, end, steps))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_linspace_scalar_tensor_with(
+        start: impl Into<Scalar>,
+        end: impl TensorOrNumber,
+        steps: i64,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+    ) -> Result<Tensor> {
+        Self::f_linspace_with(start, end, steps, dtype, layout, device, pin_memory)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn linspace_scalar_tensor_with(
+        start: impl Into<Scalar>,
+        end: impl TensorOrNumber,
+        steps: i64,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_linspace_with(start, end, steps, dtype, layout, device, pin_memory),
+        )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_linspace_scalar_tensor(
+        start: impl Into<Scalar>,
+        end: impl TensorOrNumber,
+        steps: i64,
+    ) -> Result<Tensor> {
+        Self::f_linspace_with(start, end, steps, None, None, None, None)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn linspace_scalar_tensor(
+        start: impl Into<Scalar>,
+        end: impl TensorOrNumber,
+        steps: i64,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_linspace_with(start, end, steps, None, None, None, None),
+        )
     }
     /// `aten::linspace.out(Scalar start, Scalar end, int steps, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -14504,7 +14764,12 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_log_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_log_softmax_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14524,32 +14789,8 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn log_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn log_softmax_with(&self, dim: i64, dtype: impl Into<Option<Kind>>) -> Tensor {
         crate::error::unwrap(self.f_log_softmax_with(dim, dtype))
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_log_softmax_int_with(
-        &self,
-        dim: i64,
-        dtype: Option<Kind>,
-    ) -> Result<Tensor> {
-        self.f_log_softmax_with(dim, dtype)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn log_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
-        self.log_softmax_with(dim, dtype)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_log_softmax_int(&self, dim: i64) -> Result<Tensor> {
-        self.f_log_softmax(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn log_softmax_int(&self, dim: i64) -> Tensor {
-        self.log_softmax(dim)
     }
     /// `aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
@@ -14565,6 +14806,34 @@ impl Tensor {
     pub fn log_softmax(&self, dim: i64) -> Tensor {
         crate::error::unwrap(self.f_log_softmax(dim))
     }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_log_softmax_int_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        self.f_log_softmax_with(dim, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn log_softmax_int_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_log_softmax_with(dim, dtype))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_log_softmax_int(&self, dim: i64) -> Result<Tensor> {
+        self.f_log_softmax_with(dim, None)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn log_softmax_int(&self, dim: i64) -> Tensor {
+        crate::error::unwrap(self.f_log_softmax_with(dim, None))
+    }
     /// `aten::log_softmax.int_out(Tensor self, int dim, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dtype = None`.
@@ -14574,9 +14843,10 @@ impl Tensor {
     pub fn f_log_softmax_int_out_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::log_softmax.int_out",
             "out",
@@ -14605,7 +14875,7 @@ impl Tensor {
     pub fn log_softmax_int_out_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_log_softmax_int_out_with(dim, dtype, out))
@@ -14633,8 +14903,9 @@ impl Tensor {
     pub fn f_log_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -14654,7 +14925,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn log_softmax_dimname_with(&self, dim: &str, dtype: Option<Kind>) -> Tensor {
+    pub fn log_softmax_dimname_with(
+        &self,
+        dim: &str,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_log_softmax_dimname_with(dim, dtype))
     }
     /// `aten::log_softmax.Dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
@@ -15155,7 +15430,8 @@ impl Tensor {
     ///
     /// May be None: `eps`.
     #[track_caller]
-    pub fn f_logit_with(&self, eps: Option<f64>) -> Result<Tensor> {
+    pub fn f_logit_with(&self, eps: impl Into<Option<f64>>) -> Result<Tensor> {
+        let eps: Option<f64> = eps.into();
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
         let mut out0 = std::ptr::null_mut();
@@ -15174,7 +15450,7 @@ impl Tensor {
     ///
     /// May be None: `eps`.
     #[track_caller]
-    pub fn logit_with(&self, eps: Option<f64>) -> Tensor {
+    pub fn logit_with(&self, eps: impl Into<Option<f64>>) -> Tensor {
         crate::error::unwrap(self.f_logit_with(eps))
     }
     /// `aten::logit(Tensor self, float? eps=None) -> Tensor`
@@ -15197,7 +15473,8 @@ impl Tensor {
     ///
     /// May be None: `eps`.
     #[track_caller]
-    pub fn f_logit__with(&mut self, eps: Option<f64>) -> Result<&mut Tensor> {
+    pub fn f_logit__with(&mut self, eps: impl Into<Option<f64>>) -> Result<&mut Tensor> {
+        let eps: Option<f64> = eps.into();
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::logit_",
             "self",
@@ -15217,7 +15494,7 @@ impl Tensor {
     ///
     /// May be None: `eps`.
     #[track_caller]
-    pub fn logit__with(&mut self, eps: Option<f64>) -> &mut Tensor {
+    pub fn logit__with(&mut self, eps: impl Into<Option<f64>>) -> &mut Tensor {
         crate::error::unwrap(self.f_logit__with(eps))
     }
     /// `aten::logit_(Tensor(a!) self, float? eps=None) -> Tensor(a!)`
@@ -15242,9 +15519,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_logit_out_with(
         &self,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let eps: Option<f64> = eps.into();
         crate::guards::exclusive::exclusive_with_storage("aten::logit.out", "out", out)?;
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
@@ -15265,7 +15543,11 @@ impl Tensor {
     ///
     /// May be None: `eps`.
     #[track_caller]
-    pub fn logit_out_with(&self, eps: Option<f64>, out: &mut Tensor) -> Tensor {
+    pub fn logit_out_with(
+        &self,
+        eps: impl Into<Option<f64>>,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_logit_out_with(eps, out))
     }
     /// `aten::logit.out(Tensor self, float? eps=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15291,9 +15573,10 @@ impl Tensor {
     pub fn f_logit_backward_grad_input_with(
         grad_output: &Tensor,
         self_: &Tensor,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let eps: Option<f64> = eps.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::logit_backward.grad_input",
             "grad_input",
@@ -15328,7 +15611,7 @@ impl Tensor {
     pub fn logit_backward_grad_input_with(
         grad_output: &Tensor,
         self_: &Tensor,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15368,8 +15651,9 @@ impl Tensor {
     pub fn f_logit_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let eps: Option<f64> = eps.into();
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_eps = support::opt_float(eps);
@@ -15392,7 +15676,7 @@ impl Tensor {
     pub fn logit_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_logit_backward_with(grad_output, self_, eps))
     }
@@ -15421,11 +15705,15 @@ impl Tensor {
         end: impl Into<Scalar>,
         steps: i64,
         base: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -15465,10 +15753,10 @@ impl Tensor {
         end: impl Into<Scalar>,
         steps: i64,
         base: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_logspace_scalar_with(
@@ -15518,11 +15806,15 @@ impl Tensor {
         end: impl TensorOrNumber,
         steps: i64,
         base: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let end: &Tensor = match end.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -15579,10 +15871,10 @@ impl Tensor {
         end: impl TensorOrNumber,
         steps: i64,
         base: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_logspace_tensor_tensor_with(
@@ -15643,11 +15935,15 @@ impl Tensor {
         end: impl Into<Scalar>,
         steps: i64,
         base: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_start = start.as_raw();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_steps = steps;
@@ -15687,10 +15983,10 @@ impl Tensor {
         end: impl Into<Scalar>,
         steps: i64,
         base: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_logspace_tensor_scalar_with(
@@ -15749,11 +16045,15 @@ impl Tensor {
         end: impl TensorOrNumber,
         steps: i64,
         base: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let end: &Tensor = match end.operand() {
             crate::Operand::Tensor(t) => t,
             crate::Operand::Number(number) => {
@@ -15810,10 +16110,10 @@ impl Tensor {
         end: impl TensorOrNumber,
         steps: i64,
         base: f64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_logspace_with(
@@ -15853,6 +16153,65 @@ impl Tensor {
         steps: i64,
     ) -> Tensor {
         crate::error::unwrap(Self::f_logspace(start, end, steps))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_logspace_scalar_tensor_with(
+        start: impl Into<Scalar>,
+        end: impl TensorOrNumber,
+        steps: i64,
+        base: f64,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+    ) -> Result<Tensor> {
+        Self::f_logspace_with(start, end, steps, base, dtype, layout, device, pin_memory)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn logspace_scalar_tensor_with(
+        start: impl Into<Scalar>,
+        end: impl TensorOrNumber,
+        steps: i64,
+        base: f64,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_logspace_with(
+                start,
+                end,
+                steps,
+                base,
+                dtype,
+                layout,
+                device,
+                pin_memory,
+            ),
+        )
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_logspace_scalar_tensor(
+        start: impl Into<Scalar>,
+        end: impl TensorOrNumber,
+        steps: i64,
+    ) -> Result<Tensor> {
+        Self::f_logspace_with(start, end, steps, 10.0, None, None, None, None)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn logspace_scalar_tensor(
+        start: impl Into<Scalar>,
+        end: impl TensorOrNumber,
+        steps: i64,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_logspace_with(start, end, steps, 10.0, None, None, None, None),
+        )
     }
     /// `aten::logspace.out(Scalar start, Scalar end, int steps, float base=10.0, *, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -16198,7 +16557,8 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn f_logsumexp_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
+    pub fn f_logsumexp_with(&self, dim: impl IntList, keepdim: bool) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -16216,21 +16576,21 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn logsumexp_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
+    pub fn logsumexp_with(&self, dim: impl IntList, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_logsumexp_with(dim, keepdim))
     }
     /// `aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn f_logsumexp(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f_logsumexp(&self, dim: impl IntList) -> Result<Tensor> {
         self.f_logsumexp_with(dim, false)
     }
     /// `aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn logsumexp(&self, dim: &[i64]) -> Tensor {
+    pub fn logsumexp(&self, dim: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_logsumexp(dim))
     }
     /// `aten::logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -16239,10 +16599,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_logsumexp_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::logsumexp.out",
             "out",
@@ -16268,7 +16629,7 @@ impl Tensor {
     #[track_caller]
     pub fn logsumexp_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -16278,14 +16639,18 @@ impl Tensor {
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn f_logsumexp_out(&self, dim: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_logsumexp_out(
+        &self,
+        dim: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_logsumexp_out_with(dim, false, out)
     }
     /// `aten::logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn logsumexp_out(&self, dim: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn logsumexp_out(&self, dim: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_logsumexp_out(dim, out))
     }
     /// `aten::logsumexp.names(Tensor self, Dimname[1] dim, bool keepdim=False) -> Tensor`

@@ -9,12 +9,14 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -111,8 +113,9 @@ impl Tensor {
     pub fn f_masked_scatter_backward(
         grad_output: &Tensor,
         mask: &Tensor,
-        sizes: &[i64],
+        sizes: impl IntList,
     ) -> Result<Tensor> {
+        let sizes: &[i64] = IntList::int_list(&sizes);
         let c_grad_output = grad_output.as_raw();
         let c_mask = mask.as_raw();
         let c_sizes = ltrs_int_list::new(sizes);
@@ -136,7 +139,7 @@ impl Tensor {
     pub fn masked_scatter_backward(
         grad_output: &Tensor,
         mask: &Tensor,
-        sizes: &[i64],
+        sizes: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(Self::f_masked_scatter_backward(grad_output, mask, sizes))
     }
@@ -815,12 +818,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool1d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::pool::max_pool1d_window(
             "aten::max_pool1d",
             self,
@@ -860,10 +867,10 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool1d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -874,14 +881,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn f_max_pool1d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_max_pool1d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_max_pool1d_with(kernel_size, &[], &[0], &[1], false)
     }
     /// `aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn max_pool1d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn max_pool1d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_max_pool1d(kernel_size))
     }
     /// `aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
@@ -890,12 +897,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool1d_with_indices_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -928,10 +939,10 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool1d_with_indices_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -951,7 +962,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool1d_with_indices(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<(Tensor, Tensor)> {
         self.f_max_pool1d_with_indices_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -959,7 +970,10 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn max_pool1d_with_indices(&self, kernel_size: &[i64]) -> (Tensor, Tensor) {
+    pub fn max_pool1d_with_indices(
+        &self,
+        kernel_size: impl IntList,
+    ) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_max_pool1d_with_indices(kernel_size))
     }
     /// `aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
@@ -968,12 +982,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool2d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -1004,10 +1022,10 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool2d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1018,14 +1036,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn f_max_pool2d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_max_pool2d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_max_pool2d_with(kernel_size, &[], &[0], &[1], false)
     }
     /// `aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn max_pool2d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn max_pool2d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_max_pool2d(kernel_size))
     }
     /// `aten::max_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
@@ -1035,12 +1053,16 @@ impl Tensor {
     pub fn f_max_pool2d_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -1074,10 +1096,10 @@ impl Tensor {
     pub fn max_pool2d_backward_with(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1099,7 +1121,7 @@ impl Tensor {
     pub fn f_max_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_max_pool2d_backward_with(
             grad_output,
@@ -1118,7 +1140,7 @@ impl Tensor {
     pub fn max_pool2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_max_pool2d_backward(grad_output, self_, kernel_size),
@@ -1131,13 +1153,17 @@ impl Tensor {
     pub fn f_max_pool2d_backward_out_with(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool2d_backward.out",
             "out",
@@ -1178,10 +1204,10 @@ impl Tensor {
     pub fn max_pool2d_backward_out_with(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -1205,7 +1231,7 @@ impl Tensor {
     pub fn f_max_pool2d_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f_max_pool2d_backward_out_with(
@@ -1226,7 +1252,7 @@ impl Tensor {
     pub fn max_pool2d_backward_out(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1239,14 +1265,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool2d_with_indices_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool2d_with_indices.out",
             "out",
@@ -1293,10 +1323,10 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool2d_with_indices_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
         indices: &mut Tensor,
@@ -1320,7 +1350,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool2d_with_indices_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
@@ -1340,7 +1370,7 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool2d_with_indices_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -1354,12 +1384,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool2d_with_indices_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -1392,10 +1426,10 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool2d_with_indices_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -1415,7 +1449,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool2d_with_indices(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<(Tensor, Tensor)> {
         self.f_max_pool2d_with_indices_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -1423,7 +1457,10 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn max_pool2d_with_indices(&self, kernel_size: &[i64]) -> (Tensor, Tensor) {
+    pub fn max_pool2d_with_indices(
+        &self,
+        kernel_size: impl IntList,
+    ) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_max_pool2d_with_indices(kernel_size))
     }
     /// `aten::max_pool2d_with_indices_backward.grad_input(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, bool ceil_mode, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -1431,14 +1468,18 @@ impl Tensor {
     pub fn f_max_pool2d_with_indices_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool2d_with_indices_backward.grad_input",
             "grad_input",
@@ -1484,10 +1525,10 @@ impl Tensor {
     pub fn max_pool2d_with_indices_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         indices: &Tensor,
         grad_input: &mut Tensor,
@@ -1511,13 +1552,17 @@ impl Tensor {
     pub fn f_max_pool2d_with_indices_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         indices: &Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::pool::pool2d_indices(
             "aten::max_pool2d_with_indices_backward",
             self_,
@@ -1556,10 +1601,10 @@ impl Tensor {
     pub fn max_pool2d_with_indices_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         indices: &Tensor,
     ) -> Tensor {
@@ -1582,12 +1627,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool3d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -1618,10 +1667,10 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool3d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1632,14 +1681,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn f_max_pool3d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_max_pool3d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_max_pool3d_with(kernel_size, &[], &[0], &[1], false)
     }
     /// `aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn max_pool3d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn max_pool3d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_max_pool3d(kernel_size))
     }
     /// `aten::max_pool3d_with_indices.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!))`
@@ -1648,14 +1697,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool3d_with_indices_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool3d_with_indices.out",
             "out",
@@ -1702,10 +1755,10 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool3d_with_indices_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
         indices: &mut Tensor,
@@ -1729,7 +1782,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool3d_with_indices_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
@@ -1749,7 +1802,7 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool3d_with_indices_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
         indices: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -1763,12 +1816,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool3d_with_indices_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -1801,10 +1858,10 @@ impl Tensor {
     #[track_caller]
     pub fn max_pool3d_with_indices_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -1824,7 +1881,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_max_pool3d_with_indices(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<(Tensor, Tensor)> {
         self.f_max_pool3d_with_indices_with(kernel_size, &[], &[0], &[1], false)
     }
@@ -1832,7 +1889,10 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn max_pool3d_with_indices(&self, kernel_size: &[i64]) -> (Tensor, Tensor) {
+    pub fn max_pool3d_with_indices(
+        &self,
+        kernel_size: impl IntList,
+    ) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_max_pool3d_with_indices(kernel_size))
     }
     /// `aten::max_pool3d_with_indices_backward.grad_input(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, int[3] dilation, bool ceil_mode, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -1840,14 +1900,18 @@ impl Tensor {
     pub fn f_max_pool3d_with_indices_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         indices: &Tensor,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::max_pool3d_with_indices_backward.grad_input",
             "grad_input",
@@ -1893,10 +1957,10 @@ impl Tensor {
     pub fn max_pool3d_with_indices_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         indices: &Tensor,
         grad_input: &mut Tensor,
@@ -1920,13 +1984,17 @@ impl Tensor {
     pub fn f_max_pool3d_with_indices_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         indices: &Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::pool::pool3d_indices(
             "aten::max_pool3d_with_indices_backward",
             self_,
@@ -1965,10 +2033,10 @@ impl Tensor {
     pub fn max_pool3d_with_indices_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         indices: &Tensor,
     ) -> Tensor {
@@ -1990,9 +2058,10 @@ impl Tensor {
     pub fn f_max_unpool2d_out(
         &self,
         indices: &Tensor,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::max_unpool2d.out",
             "out",
@@ -2023,7 +2092,7 @@ impl Tensor {
     pub fn max_unpool2d_out(
         &self,
         indices: &Tensor,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_max_unpool2d_out(indices, output_size, out))
@@ -2033,8 +2102,9 @@ impl Tensor {
     pub fn f_max_unpool2d(
         &self,
         indices: &Tensor,
-        output_size: &[i64],
+        output_size: impl IntList,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -2050,7 +2120,7 @@ impl Tensor {
     }
     /// `aten::max_unpool2d(Tensor self, Tensor indices, SymInt[2] output_size) -> Tensor`
     #[track_caller]
-    pub fn max_unpool2d(&self, indices: &Tensor, output_size: &[i64]) -> Tensor {
+    pub fn max_unpool2d(&self, indices: &Tensor, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_max_unpool2d(indices, output_size))
     }
     /// `aten::max_unpool3d.out(Tensor self, Tensor indices, SymInt[3] output_size, int[3] stride, int[3] padding, *, Tensor(a!) out) -> Tensor(a!)`
@@ -2058,11 +2128,14 @@ impl Tensor {
     pub fn f_max_unpool3d_out(
         &self,
         indices: &Tensor,
-        output_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        output_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::max_unpool3d.out",
             "out",
@@ -2097,9 +2170,9 @@ impl Tensor {
     pub fn max_unpool3d_out(
         &self,
         indices: &Tensor,
-        output_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        output_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -2111,10 +2184,13 @@ impl Tensor {
     pub fn f_max_unpool3d(
         &self,
         indices: &Tensor,
-        output_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        output_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
@@ -2142,9 +2218,9 @@ impl Tensor {
     pub fn max_unpool3d(
         &self,
         indices: &Tensor,
-        output_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
+        output_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(self.f_max_unpool3d(indices, output_size, stride, padding))
     }
@@ -2200,7 +2276,8 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_mean_with(&self, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_mean_with(&self, dtype: impl Into<Option<Kind>>) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -2219,7 +2296,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn mean_with(&self, dtype: Option<Kind>) -> Tensor {
+    pub fn mean_with(&self, dtype: impl Into<Option<Kind>>) -> Tensor {
         crate::error::unwrap(self.f_mean_with(dtype))
     }
     /// `aten::mean(Tensor self, *, ScalarType? dtype=None) -> Tensor`
@@ -2244,9 +2321,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_mean_dtype_out_with(
         &self,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mean.dtype_out",
             "out",
@@ -2271,7 +2349,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn mean_dtype_out_with(&self, dtype: Option<Kind>, out: &mut Tensor) -> Tensor {
+    pub fn mean_dtype_out_with(
+        &self,
+        dtype: impl Into<Option<Kind>>,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_mean_dtype_out_with(dtype, out))
     }
     /// `aten::mean.dtype_out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
@@ -2296,10 +2378,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_mean_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -2322,9 +2406,9 @@ impl Tensor {
     #[track_caller]
     pub fn mean_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_mean_dim_with(dim, keepdim, dtype))
     }
@@ -2334,7 +2418,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_mean_dim(&self, dim: Option<&[i64]>) -> Result<Tensor> {
+    pub fn f_mean_dim(&self, dim: impl OptionalIntList) -> Result<Tensor> {
         self.f_mean_dim_with(dim, false, None)
     }
     /// `aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
@@ -2343,7 +2427,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn mean_dim(&self, dim: Option<&[i64]>) -> Tensor {
+    pub fn mean_dim(&self, dim: impl OptionalIntList) -> Tensor {
         crate::error::unwrap(self.f_mean_dim(dim))
     }
     /// `aten::mean.out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
@@ -2354,11 +2438,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_mean_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage("aten::mean.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -2383,9 +2469,9 @@ impl Tensor {
     #[track_caller]
     pub fn mean_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_mean_out_with(dim, keepdim, dtype, out))
@@ -2396,7 +2482,11 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_mean_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_mean_out(
+        &self,
+        dim: impl OptionalIntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_mean_out_with(dim, false, None, out)
     }
     /// `aten::mean.out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
@@ -2405,7 +2495,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn mean_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Tensor {
+    pub fn mean_out(&self, dim: impl OptionalIntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_mean_out(dim, out))
     }
     /// `aten::mean.names_dim(Tensor self, Dimname[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
@@ -2418,8 +2508,9 @@ impl Tensor {
         &self,
         dim: &[&str],
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_keepdim = keepdim;
@@ -2450,7 +2541,7 @@ impl Tensor {
         &self,
         dim: &[&str],
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_mean_names_dim_with(dim, keepdim, dtype))
     }
@@ -2478,9 +2569,10 @@ impl Tensor {
         &self,
         dim: &[&str],
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mean.names_out",
             "out",
@@ -2518,7 +2610,7 @@ impl Tensor {
         &self,
         dim: &[&str],
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_mean_names_out_with(dim, keepdim, dtype, out))
@@ -3644,13 +3736,16 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3689,9 +3784,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -3718,14 +3813,17 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_convolution.out",
             "out",
@@ -3771,9 +3869,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -3802,13 +3900,17 @@ impl Tensor {
         &self,
         weight: &Tensor,
         z: &Tensor,
-        alpha: Option<Scalar>,
+        alpha: impl OptionalScalar,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let alpha: Option<Scalar> = OptionalScalar::optional_scalar(alpha);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_z = z.as_raw();
@@ -3847,11 +3949,11 @@ impl Tensor {
         &self,
         weight: &Tensor,
         z: &Tensor,
-        alpha: Option<Scalar>,
+        alpha: impl OptionalScalar,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -3876,11 +3978,14 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3915,9 +4020,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -3940,14 +4045,18 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -3988,10 +4097,10 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -4019,15 +4128,19 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_convolution_transpose.out",
             "out",
@@ -4075,10 +4188,10 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -4105,12 +4218,14 @@ impl Tensor {
     pub fn f_miopen_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         deterministic: bool,
         zero_infinity: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         let c_log_probs = log_probs.as_raw();
         let c_targets = targets.as_raw();
         let c_input_lengths = ltrs_int_list::new(input_lengths);
@@ -4144,8 +4259,8 @@ impl Tensor {
     pub fn miopen_ctc_loss(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         deterministic: bool,
         zero_infinity: bool,
@@ -4229,14 +4344,16 @@ impl Tensor {
     pub fn f_miopen_ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         deterministic: bool,
         zero_infinity: bool,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let input_lengths: &[i64] = IntList::int_list(&input_lengths);
+        let target_lengths: &[i64] = IntList::int_list(&target_lengths);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_ctc_loss.out",
             "out0",
@@ -4284,8 +4401,8 @@ impl Tensor {
     pub fn miopen_ctc_loss_out(
         log_probs: &Tensor,
         targets: &Tensor,
-        input_lengths: &[i64],
-        target_lengths: &[i64],
+        input_lengths: impl IntList,
+        target_lengths: impl IntList,
         blank: i64,
         deterministic: bool,
         zero_infinity: bool,
@@ -4314,13 +4431,16 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -4359,9 +4479,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -4388,14 +4508,17 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_depthwise_convolution.out",
             "out",
@@ -4441,9 +4564,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         benchmark: bool,
         deterministic: bool,
@@ -4481,9 +4604,10 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -4558,7 +4682,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
     ) -> (Tensor, Tensor, Tensor, Tensor, Tensor) {
         crate::error::unwrap(
@@ -4597,7 +4721,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         out0: &mut Tensor,
         out1: &mut Tensor,
@@ -4605,6 +4729,7 @@ impl Tensor {
         out3: &mut Tensor,
         out4: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_rnn.out",
             "out0",
@@ -4714,7 +4839,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         out0: &mut Tensor,
         out1: &mut Tensor,
@@ -4768,11 +4893,12 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         reserve: &Tensor,
         output_mask: [bool; 4],
     ) -> Result<(Tensor, Tensor, Tensor, Vec<Tensor>)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         let c_input = input.as_raw();
         let c_weight: Vec<ltrs_tensor> = weight
             .iter()
@@ -4866,7 +4992,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         reserve: &Tensor,
         output_mask: [bool; 4],
@@ -4919,7 +5045,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         reserve: &Tensor,
         output_mask: [bool; 4],
@@ -4928,6 +5054,7 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut [Tensor],
     ) -> Result<()> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::miopen_rnn_backward.out",
             "out0",
@@ -5033,7 +5160,7 @@ impl Tensor {
         dropout: f64,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         dropout_state: Option<&Tensor>,
         reserve: &Tensor,
         output_mask: [bool; 4],
@@ -5147,7 +5274,11 @@ impl Tensor {
     }
     /// `aten::mkldnn_adaptive_avg_pool2d(Tensor self, int[2] output_size) -> Tensor`
     #[track_caller]
-    pub fn f_mkldnn_adaptive_avg_pool2d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f_mkldnn_adaptive_avg_pool2d(
+        &self,
+        output_size: impl IntList,
+    ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         let c_self = self.as_raw();
         let c_output_size = ltrs_int_list::new(output_size);
         let mut out0 = std::ptr::null_mut();
@@ -5162,16 +5293,17 @@ impl Tensor {
     }
     /// `aten::mkldnn_adaptive_avg_pool2d(Tensor self, int[2] output_size) -> Tensor`
     #[track_caller]
-    pub fn mkldnn_adaptive_avg_pool2d(&self, output_size: &[i64]) -> Tensor {
+    pub fn mkldnn_adaptive_avg_pool2d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_mkldnn_adaptive_avg_pool2d(output_size))
     }
     /// `aten::mkldnn_adaptive_avg_pool2d.out(Tensor self, int[2] output_size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mkldnn_adaptive_avg_pool2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_adaptive_avg_pool2d.out",
             "out",
@@ -5199,7 +5331,7 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_adaptive_avg_pool2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_mkldnn_adaptive_avg_pool2d_out(output_size, out))
@@ -5285,11 +5417,14 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_bias = bias.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -5324,9 +5459,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5341,12 +5476,15 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_convolution.out",
             "out",
@@ -5388,9 +5526,9 @@ impl Tensor {
         &self,
         weight: &Tensor,
         bias: Option<&Tensor>,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -5653,10 +5791,11 @@ impl Tensor {
     /// `aten::mkldnn_linear_backward_input(int[] input_size, Tensor grad_output, Tensor weight) -> Tensor`
     #[track_caller]
     pub fn f_mkldnn_linear_backward_input(
-        input_size: &[i64],
+        input_size: impl IntList,
         grad_output: &Tensor,
         weight: &Tensor,
     ) -> Result<Tensor> {
+        let input_size: &[i64] = IntList::int_list(&input_size);
         let c_input_size = ltrs_int_list::new(input_size);
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -5678,7 +5817,7 @@ impl Tensor {
     /// `aten::mkldnn_linear_backward_input(int[] input_size, Tensor grad_output, Tensor weight) -> Tensor`
     #[track_caller]
     pub fn mkldnn_linear_backward_input(
-        input_size: &[i64],
+        input_size: impl IntList,
         grad_output: &Tensor,
         weight: &Tensor,
     ) -> Tensor {
@@ -5689,11 +5828,12 @@ impl Tensor {
     /// `aten::mkldnn_linear_backward_input.out(int[] input_size, Tensor grad_output, Tensor weight, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_mkldnn_linear_backward_input_out(
-        input_size: &[i64],
+        input_size: impl IntList,
         grad_output: &Tensor,
         weight: &Tensor,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let input_size: &[i64] = IntList::int_list(&input_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_linear_backward_input.out",
             "out",
@@ -5722,7 +5862,7 @@ impl Tensor {
     /// `aten::mkldnn_linear_backward_input.out(int[] input_size, Tensor grad_output, Tensor weight, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn mkldnn_linear_backward_input_out(
-        input_size: &[i64],
+        input_size: impl IntList,
         grad_output: &Tensor,
         weight: &Tensor,
         out: &mut Tensor,
@@ -5856,12 +5996,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_max_pool2d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -5892,10 +6036,10 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_max_pool2d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5913,14 +6057,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn f_mkldnn_max_pool2d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_mkldnn_max_pool2d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_mkldnn_max_pool2d_with(kernel_size, &[], &[0], &[1], false)
     }
     /// `aten::mkldnn_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn mkldnn_max_pool2d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn mkldnn_max_pool2d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_mkldnn_max_pool2d(kernel_size))
     }
     /// `aten::mkldnn_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -5929,13 +6073,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_max_pool2d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_max_pool2d.out",
             "out",
@@ -5973,10 +6121,10 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_max_pool2d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -5998,7 +6146,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_max_pool2d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_mkldnn_max_pool2d_out_with(kernel_size, &[], &[0], &[1], false, out)
@@ -6009,7 +6157,7 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_max_pool2d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_mkldnn_max_pool2d_out(kernel_size, out))
@@ -6022,12 +6170,16 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_input = input.as_raw();
@@ -6064,10 +6216,10 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6091,7 +6243,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_mkldnn_max_pool2d_backward_with(
             grad_output,
@@ -6112,7 +6264,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_mkldnn_max_pool2d_backward(grad_output, output, input, kernel_size),
@@ -6126,13 +6278,17 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_max_pool2d_backward.out",
             "out",
@@ -6176,10 +6332,10 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -6205,7 +6361,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f_mkldnn_max_pool2d_backward_out_with(
@@ -6228,7 +6384,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6247,12 +6403,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_max_pool3d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -6283,10 +6443,10 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_max_pool3d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6304,14 +6464,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn f_mkldnn_max_pool3d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_mkldnn_max_pool3d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_mkldnn_max_pool3d_with(kernel_size, &[], &[0], &[1], false)
     }
     /// `aten::mkldnn_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn mkldnn_max_pool3d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn mkldnn_max_pool3d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_mkldnn_max_pool3d(kernel_size))
     }
     /// `aten::mkldnn_max_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -6320,13 +6480,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_max_pool3d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_max_pool3d.out",
             "out",
@@ -6364,10 +6528,10 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_max_pool3d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -6389,7 +6553,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_max_pool3d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_mkldnn_max_pool3d_out_with(kernel_size, &[], &[0], &[1], false, out)
@@ -6400,7 +6564,7 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_max_pool3d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_mkldnn_max_pool3d_out(kernel_size, out))
@@ -6413,12 +6577,16 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_grad_output = grad_output.as_raw();
         let c_output = output.as_raw();
         let c_input = input.as_raw();
@@ -6455,10 +6623,10 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6482,7 +6650,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_mkldnn_max_pool3d_backward_with(
             grad_output,
@@ -6503,7 +6671,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_mkldnn_max_pool3d_backward(grad_output, output, input, kernel_size),
@@ -6517,13 +6685,17 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_max_pool3d_backward.out",
             "out",
@@ -6567,10 +6739,10 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -6596,7 +6768,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f_mkldnn_max_pool3d_backward_out_with(
@@ -6619,7 +6791,7 @@ impl Tensor {
         grad_output: &Tensor,
         output: &Tensor,
         input: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6640,12 +6812,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_reorder_conv2d_weight_with(
         &self,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
-        input_size: Option<&[i64]>,
+        input_size: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let input_size: Option<&[i64]> = OptionalIntList::optional_int_list(&input_size);
         crate::guards::args::positive_list(
             "aten::mkldnn_reorder_conv2d_weight",
             ("stride", stride),
@@ -6682,11 +6858,11 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_reorder_conv2d_weight_with(
         &self,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
-        input_size: Option<&[i64]>,
+        input_size: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -6721,13 +6897,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_reorder_conv2d_weight_out_with(
         &self,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
-        input_size: Option<&[i64]>,
+        input_size: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let input_size: Option<&[i64]> = OptionalIntList::optional_int_list(&input_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_reorder_conv2d_weight.out",
             "out",
@@ -6771,11 +6951,11 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_reorder_conv2d_weight_out_with(
         &self,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
-        input_size: Option<&[i64]>,
+        input_size: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6815,12 +6995,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_reorder_conv3d_weight_with(
         &self,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
-        input_size: Option<&[i64]>,
+        input_size: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let input_size: Option<&[i64]> = OptionalIntList::optional_int_list(&input_size);
         crate::guards::args::positive_list(
             "aten::mkldnn_reorder_conv3d_weight",
             ("stride", stride),
@@ -6857,11 +7041,11 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_reorder_conv3d_weight_with(
         &self,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
-        input_size: Option<&[i64]>,
+        input_size: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -6896,13 +7080,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_mkldnn_reorder_conv3d_weight_out_with(
         &self,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
-        input_size: Option<&[i64]>,
+        input_size: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
+        let input_size: Option<&[i64]> = OptionalIntList::optional_int_list(&input_size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_reorder_conv3d_weight.out",
             "out",
@@ -6946,11 +7134,11 @@ impl Tensor {
     #[track_caller]
     pub fn mkldnn_reorder_conv3d_weight_out_with(
         &self,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
-        input_size: Option<&[i64]>,
+        input_size: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -6993,7 +7181,7 @@ impl Tensor {
         hx_: &Tensor,
         cx_: &Tensor,
         reverse: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         mode: i64,
         hidden_size: i64,
         num_layers: i64,
@@ -7002,6 +7190,7 @@ impl Tensor {
         batch_first: bool,
         train: bool,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         crate::guards::rnn::mkldnn_lstm_layer(
             "aten::mkldnn_rnn_layer",
             input,
@@ -7082,7 +7271,7 @@ impl Tensor {
         hx_: &Tensor,
         cx_: &Tensor,
         reverse: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         mode: i64,
         hidden_size: i64,
         num_layers: i64,
@@ -7123,7 +7312,7 @@ impl Tensor {
         hx_: &Tensor,
         cx_: &Tensor,
         reverse: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         mode: i64,
         hidden_size: i64,
         num_layers: i64,
@@ -7136,6 +7325,7 @@ impl Tensor {
         out2: &mut Tensor,
         out3: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer.out",
             "out0",
@@ -7244,7 +7434,7 @@ impl Tensor {
         hx_: &Tensor,
         cx_: &Tensor,
         reverse: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         mode: i64,
         hidden_size: i64,
         num_layers: i64,
@@ -7307,10 +7497,11 @@ impl Tensor {
         has_biases: bool,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         batch_first: bool,
         workspace: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         crate::guards::rnn::mkldnn_lstm_layer_backward(
             "aten::mkldnn_rnn_layer_backward",
             input,
@@ -7424,7 +7615,7 @@ impl Tensor {
         has_biases: bool,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         batch_first: bool,
         workspace: &Tensor,
     ) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor) {
@@ -7481,7 +7672,7 @@ impl Tensor {
         has_biases: bool,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         batch_first: bool,
         workspace: &Tensor,
         out0: &mut Tensor,
@@ -7492,6 +7683,7 @@ impl Tensor {
         out5: &mut Tensor,
         out6: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)> {
+        let batch_sizes: &[i64] = IntList::int_list(&batch_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mkldnn_rnn_layer_backward.out",
             "out0",
@@ -7654,7 +7846,7 @@ impl Tensor {
         has_biases: bool,
         train: bool,
         bidirectional: bool,
-        batch_sizes: &[i64],
+        batch_sizes: impl IntList,
         batch_first: bool,
         workspace: &Tensor,
         out0: &mut Tensor,
@@ -8049,9 +8241,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_moveaxis_intlist(
         &self,
-        source: &[i64],
-        destination: &[i64],
+        source: impl IntList,
+        destination: impl IntList,
     ) -> Result<Tensor> {
+        let source: &[i64] = IntList::int_list(&source);
+        let destination: &[i64] = IntList::int_list(&destination);
         let c_self = self.as_raw();
         let c_source = ltrs_int_list::new(source);
         let c_destination = ltrs_int_list::new(destination);
@@ -8067,7 +8261,11 @@ impl Tensor {
     }
     /// `aten::moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
     #[track_caller]
-    pub fn moveaxis_intlist(&self, source: &[i64], destination: &[i64]) -> Tensor {
+    pub fn moveaxis_intlist(
+        &self,
+        source: impl IntList,
+        destination: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(self.f_moveaxis_intlist(source, destination))
     }
     /// `aten::moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
@@ -8095,9 +8293,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_movedim_intlist(
         &self,
-        source: &[i64],
-        destination: &[i64],
+        source: impl IntList,
+        destination: impl IntList,
     ) -> Result<Tensor> {
+        let source: &[i64] = IntList::int_list(&source);
+        let destination: &[i64] = IntList::int_list(&destination);
         let c_self = self.as_raw();
         let c_source = ltrs_int_list::new(source);
         let c_destination = ltrs_int_list::new(destination);
@@ -8113,7 +8313,11 @@ impl Tensor {
     }
     /// `aten::movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
     #[track_caller]
-    pub fn movedim_intlist(&self, source: &[i64], destination: &[i64]) -> Tensor {
+    pub fn movedim_intlist(
+        &self,
+        source: impl IntList,
+        destination: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(self.f_movedim_intlist(source, destination))
     }
     /// `aten::movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
@@ -8143,12 +8347,15 @@ impl Tensor {
         &self,
         grad_output: &Tensor,
         weight: &Tensor,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -8187,9 +8394,9 @@ impl Tensor {
         &self,
         grad_output: &Tensor,
         weight: &Tensor,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
     ) -> (Tensor, Tensor, Tensor) {
@@ -8212,15 +8419,18 @@ impl Tensor {
         &self,
         grad_output: &Tensor,
         weight: &Tensor,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
         out0: &mut Tensor,
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mps_convolution_backward.out",
             "out0",
@@ -8280,9 +8490,9 @@ impl Tensor {
         &self,
         grad_output: &Tensor,
         weight: &Tensor,
-        padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         output_mask: [bool; 3],
         out0: &mut Tensor,
@@ -8311,13 +8521,17 @@ impl Tensor {
         &self,
         grad_output: &Tensor,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         output_mask: [bool; 2],
     ) -> Result<(Tensor, Tensor)> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_grad_output = grad_output.as_raw();
         let c_weight = weight.as_raw();
@@ -8356,10 +8570,10 @@ impl Tensor {
         &self,
         grad_output: &Tensor,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         output_mask: [bool; 2],
     ) -> (Tensor, Tensor) {
@@ -8383,15 +8597,19 @@ impl Tensor {
         &self,
         grad_output: &Tensor,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         output_mask: [bool; 2],
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::mps_convolution_transpose_backward.out",
             "out0",
@@ -8444,10 +8662,10 @@ impl Tensor {
         &self,
         grad_output: &Tensor,
         weight: &Tensor,
-        padding: &[i64],
-        output_padding: &[i64],
-        stride: &[i64],
-        dilation: &[i64],
+        padding: impl IntList,
+        output_padding: impl IntList,
+        stride: impl IntList,
+        dilation: impl IntList,
         groups: i64,
         output_mask: [bool; 2],
         out0: &mut Tensor,
@@ -9978,10 +10196,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_nan_to_num_with(
         &self,
-        nan: Option<f64>,
-        posinf: Option<f64>,
-        neginf: Option<f64>,
+        nan: impl Into<Option<f64>>,
+        posinf: impl Into<Option<f64>>,
+        neginf: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let nan: Option<f64> = nan.into();
+        let posinf: Option<f64> = posinf.into();
+        let neginf: Option<f64> = neginf.into();
         let c_self = self.as_raw();
         let c_nan = support::opt_float(nan);
         let c_posinf = support::opt_float(posinf);
@@ -10004,9 +10225,9 @@ impl Tensor {
     #[track_caller]
     pub fn nan_to_num_with(
         &self,
-        nan: Option<f64>,
-        posinf: Option<f64>,
-        neginf: Option<f64>,
+        nan: impl Into<Option<f64>>,
+        posinf: impl Into<Option<f64>>,
+        neginf: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_nan_to_num_with(nan, posinf, neginf))
     }
@@ -10032,10 +10253,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_nan_to_num__with(
         &mut self,
-        nan: Option<f64>,
-        posinf: Option<f64>,
-        neginf: Option<f64>,
+        nan: impl Into<Option<f64>>,
+        posinf: impl Into<Option<f64>>,
+        neginf: impl Into<Option<f64>>,
     ) -> Result<&mut Tensor> {
+        let nan: Option<f64> = nan.into();
+        let posinf: Option<f64> = posinf.into();
+        let neginf: Option<f64> = neginf.into();
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::nan_to_num_",
             "self",
@@ -10062,9 +10286,9 @@ impl Tensor {
     #[track_caller]
     pub fn nan_to_num__with(
         &mut self,
-        nan: Option<f64>,
-        posinf: Option<f64>,
-        neginf: Option<f64>,
+        nan: impl Into<Option<f64>>,
+        posinf: impl Into<Option<f64>>,
+        neginf: impl Into<Option<f64>>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_nan_to_num__with(nan, posinf, neginf))
     }
@@ -10090,11 +10314,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_nan_to_num_out_with(
         &self,
-        nan: Option<f64>,
-        posinf: Option<f64>,
-        neginf: Option<f64>,
+        nan: impl Into<Option<f64>>,
+        posinf: impl Into<Option<f64>>,
+        neginf: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let nan: Option<f64> = nan.into();
+        let posinf: Option<f64> = posinf.into();
+        let neginf: Option<f64> = neginf.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::nan_to_num.out",
             "out",
@@ -10130,9 +10357,9 @@ impl Tensor {
     #[track_caller]
     pub fn nan_to_num_out_with(
         &self,
-        nan: Option<f64>,
-        posinf: Option<f64>,
-        neginf: Option<f64>,
+        nan: impl Into<Option<f64>>,
+        posinf: impl Into<Option<f64>>,
+        neginf: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_nan_to_num_out_with(nan, posinf, neginf, out))
@@ -10159,10 +10386,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_nanmean_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -10185,9 +10414,9 @@ impl Tensor {
     #[track_caller]
     pub fn nanmean_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_nanmean_with(dim, keepdim, dtype))
     }
@@ -10213,11 +10442,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_nanmean_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::nanmean.out",
             "out",
@@ -10253,9 +10484,9 @@ impl Tensor {
     #[track_caller]
     pub fn nanmean_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_nanmean_out_with(dim, keepdim, dtype, out))
@@ -10599,10 +10830,11 @@ impl Tensor {
     pub fn f_nanquantile_with(
         &self,
         q: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_q = q.as_raw();
         let c_dim = support::opt_int(dim);
@@ -10634,7 +10866,7 @@ impl Tensor {
     pub fn nanquantile_with(
         &self,
         q: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
     ) -> Tensor {
@@ -10663,11 +10895,12 @@ impl Tensor {
     pub fn f_nanquantile_out_with(
         &self,
         q: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::nanquantile.out",
             "out",
@@ -10706,7 +10939,7 @@ impl Tensor {
     pub fn nanquantile_out_with(
         &self,
         q: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
         out: &mut Tensor,
@@ -10738,10 +10971,11 @@ impl Tensor {
     pub fn f_nanquantile_scalar_with(
         &self,
         q: f64,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_q = q;
         let c_dim = support::opt_int(dim);
@@ -10773,7 +11007,7 @@ impl Tensor {
     pub fn nanquantile_scalar_with(
         &self,
         q: f64,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
     ) -> Tensor {
@@ -10804,11 +11038,12 @@ impl Tensor {
     pub fn f_nanquantile_scalar_out_with(
         &self,
         q: f64,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::nanquantile.scalar_out",
             "out",
@@ -10847,7 +11082,7 @@ impl Tensor {
     pub fn nanquantile_scalar_out_with(
         &self,
         q: f64,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
         out: &mut Tensor,
@@ -10878,10 +11113,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_nansum_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -10904,9 +11141,9 @@ impl Tensor {
     #[track_caller]
     pub fn nansum_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_nansum_with(dim, keepdim, dtype))
     }
@@ -10932,11 +11169,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_nansum_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::nansum.out",
             "out",
@@ -10972,9 +11211,9 @@ impl Tensor {
     #[track_caller]
     pub fn nansum_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_nansum_out_with(dim, keepdim, dtype, out))
@@ -11724,8 +11963,9 @@ impl Tensor {
     pub fn f_native_dropout(
         input: &Tensor,
         p: f64,
-        train: Option<bool>,
+        train: impl Into<Option<bool>>,
     ) -> Result<(Tensor, Tensor)> {
+        let train: Option<bool> = train.into();
         let c_input = input.as_raw();
         let c_p = p;
         let c_train = support::opt_bool(train);
@@ -11747,7 +11987,7 @@ impl Tensor {
     pub fn native_dropout(
         input: &Tensor,
         p: f64,
-        train: Option<bool>,
+        train: impl Into<Option<bool>>,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(Self::f_native_dropout(input, p, train))
     }
@@ -11758,10 +11998,11 @@ impl Tensor {
     pub fn f_native_dropout_out(
         input: &Tensor,
         p: f64,
-        train: Option<bool>,
+        train: impl Into<Option<bool>>,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let train: Option<bool> = train.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::native_dropout.out",
             "out0",
@@ -11803,7 +12044,7 @@ impl Tensor {
     pub fn native_dropout_out(
         input: &Tensor,
         p: f64,
-        train: Option<bool>,
+        train: impl Into<Option<bool>>,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -12283,11 +12524,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_native_layer_norm(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
         bias: Option<&Tensor>,
         eps: f64,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -12320,7 +12562,7 @@ impl Tensor {
     #[track_caller]
     pub fn native_layer_norm(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
         bias: Option<&Tensor>,
         eps: f64,
@@ -12335,7 +12577,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_native_layer_norm_out(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
         bias: Option<&Tensor>,
         eps: f64,
@@ -12343,6 +12585,7 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::native_layer_norm.out",
             "out0",
@@ -12396,7 +12639,7 @@ impl Tensor {
     #[track_caller]
     pub fn native_layer_norm_out(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
         bias: Option<&Tensor>,
         eps: f64,
@@ -12424,13 +12667,14 @@ impl Tensor {
     pub fn f_native_layer_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         mean: &Tensor,
         rstd: &Tensor,
         weight: Option<&Tensor>,
         bias: Option<&Tensor>,
         output_mask: [bool; 3],
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
         crate::guards::norm::layer_norm_backward_stats(
             "aten::native_layer_norm_backward",
             grad_out,
@@ -12478,7 +12722,7 @@ impl Tensor {
     pub fn native_layer_norm_backward(
         grad_out: &Tensor,
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         mean: &Tensor,
         rstd: &Tensor,
         weight: Option<&Tensor>,
@@ -12505,7 +12749,7 @@ impl Tensor {
     pub fn f_native_layer_norm_backward_out(
         grad_out: &Tensor,
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         mean: &Tensor,
         rstd: &Tensor,
         weight: Option<&Tensor>,
@@ -12515,6 +12759,7 @@ impl Tensor {
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::native_layer_norm_backward.out",
             "out0",
@@ -12583,7 +12828,7 @@ impl Tensor {
     pub fn native_layer_norm_backward_out(
         grad_out: &Tensor,
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         mean: &Tensor,
         rstd: &Tensor,
         weight: Option<&Tensor>,
@@ -12653,11 +12898,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_native_norm_scalaropt_dim_dtype(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = ltrs_int_list::new(dim);
@@ -12686,10 +12934,10 @@ impl Tensor {
     #[track_caller]
     pub fn native_norm_scalaropt_dim_dtype(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_native_norm_scalaropt_dim_dtype(p, dim, keepdim, dtype),
@@ -12753,12 +13001,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_native_norm_scalaropt_dim_dtype_out(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
+        let dim: &[i64] = IntList::int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::native_norm.ScalarOpt_dim_dtype_out",
             "out",
@@ -12794,10 +13045,10 @@ impl Tensor {
     #[track_caller]
     pub fn native_norm_scalaropt_dim_dtype_out(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13104,8 +13355,11 @@ impl Tensor {
     pub fn f_nested_to_padded_tensor_with(
         &self,
         padding: f64,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_self = self.as_raw();
         let c_padding = padding;
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -13133,7 +13387,7 @@ impl Tensor {
     pub fn nested_to_padded_tensor_with(
         &self,
         padding: f64,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(self.f_nested_to_padded_tensor_with(padding, output_size))
     }
@@ -13159,12 +13413,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_new_empty_with(
         &self,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13197,11 +13456,11 @@ impl Tensor {
     #[track_caller]
     pub fn new_empty_with(
         &self,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_new_empty_with(size, dtype, layout, device, pin_memory),
@@ -13211,19 +13470,24 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_new_empty(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_new_empty(&self, size: impl IntList) -> Result<Tensor> {
         self.f_new_empty_with(size, None, None, None, None)
     }
     /// `aten::new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn new_empty(&self, size: &[i64]) -> Tensor {
+    pub fn new_empty(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_new_empty(size))
     }
     /// `aten::new_empty.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_new_empty_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_new_empty_out(
+        &self,
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::new_empty.out",
             "out",
@@ -13244,7 +13508,7 @@ impl Tensor {
     }
     /// `aten::new_empty.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn new_empty_out(&self, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn new_empty_out(&self, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_new_empty_out(size, out))
     }
     /// `aten::new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -13255,13 +13519,19 @@ impl Tensor {
     #[track_caller]
     pub fn f_new_empty_strided_with(
         &self,
-        size: &[i64],
-        stride: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        stride: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_stride = ltrs_int_list::new(stride);
@@ -13296,12 +13566,12 @@ impl Tensor {
     #[track_caller]
     pub fn new_empty_strided_with(
         &self,
-        size: &[i64],
-        stride: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        stride: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -13319,24 +13589,30 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_new_empty_strided(&self, size: &[i64], stride: &[i64]) -> Result<Tensor> {
+    pub fn f_new_empty_strided(
+        &self,
+        size: impl IntList,
+        stride: impl IntList,
+    ) -> Result<Tensor> {
         self.f_new_empty_strided_with(size, stride, None, None, None, None)
     }
     /// `aten::new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn new_empty_strided(&self, size: &[i64], stride: &[i64]) -> Tensor {
+    pub fn new_empty_strided(&self, size: impl IntList, stride: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_new_empty_strided(size, stride))
     }
     /// `aten::new_empty_strided.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_new_empty_strided_out(
         &self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::new_empty_strided.out",
             "out",
@@ -13366,8 +13642,8 @@ impl Tensor {
     #[track_caller]
     pub fn new_empty_strided_out(
         &self,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_new_empty_strided_out(size, stride, out))
@@ -13380,13 +13656,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_new_full_with(
         &self,
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_fill_value = Into::<Scalar>::into(fill_value).to_ffi();
@@ -13421,12 +13702,12 @@ impl Tensor {
     #[track_caller]
     pub fn new_full_with(
         &self,
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_new_full_with(size, fill_value, dtype, layout, device, pin_memory),
@@ -13438,7 +13719,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_new_full(
         &self,
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
     ) -> Result<Tensor> {
         self.f_new_full_with(size, fill_value, None, None, None, None)
@@ -13447,17 +13728,18 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn new_full(&self, size: &[i64], fill_value: impl Into<Scalar>) -> Tensor {
+    pub fn new_full(&self, size: impl IntList, fill_value: impl Into<Scalar>) -> Tensor {
         crate::error::unwrap(self.f_new_full(size, fill_value))
     }
     /// `aten::new_full.out(Tensor self, SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_new_full_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::new_full.out",
             "out",
@@ -13481,7 +13763,7 @@ impl Tensor {
     #[track_caller]
     pub fn new_full_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         fill_value: impl Into<Scalar>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -13495,12 +13777,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_new_ones_with(
         &self,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13533,11 +13820,11 @@ impl Tensor {
     #[track_caller]
     pub fn new_ones_with(
         &self,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_new_ones_with(size, dtype, layout, device, pin_memory),
@@ -13547,19 +13834,24 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_new_ones(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_new_ones(&self, size: impl IntList) -> Result<Tensor> {
         self.f_new_ones_with(size, None, None, None, None)
     }
     /// `aten::new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn new_ones(&self, size: &[i64]) -> Tensor {
+    pub fn new_ones(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_new_ones(size))
     }
     /// `aten::new_ones.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_new_ones_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_new_ones_out(
+        &self,
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::new_ones.out",
             "out",
@@ -13580,7 +13872,7 @@ impl Tensor {
     }
     /// `aten::new_ones.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn new_ones_out(&self, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn new_ones_out(&self, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_new_ones_out(size, out))
     }
     /// `aten::new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -13591,12 +13883,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_new_zeros_with(
         &self,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::factories::zeros_like_layout(
             "aten::new_zeros",
             self,
@@ -13635,11 +13932,11 @@ impl Tensor {
     #[track_caller]
     pub fn new_zeros_with(
         &self,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_new_zeros_with(size, dtype, layout, device, pin_memory),
@@ -13649,19 +13946,24 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_new_zeros(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_new_zeros(&self, size: impl IntList) -> Result<Tensor> {
         self.f_new_zeros_with(size, None, None, None, None)
     }
     /// `aten::new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn new_zeros(&self, size: &[i64]) -> Tensor {
+    pub fn new_zeros(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_new_zeros(size))
     }
     /// `aten::new_zeros.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_new_zeros_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_new_zeros_out(
+        &self,
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::new_zeros.out",
             "out",
@@ -13682,7 +13984,7 @@ impl Tensor {
     }
     /// `aten::new_zeros.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn new_zeros_out(&self, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn new_zeros_out(&self, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_new_zeros_out(size, out))
     }
     /// `aten::nextafter.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
@@ -14828,9 +15130,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_scalaropt_dtype(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dtype: Kind,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dtype = dtype.to_ffi();
@@ -14848,14 +15151,14 @@ impl Tensor {
     ///
     /// May be None: `p`.
     #[track_caller]
-    pub fn norm_scalaropt_dtype(&self, p: Option<Scalar>, dtype: Kind) -> Tensor {
+    pub fn norm_scalaropt_dtype(&self, p: impl OptionalScalar, dtype: Kind) -> Tensor {
         crate::error::unwrap(self.f_norm_scalaropt_dtype(p, dtype))
     }
     /// `aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.
     #[track_caller]
-    pub fn f_norm_scalar_with(&self, p: impl Into<Scalar>) -> Result<Tensor> {
+    pub fn f_norm_with(&self, p: impl Into<Scalar>) -> Result<Tensor> {
         let c_self = self.as_raw();
         let c_p = Into::<Scalar>::into(p).to_ffi();
         let mut out0 = std::ptr::null_mut();
@@ -14872,22 +15175,42 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.
     #[track_caller]
-    pub fn norm_scalar_with(&self, p: impl Into<Scalar>) -> Tensor {
-        crate::error::unwrap(self.f_norm_scalar_with(p))
+    pub fn norm_with(&self, p: impl Into<Scalar>) -> Tensor {
+        crate::error::unwrap(self.f_norm_with(p))
     }
     /// `aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor`
     ///
     /// Defaults applied: `p = 2`.
+    #[track_caller]
+    pub fn f_norm(&self) -> Result<Tensor> {
+        self.f_norm_with(2i64)
+    }
+    /// `aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor`
+    ///
+    /// Defaults applied: `p = 2`.
+    #[track_caller]
+    pub fn norm(&self) -> Tensor {
+        crate::error::unwrap(self.f_norm())
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_norm_scalar_with(&self, p: impl Into<Scalar>) -> Result<Tensor> {
+        self.f_norm_with(p)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn norm_scalar_with(&self, p: impl Into<Scalar>) -> Tensor {
+        crate::error::unwrap(self.f_norm_with(p))
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_norm_scalar(&self) -> Result<Tensor> {
-        self.f_norm_scalar_with(2i64)
+        self.f_norm_with(2i64)
     }
-    /// `aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor`
-    ///
-    /// Defaults applied: `p = 2`.
+    #[doc(hidden)]
     #[track_caller]
     pub fn norm_scalar(&self) -> Tensor {
-        crate::error::unwrap(self.f_norm_scalar())
+        crate::error::unwrap(self.f_norm_with(2i64))
     }
     /// `aten::norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype) -> Tensor`
     ///
@@ -14895,11 +15218,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_scalaropt_dim_dtype(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
         dtype: Kind,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = ltrs_int_list::new(dim);
@@ -14928,8 +15253,8 @@ impl Tensor {
     #[track_caller]
     pub fn norm_scalaropt_dim_dtype(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
         dtype: Kind,
     ) -> Tensor {
@@ -14941,12 +15266,14 @@ impl Tensor {
     ///
     /// May be None: `p`.
     #[track_caller]
-    pub fn f_norm_scalaropt_dim_with(
+    pub fn f_norm_dim_with(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim = ltrs_int_list::new(dim);
@@ -14967,35 +15294,73 @@ impl Tensor {
     ///
     /// May be None: `p`.
     #[track_caller]
-    pub fn norm_scalaropt_dim_with(
+    pub fn norm_dim_with(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
     ) -> Tensor {
-        crate::error::unwrap(self.f_norm_scalaropt_dim_with(p, dim, keepdim))
+        crate::error::unwrap(self.f_norm_dim_with(p, dim, keepdim))
     }
     /// `aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     ///
     /// May be None: `p`.
+    #[track_caller]
+    pub fn f_norm_dim(
+        &self,
+        p: impl OptionalScalar,
+        dim: impl IntList,
+    ) -> Result<Tensor> {
+        self.f_norm_dim_with(p, dim, false)
+    }
+    /// `aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`.
+    ///
+    /// May be None: `p`.
+    #[track_caller]
+    pub fn norm_dim(&self, p: impl OptionalScalar, dim: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f_norm_dim(p, dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_norm_scalaropt_dim_with(
+        &self,
+        p: impl OptionalScalar,
+        dim: impl IntList,
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        self.f_norm_dim_with(p, dim, keepdim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn norm_scalaropt_dim_with(
+        &self,
+        p: impl OptionalScalar,
+        dim: impl IntList,
+        keepdim: bool,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_norm_dim_with(p, dim, keepdim))
+    }
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_norm_scalaropt_dim(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
     ) -> Result<Tensor> {
-        self.f_norm_scalaropt_dim_with(p, dim, false)
+        self.f_norm_dim_with(p, dim, false)
     }
-    /// `aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`.
-    ///
-    /// May be None: `p`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn norm_scalaropt_dim(&self, p: Option<Scalar>, dim: &[i64]) -> Tensor {
-        crate::error::unwrap(self.f_norm_scalaropt_dim(p, dim))
+    pub fn norm_scalaropt_dim(
+        &self,
+        p: impl OptionalScalar,
+        dim: impl IntList,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_norm_dim_with(p, dim, false))
     }
     /// `aten::norm.dtype_out(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -15003,12 +15368,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_dtype_out(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::norm.dtype_out",
             "out",
@@ -15044,8 +15411,8 @@ impl Tensor {
     #[track_caller]
     pub fn norm_dtype_out(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
         dtype: Kind,
         out: &mut Tensor,
@@ -15060,11 +15427,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_out_with(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage("aten::norm.out", "out", out)?;
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -15089,8 +15458,8 @@ impl Tensor {
     #[track_caller]
     pub fn norm_out_with(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -15104,8 +15473,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_out(
         &self,
-        p: Option<Scalar>,
-        dim: &[i64],
+        p: impl OptionalScalar,
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_norm_out_with(p, dim, false, out)
@@ -15116,7 +15485,12 @@ impl Tensor {
     ///
     /// May be None: `p`.
     #[track_caller]
-    pub fn norm_out(&self, p: Option<Scalar>, dim: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn norm_out(
+        &self,
+        p: impl OptionalScalar,
+        dim: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_norm_out(p, dim, out))
     }
     /// `aten::norm.names_ScalarOpt_dim_dtype(Tensor self, Scalar? p, Dimname[1] dim, bool keepdim, *, ScalarType dtype) -> Tensor`
@@ -15125,11 +15499,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_names_scalaropt_dim_dtype(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         keepdim: bool,
         dtype: Kind,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
@@ -15158,7 +15533,7 @@ impl Tensor {
     #[track_caller]
     pub fn norm_names_scalaropt_dim_dtype(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         keepdim: bool,
         dtype: Kind,
@@ -15175,10 +15550,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_names_scalaropt_dim_with(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         keepdim: bool,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
         let c_self = self.as_raw();
         let c_p = p.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
@@ -15207,7 +15583,7 @@ impl Tensor {
     #[track_caller]
     pub fn norm_names_scalaropt_dim_with(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         keepdim: bool,
     ) -> Tensor {
@@ -15221,7 +15597,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_names_scalaropt_dim(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
     ) -> Result<Tensor> {
         self.f_norm_names_scalaropt_dim_with(p, dim, false)
@@ -15232,7 +15608,11 @@ impl Tensor {
     ///
     /// May be None: `p`.
     #[track_caller]
-    pub fn norm_names_scalaropt_dim(&self, p: Option<Scalar>, dim: &[&str]) -> Tensor {
+    pub fn norm_names_scalaropt_dim(
+        &self,
+        p: impl OptionalScalar,
+        dim: &[&str],
+    ) -> Tensor {
         crate::error::unwrap(self.f_norm_names_scalaropt_dim(p, dim))
     }
     /// `aten::norm.names_dtype_out(Tensor self, Scalar? p, Dimname[1] dim, bool keepdim, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!)`
@@ -15241,12 +15621,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_names_dtype_out(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         keepdim: bool,
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::norm.names_dtype_out",
             "out",
@@ -15282,7 +15663,7 @@ impl Tensor {
     #[track_caller]
     pub fn norm_names_dtype_out(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         keepdim: bool,
         dtype: Kind,
@@ -15298,11 +15679,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_names_out_with(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::norm.names_out",
             "out",
@@ -15338,7 +15720,7 @@ impl Tensor {
     #[track_caller]
     pub fn norm_names_out_with(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         keepdim: bool,
         out: &mut Tensor,
@@ -15353,7 +15735,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_names_out(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -15367,7 +15749,7 @@ impl Tensor {
     #[track_caller]
     pub fn norm_names_out(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dim: &[&str],
         out: &mut Tensor,
     ) -> Tensor {
@@ -15379,10 +15761,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_norm_scalaropt_dtype_out(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dtype: Kind,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let p: Option<Scalar> = OptionalScalar::optional_scalar(p);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::norm.ScalarOpt_dtype_out",
             "out",
@@ -15414,7 +15797,7 @@ impl Tensor {
     #[track_caller]
     pub fn norm_scalaropt_dtype_out(
         &self,
-        p: Option<Scalar>,
+        p: impl OptionalScalar,
         dtype: Kind,
         out: &mut Tensor,
     ) -> Tensor {
@@ -16005,13 +16388,18 @@ impl Tensor {
     pub fn f_normal_float_float_with(
         mean: f64,
         std: f64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_mean = mean;
         let c_std = std;
         let c_size = ltrs_int_list::new(size);
@@ -16049,12 +16437,12 @@ impl Tensor {
     pub fn normal_float_float_with(
         mean: f64,
         std: f64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_normal_float_float_with(
@@ -16073,14 +16461,18 @@ impl Tensor {
     ///
     /// Defaults applied: `generator = None`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_normal_float_float(mean: f64, std: f64, size: &[i64]) -> Result<Tensor> {
+    pub fn f_normal_float_float(
+        mean: f64,
+        std: f64,
+        size: impl IntList,
+    ) -> Result<Tensor> {
         Self::f_normal_float_float_with(mean, std, size, None, None, None, None, None)
     }
     /// `aten::normal.float_float(float mean, float std, SymInt[] size, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `generator = None`, `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn normal_float_float(mean: f64, std: f64, size: &[i64]) -> Tensor {
+    pub fn normal_float_float(mean: f64, std: f64, size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_normal_float_float(mean, std, size))
     }
     /// `aten::normal.float_float_out(float mean, float std, SymInt[] size, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
@@ -16092,10 +16484,11 @@ impl Tensor {
     pub fn f_normal_float_float_out_with(
         mean: f64,
         std: f64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::normal.float_float_out",
             "out",
@@ -16132,7 +16525,7 @@ impl Tensor {
     pub fn normal_float_float_out_with(
         mean: f64,
         std: f64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -16147,7 +16540,7 @@ impl Tensor {
     pub fn f_normal_float_float_out(
         mean: f64,
         std: f64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f_normal_float_float_out_with(mean, std, size, None, out)
@@ -16159,7 +16552,7 @@ impl Tensor {
     pub fn normal_float_float_out(
         mean: f64,
         std: f64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_normal_float_float_out(mean, std, size, out))
@@ -16512,7 +16905,12 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn f_nuclear_norm_dim_with(&self, dim: &[i64], keepdim: bool) -> Result<Tensor> {
+    pub fn f_nuclear_norm_dim_with(
+        &self,
+        dim: impl IntList,
+        keepdim: bool,
+    ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -16530,21 +16928,21 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn nuclear_norm_dim_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
+    pub fn nuclear_norm_dim_with(&self, dim: impl IntList, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_nuclear_norm_dim_with(dim, keepdim))
     }
     /// `aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn f_nuclear_norm_dim(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f_nuclear_norm_dim(&self, dim: impl IntList) -> Result<Tensor> {
         self.f_nuclear_norm_dim_with(dim, false)
     }
     /// `aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn nuclear_norm_dim(&self, dim: &[i64]) -> Tensor {
+    pub fn nuclear_norm_dim(&self, dim: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_nuclear_norm_dim(dim))
     }
     /// `aten::nuclear_norm.dim_out(Tensor self, int[2] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -16553,10 +16951,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_nuclear_norm_dim_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::nuclear_norm.dim_out",
             "out",
@@ -16588,7 +16987,7 @@ impl Tensor {
     #[track_caller]
     pub fn nuclear_norm_dim_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -16600,7 +16999,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_nuclear_norm_dim_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_nuclear_norm_dim_out_with(dim, false, out)
@@ -16609,7 +17008,7 @@ impl Tensor {
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn nuclear_norm_dim_out(&self, dim: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn nuclear_norm_dim_out(&self, dim: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_nuclear_norm_dim_out(dim, out))
     }
     /// `aten::numpy_T(Tensor(a) self) -> Tensor(a)`
@@ -16673,13 +17072,18 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_ones_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -16712,12 +17116,12 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn ones_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_ones_names_with(size, names, dtype, layout, device, pin_memory),
@@ -16729,7 +17133,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn f_ones_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
+    pub fn f_ones_names(size: impl IntList, names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_ones_names_with(size, names, None, None, None, None)
     }
     /// `aten::ones.names(int[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -16738,7 +17142,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn ones_names(size: &[i64], names: Option<&[&str]>) -> Tensor {
+    pub fn ones_names(size: impl IntList, names: Option<&[&str]>) -> Tensor {
         crate::error::unwrap(Self::f_ones_names(size, names))
     }
     /// `aten::ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -16748,12 +17152,17 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_ones_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -16783,11 +17192,11 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn ones_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_ones_with(size, dtype, layout, device, pin_memory))
     }
@@ -16795,19 +17204,20 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_ones(size: &[i64]) -> Result<Tensor> {
+    pub fn f_ones(size: impl IntList) -> Result<Tensor> {
         Self::f_ones_with(size, None, None, None, None)
     }
     /// `aten::ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn ones(size: &[i64]) -> Tensor {
+    pub fn ones(size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_ones(size))
     }
     /// `aten::ones.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_ones_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_ones_out(size: impl IntList, out: &mut Tensor) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage("aten::ones.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -16823,7 +17233,7 @@ impl Tensor {
     }
     /// `aten::ones.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn ones_out(size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn ones_out(size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f_ones_out(size, out))
     }
     /// `aten::ones.names_out(int[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
@@ -16831,10 +17241,11 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_ones_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::ones.names_out",
             "out",
@@ -16864,7 +17275,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn ones_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -16878,12 +17289,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_ones_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::ones_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -16917,11 +17333,11 @@ impl Tensor {
     #[track_caller]
     pub fn ones_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_ones_like_with(dtype, layout, device, pin_memory, memory_format),
@@ -16949,9 +17365,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_ones_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::ones_like.out",
             "out",
@@ -16978,7 +17395,7 @@ impl Tensor {
     #[track_caller]
     pub fn ones_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_ones_like_out_with(memory_format, out))
@@ -17347,10 +17764,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_pad_with(
         &self,
-        pad: &[i64],
+        pad: impl IntList,
         mode: &str,
-        value: Option<f64>,
+        value: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let pad: &[i64] = IntList::int_list(&pad);
+        let value: Option<f64> = value.into();
         crate::guards::pad::pad_mode_sizes("aten::pad", self, pad, mode)?;
         let c_self = self.as_raw();
         let c_pad = ltrs_int_list::new(pad);
@@ -17372,21 +17791,26 @@ impl Tensor {
     ///
     /// May be None: `value`.
     #[track_caller]
-    pub fn pad_with(&self, pad: &[i64], mode: &str, value: Option<f64>) -> Tensor {
+    pub fn pad_with(
+        &self,
+        pad: impl IntList,
+        mode: &str,
+        value: impl Into<Option<f64>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_pad_with(pad, mode, value))
     }
     /// `aten::pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor`
     ///
     /// Defaults applied: `mode = "constant"`, `value = None`.
     #[track_caller]
-    pub fn f_pad(&self, pad: &[i64]) -> Result<Tensor> {
+    pub fn f_pad(&self, pad: impl IntList) -> Result<Tensor> {
         self.f_pad_with(pad, "constant", None)
     }
     /// `aten::pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor`
     ///
     /// Defaults applied: `mode = "constant"`, `value = None`.
     #[track_caller]
-    pub fn pad(&self, pad: &[i64]) -> Tensor {
+    pub fn pad(&self, pad: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_pad(pad))
     }
     /// `aten::pad_sequence(Tensor[] sequences, bool batch_first=False, float padding_value=0.0, str padding_side="right") -> Tensor`
@@ -17554,7 +17978,8 @@ impl Tensor {
     }
     /// `aten::permute(Tensor(a) self, int[] dims) -> Tensor(a)`
     #[track_caller]
-    pub fn f_permute(&self, dims: &[i64]) -> Result<Tensor> {
+    pub fn f_permute(&self, dims: impl IntList) -> Result<Tensor> {
+        let dims: &[i64] = IntList::int_list(&dims);
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
         let mut out0 = std::ptr::null_mut();
@@ -17569,12 +17994,13 @@ impl Tensor {
     }
     /// `aten::permute(Tensor(a) self, int[] dims) -> Tensor(a)`
     #[track_caller]
-    pub fn permute(&self, dims: &[i64]) -> Tensor {
+    pub fn permute(&self, dims: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_permute(dims))
     }
     /// `aten::permute_copy(Tensor self, int[] dims) -> Tensor`
     #[track_caller]
-    pub fn f_permute_copy(&self, dims: &[i64]) -> Result<Tensor> {
+    pub fn f_permute_copy(&self, dims: impl IntList) -> Result<Tensor> {
+        let dims: &[i64] = IntList::int_list(&dims);
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
         let mut out0 = std::ptr::null_mut();
@@ -17589,12 +18015,17 @@ impl Tensor {
     }
     /// `aten::permute_copy(Tensor self, int[] dims) -> Tensor`
     #[track_caller]
-    pub fn permute_copy(&self, dims: &[i64]) -> Tensor {
+    pub fn permute_copy(&self, dims: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_permute_copy(dims))
     }
     /// `aten::permute_copy.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_permute_copy_out(&self, dims: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_permute_copy_out(
+        &self,
+        dims: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let dims: &[i64] = IntList::int_list(&dims);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::permute_copy.out",
             "out",
@@ -17615,7 +18046,7 @@ impl Tensor {
     }
     /// `aten::permute_copy.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn permute_copy_out(&self, dims: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn permute_copy_out(&self, dims: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_permute_copy_out(dims, out))
     }
     /// `aten::pin_memory(Tensor(a) self, Device? device=None) -> Tensor(a)`
@@ -17624,7 +18055,11 @@ impl Tensor {
     ///
     /// May be None: `device`.
     #[track_caller]
-    pub fn f_pin_memory_with(&self, device: Option<Device>) -> Result<Tensor> {
+    pub fn f_pin_memory_with(
+        &self,
+        device: impl Into<Option<Device>>,
+    ) -> Result<Tensor> {
+        let device: Option<Device> = device.into();
         let c_self = self.as_raw();
         let c_device = device.map_or(support::NO_DEVICE, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -17643,7 +18078,7 @@ impl Tensor {
     ///
     /// May be None: `device`.
     #[track_caller]
-    pub fn pin_memory_with(&self, device: Option<Device>) -> Tensor {
+    pub fn pin_memory_with(&self, device: impl Into<Option<Device>>) -> Tensor {
         crate::error::unwrap(self.f_pin_memory_with(device))
     }
     /// `aten::pin_memory(Tensor(a) self, Device? device=None) -> Tensor(a)`
@@ -18159,6 +18594,16 @@ impl Tensor {
     pub fn pow(&self, exponent: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_pow(exponent))
     }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_pow_tensor_tensor(&self, exponent: impl TensorOrNumber) -> Result<Tensor> {
+        self.f_pow(exponent)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn pow_tensor_tensor(&self, exponent: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_pow(exponent))
+    }
     /// `aten::pow.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_pow_scalar_out(
@@ -18349,7 +18794,8 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_prod_with(&self, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_prod_with(&self, dtype: impl Into<Option<Kind>>) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -18368,7 +18814,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn prod_with(&self, dtype: Option<Kind>) -> Tensor {
+    pub fn prod_with(&self, dtype: impl Into<Option<Kind>>) -> Tensor {
         crate::error::unwrap(self.f_prod_with(dtype))
     }
     /// `aten::prod(Tensor self, *, ScalarType? dtype=None) -> Tensor`
@@ -18391,12 +18837,13 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_prod_dim_int_with(
+    pub fn f_prod_dim_with(
         &self,
         dim: i64,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_keepdim = keepdim;
@@ -18417,27 +18864,57 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
+    pub fn prod_dim_with(
+        &self,
+        dim: i64,
+        keepdim: bool,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_prod_dim_with(dim, keepdim, dtype))
+    }
+    /// `aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn f_prod_dim(&self, dim: i64) -> Result<Tensor> {
+        self.f_prod_dim_with(dim, false, None)
+    }
+    /// `aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[track_caller]
+    pub fn prod_dim(&self, dim: i64) -> Tensor {
+        crate::error::unwrap(self.f_prod_dim(dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_prod_dim_int_with(
+        &self,
+        dim: i64,
+        keepdim: bool,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        self.f_prod_dim_with(dim, keepdim, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn prod_dim_int_with(
         &self,
         dim: i64,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
-        crate::error::unwrap(self.f_prod_dim_int_with(dim, keepdim, dtype))
+        crate::error::unwrap(self.f_prod_dim_with(dim, keepdim, dtype))
     }
-    /// `aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
     pub fn f_prod_dim_int(&self, dim: i64) -> Result<Tensor> {
-        self.f_prod_dim_int_with(dim, false, None)
+        self.f_prod_dim_with(dim, false, None)
     }
-    /// `aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    #[doc(hidden)]
     #[track_caller]
     pub fn prod_dim_int(&self, dim: i64) -> Tensor {
-        crate::error::unwrap(self.f_prod_dim_int(dim))
+        crate::error::unwrap(self.f_prod_dim_with(dim, false, None))
     }
     /// `aten::prod.int_out(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
     ///
@@ -18449,9 +18926,10 @@ impl Tensor {
         &self,
         dim: i64,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::prod.int_out",
             "out",
@@ -18489,7 +18967,7 @@ impl Tensor {
         &self,
         dim: i64,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_prod_int_out_with(dim, keepdim, dtype, out))
@@ -18518,8 +18996,9 @@ impl Tensor {
         &self,
         dim: &str,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_keepdim = keepdim;
@@ -18544,7 +19023,7 @@ impl Tensor {
         &self,
         dim: &str,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_prod_dim_dimname_with(dim, keepdim, dtype))
     }
@@ -18572,9 +19051,10 @@ impl Tensor {
         &self,
         dim: &str,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::prod.Dimname_out",
             "out",
@@ -18612,7 +19092,7 @@ impl Tensor {
         &self,
         dim: &str,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_prod_dimname_out_with(dim, keepdim, dtype, out))
@@ -18639,9 +19119,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_prod_out_with(
         &self,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage("aten::prod.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -18662,7 +19143,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn prod_out_with(&self, dtype: Option<Kind>, out: &mut Tensor) -> Tensor {
+    pub fn prod_out_with(
+        &self,
+        dtype: impl Into<Option<Kind>>,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_prod_out_with(dtype, out))
     }
     /// `aten::prod.out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
@@ -19119,10 +19604,11 @@ impl Tensor {
     pub fn f_quantile_with(
         &self,
         q: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_q = q.as_raw();
         let c_dim = support::opt_int(dim);
@@ -19154,7 +19640,7 @@ impl Tensor {
     pub fn quantile_with(
         &self,
         q: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
     ) -> Tensor {
@@ -19183,11 +19669,12 @@ impl Tensor {
     pub fn f_quantile_out_with(
         &self,
         q: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::quantile.out",
             "out",
@@ -19226,7 +19713,7 @@ impl Tensor {
     pub fn quantile_out_with(
         &self,
         q: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
         out: &mut Tensor,
@@ -19258,10 +19745,11 @@ impl Tensor {
     pub fn f_quantile_scalar_with(
         &self,
         q: f64,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_q = q;
         let c_dim = support::opt_int(dim);
@@ -19293,7 +19781,7 @@ impl Tensor {
     pub fn quantile_scalar_with(
         &self,
         q: f64,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
     ) -> Tensor {
@@ -19322,11 +19810,12 @@ impl Tensor {
     pub fn f_quantile_scalar_out_with(
         &self,
         q: f64,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::quantile.scalar_out",
             "out",
@@ -19365,7 +19854,7 @@ impl Tensor {
     pub fn quantile_scalar_out_with(
         &self,
         q: f64,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         keepdim: bool,
         interpolation: &str,
         out: &mut Tensor,
@@ -20190,12 +20679,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool1d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -20226,10 +20719,10 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool1d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -20247,14 +20740,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn f_quantized_max_pool1d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_quantized_max_pool1d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_quantized_max_pool1d_with(kernel_size, &[], &[0], &[1], false)
     }
     /// `aten::quantized_max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn quantized_max_pool1d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn quantized_max_pool1d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_quantized_max_pool1d(kernel_size))
     }
     /// `aten::quantized_max_pool1d.out(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -20263,13 +20756,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool1d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::quantized_max_pool1d.out",
             "out",
@@ -20307,10 +20804,10 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool1d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -20332,7 +20829,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool1d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_quantized_max_pool1d_out_with(kernel_size, &[], &[0], &[1], false, out)
@@ -20343,7 +20840,7 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool1d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_quantized_max_pool1d_out(kernel_size, out))
@@ -20354,12 +20851,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool2d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -20390,10 +20891,10 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool2d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -20411,14 +20912,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn f_quantized_max_pool2d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_quantized_max_pool2d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_quantized_max_pool2d_with(kernel_size, &[], &[0], &[1], false)
     }
     /// `aten::quantized_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn quantized_max_pool2d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn quantized_max_pool2d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_quantized_max_pool2d(kernel_size))
     }
     /// `aten::quantized_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -20427,13 +20928,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool2d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::quantized_max_pool2d.out",
             "out",
@@ -20471,10 +20976,10 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool2d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -20496,7 +21001,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool2d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_quantized_max_pool2d_out_with(kernel_size, &[], &[0], &[1], false, out)
@@ -20507,7 +21012,7 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool2d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_quantized_max_pool2d_out(kernel_size, out))
@@ -20518,12 +21023,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool3d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
         let c_stride = ltrs_int_list::new(stride);
@@ -20554,10 +21063,10 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool3d_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -20575,14 +21084,14 @@ impl Tensor {
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn f_quantized_max_pool3d(&self, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_quantized_max_pool3d(&self, kernel_size: impl IntList) -> Result<Tensor> {
         self.f_quantized_max_pool3d_with(kernel_size, &[], &[0], &[1], false)
     }
     /// `aten::quantized_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
     ///
     /// Defaults applied: `stride = &[]`, `padding = &[0]`, `dilation = &[1]`, `ceil_mode = false`.
     #[track_caller]
-    pub fn quantized_max_pool3d(&self, kernel_size: &[i64]) -> Tensor {
+    pub fn quantized_max_pool3d(&self, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_quantized_max_pool3d(kernel_size))
     }
     /// `aten::quantized_max_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -20591,13 +21100,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool3d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::quantized_max_pool3d.out",
             "out",
@@ -20635,10 +21148,10 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool3d_out_with(
         &self,
-        kernel_size: &[i64],
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        kernel_size: impl IntList,
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         ceil_mode: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -20660,7 +21173,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_quantized_max_pool3d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_quantized_max_pool3d_out_with(kernel_size, &[], &[0], &[1], false, out)
@@ -20671,7 +21184,7 @@ impl Tensor {
     #[track_caller]
     pub fn quantized_max_pool3d_out(
         &self,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_quantized_max_pool3d_out(kernel_size, out))
@@ -20934,13 +21447,18 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_rand_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -20973,12 +21491,12 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn rand_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_rand_names_with(size, names, dtype, layout, device, pin_memory),
@@ -20990,7 +21508,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn f_rand_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
+    pub fn f_rand_names(size: impl IntList, names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_rand_names_with(size, names, None, None, None, None)
     }
     /// `aten::rand.names(SymInt[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -20999,7 +21517,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn rand_names(size: &[i64], names: Option<&[&str]>) -> Tensor {
+    pub fn rand_names(size: impl IntList, names: Option<&[&str]>) -> Tensor {
         crate::error::unwrap(Self::f_rand_names(size, names))
     }
     /// `aten::rand.generator_with_names(SymInt[] size, *, Generator? generator, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -21009,14 +21527,19 @@ impl Tensor {
     /// May be None: `generator`, `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_rand_generator_with_names_with(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_names: Option<Vec<ltrs_str>> = names
@@ -21051,13 +21574,13 @@ impl Tensor {
     /// May be None: `generator`, `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn rand_generator_with_names_with(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_rand_generator_with_names_with(
@@ -21078,7 +21601,7 @@ impl Tensor {
     /// May be None: `generator`, `names`.
     #[track_caller]
     pub fn f_rand_generator_with_names(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
     ) -> Result<Tensor> {
@@ -21099,7 +21622,7 @@ impl Tensor {
     /// May be None: `generator`, `names`.
     #[track_caller]
     pub fn rand_generator_with_names(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
     ) -> Tensor {
@@ -21112,12 +21635,17 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_rand_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -21147,11 +21675,11 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn rand_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_rand_with(size, dtype, layout, device, pin_memory))
     }
@@ -21159,14 +21687,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_rand(size: &[i64]) -> Result<Tensor> {
+    pub fn f_rand(size: impl IntList) -> Result<Tensor> {
         Self::f_rand_with(size, None, None, None, None)
     }
     /// `aten::rand(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn rand(size: &[i64]) -> Tensor {
+    pub fn rand(size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_rand(size))
     }
     /// `aten::rand.generator(SymInt[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -21176,13 +21704,18 @@ impl Tensor {
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_rand_generator_with(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -21214,12 +21747,12 @@ impl Tensor {
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn rand_generator_with(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_rand_generator_with(
@@ -21239,7 +21772,7 @@ impl Tensor {
     /// May be None: `generator`.
     #[track_caller]
     pub fn f_rand_generator(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
         Self::f_rand_generator_with(size, generator, None, None, None, None)
@@ -21250,12 +21783,13 @@ impl Tensor {
     ///
     /// May be None: `generator`.
     #[track_caller]
-    pub fn rand_generator(size: &[i64], generator: Option<&Generator>) -> Tensor {
+    pub fn rand_generator(size: impl IntList, generator: Option<&Generator>) -> Tensor {
         crate::error::unwrap(Self::f_rand_generator(size, generator))
     }
     /// `aten::rand.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_rand_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_rand_out(size: impl IntList, out: &mut Tensor) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage("aten::rand.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -21271,7 +21805,7 @@ impl Tensor {
     }
     /// `aten::rand.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn rand_out(size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn rand_out(size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f_rand_out(size, out))
     }
     /// `aten::rand.generator_out(SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)`
@@ -21279,10 +21813,11 @@ impl Tensor {
     /// May be None: `generator`.
     #[track_caller]
     pub fn f_rand_generator_out(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::rand.generator_out",
             "out",
@@ -21306,7 +21841,7 @@ impl Tensor {
     /// May be None: `generator`.
     #[track_caller]
     pub fn rand_generator_out(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -21317,10 +21852,11 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_rand_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::rand.names_out",
             "out",
@@ -21350,7 +21886,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn rand_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -21361,11 +21897,12 @@ impl Tensor {
     /// May be None: `generator`, `names`.
     #[track_caller]
     pub fn f_rand_generator_with_names_out(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::rand.generator_with_names_out",
             "out",
@@ -21397,7 +21934,7 @@ impl Tensor {
     /// May be None: `generator`, `names`.
     #[track_caller]
     pub fn rand_generator_with_names_out(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
         out: &mut Tensor,
@@ -21414,12 +21951,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_rand_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::rand_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -21453,11 +21995,11 @@ impl Tensor {
     #[track_caller]
     pub fn rand_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_rand_like_with(dtype, layout, device, pin_memory, memory_format),
@@ -21486,12 +22028,17 @@ impl Tensor {
     pub fn f_rand_like_generator_with(
         &self,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized(
             "aten::rand_like.generator",
             self,
@@ -21532,11 +22079,11 @@ impl Tensor {
     pub fn rand_like_generator_with(
         &self,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -21579,9 +22126,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_rand_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::rand_like.out",
             "out",
@@ -21608,7 +22156,7 @@ impl Tensor {
     #[track_caller]
     pub fn rand_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_rand_like_out_with(memory_format, out))
@@ -21636,9 +22184,10 @@ impl Tensor {
     pub fn f_rand_like_generator_out_with(
         &self,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::rand_like.generator_out",
             "out",
@@ -21673,7 +22222,7 @@ impl Tensor {
     pub fn rand_like_generator_out_with(
         &self,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(

@@ -9,12 +9,14 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
@@ -27,12 +29,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_randint_with(
         high: i64,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -65,11 +72,11 @@ impl Tensor {
     #[track_caller]
     pub fn randint_with(
         high: i64,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_randint_with(high, size, dtype, layout, device, pin_memory),
@@ -79,14 +86,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_randint(high: i64, size: &[i64]) -> Result<Tensor> {
-        Self::f_randint_with(high, size, Some(Kind::from_ffi(4i32)), None, None, None)
+    pub fn f_randint(high: i64, size: impl IntList) -> Result<Tensor> {
+        Self::f_randint_with(high, size, Kind::from_ffi(4i32), None, None, None)
     }
     /// `aten::randint(SymInt high, SymInt[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn randint(high: i64, size: &[i64]) -> Tensor {
+    pub fn randint(high: i64, size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_randint(high, size))
     }
     /// `aten::randint.generator(SymInt high, SymInt[] size, *, Generator? generator, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -97,13 +104,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_randint_generator_with(
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -138,12 +150,12 @@ impl Tensor {
     #[track_caller]
     pub fn randint_generator_with(
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_randint_generator_with(
@@ -165,14 +177,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_randint_generator(
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
         Self::f_randint_generator_with(
             high,
             size,
             generator,
-            Some(Kind::from_ffi(4i32)),
+            Kind::from_ffi(4i32),
             None,
             None,
             None,
@@ -186,7 +198,7 @@ impl Tensor {
     #[track_caller]
     pub fn randint_generator(
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_randint_generator(high, size, generator))
@@ -200,12 +212,17 @@ impl Tensor {
     pub fn f_randint_low_with(
         low: i64,
         high: i64,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_low = low;
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
@@ -241,11 +258,11 @@ impl Tensor {
     pub fn randint_low_with(
         low: i64,
         high: i64,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_randint_low_with(low, high, size, dtype, layout, device, pin_memory),
@@ -255,22 +272,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_randint_low(low: i64, high: i64, size: &[i64]) -> Result<Tensor> {
-        Self::f_randint_low_with(
-            low,
-            high,
-            size,
-            Some(Kind::from_ffi(4i32)),
-            None,
-            None,
-            None,
-        )
+    pub fn f_randint_low(low: i64, high: i64, size: impl IntList) -> Result<Tensor> {
+        Self::f_randint_low_with(low, high, size, Kind::from_ffi(4i32), None, None, None)
     }
     /// `aten::randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn randint_low(low: i64, high: i64, size: &[i64]) -> Tensor {
+    pub fn randint_low(low: i64, high: i64, size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_randint_low(low, high, size))
     }
     /// `aten::randint.low_generator(SymInt low, SymInt high, SymInt[] size, *, Generator? generator, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -282,13 +291,18 @@ impl Tensor {
     pub fn f_randint_low_generator_with(
         low: i64,
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_low = low;
         let c_high = high;
         let c_size = ltrs_int_list::new(size);
@@ -326,12 +340,12 @@ impl Tensor {
     pub fn randint_low_generator_with(
         low: i64,
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_randint_low_generator_with(
@@ -355,7 +369,7 @@ impl Tensor {
     pub fn f_randint_low_generator(
         low: i64,
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
         Self::f_randint_low_generator_with(
@@ -363,7 +377,7 @@ impl Tensor {
             high,
             size,
             generator,
-            Some(Kind::from_ffi(4i32)),
+            Kind::from_ffi(4i32),
             None,
             None,
             None,
@@ -378,14 +392,19 @@ impl Tensor {
     pub fn randint_low_generator(
         low: i64,
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_randint_low_generator(low, high, size, generator))
     }
     /// `aten::randint.out(SymInt high, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_randint_out(high: i64, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_randint_out(
+        high: i64,
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint.out",
             "out",
@@ -406,7 +425,7 @@ impl Tensor {
     }
     /// `aten::randint.out(SymInt high, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn randint_out(high: i64, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn randint_out(high: i64, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f_randint_out(high, size, out))
     }
     /// `aten::randint.generator_out(SymInt high, SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)`
@@ -415,10 +434,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_randint_generator_out(
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint.generator_out",
             "out",
@@ -450,7 +470,7 @@ impl Tensor {
     #[track_caller]
     pub fn randint_generator_out(
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -461,9 +481,10 @@ impl Tensor {
     pub fn f_randint_low_out(
         low: i64,
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint.low_out",
             "out",
@@ -488,7 +509,7 @@ impl Tensor {
     pub fn randint_low_out(
         low: i64,
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(Self::f_randint_low_out(low, high, size, out))
@@ -500,10 +521,11 @@ impl Tensor {
     pub fn f_randint_low_generator_out(
         low: i64,
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint.low_generator_out",
             "out",
@@ -538,7 +560,7 @@ impl Tensor {
     pub fn randint_low_generator_out(
         low: i64,
         high: i64,
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -555,12 +577,17 @@ impl Tensor {
     pub fn f_randint_like_with(
         &self,
         high: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::randint_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_high = high;
@@ -597,11 +624,11 @@ impl Tensor {
     pub fn randint_like_with(
         &self,
         high: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -639,12 +666,17 @@ impl Tensor {
         &self,
         high: i64,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized(
             "aten::randint_like.generator",
             self,
@@ -688,11 +720,11 @@ impl Tensor {
         &self,
         high: i64,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -742,12 +774,17 @@ impl Tensor {
     pub fn f_randint_like_tensor_with(
         &self,
         high: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized(
             "aten::randint_like.Tensor",
             self,
@@ -788,11 +825,11 @@ impl Tensor {
     pub fn randint_like_tensor_with(
         &self,
         high: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -830,12 +867,17 @@ impl Tensor {
         &self,
         high: &Tensor,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized(
             "aten::randint_like.Tensor_generator",
             self,
@@ -879,11 +921,11 @@ impl Tensor {
         &self,
         high: &Tensor,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -942,12 +984,17 @@ impl Tensor {
         &self,
         low: i64,
         high: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized(
             "aten::randint_like.low_dtype",
             self,
@@ -991,11 +1038,11 @@ impl Tensor {
         &self,
         low: i64,
         high: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -1035,12 +1082,17 @@ impl Tensor {
         low: i64,
         high: i64,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized(
             "aten::randint_like.low_generator_dtype",
             self,
@@ -1087,11 +1139,11 @@ impl Tensor {
         low: i64,
         high: i64,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -1155,9 +1207,10 @@ impl Tensor {
     pub fn f_randint_like_out_with(
         &self,
         high: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.out",
             "out",
@@ -1192,7 +1245,7 @@ impl Tensor {
     pub fn randint_like_out_with(
         &self,
         high: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_randint_like_out_with(high, memory_format, out))
@@ -1221,9 +1274,10 @@ impl Tensor {
         &self,
         high: i64,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.generator_out",
             "out",
@@ -1261,7 +1315,7 @@ impl Tensor {
         &self,
         high: i64,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1305,9 +1359,10 @@ impl Tensor {
     pub fn f_randint_like_tensor_out_with(
         &self,
         high: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.Tensor_out",
             "out",
@@ -1342,7 +1397,7 @@ impl Tensor {
     pub fn randint_like_tensor_out_with(
         &self,
         high: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1377,9 +1432,10 @@ impl Tensor {
         &self,
         high: &Tensor,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.Tensor_generator_out",
             "out",
@@ -1417,7 +1473,7 @@ impl Tensor {
         &self,
         high: &Tensor,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1470,9 +1526,10 @@ impl Tensor {
         &self,
         low: i64,
         high: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.low_dtype_out",
             "out",
@@ -1510,7 +1567,7 @@ impl Tensor {
         &self,
         low: i64,
         high: i64,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1552,9 +1609,10 @@ impl Tensor {
         low: i64,
         high: i64,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randint_like.low_generator_dtype_out",
             "out",
@@ -1595,7 +1653,7 @@ impl Tensor {
         low: i64,
         high: i64,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -1648,12 +1706,17 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_randn_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -1683,11 +1746,11 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn randn_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_randn_with(size, dtype, layout, device, pin_memory))
     }
@@ -1695,14 +1758,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_randn(size: &[i64]) -> Result<Tensor> {
+    pub fn f_randn(size: impl IntList) -> Result<Tensor> {
         Self::f_randn_with(size, None, None, None, None)
     }
     /// `aten::randn(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn randn(size: &[i64]) -> Tensor {
+    pub fn randn(size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_randn(size))
     }
     /// `aten::randn.generator(SymInt[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -1712,13 +1775,18 @@ impl Tensor {
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_randn_generator_with(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -1750,12 +1818,12 @@ impl Tensor {
     /// May be None: `generator`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn randn_generator_with(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_randn_generator_with(
@@ -1775,7 +1843,7 @@ impl Tensor {
     /// May be None: `generator`.
     #[track_caller]
     pub fn f_randn_generator(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
         Self::f_randn_generator_with(size, generator, None, None, None, None)
@@ -1786,7 +1854,7 @@ impl Tensor {
     ///
     /// May be None: `generator`.
     #[track_caller]
-    pub fn randn_generator(size: &[i64], generator: Option<&Generator>) -> Tensor {
+    pub fn randn_generator(size: impl IntList, generator: Option<&Generator>) -> Tensor {
         crate::error::unwrap(Self::f_randn_generator(size, generator))
     }
     /// `aten::randn.names(SymInt[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -1796,13 +1864,18 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_randn_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
             .map(|l| l.iter().map(|s| ltrs_str::from_str(s)).collect());
@@ -1835,12 +1908,12 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn randn_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_randn_names_with(size, names, dtype, layout, device, pin_memory),
@@ -1852,7 +1925,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn f_randn_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
+    pub fn f_randn_names(size: impl IntList, names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_randn_names_with(size, names, None, None, None, None)
     }
     /// `aten::randn.names(SymInt[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -1861,7 +1934,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn randn_names(size: &[i64], names: Option<&[&str]>) -> Tensor {
+    pub fn randn_names(size: impl IntList, names: Option<&[&str]>) -> Tensor {
         crate::error::unwrap(Self::f_randn_names(size, names))
     }
     /// `aten::randn.generator_with_names(SymInt[] size, *, Generator? generator, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -1871,14 +1944,19 @@ impl Tensor {
     /// May be None: `generator`, `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_randn_generator_with_names_with(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_names: Option<Vec<ltrs_str>> = names
@@ -1913,13 +1991,13 @@ impl Tensor {
     /// May be None: `generator`, `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn randn_generator_with_names_with(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_randn_generator_with_names_with(
@@ -1940,7 +2018,7 @@ impl Tensor {
     /// May be None: `generator`, `names`.
     #[track_caller]
     pub fn f_randn_generator_with_names(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
     ) -> Result<Tensor> {
@@ -1961,7 +2039,7 @@ impl Tensor {
     /// May be None: `generator`, `names`.
     #[track_caller]
     pub fn randn_generator_with_names(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
     ) -> Tensor {
@@ -1969,7 +2047,8 @@ impl Tensor {
     }
     /// `aten::randn.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_randn_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_randn_out(size: impl IntList, out: &mut Tensor) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage("aten::randn.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -1985,7 +2064,7 @@ impl Tensor {
     }
     /// `aten::randn.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn randn_out(size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn randn_out(size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f_randn_out(size, out))
     }
     /// `aten::randn.generator_out(SymInt[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!)`
@@ -1993,10 +2072,11 @@ impl Tensor {
     /// May be None: `generator`.
     #[track_caller]
     pub fn f_randn_generator_out(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randn.generator_out",
             "out",
@@ -2020,7 +2100,7 @@ impl Tensor {
     /// May be None: `generator`.
     #[track_caller]
     pub fn randn_generator_out(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -2031,10 +2111,11 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_randn_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randn.names_out",
             "out",
@@ -2064,7 +2145,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn randn_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -2075,11 +2156,12 @@ impl Tensor {
     /// May be None: `generator`, `names`.
     #[track_caller]
     pub fn f_randn_generator_with_names_out(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randn.generator_with_names_out",
             "out",
@@ -2111,7 +2193,7 @@ impl Tensor {
     /// May be None: `generator`, `names`.
     #[track_caller]
     pub fn randn_generator_with_names_out(
-        size: &[i64],
+        size: impl IntList,
         generator: Option<&Generator>,
         names: Option<&[&str]>,
         out: &mut Tensor,
@@ -2128,12 +2210,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_randn_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::randn_like", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2167,11 +2254,11 @@ impl Tensor {
     #[track_caller]
     pub fn randn_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_randn_like_with(dtype, layout, device, pin_memory, memory_format),
@@ -2200,12 +2287,17 @@ impl Tensor {
     pub fn f_randn_like_generator_with(
         &self,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized(
             "aten::randn_like.generator",
             self,
@@ -2246,11 +2338,11 @@ impl Tensor {
     pub fn randn_like_generator_with(
         &self,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -2293,9 +2385,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_randn_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randn_like.out",
             "out",
@@ -2322,7 +2415,7 @@ impl Tensor {
     #[track_caller]
     pub fn randn_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_randn_like_out_with(memory_format, out))
@@ -2350,9 +2443,10 @@ impl Tensor {
     pub fn f_randn_like_generator_out_with(
         &self,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::randn_like.generator_out",
             "out",
@@ -2387,7 +2481,7 @@ impl Tensor {
     pub fn randn_like_generator_out_with(
         &self,
         generator: Option<&Generator>,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -2429,9 +2523,10 @@ impl Tensor {
     pub fn f_random_from__with(
         &mut self,
         from: i64,
-        to: Option<i64>,
+        to: impl Into<Option<i64>>,
         generator: Option<&Generator>,
     ) -> Result<&mut Tensor> {
+        let to: Option<i64> = to.into();
         crate::guards::exclusive::exclusive_unless_strided(
             "aten::random_.from",
             "self",
@@ -2460,7 +2555,7 @@ impl Tensor {
     pub fn random_from__with(
         &mut self,
         from: i64,
-        to: Option<i64>,
+        to: impl Into<Option<i64>>,
         generator: Option<&Generator>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_random_from__with(from, to, generator))
@@ -2471,7 +2566,11 @@ impl Tensor {
     ///
     /// May be None: `to`.
     #[track_caller]
-    pub fn f_random_from_(&mut self, from: i64, to: Option<i64>) -> Result<&mut Tensor> {
+    pub fn f_random_from_(
+        &mut self,
+        from: i64,
+        to: impl Into<Option<i64>>,
+    ) -> Result<&mut Tensor> {
         self.f_random_from__with(from, to, None)
     }
     /// `aten::random_.from(Tensor(a!) self, int from, int? to, *, Generator? generator=None) -> Tensor(a!)`
@@ -2480,7 +2579,11 @@ impl Tensor {
     ///
     /// May be None: `to`.
     #[track_caller]
-    pub fn random_from_(&mut self, from: i64, to: Option<i64>) -> &mut Tensor {
+    pub fn random_from_(
+        &mut self,
+        from: i64,
+        to: impl Into<Option<i64>>,
+    ) -> &mut Tensor {
         crate::error::unwrap(self.f_random_from_(from, to))
     }
     /// `aten::random_.to(Tensor(a!) self, int to, *, Generator? generator=None) -> Tensor(a!)`
@@ -2596,10 +2699,11 @@ impl Tensor {
     pub fn f_random_from_out_with(
         &self,
         from: i64,
-        to: Option<i64>,
+        to: impl Into<Option<i64>>,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let to: Option<i64> = to.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::random.from_out",
             "out",
@@ -2637,7 +2741,7 @@ impl Tensor {
     pub fn random_from_out_with(
         &self,
         from: i64,
-        to: Option<i64>,
+        to: impl Into<Option<i64>>,
         generator: Option<&Generator>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -2652,7 +2756,7 @@ impl Tensor {
     pub fn f_random_from_out(
         &self,
         from: i64,
-        to: Option<i64>,
+        to: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_random_from_out_with(from, to, None, out)
@@ -2666,7 +2770,7 @@ impl Tensor {
     pub fn random_from_out(
         &self,
         from: i64,
-        to: Option<i64>,
+        to: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_random_from_out(from, to, out))
@@ -2680,9 +2784,10 @@ impl Tensor {
     pub fn f_random_from_with(
         &self,
         from: i64,
-        to: Option<i64>,
+        to: impl Into<Option<i64>>,
         generator: Option<&Generator>,
     ) -> Result<Tensor> {
+        let to: Option<i64> = to.into();
         crate::guards::factories::random_from("aten::random.from", self, from, to)?;
         let c_self = self.as_raw();
         let c_from = from;
@@ -2707,7 +2812,7 @@ impl Tensor {
     pub fn random_from_with(
         &self,
         from: i64,
-        to: Option<i64>,
+        to: impl Into<Option<i64>>,
         generator: Option<&Generator>,
     ) -> Tensor {
         crate::error::unwrap(self.f_random_from_with(from, to, generator))
@@ -2718,7 +2823,11 @@ impl Tensor {
     ///
     /// May be None: `to`.
     #[track_caller]
-    pub fn f_random_from(&self, from: i64, to: Option<i64>) -> Result<Tensor> {
+    pub fn f_random_from(
+        &self,
+        from: i64,
+        to: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
         self.f_random_from_with(from, to, None)
     }
     /// `aten::random.from(Tensor self, int from, int? to, *, Generator? generator=None) -> Tensor`
@@ -2727,7 +2836,7 @@ impl Tensor {
     ///
     /// May be None: `to`.
     #[track_caller]
-    pub fn random_from(&self, from: i64, to: Option<i64>) -> Tensor {
+    pub fn random_from(&self, from: i64, to: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f_random_from(from, to))
     }
     /// `aten::random.to_out(Tensor self, int to, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)`
@@ -2942,11 +3051,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_randperm_with(
         n: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_n = n;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -2977,10 +3090,10 @@ impl Tensor {
     #[track_caller]
     pub fn randperm_with(
         n: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_randperm_with(n, dtype, layout, device, pin_memory))
     }
@@ -2989,7 +3102,7 @@ impl Tensor {
     /// Defaults applied: `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
     pub fn f_randperm(n: i64) -> Result<Tensor> {
-        Self::f_randperm_with(n, Some(Kind::from_ffi(4i32)), None, None, None)
+        Self::f_randperm_with(n, Kind::from_ffi(4i32), None, None, None)
     }
     /// `aten::randperm(SymInt n, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
@@ -3007,11 +3120,15 @@ impl Tensor {
     pub fn f_randperm_generator_with(
         n: i64,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_n = n;
         let c_generator = generator.map_or(std::ptr::null_mut(), |v| v.as_raw());
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -3045,10 +3162,10 @@ impl Tensor {
     pub fn randperm_generator_with(
         n: i64,
         generator: Option<&Generator>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_randperm_generator_with(
@@ -3074,7 +3191,7 @@ impl Tensor {
         Self::f_randperm_generator_with(
             n,
             generator,
-            Some(Kind::from_ffi(4i32)),
+            Kind::from_ffi(4i32),
             None,
             None,
             None,
@@ -3162,11 +3279,15 @@ impl Tensor {
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         step: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let start: Scalar = start.into();
         let end: Scalar = end.into();
         let step: Scalar = step.into();
@@ -3213,10 +3334,10 @@ impl Tensor {
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
         step: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_range_step_with(start, end, step, dtype, layout, device, pin_memory),
@@ -3248,11 +3369,15 @@ impl Tensor {
     pub fn f_range_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_start = Into::<Scalar>::into(start).to_ffi();
         let c_end = Into::<Scalar>::into(end).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -3286,10 +3411,10 @@ impl Tensor {
     pub fn range_with(
         start: impl Into<Scalar>,
         end: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_range_with(start, end, dtype, layout, device, pin_memory),
@@ -3560,9 +3685,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_reflection_pad1d_out(
         &self,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad1d.out",
             "out",
@@ -3594,12 +3720,17 @@ impl Tensor {
     }
     /// `aten::reflection_pad1d.out(Tensor self, SymInt[2] padding, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn reflection_pad1d_out(&self, padding: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn reflection_pad1d_out(
+        &self,
+        padding: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_reflection_pad1d_out(padding, out))
     }
     /// `aten::reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
     #[track_caller]
-    pub fn f_reflection_pad1d(&self, padding: &[i64]) -> Result<Tensor> {
+    pub fn f_reflection_pad1d(&self, padding: impl IntList) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::reflection_pad1d",
             ("padding", padding),
@@ -3619,7 +3750,7 @@ impl Tensor {
     }
     /// `aten::reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
     #[track_caller]
-    pub fn reflection_pad1d(&self, padding: &[i64]) -> Tensor {
+    pub fn reflection_pad1d(&self, padding: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_reflection_pad1d(padding))
     }
     /// `aten::reflection_pad1d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[2] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -3627,9 +3758,10 @@ impl Tensor {
     pub fn f_reflection_pad1d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad1d_backward.grad_input",
             "grad_input",
@@ -3676,7 +3808,7 @@ impl Tensor {
     pub fn reflection_pad1d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -3693,8 +3825,9 @@ impl Tensor {
     pub fn f_reflection_pad1d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::reflection_pad1d_backward",
             ("padding", padding),
@@ -3734,7 +3867,7 @@ impl Tensor {
     pub fn reflection_pad1d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_reflection_pad1d_backward(grad_output, self_, padding),
@@ -3744,9 +3877,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_reflection_pad2d_out(
         &self,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad2d.out",
             "out",
@@ -3772,12 +3906,17 @@ impl Tensor {
     }
     /// `aten::reflection_pad2d.out(Tensor self, SymInt[4] padding, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn reflection_pad2d_out(&self, padding: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn reflection_pad2d_out(
+        &self,
+        padding: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_reflection_pad2d_out(padding, out))
     }
     /// `aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
     #[track_caller]
-    pub fn f_reflection_pad2d(&self, padding: &[i64]) -> Result<Tensor> {
+    pub fn f_reflection_pad2d(&self, padding: impl IntList) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::reflection_pad2d",
             ("padding", padding),
@@ -3797,7 +3936,7 @@ impl Tensor {
     }
     /// `aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
     #[track_caller]
-    pub fn reflection_pad2d(&self, padding: &[i64]) -> Tensor {
+    pub fn reflection_pad2d(&self, padding: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_reflection_pad2d(padding))
     }
     /// `aten::reflection_pad2d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[4] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -3805,9 +3944,10 @@ impl Tensor {
     pub fn f_reflection_pad2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad2d_backward.grad_input",
             "grad_input",
@@ -3854,7 +3994,7 @@ impl Tensor {
     pub fn reflection_pad2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -3871,8 +4011,9 @@ impl Tensor {
     pub fn f_reflection_pad2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::reflection_pad2d_backward",
             ("padding", padding),
@@ -3912,7 +4053,7 @@ impl Tensor {
     pub fn reflection_pad2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_reflection_pad2d_backward(grad_output, self_, padding),
@@ -3922,9 +4063,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_reflection_pad3d_out(
         &self,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad3d.out",
             "out",
@@ -3950,12 +4092,17 @@ impl Tensor {
     }
     /// `aten::reflection_pad3d.out(Tensor self, SymInt[6] padding, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn reflection_pad3d_out(&self, padding: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn reflection_pad3d_out(
+        &self,
+        padding: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_reflection_pad3d_out(padding, out))
     }
     /// `aten::reflection_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
     #[track_caller]
-    pub fn f_reflection_pad3d(&self, padding: &[i64]) -> Result<Tensor> {
+    pub fn f_reflection_pad3d(&self, padding: impl IntList) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::reflection_pad3d",
             ("padding", padding),
@@ -3975,7 +4122,7 @@ impl Tensor {
     }
     /// `aten::reflection_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
     #[track_caller]
-    pub fn reflection_pad3d(&self, padding: &[i64]) -> Tensor {
+    pub fn reflection_pad3d(&self, padding: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_reflection_pad3d(padding))
     }
     /// `aten::reflection_pad3d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[6] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -3983,9 +4130,10 @@ impl Tensor {
     pub fn f_reflection_pad3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::reflection_pad3d_backward.grad_input",
             "grad_input",
@@ -4016,7 +4164,7 @@ impl Tensor {
     pub fn reflection_pad3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -4033,8 +4181,9 @@ impl Tensor {
     pub fn f_reflection_pad3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         let c_grad_output = grad_output.as_raw();
         let c_self = self_.as_raw();
         let c_padding = ltrs_int_list::new(padding);
@@ -4058,7 +4207,7 @@ impl Tensor {
     pub fn reflection_pad3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_reflection_pad3d_backward(grad_output, self_, padding),
@@ -4566,7 +4715,8 @@ impl Tensor {
     }
     /// `aten::repeat(Tensor self, SymInt[] repeats) -> Tensor`
     #[track_caller]
-    pub fn f_repeat(&self, repeats: &[i64]) -> Result<Tensor> {
+    pub fn f_repeat(&self, repeats: impl IntList) -> Result<Tensor> {
+        let repeats: &[i64] = IntList::int_list(&repeats);
         let c_self = self.as_raw();
         let c_repeats = ltrs_int_list::new(repeats);
         let mut out0 = std::ptr::null_mut();
@@ -4581,12 +4731,17 @@ impl Tensor {
     }
     /// `aten::repeat(Tensor self, SymInt[] repeats) -> Tensor`
     #[track_caller]
-    pub fn repeat(&self, repeats: &[i64]) -> Tensor {
+    pub fn repeat(&self, repeats: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_repeat(repeats))
     }
     /// `aten::repeat.out(Tensor self, SymInt[] repeats, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_repeat_out(&self, repeats: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_repeat_out(
+        &self,
+        repeats: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let repeats: &[i64] = IntList::int_list(&repeats);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::repeat.out",
             "out",
@@ -4607,7 +4762,7 @@ impl Tensor {
     }
     /// `aten::repeat.out(Tensor self, SymInt[] repeats, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn repeat_out(&self, repeats: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn repeat_out(&self, repeats: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_repeat_out(repeats, out))
     }
     /// `aten::repeat_interleave.Tensor(Tensor repeats, *, SymInt? output_size=None) -> Tensor`
@@ -4618,8 +4773,9 @@ impl Tensor {
     #[track_caller]
     pub fn f_repeat_interleave_with(
         repeats: &Tensor,
-        output_size: Option<i64>,
+        output_size: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let output_size: Option<i64> = output_size.into();
         crate::guards::repeat::repeat_interleave_total(
             "aten::repeat_interleave.Tensor",
             repeats,
@@ -4643,7 +4799,10 @@ impl Tensor {
     ///
     /// May be None: `output_size`.
     #[track_caller]
-    pub fn repeat_interleave_with(repeats: &Tensor, output_size: Option<i64>) -> Tensor {
+    pub fn repeat_interleave_with(
+        repeats: &Tensor,
+        output_size: impl Into<Option<i64>>,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_repeat_interleave_with(repeats, output_size))
     }
     /// `aten::repeat_interleave.Tensor(Tensor repeats, *, SymInt? output_size=None) -> Tensor`
@@ -4669,9 +4828,11 @@ impl Tensor {
     pub fn f_repeat_interleave_self_tensor_with(
         &self,
         repeats: &Tensor,
-        dim: Option<i64>,
-        output_size: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        output_size: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
+        let output_size: Option<i64> = output_size.into();
         crate::guards::repeat::repeat_interleave_self_total(
             "aten::repeat_interleave.self_Tensor",
             self,
@@ -4708,8 +4869,8 @@ impl Tensor {
     pub fn repeat_interleave_self_tensor_with(
         &self,
         repeats: &Tensor,
-        dim: Option<i64>,
-        output_size: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        output_size: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_repeat_interleave_self_tensor_with(repeats, dim, output_size),
@@ -4738,9 +4899,11 @@ impl Tensor {
     pub fn f_repeat_interleave_self_int_with(
         &self,
         repeats: i64,
-        dim: Option<i64>,
-        output_size: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        output_size: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
+        let output_size: Option<i64> = output_size.into();
         crate::guards::repeat::repeat_interleave_int_total(
             "aten::repeat_interleave.self_int",
             self,
@@ -4777,8 +4940,8 @@ impl Tensor {
     pub fn repeat_interleave_self_int_with(
         &self,
         repeats: i64,
-        dim: Option<i64>,
-        output_size: Option<i64>,
+        dim: impl Into<Option<i64>>,
+        output_size: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_repeat_interleave_self_int_with(repeats, dim, output_size),
@@ -4806,9 +4969,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_repeat_interleave_tensor_out_with(
         repeats: &Tensor,
-        output_size: Option<i64>,
+        output_size: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: Option<i64> = output_size.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::repeat_interleave.Tensor_out",
             "out",
@@ -4845,7 +5009,7 @@ impl Tensor {
     #[track_caller]
     pub fn repeat_interleave_tensor_out_with(
         repeats: &Tensor,
-        output_size: Option<i64>,
+        output_size: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -4873,9 +5037,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_replication_pad1d_out(
         &self,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad1d.out",
             "out",
@@ -4901,12 +5066,17 @@ impl Tensor {
     }
     /// `aten::replication_pad1d.out(Tensor self, SymInt[2] padding, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn replication_pad1d_out(&self, padding: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn replication_pad1d_out(
+        &self,
+        padding: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_replication_pad1d_out(padding, out))
     }
     /// `aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
     #[track_caller]
-    pub fn f_replication_pad1d(&self, padding: &[i64]) -> Result<Tensor> {
+    pub fn f_replication_pad1d(&self, padding: impl IntList) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::pad::replication_pad_sizes(
             "aten::replication_pad1d",
             self,
@@ -4926,7 +5096,7 @@ impl Tensor {
     }
     /// `aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor`
     #[track_caller]
-    pub fn replication_pad1d(&self, padding: &[i64]) -> Tensor {
+    pub fn replication_pad1d(&self, padding: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_replication_pad1d(padding))
     }
     /// `aten::replication_pad1d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[2] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -4934,9 +5104,10 @@ impl Tensor {
     pub fn f_replication_pad1d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad1d_backward.grad_input",
             "grad_input",
@@ -4983,7 +5154,7 @@ impl Tensor {
     pub fn replication_pad1d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5000,8 +5171,9 @@ impl Tensor {
     pub fn f_replication_pad1d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::replication_pad1d_backward",
             ("padding", padding),
@@ -5041,7 +5213,7 @@ impl Tensor {
     pub fn replication_pad1d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_replication_pad1d_backward(grad_output, self_, padding),
@@ -5051,9 +5223,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_replication_pad2d_out(
         &self,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad2d.out",
             "out",
@@ -5079,12 +5252,17 @@ impl Tensor {
     }
     /// `aten::replication_pad2d.out(Tensor self, SymInt[4] padding, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn replication_pad2d_out(&self, padding: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn replication_pad2d_out(
+        &self,
+        padding: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_replication_pad2d_out(padding, out))
     }
     /// `aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
     #[track_caller]
-    pub fn f_replication_pad2d(&self, padding: &[i64]) -> Result<Tensor> {
+    pub fn f_replication_pad2d(&self, padding: impl IntList) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::pad::replication_pad_sizes(
             "aten::replication_pad2d",
             self,
@@ -5104,7 +5282,7 @@ impl Tensor {
     }
     /// `aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor`
     #[track_caller]
-    pub fn replication_pad2d(&self, padding: &[i64]) -> Tensor {
+    pub fn replication_pad2d(&self, padding: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_replication_pad2d(padding))
     }
     /// `aten::replication_pad2d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[4] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -5112,9 +5290,10 @@ impl Tensor {
     pub fn f_replication_pad2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad2d_backward.grad_input",
             "grad_input",
@@ -5161,7 +5340,7 @@ impl Tensor {
     pub fn replication_pad2d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5178,8 +5357,9 @@ impl Tensor {
     pub fn f_replication_pad2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::replication_pad2d_backward",
             ("padding", padding),
@@ -5219,7 +5399,7 @@ impl Tensor {
     pub fn replication_pad2d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_replication_pad2d_backward(grad_output, self_, padding),
@@ -5229,9 +5409,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_replication_pad3d_out(
         &self,
-        padding: &[i64],
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad3d.out",
             "out",
@@ -5257,12 +5438,17 @@ impl Tensor {
     }
     /// `aten::replication_pad3d.out(Tensor self, SymInt[6] padding, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn replication_pad3d_out(&self, padding: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn replication_pad3d_out(
+        &self,
+        padding: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_replication_pad3d_out(padding, out))
     }
     /// `aten::replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
     #[track_caller]
-    pub fn f_replication_pad3d(&self, padding: &[i64]) -> Result<Tensor> {
+    pub fn f_replication_pad3d(&self, padding: impl IntList) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::pad::replication_pad_sizes(
             "aten::replication_pad3d",
             self,
@@ -5282,7 +5468,7 @@ impl Tensor {
     }
     /// `aten::replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor`
     #[track_caller]
-    pub fn replication_pad3d(&self, padding: &[i64]) -> Tensor {
+    pub fn replication_pad3d(&self, padding: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_replication_pad3d(padding))
     }
     /// `aten::replication_pad3d_backward.grad_input(Tensor grad_output, Tensor self, SymInt[6] padding, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -5290,9 +5476,10 @@ impl Tensor {
     pub fn f_replication_pad3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::replication_pad3d_backward.grad_input",
             "grad_input",
@@ -5339,7 +5526,7 @@ impl Tensor {
     pub fn replication_pad3d_backward_grad_input(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -5356,8 +5543,9 @@ impl Tensor {
     pub fn f_replication_pad3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::args::list_len(
             "aten::replication_pad3d_backward",
             ("padding", padding),
@@ -5397,7 +5585,7 @@ impl Tensor {
     pub fn replication_pad3d_backward(
         grad_output: &Tensor,
         self_: &Tensor,
-        padding: &[i64],
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_replication_pad3d_backward(grad_output, self_, padding),
@@ -5447,7 +5635,8 @@ impl Tensor {
     }
     /// `aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
     #[track_caller]
-    pub fn f_reshape(&self, shape: &[i64]) -> Result<Tensor> {
+    pub fn f_reshape(&self, shape: impl IntList) -> Result<Tensor> {
+        let shape: &[i64] = IntList::int_list(&shape);
         let c_self = self.as_raw();
         let c_shape = ltrs_int_list::new(shape);
         let mut out0 = std::ptr::null_mut();
@@ -5462,7 +5651,7 @@ impl Tensor {
     }
     /// `aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
     #[track_caller]
-    pub fn reshape(&self, shape: &[i64]) -> Tensor {
+    pub fn reshape(&self, shape: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_reshape(shape))
     }
     /// `aten::reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)`
@@ -5493,9 +5682,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_resize__with(
         &mut self,
-        size: &[i64],
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<&mut Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage("aten::resize_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -5517,8 +5708,8 @@ impl Tensor {
     #[track_caller]
     pub fn resize__with(
         &mut self,
-        size: &[i64],
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_resize__with(size, memory_format))
     }
@@ -5526,14 +5717,14 @@ impl Tensor {
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn f_resize_(&mut self, size: &[i64]) -> Result<&mut Tensor> {
+    pub fn f_resize_(&mut self, size: impl IntList) -> Result<&mut Tensor> {
         self.f_resize__with(size, None)
     }
     /// `aten::resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn resize_(&mut self, size: &[i64]) -> &mut Tensor {
+    pub fn resize_(&mut self, size: impl IntList) -> &mut Tensor {
         crate::error::unwrap(self.f_resize_(size))
     }
     /// `aten::resize.out(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
@@ -5544,10 +5735,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_resize_out_with(
         &self,
-        size: &[i64],
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::resize.out",
             "out",
@@ -5575,8 +5768,8 @@ impl Tensor {
     #[track_caller]
     pub fn resize_out_with(
         &self,
-        size: &[i64],
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_resize_out_with(size, memory_format, out))
@@ -5585,14 +5778,14 @@ impl Tensor {
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn f_resize_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_resize_out(&self, size: impl IntList, out: &mut Tensor) -> Result<Tensor> {
         self.f_resize_out_with(size, None, out)
     }
     /// `aten::resize.out(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn resize_out(&self, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn resize_out(&self, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_resize_out(size, out))
     }
     /// `aten::resize(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor`
@@ -5603,9 +5796,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_resize_with(
         &self,
-        size: &[i64],
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -5627,8 +5822,8 @@ impl Tensor {
     #[track_caller]
     pub fn resize_with(
         &self,
-        size: &[i64],
-        memory_format: Option<MemoryFormat>,
+        size: impl IntList,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_resize_with(size, memory_format))
     }
@@ -5636,14 +5831,14 @@ impl Tensor {
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn f_resize(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_resize(&self, size: impl IntList) -> Result<Tensor> {
         self.f_resize_with(size, None)
     }
     /// `aten::resize(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor`
     ///
     /// Defaults applied: `memory_format = None`.
     #[track_caller]
-    pub fn resize(&self, size: &[i64]) -> Tensor {
+    pub fn resize(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_resize(size))
     }
     /// `aten::resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
@@ -5655,8 +5850,9 @@ impl Tensor {
     pub fn f_resize_as__with(
         &mut self,
         the_template: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<&mut Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::resize_as_",
             "self",
@@ -5683,7 +5879,7 @@ impl Tensor {
     pub fn resize_as__with(
         &mut self,
         the_template: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> &mut Tensor {
         crate::error::unwrap(self.f_resize_as__with(the_template, memory_format))
     }
@@ -5710,9 +5906,10 @@ impl Tensor {
     pub fn f_resize_as_out_with(
         &self,
         the_template: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::resize_as.out",
             "out",
@@ -5747,7 +5944,7 @@ impl Tensor {
     pub fn resize_as_out_with(
         &self,
         the_template: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_resize_as_out_with(the_template, memory_format, out))
@@ -5779,8 +5976,9 @@ impl Tensor {
     pub fn f_resize_as_with(
         &self,
         the_template: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         let c_self = self.as_raw();
         let c_the_template = the_template.as_raw();
         let c_memory_format = memory_format.map_or(-1, |v| v.to_ffi());
@@ -5803,7 +6001,7 @@ impl Tensor {
     pub fn resize_as_with(
         &self,
         the_template: &Tensor,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_resize_as_with(the_template, memory_format))
     }
@@ -6085,10 +6283,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_rms_norm_with(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let normalized_shape: &[i64] = IntList::int_list(&normalized_shape);
+        let eps: Option<f64> = eps.into();
         let c_input = input.as_raw();
         let c_normalized_shape = ltrs_int_list::new(normalized_shape);
         let c_weight = weight.map_or(std::ptr::null_mut(), |v| v.as_raw());
@@ -6117,9 +6317,9 @@ impl Tensor {
     #[track_caller]
     pub fn rms_norm_with(
         input: &Tensor,
-        normalized_shape: &[i64],
+        normalized_shape: impl IntList,
         weight: Option<&Tensor>,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_rms_norm_with(input, normalized_shape, weight, eps))
     }
@@ -6127,14 +6327,14 @@ impl Tensor {
     ///
     /// Defaults applied: `weight = None`, `eps = None`.
     #[track_caller]
-    pub fn f_rms_norm(input: &Tensor, normalized_shape: &[i64]) -> Result<Tensor> {
+    pub fn f_rms_norm(input: &Tensor, normalized_shape: impl IntList) -> Result<Tensor> {
         Self::f_rms_norm_with(input, normalized_shape, None, None)
     }
     /// `aten::rms_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, float? eps=None) -> Tensor`
     ///
     /// Defaults applied: `weight = None`, `eps = None`.
     #[track_caller]
-    pub fn rms_norm(input: &Tensor, normalized_shape: &[i64]) -> Tensor {
+    pub fn rms_norm(input: &Tensor, normalized_shape: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_rms_norm(input, normalized_shape))
     }
     /// `aten::rnn_relu.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)`
@@ -6613,7 +6813,13 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dims = &[]`.
     #[track_caller]
-    pub fn f_roll_with(&self, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
+    pub fn f_roll_with(
+        &self,
+        shifts: impl IntList,
+        dims: impl IntList,
+    ) -> Result<Tensor> {
+        let shifts: &[i64] = IntList::int_list(&shifts);
+        let dims: &[i64] = IntList::int_list(&dims);
         let c_self = self.as_raw();
         let c_shifts = ltrs_int_list::new(shifts);
         let c_dims = ltrs_int_list::new(dims);
@@ -6631,21 +6837,21 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dims = &[]`.
     #[track_caller]
-    pub fn roll_with(&self, shifts: &[i64], dims: &[i64]) -> Tensor {
+    pub fn roll_with(&self, shifts: impl IntList, dims: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_roll_with(shifts, dims))
     }
     /// `aten::roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor`
     ///
     /// Defaults applied: `dims = &[]`.
     #[track_caller]
-    pub fn f_roll(&self, shifts: &[i64]) -> Result<Tensor> {
+    pub fn f_roll(&self, shifts: impl IntList) -> Result<Tensor> {
         self.f_roll_with(shifts, &[])
     }
     /// `aten::roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor`
     ///
     /// Defaults applied: `dims = &[]`.
     #[track_caller]
-    pub fn roll(&self, shifts: &[i64]) -> Tensor {
+    pub fn roll(&self, shifts: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_roll(shifts))
     }
     /// `aten::roll.out(Tensor self, SymInt[1] shifts, int[1] dims=[], *, Tensor(a!) out) -> Tensor(a!)`
@@ -6654,10 +6860,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_roll_out_with(
         &self,
-        shifts: &[i64],
-        dims: &[i64],
+        shifts: impl IntList,
+        dims: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let shifts: &[i64] = IntList::int_list(&shifts);
+        let dims: &[i64] = IntList::int_list(&dims);
         crate::guards::exclusive::exclusive_with_storage("aten::roll.out", "out", out)?;
         let c_self = self.as_raw();
         let c_shifts = ltrs_int_list::new(shifts);
@@ -6679,8 +6887,8 @@ impl Tensor {
     #[track_caller]
     pub fn roll_out_with(
         &self,
-        shifts: &[i64],
-        dims: &[i64],
+        shifts: impl IntList,
+        dims: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_roll_out_with(shifts, dims, out))
@@ -6689,21 +6897,22 @@ impl Tensor {
     ///
     /// Defaults applied: `dims = &[]`.
     #[track_caller]
-    pub fn f_roll_out(&self, shifts: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_roll_out(&self, shifts: impl IntList, out: &mut Tensor) -> Result<Tensor> {
         self.f_roll_out_with(shifts, &[], out)
     }
     /// `aten::roll.out(Tensor self, SymInt[1] shifts, int[1] dims=[], *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Defaults applied: `dims = &[]`.
     #[track_caller]
-    pub fn roll_out(&self, shifts: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn roll_out(&self, shifts: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_roll_out(shifts, out))
     }
     /// `aten::rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `k = 1`, `dims = &[0, 1]`.
     #[track_caller]
-    pub fn f_rot90_with(&self, k: i64, dims: &[i64]) -> Result<Tensor> {
+    pub fn f_rot90_with(&self, k: i64, dims: impl IntList) -> Result<Tensor> {
+        let dims: &[i64] = IntList::int_list(&dims);
         let c_self = self.as_raw();
         let c_k = k;
         let c_dims = ltrs_int_list::new(dims);
@@ -6721,7 +6930,7 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `k = 1`, `dims = &[0, 1]`.
     #[track_caller]
-    pub fn rot90_with(&self, k: i64, dims: &[i64]) -> Tensor {
+    pub fn rot90_with(&self, k: i64, dims: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_rot90_with(k, dims))
     }
     /// `aten::rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
@@ -6745,9 +6954,10 @@ impl Tensor {
     pub fn f_rot90_out_with(
         &self,
         k: i64,
-        dims: &[i64],
+        dims: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dims: &[i64] = IntList::int_list(&dims);
         crate::guards::exclusive::exclusive_with_storage("aten::rot90.out", "out", out)?;
         let c_self = self.as_raw();
         let c_k = k;
@@ -6767,7 +6977,12 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `k = 1`, `dims = &[0, 1]`.
     #[track_caller]
-    pub fn rot90_out_with(&self, k: i64, dims: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn rot90_out_with(
+        &self,
+        k: i64,
+        dims: impl IntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_rot90_out_with(k, dims, out))
     }
     /// `aten::rot90.out(Tensor self, int k=1, int[] dims=[0,1], *, Tensor(a!) out) -> Tensor(a!)`
@@ -8142,11 +8357,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_scalar_tensor_with(
         s: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_s = Into::<Scalar>::into(s).to_ffi();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -8177,10 +8396,10 @@ impl Tensor {
     #[track_caller]
     pub fn scalar_tensor_with(
         s: impl Into<Scalar>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_scalar_tensor_with(s, dtype, layout, device, pin_memory),
@@ -8241,9 +8460,10 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> Result<Tensor> {
+        let scale: Option<f64> = scale.into();
         crate::guards::attention::gqa_heads(
             "aten::scaled_dot_product_attention",
             key,
@@ -8301,7 +8521,7 @@ impl Tensor {
         attn_mask: Option<&Tensor>,
         dropout_p: f64,
         is_causal: bool,
-        scale: Option<f64>,
+        scale: impl Into<Option<f64>>,
         enable_gqa: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -8386,6 +8606,26 @@ impl Tensor {
     pub fn scatter(&self, dim: i64, index: &Tensor, src: impl TensorOrNumber) -> Tensor {
         crate::error::unwrap(self.f_scatter(dim, index, src))
     }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_scatter_src(
+        &self,
+        dim: i64,
+        index: &Tensor,
+        src: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        self.f_scatter(dim, index, src)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn scatter_src(
+        &self,
+        dim: i64,
+        index: &Tensor,
+        src: impl TensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_scatter(dim, index, src))
+    }
     /// `aten::scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)`
     ///
     /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_`]).
@@ -8426,6 +8666,26 @@ impl Tensor {
     /// `src` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_scatter_value_`]).
     #[track_caller]
     pub fn scatter_(
+        &mut self,
+        dim: i64,
+        index: &Tensor,
+        src: impl TensorOrNumber,
+    ) -> &mut Tensor {
+        crate::error::unwrap(self.f_scatter_(dim, index, src))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_scatter_src_(
+        &mut self,
+        dim: i64,
+        index: &Tensor,
+        src: impl TensorOrNumber,
+    ) -> Result<&mut Tensor> {
+        self.f_scatter_(dim, index, src)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn scatter_src_(
         &mut self,
         dim: i64,
         index: &Tensor,
@@ -9418,9 +9678,10 @@ impl Tensor {
         self_: &Tensor,
         out_int32: bool,
         right: bool,
-        side: Option<&str>,
+        side: impl OptionalStr,
         sorter: Option<&Tensor>,
     ) -> Result<Tensor> {
+        let side: Option<&str> = OptionalStr::optional_str(&side);
         let c_sorted_sequence = sorted_sequence.as_raw();
         let c_self = self_.as_raw();
         let c_out_int32 = out_int32;
@@ -9456,7 +9717,7 @@ impl Tensor {
         self_: &Tensor,
         out_int32: bool,
         right: bool,
-        side: Option<&str>,
+        side: impl OptionalStr,
         sorter: Option<&Tensor>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -9495,10 +9756,11 @@ impl Tensor {
         self_: &Tensor,
         out_int32: bool,
         right: bool,
-        side: Option<&str>,
+        side: impl OptionalStr,
         sorter: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let side: Option<&str> = OptionalStr::optional_str(&side);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::searchsorted.Tensor_out",
             "out",
@@ -9541,7 +9803,7 @@ impl Tensor {
         self_: &Tensor,
         out_int32: bool,
         right: bool,
-        side: Option<&str>,
+        side: impl OptionalStr,
         sorter: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -9600,9 +9862,10 @@ impl Tensor {
         self_: impl Into<Scalar>,
         out_int32: bool,
         right: bool,
-        side: Option<&str>,
+        side: impl OptionalStr,
         sorter: Option<&Tensor>,
     ) -> Result<Tensor> {
+        let side: Option<&str> = OptionalStr::optional_str(&side);
         let c_sorted_sequence = sorted_sequence.as_raw();
         let c_self = Into::<Scalar>::into(self_).to_ffi();
         let c_out_int32 = out_int32;
@@ -9638,7 +9901,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         out_int32: bool,
         right: bool,
-        side: Option<&str>,
+        side: impl OptionalStr,
         sorter: Option<&Tensor>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -9690,10 +9953,11 @@ impl Tensor {
         self_: impl Into<Scalar>,
         out_int32: bool,
         right: bool,
-        side: Option<&str>,
+        side: impl OptionalStr,
         sorter: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let side: Option<&str> = OptionalStr::optional_str(&side);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::searchsorted.Scalar_out",
             "out",
@@ -9736,7 +10000,7 @@ impl Tensor {
         self_: impl Into<Scalar>,
         out_int32: bool,
         right: bool,
-        side: Option<&str>,
+        side: impl OptionalStr,
         sorter: Option<&Tensor>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -9798,8 +10062,9 @@ impl Tensor {
         offsets: Option<&Tensor>,
         axis: i64,
         unsafe_: bool,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
     ) -> Result<Tensor> {
+        let initial: Option<Scalar> = OptionalScalar::optional_scalar(initial);
         crate::guards::segment::segment_bounds(
             "aten::segment_reduce",
             data,
@@ -9849,7 +10114,7 @@ impl Tensor {
         offsets: Option<&Tensor>,
         axis: i64,
         unsafe_: bool,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_segment_reduce_with(
@@ -9892,9 +10157,10 @@ impl Tensor {
         offsets: Option<&Tensor>,
         axis: i64,
         unsafe_: bool,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let initial: Option<Scalar> = OptionalScalar::optional_scalar(initial);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::segment_reduce.out",
             "out",
@@ -9951,7 +10217,7 @@ impl Tensor {
         offsets: Option<&Tensor>,
         axis: i64,
         unsafe_: bool,
-        initial: Option<Scalar>,
+        initial: impl OptionalScalar,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10047,16 +10313,17 @@ impl Tensor {
     #[doc(hidden)]
     #[track_caller]
     pub fn select_int(&self, dim: i64, index: i64) -> Tensor {
-        self.select(dim, index)
+        crate::error::unwrap(self.f_select(dim, index))
     }
     /// `aten::select_backward(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt index) -> Tensor`
     #[track_caller]
     pub fn f_select_backward(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         index: i64,
     ) -> Result<Tensor> {
+        let input_sizes: &[i64] = IntList::int_list(&input_sizes);
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
         let c_dim = dim;
@@ -10081,7 +10348,7 @@ impl Tensor {
     #[track_caller]
     pub fn select_backward(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         index: i64,
     ) -> Tensor {
@@ -10093,11 +10360,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_select_backward_out(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         index: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let input_sizes: &[i64] = IntList::int_list(&input_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::select_backward.out",
             "out",
@@ -10129,7 +10397,7 @@ impl Tensor {
     #[track_caller]
     pub fn select_backward_out(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         index: i64,
         out: &mut Tensor,
@@ -10167,7 +10435,7 @@ impl Tensor {
     #[doc(hidden)]
     #[track_caller]
     pub fn select_copy_int(&self, dim: i64, index: i64) -> Tensor {
-        self.select_copy(dim, index)
+        crate::error::unwrap(self.f_select_copy(dim, index))
     }
     /// `aten::select_copy.int_out(Tensor self, int dim, SymInt index, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -10335,9 +10603,11 @@ impl Tensor {
         &mut self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> Result<&mut Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive(
             "aten::set_.source_Storage_storage_offset",
             "self",
@@ -10378,8 +10648,8 @@ impl Tensor {
         &mut self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> &mut Tensor {
         crate::error::unwrap(
             self
@@ -10399,7 +10669,7 @@ impl Tensor {
         &mut self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<&mut Tensor> {
         self.f_set_source_storage_storage_offset__with(source, storage_offset, size, &[])
     }
@@ -10411,7 +10681,7 @@ impl Tensor {
         &mut self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> &mut Tensor {
         crate::error::unwrap(
             self.f_set_source_storage_storage_offset_(source, storage_offset, size),
@@ -10425,9 +10695,11 @@ impl Tensor {
         &mut self,
         source: &Tensor,
         storage_offset: i64,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> Result<&mut Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive(
             "aten::set_.source_Tensor_storage_offset",
             "self",
@@ -10468,8 +10740,8 @@ impl Tensor {
         &mut self,
         source: &Tensor,
         storage_offset: i64,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> &mut Tensor {
         crate::error::unwrap(
             self
@@ -10489,7 +10761,7 @@ impl Tensor {
         &mut self,
         source: &Tensor,
         storage_offset: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<&mut Tensor> {
         self.f_set_source_tensor_storage_offset__with(source, storage_offset, size, &[])
     }
@@ -10501,7 +10773,7 @@ impl Tensor {
         &mut self,
         source: &Tensor,
         storage_offset: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> &mut Tensor {
         crate::error::unwrap(
             self.f_set_source_tensor_storage_offset_(source, storage_offset, size),
@@ -10601,10 +10873,12 @@ impl Tensor {
         &self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::set.source_Storage_storage_offset_out",
             "out",
@@ -10649,8 +10923,8 @@ impl Tensor {
         &self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10672,7 +10946,7 @@ impl Tensor {
         &self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_set_source_storage_storage_offset_out_with(
@@ -10691,7 +10965,7 @@ impl Tensor {
         &self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -10712,9 +10986,11 @@ impl Tensor {
         &self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let stride: &[i64] = IntList::int_list(&stride);
         crate::guards::quant::quantized_set_bounds(
             "aten::set.source_Storage_storage_offset",
             self,
@@ -10752,8 +11028,8 @@ impl Tensor {
         &self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
-        stride: &[i64],
+        size: impl IntList,
+        stride: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -10773,7 +11049,7 @@ impl Tensor {
         &self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         self.f_set_source_storage_storage_offset_with(source, storage_offset, size, &[])
     }
@@ -10785,7 +11061,7 @@ impl Tensor {
         &self,
         source: &Storage,
         storage_offset: i64,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_set_source_storage_storage_offset(source, storage_offset, size),
@@ -11489,10 +11765,12 @@ impl Tensor {
     pub fn f_slice_with(
         &self,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
     ) -> Result<Tensor> {
+        let start: Option<i64> = start.into();
+        let end: Option<i64> = end.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_start = support::opt_int(start);
@@ -11517,8 +11795,8 @@ impl Tensor {
     pub fn slice_with(
         &self,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
     ) -> Tensor {
         crate::error::unwrap(self.f_slice_with(dim, start, end, step))
@@ -11541,12 +11819,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_slice_backward(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         start: i64,
         end: i64,
         step: i64,
     ) -> Result<Tensor> {
+        let input_sizes: &[i64] = IntList::int_list(&input_sizes);
         crate::guards::onednn::mkldnn_zeroed_grad("aten::slice_backward", grad_output)?;
         let c_grad_output = grad_output.as_raw();
         let c_input_sizes = ltrs_int_list::new(input_sizes);
@@ -11576,7 +11855,7 @@ impl Tensor {
     #[track_caller]
     pub fn slice_backward(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         start: i64,
         end: i64,
@@ -11590,13 +11869,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_slice_backward_out(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         start: i64,
         end: i64,
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let input_sizes: &[i64] = IntList::int_list(&input_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slice_backward.out",
             "out",
@@ -11636,7 +11916,7 @@ impl Tensor {
     #[track_caller]
     pub fn slice_backward_out(
         grad_output: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         start: i64,
         end: i64,
@@ -11664,10 +11944,12 @@ impl Tensor {
     pub fn f_slice_copy_with(
         &self,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
     ) -> Result<Tensor> {
+        let start: Option<i64> = start.into();
+        let end: Option<i64> = end.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_start = support::opt_int(start);
@@ -11699,8 +11981,8 @@ impl Tensor {
     pub fn slice_copy_with(
         &self,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
     ) -> Tensor {
         crate::error::unwrap(self.f_slice_copy_with(dim, start, end, step))
@@ -11728,11 +12010,13 @@ impl Tensor {
     pub fn f_slice_copy_tensor_out_with(
         &self,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let start: Option<i64> = start.into();
+        let end: Option<i64> = end.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slice_copy.Tensor_out",
             "out",
@@ -11771,8 +12055,8 @@ impl Tensor {
     pub fn slice_copy_tensor_out_with(
         &self,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -11804,10 +12088,12 @@ impl Tensor {
         &self,
         src: &Tensor,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
     ) -> Result<Tensor> {
+        let start: Option<i64> = start.into();
+        let end: Option<i64> = end.into();
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_dim = dim;
@@ -11842,8 +12128,8 @@ impl Tensor {
         &self,
         src: &Tensor,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
     ) -> Tensor {
         crate::error::unwrap(self.f_slice_inverse_with(src, dim, start, end, step))
@@ -11872,10 +12158,12 @@ impl Tensor {
         &self,
         src: &Tensor,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
     ) -> Result<Tensor> {
+        let start: Option<i64> = start.into();
+        let end: Option<i64> = end.into();
         let c_self = self.as_raw();
         let c_src = src.as_raw();
         let c_dim = dim;
@@ -11910,8 +12198,8 @@ impl Tensor {
         &self,
         src: &Tensor,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
     ) -> Tensor {
         crate::error::unwrap(self.f_slice_scatter_with(src, dim, start, end, step))
@@ -11940,11 +12228,13 @@ impl Tensor {
         &self,
         src: &Tensor,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let start: Option<i64> = start.into();
+        let end: Option<i64> = end.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slice_scatter.out",
             "out",
@@ -11986,8 +12276,8 @@ impl Tensor {
         &self,
         src: &Tensor,
         dim: i64,
-        start: Option<i64>,
-        end: Option<i64>,
+        start: impl Into<Option<i64>>,
+        end: impl Into<Option<i64>>,
         step: i64,
         out: &mut Tensor,
     ) -> Tensor {
@@ -12078,12 +12368,15 @@ impl Tensor {
     pub fn f_slow_conv3d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv3d.out",
             "out",
@@ -12142,10 +12435,10 @@ impl Tensor {
     pub fn slow_conv3d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12159,7 +12452,7 @@ impl Tensor {
     pub fn f_slow_conv3d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_slow_conv3d_out_with(weight, kernel_size, None, &[1], &[0], out)
@@ -12171,7 +12464,7 @@ impl Tensor {
     pub fn slow_conv3d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv3d_out(weight, kernel_size, out))
@@ -12185,11 +12478,14 @@ impl Tensor {
     pub fn f_slow_conv3d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         let kernel_size_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d",
             ("kernel_size", kernel_size),
@@ -12241,10 +12537,10 @@ impl Tensor {
     pub fn slow_conv3d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_slow_conv3d_with(weight, kernel_size, bias, stride, padding),
@@ -12254,14 +12550,18 @@ impl Tensor {
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`.
     #[track_caller]
-    pub fn f_slow_conv3d(&self, weight: &Tensor, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_slow_conv3d(
+        &self,
+        weight: &Tensor,
+        kernel_size: impl IntList,
+    ) -> Result<Tensor> {
         self.f_slow_conv3d_with(weight, kernel_size, None, &[1], &[0])
     }
     /// `aten::slow_conv3d(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`.
     #[track_caller]
-    pub fn slow_conv3d(&self, weight: &Tensor, kernel_size: &[i64]) -> Tensor {
+    pub fn slow_conv3d(&self, weight: &Tensor, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_slow_conv3d(weight, kernel_size))
     }
     /// `aten::slow_conv3d_forward.output(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias, SymInt[3] stride, SymInt[3] padding, *, Tensor(a!) output) -> Tensor(a!)`
@@ -12271,12 +12571,15 @@ impl Tensor {
     pub fn f_slow_conv3d_forward_output(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         output: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv3d_forward.output",
             "output",
@@ -12333,10 +12636,10 @@ impl Tensor {
     pub fn slow_conv3d_forward_output(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         output: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12358,11 +12661,14 @@ impl Tensor {
     pub fn f_slow_conv3d_forward(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         let kernel_size_guarded = crate::guards::args::expand_singleton(
             "aten::slow_conv3d_forward",
             ("kernel_size", kernel_size),
@@ -12412,10 +12718,10 @@ impl Tensor {
     pub fn slow_conv3d_forward(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_slow_conv3d_forward(weight, kernel_size, bias, stride, padding),
@@ -12430,12 +12736,16 @@ impl Tensor {
     pub fn f_slow_conv_dilated2d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12471,11 +12781,11 @@ impl Tensor {
     pub fn slow_conv_dilated2d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -12496,7 +12806,7 @@ impl Tensor {
     pub fn f_slow_conv_dilated2d(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<Tensor> {
         self.f_slow_conv_dilated2d_with(weight, kernel_size, None, &[1], &[0], &[1])
     }
@@ -12504,7 +12814,11 @@ impl Tensor {
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
     #[track_caller]
-    pub fn slow_conv_dilated2d(&self, weight: &Tensor, kernel_size: &[i64]) -> Tensor {
+    pub fn slow_conv_dilated2d(
+        &self,
+        weight: &Tensor,
+        kernel_size: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv_dilated2d(weight, kernel_size))
     }
     /// `aten::slow_conv_dilated2d.out(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] dilation=1, *, Tensor(a!) out) -> Tensor(a!)`
@@ -12516,13 +12830,17 @@ impl Tensor {
     pub fn f_slow_conv_dilated2d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv_dilated2d.out",
             "out",
@@ -12565,11 +12883,11 @@ impl Tensor {
     pub fn slow_conv_dilated2d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12592,7 +12910,7 @@ impl Tensor {
     pub fn f_slow_conv_dilated2d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_slow_conv_dilated2d_out_with(
@@ -12612,7 +12930,7 @@ impl Tensor {
     pub fn slow_conv_dilated2d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv_dilated2d_out(weight, kernel_size, out))
@@ -12626,12 +12944,16 @@ impl Tensor {
     pub fn f_slow_conv_dilated3d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12667,11 +12989,11 @@ impl Tensor {
     pub fn slow_conv_dilated3d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -12692,7 +13014,7 @@ impl Tensor {
     pub fn f_slow_conv_dilated3d(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<Tensor> {
         self.f_slow_conv_dilated3d_with(weight, kernel_size, None, &[1], &[0], &[1])
     }
@@ -12700,7 +13022,11 @@ impl Tensor {
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `dilation = &[1]`.
     #[track_caller]
-    pub fn slow_conv_dilated3d(&self, weight: &Tensor, kernel_size: &[i64]) -> Tensor {
+    pub fn slow_conv_dilated3d(
+        &self,
+        weight: &Tensor,
+        kernel_size: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv_dilated3d(weight, kernel_size))
     }
     /// `aten::slow_conv_dilated3d.out(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] dilation=1, *, Tensor(a!) out) -> Tensor(a!)`
@@ -12712,13 +13038,17 @@ impl Tensor {
     pub fn f_slow_conv_dilated3d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv_dilated3d.out",
             "out",
@@ -12761,11 +13091,11 @@ impl Tensor {
     pub fn slow_conv_dilated3d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12788,7 +13118,7 @@ impl Tensor {
     pub fn f_slow_conv_dilated3d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_slow_conv_dilated3d_out_with(
@@ -12808,7 +13138,7 @@ impl Tensor {
     pub fn slow_conv_dilated3d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv_dilated3d_out(weight, kernel_size, out))
@@ -12822,14 +13152,19 @@ impl Tensor {
     pub fn f_slow_conv_transpose2d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv_transpose2d.out",
             "out",
@@ -12874,12 +13209,12 @@ impl Tensor {
     pub fn slow_conv_transpose2d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12903,7 +13238,7 @@ impl Tensor {
     pub fn f_slow_conv_transpose2d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_slow_conv_transpose2d_out_with(
@@ -12924,7 +13259,7 @@ impl Tensor {
     pub fn slow_conv_transpose2d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv_transpose2d_out(weight, kernel_size, out))
@@ -12938,13 +13273,18 @@ impl Tensor {
     pub fn f_slow_conv_transpose2d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -12982,12 +13322,12 @@ impl Tensor {
     pub fn slow_conv_transpose2d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -13009,7 +13349,7 @@ impl Tensor {
     pub fn f_slow_conv_transpose2d(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<Tensor> {
         self.f_slow_conv_transpose2d_with(
             weight,
@@ -13025,7 +13365,11 @@ impl Tensor {
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
     #[track_caller]
-    pub fn slow_conv_transpose2d(&self, weight: &Tensor, kernel_size: &[i64]) -> Tensor {
+    pub fn slow_conv_transpose2d(
+        &self,
+        weight: &Tensor,
+        kernel_size: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv_transpose2d(weight, kernel_size))
     }
     /// `aten::slow_conv_transpose3d.out(Tensor self, Tensor weight, SymInt[3] kernel_size, Tensor? bias=None, SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, SymInt[3] dilation=1, *, Tensor(a!) out) -> Tensor(a!)`
@@ -13037,14 +13381,19 @@ impl Tensor {
     pub fn f_slow_conv_transpose3d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::slow_conv_transpose3d.out",
             "out",
@@ -13089,12 +13438,12 @@ impl Tensor {
     pub fn slow_conv_transpose3d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
+        dilation: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13118,7 +13467,7 @@ impl Tensor {
     pub fn f_slow_conv_transpose3d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_slow_conv_transpose3d_out_with(
@@ -13139,7 +13488,7 @@ impl Tensor {
     pub fn slow_conv_transpose3d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv_transpose3d_out(weight, kernel_size, out))
@@ -13153,13 +13502,18 @@ impl Tensor {
     pub fn f_slow_conv_transpose3d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
+        dilation: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
+        let output_padding: &[i64] = IntList::int_list(&output_padding);
+        let dilation: &[i64] = IntList::int_list(&dilation);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -13197,12 +13551,12 @@ impl Tensor {
     pub fn slow_conv_transpose3d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
-        output_padding: &[i64],
-        dilation: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
+        output_padding: impl IntList,
+        dilation: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -13224,7 +13578,7 @@ impl Tensor {
     pub fn f_slow_conv_transpose3d(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
     ) -> Result<Tensor> {
         self.f_slow_conv_transpose3d_with(
             weight,
@@ -13240,7 +13594,11 @@ impl Tensor {
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`, `output_padding = &[0]`, `dilation = &[1]`.
     #[track_caller]
-    pub fn slow_conv_transpose3d(&self, weight: &Tensor, kernel_size: &[i64]) -> Tensor {
+    pub fn slow_conv_transpose3d(
+        &self,
+        weight: &Tensor,
+        kernel_size: impl IntList,
+    ) -> Tensor {
         crate::error::unwrap(self.f_slow_conv_transpose3d(weight, kernel_size))
     }
     /// `aten::smm(Tensor self, Tensor mat2) -> Tensor`
@@ -13710,7 +14068,12 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_softmax_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13730,28 +14093,8 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn softmax_with(&self, dim: i64, dtype: impl Into<Option<Kind>>) -> Tensor {
         crate::error::unwrap(self.f_softmax_with(dim, dtype))
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Result<Tensor> {
-        self.f_softmax_with(dim, dtype)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn softmax_int_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
-        self.softmax_with(dim, dtype)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_softmax_int(&self, dim: i64) -> Result<Tensor> {
-        self.f_softmax(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn softmax_int(&self, dim: i64) -> Tensor {
-        self.softmax(dim)
     }
     /// `aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
     ///
@@ -13767,6 +14110,30 @@ impl Tensor {
     pub fn softmax(&self, dim: i64) -> Tensor {
         crate::error::unwrap(self.f_softmax(dim))
     }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_softmax_int_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        self.f_softmax_with(dim, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn softmax_int_with(&self, dim: i64, dtype: impl Into<Option<Kind>>) -> Tensor {
+        crate::error::unwrap(self.f_softmax_with(dim, dtype))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_softmax_int(&self, dim: i64) -> Result<Tensor> {
+        self.f_softmax_with(dim, None)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn softmax_int(&self, dim: i64) -> Tensor {
+        crate::error::unwrap(self.f_softmax_with(dim, None))
+    }
     /// `aten::softmax.int_out(Tensor self, int dim, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!)`
     ///
     /// Takes every argument; the schema's defaults are `dtype = None`.
@@ -13776,9 +14143,10 @@ impl Tensor {
     pub fn f_softmax_int_out_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::softmax.int_out",
             "out",
@@ -13807,7 +14175,7 @@ impl Tensor {
     pub fn softmax_int_out_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_softmax_int_out_with(dim, dtype, out))
@@ -13835,8 +14203,9 @@ impl Tensor {
     pub fn f_softmax_dimname_with(
         &self,
         dim: &str,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -13856,7 +14225,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn softmax_dimname_with(&self, dim: &str, dtype: Option<Kind>) -> Tensor {
+    pub fn softmax_dimname_with(
+        &self,
+        dim: &str,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_softmax_dimname_with(dim, dtype))
     }
     /// `aten::softmax.Dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor`
@@ -14322,12 +14695,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_sort_values_stable_with(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: i64,
         descending: bool,
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let stable: Option<bool> = stable.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::sort.values_stable",
             "values",
@@ -14372,7 +14746,7 @@ impl Tensor {
     #[track_caller]
     pub fn sort_values_stable_with(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: i64,
         descending: bool,
         values: &mut Tensor,
@@ -14390,7 +14764,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_sort_values_stable(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
@@ -14404,7 +14778,7 @@ impl Tensor {
     #[track_caller]
     pub fn sort_values_stable(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> (Tensor, Tensor) {
@@ -14458,10 +14832,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_sort_stable_with(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: i64,
         descending: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let stable: Option<bool> = stable.into();
         let c_self = self.as_raw();
         let c_stable = support::opt_bool(stable);
         let c_dim = dim;
@@ -14492,7 +14867,7 @@ impl Tensor {
     #[track_caller]
     pub fn sort_stable_with(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: i64,
         descending: bool,
     ) -> (Tensor, Tensor) {
@@ -14504,7 +14879,10 @@ impl Tensor {
     ///
     /// May be None: `stable`.
     #[track_caller]
-    pub fn f_sort_stable(&self, stable: Option<bool>) -> Result<(Tensor, Tensor)> {
+    pub fn f_sort_stable(
+        &self,
+        stable: impl Into<Option<bool>>,
+    ) -> Result<(Tensor, Tensor)> {
         self.f_sort_stable_with(stable, -1, false)
     }
     /// `aten::sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
@@ -14513,7 +14891,7 @@ impl Tensor {
     ///
     /// May be None: `stable`.
     #[track_caller]
-    pub fn sort_stable(&self, stable: Option<bool>) -> (Tensor, Tensor) {
+    pub fn sort_stable(&self, stable: impl Into<Option<bool>>) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_sort_stable(stable))
     }
     /// `aten::sort.dimname_values(Tensor self, Dimname dim, bool descending=False, *, Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)`
@@ -14608,12 +14986,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_sort_dimname_values_stable_with(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: &str,
         descending: bool,
         values: &mut Tensor,
         indices: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let stable: Option<bool> = stable.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::sort.dimname_values_stable",
             "values",
@@ -14658,7 +15037,7 @@ impl Tensor {
     #[track_caller]
     pub fn sort_dimname_values_stable_with(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: &str,
         descending: bool,
         values: &mut Tensor,
@@ -14683,7 +15062,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_sort_dimname_values_stable(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: &str,
         values: &mut Tensor,
         indices: &mut Tensor,
@@ -14698,7 +15077,7 @@ impl Tensor {
     #[track_caller]
     pub fn sort_dimname_values_stable(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: &str,
         values: &mut Tensor,
         indices: &mut Tensor,
@@ -14765,10 +15144,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_sort_dimname_stable_with(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: &str,
         descending: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let stable: Option<bool> = stable.into();
         let c_self = self.as_raw();
         let c_stable = support::opt_bool(stable);
         let c_dim = ltrs_str::from_str(dim);
@@ -14799,7 +15179,7 @@ impl Tensor {
     #[track_caller]
     pub fn sort_dimname_stable_with(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: &str,
         descending: bool,
     ) -> (Tensor, Tensor) {
@@ -14813,7 +15193,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_sort_dimname_stable(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: &str,
     ) -> Result<(Tensor, Tensor)> {
         self.f_sort_dimname_stable_with(stable, dim, false)
@@ -14826,7 +15206,7 @@ impl Tensor {
     #[track_caller]
     pub fn sort_dimname_stable(
         &self,
-        stable: Option<bool>,
+        stable: impl Into<Option<bool>>,
         dim: &str,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_sort_dimname_stable(stable, dim))
@@ -14841,12 +15221,17 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_bsc_args(
             "aten::sparse_bsc_tensor.ccol_row_value_size",
             ccol_indices,
@@ -14892,11 +15277,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_bsc_tensor_ccol_row_value_size_with(
@@ -14919,7 +15304,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_sparse_bsc_tensor_ccol_row_value_size_with(
             ccol_indices,
@@ -14929,7 +15314,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_bsc_tensor.ccol_row_value_size(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -14940,7 +15325,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_bsc_tensor_ccol_row_value_size(
@@ -14961,11 +15346,15 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_bsc_inferred_args(
             "aten::sparse_bsc_tensor.ccol_row_value",
             ccol_indices,
@@ -15008,10 +15397,10 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_bsc_tensor_ccol_row_value_with(
@@ -15041,7 +15430,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_bsc_tensor.ccol_row_value(Tensor ccol_indices, Tensor row_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -15067,12 +15456,17 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_bsr_args(
             "aten::sparse_bsr_tensor.crow_col_value_size",
             crow_indices,
@@ -15118,11 +15512,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_bsr_tensor_crow_col_value_size_with(
@@ -15145,7 +15539,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_sparse_bsr_tensor_crow_col_value_size_with(
             crow_indices,
@@ -15155,7 +15549,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_bsr_tensor.crow_col_value_size(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -15166,7 +15560,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_bsr_tensor_crow_col_value_size(
@@ -15187,11 +15581,15 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_bsr_inferred_args(
             "aten::sparse_bsr_tensor.crow_col_value",
             crow_indices,
@@ -15234,10 +15632,10 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_bsr_tensor_crow_col_value_with(
@@ -15267,7 +15665,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_bsr_tensor.crow_col_value(Tensor crow_indices, Tensor col_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -15293,12 +15691,17 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_compressed_args(
             "aten::sparse_compressed_tensor.comp_plain_value_size",
             compressed_indices,
@@ -15345,11 +15748,11 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_compressed_tensor_comp_plain_value_size_with(
@@ -15372,7 +15775,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_sparse_compressed_tensor_comp_plain_value_size_with(
             compressed_indices,
@@ -15382,7 +15785,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_compressed_tensor.comp_plain_value_size(Tensor compressed_indices, Tensor plain_indices, Tensor values, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -15393,7 +15796,7 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_compressed_tensor_comp_plain_value_size(
@@ -15414,11 +15817,15 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_compressed_inferred_args(
             "aten::sparse_compressed_tensor.comp_plain_value",
             compressed_indices,
@@ -15462,10 +15869,10 @@ impl Tensor {
         compressed_indices: &Tensor,
         plain_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_compressed_tensor_comp_plain_value_with(
@@ -15495,7 +15902,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_compressed_tensor.comp_plain_value(Tensor compressed_indices, Tensor plain_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -15522,12 +15929,17 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_sparse_coo_tensor_size_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
@@ -15557,11 +15969,11 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn sparse_coo_tensor_size_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_coo_tensor_size_with(size, dtype, layout, device, pin_memory),
@@ -15571,14 +15983,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     #[track_caller]
-    pub fn f_sparse_coo_tensor_size(size: &[i64]) -> Result<Tensor> {
-        Self::f_sparse_coo_tensor_size_with(size, None, None, None, Some(false))
+    pub fn f_sparse_coo_tensor_size(size: impl IntList) -> Result<Tensor> {
+        Self::f_sparse_coo_tensor_size_with(size, None, None, None, false)
     }
     /// `aten::sparse_coo_tensor.size(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = Some(false)`.
     #[track_caller]
-    pub fn sparse_coo_tensor_size(size: &[i64]) -> Tensor {
+    pub fn sparse_coo_tensor_size(size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_sparse_coo_tensor_size(size))
     }
     /// `aten::sparse_coo_tensor.indices(Tensor indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool? is_coalesced=None) -> Tensor`
@@ -15590,12 +16002,17 @@ impl Tensor {
     pub fn f_sparse_coo_tensor_indices_with(
         indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let is_coalesced: Option<bool> = is_coalesced.into();
         let c_indices = indices.as_raw();
         let c_values = values.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -15631,11 +16048,11 @@ impl Tensor {
     pub fn sparse_coo_tensor_indices_with(
         indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_coo_tensor_indices_with(
@@ -15683,13 +16100,19 @@ impl Tensor {
     pub fn f_sparse_coo_tensor_indices_size_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let is_coalesced: Option<bool> = is_coalesced.into();
         crate::guards::sparse::sparse_coo_args(
             "aten::sparse_coo_tensor.indices_size",
             indices,
@@ -15734,12 +16157,12 @@ impl Tensor {
     pub fn sparse_coo_tensor_indices_size_with(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        is_coalesced: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        is_coalesced: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_coo_tensor_indices_size_with(
@@ -15761,7 +16184,7 @@ impl Tensor {
     pub fn f_sparse_coo_tensor_indices_size(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_sparse_coo_tensor_indices_size_with(
             indices,
@@ -15781,7 +16204,7 @@ impl Tensor {
     pub fn sparse_coo_tensor_indices_size(
         indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_coo_tensor_indices_size(indices, values, size),
@@ -15790,9 +16213,10 @@ impl Tensor {
     /// `aten::sparse_coo_tensor.size_out(int[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_sparse_coo_tensor_size_out(
-        size: &[i64],
+        size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::sparse_coo_tensor.size_out",
             "out",
@@ -15812,7 +16236,7 @@ impl Tensor {
     }
     /// `aten::sparse_coo_tensor.size_out(int[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn sparse_coo_tensor_size_out(size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn sparse_coo_tensor_size_out(size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f_sparse_coo_tensor_size_out(size, out))
     }
     /// `aten::sparse_csc_tensor.ccol_row_value_size(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -15825,12 +16249,17 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_csc_args(
             "aten::sparse_csc_tensor.ccol_row_value_size",
             ccol_indices,
@@ -15876,11 +16305,11 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_csc_tensor_ccol_row_value_size_with(
@@ -15903,7 +16332,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_sparse_csc_tensor_ccol_row_value_size_with(
             ccol_indices,
@@ -15913,7 +16342,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_csc_tensor.ccol_row_value_size(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -15924,7 +16353,7 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_csc_tensor_ccol_row_value_size(
@@ -15945,11 +16374,15 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_csc_inferred_args(
             "aten::sparse_csc_tensor.ccol_row_value",
             ccol_indices,
@@ -15992,10 +16425,10 @@ impl Tensor {
         ccol_indices: &Tensor,
         row_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_csc_tensor_ccol_row_value_with(
@@ -16025,7 +16458,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_csc_tensor.ccol_row_value(Tensor ccol_indices, Tensor row_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -16051,12 +16484,17 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_csr_args(
             "aten::sparse_csr_tensor.crow_col_value_size",
             crow_indices,
@@ -16102,11 +16540,11 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_csr_tensor_crow_col_value_size_with(
@@ -16129,7 +16567,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_sparse_csr_tensor_crow_col_value_size_with(
             crow_indices,
@@ -16139,7 +16577,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_csr_tensor.crow_col_value_size(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -16150,7 +16588,7 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        size: &[i64],
+        size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_csr_tensor_crow_col_value_size(
@@ -16171,11 +16609,15 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::sparse::sparse_csr_inferred_args(
             "aten::sparse_csr_tensor.crow_col_value",
             crow_indices,
@@ -16218,10 +16660,10 @@ impl Tensor {
         crow_indices: &Tensor,
         col_indices: &Tensor,
         values: &Tensor,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_sparse_csr_tensor_crow_col_value_with(
@@ -16251,7 +16693,7 @@ impl Tensor {
             None,
             None,
             None,
-            Some(false),
+            false,
         )
     }
     /// `aten::sparse_csr_tensor.crow_col_value(Tensor crow_indices, Tensor col_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
@@ -16336,10 +16778,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_sparse_resize_(
         &mut self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Result<&mut Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive("aten::sparse_resize_", "self", self)?;
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
@@ -16358,7 +16801,7 @@ impl Tensor {
     #[track_caller]
     pub fn sparse_resize_(
         &mut self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
     ) -> &mut Tensor {
@@ -16368,11 +16811,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_sparse_resize_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::sparse_resize.out",
             "out",
@@ -16404,7 +16848,7 @@ impl Tensor {
     #[track_caller]
     pub fn sparse_resize_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
         out: &mut Tensor,
@@ -16415,10 +16859,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_sparse_resize(
         &self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -16443,7 +16888,7 @@ impl Tensor {
     #[track_caller]
     pub fn sparse_resize(
         &self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Tensor {
@@ -16453,10 +16898,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_sparse_resize_and_clear_(
         &mut self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Result<&mut Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive(
             "aten::sparse_resize_and_clear_",
             "self",
@@ -16484,7 +16930,7 @@ impl Tensor {
     #[track_caller]
     pub fn sparse_resize_and_clear_(
         &mut self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
     ) -> &mut Tensor {
@@ -16496,11 +16942,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_sparse_resize_and_clear_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::sparse_resize_and_clear.out",
             "out",
@@ -16532,7 +16979,7 @@ impl Tensor {
     #[track_caller]
     pub fn sparse_resize_and_clear_out(
         &self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
         out: &mut Tensor,
@@ -16545,10 +16992,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_sparse_resize_and_clear(
         &self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let c_sparse_dim = sparse_dim;
@@ -16573,7 +17021,7 @@ impl Tensor {
     #[track_caller]
     pub fn sparse_resize_and_clear(
         &self,
-        size: &[i64],
+        size: impl IntList,
         sparse_dim: i64,
         dense_dim: i64,
     ) -> Tensor {
@@ -18945,5 +19393,49 @@ impl Tensor {
     #[track_caller]
     pub fn special_i0_out(&self, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_special_i0_out(out))
+    }
+    /// `aten::special_i0e(Tensor self) -> Tensor`
+    #[track_caller]
+    pub fn f_special_i0e(&self) -> Result<Tensor> {
+        let c_self = self.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_special_i0e(&mut out0, c_self),
+                "aten::special_i0e",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::special_i0e(Tensor self) -> Tensor`
+    #[track_caller]
+    pub fn special_i0e(&self) -> Tensor {
+        crate::error::unwrap(self.f_special_i0e())
+    }
+    /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
+    pub fn f_special_i0e_out(&self, out: &mut Tensor) -> Result<Tensor> {
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_i0e.out",
+            "out",
+            out,
+        )?;
+        let c_self = self.as_raw();
+        let c_out = out.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_special_i0e_out(&mut out0, c_self, c_out),
+                "aten::special_i0e.out",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
+    pub fn special_i0e_out(&self, out: &mut Tensor) -> Tensor {
+        crate::error::unwrap(self.f_special_i0e_out(out))
     }
 }

@@ -9,60 +9,18 @@
     clippy::new_ret_no_self,
     clippy::len_without_is_empty,
     clippy::needless_question_mark,
+    clippy::needless_borrows_for_generic_args,
     unused_imports
 )]
 use crate::ffi_support as support;
 use crate::{
-    Device, Generator, Kind, Layout, MemoryFormat, QScheme, Result, Scalar, Storage,
-    Stream, Tensor, TensorOrNumber,
+    Device, Generator, IntList, Kind, Layout, MemoryFormat, OptionalIntList,
+    OptionalScalar, OptionalStr, OptionalTensorList, OptionalTensorOrNumber, QScheme,
+    Result, Scalar, Storage, Stream, Tensor, TensorOrNumber,
 };
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
-    /// `aten::special_i0e(Tensor self) -> Tensor`
-    #[track_caller]
-    pub fn f_special_i0e(&self) -> Result<Tensor> {
-        let c_self = self.as_raw();
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_special_i0e(&mut out0, c_self),
-                "aten::special_i0e",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::special_i0e(Tensor self) -> Tensor`
-    #[track_caller]
-    pub fn special_i0e(&self) -> Tensor {
-        crate::error::unwrap(self.f_special_i0e())
-    }
-    /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
-    #[track_caller]
-    pub fn f_special_i0e_out(&self, out: &mut Tensor) -> Result<Tensor> {
-        crate::guards::exclusive::exclusive_with_storage(
-            "aten::special_i0e.out",
-            "out",
-            out,
-        )?;
-        let c_self = self.as_raw();
-        let c_out = out.as_raw();
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_special_i0e_out(&mut out0, c_self, c_out),
-                "aten::special_i0e.out",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::special_i0e.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
-    #[track_caller]
-    pub fn special_i0e_out(&self, out: &mut Tensor) -> Tensor {
-        crate::error::unwrap(self.f_special_i0e_out(out))
-    }
     /// `aten::special_i1(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_special_i1(&self) -> Result<Tensor> {
@@ -738,8 +696,9 @@ impl Tensor {
     pub fn f_special_log_softmax_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -759,7 +718,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn special_log_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn special_log_softmax_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_special_log_softmax_with(dim, dtype))
     }
     /// `aten::special_log_softmax(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
@@ -782,7 +745,8 @@ impl Tensor {
     ///
     /// May be None: `eps`.
     #[track_caller]
-    pub fn f_special_logit_with(&self, eps: Option<f64>) -> Result<Tensor> {
+    pub fn f_special_logit_with(&self, eps: impl Into<Option<f64>>) -> Result<Tensor> {
+        let eps: Option<f64> = eps.into();
         let c_self = self.as_raw();
         let c_eps = support::opt_float(eps);
         let mut out0 = std::ptr::null_mut();
@@ -801,7 +765,7 @@ impl Tensor {
     ///
     /// May be None: `eps`.
     #[track_caller]
-    pub fn special_logit_with(&self, eps: Option<f64>) -> Tensor {
+    pub fn special_logit_with(&self, eps: impl Into<Option<f64>>) -> Tensor {
         crate::error::unwrap(self.f_special_logit_with(eps))
     }
     /// `aten::special_logit(Tensor self, float? eps=None) -> Tensor`
@@ -826,9 +790,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_special_logit_out_with(
         &self,
-        eps: Option<f64>,
+        eps: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let eps: Option<f64> = eps.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::special_logit.out",
             "out",
@@ -853,7 +818,11 @@ impl Tensor {
     ///
     /// May be None: `eps`.
     #[track_caller]
-    pub fn special_logit_out_with(&self, eps: Option<f64>, out: &mut Tensor) -> Tensor {
+    pub fn special_logit_out_with(
+        &self,
+        eps: impl Into<Option<f64>>,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_special_logit_out_with(eps, out))
     }
     /// `aten::special_logit.out(Tensor self, float? eps=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -876,9 +845,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_special_logsumexp_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let c_keepdim = keepdim;
@@ -896,21 +866,21 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `keepdim = false`.
     #[track_caller]
-    pub fn special_logsumexp_with(&self, dim: &[i64], keepdim: bool) -> Tensor {
+    pub fn special_logsumexp_with(&self, dim: impl IntList, keepdim: bool) -> Tensor {
         crate::error::unwrap(self.f_special_logsumexp_with(dim, keepdim))
     }
     /// `aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn f_special_logsumexp(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f_special_logsumexp(&self, dim: impl IntList) -> Result<Tensor> {
         self.f_special_logsumexp_with(dim, false)
     }
     /// `aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn special_logsumexp(&self, dim: &[i64]) -> Tensor {
+    pub fn special_logsumexp(&self, dim: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_special_logsumexp(dim))
     }
     /// `aten::special_logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -919,10 +889,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_special_logsumexp_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::special_logsumexp.out",
             "out",
@@ -954,7 +925,7 @@ impl Tensor {
     #[track_caller]
     pub fn special_logsumexp_out_with(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -966,7 +937,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_special_logsumexp_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_special_logsumexp_out_with(dim, false, out)
@@ -975,7 +946,7 @@ impl Tensor {
     ///
     /// Defaults applied: `keepdim = false`.
     #[track_caller]
-    pub fn special_logsumexp_out(&self, dim: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn special_logsumexp_out(&self, dim: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_special_logsumexp_out(dim, out))
     }
     /// `aten::special_modified_bessel_i0(Tensor self) -> Tensor`
@@ -2709,8 +2680,9 @@ impl Tensor {
     pub fn f_special_softmax_with(
         &self,
         dim: i64,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -2730,7 +2702,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn special_softmax_with(&self, dim: i64, dtype: Option<Kind>) -> Tensor {
+    pub fn special_softmax_with(
+        &self,
+        dim: i64,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_special_softmax_with(dim, dtype))
     }
     /// `aten::special_softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
@@ -3442,9 +3418,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_split_sizes_with(
         &self,
-        split_size: &[i64],
+        split_size: impl IntList,
         dim: i64,
     ) -> Result<Vec<Tensor>> {
+        let split_size: &[i64] = IntList::int_list(&split_size);
         let c_self = self.as_raw();
         let c_split_size = ltrs_int_list::new(split_size);
         let c_dim = dim;
@@ -3465,21 +3442,21 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
-    pub fn split_sizes_with(&self, split_size: &[i64], dim: i64) -> Vec<Tensor> {
+    pub fn split_sizes_with(&self, split_size: impl IntList, dim: i64) -> Vec<Tensor> {
         crate::error::unwrap(self.f_split_sizes_with(split_size, dim))
     }
     /// `aten::split.sizes(Tensor(a -> *) self, SymInt[] split_size, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn f_split_sizes(&self, split_size: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_split_sizes(&self, split_size: impl IntList) -> Result<Vec<Tensor>> {
         self.f_split_sizes_with(split_size, 0)
     }
     /// `aten::split.sizes(Tensor(a -> *) self, SymInt[] split_size, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn split_sizes(&self, split_size: &[i64]) -> Vec<Tensor> {
+    pub fn split_sizes(&self, split_size: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_split_sizes(split_size))
     }
     /// `aten::split_copy.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
@@ -3593,9 +3570,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_split_with_sizes_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
     ) -> Result<Vec<Tensor>> {
+        let split_sizes: &[i64] = IntList::int_list(&split_sizes);
         let c_self = self.as_raw();
         let c_split_sizes = ltrs_int_list::new(split_sizes);
         let c_dim = dim;
@@ -3616,21 +3594,25 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
-    pub fn split_with_sizes_with(&self, split_sizes: &[i64], dim: i64) -> Vec<Tensor> {
+    pub fn split_with_sizes_with(
+        &self,
+        split_sizes: impl IntList,
+        dim: i64,
+    ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_split_with_sizes_with(split_sizes, dim))
     }
     /// `aten::split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn f_split_with_sizes(&self, split_sizes: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_split_with_sizes(&self, split_sizes: impl IntList) -> Result<Vec<Tensor>> {
         self.f_split_with_sizes_with(split_sizes, 0)
     }
     /// `aten::split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn split_with_sizes(&self, split_sizes: &[i64]) -> Vec<Tensor> {
+    pub fn split_with_sizes(&self, split_sizes: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_split_with_sizes(split_sizes))
     }
     /// `aten::split_with_sizes_copy(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
@@ -3639,9 +3621,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_split_with_sizes_copy_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
     ) -> Result<Vec<Tensor>> {
+        let split_sizes: &[i64] = IntList::int_list(&split_sizes);
         let c_self = self.as_raw();
         let c_split_sizes = ltrs_int_list::new(split_sizes);
         let c_dim = dim;
@@ -3664,7 +3647,7 @@ impl Tensor {
     #[track_caller]
     pub fn split_with_sizes_copy_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_split_with_sizes_copy_with(split_sizes, dim))
@@ -3673,14 +3656,17 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn f_split_with_sizes_copy(&self, split_sizes: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_split_with_sizes_copy(
+        &self,
+        split_sizes: impl IntList,
+    ) -> Result<Vec<Tensor>> {
         self.f_split_with_sizes_copy_with(split_sizes, 0)
     }
     /// `aten::split_with_sizes_copy(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn split_with_sizes_copy(&self, split_sizes: &[i64]) -> Vec<Tensor> {
+    pub fn split_with_sizes_copy(&self, split_sizes: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_split_with_sizes_copy(split_sizes))
     }
     /// `aten::split_with_sizes_copy.out(Tensor self, SymInt[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> ()`
@@ -3689,10 +3675,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_split_with_sizes_copy_out_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
+        let split_sizes: &[i64] = IntList::int_list(&split_sizes);
         crate::guards::exclusive::all_exclusive_with_storage(
             "aten::split_with_sizes_copy.out",
             "out",
@@ -3727,7 +3714,7 @@ impl Tensor {
     #[track_caller]
     pub fn split_with_sizes_copy_out_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
         out: &mut [Tensor],
     ) {
@@ -3741,7 +3728,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_split_with_sizes_copy_out(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         out: &mut [Tensor],
     ) -> Result<()> {
         self.f_split_with_sizes_copy_out_with(split_sizes, 0, out)
@@ -3750,7 +3737,11 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn split_with_sizes_copy_out(&self, split_sizes: &[i64], out: &mut [Tensor]) {
+    pub fn split_with_sizes_copy_out(
+        &self,
+        split_sizes: impl IntList,
+        out: &mut [Tensor],
+    ) {
         crate::error::unwrap(self.f_split_with_sizes_copy_out(split_sizes, out))
     }
     /// `aten::sqrt(Tensor self) -> Tensor`
@@ -3925,7 +3916,8 @@ impl Tensor {
     }
     /// `aten::squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)`
     #[track_caller]
-    pub fn f_squeeze_dims(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f_squeeze_dims(&self, dim: impl IntList) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let mut out0 = std::ptr::null_mut();
@@ -3940,7 +3932,7 @@ impl Tensor {
     }
     /// `aten::squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)`
     #[track_caller]
-    pub fn squeeze_dims(&self, dim: &[i64]) -> Tensor {
+    pub fn squeeze_dims(&self, dim: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_squeeze_dims(dim))
     }
     /// `aten::squeeze_(Tensor(a!) self) -> Tensor(a!)`
@@ -3981,7 +3973,8 @@ impl Tensor {
     }
     /// `aten::squeeze_.dims(Tensor(a!) self, int[] dim) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_squeeze_dims_(&mut self, dim: &[i64]) -> Result<&mut Tensor> {
+    pub fn f_squeeze_dims_(&mut self, dim: impl IntList) -> Result<&mut Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive("aten::squeeze_.dims", "self", self)?;
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
@@ -3996,7 +3989,7 @@ impl Tensor {
     }
     /// `aten::squeeze_.dims(Tensor(a!) self, int[] dim) -> Tensor(a!)`
     #[track_caller]
-    pub fn squeeze_dims_(&mut self, dim: &[i64]) -> &mut Tensor {
+    pub fn squeeze_dims_(&mut self, dim: impl IntList) -> &mut Tensor {
         crate::error::unwrap(self.f_squeeze_dims_(dim))
     }
     /// `aten::squeeze_.dimname(Tensor(a!) self, Dimname dim) -> Tensor(a!)`
@@ -4060,7 +4053,8 @@ impl Tensor {
     }
     /// `aten::squeeze_copy.dims(Tensor self, int[] dim) -> Tensor`
     #[track_caller]
-    pub fn f_squeeze_copy_dims(&self, dim: &[i64]) -> Result<Tensor> {
+    pub fn f_squeeze_copy_dims(&self, dim: impl IntList) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = ltrs_int_list::new(dim);
         let mut out0 = std::ptr::null_mut();
@@ -4075,7 +4069,7 @@ impl Tensor {
     }
     /// `aten::squeeze_copy.dims(Tensor self, int[] dim) -> Tensor`
     #[track_caller]
-    pub fn squeeze_copy_dims(&self, dim: &[i64]) -> Tensor {
+    pub fn squeeze_copy_dims(&self, dim: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_squeeze_copy_dims(dim))
     }
     /// `aten::squeeze_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)`
@@ -4133,9 +4127,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_squeeze_copy_dims_out(
         &self,
-        dim: &[i64],
+        dim: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: &[i64] = IntList::int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::squeeze_copy.dims_out",
             "out",
@@ -4156,7 +4151,7 @@ impl Tensor {
     }
     /// `aten::squeeze_copy.dims_out(Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn squeeze_copy_dims_out(&self, dim: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn squeeze_copy_dims_out(&self, dim: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_squeeze_copy_dims_out(dim, out))
     }
     /// `aten::sspaddmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
@@ -4446,10 +4441,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_std_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_unbiased = unbiased;
@@ -4472,7 +4468,7 @@ impl Tensor {
     #[track_caller]
     pub fn std_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
     ) -> Tensor {
@@ -4484,7 +4480,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_std_dim(&self, dim: Option<&[i64]>) -> Result<Tensor> {
+    pub fn f_std_dim(&self, dim: impl OptionalIntList) -> Result<Tensor> {
         self.f_std_dim_with(dim, true, false)
     }
     /// `aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
@@ -4493,7 +4489,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn std_dim(&self, dim: Option<&[i64]>) -> Tensor {
+    pub fn std_dim(&self, dim: impl OptionalIntList) -> Tensor {
         crate::error::unwrap(self.f_std_dim(dim))
     }
     /// `aten::std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor`
@@ -4504,10 +4500,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_std_correction_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -4536,8 +4534,8 @@ impl Tensor {
     #[track_caller]
     pub fn std_correction_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f_std_correction_with(dim, correction, keepdim))
@@ -4564,11 +4562,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_std_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage("aten::std.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -4600,7 +4599,7 @@ impl Tensor {
     #[track_caller]
     pub fn std_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
         out: &mut Tensor,
@@ -4613,7 +4612,11 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_std_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_std_out(
+        &self,
+        dim: impl OptionalIntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_std_out_with(dim, true, false, out)
     }
     /// `aten::std.out(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -4622,7 +4625,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn std_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Tensor {
+    pub fn std_out(&self, dim: impl OptionalIntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_std_out(dim, out))
     }
     /// `aten::std.correction_out(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor(a!) out) -> Tensor(a!)`
@@ -4633,11 +4636,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_std_correction_out_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::std.correction_out",
             "out",
@@ -4673,8 +4678,8 @@ impl Tensor {
     #[track_caller]
     pub fn std_correction_out_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -4826,9 +4831,10 @@ impl Tensor {
     pub fn f_std_correction_names_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -4858,7 +4864,7 @@ impl Tensor {
     pub fn std_correction_names_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f_std_correction_names_with(dim, correction, keepdim))
@@ -4886,10 +4892,11 @@ impl Tensor {
     pub fn f_std_correction_names_out_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::std.correction_names_out",
             "out",
@@ -4926,7 +4933,7 @@ impl Tensor {
     pub fn std_correction_names_out_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -4999,10 +5006,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_std_mean_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_unbiased = unbiased;
@@ -5033,7 +5041,7 @@ impl Tensor {
     #[track_caller]
     pub fn std_mean_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
     ) -> (Tensor, Tensor) {
@@ -5045,7 +5053,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_std_mean_dim(&self, dim: Option<&[i64]>) -> Result<(Tensor, Tensor)> {
+    pub fn f_std_mean_dim(&self, dim: impl OptionalIntList) -> Result<(Tensor, Tensor)> {
         self.f_std_mean_dim_with(dim, true, false)
     }
     /// `aten::std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
@@ -5054,7 +5062,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn std_mean_dim(&self, dim: Option<&[i64]>) -> (Tensor, Tensor) {
+    pub fn std_mean_dim(&self, dim: impl OptionalIntList) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_std_mean_dim(dim))
     }
     /// `aten::std_mean.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> (Tensor, Tensor)`
@@ -5065,10 +5073,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_std_mean_correction_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -5099,8 +5109,8 @@ impl Tensor {
     #[track_caller]
     pub fn std_mean_correction_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_std_mean_correction_with(dim, correction, keepdim))
@@ -5186,9 +5196,10 @@ impl Tensor {
     pub fn f_std_mean_correction_names_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -5220,7 +5231,7 @@ impl Tensor {
     pub fn std_mean_correction_names_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -5249,12 +5260,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_std_mean_correction_out_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::std_mean.correction_out",
             "out0",
@@ -5299,8 +5312,8 @@ impl Tensor {
     #[track_caller]
     pub fn std_mean_correction_out_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out0: &mut Tensor,
         out1: &mut Tensor,
@@ -5340,14 +5353,19 @@ impl Tensor {
     pub fn f_stft_with(
         &self,
         n_fft: i64,
-        hop_length: Option<i64>,
-        win_length: Option<i64>,
+        hop_length: impl Into<Option<i64>>,
+        win_length: impl Into<Option<i64>>,
         window: Option<&Tensor>,
         normalized: bool,
-        onesided: Option<bool>,
-        return_complex: Option<bool>,
-        align_to_window: Option<bool>,
+        onesided: impl Into<Option<bool>>,
+        return_complex: impl Into<Option<bool>>,
+        align_to_window: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let hop_length: Option<i64> = hop_length.into();
+        let win_length: Option<i64> = win_length.into();
+        let onesided: Option<bool> = onesided.into();
+        let return_complex: Option<bool> = return_complex.into();
+        let align_to_window: Option<bool> = align_to_window.into();
         let c_self = self.as_raw();
         let c_n_fft = n_fft;
         let c_hop_length = support::opt_int(hop_length);
@@ -5387,13 +5405,13 @@ impl Tensor {
     pub fn stft_with(
         &self,
         n_fft: i64,
-        hop_length: Option<i64>,
-        win_length: Option<i64>,
+        hop_length: impl Into<Option<i64>>,
+        win_length: impl Into<Option<i64>>,
         window: Option<&Tensor>,
         normalized: bool,
-        onesided: Option<bool>,
-        return_complex: Option<bool>,
-        align_to_window: Option<bool>,
+        onesided: impl Into<Option<bool>>,
+        return_complex: impl Into<Option<bool>>,
+        align_to_window: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -5432,16 +5450,21 @@ impl Tensor {
     pub fn f_stft_center_with(
         &self,
         n_fft: i64,
-        hop_length: Option<i64>,
-        win_length: Option<i64>,
+        hop_length: impl Into<Option<i64>>,
+        win_length: impl Into<Option<i64>>,
         window: Option<&Tensor>,
         center: bool,
         pad_mode: &str,
         normalized: bool,
-        onesided: Option<bool>,
-        return_complex: Option<bool>,
-        align_to_window: Option<bool>,
+        onesided: impl Into<Option<bool>>,
+        return_complex: impl Into<Option<bool>>,
+        align_to_window: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let hop_length: Option<i64> = hop_length.into();
+        let win_length: Option<i64> = win_length.into();
+        let onesided: Option<bool> = onesided.into();
+        let return_complex: Option<bool> = return_complex.into();
+        let align_to_window: Option<bool> = align_to_window.into();
         let c_self = self.as_raw();
         let c_n_fft = n_fft;
         let c_hop_length = support::opt_int(hop_length);
@@ -5485,15 +5508,15 @@ impl Tensor {
     pub fn stft_center_with(
         &self,
         n_fft: i64,
-        hop_length: Option<i64>,
-        win_length: Option<i64>,
+        hop_length: impl Into<Option<i64>>,
+        win_length: impl Into<Option<i64>>,
         window: Option<&Tensor>,
         center: bool,
         pad_mode: &str,
         normalized: bool,
-        onesided: Option<bool>,
-        return_complex: Option<bool>,
-        align_to_window: Option<bool>,
+        onesided: impl Into<Option<bool>>,
+        return_complex: impl Into<Option<bool>>,
+        align_to_window: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -6226,7 +6249,8 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_sum_with(&self, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_sum_with(&self, dtype: impl Into<Option<Kind>>) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -6242,7 +6266,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn sum_with(&self, dtype: Option<Kind>) -> Tensor {
+    pub fn sum_with(&self, dtype: impl Into<Option<Kind>>) -> Tensor {
         crate::error::unwrap(self.f_sum_with(dtype))
     }
     /// `aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor`
@@ -6265,12 +6289,14 @@ impl Tensor {
     ///
     /// May be None: `dim`, `dtype`.
     #[track_caller]
-    pub fn f_sum_dim_intlist_with(
+    pub fn f_sum_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_keepdim = keepdim;
@@ -6291,31 +6317,61 @@ impl Tensor {
     ///
     /// May be None: `dim`, `dtype`.
     #[track_caller]
+    pub fn sum_dim_with(
+        &self,
+        dim: impl OptionalIntList,
+        keepdim: bool,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Tensor {
+        crate::error::unwrap(self.f_sum_dim_with(dim, keepdim, dtype))
+    }
+    /// `aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    ///
+    /// May be None: `dim`.
+    #[track_caller]
+    pub fn f_sum_dim(&self, dim: impl OptionalIntList) -> Result<Tensor> {
+        self.f_sum_dim_with(dim, false, None)
+    }
+    /// `aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+    ///
+    /// Defaults applied: `keepdim = false`, `dtype = None`.
+    ///
+    /// May be None: `dim`.
+    #[track_caller]
+    pub fn sum_dim(&self, dim: impl OptionalIntList) -> Tensor {
+        crate::error::unwrap(self.f_sum_dim(dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_sum_dim_intlist_with(
+        &self,
+        dim: impl OptionalIntList,
+        keepdim: bool,
+        dtype: impl Into<Option<Kind>>,
+    ) -> Result<Tensor> {
+        self.f_sum_dim_with(dim, keepdim, dtype)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn sum_dim_intlist_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
-        crate::error::unwrap(self.f_sum_dim_intlist_with(dim, keepdim, dtype))
+        crate::error::unwrap(self.f_sum_dim_with(dim, keepdim, dtype))
     }
-    /// `aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
-    ///
-    /// May be None: `dim`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn f_sum_dim_intlist(&self, dim: Option<&[i64]>) -> Result<Tensor> {
-        self.f_sum_dim_intlist_with(dim, false, None)
+    pub fn f_sum_dim_intlist(&self, dim: impl OptionalIntList) -> Result<Tensor> {
+        self.f_sum_dim_with(dim, false, None)
     }
-    /// `aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
-    ///
-    /// Defaults applied: `keepdim = false`, `dtype = None`.
-    ///
-    /// May be None: `dim`.
+    #[doc(hidden)]
     #[track_caller]
-    pub fn sum_dim_intlist(&self, dim: Option<&[i64]>) -> Tensor {
-        crate::error::unwrap(self.f_sum_dim_intlist(dim))
+    pub fn sum_dim_intlist(&self, dim: impl OptionalIntList) -> Tensor {
+        crate::error::unwrap(self.f_sum_dim_with(dim, false, None))
     }
     /// `aten::sum.dim_DimnameList(Tensor self, Dimname[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
     ///
@@ -6327,8 +6383,9 @@ impl Tensor {
         &self,
         dim: &[&str],
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_keepdim = keepdim;
@@ -6359,7 +6416,7 @@ impl Tensor {
         &self,
         dim: &[&str],
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_sum_dim_dimnamelist_with(dim, keepdim, dtype))
     }
@@ -6385,11 +6442,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_sum_intlist_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::sum.IntList_out",
             "out",
@@ -6425,9 +6484,9 @@ impl Tensor {
     #[track_caller]
     pub fn sum_intlist_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_sum_intlist_out_with(dim, keepdim, dtype, out))
@@ -6440,7 +6499,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_sum_intlist_out(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_sum_intlist_out_with(dim, false, None, out)
@@ -6451,7 +6510,11 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn sum_intlist_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Tensor {
+    pub fn sum_intlist_out(
+        &self,
+        dim: impl OptionalIntList,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_sum_intlist_out(dim, out))
     }
     /// `aten::sum.DimnameList_out(Tensor self, Dimname[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
@@ -6464,9 +6527,10 @@ impl Tensor {
         &self,
         dim: &[&str],
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::sum.DimnameList_out",
             "out",
@@ -6504,7 +6568,7 @@ impl Tensor {
         &self,
         dim: &[&str],
         keepdim: bool,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_sum_dimnamelist_out_with(dim, keepdim, dtype, out))
@@ -6535,9 +6599,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_sum_out_with(
         &self,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage("aten::sum.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -6558,7 +6623,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn sum_out_with(&self, dtype: Option<Kind>, out: &mut Tensor) -> Tensor {
+    pub fn sum_out_with(
+        &self,
+        dtype: impl Into<Option<Kind>>,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_sum_out_with(dtype, out))
     }
     /// `aten::sum.out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)`
@@ -6577,7 +6646,8 @@ impl Tensor {
     }
     /// `aten::sum_to_size(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn f_sum_to_size(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_sum_to_size(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -6592,7 +6662,7 @@ impl Tensor {
     }
     /// `aten::sum_to_size(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn sum_to_size(&self, size: &[i64]) -> Tensor {
+    pub fn sum_to_size(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_sum_to_size(size))
     }
     /// `aten::svd.U(Tensor self, bool some=True, bool compute_uv=True, *, Tensor(a!) U, Tensor(b!) S, Tensor(c!) V) -> (Tensor(a!) U, Tensor(b!) S, Tensor(c!) V)`
@@ -6832,9 +6902,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_sym_constrain_range_with(
         size: impl Into<Scalar>,
-        min: Option<i64>,
-        max: Option<i64>,
+        min: impl Into<Option<i64>>,
+        max: impl Into<Option<i64>>,
     ) -> Result<()> {
+        let min: Option<i64> = min.into();
+        let max: Option<i64> = max.into();
         let c_size = Into::<Scalar>::into(size).to_ffi();
         let c_min = support::opt_int(min);
         let c_max = support::opt_int(max);
@@ -6855,8 +6927,8 @@ impl Tensor {
     #[track_caller]
     pub fn sym_constrain_range_with(
         size: impl Into<Scalar>,
-        min: Option<i64>,
-        max: Option<i64>,
+        min: impl Into<Option<i64>>,
+        max: impl Into<Option<i64>>,
     ) {
         crate::error::unwrap(Self::f_sym_constrain_range_with(size, min, max))
     }
@@ -6882,9 +6954,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_sym_constrain_range_for_size_with(
         size: impl Into<Scalar>,
-        min: Option<i64>,
-        max: Option<i64>,
+        min: impl Into<Option<i64>>,
+        max: impl Into<Option<i64>>,
     ) -> Result<()> {
+        let min: Option<i64> = min.into();
+        let max: Option<i64> = max.into();
         let c_size = Into::<Scalar>::into(size).to_ffi();
         let c_min = support::opt_int(min);
         let c_max = support::opt_int(max);
@@ -6905,8 +6979,8 @@ impl Tensor {
     #[track_caller]
     pub fn sym_constrain_range_for_size_with(
         size: impl Into<Scalar>,
-        min: Option<i64>,
-        max: Option<i64>,
+        min: impl Into<Option<i64>>,
+        max: impl Into<Option<i64>>,
     ) {
         crate::error::unwrap(Self::f_sym_constrain_range_for_size_with(size, min, max))
     }
@@ -7009,7 +7083,7 @@ impl Tensor {
     #[doc(hidden)]
     #[track_caller]
     pub fn sym_size_int(&self, dim: i64) -> i64 {
-        self.sym_size(dim)
+        crate::error::unwrap(self.f_sym_size(dim))
     }
     /// `aten::sym_storage_offset(Tensor self) -> SymInt`
     #[track_caller]
@@ -7058,7 +7132,7 @@ impl Tensor {
     #[doc(hidden)]
     #[track_caller]
     pub fn sym_stride_int(&self, dim: i64) -> i64 {
-        self.sym_stride(dim)
+        crate::error::unwrap(self.f_sym_stride(dim))
     }
     /// `aten::t(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
@@ -7187,9 +7261,10 @@ impl Tensor {
     pub fn f_take_along_dim_out_with(
         &self,
         indices: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::take_along_dim.out",
             "out",
@@ -7218,7 +7293,7 @@ impl Tensor {
     pub fn take_along_dim_out_with(
         &self,
         indices: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_take_along_dim_out_with(indices, dim, out))
@@ -7250,8 +7325,9 @@ impl Tensor {
     pub fn f_take_along_dim_with(
         &self,
         indices: &Tensor,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_indices = indices.as_raw();
         let c_dim = support::opt_int(dim);
@@ -7271,7 +7347,11 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn take_along_dim_with(&self, indices: &Tensor, dim: Option<i64>) -> Tensor {
+    pub fn take_along_dim_with(
+        &self,
+        indices: &Tensor,
+        dim: impl Into<Option<i64>>,
+    ) -> Tensor {
         crate::error::unwrap(self.f_take_along_dim_with(indices, dim))
     }
     /// `aten::take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
@@ -7507,9 +7587,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_tensor_split_indices_with(
         &self,
-        indices: &[i64],
+        indices: impl IntList,
         dim: i64,
     ) -> Result<Vec<Tensor>> {
+        let indices: &[i64] = IntList::int_list(&indices);
         let c_self = self.as_raw();
         let c_indices = ltrs_int_list::new(indices);
         let c_dim = dim;
@@ -7530,21 +7611,25 @@ impl Tensor {
     ///
     /// Takes every argument; the schema's defaults are `dim = 0`.
     #[track_caller]
-    pub fn tensor_split_indices_with(&self, indices: &[i64], dim: i64) -> Vec<Tensor> {
+    pub fn tensor_split_indices_with(
+        &self,
+        indices: impl IntList,
+        dim: i64,
+    ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_tensor_split_indices_with(indices, dim))
     }
     /// `aten::tensor_split.indices(Tensor(a -> *) self, SymInt[] indices, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn f_tensor_split_indices(&self, indices: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_tensor_split_indices(&self, indices: impl IntList) -> Result<Vec<Tensor>> {
         self.f_tensor_split_indices_with(indices, 0)
     }
     /// `aten::tensor_split.indices(Tensor(a -> *) self, SymInt[] indices, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn tensor_split_indices(&self, indices: &[i64]) -> Vec<Tensor> {
+    pub fn tensor_split_indices(&self, indices: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_tensor_split_indices(indices))
     }
     /// `aten::tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
@@ -7624,9 +7709,11 @@ impl Tensor {
     pub fn f_tensordot(
         &self,
         other: &Tensor,
-        dims_self: &[i64],
-        dims_other: &[i64],
+        dims_self: impl IntList,
+        dims_other: impl IntList,
     ) -> Result<Tensor> {
+        let dims_self: &[i64] = IntList::int_list(&dims_self);
+        let dims_other: &[i64] = IntList::int_list(&dims_other);
         let c_self = self.as_raw();
         let c_other = other.as_raw();
         let c_dims_self = ltrs_int_list::new(dims_self);
@@ -7652,8 +7739,8 @@ impl Tensor {
     pub fn tensordot(
         &self,
         other: &Tensor,
-        dims_self: &[i64],
-        dims_other: &[i64],
+        dims_self: impl IntList,
+        dims_other: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(self.f_tensordot(other, dims_self, dims_other))
     }
@@ -7662,10 +7749,12 @@ impl Tensor {
     pub fn f_tensordot_out(
         &self,
         other: &Tensor,
-        dims_self: &[i64],
-        dims_other: &[i64],
+        dims_self: impl IntList,
+        dims_other: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dims_self: &[i64] = IntList::int_list(&dims_self);
+        let dims_other: &[i64] = IntList::int_list(&dims_other);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::tensordot.out",
             "out",
@@ -7698,8 +7787,8 @@ impl Tensor {
     pub fn tensordot_out(
         &self,
         other: &Tensor,
-        dims_self: &[i64],
-        dims_other: &[i64],
+        dims_self: impl IntList,
+        dims_other: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_tensordot_out(other, dims_self, dims_other, out))
@@ -7713,12 +7802,15 @@ impl Tensor {
     pub fn f_thnn_conv2d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::thnn_conv2d.out",
             "out",
@@ -7759,10 +7851,10 @@ impl Tensor {
     pub fn thnn_conv2d_out_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -7776,7 +7868,7 @@ impl Tensor {
     pub fn f_thnn_conv2d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_thnn_conv2d_out_with(weight, kernel_size, None, &[1], &[0], out)
@@ -7788,7 +7880,7 @@ impl Tensor {
     pub fn thnn_conv2d_out(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_thnn_conv2d_out(weight, kernel_size, out))
@@ -7802,11 +7894,14 @@ impl Tensor {
     pub fn f_thnn_conv2d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Result<Tensor> {
+        let kernel_size: &[i64] = IntList::int_list(&kernel_size);
+        let stride: &[i64] = IntList::int_list(&stride);
+        let padding: &[i64] = IntList::int_list(&padding);
         let c_self = self.as_raw();
         let c_weight = weight.as_raw();
         let c_kernel_size = ltrs_int_list::new(kernel_size);
@@ -7840,10 +7935,10 @@ impl Tensor {
     pub fn thnn_conv2d_with(
         &self,
         weight: &Tensor,
-        kernel_size: &[i64],
+        kernel_size: impl IntList,
         bias: Option<&Tensor>,
-        stride: &[i64],
-        padding: &[i64],
+        stride: impl IntList,
+        padding: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_thnn_conv2d_with(weight, kernel_size, bias, stride, padding),
@@ -7853,14 +7948,18 @@ impl Tensor {
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`.
     #[track_caller]
-    pub fn f_thnn_conv2d(&self, weight: &Tensor, kernel_size: &[i64]) -> Result<Tensor> {
+    pub fn f_thnn_conv2d(
+        &self,
+        weight: &Tensor,
+        kernel_size: impl IntList,
+    ) -> Result<Tensor> {
         self.f_thnn_conv2d_with(weight, kernel_size, None, &[1], &[0])
     }
     /// `aten::thnn_conv2d(Tensor self, Tensor weight, SymInt[2] kernel_size, Tensor? bias=None, SymInt[2] stride=1, SymInt[2] padding=0) -> Tensor`
     ///
     /// Defaults applied: `bias = None`, `stride = &[1]`, `padding = &[0]`.
     #[track_caller]
-    pub fn thnn_conv2d(&self, weight: &Tensor, kernel_size: &[i64]) -> Tensor {
+    pub fn thnn_conv2d(&self, weight: &Tensor, kernel_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_thnn_conv2d(weight, kernel_size))
     }
     /// `aten::threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor`
@@ -8048,7 +8147,8 @@ impl Tensor {
     }
     /// `aten::tile(Tensor self, SymInt[] dims) -> Tensor`
     #[track_caller]
-    pub fn f_tile(&self, dims: &[i64]) -> Result<Tensor> {
+    pub fn f_tile(&self, dims: impl IntList) -> Result<Tensor> {
+        let dims: &[i64] = IntList::int_list(&dims);
         let c_self = self.as_raw();
         let c_dims = ltrs_int_list::new(dims);
         let mut out0 = std::ptr::null_mut();
@@ -8063,7 +8163,7 @@ impl Tensor {
     }
     /// `aten::tile(Tensor self, SymInt[] dims) -> Tensor`
     #[track_caller]
-    pub fn tile(&self, dims: &[i64]) -> Tensor {
+    pub fn tile(&self, dims: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_tile(dims))
     }
     /// `aten::to.dtype_layout(Tensor(a) self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)`
@@ -8074,14 +8174,19 @@ impl Tensor {
     #[track_caller]
     pub fn f_to_dtype_layout_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         non_blocking: bool,
         copy: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized(
             "aten::to.dtype_layout",
             self,
@@ -8123,13 +8228,13 @@ impl Tensor {
     #[track_caller]
     pub fn to_dtype_layout_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
         non_blocking: bool,
         copy: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -8170,8 +8275,9 @@ impl Tensor {
         dtype: Kind,
         non_blocking: bool,
         copy: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::to.device", self, dtype)?;
         let c_self = self.as_raw();
         let c_device = device.to_ffi();
@@ -8209,7 +8315,7 @@ impl Tensor {
         dtype: Kind,
         non_blocking: bool,
         copy: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_to_device_with(device, dtype, non_blocking, copy, memory_format),
@@ -8240,8 +8346,9 @@ impl Tensor {
         dtype: Kind,
         non_blocking: bool,
         copy: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized("aten::to.dtype", self, dtype)?;
         let c_self = self.as_raw();
         let c_dtype = dtype.to_ffi();
@@ -8276,7 +8383,7 @@ impl Tensor {
         dtype: Kind,
         non_blocking: bool,
         copy: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_to_dtype_with(dtype, non_blocking, copy, memory_format),
@@ -8307,8 +8414,9 @@ impl Tensor {
         other: &Tensor,
         non_blocking: bool,
         copy: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::nested::nested_to_quantized_like("aten::to.other", self, other)?;
         let c_self = self.as_raw();
         let c_other = other.as_raw();
@@ -8343,7 +8451,7 @@ impl Tensor {
         other: &Tensor,
         non_blocking: bool,
         copy: bool,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_to_other_with(other, non_blocking, copy, memory_format),
@@ -8371,9 +8479,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_to_dense_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let masked_grad: Option<bool> = masked_grad.into();
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let c_masked_grad = support::opt_bool(masked_grad);
@@ -8395,8 +8505,8 @@ impl Tensor {
     #[track_caller]
     pub fn to_dense_with(
         &self,
-        dtype: Option<Kind>,
-        masked_grad: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        masked_grad: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_to_dense_with(dtype, masked_grad))
     }
@@ -8423,8 +8533,9 @@ impl Tensor {
     pub fn f_to_dense_backward_with(
         grad: &Tensor,
         input: &Tensor,
-        masked_grad: Option<bool>,
+        masked_grad: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let masked_grad: Option<bool> = masked_grad.into();
         crate::guards::args::defined("aten::to_dense_backward", ("input", input))?;
         let c_grad = grad.as_raw();
         let c_input = input.as_raw();
@@ -8448,7 +8559,7 @@ impl Tensor {
     pub fn to_dense_backward_with(
         grad: &Tensor,
         input: &Tensor,
-        masked_grad: Option<bool>,
+        masked_grad: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_to_dense_backward_with(grad, input, masked_grad))
     }
@@ -8472,7 +8583,8 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn f_to_mkldnn_with(&self, dtype: Option<Kind>) -> Result<Tensor> {
+    pub fn f_to_mkldnn_with(&self, dtype: impl Into<Option<Kind>>) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         let c_self = self.as_raw();
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
         let mut out0 = std::ptr::null_mut();
@@ -8491,7 +8603,7 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn to_mkldnn_with(&self, dtype: Option<Kind>) -> Tensor {
+    pub fn to_mkldnn_with(&self, dtype: impl Into<Option<Kind>>) -> Tensor {
         crate::error::unwrap(self.f_to_mkldnn_with(dtype))
     }
     /// `aten::to_mkldnn(Tensor self, ScalarType? dtype=None) -> Tensor`
@@ -8516,9 +8628,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_to_mkldnn_out_with(
         &self,
-        dtype: Option<Kind>,
+        dtype: impl Into<Option<Kind>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::to_mkldnn.out",
             "out",
@@ -8543,7 +8656,11 @@ impl Tensor {
     ///
     /// May be None: `dtype`.
     #[track_caller]
-    pub fn to_mkldnn_out_with(&self, dtype: Option<Kind>, out: &mut Tensor) -> Tensor {
+    pub fn to_mkldnn_out_with(
+        &self,
+        dtype: impl Into<Option<Kind>>,
+        out: &mut Tensor,
+    ) -> Tensor {
         crate::error::unwrap(self.f_to_mkldnn_out_with(dtype, out))
     }
     /// `aten::to_mkldnn.out(Tensor self, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!)`
@@ -8590,8 +8707,11 @@ impl Tensor {
     pub fn f_to_padded_tensor_with(
         &self,
         padding: f64,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_self = self.as_raw();
         let c_padding = padding;
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -8614,7 +8734,7 @@ impl Tensor {
     pub fn to_padded_tensor_with(
         &self,
         padding: f64,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
     ) -> Tensor {
         crate::error::unwrap(self.f_to_padded_tensor_with(padding, output_size))
     }
@@ -8641,9 +8761,12 @@ impl Tensor {
     pub fn f_to_padded_tensor_out_with(
         &self,
         padding: f64,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         crate::guards::exclusive::exclusive_with_storage(
             "aten::to_padded_tensor.out",
             "out",
@@ -8678,7 +8801,7 @@ impl Tensor {
     pub fn to_padded_tensor_out_with(
         &self,
         padding: f64,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_to_padded_tensor_out_with(padding, output_size, out))
@@ -8729,10 +8852,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_to_sparse_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let layout: Option<Layout> = layout.into();
+        let blocksize: Option<&[i64]> = OptionalIntList::optional_int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_layout = layout.map_or(-1, |v| v.to_ffi());
         let c_blocksize = blocksize.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -8761,9 +8887,9 @@ impl Tensor {
     #[track_caller]
     pub fn to_sparse_with(
         &self,
-        layout: Option<Layout>,
-        blocksize: Option<&[i64]>,
-        dense_dim: Option<i64>,
+        layout: impl Into<Option<Layout>>,
+        blocksize: impl OptionalIntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_to_sparse_with(layout, blocksize, dense_dim))
     }
@@ -8789,9 +8915,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_to_sparse_bsc_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -8813,8 +8941,8 @@ impl Tensor {
     #[track_caller]
     pub fn to_sparse_bsc_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_to_sparse_bsc_with(blocksize, dense_dim))
     }
@@ -8822,14 +8950,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn f_to_sparse_bsc(&self, blocksize: &[i64]) -> Result<Tensor> {
+    pub fn f_to_sparse_bsc(&self, blocksize: impl IntList) -> Result<Tensor> {
         self.f_to_sparse_bsc_with(blocksize, None)
     }
     /// `aten::to_sparse_bsc(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn to_sparse_bsc(&self, blocksize: &[i64]) -> Tensor {
+    pub fn to_sparse_bsc(&self, blocksize: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_to_sparse_bsc(blocksize))
     }
     /// `aten::to_sparse_bsr(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
@@ -8840,9 +8968,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_to_sparse_bsr_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Result<Tensor> {
+        let blocksize: &[i64] = IntList::int_list(&blocksize);
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_blocksize = ltrs_int_list::new(blocksize);
         let c_dense_dim = support::opt_int(dense_dim);
@@ -8864,8 +8994,8 @@ impl Tensor {
     #[track_caller]
     pub fn to_sparse_bsr_with(
         &self,
-        blocksize: &[i64],
-        dense_dim: Option<i64>,
+        blocksize: impl IntList,
+        dense_dim: impl Into<Option<i64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_to_sparse_bsr_with(blocksize, dense_dim))
     }
@@ -8873,14 +9003,14 @@ impl Tensor {
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn f_to_sparse_bsr(&self, blocksize: &[i64]) -> Result<Tensor> {
+    pub fn f_to_sparse_bsr(&self, blocksize: impl IntList) -> Result<Tensor> {
         self.f_to_sparse_bsr_with(blocksize, None)
     }
     /// `aten::to_sparse_bsr(Tensor self, int[2] blocksize, int? dense_dim=None) -> Tensor`
     ///
     /// Defaults applied: `dense_dim = None`.
     #[track_caller]
-    pub fn to_sparse_bsr(&self, blocksize: &[i64]) -> Tensor {
+    pub fn to_sparse_bsr(&self, blocksize: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_to_sparse_bsr(blocksize))
     }
     /// `aten::to_sparse_csc(Tensor self, int? dense_dim=None) -> Tensor`
@@ -8889,7 +9019,11 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn f_to_sparse_csc_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
+    pub fn f_to_sparse_csc_with(
+        &self,
+        dense_dim: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let mut out0 = std::ptr::null_mut();
@@ -8908,7 +9042,7 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn to_sparse_csc_with(&self, dense_dim: Option<i64>) -> Tensor {
+    pub fn to_sparse_csc_with(&self, dense_dim: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f_to_sparse_csc_with(dense_dim))
     }
     /// `aten::to_sparse_csc(Tensor self, int? dense_dim=None) -> Tensor`
@@ -8931,7 +9065,11 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn f_to_sparse_csr_with(&self, dense_dim: Option<i64>) -> Result<Tensor> {
+    pub fn f_to_sparse_csr_with(
+        &self,
+        dense_dim: impl Into<Option<i64>>,
+    ) -> Result<Tensor> {
+        let dense_dim: Option<i64> = dense_dim.into();
         let c_self = self.as_raw();
         let c_dense_dim = support::opt_int(dense_dim);
         let mut out0 = std::ptr::null_mut();
@@ -8950,7 +9088,7 @@ impl Tensor {
     ///
     /// May be None: `dense_dim`.
     #[track_caller]
-    pub fn to_sparse_csr_with(&self, dense_dim: Option<i64>) -> Tensor {
+    pub fn to_sparse_csr_with(&self, dense_dim: impl Into<Option<i64>>) -> Tensor {
         crate::error::unwrap(self.f_to_sparse_csr_with(dense_dim))
     }
     /// `aten::to_sparse_csr(Tensor self, int? dense_dim=None) -> Tensor`
@@ -9160,7 +9298,8 @@ impl Tensor {
     }
     /// `aten::trace_backward(Tensor grad, SymInt[] sizes) -> Tensor`
     #[track_caller]
-    pub fn f_trace_backward(grad: &Tensor, sizes: &[i64]) -> Result<Tensor> {
+    pub fn f_trace_backward(grad: &Tensor, sizes: impl IntList) -> Result<Tensor> {
+        let sizes: &[i64] = IntList::int_list(&sizes);
         let c_grad = grad.as_raw();
         let c_sizes = ltrs_int_list::new(sizes);
         let mut out0 = std::ptr::null_mut();
@@ -9175,7 +9314,7 @@ impl Tensor {
     }
     /// `aten::trace_backward(Tensor grad, SymInt[] sizes) -> Tensor`
     #[track_caller]
-    pub fn trace_backward(grad: &Tensor, sizes: &[i64]) -> Tensor {
+    pub fn trace_backward(grad: &Tensor, sizes: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_trace_backward(grad, sizes))
     }
     /// `aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
@@ -9213,7 +9352,7 @@ impl Tensor {
     #[doc(hidden)]
     #[track_caller]
     pub fn transpose_int(&self, dim0: i64, dim1: i64) -> Tensor {
-        self.transpose(dim0, dim1)
+        crate::error::unwrap(self.f_transpose(dim0, dim1))
     }
     /// `aten::transpose.Dimname(Tensor(a) self, Dimname dim0, Dimname dim1) -> Tensor(a)`
     #[track_caller]
@@ -9292,7 +9431,7 @@ impl Tensor {
     #[doc(hidden)]
     #[track_caller]
     pub fn transpose_copy_int(&self, dim0: i64, dim1: i64) -> Tensor {
-        self.transpose_copy(dim0, dim1)
+        crate::error::unwrap(self.f_transpose_copy(dim0, dim1))
     }
     /// `aten::transpose_copy.int_out(Tensor self, int dim0, int dim1, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -9792,11 +9931,15 @@ impl Tensor {
         row: i64,
         col: i64,
         offset: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_row = row;
         let c_col = col;
         let c_offset = offset;
@@ -9833,10 +9976,10 @@ impl Tensor {
         row: i64,
         col: i64,
         offset: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_tril_indices_with(
@@ -9855,15 +9998,7 @@ impl Tensor {
     /// Defaults applied: `offset = 0`, `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
     pub fn f_tril_indices(row: i64, col: i64) -> Result<Tensor> {
-        Self::f_tril_indices_with(
-            row,
-            col,
-            0,
-            Some(Kind::from_ffi(4i32)),
-            None,
-            None,
-            None,
-        )
+        Self::f_tril_indices_with(row, col, 0, Kind::from_ffi(4i32), None, None, None)
     }
     /// `aten::tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
@@ -10150,11 +10285,15 @@ impl Tensor {
         row: i64,
         col: i64,
         offset: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         let c_row = row;
         let c_col = col;
         let c_offset = offset;
@@ -10191,10 +10330,10 @@ impl Tensor {
         row: i64,
         col: i64,
         offset: i64,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_triu_indices_with(
@@ -10213,15 +10352,7 @@ impl Tensor {
     /// Defaults applied: `offset = 0`, `dtype = Some(Kind::from_ffi(4))`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
     pub fn f_triu_indices(row: i64, col: i64) -> Result<Tensor> {
-        Self::f_triu_indices_with(
-            row,
-            col,
-            0,
-            Some(Kind::from_ffi(4i32)),
-            None,
-            None,
-            None,
-        )
+        Self::f_triu_indices_with(row, col, 0, Kind::from_ffi(4i32), None, None, None)
     }
     /// `aten::triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
@@ -10526,26 +10657,6 @@ impl Tensor {
     pub fn unbind_with(&self, dim: i64) -> Vec<Tensor> {
         crate::error::unwrap(self.f_unbind_with(dim))
     }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_unbind_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
-        self.f_unbind_with(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn unbind_int_with(&self, dim: i64) -> Vec<Tensor> {
-        self.unbind_with(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_unbind_int(&self) -> Result<Vec<Tensor>> {
-        self.f_unbind()
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn unbind_int(&self) -> Vec<Tensor> {
-        self.unbind()
-    }
     /// `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
     ///
     /// Defaults applied: `dim = 0`.
@@ -10559,6 +10670,26 @@ impl Tensor {
     #[track_caller]
     pub fn unbind(&self) -> Vec<Tensor> {
         crate::error::unwrap(self.f_unbind())
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_unbind_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
+        self.f_unbind_with(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn unbind_int_with(&self, dim: i64) -> Vec<Tensor> {
+        crate::error::unwrap(self.f_unbind_with(dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_unbind_int(&self) -> Result<Vec<Tensor>> {
+        self.f_unbind_with(0)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn unbind_int(&self) -> Vec<Tensor> {
+        crate::error::unwrap(self.f_unbind_with(0))
     }
     /// `aten::unbind.Dimname(Tensor(a -> *) self, Dimname dim) -> Tensor(a)[]`
     #[track_caller]
@@ -10610,26 +10741,6 @@ impl Tensor {
     pub fn unbind_copy_with(&self, dim: i64) -> Vec<Tensor> {
         crate::error::unwrap(self.f_unbind_copy_with(dim))
     }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_unbind_copy_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
-        self.f_unbind_copy_with(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn unbind_copy_int_with(&self, dim: i64) -> Vec<Tensor> {
-        self.unbind_copy_with(dim)
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn f_unbind_copy_int(&self) -> Result<Vec<Tensor>> {
-        self.f_unbind_copy()
-    }
-    #[doc(hidden)]
-    #[track_caller]
-    pub fn unbind_copy_int(&self) -> Vec<Tensor> {
-        self.unbind_copy()
-    }
     /// `aten::unbind_copy.int(Tensor self, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
@@ -10643,6 +10754,26 @@ impl Tensor {
     #[track_caller]
     pub fn unbind_copy(&self) -> Vec<Tensor> {
         crate::error::unwrap(self.f_unbind_copy())
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_unbind_copy_int_with(&self, dim: i64) -> Result<Vec<Tensor>> {
+        self.f_unbind_copy_with(dim)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn unbind_copy_int_with(&self, dim: i64) -> Vec<Tensor> {
+        crate::error::unwrap(self.f_unbind_copy_with(dim))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_unbind_copy_int(&self) -> Result<Vec<Tensor>> {
+        self.f_unbind_copy_with(0)
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn unbind_copy_int(&self) -> Vec<Tensor> {
+        crate::error::unwrap(self.f_unbind_copy_with(0))
     }
     /// `aten::unbind_copy.int_out(Tensor self, int dim=0, *, Tensor(a!)[] out) -> ()`
     ///
@@ -10697,7 +10828,8 @@ impl Tensor {
     }
     /// `aten::unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)`
     #[track_caller]
-    pub fn f_unflatten(&self, dim: i64, sizes: &[i64]) -> Result<Tensor> {
+    pub fn f_unflatten(&self, dim: i64, sizes: impl IntList) -> Result<Tensor> {
+        let sizes: &[i64] = IntList::int_list(&sizes);
         let c_self = self.as_raw();
         let c_dim = dim;
         let c_sizes = ltrs_int_list::new(sizes);
@@ -10713,27 +10845,28 @@ impl Tensor {
     }
     /// `aten::unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)`
     #[track_caller]
-    pub fn unflatten(&self, dim: i64, sizes: &[i64]) -> Tensor {
+    pub fn unflatten(&self, dim: i64, sizes: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_unflatten(dim, sizes))
     }
     #[doc(hidden)]
     #[track_caller]
-    pub fn f_unflatten_int(&self, dim: i64, sizes: &[i64]) -> Result<Tensor> {
+    pub fn f_unflatten_int(&self, dim: i64, sizes: impl IntList) -> Result<Tensor> {
         self.f_unflatten(dim, sizes)
     }
     #[doc(hidden)]
     #[track_caller]
-    pub fn unflatten_int(&self, dim: i64, sizes: &[i64]) -> Tensor {
-        self.unflatten(dim, sizes)
+    pub fn unflatten_int(&self, dim: i64, sizes: impl IntList) -> Tensor {
+        crate::error::unwrap(self.f_unflatten(dim, sizes))
     }
     /// `aten::unflatten.Dimname(Tensor(a) self, Dimname dim, SymInt[] sizes, Dimname[] names) -> Tensor(a)`
     #[track_caller]
     pub fn f_unflatten_dimname(
         &self,
         dim: &str,
-        sizes: &[i64],
+        sizes: impl IntList,
         names: &[&str],
     ) -> Result<Tensor> {
+        let sizes: &[i64] = IntList::int_list(&sizes);
         let c_self = self.as_raw();
         let c_dim = ltrs_str::from_str(dim);
         let c_sizes = ltrs_int_list::new(sizes);
@@ -10759,7 +10892,12 @@ impl Tensor {
     }
     /// `aten::unflatten.Dimname(Tensor(a) self, Dimname dim, SymInt[] sizes, Dimname[] names) -> Tensor(a)`
     #[track_caller]
-    pub fn unflatten_dimname(&self, dim: &str, sizes: &[i64], names: &[&str]) -> Tensor {
+    pub fn unflatten_dimname(
+        &self,
+        dim: &str,
+        sizes: impl IntList,
+        names: &[&str],
+    ) -> Tensor {
         crate::error::unwrap(self.f_unflatten_dimname(dim, sizes, names))
     }
     /// `aten::unflatten_dense_tensors(Tensor flat, Tensor[] tensors) -> Tensor[]`
@@ -10824,11 +10962,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_unfold_backward(
         grad_in: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         size: i64,
         step: i64,
     ) -> Result<Tensor> {
+        let input_sizes: &[i64] = IntList::int_list(&input_sizes);
         crate::guards::shape::unfold_backward_shape(
             "aten::unfold_backward",
             grad_in,
@@ -10863,7 +11002,7 @@ impl Tensor {
     #[track_caller]
     pub fn unfold_backward(
         grad_in: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         size: i64,
         step: i64,
@@ -10876,12 +11015,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_unfold_backward_out(
         grad_in: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         size: i64,
         step: i64,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let input_sizes: &[i64] = IntList::int_list(&input_sizes);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::unfold_backward.out",
             "out",
@@ -10923,7 +11063,7 @@ impl Tensor {
     #[track_caller]
     pub fn unfold_backward_out(
         grad_in: &Tensor,
-        input_sizes: &[i64],
+        input_sizes: impl IntList,
         dim: i64,
         size: i64,
         step: i64,
@@ -11193,8 +11333,9 @@ impl Tensor {
         &self,
         return_inverse: bool,
         return_counts: bool,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let dim: Option<i64> = dim.into();
         let c_self = self.as_raw();
         let c_return_inverse = return_inverse;
         let c_return_counts = return_counts;
@@ -11229,7 +11370,7 @@ impl Tensor {
         &self,
         return_inverse: bool,
         return_counts: bool,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
     ) -> (Tensor, Tensor, Tensor) {
         crate::error::unwrap(
             self.f_unique_consecutive_with(return_inverse, return_counts, dim),
@@ -11259,11 +11400,12 @@ impl Tensor {
         &self,
         return_inverse: bool,
         return_counts: bool,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out0: &mut Tensor,
         out1: &mut Tensor,
         out2: &mut Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
+        let dim: Option<i64> = dim.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::unique_consecutive.out",
             "out0",
@@ -11319,7 +11461,7 @@ impl Tensor {
         &self,
         return_inverse: bool,
         return_counts: bool,
-        dim: Option<i64>,
+        dim: impl Into<Option<i64>>,
         out0: &mut Tensor,
         out1: &mut Tensor,
         out2: &mut Tensor,
@@ -11867,9 +12009,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_unsafe_split_with_sizes_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
     ) -> Result<Vec<Tensor>> {
+        let split_sizes: &[i64] = IntList::int_list(&split_sizes);
         let c_self = self.as_raw();
         let c_split_sizes = ltrs_int_list::new(split_sizes);
         let c_dim = dim;
@@ -11897,7 +12040,7 @@ impl Tensor {
     #[track_caller]
     pub fn unsafe_split_with_sizes_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
     ) -> Vec<Tensor> {
         crate::error::unwrap(self.f_unsafe_split_with_sizes_with(split_sizes, dim))
@@ -11906,14 +12049,17 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn f_unsafe_split_with_sizes(&self, split_sizes: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_unsafe_split_with_sizes(
+        &self,
+        split_sizes: impl IntList,
+    ) -> Result<Vec<Tensor>> {
         self.f_unsafe_split_with_sizes_with(split_sizes, 0)
     }
     /// `aten::unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn unsafe_split_with_sizes(&self, split_sizes: &[i64]) -> Vec<Tensor> {
+    pub fn unsafe_split_with_sizes(&self, split_sizes: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_unsafe_split_with_sizes(split_sizes))
     }
     /// `aten::unsafe_split_with_sizes.out(Tensor self, SymInt[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> ()`
@@ -11922,10 +12068,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_unsafe_split_with_sizes_out_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
         out: &mut [Tensor],
     ) -> Result<()> {
+        let split_sizes: &[i64] = IntList::int_list(&split_sizes);
         crate::guards::exclusive::all_exclusive_with_storage(
             "aten::unsafe_split_with_sizes.out",
             "out",
@@ -11955,7 +12102,7 @@ impl Tensor {
     #[track_caller]
     pub fn unsafe_split_with_sizes_out_with(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         dim: i64,
         out: &mut [Tensor],
     ) {
@@ -11969,7 +12116,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_unsafe_split_with_sizes_out(
         &self,
-        split_sizes: &[i64],
+        split_sizes: impl IntList,
         out: &mut [Tensor],
     ) -> Result<()> {
         self.f_unsafe_split_with_sizes_out_with(split_sizes, 0, out)
@@ -11978,7 +12125,11 @@ impl Tensor {
     ///
     /// Defaults applied: `dim = 0`.
     #[track_caller]
-    pub fn unsafe_split_with_sizes_out(&self, split_sizes: &[i64], out: &mut [Tensor]) {
+    pub fn unsafe_split_with_sizes_out(
+        &self,
+        split_sizes: impl IntList,
+        out: &mut [Tensor],
+    ) {
         crate::error::unwrap(self.f_unsafe_split_with_sizes_out(split_sizes, out))
     }
     /// `aten::unsqueeze(Tensor(a) self, int dim) -> Tensor(a)`
@@ -12073,10 +12224,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -12104,7 +12258,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
@@ -12125,12 +12279,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bicubic2d.out",
             "out",
@@ -12175,10 +12332,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12198,7 +12355,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -12210,7 +12367,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -12226,11 +12383,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::interp_scales(
             "aten::upsample_bicubic2d",
             self,
@@ -12268,10 +12428,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -12289,7 +12449,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         self.f_upsample_bicubic2d_with(output_size, align_corners, None, None)
@@ -12300,7 +12460,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f_upsample_bicubic2d(output_size, align_corners))
@@ -12313,13 +12473,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bicubic2d_backward.grad_input",
             "grad_input",
@@ -12366,11 +12530,11 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12391,8 +12555,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
@@ -12412,8 +12576,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -12435,12 +12599,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::interp_backward_scales(
             "aten::upsample_bicubic2d_backward",
             output_size,
@@ -12480,11 +12648,11 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_bicubic2d_backward_with(
@@ -12503,8 +12671,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bicubic2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         Self::f_upsample_bicubic2d_backward_with(
@@ -12522,8 +12690,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bicubic2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12541,10 +12709,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -12572,7 +12743,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
@@ -12593,12 +12764,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bilinear2d.out",
             "out",
@@ -12643,10 +12817,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12666,7 +12840,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -12678,7 +12852,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -12694,11 +12868,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::interp_scales(
             "aten::upsample_bilinear2d",
             self,
@@ -12736,10 +12913,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -12757,7 +12934,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         self.f_upsample_bilinear2d_with(output_size, align_corners, None, None)
@@ -12768,7 +12945,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f_upsample_bilinear2d(output_size, align_corners))
@@ -12779,11 +12956,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_vec_out(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bilinear2d.vec_out",
             "out",
@@ -12818,7 +12998,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_vec_out(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
         out: &mut Tensor,
@@ -12841,13 +13021,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_bilinear2d_backward.grad_input",
             "grad_input",
@@ -12894,11 +13078,11 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -12919,8 +13103,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
@@ -12940,8 +13124,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -12963,12 +13147,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::interp_backward_scales(
             "aten::upsample_bilinear2d_backward",
             output_size,
@@ -13008,11 +13196,11 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_bilinear2d_backward_with(
@@ -13031,8 +13219,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_bilinear2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         Self::f_upsample_bilinear2d_backward_with(
@@ -13050,8 +13238,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_bilinear2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13069,10 +13257,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -13100,7 +13291,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_linear1d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
@@ -13121,11 +13312,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales: Option<f64>,
+        scales: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_linear1d.out",
             "out",
@@ -13168,9 +13361,9 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_linear1d_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales: Option<f64>,
+        scales: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13183,7 +13376,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -13195,7 +13388,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_linear1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -13211,10 +13404,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales: Option<f64>,
+        scales: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::upsample::interp_scales(
             "aten::upsample_linear1d",
             self,
@@ -13250,9 +13445,9 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_linear1d_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales: Option<f64>,
+        scales: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_upsample_linear1d_with(output_size, align_corners, scales),
@@ -13264,7 +13459,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         self.f_upsample_linear1d_with(output_size, align_corners, None)
@@ -13273,7 +13468,11 @@ impl Tensor {
     ///
     /// Defaults applied: `scales = None`.
     #[track_caller]
-    pub fn upsample_linear1d(&self, output_size: &[i64], align_corners: bool) -> Tensor {
+    pub fn upsample_linear1d(
+        &self,
+        output_size: impl IntList,
+        align_corners: bool,
+    ) -> Tensor {
         crate::error::unwrap(self.f_upsample_linear1d(output_size, align_corners))
     }
     /// `aten::upsample_linear1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, bool align_corners, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -13284,12 +13483,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales: Option<f64>,
+        scales: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_linear1d_backward.grad_input",
             "grad_input",
@@ -13334,10 +13536,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_linear1d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales: Option<f64>,
+        scales: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13357,8 +13559,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
@@ -13377,8 +13579,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_linear1d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -13400,11 +13602,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales: Option<f64>,
+        scales: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::upsample::interp_backward_scales(
             "aten::upsample_linear1d_backward",
             output_size,
@@ -13442,10 +13647,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_linear1d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales: Option<f64>,
+        scales: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_linear1d_backward_with(
@@ -13463,8 +13668,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_linear1d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         Self::f_upsample_linear1d_backward_with(
@@ -13481,8 +13686,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_linear1d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13500,9 +13705,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest1d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -13528,7 +13736,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest1d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13543,10 +13751,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest1d_out_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest1d.out",
             "out",
@@ -13586,8 +13796,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest1d_out_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13600,7 +13810,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_upsample_nearest1d_out_with(output_size, None, out)
@@ -13611,7 +13821,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest1d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_upsample_nearest1d_out(output_size, out))
@@ -13624,9 +13834,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest1d_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest1d",
             self,
@@ -13654,8 +13866,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest1d_with(
         &self,
-        output_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(self.f_upsample_nearest1d_with(output_size, scales))
     }
@@ -13663,14 +13875,14 @@ impl Tensor {
     ///
     /// Defaults applied: `scales = None`.
     #[track_caller]
-    pub fn f_upsample_nearest1d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f_upsample_nearest1d(&self, output_size: impl IntList) -> Result<Tensor> {
         self.f_upsample_nearest1d_with(output_size, None)
     }
     /// `aten::upsample_nearest1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor`
     ///
     /// Defaults applied: `scales = None`.
     #[track_caller]
-    pub fn upsample_nearest1d(&self, output_size: &[i64]) -> Tensor {
+    pub fn upsample_nearest1d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_upsample_nearest1d(output_size))
     }
     /// `aten::upsample_nearest1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -13681,11 +13893,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest1d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest1d_backward.grad_input",
             "grad_input",
@@ -13727,9 +13942,9 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest1d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13748,8 +13963,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest1d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f_upsample_nearest1d_backward_grad_input_with(
@@ -13766,8 +13981,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest1d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13787,10 +14002,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest1d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales: Option<f64> = scales.into();
         crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest1d_backward",
             output_size,
@@ -13825,9 +14043,9 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest1d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_nearest1d_backward_with(
@@ -13844,8 +14062,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest1d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_upsample_nearest1d_backward_with(
             grad_output,
@@ -13860,8 +14078,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest1d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_nearest1d_backward(grad_output, output_size, input_size),
@@ -13873,9 +14091,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -13901,7 +14122,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13916,11 +14137,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_out_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest2d.out",
             "out",
@@ -13962,9 +14186,9 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_out_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -13977,7 +14201,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_upsample_nearest2d_out_with(output_size, None, None, out)
@@ -13988,7 +14212,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_upsample_nearest2d_out(output_size, out))
@@ -14001,10 +14225,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest2d",
             self,
@@ -14039,9 +14266,9 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_with(
         &self,
-        output_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_upsample_nearest2d_with(output_size, scales_h, scales_w),
@@ -14051,14 +14278,14 @@ impl Tensor {
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn f_upsample_nearest2d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f_upsample_nearest2d(&self, output_size: impl IntList) -> Result<Tensor> {
         self.f_upsample_nearest2d_with(output_size, None, None)
     }
     /// `aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn upsample_nearest2d(&self, output_size: &[i64]) -> Tensor {
+    pub fn upsample_nearest2d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_upsample_nearest2d(output_size))
     }
     /// `aten::upsample_nearest2d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!)`
@@ -14067,10 +14294,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_vec_out(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest2d.vec_out",
             "out",
@@ -14103,7 +14333,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_vec_out(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -14119,12 +14349,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest2d_backward.grad_input",
             "grad_input",
@@ -14168,10 +14402,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14191,8 +14425,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f_upsample_nearest2d_backward_grad_input_with(
@@ -14210,8 +14444,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14231,11 +14465,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest2d_backward",
             output_size,
@@ -14272,10 +14510,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_nearest2d_backward_with(
@@ -14293,8 +14531,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_upsample_nearest2d_backward_with(
             grad_output,
@@ -14310,8 +14548,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest2d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_nearest2d_backward(grad_output, output_size, input_size),
@@ -14323,9 +14561,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest3d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_scale_factors = scale_factors
@@ -14351,7 +14592,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest3d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14366,12 +14607,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest3d_out_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest3d.out",
             "out",
@@ -14415,10 +14660,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest3d_out_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14438,7 +14683,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Result<Tensor> {
         self.f_upsample_nearest3d_out_with(output_size, None, None, None, out)
@@ -14449,7 +14694,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_upsample_nearest3d_out(output_size, out))
@@ -14462,11 +14707,15 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest3d_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_scales(
             "aten::upsample_nearest3d",
             self,
@@ -14503,10 +14752,10 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest3d_with(
         &self,
-        output_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_upsample_nearest3d_with(output_size, scales_d, scales_h, scales_w),
@@ -14516,14 +14765,14 @@ impl Tensor {
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn f_upsample_nearest3d(&self, output_size: &[i64]) -> Result<Tensor> {
+    pub fn f_upsample_nearest3d(&self, output_size: impl IntList) -> Result<Tensor> {
         self.f_upsample_nearest3d_with(output_size, None, None, None)
     }
     /// `aten::upsample_nearest3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor`
     ///
     /// Defaults applied: `scales_d = None`, `scales_h = None`, `scales_w = None`.
     #[track_caller]
-    pub fn upsample_nearest3d(&self, output_size: &[i64]) -> Tensor {
+    pub fn upsample_nearest3d(&self, output_size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_upsample_nearest3d(output_size))
     }
     /// `aten::upsample_nearest3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!)`
@@ -14534,13 +14783,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest3d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_nearest3d_backward.grad_input",
             "grad_input",
@@ -14586,11 +14840,11 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest3d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14611,8 +14865,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest3d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
         Self::f_upsample_nearest3d_backward_grad_input_with(
@@ -14631,8 +14885,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest3d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14652,12 +14906,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest3d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::nearest_backward_scales(
             "aten::upsample_nearest3d_backward",
             output_size,
@@ -14696,11 +14955,11 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest3d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        output_size: impl IntList,
+        input_size: impl IntList,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_nearest3d_backward_with(
@@ -14719,8 +14978,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_nearest3d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Result<Tensor> {
         Self::f_upsample_nearest3d_backward_with(
             grad_output,
@@ -14737,8 +14996,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_nearest3d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_nearest3d_backward(grad_output, output_size, input_size),
@@ -14750,10 +15009,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Result<Tensor> {
+        let output_size: Option<&[i64]> = OptionalIntList::optional_int_list(
+            &output_size,
+        );
         let c_input = input.as_raw();
         let c_output_size = output_size.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_align_corners = align_corners;
@@ -14781,7 +15043,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d_vec(
         input: &Tensor,
-        output_size: Option<&[i64]>,
+        output_size: impl OptionalIntList,
         align_corners: bool,
         scale_factors: Option<&[f64]>,
     ) -> Tensor {
@@ -14802,13 +15064,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_trilinear3d.out",
             "out",
@@ -14855,11 +15121,11 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d_out_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -14880,7 +15146,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
@@ -14899,7 +15165,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d_out(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -14915,12 +15181,16 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::interp_scales(
             "aten::upsample_trilinear3d",
             self,
@@ -14960,11 +15230,11 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d_with(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             self
@@ -14983,7 +15253,7 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         self.f_upsample_trilinear3d_with(output_size, align_corners, None, None, None)
@@ -14994,7 +15264,7 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d(
         &self,
-        output_size: &[i64],
+        output_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f_upsample_trilinear3d(output_size, align_corners))
@@ -15007,14 +15277,19 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::upsample_trilinear3d_backward.grad_input",
             "grad_input",
@@ -15063,12 +15338,12 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d_backward_grad_input_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
         grad_input: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15090,8 +15365,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Result<Tensor> {
@@ -15112,8 +15387,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d_backward_grad_input(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
         grad_input: &mut Tensor,
     ) -> Tensor {
@@ -15135,13 +15410,18 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Result<Tensor> {
+        let output_size: &[i64] = IntList::int_list(&output_size);
+        let input_size: &[i64] = IntList::int_list(&input_size);
+        let scales_d: Option<f64> = scales_d.into();
+        let scales_h: Option<f64> = scales_h.into();
+        let scales_w: Option<f64> = scales_w.into();
         crate::guards::upsample::interp_backward_scales(
             "aten::upsample_trilinear3d_backward",
             output_size,
@@ -15183,12 +15463,12 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d_backward_with(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
-        scales_d: Option<f64>,
-        scales_h: Option<f64>,
-        scales_w: Option<f64>,
+        scales_d: impl Into<Option<f64>>,
+        scales_h: impl Into<Option<f64>>,
+        scales_w: impl Into<Option<f64>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_upsample_trilinear3d_backward_with(
@@ -15208,8 +15488,8 @@ impl Tensor {
     #[track_caller]
     pub fn f_upsample_trilinear3d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Result<Tensor> {
         Self::f_upsample_trilinear3d_backward_with(
@@ -15228,8 +15508,8 @@ impl Tensor {
     #[track_caller]
     pub fn upsample_trilinear3d_backward(
         grad_output: &Tensor,
-        output_size: &[i64],
-        input_size: &[i64],
+        output_size: impl IntList,
+        input_size: impl IntList,
         align_corners: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15247,9 +15527,10 @@ impl Tensor {
         grad: &Tensor,
         dim: i64,
         indices: &Tensor,
-        sizes: &[i64],
+        sizes: impl IntList,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let sizes: &[i64] = IntList::int_list(&sizes);
         let c_grad = grad.as_raw();
         let c_dim = dim;
         let c_indices = indices.as_raw();
@@ -15278,7 +15559,7 @@ impl Tensor {
         grad: &Tensor,
         dim: i64,
         indices: &Tensor,
-        sizes: &[i64],
+        sizes: impl IntList,
         keepdim: bool,
     ) -> Tensor {
         crate::error::unwrap(
@@ -15359,9 +15640,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_vander_with(
         x: &Tensor,
-        N: Option<i64>,
+        N: impl Into<Option<i64>>,
         increasing: bool,
     ) -> Result<Tensor> {
+        let N: Option<i64> = N.into();
         let c_x = x.as_raw();
         let c_N = support::opt_int(N);
         let c_increasing = increasing;
@@ -15381,7 +15663,11 @@ impl Tensor {
     ///
     /// May be None: `N`.
     #[track_caller]
-    pub fn vander_with(x: &Tensor, N: Option<i64>, increasing: bool) -> Tensor {
+    pub fn vander_with(
+        x: &Tensor,
+        N: impl Into<Option<i64>>,
+        increasing: bool,
+    ) -> Tensor {
         crate::error::unwrap(Self::f_vander_with(x, N, increasing))
     }
     /// `aten::vander(Tensor x, int? N=None, bool increasing=False) -> Tensor`
@@ -15444,10 +15730,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_var_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_unbiased = unbiased;
@@ -15470,7 +15757,7 @@ impl Tensor {
     #[track_caller]
     pub fn var_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
     ) -> Tensor {
@@ -15482,7 +15769,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_var_dim(&self, dim: Option<&[i64]>) -> Result<Tensor> {
+    pub fn f_var_dim(&self, dim: impl OptionalIntList) -> Result<Tensor> {
         self.f_var_dim_with(dim, true, false)
     }
     /// `aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
@@ -15491,7 +15778,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn var_dim(&self, dim: Option<&[i64]>) -> Tensor {
+    pub fn var_dim(&self, dim: impl OptionalIntList) -> Tensor {
         crate::error::unwrap(self.f_var_dim(dim))
     }
     /// `aten::var.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor`
@@ -15502,10 +15789,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_var_correction_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -15534,8 +15823,8 @@ impl Tensor {
     #[track_caller]
     pub fn var_correction_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f_var_correction_with(dim, correction, keepdim))
@@ -15562,11 +15851,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_var_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         crate::guards::exclusive::exclusive_with_storage("aten::var.out", "out", out)?;
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
@@ -15598,7 +15888,7 @@ impl Tensor {
     #[track_caller]
     pub fn var_out_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
         out: &mut Tensor,
@@ -15611,7 +15901,11 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_var_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_var_out(
+        &self,
+        dim: impl OptionalIntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
         self.f_var_out_with(dim, true, false, out)
     }
     /// `aten::var.out(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)`
@@ -15620,7 +15914,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn var_out(&self, dim: Option<&[i64]>, out: &mut Tensor) -> Tensor {
+    pub fn var_out(&self, dim: impl OptionalIntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_var_out(dim, out))
     }
     /// `aten::var.correction_out(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor(a!) out) -> Tensor(a!)`
@@ -15631,11 +15925,13 @@ impl Tensor {
     #[track_caller]
     pub fn f_var_correction_out_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::var.correction_out",
             "out",
@@ -15671,8 +15967,8 @@ impl Tensor {
     #[track_caller]
     pub fn var_correction_out_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -15824,9 +16120,10 @@ impl Tensor {
     pub fn f_var_correction_names_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Result<Tensor> {
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -15856,7 +16153,7 @@ impl Tensor {
     pub fn var_correction_names_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Tensor {
         crate::error::unwrap(self.f_var_correction_names_with(dim, correction, keepdim))
@@ -15884,10 +16181,11 @@ impl Tensor {
     pub fn f_var_correction_names_out_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::var.correction_names_out",
             "out",
@@ -15924,7 +16222,7 @@ impl Tensor {
     pub fn var_correction_names_out_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out: &mut Tensor,
     ) -> Tensor {
@@ -15997,10 +16295,11 @@ impl Tensor {
     #[track_caller]
     pub fn f_var_mean_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_unbiased = unbiased;
@@ -16031,7 +16330,7 @@ impl Tensor {
     #[track_caller]
     pub fn var_mean_dim_with(
         &self,
-        dim: Option<&[i64]>,
+        dim: impl OptionalIntList,
         unbiased: bool,
         keepdim: bool,
     ) -> (Tensor, Tensor) {
@@ -16043,7 +16342,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn f_var_mean_dim(&self, dim: Option<&[i64]>) -> Result<(Tensor, Tensor)> {
+    pub fn f_var_mean_dim(&self, dim: impl OptionalIntList) -> Result<(Tensor, Tensor)> {
         self.f_var_mean_dim_with(dim, true, false)
     }
     /// `aten::var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
@@ -16052,7 +16351,7 @@ impl Tensor {
     ///
     /// May be None: `dim`.
     #[track_caller]
-    pub fn var_mean_dim(&self, dim: Option<&[i64]>) -> (Tensor, Tensor) {
+    pub fn var_mean_dim(&self, dim: impl OptionalIntList) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_var_mean_dim(dim))
     }
     /// `aten::var_mean.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> (Tensor, Tensor)`
@@ -16063,10 +16362,12 @@ impl Tensor {
     #[track_caller]
     pub fn f_var_mean_correction_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         let c_self = self.as_raw();
         let c_dim = dim.map_or(ltrs_int_list::NONE, ltrs_int_list::new);
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -16097,8 +16398,8 @@ impl Tensor {
     #[track_caller]
     pub fn var_mean_correction_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(self.f_var_mean_correction_with(dim, correction, keepdim))
@@ -16184,9 +16485,10 @@ impl Tensor {
     pub fn f_var_mean_correction_names_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> Result<(Tensor, Tensor)> {
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         let c_self = self.as_raw();
         let c_dim: Vec<ltrs_str> = dim.iter().map(|s| ltrs_str::from_str(s)).collect();
         let c_correction = correction.map_or(ltrs_scalar::NONE, |s| s.to_ffi());
@@ -16218,7 +16520,7 @@ impl Tensor {
     pub fn var_mean_correction_names_with(
         &self,
         dim: &[&str],
-        correction: Option<Scalar>,
+        correction: impl OptionalScalar,
         keepdim: bool,
     ) -> (Tensor, Tensor) {
         crate::error::unwrap(
@@ -16247,12 +16549,14 @@ impl Tensor {
     #[track_caller]
     pub fn f_var_mean_correction_out_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out0: &mut Tensor,
         out1: &mut Tensor,
     ) -> Result<(Tensor, Tensor)> {
+        let dim: Option<&[i64]> = OptionalIntList::optional_int_list(&dim);
+        let correction: Option<Scalar> = OptionalScalar::optional_scalar(correction);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::var_mean.correction_out",
             "out0",
@@ -16297,8 +16601,8 @@ impl Tensor {
     #[track_caller]
     pub fn var_mean_correction_out_with(
         &self,
-        dim: Option<&[i64]>,
-        correction: Option<Scalar>,
+        dim: impl OptionalIntList,
+        correction: impl OptionalScalar,
         keepdim: bool,
         out0: &mut Tensor,
         out1: &mut Tensor,
@@ -16373,7 +16677,8 @@ impl Tensor {
     }
     /// `aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)`
     #[track_caller]
-    pub fn f_view(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_view(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -16388,7 +16693,7 @@ impl Tensor {
     }
     /// `aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)`
     #[track_caller]
-    pub fn view(&self, size: &[i64]) -> Tensor {
+    pub fn view(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_view(size))
     }
     /// `aten::view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)`
@@ -16559,7 +16864,8 @@ impl Tensor {
     }
     /// `aten::view_copy(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn f_view_copy(&self, size: &[i64]) -> Result<Tensor> {
+    pub fn f_view_copy(&self, size: impl IntList) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         let c_self = self.as_raw();
         let c_size = ltrs_int_list::new(size);
         let mut out0 = std::ptr::null_mut();
@@ -16574,7 +16880,7 @@ impl Tensor {
     }
     /// `aten::view_copy(Tensor self, SymInt[] size) -> Tensor`
     #[track_caller]
-    pub fn view_copy(&self, size: &[i64]) -> Tensor {
+    pub fn view_copy(&self, size: impl IntList) -> Tensor {
         crate::error::unwrap(self.f_view_copy(size))
     }
     /// `aten::view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor`
@@ -16600,7 +16906,12 @@ impl Tensor {
     }
     /// `aten::view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_view_copy_out(&self, size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_view_copy_out(
+        &self,
+        size: impl IntList,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::view_copy.out",
             "out",
@@ -16621,7 +16932,7 @@ impl Tensor {
     }
     /// `aten::view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn view_copy_out(&self, size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn view_copy_out(&self, size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_view_copy_out(size, out))
     }
     /// `aten::view_copy.dtype_out(Tensor self, ScalarType dtype, *, Tensor(a!) out) -> Tensor(a!)`
@@ -16680,7 +16991,8 @@ impl Tensor {
     }
     /// `aten::vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
     #[track_caller]
-    pub fn f_vsplit_array(&self, indices: &[i64]) -> Result<Vec<Tensor>> {
+    pub fn f_vsplit_array(&self, indices: impl IntList) -> Result<Vec<Tensor>> {
+        let indices: &[i64] = IntList::int_list(&indices);
         let c_self = self.as_raw();
         let c_indices = ltrs_int_list::new(indices);
         let mut out0 = ltrs_tensor_vec {
@@ -16698,7 +17010,7 @@ impl Tensor {
     }
     /// `aten::vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
     #[track_caller]
-    pub fn vsplit_array(&self, indices: &[i64]) -> Vec<Tensor> {
+    pub fn vsplit_array(&self, indices: impl IntList) -> Vec<Tensor> {
         crate::error::unwrap(self.f_vsplit_array(indices))
     }
     /// `aten::vstack(Tensor[] tensors) -> Tensor`
@@ -16765,7 +17077,7 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_where_scalarother`]).
     #[track_caller]
-    pub fn f_where_self(
+    pub fn f_where(
         condition: &Tensor,
         self_: &Tensor,
         other: impl TensorOrNumber,
@@ -16793,12 +17105,30 @@ impl Tensor {
     ///
     /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_where_scalarother`]).
     #[track_caller]
+    pub fn r#where(
+        condition: &Tensor,
+        self_: &Tensor,
+        other: impl TensorOrNumber,
+    ) -> Tensor {
+        crate::error::unwrap(Self::f_where(condition, self_, other))
+    }
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn f_where_self(
+        condition: &Tensor,
+        self_: &Tensor,
+        other: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        Self::f_where(condition, self_, other)
+    }
+    #[doc(hidden)]
+    #[track_caller]
     pub fn where_self(
         condition: &Tensor,
         self_: &Tensor,
         other: impl TensorOrNumber,
     ) -> Tensor {
-        crate::error::unwrap(Self::f_where_self(condition, self_, other))
+        crate::error::unwrap(Self::f_where(condition, self_, other))
     }
     /// `aten::where.self_out(Tensor condition, Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
@@ -17366,13 +17696,18 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_zeros_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::factories::zeros_layout("aten::zeros.names", dtype, layout)?;
         let c_size = ltrs_int_list::new(size);
         let c_names: Option<Vec<ltrs_str>> = names
@@ -17406,12 +17741,12 @@ impl Tensor {
     /// May be None: `names`, `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn zeros_names_with(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_zeros_names_with(size, names, dtype, layout, device, pin_memory),
@@ -17423,7 +17758,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn f_zeros_names(size: &[i64], names: Option<&[&str]>) -> Result<Tensor> {
+    pub fn f_zeros_names(size: impl IntList, names: Option<&[&str]>) -> Result<Tensor> {
         Self::f_zeros_names_with(size, names, None, None, None, None)
     }
     /// `aten::zeros.names(int[] size, *, Dimname[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -17432,7 +17767,7 @@ impl Tensor {
     ///
     /// May be None: `names`.
     #[track_caller]
-    pub fn zeros_names(size: &[i64], names: Option<&[&str]>) -> Tensor {
+    pub fn zeros_names(size: impl IntList, names: Option<&[&str]>) -> Tensor {
         crate::error::unwrap(Self::f_zeros_names(size, names))
     }
     /// `aten::zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
@@ -17442,12 +17777,17 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn f_zeros_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
         crate::guards::factories::zeros_layout("aten::zeros", dtype, layout)?;
         let c_size = ltrs_int_list::new(size);
         let c_dtype = dtype.map_or(-1, |v| v.to_ffi());
@@ -17478,11 +17818,11 @@ impl Tensor {
     /// May be None: `dtype`, `layout`, `device`, `pin_memory`.
     #[track_caller]
     pub fn zeros_with(
-        size: &[i64],
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
+        size: impl IntList,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
     ) -> Tensor {
         crate::error::unwrap(Self::f_zeros_with(size, dtype, layout, device, pin_memory))
     }
@@ -17490,19 +17830,20 @@ impl Tensor {
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn f_zeros(size: &[i64]) -> Result<Tensor> {
+    pub fn f_zeros(size: impl IntList) -> Result<Tensor> {
         Self::f_zeros_with(size, None, None, None, None)
     }
     /// `aten::zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
     ///
     /// Defaults applied: `dtype = None`, `layout = None`, `device = None`, `pin_memory = None`.
     #[track_caller]
-    pub fn zeros(size: &[i64]) -> Tensor {
+    pub fn zeros(size: impl IntList) -> Tensor {
         crate::error::unwrap(Self::f_zeros(size))
     }
     /// `aten::zeros.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn f_zeros_out(size: &[i64], out: &mut Tensor) -> Result<Tensor> {
+    pub fn f_zeros_out(size: impl IntList, out: &mut Tensor) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage("aten::zeros.out", "out", out)?;
         let c_size = ltrs_int_list::new(size);
         let c_out = out.as_raw();
@@ -17518,7 +17859,7 @@ impl Tensor {
     }
     /// `aten::zeros.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
-    pub fn zeros_out(size: &[i64], out: &mut Tensor) -> Tensor {
+    pub fn zeros_out(size: impl IntList, out: &mut Tensor) -> Tensor {
         crate::error::unwrap(Self::f_zeros_out(size, out))
     }
     /// `aten::zeros.names_out(int[] size, *, Dimname[]? names, Tensor(a!) out) -> Tensor(a!)`
@@ -17526,10 +17867,11 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn f_zeros_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let size: &[i64] = IntList::int_list(&size);
         crate::guards::exclusive::exclusive_with_storage(
             "aten::zeros.names_out",
             "out",
@@ -17559,7 +17901,7 @@ impl Tensor {
     /// May be None: `names`.
     #[track_caller]
     pub fn zeros_names_out(
-        size: &[i64],
+        size: impl IntList,
         names: Option<&[&str]>,
         out: &mut Tensor,
     ) -> Tensor {
@@ -17573,12 +17915,17 @@ impl Tensor {
     #[track_caller]
     pub fn f_zeros_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Result<Tensor> {
+        let dtype: Option<Kind> = dtype.into();
+        let layout: Option<Layout> = layout.into();
+        let device: Option<Device> = device.into();
+        let pin_memory: Option<bool> = pin_memory.into();
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::factories::zeros_like_layout(
             "aten::zeros_like",
             self,
@@ -17618,11 +17965,11 @@ impl Tensor {
     #[track_caller]
     pub fn zeros_like_with(
         &self,
-        dtype: Option<Kind>,
-        layout: Option<Layout>,
-        device: Option<Device>,
-        pin_memory: Option<bool>,
-        memory_format: Option<MemoryFormat>,
+        dtype: impl Into<Option<Kind>>,
+        layout: impl Into<Option<Layout>>,
+        device: impl Into<Option<Device>>,
+        pin_memory: impl Into<Option<bool>>,
+        memory_format: impl Into<Option<MemoryFormat>>,
     ) -> Tensor {
         crate::error::unwrap(
             self.f_zeros_like_with(dtype, layout, device, pin_memory, memory_format),
@@ -17650,9 +17997,10 @@ impl Tensor {
     #[track_caller]
     pub fn f_zeros_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Result<Tensor> {
+        let memory_format: Option<MemoryFormat> = memory_format.into();
         crate::guards::exclusive::exclusive_with_storage(
             "aten::zeros_like.out",
             "out",
@@ -17679,7 +18027,7 @@ impl Tensor {
     #[track_caller]
     pub fn zeros_like_out_with(
         &self,
-        memory_format: Option<MemoryFormat>,
+        memory_format: impl Into<Option<MemoryFormat>>,
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_zeros_like_out_with(memory_format, out))

@@ -92,16 +92,6 @@ pub(crate) fn arange_end(op: &'static str, end: &Scalar, dtype: Option<Kind>) ->
     half_count(op, (&Scalar::Int(0), end, &Scalar::Int(1)), dtype)
 }
 
-/// `arange(start, end, dtype)`: see [`half_count`].
-pub(crate) fn arange_start(
-    op: &'static str,
-    start: &Scalar,
-    end: &Scalar,
-    dtype: Option<Kind>,
-) -> Result<()> {
-    half_count(op, (start, end, &Scalar::Int(1)), dtype)
-}
-
 /// `arange(end, out)`: see [`half_count`].
 pub(crate) fn arange_end_out(op: &'static str, end: &Scalar, out: &Tensor) -> Result<()> {
     if !out.defined() {

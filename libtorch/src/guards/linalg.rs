@@ -239,7 +239,7 @@ pub(crate) fn matrix_exp_norm(op: &'static str, t: &Tensor) -> Result<()> {
     if !(k.is_floating_point() || k.is_complex()) || t.dim() < 2 {
         return Ok(()); // ATen rejects these itself
     }
-    let norms = t.f_abs()?.f_sum_dim_intlist(Some(&[-2]))?;
+    let norms = t.f_abs()?.f_sum_dim(-2)?;
     if norms.f_isfinite()?.f_all()?.item_as::<bool>()? {
         Ok(())
     } else {

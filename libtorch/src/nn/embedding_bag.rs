@@ -160,7 +160,7 @@ impl EmbeddingBag {
         let (input, offsets, weights, include_last_offset) = match (input.f_dim()?, offsets) {
             (2, None) => {
                 let s = input.f_size()?;
-                let offsets = Tensor::f_arange_start_step_with(
+                let offsets = Tensor::f_arange_start_with(
                     0,
                     input.numel() as i64,
                     s[1],

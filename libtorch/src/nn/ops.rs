@@ -132,7 +132,7 @@ pub(crate) fn transpose(a: &Tensor, d0: i64, d1: i64) -> Result<Tensor> {
     a.f_transpose_int(d0, d1)
 }
 pub(crate) fn mean_dim(a: &Tensor, dim: i64, keepdim: bool) -> Result<Tensor> {
-    a.f_mean_dim_with(Some(&[dim]), keepdim, None)
+    a.f_mean_dim_with(dim, keepdim, None)
 }
 pub(crate) fn to_kind(a: &Tensor, kind: Kind) -> Result<Tensor> {
     a.f_to_dtype(kind)

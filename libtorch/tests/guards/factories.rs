@@ -177,11 +177,11 @@ fn integer_range_and_arange_reject_steps_that_divide_by_zero_or_overflow() {
     let f = Tensor::f_range_step_with(0, 2, 0.5, None, None, None, None).unwrap();
     assert_eq!(vals(&f), [0.0, 0.5, 1.0, 1.5, 2.0]);
     rejected(
-        Tensor::f_arange_start_step_with(0, i64::MIN, -1, None, None, None, None),
+        Tensor::f_arange_start_with(0, i64::MIN, -1, None, None, None, None),
         "aten::arange.start_step",
         "end - start",
     );
-    let a = Tensor::f_arange_start_step_with(0, 5, 2, None, None, None, None).unwrap();
+    let a = Tensor::f_arange_start_with(0, 5, 2, None, None, None, None).unwrap();
     assert_eq!(a.to_vec::<i64>().unwrap(), [0, 2, 4]);
     let mut out = longs(&[], &[0]);
     rejected(
@@ -337,8 +337,8 @@ fn half_precision_aranges_need_a_count_exact_in_float() {
         "16777217 elements",
     );
     rejected(
-        Tensor::f_arange_start_with(0, n, Some(Kind::BFloat16), None, None, None),
-        "aten::arange.start",
+        Tensor::f_arange_start_with(0, n, 1, Kind::BFloat16, None, None, None),
+        "aten::arange.start_step",
         "elements",
     );
     rejected(
@@ -347,8 +347,7 @@ fn half_precision_aranges_need_a_count_exact_in_float() {
         "elements",
     );
     // Counts up to 2^24 are exact.
-    let r = Tensor::f_arange_start_step_with(0, 2, 0.5, Some(Kind::BFloat16), None, None, None)
-        .unwrap();
+    let r = Tensor::f_arange_start_with(0, 2, 0.5, Kind::BFloat16, None, None, None).unwrap();
     assert_eq!(
         r.to_dtype(Kind::Float).to_vec::<f32>().unwrap(),
         [0.0, 0.5, 1.0, 1.5]

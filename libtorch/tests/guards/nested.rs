@@ -136,14 +136,14 @@ fn nested_sum_backward_needs_one_gradient_per_row() {
     let a = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     let self_ = nested(&[&a, &a.narrow(0, 0, 1)]);
     let m = rejected(
-        Tensor::f__nested_sum_backward(&nested(&[&ones(&[3]), &ones(&[1])]), &self_, Some(&[-1])),
+        Tensor::f__nested_sum_backward(&nested(&[&ones(&[3]), &ones(&[1])]), &self_, -1),
         "aten::_nested_sum_backward",
         "grad",
     );
     assert!(m.contains("component 0"), "{m}");
     // The gradient of a sum over the last dimension: each row gets its row's gradient.
     let grad = nested(&[&t(&[1.0, 2.0], &[2]), &t(&[3.0], &[1])]);
-    let back = Tensor::f__nested_sum_backward(&grad, &self_, Some(&[-1])).unwrap();
+    let back = Tensor::f__nested_sum_backward(&grad, &self_, -1).unwrap();
     let parts = back.f_unbind_int().unwrap();
     close(&vals(&parts[0]), &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
     close(&vals(&parts[1]), &[3.0, 3.0, 3.0]);

@@ -194,7 +194,7 @@ fn rebound_out_round() -> Result<()> {
     let q =
         Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0]).f_quantize_per_tensor(0.25, 0, Kind::QInt8)?;
     let mut out = Tensor::from_slice(&[7.0f32]);
-    let std = q.f_std_correction_out_with(Some(&[0]), Some(1.into()), false, &mut out)?;
+    let std = q.f_std_correction_out_with(0, 1, false, &mut out)?;
     assert_eq!(out.to_vec::<f32>()?, [7.0]);
     drop(out);
     // The sample standard deviation of 1..=4 is 1.29, quantized at 0.25 to 1.25.

@@ -96,7 +96,7 @@ pub(crate) fn trunc_normal_(t: &Tensor, mean: f64, std: f64, a: f64, b: f64) -> 
     h.f_erfinv_()?;
     h.f_mul_scalar_(std * 2f64.sqrt())?;
     h.f_add_scalar_(mean)?;
-    h.f_clamp__with(Some(a.into()), Some(b.into()))?;
+    h.f_clamp_(a, b)?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! function runs the same ATen operations in the same order as torchvision 0.26, so results are
 //! bit-identical to it.
 use crate::error::{Error, Result};
-use crate::{Kind, Scalar, Tensor};
+use crate::{Kind, Tensor};
 
 /// A box layout, as torchvision's format strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,8 +285,8 @@ pub fn clip_boxes_to_image(boxes: &Tensor, size: (i64, i64)) -> Result<Tensor> {
         let dim = boxes.f_dim()? as i64;
         let x = boxes.f_slice_with(-1, Some(0), None, 2)?;
         let y = boxes.f_slice_with(-1, Some(1), None, 2)?;
-        let x = x.f_clamp_with(Some(Scalar::Int(0)), Some(Scalar::Int(width)))?;
-        let y = y.f_clamp_with(Some(Scalar::Int(0)), Some(Scalar::Int(height)))?;
+        let x = x.f_clamp(0, width)?;
+        let y = y.f_clamp(0, height)?;
         Tensor::f_stack_with(&[x, y], dim)?.f_reshape(&boxes.f_size()?)
     })();
     r.map_err(|e| e.in_call(OP))

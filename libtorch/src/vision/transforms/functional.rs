@@ -348,7 +348,7 @@ pub fn resize(
             (InterpolationMode::Bicubic, false) => x.f_upsample_bicubic2d(&os, false)?,
         };
         if interpolation == InterpolationMode::Bicubic && out_kind == Kind::Uint8 {
-            y = y.f_clamp_with(Some(0i64.into()), Some(255i64.into()))?;
+            y = y.f_clamp(0, 255)?;
         }
         if squeeze {
             y = y.f_squeeze_dim(0)?;

@@ -2,7 +2,7 @@
 // Regenerate: cargo run --release -p codegen
 #![allow(unused_mut, clippy::let_unit_value, clippy::needless_borrow)]
 use crate::fuzz::gen::Gen;
-use libtorch::{Result, Tensor};
+use libtorch::{OptionalOperand, Result, Tensor};
 /// One fuzz call: draw the arguments, call the op, drop what it returns.
 pub type Call = fn(&mut Gen) -> Result<()>;
 /// Every bound op, by its declaration key (`add.Tensor`), in the generator's order.
@@ -146,3061 +146,3060 @@ pub static OPS: &[(&str, Call)] = &[
     ("any.dimname", op_136),
     ("any.dimname_out", op_137),
     ("arange", op_138),
-    ("arange.start", op_139),
-    ("arange.start_step", op_140),
-    ("arange.out", op_141),
-    ("arange.start_out", op_142),
-    ("_dim_arange", op_143),
-    ("argmax", op_144),
-    ("argmax.out", op_145),
-    ("argmin", op_146),
-    ("argmin.out", op_147),
-    ("acosh", op_148),
-    ("acosh_", op_149),
-    ("acosh.out", op_150),
-    ("arccosh", op_151),
-    ("arccosh_", op_152),
-    ("arccosh.out", op_153),
-    ("asinh", op_154),
-    ("asinh_", op_155),
-    ("asinh.out", op_156),
-    ("arcsinh", op_157),
-    ("arcsinh_", op_158),
-    ("arcsinh.out", op_159),
-    ("atanh", op_160),
-    ("atanh_", op_161),
-    ("atanh.out", op_162),
-    ("arctanh", op_163),
-    ("arctanh_", op_164),
-    ("arctanh.out", op_165),
-    ("as_strided", op_166),
-    ("as_strided_", op_167),
-    ("asin", op_168),
-    ("asin_", op_169),
-    ("asin.out", op_170),
-    ("arcsin", op_171),
-    ("arcsin_", op_172),
-    ("arcsin.out", op_173),
-    ("atan", op_174),
-    ("atan_", op_175),
-    ("atan.out", op_176),
-    ("arctan", op_177),
-    ("arctan_", op_178),
-    ("arctan.out", op_179),
-    ("atleast_1d", op_180),
-    ("atleast_1d.Sequence", op_181),
-    ("atleast_2d", op_182),
-    ("atleast_2d.Sequence", op_183),
-    ("atleast_3d", op_184),
-    ("atleast_3d.Sequence", op_185),
-    ("baddbmm", op_186),
-    ("baddbmm_", op_187),
-    ("baddbmm.out", op_188),
-    ("baddbmm.dtype", op_189),
-    ("baddbmm.dtype_out", op_190),
-    ("bartlett_window", op_191),
-    ("bartlett_window.periodic", op_192),
-    ("batch_norm", op_193),
-    ("quantized_batch_norm", op_194),
-    ("_batch_norm_impl_index", op_195),
-    ("_batch_norm_impl_index_backward", op_196),
-    ("bernoulli", op_197),
-    ("bernoulli.out", op_198),
-    ("bernoulli_.Tensor", op_199),
-    ("bernoulli_.float", op_200),
-    ("bernoulli.p", op_201),
-    ("bilinear", op_202),
-    ("binary_cross_entropy", op_203),
-    ("binary_cross_entropy.out", op_204),
-    ("binary_cross_entropy_backward", op_205),
-    ("binary_cross_entropy_backward.grad_input", op_206),
-    ("binary_cross_entropy_with_logits", op_207),
-    ("bincount", op_208),
-    ("bitwise_not", op_209),
-    ("bitwise_not_", op_210),
-    ("bitwise_not.out", op_211),
-    ("copysign.out", op_212),
-    ("copysign.Tensor", op_213),
-    ("copysign_.Tensor", op_214),
-    ("copysign.Scalar", op_215),
-    ("copysign_.Scalar", op_216),
-    ("copysign.Scalar_out", op_217),
-    ("_lazy_clone", op_218),
-    ("logical_not", op_219),
-    ("logical_not_", op_220),
-    ("logical_not.out", op_221),
-    ("logical_xor", op_222),
-    ("logical_xor_", op_223),
-    ("logical_xor.out", op_224),
-    ("logical_and", op_225),
-    ("logical_and_", op_226),
-    ("logical_and.out", op_227),
-    ("logical_or", op_228),
-    ("logical_or_", op_229),
-    ("logical_or.out", op_230),
-    ("blackman_window", op_231),
-    ("blackman_window.periodic", op_232),
-    ("bmm", op_233),
-    ("bmm.out", op_234),
-    ("bmm.dtype", op_235),
-    ("bmm.dtype_out", op_236),
-    ("broadcast_tensors", op_237),
-    ("broadcast_to", op_238),
-    ("_sparse_broadcast_to", op_239),
-    ("cat", op_240),
-    ("cat.out", op_241),
-    ("cat.names", op_242),
-    ("cat.names_out", op_243),
-    ("concat", op_244),
-    ("concat.out", op_245),
-    ("concat.names", op_246),
-    ("concat.names_out", op_247),
-    ("concatenate", op_248),
-    ("concatenate.out", op_249),
-    ("concatenate.names", op_250),
-    ("concatenate.names_out", op_251),
-    ("block_diag", op_252),
-    ("ceil", op_253),
-    ("ceil_", op_254),
-    ("ceil.out", op_255),
-    ("chain_matmul", op_256),
-    ("chain_matmul.out", op_257),
-    ("unsafe_chunk", op_258),
-    ("chunk", op_259),
-    ("tensor_split.sections", op_260),
-    ("tensor_split.indices", op_261),
-    ("tensor_split.tensor_indices_or_sections", op_262),
-    ("clamp", op_263),
-    ("clamp.Tensor", op_264),
-    ("clamp_", op_265),
-    ("clamp_.Tensor", op_266),
-    ("clamp.out", op_267),
-    ("clamp.Tensor_out", op_268),
-    ("clamp_max", op_269),
-    ("clamp_max.Tensor", op_270),
-    ("clamp_max_", op_271),
-    ("clamp_max_.Tensor", op_272),
-    ("clamp_max.out", op_273),
-    ("clamp_max.Tensor_out", op_274),
-    ("clamp_min", op_275),
-    ("clamp_min.Tensor", op_276),
-    ("clamp_min_", op_277),
-    ("clamp_min_.Tensor", op_278),
-    ("clamp_min.out", op_279),
-    ("clamp_min.Tensor_out", op_280),
-    ("clip", op_281),
-    ("clip.Tensor", op_282),
-    ("clip_", op_283),
-    ("clip_.Tensor", op_284),
-    ("clip.out", op_285),
-    ("clip.Tensor_out", op_286),
-    ("cudnn_is_acceptable", op_287),
-    ("complex", op_288),
-    ("complex.out", op_289),
-    ("polar", op_290),
-    ("polar.out", op_291),
-    ("constant_pad_nd", op_292),
-    ("contiguous", op_293),
-    ("convolution", op_294),
-    ("convolution_backward", op_295),
-    ("convolution_overrideable", op_296),
-    ("convolution_backward_overrideable", op_297),
-    ("_convolution", op_298),
-    ("_convolution.deprecated", op_299),
-    ("_convolution_mode", op_300),
-    ("_convolution_double_backward", op_301),
-    ("conv1d", op_302),
-    ("conv2d", op_303),
-    ("conv3d", op_304),
-    ("conv1d.padding", op_305),
-    ("conv2d.padding", op_306),
-    ("conv3d.padding", op_307),
-    ("conv_tbc", op_308),
-    ("conv_tbc_backward", op_309),
-    ("conv_transpose1d", op_310),
-    ("conv_transpose2d.input", op_311),
-    ("conv_transpose3d.input", op_312),
-    ("copy", op_313),
-    ("copy_", op_314),
-    ("_copy_from", op_315),
-    ("_copy_from_and_resize", op_316),
-    ("cos", op_317),
-    ("cos_", op_318),
-    ("cos.out", op_319),
-    ("cosh", op_320),
-    ("cosh_", op_321),
-    ("cosh.out", op_322),
-    ("cosine_embedding_loss", op_323),
-    ("count_nonzero.dim_IntList", op_324),
-    ("count_nonzero", op_325),
-    ("cov", op_326),
-    ("corrcoef", op_327),
-    ("cudnn_affine_grid_generator", op_328),
-    ("cudnn_affine_grid_generator_backward", op_329),
-    ("cudnn_batch_norm", op_330),
-    ("cudnn_batch_norm.out", op_331),
-    ("cudnn_batch_norm_backward", op_332),
-    ("cudnn_convolution", op_333),
-    ("cudnn_convolution.out", op_334),
-    ("cudnn_convolution_transpose", op_335),
-    ("_mps_convolution_transpose", op_336),
-    ("mps_convolution_transpose_backward", op_337),
-    ("cudnn_convolution_relu", op_338),
-    ("cudnn_convolution_add_relu", op_339),
-    ("cudnn_grid_sampler", op_340),
-    ("cudnn_grid_sampler_backward", op_341),
-    ("cummax", op_342),
-    ("cummax.out", op_343),
-    ("cummax.dimname", op_344),
-    ("cummax.dimname_out", op_345),
-    ("_cummax_helper", op_346),
-    ("cummin", op_347),
-    ("cummin.out", op_348),
-    ("cummin.dimname", op_349),
-    ("cummin.dimname_out", op_350),
-    ("_cummin_helper", op_351),
-    ("cummaxmin_backward", op_352),
-    ("cumprod", op_353),
-    ("cumprod_", op_354),
-    ("cumprod.out", op_355),
-    ("cumprod.dimname", op_356),
-    ("cumprod_.dimname", op_357),
-    ("cumprod.dimname_out", op_358),
-    ("cumprod_backward", op_359),
-    ("cumsum", op_360),
-    ("cumsum_", op_361),
-    ("cumsum.out", op_362),
-    ("cumsum.dimname", op_363),
-    ("cumsum_.dimname", op_364),
-    ("cumsum.dimname_out", op_365),
-    ("cumulative_trapezoid.x", op_366),
-    ("cumulative_trapezoid.dx", op_367),
-    ("ctc_loss.IntList", op_368),
-    ("ctc_loss.Tensor", op_369),
-    ("_ctc_loss", op_370),
-    ("_ctc_loss.Tensor", op_371),
-    ("_ctc_loss_backward", op_372),
-    ("_ctc_loss_backward.Tensor", op_373),
-    ("diag_embed", op_374),
-    ("diagflat", op_375),
-    ("diagonal", op_376),
-    ("linalg_diagonal", op_377),
-    ("diagonal.Dimname", op_378),
-    ("diagonal_backward", op_379),
-    ("fill_diagonal_", op_380),
-    ("diff", op_381),
-    ("diff.out", op_382),
-    ("gradient.scalarint", op_383),
-    ("gradient.scalararray", op_384),
-    ("gradient.array", op_385),
-    ("gradient.scalarrayint", op_386),
-    ("gradient.scalarrayarray", op_387),
-    ("gradient.tensorarrayint", op_388),
-    ("gradient.tensorarray", op_389),
-    ("div.Tensor", op_390),
-    ("div_.Tensor", op_391),
-    ("div.out", op_392),
-    ("div.Tensor_mode", op_393),
-    ("div_.Tensor_mode", op_394),
-    ("div.out_mode", op_395),
-    ("div.Scalar", op_396),
-    ("div_.Scalar", op_397),
-    ("div.Scalar_mode", op_398),
-    ("div_.Scalar_mode", op_399),
-    ("divide.Tensor", op_400),
-    ("divide_.Tensor", op_401),
-    ("divide.out", op_402),
-    ("divide.Scalar", op_403),
-    ("divide_.Scalar", op_404),
-    ("divide.Tensor_mode", op_405),
-    ("divide_.Tensor_mode", op_406),
-    ("divide.out_mode", op_407),
-    ("divide.Scalar_mode", op_408),
-    ("divide_.Scalar_mode", op_409),
-    ("true_divide.Tensor", op_410),
-    ("true_divide_.Tensor", op_411),
-    ("true_divide.out", op_412),
-    ("true_divide.Scalar", op_413),
-    ("true_divide_.Scalar", op_414),
-    ("dot", op_415),
-    ("dot.out", op_416),
-    ("vdot", op_417),
-    ("vdot.out", op_418),
-    ("einsum", op_419),
-    ("embedding", op_420),
-    ("embedding_backward", op_421),
-    ("embedding_dense_backward", op_422),
-    ("embedding_renorm_", op_423),
-    ("embedding_sparse_backward", op_424),
-    ("_embedding_bag_forward_only", op_425),
-    ("_rowwise_prune", op_426),
-    ("row_stack", op_427),
-    ("row_stack.out", op_428),
-    ("embedding_bag", op_429),
-    ("embedding_bag.padding_idx", op_430),
-    ("_embedding_bag", op_431),
-    ("_embedding_bag_backward", op_432),
-    ("_embedding_bag_sparse_backward", op_433),
-    ("_embedding_bag_dense_backward", op_434),
-    ("_embedding_bag_per_sample_weights_backward", op_435),
-    ("empty.names", op_436),
-    ("empty.memory_format", op_437),
-    ("empty_permuted", op_438),
-    ("new_empty", op_439),
-    ("new_empty_strided", op_440),
-    ("new_full", op_441),
-    ("new_zeros", op_442),
-    ("new_ones", op_443),
-    ("_empty_affine_quantized", op_444),
-    ("_empty_per_channel_affine_quantized", op_445),
-    ("resize_", op_446),
-    ("_resize_output_", op_447),
-    ("empty_quantized", op_448),
-    ("empty.out", op_449),
-    ("empty_like", op_450),
-    ("empty_strided", op_451),
-    ("erf", op_452),
-    ("erf_", op_453),
-    ("erf.out", op_454),
-    ("erfc", op_455),
-    ("erfc_", op_456),
-    ("erfc.out", op_457),
-    ("exp", op_458),
-    ("exp_", op_459),
-    ("exp.out", op_460),
-    ("exp2", op_461),
-    ("exp2_", op_462),
-    ("exp2.out", op_463),
-    ("expm1", op_464),
-    ("expm1_", op_465),
-    ("expm1.out", op_466),
-    ("expand", op_467),
-    ("expand_as", op_468),
-    ("eye", op_469),
-    ("eye.m", op_470),
-    ("eye.out", op_471),
-    ("eye.m_out", op_472),
-    ("flatten.using_ints", op_473),
-    ("flatten.named_out_dim", op_474),
-    ("flatten.using_names", op_475),
-    ("flatten.DimnameList", op_476),
-    ("unflatten.int", op_477),
-    ("unflatten.Dimname", op_478),
-    ("fill.Scalar", op_479),
-    ("fill.Tensor", op_480),
-    ("fill_.Scalar", op_481),
-    ("fill_.Tensor", op_482),
-    ("floor", op_483),
-    ("floor_", op_484),
-    ("floor.out", op_485),
-    ("floor_divide", op_486),
-    ("floor_divide_.Tensor", op_487),
-    ("floor_divide.out", op_488),
-    ("floor_divide.Scalar", op_489),
-    ("floor_divide_.Scalar", op_490),
-    ("frac", op_491),
-    ("frac_", op_492),
-    ("frac.out", op_493),
-    ("full.names", op_494),
-    ("full", op_495),
-    ("full.out", op_496),
-    ("full_like", op_497),
-    ("from_file", op_498),
-    ("gcd.out", op_499),
-    ("gcd", op_500),
-    ("gcd_", op_501),
-    ("lcm.out", op_502),
-    ("lcm", op_503),
-    ("lcm_", op_504),
-    ("grid_sampler", op_505),
-    ("grid_sampler_2d", op_506),
-    ("grid_sampler_2d_backward", op_507),
-    ("_grid_sampler_2d_cpu_fallback", op_508),
-    ("_grid_sampler_2d_cpu_fallback_backward", op_509),
-    ("grid_sampler_3d", op_510),
-    ("grid_sampler_3d_backward", op_511),
-    ("hann_window", op_512),
-    ("hann_window.periodic", op_513),
-    ("hamming_window", op_514),
-    ("hamming_window.periodic", op_515),
-    ("hamming_window.periodic_alpha", op_516),
-    ("hamming_window.periodic_alpha_beta", op_517),
-    ("kaiser_window", op_518),
-    ("kaiser_window.periodic", op_519),
-    ("kaiser_window.beta", op_520),
-    ("hinge_embedding_loss", op_521),
-    ("group_norm", op_522),
-    ("native_group_norm", op_523),
-    ("native_group_norm_backward", op_524),
-    ("_fft_r2c", op_525),
-    ("_fft_r2c.out", op_526),
-    ("_fft_c2r", op_527),
-    ("_fft_c2r.out", op_528),
-    ("_fft_c2c", op_529),
-    ("_fft_c2c.out", op_530),
-    ("_validate_compressed_sparse_indices", op_531),
-    ("_cufft_get_plan_cache_size", op_532),
-    ("_cufft_get_plan_cache_max_size", op_533),
-    ("_cufft_set_plan_cache_max_size", op_534),
-    ("_cufft_clear_plan_cache", op_535),
-    ("index.Tensor", op_536),
-    ("index.Tensor_out", op_537),
-    ("_unsafe_index.Tensor", op_538),
-    ("_unsafe_masked_index", op_539),
-    ("_unsafe_masked_index_put_accumulate", op_540),
-    ("index_copy.out", op_541),
-    ("index_copy_", op_542),
-    ("index_copy", op_543),
-    ("index_copy_.dimname", op_544),
-    ("index_copy.dimname", op_545),
-    ("index_put_", op_546),
-    ("index_put", op_547),
-    ("_unsafe_index_put", op_548),
-    ("_index_put_impl_", op_549),
-    ("instance_norm", op_550),
-    ("isclose", op_551),
-    ("isin.Tensor_Tensor_out", op_552),
-    ("isin.Tensor_Tensor", op_553),
-    ("isin.Tensor_Scalar_out", op_554),
-    ("isin.Tensor_Scalar", op_555),
-    ("isin.Scalar_Tensor_out", op_556),
-    ("isin.Scalar_Tensor", op_557),
-    ("isnan", op_558),
-    ("is_distributed", op_559),
-    ("is_floating_point", op_560),
-    ("is_complex", op_561),
-    ("is_conj", op_562),
-    ("_is_zerotensor", op_563),
-    ("is_neg", op_564),
-    ("isreal", op_565),
-    ("is_nonzero", op_566),
-    ("is_same_size", op_567),
-    ("is_signed", op_568),
-    ("is_inference", op_569),
-    ("kl_div", op_570),
-    ("kron", op_571),
-    ("kron.out", op_572),
-    ("kthvalue", op_573),
-    ("kthvalue.values", op_574),
-    ("kthvalue.dimname", op_575),
-    ("kthvalue.dimname_out", op_576),
-    ("layer_norm", op_577),
-    ("native_layer_norm", op_578),
-    ("native_layer_norm_backward", op_579),
-    ("rms_norm", op_580),
-    ("_fused_rms_norm", op_581),
-    ("_fused_rms_norm_backward", op_582),
-    ("nan_to_num", op_583),
-    ("nan_to_num_", op_584),
-    ("nan_to_num.out", op_585),
-    ("linear", op_586),
-    ("linear_backward", op_587),
-    ("linear.out", op_588),
-    ("mkldnn_linear", op_589),
-    ("mkldnn_linear_backward_input", op_590),
-    ("mkldnn_linear_backward_weights", op_591),
-    ("mkldnn_linear_backward", op_592),
-    ("_cslt_compress", op_593),
-    ("_cslt_sparse_mm", op_594),
-    ("_cslt_sparse_mm_search", op_595),
-    ("_sparse_semi_structured_tile", op_596),
-    ("_sparse_semi_structured_apply", op_597),
-    ("_sparse_semi_structured_apply_dense", op_598),
-    ("_sparse_semi_structured_linear", op_599),
-    ("_sparse_semi_structured_mm", op_600),
-    ("_sparse_semi_structured_addmm", op_601),
-    ("_mixed_dtypes_linear", op_602),
-    ("fbgemm_linear_int8_weight_fp32_activation", op_603),
-    ("fbgemm_linear_int8_weight", op_604),
-    ("fbgemm_linear_quantize_weight", op_605),
-    ("fbgemm_pack_gemm_matrix_fp16", op_606),
-    ("_wrapped_linear_prepack", op_607),
-    ("_wrapped_quantized_linear_prepacked", op_608),
-    ("fbgemm_linear_fp16_weight_fp32_activation", op_609),
-    ("fbgemm_linear_fp16_weight_fp32_activation.out", op_610),
-    ("fbgemm_linear_fp16_weight", op_611),
-    ("fbgemm_linear_fp16_weight.out", op_612),
-    ("fbgemm_pack_quantized_matrix", op_613),
-    ("fbgemm_pack_quantized_matrix.KN", op_614),
-    ("ldexp.Tensor", op_615),
-    ("ldexp_", op_616),
-    ("ldexp.out", op_617),
-    ("linspace", op_618),
-    ("linspace.Tensor_Tensor", op_619),
-    ("linspace.Tensor_Scalar", op_620),
-    ("linspace.Scalar_Tensor", op_621),
-    ("linspace.out", op_622),
-    ("linspace.Tensor_Tensor_out", op_623),
-    ("linspace.Tensor_Scalar_out", op_624),
-    ("linspace.Scalar_Tensor_out", op_625),
-    ("log", op_626),
-    ("log_", op_627),
-    ("log.out", op_628),
-    ("log10", op_629),
-    ("log10_", op_630),
-    ("log10.out", op_631),
-    ("log1p", op_632),
-    ("log1p_", op_633),
-    ("log1p.out", op_634),
-    ("log2", op_635),
-    ("log2_", op_636),
-    ("log2.out", op_637),
-    ("logaddexp.out", op_638),
-    ("logaddexp", op_639),
-    ("logaddexp2.out", op_640),
-    ("logaddexp2", op_641),
-    ("xlogy.Tensor", op_642),
-    ("xlogy.Scalar_Self", op_643),
-    ("xlogy.Scalar_Other", op_644),
-    ("xlogy_.Tensor", op_645),
-    ("xlogy_.Scalar_Other", op_646),
-    ("xlogy.OutTensor", op_647),
-    ("xlogy.OutScalar_Self", op_648),
-    ("xlogy.OutScalar_Other", op_649),
-    ("logspace", op_650),
-    ("logspace.Tensor_Tensor", op_651),
-    ("logspace.Tensor_Scalar", op_652),
-    ("logspace.Scalar_Tensor", op_653),
-    ("logspace.out", op_654),
-    ("logspace.Tensor_Tensor_out", op_655),
-    ("logspace.Tensor_Scalar_out", op_656),
-    ("logspace.Scalar_Tensor_out", op_657),
-    ("log_softmax.int", op_658),
-    ("log_softmax.int_out", op_659),
-    ("log_softmax.Dimname", op_660),
-    ("_log_softmax", op_661),
-    ("_log_softmax.out", op_662),
-    ("_log_softmax_backward_data", op_663),
-    ("_log_softmax_backward_data.out", op_664),
-    ("_logcumsumexp", op_665),
-    ("_logcumsumexp.out", op_666),
-    ("logcumsumexp", op_667),
-    ("logcumsumexp.out", op_668),
-    ("logcumsumexp.dimname", op_669),
-    ("logcumsumexp.dimname_out", op_670),
-    ("logsumexp", op_671),
-    ("logsumexp.out", op_672),
-    ("logsumexp.names", op_673),
-    ("logsumexp.names_out", op_674),
-    ("margin_ranking_loss", op_675),
-    ("matmul", op_676),
-    ("matmul_backward", op_677),
-    ("matmul.out", op_678),
-    ("matrix_power", op_679),
-    ("matrix_power.out", op_680),
-    ("matrix_exp", op_681),
-    ("matrix_exp_backward", op_682),
-    ("_aminmax", op_683),
-    ("_aminmax.dim", op_684),
-    ("aminmax", op_685),
-    ("aminmax.out", op_686),
-    ("_compute_linear_combination", op_687),
-    ("_compute_linear_combination.out", op_688),
-    ("max.dim", op_689),
-    ("max.dim_max", op_690),
-    ("max.names_dim", op_691),
-    ("max.names_dim_max", op_692),
-    ("value_selecting_reduction_backward", op_693),
-    ("amax", op_694),
-    ("amax.out", op_695),
-    ("max_pool1d_with_indices", op_696),
-    ("max_pool1d", op_697),
-    ("max_pool2d", op_698),
-    ("max_pool2d_backward", op_699),
-    ("mkldnn_max_pool2d", op_700),
-    ("mkldnn_max_pool2d_backward", op_701),
-    ("mkldnn_max_pool3d", op_702),
-    ("mkldnn_max_pool3d_backward", op_703),
-    ("quantized_max_pool1d", op_704),
-    ("quantized_max_pool2d", op_705),
-    ("quantized_max_pool3d", op_706),
-    ("max_pool3d", op_707),
-    ("mean", op_708),
-    ("mean.dtype_out", op_709),
-    ("mean.dim", op_710),
-    ("mean.out", op_711),
-    ("mean.names_dim", op_712),
-    ("mean.names_out", op_713),
-    ("nanmean", op_714),
-    ("nanmean.out", op_715),
-    ("median", op_716),
-    ("median.dim", op_717),
-    ("median.dim_values", op_718),
-    ("median.names_dim", op_719),
-    ("median.names_dim_values", op_720),
-    ("nanmedian", op_721),
-    ("nanmedian.dim", op_722),
-    ("nanmedian.dim_values", op_723),
-    ("nanmedian.names_dim", op_724),
-    ("nanmedian.names_dim_values", op_725),
-    ("min.dim", op_726),
-    ("min.dim_min", op_727),
-    ("min.names_dim", op_728),
-    ("min.names_dim_min", op_729),
-    ("amin", op_730),
-    ("amin.out", op_731),
-    ("_mps_convolution", op_732),
-    ("mps_convolution_backward", op_733),
-    ("mkldnn_convolution", op_734),
-    ("mkldnn_rnn_layer", op_735),
-    ("mkldnn_rnn_layer_backward", op_736),
-    ("miopen_batch_norm", op_737),
-    ("miopen_batch_norm_backward", op_738),
-    ("miopen_convolution", op_739),
-    ("miopen_convolution_transpose", op_740),
-    ("miopen_depthwise_convolution", op_741),
-    ("miopen_convolution_relu", op_742),
-    ("miopen_convolution_add_relu", op_743),
-    ("miopen_rnn", op_744),
-    ("miopen_rnn_backward", op_745),
-    ("_use_miopen_ctc_loss", op_746),
-    ("_use_miopen_ctc_loss.Tensor", op_747),
-    ("miopen_ctc_loss", op_748),
-    ("miopen_ctc_loss.Tensor", op_749),
-    ("mm", op_750),
-    ("mm.out", op_751),
-    ("mm.dtype", op_752),
-    ("mm.dtype_out", op_753),
-    ("_int_mm", op_754),
-    ("_int_mm.out", op_755),
-    ("_convert_weight_to_int4pack", op_756),
-    ("_weight_int4pack_mm", op_757),
-    ("_weight_int4pack_mm_with_scales_and_zeros", op_758),
-    ("_convert_weight_to_int4pack_for_cpu", op_759),
-    ("_weight_int4pack_mm_for_cpu", op_760),
-    ("_dyn_quant_pack_4bit_weight", op_761),
-    ("_dyn_quant_matmul_4bit", op_762),
-    ("_weight_int8pack_mm", op_763),
-    ("_sparse_mm", op_764),
-    ("_sparse_mm.reduce", op_765),
-    ("_sparse_sparse_matmul", op_766),
-    ("mode", op_767),
-    ("mode.values", op_768),
-    ("mode.dimname", op_769),
-    ("mode.dimname_out", op_770),
-    ("mul.Tensor", op_771),
-    ("mul_.Tensor", op_772),
-    ("mul.out", op_773),
-    ("mul.Scalar", op_774),
-    ("mul_.Scalar", op_775),
-    ("multiply.Tensor", op_776),
-    ("multiply_.Tensor", op_777),
-    ("multiply.out", op_778),
-    ("multiply.Scalar", op_779),
-    ("multiply_.Scalar", op_780),
-    ("mv", op_781),
-    ("mv.out", op_782),
-    ("mvlgamma.out", op_783),
-    ("mvlgamma", op_784),
-    ("mvlgamma_", op_785),
-    ("narrow_copy", op_786),
-    ("narrow_copy.out", op_787),
-    ("narrow", op_788),
-    ("narrow.Tensor", op_789),
-    ("native_batch_norm", op_790),
-    ("native_batch_norm.out", op_791),
-    ("_native_batch_norm_legit", op_792),
-    ("_native_batch_norm_legit_no_training", op_793),
-    ("_native_batch_norm_legit.out", op_794),
-    ("_native_batch_norm_legit.no_stats", op_795),
-    ("_native_batch_norm_legit.no_stats_out", op_796),
-    ("batch_norm_stats", op_797),
-    ("batch_norm_elemt", op_798),
-    ("batch_norm_elemt.out", op_799),
-    ("batch_norm_gather_stats", op_800),
-    ("batch_norm_gather_stats_with_counts", op_801),
-    ("native_batch_norm_backward", op_802),
-    ("batch_norm_backward_reduce", op_803),
-    ("batch_norm_backward_elemt", op_804),
-    ("batch_norm_update_stats", op_805),
-    ("is_vulkan_available", op_806),
-    ("_nnpack_available", op_807),
-    ("_nnpack_spatial_convolution", op_808),
-    ("ones.names", op_809),
-    ("ones", op_810),
-    ("ones.out", op_811),
-    ("ones_like", op_812),
-    ("pairwise_distance", op_813),
-    ("cdist", op_814),
-    ("_euclidean_dist", op_815),
-    ("_cdist_forward", op_816),
-    ("_cdist_backward", op_817),
-    ("pdist", op_818),
-    ("_pdist_forward", op_819),
-    ("_pdist_backward", op_820),
-    ("cosine_similarity", op_821),
-    ("permute", op_822),
-    ("movedim.intlist", op_823),
-    ("movedim.int", op_824),
-    ("moveaxis.intlist", op_825),
-    ("moveaxis.int", op_826),
-    ("numpy_T", op_827),
-    ("matrix_H", op_828),
-    ("mT", op_829),
-    ("mH", op_830),
-    ("adjoint", op_831),
-    ("pixel_shuffle", op_832),
-    ("pixel_unshuffle", op_833),
-    ("channel_shuffle", op_834),
-    ("native_channel_shuffle", op_835),
-    ("is_pinned", op_836),
-    ("pin_memory", op_837),
-    ("_pin_memory", op_838),
-    ("pinverse", op_839),
-    ("poisson_nll_loss", op_840),
-    ("rad2deg", op_841),
-    ("rad2deg_", op_842),
-    ("rad2deg.out", op_843),
-    ("deg2rad", op_844),
-    ("deg2rad_", op_845),
-    ("deg2rad.out", op_846),
-    ("scalar_tensor", op_847),
-    ("rand.names", op_848),
-    ("rand.generator_with_names", op_849),
-    ("rand", op_850),
-    ("rand.generator", op_851),
-    ("rand.out", op_852),
-    ("rand.generator_out", op_853),
-    ("rand_like", op_854),
-    ("rand_like.generator", op_855),
-    ("randint", op_856),
-    ("randint.generator", op_857),
-    ("randint.low", op_858),
-    ("randint.low_generator", op_859),
-    ("randint.out", op_860),
-    ("randint.generator_out", op_861),
-    ("randint.low_out", op_862),
-    ("randint.low_generator_out", op_863),
-    ("randint_like", op_864),
-    ("randint_like.generator", op_865),
-    ("randint_like.Tensor", op_866),
-    ("randint_like.Tensor_generator", op_867),
-    ("randint_like.low_dtype", op_868),
-    ("randint_like.low_generator_dtype", op_869),
-    ("randn", op_870),
-    ("randn.generator", op_871),
-    ("randn.names", op_872),
-    ("randn.generator_with_names", op_873),
-    ("randn.out", op_874),
-    ("randn.generator_out", op_875),
-    ("randn_like", op_876),
-    ("randn_like.generator", op_877),
-    ("randperm", op_878),
-    ("randperm.generator", op_879),
-    ("randperm.out", op_880),
-    ("randperm.generator_out", op_881),
-    ("range.step", op_882),
-    ("range", op_883),
-    ("range.out_", op_884),
-    ("range.out", op_885),
-    ("ravel", op_886),
-    ("reciprocal", op_887),
-    ("reciprocal_", op_888),
-    ("reciprocal.out", op_889),
-    ("neg", op_890),
-    ("neg_", op_891),
-    ("neg.out", op_892),
-    ("negative", op_893),
-    ("negative_", op_894),
-    ("negative.out", op_895),
-    ("repeat", op_896),
-    ("repeat_interleave.Tensor", op_897),
-    ("repeat_interleave.self_Tensor", op_898),
-    ("repeat_interleave.self_int", op_899),
-    ("reshape", op_900),
-    ("_reshape_copy", op_901),
-    ("_reshape_alias", op_902),
-    ("_mkldnn_reshape", op_903),
-    ("reshape_as", op_904),
-    ("round", op_905),
-    ("round_", op_906),
-    ("round.out", op_907),
-    ("round.decimals", op_908),
-    ("round_.decimals", op_909),
-    ("round.decimals_out", op_910),
-    ("rrelu", op_911),
-    ("rrelu_", op_912),
-    ("relu", op_913),
-    ("relu_", op_914),
-    ("relu6", op_915),
-    ("relu6_", op_916),
-    ("prelu", op_917),
-    ("_prelu_kernel", op_918),
-    ("_prelu_kernel_backward", op_919),
-    ("gelu.out", op_920),
-    ("gelu_", op_921),
-    ("gelu", op_922),
-    ("gelu_backward.grad_input", op_923),
-    ("gelu_backward", op_924),
-    ("infinitely_differentiable_gelu_backward", op_925),
-    ("hardshrink.out", op_926),
-    ("hardshrink", op_927),
-    ("hardshrink_backward.grad_input", op_928),
-    ("hardshrink_backward", op_929),
-    ("rsqrt", op_930),
-    ("rsqrt_", op_931),
-    ("rsqrt.out", op_932),
-    ("select.Dimname", op_933),
-    ("select.int", op_934),
-    ("select_backward", op_935),
-    ("_nested_select_backward", op_936),
-    ("selu", op_937),
-    ("selu_", op_938),
-    ("celu", op_939),
-    ("celu_", op_940),
-    ("silu", op_941),
-    ("silu_", op_942),
-    ("silu.out", op_943),
-    ("silu_backward.grad_input", op_944),
-    ("silu_backward", op_945),
-    ("mish", op_946),
-    ("mish_", op_947),
-    ("mish.out", op_948),
-    ("mish_backward", op_949),
-    ("sigmoid", op_950),
-    ("sigmoid_", op_951),
-    ("sigmoid.out", op_952),
-    ("logit", op_953),
-    ("logit_", op_954),
-    ("logit.out", op_955),
-    ("sin", op_956),
-    ("sin_", op_957),
-    ("sin.out", op_958),
-    ("sinc", op_959),
-    ("sinc_", op_960),
-    ("sinc.out", op_961),
-    ("sinh", op_962),
-    ("sinh_", op_963),
-    ("sinh.out", op_964),
-    ("detach", op_965),
-    ("detach_", op_966),
-    ("size.int", op_967),
-    ("size.Dimname", op_968),
-    ("sym_size.int", op_969),
-    ("sym_is_contiguous", op_970),
-    ("sym_numel", op_971),
-    ("sym_storage_offset", op_972),
-    ("slice.Tensor", op_973),
-    ("slice_backward", op_974),
-    ("slice_inverse", op_975),
-    ("slice_scatter", op_976),
-    ("select_scatter", op_977),
-    ("diagonal_scatter", op_978),
-    ("as_strided_scatter", op_979),
-    ("smm", op_980),
-    ("softmax.int", op_981),
-    ("softmax.int_out", op_982),
-    ("softmax.Dimname", op_983),
-    ("_softmax", op_984),
-    ("_softmax.out", op_985),
-    ("_softmax_backward_data", op_986),
-    ("_softmax_backward_data.out", op_987),
-    ("unsafe_split.Tensor", op_988),
-    ("split.Tensor", op_989),
-    ("split.sizes", op_990),
-    ("unsafe_split_with_sizes", op_991),
-    ("split_with_sizes", op_992),
-    ("hsplit.int", op_993),
-    ("hsplit.array", op_994),
-    ("vsplit.int", op_995),
-    ("vsplit.array", op_996),
-    ("dsplit.int", op_997),
-    ("dsplit.array", op_998),
-    ("squeeze", op_999),
-    ("squeeze.dim", op_1000),
-    ("squeeze.dimname", op_1001),
-    ("squeeze.dims", op_1002),
-    ("squeeze_", op_1003),
-    ("squeeze_.dim", op_1004),
-    ("squeeze_.dims", op_1005),
-    ("squeeze_.dimname", op_1006),
-    ("sspaddmm", op_1007),
-    ("sspaddmm.out", op_1008),
-    ("_chunk_cat", op_1009),
-    ("_chunk_cat.out", op_1010),
-    ("stack", op_1011),
-    ("stack.out", op_1012),
-    ("_stack", op_1013),
-    ("_stack.out", op_1014),
-    ("hstack", op_1015),
-    ("hstack.out", op_1016),
-    ("vstack", op_1017),
-    ("vstack.out", op_1018),
-    ("dstack", op_1019),
-    ("dstack.out", op_1020),
-    ("stft", op_1021),
-    ("stft.center", op_1022),
-    ("istft", op_1023),
-    ("stride.int", op_1024),
-    ("stride.Dimname", op_1025),
-    ("sym_stride.int", op_1026),
-    ("sum", op_1027),
-    ("sum.dim_IntList", op_1028),
-    ("sum.dim_DimnameList", op_1029),
-    ("sum.IntList_out", op_1030),
-    ("sum.DimnameList_out", op_1031),
-    ("_nested_sum_backward", op_1032),
-    ("nansum", op_1033),
-    ("nansum.out", op_1034),
-    ("hash_tensor", op_1035),
-    ("hash_tensor.out", op_1036),
-    ("sum_to_size", op_1037),
-    ("sqrt", op_1038),
-    ("sqrt_", op_1039),
-    ("sqrt.out", op_1040),
-    ("square", op_1041),
-    ("square_", op_1042),
-    ("square.out", op_1043),
-    ("std", op_1044),
-    ("std.dim", op_1045),
-    ("std.correction", op_1046),
-    ("std_mean", op_1047),
-    ("std_mean.dim", op_1048),
-    ("std_mean.correction", op_1049),
-    ("std_mean.names_dim", op_1050),
-    ("std_mean.correction_names", op_1051),
-    ("std.out", op_1052),
-    ("std.correction_out", op_1053),
-    ("std.names_dim", op_1054),
-    ("std.names_out", op_1055),
-    ("std.correction_names", op_1056),
-    ("std.correction_names_out", op_1057),
-    ("prod", op_1058),
-    ("prod.dim_int", op_1059),
-    ("prod.int_out", op_1060),
-    ("prod.dim_Dimname", op_1061),
-    ("prod.Dimname_out", op_1062),
-    ("t", op_1063),
-    ("t_", op_1064),
-    ("tan", op_1065),
-    ("tan_", op_1066),
-    ("tan.out", op_1067),
-    ("tanh", op_1068),
-    ("tanh_", op_1069),
-    ("tanh.out", op_1070),
-    ("tensordot", op_1071),
-    ("tensordot.out", op_1072),
-    ("threshold", op_1073),
-    ("threshold_", op_1074),
-    ("threshold.out", op_1075),
-    ("threshold_backward.grad_input", op_1076),
-    ("threshold_backward", op_1077),
-    ("tile", op_1078),
-    ("transpose.int", op_1079),
-    ("transpose.Dimname", op_1080),
-    ("_mkldnn_transpose", op_1081),
-    ("transpose_", op_1082),
-    ("_mkldnn_transpose_", op_1083),
-    ("one_hot", op_1084),
-    ("flip", op_1085),
-    ("fliplr", op_1086),
-    ("flipud", op_1087),
-    ("roll", op_1088),
-    ("rot90", op_1089),
-    ("trapezoid.x", op_1090),
-    ("trapezoid.dx", op_1091),
-    ("trapz.x", op_1092),
-    ("trapz.dx", op_1093),
-    ("_transform_bias_rescale_qkv", op_1094),
-    ("_nested_tensor_from_mask", op_1095),
-    ("_nested_tensor_from_mask_left_aligned", op_1096),
-    ("_nested_from_padded", op_1097),
-    ("_nested_tensor_size", op_1098),
-    ("_nested_tensor_strides", op_1099),
-    ("_nested_tensor_storage_offsets", op_1100),
-    ("_nested_from_padded_and_nested_example", op_1101),
-    ("_nested_view_from_buffer", op_1102),
-    ("_nested_view_from_buffer_copy", op_1103),
-    ("_nested_view_from_jagged", op_1104),
-    ("_nested_view_from_jagged_copy", op_1105),
-    ("_nested_get_values", op_1106),
-    ("_nested_get_values_copy", op_1107),
-    ("_nested_get_offsets", op_1108),
-    ("_nested_get_lengths", op_1109),
-    ("_nested_get_ragged_idx", op_1110),
-    ("_nested_get_min_seqlen", op_1111),
-    ("_nested_get_max_seqlen", op_1112),
-    ("_nested_get_jagged_dummy", op_1113),
-    ("_nested_compute_contiguous_strides_offsets", op_1114),
-    ("_trilinear", op_1115),
-    ("triplet_margin_loss", op_1116),
-    ("trunc", op_1117),
-    ("trunc_", op_1118),
-    ("trunc.out", op_1119),
-    ("fix", op_1120),
-    ("fix_", op_1121),
-    ("fix.out", op_1122),
-    ("type_as", op_1123),
-    ("_has_compatible_shallow_copy_type", op_1124),
-    ("_unique", op_1125),
-    ("unique_dim", op_1126),
-    ("unique_consecutive", op_1127),
-    ("unique_dim_consecutive", op_1128),
-    ("_unique2", op_1129),
-    ("_unsafe_view", op_1130),
-    ("unsqueeze", op_1131),
-    ("unsqueeze_", op_1132),
-    ("vander", op_1133),
-    ("var", op_1134),
-    ("var.dim", op_1135),
-    ("var.correction", op_1136),
-    ("var.out", op_1137),
-    ("var.correction_out", op_1138),
-    ("var.names_dim", op_1139),
-    ("var.names_out", op_1140),
-    ("var.correction_names", op_1141),
-    ("var.correction_names_out", op_1142),
-    ("var_mean", op_1143),
-    ("var_mean.dim", op_1144),
-    ("var_mean.correction", op_1145),
-    ("var_mean.names_dim", op_1146),
-    ("var_mean.correction_names", op_1147),
-    ("view_as", op_1148),
-    ("where.self", op_1149),
-    ("where.self_out", op_1150),
-    ("where.ScalarSelf", op_1151),
-    ("where.ScalarOther", op_1152),
-    ("where.Scalar", op_1153),
-    ("where", op_1154),
-    ("norm_except_dim", op_1155),
-    ("_weight_norm", op_1156),
-    ("_weight_norm_interface", op_1157),
-    ("_weight_norm_interface_backward", op_1158),
-    ("_weight_norm_differentiable_backward", op_1159),
-    ("zeros.names", op_1160),
-    ("_efficientzerotensor", op_1161),
-    ("zeros", op_1162),
-    ("zeros.out", op_1163),
-    ("zeros_like", op_1164),
-    ("_standard_gamma_grad", op_1165),
-    ("_standard_gamma", op_1166),
-    ("_dirichlet_grad", op_1167),
-    ("_sample_dirichlet", op_1168),
-    ("poisson", op_1169),
-    ("binomial", op_1170),
-    ("native_norm", op_1171),
-    ("native_norm.ScalarOpt_dim_dtype", op_1172),
-    ("_batch_norm_with_update", op_1173),
-    ("_batch_norm_with_update.out", op_1174),
-    ("_batch_norm_no_update", op_1175),
-    ("batch_norm_backward", op_1176),
-    ("_sparse_sum", op_1177),
-    ("_sparse_sum.dtype", op_1178),
-    ("_sparse_sum.dim", op_1179),
-    ("_sparse_sum.dim_dtype", op_1180),
-    ("_sparse_sum_backward", op_1181),
-    ("_sparse_csr_sum.dim_dtype", op_1182),
-    ("_sparse_csr_prod.dim_dtype", op_1183),
-    ("_sparse_softmax.int", op_1184),
-    ("_sparse_softmax.Dimname", op_1185),
-    ("_sparse_softmax", op_1186),
-    ("_sparse_softmax_backward_data", op_1187),
-    ("_sparse_log_softmax.int", op_1188),
-    ("_sparse_log_softmax.Dimname", op_1189),
-    ("_sparse_log_softmax", op_1190),
-    ("_sparse_log_softmax_backward_data", op_1191),
-    ("_spdiags", op_1192),
-    ("norm.ScalarOpt_dtype", op_1193),
-    ("norm.Scalar", op_1194),
-    ("norm.ScalarOpt_dim_dtype", op_1195),
-    ("norm.ScalarOpt_dim", op_1196),
-    ("norm.dtype_out", op_1197),
-    ("norm.out", op_1198),
-    ("norm.names_ScalarOpt_dim_dtype", op_1199),
-    ("norm.names_ScalarOpt_dim", op_1200),
-    ("norm.names_dtype_out", op_1201),
-    ("norm.names_out", op_1202),
-    ("frexp.Tensor", op_1203),
-    ("frexp.Tensor_out", op_1204),
-    ("frobenius_norm.dim", op_1205),
-    ("frobenius_norm.out", op_1206),
-    ("nuclear_norm", op_1207),
-    ("nuclear_norm.out", op_1208),
-    ("nuclear_norm.dim", op_1209),
-    ("nuclear_norm.dim_out", op_1210),
-    ("clone", op_1211),
-    ("positive", op_1212),
-    ("resize_as_", op_1213),
-    ("resize_as_sparse_", op_1214),
-    ("zero_", op_1215),
-    ("sub.out", op_1216),
-    ("sub.Tensor", op_1217),
-    ("sub_.Tensor", op_1218),
-    ("sub.Scalar", op_1219),
-    ("sub_.Scalar", op_1220),
-    ("subtract.out", op_1221),
-    ("subtract.Tensor", op_1222),
-    ("subtract_.Tensor", op_1223),
-    ("subtract.Scalar", op_1224),
-    ("subtract_.Scalar", op_1225),
-    ("rsub.Tensor", op_1226),
-    ("heaviside.out", op_1227),
-    ("heaviside", op_1228),
-    ("heaviside_", op_1229),
-    ("rsub.Scalar", op_1230),
-    ("_sparse_addmm", op_1231),
-    ("sparse_sampled_addmm.out", op_1232),
-    ("sparse_sampled_addmm", op_1233),
-    ("_sparse_mm_reduce_impl", op_1234),
-    ("_sparse_mm_reduce_impl_backward", op_1235),
-    ("addmm.out", op_1236),
-    ("addmm", op_1237),
-    ("addmm.dtype", op_1238),
-    ("addmm.dtype_out", op_1239),
-    ("addmm_", op_1240),
-    ("_addmm_activation.out", op_1241),
-    ("_addmm_activation", op_1242),
-    ("_scaled_mm", op_1243),
-    ("_scaled_mm.out", op_1244),
-    ("_scaled_mm_v2", op_1245),
-    ("_scaled_mm_v2.out", op_1246),
-    ("_scaled_grouped_mm", op_1247),
-    ("_scaled_grouped_mm_v2", op_1248),
-    ("_grouped_mm", op_1249),
-    ("_sparse_compressed_tensor_with_dims", op_1250),
-    ("sparse_compressed_tensor.comp_plain_value_size", op_1251),
-    ("sparse_csr_tensor.crow_col_value_size", op_1252),
-    ("sparse_csc_tensor.ccol_row_value_size", op_1253),
-    ("sparse_bsr_tensor.crow_col_value_size", op_1254),
-    ("sparse_bsc_tensor.ccol_row_value_size", op_1255),
-    ("sparse_compressed_tensor.comp_plain_value", op_1256),
-    ("sparse_csr_tensor.crow_col_value", op_1257),
-    ("sparse_csc_tensor.ccol_row_value", op_1258),
-    ("sparse_bsr_tensor.crow_col_value", op_1259),
-    ("sparse_bsc_tensor.ccol_row_value", op_1260),
-    ("_sparse_compressed_tensor_unsafe", op_1261),
-    ("_sparse_csr_tensor_unsafe", op_1262),
-    ("_sparse_csc_tensor_unsafe", op_1263),
-    ("_sparse_bsr_tensor_unsafe", op_1264),
-    ("_sparse_bsc_tensor_unsafe", op_1265),
-    ("sparse_coo_tensor.size", op_1266),
-    ("sparse_coo_tensor.indices", op_1267),
-    ("sparse_coo_tensor.indices_size", op_1268),
-    ("_sparse_coo_tensor_unsafe", op_1269),
-    ("_validate_sparse_coo_tensor_args", op_1270),
-    ("_validate_sparse_compressed_tensor_args", op_1271),
-    ("_validate_sparse_csr_tensor_args", op_1272),
-    ("_validate_sparse_csc_tensor_args", op_1273),
-    ("_validate_sparse_bsr_tensor_args", op_1274),
-    ("_validate_sparse_bsc_tensor_args", op_1275),
-    ("_sparse_coo_tensor_with_dims", op_1276),
-    ("_sparse_coo_tensor_with_dims_and_tensors", op_1277),
-    ("sparse_resize_", op_1278),
-    ("sparse_resize_and_clear_", op_1279),
-    ("sparse_mask", op_1280),
-    ("_sparse_mask_projection", op_1281),
-    ("_to_cpu", op_1282),
-    ("to_dense", op_1283),
-    ("_to_dense", op_1284),
-    ("to_dense_backward", op_1285),
-    ("sparse_dim", op_1286),
-    ("_dimI", op_1287),
-    ("dense_dim", op_1288),
-    ("_dimV", op_1289),
-    ("_nnz", op_1290),
-    ("coalesce", op_1291),
-    ("_coalesce", op_1292),
-    ("is_coalesced", op_1293),
-    ("_indices", op_1294),
-    ("_values", op_1295),
-    ("_coalesced_", op_1296),
-    ("indices", op_1297),
-    ("values", op_1298),
-    ("crow_indices", op_1299),
-    ("col_indices", op_1300),
-    ("ccol_indices", op_1301),
-    ("row_indices", op_1302),
-    ("hspmm.out", op_1303),
-    ("hspmm", op_1304),
-    ("copy_sparse_to_sparse_", op_1305),
-    ("unbind.int", op_1306),
-    ("unbind.Dimname", op_1307),
-    ("to_sparse.sparse_dim", op_1308),
-    ("_to_sparse.sparse_dim", op_1309),
-    ("to_sparse", op_1310),
-    ("_to_sparse", op_1311),
-    ("to_sparse_csr", op_1312),
-    ("_to_sparse_csr", op_1313),
-    ("to_sparse_csc", op_1314),
-    ("_to_sparse_csc", op_1315),
-    ("to_sparse_bsr", op_1316),
-    ("_to_sparse_bsr", op_1317),
-    ("to_sparse_bsc", op_1318),
-    ("_to_sparse_bsc", op_1319),
-    ("_to_sparse_semi_structured", op_1320),
-    ("to_mkldnn", op_1321),
-    ("mkldnn_reorder_conv2d_weight", op_1322),
-    ("mkldnn_reorder_conv3d_weight", op_1323),
-    ("to_mkldnn_backward", op_1324),
-    ("quantize_per_tensor_dynamic", op_1325),
-    ("quantize_per_tensor", op_1326),
-    ("quantize_per_tensor.tensor_qparams", op_1327),
-    ("quantize_per_tensor.tensors", op_1328),
-    ("quantize_per_channel", op_1329),
-    ("dequantize.self", op_1330),
-    ("dequantize.tensors", op_1331),
-    ("q_scale", op_1332),
-    ("q_zero_point", op_1333),
-    ("q_per_channel_scales", op_1334),
-    ("q_per_channel_zero_points", op_1335),
-    ("q_per_channel_axis", op_1336),
-    ("int_repr", op_1337),
-    ("_make_per_tensor_quantized_tensor", op_1338),
-    ("_make_per_channel_quantized_tensor", op_1339),
-    ("qscheme", op_1340),
-    ("fake_quantize_per_tensor_affine", op_1341),
-    ("fake_quantize_per_tensor_affine.tensor_qparams", op_1342),
-    ("fake_quantize_per_tensor_affine_cachemask", op_1343),
-    ("_fake_quantize_per_tensor_affine_cachemask_tensor_qparams", op_1344),
-    ("fake_quantize_per_tensor_affine_cachemask_backward", op_1345),
-    ("_fake_quantize_learnable_per_tensor_affine", op_1346),
-    ("_fake_quantize_learnable_per_tensor_affine_backward", op_1347),
-    ("fake_quantize_per_channel_affine", op_1348),
-    ("fake_quantize_per_channel_affine_cachemask", op_1349),
-    ("fake_quantize_per_channel_affine_cachemask_backward", op_1350),
-    ("_fake_quantize_learnable_per_channel_affine", op_1351),
-    ("_fake_quantize_learnable_per_channel_affine_backward", op_1352),
-    ("fused_moving_avg_obs_fake_quant", op_1353),
-    ("_fused_moving_avg_obs_fq_helper", op_1354),
-    ("_choose_qparams_per_tensor", op_1355),
-    ("_saturate_weight_to_fp16", op_1356),
-    ("choose_qparams_optimized", op_1357),
-    ("_autocast_to_reduced_precision", op_1358),
-    ("_autocast_to_full_precision", op_1359),
-    ("_to_copy", op_1360),
-    ("to.dtype_layout", op_1361),
-    ("to.device", op_1362),
-    ("to.dtype", op_1363),
-    ("to.other", op_1364),
-    ("meshgrid", op_1365),
-    ("meshgrid.indexing", op_1366),
-    ("cartesian_prod", op_1367),
-    ("combinations", op_1368),
-    ("item", op_1369),
-    ("result_type.Tensor", op_1370),
-    ("result_type.Scalar", op_1371),
-    ("result_type.Scalar_Tensor", op_1372),
-    ("result_type.Scalar_Scalar", op_1373),
-    ("can_cast", op_1374),
-    ("promote_types", op_1375),
-    ("_local_scalar_dense", op_1376),
-    ("_lstm_mps", op_1377),
-    ("lstm_mps_backward", op_1378),
-    ("_thnn_fused_lstm_cell", op_1379),
-    ("_thnn_fused_lstm_cell_backward_impl", op_1380),
-    ("_thnn_fused_lstm_cell_backward", op_1381),
-    ("_thnn_differentiable_lstm_cell_backward", op_1382),
-    ("_thnn_fused_gru_cell", op_1383),
-    ("_thnn_fused_gru_cell_backward", op_1384),
-    ("_thnn_differentiable_gru_cell_backward", op_1385),
-    ("lstm.input", op_1386),
-    ("lstm.data", op_1387),
-    ("gru.input", op_1388),
-    ("gru.data", op_1389),
-    ("rnn_tanh.input", op_1390),
-    ("rnn_tanh.data", op_1391),
-    ("rnn_relu.input", op_1392),
-    ("rnn_relu.data", op_1393),
-    ("lstm_cell", op_1394),
-    ("gru_cell", op_1395),
-    ("rnn_tanh_cell", op_1396),
-    ("rnn_relu_cell", op_1397),
-    ("quantized_lstm_cell", op_1398),
-    ("quantized_gru_cell", op_1399),
-    ("quantized_rnn_relu_cell", op_1400),
-    ("quantized_rnn_tanh_cell", op_1401),
-    ("_pack_padded_sequence", op_1402),
-    ("_pack_padded_sequence_backward", op_1403),
-    ("_pad_packed_sequence", op_1404),
-    ("set_.source_Storage", op_1405),
-    ("set_.source_Storage_storage_offset", op_1406),
-    ("set_.source_Tensor_storage_offset", op_1407),
-    ("set_.source_Tensor", op_1408),
-    ("set_", op_1409),
-    ("lift", op_1410),
-    ("lift_fresh", op_1411),
-    ("lift_fresh_copy", op_1412),
-    ("is_set_to", op_1413),
-    ("masked_fill_.Scalar", op_1414),
-    ("masked_fill.Scalar", op_1415),
-    ("masked_fill_.Tensor", op_1416),
-    ("masked_fill.Tensor", op_1417),
-    ("masked_scatter_", op_1418),
-    ("masked_scatter", op_1419),
-    ("masked_scatter_backward", op_1420),
-    ("_masked_softmax", op_1421),
-    ("_masked_softmax_backward", op_1422),
-    ("view", op_1423),
-    ("view.dtype", op_1424),
-    ("put_", op_1425),
-    ("put", op_1426),
-    ("index_add.out", op_1427),
-    ("index_add_", op_1428),
-    ("index_add", op_1429),
-    ("index_add.dimname", op_1430),
-    ("index_reduce.out", op_1431),
-    ("index_reduce_", op_1432),
-    ("index_reduce", op_1433),
-    ("index_fill_.int_Scalar", op_1434),
-    ("index_fill.int_Scalar", op_1435),
-    ("index_fill_.int_Tensor", op_1436),
-    ("index_fill.int_Tensor", op_1437),
-    ("index_fill_.Dimname_Scalar", op_1438),
-    ("index_fill_.Dimname_Tensor", op_1439),
-    ("index_fill.Dimname_Scalar", op_1440),
-    ("index_fill.Dimname_Tensor", op_1441),
-    ("scatter.src", op_1442),
-    ("scatter_.src", op_1443),
-    ("scatter.src_out", op_1444),
-    ("scatter.value", op_1445),
-    ("scatter_.value", op_1446),
-    ("scatter.value_out", op_1447),
-    ("scatter.reduce", op_1448),
-    ("scatter_.reduce", op_1449),
-    ("scatter.reduce_out", op_1450),
-    ("scatter.value_reduce", op_1451),
-    ("scatter_.value_reduce", op_1452),
-    ("scatter.value_reduce_out", op_1453),
-    ("scatter.dimname_src", op_1454),
-    ("scatter.dimname_value", op_1455),
-    ("scatter_add", op_1456),
-    ("scatter_add_", op_1457),
-    ("scatter_add.out", op_1458),
-    ("scatter_add.dimname", op_1459),
-    ("scatter_reduce.two", op_1460),
-    ("scatter_reduce_.two", op_1461),
-    ("scatter_reduce.two_out", op_1462),
-    ("eq_.Scalar", op_1463),
-    ("eq_.Tensor", op_1464),
-    ("bitwise_and.Tensor_out", op_1465),
-    ("bitwise_and.Scalar_out", op_1466),
-    ("bitwise_and.Scalar", op_1467),
-    ("bitwise_and.Scalar_Tensor", op_1468),
-    ("bitwise_and.Tensor", op_1469),
-    ("bitwise_and_.Scalar", op_1470),
-    ("bitwise_and_.Tensor", op_1471),
-    ("__and__.Scalar", op_1472),
-    ("__and__.Tensor", op_1473),
-    ("__iand__.Scalar", op_1474),
-    ("__iand__.Tensor", op_1475),
-    ("bitwise_or.Tensor_out", op_1476),
-    ("bitwise_or.Scalar_out", op_1477),
-    ("bitwise_or.Scalar", op_1478),
-    ("bitwise_or.Scalar_Tensor", op_1479),
-    ("bitwise_or.Tensor", op_1480),
-    ("bitwise_or_.Scalar", op_1481),
-    ("bitwise_or_.Tensor", op_1482),
-    ("__or__.Scalar", op_1483),
-    ("__or__.Tensor", op_1484),
-    ("__ior__.Scalar", op_1485),
-    ("__ior__.Tensor", op_1486),
-    ("bitwise_xor.Tensor_out", op_1487),
-    ("bitwise_xor.Scalar_out", op_1488),
-    ("bitwise_xor.Scalar", op_1489),
-    ("bitwise_xor.Scalar_Tensor", op_1490),
-    ("bitwise_xor.Tensor", op_1491),
-    ("bitwise_xor_.Scalar", op_1492),
-    ("bitwise_xor_.Tensor", op_1493),
-    ("__xor__.Scalar", op_1494),
-    ("__xor__.Tensor", op_1495),
-    ("__ixor__.Scalar", op_1496),
-    ("__ixor__.Tensor", op_1497),
-    ("__lshift__.Scalar", op_1498),
-    ("__lshift__.Tensor", op_1499),
-    ("__ilshift__.Scalar", op_1500),
-    ("__ilshift__.Tensor", op_1501),
-    ("bitwise_left_shift.Tensor", op_1502),
-    ("bitwise_left_shift_.Tensor", op_1503),
-    ("bitwise_left_shift.Tensor_out", op_1504),
-    ("bitwise_left_shift.Tensor_Scalar", op_1505),
-    ("bitwise_left_shift_.Tensor_Scalar", op_1506),
-    ("bitwise_left_shift.Tensor_Scalar_out", op_1507),
-    ("bitwise_left_shift.Scalar_Tensor", op_1508),
-    ("__rshift__.Scalar", op_1509),
-    ("__rshift__.Tensor", op_1510),
-    ("__irshift__.Scalar", op_1511),
-    ("__irshift__.Tensor", op_1512),
-    ("bitwise_right_shift.Tensor", op_1513),
-    ("bitwise_right_shift_.Tensor", op_1514),
-    ("bitwise_right_shift.Tensor_out", op_1515),
-    ("bitwise_right_shift.Tensor_Scalar", op_1516),
-    ("bitwise_right_shift_.Tensor_Scalar", op_1517),
-    ("bitwise_right_shift.Tensor_Scalar_out", op_1518),
-    ("bitwise_right_shift.Scalar_Tensor", op_1519),
-    ("tril_", op_1520),
-    ("triu_", op_1521),
-    ("digamma_", op_1522),
-    ("lerp_.Scalar", op_1523),
-    ("lerp_.Tensor", op_1524),
-    ("addbmm_", op_1525),
-    ("addbmm.out", op_1526),
-    ("addbmm", op_1527),
-    ("random_.from", op_1528),
-    ("random_.to", op_1529),
-    ("random_", op_1530),
-    ("uniform_", op_1531),
-    ("cauchy_", op_1532),
-    ("log_normal_", op_1533),
-    ("exponential_", op_1534),
-    ("geometric_", op_1535),
-    ("diag.out", op_1536),
-    ("diag", op_1537),
-    ("cross.out", op_1538),
-    ("cross", op_1539),
-    ("triu.out", op_1540),
-    ("triu", op_1541),
-    ("tril.out", op_1542),
-    ("tril", op_1543),
-    ("tril_indices", op_1544),
-    ("triu_indices", op_1545),
-    ("trace", op_1546),
-    ("trace_backward", op_1547),
-    ("ne.Scalar_out", op_1548),
-    ("ne.Scalar", op_1549),
-    ("ne.Tensor_out", op_1550),
-    ("ne.Tensor", op_1551),
-    ("ne_.Scalar", op_1552),
-    ("ne_.Tensor", op_1553),
-    ("not_equal.Scalar_out", op_1554),
-    ("not_equal.Scalar", op_1555),
-    ("not_equal.Tensor_out", op_1556),
-    ("not_equal.Tensor", op_1557),
-    ("not_equal_.Scalar", op_1558),
-    ("not_equal_.Tensor", op_1559),
-    ("eq.Scalar_out", op_1560),
-    ("eq.Scalar", op_1561),
-    ("eq.Tensor_out", op_1562),
-    ("eq.Tensor", op_1563),
-    ("ge.Scalar_out", op_1564),
-    ("ge.Scalar", op_1565),
-    ("ge.Tensor_out", op_1566),
-    ("ge.Tensor", op_1567),
-    ("ge_.Scalar", op_1568),
-    ("ge_.Tensor", op_1569),
-    ("greater_equal.Scalar_out", op_1570),
-    ("greater_equal.Scalar", op_1571),
-    ("greater_equal.Tensor_out", op_1572),
-    ("greater_equal.Tensor", op_1573),
-    ("greater_equal_.Scalar", op_1574),
-    ("greater_equal_.Tensor", op_1575),
-    ("le.Scalar_out", op_1576),
-    ("le.Scalar", op_1577),
-    ("le.Tensor_out", op_1578),
-    ("le.Tensor", op_1579),
-    ("le_.Scalar", op_1580),
-    ("le_.Tensor", op_1581),
-    ("less_equal.Scalar_out", op_1582),
-    ("less_equal.Scalar", op_1583),
-    ("less_equal.Tensor_out", op_1584),
-    ("less_equal.Tensor", op_1585),
-    ("less_equal_.Scalar", op_1586),
-    ("less_equal_.Tensor", op_1587),
-    ("gt.Scalar_out", op_1588),
-    ("gt.Scalar", op_1589),
-    ("gt.Tensor_out", op_1590),
-    ("gt.Tensor", op_1591),
-    ("gt_.Scalar", op_1592),
-    ("gt_.Tensor", op_1593),
-    ("greater.Scalar_out", op_1594),
-    ("greater.Scalar", op_1595),
-    ("greater.Tensor_out", op_1596),
-    ("greater.Tensor", op_1597),
-    ("greater_.Scalar", op_1598),
-    ("greater_.Tensor", op_1599),
-    ("lt.Scalar_out", op_1600),
-    ("lt.Scalar", op_1601),
-    ("lt.Tensor_out", op_1602),
-    ("lt.Tensor", op_1603),
-    ("lt_.Scalar", op_1604),
-    ("lt_.Tensor", op_1605),
-    ("less.Scalar_out", op_1606),
-    ("less.Scalar", op_1607),
-    ("less.Tensor_out", op_1608),
-    ("less.Tensor", op_1609),
-    ("less_.Scalar", op_1610),
-    ("less_.Tensor", op_1611),
-    ("take.out", op_1612),
-    ("take", op_1613),
-    ("take_along_dim.out", op_1614),
-    ("take_along_dim", op_1615),
-    ("index_select.out", op_1616),
-    ("index_select", op_1617),
-    ("index_select.dimname_out", op_1618),
-    ("index_select.dimname", op_1619),
-    ("index_select_backward", op_1620),
-    ("masked_select.out", op_1621),
-    ("masked_select", op_1622),
-    ("masked_select_backward", op_1623),
-    ("nonzero.out", op_1624),
-    ("nonzero", op_1625),
-    ("nonzero_static.out", op_1626),
-    ("nonzero_static", op_1627),
-    ("nonzero_numpy", op_1628),
-    ("argwhere", op_1629),
-    ("gather.out", op_1630),
-    ("gather", op_1631),
-    ("gather_backward", op_1632),
-    ("gather.dimname_out", op_1633),
-    ("gather.dimname", op_1634),
-    ("_gather_sparse_backward", op_1635),
-    ("addcmul.out", op_1636),
-    ("addcmul", op_1637),
-    ("addcmul_", op_1638),
-    ("addcdiv.out", op_1639),
-    ("addcdiv", op_1640),
-    ("addcdiv_", op_1641),
-    ("cross_entropy_loss", op_1642),
-    ("triangular_solve.X", op_1643),
-    ("triangular_solve", op_1644),
-    ("_linalg_check_errors", op_1645),
-    ("linalg_solve_triangular.out", op_1646),
-    ("linalg_solve_triangular", op_1647),
-    ("linalg_vander", op_1648),
-    ("svd.U", op_1649),
-    ("svd", op_1650),
-    ("swapaxes", op_1651),
-    ("swapaxes_", op_1652),
-    ("swapdims", op_1653),
-    ("swapdims_", op_1654),
-    ("cholesky.out", op_1655),
-    ("cholesky", op_1656),
-    ("cholesky_solve.out", op_1657),
-    ("cholesky_solve", op_1658),
-    ("_cholesky_solve_helper", op_1659),
-    ("cholesky_inverse", op_1660),
-    ("cholesky_inverse.out", op_1661),
-    ("qr.Q", op_1662),
-    ("qr", op_1663),
-    ("geqrf.a", op_1664),
-    ("geqrf", op_1665),
-    ("orgqr", op_1666),
-    ("orgqr.out", op_1667),
-    ("ormqr.out", op_1668),
-    ("ormqr", op_1669),
-    ("_lu_with_info", op_1670),
-    ("lu_solve.out", op_1671),
-    ("lu_solve", op_1672),
-    ("lu_unpack", op_1673),
-    ("lu_unpack.out", op_1674),
-    ("multinomial.out", op_1675),
-    ("multinomial", op_1676),
-    ("lgamma.out", op_1677),
-    ("lgamma_", op_1678),
-    ("lgamma", op_1679),
-    ("digamma.out", op_1680),
-    ("digamma", op_1681),
-    ("polygamma.out", op_1682),
-    ("polygamma", op_1683),
-    ("polygamma_", op_1684),
-    ("erfinv", op_1685),
-    ("erfinv_", op_1686),
-    ("erfinv.out", op_1687),
-    ("i0", op_1688),
-    ("i0_", op_1689),
-    ("i0.out", op_1690),
-    ("sign", op_1691),
-    ("sign_", op_1692),
-    ("sign.out", op_1693),
-    ("signbit", op_1694),
-    ("signbit.out", op_1695),
-    ("dist", op_1696),
-    ("atan2.out", op_1697),
-    ("atan2_", op_1698),
-    ("atan2", op_1699),
-    ("arctan2", op_1700),
-    ("arctan2.out", op_1701),
-    ("arctan2_", op_1702),
-    ("lerp.Scalar_out", op_1703),
-    ("lerp.Tensor_out", op_1704),
-    ("lerp.Scalar", op_1705),
-    ("lerp.Tensor", op_1706),
-    ("histc.out", op_1707),
-    ("histc", op_1708),
-    ("histogram.bins_tensor_out", op_1709),
-    ("histogram.bins_tensor", op_1710),
-    ("histogram.bin_ct_out", op_1711),
-    ("histogram.bin_ct", op_1712),
-    ("_histogramdd_bin_edges", op_1713),
-    ("_histogramdd_from_bin_cts", op_1714),
-    ("_histogramdd_from_bin_tensors", op_1715),
-    ("histogramdd", op_1716),
-    ("histogramdd.int_bins", op_1717),
-    ("histogramdd.TensorList_bins", op_1718),
-    ("fmod.Scalar_out", op_1719),
-    ("fmod.Scalar", op_1720),
-    ("fmod_.Scalar", op_1721),
-    ("fmod.Tensor_out", op_1722),
-    ("fmod.Tensor", op_1723),
-    ("fmod_.Tensor", op_1724),
-    ("hypot.out", op_1725),
-    ("hypot", op_1726),
-    ("hypot_", op_1727),
-    ("igamma.out", op_1728),
-    ("igamma", op_1729),
-    ("igamma_", op_1730),
-    ("igammac.out", op_1731),
-    ("igammac", op_1732),
-    ("igammac_", op_1733),
-    ("nextafter.out", op_1734),
-    ("nextafter", op_1735),
-    ("nextafter_", op_1736),
-    ("remainder.Scalar_out", op_1737),
-    ("remainder.Scalar", op_1738),
-    ("remainder_.Scalar", op_1739),
-    ("remainder.Tensor_out", op_1740),
-    ("remainder.Tensor", op_1741),
-    ("remainder_.Tensor", op_1742),
-    ("remainder.Scalar_Tensor", op_1743),
-    ("min", op_1744),
-    ("min.unary_out", op_1745),
-    ("fmin", op_1746),
-    ("fmin.out", op_1747),
-    ("max", op_1748),
-    ("fmax", op_1749),
-    ("fmax.out", op_1750),
-    ("maximum", op_1751),
-    ("maximum.out", op_1752),
-    ("max.other", op_1753),
-    ("max.out", op_1754),
-    ("max.unary_out", op_1755),
-    ("minimum", op_1756),
-    ("minimum.out", op_1757),
-    ("min.out", op_1758),
-    ("min.other", op_1759),
-    ("quantile", op_1760),
-    ("quantile.out", op_1761),
-    ("quantile.scalar", op_1762),
-    ("quantile.scalar_out", op_1763),
-    ("nanquantile", op_1764),
-    ("nanquantile.out", op_1765),
-    ("nanquantile.scalar", op_1766),
-    ("nanquantile.scalar_out", op_1767),
-    ("sort.values", op_1768),
-    ("sort.values_stable", op_1769),
-    ("sort", op_1770),
-    ("sort.stable", op_1771),
-    ("sort.dimname_values", op_1772),
-    ("sort.dimname_values_stable", op_1773),
-    ("sort.dimname", op_1774),
-    ("sort.dimname_stable", op_1775),
-    ("msort.out", op_1776),
-    ("msort", op_1777),
-    ("argsort", op_1778),
-    ("argsort.stable", op_1779),
-    ("argsort.stable_out", op_1780),
-    ("argsort.dimname", op_1781),
-    ("topk.values", op_1782),
-    ("topk", op_1783),
-    ("all", op_1784),
-    ("all.all_out", op_1785),
-    ("any", op_1786),
-    ("any.all_out", op_1787),
-    ("renorm.out", op_1788),
-    ("renorm", op_1789),
-    ("renorm_", op_1790),
-    ("unfold", op_1791),
-    ("unfold_backward", op_1792),
-    ("equal", op_1793),
-    ("pow.Tensor_Tensor_out", op_1794),
-    ("pow.Tensor_Tensor", op_1795),
-    ("pow.Scalar_out", op_1796),
-    ("pow.Scalar", op_1797),
-    ("pow.Tensor_Scalar_out", op_1798),
-    ("pow.Tensor_Scalar", op_1799),
-    ("pow_.Scalar", op_1800),
-    ("pow_.Tensor", op_1801),
-    ("float_power.Tensor_Tensor_out", op_1802),
-    ("float_power.Tensor_Tensor", op_1803),
-    ("float_power.Scalar_out", op_1804),
-    ("float_power.Scalar", op_1805),
-    ("float_power.Tensor_Scalar_out", op_1806),
-    ("float_power.Tensor_Scalar", op_1807),
-    ("float_power_.Scalar", op_1808),
-    ("float_power_.Tensor", op_1809),
-    ("normal_", op_1810),
-    ("normal_functional", op_1811),
-    ("normal.Tensor_float_out", op_1812),
-    ("normal.Tensor_float", op_1813),
-    ("normal.float_Tensor_out", op_1814),
-    ("normal.float_Tensor", op_1815),
-    ("normal.Tensor_Tensor_out", op_1816),
-    ("normal.Tensor_Tensor", op_1817),
-    ("normal.float_float", op_1818),
-    ("normal.float_float_out", op_1819),
-    ("alias", op_1820),
-    ("_amp_foreach_non_finite_check_and_unscale_", op_1821),
-    ("_amp_update_scale_", op_1822),
-    ("_foreach_add.Scalar", op_1823),
-    ("_foreach_add_.Scalar", op_1824),
-    ("_foreach_add.List", op_1825),
-    ("_foreach_add_.List", op_1826),
-    ("_foreach_add.ScalarList", op_1827),
-    ("_foreach_add_.ScalarList", op_1828),
-    ("_foreach_add.Tensor", op_1829),
-    ("_foreach_add_.Tensor", op_1830),
-    ("_foreach_sub.Scalar", op_1831),
-    ("_foreach_sub_.Scalar", op_1832),
-    ("_foreach_sub.List", op_1833),
-    ("_foreach_sub_.List", op_1834),
-    ("_foreach_sub.ScalarList", op_1835),
-    ("_foreach_sub_.ScalarList", op_1836),
-    ("_foreach_mul.Scalar", op_1837),
-    ("_foreach_mul_.Scalar", op_1838),
-    ("_foreach_mul.List", op_1839),
-    ("_foreach_mul_.List", op_1840),
-    ("_foreach_mul.ScalarList", op_1841),
-    ("_foreach_mul_.ScalarList", op_1842),
-    ("_foreach_mul.Tensor", op_1843),
-    ("_foreach_mul_.Tensor", op_1844),
-    ("_foreach_div.Scalar", op_1845),
-    ("_foreach_div_.Scalar", op_1846),
-    ("_foreach_div.List", op_1847),
-    ("_foreach_div_.List", op_1848),
-    ("_foreach_div.ScalarList", op_1849),
-    ("_foreach_div_.ScalarList", op_1850),
-    ("_foreach_div.Tensor", op_1851),
-    ("_foreach_div_.Tensor", op_1852),
-    ("_foreach_clamp_max.Scalar", op_1853),
-    ("_foreach_clamp_max_.Scalar", op_1854),
-    ("_foreach_clamp_max.List", op_1855),
-    ("_foreach_clamp_max_.List", op_1856),
-    ("_foreach_clamp_max.ScalarList", op_1857),
-    ("_foreach_clamp_max_.ScalarList", op_1858),
-    ("_foreach_clamp_min.Scalar", op_1859),
-    ("_foreach_clamp_min_.Scalar", op_1860),
-    ("_foreach_clamp_min.List", op_1861),
-    ("_foreach_clamp_min_.List", op_1862),
-    ("_foreach_clamp_min.ScalarList", op_1863),
-    ("_foreach_clamp_min_.ScalarList", op_1864),
-    ("_foreach_maximum.Scalar", op_1865),
-    ("_foreach_maximum_.Scalar", op_1866),
-    ("_foreach_maximum.List", op_1867),
-    ("_foreach_maximum_.List", op_1868),
-    ("_foreach_maximum.ScalarList", op_1869),
-    ("_foreach_maximum_.ScalarList", op_1870),
-    ("_foreach_minimum.Scalar", op_1871),
-    ("_foreach_minimum_.Scalar", op_1872),
-    ("_foreach_minimum.List", op_1873),
-    ("_foreach_minimum_.List", op_1874),
-    ("_foreach_minimum.ScalarList", op_1875),
-    ("_foreach_minimum_.ScalarList", op_1876),
-    ("_foreach_addcdiv.Scalar", op_1877),
-    ("_foreach_addcdiv.ScalarList", op_1878),
-    ("_foreach_addcdiv.Tensor", op_1879),
-    ("_foreach_addcdiv_.Scalar", op_1880),
-    ("_foreach_addcdiv_.ScalarList", op_1881),
-    ("_foreach_addcdiv_.Tensor", op_1882),
-    ("_foreach_addcmul.Scalar", op_1883),
-    ("_foreach_addcmul.ScalarList", op_1884),
-    ("_foreach_addcmul.Tensor", op_1885),
-    ("_foreach_addcmul_.Scalar", op_1886),
-    ("_foreach_addcmul_.ScalarList", op_1887),
-    ("_foreach_addcmul_.Tensor", op_1888),
-    ("_foreach_abs", op_1889),
-    ("_foreach_abs_", op_1890),
-    ("_foreach_acos", op_1891),
-    ("_foreach_acos_", op_1892),
-    ("_foreach_asin", op_1893),
-    ("_foreach_asin_", op_1894),
-    ("_foreach_atan", op_1895),
-    ("_foreach_atan_", op_1896),
-    ("_foreach_ceil", op_1897),
-    ("_foreach_ceil_", op_1898),
-    ("_foreach_cos", op_1899),
-    ("_foreach_cos_", op_1900),
-    ("_foreach_cosh", op_1901),
-    ("_foreach_cosh_", op_1902),
-    ("_foreach_erf", op_1903),
-    ("_foreach_erf_", op_1904),
-    ("_foreach_erfc", op_1905),
-    ("_foreach_erfc_", op_1906),
-    ("_foreach_exp", op_1907),
-    ("_foreach_exp_", op_1908),
-    ("_foreach_expm1", op_1909),
-    ("_foreach_expm1_", op_1910),
-    ("_foreach_floor", op_1911),
-    ("_foreach_floor_", op_1912),
-    ("_foreach_frac", op_1913),
-    ("_foreach_frac_", op_1914),
-    ("_foreach_lerp.List", op_1915),
-    ("_foreach_lerp_.List", op_1916),
-    ("_foreach_lerp.Scalar", op_1917),
-    ("_foreach_lerp_.Scalar", op_1918),
-    ("_foreach_lerp.ScalarList", op_1919),
-    ("_foreach_lerp_.ScalarList", op_1920),
-    ("_foreach_lgamma", op_1921),
-    ("_foreach_lgamma_", op_1922),
-    ("_foreach_log", op_1923),
-    ("_foreach_log_", op_1924),
-    ("_foreach_log10", op_1925),
-    ("_foreach_log10_", op_1926),
-    ("_foreach_log1p", op_1927),
-    ("_foreach_log1p_", op_1928),
-    ("_foreach_log2", op_1929),
-    ("_foreach_log2_", op_1930),
-    ("_foreach_max", op_1931),
-    ("_foreach_neg", op_1932),
-    ("_foreach_neg_", op_1933),
-    ("_foreach_norm.Scalar", op_1934),
-    ("_foreach_powsum.Scalar", op_1935),
-    ("_foreach_pow.List", op_1936),
-    ("_foreach_pow.Scalar", op_1937),
-    ("_foreach_pow.ScalarList", op_1938),
-    ("_foreach_pow.ScalarAndTensor", op_1939),
-    ("_foreach_pow_.List", op_1940),
-    ("_foreach_pow_.Scalar", op_1941),
-    ("_foreach_pow_.ScalarList", op_1942),
-    ("_foreach_reciprocal", op_1943),
-    ("_foreach_reciprocal_", op_1944),
-    ("_foreach_round", op_1945),
-    ("_foreach_round_", op_1946),
-    ("_foreach_rsqrt", op_1947),
-    ("_foreach_rsqrt_", op_1948),
-    ("_foreach_sigmoid", op_1949),
-    ("_foreach_sigmoid_", op_1950),
-    ("_foreach_sign", op_1951),
-    ("_foreach_sign_", op_1952),
-    ("_foreach_sin", op_1953),
-    ("_foreach_sin_", op_1954),
-    ("_foreach_sinh", op_1955),
-    ("_foreach_sinh_", op_1956),
-    ("_foreach_sqrt", op_1957),
-    ("_foreach_sqrt_", op_1958),
-    ("_foreach_tan", op_1959),
-    ("_foreach_tan_", op_1960),
-    ("_foreach_tanh", op_1961),
-    ("_foreach_tanh_", op_1962),
-    ("_foreach_trunc", op_1963),
-    ("_foreach_trunc_", op_1964),
-    ("_foreach_zero_", op_1965),
-    ("_foreach_copy_", op_1966),
-    ("_foreach_copy", op_1967),
-    ("bucketize.Tensor", op_1968),
-    ("bucketize.Tensor_out", op_1969),
-    ("bucketize.Scalar", op_1970),
-    ("searchsorted.Tensor", op_1971),
-    ("searchsorted.Tensor_out", op_1972),
-    ("searchsorted.Scalar", op_1973),
-    ("searchsorted.Scalar_out", op_1974),
-    ("_convert_indices_from_coo_to_csr", op_1975),
-    ("_convert_indices_from_coo_to_csr.out", op_1976),
-    ("_convert_indices_from_csr_to_coo", op_1977),
-    ("_convert_indices_from_csr_to_coo.out", op_1978),
-    ("mse_loss.out", op_1979),
-    ("mse_loss", op_1980),
-    ("mse_loss_backward.grad_input", op_1981),
-    ("mse_loss_backward", op_1982),
-    ("l1_loss", op_1983),
-    ("multi_margin_loss.out", op_1984),
-    ("multi_margin_loss", op_1985),
-    ("multi_margin_loss_backward.grad_input", op_1986),
-    ("multi_margin_loss_backward", op_1987),
-    ("multilabel_margin_loss.out", op_1988),
-    ("multilabel_margin_loss", op_1989),
-    ("multilabel_margin_loss_forward.output", op_1990),
-    ("multilabel_margin_loss_forward", op_1991),
-    ("multilabel_margin_loss_backward.grad_input", op_1992),
-    ("multilabel_margin_loss_backward", op_1993),
-    ("nll_loss.out", op_1994),
-    ("nll_loss_nd", op_1995),
-    ("nll_loss", op_1996),
-    ("nll_loss_forward.output", op_1997),
-    ("nll_loss_forward", op_1998),
-    ("nll_loss_backward.grad_input", op_1999),
-    ("nll_loss_backward", op_2000),
-    ("nll_loss2d.out", op_2001),
-    ("nll_loss2d", op_2002),
-    ("nll_loss2d_forward.output", op_2003),
-    ("nll_loss2d_forward", op_2004),
-    ("nll_loss2d_backward.grad_input", op_2005),
-    ("nll_loss2d_backward", op_2006),
-    ("smooth_l1_loss.out", op_2007),
-    ("smooth_l1_loss", op_2008),
-    ("smooth_l1_loss_backward.grad_input", op_2009),
-    ("smooth_l1_loss_backward", op_2010),
-    ("huber_loss.out", op_2011),
-    ("huber_loss", op_2012),
-    ("huber_loss_backward.out", op_2013),
-    ("huber_loss_backward", op_2014),
-    ("soft_margin_loss.out", op_2015),
-    ("soft_margin_loss", op_2016),
-    ("soft_margin_loss_backward.grad_input", op_2017),
-    ("soft_margin_loss_backward", op_2018),
-    ("elu.out", op_2019),
-    ("elu", op_2020),
-    ("elu_backward.grad_input", op_2021),
-    ("elu_backward", op_2022),
-    ("elu_", op_2023),
-    ("glu.out", op_2024),
-    ("glu", op_2025),
-    ("glu_backward.grad_input", op_2026),
-    ("glu_backward", op_2027),
-    ("glu_jvp", op_2028),
-    ("glu_backward_jvp", op_2029),
-    ("hardsigmoid.out", op_2030),
-    ("hardsigmoid", op_2031),
-    ("hardsigmoid_", op_2032),
-    ("hardsigmoid_backward.grad_input", op_2033),
-    ("hardsigmoid_backward", op_2034),
-    ("hardtanh.out", op_2035),
-    ("hardtanh", op_2036),
-    ("hardtanh_backward.grad_input", op_2037),
-    ("hardtanh_backward", op_2038),
-    ("hardtanh_", op_2039),
-    ("hardswish.out", op_2040),
-    ("hardswish", op_2041),
-    ("hardswish_", op_2042),
-    ("hardswish_backward", op_2043),
-    ("leaky_relu.out", op_2044),
-    ("leaky_relu", op_2045),
-    ("leaky_relu_backward.grad_input", op_2046),
-    ("leaky_relu_backward", op_2047),
-    ("leaky_relu_", op_2048),
-    ("log_sigmoid.out", op_2049),
-    ("log_sigmoid", op_2050),
-    ("log_sigmoid_forward.output", op_2051),
-    ("log_sigmoid_forward", op_2052),
-    ("log_sigmoid_backward.grad_input", op_2053),
-    ("log_sigmoid_backward", op_2054),
-    ("rrelu_with_noise.out", op_2055),
-    ("rrelu_with_noise", op_2056),
-    ("rrelu_with_noise_backward", op_2057),
-    ("rrelu_with_noise_", op_2058),
-    ("softplus.out", op_2059),
-    ("softplus", op_2060),
-    ("softplus_backward.grad_input", op_2061),
-    ("softplus_backward", op_2062),
-    ("softshrink.out", op_2063),
-    ("softshrink", op_2064),
-    ("softshrink_backward.grad_input", op_2065),
-    ("softshrink_backward", op_2066),
-    ("adaptive_avg_pool2d.out", op_2067),
-    ("adaptive_avg_pool2d", op_2068),
-    ("mkldnn_adaptive_avg_pool2d", op_2069),
-    ("mkldnn_adaptive_avg_pool2d.out", op_2070),
-    ("mkldnn_adaptive_avg_pool2d_backward", op_2071),
-    ("_adaptive_avg_pool2d", op_2072),
-    ("_adaptive_avg_pool2d_backward", op_2073),
-    ("adaptive_avg_pool3d.out", op_2074),
-    ("adaptive_avg_pool3d", op_2075),
-    ("_adaptive_avg_pool3d", op_2076),
-    ("adaptive_avg_pool3d_backward.grad_input", op_2077),
-    ("_adaptive_avg_pool3d_backward", op_2078),
-    ("adaptive_max_pool2d.out", op_2079),
-    ("adaptive_max_pool2d", op_2080),
-    ("adaptive_max_pool2d_backward.grad_input", op_2081),
-    ("adaptive_max_pool2d_backward", op_2082),
-    ("adaptive_max_pool3d.out", op_2083),
-    ("adaptive_max_pool3d", op_2084),
-    ("adaptive_max_pool3d_backward.grad_input", op_2085),
-    ("adaptive_max_pool3d_backward", op_2086),
-    ("avg_pool2d.out", op_2087),
-    ("avg_pool2d", op_2088),
-    ("avg_pool2d_backward.grad_input", op_2089),
-    ("avg_pool2d_backward", op_2090),
-    ("avg_pool3d.out", op_2091),
-    ("avg_pool3d", op_2092),
-    ("avg_pool3d_backward.grad_input", op_2093),
-    ("avg_pool3d_backward", op_2094),
-    ("fractional_max_pool2d.output", op_2095),
-    ("fractional_max_pool2d", op_2096),
-    ("fractional_max_pool2d_backward.grad_input", op_2097),
-    ("fractional_max_pool2d_backward", op_2098),
-    ("fractional_max_pool3d.output", op_2099),
-    ("fractional_max_pool3d", op_2100),
-    ("fractional_max_pool3d_backward.grad_input", op_2101),
-    ("fractional_max_pool3d_backward", op_2102),
-    ("max_pool2d_with_indices.out", op_2103),
-    ("max_pool2d_with_indices", op_2104),
-    ("max_pool2d_with_indices_backward.grad_input", op_2105),
-    ("max_pool2d_with_indices_backward", op_2106),
-    ("max_pool3d_with_indices.out", op_2107),
-    ("max_pool3d_with_indices", op_2108),
-    ("max_pool3d_with_indices_backward.grad_input", op_2109),
-    ("max_pool3d_with_indices_backward", op_2110),
-    ("max_unpool2d.out", op_2111),
-    ("max_unpool2d", op_2112),
-    ("max_unpool3d.out", op_2113),
-    ("max_unpool3d", op_2114),
-    ("reflection_pad1d.out", op_2115),
-    ("reflection_pad1d", op_2116),
-    ("reflection_pad1d_backward.grad_input", op_2117),
-    ("reflection_pad1d_backward", op_2118),
-    ("reflection_pad2d.out", op_2119),
-    ("reflection_pad2d", op_2120),
-    ("reflection_pad2d_backward.grad_input", op_2121),
-    ("reflection_pad2d_backward", op_2122),
-    ("reflection_pad3d.out", op_2123),
-    ("reflection_pad3d", op_2124),
-    ("reflection_pad3d_backward.grad_input", op_2125),
-    ("reflection_pad3d_backward", op_2126),
-    ("replication_pad1d.out", op_2127),
-    ("replication_pad1d", op_2128),
-    ("replication_pad1d_backward.grad_input", op_2129),
-    ("replication_pad1d_backward", op_2130),
-    ("replication_pad2d.out", op_2131),
-    ("replication_pad2d", op_2132),
-    ("replication_pad2d_backward.grad_input", op_2133),
-    ("replication_pad2d_backward", op_2134),
-    ("replication_pad3d.out", op_2135),
-    ("replication_pad3d", op_2136),
-    ("replication_pad3d_backward.grad_input", op_2137),
-    ("replication_pad3d_backward", op_2138),
-    ("_pad_circular", op_2139),
-    ("_pad_enum", op_2140),
-    ("pad", op_2141),
-    ("upsample_linear1d.vec", op_2142),
-    ("upsample_bilinear2d.vec", op_2143),
-    ("_upsample_bilinear2d_aa.vec", op_2144),
-    ("upsample_trilinear3d.vec", op_2145),
-    ("upsample_bicubic2d.vec", op_2146),
-    ("_upsample_bicubic2d_aa.vec", op_2147),
-    ("upsample_nearest1d.vec", op_2148),
-    ("_upsample_nearest_exact1d.vec", op_2149),
-    ("upsample_nearest2d.vec", op_2150),
-    ("_upsample_nearest_exact2d.vec", op_2151),
-    ("upsample_nearest3d.vec", op_2152),
-    ("_upsample_nearest_exact3d.vec", op_2153),
-    ("upsample_linear1d.out", op_2154),
-    ("upsample_linear1d", op_2155),
-    ("upsample_linear1d_backward.grad_input", op_2156),
-    ("upsample_linear1d_backward", op_2157),
-    ("upsample_bilinear2d.out", op_2158),
-    ("upsample_bilinear2d", op_2159),
-    ("upsample_bilinear2d_backward.grad_input", op_2160),
-    ("upsample_bilinear2d_backward", op_2161),
-    ("_upsample_bilinear2d_aa.out", op_2162),
-    ("_upsample_bilinear2d_aa", op_2163),
-    ("_upsample_bilinear2d_aa_backward.grad_input", op_2164),
-    ("_upsample_bilinear2d_aa_backward", op_2165),
-    ("upsample_bicubic2d.out", op_2166),
-    ("upsample_bicubic2d", op_2167),
-    ("upsample_bicubic2d_backward.grad_input", op_2168),
-    ("upsample_bicubic2d_backward", op_2169),
-    ("_upsample_bicubic2d_aa.out", op_2170),
-    ("_upsample_bicubic2d_aa", op_2171),
-    ("_upsample_bicubic2d_aa_backward.grad_input", op_2172),
-    ("_upsample_bicubic2d_aa_backward", op_2173),
-    ("upsample_trilinear3d.out", op_2174),
-    ("upsample_trilinear3d", op_2175),
-    ("upsample_trilinear3d_backward.grad_input", op_2176),
-    ("upsample_trilinear3d_backward", op_2177),
-    ("upsample_nearest1d.out", op_2178),
-    ("_upsample_nearest_exact1d.out", op_2179),
-    ("upsample_nearest1d", op_2180),
-    ("_upsample_nearest_exact1d", op_2181),
-    ("upsample_nearest1d_backward.grad_input", op_2182),
-    ("_upsample_nearest_exact1d_backward.grad_input", op_2183),
-    ("upsample_nearest1d_backward", op_2184),
-    ("_upsample_nearest_exact1d_backward", op_2185),
-    ("upsample_nearest2d.out", op_2186),
-    ("_upsample_nearest_exact2d.out", op_2187),
-    ("upsample_nearest2d", op_2188),
-    ("_upsample_nearest_exact2d", op_2189),
-    ("upsample_nearest2d_backward.grad_input", op_2190),
-    ("_upsample_nearest_exact2d_backward.grad_input", op_2191),
-    ("upsample_nearest2d_backward", op_2192),
-    ("_upsample_nearest_exact2d_backward", op_2193),
-    ("upsample_nearest3d.out", op_2194),
-    ("_upsample_nearest_exact3d.out", op_2195),
-    ("upsample_nearest3d", op_2196),
-    ("_upsample_nearest_exact3d", op_2197),
-    ("upsample_nearest3d_backward.grad_input", op_2198),
-    ("_upsample_nearest_exact3d_backward.grad_input", op_2199),
-    ("upsample_nearest3d_backward", op_2200),
-    ("_upsample_nearest_exact3d_backward", op_2201),
-    ("sigmoid_backward.grad_input", op_2202),
-    ("sigmoid_backward", op_2203),
-    ("logit_backward.grad_input", op_2204),
-    ("logit_backward", op_2205),
-    ("tanh_backward.grad_input", op_2206),
-    ("tanh_backward", op_2207),
-    ("slow_conv_transpose2d.out", op_2208),
-    ("slow_conv_transpose2d", op_2209),
-    ("slow_conv_transpose3d.out", op_2210),
-    ("slow_conv_transpose3d", op_2211),
-    ("thnn_conv2d.out", op_2212),
-    ("thnn_conv2d", op_2213),
-    ("_slow_conv2d_forward.output", op_2214),
-    ("_slow_conv2d_forward", op_2215),
-    ("_slow_conv2d_backward.grad_input", op_2216),
-    ("_slow_conv2d_backward.output_mask", op_2217),
-    ("_conv_depthwise2d.out", op_2218),
-    ("_conv_depthwise2d", op_2219),
-    ("conv_depthwise3d", op_2220),
-    ("slow_conv3d.out", op_2221),
-    ("slow_conv3d", op_2222),
-    ("slow_conv3d_forward.output", op_2223),
-    ("slow_conv3d_forward", op_2224),
-    ("slow_conv_dilated2d", op_2225),
-    ("slow_conv_dilated3d", op_2226),
-    ("col2im.out", op_2227),
-    ("col2im", op_2228),
-    ("column_stack", op_2229),
-    ("column_stack.out", op_2230),
-    ("im2col.out", op_2231),
-    ("im2col", op_2232),
-    ("isfinite", op_2233),
-    ("isinf", op_2234),
-    ("record_stream", op_2235),
-    ("isposinf", op_2236),
-    ("isposinf.out", op_2237),
-    ("isneginf", op_2238),
-    ("isneginf.out", op_2239),
-    ("_add_batch_dim", op_2240),
-    ("_remove_batch_dim", op_2241),
-    ("special_entr", op_2242),
-    ("special_entr.out", op_2243),
-    ("special_ndtri", op_2244),
-    ("special_ndtri.out", op_2245),
-    ("special_log_ndtr", op_2246),
-    ("special_log_ndtr.out", op_2247),
-    ("special_expm1", op_2248),
-    ("special_expm1.out", op_2249),
-    ("special_exp2", op_2250),
-    ("special_exp2.out", op_2251),
-    ("special_psi", op_2252),
-    ("special_psi.out", op_2253),
-    ("special_digamma", op_2254),
-    ("special_digamma.out", op_2255),
-    ("special_gammaln", op_2256),
-    ("special_gammaln.out", op_2257),
-    ("special_erf", op_2258),
-    ("special_erf.out", op_2259),
-    ("special_erfc", op_2260),
-    ("special_erfc.out", op_2261),
-    ("special_erfcx", op_2262),
-    ("special_erfcx.out", op_2263),
-    ("special_erfinv", op_2264),
-    ("special_erfinv.out", op_2265),
-    ("special_ndtr", op_2266),
-    ("special_ndtr.out", op_2267),
-    ("special_xlog1py", op_2268),
-    ("special_xlog1py.self_scalar", op_2269),
-    ("special_xlog1py.other_scalar", op_2270),
-    ("special_xlog1py.out", op_2271),
-    ("special_xlog1py.self_scalar_out", op_2272),
-    ("special_xlog1py.other_scalar_out", op_2273),
-    ("special_xlogy", op_2274),
-    ("special_xlogy.self_scalar", op_2275),
-    ("special_xlogy.other_scalar", op_2276),
-    ("special_xlogy.out", op_2277),
-    ("special_xlogy.self_scalar_out", op_2278),
-    ("special_xlogy.other_scalar_out", op_2279),
-    ("special_zeta", op_2280),
-    ("special_zeta.self_scalar", op_2281),
-    ("special_zeta.other_scalar", op_2282),
-    ("special_zeta.out", op_2283),
-    ("special_zeta.self_scalar_out", op_2284),
-    ("special_zeta.other_scalar_out", op_2285),
-    ("special_i0", op_2286),
-    ("special_i0.out", op_2287),
-    ("special_i0e", op_2288),
-    ("special_i0e.out", op_2289),
-    ("special_i1", op_2290),
-    ("special_i1.out", op_2291),
-    ("special_i1e", op_2292),
-    ("special_i1e.out", op_2293),
-    ("special_logit", op_2294),
-    ("special_logit.out", op_2295),
-    ("special_polygamma", op_2296),
-    ("special_polygamma.out", op_2297),
-    ("special_logsumexp", op_2298),
-    ("special_logsumexp.out", op_2299),
-    ("special_expit", op_2300),
-    ("special_expit.out", op_2301),
-    ("special_sinc", op_2302),
-    ("special_sinc.out", op_2303),
-    ("special_round", op_2304),
-    ("special_round.out", op_2305),
-    ("special_log1p", op_2306),
-    ("special_log1p.out", op_2307),
-    ("special_log_softmax", op_2308),
-    ("special_gammainc.out", op_2309),
-    ("special_gammainc", op_2310),
-    ("special_gammaincc.out", op_2311),
-    ("special_gammaincc", op_2312),
-    ("special_multigammaln", op_2313),
-    ("special_multigammaln.out", op_2314),
-    ("special_softmax", op_2315),
-    ("fft_fft", op_2316),
-    ("fft_fft.out", op_2317),
-    ("fft_ifft", op_2318),
-    ("fft_ifft.out", op_2319),
-    ("fft_rfft", op_2320),
-    ("fft_rfft.out", op_2321),
-    ("fft_irfft", op_2322),
-    ("fft_irfft.out", op_2323),
-    ("fft_hfft", op_2324),
-    ("fft_hfft.out", op_2325),
-    ("fft_ihfft", op_2326),
-    ("fft_ihfft.out", op_2327),
-    ("fft_fft2", op_2328),
-    ("fft_fft2.out", op_2329),
-    ("fft_ifft2", op_2330),
-    ("fft_ifft2.out", op_2331),
-    ("fft_rfft2", op_2332),
-    ("fft_rfft2.out", op_2333),
-    ("fft_irfft2", op_2334),
-    ("fft_irfft2.out", op_2335),
-    ("fft_hfft2", op_2336),
-    ("fft_hfft2.out", op_2337),
-    ("fft_ihfft2", op_2338),
-    ("fft_ihfft2.out", op_2339),
-    ("fft_fftn", op_2340),
-    ("fft_fftn.out", op_2341),
-    ("fft_ifftn", op_2342),
-    ("fft_ifftn.out", op_2343),
-    ("fft_rfftn", op_2344),
-    ("fft_rfftn.out", op_2345),
-    ("fft_irfftn", op_2346),
-    ("fft_irfftn.out", op_2347),
-    ("fft_hfftn", op_2348),
-    ("fft_hfftn.out", op_2349),
-    ("fft_ihfftn", op_2350),
-    ("fft_ihfftn.out", op_2351),
-    ("fft_fftfreq", op_2352),
-    ("fft_fftfreq.out", op_2353),
-    ("fft_rfftfreq", op_2354),
-    ("fft_rfftfreq.out", op_2355),
-    ("fft_fftshift", op_2356),
-    ("fft_ifftshift", op_2357),
-    ("linalg_cholesky_ex", op_2358),
-    ("linalg_cholesky_ex.L", op_2359),
-    ("linalg_cholesky", op_2360),
-    ("linalg_cholesky.out", op_2361),
-    ("linalg_cross", op_2362),
-    ("linalg_cross.out", op_2363),
-    ("linalg_lu_factor", op_2364),
-    ("linalg_lu_factor.out", op_2365),
-    ("linalg_lu_factor_ex", op_2366),
-    ("linalg_lu_factor_ex.out", op_2367),
-    ("linalg_lu", op_2368),
-    ("linalg_lu.out", op_2369),
-    ("linalg_lu_solve", op_2370),
-    ("linalg_lu_solve.out", op_2371),
-    ("_linalg_det", op_2372),
-    ("_linalg_det.result", op_2373),
-    ("linalg_det", op_2374),
-    ("linalg_det.out", op_2375),
-    ("det", op_2376),
-    ("linalg_ldl_factor_ex", op_2377),
-    ("linalg_ldl_factor_ex.out", op_2378),
-    ("linalg_ldl_factor", op_2379),
-    ("linalg_ldl_factor.out", op_2380),
-    ("linalg_ldl_solve", op_2381),
-    ("linalg_ldl_solve.out", op_2382),
-    ("linalg_lstsq", op_2383),
-    ("linalg_lstsq.out", op_2384),
-    ("linalg_matmul", op_2385),
-    ("linalg_matmul.out", op_2386),
-    ("linalg_vecdot", op_2387),
-    ("linalg_vecdot.out", op_2388),
-    ("linalg_matrix_exp", op_2389),
-    ("_linalg_slogdet", op_2390),
-    ("_linalg_slogdet.sign", op_2391),
-    ("linalg_slogdet", op_2392),
-    ("linalg_slogdet.out", op_2393),
-    ("slogdet", op_2394),
-    ("slogdet.out", op_2395),
-    ("logdet", op_2396),
-    ("linalg_eig", op_2397),
-    ("linalg_eig.out", op_2398),
-    ("_linalg_eigvals", op_2399),
-    ("linalg_eigvals", op_2400),
-    ("linalg_eigvals.out", op_2401),
-    ("_linalg_eigh", op_2402),
-    ("_linalg_eigh.eigenvalues", op_2403),
-    ("linalg_eigh", op_2404),
-    ("linalg_eigh.eigvals", op_2405),
-    ("linalg_eigvalsh", op_2406),
-    ("linalg_eigvalsh.out", op_2407),
-    ("linalg_householder_product", op_2408),
-    ("linalg_householder_product.out", op_2409),
-    ("linalg_inv_ex", op_2410),
-    ("linalg_inv_ex.inverse", op_2411),
-    ("linalg_inv", op_2412),
-    ("linalg_inv.out", op_2413),
-    ("inverse", op_2414),
-    ("inverse.out", op_2415),
-    ("inner", op_2416),
-    ("inner.out", op_2417),
-    ("outer", op_2418),
-    ("outer.out", op_2419),
-    ("ger", op_2420),
-    ("ger.out", op_2421),
-    ("linalg_norm", op_2422),
-    ("linalg_norm.ord_str", op_2423),
-    ("linalg_norm.out", op_2424),
-    ("linalg_norm.ord_str_out", op_2425),
-    ("linalg_vector_norm", op_2426),
-    ("linalg_vector_norm.out", op_2427),
-    ("linalg__powsum", op_2428),
-    ("linalg_matrix_norm", op_2429),
-    ("linalg_matrix_norm.out", op_2430),
-    ("linalg_matrix_norm.str_ord", op_2431),
-    ("linalg_matrix_norm.str_ord_out", op_2432),
-    ("_linalg_svd", op_2433),
-    ("_linalg_svd.U", op_2434),
-    ("linalg_svd", op_2435),
-    ("linalg_svd.U", op_2436),
-    ("linalg_svdvals", op_2437),
-    ("linalg_svdvals.out", op_2438),
-    ("linalg_cond", op_2439),
-    ("linalg_cond.out", op_2440),
-    ("linalg_cond.p_str", op_2441),
-    ("linalg_cond.p_str_out", op_2442),
-    ("linalg_pinv.atol_rtol_tensor", op_2443),
-    ("linalg_pinv.atol_rtol_tensor_out", op_2444),
-    ("linalg_pinv.atol_rtol_float", op_2445),
-    ("linalg_pinv.atol_rtol_float_out", op_2446),
-    ("linalg_pinv", op_2447),
-    ("linalg_pinv.rcond_tensor", op_2448),
-    ("linalg_pinv.out", op_2449),
-    ("linalg_pinv.out_rcond_tensor", op_2450),
-    ("_linalg_solve_ex", op_2451),
-    ("_linalg_solve_ex.result", op_2452),
-    ("linalg_solve_ex", op_2453),
-    ("linalg_solve_ex.out", op_2454),
-    ("linalg_solve", op_2455),
-    ("_spsolve", op_2456),
-    ("linalg_solve.out", op_2457),
-    ("linalg_tensorinv", op_2458),
-    ("linalg_tensorinv.out", op_2459),
-    ("linalg_tensorsolve", op_2460),
-    ("linalg_tensorsolve.out", op_2461),
-    ("linalg_qr", op_2462),
-    ("linalg_qr.out", op_2463),
-    ("linalg_matrix_power", op_2464),
-    ("linalg_matrix_power.out", op_2465),
-    ("linalg_matrix_rank.atol_rtol_tensor", op_2466),
-    ("linalg_matrix_rank.atol_rtol_tensor_out", op_2467),
-    ("linalg_matrix_rank.atol_rtol_float", op_2468),
-    ("linalg_matrix_rank.atol_rtol_float_out", op_2469),
-    ("linalg_matrix_rank", op_2470),
-    ("linalg_matrix_rank.out", op_2471),
-    ("linalg_matrix_rank.tol_tensor", op_2472),
-    ("linalg_matrix_rank.out_tol_tensor", op_2473),
-    ("linalg_multi_dot", op_2474),
-    ("linalg_multi_dot.out", op_2475),
-    ("nested_to_padded_tensor", op_2476),
-    ("_test_serialization_subcmul", op_2477),
-    ("_test_parallel_materialize", op_2478),
-    ("_test_optional_intlist", op_2479),
-    ("_test_optional_filled_intlist", op_2480),
-    ("_test_optional_floatlist", op_2481),
-    ("_test_string_default", op_2482),
-    ("_test_ambiguous_defaults.a", op_2483),
-    ("_test_ambiguous_defaults.b", op_2484),
-    ("_test_warn_in_autograd", op_2485),
-    ("_test_autograd_multiple_dispatch.fullcoverage", op_2486),
-    ("_test_autograd_multiple_dispatch.ntonly", op_2487),
-    ("_test_autograd_multiple_dispatch_view", op_2488),
-    ("_test_autograd_multiple_dispatch_view_copy", op_2489),
-    ("segment_reduce", op_2490),
-    ("_segment_reduce_backward", op_2491),
-    ("pad_sequence", op_2492),
-    ("flatten_dense_tensors", op_2493),
-    ("unflatten_dense_tensors", op_2494),
-    ("_nested_tensor_from_tensor_list", op_2495),
-    ("_fw_primal_copy", op_2496),
-    ("_make_dual_copy", op_2497),
-    ("view_as_real_copy", op_2498),
-    ("view_as_complex_copy", op_2499),
-    ("_conj_copy", op_2500),
-    ("_neg_view_copy", op_2501),
-    ("as_strided_copy", op_2502),
-    ("_sparse_broadcast_to_copy", op_2503),
-    ("diagonal_copy", op_2504),
-    ("expand_copy", op_2505),
-    ("permute_copy", op_2506),
-    ("_reshape_alias_copy", op_2507),
-    ("select_copy.int", op_2508),
-    ("detach_copy", op_2509),
-    ("slice_copy.Tensor", op_2510),
-    ("split_copy.Tensor", op_2511),
-    ("split_with_sizes_copy", op_2512),
-    ("squeeze_copy", op_2513),
-    ("squeeze_copy.dim", op_2514),
-    ("squeeze_copy.dims", op_2515),
-    ("t_copy", op_2516),
-    ("transpose_copy.int", op_2517),
-    ("unsqueeze_copy", op_2518),
-    ("_indices_copy", op_2519),
-    ("_values_copy", op_2520),
-    ("indices_copy", op_2521),
-    ("values_copy", op_2522),
-    ("crow_indices_copy", op_2523),
-    ("col_indices_copy", op_2524),
-    ("ccol_indices_copy", op_2525),
-    ("row_indices_copy", op_2526),
-    ("unbind_copy.int", op_2527),
-    ("unbind_copy.int_out", op_2528),
-    ("split_copy.Tensor_out", op_2529),
-    ("split_with_sizes_copy.out", op_2530),
-    ("view_copy", op_2531),
-    ("view_copy.dtype", op_2532),
-    ("unfold_copy", op_2533),
-    ("alias_copy", op_2534),
-    ("to_padded_tensor", op_2535),
-    ("_jagged_to_padded_dense_forward", op_2536),
-    ("_padded_dense_to_jagged_forward", op_2537),
-    ("_nested_from_padded_tensor", op_2538),
-    ("_nested_tensor_softmax_with_shape", op_2539),
-    ("_safe_softmax", op_2540),
-    ("_transformer_encoder_layer_fwd", op_2541),
-    ("_native_multi_head_attention", op_2542),
-    ("scaled_dot_product_attention", op_2543),
-    ("_fused_sdp_choice", op_2544),
-    ("_scaled_dot_product_attention_math", op_2545),
-    ("_scaled_dot_product_attention_math_for_mps", op_2546),
-    ("_scaled_dot_product_flash_attention", op_2547),
-    ("_scaled_dot_product_flash_attention.quantized", op_2548),
-    ("_scaled_dot_product_flash_attention_for_cpu", op_2549),
-    ("_scaled_dot_product_fused_attention_overrideable", op_2550),
-    ("_scaled_dot_product_flash_attention_backward", op_2551),
-    ("_scaled_dot_product_flash_attention_for_cpu_backward", op_2552),
-    ("_scaled_dot_product_fused_attention_overrideable_backward", op_2553),
-    ("_scaled_dot_product_efficient_attention", op_2554),
-    ("_scaled_dot_product_efficient_attention_backward", op_2555),
-    ("_scaled_dot_product_cudnn_attention", op_2556),
-    ("_scaled_dot_product_cudnn_attention_backward", op_2557),
-    ("_flash_attention_forward", op_2558),
-    ("_flash_attention_forward.quantized", op_2559),
-    ("_flash_attention_backward", op_2560),
-    ("_efficient_attention_forward", op_2561),
-    ("_efficient_attention_backward", op_2562),
-    ("_cudnn_attention_forward", op_2563),
-    ("_cudnn_attention_backward", op_2564),
-    ("_triton_scaled_dot_attention", op_2565),
-    ("_fill_mem_eff_dropout_mask_", op_2566),
-    ("_triton_multi_head_attention", op_2567),
-    ("special_airy_ai", op_2568),
-    ("special_airy_ai.out", op_2569),
-    ("special_bessel_j0", op_2570),
-    ("special_bessel_j0.out", op_2571),
-    ("special_bessel_j1", op_2572),
-    ("special_bessel_j1.out", op_2573),
-    ("special_bessel_y0", op_2574),
-    ("special_bessel_y0.out", op_2575),
-    ("special_bessel_y1", op_2576),
-    ("special_bessel_y1.out", op_2577),
-    ("special_chebyshev_polynomial_t", op_2578),
-    ("special_chebyshev_polynomial_t.x_scalar", op_2579),
-    ("special_chebyshev_polynomial_t.n_scalar", op_2580),
-    ("special_chebyshev_polynomial_t.out", op_2581),
-    ("special_chebyshev_polynomial_t.x_scalar_out", op_2582),
-    ("special_chebyshev_polynomial_t.n_scalar_out", op_2583),
-    ("special_chebyshev_polynomial_u", op_2584),
-    ("special_chebyshev_polynomial_u.x_scalar", op_2585),
-    ("special_chebyshev_polynomial_u.n_scalar", op_2586),
-    ("special_chebyshev_polynomial_u.out", op_2587),
-    ("special_chebyshev_polynomial_u.x_scalar_out", op_2588),
-    ("special_chebyshev_polynomial_u.n_scalar_out", op_2589),
-    ("special_chebyshev_polynomial_v", op_2590),
-    ("special_chebyshev_polynomial_v.x_scalar", op_2591),
-    ("special_chebyshev_polynomial_v.n_scalar", op_2592),
-    ("special_chebyshev_polynomial_v.out", op_2593),
-    ("special_chebyshev_polynomial_v.x_scalar_out", op_2594),
-    ("special_chebyshev_polynomial_v.n_scalar_out", op_2595),
-    ("special_chebyshev_polynomial_w", op_2596),
-    ("special_chebyshev_polynomial_w.x_scalar", op_2597),
-    ("special_chebyshev_polynomial_w.n_scalar", op_2598),
-    ("special_chebyshev_polynomial_w.out", op_2599),
-    ("special_chebyshev_polynomial_w.x_scalar_out", op_2600),
-    ("special_chebyshev_polynomial_w.n_scalar_out", op_2601),
-    ("special_hermite_polynomial_h", op_2602),
-    ("special_hermite_polynomial_h.x_scalar", op_2603),
-    ("special_hermite_polynomial_h.n_scalar", op_2604),
-    ("special_hermite_polynomial_h.out", op_2605),
-    ("special_hermite_polynomial_h.x_scalar_out", op_2606),
-    ("special_hermite_polynomial_h.n_scalar_out", op_2607),
-    ("special_hermite_polynomial_he", op_2608),
-    ("special_hermite_polynomial_he.x_scalar", op_2609),
-    ("special_hermite_polynomial_he.n_scalar", op_2610),
-    ("special_hermite_polynomial_he.out", op_2611),
-    ("special_hermite_polynomial_he.x_scalar_out", op_2612),
-    ("special_hermite_polynomial_he.n_scalar_out", op_2613),
-    ("special_laguerre_polynomial_l", op_2614),
-    ("special_laguerre_polynomial_l.x_scalar", op_2615),
-    ("special_laguerre_polynomial_l.n_scalar", op_2616),
-    ("special_laguerre_polynomial_l.out", op_2617),
-    ("special_laguerre_polynomial_l.x_scalar_out", op_2618),
-    ("special_laguerre_polynomial_l.n_scalar_out", op_2619),
-    ("special_legendre_polynomial_p", op_2620),
-    ("special_legendre_polynomial_p.x_scalar", op_2621),
-    ("special_legendre_polynomial_p.n_scalar", op_2622),
-    ("special_legendre_polynomial_p.out", op_2623),
-    ("special_legendre_polynomial_p.x_scalar_out", op_2624),
-    ("special_legendre_polynomial_p.n_scalar_out", op_2625),
-    ("special_modified_bessel_i0", op_2626),
-    ("special_modified_bessel_i0.out", op_2627),
-    ("special_modified_bessel_i1", op_2628),
-    ("special_modified_bessel_i1.out", op_2629),
-    ("special_modified_bessel_k0", op_2630),
-    ("special_modified_bessel_k0.out", op_2631),
-    ("special_modified_bessel_k1", op_2632),
-    ("special_modified_bessel_k1.out", op_2633),
-    ("special_scaled_modified_bessel_k0", op_2634),
-    ("special_scaled_modified_bessel_k0.out", op_2635),
-    ("special_scaled_modified_bessel_k1", op_2636),
-    ("special_scaled_modified_bessel_k1.out", op_2637),
-    ("special_shifted_chebyshev_polynomial_t", op_2638),
-    ("special_shifted_chebyshev_polynomial_t.x_scalar", op_2639),
-    ("special_shifted_chebyshev_polynomial_t.n_scalar", op_2640),
-    ("special_shifted_chebyshev_polynomial_t.out", op_2641),
-    ("special_shifted_chebyshev_polynomial_t.x_scalar_out", op_2642),
-    ("special_shifted_chebyshev_polynomial_t.n_scalar_out", op_2643),
-    ("special_shifted_chebyshev_polynomial_u", op_2644),
-    ("special_shifted_chebyshev_polynomial_u.x_scalar", op_2645),
-    ("special_shifted_chebyshev_polynomial_u.n_scalar", op_2646),
-    ("special_shifted_chebyshev_polynomial_u.out", op_2647),
-    ("special_shifted_chebyshev_polynomial_u.x_scalar_out", op_2648),
-    ("special_shifted_chebyshev_polynomial_u.n_scalar_out", op_2649),
-    ("special_shifted_chebyshev_polynomial_v", op_2650),
-    ("special_shifted_chebyshev_polynomial_v.x_scalar", op_2651),
-    ("special_shifted_chebyshev_polynomial_v.n_scalar", op_2652),
-    ("special_shifted_chebyshev_polynomial_v.out", op_2653),
-    ("special_shifted_chebyshev_polynomial_v.x_scalar_out", op_2654),
-    ("special_shifted_chebyshev_polynomial_v.n_scalar_out", op_2655),
-    ("special_shifted_chebyshev_polynomial_w", op_2656),
-    ("special_shifted_chebyshev_polynomial_w.x_scalar", op_2657),
-    ("special_shifted_chebyshev_polynomial_w.n_scalar", op_2658),
-    ("special_shifted_chebyshev_polynomial_w.out", op_2659),
-    ("special_shifted_chebyshev_polynomial_w.x_scalar_out", op_2660),
-    ("special_shifted_chebyshev_polynomial_w.n_scalar_out", op_2661),
-    ("special_spherical_bessel_j0", op_2662),
-    ("special_spherical_bessel_j0.out", op_2663),
-    ("_foobar", op_2664),
-    ("_fused_adam_", op_2665),
-    ("_fused_adam_.tensor_lr", op_2666),
-    ("_fused_adamw_", op_2667),
-    ("_fused_adamw_.tensor_lr", op_2668),
-    ("_fused_sgd_", op_2669),
-    ("_fused_sgd_.tensor_lr", op_2670),
-    ("_fused_adagrad_", op_2671),
-    ("_fused_adagrad_.tensor_lr", op_2672),
-    ("_propagate_xla_data", op_2673),
-    ("_new_zeros_with_same_feature_meta.out", op_2674),
-    ("_cudnn_ctc_loss.out", op_2675),
-    ("_cudnn_rnn_flatten_weight.out", op_2676),
-    ("_cudnn_rnn.out", op_2677),
-    ("_cudnn_rnn_backward.out", op_2678),
-    ("_cudnn_init_dropout_state.out", op_2679),
-    ("_fused_dropout.out", op_2680),
-    ("_masked_scale.out", op_2681),
-    ("native_dropout.out", op_2682),
-    ("native_dropout_backward.out", op_2683),
-    ("_conj_physical.out", op_2684),
-    ("avg_pool1d.out", op_2685),
-    ("adaptive_avg_pool1d.out", op_2686),
-    ("_add_relu.Scalar_out", op_2687),
-    ("add.Scalar_out", op_2688),
-    ("affine_grid_generator.out", op_2689),
-    ("_test_functorch_fallback.out", op_2690),
-    ("bartlett_window.out", op_2691),
-    ("bartlett_window.periodic_out", op_2692),
-    ("quantized_batch_norm.out", op_2693),
-    ("bernoulli.Tensor_out", op_2694),
-    ("bernoulli.Tensor", op_2695),
-    ("bernoulli.float_out", op_2696),
-    ("binary_cross_entropy_with_logits.out", op_2697),
-    ("bincount.out", op_2698),
-    ("blackman_window.out", op_2699),
-    ("blackman_window.periodic_out", op_2700),
-    ("block_diag.out", op_2701),
-    ("constant_pad_nd.out", op_2702),
-    ("convolution.out", op_2703),
-    ("convolution_backward.out", op_2704),
-    ("convolution_overrideable.out", op_2705),
-    ("convolution_backward_overrideable.out", op_2706),
-    ("_convolution.out", op_2707),
-    ("conv_tbc.out", op_2708),
-    ("copy.out", op_2709),
-    ("_copy_from.out", op_2710),
-    ("_copy_from_and_resize.out", op_2711),
-    ("count_nonzero.dim_IntList_out", op_2712),
-    ("count_nonzero.out", op_2713),
-    ("cudnn_affine_grid_generator.out", op_2714),
-    ("cudnn_affine_grid_generator_backward.out", op_2715),
-    ("cudnn_batch_norm_backward.out", op_2716),
-    ("cudnn_convolution_transpose.out", op_2717),
-    ("_mps_convolution_transpose.out", op_2718),
-    ("mps_convolution_transpose_backward.out", op_2719),
-    ("cudnn_convolution_relu.out", op_2720),
-    ("cudnn_convolution_add_relu.out", op_2721),
-    ("cudnn_grid_sampler.out", op_2722),
-    ("cudnn_grid_sampler_backward.out", op_2723),
-    ("_ctc_loss.out", op_2724),
-    ("_ctc_loss.Tensor_out", op_2725),
-    ("_ctc_loss_backward.out", op_2726),
-    ("diag_embed.out", op_2727),
-    ("diagonal_backward.out", op_2728),
-    ("div.Scalar_out", op_2729),
-    ("div.Scalar_mode_out", op_2730),
-    ("embedding.out", op_2731),
-    ("embedding_dense_backward.out", op_2732),
-    ("embedding_renorm.out", op_2733),
-    ("embedding_renorm", op_2734),
-    ("_embedding_bag_forward_only.out", op_2735),
-    ("_embedding_bag.out", op_2736),
-    ("_embedding_bag_dense_backward.out", op_2737),
-    ("_embedding_bag_per_sample_weights_backward.out", op_2738),
-    ("empty.names_out", op_2739),
-    ("empty_permuted.out", op_2740),
-    ("new_empty.out", op_2741),
-    ("new_empty_strided.out", op_2742),
-    ("new_full.out", op_2743),
-    ("new_zeros.out", op_2744),
-    ("new_ones.out", op_2745),
-    ("_empty_affine_quantized.out", op_2746),
-    ("_empty_per_channel_affine_quantized.out", op_2747),
-    ("resize.out", op_2748),
-    ("resize", op_2749),
-    ("_resize_output.out", op_2750),
-    ("_resize_output", op_2751),
-    ("empty_quantized.out", op_2752),
-    ("empty_like.out", op_2753),
-    ("empty_strided.out", op_2754),
-    ("fill.Scalar_out", op_2755),
-    ("fill.Tensor_out", op_2756),
-    ("floor_divide.Scalar_out", op_2757),
-    ("full.names_out", op_2758),
-    ("full_like.out", op_2759),
-    ("from_file.out", op_2760),
-    ("grid_sampler_2d.out", op_2761),
-    ("grid_sampler_2d_backward.out", op_2762),
-    ("_grid_sampler_2d_cpu_fallback.out", op_2763),
-    ("grid_sampler_3d.out", op_2764),
-    ("grid_sampler_3d_backward.out", op_2765),
-    ("hann_window.out", op_2766),
-    ("hann_window.periodic_out", op_2767),
-    ("hamming_window.out", op_2768),
-    ("hamming_window.periodic_out", op_2769),
-    ("hamming_window.periodic_alpha_out", op_2770),
-    ("hamming_window.periodic_alpha_beta_out", op_2771),
-    ("kaiser_window.out", op_2772),
-    ("kaiser_window.periodic_out", op_2773),
-    ("kaiser_window.beta_out", op_2774),
-    ("native_group_norm.out", op_2775),
-    ("native_group_norm_backward.out", op_2776),
-    ("index_put.out", op_2777),
-    ("_index_put_impl.out", op_2778),
-    ("_index_put_impl", op_2779),
-    ("isnan.out", op_2780),
-    ("native_layer_norm.out", op_2781),
-    ("native_layer_norm_backward.out", op_2782),
-    ("linear_backward.out", op_2783),
-    ("mkldnn_linear.out", op_2784),
-    ("mkldnn_linear_backward_input.out", op_2785),
-    ("mkldnn_linear_backward_weights.out", op_2786),
-    ("mkldnn_linear_backward.out", op_2787),
-    ("matmul_backward.out", op_2788),
-    ("_aminmax.out", op_2789),
-    ("_aminmax.dim_out", op_2790),
-    ("max_pool2d_backward.out", op_2791),
-    ("mkldnn_max_pool2d.out", op_2792),
-    ("mkldnn_max_pool2d_backward.out", op_2793),
-    ("mkldnn_max_pool3d.out", op_2794),
-    ("mkldnn_max_pool3d_backward.out", op_2795),
-    ("quantized_max_pool1d.out", op_2796),
-    ("quantized_max_pool2d.out", op_2797),
-    ("quantized_max_pool3d.out", op_2798),
-    ("median.out", op_2799),
-    ("nanmedian.out", op_2800),
-    ("_mps_convolution.out", op_2801),
-    ("mps_convolution_backward.out", op_2802),
-    ("mkldnn_convolution.out", op_2803),
-    ("mkldnn_rnn_layer.out", op_2804),
-    ("mkldnn_rnn_layer_backward.out", op_2805),
-    ("miopen_batch_norm.out", op_2806),
-    ("miopen_batch_norm_backward.out", op_2807),
-    ("miopen_convolution.out", op_2808),
-    ("miopen_convolution_transpose.out", op_2809),
-    ("miopen_depthwise_convolution.out", op_2810),
-    ("miopen_rnn.out", op_2811),
-    ("miopen_rnn_backward.out", op_2812),
-    ("miopen_ctc_loss.out", op_2813),
-    ("_sparse_sparse_matmul.out", op_2814),
-    ("mul.Scalar_out", op_2815),
-    ("_native_batch_norm_legit_functional", op_2816),
-    ("_native_batch_norm_legit_no_training.out", op_2817),
-    ("batch_norm_stats.out", op_2818),
-    ("batch_norm_gather_stats.out", op_2819),
-    ("batch_norm_gather_stats_with_counts.out", op_2820),
-    ("native_batch_norm_backward.out", op_2821),
-    ("batch_norm_backward_reduce.out", op_2822),
-    ("batch_norm_backward_elemt.out", op_2823),
-    ("batch_norm_update_stats.out", op_2824),
-    ("_nnpack_spatial_convolution.out", op_2825),
-    ("ones.names_out", op_2826),
-    ("ones_like.out", op_2827),
-    ("_euclidean_dist.out", op_2828),
-    ("_cdist_forward.out", op_2829),
-    ("_cdist_backward.out", op_2830),
-    ("_pdist_forward.out", op_2831),
-    ("_pdist_backward.out", op_2832),
-    ("pixel_shuffle.out", op_2833),
-    ("pixel_unshuffle.out", op_2834),
-    ("channel_shuffle.out", op_2835),
-    ("_pin_memory.out", op_2836),
-    ("scalar_tensor.out", op_2837),
-    ("rand.names_out", op_2838),
-    ("rand.generator_with_names_out", op_2839),
-    ("rand_like.out", op_2840),
-    ("rand_like.generator_out", op_2841),
-    ("randint_like.out", op_2842),
-    ("randint_like.generator_out", op_2843),
-    ("randint_like.Tensor_out", op_2844),
-    ("randint_like.Tensor_generator_out", op_2845),
-    ("randint_like.low_dtype_out", op_2846),
-    ("randint_like.low_generator_dtype_out", op_2847),
-    ("randn.names_out", op_2848),
-    ("randn.generator_with_names_out", op_2849),
-    ("randn_like.out", op_2850),
-    ("randn_like.generator_out", op_2851),
-    ("repeat.out", op_2852),
-    ("repeat_interleave.Tensor_out", op_2853),
-    ("_mkldnn_reshape.out", op_2854),
-    ("relu.out", op_2855),
-    ("select_backward.out", op_2856),
-    ("celu.out", op_2857),
-    ("slice_backward.out", op_2858),
-    ("slice_scatter.out", op_2859),
-    ("select_scatter.out", op_2860),
-    ("diagonal_scatter.out", op_2861),
-    ("as_strided_scatter.out", op_2862),
-    ("unsafe_split.Tensor_out", op_2863),
-    ("unsafe_split_with_sizes.out", op_2864),
-    ("sum.out", op_2865),
-    ("std_mean.correction_out", op_2866),
-    ("prod.out", op_2867),
-    ("_mkldnn_transpose.out", op_2868),
-    ("flip.out", op_2869),
-    ("roll.out", op_2870),
-    ("rot90.out", op_2871),
-    ("_transform_bias_rescale_qkv.out", op_2872),
-    ("_nested_tensor_from_mask.out", op_2873),
-    ("_nested_from_padded.out", op_2874),
-    ("_nested_tensor_size.out", op_2875),
-    ("_nested_tensor_strides.out", op_2876),
-    ("_nested_tensor_storage_offsets.out", op_2877),
-    ("_nested_from_padded_and_nested_example.out", op_2878),
-    ("_nested_view_from_buffer_copy.out", op_2879),
-    ("_nested_view_from_jagged_copy.out", op_2880),
-    ("_nested_get_values_copy.out", op_2881),
-    ("_trilinear.out", op_2882),
-    ("_unique.out", op_2883),
-    ("unique_dim.out", op_2884),
-    ("unique_consecutive.out", op_2885),
-    ("unique_dim_consecutive.out", op_2886),
-    ("_unique2.out", op_2887),
-    ("_unsafe_view.out", op_2888),
-    ("var_mean.correction_out", op_2889),
-    ("_weight_norm_interface.out", op_2890),
-    ("_weight_norm_interface_backward.out", op_2891),
-    ("zeros.names_out", op_2892),
-    ("_efficientzerotensor.out", op_2893),
-    ("zeros_like.out", op_2894),
-    ("_standard_gamma_grad.out", op_2895),
-    ("_standard_gamma.out", op_2896),
-    ("_dirichlet_grad.out", op_2897),
-    ("_sample_dirichlet.out", op_2898),
-    ("poisson.out", op_2899),
-    ("binomial.out", op_2900),
-    ("native_norm.out", op_2901),
-    ("native_norm.ScalarOpt_dim_dtype_out", op_2902),
-    ("_batch_norm_with_update_functional", op_2903),
-    ("_batch_norm_no_update.out", op_2904),
-    ("_sparse_sum.dim_out", op_2905),
-    ("_sparse_sum_backward.out", op_2906),
-    ("_sparse_csr_sum.dim_dtype_out", op_2907),
-    ("_sparse_csr_prod.dim_dtype_out", op_2908),
-    ("_sparse_softmax.out", op_2909),
-    ("_sparse_softmax_backward_data.out", op_2910),
-    ("_sparse_log_softmax.out", op_2911),
-    ("_sparse_log_softmax_backward_data.out", op_2912),
-    ("_spdiags.out", op_2913),
-    ("norm.ScalarOpt_dtype_out", op_2914),
-    ("norm.Scalar_out", op_2915),
-    ("clone.out", op_2916),
-    ("resize_as.out", op_2917),
-    ("resize_as", op_2918),
-    ("resize_as_sparse.out", op_2919),
-    ("resize_as_sparse", op_2920),
-    ("zero.out", op_2921),
-    ("zero", op_2922),
-    ("sub.Scalar_out", op_2923),
-    ("rsub.Tensor_out", op_2924),
-    ("rsub.Scalar_out", op_2925),
-    ("_sparse_addmm.out", op_2926),
-    ("sparse_coo_tensor.size_out", op_2927),
-    ("_sparse_coo_tensor_with_dims.out", op_2928),
-    ("_sparse_coo_tensor_with_dims_and_tensors.out", op_2929),
-    ("sparse_resize.out", op_2930),
-    ("sparse_resize", op_2931),
-    ("sparse_resize_and_clear.out", op_2932),
-    ("sparse_resize_and_clear", op_2933),
-    ("sparse_mask.out", op_2934),
-    ("_sparse_mask_projection.out", op_2935),
-    ("_to_dense.out", op_2936),
-    ("_coalesce.out", op_2937),
-    ("_coalesced.out", op_2938),
-    ("_coalesced", op_2939),
-    ("copy_sparse_to_sparse.out", op_2940),
-    ("copy_sparse_to_sparse", op_2941),
-    ("_to_sparse.sparse_dim_out", op_2942),
-    ("_to_sparse.out", op_2943),
-    ("_to_sparse_csr.out", op_2944),
-    ("_to_sparse_csc.out", op_2945),
-    ("_to_sparse_bsr.out", op_2946),
-    ("_to_sparse_bsc.out", op_2947),
-    ("to_mkldnn.out", op_2948),
-    ("mkldnn_reorder_conv2d_weight.out", op_2949),
-    ("mkldnn_reorder_conv3d_weight.out", op_2950),
-    ("quantize_per_tensor_dynamic.out", op_2951),
-    ("quantize_per_tensor.out", op_2952),
-    ("quantize_per_tensor.tensor_qparams_out", op_2953),
-    ("quantize_per_tensor.tensors_out", op_2954),
-    ("quantize_per_channel.out", op_2955),
-    ("dequantize.self_out", op_2956),
-    ("dequantize.tensors_out", op_2957),
-    ("q_per_channel_scales.out", op_2958),
-    ("q_per_channel_zero_points.out", op_2959),
-    ("int_repr.out", op_2960),
-    ("_make_per_tensor_quantized_tensor.out", op_2961),
-    ("_make_per_channel_quantized_tensor.out", op_2962),
-    ("fake_quantize_per_tensor_affine_cachemask.out", op_2963),
-    ("_fake_quantize_per_tensor_affine_cachemask_tensor_qparams.out", op_2964),
-    ("_fake_quantize_learnable_per_tensor_affine.out", op_2965),
-    ("fake_quantize_per_channel_affine_cachemask.out", op_2966),
-    ("_fake_quantize_learnable_per_channel_affine.out", op_2967),
-    ("_fused_moving_avg_obs_fq_helper.out", op_2968),
-    ("_fused_moving_avg_obs_fq_helper_functional", op_2969),
-    ("_to_copy.out", op_2970),
-    ("_lstm_mps.out", op_2971),
-    ("lstm_mps_backward.out", op_2972),
-    ("_thnn_fused_lstm_cell.out", op_2973),
-    ("_thnn_fused_lstm_cell_backward_impl.out", op_2974),
-    ("_thnn_fused_gru_cell.out", op_2975),
-    ("_thnn_fused_gru_cell_backward.out", op_2976),
-    ("_pack_padded_sequence.out", op_2977),
-    ("set.source_Storage_out", op_2978),
-    ("set.source_Storage", op_2979),
-    ("set.source_Storage_storage_offset_out", op_2980),
-    ("set.source_Storage_storage_offset", op_2981),
-    ("set.source_Tensor_out", op_2982),
-    ("set.source_Tensor", op_2983),
-    ("set.out", op_2984),
-    ("set", op_2985),
-    ("lift.out", op_2986),
-    ("lift_fresh_copy.out", op_2987),
-    ("masked_fill.Scalar_out", op_2988),
-    ("masked_fill.Tensor_out", op_2989),
-    ("masked_scatter.out", op_2990),
-    ("_masked_softmax.out", op_2991),
-    ("_masked_softmax_backward.out", op_2992),
-    ("put.out", op_2993),
-    ("index_fill.int_Scalar_out", op_2994),
-    ("index_fill.int_Tensor_out", op_2995),
-    ("bitwise_and.Scalar_Tensor_out", op_2996),
-    ("bitwise_or.Scalar_Tensor_out", op_2997),
-    ("bitwise_xor.Scalar_Tensor_out", op_2998),
-    ("__lshift__.Scalar_out", op_2999),
-    ("__lshift__.Tensor_out", op_3000),
-    ("bitwise_left_shift.Scalar_Tensor_out", op_3001),
-    ("__rshift__.Scalar_out", op_3002),
-    ("__rshift__.Tensor_out", op_3003),
-    ("bitwise_right_shift.Scalar_Tensor_out", op_3004),
-    ("random.from_out", op_3005),
-    ("random.from", op_3006),
-    ("random.to_out", op_3007),
-    ("random.to", op_3008),
-    ("random.out", op_3009),
-    ("random", op_3010),
-    ("uniform.out", op_3011),
-    ("uniform", op_3012),
-    ("cauchy.out", op_3013),
-    ("cauchy", op_3014),
-    ("log_normal.out", op_3015),
-    ("log_normal", op_3016),
-    ("exponential.out", op_3017),
-    ("exponential", op_3018),
-    ("geometric.out", op_3019),
-    ("geometric", op_3020),
-    ("tril_indices.out", op_3021),
-    ("triu_indices.out", op_3022),
-    ("trace.out", op_3023),
-    ("_cholesky_solve_helper.out", op_3024),
-    ("dist.out", op_3025),
-    ("_histogramdd_bin_edges.out", op_3026),
-    ("_histogramdd_from_bin_cts.out", op_3027),
-    ("_histogramdd_from_bin_tensors.out", op_3028),
-    ("remainder.Scalar_Tensor_out", op_3029),
-    ("unfold_backward.out", op_3030),
-    ("normal.out", op_3031),
-    ("_amp_foreach_non_finite_check_and_unscale.out", op_3032),
-    ("_amp_foreach_non_finite_check_and_unscale", op_3033),
-    ("_amp_update_scale.out", op_3034),
-    ("_amp_update_scale", op_3035),
-    ("_foreach_add.Scalar_out", op_3036),
-    ("_foreach_add.List_out", op_3037),
-    ("_foreach_add.ScalarList_out", op_3038),
-    ("_foreach_add.Tensor_out", op_3039),
-    ("_foreach_sub.Scalar_out", op_3040),
-    ("_foreach_sub.List_out", op_3041),
-    ("_foreach_sub.ScalarList_out", op_3042),
-    ("_foreach_mul.Scalar_out", op_3043),
-    ("_foreach_mul.List_out", op_3044),
-    ("_foreach_mul.ScalarList_out", op_3045),
-    ("_foreach_mul.Tensor_out", op_3046),
-    ("_foreach_div.Scalar_out", op_3047),
-    ("_foreach_div.List_out", op_3048),
-    ("_foreach_div.ScalarList_out", op_3049),
-    ("_foreach_div.Tensor_out", op_3050),
-    ("_foreach_clamp_max.Scalar_out", op_3051),
-    ("_foreach_clamp_max.List_out", op_3052),
-    ("_foreach_clamp_max.ScalarList_out", op_3053),
-    ("_foreach_clamp_min.Scalar_out", op_3054),
-    ("_foreach_clamp_min.List_out", op_3055),
-    ("_foreach_clamp_min.ScalarList_out", op_3056),
-    ("_foreach_maximum.Scalar_out", op_3057),
-    ("_foreach_maximum.List_out", op_3058),
-    ("_foreach_maximum.ScalarList_out", op_3059),
-    ("_foreach_minimum.Scalar_out", op_3060),
-    ("_foreach_minimum.List_out", op_3061),
-    ("_foreach_minimum.ScalarList_out", op_3062),
-    ("_foreach_addcdiv.Scalar_out", op_3063),
-    ("_foreach_addcdiv.ScalarList_out", op_3064),
-    ("_foreach_addcdiv.Tensor_out", op_3065),
-    ("_foreach_addcmul.Scalar_out", op_3066),
-    ("_foreach_addcmul.ScalarList_out", op_3067),
-    ("_foreach_addcmul.Tensor_out", op_3068),
-    ("_foreach_abs.out", op_3069),
-    ("_foreach_acos.out", op_3070),
-    ("_foreach_asin.out", op_3071),
-    ("_foreach_atan.out", op_3072),
-    ("_foreach_ceil.out", op_3073),
-    ("_foreach_cos.out", op_3074),
-    ("_foreach_cosh.out", op_3075),
-    ("_foreach_erf.out", op_3076),
-    ("_foreach_erfc.out", op_3077),
-    ("_foreach_exp.out", op_3078),
-    ("_foreach_expm1.out", op_3079),
-    ("_foreach_floor.out", op_3080),
-    ("_foreach_frac.out", op_3081),
-    ("_foreach_lerp.List_out", op_3082),
-    ("_foreach_lerp.Scalar_out", op_3083),
-    ("_foreach_lerp.ScalarList_out", op_3084),
-    ("_foreach_lgamma.out", op_3085),
-    ("_foreach_log.out", op_3086),
-    ("_foreach_log10.out", op_3087),
-    ("_foreach_log1p.out", op_3088),
-    ("_foreach_log2.out", op_3089),
-    ("_foreach_max.out", op_3090),
-    ("_foreach_neg.out", op_3091),
-    ("_foreach_norm.Scalar_out", op_3092),
-    ("_foreach_powsum.Scalar_out", op_3093),
-    ("_foreach_pow.List_out", op_3094),
-    ("_foreach_pow.Scalar_out", op_3095),
-    ("_foreach_pow.ScalarList_out", op_3096),
-    ("_foreach_reciprocal.out", op_3097),
-    ("_foreach_round.out", op_3098),
-    ("_foreach_rsqrt.out", op_3099),
-    ("_foreach_sigmoid.out", op_3100),
-    ("_foreach_sign.out", op_3101),
-    ("_foreach_sin.out", op_3102),
-    ("_foreach_sinh.out", op_3103),
-    ("_foreach_sqrt.out", op_3104),
-    ("_foreach_tan.out", op_3105),
-    ("_foreach_tanh.out", op_3106),
-    ("_foreach_trunc.out", op_3107),
-    ("_foreach_zero.out", op_3108),
-    ("_foreach_zero", op_3109),
-    ("_foreach_copy.out", op_3110),
-    ("bucketize.Scalar_out", op_3111),
-    ("glu_jvp.out", op_3112),
-    ("glu_backward_jvp.out", op_3113),
-    ("hardswish_backward.out", op_3114),
-    ("rrelu_with_noise_functional", op_3115),
-    ("rrelu_with_noise_backward.out", op_3116),
-    ("mkldnn_adaptive_avg_pool2d_backward.out", op_3117),
-    ("_adaptive_avg_pool2d.out", op_3118),
-    ("_adaptive_avg_pool2d_backward.out", op_3119),
-    ("_adaptive_avg_pool3d.out", op_3120),
-    ("_adaptive_avg_pool3d_backward.out", op_3121),
-    ("upsample_bilinear2d.vec_out", op_3122),
-    ("upsample_nearest2d.vec_out", op_3123),
-    ("_slow_conv2d_backward.output_mask_out", op_3124),
-    ("conv_depthwise3d.out", op_3125),
-    ("slow_conv_dilated2d.out", op_3126),
-    ("slow_conv_dilated3d.out", op_3127),
-    ("isinf.out", op_3128),
-    ("linalg_matrix_exp.out", op_3129),
-    ("_test_optional_intlist.out", op_3130),
-    ("_test_optional_filled_intlist.out", op_3131),
-    ("_test_optional_floatlist.out", op_3132),
-    ("_test_warn_in_autograd.out", op_3133),
-    ("_test_autograd_multiple_dispatch.fullcoverage_out", op_3134),
-    ("_test_autograd_multiple_dispatch_view_copy.out", op_3135),
-    ("segment_reduce.out", op_3136),
-    ("_segment_reduce_backward.out", op_3137),
-    ("_nested_tensor_from_tensor_list.out", op_3138),
-    ("_fw_primal_copy.out", op_3139),
-    ("_make_dual_copy.out", op_3140),
-    ("view_as_real_copy.out", op_3141),
-    ("view_as_complex_copy.out", op_3142),
-    ("_conj_copy.out", op_3143),
-    ("_neg_view_copy.out", op_3144),
-    ("as_strided_copy.out", op_3145),
-    ("_sparse_broadcast_to_copy.out", op_3146),
-    ("diagonal_copy.out", op_3147),
-    ("expand_copy.out", op_3148),
-    ("permute_copy.out", op_3149),
-    ("_reshape_alias_copy.out", op_3150),
-    ("select_copy.int_out", op_3151),
-    ("detach_copy.out", op_3152),
-    ("slice_copy.Tensor_out", op_3153),
-    ("squeeze_copy.out", op_3154),
-    ("squeeze_copy.dim_out", op_3155),
-    ("squeeze_copy.dims_out", op_3156),
-    ("t_copy.out", op_3157),
-    ("transpose_copy.int_out", op_3158),
-    ("unsqueeze_copy.out", op_3159),
-    ("_indices_copy.out", op_3160),
-    ("_values_copy.out", op_3161),
-    ("indices_copy.out", op_3162),
-    ("values_copy.out", op_3163),
-    ("crow_indices_copy.out", op_3164),
-    ("col_indices_copy.out", op_3165),
-    ("ccol_indices_copy.out", op_3166),
-    ("row_indices_copy.out", op_3167),
-    ("view_copy.out", op_3168),
-    ("view_copy.dtype_out", op_3169),
-    ("unfold_copy.out", op_3170),
-    ("alias_copy.out", op_3171),
-    ("to_padded_tensor.out", op_3172),
-    ("_transformer_encoder_layer_fwd.out", op_3173),
-    ("_native_multi_head_attention.out", op_3174),
-    ("_triton_scaled_dot_attention.out", op_3175),
-    ("_triton_multi_head_attention.out", op_3176),
-    ("_foobar.out", op_3177),
-    ("_fused_adam.out", op_3178),
-    ("_fused_adam", op_3179),
-    ("_fused_adam.tensor_lr_out", op_3180),
-    ("_fused_adam.tensor_lr", op_3181),
-    ("_fused_adamw.out", op_3182),
-    ("_fused_adamw", op_3183),
-    ("_fused_adamw.tensor_lr_out", op_3184),
-    ("_fused_adamw.tensor_lr", op_3185),
-    ("_fused_sgd.out", op_3186),
-    ("_fused_sgd", op_3187),
-    ("_fused_sgd.tensor_lr_out", op_3188),
-    ("_fused_sgd.tensor_lr", op_3189),
-    ("_fused_adagrad.out", op_3190),
-    ("_fused_adagrad", op_3191),
-    ("_fused_adagrad.tensor_lr_out", op_3192),
-    ("_fused_adagrad.tensor_lr", op_3193),
+    ("arange.start_step", op_139),
+    ("arange.out", op_140),
+    ("arange.start_out", op_141),
+    ("_dim_arange", op_142),
+    ("argmax", op_143),
+    ("argmax.out", op_144),
+    ("argmin", op_145),
+    ("argmin.out", op_146),
+    ("acosh", op_147),
+    ("acosh_", op_148),
+    ("acosh.out", op_149),
+    ("arccosh", op_150),
+    ("arccosh_", op_151),
+    ("arccosh.out", op_152),
+    ("asinh", op_153),
+    ("asinh_", op_154),
+    ("asinh.out", op_155),
+    ("arcsinh", op_156),
+    ("arcsinh_", op_157),
+    ("arcsinh.out", op_158),
+    ("atanh", op_159),
+    ("atanh_", op_160),
+    ("atanh.out", op_161),
+    ("arctanh", op_162),
+    ("arctanh_", op_163),
+    ("arctanh.out", op_164),
+    ("as_strided", op_165),
+    ("as_strided_", op_166),
+    ("asin", op_167),
+    ("asin_", op_168),
+    ("asin.out", op_169),
+    ("arcsin", op_170),
+    ("arcsin_", op_171),
+    ("arcsin.out", op_172),
+    ("atan", op_173),
+    ("atan_", op_174),
+    ("atan.out", op_175),
+    ("arctan", op_176),
+    ("arctan_", op_177),
+    ("arctan.out", op_178),
+    ("atleast_1d", op_179),
+    ("atleast_1d.Sequence", op_180),
+    ("atleast_2d", op_181),
+    ("atleast_2d.Sequence", op_182),
+    ("atleast_3d", op_183),
+    ("atleast_3d.Sequence", op_184),
+    ("baddbmm", op_185),
+    ("baddbmm_", op_186),
+    ("baddbmm.out", op_187),
+    ("baddbmm.dtype", op_188),
+    ("baddbmm.dtype_out", op_189),
+    ("bartlett_window", op_190),
+    ("bartlett_window.periodic", op_191),
+    ("batch_norm", op_192),
+    ("quantized_batch_norm", op_193),
+    ("_batch_norm_impl_index", op_194),
+    ("_batch_norm_impl_index_backward", op_195),
+    ("bernoulli", op_196),
+    ("bernoulli.out", op_197),
+    ("bernoulli_.Tensor", op_198),
+    ("bernoulli_.float", op_199),
+    ("bernoulli.p", op_200),
+    ("bilinear", op_201),
+    ("binary_cross_entropy", op_202),
+    ("binary_cross_entropy.out", op_203),
+    ("binary_cross_entropy_backward", op_204),
+    ("binary_cross_entropy_backward.grad_input", op_205),
+    ("binary_cross_entropy_with_logits", op_206),
+    ("bincount", op_207),
+    ("bitwise_not", op_208),
+    ("bitwise_not_", op_209),
+    ("bitwise_not.out", op_210),
+    ("copysign.out", op_211),
+    ("copysign.Tensor", op_212),
+    ("copysign_.Tensor", op_213),
+    ("copysign.Scalar", op_214),
+    ("copysign_.Scalar", op_215),
+    ("copysign.Scalar_out", op_216),
+    ("_lazy_clone", op_217),
+    ("logical_not", op_218),
+    ("logical_not_", op_219),
+    ("logical_not.out", op_220),
+    ("logical_xor", op_221),
+    ("logical_xor_", op_222),
+    ("logical_xor.out", op_223),
+    ("logical_and", op_224),
+    ("logical_and_", op_225),
+    ("logical_and.out", op_226),
+    ("logical_or", op_227),
+    ("logical_or_", op_228),
+    ("logical_or.out", op_229),
+    ("blackman_window", op_230),
+    ("blackman_window.periodic", op_231),
+    ("bmm", op_232),
+    ("bmm.out", op_233),
+    ("bmm.dtype", op_234),
+    ("bmm.dtype_out", op_235),
+    ("broadcast_tensors", op_236),
+    ("broadcast_to", op_237),
+    ("_sparse_broadcast_to", op_238),
+    ("cat", op_239),
+    ("cat.out", op_240),
+    ("cat.names", op_241),
+    ("cat.names_out", op_242),
+    ("concat", op_243),
+    ("concat.out", op_244),
+    ("concat.names", op_245),
+    ("concat.names_out", op_246),
+    ("concatenate", op_247),
+    ("concatenate.out", op_248),
+    ("concatenate.names", op_249),
+    ("concatenate.names_out", op_250),
+    ("block_diag", op_251),
+    ("ceil", op_252),
+    ("ceil_", op_253),
+    ("ceil.out", op_254),
+    ("chain_matmul", op_255),
+    ("chain_matmul.out", op_256),
+    ("unsafe_chunk", op_257),
+    ("chunk", op_258),
+    ("tensor_split.sections", op_259),
+    ("tensor_split.indices", op_260),
+    ("tensor_split.tensor_indices_or_sections", op_261),
+    ("clamp", op_262),
+    ("clamp.Tensor", op_263),
+    ("clamp_", op_264),
+    ("clamp_.Tensor", op_265),
+    ("clamp.out", op_266),
+    ("clamp.Tensor_out", op_267),
+    ("clamp_max", op_268),
+    ("clamp_max.Tensor", op_269),
+    ("clamp_max_", op_270),
+    ("clamp_max_.Tensor", op_271),
+    ("clamp_max.out", op_272),
+    ("clamp_max.Tensor_out", op_273),
+    ("clamp_min", op_274),
+    ("clamp_min.Tensor", op_275),
+    ("clamp_min_", op_276),
+    ("clamp_min_.Tensor", op_277),
+    ("clamp_min.out", op_278),
+    ("clamp_min.Tensor_out", op_279),
+    ("clip", op_280),
+    ("clip.Tensor", op_281),
+    ("clip_", op_282),
+    ("clip_.Tensor", op_283),
+    ("clip.out", op_284),
+    ("clip.Tensor_out", op_285),
+    ("cudnn_is_acceptable", op_286),
+    ("complex", op_287),
+    ("complex.out", op_288),
+    ("polar", op_289),
+    ("polar.out", op_290),
+    ("constant_pad_nd", op_291),
+    ("contiguous", op_292),
+    ("convolution", op_293),
+    ("convolution_backward", op_294),
+    ("convolution_overrideable", op_295),
+    ("convolution_backward_overrideable", op_296),
+    ("_convolution", op_297),
+    ("_convolution.deprecated", op_298),
+    ("_convolution_mode", op_299),
+    ("_convolution_double_backward", op_300),
+    ("conv1d", op_301),
+    ("conv2d", op_302),
+    ("conv3d", op_303),
+    ("conv1d.padding", op_304),
+    ("conv2d.padding", op_305),
+    ("conv3d.padding", op_306),
+    ("conv_tbc", op_307),
+    ("conv_tbc_backward", op_308),
+    ("conv_transpose1d", op_309),
+    ("conv_transpose2d.input", op_310),
+    ("conv_transpose3d.input", op_311),
+    ("copy", op_312),
+    ("copy_", op_313),
+    ("_copy_from", op_314),
+    ("_copy_from_and_resize", op_315),
+    ("cos", op_316),
+    ("cos_", op_317),
+    ("cos.out", op_318),
+    ("cosh", op_319),
+    ("cosh_", op_320),
+    ("cosh.out", op_321),
+    ("cosine_embedding_loss", op_322),
+    ("count_nonzero.dim_IntList", op_323),
+    ("count_nonzero", op_324),
+    ("cov", op_325),
+    ("corrcoef", op_326),
+    ("cudnn_affine_grid_generator", op_327),
+    ("cudnn_affine_grid_generator_backward", op_328),
+    ("cudnn_batch_norm", op_329),
+    ("cudnn_batch_norm.out", op_330),
+    ("cudnn_batch_norm_backward", op_331),
+    ("cudnn_convolution", op_332),
+    ("cudnn_convolution.out", op_333),
+    ("cudnn_convolution_transpose", op_334),
+    ("_mps_convolution_transpose", op_335),
+    ("mps_convolution_transpose_backward", op_336),
+    ("cudnn_convolution_relu", op_337),
+    ("cudnn_convolution_add_relu", op_338),
+    ("cudnn_grid_sampler", op_339),
+    ("cudnn_grid_sampler_backward", op_340),
+    ("cummax", op_341),
+    ("cummax.out", op_342),
+    ("cummax.dimname", op_343),
+    ("cummax.dimname_out", op_344),
+    ("_cummax_helper", op_345),
+    ("cummin", op_346),
+    ("cummin.out", op_347),
+    ("cummin.dimname", op_348),
+    ("cummin.dimname_out", op_349),
+    ("_cummin_helper", op_350),
+    ("cummaxmin_backward", op_351),
+    ("cumprod", op_352),
+    ("cumprod_", op_353),
+    ("cumprod.out", op_354),
+    ("cumprod.dimname", op_355),
+    ("cumprod_.dimname", op_356),
+    ("cumprod.dimname_out", op_357),
+    ("cumprod_backward", op_358),
+    ("cumsum", op_359),
+    ("cumsum_", op_360),
+    ("cumsum.out", op_361),
+    ("cumsum.dimname", op_362),
+    ("cumsum_.dimname", op_363),
+    ("cumsum.dimname_out", op_364),
+    ("cumulative_trapezoid.x", op_365),
+    ("cumulative_trapezoid.dx", op_366),
+    ("ctc_loss.IntList", op_367),
+    ("ctc_loss.Tensor", op_368),
+    ("_ctc_loss", op_369),
+    ("_ctc_loss.Tensor", op_370),
+    ("_ctc_loss_backward", op_371),
+    ("_ctc_loss_backward.Tensor", op_372),
+    ("diag_embed", op_373),
+    ("diagflat", op_374),
+    ("diagonal", op_375),
+    ("linalg_diagonal", op_376),
+    ("diagonal.Dimname", op_377),
+    ("diagonal_backward", op_378),
+    ("fill_diagonal_", op_379),
+    ("diff", op_380),
+    ("diff.out", op_381),
+    ("gradient.scalarint", op_382),
+    ("gradient.scalararray", op_383),
+    ("gradient.array", op_384),
+    ("gradient.scalarrayint", op_385),
+    ("gradient.scalarrayarray", op_386),
+    ("gradient.tensorarrayint", op_387),
+    ("gradient.tensorarray", op_388),
+    ("div.Tensor", op_389),
+    ("div_.Tensor", op_390),
+    ("div.out", op_391),
+    ("div.Tensor_mode", op_392),
+    ("div_.Tensor_mode", op_393),
+    ("div.out_mode", op_394),
+    ("div.Scalar", op_395),
+    ("div_.Scalar", op_396),
+    ("div.Scalar_mode", op_397),
+    ("div_.Scalar_mode", op_398),
+    ("divide.Tensor", op_399),
+    ("divide_.Tensor", op_400),
+    ("divide.out", op_401),
+    ("divide.Scalar", op_402),
+    ("divide_.Scalar", op_403),
+    ("divide.Tensor_mode", op_404),
+    ("divide_.Tensor_mode", op_405),
+    ("divide.out_mode", op_406),
+    ("divide.Scalar_mode", op_407),
+    ("divide_.Scalar_mode", op_408),
+    ("true_divide.Tensor", op_409),
+    ("true_divide_.Tensor", op_410),
+    ("true_divide.out", op_411),
+    ("true_divide.Scalar", op_412),
+    ("true_divide_.Scalar", op_413),
+    ("dot", op_414),
+    ("dot.out", op_415),
+    ("vdot", op_416),
+    ("vdot.out", op_417),
+    ("einsum", op_418),
+    ("embedding", op_419),
+    ("embedding_backward", op_420),
+    ("embedding_dense_backward", op_421),
+    ("embedding_renorm_", op_422),
+    ("embedding_sparse_backward", op_423),
+    ("_embedding_bag_forward_only", op_424),
+    ("_rowwise_prune", op_425),
+    ("row_stack", op_426),
+    ("row_stack.out", op_427),
+    ("embedding_bag", op_428),
+    ("embedding_bag.padding_idx", op_429),
+    ("_embedding_bag", op_430),
+    ("_embedding_bag_backward", op_431),
+    ("_embedding_bag_sparse_backward", op_432),
+    ("_embedding_bag_dense_backward", op_433),
+    ("_embedding_bag_per_sample_weights_backward", op_434),
+    ("empty.names", op_435),
+    ("empty.memory_format", op_436),
+    ("empty_permuted", op_437),
+    ("new_empty", op_438),
+    ("new_empty_strided", op_439),
+    ("new_full", op_440),
+    ("new_zeros", op_441),
+    ("new_ones", op_442),
+    ("_empty_affine_quantized", op_443),
+    ("_empty_per_channel_affine_quantized", op_444),
+    ("resize_", op_445),
+    ("_resize_output_", op_446),
+    ("empty_quantized", op_447),
+    ("empty.out", op_448),
+    ("empty_like", op_449),
+    ("empty_strided", op_450),
+    ("erf", op_451),
+    ("erf_", op_452),
+    ("erf.out", op_453),
+    ("erfc", op_454),
+    ("erfc_", op_455),
+    ("erfc.out", op_456),
+    ("exp", op_457),
+    ("exp_", op_458),
+    ("exp.out", op_459),
+    ("exp2", op_460),
+    ("exp2_", op_461),
+    ("exp2.out", op_462),
+    ("expm1", op_463),
+    ("expm1_", op_464),
+    ("expm1.out", op_465),
+    ("expand", op_466),
+    ("expand_as", op_467),
+    ("eye", op_468),
+    ("eye.m", op_469),
+    ("eye.out", op_470),
+    ("eye.m_out", op_471),
+    ("flatten.using_ints", op_472),
+    ("flatten.named_out_dim", op_473),
+    ("flatten.using_names", op_474),
+    ("flatten.DimnameList", op_475),
+    ("unflatten.int", op_476),
+    ("unflatten.Dimname", op_477),
+    ("fill.Scalar", op_478),
+    ("fill.Tensor", op_479),
+    ("fill_.Scalar", op_480),
+    ("fill_.Tensor", op_481),
+    ("floor", op_482),
+    ("floor_", op_483),
+    ("floor.out", op_484),
+    ("floor_divide", op_485),
+    ("floor_divide_.Tensor", op_486),
+    ("floor_divide.out", op_487),
+    ("floor_divide.Scalar", op_488),
+    ("floor_divide_.Scalar", op_489),
+    ("frac", op_490),
+    ("frac_", op_491),
+    ("frac.out", op_492),
+    ("full.names", op_493),
+    ("full", op_494),
+    ("full.out", op_495),
+    ("full_like", op_496),
+    ("from_file", op_497),
+    ("gcd.out", op_498),
+    ("gcd", op_499),
+    ("gcd_", op_500),
+    ("lcm.out", op_501),
+    ("lcm", op_502),
+    ("lcm_", op_503),
+    ("grid_sampler", op_504),
+    ("grid_sampler_2d", op_505),
+    ("grid_sampler_2d_backward", op_506),
+    ("_grid_sampler_2d_cpu_fallback", op_507),
+    ("_grid_sampler_2d_cpu_fallback_backward", op_508),
+    ("grid_sampler_3d", op_509),
+    ("grid_sampler_3d_backward", op_510),
+    ("hann_window", op_511),
+    ("hann_window.periodic", op_512),
+    ("hamming_window", op_513),
+    ("hamming_window.periodic", op_514),
+    ("hamming_window.periodic_alpha", op_515),
+    ("hamming_window.periodic_alpha_beta", op_516),
+    ("kaiser_window", op_517),
+    ("kaiser_window.periodic", op_518),
+    ("kaiser_window.beta", op_519),
+    ("hinge_embedding_loss", op_520),
+    ("group_norm", op_521),
+    ("native_group_norm", op_522),
+    ("native_group_norm_backward", op_523),
+    ("_fft_r2c", op_524),
+    ("_fft_r2c.out", op_525),
+    ("_fft_c2r", op_526),
+    ("_fft_c2r.out", op_527),
+    ("_fft_c2c", op_528),
+    ("_fft_c2c.out", op_529),
+    ("_validate_compressed_sparse_indices", op_530),
+    ("_cufft_get_plan_cache_size", op_531),
+    ("_cufft_get_plan_cache_max_size", op_532),
+    ("_cufft_set_plan_cache_max_size", op_533),
+    ("_cufft_clear_plan_cache", op_534),
+    ("index.Tensor", op_535),
+    ("index.Tensor_out", op_536),
+    ("_unsafe_index.Tensor", op_537),
+    ("_unsafe_masked_index", op_538),
+    ("_unsafe_masked_index_put_accumulate", op_539),
+    ("index_copy.out", op_540),
+    ("index_copy_", op_541),
+    ("index_copy", op_542),
+    ("index_copy_.dimname", op_543),
+    ("index_copy.dimname", op_544),
+    ("index_put_", op_545),
+    ("index_put", op_546),
+    ("_unsafe_index_put", op_547),
+    ("_index_put_impl_", op_548),
+    ("instance_norm", op_549),
+    ("isclose", op_550),
+    ("isin.Tensor_Tensor_out", op_551),
+    ("isin.Tensor_Tensor", op_552),
+    ("isin.Tensor_Scalar_out", op_553),
+    ("isin.Tensor_Scalar", op_554),
+    ("isin.Scalar_Tensor_out", op_555),
+    ("isin.Scalar_Tensor", op_556),
+    ("isnan", op_557),
+    ("is_distributed", op_558),
+    ("is_floating_point", op_559),
+    ("is_complex", op_560),
+    ("is_conj", op_561),
+    ("_is_zerotensor", op_562),
+    ("is_neg", op_563),
+    ("isreal", op_564),
+    ("is_nonzero", op_565),
+    ("is_same_size", op_566),
+    ("is_signed", op_567),
+    ("is_inference", op_568),
+    ("kl_div", op_569),
+    ("kron", op_570),
+    ("kron.out", op_571),
+    ("kthvalue", op_572),
+    ("kthvalue.values", op_573),
+    ("kthvalue.dimname", op_574),
+    ("kthvalue.dimname_out", op_575),
+    ("layer_norm", op_576),
+    ("native_layer_norm", op_577),
+    ("native_layer_norm_backward", op_578),
+    ("rms_norm", op_579),
+    ("_fused_rms_norm", op_580),
+    ("_fused_rms_norm_backward", op_581),
+    ("nan_to_num", op_582),
+    ("nan_to_num_", op_583),
+    ("nan_to_num.out", op_584),
+    ("linear", op_585),
+    ("linear_backward", op_586),
+    ("linear.out", op_587),
+    ("mkldnn_linear", op_588),
+    ("mkldnn_linear_backward_input", op_589),
+    ("mkldnn_linear_backward_weights", op_590),
+    ("mkldnn_linear_backward", op_591),
+    ("_cslt_compress", op_592),
+    ("_cslt_sparse_mm", op_593),
+    ("_cslt_sparse_mm_search", op_594),
+    ("_sparse_semi_structured_tile", op_595),
+    ("_sparse_semi_structured_apply", op_596),
+    ("_sparse_semi_structured_apply_dense", op_597),
+    ("_sparse_semi_structured_linear", op_598),
+    ("_sparse_semi_structured_mm", op_599),
+    ("_sparse_semi_structured_addmm", op_600),
+    ("_mixed_dtypes_linear", op_601),
+    ("fbgemm_linear_int8_weight_fp32_activation", op_602),
+    ("fbgemm_linear_int8_weight", op_603),
+    ("fbgemm_linear_quantize_weight", op_604),
+    ("fbgemm_pack_gemm_matrix_fp16", op_605),
+    ("_wrapped_linear_prepack", op_606),
+    ("_wrapped_quantized_linear_prepacked", op_607),
+    ("fbgemm_linear_fp16_weight_fp32_activation", op_608),
+    ("fbgemm_linear_fp16_weight_fp32_activation.out", op_609),
+    ("fbgemm_linear_fp16_weight", op_610),
+    ("fbgemm_linear_fp16_weight.out", op_611),
+    ("fbgemm_pack_quantized_matrix", op_612),
+    ("fbgemm_pack_quantized_matrix.KN", op_613),
+    ("ldexp.Tensor", op_614),
+    ("ldexp_", op_615),
+    ("ldexp.out", op_616),
+    ("linspace", op_617),
+    ("linspace.Tensor_Tensor", op_618),
+    ("linspace.Tensor_Scalar", op_619),
+    ("linspace.Scalar_Tensor", op_620),
+    ("linspace.out", op_621),
+    ("linspace.Tensor_Tensor_out", op_622),
+    ("linspace.Tensor_Scalar_out", op_623),
+    ("linspace.Scalar_Tensor_out", op_624),
+    ("log", op_625),
+    ("log_", op_626),
+    ("log.out", op_627),
+    ("log10", op_628),
+    ("log10_", op_629),
+    ("log10.out", op_630),
+    ("log1p", op_631),
+    ("log1p_", op_632),
+    ("log1p.out", op_633),
+    ("log2", op_634),
+    ("log2_", op_635),
+    ("log2.out", op_636),
+    ("logaddexp.out", op_637),
+    ("logaddexp", op_638),
+    ("logaddexp2.out", op_639),
+    ("logaddexp2", op_640),
+    ("xlogy.Tensor", op_641),
+    ("xlogy.Scalar_Self", op_642),
+    ("xlogy.Scalar_Other", op_643),
+    ("xlogy_.Tensor", op_644),
+    ("xlogy_.Scalar_Other", op_645),
+    ("xlogy.OutTensor", op_646),
+    ("xlogy.OutScalar_Self", op_647),
+    ("xlogy.OutScalar_Other", op_648),
+    ("logspace", op_649),
+    ("logspace.Tensor_Tensor", op_650),
+    ("logspace.Tensor_Scalar", op_651),
+    ("logspace.Scalar_Tensor", op_652),
+    ("logspace.out", op_653),
+    ("logspace.Tensor_Tensor_out", op_654),
+    ("logspace.Tensor_Scalar_out", op_655),
+    ("logspace.Scalar_Tensor_out", op_656),
+    ("log_softmax.int", op_657),
+    ("log_softmax.int_out", op_658),
+    ("log_softmax.Dimname", op_659),
+    ("_log_softmax", op_660),
+    ("_log_softmax.out", op_661),
+    ("_log_softmax_backward_data", op_662),
+    ("_log_softmax_backward_data.out", op_663),
+    ("_logcumsumexp", op_664),
+    ("_logcumsumexp.out", op_665),
+    ("logcumsumexp", op_666),
+    ("logcumsumexp.out", op_667),
+    ("logcumsumexp.dimname", op_668),
+    ("logcumsumexp.dimname_out", op_669),
+    ("logsumexp", op_670),
+    ("logsumexp.out", op_671),
+    ("logsumexp.names", op_672),
+    ("logsumexp.names_out", op_673),
+    ("margin_ranking_loss", op_674),
+    ("matmul", op_675),
+    ("matmul_backward", op_676),
+    ("matmul.out", op_677),
+    ("matrix_power", op_678),
+    ("matrix_power.out", op_679),
+    ("matrix_exp", op_680),
+    ("matrix_exp_backward", op_681),
+    ("_aminmax", op_682),
+    ("_aminmax.dim", op_683),
+    ("aminmax", op_684),
+    ("aminmax.out", op_685),
+    ("_compute_linear_combination", op_686),
+    ("_compute_linear_combination.out", op_687),
+    ("max.dim", op_688),
+    ("max.dim_max", op_689),
+    ("max.names_dim", op_690),
+    ("max.names_dim_max", op_691),
+    ("value_selecting_reduction_backward", op_692),
+    ("amax", op_693),
+    ("amax.out", op_694),
+    ("max_pool1d_with_indices", op_695),
+    ("max_pool1d", op_696),
+    ("max_pool2d", op_697),
+    ("max_pool2d_backward", op_698),
+    ("mkldnn_max_pool2d", op_699),
+    ("mkldnn_max_pool2d_backward", op_700),
+    ("mkldnn_max_pool3d", op_701),
+    ("mkldnn_max_pool3d_backward", op_702),
+    ("quantized_max_pool1d", op_703),
+    ("quantized_max_pool2d", op_704),
+    ("quantized_max_pool3d", op_705),
+    ("max_pool3d", op_706),
+    ("mean", op_707),
+    ("mean.dtype_out", op_708),
+    ("mean.dim", op_709),
+    ("mean.out", op_710),
+    ("mean.names_dim", op_711),
+    ("mean.names_out", op_712),
+    ("nanmean", op_713),
+    ("nanmean.out", op_714),
+    ("median", op_715),
+    ("median.dim", op_716),
+    ("median.dim_values", op_717),
+    ("median.names_dim", op_718),
+    ("median.names_dim_values", op_719),
+    ("nanmedian", op_720),
+    ("nanmedian.dim", op_721),
+    ("nanmedian.dim_values", op_722),
+    ("nanmedian.names_dim", op_723),
+    ("nanmedian.names_dim_values", op_724),
+    ("min.dim", op_725),
+    ("min.dim_min", op_726),
+    ("min.names_dim", op_727),
+    ("min.names_dim_min", op_728),
+    ("amin", op_729),
+    ("amin.out", op_730),
+    ("_mps_convolution", op_731),
+    ("mps_convolution_backward", op_732),
+    ("mkldnn_convolution", op_733),
+    ("mkldnn_rnn_layer", op_734),
+    ("mkldnn_rnn_layer_backward", op_735),
+    ("miopen_batch_norm", op_736),
+    ("miopen_batch_norm_backward", op_737),
+    ("miopen_convolution", op_738),
+    ("miopen_convolution_transpose", op_739),
+    ("miopen_depthwise_convolution", op_740),
+    ("miopen_convolution_relu", op_741),
+    ("miopen_convolution_add_relu", op_742),
+    ("miopen_rnn", op_743),
+    ("miopen_rnn_backward", op_744),
+    ("_use_miopen_ctc_loss", op_745),
+    ("_use_miopen_ctc_loss.Tensor", op_746),
+    ("miopen_ctc_loss", op_747),
+    ("miopen_ctc_loss.Tensor", op_748),
+    ("mm", op_749),
+    ("mm.out", op_750),
+    ("mm.dtype", op_751),
+    ("mm.dtype_out", op_752),
+    ("_int_mm", op_753),
+    ("_int_mm.out", op_754),
+    ("_convert_weight_to_int4pack", op_755),
+    ("_weight_int4pack_mm", op_756),
+    ("_weight_int4pack_mm_with_scales_and_zeros", op_757),
+    ("_convert_weight_to_int4pack_for_cpu", op_758),
+    ("_weight_int4pack_mm_for_cpu", op_759),
+    ("_dyn_quant_pack_4bit_weight", op_760),
+    ("_dyn_quant_matmul_4bit", op_761),
+    ("_weight_int8pack_mm", op_762),
+    ("_sparse_mm", op_763),
+    ("_sparse_mm.reduce", op_764),
+    ("_sparse_sparse_matmul", op_765),
+    ("mode", op_766),
+    ("mode.values", op_767),
+    ("mode.dimname", op_768),
+    ("mode.dimname_out", op_769),
+    ("mul.Tensor", op_770),
+    ("mul_.Tensor", op_771),
+    ("mul.out", op_772),
+    ("mul.Scalar", op_773),
+    ("mul_.Scalar", op_774),
+    ("multiply.Tensor", op_775),
+    ("multiply_.Tensor", op_776),
+    ("multiply.out", op_777),
+    ("multiply.Scalar", op_778),
+    ("multiply_.Scalar", op_779),
+    ("mv", op_780),
+    ("mv.out", op_781),
+    ("mvlgamma.out", op_782),
+    ("mvlgamma", op_783),
+    ("mvlgamma_", op_784),
+    ("narrow_copy", op_785),
+    ("narrow_copy.out", op_786),
+    ("narrow", op_787),
+    ("narrow.Tensor", op_788),
+    ("native_batch_norm", op_789),
+    ("native_batch_norm.out", op_790),
+    ("_native_batch_norm_legit", op_791),
+    ("_native_batch_norm_legit_no_training", op_792),
+    ("_native_batch_norm_legit.out", op_793),
+    ("_native_batch_norm_legit.no_stats", op_794),
+    ("_native_batch_norm_legit.no_stats_out", op_795),
+    ("batch_norm_stats", op_796),
+    ("batch_norm_elemt", op_797),
+    ("batch_norm_elemt.out", op_798),
+    ("batch_norm_gather_stats", op_799),
+    ("batch_norm_gather_stats_with_counts", op_800),
+    ("native_batch_norm_backward", op_801),
+    ("batch_norm_backward_reduce", op_802),
+    ("batch_norm_backward_elemt", op_803),
+    ("batch_norm_update_stats", op_804),
+    ("is_vulkan_available", op_805),
+    ("_nnpack_available", op_806),
+    ("_nnpack_spatial_convolution", op_807),
+    ("ones.names", op_808),
+    ("ones", op_809),
+    ("ones.out", op_810),
+    ("ones_like", op_811),
+    ("pairwise_distance", op_812),
+    ("cdist", op_813),
+    ("_euclidean_dist", op_814),
+    ("_cdist_forward", op_815),
+    ("_cdist_backward", op_816),
+    ("pdist", op_817),
+    ("_pdist_forward", op_818),
+    ("_pdist_backward", op_819),
+    ("cosine_similarity", op_820),
+    ("permute", op_821),
+    ("movedim.intlist", op_822),
+    ("movedim.int", op_823),
+    ("moveaxis.intlist", op_824),
+    ("moveaxis.int", op_825),
+    ("numpy_T", op_826),
+    ("matrix_H", op_827),
+    ("mT", op_828),
+    ("mH", op_829),
+    ("adjoint", op_830),
+    ("pixel_shuffle", op_831),
+    ("pixel_unshuffle", op_832),
+    ("channel_shuffle", op_833),
+    ("native_channel_shuffle", op_834),
+    ("is_pinned", op_835),
+    ("pin_memory", op_836),
+    ("_pin_memory", op_837),
+    ("pinverse", op_838),
+    ("poisson_nll_loss", op_839),
+    ("rad2deg", op_840),
+    ("rad2deg_", op_841),
+    ("rad2deg.out", op_842),
+    ("deg2rad", op_843),
+    ("deg2rad_", op_844),
+    ("deg2rad.out", op_845),
+    ("scalar_tensor", op_846),
+    ("rand.names", op_847),
+    ("rand.generator_with_names", op_848),
+    ("rand", op_849),
+    ("rand.generator", op_850),
+    ("rand.out", op_851),
+    ("rand.generator_out", op_852),
+    ("rand_like", op_853),
+    ("rand_like.generator", op_854),
+    ("randint", op_855),
+    ("randint.generator", op_856),
+    ("randint.low", op_857),
+    ("randint.low_generator", op_858),
+    ("randint.out", op_859),
+    ("randint.generator_out", op_860),
+    ("randint.low_out", op_861),
+    ("randint.low_generator_out", op_862),
+    ("randint_like", op_863),
+    ("randint_like.generator", op_864),
+    ("randint_like.Tensor", op_865),
+    ("randint_like.Tensor_generator", op_866),
+    ("randint_like.low_dtype", op_867),
+    ("randint_like.low_generator_dtype", op_868),
+    ("randn", op_869),
+    ("randn.generator", op_870),
+    ("randn.names", op_871),
+    ("randn.generator_with_names", op_872),
+    ("randn.out", op_873),
+    ("randn.generator_out", op_874),
+    ("randn_like", op_875),
+    ("randn_like.generator", op_876),
+    ("randperm", op_877),
+    ("randperm.generator", op_878),
+    ("randperm.out", op_879),
+    ("randperm.generator_out", op_880),
+    ("range.step", op_881),
+    ("range", op_882),
+    ("range.out_", op_883),
+    ("range.out", op_884),
+    ("ravel", op_885),
+    ("reciprocal", op_886),
+    ("reciprocal_", op_887),
+    ("reciprocal.out", op_888),
+    ("neg", op_889),
+    ("neg_", op_890),
+    ("neg.out", op_891),
+    ("negative", op_892),
+    ("negative_", op_893),
+    ("negative.out", op_894),
+    ("repeat", op_895),
+    ("repeat_interleave.Tensor", op_896),
+    ("repeat_interleave.self_Tensor", op_897),
+    ("repeat_interleave.self_int", op_898),
+    ("reshape", op_899),
+    ("_reshape_copy", op_900),
+    ("_reshape_alias", op_901),
+    ("_mkldnn_reshape", op_902),
+    ("reshape_as", op_903),
+    ("round", op_904),
+    ("round_", op_905),
+    ("round.out", op_906),
+    ("round.decimals", op_907),
+    ("round_.decimals", op_908),
+    ("round.decimals_out", op_909),
+    ("rrelu", op_910),
+    ("rrelu_", op_911),
+    ("relu", op_912),
+    ("relu_", op_913),
+    ("relu6", op_914),
+    ("relu6_", op_915),
+    ("prelu", op_916),
+    ("_prelu_kernel", op_917),
+    ("_prelu_kernel_backward", op_918),
+    ("gelu.out", op_919),
+    ("gelu_", op_920),
+    ("gelu", op_921),
+    ("gelu_backward.grad_input", op_922),
+    ("gelu_backward", op_923),
+    ("infinitely_differentiable_gelu_backward", op_924),
+    ("hardshrink.out", op_925),
+    ("hardshrink", op_926),
+    ("hardshrink_backward.grad_input", op_927),
+    ("hardshrink_backward", op_928),
+    ("rsqrt", op_929),
+    ("rsqrt_", op_930),
+    ("rsqrt.out", op_931),
+    ("select.Dimname", op_932),
+    ("select.int", op_933),
+    ("select_backward", op_934),
+    ("_nested_select_backward", op_935),
+    ("selu", op_936),
+    ("selu_", op_937),
+    ("celu", op_938),
+    ("celu_", op_939),
+    ("silu", op_940),
+    ("silu_", op_941),
+    ("silu.out", op_942),
+    ("silu_backward.grad_input", op_943),
+    ("silu_backward", op_944),
+    ("mish", op_945),
+    ("mish_", op_946),
+    ("mish.out", op_947),
+    ("mish_backward", op_948),
+    ("sigmoid", op_949),
+    ("sigmoid_", op_950),
+    ("sigmoid.out", op_951),
+    ("logit", op_952),
+    ("logit_", op_953),
+    ("logit.out", op_954),
+    ("sin", op_955),
+    ("sin_", op_956),
+    ("sin.out", op_957),
+    ("sinc", op_958),
+    ("sinc_", op_959),
+    ("sinc.out", op_960),
+    ("sinh", op_961),
+    ("sinh_", op_962),
+    ("sinh.out", op_963),
+    ("detach", op_964),
+    ("detach_", op_965),
+    ("size.int", op_966),
+    ("size.Dimname", op_967),
+    ("sym_size.int", op_968),
+    ("sym_is_contiguous", op_969),
+    ("sym_numel", op_970),
+    ("sym_storage_offset", op_971),
+    ("slice.Tensor", op_972),
+    ("slice_backward", op_973),
+    ("slice_inverse", op_974),
+    ("slice_scatter", op_975),
+    ("select_scatter", op_976),
+    ("diagonal_scatter", op_977),
+    ("as_strided_scatter", op_978),
+    ("smm", op_979),
+    ("softmax.int", op_980),
+    ("softmax.int_out", op_981),
+    ("softmax.Dimname", op_982),
+    ("_softmax", op_983),
+    ("_softmax.out", op_984),
+    ("_softmax_backward_data", op_985),
+    ("_softmax_backward_data.out", op_986),
+    ("unsafe_split.Tensor", op_987),
+    ("split.Tensor", op_988),
+    ("split.sizes", op_989),
+    ("unsafe_split_with_sizes", op_990),
+    ("split_with_sizes", op_991),
+    ("hsplit.int", op_992),
+    ("hsplit.array", op_993),
+    ("vsplit.int", op_994),
+    ("vsplit.array", op_995),
+    ("dsplit.int", op_996),
+    ("dsplit.array", op_997),
+    ("squeeze", op_998),
+    ("squeeze.dim", op_999),
+    ("squeeze.dimname", op_1000),
+    ("squeeze.dims", op_1001),
+    ("squeeze_", op_1002),
+    ("squeeze_.dim", op_1003),
+    ("squeeze_.dims", op_1004),
+    ("squeeze_.dimname", op_1005),
+    ("sspaddmm", op_1006),
+    ("sspaddmm.out", op_1007),
+    ("_chunk_cat", op_1008),
+    ("_chunk_cat.out", op_1009),
+    ("stack", op_1010),
+    ("stack.out", op_1011),
+    ("_stack", op_1012),
+    ("_stack.out", op_1013),
+    ("hstack", op_1014),
+    ("hstack.out", op_1015),
+    ("vstack", op_1016),
+    ("vstack.out", op_1017),
+    ("dstack", op_1018),
+    ("dstack.out", op_1019),
+    ("stft", op_1020),
+    ("stft.center", op_1021),
+    ("istft", op_1022),
+    ("stride.int", op_1023),
+    ("stride.Dimname", op_1024),
+    ("sym_stride.int", op_1025),
+    ("sum", op_1026),
+    ("sum.dim_IntList", op_1027),
+    ("sum.dim_DimnameList", op_1028),
+    ("sum.IntList_out", op_1029),
+    ("sum.DimnameList_out", op_1030),
+    ("_nested_sum_backward", op_1031),
+    ("nansum", op_1032),
+    ("nansum.out", op_1033),
+    ("hash_tensor", op_1034),
+    ("hash_tensor.out", op_1035),
+    ("sum_to_size", op_1036),
+    ("sqrt", op_1037),
+    ("sqrt_", op_1038),
+    ("sqrt.out", op_1039),
+    ("square", op_1040),
+    ("square_", op_1041),
+    ("square.out", op_1042),
+    ("std", op_1043),
+    ("std.dim", op_1044),
+    ("std.correction", op_1045),
+    ("std_mean", op_1046),
+    ("std_mean.dim", op_1047),
+    ("std_mean.correction", op_1048),
+    ("std_mean.names_dim", op_1049),
+    ("std_mean.correction_names", op_1050),
+    ("std.out", op_1051),
+    ("std.correction_out", op_1052),
+    ("std.names_dim", op_1053),
+    ("std.names_out", op_1054),
+    ("std.correction_names", op_1055),
+    ("std.correction_names_out", op_1056),
+    ("prod", op_1057),
+    ("prod.dim_int", op_1058),
+    ("prod.int_out", op_1059),
+    ("prod.dim_Dimname", op_1060),
+    ("prod.Dimname_out", op_1061),
+    ("t", op_1062),
+    ("t_", op_1063),
+    ("tan", op_1064),
+    ("tan_", op_1065),
+    ("tan.out", op_1066),
+    ("tanh", op_1067),
+    ("tanh_", op_1068),
+    ("tanh.out", op_1069),
+    ("tensordot", op_1070),
+    ("tensordot.out", op_1071),
+    ("threshold", op_1072),
+    ("threshold_", op_1073),
+    ("threshold.out", op_1074),
+    ("threshold_backward.grad_input", op_1075),
+    ("threshold_backward", op_1076),
+    ("tile", op_1077),
+    ("transpose.int", op_1078),
+    ("transpose.Dimname", op_1079),
+    ("_mkldnn_transpose", op_1080),
+    ("transpose_", op_1081),
+    ("_mkldnn_transpose_", op_1082),
+    ("one_hot", op_1083),
+    ("flip", op_1084),
+    ("fliplr", op_1085),
+    ("flipud", op_1086),
+    ("roll", op_1087),
+    ("rot90", op_1088),
+    ("trapezoid.x", op_1089),
+    ("trapezoid.dx", op_1090),
+    ("trapz.x", op_1091),
+    ("trapz.dx", op_1092),
+    ("_transform_bias_rescale_qkv", op_1093),
+    ("_nested_tensor_from_mask", op_1094),
+    ("_nested_tensor_from_mask_left_aligned", op_1095),
+    ("_nested_from_padded", op_1096),
+    ("_nested_tensor_size", op_1097),
+    ("_nested_tensor_strides", op_1098),
+    ("_nested_tensor_storage_offsets", op_1099),
+    ("_nested_from_padded_and_nested_example", op_1100),
+    ("_nested_view_from_buffer", op_1101),
+    ("_nested_view_from_buffer_copy", op_1102),
+    ("_nested_view_from_jagged", op_1103),
+    ("_nested_view_from_jagged_copy", op_1104),
+    ("_nested_get_values", op_1105),
+    ("_nested_get_values_copy", op_1106),
+    ("_nested_get_offsets", op_1107),
+    ("_nested_get_lengths", op_1108),
+    ("_nested_get_ragged_idx", op_1109),
+    ("_nested_get_min_seqlen", op_1110),
+    ("_nested_get_max_seqlen", op_1111),
+    ("_nested_get_jagged_dummy", op_1112),
+    ("_nested_compute_contiguous_strides_offsets", op_1113),
+    ("_trilinear", op_1114),
+    ("triplet_margin_loss", op_1115),
+    ("trunc", op_1116),
+    ("trunc_", op_1117),
+    ("trunc.out", op_1118),
+    ("fix", op_1119),
+    ("fix_", op_1120),
+    ("fix.out", op_1121),
+    ("type_as", op_1122),
+    ("_has_compatible_shallow_copy_type", op_1123),
+    ("_unique", op_1124),
+    ("unique_dim", op_1125),
+    ("unique_consecutive", op_1126),
+    ("unique_dim_consecutive", op_1127),
+    ("_unique2", op_1128),
+    ("_unsafe_view", op_1129),
+    ("unsqueeze", op_1130),
+    ("unsqueeze_", op_1131),
+    ("vander", op_1132),
+    ("var", op_1133),
+    ("var.dim", op_1134),
+    ("var.correction", op_1135),
+    ("var.out", op_1136),
+    ("var.correction_out", op_1137),
+    ("var.names_dim", op_1138),
+    ("var.names_out", op_1139),
+    ("var.correction_names", op_1140),
+    ("var.correction_names_out", op_1141),
+    ("var_mean", op_1142),
+    ("var_mean.dim", op_1143),
+    ("var_mean.correction", op_1144),
+    ("var_mean.names_dim", op_1145),
+    ("var_mean.correction_names", op_1146),
+    ("view_as", op_1147),
+    ("where.self", op_1148),
+    ("where.self_out", op_1149),
+    ("where.ScalarSelf", op_1150),
+    ("where.ScalarOther", op_1151),
+    ("where.Scalar", op_1152),
+    ("where", op_1153),
+    ("norm_except_dim", op_1154),
+    ("_weight_norm", op_1155),
+    ("_weight_norm_interface", op_1156),
+    ("_weight_norm_interface_backward", op_1157),
+    ("_weight_norm_differentiable_backward", op_1158),
+    ("zeros.names", op_1159),
+    ("_efficientzerotensor", op_1160),
+    ("zeros", op_1161),
+    ("zeros.out", op_1162),
+    ("zeros_like", op_1163),
+    ("_standard_gamma_grad", op_1164),
+    ("_standard_gamma", op_1165),
+    ("_dirichlet_grad", op_1166),
+    ("_sample_dirichlet", op_1167),
+    ("poisson", op_1168),
+    ("binomial", op_1169),
+    ("native_norm", op_1170),
+    ("native_norm.ScalarOpt_dim_dtype", op_1171),
+    ("_batch_norm_with_update", op_1172),
+    ("_batch_norm_with_update.out", op_1173),
+    ("_batch_norm_no_update", op_1174),
+    ("batch_norm_backward", op_1175),
+    ("_sparse_sum", op_1176),
+    ("_sparse_sum.dtype", op_1177),
+    ("_sparse_sum.dim", op_1178),
+    ("_sparse_sum.dim_dtype", op_1179),
+    ("_sparse_sum_backward", op_1180),
+    ("_sparse_csr_sum.dim_dtype", op_1181),
+    ("_sparse_csr_prod.dim_dtype", op_1182),
+    ("_sparse_softmax.int", op_1183),
+    ("_sparse_softmax.Dimname", op_1184),
+    ("_sparse_softmax", op_1185),
+    ("_sparse_softmax_backward_data", op_1186),
+    ("_sparse_log_softmax.int", op_1187),
+    ("_sparse_log_softmax.Dimname", op_1188),
+    ("_sparse_log_softmax", op_1189),
+    ("_sparse_log_softmax_backward_data", op_1190),
+    ("_spdiags", op_1191),
+    ("norm.ScalarOpt_dtype", op_1192),
+    ("norm.Scalar", op_1193),
+    ("norm.ScalarOpt_dim_dtype", op_1194),
+    ("norm.ScalarOpt_dim", op_1195),
+    ("norm.dtype_out", op_1196),
+    ("norm.out", op_1197),
+    ("norm.names_ScalarOpt_dim_dtype", op_1198),
+    ("norm.names_ScalarOpt_dim", op_1199),
+    ("norm.names_dtype_out", op_1200),
+    ("norm.names_out", op_1201),
+    ("frexp.Tensor", op_1202),
+    ("frexp.Tensor_out", op_1203),
+    ("frobenius_norm.dim", op_1204),
+    ("frobenius_norm.out", op_1205),
+    ("nuclear_norm", op_1206),
+    ("nuclear_norm.out", op_1207),
+    ("nuclear_norm.dim", op_1208),
+    ("nuclear_norm.dim_out", op_1209),
+    ("clone", op_1210),
+    ("positive", op_1211),
+    ("resize_as_", op_1212),
+    ("resize_as_sparse_", op_1213),
+    ("zero_", op_1214),
+    ("sub.out", op_1215),
+    ("sub.Tensor", op_1216),
+    ("sub_.Tensor", op_1217),
+    ("sub.Scalar", op_1218),
+    ("sub_.Scalar", op_1219),
+    ("subtract.out", op_1220),
+    ("subtract.Tensor", op_1221),
+    ("subtract_.Tensor", op_1222),
+    ("subtract.Scalar", op_1223),
+    ("subtract_.Scalar", op_1224),
+    ("rsub.Tensor", op_1225),
+    ("heaviside.out", op_1226),
+    ("heaviside", op_1227),
+    ("heaviside_", op_1228),
+    ("rsub.Scalar", op_1229),
+    ("_sparse_addmm", op_1230),
+    ("sparse_sampled_addmm.out", op_1231),
+    ("sparse_sampled_addmm", op_1232),
+    ("_sparse_mm_reduce_impl", op_1233),
+    ("_sparse_mm_reduce_impl_backward", op_1234),
+    ("addmm.out", op_1235),
+    ("addmm", op_1236),
+    ("addmm.dtype", op_1237),
+    ("addmm.dtype_out", op_1238),
+    ("addmm_", op_1239),
+    ("_addmm_activation.out", op_1240),
+    ("_addmm_activation", op_1241),
+    ("_scaled_mm", op_1242),
+    ("_scaled_mm.out", op_1243),
+    ("_scaled_mm_v2", op_1244),
+    ("_scaled_mm_v2.out", op_1245),
+    ("_scaled_grouped_mm", op_1246),
+    ("_scaled_grouped_mm_v2", op_1247),
+    ("_grouped_mm", op_1248),
+    ("_sparse_compressed_tensor_with_dims", op_1249),
+    ("sparse_compressed_tensor.comp_plain_value_size", op_1250),
+    ("sparse_csr_tensor.crow_col_value_size", op_1251),
+    ("sparse_csc_tensor.ccol_row_value_size", op_1252),
+    ("sparse_bsr_tensor.crow_col_value_size", op_1253),
+    ("sparse_bsc_tensor.ccol_row_value_size", op_1254),
+    ("sparse_compressed_tensor.comp_plain_value", op_1255),
+    ("sparse_csr_tensor.crow_col_value", op_1256),
+    ("sparse_csc_tensor.ccol_row_value", op_1257),
+    ("sparse_bsr_tensor.crow_col_value", op_1258),
+    ("sparse_bsc_tensor.ccol_row_value", op_1259),
+    ("_sparse_compressed_tensor_unsafe", op_1260),
+    ("_sparse_csr_tensor_unsafe", op_1261),
+    ("_sparse_csc_tensor_unsafe", op_1262),
+    ("_sparse_bsr_tensor_unsafe", op_1263),
+    ("_sparse_bsc_tensor_unsafe", op_1264),
+    ("sparse_coo_tensor.size", op_1265),
+    ("sparse_coo_tensor.indices", op_1266),
+    ("sparse_coo_tensor.indices_size", op_1267),
+    ("_sparse_coo_tensor_unsafe", op_1268),
+    ("_validate_sparse_coo_tensor_args", op_1269),
+    ("_validate_sparse_compressed_tensor_args", op_1270),
+    ("_validate_sparse_csr_tensor_args", op_1271),
+    ("_validate_sparse_csc_tensor_args", op_1272),
+    ("_validate_sparse_bsr_tensor_args", op_1273),
+    ("_validate_sparse_bsc_tensor_args", op_1274),
+    ("_sparse_coo_tensor_with_dims", op_1275),
+    ("_sparse_coo_tensor_with_dims_and_tensors", op_1276),
+    ("sparse_resize_", op_1277),
+    ("sparse_resize_and_clear_", op_1278),
+    ("sparse_mask", op_1279),
+    ("_sparse_mask_projection", op_1280),
+    ("_to_cpu", op_1281),
+    ("to_dense", op_1282),
+    ("_to_dense", op_1283),
+    ("to_dense_backward", op_1284),
+    ("sparse_dim", op_1285),
+    ("_dimI", op_1286),
+    ("dense_dim", op_1287),
+    ("_dimV", op_1288),
+    ("_nnz", op_1289),
+    ("coalesce", op_1290),
+    ("_coalesce", op_1291),
+    ("is_coalesced", op_1292),
+    ("_indices", op_1293),
+    ("_values", op_1294),
+    ("_coalesced_", op_1295),
+    ("indices", op_1296),
+    ("values", op_1297),
+    ("crow_indices", op_1298),
+    ("col_indices", op_1299),
+    ("ccol_indices", op_1300),
+    ("row_indices", op_1301),
+    ("hspmm.out", op_1302),
+    ("hspmm", op_1303),
+    ("copy_sparse_to_sparse_", op_1304),
+    ("unbind.int", op_1305),
+    ("unbind.Dimname", op_1306),
+    ("to_sparse.sparse_dim", op_1307),
+    ("_to_sparse.sparse_dim", op_1308),
+    ("to_sparse", op_1309),
+    ("_to_sparse", op_1310),
+    ("to_sparse_csr", op_1311),
+    ("_to_sparse_csr", op_1312),
+    ("to_sparse_csc", op_1313),
+    ("_to_sparse_csc", op_1314),
+    ("to_sparse_bsr", op_1315),
+    ("_to_sparse_bsr", op_1316),
+    ("to_sparse_bsc", op_1317),
+    ("_to_sparse_bsc", op_1318),
+    ("_to_sparse_semi_structured", op_1319),
+    ("to_mkldnn", op_1320),
+    ("mkldnn_reorder_conv2d_weight", op_1321),
+    ("mkldnn_reorder_conv3d_weight", op_1322),
+    ("to_mkldnn_backward", op_1323),
+    ("quantize_per_tensor_dynamic", op_1324),
+    ("quantize_per_tensor", op_1325),
+    ("quantize_per_tensor.tensor_qparams", op_1326),
+    ("quantize_per_tensor.tensors", op_1327),
+    ("quantize_per_channel", op_1328),
+    ("dequantize.self", op_1329),
+    ("dequantize.tensors", op_1330),
+    ("q_scale", op_1331),
+    ("q_zero_point", op_1332),
+    ("q_per_channel_scales", op_1333),
+    ("q_per_channel_zero_points", op_1334),
+    ("q_per_channel_axis", op_1335),
+    ("int_repr", op_1336),
+    ("_make_per_tensor_quantized_tensor", op_1337),
+    ("_make_per_channel_quantized_tensor", op_1338),
+    ("qscheme", op_1339),
+    ("fake_quantize_per_tensor_affine", op_1340),
+    ("fake_quantize_per_tensor_affine.tensor_qparams", op_1341),
+    ("fake_quantize_per_tensor_affine_cachemask", op_1342),
+    ("_fake_quantize_per_tensor_affine_cachemask_tensor_qparams", op_1343),
+    ("fake_quantize_per_tensor_affine_cachemask_backward", op_1344),
+    ("_fake_quantize_learnable_per_tensor_affine", op_1345),
+    ("_fake_quantize_learnable_per_tensor_affine_backward", op_1346),
+    ("fake_quantize_per_channel_affine", op_1347),
+    ("fake_quantize_per_channel_affine_cachemask", op_1348),
+    ("fake_quantize_per_channel_affine_cachemask_backward", op_1349),
+    ("_fake_quantize_learnable_per_channel_affine", op_1350),
+    ("_fake_quantize_learnable_per_channel_affine_backward", op_1351),
+    ("fused_moving_avg_obs_fake_quant", op_1352),
+    ("_fused_moving_avg_obs_fq_helper", op_1353),
+    ("_choose_qparams_per_tensor", op_1354),
+    ("_saturate_weight_to_fp16", op_1355),
+    ("choose_qparams_optimized", op_1356),
+    ("_autocast_to_reduced_precision", op_1357),
+    ("_autocast_to_full_precision", op_1358),
+    ("_to_copy", op_1359),
+    ("to.dtype_layout", op_1360),
+    ("to.device", op_1361),
+    ("to.dtype", op_1362),
+    ("to.other", op_1363),
+    ("meshgrid", op_1364),
+    ("meshgrid.indexing", op_1365),
+    ("cartesian_prod", op_1366),
+    ("combinations", op_1367),
+    ("item", op_1368),
+    ("result_type.Tensor", op_1369),
+    ("result_type.Scalar", op_1370),
+    ("result_type.Scalar_Tensor", op_1371),
+    ("result_type.Scalar_Scalar", op_1372),
+    ("can_cast", op_1373),
+    ("promote_types", op_1374),
+    ("_local_scalar_dense", op_1375),
+    ("_lstm_mps", op_1376),
+    ("lstm_mps_backward", op_1377),
+    ("_thnn_fused_lstm_cell", op_1378),
+    ("_thnn_fused_lstm_cell_backward_impl", op_1379),
+    ("_thnn_fused_lstm_cell_backward", op_1380),
+    ("_thnn_differentiable_lstm_cell_backward", op_1381),
+    ("_thnn_fused_gru_cell", op_1382),
+    ("_thnn_fused_gru_cell_backward", op_1383),
+    ("_thnn_differentiable_gru_cell_backward", op_1384),
+    ("lstm.input", op_1385),
+    ("lstm.data", op_1386),
+    ("gru.input", op_1387),
+    ("gru.data", op_1388),
+    ("rnn_tanh.input", op_1389),
+    ("rnn_tanh.data", op_1390),
+    ("rnn_relu.input", op_1391),
+    ("rnn_relu.data", op_1392),
+    ("lstm_cell", op_1393),
+    ("gru_cell", op_1394),
+    ("rnn_tanh_cell", op_1395),
+    ("rnn_relu_cell", op_1396),
+    ("quantized_lstm_cell", op_1397),
+    ("quantized_gru_cell", op_1398),
+    ("quantized_rnn_relu_cell", op_1399),
+    ("quantized_rnn_tanh_cell", op_1400),
+    ("_pack_padded_sequence", op_1401),
+    ("_pack_padded_sequence_backward", op_1402),
+    ("_pad_packed_sequence", op_1403),
+    ("set_.source_Storage", op_1404),
+    ("set_.source_Storage_storage_offset", op_1405),
+    ("set_.source_Tensor_storage_offset", op_1406),
+    ("set_.source_Tensor", op_1407),
+    ("set_", op_1408),
+    ("lift", op_1409),
+    ("lift_fresh", op_1410),
+    ("lift_fresh_copy", op_1411),
+    ("is_set_to", op_1412),
+    ("masked_fill_.Scalar", op_1413),
+    ("masked_fill.Scalar", op_1414),
+    ("masked_fill_.Tensor", op_1415),
+    ("masked_fill.Tensor", op_1416),
+    ("masked_scatter_", op_1417),
+    ("masked_scatter", op_1418),
+    ("masked_scatter_backward", op_1419),
+    ("_masked_softmax", op_1420),
+    ("_masked_softmax_backward", op_1421),
+    ("view", op_1422),
+    ("view.dtype", op_1423),
+    ("put_", op_1424),
+    ("put", op_1425),
+    ("index_add.out", op_1426),
+    ("index_add_", op_1427),
+    ("index_add", op_1428),
+    ("index_add.dimname", op_1429),
+    ("index_reduce.out", op_1430),
+    ("index_reduce_", op_1431),
+    ("index_reduce", op_1432),
+    ("index_fill_.int_Scalar", op_1433),
+    ("index_fill.int_Scalar", op_1434),
+    ("index_fill_.int_Tensor", op_1435),
+    ("index_fill.int_Tensor", op_1436),
+    ("index_fill_.Dimname_Scalar", op_1437),
+    ("index_fill_.Dimname_Tensor", op_1438),
+    ("index_fill.Dimname_Scalar", op_1439),
+    ("index_fill.Dimname_Tensor", op_1440),
+    ("scatter.src", op_1441),
+    ("scatter_.src", op_1442),
+    ("scatter.src_out", op_1443),
+    ("scatter.value", op_1444),
+    ("scatter_.value", op_1445),
+    ("scatter.value_out", op_1446),
+    ("scatter.reduce", op_1447),
+    ("scatter_.reduce", op_1448),
+    ("scatter.reduce_out", op_1449),
+    ("scatter.value_reduce", op_1450),
+    ("scatter_.value_reduce", op_1451),
+    ("scatter.value_reduce_out", op_1452),
+    ("scatter.dimname_src", op_1453),
+    ("scatter.dimname_value", op_1454),
+    ("scatter_add", op_1455),
+    ("scatter_add_", op_1456),
+    ("scatter_add.out", op_1457),
+    ("scatter_add.dimname", op_1458),
+    ("scatter_reduce.two", op_1459),
+    ("scatter_reduce_.two", op_1460),
+    ("scatter_reduce.two_out", op_1461),
+    ("eq_.Scalar", op_1462),
+    ("eq_.Tensor", op_1463),
+    ("bitwise_and.Tensor_out", op_1464),
+    ("bitwise_and.Scalar_out", op_1465),
+    ("bitwise_and.Scalar", op_1466),
+    ("bitwise_and.Scalar_Tensor", op_1467),
+    ("bitwise_and.Tensor", op_1468),
+    ("bitwise_and_.Scalar", op_1469),
+    ("bitwise_and_.Tensor", op_1470),
+    ("__and__.Scalar", op_1471),
+    ("__and__.Tensor", op_1472),
+    ("__iand__.Scalar", op_1473),
+    ("__iand__.Tensor", op_1474),
+    ("bitwise_or.Tensor_out", op_1475),
+    ("bitwise_or.Scalar_out", op_1476),
+    ("bitwise_or.Scalar", op_1477),
+    ("bitwise_or.Scalar_Tensor", op_1478),
+    ("bitwise_or.Tensor", op_1479),
+    ("bitwise_or_.Scalar", op_1480),
+    ("bitwise_or_.Tensor", op_1481),
+    ("__or__.Scalar", op_1482),
+    ("__or__.Tensor", op_1483),
+    ("__ior__.Scalar", op_1484),
+    ("__ior__.Tensor", op_1485),
+    ("bitwise_xor.Tensor_out", op_1486),
+    ("bitwise_xor.Scalar_out", op_1487),
+    ("bitwise_xor.Scalar", op_1488),
+    ("bitwise_xor.Scalar_Tensor", op_1489),
+    ("bitwise_xor.Tensor", op_1490),
+    ("bitwise_xor_.Scalar", op_1491),
+    ("bitwise_xor_.Tensor", op_1492),
+    ("__xor__.Scalar", op_1493),
+    ("__xor__.Tensor", op_1494),
+    ("__ixor__.Scalar", op_1495),
+    ("__ixor__.Tensor", op_1496),
+    ("__lshift__.Scalar", op_1497),
+    ("__lshift__.Tensor", op_1498),
+    ("__ilshift__.Scalar", op_1499),
+    ("__ilshift__.Tensor", op_1500),
+    ("bitwise_left_shift.Tensor", op_1501),
+    ("bitwise_left_shift_.Tensor", op_1502),
+    ("bitwise_left_shift.Tensor_out", op_1503),
+    ("bitwise_left_shift.Tensor_Scalar", op_1504),
+    ("bitwise_left_shift_.Tensor_Scalar", op_1505),
+    ("bitwise_left_shift.Tensor_Scalar_out", op_1506),
+    ("bitwise_left_shift.Scalar_Tensor", op_1507),
+    ("__rshift__.Scalar", op_1508),
+    ("__rshift__.Tensor", op_1509),
+    ("__irshift__.Scalar", op_1510),
+    ("__irshift__.Tensor", op_1511),
+    ("bitwise_right_shift.Tensor", op_1512),
+    ("bitwise_right_shift_.Tensor", op_1513),
+    ("bitwise_right_shift.Tensor_out", op_1514),
+    ("bitwise_right_shift.Tensor_Scalar", op_1515),
+    ("bitwise_right_shift_.Tensor_Scalar", op_1516),
+    ("bitwise_right_shift.Tensor_Scalar_out", op_1517),
+    ("bitwise_right_shift.Scalar_Tensor", op_1518),
+    ("tril_", op_1519),
+    ("triu_", op_1520),
+    ("digamma_", op_1521),
+    ("lerp_.Scalar", op_1522),
+    ("lerp_.Tensor", op_1523),
+    ("addbmm_", op_1524),
+    ("addbmm.out", op_1525),
+    ("addbmm", op_1526),
+    ("random_.from", op_1527),
+    ("random_.to", op_1528),
+    ("random_", op_1529),
+    ("uniform_", op_1530),
+    ("cauchy_", op_1531),
+    ("log_normal_", op_1532),
+    ("exponential_", op_1533),
+    ("geometric_", op_1534),
+    ("diag.out", op_1535),
+    ("diag", op_1536),
+    ("cross.out", op_1537),
+    ("cross", op_1538),
+    ("triu.out", op_1539),
+    ("triu", op_1540),
+    ("tril.out", op_1541),
+    ("tril", op_1542),
+    ("tril_indices", op_1543),
+    ("triu_indices", op_1544),
+    ("trace", op_1545),
+    ("trace_backward", op_1546),
+    ("ne.Scalar_out", op_1547),
+    ("ne.Scalar", op_1548),
+    ("ne.Tensor_out", op_1549),
+    ("ne.Tensor", op_1550),
+    ("ne_.Scalar", op_1551),
+    ("ne_.Tensor", op_1552),
+    ("not_equal.Scalar_out", op_1553),
+    ("not_equal.Scalar", op_1554),
+    ("not_equal.Tensor_out", op_1555),
+    ("not_equal.Tensor", op_1556),
+    ("not_equal_.Scalar", op_1557),
+    ("not_equal_.Tensor", op_1558),
+    ("eq.Scalar_out", op_1559),
+    ("eq.Scalar", op_1560),
+    ("eq.Tensor_out", op_1561),
+    ("eq.Tensor", op_1562),
+    ("ge.Scalar_out", op_1563),
+    ("ge.Scalar", op_1564),
+    ("ge.Tensor_out", op_1565),
+    ("ge.Tensor", op_1566),
+    ("ge_.Scalar", op_1567),
+    ("ge_.Tensor", op_1568),
+    ("greater_equal.Scalar_out", op_1569),
+    ("greater_equal.Scalar", op_1570),
+    ("greater_equal.Tensor_out", op_1571),
+    ("greater_equal.Tensor", op_1572),
+    ("greater_equal_.Scalar", op_1573),
+    ("greater_equal_.Tensor", op_1574),
+    ("le.Scalar_out", op_1575),
+    ("le.Scalar", op_1576),
+    ("le.Tensor_out", op_1577),
+    ("le.Tensor", op_1578),
+    ("le_.Scalar", op_1579),
+    ("le_.Tensor", op_1580),
+    ("less_equal.Scalar_out", op_1581),
+    ("less_equal.Scalar", op_1582),
+    ("less_equal.Tensor_out", op_1583),
+    ("less_equal.Tensor", op_1584),
+    ("less_equal_.Scalar", op_1585),
+    ("less_equal_.Tensor", op_1586),
+    ("gt.Scalar_out", op_1587),
+    ("gt.Scalar", op_1588),
+    ("gt.Tensor_out", op_1589),
+    ("gt.Tensor", op_1590),
+    ("gt_.Scalar", op_1591),
+    ("gt_.Tensor", op_1592),
+    ("greater.Scalar_out", op_1593),
+    ("greater.Scalar", op_1594),
+    ("greater.Tensor_out", op_1595),
+    ("greater.Tensor", op_1596),
+    ("greater_.Scalar", op_1597),
+    ("greater_.Tensor", op_1598),
+    ("lt.Scalar_out", op_1599),
+    ("lt.Scalar", op_1600),
+    ("lt.Tensor_out", op_1601),
+    ("lt.Tensor", op_1602),
+    ("lt_.Scalar", op_1603),
+    ("lt_.Tensor", op_1604),
+    ("less.Scalar_out", op_1605),
+    ("less.Scalar", op_1606),
+    ("less.Tensor_out", op_1607),
+    ("less.Tensor", op_1608),
+    ("less_.Scalar", op_1609),
+    ("less_.Tensor", op_1610),
+    ("take.out", op_1611),
+    ("take", op_1612),
+    ("take_along_dim.out", op_1613),
+    ("take_along_dim", op_1614),
+    ("index_select.out", op_1615),
+    ("index_select", op_1616),
+    ("index_select.dimname_out", op_1617),
+    ("index_select.dimname", op_1618),
+    ("index_select_backward", op_1619),
+    ("masked_select.out", op_1620),
+    ("masked_select", op_1621),
+    ("masked_select_backward", op_1622),
+    ("nonzero.out", op_1623),
+    ("nonzero", op_1624),
+    ("nonzero_static.out", op_1625),
+    ("nonzero_static", op_1626),
+    ("nonzero_numpy", op_1627),
+    ("argwhere", op_1628),
+    ("gather.out", op_1629),
+    ("gather", op_1630),
+    ("gather_backward", op_1631),
+    ("gather.dimname_out", op_1632),
+    ("gather.dimname", op_1633),
+    ("_gather_sparse_backward", op_1634),
+    ("addcmul.out", op_1635),
+    ("addcmul", op_1636),
+    ("addcmul_", op_1637),
+    ("addcdiv.out", op_1638),
+    ("addcdiv", op_1639),
+    ("addcdiv_", op_1640),
+    ("cross_entropy_loss", op_1641),
+    ("triangular_solve.X", op_1642),
+    ("triangular_solve", op_1643),
+    ("_linalg_check_errors", op_1644),
+    ("linalg_solve_triangular.out", op_1645),
+    ("linalg_solve_triangular", op_1646),
+    ("linalg_vander", op_1647),
+    ("svd.U", op_1648),
+    ("svd", op_1649),
+    ("swapaxes", op_1650),
+    ("swapaxes_", op_1651),
+    ("swapdims", op_1652),
+    ("swapdims_", op_1653),
+    ("cholesky.out", op_1654),
+    ("cholesky", op_1655),
+    ("cholesky_solve.out", op_1656),
+    ("cholesky_solve", op_1657),
+    ("_cholesky_solve_helper", op_1658),
+    ("cholesky_inverse", op_1659),
+    ("cholesky_inverse.out", op_1660),
+    ("qr.Q", op_1661),
+    ("qr", op_1662),
+    ("geqrf.a", op_1663),
+    ("geqrf", op_1664),
+    ("orgqr", op_1665),
+    ("orgqr.out", op_1666),
+    ("ormqr.out", op_1667),
+    ("ormqr", op_1668),
+    ("_lu_with_info", op_1669),
+    ("lu_solve.out", op_1670),
+    ("lu_solve", op_1671),
+    ("lu_unpack", op_1672),
+    ("lu_unpack.out", op_1673),
+    ("multinomial.out", op_1674),
+    ("multinomial", op_1675),
+    ("lgamma.out", op_1676),
+    ("lgamma_", op_1677),
+    ("lgamma", op_1678),
+    ("digamma.out", op_1679),
+    ("digamma", op_1680),
+    ("polygamma.out", op_1681),
+    ("polygamma", op_1682),
+    ("polygamma_", op_1683),
+    ("erfinv", op_1684),
+    ("erfinv_", op_1685),
+    ("erfinv.out", op_1686),
+    ("i0", op_1687),
+    ("i0_", op_1688),
+    ("i0.out", op_1689),
+    ("sign", op_1690),
+    ("sign_", op_1691),
+    ("sign.out", op_1692),
+    ("signbit", op_1693),
+    ("signbit.out", op_1694),
+    ("dist", op_1695),
+    ("atan2.out", op_1696),
+    ("atan2_", op_1697),
+    ("atan2", op_1698),
+    ("arctan2", op_1699),
+    ("arctan2.out", op_1700),
+    ("arctan2_", op_1701),
+    ("lerp.Scalar_out", op_1702),
+    ("lerp.Tensor_out", op_1703),
+    ("lerp.Scalar", op_1704),
+    ("lerp.Tensor", op_1705),
+    ("histc.out", op_1706),
+    ("histc", op_1707),
+    ("histogram.bins_tensor_out", op_1708),
+    ("histogram.bins_tensor", op_1709),
+    ("histogram.bin_ct_out", op_1710),
+    ("histogram.bin_ct", op_1711),
+    ("_histogramdd_bin_edges", op_1712),
+    ("_histogramdd_from_bin_cts", op_1713),
+    ("_histogramdd_from_bin_tensors", op_1714),
+    ("histogramdd", op_1715),
+    ("histogramdd.int_bins", op_1716),
+    ("histogramdd.TensorList_bins", op_1717),
+    ("fmod.Scalar_out", op_1718),
+    ("fmod.Scalar", op_1719),
+    ("fmod_.Scalar", op_1720),
+    ("fmod.Tensor_out", op_1721),
+    ("fmod.Tensor", op_1722),
+    ("fmod_.Tensor", op_1723),
+    ("hypot.out", op_1724),
+    ("hypot", op_1725),
+    ("hypot_", op_1726),
+    ("igamma.out", op_1727),
+    ("igamma", op_1728),
+    ("igamma_", op_1729),
+    ("igammac.out", op_1730),
+    ("igammac", op_1731),
+    ("igammac_", op_1732),
+    ("nextafter.out", op_1733),
+    ("nextafter", op_1734),
+    ("nextafter_", op_1735),
+    ("remainder.Scalar_out", op_1736),
+    ("remainder.Scalar", op_1737),
+    ("remainder_.Scalar", op_1738),
+    ("remainder.Tensor_out", op_1739),
+    ("remainder.Tensor", op_1740),
+    ("remainder_.Tensor", op_1741),
+    ("remainder.Scalar_Tensor", op_1742),
+    ("min", op_1743),
+    ("min.unary_out", op_1744),
+    ("fmin", op_1745),
+    ("fmin.out", op_1746),
+    ("max", op_1747),
+    ("fmax", op_1748),
+    ("fmax.out", op_1749),
+    ("maximum", op_1750),
+    ("maximum.out", op_1751),
+    ("max.other", op_1752),
+    ("max.out", op_1753),
+    ("max.unary_out", op_1754),
+    ("minimum", op_1755),
+    ("minimum.out", op_1756),
+    ("min.out", op_1757),
+    ("min.other", op_1758),
+    ("quantile", op_1759),
+    ("quantile.out", op_1760),
+    ("quantile.scalar", op_1761),
+    ("quantile.scalar_out", op_1762),
+    ("nanquantile", op_1763),
+    ("nanquantile.out", op_1764),
+    ("nanquantile.scalar", op_1765),
+    ("nanquantile.scalar_out", op_1766),
+    ("sort.values", op_1767),
+    ("sort.values_stable", op_1768),
+    ("sort", op_1769),
+    ("sort.stable", op_1770),
+    ("sort.dimname_values", op_1771),
+    ("sort.dimname_values_stable", op_1772),
+    ("sort.dimname", op_1773),
+    ("sort.dimname_stable", op_1774),
+    ("msort.out", op_1775),
+    ("msort", op_1776),
+    ("argsort", op_1777),
+    ("argsort.stable", op_1778),
+    ("argsort.stable_out", op_1779),
+    ("argsort.dimname", op_1780),
+    ("topk.values", op_1781),
+    ("topk", op_1782),
+    ("all", op_1783),
+    ("all.all_out", op_1784),
+    ("any", op_1785),
+    ("any.all_out", op_1786),
+    ("renorm.out", op_1787),
+    ("renorm", op_1788),
+    ("renorm_", op_1789),
+    ("unfold", op_1790),
+    ("unfold_backward", op_1791),
+    ("equal", op_1792),
+    ("pow.Tensor_Tensor_out", op_1793),
+    ("pow.Tensor_Tensor", op_1794),
+    ("pow.Scalar_out", op_1795),
+    ("pow.Scalar", op_1796),
+    ("pow.Tensor_Scalar_out", op_1797),
+    ("pow.Tensor_Scalar", op_1798),
+    ("pow_.Scalar", op_1799),
+    ("pow_.Tensor", op_1800),
+    ("float_power.Tensor_Tensor_out", op_1801),
+    ("float_power.Tensor_Tensor", op_1802),
+    ("float_power.Scalar_out", op_1803),
+    ("float_power.Scalar", op_1804),
+    ("float_power.Tensor_Scalar_out", op_1805),
+    ("float_power.Tensor_Scalar", op_1806),
+    ("float_power_.Scalar", op_1807),
+    ("float_power_.Tensor", op_1808),
+    ("normal_", op_1809),
+    ("normal_functional", op_1810),
+    ("normal.Tensor_float_out", op_1811),
+    ("normal.Tensor_float", op_1812),
+    ("normal.float_Tensor_out", op_1813),
+    ("normal.float_Tensor", op_1814),
+    ("normal.Tensor_Tensor_out", op_1815),
+    ("normal.Tensor_Tensor", op_1816),
+    ("normal.float_float", op_1817),
+    ("normal.float_float_out", op_1818),
+    ("alias", op_1819),
+    ("_amp_foreach_non_finite_check_and_unscale_", op_1820),
+    ("_amp_update_scale_", op_1821),
+    ("_foreach_add.Scalar", op_1822),
+    ("_foreach_add_.Scalar", op_1823),
+    ("_foreach_add.List", op_1824),
+    ("_foreach_add_.List", op_1825),
+    ("_foreach_add.ScalarList", op_1826),
+    ("_foreach_add_.ScalarList", op_1827),
+    ("_foreach_add.Tensor", op_1828),
+    ("_foreach_add_.Tensor", op_1829),
+    ("_foreach_sub.Scalar", op_1830),
+    ("_foreach_sub_.Scalar", op_1831),
+    ("_foreach_sub.List", op_1832),
+    ("_foreach_sub_.List", op_1833),
+    ("_foreach_sub.ScalarList", op_1834),
+    ("_foreach_sub_.ScalarList", op_1835),
+    ("_foreach_mul.Scalar", op_1836),
+    ("_foreach_mul_.Scalar", op_1837),
+    ("_foreach_mul.List", op_1838),
+    ("_foreach_mul_.List", op_1839),
+    ("_foreach_mul.ScalarList", op_1840),
+    ("_foreach_mul_.ScalarList", op_1841),
+    ("_foreach_mul.Tensor", op_1842),
+    ("_foreach_mul_.Tensor", op_1843),
+    ("_foreach_div.Scalar", op_1844),
+    ("_foreach_div_.Scalar", op_1845),
+    ("_foreach_div.List", op_1846),
+    ("_foreach_div_.List", op_1847),
+    ("_foreach_div.ScalarList", op_1848),
+    ("_foreach_div_.ScalarList", op_1849),
+    ("_foreach_div.Tensor", op_1850),
+    ("_foreach_div_.Tensor", op_1851),
+    ("_foreach_clamp_max.Scalar", op_1852),
+    ("_foreach_clamp_max_.Scalar", op_1853),
+    ("_foreach_clamp_max.List", op_1854),
+    ("_foreach_clamp_max_.List", op_1855),
+    ("_foreach_clamp_max.ScalarList", op_1856),
+    ("_foreach_clamp_max_.ScalarList", op_1857),
+    ("_foreach_clamp_min.Scalar", op_1858),
+    ("_foreach_clamp_min_.Scalar", op_1859),
+    ("_foreach_clamp_min.List", op_1860),
+    ("_foreach_clamp_min_.List", op_1861),
+    ("_foreach_clamp_min.ScalarList", op_1862),
+    ("_foreach_clamp_min_.ScalarList", op_1863),
+    ("_foreach_maximum.Scalar", op_1864),
+    ("_foreach_maximum_.Scalar", op_1865),
+    ("_foreach_maximum.List", op_1866),
+    ("_foreach_maximum_.List", op_1867),
+    ("_foreach_maximum.ScalarList", op_1868),
+    ("_foreach_maximum_.ScalarList", op_1869),
+    ("_foreach_minimum.Scalar", op_1870),
+    ("_foreach_minimum_.Scalar", op_1871),
+    ("_foreach_minimum.List", op_1872),
+    ("_foreach_minimum_.List", op_1873),
+    ("_foreach_minimum.ScalarList", op_1874),
+    ("_foreach_minimum_.ScalarList", op_1875),
+    ("_foreach_addcdiv.Scalar", op_1876),
+    ("_foreach_addcdiv.ScalarList", op_1877),
+    ("_foreach_addcdiv.Tensor", op_1878),
+    ("_foreach_addcdiv_.Scalar", op_1879),
+    ("_foreach_addcdiv_.ScalarList", op_1880),
+    ("_foreach_addcdiv_.Tensor", op_1881),
+    ("_foreach_addcmul.Scalar", op_1882),
+    ("_foreach_addcmul.ScalarList", op_1883),
+    ("_foreach_addcmul.Tensor", op_1884),
+    ("_foreach_addcmul_.Scalar", op_1885),
+    ("_foreach_addcmul_.ScalarList", op_1886),
+    ("_foreach_addcmul_.Tensor", op_1887),
+    ("_foreach_abs", op_1888),
+    ("_foreach_abs_", op_1889),
+    ("_foreach_acos", op_1890),
+    ("_foreach_acos_", op_1891),
+    ("_foreach_asin", op_1892),
+    ("_foreach_asin_", op_1893),
+    ("_foreach_atan", op_1894),
+    ("_foreach_atan_", op_1895),
+    ("_foreach_ceil", op_1896),
+    ("_foreach_ceil_", op_1897),
+    ("_foreach_cos", op_1898),
+    ("_foreach_cos_", op_1899),
+    ("_foreach_cosh", op_1900),
+    ("_foreach_cosh_", op_1901),
+    ("_foreach_erf", op_1902),
+    ("_foreach_erf_", op_1903),
+    ("_foreach_erfc", op_1904),
+    ("_foreach_erfc_", op_1905),
+    ("_foreach_exp", op_1906),
+    ("_foreach_exp_", op_1907),
+    ("_foreach_expm1", op_1908),
+    ("_foreach_expm1_", op_1909),
+    ("_foreach_floor", op_1910),
+    ("_foreach_floor_", op_1911),
+    ("_foreach_frac", op_1912),
+    ("_foreach_frac_", op_1913),
+    ("_foreach_lerp.List", op_1914),
+    ("_foreach_lerp_.List", op_1915),
+    ("_foreach_lerp.Scalar", op_1916),
+    ("_foreach_lerp_.Scalar", op_1917),
+    ("_foreach_lerp.ScalarList", op_1918),
+    ("_foreach_lerp_.ScalarList", op_1919),
+    ("_foreach_lgamma", op_1920),
+    ("_foreach_lgamma_", op_1921),
+    ("_foreach_log", op_1922),
+    ("_foreach_log_", op_1923),
+    ("_foreach_log10", op_1924),
+    ("_foreach_log10_", op_1925),
+    ("_foreach_log1p", op_1926),
+    ("_foreach_log1p_", op_1927),
+    ("_foreach_log2", op_1928),
+    ("_foreach_log2_", op_1929),
+    ("_foreach_max", op_1930),
+    ("_foreach_neg", op_1931),
+    ("_foreach_neg_", op_1932),
+    ("_foreach_norm.Scalar", op_1933),
+    ("_foreach_powsum.Scalar", op_1934),
+    ("_foreach_pow.List", op_1935),
+    ("_foreach_pow.Scalar", op_1936),
+    ("_foreach_pow.ScalarList", op_1937),
+    ("_foreach_pow.ScalarAndTensor", op_1938),
+    ("_foreach_pow_.List", op_1939),
+    ("_foreach_pow_.Scalar", op_1940),
+    ("_foreach_pow_.ScalarList", op_1941),
+    ("_foreach_reciprocal", op_1942),
+    ("_foreach_reciprocal_", op_1943),
+    ("_foreach_round", op_1944),
+    ("_foreach_round_", op_1945),
+    ("_foreach_rsqrt", op_1946),
+    ("_foreach_rsqrt_", op_1947),
+    ("_foreach_sigmoid", op_1948),
+    ("_foreach_sigmoid_", op_1949),
+    ("_foreach_sign", op_1950),
+    ("_foreach_sign_", op_1951),
+    ("_foreach_sin", op_1952),
+    ("_foreach_sin_", op_1953),
+    ("_foreach_sinh", op_1954),
+    ("_foreach_sinh_", op_1955),
+    ("_foreach_sqrt", op_1956),
+    ("_foreach_sqrt_", op_1957),
+    ("_foreach_tan", op_1958),
+    ("_foreach_tan_", op_1959),
+    ("_foreach_tanh", op_1960),
+    ("_foreach_tanh_", op_1961),
+    ("_foreach_trunc", op_1962),
+    ("_foreach_trunc_", op_1963),
+    ("_foreach_zero_", op_1964),
+    ("_foreach_copy_", op_1965),
+    ("_foreach_copy", op_1966),
+    ("bucketize.Tensor", op_1967),
+    ("bucketize.Tensor_out", op_1968),
+    ("bucketize.Scalar", op_1969),
+    ("searchsorted.Tensor", op_1970),
+    ("searchsorted.Tensor_out", op_1971),
+    ("searchsorted.Scalar", op_1972),
+    ("searchsorted.Scalar_out", op_1973),
+    ("_convert_indices_from_coo_to_csr", op_1974),
+    ("_convert_indices_from_coo_to_csr.out", op_1975),
+    ("_convert_indices_from_csr_to_coo", op_1976),
+    ("_convert_indices_from_csr_to_coo.out", op_1977),
+    ("mse_loss.out", op_1978),
+    ("mse_loss", op_1979),
+    ("mse_loss_backward.grad_input", op_1980),
+    ("mse_loss_backward", op_1981),
+    ("l1_loss", op_1982),
+    ("multi_margin_loss.out", op_1983),
+    ("multi_margin_loss", op_1984),
+    ("multi_margin_loss_backward.grad_input", op_1985),
+    ("multi_margin_loss_backward", op_1986),
+    ("multilabel_margin_loss.out", op_1987),
+    ("multilabel_margin_loss", op_1988),
+    ("multilabel_margin_loss_forward.output", op_1989),
+    ("multilabel_margin_loss_forward", op_1990),
+    ("multilabel_margin_loss_backward.grad_input", op_1991),
+    ("multilabel_margin_loss_backward", op_1992),
+    ("nll_loss.out", op_1993),
+    ("nll_loss_nd", op_1994),
+    ("nll_loss", op_1995),
+    ("nll_loss_forward.output", op_1996),
+    ("nll_loss_forward", op_1997),
+    ("nll_loss_backward.grad_input", op_1998),
+    ("nll_loss_backward", op_1999),
+    ("nll_loss2d.out", op_2000),
+    ("nll_loss2d", op_2001),
+    ("nll_loss2d_forward.output", op_2002),
+    ("nll_loss2d_forward", op_2003),
+    ("nll_loss2d_backward.grad_input", op_2004),
+    ("nll_loss2d_backward", op_2005),
+    ("smooth_l1_loss.out", op_2006),
+    ("smooth_l1_loss", op_2007),
+    ("smooth_l1_loss_backward.grad_input", op_2008),
+    ("smooth_l1_loss_backward", op_2009),
+    ("huber_loss.out", op_2010),
+    ("huber_loss", op_2011),
+    ("huber_loss_backward.out", op_2012),
+    ("huber_loss_backward", op_2013),
+    ("soft_margin_loss.out", op_2014),
+    ("soft_margin_loss", op_2015),
+    ("soft_margin_loss_backward.grad_input", op_2016),
+    ("soft_margin_loss_backward", op_2017),
+    ("elu.out", op_2018),
+    ("elu", op_2019),
+    ("elu_backward.grad_input", op_2020),
+    ("elu_backward", op_2021),
+    ("elu_", op_2022),
+    ("glu.out", op_2023),
+    ("glu", op_2024),
+    ("glu_backward.grad_input", op_2025),
+    ("glu_backward", op_2026),
+    ("glu_jvp", op_2027),
+    ("glu_backward_jvp", op_2028),
+    ("hardsigmoid.out", op_2029),
+    ("hardsigmoid", op_2030),
+    ("hardsigmoid_", op_2031),
+    ("hardsigmoid_backward.grad_input", op_2032),
+    ("hardsigmoid_backward", op_2033),
+    ("hardtanh.out", op_2034),
+    ("hardtanh", op_2035),
+    ("hardtanh_backward.grad_input", op_2036),
+    ("hardtanh_backward", op_2037),
+    ("hardtanh_", op_2038),
+    ("hardswish.out", op_2039),
+    ("hardswish", op_2040),
+    ("hardswish_", op_2041),
+    ("hardswish_backward", op_2042),
+    ("leaky_relu.out", op_2043),
+    ("leaky_relu", op_2044),
+    ("leaky_relu_backward.grad_input", op_2045),
+    ("leaky_relu_backward", op_2046),
+    ("leaky_relu_", op_2047),
+    ("log_sigmoid.out", op_2048),
+    ("log_sigmoid", op_2049),
+    ("log_sigmoid_forward.output", op_2050),
+    ("log_sigmoid_forward", op_2051),
+    ("log_sigmoid_backward.grad_input", op_2052),
+    ("log_sigmoid_backward", op_2053),
+    ("rrelu_with_noise.out", op_2054),
+    ("rrelu_with_noise", op_2055),
+    ("rrelu_with_noise_backward", op_2056),
+    ("rrelu_with_noise_", op_2057),
+    ("softplus.out", op_2058),
+    ("softplus", op_2059),
+    ("softplus_backward.grad_input", op_2060),
+    ("softplus_backward", op_2061),
+    ("softshrink.out", op_2062),
+    ("softshrink", op_2063),
+    ("softshrink_backward.grad_input", op_2064),
+    ("softshrink_backward", op_2065),
+    ("adaptive_avg_pool2d.out", op_2066),
+    ("adaptive_avg_pool2d", op_2067),
+    ("mkldnn_adaptive_avg_pool2d", op_2068),
+    ("mkldnn_adaptive_avg_pool2d.out", op_2069),
+    ("mkldnn_adaptive_avg_pool2d_backward", op_2070),
+    ("_adaptive_avg_pool2d", op_2071),
+    ("_adaptive_avg_pool2d_backward", op_2072),
+    ("adaptive_avg_pool3d.out", op_2073),
+    ("adaptive_avg_pool3d", op_2074),
+    ("_adaptive_avg_pool3d", op_2075),
+    ("adaptive_avg_pool3d_backward.grad_input", op_2076),
+    ("_adaptive_avg_pool3d_backward", op_2077),
+    ("adaptive_max_pool2d.out", op_2078),
+    ("adaptive_max_pool2d", op_2079),
+    ("adaptive_max_pool2d_backward.grad_input", op_2080),
+    ("adaptive_max_pool2d_backward", op_2081),
+    ("adaptive_max_pool3d.out", op_2082),
+    ("adaptive_max_pool3d", op_2083),
+    ("adaptive_max_pool3d_backward.grad_input", op_2084),
+    ("adaptive_max_pool3d_backward", op_2085),
+    ("avg_pool2d.out", op_2086),
+    ("avg_pool2d", op_2087),
+    ("avg_pool2d_backward.grad_input", op_2088),
+    ("avg_pool2d_backward", op_2089),
+    ("avg_pool3d.out", op_2090),
+    ("avg_pool3d", op_2091),
+    ("avg_pool3d_backward.grad_input", op_2092),
+    ("avg_pool3d_backward", op_2093),
+    ("fractional_max_pool2d.output", op_2094),
+    ("fractional_max_pool2d", op_2095),
+    ("fractional_max_pool2d_backward.grad_input", op_2096),
+    ("fractional_max_pool2d_backward", op_2097),
+    ("fractional_max_pool3d.output", op_2098),
+    ("fractional_max_pool3d", op_2099),
+    ("fractional_max_pool3d_backward.grad_input", op_2100),
+    ("fractional_max_pool3d_backward", op_2101),
+    ("max_pool2d_with_indices.out", op_2102),
+    ("max_pool2d_with_indices", op_2103),
+    ("max_pool2d_with_indices_backward.grad_input", op_2104),
+    ("max_pool2d_with_indices_backward", op_2105),
+    ("max_pool3d_with_indices.out", op_2106),
+    ("max_pool3d_with_indices", op_2107),
+    ("max_pool3d_with_indices_backward.grad_input", op_2108),
+    ("max_pool3d_with_indices_backward", op_2109),
+    ("max_unpool2d.out", op_2110),
+    ("max_unpool2d", op_2111),
+    ("max_unpool3d.out", op_2112),
+    ("max_unpool3d", op_2113),
+    ("reflection_pad1d.out", op_2114),
+    ("reflection_pad1d", op_2115),
+    ("reflection_pad1d_backward.grad_input", op_2116),
+    ("reflection_pad1d_backward", op_2117),
+    ("reflection_pad2d.out", op_2118),
+    ("reflection_pad2d", op_2119),
+    ("reflection_pad2d_backward.grad_input", op_2120),
+    ("reflection_pad2d_backward", op_2121),
+    ("reflection_pad3d.out", op_2122),
+    ("reflection_pad3d", op_2123),
+    ("reflection_pad3d_backward.grad_input", op_2124),
+    ("reflection_pad3d_backward", op_2125),
+    ("replication_pad1d.out", op_2126),
+    ("replication_pad1d", op_2127),
+    ("replication_pad1d_backward.grad_input", op_2128),
+    ("replication_pad1d_backward", op_2129),
+    ("replication_pad2d.out", op_2130),
+    ("replication_pad2d", op_2131),
+    ("replication_pad2d_backward.grad_input", op_2132),
+    ("replication_pad2d_backward", op_2133),
+    ("replication_pad3d.out", op_2134),
+    ("replication_pad3d", op_2135),
+    ("replication_pad3d_backward.grad_input", op_2136),
+    ("replication_pad3d_backward", op_2137),
+    ("_pad_circular", op_2138),
+    ("_pad_enum", op_2139),
+    ("pad", op_2140),
+    ("upsample_linear1d.vec", op_2141),
+    ("upsample_bilinear2d.vec", op_2142),
+    ("_upsample_bilinear2d_aa.vec", op_2143),
+    ("upsample_trilinear3d.vec", op_2144),
+    ("upsample_bicubic2d.vec", op_2145),
+    ("_upsample_bicubic2d_aa.vec", op_2146),
+    ("upsample_nearest1d.vec", op_2147),
+    ("_upsample_nearest_exact1d.vec", op_2148),
+    ("upsample_nearest2d.vec", op_2149),
+    ("_upsample_nearest_exact2d.vec", op_2150),
+    ("upsample_nearest3d.vec", op_2151),
+    ("_upsample_nearest_exact3d.vec", op_2152),
+    ("upsample_linear1d.out", op_2153),
+    ("upsample_linear1d", op_2154),
+    ("upsample_linear1d_backward.grad_input", op_2155),
+    ("upsample_linear1d_backward", op_2156),
+    ("upsample_bilinear2d.out", op_2157),
+    ("upsample_bilinear2d", op_2158),
+    ("upsample_bilinear2d_backward.grad_input", op_2159),
+    ("upsample_bilinear2d_backward", op_2160),
+    ("_upsample_bilinear2d_aa.out", op_2161),
+    ("_upsample_bilinear2d_aa", op_2162),
+    ("_upsample_bilinear2d_aa_backward.grad_input", op_2163),
+    ("_upsample_bilinear2d_aa_backward", op_2164),
+    ("upsample_bicubic2d.out", op_2165),
+    ("upsample_bicubic2d", op_2166),
+    ("upsample_bicubic2d_backward.grad_input", op_2167),
+    ("upsample_bicubic2d_backward", op_2168),
+    ("_upsample_bicubic2d_aa.out", op_2169),
+    ("_upsample_bicubic2d_aa", op_2170),
+    ("_upsample_bicubic2d_aa_backward.grad_input", op_2171),
+    ("_upsample_bicubic2d_aa_backward", op_2172),
+    ("upsample_trilinear3d.out", op_2173),
+    ("upsample_trilinear3d", op_2174),
+    ("upsample_trilinear3d_backward.grad_input", op_2175),
+    ("upsample_trilinear3d_backward", op_2176),
+    ("upsample_nearest1d.out", op_2177),
+    ("_upsample_nearest_exact1d.out", op_2178),
+    ("upsample_nearest1d", op_2179),
+    ("_upsample_nearest_exact1d", op_2180),
+    ("upsample_nearest1d_backward.grad_input", op_2181),
+    ("_upsample_nearest_exact1d_backward.grad_input", op_2182),
+    ("upsample_nearest1d_backward", op_2183),
+    ("_upsample_nearest_exact1d_backward", op_2184),
+    ("upsample_nearest2d.out", op_2185),
+    ("_upsample_nearest_exact2d.out", op_2186),
+    ("upsample_nearest2d", op_2187),
+    ("_upsample_nearest_exact2d", op_2188),
+    ("upsample_nearest2d_backward.grad_input", op_2189),
+    ("_upsample_nearest_exact2d_backward.grad_input", op_2190),
+    ("upsample_nearest2d_backward", op_2191),
+    ("_upsample_nearest_exact2d_backward", op_2192),
+    ("upsample_nearest3d.out", op_2193),
+    ("_upsample_nearest_exact3d.out", op_2194),
+    ("upsample_nearest3d", op_2195),
+    ("_upsample_nearest_exact3d", op_2196),
+    ("upsample_nearest3d_backward.grad_input", op_2197),
+    ("_upsample_nearest_exact3d_backward.grad_input", op_2198),
+    ("upsample_nearest3d_backward", op_2199),
+    ("_upsample_nearest_exact3d_backward", op_2200),
+    ("sigmoid_backward.grad_input", op_2201),
+    ("sigmoid_backward", op_2202),
+    ("logit_backward.grad_input", op_2203),
+    ("logit_backward", op_2204),
+    ("tanh_backward.grad_input", op_2205),
+    ("tanh_backward", op_2206),
+    ("slow_conv_transpose2d.out", op_2207),
+    ("slow_conv_transpose2d", op_2208),
+    ("slow_conv_transpose3d.out", op_2209),
+    ("slow_conv_transpose3d", op_2210),
+    ("thnn_conv2d.out", op_2211),
+    ("thnn_conv2d", op_2212),
+    ("_slow_conv2d_forward.output", op_2213),
+    ("_slow_conv2d_forward", op_2214),
+    ("_slow_conv2d_backward.grad_input", op_2215),
+    ("_slow_conv2d_backward.output_mask", op_2216),
+    ("_conv_depthwise2d.out", op_2217),
+    ("_conv_depthwise2d", op_2218),
+    ("conv_depthwise3d", op_2219),
+    ("slow_conv3d.out", op_2220),
+    ("slow_conv3d", op_2221),
+    ("slow_conv3d_forward.output", op_2222),
+    ("slow_conv3d_forward", op_2223),
+    ("slow_conv_dilated2d", op_2224),
+    ("slow_conv_dilated3d", op_2225),
+    ("col2im.out", op_2226),
+    ("col2im", op_2227),
+    ("column_stack", op_2228),
+    ("column_stack.out", op_2229),
+    ("im2col.out", op_2230),
+    ("im2col", op_2231),
+    ("isfinite", op_2232),
+    ("isinf", op_2233),
+    ("record_stream", op_2234),
+    ("isposinf", op_2235),
+    ("isposinf.out", op_2236),
+    ("isneginf", op_2237),
+    ("isneginf.out", op_2238),
+    ("_add_batch_dim", op_2239),
+    ("_remove_batch_dim", op_2240),
+    ("special_entr", op_2241),
+    ("special_entr.out", op_2242),
+    ("special_ndtri", op_2243),
+    ("special_ndtri.out", op_2244),
+    ("special_log_ndtr", op_2245),
+    ("special_log_ndtr.out", op_2246),
+    ("special_expm1", op_2247),
+    ("special_expm1.out", op_2248),
+    ("special_exp2", op_2249),
+    ("special_exp2.out", op_2250),
+    ("special_psi", op_2251),
+    ("special_psi.out", op_2252),
+    ("special_digamma", op_2253),
+    ("special_digamma.out", op_2254),
+    ("special_gammaln", op_2255),
+    ("special_gammaln.out", op_2256),
+    ("special_erf", op_2257),
+    ("special_erf.out", op_2258),
+    ("special_erfc", op_2259),
+    ("special_erfc.out", op_2260),
+    ("special_erfcx", op_2261),
+    ("special_erfcx.out", op_2262),
+    ("special_erfinv", op_2263),
+    ("special_erfinv.out", op_2264),
+    ("special_ndtr", op_2265),
+    ("special_ndtr.out", op_2266),
+    ("special_xlog1py", op_2267),
+    ("special_xlog1py.self_scalar", op_2268),
+    ("special_xlog1py.other_scalar", op_2269),
+    ("special_xlog1py.out", op_2270),
+    ("special_xlog1py.self_scalar_out", op_2271),
+    ("special_xlog1py.other_scalar_out", op_2272),
+    ("special_xlogy", op_2273),
+    ("special_xlogy.self_scalar", op_2274),
+    ("special_xlogy.other_scalar", op_2275),
+    ("special_xlogy.out", op_2276),
+    ("special_xlogy.self_scalar_out", op_2277),
+    ("special_xlogy.other_scalar_out", op_2278),
+    ("special_zeta", op_2279),
+    ("special_zeta.self_scalar", op_2280),
+    ("special_zeta.other_scalar", op_2281),
+    ("special_zeta.out", op_2282),
+    ("special_zeta.self_scalar_out", op_2283),
+    ("special_zeta.other_scalar_out", op_2284),
+    ("special_i0", op_2285),
+    ("special_i0.out", op_2286),
+    ("special_i0e", op_2287),
+    ("special_i0e.out", op_2288),
+    ("special_i1", op_2289),
+    ("special_i1.out", op_2290),
+    ("special_i1e", op_2291),
+    ("special_i1e.out", op_2292),
+    ("special_logit", op_2293),
+    ("special_logit.out", op_2294),
+    ("special_polygamma", op_2295),
+    ("special_polygamma.out", op_2296),
+    ("special_logsumexp", op_2297),
+    ("special_logsumexp.out", op_2298),
+    ("special_expit", op_2299),
+    ("special_expit.out", op_2300),
+    ("special_sinc", op_2301),
+    ("special_sinc.out", op_2302),
+    ("special_round", op_2303),
+    ("special_round.out", op_2304),
+    ("special_log1p", op_2305),
+    ("special_log1p.out", op_2306),
+    ("special_log_softmax", op_2307),
+    ("special_gammainc.out", op_2308),
+    ("special_gammainc", op_2309),
+    ("special_gammaincc.out", op_2310),
+    ("special_gammaincc", op_2311),
+    ("special_multigammaln", op_2312),
+    ("special_multigammaln.out", op_2313),
+    ("special_softmax", op_2314),
+    ("fft_fft", op_2315),
+    ("fft_fft.out", op_2316),
+    ("fft_ifft", op_2317),
+    ("fft_ifft.out", op_2318),
+    ("fft_rfft", op_2319),
+    ("fft_rfft.out", op_2320),
+    ("fft_irfft", op_2321),
+    ("fft_irfft.out", op_2322),
+    ("fft_hfft", op_2323),
+    ("fft_hfft.out", op_2324),
+    ("fft_ihfft", op_2325),
+    ("fft_ihfft.out", op_2326),
+    ("fft_fft2", op_2327),
+    ("fft_fft2.out", op_2328),
+    ("fft_ifft2", op_2329),
+    ("fft_ifft2.out", op_2330),
+    ("fft_rfft2", op_2331),
+    ("fft_rfft2.out", op_2332),
+    ("fft_irfft2", op_2333),
+    ("fft_irfft2.out", op_2334),
+    ("fft_hfft2", op_2335),
+    ("fft_hfft2.out", op_2336),
+    ("fft_ihfft2", op_2337),
+    ("fft_ihfft2.out", op_2338),
+    ("fft_fftn", op_2339),
+    ("fft_fftn.out", op_2340),
+    ("fft_ifftn", op_2341),
+    ("fft_ifftn.out", op_2342),
+    ("fft_rfftn", op_2343),
+    ("fft_rfftn.out", op_2344),
+    ("fft_irfftn", op_2345),
+    ("fft_irfftn.out", op_2346),
+    ("fft_hfftn", op_2347),
+    ("fft_hfftn.out", op_2348),
+    ("fft_ihfftn", op_2349),
+    ("fft_ihfftn.out", op_2350),
+    ("fft_fftfreq", op_2351),
+    ("fft_fftfreq.out", op_2352),
+    ("fft_rfftfreq", op_2353),
+    ("fft_rfftfreq.out", op_2354),
+    ("fft_fftshift", op_2355),
+    ("fft_ifftshift", op_2356),
+    ("linalg_cholesky_ex", op_2357),
+    ("linalg_cholesky_ex.L", op_2358),
+    ("linalg_cholesky", op_2359),
+    ("linalg_cholesky.out", op_2360),
+    ("linalg_cross", op_2361),
+    ("linalg_cross.out", op_2362),
+    ("linalg_lu_factor", op_2363),
+    ("linalg_lu_factor.out", op_2364),
+    ("linalg_lu_factor_ex", op_2365),
+    ("linalg_lu_factor_ex.out", op_2366),
+    ("linalg_lu", op_2367),
+    ("linalg_lu.out", op_2368),
+    ("linalg_lu_solve", op_2369),
+    ("linalg_lu_solve.out", op_2370),
+    ("_linalg_det", op_2371),
+    ("_linalg_det.result", op_2372),
+    ("linalg_det", op_2373),
+    ("linalg_det.out", op_2374),
+    ("det", op_2375),
+    ("linalg_ldl_factor_ex", op_2376),
+    ("linalg_ldl_factor_ex.out", op_2377),
+    ("linalg_ldl_factor", op_2378),
+    ("linalg_ldl_factor.out", op_2379),
+    ("linalg_ldl_solve", op_2380),
+    ("linalg_ldl_solve.out", op_2381),
+    ("linalg_lstsq", op_2382),
+    ("linalg_lstsq.out", op_2383),
+    ("linalg_matmul", op_2384),
+    ("linalg_matmul.out", op_2385),
+    ("linalg_vecdot", op_2386),
+    ("linalg_vecdot.out", op_2387),
+    ("linalg_matrix_exp", op_2388),
+    ("_linalg_slogdet", op_2389),
+    ("_linalg_slogdet.sign", op_2390),
+    ("linalg_slogdet", op_2391),
+    ("linalg_slogdet.out", op_2392),
+    ("slogdet", op_2393),
+    ("slogdet.out", op_2394),
+    ("logdet", op_2395),
+    ("linalg_eig", op_2396),
+    ("linalg_eig.out", op_2397),
+    ("_linalg_eigvals", op_2398),
+    ("linalg_eigvals", op_2399),
+    ("linalg_eigvals.out", op_2400),
+    ("_linalg_eigh", op_2401),
+    ("_linalg_eigh.eigenvalues", op_2402),
+    ("linalg_eigh", op_2403),
+    ("linalg_eigh.eigvals", op_2404),
+    ("linalg_eigvalsh", op_2405),
+    ("linalg_eigvalsh.out", op_2406),
+    ("linalg_householder_product", op_2407),
+    ("linalg_householder_product.out", op_2408),
+    ("linalg_inv_ex", op_2409),
+    ("linalg_inv_ex.inverse", op_2410),
+    ("linalg_inv", op_2411),
+    ("linalg_inv.out", op_2412),
+    ("inverse", op_2413),
+    ("inverse.out", op_2414),
+    ("inner", op_2415),
+    ("inner.out", op_2416),
+    ("outer", op_2417),
+    ("outer.out", op_2418),
+    ("ger", op_2419),
+    ("ger.out", op_2420),
+    ("linalg_norm", op_2421),
+    ("linalg_norm.ord_str", op_2422),
+    ("linalg_norm.out", op_2423),
+    ("linalg_norm.ord_str_out", op_2424),
+    ("linalg_vector_norm", op_2425),
+    ("linalg_vector_norm.out", op_2426),
+    ("linalg__powsum", op_2427),
+    ("linalg_matrix_norm", op_2428),
+    ("linalg_matrix_norm.out", op_2429),
+    ("linalg_matrix_norm.str_ord", op_2430),
+    ("linalg_matrix_norm.str_ord_out", op_2431),
+    ("_linalg_svd", op_2432),
+    ("_linalg_svd.U", op_2433),
+    ("linalg_svd", op_2434),
+    ("linalg_svd.U", op_2435),
+    ("linalg_svdvals", op_2436),
+    ("linalg_svdvals.out", op_2437),
+    ("linalg_cond", op_2438),
+    ("linalg_cond.out", op_2439),
+    ("linalg_cond.p_str", op_2440),
+    ("linalg_cond.p_str_out", op_2441),
+    ("linalg_pinv.atol_rtol_tensor", op_2442),
+    ("linalg_pinv.atol_rtol_tensor_out", op_2443),
+    ("linalg_pinv.atol_rtol_float", op_2444),
+    ("linalg_pinv.atol_rtol_float_out", op_2445),
+    ("linalg_pinv", op_2446),
+    ("linalg_pinv.rcond_tensor", op_2447),
+    ("linalg_pinv.out", op_2448),
+    ("linalg_pinv.out_rcond_tensor", op_2449),
+    ("_linalg_solve_ex", op_2450),
+    ("_linalg_solve_ex.result", op_2451),
+    ("linalg_solve_ex", op_2452),
+    ("linalg_solve_ex.out", op_2453),
+    ("linalg_solve", op_2454),
+    ("_spsolve", op_2455),
+    ("linalg_solve.out", op_2456),
+    ("linalg_tensorinv", op_2457),
+    ("linalg_tensorinv.out", op_2458),
+    ("linalg_tensorsolve", op_2459),
+    ("linalg_tensorsolve.out", op_2460),
+    ("linalg_qr", op_2461),
+    ("linalg_qr.out", op_2462),
+    ("linalg_matrix_power", op_2463),
+    ("linalg_matrix_power.out", op_2464),
+    ("linalg_matrix_rank.atol_rtol_tensor", op_2465),
+    ("linalg_matrix_rank.atol_rtol_tensor_out", op_2466),
+    ("linalg_matrix_rank.atol_rtol_float", op_2467),
+    ("linalg_matrix_rank.atol_rtol_float_out", op_2468),
+    ("linalg_matrix_rank", op_2469),
+    ("linalg_matrix_rank.out", op_2470),
+    ("linalg_matrix_rank.tol_tensor", op_2471),
+    ("linalg_matrix_rank.out_tol_tensor", op_2472),
+    ("linalg_multi_dot", op_2473),
+    ("linalg_multi_dot.out", op_2474),
+    ("nested_to_padded_tensor", op_2475),
+    ("_test_serialization_subcmul", op_2476),
+    ("_test_parallel_materialize", op_2477),
+    ("_test_optional_intlist", op_2478),
+    ("_test_optional_filled_intlist", op_2479),
+    ("_test_optional_floatlist", op_2480),
+    ("_test_string_default", op_2481),
+    ("_test_ambiguous_defaults.a", op_2482),
+    ("_test_ambiguous_defaults.b", op_2483),
+    ("_test_warn_in_autograd", op_2484),
+    ("_test_autograd_multiple_dispatch.fullcoverage", op_2485),
+    ("_test_autograd_multiple_dispatch.ntonly", op_2486),
+    ("_test_autograd_multiple_dispatch_view", op_2487),
+    ("_test_autograd_multiple_dispatch_view_copy", op_2488),
+    ("segment_reduce", op_2489),
+    ("_segment_reduce_backward", op_2490),
+    ("pad_sequence", op_2491),
+    ("flatten_dense_tensors", op_2492),
+    ("unflatten_dense_tensors", op_2493),
+    ("_nested_tensor_from_tensor_list", op_2494),
+    ("_fw_primal_copy", op_2495),
+    ("_make_dual_copy", op_2496),
+    ("view_as_real_copy", op_2497),
+    ("view_as_complex_copy", op_2498),
+    ("_conj_copy", op_2499),
+    ("_neg_view_copy", op_2500),
+    ("as_strided_copy", op_2501),
+    ("_sparse_broadcast_to_copy", op_2502),
+    ("diagonal_copy", op_2503),
+    ("expand_copy", op_2504),
+    ("permute_copy", op_2505),
+    ("_reshape_alias_copy", op_2506),
+    ("select_copy.int", op_2507),
+    ("detach_copy", op_2508),
+    ("slice_copy.Tensor", op_2509),
+    ("split_copy.Tensor", op_2510),
+    ("split_with_sizes_copy", op_2511),
+    ("squeeze_copy", op_2512),
+    ("squeeze_copy.dim", op_2513),
+    ("squeeze_copy.dims", op_2514),
+    ("t_copy", op_2515),
+    ("transpose_copy.int", op_2516),
+    ("unsqueeze_copy", op_2517),
+    ("_indices_copy", op_2518),
+    ("_values_copy", op_2519),
+    ("indices_copy", op_2520),
+    ("values_copy", op_2521),
+    ("crow_indices_copy", op_2522),
+    ("col_indices_copy", op_2523),
+    ("ccol_indices_copy", op_2524),
+    ("row_indices_copy", op_2525),
+    ("unbind_copy.int", op_2526),
+    ("unbind_copy.int_out", op_2527),
+    ("split_copy.Tensor_out", op_2528),
+    ("split_with_sizes_copy.out", op_2529),
+    ("view_copy", op_2530),
+    ("view_copy.dtype", op_2531),
+    ("unfold_copy", op_2532),
+    ("alias_copy", op_2533),
+    ("to_padded_tensor", op_2534),
+    ("_jagged_to_padded_dense_forward", op_2535),
+    ("_padded_dense_to_jagged_forward", op_2536),
+    ("_nested_from_padded_tensor", op_2537),
+    ("_nested_tensor_softmax_with_shape", op_2538),
+    ("_safe_softmax", op_2539),
+    ("_transformer_encoder_layer_fwd", op_2540),
+    ("_native_multi_head_attention", op_2541),
+    ("scaled_dot_product_attention", op_2542),
+    ("_fused_sdp_choice", op_2543),
+    ("_scaled_dot_product_attention_math", op_2544),
+    ("_scaled_dot_product_attention_math_for_mps", op_2545),
+    ("_scaled_dot_product_flash_attention", op_2546),
+    ("_scaled_dot_product_flash_attention.quantized", op_2547),
+    ("_scaled_dot_product_flash_attention_for_cpu", op_2548),
+    ("_scaled_dot_product_fused_attention_overrideable", op_2549),
+    ("_scaled_dot_product_flash_attention_backward", op_2550),
+    ("_scaled_dot_product_flash_attention_for_cpu_backward", op_2551),
+    ("_scaled_dot_product_fused_attention_overrideable_backward", op_2552),
+    ("_scaled_dot_product_efficient_attention", op_2553),
+    ("_scaled_dot_product_efficient_attention_backward", op_2554),
+    ("_scaled_dot_product_cudnn_attention", op_2555),
+    ("_scaled_dot_product_cudnn_attention_backward", op_2556),
+    ("_flash_attention_forward", op_2557),
+    ("_flash_attention_forward.quantized", op_2558),
+    ("_flash_attention_backward", op_2559),
+    ("_efficient_attention_forward", op_2560),
+    ("_efficient_attention_backward", op_2561),
+    ("_cudnn_attention_forward", op_2562),
+    ("_cudnn_attention_backward", op_2563),
+    ("_triton_scaled_dot_attention", op_2564),
+    ("_fill_mem_eff_dropout_mask_", op_2565),
+    ("_triton_multi_head_attention", op_2566),
+    ("special_airy_ai", op_2567),
+    ("special_airy_ai.out", op_2568),
+    ("special_bessel_j0", op_2569),
+    ("special_bessel_j0.out", op_2570),
+    ("special_bessel_j1", op_2571),
+    ("special_bessel_j1.out", op_2572),
+    ("special_bessel_y0", op_2573),
+    ("special_bessel_y0.out", op_2574),
+    ("special_bessel_y1", op_2575),
+    ("special_bessel_y1.out", op_2576),
+    ("special_chebyshev_polynomial_t", op_2577),
+    ("special_chebyshev_polynomial_t.x_scalar", op_2578),
+    ("special_chebyshev_polynomial_t.n_scalar", op_2579),
+    ("special_chebyshev_polynomial_t.out", op_2580),
+    ("special_chebyshev_polynomial_t.x_scalar_out", op_2581),
+    ("special_chebyshev_polynomial_t.n_scalar_out", op_2582),
+    ("special_chebyshev_polynomial_u", op_2583),
+    ("special_chebyshev_polynomial_u.x_scalar", op_2584),
+    ("special_chebyshev_polynomial_u.n_scalar", op_2585),
+    ("special_chebyshev_polynomial_u.out", op_2586),
+    ("special_chebyshev_polynomial_u.x_scalar_out", op_2587),
+    ("special_chebyshev_polynomial_u.n_scalar_out", op_2588),
+    ("special_chebyshev_polynomial_v", op_2589),
+    ("special_chebyshev_polynomial_v.x_scalar", op_2590),
+    ("special_chebyshev_polynomial_v.n_scalar", op_2591),
+    ("special_chebyshev_polynomial_v.out", op_2592),
+    ("special_chebyshev_polynomial_v.x_scalar_out", op_2593),
+    ("special_chebyshev_polynomial_v.n_scalar_out", op_2594),
+    ("special_chebyshev_polynomial_w", op_2595),
+    ("special_chebyshev_polynomial_w.x_scalar", op_2596),
+    ("special_chebyshev_polynomial_w.n_scalar", op_2597),
+    ("special_chebyshev_polynomial_w.out", op_2598),
+    ("special_chebyshev_polynomial_w.x_scalar_out", op_2599),
+    ("special_chebyshev_polynomial_w.n_scalar_out", op_2600),
+    ("special_hermite_polynomial_h", op_2601),
+    ("special_hermite_polynomial_h.x_scalar", op_2602),
+    ("special_hermite_polynomial_h.n_scalar", op_2603),
+    ("special_hermite_polynomial_h.out", op_2604),
+    ("special_hermite_polynomial_h.x_scalar_out", op_2605),
+    ("special_hermite_polynomial_h.n_scalar_out", op_2606),
+    ("special_hermite_polynomial_he", op_2607),
+    ("special_hermite_polynomial_he.x_scalar", op_2608),
+    ("special_hermite_polynomial_he.n_scalar", op_2609),
+    ("special_hermite_polynomial_he.out", op_2610),
+    ("special_hermite_polynomial_he.x_scalar_out", op_2611),
+    ("special_hermite_polynomial_he.n_scalar_out", op_2612),
+    ("special_laguerre_polynomial_l", op_2613),
+    ("special_laguerre_polynomial_l.x_scalar", op_2614),
+    ("special_laguerre_polynomial_l.n_scalar", op_2615),
+    ("special_laguerre_polynomial_l.out", op_2616),
+    ("special_laguerre_polynomial_l.x_scalar_out", op_2617),
+    ("special_laguerre_polynomial_l.n_scalar_out", op_2618),
+    ("special_legendre_polynomial_p", op_2619),
+    ("special_legendre_polynomial_p.x_scalar", op_2620),
+    ("special_legendre_polynomial_p.n_scalar", op_2621),
+    ("special_legendre_polynomial_p.out", op_2622),
+    ("special_legendre_polynomial_p.x_scalar_out", op_2623),
+    ("special_legendre_polynomial_p.n_scalar_out", op_2624),
+    ("special_modified_bessel_i0", op_2625),
+    ("special_modified_bessel_i0.out", op_2626),
+    ("special_modified_bessel_i1", op_2627),
+    ("special_modified_bessel_i1.out", op_2628),
+    ("special_modified_bessel_k0", op_2629),
+    ("special_modified_bessel_k0.out", op_2630),
+    ("special_modified_bessel_k1", op_2631),
+    ("special_modified_bessel_k1.out", op_2632),
+    ("special_scaled_modified_bessel_k0", op_2633),
+    ("special_scaled_modified_bessel_k0.out", op_2634),
+    ("special_scaled_modified_bessel_k1", op_2635),
+    ("special_scaled_modified_bessel_k1.out", op_2636),
+    ("special_shifted_chebyshev_polynomial_t", op_2637),
+    ("special_shifted_chebyshev_polynomial_t.x_scalar", op_2638),
+    ("special_shifted_chebyshev_polynomial_t.n_scalar", op_2639),
+    ("special_shifted_chebyshev_polynomial_t.out", op_2640),
+    ("special_shifted_chebyshev_polynomial_t.x_scalar_out", op_2641),
+    ("special_shifted_chebyshev_polynomial_t.n_scalar_out", op_2642),
+    ("special_shifted_chebyshev_polynomial_u", op_2643),
+    ("special_shifted_chebyshev_polynomial_u.x_scalar", op_2644),
+    ("special_shifted_chebyshev_polynomial_u.n_scalar", op_2645),
+    ("special_shifted_chebyshev_polynomial_u.out", op_2646),
+    ("special_shifted_chebyshev_polynomial_u.x_scalar_out", op_2647),
+    ("special_shifted_chebyshev_polynomial_u.n_scalar_out", op_2648),
+    ("special_shifted_chebyshev_polynomial_v", op_2649),
+    ("special_shifted_chebyshev_polynomial_v.x_scalar", op_2650),
+    ("special_shifted_chebyshev_polynomial_v.n_scalar", op_2651),
+    ("special_shifted_chebyshev_polynomial_v.out", op_2652),
+    ("special_shifted_chebyshev_polynomial_v.x_scalar_out", op_2653),
+    ("special_shifted_chebyshev_polynomial_v.n_scalar_out", op_2654),
+    ("special_shifted_chebyshev_polynomial_w", op_2655),
+    ("special_shifted_chebyshev_polynomial_w.x_scalar", op_2656),
+    ("special_shifted_chebyshev_polynomial_w.n_scalar", op_2657),
+    ("special_shifted_chebyshev_polynomial_w.out", op_2658),
+    ("special_shifted_chebyshev_polynomial_w.x_scalar_out", op_2659),
+    ("special_shifted_chebyshev_polynomial_w.n_scalar_out", op_2660),
+    ("special_spherical_bessel_j0", op_2661),
+    ("special_spherical_bessel_j0.out", op_2662),
+    ("_foobar", op_2663),
+    ("_fused_adam_", op_2664),
+    ("_fused_adam_.tensor_lr", op_2665),
+    ("_fused_adamw_", op_2666),
+    ("_fused_adamw_.tensor_lr", op_2667),
+    ("_fused_sgd_", op_2668),
+    ("_fused_sgd_.tensor_lr", op_2669),
+    ("_fused_adagrad_", op_2670),
+    ("_fused_adagrad_.tensor_lr", op_2671),
+    ("_propagate_xla_data", op_2672),
+    ("_new_zeros_with_same_feature_meta.out", op_2673),
+    ("_cudnn_ctc_loss.out", op_2674),
+    ("_cudnn_rnn_flatten_weight.out", op_2675),
+    ("_cudnn_rnn.out", op_2676),
+    ("_cudnn_rnn_backward.out", op_2677),
+    ("_cudnn_init_dropout_state.out", op_2678),
+    ("_fused_dropout.out", op_2679),
+    ("_masked_scale.out", op_2680),
+    ("native_dropout.out", op_2681),
+    ("native_dropout_backward.out", op_2682),
+    ("_conj_physical.out", op_2683),
+    ("avg_pool1d.out", op_2684),
+    ("adaptive_avg_pool1d.out", op_2685),
+    ("_add_relu.Scalar_out", op_2686),
+    ("add.Scalar_out", op_2687),
+    ("affine_grid_generator.out", op_2688),
+    ("_test_functorch_fallback.out", op_2689),
+    ("bartlett_window.out", op_2690),
+    ("bartlett_window.periodic_out", op_2691),
+    ("quantized_batch_norm.out", op_2692),
+    ("bernoulli.Tensor_out", op_2693),
+    ("bernoulli.Tensor", op_2694),
+    ("bernoulli.float_out", op_2695),
+    ("binary_cross_entropy_with_logits.out", op_2696),
+    ("bincount.out", op_2697),
+    ("blackman_window.out", op_2698),
+    ("blackman_window.periodic_out", op_2699),
+    ("block_diag.out", op_2700),
+    ("constant_pad_nd.out", op_2701),
+    ("convolution.out", op_2702),
+    ("convolution_backward.out", op_2703),
+    ("convolution_overrideable.out", op_2704),
+    ("convolution_backward_overrideable.out", op_2705),
+    ("_convolution.out", op_2706),
+    ("conv_tbc.out", op_2707),
+    ("copy.out", op_2708),
+    ("_copy_from.out", op_2709),
+    ("_copy_from_and_resize.out", op_2710),
+    ("count_nonzero.dim_IntList_out", op_2711),
+    ("count_nonzero.out", op_2712),
+    ("cudnn_affine_grid_generator.out", op_2713),
+    ("cudnn_affine_grid_generator_backward.out", op_2714),
+    ("cudnn_batch_norm_backward.out", op_2715),
+    ("cudnn_convolution_transpose.out", op_2716),
+    ("_mps_convolution_transpose.out", op_2717),
+    ("mps_convolution_transpose_backward.out", op_2718),
+    ("cudnn_convolution_relu.out", op_2719),
+    ("cudnn_convolution_add_relu.out", op_2720),
+    ("cudnn_grid_sampler.out", op_2721),
+    ("cudnn_grid_sampler_backward.out", op_2722),
+    ("_ctc_loss.out", op_2723),
+    ("_ctc_loss.Tensor_out", op_2724),
+    ("_ctc_loss_backward.out", op_2725),
+    ("diag_embed.out", op_2726),
+    ("diagonal_backward.out", op_2727),
+    ("div.Scalar_out", op_2728),
+    ("div.Scalar_mode_out", op_2729),
+    ("embedding.out", op_2730),
+    ("embedding_dense_backward.out", op_2731),
+    ("embedding_renorm.out", op_2732),
+    ("embedding_renorm", op_2733),
+    ("_embedding_bag_forward_only.out", op_2734),
+    ("_embedding_bag.out", op_2735),
+    ("_embedding_bag_dense_backward.out", op_2736),
+    ("_embedding_bag_per_sample_weights_backward.out", op_2737),
+    ("empty.names_out", op_2738),
+    ("empty_permuted.out", op_2739),
+    ("new_empty.out", op_2740),
+    ("new_empty_strided.out", op_2741),
+    ("new_full.out", op_2742),
+    ("new_zeros.out", op_2743),
+    ("new_ones.out", op_2744),
+    ("_empty_affine_quantized.out", op_2745),
+    ("_empty_per_channel_affine_quantized.out", op_2746),
+    ("resize.out", op_2747),
+    ("resize", op_2748),
+    ("_resize_output.out", op_2749),
+    ("_resize_output", op_2750),
+    ("empty_quantized.out", op_2751),
+    ("empty_like.out", op_2752),
+    ("empty_strided.out", op_2753),
+    ("fill.Scalar_out", op_2754),
+    ("fill.Tensor_out", op_2755),
+    ("floor_divide.Scalar_out", op_2756),
+    ("full.names_out", op_2757),
+    ("full_like.out", op_2758),
+    ("from_file.out", op_2759),
+    ("grid_sampler_2d.out", op_2760),
+    ("grid_sampler_2d_backward.out", op_2761),
+    ("_grid_sampler_2d_cpu_fallback.out", op_2762),
+    ("grid_sampler_3d.out", op_2763),
+    ("grid_sampler_3d_backward.out", op_2764),
+    ("hann_window.out", op_2765),
+    ("hann_window.periodic_out", op_2766),
+    ("hamming_window.out", op_2767),
+    ("hamming_window.periodic_out", op_2768),
+    ("hamming_window.periodic_alpha_out", op_2769),
+    ("hamming_window.periodic_alpha_beta_out", op_2770),
+    ("kaiser_window.out", op_2771),
+    ("kaiser_window.periodic_out", op_2772),
+    ("kaiser_window.beta_out", op_2773),
+    ("native_group_norm.out", op_2774),
+    ("native_group_norm_backward.out", op_2775),
+    ("index_put.out", op_2776),
+    ("_index_put_impl.out", op_2777),
+    ("_index_put_impl", op_2778),
+    ("isnan.out", op_2779),
+    ("native_layer_norm.out", op_2780),
+    ("native_layer_norm_backward.out", op_2781),
+    ("linear_backward.out", op_2782),
+    ("mkldnn_linear.out", op_2783),
+    ("mkldnn_linear_backward_input.out", op_2784),
+    ("mkldnn_linear_backward_weights.out", op_2785),
+    ("mkldnn_linear_backward.out", op_2786),
+    ("matmul_backward.out", op_2787),
+    ("_aminmax.out", op_2788),
+    ("_aminmax.dim_out", op_2789),
+    ("max_pool2d_backward.out", op_2790),
+    ("mkldnn_max_pool2d.out", op_2791),
+    ("mkldnn_max_pool2d_backward.out", op_2792),
+    ("mkldnn_max_pool3d.out", op_2793),
+    ("mkldnn_max_pool3d_backward.out", op_2794),
+    ("quantized_max_pool1d.out", op_2795),
+    ("quantized_max_pool2d.out", op_2796),
+    ("quantized_max_pool3d.out", op_2797),
+    ("median.out", op_2798),
+    ("nanmedian.out", op_2799),
+    ("_mps_convolution.out", op_2800),
+    ("mps_convolution_backward.out", op_2801),
+    ("mkldnn_convolution.out", op_2802),
+    ("mkldnn_rnn_layer.out", op_2803),
+    ("mkldnn_rnn_layer_backward.out", op_2804),
+    ("miopen_batch_norm.out", op_2805),
+    ("miopen_batch_norm_backward.out", op_2806),
+    ("miopen_convolution.out", op_2807),
+    ("miopen_convolution_transpose.out", op_2808),
+    ("miopen_depthwise_convolution.out", op_2809),
+    ("miopen_rnn.out", op_2810),
+    ("miopen_rnn_backward.out", op_2811),
+    ("miopen_ctc_loss.out", op_2812),
+    ("_sparse_sparse_matmul.out", op_2813),
+    ("mul.Scalar_out", op_2814),
+    ("_native_batch_norm_legit_functional", op_2815),
+    ("_native_batch_norm_legit_no_training.out", op_2816),
+    ("batch_norm_stats.out", op_2817),
+    ("batch_norm_gather_stats.out", op_2818),
+    ("batch_norm_gather_stats_with_counts.out", op_2819),
+    ("native_batch_norm_backward.out", op_2820),
+    ("batch_norm_backward_reduce.out", op_2821),
+    ("batch_norm_backward_elemt.out", op_2822),
+    ("batch_norm_update_stats.out", op_2823),
+    ("_nnpack_spatial_convolution.out", op_2824),
+    ("ones.names_out", op_2825),
+    ("ones_like.out", op_2826),
+    ("_euclidean_dist.out", op_2827),
+    ("_cdist_forward.out", op_2828),
+    ("_cdist_backward.out", op_2829),
+    ("_pdist_forward.out", op_2830),
+    ("_pdist_backward.out", op_2831),
+    ("pixel_shuffle.out", op_2832),
+    ("pixel_unshuffle.out", op_2833),
+    ("channel_shuffle.out", op_2834),
+    ("_pin_memory.out", op_2835),
+    ("scalar_tensor.out", op_2836),
+    ("rand.names_out", op_2837),
+    ("rand.generator_with_names_out", op_2838),
+    ("rand_like.out", op_2839),
+    ("rand_like.generator_out", op_2840),
+    ("randint_like.out", op_2841),
+    ("randint_like.generator_out", op_2842),
+    ("randint_like.Tensor_out", op_2843),
+    ("randint_like.Tensor_generator_out", op_2844),
+    ("randint_like.low_dtype_out", op_2845),
+    ("randint_like.low_generator_dtype_out", op_2846),
+    ("randn.names_out", op_2847),
+    ("randn.generator_with_names_out", op_2848),
+    ("randn_like.out", op_2849),
+    ("randn_like.generator_out", op_2850),
+    ("repeat.out", op_2851),
+    ("repeat_interleave.Tensor_out", op_2852),
+    ("_mkldnn_reshape.out", op_2853),
+    ("relu.out", op_2854),
+    ("select_backward.out", op_2855),
+    ("celu.out", op_2856),
+    ("slice_backward.out", op_2857),
+    ("slice_scatter.out", op_2858),
+    ("select_scatter.out", op_2859),
+    ("diagonal_scatter.out", op_2860),
+    ("as_strided_scatter.out", op_2861),
+    ("unsafe_split.Tensor_out", op_2862),
+    ("unsafe_split_with_sizes.out", op_2863),
+    ("sum.out", op_2864),
+    ("std_mean.correction_out", op_2865),
+    ("prod.out", op_2866),
+    ("_mkldnn_transpose.out", op_2867),
+    ("flip.out", op_2868),
+    ("roll.out", op_2869),
+    ("rot90.out", op_2870),
+    ("_transform_bias_rescale_qkv.out", op_2871),
+    ("_nested_tensor_from_mask.out", op_2872),
+    ("_nested_from_padded.out", op_2873),
+    ("_nested_tensor_size.out", op_2874),
+    ("_nested_tensor_strides.out", op_2875),
+    ("_nested_tensor_storage_offsets.out", op_2876),
+    ("_nested_from_padded_and_nested_example.out", op_2877),
+    ("_nested_view_from_buffer_copy.out", op_2878),
+    ("_nested_view_from_jagged_copy.out", op_2879),
+    ("_nested_get_values_copy.out", op_2880),
+    ("_trilinear.out", op_2881),
+    ("_unique.out", op_2882),
+    ("unique_dim.out", op_2883),
+    ("unique_consecutive.out", op_2884),
+    ("unique_dim_consecutive.out", op_2885),
+    ("_unique2.out", op_2886),
+    ("_unsafe_view.out", op_2887),
+    ("var_mean.correction_out", op_2888),
+    ("_weight_norm_interface.out", op_2889),
+    ("_weight_norm_interface_backward.out", op_2890),
+    ("zeros.names_out", op_2891),
+    ("_efficientzerotensor.out", op_2892),
+    ("zeros_like.out", op_2893),
+    ("_standard_gamma_grad.out", op_2894),
+    ("_standard_gamma.out", op_2895),
+    ("_dirichlet_grad.out", op_2896),
+    ("_sample_dirichlet.out", op_2897),
+    ("poisson.out", op_2898),
+    ("binomial.out", op_2899),
+    ("native_norm.out", op_2900),
+    ("native_norm.ScalarOpt_dim_dtype_out", op_2901),
+    ("_batch_norm_with_update_functional", op_2902),
+    ("_batch_norm_no_update.out", op_2903),
+    ("_sparse_sum.dim_out", op_2904),
+    ("_sparse_sum_backward.out", op_2905),
+    ("_sparse_csr_sum.dim_dtype_out", op_2906),
+    ("_sparse_csr_prod.dim_dtype_out", op_2907),
+    ("_sparse_softmax.out", op_2908),
+    ("_sparse_softmax_backward_data.out", op_2909),
+    ("_sparse_log_softmax.out", op_2910),
+    ("_sparse_log_softmax_backward_data.out", op_2911),
+    ("_spdiags.out", op_2912),
+    ("norm.ScalarOpt_dtype_out", op_2913),
+    ("norm.Scalar_out", op_2914),
+    ("clone.out", op_2915),
+    ("resize_as.out", op_2916),
+    ("resize_as", op_2917),
+    ("resize_as_sparse.out", op_2918),
+    ("resize_as_sparse", op_2919),
+    ("zero.out", op_2920),
+    ("zero", op_2921),
+    ("sub.Scalar_out", op_2922),
+    ("rsub.Tensor_out", op_2923),
+    ("rsub.Scalar_out", op_2924),
+    ("_sparse_addmm.out", op_2925),
+    ("sparse_coo_tensor.size_out", op_2926),
+    ("_sparse_coo_tensor_with_dims.out", op_2927),
+    ("_sparse_coo_tensor_with_dims_and_tensors.out", op_2928),
+    ("sparse_resize.out", op_2929),
+    ("sparse_resize", op_2930),
+    ("sparse_resize_and_clear.out", op_2931),
+    ("sparse_resize_and_clear", op_2932),
+    ("sparse_mask.out", op_2933),
+    ("_sparse_mask_projection.out", op_2934),
+    ("_to_dense.out", op_2935),
+    ("_coalesce.out", op_2936),
+    ("_coalesced.out", op_2937),
+    ("_coalesced", op_2938),
+    ("copy_sparse_to_sparse.out", op_2939),
+    ("copy_sparse_to_sparse", op_2940),
+    ("_to_sparse.sparse_dim_out", op_2941),
+    ("_to_sparse.out", op_2942),
+    ("_to_sparse_csr.out", op_2943),
+    ("_to_sparse_csc.out", op_2944),
+    ("_to_sparse_bsr.out", op_2945),
+    ("_to_sparse_bsc.out", op_2946),
+    ("to_mkldnn.out", op_2947),
+    ("mkldnn_reorder_conv2d_weight.out", op_2948),
+    ("mkldnn_reorder_conv3d_weight.out", op_2949),
+    ("quantize_per_tensor_dynamic.out", op_2950),
+    ("quantize_per_tensor.out", op_2951),
+    ("quantize_per_tensor.tensor_qparams_out", op_2952),
+    ("quantize_per_tensor.tensors_out", op_2953),
+    ("quantize_per_channel.out", op_2954),
+    ("dequantize.self_out", op_2955),
+    ("dequantize.tensors_out", op_2956),
+    ("q_per_channel_scales.out", op_2957),
+    ("q_per_channel_zero_points.out", op_2958),
+    ("int_repr.out", op_2959),
+    ("_make_per_tensor_quantized_tensor.out", op_2960),
+    ("_make_per_channel_quantized_tensor.out", op_2961),
+    ("fake_quantize_per_tensor_affine_cachemask.out", op_2962),
+    ("_fake_quantize_per_tensor_affine_cachemask_tensor_qparams.out", op_2963),
+    ("_fake_quantize_learnable_per_tensor_affine.out", op_2964),
+    ("fake_quantize_per_channel_affine_cachemask.out", op_2965),
+    ("_fake_quantize_learnable_per_channel_affine.out", op_2966),
+    ("_fused_moving_avg_obs_fq_helper.out", op_2967),
+    ("_fused_moving_avg_obs_fq_helper_functional", op_2968),
+    ("_to_copy.out", op_2969),
+    ("_lstm_mps.out", op_2970),
+    ("lstm_mps_backward.out", op_2971),
+    ("_thnn_fused_lstm_cell.out", op_2972),
+    ("_thnn_fused_lstm_cell_backward_impl.out", op_2973),
+    ("_thnn_fused_gru_cell.out", op_2974),
+    ("_thnn_fused_gru_cell_backward.out", op_2975),
+    ("_pack_padded_sequence.out", op_2976),
+    ("set.source_Storage_out", op_2977),
+    ("set.source_Storage", op_2978),
+    ("set.source_Storage_storage_offset_out", op_2979),
+    ("set.source_Storage_storage_offset", op_2980),
+    ("set.source_Tensor_out", op_2981),
+    ("set.source_Tensor", op_2982),
+    ("set.out", op_2983),
+    ("set", op_2984),
+    ("lift.out", op_2985),
+    ("lift_fresh_copy.out", op_2986),
+    ("masked_fill.Scalar_out", op_2987),
+    ("masked_fill.Tensor_out", op_2988),
+    ("masked_scatter.out", op_2989),
+    ("_masked_softmax.out", op_2990),
+    ("_masked_softmax_backward.out", op_2991),
+    ("put.out", op_2992),
+    ("index_fill.int_Scalar_out", op_2993),
+    ("index_fill.int_Tensor_out", op_2994),
+    ("bitwise_and.Scalar_Tensor_out", op_2995),
+    ("bitwise_or.Scalar_Tensor_out", op_2996),
+    ("bitwise_xor.Scalar_Tensor_out", op_2997),
+    ("__lshift__.Scalar_out", op_2998),
+    ("__lshift__.Tensor_out", op_2999),
+    ("bitwise_left_shift.Scalar_Tensor_out", op_3000),
+    ("__rshift__.Scalar_out", op_3001),
+    ("__rshift__.Tensor_out", op_3002),
+    ("bitwise_right_shift.Scalar_Tensor_out", op_3003),
+    ("random.from_out", op_3004),
+    ("random.from", op_3005),
+    ("random.to_out", op_3006),
+    ("random.to", op_3007),
+    ("random.out", op_3008),
+    ("random", op_3009),
+    ("uniform.out", op_3010),
+    ("uniform", op_3011),
+    ("cauchy.out", op_3012),
+    ("cauchy", op_3013),
+    ("log_normal.out", op_3014),
+    ("log_normal", op_3015),
+    ("exponential.out", op_3016),
+    ("exponential", op_3017),
+    ("geometric.out", op_3018),
+    ("geometric", op_3019),
+    ("tril_indices.out", op_3020),
+    ("triu_indices.out", op_3021),
+    ("trace.out", op_3022),
+    ("_cholesky_solve_helper.out", op_3023),
+    ("dist.out", op_3024),
+    ("_histogramdd_bin_edges.out", op_3025),
+    ("_histogramdd_from_bin_cts.out", op_3026),
+    ("_histogramdd_from_bin_tensors.out", op_3027),
+    ("remainder.Scalar_Tensor_out", op_3028),
+    ("unfold_backward.out", op_3029),
+    ("normal.out", op_3030),
+    ("_amp_foreach_non_finite_check_and_unscale.out", op_3031),
+    ("_amp_foreach_non_finite_check_and_unscale", op_3032),
+    ("_amp_update_scale.out", op_3033),
+    ("_amp_update_scale", op_3034),
+    ("_foreach_add.Scalar_out", op_3035),
+    ("_foreach_add.List_out", op_3036),
+    ("_foreach_add.ScalarList_out", op_3037),
+    ("_foreach_add.Tensor_out", op_3038),
+    ("_foreach_sub.Scalar_out", op_3039),
+    ("_foreach_sub.List_out", op_3040),
+    ("_foreach_sub.ScalarList_out", op_3041),
+    ("_foreach_mul.Scalar_out", op_3042),
+    ("_foreach_mul.List_out", op_3043),
+    ("_foreach_mul.ScalarList_out", op_3044),
+    ("_foreach_mul.Tensor_out", op_3045),
+    ("_foreach_div.Scalar_out", op_3046),
+    ("_foreach_div.List_out", op_3047),
+    ("_foreach_div.ScalarList_out", op_3048),
+    ("_foreach_div.Tensor_out", op_3049),
+    ("_foreach_clamp_max.Scalar_out", op_3050),
+    ("_foreach_clamp_max.List_out", op_3051),
+    ("_foreach_clamp_max.ScalarList_out", op_3052),
+    ("_foreach_clamp_min.Scalar_out", op_3053),
+    ("_foreach_clamp_min.List_out", op_3054),
+    ("_foreach_clamp_min.ScalarList_out", op_3055),
+    ("_foreach_maximum.Scalar_out", op_3056),
+    ("_foreach_maximum.List_out", op_3057),
+    ("_foreach_maximum.ScalarList_out", op_3058),
+    ("_foreach_minimum.Scalar_out", op_3059),
+    ("_foreach_minimum.List_out", op_3060),
+    ("_foreach_minimum.ScalarList_out", op_3061),
+    ("_foreach_addcdiv.Scalar_out", op_3062),
+    ("_foreach_addcdiv.ScalarList_out", op_3063),
+    ("_foreach_addcdiv.Tensor_out", op_3064),
+    ("_foreach_addcmul.Scalar_out", op_3065),
+    ("_foreach_addcmul.ScalarList_out", op_3066),
+    ("_foreach_addcmul.Tensor_out", op_3067),
+    ("_foreach_abs.out", op_3068),
+    ("_foreach_acos.out", op_3069),
+    ("_foreach_asin.out", op_3070),
+    ("_foreach_atan.out", op_3071),
+    ("_foreach_ceil.out", op_3072),
+    ("_foreach_cos.out", op_3073),
+    ("_foreach_cosh.out", op_3074),
+    ("_foreach_erf.out", op_3075),
+    ("_foreach_erfc.out", op_3076),
+    ("_foreach_exp.out", op_3077),
+    ("_foreach_expm1.out", op_3078),
+    ("_foreach_floor.out", op_3079),
+    ("_foreach_frac.out", op_3080),
+    ("_foreach_lerp.List_out", op_3081),
+    ("_foreach_lerp.Scalar_out", op_3082),
+    ("_foreach_lerp.ScalarList_out", op_3083),
+    ("_foreach_lgamma.out", op_3084),
+    ("_foreach_log.out", op_3085),
+    ("_foreach_log10.out", op_3086),
+    ("_foreach_log1p.out", op_3087),
+    ("_foreach_log2.out", op_3088),
+    ("_foreach_max.out", op_3089),
+    ("_foreach_neg.out", op_3090),
+    ("_foreach_norm.Scalar_out", op_3091),
+    ("_foreach_powsum.Scalar_out", op_3092),
+    ("_foreach_pow.List_out", op_3093),
+    ("_foreach_pow.Scalar_out", op_3094),
+    ("_foreach_pow.ScalarList_out", op_3095),
+    ("_foreach_reciprocal.out", op_3096),
+    ("_foreach_round.out", op_3097),
+    ("_foreach_rsqrt.out", op_3098),
+    ("_foreach_sigmoid.out", op_3099),
+    ("_foreach_sign.out", op_3100),
+    ("_foreach_sin.out", op_3101),
+    ("_foreach_sinh.out", op_3102),
+    ("_foreach_sqrt.out", op_3103),
+    ("_foreach_tan.out", op_3104),
+    ("_foreach_tanh.out", op_3105),
+    ("_foreach_trunc.out", op_3106),
+    ("_foreach_zero.out", op_3107),
+    ("_foreach_zero", op_3108),
+    ("_foreach_copy.out", op_3109),
+    ("bucketize.Scalar_out", op_3110),
+    ("glu_jvp.out", op_3111),
+    ("glu_backward_jvp.out", op_3112),
+    ("hardswish_backward.out", op_3113),
+    ("rrelu_with_noise_functional", op_3114),
+    ("rrelu_with_noise_backward.out", op_3115),
+    ("mkldnn_adaptive_avg_pool2d_backward.out", op_3116),
+    ("_adaptive_avg_pool2d.out", op_3117),
+    ("_adaptive_avg_pool2d_backward.out", op_3118),
+    ("_adaptive_avg_pool3d.out", op_3119),
+    ("_adaptive_avg_pool3d_backward.out", op_3120),
+    ("upsample_bilinear2d.vec_out", op_3121),
+    ("upsample_nearest2d.vec_out", op_3122),
+    ("_slow_conv2d_backward.output_mask_out", op_3123),
+    ("conv_depthwise3d.out", op_3124),
+    ("slow_conv_dilated2d.out", op_3125),
+    ("slow_conv_dilated3d.out", op_3126),
+    ("isinf.out", op_3127),
+    ("linalg_matrix_exp.out", op_3128),
+    ("_test_optional_intlist.out", op_3129),
+    ("_test_optional_filled_intlist.out", op_3130),
+    ("_test_optional_floatlist.out", op_3131),
+    ("_test_warn_in_autograd.out", op_3132),
+    ("_test_autograd_multiple_dispatch.fullcoverage_out", op_3133),
+    ("_test_autograd_multiple_dispatch_view_copy.out", op_3134),
+    ("segment_reduce.out", op_3135),
+    ("_segment_reduce_backward.out", op_3136),
+    ("_nested_tensor_from_tensor_list.out", op_3137),
+    ("_fw_primal_copy.out", op_3138),
+    ("_make_dual_copy.out", op_3139),
+    ("view_as_real_copy.out", op_3140),
+    ("view_as_complex_copy.out", op_3141),
+    ("_conj_copy.out", op_3142),
+    ("_neg_view_copy.out", op_3143),
+    ("as_strided_copy.out", op_3144),
+    ("_sparse_broadcast_to_copy.out", op_3145),
+    ("diagonal_copy.out", op_3146),
+    ("expand_copy.out", op_3147),
+    ("permute_copy.out", op_3148),
+    ("_reshape_alias_copy.out", op_3149),
+    ("select_copy.int_out", op_3150),
+    ("detach_copy.out", op_3151),
+    ("slice_copy.Tensor_out", op_3152),
+    ("squeeze_copy.out", op_3153),
+    ("squeeze_copy.dim_out", op_3154),
+    ("squeeze_copy.dims_out", op_3155),
+    ("t_copy.out", op_3156),
+    ("transpose_copy.int_out", op_3157),
+    ("unsqueeze_copy.out", op_3158),
+    ("_indices_copy.out", op_3159),
+    ("_values_copy.out", op_3160),
+    ("indices_copy.out", op_3161),
+    ("values_copy.out", op_3162),
+    ("crow_indices_copy.out", op_3163),
+    ("col_indices_copy.out", op_3164),
+    ("ccol_indices_copy.out", op_3165),
+    ("row_indices_copy.out", op_3166),
+    ("view_copy.out", op_3167),
+    ("view_copy.dtype_out", op_3168),
+    ("unfold_copy.out", op_3169),
+    ("alias_copy.out", op_3170),
+    ("to_padded_tensor.out", op_3171),
+    ("_transformer_encoder_layer_fwd.out", op_3172),
+    ("_native_multi_head_attention.out", op_3173),
+    ("_triton_scaled_dot_attention.out", op_3174),
+    ("_triton_multi_head_attention.out", op_3175),
+    ("_foobar.out", op_3176),
+    ("_fused_adam.out", op_3177),
+    ("_fused_adam", op_3178),
+    ("_fused_adam.tensor_lr_out", op_3179),
+    ("_fused_adam.tensor_lr", op_3180),
+    ("_fused_adamw.out", op_3181),
+    ("_fused_adamw", op_3182),
+    ("_fused_adamw.tensor_lr_out", op_3183),
+    ("_fused_adamw.tensor_lr", op_3184),
+    ("_fused_sgd.out", op_3185),
+    ("_fused_sgd", op_3186),
+    ("_fused_sgd.tensor_lr_out", op_3187),
+    ("_fused_sgd.tensor_lr", op_3188),
+    ("_fused_adagrad.out", op_3189),
+    ("_fused_adagrad", op_3190),
+    ("_fused_adagrad.tensor_lr_out", op_3191),
+    ("_fused_adagrad.tensor_lr", op_3192),
 ];
 fn op_0(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -4078,234 +4077,225 @@ fn op_138(g: &mut Gen) -> Result<()> {
 fn op_139(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
-    let a2 = g.opt_kind();
-    let a3 = g.opt_layout();
-    let a4 = g.opt_device();
-    let a5 = g.opt_bool();
-    Tensor::f_arange_start_with(a0, a1, a2, a3, a4, a5).map(drop)
-}
-fn op_140(g: &mut Gen) -> Result<()> {
-    let a0 = g.scalar();
-    let a1 = g.scalar();
     let a2 = g.scalar();
     let a3 = g.opt_kind();
     let a4 = g.opt_layout();
     let a5 = g.opt_device();
     let a6 = g.opt_bool();
-    Tensor::f_arange_start_step_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
+    Tensor::f_arange_start_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_141(g: &mut Gen) -> Result<()> {
+fn op_140(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let mut a1 = g.tensor();
     Tensor::f_arange_out(a0, &mut a1).map(drop)
 }
-fn op_142(g: &mut Gen) -> Result<()> {
+fn op_141(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     Tensor::f_arange_start_out_with(a0, a1, a2, &mut a3).map(drop)
 }
-fn op_143(g: &mut Gen) -> Result<()> {
+fn op_142(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     Tensor::f__dim_arange(&a0, a1).map(drop)
 }
-fn op_144(g: &mut Gen) -> Result<()> {
+fn op_143(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.bool();
     a0.f_argmax_with(a1, a2).map(drop)
 }
-fn op_145(g: &mut Gen) -> Result<()> {
+fn op_144(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_argmax_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_146(g: &mut Gen) -> Result<()> {
+fn op_145(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.bool();
     a0.f_argmin_with(a1, a2).map(drop)
 }
-fn op_147(g: &mut Gen) -> Result<()> {
+fn op_146(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_argmin_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_148(g: &mut Gen) -> Result<()> {
+fn op_147(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_acosh().map(drop)
 }
-fn op_149(g: &mut Gen) -> Result<()> {
+fn op_148(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_acosh_().map(drop)
 }
-fn op_150(g: &mut Gen) -> Result<()> {
+fn op_149(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_acosh_out(&mut a1).map(drop)
 }
-fn op_151(g: &mut Gen) -> Result<()> {
+fn op_150(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_arccosh().map(drop)
 }
-fn op_152(g: &mut Gen) -> Result<()> {
+fn op_151(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_arccosh_().map(drop)
 }
-fn op_153(g: &mut Gen) -> Result<()> {
+fn op_152(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_arccosh_out(&mut a1).map(drop)
 }
-fn op_154(g: &mut Gen) -> Result<()> {
+fn op_153(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_asinh().map(drop)
 }
-fn op_155(g: &mut Gen) -> Result<()> {
+fn op_154(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_asinh_().map(drop)
 }
-fn op_156(g: &mut Gen) -> Result<()> {
+fn op_155(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_asinh_out(&mut a1).map(drop)
 }
-fn op_157(g: &mut Gen) -> Result<()> {
+fn op_156(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_arcsinh().map(drop)
 }
-fn op_158(g: &mut Gen) -> Result<()> {
+fn op_157(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_arcsinh_().map(drop)
 }
-fn op_159(g: &mut Gen) -> Result<()> {
+fn op_158(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_arcsinh_out(&mut a1).map(drop)
 }
-fn op_160(g: &mut Gen) -> Result<()> {
+fn op_159(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_atanh().map(drop)
 }
-fn op_161(g: &mut Gen) -> Result<()> {
+fn op_160(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_atanh_().map(drop)
 }
-fn op_162(g: &mut Gen) -> Result<()> {
+fn op_161(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_atanh_out(&mut a1).map(drop)
 }
-fn op_163(g: &mut Gen) -> Result<()> {
+fn op_162(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_arctanh().map(drop)
 }
-fn op_164(g: &mut Gen) -> Result<()> {
+fn op_163(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_arctanh_().map(drop)
 }
-fn op_165(g: &mut Gen) -> Result<()> {
+fn op_164(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_arctanh_out(&mut a1).map(drop)
 }
-fn op_166(g: &mut Gen) -> Result<()> {
+fn op_165(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let a3 = g.opt_int();
     a0.f_as_strided_with(&a1, &a2, a3).map(drop)
 }
-fn op_167(g: &mut Gen) -> Result<()> {
+fn op_166(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let a3 = g.opt_int();
     a0.f_as_strided__with(&a1, &a2, a3).map(drop)
 }
-fn op_168(g: &mut Gen) -> Result<()> {
+fn op_167(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_asin().map(drop)
 }
-fn op_169(g: &mut Gen) -> Result<()> {
+fn op_168(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_asin_().map(drop)
 }
-fn op_170(g: &mut Gen) -> Result<()> {
+fn op_169(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_asin_out(&mut a1).map(drop)
 }
-fn op_171(g: &mut Gen) -> Result<()> {
+fn op_170(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_arcsin().map(drop)
 }
-fn op_172(g: &mut Gen) -> Result<()> {
+fn op_171(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_arcsin_().map(drop)
 }
-fn op_173(g: &mut Gen) -> Result<()> {
+fn op_172(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_arcsin_out(&mut a1).map(drop)
 }
-fn op_174(g: &mut Gen) -> Result<()> {
+fn op_173(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_atan().map(drop)
 }
-fn op_175(g: &mut Gen) -> Result<()> {
+fn op_174(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_atan_().map(drop)
 }
-fn op_176(g: &mut Gen) -> Result<()> {
+fn op_175(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_atan_out(&mut a1).map(drop)
 }
-fn op_177(g: &mut Gen) -> Result<()> {
+fn op_176(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_arctan().map(drop)
 }
-fn op_178(g: &mut Gen) -> Result<()> {
+fn op_177(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_arctan_().map(drop)
 }
-fn op_179(g: &mut Gen) -> Result<()> {
+fn op_178(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_arctan_out(&mut a1).map(drop)
 }
-fn op_180(g: &mut Gen) -> Result<()> {
+fn op_179(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_atleast_1d().map(drop)
 }
-fn op_181(g: &mut Gen) -> Result<()> {
+fn op_180(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_atleast_1d_sequence(&a0).map(drop)
 }
-fn op_182(g: &mut Gen) -> Result<()> {
+fn op_181(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_atleast_2d().map(drop)
 }
-fn op_183(g: &mut Gen) -> Result<()> {
+fn op_182(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_atleast_2d_sequence(&a0).map(drop)
 }
-fn op_184(g: &mut Gen) -> Result<()> {
+fn op_183(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_atleast_3d().map(drop)
 }
-fn op_185(g: &mut Gen) -> Result<()> {
+fn op_184(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_atleast_3d_sequence(&a0).map(drop)
 }
-fn op_186(g: &mut Gen) -> Result<()> {
+fn op_185(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -4313,7 +4303,7 @@ fn op_186(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_baddbmm_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_187(g: &mut Gen) -> Result<()> {
+fn op_186(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -4321,7 +4311,7 @@ fn op_187(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_baddbmm__with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_188(g: &mut Gen) -> Result<()> {
+fn op_187(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -4330,7 +4320,7 @@ fn op_188(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_baddbmm_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_189(g: &mut Gen) -> Result<()> {
+fn op_188(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -4339,7 +4329,7 @@ fn op_189(g: &mut Gen) -> Result<()> {
     let a5 = g.scalar();
     a0.f_baddbmm_dtype_with(&a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_190(g: &mut Gen) -> Result<()> {
+fn op_189(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -4349,7 +4339,7 @@ fn op_190(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_baddbmm_dtype_out_with(&a1, &a2, a3, a4, a5, &mut a6).map(drop)
 }
-fn op_191(g: &mut Gen) -> Result<()> {
+fn op_190(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -4357,7 +4347,7 @@ fn op_191(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_bartlett_window_with(a0, a1, a2, a3, a4).map(drop)
 }
-fn op_192(g: &mut Gen) -> Result<()> {
+fn op_191(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.opt_kind();
@@ -4366,7 +4356,7 @@ fn op_192(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_bartlett_window_periodic_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_193(g: &mut Gen) -> Result<()> {
+fn op_192(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -4389,7 +4379,7 @@ fn op_193(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_194(g: &mut Gen) -> Result<()> {
+fn op_193(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -4401,7 +4391,7 @@ fn op_194(g: &mut Gen) -> Result<()> {
     Tensor::f_quantized_batch_norm(&a0, a1.as_ref(), a2.as_ref(), &a3, &a4, a5, a6, a7)
         .map(drop)
 }
-fn op_195(g: &mut Gen) -> Result<()> {
+fn op_194(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -4424,7 +4414,7 @@ fn op_195(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_196(g: &mut Gen) -> Result<()> {
+fn op_195(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -4453,50 +4443,50 @@ fn op_196(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_197(g: &mut Gen) -> Result<()> {
+fn op_196(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     a0.f_bernoulli_with(a1.as_ref()).map(drop)
 }
-fn op_198(g: &mut Gen) -> Result<()> {
+fn op_197(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let mut a2 = g.tensor();
     a0.f_bernoulli_out_with(a1.as_ref(), &mut a2).map(drop)
 }
-fn op_199(g: &mut Gen) -> Result<()> {
+fn op_198(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     a0.f_bernoulli__with(&a1, a2.as_ref()).map(drop)
 }
-fn op_200(g: &mut Gen) -> Result<()> {
+fn op_199(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     a0.f_bernoulli_float__with(a1, a2.as_ref()).map(drop)
 }
-fn op_201(g: &mut Gen) -> Result<()> {
+fn op_200(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     a0.f_bernoulli_p_with(a1, a2.as_ref()).map(drop)
 }
-fn op_202(g: &mut Gen) -> Result<()> {
+fn op_201(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.opt_tensor();
     Tensor::f_bilinear_with(&a0, &a1, &a2, a3.as_ref()).map(drop)
 }
-fn op_203(g: &mut Gen) -> Result<()> {
+fn op_202(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
     let a3 = g.int();
     a0.f_binary_cross_entropy_with(&a1, a2.as_ref(), a3).map(drop)
 }
-fn op_204(g: &mut Gen) -> Result<()> {
+fn op_203(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -4504,7 +4494,7 @@ fn op_204(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_binary_cross_entropy_out_with(&a1, a2.as_ref(), a3, &mut a4).map(drop)
 }
-fn op_205(g: &mut Gen) -> Result<()> {
+fn op_204(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -4513,7 +4503,7 @@ fn op_205(g: &mut Gen) -> Result<()> {
     Tensor::f_binary_cross_entropy_backward_with(&a0, &a1, &a2, a3.as_ref(), a4)
         .map(drop)
 }
-fn op_206(g: &mut Gen) -> Result<()> {
+fn op_205(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -4530,7 +4520,7 @@ fn op_206(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_207(g: &mut Gen) -> Result<()> {
+fn op_206(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -4539,123 +4529,123 @@ fn op_207(g: &mut Gen) -> Result<()> {
     a0.f_binary_cross_entropy_with_logits_with(&a1, a2.as_ref(), a3.as_ref(), a4)
         .map(drop)
 }
-fn op_208(g: &mut Gen) -> Result<()> {
+fn op_207(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.int();
     a0.f_bincount_with(a1.as_ref(), a2).map(drop)
 }
-fn op_209(g: &mut Gen) -> Result<()> {
+fn op_208(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_bitwise_not().map(drop)
 }
-fn op_210(g: &mut Gen) -> Result<()> {
+fn op_209(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_bitwise_not_().map(drop)
 }
-fn op_211(g: &mut Gen) -> Result<()> {
+fn op_210(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_bitwise_not_out(&mut a1).map(drop)
 }
-fn op_212(g: &mut Gen) -> Result<()> {
+fn op_211(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_copysign_out(&a1, &mut a2).map(drop)
 }
-fn op_213(g: &mut Gen) -> Result<()> {
+fn op_212(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_copysign(&a1).map(drop)
 }
-fn op_214(g: &mut Gen) -> Result<()> {
+fn op_213(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_copysign_(&a1).map(drop)
 }
-fn op_215(g: &mut Gen) -> Result<()> {
+fn op_214(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_copysign_scalar(a1).map(drop)
 }
-fn op_216(g: &mut Gen) -> Result<()> {
+fn op_215(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_copysign_scalar_(a1).map(drop)
 }
-fn op_217(g: &mut Gen) -> Result<()> {
+fn op_216(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_copysign_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_218(g: &mut Gen) -> Result<()> {
+fn op_217(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__lazy_clone().map(drop)
 }
-fn op_219(g: &mut Gen) -> Result<()> {
+fn op_218(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_logical_not().map(drop)
 }
-fn op_220(g: &mut Gen) -> Result<()> {
+fn op_219(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_logical_not_().map(drop)
 }
-fn op_221(g: &mut Gen) -> Result<()> {
+fn op_220(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_logical_not_out(&mut a1).map(drop)
 }
-fn op_222(g: &mut Gen) -> Result<()> {
+fn op_221(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_logical_xor(&a1).map(drop)
 }
-fn op_223(g: &mut Gen) -> Result<()> {
+fn op_222(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_logical_xor_(&a1).map(drop)
 }
-fn op_224(g: &mut Gen) -> Result<()> {
+fn op_223(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_logical_xor_out(&a1, &mut a2).map(drop)
 }
-fn op_225(g: &mut Gen) -> Result<()> {
+fn op_224(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_logical_and(&a1).map(drop)
 }
-fn op_226(g: &mut Gen) -> Result<()> {
+fn op_225(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_logical_and_(&a1).map(drop)
 }
-fn op_227(g: &mut Gen) -> Result<()> {
+fn op_226(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_logical_and_out(&a1, &mut a2).map(drop)
 }
-fn op_228(g: &mut Gen) -> Result<()> {
+fn op_227(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_logical_or(&a1).map(drop)
 }
-fn op_229(g: &mut Gen) -> Result<()> {
+fn op_228(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_logical_or_(&a1).map(drop)
 }
-fn op_230(g: &mut Gen) -> Result<()> {
+fn op_229(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_logical_or_out(&a1, &mut a2).map(drop)
 }
-fn op_231(g: &mut Gen) -> Result<()> {
+fn op_230(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -4663,7 +4653,7 @@ fn op_231(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_blackman_window_with(a0, a1, a2, a3, a4).map(drop)
 }
-fn op_232(g: &mut Gen) -> Result<()> {
+fn op_231(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.opt_kind();
@@ -4672,344 +4662,370 @@ fn op_232(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_blackman_window_periodic_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_233(g: &mut Gen) -> Result<()> {
+fn op_232(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bmm(&a1).map(drop)
 }
-fn op_234(g: &mut Gen) -> Result<()> {
+fn op_233(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_bmm_out(&a1, &mut a2).map(drop)
 }
-fn op_235(g: &mut Gen) -> Result<()> {
+fn op_234(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.kind();
     a0.f_bmm_dtype(&a1, a2).map(drop)
 }
-fn op_236(g: &mut Gen) -> Result<()> {
+fn op_235(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.kind();
     let mut a3 = g.tensor();
     a0.f_bmm_dtype_out(&a1, a2, &mut a3).map(drop)
 }
-fn op_237(g: &mut Gen) -> Result<()> {
+fn op_236(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_broadcast_tensors(&a0).map(drop)
 }
-fn op_238(g: &mut Gen) -> Result<()> {
+fn op_237(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_broadcast_to(&a1).map(drop)
 }
-fn op_239(g: &mut Gen) -> Result<()> {
+fn op_238(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__sparse_broadcast_to(&a1).map(drop)
 }
-fn op_240(g: &mut Gen) -> Result<()> {
+fn op_239(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     Tensor::f_cat_with(&a0, a1).map(drop)
 }
-fn op_241(g: &mut Gen) -> Result<()> {
+fn op_240(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     let mut a2 = g.tensor();
     Tensor::f_cat_out_with(&a0, a1, &mut a2).map(drop)
 }
-fn op_242(g: &mut Gen) -> Result<()> {
+fn op_241(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.dimname();
     Tensor::f_cat_names(&a0, &a1).map(drop)
 }
-fn op_243(g: &mut Gen) -> Result<()> {
+fn op_242(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.dimname();
     let mut a2 = g.tensor();
     Tensor::f_cat_names_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_244(g: &mut Gen) -> Result<()> {
+fn op_243(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     Tensor::f_concat_with(&a0, a1).map(drop)
 }
-fn op_245(g: &mut Gen) -> Result<()> {
+fn op_244(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     let mut a2 = g.tensor();
     Tensor::f_concat_out_with(&a0, a1, &mut a2).map(drop)
 }
-fn op_246(g: &mut Gen) -> Result<()> {
+fn op_245(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.dimname();
     Tensor::f_concat_names(&a0, &a1).map(drop)
 }
-fn op_247(g: &mut Gen) -> Result<()> {
+fn op_246(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.dimname();
     let mut a2 = g.tensor();
     Tensor::f_concat_names_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_248(g: &mut Gen) -> Result<()> {
+fn op_247(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     Tensor::f_concatenate_with(&a0, a1).map(drop)
 }
-fn op_249(g: &mut Gen) -> Result<()> {
+fn op_248(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     let mut a2 = g.tensor();
     Tensor::f_concatenate_out_with(&a0, a1, &mut a2).map(drop)
 }
-fn op_250(g: &mut Gen) -> Result<()> {
+fn op_249(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.dimname();
     Tensor::f_concatenate_names(&a0, &a1).map(drop)
 }
-fn op_251(g: &mut Gen) -> Result<()> {
+fn op_250(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.dimname();
     let mut a2 = g.tensor();
     Tensor::f_concatenate_names_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_252(g: &mut Gen) -> Result<()> {
+fn op_251(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_block_diag(&a0).map(drop)
 }
-fn op_253(g: &mut Gen) -> Result<()> {
+fn op_252(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_ceil().map(drop)
 }
-fn op_254(g: &mut Gen) -> Result<()> {
+fn op_253(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_ceil_().map(drop)
 }
-fn op_255(g: &mut Gen) -> Result<()> {
+fn op_254(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_ceil_out(&mut a1).map(drop)
 }
-fn op_256(g: &mut Gen) -> Result<()> {
+fn op_255(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_chain_matmul(&a0).map(drop)
 }
-fn op_257(g: &mut Gen) -> Result<()> {
+fn op_256(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     Tensor::f_chain_matmul_out(&a0, &mut a1).map(drop)
 }
-fn op_258(g: &mut Gen) -> Result<()> {
+fn op_257(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_unsafe_chunk_with(a1, a2).map(drop)
 }
-fn op_259(g: &mut Gen) -> Result<()> {
+fn op_258(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_chunk_with(a1, a2).map(drop)
 }
-fn op_260(g: &mut Gen) -> Result<()> {
+fn op_259(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_tensor_split_sections_with(a1, a2).map(drop)
 }
-fn op_261(g: &mut Gen) -> Result<()> {
+fn op_260(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     a0.f_tensor_split_indices_with(&a1, a2).map(drop)
 }
-fn op_262(g: &mut Gen) -> Result<()> {
+fn op_261(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     a0.f_tensor_split_tensor_indices_or_sections_with(&a1, a2).map(drop)
 }
-fn op_263(g: &mut Gen) -> Result<()> {
+fn op_262(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.opt_scalar();
-    a0.f_clamp_with(a1, a2).map(drop)
+    a0.f_clamp_scalar_with(a1, a2).map(drop)
 }
-fn op_264(g: &mut Gen) -> Result<()> {
+fn op_263(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
-    a0.f_clamp_tensor_with(a1.as_ref(), a2.as_ref()).map(drop)
+    a0.f_clamp_with(
+            a1.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+            a2.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+        )
+        .map(drop)
+}
+fn op_264(g: &mut Gen) -> Result<()> {
+    let mut a0 = g.tensor();
+    let a1 = g.opt_scalar();
+    let a2 = g.opt_scalar();
+    a0.f_clamp_scalar__with(a1, a2).map(drop)
 }
 fn op_265(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
-    let a1 = g.opt_scalar();
-    let a2 = g.opt_scalar();
-    a0.f_clamp__with(a1, a2).map(drop)
-}
-fn op_266(g: &mut Gen) -> Result<()> {
-    let mut a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
-    a0.f_clamp_tensor__with(a1.as_ref(), a2.as_ref()).map(drop)
+    a0.f_clamp__with(
+            a1.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+            a2.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+        )
+        .map(drop)
 }
-fn op_267(g: &mut Gen) -> Result<()> {
+fn op_266(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.opt_scalar();
     let mut a3 = g.tensor();
     a0.f_clamp_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_268(g: &mut Gen) -> Result<()> {
+fn op_267(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
     let mut a3 = g.tensor();
-    a0.f_clamp_tensor_out_with(a1.as_ref(), a2.as_ref(), &mut a3).map(drop)
+    a0.f_clamp_tensor_out_with(
+            a1.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+            a2.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+            &mut a3,
+        )
+        .map(drop)
 }
-fn op_269(g: &mut Gen) -> Result<()> {
+fn op_268(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_clamp_max_scalar(a1).map(drop)
 }
-fn op_270(g: &mut Gen) -> Result<()> {
+fn op_269(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_clamp_max(&a1).map(drop)
 }
-fn op_271(g: &mut Gen) -> Result<()> {
+fn op_270(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_clamp_max_scalar_(a1).map(drop)
 }
-fn op_272(g: &mut Gen) -> Result<()> {
+fn op_271(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_clamp_max_(&a1).map(drop)
 }
-fn op_273(g: &mut Gen) -> Result<()> {
+fn op_272(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_clamp_max_out(a1, &mut a2).map(drop)
 }
-fn op_274(g: &mut Gen) -> Result<()> {
+fn op_273(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_clamp_max_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_275(g: &mut Gen) -> Result<()> {
+fn op_274(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_clamp_min_scalar(a1).map(drop)
 }
-fn op_276(g: &mut Gen) -> Result<()> {
+fn op_275(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_clamp_min(&a1).map(drop)
 }
-fn op_277(g: &mut Gen) -> Result<()> {
+fn op_276(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_clamp_min_scalar_(a1).map(drop)
 }
-fn op_278(g: &mut Gen) -> Result<()> {
+fn op_277(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_clamp_min_(&a1).map(drop)
 }
-fn op_279(g: &mut Gen) -> Result<()> {
+fn op_278(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_clamp_min_out(a1, &mut a2).map(drop)
 }
-fn op_280(g: &mut Gen) -> Result<()> {
+fn op_279(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_clamp_min_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_281(g: &mut Gen) -> Result<()> {
+fn op_280(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.opt_scalar();
-    a0.f_clip_with(a1, a2).map(drop)
+    a0.f_clip_scalar_with(a1, a2).map(drop)
 }
-fn op_282(g: &mut Gen) -> Result<()> {
+fn op_281(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
-    a0.f_clip_tensor_with(a1.as_ref(), a2.as_ref()).map(drop)
+    a0.f_clip_with(
+            a1.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+            a2.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+        )
+        .map(drop)
+}
+fn op_282(g: &mut Gen) -> Result<()> {
+    let mut a0 = g.tensor();
+    let a1 = g.opt_scalar();
+    let a2 = g.opt_scalar();
+    a0.f_clip_scalar__with(a1, a2).map(drop)
 }
 fn op_283(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
-    let a1 = g.opt_scalar();
-    let a2 = g.opt_scalar();
-    a0.f_clip__with(a1, a2).map(drop)
-}
-fn op_284(g: &mut Gen) -> Result<()> {
-    let mut a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
-    a0.f_clip_tensor__with(a1.as_ref(), a2.as_ref()).map(drop)
+    a0.f_clip__with(
+            a1.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+            a2.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+        )
+        .map(drop)
 }
-fn op_285(g: &mut Gen) -> Result<()> {
+fn op_284(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.opt_scalar();
     let mut a3 = g.tensor();
     a0.f_clip_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_286(g: &mut Gen) -> Result<()> {
+fn op_285(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
     let mut a3 = g.tensor();
-    a0.f_clip_tensor_out_with(a1.as_ref(), a2.as_ref(), &mut a3).map(drop)
+    a0.f_clip_tensor_out_with(
+            a1.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+            a2.as_ref().map_or(OptionalOperand::Absent, OptionalOperand::Tensor),
+            &mut a3,
+        )
+        .map(drop)
 }
-fn op_287(g: &mut Gen) -> Result<()> {
+fn op_286(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_cudnn_is_acceptable().map(drop)
 }
-fn op_288(g: &mut Gen) -> Result<()> {
+fn op_287(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_complex(&a0, &a1).map(drop)
 }
-fn op_289(g: &mut Gen) -> Result<()> {
+fn op_288(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_complex_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_290(g: &mut Gen) -> Result<()> {
+fn op_289(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_polar(&a0, &a1).map(drop)
 }
-fn op_291(g: &mut Gen) -> Result<()> {
+fn op_290(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_polar_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_292(g: &mut Gen) -> Result<()> {
+fn op_291(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.scalar();
     a0.f_constant_pad_nd_with(&a1, a2).map(drop)
 }
-fn op_293(g: &mut Gen) -> Result<()> {
+fn op_292(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.memory_format();
     a0.f_contiguous_with(a1).map(drop)
 }
-fn op_294(g: &mut Gen) -> Result<()> {
+fn op_293(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5021,7 +5037,7 @@ fn op_294(g: &mut Gen) -> Result<()> {
     let a8 = g.int();
     Tensor::f_convolution(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7, a8).map(drop)
 }
-fn op_295(g: &mut Gen) -> Result<()> {
+fn op_294(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5048,7 +5064,7 @@ fn op_295(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_296(g: &mut Gen) -> Result<()> {
+fn op_295(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5061,7 +5077,7 @@ fn op_296(g: &mut Gen) -> Result<()> {
     Tensor::f_convolution_overrideable(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7, a8)
         .map(drop)
 }
-fn op_297(g: &mut Gen) -> Result<()> {
+fn op_296(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5086,7 +5102,7 @@ fn op_297(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_298(g: &mut Gen) -> Result<()> {
+fn op_297(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5117,7 +5133,7 @@ fn op_298(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_299(g: &mut Gen) -> Result<()> {
+fn op_298(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5146,7 +5162,7 @@ fn op_299(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_300(g: &mut Gen) -> Result<()> {
+fn op_299(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5156,7 +5172,7 @@ fn op_300(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     Tensor::f__convolution_mode(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_301(g: &mut Gen) -> Result<()> {
+fn op_300(g: &mut Gen) -> Result<()> {
     let a0 = g.opt_tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -5187,7 +5203,7 @@ fn op_301(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_302(g: &mut Gen) -> Result<()> {
+fn op_301(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5197,7 +5213,7 @@ fn op_302(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     Tensor::f_conv1d_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_303(g: &mut Gen) -> Result<()> {
+fn op_302(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5207,7 +5223,7 @@ fn op_303(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     Tensor::f_conv2d_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_304(g: &mut Gen) -> Result<()> {
+fn op_303(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5217,7 +5233,7 @@ fn op_304(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     Tensor::f_conv3d_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_305(g: &mut Gen) -> Result<()> {
+fn op_304(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5227,7 +5243,7 @@ fn op_305(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     Tensor::f_conv1d_padding_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_306(g: &mut Gen) -> Result<()> {
+fn op_305(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5237,7 +5253,7 @@ fn op_306(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     Tensor::f_conv2d_padding_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_307(g: &mut Gen) -> Result<()> {
+fn op_306(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5247,14 +5263,14 @@ fn op_307(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     Tensor::f_conv3d_padding_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_308(g: &mut Gen) -> Result<()> {
+fn op_307(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.int();
     a0.f_conv_tbc_with(&a1, &a2, a3).map(drop)
 }
-fn op_309(g: &mut Gen) -> Result<()> {
+fn op_308(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5262,7 +5278,7 @@ fn op_309(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_conv_tbc_backward(&a1, &a2, &a3, a4).map(drop)
 }
-fn op_310(g: &mut Gen) -> Result<()> {
+fn op_309(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5274,7 +5290,7 @@ fn op_310(g: &mut Gen) -> Result<()> {
     Tensor::f_conv_transpose1d_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7)
         .map(drop)
 }
-fn op_311(g: &mut Gen) -> Result<()> {
+fn op_310(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5286,7 +5302,7 @@ fn op_311(g: &mut Gen) -> Result<()> {
     Tensor::f_conv_transpose2d_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7)
         .map(drop)
 }
-fn op_312(g: &mut Gen) -> Result<()> {
+fn op_311(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5298,56 +5314,56 @@ fn op_312(g: &mut Gen) -> Result<()> {
     Tensor::f_conv_transpose3d_with(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7)
         .map(drop)
 }
-fn op_313(g: &mut Gen) -> Result<()> {
+fn op_312(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f_copy_with(&a1, a2).map(drop)
 }
-fn op_314(g: &mut Gen) -> Result<()> {
+fn op_313(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f_copy__with(&a1, a2).map(drop)
 }
-fn op_315(g: &mut Gen) -> Result<()> {
+fn op_314(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f__copy_from_with(&a1, a2).map(drop)
 }
-fn op_316(g: &mut Gen) -> Result<()> {
+fn op_315(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f__copy_from_and_resize(&a1).map(drop)
 }
-fn op_317(g: &mut Gen) -> Result<()> {
+fn op_316(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_cos().map(drop)
 }
-fn op_318(g: &mut Gen) -> Result<()> {
+fn op_317(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_cos_().map(drop)
 }
-fn op_319(g: &mut Gen) -> Result<()> {
+fn op_318(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_cos_out(&mut a1).map(drop)
 }
-fn op_320(g: &mut Gen) -> Result<()> {
+fn op_319(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_cosh().map(drop)
 }
-fn op_321(g: &mut Gen) -> Result<()> {
+fn op_320(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_cosh_().map(drop)
 }
-fn op_322(g: &mut Gen) -> Result<()> {
+fn op_321(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_cosh_out(&mut a1).map(drop)
 }
-fn op_323(g: &mut Gen) -> Result<()> {
+fn op_322(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5355,28 +5371,28 @@ fn op_323(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f_cosine_embedding_loss_with(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_324(g: &mut Gen) -> Result<()> {
+fn op_323(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
-    a0.f_count_nonzero_dim_intlist(&a1).map(drop)
+    a0.f_count_nonzero_dim(&a1).map(drop)
 }
-fn op_325(g: &mut Gen) -> Result<()> {
+fn op_324(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     a0.f_count_nonzero_with(a1).map(drop)
 }
-fn op_326(g: &mut Gen) -> Result<()> {
+fn op_325(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_tensor();
     let a3 = g.opt_tensor();
     a0.f_cov_with(a1, a2.as_ref(), a3.as_ref()).map(drop)
 }
-fn op_327(g: &mut Gen) -> Result<()> {
+fn op_326(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_corrcoef().map(drop)
 }
-fn op_328(g: &mut Gen) -> Result<()> {
+fn op_327(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -5384,7 +5400,7 @@ fn op_328(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f_cudnn_affine_grid_generator(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_329(g: &mut Gen) -> Result<()> {
+fn op_328(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -5392,7 +5408,7 @@ fn op_329(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f_cudnn_affine_grid_generator_backward(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_330(g: &mut Gen) -> Result<()> {
+fn op_329(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5413,7 +5429,7 @@ fn op_330(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_331(g: &mut Gen) -> Result<()> {
+fn op_330(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5442,7 +5458,7 @@ fn op_331(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_332(g: &mut Gen) -> Result<()> {
+fn op_331(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5465,7 +5481,7 @@ fn op_332(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_333(g: &mut Gen) -> Result<()> {
+fn op_332(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -5477,7 +5493,7 @@ fn op_333(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     a0.f_cudnn_convolution(&a1, &a2, &a3, &a4, a5, a6, a7, a8).map(drop)
 }
-fn op_334(g: &mut Gen) -> Result<()> {
+fn op_333(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -5490,7 +5506,7 @@ fn op_334(g: &mut Gen) -> Result<()> {
     let mut a9 = g.tensor();
     a0.f_cudnn_convolution_out(&a1, &a2, &a3, &a4, a5, a6, a7, a8, &mut a9).map(drop)
 }
-fn op_335(g: &mut Gen) -> Result<()> {
+fn op_334(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -5503,7 +5519,7 @@ fn op_335(g: &mut Gen) -> Result<()> {
     let a9 = g.bool();
     a0.f_cudnn_convolution_transpose(&a1, &a2, &a3, &a4, &a5, a6, a7, a8, a9).map(drop)
 }
-fn op_336(g: &mut Gen) -> Result<()> {
+fn op_335(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -5513,7 +5529,7 @@ fn op_336(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     a0.f__mps_convolution_transpose(&a1, &a2, &a3, &a4, &a5, a6).map(drop)
 }
-fn op_337(g: &mut Gen) -> Result<()> {
+fn op_336(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5526,7 +5542,7 @@ fn op_337(g: &mut Gen) -> Result<()> {
     a0.f_mps_convolution_transpose_backward(&a1, &a2, &a3, &a4, &a5, &a6, a7, a8)
         .map(drop)
 }
-fn op_338(g: &mut Gen) -> Result<()> {
+fn op_337(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -5536,7 +5552,7 @@ fn op_338(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     a0.f_cudnn_convolution_relu(&a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_339(g: &mut Gen) -> Result<()> {
+fn op_338(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5549,182 +5565,182 @@ fn op_339(g: &mut Gen) -> Result<()> {
     a0.f_cudnn_convolution_add_relu(&a1, &a2, a3, a4.as_ref(), &a5, &a6, &a7, a8)
         .map(drop)
 }
-fn op_340(g: &mut Gen) -> Result<()> {
+fn op_339(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_cudnn_grid_sampler(&a1).map(drop)
 }
-fn op_341(g: &mut Gen) -> Result<()> {
+fn op_340(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f_cudnn_grid_sampler_backward(&a1, &a2).map(drop)
 }
-fn op_342(g: &mut Gen) -> Result<()> {
+fn op_341(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_cummax(a1).map(drop)
 }
-fn op_343(g: &mut Gen) -> Result<()> {
+fn op_342(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_cummax_out(a1, &mut a2, &mut a3).map(drop)
 }
-fn op_344(g: &mut Gen) -> Result<()> {
+fn op_343(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     a0.f_cummax_dimname(&a1).map(drop)
 }
-fn op_345(g: &mut Gen) -> Result<()> {
+fn op_344(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_cummax_dimname_out(&a1, &mut a2, &mut a3).map(drop)
 }
-fn op_346(g: &mut Gen) -> Result<()> {
+fn op_345(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     let a3 = g.int();
     a0.f__cummax_helper(&mut a1, &mut a2, a3).map(drop)
 }
-fn op_347(g: &mut Gen) -> Result<()> {
+fn op_346(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_cummin(a1).map(drop)
 }
-fn op_348(g: &mut Gen) -> Result<()> {
+fn op_347(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_cummin_out(a1, &mut a2, &mut a3).map(drop)
 }
-fn op_349(g: &mut Gen) -> Result<()> {
+fn op_348(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     a0.f_cummin_dimname(&a1).map(drop)
 }
-fn op_350(g: &mut Gen) -> Result<()> {
+fn op_349(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_cummin_dimname_out(&a1, &mut a2, &mut a3).map(drop)
 }
-fn op_351(g: &mut Gen) -> Result<()> {
+fn op_350(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     let a3 = g.int();
     a0.f__cummin_helper(&mut a1, &mut a2, a3).map(drop)
 }
-fn op_352(g: &mut Gen) -> Result<()> {
+fn op_351(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.int();
     Tensor::f_cummaxmin_backward(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_353(g: &mut Gen) -> Result<()> {
+fn op_352(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f_cumprod_with(a1, a2).map(drop)
 }
-fn op_354(g: &mut Gen) -> Result<()> {
+fn op_353(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f_cumprod__with(a1, a2).map(drop)
 }
-fn op_355(g: &mut Gen) -> Result<()> {
+fn op_354(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     let mut a3 = g.tensor();
     a0.f_cumprod_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_356(g: &mut Gen) -> Result<()> {
+fn op_355(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     a0.f_cumprod_dimname_with(&a1, a2).map(drop)
 }
-fn op_357(g: &mut Gen) -> Result<()> {
+fn op_356(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     a0.f_cumprod_dimname__with(&a1, a2).map(drop)
 }
-fn op_358(g: &mut Gen) -> Result<()> {
+fn op_357(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     let mut a3 = g.tensor();
     a0.f_cumprod_dimname_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_359(g: &mut Gen) -> Result<()> {
+fn op_358(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.tensor();
     Tensor::f_cumprod_backward(&a0, &a1, a2, &a3).map(drop)
 }
-fn op_360(g: &mut Gen) -> Result<()> {
+fn op_359(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f_cumsum_with(a1, a2).map(drop)
 }
-fn op_361(g: &mut Gen) -> Result<()> {
+fn op_360(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f_cumsum__with(a1, a2).map(drop)
 }
-fn op_362(g: &mut Gen) -> Result<()> {
+fn op_361(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     let mut a3 = g.tensor();
     a0.f_cumsum_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_363(g: &mut Gen) -> Result<()> {
+fn op_362(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     a0.f_cumsum_dimname_with(&a1, a2).map(drop)
 }
-fn op_364(g: &mut Gen) -> Result<()> {
+fn op_363(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     a0.f_cumsum_dimname__with(&a1, a2).map(drop)
 }
-fn op_365(g: &mut Gen) -> Result<()> {
+fn op_364(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     let mut a3 = g.tensor();
     a0.f_cumsum_dimname_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_366(g: &mut Gen) -> Result<()> {
+fn op_365(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f_cumulative_trapezoid_x_with(&a0, &a1, a2).map(drop)
 }
-fn op_367(g: &mut Gen) -> Result<()> {
+fn op_366(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
     Tensor::f_cumulative_trapezoid_dx_with(&a0, a1, a2).map(drop)
 }
-fn op_368(g: &mut Gen) -> Result<()> {
+fn op_367(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -5734,7 +5750,7 @@ fn op_368(g: &mut Gen) -> Result<()> {
     let a6 = g.bool();
     Tensor::f_ctc_loss_intlist_with(&a0, &a1, &a2, &a3, a4, a5, a6).map(drop)
 }
-fn op_369(g: &mut Gen) -> Result<()> {
+fn op_368(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5744,7 +5760,7 @@ fn op_369(g: &mut Gen) -> Result<()> {
     let a6 = g.bool();
     Tensor::f_ctc_loss_with(&a0, &a1, &a2, &a3, a4, a5, a6).map(drop)
 }
-fn op_370(g: &mut Gen) -> Result<()> {
+fn op_369(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -5753,7 +5769,7 @@ fn op_370(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     Tensor::f__ctc_loss_with(&a0, &a1, &a2, &a3, a4, a5).map(drop)
 }
-fn op_371(g: &mut Gen) -> Result<()> {
+fn op_370(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5762,7 +5778,7 @@ fn op_371(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     Tensor::f__ctc_loss_tensor_with(&a0, &a1, &a2, &a3, a4, a5).map(drop)
 }
-fn op_372(g: &mut Gen) -> Result<()> {
+fn op_371(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5775,7 +5791,7 @@ fn op_372(g: &mut Gen) -> Result<()> {
     Tensor::f__ctc_loss_backward_with(&a0, &a1, &a2, &a3, &a4, &a5, &a6, a7, a8)
         .map(drop)
 }
-fn op_373(g: &mut Gen) -> Result<()> {
+fn op_372(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -5788,33 +5804,33 @@ fn op_373(g: &mut Gen) -> Result<()> {
     Tensor::f__ctc_loss_backward_tensor_with(&a0, &a1, &a2, &a3, &a4, &a5, &a6, a7, a8)
         .map(drop)
 }
-fn op_374(g: &mut Gen) -> Result<()> {
+fn op_373(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_diag_embed_with(a1, a2, a3).map(drop)
 }
-fn op_375(g: &mut Gen) -> Result<()> {
+fn op_374(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_diagflat_with(a1).map(drop)
 }
-fn op_376(g: &mut Gen) -> Result<()> {
+fn op_375(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_diagonal_with(a1, a2, a3).map(drop)
 }
-fn op_377(g: &mut Gen) -> Result<()> {
+fn op_376(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     Tensor::f_linalg_diagonal_with(&a0, a1, a2, a3).map(drop)
 }
-fn op_378(g: &mut Gen) -> Result<()> {
+fn op_377(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.dimname();
@@ -5822,7 +5838,7 @@ fn op_378(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_diagonal_dimname_with(&a1, &a2, &a3, a4).map(drop)
 }
-fn op_379(g: &mut Gen) -> Result<()> {
+fn op_378(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -5830,13 +5846,13 @@ fn op_379(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f_diagonal_backward(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_380(g: &mut Gen) -> Result<()> {
+fn op_379(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.bool();
     a0.f_fill_diagonal__with(a1, a2).map(drop)
 }
-fn op_381(g: &mut Gen) -> Result<()> {
+fn op_380(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -5844,7 +5860,7 @@ fn op_381(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_tensor();
     a0.f_diff_with(a1, a2, a3.as_ref(), a4.as_ref()).map(drop)
 }
-fn op_382(g: &mut Gen) -> Result<()> {
+fn op_381(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -5853,223 +5869,223 @@ fn op_382(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_diff_out_with(a1, a2, a3.as_ref(), a4.as_ref(), &mut a5).map(drop)
 }
-fn op_383(g: &mut Gen) -> Result<()> {
+fn op_382(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.opt_int();
     let a3 = g.int();
     a0.f_gradient_scalarint_with(a1, a2, a3).map(drop)
 }
-fn op_384(g: &mut Gen) -> Result<()> {
+fn op_383(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int_list();
     let a3 = g.int();
     a0.f_gradient_scalararray_with(a1, &a2, a3).map(drop)
 }
-fn op_385(g: &mut Gen) -> Result<()> {
+fn op_384(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     a0.f_gradient_array_with(&a1, a2).map(drop)
 }
-fn op_386(g: &mut Gen) -> Result<()> {
+fn op_385(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar_list();
     let a2 = g.opt_int();
     let a3 = g.int();
     a0.f_gradient_scalarrayint_with(&a1, a2, a3).map(drop)
 }
-fn op_387(g: &mut Gen) -> Result<()> {
+fn op_386(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar_list();
     let a2 = g.int_list();
     let a3 = g.int();
     a0.f_gradient_scalarrayarray_with(&a1, &a2, a3).map(drop)
 }
-fn op_388(g: &mut Gen) -> Result<()> {
+fn op_387(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.opt_int();
     let a3 = g.int();
     a0.f_gradient_tensorarrayint_with(&a1, a2, a3).map(drop)
 }
-fn op_389(g: &mut Gen) -> Result<()> {
+fn op_388(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.int_list();
     let a3 = g.int();
     a0.f_gradient_tensorarray_with(&a1, &a2, a3).map(drop)
 }
-fn op_390(g: &mut Gen) -> Result<()> {
+fn op_389(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_div(&a1).map(drop)
 }
-fn op_391(g: &mut Gen) -> Result<()> {
+fn op_390(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_div_(&a1).map(drop)
 }
-fn op_392(g: &mut Gen) -> Result<()> {
+fn op_391(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_div_out(&a1, &mut a2).map(drop)
 }
-fn op_393(g: &mut Gen) -> Result<()> {
+fn op_392(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_string();
-    a0.f_div_tensor_mode(&a1, a2.as_deref()).map(drop)
+    a0.f_div_with(&a1, a2.as_deref()).map(drop)
 }
-fn op_394(g: &mut Gen) -> Result<()> {
+fn op_393(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_string();
-    a0.f_div_tensor_mode_(&a1, a2.as_deref()).map(drop)
+    a0.f_div__with(&a1, a2.as_deref()).map(drop)
 }
-fn op_395(g: &mut Gen) -> Result<()> {
+fn op_394(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_string();
     let mut a3 = g.tensor();
     a0.f_div_out_mode(&a1, a2.as_deref(), &mut a3).map(drop)
 }
-fn op_396(g: &mut Gen) -> Result<()> {
+fn op_395(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_div_scalar(a1).map(drop)
 }
-fn op_397(g: &mut Gen) -> Result<()> {
+fn op_396(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_div_scalar_(a1).map(drop)
 }
-fn op_398(g: &mut Gen) -> Result<()> {
+fn op_397(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_string();
     a0.f_div_scalar_mode(a1, a2.as_deref()).map(drop)
 }
-fn op_399(g: &mut Gen) -> Result<()> {
+fn op_398(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_string();
     a0.f_div_scalar_mode_(a1, a2.as_deref()).map(drop)
 }
-fn op_400(g: &mut Gen) -> Result<()> {
+fn op_399(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_divide(&a1).map(drop)
 }
-fn op_401(g: &mut Gen) -> Result<()> {
+fn op_400(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_divide_(&a1).map(drop)
 }
-fn op_402(g: &mut Gen) -> Result<()> {
+fn op_401(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_divide_out(&a1, &mut a2).map(drop)
 }
-fn op_403(g: &mut Gen) -> Result<()> {
+fn op_402(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_divide_scalar(a1).map(drop)
 }
-fn op_404(g: &mut Gen) -> Result<()> {
+fn op_403(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_divide_scalar_(a1).map(drop)
 }
-fn op_405(g: &mut Gen) -> Result<()> {
+fn op_404(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_string();
-    a0.f_divide_tensor_mode(&a1, a2.as_deref()).map(drop)
+    a0.f_divide_with(&a1, a2.as_deref()).map(drop)
 }
-fn op_406(g: &mut Gen) -> Result<()> {
+fn op_405(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_string();
-    a0.f_divide_tensor_mode_(&a1, a2.as_deref()).map(drop)
+    a0.f_divide__with(&a1, a2.as_deref()).map(drop)
 }
-fn op_407(g: &mut Gen) -> Result<()> {
+fn op_406(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_string();
     let mut a3 = g.tensor();
     a0.f_divide_out_mode(&a1, a2.as_deref(), &mut a3).map(drop)
 }
-fn op_408(g: &mut Gen) -> Result<()> {
+fn op_407(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_string();
     a0.f_divide_scalar_mode(a1, a2.as_deref()).map(drop)
 }
-fn op_409(g: &mut Gen) -> Result<()> {
+fn op_408(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_string();
     a0.f_divide_scalar_mode_(a1, a2.as_deref()).map(drop)
 }
-fn op_410(g: &mut Gen) -> Result<()> {
+fn op_409(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_true_divide(&a1).map(drop)
 }
-fn op_411(g: &mut Gen) -> Result<()> {
+fn op_410(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_true_divide_(&a1).map(drop)
 }
-fn op_412(g: &mut Gen) -> Result<()> {
+fn op_411(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_true_divide_out(&a1, &mut a2).map(drop)
 }
-fn op_413(g: &mut Gen) -> Result<()> {
+fn op_412(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_true_divide_scalar(a1).map(drop)
 }
-fn op_414(g: &mut Gen) -> Result<()> {
+fn op_413(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_true_divide_scalar_(a1).map(drop)
 }
-fn op_415(g: &mut Gen) -> Result<()> {
+fn op_414(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_dot(&a1).map(drop)
 }
-fn op_416(g: &mut Gen) -> Result<()> {
+fn op_415(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_dot_out(&a1, &mut a2).map(drop)
 }
-fn op_417(g: &mut Gen) -> Result<()> {
+fn op_416(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_vdot(&a1).map(drop)
 }
-fn op_418(g: &mut Gen) -> Result<()> {
+fn op_417(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_vdot_out(&a1, &mut a2).map(drop)
 }
-fn op_419(g: &mut Gen) -> Result<()> {
+fn op_418(g: &mut Gen) -> Result<()> {
     let a0 = g.string();
     let a1 = g.tensor_list();
     let a2 = g.opt_int_list();
     Tensor::f_einsum_with(&a0, &a1, a2.as_deref()).map(drop)
 }
-fn op_420(g: &mut Gen) -> Result<()> {
+fn op_419(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -6077,7 +6093,7 @@ fn op_420(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_embedding_with(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_421(g: &mut Gen) -> Result<()> {
+fn op_420(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -6086,7 +6102,7 @@ fn op_421(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     Tensor::f_embedding_backward(&a0, &a1, a2, a3, a4, a5).map(drop)
 }
-fn op_422(g: &mut Gen) -> Result<()> {
+fn op_421(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -6094,14 +6110,14 @@ fn op_422(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_embedding_dense_backward(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_423(g: &mut Gen) -> Result<()> {
+fn op_422(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
     let a3 = g.float();
     a0.f_embedding_renorm_(&a1, a2, a3).map(drop)
 }
-fn op_424(g: &mut Gen) -> Result<()> {
+fn op_423(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -6109,7 +6125,7 @@ fn op_424(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_embedding_sparse_backward(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_425(g: &mut Gen) -> Result<()> {
+fn op_424(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6132,22 +6148,22 @@ fn op_425(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_426(g: &mut Gen) -> Result<()> {
+fn op_425(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.kind();
     Tensor::f__rowwise_prune(&a0, &a1, a2).map(drop)
 }
-fn op_427(g: &mut Gen) -> Result<()> {
+fn op_426(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_row_stack(&a0).map(drop)
 }
-fn op_428(g: &mut Gen) -> Result<()> {
+fn op_427(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     Tensor::f_row_stack_out(&a0, &mut a1).map(drop)
 }
-fn op_429(g: &mut Gen) -> Result<()> {
+fn op_428(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6158,7 +6174,7 @@ fn op_429(g: &mut Gen) -> Result<()> {
     let a7 = g.bool();
     Tensor::f_embedding_bag_with(&a0, &a1, &a2, a3, a4, a5, a6.as_ref(), a7).map(drop)
 }
-fn op_430(g: &mut Gen) -> Result<()> {
+fn op_429(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6171,7 +6187,7 @@ fn op_430(g: &mut Gen) -> Result<()> {
     Tensor::f_embedding_bag_padding_idx(&a0, &a1, &a2, a3, a4, a5, a6.as_ref(), a7, a8)
         .map(drop)
 }
-fn op_431(g: &mut Gen) -> Result<()> {
+fn op_430(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6184,7 +6200,7 @@ fn op_431(g: &mut Gen) -> Result<()> {
     Tensor::f__embedding_bag_with(&a0, &a1, &a2, a3, a4, a5, a6.as_ref(), a7, a8)
         .map(drop)
 }
-fn op_432(g: &mut Gen) -> Result<()> {
+fn op_431(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6213,7 +6229,7 @@ fn op_432(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_433(g: &mut Gen) -> Result<()> {
+fn op_432(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6238,7 +6254,7 @@ fn op_433(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_434(g: &mut Gen) -> Result<()> {
+fn op_433(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6263,7 +6279,7 @@ fn op_434(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_435(g: &mut Gen) -> Result<()> {
+fn op_434(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6282,7 +6298,7 @@ fn op_435(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_436(g: &mut Gen) -> Result<()> {
+fn op_435(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -6295,7 +6311,7 @@ fn op_436(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_memory_format();
     Tensor::f_empty_names_with(&a0, a1.as_deref(), a2, a3, a4, a5, a6).map(drop)
 }
-fn op_437(g: &mut Gen) -> Result<()> {
+fn op_436(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -6304,7 +6320,7 @@ fn op_437(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_memory_format();
     Tensor::f_empty_with(&a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_438(g: &mut Gen) -> Result<()> {
+fn op_437(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.int_list();
     let a2 = g.opt_kind();
@@ -6313,7 +6329,7 @@ fn op_438(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_empty_permuted_with(&a0, &a1, a2, a3, a4, a5).map(drop)
 }
-fn op_439(g: &mut Gen) -> Result<()> {
+fn op_438(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_kind();
@@ -6322,7 +6338,7 @@ fn op_439(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     a0.f_new_empty_with(&a1, a2, a3, a4, a5).map(drop)
 }
-fn op_440(g: &mut Gen) -> Result<()> {
+fn op_439(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -6332,7 +6348,7 @@ fn op_440(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     a0.f_new_empty_strided_with(&a1, &a2, a3, a4, a5, a6).map(drop)
 }
-fn op_441(g: &mut Gen) -> Result<()> {
+fn op_440(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.scalar();
@@ -6342,7 +6358,7 @@ fn op_441(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     a0.f_new_full_with(&a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_442(g: &mut Gen) -> Result<()> {
+fn op_441(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_kind();
@@ -6351,7 +6367,7 @@ fn op_442(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     a0.f_new_zeros_with(&a1, a2, a3, a4, a5).map(drop)
 }
-fn op_443(g: &mut Gen) -> Result<()> {
+fn op_442(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_kind();
@@ -6360,7 +6376,7 @@ fn op_443(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     a0.f_new_ones_with(&a1, a2, a3, a4, a5).map(drop)
 }
-fn op_444(g: &mut Gen) -> Result<()> {
+fn op_443(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -6371,7 +6387,7 @@ fn op_444(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_memory_format();
     Tensor::f__empty_affine_quantized_with(&a0, a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_445(g: &mut Gen) -> Result<()> {
+fn op_444(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6394,19 +6410,19 @@ fn op_445(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_446(g: &mut Gen) -> Result<()> {
+fn op_445(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_memory_format();
     a0.f_resize__with(&a1, a2).map(drop)
 }
-fn op_447(g: &mut Gen) -> Result<()> {
+fn op_446(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.device();
     a0.f__resize_output_(&a1, a2).map(drop)
 }
-fn op_448(g: &mut Gen) -> Result<()> {
+fn op_447(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.tensor();
     let a2 = g.opt_kind();
@@ -6416,13 +6432,13 @@ fn op_448(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_memory_format();
     Tensor::f_empty_quantized_with(&a0, &a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_449(g: &mut Gen) -> Result<()> {
+fn op_448(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_memory_format();
     let mut a2 = g.tensor();
     Tensor::f_empty_out_with(&a0, a1, &mut a2).map(drop)
 }
-fn op_450(g: &mut Gen) -> Result<()> {
+fn op_449(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -6431,7 +6447,7 @@ fn op_450(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_memory_format();
     a0.f_empty_like_with(a1, a2, a3, a4, a5).map(drop)
 }
-fn op_451(g: &mut Gen) -> Result<()> {
+fn op_450(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.int_list();
     let a2 = g.opt_kind();
@@ -6440,83 +6456,83 @@ fn op_451(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_empty_strided_with(&a0, &a1, a2, a3, a4, a5).map(drop)
 }
-fn op_452(g: &mut Gen) -> Result<()> {
+fn op_451(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_erf().map(drop)
 }
-fn op_453(g: &mut Gen) -> Result<()> {
+fn op_452(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_erf_().map(drop)
 }
-fn op_454(g: &mut Gen) -> Result<()> {
+fn op_453(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_erf_out(&mut a1).map(drop)
 }
-fn op_455(g: &mut Gen) -> Result<()> {
+fn op_454(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_erfc().map(drop)
 }
-fn op_456(g: &mut Gen) -> Result<()> {
+fn op_455(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_erfc_().map(drop)
 }
-fn op_457(g: &mut Gen) -> Result<()> {
+fn op_456(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_erfc_out(&mut a1).map(drop)
 }
-fn op_458(g: &mut Gen) -> Result<()> {
+fn op_457(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_exp().map(drop)
 }
-fn op_459(g: &mut Gen) -> Result<()> {
+fn op_458(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_exp_().map(drop)
 }
-fn op_460(g: &mut Gen) -> Result<()> {
+fn op_459(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_exp_out(&mut a1).map(drop)
 }
-fn op_461(g: &mut Gen) -> Result<()> {
+fn op_460(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_exp2().map(drop)
 }
-fn op_462(g: &mut Gen) -> Result<()> {
+fn op_461(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_exp2_().map(drop)
 }
-fn op_463(g: &mut Gen) -> Result<()> {
+fn op_462(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_exp2_out(&mut a1).map(drop)
 }
-fn op_464(g: &mut Gen) -> Result<()> {
+fn op_463(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_expm1().map(drop)
 }
-fn op_465(g: &mut Gen) -> Result<()> {
+fn op_464(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_expm1_().map(drop)
 }
-fn op_466(g: &mut Gen) -> Result<()> {
+fn op_465(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_expm1_out(&mut a1).map(drop)
 }
-fn op_467(g: &mut Gen) -> Result<()> {
+fn op_466(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     a0.f_expand_with(&a1, a2).map(drop)
 }
-fn op_468(g: &mut Gen) -> Result<()> {
+fn op_467(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_expand_as(&a1).map(drop)
 }
-fn op_469(g: &mut Gen) -> Result<()> {
+fn op_468(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -6524,7 +6540,7 @@ fn op_469(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_eye_with(a0, a1, a2, a3, a4).map(drop)
 }
-fn op_470(g: &mut Gen) -> Result<()> {
+fn op_469(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.opt_kind();
@@ -6533,51 +6549,51 @@ fn op_470(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_eye_m_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_471(g: &mut Gen) -> Result<()> {
+fn op_470(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let mut a1 = g.tensor();
     Tensor::f_eye_out(a0, &mut a1).map(drop)
 }
-fn op_472(g: &mut Gen) -> Result<()> {
+fn op_471(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let mut a2 = g.tensor();
     Tensor::f_eye_m_out(a0, a1, &mut a2).map(drop)
 }
-fn op_473(g: &mut Gen) -> Result<()> {
+fn op_472(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_flatten_with(a1, a2).map(drop)
 }
-fn op_474(g: &mut Gen) -> Result<()> {
+fn op_473(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.dimname();
     a0.f_flatten_named_out_dim(a1, a2, &a3).map(drop)
 }
-fn op_475(g: &mut Gen) -> Result<()> {
+fn op_474(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.dimname();
     let a3 = g.dimname();
     a0.f_flatten_using_names(&a1, &a2, &a3).map(drop)
 }
-fn op_476(g: &mut Gen) -> Result<()> {
+fn op_475(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
     let a2 = g.dimname();
     a0.f_flatten_dimnamelist(&a1, &a2).map(drop)
 }
-fn op_477(g: &mut Gen) -> Result<()> {
+fn op_476(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int_list();
     a0.f_unflatten(a1, &a2).map(drop)
 }
-fn op_478(g: &mut Gen) -> Result<()> {
+fn op_477(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.int_list();
@@ -6585,79 +6601,79 @@ fn op_478(g: &mut Gen) -> Result<()> {
     let a3: Vec<&str> = a3.iter().map(String::as_str).collect();
     a0.f_unflatten_dimname(&a1, &a2, &a3).map(drop)
 }
-fn op_479(g: &mut Gen) -> Result<()> {
+fn op_478(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_fill_scalar(a1).map(drop)
 }
-fn op_480(g: &mut Gen) -> Result<()> {
+fn op_479(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_fill(&a1).map(drop)
 }
-fn op_481(g: &mut Gen) -> Result<()> {
+fn op_480(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_fill_scalar_(a1).map(drop)
 }
-fn op_482(g: &mut Gen) -> Result<()> {
+fn op_481(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_fill_(&a1).map(drop)
 }
-fn op_483(g: &mut Gen) -> Result<()> {
+fn op_482(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_floor().map(drop)
 }
-fn op_484(g: &mut Gen) -> Result<()> {
+fn op_483(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_floor_().map(drop)
 }
-fn op_485(g: &mut Gen) -> Result<()> {
+fn op_484(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_floor_out(&mut a1).map(drop)
 }
-fn op_486(g: &mut Gen) -> Result<()> {
+fn op_485(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_floor_divide(&a1).map(drop)
 }
-fn op_487(g: &mut Gen) -> Result<()> {
+fn op_486(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_floor_divide_(&a1).map(drop)
 }
-fn op_488(g: &mut Gen) -> Result<()> {
+fn op_487(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_floor_divide_out(&a1, &mut a2).map(drop)
 }
-fn op_489(g: &mut Gen) -> Result<()> {
+fn op_488(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_floor_divide_scalar(a1).map(drop)
 }
-fn op_490(g: &mut Gen) -> Result<()> {
+fn op_489(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_floor_divide_scalar_(a1).map(drop)
 }
-fn op_491(g: &mut Gen) -> Result<()> {
+fn op_490(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_frac().map(drop)
 }
-fn op_492(g: &mut Gen) -> Result<()> {
+fn op_491(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_frac_().map(drop)
 }
-fn op_493(g: &mut Gen) -> Result<()> {
+fn op_492(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_frac_out(&mut a1).map(drop)
 }
-fn op_494(g: &mut Gen) -> Result<()> {
+fn op_493(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.scalar();
     let a2 = g.opt_dimname_list();
@@ -6670,7 +6686,7 @@ fn op_494(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_full_names_with(&a0, a1, a2.as_deref(), a3, a4, a5, a6).map(drop)
 }
-fn op_495(g: &mut Gen) -> Result<()> {
+fn op_494(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
@@ -6679,13 +6695,13 @@ fn op_495(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_full_with(&a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_496(g: &mut Gen) -> Result<()> {
+fn op_495(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_full_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_497(g: &mut Gen) -> Result<()> {
+fn op_496(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
@@ -6695,7 +6711,7 @@ fn op_497(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_memory_format();
     a0.f_full_like_with(a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_498(g: &mut Gen) -> Result<()> {
+fn op_497(g: &mut Gen) -> Result<()> {
     let a0 = g.string();
     let a1 = g.opt_bool();
     let a2 = g.opt_int();
@@ -6705,39 +6721,39 @@ fn op_498(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_from_file_with(&a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_499(g: &mut Gen) -> Result<()> {
+fn op_498(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_gcd_out(&a1, &mut a2).map(drop)
 }
-fn op_500(g: &mut Gen) -> Result<()> {
+fn op_499(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_gcd(&a1).map(drop)
 }
-fn op_501(g: &mut Gen) -> Result<()> {
+fn op_500(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_gcd_(&a1).map(drop)
 }
-fn op_502(g: &mut Gen) -> Result<()> {
+fn op_501(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_lcm_out(&a1, &mut a2).map(drop)
 }
-fn op_503(g: &mut Gen) -> Result<()> {
+fn op_502(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_lcm(&a1).map(drop)
 }
-fn op_504(g: &mut Gen) -> Result<()> {
+fn op_503(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_lcm_(&a1).map(drop)
 }
-fn op_505(g: &mut Gen) -> Result<()> {
+fn op_504(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -6745,7 +6761,7 @@ fn op_505(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_grid_sampler(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_506(g: &mut Gen) -> Result<()> {
+fn op_505(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -6753,7 +6769,7 @@ fn op_506(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_grid_sampler_2d(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_507(g: &mut Gen) -> Result<()> {
+fn op_506(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6763,7 +6779,7 @@ fn op_507(g: &mut Gen) -> Result<()> {
     let a6 = g.bool_array::<2>();
     Tensor::f_grid_sampler_2d_backward(&a0, &a1, &a2, a3, a4, a5, a6).map(drop)
 }
-fn op_508(g: &mut Gen) -> Result<()> {
+fn op_507(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -6771,7 +6787,7 @@ fn op_508(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f__grid_sampler_2d_cpu_fallback(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_509(g: &mut Gen) -> Result<()> {
+fn op_508(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6780,7 +6796,7 @@ fn op_509(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     Tensor::f__grid_sampler_2d_cpu_fallback_backward(&a0, &a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_510(g: &mut Gen) -> Result<()> {
+fn op_509(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -6788,7 +6804,7 @@ fn op_510(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_grid_sampler_3d(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_511(g: &mut Gen) -> Result<()> {
+fn op_510(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6798,7 +6814,7 @@ fn op_511(g: &mut Gen) -> Result<()> {
     let a6 = g.bool_array::<2>();
     Tensor::f_grid_sampler_3d_backward(&a0, &a1, &a2, a3, a4, a5, a6).map(drop)
 }
-fn op_512(g: &mut Gen) -> Result<()> {
+fn op_511(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -6806,7 +6822,7 @@ fn op_512(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_hann_window_with(a0, a1, a2, a3, a4).map(drop)
 }
-fn op_513(g: &mut Gen) -> Result<()> {
+fn op_512(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.opt_kind();
@@ -6815,7 +6831,7 @@ fn op_513(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_hann_window_periodic_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_514(g: &mut Gen) -> Result<()> {
+fn op_513(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -6823,7 +6839,7 @@ fn op_514(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_hamming_window_with(a0, a1, a2, a3, a4).map(drop)
 }
-fn op_515(g: &mut Gen) -> Result<()> {
+fn op_514(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.opt_kind();
@@ -6832,7 +6848,7 @@ fn op_515(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_hamming_window_periodic_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_516(g: &mut Gen) -> Result<()> {
+fn op_515(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.float();
@@ -6842,7 +6858,7 @@ fn op_516(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_hamming_window_periodic_alpha_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_517(g: &mut Gen) -> Result<()> {
+fn op_516(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.float();
@@ -6854,7 +6870,7 @@ fn op_517(g: &mut Gen) -> Result<()> {
     Tensor::f_hamming_window_periodic_alpha_beta_with(a0, a1, a2, a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_518(g: &mut Gen) -> Result<()> {
+fn op_517(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -6862,7 +6878,7 @@ fn op_518(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_kaiser_window_with(a0, a1, a2, a3, a4).map(drop)
 }
-fn op_519(g: &mut Gen) -> Result<()> {
+fn op_518(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.opt_kind();
@@ -6871,7 +6887,7 @@ fn op_519(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_kaiser_window_periodic_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_520(g: &mut Gen) -> Result<()> {
+fn op_519(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.float();
@@ -6881,14 +6897,14 @@ fn op_520(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_kaiser_window_beta_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_521(g: &mut Gen) -> Result<()> {
+fn op_520(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
     let a3 = g.int();
     a0.f_hinge_embedding_loss_with(&a1, a2, a3).map(drop)
 }
-fn op_522(g: &mut Gen) -> Result<()> {
+fn op_521(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_tensor();
@@ -6897,7 +6913,7 @@ fn op_522(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     Tensor::f_group_norm_with(&a0, a1, a2.as_ref(), a3.as_ref(), a4, a5).map(drop)
 }
-fn op_523(g: &mut Gen) -> Result<()> {
+fn op_522(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -6909,7 +6925,7 @@ fn op_523(g: &mut Gen) -> Result<()> {
     Tensor::f_native_group_norm(&a0, a1.as_ref(), a2.as_ref(), a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_524(g: &mut Gen) -> Result<()> {
+fn op_523(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6934,14 +6950,14 @@ fn op_524(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_525(g: &mut Gen) -> Result<()> {
+fn op_524(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.bool();
     a0.f__fft_r2c(&a1, a2, a3).map(drop)
 }
-fn op_526(g: &mut Gen) -> Result<()> {
+fn op_525(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -6949,14 +6965,14 @@ fn op_526(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__fft_r2c_out(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_527(g: &mut Gen) -> Result<()> {
+fn op_526(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.int();
     a0.f__fft_c2r(&a1, a2, a3).map(drop)
 }
-fn op_528(g: &mut Gen) -> Result<()> {
+fn op_527(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -6964,14 +6980,14 @@ fn op_528(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__fft_c2r_out(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_529(g: &mut Gen) -> Result<()> {
+fn op_528(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.bool();
     a0.f__fft_c2c(&a1, a2, a3).map(drop)
 }
-fn op_530(g: &mut Gen) -> Result<()> {
+fn op_529(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -6979,7 +6995,7 @@ fn op_530(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__fft_c2c_out(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_531(g: &mut Gen) -> Result<()> {
+fn op_530(g: &mut Gen) -> Result<()> {
     let a0 = g.bool();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -6988,43 +7004,43 @@ fn op_531(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     Tensor::f__validate_compressed_sparse_indices(a0, &a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_532(g: &mut Gen) -> Result<()> {
+fn op_531(g: &mut Gen) -> Result<()> {
     let a0 = g.device_index();
     Tensor::f__cufft_get_plan_cache_size(a0).map(drop)
 }
-fn op_533(g: &mut Gen) -> Result<()> {
+fn op_532(g: &mut Gen) -> Result<()> {
     let a0 = g.device_index();
     Tensor::f__cufft_get_plan_cache_max_size(a0).map(drop)
 }
-fn op_534(g: &mut Gen) -> Result<()> {
+fn op_533(g: &mut Gen) -> Result<()> {
     let a0 = g.device_index();
     let a1 = g.int();
     Tensor::f__cufft_set_plan_cache_max_size(a0, a1).map(drop)
 }
-fn op_535(g: &mut Gen) -> Result<()> {
+fn op_534(g: &mut Gen) -> Result<()> {
     let a0 = g.device_index();
     Tensor::f__cufft_clear_plan_cache(a0).map(drop)
 }
-fn op_536(g: &mut Gen) -> Result<()> {
+fn op_535(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
     a0.f_index(&a1).map(drop)
 }
-fn op_537(g: &mut Gen) -> Result<()> {
+fn op_536(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
     let mut a2 = g.tensor();
     a0.f_index_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_538(g: &mut Gen) -> Result<()> {
+fn op_537(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
     a0.f__unsafe_index(&a1).map(drop)
 }
-fn op_539(g: &mut Gen) -> Result<()> {
+fn op_538(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor_list();
@@ -7032,7 +7048,7 @@ fn op_539(g: &mut Gen) -> Result<()> {
     let a3 = g.scalar();
     a0.f__unsafe_masked_index(&a1, &a2, a3).map(drop)
 }
-fn op_540(g: &mut Gen) -> Result<()> {
+fn op_539(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor_list();
@@ -7040,7 +7056,7 @@ fn op_540(g: &mut Gen) -> Result<()> {
     let a3 = g.tensor();
     a0.f__unsafe_masked_index_put_accumulate(&a1, &a2, &a3).map(drop)
 }
-fn op_541(g: &mut Gen) -> Result<()> {
+fn op_540(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -7048,35 +7064,35 @@ fn op_541(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_index_copy_out(a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_542(g: &mut Gen) -> Result<()> {
+fn op_541(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_index_copy_(a1, &a2, &a3).map(drop)
 }
-fn op_543(g: &mut Gen) -> Result<()> {
+fn op_542(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_index_copy(a1, &a2, &a3).map(drop)
 }
-fn op_544(g: &mut Gen) -> Result<()> {
+fn op_543(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_index_copy_dimname_(&a1, &a2, &a3).map(drop)
 }
-fn op_545(g: &mut Gen) -> Result<()> {
+fn op_544(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_index_copy_dimname(&a1, &a2, &a3).map(drop)
 }
-fn op_546(g: &mut Gen) -> Result<()> {
+fn op_545(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
@@ -7084,7 +7100,7 @@ fn op_546(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_index_put__with(&a1, &a2, a3).map(drop)
 }
-fn op_547(g: &mut Gen) -> Result<()> {
+fn op_546(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
@@ -7092,7 +7108,7 @@ fn op_547(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_index_put_with(&a1, &a2, a3).map(drop)
 }
-fn op_548(g: &mut Gen) -> Result<()> {
+fn op_547(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
@@ -7100,7 +7116,7 @@ fn op_548(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f__unsafe_index_put_with(&a1, &a2, a3).map(drop)
 }
-fn op_549(g: &mut Gen) -> Result<()> {
+fn op_548(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
@@ -7109,7 +7125,7 @@ fn op_549(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f__index_put_impl__with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_550(g: &mut Gen) -> Result<()> {
+fn op_549(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -7132,7 +7148,7 @@ fn op_550(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_551(g: &mut Gen) -> Result<()> {
+fn op_550(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -7140,7 +7156,7 @@ fn op_551(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_isclose_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_552(g: &mut Gen) -> Result<()> {
+fn op_551(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -7148,14 +7164,14 @@ fn op_552(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_isin_tensor_tensor_out_with(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_553(g: &mut Gen) -> Result<()> {
+fn op_552(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
     Tensor::f_isin_with(&a0, &a1, a2, a3).map(drop)
 }
-fn op_554(g: &mut Gen) -> Result<()> {
+fn op_553(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.bool();
@@ -7163,14 +7179,14 @@ fn op_554(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_isin_tensor_scalar_out_with(&a0, a1, a2, a3, &mut a4).map(drop)
 }
-fn op_555(g: &mut Gen) -> Result<()> {
+fn op_554(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.bool();
     let a3 = g.bool();
     Tensor::f_isin_tensor_scalar_with(&a0, a1, a2, a3).map(drop)
 }
-fn op_556(g: &mut Gen) -> Result<()> {
+fn op_555(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -7178,88 +7194,88 @@ fn op_556(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_isin_scalar_tensor_out_with(a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_557(g: &mut Gen) -> Result<()> {
+fn op_556(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
     Tensor::f_isin_scalar_tensor_with(a0, &a1, a2, a3).map(drop)
 }
-fn op_558(g: &mut Gen) -> Result<()> {
+fn op_557(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_isnan().map(drop)
 }
-fn op_559(g: &mut Gen) -> Result<()> {
+fn op_558(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_distributed().map(drop)
 }
-fn op_560(g: &mut Gen) -> Result<()> {
+fn op_559(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_floating_point().map(drop)
 }
-fn op_561(g: &mut Gen) -> Result<()> {
+fn op_560(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_complex().map(drop)
 }
-fn op_562(g: &mut Gen) -> Result<()> {
+fn op_561(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_conj().map(drop)
 }
-fn op_563(g: &mut Gen) -> Result<()> {
+fn op_562(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__is_zerotensor().map(drop)
 }
-fn op_564(g: &mut Gen) -> Result<()> {
+fn op_563(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_neg().map(drop)
 }
-fn op_565(g: &mut Gen) -> Result<()> {
+fn op_564(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_isreal().map(drop)
 }
-fn op_566(g: &mut Gen) -> Result<()> {
+fn op_565(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_nonzero().map(drop)
 }
-fn op_567(g: &mut Gen) -> Result<()> {
+fn op_566(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_is_same_size(&a1).map(drop)
 }
-fn op_568(g: &mut Gen) -> Result<()> {
+fn op_567(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_signed().map(drop)
 }
-fn op_569(g: &mut Gen) -> Result<()> {
+fn op_568(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_inference().map(drop)
 }
-fn op_570(g: &mut Gen) -> Result<()> {
+fn op_569(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.bool();
     a0.f_kl_div_with(&a1, a2, a3).map(drop)
 }
-fn op_571(g: &mut Gen) -> Result<()> {
+fn op_570(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_kron(&a1).map(drop)
 }
-fn op_572(g: &mut Gen) -> Result<()> {
+fn op_571(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_kron_out(&a1, &mut a2).map(drop)
 }
-fn op_573(g: &mut Gen) -> Result<()> {
+fn op_572(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.bool();
     a0.f_kthvalue_with(a1, a2, a3).map(drop)
 }
-fn op_574(g: &mut Gen) -> Result<()> {
+fn op_573(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -7268,14 +7284,14 @@ fn op_574(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_kthvalue_values_with(a1, a2, a3, &mut a4, &mut a5).map(drop)
 }
-fn op_575(g: &mut Gen) -> Result<()> {
+fn op_574(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.dimname();
     let a3 = g.bool();
     a0.f_kthvalue_dimname_with(a1, &a2, a3).map(drop)
 }
-fn op_576(g: &mut Gen) -> Result<()> {
+fn op_575(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.dimname();
@@ -7284,7 +7300,7 @@ fn op_576(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_kthvalue_dimname_out_with(a1, &a2, a3, &mut a4, &mut a5).map(drop)
 }
-fn op_577(g: &mut Gen) -> Result<()> {
+fn op_576(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_tensor();
@@ -7293,7 +7309,7 @@ fn op_577(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     Tensor::f_layer_norm_with(&a0, &a1, a2.as_ref(), a3.as_ref(), a4, a5).map(drop)
 }
-fn op_578(g: &mut Gen) -> Result<()> {
+fn op_577(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_tensor();
@@ -7301,7 +7317,7 @@ fn op_578(g: &mut Gen) -> Result<()> {
     let a4 = g.float();
     Tensor::f_native_layer_norm(&a0, &a1, a2.as_ref(), a3.as_ref(), a4).map(drop)
 }
-fn op_579(g: &mut Gen) -> Result<()> {
+fn op_578(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -7322,21 +7338,21 @@ fn op_579(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_580(g: &mut Gen) -> Result<()> {
+fn op_579(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_tensor();
     let a3 = g.opt_float();
     Tensor::f_rms_norm_with(&a0, &a1, a2.as_ref(), a3).map(drop)
 }
-fn op_581(g: &mut Gen) -> Result<()> {
+fn op_580(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_tensor();
     let a3 = g.opt_float();
     Tensor::f__fused_rms_norm(&a0, &a1, a2.as_ref(), a3).map(drop)
 }
-fn op_582(g: &mut Gen) -> Result<()> {
+fn op_581(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -7345,21 +7361,21 @@ fn op_582(g: &mut Gen) -> Result<()> {
     let a5 = g.bool_array::<2>();
     Tensor::f__fused_rms_norm_backward(&a0, &a1, &a2, &a3, a4.as_ref(), a5).map(drop)
 }
-fn op_583(g: &mut Gen) -> Result<()> {
+fn op_582(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     let a2 = g.opt_float();
     let a3 = g.opt_float();
     a0.f_nan_to_num_with(a1, a2, a3).map(drop)
 }
-fn op_584(g: &mut Gen) -> Result<()> {
+fn op_583(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.opt_float();
     let a2 = g.opt_float();
     let a3 = g.opt_float();
     a0.f_nan_to_num__with(a1, a2, a3).map(drop)
 }
-fn op_585(g: &mut Gen) -> Result<()> {
+fn op_584(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     let a2 = g.opt_float();
@@ -7367,57 +7383,57 @@ fn op_585(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_nan_to_num_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_586(g: &mut Gen) -> Result<()> {
+fn op_585(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
     Tensor::f_linear_with(&a0, &a1, a2.as_ref()).map(drop)
 }
-fn op_587(g: &mut Gen) -> Result<()> {
+fn op_586(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.bool_array::<3>();
     a0.f_linear_backward(&a1, &a2, a3).map(drop)
 }
-fn op_588(g: &mut Gen) -> Result<()> {
+fn op_587(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
     let mut a3 = g.tensor();
     Tensor::f_linear_out_with(&a0, &a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_589(g: &mut Gen) -> Result<()> {
+fn op_588(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
     a0.f_mkldnn_linear_with(&a1, a2.as_ref()).map(drop)
 }
-fn op_590(g: &mut Gen) -> Result<()> {
+fn op_589(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f_mkldnn_linear_backward_input(&a0, &a1, &a2).map(drop)
 }
-fn op_591(g: &mut Gen) -> Result<()> {
+fn op_590(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.bool();
     Tensor::f_mkldnn_linear_backward_weights(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_592(g: &mut Gen) -> Result<()> {
+fn op_591(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.bool_array::<3>();
     a0.f_mkldnn_linear_backward(&a1, &a2, a3).map(drop)
 }
-fn op_593(g: &mut Gen) -> Result<()> {
+fn op_592(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f__cslt_compress(&a0).map(drop)
 }
-fn op_594(g: &mut Gen) -> Result<()> {
+fn op_593(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -7440,7 +7456,7 @@ fn op_594(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_595(g: &mut Gen) -> Result<()> {
+fn op_594(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -7450,23 +7466,23 @@ fn op_595(g: &mut Gen) -> Result<()> {
     Tensor::f__cslt_sparse_mm_search_with(&a0, &a1, a2.as_ref(), a3.as_ref(), a4, a5)
         .map(drop)
 }
-fn op_596(g: &mut Gen) -> Result<()> {
+fn op_595(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.bool();
     Tensor::f__sparse_semi_structured_tile_with(&a0, &a1, a2).map(drop)
 }
-fn op_597(g: &mut Gen) -> Result<()> {
+fn op_596(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__sparse_semi_structured_apply(&a0, &a1).map(drop)
 }
-fn op_598(g: &mut Gen) -> Result<()> {
+fn op_597(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__sparse_semi_structured_apply_dense(&a0, &a1).map(drop)
 }
-fn op_599(g: &mut Gen) -> Result<()> {
+fn op_598(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -7483,14 +7499,14 @@ fn op_599(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_600(g: &mut Gen) -> Result<()> {
+fn op_599(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.opt_kind();
     Tensor::f__sparse_semi_structured_mm_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_601(g: &mut Gen) -> Result<()> {
+fn op_600(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -7501,7 +7517,7 @@ fn op_601(g: &mut Gen) -> Result<()> {
     Tensor::f__sparse_semi_structured_addmm_with(&a0, &a1, &a2, &a3, a4, a5, a6)
         .map(drop)
 }
-fn op_602(g: &mut Gen) -> Result<()> {
+fn op_601(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -7510,7 +7526,7 @@ fn op_602(g: &mut Gen) -> Result<()> {
     Tensor::f__mixed_dtypes_linear_with(&a0, &a1, &a2, a3.as_ref(), a4.as_deref())
         .map(drop)
 }
-fn op_603(g: &mut Gen) -> Result<()> {
+fn op_602(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -7521,7 +7537,7 @@ fn op_603(g: &mut Gen) -> Result<()> {
     Tensor::f_fbgemm_linear_int8_weight_fp32_activation(&a0, &a1, &a2, &a3, a4, a5, &a6)
         .map(drop)
 }
-fn op_604(g: &mut Gen) -> Result<()> {
+fn op_603(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -7531,22 +7547,22 @@ fn op_604(g: &mut Gen) -> Result<()> {
     let a6 = g.tensor();
     Tensor::f_fbgemm_linear_int8_weight(&a0, &a1, &a2, &a3, a4, a5, &a6).map(drop)
 }
-fn op_605(g: &mut Gen) -> Result<()> {
+fn op_604(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_fbgemm_linear_quantize_weight(&a0).map(drop)
 }
-fn op_606(g: &mut Gen) -> Result<()> {
+fn op_605(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_fbgemm_pack_gemm_matrix_fp16(&a0).map(drop)
 }
-fn op_607(g: &mut Gen) -> Result<()> {
+fn op_606(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.tensor();
     Tensor::f__wrapped_linear_prepack(&a0, &a1, &a2, &a3).map(drop)
 }
-fn op_608(g: &mut Gen) -> Result<()> {
+fn op_607(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -7557,13 +7573,13 @@ fn op_608(g: &mut Gen) -> Result<()> {
     Tensor::f__wrapped_quantized_linear_prepacked(&a0, &a1, &a2, &a3, &a4, &a5, a6)
         .map(drop)
 }
-fn op_609(g: &mut Gen) -> Result<()> {
+fn op_608(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
     Tensor::f_fbgemm_linear_fp16_weight_fp32_activation(&a0, &a1, a2.as_ref()).map(drop)
 }
-fn op_610(g: &mut Gen) -> Result<()> {
+fn op_609(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -7576,46 +7592,46 @@ fn op_610(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_611(g: &mut Gen) -> Result<()> {
+fn op_610(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f_fbgemm_linear_fp16_weight(&a0, &a1, &a2).map(drop)
 }
-fn op_612(g: &mut Gen) -> Result<()> {
+fn op_611(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_fbgemm_linear_fp16_weight_out(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_613(g: &mut Gen) -> Result<()> {
+fn op_612(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_fbgemm_pack_quantized_matrix(&a0).map(drop)
 }
-fn op_614(g: &mut Gen) -> Result<()> {
+fn op_613(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     Tensor::f_fbgemm_pack_quantized_matrix_kn(&a0, a1, a2).map(drop)
 }
-fn op_615(g: &mut Gen) -> Result<()> {
+fn op_614(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ldexp(&a1).map(drop)
 }
-fn op_616(g: &mut Gen) -> Result<()> {
+fn op_615(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ldexp_(&a1).map(drop)
 }
-fn op_617(g: &mut Gen) -> Result<()> {
+fn op_616(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_ldexp_out(&a1, &mut a2).map(drop)
 }
-fn op_618(g: &mut Gen) -> Result<()> {
+fn op_617(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let a2 = g.int();
@@ -7625,7 +7641,7 @@ fn op_618(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_linspace_scalar_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_619(g: &mut Gen) -> Result<()> {
+fn op_618(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -7635,7 +7651,7 @@ fn op_619(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_linspace_tensor_tensor_with(&a0, &a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_620(g: &mut Gen) -> Result<()> {
+fn op_619(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
@@ -7645,7 +7661,7 @@ fn op_620(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_linspace_tensor_scalar_with(&a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_621(g: &mut Gen) -> Result<()> {
+fn op_620(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -7655,152 +7671,152 @@ fn op_621(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_linspace_with(a0, &a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_622(g: &mut Gen) -> Result<()> {
+fn op_621(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f_linspace_out(a0, a1, a2, &mut a3).map(drop)
 }
-fn op_623(g: &mut Gen) -> Result<()> {
+fn op_622(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f_linspace_tensor_tensor_out(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_624(g: &mut Gen) -> Result<()> {
+fn op_623(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f_linspace_tensor_scalar_out(&a0, a1, a2, &mut a3).map(drop)
 }
-fn op_625(g: &mut Gen) -> Result<()> {
+fn op_624(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f_linspace_scalar_tensor_out(a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_626(g: &mut Gen) -> Result<()> {
+fn op_625(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_log().map(drop)
 }
-fn op_627(g: &mut Gen) -> Result<()> {
+fn op_626(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_log_().map(drop)
 }
-fn op_628(g: &mut Gen) -> Result<()> {
+fn op_627(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_log_out(&mut a1).map(drop)
 }
-fn op_629(g: &mut Gen) -> Result<()> {
+fn op_628(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_log10().map(drop)
 }
-fn op_630(g: &mut Gen) -> Result<()> {
+fn op_629(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_log10_().map(drop)
 }
-fn op_631(g: &mut Gen) -> Result<()> {
+fn op_630(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_log10_out(&mut a1).map(drop)
 }
-fn op_632(g: &mut Gen) -> Result<()> {
+fn op_631(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_log1p().map(drop)
 }
-fn op_633(g: &mut Gen) -> Result<()> {
+fn op_632(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_log1p_().map(drop)
 }
-fn op_634(g: &mut Gen) -> Result<()> {
+fn op_633(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_log1p_out(&mut a1).map(drop)
 }
-fn op_635(g: &mut Gen) -> Result<()> {
+fn op_634(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_log2().map(drop)
 }
-fn op_636(g: &mut Gen) -> Result<()> {
+fn op_635(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_log2_().map(drop)
 }
-fn op_637(g: &mut Gen) -> Result<()> {
+fn op_636(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_log2_out(&mut a1).map(drop)
 }
-fn op_638(g: &mut Gen) -> Result<()> {
+fn op_637(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_logaddexp_out(&a1, &mut a2).map(drop)
 }
-fn op_639(g: &mut Gen) -> Result<()> {
+fn op_638(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_logaddexp(&a1).map(drop)
 }
-fn op_640(g: &mut Gen) -> Result<()> {
+fn op_639(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_logaddexp2_out(&a1, &mut a2).map(drop)
 }
-fn op_641(g: &mut Gen) -> Result<()> {
+fn op_640(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_logaddexp2(&a1).map(drop)
 }
-fn op_642(g: &mut Gen) -> Result<()> {
+fn op_641(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_xlogy(&a1).map(drop)
 }
-fn op_643(g: &mut Gen) -> Result<()> {
+fn op_642(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_xlogy_scalar_self(a0, &a1).map(drop)
 }
-fn op_644(g: &mut Gen) -> Result<()> {
+fn op_643(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_xlogy_scalar_other(a1).map(drop)
 }
-fn op_645(g: &mut Gen) -> Result<()> {
+fn op_644(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_xlogy_(&a1).map(drop)
 }
-fn op_646(g: &mut Gen) -> Result<()> {
+fn op_645(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_xlogy_scalar_other_(a1).map(drop)
 }
-fn op_647(g: &mut Gen) -> Result<()> {
+fn op_646(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_xlogy_outtensor(&a1, &mut a2).map(drop)
 }
-fn op_648(g: &mut Gen) -> Result<()> {
+fn op_647(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_xlogy_outscalar_self(a0, &a1, &mut a2).map(drop)
 }
-fn op_649(g: &mut Gen) -> Result<()> {
+fn op_648(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_xlogy_outscalar_other(a1, &mut a2).map(drop)
 }
-fn op_650(g: &mut Gen) -> Result<()> {
+fn op_649(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let a2 = g.int();
@@ -7811,7 +7827,7 @@ fn op_650(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_bool();
     Tensor::f_logspace_scalar_with(a0, a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_651(g: &mut Gen) -> Result<()> {
+fn op_650(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -7822,7 +7838,7 @@ fn op_651(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_bool();
     Tensor::f_logspace_tensor_tensor_with(&a0, &a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_652(g: &mut Gen) -> Result<()> {
+fn op_651(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
@@ -7833,7 +7849,7 @@ fn op_652(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_bool();
     Tensor::f_logspace_tensor_scalar_with(&a0, a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_653(g: &mut Gen) -> Result<()> {
+fn op_652(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -7844,7 +7860,7 @@ fn op_653(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_bool();
     Tensor::f_logspace_with(a0, &a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_654(g: &mut Gen) -> Result<()> {
+fn op_653(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let a2 = g.int();
@@ -7852,7 +7868,7 @@ fn op_654(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_logspace_out_with(a0, a1, a2, a3, &mut a4).map(drop)
 }
-fn op_655(g: &mut Gen) -> Result<()> {
+fn op_654(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -7860,7 +7876,7 @@ fn op_655(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_logspace_tensor_tensor_out_with(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_656(g: &mut Gen) -> Result<()> {
+fn op_655(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
@@ -7868,7 +7884,7 @@ fn op_656(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_logspace_tensor_scalar_out_with(&a0, a1, a2, a3, &mut a4).map(drop)
 }
-fn op_657(g: &mut Gen) -> Result<()> {
+fn op_656(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -7876,46 +7892,46 @@ fn op_657(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_logspace_scalar_tensor_out_with(a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_658(g: &mut Gen) -> Result<()> {
+fn op_657(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f_log_softmax_with(a1, a2).map(drop)
 }
-fn op_659(g: &mut Gen) -> Result<()> {
+fn op_658(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     let mut a3 = g.tensor();
     a0.f_log_softmax_int_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_660(g: &mut Gen) -> Result<()> {
+fn op_659(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     a0.f_log_softmax_dimname_with(&a1, a2).map(drop)
 }
-fn op_661(g: &mut Gen) -> Result<()> {
+fn op_660(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f__log_softmax(a1, a2).map(drop)
 }
-fn op_662(g: &mut Gen) -> Result<()> {
+fn op_661(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f__log_softmax_out(a1, a2, &mut a3).map(drop)
 }
-fn op_663(g: &mut Gen) -> Result<()> {
+fn op_662(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.kind();
     Tensor::f__log_softmax_backward_data(&a0, &a1, a2, a3).map(drop)
 }
-fn op_664(g: &mut Gen) -> Result<()> {
+fn op_663(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -7923,60 +7939,60 @@ fn op_664(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__log_softmax_backward_data_out(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_665(g: &mut Gen) -> Result<()> {
+fn op_664(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f__logcumsumexp(a1).map(drop)
 }
-fn op_666(g: &mut Gen) -> Result<()> {
+fn op_665(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f__logcumsumexp_out(a1, &mut a2).map(drop)
 }
-fn op_667(g: &mut Gen) -> Result<()> {
+fn op_666(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_logcumsumexp(a1).map(drop)
 }
-fn op_668(g: &mut Gen) -> Result<()> {
+fn op_667(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_logcumsumexp_out(a1, &mut a2).map(drop)
 }
-fn op_669(g: &mut Gen) -> Result<()> {
+fn op_668(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     a0.f_logcumsumexp_dimname(&a1).map(drop)
 }
-fn op_670(g: &mut Gen) -> Result<()> {
+fn op_669(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let mut a2 = g.tensor();
     a0.f_logcumsumexp_dimname_out(&a1, &mut a2).map(drop)
 }
-fn op_671(g: &mut Gen) -> Result<()> {
+fn op_670(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     a0.f_logsumexp_with(&a1, a2).map(drop)
 }
-fn op_672(g: &mut Gen) -> Result<()> {
+fn op_671(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_logsumexp_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_673(g: &mut Gen) -> Result<()> {
+fn op_672(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
     let a2 = g.bool();
     a0.f_logsumexp_names_with(&a1, a2).map(drop)
 }
-fn op_674(g: &mut Gen) -> Result<()> {
+fn op_673(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -7984,7 +8000,7 @@ fn op_674(g: &mut Gen) -> Result<()> {
     let mut a3 = g.tensor();
     a0.f_logsumexp_names_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_675(g: &mut Gen) -> Result<()> {
+fn op_674(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -7992,61 +8008,61 @@ fn op_675(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f_margin_ranking_loss_with(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_676(g: &mut Gen) -> Result<()> {
+fn op_675(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_matmul(&a1).map(drop)
 }
-fn op_677(g: &mut Gen) -> Result<()> {
+fn op_676(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.bool_array::<2>();
     Tensor::f_matmul_backward(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_678(g: &mut Gen) -> Result<()> {
+fn op_677(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_matmul_out(&a1, &mut a2).map(drop)
 }
-fn op_679(g: &mut Gen) -> Result<()> {
+fn op_678(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_matrix_power(a1).map(drop)
 }
-fn op_680(g: &mut Gen) -> Result<()> {
+fn op_679(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_matrix_power_out(a1, &mut a2).map(drop)
 }
-fn op_681(g: &mut Gen) -> Result<()> {
+fn op_680(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_matrix_exp().map(drop)
 }
-fn op_682(g: &mut Gen) -> Result<()> {
+fn op_681(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_matrix_exp_backward(&a1).map(drop)
 }
-fn op_683(g: &mut Gen) -> Result<()> {
+fn op_682(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__aminmax().map(drop)
 }
-fn op_684(g: &mut Gen) -> Result<()> {
+fn op_683(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f__aminmax_dim_with(a1, a2).map(drop)
 }
-fn op_685(g: &mut Gen) -> Result<()> {
+fn op_684(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.bool();
     a0.f_aminmax_with(a1, a2).map(drop)
 }
-fn op_686(g: &mut Gen) -> Result<()> {
+fn op_685(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.bool();
@@ -8054,24 +8070,24 @@ fn op_686(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_aminmax_out_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_687(g: &mut Gen) -> Result<()> {
+fn op_686(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__compute_linear_combination(&a0, &a1).map(drop)
 }
-fn op_688(g: &mut Gen) -> Result<()> {
+fn op_687(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f__compute_linear_combination_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_689(g: &mut Gen) -> Result<()> {
+fn op_688(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f_max_dim_with(a1, a2).map(drop)
 }
-fn op_690(g: &mut Gen) -> Result<()> {
+fn op_689(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -8079,13 +8095,13 @@ fn op_690(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_max_dim_max_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_691(g: &mut Gen) -> Result<()> {
+fn op_690(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
     a0.f_max_names_dim_with(&a1, a2).map(drop)
 }
-fn op_692(g: &mut Gen) -> Result<()> {
+fn op_691(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
@@ -8093,7 +8109,7 @@ fn op_692(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_max_names_dim_max_with(&a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_693(g: &mut Gen) -> Result<()> {
+fn op_692(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -8101,20 +8117,20 @@ fn op_693(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_value_selecting_reduction_backward(&a0, a1, &a2, &a3, a4).map(drop)
 }
-fn op_694(g: &mut Gen) -> Result<()> {
+fn op_693(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     a0.f_amax_with(&a1, a2).map(drop)
 }
-fn op_695(g: &mut Gen) -> Result<()> {
+fn op_694(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_amax_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_696(g: &mut Gen) -> Result<()> {
+fn op_695(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8123,7 +8139,7 @@ fn op_696(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_max_pool1d_with_indices_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_697(g: &mut Gen) -> Result<()> {
+fn op_696(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8132,7 +8148,7 @@ fn op_697(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_max_pool1d_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_698(g: &mut Gen) -> Result<()> {
+fn op_697(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8141,7 +8157,7 @@ fn op_698(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_max_pool2d_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_699(g: &mut Gen) -> Result<()> {
+fn op_698(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -8151,7 +8167,7 @@ fn op_699(g: &mut Gen) -> Result<()> {
     let a6 = g.bool();
     Tensor::f_max_pool2d_backward_with(&a0, &a1, &a2, &a3, &a4, &a5, a6).map(drop)
 }
-fn op_700(g: &mut Gen) -> Result<()> {
+fn op_699(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8160,7 +8176,7 @@ fn op_700(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_mkldnn_max_pool2d_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_701(g: &mut Gen) -> Result<()> {
+fn op_700(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8172,7 +8188,7 @@ fn op_701(g: &mut Gen) -> Result<()> {
     Tensor::f_mkldnn_max_pool2d_backward_with(&a0, &a1, &a2, &a3, &a4, &a5, &a6, a7)
         .map(drop)
 }
-fn op_702(g: &mut Gen) -> Result<()> {
+fn op_701(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8181,7 +8197,7 @@ fn op_702(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_mkldnn_max_pool3d_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_703(g: &mut Gen) -> Result<()> {
+fn op_702(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8193,7 +8209,7 @@ fn op_703(g: &mut Gen) -> Result<()> {
     Tensor::f_mkldnn_max_pool3d_backward_with(&a0, &a1, &a2, &a3, &a4, &a5, &a6, a7)
         .map(drop)
 }
-fn op_704(g: &mut Gen) -> Result<()> {
+fn op_703(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8202,7 +8218,7 @@ fn op_704(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_quantized_max_pool1d_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_705(g: &mut Gen) -> Result<()> {
+fn op_704(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8211,7 +8227,7 @@ fn op_705(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_quantized_max_pool2d_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_706(g: &mut Gen) -> Result<()> {
+fn op_705(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8220,7 +8236,7 @@ fn op_706(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_quantized_max_pool3d_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_707(g: &mut Gen) -> Result<()> {
+fn op_706(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -8229,25 +8245,25 @@ fn op_707(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_max_pool3d_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_708(g: &mut Gen) -> Result<()> {
+fn op_707(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     a0.f_mean_with(a1).map(drop)
 }
-fn op_709(g: &mut Gen) -> Result<()> {
+fn op_708(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let mut a2 = g.tensor();
     a0.f_mean_dtype_out_with(a1, &mut a2).map(drop)
 }
-fn op_710(g: &mut Gen) -> Result<()> {
+fn op_709(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_kind();
     a0.f_mean_dim_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_711(g: &mut Gen) -> Result<()> {
+fn op_710(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -8255,7 +8271,7 @@ fn op_711(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_mean_out_with(a1.as_deref(), a2, a3, &mut a4).map(drop)
 }
-fn op_712(g: &mut Gen) -> Result<()> {
+fn op_711(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -8263,7 +8279,7 @@ fn op_712(g: &mut Gen) -> Result<()> {
     let a3 = g.opt_kind();
     a0.f_mean_names_dim_with(&a1, a2, a3).map(drop)
 }
-fn op_713(g: &mut Gen) -> Result<()> {
+fn op_712(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -8272,14 +8288,14 @@ fn op_713(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_mean_names_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_714(g: &mut Gen) -> Result<()> {
+fn op_713(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_kind();
     a0.f_nanmean_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_715(g: &mut Gen) -> Result<()> {
+fn op_714(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -8287,17 +8303,17 @@ fn op_715(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_nanmean_out_with(a1.as_deref(), a2, a3, &mut a4).map(drop)
 }
-fn op_716(g: &mut Gen) -> Result<()> {
+fn op_715(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_median().map(drop)
 }
-fn op_717(g: &mut Gen) -> Result<()> {
+fn op_716(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f_median_dim_with(a1, a2).map(drop)
 }
-fn op_718(g: &mut Gen) -> Result<()> {
+fn op_717(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -8305,13 +8321,13 @@ fn op_718(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_median_dim_values_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_719(g: &mut Gen) -> Result<()> {
+fn op_718(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
     a0.f_median_names_dim_with(&a1, a2).map(drop)
 }
-fn op_720(g: &mut Gen) -> Result<()> {
+fn op_719(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
@@ -8319,17 +8335,17 @@ fn op_720(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_median_names_dim_values_with(&a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_721(g: &mut Gen) -> Result<()> {
+fn op_720(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_nanmedian().map(drop)
 }
-fn op_722(g: &mut Gen) -> Result<()> {
+fn op_721(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f_nanmedian_dim_with(a1, a2).map(drop)
 }
-fn op_723(g: &mut Gen) -> Result<()> {
+fn op_722(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -8337,13 +8353,13 @@ fn op_723(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_nanmedian_dim_values_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_724(g: &mut Gen) -> Result<()> {
+fn op_723(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
     a0.f_nanmedian_names_dim_with(&a1, a2).map(drop)
 }
-fn op_725(g: &mut Gen) -> Result<()> {
+fn op_724(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
@@ -8351,13 +8367,13 @@ fn op_725(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_nanmedian_names_dim_values_with(&a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_726(g: &mut Gen) -> Result<()> {
+fn op_725(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f_min_dim_with(a1, a2).map(drop)
 }
-fn op_727(g: &mut Gen) -> Result<()> {
+fn op_726(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -8365,13 +8381,13 @@ fn op_727(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_min_dim_min_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_728(g: &mut Gen) -> Result<()> {
+fn op_727(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
     a0.f_min_names_dim_with(&a1, a2).map(drop)
 }
-fn op_729(g: &mut Gen) -> Result<()> {
+fn op_728(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
@@ -8379,20 +8395,20 @@ fn op_729(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_min_names_dim_min_with(&a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_730(g: &mut Gen) -> Result<()> {
+fn op_729(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     a0.f_amin_with(&a1, a2).map(drop)
 }
-fn op_731(g: &mut Gen) -> Result<()> {
+fn op_730(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_amin_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_732(g: &mut Gen) -> Result<()> {
+fn op_731(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -8402,7 +8418,7 @@ fn op_732(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     a0.f__mps_convolution(&a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_733(g: &mut Gen) -> Result<()> {
+fn op_732(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8413,7 +8429,7 @@ fn op_733(g: &mut Gen) -> Result<()> {
     let a7 = g.bool_array::<3>();
     a0.f_mps_convolution_backward(&a1, &a2, &a3, &a4, &a5, a6, a7).map(drop)
 }
-fn op_734(g: &mut Gen) -> Result<()> {
+fn op_733(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -8423,7 +8439,7 @@ fn op_734(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     a0.f_mkldnn_convolution(&a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_735(g: &mut Gen) -> Result<()> {
+fn op_734(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8460,7 +8476,7 @@ fn op_735(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_736(g: &mut Gen) -> Result<()> {
+fn op_735(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8511,7 +8527,7 @@ fn op_736(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_737(g: &mut Gen) -> Result<()> {
+fn op_736(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -8532,7 +8548,7 @@ fn op_737(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_738(g: &mut Gen) -> Result<()> {
+fn op_737(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8553,7 +8569,7 @@ fn op_738(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_739(g: &mut Gen) -> Result<()> {
+fn op_738(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -8565,7 +8581,7 @@ fn op_739(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     a0.f_miopen_convolution(&a1, a2.as_ref(), &a3, &a4, &a5, a6, a7, a8).map(drop)
 }
-fn op_740(g: &mut Gen) -> Result<()> {
+fn op_739(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -8579,7 +8595,7 @@ fn op_740(g: &mut Gen) -> Result<()> {
     a0.f_miopen_convolution_transpose(&a1, a2.as_ref(), &a3, &a4, &a5, &a6, a7, a8, a9)
         .map(drop)
 }
-fn op_741(g: &mut Gen) -> Result<()> {
+fn op_740(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -8592,7 +8608,7 @@ fn op_741(g: &mut Gen) -> Result<()> {
     a0.f_miopen_depthwise_convolution(&a1, a2.as_ref(), &a3, &a4, &a5, a6, a7, a8)
         .map(drop)
 }
-fn op_742(g: &mut Gen) -> Result<()> {
+fn op_741(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -8602,7 +8618,7 @@ fn op_742(g: &mut Gen) -> Result<()> {
     let a6 = g.int();
     a0.f_miopen_convolution_relu(&a1, a2.as_ref(), &a3, &a4, &a5, a6).map(drop)
 }
-fn op_743(g: &mut Gen) -> Result<()> {
+fn op_742(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8615,7 +8631,7 @@ fn op_743(g: &mut Gen) -> Result<()> {
     a0.f_miopen_convolution_add_relu(&a1, &a2, a3, a4.as_ref(), &a5, &a6, &a7, a8)
         .map(drop)
 }
-fn op_744(g: &mut Gen) -> Result<()> {
+fn op_743(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.int();
@@ -8648,7 +8664,7 @@ fn op_744(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_745(g: &mut Gen) -> Result<()> {
+fn op_744(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.int();
@@ -8695,7 +8711,7 @@ fn op_745(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_746(g: &mut Gen) -> Result<()> {
+fn op_745(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -8703,7 +8719,7 @@ fn op_746(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f__use_miopen_ctc_loss(&a0, &a1, &a2, &a3, a4).map(drop)
 }
-fn op_747(g: &mut Gen) -> Result<()> {
+fn op_746(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8711,7 +8727,7 @@ fn op_747(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f__use_miopen_ctc_loss_tensor(&a0, &a1, &a2, &a3, a4).map(drop)
 }
-fn op_748(g: &mut Gen) -> Result<()> {
+fn op_747(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -8721,7 +8737,7 @@ fn op_748(g: &mut Gen) -> Result<()> {
     let a6 = g.bool();
     Tensor::f_miopen_ctc_loss(&a0, &a1, &a2, &a3, a4, a5, a6).map(drop)
 }
-fn op_749(g: &mut Gen) -> Result<()> {
+fn op_748(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -8731,54 +8747,54 @@ fn op_749(g: &mut Gen) -> Result<()> {
     let a6 = g.bool();
     Tensor::f_miopen_ctc_loss_tensor(&a0, &a1, &a2, &a3, a4, a5, a6).map(drop)
 }
-fn op_750(g: &mut Gen) -> Result<()> {
+fn op_749(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_mm(&a1).map(drop)
 }
-fn op_751(g: &mut Gen) -> Result<()> {
+fn op_750(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_mm_out(&a1, &mut a2).map(drop)
 }
-fn op_752(g: &mut Gen) -> Result<()> {
+fn op_751(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.kind();
     a0.f_mm_dtype(&a1, a2).map(drop)
 }
-fn op_753(g: &mut Gen) -> Result<()> {
+fn op_752(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.kind();
     let mut a3 = g.tensor();
     a0.f_mm_dtype_out(&a1, a2, &mut a3).map(drop)
 }
-fn op_754(g: &mut Gen) -> Result<()> {
+fn op_753(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f__int_mm(&a1).map(drop)
 }
-fn op_755(g: &mut Gen) -> Result<()> {
+fn op_754(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f__int_mm_out(&a1, &mut a2).map(drop)
 }
-fn op_756(g: &mut Gen) -> Result<()> {
+fn op_755(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f__convert_weight_to_int4pack(a1).map(drop)
 }
-fn op_757(g: &mut Gen) -> Result<()> {
+fn op_756(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.tensor();
     a0.f__weight_int4pack_mm(&a1, a2, &a3).map(drop)
 }
-fn op_758(g: &mut Gen) -> Result<()> {
+fn op_757(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -8786,19 +8802,19 @@ fn op_758(g: &mut Gen) -> Result<()> {
     let a4 = g.tensor();
     a0.f__weight_int4pack_mm_with_scales_and_zeros(&a1, a2, &a3, &a4).map(drop)
 }
-fn op_759(g: &mut Gen) -> Result<()> {
+fn op_758(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f__convert_weight_to_int4pack_for_cpu(a1).map(drop)
 }
-fn op_760(g: &mut Gen) -> Result<()> {
+fn op_759(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.tensor();
     a0.f__weight_int4pack_mm_for_cpu(&a1, a2, &a3).map(drop)
 }
-fn op_761(g: &mut Gen) -> Result<()> {
+fn op_760(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -8807,7 +8823,7 @@ fn op_761(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     Tensor::f__dyn_quant_pack_4bit_weight(&a0, &a1, a2.as_ref(), a3, a4, a5).map(drop)
 }
-fn op_762(g: &mut Gen) -> Result<()> {
+fn op_761(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -8815,35 +8831,35 @@ fn op_762(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f__dyn_quant_matmul_4bit(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_763(g: &mut Gen) -> Result<()> {
+fn op_762(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f__weight_int8pack_mm(&a1, &a2).map(drop)
 }
-fn op_764(g: &mut Gen) -> Result<()> {
+fn op_763(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__sparse_mm(&a0, &a1).map(drop)
 }
-fn op_765(g: &mut Gen) -> Result<()> {
+fn op_764(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.string();
     Tensor::f__sparse_mm_reduce(&a0, &a1, &a2).map(drop)
 }
-fn op_766(g: &mut Gen) -> Result<()> {
+fn op_765(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f__sparse_sparse_matmul(&a1).map(drop)
 }
-fn op_767(g: &mut Gen) -> Result<()> {
+fn op_766(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f_mode_with(a1, a2).map(drop)
 }
-fn op_768(g: &mut Gen) -> Result<()> {
+fn op_767(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -8851,13 +8867,13 @@ fn op_768(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_mode_values_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_769(g: &mut Gen) -> Result<()> {
+fn op_768(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
     a0.f_mode_dimname_with(&a1, a2).map(drop)
 }
-fn op_770(g: &mut Gen) -> Result<()> {
+fn op_769(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
@@ -8865,93 +8881,93 @@ fn op_770(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_mode_dimname_out_with(&a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_771(g: &mut Gen) -> Result<()> {
+fn op_770(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_mul(&a1).map(drop)
 }
-fn op_772(g: &mut Gen) -> Result<()> {
+fn op_771(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_mul_(&a1).map(drop)
 }
-fn op_773(g: &mut Gen) -> Result<()> {
+fn op_772(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_mul_out(&a1, &mut a2).map(drop)
 }
-fn op_774(g: &mut Gen) -> Result<()> {
+fn op_773(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_mul_scalar(a1).map(drop)
 }
-fn op_775(g: &mut Gen) -> Result<()> {
+fn op_774(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_mul_scalar_(a1).map(drop)
 }
-fn op_776(g: &mut Gen) -> Result<()> {
+fn op_775(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_multiply(&a1).map(drop)
 }
-fn op_777(g: &mut Gen) -> Result<()> {
+fn op_776(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_multiply_(&a1).map(drop)
 }
-fn op_778(g: &mut Gen) -> Result<()> {
+fn op_777(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_multiply_out(&a1, &mut a2).map(drop)
 }
-fn op_779(g: &mut Gen) -> Result<()> {
+fn op_778(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_multiply_scalar(a1).map(drop)
 }
-fn op_780(g: &mut Gen) -> Result<()> {
+fn op_779(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_multiply_scalar_(a1).map(drop)
 }
-fn op_781(g: &mut Gen) -> Result<()> {
+fn op_780(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_mv(&a1).map(drop)
 }
-fn op_782(g: &mut Gen) -> Result<()> {
+fn op_781(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_mv_out(&a1, &mut a2).map(drop)
 }
-fn op_783(g: &mut Gen) -> Result<()> {
+fn op_782(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_mvlgamma_out(a1, &mut a2).map(drop)
 }
-fn op_784(g: &mut Gen) -> Result<()> {
+fn op_783(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_mvlgamma(a1).map(drop)
 }
-fn op_785(g: &mut Gen) -> Result<()> {
+fn op_784(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     a0.f_mvlgamma_(a1).map(drop)
 }
-fn op_786(g: &mut Gen) -> Result<()> {
+fn op_785(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_narrow_copy(a1, a2, a3).map(drop)
 }
-fn op_787(g: &mut Gen) -> Result<()> {
+fn op_786(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -8959,21 +8975,21 @@ fn op_787(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_narrow_copy_out(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_788(g: &mut Gen) -> Result<()> {
+fn op_787(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_narrow(a1, a2, a3).map(drop)
 }
-fn op_789(g: &mut Gen) -> Result<()> {
+fn op_788(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.int();
     a0.f_narrow_tensor(a1, &a2, a3).map(drop)
 }
-fn op_790(g: &mut Gen) -> Result<()> {
+fn op_789(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -8994,7 +9010,7 @@ fn op_790(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_791(g: &mut Gen) -> Result<()> {
+fn op_790(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -9021,7 +9037,7 @@ fn op_791(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_792(g: &mut Gen) -> Result<()> {
+fn op_791(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -9042,7 +9058,7 @@ fn op_792(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_793(g: &mut Gen) -> Result<()> {
+fn op_792(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -9061,7 +9077,7 @@ fn op_793(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_794(g: &mut Gen) -> Result<()> {
+fn op_793(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -9088,7 +9104,7 @@ fn op_794(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_795(g: &mut Gen) -> Result<()> {
+fn op_794(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -9105,7 +9121,7 @@ fn op_795(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_796(g: &mut Gen) -> Result<()> {
+fn op_795(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -9128,12 +9144,12 @@ fn op_796(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_797(g: &mut Gen) -> Result<()> {
+fn op_796(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     Tensor::f_batch_norm_stats(&a0, a1).map(drop)
 }
-fn op_798(g: &mut Gen) -> Result<()> {
+fn op_797(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -9142,7 +9158,7 @@ fn op_798(g: &mut Gen) -> Result<()> {
     let a5 = g.float();
     Tensor::f_batch_norm_elemt(&a0, a1.as_ref(), a2.as_ref(), &a3, &a4, a5).map(drop)
 }
-fn op_799(g: &mut Gen) -> Result<()> {
+fn op_798(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -9153,7 +9169,7 @@ fn op_799(g: &mut Gen) -> Result<()> {
     Tensor::f_batch_norm_elemt_out(&a0, a1.as_ref(), a2.as_ref(), &a3, &a4, a5, &mut a6)
         .map(drop)
 }
-fn op_800(g: &mut Gen) -> Result<()> {
+fn op_799(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -9174,7 +9190,7 @@ fn op_800(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_801(g: &mut Gen) -> Result<()> {
+fn op_800(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -9195,7 +9211,7 @@ fn op_801(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_802(g: &mut Gen) -> Result<()> {
+fn op_801(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -9220,7 +9236,7 @@ fn op_802(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_803(g: &mut Gen) -> Result<()> {
+fn op_802(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -9232,7 +9248,7 @@ fn op_803(g: &mut Gen) -> Result<()> {
     Tensor::f_batch_norm_backward_reduce(&a0, &a1, &a2, &a3, a4.as_ref(), a5, a6, a7)
         .map(drop)
 }
-fn op_804(g: &mut Gen) -> Result<()> {
+fn op_803(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -9244,20 +9260,20 @@ fn op_804(g: &mut Gen) -> Result<()> {
     Tensor::f_batch_norm_backward_elemt(&a0, &a1, &a2, &a3, a4.as_ref(), &a5, &a6, &a7)
         .map(drop)
 }
-fn op_805(g: &mut Gen) -> Result<()> {
+fn op_804(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
     let a3 = g.float();
     Tensor::f_batch_norm_update_stats(&a0, a1.as_ref(), a2.as_ref(), a3).map(drop)
 }
-fn op_806(_g: &mut Gen) -> Result<()> {
+fn op_805(_g: &mut Gen) -> Result<()> {
     Tensor::f_is_vulkan_available().map(drop)
 }
-fn op_807(_g: &mut Gen) -> Result<()> {
+fn op_806(_g: &mut Gen) -> Result<()> {
     Tensor::f__nnpack_available().map(drop)
 }
-fn op_808(g: &mut Gen) -> Result<()> {
+fn op_807(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -9265,7 +9281,7 @@ fn op_808(g: &mut Gen) -> Result<()> {
     let a4 = g.int_list();
     Tensor::f__nnpack_spatial_convolution_with(&a0, &a1, a2.as_ref(), &a3, &a4).map(drop)
 }
-fn op_809(g: &mut Gen) -> Result<()> {
+fn op_808(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -9277,7 +9293,7 @@ fn op_809(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_ones_names_with(&a0, a1.as_deref(), a2, a3, a4, a5).map(drop)
 }
-fn op_810(g: &mut Gen) -> Result<()> {
+fn op_809(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -9285,12 +9301,12 @@ fn op_810(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_ones_with(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_811(g: &mut Gen) -> Result<()> {
+fn op_810(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let mut a1 = g.tensor();
     Tensor::f_ones_out(&a0, &mut a1).map(drop)
 }
-fn op_812(g: &mut Gen) -> Result<()> {
+fn op_811(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -9299,7 +9315,7 @@ fn op_812(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_memory_format();
     a0.f_ones_like_with(a1, a2, a3, a4, a5).map(drop)
 }
-fn op_813(g: &mut Gen) -> Result<()> {
+fn op_812(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -9307,26 +9323,26 @@ fn op_813(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_pairwise_distance_with(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_814(g: &mut Gen) -> Result<()> {
+fn op_813(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
     let a3 = g.opt_int();
     Tensor::f_cdist_with(&a0, &a1, a2, a3).map(drop)
 }
-fn op_815(g: &mut Gen) -> Result<()> {
+fn op_814(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__euclidean_dist(&a0, &a1).map(drop)
 }
-fn op_816(g: &mut Gen) -> Result<()> {
+fn op_815(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
     let a3 = g.opt_int();
     Tensor::f__cdist_forward(&a0, &a1, a2, a3).map(drop)
 }
-fn op_817(g: &mut Gen) -> Result<()> {
+fn op_816(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -9334,120 +9350,120 @@ fn op_817(g: &mut Gen) -> Result<()> {
     let a4 = g.tensor();
     Tensor::f__cdist_backward(&a0, &a1, &a2, a3, &a4).map(drop)
 }
-fn op_818(g: &mut Gen) -> Result<()> {
+fn op_817(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     a0.f_pdist_with(a1).map(drop)
 }
-fn op_819(g: &mut Gen) -> Result<()> {
+fn op_818(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     a0.f__pdist_forward_with(a1).map(drop)
 }
-fn op_820(g: &mut Gen) -> Result<()> {
+fn op_819(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
     let a3 = g.tensor();
     Tensor::f__pdist_backward(&a0, &a1, a2, &a3).map(drop)
 }
-fn op_821(g: &mut Gen) -> Result<()> {
+fn op_820(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.float();
     Tensor::f_cosine_similarity_with(&a0, &a1, a2, a3).map(drop)
 }
-fn op_822(g: &mut Gen) -> Result<()> {
+fn op_821(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_permute(&a1).map(drop)
 }
-fn op_823(g: &mut Gen) -> Result<()> {
+fn op_822(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     a0.f_movedim_intlist(&a1, &a2).map(drop)
 }
-fn op_824(g: &mut Gen) -> Result<()> {
+fn op_823(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_movedim_int(a1, a2).map(drop)
 }
-fn op_825(g: &mut Gen) -> Result<()> {
+fn op_824(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     a0.f_moveaxis_intlist(&a1, &a2).map(drop)
 }
-fn op_826(g: &mut Gen) -> Result<()> {
+fn op_825(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_moveaxis_int(a1, a2).map(drop)
 }
-fn op_827(g: &mut Gen) -> Result<()> {
+fn op_826(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_numpy_t().map(drop)
 }
-fn op_828(g: &mut Gen) -> Result<()> {
+fn op_827(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_matrix_h().map(drop)
 }
-fn op_829(g: &mut Gen) -> Result<()> {
+fn op_828(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_mt().map(drop)
 }
-fn op_830(g: &mut Gen) -> Result<()> {
+fn op_829(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_mh().map(drop)
 }
-fn op_831(g: &mut Gen) -> Result<()> {
+fn op_830(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_adjoint().map(drop)
 }
-fn op_832(g: &mut Gen) -> Result<()> {
+fn op_831(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_pixel_shuffle(a1).map(drop)
 }
-fn op_833(g: &mut Gen) -> Result<()> {
+fn op_832(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_pixel_unshuffle(a1).map(drop)
 }
-fn op_834(g: &mut Gen) -> Result<()> {
+fn op_833(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_channel_shuffle(a1).map(drop)
 }
-fn op_835(g: &mut Gen) -> Result<()> {
+fn op_834(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_native_channel_shuffle(a1).map(drop)
 }
-fn op_836(g: &mut Gen) -> Result<()> {
+fn op_835(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_device();
     a0.f_is_pinned_with(a1).map(drop)
 }
-fn op_837(g: &mut Gen) -> Result<()> {
+fn op_836(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_device();
     a0.f_pin_memory_with(a1).map(drop)
 }
-fn op_838(g: &mut Gen) -> Result<()> {
+fn op_837(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_device();
     a0.f__pin_memory_with(a1).map(drop)
 }
-fn op_839(g: &mut Gen) -> Result<()> {
+fn op_838(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     a0.f_pinverse_with(a1).map(drop)
 }
-fn op_840(g: &mut Gen) -> Result<()> {
+fn op_839(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -9456,33 +9472,33 @@ fn op_840(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     Tensor::f_poisson_nll_loss(&a0, &a1, a2, a3, a4, a5).map(drop)
 }
-fn op_841(g: &mut Gen) -> Result<()> {
+fn op_840(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_rad2deg().map(drop)
 }
-fn op_842(g: &mut Gen) -> Result<()> {
+fn op_841(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_rad2deg_().map(drop)
 }
-fn op_843(g: &mut Gen) -> Result<()> {
+fn op_842(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_rad2deg_out(&mut a1).map(drop)
 }
-fn op_844(g: &mut Gen) -> Result<()> {
+fn op_843(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_deg2rad().map(drop)
 }
-fn op_845(g: &mut Gen) -> Result<()> {
+fn op_844(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_deg2rad_().map(drop)
 }
-fn op_846(g: &mut Gen) -> Result<()> {
+fn op_845(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_deg2rad_out(&mut a1).map(drop)
 }
-fn op_847(g: &mut Gen) -> Result<()> {
+fn op_846(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -9490,7 +9506,7 @@ fn op_847(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_scalar_tensor_with(a0, a1, a2, a3, a4).map(drop)
 }
-fn op_848(g: &mut Gen) -> Result<()> {
+fn op_847(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -9502,7 +9518,7 @@ fn op_848(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_rand_names_with(&a0, a1.as_deref(), a2, a3, a4, a5).map(drop)
 }
-fn op_849(g: &mut Gen) -> Result<()> {
+fn op_848(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_generator();
     let a2 = g.opt_dimname_list();
@@ -9524,7 +9540,7 @@ fn op_849(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_850(g: &mut Gen) -> Result<()> {
+fn op_849(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -9532,7 +9548,7 @@ fn op_850(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_rand_with(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_851(g: &mut Gen) -> Result<()> {
+fn op_850(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_generator();
     let a2 = g.opt_kind();
@@ -9541,18 +9557,18 @@ fn op_851(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_rand_generator_with(&a0, a1.as_ref(), a2, a3, a4, a5).map(drop)
 }
-fn op_852(g: &mut Gen) -> Result<()> {
+fn op_851(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let mut a1 = g.tensor();
     Tensor::f_rand_out(&a0, &mut a1).map(drop)
 }
-fn op_853(g: &mut Gen) -> Result<()> {
+fn op_852(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_generator();
     let mut a2 = g.tensor();
     Tensor::f_rand_generator_out(&a0, a1.as_ref(), &mut a2).map(drop)
 }
-fn op_854(g: &mut Gen) -> Result<()> {
+fn op_853(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -9561,7 +9577,7 @@ fn op_854(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_memory_format();
     a0.f_rand_like_with(a1, a2, a3, a4, a5).map(drop)
 }
-fn op_855(g: &mut Gen) -> Result<()> {
+fn op_854(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let a2 = g.opt_kind();
@@ -9571,7 +9587,7 @@ fn op_855(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_memory_format();
     a0.f_rand_like_generator_with(a1.as_ref(), a2, a3, a4, a5, a6).map(drop)
 }
-fn op_856(g: &mut Gen) -> Result<()> {
+fn op_855(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int_list();
     let a2 = g.opt_kind();
@@ -9580,7 +9596,7 @@ fn op_856(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_randint_with(a0, &a1, a2, a3, a4, a5).map(drop)
 }
-fn op_857(g: &mut Gen) -> Result<()> {
+fn op_856(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int_list();
     let a2 = g.opt_generator();
@@ -9590,7 +9606,7 @@ fn op_857(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_randint_generator_with(a0, &a1, a2.as_ref(), a3, a4, a5, a6).map(drop)
 }
-fn op_858(g: &mut Gen) -> Result<()> {
+fn op_857(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
@@ -9600,7 +9616,7 @@ fn op_858(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_randint_low_with(a0, a1, &a2, a3, a4, a5, a6).map(drop)
 }
-fn op_859(g: &mut Gen) -> Result<()> {
+fn op_858(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
@@ -9612,27 +9628,27 @@ fn op_859(g: &mut Gen) -> Result<()> {
     Tensor::f_randint_low_generator_with(a0, a1, &a2, a3.as_ref(), a4, a5, a6, a7)
         .map(drop)
 }
-fn op_860(g: &mut Gen) -> Result<()> {
+fn op_859(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     Tensor::f_randint_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_861(g: &mut Gen) -> Result<()> {
+fn op_860(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int_list();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     Tensor::f_randint_generator_out(a0, &a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_862(g: &mut Gen) -> Result<()> {
+fn op_861(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f_randint_low_out(a0, a1, &a2, &mut a3).map(drop)
 }
-fn op_863(g: &mut Gen) -> Result<()> {
+fn op_862(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
@@ -9640,7 +9656,7 @@ fn op_863(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_randint_low_generator_out(a0, a1, &a2, a3.as_ref(), &mut a4).map(drop)
 }
-fn op_864(g: &mut Gen) -> Result<()> {
+fn op_863(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
@@ -9650,7 +9666,7 @@ fn op_864(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_memory_format();
     a0.f_randint_like_with(a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_865(g: &mut Gen) -> Result<()> {
+fn op_864(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_generator();
@@ -9661,7 +9677,7 @@ fn op_865(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_memory_format();
     a0.f_randint_like_generator_with(a1, a2.as_ref(), a3, a4, a5, a6, a7).map(drop)
 }
-fn op_866(g: &mut Gen) -> Result<()> {
+fn op_865(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_kind();
@@ -9671,7 +9687,7 @@ fn op_866(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_memory_format();
     a0.f_randint_like_tensor_with(&a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_867(g: &mut Gen) -> Result<()> {
+fn op_866(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
@@ -9683,7 +9699,7 @@ fn op_867(g: &mut Gen) -> Result<()> {
     a0.f_randint_like_tensor_generator_with(&a1, a2.as_ref(), a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_868(g: &mut Gen) -> Result<()> {
+fn op_867(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -9694,7 +9710,7 @@ fn op_868(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_memory_format();
     a0.f_randint_like_low_dtype_with(a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_869(g: &mut Gen) -> Result<()> {
+fn op_868(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -9707,7 +9723,7 @@ fn op_869(g: &mut Gen) -> Result<()> {
     a0.f_randint_like_low_generator_dtype_with(a1, a2, a3.as_ref(), a4, a5, a6, a7, a8)
         .map(drop)
 }
-fn op_870(g: &mut Gen) -> Result<()> {
+fn op_869(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -9715,7 +9731,7 @@ fn op_870(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_randn_with(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_871(g: &mut Gen) -> Result<()> {
+fn op_870(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_generator();
     let a2 = g.opt_kind();
@@ -9724,7 +9740,7 @@ fn op_871(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_randn_generator_with(&a0, a1.as_ref(), a2, a3, a4, a5).map(drop)
 }
-fn op_872(g: &mut Gen) -> Result<()> {
+fn op_871(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -9736,7 +9752,7 @@ fn op_872(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_randn_names_with(&a0, a1.as_deref(), a2, a3, a4, a5).map(drop)
 }
-fn op_873(g: &mut Gen) -> Result<()> {
+fn op_872(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_generator();
     let a2 = g.opt_dimname_list();
@@ -9758,18 +9774,18 @@ fn op_873(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_874(g: &mut Gen) -> Result<()> {
+fn op_873(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let mut a1 = g.tensor();
     Tensor::f_randn_out(&a0, &mut a1).map(drop)
 }
-fn op_875(g: &mut Gen) -> Result<()> {
+fn op_874(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_generator();
     let mut a2 = g.tensor();
     Tensor::f_randn_generator_out(&a0, a1.as_ref(), &mut a2).map(drop)
 }
-fn op_876(g: &mut Gen) -> Result<()> {
+fn op_875(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -9778,7 +9794,7 @@ fn op_876(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_memory_format();
     a0.f_randn_like_with(a1, a2, a3, a4, a5).map(drop)
 }
-fn op_877(g: &mut Gen) -> Result<()> {
+fn op_876(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let a2 = g.opt_kind();
@@ -9788,7 +9804,7 @@ fn op_877(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_memory_format();
     a0.f_randn_like_generator_with(a1.as_ref(), a2, a3, a4, a5, a6).map(drop)
 }
-fn op_878(g: &mut Gen) -> Result<()> {
+fn op_877(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -9796,7 +9812,7 @@ fn op_878(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_randperm_with(a0, a1, a2, a3, a4).map(drop)
 }
-fn op_879(g: &mut Gen) -> Result<()> {
+fn op_878(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_generator();
     let a2 = g.opt_kind();
@@ -9805,18 +9821,18 @@ fn op_879(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_randperm_generator_with(a0, a1.as_ref(), a2, a3, a4, a5).map(drop)
 }
-fn op_880(g: &mut Gen) -> Result<()> {
+fn op_879(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let mut a1 = g.tensor();
     Tensor::f_randperm_out(a0, &mut a1).map(drop)
 }
-fn op_881(g: &mut Gen) -> Result<()> {
+fn op_880(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.opt_generator();
     let mut a2 = g.tensor();
     Tensor::f_randperm_generator_out(a0, a1.as_ref(), &mut a2).map(drop)
 }
-fn op_882(g: &mut Gen) -> Result<()> {
+fn op_881(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let a2 = g.scalar();
@@ -9826,7 +9842,7 @@ fn op_882(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_range_step_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_883(g: &mut Gen) -> Result<()> {
+fn op_882(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
@@ -9835,142 +9851,142 @@ fn op_883(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_range_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_884(g: &mut Gen) -> Result<()> {
+fn op_883(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_range_out_(a0, a1, &mut a2).map(drop)
 }
-fn op_885(g: &mut Gen) -> Result<()> {
+fn op_884(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     Tensor::f_range_out_with(a0, a1, a2, &mut a3).map(drop)
 }
-fn op_886(g: &mut Gen) -> Result<()> {
+fn op_885(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_ravel().map(drop)
 }
-fn op_887(g: &mut Gen) -> Result<()> {
+fn op_886(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_reciprocal().map(drop)
 }
-fn op_888(g: &mut Gen) -> Result<()> {
+fn op_887(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_reciprocal_().map(drop)
 }
-fn op_889(g: &mut Gen) -> Result<()> {
+fn op_888(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_reciprocal_out(&mut a1).map(drop)
 }
-fn op_890(g: &mut Gen) -> Result<()> {
+fn op_889(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_neg().map(drop)
 }
-fn op_891(g: &mut Gen) -> Result<()> {
+fn op_890(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_neg_().map(drop)
 }
-fn op_892(g: &mut Gen) -> Result<()> {
+fn op_891(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_neg_out(&mut a1).map(drop)
 }
-fn op_893(g: &mut Gen) -> Result<()> {
+fn op_892(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_negative().map(drop)
 }
-fn op_894(g: &mut Gen) -> Result<()> {
+fn op_893(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_negative_().map(drop)
 }
-fn op_895(g: &mut Gen) -> Result<()> {
+fn op_894(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_negative_out(&mut a1).map(drop)
 }
-fn op_896(g: &mut Gen) -> Result<()> {
+fn op_895(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_repeat(&a1).map(drop)
 }
-fn op_897(g: &mut Gen) -> Result<()> {
+fn op_896(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     Tensor::f_repeat_interleave_with(&a0, a1).map(drop)
 }
-fn op_898(g: &mut Gen) -> Result<()> {
+fn op_897(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
     let a3 = g.opt_int();
     a0.f_repeat_interleave_self_tensor_with(&a1, a2, a3).map(drop)
 }
-fn op_899(g: &mut Gen) -> Result<()> {
+fn op_898(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
     let a3 = g.opt_int();
     a0.f_repeat_interleave_self_int_with(a1, a2, a3).map(drop)
 }
-fn op_900(g: &mut Gen) -> Result<()> {
+fn op_899(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_reshape(&a1).map(drop)
 }
-fn op_901(g: &mut Gen) -> Result<()> {
+fn op_900(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__reshape_copy(&a1).map(drop)
 }
-fn op_902(g: &mut Gen) -> Result<()> {
+fn op_901(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     a0.f__reshape_alias(&a1, &a2).map(drop)
 }
-fn op_903(g: &mut Gen) -> Result<()> {
+fn op_902(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__mkldnn_reshape(&a1).map(drop)
 }
-fn op_904(g: &mut Gen) -> Result<()> {
+fn op_903(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_reshape_as(&a1).map(drop)
 }
-fn op_905(g: &mut Gen) -> Result<()> {
+fn op_904(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_round().map(drop)
 }
-fn op_906(g: &mut Gen) -> Result<()> {
+fn op_905(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_round_().map(drop)
 }
-fn op_907(g: &mut Gen) -> Result<()> {
+fn op_906(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_round_out(&mut a1).map(drop)
 }
-fn op_908(g: &mut Gen) -> Result<()> {
+fn op_907(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_round_decimals(a1).map(drop)
 }
-fn op_909(g: &mut Gen) -> Result<()> {
+fn op_908(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     a0.f_round_decimals_(a1).map(drop)
 }
-fn op_910(g: &mut Gen) -> Result<()> {
+fn op_909(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_round_decimals_out(a1, &mut a2).map(drop)
 }
-fn op_911(g: &mut Gen) -> Result<()> {
+fn op_910(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
@@ -9978,7 +9994,7 @@ fn op_911(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_generator();
     a0.f_rrelu_with(a1, a2, a3, a4.as_ref()).map(drop)
 }
-fn op_912(g: &mut Gen) -> Result<()> {
+fn op_911(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
@@ -9986,300 +10002,300 @@ fn op_912(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_generator();
     a0.f_rrelu__with(a1, a2, a3, a4.as_ref()).map(drop)
 }
-fn op_913(g: &mut Gen) -> Result<()> {
+fn op_912(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_relu().map(drop)
 }
-fn op_914(g: &mut Gen) -> Result<()> {
+fn op_913(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_relu_().map(drop)
 }
-fn op_915(g: &mut Gen) -> Result<()> {
+fn op_914(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_relu6().map(drop)
 }
-fn op_916(g: &mut Gen) -> Result<()> {
+fn op_915(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_relu6_().map(drop)
 }
-fn op_917(g: &mut Gen) -> Result<()> {
+fn op_916(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_prelu(&a1).map(drop)
 }
-fn op_918(g: &mut Gen) -> Result<()> {
+fn op_917(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f__prelu_kernel(&a1).map(drop)
 }
-fn op_919(g: &mut Gen) -> Result<()> {
+fn op_918(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f__prelu_kernel_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_920(g: &mut Gen) -> Result<()> {
+fn op_919(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let mut a2 = g.tensor();
     a0.f_gelu_out_with(&a1, &mut a2).map(drop)
 }
-fn op_921(g: &mut Gen) -> Result<()> {
+fn op_920(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.string();
     a0.f_gelu__with(&a1).map(drop)
 }
-fn op_922(g: &mut Gen) -> Result<()> {
+fn op_921(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     a0.f_gelu_with(&a1).map(drop)
 }
-fn op_923(g: &mut Gen) -> Result<()> {
+fn op_922(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.string();
     let mut a3 = g.tensor();
     Tensor::f_gelu_backward_grad_input_with(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_924(g: &mut Gen) -> Result<()> {
+fn op_923(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.string();
     Tensor::f_gelu_backward_with(&a0, &a1, &a2).map(drop)
 }
-fn op_925(g: &mut Gen) -> Result<()> {
+fn op_924(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_infinitely_differentiable_gelu_backward(&a0, &a1).map(drop)
 }
-fn op_926(g: &mut Gen) -> Result<()> {
+fn op_925(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_hardshrink_out_with(a1, &mut a2).map(drop)
 }
-fn op_927(g: &mut Gen) -> Result<()> {
+fn op_926(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_hardshrink_with(a1).map(drop)
 }
-fn op_928(g: &mut Gen) -> Result<()> {
+fn op_927(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     Tensor::f_hardshrink_backward_grad_input(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_929(g: &mut Gen) -> Result<()> {
+fn op_928(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     Tensor::f_hardshrink_backward(&a0, &a1, a2).map(drop)
 }
-fn op_930(g: &mut Gen) -> Result<()> {
+fn op_929(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_rsqrt().map(drop)
 }
-fn op_931(g: &mut Gen) -> Result<()> {
+fn op_930(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_rsqrt_().map(drop)
 }
-fn op_932(g: &mut Gen) -> Result<()> {
+fn op_931(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_rsqrt_out(&mut a1).map(drop)
 }
-fn op_933(g: &mut Gen) -> Result<()> {
+fn op_932(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.int();
     a0.f_select_dimname(&a1, a2).map(drop)
 }
-fn op_934(g: &mut Gen) -> Result<()> {
+fn op_933(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_select(a1, a2).map(drop)
 }
-fn op_935(g: &mut Gen) -> Result<()> {
+fn op_934(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.int();
     Tensor::f_select_backward(&a0, &a1, a2, a3).map(drop)
 }
-fn op_936(g: &mut Gen) -> Result<()> {
+fn op_935(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.int();
     Tensor::f__nested_select_backward(&a0, &a1, a2, a3).map(drop)
 }
-fn op_937(g: &mut Gen) -> Result<()> {
+fn op_936(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_selu().map(drop)
 }
-fn op_938(g: &mut Gen) -> Result<()> {
+fn op_937(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_selu_().map(drop)
 }
-fn op_939(g: &mut Gen) -> Result<()> {
+fn op_938(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_celu_with(a1).map(drop)
 }
-fn op_940(g: &mut Gen) -> Result<()> {
+fn op_939(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_celu__with(a1).map(drop)
 }
-fn op_941(g: &mut Gen) -> Result<()> {
+fn op_940(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_silu().map(drop)
 }
-fn op_942(g: &mut Gen) -> Result<()> {
+fn op_941(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_silu_().map(drop)
 }
-fn op_943(g: &mut Gen) -> Result<()> {
+fn op_942(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_silu_out(&mut a1).map(drop)
 }
-fn op_944(g: &mut Gen) -> Result<()> {
+fn op_943(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_silu_backward_grad_input(&a0, &a1, &mut a2).map(drop)
 }
-fn op_945(g: &mut Gen) -> Result<()> {
+fn op_944(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_silu_backward(&a0, &a1).map(drop)
 }
-fn op_946(g: &mut Gen) -> Result<()> {
+fn op_945(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_mish().map(drop)
 }
-fn op_947(g: &mut Gen) -> Result<()> {
+fn op_946(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_mish_().map(drop)
 }
-fn op_948(g: &mut Gen) -> Result<()> {
+fn op_947(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_mish_out(&mut a1).map(drop)
 }
-fn op_949(g: &mut Gen) -> Result<()> {
+fn op_948(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_mish_backward(&a0, &a1).map(drop)
 }
-fn op_950(g: &mut Gen) -> Result<()> {
+fn op_949(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sigmoid().map(drop)
 }
-fn op_951(g: &mut Gen) -> Result<()> {
+fn op_950(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_sigmoid_().map(drop)
 }
-fn op_952(g: &mut Gen) -> Result<()> {
+fn op_951(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_sigmoid_out(&mut a1).map(drop)
 }
-fn op_953(g: &mut Gen) -> Result<()> {
+fn op_952(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     a0.f_logit_with(a1).map(drop)
 }
-fn op_954(g: &mut Gen) -> Result<()> {
+fn op_953(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.opt_float();
     a0.f_logit__with(a1).map(drop)
 }
-fn op_955(g: &mut Gen) -> Result<()> {
+fn op_954(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     let mut a2 = g.tensor();
     a0.f_logit_out_with(a1, &mut a2).map(drop)
 }
-fn op_956(g: &mut Gen) -> Result<()> {
+fn op_955(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sin().map(drop)
 }
-fn op_957(g: &mut Gen) -> Result<()> {
+fn op_956(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_sin_().map(drop)
 }
-fn op_958(g: &mut Gen) -> Result<()> {
+fn op_957(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_sin_out(&mut a1).map(drop)
 }
-fn op_959(g: &mut Gen) -> Result<()> {
+fn op_958(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sinc().map(drop)
 }
-fn op_960(g: &mut Gen) -> Result<()> {
+fn op_959(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_sinc_().map(drop)
 }
-fn op_961(g: &mut Gen) -> Result<()> {
+fn op_960(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_sinc_out(&mut a1).map(drop)
 }
-fn op_962(g: &mut Gen) -> Result<()> {
+fn op_961(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sinh().map(drop)
 }
-fn op_963(g: &mut Gen) -> Result<()> {
+fn op_962(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_sinh_().map(drop)
 }
-fn op_964(g: &mut Gen) -> Result<()> {
+fn op_963(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_sinh_out(&mut a1).map(drop)
 }
-fn op_965(g: &mut Gen) -> Result<()> {
+fn op_964(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_detach().map(drop)
 }
-fn op_966(g: &mut Gen) -> Result<()> {
+fn op_965(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_detach_().map(drop)
 }
-fn op_967(g: &mut Gen) -> Result<()> {
+fn op_966(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_size_int(a1).map(drop)
 }
-fn op_968(g: &mut Gen) -> Result<()> {
+fn op_967(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     a0.f_size_dimname(&a1).map(drop)
 }
-fn op_969(g: &mut Gen) -> Result<()> {
+fn op_968(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_sym_size(a1).map(drop)
 }
-fn op_970(g: &mut Gen) -> Result<()> {
+fn op_969(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.memory_format();
     a0.f_sym_is_contiguous_with(a1).map(drop)
 }
-fn op_971(g: &mut Gen) -> Result<()> {
+fn op_970(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sym_numel().map(drop)
 }
-fn op_972(g: &mut Gen) -> Result<()> {
+fn op_971(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sym_storage_offset().map(drop)
 }
-fn op_973(g: &mut Gen) -> Result<()> {
+fn op_972(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
@@ -10287,7 +10303,7 @@ fn op_973(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_slice_with(a1, a2, a3, a4).map(drop)
 }
-fn op_974(g: &mut Gen) -> Result<()> {
+fn op_973(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -10296,7 +10312,7 @@ fn op_974(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     Tensor::f_slice_backward(&a0, &a1, a2, a3, a4, a5).map(drop)
 }
-fn op_975(g: &mut Gen) -> Result<()> {
+fn op_974(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -10305,7 +10321,7 @@ fn op_975(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     a0.f_slice_inverse_with(&a1, a2, a3, a4, a5).map(drop)
 }
-fn op_976(g: &mut Gen) -> Result<()> {
+fn op_975(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -10314,14 +10330,14 @@ fn op_976(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     a0.f_slice_scatter_with(&a1, a2, a3, a4, a5).map(drop)
 }
-fn op_977(g: &mut Gen) -> Result<()> {
+fn op_976(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_select_scatter(&a1, a2, a3).map(drop)
 }
-fn op_978(g: &mut Gen) -> Result<()> {
+fn op_977(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -10329,7 +10345,7 @@ fn op_978(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_diagonal_scatter_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_979(g: &mut Gen) -> Result<()> {
+fn op_978(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -10337,51 +10353,51 @@ fn op_979(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_int();
     a0.f_as_strided_scatter_with(&a1, &a2, &a3, a4).map(drop)
 }
-fn op_980(g: &mut Gen) -> Result<()> {
+fn op_979(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_smm(&a1).map(drop)
 }
-fn op_981(g: &mut Gen) -> Result<()> {
+fn op_980(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f_softmax_with(a1, a2).map(drop)
 }
-fn op_982(g: &mut Gen) -> Result<()> {
+fn op_981(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     let mut a3 = g.tensor();
     a0.f_softmax_int_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_983(g: &mut Gen) -> Result<()> {
+fn op_982(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     a0.f_softmax_dimname_with(&a1, a2).map(drop)
 }
-fn op_984(g: &mut Gen) -> Result<()> {
+fn op_983(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f__softmax(a1, a2).map(drop)
 }
-fn op_985(g: &mut Gen) -> Result<()> {
+fn op_984(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f__softmax_out(a1, a2, &mut a3).map(drop)
 }
-fn op_986(g: &mut Gen) -> Result<()> {
+fn op_985(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.kind();
     Tensor::f__softmax_backward_data(&a0, &a1, a2, a3).map(drop)
 }
-fn op_987(g: &mut Gen) -> Result<()> {
+fn op_986(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -10389,105 +10405,105 @@ fn op_987(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__softmax_backward_data_out(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_988(g: &mut Gen) -> Result<()> {
+fn op_987(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_unsafe_split_with(a1, a2).map(drop)
 }
-fn op_989(g: &mut Gen) -> Result<()> {
+fn op_988(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_split_with(a1, a2).map(drop)
 }
-fn op_990(g: &mut Gen) -> Result<()> {
+fn op_989(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     a0.f_split_sizes_with(&a1, a2).map(drop)
 }
-fn op_991(g: &mut Gen) -> Result<()> {
+fn op_990(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     a0.f_unsafe_split_with_sizes_with(&a1, a2).map(drop)
 }
-fn op_992(g: &mut Gen) -> Result<()> {
+fn op_991(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     a0.f_split_with_sizes_with(&a1, a2).map(drop)
 }
-fn op_993(g: &mut Gen) -> Result<()> {
+fn op_992(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_hsplit_int(a1).map(drop)
 }
-fn op_994(g: &mut Gen) -> Result<()> {
+fn op_993(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_hsplit_array(&a1).map(drop)
 }
-fn op_995(g: &mut Gen) -> Result<()> {
+fn op_994(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_vsplit_int(a1).map(drop)
 }
-fn op_996(g: &mut Gen) -> Result<()> {
+fn op_995(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_vsplit_array(&a1).map(drop)
 }
-fn op_997(g: &mut Gen) -> Result<()> {
+fn op_996(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_dsplit_int(a1).map(drop)
 }
-fn op_998(g: &mut Gen) -> Result<()> {
+fn op_997(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_dsplit_array(&a1).map(drop)
 }
-fn op_999(g: &mut Gen) -> Result<()> {
+fn op_998(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_squeeze().map(drop)
 }
-fn op_1000(g: &mut Gen) -> Result<()> {
+fn op_999(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_squeeze_dim(a1).map(drop)
 }
-fn op_1001(g: &mut Gen) -> Result<()> {
+fn op_1000(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     a0.f_squeeze_dimname(&a1).map(drop)
 }
-fn op_1002(g: &mut Gen) -> Result<()> {
+fn op_1001(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_squeeze_dims(&a1).map(drop)
 }
-fn op_1003(g: &mut Gen) -> Result<()> {
+fn op_1002(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_squeeze_().map(drop)
 }
-fn op_1004(g: &mut Gen) -> Result<()> {
+fn op_1003(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     a0.f_squeeze_dim_(a1).map(drop)
 }
-fn op_1005(g: &mut Gen) -> Result<()> {
+fn op_1004(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_squeeze_dims_(&a1).map(drop)
 }
-fn op_1006(g: &mut Gen) -> Result<()> {
+fn op_1005(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.dimname();
     a0.f_squeeze_dimname_(&a1).map(drop)
 }
-fn op_1007(g: &mut Gen) -> Result<()> {
+fn op_1006(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -10495,7 +10511,7 @@ fn op_1007(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_sspaddmm_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1008(g: &mut Gen) -> Result<()> {
+fn op_1007(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -10504,69 +10520,69 @@ fn op_1008(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_sspaddmm_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_1009(g: &mut Gen) -> Result<()> {
+fn op_1008(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     let a2 = g.int();
     Tensor::f__chunk_cat(&a0, a1, a2).map(drop)
 }
-fn op_1010(g: &mut Gen) -> Result<()> {
+fn op_1009(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f__chunk_cat_out(&a0, a1, a2, &mut a3).map(drop)
 }
-fn op_1011(g: &mut Gen) -> Result<()> {
+fn op_1010(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     Tensor::f_stack_with(&a0, a1).map(drop)
 }
-fn op_1012(g: &mut Gen) -> Result<()> {
+fn op_1011(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     let mut a2 = g.tensor();
     Tensor::f_stack_out_with(&a0, a1, &mut a2).map(drop)
 }
-fn op_1013(g: &mut Gen) -> Result<()> {
+fn op_1012(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     Tensor::f__stack_with(&a0, a1).map(drop)
 }
-fn op_1014(g: &mut Gen) -> Result<()> {
+fn op_1013(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     let mut a2 = g.tensor();
     Tensor::f__stack_out_with(&a0, a1, &mut a2).map(drop)
 }
-fn op_1015(g: &mut Gen) -> Result<()> {
+fn op_1014(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_hstack(&a0).map(drop)
 }
-fn op_1016(g: &mut Gen) -> Result<()> {
+fn op_1015(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     Tensor::f_hstack_out(&a0, &mut a1).map(drop)
 }
-fn op_1017(g: &mut Gen) -> Result<()> {
+fn op_1016(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_vstack(&a0).map(drop)
 }
-fn op_1018(g: &mut Gen) -> Result<()> {
+fn op_1017(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     Tensor::f_vstack_out(&a0, &mut a1).map(drop)
 }
-fn op_1019(g: &mut Gen) -> Result<()> {
+fn op_1018(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_dstack(&a0).map(drop)
 }
-fn op_1020(g: &mut Gen) -> Result<()> {
+fn op_1019(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     Tensor::f_dstack_out(&a0, &mut a1).map(drop)
 }
-fn op_1021(g: &mut Gen) -> Result<()> {
+fn op_1020(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
@@ -10578,7 +10594,7 @@ fn op_1021(g: &mut Gen) -> Result<()> {
     let a8 = g.opt_bool();
     a0.f_stft_with(a1, a2, a3, a4.as_ref(), a5, a6, a7, a8).map(drop)
 }
-fn op_1022(g: &mut Gen) -> Result<()> {
+fn op_1021(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
@@ -10592,7 +10608,7 @@ fn op_1022(g: &mut Gen) -> Result<()> {
     let a10 = g.opt_bool();
     a0.f_stft_center_with(a1, a2, a3, a4.as_ref(), a5, &a6, a7, a8, a9, a10).map(drop)
 }
-fn op_1023(g: &mut Gen) -> Result<()> {
+fn op_1022(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
@@ -10605,34 +10621,34 @@ fn op_1023(g: &mut Gen) -> Result<()> {
     let a9 = g.bool();
     a0.f_istft_with(a1, a2, a3, a4.as_ref(), a5, a6, a7, a8, a9).map(drop)
 }
-fn op_1024(g: &mut Gen) -> Result<()> {
+fn op_1023(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_stride_int(a1).map(drop)
 }
-fn op_1025(g: &mut Gen) -> Result<()> {
+fn op_1024(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     a0.f_stride_dimname(&a1).map(drop)
 }
-fn op_1026(g: &mut Gen) -> Result<()> {
+fn op_1025(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_sym_stride(a1).map(drop)
 }
-fn op_1027(g: &mut Gen) -> Result<()> {
+fn op_1026(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     a0.f_sum_with(a1).map(drop)
 }
-fn op_1028(g: &mut Gen) -> Result<()> {
+fn op_1027(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_kind();
-    a0.f_sum_dim_intlist_with(a1.as_deref(), a2, a3).map(drop)
+    a0.f_sum_dim_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1029(g: &mut Gen) -> Result<()> {
+fn op_1028(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -10640,7 +10656,7 @@ fn op_1029(g: &mut Gen) -> Result<()> {
     let a3 = g.opt_kind();
     a0.f_sum_dim_dimnamelist_with(&a1, a2, a3).map(drop)
 }
-fn op_1030(g: &mut Gen) -> Result<()> {
+fn op_1029(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -10648,7 +10664,7 @@ fn op_1030(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_sum_intlist_out_with(a1.as_deref(), a2, a3, &mut a4).map(drop)
 }
-fn op_1031(g: &mut Gen) -> Result<()> {
+fn op_1030(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -10657,21 +10673,21 @@ fn op_1031(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_sum_dimnamelist_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1032(g: &mut Gen) -> Result<()> {
+fn op_1031(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int_list();
     let a3 = g.bool();
     Tensor::f__nested_sum_backward_with(&a0, &a1, a2.as_deref(), a3).map(drop)
 }
-fn op_1033(g: &mut Gen) -> Result<()> {
+fn op_1032(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_kind();
     a0.f_nansum_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1034(g: &mut Gen) -> Result<()> {
+fn op_1033(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -10679,14 +10695,14 @@ fn op_1034(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_nansum_out_with(a1.as_deref(), a2, a3, &mut a4).map(drop)
 }
-fn op_1035(g: &mut Gen) -> Result<()> {
+fn op_1034(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let a3 = g.int();
     a0.f_hash_tensor_with(&a1, a2, a3).map(drop)
 }
-fn op_1036(g: &mut Gen) -> Result<()> {
+fn op_1035(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -10694,76 +10710,76 @@ fn op_1036(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_hash_tensor_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1037(g: &mut Gen) -> Result<()> {
+fn op_1036(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_sum_to_size(&a1).map(drop)
 }
-fn op_1038(g: &mut Gen) -> Result<()> {
+fn op_1037(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sqrt().map(drop)
 }
-fn op_1039(g: &mut Gen) -> Result<()> {
+fn op_1038(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_sqrt_().map(drop)
 }
-fn op_1040(g: &mut Gen) -> Result<()> {
+fn op_1039(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_sqrt_out(&mut a1).map(drop)
 }
-fn op_1041(g: &mut Gen) -> Result<()> {
+fn op_1040(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_square().map(drop)
 }
-fn op_1042(g: &mut Gen) -> Result<()> {
+fn op_1041(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_square_().map(drop)
 }
-fn op_1043(g: &mut Gen) -> Result<()> {
+fn op_1042(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_square_out(&mut a1).map(drop)
 }
-fn op_1044(g: &mut Gen) -> Result<()> {
+fn op_1043(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_std_with(a1).map(drop)
 }
-fn op_1045(g: &mut Gen) -> Result<()> {
+fn op_1044(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.bool();
     a0.f_std_dim_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1046(g: &mut Gen) -> Result<()> {
+fn op_1045(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_scalar();
     let a3 = g.bool();
     a0.f_std_correction_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1047(g: &mut Gen) -> Result<()> {
+fn op_1046(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_std_mean_with(a1).map(drop)
 }
-fn op_1048(g: &mut Gen) -> Result<()> {
+fn op_1047(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.bool();
     a0.f_std_mean_dim_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1049(g: &mut Gen) -> Result<()> {
+fn op_1048(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_scalar();
     let a3 = g.bool();
     a0.f_std_mean_correction_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1050(g: &mut Gen) -> Result<()> {
+fn op_1049(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -10771,7 +10787,7 @@ fn op_1050(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_std_mean_names_dim_with(&a1, a2, a3).map(drop)
 }
-fn op_1051(g: &mut Gen) -> Result<()> {
+fn op_1050(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -10779,7 +10795,7 @@ fn op_1051(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_std_mean_correction_names_with(&a1, a2, a3).map(drop)
 }
-fn op_1052(g: &mut Gen) -> Result<()> {
+fn op_1051(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -10787,7 +10803,7 @@ fn op_1052(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_std_out_with(a1.as_deref(), a2, a3, &mut a4).map(drop)
 }
-fn op_1053(g: &mut Gen) -> Result<()> {
+fn op_1052(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_scalar();
@@ -10795,7 +10811,7 @@ fn op_1053(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_std_correction_out_with(a1.as_deref(), a2, a3, &mut a4).map(drop)
 }
-fn op_1054(g: &mut Gen) -> Result<()> {
+fn op_1053(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -10803,7 +10819,7 @@ fn op_1054(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_std_names_dim_with(&a1, a2, a3).map(drop)
 }
-fn op_1055(g: &mut Gen) -> Result<()> {
+fn op_1054(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -10812,7 +10828,7 @@ fn op_1055(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_std_names_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1056(g: &mut Gen) -> Result<()> {
+fn op_1055(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -10820,7 +10836,7 @@ fn op_1056(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_std_correction_names_with(&a1, a2, a3).map(drop)
 }
-fn op_1057(g: &mut Gen) -> Result<()> {
+fn op_1056(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -10829,19 +10845,19 @@ fn op_1057(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_std_correction_names_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1058(g: &mut Gen) -> Result<()> {
+fn op_1057(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     a0.f_prod_with(a1).map(drop)
 }
-fn op_1059(g: &mut Gen) -> Result<()> {
+fn op_1058(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     let a3 = g.opt_kind();
-    a0.f_prod_dim_int_with(a1, a2, a3).map(drop)
+    a0.f_prod_dim_with(a1, a2, a3).map(drop)
 }
-fn op_1060(g: &mut Gen) -> Result<()> {
+fn op_1059(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -10849,14 +10865,14 @@ fn op_1060(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_prod_int_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1061(g: &mut Gen) -> Result<()> {
+fn op_1060(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
     let a3 = g.opt_kind();
     a0.f_prod_dim_dimname_with(&a1, a2, a3).map(drop)
 }
-fn op_1062(g: &mut Gen) -> Result<()> {
+fn op_1061(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
@@ -10864,48 +10880,48 @@ fn op_1062(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_prod_dimname_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1063(g: &mut Gen) -> Result<()> {
+fn op_1062(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_t().map(drop)
 }
-fn op_1064(g: &mut Gen) -> Result<()> {
+fn op_1063(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_t_().map(drop)
 }
-fn op_1065(g: &mut Gen) -> Result<()> {
+fn op_1064(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_tan().map(drop)
 }
-fn op_1066(g: &mut Gen) -> Result<()> {
+fn op_1065(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_tan_().map(drop)
 }
-fn op_1067(g: &mut Gen) -> Result<()> {
+fn op_1066(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_tan_out(&mut a1).map(drop)
 }
-fn op_1068(g: &mut Gen) -> Result<()> {
+fn op_1067(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_tanh().map(drop)
 }
-fn op_1069(g: &mut Gen) -> Result<()> {
+fn op_1068(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_tanh_().map(drop)
 }
-fn op_1070(g: &mut Gen) -> Result<()> {
+fn op_1069(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_tanh_out(&mut a1).map(drop)
 }
-fn op_1071(g: &mut Gen) -> Result<()> {
+fn op_1070(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let a3 = g.int_list();
     a0.f_tensordot(&a1, &a2, &a3).map(drop)
 }
-fn op_1072(g: &mut Gen) -> Result<()> {
+fn op_1071(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -10913,182 +10929,182 @@ fn op_1072(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_tensordot_out(&a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_1073(g: &mut Gen) -> Result<()> {
+fn op_1072(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_threshold(a1, a2).map(drop)
 }
-fn op_1074(g: &mut Gen) -> Result<()> {
+fn op_1073(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_threshold_(a1, a2).map(drop)
 }
-fn op_1075(g: &mut Gen) -> Result<()> {
+fn op_1074(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_threshold_out(a1, a2, &mut a3).map(drop)
 }
-fn op_1076(g: &mut Gen) -> Result<()> {
+fn op_1075(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     Tensor::f_threshold_backward_grad_input(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_1077(g: &mut Gen) -> Result<()> {
+fn op_1076(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     Tensor::f_threshold_backward(&a0, &a1, a2).map(drop)
 }
-fn op_1078(g: &mut Gen) -> Result<()> {
+fn op_1077(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_tile(&a1).map(drop)
 }
-fn op_1079(g: &mut Gen) -> Result<()> {
+fn op_1078(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_transpose(a1, a2).map(drop)
 }
-fn op_1080(g: &mut Gen) -> Result<()> {
+fn op_1079(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.dimname();
     a0.f_transpose_dimname(&a1, &a2).map(drop)
 }
-fn op_1081(g: &mut Gen) -> Result<()> {
+fn op_1080(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f__mkldnn_transpose(a1, a2).map(drop)
 }
-fn op_1082(g: &mut Gen) -> Result<()> {
+fn op_1081(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_transpose_(a1, a2).map(drop)
 }
-fn op_1083(g: &mut Gen) -> Result<()> {
+fn op_1082(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f__mkldnn_transpose_(a1, a2).map(drop)
 }
-fn op_1084(g: &mut Gen) -> Result<()> {
+fn op_1083(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_one_hot_with(a1).map(drop)
 }
-fn op_1085(g: &mut Gen) -> Result<()> {
+fn op_1084(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_flip(&a1).map(drop)
 }
-fn op_1086(g: &mut Gen) -> Result<()> {
+fn op_1085(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_fliplr().map(drop)
 }
-fn op_1087(g: &mut Gen) -> Result<()> {
+fn op_1086(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_flipud().map(drop)
 }
-fn op_1088(g: &mut Gen) -> Result<()> {
+fn op_1087(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     a0.f_roll_with(&a1, &a2).map(drop)
 }
-fn op_1089(g: &mut Gen) -> Result<()> {
+fn op_1088(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int_list();
     a0.f_rot90_with(a1, &a2).map(drop)
 }
-fn op_1090(g: &mut Gen) -> Result<()> {
+fn op_1089(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f_trapezoid_x_with(&a0, &a1, a2).map(drop)
 }
-fn op_1091(g: &mut Gen) -> Result<()> {
+fn op_1090(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
     Tensor::f_trapezoid_dx_with(&a0, a1, a2).map(drop)
 }
-fn op_1092(g: &mut Gen) -> Result<()> {
+fn op_1091(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f_trapz_x_with(&a0, &a1, a2).map(drop)
 }
-fn op_1093(g: &mut Gen) -> Result<()> {
+fn op_1092(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
     Tensor::f_trapz_dx_with(&a0, a1, a2).map(drop)
 }
-fn op_1094(g: &mut Gen) -> Result<()> {
+fn op_1093(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f__transform_bias_rescale_qkv(&a0, &a1, a2).map(drop)
 }
-fn op_1095(g: &mut Gen) -> Result<()> {
+fn op_1094(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     Tensor::f__nested_tensor_from_mask_with(&a0, &a1, a2).map(drop)
 }
-fn op_1096(g: &mut Gen) -> Result<()> {
+fn op_1095(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__nested_tensor_from_mask_left_aligned(&a0, &a1).map(drop)
 }
-fn op_1097(g: &mut Gen) -> Result<()> {
+fn op_1096(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     Tensor::f__nested_from_padded_with(&a0, &a1, a2).map(drop)
 }
-fn op_1098(g: &mut Gen) -> Result<()> {
+fn op_1097(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_tensor_size().map(drop)
 }
-fn op_1099(g: &mut Gen) -> Result<()> {
+fn op_1098(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_tensor_strides().map(drop)
 }
-fn op_1100(g: &mut Gen) -> Result<()> {
+fn op_1099(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_tensor_storage_offsets().map(drop)
 }
-fn op_1101(g: &mut Gen) -> Result<()> {
+fn op_1100(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__nested_from_padded_and_nested_example(&a0, &a1).map(drop)
 }
-fn op_1102(g: &mut Gen) -> Result<()> {
+fn op_1101(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f__nested_view_from_buffer(&a1, &a2, &a3).map(drop)
 }
-fn op_1103(g: &mut Gen) -> Result<()> {
+fn op_1102(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f__nested_view_from_buffer_copy(&a1, &a2, &a3).map(drop)
 }
-fn op_1104(g: &mut Gen) -> Result<()> {
+fn op_1103(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11106,7 +11122,7 @@ fn op_1104(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1105(g: &mut Gen) -> Result<()> {
+fn op_1104(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11124,43 +11140,43 @@ fn op_1105(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1106(g: &mut Gen) -> Result<()> {
+fn op_1105(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_get_values().map(drop)
 }
-fn op_1107(g: &mut Gen) -> Result<()> {
+fn op_1106(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_get_values_copy().map(drop)
 }
-fn op_1108(g: &mut Gen) -> Result<()> {
+fn op_1107(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_get_offsets().map(drop)
 }
-fn op_1109(g: &mut Gen) -> Result<()> {
+fn op_1108(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_get_lengths().map(drop)
 }
-fn op_1110(g: &mut Gen) -> Result<()> {
+fn op_1109(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_get_ragged_idx().map(drop)
 }
-fn op_1111(g: &mut Gen) -> Result<()> {
+fn op_1110(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_get_min_seqlen().map(drop)
 }
-fn op_1112(g: &mut Gen) -> Result<()> {
+fn op_1111(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nested_get_max_seqlen().map(drop)
 }
-fn op_1113(g: &mut Gen) -> Result<()> {
+fn op_1112(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f__nested_get_jagged_dummy(&a0).map(drop)
 }
-fn op_1114(g: &mut Gen) -> Result<()> {
+fn op_1113(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f__nested_compute_contiguous_strides_offsets(&a0).map(drop)
 }
-fn op_1115(g: &mut Gen) -> Result<()> {
+fn op_1114(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11171,7 +11187,7 @@ fn op_1115(g: &mut Gen) -> Result<()> {
     let a7 = g.int();
     Tensor::f__trilinear_with(&a0, &a1, &a2, &a3, &a4, &a5, &a6, a7).map(drop)
 }
-fn op_1116(g: &mut Gen) -> Result<()> {
+fn op_1115(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11182,49 +11198,49 @@ fn op_1116(g: &mut Gen) -> Result<()> {
     let a7 = g.int();
     Tensor::f_triplet_margin_loss_with(&a0, &a1, &a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_1117(g: &mut Gen) -> Result<()> {
+fn op_1116(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_trunc().map(drop)
 }
-fn op_1118(g: &mut Gen) -> Result<()> {
+fn op_1117(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_trunc_().map(drop)
 }
-fn op_1119(g: &mut Gen) -> Result<()> {
+fn op_1118(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_trunc_out(&mut a1).map(drop)
 }
-fn op_1120(g: &mut Gen) -> Result<()> {
+fn op_1119(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_fix().map(drop)
 }
-fn op_1121(g: &mut Gen) -> Result<()> {
+fn op_1120(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_fix_().map(drop)
 }
-fn op_1122(g: &mut Gen) -> Result<()> {
+fn op_1121(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_fix_out(&mut a1).map(drop)
 }
-fn op_1123(g: &mut Gen) -> Result<()> {
+fn op_1122(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_type_as(&a1).map(drop)
 }
-fn op_1124(g: &mut Gen) -> Result<()> {
+fn op_1123(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f__has_compatible_shallow_copy_type(&a1).map(drop)
 }
-fn op_1125(g: &mut Gen) -> Result<()> {
+fn op_1124(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     a0.f__unique_with(a1, a2).map(drop)
 }
-fn op_1126(g: &mut Gen) -> Result<()> {
+fn op_1125(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -11232,68 +11248,68 @@ fn op_1126(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_unique_dim_with(a1, a2, a3, a4).map(drop)
 }
-fn op_1127(g: &mut Gen) -> Result<()> {
+fn op_1126(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     let a3 = g.opt_int();
     a0.f_unique_consecutive_with(a1, a2, a3).map(drop)
 }
-fn op_1128(g: &mut Gen) -> Result<()> {
+fn op_1127(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     let a3 = g.bool();
     a0.f_unique_dim_consecutive_with(a1, a2, a3).map(drop)
 }
-fn op_1129(g: &mut Gen) -> Result<()> {
+fn op_1128(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     let a3 = g.bool();
     a0.f__unique2_with(a1, a2, a3).map(drop)
 }
-fn op_1130(g: &mut Gen) -> Result<()> {
+fn op_1129(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__unsafe_view(&a1).map(drop)
 }
-fn op_1131(g: &mut Gen) -> Result<()> {
+fn op_1130(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_unsqueeze(a1).map(drop)
 }
-fn op_1132(g: &mut Gen) -> Result<()> {
+fn op_1131(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     a0.f_unsqueeze_(a1).map(drop)
 }
-fn op_1133(g: &mut Gen) -> Result<()> {
+fn op_1132(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.bool();
     Tensor::f_vander_with(&a0, a1, a2).map(drop)
 }
-fn op_1134(g: &mut Gen) -> Result<()> {
+fn op_1133(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_var_with(a1).map(drop)
 }
-fn op_1135(g: &mut Gen) -> Result<()> {
+fn op_1134(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.bool();
     a0.f_var_dim_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1136(g: &mut Gen) -> Result<()> {
+fn op_1135(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_scalar();
     let a3 = g.bool();
     a0.f_var_correction_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1137(g: &mut Gen) -> Result<()> {
+fn op_1136(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -11301,7 +11317,7 @@ fn op_1137(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_var_out_with(a1.as_deref(), a2, a3, &mut a4).map(drop)
 }
-fn op_1138(g: &mut Gen) -> Result<()> {
+fn op_1137(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_scalar();
@@ -11309,7 +11325,7 @@ fn op_1138(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_var_correction_out_with(a1.as_deref(), a2, a3, &mut a4).map(drop)
 }
-fn op_1139(g: &mut Gen) -> Result<()> {
+fn op_1138(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -11317,7 +11333,7 @@ fn op_1139(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_var_names_dim_with(&a1, a2, a3).map(drop)
 }
-fn op_1140(g: &mut Gen) -> Result<()> {
+fn op_1139(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -11326,7 +11342,7 @@ fn op_1140(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_var_names_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1141(g: &mut Gen) -> Result<()> {
+fn op_1140(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -11334,7 +11350,7 @@ fn op_1141(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_var_correction_names_with(&a1, a2, a3).map(drop)
 }
-fn op_1142(g: &mut Gen) -> Result<()> {
+fn op_1141(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -11343,26 +11359,26 @@ fn op_1142(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_var_correction_names_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1143(g: &mut Gen) -> Result<()> {
+fn op_1142(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_var_mean_with(a1).map(drop)
 }
-fn op_1144(g: &mut Gen) -> Result<()> {
+fn op_1143(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.bool();
     a0.f_var_mean_dim_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1145(g: &mut Gen) -> Result<()> {
+fn op_1144(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_scalar();
     let a3 = g.bool();
     a0.f_var_mean_correction_with(a1.as_deref(), a2, a3).map(drop)
 }
-fn op_1146(g: &mut Gen) -> Result<()> {
+fn op_1145(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -11370,7 +11386,7 @@ fn op_1146(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_var_mean_names_dim_with(&a1, a2, a3).map(drop)
 }
-fn op_1147(g: &mut Gen) -> Result<()> {
+fn op_1146(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname_list();
     let a1: Vec<&str> = a1.iter().map(String::as_str).collect();
@@ -11378,65 +11394,65 @@ fn op_1147(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_var_mean_correction_names_with(&a1, a2, a3).map(drop)
 }
-fn op_1148(g: &mut Gen) -> Result<()> {
+fn op_1147(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_view_as(&a1).map(drop)
 }
-fn op_1149(g: &mut Gen) -> Result<()> {
+fn op_1148(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
-    Tensor::f_where_self(&a0, &a1, &a2).map(drop)
+    Tensor::f_where(&a0, &a1, &a2).map(drop)
 }
-fn op_1150(g: &mut Gen) -> Result<()> {
+fn op_1149(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_where_self_out(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_1151(g: &mut Gen) -> Result<()> {
+fn op_1150(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.tensor();
     Tensor::f_where_scalarself(&a0, a1, &a2).map(drop)
 }
-fn op_1152(g: &mut Gen) -> Result<()> {
+fn op_1151(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     Tensor::f_where_scalarother(&a0, &a1, a2).map(drop)
 }
-fn op_1153(g: &mut Gen) -> Result<()> {
+fn op_1152(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     Tensor::f_where_scalar(&a0, a1, a2).map(drop)
 }
-fn op_1154(g: &mut Gen) -> Result<()> {
+fn op_1153(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_where_nonzero(&a0).map(drop)
 }
-fn op_1155(g: &mut Gen) -> Result<()> {
+fn op_1154(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     Tensor::f_norm_except_dim_with(&a0, a1, a2).map(drop)
 }
-fn op_1156(g: &mut Gen) -> Result<()> {
+fn op_1155(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f__weight_norm_with(&a0, &a1, a2).map(drop)
 }
-fn op_1157(g: &mut Gen) -> Result<()> {
+fn op_1156(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f__weight_norm_interface_with(&a0, &a1, a2).map(drop)
 }
-fn op_1158(g: &mut Gen) -> Result<()> {
+fn op_1157(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11444,7 +11460,7 @@ fn op_1158(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f__weight_norm_interface_backward(&a0, &a1, &a2, &a3, a4).map(drop)
 }
-fn op_1159(g: &mut Gen) -> Result<()> {
+fn op_1158(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11452,7 +11468,7 @@ fn op_1159(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f__weight_norm_differentiable_backward(&a0, &a1, &a2, &a3, a4).map(drop)
 }
-fn op_1160(g: &mut Gen) -> Result<()> {
+fn op_1159(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -11464,7 +11480,7 @@ fn op_1160(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_zeros_names_with(&a0, a1.as_deref(), a2, a3, a4, a5).map(drop)
 }
-fn op_1161(g: &mut Gen) -> Result<()> {
+fn op_1160(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -11472,7 +11488,7 @@ fn op_1161(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f__efficientzerotensor_with(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_1162(g: &mut Gen) -> Result<()> {
+fn op_1161(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -11480,12 +11496,12 @@ fn op_1162(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_zeros_with(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_1163(g: &mut Gen) -> Result<()> {
+fn op_1162(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let mut a1 = g.tensor();
     Tensor::f_zeros_out(&a0, &mut a1).map(drop)
 }
-fn op_1164(g: &mut Gen) -> Result<()> {
+fn op_1163(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -11494,44 +11510,44 @@ fn op_1164(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_memory_format();
     a0.f_zeros_like_with(a1, a2, a3, a4, a5).map(drop)
 }
-fn op_1165(g: &mut Gen) -> Result<()> {
+fn op_1164(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f__standard_gamma_grad(&a1).map(drop)
 }
-fn op_1166(g: &mut Gen) -> Result<()> {
+fn op_1165(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     a0.f__standard_gamma_with(a1.as_ref()).map(drop)
 }
-fn op_1167(g: &mut Gen) -> Result<()> {
+fn op_1166(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f__dirichlet_grad(&a0, &a1, &a2).map(drop)
 }
-fn op_1168(g: &mut Gen) -> Result<()> {
+fn op_1167(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     a0.f__sample_dirichlet_with(a1.as_ref()).map(drop)
 }
-fn op_1169(g: &mut Gen) -> Result<()> {
+fn op_1168(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     a0.f_poisson_with(a1.as_ref()).map(drop)
 }
-fn op_1170(g: &mut Gen) -> Result<()> {
+fn op_1169(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     Tensor::f_binomial_with(&a0, &a1, a2.as_ref()).map(drop)
 }
-fn op_1171(g: &mut Gen) -> Result<()> {
+fn op_1170(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_native_norm_with(a1).map(drop)
 }
-fn op_1172(g: &mut Gen) -> Result<()> {
+fn op_1171(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.int_list();
@@ -11539,7 +11555,7 @@ fn op_1172(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_kind();
     a0.f_native_norm_scalaropt_dim_dtype(a1, &a2, a3, a4).map(drop)
 }
-fn op_1173(g: &mut Gen) -> Result<()> {
+fn op_1172(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -11558,7 +11574,7 @@ fn op_1173(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1174(g: &mut Gen) -> Result<()> {
+fn op_1173(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -11585,7 +11601,7 @@ fn op_1174(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1175(g: &mut Gen) -> Result<()> {
+fn op_1174(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -11604,7 +11620,7 @@ fn op_1175(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1176(g: &mut Gen) -> Result<()> {
+fn op_1175(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11631,115 +11647,115 @@ fn op_1176(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1177(g: &mut Gen) -> Result<()> {
+fn op_1176(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__sparse_sum().map(drop)
 }
-fn op_1178(g: &mut Gen) -> Result<()> {
+fn op_1177(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.kind();
     a0.f__sparse_sum_dtype(a1).map(drop)
 }
-fn op_1179(g: &mut Gen) -> Result<()> {
+fn op_1178(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__sparse_sum_dim(&a1).map(drop)
 }
-fn op_1180(g: &mut Gen) -> Result<()> {
+fn op_1179(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.kind();
     a0.f__sparse_sum_dim_dtype(&a1, a2).map(drop)
 }
-fn op_1181(g: &mut Gen) -> Result<()> {
+fn op_1180(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     Tensor::f__sparse_sum_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_1182(g: &mut Gen) -> Result<()> {
+fn op_1181(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let a3 = g.opt_kind();
     a0.f__sparse_csr_sum_with(&a1, a2, a3).map(drop)
 }
-fn op_1183(g: &mut Gen) -> Result<()> {
+fn op_1182(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let a3 = g.opt_kind();
     a0.f__sparse_csr_prod_with(&a1, a2, a3).map(drop)
 }
-fn op_1184(g: &mut Gen) -> Result<()> {
+fn op_1183(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f__sparse_softmax_int_with(a1, a2).map(drop)
 }
-fn op_1185(g: &mut Gen) -> Result<()> {
+fn op_1184(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     a0.f__sparse_softmax_dimname_with(&a1, a2).map(drop)
 }
-fn op_1186(g: &mut Gen) -> Result<()> {
+fn op_1185(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f__sparse_softmax(a1, a2).map(drop)
 }
-fn op_1187(g: &mut Gen) -> Result<()> {
+fn op_1186(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.tensor();
     Tensor::f__sparse_softmax_backward_data(&a0, &a1, a2, &a3).map(drop)
 }
-fn op_1188(g: &mut Gen) -> Result<()> {
+fn op_1187(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f__sparse_log_softmax_int_with(a1, a2).map(drop)
 }
-fn op_1189(g: &mut Gen) -> Result<()> {
+fn op_1188(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.opt_kind();
     a0.f__sparse_log_softmax_dimname_with(&a1, a2).map(drop)
 }
-fn op_1190(g: &mut Gen) -> Result<()> {
+fn op_1189(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f__sparse_log_softmax(a1, a2).map(drop)
 }
-fn op_1191(g: &mut Gen) -> Result<()> {
+fn op_1190(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.tensor();
     Tensor::f__sparse_log_softmax_backward_data(&a0, &a1, a2, &a3).map(drop)
 }
-fn op_1192(g: &mut Gen) -> Result<()> {
+fn op_1191(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let a3 = g.opt_layout();
     Tensor::f__spdiags_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_1193(g: &mut Gen) -> Result<()> {
+fn op_1192(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.kind();
     a0.f_norm_scalaropt_dtype(a1, a2).map(drop)
 }
-fn op_1194(g: &mut Gen) -> Result<()> {
+fn op_1193(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
-    a0.f_norm_scalar_with(a1).map(drop)
+    a0.f_norm_with(a1).map(drop)
 }
-fn op_1195(g: &mut Gen) -> Result<()> {
+fn op_1194(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.int_list();
@@ -11747,14 +11763,14 @@ fn op_1195(g: &mut Gen) -> Result<()> {
     let a4 = g.kind();
     a0.f_norm_scalaropt_dim_dtype(a1, &a2, a3, a4).map(drop)
 }
-fn op_1196(g: &mut Gen) -> Result<()> {
+fn op_1195(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.int_list();
     let a3 = g.bool();
-    a0.f_norm_scalaropt_dim_with(a1, &a2, a3).map(drop)
+    a0.f_norm_dim_with(a1, &a2, a3).map(drop)
 }
-fn op_1197(g: &mut Gen) -> Result<()> {
+fn op_1196(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.int_list();
@@ -11763,7 +11779,7 @@ fn op_1197(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_norm_dtype_out(a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_1198(g: &mut Gen) -> Result<()> {
+fn op_1197(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.int_list();
@@ -11771,7 +11787,7 @@ fn op_1198(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_norm_out_with(a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_1199(g: &mut Gen) -> Result<()> {
+fn op_1198(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.dimname_list();
@@ -11780,7 +11796,7 @@ fn op_1199(g: &mut Gen) -> Result<()> {
     let a4 = g.kind();
     a0.f_norm_names_scalaropt_dim_dtype(a1, &a2, a3, a4).map(drop)
 }
-fn op_1200(g: &mut Gen) -> Result<()> {
+fn op_1199(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.dimname_list();
@@ -11788,7 +11804,7 @@ fn op_1200(g: &mut Gen) -> Result<()> {
     let a3 = g.bool();
     a0.f_norm_names_scalaropt_dim_with(a1, &a2, a3).map(drop)
 }
-fn op_1201(g: &mut Gen) -> Result<()> {
+fn op_1200(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.dimname_list();
@@ -11798,7 +11814,7 @@ fn op_1201(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_norm_names_dtype_out(a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_1202(g: &mut Gen) -> Result<()> {
+fn op_1201(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.dimname_list();
@@ -11807,168 +11823,168 @@ fn op_1202(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_norm_names_out_with(a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_1203(g: &mut Gen) -> Result<()> {
+fn op_1202(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_frexp().map(drop)
 }
-fn op_1204(g: &mut Gen) -> Result<()> {
+fn op_1203(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_frexp_tensor_out(&mut a1, &mut a2).map(drop)
 }
-fn op_1205(g: &mut Gen) -> Result<()> {
+fn op_1204(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     a0.f_frobenius_norm_with(&a1, a2).map(drop)
 }
-fn op_1206(g: &mut Gen) -> Result<()> {
+fn op_1205(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_frobenius_norm_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1207(g: &mut Gen) -> Result<()> {
+fn op_1206(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_nuclear_norm_with(a1).map(drop)
 }
-fn op_1208(g: &mut Gen) -> Result<()> {
+fn op_1207(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     a0.f_nuclear_norm_out_with(a1, &mut a2).map(drop)
 }
-fn op_1209(g: &mut Gen) -> Result<()> {
+fn op_1208(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     a0.f_nuclear_norm_dim_with(&a1, a2).map(drop)
 }
-fn op_1210(g: &mut Gen) -> Result<()> {
+fn op_1209(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_nuclear_norm_dim_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1211(g: &mut Gen) -> Result<()> {
+fn op_1210(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_memory_format();
     a0.f_deep_clone_with(a1).map(drop)
 }
-fn op_1212(g: &mut Gen) -> Result<()> {
+fn op_1211(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_positive().map(drop)
 }
-fn op_1213(g: &mut Gen) -> Result<()> {
+fn op_1212(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_memory_format();
     a0.f_resize_as__with(&a1, a2).map(drop)
 }
-fn op_1214(g: &mut Gen) -> Result<()> {
+fn op_1213(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_resize_as_sparse_(&a1).map(drop)
 }
-fn op_1215(g: &mut Gen) -> Result<()> {
+fn op_1214(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_zero_().map(drop)
 }
-fn op_1216(g: &mut Gen) -> Result<()> {
+fn op_1215(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_sub_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1217(g: &mut Gen) -> Result<()> {
+fn op_1216(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_sub_with(&a1, a2).map(drop)
 }
-fn op_1218(g: &mut Gen) -> Result<()> {
+fn op_1217(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_sub__with(&a1, a2).map(drop)
 }
-fn op_1219(g: &mut Gen) -> Result<()> {
+fn op_1218(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_sub_scalar_with(a1, a2).map(drop)
 }
-fn op_1220(g: &mut Gen) -> Result<()> {
+fn op_1219(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_sub_scalar__with(a1, a2).map(drop)
 }
-fn op_1221(g: &mut Gen) -> Result<()> {
+fn op_1220(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_subtract_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1222(g: &mut Gen) -> Result<()> {
+fn op_1221(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_subtract_with(&a1, a2).map(drop)
 }
-fn op_1223(g: &mut Gen) -> Result<()> {
+fn op_1222(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_subtract__with(&a1, a2).map(drop)
 }
-fn op_1224(g: &mut Gen) -> Result<()> {
+fn op_1223(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_subtract_scalar_with(a1, a2).map(drop)
 }
-fn op_1225(g: &mut Gen) -> Result<()> {
+fn op_1224(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_subtract_scalar__with(a1, a2).map(drop)
 }
-fn op_1226(g: &mut Gen) -> Result<()> {
+fn op_1225(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_rsub_with(&a1, a2).map(drop)
 }
-fn op_1227(g: &mut Gen) -> Result<()> {
+fn op_1226(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_heaviside_out(&a1, &mut a2).map(drop)
 }
-fn op_1228(g: &mut Gen) -> Result<()> {
+fn op_1227(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_heaviside(&a1).map(drop)
 }
-fn op_1229(g: &mut Gen) -> Result<()> {
+fn op_1228(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_heaviside_(&a1).map(drop)
 }
-fn op_1230(g: &mut Gen) -> Result<()> {
+fn op_1229(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_rsub_scalar_with(a1, a2).map(drop)
 }
-fn op_1231(g: &mut Gen) -> Result<()> {
+fn op_1230(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11976,7 +11992,7 @@ fn op_1231(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f__sparse_addmm_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1232(g: &mut Gen) -> Result<()> {
+fn op_1231(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11985,7 +12001,7 @@ fn op_1232(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_sparse_sampled_addmm_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_1233(g: &mut Gen) -> Result<()> {
+fn op_1232(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -11993,13 +12009,13 @@ fn op_1233(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_sparse_sampled_addmm_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1234(g: &mut Gen) -> Result<()> {
+fn op_1233(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.string();
     a0.f__sparse_mm_reduce_impl(&a1, &a2).map(drop)
 }
-fn op_1235(g: &mut Gen) -> Result<()> {
+fn op_1234(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12008,7 +12024,7 @@ fn op_1235(g: &mut Gen) -> Result<()> {
     let a5 = g.bool_array::<2>();
     a0.f__sparse_mm_reduce_impl_backward(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_1236(g: &mut Gen) -> Result<()> {
+fn op_1235(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12017,7 +12033,7 @@ fn op_1236(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_addmm_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_1237(g: &mut Gen) -> Result<()> {
+fn op_1236(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12025,7 +12041,7 @@ fn op_1237(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_addmm_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1238(g: &mut Gen) -> Result<()> {
+fn op_1237(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12034,7 +12050,7 @@ fn op_1238(g: &mut Gen) -> Result<()> {
     let a5 = g.scalar();
     a0.f_addmm_dtype_with(&a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_1239(g: &mut Gen) -> Result<()> {
+fn op_1238(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12044,7 +12060,7 @@ fn op_1239(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_addmm_dtype_out_with(&a1, &a2, a3, a4, a5, &mut a6).map(drop)
 }
-fn op_1240(g: &mut Gen) -> Result<()> {
+fn op_1239(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12052,7 +12068,7 @@ fn op_1240(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_addmm__with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1241(g: &mut Gen) -> Result<()> {
+fn op_1240(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12062,7 +12078,7 @@ fn op_1241(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f__addmm_activation_out_with(&a1, &a2, a3, a4, a5, &mut a6).map(drop)
 }
-fn op_1242(g: &mut Gen) -> Result<()> {
+fn op_1241(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12071,7 +12087,7 @@ fn op_1242(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f__addmm_activation_with(&a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_1243(g: &mut Gen) -> Result<()> {
+fn op_1242(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12082,7 +12098,7 @@ fn op_1243(g: &mut Gen) -> Result<()> {
     let a7 = g.bool();
     a0.f__scaled_mm_with(&a1, &a2, &a3, a4.as_ref(), a5.as_ref(), a6, a7).map(drop)
 }
-fn op_1244(g: &mut Gen) -> Result<()> {
+fn op_1243(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12095,7 +12111,7 @@ fn op_1244(g: &mut Gen) -> Result<()> {
     a0.f__scaled_mm_out_with(&a1, &a2, &a3, a4.as_ref(), a5.as_ref(), a6, a7, &mut a8)
         .map(drop)
 }
-fn op_1245(g: &mut Gen) -> Result<()> {
+fn op_1244(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -12123,7 +12139,7 @@ fn op_1245(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1246(g: &mut Gen) -> Result<()> {
+fn op_1245(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -12153,7 +12169,7 @@ fn op_1246(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1247(g: &mut Gen) -> Result<()> {
+fn op_1246(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12175,7 +12191,7 @@ fn op_1247(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1248(g: &mut Gen) -> Result<()> {
+fn op_1247(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -12205,7 +12221,7 @@ fn op_1248(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1249(g: &mut Gen) -> Result<()> {
+fn op_1248(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -12213,7 +12229,7 @@ fn op_1249(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_kind();
     a0.f__grouped_mm_with(&a1, a2.as_ref(), a3.as_ref(), a4).map(drop)
 }
-fn op_1250(g: &mut Gen) -> Result<()> {
+fn op_1249(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
@@ -12236,7 +12252,7 @@ fn op_1250(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1251(g: &mut Gen) -> Result<()> {
+fn op_1250(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12257,7 +12273,7 @@ fn op_1251(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1252(g: &mut Gen) -> Result<()> {
+fn op_1251(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12278,7 +12294,7 @@ fn op_1252(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1253(g: &mut Gen) -> Result<()> {
+fn op_1252(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12299,7 +12315,7 @@ fn op_1253(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1254(g: &mut Gen) -> Result<()> {
+fn op_1253(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12320,7 +12336,7 @@ fn op_1254(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1255(g: &mut Gen) -> Result<()> {
+fn op_1254(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12341,7 +12357,7 @@ fn op_1255(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1256(g: &mut Gen) -> Result<()> {
+fn op_1255(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12360,7 +12376,7 @@ fn op_1256(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1257(g: &mut Gen) -> Result<()> {
+fn op_1256(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12371,7 +12387,7 @@ fn op_1257(g: &mut Gen) -> Result<()> {
     Tensor::f_sparse_csr_tensor_crow_col_value_with(&a0, &a1, &a2, a3, a4, a5, a6)
         .map(drop)
 }
-fn op_1258(g: &mut Gen) -> Result<()> {
+fn op_1257(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12382,7 +12398,7 @@ fn op_1258(g: &mut Gen) -> Result<()> {
     Tensor::f_sparse_csc_tensor_ccol_row_value_with(&a0, &a1, &a2, a3, a4, a5, a6)
         .map(drop)
 }
-fn op_1259(g: &mut Gen) -> Result<()> {
+fn op_1258(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12393,7 +12409,7 @@ fn op_1259(g: &mut Gen) -> Result<()> {
     Tensor::f_sparse_bsr_tensor_crow_col_value_with(&a0, &a1, &a2, a3, a4, a5, a6)
         .map(drop)
 }
-fn op_1260(g: &mut Gen) -> Result<()> {
+fn op_1259(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12404,7 +12420,7 @@ fn op_1260(g: &mut Gen) -> Result<()> {
     Tensor::f_sparse_bsc_tensor_ccol_row_value_with(&a0, &a1, &a2, a3, a4, a5, a6)
         .map(drop)
 }
-fn op_1261(g: &mut Gen) -> Result<()> {
+fn op_1260(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12416,7 +12432,7 @@ fn op_1261(g: &mut Gen) -> Result<()> {
     Tensor::f__sparse_compressed_tensor_unsafe_with(&a0, &a1, &a2, &a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_1262(g: &mut Gen) -> Result<()> {
+fn op_1261(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12428,7 +12444,7 @@ fn op_1262(g: &mut Gen) -> Result<()> {
     Tensor::f__sparse_csr_tensor_unsafe_with(&a0, &a1, &a2, &a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_1263(g: &mut Gen) -> Result<()> {
+fn op_1262(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12440,7 +12456,7 @@ fn op_1263(g: &mut Gen) -> Result<()> {
     Tensor::f__sparse_csc_tensor_unsafe_with(&a0, &a1, &a2, &a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_1264(g: &mut Gen) -> Result<()> {
+fn op_1263(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12452,7 +12468,7 @@ fn op_1264(g: &mut Gen) -> Result<()> {
     Tensor::f__sparse_bsr_tensor_unsafe_with(&a0, &a1, &a2, &a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_1265(g: &mut Gen) -> Result<()> {
+fn op_1264(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12464,7 +12480,7 @@ fn op_1265(g: &mut Gen) -> Result<()> {
     Tensor::f__sparse_bsc_tensor_unsafe_with(&a0, &a1, &a2, &a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_1266(g: &mut Gen) -> Result<()> {
+fn op_1265(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -12472,7 +12488,7 @@ fn op_1266(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f_sparse_coo_tensor_size_with(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_1267(g: &mut Gen) -> Result<()> {
+fn op_1266(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_kind();
@@ -12482,7 +12498,7 @@ fn op_1267(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_sparse_coo_tensor_indices_with(&a0, &a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_1268(g: &mut Gen) -> Result<()> {
+fn op_1267(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -12494,7 +12510,7 @@ fn op_1268(g: &mut Gen) -> Result<()> {
     Tensor::f_sparse_coo_tensor_indices_size_with(&a0, &a1, &a2, a3, a4, a5, a6, a7)
         .map(drop)
 }
-fn op_1269(g: &mut Gen) -> Result<()> {
+fn op_1268(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -12505,7 +12521,7 @@ fn op_1269(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_bool();
     Tensor::f__sparse_coo_tensor_unsafe_with(&a0, &a1, &a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_1270(g: &mut Gen) -> Result<()> {
+fn op_1269(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -12513,7 +12529,7 @@ fn op_1270(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f__validate_sparse_coo_tensor_args_with(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_1271(g: &mut Gen) -> Result<()> {
+fn op_1270(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12523,7 +12539,7 @@ fn op_1271(g: &mut Gen) -> Result<()> {
     Tensor::f__validate_sparse_compressed_tensor_args_with(&a0, &a1, &a2, &a3, a4, a5)
         .map(drop)
 }
-fn op_1272(g: &mut Gen) -> Result<()> {
+fn op_1271(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12531,7 +12547,7 @@ fn op_1272(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f__validate_sparse_csr_tensor_args_with(&a0, &a1, &a2, &a3, a4).map(drop)
 }
-fn op_1273(g: &mut Gen) -> Result<()> {
+fn op_1272(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12539,7 +12555,7 @@ fn op_1273(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f__validate_sparse_csc_tensor_args_with(&a0, &a1, &a2, &a3, a4).map(drop)
 }
-fn op_1274(g: &mut Gen) -> Result<()> {
+fn op_1273(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12547,7 +12563,7 @@ fn op_1274(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f__validate_sparse_bsr_tensor_args_with(&a0, &a1, &a2, &a3, a4).map(drop)
 }
-fn op_1275(g: &mut Gen) -> Result<()> {
+fn op_1274(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12555,7 +12571,7 @@ fn op_1275(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f__validate_sparse_bsc_tensor_args_with(&a0, &a1, &a2, &a3, a4).map(drop)
 }
-fn op_1276(g: &mut Gen) -> Result<()> {
+fn op_1275(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
@@ -12565,7 +12581,7 @@ fn op_1276(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f__sparse_coo_tensor_with_dims_with(a0, a1, &a2, a3, a4, a5, a6).map(drop)
 }
-fn op_1277(g: &mut Gen) -> Result<()> {
+fn op_1276(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
@@ -12590,227 +12606,227 @@ fn op_1277(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1278(g: &mut Gen) -> Result<()> {
+fn op_1277(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_sparse_resize_(&a1, a2, a3).map(drop)
 }
-fn op_1279(g: &mut Gen) -> Result<()> {
+fn op_1278(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_sparse_resize_and_clear_(&a1, a2, a3).map(drop)
 }
-fn op_1280(g: &mut Gen) -> Result<()> {
+fn op_1279(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_sparse_mask(&a1).map(drop)
 }
-fn op_1281(g: &mut Gen) -> Result<()> {
+fn op_1280(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f__sparse_mask_projection_with(&a1, a2).map(drop)
 }
-fn op_1282(g: &mut Gen) -> Result<()> {
+fn op_1281(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__to_cpu(&a0).map(drop)
 }
-fn op_1283(g: &mut Gen) -> Result<()> {
+fn op_1282(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_bool();
     a0.f_to_dense_with(a1, a2).map(drop)
 }
-fn op_1284(g: &mut Gen) -> Result<()> {
+fn op_1283(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_bool();
     a0.f__to_dense_with(a1, a2).map(drop)
 }
-fn op_1285(g: &mut Gen) -> Result<()> {
+fn op_1284(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_bool();
     Tensor::f_to_dense_backward_with(&a0, &a1, a2).map(drop)
 }
-fn op_1286(g: &mut Gen) -> Result<()> {
+fn op_1285(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sparse_dim().map(drop)
 }
-fn op_1287(g: &mut Gen) -> Result<()> {
+fn op_1286(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__dimi().map(drop)
 }
-fn op_1288(g: &mut Gen) -> Result<()> {
+fn op_1287(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_dense_dim().map(drop)
 }
-fn op_1289(g: &mut Gen) -> Result<()> {
+fn op_1288(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__dimv().map(drop)
 }
-fn op_1290(g: &mut Gen) -> Result<()> {
+fn op_1289(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__nnz().map(drop)
 }
-fn op_1291(g: &mut Gen) -> Result<()> {
+fn op_1290(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_coalesce().map(drop)
 }
-fn op_1292(g: &mut Gen) -> Result<()> {
+fn op_1291(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__coalesce().map(drop)
 }
-fn op_1293(g: &mut Gen) -> Result<()> {
+fn op_1292(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_is_coalesced().map(drop)
 }
-fn op_1294(g: &mut Gen) -> Result<()> {
+fn op_1293(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__indices().map(drop)
 }
-fn op_1295(g: &mut Gen) -> Result<()> {
+fn op_1294(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__values().map(drop)
 }
-fn op_1296(g: &mut Gen) -> Result<()> {
+fn op_1295(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.bool();
     a0.f__coalesced_(a1).map(drop)
 }
-fn op_1297(g: &mut Gen) -> Result<()> {
+fn op_1296(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_indices().map(drop)
 }
-fn op_1298(g: &mut Gen) -> Result<()> {
+fn op_1297(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_values().map(drop)
 }
-fn op_1299(g: &mut Gen) -> Result<()> {
+fn op_1298(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_crow_indices().map(drop)
 }
-fn op_1300(g: &mut Gen) -> Result<()> {
+fn op_1299(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_col_indices().map(drop)
 }
-fn op_1301(g: &mut Gen) -> Result<()> {
+fn op_1300(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_ccol_indices().map(drop)
 }
-fn op_1302(g: &mut Gen) -> Result<()> {
+fn op_1301(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_row_indices().map(drop)
 }
-fn op_1303(g: &mut Gen) -> Result<()> {
+fn op_1302(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_hspmm_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_1304(g: &mut Gen) -> Result<()> {
+fn op_1303(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_hspmm(&a0, &a1).map(drop)
 }
-fn op_1305(g: &mut Gen) -> Result<()> {
+fn op_1304(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f_copy_sparse_to_sparse__with(&a1, a2).map(drop)
 }
-fn op_1306(g: &mut Gen) -> Result<()> {
+fn op_1305(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_unbind_with(a1).map(drop)
 }
-fn op_1307(g: &mut Gen) -> Result<()> {
+fn op_1306(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     a0.f_unbind_dimname(&a1).map(drop)
 }
-fn op_1308(g: &mut Gen) -> Result<()> {
+fn op_1307(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_to_sparse_sparse_dim(a1).map(drop)
 }
-fn op_1309(g: &mut Gen) -> Result<()> {
+fn op_1308(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f__to_sparse_sparse_dim(a1).map(drop)
 }
-fn op_1310(g: &mut Gen) -> Result<()> {
+fn op_1309(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_layout();
     let a2 = g.opt_int_list();
     let a3 = g.opt_int();
     a0.f_to_sparse_with(a1, a2.as_deref(), a3).map(drop)
 }
-fn op_1311(g: &mut Gen) -> Result<()> {
+fn op_1310(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_layout();
     let a2 = g.opt_int_list();
     let a3 = g.opt_int();
     a0.f__to_sparse_with(a1, a2.as_deref(), a3).map(drop)
 }
-fn op_1312(g: &mut Gen) -> Result<()> {
+fn op_1311(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     a0.f_to_sparse_csr_with(a1).map(drop)
 }
-fn op_1313(g: &mut Gen) -> Result<()> {
+fn op_1312(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     a0.f__to_sparse_csr_with(a1).map(drop)
 }
-fn op_1314(g: &mut Gen) -> Result<()> {
+fn op_1313(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     a0.f_to_sparse_csc_with(a1).map(drop)
 }
-fn op_1315(g: &mut Gen) -> Result<()> {
+fn op_1314(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     a0.f__to_sparse_csc_with(a1).map(drop)
 }
-fn op_1316(g: &mut Gen) -> Result<()> {
+fn op_1315(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_int();
     a0.f_to_sparse_bsr_with(&a1, a2).map(drop)
 }
-fn op_1317(g: &mut Gen) -> Result<()> {
+fn op_1316(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_int();
     a0.f__to_sparse_bsr_with(&a1, a2).map(drop)
 }
-fn op_1318(g: &mut Gen) -> Result<()> {
+fn op_1317(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_int();
     a0.f_to_sparse_bsc_with(&a1, a2).map(drop)
 }
-fn op_1319(g: &mut Gen) -> Result<()> {
+fn op_1318(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_int();
     a0.f__to_sparse_bsc_with(&a1, a2).map(drop)
 }
-fn op_1320(g: &mut Gen) -> Result<()> {
+fn op_1319(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f__to_sparse_semi_structured(&a0).map(drop)
 }
-fn op_1321(g: &mut Gen) -> Result<()> {
+fn op_1320(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     a0.f_to_mkldnn_with(a1).map(drop)
 }
-fn op_1322(g: &mut Gen) -> Result<()> {
+fn op_1321(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -12819,7 +12835,7 @@ fn op_1322(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_int_list();
     a0.f_mkldnn_reorder_conv2d_weight_with(&a1, &a2, &a3, a4, a5.as_deref()).map(drop)
 }
-fn op_1323(g: &mut Gen) -> Result<()> {
+fn op_1322(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -12828,39 +12844,39 @@ fn op_1323(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_int_list();
     a0.f_mkldnn_reorder_conv3d_weight_with(&a1, &a2, &a3, a4, a5.as_deref()).map(drop)
 }
-fn op_1324(g: &mut Gen) -> Result<()> {
+fn op_1323(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_to_mkldnn_backward(&a0, &a1).map(drop)
 }
-fn op_1325(g: &mut Gen) -> Result<()> {
+fn op_1324(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.kind();
     let a2 = g.bool();
     a0.f_quantize_per_tensor_dynamic(a1, a2).map(drop)
 }
-fn op_1326(g: &mut Gen) -> Result<()> {
+fn op_1325(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
     let a3 = g.kind();
     a0.f_quantize_per_tensor(a1, a2, a3).map(drop)
 }
-fn op_1327(g: &mut Gen) -> Result<()> {
+fn op_1326(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.kind();
     a0.f_quantize_per_tensor_tensor_qparams(&a1, &a2, a3).map(drop)
 }
-fn op_1328(g: &mut Gen) -> Result<()> {
+fn op_1327(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.kind();
     Tensor::f_quantize_per_tensor_tensors(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_1329(g: &mut Gen) -> Result<()> {
+fn op_1328(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12868,56 +12884,56 @@ fn op_1329(g: &mut Gen) -> Result<()> {
     let a4 = g.kind();
     a0.f_quantize_per_channel(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1330(g: &mut Gen) -> Result<()> {
+fn op_1329(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_dequantize_self().map(drop)
 }
-fn op_1331(g: &mut Gen) -> Result<()> {
+fn op_1330(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_dequantize_tensors(&a0).map(drop)
 }
-fn op_1332(g: &mut Gen) -> Result<()> {
+fn op_1331(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_q_scale().map(drop)
 }
-fn op_1333(g: &mut Gen) -> Result<()> {
+fn op_1332(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_q_zero_point().map(drop)
 }
-fn op_1334(g: &mut Gen) -> Result<()> {
+fn op_1333(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_q_per_channel_scales().map(drop)
 }
-fn op_1335(g: &mut Gen) -> Result<()> {
+fn op_1334(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_q_per_channel_zero_points().map(drop)
 }
-fn op_1336(g: &mut Gen) -> Result<()> {
+fn op_1335(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_q_per_channel_axis().map(drop)
 }
-fn op_1337(g: &mut Gen) -> Result<()> {
+fn op_1336(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_int_repr().map(drop)
 }
-fn op_1338(g: &mut Gen) -> Result<()> {
+fn op_1337(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
     a0.f__make_per_tensor_quantized_tensor(a1, a2).map(drop)
 }
-fn op_1339(g: &mut Gen) -> Result<()> {
+fn op_1338(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.int();
     a0.f__make_per_channel_quantized_tensor(&a1, &a2, a3).map(drop)
 }
-fn op_1340(g: &mut Gen) -> Result<()> {
+fn op_1339(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_qscheme().map(drop)
 }
-fn op_1341(g: &mut Gen) -> Result<()> {
+fn op_1340(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
@@ -12925,7 +12941,7 @@ fn op_1341(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_fake_quantize_per_tensor_affine(a1, a2, a3, a4).map(drop)
 }
-fn op_1342(g: &mut Gen) -> Result<()> {
+fn op_1341(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12933,7 +12949,7 @@ fn op_1342(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_fake_quantize_per_tensor_affine_tensor_qparams(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1343(g: &mut Gen) -> Result<()> {
+fn op_1342(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
@@ -12941,7 +12957,7 @@ fn op_1343(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_fake_quantize_per_tensor_affine_cachemask(a1, a2, a3, a4).map(drop)
 }
-fn op_1344(g: &mut Gen) -> Result<()> {
+fn op_1343(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12951,12 +12967,12 @@ fn op_1344(g: &mut Gen) -> Result<()> {
     a0.f__fake_quantize_per_tensor_affine_cachemask_tensor_qparams(&a1, &a2, &a3, a4, a5)
         .map(drop)
 }
-fn op_1345(g: &mut Gen) -> Result<()> {
+fn op_1344(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_fake_quantize_per_tensor_affine_cachemask_backward(&a0, &a1).map(drop)
 }
-fn op_1346(g: &mut Gen) -> Result<()> {
+fn op_1345(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12965,7 +12981,7 @@ fn op_1346(g: &mut Gen) -> Result<()> {
     let a5 = g.float();
     a0.f__fake_quantize_learnable_per_tensor_affine_with(&a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_1347(g: &mut Gen) -> Result<()> {
+fn op_1346(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12984,7 +13000,7 @@ fn op_1347(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1348(g: &mut Gen) -> Result<()> {
+fn op_1347(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -12993,7 +13009,7 @@ fn op_1348(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     a0.f_fake_quantize_per_channel_affine(&a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_1349(g: &mut Gen) -> Result<()> {
+fn op_1348(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13002,12 +13018,12 @@ fn op_1349(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     a0.f_fake_quantize_per_channel_affine_cachemask(&a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_1350(g: &mut Gen) -> Result<()> {
+fn op_1349(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_fake_quantize_per_channel_affine_cachemask_backward(&a0, &a1).map(drop)
 }
-fn op_1351(g: &mut Gen) -> Result<()> {
+fn op_1350(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13018,7 +13034,7 @@ fn op_1351(g: &mut Gen) -> Result<()> {
     a0.f__fake_quantize_learnable_per_channel_affine_with(&a1, &a2, a3, a4, a5, a6)
         .map(drop)
 }
-fn op_1352(g: &mut Gen) -> Result<()> {
+fn op_1351(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13039,7 +13055,7 @@ fn op_1352(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1353(g: &mut Gen) -> Result<()> {
+fn op_1352(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13069,7 +13085,7 @@ fn op_1353(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1354(g: &mut Gen) -> Result<()> {
+fn op_1353(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13099,16 +13115,16 @@ fn op_1354(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1355(g: &mut Gen) -> Result<()> {
+fn op_1354(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f__choose_qparams_per_tensor_with(a1).map(drop)
 }
-fn op_1356(g: &mut Gen) -> Result<()> {
+fn op_1355(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f__saturate_weight_to_fp16(&a0).map(drop)
 }
-fn op_1357(g: &mut Gen) -> Result<()> {
+fn op_1356(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -13116,7 +13132,7 @@ fn op_1357(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f_choose_qparams_optimized(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_1358(g: &mut Gen) -> Result<()> {
+fn op_1357(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -13124,13 +13140,13 @@ fn op_1358(g: &mut Gen) -> Result<()> {
     let a4 = g.kind();
     a0.f__autocast_to_reduced_precision(a1, a2, a3, a4).map(drop)
 }
-fn op_1359(g: &mut Gen) -> Result<()> {
+fn op_1358(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     a0.f__autocast_to_full_precision(a1, a2).map(drop)
 }
-fn op_1360(g: &mut Gen) -> Result<()> {
+fn op_1359(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -13140,7 +13156,7 @@ fn op_1360(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_memory_format();
     a0.f__to_copy_with(a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_1361(g: &mut Gen) -> Result<()> {
+fn op_1360(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -13151,7 +13167,7 @@ fn op_1361(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_memory_format();
     a0.f_to_dtype_layout_with(a1, a2, a3, a4, a5, a6, a7).map(drop)
 }
-fn op_1362(g: &mut Gen) -> Result<()> {
+fn op_1361(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.device();
     let a2 = g.kind();
@@ -13160,7 +13176,7 @@ fn op_1362(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_memory_format();
     a0.f_to_device_with(a1, a2, a3, a4, a5).map(drop)
 }
-fn op_1363(g: &mut Gen) -> Result<()> {
+fn op_1362(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.kind();
     let a2 = g.bool();
@@ -13168,7 +13184,7 @@ fn op_1363(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_memory_format();
     a0.f_to_dtype_with(a1, a2, a3, a4).map(drop)
 }
-fn op_1364(g: &mut Gen) -> Result<()> {
+fn op_1363(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -13176,64 +13192,64 @@ fn op_1364(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_memory_format();
     a0.f_to_other_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_1365(g: &mut Gen) -> Result<()> {
+fn op_1364(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_meshgrid(&a0).map(drop)
 }
-fn op_1366(g: &mut Gen) -> Result<()> {
+fn op_1365(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.string();
     Tensor::f_meshgrid_indexing(&a0, &a1).map(drop)
 }
-fn op_1367(g: &mut Gen) -> Result<()> {
+fn op_1366(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_cartesian_prod(&a0).map(drop)
 }
-fn op_1368(g: &mut Gen) -> Result<()> {
+fn op_1367(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f_combinations_with(a1, a2).map(drop)
 }
-fn op_1369(g: &mut Gen) -> Result<()> {
+fn op_1368(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_item().map(drop)
 }
-fn op_1370(g: &mut Gen) -> Result<()> {
+fn op_1369(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_result_type(&a0, &a1).map(drop)
 }
-fn op_1371(g: &mut Gen) -> Result<()> {
+fn op_1370(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_result_type_scalar(&a0, a1).map(drop)
 }
-fn op_1372(g: &mut Gen) -> Result<()> {
+fn op_1371(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_result_type_scalar_tensor(a0, &a1).map(drop)
 }
-fn op_1373(g: &mut Gen) -> Result<()> {
+fn op_1372(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.scalar();
     Tensor::f_result_type_scalar_scalar(a0, a1).map(drop)
 }
-fn op_1374(g: &mut Gen) -> Result<()> {
+fn op_1373(g: &mut Gen) -> Result<()> {
     let a0 = g.kind();
     let a1 = g.kind();
     Tensor::f_can_cast(a0, a1).map(drop)
 }
-fn op_1375(g: &mut Gen) -> Result<()> {
+fn op_1374(g: &mut Gen) -> Result<()> {
     let a0 = g.kind();
     let a1 = g.kind();
     Tensor::f_promote_types(a0, a1).map(drop)
 }
-fn op_1376(g: &mut Gen) -> Result<()> {
+fn op_1375(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__local_scalar_dense().map(drop)
 }
-fn op_1377(g: &mut Gen) -> Result<()> {
+fn op_1376(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -13245,7 +13261,7 @@ fn op_1377(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f__lstm_mps(&a0, &a1, &a2, a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1378(g: &mut Gen) -> Result<()> {
+fn op_1377(g: &mut Gen) -> Result<()> {
     let a0 = g.opt_tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -13280,7 +13296,7 @@ fn op_1378(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1379(g: &mut Gen) -> Result<()> {
+fn op_1378(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13289,7 +13305,7 @@ fn op_1379(g: &mut Gen) -> Result<()> {
     Tensor::f__thnn_fused_lstm_cell_with(&a0, &a1, &a2, a3.as_ref(), a4.as_ref())
         .map(drop)
 }
-fn op_1380(g: &mut Gen) -> Result<()> {
+fn op_1379(g: &mut Gen) -> Result<()> {
     let a0 = g.opt_tensor();
     let a1 = g.opt_tensor();
     let a2 = g.tensor();
@@ -13306,7 +13322,7 @@ fn op_1380(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1381(g: &mut Gen) -> Result<()> {
+fn op_1380(g: &mut Gen) -> Result<()> {
     let a0 = g.opt_tensor();
     let a1 = g.opt_tensor();
     let a2 = g.tensor();
@@ -13316,7 +13332,7 @@ fn op_1381(g: &mut Gen) -> Result<()> {
     Tensor::f__thnn_fused_lstm_cell_backward(a0.as_ref(), a1.as_ref(), &a2, &a3, &a4, a5)
         .map(drop)
 }
-fn op_1382(g: &mut Gen) -> Result<()> {
+fn op_1381(g: &mut Gen) -> Result<()> {
     let a0 = g.opt_tensor();
     let a1 = g.opt_tensor();
     let a2 = g.tensor();
@@ -13337,7 +13353,7 @@ fn op_1382(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1383(g: &mut Gen) -> Result<()> {
+fn op_1382(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13346,13 +13362,13 @@ fn op_1383(g: &mut Gen) -> Result<()> {
     Tensor::f__thnn_fused_gru_cell_with(&a0, &a1, &a2, a3.as_ref(), a4.as_ref())
         .map(drop)
 }
-fn op_1384(g: &mut Gen) -> Result<()> {
+fn op_1383(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     Tensor::f__thnn_fused_gru_cell_backward(&a0, &a1, a2).map(drop)
 }
-fn op_1385(g: &mut Gen) -> Result<()> {
+fn op_1384(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13369,7 +13385,7 @@ fn op_1385(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1386(g: &mut Gen) -> Result<()> {
+fn op_1385(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -13381,7 +13397,7 @@ fn op_1386(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f_lstm_input(&a0, &a1, &a2, a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1387(g: &mut Gen) -> Result<()> {
+fn op_1386(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -13393,7 +13409,7 @@ fn op_1387(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f_lstm_data(&a0, &a1, &a2, &a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1388(g: &mut Gen) -> Result<()> {
+fn op_1387(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -13405,7 +13421,7 @@ fn op_1388(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f_gru_input(&a0, &a1, &a2, a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1389(g: &mut Gen) -> Result<()> {
+fn op_1388(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13417,7 +13433,7 @@ fn op_1389(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f_gru_data(&a0, &a1, &a2, &a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1390(g: &mut Gen) -> Result<()> {
+fn op_1389(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -13429,7 +13445,7 @@ fn op_1390(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f_rnn_tanh_input(&a0, &a1, &a2, a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1391(g: &mut Gen) -> Result<()> {
+fn op_1390(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13441,7 +13457,7 @@ fn op_1391(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f_rnn_tanh_data(&a0, &a1, &a2, &a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1392(g: &mut Gen) -> Result<()> {
+fn op_1391(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -13453,7 +13469,7 @@ fn op_1392(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f_rnn_relu_input(&a0, &a1, &a2, a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1393(g: &mut Gen) -> Result<()> {
+fn op_1392(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13465,7 +13481,7 @@ fn op_1393(g: &mut Gen) -> Result<()> {
     let a8 = g.bool();
     Tensor::f_rnn_relu_data(&a0, &a1, &a2, &a3, a4, a5, a6, a7, a8).map(drop)
 }
-fn op_1394(g: &mut Gen) -> Result<()> {
+fn op_1393(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.tensor();
@@ -13474,7 +13490,7 @@ fn op_1394(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_tensor();
     Tensor::f_lstm_cell_with(&a0, &a1, &a2, &a3, a4.as_ref(), a5.as_ref()).map(drop)
 }
-fn op_1395(g: &mut Gen) -> Result<()> {
+fn op_1394(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13483,7 +13499,7 @@ fn op_1395(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_tensor();
     Tensor::f_gru_cell_with(&a0, &a1, &a2, &a3, a4.as_ref(), a5.as_ref()).map(drop)
 }
-fn op_1396(g: &mut Gen) -> Result<()> {
+fn op_1395(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13492,7 +13508,7 @@ fn op_1396(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_tensor();
     Tensor::f_rnn_tanh_cell_with(&a0, &a1, &a2, &a3, a4.as_ref(), a5.as_ref()).map(drop)
 }
-fn op_1397(g: &mut Gen) -> Result<()> {
+fn op_1396(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13501,7 +13517,7 @@ fn op_1397(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_tensor();
     Tensor::f_rnn_relu_cell_with(&a0, &a1, &a2, &a3, a4.as_ref(), a5.as_ref()).map(drop)
 }
-fn op_1398(g: &mut Gen) -> Result<()> {
+fn op_1397(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.tensor();
@@ -13534,7 +13550,7 @@ fn op_1398(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1399(g: &mut Gen) -> Result<()> {
+fn op_1398(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13567,7 +13583,7 @@ fn op_1399(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1400(g: &mut Gen) -> Result<()> {
+fn op_1399(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13600,7 +13616,7 @@ fn op_1400(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1401(g: &mut Gen) -> Result<()> {
+fn op_1400(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -13633,20 +13649,20 @@ fn op_1401(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1402(g: &mut Gen) -> Result<()> {
+fn op_1401(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     Tensor::f__pack_padded_sequence(&a0, &a1, a2).map(drop)
 }
-fn op_1403(g: &mut Gen) -> Result<()> {
+fn op_1402(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.tensor();
     let a3 = g.bool();
     Tensor::f__pack_padded_sequence_backward(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_1404(g: &mut Gen) -> Result<()> {
+fn op_1403(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -13654,12 +13670,12 @@ fn op_1404(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f__pad_packed_sequence(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_1405(g: &mut Gen) -> Result<()> {
+fn op_1404(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.storage();
     a0.f_set_source_storage_(&a1).map(drop)
 }
-fn op_1406(g: &mut Gen) -> Result<()> {
+fn op_1405(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.storage();
     let a2 = g.int();
@@ -13667,7 +13683,7 @@ fn op_1406(g: &mut Gen) -> Result<()> {
     let a4 = g.int_list();
     a0.f_set_source_storage_storage_offset__with(&a1, a2, &a3, &a4).map(drop)
 }
-fn op_1407(g: &mut Gen) -> Result<()> {
+fn op_1406(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -13675,113 +13691,113 @@ fn op_1407(g: &mut Gen) -> Result<()> {
     let a4 = g.int_list();
     a0.f_set_source_tensor_storage_offset__with(&a1, a2, &a3, &a4).map(drop)
 }
-fn op_1408(g: &mut Gen) -> Result<()> {
+fn op_1407(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_set_source_tensor_(&a1).map(drop)
 }
-fn op_1409(g: &mut Gen) -> Result<()> {
+fn op_1408(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_set_().map(drop)
 }
-fn op_1410(g: &mut Gen) -> Result<()> {
+fn op_1409(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_lift().map(drop)
 }
-fn op_1411(g: &mut Gen) -> Result<()> {
+fn op_1410(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_lift_fresh().map(drop)
 }
-fn op_1412(g: &mut Gen) -> Result<()> {
+fn op_1411(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_lift_fresh_copy().map(drop)
 }
-fn op_1413(g: &mut Gen) -> Result<()> {
+fn op_1412(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_is_set_to(&a1).map(drop)
 }
-fn op_1414(g: &mut Gen) -> Result<()> {
+fn op_1413(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_masked_fill_scalar_(&a1, a2).map(drop)
 }
-fn op_1415(g: &mut Gen) -> Result<()> {
+fn op_1414(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_masked_fill_scalar(&a1, a2).map(drop)
 }
-fn op_1416(g: &mut Gen) -> Result<()> {
+fn op_1415(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f_masked_fill_(&a1, &a2).map(drop)
 }
-fn op_1417(g: &mut Gen) -> Result<()> {
+fn op_1416(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f_masked_fill(&a1, &a2).map(drop)
 }
-fn op_1418(g: &mut Gen) -> Result<()> {
+fn op_1417(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f_masked_scatter_(&a1, &a2).map(drop)
 }
-fn op_1419(g: &mut Gen) -> Result<()> {
+fn op_1418(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f_masked_scatter(&a1, &a2).map(drop)
 }
-fn op_1420(g: &mut Gen) -> Result<()> {
+fn op_1419(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     Tensor::f_masked_scatter_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_1421(g: &mut Gen) -> Result<()> {
+fn op_1420(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
     let a3 = g.opt_int();
     a0.f__masked_softmax_with(&a1, a2, a3).map(drop)
 }
-fn op_1422(g: &mut Gen) -> Result<()> {
+fn op_1421(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.opt_int();
     Tensor::f__masked_softmax_backward_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_1423(g: &mut Gen) -> Result<()> {
+fn op_1422(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_view(&a1).map(drop)
 }
-fn op_1424(g: &mut Gen) -> Result<()> {
+fn op_1423(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.kind();
     a0.f_view_dtype(a1).map(drop)
 }
-fn op_1425(g: &mut Gen) -> Result<()> {
+fn op_1424(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.bool();
     a0.f_put__with(&a1, &a2, a3).map(drop)
 }
-fn op_1426(g: &mut Gen) -> Result<()> {
+fn op_1425(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.bool();
     a0.f_put_with(&a1, &a2, a3).map(drop)
 }
-fn op_1427(g: &mut Gen) -> Result<()> {
+fn op_1426(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13790,7 +13806,7 @@ fn op_1427(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_index_add_out_with(a1, &a2, &a3, a4, &mut a5).map(drop)
 }
-fn op_1428(g: &mut Gen) -> Result<()> {
+fn op_1427(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13798,7 +13814,7 @@ fn op_1428(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_index_add__with(a1, &a2, &a3, a4).map(drop)
 }
-fn op_1429(g: &mut Gen) -> Result<()> {
+fn op_1428(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13806,7 +13822,7 @@ fn op_1429(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_index_add_with(a1, &a2, &a3, a4).map(drop)
 }
-fn op_1430(g: &mut Gen) -> Result<()> {
+fn op_1429(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
@@ -13814,7 +13830,7 @@ fn op_1430(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_index_add_dimname_with(&a1, &a2, &a3, a4).map(drop)
 }
-fn op_1431(g: &mut Gen) -> Result<()> {
+fn op_1430(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13824,7 +13840,7 @@ fn op_1431(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_index_reduce_out_with(a1, &a2, &a3, &a4, a5, &mut a6).map(drop)
 }
-fn op_1432(g: &mut Gen) -> Result<()> {
+fn op_1431(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13833,7 +13849,7 @@ fn op_1432(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_index_reduce__with(a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_1433(g: &mut Gen) -> Result<()> {
+fn op_1432(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13842,77 +13858,77 @@ fn op_1433(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_index_reduce_with(a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_1434(g: &mut Gen) -> Result<()> {
+fn op_1433(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_index_fill_int_scalar_(a1, &a2, a3).map(drop)
 }
-fn op_1435(g: &mut Gen) -> Result<()> {
+fn op_1434(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_index_fill_int_scalar(a1, &a2, a3).map(drop)
 }
-fn op_1436(g: &mut Gen) -> Result<()> {
+fn op_1435(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_index_fill_(a1, &a2, &a3).map(drop)
 }
-fn op_1437(g: &mut Gen) -> Result<()> {
+fn op_1436(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_index_fill(a1, &a2, &a3).map(drop)
 }
-fn op_1438(g: &mut Gen) -> Result<()> {
+fn op_1437(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_index_fill_dimname_scalar_(&a1, &a2, a3).map(drop)
 }
-fn op_1439(g: &mut Gen) -> Result<()> {
+fn op_1438(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_index_fill_dimname_tensor_(&a1, &a2, &a3).map(drop)
 }
-fn op_1440(g: &mut Gen) -> Result<()> {
+fn op_1439(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_index_fill_dimname_scalar(&a1, &a2, a3).map(drop)
 }
-fn op_1441(g: &mut Gen) -> Result<()> {
+fn op_1440(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_index_fill_dimname_tensor(&a1, &a2, &a3).map(drop)
 }
-fn op_1442(g: &mut Gen) -> Result<()> {
+fn op_1441(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_scatter(a1, &a2, &a3).map(drop)
 }
-fn op_1443(g: &mut Gen) -> Result<()> {
+fn op_1442(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_scatter_(a1, &a2, &a3).map(drop)
 }
-fn op_1444(g: &mut Gen) -> Result<()> {
+fn op_1443(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13920,21 +13936,21 @@ fn op_1444(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_scatter_src_out(a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_1445(g: &mut Gen) -> Result<()> {
+fn op_1444(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_scatter_value(a1, &a2, a3).map(drop)
 }
-fn op_1446(g: &mut Gen) -> Result<()> {
+fn op_1445(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_scatter_value_(a1, &a2, a3).map(drop)
 }
-fn op_1447(g: &mut Gen) -> Result<()> {
+fn op_1446(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13942,7 +13958,7 @@ fn op_1447(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_scatter_value_out(a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_1448(g: &mut Gen) -> Result<()> {
+fn op_1447(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13950,7 +13966,7 @@ fn op_1448(g: &mut Gen) -> Result<()> {
     let a4 = g.string();
     a0.f_scatter_reduce(a1, &a2, &a3, &a4).map(drop)
 }
-fn op_1449(g: &mut Gen) -> Result<()> {
+fn op_1448(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13958,7 +13974,7 @@ fn op_1449(g: &mut Gen) -> Result<()> {
     let a4 = g.string();
     a0.f_scatter_reduce_(a1, &a2, &a3, &a4).map(drop)
 }
-fn op_1450(g: &mut Gen) -> Result<()> {
+fn op_1449(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13967,7 +13983,7 @@ fn op_1450(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_scatter_reduce_out(a1, &a2, &a3, &a4, &mut a5).map(drop)
 }
-fn op_1451(g: &mut Gen) -> Result<()> {
+fn op_1450(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13975,7 +13991,7 @@ fn op_1451(g: &mut Gen) -> Result<()> {
     let a4 = g.string();
     a0.f_scatter_value_reduce(a1, &a2, a3, &a4).map(drop)
 }
-fn op_1452(g: &mut Gen) -> Result<()> {
+fn op_1451(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13983,7 +13999,7 @@ fn op_1452(g: &mut Gen) -> Result<()> {
     let a4 = g.string();
     a0.f_scatter_value_reduce_(a1, &a2, a3, &a4).map(drop)
 }
-fn op_1453(g: &mut Gen) -> Result<()> {
+fn op_1452(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -13992,35 +14008,35 @@ fn op_1453(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_scatter_value_reduce_out(a1, &a2, a3, &a4, &mut a5).map(drop)
 }
-fn op_1454(g: &mut Gen) -> Result<()> {
+fn op_1453(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_scatter_dimname_src(&a1, &a2, &a3).map(drop)
 }
-fn op_1455(g: &mut Gen) -> Result<()> {
+fn op_1454(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_scatter_dimname_value(&a1, &a2, a3).map(drop)
 }
-fn op_1456(g: &mut Gen) -> Result<()> {
+fn op_1455(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_scatter_add(a1, &a2, &a3).map(drop)
 }
-fn op_1457(g: &mut Gen) -> Result<()> {
+fn op_1456(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_scatter_add_(a1, &a2, &a3).map(drop)
 }
-fn op_1458(g: &mut Gen) -> Result<()> {
+fn op_1457(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -14028,14 +14044,14 @@ fn op_1458(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_scatter_add_out(a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_1459(g: &mut Gen) -> Result<()> {
+fn op_1458(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f_scatter_add_dimname(&a1, &a2, &a3).map(drop)
 }
-fn op_1460(g: &mut Gen) -> Result<()> {
+fn op_1459(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -14044,7 +14060,7 @@ fn op_1460(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_scatter_reduce_two_with(a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_1461(g: &mut Gen) -> Result<()> {
+fn op_1460(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -14053,7 +14069,7 @@ fn op_1461(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_scatter_reduce_two__with(a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_1462(g: &mut Gen) -> Result<()> {
+fn op_1461(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -14063,328 +14079,328 @@ fn op_1462(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_scatter_reduce_two_out_with(a1, &a2, &a3, &a4, a5, &mut a6).map(drop)
 }
-fn op_1463(g: &mut Gen) -> Result<()> {
+fn op_1462(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_eq_scalar_(a1).map(drop)
 }
-fn op_1464(g: &mut Gen) -> Result<()> {
+fn op_1463(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_eq_(&a1).map(drop)
 }
-fn op_1465(g: &mut Gen) -> Result<()> {
+fn op_1464(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_bitwise_and_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1466(g: &mut Gen) -> Result<()> {
+fn op_1465(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_bitwise_and_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1467(g: &mut Gen) -> Result<()> {
+fn op_1466(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_and_scalar(a1).map(drop)
 }
-fn op_1468(g: &mut Gen) -> Result<()> {
+fn op_1467(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_bitwise_and_scalar_tensor(a0, &a1).map(drop)
 }
-fn op_1469(g: &mut Gen) -> Result<()> {
+fn op_1468(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_and(&a1).map(drop)
 }
-fn op_1470(g: &mut Gen) -> Result<()> {
+fn op_1469(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_and_scalar_(a1).map(drop)
 }
-fn op_1471(g: &mut Gen) -> Result<()> {
+fn op_1470(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_and_(&a1).map(drop)
 }
-fn op_1472(g: &mut Gen) -> Result<()> {
+fn op_1471(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_and_scalar(a1).map(drop)
 }
-fn op_1473(g: &mut Gen) -> Result<()> {
+fn op_1472(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_and(&a1).map(drop)
 }
-fn op_1474(g: &mut Gen) -> Result<()> {
+fn op_1473(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_iand_scalar(a1).map(drop)
 }
-fn op_1475(g: &mut Gen) -> Result<()> {
+fn op_1474(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_iand(&a1).map(drop)
 }
-fn op_1476(g: &mut Gen) -> Result<()> {
+fn op_1475(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_bitwise_or_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1477(g: &mut Gen) -> Result<()> {
+fn op_1476(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_bitwise_or_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1478(g: &mut Gen) -> Result<()> {
+fn op_1477(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_or_scalar(a1).map(drop)
 }
-fn op_1479(g: &mut Gen) -> Result<()> {
+fn op_1478(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_bitwise_or_scalar_tensor(a0, &a1).map(drop)
 }
-fn op_1480(g: &mut Gen) -> Result<()> {
+fn op_1479(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_or(&a1).map(drop)
 }
-fn op_1481(g: &mut Gen) -> Result<()> {
+fn op_1480(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_or_scalar_(a1).map(drop)
 }
-fn op_1482(g: &mut Gen) -> Result<()> {
+fn op_1481(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_or_(&a1).map(drop)
 }
-fn op_1483(g: &mut Gen) -> Result<()> {
+fn op_1482(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_or_scalar(a1).map(drop)
 }
-fn op_1484(g: &mut Gen) -> Result<()> {
+fn op_1483(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_or(&a1).map(drop)
 }
-fn op_1485(g: &mut Gen) -> Result<()> {
+fn op_1484(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_ior_scalar(a1).map(drop)
 }
-fn op_1486(g: &mut Gen) -> Result<()> {
+fn op_1485(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ior(&a1).map(drop)
 }
-fn op_1487(g: &mut Gen) -> Result<()> {
+fn op_1486(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_bitwise_xor_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1488(g: &mut Gen) -> Result<()> {
+fn op_1487(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_bitwise_xor_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1489(g: &mut Gen) -> Result<()> {
+fn op_1488(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_xor_scalar(a1).map(drop)
 }
-fn op_1490(g: &mut Gen) -> Result<()> {
+fn op_1489(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_bitwise_xor_scalar_tensor(a0, &a1).map(drop)
 }
-fn op_1491(g: &mut Gen) -> Result<()> {
+fn op_1490(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_xor(&a1).map(drop)
 }
-fn op_1492(g: &mut Gen) -> Result<()> {
+fn op_1491(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_xor_scalar_(a1).map(drop)
 }
-fn op_1493(g: &mut Gen) -> Result<()> {
+fn op_1492(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_xor_(&a1).map(drop)
 }
-fn op_1494(g: &mut Gen) -> Result<()> {
+fn op_1493(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_xor_scalar(a1).map(drop)
 }
-fn op_1495(g: &mut Gen) -> Result<()> {
+fn op_1494(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_xor(&a1).map(drop)
 }
-fn op_1496(g: &mut Gen) -> Result<()> {
+fn op_1495(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_ixor_scalar(a1).map(drop)
 }
-fn op_1497(g: &mut Gen) -> Result<()> {
+fn op_1496(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ixor(&a1).map(drop)
 }
-fn op_1498(g: &mut Gen) -> Result<()> {
+fn op_1497(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_lshift_scalar(a1).map(drop)
 }
-fn op_1499(g: &mut Gen) -> Result<()> {
+fn op_1498(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_lshift(&a1).map(drop)
 }
-fn op_1500(g: &mut Gen) -> Result<()> {
+fn op_1499(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_ilshift_scalar(a1).map(drop)
 }
-fn op_1501(g: &mut Gen) -> Result<()> {
+fn op_1500(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ilshift(&a1).map(drop)
 }
-fn op_1502(g: &mut Gen) -> Result<()> {
+fn op_1501(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_left_shift(&a1).map(drop)
 }
-fn op_1503(g: &mut Gen) -> Result<()> {
+fn op_1502(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_left_shift_(&a1).map(drop)
 }
-fn op_1504(g: &mut Gen) -> Result<()> {
+fn op_1503(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_bitwise_left_shift_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1505(g: &mut Gen) -> Result<()> {
+fn op_1504(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_left_shift_tensor_scalar(a1).map(drop)
 }
-fn op_1506(g: &mut Gen) -> Result<()> {
+fn op_1505(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_left_shift_tensor_scalar_(a1).map(drop)
 }
-fn op_1507(g: &mut Gen) -> Result<()> {
+fn op_1506(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_bitwise_left_shift_tensor_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1508(g: &mut Gen) -> Result<()> {
+fn op_1507(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_bitwise_left_shift_scalar_tensor(a0, &a1).map(drop)
 }
-fn op_1509(g: &mut Gen) -> Result<()> {
+fn op_1508(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_rshift_scalar(a1).map(drop)
 }
-fn op_1510(g: &mut Gen) -> Result<()> {
+fn op_1509(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_rshift(&a1).map(drop)
 }
-fn op_1511(g: &mut Gen) -> Result<()> {
+fn op_1510(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_irshift_scalar(a1).map(drop)
 }
-fn op_1512(g: &mut Gen) -> Result<()> {
+fn op_1511(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_irshift(&a1).map(drop)
 }
-fn op_1513(g: &mut Gen) -> Result<()> {
+fn op_1512(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_right_shift(&a1).map(drop)
 }
-fn op_1514(g: &mut Gen) -> Result<()> {
+fn op_1513(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_bitwise_right_shift_(&a1).map(drop)
 }
-fn op_1515(g: &mut Gen) -> Result<()> {
+fn op_1514(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_bitwise_right_shift_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1516(g: &mut Gen) -> Result<()> {
+fn op_1515(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_right_shift_tensor_scalar(a1).map(drop)
 }
-fn op_1517(g: &mut Gen) -> Result<()> {
+fn op_1516(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_bitwise_right_shift_tensor_scalar_(a1).map(drop)
 }
-fn op_1518(g: &mut Gen) -> Result<()> {
+fn op_1517(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_bitwise_right_shift_tensor_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1519(g: &mut Gen) -> Result<()> {
+fn op_1518(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_bitwise_right_shift_scalar_tensor(a0, &a1).map(drop)
 }
-fn op_1520(g: &mut Gen) -> Result<()> {
+fn op_1519(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     a0.f_tril__with(a1).map(drop)
 }
-fn op_1521(g: &mut Gen) -> Result<()> {
+fn op_1520(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     a0.f_triu__with(a1).map(drop)
 }
-fn op_1522(g: &mut Gen) -> Result<()> {
+fn op_1521(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_digamma_().map(drop)
 }
-fn op_1523(g: &mut Gen) -> Result<()> {
+fn op_1522(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_lerp_scalar_(&a1, a2).map(drop)
 }
-fn op_1524(g: &mut Gen) -> Result<()> {
+fn op_1523(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f_lerp_(&a1, &a2).map(drop)
 }
-fn op_1525(g: &mut Gen) -> Result<()> {
+fn op_1524(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -14392,7 +14408,7 @@ fn op_1525(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_addbmm__with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1526(g: &mut Gen) -> Result<()> {
+fn op_1525(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -14401,7 +14417,7 @@ fn op_1526(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_addbmm_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_1527(g: &mut Gen) -> Result<()> {
+fn op_1526(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -14409,104 +14425,104 @@ fn op_1527(g: &mut Gen) -> Result<()> {
     let a4 = g.scalar();
     a0.f_addbmm_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1528(g: &mut Gen) -> Result<()> {
+fn op_1527(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
     let a3 = g.opt_generator();
     a0.f_random_from__with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_1529(g: &mut Gen) -> Result<()> {
+fn op_1528(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_generator();
     a0.f_random_to__with(a1, a2.as_ref()).map(drop)
 }
-fn op_1530(g: &mut Gen) -> Result<()> {
+fn op_1529(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.opt_generator();
     a0.f_random__with(a1.as_ref()).map(drop)
 }
-fn op_1531(g: &mut Gen) -> Result<()> {
+fn op_1530(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
     let a3 = g.opt_generator();
     a0.f_uniform__with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_1532(g: &mut Gen) -> Result<()> {
+fn op_1531(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
     let a3 = g.opt_generator();
     a0.f_cauchy__with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_1533(g: &mut Gen) -> Result<()> {
+fn op_1532(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
     let a3 = g.opt_generator();
     a0.f_log_normal__with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_1534(g: &mut Gen) -> Result<()> {
+fn op_1533(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     a0.f_exponential__with(a1, a2.as_ref()).map(drop)
 }
-fn op_1535(g: &mut Gen) -> Result<()> {
+fn op_1534(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     a0.f_geometric__with(a1, a2.as_ref()).map(drop)
 }
-fn op_1536(g: &mut Gen) -> Result<()> {
+fn op_1535(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_diag_out_with(a1, &mut a2).map(drop)
 }
-fn op_1537(g: &mut Gen) -> Result<()> {
+fn op_1536(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_diag_with(a1).map(drop)
 }
-fn op_1538(g: &mut Gen) -> Result<()> {
+fn op_1537(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
     let mut a3 = g.tensor();
     a0.f_cross_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1539(g: &mut Gen) -> Result<()> {
+fn op_1538(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
     a0.f_cross_with(&a1, a2).map(drop)
 }
-fn op_1540(g: &mut Gen) -> Result<()> {
+fn op_1539(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_triu_out_with(a1, &mut a2).map(drop)
 }
-fn op_1541(g: &mut Gen) -> Result<()> {
+fn op_1540(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_triu_with(a1).map(drop)
 }
-fn op_1542(g: &mut Gen) -> Result<()> {
+fn op_1541(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_tril_out_with(a1, &mut a2).map(drop)
 }
-fn op_1543(g: &mut Gen) -> Result<()> {
+fn op_1542(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_tril_with(a1).map(drop)
 }
-fn op_1544(g: &mut Gen) -> Result<()> {
+fn op_1543(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int();
@@ -14516,7 +14532,7 @@ fn op_1544(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_tril_indices_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_1545(g: &mut Gen) -> Result<()> {
+fn op_1544(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int();
@@ -14526,462 +14542,462 @@ fn op_1545(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_bool();
     Tensor::f_triu_indices_with(a0, a1, a2, a3, a4, a5, a6).map(drop)
 }
-fn op_1546(g: &mut Gen) -> Result<()> {
+fn op_1545(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_trace().map(drop)
 }
-fn op_1547(g: &mut Gen) -> Result<()> {
+fn op_1546(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     Tensor::f_trace_backward(&a0, &a1).map(drop)
 }
-fn op_1548(g: &mut Gen) -> Result<()> {
+fn op_1547(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_ne_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1549(g: &mut Gen) -> Result<()> {
+fn op_1548(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_ne_scalar(a1).map(drop)
 }
-fn op_1550(g: &mut Gen) -> Result<()> {
+fn op_1549(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_ne_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1551(g: &mut Gen) -> Result<()> {
+fn op_1550(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ne(&a1).map(drop)
 }
-fn op_1552(g: &mut Gen) -> Result<()> {
+fn op_1551(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_ne_scalar_(a1).map(drop)
 }
-fn op_1553(g: &mut Gen) -> Result<()> {
+fn op_1552(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ne_(&a1).map(drop)
 }
-fn op_1554(g: &mut Gen) -> Result<()> {
+fn op_1553(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_not_equal_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1555(g: &mut Gen) -> Result<()> {
+fn op_1554(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_not_equal_scalar(a1).map(drop)
 }
-fn op_1556(g: &mut Gen) -> Result<()> {
+fn op_1555(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_not_equal_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1557(g: &mut Gen) -> Result<()> {
+fn op_1556(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_not_equal(&a1).map(drop)
 }
-fn op_1558(g: &mut Gen) -> Result<()> {
+fn op_1557(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_not_equal_scalar_(a1).map(drop)
 }
-fn op_1559(g: &mut Gen) -> Result<()> {
+fn op_1558(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_not_equal_(&a1).map(drop)
 }
-fn op_1560(g: &mut Gen) -> Result<()> {
+fn op_1559(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_eq_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1561(g: &mut Gen) -> Result<()> {
+fn op_1560(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_eq_scalar(a1).map(drop)
 }
-fn op_1562(g: &mut Gen) -> Result<()> {
+fn op_1561(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_eq_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1563(g: &mut Gen) -> Result<()> {
+fn op_1562(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_eq(&a1).map(drop)
 }
-fn op_1564(g: &mut Gen) -> Result<()> {
+fn op_1563(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_ge_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1565(g: &mut Gen) -> Result<()> {
+fn op_1564(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_ge_scalar(a1).map(drop)
 }
-fn op_1566(g: &mut Gen) -> Result<()> {
+fn op_1565(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_ge_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1567(g: &mut Gen) -> Result<()> {
+fn op_1566(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ge(&a1).map(drop)
 }
-fn op_1568(g: &mut Gen) -> Result<()> {
+fn op_1567(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_ge_scalar_(a1).map(drop)
 }
-fn op_1569(g: &mut Gen) -> Result<()> {
+fn op_1568(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ge_(&a1).map(drop)
 }
-fn op_1570(g: &mut Gen) -> Result<()> {
+fn op_1569(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_greater_equal_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1571(g: &mut Gen) -> Result<()> {
+fn op_1570(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_greater_equal_scalar(a1).map(drop)
 }
-fn op_1572(g: &mut Gen) -> Result<()> {
+fn op_1571(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_greater_equal_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1573(g: &mut Gen) -> Result<()> {
+fn op_1572(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_greater_equal(&a1).map(drop)
 }
-fn op_1574(g: &mut Gen) -> Result<()> {
+fn op_1573(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_greater_equal_scalar_(a1).map(drop)
 }
-fn op_1575(g: &mut Gen) -> Result<()> {
+fn op_1574(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_greater_equal_(&a1).map(drop)
 }
-fn op_1576(g: &mut Gen) -> Result<()> {
+fn op_1575(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_le_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1577(g: &mut Gen) -> Result<()> {
+fn op_1576(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_le_scalar(a1).map(drop)
 }
-fn op_1578(g: &mut Gen) -> Result<()> {
+fn op_1577(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_le_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1579(g: &mut Gen) -> Result<()> {
+fn op_1578(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_le(&a1).map(drop)
 }
-fn op_1580(g: &mut Gen) -> Result<()> {
+fn op_1579(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_le_scalar_(a1).map(drop)
 }
-fn op_1581(g: &mut Gen) -> Result<()> {
+fn op_1580(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_le_(&a1).map(drop)
 }
-fn op_1582(g: &mut Gen) -> Result<()> {
+fn op_1581(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_less_equal_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1583(g: &mut Gen) -> Result<()> {
+fn op_1582(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_less_equal_scalar(a1).map(drop)
 }
-fn op_1584(g: &mut Gen) -> Result<()> {
+fn op_1583(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_less_equal_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1585(g: &mut Gen) -> Result<()> {
+fn op_1584(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_less_equal(&a1).map(drop)
 }
-fn op_1586(g: &mut Gen) -> Result<()> {
+fn op_1585(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_less_equal_scalar_(a1).map(drop)
 }
-fn op_1587(g: &mut Gen) -> Result<()> {
+fn op_1586(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_less_equal_(&a1).map(drop)
 }
-fn op_1588(g: &mut Gen) -> Result<()> {
+fn op_1587(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_gt_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1589(g: &mut Gen) -> Result<()> {
+fn op_1588(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_gt_scalar(a1).map(drop)
 }
-fn op_1590(g: &mut Gen) -> Result<()> {
+fn op_1589(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_gt_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1591(g: &mut Gen) -> Result<()> {
+fn op_1590(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_gt(&a1).map(drop)
 }
-fn op_1592(g: &mut Gen) -> Result<()> {
+fn op_1591(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_gt_scalar_(a1).map(drop)
 }
-fn op_1593(g: &mut Gen) -> Result<()> {
+fn op_1592(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_gt_(&a1).map(drop)
 }
-fn op_1594(g: &mut Gen) -> Result<()> {
+fn op_1593(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_greater_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1595(g: &mut Gen) -> Result<()> {
+fn op_1594(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_greater_scalar(a1).map(drop)
 }
-fn op_1596(g: &mut Gen) -> Result<()> {
+fn op_1595(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_greater_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1597(g: &mut Gen) -> Result<()> {
+fn op_1596(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_greater(&a1).map(drop)
 }
-fn op_1598(g: &mut Gen) -> Result<()> {
+fn op_1597(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_greater_scalar_(a1).map(drop)
 }
-fn op_1599(g: &mut Gen) -> Result<()> {
+fn op_1598(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_greater_(&a1).map(drop)
 }
-fn op_1600(g: &mut Gen) -> Result<()> {
+fn op_1599(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_lt_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1601(g: &mut Gen) -> Result<()> {
+fn op_1600(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_lt_scalar(a1).map(drop)
 }
-fn op_1602(g: &mut Gen) -> Result<()> {
+fn op_1601(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_lt_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1603(g: &mut Gen) -> Result<()> {
+fn op_1602(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_lt(&a1).map(drop)
 }
-fn op_1604(g: &mut Gen) -> Result<()> {
+fn op_1603(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_lt_scalar_(a1).map(drop)
 }
-fn op_1605(g: &mut Gen) -> Result<()> {
+fn op_1604(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_lt_(&a1).map(drop)
 }
-fn op_1606(g: &mut Gen) -> Result<()> {
+fn op_1605(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_less_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1607(g: &mut Gen) -> Result<()> {
+fn op_1606(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_less_scalar(a1).map(drop)
 }
-fn op_1608(g: &mut Gen) -> Result<()> {
+fn op_1607(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_less_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1609(g: &mut Gen) -> Result<()> {
+fn op_1608(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_less(&a1).map(drop)
 }
-fn op_1610(g: &mut Gen) -> Result<()> {
+fn op_1609(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_less_scalar_(a1).map(drop)
 }
-fn op_1611(g: &mut Gen) -> Result<()> {
+fn op_1610(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_less_(&a1).map(drop)
 }
-fn op_1612(g: &mut Gen) -> Result<()> {
+fn op_1611(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_take_out(&a1, &mut a2).map(drop)
 }
-fn op_1613(g: &mut Gen) -> Result<()> {
+fn op_1612(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_take(&a1).map(drop)
 }
-fn op_1614(g: &mut Gen) -> Result<()> {
+fn op_1613(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
     let mut a3 = g.tensor();
     a0.f_take_along_dim_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1615(g: &mut Gen) -> Result<()> {
+fn op_1614(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
     a0.f_take_along_dim_with(&a1, a2).map(drop)
 }
-fn op_1616(g: &mut Gen) -> Result<()> {
+fn op_1615(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_index_select_out(a1, &a2, &mut a3).map(drop)
 }
-fn op_1617(g: &mut Gen) -> Result<()> {
+fn op_1616(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     a0.f_index_select(a1, &a2).map(drop)
 }
-fn op_1618(g: &mut Gen) -> Result<()> {
+fn op_1617(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_index_select_dimname_out(&a1, &a2, &mut a3).map(drop)
 }
-fn op_1619(g: &mut Gen) -> Result<()> {
+fn op_1618(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     a0.f_index_select_dimname(&a1, &a2).map(drop)
 }
-fn op_1620(g: &mut Gen) -> Result<()> {
+fn op_1619(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.tensor();
     Tensor::f_index_select_backward(&a0, &a1, a2, &a3).map(drop)
 }
-fn op_1621(g: &mut Gen) -> Result<()> {
+fn op_1620(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_masked_select_out(&a1, &mut a2).map(drop)
 }
-fn op_1622(g: &mut Gen) -> Result<()> {
+fn op_1621(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_masked_select(&a1).map(drop)
 }
-fn op_1623(g: &mut Gen) -> Result<()> {
+fn op_1622(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f_masked_select_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_1624(g: &mut Gen) -> Result<()> {
+fn op_1623(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_nonzero_out(&mut a1).map(drop)
 }
-fn op_1625(g: &mut Gen) -> Result<()> {
+fn op_1624(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_nonzero().map(drop)
 }
-fn op_1626(g: &mut Gen) -> Result<()> {
+fn op_1625(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f_nonzero_static_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_1627(g: &mut Gen) -> Result<()> {
+fn op_1626(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_nonzero_static_with(a1, a2).map(drop)
 }
-fn op_1628(g: &mut Gen) -> Result<()> {
+fn op_1627(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_nonzero_numpy().map(drop)
 }
-fn op_1629(g: &mut Gen) -> Result<()> {
+fn op_1628(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_argwhere().map(drop)
 }
-fn op_1630(g: &mut Gen) -> Result<()> {
+fn op_1629(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -14989,14 +15005,14 @@ fn op_1630(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_gather_out_with(a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_1631(g: &mut Gen) -> Result<()> {
+fn op_1630(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.bool();
     a0.f_gather_with(a1, &a2, a3).map(drop)
 }
-fn op_1632(g: &mut Gen) -> Result<()> {
+fn op_1631(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -15004,7 +15020,7 @@ fn op_1632(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_gather_backward(&a0, &a1, a2, &a3, a4).map(drop)
 }
-fn op_1633(g: &mut Gen) -> Result<()> {
+fn op_1632(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
@@ -15012,21 +15028,21 @@ fn op_1633(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_gather_dimname_out_with(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_1634(g: &mut Gen) -> Result<()> {
+fn op_1633(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.tensor();
     let a3 = g.bool();
     a0.f_gather_dimname_with(&a1, &a2, a3).map(drop)
 }
-fn op_1635(g: &mut Gen) -> Result<()> {
+fn op_1634(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
     let a3 = g.tensor();
     a0.f__gather_sparse_backward(a1, &a2, &a3).map(drop)
 }
-fn op_1636(g: &mut Gen) -> Result<()> {
+fn op_1635(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -15034,21 +15050,21 @@ fn op_1636(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_addcmul_out_with(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_1637(g: &mut Gen) -> Result<()> {
+fn op_1636(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_addcmul_with(&a1, &a2, a3).map(drop)
 }
-fn op_1638(g: &mut Gen) -> Result<()> {
+fn op_1637(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_addcmul__with(&a1, &a2, a3).map(drop)
 }
-fn op_1639(g: &mut Gen) -> Result<()> {
+fn op_1638(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -15056,21 +15072,21 @@ fn op_1639(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_addcdiv_out_with(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_1640(g: &mut Gen) -> Result<()> {
+fn op_1639(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_addcdiv_with(&a1, &a2, a3).map(drop)
 }
-fn op_1641(g: &mut Gen) -> Result<()> {
+fn op_1640(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.scalar();
     a0.f_addcdiv__with(&a1, &a2, a3).map(drop)
 }
-fn op_1642(g: &mut Gen) -> Result<()> {
+fn op_1641(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -15079,7 +15095,7 @@ fn op_1642(g: &mut Gen) -> Result<()> {
     let a5 = g.float();
     a0.f_cross_entropy_loss_with(&a1, a2.as_ref(), a3, a4, a5).map(drop)
 }
-fn op_1643(g: &mut Gen) -> Result<()> {
+fn op_1642(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -15089,7 +15105,7 @@ fn op_1643(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_triangular_solve_x_with(&a1, a2, a3, a4, &mut a5, &mut a6).map(drop)
 }
-fn op_1644(g: &mut Gen) -> Result<()> {
+fn op_1643(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -15097,13 +15113,13 @@ fn op_1644(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_triangular_solve_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_1645(g: &mut Gen) -> Result<()> {
+fn op_1644(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.bool();
     Tensor::f__linalg_check_errors(&a0, &a1, a2).map(drop)
 }
-fn op_1646(g: &mut Gen) -> Result<()> {
+fn op_1645(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -15112,7 +15128,7 @@ fn op_1646(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_linalg_solve_triangular_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_1647(g: &mut Gen) -> Result<()> {
+fn op_1646(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -15120,12 +15136,12 @@ fn op_1647(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_linalg_solve_triangular_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_1648(g: &mut Gen) -> Result<()> {
+fn op_1647(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     Tensor::f_linalg_vander_with(&a0, a1).map(drop)
 }
-fn op_1649(g: &mut Gen) -> Result<()> {
+fn op_1648(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -15134,111 +15150,111 @@ fn op_1649(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_svd_u_with(a1, a2, &mut a3, &mut a4, &mut a5).map(drop)
 }
-fn op_1650(g: &mut Gen) -> Result<()> {
+fn op_1649(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     a0.f_svd_with(a1, a2).map(drop)
 }
-fn op_1651(g: &mut Gen) -> Result<()> {
+fn op_1650(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_swapaxes(a1, a2).map(drop)
 }
-fn op_1652(g: &mut Gen) -> Result<()> {
+fn op_1651(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_swapaxes_(a1, a2).map(drop)
 }
-fn op_1653(g: &mut Gen) -> Result<()> {
+fn op_1652(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_swapdims(a1, a2).map(drop)
 }
-fn op_1654(g: &mut Gen) -> Result<()> {
+fn op_1653(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_swapdims_(a1, a2).map(drop)
 }
-fn op_1655(g: &mut Gen) -> Result<()> {
+fn op_1654(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     a0.f_cholesky_out_with(a1, &mut a2).map(drop)
 }
-fn op_1656(g: &mut Gen) -> Result<()> {
+fn op_1655(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_cholesky_with(a1).map(drop)
 }
-fn op_1657(g: &mut Gen) -> Result<()> {
+fn op_1656(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_cholesky_solve_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1658(g: &mut Gen) -> Result<()> {
+fn op_1657(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f_cholesky_solve_with(&a1, a2).map(drop)
 }
-fn op_1659(g: &mut Gen) -> Result<()> {
+fn op_1658(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f__cholesky_solve_helper(&a1, a2).map(drop)
 }
-fn op_1660(g: &mut Gen) -> Result<()> {
+fn op_1659(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_cholesky_inverse_with(a1).map(drop)
 }
-fn op_1661(g: &mut Gen) -> Result<()> {
+fn op_1660(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     a0.f_cholesky_inverse_out_with(a1, &mut a2).map(drop)
 }
-fn op_1662(g: &mut Gen) -> Result<()> {
+fn op_1661(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_qr_q_with(a1, &mut a2, &mut a3).map(drop)
 }
-fn op_1663(g: &mut Gen) -> Result<()> {
+fn op_1662(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_qr_with(a1).map(drop)
 }
-fn op_1664(g: &mut Gen) -> Result<()> {
+fn op_1663(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_geqrf_a(&mut a1, &mut a2).map(drop)
 }
-fn op_1665(g: &mut Gen) -> Result<()> {
+fn op_1664(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_geqrf().map(drop)
 }
-fn op_1666(g: &mut Gen) -> Result<()> {
+fn op_1665(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_orgqr(&a1).map(drop)
 }
-fn op_1667(g: &mut Gen) -> Result<()> {
+fn op_1666(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_orgqr_out(&a1, &mut a2).map(drop)
 }
-fn op_1668(g: &mut Gen) -> Result<()> {
+fn op_1667(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -15247,7 +15263,7 @@ fn op_1668(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_ormqr_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_1669(g: &mut Gen) -> Result<()> {
+fn op_1668(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -15255,33 +15271,33 @@ fn op_1669(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_ormqr_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_1670(g: &mut Gen) -> Result<()> {
+fn op_1669(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     a0.f__lu_with_info_with(a1, a2).map(drop)
 }
-fn op_1671(g: &mut Gen) -> Result<()> {
+fn op_1670(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_lu_solve_out(&a1, &a2, &mut a3).map(drop)
 }
-fn op_1672(g: &mut Gen) -> Result<()> {
+fn op_1671(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f_lu_solve(&a1, &a2).map(drop)
 }
-fn op_1673(g: &mut Gen) -> Result<()> {
+fn op_1672(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
     Tensor::f_lu_unpack_with(&a0, &a1, a2, a3).map(drop)
 }
-fn op_1674(g: &mut Gen) -> Result<()> {
+fn op_1673(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -15291,7 +15307,7 @@ fn op_1674(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     Tensor::f_lu_unpack_out_with(&a0, &a1, a2, a3, &mut a4, &mut a5, &mut a6).map(drop)
 }
-fn op_1675(g: &mut Gen) -> Result<()> {
+fn op_1674(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -15299,164 +15315,164 @@ fn op_1675(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_multinomial_out_with(a1, a2, a3.as_ref(), &mut a4).map(drop)
 }
-fn op_1676(g: &mut Gen) -> Result<()> {
+fn op_1675(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     let a3 = g.opt_generator();
     a0.f_multinomial_with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_1677(g: &mut Gen) -> Result<()> {
+fn op_1676(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_lgamma_out(&mut a1).map(drop)
 }
-fn op_1678(g: &mut Gen) -> Result<()> {
+fn op_1677(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_lgamma_().map(drop)
 }
-fn op_1679(g: &mut Gen) -> Result<()> {
+fn op_1678(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_lgamma().map(drop)
 }
-fn op_1680(g: &mut Gen) -> Result<()> {
+fn op_1679(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_digamma_out(&mut a1).map(drop)
 }
-fn op_1681(g: &mut Gen) -> Result<()> {
+fn op_1680(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_digamma().map(drop)
 }
-fn op_1682(g: &mut Gen) -> Result<()> {
+fn op_1681(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_polygamma_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_1683(g: &mut Gen) -> Result<()> {
+fn op_1682(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.tensor();
     Tensor::f_polygamma(a0, &a1).map(drop)
 }
-fn op_1684(g: &mut Gen) -> Result<()> {
+fn op_1683(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.int();
     a0.f_polygamma_(a1).map(drop)
 }
-fn op_1685(g: &mut Gen) -> Result<()> {
+fn op_1684(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_erfinv().map(drop)
 }
-fn op_1686(g: &mut Gen) -> Result<()> {
+fn op_1685(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_erfinv_().map(drop)
 }
-fn op_1687(g: &mut Gen) -> Result<()> {
+fn op_1686(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_erfinv_out(&mut a1).map(drop)
 }
-fn op_1688(g: &mut Gen) -> Result<()> {
+fn op_1687(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_i0().map(drop)
 }
-fn op_1689(g: &mut Gen) -> Result<()> {
+fn op_1688(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_i0_().map(drop)
 }
-fn op_1690(g: &mut Gen) -> Result<()> {
+fn op_1689(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_i0_out(&mut a1).map(drop)
 }
-fn op_1691(g: &mut Gen) -> Result<()> {
+fn op_1690(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_sign().map(drop)
 }
-fn op_1692(g: &mut Gen) -> Result<()> {
+fn op_1691(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_sign_().map(drop)
 }
-fn op_1693(g: &mut Gen) -> Result<()> {
+fn op_1692(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_sign_out(&mut a1).map(drop)
 }
-fn op_1694(g: &mut Gen) -> Result<()> {
+fn op_1693(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_signbit().map(drop)
 }
-fn op_1695(g: &mut Gen) -> Result<()> {
+fn op_1694(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_signbit_out(&mut a1).map(drop)
 }
-fn op_1696(g: &mut Gen) -> Result<()> {
+fn op_1695(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_dist_with(&a1, a2).map(drop)
 }
-fn op_1697(g: &mut Gen) -> Result<()> {
+fn op_1696(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_atan2_out(&a1, &mut a2).map(drop)
 }
-fn op_1698(g: &mut Gen) -> Result<()> {
+fn op_1697(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_atan2_(&a1).map(drop)
 }
-fn op_1699(g: &mut Gen) -> Result<()> {
+fn op_1698(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_atan2(&a1).map(drop)
 }
-fn op_1700(g: &mut Gen) -> Result<()> {
+fn op_1699(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_arctan2(&a1).map(drop)
 }
-fn op_1701(g: &mut Gen) -> Result<()> {
+fn op_1700(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_arctan2_out(&a1, &mut a2).map(drop)
 }
-fn op_1702(g: &mut Gen) -> Result<()> {
+fn op_1701(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_arctan2_(&a1).map(drop)
 }
-fn op_1703(g: &mut Gen) -> Result<()> {
+fn op_1702(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_lerp_scalar_out(&a1, a2, &mut a3).map(drop)
 }
-fn op_1704(g: &mut Gen) -> Result<()> {
+fn op_1703(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_lerp_tensor_out(&a1, &a2, &mut a3).map(drop)
 }
-fn op_1705(g: &mut Gen) -> Result<()> {
+fn op_1704(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f_lerp_scalar(&a1, a2).map(drop)
 }
-fn op_1706(g: &mut Gen) -> Result<()> {
+fn op_1705(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     a0.f_lerp(&a1, &a2).map(drop)
 }
-fn op_1707(g: &mut Gen) -> Result<()> {
+fn op_1706(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.scalar();
@@ -15464,14 +15480,14 @@ fn op_1707(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_histc_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1708(g: &mut Gen) -> Result<()> {
+fn op_1707(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.scalar();
     let a3 = g.scalar();
     a0.f_histc_with(a1, a2, a3).map(drop)
 }
-fn op_1709(g: &mut Gen) -> Result<()> {
+fn op_1708(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -15480,14 +15496,14 @@ fn op_1709(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_histogram_bins_tensor_out_with(&a1, a2.as_ref(), a3, &mut a4, &mut a5).map(drop)
 }
-fn op_1710(g: &mut Gen) -> Result<()> {
+fn op_1709(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
     let a3 = g.bool();
     a0.f_histogram_bins_tensor_with(&a1, a2.as_ref(), a3).map(drop)
 }
-fn op_1711(g: &mut Gen) -> Result<()> {
+fn op_1710(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_float_list();
@@ -15498,7 +15514,7 @@ fn op_1711(g: &mut Gen) -> Result<()> {
     a0.f_histogram_bin_ct_out_with(a1, a2.as_deref(), a3.as_ref(), a4, &mut a5, &mut a6)
         .map(drop)
 }
-fn op_1712(g: &mut Gen) -> Result<()> {
+fn op_1711(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_float_list();
@@ -15506,7 +15522,7 @@ fn op_1712(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_histogram_bin_ct_with(a1, a2.as_deref(), a3.as_ref(), a4).map(drop)
 }
-fn op_1713(g: &mut Gen) -> Result<()> {
+fn op_1712(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float_list();
@@ -15514,7 +15530,7 @@ fn op_1713(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f__histogramdd_bin_edges_with(&a1, a2.as_deref(), a3.as_ref(), a4).map(drop)
 }
-fn op_1714(g: &mut Gen) -> Result<()> {
+fn op_1713(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float_list();
@@ -15522,14 +15538,14 @@ fn op_1714(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f__histogramdd_from_bin_cts_with(&a1, a2.as_deref(), a3.as_ref(), a4).map(drop)
 }
-fn op_1715(g: &mut Gen) -> Result<()> {
+fn op_1714(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.opt_tensor();
     let a3 = g.bool();
     a0.f__histogramdd_from_bin_tensors_with(&a1, a2.as_ref(), a3).map(drop)
 }
-fn op_1716(g: &mut Gen) -> Result<()> {
+fn op_1715(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float_list();
@@ -15537,7 +15553,7 @@ fn op_1716(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_histogramdd_with(&a1, a2.as_deref(), a3.as_ref(), a4).map(drop)
 }
-fn op_1717(g: &mut Gen) -> Result<()> {
+fn op_1716(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_float_list();
@@ -15545,7 +15561,7 @@ fn op_1717(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_histogramdd_int_bins_with(a1, a2.as_deref(), a3.as_ref(), a4).map(drop)
 }
-fn op_1718(g: &mut Gen) -> Result<()> {
+fn op_1717(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.opt_float_list();
@@ -15553,224 +15569,224 @@ fn op_1718(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_histogramdd_tensorlist_bins_with(&a1, a2.as_deref(), a3.as_ref(), a4).map(drop)
 }
-fn op_1719(g: &mut Gen) -> Result<()> {
+fn op_1718(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_fmod_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1720(g: &mut Gen) -> Result<()> {
+fn op_1719(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_fmod_scalar(a1).map(drop)
 }
-fn op_1721(g: &mut Gen) -> Result<()> {
+fn op_1720(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_fmod_scalar_(a1).map(drop)
 }
-fn op_1722(g: &mut Gen) -> Result<()> {
+fn op_1721(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_fmod_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1723(g: &mut Gen) -> Result<()> {
+fn op_1722(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_fmod(&a1).map(drop)
 }
-fn op_1724(g: &mut Gen) -> Result<()> {
+fn op_1723(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_fmod_(&a1).map(drop)
 }
-fn op_1725(g: &mut Gen) -> Result<()> {
+fn op_1724(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_hypot_out(&a1, &mut a2).map(drop)
 }
-fn op_1726(g: &mut Gen) -> Result<()> {
+fn op_1725(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_hypot(&a1).map(drop)
 }
-fn op_1727(g: &mut Gen) -> Result<()> {
+fn op_1726(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_hypot_(&a1).map(drop)
 }
-fn op_1728(g: &mut Gen) -> Result<()> {
+fn op_1727(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_igamma_out(&a1, &mut a2).map(drop)
 }
-fn op_1729(g: &mut Gen) -> Result<()> {
+fn op_1728(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_igamma(&a1).map(drop)
 }
-fn op_1730(g: &mut Gen) -> Result<()> {
+fn op_1729(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_igamma_(&a1).map(drop)
 }
-fn op_1731(g: &mut Gen) -> Result<()> {
+fn op_1730(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_igammac_out(&a1, &mut a2).map(drop)
 }
-fn op_1732(g: &mut Gen) -> Result<()> {
+fn op_1731(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_igammac(&a1).map(drop)
 }
-fn op_1733(g: &mut Gen) -> Result<()> {
+fn op_1732(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_igammac_(&a1).map(drop)
 }
-fn op_1734(g: &mut Gen) -> Result<()> {
+fn op_1733(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_nextafter_out(&a1, &mut a2).map(drop)
 }
-fn op_1735(g: &mut Gen) -> Result<()> {
+fn op_1734(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_nextafter(&a1).map(drop)
 }
-fn op_1736(g: &mut Gen) -> Result<()> {
+fn op_1735(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_nextafter_(&a1).map(drop)
 }
-fn op_1737(g: &mut Gen) -> Result<()> {
+fn op_1736(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_remainder_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1738(g: &mut Gen) -> Result<()> {
+fn op_1737(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_remainder_scalar(a1).map(drop)
 }
-fn op_1739(g: &mut Gen) -> Result<()> {
+fn op_1738(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_remainder_scalar_(a1).map(drop)
 }
-fn op_1740(g: &mut Gen) -> Result<()> {
+fn op_1739(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_remainder_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1741(g: &mut Gen) -> Result<()> {
+fn op_1740(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_remainder(&a1).map(drop)
 }
-fn op_1742(g: &mut Gen) -> Result<()> {
+fn op_1741(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_remainder_(&a1).map(drop)
 }
-fn op_1743(g: &mut Gen) -> Result<()> {
+fn op_1742(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_remainder_scalar_tensor(a0, &a1).map(drop)
 }
-fn op_1744(g: &mut Gen) -> Result<()> {
+fn op_1743(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_min().map(drop)
 }
-fn op_1745(g: &mut Gen) -> Result<()> {
+fn op_1744(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_min_unary_out(&mut a1).map(drop)
 }
-fn op_1746(g: &mut Gen) -> Result<()> {
+fn op_1745(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_fmin(&a1).map(drop)
 }
-fn op_1747(g: &mut Gen) -> Result<()> {
+fn op_1746(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_fmin_out(&a1, &mut a2).map(drop)
 }
-fn op_1748(g: &mut Gen) -> Result<()> {
+fn op_1747(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_max().map(drop)
 }
-fn op_1749(g: &mut Gen) -> Result<()> {
+fn op_1748(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_fmax(&a1).map(drop)
 }
-fn op_1750(g: &mut Gen) -> Result<()> {
+fn op_1749(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_fmax_out(&a1, &mut a2).map(drop)
 }
-fn op_1751(g: &mut Gen) -> Result<()> {
+fn op_1750(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_maximum(&a1).map(drop)
 }
-fn op_1752(g: &mut Gen) -> Result<()> {
+fn op_1751(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_maximum_out(&a1, &mut a2).map(drop)
 }
-fn op_1753(g: &mut Gen) -> Result<()> {
+fn op_1752(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_max_other(&a1).map(drop)
 }
-fn op_1754(g: &mut Gen) -> Result<()> {
+fn op_1753(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_max_out(&a1, &mut a2).map(drop)
 }
-fn op_1755(g: &mut Gen) -> Result<()> {
+fn op_1754(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_max_unary_out(&mut a1).map(drop)
 }
-fn op_1756(g: &mut Gen) -> Result<()> {
+fn op_1755(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_minimum(&a1).map(drop)
 }
-fn op_1757(g: &mut Gen) -> Result<()> {
+fn op_1756(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_minimum_out(&a1, &mut a2).map(drop)
 }
-fn op_1758(g: &mut Gen) -> Result<()> {
+fn op_1757(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_min_out(&a1, &mut a2).map(drop)
 }
-fn op_1759(g: &mut Gen) -> Result<()> {
+fn op_1758(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_min_other(&a1).map(drop)
 }
-fn op_1760(g: &mut Gen) -> Result<()> {
+fn op_1759(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
@@ -15778,7 +15794,7 @@ fn op_1760(g: &mut Gen) -> Result<()> {
     let a4 = g.string();
     a0.f_quantile_with(&a1, a2, a3, &a4).map(drop)
 }
-fn op_1761(g: &mut Gen) -> Result<()> {
+fn op_1760(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
@@ -15787,7 +15803,7 @@ fn op_1761(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_quantile_out_with(&a1, a2, a3, &a4, &mut a5).map(drop)
 }
-fn op_1762(g: &mut Gen) -> Result<()> {
+fn op_1761(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_int();
@@ -15795,7 +15811,7 @@ fn op_1762(g: &mut Gen) -> Result<()> {
     let a4 = g.string();
     a0.f_quantile_scalar_with(a1, a2, a3, &a4).map(drop)
 }
-fn op_1763(g: &mut Gen) -> Result<()> {
+fn op_1762(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_int();
@@ -15804,7 +15820,7 @@ fn op_1763(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_quantile_scalar_out_with(a1, a2, a3, &a4, &mut a5).map(drop)
 }
-fn op_1764(g: &mut Gen) -> Result<()> {
+fn op_1763(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
@@ -15812,7 +15828,7 @@ fn op_1764(g: &mut Gen) -> Result<()> {
     let a4 = g.string();
     a0.f_nanquantile_with(&a1, a2, a3, &a4).map(drop)
 }
-fn op_1765(g: &mut Gen) -> Result<()> {
+fn op_1764(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
@@ -15821,7 +15837,7 @@ fn op_1765(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_nanquantile_out_with(&a1, a2, a3, &a4, &mut a5).map(drop)
 }
-fn op_1766(g: &mut Gen) -> Result<()> {
+fn op_1765(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_int();
@@ -15829,7 +15845,7 @@ fn op_1766(g: &mut Gen) -> Result<()> {
     let a4 = g.string();
     a0.f_nanquantile_scalar_with(a1, a2, a3, &a4).map(drop)
 }
-fn op_1767(g: &mut Gen) -> Result<()> {
+fn op_1766(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_int();
@@ -15838,7 +15854,7 @@ fn op_1767(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_nanquantile_scalar_out_with(a1, a2, a3, &a4, &mut a5).map(drop)
 }
-fn op_1768(g: &mut Gen) -> Result<()> {
+fn op_1767(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -15846,7 +15862,7 @@ fn op_1768(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_sort_values_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_1769(g: &mut Gen) -> Result<()> {
+fn op_1768(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_bool();
     let a2 = g.int();
@@ -15855,20 +15871,20 @@ fn op_1769(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_sort_values_stable_with(a1, a2, a3, &mut a4, &mut a5).map(drop)
 }
-fn op_1770(g: &mut Gen) -> Result<()> {
+fn op_1769(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f_sort_with(a1, a2).map(drop)
 }
-fn op_1771(g: &mut Gen) -> Result<()> {
+fn op_1770(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_bool();
     let a2 = g.int();
     let a3 = g.bool();
     a0.f_sort_stable_with(a1, a2, a3).map(drop)
 }
-fn op_1772(g: &mut Gen) -> Result<()> {
+fn op_1771(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
@@ -15876,7 +15892,7 @@ fn op_1772(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_sort_dimname_values_with(&a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_1773(g: &mut Gen) -> Result<()> {
+fn op_1772(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_bool();
     let a2 = g.dimname();
@@ -15885,42 +15901,42 @@ fn op_1773(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_sort_dimname_values_stable_with(a1, &a2, a3, &mut a4, &mut a5).map(drop)
 }
-fn op_1774(g: &mut Gen) -> Result<()> {
+fn op_1773(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
     a0.f_sort_dimname_with(&a1, a2).map(drop)
 }
-fn op_1775(g: &mut Gen) -> Result<()> {
+fn op_1774(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_bool();
     let a2 = g.dimname();
     let a3 = g.bool();
     a0.f_sort_dimname_stable_with(a1, &a2, a3).map(drop)
 }
-fn op_1776(g: &mut Gen) -> Result<()> {
+fn op_1775(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_msort_out(&mut a1).map(drop)
 }
-fn op_1777(g: &mut Gen) -> Result<()> {
+fn op_1776(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_msort().map(drop)
 }
-fn op_1778(g: &mut Gen) -> Result<()> {
+fn op_1777(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f_argsort_with(a1, a2).map(drop)
 }
-fn op_1779(g: &mut Gen) -> Result<()> {
+fn op_1778(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.int();
     let a3 = g.bool();
     a0.f_argsort_stable_with(a1, a2, a3).map(drop)
 }
-fn op_1780(g: &mut Gen) -> Result<()> {
+fn op_1779(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.int();
@@ -15928,13 +15944,13 @@ fn op_1780(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_argsort_stable_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1781(g: &mut Gen) -> Result<()> {
+fn op_1780(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.dimname();
     let a2 = g.bool();
     a0.f_argsort_dimname_with(&a1, a2).map(drop)
 }
-fn op_1782(g: &mut Gen) -> Result<()> {
+fn op_1781(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -15944,7 +15960,7 @@ fn op_1782(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_topk_values_with(a1, a2, a3, a4, &mut a5, &mut a6).map(drop)
 }
-fn op_1783(g: &mut Gen) -> Result<()> {
+fn op_1782(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -15952,25 +15968,25 @@ fn op_1783(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f_topk_with(a1, a2, a3, a4).map(drop)
 }
-fn op_1784(g: &mut Gen) -> Result<()> {
+fn op_1783(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_all().map(drop)
 }
-fn op_1785(g: &mut Gen) -> Result<()> {
+fn op_1784(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_all_all_out(&mut a1).map(drop)
 }
-fn op_1786(g: &mut Gen) -> Result<()> {
+fn op_1785(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_any().map(drop)
 }
-fn op_1787(g: &mut Gen) -> Result<()> {
+fn op_1786(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_any_all_out(&mut a1).map(drop)
 }
-fn op_1788(g: &mut Gen) -> Result<()> {
+fn op_1787(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
@@ -15978,28 +15994,28 @@ fn op_1788(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_renorm_out(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1789(g: &mut Gen) -> Result<()> {
+fn op_1788(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
     let a3 = g.scalar();
     a0.f_renorm(a1, a2, a3).map(drop)
 }
-fn op_1790(g: &mut Gen) -> Result<()> {
+fn op_1789(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int();
     let a3 = g.scalar();
     a0.f_renorm_(a1, a2, a3).map(drop)
 }
-fn op_1791(g: &mut Gen) -> Result<()> {
+fn op_1790(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_unfold(a1, a2, a3).map(drop)
 }
-fn op_1792(g: &mut Gen) -> Result<()> {
+fn op_1791(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -16007,151 +16023,151 @@ fn op_1792(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     Tensor::f_unfold_backward(&a0, &a1, a2, a3, a4).map(drop)
 }
-fn op_1793(g: &mut Gen) -> Result<()> {
+fn op_1792(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_equal(&a1).map(drop)
 }
-fn op_1794(g: &mut Gen) -> Result<()> {
+fn op_1793(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_pow_tensor_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1795(g: &mut Gen) -> Result<()> {
+fn op_1794(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_pow(&a1).map(drop)
 }
-fn op_1796(g: &mut Gen) -> Result<()> {
+fn op_1795(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_pow_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_1797(g: &mut Gen) -> Result<()> {
+fn op_1796(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_pow_scalar(a0, &a1).map(drop)
 }
-fn op_1798(g: &mut Gen) -> Result<()> {
+fn op_1797(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_pow_tensor_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1799(g: &mut Gen) -> Result<()> {
+fn op_1798(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_pow_tensor_scalar(a1).map(drop)
 }
-fn op_1800(g: &mut Gen) -> Result<()> {
+fn op_1799(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_pow_scalar_(a1).map(drop)
 }
-fn op_1801(g: &mut Gen) -> Result<()> {
+fn op_1800(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_pow_(&a1).map(drop)
 }
-fn op_1802(g: &mut Gen) -> Result<()> {
+fn op_1801(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_float_power_tensor_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_1803(g: &mut Gen) -> Result<()> {
+fn op_1802(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_float_power(&a1).map(drop)
 }
-fn op_1804(g: &mut Gen) -> Result<()> {
+fn op_1803(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_float_power_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_1805(g: &mut Gen) -> Result<()> {
+fn op_1804(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_float_power_scalar(a0, &a1).map(drop)
 }
-fn op_1806(g: &mut Gen) -> Result<()> {
+fn op_1805(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_float_power_tensor_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_1807(g: &mut Gen) -> Result<()> {
+fn op_1806(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_float_power_tensor_scalar(a1).map(drop)
 }
-fn op_1808(g: &mut Gen) -> Result<()> {
+fn op_1807(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_float_power_scalar_(a1).map(drop)
 }
-fn op_1809(g: &mut Gen) -> Result<()> {
+fn op_1808(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_float_power_(&a1).map(drop)
 }
-fn op_1810(g: &mut Gen) -> Result<()> {
+fn op_1809(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
     let a3 = g.opt_generator();
     a0.f_normal__with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_1811(g: &mut Gen) -> Result<()> {
+fn op_1810(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
     let a3 = g.opt_generator();
     a0.f_normal_functional_with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_1812(g: &mut Gen) -> Result<()> {
+fn op_1811(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     Tensor::f_normal_tensor_float_out_with(&a0, a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_1813(g: &mut Gen) -> Result<()> {
+fn op_1812(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     Tensor::f_normal_tensor_float_with(&a0, a1, a2.as_ref()).map(drop)
 }
-fn op_1814(g: &mut Gen) -> Result<()> {
+fn op_1813(g: &mut Gen) -> Result<()> {
     let a0 = g.float();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     Tensor::f_normal_float_tensor_out_with(a0, &a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_1815(g: &mut Gen) -> Result<()> {
+fn op_1814(g: &mut Gen) -> Result<()> {
     let a0 = g.float();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     Tensor::f_normal_float_tensor_with(a0, &a1, a2.as_ref()).map(drop)
 }
-fn op_1816(g: &mut Gen) -> Result<()> {
+fn op_1815(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     Tensor::f_normal_tensor_tensor_out_with(&a0, &a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_1817(g: &mut Gen) -> Result<()> {
+fn op_1816(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     Tensor::f_normal_tensor_tensor_with(&a0, &a1, a2.as_ref()).map(drop)
 }
-fn op_1818(g: &mut Gen) -> Result<()> {
+fn op_1817(g: &mut Gen) -> Result<()> {
     let a0 = g.float();
     let a1 = g.float();
     let a2 = g.int_list();
@@ -16162,7 +16178,7 @@ fn op_1818(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_bool();
     Tensor::f_normal_float_float_with(a0, a1, &a2, a3.as_ref(), a4, a5, a6, a7).map(drop)
 }
-fn op_1819(g: &mut Gen) -> Result<()> {
+fn op_1818(g: &mut Gen) -> Result<()> {
     let a0 = g.float();
     let a1 = g.float();
     let a2 = g.int_list();
@@ -16170,17 +16186,17 @@ fn op_1819(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_normal_float_float_out_with(a0, a1, &a2, a3.as_ref(), &mut a4).map(drop)
 }
-fn op_1820(g: &mut Gen) -> Result<()> {
+fn op_1819(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_alias().map(drop)
 }
-fn op_1821(g: &mut Gen) -> Result<()> {
+fn op_1820(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f__amp_foreach_non_finite_check_and_unscale_(&mut a0, &mut a1, &a2).map(drop)
 }
-fn op_1822(g: &mut Gen) -> Result<()> {
+fn op_1821(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let mut a1 = g.tensor();
     let a2 = g.tensor();
@@ -16189,717 +16205,717 @@ fn op_1822(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     a0.f__amp_update_scale_(&mut a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_1823(g: &mut Gen) -> Result<()> {
+fn op_1822(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_add_scalar(&a0, a1).map(drop)
 }
-fn op_1824(g: &mut Gen) -> Result<()> {
+fn op_1823(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_add_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1825(g: &mut Gen) -> Result<()> {
+fn op_1824(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     Tensor::f__foreach_add_list_with(&a0, &a1, a2).map(drop)
 }
-fn op_1826(g: &mut Gen) -> Result<()> {
+fn op_1825(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     Tensor::f__foreach_add_list__with(&mut a0, &a1, a2).map(drop)
 }
-fn op_1827(g: &mut Gen) -> Result<()> {
+fn op_1826(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_add_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1828(g: &mut Gen) -> Result<()> {
+fn op_1827(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_add_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1829(g: &mut Gen) -> Result<()> {
+fn op_1828(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     let a2 = g.scalar();
     Tensor::f__foreach_add_with(&a0, &a1, a2).map(drop)
 }
-fn op_1830(g: &mut Gen) -> Result<()> {
+fn op_1829(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor();
     let a2 = g.scalar();
     Tensor::f__foreach_add__with(&mut a0, &a1, a2).map(drop)
 }
-fn op_1831(g: &mut Gen) -> Result<()> {
+fn op_1830(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_sub_scalar(&a0, a1).map(drop)
 }
-fn op_1832(g: &mut Gen) -> Result<()> {
+fn op_1831(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_sub_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1833(g: &mut Gen) -> Result<()> {
+fn op_1832(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     Tensor::f__foreach_sub_list_with(&a0, &a1, a2).map(drop)
 }
-fn op_1834(g: &mut Gen) -> Result<()> {
+fn op_1833(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     Tensor::f__foreach_sub_list__with(&mut a0, &a1, a2).map(drop)
 }
-fn op_1835(g: &mut Gen) -> Result<()> {
+fn op_1834(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_sub_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1836(g: &mut Gen) -> Result<()> {
+fn op_1835(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_sub_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1837(g: &mut Gen) -> Result<()> {
+fn op_1836(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_mul_scalar(&a0, a1).map(drop)
 }
-fn op_1838(g: &mut Gen) -> Result<()> {
+fn op_1837(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_mul_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1839(g: &mut Gen) -> Result<()> {
+fn op_1838(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_mul_list(&a0, &a1).map(drop)
 }
-fn op_1840(g: &mut Gen) -> Result<()> {
+fn op_1839(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_mul_list_(&mut a0, &a1).map(drop)
 }
-fn op_1841(g: &mut Gen) -> Result<()> {
+fn op_1840(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_mul_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1842(g: &mut Gen) -> Result<()> {
+fn op_1841(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_mul_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1843(g: &mut Gen) -> Result<()> {
+fn op_1842(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     Tensor::f__foreach_mul(&a0, &a1).map(drop)
 }
-fn op_1844(g: &mut Gen) -> Result<()> {
+fn op_1843(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor();
     Tensor::f__foreach_mul_(&mut a0, &a1).map(drop)
 }
-fn op_1845(g: &mut Gen) -> Result<()> {
+fn op_1844(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_div_scalar(&a0, a1).map(drop)
 }
-fn op_1846(g: &mut Gen) -> Result<()> {
+fn op_1845(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_div_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1847(g: &mut Gen) -> Result<()> {
+fn op_1846(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_div_list(&a0, &a1).map(drop)
 }
-fn op_1848(g: &mut Gen) -> Result<()> {
+fn op_1847(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_div_list_(&mut a0, &a1).map(drop)
 }
-fn op_1849(g: &mut Gen) -> Result<()> {
+fn op_1848(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_div_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1850(g: &mut Gen) -> Result<()> {
+fn op_1849(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_div_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1851(g: &mut Gen) -> Result<()> {
+fn op_1850(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     Tensor::f__foreach_div(&a0, &a1).map(drop)
 }
-fn op_1852(g: &mut Gen) -> Result<()> {
+fn op_1851(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor();
     Tensor::f__foreach_div_(&mut a0, &a1).map(drop)
 }
-fn op_1853(g: &mut Gen) -> Result<()> {
+fn op_1852(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_clamp_max_scalar(&a0, a1).map(drop)
 }
-fn op_1854(g: &mut Gen) -> Result<()> {
+fn op_1853(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_clamp_max_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1855(g: &mut Gen) -> Result<()> {
+fn op_1854(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_clamp_max_list(&a0, &a1).map(drop)
 }
-fn op_1856(g: &mut Gen) -> Result<()> {
+fn op_1855(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_clamp_max_list_(&mut a0, &a1).map(drop)
 }
-fn op_1857(g: &mut Gen) -> Result<()> {
+fn op_1856(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_clamp_max_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1858(g: &mut Gen) -> Result<()> {
+fn op_1857(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_clamp_max_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1859(g: &mut Gen) -> Result<()> {
+fn op_1858(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_clamp_min_scalar(&a0, a1).map(drop)
 }
-fn op_1860(g: &mut Gen) -> Result<()> {
+fn op_1859(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_clamp_min_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1861(g: &mut Gen) -> Result<()> {
+fn op_1860(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_clamp_min_list(&a0, &a1).map(drop)
 }
-fn op_1862(g: &mut Gen) -> Result<()> {
+fn op_1861(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_clamp_min_list_(&mut a0, &a1).map(drop)
 }
-fn op_1863(g: &mut Gen) -> Result<()> {
+fn op_1862(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_clamp_min_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1864(g: &mut Gen) -> Result<()> {
+fn op_1863(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_clamp_min_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1865(g: &mut Gen) -> Result<()> {
+fn op_1864(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_maximum_scalar(&a0, a1).map(drop)
 }
-fn op_1866(g: &mut Gen) -> Result<()> {
+fn op_1865(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_maximum_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1867(g: &mut Gen) -> Result<()> {
+fn op_1866(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_maximum_list(&a0, &a1).map(drop)
 }
-fn op_1868(g: &mut Gen) -> Result<()> {
+fn op_1867(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_maximum_list_(&mut a0, &a1).map(drop)
 }
-fn op_1869(g: &mut Gen) -> Result<()> {
+fn op_1868(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_maximum_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1870(g: &mut Gen) -> Result<()> {
+fn op_1869(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_maximum_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1871(g: &mut Gen) -> Result<()> {
+fn op_1870(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_minimum_scalar(&a0, a1).map(drop)
 }
-fn op_1872(g: &mut Gen) -> Result<()> {
+fn op_1871(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_minimum_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1873(g: &mut Gen) -> Result<()> {
+fn op_1872(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_minimum_list(&a0, &a1).map(drop)
 }
-fn op_1874(g: &mut Gen) -> Result<()> {
+fn op_1873(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_minimum_list_(&mut a0, &a1).map(drop)
 }
-fn op_1875(g: &mut Gen) -> Result<()> {
+fn op_1874(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_minimum_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1876(g: &mut Gen) -> Result<()> {
+fn op_1875(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_minimum_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1877(g: &mut Gen) -> Result<()> {
+fn op_1876(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.scalar();
     Tensor::f__foreach_addcdiv_scalar_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_1878(g: &mut Gen) -> Result<()> {
+fn op_1877(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.scalar_list();
     Tensor::f__foreach_addcdiv_scalarlist(&a0, &a1, &a2, &a3).map(drop)
 }
-fn op_1879(g: &mut Gen) -> Result<()> {
+fn op_1878(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.tensor();
     Tensor::f__foreach_addcdiv(&a0, &a1, &a2, &a3).map(drop)
 }
-fn op_1880(g: &mut Gen) -> Result<()> {
+fn op_1879(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.scalar();
     Tensor::f__foreach_addcdiv_scalar__with(&mut a0, &a1, &a2, a3).map(drop)
 }
-fn op_1881(g: &mut Gen) -> Result<()> {
+fn op_1880(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.scalar_list();
     Tensor::f__foreach_addcdiv_scalarlist_(&mut a0, &a1, &a2, &a3).map(drop)
 }
-fn op_1882(g: &mut Gen) -> Result<()> {
+fn op_1881(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.tensor();
     Tensor::f__foreach_addcdiv_(&mut a0, &a1, &a2, &a3).map(drop)
 }
-fn op_1883(g: &mut Gen) -> Result<()> {
+fn op_1882(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.scalar();
     Tensor::f__foreach_addcmul_scalar_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_1884(g: &mut Gen) -> Result<()> {
+fn op_1883(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.scalar_list();
     Tensor::f__foreach_addcmul_scalarlist(&a0, &a1, &a2, &a3).map(drop)
 }
-fn op_1885(g: &mut Gen) -> Result<()> {
+fn op_1884(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.tensor();
     Tensor::f__foreach_addcmul(&a0, &a1, &a2, &a3).map(drop)
 }
-fn op_1886(g: &mut Gen) -> Result<()> {
+fn op_1885(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.scalar();
     Tensor::f__foreach_addcmul_scalar__with(&mut a0, &a1, &a2, a3).map(drop)
 }
-fn op_1887(g: &mut Gen) -> Result<()> {
+fn op_1886(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.scalar_list();
     Tensor::f__foreach_addcmul_scalarlist_(&mut a0, &a1, &a2, &a3).map(drop)
 }
-fn op_1888(g: &mut Gen) -> Result<()> {
+fn op_1887(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let a3 = g.tensor();
     Tensor::f__foreach_addcmul_(&mut a0, &a1, &a2, &a3).map(drop)
 }
-fn op_1889(g: &mut Gen) -> Result<()> {
+fn op_1888(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_abs(&a0).map(drop)
 }
-fn op_1890(g: &mut Gen) -> Result<()> {
+fn op_1889(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_abs_(&mut a0).map(drop)
 }
-fn op_1891(g: &mut Gen) -> Result<()> {
+fn op_1890(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_acos(&a0).map(drop)
 }
-fn op_1892(g: &mut Gen) -> Result<()> {
+fn op_1891(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_acos_(&mut a0).map(drop)
 }
-fn op_1893(g: &mut Gen) -> Result<()> {
+fn op_1892(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_asin(&a0).map(drop)
 }
-fn op_1894(g: &mut Gen) -> Result<()> {
+fn op_1893(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_asin_(&mut a0).map(drop)
 }
-fn op_1895(g: &mut Gen) -> Result<()> {
+fn op_1894(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_atan(&a0).map(drop)
 }
-fn op_1896(g: &mut Gen) -> Result<()> {
+fn op_1895(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_atan_(&mut a0).map(drop)
 }
-fn op_1897(g: &mut Gen) -> Result<()> {
+fn op_1896(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_ceil(&a0).map(drop)
 }
-fn op_1898(g: &mut Gen) -> Result<()> {
+fn op_1897(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_ceil_(&mut a0).map(drop)
 }
-fn op_1899(g: &mut Gen) -> Result<()> {
+fn op_1898(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_cos(&a0).map(drop)
 }
-fn op_1900(g: &mut Gen) -> Result<()> {
+fn op_1899(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_cos_(&mut a0).map(drop)
 }
-fn op_1901(g: &mut Gen) -> Result<()> {
+fn op_1900(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_cosh(&a0).map(drop)
 }
-fn op_1902(g: &mut Gen) -> Result<()> {
+fn op_1901(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_cosh_(&mut a0).map(drop)
 }
-fn op_1903(g: &mut Gen) -> Result<()> {
+fn op_1902(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_erf(&a0).map(drop)
 }
-fn op_1904(g: &mut Gen) -> Result<()> {
+fn op_1903(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_erf_(&mut a0).map(drop)
 }
-fn op_1905(g: &mut Gen) -> Result<()> {
+fn op_1904(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_erfc(&a0).map(drop)
 }
-fn op_1906(g: &mut Gen) -> Result<()> {
+fn op_1905(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_erfc_(&mut a0).map(drop)
 }
-fn op_1907(g: &mut Gen) -> Result<()> {
+fn op_1906(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_exp(&a0).map(drop)
 }
-fn op_1908(g: &mut Gen) -> Result<()> {
+fn op_1907(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_exp_(&mut a0).map(drop)
 }
-fn op_1909(g: &mut Gen) -> Result<()> {
+fn op_1908(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_expm1(&a0).map(drop)
 }
-fn op_1910(g: &mut Gen) -> Result<()> {
+fn op_1909(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_expm1_(&mut a0).map(drop)
 }
-fn op_1911(g: &mut Gen) -> Result<()> {
+fn op_1910(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_floor(&a0).map(drop)
 }
-fn op_1912(g: &mut Gen) -> Result<()> {
+fn op_1911(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_floor_(&mut a0).map(drop)
 }
-fn op_1913(g: &mut Gen) -> Result<()> {
+fn op_1912(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_frac(&a0).map(drop)
 }
-fn op_1914(g: &mut Gen) -> Result<()> {
+fn op_1913(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_frac_(&mut a0).map(drop)
 }
-fn op_1915(g: &mut Gen) -> Result<()> {
+fn op_1914(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     Tensor::f__foreach_lerp_list(&a0, &a1, &a2).map(drop)
 }
-fn op_1916(g: &mut Gen) -> Result<()> {
+fn op_1915(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     Tensor::f__foreach_lerp_list_(&mut a0, &a1, &a2).map(drop)
 }
-fn op_1917(g: &mut Gen) -> Result<()> {
+fn op_1916(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     Tensor::f__foreach_lerp_scalar(&a0, &a1, a2).map(drop)
 }
-fn op_1918(g: &mut Gen) -> Result<()> {
+fn op_1917(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     Tensor::f__foreach_lerp_scalar_(&mut a0, &a1, a2).map(drop)
 }
-fn op_1919(g: &mut Gen) -> Result<()> {
+fn op_1918(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar_list();
     Tensor::f__foreach_lerp_scalarlist(&a0, &a1, &a2).map(drop)
 }
-fn op_1920(g: &mut Gen) -> Result<()> {
+fn op_1919(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar_list();
     Tensor::f__foreach_lerp_scalarlist_(&mut a0, &a1, &a2).map(drop)
 }
-fn op_1921(g: &mut Gen) -> Result<()> {
+fn op_1920(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_lgamma(&a0).map(drop)
 }
-fn op_1922(g: &mut Gen) -> Result<()> {
+fn op_1921(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_lgamma_(&mut a0).map(drop)
 }
-fn op_1923(g: &mut Gen) -> Result<()> {
+fn op_1922(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_log(&a0).map(drop)
 }
-fn op_1924(g: &mut Gen) -> Result<()> {
+fn op_1923(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_log_(&mut a0).map(drop)
 }
-fn op_1925(g: &mut Gen) -> Result<()> {
+fn op_1924(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_log10(&a0).map(drop)
 }
-fn op_1926(g: &mut Gen) -> Result<()> {
+fn op_1925(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_log10_(&mut a0).map(drop)
 }
-fn op_1927(g: &mut Gen) -> Result<()> {
+fn op_1926(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_log1p(&a0).map(drop)
 }
-fn op_1928(g: &mut Gen) -> Result<()> {
+fn op_1927(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_log1p_(&mut a0).map(drop)
 }
-fn op_1929(g: &mut Gen) -> Result<()> {
+fn op_1928(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_log2(&a0).map(drop)
 }
-fn op_1930(g: &mut Gen) -> Result<()> {
+fn op_1929(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_log2_(&mut a0).map(drop)
 }
-fn op_1931(g: &mut Gen) -> Result<()> {
+fn op_1930(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_max(&a0).map(drop)
 }
-fn op_1932(g: &mut Gen) -> Result<()> {
+fn op_1931(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_neg(&a0).map(drop)
 }
-fn op_1933(g: &mut Gen) -> Result<()> {
+fn op_1932(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_neg_(&mut a0).map(drop)
 }
-fn op_1934(g: &mut Gen) -> Result<()> {
+fn op_1933(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
     Tensor::f__foreach_norm_with(&a0, a1, a2).map(drop)
 }
-fn op_1935(g: &mut Gen) -> Result<()> {
+fn op_1934(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
     Tensor::f__foreach_powsum_with(&a0, a1, a2).map(drop)
 }
-fn op_1936(g: &mut Gen) -> Result<()> {
+fn op_1935(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_pow_list(&a0, &a1).map(drop)
 }
-fn op_1937(g: &mut Gen) -> Result<()> {
+fn op_1936(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_pow_scalar(&a0, a1).map(drop)
 }
-fn op_1938(g: &mut Gen) -> Result<()> {
+fn op_1937(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_pow_scalarlist(&a0, &a1).map(drop)
 }
-fn op_1939(g: &mut Gen) -> Result<()> {
+fn op_1938(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor_list();
     Tensor::f__foreach_pow_scalarandtensor(a0, &a1).map(drop)
 }
-fn op_1940(g: &mut Gen) -> Result<()> {
+fn op_1939(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_pow_list_(&mut a0, &a1).map(drop)
 }
-fn op_1941(g: &mut Gen) -> Result<()> {
+fn op_1940(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar();
     Tensor::f__foreach_pow_scalar_(&mut a0, a1).map(drop)
 }
-fn op_1942(g: &mut Gen) -> Result<()> {
+fn op_1941(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.scalar_list();
     Tensor::f__foreach_pow_scalarlist_(&mut a0, &a1).map(drop)
 }
-fn op_1943(g: &mut Gen) -> Result<()> {
+fn op_1942(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_reciprocal(&a0).map(drop)
 }
-fn op_1944(g: &mut Gen) -> Result<()> {
+fn op_1943(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_reciprocal_(&mut a0).map(drop)
 }
-fn op_1945(g: &mut Gen) -> Result<()> {
+fn op_1944(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_round(&a0).map(drop)
 }
-fn op_1946(g: &mut Gen) -> Result<()> {
+fn op_1945(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_round_(&mut a0).map(drop)
 }
-fn op_1947(g: &mut Gen) -> Result<()> {
+fn op_1946(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_rsqrt(&a0).map(drop)
 }
-fn op_1948(g: &mut Gen) -> Result<()> {
+fn op_1947(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_rsqrt_(&mut a0).map(drop)
 }
-fn op_1949(g: &mut Gen) -> Result<()> {
+fn op_1948(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_sigmoid(&a0).map(drop)
 }
-fn op_1950(g: &mut Gen) -> Result<()> {
+fn op_1949(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_sigmoid_(&mut a0).map(drop)
 }
-fn op_1951(g: &mut Gen) -> Result<()> {
+fn op_1950(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_sign(&a0).map(drop)
 }
-fn op_1952(g: &mut Gen) -> Result<()> {
+fn op_1951(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_sign_(&mut a0).map(drop)
 }
-fn op_1953(g: &mut Gen) -> Result<()> {
+fn op_1952(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_sin(&a0).map(drop)
 }
-fn op_1954(g: &mut Gen) -> Result<()> {
+fn op_1953(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_sin_(&mut a0).map(drop)
 }
-fn op_1955(g: &mut Gen) -> Result<()> {
+fn op_1954(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_sinh(&a0).map(drop)
 }
-fn op_1956(g: &mut Gen) -> Result<()> {
+fn op_1955(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_sinh_(&mut a0).map(drop)
 }
-fn op_1957(g: &mut Gen) -> Result<()> {
+fn op_1956(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_sqrt(&a0).map(drop)
 }
-fn op_1958(g: &mut Gen) -> Result<()> {
+fn op_1957(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_sqrt_(&mut a0).map(drop)
 }
-fn op_1959(g: &mut Gen) -> Result<()> {
+fn op_1958(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_tan(&a0).map(drop)
 }
-fn op_1960(g: &mut Gen) -> Result<()> {
+fn op_1959(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_tan_(&mut a0).map(drop)
 }
-fn op_1961(g: &mut Gen) -> Result<()> {
+fn op_1960(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_tanh(&a0).map(drop)
 }
-fn op_1962(g: &mut Gen) -> Result<()> {
+fn op_1961(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_tanh_(&mut a0).map(drop)
 }
-fn op_1963(g: &mut Gen) -> Result<()> {
+fn op_1962(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_trunc(&a0).map(drop)
 }
-fn op_1964(g: &mut Gen) -> Result<()> {
+fn op_1963(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_trunc_(&mut a0).map(drop)
 }
-fn op_1965(g: &mut Gen) -> Result<()> {
+fn op_1964(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     Tensor::f__foreach_zero_(&mut a0).map(drop)
 }
-fn op_1966(g: &mut Gen) -> Result<()> {
+fn op_1965(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.bool();
     Tensor::f__foreach_copy__with(&mut a0, &a1, a2).map(drop)
 }
-fn op_1967(g: &mut Gen) -> Result<()> {
+fn op_1966(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.bool();
     Tensor::f__foreach_copy_with(&a0, &a1, a2).map(drop)
 }
-fn op_1968(g: &mut Gen) -> Result<()> {
+fn op_1967(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
     a0.f_bucketize_with(&a1, a2, a3).map(drop)
 }
-fn op_1969(g: &mut Gen) -> Result<()> {
+fn op_1968(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -16907,14 +16923,14 @@ fn op_1969(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_bucketize_tensor_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_1970(g: &mut Gen) -> Result<()> {
+fn op_1969(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
     Tensor::f_bucketize_scalar_with(a0, &a1, a2, a3).map(drop)
 }
-fn op_1971(g: &mut Gen) -> Result<()> {
+fn op_1970(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -16923,7 +16939,7 @@ fn op_1971(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_tensor();
     Tensor::f_searchsorted_with(&a0, &a1, a2, a3, a4.as_deref(), a5.as_ref()).map(drop)
 }
-fn op_1972(g: &mut Gen) -> Result<()> {
+fn op_1971(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -16942,7 +16958,7 @@ fn op_1972(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1973(g: &mut Gen) -> Result<()> {
+fn op_1972(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.bool();
@@ -16952,7 +16968,7 @@ fn op_1973(g: &mut Gen) -> Result<()> {
     Tensor::f_searchsorted_scalar_with(&a0, a1, a2, a3, a4.as_deref(), a5.as_ref())
         .map(drop)
 }
-fn op_1974(g: &mut Gen) -> Result<()> {
+fn op_1973(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.bool();
@@ -16971,27 +16987,27 @@ fn op_1974(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1975(g: &mut Gen) -> Result<()> {
+fn op_1974(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f__convert_indices_from_coo_to_csr_with(a1, a2).map(drop)
 }
-fn op_1976(g: &mut Gen) -> Result<()> {
+fn op_1975(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f__convert_indices_from_coo_to_csr_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_1977(g: &mut Gen) -> Result<()> {
+fn op_1976(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
     Tensor::f__convert_indices_from_csr_to_coo_with(&a0, &a1, a2, a3).map(drop)
 }
-fn op_1978(g: &mut Gen) -> Result<()> {
+fn op_1977(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -17000,20 +17016,20 @@ fn op_1978(g: &mut Gen) -> Result<()> {
     Tensor::f__convert_indices_from_csr_to_coo_out_with(&a0, &a1, a2, a3, &mut a4)
         .map(drop)
 }
-fn op_1979(g: &mut Gen) -> Result<()> {
+fn op_1978(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f_mse_loss_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1980(g: &mut Gen) -> Result<()> {
+fn op_1979(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     a0.f_mse_loss_with(&a1, a2).map(drop)
 }
-fn op_1981(g: &mut Gen) -> Result<()> {
+fn op_1980(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17021,20 +17037,20 @@ fn op_1981(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_mse_loss_backward_grad_input(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_1982(g: &mut Gen) -> Result<()> {
+fn op_1981(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.int();
     Tensor::f_mse_loss_backward(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_1983(g: &mut Gen) -> Result<()> {
+fn op_1982(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     a0.f_l1_loss_with(&a1, a2).map(drop)
 }
-fn op_1984(g: &mut Gen) -> Result<()> {
+fn op_1983(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
@@ -17044,7 +17060,7 @@ fn op_1984(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_multi_margin_loss_out_with(&a1, a2, a3, a4.as_ref(), a5, &mut a6).map(drop)
 }
-fn op_1985(g: &mut Gen) -> Result<()> {
+fn op_1984(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
@@ -17053,7 +17069,7 @@ fn op_1985(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     a0.f_multi_margin_loss_with(&a1, a2, a3, a4.as_ref(), a5).map(drop)
 }
-fn op_1986(g: &mut Gen) -> Result<()> {
+fn op_1985(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17074,7 +17090,7 @@ fn op_1986(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_1987(g: &mut Gen) -> Result<()> {
+fn op_1986(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17085,20 +17101,20 @@ fn op_1987(g: &mut Gen) -> Result<()> {
     Tensor::f_multi_margin_loss_backward_with(&a0, &a1, &a2, a3, a4, a5.as_ref(), a6)
         .map(drop)
 }
-fn op_1988(g: &mut Gen) -> Result<()> {
+fn op_1987(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f_multilabel_margin_loss_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_1989(g: &mut Gen) -> Result<()> {
+fn op_1988(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     a0.f_multilabel_margin_loss_with(&a1, a2).map(drop)
 }
-fn op_1990(g: &mut Gen) -> Result<()> {
+fn op_1989(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -17106,13 +17122,13 @@ fn op_1990(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_multilabel_margin_loss_forward_output(&a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_1991(g: &mut Gen) -> Result<()> {
+fn op_1990(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     a0.f_multilabel_margin_loss_forward(&a1, a2).map(drop)
 }
-fn op_1992(g: &mut Gen) -> Result<()> {
+fn op_1991(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17122,7 +17138,7 @@ fn op_1992(g: &mut Gen) -> Result<()> {
     Tensor::f_multilabel_margin_loss_backward_grad_input(&a0, &a1, &a2, a3, &a4, &mut a5)
         .map(drop)
 }
-fn op_1993(g: &mut Gen) -> Result<()> {
+fn op_1992(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17130,7 +17146,7 @@ fn op_1993(g: &mut Gen) -> Result<()> {
     let a4 = g.tensor();
     Tensor::f_multilabel_margin_loss_backward(&a0, &a1, &a2, a3, &a4).map(drop)
 }
-fn op_1994(g: &mut Gen) -> Result<()> {
+fn op_1993(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17139,7 +17155,7 @@ fn op_1994(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_nll_loss_out_with(&a1, a2.as_ref(), a3, a4, &mut a5).map(drop)
 }
-fn op_1995(g: &mut Gen) -> Result<()> {
+fn op_1994(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17147,7 +17163,7 @@ fn op_1995(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_nll_loss_nd_with(&a1, a2.as_ref(), a3, a4).map(drop)
 }
-fn op_1996(g: &mut Gen) -> Result<()> {
+fn op_1995(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17155,7 +17171,7 @@ fn op_1996(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_nll_loss_with(&a1, a2.as_ref(), a3, a4).map(drop)
 }
-fn op_1997(g: &mut Gen) -> Result<()> {
+fn op_1996(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17165,7 +17181,7 @@ fn op_1997(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_nll_loss_forward_output(&a1, a2.as_ref(), a3, a4, &mut a5, &mut a6).map(drop)
 }
-fn op_1998(g: &mut Gen) -> Result<()> {
+fn op_1997(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17173,7 +17189,7 @@ fn op_1998(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_nll_loss_forward(&a1, a2.as_ref(), a3, a4).map(drop)
 }
-fn op_1999(g: &mut Gen) -> Result<()> {
+fn op_1998(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17194,7 +17210,7 @@ fn op_1999(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2000(g: &mut Gen) -> Result<()> {
+fn op_1999(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17204,7 +17220,7 @@ fn op_2000(g: &mut Gen) -> Result<()> {
     let a6 = g.tensor();
     Tensor::f_nll_loss_backward(&a0, &a1, &a2, a3.as_ref(), a4, a5, &a6).map(drop)
 }
-fn op_2001(g: &mut Gen) -> Result<()> {
+fn op_2000(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17213,7 +17229,7 @@ fn op_2001(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_nll_loss2d_out_with(&a1, a2.as_ref(), a3, a4, &mut a5).map(drop)
 }
-fn op_2002(g: &mut Gen) -> Result<()> {
+fn op_2001(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17221,7 +17237,7 @@ fn op_2002(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_nll_loss2d_with(&a1, a2.as_ref(), a3, a4).map(drop)
 }
-fn op_2003(g: &mut Gen) -> Result<()> {
+fn op_2002(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17231,7 +17247,7 @@ fn op_2003(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_nll_loss2d_forward_output(&a1, a2.as_ref(), a3, a4, &mut a5, &mut a6).map(drop)
 }
-fn op_2004(g: &mut Gen) -> Result<()> {
+fn op_2003(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -17239,7 +17255,7 @@ fn op_2004(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_nll_loss2d_forward(&a1, a2.as_ref(), a3, a4).map(drop)
 }
-fn op_2005(g: &mut Gen) -> Result<()> {
+fn op_2004(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17260,7 +17276,7 @@ fn op_2005(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2006(g: &mut Gen) -> Result<()> {
+fn op_2005(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17270,7 +17286,7 @@ fn op_2006(g: &mut Gen) -> Result<()> {
     let a6 = g.tensor();
     Tensor::f_nll_loss2d_backward(&a0, &a1, &a2, a3.as_ref(), a4, a5, &a6).map(drop)
 }
-fn op_2007(g: &mut Gen) -> Result<()> {
+fn op_2006(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -17278,14 +17294,14 @@ fn op_2007(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_smooth_l1_loss_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2008(g: &mut Gen) -> Result<()> {
+fn op_2007(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.float();
     a0.f_smooth_l1_loss_with(&a1, a2, a3).map(drop)
 }
-fn op_2009(g: &mut Gen) -> Result<()> {
+fn op_2008(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17295,7 +17311,7 @@ fn op_2009(g: &mut Gen) -> Result<()> {
     Tensor::f_smooth_l1_loss_backward_grad_input(&a0, &a1, &a2, a3, a4, &mut a5)
         .map(drop)
 }
-fn op_2010(g: &mut Gen) -> Result<()> {
+fn op_2009(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17303,7 +17319,7 @@ fn op_2010(g: &mut Gen) -> Result<()> {
     let a4 = g.float();
     Tensor::f_smooth_l1_loss_backward(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_2011(g: &mut Gen) -> Result<()> {
+fn op_2010(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -17311,14 +17327,14 @@ fn op_2011(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_huber_loss_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2012(g: &mut Gen) -> Result<()> {
+fn op_2011(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let a3 = g.float();
     a0.f_huber_loss_with(&a1, a2, a3).map(drop)
 }
-fn op_2013(g: &mut Gen) -> Result<()> {
+fn op_2012(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17327,7 +17343,7 @@ fn op_2013(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_huber_loss_backward_out(&a0, &a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2014(g: &mut Gen) -> Result<()> {
+fn op_2013(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17335,20 +17351,20 @@ fn op_2014(g: &mut Gen) -> Result<()> {
     let a4 = g.float();
     Tensor::f_huber_loss_backward(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_2015(g: &mut Gen) -> Result<()> {
+fn op_2014(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f_soft_margin_loss_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2016(g: &mut Gen) -> Result<()> {
+fn op_2015(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     a0.f_soft_margin_loss_with(&a1, a2).map(drop)
 }
-fn op_2017(g: &mut Gen) -> Result<()> {
+fn op_2016(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17356,14 +17372,14 @@ fn op_2017(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_soft_margin_loss_backward_grad_input(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2018(g: &mut Gen) -> Result<()> {
+fn op_2017(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.int();
     Tensor::f_soft_margin_loss_backward(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_2019(g: &mut Gen) -> Result<()> {
+fn op_2018(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
@@ -17371,14 +17387,14 @@ fn op_2019(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_elu_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2020(g: &mut Gen) -> Result<()> {
+fn op_2019(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let a3 = g.scalar();
     a0.f_elu_with(a1, a2, a3).map(drop)
 }
-fn op_2021(g: &mut Gen) -> Result<()> {
+fn op_2020(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
@@ -17388,7 +17404,7 @@ fn op_2021(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     Tensor::f_elu_backward_grad_input(&a0, a1, a2, a3, a4, &a5, &mut a6).map(drop)
 }
-fn op_2022(g: &mut Gen) -> Result<()> {
+fn op_2021(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
@@ -17397,45 +17413,45 @@ fn op_2022(g: &mut Gen) -> Result<()> {
     let a5 = g.tensor();
     Tensor::f_elu_backward(&a0, a1, a2, a3, a4, &a5).map(drop)
 }
-fn op_2023(g: &mut Gen) -> Result<()> {
+fn op_2022(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let a3 = g.scalar();
     a0.f_elu__with(a1, a2, a3).map(drop)
 }
-fn op_2024(g: &mut Gen) -> Result<()> {
+fn op_2023(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_glu_out_with(a1, &mut a2).map(drop)
 }
-fn op_2025(g: &mut Gen) -> Result<()> {
+fn op_2024(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_glu_with(a1).map(drop)
 }
-fn op_2026(g: &mut Gen) -> Result<()> {
+fn op_2025(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f_glu_backward_grad_input(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2027(g: &mut Gen) -> Result<()> {
+fn op_2026(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f_glu_backward(&a0, &a1, a2).map(drop)
 }
-fn op_2028(g: &mut Gen) -> Result<()> {
+fn op_2027(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.int();
     Tensor::f_glu_jvp(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_2029(g: &mut Gen) -> Result<()> {
+fn op_2028(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17444,44 +17460,44 @@ fn op_2029(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     Tensor::f_glu_backward_jvp(&a0, &a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_2030(g: &mut Gen) -> Result<()> {
+fn op_2029(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_hardsigmoid_out(&mut a1).map(drop)
 }
-fn op_2031(g: &mut Gen) -> Result<()> {
+fn op_2030(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_hardsigmoid().map(drop)
 }
-fn op_2032(g: &mut Gen) -> Result<()> {
+fn op_2031(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_hardsigmoid_().map(drop)
 }
-fn op_2033(g: &mut Gen) -> Result<()> {
+fn op_2032(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_hardsigmoid_backward_grad_input(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2034(g: &mut Gen) -> Result<()> {
+fn op_2033(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_hardsigmoid_backward(&a0, &a1).map(drop)
 }
-fn op_2035(g: &mut Gen) -> Result<()> {
+fn op_2034(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_hardtanh_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2036(g: &mut Gen) -> Result<()> {
+fn op_2035(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_hardtanh_with(a1, a2).map(drop)
 }
-fn op_2037(g: &mut Gen) -> Result<()> {
+fn op_2036(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
@@ -17489,49 +17505,49 @@ fn op_2037(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_hardtanh_backward_grad_input(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2038(g: &mut Gen) -> Result<()> {
+fn op_2037(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let a3 = g.scalar();
     Tensor::f_hardtanh_backward(&a0, &a1, a2, a3).map(drop)
 }
-fn op_2039(g: &mut Gen) -> Result<()> {
+fn op_2038(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_hardtanh__with(a1, a2).map(drop)
 }
-fn op_2040(g: &mut Gen) -> Result<()> {
+fn op_2039(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_hardswish_out(&mut a1).map(drop)
 }
-fn op_2041(g: &mut Gen) -> Result<()> {
+fn op_2040(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_hardswish().map(drop)
 }
-fn op_2042(g: &mut Gen) -> Result<()> {
+fn op_2041(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     a0.f_hardswish_().map(drop)
 }
-fn op_2043(g: &mut Gen) -> Result<()> {
+fn op_2042(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_hardswish_backward(&a0, &a1).map(drop)
 }
-fn op_2044(g: &mut Gen) -> Result<()> {
+fn op_2043(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_leaky_relu_out_with(a1, &mut a2).map(drop)
 }
-fn op_2045(g: &mut Gen) -> Result<()> {
+fn op_2044(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_leaky_relu_with(a1).map(drop)
 }
-fn op_2046(g: &mut Gen) -> Result<()> {
+fn op_2045(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
@@ -17539,51 +17555,51 @@ fn op_2046(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_leaky_relu_backward_grad_input(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2047(g: &mut Gen) -> Result<()> {
+fn op_2046(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let a3 = g.bool();
     Tensor::f_leaky_relu_backward(&a0, &a1, a2, a3).map(drop)
 }
-fn op_2048(g: &mut Gen) -> Result<()> {
+fn op_2047(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_leaky_relu__with(a1).map(drop)
 }
-fn op_2049(g: &mut Gen) -> Result<()> {
+fn op_2048(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_log_sigmoid_out(&mut a1).map(drop)
 }
-fn op_2050(g: &mut Gen) -> Result<()> {
+fn op_2049(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_log_sigmoid().map(drop)
 }
-fn op_2051(g: &mut Gen) -> Result<()> {
+fn op_2050(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_log_sigmoid_forward_output(&mut a1, &mut a2).map(drop)
 }
-fn op_2052(g: &mut Gen) -> Result<()> {
+fn op_2051(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_log_sigmoid_forward().map(drop)
 }
-fn op_2053(g: &mut Gen) -> Result<()> {
+fn op_2052(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_log_sigmoid_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2054(g: &mut Gen) -> Result<()> {
+fn op_2053(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f_log_sigmoid_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2055(g: &mut Gen) -> Result<()> {
+fn op_2054(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let a2 = g.scalar();
@@ -17593,7 +17609,7 @@ fn op_2055(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_rrelu_with_noise_out_with(&mut a1, a2, a3, a4, a5.as_ref(), &mut a6).map(drop)
 }
-fn op_2056(g: &mut Gen) -> Result<()> {
+fn op_2055(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let a2 = g.scalar();
@@ -17602,7 +17618,7 @@ fn op_2056(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_generator();
     a0.f_rrelu_with_noise_with(&mut a1, a2, a3, a4, a5.as_ref()).map(drop)
 }
-fn op_2057(g: &mut Gen) -> Result<()> {
+fn op_2056(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -17612,7 +17628,7 @@ fn op_2057(g: &mut Gen) -> Result<()> {
     let a6 = g.bool();
     Tensor::f_rrelu_with_noise_backward(&a0, &a1, &a2, a3, a4, a5, a6).map(drop)
 }
-fn op_2058(g: &mut Gen) -> Result<()> {
+fn op_2057(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let mut a1 = g.tensor();
     let a2 = g.scalar();
@@ -17621,20 +17637,20 @@ fn op_2058(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_generator();
     a0.f_rrelu_with_noise__with(&mut a1, a2, a3, a4, a5.as_ref()).map(drop)
 }
-fn op_2059(g: &mut Gen) -> Result<()> {
+fn op_2058(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_softplus_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2060(g: &mut Gen) -> Result<()> {
+fn op_2059(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     a0.f_softplus_with(a1, a2).map(drop)
 }
-fn op_2061(g: &mut Gen) -> Result<()> {
+fn op_2060(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
@@ -17642,152 +17658,152 @@ fn op_2061(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_softplus_backward_grad_input(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2062(g: &mut Gen) -> Result<()> {
+fn op_2061(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let a3 = g.scalar();
     Tensor::f_softplus_backward(&a0, &a1, a2, a3).map(drop)
 }
-fn op_2063(g: &mut Gen) -> Result<()> {
+fn op_2062(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_softshrink_out_with(a1, &mut a2).map(drop)
 }
-fn op_2064(g: &mut Gen) -> Result<()> {
+fn op_2063(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_softshrink_with(a1).map(drop)
 }
-fn op_2065(g: &mut Gen) -> Result<()> {
+fn op_2064(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     Tensor::f_softshrink_backward_grad_input(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2066(g: &mut Gen) -> Result<()> {
+fn op_2065(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     Tensor::f_softshrink_backward(&a0, &a1, a2).map(drop)
 }
-fn op_2067(g: &mut Gen) -> Result<()> {
+fn op_2066(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_adaptive_avg_pool2d_out(&a1, &mut a2).map(drop)
 }
-fn op_2068(g: &mut Gen) -> Result<()> {
+fn op_2067(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_adaptive_avg_pool2d(&a1).map(drop)
 }
-fn op_2069(g: &mut Gen) -> Result<()> {
+fn op_2068(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_mkldnn_adaptive_avg_pool2d(&a1).map(drop)
 }
-fn op_2070(g: &mut Gen) -> Result<()> {
+fn op_2069(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_mkldnn_adaptive_avg_pool2d_out(&a1, &mut a2).map(drop)
 }
-fn op_2071(g: &mut Gen) -> Result<()> {
+fn op_2070(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_mkldnn_adaptive_avg_pool2d_backward(&a0, &a1).map(drop)
 }
-fn op_2072(g: &mut Gen) -> Result<()> {
+fn op_2071(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__adaptive_avg_pool2d(&a1).map(drop)
 }
-fn op_2073(g: &mut Gen) -> Result<()> {
+fn op_2072(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__adaptive_avg_pool2d_backward(&a0, &a1).map(drop)
 }
-fn op_2074(g: &mut Gen) -> Result<()> {
+fn op_2073(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_adaptive_avg_pool3d_out(&a1, &mut a2).map(drop)
 }
-fn op_2075(g: &mut Gen) -> Result<()> {
+fn op_2074(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_adaptive_avg_pool3d(&a1).map(drop)
 }
-fn op_2076(g: &mut Gen) -> Result<()> {
+fn op_2075(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__adaptive_avg_pool3d(&a1).map(drop)
 }
-fn op_2077(g: &mut Gen) -> Result<()> {
+fn op_2076(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_adaptive_avg_pool3d_backward_grad_input(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2078(g: &mut Gen) -> Result<()> {
+fn op_2077(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__adaptive_avg_pool3d_backward(&a0, &a1).map(drop)
 }
-fn op_2079(g: &mut Gen) -> Result<()> {
+fn op_2078(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_adaptive_max_pool2d_out(&a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2080(g: &mut Gen) -> Result<()> {
+fn op_2079(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_adaptive_max_pool2d(&a1).map(drop)
 }
-fn op_2081(g: &mut Gen) -> Result<()> {
+fn op_2080(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_adaptive_max_pool2d_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2082(g: &mut Gen) -> Result<()> {
+fn op_2081(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f_adaptive_max_pool2d_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2083(g: &mut Gen) -> Result<()> {
+fn op_2082(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_adaptive_max_pool3d_out(&a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2084(g: &mut Gen) -> Result<()> {
+fn op_2083(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_adaptive_max_pool3d(&a1).map(drop)
 }
-fn op_2085(g: &mut Gen) -> Result<()> {
+fn op_2084(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_adaptive_max_pool3d_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2086(g: &mut Gen) -> Result<()> {
+fn op_2085(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f_adaptive_max_pool3d_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2087(g: &mut Gen) -> Result<()> {
+fn op_2086(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -17798,7 +17814,7 @@ fn op_2087(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     a0.f_avg_pool2d_out_with(&a1, &a2, &a3, a4, a5, a6, &mut a7).map(drop)
 }
-fn op_2088(g: &mut Gen) -> Result<()> {
+fn op_2087(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -17808,7 +17824,7 @@ fn op_2088(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_int();
     a0.f_avg_pool2d_with(&a1, &a2, &a3, a4, a5, a6).map(drop)
 }
-fn op_2089(g: &mut Gen) -> Result<()> {
+fn op_2088(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -17831,7 +17847,7 @@ fn op_2089(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2090(g: &mut Gen) -> Result<()> {
+fn op_2089(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -17842,7 +17858,7 @@ fn op_2090(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_int();
     Tensor::f_avg_pool2d_backward(&a0, &a1, &a2, &a3, &a4, a5, a6, a7).map(drop)
 }
-fn op_2091(g: &mut Gen) -> Result<()> {
+fn op_2090(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -17853,7 +17869,7 @@ fn op_2091(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     a0.f_avg_pool3d_out_with(&a1, &a2, &a3, a4, a5, a6, &mut a7).map(drop)
 }
-fn op_2092(g: &mut Gen) -> Result<()> {
+fn op_2091(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -17863,7 +17879,7 @@ fn op_2092(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_int();
     a0.f_avg_pool3d_with(&a1, &a2, &a3, a4, a5, a6).map(drop)
 }
-fn op_2093(g: &mut Gen) -> Result<()> {
+fn op_2092(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -17886,7 +17902,7 @@ fn op_2093(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2094(g: &mut Gen) -> Result<()> {
+fn op_2093(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -17897,7 +17913,7 @@ fn op_2094(g: &mut Gen) -> Result<()> {
     let a7 = g.opt_int();
     Tensor::f_avg_pool3d_backward(&a0, &a1, &a2, &a3, &a4, a5, a6, a7).map(drop)
 }
-fn op_2095(g: &mut Gen) -> Result<()> {
+fn op_2094(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -17906,14 +17922,14 @@ fn op_2095(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_fractional_max_pool2d_output(&a1, &a2, &a3, &mut a4, &mut a5).map(drop)
 }
-fn op_2096(g: &mut Gen) -> Result<()> {
+fn op_2095(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let a3 = g.tensor();
     a0.f_fractional_max_pool2d(&a1, &a2, &a3).map(drop)
 }
-fn op_2097(g: &mut Gen) -> Result<()> {
+fn op_2096(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -17923,7 +17939,7 @@ fn op_2097(g: &mut Gen) -> Result<()> {
     Tensor::f_fractional_max_pool2d_backward_grad_input(&a0, &a1, &a2, &a3, &a4, &mut a5)
         .map(drop)
 }
-fn op_2098(g: &mut Gen) -> Result<()> {
+fn op_2097(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -17931,7 +17947,7 @@ fn op_2098(g: &mut Gen) -> Result<()> {
     let a4 = g.tensor();
     Tensor::f_fractional_max_pool2d_backward(&a0, &a1, &a2, &a3, &a4).map(drop)
 }
-fn op_2099(g: &mut Gen) -> Result<()> {
+fn op_2098(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -17940,14 +17956,14 @@ fn op_2099(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_fractional_max_pool3d_output(&a1, &a2, &a3, &mut a4, &mut a5).map(drop)
 }
-fn op_2100(g: &mut Gen) -> Result<()> {
+fn op_2099(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let a3 = g.tensor();
     a0.f_fractional_max_pool3d(&a1, &a2, &a3).map(drop)
 }
-fn op_2101(g: &mut Gen) -> Result<()> {
+fn op_2100(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -17957,7 +17973,7 @@ fn op_2101(g: &mut Gen) -> Result<()> {
     Tensor::f_fractional_max_pool3d_backward_grad_input(&a0, &a1, &a2, &a3, &a4, &mut a5)
         .map(drop)
 }
-fn op_2102(g: &mut Gen) -> Result<()> {
+fn op_2101(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -17965,7 +17981,7 @@ fn op_2102(g: &mut Gen) -> Result<()> {
     let a4 = g.tensor();
     Tensor::f_fractional_max_pool3d_backward(&a0, &a1, &a2, &a3, &a4).map(drop)
 }
-fn op_2103(g: &mut Gen) -> Result<()> {
+fn op_2102(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -17977,7 +17993,7 @@ fn op_2103(g: &mut Gen) -> Result<()> {
     a0.f_max_pool2d_with_indices_out_with(&a1, &a2, &a3, &a4, a5, &mut a6, &mut a7)
         .map(drop)
 }
-fn op_2104(g: &mut Gen) -> Result<()> {
+fn op_2103(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -17986,7 +18002,7 @@ fn op_2104(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_max_pool2d_with_indices_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_2105(g: &mut Gen) -> Result<()> {
+fn op_2104(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18009,7 +18025,7 @@ fn op_2105(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2106(g: &mut Gen) -> Result<()> {
+fn op_2105(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18021,7 +18037,7 @@ fn op_2106(g: &mut Gen) -> Result<()> {
     Tensor::f_max_pool2d_with_indices_backward(&a0, &a1, &a2, &a3, &a4, &a5, a6, &a7)
         .map(drop)
 }
-fn op_2107(g: &mut Gen) -> Result<()> {
+fn op_2106(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18033,7 +18049,7 @@ fn op_2107(g: &mut Gen) -> Result<()> {
     a0.f_max_pool3d_with_indices_out_with(&a1, &a2, &a3, &a4, a5, &mut a6, &mut a7)
         .map(drop)
 }
-fn op_2108(g: &mut Gen) -> Result<()> {
+fn op_2107(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18042,7 +18058,7 @@ fn op_2108(g: &mut Gen) -> Result<()> {
     let a5 = g.bool();
     a0.f_max_pool3d_with_indices_with(&a1, &a2, &a3, &a4, a5).map(drop)
 }
-fn op_2109(g: &mut Gen) -> Result<()> {
+fn op_2108(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18065,7 +18081,7 @@ fn op_2109(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2110(g: &mut Gen) -> Result<()> {
+fn op_2109(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18077,20 +18093,20 @@ fn op_2110(g: &mut Gen) -> Result<()> {
     Tensor::f_max_pool3d_with_indices_backward(&a0, &a1, &a2, &a3, &a4, &a5, a6, &a7)
         .map(drop)
 }
-fn op_2111(g: &mut Gen) -> Result<()> {
+fn op_2110(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     a0.f_max_unpool2d_out(&a1, &a2, &mut a3).map(drop)
 }
-fn op_2112(g: &mut Gen) -> Result<()> {
+fn op_2111(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     a0.f_max_unpool2d(&a1, &a2).map(drop)
 }
-fn op_2113(g: &mut Gen) -> Result<()> {
+fn op_2112(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18099,7 +18115,7 @@ fn op_2113(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_max_unpool3d_out(&a1, &a2, &a3, &a4, &mut a5).map(drop)
 }
-fn op_2114(g: &mut Gen) -> Result<()> {
+fn op_2113(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18107,184 +18123,184 @@ fn op_2114(g: &mut Gen) -> Result<()> {
     let a4 = g.int_list();
     a0.f_max_unpool3d(&a1, &a2, &a3, &a4).map(drop)
 }
-fn op_2115(g: &mut Gen) -> Result<()> {
+fn op_2114(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_reflection_pad1d_out(&a1, &mut a2).map(drop)
 }
-fn op_2116(g: &mut Gen) -> Result<()> {
+fn op_2115(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_reflection_pad1d(&a1).map(drop)
 }
-fn op_2117(g: &mut Gen) -> Result<()> {
+fn op_2116(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f_reflection_pad1d_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2118(g: &mut Gen) -> Result<()> {
+fn op_2117(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     Tensor::f_reflection_pad1d_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2119(g: &mut Gen) -> Result<()> {
+fn op_2118(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_reflection_pad2d_out(&a1, &mut a2).map(drop)
 }
-fn op_2120(g: &mut Gen) -> Result<()> {
+fn op_2119(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_reflection_pad2d(&a1).map(drop)
 }
-fn op_2121(g: &mut Gen) -> Result<()> {
+fn op_2120(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f_reflection_pad2d_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2122(g: &mut Gen) -> Result<()> {
+fn op_2121(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     Tensor::f_reflection_pad2d_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2123(g: &mut Gen) -> Result<()> {
+fn op_2122(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_reflection_pad3d_out(&a1, &mut a2).map(drop)
 }
-fn op_2124(g: &mut Gen) -> Result<()> {
+fn op_2123(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_reflection_pad3d(&a1).map(drop)
 }
-fn op_2125(g: &mut Gen) -> Result<()> {
+fn op_2124(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f_reflection_pad3d_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2126(g: &mut Gen) -> Result<()> {
+fn op_2125(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     Tensor::f_reflection_pad3d_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2127(g: &mut Gen) -> Result<()> {
+fn op_2126(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_replication_pad1d_out(&a1, &mut a2).map(drop)
 }
-fn op_2128(g: &mut Gen) -> Result<()> {
+fn op_2127(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_replication_pad1d(&a1).map(drop)
 }
-fn op_2129(g: &mut Gen) -> Result<()> {
+fn op_2128(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f_replication_pad1d_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2130(g: &mut Gen) -> Result<()> {
+fn op_2129(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     Tensor::f_replication_pad1d_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2131(g: &mut Gen) -> Result<()> {
+fn op_2130(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_replication_pad2d_out(&a1, &mut a2).map(drop)
 }
-fn op_2132(g: &mut Gen) -> Result<()> {
+fn op_2131(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_replication_pad2d(&a1).map(drop)
 }
-fn op_2133(g: &mut Gen) -> Result<()> {
+fn op_2132(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f_replication_pad2d_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2134(g: &mut Gen) -> Result<()> {
+fn op_2133(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     Tensor::f_replication_pad2d_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2135(g: &mut Gen) -> Result<()> {
+fn op_2134(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_replication_pad3d_out(&a1, &mut a2).map(drop)
 }
-fn op_2136(g: &mut Gen) -> Result<()> {
+fn op_2135(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_replication_pad3d(&a1).map(drop)
 }
-fn op_2137(g: &mut Gen) -> Result<()> {
+fn op_2136(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f_replication_pad3d_backward_grad_input(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2138(g: &mut Gen) -> Result<()> {
+fn op_2137(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     Tensor::f_replication_pad3d_backward(&a0, &a1, &a2).map(drop)
 }
-fn op_2139(g: &mut Gen) -> Result<()> {
+fn op_2138(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__pad_circular(&a1).map(drop)
 }
-fn op_2140(g: &mut Gen) -> Result<()> {
+fn op_2139(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.opt_float();
     a0.f__pad_enum_with(&a1, a2, a3).map(drop)
 }
-fn op_2141(g: &mut Gen) -> Result<()> {
+fn op_2140(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.string();
     let a3 = g.opt_float();
     a0.f_pad_with(&a1, &a2, a3).map(drop)
 }
-fn op_2142(g: &mut Gen) -> Result<()> {
+fn op_2141(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_float_list();
     Tensor::f_upsample_linear1d_vec(&a0, a1.as_deref(), a2, a3.as_deref()).map(drop)
 }
-fn op_2143(g: &mut Gen) -> Result<()> {
+fn op_2142(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_float_list();
     Tensor::f_upsample_bilinear2d_vec(&a0, a1.as_deref(), a2, a3.as_deref()).map(drop)
 }
-fn op_2144(g: &mut Gen) -> Result<()> {
+fn op_2143(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -18292,64 +18308,64 @@ fn op_2144(g: &mut Gen) -> Result<()> {
     Tensor::f__upsample_bilinear2d_aa_vec(&a0, a1.as_deref(), a2, a3.as_deref())
         .map(drop)
 }
-fn op_2145(g: &mut Gen) -> Result<()> {
+fn op_2144(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_float_list();
     Tensor::f_upsample_trilinear3d_vec(&a0, a1.as_deref(), a2, a3.as_deref()).map(drop)
 }
-fn op_2146(g: &mut Gen) -> Result<()> {
+fn op_2145(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_float_list();
     Tensor::f_upsample_bicubic2d_vec(&a0, a1.as_deref(), a2, a3.as_deref()).map(drop)
 }
-fn op_2147(g: &mut Gen) -> Result<()> {
+fn op_2146(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
     let a3 = g.opt_float_list();
     Tensor::f__upsample_bicubic2d_aa_vec(&a0, a1.as_deref(), a2, a3.as_deref()).map(drop)
 }
-fn op_2148(g: &mut Gen) -> Result<()> {
+fn op_2147(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_float_list();
     Tensor::f_upsample_nearest1d_vec(&a0, a1.as_deref(), a2.as_deref()).map(drop)
 }
-fn op_2149(g: &mut Gen) -> Result<()> {
+fn op_2148(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_float_list();
     Tensor::f__upsample_nearest_exact1d_vec(&a0, a1.as_deref(), a2.as_deref()).map(drop)
 }
-fn op_2150(g: &mut Gen) -> Result<()> {
+fn op_2149(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_float_list();
     Tensor::f_upsample_nearest2d_vec(&a0, a1.as_deref(), a2.as_deref()).map(drop)
 }
-fn op_2151(g: &mut Gen) -> Result<()> {
+fn op_2150(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_float_list();
     Tensor::f__upsample_nearest_exact2d_vec(&a0, a1.as_deref(), a2.as_deref()).map(drop)
 }
-fn op_2152(g: &mut Gen) -> Result<()> {
+fn op_2151(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_float_list();
     Tensor::f_upsample_nearest3d_vec(&a0, a1.as_deref(), a2.as_deref()).map(drop)
 }
-fn op_2153(g: &mut Gen) -> Result<()> {
+fn op_2152(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_float_list();
     Tensor::f__upsample_nearest_exact3d_vec(&a0, a1.as_deref(), a2.as_deref()).map(drop)
 }
-fn op_2154(g: &mut Gen) -> Result<()> {
+fn op_2153(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18357,14 +18373,14 @@ fn op_2154(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_upsample_linear1d_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2155(g: &mut Gen) -> Result<()> {
+fn op_2154(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let a3 = g.opt_float();
     a0.f_upsample_linear1d_with(&a1, a2, a3).map(drop)
 }
-fn op_2156(g: &mut Gen) -> Result<()> {
+fn op_2155(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18374,7 +18390,7 @@ fn op_2156(g: &mut Gen) -> Result<()> {
     Tensor::f_upsample_linear1d_backward_grad_input_with(&a0, &a1, &a2, a3, a4, &mut a5)
         .map(drop)
 }
-fn op_2157(g: &mut Gen) -> Result<()> {
+fn op_2156(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18382,7 +18398,7 @@ fn op_2157(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     Tensor::f_upsample_linear1d_backward_with(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_2158(g: &mut Gen) -> Result<()> {
+fn op_2157(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18391,7 +18407,7 @@ fn op_2158(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_upsample_bilinear2d_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2159(g: &mut Gen) -> Result<()> {
+fn op_2158(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18399,7 +18415,7 @@ fn op_2159(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     a0.f_upsample_bilinear2d_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_2160(g: &mut Gen) -> Result<()> {
+fn op_2159(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18418,7 +18434,7 @@ fn op_2160(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2161(g: &mut Gen) -> Result<()> {
+fn op_2160(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18427,7 +18443,7 @@ fn op_2161(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_float();
     Tensor::f_upsample_bilinear2d_backward_with(&a0, &a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_2162(g: &mut Gen) -> Result<()> {
+fn op_2161(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18436,7 +18452,7 @@ fn op_2162(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f__upsample_bilinear2d_aa_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2163(g: &mut Gen) -> Result<()> {
+fn op_2162(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18444,7 +18460,7 @@ fn op_2163(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     a0.f__upsample_bilinear2d_aa_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_2164(g: &mut Gen) -> Result<()> {
+fn op_2163(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18463,7 +18479,7 @@ fn op_2164(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2165(g: &mut Gen) -> Result<()> {
+fn op_2164(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18472,7 +18488,7 @@ fn op_2165(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_float();
     Tensor::f__upsample_bilinear2d_aa_backward_with(&a0, &a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_2166(g: &mut Gen) -> Result<()> {
+fn op_2165(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18481,7 +18497,7 @@ fn op_2166(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_upsample_bicubic2d_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2167(g: &mut Gen) -> Result<()> {
+fn op_2166(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18489,7 +18505,7 @@ fn op_2167(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     a0.f_upsample_bicubic2d_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_2168(g: &mut Gen) -> Result<()> {
+fn op_2167(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18508,7 +18524,7 @@ fn op_2168(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2169(g: &mut Gen) -> Result<()> {
+fn op_2168(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18517,7 +18533,7 @@ fn op_2169(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_float();
     Tensor::f_upsample_bicubic2d_backward_with(&a0, &a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_2170(g: &mut Gen) -> Result<()> {
+fn op_2169(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18526,7 +18542,7 @@ fn op_2170(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f__upsample_bicubic2d_aa_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2171(g: &mut Gen) -> Result<()> {
+fn op_2170(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18534,7 +18550,7 @@ fn op_2171(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     a0.f__upsample_bicubic2d_aa_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_2172(g: &mut Gen) -> Result<()> {
+fn op_2171(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18553,7 +18569,7 @@ fn op_2172(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2173(g: &mut Gen) -> Result<()> {
+fn op_2172(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18562,7 +18578,7 @@ fn op_2173(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_float();
     Tensor::f__upsample_bicubic2d_aa_backward_with(&a0, &a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_2174(g: &mut Gen) -> Result<()> {
+fn op_2173(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18572,7 +18588,7 @@ fn op_2174(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_upsample_trilinear3d_out_with(&a1, a2, a3, a4, a5, &mut a6).map(drop)
 }
-fn op_2175(g: &mut Gen) -> Result<()> {
+fn op_2174(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -18581,7 +18597,7 @@ fn op_2175(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_float();
     a0.f_upsample_trilinear3d_with(&a1, a2, a3, a4, a5).map(drop)
 }
-fn op_2176(g: &mut Gen) -> Result<()> {
+fn op_2175(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18602,7 +18618,7 @@ fn op_2176(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2177(g: &mut Gen) -> Result<()> {
+fn op_2176(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18612,33 +18628,33 @@ fn op_2177(g: &mut Gen) -> Result<()> {
     let a6 = g.opt_float();
     Tensor::f_upsample_trilinear3d_backward_with(&a0, &a1, &a2, a3, a4, a5, a6).map(drop)
 }
-fn op_2178(g: &mut Gen) -> Result<()> {
+fn op_2177(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
     let mut a3 = g.tensor();
     a0.f_upsample_nearest1d_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2179(g: &mut Gen) -> Result<()> {
+fn op_2178(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
     let mut a3 = g.tensor();
     a0.f__upsample_nearest_exact1d_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2180(g: &mut Gen) -> Result<()> {
+fn op_2179(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
     a0.f_upsample_nearest1d_with(&a1, a2).map(drop)
 }
-fn op_2181(g: &mut Gen) -> Result<()> {
+fn op_2180(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
     a0.f__upsample_nearest_exact1d_with(&a1, a2).map(drop)
 }
-fn op_2182(g: &mut Gen) -> Result<()> {
+fn op_2181(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18647,7 +18663,7 @@ fn op_2182(g: &mut Gen) -> Result<()> {
     Tensor::f_upsample_nearest1d_backward_grad_input_with(&a0, &a1, &a2, a3, &mut a4)
         .map(drop)
 }
-fn op_2183(g: &mut Gen) -> Result<()> {
+fn op_2182(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18662,21 +18678,21 @@ fn op_2183(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2184(g: &mut Gen) -> Result<()> {
+fn op_2183(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let a3 = g.opt_float();
     Tensor::f_upsample_nearest1d_backward_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_2185(g: &mut Gen) -> Result<()> {
+fn op_2184(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let a3 = g.opt_float();
     Tensor::f__upsample_nearest_exact1d_backward_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_2186(g: &mut Gen) -> Result<()> {
+fn op_2185(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
@@ -18684,7 +18700,7 @@ fn op_2186(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_upsample_nearest2d_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2187(g: &mut Gen) -> Result<()> {
+fn op_2186(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
@@ -18692,21 +18708,21 @@ fn op_2187(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__upsample_nearest_exact2d_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2188(g: &mut Gen) -> Result<()> {
+fn op_2187(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
     let a3 = g.opt_float();
     a0.f_upsample_nearest2d_with(&a1, a2, a3).map(drop)
 }
-fn op_2189(g: &mut Gen) -> Result<()> {
+fn op_2188(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
     let a3 = g.opt_float();
     a0.f__upsample_nearest_exact2d_with(&a1, a2, a3).map(drop)
 }
-fn op_2190(g: &mut Gen) -> Result<()> {
+fn op_2189(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18716,7 +18732,7 @@ fn op_2190(g: &mut Gen) -> Result<()> {
     Tensor::f_upsample_nearest2d_backward_grad_input_with(&a0, &a1, &a2, a3, a4, &mut a5)
         .map(drop)
 }
-fn op_2191(g: &mut Gen) -> Result<()> {
+fn op_2190(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18733,7 +18749,7 @@ fn op_2191(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2192(g: &mut Gen) -> Result<()> {
+fn op_2191(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18741,7 +18757,7 @@ fn op_2192(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     Tensor::f_upsample_nearest2d_backward_with(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_2193(g: &mut Gen) -> Result<()> {
+fn op_2192(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18749,7 +18765,7 @@ fn op_2193(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     Tensor::f__upsample_nearest_exact2d_backward_with(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_2194(g: &mut Gen) -> Result<()> {
+fn op_2193(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
@@ -18758,7 +18774,7 @@ fn op_2194(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_upsample_nearest3d_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2195(g: &mut Gen) -> Result<()> {
+fn op_2194(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
@@ -18767,7 +18783,7 @@ fn op_2195(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f__upsample_nearest_exact3d_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2196(g: &mut Gen) -> Result<()> {
+fn op_2195(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
@@ -18775,7 +18791,7 @@ fn op_2196(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     a0.f_upsample_nearest3d_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_2197(g: &mut Gen) -> Result<()> {
+fn op_2196(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float();
@@ -18783,7 +18799,7 @@ fn op_2197(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_float();
     a0.f__upsample_nearest_exact3d_with(&a1, a2, a3, a4).map(drop)
 }
-fn op_2198(g: &mut Gen) -> Result<()> {
+fn op_2197(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18802,7 +18818,7 @@ fn op_2198(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2199(g: &mut Gen) -> Result<()> {
+fn op_2198(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18821,7 +18837,7 @@ fn op_2199(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2200(g: &mut Gen) -> Result<()> {
+fn op_2199(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18830,7 +18846,7 @@ fn op_2200(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_float();
     Tensor::f_upsample_nearest3d_backward_with(&a0, &a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_2201(g: &mut Gen) -> Result<()> {
+fn op_2200(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -18840,42 +18856,42 @@ fn op_2201(g: &mut Gen) -> Result<()> {
     Tensor::f__upsample_nearest_exact3d_backward_with(&a0, &a1, &a2, a3, a4, a5)
         .map(drop)
 }
-fn op_2202(g: &mut Gen) -> Result<()> {
+fn op_2201(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_sigmoid_backward_grad_input(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2203(g: &mut Gen) -> Result<()> {
+fn op_2202(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_sigmoid_backward(&a0, &a1).map(drop)
 }
-fn op_2204(g: &mut Gen) -> Result<()> {
+fn op_2203(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_float();
     let mut a3 = g.tensor();
     Tensor::f_logit_backward_grad_input_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2205(g: &mut Gen) -> Result<()> {
+fn op_2204(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_float();
     Tensor::f_logit_backward_with(&a0, &a1, a2).map(drop)
 }
-fn op_2206(g: &mut Gen) -> Result<()> {
+fn op_2205(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_tanh_backward_grad_input(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2207(g: &mut Gen) -> Result<()> {
+fn op_2206(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_tanh_backward(&a0, &a1).map(drop)
 }
-fn op_2208(g: &mut Gen) -> Result<()> {
+fn op_2207(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18897,7 +18913,7 @@ fn op_2208(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2209(g: &mut Gen) -> Result<()> {
+fn op_2208(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18908,7 +18924,7 @@ fn op_2209(g: &mut Gen) -> Result<()> {
     let a7 = g.int_list();
     a0.f_slow_conv_transpose2d_with(&a1, &a2, a3.as_ref(), &a4, &a5, &a6, &a7).map(drop)
 }
-fn op_2210(g: &mut Gen) -> Result<()> {
+fn op_2209(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18930,7 +18946,7 @@ fn op_2210(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2211(g: &mut Gen) -> Result<()> {
+fn op_2210(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18941,7 +18957,7 @@ fn op_2211(g: &mut Gen) -> Result<()> {
     let a7 = g.int_list();
     a0.f_slow_conv_transpose3d_with(&a1, &a2, a3.as_ref(), &a4, &a5, &a6, &a7).map(drop)
 }
-fn op_2212(g: &mut Gen) -> Result<()> {
+fn op_2211(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18951,7 +18967,7 @@ fn op_2212(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_thnn_conv2d_out_with(&a1, &a2, a3.as_ref(), &a4, &a5, &mut a6).map(drop)
 }
-fn op_2213(g: &mut Gen) -> Result<()> {
+fn op_2212(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18960,7 +18976,7 @@ fn op_2213(g: &mut Gen) -> Result<()> {
     let a5 = g.int_list();
     a0.f_thnn_conv2d_with(&a1, &a2, a3.as_ref(), &a4, &a5).map(drop)
 }
-fn op_2214(g: &mut Gen) -> Result<()> {
+fn op_2213(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18970,7 +18986,7 @@ fn op_2214(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f__slow_conv2d_forward_output(&a1, &a2, a3.as_ref(), &a4, &a5, &mut a6).map(drop)
 }
-fn op_2215(g: &mut Gen) -> Result<()> {
+fn op_2214(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -18979,7 +18995,7 @@ fn op_2215(g: &mut Gen) -> Result<()> {
     let a5 = g.int_list();
     a0.f__slow_conv2d_forward(&a1, &a2, a3.as_ref(), &a4, &a5).map(drop)
 }
-fn op_2216(g: &mut Gen) -> Result<()> {
+fn op_2215(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -19002,7 +19018,7 @@ fn op_2216(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2217(g: &mut Gen) -> Result<()> {
+fn op_2216(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -19012,7 +19028,7 @@ fn op_2217(g: &mut Gen) -> Result<()> {
     let a6 = g.bool_array::<3>();
     Tensor::f__slow_conv2d_backward(&a0, &a1, &a2, &a3, &a4, &a5, a6).map(drop)
 }
-fn op_2218(g: &mut Gen) -> Result<()> {
+fn op_2217(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19023,7 +19039,7 @@ fn op_2218(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     a0.f__conv_depthwise2d_out(&a1, &a2, a3.as_ref(), &a4, &a5, &a6, &mut a7).map(drop)
 }
-fn op_2219(g: &mut Gen) -> Result<()> {
+fn op_2218(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19033,7 +19049,7 @@ fn op_2219(g: &mut Gen) -> Result<()> {
     let a6 = g.int_list();
     a0.f__conv_depthwise2d(&a1, &a2, a3.as_ref(), &a4, &a5, &a6).map(drop)
 }
-fn op_2220(g: &mut Gen) -> Result<()> {
+fn op_2219(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19043,7 +19059,7 @@ fn op_2220(g: &mut Gen) -> Result<()> {
     let a6 = g.int_list();
     a0.f_conv_depthwise3d(&a1, &a2, a3.as_ref(), &a4, &a5, &a6).map(drop)
 }
-fn op_2221(g: &mut Gen) -> Result<()> {
+fn op_2220(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19053,7 +19069,7 @@ fn op_2221(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_slow_conv3d_out_with(&a1, &a2, a3.as_ref(), &a4, &a5, &mut a6).map(drop)
 }
-fn op_2222(g: &mut Gen) -> Result<()> {
+fn op_2221(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19062,7 +19078,7 @@ fn op_2222(g: &mut Gen) -> Result<()> {
     let a5 = g.int_list();
     a0.f_slow_conv3d_with(&a1, &a2, a3.as_ref(), &a4, &a5).map(drop)
 }
-fn op_2223(g: &mut Gen) -> Result<()> {
+fn op_2222(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19072,7 +19088,7 @@ fn op_2223(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_slow_conv3d_forward_output(&a1, &a2, a3.as_ref(), &a4, &a5, &mut a6).map(drop)
 }
-fn op_2224(g: &mut Gen) -> Result<()> {
+fn op_2223(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19081,7 +19097,7 @@ fn op_2224(g: &mut Gen) -> Result<()> {
     let a5 = g.int_list();
     a0.f_slow_conv3d_forward(&a1, &a2, a3.as_ref(), &a4, &a5).map(drop)
 }
-fn op_2225(g: &mut Gen) -> Result<()> {
+fn op_2224(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19091,7 +19107,7 @@ fn op_2225(g: &mut Gen) -> Result<()> {
     let a6 = g.int_list();
     a0.f_slow_conv_dilated2d_with(&a1, &a2, a3.as_ref(), &a4, &a5, &a6).map(drop)
 }
-fn op_2226(g: &mut Gen) -> Result<()> {
+fn op_2225(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -19101,7 +19117,7 @@ fn op_2226(g: &mut Gen) -> Result<()> {
     let a6 = g.int_list();
     a0.f_slow_conv_dilated3d_with(&a1, &a2, a3.as_ref(), &a4, &a5, &a6).map(drop)
 }
-fn op_2227(g: &mut Gen) -> Result<()> {
+fn op_2226(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -19111,7 +19127,7 @@ fn op_2227(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_col2im_out(&a1, &a2, &a3, &a4, &a5, &mut a6).map(drop)
 }
-fn op_2228(g: &mut Gen) -> Result<()> {
+fn op_2227(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -19120,16 +19136,16 @@ fn op_2228(g: &mut Gen) -> Result<()> {
     let a5 = g.int_list();
     a0.f_col2im(&a1, &a2, &a3, &a4, &a5).map(drop)
 }
-fn op_2229(g: &mut Gen) -> Result<()> {
+fn op_2228(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_column_stack(&a0).map(drop)
 }
-fn op_2230(g: &mut Gen) -> Result<()> {
+fn op_2229(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     Tensor::f_column_stack_out(&a0, &mut a1).map(drop)
 }
-fn op_2231(g: &mut Gen) -> Result<()> {
+fn op_2230(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -19138,7 +19154,7 @@ fn op_2231(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_im2col_out(&a1, &a2, &a3, &a4, &mut a5).map(drop)
 }
-fn op_2232(g: &mut Gen) -> Result<()> {
+fn op_2231(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -19146,428 +19162,428 @@ fn op_2232(g: &mut Gen) -> Result<()> {
     let a4 = g.int_list();
     a0.f_im2col(&a1, &a2, &a3, &a4).map(drop)
 }
-fn op_2233(g: &mut Gen) -> Result<()> {
+fn op_2232(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_isfinite().map(drop)
 }
-fn op_2234(g: &mut Gen) -> Result<()> {
+fn op_2233(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_isinf().map(drop)
 }
-fn op_2235(g: &mut Gen) -> Result<()> {
+fn op_2234(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.stream();
     a0.f_record_stream(a1).map(drop)
 }
-fn op_2236(g: &mut Gen) -> Result<()> {
+fn op_2235(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_isposinf().map(drop)
 }
-fn op_2237(g: &mut Gen) -> Result<()> {
+fn op_2236(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_isposinf_out(&mut a1).map(drop)
 }
-fn op_2238(g: &mut Gen) -> Result<()> {
+fn op_2237(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_isneginf().map(drop)
 }
-fn op_2239(g: &mut Gen) -> Result<()> {
+fn op_2238(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_isneginf_out(&mut a1).map(drop)
 }
-fn op_2240(g: &mut Gen) -> Result<()> {
+fn op_2239(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f__add_batch_dim(a1, a2).map(drop)
 }
-fn op_2241(g: &mut Gen) -> Result<()> {
+fn op_2240(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     a0.f__remove_batch_dim(a1, a2, a3).map(drop)
 }
-fn op_2242(g: &mut Gen) -> Result<()> {
+fn op_2241(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_entr().map(drop)
 }
-fn op_2243(g: &mut Gen) -> Result<()> {
+fn op_2242(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_entr_out(&mut a1).map(drop)
 }
-fn op_2244(g: &mut Gen) -> Result<()> {
+fn op_2243(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_ndtri().map(drop)
 }
-fn op_2245(g: &mut Gen) -> Result<()> {
+fn op_2244(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_ndtri_out(&mut a1).map(drop)
 }
-fn op_2246(g: &mut Gen) -> Result<()> {
+fn op_2245(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_log_ndtr().map(drop)
 }
-fn op_2247(g: &mut Gen) -> Result<()> {
+fn op_2246(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_log_ndtr_out(&mut a1).map(drop)
 }
-fn op_2248(g: &mut Gen) -> Result<()> {
+fn op_2247(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_expm1().map(drop)
 }
-fn op_2249(g: &mut Gen) -> Result<()> {
+fn op_2248(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_expm1_out(&mut a1).map(drop)
 }
-fn op_2250(g: &mut Gen) -> Result<()> {
+fn op_2249(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_exp2().map(drop)
 }
-fn op_2251(g: &mut Gen) -> Result<()> {
+fn op_2250(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_exp2_out(&mut a1).map(drop)
 }
-fn op_2252(g: &mut Gen) -> Result<()> {
+fn op_2251(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_psi().map(drop)
 }
-fn op_2253(g: &mut Gen) -> Result<()> {
+fn op_2252(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_psi_out(&mut a1).map(drop)
 }
-fn op_2254(g: &mut Gen) -> Result<()> {
+fn op_2253(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_digamma().map(drop)
 }
-fn op_2255(g: &mut Gen) -> Result<()> {
+fn op_2254(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_digamma_out(&mut a1).map(drop)
 }
-fn op_2256(g: &mut Gen) -> Result<()> {
+fn op_2255(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_gammaln().map(drop)
 }
-fn op_2257(g: &mut Gen) -> Result<()> {
+fn op_2256(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_gammaln_out(&mut a1).map(drop)
 }
-fn op_2258(g: &mut Gen) -> Result<()> {
+fn op_2257(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_erf().map(drop)
 }
-fn op_2259(g: &mut Gen) -> Result<()> {
+fn op_2258(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_erf_out(&mut a1).map(drop)
 }
-fn op_2260(g: &mut Gen) -> Result<()> {
+fn op_2259(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_erfc().map(drop)
 }
-fn op_2261(g: &mut Gen) -> Result<()> {
+fn op_2260(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_erfc_out(&mut a1).map(drop)
 }
-fn op_2262(g: &mut Gen) -> Result<()> {
+fn op_2261(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_erfcx().map(drop)
 }
-fn op_2263(g: &mut Gen) -> Result<()> {
+fn op_2262(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_erfcx_out(&mut a1).map(drop)
 }
-fn op_2264(g: &mut Gen) -> Result<()> {
+fn op_2263(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_erfinv().map(drop)
 }
-fn op_2265(g: &mut Gen) -> Result<()> {
+fn op_2264(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_erfinv_out(&mut a1).map(drop)
 }
-fn op_2266(g: &mut Gen) -> Result<()> {
+fn op_2265(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_ndtr().map(drop)
 }
-fn op_2267(g: &mut Gen) -> Result<()> {
+fn op_2266(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_ndtr_out(&mut a1).map(drop)
 }
-fn op_2268(g: &mut Gen) -> Result<()> {
+fn op_2267(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_special_xlog1py(&a1).map(drop)
 }
-fn op_2269(g: &mut Gen) -> Result<()> {
+fn op_2268(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_xlog1py_self_scalar(a0, &a1).map(drop)
 }
-fn op_2270(g: &mut Gen) -> Result<()> {
+fn op_2269(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_special_xlog1py_other_scalar(a1).map(drop)
 }
-fn op_2271(g: &mut Gen) -> Result<()> {
+fn op_2270(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_special_xlog1py_out(&a1, &mut a2).map(drop)
 }
-fn op_2272(g: &mut Gen) -> Result<()> {
+fn op_2271(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_xlog1py_self_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2273(g: &mut Gen) -> Result<()> {
+fn op_2272(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_special_xlog1py_other_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_2274(g: &mut Gen) -> Result<()> {
+fn op_2273(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_special_xlogy(&a1).map(drop)
 }
-fn op_2275(g: &mut Gen) -> Result<()> {
+fn op_2274(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_xlogy_self_scalar(a0, &a1).map(drop)
 }
-fn op_2276(g: &mut Gen) -> Result<()> {
+fn op_2275(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_special_xlogy_other_scalar(a1).map(drop)
 }
-fn op_2277(g: &mut Gen) -> Result<()> {
+fn op_2276(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_special_xlogy_out(&a1, &mut a2).map(drop)
 }
-fn op_2278(g: &mut Gen) -> Result<()> {
+fn op_2277(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_xlogy_self_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2279(g: &mut Gen) -> Result<()> {
+fn op_2278(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_special_xlogy_other_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_2280(g: &mut Gen) -> Result<()> {
+fn op_2279(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_special_zeta(&a1).map(drop)
 }
-fn op_2281(g: &mut Gen) -> Result<()> {
+fn op_2280(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_zeta_self_scalar(a0, &a1).map(drop)
 }
-fn op_2282(g: &mut Gen) -> Result<()> {
+fn op_2281(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     a0.f_special_zeta_other_scalar(a1).map(drop)
 }
-fn op_2283(g: &mut Gen) -> Result<()> {
+fn op_2282(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_special_zeta_out(&a1, &mut a2).map(drop)
 }
-fn op_2284(g: &mut Gen) -> Result<()> {
+fn op_2283(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_zeta_self_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2285(g: &mut Gen) -> Result<()> {
+fn op_2284(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_special_zeta_other_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_2286(g: &mut Gen) -> Result<()> {
+fn op_2285(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_i0().map(drop)
 }
-fn op_2287(g: &mut Gen) -> Result<()> {
+fn op_2286(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_i0_out(&mut a1).map(drop)
 }
-fn op_2288(g: &mut Gen) -> Result<()> {
+fn op_2287(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_i0e().map(drop)
 }
-fn op_2289(g: &mut Gen) -> Result<()> {
+fn op_2288(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_i0e_out(&mut a1).map(drop)
 }
-fn op_2290(g: &mut Gen) -> Result<()> {
+fn op_2289(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_i1().map(drop)
 }
-fn op_2291(g: &mut Gen) -> Result<()> {
+fn op_2290(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_i1_out(&mut a1).map(drop)
 }
-fn op_2292(g: &mut Gen) -> Result<()> {
+fn op_2291(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_i1e().map(drop)
 }
-fn op_2293(g: &mut Gen) -> Result<()> {
+fn op_2292(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_i1e_out(&mut a1).map(drop)
 }
-fn op_2294(g: &mut Gen) -> Result<()> {
+fn op_2293(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     a0.f_special_logit_with(a1).map(drop)
 }
-fn op_2295(g: &mut Gen) -> Result<()> {
+fn op_2294(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     let mut a2 = g.tensor();
     a0.f_special_logit_out_with(a1, &mut a2).map(drop)
 }
-fn op_2296(g: &mut Gen) -> Result<()> {
+fn op_2295(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.tensor();
     Tensor::f_special_polygamma(a0, &a1).map(drop)
 }
-fn op_2297(g: &mut Gen) -> Result<()> {
+fn op_2296(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_polygamma_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2298(g: &mut Gen) -> Result<()> {
+fn op_2297(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     a0.f_special_logsumexp_with(&a1, a2).map(drop)
 }
-fn op_2299(g: &mut Gen) -> Result<()> {
+fn op_2298(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_special_logsumexp_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2300(g: &mut Gen) -> Result<()> {
+fn op_2299(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_expit().map(drop)
 }
-fn op_2301(g: &mut Gen) -> Result<()> {
+fn op_2300(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_expit_out(&mut a1).map(drop)
 }
-fn op_2302(g: &mut Gen) -> Result<()> {
+fn op_2301(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_sinc().map(drop)
 }
-fn op_2303(g: &mut Gen) -> Result<()> {
+fn op_2302(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_sinc_out(&mut a1).map(drop)
 }
-fn op_2304(g: &mut Gen) -> Result<()> {
+fn op_2303(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_special_round_with(a1).map(drop)
 }
-fn op_2305(g: &mut Gen) -> Result<()> {
+fn op_2304(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_special_round_out_with(a1, &mut a2).map(drop)
 }
-fn op_2306(g: &mut Gen) -> Result<()> {
+fn op_2305(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_log1p().map(drop)
 }
-fn op_2307(g: &mut Gen) -> Result<()> {
+fn op_2306(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_log1p_out(&mut a1).map(drop)
 }
-fn op_2308(g: &mut Gen) -> Result<()> {
+fn op_2307(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f_special_log_softmax_with(a1, a2).map(drop)
 }
-fn op_2309(g: &mut Gen) -> Result<()> {
+fn op_2308(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_special_gammainc_out(&a1, &mut a2).map(drop)
 }
-fn op_2310(g: &mut Gen) -> Result<()> {
+fn op_2309(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_special_gammainc(&a1).map(drop)
 }
-fn op_2311(g: &mut Gen) -> Result<()> {
+fn op_2310(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_special_gammaincc_out(&a1, &mut a2).map(drop)
 }
-fn op_2312(g: &mut Gen) -> Result<()> {
+fn op_2311(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_special_gammaincc(&a1).map(drop)
 }
-fn op_2313(g: &mut Gen) -> Result<()> {
+fn op_2312(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_special_multigammaln(a1).map(drop)
 }
-fn op_2314(g: &mut Gen) -> Result<()> {
+fn op_2313(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_special_multigammaln_out(a1, &mut a2).map(drop)
 }
-fn op_2315(g: &mut Gen) -> Result<()> {
+fn op_2314(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f_special_softmax_with(a1, a2).map(drop)
 }
-fn op_2316(g: &mut Gen) -> Result<()> {
+fn op_2315(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
     let a3 = g.opt_string();
     a0.f_fft_fft_with(a1, a2, a3.as_deref()).map(drop)
 }
-fn op_2317(g: &mut Gen) -> Result<()> {
+fn op_2316(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
@@ -19575,14 +19591,14 @@ fn op_2317(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_fft_out_with(a1, a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2318(g: &mut Gen) -> Result<()> {
+fn op_2317(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
     let a3 = g.opt_string();
     a0.f_fft_ifft_with(a1, a2, a3.as_deref()).map(drop)
 }
-fn op_2319(g: &mut Gen) -> Result<()> {
+fn op_2318(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
@@ -19590,14 +19606,14 @@ fn op_2319(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_ifft_out_with(a1, a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2320(g: &mut Gen) -> Result<()> {
+fn op_2319(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
     let a3 = g.opt_string();
     a0.f_fft_rfft_with(a1, a2, a3.as_deref()).map(drop)
 }
-fn op_2321(g: &mut Gen) -> Result<()> {
+fn op_2320(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
@@ -19605,14 +19621,14 @@ fn op_2321(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_rfft_out_with(a1, a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2322(g: &mut Gen) -> Result<()> {
+fn op_2321(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
     let a3 = g.opt_string();
     a0.f_fft_irfft_with(a1, a2, a3.as_deref()).map(drop)
 }
-fn op_2323(g: &mut Gen) -> Result<()> {
+fn op_2322(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
@@ -19620,14 +19636,14 @@ fn op_2323(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_irfft_out_with(a1, a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2324(g: &mut Gen) -> Result<()> {
+fn op_2323(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
     let a3 = g.opt_string();
     a0.f_fft_hfft_with(a1, a2, a3.as_deref()).map(drop)
 }
-fn op_2325(g: &mut Gen) -> Result<()> {
+fn op_2324(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
@@ -19635,14 +19651,14 @@ fn op_2325(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_hfft_out_with(a1, a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2326(g: &mut Gen) -> Result<()> {
+fn op_2325(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
     let a3 = g.opt_string();
     a0.f_fft_ihfft_with(a1, a2, a3.as_deref()).map(drop)
 }
-fn op_2327(g: &mut Gen) -> Result<()> {
+fn op_2326(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let a2 = g.int();
@@ -19650,14 +19666,14 @@ fn op_2327(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_ihfft_out_with(a1, a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2328(g: &mut Gen) -> Result<()> {
+fn op_2327(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
     let a3 = g.opt_string();
     a0.f_fft_fft2_with(a1.as_deref(), &a2, a3.as_deref()).map(drop)
 }
-fn op_2329(g: &mut Gen) -> Result<()> {
+fn op_2328(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
@@ -19665,14 +19681,14 @@ fn op_2329(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_fft2_out_with(a1.as_deref(), &a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2330(g: &mut Gen) -> Result<()> {
+fn op_2329(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
     let a3 = g.opt_string();
     a0.f_fft_ifft2_with(a1.as_deref(), &a2, a3.as_deref()).map(drop)
 }
-fn op_2331(g: &mut Gen) -> Result<()> {
+fn op_2330(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
@@ -19680,14 +19696,14 @@ fn op_2331(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_ifft2_out_with(a1.as_deref(), &a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2332(g: &mut Gen) -> Result<()> {
+fn op_2331(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
     let a3 = g.opt_string();
     a0.f_fft_rfft2_with(a1.as_deref(), &a2, a3.as_deref()).map(drop)
 }
-fn op_2333(g: &mut Gen) -> Result<()> {
+fn op_2332(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
@@ -19695,14 +19711,14 @@ fn op_2333(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_rfft2_out_with(a1.as_deref(), &a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2334(g: &mut Gen) -> Result<()> {
+fn op_2333(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
     let a3 = g.opt_string();
     a0.f_fft_irfft2_with(a1.as_deref(), &a2, a3.as_deref()).map(drop)
 }
-fn op_2335(g: &mut Gen) -> Result<()> {
+fn op_2334(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
@@ -19710,14 +19726,14 @@ fn op_2335(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_irfft2_out_with(a1.as_deref(), &a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2336(g: &mut Gen) -> Result<()> {
+fn op_2335(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
     let a3 = g.opt_string();
     a0.f_fft_hfft2_with(a1.as_deref(), &a2, a3.as_deref()).map(drop)
 }
-fn op_2337(g: &mut Gen) -> Result<()> {
+fn op_2336(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
@@ -19725,14 +19741,14 @@ fn op_2337(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_hfft2_out_with(a1.as_deref(), &a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2338(g: &mut Gen) -> Result<()> {
+fn op_2337(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
     let a3 = g.opt_string();
     a0.f_fft_ihfft2_with(a1.as_deref(), &a2, a3.as_deref()).map(drop)
 }
-fn op_2339(g: &mut Gen) -> Result<()> {
+fn op_2338(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.int_list();
@@ -19740,14 +19756,14 @@ fn op_2339(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_fft_ihfft2_out_with(a1.as_deref(), &a2, a3.as_deref(), &mut a4).map(drop)
 }
-fn op_2340(g: &mut Gen) -> Result<()> {
+fn op_2339(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
     let a3 = g.opt_string();
     a0.f_fft_fftn_with(a1.as_deref(), a2.as_deref(), a3.as_deref()).map(drop)
 }
-fn op_2341(g: &mut Gen) -> Result<()> {
+fn op_2340(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
@@ -19756,14 +19772,14 @@ fn op_2341(g: &mut Gen) -> Result<()> {
     a0.f_fft_fftn_out_with(a1.as_deref(), a2.as_deref(), a3.as_deref(), &mut a4)
         .map(drop)
 }
-fn op_2342(g: &mut Gen) -> Result<()> {
+fn op_2341(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
     let a3 = g.opt_string();
     a0.f_fft_ifftn_with(a1.as_deref(), a2.as_deref(), a3.as_deref()).map(drop)
 }
-fn op_2343(g: &mut Gen) -> Result<()> {
+fn op_2342(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
@@ -19772,14 +19788,14 @@ fn op_2343(g: &mut Gen) -> Result<()> {
     a0.f_fft_ifftn_out_with(a1.as_deref(), a2.as_deref(), a3.as_deref(), &mut a4)
         .map(drop)
 }
-fn op_2344(g: &mut Gen) -> Result<()> {
+fn op_2343(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
     let a3 = g.opt_string();
     a0.f_fft_rfftn_with(a1.as_deref(), a2.as_deref(), a3.as_deref()).map(drop)
 }
-fn op_2345(g: &mut Gen) -> Result<()> {
+fn op_2344(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
@@ -19788,14 +19804,14 @@ fn op_2345(g: &mut Gen) -> Result<()> {
     a0.f_fft_rfftn_out_with(a1.as_deref(), a2.as_deref(), a3.as_deref(), &mut a4)
         .map(drop)
 }
-fn op_2346(g: &mut Gen) -> Result<()> {
+fn op_2345(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
     let a3 = g.opt_string();
     a0.f_fft_irfftn_with(a1.as_deref(), a2.as_deref(), a3.as_deref()).map(drop)
 }
-fn op_2347(g: &mut Gen) -> Result<()> {
+fn op_2346(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
@@ -19804,14 +19820,14 @@ fn op_2347(g: &mut Gen) -> Result<()> {
     a0.f_fft_irfftn_out_with(a1.as_deref(), a2.as_deref(), a3.as_deref(), &mut a4)
         .map(drop)
 }
-fn op_2348(g: &mut Gen) -> Result<()> {
+fn op_2347(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
     let a3 = g.opt_string();
     a0.f_fft_hfftn_with(a1.as_deref(), a2.as_deref(), a3.as_deref()).map(drop)
 }
-fn op_2349(g: &mut Gen) -> Result<()> {
+fn op_2348(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
@@ -19820,14 +19836,14 @@ fn op_2349(g: &mut Gen) -> Result<()> {
     a0.f_fft_hfftn_out_with(a1.as_deref(), a2.as_deref(), a3.as_deref(), &mut a4)
         .map(drop)
 }
-fn op_2350(g: &mut Gen) -> Result<()> {
+fn op_2349(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
     let a3 = g.opt_string();
     a0.f_fft_ihfftn_with(a1.as_deref(), a2.as_deref(), a3.as_deref()).map(drop)
 }
-fn op_2351(g: &mut Gen) -> Result<()> {
+fn op_2350(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_int_list();
@@ -19836,7 +19852,7 @@ fn op_2351(g: &mut Gen) -> Result<()> {
     a0.f_fft_ihfftn_out_with(a1.as_deref(), a2.as_deref(), a3.as_deref(), &mut a4)
         .map(drop)
 }
-fn op_2352(g: &mut Gen) -> Result<()> {
+fn op_2351(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.float();
     let a2 = g.opt_kind();
@@ -19845,13 +19861,13 @@ fn op_2352(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_fft_fftfreq_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_2353(g: &mut Gen) -> Result<()> {
+fn op_2352(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.float();
     let mut a2 = g.tensor();
     Tensor::f_fft_fftfreq_out_with(a0, a1, &mut a2).map(drop)
 }
-fn op_2354(g: &mut Gen) -> Result<()> {
+fn op_2353(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.float();
     let a2 = g.opt_kind();
@@ -19860,29 +19876,29 @@ fn op_2354(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_bool();
     Tensor::f_fft_rfftfreq_with(a0, a1, a2, a3, a4, a5).map(drop)
 }
-fn op_2355(g: &mut Gen) -> Result<()> {
+fn op_2354(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.float();
     let mut a2 = g.tensor();
     Tensor::f_fft_rfftfreq_out_with(a0, a1, &mut a2).map(drop)
 }
-fn op_2356(g: &mut Gen) -> Result<()> {
+fn op_2355(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     a0.f_fft_fftshift_with(a1.as_deref()).map(drop)
 }
-fn op_2357(g: &mut Gen) -> Result<()> {
+fn op_2356(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     a0.f_fft_ifftshift_with(a1.as_deref()).map(drop)
 }
-fn op_2358(g: &mut Gen) -> Result<()> {
+fn op_2357(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     a0.f_linalg_cholesky_ex_with(a1, a2).map(drop)
 }
-fn op_2359(g: &mut Gen) -> Result<()> {
+fn op_2358(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -19890,49 +19906,49 @@ fn op_2359(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_linalg_cholesky_ex_l_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2360(g: &mut Gen) -> Result<()> {
+fn op_2359(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_linalg_cholesky_with(a1).map(drop)
 }
-fn op_2361(g: &mut Gen) -> Result<()> {
+fn op_2360(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     a0.f_linalg_cholesky_out_with(a1, &mut a2).map(drop)
 }
-fn op_2362(g: &mut Gen) -> Result<()> {
+fn op_2361(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     a0.f_linalg_cross_with(&a1, a2).map(drop)
 }
-fn op_2363(g: &mut Gen) -> Result<()> {
+fn op_2362(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f_linalg_cross_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2364(g: &mut Gen) -> Result<()> {
+fn op_2363(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     Tensor::f_linalg_lu_factor_with(&a0, a1).map(drop)
 }
-fn op_2365(g: &mut Gen) -> Result<()> {
+fn op_2364(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_linalg_lu_factor_out_with(&a0, a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2366(g: &mut Gen) -> Result<()> {
+fn op_2365(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     Tensor::f_linalg_lu_factor_ex_with(&a0, a1, a2).map(drop)
 }
-fn op_2367(g: &mut Gen) -> Result<()> {
+fn op_2366(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -19942,12 +19958,12 @@ fn op_2367(g: &mut Gen) -> Result<()> {
     Tensor::f_linalg_lu_factor_ex_out_with(&a0, a1, a2, &mut a3, &mut a4, &mut a5)
         .map(drop)
 }
-fn op_2368(g: &mut Gen) -> Result<()> {
+fn op_2367(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     Tensor::f_linalg_lu_with(&a0, a1).map(drop)
 }
-fn op_2369(g: &mut Gen) -> Result<()> {
+fn op_2368(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
@@ -19955,7 +19971,7 @@ fn op_2369(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_linalg_lu_out_with(&a0, a1, &mut a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2370(g: &mut Gen) -> Result<()> {
+fn op_2369(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -19963,7 +19979,7 @@ fn op_2370(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     Tensor::f_linalg_lu_solve_with(&a0, &a1, &a2, a3, a4).map(drop)
 }
-fn op_2371(g: &mut Gen) -> Result<()> {
+fn op_2370(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -19972,37 +19988,37 @@ fn op_2371(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_linalg_lu_solve_out_with(&a0, &a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2372(g: &mut Gen) -> Result<()> {
+fn op_2371(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f__linalg_det(&a0).map(drop)
 }
-fn op_2373(g: &mut Gen) -> Result<()> {
+fn op_2372(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f__linalg_det_result(&a0, &mut a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2374(g: &mut Gen) -> Result<()> {
+fn op_2373(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_linalg_det(&a0).map(drop)
 }
-fn op_2375(g: &mut Gen) -> Result<()> {
+fn op_2374(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     Tensor::f_linalg_det_out(&a0, &mut a1).map(drop)
 }
-fn op_2376(g: &mut Gen) -> Result<()> {
+fn op_2375(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_det().map(drop)
 }
-fn op_2377(g: &mut Gen) -> Result<()> {
+fn op_2376(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     a0.f_linalg_ldl_factor_ex_with(a1, a2).map(drop)
 }
-fn op_2378(g: &mut Gen) -> Result<()> {
+fn op_2377(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -20011,26 +20027,26 @@ fn op_2378(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_linalg_ldl_factor_ex_out_with(a1, a2, &mut a3, &mut a4, &mut a5).map(drop)
 }
-fn op_2379(g: &mut Gen) -> Result<()> {
+fn op_2378(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f_linalg_ldl_factor_with(a1).map(drop)
 }
-fn op_2380(g: &mut Gen) -> Result<()> {
+fn op_2379(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_linalg_ldl_factor_out_with(a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2381(g: &mut Gen) -> Result<()> {
+fn op_2380(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.bool();
     Tensor::f_linalg_ldl_solve_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_2382(g: &mut Gen) -> Result<()> {
+fn op_2381(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -20038,14 +20054,14 @@ fn op_2382(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_linalg_ldl_solve_out_with(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2383(g: &mut Gen) -> Result<()> {
+fn op_2382(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_float();
     let a3 = g.opt_string();
     a0.f_linalg_lstsq_with(&a1, a2, a3.as_deref()).map(drop)
 }
-fn op_2384(g: &mut Gen) -> Result<()> {
+fn op_2383(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_float();
@@ -20065,39 +20081,39 @@ fn op_2384(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2385(g: &mut Gen) -> Result<()> {
+fn op_2384(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_linalg_matmul(&a1).map(drop)
 }
-fn op_2386(g: &mut Gen) -> Result<()> {
+fn op_2385(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_linalg_matmul_out(&a1, &mut a2).map(drop)
 }
-fn op_2387(g: &mut Gen) -> Result<()> {
+fn op_2386(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f_linalg_vecdot_with(&a0, &a1, a2).map(drop)
 }
-fn op_2388(g: &mut Gen) -> Result<()> {
+fn op_2387(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f_linalg_vecdot_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2389(g: &mut Gen) -> Result<()> {
+fn op_2388(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_linalg_matrix_exp().map(drop)
 }
-fn op_2390(g: &mut Gen) -> Result<()> {
+fn op_2389(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f__linalg_slogdet(&a0).map(drop)
 }
-fn op_2391(g: &mut Gen) -> Result<()> {
+fn op_2390(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
@@ -20105,60 +20121,60 @@ fn op_2391(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__linalg_slogdet_sign(&a0, &mut a1, &mut a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2392(g: &mut Gen) -> Result<()> {
+fn op_2391(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_linalg_slogdet(&a0).map(drop)
 }
-fn op_2393(g: &mut Gen) -> Result<()> {
+fn op_2392(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_linalg_slogdet_out(&a0, &mut a1, &mut a2).map(drop)
 }
-fn op_2394(g: &mut Gen) -> Result<()> {
+fn op_2393(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_slogdet().map(drop)
 }
-fn op_2395(g: &mut Gen) -> Result<()> {
+fn op_2394(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_slogdet_out(&mut a1, &mut a2).map(drop)
 }
-fn op_2396(g: &mut Gen) -> Result<()> {
+fn op_2395(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_logdet().map(drop)
 }
-fn op_2397(g: &mut Gen) -> Result<()> {
+fn op_2396(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_linalg_eig().map(drop)
 }
-fn op_2398(g: &mut Gen) -> Result<()> {
+fn op_2397(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_linalg_eig_out(&mut a1, &mut a2).map(drop)
 }
-fn op_2399(g: &mut Gen) -> Result<()> {
+fn op_2398(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__linalg_eigvals().map(drop)
 }
-fn op_2400(g: &mut Gen) -> Result<()> {
+fn op_2399(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_linalg_eigvals().map(drop)
 }
-fn op_2401(g: &mut Gen) -> Result<()> {
+fn op_2400(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_linalg_eigvals_out(&mut a1).map(drop)
 }
-fn op_2402(g: &mut Gen) -> Result<()> {
+fn op_2401(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.bool();
     Tensor::f__linalg_eigh_with(&a0, &a1, a2).map(drop)
 }
-fn op_2403(g: &mut Gen) -> Result<()> {
+fn op_2402(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.bool();
@@ -20166,104 +20182,104 @@ fn op_2403(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__linalg_eigh_eigenvalues_with(&a0, &a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2404(g: &mut Gen) -> Result<()> {
+fn op_2403(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     a0.f_linalg_eigh_with(&a1).map(drop)
 }
-fn op_2405(g: &mut Gen) -> Result<()> {
+fn op_2404(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_linalg_eigh_eigvals_with(&a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2406(g: &mut Gen) -> Result<()> {
+fn op_2405(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     a0.f_linalg_eigvalsh_with(&a1).map(drop)
 }
-fn op_2407(g: &mut Gen) -> Result<()> {
+fn op_2406(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let mut a2 = g.tensor();
     a0.f_linalg_eigvalsh_out_with(&a1, &mut a2).map(drop)
 }
-fn op_2408(g: &mut Gen) -> Result<()> {
+fn op_2407(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_linalg_householder_product(&a0, &a1).map(drop)
 }
-fn op_2409(g: &mut Gen) -> Result<()> {
+fn op_2408(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_linalg_householder_product_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2410(g: &mut Gen) -> Result<()> {
+fn op_2409(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     Tensor::f_linalg_inv_ex_with(&a0, a1).map(drop)
 }
-fn op_2411(g: &mut Gen) -> Result<()> {
+fn op_2410(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_linalg_inv_ex_inverse_with(&a0, a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2412(g: &mut Gen) -> Result<()> {
+fn op_2411(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_linalg_inv(&a0).map(drop)
 }
-fn op_2413(g: &mut Gen) -> Result<()> {
+fn op_2412(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     Tensor::f_linalg_inv_out(&a0, &mut a1).map(drop)
 }
-fn op_2414(g: &mut Gen) -> Result<()> {
+fn op_2413(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_inverse().map(drop)
 }
-fn op_2415(g: &mut Gen) -> Result<()> {
+fn op_2414(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_inverse_out(&mut a1).map(drop)
 }
-fn op_2416(g: &mut Gen) -> Result<()> {
+fn op_2415(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_inner(&a1).map(drop)
 }
-fn op_2417(g: &mut Gen) -> Result<()> {
+fn op_2416(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_inner_out(&a1, &mut a2).map(drop)
 }
-fn op_2418(g: &mut Gen) -> Result<()> {
+fn op_2417(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_outer(&a1).map(drop)
 }
-fn op_2419(g: &mut Gen) -> Result<()> {
+fn op_2418(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_outer_out(&a1, &mut a2).map(drop)
 }
-fn op_2420(g: &mut Gen) -> Result<()> {
+fn op_2419(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_ger(&a1).map(drop)
 }
-fn op_2421(g: &mut Gen) -> Result<()> {
+fn op_2420(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_ger_out(&a1, &mut a2).map(drop)
 }
-fn op_2422(g: &mut Gen) -> Result<()> {
+fn op_2421(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.opt_int_list();
@@ -20271,7 +20287,7 @@ fn op_2422(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_kind();
     a0.f_linalg_norm_with(a1, a2.as_deref(), a3, a4).map(drop)
 }
-fn op_2423(g: &mut Gen) -> Result<()> {
+fn op_2422(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.opt_int_list();
@@ -20279,7 +20295,7 @@ fn op_2423(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_kind();
     a0.f_linalg_norm_ord_str_with(&a1, a2.as_deref(), a3, a4).map(drop)
 }
-fn op_2424(g: &mut Gen) -> Result<()> {
+fn op_2423(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.opt_int_list();
@@ -20288,7 +20304,7 @@ fn op_2424(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_linalg_norm_out_with(a1, a2.as_deref(), a3, a4, &mut a5).map(drop)
 }
-fn op_2425(g: &mut Gen) -> Result<()> {
+fn op_2424(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.opt_int_list();
@@ -20297,7 +20313,7 @@ fn op_2425(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_linalg_norm_ord_str_out_with(&a1, a2.as_deref(), a3, a4, &mut a5).map(drop)
 }
-fn op_2426(g: &mut Gen) -> Result<()> {
+fn op_2425(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_int_list();
@@ -20305,7 +20321,7 @@ fn op_2426(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_kind();
     a0.f_linalg_vector_norm_with(a1, a2.as_deref(), a3, a4).map(drop)
 }
-fn op_2427(g: &mut Gen) -> Result<()> {
+fn op_2426(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_int_list();
@@ -20314,7 +20330,7 @@ fn op_2427(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_linalg_vector_norm_out_with(a1, a2.as_deref(), a3, a4, &mut a5).map(drop)
 }
-fn op_2428(g: &mut Gen) -> Result<()> {
+fn op_2427(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_int_list();
@@ -20322,7 +20338,7 @@ fn op_2428(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_kind();
     a0.f_linalg__powsum_with(a1, a2.as_deref(), a3, a4).map(drop)
 }
-fn op_2429(g: &mut Gen) -> Result<()> {
+fn op_2428(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int_list();
@@ -20330,7 +20346,7 @@ fn op_2429(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_kind();
     a0.f_linalg_matrix_norm_with(a1, &a2, a3, a4).map(drop)
 }
-fn op_2430(g: &mut Gen) -> Result<()> {
+fn op_2429(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.int_list();
@@ -20339,7 +20355,7 @@ fn op_2430(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_linalg_matrix_norm_out_with(a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2431(g: &mut Gen) -> Result<()> {
+fn op_2430(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.int_list();
@@ -20347,7 +20363,7 @@ fn op_2431(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_kind();
     a0.f_linalg_matrix_norm_str_ord_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_2432(g: &mut Gen) -> Result<()> {
+fn op_2431(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.int_list();
@@ -20356,14 +20372,14 @@ fn op_2432(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_linalg_matrix_norm_str_ord_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2433(g: &mut Gen) -> Result<()> {
+fn op_2432(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     let a3 = g.opt_string();
     Tensor::f__linalg_svd_with(&a0, a1, a2, a3.as_deref()).map(drop)
 }
-fn op_2434(g: &mut Gen) -> Result<()> {
+fn op_2433(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -20374,13 +20390,13 @@ fn op_2434(g: &mut Gen) -> Result<()> {
     Tensor::f__linalg_svd_u_with(&a0, a1, a2, a3.as_deref(), &mut a4, &mut a5, &mut a6)
         .map(drop)
 }
-fn op_2435(g: &mut Gen) -> Result<()> {
+fn op_2434(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.opt_string();
     Tensor::f_linalg_svd_with(&a0, a1, a2.as_deref()).map(drop)
 }
-fn op_2436(g: &mut Gen) -> Result<()> {
+fn op_2435(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.opt_string();
@@ -20390,47 +20406,47 @@ fn op_2436(g: &mut Gen) -> Result<()> {
     Tensor::f_linalg_svd_u_with(&a0, a1, a2.as_deref(), &mut a3, &mut a4, &mut a5)
         .map(drop)
 }
-fn op_2437(g: &mut Gen) -> Result<()> {
+fn op_2436(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_string();
     Tensor::f_linalg_svdvals_with(&a0, a1.as_deref()).map(drop)
 }
-fn op_2438(g: &mut Gen) -> Result<()> {
+fn op_2437(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_string();
     let mut a2 = g.tensor();
     Tensor::f_linalg_svdvals_out_with(&a0, a1.as_deref(), &mut a2).map(drop)
 }
-fn op_2439(g: &mut Gen) -> Result<()> {
+fn op_2438(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     a0.f_linalg_cond_with(a1).map(drop)
 }
-fn op_2440(g: &mut Gen) -> Result<()> {
+fn op_2439(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let mut a2 = g.tensor();
     a0.f_linalg_cond_out_with(a1, &mut a2).map(drop)
 }
-fn op_2441(g: &mut Gen) -> Result<()> {
+fn op_2440(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     a0.f_linalg_cond_p_str(&a1).map(drop)
 }
-fn op_2442(g: &mut Gen) -> Result<()> {
+fn op_2441(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let mut a2 = g.tensor();
     a0.f_linalg_cond_p_str_out(&a1, &mut a2).map(drop)
 }
-fn op_2443(g: &mut Gen) -> Result<()> {
+fn op_2442(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
     let a3 = g.bool();
     a0.f_linalg_pinv_atol_rtol_tensor_with(a1.as_ref(), a2.as_ref(), a3).map(drop)
 }
-fn op_2444(g: &mut Gen) -> Result<()> {
+fn op_2443(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -20439,14 +20455,14 @@ fn op_2444(g: &mut Gen) -> Result<()> {
     a0.f_linalg_pinv_atol_rtol_tensor_out_with(a1.as_ref(), a2.as_ref(), a3, &mut a4)
         .map(drop)
 }
-fn op_2445(g: &mut Gen) -> Result<()> {
+fn op_2444(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     let a2 = g.opt_float();
     let a3 = g.bool();
     a0.f_linalg_pinv_atol_rtol_float_with(a1, a2, a3).map(drop)
 }
-fn op_2446(g: &mut Gen) -> Result<()> {
+fn op_2445(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     let a2 = g.opt_float();
@@ -20454,40 +20470,40 @@ fn op_2446(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_linalg_pinv_atol_rtol_float_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2447(g: &mut Gen) -> Result<()> {
+fn op_2446(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.bool();
     a0.f_linalg_pinv_with(a1, a2).map(drop)
 }
-fn op_2448(g: &mut Gen) -> Result<()> {
+fn op_2447(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f_linalg_pinv_rcond_tensor_with(&a1, a2).map(drop)
 }
-fn op_2449(g: &mut Gen) -> Result<()> {
+fn op_2448(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_linalg_pinv_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2450(g: &mut Gen) -> Result<()> {
+fn op_2449(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_linalg_pinv_out_rcond_tensor_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2451(g: &mut Gen) -> Result<()> {
+fn op_2450(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
     Tensor::f__linalg_solve_ex_with(&a0, &a1, a2, a3).map(drop)
 }
-fn op_2452(g: &mut Gen) -> Result<()> {
+fn op_2451(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -20508,14 +20524,14 @@ fn op_2452(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2453(g: &mut Gen) -> Result<()> {
+fn op_2452(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let a3 = g.bool();
     Tensor::f_linalg_solve_ex_with(&a0, &a1, a2, a3).map(drop)
 }
-fn op_2454(g: &mut Gen) -> Result<()> {
+fn op_2453(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -20524,73 +20540,73 @@ fn op_2454(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_linalg_solve_ex_out_with(&a0, &a1, a2, a3, &mut a4, &mut a5).map(drop)
 }
-fn op_2455(g: &mut Gen) -> Result<()> {
+fn op_2454(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     Tensor::f_linalg_solve_with(&a0, &a1, a2).map(drop)
 }
-fn op_2456(g: &mut Gen) -> Result<()> {
+fn op_2455(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     Tensor::f__spsolve_with(&a0, &a1, a2).map(drop)
 }
-fn op_2457(g: &mut Gen) -> Result<()> {
+fn op_2456(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     Tensor::f_linalg_solve_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2458(g: &mut Gen) -> Result<()> {
+fn op_2457(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_linalg_tensorinv_with(a1).map(drop)
 }
-fn op_2459(g: &mut Gen) -> Result<()> {
+fn op_2458(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_linalg_tensorinv_out_with(a1, &mut a2).map(drop)
 }
-fn op_2460(g: &mut Gen) -> Result<()> {
+fn op_2459(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int_list();
     a0.f_linalg_tensorsolve_with(&a1, a2.as_deref()).map(drop)
 }
-fn op_2461(g: &mut Gen) -> Result<()> {
+fn op_2460(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int_list();
     let mut a3 = g.tensor();
     a0.f_linalg_tensorsolve_out_with(&a1, a2.as_deref(), &mut a3).map(drop)
 }
-fn op_2462(g: &mut Gen) -> Result<()> {
+fn op_2461(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     Tensor::f_linalg_qr_with(&a0, &a1).map(drop)
 }
-fn op_2463(g: &mut Gen) -> Result<()> {
+fn op_2462(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_linalg_qr_out_with(&a0, &a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2464(g: &mut Gen) -> Result<()> {
+fn op_2463(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_linalg_matrix_power(a1).map(drop)
 }
-fn op_2465(g: &mut Gen) -> Result<()> {
+fn op_2464(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_linalg_matrix_power_out(a1, &mut a2).map(drop)
 }
-fn op_2466(g: &mut Gen) -> Result<()> {
+fn op_2465(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -20598,7 +20614,7 @@ fn op_2466(g: &mut Gen) -> Result<()> {
     Tensor::f_linalg_matrix_rank_atol_rtol_tensor_with(&a0, a1.as_ref(), a2.as_ref(), a3)
         .map(drop)
 }
-fn op_2467(g: &mut Gen) -> Result<()> {
+fn op_2466(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -20613,14 +20629,14 @@ fn op_2467(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2468(g: &mut Gen) -> Result<()> {
+fn op_2467(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     let a2 = g.opt_float();
     let a3 = g.bool();
     a0.f_linalg_matrix_rank_atol_rtol_float_with(a1, a2, a3).map(drop)
 }
-fn op_2469(g: &mut Gen) -> Result<()> {
+fn op_2468(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float();
     let a2 = g.opt_float();
@@ -20628,114 +20644,114 @@ fn op_2469(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_linalg_matrix_rank_atol_rtol_float_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2470(g: &mut Gen) -> Result<()> {
+fn op_2469(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.bool();
     a0.f_linalg_matrix_rank_with(a1, a2).map(drop)
 }
-fn op_2471(g: &mut Gen) -> Result<()> {
+fn op_2470(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_linalg_matrix_rank_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2472(g: &mut Gen) -> Result<()> {
+fn op_2471(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     Tensor::f_linalg_matrix_rank_tol_tensor_with(&a0, &a1, a2).map(drop)
 }
-fn op_2473(g: &mut Gen) -> Result<()> {
+fn op_2472(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     Tensor::f_linalg_matrix_rank_out_tol_tensor_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2474(g: &mut Gen) -> Result<()> {
+fn op_2473(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_linalg_multi_dot(&a0).map(drop)
 }
-fn op_2475(g: &mut Gen) -> Result<()> {
+fn op_2474(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     Tensor::f_linalg_multi_dot_out(&a0, &mut a1).map(drop)
 }
-fn op_2476(g: &mut Gen) -> Result<()> {
+fn op_2475(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_int_list();
     a0.f_nested_to_padded_tensor_with(a1, a2.as_deref()).map(drop)
 }
-fn op_2477(g: &mut Gen) -> Result<()> {
+fn op_2476(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     a0.f__test_serialization_subcmul_with(&a1, a2).map(drop)
 }
-fn op_2478(g: &mut Gen) -> Result<()> {
+fn op_2477(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     a0.f__test_parallel_materialize_with(a1, a2).map(drop)
 }
-fn op_2479(g: &mut Gen) -> Result<()> {
+fn op_2478(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     Tensor::f__test_optional_intlist(&a0, a1.as_deref()).map(drop)
 }
-fn op_2480(g: &mut Gen) -> Result<()> {
+fn op_2479(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     Tensor::f__test_optional_filled_intlist(&a0, a1.as_deref()).map(drop)
 }
-fn op_2481(g: &mut Gen) -> Result<()> {
+fn op_2480(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float_list();
     Tensor::f__test_optional_floatlist(&a0, a1.as_deref()).map(drop)
 }
-fn op_2482(g: &mut Gen) -> Result<()> {
+fn op_2481(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.string();
     Tensor::f__test_string_default_with(&a0, &a1, &a2).map(drop)
 }
-fn op_2483(g: &mut Gen) -> Result<()> {
+fn op_2482(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     Tensor::f__test_ambiguous_defaults_a_with(&a0, a1, a2).map(drop)
 }
-fn op_2484(g: &mut Gen) -> Result<()> {
+fn op_2483(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.string();
     Tensor::f__test_ambiguous_defaults_b_with(&a0, a1, &a2).map(drop)
 }
-fn op_2485(g: &mut Gen) -> Result<()> {
+fn op_2484(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__test_warn_in_autograd().map(drop)
 }
-fn op_2486(g: &mut Gen) -> Result<()> {
+fn op_2485(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__test_autograd_multiple_dispatch_fullcoverage().map(drop)
 }
-fn op_2487(g: &mut Gen) -> Result<()> {
+fn op_2486(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f__test_autograd_multiple_dispatch_ntonly(a1).map(drop)
 }
-fn op_2488(g: &mut Gen) -> Result<()> {
+fn op_2487(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__test_autograd_multiple_dispatch_view().map(drop)
 }
-fn op_2489(g: &mut Gen) -> Result<()> {
+fn op_2488(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__test_autograd_multiple_dispatch_view_copy().map(drop)
 }
-fn op_2490(g: &mut Gen) -> Result<()> {
+fn op_2489(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.opt_tensor();
@@ -20756,7 +20772,7 @@ fn op_2490(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2491(g: &mut Gen) -> Result<()> {
+fn op_2490(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -20777,23 +20793,23 @@ fn op_2491(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2492(g: &mut Gen) -> Result<()> {
+fn op_2491(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.bool();
     let a2 = g.float();
     let a3 = g.string();
     Tensor::f_pad_sequence_with(&a0, a1, a2, &a3).map(drop)
 }
-fn op_2493(g: &mut Gen) -> Result<()> {
+fn op_2492(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f_flatten_dense_tensors(&a0).map(drop)
 }
-fn op_2494(g: &mut Gen) -> Result<()> {
+fn op_2493(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     Tensor::f_unflatten_dense_tensors(&a0, &a1).map(drop)
 }
-fn op_2495(g: &mut Gen) -> Result<()> {
+fn op_2494(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -20801,80 +20817,80 @@ fn op_2495(g: &mut Gen) -> Result<()> {
     let a4 = g.opt_bool();
     Tensor::f__nested_tensor_from_tensor_list_with(&a0, a1, a2, a3, a4).map(drop)
 }
-fn op_2496(g: &mut Gen) -> Result<()> {
+fn op_2495(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f__fw_primal_copy(a1).map(drop)
 }
-fn op_2497(g: &mut Gen) -> Result<()> {
+fn op_2496(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     Tensor::f__make_dual_copy(&a0, &a1, a2).map(drop)
 }
-fn op_2498(g: &mut Gen) -> Result<()> {
+fn op_2497(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_view_as_real_copy().map(drop)
 }
-fn op_2499(g: &mut Gen) -> Result<()> {
+fn op_2498(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_view_as_complex_copy().map(drop)
 }
-fn op_2500(g: &mut Gen) -> Result<()> {
+fn op_2499(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__conj_copy().map(drop)
 }
-fn op_2501(g: &mut Gen) -> Result<()> {
+fn op_2500(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__neg_view_copy().map(drop)
 }
-fn op_2502(g: &mut Gen) -> Result<()> {
+fn op_2501(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let a3 = g.opt_int();
     a0.f_as_strided_copy_with(&a1, &a2, a3).map(drop)
 }
-fn op_2503(g: &mut Gen) -> Result<()> {
+fn op_2502(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f__sparse_broadcast_to_copy(&a1).map(drop)
 }
-fn op_2504(g: &mut Gen) -> Result<()> {
+fn op_2503(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_diagonal_copy_with(a1, a2, a3).map(drop)
 }
-fn op_2505(g: &mut Gen) -> Result<()> {
+fn op_2504(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     a0.f_expand_copy_with(&a1, a2).map(drop)
 }
-fn op_2506(g: &mut Gen) -> Result<()> {
+fn op_2505(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_permute_copy(&a1).map(drop)
 }
-fn op_2507(g: &mut Gen) -> Result<()> {
+fn op_2506(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     a0.f__reshape_alias_copy(&a1, &a2).map(drop)
 }
-fn op_2508(g: &mut Gen) -> Result<()> {
+fn op_2507(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_select_copy(a1, a2).map(drop)
 }
-fn op_2509(g: &mut Gen) -> Result<()> {
+fn op_2508(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_detach_copy().map(drop)
 }
-fn op_2510(g: &mut Gen) -> Result<()> {
+fn op_2509(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
@@ -20882,145 +20898,145 @@ fn op_2510(g: &mut Gen) -> Result<()> {
     let a4 = g.int();
     a0.f_slice_copy_with(a1, a2, a3, a4).map(drop)
 }
-fn op_2511(g: &mut Gen) -> Result<()> {
+fn op_2510(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_split_copy_with(a1, a2).map(drop)
 }
-fn op_2512(g: &mut Gen) -> Result<()> {
+fn op_2511(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     a0.f_split_with_sizes_copy_with(&a1, a2).map(drop)
 }
-fn op_2513(g: &mut Gen) -> Result<()> {
+fn op_2512(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_squeeze_copy().map(drop)
 }
-fn op_2514(g: &mut Gen) -> Result<()> {
+fn op_2513(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_squeeze_copy_dim(a1).map(drop)
 }
-fn op_2515(g: &mut Gen) -> Result<()> {
+fn op_2514(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_squeeze_copy_dims(&a1).map(drop)
 }
-fn op_2516(g: &mut Gen) -> Result<()> {
+fn op_2515(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_t_copy().map(drop)
 }
-fn op_2517(g: &mut Gen) -> Result<()> {
+fn op_2516(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     a0.f_transpose_copy(a1, a2).map(drop)
 }
-fn op_2518(g: &mut Gen) -> Result<()> {
+fn op_2517(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_unsqueeze_copy(a1).map(drop)
 }
-fn op_2519(g: &mut Gen) -> Result<()> {
+fn op_2518(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__indices_copy().map(drop)
 }
-fn op_2520(g: &mut Gen) -> Result<()> {
+fn op_2519(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f__values_copy().map(drop)
 }
-fn op_2521(g: &mut Gen) -> Result<()> {
+fn op_2520(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_indices_copy().map(drop)
 }
-fn op_2522(g: &mut Gen) -> Result<()> {
+fn op_2521(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_values_copy().map(drop)
 }
-fn op_2523(g: &mut Gen) -> Result<()> {
+fn op_2522(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_crow_indices_copy().map(drop)
 }
-fn op_2524(g: &mut Gen) -> Result<()> {
+fn op_2523(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_col_indices_copy().map(drop)
 }
-fn op_2525(g: &mut Gen) -> Result<()> {
+fn op_2524(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_ccol_indices_copy().map(drop)
 }
-fn op_2526(g: &mut Gen) -> Result<()> {
+fn op_2525(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_row_indices_copy().map(drop)
 }
-fn op_2527(g: &mut Gen) -> Result<()> {
+fn op_2526(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     a0.f_unbind_copy_with(a1).map(drop)
 }
-fn op_2528(g: &mut Gen) -> Result<()> {
+fn op_2527(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor_list();
     a0.f_unbind_copy_int_out_with(a1, &mut a2).map(drop)
 }
-fn op_2529(g: &mut Gen) -> Result<()> {
+fn op_2528(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor_list();
     a0.f_split_copy_tensor_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2530(g: &mut Gen) -> Result<()> {
+fn op_2529(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let mut a3 = g.tensor_list();
     a0.f_split_with_sizes_copy_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2531(g: &mut Gen) -> Result<()> {
+fn op_2530(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     a0.f_view_copy(&a1).map(drop)
 }
-fn op_2532(g: &mut Gen) -> Result<()> {
+fn op_2531(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.kind();
     a0.f_view_copy_dtype(a1).map(drop)
 }
-fn op_2533(g: &mut Gen) -> Result<()> {
+fn op_2532(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_unfold_copy(a1, a2, a3).map(drop)
 }
-fn op_2534(g: &mut Gen) -> Result<()> {
+fn op_2533(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_alias_copy().map(drop)
 }
-fn op_2535(g: &mut Gen) -> Result<()> {
+fn op_2534(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_int_list();
     a0.f_to_padded_tensor_with(a1, a2.as_deref()).map(drop)
 }
-fn op_2536(g: &mut Gen) -> Result<()> {
+fn op_2535(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.int_list();
     let a3 = g.float();
     Tensor::f__jagged_to_padded_dense_forward_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_2537(g: &mut Gen) -> Result<()> {
+fn op_2536(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.opt_int();
     Tensor::f__padded_dense_to_jagged_forward_with(&a0, &a1, a2).map(drop)
 }
-fn op_2538(g: &mut Gen) -> Result<()> {
+fn op_2537(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21039,18 +21055,18 @@ fn op_2538(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2539(g: &mut Gen) -> Result<()> {
+fn op_2538(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f__nested_tensor_softmax_with_shape(&a1).map(drop)
 }
-fn op_2540(g: &mut Gen) -> Result<()> {
+fn op_2539(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_kind();
     a0.f__safe_softmax_with(a1, a2).map(drop)
 }
-fn op_2541(g: &mut Gen) -> Result<()> {
+fn op_2540(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -21095,7 +21111,7 @@ fn op_2541(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2542(g: &mut Gen) -> Result<()> {
+fn op_2541(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21126,7 +21142,7 @@ fn op_2542(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2543(g: &mut Gen) -> Result<()> {
+fn op_2542(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21147,7 +21163,7 @@ fn op_2543(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2544(g: &mut Gen) -> Result<()> {
+fn op_2543(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21159,7 +21175,7 @@ fn op_2544(g: &mut Gen) -> Result<()> {
     Tensor::f__fused_sdp_choice_with(&a0, &a1, &a2, a3.as_ref(), a4, a5, a6, a7)
         .map(drop)
 }
-fn op_2545(g: &mut Gen) -> Result<()> {
+fn op_2544(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21182,7 +21198,7 @@ fn op_2545(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2546(g: &mut Gen) -> Result<()> {
+fn op_2545(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21203,7 +21219,7 @@ fn op_2546(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2547(g: &mut Gen) -> Result<()> {
+fn op_2546(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21214,7 +21230,7 @@ fn op_2547(g: &mut Gen) -> Result<()> {
     Tensor::f__scaled_dot_product_flash_attention_with(&a0, &a1, &a2, a3, a4, a5, a6)
         .map(drop)
 }
-fn op_2548(g: &mut Gen) -> Result<()> {
+fn op_2547(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21239,7 +21255,7 @@ fn op_2548(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2549(g: &mut Gen) -> Result<()> {
+fn op_2548(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21258,7 +21274,7 @@ fn op_2549(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2550(g: &mut Gen) -> Result<()> {
+fn op_2549(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21279,7 +21295,7 @@ fn op_2550(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2551(g: &mut Gen) -> Result<()> {
+fn op_2550(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21314,7 +21330,7 @@ fn op_2551(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2552(g: &mut Gen) -> Result<()> {
+fn op_2551(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21339,7 +21355,7 @@ fn op_2552(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2553(g: &mut Gen) -> Result<()> {
+fn op_2552(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21378,7 +21394,7 @@ fn op_2553(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2554(g: &mut Gen) -> Result<()> {
+fn op_2553(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21399,7 +21415,7 @@ fn op_2554(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2555(g: &mut Gen) -> Result<()> {
+fn op_2554(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21430,7 +21446,7 @@ fn op_2555(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2556(g: &mut Gen) -> Result<()> {
+fn op_2555(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21453,7 +21469,7 @@ fn op_2556(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2557(g: &mut Gen) -> Result<()> {
+fn op_2556(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21490,7 +21506,7 @@ fn op_2557(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2558(g: &mut Gen) -> Result<()> {
+fn op_2557(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21525,7 +21541,7 @@ fn op_2558(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2559(g: &mut Gen) -> Result<()> {
+fn op_2558(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21566,7 +21582,7 @@ fn op_2559(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2560(g: &mut Gen) -> Result<()> {
+fn op_2559(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21605,7 +21621,7 @@ fn op_2560(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2561(g: &mut Gen) -> Result<()> {
+fn op_2560(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21638,7 +21654,7 @@ fn op_2561(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2562(g: &mut Gen) -> Result<()> {
+fn op_2561(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21683,7 +21699,7 @@ fn op_2562(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2563(g: &mut Gen) -> Result<()> {
+fn op_2562(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21714,7 +21730,7 @@ fn op_2563(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2564(g: &mut Gen) -> Result<()> {
+fn op_2563(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21751,21 +21767,21 @@ fn op_2564(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2565(g: &mut Gen) -> Result<()> {
+fn op_2564(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let a3 = g.float();
     Tensor::f__triton_scaled_dot_attention_with(&a0, &a1, &a2, a3).map(drop)
 }
-fn op_2566(g: &mut Gen) -> Result<()> {
+fn op_2565(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
     let a3 = g.int();
     a0.f__fill_mem_eff_dropout_mask_(a1, a2, a3).map(drop)
 }
-fn op_2567(g: &mut Gen) -> Result<()> {
+fn op_2566(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -21790,526 +21806,526 @@ fn op_2567(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2568(g: &mut Gen) -> Result<()> {
+fn op_2567(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_special_airy_ai(&a0).map(drop)
 }
-fn op_2569(g: &mut Gen) -> Result<()> {
+fn op_2568(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     Tensor::f_special_airy_ai_out(&a0, &mut a1).map(drop)
 }
-fn op_2570(g: &mut Gen) -> Result<()> {
+fn op_2569(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_bessel_j0().map(drop)
 }
-fn op_2571(g: &mut Gen) -> Result<()> {
+fn op_2570(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_bessel_j0_out(&mut a1).map(drop)
 }
-fn op_2572(g: &mut Gen) -> Result<()> {
+fn op_2571(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_bessel_j1().map(drop)
 }
-fn op_2573(g: &mut Gen) -> Result<()> {
+fn op_2572(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_bessel_j1_out(&mut a1).map(drop)
 }
-fn op_2574(g: &mut Gen) -> Result<()> {
+fn op_2573(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_bessel_y0().map(drop)
 }
-fn op_2575(g: &mut Gen) -> Result<()> {
+fn op_2574(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_bessel_y0_out(&mut a1).map(drop)
 }
-fn op_2576(g: &mut Gen) -> Result<()> {
+fn op_2575(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_bessel_y1().map(drop)
 }
-fn op_2577(g: &mut Gen) -> Result<()> {
+fn op_2576(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_bessel_y1_out(&mut a1).map(drop)
 }
-fn op_2578(g: &mut Gen) -> Result<()> {
+fn op_2577(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_t(&a0, &a1).map(drop)
 }
-fn op_2579(g: &mut Gen) -> Result<()> {
+fn op_2578(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_t_x_scalar(a0, &a1).map(drop)
 }
-fn op_2580(g: &mut Gen) -> Result<()> {
+fn op_2579(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_chebyshev_polynomial_t_n_scalar(&a0, a1).map(drop)
 }
-fn op_2581(g: &mut Gen) -> Result<()> {
+fn op_2580(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_t_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2582(g: &mut Gen) -> Result<()> {
+fn op_2581(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_t_x_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2583(g: &mut Gen) -> Result<()> {
+fn op_2582(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_t_n_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_2584(g: &mut Gen) -> Result<()> {
+fn op_2583(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_u(&a0, &a1).map(drop)
 }
-fn op_2585(g: &mut Gen) -> Result<()> {
+fn op_2584(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_u_x_scalar(a0, &a1).map(drop)
 }
-fn op_2586(g: &mut Gen) -> Result<()> {
+fn op_2585(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_chebyshev_polynomial_u_n_scalar(&a0, a1).map(drop)
 }
-fn op_2587(g: &mut Gen) -> Result<()> {
+fn op_2586(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_u_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2588(g: &mut Gen) -> Result<()> {
+fn op_2587(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_u_x_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2589(g: &mut Gen) -> Result<()> {
+fn op_2588(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_u_n_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_2590(g: &mut Gen) -> Result<()> {
+fn op_2589(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_v(&a0, &a1).map(drop)
 }
-fn op_2591(g: &mut Gen) -> Result<()> {
+fn op_2590(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_v_x_scalar(a0, &a1).map(drop)
 }
-fn op_2592(g: &mut Gen) -> Result<()> {
+fn op_2591(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_chebyshev_polynomial_v_n_scalar(&a0, a1).map(drop)
 }
-fn op_2593(g: &mut Gen) -> Result<()> {
+fn op_2592(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_v_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2594(g: &mut Gen) -> Result<()> {
+fn op_2593(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_v_x_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2595(g: &mut Gen) -> Result<()> {
+fn op_2594(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_v_n_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_2596(g: &mut Gen) -> Result<()> {
+fn op_2595(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_w(&a0, &a1).map(drop)
 }
-fn op_2597(g: &mut Gen) -> Result<()> {
+fn op_2596(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_w_x_scalar(a0, &a1).map(drop)
 }
-fn op_2598(g: &mut Gen) -> Result<()> {
+fn op_2597(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_chebyshev_polynomial_w_n_scalar(&a0, a1).map(drop)
 }
-fn op_2599(g: &mut Gen) -> Result<()> {
+fn op_2598(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_w_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2600(g: &mut Gen) -> Result<()> {
+fn op_2599(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_w_x_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2601(g: &mut Gen) -> Result<()> {
+fn op_2600(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_chebyshev_polynomial_w_n_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_2602(g: &mut Gen) -> Result<()> {
+fn op_2601(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_hermite_polynomial_h(&a0, &a1).map(drop)
 }
-fn op_2603(g: &mut Gen) -> Result<()> {
+fn op_2602(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_hermite_polynomial_h_x_scalar(a0, &a1).map(drop)
 }
-fn op_2604(g: &mut Gen) -> Result<()> {
+fn op_2603(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_hermite_polynomial_h_n_scalar(&a0, a1).map(drop)
 }
-fn op_2605(g: &mut Gen) -> Result<()> {
+fn op_2604(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_hermite_polynomial_h_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2606(g: &mut Gen) -> Result<()> {
+fn op_2605(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_hermite_polynomial_h_x_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2607(g: &mut Gen) -> Result<()> {
+fn op_2606(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_hermite_polynomial_h_n_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_2608(g: &mut Gen) -> Result<()> {
+fn op_2607(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_hermite_polynomial_he(&a0, &a1).map(drop)
 }
-fn op_2609(g: &mut Gen) -> Result<()> {
+fn op_2608(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_hermite_polynomial_he_x_scalar(a0, &a1).map(drop)
 }
-fn op_2610(g: &mut Gen) -> Result<()> {
+fn op_2609(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_hermite_polynomial_he_n_scalar(&a0, a1).map(drop)
 }
-fn op_2611(g: &mut Gen) -> Result<()> {
+fn op_2610(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_hermite_polynomial_he_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2612(g: &mut Gen) -> Result<()> {
+fn op_2611(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_hermite_polynomial_he_x_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2613(g: &mut Gen) -> Result<()> {
+fn op_2612(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_hermite_polynomial_he_n_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_2614(g: &mut Gen) -> Result<()> {
+fn op_2613(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_laguerre_polynomial_l(&a0, &a1).map(drop)
 }
-fn op_2615(g: &mut Gen) -> Result<()> {
+fn op_2614(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_laguerre_polynomial_l_x_scalar(a0, &a1).map(drop)
 }
-fn op_2616(g: &mut Gen) -> Result<()> {
+fn op_2615(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_laguerre_polynomial_l_n_scalar(&a0, a1).map(drop)
 }
-fn op_2617(g: &mut Gen) -> Result<()> {
+fn op_2616(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_laguerre_polynomial_l_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2618(g: &mut Gen) -> Result<()> {
+fn op_2617(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_laguerre_polynomial_l_x_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2619(g: &mut Gen) -> Result<()> {
+fn op_2618(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_laguerre_polynomial_l_n_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_2620(g: &mut Gen) -> Result<()> {
+fn op_2619(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_legendre_polynomial_p(&a0, &a1).map(drop)
 }
-fn op_2621(g: &mut Gen) -> Result<()> {
+fn op_2620(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_legendre_polynomial_p_x_scalar(a0, &a1).map(drop)
 }
-fn op_2622(g: &mut Gen) -> Result<()> {
+fn op_2621(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_legendre_polynomial_p_n_scalar(&a0, a1).map(drop)
 }
-fn op_2623(g: &mut Gen) -> Result<()> {
+fn op_2622(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_legendre_polynomial_p_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2624(g: &mut Gen) -> Result<()> {
+fn op_2623(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_legendre_polynomial_p_x_scalar_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2625(g: &mut Gen) -> Result<()> {
+fn op_2624(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_legendre_polynomial_p_n_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_2626(g: &mut Gen) -> Result<()> {
+fn op_2625(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_modified_bessel_i0().map(drop)
 }
-fn op_2627(g: &mut Gen) -> Result<()> {
+fn op_2626(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_modified_bessel_i0_out(&mut a1).map(drop)
 }
-fn op_2628(g: &mut Gen) -> Result<()> {
+fn op_2627(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_modified_bessel_i1().map(drop)
 }
-fn op_2629(g: &mut Gen) -> Result<()> {
+fn op_2628(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_modified_bessel_i1_out(&mut a1).map(drop)
 }
-fn op_2630(g: &mut Gen) -> Result<()> {
+fn op_2629(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_modified_bessel_k0().map(drop)
 }
-fn op_2631(g: &mut Gen) -> Result<()> {
+fn op_2630(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_modified_bessel_k0_out(&mut a1).map(drop)
 }
-fn op_2632(g: &mut Gen) -> Result<()> {
+fn op_2631(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_special_modified_bessel_k1().map(drop)
 }
-fn op_2633(g: &mut Gen) -> Result<()> {
+fn op_2632(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_special_modified_bessel_k1_out(&mut a1).map(drop)
 }
-fn op_2634(g: &mut Gen) -> Result<()> {
+fn op_2633(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_special_scaled_modified_bessel_k0(&a0).map(drop)
 }
-fn op_2635(g: &mut Gen) -> Result<()> {
+fn op_2634(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     Tensor::f_special_scaled_modified_bessel_k0_out(&a0, &mut a1).map(drop)
 }
-fn op_2636(g: &mut Gen) -> Result<()> {
+fn op_2635(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_special_scaled_modified_bessel_k1(&a0).map(drop)
 }
-fn op_2637(g: &mut Gen) -> Result<()> {
+fn op_2636(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     Tensor::f_special_scaled_modified_bessel_k1_out(&a0, &mut a1).map(drop)
 }
-fn op_2638(g: &mut Gen) -> Result<()> {
+fn op_2637(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_t(&a0, &a1).map(drop)
 }
-fn op_2639(g: &mut Gen) -> Result<()> {
+fn op_2638(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_t_x_scalar(a0, &a1).map(drop)
 }
-fn op_2640(g: &mut Gen) -> Result<()> {
+fn op_2639(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_shifted_chebyshev_polynomial_t_n_scalar(&a0, a1).map(drop)
 }
-fn op_2641(g: &mut Gen) -> Result<()> {
+fn op_2640(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_t_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2642(g: &mut Gen) -> Result<()> {
+fn op_2641(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_t_x_scalar_out(a0, &a1, &mut a2)
         .map(drop)
 }
-fn op_2643(g: &mut Gen) -> Result<()> {
+fn op_2642(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_t_n_scalar_out(&a0, a1, &mut a2)
         .map(drop)
 }
-fn op_2644(g: &mut Gen) -> Result<()> {
+fn op_2643(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_u(&a0, &a1).map(drop)
 }
-fn op_2645(g: &mut Gen) -> Result<()> {
+fn op_2644(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_u_x_scalar(a0, &a1).map(drop)
 }
-fn op_2646(g: &mut Gen) -> Result<()> {
+fn op_2645(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_shifted_chebyshev_polynomial_u_n_scalar(&a0, a1).map(drop)
 }
-fn op_2647(g: &mut Gen) -> Result<()> {
+fn op_2646(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_u_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2648(g: &mut Gen) -> Result<()> {
+fn op_2647(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_u_x_scalar_out(a0, &a1, &mut a2)
         .map(drop)
 }
-fn op_2649(g: &mut Gen) -> Result<()> {
+fn op_2648(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_u_n_scalar_out(&a0, a1, &mut a2)
         .map(drop)
 }
-fn op_2650(g: &mut Gen) -> Result<()> {
+fn op_2649(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_v(&a0, &a1).map(drop)
 }
-fn op_2651(g: &mut Gen) -> Result<()> {
+fn op_2650(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_v_x_scalar(a0, &a1).map(drop)
 }
-fn op_2652(g: &mut Gen) -> Result<()> {
+fn op_2651(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_shifted_chebyshev_polynomial_v_n_scalar(&a0, a1).map(drop)
 }
-fn op_2653(g: &mut Gen) -> Result<()> {
+fn op_2652(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_v_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2654(g: &mut Gen) -> Result<()> {
+fn op_2653(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_v_x_scalar_out(a0, &a1, &mut a2)
         .map(drop)
 }
-fn op_2655(g: &mut Gen) -> Result<()> {
+fn op_2654(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_v_n_scalar_out(&a0, a1, &mut a2)
         .map(drop)
 }
-fn op_2656(g: &mut Gen) -> Result<()> {
+fn op_2655(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_w(&a0, &a1).map(drop)
 }
-fn op_2657(g: &mut Gen) -> Result<()> {
+fn op_2656(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_w_x_scalar(a0, &a1).map(drop)
 }
-fn op_2658(g: &mut Gen) -> Result<()> {
+fn op_2657(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     Tensor::f_special_shifted_chebyshev_polynomial_w_n_scalar(&a0, a1).map(drop)
 }
-fn op_2659(g: &mut Gen) -> Result<()> {
+fn op_2658(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_w_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2660(g: &mut Gen) -> Result<()> {
+fn op_2659(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_w_x_scalar_out(a0, &a1, &mut a2)
         .map(drop)
 }
-fn op_2661(g: &mut Gen) -> Result<()> {
+fn op_2660(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     Tensor::f_special_shifted_chebyshev_polynomial_w_n_scalar_out(&a0, a1, &mut a2)
         .map(drop)
 }
-fn op_2662(g: &mut Gen) -> Result<()> {
+fn op_2661(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_special_spherical_bessel_j0(&a0).map(drop)
 }
-fn op_2663(g: &mut Gen) -> Result<()> {
+fn op_2662(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     Tensor::f_special_spherical_bessel_j0_out(&a0, &mut a1).map(drop)
 }
-fn op_2664(g: &mut Gen) -> Result<()> {
+fn op_2663(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
     let a3 = g.bool();
     a0.f__foobar_with(a1, a2, a3).map(drop)
 }
-fn op_2665(g: &mut Gen) -> Result<()> {
+fn op_2664(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -22344,7 +22360,7 @@ fn op_2665(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2666(g: &mut Gen) -> Result<()> {
+fn op_2665(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -22379,7 +22395,7 @@ fn op_2666(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2667(g: &mut Gen) -> Result<()> {
+fn op_2666(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -22414,7 +22430,7 @@ fn op_2667(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2668(g: &mut Gen) -> Result<()> {
+fn op_2667(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -22449,7 +22465,7 @@ fn op_2668(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2669(g: &mut Gen) -> Result<()> {
+fn op_2668(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -22478,7 +22494,7 @@ fn op_2669(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2670(g: &mut Gen) -> Result<()> {
+fn op_2669(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -22507,7 +22523,7 @@ fn op_2670(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2671(g: &mut Gen) -> Result<()> {
+fn op_2670(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -22534,7 +22550,7 @@ fn op_2671(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2672(g: &mut Gen) -> Result<()> {
+fn op_2671(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -22561,19 +22577,19 @@ fn op_2672(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2673(g: &mut Gen) -> Result<()> {
+fn op_2672(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__propagate_xla_data(&a0, &a1).map(drop)
 }
-fn op_2674(g: &mut Gen) -> Result<()> {
+fn op_2673(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f__new_zeros_with_same_feature_meta_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2675(g: &mut Gen) -> Result<()> {
+fn op_2674(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -22586,7 +22602,7 @@ fn op_2675(g: &mut Gen) -> Result<()> {
     Tensor::f__cudnn_ctc_loss_out(&a0, &a1, &a2, &a3, a4, a5, a6, &mut a7, &mut a8)
         .map(drop)
 }
-fn op_2676(g: &mut Gen) -> Result<()> {
+fn op_2675(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.int();
     let a2 = g.int();
@@ -22600,7 +22616,7 @@ fn op_2676(g: &mut Gen) -> Result<()> {
     Tensor::f__cudnn_rnn_flatten_weight_out(&a0, a1, a2, a3, a4, a5, a6, a7, a8, &mut a9)
         .map(drop)
 }
-fn op_2677(g: &mut Gen) -> Result<()> {
+fn op_2676(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.int();
@@ -22647,7 +22663,7 @@ fn op_2677(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2678(g: &mut Gen) -> Result<()> {
+fn op_2677(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.int();
@@ -22704,14 +22720,14 @@ fn op_2678(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2679(g: &mut Gen) -> Result<()> {
+fn op_2678(g: &mut Gen) -> Result<()> {
     let a0 = g.float();
     let a1 = g.bool();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f__cudnn_init_dropout_state_out(a0, a1, a2, &mut a3).map(drop)
 }
-fn op_2680(g: &mut Gen) -> Result<()> {
+fn op_2679(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
@@ -22719,14 +22735,14 @@ fn op_2680(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__fused_dropout_out_with(a1, a2.as_ref(), &mut a3, &mut a4).map(drop)
 }
-fn op_2681(g: &mut Gen) -> Result<()> {
+fn op_2680(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
     let mut a3 = g.tensor();
     a0.f__masked_scale_out(&a1, a2, &mut a3).map(drop)
 }
-fn op_2682(g: &mut Gen) -> Result<()> {
+fn op_2681(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_bool();
@@ -22734,19 +22750,19 @@ fn op_2682(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_native_dropout_out(&a0, a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2683(g: &mut Gen) -> Result<()> {
+fn op_2682(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
     let mut a3 = g.tensor();
     Tensor::f_native_dropout_backward_out(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2684(g: &mut Gen) -> Result<()> {
+fn op_2683(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__conj_physical_out(&mut a1).map(drop)
 }
-fn op_2685(g: &mut Gen) -> Result<()> {
+fn op_2684(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -22756,51 +22772,51 @@ fn op_2685(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_avg_pool1d_out_with(&a1, &a2, &a3, a4, a5, &mut a6).map(drop)
 }
-fn op_2686(g: &mut Gen) -> Result<()> {
+fn op_2685(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_adaptive_avg_pool1d_out(&a1, &mut a2).map(drop)
 }
-fn op_2687(g: &mut Gen) -> Result<()> {
+fn op_2686(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f__add_relu_scalar_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2688(g: &mut Gen) -> Result<()> {
+fn op_2687(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_add_scalar_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2689(g: &mut Gen) -> Result<()> {
+fn op_2688(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     Tensor::f_affine_grid_generator_out(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2690(g: &mut Gen) -> Result<()> {
+fn op_2689(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f__test_functorch_fallback_out(&a1, &mut a2).map(drop)
 }
-fn op_2691(g: &mut Gen) -> Result<()> {
+fn op_2690(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let mut a1 = g.tensor();
     Tensor::f_bartlett_window_out(a0, &mut a1).map(drop)
 }
-fn op_2692(g: &mut Gen) -> Result<()> {
+fn op_2691(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     Tensor::f_bartlett_window_periodic_out(a0, a1, &mut a2).map(drop)
 }
-fn op_2693(g: &mut Gen) -> Result<()> {
+fn op_2692(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -22823,27 +22839,27 @@ fn op_2693(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2694(g: &mut Gen) -> Result<()> {
+fn op_2693(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     a0.f_bernoulli_tensor_out_with(&a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_2695(g: &mut Gen) -> Result<()> {
+fn op_2694(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     a0.f_bernoulli_tensor_with(&a1, a2.as_ref()).map(drop)
 }
-fn op_2696(g: &mut Gen) -> Result<()> {
+fn op_2695(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     a0.f_bernoulli_float_out_with(a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_2697(g: &mut Gen) -> Result<()> {
+fn op_2696(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -22859,37 +22875,37 @@ fn op_2697(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2698(g: &mut Gen) -> Result<()> {
+fn op_2697(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f_bincount_out_with(a1.as_ref(), a2, &mut a3).map(drop)
 }
-fn op_2699(g: &mut Gen) -> Result<()> {
+fn op_2698(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let mut a1 = g.tensor();
     Tensor::f_blackman_window_out(a0, &mut a1).map(drop)
 }
-fn op_2700(g: &mut Gen) -> Result<()> {
+fn op_2699(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     Tensor::f_blackman_window_periodic_out(a0, a1, &mut a2).map(drop)
 }
-fn op_2701(g: &mut Gen) -> Result<()> {
+fn op_2700(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     Tensor::f_block_diag_out(&a0, &mut a1).map(drop)
 }
-fn op_2702(g: &mut Gen) -> Result<()> {
+fn op_2701(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_constant_pad_nd_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2703(g: &mut Gen) -> Result<()> {
+fn op_2702(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -22903,7 +22919,7 @@ fn op_2703(g: &mut Gen) -> Result<()> {
     Tensor::f_convolution_out(&a0, &a1, a2.as_ref(), &a3, &a4, &a5, a6, &a7, a8, &mut a9)
         .map(drop)
 }
-fn op_2704(g: &mut Gen) -> Result<()> {
+fn op_2703(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -22936,7 +22952,7 @@ fn op_2704(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2705(g: &mut Gen) -> Result<()> {
+fn op_2704(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -22961,7 +22977,7 @@ fn op_2705(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2706(g: &mut Gen) -> Result<()> {
+fn op_2705(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -22992,7 +23008,7 @@ fn op_2706(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2707(g: &mut Gen) -> Result<()> {
+fn op_2706(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -23025,7 +23041,7 @@ fn op_2707(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2708(g: &mut Gen) -> Result<()> {
+fn op_2707(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23033,39 +23049,39 @@ fn op_2708(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_conv_tbc_out_with(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2709(g: &mut Gen) -> Result<()> {
+fn op_2708(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_copy_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2710(g: &mut Gen) -> Result<()> {
+fn op_2709(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f__copy_from_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2711(g: &mut Gen) -> Result<()> {
+fn op_2710(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f__copy_from_and_resize_out(&a1, &mut a2).map(drop)
 }
-fn op_2712(g: &mut Gen) -> Result<()> {
+fn op_2711(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_count_nonzero_dim_intlist_out(&a1, &mut a2).map(drop)
 }
-fn op_2713(g: &mut Gen) -> Result<()> {
+fn op_2712(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let mut a2 = g.tensor();
     a0.f_count_nonzero_out_with(a1, &mut a2).map(drop)
 }
-fn op_2714(g: &mut Gen) -> Result<()> {
+fn op_2713(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -23074,7 +23090,7 @@ fn op_2714(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_cudnn_affine_grid_generator_out(&a0, a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2715(g: &mut Gen) -> Result<()> {
+fn op_2714(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -23084,7 +23100,7 @@ fn op_2715(g: &mut Gen) -> Result<()> {
     Tensor::f_cudnn_affine_grid_generator_backward_out(&a0, a1, a2, a3, a4, &mut a5)
         .map(drop)
 }
-fn op_2716(g: &mut Gen) -> Result<()> {
+fn op_2715(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23113,7 +23129,7 @@ fn op_2716(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2717(g: &mut Gen) -> Result<()> {
+fn op_2716(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -23139,7 +23155,7 @@ fn op_2717(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2718(g: &mut Gen) -> Result<()> {
+fn op_2717(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -23150,7 +23166,7 @@ fn op_2718(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     a0.f__mps_convolution_transpose_out(&a1, &a2, &a3, &a4, &a5, a6, &mut a7).map(drop)
 }
-fn op_2719(g: &mut Gen) -> Result<()> {
+fn op_2718(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23176,7 +23192,7 @@ fn op_2719(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2720(g: &mut Gen) -> Result<()> {
+fn op_2719(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -23188,7 +23204,7 @@ fn op_2720(g: &mut Gen) -> Result<()> {
     a0.f_cudnn_convolution_relu_out(&a1, a2.as_ref(), &a3, &a4, &a5, a6, &mut a7)
         .map(drop)
 }
-fn op_2721(g: &mut Gen) -> Result<()> {
+fn op_2720(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23212,13 +23228,13 @@ fn op_2721(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2722(g: &mut Gen) -> Result<()> {
+fn op_2721(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_cudnn_grid_sampler_out(&a1, &mut a2).map(drop)
 }
-fn op_2723(g: &mut Gen) -> Result<()> {
+fn op_2722(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23226,7 +23242,7 @@ fn op_2723(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_cudnn_grid_sampler_backward_out(&a1, &a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2724(g: &mut Gen) -> Result<()> {
+fn op_2723(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -23237,7 +23253,7 @@ fn op_2724(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     Tensor::f__ctc_loss_out_with(&a0, &a1, &a2, &a3, a4, a5, &mut a6, &mut a7).map(drop)
 }
-fn op_2725(g: &mut Gen) -> Result<()> {
+fn op_2724(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23249,7 +23265,7 @@ fn op_2725(g: &mut Gen) -> Result<()> {
     Tensor::f__ctc_loss_tensor_out_with(&a0, &a1, &a2, &a3, a4, a5, &mut a6, &mut a7)
         .map(drop)
 }
-fn op_2726(g: &mut Gen) -> Result<()> {
+fn op_2725(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23274,7 +23290,7 @@ fn op_2726(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2727(g: &mut Gen) -> Result<()> {
+fn op_2726(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -23282,7 +23298,7 @@ fn op_2727(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_diag_embed_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2728(g: &mut Gen) -> Result<()> {
+fn op_2727(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -23291,20 +23307,20 @@ fn op_2728(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_diagonal_backward_out(&a0, &a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2729(g: &mut Gen) -> Result<()> {
+fn op_2728(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_div_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_2730(g: &mut Gen) -> Result<()> {
+fn op_2729(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_string();
     let mut a3 = g.tensor();
     a0.f_div_scalar_mode_out(a1, a2.as_deref(), &mut a3).map(drop)
 }
-fn op_2731(g: &mut Gen) -> Result<()> {
+fn op_2730(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -23313,7 +23329,7 @@ fn op_2731(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_embedding_out_with(&a0, &a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2732(g: &mut Gen) -> Result<()> {
+fn op_2731(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -23322,7 +23338,7 @@ fn op_2732(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_embedding_dense_backward_out(&a0, &a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2733(g: &mut Gen) -> Result<()> {
+fn op_2732(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -23330,14 +23346,14 @@ fn op_2733(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_embedding_renorm_out(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2734(g: &mut Gen) -> Result<()> {
+fn op_2733(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
     let a3 = g.float();
     a0.f_embedding_renorm(&a1, a2, a3).map(drop)
 }
-fn op_2735(g: &mut Gen) -> Result<()> {
+fn op_2734(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23368,7 +23384,7 @@ fn op_2735(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2736(g: &mut Gen) -> Result<()> {
+fn op_2735(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23399,7 +23415,7 @@ fn op_2736(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2737(g: &mut Gen) -> Result<()> {
+fn op_2736(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23426,7 +23442,7 @@ fn op_2737(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2738(g: &mut Gen) -> Result<()> {
+fn op_2737(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23447,7 +23463,7 @@ fn op_2738(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2739(g: &mut Gen) -> Result<()> {
+fn op_2738(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -23457,45 +23473,45 @@ fn op_2739(g: &mut Gen) -> Result<()> {
     let mut a3 = g.tensor();
     Tensor::f_empty_names_out_with(&a0, a1.as_deref(), a2, &mut a3).map(drop)
 }
-fn op_2740(g: &mut Gen) -> Result<()> {
+fn op_2739(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     Tensor::f_empty_permuted_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2741(g: &mut Gen) -> Result<()> {
+fn op_2740(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_new_empty_out(&a1, &mut a2).map(drop)
 }
-fn op_2742(g: &mut Gen) -> Result<()> {
+fn op_2741(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     a0.f_new_empty_strided_out(&a1, &a2, &mut a3).map(drop)
 }
-fn op_2743(g: &mut Gen) -> Result<()> {
+fn op_2742(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_new_full_out(&a1, a2, &mut a3).map(drop)
 }
-fn op_2744(g: &mut Gen) -> Result<()> {
+fn op_2743(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_new_zeros_out(&a1, &mut a2).map(drop)
 }
-fn op_2745(g: &mut Gen) -> Result<()> {
+fn op_2744(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_new_ones_out(&a1, &mut a2).map(drop)
 }
-fn op_2746(g: &mut Gen) -> Result<()> {
+fn op_2745(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.float();
     let a2 = g.int();
@@ -23503,7 +23519,7 @@ fn op_2746(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__empty_affine_quantized_out_with(&a0, a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2747(g: &mut Gen) -> Result<()> {
+fn op_2746(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23520,70 +23536,70 @@ fn op_2747(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2748(g: &mut Gen) -> Result<()> {
+fn op_2747(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     a0.f_resize_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2749(g: &mut Gen) -> Result<()> {
+fn op_2748(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_memory_format();
     a0.f_resize_with(&a1, a2).map(drop)
 }
-fn op_2750(g: &mut Gen) -> Result<()> {
+fn op_2749(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.device();
     let mut a3 = g.tensor();
     a0.f__resize_output_out(&a1, a2, &mut a3).map(drop)
 }
-fn op_2751(g: &mut Gen) -> Result<()> {
+fn op_2750(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.device();
     a0.f__resize_output(&a1, a2).map(drop)
 }
-fn op_2752(g: &mut Gen) -> Result<()> {
+fn op_2751(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.tensor();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     Tensor::f_empty_quantized_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2753(g: &mut Gen) -> Result<()> {
+fn op_2752(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_memory_format();
     let mut a2 = g.tensor();
     a0.f_empty_like_out_with(a1, &mut a2).map(drop)
 }
-fn op_2754(g: &mut Gen) -> Result<()> {
+fn op_2753(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     Tensor::f_empty_strided_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2755(g: &mut Gen) -> Result<()> {
+fn op_2754(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_fill_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_2756(g: &mut Gen) -> Result<()> {
+fn op_2755(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_fill_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_2757(g: &mut Gen) -> Result<()> {
+fn op_2756(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_floor_divide_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_2758(g: &mut Gen) -> Result<()> {
+fn op_2757(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.scalar();
     let a2 = g.opt_dimname_list();
@@ -23593,21 +23609,21 @@ fn op_2758(g: &mut Gen) -> Result<()> {
     let mut a3 = g.tensor();
     Tensor::f_full_names_out(&a0, a1, a2.as_deref(), &mut a3).map(drop)
 }
-fn op_2759(g: &mut Gen) -> Result<()> {
+fn op_2758(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     a0.f_full_like_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2760(g: &mut Gen) -> Result<()> {
+fn op_2759(g: &mut Gen) -> Result<()> {
     let a0 = g.string();
     let a1 = g.opt_bool();
     let a2 = g.opt_int();
     let mut a3 = g.tensor();
     Tensor::f_from_file_out_with(&a0, a1, a2, &mut a3).map(drop)
 }
-fn op_2761(g: &mut Gen) -> Result<()> {
+fn op_2760(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -23616,7 +23632,7 @@ fn op_2761(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_grid_sampler_2d_out(&a0, &a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2762(g: &mut Gen) -> Result<()> {
+fn op_2761(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23639,7 +23655,7 @@ fn op_2762(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2763(g: &mut Gen) -> Result<()> {
+fn op_2762(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -23648,7 +23664,7 @@ fn op_2763(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f__grid_sampler_2d_cpu_fallback_out(&a0, &a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2764(g: &mut Gen) -> Result<()> {
+fn op_2763(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -23657,7 +23673,7 @@ fn op_2764(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_grid_sampler_3d_out(&a0, &a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2765(g: &mut Gen) -> Result<()> {
+fn op_2764(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23680,36 +23696,36 @@ fn op_2765(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2766(g: &mut Gen) -> Result<()> {
+fn op_2765(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let mut a1 = g.tensor();
     Tensor::f_hann_window_out(a0, &mut a1).map(drop)
 }
-fn op_2767(g: &mut Gen) -> Result<()> {
+fn op_2766(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     Tensor::f_hann_window_periodic_out(a0, a1, &mut a2).map(drop)
 }
-fn op_2768(g: &mut Gen) -> Result<()> {
+fn op_2767(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let mut a1 = g.tensor();
     Tensor::f_hamming_window_out(a0, &mut a1).map(drop)
 }
-fn op_2769(g: &mut Gen) -> Result<()> {
+fn op_2768(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     Tensor::f_hamming_window_periodic_out(a0, a1, &mut a2).map(drop)
 }
-fn op_2770(g: &mut Gen) -> Result<()> {
+fn op_2769(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.float();
     let mut a3 = g.tensor();
     Tensor::f_hamming_window_periodic_alpha_out(a0, a1, a2, &mut a3).map(drop)
 }
-fn op_2771(g: &mut Gen) -> Result<()> {
+fn op_2770(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.float();
@@ -23717,25 +23733,25 @@ fn op_2771(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_hamming_window_periodic_alpha_beta_out(a0, a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2772(g: &mut Gen) -> Result<()> {
+fn op_2771(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let mut a1 = g.tensor();
     Tensor::f_kaiser_window_out(a0, &mut a1).map(drop)
 }
-fn op_2773(g: &mut Gen) -> Result<()> {
+fn op_2772(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     Tensor::f_kaiser_window_periodic_out(a0, a1, &mut a2).map(drop)
 }
-fn op_2774(g: &mut Gen) -> Result<()> {
+fn op_2773(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.bool();
     let a2 = g.float();
     let mut a3 = g.tensor();
     Tensor::f_kaiser_window_beta_out(a0, a1, a2, &mut a3).map(drop)
 }
-fn op_2775(g: &mut Gen) -> Result<()> {
+fn op_2774(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -23762,7 +23778,7 @@ fn op_2775(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2776(g: &mut Gen) -> Result<()> {
+fn op_2775(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23793,7 +23809,7 @@ fn op_2776(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2777(g: &mut Gen) -> Result<()> {
+fn op_2776(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
@@ -23802,7 +23818,7 @@ fn op_2777(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_index_put_out_with(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2778(g: &mut Gen) -> Result<()> {
+fn op_2777(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
@@ -23812,7 +23828,7 @@ fn op_2778(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f__index_put_impl_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2779(g: &mut Gen) -> Result<()> {
+fn op_2778(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor_list();
     let a1: Vec<Option<&Tensor>> = a1.iter().map(Option::as_ref).collect();
@@ -23821,12 +23837,12 @@ fn op_2779(g: &mut Gen) -> Result<()> {
     let a4 = g.bool();
     a0.f__index_put_impl_with(&a1, &a2, a3, a4).map(drop)
 }
-fn op_2780(g: &mut Gen) -> Result<()> {
+fn op_2779(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_isnan_out(&mut a1).map(drop)
 }
-fn op_2781(g: &mut Gen) -> Result<()> {
+fn op_2780(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_tensor();
@@ -23847,7 +23863,7 @@ fn op_2781(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2782(g: &mut Gen) -> Result<()> {
+fn op_2781(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -23874,7 +23890,7 @@ fn op_2782(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2783(g: &mut Gen) -> Result<()> {
+fn op_2782(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23884,21 +23900,21 @@ fn op_2783(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_linear_backward_out(&a1, &a2, a3, &mut a4, &mut a5, &mut a6).map(drop)
 }
-fn op_2784(g: &mut Gen) -> Result<()> {
+fn op_2783(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
     let mut a3 = g.tensor();
     a0.f_mkldnn_linear_out_with(&a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_2785(g: &mut Gen) -> Result<()> {
+fn op_2784(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_mkldnn_linear_backward_input_out(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2786(g: &mut Gen) -> Result<()> {
+fn op_2785(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23908,7 +23924,7 @@ fn op_2786(g: &mut Gen) -> Result<()> {
     Tensor::f_mkldnn_linear_backward_weights_out(&a0, &a1, &a2, a3, &mut a4, &mut a5)
         .map(drop)
 }
-fn op_2787(g: &mut Gen) -> Result<()> {
+fn op_2786(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23918,7 +23934,7 @@ fn op_2787(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_mkldnn_linear_backward_out(&a1, &a2, a3, &mut a4, &mut a5, &mut a6).map(drop)
 }
-fn op_2788(g: &mut Gen) -> Result<()> {
+fn op_2787(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23927,13 +23943,13 @@ fn op_2788(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_matmul_backward_out(&a0, &a1, &a2, a3, &mut a4, &mut a5).map(drop)
 }
-fn op_2789(g: &mut Gen) -> Result<()> {
+fn op_2788(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f__aminmax_out(&mut a1, &mut a2).map(drop)
 }
-fn op_2790(g: &mut Gen) -> Result<()> {
+fn op_2789(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -23941,7 +23957,7 @@ fn op_2790(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__aminmax_dim_out_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2791(g: &mut Gen) -> Result<()> {
+fn op_2790(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -23953,7 +23969,7 @@ fn op_2791(g: &mut Gen) -> Result<()> {
     Tensor::f_max_pool2d_backward_out_with(&a0, &a1, &a2, &a3, &a4, &a5, a6, &mut a7)
         .map(drop)
 }
-fn op_2792(g: &mut Gen) -> Result<()> {
+fn op_2791(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -23963,7 +23979,7 @@ fn op_2792(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_mkldnn_max_pool2d_out_with(&a1, &a2, &a3, &a4, a5, &mut a6).map(drop)
 }
-fn op_2793(g: &mut Gen) -> Result<()> {
+fn op_2792(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -23986,7 +24002,7 @@ fn op_2793(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2794(g: &mut Gen) -> Result<()> {
+fn op_2793(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -23996,7 +24012,7 @@ fn op_2794(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_mkldnn_max_pool3d_out_with(&a1, &a2, &a3, &a4, a5, &mut a6).map(drop)
 }
-fn op_2795(g: &mut Gen) -> Result<()> {
+fn op_2794(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24019,7 +24035,7 @@ fn op_2795(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2796(g: &mut Gen) -> Result<()> {
+fn op_2795(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -24029,7 +24045,7 @@ fn op_2796(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_quantized_max_pool1d_out_with(&a1, &a2, &a3, &a4, a5, &mut a6).map(drop)
 }
-fn op_2797(g: &mut Gen) -> Result<()> {
+fn op_2796(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -24039,7 +24055,7 @@ fn op_2797(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_quantized_max_pool2d_out_with(&a1, &a2, &a3, &a4, a5, &mut a6).map(drop)
 }
-fn op_2798(g: &mut Gen) -> Result<()> {
+fn op_2797(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -24049,17 +24065,17 @@ fn op_2798(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_quantized_max_pool3d_out_with(&a1, &a2, &a3, &a4, a5, &mut a6).map(drop)
 }
-fn op_2799(g: &mut Gen) -> Result<()> {
+fn op_2798(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_median_out(&mut a1).map(drop)
 }
-fn op_2800(g: &mut Gen) -> Result<()> {
+fn op_2799(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_nanmedian_out(&mut a1).map(drop)
 }
-fn op_2801(g: &mut Gen) -> Result<()> {
+fn op_2800(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -24070,7 +24086,7 @@ fn op_2801(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     a0.f__mps_convolution_out(&a1, a2.as_ref(), &a3, &a4, &a5, a6, &mut a7).map(drop)
 }
-fn op_2802(g: &mut Gen) -> Result<()> {
+fn op_2801(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24096,7 +24112,7 @@ fn op_2802(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2803(g: &mut Gen) -> Result<()> {
+fn op_2802(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -24107,7 +24123,7 @@ fn op_2803(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     a0.f_mkldnn_convolution_out(&a1, a2.as_ref(), &a3, &a4, &a5, a6, &mut a7).map(drop)
 }
-fn op_2804(g: &mut Gen) -> Result<()> {
+fn op_2803(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24152,7 +24168,7 @@ fn op_2804(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2805(g: &mut Gen) -> Result<()> {
+fn op_2804(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24217,7 +24233,7 @@ fn op_2805(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2806(g: &mut Gen) -> Result<()> {
+fn op_2805(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -24244,7 +24260,7 @@ fn op_2806(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2807(g: &mut Gen) -> Result<()> {
+fn op_2806(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24271,7 +24287,7 @@ fn op_2807(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2808(g: &mut Gen) -> Result<()> {
+fn op_2807(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -24285,7 +24301,7 @@ fn op_2808(g: &mut Gen) -> Result<()> {
     a0.f_miopen_convolution_out(&a1, a2.as_ref(), &a3, &a4, &a5, a6, a7, a8, &mut a9)
         .map(drop)
 }
-fn op_2809(g: &mut Gen) -> Result<()> {
+fn op_2808(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -24311,7 +24327,7 @@ fn op_2809(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2810(g: &mut Gen) -> Result<()> {
+fn op_2809(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -24335,7 +24351,7 @@ fn op_2810(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2811(g: &mut Gen) -> Result<()> {
+fn op_2810(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.int();
@@ -24378,7 +24394,7 @@ fn op_2811(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2812(g: &mut Gen) -> Result<()> {
+fn op_2811(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.int();
@@ -24433,7 +24449,7 @@ fn op_2812(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2813(g: &mut Gen) -> Result<()> {
+fn op_2812(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -24446,19 +24462,19 @@ fn op_2813(g: &mut Gen) -> Result<()> {
     Tensor::f_miopen_ctc_loss_out(&a0, &a1, &a2, &a3, a4, a5, a6, &mut a7, &mut a8)
         .map(drop)
 }
-fn op_2814(g: &mut Gen) -> Result<()> {
+fn op_2813(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f__sparse_sparse_matmul_out(&a1, &mut a2).map(drop)
 }
-fn op_2815(g: &mut Gen) -> Result<()> {
+fn op_2814(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_mul_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_2816(g: &mut Gen) -> Result<()> {
+fn op_2815(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -24479,7 +24495,7 @@ fn op_2816(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2817(g: &mut Gen) -> Result<()> {
+fn op_2816(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -24504,14 +24520,14 @@ fn op_2817(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2818(g: &mut Gen) -> Result<()> {
+fn op_2817(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let mut a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f_batch_norm_stats_out(&a0, a1, &mut a2, &mut a3).map(drop)
 }
-fn op_2819(g: &mut Gen) -> Result<()> {
+fn op_2818(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24536,7 +24552,7 @@ fn op_2819(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2820(g: &mut Gen) -> Result<()> {
+fn op_2819(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24561,7 +24577,7 @@ fn op_2820(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2821(g: &mut Gen) -> Result<()> {
+fn op_2820(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -24592,7 +24608,7 @@ fn op_2821(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2822(g: &mut Gen) -> Result<()> {
+fn op_2821(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24621,7 +24637,7 @@ fn op_2822(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2823(g: &mut Gen) -> Result<()> {
+fn op_2822(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24644,7 +24660,7 @@ fn op_2823(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2824(g: &mut Gen) -> Result<()> {
+fn op_2823(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -24661,7 +24677,7 @@ fn op_2824(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2825(g: &mut Gen) -> Result<()> {
+fn op_2824(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_tensor();
@@ -24678,7 +24694,7 @@ fn op_2825(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2826(g: &mut Gen) -> Result<()> {
+fn op_2825(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -24687,19 +24703,19 @@ fn op_2826(g: &mut Gen) -> Result<()> {
     let mut a2 = g.tensor();
     Tensor::f_ones_names_out(&a0, a1.as_deref(), &mut a2).map(drop)
 }
-fn op_2827(g: &mut Gen) -> Result<()> {
+fn op_2826(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_memory_format();
     let mut a2 = g.tensor();
     a0.f_ones_like_out_with(a1, &mut a2).map(drop)
 }
-fn op_2828(g: &mut Gen) -> Result<()> {
+fn op_2827(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f__euclidean_dist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2829(g: &mut Gen) -> Result<()> {
+fn op_2828(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -24707,7 +24723,7 @@ fn op_2829(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__cdist_forward_out(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2830(g: &mut Gen) -> Result<()> {
+fn op_2829(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -24716,13 +24732,13 @@ fn op_2830(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f__cdist_backward_out(&a0, &a1, &a2, a3, &a4, &mut a5).map(drop)
 }
-fn op_2831(g: &mut Gen) -> Result<()> {
+fn op_2830(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let mut a2 = g.tensor();
     a0.f__pdist_forward_out_with(a1, &mut a2).map(drop)
 }
-fn op_2832(g: &mut Gen) -> Result<()> {
+fn op_2831(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -24730,36 +24746,36 @@ fn op_2832(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__pdist_backward_out(&a0, &a1, a2, &a3, &mut a4).map(drop)
 }
-fn op_2833(g: &mut Gen) -> Result<()> {
+fn op_2832(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_pixel_shuffle_out(a1, &mut a2).map(drop)
 }
-fn op_2834(g: &mut Gen) -> Result<()> {
+fn op_2833(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_pixel_unshuffle_out(a1, &mut a2).map(drop)
 }
-fn op_2835(g: &mut Gen) -> Result<()> {
+fn op_2834(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_channel_shuffle_out(a1, &mut a2).map(drop)
 }
-fn op_2836(g: &mut Gen) -> Result<()> {
+fn op_2835(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_device();
     let mut a2 = g.tensor();
     a0.f__pin_memory_out_with(a1, &mut a2).map(drop)
 }
-fn op_2837(g: &mut Gen) -> Result<()> {
+fn op_2836(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let mut a1 = g.tensor();
     Tensor::f_scalar_tensor_out(a0, &mut a1).map(drop)
 }
-fn op_2838(g: &mut Gen) -> Result<()> {
+fn op_2837(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -24768,7 +24784,7 @@ fn op_2838(g: &mut Gen) -> Result<()> {
     let mut a2 = g.tensor();
     Tensor::f_rand_names_out(&a0, a1.as_deref(), &mut a2).map(drop)
 }
-fn op_2839(g: &mut Gen) -> Result<()> {
+fn op_2838(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_generator();
     let a2 = g.opt_dimname_list();
@@ -24779,27 +24795,27 @@ fn op_2839(g: &mut Gen) -> Result<()> {
     Tensor::f_rand_generator_with_names_out(&a0, a1.as_ref(), a2.as_deref(), &mut a3)
         .map(drop)
 }
-fn op_2840(g: &mut Gen) -> Result<()> {
+fn op_2839(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_memory_format();
     let mut a2 = g.tensor();
     a0.f_rand_like_out_with(a1, &mut a2).map(drop)
 }
-fn op_2841(g: &mut Gen) -> Result<()> {
+fn op_2840(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     a0.f_rand_like_generator_out_with(a1.as_ref(), a2, &mut a3).map(drop)
 }
-fn op_2842(g: &mut Gen) -> Result<()> {
+fn op_2841(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     a0.f_randint_like_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2843(g: &mut Gen) -> Result<()> {
+fn op_2842(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_generator();
@@ -24807,14 +24823,14 @@ fn op_2843(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_randint_like_generator_out_with(a1, a2.as_ref(), a3, &mut a4).map(drop)
 }
-fn op_2844(g: &mut Gen) -> Result<()> {
+fn op_2843(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     a0.f_randint_like_tensor_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2845(g: &mut Gen) -> Result<()> {
+fn op_2844(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
@@ -24822,7 +24838,7 @@ fn op_2845(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_randint_like_tensor_generator_out_with(&a1, a2.as_ref(), a3, &mut a4).map(drop)
 }
-fn op_2846(g: &mut Gen) -> Result<()> {
+fn op_2845(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -24830,7 +24846,7 @@ fn op_2846(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_randint_like_low_dtype_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2847(g: &mut Gen) -> Result<()> {
+fn op_2846(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -24840,7 +24856,7 @@ fn op_2847(g: &mut Gen) -> Result<()> {
     a0.f_randint_like_low_generator_dtype_out_with(a1, a2, a3.as_ref(), a4, &mut a5)
         .map(drop)
 }
-fn op_2848(g: &mut Gen) -> Result<()> {
+fn op_2847(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -24849,7 +24865,7 @@ fn op_2848(g: &mut Gen) -> Result<()> {
     let mut a2 = g.tensor();
     Tensor::f_randn_names_out(&a0, a1.as_deref(), &mut a2).map(drop)
 }
-fn op_2849(g: &mut Gen) -> Result<()> {
+fn op_2848(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_generator();
     let a2 = g.opt_dimname_list();
@@ -24860,43 +24876,43 @@ fn op_2849(g: &mut Gen) -> Result<()> {
     Tensor::f_randn_generator_with_names_out(&a0, a1.as_ref(), a2.as_deref(), &mut a3)
         .map(drop)
 }
-fn op_2850(g: &mut Gen) -> Result<()> {
+fn op_2849(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_memory_format();
     let mut a2 = g.tensor();
     a0.f_randn_like_out_with(a1, &mut a2).map(drop)
 }
-fn op_2851(g: &mut Gen) -> Result<()> {
+fn op_2850(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     a0.f_randn_like_generator_out_with(a1.as_ref(), a2, &mut a3).map(drop)
 }
-fn op_2852(g: &mut Gen) -> Result<()> {
+fn op_2851(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_repeat_out(&a1, &mut a2).map(drop)
 }
-fn op_2853(g: &mut Gen) -> Result<()> {
+fn op_2852(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let mut a2 = g.tensor();
     Tensor::f_repeat_interleave_tensor_out_with(&a0, a1, &mut a2).map(drop)
 }
-fn op_2854(g: &mut Gen) -> Result<()> {
+fn op_2853(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f__mkldnn_reshape_out(&a1, &mut a2).map(drop)
 }
-fn op_2855(g: &mut Gen) -> Result<()> {
+fn op_2854(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_relu_out(&mut a1).map(drop)
 }
-fn op_2856(g: &mut Gen) -> Result<()> {
+fn op_2855(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -24904,13 +24920,13 @@ fn op_2856(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_select_backward_out(&a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2857(g: &mut Gen) -> Result<()> {
+fn op_2856(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_celu_out_with(a1, &mut a2).map(drop)
 }
-fn op_2858(g: &mut Gen) -> Result<()> {
+fn op_2857(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -24920,7 +24936,7 @@ fn op_2858(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     Tensor::f_slice_backward_out(&a0, &a1, a2, a3, a4, a5, &mut a6).map(drop)
 }
-fn op_2859(g: &mut Gen) -> Result<()> {
+fn op_2858(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -24930,7 +24946,7 @@ fn op_2859(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_slice_scatter_out_with(&a1, a2, a3, a4, a5, &mut a6).map(drop)
 }
-fn op_2860(g: &mut Gen) -> Result<()> {
+fn op_2859(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -24938,7 +24954,7 @@ fn op_2860(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_select_scatter_out(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2861(g: &mut Gen) -> Result<()> {
+fn op_2860(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -24947,7 +24963,7 @@ fn op_2861(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_diagonal_scatter_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2862(g: &mut Gen) -> Result<()> {
+fn op_2861(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -24956,27 +24972,27 @@ fn op_2862(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_as_strided_scatter_out_with(&a1, &a2, &a3, a4, &mut a5).map(drop)
 }
-fn op_2863(g: &mut Gen) -> Result<()> {
+fn op_2862(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor_list();
     a0.f_unsafe_split_tensor_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2864(g: &mut Gen) -> Result<()> {
+fn op_2863(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let mut a3 = g.tensor_list();
     a0.f_unsafe_split_with_sizes_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2865(g: &mut Gen) -> Result<()> {
+fn op_2864(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let mut a2 = g.tensor();
     a0.f_sum_out_with(a1, &mut a2).map(drop)
 }
-fn op_2866(g: &mut Gen) -> Result<()> {
+fn op_2865(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_scalar();
@@ -24985,40 +25001,40 @@ fn op_2866(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_std_mean_correction_out_with(a1.as_deref(), a2, a3, &mut a4, &mut a5).map(drop)
 }
-fn op_2867(g: &mut Gen) -> Result<()> {
+fn op_2866(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let mut a2 = g.tensor();
     a0.f_prod_out_with(a1, &mut a2).map(drop)
 }
-fn op_2868(g: &mut Gen) -> Result<()> {
+fn op_2867(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f__mkldnn_transpose_out(a1, a2, &mut a3).map(drop)
 }
-fn op_2869(g: &mut Gen) -> Result<()> {
+fn op_2868(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_flip_out(&a1, &mut a2).map(drop)
 }
-fn op_2870(g: &mut Gen) -> Result<()> {
+fn op_2869(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     a0.f_roll_out_with(&a1, &a2, &mut a3).map(drop)
 }
-fn op_2871(g: &mut Gen) -> Result<()> {
+fn op_2870(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     a0.f_rot90_out_with(a1, &a2, &mut a3).map(drop)
 }
-fn op_2872(g: &mut Gen) -> Result<()> {
+fn op_2871(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -25028,42 +25044,42 @@ fn op_2872(g: &mut Gen) -> Result<()> {
     Tensor::f__transform_bias_rescale_qkv_out(&a0, &a1, a2, &mut a3, &mut a4, &mut a5)
         .map(drop)
 }
-fn op_2873(g: &mut Gen) -> Result<()> {
+fn op_2872(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     Tensor::f__nested_tensor_from_mask_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2874(g: &mut Gen) -> Result<()> {
+fn op_2873(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     Tensor::f__nested_from_padded_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_2875(g: &mut Gen) -> Result<()> {
+fn op_2874(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__nested_tensor_size_out(&mut a1).map(drop)
 }
-fn op_2876(g: &mut Gen) -> Result<()> {
+fn op_2875(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__nested_tensor_strides_out(&mut a1).map(drop)
 }
-fn op_2877(g: &mut Gen) -> Result<()> {
+fn op_2876(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__nested_tensor_storage_offsets_out(&mut a1).map(drop)
 }
-fn op_2878(g: &mut Gen) -> Result<()> {
+fn op_2877(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f__nested_from_padded_and_nested_example_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_2879(g: &mut Gen) -> Result<()> {
+fn op_2878(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25071,7 +25087,7 @@ fn op_2879(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__nested_view_from_buffer_copy_out(&a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_2880(g: &mut Gen) -> Result<()> {
+fn op_2879(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25091,12 +25107,12 @@ fn op_2880(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2881(g: &mut Gen) -> Result<()> {
+fn op_2880(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__nested_get_values_copy_out(&mut a1).map(drop)
 }
-fn op_2882(g: &mut Gen) -> Result<()> {
+fn op_2881(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25109,7 +25125,7 @@ fn op_2882(g: &mut Gen) -> Result<()> {
     Tensor::f__trilinear_out_with(&a0, &a1, &a2, &a3, &a4, &a5, &a6, a7, &mut a8)
         .map(drop)
 }
-fn op_2883(g: &mut Gen) -> Result<()> {
+fn op_2882(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -25117,7 +25133,7 @@ fn op_2883(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__unique_out_with(a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2884(g: &mut Gen) -> Result<()> {
+fn op_2883(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -25128,7 +25144,7 @@ fn op_2884(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     a0.f_unique_dim_out_with(a1, a2, a3, a4, &mut a5, &mut a6, &mut a7).map(drop)
 }
-fn op_2885(g: &mut Gen) -> Result<()> {
+fn op_2884(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -25138,7 +25154,7 @@ fn op_2885(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_unique_consecutive_out_with(a1, a2, a3, &mut a4, &mut a5, &mut a6).map(drop)
 }
-fn op_2886(g: &mut Gen) -> Result<()> {
+fn op_2885(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
@@ -25148,7 +25164,7 @@ fn op_2886(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f_unique_dim_consecutive_out_with(a1, a2, a3, &mut a4, &mut a5, &mut a6).map(drop)
 }
-fn op_2887(g: &mut Gen) -> Result<()> {
+fn op_2886(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -25158,13 +25174,13 @@ fn op_2887(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f__unique2_out_with(a1, a2, a3, &mut a4, &mut a5, &mut a6).map(drop)
 }
-fn op_2888(g: &mut Gen) -> Result<()> {
+fn op_2887(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f__unsafe_view_out(&a1, &mut a2).map(drop)
 }
-fn op_2889(g: &mut Gen) -> Result<()> {
+fn op_2888(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_scalar();
@@ -25173,7 +25189,7 @@ fn op_2889(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_var_mean_correction_out_with(a1.as_deref(), a2, a3, &mut a4, &mut a5).map(drop)
 }
-fn op_2890(g: &mut Gen) -> Result<()> {
+fn op_2889(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -25181,7 +25197,7 @@ fn op_2890(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__weight_norm_interface_out_with(&a0, &a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2891(g: &mut Gen) -> Result<()> {
+fn op_2890(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25200,7 +25216,7 @@ fn op_2891(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2892(g: &mut Gen) -> Result<()> {
+fn op_2891(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let a1 = g.opt_dimname_list();
     let a1: Option<Vec<&str>> = a1
@@ -25209,62 +25225,62 @@ fn op_2892(g: &mut Gen) -> Result<()> {
     let mut a2 = g.tensor();
     Tensor::f_zeros_names_out(&a0, a1.as_deref(), &mut a2).map(drop)
 }
-fn op_2893(g: &mut Gen) -> Result<()> {
+fn op_2892(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let mut a1 = g.tensor();
     Tensor::f__efficientzerotensor_out(&a0, &mut a1).map(drop)
 }
-fn op_2894(g: &mut Gen) -> Result<()> {
+fn op_2893(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_memory_format();
     let mut a2 = g.tensor();
     a0.f_zeros_like_out_with(a1, &mut a2).map(drop)
 }
-fn op_2895(g: &mut Gen) -> Result<()> {
+fn op_2894(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f__standard_gamma_grad_out(&a1, &mut a2).map(drop)
 }
-fn op_2896(g: &mut Gen) -> Result<()> {
+fn op_2895(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let mut a2 = g.tensor();
     a0.f__standard_gamma_out_with(a1.as_ref(), &mut a2).map(drop)
 }
-fn op_2897(g: &mut Gen) -> Result<()> {
+fn op_2896(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     Tensor::f__dirichlet_grad_out(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2898(g: &mut Gen) -> Result<()> {
+fn op_2897(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let mut a2 = g.tensor();
     a0.f__sample_dirichlet_out_with(a1.as_ref(), &mut a2).map(drop)
 }
-fn op_2899(g: &mut Gen) -> Result<()> {
+fn op_2898(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let mut a2 = g.tensor();
     a0.f_poisson_out_with(a1.as_ref(), &mut a2).map(drop)
 }
-fn op_2900(g: &mut Gen) -> Result<()> {
+fn op_2899(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     Tensor::f_binomial_out_with(&a0, &a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_2901(g: &mut Gen) -> Result<()> {
+fn op_2900(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_native_norm_out_with(a1, &mut a2).map(drop)
 }
-fn op_2902(g: &mut Gen) -> Result<()> {
+fn op_2901(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.int_list();
@@ -25273,7 +25289,7 @@ fn op_2902(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_native_norm_scalaropt_dim_dtype_out(a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2903(g: &mut Gen) -> Result<()> {
+fn op_2902(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -25292,7 +25308,7 @@ fn op_2903(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2904(g: &mut Gen) -> Result<()> {
+fn op_2903(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -25319,20 +25335,20 @@ fn op_2904(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2905(g: &mut Gen) -> Result<()> {
+fn op_2904(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f__sparse_sum_dim_out(&a1, &mut a2).map(drop)
 }
-fn op_2906(g: &mut Gen) -> Result<()> {
+fn op_2905(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f__sparse_sum_backward_out(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_2907(g: &mut Gen) -> Result<()> {
+fn op_2906(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -25340,7 +25356,7 @@ fn op_2907(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__sparse_csr_sum_dim_dtype_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2908(g: &mut Gen) -> Result<()> {
+fn op_2907(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -25348,14 +25364,14 @@ fn op_2908(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__sparse_csr_prod_dim_dtype_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2909(g: &mut Gen) -> Result<()> {
+fn op_2908(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f__sparse_softmax_out(a1, a2, &mut a3).map(drop)
 }
-fn op_2910(g: &mut Gen) -> Result<()> {
+fn op_2909(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -25363,14 +25379,14 @@ fn op_2910(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__sparse_softmax_backward_data_out(&a0, &a1, a2, &a3, &mut a4).map(drop)
 }
-fn op_2911(g: &mut Gen) -> Result<()> {
+fn op_2910(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f__sparse_log_softmax_out(a1, a2, &mut a3).map(drop)
 }
-fn op_2912(g: &mut Gen) -> Result<()> {
+fn op_2911(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
@@ -25378,7 +25394,7 @@ fn op_2912(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__sparse_log_softmax_backward_data_out(&a0, &a1, a2, &a3, &mut a4).map(drop)
 }
-fn op_2913(g: &mut Gen) -> Result<()> {
+fn op_2912(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -25386,80 +25402,80 @@ fn op_2913(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__spdiags_out_with(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2914(g: &mut Gen) -> Result<()> {
+fn op_2913(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_scalar();
     let a2 = g.kind();
     let mut a3 = g.tensor();
     a0.f_norm_scalaropt_dtype_out(a1, a2, &mut a3).map(drop)
 }
-fn op_2915(g: &mut Gen) -> Result<()> {
+fn op_2914(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_norm_scalar_out_with(a1, &mut a2).map(drop)
 }
-fn op_2916(g: &mut Gen) -> Result<()> {
+fn op_2915(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_memory_format();
     let mut a2 = g.tensor();
     a0.f_clone_out_with(a1, &mut a2).map(drop)
 }
-fn op_2917(g: &mut Gen) -> Result<()> {
+fn op_2916(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     a0.f_resize_as_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2918(g: &mut Gen) -> Result<()> {
+fn op_2917(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_memory_format();
     a0.f_resize_as_with(&a1, a2).map(drop)
 }
-fn op_2919(g: &mut Gen) -> Result<()> {
+fn op_2918(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_resize_as_sparse_out(&a1, &mut a2).map(drop)
 }
-fn op_2920(g: &mut Gen) -> Result<()> {
+fn op_2919(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_resize_as_sparse(&a1).map(drop)
 }
-fn op_2921(g: &mut Gen) -> Result<()> {
+fn op_2920(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_zero_out(&mut a1).map(drop)
 }
-fn op_2922(g: &mut Gen) -> Result<()> {
+fn op_2921(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_zero().map(drop)
 }
-fn op_2923(g: &mut Gen) -> Result<()> {
+fn op_2922(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_sub_scalar_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2924(g: &mut Gen) -> Result<()> {
+fn op_2923(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_rsub_tensor_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2925(g: &mut Gen) -> Result<()> {
+fn op_2924(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_rsub_scalar_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2926(g: &mut Gen) -> Result<()> {
+fn op_2925(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25468,19 +25484,19 @@ fn op_2926(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f__sparse_addmm_out_with(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2927(g: &mut Gen) -> Result<()> {
+fn op_2926(g: &mut Gen) -> Result<()> {
     let a0 = g.int_list();
     let mut a1 = g.tensor();
     Tensor::f_sparse_coo_tensor_size_out(&a0, &mut a1).map(drop)
 }
-fn op_2928(g: &mut Gen) -> Result<()> {
+fn op_2927(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     Tensor::f__sparse_coo_tensor_with_dims_out(a0, a1, &a2, &mut a3).map(drop)
 }
-fn op_2929(g: &mut Gen) -> Result<()> {
+fn op_2928(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int_list();
@@ -25499,7 +25515,7 @@ fn op_2929(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2930(g: &mut Gen) -> Result<()> {
+fn op_2929(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -25507,14 +25523,14 @@ fn op_2930(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_sparse_resize_out(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2931(g: &mut Gen) -> Result<()> {
+fn op_2930(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_sparse_resize(&a1, a2, a3).map(drop)
 }
-fn op_2932(g: &mut Gen) -> Result<()> {
+fn op_2931(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -25522,69 +25538,69 @@ fn op_2932(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_sparse_resize_and_clear_out(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2933(g: &mut Gen) -> Result<()> {
+fn op_2932(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
     let a3 = g.int();
     a0.f_sparse_resize_and_clear(&a1, a2, a3).map(drop)
 }
-fn op_2934(g: &mut Gen) -> Result<()> {
+fn op_2933(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_sparse_mask_out(&a1, &mut a2).map(drop)
 }
-fn op_2935(g: &mut Gen) -> Result<()> {
+fn op_2934(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f__sparse_mask_projection_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2936(g: &mut Gen) -> Result<()> {
+fn op_2935(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let a2 = g.opt_bool();
     let mut a3 = g.tensor();
     a0.f__to_dense_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2937(g: &mut Gen) -> Result<()> {
+fn op_2936(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__coalesce_out(&mut a1).map(drop)
 }
-fn op_2938(g: &mut Gen) -> Result<()> {
+fn op_2937(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let mut a2 = g.tensor();
     a0.f__coalesced_out(a1, &mut a2).map(drop)
 }
-fn op_2939(g: &mut Gen) -> Result<()> {
+fn op_2938(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     a0.f__coalesced(a1).map(drop)
 }
-fn op_2940(g: &mut Gen) -> Result<()> {
+fn op_2939(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_copy_sparse_to_sparse_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2941(g: &mut Gen) -> Result<()> {
+fn op_2940(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     a0.f_copy_sparse_to_sparse_with(&a1, a2).map(drop)
 }
-fn op_2942(g: &mut Gen) -> Result<()> {
+fn op_2941(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f__to_sparse_sparse_dim_out(a1, &mut a2).map(drop)
 }
-fn op_2943(g: &mut Gen) -> Result<()> {
+fn op_2942(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_layout();
     let a2 = g.opt_int_list();
@@ -25592,39 +25608,39 @@ fn op_2943(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__to_sparse_out_with(a1, a2.as_deref(), a3, &mut a4).map(drop)
 }
-fn op_2944(g: &mut Gen) -> Result<()> {
+fn op_2943(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let mut a2 = g.tensor();
     a0.f__to_sparse_csr_out_with(a1, &mut a2).map(drop)
 }
-fn op_2945(g: &mut Gen) -> Result<()> {
+fn op_2944(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int();
     let mut a2 = g.tensor();
     a0.f__to_sparse_csc_out_with(a1, &mut a2).map(drop)
 }
-fn op_2946(g: &mut Gen) -> Result<()> {
+fn op_2945(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_int();
     let mut a3 = g.tensor();
     a0.f__to_sparse_bsr_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2947(g: &mut Gen) -> Result<()> {
+fn op_2946(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_int();
     let mut a3 = g.tensor();
     a0.f__to_sparse_bsc_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_2948(g: &mut Gen) -> Result<()> {
+fn op_2947(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_kind();
     let mut a2 = g.tensor();
     a0.f_to_mkldnn_out_with(a1, &mut a2).map(drop)
 }
-fn op_2949(g: &mut Gen) -> Result<()> {
+fn op_2948(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -25635,7 +25651,7 @@ fn op_2949(g: &mut Gen) -> Result<()> {
     a0.f_mkldnn_reorder_conv2d_weight_out_with(&a1, &a2, &a3, a4, a5.as_deref(), &mut a6)
         .map(drop)
 }
-fn op_2950(g: &mut Gen) -> Result<()> {
+fn op_2949(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -25646,14 +25662,14 @@ fn op_2950(g: &mut Gen) -> Result<()> {
     a0.f_mkldnn_reorder_conv3d_weight_out_with(&a1, &a2, &a3, a4, a5.as_deref(), &mut a6)
         .map(drop)
 }
-fn op_2951(g: &mut Gen) -> Result<()> {
+fn op_2950(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.kind();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_quantize_per_tensor_dynamic_out(a1, a2, &mut a3).map(drop)
 }
-fn op_2952(g: &mut Gen) -> Result<()> {
+fn op_2951(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
@@ -25661,7 +25677,7 @@ fn op_2952(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_quantize_per_tensor_out(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2953(g: &mut Gen) -> Result<()> {
+fn op_2952(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25669,7 +25685,7 @@ fn op_2953(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_quantize_per_tensor_tensor_qparams_out(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2954(g: &mut Gen) -> Result<()> {
+fn op_2953(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25677,7 +25693,7 @@ fn op_2954(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor_list();
     Tensor::f_quantize_per_tensor_tensors_out(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2955(g: &mut Gen) -> Result<()> {
+fn op_2954(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25686,39 +25702,39 @@ fn op_2955(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_quantize_per_channel_out(&a1, &a2, a3, a4, &mut a5).map(drop)
 }
-fn op_2956(g: &mut Gen) -> Result<()> {
+fn op_2955(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_dequantize_self_out(&mut a1).map(drop)
 }
-fn op_2957(g: &mut Gen) -> Result<()> {
+fn op_2956(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f_dequantize_tensors_out(&a0, &mut a1).map(drop)
 }
-fn op_2958(g: &mut Gen) -> Result<()> {
+fn op_2957(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_q_per_channel_scales_out(&mut a1).map(drop)
 }
-fn op_2959(g: &mut Gen) -> Result<()> {
+fn op_2958(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_q_per_channel_zero_points_out(&mut a1).map(drop)
 }
-fn op_2960(g: &mut Gen) -> Result<()> {
+fn op_2959(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_int_repr_out(&mut a1).map(drop)
 }
-fn op_2961(g: &mut Gen) -> Result<()> {
+fn op_2960(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f__make_per_tensor_quantized_tensor_out(a1, a2, &mut a3).map(drop)
 }
-fn op_2962(g: &mut Gen) -> Result<()> {
+fn op_2961(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25726,7 +25742,7 @@ fn op_2962(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__make_per_channel_quantized_tensor_out(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2963(g: &mut Gen) -> Result<()> {
+fn op_2962(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.int();
@@ -25737,7 +25753,7 @@ fn op_2963(g: &mut Gen) -> Result<()> {
     a0.f_fake_quantize_per_tensor_affine_cachemask_out(a1, a2, a3, a4, &mut a5, &mut a6)
         .map(drop)
 }
-fn op_2964(g: &mut Gen) -> Result<()> {
+fn op_2963(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25757,7 +25773,7 @@ fn op_2964(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2965(g: &mut Gen) -> Result<()> {
+fn op_2964(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25775,7 +25791,7 @@ fn op_2965(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2966(g: &mut Gen) -> Result<()> {
+fn op_2965(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25795,7 +25811,7 @@ fn op_2966(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2967(g: &mut Gen) -> Result<()> {
+fn op_2966(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25815,7 +25831,7 @@ fn op_2967(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2968(g: &mut Gen) -> Result<()> {
+fn op_2967(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25849,7 +25865,7 @@ fn op_2968(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2969(g: &mut Gen) -> Result<()> {
+fn op_2968(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25879,14 +25895,14 @@ fn op_2969(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2970(g: &mut Gen) -> Result<()> {
+fn op_2969(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.opt_memory_format();
     let mut a3 = g.tensor();
     a0.f__to_copy_out_with(a1, a2, &mut a3).map(drop)
 }
-fn op_2971(g: &mut Gen) -> Result<()> {
+fn op_2970(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -25921,7 +25937,7 @@ fn op_2971(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2972(g: &mut Gen) -> Result<()> {
+fn op_2971(g: &mut Gen) -> Result<()> {
     let a0 = g.opt_tensor();
     let a1 = g.opt_tensor();
     let a2 = g.opt_tensor();
@@ -25962,7 +25978,7 @@ fn op_2972(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2973(g: &mut Gen) -> Result<()> {
+fn op_2972(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -25983,7 +25999,7 @@ fn op_2973(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2974(g: &mut Gen) -> Result<()> {
+fn op_2973(g: &mut Gen) -> Result<()> {
     let a0 = g.opt_tensor();
     let a1 = g.opt_tensor();
     let a2 = g.tensor();
@@ -26006,7 +26022,7 @@ fn op_2974(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2975(g: &mut Gen) -> Result<()> {
+fn op_2974(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -26025,7 +26041,7 @@ fn op_2975(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2976(g: &mut Gen) -> Result<()> {
+fn op_2975(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -26046,7 +26062,7 @@ fn op_2976(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_2977(g: &mut Gen) -> Result<()> {
+fn op_2976(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -26054,18 +26070,18 @@ fn op_2977(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__pack_padded_sequence_out(&a0, &a1, a2, &mut a3, &mut a4).map(drop)
 }
-fn op_2978(g: &mut Gen) -> Result<()> {
+fn op_2977(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.storage();
     let mut a2 = g.tensor();
     a0.f_set_source_storage_out(&a1, &mut a2).map(drop)
 }
-fn op_2979(g: &mut Gen) -> Result<()> {
+fn op_2978(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.storage();
     a0.f_set_source_storage(&a1).map(drop)
 }
-fn op_2980(g: &mut Gen) -> Result<()> {
+fn op_2979(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.storage();
     let a2 = g.int();
@@ -26074,7 +26090,7 @@ fn op_2980(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_set_source_storage_storage_offset_out_with(&a1, a2, &a3, &a4, &mut a5).map(drop)
 }
-fn op_2981(g: &mut Gen) -> Result<()> {
+fn op_2980(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.storage();
     let a2 = g.int();
@@ -26082,58 +26098,58 @@ fn op_2981(g: &mut Gen) -> Result<()> {
     let a4 = g.int_list();
     a0.f_set_source_storage_storage_offset_with(&a1, a2, &a3, &a4).map(drop)
 }
-fn op_2982(g: &mut Gen) -> Result<()> {
+fn op_2981(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_set_source_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_2983(g: &mut Gen) -> Result<()> {
+fn op_2982(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     a0.f_set_source_tensor(&a1).map(drop)
 }
-fn op_2984(g: &mut Gen) -> Result<()> {
+fn op_2983(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_set_out(&mut a1).map(drop)
 }
-fn op_2985(g: &mut Gen) -> Result<()> {
+fn op_2984(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_set().map(drop)
 }
-fn op_2986(g: &mut Gen) -> Result<()> {
+fn op_2985(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_lift_out(&mut a1).map(drop)
 }
-fn op_2987(g: &mut Gen) -> Result<()> {
+fn op_2986(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_lift_fresh_copy_out(&mut a1).map(drop)
 }
-fn op_2988(g: &mut Gen) -> Result<()> {
+fn op_2987(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_masked_fill_scalar_out(&a1, a2, &mut a3).map(drop)
 }
-fn op_2989(g: &mut Gen) -> Result<()> {
+fn op_2988(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_masked_fill_tensor_out(&a1, &a2, &mut a3).map(drop)
 }
-fn op_2990(g: &mut Gen) -> Result<()> {
+fn op_2989(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
     let mut a3 = g.tensor();
     a0.f_masked_scatter_out(&a1, &a2, &mut a3).map(drop)
 }
-fn op_2991(g: &mut Gen) -> Result<()> {
+fn op_2990(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
@@ -26141,7 +26157,7 @@ fn op_2991(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__masked_softmax_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
-fn op_2992(g: &mut Gen) -> Result<()> {
+fn op_2991(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -26149,7 +26165,7 @@ fn op_2992(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__masked_softmax_backward_out_with(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2993(g: &mut Gen) -> Result<()> {
+fn op_2992(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -26157,7 +26173,7 @@ fn op_2993(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_put_out_with(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2994(g: &mut Gen) -> Result<()> {
+fn op_2993(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -26165,7 +26181,7 @@ fn op_2994(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_index_fill_int_scalar_out(a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_2995(g: &mut Gen) -> Result<()> {
+fn op_2994(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.tensor();
@@ -26173,61 +26189,61 @@ fn op_2995(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_index_fill_int_tensor_out(a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_2996(g: &mut Gen) -> Result<()> {
+fn op_2995(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_bitwise_and_scalar_tensor_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2997(g: &mut Gen) -> Result<()> {
+fn op_2996(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_bitwise_or_scalar_tensor_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2998(g: &mut Gen) -> Result<()> {
+fn op_2997(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_bitwise_xor_scalar_tensor_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_2999(g: &mut Gen) -> Result<()> {
+fn op_2998(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_lshift_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_3000(g: &mut Gen) -> Result<()> {
+fn op_2999(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_lshift_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_3001(g: &mut Gen) -> Result<()> {
+fn op_3000(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_bitwise_left_shift_scalar_tensor_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_3002(g: &mut Gen) -> Result<()> {
+fn op_3001(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.scalar();
     let mut a2 = g.tensor();
     a0.f_rshift_scalar_out(a1, &mut a2).map(drop)
 }
-fn op_3003(g: &mut Gen) -> Result<()> {
+fn op_3002(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     a0.f_rshift_tensor_out(&a1, &mut a2).map(drop)
 }
-fn op_3004(g: &mut Gen) -> Result<()> {
+fn op_3003(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_bitwise_right_shift_scalar_tensor_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_3005(g: &mut Gen) -> Result<()> {
+fn op_3004(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
@@ -26235,38 +26251,38 @@ fn op_3005(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_random_from_out_with(a1, a2, a3.as_ref(), &mut a4).map(drop)
 }
-fn op_3006(g: &mut Gen) -> Result<()> {
+fn op_3005(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
     let a3 = g.opt_generator();
     a0.f_random_from_with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_3007(g: &mut Gen) -> Result<()> {
+fn op_3006(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     a0.f_random_to_out_with(a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_3008(g: &mut Gen) -> Result<()> {
+fn op_3007(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_generator();
     a0.f_random_to_with(a1, a2.as_ref()).map(drop)
 }
-fn op_3009(g: &mut Gen) -> Result<()> {
+fn op_3008(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     let mut a2 = g.tensor();
     a0.f_random_out_with(a1.as_ref(), &mut a2).map(drop)
 }
-fn op_3010(g: &mut Gen) -> Result<()> {
+fn op_3009(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_generator();
     a0.f_random_with(a1.as_ref()).map(drop)
 }
-fn op_3011(g: &mut Gen) -> Result<()> {
+fn op_3010(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
@@ -26274,14 +26290,14 @@ fn op_3011(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_uniform_out_with(a1, a2, a3.as_ref(), &mut a4).map(drop)
 }
-fn op_3012(g: &mut Gen) -> Result<()> {
+fn op_3011(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
     let a3 = g.opt_generator();
     a0.f_uniform_with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_3013(g: &mut Gen) -> Result<()> {
+fn op_3012(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
@@ -26289,14 +26305,14 @@ fn op_3013(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_cauchy_out_with(a1, a2, a3.as_ref(), &mut a4).map(drop)
 }
-fn op_3014(g: &mut Gen) -> Result<()> {
+fn op_3013(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
     let a3 = g.opt_generator();
     a0.f_cauchy_with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_3015(g: &mut Gen) -> Result<()> {
+fn op_3014(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
@@ -26304,73 +26320,73 @@ fn op_3015(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_log_normal_out_with(a1, a2, a3.as_ref(), &mut a4).map(drop)
 }
-fn op_3016(g: &mut Gen) -> Result<()> {
+fn op_3015(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
     let a3 = g.opt_generator();
     a0.f_log_normal_with(a1, a2, a3.as_ref()).map(drop)
 }
-fn op_3017(g: &mut Gen) -> Result<()> {
+fn op_3016(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     a0.f_exponential_out_with(a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_3018(g: &mut Gen) -> Result<()> {
+fn op_3017(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     a0.f_exponential_with(a1, a2.as_ref()).map(drop)
 }
-fn op_3019(g: &mut Gen) -> Result<()> {
+fn op_3018(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     let mut a3 = g.tensor();
     a0.f_geometric_out_with(a1, a2.as_ref(), &mut a3).map(drop)
 }
-fn op_3020(g: &mut Gen) -> Result<()> {
+fn op_3019(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_generator();
     a0.f_geometric_with(a1, a2.as_ref()).map(drop)
 }
-fn op_3021(g: &mut Gen) -> Result<()> {
+fn op_3020(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f_tril_indices_out_with(a0, a1, a2, &mut a3).map(drop)
 }
-fn op_3022(g: &mut Gen) -> Result<()> {
+fn op_3021(g: &mut Gen) -> Result<()> {
     let a0 = g.int();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f_triu_indices_out_with(a0, a1, a2, &mut a3).map(drop)
 }
-fn op_3023(g: &mut Gen) -> Result<()> {
+fn op_3022(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_trace_out(&mut a1).map(drop)
 }
-fn op_3024(g: &mut Gen) -> Result<()> {
+fn op_3023(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f__cholesky_solve_helper_out(&a1, a2, &mut a3).map(drop)
 }
-fn op_3025(g: &mut Gen) -> Result<()> {
+fn op_3024(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor();
     a0.f_dist_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_3026(g: &mut Gen) -> Result<()> {
+fn op_3025(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float_list();
@@ -26380,7 +26396,7 @@ fn op_3026(g: &mut Gen) -> Result<()> {
     a0.f__histogramdd_bin_edges_out_with(&a1, a2.as_deref(), a3.as_ref(), a4, &mut a5)
         .map(drop)
 }
-fn op_3027(g: &mut Gen) -> Result<()> {
+fn op_3026(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.opt_float_list();
@@ -26390,7 +26406,7 @@ fn op_3027(g: &mut Gen) -> Result<()> {
     a0.f__histogramdd_from_bin_cts_out_with(&a1, a2.as_deref(), a3.as_ref(), a4, &mut a5)
         .map(drop)
 }
-fn op_3028(g: &mut Gen) -> Result<()> {
+fn op_3027(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor_list();
     let a2 = g.opt_tensor();
@@ -26398,13 +26414,13 @@ fn op_3028(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__histogramdd_from_bin_tensors_out_with(&a1, a2.as_ref(), a3, &mut a4).map(drop)
 }
-fn op_3029(g: &mut Gen) -> Result<()> {
+fn op_3028(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_remainder_scalar_tensor_out(a0, &a1, &mut a2).map(drop)
 }
-fn op_3030(g: &mut Gen) -> Result<()> {
+fn op_3029(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int();
@@ -26413,7 +26429,7 @@ fn op_3030(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     Tensor::f_unfold_backward_out(&a0, &a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_3031(g: &mut Gen) -> Result<()> {
+fn op_3030(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.float();
@@ -26421,7 +26437,7 @@ fn op_3031(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_normal_out_with(a1, a2, a3.as_ref(), &mut a4).map(drop)
 }
-fn op_3032(g: &mut Gen) -> Result<()> {
+fn op_3031(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor();
     let a2 = g.tensor();
@@ -26429,13 +26445,13 @@ fn op_3032(g: &mut Gen) -> Result<()> {
     Tensor::f__amp_foreach_non_finite_check_and_unscale_out(&a0, &mut a1, &a2, &mut a3)
         .map(drop)
 }
-fn op_3033(g: &mut Gen) -> Result<()> {
+fn op_3032(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     let a2 = g.tensor();
     Tensor::f__amp_foreach_non_finite_check_and_unscale(&a0, &a1, &a2).map(drop)
 }
-fn op_3034(g: &mut Gen) -> Result<()> {
+fn op_3033(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let a2 = g.tensor();
@@ -26445,7 +26461,7 @@ fn op_3034(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     a0.f__amp_update_scale_out(&mut a1, &a2, a3, a4, a5, &mut a6).map(drop)
 }
-fn op_3035(g: &mut Gen) -> Result<()> {
+fn op_3034(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -26454,172 +26470,172 @@ fn op_3035(g: &mut Gen) -> Result<()> {
     let a5 = g.int();
     a0.f__amp_update_scale(&a1, &a2, a3, a4, a5).map(drop)
 }
-fn op_3036(g: &mut Gen) -> Result<()> {
+fn op_3035(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_add_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3037(g: &mut Gen) -> Result<()> {
+fn op_3036(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_add_list_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_3038(g: &mut Gen) -> Result<()> {
+fn op_3037(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_add_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3039(g: &mut Gen) -> Result<()> {
+fn op_3038(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     let a2 = g.scalar();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_add_tensor_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_3040(g: &mut Gen) -> Result<()> {
+fn op_3039(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_sub_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3041(g: &mut Gen) -> Result<()> {
+fn op_3040(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_sub_list_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_3042(g: &mut Gen) -> Result<()> {
+fn op_3041(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_sub_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3043(g: &mut Gen) -> Result<()> {
+fn op_3042(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_mul_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3044(g: &mut Gen) -> Result<()> {
+fn op_3043(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_mul_list_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3045(g: &mut Gen) -> Result<()> {
+fn op_3044(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_mul_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3046(g: &mut Gen) -> Result<()> {
+fn op_3045(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_mul_tensor_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3047(g: &mut Gen) -> Result<()> {
+fn op_3046(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_div_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3048(g: &mut Gen) -> Result<()> {
+fn op_3047(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_div_list_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3049(g: &mut Gen) -> Result<()> {
+fn op_3048(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_div_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3050(g: &mut Gen) -> Result<()> {
+fn op_3049(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_div_tensor_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3051(g: &mut Gen) -> Result<()> {
+fn op_3050(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_clamp_max_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3052(g: &mut Gen) -> Result<()> {
+fn op_3051(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_clamp_max_list_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3053(g: &mut Gen) -> Result<()> {
+fn op_3052(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_clamp_max_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3054(g: &mut Gen) -> Result<()> {
+fn op_3053(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_clamp_min_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3055(g: &mut Gen) -> Result<()> {
+fn op_3054(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_clamp_min_list_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3056(g: &mut Gen) -> Result<()> {
+fn op_3055(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_clamp_min_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3057(g: &mut Gen) -> Result<()> {
+fn op_3056(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_maximum_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3058(g: &mut Gen) -> Result<()> {
+fn op_3057(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_maximum_list_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3059(g: &mut Gen) -> Result<()> {
+fn op_3058(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_maximum_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3060(g: &mut Gen) -> Result<()> {
+fn op_3059(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_minimum_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3061(g: &mut Gen) -> Result<()> {
+fn op_3060(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_minimum_list_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3062(g: &mut Gen) -> Result<()> {
+fn op_3061(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_minimum_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3063(g: &mut Gen) -> Result<()> {
+fn op_3062(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -26627,7 +26643,7 @@ fn op_3063(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor_list();
     Tensor::f__foreach_addcdiv_scalar_out_with(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_3064(g: &mut Gen) -> Result<()> {
+fn op_3063(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -26635,7 +26651,7 @@ fn op_3064(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor_list();
     Tensor::f__foreach_addcdiv_scalarlist_out(&a0, &a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_3065(g: &mut Gen) -> Result<()> {
+fn op_3064(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -26643,7 +26659,7 @@ fn op_3065(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor_list();
     Tensor::f__foreach_addcdiv_tensor_out(&a0, &a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_3066(g: &mut Gen) -> Result<()> {
+fn op_3065(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -26651,7 +26667,7 @@ fn op_3066(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor_list();
     Tensor::f__foreach_addcmul_scalar_out_with(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_3067(g: &mut Gen) -> Result<()> {
+fn op_3066(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -26659,7 +26675,7 @@ fn op_3067(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor_list();
     Tensor::f__foreach_addcmul_scalarlist_out(&a0, &a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_3068(g: &mut Gen) -> Result<()> {
+fn op_3067(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -26667,231 +26683,231 @@ fn op_3068(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor_list();
     Tensor::f__foreach_addcmul_tensor_out(&a0, &a1, &a2, &a3, &mut a4).map(drop)
 }
-fn op_3069(g: &mut Gen) -> Result<()> {
+fn op_3068(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_abs_out(&a0, &mut a1).map(drop)
 }
-fn op_3070(g: &mut Gen) -> Result<()> {
+fn op_3069(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_acos_out(&a0, &mut a1).map(drop)
 }
-fn op_3071(g: &mut Gen) -> Result<()> {
+fn op_3070(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_asin_out(&a0, &mut a1).map(drop)
 }
-fn op_3072(g: &mut Gen) -> Result<()> {
+fn op_3071(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_atan_out(&a0, &mut a1).map(drop)
 }
-fn op_3073(g: &mut Gen) -> Result<()> {
+fn op_3072(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_ceil_out(&a0, &mut a1).map(drop)
 }
-fn op_3074(g: &mut Gen) -> Result<()> {
+fn op_3073(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_cos_out(&a0, &mut a1).map(drop)
 }
-fn op_3075(g: &mut Gen) -> Result<()> {
+fn op_3074(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_cosh_out(&a0, &mut a1).map(drop)
 }
-fn op_3076(g: &mut Gen) -> Result<()> {
+fn op_3075(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_erf_out(&a0, &mut a1).map(drop)
 }
-fn op_3077(g: &mut Gen) -> Result<()> {
+fn op_3076(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_erfc_out(&a0, &mut a1).map(drop)
 }
-fn op_3078(g: &mut Gen) -> Result<()> {
+fn op_3077(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_exp_out(&a0, &mut a1).map(drop)
 }
-fn op_3079(g: &mut Gen) -> Result<()> {
+fn op_3078(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_expm1_out(&a0, &mut a1).map(drop)
 }
-fn op_3080(g: &mut Gen) -> Result<()> {
+fn op_3079(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_floor_out(&a0, &mut a1).map(drop)
 }
-fn op_3081(g: &mut Gen) -> Result<()> {
+fn op_3080(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_frac_out(&a0, &mut a1).map(drop)
 }
-fn op_3082(g: &mut Gen) -> Result<()> {
+fn op_3081(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_lerp_list_out(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_3083(g: &mut Gen) -> Result<()> {
+fn op_3082(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_lerp_scalar_out(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_3084(g: &mut Gen) -> Result<()> {
+fn op_3083(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.scalar_list();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_lerp_scalarlist_out(&a0, &a1, &a2, &mut a3).map(drop)
 }
-fn op_3085(g: &mut Gen) -> Result<()> {
+fn op_3084(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_lgamma_out(&a0, &mut a1).map(drop)
 }
-fn op_3086(g: &mut Gen) -> Result<()> {
+fn op_3085(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_log_out(&a0, &mut a1).map(drop)
 }
-fn op_3087(g: &mut Gen) -> Result<()> {
+fn op_3086(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_log10_out(&a0, &mut a1).map(drop)
 }
-fn op_3088(g: &mut Gen) -> Result<()> {
+fn op_3087(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_log1p_out(&a0, &mut a1).map(drop)
 }
-fn op_3089(g: &mut Gen) -> Result<()> {
+fn op_3088(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_log2_out(&a0, &mut a1).map(drop)
 }
-fn op_3090(g: &mut Gen) -> Result<()> {
+fn op_3089(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_max_out(&a0, &mut a1).map(drop)
 }
-fn op_3091(g: &mut Gen) -> Result<()> {
+fn op_3090(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_neg_out(&a0, &mut a1).map(drop)
 }
-fn op_3092(g: &mut Gen) -> Result<()> {
+fn op_3091(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_norm_scalar_out_with(&a0, a1, a2, &mut a3).map(drop)
 }
-fn op_3093(g: &mut Gen) -> Result<()> {
+fn op_3092(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let a2 = g.opt_kind();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_powsum_scalar_out_with(&a0, a1, a2, &mut a3).map(drop)
 }
-fn op_3094(g: &mut Gen) -> Result<()> {
+fn op_3093(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_pow_list_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3095(g: &mut Gen) -> Result<()> {
+fn op_3094(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_pow_scalar_out(&a0, a1, &mut a2).map(drop)
 }
-fn op_3096(g: &mut Gen) -> Result<()> {
+fn op_3095(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.scalar_list();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_pow_scalarlist_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3097(g: &mut Gen) -> Result<()> {
+fn op_3096(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_reciprocal_out(&a0, &mut a1).map(drop)
 }
-fn op_3098(g: &mut Gen) -> Result<()> {
+fn op_3097(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_round_out(&a0, &mut a1).map(drop)
 }
-fn op_3099(g: &mut Gen) -> Result<()> {
+fn op_3098(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_rsqrt_out(&a0, &mut a1).map(drop)
 }
-fn op_3100(g: &mut Gen) -> Result<()> {
+fn op_3099(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_sigmoid_out(&a0, &mut a1).map(drop)
 }
-fn op_3101(g: &mut Gen) -> Result<()> {
+fn op_3100(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_sign_out(&a0, &mut a1).map(drop)
 }
-fn op_3102(g: &mut Gen) -> Result<()> {
+fn op_3101(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_sin_out(&a0, &mut a1).map(drop)
 }
-fn op_3103(g: &mut Gen) -> Result<()> {
+fn op_3102(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_sinh_out(&a0, &mut a1).map(drop)
 }
-fn op_3104(g: &mut Gen) -> Result<()> {
+fn op_3103(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_sqrt_out(&a0, &mut a1).map(drop)
 }
-fn op_3105(g: &mut Gen) -> Result<()> {
+fn op_3104(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_tan_out(&a0, &mut a1).map(drop)
 }
-fn op_3106(g: &mut Gen) -> Result<()> {
+fn op_3105(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_tanh_out(&a0, &mut a1).map(drop)
 }
-fn op_3107(g: &mut Gen) -> Result<()> {
+fn op_3106(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_trunc_out(&a0, &mut a1).map(drop)
 }
-fn op_3108(g: &mut Gen) -> Result<()> {
+fn op_3107(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     Tensor::f__foreach_zero_out(&a0, &mut a1).map(drop)
 }
-fn op_3109(g: &mut Gen) -> Result<()> {
+fn op_3108(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     Tensor::f__foreach_zero(&a0).map(drop)
 }
-fn op_3110(g: &mut Gen) -> Result<()> {
+fn op_3109(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.bool();
     let mut a3 = g.tensor_list();
     Tensor::f__foreach_copy_out_with(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_3111(g: &mut Gen) -> Result<()> {
+fn op_3110(g: &mut Gen) -> Result<()> {
     let a0 = g.scalar();
     let a1 = g.tensor();
     let a2 = g.bool();
@@ -26899,7 +26915,7 @@ fn op_3111(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_bucketize_scalar_out_with(a0, &a1, a2, a3, &mut a4).map(drop)
 }
-fn op_3112(g: &mut Gen) -> Result<()> {
+fn op_3111(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -26907,7 +26923,7 @@ fn op_3112(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f_glu_jvp_out(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_3113(g: &mut Gen) -> Result<()> {
+fn op_3112(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -26917,13 +26933,13 @@ fn op_3113(g: &mut Gen) -> Result<()> {
     let mut a6 = g.tensor();
     Tensor::f_glu_backward_jvp_out(&a0, &a1, &a2, &a3, &a4, a5, &mut a6).map(drop)
 }
-fn op_3114(g: &mut Gen) -> Result<()> {
+fn op_3113(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_hardswish_backward_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3115(g: &mut Gen) -> Result<()> {
+fn op_3114(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.scalar();
@@ -26932,7 +26948,7 @@ fn op_3115(g: &mut Gen) -> Result<()> {
     let a5 = g.opt_generator();
     a0.f_rrelu_with_noise_functional_with(&a1, a2, a3, a4, a5.as_ref()).map(drop)
 }
-fn op_3116(g: &mut Gen) -> Result<()> {
+fn op_3115(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -26944,37 +26960,37 @@ fn op_3116(g: &mut Gen) -> Result<()> {
     Tensor::f_rrelu_with_noise_backward_out(&a0, &a1, &a2, a3, a4, a5, a6, &mut a7)
         .map(drop)
 }
-fn op_3117(g: &mut Gen) -> Result<()> {
+fn op_3116(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_mkldnn_adaptive_avg_pool2d_backward_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3118(g: &mut Gen) -> Result<()> {
+fn op_3117(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f__adaptive_avg_pool2d_out(&a1, &mut a2).map(drop)
 }
-fn op_3119(g: &mut Gen) -> Result<()> {
+fn op_3118(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f__adaptive_avg_pool2d_backward_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3120(g: &mut Gen) -> Result<()> {
+fn op_3119(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f__adaptive_avg_pool3d_out(&a1, &mut a2).map(drop)
 }
-fn op_3121(g: &mut Gen) -> Result<()> {
+fn op_3120(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f__adaptive_avg_pool3d_backward_out(&a0, &a1, &mut a2).map(drop)
 }
-fn op_3122(g: &mut Gen) -> Result<()> {
+fn op_3121(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -26983,7 +26999,7 @@ fn op_3122(g: &mut Gen) -> Result<()> {
     Tensor::f_upsample_bilinear2d_vec_out(&a0, a1.as_deref(), a2, a3.as_deref(), &mut a4)
         .map(drop)
 }
-fn op_3123(g: &mut Gen) -> Result<()> {
+fn op_3122(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.opt_float_list();
@@ -26991,7 +27007,7 @@ fn op_3123(g: &mut Gen) -> Result<()> {
     Tensor::f_upsample_nearest2d_vec_out(&a0, a1.as_deref(), a2.as_deref(), &mut a3)
         .map(drop)
 }
-fn op_3124(g: &mut Gen) -> Result<()> {
+fn op_3123(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -27016,7 +27032,7 @@ fn op_3124(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3125(g: &mut Gen) -> Result<()> {
+fn op_3124(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -27027,7 +27043,7 @@ fn op_3125(g: &mut Gen) -> Result<()> {
     let mut a7 = g.tensor();
     a0.f_conv_depthwise3d_out(&a1, &a2, a3.as_ref(), &a4, &a5, &a6, &mut a7).map(drop)
 }
-fn op_3126(g: &mut Gen) -> Result<()> {
+fn op_3125(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -27039,7 +27055,7 @@ fn op_3126(g: &mut Gen) -> Result<()> {
     a0.f_slow_conv_dilated2d_out_with(&a1, &a2, a3.as_ref(), &a4, &a5, &a6, &mut a7)
         .map(drop)
 }
-fn op_3127(g: &mut Gen) -> Result<()> {
+fn op_3126(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int_list();
@@ -27051,50 +27067,50 @@ fn op_3127(g: &mut Gen) -> Result<()> {
     a0.f_slow_conv_dilated3d_out_with(&a1, &a2, a3.as_ref(), &a4, &a5, &a6, &mut a7)
         .map(drop)
 }
-fn op_3128(g: &mut Gen) -> Result<()> {
+fn op_3127(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_isinf_out(&mut a1).map(drop)
 }
-fn op_3129(g: &mut Gen) -> Result<()> {
+fn op_3128(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_linalg_matrix_exp_out(&mut a1).map(drop)
 }
-fn op_3130(g: &mut Gen) -> Result<()> {
+fn op_3129(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let mut a2 = g.tensor();
     Tensor::f__test_optional_intlist_out(&a0, a1.as_deref(), &mut a2).map(drop)
 }
-fn op_3131(g: &mut Gen) -> Result<()> {
+fn op_3130(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let mut a2 = g.tensor();
     Tensor::f__test_optional_filled_intlist_out(&a0, a1.as_deref(), &mut a2).map(drop)
 }
-fn op_3132(g: &mut Gen) -> Result<()> {
+fn op_3131(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_float_list();
     let mut a2 = g.tensor();
     Tensor::f__test_optional_floatlist_out(&a0, a1.as_deref(), &mut a2).map(drop)
 }
-fn op_3133(g: &mut Gen) -> Result<()> {
+fn op_3132(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__test_warn_in_autograd_out(&mut a1).map(drop)
 }
-fn op_3134(g: &mut Gen) -> Result<()> {
+fn op_3133(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__test_autograd_multiple_dispatch_fullcoverage_out(&mut a1).map(drop)
 }
-fn op_3135(g: &mut Gen) -> Result<()> {
+fn op_3134(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__test_autograd_multiple_dispatch_view_copy_out(&mut a1).map(drop)
 }
-fn op_3136(g: &mut Gen) -> Result<()> {
+fn op_3135(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.string();
     let a2 = g.opt_tensor();
@@ -27117,7 +27133,7 @@ fn op_3136(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3137(g: &mut Gen) -> Result<()> {
+fn op_3136(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -27140,7 +27156,7 @@ fn op_3137(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3138(g: &mut Gen) -> Result<()> {
+fn op_3137(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.opt_kind();
     let a2 = g.opt_layout();
@@ -27150,40 +27166,40 @@ fn op_3138(g: &mut Gen) -> Result<()> {
     Tensor::f__nested_tensor_from_tensor_list_out_with(&a0, a1, a2, a3, a4, &mut a5)
         .map(drop)
 }
-fn op_3139(g: &mut Gen) -> Result<()> {
+fn op_3138(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f__fw_primal_copy_out(a1, &mut a2).map(drop)
 }
-fn op_3140(g: &mut Gen) -> Result<()> {
+fn op_3139(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.int();
     let mut a3 = g.tensor();
     Tensor::f__make_dual_copy_out(&a0, &a1, a2, &mut a3).map(drop)
 }
-fn op_3141(g: &mut Gen) -> Result<()> {
+fn op_3140(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_view_as_real_copy_out(&mut a1).map(drop)
 }
-fn op_3142(g: &mut Gen) -> Result<()> {
+fn op_3141(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_view_as_complex_copy_out(&mut a1).map(drop)
 }
-fn op_3143(g: &mut Gen) -> Result<()> {
+fn op_3142(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__conj_copy_out(&mut a1).map(drop)
 }
-fn op_3144(g: &mut Gen) -> Result<()> {
+fn op_3143(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__neg_view_copy_out(&mut a1).map(drop)
 }
-fn op_3145(g: &mut Gen) -> Result<()> {
+fn op_3144(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -27191,13 +27207,13 @@ fn op_3145(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_as_strided_copy_out_with(&a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_3146(g: &mut Gen) -> Result<()> {
+fn op_3145(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f__sparse_broadcast_to_copy_out(&a1, &mut a2).map(drop)
 }
-fn op_3147(g: &mut Gen) -> Result<()> {
+fn op_3146(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -27205,39 +27221,39 @@ fn op_3147(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_diagonal_copy_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_3148(g: &mut Gen) -> Result<()> {
+fn op_3147(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
     let mut a3 = g.tensor();
     a0.f_expand_copy_out_with(&a1, a2, &mut a3).map(drop)
 }
-fn op_3149(g: &mut Gen) -> Result<()> {
+fn op_3148(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_permute_copy_out(&a1, &mut a2).map(drop)
 }
-fn op_3150(g: &mut Gen) -> Result<()> {
+fn op_3149(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
     let mut a3 = g.tensor();
     a0.f__reshape_alias_copy_out(&a1, &a2, &mut a3).map(drop)
 }
-fn op_3151(g: &mut Gen) -> Result<()> {
+fn op_3150(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f_select_copy_int_out(a1, a2, &mut a3).map(drop)
 }
-fn op_3152(g: &mut Gen) -> Result<()> {
+fn op_3151(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_detach_copy_out(&mut a1).map(drop)
 }
-fn op_3153(g: &mut Gen) -> Result<()> {
+fn op_3152(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.opt_int();
@@ -27246,94 +27262,94 @@ fn op_3153(g: &mut Gen) -> Result<()> {
     let mut a5 = g.tensor();
     a0.f_slice_copy_tensor_out_with(a1, a2, a3, a4, &mut a5).map(drop)
 }
-fn op_3154(g: &mut Gen) -> Result<()> {
+fn op_3153(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_squeeze_copy_out(&mut a1).map(drop)
 }
-fn op_3155(g: &mut Gen) -> Result<()> {
+fn op_3154(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_squeeze_copy_dim_out(a1, &mut a2).map(drop)
 }
-fn op_3156(g: &mut Gen) -> Result<()> {
+fn op_3155(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_squeeze_copy_dims_out(&a1, &mut a2).map(drop)
 }
-fn op_3157(g: &mut Gen) -> Result<()> {
+fn op_3156(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_t_copy_out(&mut a1).map(drop)
 }
-fn op_3158(g: &mut Gen) -> Result<()> {
+fn op_3157(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
     let mut a3 = g.tensor();
     a0.f_transpose_copy_int_out(a1, a2, &mut a3).map(drop)
 }
-fn op_3159(g: &mut Gen) -> Result<()> {
+fn op_3158(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let mut a2 = g.tensor();
     a0.f_unsqueeze_copy_out(a1, &mut a2).map(drop)
 }
-fn op_3160(g: &mut Gen) -> Result<()> {
+fn op_3159(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__indices_copy_out(&mut a1).map(drop)
 }
-fn op_3161(g: &mut Gen) -> Result<()> {
+fn op_3160(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f__values_copy_out(&mut a1).map(drop)
 }
-fn op_3162(g: &mut Gen) -> Result<()> {
+fn op_3161(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_indices_copy_out(&mut a1).map(drop)
 }
-fn op_3163(g: &mut Gen) -> Result<()> {
+fn op_3162(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_values_copy_out(&mut a1).map(drop)
 }
-fn op_3164(g: &mut Gen) -> Result<()> {
+fn op_3163(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_crow_indices_copy_out(&mut a1).map(drop)
 }
-fn op_3165(g: &mut Gen) -> Result<()> {
+fn op_3164(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_col_indices_copy_out(&mut a1).map(drop)
 }
-fn op_3166(g: &mut Gen) -> Result<()> {
+fn op_3165(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_ccol_indices_copy_out(&mut a1).map(drop)
 }
-fn op_3167(g: &mut Gen) -> Result<()> {
+fn op_3166(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_row_indices_copy_out(&mut a1).map(drop)
 }
-fn op_3168(g: &mut Gen) -> Result<()> {
+fn op_3167(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let mut a2 = g.tensor();
     a0.f_view_copy_out(&a1, &mut a2).map(drop)
 }
-fn op_3169(g: &mut Gen) -> Result<()> {
+fn op_3168(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.kind();
     let mut a2 = g.tensor();
     a0.f_view_copy_dtype_out(a1, &mut a2).map(drop)
 }
-fn op_3170(g: &mut Gen) -> Result<()> {
+fn op_3169(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -27341,19 +27357,19 @@ fn op_3170(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f_unfold_copy_out(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_3171(g: &mut Gen) -> Result<()> {
+fn op_3170(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_alias_copy_out(&mut a1).map(drop)
 }
-fn op_3172(g: &mut Gen) -> Result<()> {
+fn op_3171(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.float();
     let a2 = g.opt_int_list();
     let mut a3 = g.tensor();
     a0.f_to_padded_tensor_out_with(a1, a2.as_deref(), &mut a3).map(drop)
 }
-fn op_3173(g: &mut Gen) -> Result<()> {
+fn op_3172(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     let a2 = g.int();
@@ -27400,7 +27416,7 @@ fn op_3173(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3174(g: &mut Gen) -> Result<()> {
+fn op_3173(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -27435,7 +27451,7 @@ fn op_3174(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3175(g: &mut Gen) -> Result<()> {
+fn op_3174(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -27443,7 +27459,7 @@ fn op_3175(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     Tensor::f__triton_scaled_dot_attention_out_with(&a0, &a1, &a2, a3, &mut a4).map(drop)
 }
-fn op_3176(g: &mut Gen) -> Result<()> {
+fn op_3175(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -27470,7 +27486,7 @@ fn op_3176(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3177(g: &mut Gen) -> Result<()> {
+fn op_3176(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.bool();
     let a2 = g.bool();
@@ -27478,7 +27494,7 @@ fn op_3177(g: &mut Gen) -> Result<()> {
     let mut a4 = g.tensor();
     a0.f__foobar_out_with(a1, a2, a3, &mut a4).map(drop)
 }
-fn op_3178(g: &mut Gen) -> Result<()> {
+fn op_3177(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -27515,7 +27531,7 @@ fn op_3178(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3179(g: &mut Gen) -> Result<()> {
+fn op_3178(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -27550,7 +27566,7 @@ fn op_3179(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3180(g: &mut Gen) -> Result<()> {
+fn op_3179(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -27587,7 +27603,7 @@ fn op_3180(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3181(g: &mut Gen) -> Result<()> {
+fn op_3180(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -27622,7 +27638,7 @@ fn op_3181(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3182(g: &mut Gen) -> Result<()> {
+fn op_3181(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -27659,7 +27675,7 @@ fn op_3182(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3183(g: &mut Gen) -> Result<()> {
+fn op_3182(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -27694,7 +27710,7 @@ fn op_3183(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3184(g: &mut Gen) -> Result<()> {
+fn op_3183(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -27731,7 +27747,7 @@ fn op_3184(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3185(g: &mut Gen) -> Result<()> {
+fn op_3184(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -27766,7 +27782,7 @@ fn op_3185(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3186(g: &mut Gen) -> Result<()> {
+fn op_3185(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -27797,7 +27813,7 @@ fn op_3186(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3187(g: &mut Gen) -> Result<()> {
+fn op_3186(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -27826,7 +27842,7 @@ fn op_3187(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3188(g: &mut Gen) -> Result<()> {
+fn op_3187(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -27857,7 +27873,7 @@ fn op_3188(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3189(g: &mut Gen) -> Result<()> {
+fn op_3188(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -27886,7 +27902,7 @@ fn op_3189(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3190(g: &mut Gen) -> Result<()> {
+fn op_3189(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -27915,7 +27931,7 @@ fn op_3190(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3191(g: &mut Gen) -> Result<()> {
+fn op_3190(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
@@ -27942,7 +27958,7 @@ fn op_3191(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3192(g: &mut Gen) -> Result<()> {
+fn op_3191(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let mut a1 = g.tensor_list();
     let mut a2 = g.tensor_list();
@@ -27971,7 +27987,7 @@ fn op_3192(g: &mut Gen) -> Result<()> {
         )
         .map(drop)
 }
-fn op_3193(g: &mut Gen) -> Result<()> {
+fn op_3192(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     let a2 = g.tensor_list();
