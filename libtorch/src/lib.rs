@@ -73,6 +73,12 @@ pub use threads::{get_num_threads, manual_seed, set_num_threads};
 /// The raw layer, for what the safe API does not cover.
 pub use libtorch_sys as sys;
 
+/// The README's Rust snippets compile (and the first runs) as doctests, so the user's door
+/// cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeSnippets;
+
 /// The libtorch version this crate runs on, e.g. "2.11.0".
 pub fn version() -> &'static str {
     sys::LIBTORCH_VERSION
