@@ -17,6 +17,7 @@ pub mod jit;
 // by rustfmt).
 #[path = "generated/mod.rs"]
 pub mod ops;
+pub mod profiler;
 pub mod serialize;
 pub use abi::*;
 
