@@ -27,6 +27,7 @@
 mod activation;
 mod activation_args;
 mod attention;
+mod backward_hook;
 mod cell;
 mod check;
 mod container;
