@@ -50,6 +50,7 @@ pub(crate) mod ops;
 mod pool;
 mod pool3d;
 mod rnn;
+mod rnn_step;
 mod sequential;
 mod shape;
 mod state_dict;
