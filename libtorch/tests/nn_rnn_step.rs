@@ -107,7 +107,7 @@ fn stepping_gives_the_sequence_gradients() {
     let mut total = Tensor::zeros(&[]);
     for t in 0..L {
         let (y_t, next) = rnn.step_hidden(&x.select(0, t), h.as_ref()).unwrap();
-        total = total + y_t.sum();
+        total += y_t.sum();
         h = Some(next);
     }
     total.backward();
