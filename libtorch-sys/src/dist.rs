@@ -245,7 +245,19 @@ extern "C" {
         bucket_cap_is_default: bool,
         find_unused_parameters: bool,
         gradient_as_bucket_view: bool,
+        static_graph: bool,
         out: *mut *mut ltrs_reducer,
+    ) -> *mut ltrs_error;
+    /// c10d's built-in communication hook `hook` (1 ALLREDUCE, 2 FP16_COMPRESS), once.
+    pub fn ltrs_reducer_register_builtin_comm_hook(
+        r: *const ltrs_reducer,
+        hook: i32,
+    ) -> *mut ltrs_error;
+    /// static_graph's `_DDPSink`: `out` receives a new reference to the output to hand back.
+    pub fn ltrs_reducer_static_graph_sink(
+        r: *const ltrs_reducer,
+        output: ltrs_tensor,
+        out: *mut ltrs_tensor,
     ) -> *mut ltrs_error;
     pub fn ltrs_reducer_prepare_for_forward(r: *const ltrs_reducer) -> *mut ltrs_error;
     pub fn ltrs_reducer_rebuild_buckets(r: *const ltrs_reducer, out: *mut bool) -> *mut ltrs_error;

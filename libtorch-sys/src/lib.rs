@@ -18,6 +18,7 @@ pub mod jit;
 // by rustfmt).
 #[path = "generated/mod.rs"]
 pub mod ops;
+pub mod profiler;
 pub mod serialize;
 pub use abi::*;
 

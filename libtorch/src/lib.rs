@@ -30,6 +30,7 @@ pub mod jit;
 mod kind;
 pub mod nn;
 pub mod optim;
+pub mod profiler;
 mod scalar;
 pub mod serialize;
 mod shorthands;

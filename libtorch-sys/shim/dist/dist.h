@@ -130,11 +130,19 @@ ltrs_error* ltrs_broadcast_coalesced(const ltrs_pg* pg, ltrs_tensor_list tensors
 void ltrs_reducer_free(ltrs_reducer* r);
 /* DistributedDataParallel's Reducer over `params` (shared, one name each): checks the shapes
  * match across ranks, assigns buckets as _ddp_init_helper does, and hooks every parameter's
- * gradient accumulator. */
+ * gradient accumulator; `static_graph` as DDP's _set_static_graph. */
 ltrs_error* ltrs_reducer_new(const ltrs_pg* pg, ltrs_tensor_list params, ltrs_str_list names,
                              int64_t bucket_bytes_cap, bool bucket_cap_is_default,
                              bool find_unused_parameters, bool gradient_as_bucket_view,
-                             ltrs_reducer** out);
+                             bool static_graph, ltrs_reducer** out);
+/* c10d's built-in communication hooks (c10d::BuiltinCommHookType codes): 1 ALLREDUCE,
+ * 2 FP16_COMPRESS; once per reducer (ddp_hooks.cpp). */
+ltrs_error* ltrs_reducer_register_builtin_comm_hook(const ltrs_reducer* r, int32_t hook);
+/* static_graph's _DDPSink: until the first backward has queued the Reducer's delayed all-reduce,
+ * `*out` is a view of `output` whose gradient hook queues it on the autograd engine (once);
+ * afterwards, or for an output without a grad_fn, `output` itself (a new reference). */
+ltrs_error* ltrs_reducer_static_graph_sink(const ltrs_reducer* r, ltrs_tensor output,
+                                           ltrs_tensor* out);
 ltrs_error* ltrs_reducer_prepare_for_forward(const ltrs_reducer* r);
 /* Rebuilds the buckets in gradient order after the first backward (a collective); `*out`: whether
  * it did. */

@@ -7,6 +7,7 @@
 // ProcessGroup(int, int)).
 #include "dist.h"
 #include "dist_support.h"
+#include "reducer_handle.h"
 
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
@@ -16,11 +17,6 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
-
-struct ltrs_reducer {
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
-  std::unique_ptr<c10d::Reducer> reducer;
-};
 
 namespace {
 
@@ -86,7 +82,7 @@ void ltrs_reducer_free(ltrs_reducer* r) {
 ltrs_error* ltrs_reducer_new(const ltrs_pg* pg, ltrs_tensor_list params, ltrs_str_list names,
                              int64_t bucket_bytes_cap, bool bucket_cap_is_default,
                              bool find_unused_parameters, bool gradient_as_bucket_view,
-                             ltrs_reducer** out) {
+                             bool static_graph, ltrs_reducer** out) {
   LTRS_TRY {
     const auto& p = pg_ref(pg);
     TORCH_CHECK(bucket_bytes_cap > 0, "bucket_cap_mb must be positive");
@@ -103,10 +99,11 @@ ltrs_error* ltrs_reducer_new(const ltrs_pg* pg, ltrs_tensor_list params, ltrs_st
     // DistributedDataParallel.__init__: the same parameter shapes on every rank, ...
     c10d::verify_params_across_processes(group, ts, std::nullopt);
     // ... then the bucket assignment of _ddp_init_helper: a single bucket for the first
-    // iteration unless unused parameters are looked for (the Reducer rebuilds the buckets in the
-    // order gradients arrived, after the first backward), reversed to approximate that order.
+    // iteration unless unused parameters are looked for without a static graph (the Reducer
+    // rebuilds the buckets in the order gradients arrived, after the first backward), reversed
+    // to approximate that order.
     std::vector<size_t> limits;
-    if (!find_unused_parameters) {
+    if (static_graph || !find_unused_parameters) {
       limits = {std::numeric_limits<size_t>::max()};
     } else if (bucket_cap_is_default) {
       limits = {static_cast<size_t>(c10d::kDefaultFirstBucketBytes),
@@ -118,14 +115,19 @@ ltrs_error* ltrs_reducer_new(const ltrs_pg* pg, ltrs_tensor_list params, ltrs_st
     auto assignment = c10d::compute_bucket_assignment_by_size(ts, limits, expect_sparse);
     auto buckets = std::get<0>(assignment);
     std::reverse(buckets.begin(), buckets.end());
-    auto reducer = std::make_unique<c10d::Reducer>(
+    auto reducer = std::make_shared<c10d::Reducer>(
         ts, std::move(buckets), group, expect_sparse, bucket_bytes_cap, find_unused_parameters,
         gradient_as_bucket_view, std::move(param_names),
         bucket_cap_is_default ? static_cast<int64_t>(c10d::kDefaultFirstBucketBytes)
                               : bucket_bytes_cap,
         /*skip_all_reduce_unused_params=*/false, /*use_python_reducer=*/false,
         std::vector<int64_t>{});
-    *out = new ltrs_reducer{std::move(group), std::move(reducer)};
+    // DistributedDataParallel._set_static_graph, right after the Reducer is built.
+    if (static_graph) reducer->set_static_graph();
+    auto handle = std::make_unique<ltrs_reducer>();
+    handle->group = std::move(group);
+    handle->reducer = std::move(reducer);
+    *out = handle.release();
   }
   LTRS_CATCH
 }

@@ -31,6 +31,7 @@ pub struct DdpOptions {
     bucket_cap_mb: Option<f64>,
     find_unused_parameters: bool,
     gradient_as_bucket_view: bool,
+    static_graph: bool,
 }
 
 impl DdpOptions {
@@ -69,10 +70,19 @@ impl DdpOptions {
         self.gradient_as_bucket_view = on;
         self
     }
+
+    /// `static_graph=` (default false): promises that every iteration uses the same parameters
+    /// in the same order. The first backward then reduces every gradient at its end (finding
+    /// unused parameters by itself, with no graph walk), and later ones overlap as usual; the
+    /// gradients are the same as without it.
+    pub fn static_graph(mut self, on: bool) -> DdpOptions {
+        self.static_graph = on;
+        self
+    }
 }
 
 /// An owned c10d Reducer.
-struct Reducer(*mut raw::ltrs_reducer);
+pub(super) struct Reducer(pub(super) *mut raw::ltrs_reducer);
 
 impl Drop for Reducer {
     fn drop(&mut self) {
@@ -115,9 +125,10 @@ impl Drop for Reducer {
 pub struct DistributedDataParallel<M: Module> {
     module: M,
     group: Arc<ProcessGroup>,
-    reducer: Reducer,
+    pub(super) reducer: Reducer,
     broadcast_buffers: bool,
     find_unused_parameters: bool,
+    static_graph: bool,
     /// `require_backward_grad_sync`: false inside [`no_sync`](Self::no_sync).
     sync: Cell<bool>,
     /// `require_forward_param_sync`: whether the last forward synchronized (then buffers are
@@ -191,6 +202,7 @@ impl<M: Module> DistributedDataParallel<M> {
                     options.bucket_cap_mb.is_none(),
                     options.find_unused_parameters,
                     options.gradient_as_bucket_view,
+                    options.static_graph,
                     &mut out,
                 ),
                 NEW,
@@ -206,6 +218,7 @@ impl<M: Module> DistributedDataParallel<M> {
             reducer,
             broadcast_buffers: !options.no_broadcast_buffers,
             find_unused_parameters: options.find_unused_parameters,
+            static_graph: options.static_graph,
             sync: Cell::new(true),
             forward_sync: Cell::new(true),
         })
@@ -281,11 +294,12 @@ impl<M: Module> DistributedDataParallel<M> {
         Ok(())
     }
 
-    fn post_forward(&self, output: &Tensor) -> Result<()> {
+    fn post_forward(&self, output: Tensor) -> Result<Tensor> {
         const OP: &str = "DistributedDataParallel.forward";
         if crate::is_grad_enabled() && self.sync.get() {
             self.forward_sync.set(true);
-            let roots = if self.find_unused_parameters {
+            // A static graph needs no graph walk to find unused parameters.
+            let roots = if self.find_unused_parameters && !self.static_graph {
                 vec![output.as_raw()]
             } else {
                 Vec::new()
@@ -303,7 +317,20 @@ impl<M: Module> DistributedDataParallel<M> {
         } else {
             self.forward_sync.set(false);
         }
-        Ok(())
+        if !self.static_graph {
+            return Ok(output);
+        }
+        // static_graph: until the first backward, the output passes through _DDPSink, whose
+        // gradient queues the Reducer's delayed all-reduce of that first iteration.
+        let mut out = std::ptr::null_mut();
+        // SAFETY: live reducer and output; `out` receives a new reference, owned below.
+        unsafe {
+            check(
+                raw::ltrs_reducer_static_graph_sink(self.reducer.0, output.as_raw(), &mut out),
+                OP,
+            )?;
+            Ok(Tensor::from_raw(out))
+        }
     }
 }
 
@@ -344,8 +371,7 @@ impl<M: Module> Module for DistributedDataParallel<M> {
     fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
         self.pre_forward()?;
         let out = self.module.f_forward(xs)?;
-        self.post_forward(&out)?;
-        Ok(out)
+        self.post_forward(out)
     }
 
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {

@@ -24,6 +24,7 @@
 //! Backends: Gloo, on CPU. Not yet here: NCCL, subgroups (`new_group`).
 mod collectives;
 mod ddp;
+mod ddp_comm_hooks;
 mod init;
 mod process_group;
 mod store;
@@ -31,6 +32,7 @@ mod work;
 
 pub use collectives::*;
 pub use ddp::{DdpOptions, DistributedDataParallel, NoSync};
+pub use ddp_comm_hooks::BuiltinCommHookType;
 pub use init::{
     default_group, destroy_process_group, get_backend, get_rank, get_world_size,
     init_process_group, is_initialized, InitOptions, DEFAULT_TIMEOUT,

@@ -1,5 +1,7 @@
-//! Forward hooks on a module (`register_forward_pre_hook`, `register_forward_hook`): a module
-//! wrapped in [`Hooked`] runs its hooks around every forward pass.
+//! Forward and backward hooks on a module (`register_forward_pre_hook`,
+//! `register_forward_hook`, `register_full_backward_pre_hook`, `register_full_backward_hook`):
+//! a module wrapped in [`Hooked`] runs its hooks around every forward pass and its backward.
+use super::backward_hook::BackwardHooks;
 use super::module::{Module, Slot};
 use crate::{Result, Tensor};
 
@@ -35,6 +37,7 @@ pub struct Hooked<M: Module> {
     pub module: M,
     pre: Vec<(HookId, PreHook<M>)>,
     post: Vec<(HookId, PostHook<M>)>,
+    backward: BackwardHooks,
     next: u64,
 }
 
@@ -45,6 +48,7 @@ impl<M: Module> Hooked<M> {
             module,
             pre: Vec::new(),
             post: Vec::new(),
+            backward: BackwardHooks::default(),
             next: 0,
         }
     }
@@ -74,12 +78,58 @@ impl<M: Module> Hooked<M> {
         id
     }
 
-    /// Removes a hook (`handle.remove()`); whether it was registered here.
+    /// `hook(grad_input, grad_output)` when the gradients with respect to the module's input
+    /// and output have been computed (`register_full_backward_hook`); `Some(g)` replaces the
+    /// gradient that flows on to the input. `grad_input` is `None` when the input does not
+    /// require grad (the hook then runs as soon as `grad_output` is known, and must return
+    /// `None`: anything else fails the backward pass, as in PyTorch). Unlike PyTorch the hook
+    /// does not get the module: it runs during backward, when the module may have moved; capture
+    /// what it needs. As in PyTorch, the forward pass must not modify its input or output in
+    /// place while a backward hook is registered.
+    ///
+    /// ```
+    /// use libtorch::nn::{Hooked, Linear, Module};
+    /// use libtorch::Tensor;
+    /// use std::sync::{Arc, Mutex};
+    /// let mut fc = Hooked::new(Linear::new(3, 2));
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// fc.register_full_backward_hook(move |grad_input, grad_output| {
+    ///     log.lock().unwrap().push((grad_input.map(|g| g.size()), grad_output.size()));
+    ///     Ok(None)
+    /// });
+    /// let x = Tensor::ones(&[4, 3]).set_requires_grad(true);
+    /// fc.forward(&x).sum().backward();
+    /// assert_eq!(*seen.lock().unwrap(), [(Some(vec![4, 3]), vec![4, 2])]);
+    /// ```
+    pub fn register_full_backward_hook<H>(&mut self, hook: H) -> HookId
+    where
+        H: Fn(Option<&Tensor>, &Tensor) -> Result<Option<Tensor>> + Send + Sync + 'static,
+    {
+        let id = self.id();
+        self.backward.full.push((id, std::sync::Arc::new(hook)));
+        id
+    }
+
+    /// `hook(grad_output)` when the gradient with respect to the module's output has been
+    /// computed, before it flows into the module (`register_full_backward_pre_hook`); `Some(g)`
+    /// replaces it.
+    pub fn register_full_backward_pre_hook<H>(&mut self, hook: H) -> HookId
+    where
+        H: Fn(&Tensor) -> Result<Option<Tensor>> + Send + Sync + 'static,
+    {
+        let id = self.id();
+        self.backward.pre.push((id, std::sync::Arc::new(hook)));
+        id
+    }
+
+    /// Removes a hook (`handle.remove()`); whether it was registered here. A removed backward
+    /// hook still runs for forward passes made before its removal.
     pub fn remove_hook(&mut self, id: HookId) -> bool {
         let n = self.pre.len() + self.post.len();
         self.pre.retain(|(i, _)| *i != id);
         self.post.retain(|(i, _)| *i != id);
-        self.pre.len() + self.post.len() != n
+        self.backward.remove(id) || self.pre.len() + self.post.len() != n
     }
 
     /// The wrapped module, without its hooks.
@@ -96,13 +146,17 @@ impl<M: Module> Module for Hooked<M> {
                 x = new;
             }
         }
+        let (x, backward) = self.backward.setup_input(&x)?;
         let mut y = self.module.f_forward(&x)?;
         for (_, h) in &self.post {
             if let Some(new) = h(&self.module, &x, &y)? {
                 y = new;
             }
         }
-        Ok(y)
+        match backward {
+            Some(pending) => pending.setup_output(y),
+            None => Ok(y),
+        }
     }
     fn visit(&self, f: &mut dyn FnMut(&str, Slot, &Tensor)) {
         self.module.visit(f)

@@ -27,6 +27,7 @@
 mod activation;
 mod activation_args;
 mod attention;
+mod backward_hook;
 mod cell;
 mod check;
 mod container;
@@ -49,6 +50,7 @@ pub(crate) mod ops;
 mod pool;
 mod pool3d;
 mod rnn;
+mod rnn_step;
 mod sequential;
 mod shape;
 mod state_dict;
