@@ -54,9 +54,6 @@
 #include <ATen/ops/diagonal_scatter_ops.h>
 #include <ATen/ops/diff_ops.h>
 #include <ATen/ops/digamma_ops.h>
-#if TORCH_VERSION_MINOR >= 12
-#include <ATen/ops/dim_ops.h>
-#endif
 #include <ATen/ops/dist_ops.h>
 #include <ATen/ops/div_ops.h>
 #include <ATen/ops/divide_ops.h>
@@ -1299,17 +1296,6 @@ extern "C" ltrs_error* ltrs_digamma(ltrs_tensor* out0, ltrs_tensor a_self) {
   }
   LTRS_CATCH
 }
-
-// aten::dim(Tensor self) -> int
-#if TORCH_VERSION_MINOR >= 12
-extern "C" ltrs_error* ltrs_dim(int64_t* out0, ltrs_tensor a_self) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    *out0 = at::_ops::dim::call(b_self);
-  }
-  LTRS_CATCH
-}
-#endif
 
 // aten::dist(Tensor self, Tensor other, Scalar p=2) -> Tensor
 extern "C" ltrs_error* ltrs_dist(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_other, ltrs_scalar a_p) {

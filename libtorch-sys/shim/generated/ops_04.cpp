@@ -173,6 +173,7 @@
 #include <ATen/ops/lstm_ops.h>
 #include <ATen/ops/lstm_cell_ops.h>
 #include <ATen/ops/lstm_mps_backward_ops.h>
+#include <ATen/ops/lt_ops.h>
 
 // aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor
 extern "C" ltrs_error* ltrs_group_norm(ltrs_tensor* out0, ltrs_tensor a_input, int64_t a_num_groups, ltrs_tensor a_weight, ltrs_tensor a_bias, double a_eps, bool a_cudnn_enabled) {
@@ -1473,17 +1474,6 @@ extern "C" ltrs_error* ltrs_is_conj(bool* out0, ltrs_tensor a_self) {
   }
   LTRS_CATCH
 }
-
-// aten::is_contiguous(Tensor self) -> bool
-#if TORCH_VERSION_MINOR >= 12
-extern "C" ltrs_error* ltrs_is_contiguous(bool* out0, ltrs_tensor a_self) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    *out0 = at::_ops::is_contiguous::call(b_self);
-  }
-  LTRS_CATCH
-}
-#endif
 
 // aten::is_contiguous.memory_format(Tensor self, MemoryFormat memory_format) -> bool
 #if TORCH_VERSION_MINOR >= 12
@@ -4334,6 +4324,65 @@ extern "C" ltrs_error* ltrs_lstm_mps_backward_out(ltrs_tensor a_grad_y, ltrs_ten
     ltrs::TensorListMutArg b_out2;
     ltrs::fill_tensor_list_mut(b_out2, a_out2);
     at::_ops::lstm_mps_backward_out::call(ltrs::opt_tensor(a_grad_y), ltrs::opt_tensor(a_grad_hy), ltrs::opt_tensor(a_grad_cy), b_z_state, b_cell_state_fwd, b_input, b_layersOutputs, ltrs::tensor_list(a_hx), ltrs::tensor_list(a_params), a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first, b_out0.get(), b_out1, b_out2);
+  }
+  LTRS_CATCH
+}
+
+// aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)
+extern "C" ltrs_error* ltrs_lt_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
+  LTRS_TRY {
+    ltrs::Borrowed b_self(a_self);
+    ltrs::BorrowedMut b_out(a_out);
+    *out0 = ltrs::give(at::_ops::lt_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
+  }
+  LTRS_CATCH
+}
+
+// aten::lt.Scalar(Tensor self, Scalar other) -> Tensor
+extern "C" ltrs_error* ltrs_lt_Scalar(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other) {
+  LTRS_TRY {
+    ltrs::Borrowed b_self(a_self);
+    *out0 = ltrs::give(at::_ops::lt_Scalar::call(b_self, ltrs::scalar(a_other)));
+  }
+  LTRS_CATCH
+}
+
+// aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)
+extern "C" ltrs_error* ltrs_lt_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
+  LTRS_TRY {
+    ltrs::Borrowed b_self(a_self);
+    ltrs::Borrowed b_other(a_other);
+    ltrs::BorrowedMut b_out(a_out);
+    *out0 = ltrs::give(at::_ops::lt_Tensor_out::call(b_self, b_other, b_out.get()));
+  }
+  LTRS_CATCH
+}
+
+// aten::lt.Tensor(Tensor self, Tensor other) -> Tensor
+extern "C" ltrs_error* ltrs_lt_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_other) {
+  LTRS_TRY {
+    ltrs::Borrowed b_self(a_self);
+    ltrs::Borrowed b_other(a_other);
+    *out0 = ltrs::give(at::_ops::lt_Tensor::call(b_self, b_other));
+  }
+  LTRS_CATCH
+}
+
+// aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+extern "C" ltrs_error* ltrs_lt__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
+  LTRS_TRY {
+    ltrs::BorrowedMut b_self(a_self);
+    at::_ops::lt__Scalar::call(b_self.get(), ltrs::scalar(a_other));
+  }
+  LTRS_CATCH
+}
+
+// aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+extern "C" ltrs_error* ltrs_lt__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
+  LTRS_TRY {
+    ltrs::BorrowedMut b_self(a_self);
+    ltrs::Borrowed b_other(a_other);
+    at::_ops::lt__Tensor::call(b_self.get(), b_other);
   }
   LTRS_CATCH
 }

@@ -6,7 +6,6 @@
 #include "convert.h"
 #include <torch/headeronly/version.h>
 
-#include <ATen/ops/lt_ops.h>
 #include <ATen/ops/lu_solve_ops.h>
 #include <ATen/ops/lu_unpack_ops.h>
 #include <ATen/ops/mH_ops.h>
@@ -129,9 +128,6 @@
 #include <ATen/ops/normal_ops.h>
 #include <ATen/ops/not_equal_ops.h>
 #include <ATen/ops/nuclear_norm_ops.h>
-#if TORCH_VERSION_MINOR >= 12
-#include <ATen/ops/numel_ops.h>
-#endif
 #include <ATen/ops/numpy_T_ops.h>
 #include <ATen/ops/one_hot_ops.h>
 #include <ATen/ops/ones_ops.h>
@@ -180,65 +176,8 @@
 #include <ATen/ops/quantized_max_pool1d_ops.h>
 #include <ATen/ops/quantized_max_pool2d_ops.h>
 #include <ATen/ops/quantized_max_pool3d_ops.h>
-
-// aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)
-extern "C" ltrs_error* ltrs_lt_Scalar_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other, ltrs_tensor a_out) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::lt_Scalar_out::call(b_self, ltrs::scalar(a_other), b_out.get()));
-  }
-  LTRS_CATCH
-}
-
-// aten::lt.Scalar(Tensor self, Scalar other) -> Tensor
-extern "C" ltrs_error* ltrs_lt_Scalar(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_scalar a_other) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    *out0 = ltrs::give(at::_ops::lt_Scalar::call(b_self, ltrs::scalar(a_other)));
-  }
-  LTRS_CATCH
-}
-
-// aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)
-extern "C" ltrs_error* ltrs_lt_Tensor_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_other, ltrs_tensor a_out) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_other(a_other);
-    ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::lt_Tensor_out::call(b_self, b_other, b_out.get()));
-  }
-  LTRS_CATCH
-}
-
-// aten::lt.Tensor(Tensor self, Tensor other) -> Tensor
-extern "C" ltrs_error* ltrs_lt_Tensor(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_other) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    ltrs::Borrowed b_other(a_other);
-    *out0 = ltrs::give(at::_ops::lt_Tensor::call(b_self, b_other));
-  }
-  LTRS_CATCH
-}
-
-// aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
-extern "C" ltrs_error* ltrs_lt__Scalar(ltrs_tensor a_self, ltrs_scalar a_other) {
-  LTRS_TRY {
-    ltrs::BorrowedMut b_self(a_self);
-    at::_ops::lt__Scalar::call(b_self.get(), ltrs::scalar(a_other));
-  }
-  LTRS_CATCH
-}
-
-// aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
-extern "C" ltrs_error* ltrs_lt__Tensor(ltrs_tensor a_self, ltrs_tensor a_other) {
-  LTRS_TRY {
-    ltrs::BorrowedMut b_self(a_self);
-    ltrs::Borrowed b_other(a_other);
-    at::_ops::lt__Tensor::call(b_self.get(), b_other);
-  }
-  LTRS_CATCH
-}
+#include <ATen/ops/quantized_rnn_relu_cell_ops.h>
+#include <ATen/ops/quantized_rnn_tanh_cell_ops.h>
 
 // aten::lu_solve.out(Tensor self, Tensor LU_data, Tensor LU_pivots, *, Tensor(a!) out) -> Tensor(a!)
 extern "C" ltrs_error* ltrs_lu_solve_out(ltrs_tensor* out0, ltrs_tensor a_self, ltrs_tensor a_LU_data, ltrs_tensor a_LU_pivots, ltrs_tensor a_out) {
@@ -3614,17 +3553,6 @@ extern "C" ltrs_error* ltrs_nuclear_norm_dim_out(ltrs_tensor* out0, ltrs_tensor 
   LTRS_CATCH
 }
 
-// aten::numel(Tensor self) -> int
-#if TORCH_VERSION_MINOR >= 12
-extern "C" ltrs_error* ltrs_numel(int64_t* out0, ltrs_tensor a_self) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    *out0 = at::_ops::numel::call(b_self);
-  }
-  LTRS_CATCH
-}
-#endif
-
 // aten::numpy_T(Tensor(a) self) -> Tensor(a)
 extern "C" ltrs_error* ltrs_numpy_T(ltrs_tensor* out0, ltrs_tensor a_self) {
   LTRS_TRY {
@@ -4571,6 +4499,42 @@ extern "C" ltrs_error* ltrs_quantized_max_pool3d_out(ltrs_tensor* out0, ltrs_ten
     ltrs::Borrowed b_self(a_self);
     ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::quantized_max_pool3d_out::call(b_self, ltrs::int_list(a_kernel_size), ltrs::int_list(a_stride), ltrs::int_list(a_padding), ltrs::int_list(a_dilation), a_ceil_mode, b_out.get()));
+  }
+  LTRS_CATCH
+}
+
+// aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor
+extern "C" ltrs_error* ltrs_quantized_rnn_relu_cell(ltrs_tensor* out0, ltrs_tensor a_input, ltrs_tensor a_hx, ltrs_tensor a_w_ih, ltrs_tensor a_w_hh, ltrs_tensor a_b_ih, ltrs_tensor a_b_hh, ltrs_tensor a_packed_ih, ltrs_tensor a_packed_hh, ltrs_tensor a_col_offsets_ih, ltrs_tensor a_col_offsets_hh, ltrs_scalar a_scale_ih, ltrs_scalar a_scale_hh, ltrs_scalar a_zero_point_ih, ltrs_scalar a_zero_point_hh) {
+  LTRS_TRY {
+    ltrs::Borrowed b_input(a_input);
+    ltrs::Borrowed b_hx(a_hx);
+    ltrs::Borrowed b_w_ih(a_w_ih);
+    ltrs::Borrowed b_w_hh(a_w_hh);
+    ltrs::Borrowed b_b_ih(a_b_ih);
+    ltrs::Borrowed b_b_hh(a_b_hh);
+    ltrs::Borrowed b_packed_ih(a_packed_ih);
+    ltrs::Borrowed b_packed_hh(a_packed_hh);
+    ltrs::Borrowed b_col_offsets_ih(a_col_offsets_ih);
+    ltrs::Borrowed b_col_offsets_hh(a_col_offsets_hh);
+    *out0 = ltrs::give(at::_ops::quantized_rnn_relu_cell::call(b_input, b_hx, b_w_ih, b_w_hh, b_b_ih, b_b_hh, b_packed_ih, b_packed_hh, b_col_offsets_ih, b_col_offsets_hh, ltrs::scalar(a_scale_ih), ltrs::scalar(a_scale_hh), ltrs::scalar(a_zero_point_ih), ltrs::scalar(a_zero_point_hh)));
+  }
+  LTRS_CATCH
+}
+
+// aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor
+extern "C" ltrs_error* ltrs_quantized_rnn_tanh_cell(ltrs_tensor* out0, ltrs_tensor a_input, ltrs_tensor a_hx, ltrs_tensor a_w_ih, ltrs_tensor a_w_hh, ltrs_tensor a_b_ih, ltrs_tensor a_b_hh, ltrs_tensor a_packed_ih, ltrs_tensor a_packed_hh, ltrs_tensor a_col_offsets_ih, ltrs_tensor a_col_offsets_hh, ltrs_scalar a_scale_ih, ltrs_scalar a_scale_hh, ltrs_scalar a_zero_point_ih, ltrs_scalar a_zero_point_hh) {
+  LTRS_TRY {
+    ltrs::Borrowed b_input(a_input);
+    ltrs::Borrowed b_hx(a_hx);
+    ltrs::Borrowed b_w_ih(a_w_ih);
+    ltrs::Borrowed b_w_hh(a_w_hh);
+    ltrs::Borrowed b_b_ih(a_b_ih);
+    ltrs::Borrowed b_b_hh(a_b_hh);
+    ltrs::Borrowed b_packed_ih(a_packed_ih);
+    ltrs::Borrowed b_packed_hh(a_packed_hh);
+    ltrs::Borrowed b_col_offsets_ih(a_col_offsets_ih);
+    ltrs::Borrowed b_col_offsets_hh(a_col_offsets_hh);
+    *out0 = ltrs::give(at::_ops::quantized_rnn_tanh_cell::call(b_input, b_hx, b_w_ih, b_w_hh, b_b_ih, b_b_hh, b_packed_ih, b_packed_hh, b_col_offsets_ih, b_col_offsets_hh, ltrs::scalar(a_scale_ih), ltrs::scalar(a_scale_hh), ltrs::scalar(a_zero_point_ih), ltrs::scalar(a_zero_point_hh)));
   }
   LTRS_CATCH
 }

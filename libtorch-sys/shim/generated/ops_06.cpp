@@ -6,8 +6,6 @@
 #include "convert.h"
 #include <torch/headeronly/version.h>
 
-#include <ATen/ops/quantized_rnn_relu_cell_ops.h>
-#include <ATen/ops/quantized_rnn_tanh_cell_ops.h>
 #include <ATen/ops/rad2deg_ops.h>
 #include <ATen/ops/rand_ops.h>
 #include <ATen/ops/rand_like_ops.h>
@@ -155,42 +153,7 @@
 #include <ATen/ops/special_gammaincc_ops.h>
 #include <ATen/ops/special_gammaln_ops.h>
 #include <ATen/ops/special_hermite_polynomial_h_ops.h>
-
-// aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor
-extern "C" ltrs_error* ltrs_quantized_rnn_relu_cell(ltrs_tensor* out0, ltrs_tensor a_input, ltrs_tensor a_hx, ltrs_tensor a_w_ih, ltrs_tensor a_w_hh, ltrs_tensor a_b_ih, ltrs_tensor a_b_hh, ltrs_tensor a_packed_ih, ltrs_tensor a_packed_hh, ltrs_tensor a_col_offsets_ih, ltrs_tensor a_col_offsets_hh, ltrs_scalar a_scale_ih, ltrs_scalar a_scale_hh, ltrs_scalar a_zero_point_ih, ltrs_scalar a_zero_point_hh) {
-  LTRS_TRY {
-    ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_hx(a_hx);
-    ltrs::Borrowed b_w_ih(a_w_ih);
-    ltrs::Borrowed b_w_hh(a_w_hh);
-    ltrs::Borrowed b_b_ih(a_b_ih);
-    ltrs::Borrowed b_b_hh(a_b_hh);
-    ltrs::Borrowed b_packed_ih(a_packed_ih);
-    ltrs::Borrowed b_packed_hh(a_packed_hh);
-    ltrs::Borrowed b_col_offsets_ih(a_col_offsets_ih);
-    ltrs::Borrowed b_col_offsets_hh(a_col_offsets_hh);
-    *out0 = ltrs::give(at::_ops::quantized_rnn_relu_cell::call(b_input, b_hx, b_w_ih, b_w_hh, b_b_ih, b_b_hh, b_packed_ih, b_packed_hh, b_col_offsets_ih, b_col_offsets_hh, ltrs::scalar(a_scale_ih), ltrs::scalar(a_scale_hh), ltrs::scalar(a_zero_point_ih), ltrs::scalar(a_zero_point_hh)));
-  }
-  LTRS_CATCH
-}
-
-// aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor
-extern "C" ltrs_error* ltrs_quantized_rnn_tanh_cell(ltrs_tensor* out0, ltrs_tensor a_input, ltrs_tensor a_hx, ltrs_tensor a_w_ih, ltrs_tensor a_w_hh, ltrs_tensor a_b_ih, ltrs_tensor a_b_hh, ltrs_tensor a_packed_ih, ltrs_tensor a_packed_hh, ltrs_tensor a_col_offsets_ih, ltrs_tensor a_col_offsets_hh, ltrs_scalar a_scale_ih, ltrs_scalar a_scale_hh, ltrs_scalar a_zero_point_ih, ltrs_scalar a_zero_point_hh) {
-  LTRS_TRY {
-    ltrs::Borrowed b_input(a_input);
-    ltrs::Borrowed b_hx(a_hx);
-    ltrs::Borrowed b_w_ih(a_w_ih);
-    ltrs::Borrowed b_w_hh(a_w_hh);
-    ltrs::Borrowed b_b_ih(a_b_ih);
-    ltrs::Borrowed b_b_hh(a_b_hh);
-    ltrs::Borrowed b_packed_ih(a_packed_ih);
-    ltrs::Borrowed b_packed_hh(a_packed_hh);
-    ltrs::Borrowed b_col_offsets_ih(a_col_offsets_ih);
-    ltrs::Borrowed b_col_offsets_hh(a_col_offsets_hh);
-    *out0 = ltrs::give(at::_ops::quantized_rnn_tanh_cell::call(b_input, b_hx, b_w_ih, b_w_hh, b_b_ih, b_b_hh, b_packed_ih, b_packed_hh, b_col_offsets_ih, b_col_offsets_hh, ltrs::scalar(a_scale_ih), ltrs::scalar(a_scale_hh), ltrs::scalar(a_zero_point_ih), ltrs::scalar(a_zero_point_hh)));
-  }
-  LTRS_CATCH
-}
+#include <ATen/ops/special_hermite_polynomial_he_ops.h>
 
 // aten::rad2deg(Tensor self) -> Tensor
 extern "C" ltrs_error* ltrs_rad2deg(ltrs_tensor* out0, ltrs_tensor a_self) {
@@ -4192,6 +4155,65 @@ extern "C" ltrs_error* ltrs_special_hermite_polynomial_h_n_scalar_out(ltrs_tenso
     ltrs::Borrowed b_x(a_x);
     ltrs::BorrowedMut b_out(a_out);
     *out0 = ltrs::give(at::_ops::special_hermite_polynomial_h_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
+  }
+  LTRS_CATCH
+}
+
+// aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor
+extern "C" ltrs_error* ltrs_special_hermite_polynomial_he(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_tensor a_n) {
+  LTRS_TRY {
+    ltrs::Borrowed b_x(a_x);
+    ltrs::Borrowed b_n(a_n);
+    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he::call(b_x, b_n));
+  }
+  LTRS_CATCH
+}
+
+// aten::special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor
+extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_x_scalar(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n) {
+  LTRS_TRY {
+    ltrs::Borrowed b_n(a_n);
+    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_x_scalar::call(ltrs::scalar(a_x), b_n));
+  }
+  LTRS_CATCH
+}
+
+// aten::special_hermite_polynomial_he.n_scalar(Tensor x, Scalar n) -> Tensor
+extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_n_scalar(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n) {
+  LTRS_TRY {
+    ltrs::Borrowed b_x(a_x);
+    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_n_scalar::call(b_x, ltrs::scalar(a_n)));
+  }
+  LTRS_CATCH
+}
+
+// aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)
+extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
+  LTRS_TRY {
+    ltrs::Borrowed b_x(a_x);
+    ltrs::Borrowed b_n(a_n);
+    ltrs::BorrowedMut b_out(a_out);
+    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_out::call(b_x, b_n, b_out.get()));
+  }
+  LTRS_CATCH
+}
+
+// aten::special_hermite_polynomial_he.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)
+extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
+  LTRS_TRY {
+    ltrs::Borrowed b_n(a_n);
+    ltrs::BorrowedMut b_out(a_out);
+    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
+  }
+  LTRS_CATCH
+}
+
+// aten::special_hermite_polynomial_he.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)
+extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
+  LTRS_TRY {
+    ltrs::Borrowed b_x(a_x);
+    ltrs::BorrowedMut b_out(a_out);
+    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
   }
   LTRS_CATCH
 }

@@ -6,7 +6,6 @@
 #include "convert.h"
 #include <torch/headeronly/version.h>
 
-#include <ATen/ops/special_hermite_polynomial_he_ops.h>
 #include <ATen/ops/special_i0_ops.h>
 #include <ATen/ops/special_i0e_ops.h>
 #include <ATen/ops/special_i1_ops.h>
@@ -53,9 +52,6 @@
 #include <ATen/ops/std_ops.h>
 #include <ATen/ops/std_mean_ops.h>
 #include <ATen/ops/stft_ops.h>
-#if TORCH_VERSION_MINOR >= 12
-#include <ATen/ops/storage_offset_ops.h>
-#endif
 #include <ATen/ops/stride_ops.h>
 #include <ATen/ops/sub_ops.h>
 #include <ATen/ops/subtract_ops.h>
@@ -163,65 +159,6 @@
 #include <ATen/ops/zero_ops.h>
 #include <ATen/ops/zeros_ops.h>
 #include <ATen/ops/zeros_like_ops.h>
-
-// aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor
-extern "C" ltrs_error* ltrs_special_hermite_polynomial_he(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_tensor a_n) {
-  LTRS_TRY {
-    ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_n(a_n);
-    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he::call(b_x, b_n));
-  }
-  LTRS_CATCH
-}
-
-// aten::special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor
-extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_x_scalar(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n) {
-  LTRS_TRY {
-    ltrs::Borrowed b_n(a_n);
-    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_x_scalar::call(ltrs::scalar(a_x), b_n));
-  }
-  LTRS_CATCH
-}
-
-// aten::special_hermite_polynomial_he.n_scalar(Tensor x, Scalar n) -> Tensor
-extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_n_scalar(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n) {
-  LTRS_TRY {
-    ltrs::Borrowed b_x(a_x);
-    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_n_scalar::call(b_x, ltrs::scalar(a_n)));
-  }
-  LTRS_CATCH
-}
-
-// aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)
-extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
-  LTRS_TRY {
-    ltrs::Borrowed b_x(a_x);
-    ltrs::Borrowed b_n(a_n);
-    ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_out::call(b_x, b_n, b_out.get()));
-  }
-  LTRS_CATCH
-}
-
-// aten::special_hermite_polynomial_he.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)
-extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_x_scalar_out(ltrs_tensor* out0, ltrs_scalar a_x, ltrs_tensor a_n, ltrs_tensor a_out) {
-  LTRS_TRY {
-    ltrs::Borrowed b_n(a_n);
-    ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_x_scalar_out::call(ltrs::scalar(a_x), b_n, b_out.get()));
-  }
-  LTRS_CATCH
-}
-
-// aten::special_hermite_polynomial_he.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)
-extern "C" ltrs_error* ltrs_special_hermite_polynomial_he_n_scalar_out(ltrs_tensor* out0, ltrs_tensor a_x, ltrs_scalar a_n, ltrs_tensor a_out) {
-  LTRS_TRY {
-    ltrs::Borrowed b_x(a_x);
-    ltrs::BorrowedMut b_out(a_out);
-    *out0 = ltrs::give(at::_ops::special_hermite_polynomial_he_n_scalar_out::call(b_x, ltrs::scalar(a_n), b_out.get()));
-  }
-  LTRS_CATCH
-}
 
 // aten::special_i0(Tensor self) -> Tensor
 extern "C" ltrs_error* ltrs_special_i0(ltrs_tensor* out0, ltrs_tensor a_self) {
@@ -1668,17 +1605,6 @@ extern "C" ltrs_error* ltrs_stft_center(ltrs_tensor* out0, ltrs_tensor a_self, i
   }
   LTRS_CATCH
 }
-
-// aten::storage_offset(Tensor self) -> int
-#if TORCH_VERSION_MINOR >= 12
-extern "C" ltrs_error* ltrs_storage_offset(int64_t* out0, ltrs_tensor a_self) {
-  LTRS_TRY {
-    ltrs::Borrowed b_self(a_self);
-    *out0 = at::_ops::storage_offset::call(b_self);
-  }
-  LTRS_CATCH
-}
-#endif
 
 // aten::stride.int(Tensor self, int dim) -> int
 extern "C" ltrs_error* ltrs_stride_int(int64_t* out0, ltrs_tensor a_self, int64_t a_dim) {

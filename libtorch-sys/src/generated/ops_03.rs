@@ -819,9 +819,6 @@ extern "C" {
     ) -> *mut ltrs_error;
     /// `aten::digamma(Tensor self) -> Tensor`
     pub fn ltrs_digamma(out0: *mut ltrs_tensor, self_: ltrs_tensor) -> *mut ltrs_error;
-    /// `aten::dim(Tensor self) -> int`
-    #[cfg(torch_ge_2_12)]
-    pub fn ltrs_dim(out0: *mut i64, self_: ltrs_tensor) -> *mut ltrs_error;
     /// `aten::dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
     pub fn ltrs_dist(
         out0: *mut ltrs_tensor,

@@ -917,9 +917,6 @@ extern "C" {
     pub fn ltrs_is_complex(out0: *mut bool, self_: ltrs_tensor) -> *mut ltrs_error;
     /// `aten::is_conj(Tensor self) -> bool`
     pub fn ltrs_is_conj(out0: *mut bool, self_: ltrs_tensor) -> *mut ltrs_error;
-    /// `aten::is_contiguous(Tensor self) -> bool`
-    #[cfg(torch_ge_2_12)]
-    pub fn ltrs_is_contiguous(out0: *mut bool, self_: ltrs_tensor) -> *mut ltrs_error;
     /// `aten::is_contiguous.memory_format(Tensor self, MemoryFormat memory_format) -> bool`
     #[cfg(torch_ge_2_12)]
     pub fn ltrs_is_contiguous_memory_format(
@@ -2874,4 +2871,34 @@ extern "C" {
         out1: ltrs_tensor_list,
         out2: ltrs_tensor_list,
     ) -> *mut ltrs_error;
+    /// `aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    pub fn ltrs_lt_Scalar_out(
+        out0: *mut ltrs_tensor,
+        self_: ltrs_tensor,
+        other: ltrs_scalar,
+        out: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor`
+    pub fn ltrs_lt_Scalar(
+        out0: *mut ltrs_tensor,
+        self_: ltrs_tensor,
+        other: ltrs_scalar,
+    ) -> *mut ltrs_error;
+    /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    pub fn ltrs_lt_Tensor_out(
+        out0: *mut ltrs_tensor,
+        self_: ltrs_tensor,
+        other: ltrs_tensor,
+        out: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
+    pub fn ltrs_lt_Tensor(
+        out0: *mut ltrs_tensor,
+        self_: ltrs_tensor,
+        other: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    pub fn ltrs_lt__Scalar(self_: ltrs_tensor, other: ltrs_scalar) -> *mut ltrs_error;
+    /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    pub fn ltrs_lt__Tensor(self_: ltrs_tensor, other: ltrs_tensor) -> *mut ltrs_error;
 }

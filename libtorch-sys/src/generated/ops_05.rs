@@ -9,36 +9,6 @@
 #![allow(non_snake_case, clippy::too_many_arguments)]
 use crate::abi::*;
 extern "C" {
-    /// `aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
-    pub fn ltrs_lt_Scalar_out(
-        out0: *mut ltrs_tensor,
-        self_: ltrs_tensor,
-        other: ltrs_scalar,
-        out: ltrs_tensor,
-    ) -> *mut ltrs_error;
-    /// `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor`
-    pub fn ltrs_lt_Scalar(
-        out0: *mut ltrs_tensor,
-        self_: ltrs_tensor,
-        other: ltrs_scalar,
-    ) -> *mut ltrs_error;
-    /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
-    pub fn ltrs_lt_Tensor_out(
-        out0: *mut ltrs_tensor,
-        self_: ltrs_tensor,
-        other: ltrs_tensor,
-        out: ltrs_tensor,
-    ) -> *mut ltrs_error;
-    /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
-    pub fn ltrs_lt_Tensor(
-        out0: *mut ltrs_tensor,
-        self_: ltrs_tensor,
-        other: ltrs_tensor,
-    ) -> *mut ltrs_error;
-    /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
-    pub fn ltrs_lt__Scalar(self_: ltrs_tensor, other: ltrs_scalar) -> *mut ltrs_error;
-    /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
-    pub fn ltrs_lt__Tensor(self_: ltrs_tensor, other: ltrs_tensor) -> *mut ltrs_error;
     /// `aten::lu_solve.out(Tensor self, Tensor LU_data, Tensor LU_pivots, *, Tensor(a!) out) -> Tensor(a!)`
     pub fn ltrs_lu_solve_out(
         out0: *mut ltrs_tensor,
@@ -2812,9 +2782,6 @@ extern "C" {
         keepdim: bool,
         out: ltrs_tensor,
     ) -> *mut ltrs_error;
-    /// `aten::numel(Tensor self) -> int`
-    #[cfg(torch_ge_2_12)]
-    pub fn ltrs_numel(out0: *mut i64, self_: ltrs_tensor) -> *mut ltrs_error;
     /// `aten::numpy_T(Tensor(a) self) -> Tensor(a)`
     pub fn ltrs_numpy_T(out0: *mut ltrs_tensor, self_: ltrs_tensor) -> *mut ltrs_error;
     /// `aten::one_hot(Tensor self, int num_classes=-1) -> Tensor`
@@ -3511,5 +3478,41 @@ extern "C" {
         dilation: ltrs_int_list,
         ceil_mode: bool,
         out: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    pub fn ltrs_quantized_rnn_relu_cell(
+        out0: *mut ltrs_tensor,
+        input: ltrs_tensor,
+        hx: ltrs_tensor,
+        w_ih: ltrs_tensor,
+        w_hh: ltrs_tensor,
+        b_ih: ltrs_tensor,
+        b_hh: ltrs_tensor,
+        packed_ih: ltrs_tensor,
+        packed_hh: ltrs_tensor,
+        col_offsets_ih: ltrs_tensor,
+        col_offsets_hh: ltrs_tensor,
+        scale_ih: ltrs_scalar,
+        scale_hh: ltrs_scalar,
+        zero_point_ih: ltrs_scalar,
+        zero_point_hh: ltrs_scalar,
+    ) -> *mut ltrs_error;
+    /// `aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    pub fn ltrs_quantized_rnn_tanh_cell(
+        out0: *mut ltrs_tensor,
+        input: ltrs_tensor,
+        hx: ltrs_tensor,
+        w_ih: ltrs_tensor,
+        w_hh: ltrs_tensor,
+        b_ih: ltrs_tensor,
+        b_hh: ltrs_tensor,
+        packed_ih: ltrs_tensor,
+        packed_hh: ltrs_tensor,
+        col_offsets_ih: ltrs_tensor,
+        col_offsets_hh: ltrs_tensor,
+        scale_ih: ltrs_scalar,
+        scale_hh: ltrs_scalar,
+        zero_point_ih: ltrs_scalar,
+        zero_point_hh: ltrs_scalar,
     ) -> *mut ltrs_error;
 }

@@ -9,42 +9,6 @@
 #![allow(non_snake_case, clippy::too_many_arguments)]
 use crate::abi::*;
 extern "C" {
-    /// `aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
-    pub fn ltrs_quantized_rnn_relu_cell(
-        out0: *mut ltrs_tensor,
-        input: ltrs_tensor,
-        hx: ltrs_tensor,
-        w_ih: ltrs_tensor,
-        w_hh: ltrs_tensor,
-        b_ih: ltrs_tensor,
-        b_hh: ltrs_tensor,
-        packed_ih: ltrs_tensor,
-        packed_hh: ltrs_tensor,
-        col_offsets_ih: ltrs_tensor,
-        col_offsets_hh: ltrs_tensor,
-        scale_ih: ltrs_scalar,
-        scale_hh: ltrs_scalar,
-        zero_point_ih: ltrs_scalar,
-        zero_point_hh: ltrs_scalar,
-    ) -> *mut ltrs_error;
-    /// `aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
-    pub fn ltrs_quantized_rnn_tanh_cell(
-        out0: *mut ltrs_tensor,
-        input: ltrs_tensor,
-        hx: ltrs_tensor,
-        w_ih: ltrs_tensor,
-        w_hh: ltrs_tensor,
-        b_ih: ltrs_tensor,
-        b_hh: ltrs_tensor,
-        packed_ih: ltrs_tensor,
-        packed_hh: ltrs_tensor,
-        col_offsets_ih: ltrs_tensor,
-        col_offsets_hh: ltrs_tensor,
-        scale_ih: ltrs_scalar,
-        scale_hh: ltrs_scalar,
-        zero_point_ih: ltrs_scalar,
-        zero_point_hh: ltrs_scalar,
-    ) -> *mut ltrs_error;
     /// `aten::rad2deg(Tensor self) -> Tensor`
     pub fn ltrs_rad2deg(out0: *mut ltrs_tensor, self_: ltrs_tensor) -> *mut ltrs_error;
     /// `aten::rad2deg_(Tensor(a!) self) -> Tensor(a!)`
@@ -3003,6 +2967,45 @@ extern "C" {
     ) -> *mut ltrs_error;
     /// `aten::special_hermite_polynomial_h.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
     pub fn ltrs_special_hermite_polynomial_h_n_scalar_out(
+        out0: *mut ltrs_tensor,
+        x: ltrs_tensor,
+        n: ltrs_scalar,
+        out: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor`
+    pub fn ltrs_special_hermite_polynomial_he(
+        out0: *mut ltrs_tensor,
+        x: ltrs_tensor,
+        n: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor`
+    pub fn ltrs_special_hermite_polynomial_he_x_scalar(
+        out0: *mut ltrs_tensor,
+        x: ltrs_scalar,
+        n: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::special_hermite_polynomial_he.n_scalar(Tensor x, Scalar n) -> Tensor`
+    pub fn ltrs_special_hermite_polynomial_he_n_scalar(
+        out0: *mut ltrs_tensor,
+        x: ltrs_tensor,
+        n: ltrs_scalar,
+    ) -> *mut ltrs_error;
+    /// `aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    pub fn ltrs_special_hermite_polynomial_he_out(
+        out0: *mut ltrs_tensor,
+        x: ltrs_tensor,
+        n: ltrs_tensor,
+        out: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::special_hermite_polynomial_he.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    pub fn ltrs_special_hermite_polynomial_he_x_scalar_out(
+        out0: *mut ltrs_tensor,
+        x: ltrs_scalar,
+        n: ltrs_tensor,
+        out: ltrs_tensor,
+    ) -> *mut ltrs_error;
+    /// `aten::special_hermite_polynomial_he.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    pub fn ltrs_special_hermite_polynomial_he_n_scalar_out(
         out0: *mut ltrs_tensor,
         x: ltrs_tensor,
         n: ltrs_scalar,

@@ -9,45 +9,6 @@
 #![allow(non_snake_case, clippy::too_many_arguments)]
 use crate::abi::*;
 extern "C" {
-    /// `aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor`
-    pub fn ltrs_special_hermite_polynomial_he(
-        out0: *mut ltrs_tensor,
-        x: ltrs_tensor,
-        n: ltrs_tensor,
-    ) -> *mut ltrs_error;
-    /// `aten::special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor`
-    pub fn ltrs_special_hermite_polynomial_he_x_scalar(
-        out0: *mut ltrs_tensor,
-        x: ltrs_scalar,
-        n: ltrs_tensor,
-    ) -> *mut ltrs_error;
-    /// `aten::special_hermite_polynomial_he.n_scalar(Tensor x, Scalar n) -> Tensor`
-    pub fn ltrs_special_hermite_polynomial_he_n_scalar(
-        out0: *mut ltrs_tensor,
-        x: ltrs_tensor,
-        n: ltrs_scalar,
-    ) -> *mut ltrs_error;
-    /// `aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
-    pub fn ltrs_special_hermite_polynomial_he_out(
-        out0: *mut ltrs_tensor,
-        x: ltrs_tensor,
-        n: ltrs_tensor,
-        out: ltrs_tensor,
-    ) -> *mut ltrs_error;
-    /// `aten::special_hermite_polynomial_he.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
-    pub fn ltrs_special_hermite_polynomial_he_x_scalar_out(
-        out0: *mut ltrs_tensor,
-        x: ltrs_scalar,
-        n: ltrs_tensor,
-        out: ltrs_tensor,
-    ) -> *mut ltrs_error;
-    /// `aten::special_hermite_polynomial_he.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
-    pub fn ltrs_special_hermite_polynomial_he_n_scalar_out(
-        out0: *mut ltrs_tensor,
-        x: ltrs_tensor,
-        n: ltrs_scalar,
-        out: ltrs_tensor,
-    ) -> *mut ltrs_error;
     /// `aten::special_i0(Tensor self) -> Tensor`
     pub fn ltrs_special_i0(
         out0: *mut ltrs_tensor,
@@ -997,9 +958,6 @@ extern "C" {
         return_complex: ltrs_opt_bool,
         align_to_window: ltrs_opt_bool,
     ) -> *mut ltrs_error;
-    /// `aten::storage_offset(Tensor self) -> int`
-    #[cfg(torch_ge_2_12)]
-    pub fn ltrs_storage_offset(out0: *mut i64, self_: ltrs_tensor) -> *mut ltrs_error;
     /// `aten::stride.int(Tensor self, int dim) -> int`
     pub fn ltrs_stride_int(
         out0: *mut i64,

@@ -5034,28 +5034,6 @@ impl Tensor {
     pub fn digamma(&self) -> Tensor {
         crate::error::unwrap(self.f_digamma())
     }
-    #[cfg(torch_ge_2_12)]
-    /// `aten::dim(Tensor self) -> int`
-    ///
-    /// Only in PyTorch 2.12 and newer.
-    #[track_caller]
-    pub fn f_dim(&self) -> Result<i64> {
-        let c_self = self.as_raw();
-        let mut out0 = 0i64;
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(ops::ltrs_dim(&mut out0, c_self), "aten::dim")?;
-            Ok(out0)
-        }
-    }
-    #[cfg(torch_ge_2_12)]
-    /// `aten::dim(Tensor self) -> int`
-    ///
-    /// Only in PyTorch 2.12 and newer.
-    #[track_caller]
-    pub fn dim(&self) -> i64 {
-        crate::error::unwrap(self.f_dim())
-    }
     /// `aten::dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
     ///
     /// Takes every argument; the schema's defaults are `p = 2`.

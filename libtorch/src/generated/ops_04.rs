@@ -5548,31 +5548,6 @@ impl Tensor {
         crate::error::unwrap(self.f_is_conj())
     }
     #[cfg(torch_ge_2_12)]
-    /// `aten::is_contiguous(Tensor self) -> bool`
-    ///
-    /// Only in PyTorch 2.12 and newer.
-    #[track_caller]
-    pub fn f_is_contiguous(&self) -> Result<bool> {
-        let c_self = self.as_raw();
-        let mut out0 = false;
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_is_contiguous(&mut out0, c_self),
-                "aten::is_contiguous",
-            )?;
-            Ok(out0)
-        }
-    }
-    #[cfg(torch_ge_2_12)]
-    /// `aten::is_contiguous(Tensor self) -> bool`
-    ///
-    /// Only in PyTorch 2.12 and newer.
-    #[track_caller]
-    pub fn is_contiguous(&self) -> bool {
-        crate::error::unwrap(self.f_is_contiguous())
-    }
-    #[cfg(torch_ge_2_12)]
     /// `aten::is_contiguous.memory_format(Tensor self, MemoryFormat memory_format) -> bool`
     ///
     /// Only in PyTorch 2.12 and newer.
@@ -18429,5 +18404,179 @@ impl Tensor {
                 out2,
             ),
         )
+    }
+    /// `aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
+    pub fn f_lt_scalar_out(
+        &self,
+        other: impl Into<Scalar>,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lt.Scalar_out",
+            "out",
+            out,
+        )?;
+        let c_self = self.as_raw();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let c_out = out.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_lt_Scalar_out(&mut out0, c_self, c_other, c_out),
+                "aten::lt.Scalar_out",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
+    pub fn lt_scalar_out(&self, other: impl Into<Scalar>, out: &mut Tensor) -> Tensor {
+        crate::error::unwrap(self.f_lt_scalar_out(other, out))
+    }
+    /// `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
+    pub fn f_lt_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
+        let c_self = self.as_raw();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_lt_Scalar(&mut out0, c_self, c_other),
+                "aten::lt.Scalar",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor`
+    #[track_caller]
+    pub fn lt_scalar(&self, other: impl Into<Scalar>) -> Tensor {
+        crate::error::unwrap(self.f_lt_scalar(other))
+    }
+    /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_out`]).
+    #[track_caller]
+    pub fn f_lt_tensor_out(
+        &self,
+        other: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_lt_scalar_out(self, number, out);
+            }
+        };
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::lt.Tensor_out",
+            "out",
+            out,
+        )?;
+        let c_self = self.as_raw();
+        let c_other = other.as_raw();
+        let c_out = out.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_lt_Tensor_out(&mut out0, c_self, c_other, c_out),
+                "aten::lt.Tensor_out",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_out`]).
+    #[track_caller]
+    pub fn lt_tensor_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
+        crate::error::unwrap(self.f_lt_tensor_out(other, out))
+    }
+    /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar`]).
+    #[track_caller]
+    pub fn f_lt(&self, other: impl TensorOrNumber) -> Result<Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_lt_scalar(self, number),
+        };
+        let c_self = self.as_raw();
+        let c_other = other.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_lt_Tensor(&mut out0, c_self, c_other),
+                "aten::lt.Tensor",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar`]).
+    #[track_caller]
+    pub fn lt(&self, other: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(self.f_lt(other))
+    }
+    /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
+    pub fn f_lt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::lt_.Scalar",
+            "self",
+            self,
+        )?;
+        let c_self = self.as_raw();
+        let c_other = Into::<Scalar>::into(other).to_ffi();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_lt__Scalar(c_self, c_other),
+                "aten::lt_.Scalar",
+            )?;
+            Ok(self)
+        }
+    }
+    /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
+    #[track_caller]
+    pub fn lt_scalar_(&mut self, other: impl Into<Scalar>) -> &mut Tensor {
+        crate::error::unwrap(self.f_lt_scalar_(other))
+    }
+    /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_`]).
+    #[track_caller]
+    pub fn f_lt_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
+        let other: &Tensor = match other.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => return Self::f_lt_scalar_(self, number),
+        };
+        crate::guards::exclusive::exclusive_unless_strided(
+            "aten::lt_.Tensor",
+            "self",
+            self,
+        )?;
+        let c_self = self.as_raw();
+        let c_other = other.as_raw();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_lt__Tensor(c_self, c_other),
+                "aten::lt_.Tensor",
+            )?;
+            Ok(self)
+        }
+    }
+    /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+    ///
+    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_`]).
+    #[track_caller]
+    pub fn lt_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
+        crate::error::unwrap(self.f_lt_(other))
     }
 }

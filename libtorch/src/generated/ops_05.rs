@@ -20,180 +20,6 @@ use crate::{
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
-    /// `aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
-    #[track_caller]
-    pub fn f_lt_scalar_out(
-        &self,
-        other: impl Into<Scalar>,
-        out: &mut Tensor,
-    ) -> Result<Tensor> {
-        crate::guards::exclusive::exclusive_with_storage(
-            "aten::lt.Scalar_out",
-            "out",
-            out,
-        )?;
-        let c_self = self.as_raw();
-        let c_other = Into::<Scalar>::into(other).to_ffi();
-        let c_out = out.as_raw();
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_lt_Scalar_out(&mut out0, c_self, c_other, c_out),
-                "aten::lt.Scalar_out",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::lt.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!)`
-    #[track_caller]
-    pub fn lt_scalar_out(&self, other: impl Into<Scalar>, out: &mut Tensor) -> Tensor {
-        crate::error::unwrap(self.f_lt_scalar_out(other, out))
-    }
-    /// `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor`
-    #[track_caller]
-    pub fn f_lt_scalar(&self, other: impl Into<Scalar>) -> Result<Tensor> {
-        let c_self = self.as_raw();
-        let c_other = Into::<Scalar>::into(other).to_ffi();
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_lt_Scalar(&mut out0, c_self, c_other),
-                "aten::lt.Scalar",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor`
-    #[track_caller]
-    pub fn lt_scalar(&self, other: impl Into<Scalar>) -> Tensor {
-        crate::error::unwrap(self.f_lt_scalar(other))
-    }
-    /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
-    ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_out`]).
-    #[track_caller]
-    pub fn f_lt_tensor_out(
-        &self,
-        other: impl TensorOrNumber,
-        out: &mut Tensor,
-    ) -> Result<Tensor> {
-        let other: &Tensor = match other.operand() {
-            crate::Operand::Tensor(t) => t,
-            crate::Operand::Number(number) => {
-                return Self::f_lt_scalar_out(self, number, out);
-            }
-        };
-        crate::guards::exclusive::exclusive_with_storage(
-            "aten::lt.Tensor_out",
-            "out",
-            out,
-        )?;
-        let c_self = self.as_raw();
-        let c_other = other.as_raw();
-        let c_out = out.as_raw();
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_lt_Tensor_out(&mut out0, c_self, c_other, c_out),
-                "aten::lt.Tensor_out",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::lt.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)`
-    ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_out`]).
-    #[track_caller]
-    pub fn lt_tensor_out(&self, other: impl TensorOrNumber, out: &mut Tensor) -> Tensor {
-        crate::error::unwrap(self.f_lt_tensor_out(other, out))
-    }
-    /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
-    ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar`]).
-    #[track_caller]
-    pub fn f_lt(&self, other: impl TensorOrNumber) -> Result<Tensor> {
-        let other: &Tensor = match other.operand() {
-            crate::Operand::Tensor(t) => t,
-            crate::Operand::Number(number) => return Self::f_lt_scalar(self, number),
-        };
-        let c_self = self.as_raw();
-        let c_other = other.as_raw();
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_lt_Tensor(&mut out0, c_self, c_other),
-                "aten::lt.Tensor",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor`
-    ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar`]).
-    #[track_caller]
-    pub fn lt(&self, other: impl TensorOrNumber) -> Tensor {
-        crate::error::unwrap(self.f_lt(other))
-    }
-    /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
-    #[track_caller]
-    pub fn f_lt_scalar_(&mut self, other: impl Into<Scalar>) -> Result<&mut Tensor> {
-        crate::guards::exclusive::exclusive_unless_strided(
-            "aten::lt_.Scalar",
-            "self",
-            self,
-        )?;
-        let c_self = self.as_raw();
-        let c_other = Into::<Scalar>::into(other).to_ffi();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_lt__Scalar(c_self, c_other),
-                "aten::lt_.Scalar",
-            )?;
-            Ok(self)
-        }
-    }
-    /// `aten::lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`
-    #[track_caller]
-    pub fn lt_scalar_(&mut self, other: impl Into<Scalar>) -> &mut Tensor {
-        crate::error::unwrap(self.f_lt_scalar_(other))
-    }
-    /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
-    ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_`]).
-    #[track_caller]
-    pub fn f_lt_(&mut self, other: impl TensorOrNumber) -> Result<&mut Tensor> {
-        let other: &Tensor = match other.operand() {
-            crate::Operand::Tensor(t) => t,
-            crate::Operand::Number(number) => return Self::f_lt_scalar_(self, number),
-        };
-        crate::guards::exclusive::exclusive_unless_strided(
-            "aten::lt_.Tensor",
-            "self",
-            self,
-        )?;
-        let c_self = self.as_raw();
-        let c_other = other.as_raw();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_lt__Tensor(c_self, c_other),
-                "aten::lt_.Tensor",
-            )?;
-            Ok(self)
-        }
-    }
-    /// `aten::lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`
-    ///
-    /// `other` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_lt_scalar_`]).
-    #[track_caller]
-    pub fn lt_(&mut self, other: impl TensorOrNumber) -> &mut Tensor {
-        crate::error::unwrap(self.f_lt_(other))
-    }
     /// `aten::lu_solve.out(Tensor self, Tensor LU_data, Tensor LU_pivots, *, Tensor(a!) out) -> Tensor(a!)`
     #[track_caller]
     pub fn f_lu_solve_out(
@@ -17535,28 +17361,6 @@ impl Tensor {
     pub fn nuclear_norm_dim_out(&self, dim: &[i64], out: &mut Tensor) -> Tensor {
         crate::error::unwrap(self.f_nuclear_norm_dim_out(dim, out))
     }
-    #[cfg(torch_ge_2_12)]
-    /// `aten::numel(Tensor self) -> int`
-    ///
-    /// Only in PyTorch 2.12 and newer.
-    #[track_caller]
-    pub fn f_numel(&self) -> Result<i64> {
-        let c_self = self.as_raw();
-        let mut out0 = 0i64;
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(ops::ltrs_numel(&mut out0, c_self), "aten::numel")?;
-            Ok(out0)
-        }
-    }
-    #[cfg(torch_ge_2_12)]
-    /// `aten::numel(Tensor self) -> int`
-    ///
-    /// Only in PyTorch 2.12 and newer.
-    #[track_caller]
-    pub fn numel(&self) -> i64 {
-        crate::error::unwrap(self.f_numel())
-    }
     /// `aten::numpy_T(Tensor(a) self) -> Tensor(a)`
     #[track_caller]
     pub fn f_numpy_t(&self) -> Result<Tensor> {
@@ -21686,5 +21490,195 @@ impl Tensor {
         out: &mut Tensor,
     ) -> Tensor {
         crate::error::unwrap(self.f_quantized_max_pool3d_out(kernel_size, out))
+    }
+    /// `aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    #[track_caller]
+    pub fn f_quantized_rnn_relu_cell(
+        input: &Tensor,
+        hx: &Tensor,
+        w_ih: &Tensor,
+        w_hh: &Tensor,
+        b_ih: &Tensor,
+        b_hh: &Tensor,
+        packed_ih: &Tensor,
+        packed_hh: &Tensor,
+        col_offsets_ih: &Tensor,
+        col_offsets_hh: &Tensor,
+        scale_ih: impl Into<Scalar>,
+        scale_hh: impl Into<Scalar>,
+        zero_point_ih: impl Into<Scalar>,
+        zero_point_hh: impl Into<Scalar>,
+    ) -> Result<Tensor> {
+        let c_input = input.as_raw();
+        let c_hx = hx.as_raw();
+        let c_w_ih = w_ih.as_raw();
+        let c_w_hh = w_hh.as_raw();
+        let c_b_ih = b_ih.as_raw();
+        let c_b_hh = b_hh.as_raw();
+        let c_packed_ih = packed_ih.as_raw();
+        let c_packed_hh = packed_hh.as_raw();
+        let c_col_offsets_ih = col_offsets_ih.as_raw();
+        let c_col_offsets_hh = col_offsets_hh.as_raw();
+        let c_scale_ih = Into::<Scalar>::into(scale_ih).to_ffi();
+        let c_scale_hh = Into::<Scalar>::into(scale_hh).to_ffi();
+        let c_zero_point_ih = Into::<Scalar>::into(zero_point_ih).to_ffi();
+        let c_zero_point_hh = Into::<Scalar>::into(zero_point_hh).to_ffi();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_quantized_rnn_relu_cell(
+                    &mut out0,
+                    c_input,
+                    c_hx,
+                    c_w_ih,
+                    c_w_hh,
+                    c_b_ih,
+                    c_b_hh,
+                    c_packed_ih,
+                    c_packed_hh,
+                    c_col_offsets_ih,
+                    c_col_offsets_hh,
+                    c_scale_ih,
+                    c_scale_hh,
+                    c_zero_point_ih,
+                    c_zero_point_hh,
+                ),
+                "aten::quantized_rnn_relu_cell",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    #[track_caller]
+    pub fn quantized_rnn_relu_cell(
+        input: &Tensor,
+        hx: &Tensor,
+        w_ih: &Tensor,
+        w_hh: &Tensor,
+        b_ih: &Tensor,
+        b_hh: &Tensor,
+        packed_ih: &Tensor,
+        packed_hh: &Tensor,
+        col_offsets_ih: &Tensor,
+        col_offsets_hh: &Tensor,
+        scale_ih: impl Into<Scalar>,
+        scale_hh: impl Into<Scalar>,
+        zero_point_ih: impl Into<Scalar>,
+        zero_point_hh: impl Into<Scalar>,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_quantized_rnn_relu_cell(
+                input,
+                hx,
+                w_ih,
+                w_hh,
+                b_ih,
+                b_hh,
+                packed_ih,
+                packed_hh,
+                col_offsets_ih,
+                col_offsets_hh,
+                scale_ih,
+                scale_hh,
+                zero_point_ih,
+                zero_point_hh,
+            ),
+        )
+    }
+    /// `aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    #[track_caller]
+    pub fn f_quantized_rnn_tanh_cell(
+        input: &Tensor,
+        hx: &Tensor,
+        w_ih: &Tensor,
+        w_hh: &Tensor,
+        b_ih: &Tensor,
+        b_hh: &Tensor,
+        packed_ih: &Tensor,
+        packed_hh: &Tensor,
+        col_offsets_ih: &Tensor,
+        col_offsets_hh: &Tensor,
+        scale_ih: impl Into<Scalar>,
+        scale_hh: impl Into<Scalar>,
+        zero_point_ih: impl Into<Scalar>,
+        zero_point_hh: impl Into<Scalar>,
+    ) -> Result<Tensor> {
+        let c_input = input.as_raw();
+        let c_hx = hx.as_raw();
+        let c_w_ih = w_ih.as_raw();
+        let c_w_hh = w_hh.as_raw();
+        let c_b_ih = b_ih.as_raw();
+        let c_b_hh = b_hh.as_raw();
+        let c_packed_ih = packed_ih.as_raw();
+        let c_packed_hh = packed_hh.as_raw();
+        let c_col_offsets_ih = col_offsets_ih.as_raw();
+        let c_col_offsets_hh = col_offsets_hh.as_raw();
+        let c_scale_ih = Into::<Scalar>::into(scale_ih).to_ffi();
+        let c_scale_hh = Into::<Scalar>::into(scale_hh).to_ffi();
+        let c_zero_point_ih = Into::<Scalar>::into(zero_point_ih).to_ffi();
+        let c_zero_point_hh = Into::<Scalar>::into(zero_point_hh).to_ffi();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_quantized_rnn_tanh_cell(
+                    &mut out0,
+                    c_input,
+                    c_hx,
+                    c_w_ih,
+                    c_w_hh,
+                    c_b_ih,
+                    c_b_hh,
+                    c_packed_ih,
+                    c_packed_hh,
+                    c_col_offsets_ih,
+                    c_col_offsets_hh,
+                    c_scale_ih,
+                    c_scale_hh,
+                    c_zero_point_ih,
+                    c_zero_point_hh,
+                ),
+                "aten::quantized_rnn_tanh_cell",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
+    #[track_caller]
+    pub fn quantized_rnn_tanh_cell(
+        input: &Tensor,
+        hx: &Tensor,
+        w_ih: &Tensor,
+        w_hh: &Tensor,
+        b_ih: &Tensor,
+        b_hh: &Tensor,
+        packed_ih: &Tensor,
+        packed_hh: &Tensor,
+        col_offsets_ih: &Tensor,
+        col_offsets_hh: &Tensor,
+        scale_ih: impl Into<Scalar>,
+        scale_hh: impl Into<Scalar>,
+        zero_point_ih: impl Into<Scalar>,
+        zero_point_hh: impl Into<Scalar>,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_quantized_rnn_tanh_cell(
+                input,
+                hx,
+                w_ih,
+                w_hh,
+                b_ih,
+                b_hh,
+                packed_ih,
+                packed_hh,
+                col_offsets_ih,
+                col_offsets_hh,
+                scale_ih,
+                scale_hh,
+                zero_point_ih,
+                zero_point_hh,
+            ),
+        )
     }
 }

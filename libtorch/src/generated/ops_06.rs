@@ -20,196 +20,6 @@ use crate::{
 use libtorch_sys::abi::*;
 use libtorch_sys::ops;
 impl Tensor {
-    /// `aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
-    #[track_caller]
-    pub fn f_quantized_rnn_relu_cell(
-        input: &Tensor,
-        hx: &Tensor,
-        w_ih: &Tensor,
-        w_hh: &Tensor,
-        b_ih: &Tensor,
-        b_hh: &Tensor,
-        packed_ih: &Tensor,
-        packed_hh: &Tensor,
-        col_offsets_ih: &Tensor,
-        col_offsets_hh: &Tensor,
-        scale_ih: impl Into<Scalar>,
-        scale_hh: impl Into<Scalar>,
-        zero_point_ih: impl Into<Scalar>,
-        zero_point_hh: impl Into<Scalar>,
-    ) -> Result<Tensor> {
-        let c_input = input.as_raw();
-        let c_hx = hx.as_raw();
-        let c_w_ih = w_ih.as_raw();
-        let c_w_hh = w_hh.as_raw();
-        let c_b_ih = b_ih.as_raw();
-        let c_b_hh = b_hh.as_raw();
-        let c_packed_ih = packed_ih.as_raw();
-        let c_packed_hh = packed_hh.as_raw();
-        let c_col_offsets_ih = col_offsets_ih.as_raw();
-        let c_col_offsets_hh = col_offsets_hh.as_raw();
-        let c_scale_ih = Into::<Scalar>::into(scale_ih).to_ffi();
-        let c_scale_hh = Into::<Scalar>::into(scale_hh).to_ffi();
-        let c_zero_point_ih = Into::<Scalar>::into(zero_point_ih).to_ffi();
-        let c_zero_point_hh = Into::<Scalar>::into(zero_point_hh).to_ffi();
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_quantized_rnn_relu_cell(
-                    &mut out0,
-                    c_input,
-                    c_hx,
-                    c_w_ih,
-                    c_w_hh,
-                    c_b_ih,
-                    c_b_hh,
-                    c_packed_ih,
-                    c_packed_hh,
-                    c_col_offsets_ih,
-                    c_col_offsets_hh,
-                    c_scale_ih,
-                    c_scale_hh,
-                    c_zero_point_ih,
-                    c_zero_point_hh,
-                ),
-                "aten::quantized_rnn_relu_cell",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
-    #[track_caller]
-    pub fn quantized_rnn_relu_cell(
-        input: &Tensor,
-        hx: &Tensor,
-        w_ih: &Tensor,
-        w_hh: &Tensor,
-        b_ih: &Tensor,
-        b_hh: &Tensor,
-        packed_ih: &Tensor,
-        packed_hh: &Tensor,
-        col_offsets_ih: &Tensor,
-        col_offsets_hh: &Tensor,
-        scale_ih: impl Into<Scalar>,
-        scale_hh: impl Into<Scalar>,
-        zero_point_ih: impl Into<Scalar>,
-        zero_point_hh: impl Into<Scalar>,
-    ) -> Tensor {
-        crate::error::unwrap(
-            Self::f_quantized_rnn_relu_cell(
-                input,
-                hx,
-                w_ih,
-                w_hh,
-                b_ih,
-                b_hh,
-                packed_ih,
-                packed_hh,
-                col_offsets_ih,
-                col_offsets_hh,
-                scale_ih,
-                scale_hh,
-                zero_point_ih,
-                zero_point_hh,
-            ),
-        )
-    }
-    /// `aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
-    #[track_caller]
-    pub fn f_quantized_rnn_tanh_cell(
-        input: &Tensor,
-        hx: &Tensor,
-        w_ih: &Tensor,
-        w_hh: &Tensor,
-        b_ih: &Tensor,
-        b_hh: &Tensor,
-        packed_ih: &Tensor,
-        packed_hh: &Tensor,
-        col_offsets_ih: &Tensor,
-        col_offsets_hh: &Tensor,
-        scale_ih: impl Into<Scalar>,
-        scale_hh: impl Into<Scalar>,
-        zero_point_ih: impl Into<Scalar>,
-        zero_point_hh: impl Into<Scalar>,
-    ) -> Result<Tensor> {
-        let c_input = input.as_raw();
-        let c_hx = hx.as_raw();
-        let c_w_ih = w_ih.as_raw();
-        let c_w_hh = w_hh.as_raw();
-        let c_b_ih = b_ih.as_raw();
-        let c_b_hh = b_hh.as_raw();
-        let c_packed_ih = packed_ih.as_raw();
-        let c_packed_hh = packed_hh.as_raw();
-        let c_col_offsets_ih = col_offsets_ih.as_raw();
-        let c_col_offsets_hh = col_offsets_hh.as_raw();
-        let c_scale_ih = Into::<Scalar>::into(scale_ih).to_ffi();
-        let c_scale_hh = Into::<Scalar>::into(scale_hh).to_ffi();
-        let c_zero_point_ih = Into::<Scalar>::into(zero_point_ih).to_ffi();
-        let c_zero_point_hh = Into::<Scalar>::into(zero_point_hh).to_ffi();
-        let mut out0 = std::ptr::null_mut();
-        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
-        unsafe {
-            crate::error::check(
-                ops::ltrs_quantized_rnn_tanh_cell(
-                    &mut out0,
-                    c_input,
-                    c_hx,
-                    c_w_ih,
-                    c_w_hh,
-                    c_b_ih,
-                    c_b_hh,
-                    c_packed_ih,
-                    c_packed_hh,
-                    c_col_offsets_ih,
-                    c_col_offsets_hh,
-                    c_scale_ih,
-                    c_scale_hh,
-                    c_zero_point_ih,
-                    c_zero_point_hh,
-                ),
-                "aten::quantized_rnn_tanh_cell",
-            )?;
-            Ok(Tensor::from_raw(out0))
-        }
-    }
-    /// `aten::quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor`
-    #[track_caller]
-    pub fn quantized_rnn_tanh_cell(
-        input: &Tensor,
-        hx: &Tensor,
-        w_ih: &Tensor,
-        w_hh: &Tensor,
-        b_ih: &Tensor,
-        b_hh: &Tensor,
-        packed_ih: &Tensor,
-        packed_hh: &Tensor,
-        col_offsets_ih: &Tensor,
-        col_offsets_hh: &Tensor,
-        scale_ih: impl Into<Scalar>,
-        scale_hh: impl Into<Scalar>,
-        zero_point_ih: impl Into<Scalar>,
-        zero_point_hh: impl Into<Scalar>,
-    ) -> Tensor {
-        crate::error::unwrap(
-            Self::f_quantized_rnn_tanh_cell(
-                input,
-                hx,
-                w_ih,
-                w_hh,
-                b_ih,
-                b_hh,
-                packed_ih,
-                packed_hh,
-                col_offsets_ih,
-                col_offsets_hh,
-                scale_ih,
-                scale_hh,
-                zero_point_ih,
-                zero_point_hh,
-            ),
-        )
-    }
     /// `aten::rad2deg(Tensor self) -> Tensor`
     #[track_caller]
     pub fn f_rad2deg(&self) -> Result<Tensor> {
@@ -19900,6 +19710,217 @@ impl Tensor {
     ) -> Tensor {
         crate::error::unwrap(
             Self::f_special_hermite_polynomial_h_n_scalar_out(x, n, out),
+        )
+    }
+    /// `aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_he_n_scalar`]).
+    #[track_caller]
+    pub fn f_special_hermite_polynomial_he(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_hermite_polynomial_he_n_scalar(x, number);
+            }
+        };
+        let c_x = x.as_raw();
+        let c_n = n.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_special_hermite_polynomial_he(&mut out0, c_x, c_n),
+                "aten::special_hermite_polynomial_he",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_he_n_scalar`]).
+    #[track_caller]
+    pub fn special_hermite_polynomial_he(x: &Tensor, n: impl TensorOrNumber) -> Tensor {
+        crate::error::unwrap(Self::f_special_hermite_polynomial_he(x, n))
+    }
+    /// `aten::special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
+    pub fn f_special_hermite_polynomial_he_x_scalar(
+        x: impl Into<Scalar>,
+        n: &Tensor,
+    ) -> Result<Tensor> {
+        let c_x = Into::<Scalar>::into(x).to_ffi();
+        let c_n = n.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_special_hermite_polynomial_he_x_scalar(&mut out0, c_x, c_n),
+                "aten::special_hermite_polynomial_he.x_scalar",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor`
+    #[track_caller]
+    pub fn special_hermite_polynomial_he_x_scalar(
+        x: impl Into<Scalar>,
+        n: &Tensor,
+    ) -> Tensor {
+        crate::error::unwrap(Self::f_special_hermite_polynomial_he_x_scalar(x, n))
+    }
+    /// `aten::special_hermite_polynomial_he.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
+    pub fn f_special_hermite_polynomial_he_n_scalar(
+        x: &Tensor,
+        n: impl Into<Scalar>,
+    ) -> Result<Tensor> {
+        let c_x = x.as_raw();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_special_hermite_polynomial_he_n_scalar(&mut out0, c_x, c_n),
+                "aten::special_hermite_polynomial_he.n_scalar",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::special_hermite_polynomial_he.n_scalar(Tensor x, Scalar n) -> Tensor`
+    #[track_caller]
+    pub fn special_hermite_polynomial_he_n_scalar(
+        x: &Tensor,
+        n: impl Into<Scalar>,
+    ) -> Tensor {
+        crate::error::unwrap(Self::f_special_hermite_polynomial_he_n_scalar(x, n))
+    }
+    /// `aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_he_n_scalar_out`]).
+    #[track_caller]
+    pub fn f_special_hermite_polynomial_he_out(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        let n: &Tensor = match n.operand() {
+            crate::Operand::Tensor(t) => t,
+            crate::Operand::Number(number) => {
+                return Self::f_special_hermite_polynomial_he_n_scalar_out(x, number, out);
+            }
+        };
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_hermite_polynomial_he.out",
+            "out",
+            out,
+        )?;
+        let c_x = x.as_raw();
+        let c_n = n.as_raw();
+        let c_out = out.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_special_hermite_polynomial_he_out(&mut out0, c_x, c_n, c_out),
+                "aten::special_hermite_polynomial_he.out",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::special_hermite_polynomial_he.out(Tensor x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    ///
+    /// `n` is a tensor or a number, as in PyTorch (a number calls [`Tensor::f_special_hermite_polynomial_he_n_scalar_out`]).
+    #[track_caller]
+    pub fn special_hermite_polynomial_he_out(
+        x: &Tensor,
+        n: impl TensorOrNumber,
+        out: &mut Tensor,
+    ) -> Tensor {
+        crate::error::unwrap(Self::f_special_hermite_polynomial_he_out(x, n, out))
+    }
+    /// `aten::special_hermite_polynomial_he.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
+    pub fn f_special_hermite_polynomial_he_x_scalar_out(
+        x: impl Into<Scalar>,
+        n: &Tensor,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_hermite_polynomial_he.x_scalar_out",
+            "out",
+            out,
+        )?;
+        let c_x = Into::<Scalar>::into(x).to_ffi();
+        let c_n = n.as_raw();
+        let c_out = out.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_special_hermite_polynomial_he_x_scalar_out(
+                    &mut out0,
+                    c_x,
+                    c_n,
+                    c_out,
+                ),
+                "aten::special_hermite_polynomial_he.x_scalar_out",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::special_hermite_polynomial_he.x_scalar_out(Scalar x, Tensor n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
+    pub fn special_hermite_polynomial_he_x_scalar_out(
+        x: impl Into<Scalar>,
+        n: &Tensor,
+        out: &mut Tensor,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_special_hermite_polynomial_he_x_scalar_out(x, n, out),
+        )
+    }
+    /// `aten::special_hermite_polynomial_he.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
+    pub fn f_special_hermite_polynomial_he_n_scalar_out(
+        x: &Tensor,
+        n: impl Into<Scalar>,
+        out: &mut Tensor,
+    ) -> Result<Tensor> {
+        crate::guards::exclusive::exclusive_with_storage(
+            "aten::special_hermite_polynomial_he.n_scalar_out",
+            "out",
+            out,
+        )?;
+        let c_x = x.as_raw();
+        let c_n = Into::<Scalar>::into(n).to_ffi();
+        let c_out = out.as_raw();
+        let mut out0 = std::ptr::null_mut();
+        // SAFETY: every handle passed is borrowed from a live Rust value (Tensor, Generator, Storage) and every list or string view points into a local or argument that outlives the call; the out-pointers point to initialized locals. The shim catches every C++ exception, and on success each owned result it wrote is taken over exactly once below.
+        unsafe {
+            crate::error::check(
+                ops::ltrs_special_hermite_polynomial_he_n_scalar_out(
+                    &mut out0,
+                    c_x,
+                    c_n,
+                    c_out,
+                ),
+                "aten::special_hermite_polynomial_he.n_scalar_out",
+            )?;
+            Ok(Tensor::from_raw(out0))
+        }
+    }
+    /// `aten::special_hermite_polynomial_he.n_scalar_out(Tensor x, Scalar n, *, Tensor(a!) out) -> Tensor(a!)`
+    #[track_caller]
+    pub fn special_hermite_polynomial_he_n_scalar_out(
+        x: &Tensor,
+        n: impl Into<Scalar>,
+        out: &mut Tensor,
+    ) -> Tensor {
+        crate::error::unwrap(
+            Self::f_special_hermite_polynomial_he_n_scalar_out(x, n, out),
         )
     }
 }

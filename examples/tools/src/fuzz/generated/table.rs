@@ -3333,97 +3333,89 @@ pub static OPS: &[(&str, Call)] = &[
     ("_fused_adagrad.tensor_lr_out", op_3192),
     ("_fused_adagrad.tensor_lr", op_3193),
     #[cfg(torch_ge_2_12)]
-    ("numel", op_3194),
+    ("get_device", op_3194),
     #[cfg(torch_ge_2_12)]
-    ("dim", op_3195),
+    ("is_contiguous.memory_format", op_3195),
     #[cfg(torch_ge_2_12)]
-    ("get_device", op_3196),
+    ("_philox_key_split", op_3196),
     #[cfg(torch_ge_2_12)]
-    ("storage_offset", op_3197),
+    ("_philox_key_fold_in", op_3197),
     #[cfg(torch_ge_2_12)]
-    ("is_contiguous", op_3198),
+    ("_philox_normal_", op_3198),
     #[cfg(torch_ge_2_12)]
-    ("is_contiguous.memory_format", op_3199),
+    ("_philox_uniform_", op_3199),
     #[cfg(torch_ge_2_12)]
-    ("_philox_key_split", op_3200),
+    ("_foreach_clone", op_3200),
     #[cfg(torch_ge_2_12)]
-    ("_philox_key_fold_in", op_3201),
+    ("_upsample_lanczos2d_aa.vec", op_3201),
     #[cfg(torch_ge_2_12)]
-    ("_philox_normal_", op_3202),
+    ("_upsample_lanczos2d_aa.out", op_3202),
     #[cfg(torch_ge_2_12)]
-    ("_philox_uniform_", op_3203),
+    ("_upsample_lanczos2d_aa", op_3203),
     #[cfg(torch_ge_2_12)]
-    ("_foreach_clone", op_3204),
+    ("_upsample_lanczos2d_aa_backward.grad_input", op_3204),
     #[cfg(torch_ge_2_12)]
-    ("_upsample_lanczos2d_aa.vec", op_3205),
+    ("_upsample_lanczos2d_aa_backward", op_3205),
     #[cfg(torch_ge_2_12)]
-    ("_upsample_lanczos2d_aa.out", op_3206),
+    ("_scaled_dot_product_attention_math_for_mps", op_3206),
     #[cfg(torch_ge_2_12)]
-    ("_upsample_lanczos2d_aa", op_3207),
+    ("_flash_attention_forward", op_3207),
     #[cfg(torch_ge_2_12)]
-    ("_upsample_lanczos2d_aa_backward.grad_input", op_3208),
+    ("_flash_attention_forward_no_dropout_inplace", op_3208),
     #[cfg(torch_ge_2_12)]
-    ("_upsample_lanczos2d_aa_backward", op_3209),
+    ("_philox_normal.out", op_3209),
     #[cfg(torch_ge_2_12)]
-    ("_scaled_dot_product_attention_math_for_mps", op_3210),
+    ("_philox_normal", op_3210),
     #[cfg(torch_ge_2_12)]
-    ("_flash_attention_forward", op_3211),
+    ("_philox_uniform.out", op_3211),
     #[cfg(torch_ge_2_12)]
-    ("_flash_attention_forward_no_dropout_inplace", op_3212),
+    ("_philox_uniform", op_3212),
     #[cfg(torch_ge_2_12)]
-    ("_philox_normal.out", op_3213),
-    #[cfg(torch_ge_2_12)]
-    ("_philox_normal", op_3214),
-    #[cfg(torch_ge_2_12)]
-    ("_philox_uniform.out", op_3215),
-    #[cfg(torch_ge_2_12)]
-    ("_philox_uniform", op_3216),
-    #[cfg(torch_ge_2_12)]
-    ("_foreach_clone.out", op_3217),
+    ("_foreach_clone.out", op_3213),
     #[cfg(torch_ge_2_13)]
-    ("_foreach_mm", op_3218),
+    ("_foreach_mm", op_3214),
     #[cfg(torch_ge_2_14)]
-    ("_cdist_backward", op_3219),
+    ("_cdist_backward", op_3215),
     #[cfg(torch_ge_2_14)]
-    ("_pdist_backward", op_3220),
+    ("_pdist_backward", op_3216),
     #[cfg(torch_ge_2_14)]
-    ("_philox_key_fold_in.Tensor", op_3221),
+    ("_philox_key_fold_in.Tensor", op_3217),
     #[cfg(torch_ge_2_14)]
-    ("_scaled_mm_v2", op_3222),
+    ("_scaled_mm_v2", op_3218),
     #[cfg(torch_ge_2_14)]
-    ("_scaled_mm_v2.out", op_3223),
+    ("_scaled_mm_v2.out", op_3219),
     #[cfg(torch_ge_2_14)]
-    ("_scaled_grouped_mm_v2", op_3224),
+    ("_scaled_grouped_mm_v2", op_3220),
     #[cfg(torch_ge_2_14)]
-    ("_scaled_grouped_mm_v2.out", op_3225),
+    ("_scaled_grouped_mm_v2.out", op_3221),
     #[cfg(torch_ge_2_14)]
-    ("linalg_matrix_sqrth", op_3226),
+    ("linalg_matrix_sqrth", op_3222),
     #[cfg(torch_ge_2_14)]
-    ("linalg_polar", op_3227),
+    ("linalg_polar", op_3223),
     #[cfg(torch_ge_2_14)]
-    ("linalg_polar.out", op_3228),
+    ("linalg_polar.out", op_3224),
     #[cfg(torch_ge_2_14)]
-    ("_cudnn_attention_forward", op_3229),
+    ("_cudnn_attention_forward", op_3225),
     #[cfg(torch_ge_2_14)]
-    ("_cdist_backward.out", op_3230),
+    ("_cdist_backward.out", op_3226),
     #[cfg(torch_ge_2_14)]
-    ("_pdist_backward.out", op_3231),
+    ("_pdist_backward.out", op_3227),
     #[cfg(torch_ge_2_14)]
-    ("linalg_matrix_sqrth.out", op_3232),
+    ("linalg_matrix_sqrth.out", op_3228),
     #[cfg(torch_ge_2_15)]
-    ("_philox_randint_", op_3233),
+    ("_philox_randint_", op_3229),
     #[cfg(torch_ge_2_15)]
-    ("_scaled_addmm", op_3234),
+    ("_scaled_addmm", op_3230),
     #[cfg(torch_ge_2_15)]
-    ("_scaled_addmm_", op_3235),
+    ("_scaled_addmm_", op_3231),
     #[cfg(torch_ge_2_15)]
-    ("_scaled_addmm.out", op_3236),
+    ("_scaled_addmm.out", op_3232),
     #[cfg(torch_ge_2_15)]
-    ("_cudnn_attention_forward_no_dropout_inplace", op_3237),
+    ("_cudnn_attention_forward_no_dropout_inplace", op_3233),
     #[cfg(torch_ge_2_15)]
-    ("_philox_randint.out", op_3238),
+    ("_philox_randint.out", op_3234),
     #[cfg(torch_ge_2_15)]
-    ("_philox_randint", op_3239),
+    ("_philox_randint", op_3235),
 ];
 fn op_0(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
@@ -28354,48 +28346,28 @@ fn op_3193(g: &mut Gen) -> Result<()> {
 #[cfg(torch_ge_2_12)]
 fn op_3194(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
-    a0.f_numel().map(drop)
-}
-#[cfg(torch_ge_2_12)]
-fn op_3195(g: &mut Gen) -> Result<()> {
-    let a0 = g.tensor();
-    a0.f_dim().map(drop)
-}
-#[cfg(torch_ge_2_12)]
-fn op_3196(g: &mut Gen) -> Result<()> {
-    let a0 = g.tensor();
     a0.f_get_device().map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3197(g: &mut Gen) -> Result<()> {
-    let a0 = g.tensor();
-    a0.f_storage_offset().map(drop)
-}
-#[cfg(torch_ge_2_12)]
-fn op_3198(g: &mut Gen) -> Result<()> {
-    let a0 = g.tensor();
-    a0.f_is_contiguous().map(drop)
-}
-#[cfg(torch_ge_2_12)]
-fn op_3199(g: &mut Gen) -> Result<()> {
+fn op_3195(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.memory_format();
     a0.f_is_contiguous_memory_format(a1).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3200(g: &mut Gen) -> Result<()> {
+fn op_3196(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     Tensor::f__philox_key_split(&a0, a1).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3201(g: &mut Gen) -> Result<()> {
+fn op_3197(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int();
     Tensor::f__philox_key_fold_in(&a0, a1).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3202(g: &mut Gen) -> Result<()> {
+fn op_3198(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -28403,7 +28375,7 @@ fn op_3202(g: &mut Gen) -> Result<()> {
     a0.f__philox_normal__with(&a1, a2, a3).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3203(g: &mut Gen) -> Result<()> {
+fn op_3199(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -28411,13 +28383,13 @@ fn op_3203(g: &mut Gen) -> Result<()> {
     a0.f__philox_uniform__with(&a1, a2, a3).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3204(g: &mut Gen) -> Result<()> {
+fn op_3200(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.opt_memory_format();
     Tensor::f__foreach_clone_with(&a0, a1).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3205(g: &mut Gen) -> Result<()> {
+fn op_3201(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.opt_int_list();
     let a2 = g.bool();
@@ -28425,7 +28397,7 @@ fn op_3205(g: &mut Gen) -> Result<()> {
     Tensor::f__upsample_lanczos2d_aa_vec(&a0, a1.as_deref(), a2, a3.as_deref()).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3206(g: &mut Gen) -> Result<()> {
+fn op_3202(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -28435,7 +28407,7 @@ fn op_3206(g: &mut Gen) -> Result<()> {
     a0.f__upsample_lanczos2d_aa_out_with(&a1, a2, a3, a4, &mut a5).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3207(g: &mut Gen) -> Result<()> {
+fn op_3203(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.bool();
@@ -28444,7 +28416,7 @@ fn op_3207(g: &mut Gen) -> Result<()> {
     a0.f__upsample_lanczos2d_aa_with(&a1, a2, a3, a4).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3208(g: &mut Gen) -> Result<()> {
+fn op_3204(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -28464,7 +28436,7 @@ fn op_3208(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3209(g: &mut Gen) -> Result<()> {
+fn op_3205(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.int_list();
     let a2 = g.int_list();
@@ -28474,7 +28446,7 @@ fn op_3209(g: &mut Gen) -> Result<()> {
     Tensor::f__upsample_lanczos2d_aa_backward_with(&a0, &a1, &a2, a3, a4, a5).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3210(g: &mut Gen) -> Result<()> {
+fn op_3206(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28498,7 +28470,7 @@ fn op_3210(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3211(g: &mut Gen) -> Result<()> {
+fn op_3207(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28538,7 +28510,7 @@ fn op_3211(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3212(g: &mut Gen) -> Result<()> {
+fn op_3208(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28580,7 +28552,7 @@ fn op_3212(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3213(g: &mut Gen) -> Result<()> {
+fn op_3209(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -28589,7 +28561,7 @@ fn op_3213(g: &mut Gen) -> Result<()> {
     a0.f__philox_normal_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3214(g: &mut Gen) -> Result<()> {
+fn op_3210(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -28597,7 +28569,7 @@ fn op_3214(g: &mut Gen) -> Result<()> {
     a0.f__philox_normal_with(&a1, a2, a3).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3215(g: &mut Gen) -> Result<()> {
+fn op_3211(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -28606,7 +28578,7 @@ fn op_3215(g: &mut Gen) -> Result<()> {
     a0.f__philox_uniform_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3216(g: &mut Gen) -> Result<()> {
+fn op_3212(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -28614,20 +28586,20 @@ fn op_3216(g: &mut Gen) -> Result<()> {
     a0.f__philox_uniform_with(&a1, a2, a3).map(drop)
 }
 #[cfg(torch_ge_2_12)]
-fn op_3217(g: &mut Gen) -> Result<()> {
+fn op_3213(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.opt_memory_format();
     let mut a2 = g.tensor_list();
     Tensor::f__foreach_clone_out_with(&a0, a1, &mut a2).map(drop)
 }
 #[cfg(torch_ge_2_13)]
-fn op_3218(g: &mut Gen) -> Result<()> {
+fn op_3214(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor_list();
     let a1 = g.tensor_list();
     Tensor::f__foreach_mm(&a0, &a1).map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3219(g: &mut Gen) -> Result<()> {
+fn op_3215(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28636,7 +28608,7 @@ fn op_3219(g: &mut Gen) -> Result<()> {
     Tensor::f__cdist_backward(&a0, &a1, &a2, a3, &a4).map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3220(g: &mut Gen) -> Result<()> {
+fn op_3216(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -28644,13 +28616,13 @@ fn op_3220(g: &mut Gen) -> Result<()> {
     Tensor::f__pdist_backward(&a0, &a1, a2, &a3).map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3221(g: &mut Gen) -> Result<()> {
+fn op_3217(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     Tensor::f__philox_key_fold_in_tensor(&a0, &a1).map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3222(g: &mut Gen) -> Result<()> {
+fn op_3218(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -28679,7 +28651,7 @@ fn op_3222(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3223(g: &mut Gen) -> Result<()> {
+fn op_3219(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -28710,7 +28682,7 @@ fn op_3223(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3224(g: &mut Gen) -> Result<()> {
+fn op_3220(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -28741,7 +28713,7 @@ fn op_3224(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3225(g: &mut Gen) -> Result<()> {
+fn op_3221(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor_list();
@@ -28774,24 +28746,24 @@ fn op_3225(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3226(g: &mut Gen) -> Result<()> {
+fn op_3222(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     a0.f_linalg_matrix_sqrth().map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3227(g: &mut Gen) -> Result<()> {
+fn op_3223(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     Tensor::f_linalg_polar(&a0).map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3228(g: &mut Gen) -> Result<()> {
+fn op_3224(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     let mut a2 = g.tensor();
     Tensor::f_linalg_polar_out(&a0, &mut a1, &mut a2).map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3229(g: &mut Gen) -> Result<()> {
+fn op_3225(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28827,7 +28799,7 @@ fn op_3229(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3230(g: &mut Gen) -> Result<()> {
+fn op_3226(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28837,7 +28809,7 @@ fn op_3230(g: &mut Gen) -> Result<()> {
     Tensor::f__cdist_backward_out(&a0, &a1, &a2, a3, &a4, &mut a5).map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3231(g: &mut Gen) -> Result<()> {
+fn op_3227(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.float();
@@ -28846,13 +28818,13 @@ fn op_3231(g: &mut Gen) -> Result<()> {
     Tensor::f__pdist_backward_out(&a0, &a1, a2, &a3, &mut a4).map(drop)
 }
 #[cfg(torch_ge_2_14)]
-fn op_3232(g: &mut Gen) -> Result<()> {
+fn op_3228(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let mut a1 = g.tensor();
     a0.f_linalg_matrix_sqrth_out(&mut a1).map(drop)
 }
 #[cfg(torch_ge_2_15)]
-fn op_3233(g: &mut Gen) -> Result<()> {
+fn op_3229(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
@@ -28860,7 +28832,7 @@ fn op_3233(g: &mut Gen) -> Result<()> {
     a0.f__philox_randint__with(&a1, a2, a3).map(drop)
 }
 #[cfg(torch_ge_2_15)]
-fn op_3234(g: &mut Gen) -> Result<()> {
+fn op_3230(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28878,7 +28850,7 @@ fn op_3234(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_15)]
-fn op_3235(g: &mut Gen) -> Result<()> {
+fn op_3231(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28896,7 +28868,7 @@ fn op_3235(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_15)]
-fn op_3236(g: &mut Gen) -> Result<()> {
+fn op_3232(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28929,7 +28901,7 @@ fn op_3236(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_15)]
-fn op_3237(g: &mut Gen) -> Result<()> {
+fn op_3233(g: &mut Gen) -> Result<()> {
     let mut a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.tensor();
@@ -28959,7 +28931,7 @@ fn op_3237(g: &mut Gen) -> Result<()> {
         .map(drop)
 }
 #[cfg(torch_ge_2_15)]
-fn op_3238(g: &mut Gen) -> Result<()> {
+fn op_3234(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
@@ -28968,7 +28940,7 @@ fn op_3238(g: &mut Gen) -> Result<()> {
     a0.f__philox_randint_out_with(&a1, a2, a3, &mut a4).map(drop)
 }
 #[cfg(torch_ge_2_15)]
-fn op_3239(g: &mut Gen) -> Result<()> {
+fn op_3235(g: &mut Gen) -> Result<()> {
     let a0 = g.tensor();
     let a1 = g.tensor();
     let a2 = g.opt_int();
